@@ -1,0 +1,169 @@
+/** Small helpers over byte views. Views are never copied here: use `subarray`, never `slice`. */
+
+const HEX: string[] = [];
+for (let i = 0; i < 256; i++) HEX.push(i.toString(16).padStart(2, '0'));
+
+export function dataView(b: Uint8Array): DataView {
+  // Pooled Buffers share memory: always pass byteOffset and byteLength.
+  return new DataView(b.buffer, b.byteOffset, b.byteLength);
+}
+
+export function u16(b: Uint8Array, o: number): number {
+  return (b[o]! << 8) | b[o + 1]!;
+}
+
+export function u32(b: Uint8Array, o: number): number {
+  return ((b[o]! << 24) >>> 0) + ((b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!);
+}
+
+export function u16le(b: Uint8Array, o: number): number {
+  return b[o]! | (b[o + 1]! << 8);
+}
+
+export function u32le(b: Uint8Array, o: number): number {
+  return (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16)) + ((b[o + 3]! << 24) >>> 0);
+}
+
+export function putU16(b: Uint8Array, o: number, v: number): void {
+  b[o] = (v >>> 8) & 0xff;
+  b[o + 1] = v & 0xff;
+}
+
+export function putU32(b: Uint8Array, o: number, v: number): void {
+  b[o] = (v >>> 24) & 0xff;
+  b[o + 1] = (v >>> 16) & 0xff;
+  b[o + 2] = (v >>> 8) & 0xff;
+  b[o + 3] = v & 0xff;
+}
+
+export function hex(b: Uint8Array, sep = ''): string {
+  let s = '';
+  for (let i = 0; i < b.length; i++) {
+    if (i > 0 && sep) s += sep;
+    s += HEX[b[i]!];
+  }
+  return s;
+}
+
+export function fromHex(s: string): Uint8Array {
+  const clean = s.replace(/[^0-9a-fA-F]/g, '');
+  const out = new Uint8Array(clean.length >> 1);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.substr(i * 2, 2), 16);
+  return out;
+}
+
+/** "aa:bb:cc:dd:ee:ff" from the first `len` bytes at `o`. */
+export function macToString(b: Uint8Array, o = 0, len = 6): string {
+  let s = '';
+  for (let i = 0; i < len; i++) {
+    if (i) s += ':';
+    s += HEX[b[o + i] ?? 0];
+  }
+  return s;
+}
+
+export function macFromString(s: string): Uint8Array {
+  const parts = s.split(/[:-]/);
+  const out = new Uint8Array(parts.length);
+  parts.forEach((p, i) => (out[i] = parseInt(p, 16)));
+  return out;
+}
+
+export function ipv4ToString(b: Uint8Array, o = 0): string {
+  return `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o + 3]}`;
+}
+
+export function ipv4FromString(s: string): Uint8Array {
+  const out = new Uint8Array(4);
+  const parts = s.split('.');
+  for (let i = 0; i < 4; i++) out[i] = Number(parts[i] ?? 0) & 0xff;
+  return out;
+}
+
+/** RFC 5952 text form (lower case, longest zero run compressed, first on tie). */
+export function ipv6ToString(b: Uint8Array, o = 0): string {
+  const w: number[] = [];
+  for (let i = 0; i < 8; i++) w.push(u16(b, o + i * 2));
+  let bestStart = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (w[i] !== 0) { i++; continue; }
+    let j = i;
+    while (j < 8 && w[j] === 0) j++;
+    if (j - i > bestLen && j - i >= 2) { bestStart = i; bestLen = j - i; }
+    i = j;
+  }
+  // IPv4-mapped ::ffff:a.b.c.d
+  if (bestStart === 0 && bestLen === 5 && w[5] === 0xffff) {
+    return `::ffff:${ipv4ToString(b, o + 12)}`;
+  }
+  let s = '';
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) { s += '::'; i += bestLen - 1; continue; }
+    if (s && !s.endsWith(':')) s += ':';
+    s += w[i]!.toString(16);
+  }
+  return s;
+}
+
+export function ipv6FromString(s: string): Uint8Array {
+  const out = new Uint8Array(16);
+  let head = s;
+  let tail = '';
+  const dbl = s.indexOf('::');
+  if (dbl >= 0) { head = s.slice(0, dbl); tail = s.slice(dbl + 2); }
+  const parse = (part: string): number[] => {
+    if (!part) return [];
+    const words: number[] = [];
+    for (const p of part.split(':')) {
+      if (p.includes('.')) {
+        const v4 = ipv4FromString(p);
+        words.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
+      } else words.push(parseInt(p, 16));
+    }
+    return words;
+  };
+  const h = parse(head);
+  const t = parse(tail);
+  const words = dbl >= 0 ? [...h, ...new Array(8 - h.length - t.length).fill(0), ...t] : h;
+  for (let i = 0; i < 8; i++) putU16(out, i * 2, words[i] ?? 0);
+  return out;
+}
+
+const latin1 = new TextDecoder('latin1');
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+
+/** Bytes as text up to the first NUL (for fixed fields like sname/file). */
+export function cString(b: Uint8Array): string {
+  const z = b.indexOf(0);
+  return latin1.decode(z >= 0 ? b.subarray(0, z) : b);
+}
+
+export function latin1String(b: Uint8Array): string {
+  return latin1.decode(b);
+}
+
+export function utf8String(b: Uint8Array): string {
+  return utf8.decode(b);
+}
+
+export function asciiBytes(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0xff;
+  return out;
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** RFC 1071 one's-complement sum (not yet complemented), continuing from `sum`. */
+export function onesSum(b: Uint8Array, sum = 0): number {
+  const n = b.length & ~1;
+  for (let i = 0; i < n; i += 2) sum += (b[i]! << 8) | b[i + 1]!;
+  if (b.length & 1) sum += b[b.length - 1]! << 8;
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return sum;
+}
