@@ -1,0 +1,94 @@
+import yargs from 'yargs';
+import { CaptureFormatError } from '../capture/types.js';
+import { analyzeCapture } from '../flow/analyze.js';
+import { checkAnalyzeArgs, checkDecodeArgs, THRESHOLD_FLAGS, thresholdHelp } from './options.js';
+import { runDecode, type CliIo } from './decode.js';
+import { runAnalyze, type AnalyzeIo } from './analyze.js';
+import { ExitCode, UsageError } from './exit-codes.js';
+
+const defaultIo: CliIo = { stderr: (s) => process.stderr.write(s) };
+
+/** The process side of `analyze` (terminal detection, NO_COLOR), unless a test passes its own. */
+function analyzeIo(io: CliIo): AnalyzeIo {
+  const full = io as Partial<AnalyzeIo>;
+  return {
+    stderr: io.stderr,
+    stdoutIsTTY: 'stdoutIsTTY' in full ? full.stdoutIsTTY : process.stdout.isTTY,
+    stderrIsTTY: 'stderrIsTTY' in full ? full.stderrIsTTY : process.stderr.isTTY,
+    env: full.env ?? process.env,
+  };
+}
+
+/** Entry point: parses argv, runs one command, returns the exit code. Never calls process.exit. */
+export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
+  let action: (() => Promise<number>) | null = null;
+  let usageFailure: string | null = null;
+  const parser = yargs(argv)
+    .scriptName('pxecheck')
+    .usage('pxecheck <command> [options]\n\nNetwork-boot capture analyzer and conformance tester.')
+    .command(
+      'decode <file>',
+      'Decode DHCPv4/v6, proxyDHCP, TFTP and HTTP messages in a pcap/pcapng(.gz) capture',
+      (y) =>
+        y
+          .positional('file', { type: 'string', describe: 'capture file (.pcap, .pcapng, optionally .gz)' })
+          .option('format', { alias: 'f', type: 'string', default: 'text', describe: 'text | jsonl | none (count only)' })
+          .option('proto', { type: 'string', describe: 'comma-separated: dhcp4,dhcp6,tftp,http (dhcp = both)' })
+          .option('output', { alias: 'o', type: 'string', describe: 'write to FILE instead of stdout' }),
+      (a) => {
+        const args = checkDecodeArgs(a);
+        action = () => runDecode(args, io);
+      },
+    )
+    .command(
+      'analyze <file>',
+      'Rebuild each client\'s boot chain (DHCP → proxyDHCP → TFTP → iPXE → HTTP) and report what went wrong',
+      (y) => {
+        let b = y
+          .positional('file', { type: 'string', describe: 'capture file (.pcap, .pcapng, optionally .gz)' })
+          .option('format', { alias: 'f', type: 'string', default: 'text', describe: 'text | json | junit' })
+          .option('client', { type: 'string', requiresArg: true, describe: 'only this client (MAC, : or - separated)' })
+          .option('output', { alias: 'o', type: 'string', describe: 'write to FILE instead of stdout (never coloured)' });
+        // Strings, not numbers: the pure check gives a clear message instead of yargs' NaN.
+        for (const t of THRESHOLD_FLAGS) b = b.option(t.flag, { type: 'string', requiresArg: true, describe: thresholdHelp(t) });
+        return b.epilogue('Exit status: 0 no error finding, 1 at least one error finding, 2 usage error or unreadable input.');
+      },
+      (a) => {
+        const args = checkAnalyzeArgs(a);
+        action = () => runAnalyze(args, analyzeCapture, analyzeIo(io));
+      },
+    )
+    .demandCommand(1, 'pxecheck: name a command (decode, analyze)')
+    .strict()
+    .help()
+    .version()
+    .exitProcess(false)
+    .fail((msg, err) => {
+      usageFailure = err ? err.message : msg;
+    });
+  try {
+    await parser.parseAsync();
+  } catch (err) {
+    if (err instanceof UsageError) usageFailure = err.message;
+    else if (!usageFailure) throw err;
+  }
+  if (usageFailure) {
+    io.stderr(`pxecheck: ${usageFailure}\nRun 'pxecheck --help' for usage.\n`);
+    return ExitCode.USAGE;
+  }
+  if (!action) return ExitCode.OK; // --help / --version
+  try {
+    return await (action as () => Promise<number>)();
+  } catch (err) {
+    if (err instanceof CaptureFormatError || err instanceof UsageError) {
+      io.stderr(`pxecheck: ${err.message}\n`);
+      return ExitCode.USAGE;
+    }
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') {
+      io.stderr(`pxecheck: cannot read ${(err as NodeJS.ErrnoException).path ?? 'input'}: ${code}\n`);
+      return ExitCode.USAGE;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,63 @@
+import { describe, it, expect } from 'vitest';
+import { checkAnalyzeArgs, checkDecodeArgs, normalizeMac, parseProtoList, THRESHOLD_FLAGS, thresholdHelp } from './options.js';
+import { DEFAULT_THRESHOLDS } from '../flow/types.js';
+import { UsageError } from './exit-codes.js';
+
+describe('decode options', () => {
+  it('defaults to text and all protocols', () => {
+    const a = checkDecodeArgs({ file: 'x.pcap' });
+    expect(a.format).toBe('text');
+    expect(a.protos).toBeNull();
+  });
+  it('rejects an unknown format, naming the allowed ones', () => {
+    expect(() => checkDecodeArgs({ file: 'x.pcap', format: 'xml' })).toThrow(/text, jsonl, none.*"xml"/);
+  });
+  it('rejects a missing file', () => {
+    expect(() => checkDecodeArgs({})).toThrow(UsageError);
+  });
+  it('parses comma lists and repeated flags, dhcp meaning both versions', () => {
+    expect([...parseProtoList('dhcp4,tftp')!].sort()).toEqual(['dhcp4', 'tftp']);
+    expect([...parseProtoList(['http', 'dhcp'])!].sort()).toEqual(['dhcp4', 'dhcp6', 'http']);
+  });
+  it('rejects an unknown protocol', () => {
+    expect(() => parseProtoList('dhcp4,smtp')).toThrow(/unknown protocol "smtp"/);
+  });
+});
+
+describe('analyze options', () => {
+  it('defaults: text, every client, engine thresholds', () => {
+    expect(checkAnalyzeArgs({ file: 'x.pcap' })).toEqual({ file: 'x.pcap', format: 'text', client: null, output: undefined, thresholds: {} });
+  });
+  it('rejects an unknown format, naming the allowed ones', () => {
+    expect(() => checkAnalyzeArgs({ file: 'x.pcap', format: 'xml' })).toThrow(/text, json, junit.*"xml"/);
+    expect(() => checkAnalyzeArgs({ format: 'json' })).toThrow(UsageError);
+  });
+  it('maps threshold flags to AnalysisThresholds keys', () => {
+    const a = checkAnalyzeArgs({ file: 'x', 'slow-offer': '0.5', 'no-reply': '6', 'loop-count': '4', 'tftp-idle': '2.5' });
+    expect(a.thresholds).toEqual({ slowOffer: 0.5, noReply: 6, loopCount: 4, tftpIdle: 2.5 });
+  });
+  it('rejects thresholds that are not positive numbers, with the flag in the message', () => {
+    expect(() => checkAnalyzeArgs({ file: 'x', 'slow-offer': '0' })).toThrow(/--slow-offer must be a positive number of seconds \(got "0"\)/);
+    expect(() => checkAnalyzeArgs({ file: 'x', 'no-reply': '-1' })).toThrow(/--no-reply/);
+    expect(() => checkAnalyzeArgs({ file: 'x', 'tftp-idle': 'soon' })).toThrow(/--tftp-idle .*"soon"/);
+    expect(() => checkAnalyzeArgs({ file: 'x', 'tftp-idle': '' })).toThrow(/--tftp-idle/);
+    expect(() => checkAnalyzeArgs({ file: 'x', 'slow-offer': 'Infinity' })).toThrow(/--slow-offer/);
+    expect(() => checkAnalyzeArgs({ file: 'x', 'loop-count': '2.5' })).toThrow(/--loop-count must be an integer >= 2/);
+    expect(() => checkAnalyzeArgs({ file: 'x', 'loop-count': '1' })).toThrow(/--loop-count/);
+    expect(() => checkAnalyzeArgs({ file: 'x', 'slow-offer': ['1', '2'] })).toThrow(/more than once/);
+  });
+  it('help text shows the defaults from DEFAULT_THRESHOLDS', () => {
+    for (const t of THRESHOLD_FLAGS) expect(thresholdHelp(t)).toContain(`(default ${DEFAULT_THRESHOLDS[t.key]}`);
+  });
+  it('normalises MACs with : or - separators, any case', () => {
+    expect(normalizeMac('52-54-00-AB-CD-EF')).toBe('52:54:00:ab:cd:ef');
+    expect(normalizeMac('0:1b:2:c:d:e')).toBe('00:1b:02:0c:0d:0e');
+    expect(normalizeMac('525400ABCDEF')).toBe('52:54:00:ab:cd:ef');
+    expect(checkAnalyzeArgs({ file: 'x', client: '52:54:00:AB:CD:EF' }).client).toBe('52:54:00:ab:cd:ef');
+  });
+  it('rejects malformed MACs', () => {
+    for (const bad of ['52:54:00:ab:cd', '52:54:00:ab:cd:ef:01', 'zz:54:00:ab:cd:ef', '525:4:00:ab:cd:ef', '']) {
+      expect(() => normalizeMac(bad), bad).toThrow(/not a MAC address/);
+    }
+  });
+});

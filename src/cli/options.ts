@@ -1,0 +1,124 @@
+/**
+ * The options table and pure checks. Nothing here touches a process, a file or the clock, so every
+ * rule is unit-tested without spawning pxecheck (jest-cli's `check(argv)`).
+ */
+import type { AppProto } from '../decode/messages.js';
+import { DEFAULT_THRESHOLDS, type AnalysisThresholds } from '../flow/types.js';
+import { UsageError } from './exit-codes.js';
+
+export const DECODE_FORMATS = ['text', 'jsonl', 'none'] as const;
+export type DecodeFormat = (typeof DECODE_FORMATS)[number];
+export const APP_PROTOS: readonly AppProto[] = ['dhcp4', 'dhcp6', 'tftp', 'http'];
+
+export interface DecodeArgs {
+  file: string;
+  format: DecodeFormat;
+  protos: ReadonlySet<AppProto> | null;
+  output: string | undefined;
+}
+
+/** Validates raw `decode` arguments; throws UsageError naming the flag and the allowed values. */
+export function checkDecodeArgs(raw: { file?: unknown; format?: unknown; proto?: unknown; output?: unknown }): DecodeArgs {
+  if (typeof raw.file !== 'string' || raw.file === '') throw new UsageError('decode: missing FILE (a .pcap, .pcapng or .gz capture)');
+  const format = (raw.format ?? 'text') as string;
+  if (!(DECODE_FORMATS as readonly string[]).includes(format)) {
+    throw new UsageError(`decode: --format must be one of ${DECODE_FORMATS.join(', ')} (got "${format}")`);
+  }
+  return {
+    file: raw.file,
+    format: format as DecodeFormat,
+    protos: parseProtoList(raw.proto),
+    output: typeof raw.output === 'string' ? raw.output : undefined,
+  };
+}
+
+/** `--proto dhcp4,tftp` (also repeated flags) → a set; null means all. */
+export function parseProtoList(raw: unknown): ReadonlySet<AppProto> | null {
+  if (raw === undefined || raw === null || raw === '') return null;
+  const items = (Array.isArray(raw) ? raw : [raw]).flatMap((v) => String(v).split(',')).map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const out = new Set<AppProto>();
+  for (const item of items) {
+    const p = item === 'dhcp' ? null : (item as AppProto);
+    if (item === 'dhcp') { out.add('dhcp4'); out.add('dhcp6'); continue; }
+    if (!p || !APP_PROTOS.includes(p)) {
+      throw new UsageError(`--proto: unknown protocol "${item}" (choose from ${APP_PROTOS.join(', ')}, or dhcp for both DHCP versions)`);
+    }
+    out.add(p);
+  }
+  return out;
+}
+
+export const ANALYZE_FORMATS = ['text', 'json', 'junit'] as const;
+export type AnalyzeFormat = (typeof ANALYZE_FORMATS)[number];
+
+export interface AnalyzeArgs {
+  file: string;
+  format: AnalyzeFormat;
+  /** Normalised (lower case, colons), or null for every client. */
+  client: string | null;
+  output: string | undefined;
+  /** Only the thresholds given on the command line; the engine fills in DEFAULT_THRESHOLDS. */
+  thresholds: Partial<AnalysisThresholds>;
+}
+
+/** The threshold flags: flag name → AnalysisThresholds key, unit and whether it must be an integer. */
+export const THRESHOLD_FLAGS = [
+  { flag: 'slow-offer', key: 'slowOffer', integer: false, min: 0, describe: 'seconds from DISCOVER to the first OFFER above which dhcp.slow-offer is raised' },
+  { flag: 'no-reply', key: 'noReply', integer: false, min: 0, describe: 'seconds without an answer after which a DHCP/proxyDHCP/TFTP exchange counts as unanswered' },
+  { flag: 'loop-count', key: 'loopCount', integer: true, min: 2, describe: 'fetches of the same boot program that make a chainload loop' },
+  { flag: 'tftp-idle', key: 'tftpIdle', integer: false, min: 0, describe: 'seconds of idle after which an unfinished TFTP transfer is a timeout' },
+] as const satisfies readonly { flag: string; key: keyof AnalysisThresholds; integer: boolean; min: number; describe: string }[];
+
+/** `--help` text of a threshold flag, with its default from DEFAULT_THRESHOLDS. */
+export function thresholdHelp(t: (typeof THRESHOLD_FLAGS)[number]): string {
+  const d = DEFAULT_THRESHOLDS[t.key];
+  return `${t.integer ? 'N' : 'S'}: ${t.describe} (default ${d}${t.integer ? '' : ' s'})`;
+}
+
+/** Validates raw `analyze` arguments (keys as yargs gives them: `slow-offer` etc.). */
+export function checkAnalyzeArgs(raw: Record<string, unknown>): AnalyzeArgs {
+  if (typeof raw['file'] !== 'string' || raw['file'] === '') throw new UsageError('analyze: missing FILE (a .pcap, .pcapng or .gz capture)');
+  const format = String(raw['format'] ?? 'text');
+  if (!(ANALYZE_FORMATS as readonly string[]).includes(format)) {
+    throw new UsageError(`analyze: --format must be one of ${ANALYZE_FORMATS.join(', ')} (got "${format}")`);
+  }
+  const thresholds: Partial<AnalysisThresholds> = {};
+  for (const t of THRESHOLD_FLAGS) {
+    const v = raw[t.flag];
+    if (v === undefined) continue;
+    thresholds[t.key] = parseThreshold(t.flag, v, t.integer, t.min);
+  }
+  const client = raw['client'];
+  if (client !== undefined && typeof client !== 'string') throw new UsageError('analyze: --client takes one MAC address');
+  return {
+    file: raw['file'],
+    format: format as AnalyzeFormat,
+    client: client === undefined ? null : normalizeMac(client),
+    output: typeof raw['output'] === 'string' ? raw['output'] : undefined,
+    thresholds,
+  };
+}
+
+function parseThreshold(flag: string, v: unknown, integer: boolean, min: number): number {
+  if (Array.isArray(v)) throw new UsageError(`--${flag} given more than once`);
+  const s = String(v).trim();
+  const n = s === '' ? NaN : Number(s);
+  const what = integer ? `an integer >= ${min}` : 'a positive number of seconds';
+  if (!Number.isFinite(n) || (integer ? !Number.isInteger(n) || n < min : n <= min)) {
+    throw new UsageError(`--${flag} must be ${what} (got "${s}")`);
+  }
+  return n;
+}
+
+/**
+ * `AA-BB-CC-DD-EE-FF`, `aa:bb:cc:dd:ee:ff`, `0:1b:…` or `aabbccddeeff` → `aa:bb:cc:dd:ee:ff`.
+ * Throws UsageError on anything else.
+ */
+export function normalizeMac(raw: string): string {
+  const s = raw.trim().toLowerCase();
+  let groups: string[] | null = null;
+  if (/^[0-9a-f]{12}$/.test(s)) groups = s.match(/../g);
+  else if (/^[0-9a-f]{1,2}([:-][0-9a-f]{1,2}){5}$/.test(s)) groups = s.split(/[:-]/);
+  if (!groups) throw new UsageError(`--client: "${raw}" is not a MAC address (expected aa:bb:cc:dd:ee:ff or aa-bb-cc-dd-ee-ff)`);
+  return groups.map((g) => g.padStart(2, '0')).join(':');
+}

@@ -1,0 +1,306 @@
+/**
+ * Frame → application messages. One `DecodePipeline` per capture (or live session): it owns the
+ * reassembly state (IP fragments, TCP streams, TFTP transfers) and hands every decoded DHCPv4,
+ * DHCPv6, TFTP and HTTP message to the sink. Pure: no I/O, time comes from the records.
+ */
+import type { CaptureRecord } from '../capture/types.js';
+import type { WireIssue } from '../wire/issues.js';
+import { parseLink } from '../wire/link.js';
+import { parseIpv4 } from '../wire/ipv4.js';
+import { parseIpv6 } from '../wire/ipv6.js';
+import { parseUdp } from '../wire/udp.js';
+import { parseTcp } from '../wire/tcp.js';
+import { parseDhcpV4 } from '../wire/dhcpv4/index.js';
+import { parseDhcpV6 } from '../wire/dhcpv6/index.js';
+import { parseTftp } from '../wire/tftp.js';
+import { HttpConnectionParser, type HttpSink, type HttpRequestHead, type HttpResponseHead } from '../wire/http.js';
+import {
+  Ipv4FragmentReassembler,
+  Ipv6FragmentReassembler,
+  TcpStreamReassembler,
+  type TcpConnection,
+  type TcpStreamSink,
+} from '../reassembly/index.js';
+import { TftpSessionTracker } from './tftp-tracker.js';
+import type { DecodeSink, MessageOrigin, AppProto } from './messages.js';
+
+const ETHERTYPE_IPV4 = 0x0800;
+const ETHERTYPE_IPV6 = 0x86dd;
+const IPPROTO_TCP = 6;
+const IPPROTO_UDP = 17;
+
+export const DHCP4_PORTS: ReadonlySet<number> = new Set([67, 68, 4011]);
+export const DHCP6_PORTS: ReadonlySet<number> = new Set([546, 547]);
+export const TFTP_PORT = 69;
+
+export interface DecodeOptions {
+  /** Only decode these protocols (default: all). */
+  protos?: ReadonlySet<AppProto>;
+}
+
+/** Per-connection state kept in `TcpConnection.user`. */
+interface HttpConnState {
+  parser: HttpConnectionParser | null;
+  /** Decided on the first payload byte: is this HTTP at all? */
+  decided: boolean;
+}
+
+const HTTP_METHOD_PREFIX = /^(GET|HEAD|POST|PUT|DELETE|OPTIONS|PATCH|TRACE|CONNECT) /;
+
+export class DecodePipeline implements TcpStreamSink {
+  private readonly ip4Frags = new Ipv4FragmentReassembler();
+  private readonly ip6Frags = new Ipv6FragmentReassembler();
+  private readonly tcp: TcpStreamReassembler;
+  private readonly tftp = new TftpSessionTracker();
+  private readonly want: ReadonlySet<AppProto> | null;
+  /** The frame being decoded; reused, never reallocated per packet. */
+  private cur: MessageOrigin = blankOrigin();
+  private lastExpire = 0;
+  frames = 0;
+  messages = 0;
+
+  constructor(private readonly sink: DecodeSink, opts: DecodeOptions = {}) {
+    this.tcp = new TcpStreamReassembler(this);
+    this.want = opts.protos ?? null;
+  }
+
+  /** Decodes one capture record. Never throws on bad bytes. */
+  push(rec: CaptureRecord): void {
+    this.frames++;
+    const issues: WireIssue[] = [];
+    const cur = blankOrigin();
+    cur.frame = rec.frame;
+    cur.time = rec.time;
+    cur.issues = issues;
+    this.cur = cur;
+    const before = this.messages;
+    if (rec.origLen > rec.data.length) {
+      // Snapped frames: layers below will see the missing bytes as truncation.
+    }
+    const link = parseLink(rec.linkType, rec.data, issues);
+    if (link) {
+      cur.srcMac = link.srcMac;
+      cur.dstMac = link.dstMac;
+      cur.vlans = link.vlans;
+      if (link.etherType === ETHERTYPE_IPV4) this.ipv4(link.payload, link.payloadOffset, rec);
+      else if (link.etherType === ETHERTYPE_IPV6) this.ipv6(link.payload, link.payloadOffset, rec);
+    }
+    if (this.messages === before && issues.length > 0) {
+      this.sink.undecoded?.({ frame: rec.frame, time: rec.time, issues });
+    }
+    if (rec.time - this.lastExpire > 5) this.expire(rec.time);
+  }
+
+  /** End of input: deliver what the TCP reassembler still holds. */
+  finish(): void {
+    this.tcp.flush();
+  }
+
+  private expire(now: number): void {
+    this.lastExpire = now;
+    this.ip4Frags.expire(now);
+    this.ip6Frags.expire(now);
+    this.tftp.expire(now);
+  }
+
+  private ipv4(buf: Uint8Array, base: number, rec: CaptureRecord): void {
+    const issues = this.cur.issues;
+    const ip = parseIpv4(buf, issues, base);
+    if (!ip) return;
+    this.cur.srcAddr = ip.src;
+    this.cur.dstAddr = ip.dst;
+    let payload = ip.payload;
+    let payloadOffset = ip.payloadOffset;
+    if (ip.mf || ip.fragmentOffset > 0) {
+      const whole = this.ip4Frags.push(ip, rec.time, rec.frame, issues);
+      if (!whole) return;
+      payload = whole.payload;
+      payloadOffset = -1; // reassembled: offsets no longer point into this frame
+    }
+    this.transport(ip.protocol, payload, payloadOffset, ip.srcBytes, ip.dstBytes, rec);
+  }
+
+  private ipv6(buf: Uint8Array, base: number, rec: CaptureRecord): void {
+    const issues = this.cur.issues;
+    const ip = parseIpv6(buf, issues, base);
+    if (!ip) return;
+    this.cur.srcAddr = ip.src;
+    this.cur.dstAddr = ip.dst;
+    let payload = ip.payload;
+    let payloadOffset = ip.payloadOffset;
+    let nextHeader = ip.nextHeader;
+    if (ip.fragment) {
+      const whole = this.ip6Frags.push(ip, rec.time, rec.frame, issues);
+      if (!whole) return;
+      payload = whole.payload;
+      nextHeader = whole.nextHeader;
+      payloadOffset = -1;
+    }
+    this.transport(nextHeader, payload, payloadOffset, ip.srcBytes, ip.dstBytes, rec);
+  }
+
+  private transport(
+    protocol: number,
+    buf: Uint8Array,
+    base: number,
+    _src: Uint8Array,
+    _dst: Uint8Array,
+    rec: CaptureRecord,
+  ): void {
+    const issues = this.cur.issues;
+    const off = base < 0 ? 0 : base;
+    if (protocol === IPPROTO_UDP) {
+      const udp = parseUdp(buf, issues, off);
+      if (!udp) return;
+      this.cur.srcPort = udp.srcPort;
+      this.cur.dstPort = udp.dstPort;
+      this.udp(udp.srcPort, udp.dstPort, udp.payload, off + 8, rec);
+    } else if (protocol === IPPROTO_TCP) {
+      if (this.want && !this.want.has('http')) return;
+      const seg = parseTcp(buf, issues, off);
+      if (!seg) return;
+      this.cur.srcPort = seg.srcPort;
+      this.cur.dstPort = seg.dstPort;
+      this.tcp.push(this.cur.srcAddr, seg.srcPort, this.cur.dstAddr, seg.dstPort, seg, rec.frame, rec.time);
+    }
+  }
+
+  private udp(srcPort: number, dstPort: number, payload: Uint8Array, base: number, rec: CaptureRecord): void {
+    const cur = this.cur;
+    const want = this.want;
+    if (DHCP4_PORTS.has(dstPort) || DHCP4_PORTS.has(srcPort)) {
+      if (want && !want.has('dhcp4')) return;
+      const msg = parseDhcpV4(payload, cur.issues, base);
+      this.messages++;
+      this.sink.message({ ...cur, proto: 'dhcp4', msg, payload });
+      return;
+    }
+    if (DHCP6_PORTS.has(dstPort) || DHCP6_PORTS.has(srcPort)) {
+      if (want && !want.has('dhcp6')) return;
+      const msg = parseDhcpV6(payload, cur.issues, base);
+      this.messages++;
+      this.sink.message({ ...cur, proto: 'dhcp6', msg, payload });
+      return;
+    }
+    let session = null;
+    let msg = null;
+    if (dstPort === TFTP_PORT) {
+      msg = parseTftp(payload, cur.issues, base);
+      // Only RRQ and WRQ open a transfer; anything else to port 69 is still shown as TFTP.
+      if (msg.opcode === 'RRQ' || msg.opcode === 'WRQ') {
+        session = this.tftp.noteRequest(cur.srcAddr, srcPort, cur.dstAddr, rec.time, rec.frame, msg.file, msg.opcode);
+      } else session = this.tftp.match(cur.srcAddr, srcPort, cur.dstAddr, dstPort, rec.time);
+    } else {
+      session = this.tftp.match(cur.srcAddr, srcPort, cur.dstAddr, dstPort, rec.time);
+      if (!session) return;
+    }
+    if (want && !want.has('tftp')) return;
+    msg ??= parseTftp(payload, cur.issues, base);
+    this.messages++;
+    this.sink.message({ ...cur, proto: 'tftp', msg, session, payload });
+  }
+
+  // ---- TCP stream sink: bytes in order, per direction ----
+
+  onData(conn: TcpConnection, fromClient: boolean, data: Uint8Array, frame: number, time: number): void {
+    let st = conn.user as HttpConnState | undefined;
+    if (!st) {
+      st = { parser: null, decided: false };
+      conn.user = st;
+    }
+    if (!st.decided) {
+      if (!fromClient) return; // wait for the client to speak first
+      st.decided = true;
+      const head = String.fromCharCode(...data.subarray(0, 8));
+      if (!HTTP_METHOD_PREFIX.test(head)) return;
+      st.parser = new HttpConnectionParser(new HttpEventForwarder(this, conn));
+    }
+    st.parser?.push(fromClient, data, frame, time);
+  }
+
+  onGap(conn: TcpConnection, fromClient: boolean, missingBytes: number): void {
+    const st = conn.user as HttpConnState | undefined;
+    st?.parser?.gap(fromClient, missingBytes);
+  }
+
+  onClose(conn: TcpConnection): void {
+    const st = conn.user as HttpConnState | undefined;
+    if (!st?.parser) return;
+    st.parser.end(true, this.cur.frame, this.cur.time);
+    st.parser.end(false, this.cur.frame, this.cur.time);
+  }
+
+  /** Called by the per-connection forwarder. */
+  emitHttp(
+    conn: TcpConnection,
+    kind: 'request' | 'response' | 'complete',
+    fromClient: boolean,
+    head: HttpRequestHead | HttpResponseHead | null,
+    request: HttpRequestHead | null,
+    bodyBytes: number,
+    frame: number,
+    time: number,
+    issues: WireIssue[],
+  ): void {
+    const client = conn.client;
+    const server = conn.server;
+    const src = fromClient ? client : server;
+    const dst = fromClient ? server : client;
+    this.messages++;
+    if (frame < 0) { frame = this.cur.frame; time = this.cur.time; } // parser errors carry no frame
+    const sameFrame = frame === this.cur.frame;
+    this.sink.message({
+      proto: 'http',
+      kind,
+      head,
+      request,
+      isRequest: fromClient,
+      bodyBytes,
+      connection: conn.id,
+      frame,
+      time,
+      srcAddr: src.addr,
+      srcPort: src.port,
+      dstAddr: dst.addr,
+      dstPort: dst.port,
+      srcMac: sameFrame ? this.cur.srcMac : null,
+      dstMac: sameFrame ? this.cur.dstMac : null,
+      vlans: sameFrame ? this.cur.vlans : [],
+      issues,
+    });
+  }
+}
+
+/** Adapts HttpConnectionParser's callbacks to pipeline messages for one connection. */
+class HttpEventForwarder implements HttpSink {
+  private pending: HttpRequestHead | null = null;
+  constructor(private readonly pipe: DecodePipeline, private readonly conn: TcpConnection) {}
+  onRequest(head: HttpRequestHead, frame: number, time: number): void {
+    this.pending = head;
+    this.pipe.emitHttp(this.conn, 'request', true, head, null, 0, frame, time, []);
+  }
+  onResponse(head: HttpResponseHead, frame: number, time: number): void {
+    this.pipe.emitHttp(this.conn, 'response', false, head, head.request ?? this.pending, 0, frame, time, []);
+  }
+  onMessageComplete(isRequest: boolean, bodyBytes: number, frame: number, time: number): void {
+    this.pipe.emitHttp(this.conn, 'complete', isRequest, null, null, bodyBytes, frame, time, []);
+  }
+  onError(isRequest: boolean, issue: WireIssue): void {
+    this.pipe.emitHttp(this.conn, 'complete', isRequest, null, null, 0, -1, 0, [issue]);
+  }
+}
+
+function blankOrigin(): MessageOrigin {
+  return {
+    frame: 0,
+    time: 0,
+    srcAddr: '',
+    srcPort: 0,
+    dstAddr: '',
+    dstPort: 0,
+    srcMac: null,
+    dstMac: null,
+    vlans: [],
+    issues: [],
+  };
+}

@@ -1,0 +1,91 @@
+import { describe, it, expect } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { TftpSessionTracker } from './tftp-tracker.js';
+
+const CAPTURES = fileURLToPath(new URL('../../captures/public/', import.meta.url));
+
+interface Udp { frame: number; time: number; src: string; sport: number; dst: string; dport: number; opcode: number }
+
+/** Addresses and ports from tshark (the independent oracle), one row per UDP packet. */
+function udpPackets(file: string): Udp[] {
+  const out = execFileSync('tshark', ['-r', CAPTURES + file, '-Y', 'udp', '-T', 'fields',
+    '-e', 'frame.number', '-e', 'frame.time_epoch', '-e', 'ip.src', '-e', 'udp.srcport', '-e', 'ip.dst',
+    '-e', 'udp.dstport', '-e', 'udp.payload'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  return out.split('\n').filter((l) => l).map((l) => {
+    const [f, t, s, sp, d, dp, payload] = l.split('\t');
+    return { frame: Number(f), time: Number(t), src: s!, sport: Number(sp), dst: d!, dport: Number(dp), opcode: parseInt(payload!.slice(0, 4), 16) };
+  });
+}
+
+/** What the decode pipeline does with each UDP packet. */
+function track(tr: TftpSessionTracker, p: Udp): ReturnType<TftpSessionTracker['match']> {
+  if (p.dport === 69 && (p.opcode === 1 || p.opcode === 2)) return tr.noteRequest(p.src, p.sport, p.dst, p.time, p.frame, 'rfc1350.txt', p.opcode === 1 ? 'RRQ' : 'WRQ');
+  return tr.match(p.src, p.sport, p.dst, p.dport, p.time);
+}
+
+describe('TftpSessionTracker', () => {
+  it('matches the whole RRQ → DATA/ACK transfer of tftp_rrq.pcap across the port change', () => {
+    const pkts = udpPackets('spicy-tftp/tftp_rrq.pcap');
+    expect(pkts.length).toBe(99);
+    const tr = new TftpSessionTracker();
+    const sessions = pkts.map((p) => track(tr, p));
+    const first = sessions[0]!;
+    expect(first).not.toBeNull();
+    for (const s of sessions) expect(s).toBe(first);
+    expect(first).toMatchObject({
+      clientAddr: '192.168.0.253', clientPort: 50618, serverAddr: '192.168.0.10', replyAddr: '192.168.0.10',
+      serverPort: 3445, replyAddrDiffers: false, requestFrame: 1, file: 'rfc1350.txt', kind: 'RRQ', packets: 98,
+    });
+    // An unrelated UDP packet between the same hosts (other ports) is not part of it.
+    expect(tr.match('192.168.0.10', 3446, '192.168.0.253', 50618, pkts[98]!.time)).toBeNull();
+    expect(first!.strayPackets).toBe(1);
+    expect(tr.match('192.168.0.253', 50618, '192.168.0.10', 53, pkts[98]!.time)).toBeNull();
+    expect(tr.match('198.51.100.1', 1000, '198.51.100.2', 2000, pkts[98]!.time)).toBeNull();
+  });
+
+  it('follows a WRQ whose first answer is ACK 0 (tftp_wrq.pcap)', () => {
+    const pkts = udpPackets('spicy-tftp/tftp_wrq.pcap');
+    const tr = new TftpSessionTracker();
+    const sessions = pkts.map((p) => track(tr, p));
+    expect(new Set(sessions).size).toBe(1);
+    expect(sessions[0]).toMatchObject({ kind: 'WRQ', serverPort: 2087, packets: pkts.length - 1 });
+  });
+
+  it('accepts the first answer from another server address (multi-homed) and notes it', () => {
+    const tr = new TftpSessionTracker();
+    const s = tr.noteRequest('198.51.100.10', 2000, '198.51.100.1', 0, 1);
+    expect(tr.match('198.51.100.2', 40000, '198.51.100.10', 2000, 0.1)).toBe(s);
+    expect(s).toMatchObject({ replyAddr: '198.51.100.2', serverPort: 40000, replyAddrDiffers: true });
+    expect(tr.match('198.51.100.10', 2000, '198.51.100.2', 40000, 0.2)).toBe(s);
+    expect(tr.match('198.51.100.10', 2000, '198.51.100.1', 40000, 0.2)).toBeNull();
+  });
+
+  it('a retransmitted request is the same session; IPv6 endpoints work', () => {
+    const tr = new TftpSessionTracker();
+    const a = tr.noteRequest('2001:db8::10', 3000, '2001:db8::1', 0, 1, 'boot.efi', 'RRQ');
+    const b = tr.noteRequest('2001:db8::10', 3000, '2001:db8::1', 1, 5, 'boot.efi', 'RRQ');
+    expect(b).toBe(a);
+    expect(a.requestFrames).toEqual([1, 5]);
+    expect(tr.match('2001:db8::1', 50000, '2001:db8::10', 3000, 1.1)).toBe(a);
+    expect(tr.match('2001:db8::10', 3000, '2001:db8::1', 50000, 1.2)).toBe(a);
+    // After the answer, a new request from the same port starts a new transfer.
+    const c = tr.noteRequest('2001:db8::10', 3000, '2001:db8::1', 2, 9, 'next.efi', 'RRQ');
+    expect(c).not.toBe(a);
+    expect(c.id).toBe(2);
+  });
+
+  it('expires idle sessions and evicts the oldest beyond maxSessions', () => {
+    const tr = new TftpSessionTracker({ idleTimeout: 10, maxSessions: 2 });
+    const a = tr.noteRequest('198.51.100.10', 1, '198.51.100.1', 0, 1);
+    const b = tr.noteRequest('198.51.100.10', 2, '198.51.100.1', 5, 2);
+    const c = tr.noteRequest('198.51.100.10', 3, '198.51.100.1', 6, 3);
+    expect(tr.size).toBe(2);
+    expect(tr.expire(7)).toEqual([a]); // evicted
+    expect(tr.match('198.51.100.1', 9, '198.51.100.10', 1, 7)).toBeNull();
+    tr.match('198.51.100.1', 9, '198.51.100.10', 3, 14); // keeps c alive
+    expect(tr.expire(15.5)).toEqual([b]);
+    expect(tr.expire(30)).toEqual([c]);
+    expect(tr.size).toBe(0);
+  });
+});

@@ -1,0 +1,168 @@
+/**
+ * Follows TFTP transfers across their port change (RFC 1350 §4): the request goes to UDP 69, the
+ * server answers from a fresh port (its TID) to the client's port, and the rest of the transfer
+ * runs between those two ports. Pure logic: time is passed in, nothing is read from a clock.
+ *
+ * Sessions are indexed by the client endpoint only (addr, port): one Map lookup per direction.
+ * IPv4 endpoints use a numeric key (addr * 65536 + port, < 2^48) so no string is built per packet.
+ */
+
+export interface TftpSession {
+  /** 1-based, in order of creation. */
+  id: number;
+  clientAddr: string;
+  clientPort: number;
+  /** Destination of the request. */
+  serverAddr: string;
+  /** Where the server answered from once learnt (may differ from `serverAddr`: multi-homed). */
+  replyAddr: string | null;
+  /** The server's TID once learnt from its first packet. */
+  serverPort: number | null;
+  /** The server answered from another address than the one the request went to. */
+  replyAddrDiffers: boolean;
+  /** Frame of the (first) request and of every request including retransmissions. */
+  requestFrame: number;
+  requestFrames: number[];
+  /** From the request when the caller passed it. */
+  file: string | undefined;
+  kind: 'RRQ' | 'WRQ' | undefined;
+  firstTime: number;
+  lastTime: number;
+  /** Packets matched to the session after the request(s). */
+  packets: number;
+  /** Packets to the client endpoint from another server TID once one was learnt (not matched). */
+  strayPackets: number;
+}
+
+export interface TftpTrackerOptions {
+  /** Seconds without a packet before `expire` drops a session (default 30). */
+  idleTimeout?: number;
+  /** Most sessions kept; the oldest is evicted beyond it (default 65536). */
+  maxSessions?: number;
+}
+
+type EndpointKey = number | string;
+
+/** Numeric key for a dotted-quad IPv4 address and port, string key otherwise. */
+function endpointKey(addr: string, port: number): EndpointKey {
+  let v = 0;
+  let part = 0;
+  let dots = 0;
+  let digits = 0;
+  for (let i = 0; i < addr.length; i++) {
+    const c = addr.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || part > 255) return addr + '#' + port;
+      v = v * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57 && digits < 3) {
+      part = part * 10 + (c - 48);
+      digits++;
+    } else {
+      return addr + '#' + port;
+    }
+  }
+  if (dots !== 3 || digits === 0 || part > 255) return addr + '#' + port;
+  return (v * 256 + part) * 65536 + port;
+}
+
+export class TftpSessionTracker {
+  private readonly idleTimeout: number;
+  private readonly maxSessions: number;
+  /** Client endpoint → session. Insertion order = creation order (for eviction). */
+  private readonly byClient = new Map<EndpointKey, TftpSession>();
+  private readonly evicted: TftpSession[] = [];
+  private nextId = 1;
+
+  constructor(opts: TftpTrackerOptions = {}) {
+    this.idleTimeout = opts.idleTimeout ?? 30;
+    this.maxSessions = Math.max(1, opts.maxSessions ?? 65536);
+  }
+
+  get size(): number {
+    return this.byClient.size;
+  }
+
+  /**
+   * A RRQ/WRQ to port 69. A repeat from the same client endpoint to the same server before the
+   * server answered is a retransmission of the same session; otherwise a new session replaces
+   * whatever that endpoint had.
+   */
+  noteRequest(
+    clientAddr: string, clientPort: number, serverAddr: string, time: number, frame: number,
+    file?: string, kind?: 'RRQ' | 'WRQ',
+  ): TftpSession {
+    const key = endpointKey(clientAddr, clientPort);
+    const old = this.byClient.get(key);
+    if (old && old.serverPort === null && old.serverAddr === serverAddr
+      && (file === undefined || old.file === undefined || old.file === file)) {
+      old.requestFrames.push(frame);
+      old.lastTime = time;
+      if (old.file === undefined) old.file = file;
+      if (old.kind === undefined) old.kind = kind;
+      return old;
+    }
+    if (old) this.byClient.delete(key);
+    else if (this.byClient.size >= this.maxSessions) this.evictOldest();
+    const s: TftpSession = {
+      id: this.nextId++,
+      clientAddr, clientPort, serverAddr,
+      replyAddr: null, serverPort: null, replyAddrDiffers: false,
+      requestFrame: frame, requestFrames: [frame],
+      file, kind,
+      firstTime: time, lastTime: time, packets: 0, strayPackets: 0,
+    };
+    this.byClient.set(key, s);
+    return s;
+  }
+
+  /** Any other UDP packet: the transfer it belongs to, or null. */
+  match(srcAddr: string, srcPort: number, dstAddr: string, dstPort: number, time: number): TftpSession | null {
+    // Server → client: the client endpoint is the destination.
+    let s = this.byClient.get(endpointKey(dstAddr, dstPort));
+    if (s) {
+      if (s.serverPort === null) {
+        // First answer: learn the server TID, from any address (multi-homed servers).
+        s.serverPort = srcPort;
+        s.replyAddr = srcAddr;
+        s.replyAddrDiffers = srcAddr !== s.serverAddr;
+        return touch(s, time);
+      }
+      if (s.serverPort === srcPort && s.replyAddr === srcAddr) return touch(s, time);
+      // Another TID writing to the client: e.g. a second server process answering a retransmitted
+      // request (RFC 1350 §4: the client should answer ERROR 5). Counted, not matched.
+      s.strayPackets++;
+    }
+    // Client → server on the learnt 4-tuple.
+    s = this.byClient.get(endpointKey(srcAddr, srcPort));
+    if (s && s.serverPort === dstPort && s.replyAddr === dstAddr) return touch(s, time);
+    return null;
+  }
+
+  /** Sessions idle for longer than the timeout (and any evicted since the last call), removed. */
+  expire(now: number): TftpSession[] {
+    const out = this.evicted.splice(0);
+    for (const [key, s] of this.byClient) {
+      if (now - s.lastTime > this.idleTimeout) {
+        this.byClient.delete(key);
+        out.push(s);
+      }
+    }
+    return out;
+  }
+
+  private evictOldest(): void {
+    const first = this.byClient.entries().next();
+    if (first.done) return;
+    this.byClient.delete(first.value[0]);
+    this.evicted.push(first.value[1]);
+  }
+}
+
+function touch(s: TftpSession, time: number): TftpSession {
+  s.packets++;
+  if (time > s.lastTime) s.lastTime = time;
+  return s;
+}

@@ -1,0 +1,142 @@
+/**
+ * The finding catalogue: the one place finding codes are defined. Codes are stable public ids
+ * (like Wireshark's expert-info ids); never rename one, add a new one instead.
+ */
+export type Severity = 'error' | 'warning' | 'info';
+export type FindingGroup = 'capture' | 'malformed' | 'sequence' | 'timing' | 'response' | 'config';
+
+export interface FindingDef {
+  code: string;
+  severity: Severity;
+  group: FindingGroup;
+  /** One line: what this finding means. */
+  summary: string;
+  /** What to check on the server side. */
+  hint: string;
+  /** The error a user sees on the console, or the standard that applies. */
+  reference?: string;
+}
+
+const defs = [
+  {
+    code: 'capture.truncated', severity: 'warning', group: 'capture',
+    summary: 'The capture file ends in the middle of a record; everything before it was analyzed.',
+    hint: 'Stop the capture cleanly (Ctrl-C on tcpdump) before copying the file.',
+  },
+  {
+    code: 'decode.malformed', severity: 'warning', group: 'malformed',
+    summary: 'A packet could not be fully decoded (truncated or breaking its protocol rules).',
+    hint: 'Check the snap length of the capture (tcpdump -s 0) and the sender of the packet.',
+  },
+  {
+    code: 'dhcp.no-offer', severity: 'error', group: 'response',
+    summary: 'A client sent DISCOVER and no server offered an address.',
+    hint: 'Is a DHCP server listening on this segment (or a relay with ip helper-address pointing at it)? Does its subnet/pool match the interface or giaddr? Is the client class or MAC filtered?',
+    reference: 'PXE-E51: No DHCP or proxyDHCP offers were received',
+  },
+  {
+    code: 'dhcp.no-ack', severity: 'error', group: 'response',
+    summary: 'A client sent REQUEST and got neither ACK nor NAK.',
+    hint: 'Does the server consider itself authoritative for the requested address? Check the server log for the REQUEST and for lease-database errors.',
+  },
+  {
+    code: 'dhcp.nak', severity: 'error', group: 'response',
+    summary: 'A server answered a REQUEST with NAK.',
+    hint: 'The requested address is not valid on this subnet for this server (wrong subnet, moved client, two servers disagreeing, or an expired reservation).',
+  },
+  {
+    code: 'dhcp.multiple-servers', severity: 'warning', group: 'config',
+    summary: 'More than one DHCP server offered an address to the same client.',
+    hint: 'Two servers answer on this segment: clients may pick either. Disable DHCP on one of them or scope their pools apart.',
+  },
+  {
+    code: 'dhcp.slow-offer', severity: 'warning', group: 'timing',
+    summary: 'The first offer came later than the threshold after the first DISCOVER.',
+    hint: 'Check server load, ping-before-offer (conflict detection) delays, relay path latency and spanning-tree port fast on the client port.',
+  },
+  {
+    code: 'dhcp.no-address-offer', severity: 'error', group: 'config',
+    summary: 'Only proxyDHCP offers (no yiaddr) reached the client: no server hands out an address.',
+    hint: 'A proxyDHCP server only adds boot information; a normal DHCP server must also serve this segment.',
+  },
+  {
+    code: 'pxe.no-bootfile', severity: 'error', group: 'config',
+    summary: 'A PXE client was offered an address but no boot file name (option 67 or the file field).',
+    hint: 'Set the boot file for this client class (dnsmasq dhcp-boot / Kea boot-file-name / dhcpd filename), or run a proxyDHCP server.',
+    reference: 'PXE-E53: No boot filename received',
+  },
+  {
+    code: 'proxydhcp.no-reply', severity: 'error', group: 'response',
+    summary: 'A PXE client asked the boot server on UDP 4011 and got no answer.',
+    hint: 'Is the proxyDHCP/boot server listening on port 4011 and reachable (firewall)? Does its PXE menu/boot service match the client architecture?',
+    reference: 'PXE-E55: ProxyDHCP service did not reply to request on port 4011',
+  },
+  {
+    code: 'pxe.arch-mismatch', severity: 'error', group: 'config',
+    summary: 'The boot program does not match the client architecture (a BIOS program to a UEFI client or the reverse).',
+    hint: 'Match option 93 (client-arch) in the server config: 0 → undionly.kpxe (BIOS), 7/9 → ipxe.efi or snponly.efi (x64 UEFI), 11 → arm64 EFI.',
+  },
+  {
+    code: 'ipxe.chainload-loop', severity: 'error', group: 'sequence',
+    summary: 'A client already running iPXE was handed an iPXE binary again, or fetched the same boot program over and over.',
+    hint: 'Give iPXE clients (user class "iPXE" or option 175) the HTTP script instead of the iPXE binary: dnsmasq dhcp-userclass=set:ipxe,iPXE / Kea a client class on user-class.',
+  },
+  {
+    code: 'tftp.error', severity: 'error', group: 'response',
+    summary: 'The TFTP server answered with an ERROR packet.',
+    hint: 'Check that the file exists under the TFTP root with the exact name and case, and that the server may read it.',
+  },
+  {
+    code: 'tftp.tsize-probe', severity: 'info', group: 'sequence',
+    summary: 'A UEFI-style size probe: RRQ with tsize, OACK, then the client ends it with ERROR 8 before the real transfer.',
+    hint: 'Normal behaviour of UEFI and some PXE stacks: not a failure.',
+  },
+  {
+    code: 'tftp.retransmit', severity: 'warning', group: 'timing',
+    summary: 'TFTP blocks or ACKs were sent more than once.',
+    hint: 'Packet loss or a slow path between client and server: check link errors, MTU (large blksize over a smaller path MTU), and server load.',
+  },
+  {
+    code: 'tftp.timeout', severity: 'error', group: 'timing',
+    summary: 'A TFTP transfer stopped before its last block.',
+    hint: 'The client or server gave up: look for loss, a firewall that does not follow the ephemeral-port transfer (TFTP helper), or blksize larger than the path MTU.',
+  },
+  {
+    code: 'tftp.option-ignored', severity: 'info', group: 'response',
+    summary: 'The client requested a TFTP option the server did not acknowledge.',
+    hint: 'The transfer falls back to defaults (512-byte blocks, lock-step): slower but correct. Enable the option on the server if speed matters.',
+  },
+  {
+    code: 'http.error', severity: 'error', group: 'response',
+    summary: 'An HTTP request of the boot chain got an error status (4xx/5xx) or no response.',
+    hint: 'Check the URL path against the web server root and its access log.',
+  },
+  {
+    code: 'httpboot.offer-ignored', severity: 'error', group: 'config',
+    summary: 'A UEFI HTTP boot client keeps discovering: the offers lack vendor class "HTTPClient" or a boot URL.',
+    hint: 'For clients with vendor class HTTPClient, the server must echo option 60 "HTTPClient" and send the boot file as a URL (option 67).',
+  },
+  {
+    code: 'dhcp6.no-advertise', severity: 'error', group: 'response',
+    summary: 'A DHCPv6 client sent SOLICIT and no server advertised.',
+    hint: 'Is a DHCPv6 server (or relay) on this link, listening on ff02::1:2? Is the subnet configured for this interface?',
+  },
+  {
+    code: 'dhcp6.no-bootfile-url', severity: 'error', group: 'config',
+    summary: 'A network-boot DHCPv6 client got an answer without a boot file URL (option 59).',
+    hint: 'Configure option 59 (bootfile-url) for clients with arch type (option 61) 7/16, and make sure the client requests it in ORO.',
+  },
+  {
+    code: 'phone.no-provisioning-server', severity: 'error', group: 'config',
+    summary: "A phone's ACK has none of the provisioning options it needs (150, 66, 160, 43, 242).",
+    hint: 'Add the TFTP/provisioning server option for this vendor class (Cisco: 150; Polycom: 160 or 66; Yealink: 66/43; Avaya: 242; Mitel: 43/125).',
+  },
+] as const satisfies readonly FindingDef[];
+
+export type FindingCode = (typeof defs)[number]['code'];
+
+export const CATALOGUE: ReadonlyMap<FindingCode, FindingDef> = new Map(defs.map((d) => [d.code, d]));
+
+export function findingDef(code: FindingCode): FindingDef {
+  return CATALOGUE.get(code)!;
+}

@@ -1,0 +1,341 @@
+import { describe, it, expect, afterAll } from 'vitest';
+import { buildAck, buildData, buildError, buildOack, buildRrq } from '../wire/tftp.js';
+import { macFromString } from '../wire/bytes.js';
+import { Sim, dora, ipxeOptions, pxeOptions, tftpRead, SERVER, T0, type Endpoint } from '../flow/sim.test-kit.js';
+import type { Analysis, Finding } from '../flow/types.js';
+import { CATALOGUE, type FindingCode } from './catalogue.js';
+
+const MAC = '52:54:00:00:00:10';
+const ADDR = '198.51.100.110';
+const fired = new Set<FindingCode>();
+
+function codes(a: Analysis): FindingCode[] {
+  for (const f of a.findings) fired.add(f.code);
+  return a.findings.map((f) => f.code);
+}
+
+function only(a: Analysis, code: FindingCode): Finding {
+  const fs = a.findings.filter((f) => f.code === code);
+  expect(fs, `${code} in ${codes(a).join(',')}`).toHaveLength(1);
+  const f = fs[0]!;
+  expect(f.severity).toBe(CATALOGUE.get(code)!.severity);
+  expect(f.hint.length).toBeGreaterThan(10);
+  return f;
+}
+
+const DHCP_BCAST: Endpoint = { addr: '255.255.255.255', port: 67 };
+const CLI0: Endpoint = { addr: '0.0.0.0', port: 68, mac: MAC };
+const discover = (xid: number, opts = pxeOptions(7)) => ({ xid, chaddr: MAC, options: [{ code: 53, value: 'DISCOVER' }, ...opts] });
+
+describe('DHCPv4 findings', () => {
+  it('dhcp.no-offer: DISCOVERs unanswered for longer than noReply', () => {
+    const sim = new Sim();
+    sim.dhcp4(CLI0, DHCP_BCAST, discover(1), 0);
+    sim.dhcp4(CLI0, DHCP_BCAST, discover(1), 4);
+    sim.dhcp4(CLI0, DHCP_BCAST, discover(1), 8);
+    const a = sim.finish();
+    const f = only(a, 'dhcp.no-offer');
+    expect(f).toMatchObject({ client: MAC, frames: [1, 2, 3], time: T0 });
+    expect(f.message).toContain('3 time(s)');
+    expect(f.message).toContain('8 s');
+    expect(a.clients[0]!.booted).toBe(false);
+    expect(a.summary.failed).toBe(1);
+  });
+
+  it('no dhcp.no-offer when the capture simply ended right after the DISCOVER', () => {
+    const sim = new Sim();
+    sim.dhcp4(CLI0, DHCP_BCAST, discover(1), 0);
+    expect(codes(sim.finish({ end: 3 }))).toEqual([]);
+    const sim2 = new Sim();
+    sim2.dhcp4(CLI0, DHCP_BCAST, discover(1), 0);
+    expect(codes(sim2.finish({ end: 4.5 }))).toEqual(['dhcp.no-offer']);
+  });
+
+  it('dhcp.no-ack: REQUEST never answered', () => {
+    const sim = new Sim();
+    dora(sim, { xid: 2, mac: MAC, yiaddr: ADDR, t: 0, until: 'request', file: 'ipxe.efi', client: pxeOptions(7) });
+    const f = only(sim.finish({ end: 10 }), 'dhcp.no-ack');
+    expect(f.frames).toEqual([3]);
+    expect(f.message).toContain(SERVER.addr);
+  });
+
+  it('dhcp.nak: server answers NAK', () => {
+    const sim = new Sim();
+    dora(sim, { xid: 3, mac: MAC, yiaddr: ADDR, t: 0, until: 'nak' });
+    const f = only(sim.finish(), 'dhcp.nak');
+    expect(f).toMatchObject({ frames: [4], client: MAC });
+    expect(f.message).toContain(`Server ${SERVER.addr}`);
+  });
+
+  it('dhcp.multiple-servers: two servers offer an address', () => {
+    const sim = new Sim();
+    sim.dhcp4(CLI0, DHCP_BCAST, discover(4, []), 0);
+    sim.dhcp4(SERVER, CLI0, { xid: 4, chaddr: MAC, op: 2, yiaddr: ADDR, options: [{ code: 53, value: 'OFFER' }, { code: 54, value: SERVER.addr }] }, 0.1);
+    sim.dhcp4({ addr: '198.51.100.9', port: 67 }, CLI0, { xid: 4, chaddr: MAC, op: 2, yiaddr: '198.51.100.200', options: [{ code: 53, value: 'OFFER' }, { code: 54, value: '198.51.100.9' }] }, 0.2);
+    const f = only(sim.finish(), 'dhcp.multiple-servers');
+    expect(f.frames).toEqual([2, 3]);
+    expect(f.message).toContain('198.51.100.9 (198.51.100.200)');
+  });
+
+  it('dhcp.slow-offer: first offer after the threshold', () => {
+    const sim = new Sim({ thresholds: { slowOffer: 2 } });
+    dora(sim, { xid: 5, mac: MAC, yiaddr: ADDR, t: 0, offerDelay: 3.5 });
+    const f = only(sim.finish(), 'dhcp.slow-offer');
+    expect(f.message).toContain('3.5 s');
+    expect(f.message).toContain('threshold 2 s');
+    const fast = new Sim({ thresholds: { slowOffer: 2 } });
+    dora(fast, { xid: 5, mac: MAC, yiaddr: ADDR, t: 0, offerDelay: 1.5 });
+    expect(codes(fast.finish())).toEqual([]);
+  });
+
+  it('dhcp.no-address-offer: only a proxyDHCP server answers', () => {
+    const sim = new Sim();
+    const proxy: Endpoint = { addr: '198.51.100.2', port: 67 };
+    sim.dhcp4(CLI0, DHCP_BCAST, discover(6), 0);
+    sim.dhcp4(proxy, CLI0, { xid: 6, chaddr: MAC, op: 2, file: 'ipxe.efi', options: [{ code: 53, value: 'OFFER' }, { code: 54, value: proxy.addr }, { code: 60, value: 'PXEClient' }] }, 0.1);
+    sim.dhcp4(CLI0, DHCP_BCAST, discover(6), 4);
+    sim.dhcp4(CLI0, DHCP_BCAST, discover(6), 12);
+    const a = sim.finish();
+    const f = only(a, 'dhcp.no-address-offer');
+    expect(f.message).toContain(proxy.addr);
+    expect(codes(a)).not.toContain('dhcp.no-offer');
+  });
+
+  it('pxe.no-bootfile: PXE client gets an address and no boot file from anyone (PXE-E53)', () => {
+    const sim = new Sim();
+    dora(sim, { xid: 7, mac: MAC, yiaddr: ADDR, t: 0, client: pxeOptions(7) });
+    const f = only(sim.finish(), 'pxe.no-bootfile');
+    expect(f.frames).toEqual([4]);
+    // Not for an OS client, and not when the file field carries it.
+    const os = new Sim();
+    dora(os, { xid: 7, mac: MAC, yiaddr: ADDR, t: 0 });
+    expect(codes(os.finish())).toEqual([]);
+    const ok = new Sim();
+    dora(ok, { xid: 7, mac: MAC, yiaddr: ADDR, t: 0, client: pxeOptions(7), file: 'snponly.efi' });
+    expect(codes(ok.finish())).toEqual([]);
+  });
+
+  it('proxydhcp.no-reply: the 4011 request is never answered (PXE-E55)', () => {
+    const sim = new Sim();
+    const proxy: Endpoint = { addr: '198.51.100.2', port: 67 };
+    sim.dhcp4(CLI0, DHCP_BCAST, discover(8), 0);
+    sim.dhcp4(SERVER, CLI0, { xid: 8, chaddr: MAC, op: 2, yiaddr: ADDR, options: [{ code: 53, value: 'OFFER' }, { code: 54, value: SERVER.addr }] }, 0.1);
+    sim.dhcp4(proxy, CLI0, { xid: 8, chaddr: MAC, op: 2, options: [{ code: 53, value: 'OFFER' }, { code: 54, value: proxy.addr }, { code: 60, value: 'PXEClient' }] }, 0.1);
+    sim.dhcp4(CLI0, DHCP_BCAST, { xid: 8, chaddr: MAC, options: [{ code: 53, value: 'REQUEST' }, { code: 54, value: SERVER.addr }, ...pxeOptions(7)] }, 0.2);
+    sim.dhcp4(SERVER, CLI0, { xid: 8, chaddr: MAC, op: 2, yiaddr: ADDR, options: [{ code: 53, value: 'ACK' }, { code: 54, value: SERVER.addr }] }, 0.3);
+    const c: Endpoint = { addr: ADDR, port: 68, mac: MAC };
+    sim.dhcp4(c, { addr: proxy.addr, port: 4011 }, { xid: 9, chaddr: MAC, ciaddr: ADDR, options: [{ code: 53, value: 'REQUEST' }, ...pxeOptions(7)] }, 0.4);
+    sim.dhcp4(c, { addr: proxy.addr, port: 4011 }, { xid: 9, chaddr: MAC, ciaddr: ADDR, options: [{ code: 53, value: 'REQUEST' }, ...pxeOptions(7)] }, 2.4);
+    const a = sim.finish({ end: 8 });
+    const f = only(a, 'proxydhcp.no-reply');
+    expect(f.frames).toEqual([6]);
+    expect(f.message).toContain(`${proxy.addr}:4011`);
+    // The unanswered proxy request explains the missing boot file: no PXE-E53 on top.
+    expect(codes(a)).not.toContain('pxe.no-bootfile');
+    expect((a.clients[0]!.steps[1]!).kind).toBe('proxydhcp');
+  });
+
+  it('pxe.arch-mismatch: BIOS program to UEFI, EFI program to BIOS', () => {
+    const uefi = new Sim();
+    dora(uefi, { xid: 10, mac: MAC, yiaddr: ADDR, t: 0, client: pxeOptions(7), file: 'undionly.kpxe' });
+    expect(only(uefi.finish(), 'pxe.arch-mismatch').message).toContain('BIOS boot program "undionly.kpxe" handed to a UEFI client (arch 7)');
+    const bios = new Sim();
+    dora(bios, { xid: 10, mac: MAC, yiaddr: ADDR, t: 0, client: pxeOptions(0), server: [{ code: 67, value: 'boot/ipxe.efi' }] });
+    expect(only(bios.finish(), 'pxe.arch-mismatch').message).toContain('UEFI boot program "boot/ipxe.efi" handed to a BIOS client (arch 0)');
+    const fine = new Sim();
+    dora(fine, { xid: 10, mac: MAC, yiaddr: ADDR, t: 0, client: pxeOptions(0), file: 'pxelinux.0' });
+    expect(codes(fine.finish())).toEqual([]);
+  });
+
+  it('ipxe.chainload-loop: iPXE handed the iPXE binary again', () => {
+    const sim = new Sim();
+    dora(sim, { xid: 11, mac: MAC, yiaddr: ADDR, t: 0, client: pxeOptions(7), file: 'ipxe.efi' });
+    dora(sim, { xid: 12, mac: MAC, yiaddr: ADDR, t: 2, client: ipxeOptions(7), file: 'ipxe.efi' });
+    const f = only(sim.finish(), 'ipxe.chainload-loop');
+    expect(f.message).toContain('"ipxe.efi"');
+    expect(f.frames).toEqual([8]);
+  });
+
+  it('ipxe.chainload-loop: the same boot program fetched loopCount times', () => {
+    const sim = new Sim();
+    for (let i = 0; i < 3; i++) {
+      dora(sim, { xid: 20 + i, mac: MAC, yiaddr: ADDR, t: i * 10, client: pxeOptions(0), file: 'undionly.kpxe' });
+      tftpRead(sim, { addr: ADDR, port: 2000 + i }, SERVER.addr, 'undionly.kpxe', 1000, { t: i * 10 + 1 });
+    }
+    const f = only(sim.finish(), 'ipxe.chainload-loop');
+    expect(f.message).toContain('fetched 3 times');
+    const twice = new Sim();
+    for (let i = 0; i < 2; i++) tftpRead(twice, { addr: ADDR, port: 2000 + i }, SERVER.addr, 'undionly.kpxe', 1000, { t: i * 10 });
+    expect(codes(twice.finish())).toEqual([]);
+  });
+
+  it('phone.no-provisioning-server: Cisco phone ACK without 150/66; fine with 150', () => {
+    const cisco = [{ code: 60, value: 'Cisco Systems, Inc. IP Phone CP-8841' }];
+    const sim = new Sim();
+    dora(sim, { xid: 30, mac: MAC, yiaddr: ADDR, t: 0, client: cisco, server: [{ code: 3, value: ['198.51.100.1'] }] });
+    const a = sim.finish();
+    expect(a.clients[0]!.steps[0]).toMatchObject({ stage: 'phone' });
+    const f = only(a, 'phone.no-provisioning-server');
+    expect(f.message).toContain('150/66');
+    expect(f.hint).toContain('Cisco');
+    const ok = new Sim();
+    dora(ok, { xid: 30, mac: MAC, yiaddr: ADDR, t: 0, client: cisco, server: [{ code: 150, value: ['198.51.100.1'] }] });
+    expect(codes(ok.finish())).toEqual([]);
+  });
+
+  it('httpboot.offer-ignored: HTTPClient keeps discovering past offers without HTTPClient/URL', () => {
+    const sim = new Sim();
+    const http = [{ code: 93, value: [16] }, { code: 60, value: 'HTTPClient:Arch:00016:UNDI:003001' }];
+    for (const t of [0, 4, 8]) {
+      sim.dhcp4(CLI0, DHCP_BCAST, discover(40, http), t);
+      sim.dhcp4(SERVER, CLI0, { xid: 40, chaddr: MAC, op: 2, yiaddr: ADDR, file: 'ipxe.efi', options: [{ code: 53, value: 'OFFER' }, { code: 54, value: SERVER.addr }] }, t + 0.1);
+    }
+    const a = sim.finish();
+    expect(a.clients[0]!.steps[0]).toMatchObject({ stage: 'httpboot' });
+    const f = only(a, 'httpboot.offer-ignored');
+    expect(f.message).toContain('no option 60 "HTTPClient"');
+    expect(f.message).toContain('boot file "ipxe.efi" is not a URL');
+  });
+});
+
+describe('TFTP findings', () => {
+  const C: Endpoint = { addr: ADDR, port: 2000 };
+  const S69: Endpoint = { addr: SERVER.addr, port: 69 };
+  const TID: Endpoint = { addr: SERVER.addr, port: 51000 };
+
+  it('tftp.error: file not found, with the file name in message and hint', () => {
+    const sim = new Sim();
+    sim.tftp(C, S69, buildRrq('pxelinux.0'), 0);
+    sim.tftp(TID, C, buildError(1, 'File not found'), 0.01);
+    const f = only(sim.finish(), 'tftp.error');
+    expect(f).toMatchObject({ frames: [1, 2], client: `ip:${ADDR}` });
+    expect(f.message).toContain('ERROR 1 (File not found)');
+    expect(f.hint).toContain('"pxelinux.0"');
+  });
+
+  it('tftp.tsize-probe (info), not tftp.error', () => {
+    const sim = new Sim();
+    sim.tftp(C, S69, buildRrq('ipxe.efi', 'octet', { tsize: 0 }), 0);
+    sim.tftp(TID, C, buildOack({ tsize: 1000 }), 0.01);
+    sim.tftp(C, TID, buildError(8, 'User aborted'), 0.02);
+    const a = sim.finish();
+    expect(codes(a)).toEqual(['tftp.tsize-probe']);
+    expect(only(a, 'tftp.tsize-probe').message).toContain('tsize 1000');
+  });
+
+  it('tftp.retransmit: counts repeated DATA and RRQ', () => {
+    const sim = new Sim();
+    sim.tftp(C, S69, buildRrq('a.0'), 0);
+    sim.tftp(C, S69, buildRrq('a.0'), 1);
+    sim.tftp(TID, C, buildData(1, new Uint8Array(10)), 1.1);
+    sim.tftp(TID, C, buildData(1, new Uint8Array(10)), 2.1);
+    sim.tftp(C, TID, buildAck(1), 2.2);
+    const f = only(sim.finish(), 'tftp.retransmit');
+    expect(f.message).toContain('2 retransmission(s) over 1 block(s)');
+  });
+
+  it('tftp.timeout: stops before the last block and stays idle; not when the capture just ended', () => {
+    const sim = new Sim();
+    tftpRead(sim, C, SERVER.addr, 'big.img', 5000, { t: 0, stopAfter: 2 });
+    const f = only(sim.finish({ end: 20 }), 'tftp.timeout');
+    expect(f.message).toContain('after 2 block(s) / 1024 bytes');
+    const cut = new Sim();
+    tftpRead(cut, C, SERVER.addr, 'big.img', 5000, { t: 0, stopAfter: 2 });
+    expect(codes(cut.finish({ end: 1 }))).toEqual([]);
+    const unanswered = new Sim();
+    unanswered.tftp(C, S69, buildRrq('x.efi'), 0);
+    expect(only(unanswered.finish({ end: 6 }), 'tftp.timeout').message).toContain('never answered');
+  });
+
+  it('tftp.option-ignored: windowsize requested, not acknowledged', () => {
+    const sim = new Sim();
+    tftpRead(sim, C, SERVER.addr, 'ipxe.efi', 3000, { t: 0, request: { blksize: 1468, windowsize: 4 }, oack: { blksize: 1468 } });
+    const f = only(sim.finish(), 'tftp.option-ignored');
+    expect(f.message).toContain('windowsize=4');
+    expect(f.message).not.toContain('blksize');
+  });
+});
+
+describe('HTTP and DHCPv6 findings', () => {
+  it('http.error: 404, and a request with no response', () => {
+    const sim = new Sim();
+    sim.http({ addr: ADDR, port: 40000 }, { addr: SERVER.addr, port: 80 }, '/boot.ipxe', 404, 0, { t: 0, host: 'boot.example' });
+    sim.http({ addr: ADDR, port: 40001 }, { addr: SERVER.addr, port: 8080 }, '/x', null, 0, { t: 1 });
+    const a = sim.finish({ end: 10 });
+    const fs = a.findings.filter((f) => f.code === 'http.error');
+    codes(a);
+    expect(fs.map((f) => f.message)).toEqual([
+      'GET http://boot.example/boot.ipxe → HTTP 404.',
+      `GET http://${SERVER.addr}:8080/x got no response in 9 s.`,
+    ]);
+  });
+
+  const duid = { code: 1 as const, value: { kind: 'll' as const, hwType: 1, linkLayer: macFromString(MAC) } };
+  const cli: Endpoint = { addr: 'fe80::1:10', port: 546 };
+  const all: Endpoint = { addr: 'ff02::1:2', port: 547 };
+
+  it('dhcp6.no-advertise: SOLICIT unanswered', () => {
+    const sim = new Sim();
+    sim.dhcp6(cli, all, { msgType: 1, xid: 1, options: [duid, { code: 61, value: [7] }] }, 0);
+    sim.dhcp6(cli, all, { msgType: 1, xid: 1, options: [duid, { code: 61, value: [7] }] }, 2);
+    const a = sim.finish({ end: 6 });
+    expect(a.clients[0]!.mac).toBe(MAC);
+    expect(only(a, 'dhcp6.no-advertise').message).toContain('SOLICIT sent 2 time(s)');
+  });
+
+  it('dhcp6.no-bootfile-url: boot client (arch 61) answered without option 59', () => {
+    const sim = new Sim();
+    const sduid = { code: 2 as const, value: { kind: 'll' as const, hwType: 1, linkLayer: macFromString('02:00:00:00:00:fe') } };
+    sim.dhcp6(cli, all, { msgType: 1, xid: 1, options: [duid, { code: 61, value: [7] }] }, 0);
+    sim.dhcp6({ addr: 'fe80::fe', port: 547 }, cli, { msgType: 2, xid: 1, options: [duid, sduid] }, 0.1);
+    const f = only(sim.finish(), 'dhcp6.no-bootfile-url');
+    expect(f.frames).toEqual([2]);
+    // An OS client (no arch, no boot vendor class) is not expected to get one.
+    const os = new Sim();
+    os.dhcp6(cli, all, { msgType: 1, xid: 1, options: [duid] }, 0);
+    os.dhcp6({ addr: 'fe80::fe', port: 547 }, cli, { msgType: 2, xid: 1, options: [duid, sduid] }, 0.1);
+    expect(codes(os.finish())).toEqual([]);
+  });
+});
+
+describe('capture findings', () => {
+  it('decode.malformed: grouped per client, and one capture-wide group', () => {
+    const sim = new Sim();
+    const issue = { kind: 'truncated' as const, layer: 'ipv4', offset: 14, message: 'header cut short' };
+    sim.undecoded([issue], 0);
+    sim.undecoded([issue], 1);
+    sim.undecoded([{ kind: 'unsupported', layer: 'ethernet', offset: 12, message: 'ethertype 0x88cc' }], 1.5);
+    dora(sim, { xid: 50, mac: MAC, yiaddr: ADDR, t: 2, until: 'discover' });
+    sim.dhcp4(CLI0, DHCP_BCAST, discover(50, []), 2.5, [{ kind: 'malformed', layer: 'dhcp4', offset: 300, message: 'option 12 runs past the end' }]);
+    const a = sim.finish();
+    const fs = a.findings.filter((f) => f.code === 'decode.malformed');
+    codes(a);
+    expect(fs.map((f) => [f.client, f.frames])).toEqual([[null, [1, 2]], [MAC, [5]]]);
+    expect(fs[0]!.message).toContain('2 frame(s)');
+    expect(fs[1]!.message).toContain('option 12 runs past the end');
+  });
+
+  it('capture.truncated', () => {
+    const sim = new Sim();
+    dora(sim, { xid: 60, mac: MAC, yiaddr: ADDR, t: 0 });
+    const f = only(sim.finish({ truncated: true }), 'capture.truncated');
+    expect(f.client).toBeNull();
+    expect(f.message).toContain('record cut short');
+  });
+
+  it('sorts findings by time', () => {
+    const sim = new Sim();
+    dora(sim, { xid: 70, mac: MAC, yiaddr: ADDR, t: 0, offerDelay: 2, client: pxeOptions(7), file: 'undionly.kpxe' });
+    sim.tftp({ addr: ADDR, port: 2000 }, { addr: SERVER.addr, port: 69 }, buildRrq('undionly.kpxe'), 3);
+    sim.tftp({ addr: SERVER.addr, port: 51000 }, { addr: ADDR, port: 2000 }, buildError(1, 'nope'), 3.1);
+    const a = sim.finish();
+    expect(codes(a)).toEqual(['dhcp.slow-offer', 'pxe.arch-mismatch', 'tftp.error']);
+    const times = a.findings.map((f) => f.time!);
+    expect([...times].sort((x, y) => x - y)).toEqual(times);
+  });
+});
+
+afterAll(() => {
+  // Every catalogue code has a firing sequence above.
+  expect([...CATALOGUE.keys()].filter((c) => !fired.has(c))).toEqual([]);
+});

@@ -1,0 +1,383 @@
+/**
+ * Finding rules: run once over the finished chains (the builder's per-step facts), each rule
+ * naming a catalogue code. Also decides `timeToBootProgram` / `booted` per chain and the summary.
+ */
+import type { WireIssue } from '../wire/issues.js';
+import type { ChainState, Dhcp4State, TftpState } from '../flow/state.js';
+import type { AnalysisSummary, AnalysisThresholds, BootChain, Finding } from '../flow/types.js';
+import {
+  baseName, isBiosArch, isBiosProgram, isEfiProgram, isIpxeBinary, isUefiArch, looksLikeBootProgram, phoneVendor,
+} from '../flow/classify.js';
+import { findingDef, type FindingCode } from './catalogue.js';
+
+export interface CaptureInfo {
+  first: number | null;
+  last: number | null;
+  truncated: boolean;
+  captureWarnings: WireIssue[];
+  strayMalformed: { frames: number[]; count: number; time: number; what: string[] } | null;
+}
+
+interface Ctx {
+  out: Finding[];
+  end: number;
+  th: AnalysisThresholds;
+}
+
+function add(ctx: Ctx, code: FindingCode, client: string | null, time: number, frames: number[], message: string, hint?: string): void {
+  const def = findingDef(code);
+  ctx.out.push({ code, severity: def.severity, client, frames, message, hint: hint ?? def.hint, time });
+}
+
+/** An unanswered request is a failure only if the capture went on for `noReply` seconds after it. */
+function unanswered(ctx: Ctx, sent: { time: number } | null): boolean {
+  return sent !== null && ctx.end - sent.time >= ctx.th.noReply;
+}
+
+const fmt = (n: number): string => (Math.round(n * 1000) / 1000).toString();
+
+export function evaluateFindings(chains: ChainState[], cap: CaptureInfo, th: AnalysisThresholds): Finding[] {
+  const ctx: Ctx = { out: [], end: cap.last ?? 0, th };
+  if (cap.truncated) {
+    const w = cap.captureWarnings.find((i) => i.kind === 'truncated') ?? cap.captureWarnings[0];
+    add(ctx, 'capture.truncated', null, cap.last ?? 0, [], `The capture file is truncated${w ? ` (${w.message})` : ''}; the packets before it were analyzed.`);
+  }
+  if (cap.strayMalformed) {
+    const m = cap.strayMalformed;
+    add(ctx, 'decode.malformed', null, m.time, m.frames, `${m.count} frame(s) could not be fully decoded: ${m.what.join('; ')}`);
+  }
+  for (const c of chains) {
+    const start = ctx.out.length;
+    chainRules(ctx, c);
+    const errors = ctx.out.slice(start).some((f) => f.severity === 'error');
+    bootTiming(c, errors);
+  }
+  ctx.out.sort((a, b) => (a.time ?? 0) - (b.time ?? 0));
+  return ctx.out;
+}
+
+function chainRules(ctx: Ctx, c: ChainState): void {
+  const mac = c.key;
+  if (c.malformed) {
+    add(ctx, 'decode.malformed', mac, c.malformedTime, c.malformed.toArray(),
+      `${c.malformed.count} frame(s) of this client could not be fully decoded: ${[...(c.malformedWhat ?? [])].join('; ')}`);
+  }
+  const fetches = new Map<string, { count: number; frames: number[]; time: number }>();
+  const ignoredOptions = new Set<string>();
+  let multipleServersDone = false;
+  let offerIgnoredDone = false;
+  let loopDone = false;
+  const states = c.states;
+  for (let i = 0; i < states.length; i++) {
+    const s = states[i]!;
+    switch (s.kind) {
+      case 'dhcp4': {
+        const step = s.step;
+        const real = step.offers.filter((o) => !o.proxy);
+        const proxies = step.offers.filter((o) => o.proxy);
+        if (s.firstDiscover !== null && step.offers.length === 0 && !s.ack && unanswered(ctx, { time: s.firstDiscover })) {
+          add(ctx, 'dhcp.no-offer', mac, s.firstDiscover, step.frames.slice(0, 8),
+            `DISCOVER (xid 0x${step.xid.toString(16)}) sent ${countOf(step.messages, 'DISCOVER')} time(s), no OFFER in ${fmt(ctx.end - s.firstDiscover)} s.`);
+        }
+        if (real.length === 0 && proxies.length > 0 && !s.ack && s.firstDiscover !== null && unanswered(ctx, { time: s.firstDiscover })) {
+          add(ctx, 'dhcp.no-address-offer', mac, s.firstDiscover, proxies.map((o) => o.frame),
+            `Only proxyDHCP offers (from ${unique(proxies.map((o) => o.server)).join(', ')}) reached the client; no server offered an address.`);
+        }
+        const servers = unique(real.map((o) => o.server));
+        if (servers.length > 1 && !multipleServersDone) {
+          multipleServersDone = true;
+          add(ctx, 'dhcp.multiple-servers', mac, step.start, real.map((o) => o.frame),
+            `${servers.length} DHCP servers offered an address: ${real.map((o) => `${o.server} (${o.yiaddr})`).join(', ')}.`);
+        }
+        if (s.firstOffer !== null && s.firstDiscover !== null && s.firstOffer - s.firstDiscover > ctx.th.slowOffer) {
+          const first = step.offers.reduce((a, o) => (o.delay < a.delay ? o : a));
+          add(ctx, 'dhcp.slow-offer', mac, s.firstDiscover, [s.discoverFrame, first.frame],
+            `First OFFER (from ${first.server}) came ${fmt(s.firstOffer - s.firstDiscover)} s after the first DISCOVER (threshold ${ctx.th.slowOffer} s).`);
+        }
+        if (s.nak) {
+          add(ctx, 'dhcp.nak', mac, s.nak.time, [s.nak.frame],
+            `Server ${s.nak.server} answered REQUEST (xid 0x${step.xid.toString(16)}) with NAK.`);
+        }
+        if (unanswered(ctx, s.pendingRequest)) {
+          add(ctx, 'dhcp.no-ack', mac, s.pendingRequest!.time, [s.pendingRequest!.frame],
+            `REQUEST (xid 0x${step.xid.toString(16)}${step.server ? ` to ${step.server}` : ''}) got neither ACK nor NAK in ${fmt(ctx.end - s.pendingRequest!.time)} s.`);
+        }
+        if (step.stage === 'httpboot' && !offerIgnoredDone && step.offers.length > 0 && !s.requestSeen
+          && (s.discoversAfterOffer > 0 || laterDhcp4(states, i))) {
+          const why: string[] = [];
+          const bad = step.offers.filter((o, k) => {
+            const noVc = !(s.offerVendorClass[k]?.startsWith('HTTPClient') ?? false);
+            const noUrl = !/^https?:\/\//i.test(o.bootfile ?? '');
+            if (noVc || noUrl) {
+              const r: string[] = [];
+              if (noVc) r.push('no option 60 "HTTPClient"');
+              if (noUrl) r.push(o.bootfile ? `boot file "${o.bootfile}" is not a URL` : 'no boot file URL');
+              why.push(`${o.server}: ${r.join(', ')}`);
+            }
+            return noVc || noUrl;
+          });
+          if (bad.length > 0) {
+            offerIgnoredDone = true;
+            add(ctx, 'httpboot.offer-ignored', mac, step.start, bad.map((o) => o.frame),
+              `The HTTP boot client kept discovering: ${why.join('; ')}.`);
+          }
+        }
+        if (s.ack && step.stage === 'firmware' && step.bootfile === null && !bootfileLater(states, i)
+          && !proxyPendingLater(ctx, states, i)) {
+          add(ctx, 'pxe.no-bootfile', mac, s.ack.time, [s.ack.frame],
+            `PXE client got address ${step.yiaddr ?? '?'} from ${step.server ?? '?'} but no boot file name from any server${proxies.length ? ' (proxy offers included)' : ''}.`);
+        }
+        archRule(ctx, mac, step.arch, step.bootfile, s.ack?.frame ?? step.frames[0] ?? 0, s.ack?.time ?? step.start);
+        if (step.stage === 'ipxe' && step.bootfile && isIpxeBinary(step.bootfile) && s.ack && !loopDone) {
+          loopDone = true;
+          add(ctx, 'ipxe.chainload-loop', mac, s.ack.time, [s.ack.frame],
+            `A client already running iPXE was handed the iPXE binary "${step.bootfile}" again.`);
+        }
+        if (step.stage === 'phone' && s.ack) phoneRule(ctx, mac, s);
+        break;
+      }
+      case 'proxydhcp': {
+        if (unanswered(ctx, s.pendingRequest)) {
+          add(ctx, 'proxydhcp.no-reply', mac, s.pendingRequest!.time, [s.pendingRequest!.frame],
+            `REQUEST to ${s.step.server ?? '?'}:4011 (xid 0x${s.step.xid.toString(16)}) got no answer in ${fmt(ctx.end - s.pendingRequest!.time)} s.`);
+        }
+        if (s.step.bootfile) {
+          const arch = nearestArch(states, i);
+          archRule(ctx, mac, arch, s.step.bootfile, s.step.frames[s.step.frames.length - 1] ?? 0, s.last);
+        }
+        break;
+      }
+      case 'dhcp6': {
+        if (!s.answered && unanswered(ctx, s.pendingSolicit)) {
+          add(ctx, 'dhcp6.no-advertise', mac, s.pendingSolicit!.time, [s.pendingSolicit!.frame],
+            `SOLICIT sent ${countOf(s.step.messages, 'SOLICIT')} time(s), no ADVERTISE or REPLY in ${fmt(ctx.end - s.pendingSolicit!.time)} s.`);
+        }
+        if (s.answered && s.bootClient && s.step.bootfileUrl === null) {
+          add(ctx, 'dhcp6.no-bootfile-url', mac, s.step.start, [s.answerFrame],
+            `Network-boot DHCPv6 client (arch ${s.step.arch ?? '?'}${s.step.vendorClass ? `, ${s.step.vendorClass}` : ''}) got ${s.replied ? 'a REPLY' : 'an ADVERTISE'} without option 59 (boot file URL).`);
+        }
+        break;
+      }
+      case 'tftp':
+        tftpRules(ctx, mac, s, ignoredOptions, states, i);
+        if (!s.step.probe && s.serverAnswered) countFetch(fetches, s.step.file, s.requestFrame, s.step.start);
+        break;
+      case 'http':
+        if (s.step.status !== null && s.step.status >= 400) {
+          add(ctx, 'http.error', mac, s.responseTime ?? s.step.start, [s.requestFrame, s.responseFrame],
+            `${s.step.method} ${s.step.url} → HTTP ${s.step.status}.`);
+        } else if (!s.responded && unanswered(ctx, { time: s.step.start })) {
+          add(ctx, 'http.error', mac, s.step.start, [s.requestFrame],
+            `${s.step.method} ${s.step.url} got no response in ${fmt(ctx.end - s.step.start)} s.`);
+        }
+        if (s.responded) countFetch(fetches, s.step.url, s.requestFrame, s.step.start);
+        break;
+    }
+  }
+  for (const [file, f] of fetches) {
+    if (loopDone || f.count < ctx.th.loopCount || !looksLikeBootProgram(file)) continue;
+    loopDone = true;
+    add(ctx, 'ipxe.chainload-loop', mac, f.time, f.frames,
+      `The boot program "${file}" was fetched ${f.count} times (loop threshold ${ctx.th.loopCount}).`);
+  }
+}
+
+function tftpRules(ctx: Ctx, mac: string, s: TftpState, ignored: Set<string>, states: ChainState['states'], i: number): void {
+  const step = s.step;
+  if (step.probe) {
+    add(ctx, 'tftp.tsize-probe', mac, step.start, [s.requestFrame, s.errorFrame],
+      `Size probe of "${step.file}" (tsize ${step.tsize ?? '?'}) ended by the client with ERROR ${step.error?.code ?? '?'} before the transfer.`);
+  } else if (step.error) {
+    if (!(step.error.code === 1 && /pxelinux\.cfg\//i.test(step.file) && laterPxelinuxConfigOk(states, i))) {
+      const who = s.errorFromClient ? 'the client' : `server ${step.server}`;
+      add(ctx, 'tftp.error', mac, step.start, [s.requestFrame, s.errorFrame],
+        `RRQ "${step.file}": ERROR ${step.error.code} (${step.error.message || 'no message'}) from ${who}.`,
+        step.error.code === 1 ? `"${step.file}" was not found: check that it exists under the TFTP root with this exact name and case (and the path prefix the server adds).` : undefined);
+    }
+  } else if (!step.complete) {
+    const idle = ctx.end - s.last;
+    const stalled = nextPacketGap(states, i, s.last) >= ctx.th.tftpIdle || idle >= ctx.th.tftpIdle
+      || (laterTftpSameFile(states, i) && s.highestBlock > 0);
+    const noAnswer = !s.serverAnswered && ctx.end - step.start >= ctx.th.noReply;
+    if (stalled || noAnswer) {
+      add(ctx, 'tftp.timeout', mac, s.last, [s.requestFrame, step.frames[step.frames.length - 1] ?? s.requestFrame],
+        s.serverAnswered
+          ? `Transfer of "${step.file}" from ${step.server} stopped after ${step.blocks} block(s) / ${step.bytes} bytes${step.tsize !== null ? ` of ${step.tsize}` : ''} (idle ${fmt(Math.max(idle, 0))} s).`
+          : `RRQ "${step.file}" to ${step.server} was never answered (${fmt(ctx.end - step.start)} s).`);
+    }
+  }
+  if (step.retransmits > 0) {
+    add(ctx, 'tftp.retransmit', mac, step.start, step.frames.slice(0, 16),
+      `Transfer of "${step.file}": ${step.retransmits} retransmission(s) over ${step.blocks} block(s).`);
+  }
+  if (s.serverAnswered && (s.oack || s.highestBlock > 0)) {
+    const acked = new Set(Object.keys(step.acknowledgedOptions).map((k) => k.toLowerCase()));
+    const missing = Object.keys(step.requestedOptions).filter((k) => !acked.has(k.toLowerCase()) && !ignored.has(k.toLowerCase()));
+    if (missing.length > 0) {
+      for (const k of missing) ignored.add(k.toLowerCase());
+      add(ctx, 'tftp.option-ignored', mac, step.start, [s.requestFrame],
+        `Server ${step.server} did not acknowledge ${missing.map((k) => `${k}=${step.requestedOptions[k]}`).join(', ')} for "${step.file}".`);
+    }
+  }
+}
+
+function archRule(ctx: Ctx, mac: string, arch: number | null, bootfile: string | null, frame: number, time: number): void {
+  if (arch === null || !bootfile) return;
+  if (isUefiArch(arch) && isBiosProgram(bootfile)) {
+    add(ctx, 'pxe.arch-mismatch', mac, time, [frame], `BIOS boot program "${bootfile}" handed to a UEFI client (arch ${arch}).`);
+  } else if (isBiosArch(arch) && isEfiProgram(bootfile)) {
+    add(ctx, 'pxe.arch-mismatch', mac, time, [frame], `UEFI boot program "${bootfile}" handed to a BIOS client (arch ${arch}).`);
+  }
+}
+
+/** Which provisioning options each phone vendor reads. */
+const PHONE_OPTIONS: Record<string, number[]> = {
+  cisco: [150, 66],
+  polycom: [160, 66, 43],
+  yealink: [66, 43],
+  avaya: [242, 66],
+  mitel: [43, 125, 66],
+  other: [150, 66, 160, 43, 242],
+};
+
+function phoneRule(ctx: Ctx, mac: string, s: Dhcp4State): void {
+  const vendor = phoneVendor(s.step.vendorClass) ?? 'other';
+  const need = PHONE_OPTIONS[vendor]!;
+  if (need.some((o) => s.step.ackOptions.includes(o))) return;
+  add(ctx, 'phone.no-provisioning-server', mac, s.ack!.time, [s.ack!.frame],
+    `The ACK to phone "${s.step.vendorClass}" has none of options ${need.join('/')} (it has ${s.step.ackOptions.join(', ') || 'none'}).`,
+    vendor === 'cisco' ? 'Cisco phones read the TFTP server from option 150 (list of addresses) or 66: add one for this vendor class.' : undefined);
+}
+
+// ---- helpers over a chain's steps ----
+
+function countOf(list: string[], name: string): number {
+  let n = 0;
+  for (const x of list) if (x === name) n++;
+  return n;
+}
+
+function unique(xs: string[]): string[] {
+  return [...new Set(xs)];
+}
+
+function laterDhcp4(states: ChainState['states'], i: number): boolean {
+  for (let k = i + 1; k < states.length; k++) if (states[k]!.kind === 'dhcp4') return true;
+  return false;
+}
+
+/** A proxyDHCP step (4011) after the DHCP step that gave a boot file. */
+function bootfileLater(states: ChainState['states'], i: number): boolean {
+  for (let k = i + 1; k < states.length; k++) {
+    const s = states[k]!;
+    if (s.kind === 'dhcp4') return false;
+    if (s.kind === 'proxydhcp' && s.step.bootfile) return true;
+  }
+  return false;
+}
+
+/** A 4011 request after it that went unanswered: proxydhcp.no-reply covers it. */
+function proxyPendingLater(ctx: Ctx, states: ChainState['states'], i: number): boolean {
+  for (let k = i + 1; k < states.length; k++) {
+    const s = states[k]!;
+    if (s.kind === 'dhcp4') return false;
+    if (s.kind === 'proxydhcp' && s.pendingRequest) return true;
+  }
+  return false;
+}
+
+function nearestArch(states: ChainState['states'], i: number): number | null {
+  for (let k = i - 1; k >= 0; k--) {
+    const s = states[k]!;
+    if (s.kind === 'dhcp4' && s.step.arch !== null) return s.step.arch;
+  }
+  return null;
+}
+
+function laterPxelinuxConfigOk(states: ChainState['states'], i: number): boolean {
+  for (let k = i + 1; k < states.length; k++) {
+    const s = states[k]!;
+    if (s.kind === 'tftp' && /pxelinux\.cfg\//i.test(s.step.file) && s.step.complete) return true;
+  }
+  return false;
+}
+
+function laterTftpSameFile(states: ChainState['states'], i: number): boolean {
+  const file = (states[i] as TftpState).step.file;
+  for (let k = i + 1; k < states.length; k++) {
+    const s = states[k]!;
+    if (s.kind === 'tftp' && s.step.file === file) return true;
+  }
+  return false;
+}
+
+/** Seconds from `last` to the next step of the chain that starts after it (Infinity: none). */
+function nextPacketGap(states: ChainState['states'], i: number, last: number): number {
+  for (let k = i + 1; k < states.length; k++) {
+    const t = states[k]!.step.start;
+    if (t >= last) return t - last;
+  }
+  return 0;
+}
+
+function countFetch(m: Map<string, { count: number; frames: number[]; time: number }>, file: string, frame: number, time: number): void {
+  const key = baseName(file) === '' ? file : file;
+  const f = m.get(key);
+  if (f) {
+    f.count++;
+    if (f.frames.length < 16) f.frames.push(frame);
+  } else m.set(key, { count: 1, frames: [frame], time });
+}
+
+/** The chain's boot-program fetches: TFTP/HTTP transfers of a file a DHCP step named, or that look
+ *  like a loader/kernel. Sets `timeToBootProgram` (first packet → start of the last one) and `booted`. */
+function bootTiming(c: ChainState, hasError: boolean): void {
+  const named = new Set<string>();
+  for (const s of c.states) {
+    const f = s.kind === 'dhcp4' || s.kind === 'proxydhcp' ? s.step.bootfile : s.kind === 'dhcp6' ? s.step.bootfileUrl : null;
+    if (f) named.add(baseName(f));
+  }
+  let lastFetch: number | null = null;
+  let completed = false;
+  for (const s of c.states) {
+    let file: string | null = null;
+    let done = false;
+    if (s.kind === 'tftp' && !s.step.probe) { file = s.step.file; done = s.step.complete && !s.step.error; }
+    else if (s.kind === 'http') { file = s.step.url; done = s.step.ok; }
+    if (file === null) continue;
+    if (!named.has(baseName(file)) && !looksLikeBootProgram(file)) continue;
+    lastFetch = s.step.start;
+    if (done) completed = true;
+  }
+  c.chain.timeToBootProgram = lastFetch === null ? null : lastFetch - c.first;
+  c.chain.booted = completed && !hasError;
+}
+
+export function summarize(clients: BootChain[], findings: Finding[], first: number | null, last: number | null): AnalysisSummary {
+  const failedClients = new Set<string>();
+  let errors = 0, warnings = 0, infos = 0;
+  for (const f of findings) {
+    if (f.severity === 'error') { errors++; if (f.client) failedClients.add(f.client); }
+    else if (f.severity === 'warning') warnings++;
+    else infos++;
+  }
+  const times = clients.map((c) => c.timeToBootProgram).filter((t): t is number => t !== null).sort((a, b) => a - b);
+  return {
+    clients: clients.length,
+    booted: clients.filter((c) => c.booted).length,
+    failed: failedClients.size,
+    errors, warnings, infos,
+    medianTimeToBootProgram: quantile(times, 0.5),
+    p95TimeToBootProgram: quantile(times, 0.95),
+    firstPacket: first,
+    lastPacket: last,
+  };
+}
+
+/** Nearest-rank quantile of sorted values (null when empty). */
+export function quantile(sorted: number[], q: number): number | null {
+  if (sorted.length === 0) return null;
+  if (q === 0.5 && sorted.length % 2 === 0) return (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[i]!;
+}

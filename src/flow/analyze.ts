@@ -1,0 +1,33 @@
+/** `pxecheck analyze` core: capture file → decode pipeline → boot chains and findings. */
+import { readCaptureFile, type ReadCaptureOptions } from '../capture/index.js';
+import { DecodePipeline } from '../decode/pipeline.js';
+import { BootChainBuilder, type BootChainBuilderOptions } from './builder.js';
+import type { Analysis } from './types.js';
+
+export interface AnalyzeOptions extends BootChainBuilderOptions {
+  signal?: ReadCaptureOptions['signal'];
+  /** Name shown as `file` (default: the path). */
+  name?: string;
+}
+
+/** Throws CaptureFormatError when the file is not a capture; never on bad packets. */
+export async function analyzeCapture(path: string, opts: AnalyzeOptions = {}): Promise<Analysis> {
+  const builder = new BootChainBuilder(opts);
+  const pipeline = new DecodePipeline(builder);
+  let first: number | null = null;
+  let last: number | null = null;
+  const summary = await readCaptureFile(path, (rec) => {
+    if (first === null) first = rec.time;
+    if (last === null || rec.time > last) last = rec.time;
+    pipeline.push(rec);
+  }, { signal: opts.signal });
+  pipeline.finish();
+  return builder.finish({
+    file: opts.name ?? path,
+    packets: summary.records,
+    captureWarnings: summary.warnings,
+    truncated: summary.truncated,
+    firstPacket: first,
+    lastPacket: last,
+  });
+}

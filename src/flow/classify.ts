@@ -1,0 +1,73 @@
+/** Names and classes the flow engine and rules recognise: stages, phones, boot programs, arches. */
+import type { DhcpV4Message } from '../wire/dhcpv4/index.js';
+import { isHttpClient, isIpxe, isPxeClient, vendorClass } from '../wire/dhcpv4/index.js';
+import type { ClientStage } from './types.js';
+
+/** Known IP-phone vendor classes (option 60), matched case-insensitively anywhere in the text. */
+const PHONE_VENDOR = /cisco[^]*(phone|cp-)|polycom|yealink|avaya|ccp\.avaya|mitel|snom|grandstream|aastra|panasonic|fanvil|shoretel|alcatel|htek|gigaset/i;
+
+export type PhoneVendor = 'cisco' | 'polycom' | 'yealink' | 'avaya' | 'mitel' | 'other';
+
+export function phoneVendor(vc: string | null): PhoneVendor | null {
+  if (!vc || !PHONE_VENDOR.test(vc)) return null;
+  const l = vc.toLowerCase();
+  if (l.includes('cisco')) return 'cisco';
+  if (l.includes('polycom')) return 'polycom';
+  if (l.includes('yealink')) return 'yealink';
+  if (l.includes('avaya')) return 'avaya';
+  if (l.includes('mitel')) return 'mitel';
+  return 'other';
+}
+
+/**
+ * Which boot stage sent a client message. iPXE also sends "PXEClient…" in option 60, so the iPXE
+ * test (user class "iPXE" or option 175) comes first.
+ */
+export function clientStage(msg: DhcpV4Message): ClientStage {
+  if (isIpxe(msg)) return 'ipxe';
+  if (isPxeClient(msg)) return 'firmware';
+  if (isHttpClient(msg)) return 'httpboot';
+  if (phoneVendor(vendorClass(msg)) !== null) return 'phone';
+  return 'os';
+}
+
+/** Last path component, lower-cased, without a query string. */
+export function baseName(path: string): string {
+  const noQuery = path.split(/[?#]/, 1)[0] ?? path;
+  const parts = noQuery.split(/[/\\]/);
+  return (parts[parts.length - 1] ?? '').toLowerCase();
+}
+
+/** BIOS (real-mode PXE) boot programs: *.kpxe, *.kkpxe, *.pxe, *.0, *.com, pxelinux.0, undionly*. */
+export function isBiosProgram(path: string): boolean {
+  const b = baseName(path);
+  return /\.(kpxe|kkpxe|pxe|0|com)$/.test(b) || b.startsWith('undionly');
+}
+
+export function isEfiProgram(path: string): boolean {
+  return baseName(path).endsWith('.efi');
+}
+
+/** iPXE binaries (handing one to a client already running iPXE loops). */
+export function isIpxeBinary(path: string): boolean {
+  const b = baseName(path);
+  return /^(ipxe|undionly|snponly|snp)\b.*\.(efi|kpxe|kkpxe|pxe|lkrn|usb|iso)$/.test(b)
+    || /^ipxe[-_.]/.test(b) && /\.(efi|kpxe|kkpxe|pxe|lkrn)$/.test(b);
+}
+
+/** A file that looks like a boot program (loader, kernel, iPXE script) rather than config/data. */
+export function looksLikeBootProgram(path: string): boolean {
+  const b = baseName(path);
+  return /\.(efi|kpxe|kkpxe|pxe|0|com|lkrn|ipxe|c32)$/.test(b) || /^(vmlinuz|linux|bzimage|kernel)/.test(b);
+}
+
+const UEFI_ARCHES = new Set([6, 7, 8, 9, 10, 11, 15, 16, 17, 18, 19, 25, 26, 27, 28, 29, 30, 33, 34, 35, 36, 37, 38, 39, 40]);
+
+export function isUefiArch(arch: number): boolean {
+  return UEFI_ARCHES.has(arch);
+}
+
+/** x86 BIOS (0) and x86 BIOS HTTP (20). */
+export function isBiosArch(arch: number): boolean {
+  return arch === 0 || arch === 20;
+}

@@ -1,0 +1,33 @@
+/**
+ * Bounded frame lists: a step keeps its first and last `FRAME_SAMPLE` frame numbers and a count,
+ * so a 100,000-block TFTP transfer costs the same memory as a 10-block one.
+ */
+export const FRAME_SAMPLE = 32;
+
+export class FrameSample {
+  readonly head: number[] = [];
+  /** Ring buffer of the most recent frames once `head` is full. */
+  private tail: number[] | null = null;
+  private tailPos = 0;
+  count = 0;
+
+  add(frame: number): void {
+    this.count++;
+    if (this.head.length < FRAME_SAMPLE) {
+      this.head.push(frame);
+      return;
+    }
+    this.tail ??= [];
+    if (this.tail.length < FRAME_SAMPLE) this.tail.push(frame);
+    else {
+      this.tail[this.tailPos] = frame;
+      this.tailPos = (this.tailPos + 1) % FRAME_SAMPLE;
+    }
+  }
+
+  /** Frames in capture order (head, then the ring unrolled). */
+  toArray(): number[] {
+    if (!this.tail) return this.head.slice();
+    return this.head.concat(this.tail.slice(this.tailPos), this.tail.slice(0, this.tailPos));
+  }
+}

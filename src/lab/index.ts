@@ -1,0 +1,7 @@
+// Network lab harness: namespaces, servers, captures and QEMU clients for integration tests,
+// fixture captures (scripts/make-lab-captures.mjs) and a later `pxecheck lab up|down|status`.
+export * from './run.js';
+export * from './lab.js';
+export * from './servers.js';
+export * from './capture.js';
+export * from './qemu.js';

@@ -1,0 +1,112 @@
+// A QEMU client booting from the network, its NIC on a tap in the lab's client namespace.
+import { accessSync, constants, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { tail, type Lab, type LabProcess } from './lab.js';
+import { run } from './run.js';
+
+export const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd';
+export const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd';
+
+export type Firmware = 'uefi' | 'bios';
+export type Accel = 'kvm' | 'tcg';
+
+export interface QemuOptions {
+  readonly firmware: Firmware;
+  /** Tap in the client namespace (Lab.addTap()). */
+  readonly tap: string;
+  /** 52:54:00:xx:xx:xx */
+  readonly mac: string;
+  /**
+   * NIC option ROM. undefined: QEMU's default for virtio-net-pci (iPXE, efi-virtio.rom);
+   * '': no ROM (OVMF then drives the NIC with its own VirtioNetDxe).
+   */
+  readonly romfile?: string;
+  /** Default: kvm when /dev/kvm is usable, else tcg. */
+  readonly accel?: Accel;
+  readonly label?: string;
+  readonly memoryMb?: number;
+}
+
+export function kvmUsable(): boolean {
+  try {
+    accessSync('/dev/kvm', constants.R_OK | constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The qemu-system-x86_64 argument list (pure, for tests and for the capture README). */
+export function qemuArgs(o: QemuOptions, accel: Accel, varsCopy: string, serialLog: string): string[] {
+  const rom = o.romfile === undefined ? '' : `,romfile=${o.romfile}`;
+  const args = [
+    '-name', o.label ?? 'pxecheck-client',
+    '-machine', 'q35',
+    '-accel', accel,
+    '-m', String(o.memoryMb ?? 256),
+    '-display', 'none',
+    '-vga', 'none',
+    '-nodefaults',
+    '-serial', `file:${serialLog}`,
+    '-monitor', 'none',
+    '-netdev', `tap,id=n0,ifname=${o.tap},script=no,downscript=no`,
+    '-device', `virtio-net-pci,netdev=n0,mac=${o.mac}${rom}`,
+    '-boot', 'n',
+    '-no-reboot',
+  ];
+  if (o.firmware === 'uefi') {
+    args.push(
+      '-drive', `if=pflash,format=raw,readonly=on,file=${OVMF_CODE}`,
+      '-drive', `if=pflash,format=raw,file=${varsCopy}`,
+    );
+  }
+  return args;
+}
+
+// KVM can be present yet unusable (nested virtualisation: "KVM internal error", MSR asserts, or
+// a guest that silently hangs). One bounded probe per process decides: OVMF under KVM must print
+// its boot manager lines on the serial port within a few seconds.
+let kvmVerdict: boolean | undefined;
+const KVM_PROBE_MS = 6_000;
+
+export function kvmWorks(): boolean {
+  if (kvmVerdict !== undefined) return kvmVerdict;
+  kvmVerdict = false;
+  if (!kvmUsable()) return false;
+  const dir = mkdtempSync(join(tmpdir(), 'pxecheck-kvm-'));
+  try {
+    const vars = join(dir, 'vars.fd');
+    copyFileSync(OVMF_VARS, vars);
+    const serial = join(dir, 'serial.log');
+    run('qemu-system-x86_64', [
+      '-machine', 'q35', '-accel', 'kvm', '-m', '128', '-display', 'none', '-vga', 'none', '-nodefaults',
+      '-monitor', 'none', '-serial', `file:${serial}`, '-net', 'none',
+      '-drive', `if=pflash,format=raw,readonly=on,file=${OVMF_CODE}`, '-drive', `if=pflash,format=raw,file=${vars}`,
+    ], { timeoutMs: KVM_PROBE_MS });
+    kvmVerdict = /BdsDxe|UEFI Interactive Shell/.test(tail(serial, 100_000));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return kvmVerdict;
+}
+
+/** Starts QEMU in the client namespace (KVM when kvmWorks(), else TCG). The caller bounds the run. */
+export async function startQemu(lab: Lab, o: QemuOptions): Promise<LabProcess> {
+  const label = o.label ?? 'qemu';
+  const varsCopy = join(lab.workDir, `${label}-OVMF_VARS.fd`);
+  const serialLog = join(lab.workDir, `${label}-serial.log`);
+  if (o.firmware === 'uefi') copyFileSync(OVMF_VARS, varsCopy);
+  const accel: Accel = o.accel ?? (kvmWorks() ? 'kvm' : 'tcg');
+  return lab.startServer({
+    label,
+    ns: lab.ns.cli,
+    cmd: 'qemu-system-x86_64',
+    args: qemuArgs(o, accel, varsCopy, serialLog),
+    readyTimeoutMs: 1_000,
+  });
+}
+
+export function serialLogOf(lab: Lab, label = 'qemu'): string {
+  return join(lab.workDir, `${label}-serial.log`);
+}

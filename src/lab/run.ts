@@ -1,0 +1,72 @@
+// Bounded process helpers: every command the lab runs has a deadline.
+import { spawnSync } from 'node:child_process';
+
+export interface RunResult {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly timedOut: boolean;
+}
+
+export interface RunOptions {
+  readonly timeoutMs?: number;
+  readonly input?: string;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export const DEFAULT_RUN_TIMEOUT_MS = 15_000;
+
+/** Runs a command to completion (killed with SIGKILL at the deadline). Never throws. */
+export function run(cmd: string, args: readonly string[], opts: RunOptions = {}): RunResult {
+  const r = spawnSync(cmd, args, {
+    encoding: 'utf8',
+    timeout: opts.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS,
+    killSignal: 'SIGKILL',
+    input: opts.input,
+    env: opts.env ?? process.env,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const timedOut = r.error !== undefined && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT';
+  return {
+    code: r.status,
+    signal: r.signal,
+    stdout: r.stdout ?? '',
+    stderr: (r.stderr ?? '') + (r.error && !timedOut ? String(r.error) : ''),
+    timedOut,
+  };
+}
+
+/** Like run() but throws with the command line and stderr when the exit code is not 0. */
+export function runOk(cmd: string, args: readonly string[], opts: RunOptions = {}): RunResult {
+  const r = run(cmd, args, opts);
+  if (r.code !== 0) {
+    const why = r.timedOut ? 'timed out' : `exit ${r.code ?? r.signal}`;
+    throw new Error(`${cmd} ${args.join(' ')}: ${why}: ${r.stderr.trim()}`);
+  }
+  return r;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `pred` every `intervalMs` until it returns true or `timeoutMs` passes; returns the last result. */
+export async function waitFor(pred: () => boolean, timeoutMs: number, intervalMs = 100): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (pred()) return true;
+    if (Date.now() >= deadline) return false;
+    await sleep(intervalMs);
+  }
+}
+
+/** True when a process with this pid exists (signal 0 probes without killing). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

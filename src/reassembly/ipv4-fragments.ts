@@ -1,0 +1,234 @@
+import type { Ipv4Packet } from '../wire/ipv4.js';
+import { bytesEqual } from '../wire/bytes.js';
+import { pushIssue, type WireIssue } from '../wire/issues.js';
+
+/** Limits shared by the IPv4 and IPv6 fragment reassemblers. */
+export interface FragmentReassemblyOptions {
+  /** Seconds an incomplete datagram may wait for its missing fragments (default 30). */
+  timeout?: number;
+  /** Datagrams in flight at once; the oldest is dropped beyond this (default 1024). */
+  maxDatagrams?: number;
+  /** Largest reassembled payload accepted, in bytes (default 65536). */
+  maxBytes?: number;
+}
+
+export interface ReassembledDatagram {
+  payload: Uint8Array;
+  /** Frames that contributed, in arrival order (duplicates listed once). */
+  frames: number[];
+}
+
+export interface ExpiredDatagram<K> {
+  key: K;
+  frames: number[];
+  bytesHave: number;
+}
+
+interface Piece {
+  start: number;
+  data: Uint8Array;
+}
+
+interface Pending<K> {
+  key: K;
+  firstTime: number;
+  pieces: Piece[]; // sorted by start, never overlapping
+  have: number;
+  /** End of the datagram, known once the last fragment (more=false) arrived; -1 before. */
+  total: number;
+  frames: number[];
+  /** IPv6: the next header of the offset-0 fragment. */
+  nextHeader: number;
+}
+
+/** One fragment as both IP versions describe it. */
+export interface FragmentInput<K> {
+  id: string;
+  key: K;
+  offset: number;
+  more: boolean;
+  data: Uint8Array;
+  nextHeader: number;
+  /** base-relative offset of the fragment data, for issues. */
+  dataOffset: number;
+}
+
+/**
+ * The version-independent core: collects fragment bytes (copied: capture views die after the
+ * callback) per key until [0, total) is covered. Overlaps keep the bytes that came first
+ * (RFC 5722 says drop the datagram for IPv6; we keep going but report it).
+ */
+export class FragmentTable<K> {
+  private readonly pending = new Map<string, Pending<K>>();
+  readonly timeout: number;
+  readonly maxDatagrams: number;
+  readonly maxBytes: number;
+
+  constructor(private readonly layer: string, opts: FragmentReassemblyOptions = {}) {
+    this.timeout = opts.timeout ?? 30;
+    this.maxDatagrams = opts.maxDatagrams ?? 1024;
+    this.maxBytes = opts.maxBytes ?? 65536;
+  }
+
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  push(f: FragmentInput<K>, time: number, frame: number, issues: WireIssue[]): (ReassembledDatagram & { nextHeader: number }) | null {
+    const end = f.offset + f.data.length;
+    if (end > this.maxBytes) {
+      pushIssue(issues, 'malformed', this.layer, f.dataOffset, `fragment ends at ${end}, beyond the ${this.maxBytes}-byte limit: datagram dropped (frame ${frame})`);
+      this.pending.delete(f.id);
+      return null;
+    }
+    let p = this.pending.get(f.id);
+    if (p && time - p.firstTime > this.timeout) {
+      pushIssue(issues, 'malformed', this.layer, f.dataOffset, `incomplete datagram from frame ${p.frames[0]} timed out (${p.have} bytes held)`);
+      this.pending.delete(f.id);
+      p = undefined;
+    }
+    if (!p) {
+      if (this.pending.size >= this.maxDatagrams) {
+        const oldestId = this.pending.keys().next().value as string;
+        const oldest = this.pending.get(oldestId)!;
+        pushIssue(issues, 'unsupported', this.layer, f.dataOffset, `more than ${this.maxDatagrams} datagrams in flight: dropped the one from frame ${oldest.frames[0]}`);
+        this.pending.delete(oldestId);
+      }
+      p = { key: f.key, firstTime: time, pieces: [], have: 0, total: -1, frames: [], nextHeader: -1 };
+      this.pending.set(f.id, p);
+    }
+    if (!p.frames.includes(frame)) p.frames.push(frame);
+    if (f.offset === 0) p.nextHeader = f.nextHeader;
+
+    if (f.more && f.data.length % 8 !== 0) {
+      pushIssue(issues, 'malformed', this.layer, f.dataOffset, `non-final fragment of ${f.data.length} bytes is not a multiple of 8`);
+    }
+    if (!f.more) {
+      const last = p.pieces[p.pieces.length - 1];
+      if (p.total < 0 && last && last.start + last.data.length > end) {
+        pushIssue(issues, 'malformed', this.layer, f.dataOffset, `last fragment ends at ${end}, but bytes up to ${last.start + last.data.length} were seen: ignored`);
+        return null;
+      }
+      if (p.total >= 0 && p.total !== end) {
+        pushIssue(issues, 'malformed', this.layer, f.dataOffset, `second last fragment ends at ${end}, first said ${p.total}: ignored`);
+        return null;
+      }
+      p.total = end;
+    }
+    if (p.total >= 0 && end > p.total) {
+      pushIssue(issues, 'malformed', this.layer, f.dataOffset, `fragment ends at ${end}, past the datagram end ${p.total}: ignored`);
+      return null;
+    }
+    this.insert(p, f, issues);
+
+    if (p.total < 0 || p.have !== p.total) return null;
+    this.pending.delete(f.id);
+    const payload = new Uint8Array(p.total);
+    for (const piece of p.pieces) payload.set(piece.data, piece.start);
+    return { payload, frames: p.frames, nextHeader: p.nextHeader };
+  }
+
+  /** Adds the parts of `f` no earlier fragment covered. */
+  private insert(p: Pending<K>, f: FragmentInput<K>, issues: WireIssue[]): void {
+    const start = f.offset;
+    const end = start + f.data.length;
+    let cursor = start;
+    let overlapped = false;
+    let i = 0;
+    const pieces = p.pieces;
+    while (i < pieces.length && cursor < end) {
+      const pc = pieces[i]!;
+      const pcEnd = pc.start + pc.data.length;
+      if (pcEnd <= cursor) { i++; continue; }
+      if (pc.start >= end) break;
+      if (pc.start > cursor) {
+        // Fill [cursor, pc.start) before this piece.
+        const data = f.data.slice(cursor - start, pc.start - start);
+        pieces.splice(i, 0, { start: cursor, data });
+        p.have += data.length;
+        i++;
+      }
+      // [max(cursor, pc.start), min(end, pcEnd)) is already held: a duplicate only if identical.
+      const from = Math.max(cursor, pc.start);
+      const to = Math.min(end, pcEnd);
+      if (!bytesEqual(pc.data.subarray(from - pc.start, to - pc.start), f.data.subarray(from - start, to - start)) ||
+          pc.start !== start || pcEnd !== end) overlapped = true;
+      cursor = to;
+      i++;
+    }
+    if (cursor < end) {
+      const data = f.data.slice(cursor - start);
+      pieces.splice(i, 0, { start: cursor, data });
+      p.have += data.length;
+    }
+    if (overlapped) {
+      pushIssue(issues, 'malformed', this.layer, f.dataOffset, `fragment [${start}, ${end}) overlaps earlier fragments: earlier bytes kept`);
+    }
+  }
+
+  /** Drops datagrams older than the timeout at `now` and reports them. */
+  expire(now: number): ExpiredDatagram<K>[] {
+    const out: ExpiredDatagram<K>[] = [];
+    for (const [id, p] of this.pending) {
+      if (now - p.firstTime > this.timeout) {
+        out.push({ key: p.key, frames: p.frames, bytesHave: p.have });
+        this.pending.delete(id);
+      }
+    }
+    return out;
+  }
+}
+
+export interface Ipv4FragmentKey {
+  src: string;
+  dst: string;
+  protocol: number;
+  identification: number;
+}
+
+/** RFC 791 reassembly keyed by (src, dst, protocol, identification). */
+export class Ipv4FragmentReassembler {
+  private readonly table: FragmentTable<Ipv4FragmentKey>;
+  /** Where issues go when `push` is not given an array. */
+  readonly issues: WireIssue[] = [];
+
+  constructor(opts: FragmentReassemblyOptions = {}) {
+    this.table = new FragmentTable('ipv4-reassembly', opts);
+  }
+
+  get inFlight(): number {
+    return this.table.inFlight;
+  }
+
+  /**
+   * Returns the whole datagram payload once complete, else null. An unfragmented packet comes
+   * straight back as its own payload view (no copy). `issues` receives overlaps and drops (offsets
+   * point into the current frame).
+   */
+  push(pkt: Ipv4Packet, time: number, frame: number, issues: WireIssue[] = this.issues): ReassembledDatagram | null {
+    if (!pkt.mf && pkt.fragmentOffset === 0) return { payload: pkt.payload, frames: [frame] };
+    if (pkt.payload.length < pkt.totalLength - pkt.headerLength) {
+      pushIssue(issues, 'truncated', 'ipv4-reassembly', pkt.payloadOffset + pkt.payload.length, 'truncated fragment cannot be reassembled: ignored');
+      return null;
+    }
+    const r = this.table.push(
+      {
+        id: `${pkt.src}|${pkt.dst}|${pkt.protocol}|${pkt.identification}`,
+        key: { src: pkt.src, dst: pkt.dst, protocol: pkt.protocol, identification: pkt.identification },
+        offset: pkt.fragmentOffset,
+        more: pkt.mf,
+        data: pkt.payload,
+        nextHeader: pkt.protocol,
+        dataOffset: pkt.payloadOffset,
+      },
+      time,
+      frame,
+      issues,
+    );
+    return r && { payload: r.payload, frames: r.frames };
+  }
+
+  expire(now: number): ExpiredDatagram<Ipv4FragmentKey>[] {
+    return this.table.expire(now);
+  }
+}

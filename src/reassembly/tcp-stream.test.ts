@@ -1,0 +1,307 @@
+import { describe, expect, it } from 'vitest';
+import { bytesEqual } from '../wire/bytes.js';
+import { TcpFlag, type TcpSegment } from '../wire/tcp.js';
+import { seqDiff, TcpStreamReassembler, type TcpConnection, type TcpStreamSink } from './tcp-stream.js';
+
+const C = '198.51.100.1';
+const S = '203.0.113.2';
+
+type Event =
+  | { t: 'data'; conn: number; fromClient: boolean; data: Uint8Array; frame: number }
+  | { t: 'gap'; conn: number; fromClient: boolean; missing: number; frame: number }
+  | { t: 'close'; conn: number; reason: string };
+
+class Recorder implements TcpStreamSink {
+  events: Event[] = [];
+  conns: TcpConnection[] = [];
+  onData(conn: TcpConnection, fromClient: boolean, data: Uint8Array, frame: number): void {
+    if (!this.conns.includes(conn)) this.conns.push(conn);
+    if (data.length === 0) throw new Error('empty onData');
+    // Copy here, as a consumer that keeps bytes must (views die after the callback).
+    this.events.push({ t: 'data', conn: conn.id, fromClient, data: data.slice(), frame });
+  }
+  onGap(conn: TcpConnection, fromClient: boolean, missing: number, frame: number): void {
+    this.events.push({ t: 'gap', conn: conn.id, fromClient, missing, frame });
+  }
+  onClose(conn: TcpConnection, reason: string): void {
+    this.events.push({ t: 'close', conn: conn.id, reason });
+  }
+  stream(fromClient: boolean): Uint8Array {
+    const parts = this.events.filter((e): e is Extract<Event, { t: 'data' }> => e.t === 'data' && e.fromClient === fromClient);
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.data.length, 0));
+    let o = 0;
+    for (const p of parts) { out.set(p.data, o); o += p.data.length; }
+    return out;
+  }
+  closes(): string[] {
+    return this.events.filter((e) => e.t === 'close').map((e) => (e as { reason: string }).reason);
+  }
+  gaps(): number[] {
+    return this.events.filter((e) => e.t === 'gap').map((e) => (e as { missing: number }).missing);
+  }
+}
+
+function seg(seq: number, flags: number, payload: Uint8Array = new Uint8Array(0), ack = 0): TcpSegment {
+  return {
+    srcPort: 0, dstPort: 0, seq: seq >>> 0, ack, flags, window: 65535, urgent: 0, dataOffset: 5, headerLength: 20,
+    checksum: 0, options: new Uint8Array(0), payload, payloadOffset: 54,
+  };
+}
+
+function bytes(n: number, seed = 1): Uint8Array {
+  const b = new Uint8Array(n);
+  let x = seed;
+  for (let i = 0; i < n; i++) { x = (x * 1103515245 + 12345) >>> 0; b[i] = x >>> 24; }
+  return b;
+}
+
+/** Deterministic shuffle (mulberry32). */
+function shuffle<T>(xs: T[], seed: number): T[] {
+  let a = seed >>> 0;
+  const rnd = (): number => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const out = xs.slice();
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rnd() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+/** Cuts `data` into segments of irregular sizes starting at sequence `isn + 1`. */
+function cut(data: Uint8Array, isn: number, seed: number): { seq: number; payload: Uint8Array }[] {
+  const out = [];
+  let o = 0;
+  let k = seed;
+  while (o < data.length) {
+    k = (k * 7 + 3) % 11;
+    const n = Math.min(data.length - o, 17 + k * 23);
+    out.push({ seq: (isn + 1 + o) >>> 0, payload: data.subarray(o, o + n) });
+    o += n;
+  }
+  return out;
+}
+
+const CLIENT_ISN = 0x1000;
+const SERVER_ISN = 0x80000000;
+
+function handshake(r: TcpStreamReassembler, cisn = CLIENT_ISN, sisn = SERVER_ISN): number {
+  r.push(C, 40000, S, 80, seg(cisn, TcpFlag.SYN), 1, 0);
+  r.push(S, 80, C, 40000, seg(sisn, TcpFlag.SYN | TcpFlag.ACK, undefined, cisn + 1), 2, 0);
+  r.push(C, 40000, S, 80, seg(cisn + 1, TcpFlag.ACK, undefined, sisn + 1), 3, 0);
+  return 4;
+}
+
+describe('TcpStreamReassembler', () => {
+  it('delivers both directions of one connection in order, then closes on FIN', () => {
+    const rec = new Recorder();
+    const r = new TcpStreamReassembler(rec);
+    let f = handshake(r);
+    const req = bytes(300, 1);
+    const resp = bytes(5000, 2);
+    for (const s of cut(req, CLIENT_ISN, 1)) r.push(C, 40000, S, 80, seg(s.seq, TcpFlag.ACK | TcpFlag.PSH, s.payload), f++, 1);
+    for (const s of cut(resp, SERVER_ISN, 2)) r.push(S, 80, C, 40000, seg(s.seq, TcpFlag.ACK, s.payload), f++, 1);
+    r.push(S, 80, C, 40000, seg(SERVER_ISN + 1 + 5000, TcpFlag.FIN | TcpFlag.ACK), f++, 2);
+    expect(rec.closes()).toEqual([]);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 1 + 300, TcpFlag.FIN | TcpFlag.ACK), f++, 2);
+    r.push(S, 80, C, 40000, seg(SERVER_ISN + 5002, TcpFlag.ACK), f++, 2); // last ACK: swallowed
+    expect(rec.stream(true)).toEqual(req);
+    expect(rec.stream(false)).toEqual(resp);
+    expect(rec.closes()).toEqual(['fin']);
+    expect(rec.conns.length).toBe(1);
+    const conn = rec.conns[0]!;
+    expect(conn.client).toEqual({ addr: C, port: 40000 });
+    expect(conn.server).toEqual({ addr: S, port: 80 });
+    expect(conn.state).toBe('closed');
+    expect(conn.midstream).toBe(false);
+    r.flush();
+    expect(rec.closes()).toEqual(['fin']);
+  });
+
+  it('delivers in-order data as the segment view and copies out-of-order data', () => {
+    const seen: Uint8Array[] = [];
+    const sink: TcpStreamSink = { onData: (_c, _d, data) => { seen.push(data); }, onGap: () => {}, onClose: () => {} };
+    const r = new TcpStreamReassembler(sink);
+    handshake(r);
+    const a = bytes(10, 3);
+    const b = bytes(10, 4);
+    const bCopy = b.slice();
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 11, TcpFlag.ACK, b), 5, 1); // ahead: buffered
+    b.fill(0); // the capture buffer gets reused
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 1, TcpFlag.ACK, a), 6, 1);
+    expect(seen[0]!.buffer).toBe(a.buffer);
+    expect(seen[0]!.byteOffset).toBe(a.byteOffset);
+    expect(seen[1]).toEqual(bCopy);
+  });
+
+  for (const [name, cisn] of [['normal', CLIENT_ISN], ['sequence wrap at 2^32', 0xfffff000]] as const) {
+    it(`survives shuffling, duplicates and overlapping retransmissions (${name})`, () => {
+      const data = bytes(20000, 5);
+      const segs = cut(data, cisn, 3);
+      // Retransmissions that straddle two original segments.
+      const extra = [];
+      for (let i = 0; i + 1 < segs.length; i += 5) {
+        const s0 = segs[i]!;
+        const start = seqDiff(s0.seq, cisn + 1) + (s0.payload.length >> 1);
+        const len = s0.payload.length + 10;
+        extra.push({ seq: (cisn + 1 + start) >>> 0, payload: data.subarray(start, Math.min(data.length, start + len)) });
+      }
+      for (let seed = 1; seed <= 25; seed++) {
+        const all = shuffle([...segs, ...segs.filter((_, i) => i % 3 === 0), ...extra], seed);
+        const rec = new Recorder();
+        const r = new TcpStreamReassembler(rec);
+        let f = handshake(r, cisn);
+        for (const s of all) r.push(C, 40000, S, 80, seg(s.seq, TcpFlag.ACK, s.payload), f++, 1);
+        expect(rec.gaps()).toEqual([]);
+        r.flush();
+        expect(rec.gaps()).toEqual([]);
+        const got = rec.stream(true);
+        expect(got.length).toBe(data.length);
+        expect(bytesEqual(got, data)).toBe(true);
+        expect(rec.closes()).toEqual(['flush']);
+      }
+    });
+  }
+
+  it('reports a dropped segment as a gap of the right size at flush, then delivers the rest', () => {
+    const data = bytes(3000, 6);
+    const segs = cut(data, CLIENT_ISN, 4);
+    const dropped = 3;
+    const rec = new Recorder();
+    const r = new TcpStreamReassembler(rec);
+    let f = handshake(r);
+    segs.forEach((s, i) => { if (i !== dropped) r.push(C, 40000, S, 80, seg(s.seq, TcpFlag.ACK, s.payload), f++, 1); });
+    const missing = segs[dropped]!.payload.length;
+    expect(rec.stream(true).length).toBe(seqDiff(segs[dropped]!.seq, CLIENT_ISN + 1));
+    r.flush();
+    expect(rec.gaps()).toEqual([missing]);
+    const gapAt = rec.events.findIndex((e) => e.t === 'gap');
+    expect(rec.events[gapAt + 1]).toMatchObject({ t: 'data', frame: 4 + dropped }); // the segment after the hole
+    const want = new Uint8Array([...data.subarray(0, seqDiff(segs[dropped]!.seq, CLIENT_ISN + 1)), ...data.subarray(seqDiff(segs[dropped]!.seq, CLIENT_ISN + 1) + missing)]);
+    expect(rec.stream(true)).toEqual(want);
+  });
+
+  it('skips the gap without waiting for flush once the out-of-order buffer is over its bound', () => {
+    const rec = new Recorder();
+    const r = new TcpStreamReassembler(rec, { maxBufferedBytes: 1000 });
+    let f = handshake(r);
+    const data = bytes(4000, 7);
+    // Lose [0, 500); then 3500 bytes arrive in 500-byte segments.
+    for (let o = 500; o < 4000; o += 500) r.push(C, 40000, S, 80, seg(CLIENT_ISN + 1 + o, TcpFlag.ACK, data.subarray(o, o + 500)), f++, 1);
+    expect(rec.gaps()).toEqual([500]);
+    expect(rec.stream(true)).toEqual(data.subarray(500));
+  });
+
+  it('starts mid-stream without a SYN, the first sender being the client', () => {
+    const rec = new Recorder();
+    const r = new TcpStreamReassembler(rec);
+    r.push(S, 80, C, 40000, seg(0x12345678, TcpFlag.ACK), 1, 0); // bare ACK: no connection yet
+    expect(r.connectionCount).toBe(0);
+    const a = bytes(100, 8);
+    const b = bytes(50, 9);
+    r.push(C, 40000, S, 80, seg(777, TcpFlag.ACK, a.subarray(0, 60)), 2, 0);
+    r.push(S, 80, C, 40000, seg(0x12345678, TcpFlag.ACK, b), 3, 0);
+    r.push(C, 40000, S, 80, seg(777 + 60, TcpFlag.ACK, a.subarray(60)), 4, 0);
+    r.push(C, 40000, S, 80, seg(777 + 30, TcpFlag.ACK, a.subarray(30, 90)), 5, 0); // retransmission
+    expect(rec.stream(true)).toEqual(a);
+    expect(rec.stream(false)).toEqual(b);
+    const conn = rec.conns[0]!;
+    expect(conn.midstream).toBe(true);
+    expect(conn.client).toEqual({ addr: C, port: 40000 });
+    expect(r.connectionCount).toBe(1);
+  });
+
+  it('takes the SYN-ACK receiver as the client when the SYN was missed', () => {
+    const rec = new Recorder();
+    const r = new TcpStreamReassembler(rec);
+    r.push(S, 80, C, 40000, seg(SERVER_ISN, TcpFlag.SYN | TcpFlag.ACK), 1, 0);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 1, TcpFlag.ACK, bytes(10)), 2, 0);
+    expect(rec.conns[0]!.client).toEqual({ addr: C, port: 40000 });
+    expect(rec.events[0]).toMatchObject({ t: 'data', fromClient: true });
+  });
+
+  it('splits a small stream at every point, delivered in either order', () => {
+    const msg = new TextEncoder().encode('GET /boot.ipxe HTTP/1.1\r\nHost: 198.51.100.1\r\n\r\n');
+    for (let cut1 = 1; cut1 < msg.length; cut1++) {
+      for (const reversed of [false, true]) {
+        const rec = new Recorder();
+        const r = new TcpStreamReassembler(rec);
+        handshake(r);
+        const parts = [seg(CLIENT_ISN + 1, TcpFlag.ACK, msg.subarray(0, cut1)), seg(CLIENT_ISN + 1 + cut1, TcpFlag.ACK, msg.subarray(cut1))];
+        if (reversed) parts.reverse();
+        parts.forEach((p, i) => r.push(C, 40000, S, 80, p, 10 + i, 1));
+        expect(rec.stream(true)).toEqual(msg);
+        expect(rec.events.filter((e) => e.t === 'data').length).toBe(2);
+      }
+    }
+  });
+
+  it('closes on RST, flushing buffered data after reporting the gap', () => {
+    const rec = new Recorder();
+    const r = new TcpStreamReassembler(rec);
+    handshake(r);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 1, TcpFlag.ACK, bytes(10, 1)), 4, 1);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 31, TcpFlag.ACK, bytes(10, 2)), 5, 1);
+    r.push(S, 80, C, 40000, seg(SERVER_ISN + 1, TcpFlag.RST), 6, 1);
+    expect(rec.gaps()).toEqual([20]);
+    expect(rec.closes()).toEqual(['rst']);
+    expect(rec.stream(true).length).toBe(20);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 41, TcpFlag.ACK, bytes(10, 3)), 7, 1); // after close: ignored
+    r.flush();
+    expect(rec.closes()).toEqual(['rst']);
+    expect(rec.stream(true).length).toBe(20);
+  });
+
+  it('closes idle connections with timeout by the capture clock, and a new SYN opens a new connection', () => {
+    const rec = new Recorder();
+    const r = new TcpStreamReassembler(rec, { idleTimeout: 60 });
+    handshake(r);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 1, TcpFlag.ACK, bytes(10)), 4, 1);
+    r.push(C, 40001, S, 80, seg(5, TcpFlag.ACK, bytes(10)), 5, 50);
+    r.expire(100);
+    expect(rec.closes()).toEqual(['timeout']);
+    expect(rec.events.at(-1)).toMatchObject({ t: 'close', conn: 1 });
+    // Sweeps also run from push as capture time advances.
+    r.push(S, 80, C, 40000, seg(1, TcpFlag.SYN), 6, 200);
+    expect(rec.closes()).toEqual(['timeout', 'timeout']);
+    expect(r.connectionCount).toBe(1);
+  });
+
+  it('reopens a closed connection on a new SYN (port reuse) but ignores a retransmitted old SYN', () => {
+    const rec = new Recorder();
+    const r = new TcpStreamReassembler(rec);
+    handshake(r);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 1, TcpFlag.FIN | TcpFlag.ACK), 4, 1);
+    r.push(S, 80, C, 40000, seg(SERVER_ISN + 1, TcpFlag.FIN | TcpFlag.ACK), 5, 1);
+    expect(rec.closes()).toEqual(['fin']);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN, TcpFlag.SYN), 6, 1);
+    r.push(C, 40000, S, 80, seg(0x5000, TcpFlag.SYN), 7, 2);
+    r.push(C, 40000, S, 80, seg(0x5001, TcpFlag.ACK, bytes(5)), 8, 2);
+    expect(rec.events.at(-1)).toMatchObject({ t: 'data', conn: 2, fromClient: true });
+  });
+
+  it('drops a buffered segment that a later in-order segment covered exactly', () => {
+    const rec = new Recorder();
+    const r = new TcpStreamReassembler(rec);
+    handshake(r);
+    const data = bytes(20, 4);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 11, TcpFlag.ACK, data.subarray(10)), 4, 1);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 1, TcpFlag.ACK, data), 5, 1);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 21, TcpFlag.ACK, bytes(3, 5)), 6, 1);
+    expect(rec.events.map((e) => (e.t === 'data' ? [e.frame, e.data.length] : e.t))).toEqual([[5, 20], [6, 3]]);
+  });
+
+  it('does not deliver data past a FIN', () => {
+    const rec = new Recorder();
+    const r = new TcpStreamReassembler(rec);
+    handshake(r);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 1, TcpFlag.ACK | TcpFlag.FIN, bytes(10)), 4, 1);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 1, TcpFlag.ACK, bytes(30)), 5, 1);
+    expect(rec.stream(true).length).toBe(10);
+  });
+});

@@ -1,0 +1,256 @@
+import { TcpFlag, type TcpSegment } from '../wire/tcp.js';
+
+export interface TcpEndpoint {
+  addr: string;
+  port: number;
+}
+
+export type TcpConnectionState = 'handshake' | 'established' | 'closing' | 'closed';
+
+/** One direction of a connection. */
+interface HalfStream {
+  /** Next sequence number to deliver; -1 until the first segment from this side. */
+  nextSeq: number;
+  /** Out-of-order segments (copies), sorted by sequence relative to nextSeq. */
+  pending: BufferedSegment[];
+  pendingBytes: number;
+  /** Sequence number of the FIN, -1 until seen. */
+  finSeq: number;
+  finished: boolean;
+  /** Sequence number of this side's SYN, -1 if none seen. */
+  synSeq: number;
+}
+
+interface BufferedSegment {
+  seq: number;
+  data: Uint8Array;
+  frame: number;
+  time: number;
+}
+
+export interface TcpConnection {
+  /** 1, 2, 3... in order of appearance. */
+  readonly id: number;
+  /** Direction-free key: both directions map to it. */
+  readonly key: string;
+  /** The SYN sender, else the sender of the first segment seen. */
+  readonly client: TcpEndpoint;
+  readonly server: TcpEndpoint;
+  state: TcpConnectionState;
+  /** True when the capture started after the handshake (no SYN seen). */
+  readonly midstream: boolean;
+  firstTime: number;
+  lastTime: number;
+  /** Free slot for the consumer (e.g. its per-connection parser). */
+  user: unknown;
+}
+
+export interface TcpStreamSink {
+  /** In-order bytes, each byte exactly once. `data` may be a view into the capture record. */
+  onData(conn: TcpConnection, fromClient: boolean, data: Uint8Array, frame: number, time: number): void;
+  /** Bytes we never saw and skipped. */
+  onGap(conn: TcpConnection, fromClient: boolean, missingBytes: number, frame: number, time: number): void;
+  onClose(conn: TcpConnection, reason: 'fin' | 'rst' | 'timeout' | 'flush'): void;
+}
+
+export interface TcpReassemblyOptions {
+  /** Out-of-order bytes buffered per direction before the gap is skipped (default 1 MiB). */
+  maxBufferedBytes?: number;
+  /** Seconds without a segment after which a connection is closed with 'timeout' (default 120). */
+  idleTimeout?: number;
+}
+
+interface ConnectionRecord extends TcpConnection {
+  toServer: HalfStream;
+  toClient: HalfStream;
+}
+
+/** Signed distance a - b in 32-bit sequence space (RFC 9293 §3.4 modular comparison). */
+export function seqDiff(a: number, b: number): number {
+  return (a - b) | 0;
+}
+
+function newHalf(): HalfStream {
+  return { nextSeq: -1, pending: [], pendingBytes: 0, finSeq: -1, finished: false, synSeq: -1 };
+}
+
+/**
+ * Both directions of a TCP connection turned into in-order byte streams (gopacket reassembly
+ * style), reporting gaps rather than hiding them. Pure: time comes in with each segment.
+ */
+export class TcpStreamReassembler {
+  private readonly conns = new Map<string, ConnectionRecord>();
+  private nextId = 1;
+  private lastSweep = -Infinity;
+  readonly maxBufferedBytes: number;
+  readonly idleTimeout: number;
+
+  constructor(private readonly sink: TcpStreamSink, opts: TcpReassemblyOptions = {}) {
+    this.maxBufferedBytes = opts.maxBufferedBytes ?? 1 << 20;
+    this.idleTimeout = opts.idleTimeout ?? 120;
+  }
+
+  get connectionCount(): number {
+    return this.conns.size;
+  }
+
+  push(src: string, srcPort: number, dst: string, dstPort: number, seg: TcpSegment, frame: number, time: number): void {
+    if (time - this.lastSweep >= this.idleTimeout / 4) {
+      this.lastSweep = time;
+      this.expire(time);
+    }
+    const a = `${src}|${srcPort}`;
+    const b = `${dst}|${dstPort}`;
+    const key = a < b ? `${a}|${b}` : `${b}|${a}`;
+    const syn = (seg.flags & TcpFlag.SYN) !== 0;
+    const ackFlag = (seg.flags & TcpFlag.ACK) !== 0;
+    let c = this.conns.get(key);
+    if (c && c.state === 'closed') {
+      // Late retransmissions of a closed connection are swallowed; a new SYN starts over.
+      if (!syn || ackFlag) { c.lastTime = time; return; }
+      const half = c.client.addr === src && c.client.port === srcPort ? c.toServer : c.toClient;
+      if (half.synSeq === seg.seq) { c.lastTime = time; return; }
+      this.conns.delete(key);
+      c = undefined;
+    }
+    if (!c) {
+      // A bare ACK or FIN tells us nothing worth a connection record.
+      if (!syn && seg.payload.length === 0) return;
+      const synAck = syn && ackFlag;
+      const srcEp = { addr: src, port: srcPort };
+      const dstEp = { addr: dst, port: dstPort };
+      c = {
+        id: this.nextId++,
+        key,
+        client: synAck ? dstEp : srcEp,
+        server: synAck ? srcEp : dstEp,
+        state: syn ? 'handshake' : 'established',
+        midstream: !syn,
+        firstTime: time,
+        lastTime: time,
+        user: undefined,
+        toServer: newHalf(),
+        toClient: newHalf(),
+      };
+      this.conns.set(key, c);
+    }
+    c.lastTime = time;
+    const fromClient = c.client.addr === src && c.client.port === srcPort;
+    const half = fromClient ? c.toServer : c.toClient;
+
+    if ((seg.flags & TcpFlag.RST) !== 0) {
+      this.deliverInOrder(c, fromClient, half, seg, syn, frame, time);
+      this.finish(c, 'rst');
+      return;
+    }
+    if (syn && ackFlag && c.state === 'handshake') c.state = 'established';
+    this.deliverInOrder(c, fromClient, half, seg, syn, frame, time);
+    if ((seg.flags & TcpFlag.FIN) !== 0 && half.finSeq === -1) {
+      half.finSeq = (seg.seq + (syn ? 1 : 0) + seg.payload.length) >>> 0;
+      this.checkFin(c, half);
+    }
+  }
+
+  /** Delivers what `seg` adds at the in-order point, buffers it if it is ahead. */
+  private deliverInOrder(c: ConnectionRecord, fromClient: boolean, half: HalfStream, seg: TcpSegment, syn: boolean, frame: number, time: number): void {
+    const dataSeq = (seg.seq + (syn ? 1 : 0)) >>> 0;
+    if (syn && half.synSeq === -1) half.synSeq = seg.seq;
+    if (half.nextSeq === -1) half.nextSeq = dataSeq; // first segment this way (SYN or mid-stream)
+    const data = seg.payload;
+    if (data.length === 0 || half.finished) return;
+    const rel = seqDiff(dataSeq, half.nextSeq);
+    if (rel > 0) {
+      this.buffer(c, fromClient, half, dataSeq, data, frame, time);
+      return;
+    }
+    if (-rel >= data.length) return; // all retransmitted
+    this.emit(c, fromClient, half, data.subarray(-rel), frame, time);
+    this.drain(c, fromClient, half);
+  }
+
+  private emit(c: ConnectionRecord, fromClient: boolean, half: HalfStream, data: Uint8Array, frame: number, time: number): void {
+    if (half.finSeq !== -1) {
+      // Nothing after the FIN belongs to the stream.
+      const room = seqDiff(half.finSeq, half.nextSeq);
+      if (room <= 0) return;
+      if (data.length > room) data = data.subarray(0, room);
+    }
+    if (data.length === 0) return;
+    half.nextSeq = (half.nextSeq + data.length) >>> 0;
+    this.sink.onData(c, fromClient, data, frame, time);
+  }
+
+  private buffer(c: ConnectionRecord, fromClient: boolean, half: HalfStream, seq: number, data: Uint8Array, frame: number, time: number): void {
+    const p = half.pending;
+    const rel = seqDiff(seq, half.nextSeq);
+    let i = p.length;
+    while (i > 0 && seqDiff(p[i - 1]!.seq, half.nextSeq) > rel) i--;
+    const prev = p[i - 1];
+    // An exact retransmission of a buffered segment is not stored twice.
+    if (prev && prev.seq === seq && prev.data.length >= data.length) return;
+    p.splice(i, 0, { seq, data: data.slice(), frame, time });
+    half.pendingBytes += data.length;
+    while (half.pendingBytes > this.maxBufferedBytes && p.length > 0) this.skipGap(c, fromClient, half);
+  }
+
+  /** Delivers buffered segments that the in-order point has reached. */
+  private drain(c: ConnectionRecord, fromClient: boolean, half: HalfStream): void {
+    const p = half.pending;
+    while (p.length > 0) {
+      const s = p[0]!;
+      const rel = seqDiff(s.seq, half.nextSeq);
+      if (rel > 0) break;
+      p.shift();
+      half.pendingBytes -= s.data.length;
+      if (-rel < s.data.length) this.emit(c, fromClient, half, s.data.subarray(-rel), s.frame, s.time);
+    }
+    this.checkFin(c, half);
+  }
+
+  /** Gives up on the bytes before the first buffered segment. */
+  private skipGap(c: ConnectionRecord, fromClient: boolean, half: HalfStream): void {
+    const s = half.pending[0]!;
+    const missing = seqDiff(s.seq, half.nextSeq);
+    if (missing > 0) {
+      this.sink.onGap(c, fromClient, missing, s.frame, s.time);
+      half.nextSeq = s.seq;
+    }
+    this.drain(c, fromClient, half);
+  }
+
+  private checkFin(c: ConnectionRecord, half: HalfStream): void {
+    if (half.finished || half.finSeq === -1 || half.nextSeq !== half.finSeq) return;
+    half.finished = true;
+    half.nextSeq = (half.nextSeq + 1) >>> 0; // the FIN occupies one sequence number
+    half.pending.length = 0;
+    half.pendingBytes = 0;
+    if (c.toServer.finished && c.toClient.finished) this.finish(c, 'fin');
+    else c.state = 'closing';
+  }
+
+  /** Delivers buffered data (reporting gaps) in both directions and closes. */
+  private finish(c: ConnectionRecord, reason: 'fin' | 'rst' | 'timeout' | 'flush'): void {
+    if (c.state === 'closed') return;
+    if (reason !== 'fin') {
+      while (c.toServer.pending.length > 0) this.skipGap(c, true, c.toServer);
+      while (c.toClient.pending.length > 0) this.skipGap(c, false, c.toClient);
+    }
+    c.state = 'closed';
+    this.sink.onClose(c, reason);
+  }
+
+  /** Closes connections idle for longer than the timeout at `now`; forgets closed ones. */
+  expire(now: number): void {
+    for (const [key, c] of this.conns) {
+      if (now - c.lastTime <= this.idleTimeout) continue;
+      this.finish(c, 'timeout');
+      this.conns.delete(key);
+    }
+  }
+
+  /** End of capture: deliver what is buffered, reporting gaps, and close every open connection. */
+  flush(): void {
+    for (const c of this.conns.values()) this.finish(c, 'flush');
+    this.conns.clear();
+  }
+}

@@ -1,0 +1,11 @@
+/** `analyze --format json`: the Analysis object, tagged with the tool and the contract version. */
+import type { Analysis } from '../flow/types.js';
+import { ANALYZE_JSON_VERSION, type AnalyzeJson } from './analyze-schema.js';
+
+export function analysisToJson(a: Analysis): AnalyzeJson {
+  return { tool: 'pxecheck', version: ANALYZE_JSON_VERSION, ...a };
+}
+
+export function renderAnalysisJson(a: Analysis): string {
+  return JSON.stringify(analysisToJson(a), null, 2);
+}

@@ -1,0 +1,165 @@
+/**
+ * The zod schema of `analyze --format json`. docs/analyze.schema.json is generated from it
+ * (`z.toJSONSchema`) and a test keeps the two equal; the type checks below keep it equal to
+ * src/flow/types.ts. Objects are strict: a new field must be added here (and so to the doc).
+ */
+import { z } from 'zod';
+import type { Analysis } from '../flow/types.js';
+import { CATALOGUE, type FindingCode } from '../findings/catalogue.js';
+
+const int = z.number().int();
+const uint = int.min(0);
+const seconds = z.number();
+const codes = [...CATALOGUE.keys()] as [FindingCode, ...FindingCode[]];
+
+const stepBase = {
+  start: seconds.describe('Epoch seconds of the first packet of the step.'),
+  duration: seconds.min(0).describe('Seconds from the first to the last packet of the step.'),
+  ok: z.boolean(),
+  frames: z.array(uint).describe('Frame numbers (as in decode) of every packet of the step.'),
+};
+
+const offer = z.strictObject({
+  server: z.string(),
+  yiaddr: z.string(),
+  frame: uint,
+  delay: seconds.describe('Seconds after the first DISCOVER of the transaction.'),
+  bootfile: z.string().nullable(),
+  nextServer: z.string().nullable(),
+  proxy: z.boolean(),
+});
+
+const dhcp4Step = z.strictObject({
+  kind: z.literal('dhcp4'),
+  ...stepBase,
+  xid: uint,
+  messages: z.array(z.string()),
+  offers: z.array(offer),
+  server: z.string().nullable(),
+  yiaddr: z.string().nullable(),
+  bootfile: z.string().nullable(),
+  nextServer: z.string().nullable(),
+  stage: z.enum(['ipxe', 'firmware', 'httpboot', 'phone', 'os']),
+  vendorClass: z.string().nullable(),
+  userClass: z.array(z.string()),
+  arch: uint.nullable(),
+  leaseTime: uint.nullable(),
+  relay: z.strictObject({ giaddr: z.string(), circuitId: z.string().nullable(), remoteId: z.string().nullable() }).nullable(),
+  ackOptions: z.array(uint).describe('Option codes of the final ACK.'),
+});
+
+const proxyStep = z.strictObject({
+  kind: z.literal('proxydhcp'),
+  ...stepBase,
+  xid: uint,
+  server: z.string().nullable(),
+  messages: z.array(z.string()),
+  bootfile: z.string().nullable(),
+  nextServer: z.string().nullable(),
+});
+
+const dhcp6Step = z.strictObject({
+  kind: z.literal('dhcp6'),
+  ...stepBase,
+  xid: uint,
+  messages: z.array(z.string()),
+  server: z.string().nullable(),
+  addresses: z.array(z.string()),
+  bootfileUrl: z.string().nullable(),
+  arch: uint.nullable(),
+  rapidCommit: z.boolean(),
+  vendorClass: z.string().nullable(),
+  userClass: z.array(z.string()),
+});
+
+const tftpStep = z.strictObject({
+  kind: z.literal('tftp'),
+  ...stepBase,
+  file: z.string(),
+  server: z.string(),
+  requestedOptions: z.record(z.string(), z.string()),
+  acknowledgedOptions: z.record(z.string(), z.string()),
+  blksize: uint,
+  tsize: uint.nullable(),
+  bytes: uint,
+  blocks: uint,
+  retransmits: uint,
+  complete: z.boolean(),
+  error: z.strictObject({ code: uint, message: z.string() }).nullable(),
+  probe: z.boolean(),
+  throughput: z.number().min(0).nullable().describe('Bytes per second.'),
+});
+
+const httpStep = z.strictObject({
+  kind: z.literal('http'),
+  ...stepBase,
+  url: z.string(),
+  method: z.string(),
+  server: z.string(),
+  status: uint.nullable(),
+  bytes: uint,
+  ttfb: seconds.nullable(),
+  throughput: z.number().min(0).nullable(),
+  complete: z.boolean(),
+});
+
+const step = z.discriminatedUnion('kind', [dhcp4Step, proxyStep, dhcp6Step, tftpStep, httpStep]);
+
+const finding = z.strictObject({
+  code: z.enum(codes).describe('A code of the finding catalogue (docs/analyze.md).'),
+  severity: z.enum(['error', 'warning', 'info']),
+  client: z.string().nullable().describe('MAC of the client, or null for capture-wide findings.'),
+  frames: z.array(uint),
+  message: z.string(),
+  hint: z.string(),
+});
+
+const chain = z.strictObject({
+  mac: z.string(),
+  arch: uint.nullable(),
+  archName: z.string().nullable(),
+  vendorClass: z.string().nullable(),
+  steps: z.array(step),
+  timeToBootProgram: seconds.nullable(),
+  booted: z.boolean(),
+});
+
+const summary = z.strictObject({
+  clients: uint,
+  booted: uint,
+  failed: uint,
+  errors: uint,
+  warnings: uint,
+  infos: uint,
+  medianTimeToBootProgram: seconds.nullable(),
+  p95TimeToBootProgram: seconds.nullable(),
+  firstPacket: seconds.nullable(),
+  lastPacket: seconds.nullable(),
+});
+
+export const ANALYZE_JSON_VERSION = 1;
+
+export const analyzeJsonSchema = z
+  .strictObject({
+    tool: z.literal('pxecheck'),
+    version: z.literal(ANALYZE_JSON_VERSION).describe('Bumped on an incompatible change of this shape.'),
+    file: z.string(),
+    packets: uint,
+    clients: z.array(chain),
+    findings: z.array(finding),
+    summary,
+  })
+  .meta({ title: 'pxecheck analyze --format json', description: 'One boot chain per client, findings and a summary.' });
+
+export type AnalyzeJson = z.infer<typeof analyzeJsonSchema>;
+
+// Compile-time drift check against the model in src/flow/types.ts, in both directions.
+type ModelJson = Analysis & { tool: 'pxecheck'; version: typeof ANALYZE_JSON_VERSION };
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const modelMatchesSchema: Same<ModelJson, AnalyzeJson> = true;
+void modelMatchesSchema;
+
+/** The JSON Schema committed as docs/analyze.schema.json. */
+export function analyzeJsonSchemaDocument(): Record<string, unknown> {
+  return z.toJSONSchema(analyzeJsonSchema) as Record<string, unknown>;
+}

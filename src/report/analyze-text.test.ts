@@ -1,0 +1,79 @@
+import { describe, it, expect } from 'vitest';
+import { formatOffset, messageSequence, renderAnalysisText } from './analyze-text.js';
+import { ANSI, PLAIN } from './color.js';
+import { BAD_MAC, GOOD_MAC, nastyAnalysis, sampleAnalysis } from '../../test/cli/fixtures.js';
+
+const ESC = '\x1b[';
+
+describe('text helpers', () => {
+  it('collapses runs of the same message', () => {
+    expect(messageSequence(['DISCOVER', 'OFFER', 'OFFER', 'REQUEST', 'ACK'])).toBe('DISCOVER→OFFER×2→REQUEST→ACK');
+    expect(messageSequence(['SOLICIT', 'SOLICIT', 'SOLICIT'])).toBe('SOLICIT×3');
+    expect(messageSequence([])).toBe('');
+  });
+  it('formats offsets as +s.mmm', () => {
+    expect(formatOffset(0)).toBe('+0.000');
+    expect(formatOffset(12.3456)).toBe('+12.346');
+  });
+});
+
+describe('renderAnalysisText', () => {
+  const text = renderAnalysisText(sampleAnalysis(), PLAIN).join('\n');
+  const rows = text.split('\n');
+  const row = (needle: string): string => {
+    const r = rows.find((l) => l.includes(needle));
+    expect(r, needle).toBeDefined();
+    return r!;
+  };
+
+  it('starts with the summary', () => {
+    expect(rows[0]).toBe('File:     captures/lab/sample.pcapng');
+    expect(text).toContain('Packets:  23');
+    expect(text).toContain('Boots:    1 completed, 1 failed');
+    expect(text).toContain('Time to boot program: median 3.500 s, p95 3.500 s');
+  });
+
+  it('has one timeline row per step with offset, what, result and duration', () => {
+    const first = row('DISCOVER→OFFER×2→REQUEST→ACK');
+    expect(first).toMatch(/\+0\.000 .*dhcp4 \(firmware\).*ok 198\.51\.100\.50, boot ipxe\.efi, from 198\.51\.100\.1, 2 .*0\.500s/);
+    // The long result cell wraps instead of widening the table.
+    expect(rows[rows.indexOf(first) + 1]).toMatch(/│ +│ +│ +│ offers +│ +│/);
+    expect(row('tftp (probe)')).toMatch(/\+1\.200 .*RRQ ipxe\.efi.*ERROR 8 User aborted/);
+    expect(row('1048576 bytes')).toMatch(/\+1\.300 .*RRQ ipxe\.efi.*blksize 1468, 2 retransmits.*1\.100s/);
+    expect(row('GET http://198.51.100.1/boot.ipxe')).toMatch(/\+3\.500 .*http.*ok 200, 312 bytes/);
+    expect(row('DISCOVER→OFFER→REQUEST→NAK')).toMatch(/\+0\.000 .*FAIL/);
+  });
+
+  it('lists each client’s findings after its table, capture-wide findings last', () => {
+    const good = text.indexOf(`Client ${GOOD_MAC}`);
+    const bad = text.indexOf(`Client ${BAD_MAC}`);
+    const nak = text.indexOf('ERROR   dhcp.nak: Server 198.51.100.1 NAKed');
+    const wide = text.indexOf('Capture-wide findings');
+    expect(good).toBeGreaterThanOrEqual(0);
+    expect(good).toBeLessThan(text.indexOf('WARNING tftp.retransmit: ipxe.efi: 2 blocks sent twice (frames 10, 11)'));
+    expect(bad).toBeLessThan(nak);
+    expect(nak).toBeLessThan(wide);
+    expect(text.indexOf('WARNING capture.truncated')).toBeGreaterThan(wide);
+    expect(text).toContain('INFO    tftp.tsize-probe');
+    expect(text).toContain('hint: The requested address is not valid');
+    expect(text).not.toContain(ESC);
+  });
+
+  it('colours severities and failures only with the ANSI palette', () => {
+    const coloured = renderAnalysisText(sampleAnalysis(), ANSI).join('\n');
+    expect(coloured).toContain('\x1b[31mERROR  \x1b[39m dhcp.nak');
+    expect(coloured).toContain('\x1b[33mWARNING\x1b[39m tftp.retransmit');
+    expect(coloured).toContain('\x1b[31mFAIL\x1b[39m');
+    // Colour escapes do not shift the table: stripped, the coloured render is the plain one.
+    expect(coloured.replace(/\x1b\[[0-9;]*m/g, '')).toBe(text);
+  });
+});
+
+describe('control characters from the capture', () => {
+  it('are shown escaped, never sent to the terminal', () => {
+    const text = renderAnalysisText(nastyAnalysis(), PLAIN).join('\n');
+    expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
+    expect(text).toContain('File:     captures/a<b>&c"d\'e\\x00f\\x1bg');
+    expect(text).toContain('server said a<b>&c"d\'e\\x00f\\x1bg');
+  });
+});

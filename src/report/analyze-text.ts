@@ -1,0 +1,187 @@
+/**
+ * `analyze --format text`: a summary, then per client a timeline table and its findings, then the
+ * capture-wide findings. Pure: returns lines; colour comes in as a Palette.
+ */
+import { table, getBorderCharacters, type TableUserConfig } from 'table';
+import type { Analysis, BootChain, BootStep, Finding } from '../flow/types.js';
+import type { Severity } from '../findings/catalogue.js';
+import { PLAIN, type Palette } from './color.js';
+
+/** Long URLs and file names wrap inside their cell instead of widening the whole table. */
+const MAX_CELL = 56;
+
+export function renderAnalysisText(a: Analysis, pal: Palette = PLAIN): string[] {
+  const out = summaryLines(a, pal);
+  for (const chain of a.clients) {
+    out.push('');
+    out.push(...clientLines(chain, a.findings.filter((f) => f.client === chain.mac), pal));
+  }
+  const wide = a.findings.filter((f) => f.client === null);
+  if (wide.length > 0) {
+    out.push('', pal.bold('Capture-wide findings'));
+    for (const f of wide) out.push(...findingLines(f, pal));
+  }
+  return out;
+}
+
+export function summaryLines(a: Analysis, pal: Palette): string[] {
+  const s = a.summary;
+  const counts = `${s.errors} error${s.errors === 1 ? '' : 's'}, ${s.warnings} warning${s.warnings === 1 ? '' : 's'}, ${s.infos} info`;
+  return [
+    `${pal.bold('File:')}     ${printable(a.file)}`,
+    `${pal.bold('Packets:')}  ${a.packets}`,
+    `${pal.bold('Clients:')}  ${s.clients}`,
+    `${pal.bold('Boots:')}    ${s.booted} completed, ${s.failed > 0 ? pal.fail(`${s.failed} failed`) : '0 failed'}`,
+    `${pal.bold('Time to boot program:')} median ${seconds(s.medianTimeToBootProgram)}, p95 ${seconds(s.p95TimeToBootProgram)}`,
+    `${pal.bold('Findings:')} ${counts}`,
+  ];
+}
+
+/** Header, timeline table and findings of one client. */
+export function clientLines(chain: BootChain, findings: readonly Finding[], pal: Palette): string[] {
+  const arch = chain.arch === null ? 'arch ?' : `arch ${chain.arch}${chain.archName ? ` (${chain.archName})` : ''}`;
+  const vc = chain.vendorClass ? `, ${printable(chain.vendorClass)}` : '';
+  const state = chain.booted ? 'booted' : pal.fail('did not boot');
+  const out = [pal.bold(`Client ${chain.mac}`) + ` — ${arch}${vc} — ${state}`];
+  out.push(...timelineLines(chain, pal));
+  if (findings.length > 0) {
+    out.push('Findings:');
+    for (const f of findings) out.push(...findingLines(f, pal));
+  }
+  return out;
+}
+
+/** The timeline table (no trailing newline), one row per step. */
+export function timelineLines(chain: BootChain, pal: Palette): string[] {
+  if (chain.steps.length === 0) return ['  (no steps)'];
+  const t0 = Math.min(...chain.steps.map((s) => s.start));
+  const rows: string[][] = [['time', 'step', 'what', 'result', 'duration']];
+  for (const step of chain.steps) {
+    rows.push([
+      formatOffset(step.start - t0),
+      stepKind(step),
+      printable(stepWhat(step)),
+      (step.ok ? 'ok' : pal.fail('FAIL')) + (stepDetail(step) ? ` ${printable(stepDetail(step))}` : ''),
+      `${step.duration.toFixed(3)}s`,
+    ]);
+  }
+  const config: TableUserConfig = {
+    border: getBorderCharacters('norc'),
+    drawHorizontalLine: (i, n) => i === 0 || i === 1 || i === n,
+    columns: {
+      2: { width: cellWidth(rows, 2), wrapWord: true },
+      3: { width: cellWidth(rows, 3), wrapWord: true },
+    },
+  };
+  return table(rows, config).replace(/\n$/, '').split('\n');
+}
+
+function cellWidth(rows: string[][], col: number): number {
+  // Visible width: colour escapes do not count.
+  let w = 1;
+  for (const r of rows) w = Math.max(w, r[col]!.replace(/\x1b\[[0-9;]*m/g, '').length);
+  return Math.min(w, MAX_CELL);
+}
+
+export function findingLines(f: Finding, pal: Palette): string[] {
+  const frames = f.frames.length > 0 ? ` (frame${f.frames.length === 1 ? '' : 's'} ${listFrames(f.frames)})` : '';
+  return [
+    `  ${pal.severity(f.severity, severityLabel(f.severity))} ${f.code}: ${printable(f.message)}${frames}`,
+    `    ${pal.dim('hint:')} ${printable(f.hint)}`,
+  ];
+}
+
+export function severityLabel(sev: Severity): string {
+  return sev === 'error' ? 'ERROR  ' : sev === 'warning' ? 'WARNING' : 'INFO   ';
+}
+
+/**
+ * Control characters from the capture (a file name, a server's error text) are shown as `\xNN`:
+ * they must not move the cursor or recolour the user's terminal.
+ */
+export function printable(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/** `+s.mmm` from the client's first packet. */
+export function formatOffset(sec: number): string {
+  return `+${Math.max(0, sec).toFixed(3)}`;
+}
+
+function seconds(v: number | null): string {
+  return v === null ? 'n/a' : `${v.toFixed(3)} s`;
+}
+
+/** At most 8 frame numbers, then a count of the rest. */
+function listFrames(frames: readonly number[]): string {
+  const shown = frames.slice(0, 8).join(', ');
+  return frames.length > 8 ? `${shown} … +${frames.length - 8}` : shown;
+}
+
+/** Runs of the same message collapse: DISCOVER, OFFER, OFFER, REQUEST → DISCOVER→OFFER×2→REQUEST. */
+export function messageSequence(messages: readonly string[]): string {
+  const parts: string[] = [];
+  let i = 0;
+  while (i < messages.length) {
+    let j = i + 1;
+    while (j < messages.length && messages[j] === messages[i]) j++;
+    parts.push(j - i > 1 ? `${messages[i]}×${j - i}` : messages[i]!);
+    i = j;
+  }
+  return parts.join('→');
+}
+
+function stepKind(step: BootStep): string {
+  switch (step.kind) {
+    case 'dhcp4': return `dhcp4 (${step.stage})`;
+    case 'proxydhcp': return 'proxydhcp';
+    case 'dhcp6': return 'dhcp6';
+    case 'tftp': return step.probe ? 'tftp (probe)' : 'tftp';
+    case 'http': return 'http';
+  }
+}
+
+export function stepWhat(step: BootStep): string {
+  switch (step.kind) {
+    case 'dhcp4':
+    case 'proxydhcp':
+    case 'dhcp6':
+      return messageSequence(step.messages) || '(none)';
+    case 'tftp': return `RRQ ${step.file}`;
+    case 'http': return `${step.method} ${step.url}`;
+  }
+}
+
+/** What came out of a step: address, boot file, bytes, status, error. */
+export function stepDetail(step: BootStep): string {
+  const parts: string[] = [];
+  switch (step.kind) {
+    case 'dhcp4':
+      if (step.yiaddr) parts.push(step.yiaddr);
+      if (step.bootfile) parts.push(`boot ${step.bootfile}`);
+      if (step.nextServer) parts.push(`from ${step.nextServer}`);
+      if (step.offers.length > 1) parts.push(`${step.offers.length} offers`);
+      break;
+    case 'proxydhcp':
+      if (step.bootfile) parts.push(`boot ${step.bootfile}`);
+      if (step.nextServer) parts.push(`from ${step.nextServer}`);
+      break;
+    case 'dhcp6':
+      parts.push(...step.addresses);
+      if (step.bootfileUrl) parts.push(`boot ${step.bootfileUrl}`);
+      break;
+    case 'tftp':
+      parts.push(`${step.bytes} bytes`);
+      if (step.blksize !== 512) parts.push(`blksize ${step.blksize}`);
+      if (step.retransmits > 0) parts.push(`${step.retransmits} retransmits`);
+      if (step.error) parts.push(`ERROR ${step.error.code} ${step.error.message}`);
+      else if (!step.complete && !step.probe) parts.push('incomplete');
+      break;
+    case 'http':
+      parts.push(step.status === null ? 'no response' : `${step.status}`);
+      parts.push(`${step.bytes} bytes`);
+      if (!step.complete && step.status !== null) parts.push('incomplete');
+      break;
+  }
+  return parts.join(', ');
+}

@@ -1,0 +1,46 @@
+/** `pxecheck decode` text view: one block per message, like dhcpdump with option names. */
+import type { DecodedMessage, UndecodedFrame } from '../decode/messages.js';
+import { formatDhcpV4Text } from '../wire/dhcpv4/index.js';
+import { formatDhcpV6Text } from '../wire/dhcpv6/index.js';
+import { formatTftpText } from '../wire/tftp.js';
+import { formatHttpText } from '../wire/http.js';
+import { endpoint } from './decode-jsonl.js';
+
+export function formatTime(t: number): string {
+  const ms = Math.floor(t * 1000);
+  const iso = new Date(ms).toISOString(); // 2024-01-02T03:04:05.678Z
+  const micro = Math.round((t * 1e6) % 1000).toString().padStart(3, '0');
+  return iso.slice(0, 23) + micro + 'Z';
+}
+
+export function decodedToText(m: DecodedMessage): string[] | null {
+  let lines: string[];
+  let label: string;
+  switch (m.proto) {
+    case 'dhcp4': lines = formatDhcpV4Text(m.msg); label = 'DHCPv4'; break;
+    case 'dhcp6': lines = formatDhcpV6Text(m.msg); label = 'DHCPv6'; break;
+    case 'tftp': lines = formatTftpText(m.msg); label = 'TFTP'; break;
+    case 'http':
+      if (m.kind === 'complete' || !m.head) {
+        if (m.issues.length === 0) return null;
+        lines = [];
+      } else lines = formatHttpText(m.head);
+      label = 'HTTP';
+      break;
+  }
+  const out = [
+    `#${m.frame}  ${formatTime(m.time)}  ${label}  ${endpoint(m.srcAddr, m.srcPort)} -> ${endpoint(m.dstAddr, m.dstPort)}` +
+      (m.srcMac ? `  (${m.srcMac})` : ''),
+  ];
+  for (const l of lines) out.push('  ' + l);
+  for (const i of m.issues) out.push(`  ! ${i.kind} (${i.layer} @${i.offset}): ${i.message}`);
+  out.push('');
+  return out;
+}
+
+export function undecodedToText(f: UndecodedFrame): string[] {
+  const out = [`#${f.frame}  ${formatTime(f.time)}  undecoded frame`];
+  for (const i of f.issues) out.push(`  ! ${i.kind} (${i.layer} @${i.offset}): ${i.message}`);
+  out.push('');
+  return out;
+}

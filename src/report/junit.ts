@@ -1,0 +1,70 @@
+/**
+ * `analyze --format junit`: one testsuite for the capture, one testcase per client chain (failed
+ * when it has error findings), the timeline in system-out; capture-wide findings in `capture`.
+ */
+import type { Analysis, BootChain, Finding } from '../flow/types.js';
+import { findingLines, timelineLines } from './analyze-text.js';
+import { PLAIN } from './color.js';
+
+/**
+ * Characters XML 1.0 cannot carry at all (C0 controls but tab/LF/CR, lone surrogates, U+FFFE/FFFF)
+ * become U+FFFD: a file name or server message with a NUL must not break the whole report.
+ */
+const INVALID_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Escapes text content. */
+export function xmlText(s: string): string {
+  return s.replace(INVALID_XML, '\uFFFD').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Escapes an attribute value (double-quoted); whitespace kept as references so parsers do not fold it. */
+export function xmlAttr(s: string): string {
+  return xmlText(s).replace(/"/g, '&quot;').replace(/'/g, '&apos;').replace(/\t/g, '&#9;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;');
+}
+
+interface Case {
+  name: string;
+  errors: Finding[];
+  out: string[];
+  time: number;
+}
+
+export function renderJunit(a: Analysis): string {
+  const cases: Case[] = a.clients.map((c) => clientCase(c, a.findings));
+  const wide = a.findings.filter((f) => f.client === null);
+  if (wide.length > 0) {
+    cases.push({
+      name: 'capture',
+      errors: wide.filter((f) => f.severity === 'error'),
+      out: wide.flatMap((f) => findingLines(f, PLAIN)),
+      time: 0,
+    });
+  }
+  const failures = cases.filter((c) => c.errors.length > 0).length;
+  const total = cases.reduce((t, c) => t + c.time, 0);
+  const lines = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuite name="${xmlAttr(`pxecheck analyze ${a.file}`)}" tests="${cases.length}" failures="${failures}" errors="0" skipped="0" time="${total.toFixed(3)}">`,
+  ];
+  for (const c of cases) {
+    lines.push(`  <testcase classname="${xmlAttr(a.file)}" name="${xmlAttr(c.name)}" time="${c.time.toFixed(3)}">`);
+    if (c.errors.length > 0) {
+      const first = c.errors[0]!;
+      const body = c.errors.map((f) => `[${f.code}] ${f.message}${f.frames.length ? ` (frames ${f.frames.join(', ')})` : ''}\nhint: ${f.hint}`).join('\n\n');
+      lines.push(`    <failure message="${xmlAttr(first.message)}" type="${xmlAttr(first.code)}">${xmlText(body)}</failure>`);
+    }
+    if (c.out.length > 0) lines.push(`    <system-out>${xmlText(c.out.join('\n'))}</system-out>`);
+    lines.push('  </testcase>');
+  }
+  lines.push('</testsuite>');
+  return lines.join('\n');
+}
+
+function clientCase(chain: BootChain, findings: readonly Finding[]): Case {
+  const mine = findings.filter((f) => f.client === chain.mac);
+  const out = timelineLines(chain, PLAIN);
+  if (mine.length > 0) out.push('Findings:', ...mine.flatMap((f) => findingLines(f, PLAIN)));
+  const first = chain.steps.length ? Math.min(...chain.steps.map((s) => s.start)) : 0;
+  const last = chain.steps.length ? Math.max(...chain.steps.map((s) => s.start + s.duration)) : 0;
+  return { name: `client ${chain.mac}`, errors: mine.filter((f) => f.severity === 'error'), out, time: last - first };
+}

@@ -1,0 +1,99 @@
+/** Accessors the flow engine and findings use: message type, boot file, PXE/iPXE identity. */
+import { cString, ipv4ToString, u16, u32 } from '../bytes.js';
+import type { JsonValue } from './codec.js';
+import { getOption, overloadValue, vendorClass, CHADDR_LEN, type DhcpV4Message } from './message.js';
+import { CLIENT_ARCH_NAMES, decodeOptionValue, MESSAGE_TYPE_NAMES } from './options.js';
+
+/** Typed value of an option (same shapes as the JSON view), or undefined when absent. */
+export function optionValue(msg: DhcpV4Message, code: number): JsonValue | undefined {
+  const d = getOption(msg, code);
+  if (!d) return undefined;
+  return decodeOptionValue(code, d, { issues: null, base: 0, vendorClass: vendorClass(msg) }).value;
+}
+
+/** Option 53 as a number, or null (BOOTP). */
+export function msgType(msg: DhcpV4Message): number | null {
+  const d = getOption(msg, 53);
+  return d && d.length >= 1 ? d[0]! : null;
+}
+
+/** 'DISCOVER'…'INFORM' (and RFC 4388 etc. names), the number as text when unknown, null for BOOTP. */
+export function msgTypeName(msg: DhcpV4Message): string | null {
+  const t = msgType(msg);
+  return t === null ? null : (MESSAGE_TYPE_NAMES[t] ?? String(t));
+}
+
+function optionText(msg: DhcpV4Message, code: number): string | null {
+  const d = getOption(msg, code);
+  return d ? cString(d) : null;
+}
+
+/** Boot file: option 67, else the `file` field unless it holds overloaded options; null if empty. */
+export function effectiveBootFile(msg: DhcpV4Message): string | null {
+  const o = optionText(msg, 67);
+  if (o !== null) return o;
+  if (overloadValue(msg) & 1) return null;
+  return cString(msg.file) || null;
+}
+
+/** Boot server name: option 66, else `sname` unless overloaded; null if empty. */
+export function effectiveServerName(msg: DhcpV4Message): string | null {
+  const o = optionText(msg, 66);
+  if (o !== null) return o;
+  if (overloadValue(msg) & 2) return null;
+  return cString(msg.sname) || null;
+}
+
+/** Option 77 instances (a plain-text user class such as iPXE's "iPXE" is one entry). */
+export function userClasses(msg: DhcpV4Message): string[] {
+  const v = optionValue(msg, 77);
+  if (v === undefined) return [];
+  return Array.isArray(v) ? v.map(String) : [String(v)];
+}
+
+/** Option 93 architecture codes (empty when absent or malformed). */
+export function clientArch(msg: DhcpV4Message): number[] {
+  const d = getOption(msg, 93);
+  if (!d || d.length % 2) return [];
+  const out: number[] = [];
+  for (let i = 0; i < d.length; i += 2) out.push(u16(d, i));
+  return out;
+}
+
+export function clientArchName(code: number): string {
+  return CLIENT_ARCH_NAMES[code] ?? `unknown-${code}`;
+}
+
+export function clientMac(msg: DhcpV4Message): string {
+  return macString(msg);
+}
+
+function macString(msg: DhcpV4Message): string {
+  const n = Math.min(msg.hlen, CHADDR_LEN);
+  let s = '';
+  for (let i = 0; i < n; i++) s += (i ? ':' : '') + msg.chaddr[i]!.toString(16).padStart(2, '0');
+  return s;
+}
+
+export function isPxeClient(msg: DhcpV4Message): boolean {
+  return vendorClass(msg)?.startsWith('PXEClient') ?? false;
+}
+
+export function isHttpClient(msg: DhcpV4Message): boolean {
+  return vendorClass(msg)?.startsWith('HTTPClient') ?? false;
+}
+
+export function isIpxe(msg: DhcpV4Message): boolean {
+  return getOption(msg, 175) !== null || userClasses(msg).includes('iPXE');
+}
+
+/** A proxyDHCP offer (PXE 2.1): OFFER, vendor class PXEClient, no address offered (yiaddr 0). */
+export function isProxyOffer(msg: DhcpV4Message): boolean {
+  return msgType(msg) === 2 && isPxeClient(msg) && u32(msg.yiaddr, 0) === 0;
+}
+
+export function serverId(msg: DhcpV4Message): string | null {
+  const d = getOption(msg, 54);
+  return d && d.length === 4 ? ipv4ToString(d, 0) : null;
+}
+

@@ -1,0 +1,14 @@
+/** DHCPv4 / BOOTP / proxyDHCP codec. */
+export * from './message.js';
+export * from './accessors.js';
+export * from './build.js';
+export {
+  CLIENT_ARCH_NAMES, DhcpV4Code, DhcpV4MessageType, MESSAGE_TYPE_NAMES, OPTIONS, decodeOptionValue,
+  encodeOptionValue, type OptionDef,
+} from './options.js';
+export type { JsonValue } from './codec.js';
+export { PXE_DISCOVERY_BITS, PXE_SUBOPTIONS } from './pxe.js';
+export { RELAY_AGENT_SUBOPTIONS } from './relay-agent.js';
+export { IPXE_SUBOPTIONS } from './ipxe.js';
+export { dhcpV4OptionsJson, dhcpV4ToJson, type DhcpV4JsonOption } from './json.js';
+export { formatDhcpV4Text } from './text.js';

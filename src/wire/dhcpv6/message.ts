@@ -1,0 +1,184 @@
+/** DHCPv6 messages (RFC 8415 §8, §9): parse, emit, length, builder and accessors. */
+import { ipv6FromString, latin1String, u16 } from '../bytes.js';
+import { type WireIssue, type WireIssueKind, pushIssue } from '../issues.js';
+import { isRelayType } from './names.js';
+import { optionListLength, parseOptionList, writeOptionList } from './options.js';
+import {
+  type DecodeContext, type DhcpV6Message, type DhcpV6MessageSpec, type DhcpV6Option, type Duid,
+  type KnownOptionCode, LAYER, type ParsedValueMap,
+} from './types.js';
+
+const CLIENT_HEADER = 4;
+const RELAY_HEADER = 34;
+
+/** Parses one DHCPv6 message (a UDP payload). Never throws; problems go to `issues` at
+ *  `base + offset`. */
+export function parseDhcpV6(buf: Uint8Array, issues: WireIssue[], base = 0): DhcpV6Message {
+  return parseMessageAt(buf, issues, base, 0, 'truncated');
+}
+
+/** Internal entry also used by the Relay Message option: `depth` counts enclosing relays and
+ *  `shortKind` says whether running out of bytes is truncation or a bad outer length. */
+export function parseMessageAt(
+  buf: Uint8Array, issues: WireIssue[], base: number, depth: number, shortKind: WireIssueKind,
+): DhcpV6Message {
+  const cx: DecodeContext = { issues, depth, shortKind };
+  const msgType = buf.length > 0 ? buf[0]! : 0;
+  const options: DhcpV6Option[] = [];
+  if (isRelayType(msgType)) {
+    if (buf.length < RELAY_HEADER) {
+      pushIssue(issues, shortKind, LAYER, base, `relay message of ${buf.length} bytes, header needs ${RELAY_HEADER}`);
+      return {
+        relay: true, msgType, hopCount: buf[1] ?? 0,
+        linkAddress: padded(buf, 2), peerAddress: padded(buf, 18), options,
+      };
+    }
+    const msg: DhcpV6Message = {
+      relay: true, msgType, hopCount: buf[1]!,
+      linkAddress: buf.subarray(2, 18), peerAddress: buf.subarray(18, 34), options,
+    };
+    keepTrailing(msg, buf, parseOptionList(buf, RELAY_HEADER, buf.length, base, cx, options), base, cx);
+    return msg;
+  }
+  if (buf.length < CLIENT_HEADER) {
+    pushIssue(issues, shortKind, LAYER, base, `message of ${buf.length} bytes, header needs ${CLIENT_HEADER}`);
+    const xid = ((buf[1] ?? 0) << 16) | ((buf[2] ?? 0) << 8) | (buf[3] ?? 0);
+    return { relay: false, msgType, xid, options };
+  }
+  const msg: DhcpV6Message = { relay: false, msgType, xid: (buf[1]! << 16) | u16(buf, 2), options };
+  keepTrailing(msg, buf, parseOptionList(buf, CLIENT_HEADER, buf.length, base, cx, options), base, cx);
+  return msg;
+}
+
+function keepTrailing(msg: DhcpV6Message, buf: Uint8Array, stop: number, base: number, cx: DecodeContext): void {
+  if (stop >= buf.length) return;
+  pushIssue(cx.issues, cx.shortKind, LAYER, base + stop,
+    `${buf.length - stop} bytes after the last option, too few for an option header`);
+  msg.trailing = buf.subarray(stop);
+}
+
+/** A 16-byte address from a header that was cut short (zero-filled; only on malformed input). */
+function padded(buf: Uint8Array, o: number): Uint8Array {
+  const out = new Uint8Array(16);
+  if (o < buf.length) out.set(buf.subarray(o, Math.min(o + 16, buf.length)));
+  return out;
+}
+
+function address16(v: Uint8Array | string): Uint8Array {
+  return typeof v === 'string' ? ipv6FromString(v) : v;
+}
+
+/** Encoded length of a message or spec (the `encodingLength`). */
+export function messageSpecLength(m: DhcpV6MessageSpec): number {
+  const header = isRelayType(m.msgType) ? RELAY_HEADER : CLIENT_HEADER;
+  return header + optionListLength(m.options) + (m.trailing?.length ?? 0);
+}
+
+/** Writes a message or spec at `o`; returns the offset after it. */
+export function writeMessageSpec(m: DhcpV6MessageSpec, out: Uint8Array, o: number): number {
+  out[o] = m.msgType;
+  if (isRelayType(m.msgType)) {
+    if (m.relay !== true) throw new RangeError(`message type ${m.msgType} needs relay fields`);
+    out[o + 1] = m.hopCount;
+    out.set(address16(m.linkAddress).subarray(0, 16), o + 2);
+    out.set(address16(m.peerAddress).subarray(0, 16), o + 18);
+    o += RELAY_HEADER;
+  } else {
+    const xid = m.relay === true ? 0 : m.xid;
+    out[o + 1] = (xid >>> 16) & 0xff;
+    out[o + 2] = (xid >>> 8) & 0xff;
+    out[o + 3] = xid & 0xff;
+    o += CLIENT_HEADER;
+  }
+  o = writeOptionList(m.options, out, o);
+  if (m.trailing) { out.set(m.trailing, o); o += m.trailing.length; }
+  return o;
+}
+
+export function dhcpV6Length(msg: DhcpV6Message | DhcpV6MessageSpec): number {
+  return messageSpecLength(msg);
+}
+
+/** Emits into `out` at `offset`; returns the offset after the message. */
+export function emitDhcpV6Into(msg: DhcpV6Message | DhcpV6MessageSpec, out: Uint8Array, offset = 0): number {
+  return writeMessageSpec(msg, out, offset);
+}
+
+/** Bytes of a parsed message (exactly what was parsed) or of a spec (values encoded). */
+export function emitDhcpV6(msg: DhcpV6Message | DhcpV6MessageSpec): Uint8Array {
+  const out = new Uint8Array(messageSpecLength(msg));
+  writeMessageSpec(msg, out, 0);
+  return out;
+}
+
+/**
+ * Builds a message from typed values: encodes them through the codec table, then parses the bytes,
+ * so the result has the same shape (raw `data` plus `value`) as a message read from the wire.
+ * Throws RangeError on values that cannot be encoded (a programming error, not wire input).
+ */
+export function buildDhcpV6(spec: DhcpV6MessageSpec, issues: WireIssue[] = []): DhcpV6Message {
+  return parseDhcpV6(emitDhcpV6(spec), issues);
+}
+
+// ---- accessors ----
+
+export function getOption(msg: DhcpV6Message, code: number): DhcpV6Option | undefined {
+  for (const o of msg.options) if (o.code === code) return o;
+  return undefined;
+}
+
+export function getOptions(msg: DhcpV6Message, code: number): DhcpV6Option[] {
+  return msg.options.filter((o) => o.code === code);
+}
+
+/** Typed value of the first option `code` (undefined if absent or undecodable). */
+export function getOptionValue<K extends KnownOptionCode>(msg: DhcpV6Message, code: K): ParsedValueMap[K] | undefined {
+  return getOption(msg, code)?.value as ParsedValueMap[K] | undefined;
+}
+
+/** Follows Relay Message options down to the client/server message (or the deepest relay whose
+ *  relayed message could not be decoded). */
+export function innermostMessage(msg: DhcpV6Message): DhcpV6Message {
+  let m = msg;
+  while (m.relay) {
+    const inner = getOptionValue(m, 9);
+    if (!inner) break;
+    m = inner;
+  }
+  return m;
+}
+
+/** Client DUID (option 1) of the message, looking through relays. */
+export function clientDuid(msg: DhcpV6Message): Duid | undefined {
+  return getOptionValue(innermostMessage(msg), 1);
+}
+
+export function serverDuid(msg: DhcpV6Message): Duid | undefined {
+  return getOptionValue(innermostMessage(msg), 2);
+}
+
+/** Option 59 (RFC 5970), looking through relays. */
+export function bootFileUrl(msg: DhcpV6Message): string | undefined {
+  return getOptionValue(innermostMessage(msg), 59);
+}
+
+/** Option 61 architecture types (RFC 5970 / IANA), looking through relays. */
+export function clientArch(msg: DhcpV6Message): number[] | undefined {
+  return getOptionValue(innermostMessage(msg), 61);
+}
+
+/** Option 16: enterprise number and its data items as text, e.g. "PXEClient:Arch:00007:UNDI:003016". */
+export function vendorClass(msg: DhcpV6Message): { enterprise: number; data: string[] } | undefined {
+  const v = getOptionValue(innermostMessage(msg), 16);
+  return v ? { enterprise: v.enterprise, data: v.data.map(latin1String) } : undefined;
+}
+
+/** Every user class item (option 15, all instances) as text, e.g. ["iPXE"]. */
+export function userClasses(msg: DhcpV6Message): string[] {
+  const out: string[] = [];
+  for (const o of innermostMessage(msg).options) {
+    if (o.code !== 15 || !o.value) continue;
+    for (const item of o.value as Uint8Array[]) out.push(latin1String(item));
+  }
+  return out;
+}

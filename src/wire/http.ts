@@ -1,0 +1,17 @@
+/** HTTP/1.1 (RFC 9112): heads, emitters and the per-connection incremental parser. */
+export {
+  HTTP_LAYER,
+  emitHttpRequest,
+  emitHttpResponse,
+  formatHttpText,
+  httpHeader,
+  httpToJson,
+  parseHttpHead,
+  type HttpHead,
+  type HttpHeaderList,
+  type HttpRequestHead,
+  type HttpRequestRepr,
+  type HttpResponseHead,
+  type HttpResponseRepr,
+} from './http/head.js';
+export { HttpConnectionParser, type HttpParserOptions, type HttpSink } from './http/connection.js';

@@ -1,0 +1,451 @@
+/**
+ * Incremental HTTP/1.1 parser for one TCP connection (RFC 9112 §6 message framing), fed the
+ * in-order bytes of each direction in arbitrary chunks. Heads are buffered (bounded); bodies are
+ * only counted, never kept. Requests are queued so each response is paired with the request it
+ * answers (pipelining). Never throws: problems go to `sink.onError` with the stream offset.
+ */
+import { latin1String } from '../bytes.js';
+import type { WireIssue } from '../issues.js';
+import { HTTP_LAYER, parseHttpHead, type HttpRequestHead, type HttpResponseHead } from './head.js';
+
+export interface HttpSink {
+  /** `frame`: the frame that completed the header block. */
+  onRequest(head: HttpRequestHead, frame: number, time: number): void;
+  /** `head.request` is the request it answers (FIFO). */
+  onResponse(head: HttpResponseHead, frame: number, time: number): void;
+  onBody?(isRequest: boolean, bytes: number, frame: number, time: number): void;
+  /** Trailer fields of a chunked message, before its completion. */
+  onTrailers?(isRequest: boolean, trailers: Array<[string, string]>, frame: number, time: number): void;
+  /** `bodyBytes`: body bytes actually seen (gaps excluded), after de-chunking. */
+  onMessageComplete(isRequest: boolean, bodyBytes: number, frame: number, time: number): void;
+  onError(isRequest: boolean, issue: WireIssue): void;
+}
+
+export interface HttpParserOptions {
+  /** Largest header block (or trailer block) kept (default 64 KiB). */
+  maxHeadBytes?: number;
+  /** Requests waiting for a response beyond this are dropped, oldest first (default 1024). */
+  maxPending?: number;
+}
+
+// Direction modes.
+const HEAD = 0;
+const BODY = 1; // Content-Length body
+const CHUNK_SIZE = 2;
+const CHUNK_DATA = 3;
+const CHUNK_END = 4; // CRLF after chunk data
+const TRAILERS = 5;
+const UNTIL_CLOSE = 6;
+const RESYNC = 7; // looking for the next start line after losing framing
+const TUNNEL = 8; // after 101 / CONNECT 2xx: not HTTP any more
+const CLOSED = 9;
+
+const MAX_CHUNK_LINE = 4096;
+const HTTP_1 = [0x48, 0x54, 0x54, 0x50, 0x2f, 0x31, 0x2e]; // "HTTP/1."
+
+class Direction {
+  mode = HEAD;
+  /** Offset in the stream of the next byte to consume (gaps included). */
+  pos = 0;
+  headBuf: Uint8Array;
+  headLen = 0;
+  lineStart = 0;
+  headOffset = 0;
+  remaining = 0;
+  bodyBytes = 0;
+  // chunk-size line
+  chunkSize = 0;
+  chunkDigits = 0;
+  chunkAfterSize = false;
+  chunkLineLen = 0;
+  chunkCr = false;
+  // resync
+  atLineStart = false;
+  prefix = 0;
+  constructor(readonly isRequest: boolean) {
+    this.headBuf = new Uint8Array(1024);
+  }
+}
+
+export class HttpConnectionParser {
+  private readonly client = new Direction(true);
+  private readonly server = new Direction(false);
+  private readonly pending: HttpRequestHead[] = [];
+  private readonly maxHead: number;
+  private readonly maxPending: number;
+  private readonly issues: WireIssue[] = [];
+  /** Index in the current `push` where the running mode handler started (d.pos is its offset). */
+  private stepStart = 0;
+  private lastFrame = -1;
+  private lastTime = 0;
+
+  constructor(private readonly sink: HttpSink, opts: HttpParserOptions = {}) {
+    this.maxHead = opts.maxHeadBytes ?? 65536;
+    this.maxPending = opts.maxPending ?? 1024;
+  }
+
+  push(fromClient: boolean, data: Uint8Array, frame: number, time: number): void {
+    const d = fromClient ? this.client : this.server;
+    this.lastFrame = frame;
+    this.lastTime = time;
+    let p = 0;
+    while (p < data.length) {
+      const before = p;
+      this.stepStart = p;
+      switch (d.mode) {
+        case HEAD: case TRAILERS: p = this.head(d, data, p, frame, time); break;
+        case BODY: case CHUNK_DATA: p = this.body(d, data, p, frame, time); break;
+        case CHUNK_SIZE: p = this.chunkSize(d, data, p); break;
+        case CHUNK_END: p = this.chunkEnd(d, data, p); break;
+        case UNTIL_CLOSE: {
+          const n = data.length - p;
+          d.bodyBytes += n;
+          this.sink.onBody?.(d.isRequest, n, frame, time);
+          p = data.length;
+          break;
+        }
+        case RESYNC: p = this.resync(d, data, p); break;
+        default: p = data.length; // TUNNEL, CLOSED
+      }
+      d.pos += p - before;
+    }
+  }
+
+  /** `bytes` of this direction were lost (a TCP hole). */
+  gap(fromClient: boolean, bytes: number): void {
+    const d = fromClient ? this.client : this.server;
+    const at = d.pos;
+    d.pos += bytes;
+    switch (d.mode) {
+      case HEAD:
+        this.error(d, 'truncated', at, d.headLen > 0
+          ? `gap of ${bytes} bytes inside a header block` : `gap of ${bytes} bytes between messages`);
+        this.startResync(d, true);
+        return;
+      case BODY:
+      case CHUNK_DATA: {
+        const lost = Math.min(bytes, d.remaining);
+        d.remaining -= lost;
+        this.error(d, 'truncated', at, `gap of ${bytes} bytes inside a body (${lost} body bytes not counted)`);
+        if (bytes > lost) {
+          // The body ended inside the gap; what follows it is lost too.
+          if (d.mode === BODY) this.complete(d, this.lastFrame, this.lastTime);
+          this.startResync(d, true);
+          return;
+        }
+        if (d.remaining === 0) {
+          if (d.mode === CHUNK_DATA) { d.mode = CHUNK_END; d.chunkCr = false; }
+          else this.complete(d, this.lastFrame, this.lastTime);
+        }
+        return;
+      }
+      case UNTIL_CLOSE:
+        this.error(d, 'truncated', at, `gap of ${bytes} bytes inside a body read until close`);
+        return;
+      case CHUNK_SIZE: case CHUNK_END: case TRAILERS:
+        this.error(d, 'truncated', at, `gap of ${bytes} bytes inside chunked framing`);
+        this.startResync(d, true);
+        return;
+      case RESYNC:
+        d.atLineStart = true;
+        d.prefix = 0;
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** This direction was closed (FIN/RST or end of capture). */
+  end(fromClient: boolean, frame: number, time: number): void {
+    const d = fromClient ? this.client : this.server;
+    switch (d.mode) {
+      case UNTIL_CLOSE: this.complete(d, frame, time); break;
+      case HEAD:
+        if (d.headLen > 0) this.error(d, 'truncated', d.headOffset, 'connection closed inside a header block');
+        break;
+      case BODY: case CHUNK_DATA: case CHUNK_SIZE: case CHUNK_END: case TRAILERS:
+        this.error(d, 'truncated', d.pos, `connection closed inside a body (${d.bodyBytes} bytes seen)`);
+        break;
+      default:
+        break;
+    }
+    d.mode = CLOSED;
+  }
+
+  // ---- modes ----
+
+  /** Header or trailer block: buffer whole lines until the empty line. */
+  private head(d: Direction, data: Uint8Array, p: number, frame: number, time: number): number {
+    while (p < data.length) {
+      const lf = data.indexOf(10, p);
+      const end = lf < 0 ? data.length : lf + 1;
+      if (d.headLen === 0) d.headOffset = this.at(d, p);
+      if (d.headLen + (end - p) > this.maxHead) {
+        this.error(d, 'malformed', d.headOffset, `${d.mode === TRAILERS ? 'trailer' : 'header'} block longer than ${this.maxHead} bytes`);
+        this.startResync(d, false);
+        return p;
+      }
+      this.append(d, data, p, end);
+      p = end;
+      if (lf < 0) return p;
+      const lineEnd = d.headLen - 1; // the LF
+      const lineLen = lineEnd - d.lineStart - (lineEnd > d.lineStart && d.headBuf[lineEnd - 1] === 13 ? 1 : 0);
+      if (lineLen === 0) {
+        if (d.mode === HEAD && d.lineStart === 0) {
+          d.headLen = 0; // empty line before a start line: tolerated (RFC 9112 §2.2)
+          continue;
+        }
+        if (d.mode === TRAILERS) this.trailersDone(d, frame, time);
+        else this.headDone(d, frame, time);
+        return p;
+      }
+      d.lineStart = d.headLen;
+    }
+    return p;
+  }
+
+  private append(d: Direction, data: Uint8Array, from: number, to: number): void {
+    const need = d.headLen + (to - from);
+    if (need > d.headBuf.length) {
+      const grown = new Uint8Array(Math.min(Math.max(need, d.headBuf.length * 2), this.maxHead));
+      grown.set(d.headBuf.subarray(0, d.headLen));
+      d.headBuf = grown;
+    }
+    d.headBuf.set(data.subarray(from, to), d.headLen);
+    d.headLen = need;
+  }
+
+  private headDone(d: Direction, frame: number, time: number): void {
+    const block = d.headBuf.subarray(0, d.headLen);
+    const issues = this.issues;
+    issues.length = 0;
+    const head = parseHttpHead(block, d.isRequest, issues, d.headOffset);
+    this.resetHead(d);
+    for (const i of issues) this.sink.onError(d.isRequest, i);
+    if (!head) {
+      this.startResync(d, true);
+      return;
+    }
+    d.bodyBytes = 0;
+    if (head.kind === 'request') {
+      if (this.pending.length >= this.maxPending) this.pending.shift();
+      this.pending.push(head);
+      this.sink.onRequest(head, frame, time);
+      if (head.chunked) this.startChunkLine(d);
+      else if (head.byName.has('transfer-encoding')) {
+        // A request whose final coding is not chunked cannot be framed (RFC 9112 §6.3).
+        this.error(d, 'malformed', head.offset, 'request Transfer-Encoding does not end in chunked');
+        this.startResync(d, true);
+      } else if (head.contentLength === null && head.byName.has('content-length')) {
+        this.startResync(d, true);
+      } else if (head.contentLength) this.startBody(d, head.contentLength);
+      else this.complete(d, frame, time);
+      return;
+    }
+    const interim = head.status >= 100 && head.status < 200;
+    const request = interim ? this.pending[0] : this.pending.shift();
+    head.request = request ?? null;
+    this.sink.onResponse(head, frame, time);
+    const method = request?.method;
+    if (head.status === 101 || (method === 'CONNECT' && head.status >= 200 && head.status < 300)) {
+      this.complete(d, frame, time);
+      // The connection now carries another protocol in both directions.
+      d.mode = TUNNEL;
+      this.client.mode = TUNNEL;
+      return;
+    }
+    if (interim || method === 'HEAD' || head.status === 204 || head.status === 304) this.complete(d, frame, time);
+    else if (head.chunked) this.startChunkLine(d);
+    else if (head.contentLength !== null) {
+      if (head.contentLength > 0) this.startBody(d, head.contentLength);
+      else this.complete(d, frame, time);
+    } else {
+      head.keepAlive = false;
+      d.mode = UNTIL_CLOSE;
+    }
+  }
+
+  private trailersDone(d: Direction, frame: number, time: number): void {
+    if (this.sink.onTrailers) {
+      const trailers: Array<[string, string]> = [];
+      const text = latin1String(d.headBuf.subarray(0, d.headLen));
+      for (const line of text.split('\n')) {
+        const l = line.endsWith('\r') ? line.slice(0, -1) : line;
+        const c = l.indexOf(':');
+        if (c > 0) trailers.push([l.slice(0, c), l.slice(c + 1).trim()]);
+      }
+      this.sink.onTrailers(d.isRequest, trailers, frame, time);
+    }
+    this.resetHead(d);
+    this.complete(d, frame, time);
+  }
+
+  private body(d: Direction, data: Uint8Array, p: number, frame: number, time: number): number {
+    const n = Math.min(d.remaining, data.length - p);
+    d.remaining -= n;
+    d.bodyBytes += n;
+    if (n > 0) this.sink.onBody?.(d.isRequest, n, frame, time);
+    if (d.remaining === 0) {
+      if (d.mode === CHUNK_DATA) { d.mode = CHUNK_END; d.chunkCr = false; }
+      else this.complete(d, frame, time);
+    }
+    return p + n;
+  }
+
+  private chunkSize(d: Direction, data: Uint8Array, p: number): number {
+    for (; p < data.length; p++) {
+      const c = data[p]!;
+      if (++d.chunkLineLen > MAX_CHUNK_LINE) {
+        this.error(d, 'malformed', this.at(d, p), `chunk-size line longer than ${MAX_CHUNK_LINE} bytes`);
+        this.startResync(d, false);
+        return p;
+      }
+      if (c === 10) {
+        if (d.chunkDigits === 0) {
+          this.error(d, 'malformed', this.at(d, p), 'chunk-size line without a size');
+          this.startResync(d, true);
+          return p + 1;
+        }
+        if (d.chunkSize === 0) {
+          d.mode = TRAILERS;
+          this.resetHead(d);
+        } else {
+          d.mode = CHUNK_DATA;
+          d.remaining = d.chunkSize;
+        }
+        return p + 1;
+      }
+      if (d.chunkAfterSize || c === 13) continue; // chunk extensions / BWS: skipped
+      const v = hexValue(c);
+      if (v >= 0) {
+        if (++d.chunkDigits > 13) {
+          this.error(d, 'malformed', this.at(d, p), 'chunk size too large');
+          this.startResync(d, false);
+          return p;
+        }
+        d.chunkSize = d.chunkSize * 16 + v;
+      } else if (c === 0x3b || c === 0x20 || c === 0x09) {
+        d.chunkAfterSize = true; // ';' starts an extension (RFC 9112 §7.1.1)
+      } else {
+        this.error(d, 'malformed', this.at(d, p), `bad byte 0x${c.toString(16)} in chunk size`);
+        this.startResync(d, false);
+        return p;
+      }
+    }
+    return p;
+  }
+
+  private chunkEnd(d: Direction, data: Uint8Array, p: number): number {
+    const c = data[p]!;
+    if (c === 13 && !d.chunkCr) { d.chunkCr = true; return p + 1; }
+    if (c === 10) { this.startChunkLine(d); return p + 1; }
+    this.error(d, 'malformed', d.pos, 'chunk data not followed by CRLF');
+    this.startResync(d, false);
+    return p;
+  }
+
+  /**
+   * Skip to a line that starts like a message: "HTTP/1." (responses) or an upper-case method and
+   * a space (requests). Only the line's first bytes are kept, so garbage costs no memory.
+   */
+  private resync(d: Direction, data: Uint8Array, p: number): number {
+    while (p < data.length) {
+      if (!d.atLineStart) {
+        const lf = data.indexOf(10, p);
+        if (lf < 0) return data.length;
+        p = lf + 1;
+        d.atLineStart = true;
+        d.prefix = 0;
+        d.headLen = 0;
+        continue;
+      }
+      const c = data[p]!;
+      if (d.prefix === 0) d.headOffset = this.at(d, p);
+      let ok: boolean;
+      let matched = false;
+      if (c === 10 || (c === 13 && d.prefix === 0)) {
+        // empty line: still at a line start
+        d.prefix = 0;
+        d.headLen = 0;
+        p++;
+        continue;
+      }
+      if (d.isRequest) {
+        ok = (c >= 0x41 && c <= 0x5a) || c === 0x2d ? d.prefix < 20 : c === 0x20 && d.prefix >= 3;
+        matched = ok && c === 0x20;
+      } else {
+        ok = c === HTTP_1[d.prefix];
+        matched = ok && d.prefix === HTTP_1.length - 1;
+      }
+      if (!ok) {
+        d.atLineStart = false;
+        d.headLen = 0;
+        continue;
+      }
+      d.headBuf[d.headLen++] = c;
+      d.prefix++;
+      p++;
+      if (matched) {
+        d.mode = HEAD;
+        d.lineStart = 0;
+        d.prefix = 0;
+        return p;
+      }
+    }
+    return p;
+  }
+
+  // ---- helpers ----
+
+  private startBody(d: Direction, length: number): void {
+    d.mode = BODY;
+    d.remaining = length;
+  }
+
+  private startChunkLine(d: Direction): void {
+    d.mode = CHUNK_SIZE;
+    d.chunkSize = 0;
+    d.chunkDigits = 0;
+    d.chunkAfterSize = false;
+    d.chunkLineLen = 0;
+  }
+
+  private complete(d: Direction, frame: number, time: number): void {
+    d.mode = HEAD;
+    this.resetHead(d);
+    this.sink.onMessageComplete(d.isRequest, d.bodyBytes, frame, time);
+    d.bodyBytes = 0;
+  }
+
+  private resetHead(d: Direction): void {
+    d.headLen = 0;
+    d.lineStart = 0;
+    if (d.headBuf.length > 4096) d.headBuf = new Uint8Array(1024); // do not hold a big block
+  }
+
+  private startResync(d: Direction, atLineStart: boolean): void {
+    d.mode = RESYNC;
+    d.atLineStart = atLineStart;
+    d.prefix = 0;
+    d.headLen = 0;
+    d.lineStart = 0;
+    d.remaining = 0;
+    d.bodyBytes = 0;
+  }
+
+  /** Stream offset of `data[i]` during the current mode step. */
+  private at(d: Direction, i: number): number {
+    return d.pos + (i - this.stepStart);
+  }
+
+  private error(d: Direction, kind: WireIssue['kind'], offset: number, message: string): void {
+    this.sink.onError(d.isRequest, { kind, layer: HTTP_LAYER, offset, message });
+  }
+}
+
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 65 && c <= 70) return c - 55;
+  if (c >= 97 && c <= 102) return c - 87;
+  return -1;
+}

@@ -1,0 +1,173 @@
+import { ipv4FromString, ipv4ToString, onesSum, putU16, u16 } from './bytes.js';
+import { finishChecksum } from './checksum.js';
+import { pushIssue, type WireIssue } from './issues.js';
+
+/*
+ * IPv4 header (RFC 791 §3.1), byte ranges:
+ *  0     version(4) ihl(4)        1  dscp(6) ecn(2)     2-3  total length
+ *  4-5   identification           6-7 flags(3) fragment offset(13, units of 8 bytes)
+ *  8     ttl   9 protocol         10-11 header checksum
+ *  12-15 source   16-19 destination   20.. options (ihl*4 - 20 bytes)
+ */
+export const IPV4_MIN_HEADER = 20;
+
+/** The meaningful fields, enough to emit a header. */
+export interface Ipv4Repr {
+  dscp: number;
+  ecn: number;
+  identification: number;
+  /** The reserved ("evil") flag bit, kept so odd packets round-trip. */
+  reservedFlag?: boolean;
+  df: boolean;
+  mf: boolean;
+  /** In bytes (the wire field times 8). */
+  fragmentOffset: number;
+  ttl: number;
+  protocol: number;
+  src: string;
+  dst: string;
+  /** Raw option bytes; emitted padded with zeros (EOL) to a multiple of 4. */
+  options?: Uint8Array;
+  /** Used by emit only when `fixLength` is false. */
+  totalLength?: number;
+  /** Used by emit only when `computeChecksum` is false. */
+  checksum?: number;
+}
+
+export interface Ipv4Packet extends Ipv4Repr {
+  version: number;
+  /** Header length in 32-bit words, as on the wire. */
+  ihl: number;
+  headerLength: number;
+  /** The type-of-service byte (dscp << 2 | ecn). */
+  tos: number;
+  totalLength: number;
+  checksum: number;
+  checksumOk: boolean;
+  /** 4-byte views into the packet (for pseudo-headers). */
+  srcBytes: Uint8Array;
+  dstBytes: Uint8Array;
+  options: Uint8Array;
+  /** Cut to totalLength (Ethernet padding dropped); shorter when the capture was truncated. */
+  payload: Uint8Array;
+  /** base + header length: pass it as `base` to the next parser. */
+  payloadOffset: number;
+}
+
+export interface Ipv4EmitOptions {
+  /** Compute the header checksum (default true); false writes `repr.checksum ?? 0`. */
+  computeChecksum?: boolean;
+  /** Write header + payload length (default true); false writes `repr.totalLength ?? computed`. */
+  fixLength?: boolean;
+}
+
+export function parseIpv4(buf: Uint8Array, issues: WireIssue[], base = 0): Ipv4Packet | null {
+  if (buf.length < IPV4_MIN_HEADER) {
+    pushIssue(issues, 'truncated', 'ipv4', base + buf.length, `IPv4 header needs 20 bytes, have ${buf.length}`);
+    return null;
+  }
+  const version = buf[0]! >> 4;
+  const ihl = buf[0]! & 0x0f;
+  if (version !== 4) {
+    pushIssue(issues, 'malformed', 'ipv4', base, `IP version ${version}, expected 4`);
+    return null;
+  }
+  if (ihl < 5) {
+    pushIssue(issues, 'malformed', 'ipv4', base, `IHL ${ihl} is below the minimum of 5`);
+    return null;
+  }
+  const headerLength = ihl * 4;
+  if (buf.length < headerLength) {
+    pushIssue(issues, 'truncated', 'ipv4', base + buf.length, `IPv4 header with options needs ${headerLength} bytes, have ${buf.length}`);
+    return null;
+  }
+  const tos = buf[1]!;
+  const totalLength = u16(buf, 2);
+  const flagsFrag = u16(buf, 6);
+  const checksum = u16(buf, 10);
+  let end = totalLength;
+  if (totalLength < headerLength) {
+    pushIssue(issues, 'malformed', 'ipv4', base + 2, `total length ${totalLength} is shorter than the header (${headerLength})`);
+    end = headerLength;
+  } else if (totalLength > buf.length) {
+    pushIssue(issues, 'truncated', 'ipv4', base + buf.length, `total length ${totalLength}, only ${buf.length} bytes captured`);
+    end = buf.length;
+  }
+  return {
+    version,
+    ihl,
+    headerLength,
+    tos,
+    dscp: tos >> 2,
+    ecn: tos & 3,
+    totalLength,
+    identification: u16(buf, 4),
+    reservedFlag: (flagsFrag & 0x8000) !== 0,
+    df: (flagsFrag & 0x4000) !== 0,
+    mf: (flagsFrag & 0x2000) !== 0,
+    fragmentOffset: (flagsFrag & 0x1fff) * 8,
+    ttl: buf[8]!,
+    protocol: buf[9]!,
+    checksum,
+    checksumOk: onesSum(buf.subarray(0, headerLength)) === 0xffff,
+    src: ipv4ToString(buf, 12),
+    dst: ipv4ToString(buf, 16),
+    srcBytes: buf.subarray(12, 16),
+    dstBytes: buf.subarray(16, 20),
+    options: buf.subarray(IPV4_MIN_HEADER, headerLength),
+    payload: buf.subarray(headerLength, end),
+    payloadOffset: base + headerLength,
+  };
+}
+
+export function ipv4HeaderLength(repr: Ipv4Repr): number {
+  const opt = repr.options?.length ?? 0;
+  return IPV4_MIN_HEADER + ((opt + 3) & ~3);
+}
+
+/** Writes the header into `out` at `offset` (payload not touched); returns the header length. */
+export function writeIpv4Header(
+  repr: Ipv4Repr,
+  payloadLength: number,
+  out: Uint8Array,
+  offset = 0,
+  opts: Ipv4EmitOptions = {},
+): number {
+  const hl = ipv4HeaderLength(repr);
+  const h = out.subarray(offset, offset + hl);
+  h[0] = 0x40 | (hl >> 2);
+  h[1] = ((repr.dscp & 0x3f) << 2) | (repr.ecn & 3);
+  const total = opts.fixLength === false ? (repr.totalLength ?? hl + payloadLength) : hl + payloadLength;
+  putU16(h, 2, total);
+  putU16(h, 4, repr.identification);
+  putU16(
+    h,
+    6,
+    (repr.reservedFlag ? 0x8000 : 0) |
+      (repr.df ? 0x4000 : 0) |
+      (repr.mf ? 0x2000 : 0) |
+      ((repr.fragmentOffset >>> 3) & 0x1fff),
+  );
+  h[8] = repr.ttl;
+  h[9] = repr.protocol;
+  putU16(h, 10, 0);
+  h.set(ipv4FromString(repr.src), 12);
+  h.set(ipv4FromString(repr.dst), 16);
+  const opt = repr.options;
+  if (opt) {
+    h.set(opt, IPV4_MIN_HEADER);
+    h.fill(0, IPV4_MIN_HEADER + opt.length, hl);
+  }
+  const sum = opts.computeChecksum === false ? (repr.checksum ?? 0) : finishChecksum(onesSum(h));
+  putU16(h, 10, sum);
+  return hl;
+}
+
+/** A new buffer holding header + payload. */
+export function emitIpv4(repr: Ipv4Repr, payload: Uint8Array, opts: Ipv4EmitOptions = {}): Uint8Array {
+  const hl = ipv4HeaderLength(repr);
+  const out = new Uint8Array(hl + payload.length);
+  writeIpv4Header(repr, payload.length, out, 0, opts);
+  out.set(payload, hl);
+  return out;
+}

@@ -1,0 +1,113 @@
+/**
+ * tshark as an independent oracle: for every fixture capture, the fields tshark decodes and the
+ * fields `pxecheck decode --format jsonl` prints must agree frame by frame.
+ */
+import { describe, it, expect } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { captureFiles, decodeCapture, ROOT } from '../helpers/fixtures.js';
+
+const FIELDS = [
+  'frame.number',
+  'dhcp.option.dhcp', 'dhcp.id', 'dhcp.option.type', 'dhcp.file', 'dhcp.option.bootfile_name',
+  'tftp.opcode', 'tftp.source_file', 'tftp.destination_file', 'tftp.block',
+  'dhcpv6.msgtype', 'dhcpv6.xid',
+  'http.request.method', 'http.request.uri', 'http.response.code',
+] as const;
+type Field = (typeof FIELDS)[number];
+
+const DHCP4_TYPES = ['', 'DISCOVER', 'OFFER', 'REQUEST', 'DECLINE', 'ACK', 'NAK', 'RELEASE', 'INFORM'];
+const DHCP6_TYPES = ['', 'SOLICIT', 'ADVERTISE', 'REQUEST', 'CONFIRM', 'RENEW', 'REBIND', 'REPLY', 'RELEASE',
+  'DECLINE', 'RECONFIGURE', 'INFORMATION-REQUEST', 'RELAY-FORW', 'RELAY-REPL'];
+const TFTP_OPS = ['', 'RRQ', 'WRQ', 'DATA', 'ACK', 'ERROR', 'OACK'];
+
+/**
+ * Known, documented tshark behaviours where it is not a fair oracle:
+ * - Wireshark decodes TFTP only by its conversation heuristics; frames it calls something else are
+ *   compared only where it decoded TFTP.
+ * - Wireshark 4.0 dissects a DHCPv4 packet with a bad magic cookie as BOOTP without options.
+ */
+function tsharkFrames(file: string): Map<number, Record<Field, string[]>> {
+  const args = ['-r', join(ROOT, file), '-n', '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=a', '-E', 'aggregator=|',
+    // Decode DHCP on the proxyDHCP port too, as pxecheck does.
+    '-d', 'udp.port==4011,dhcp', '-o', 'http.desegment_body:FALSE'];
+  for (const f of FIELDS) args.push('-e', f);
+  const out = execFileSync('tshark', args, { encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'ignore'] });
+  const frames = new Map<number, Record<Field, string[]>>();
+  for (const line of out.split('\n')) {
+    if (!line) continue;
+    const cols = line.split('\t');
+    const rec = {} as Record<Field, string[]>;
+    FIELDS.forEach((f, i) => (rec[f] = cols[i] ? cols[i]!.split('|') : []));
+    frames.set(Number(cols[0]), rec);
+  }
+  return frames;
+}
+
+const files = captureFiles();
+
+describe('tshark oracle', () => {
+  it('has fixtures to compare', () => {
+    expect(files.length).toBeGreaterThan(20);
+  });
+
+  for (const file of files) {
+    it(`agrees with tshark on ${file}`, async () => {
+      const ours = await decodeCapture(file);
+      const theirs = tsharkFrames(file);
+      const mismatches: string[] = [];
+      const note = (frame: number, what: string, a: unknown, b: unknown): void => {
+        if (JSON.stringify(a) !== JSON.stringify(b)) mismatches.push(`frame ${frame} ${what}: pxecheck ${JSON.stringify(a)} tshark ${JSON.stringify(b)}`);
+      };
+      let compared = 0;
+      for (const j of ours.json) {
+        const frame = j.frame as number;
+        const t = theirs.get(frame);
+        if (!t) continue;
+        if (j.proto === 'dhcp4' && t['dhcp.id'].length > 0) {
+          compared++;
+          note(frame, 'xid', j.xid, parseInt(t['dhcp.id'][0]!, 16));
+          const mt = t['dhcp.option.dhcp'][0];
+          note(frame, 'msgType', j.msgType, mt ? (DHCP4_TYPES[Number(mt)] ?? Number(mt)) : null);
+          const codes = (j.options as { code: number }[]).map((o) => o.code);
+          const tcodes = t['dhcp.option.type'].map(Number).filter((c) => c !== 0 && c !== 255);
+          note(frame, 'option codes', codes, tcodes);
+          const file67 = (j.options as { code: number; value: unknown }[]).find((o) => o.code === 67)?.value ?? null;
+          note(frame, 'option 67', file67, t['dhcp.option.bootfile_name'][0] ?? null);
+          if (!j.overload) note(frame, 'file', j.file, t['dhcp.file'][0] ?? '');
+        } else if (j.proto === 'dhcp6' && t['dhcpv6.msgtype'].length > 0) {
+          compared++;
+          const types: string[] = [];
+          for (let m: Record<string, unknown> | undefined = j; m; m = m.relayed as Record<string, unknown> | undefined) types.push(String(m.msgType));
+          note(frame, 'msgType chain', types, t['dhcpv6.msgtype'].map((n) => DHCP6_TYPES[Number(n)] ?? n));
+          let inner: Record<string, unknown> = j;
+          while (inner.relayed) inner = inner.relayed as Record<string, unknown>;
+          if (t['dhcpv6.xid'][0]) note(frame, 'xid', inner.xid, parseInt(t['dhcpv6.xid'][0]!, 16));
+        } else if (j.proto === 'tftp' && t['tftp.opcode'].length > 0) {
+          compared++;
+          note(frame, 'opcode', j.opcode, TFTP_OPS[Number(t['tftp.opcode'][0])] ?? Number(t['tftp.opcode'][0]));
+          const tfile = t['tftp.source_file'][0] ?? t['tftp.destination_file'][0];
+          if (tfile !== undefined) note(frame, 'file', j.file, tfile);
+          if (t['tftp.block'][0] !== undefined) note(frame, 'block', j.block, Number(t['tftp.block'][0]));
+        } else if (j.proto === 'http' && (t['http.request.method'].length > 0 || t['http.response.code'].length > 0)) {
+          compared++;
+          if (j.kind === 'request') {
+            note(frame, 'method', j.method, t['http.request.method'][0]);
+            note(frame, 'uri', j.uri, t['http.request.uri'][0]);
+          } else {
+            note(frame, 'status', j.status, Number(t['http.response.code'][0]));
+          }
+        }
+      }
+      // Every frame tshark calls DHCP/DHCPv6/TFTP/HTTP must also be decoded by us.
+      const oursFrames = new Set(ours.json.map((j) => j.frame as number));
+      for (const [frame, t] of theirs) {
+        const tsharkHas = t['dhcp.id'].length > 0 || t['dhcpv6.msgtype'].length > 0 || t['tftp.opcode'].length > 0 ||
+          t['http.request.method'].length > 0 || t['http.response.code'].length > 0;
+        if (tsharkHas && !oursFrames.has(frame)) mismatches.push(`frame ${frame}: tshark decodes it, pxecheck printed nothing`);
+      }
+      expect(mismatches).toEqual([]);
+      expect(compared + ours.undecoded.length).toBeGreaterThan(0);
+    });
+  }
+});
