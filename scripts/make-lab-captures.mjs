@@ -194,7 +194,9 @@ async function runScenario(name) {
   const started = Date.now();
   const out = join(OUT, sc.file);
   const cfgDir = join(OUT, 'configs', name);
-  await L.withLab({ name: 'pxcap', secondServer: sc.second ?? false }, async (lab) => {
+  const lab = await L.createLab({ name: 'pxcap', secondServer: sc.second ?? false });
+  current = lab;
+  try {
     const root = L.makeBootRoot(join(lab.workDir, 'boot'));
     const { servers, done, extraConfigs = [] } = await sc.setup(lab, root);
     const phone = sc.client === 'udhcpc';
@@ -229,8 +231,20 @@ async function runScenario(name) {
     copyFileSync(join(root, 'boot.ipxe'), join(cfgDir, 'boot.ipxe'));
     writeFileSync(join(cfgDir, 'client.txt'), `${clientNote}\n`);
     if (!phone) copyFileSync(L.serialLogOf(lab), join(cfgDir, 'serial.log'));
-  });
+  } finally {
+    await lab.destroy();
+    current = undefined;
+  }
   console.log(`${name}: ${sc.file} ${statSync(out).size} bytes in ${Math.round((Date.now() - started) / 1000)} s`);
+}
+
+/** The lab being used, so Ctrl-C / SIGTERM still tear it down (createLab also removes leftovers). */
+let current;
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    console.error(`make-lab-captures: ${sig}, cleaning up`);
+    Promise.resolve(current?.destroy()).finally(() => process.exit(130));
+  });
 }
 
 if (process.getuid?.() !== 0) {

@@ -111,7 +111,10 @@ export class DecodePipeline implements TcpStreamSink {
     this.cur.dstAddr = ip.dst;
     let payload = ip.payload;
     let payloadOffset = ip.payloadOffset;
-    if (ip.mf || ip.fragmentOffset > 0) {
+    // A first fragment cut short by the snap length can never be reassembled: decode what it holds
+    // (its issues already say it is truncated), as Wireshark does.
+    const cutFirstFragment = ip.fragmentOffset === 0 && ip.payload.length < ip.totalLength - ip.headerLength;
+    if ((ip.mf || ip.fragmentOffset > 0) && !cutFirstFragment) {
       const whole = this.ip4Frags.push(ip, rec.time, rec.frame, issues);
       if (!whole) return;
       payload = whole.payload;
@@ -184,10 +187,11 @@ export class DecodePipeline implements TcpStreamSink {
     }
     let session = null;
     let msg = null;
-    if (dstPort === TFTP_PORT) {
+    if (dstPort === TFTP_PORT || srcPort === TFTP_PORT) {
       msg = parseTftp(payload, cur.issues, base);
-      // Only RRQ and WRQ open a transfer; anything else to port 69 is still shown as TFTP.
-      if (msg.opcode === 'RRQ' || msg.opcode === 'WRQ') {
+      // Only RRQ and WRQ to port 69 open a transfer; anything else on port 69 is still TFTP
+      // (some servers answer from port 69 itself).
+      if (dstPort === TFTP_PORT && (msg.opcode === 'RRQ' || msg.opcode === 'WRQ')) {
         session = this.tftp.noteRequest(cur.srcAddr, srcPort, cur.dstAddr, rec.time, rec.frame, msg.file, msg.opcode);
       } else session = this.tftp.match(cur.srcAddr, srcPort, cur.dstAddr, dstPort, rec.time);
     } else {

@@ -127,6 +127,12 @@ function chainRules(ctx: Ctx, c: ChainState): void {
           add(ctx, 'pxe.no-bootfile', mac, s.ack.time, [s.ack.frame],
             `PXE client got address ${step.yiaddr ?? '?'} from ${step.server ?? '?'} but no boot file name from any server${proxies.length ? ' (proxy offers included)' : ''}.`);
         }
+        if (!s.ack && step.stage === 'firmware' && real.length > 0 && proxies.length === 0 && !s.requestSeen
+          && !step.offers.some((o) => o.bootfile) && (s.discoversAfterOffer > 0 || unanswered(ctx, { time: s.firstOffer! }))) {
+          // EDK2 / PXE ROMs ignore offers without boot information and keep discovering (PXE-E16).
+          add(ctx, 'pxe.no-bootfile', mac, s.firstOffer!, real.map((o) => o.frame),
+            `PXE client ignored ${real.length} address offer(s) from ${unique(real.map((o) => o.server)).join(', ')}: none carried a boot file name, and it kept discovering (${countOf(step.messages, 'DISCOVER')} DISCOVERs).`);
+        }
         archRule(ctx, mac, step.arch, step.bootfile, s.ack?.frame ?? step.frames[0] ?? 0, s.ack?.time ?? step.start);
         if (step.stage === 'ipxe' && step.bootfile && isIpxeBinary(step.bootfile) && s.ack && !loopDone) {
           loopDone = true;

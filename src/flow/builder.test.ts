@@ -3,7 +3,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { macFromString } from '../wire/bytes.js';
 import { buildAck, buildData, buildError, buildOack, buildRrq } from '../wire/tftp.js';
-import { Sim, dora, ipxeOptions, pxeOptions, tftpRead, SERVER, T0, text, type Endpoint } from './sim.test-kit.js';
+import { Sim, dora, ipxeOptions, pxeOptions, tftpRead, SERVER, text, type Endpoint } from './sim.test-kit.js';
 import type { Dhcp4Step, Dhcp6Step, HttpStep, ProxyDhcpStep, TftpStep } from './types.js';
 
 const MAC = '52:54:00:00:0e:f1';
@@ -105,6 +105,24 @@ describe('BootChainBuilder: proxyDHCP', () => {
     expect(a.findings.filter((f) => f.severity === 'error')).toEqual([]);
     expect(a.findings.map((f) => f.code)).not.toContain('dhcp.multiple-servers');
     expect(a.clients[0]!.booted).toBe(true);
+  });
+});
+
+describe('BootChainBuilder: callbacks', () => {
+  it('calls onStep when a step opens and onFinding for each finding, in time order', () => {
+    const opened: string[] = [];
+    const found: string[] = [];
+    const sim = new Sim({
+      onStep: (chain, step) => opened.push(`${chain.mac} ${step.kind}`),
+      onFinding: (f) => found.push(f.code),
+      thresholds: { slowOffer: 0.5 },
+    });
+    dora(sim, { xid: 1, mac: MAC, yiaddr: CLIENT.addr, t: 0, offerDelay: 0.7, client: pxeOptions(0), file: 'ipxe.efi' });
+    tftpRead(sim, CLIENT, SERVER.addr, 'ipxe.efi', 10, { t: 1 });
+    const a = sim.finish();
+    expect(opened).toEqual([`${MAC} dhcp4`, `${MAC} tftp`]);
+    expect(found).toEqual(['dhcp.slow-offer', 'pxe.arch-mismatch']);
+    expect(a.findings.map((f) => f.code)).toEqual(found);
   });
 });
 
@@ -235,4 +253,4 @@ describe('BootChainBuilder: memory stays bounded', () => {
   }, 180_000);
 });
 
-export { T0 };
+

@@ -423,6 +423,12 @@ export class BootChainBuilder implements DecodeSink {
       st.step.server = serverId(msg) ?? m.srcAddr;
       st.step.bootfile = effectiveBootFile(msg);
       st.step.nextServer = optionText(msg, 66) ?? addrOrNull(msg.siaddr);
+      // The boot server's answer completes the round's boot info when neither DHCP nor proxy offer had it.
+      const round = c.dhcp4;
+      if (round && round.step.bootfile === null && st.step.bootfile) {
+        round.step.bootfile = st.step.bootfile;
+        round.step.nextServer = st.step.nextServer ?? round.step.nextServer;
+      }
     }
   }
 
@@ -523,42 +529,61 @@ export class BootChainBuilder implements DecodeSink {
     const c = this.chainForAddr(st.clientAddr, m.time);
     this.touch(st, m);
     const step = st.step;
-    if (fromClient) {
-      if (pkt.opcode === 'RRQ' || pkt.opcode === 'WRQ') step.retransmits++;
-      else if (pkt.opcode === 'ACK' && pkt.block !== undefined) {
+    if (!fromClient) st.serverAnswered = true;
+    switch (pkt.opcode) {
+      case 'RRQ':
+      case 'WRQ':
+        if (fromClient) step.retransmits++;
+        break;
+      case 'OACK':
+        if (fromClient) break;
+        if (st.oack) { step.retransmits++; break; }
+        st.oack = true;
+        for (const o of pkt.options ?? []) if (o.value !== undefined) step.acknowledgedOptions[o.name] = o.value;
+        this.negotiated(step, pkt);
+        break;
+      case 'ACK': {
+        // ACKs come from the client on a read, from the server on a write (WRQ).
+        if (pkt.block === undefined) break;
         const b = unwrap(pkt.block, Math.max(st.highestAck, 0));
         if (b <= st.highestAck) step.retransmits++;
         else st.highestAck = b;
-      } else if (pkt.opcode === 'ERROR') this.tftpError(st, m, pkt, true);
-      return c;
-    }
-    st.serverAnswered = true;
-    if (pkt.opcode === 'OACK') {
-      if (st.oack) { step.retransmits++; return c; }
-      st.oack = true;
-      for (const o of pkt.options ?? []) if (o.value !== undefined) step.acknowledgedOptions[o.name] = o.value;
-      const neg = tftpNegotiation(pkt);
-      if (neg.blksize !== undefined) step.blksize = neg.blksize;
-      if (neg.tsize !== undefined) step.tsize = neg.tsize;
-    } else if (pkt.opcode === 'DATA' && pkt.block !== undefined) {
-      st.firstData ??= m.time;
-      const len = pkt.data?.length ?? 0;
-      const b = unwrap(pkt.block, st.highestBlock);
-      if (b <= st.highestBlock) step.retransmits++;
-      else {
-        st.highestBlock = b;
-        st.lastBlockLen = len;
-        step.blocks = b;
-        step.bytes = (b - 1) * step.blksize + len;
-        if (len < step.blksize) {
-          step.complete = true;
-          step.ok = step.error === null;
-        }
+        break;
       }
-      const dt = m.time - st.firstData;
-      step.throughput = dt > 0 ? step.bytes / dt : null;
-    } else if (pkt.opcode === 'ERROR') this.tftpError(st, m, pkt, false);
+      case 'DATA':
+        if (pkt.block !== undefined) this.tftpData(st, m.time, pkt.block, pkt.data?.length ?? 0);
+        break;
+      case 'ERROR':
+        this.tftpError(st, m, pkt, fromClient);
+        break;
+    }
     return c;
+  }
+
+  private negotiated(step: TftpState['step'], pkt: TftpPacket): void {
+    const neg = tftpNegotiation(pkt);
+    if (neg.blksize !== undefined) step.blksize = neg.blksize;
+    if (neg.tsize !== undefined) step.tsize = neg.tsize;
+  }
+
+  /** DATA in either direction (server → client on RRQ, client → server on WRQ). */
+  private tftpData(st: TftpState, time: number, block: number, len: number): void {
+    const step = st.step;
+    st.firstData ??= time;
+    const b = unwrap(block, st.highestBlock);
+    if (b <= st.highestBlock) step.retransmits++;
+    else {
+      st.highestBlock = b;
+      st.lastBlockLen = len;
+      step.blocks = b;
+      step.bytes = (b - 1) * step.blksize + len;
+      if (len < step.blksize) {
+        step.complete = true;
+        step.ok = step.error === null;
+      }
+    }
+    const dt = time - st.firstData;
+    step.throughput = dt > 0 ? step.bytes / dt : null;
   }
 
   private openTftp(c: ChainState, m: TftpDecoded, pkt: TftpPacket): TftpState {

@@ -29,22 +29,77 @@ function show(a: Analysis): string {
   return lines.join('\n');
 }
 
+const errorsOf = (a: Analysis): string[] => a.findings.filter((f) => f.severity === 'error').map((f) => `${f.code}: ${f.message}`);
+
 describe('analyzeCapture on public captures', () => {
   for (const f of captureFiles(join(ROOT, 'public'))) {
-    it(`analyzes ${f.slice(ROOT.length)}`, async () => {
+    it(`analyzes ${f.slice(ROOT.length)} without throwing, steps in time order`, async () => {
       const a = await analyzeCapture(f);
       if (process.env.SHOW) console.log(show(a));
       expect(a.packets).toBeGreaterThan(0);
+      for (const c of a.clients) {
+        const starts = c.steps.map((s) => s.start);
+        expect([...starts].sort((x, y) => x - y)).toEqual(starts);
+      }
+      const times = a.findings.map((x) => x.time ?? 0);
+      expect([...times].sort((x, y) => x - y)).toEqual(times);
     });
   }
+
+  it('spicy-tftp/tftp_rrq: one complete TFTP step of 24599 bytes', async () => {
+    const a = await analyzeCapture(join(ROOT, 'public/spicy-tftp/tftp_rrq.pcap'));
+    const steps = a.clients.flatMap((c) => c.steps).filter((s) => s.kind === 'tftp');
+    expect(steps).toHaveLength(1);
+    expect(steps[0]).toMatchObject({ file: 'rfc1350.txt', bytes: 24599, blocks: 49, complete: true, ok: true, retransmits: 0, error: null });
+    expect(errorsOf(a)).toEqual([]);
+  });
+
+  it('spicy-tftp/tftp_wrq: a write is counted from the client DATA', async () => {
+    const a = await analyzeCapture(join(ROOT, 'public/spicy-tftp/tftp_wrq.pcap'));
+    const t = a.clients.flatMap((c) => c.steps).find((s) => s.kind === 'tftp');
+    expect(t).toMatchObject({ file: 'rfc1350.txt', bytes: 24599, complete: true });
+  });
+
+  it('zeek/dhcp.pcap: dhcp.nak from 128.2.6.152', async () => {
+    const a = await analyzeCapture(join(ROOT, 'public/zeek/dhcp.pcap'));
+    const nak = a.findings.filter((f) => f.code === 'dhcp.nak');
+    expect(nak).toHaveLength(1);
+    expect(nak[0]).toMatchObject({ client: '90:b1:1c:99:49:29', frames: [4], severity: 'error' });
+  });
 });
 
+/** Lab captures (captures/lab/README.md): the finding each broken one must raise. */
+const LAB: Record<string, { clean?: boolean; booted?: boolean; expect?: string[] }> = {
+  'uefi-pxe-dnsmasq.pcapng': { clean: true, booted: true, expect: ['tftp.tsize-probe'] },
+  'uefi-pxe-kea.pcapng': { clean: true, booted: true, expect: ['tftp.tsize-probe'] },
+  'bios-ipxe-dnsmasq.pcap': { clean: true, booted: true },
+  'proxydhcp-with-kea.pcapng': { clean: true, booted: true, expect: ['tftp.tsize-probe'] },
+  'phone-cisco-udhcpc.pcap': { clean: true },
+  'lossy-tftp.pcapng': { clean: true, booted: true, expect: ['tftp.retransmit'] },
+  'broken-no-bootfile.pcapng': { expect: ['pxe.no-bootfile'] },
+  'broken-missing-tftp-file.pcapng': { expect: ['tftp.error'] },
+  'broken-ipxe-loop.pcapng': { expect: ['ipxe.chainload-loop'] },
+  'broken-two-dhcp-servers.pcapng': { expect: ['dhcp.multiple-servers'] },
+  'proxydhcp-only.pcapng': { expect: ['dhcp.no-address-offer'] },
+  'phone-cisco-no-option150.pcap': { expect: ['phone.no-provisioning-server'] },
+};
+
 describe('analyzeCapture on lab captures', () => {
-  for (const f of captureFiles(join(ROOT, 'lab'))) {
-    it(`analyzes ${f.slice(ROOT.length)}`, async () => {
+  const files = captureFiles(join(ROOT, 'lab'));
+  it.skipIf(files.length === 0)('knows every lab capture present', () => {
+    expect(files.map((f) => f.slice(join(ROOT, 'lab').length + 1)).filter((n) => !(n in LAB))).toEqual([]);
+  });
+  for (const f of files) {
+    const name = f.slice(join(ROOT, 'lab').length + 1);
+    const want = LAB[name] ?? {};
+    it(`analyzes lab/${name}: ${want.clean ? 'no error finding' : `raises ${want.expect?.join(', ')}`}`, async () => {
       const a = await analyzeCapture(f);
       if (process.env.SHOW) console.log(show(a));
-      expect(a.packets).toBeGreaterThan(0);
+      const codes = a.findings.map((x) => x.code);
+      for (const c of want.expect ?? []) expect(codes, show(a)).toContain(c);
+      if (want.clean) expect(errorsOf(a), show(a)).toEqual([]);
+      else expect(a.summary.failed + a.summary.warnings, show(a)).toBeGreaterThan(0);
+      if (want.booted !== undefined) expect(a.clients.some((c) => c.booted), show(a)).toBe(want.booted);
     });
   }
 });

@@ -5,9 +5,9 @@
  */
 import { asciiBytes } from '../wire/bytes.js';
 import type { WireIssue } from '../wire/issues.js';
-import { buildDhcpV4, emitDhcpV4, parseDhcpV4, type DhcpV4BuildInput } from '../wire/dhcpv4/index.js';
+import { buildDhcpV4, emitDhcpV4, parseDhcpV4, type DhcpV4BuildInput, type DhcpV4OptionInput } from '../wire/dhcpv4/index.js';
 import { emitDhcpV6, parseDhcpV6, type DhcpV6MessageSpec } from '../wire/dhcpv6/index.js';
-import { parseTftp } from '../wire/tftp.js';
+import { buildAck, buildData, buildOack, buildRrq, parseTftp } from '../wire/tftp.js';
 import { emitHttpRequest, emitHttpResponse, parseHttpHead, type HttpRequestHead, type HttpResponseHead } from '../wire/http.js';
 import { TftpSessionTracker } from '../decode/tftp-tracker.js';
 import type { MessageOrigin } from '../decode/messages.js';
@@ -119,7 +119,6 @@ export const text = asciiBytes;
 
 // ---- canned client behaviour ----
 
-import type { DhcpV4OptionInput } from '../wire/dhcpv4/index.js';
 
 export const SERVER: Endpoint = { addr: '198.51.100.1', port: 67, mac: SERVER_MAC };
 
@@ -200,4 +199,3 @@ export function tftpRead(sim: Sim, client: Endpoint, server: string, file: strin
   }
 }
 
-import { buildAck, buildData, buildOack, buildRrq } from '../wire/tftp.js';

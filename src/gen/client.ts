@@ -20,7 +20,6 @@ export interface ClientProfile {
   index: number;
   slot: number;
   mac: string;
-  macBytes: Uint8Array;
   addr: Addr;
   subnet: Subnet;
   /** Option 93: 7 (x64 UEFI) or 0 (BIOS). */
@@ -57,8 +56,8 @@ export class ClientRun {
     this.t = start;
     this.uuid = rng.hex(16);
     const relayed = p.subnet.relayed;
-    this.c2s = { srcMac: relayed ? RELAY.mac : p.macBytes, dstMac: BOOT_SERVER.mac, src: p.addr, dst: BOOT_SERVER.addr, ttl: relayed ? 63 : 64 };
-    this.s2c = { srcMac: BOOT_SERVER.mac, dstMac: relayed ? RELAY.mac : p.macBytes, src: BOOT_SERVER.addr, dst: p.addr, ttl: 64 };
+    this.c2s = { srcMac: relayed ? RELAY.mac : p.mac, dstMac: BOOT_SERVER.mac, src: p.addr, dst: BOOT_SERVER.addr, ttl: relayed ? 63 : 64 };
+    this.s2c = { srcMac: BOOT_SERVER.mac, dstMac: relayed ? RELAY.mac : p.mac, src: BOOT_SERVER.addr, dst: p.addr, ttl: 64 };
   }
 
   private has(fault: FaultName): boolean {
@@ -206,14 +205,14 @@ export class ClientRun {
       const target = serverId ?? PROXY_SERVER;
       const payload = emitDhcpV4(buildDhcpV4(input));
       yield this.f.udp(
-        { srcMac: relayed ? RELAY.mac : p.macBytes, dstMac: target.mac, src: p.addr, dst: target.addr, ttl: relayed ? 63 : 64 },
+        { srcMac: relayed ? RELAY.mac : p.mac, dstMac: target.mac, src: p.addr, dst: target.addr, ttl: relayed ? 63 : 64 },
         68, 4011, payload,
       );
       return;
     }
     if (!relayed) {
       const payload = emitDhcpV4(buildDhcpV4(input));
-      yield this.f.udp({ srcMac: p.macBytes, dstMac: BROADCAST_MAC, src: ANY, dst: BROADCAST, ttl: 64 }, 68, 67, payload);
+      yield this.f.udp({ srcMac: p.mac, dstMac: BROADCAST_MAC, src: ANY, dst: BROADCAST, ttl: 64 }, 68, 67, payload);
       return;
     }
     const payload = emitDhcpV4(buildDhcpV4({ ...input, hops: 1, giaddr: RELAY.addr.ip }));
@@ -264,7 +263,7 @@ export class ClientRun {
     };
     const payload = emitDhcpV4(buildDhcpV4(input));
     if (to4011) {
-      const heads = { srcMac: server.mac, dstMac: relayed ? RELAY.mac : p.macBytes, src: server.addr, dst: p.addr, ttl: 64 };
+      const heads = { srcMac: server.mac, dstMac: relayed ? RELAY.mac : p.mac, src: server.addr, dst: p.addr, ttl: 64 };
       return this.f.udp(heads, 4011, 68, payload);
     }
     if (relayed) {
@@ -273,7 +272,7 @@ export class ClientRun {
     if (input.flags) {
       return this.f.udp({ srcMac: server.mac, dstMac: BROADCAST_MAC, src: server.addr, dst: BROADCAST, ttl: 64 }, 67, 68, payload);
     }
-    return this.f.udp({ srcMac: server.mac, dstMac: p.macBytes, src: server.addr, dst: p.addr, ttl: 64 }, 67, 68, payload);
+    return this.f.udp({ srcMac: server.mac, dstMac: p.mac, src: server.addr, dst: p.addr, ttl: 64 }, 67, 68, payload);
   }
 
   // ---- TFTP ----

@@ -9,7 +9,7 @@ import { parseIpv4 } from '../wire/ipv4.js';
 import { parseTcp } from '../wire/tcp.js';
 import { parseTftp, type TftpPacket } from '../wire/tftp.js';
 import { parseUdp } from '../wire/udp.js';
-import { ETHERNET_HEADER } from './link.js';
+import { ETHERNET_HEADER_LENGTH as ETHERNET_HEADER } from '../wire/ethernet.js';
 
 export interface DissectedFrame {
   srcMac: string;

@@ -2,12 +2,12 @@
  * Frames from the real encoders: payload → UDP/TCP (checksummed over the pseudo-header) → IPv4 →
  * Ethernet II, written into one buffer per frame (the `write*Header` forms avoid a copy per layer).
  */
-import { ipv4FromString, macFromString } from '../wire/bytes.js';
+import { ipv4FromString } from '../wire/bytes.js';
 import { IpProtocol } from '../wire/checksum.js';
 import { ipv4HeaderLength, writeIpv4Header, type Ipv4Repr } from '../wire/ipv4.js';
 import { tcpHeaderLength, writeTcpHeader, type TcpRepr } from '../wire/tcp.js';
 import { UDP_HEADER, writeUdpHeader } from '../wire/udp.js';
-import { ETHERNET_HEADER, ETHERTYPE_IPV4, writeEthernetHeader } from './link.js';
+import { emitEthernetInto, ETHERNET_HEADER_LENGTH as ETHERNET_HEADER, EtherType, type EthernetRepr } from '../wire/ethernet.js';
 
 /** An IPv4 address in both forms (text for the IPv4 repr, bytes for pseudo-headers). */
 export interface Addr {
@@ -19,19 +19,17 @@ export function addr(ip: string): Addr {
   return { ip, bytes: ipv4FromString(ip) };
 }
 
-export function mac(s: string): Uint8Array {
-  return macFromString(s);
-}
-
 /** Link + network header fields of one frame. */
 export interface FrameHeads {
-  srcMac: Uint8Array;
-  dstMac: Uint8Array;
+  srcMac: string;
+  dstMac: string;
   src: Addr;
   dst: Addr;
   /** 64 from the sender's own subnet, 63 once routed through the relay. */
   ttl: number;
 }
+
+const NO_BYTES = new Uint8Array(0);
 
 export class FrameFactory {
   private ipId = 0;
@@ -41,12 +39,13 @@ export class FrameFactory {
   };
   private readonly pseudo: { src: Uint8Array; dst: Uint8Array } = { src: new Uint8Array(4), dst: new Uint8Array(4) };
   private readonly udpRepr = { srcPort: 0, dstPort: 0 };
+  private readonly eth: EthernetRepr = { dst: '', src: '', vlans: [], etherType: EtherType.IPV4 };
 
   udp(h: FrameHeads, srcPort: number, dstPort: number, payload: Uint8Array): Uint8Array {
     const ip = this.ipRepr(h, IpProtocol.UDP);
     const ipLen = ipv4HeaderLength(ip);
     const out = new Uint8Array(ETHERNET_HEADER + ipLen + UDP_HEADER + payload.length);
-    writeEthernetHeader(h.dstMac, h.srcMac, ETHERTYPE_IPV4, out);
+    this.ethernetHeader(h, out);
     writeIpv4Header(ip, UDP_HEADER + payload.length, out, ETHERNET_HEADER);
     this.udpRepr.srcPort = srcPort;
     this.udpRepr.dstPort = dstPort;
@@ -61,12 +60,19 @@ export class FrameFactory {
     const ipLen = ipv4HeaderLength(ip);
     const tcpLen = tcpHeaderLength(seg);
     const out = new Uint8Array(ETHERNET_HEADER + ipLen + tcpLen + payload.length);
-    writeEthernetHeader(h.dstMac, h.srcMac, ETHERTYPE_IPV4, out);
+    this.ethernetHeader(h, out);
     writeIpv4Header(ip, tcpLen + payload.length, out, ETHERNET_HEADER);
     const l4 = ETHERNET_HEADER + ipLen;
     writeTcpHeader(seg, payload, this.pseudoOf(h), out, l4);
     out.set(payload, l4 + tcpLen);
     return out;
+  }
+
+  /** The Ethernet II header only (empty payload): the layers above are written in place after it. */
+  private ethernetHeader(h: FrameHeads, out: Uint8Array): void {
+    this.eth.dst = h.dstMac;
+    this.eth.src = h.srcMac;
+    emitEthernetInto(this.eth, NO_BYTES, out, 0);
   }
 
   private ipRepr(h: FrameHeads, protocol: number): Ipv4Repr {

@@ -4,14 +4,14 @@
  * behind the relay (giaddr 203.0.113.1). Each lease slot is one address; a slot's clients run one
  * after another, so an address is reused only after its previous holder finished.
  */
-import { addr, mac, type Addr } from './frames.js';
+import { addr, type Addr } from './frames.js';
 
 export interface Station {
-  mac: Uint8Array;
+  mac: string;
   addr: Addr;
 }
 
-const station = (m: string, ip: string): Station => ({ mac: mac(m), addr: addr(ip) });
+const station = (mac: string, ip: string): Station => ({ mac, addr: addr(ip) });
 
 export const DHCP_SERVER = station('02:00:00:00:00:01', '198.51.100.1');
 /** TFTP and HTTP ("next-server"). */
@@ -23,7 +23,7 @@ export const PROXY_SERVER = station('02:00:00:00:00:04', '198.51.100.4');
 /** The router that relays DHCP for 203.0.113.0/24; its MAC is on every routed frame. */
 export const RELAY = station('02:00:00:00:00:fe', '203.0.113.1');
 
-export const BROADCAST_MAC = mac('ff:ff:ff:ff:ff:ff');
+export const BROADCAST_MAC = 'ff:ff:ff:ff:ff:ff';
 export const ANY = addr('0.0.0.0');
 export const BROADCAST = addr('255.255.255.255');
 export const SUBNET_MASK = '255.255.255.0';

@@ -4,7 +4,7 @@
  * memory stays proportional to the number of slots, not to the capture.
  */
 import { ClientRun, type ClientProfile } from './client.js';
-import { FrameFactory, mac } from './frames.js';
+import { FrameFactory } from './frames.js';
 import { MinHeap } from './heap.js';
 import {
   DEFAULT_START_TIME, FAULT_NAMES, faultRate, resolveMix, type BootTrafficOptions, type FaultName, type ResolvedMix,
@@ -125,7 +125,6 @@ function clientProfile(
     index,
     slot,
     mac: m,
-    macBytes: mac(m),
     addr: slotAddress(slot),
     subnet: slotSubnet(slot),
     arch: rng.chance(mix.uefi) ? 7 : 0,

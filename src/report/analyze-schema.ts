@@ -16,7 +16,8 @@ const stepBase = {
   start: seconds.describe('Epoch seconds of the first packet of the step.'),
   duration: seconds.min(0).describe('Seconds from the first to the last packet of the step.'),
   ok: z.boolean(),
-  frames: z.array(uint).describe('Frame numbers (as in decode) of every packet of the step.'),
+  frames: z.array(uint).describe('Frame numbers (as in decode) of the packets of the step; on a long step the first and last ones only.'),
+  frameCount: uint.optional().describe('How many packets the step had (>= frames.length).'),
 };
 
 const offer = z.strictObject({
@@ -154,8 +155,10 @@ export const analyzeJsonSchema = z
 export type AnalyzeJson = z.infer<typeof analyzeJsonSchema>;
 
 // Compile-time drift check against the model in src/flow/types.ts, in both directions.
-type ModelJson = Analysis & { tool: 'pxecheck'; version: typeof ANALYZE_JSON_VERSION };
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Flat<T> = { [K in keyof T]: T[K] };
+type ModelJson = Flat<{ tool: 'pxecheck'; version: typeof ANALYZE_JSON_VERSION } & Analysis>;
+// The invariant-generic form also tells `x?: T` from `x: T` and catches missing optional fields.
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 const modelMatchesSchema: Same<ModelJson, AnalyzeJson> = true;
 void modelMatchesSchema;
 

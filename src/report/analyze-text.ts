@@ -84,9 +84,8 @@ function cellWidth(rows: string[][], col: number): number {
 }
 
 export function findingLines(f: Finding, pal: Palette): string[] {
-  const frames = f.frames.length > 0 ? ` (frame${f.frames.length === 1 ? '' : 's'} ${listFrames(f.frames)})` : '';
   return [
-    `  ${pal.severity(f.severity, severityLabel(f.severity))} ${f.code}: ${printable(f.message)}${frames}`,
+    `  ${pal.severity(f.severity, severityLabel(f.severity))} ${f.code}: ${printable(f.message)}${framesSuffix(f.frames)}`,
     `    ${pal.dim('hint:')} ${printable(f.hint)}`,
   ];
 }
@@ -112,10 +111,11 @@ function seconds(v: number | null): string {
   return v === null ? 'n/a' : `${v.toFixed(3)} s`;
 }
 
-/** At most 8 frame numbers, then a count of the rest. */
-function listFrames(frames: readonly number[]): string {
+/** ` (frames 1, 2, 3)`: at most 8 numbers, then a count of the rest; empty without frames. */
+export function framesSuffix(frames: readonly number[]): string {
+  if (frames.length === 0) return '';
   const shown = frames.slice(0, 8).join(', ');
-  return frames.length > 8 ? `${shown} … +${frames.length - 8}` : shown;
+  return ` (frame${frames.length === 1 ? '' : 's'} ${frames.length > 8 ? `${shown} … +${frames.length - 8}` : shown})`;
 }
 
 /** Runs of the same message collapse: DISCOVER, OFFER, OFFER, REQUEST → DISCOVER→OFFER×2→REQUEST. */
@@ -159,23 +159,27 @@ export function stepDetail(step: BootStep): string {
     case 'dhcp4':
       if (step.yiaddr) parts.push(step.yiaddr);
       if (step.bootfile) parts.push(`boot ${step.bootfile}`);
-      if (step.nextServer) parts.push(`from ${step.nextServer}`);
+      if (step.nextServer) parts.push(`next-server ${step.nextServer}`);
       if (step.offers.length > 1) parts.push(`${step.offers.length} offers`);
       break;
     case 'proxydhcp':
       if (step.bootfile) parts.push(`boot ${step.bootfile}`);
-      if (step.nextServer) parts.push(`from ${step.nextServer}`);
+      if (step.nextServer) parts.push(`next-server ${step.nextServer}`);
       break;
     case 'dhcp6':
       parts.push(...step.addresses);
       if (step.bootfileUrl) parts.push(`boot ${step.bootfileUrl}`);
       break;
     case 'tftp':
+      if (step.probe) {
+        parts.push(`tsize ${step.tsize ?? '?'}, ended by the client`);
+        break;
+      }
       parts.push(`${step.bytes} bytes`);
       if (step.blksize !== 512) parts.push(`blksize ${step.blksize}`);
       if (step.retransmits > 0) parts.push(`${step.retransmits} retransmits`);
       if (step.error) parts.push(`ERROR ${step.error.code} ${step.error.message}`);
-      else if (!step.complete && !step.probe) parts.push('incomplete');
+      else if (!step.complete) parts.push('incomplete');
       break;
     case 'http':
       parts.push(step.status === null ? 'no response' : `${step.status}`);

@@ -3,7 +3,7 @@
  * when it has error findings), the timeline in system-out; capture-wide findings in `capture`.
  */
 import type { Analysis, BootChain, Finding } from '../flow/types.js';
-import { findingLines, timelineLines } from './analyze-text.js';
+import { findingLines, framesSuffix, timelineLines } from './analyze-text.js';
 import { PLAIN } from './color.js';
 
 /**
@@ -50,7 +50,7 @@ export function renderJunit(a: Analysis): string {
     lines.push(`  <testcase classname="${xmlAttr(a.file)}" name="${xmlAttr(c.name)}" time="${c.time.toFixed(3)}">`);
     if (c.errors.length > 0) {
       const first = c.errors[0]!;
-      const body = c.errors.map((f) => `[${f.code}] ${f.message}${f.frames.length ? ` (frames ${f.frames.join(', ')})` : ''}\nhint: ${f.hint}`).join('\n\n');
+      const body = c.errors.map((f) => `[${f.code}] ${f.message}${framesSuffix(f.frames)}\nhint: ${f.hint}`).join('\n\n');
       lines.push(`    <failure message="${xmlAttr(first.message)}" type="${xmlAttr(first.code)}">${xmlText(body)}</failure>`);
     }
     if (c.out.length > 0) lines.push(`    <system-out>${xmlText(c.out.join('\n'))}</system-out>`);

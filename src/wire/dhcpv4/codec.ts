@@ -72,8 +72,14 @@ export const rawHex: Codec = {
 };
 
 export const text: Codec = {
-  // latin1 keeps every byte (NULs included), so text round-trips exactly.
-  decode: (d) => latin1String(d),
+  // Some servers (dnsmasq for option 67) NUL-terminate strings; RFC 2132 says they should not be,
+  // and every client stops at the NUL, so the value is the text before trailing NULs. Exact
+  // round trips are unaffected: emit writes the option's raw bytes.
+  decode: (d) => {
+    let end = d.length;
+    while (end > 0 && d[end - 1] === 0) end--;
+    return latin1String(d.subarray(0, end));
+  },
   encode: (v) => asciiBytes(str(v, 'string')),
 };
 

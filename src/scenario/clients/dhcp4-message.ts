@@ -1,0 +1,75 @@
+/** Building and filtering the client's DHCPv4 messages (shared by the DHCP and proxyDHCP clients). */
+import { asciiBytes, macFromString } from '../../wire/bytes.js';
+import {
+  BROADCAST_FLAG, buildDhcpV4, emitDhcpV4, parseDhcpV4, type DhcpV4Message, type DhcpV4OptionInput,
+} from '../../wire/dhcpv4/index.js';
+import type { WireIssue } from '../../wire/issues.js';
+import type { RandomSource, RelayConfig } from './types.js';
+
+export const DHCP_TYPE = { DISCOVER: 1, OFFER: 2, REQUEST: 3, DECLINE: 4, ACK: 5, NAK: 6, RELEASE: 7, INFORM: 8 } as const;
+
+export interface Dhcp4MessageFields {
+  type: number;
+  xid: number;
+  mac: string;
+  secs: number;
+  broadcast: boolean;
+  ciaddr?: string;
+  /** Options after 53 (and before the persona's), e.g. 54 / 50 in that order as EDK2 sends them. */
+  lead?: DhcpV4OptionInput[];
+  /** The persona's options (55, 60, 93…); left out of DECLINE / RELEASE (RFC 2131 table 5). */
+  persona?: DhcpV4OptionInput[];
+  /** Put `lead` after the persona's options (iPXE order). */
+  leadLast?: boolean;
+  relay?: RelayConfig;
+}
+
+function relayAgentOption(r: RelayConfig): DhcpV4OptionInput | null {
+  const parts: number[] = [];
+  for (const [sub, s] of [[1, r.circuitId], [2, r.remoteId]] as const) {
+    if (s === undefined) continue;
+    const b = asciiBytes(s);
+    parts.push(sub, b.length, ...b);
+  }
+  return parts.length ? { code: 82, data: Uint8Array.from(parts) } : null;
+}
+
+/** The bytes of one client message, built with the project's codec. */
+export function emitClientMessage(f: Dhcp4MessageFields): Uint8Array {
+  const lead = f.lead ?? [];
+  const persona = f.persona ?? [];
+  const options: DhcpV4OptionInput[] = [{ code: 53, data: Uint8Array.of(f.type) },
+    ...(f.leadLast ? [...persona, ...lead] : [...lead, ...persona])];
+  // Option 82 is the relay's: last before END (RFC 3046 §2.1).
+  const o82 = f.relay ? relayAgentOption(f.relay) : null;
+  if (o82) options.push(o82);
+  return emitDhcpV4(buildDhcpV4({
+    op: 1, xid: f.xid, secs: Math.min(0xffff, Math.max(0, Math.floor(f.secs))),
+    flags: f.broadcast ? BROADCAST_FLAG : 0, ciaddr: f.ciaddr, chaddr: f.mac,
+    giaddr: f.relay?.giaddr, hops: f.relay ? (f.relay.hops ?? 1) : 0, options,
+  }));
+}
+
+/** A server reply addressed to this client (BOOTREPLY, our xid and chaddr), or null. */
+export function parseReplyFor(payload: Uint8Array, xid: number, mac: Uint8Array): DhcpV4Message | null {
+  const issues: WireIssue[] = [];
+  // Kept beyond the driver's callback: copy once here.
+  const msg = parseDhcpV4(payload.slice(), issues);
+  if (msg.headerLength < 236 || msg.op !== 2 || msg.xid !== xid >>> 0) return null;
+  for (let i = 0; i < mac.length; i++) if (msg.chaddr[i] !== mac[i]) return null;
+  return msg;
+}
+
+export function macBytes(mac: string): Uint8Array {
+  return macFromString(mac);
+}
+
+/** 4, 8, 16, 32… s capped at `max`, ±1 s (RFC 2131 §4.1), for the `attempt`-th send (1-based). */
+export function backoff(attempt: number, initial: number, max: number, random: RandomSource): number {
+  const base = Math.min(initial * 2 ** (attempt - 1), max);
+  return Math.max(0, base + (random() * 2 - 1));
+}
+
+export function randomXid(random: RandomSource): number {
+  return Math.floor(random() * 0x100000000) >>> 0;
+}

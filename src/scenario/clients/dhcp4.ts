@@ -1,0 +1,316 @@
+/**
+ * DHCPv4 client state machine (RFC 2131 §4.4), I/O-free. One instance runs one operation:
+ * DORA (with PXE offer selection), REQUEST for a given address, renew, rebind, release, decline
+ * or inform, and ends with a `Dhcp4Result`.
+ */
+import { ipv4FromString, ipv4ToString, latin1String } from '../../wire/bytes.js';
+import {
+  effectiveBootFile, getOption, isProxyOffer, msgType, msgTypeName, parseDhcpV4, serverId, type DhcpV4Message,
+  type DhcpV4OptionInput,
+} from '../../wire/dhcpv4/index.js';
+import { isPxePersona, personaOptions, requestIdsLast, type Persona, type PersonaOverrides } from '../personas.js';
+import {
+  backoff, DHCP_TYPE, emitClientMessage, macBytes, parseReplyFor, randomXid,
+} from './dhcp4-message.js';
+import {
+  ANY_ADDR, BROADCAST_ADDR, type ClientMachine, type Endpoint, type ExchangeEntry, type RandomSource,
+  type RelayConfig, type UdpDatagram,
+} from './types.js';
+
+export type Dhcp4Operation =
+  | { kind: 'dora' }
+  /** REQUEST for `address`: with `serverId` as in SELECTING, without as in INIT-REBOOT (NAK tests). */
+  | { kind: 'request'; address: string; serverId?: string }
+  /** RENEWING: unicast to `server`, ciaddr set, no 50/54. */
+  | { kind: 'renew'; address: string; server: string }
+  /** REBINDING: broadcast, ciaddr set, no 50/54. */
+  | { kind: 'rebind'; address: string }
+  | { kind: 'release'; address: string; serverId: string; server?: string }
+  | { kind: 'decline'; address: string; serverId: string }
+  | { kind: 'inform'; address: string; server?: string };
+
+export interface Dhcp4ClientConfig {
+  /** "aa:bb:cc:dd:ee:ff" */
+  mac: string;
+  persona: Persona;
+  overrides?: PersonaOverrides;
+  /** Default: drawn from `random`. */
+  xid?: number;
+  random?: RandomSource;
+  /** BOOTP broadcast flag on broadcast messages (default true: PXE ROMs set it). */
+  broadcastFlag?: boolean;
+  /** Seconds to keep collecting offers after the first (default 2 for PXE personas, 0 otherwise). */
+  offerWindow?: number;
+  /** Sends of one message before giving up (default 4). */
+  maxAttempts?: number;
+  /** First retransmission timeout, doubled each time (default 4 s). */
+  initialTimeout?: number;
+  /** Largest retransmission timeout (default 64 s). */
+  maxTimeout?: number;
+  relay?: RelayConfig;
+  /** Where broadcast messages go in relay mode (the server's address). */
+  relayTo?: string;
+}
+
+export interface Dhcp4Timings {
+  /** Seconds from the first message sent. */
+  firstOffer?: number;
+  request?: number;
+  ack?: number;
+  nak?: number;
+  end: number;
+}
+
+export interface Dhcp4Result {
+  operation: Dhcp4Operation['kind'];
+  ok: boolean;
+  error: string | null;
+  xid: number;
+  messages: ExchangeEntry<DhcpV4Message>[];
+  offers: DhcpV4Message[];
+  chosen: { offer: DhcpV4Message | null; proxy: DhcpV4Message | null };
+  ack: DhcpV4Message | null;
+  nak: DhcpV4Message | null;
+  /** Address obtained (ACK yiaddr), when there is one. */
+  address: string | null;
+  timings: Dhcp4Timings;
+}
+
+type Phase = 'start' | 'selecting' | 'requesting' | 'done';
+
+const CLIENT_PORT = 68;
+const SERVER_PORT = 67;
+
+function u32Zero(b: Uint8Array): boolean {
+  return b[0] === 0 && b[1] === 0 && b[2] === 0 && b[3] === 0;
+}
+
+function addrOption(code: number, addr: string): DhcpV4OptionInput {
+  return { code, data: ipv4FromString(addr) };
+}
+
+/** PXE selection: an address offer (one with a boot file first) plus a proxy offer if any. */
+export function selectOffers(offers: DhcpV4Message[], pxe: boolean): { offer: DhcpV4Message | null; proxy: DhcpV4Message | null } {
+  const address = offers.filter((o) => !u32Zero(o.yiaddr));
+  if (!pxe) return { offer: address[0] ?? null, proxy: null };
+  const offer = address.find((o) => effectiveBootFile(o) !== null) ?? address[0] ?? null;
+  return { offer, proxy: offers.find(isProxyOffer) ?? null };
+}
+
+export class Dhcp4Client implements ClientMachine<Dhcp4Result> {
+  readonly xid: number;
+  private readonly mac: Uint8Array;
+  private readonly random: RandomSource;
+  private readonly pxe: boolean;
+  private readonly maxAttempts: number;
+  private readonly offerWindow: number;
+  private phase: Phase = 'start';
+  private start = -1;
+  private attempts = 0;
+  private nextSend: number | null = null;
+  private windowEnd: number | null = null;
+  private readonly messages: ExchangeEntry<DhcpV4Message>[] = [];
+  private readonly offers: DhcpV4Message[] = [];
+  private chosen: { offer: DhcpV4Message | null; proxy: DhcpV4Message | null } = { offer: null, proxy: null };
+  private readonly timings: Dhcp4Timings = { end: 0 };
+  private result: Dhcp4Result | null = null;
+
+  constructor(private readonly cfg: Dhcp4ClientConfig, readonly op: Dhcp4Operation = { kind: 'dora' }) {
+    this.random = cfg.random ?? Math.random;
+    this.xid = (cfg.xid ?? randomXid(this.random)) >>> 0;
+    this.mac = macBytes(cfg.mac);
+    this.pxe = isPxePersona(cfg.persona);
+    this.maxAttempts = Math.max(1, cfg.maxAttempts ?? 4);
+    this.offerWindow = cfg.offerWindow ?? (this.pxe ? 2 : 0);
+  }
+
+  pollAt(): number | null {
+    if (this.phase === 'done') return null;
+    if (this.phase === 'start') return 0;
+    const a = this.nextSend;
+    const b = this.windowEnd;
+    if (a === null) return b;
+    return b === null ? a : Math.min(a, b);
+  }
+
+  done(): Dhcp4Result | null {
+    return this.result;
+  }
+
+  dispatch(now: number): UdpDatagram[] {
+    switch (this.phase) {
+      case 'start':
+        this.start = now;
+        if (this.op.kind === 'dora') { this.phase = 'selecting'; return this.send(now, true); }
+        this.phase = 'requesting';
+        return this.send(now, true);
+      case 'selecting':
+        if (this.windowEnd !== null && now >= this.windowEnd) {
+          this.chosen = selectOffers(this.offers, this.pxe);
+          this.windowEnd = null;
+          if (this.chosen.offer) {
+            this.phase = 'requesting';
+            this.timings.request = now - this.start;
+            return this.send(now, true);
+          }
+          // Proxy offers only: keep asking for an address (the next offer opens a new window).
+        }
+        return this.retransmitDue(now);
+      case 'requesting':
+        return this.retransmitDue(now);
+      default:
+        return [];
+    }
+  }
+
+  process(d: UdpDatagram, now: number): void {
+    if (this.phase !== 'selecting' && this.phase !== 'requesting') return;
+    const msg = parseReplyFor(d.payload, this.xid, this.mac);
+    if (!msg) return;
+    this.log('received', msg, now, d.src, d.dst);
+    const t = msgType(msg);
+    if (this.phase === 'selecting') {
+      if (t !== DHCP_TYPE.OFFER) return;
+      this.offers.push(msg);
+      if (this.timings.firstOffer === undefined) this.timings.firstOffer = now - this.start;
+      if (this.windowEnd === null) this.windowEnd = now + this.offerWindow;
+      return;
+    }
+    if (t !== DHCP_TYPE.ACK && t !== DHCP_TYPE.NAK) return;
+    const want = this.expectedServerId();
+    if (want !== null && serverId(msg) !== null && serverId(msg) !== want) return; // another server's answer
+    if (t === DHCP_TYPE.ACK) {
+      this.timings.ack = now - this.start;
+      this.finish(now, null, msg, null);
+    } else {
+      this.timings.nak = now - this.start;
+      const text = optionText(msg, 56);
+      this.finish(now, `NAK from ${serverId(msg) ?? d.src.addr}${text ? `: ${text}` : ''}`, null, msg);
+    }
+  }
+
+  private expectedServerId(): string | null {
+    if (this.op.kind === 'dora') return this.chosen.offer ? serverId(this.chosen.offer) : null;
+    if (this.op.kind === 'request') return this.op.serverId ?? null;
+    return null;
+  }
+
+  private retransmitDue(now: number): UdpDatagram[] {
+    if (this.nextSend === null || now < this.nextSend) return [];
+    if (this.attempts >= this.maxAttempts) {
+      const what = this.phase === 'selecting' ? 'DISCOVER' : this.op.kind === 'inform' ? 'INFORM' : 'REQUEST';
+      const wanted = this.phase === 'selecting' ? 'OFFER' : 'ACK';
+      this.finish(now, `no ${wanted} after ${this.attempts} ${what}s in ${Math.round(now - this.start)} s`, null, null);
+      return [];
+    }
+    return this.send(now, false);
+  }
+
+  /** Send (or resend) the current phase's message and arm the back-off timer. */
+  private send(now: number, first: boolean): UdpDatagram[] {
+    if (first) this.attempts = 0;
+    this.attempts++;
+    const built = this.build(now);
+    this.log('sent', parseDhcpV4(built.payload, []), now, built.src, built.dst);
+    const oneShot = this.op.kind === 'release' || this.op.kind === 'decline';
+    if (oneShot) {
+      this.finish(now, null, null, null);
+    } else {
+      this.nextSend = now + backoff(this.attempts, this.cfg.initialTimeout ?? 4, this.cfg.maxTimeout ?? 64, this.random);
+    }
+    return [built];
+  }
+
+  private build(now: number): UdpDatagram {
+    const cfg = this.cfg;
+    const op = this.op;
+    const secs = now - this.start;
+    const persona = (m: 'discover' | 'request'): DhcpV4OptionInput[] => personaOptions(cfg.persona, cfg.mac, cfg.overrides, m);
+    let type: number = DHCP_TYPE.REQUEST;
+    let ciaddr: string | undefined;
+    let lead: DhcpV4OptionInput[] = [];
+    let opts: DhcpV4OptionInput[] | undefined = persona('request');
+    let unicastTo: string | null = null;
+    switch (op.kind) {
+      case 'dora':
+        if (this.phase === 'selecting') {
+          type = DHCP_TYPE.DISCOVER;
+          opts = persona('discover');
+        } else {
+          const offer = this.chosen.offer!;
+          const sid = serverId(offer);
+          if (sid) lead.push(addrOption(54, sid));
+          lead.push(addrOption(50, ipv4ToString(offer.yiaddr)));
+        }
+        break;
+      case 'request':
+        if (op.serverId) lead.push(addrOption(54, op.serverId));
+        lead.push(addrOption(50, op.address));
+        break;
+      case 'renew':
+        ciaddr = op.address;
+        unicastTo = op.server;
+        break;
+      case 'rebind':
+        ciaddr = op.address;
+        break;
+      case 'release':
+        type = DHCP_TYPE.RELEASE;
+        ciaddr = op.address;
+        lead = [addrOption(54, op.serverId)];
+        opts = clientIdOnly(opts);
+        unicastTo = op.server ?? op.serverId;
+        break;
+      case 'decline':
+        type = DHCP_TYPE.DECLINE;
+        lead = [addrOption(54, op.serverId), addrOption(50, op.address)];
+        opts = clientIdOnly(opts);
+        break;
+      case 'inform':
+        type = DHCP_TYPE.INFORM;
+        ciaddr = op.address;
+        unicastTo = op.server ?? null;
+        break;
+    }
+    const broadcast = unicastTo === null;
+    const payload = emitClientMessage({
+      type, xid: this.xid, mac: cfg.mac, secs, ciaddr, lead, persona: opts, relay: cfg.relay,
+      leadLast: requestIdsLast(cfg.persona),
+      // A client with an address can receive unicast: the flag is for clients without one.
+      broadcast: broadcast && ciaddr === undefined && (cfg.broadcastFlag ?? true),
+    });
+    if (cfg.relay) {
+      // Relay mode: we are the relay agent, talking unicast server port to server port.
+      const to = unicastTo ?? cfg.relayTo ?? BROADCAST_ADDR;
+      return { src: { addr: cfg.relay.giaddr, port: SERVER_PORT }, dst: { addr: to, port: SERVER_PORT }, payload, broadcast: to === BROADCAST_ADDR };
+    }
+    const src = { addr: ciaddr ?? ANY_ADDR, port: CLIENT_PORT };
+    return { src, dst: { addr: unicastTo ?? BROADCAST_ADDR, port: SERVER_PORT }, payload, broadcast };
+  }
+
+  private log(dir: 'sent' | 'received', msg: DhcpV4Message, now: number, from: Endpoint, to: Endpoint): void {
+    this.messages.push({ dir, type: msgTypeName(msg) ?? 'BOOTP', time: now, index: this.messages.length, from, to, msg });
+  }
+
+  private finish(now: number, error: string | null, ack: DhcpV4Message | null, nak: DhcpV4Message | null): void {
+    this.phase = 'done';
+    this.nextSend = null;
+    this.windowEnd = null;
+    this.timings.end = now - this.start;
+    this.result = {
+      operation: this.op.kind, ok: error === null, error, xid: this.xid, messages: this.messages,
+      offers: this.offers, chosen: this.chosen, ack, nak,
+      address: ack && !u32Zero(ack.yiaddr) ? ipv4ToString(ack.yiaddr) : null, timings: this.timings,
+    };
+  }
+}
+
+/** RFC 2131 table 5: DECLINE / RELEASE carry at most the client identifier besides 50/54. */
+function clientIdOnly(opts: DhcpV4OptionInput[] | undefined): DhcpV4OptionInput[] {
+  return (opts ?? []).filter((o) => o.code === 61);
+}
+
+function optionText(msg: DhcpV4Message, code: number): string | null {
+  const d = getOption(msg, code);
+  return d ? latin1String(d) : null;
+}

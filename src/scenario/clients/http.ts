@@ -1,0 +1,159 @@
+/**
+ * HTTP/1.1 client for one request on a byte stream the transport owns (TCP socket in relay mode,
+ * a namespace's kernel otherwise): makes the request bytes, consumes response bytes through the
+ * project's `HttpConnectionParser`, measures time to first byte and throughput, counts and hashes
+ * the body (kept only when asked, e.g. iPXE scripts).
+ */
+import { createHash, type Hash } from 'node:crypto';
+import {
+  emitHttpRequest, HttpConnectionParser, type HttpHeaderList, type HttpRequestHead, type HttpResponseHead,
+  type HttpSink,
+} from '../../wire/http.js';
+import type { WireIssue } from '../../wire/issues.js';
+
+export interface HttpClientConfig {
+  method?: string;
+  /** Host header value. */
+  host: string;
+  /** Request target, e.g. "/boot.ipxe". */
+  path: string;
+  /** Extra fields after Host (iPXE sends Connection, User-Agent, Host — give them in order here). */
+  headers?: HttpHeaderList;
+  /** Leave out the Host field (HTTP/1.0 style tests). */
+  noHost?: boolean;
+  version?: string;
+  keepBody?: boolean;
+}
+
+export interface HttpResult {
+  ok: boolean;
+  error: string | null;
+  status: number | null;
+  head: HttpResponseHead | null;
+  bodyBytes: number;
+  sha256: string;
+  body: Uint8Array | null;
+  issues: WireIssue[];
+  timings: {
+    /** Seconds from the request to the first response byte. */
+    ttfb?: number;
+    /** … to the end of the response head. */
+    headers?: number;
+    end: number;
+    bytesPerSecond: number | null;
+  };
+}
+
+export class HttpClient implements HttpSink {
+  private readonly parser = new HttpConnectionParser(this);
+  private readonly hash: Hash = createHash('sha256');
+  private readonly chunks: Uint8Array[] = [];
+  private readonly issues: WireIssue[] = [];
+  private sentAt = -1;
+  private firstByteAt = -1;
+  private headAt = -1;
+  private head: HttpResponseHead | null = null;
+  /** Until the final (non-1xx) head is in, bytes go to the parser one by one so we know where
+   *  the head ends; the same for chunked bodies, where framing and data interleave. */
+  private byteWise = true;
+  /** Stream offset of the first byte of the current push, and its bytes. */
+  private curBase = 0;
+  private cur: Uint8Array = new Uint8Array(0);
+  private bodyStart = 0;
+  private bodySeen = 0;
+  private result: HttpResult | null = null;
+
+  constructor(private readonly cfg: HttpClientConfig) {}
+
+  /** The request bytes to write; `now` starts the clock. */
+  request(now: number): Uint8Array {
+    this.sentAt = now;
+    const headers: HttpHeaderList = [];
+    if (!this.cfg.noHost) headers.push(['Host', this.cfg.host]);
+    headers.push(...(this.cfg.headers ?? []));
+    const bytes = emitHttpRequest({ method: this.cfg.method ?? 'GET', uri: this.cfg.path, version: this.cfg.version, headers });
+    this.parser.push(true, bytes, 0, now);
+    return bytes;
+  }
+
+  /** Response bytes as they arrive (any split). */
+  receive(bytes: Uint8Array, now: number): void {
+    if (this.result || bytes.length === 0) return;
+    if (this.firstByteAt < 0) this.firstByteAt = now;
+    let p = 0;
+    while (p < bytes.length && !this.result) {
+      const n = this.byteWise ? 1 : bytes.length - p;
+      this.cur = bytes.subarray(p, p + n);
+      this.parser.push(false, this.cur, 0, now);
+      this.curBase += n;
+      p += n;
+    }
+  }
+
+  /** The server closed the connection. */
+  end(now: number): void {
+    if (this.result) return;
+    this.parser.end(false, 0, now);
+    if (!this.result) this.finish(now, this.head ? 'connection closed before the end of the body' : 'connection closed before a response');
+  }
+
+  /** The transport gave up (connect refused, timeout…). */
+  abort(now: number, reason: string): void {
+    if (!this.result) this.finish(now, reason);
+  }
+
+  done(): HttpResult | null {
+    return this.result;
+  }
+
+  // ---- HttpSink ----
+
+  onRequest(_head: HttpRequestHead): void {}
+
+  onResponse(head: HttpResponseHead, _frame: number, time: number): void {
+    if (head.status >= 100 && head.status < 200) return; // interim: the final head follows
+    this.head = head;
+    this.headAt = time;
+    this.bodyStart = head.offset + head.headLength;
+    this.byteWise = head.chunked;
+  }
+
+  onBody(isRequest: boolean, bytes: number): void {
+    if (isRequest) return;
+    // Byte-wise: the byte just pushed. Bulk (Content-Length / until close): the body is contiguous.
+    const at = this.byteWise ? 0 : this.bodyStart + this.bodySeen - this.curBase;
+    const data = this.cur.subarray(at, at + bytes);
+    this.bodySeen += bytes;
+    this.hash.update(data);
+    if (this.cfg.keepBody) this.chunks.push(data.slice());
+  }
+
+  onMessageComplete(isRequest: boolean, _bodyBytes: number, _frame: number, time: number): void {
+    if (isRequest || !this.head) return;
+    this.finish(time, this.head.status >= 400 ? `HTTP ${this.head.status} ${this.head.reason}` : null);
+  }
+
+  onError(isRequest: boolean, issue: WireIssue): void {
+    if (!isRequest) this.issues.push(issue);
+  }
+
+  private finish(now: number, error: string | null): void {
+    const t0 = this.sentAt;
+    const dt = this.headAt >= 0 ? now - this.headAt : 0;
+    let body: Uint8Array | null = null;
+    if (this.cfg.keepBody) {
+      body = new Uint8Array(this.bodySeen);
+      let o = 0;
+      for (const c of this.chunks) { body.set(c, o); o += c.length; }
+    }
+    this.result = {
+      ok: error === null, error, status: this.head?.status ?? null, head: this.head, bodyBytes: this.bodySeen,
+      sha256: this.hash.digest('hex'), body, issues: this.issues,
+      timings: {
+        ...(this.firstByteAt >= 0 ? { ttfb: this.firstByteAt - t0 } : {}),
+        ...(this.headAt >= 0 ? { headers: this.headAt - t0 } : {}),
+        end: now - t0, bytesPerSecond: dt > 0 ? this.bodySeen / dt : null,
+      },
+    };
+  }
+}

@@ -1,0 +1,295 @@
+/**
+ * TFTP read client (RFC 1350, 2347-2349 options, 7440 windowsize), I/O-free. Optional UEFI-style
+ * tsize probe (RRQ tsize=0 → OACK → ERROR 8 → a second RRQ from a new port). Data is streamed
+ * into a SHA-256 and a byte counter; kept only when asked.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import {
+  buildAck, buildError, buildRrq, parseTftp, tftpNegotiation, tftpErrorName, type TftpOption, type TftpPacket,
+} from '../../wire/tftp.js';
+import type { ClientMachine, Endpoint, ExchangeEntry, UdpDatagram } from './types.js';
+
+export interface TftpRequestOptions {
+  blksize?: number;
+  windowsize?: number;
+  /** Seconds (RFC 2349). */
+  timeout?: number;
+  /** Ask the size: true sends tsize=0. */
+  tsize?: boolean;
+  /** Anything else, sent as is. */
+  extra?: Record<string, string>;
+}
+
+export interface TftpClientConfig {
+  server: string;
+  serverPort?: number;
+  clientAddr: string;
+  /** Our TID (source port). */
+  clientPort: number;
+  file: string;
+  mode?: string;
+  options?: TftpRequestOptions;
+  /** UEFI behaviour: first RRQ with tsize=0, abort the OACK with ERROR 8, then the real RRQ. */
+  tsizeProbe?: boolean;
+  /** Source port of the real RRQ after a probe (default clientPort + 1). */
+  secondPort?: number;
+  /** Seconds without progress before resending the last packet (default: timeout option or 2). */
+  retransmitAfter?: number;
+  /** Resends of one packet before giving up (default 5). */
+  maxRetransmits?: number;
+  /** Keep the file's bytes in the result. */
+  keepData?: boolean;
+  /** Log every DATA/ACK too (default: only requests, OACK, ERROR). */
+  logAll?: boolean;
+}
+
+export interface TftpResult {
+  ok: boolean;
+  error: string | null;
+  /** ERROR code received from the server (or sent by us when we aborted). */
+  errorCode: number | null;
+  file: string;
+  bytes: number;
+  blocks: number;
+  sha256: string;
+  data: Uint8Array | null;
+  /** tsize the server announced (probe or real OACK). */
+  tsize: number | null;
+  negotiated: { blksize: number; windowsize: number; timeout: number | null };
+  oack: TftpOption[] | null;
+  /** OACK options we never asked for (RFC 2347 forbids them). */
+  unrequestedOptions: string[];
+  retransmits: number;
+  duplicates: number;
+  /** Packets from a wrong TID (answered with ERROR 5). */
+  wrongTid: number;
+  messages: ExchangeEntry<TftpPacket>[];
+  timings: { firstResponse?: number; firstData?: number; end: number; bytesPerSecond: number | null };
+}
+
+type Phase = 'start' | 'probing' | 'requesting' | 'transfer' | 'done';
+
+const DEFAULT_BLKSIZE = 512;
+
+function opcodeName(p: TftpPacket): string {
+  return typeof p.opcode === 'string' ? p.opcode : `opcode-${p.opcode}`;
+}
+
+export class TftpClient implements ClientMachine<TftpResult> {
+  private phase: Phase = 'start';
+  private port: number;
+  private serverTid: number | null = null;
+  private start = -1;
+  private lastProgress = 0;
+  private retries = 0;
+  private last: UdpDatagram | null = null;
+  private readonly out: UdpDatagram[] = [];
+  private readonly hash: Hash = createHash('sha256');
+  private readonly chunks: Uint8Array[] = [];
+  private bytes = 0;
+  private blocks = 0;
+  private inWindow = 0;
+  /** A gap ACK was sent and nothing in order came since: do not answer every later block. */
+  private gapAcked = false;
+  private blksize = DEFAULT_BLKSIZE;
+  private windowsize = 1;
+  private negotiatedTimeout: number | null = null;
+  private tsize: number | null = null;
+  private oack: TftpOption[] | null = null;
+  private unrequested: string[] = [];
+  private retransmits = 0;
+  private duplicates = 0;
+  private wrongTid = 0;
+  private readonly messages: ExchangeEntry<TftpPacket>[] = [];
+  private readonly timings: TftpResult['timings'] = { end: 0, bytesPerSecond: null };
+  private result: TftpResult | null = null;
+
+  constructor(private readonly cfg: TftpClientConfig) {
+    this.port = cfg.clientPort;
+  }
+
+  pollAt(): number | null {
+    if (this.out.length || this.phase === 'start') return 0;
+    if (this.phase === 'done') return null;
+    return this.lastProgress + this.retransmitAfter();
+  }
+
+  done(): TftpResult | null {
+    return this.result;
+  }
+
+  dispatch(now: number): UdpDatagram[] {
+    if (this.phase === 'start') {
+      this.start = now;
+      this.phase = this.cfg.tsizeProbe ? 'probing' : 'requesting';
+      this.sendRrq(now, this.cfg.tsizeProbe ? { ...this.cfg.options, tsize: true } : this.cfg.options);
+    } else if (this.phase !== 'done' && !this.out.length && now >= this.lastProgress + this.retransmitAfter()) {
+      if (this.retries >= (this.cfg.maxRetransmits ?? 5) || !this.last) {
+        this.fail(now, `timeout: nothing from ${this.cfg.server} after ${this.retries} retransmission(s)`, null);
+      } else {
+        this.retries++;
+        this.retransmits++;
+        this.lastProgress = now;
+        this.out.push(this.last);
+      }
+    }
+    return this.out.splice(0);
+  }
+
+  process(d: UdpDatagram, now: number): void {
+    if (this.phase === 'done' || this.phase === 'start' || d.dst.port !== this.port) return;
+    if (d.src.addr !== this.cfg.server) return;
+    if (this.serverTid === null) this.serverTid = d.src.port;
+    else if (d.src.port !== this.serverTid) {
+      // RFC 1350 §4: a packet from a wrong TID gets ERROR 5 and does not disturb the transfer.
+      this.wrongTid++;
+      this.emit(now, d.src, buildError(5, 'Unknown transfer ID'), false);
+      return;
+    }
+    // Logged or kept packets outlive the driver's buffer: own their bytes (not plain DATA: hot path).
+    const isData = d.payload[0] === 0 && d.payload[1] === 3;
+    const payload = !isData || this.cfg.logAll || this.cfg.keepData ? d.payload.slice() : d.payload;
+    const pkt = parseTftp(payload, []);
+    if (this.timings.firstResponse === undefined) this.timings.firstResponse = now - this.start;
+    if (this.cfg.logAll || pkt.code !== 3) this.log('received', pkt, now, d.src, d.dst);
+    switch (pkt.code) {
+      case 6: this.onOack(pkt, now); break;
+      case 3: this.onData(pkt, now); break;
+      case 5:
+        this.fail(now, `ERROR ${pkt.errorCode ?? '?'} (${tftpErrorName(pkt.errorCode ?? 0)}): ${pkt.errorMessage ?? ''}`,
+          pkt.errorCode ?? null);
+        break;
+      default:
+        this.emit(now, this.serverEnd(), buildError(4, 'Illegal TFTP operation'), false);
+        this.fail(now, `unexpected ${opcodeName(pkt)} from server`, 4);
+    }
+  }
+
+  private retransmitAfter(): number {
+    return this.cfg.retransmitAfter ?? this.negotiatedTimeout ?? this.cfg.options?.timeout ?? 2;
+  }
+
+  private serverEnd(): Endpoint {
+    return { addr: this.cfg.server, port: this.serverTid ?? this.cfg.serverPort ?? 69 };
+  }
+
+  private requestOptions(o: TftpRequestOptions | undefined): Record<string, string | number> {
+    const r: Record<string, string | number> = {};
+    if (!o) return r;
+    if (o.tsize) r['tsize'] = 0;
+    if (o.blksize !== undefined) r['blksize'] = o.blksize;
+    if (o.windowsize !== undefined) r['windowsize'] = o.windowsize;
+    if (o.timeout !== undefined) r['timeout'] = o.timeout;
+    Object.assign(r, o.extra ?? {});
+    return r;
+  }
+
+  private sendRrq(now: number, o: TftpRequestOptions | undefined): void {
+    this.serverTid = null;
+    const rrq = buildRrq(this.cfg.file, this.cfg.mode ?? 'octet', this.requestOptions(o));
+    this.emit(now, { addr: this.cfg.server, port: this.cfg.serverPort ?? 69 }, rrq, true);
+  }
+
+  /** Queue a packet; `remember` makes it the one a timeout resends. */
+  private emit(now: number, to: Endpoint, payload: Uint8Array, remember: boolean): void {
+    const d: UdpDatagram = { src: { addr: this.cfg.clientAddr, port: this.port }, dst: to, payload };
+    this.out.push(d);
+    const pkt = parseTftp(payload, []);
+    if (this.cfg.logAll || pkt.code !== 4 || !remember || pkt.block === 0) this.log('sent', pkt, now, d.src, d.dst);
+    if (remember) {
+      this.last = d;
+      this.lastProgress = now;
+      this.retries = 0;
+    }
+  }
+
+  private onOack(pkt: TftpPacket, now: number): void {
+    const n = tftpNegotiation(pkt);
+    if (n.tsize !== undefined) this.tsize = n.tsize;
+    if (this.phase === 'probing') {
+      // EDK2: abort the probe with ERROR 8, then ask again without tsize from a new port.
+      this.emit(now, this.serverEnd(), buildError(8, 'User aborted the transfer'), false);
+      this.port = this.cfg.secondPort ?? this.cfg.clientPort + 1;
+      this.phase = 'requesting';
+      this.sendRrq(now, { ...this.cfg.options, tsize: false });
+      return;
+    }
+    if (this.phase !== 'requesting') return; // a late duplicate OACK: our ACK 0 stands
+    const asked = new Set(Object.keys(this.requestOptions(this.cfg.options)).map((k) => k.toLowerCase()));
+    this.oack = pkt.options ?? [];
+    this.unrequested = this.oack.map((o) => o.name).filter((name) => !asked.has(name.toLowerCase()));
+    // Options the server did not acknowledge fall back to the RFC 1350 defaults.
+    if (n.blksize !== undefined && asked.has('blksize')) this.blksize = n.blksize;
+    if (n.windowsize !== undefined && asked.has('windowsize')) this.windowsize = n.windowsize;
+    if (n.timeout !== undefined && asked.has('timeout')) this.negotiatedTimeout = n.timeout;
+    this.phase = 'transfer';
+    this.emit(now, this.serverEnd(), buildAck(0), true);
+  }
+
+  private onData(pkt: TftpPacket, now: number): void {
+    if (this.phase === 'probing') {
+      // The server ignored our options and started sending: take it as the real transfer.
+      this.phase = 'requesting';
+    }
+    if (this.phase === 'requesting') this.phase = 'transfer';
+    const data = pkt.data ?? new Uint8Array(0);
+    const expected = (this.blocks + 1) & 0xffff;
+    const ahead = ((pkt.block ?? 0) - expected) & 0xffff;
+    if (ahead !== 0) {
+      if (ahead > 0x8000) {
+        this.duplicates++; // already have it
+        if (this.windowsize === 1) this.emit(now, this.serverEnd(), buildAck(this.blocks), true);
+      } else {
+        // RFC 7440: a gap in the window → ACK the last block received in order (once).
+        if (!this.gapAcked) this.emit(now, this.serverEnd(), buildAck(this.blocks), true);
+        this.gapAcked = true;
+        this.inWindow = 0;
+      }
+      return;
+    }
+    if (this.timings.firstData === undefined) this.timings.firstData = now - this.start;
+    this.gapAcked = false;
+    this.blocks++;
+    this.bytes += data.length;
+    this.hash.update(data);
+    if (this.cfg.keepData) this.chunks.push(data);
+    this.inWindow++;
+    const last = data.length < this.blksize;
+    if (last || this.inWindow >= this.windowsize) {
+      this.inWindow = 0;
+      this.emit(now, this.serverEnd(), buildAck(this.blocks), true);
+    } else {
+      this.lastProgress = now;
+      this.retries = 0;
+    }
+    if (last) this.finish(now, null, null);
+  }
+
+  private log(dir: 'sent' | 'received', msg: TftpPacket, now: number, from: Endpoint, to: Endpoint): void {
+    this.messages.push({ dir, type: opcodeName(msg), time: now, index: this.messages.length, from, to, msg });
+  }
+
+  private fail(now: number, error: string, code: number | null): void {
+    this.finish(now, error, code);
+  }
+
+  private finish(now: number, error: string | null, code: number | null): void {
+    this.phase = 'done';
+    this.timings.end = now - this.start;
+    const dt = this.timings.firstData === undefined ? 0 : this.timings.end - this.timings.firstData;
+    this.timings.bytesPerSecond = dt > 0 ? this.bytes / dt : null;
+    let data: Uint8Array | null = null;
+    if (this.cfg.keepData) {
+      data = new Uint8Array(this.bytes);
+      let o = 0;
+      for (const c of this.chunks) { data.set(c, o); o += c.length; }
+    }
+    this.result = {
+      ok: error === null, error, errorCode: code, file: this.cfg.file, bytes: this.bytes, blocks: this.blocks,
+      sha256: this.hash.digest('hex'), data, tsize: this.tsize,
+      negotiated: { blksize: this.blksize, windowsize: this.windowsize, timeout: this.negotiatedTimeout },
+      oack: this.oack, unrequestedOptions: this.unrequested, retransmits: this.retransmits,
+      duplicates: this.duplicates, wrongTid: this.wrongTid, messages: this.messages, timings: this.timings,
+    };
+  }
+}
