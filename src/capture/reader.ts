@@ -29,6 +29,9 @@ export interface ReadCaptureOptions {
   signal?: AbortSignal;
   /** Initial read buffer size (tests use a small one to make records straddle reads). */
   chunkSize?: number;
+  /** Called after each read with the bytes of the FILE consumed so far (compressed bytes for
+   *  .gz), so a progress display can compare it with the file size. */
+  onProgress?: (fileBytesRead: number) => void;
 }
 
 const DEFAULT_CHUNK = 1 << 20;
@@ -93,15 +96,20 @@ function addGzipWarning(summary: CaptureSummary, message: string): void {
 interface ByteSource {
   read(buf: Uint8Array, off: number, len: number): Promise<number>;
   close(): Promise<void>;
+  /** Bytes of the underlying file consumed so far. */
+  fileBytesRead(): number;
 }
 
 function fileSource(fh: FileHandle): ByteSource {
+  let total = 0;
   return {
     async read(buf, off, len) {
       const { bytesRead } = await fh.read(buf, off, len, null);
+      total += bytesRead;
       return bytesRead;
     },
     async close() {},
+    fileBytesRead: () => total,
   };
 }
 
@@ -140,6 +148,7 @@ function gunzipSource(path: string, onError: (message: string) => void): ByteSou
       file.destroy();
       gunzip.destroy();
     },
+    fileBytesRead: () => file.bytesRead,
   };
 }
 
@@ -162,6 +171,7 @@ export async function readCaptureFile(path: string, sink: RecordSink, opts: Read
     // Enough bytes to know the format (and a little more).
     while (end < 4 && !eof) {
       const n = await source.read(buf, end, buf.length - end);
+      opts.onProgress?.(source.fileBytesRead());
       if (n === 0) eof = true;
       else end += n;
     }
@@ -188,6 +198,7 @@ export async function readCaptureFile(path: string, sink: RecordSink, opts: Read
         end = left;
       }
       const n = await source.read(buf, end, buf.length - end);
+      opts.onProgress?.(source.fileBytesRead());
       if (n === 0) eof = true;
       else end += n;
     }

@@ -6,6 +6,7 @@ import type { Analysis } from './types.js';
 
 export interface AnalyzeOptions extends BootChainBuilderOptions {
   signal?: ReadCaptureOptions['signal'];
+  onProgress?: ReadCaptureOptions['onProgress'];
   /** Name shown as `file` (default: the path). */
   name?: string;
 }
@@ -20,7 +21,7 @@ export async function analyzeCapture(path: string, opts: AnalyzeOptions = {}): P
     if (first === null) first = rec.time;
     if (last === null || rec.time > last) last = rec.time;
     pipeline.push(rec);
-  }, { signal: opts.signal });
+  }, { signal: opts.signal, onProgress: opts.onProgress });
   pipeline.finish();
   return builder.finish({
     file: opts.name ?? path,

@@ -328,6 +328,9 @@ export class BootChainBuilder implements DecodeSink {
       if (sid) step.server = sid;
       const ciaddr = addrOrNull(msg.ciaddr);
       if (type === DHCP4_INFORM && ciaddr) this.leases.set(ciaddr, c.key);
+    } else if (type === 7 /* RELEASE */ && step.messages.length === 1) {
+      // A RELEASE expects no answer: on its own it is a complete, successful step.
+      step.ok = true;
     }
   }
 

@@ -103,11 +103,15 @@ function matchValue(label: string, m: ValueMatcher, found: OptionValue | undefin
     const want = Array.isArray(m.equals) ? m.equals.map((x) => ctx.text(x)) : ctx.text(m.equals);
     if (!has || !equalsValue(want, found)) ctx.fail(`${label}: expected ${JSON.stringify(want)}, found ${show(found)}`);
   }
+  if (m.notEquals !== undefined) {
+    const avoid = Array.isArray(m.notEquals) ? m.notEquals.map((x) => ctx.text(x)) : ctx.text(m.notEquals);
+    if (has && equalsValue(avoid, found)) ctx.fail(`${label}: expected anything but ${JSON.stringify(avoid)}, found ${show(found)}`);
+  }
   if (m.matches !== undefined) {
     const source = ctx.pattern(m.matches);
     const re = safeRegExp(source);
     if (re === null) ctx.fail(`${label}: invalid regular expression /${source}/`);
-    else if (!has || !re.test(scalarsOf(found).join(','))) ctx.fail(`${label}: expected to match /${source}/, found ${show(found)}`);
+    else if (!has || !re.test(scalarsOf(found).join(','))) ctx.fail(`${label}: expected to match ${String(re)}, found ${show(found)}`);
   }
   if (m.inSubnet !== undefined) {
     const cidr = String(ctx.text(m.inSubnet));
@@ -220,8 +224,8 @@ function check(e: AnyExpect, o: Observed, ctx: Ctx): void {
     const source = ctx.pattern(e.body);
     const re = safeRegExp(source);
     if (re === null) ctx.fail(`body: invalid regular expression /${source}/`);
-    else if (o.body === undefined) ctx.fail(`body: expected to match /${source}/, found no body`);
-    else if (!re.test(o.body)) ctx.fail(`body: expected to match /${source}/, found no match in ${o.body.length} characters (${JSON.stringify(o.body.slice(0, 60))}${o.body.length > 60 ? '…' : ''})`);
+    else if (o.body === undefined) ctx.fail(`body: expected to match ${String(re)}, found no body`);
+    else if (!re.test(o.body)) ctx.fail(`body: expected to match ${String(re)}, found no match in ${o.body.length} characters (${JSON.stringify(o.body.slice(0, 60))}${o.body.length > 60 ? '…' : ''})`);
   }
   if (e.headers !== undefined) {
     for (const [name, m] of Object.entries(e.headers)) {
@@ -236,7 +240,7 @@ function check(e: AnyExpect, o: Observed, ctx: Ctx): void {
       const source = ctx.pattern(pattern);
       const re = safeRegExp(source);
       if (re === null || !urls.some((u) => re.test(u))) {
-        ctx.fail(`fetched: expected a URL matching /${source}/, found ${urls.length === 0 ? 'no fetches' : urls.join(', ')}`);
+        ctx.fail(`fetched: expected a URL matching ${String(re ?? source)}, found ${urls.length === 0 ? 'no fetches' : urls.join(', ')}`);
       }
     }
   }

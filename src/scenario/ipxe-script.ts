@@ -6,9 +6,10 @@
  * `ctx.failedUrls`. A runner whose fetch failed re-runs the interpreter with that URL added, which
  * follows the script's `|| …` branch exactly as iPXE would.
  *
- * Modelled after iPXE's own rules: settings are expanded over the whole line before it is split;
- * `a || b` runs b when a failed, `a && b` when it succeeded, a skipped command keeps the previous
- * status; a line that ends failed stops the script; `goto` and `exit` end the line.
+ * Modelled after iPXE's own rules (src/core/exec.c): a line splits on whitespace (no quoting) into
+ * commands joined by `||` (run if the last failed), `&&` (if it succeeded) and `;`; each command's
+ * settings are expanded just before it runs; a skipped command keeps the previous status; a line
+ * that ends failed stops the script; `goto` and `exit` end the line.
  */
 
 export type IpxeActionKind = 'fetch' | 'boot' | 'chain' | 'echo' | 'exit' | 'error' | 'warning';
@@ -100,61 +101,28 @@ export function expandSettings(line: string, vars: ReadonlyMap<string, string>):
     formatSetting(lookupSetting(vars, name) ?? '', type));
 }
 
-interface Word {
-  text: string;
-  quoted: boolean;
-}
-
-/** Split a line into words: whitespace separates, quotes group, backslash escapes. */
-export function splitWords(line: string): Word[] {
-  const words: Word[] = [];
-  let cur = '';
-  let inWord = false;
-  let quoted = false;
-  let quote: string | null = null;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (quote !== null) {
-      if (c === quote) quote = null;
-      else if (c === '\\' && quote === '"' && i + 1 < line.length) cur += line[++i];
-      else cur += c;
-    } else if (c === '"' || c === "'") {
-      quote = c;
-      inWord = true;
-      quoted = true;
-    } else if (c === '\\' && i + 1 < line.length) {
-      cur += line[++i];
-      inWord = true;
-    } else if (c === ' ' || c === '\t') {
-      if (inWord) words.push({ text: cur, quoted });
-      cur = '';
-      inWord = false;
-      quoted = false;
-    } else {
-      cur += c;
-      inWord = true;
-    }
-  }
-  if (inWord) words.push({ text: cur, quoted });
-  return words;
-}
-
-/** One command of a line and the operator that follows it. */
+/** One command of a line (unexpanded tokens) and the operator that follows it. */
 interface Segment {
-  argv: string[];
-  then: '||' | '&&' | null;
+  tokens: string[];
+  then: '||' | '&&' | ';' | null;
 }
 
-function splitSegments(words: Word[]): Segment[] {
+/**
+ * Split a line as iPXE does: on whitespace only (no quoting), `||`, `&&` and `;` separate
+ * commands, and a token starting with `#` comments out the rest of the line.
+ */
+export function splitCommands(line: string): Segment[] {
   const out: Segment[] = [];
-  let argv: string[] = [];
-  for (const w of words) {
-    if (!w.quoted && (w.text === '||' || w.text === '&&')) {
-      out.push({ argv, then: w.text });
-      argv = [];
-    } else argv.push(w.text);
+  let tokens: string[] = [];
+  for (const t of line.split(/\s+/)) {
+    if (t === '') continue;
+    if (t.startsWith('#')) break;
+    if (t === '||' || t === '&&' || t === ';') {
+      out.push({ tokens, then: t });
+      tokens = [];
+    } else tokens.push(t);
   }
-  out.push({ argv, then: null });
+  out.push({ tokens, then: null });
   return out;
 }
 
@@ -247,24 +215,30 @@ class Interpreter {
 
   /** Run one line; returns 'script' when the script ends here. */
   runLine(raw: string): 'script' | undefined {
-    const segments = splitSegments(splitWords(expandSettings(raw, this.vars)));
     let ok = true;
     let run = true;
     let last = '';
-    for (const seg of segments) {
-      if (run && seg.argv.length > 0) {
-        last = seg.argv.join(' ');
-        const out = this.exec(seg.argv);
-        ok = out.ok;
-        if (out.stop === 'script') return 'script';
-        if (out.stop === 'line') return undefined;
-      } else if (run) {
-        ok = true; // an empty command (a trailing "||") succeeds
+    let lastReported = false;
+    for (const seg of splitCommands(raw)) {
+      if (run) {
+        // Each command's tokens are expanded just before it runs, so `choose x && goto ${x}` works;
+        // an unset setting leaves an empty argument in place.
+        const argv = seg.tokens.map((t) => expandSettings(t, this.vars));
+        if (argv.length > 0) {
+          last = argv.join(' ');
+          const errorsBefore = this.errors.length;
+          const out = this.exec(argv);
+          ok = out.ok;
+          lastReported = this.errors.length > errorsBefore;
+          if (out.stop === 'script') return 'script';
+          if (out.stop === 'line') return undefined;
+        } else ok = true; // an empty command (a trailing "||") succeeds
       }
-      run = seg.then === '||' ? !ok : seg.then === '&&' ? ok : false;
+      run = seg.then === '||' ? !ok : seg.then === '&&' ? ok : seg.then === ';';
     }
     if (!ok) {
-      this.error(`"${last}" failed, so iPXE stops the script (append "|| …" to carry on)`);
+      // A command that already explained its failure needs no second message.
+      if (!lastReported) this.error(`"${last}" failed, so iPXE stops the script (append "|| …" to carry on)`);
       return 'script';
     }
     return undefined;
@@ -292,9 +266,10 @@ class Interpreter {
         return { ok: true };
       }
       case 'isset':
-        return { ok: args.length > 0 && args[0] !== '' };
+        if (args.length !== 1) return this.usage(cmd, 'isset <value>');
+        return { ok: args[0] !== '' };
       case 'iseq':
-        if (args.length !== 2) return this.usage(cmd, 'iseq <value1> <value2> (an unset setting expands to nothing: quote it, "${x}")');
+        if (args.length !== 2) return this.usage(cmd, 'iseq <value1> <value2>');
         return { ok: args[0] === args[1] };
       case 'goto': {
         if (args.length !== 1) return this.usage(cmd, 'goto <label>');

@@ -145,7 +145,7 @@ export function parseScenario(text: string, fileName: string): Scenario {
   const js: unknown = doc.toJS() ?? {};
   const parsed = scenarioSchema.safeParse(js, { reportInput: true });
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((iss) => issueToProblem(iss, js, pos));
+    const problems = dropMisspeltMissing(parsed.error.issues.map((iss) => issueToProblem(iss, js, pos)));
     problems.sort((a, b) => a.line - b.line || a.col - b.col);
     throw new ScenarioError(problems);
   }
@@ -177,6 +177,19 @@ export function parseScenario(text: string, fileName: string): Scenario {
   const scenario: Scenario = { file: fileName, name: input.name ?? fileName.replace(/^.*\//, '').replace(/\.ya?ml$/, ''), budgetMs: input.budget, vars, clients };
   if (input.description !== undefined) scenario.description = input.description;
   return scenario;
+}
+
+/** `clent:` is reported as unknown with "did you mean clients"; the missing `clients` says nothing more. */
+function dropMisspeltMissing(problems: ScenarioProblem[]): ScenarioProblem[] {
+  const suggested = new Set<string>();
+  for (const p of problems) {
+    const m = /^unknown key "[^"]*"; did you mean "([^"]*)"\?$/.exec(p.message);
+    if (m !== null) suggested.add(`${p.path.replace(/\.?[^.[\]]+$/, '')}|${m[1]!}`);
+  }
+  return problems.filter((p) => {
+    const m = /^missing required key "([^"]*)"$/.exec(p.message);
+    return m === null || !suggested.has(`${p.path}|${m[1]!}`);
+  });
 }
 
 /** Every string scalar under `node`, with its path relative to `base`. */

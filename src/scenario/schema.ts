@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { DURATION_HINT, tryParseDuration } from './duration.js';
+import { PERSONAS as CLIENT_PERSONAS } from './personas.js';
 import { BUILTIN_VARIABLES, VARIABLE_NAME_RE } from './vars.js';
 
 /** True when `path` ends at a key its parent map lacks (a required field left out). */
@@ -250,31 +251,11 @@ export function parseCidr(text: string): { network: number; prefix: number } | n
 // ---------------------------------------------------------------------------------------------
 // Personas and DHCP options
 
-export const PERSONAS = [
-  'bios', 'uefi-x64', 'uefi-ia32', 'uefi-arm64', 'uefi-http', 'ipxe',
-  'cisco', 'polycom', 'yealink', 'avaya', 'mitel', 'custom',
-  'uefi-x64-v6', 'uefi-http-v6', 'ipxe-v6',
-] as const;
-export type Persona = (typeof PERSONAS)[number];
-
-/** What each persona sends by default (client state machines read this; overrides win). */
-export const PERSONA_DEFAULTS: Record<Persona, { arch?: number; vendorClass?: string; family: 4 | 6 }> = {
-  bios: { arch: 0, vendorClass: 'PXEClient:Arch:00000:UNDI:002001', family: 4 },
-  'uefi-x64': { arch: 7, vendorClass: 'PXEClient:Arch:00007:UNDI:003016', family: 4 },
-  'uefi-ia32': { arch: 6, vendorClass: 'PXEClient:Arch:00006:UNDI:003016', family: 4 },
-  'uefi-arm64': { arch: 11, vendorClass: 'PXEClient:Arch:00011:UNDI:003000', family: 4 },
-  'uefi-http': { arch: 16, vendorClass: 'HTTPClient:Arch:00016:UNDI:003001', family: 4 },
-  ipxe: { arch: 7, vendorClass: 'PXEClient:Arch:00007:UNDI:003016', family: 4 },
-  cisco: { vendorClass: 'Cisco Systems, Inc. IP Phone CP-8845', family: 4 },
-  polycom: { vendorClass: 'Polycom-VVX411', family: 4 },
-  yealink: { vendorClass: 'yealink', family: 4 },
-  avaya: { vendorClass: 'ccp.avaya.com', family: 4 },
-  mitel: { vendorClass: 'Mitel IP Phone', family: 4 },
-  custom: { family: 4 },
-  'uefi-x64-v6': { arch: 7, family: 6 },
-  'uefi-http-v6': { arch: 16, family: 6 },
-  'ipxe-v6': { arch: 7, family: 6 },
-};
+/** DHCPv6 personas: names accepted now, clients to come. */
+export const V6_PERSONAS = ['uefi-x64-v6', 'uefi-http-v6', 'ipxe-v6'] as const;
+/** Every persona a scenario may name; what each sends is in personas.ts. */
+export const SCENARIO_PERSONAS = [...CLIENT_PERSONAS, ...V6_PERSONAS] as const;
+export type ScenarioPersona = (typeof SCENARIO_PERSONAS)[number];
 
 /** Option names accepted wherever an option number is. */
 export const OPTION_ALIASES: Record<string, number> = {
@@ -335,11 +316,12 @@ export interface ValueMatcher {
   present?: boolean;
   absent?: boolean;
   equals?: Scalar | Scalar[];
+  notEquals?: Scalar | Scalar[];
   matches?: string;
   inSubnet?: string;
 }
 
-const MATCHER_KEYS = ['present', 'absent', 'equals', 'matches', 'in-subnet'] as const;
+const MATCHER_KEYS = ['present', 'absent', 'equals', 'not-equals', 'matches', 'in-subnet'] as const;
 
 function checkRegex(pattern: string, report: Report, path: PropertyKey[]): void {
   if (hasVariable(pattern)) return;
@@ -383,10 +365,13 @@ function parseMatcher(v: unknown, report: Report, addressShorthand: boolean): Va
         else m[k] = x;
         break;
       case 'equals':
-        if (typeof x === 'string' || typeof x === 'number') m.equals = x;
-        else if (Array.isArray(x) && x.every((e) => typeof e === 'string' || typeof e === 'number')) m.equals = x as Scalar[];
+      case 'not-equals': {
+        const field = k === 'equals' ? 'equals' : 'notEquals';
+        if (typeof x === 'string' || typeof x === 'number') m[field] = x;
+        else if (Array.isArray(x) && x.every((e) => typeof e === 'string' || typeof e === 'number')) m[field] = x as Scalar[];
         else report(`expected a string, number or list to compare with, found ${describeValue(x)}`, [k]);
         break;
+      }
       case 'matches':
         if (typeof x !== 'string') report(`expected a regular expression as a string, found ${describeValue(x)}`, [k]);
         else {
@@ -630,7 +615,7 @@ export const STEP_BODIES = {
     fetch: z.boolean().optional(),
     expect: ipxeScriptExpectSchema.optional(),
   }),
-  become: strict({ ...common, persona: oneOf(PERSONAS, `a persona (${PERSONAS.join(', ')})`), options: optionOverrides.optional() }),
+  become: strict({ ...common, persona: oneOf(SCENARIO_PERSONAS, `a persona (${SCENARIO_PERSONAS.join(', ')})`), options: optionOverrides.optional() }),
   sleep: strict({ name: z.string().optional(), for: durationField }),
 } as const;
 
@@ -709,7 +694,7 @@ const stepField = custom((v, report): Step => {
 
 export const clientSchema = strict({
   name: z.string().regex(/^[A-Za-z0-9_.-]+$/, { error: 'expected a name of letters, digits, "-", "_" or "."' }).optional(),
-  persona: oneOf(PERSONAS, `a persona (${PERSONAS.join(', ')})`),
+  persona: oneOf(SCENARIO_PERSONAS, `a persona (${SCENARIO_PERSONAS.join(', ')})`),
   mac: macField,
   hostname: z.string().optional(),
   options: optionOverrides.optional(),
@@ -726,7 +711,7 @@ export const scenarioSchema = strict({
 
 export interface Client {
   name: string;
-  persona: Persona;
+  persona: ScenarioPersona;
   mac: MacRange;
   hostname?: string;
   options: Record<number, OptionOverride>;

@@ -284,3 +284,26 @@ describe('HTTP emit and presentation', () => {
     expect(rec.events.at(-1)).toBe('complete false body=2 seen=2');
   });
 });
+
+describe('HttpConnectionParser body data', () => {
+  it('hands over the de-chunked body bytes, split anywhere', () => {
+    const script = '#!ipxe\nkernel http://198.51.100.1/vmlinuz\ninitrd http://198.51.100.1/initrd.img\nboot\n';
+    const chunked =
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n' +
+      `7;ext=1\r\n${script.slice(0, 7)}\r\n${(script.length - 7).toString(16)}\r\n${script.slice(7)}\r\n0\r\nX-T: 1\r\n\r\n` +
+      `HTTP/1.1 200 OK\r\nContent-Length: ${script.length}\r\n\r\n${script}`;
+    const wire = asciiBytes(chunked);
+    for (const split of [1, 5, 13, 64, wire.length]) {
+      const bodies: string[] = [''];
+      const sink = {
+        onRequest() {}, onResponse() {}, onError() {},
+        onBodyData(_r: boolean, data: Uint8Array) { bodies[bodies.length - 1] += latin1String(data); },
+        onMessageComplete(isRequest: boolean) { if (!isRequest) bodies.push(''); },
+      };
+      const p = new HttpConnectionParser(sink);
+      p.push(true, asciiBytes('GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n'), 1, 0);
+      for (let i = 0; i < wire.length; i += split) p.push(false, wire.subarray(i, i + split), 2, 0);
+      expect(bodies.slice(0, 2)).toEqual([script, script]);
+    }
+  });
+});

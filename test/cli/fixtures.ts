@@ -39,7 +39,7 @@ const goodChain: BootChain = {
     {
       kind: 'tftp', start: T0 + 1.3, duration: 1.1, ok: true, frames: [9, 10, 11, 12], file: 'ipxe.efi', server: '198.51.100.1',
       requestedOptions: { blksize: '1468' }, acknowledgedOptions: { blksize: '1468' }, blksize: 1468, tsize: null,
-      bytes: 1048576, blocks: 715, retransmits: 2, complete: true, error: null, probe: false, throughput: 953250,
+      frameCount: 1432, bytes: 1048576, blocks: 715, retransmits: 2, complete: true, error: null, probe: false, throughput: 953250,
     },
     dhcp4({ start: T0 + 2.9, frames: [13, 14, 15, 16], messages: ['DISCOVER', 'OFFER', 'REQUEST', 'ACK'], offers: [], stage: 'ipxe', userClass: ['iPXE'], bootfile: 'http://198.51.100.1/boot.ipxe' }),
     {

@@ -23,6 +23,7 @@ export interface FakeDhcpConfig {
 
 export interface FakeDhcp extends FakeServer {
   received: DhcpV4Message[];
+  handle: (d: UdpDatagram, now: number) => ServerReply[];
 }
 
 function reply(req: DhcpV4Message, cfg: FakeDhcpConfig, type: number, yiaddr: string, extra: DhcpV4OptionInput[]): Uint8Array {

@@ -194,8 +194,9 @@ export class TftpClient implements ClientMachine<TftpResult> {
   private emit(now: number, to: Endpoint, payload: Uint8Array, remember: boolean): void {
     const d: UdpDatagram = { src: { addr: this.cfg.clientAddr, port: this.port }, dst: to, payload };
     this.out.push(d);
-    const pkt = parseTftp(payload, []);
-    if (this.cfg.logAll || pkt.code !== 4 || !remember || pkt.block === 0) this.log('sent', pkt, now, d.src, d.dst);
+    // Plain ACKs are not logged (nor parsed) unless asked: hot path on big files.
+    const plainAck = payload[1] === 4 && remember && this.blocks > 0;
+    if (this.cfg.logAll || !plainAck) this.log('sent', parseTftp(payload, []), now, d.src, d.dst);
     if (remember) {
       this.last = d;
       this.lastProgress = now;

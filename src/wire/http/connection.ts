@@ -14,6 +14,9 @@ export interface HttpSink {
   /** `head.request` is the request it answers (FIFO). */
   onResponse(head: HttpResponseHead, frame: number, time: number): void;
   onBody?(isRequest: boolean, bytes: number, frame: number, time: number): void;
+  /** The body bytes themselves (de-chunked), as a view valid only during the call: for clients
+   *  that must read a body (an iPXE script); the analyzer only counts. */
+  onBodyData?(isRequest: boolean, data: Uint8Array, frame: number, time: number): void;
   /** Trailer fields of a chunked message, before its completion. */
   onTrailers?(isRequest: boolean, trailers: Array<[string, string]>, frame: number, time: number): void;
   /** `bodyBytes`: body bytes actually seen (gaps excluded), after de-chunking. */
@@ -101,6 +104,7 @@ export class HttpConnectionParser {
           const n = data.length - p;
           d.bodyBytes += n;
           this.sink.onBody?.(d.isRequest, n, frame, time);
+          this.sink.onBodyData?.(d.isRequest, data.subarray(p), frame, time);
           p = data.length;
           break;
         }
@@ -284,7 +288,10 @@ export class HttpConnectionParser {
     const n = Math.min(d.remaining, data.length - p);
     d.remaining -= n;
     d.bodyBytes += n;
-    if (n > 0) this.sink.onBody?.(d.isRequest, n, frame, time);
+    if (n > 0) {
+      this.sink.onBody?.(d.isRequest, n, frame, time);
+      this.sink.onBodyData?.(d.isRequest, data.subarray(p, p + n), frame, time);
+    }
     if (d.remaining === 0) {
       if (d.mode === CHUNK_DATA) { d.mode = CHUNK_END; d.chunkCr = false; }
       else this.complete(d, frame, time);
