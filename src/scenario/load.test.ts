@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadScenario, parseScenario, ScenarioError } from './load.js';
 import { macAt } from './schema.js';
@@ -41,6 +41,23 @@ describe('shipped scenarios', () => {
     const mac = s.clients[0]!.mac;
     expect(mac).toEqual({ first: '00:1e:7a:00:00:01', count: 4 });
     expect(macAt(mac, 3)).toBe('00:1e:7a:00:00:04');
+  });
+});
+
+describe('docs/scenarios.md', () => {
+  const doc = readFileSync(new URL('../../docs/scenarios.md', import.meta.url), 'utf8');
+  const blocks = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+
+  it('every YAML example is a valid scenario', () => {
+    expect(blocks.length).toBeGreaterThanOrEqual(3);
+    for (const b of blocks) expect(() => parseScenario(b, 'docs/scenarios.md')).not.toThrow();
+  });
+
+  it('the persona gallery shows every persona', () => {
+    const gallery = blocks.map((b) => parseScenario(b, 'doc.yaml')).find((s) => s.name === 'persona-gallery')!;
+    expect(new Set(gallery.clients.map((c) => c.persona))).toEqual(new Set([
+      'bios', 'uefi-x64', 'uefi-ia32', 'uefi-arm64', 'uefi-http', 'ipxe', 'cisco', 'polycom', 'yealink', 'avaya', 'mitel', 'custom', 'uefi-x64-v6',
+    ]));
   });
 });
 
