@@ -32,7 +32,10 @@ function publicCaptures(): string[] {
   const out: string[] = [];
   for (const dir of readdirSync(PUBLIC, { withFileTypes: true })) {
     if (!dir.isDirectory()) continue;
-    for (const f of readdirSync(join(PUBLIC, dir.name))) out.push(join(dir.name, f));
+    for (const f of readdirSync(join(PUBLIC, dir.name))) {
+      // Captures only: golden reports (*.report.json) live beside them.
+      if (/\.(pcap|pcapng|cap)(\.gz)?$/.test(f)) out.push(join(dir.name, f));
+    }
   }
   return out.sort();
 }

@@ -8,7 +8,7 @@ import { UsageError } from './exit-codes.js';
 
 export const DECODE_FORMATS = ['text', 'jsonl', 'none'] as const;
 export type DecodeFormat = (typeof DECODE_FORMATS)[number];
-export const APP_PROTOS: readonly AppProto[] = ['dhcp4', 'dhcp6', 'tftp', 'http'];
+export const APP_PROTOS: readonly AppProto[] = ['dhcp4', 'dhcp6', 'tftp', 'http', 'icmp'];
 
 export interface DecodeArgs {
   file: string;

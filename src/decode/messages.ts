@@ -3,9 +3,11 @@ import type { DhcpV4Message } from '../wire/dhcpv4/index.js';
 import type { DhcpV6Message } from '../wire/dhcpv6/index.js';
 import type { TftpPacket } from '../wire/tftp.js';
 import type { HttpRequestHead, HttpResponseHead } from '../wire/http.js';
+import type { IcmpPacket } from '../wire/icmp.js';
 import type { TftpSession } from './tftp-tracker.js';
 
-export type AppProto = 'dhcp4' | 'dhcp6' | 'tftp' | 'http';
+/** What `--proto` selects. `icmp` covers ICMPv4 and ICMPv6 error messages. */
+export type AppProto = 'dhcp4' | 'dhcp6' | 'tftp' | 'http' | 'icmp';
 
 /** Where a decoded application message sits in the capture and on the network. */
 export interface MessageOrigin {
@@ -52,7 +54,35 @@ export interface HttpDecoded extends MessageOrigin {
   connection: number;
 }
 
-export type DecodedMessage = Dhcp4Decoded | Dhcp6Decoded | TftpDecoded | HttpDecoded;
+/** The datagram an ICMP error answers, as its quote shows it (ports null when not quoted). */
+export interface IcmpQuotedDatagram {
+  src: string;
+  dst: string;
+  protocol: number;
+  srcPort: number | null;
+  dstPort: number | null;
+}
+
+/**
+ * An ICMPv4 or ICMPv6 error message (destination unreachable, time exceeded, ...); other ICMP
+ * types (echo, neighbour discovery) are not delivered. `srcPort`/`dstPort` of the origin are 0.
+ */
+export interface IcmpDecoded extends MessageOrigin {
+  proto: 'icmp';
+  ipVersion: 4 | 6;
+  type: number;
+  code: number;
+  /** Null when the type or code has no name (kept as a number). */
+  typeName: string | null;
+  codeName: string | null;
+  /** Null when the quote is too short to hold the original IP header. */
+  quoted: IcmpQuotedDatagram | null;
+  msg: IcmpPacket;
+  /** The ICMP message; a view valid only during the sink callback. */
+  payload: Uint8Array;
+}
+
+export type DecodedMessage = Dhcp4Decoded | Dhcp6Decoded | TftpDecoded | HttpDecoded | IcmpDecoded;
 
 /** A frame whose problems kept it from reaching any application decoder. */
 export interface UndecodedFrame {

@@ -1,7 +1,8 @@
 /**
  * Frame → application messages. One `DecodePipeline` per capture (or live session): it owns the
  * reassembly state (IP fragments, TCP streams, TFTP transfers) and hands every decoded DHCPv4,
- * DHCPv6, TFTP and HTTP message to the sink. Pure: no I/O, time comes from the records.
+ * DHCPv6, TFTP and HTTP message, and every ICMP/ICMPv6 error, to the sink. Pure: no I/O, time
+ * comes from the records.
  */
 import type { CaptureRecord } from '../capture/types.js';
 import type { WireIssue } from '../wire/issues.js';
@@ -13,6 +14,8 @@ import { parseTcp } from '../wire/tcp.js';
 import { parseDhcpV4 } from '../wire/dhcpv4/index.js';
 import { parseDhcpV6 } from '../wire/dhcpv6/index.js';
 import { parseTftp } from '../wire/tftp.js';
+import { icmpCodeName, icmpTypeName, isIcmpError, parseIcmp, type IcmpPacket } from '../wire/icmp.js';
+import { icmpv6CodeName, icmpv6TypeName, isIcmpv6Error, parseIcmpv6 } from '../wire/icmpv6.js';
 import { HttpConnectionParser, type HttpSink, type HttpRequestHead, type HttpResponseHead } from '../wire/http.js';
 import {
   Ipv4FragmentReassembler,
@@ -22,12 +25,18 @@ import {
   type TcpStreamSink,
 } from '../reassembly/index.js';
 import { TftpSessionTracker } from './tftp-tracker.js';
-import type { DecodeSink, MessageOrigin, AppProto } from './messages.js';
+import type { DecodeSink, DecodedMessage, MessageOrigin, AppProto } from './messages.js';
+import type { DhcpV4Message } from '../wire/dhcpv4/index.js';
+import type { DhcpV6Message } from '../wire/dhcpv6/index.js';
+import type { TftpPacket } from '../wire/tftp.js';
+import type { TftpSession } from './tftp-tracker.js';
 
 const ETHERTYPE_IPV4 = 0x0800;
 const ETHERTYPE_IPV6 = 0x86dd;
+const IPPROTO_ICMP = 1;
 const IPPROTO_TCP = 6;
 const IPPROTO_UDP = 17;
+const IPPROTO_ICMPV6 = 58;
 
 export const DHCP4_PORTS: ReadonlySet<number> = new Set([67, 68, 4011]);
 export const DHCP6_PORTS: ReadonlySet<number> = new Set([546, 547]);
@@ -165,7 +174,33 @@ export class DecodePipeline implements TcpStreamSink {
       this.cur.srcPort = seg.srcPort;
       this.cur.dstPort = seg.dstPort;
       this.tcp.push(this.cur.srcAddr, seg.srcPort, this.cur.dstAddr, seg.dstPort, seg, rec.frame, rec.time);
+    } else if (protocol === IPPROTO_ICMP || protocol === IPPROTO_ICMPV6) {
+      this.icmp(protocol === IPPROTO_ICMP ? 4 : 6, buf, off);
     }
+  }
+
+  /** Only error messages become messages: they say a boot-chain packet was refused or lost. */
+  private icmp(ipVersion: 4 | 6, buf: Uint8Array, base: number): void {
+    if (this.want && !this.want.has('icmp')) return;
+    const type = buf.length > 0 ? buf[0]! : -1;
+    if (!(ipVersion === 4 ? isIcmpError(type) : isIcmpv6Error(type))) return;
+    const cur = this.cur;
+    const msg: IcmpPacket | null = ipVersion === 4 ? parseIcmp(buf, cur.issues, base) : parseIcmpv6(buf, cur.issues, base);
+    if (!msg) return;
+    const q = msg.quoted;
+    this.messages++;
+    this.sink.message({
+      ...cur,
+      proto: 'icmp',
+      ipVersion,
+      type: msg.type,
+      code: msg.code,
+      typeName: ipVersion === 4 ? icmpTypeName(msg.type) : icmpv6TypeName(msg.type),
+      codeName: ipVersion === 4 ? icmpCodeName(msg.type, msg.code) : icmpv6CodeName(msg.type, msg.code),
+      quoted: q ? { src: q.src, dst: q.dst, protocol: q.protocol, srcPort: q.srcPort, dstPort: q.dstPort } : null,
+      msg,
+      payload: buf,
+    });
   }
 
   private udp(srcPort: number, dstPort: number, payload: Uint8Array, base: number, rec: CaptureRecord): void {
@@ -174,15 +209,13 @@ export class DecodePipeline implements TcpStreamSink {
     if (DHCP4_PORTS.has(dstPort) || DHCP4_PORTS.has(srcPort)) {
       if (want && !want.has('dhcp4')) return;
       const msg = parseDhcpV4(payload, cur.issues, base);
-      this.messages++;
-      this.sink.message({ ...cur, proto: 'dhcp4', msg, payload });
+      this.deliver('dhcp4', msg, payload, null);
       return;
     }
     if (DHCP6_PORTS.has(dstPort) || DHCP6_PORTS.has(srcPort)) {
       if (want && !want.has('dhcp6')) return;
       const msg = parseDhcpV6(payload, cur.issues, base);
-      this.messages++;
-      this.sink.message({ ...cur, proto: 'dhcp6', msg, payload });
+      this.deliver('dhcp6', msg, payload, null);
       return;
     }
     let session = null;
@@ -200,8 +233,25 @@ export class DecodePipeline implements TcpStreamSink {
     }
     if (want && !want.has('tftp')) return;
     msg ??= parseTftp(payload, cur.issues, base);
+    this.deliver('tftp', msg, payload, session);
+  }
+
+  /** Hands a UDP-borne message to the sink. An explicit literal, not a spread of the origin: this
+   *  runs once per packet and a spread was the decoder's hottest line. */
+  private deliver(
+    proto: 'dhcp4' | 'dhcp6' | 'tftp',
+    msg: DhcpV4Message | DhcpV6Message | TftpPacket,
+    payload: Uint8Array,
+    session: TftpSession | null,
+  ): void {
+    const c = this.cur;
     this.messages++;
-    this.sink.message({ ...cur, proto: 'tftp', msg, session, payload });
+    this.sink.message({
+      proto, msg, payload, session,
+      frame: c.frame, time: c.time,
+      srcAddr: c.srcAddr, srcPort: c.srcPort, dstAddr: c.dstAddr, dstPort: c.dstPort,
+      srcMac: c.srcMac, dstMac: c.dstMac, vlans: c.vlans, issues: c.issues,
+    } as DecodedMessage);
   }
 
   // ---- TCP stream sink: bytes in order, per direction ----

@@ -131,6 +131,11 @@ const defs = [
     summary: "A phone's ACK has none of the provisioning options it needs (150, 66, 160, 43, 242).",
     hint: 'Add the TFTP/provisioning server option for this vendor class (Cisco: 150; Polycom: 160 or 66; Yealink: 66/43; Avaya: 242; Mitel: 43/125).',
   },
+  {
+    code: 'net.port-unreachable', severity: 'error', group: 'response',
+    summary: 'A boot-chain request (TFTP, DHCP/proxyDHCP on 67/4011, or a transfer packet) was answered with ICMP destination unreachable: port, host or administratively prohibited.',
+    hint: 'Nothing listens on that port at that address: check next-server/option 66 points at the TFTP server, that the service runs, and firewalls.',
+  },
 ] as const satisfies readonly FindingDef[];
 
 export type FindingCode = (typeof defs)[number]['code'];

@@ -10,18 +10,42 @@ import {
 } from '../flow/classify.js';
 import { findingDef, type FindingCode } from './catalogue.js';
 
+/** An ICMP destination unreachable that answered a client's boot-chain datagram (the builder
+ *  collects them per chain key). */
+export interface UnreachableFact {
+  /** Where the refused datagram went, its UDP port, and what it was for. */
+  server: string;
+  port: number;
+  service: 'TFTP' | 'TFTP transfer' | 'DHCP' | 'proxyDHCP' | 'DHCPv6';
+  /** The ICMP code name: `port unreachable`, `host unreachable`, `communication administratively prohibited`... */
+  reason: string;
+  /** Who sent the ICMP error: the server itself, or a router/firewall on the way. */
+  reporter: string;
+  icmpFrame: number;
+  time: number;
+  /** Frame of the refused request when known (the RRQ, the REQUEST to 4011), else 0. */
+  requestFrame: number;
+  /** TFTP: the file of the transfer. */
+  file: string | null;
+}
+
 export interface CaptureInfo {
   first: number | null;
   last: number | null;
   truncated: boolean;
   captureWarnings: WireIssue[];
   strayMalformed: { frames: number[]; count: number; time: number; what: string[] } | null;
+  /** Chain key → ICMP unreachables answering that client's datagrams. */
+  unreachable?: ReadonlyMap<string, readonly UnreachableFact[]>;
 }
 
 interface Ctx {
   out: Finding[];
   end: number;
   th: AnalysisThresholds;
+  /** Frames of every ICMP error of `unreachable`: a TFTP step failed by one is reported by
+   *  net.port-unreachable, not tftp.error. */
+  icmpFrames: ReadonlySet<number>;
 }
 
 function add(ctx: Ctx, code: FindingCode, client: string | null, time: number, frames: number[], message: string, hint?: string): void {
@@ -37,7 +61,9 @@ function unanswered(ctx: Ctx, sent: { time: number } | null): boolean {
 const fmt = (n: number): string => (Math.round(n * 1000) / 1000).toString();
 
 export function evaluateFindings(chains: ChainState[], cap: CaptureInfo, th: AnalysisThresholds): Finding[] {
-  const ctx: Ctx = { out: [], end: cap.last ?? 0, th };
+  const icmpFrames = new Set<number>();
+  for (const facts of cap.unreachable?.values() ?? []) for (const u of facts) icmpFrames.add(u.icmpFrame);
+  const ctx: Ctx = { out: [], end: cap.last ?? 0, th, icmpFrames };
   if (cap.truncated) {
     const w = cap.captureWarnings.find((i) => i.kind === 'truncated') ?? cap.captureWarnings[0];
     add(ctx, 'capture.truncated', null, cap.last ?? 0, [], `The capture file is truncated${w ? ` (${w.message})` : ''}; the packets before it were analyzed.`);
@@ -48,6 +74,7 @@ export function evaluateFindings(chains: ChainState[], cap: CaptureInfo, th: Ana
   }
   for (const c of chains) {
     const start = ctx.out.length;
+    unreachableRule(ctx, c.key, cap.unreachable?.get(c.key));
     chainRules(ctx, c);
     const errors = ctx.out.slice(start).some((f) => f.severity === 'error');
     bootTiming(c, errors);
@@ -194,7 +221,9 @@ function tftpRules(ctx: Ctx, mac: string, s: TftpState, ignored: Set<string>, st
     add(ctx, 'tftp.tsize-probe', mac, step.start, [s.requestFrame, s.errorFrame],
       `Size probe of "${step.file}" (tsize ${step.tsize ?? '?'}) ended by the client with ERROR ${step.error?.code ?? '?'} before the transfer.`);
   } else if (step.error) {
-    if (!(step.error.code === 1 && /pxelinux\.cfg\//i.test(step.file) && laterPxelinuxConfigOk(states, i))) {
+    if (ctx.icmpFrames.has(s.errorFrame)) {
+      // Failed by an ICMP unreachable: net.port-unreachable says so.
+    } else if (!(step.error.code === 1 && /pxelinux\.cfg\//i.test(step.file) && laterPxelinuxConfigOk(states, i))) {
       const who = s.errorFromClient ? 'the client' : `server ${step.server}`;
       add(ctx, 'tftp.error', mac, step.start, [s.requestFrame, s.errorFrame],
         `RRQ "${step.file}": ERROR ${step.error.code} (${step.error.message || 'no message'}) from ${who}.`,
@@ -224,6 +253,48 @@ function tftpRules(ctx: Ctx, mac: string, s: TftpState, ignored: Set<string>, st
       add(ctx, 'tftp.option-ignored', mac, step.start, [s.requestFrame],
         `Server ${step.server} did not acknowledge ${missing.map((k) => `${k}=${step.requestedOptions[k]}`).join(', ')} for "${step.file}".`);
     }
+  }
+}
+
+const UNREACHABLE_HINTS: Partial<Record<UnreachableFact['service'], string>> = {
+  proxyDHCP: 'Nothing listens on UDP 4011 at that address: start the proxyDHCP/boot service there (dnsmasq dhcp-range=...,proxy, WDS, FOG) or stop pointing clients at it, and check firewalls.',
+  DHCP: 'Nothing listens on UDP 67 at that address: check that the DHCP server runs there (or that the relay helper address points at the right host), and firewalls.',
+  DHCPv6: 'Nothing listens on UDP 547 at that address: check that the DHCPv6 server runs there, and firewalls.',
+};
+
+/** One finding per (server, port, reason, reporter) of a client, naming the request it refused. */
+function unreachableRule(ctx: Ctx, mac: string, facts: readonly UnreachableFact[] | undefined): void {
+  if (!facts || facts.length === 0) return;
+  const groups = new Map<string, UnreachableFact[]>();
+  for (const u of facts) {
+    const k = `${u.server}|${u.port}|${u.reason}|${u.reporter}`;
+    const g = groups.get(k);
+    if (g) g.push(u);
+    else groups.set(k, [u]);
+  }
+  for (const g of groups.values()) {
+    const u = g[0]!;
+    const frames: number[] = [];
+    for (const x of g) {
+      if (x.requestFrame > 0 && !frames.includes(x.requestFrame)) frames.push(x.requestFrame);
+      if (!frames.includes(x.icmpFrame)) frames.push(x.icmpFrame);
+      if (frames.length >= 16) break;
+    }
+    frames.sort((a, b) => a - b);
+    const icmpFrames = g.map((x) => x.icmpFrame);
+    const where = `frame${icmpFrames.length > 1 ? 's' : ''} ${icmpFrames.slice(0, 4).join(', ')}${icmpFrames.length > 4 ? ', …' : ''}`;
+    const svc = u.service === 'TFTP transfer' ? 'TFTP' : u.service;
+    const port = u.service === 'TFTP transfer' ? `transfer port UDP ${u.port}` : `UDP ${u.port}`;
+    const head = u.reason === 'port unreachable' && u.reporter === u.server
+      ? `${svc} server ${u.server} is not listening on ${port} (ICMP port unreachable, ${where})`
+      : `${svc} request to ${u.server} (${port}) refused: ICMP ${u.reason} from ${u.reporter} (${where})`;
+    let tail = '.';
+    const req = u.requestFrame > 0 ? ` (frame ${u.requestFrame})` : '';
+    if (u.service === 'TFTP') tail = `: RRQ "${u.file ?? ''}"${req} failed.`;
+    else if (u.service === 'TFTP transfer') tail = `: the transfer of "${u.file ?? ''}" was aborted.`;
+    else if (u.service === 'proxyDHCP') tail = `: the boot server does not run proxyDHCP (PXE-E55)${u.requestFrame > 0 ? `, REQUEST${req} unanswered` : ''}.`;
+    else if (u.requestFrame > 0) tail = `: REQUEST${req} unanswered.`;
+    add(ctx, 'net.port-unreachable', mac, u.time, frames, head + tail, UNREACHABLE_HINTS[u.service]);
   }
 }
 

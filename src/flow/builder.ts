@@ -18,7 +18,7 @@ import {
 import { tftpNegotiation, type TftpPacket } from '../wire/tftp.js';
 import { httpHeader, type HttpRequestHead, type HttpResponseHead } from '../wire/http.js';
 import type {
-  DecodedMessage, DecodeSink, Dhcp4Decoded, Dhcp6Decoded, HttpDecoded, TftpDecoded, UndecodedFrame,
+  DecodedMessage, DecodeSink, Dhcp4Decoded, Dhcp6Decoded, HttpDecoded, IcmpDecoded, TftpDecoded, UndecodedFrame,
 } from '../decode/messages.js';
 import { FrameSample } from './frames.js';
 import { clientStage } from './classify.js';
@@ -28,7 +28,7 @@ import type {
 import {
   DEFAULT_THRESHOLDS, type Analysis, type AnalysisThresholds, type BootChain, type BootStep, type Finding,
 } from './types.js';
-import { evaluateFindings, summarize, type CaptureInfo } from '../findings/rules.js';
+import { evaluateFindings, summarize, type CaptureInfo, type UnreachableFact } from '../findings/rules.js';
 
 export interface BootChainBuilderOptions {
   thresholds?: Partial<AnalysisThresholds>;
@@ -63,6 +63,16 @@ const V6_RELAY_REPL = 13;
 const MAX_OFFERS = 16;
 const MAX_ADDRESSES = 8;
 const TFTP_DEFAULT_BLKSIZE = 512;
+/** Error code of a TFTP step failed by an ICMP unreachable instead of a TFTP ERROR: 0 ("not
+ *  defined, see error message"), as the JSON schema keeps codes unsigned; the message says ICMP. */
+export const TFTP_ICMP_ERROR_CODE = 0;
+/** Per chain: ICMP unreachables kept for the rules (a flood still shows its pattern). */
+const MAX_UNREACHABLE = 64;
+/** ICMP destination-unreachable codes that mean "nothing (allowed to) listen there":
+ *  v4 host 1, port 3, net/host/communication administratively prohibited 9, 10, 13;
+ *  v6 administratively prohibited 1, address 3, port 4, policy 5, reject route 6. */
+const V4_UNREACH_CODES: ReadonlySet<number> = new Set([1, 3, 9, 10, 13]);
+const V6_UNREACH_CODES: ReadonlySet<number> = new Set([1, 3, 4, 5, 6]);
 
 function isZeroAddr(b: Uint8Array): boolean {
   return b.length < 4 || u32(b, 0) === 0;
@@ -110,6 +120,10 @@ export class BootChainBuilder implements DecodeSink {
   /** Leased address → chain key (latest lease wins). */
   private readonly leases = new Map<string, string>();
   private readonly tftp = new Map<number, TftpState>();
+  /** `addr|port` of a TFTP client endpoint → its latest transfer (to match ICMP quotes). */
+  private readonly tftpByClient = new Map<string, TftpState>();
+  /** Chain key → ICMP unreachables answering that client's boot-chain datagrams. */
+  private readonly unreachable = new Map<string, UnreachableFact[]>();
   private readonly http = new Map<number, HttpState[]>();
   /** Frames with issues nobody could attribute to a client. */
   private readonly strayMalformed = new FrameSample();
@@ -130,6 +144,7 @@ export class BootChainBuilder implements DecodeSink {
       case 'dhcp6': chain = this.dhcp6(m); break;
       case 'tftp': chain = this.tftpMessage(m); break;
       case 'http': chain = this.httpMessage(m); break;
+      case 'icmp': chain = this.icmpMessage(m); break;
     }
     if (m.issues.length > 0) this.noteIssues(chain, m.frame, m.time, m.issues);
   }
@@ -154,6 +169,7 @@ export class BootChainBuilder implements DecodeSink {
       strayMalformed: this.strayMalformed.count > 0
         ? { frames: this.strayMalformed.toArray(), count: this.strayMalformed.count, time: this.strayMalformedTime, what: [...this.strayWhat] }
         : null,
+      unreachable: this.unreachable,
     };
     const findings = evaluateFindings(states, capture, this.thresholds);
     for (const f of findings) this.opts.onFinding?.(f);
@@ -604,6 +620,7 @@ export class BootChainBuilder implements DecodeSink {
         error: null, probe: false, throughput: null,
       },
     };
+    this.tftpByClient.set(`${st.clientAddr}|${st.clientPort}`, st);
     return this.open(c, st);
   }
 
@@ -618,6 +635,64 @@ export class BootChainBuilder implements DecodeSink {
       step.probe = true;
       step.ok = true;
     } else step.ok = false;
+  }
+
+  // ---- ICMP ----
+
+  /**
+   * An ICMP port/host/admin-prohibited unreachable answering a client's TFTP request or transfer
+   * packet, or its DHCP/proxyDHCP/DHCPv6 request: a fact for `net.port-unreachable` on the chain of
+   * the client that sent the refused datagram; the TFTP step it kills is marked failed.
+   */
+  private icmpMessage(m: IcmpDecoded): ChainState | null {
+    const q = m.quoted;
+    if (!q || q.protocol !== 17 || q.srcPort === null || q.dstPort === null) return null;
+    const unreach = m.ipVersion === 4
+      ? m.type === 3 && V4_UNREACH_CODES.has(m.code)
+      : m.type === 1 && V6_UNREACH_CODES.has(m.code);
+    if (!unreach) return null;
+    const tftp = this.tftpByClient.get(`${q.src}|${q.srcPort}`) ?? null;
+    const tftpHit = tftp !== null && (q.dstPort === 69 ? tftp.step.server === q.dst : tftp.step.server === q.dst || tftp.serverAnswered);
+    let service: UnreachableFact['service'];
+    if (tftpHit) service = q.dstPort === 69 ? 'TFTP' : 'TFTP transfer';
+    else if (q.dstPort === 69) service = 'TFTP';
+    else if (q.dstPort === 67) service = 'DHCP';
+    else if (q.dstPort === PROXY_PORT) service = 'proxyDHCP';
+    else if (q.dstPort === 547) service = 'DHCPv6';
+    else return null; // not a boot-chain datagram
+    const c = this.chainForAddr(tftpHit ? tftp.clientAddr : q.src, m.time);
+    const reason = m.codeName ?? `code ${m.code}`;
+    let requestFrame = 0;
+    if (tftpHit) {
+      requestFrame = tftp.requestFrame;
+      this.touch(tftp, m);
+      const step = tftp.step;
+      if (!step.error && !step.complete) {
+        step.error = { code: TFTP_ICMP_ERROR_CODE, message: `ICMP ${reason} from ${m.srcAddr}` };
+        step.ok = false;
+        tftp.errorFrame = m.frame;
+        tftp.errorFromClient = false;
+      }
+    } else if (service === 'proxyDHCP' && c.proxy?.pendingRequest && c.proxy.step.server === q.dst) {
+      // The refusal is the answer: proxydhcp.no-reply would only repeat it.
+      requestFrame = c.proxy.pendingRequest.frame;
+      c.proxy.pendingRequest = null;
+      c.proxy.step.ok = false;
+      this.touch(c.proxy, m);
+    } else if (service === 'DHCP' && c.dhcp4?.pendingRequest && (c.dhcp4.step.server === null || c.dhcp4.step.server === q.dst)) {
+      requestFrame = c.dhcp4.pendingRequest.frame;
+      c.dhcp4.pendingRequest = null;
+      this.touch(c.dhcp4, m);
+    }
+    let facts = this.unreachable.get(c.key);
+    if (!facts) this.unreachable.set(c.key, (facts = []));
+    if (facts.length < MAX_UNREACHABLE) {
+      facts.push({
+        server: q.dst, port: q.dstPort, service, reason, reporter: m.srcAddr, icmpFrame: m.frame, time: m.time,
+        requestFrame, file: tftpHit ? tftp.step.file : null,
+      });
+    }
+    return c;
   }
 
   // ---- HTTP ----

@@ -24,6 +24,9 @@ export function decodedToJson(m: DecodedMessage): object | null {
     case 'dhcp4': body = dhcpV4ToJson(m.msg); break;
     case 'dhcp6': body = dhcpV6ToJson(m.msg); break;
     case 'tftp': body = tftpToJson(m.msg); break;
+    case 'icmp':
+      body = { ipVersion: m.ipVersion, type: m.type, code: m.code, typeName: m.typeName, codeName: m.codeName, quoted: m.quoted };
+      break;
     case 'http':
       if (m.kind === 'complete' || !m.head) {
         if (m.issues.length === 0) return null;

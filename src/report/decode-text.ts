@@ -1,5 +1,5 @@
 /** `pxecheck decode` text view: one block per message, like dhcpdump with option names. */
-import type { DecodedMessage, UndecodedFrame } from '../decode/messages.js';
+import type { DecodedMessage, IcmpDecoded, UndecodedFrame } from '../decode/messages.js';
 import { formatDhcpV4Text } from '../wire/dhcpv4/index.js';
 import { formatDhcpV6Text } from '../wire/dhcpv6/index.js';
 import { formatTftpText } from '../wire/tftp.js';
@@ -20,6 +20,7 @@ export function decodedToText(m: DecodedMessage): string[] | null {
     case 'dhcp4': lines = formatDhcpV4Text(m.msg); label = 'DHCPv4'; break;
     case 'dhcp6': lines = formatDhcpV6Text(m.msg); label = 'DHCPv6'; break;
     case 'tftp': lines = formatTftpText(m.msg); label = 'TFTP'; break;
+    case 'icmp': lines = formatIcmpText(m); label = m.ipVersion === 4 ? 'ICMP' : 'ICMPv6'; break;
     case 'http':
       if (m.kind === 'complete' || !m.head) {
         if (m.issues.length === 0) return null;
@@ -36,6 +37,17 @@ export function decodedToText(m: DecodedMessage): string[] | null {
   for (const i of m.issues) out.push(`  ! ${i.kind} (${i.layer} @${i.offset}): ${i.message}`);
   out.push('');
   return out;
+}
+
+/** `destination unreachable / port unreachable (type 3 code 3)` and the datagram it answers. */
+function formatIcmpText(m: IcmpDecoded): string[] {
+  const what = `${m.typeName ?? 'type ' + m.type}${m.codeName ? ` / ${m.codeName}` : ''} (type ${m.type} code ${m.code})`;
+  const q = m.quoted;
+  if (!q) return [what];
+  const proto = q.protocol === 17 ? 'UDP' : q.protocol === 6 ? 'TCP' : `protocol ${q.protocol}`;
+  const src = q.srcPort === null ? q.src : endpoint(q.src, q.srcPort);
+  const dst = q.dstPort === null ? q.dst : endpoint(q.dst, q.dstPort);
+  return [what, `about ${proto} ${src} -> ${dst}`];
 }
 
 export function undecodedToText(f: UndecodedFrame): string[] {

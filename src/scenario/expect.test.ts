@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate, resolveSaved, type Observed } from './expect.js';
+import { effectiveExpect, evaluate, resolveSaved, type Observed } from './expect.js';
+import { parseScenario } from './load.js';
+import { stepLabel } from './schema.js';
 import { dhcpExpectSchema, httpExpectSchema, ipxeScriptExpectSchema, parseSaveSource, tftpExpectSchema, type SaveSource } from './schema.js';
 
 /** Expectations as a scenario writes them, through the real schema. */
@@ -127,5 +129,25 @@ describe('resolveSaved', () => {
 
   it('rejects unknown sources with a suggestion', () => {
     expect(parseSaveSource('yiadr')).toMatch(/found "yiadr"; did you mean "yiaddr"\?$/);
+  });
+});
+
+describe('effectiveExpect', () => {
+  const s = parseScenario([
+    'budget: 10s', 'clients:', '  - persona: custom', '    mac: 52:54:00:00:00:01', '    steps:',
+    '      - dhcp', '      - release', '      - request: { address: 203.0.113.7, expect: { type: nak } }',
+    '      - tftp: { file: a }', '      - ipxe-script: { url: b, expect: { status: 200 } }', '      - sleep: 1s',
+  ].join('\n'), 'd.yaml');
+  const steps = s.clients[0]!.steps;
+
+  it('fills in what a step must do by default; the scenario wins', () => {
+    expect(steps.map(effectiveExpect)).toEqual([
+      { type: 'ack' }, { type: 'none' }, { type: 'nak' }, { error: false }, { status: [200] }, undefined,
+    ]);
+    expect(evaluate(effectiveExpect(steps[3]!), { tftpError: 1 }).failures).toEqual(['TFTP error: expected none, found error 1']);
+  });
+
+  it('labels steps for run-time messages', () => {
+    expect(stepLabel(s.clients[0]!, steps[2]!, 2)).toBe('client custom, step 3 "request" (d.yaml:8:9)');
   });
 });

@@ -9,6 +9,7 @@ import type {
   NumberMatcher,
   SaveSource,
   Scalar,
+  Step,
   StepExpect,
   TftpExpect,
   ValueMatcher,
@@ -248,6 +249,35 @@ function check(e: AnyExpect, o: Observed, ctx: Ctx): void {
     ctx.fail(e.boots ? 'boot: expected the script to boot an image, found it did not' : 'boot: expected no boot, found the script booted an image');
   }
   if (e.errors !== undefined) matchNumber('script errors', e.errors, o.scriptErrors, ctx);
+}
+
+/**
+ * The expectations a step is held to: its `expect:` over these defaults — a DHCP exchange ends in
+ * an ACK (RELEASE and DECLINE in no reply), a TFTP transfer ends without an error packet, an iPXE
+ * script is served with a 2xx. `become` and `sleep` have none.
+ */
+export function effectiveExpect(step: Step): StepExpect | undefined {
+  switch (step.kind) {
+    case 'dhcp':
+    case 'proxydhcp':
+    case 'request':
+    case 'renew':
+    case 'rebind':
+    case 'inform':
+      return { type: 'ack', ...step.expect };
+    case 'release':
+    case 'decline':
+      return { type: 'none', ...step.expect };
+    case 'tftp':
+      return { error: false, ...step.expect };
+    case 'http':
+      return step.expect;
+    case 'ipxe-script':
+      return { status: ['2xx'], ...step.expect };
+    case 'become':
+    case 'sleep':
+      return undefined;
+  }
 }
 
 /** Values for a step's `save:` map from what it observed; a missing source is a failure. */

@@ -30,8 +30,10 @@ describe('shipped scenarios', () => {
     expect(c.persona).toBe('uefi-x64');
     expect(c.steps.map((x) => x.kind)).toEqual(['dhcp', 'tftp', 'become', 'dhcp', 'ipxe-script']);
     const tftp = c.steps[1]!;
-    expect(tftp.kind === 'tftp' && tftp.file).toBe('${bootfile}');
+    if (tftp.kind !== 'tftp') throw new Error('expected a tftp step');
+    expect(tftp.file).toBe('${bootfile}');
     expect(tftp.within).toBe(10_000);
+    expect(tftp.probe).toBe(true);
     expect(c.steps[2]).toMatchObject({ kind: 'become', persona: 'ipxe' });
     expect(c.steps[0]).toMatchObject({ within: 5000, expect: { type: 'ack', yiaddr: { inSubnet: '198.51.100.0/24' }, options: { 60: { matches: '^PXEClient' } } } });
   });
@@ -105,7 +107,7 @@ describe('broken scenarios name file:line:col, expected and found', () => {
     expect(firstProblem('budget: 30s\nclients:\n  - persona: bios\n    mac: 52:54:00:00:00:1f-52:54:00:00:00:10\n    steps: [dhcp]\n')).toBe(
       'scenarios/x.yaml:4:10: clients[0].mac: MAC range "52:54:00:00:00:1f-52:54:00:00:00:10" ends before it starts; write the lower MAC first');
     expect(firstProblem('budget: 30s\nclients:\n  - persona: bios\n    mac: { mac: 52:54:00:00:00:10, count: 0 }\n    steps: [dhcp]\n')).toBe(
-      'scenarios/x.yaml:4:43: clients[0].mac.count: expected a whole number of clients from 1 to 4096, found number 0');
+      'scenarios/x.yaml:4:43: clients[0].mac.count: expected a whole number of clients from 1 to 4096, found 0');
   });
 
   it('unknown persona, at top level and in become', () => {
@@ -145,7 +147,7 @@ describe('broken scenarios name file:line:col, expected and found', () => {
     expect(firstProblem(client('      - tftp: { file: a, blksize: big }\n'))).toBe(
       'scenarios/x.yaml:6:35: clients[0].steps[0].tftp.blksize: expected a number, found "big"');
     expect(firstProblem(client('      - http: { url: x, expect: { status: 999 } }\n'))).toBe(
-      'scenarios/x.yaml:6:43: clients[0].steps[0].http.expect.status: expected an HTTP status like 200, [200, 304] or "2xx", found number 999');
+      'scenarios/x.yaml:6:43: clients[0].steps[0].http.expect.status: expected an HTTP status like 200, [200, 304] or "2xx", found 999');
     expect(firstProblem(client('      - dhcp:\n          expect: { yiaddr: 198.51.100.0/33 }\n'))).toBe(
       'scenarios/x.yaml:7:29: clients[0].steps[0].dhcp.expect.yiaddr: expected a subnet like "198.51.100.0/24", found "198.51.100.0/33"');
   });

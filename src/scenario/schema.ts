@@ -57,7 +57,7 @@ export function describeValue(v: unknown): string {
   if (v === undefined) return 'nothing';
   if (v === null) return 'null';
   if (typeof v === 'string') return JSON.stringify(v);
-  if (typeof v === 'number' || typeof v === 'boolean') return `${typeof v} ${String(v)}`;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (Array.isArray(v)) return 'a list';
   return 'a map';
 }
@@ -729,6 +729,12 @@ export interface Scenario {
   /** Scenario-wide variables (the `vars:` map). */
   vars: Record<string, string>;
   clients: Client[];
+}
+
+/** How a step is named in run-time messages: `client pc1, step 2 "fetch" (x.yaml:22:9)`. */
+export function stepLabel(client: Pick<Client, 'name'>, step: Step, index: number): string {
+  const at = step.at === undefined ? '' : ` (${step.at.file}:${step.at.line}:${step.at.col})`;
+  return `client ${client.name}, step ${index + 1} "${step.name ?? step.kind}"${at}`;
 }
 
 export type ScenarioInput = z.output<typeof scenarioSchema>;

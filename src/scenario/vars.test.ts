@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeRegExp, interpolate, macVariables, referencedVariables, UnknownVariableError, variableReferences } from './vars.js';
+import { escapeRegExp, interpolate, interpolateDeep, macVariables, referencedVariables, UnknownVariableError, variableReferences } from './vars.js';
 
 describe('interpolate', () => {
   const vars = new Map([['bootfile', 'ipxe.efi'], ['next-server', '198.51.100.1'], ['mac-upper-plain', '525400000EF1']]);
@@ -45,5 +45,15 @@ describe('macVariables', () => {
       'mac-plain': '525400ab0ef1',
       'mac-upper-plain': '525400AB0EF1',
     });
+  });
+});
+
+describe('interpolateDeep', () => {
+  it('fills a step\'s fields but leaves expect and save to their owners', () => {
+    const step = { kind: 'tftp', file: 'SEP${m}.cnf.xml', blksize: 1468, list: ['${m}'], expect: { body: '${m}' }, save: { x: 'body:${m}' } };
+    expect(interpolateDeep(step, { m: 'ABC' })).toEqual({
+      kind: 'tftp', file: 'SEPABC.cnf.xml', blksize: 1468, list: ['ABC'], expect: { body: '${m}' }, save: { x: 'body:${m}' },
+    });
+    expect(() => interpolateDeep({ url: '${nope}' }, {}, 'client a, step 1')).toThrow('client a, step 1: variable ${nope} is not set');
   });
 });

@@ -81,6 +81,23 @@ export function interpolate(
   });
 }
 
+/**
+ * Interpolate every string inside a plain value (a step's fields), leaving the keys in `skip`
+ * alone: `expect` is interpolated by `evaluate` (regexes need escaping) and `save` holds sources.
+ */
+export function interpolateDeep<T>(value: T, vars: VariableLookup, where?: string, skip: ReadonlySet<string> = DEEP_SKIP): T {
+  if (typeof value === 'string') return interpolate(value, vars, where) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => interpolateDeep(v, vars, where, skip)) as T;
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = skip.has(k) ? v : interpolateDeep(v, vars, where, skip);
+    return out as T;
+  }
+  return value;
+}
+
+const DEEP_SKIP: ReadonlySet<string> = new Set(['expect', 'save', 'at']);
+
 /** A reference found in a template: its name and character offset of the `$`. */
 export interface VariableReference {
   name: string;

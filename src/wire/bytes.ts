@@ -52,8 +52,28 @@ export function fromHex(s: string): Uint8Array {
   return out;
 }
 
+// Every frame needs its addresses as text (flow keys, JSON). A capture holds few distinct
+// addresses, so a bounded cache keyed by the numeric value beats building strings per packet.
+const TEXT_CACHE_MAX = 1 << 16;
+const macCache = new Map<number, string>();
+const ipv4Cache = new Map<number, string>();
+
+function remember(cache: Map<number, string>, key: number, text: string): string {
+  if (cache.size >= TEXT_CACHE_MAX) cache.clear();
+  cache.set(key, text);
+  return text;
+}
+
 /** "aa:bb:cc:dd:ee:ff" from the first `len` bytes at `o`. */
 export function macToString(b: Uint8Array, o = 0, len = 6): string {
+  if (len === 6 && o + 6 <= b.length) {
+    const key = (b[o]! * 0x10000000000) + (b[o + 1]! * 0x100000000) + u32(b, o + 2);
+    return macCache.get(key) ?? remember(macCache, key, macText(b, o, len));
+  }
+  return macText(b, o, len);
+}
+
+function macText(b: Uint8Array, o: number, len: number): string {
   let s = '';
   for (let i = 0; i < len; i++) {
     if (i) s += ':';
@@ -70,7 +90,9 @@ export function macFromString(s: string): Uint8Array {
 }
 
 export function ipv4ToString(b: Uint8Array, o = 0): string {
-  return `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o + 3]}`;
+  if (o + 4 > b.length) return `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o + 3]}`;
+  const key = u32(b, o);
+  return ipv4Cache.get(key) ?? remember(ipv4Cache, key, `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o + 3]}`);
 }
 
 export function ipv4FromString(s: string): Uint8Array {

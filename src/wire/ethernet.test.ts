@@ -71,6 +71,7 @@ describe('ethernet parse', () => {
     for (const dir of readdirSync(root, { withFileTypes: true })) {
       if (!dir.isDirectory()) continue;
       for (const f of readdirSync(join(root, dir.name))) {
+        if (!/\.(pcap|pcapng|cap)(\.gz)?$/.test(f)) continue; // golden reports live beside captures
         readCaptureBuffer(readFileSync(join(root, dir.name, f)), (rec) => {
           if (rec.linkType !== LinkType.ETHERNET) return;
           const parsed = parseEthernet(rec.data, [], 0);

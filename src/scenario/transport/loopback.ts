@@ -1,0 +1,137 @@
+/**
+ * An in-process ClientTransport for driver tests: UDP goes to fake servers (the `FakeServer`
+ * callbacks of memory.ts), TCP to fake stream servers, and every delivery is a timer on the
+ * FakeClock's VirtualTimers, so a scenario against fake servers is deterministic and instant.
+ */
+import type { FakeClock } from '../clock.js';
+import { BROADCAST_ADDR } from '../clients/types.js';
+import { timersFor, type VirtualTimers } from '../run/timers.js';
+import type { FakeServer } from './memory.js';
+import type { ByteStream, ClientAddress, ClientTransport, Endpoint, UdpDatagram, UdpHandler } from './types.js';
+
+/** A fake TCP server: gets the request bytes so far; returns the whole response (then closes) or null to wait. */
+export interface LoopbackStreamServer {
+  addr: string;
+  port: number;
+  handle: (request: Uint8Array, now: number) => { response: Uint8Array; delay?: number } | null;
+}
+
+export interface LoopbackOptions {
+  /** One-way delay in seconds (default 0.001). */
+  latency?: number;
+  udp?: FakeServer[];
+  tcp?: LoopbackStreamServer[];
+}
+
+export interface LoopbackSent {
+  mac: string;
+  time: number;
+  datagram: UdpDatagram;
+}
+
+export class LoopbackTransport implements ClientTransport {
+  readonly kind = 'memory' as const;
+  readonly sent: LoopbackSent[] = [];
+  readonly clients = new Set<string>();
+  readonly addresses = new Map<string, ClientAddress | null>();
+  closed = false;
+  private readonly timers: VirtualTimers;
+  private readonly handlers: UdpHandler[] = [];
+  private readonly latency: number;
+
+  constructor(readonly clock: FakeClock, private readonly opts: LoopbackOptions = {}) {
+    this.timers = timersFor(clock) as VirtualTimers;
+    this.latency = opts.latency ?? 0.001;
+  }
+
+  addClient(mac: string): void {
+    this.clients.add(mac);
+  }
+
+  setClientAddress(mac: string, lease: ClientAddress | null): void {
+    this.addresses.set(mac, lease);
+  }
+
+  sendUdp(mac: string, d: UdpDatagram): void {
+    if (this.closed) return;
+    const now = this.clock.now();
+    this.sent.push({ mac, time: now, datagram: d });
+    const bcast = d.broadcast === true || d.dst.addr === BROADCAST_ADDR;
+    for (const s of this.opts.udp ?? []) {
+      if (!bcast && s.addr !== d.dst.addr) continue;
+      if (s.ports && !s.ports.includes(d.dst.port)) continue;
+      for (const r of s.handle(d, now)) {
+        const reply = 'datagram' in r ? r : { datagram: r, delay: undefined };
+        const at = now + (reply.delay ?? this.latency);
+        this.timers.schedule(at, () => {
+          if (this.closed) return;
+          for (const h of this.handlers) h(mac, reply.datagram, this.clock.now());
+        });
+      }
+    }
+  }
+
+  onUdp(handler: UdpHandler): void {
+    this.handlers.push(handler);
+  }
+
+  connectTcp(_mac: string, dst: Endpoint, _timeoutMs: number): Promise<ByteStream> {
+    const server = (this.opts.tcp ?? []).find((s) => s.addr === dst.addr && s.port === dst.port);
+    return new Promise((resolve, reject) => {
+      this.timers.schedule(this.clock.now() + this.latency, () => {
+        if (server === undefined) reject(new Error(`connection refused by ${dst.addr}:${dst.port}`));
+        else resolve(new LoopbackStream(server, this.timers, this.latency));
+      });
+    });
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    return Promise.resolve();
+  }
+}
+
+class LoopbackStream implements ByteStream {
+  private request = new Uint8Array(0);
+  private dataHandler: ((data: Uint8Array, time: number) => void) | null = null;
+  private endHandler: ((time: number, error?: string) => void) | null = null;
+  private closed = false;
+  private answered = false;
+
+  constructor(private readonly server: LoopbackStreamServer, private readonly timers: VirtualTimers, private readonly latency: number) {}
+
+  write(data: Uint8Array): void {
+    if (this.closed || this.answered) return;
+    const joined = new Uint8Array(this.request.length + data.length);
+    joined.set(this.request);
+    joined.set(data, this.request.length);
+    this.request = joined;
+    const now = this.timers.now();
+    const r = this.server.handle(this.request, now);
+    if (r === null) return;
+    this.answered = true;
+    const at = now + (r.delay ?? this.latency);
+    this.timers.schedule(at, () => {
+      if (!this.closed) this.dataHandler?.(r.response, this.timers.now());
+    });
+    this.timers.schedule(at, () => {
+      if (!this.closed) this.endHandler?.(this.timers.now());
+    });
+  }
+
+  onData(handler: (data: Uint8Array, time: number) => void): void {
+    this.dataHandler = handler;
+  }
+
+  onEnd(handler: (time: number, error?: string) => void): void {
+    this.endHandler = handler;
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * Rate limit for frames we inject: a token bucket of `pps` frames per second (bursts up to a tenth
+ * of a second's worth) in front of a bounded FIFO; frames beyond the bound are dropped and counted.
+ */
+export interface SendQueueOptions {
+  pps: number;
+  limit: number;
+  send(frame: Uint8Array): void;
+}
+
+export class SendQueue {
+  private readonly queue: Uint8Array[] = [];
+  private head = 0;
+  private tokens: number;
+  private readonly burst: number;
+  private last = performance.now();
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+  dropped = 0;
+  sent = 0;
+
+  constructor(private readonly o: SendQueueOptions) {
+    this.burst = Math.max(1, Math.floor(o.pps / 10));
+    this.tokens = this.burst;
+  }
+
+  get length(): number {
+    return this.queue.length - this.head;
+  }
+
+  push(frame: Uint8Array): void {
+    if (this.closed) return;
+    if (this.length >= this.o.limit) { this.dropped++; return; }
+    this.queue.push(frame);
+    this.pump();
+  }
+
+  /** Resolves once the queue is empty or after `timeoutMs`. */
+  async drain(timeoutMs: number): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    while (this.length > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.queue.length = 0;
+    this.head = 0;
+  }
+
+  private refill(): void {
+    const now = performance.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) * this.o.pps) / 1000);
+    this.last = now;
+  }
+
+  private pump(): void {
+    if (this.timer || this.closed) return;
+    this.refill();
+    while (this.length > 0 && this.tokens >= 1) {
+      const f = this.queue[this.head++]!;
+      this.tokens -= 1;
+      this.sent++;
+      this.o.send(f);
+    }
+    if (this.head > 1024 && this.head * 2 > this.queue.length) { this.queue.splice(0, this.head); this.head = 0; }
+    if (this.length > 0) {
+      const waitMs = Math.max(1, ((1 - this.tokens) * 1000) / this.o.pps);
+      this.timer = setTimeout(() => { this.timer = null; this.pump(); }, waitMs);
+    }
+  }
+}

@@ -1,0 +1,298 @@
+/**
+ * A minimal userspace TCP client (RFC 9293) over raw frames, enough for HTTP/1.x downloads:
+ * active open with an MSS option, a fixed 64 KiB receive window (no scaling), cumulative ACK of
+ * every segment, an in-order buffer for reordered/duplicate segments, FIN/RST handling and
+ * bounded retransmission of our SYN, data and FIN. No congestion control, SACK or timestamps:
+ * requests are small and the server does the sending.
+ */
+import type { WireIssue } from '../../../wire/issues.js';
+import { decodeTcpOptions, TcpFlag, type TcpSegment } from '../../../wire/tcp.js';
+import type { ByteStream } from '../types.js';
+
+/** Signed distance a - b in sequence space. */
+function seqDiff(a: number, b: number): number {
+  return (a - b) | 0;
+}
+
+export const TCP_RECEIVE_WINDOW = 65535;
+const DEFAULT_MSS = 1460;
+
+export type TcpState = 'syn-sent' | 'established' | 'fin-wait' | 'close-wait' | 'last-ack' | 'closed';
+
+export interface TcpSegmentOut {
+  seq: number;
+  ack: number;
+  flags: number;
+  window: number;
+  options?: Uint8Array;
+  payload: Uint8Array;
+}
+
+export interface RawTcpOptions {
+  localPort: number;
+  remotePort: number;
+  /** Initial send sequence number. */
+  iss: number;
+  /** Segments out (the transport adds IP/Ethernet). */
+  emit(seg: TcpSegmentOut): void;
+  now(): number;
+  /** First retransmission timeout, ms (default 1000), doubled each time. */
+  rtoMs?: number;
+  /** Sends of one segment before the connection is given up (default 6). */
+  maxTransmits?: number;
+  /** Our MSS (default 1460). */
+  mss?: number;
+  /** After our FIN, how long to wait for the peer's (default 10 s). */
+  lingerMs?: number;
+  /** Called once when the connection is over (to free the port). */
+  onClosed(): void;
+}
+
+interface Unacked {
+  seq: number;
+  flags: number;
+  payload: Uint8Array;
+  options?: Uint8Array;
+}
+
+export class RawTcpConnection implements ByteStream {
+  state: TcpState = 'syn-sent';
+  private sndUna: number;
+  private sndNxt: number;
+  private rcvNxt = 0;
+  private peerMss = 536;
+  private readonly queue: Unacked[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private linger: NodeJS.Timeout | null = null;
+  private transmits = 0;
+  private rto: number;
+  /** Out-of-order data waiting for the gap before it (copies are not needed: frames are ours). */
+  private readonly ooo: { seq: number; data: Uint8Array }[] = [];
+  private oooBytes = 0;
+  private peerFinSeq = -1;
+  private peerClosed = false;
+  private dataHandlers: ((d: Uint8Array, t: number) => void)[] = [];
+  private endHandlers: ((t: number, e?: string) => void)[] = [];
+  private readonly early: Uint8Array[] = [];
+  private ended: { time: number; error?: string } | null = null;
+  private connectWaiter: { resolve: () => void; reject: (e: Error) => void } | null = null;
+  /** Counters for the run report. */
+  readonly counters = { retransmits: 0, duplicates: 0, outOfOrder: 0 };
+
+  constructor(private readonly o: RawTcpOptions) {
+    this.sndUna = o.iss >>> 0;
+    this.sndNxt = o.iss >>> 0;
+    this.rto = o.rtoMs ?? 1000;
+  }
+
+  /** Sends the SYN; resolves on the SYN-ACK, rejects on RST or when the retries run out. */
+  connect(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.connectWaiter = { resolve, reject };
+      const mss = this.o.mss ?? DEFAULT_MSS;
+      this.sendReliable(TcpFlag.SYN, new Uint8Array(0), Uint8Array.of(2, 4, mss >> 8, mss & 0xff));
+    });
+  }
+
+  // ---- ByteStream ----
+
+  write(data: Uint8Array): void {
+    if (this.state !== 'established' && this.state !== 'close-wait') return;
+    const mss = Math.max(1, this.peerMss);
+    for (let i = 0; i < data.length; i += mss) {
+      this.sendReliable(TcpFlag.ACK | TcpFlag.PSH, data.slice(i, i + mss));
+    }
+  }
+
+  onData(handler: (data: Uint8Array, time: number) => void): void {
+    this.dataHandlers.push(handler);
+    for (const d of this.early.splice(0)) handler(d, this.o.now());
+  }
+
+  onEnd(handler: (time: number, error?: string) => void): void {
+    this.endHandlers.push(handler);
+    if (this.ended) handler(this.ended.time, this.ended.error);
+  }
+
+  close(): void {
+    if (this.state === 'established' || this.state === 'close-wait') {
+      this.state = this.state === 'established' ? 'fin-wait' : 'last-ack';
+      this.sendReliable(TcpFlag.FIN | TcpFlag.ACK, new Uint8Array(0));
+      // A peer that ACKs our FIN but never sends its own must not keep the port forever.
+      this.linger = setTimeout(() => this.abort('peer did not close', true), this.o.lingerMs ?? 10_000);
+    } else if (this.state === 'syn-sent') {
+      this.abort('closed before connected', false);
+    }
+  }
+
+  /** Drops the connection at once (transport shutdown): RST when it was open. */
+  abort(reason: string, sendRst = true): void {
+    if (this.state === 'closed') return;
+    if (sendRst && this.state !== 'syn-sent') {
+      this.o.emit({ seq: this.sndNxt, ack: this.rcvNxt, flags: TcpFlag.RST | TcpFlag.ACK, window: 0, payload: new Uint8Array(0) });
+    }
+    this.finish(reason);
+  }
+
+  // ---- input ----
+
+  /** One segment from the peer (already matched to our ports). */
+  handle(seg: TcpSegment): void {
+    if (this.state === 'closed') return;
+    const f = seg.flags;
+    if (f & TcpFlag.RST) {
+      // RFC 5961-style check: only a RST in the window (or answering our SYN) counts.
+      const ok = this.state === 'syn-sent' ? (f & TcpFlag.ACK) !== 0 && seg.ack === this.sndNxt : seqDiff(seg.seq, this.rcvNxt) >= 0 && seqDiff(seg.seq, this.rcvNxt) < TCP_RECEIVE_WINDOW;
+      if (ok) this.finish(this.state === 'syn-sent' ? 'connection refused (RST)' : 'connection reset by peer');
+      return;
+    }
+    if (this.state === 'syn-sent') {
+      if ((f & (TcpFlag.SYN | TcpFlag.ACK)) !== (TcpFlag.SYN | TcpFlag.ACK) || seg.ack !== ((this.o.iss + 1) >>> 0)) return;
+      this.rcvNxt = (seg.seq + 1) >>> 0;
+      for (const opt of decodeTcpOptions(seg.options, [] as WireIssue[])) if (opt.kind === 2 && 'mss' in opt) this.peerMss = Math.min(opt.mss, this.o.mss ?? DEFAULT_MSS);
+      this.ackUpTo(seg.ack);
+      this.state = 'established';
+      this.sendAck();
+      const w = this.connectWaiter;
+      this.connectWaiter = null;
+      w?.resolve();
+      if (seg.payload.length === 0 && !(f & TcpFlag.FIN)) return;
+    }
+    if (f & TcpFlag.SYN) { this.sendAck(); return; } // a retransmitted SYN-ACK: our ACK was lost
+    if (f & TcpFlag.ACK) this.ackUpTo(seg.ack);
+    const dataSeq = seg.seq;
+    if (f & TcpFlag.FIN && this.peerFinSeq === -1) this.peerFinSeq = (dataSeq + seg.payload.length) >>> 0;
+    if (seg.payload.length > 0) this.receive(dataSeq, seg.payload);
+    this.checkPeerFin();
+    if (seg.payload.length > 0 || f & TcpFlag.FIN) this.sendAck();
+    this.maybeDone();
+  }
+
+  private receive(seq: number, data: Uint8Array): void {
+    if (this.peerClosed) { this.counters.duplicates++; return; }
+    const rel = seqDiff(seq, this.rcvNxt);
+    if (rel > 0) {
+      // Ahead of the in-order point: keep it (once) if it fits the window.
+      if (rel + data.length > TCP_RECEIVE_WINDOW || this.oooBytes + data.length > TCP_RECEIVE_WINDOW) return;
+      this.counters.outOfOrder++;
+      if (this.ooo.some((s) => s.seq === seq && s.data.length >= data.length)) return;
+      this.ooo.push({ seq, data });
+      this.ooo.sort((a, b) => seqDiff(a.seq, b.seq));
+      this.oooBytes += data.length;
+      return;
+    }
+    if (-rel >= data.length) { this.counters.duplicates++; return; }
+    this.deliver(data.subarray(-rel));
+    while (this.ooo.length) {
+      const s = this.ooo[0]!;
+      const r = seqDiff(s.seq, this.rcvNxt);
+      if (r > 0) break;
+      this.ooo.shift();
+      this.oooBytes -= s.data.length;
+      if (-r < s.data.length) this.deliver(s.data.subarray(-r));
+    }
+  }
+
+  private deliver(data: Uint8Array): void {
+    if (this.peerFinSeq !== -1) {
+      const room = seqDiff(this.peerFinSeq, this.rcvNxt);
+      if (room <= 0) return;
+      if (data.length > room) data = data.subarray(0, room);
+    }
+    this.rcvNxt = (this.rcvNxt + data.length) >>> 0;
+    const t = this.o.now();
+    if (this.dataHandlers.length === 0) this.early.push(data);
+    for (const h of this.dataHandlers) h(data, t);
+  }
+
+  private checkPeerFin(): void {
+    if (this.peerClosed || this.peerFinSeq === -1 || this.rcvNxt !== this.peerFinSeq) return;
+    this.peerClosed = true;
+    this.rcvNxt = (this.rcvNxt + 1) >>> 0;
+    this.ooo.length = 0;
+    this.oooBytes = 0;
+    if (this.state === 'established') this.state = 'close-wait';
+    this.emitEnd(undefined);
+  }
+
+  private ackUpTo(ack: number): void {
+    if (seqDiff(ack, this.sndUna) <= 0 || seqDiff(ack, this.sndNxt) > 0) return;
+    this.sndUna = ack >>> 0;
+    while (this.queue.length) {
+      const u = this.queue[0]!;
+      const end = (u.seq + u.payload.length + (u.flags & (TcpFlag.SYN | TcpFlag.FIN) ? 1 : 0)) >>> 0;
+      if (seqDiff(end, this.sndUna) > 0) break;
+      this.queue.shift();
+    }
+    this.transmits = 0;
+    this.rto = this.o.rtoMs ?? 1000;
+    this.armTimer();
+  }
+
+  private maybeDone(): void {
+    const ourFinAcked = (this.state === 'fin-wait' || this.state === 'last-ack') && this.queue.length === 0;
+    if (ourFinAcked && this.peerClosed) this.finish(undefined);
+  }
+
+  // ---- output ----
+
+  private sendAck(): void {
+    this.o.emit({ seq: this.sndNxt, ack: this.rcvNxt, flags: TcpFlag.ACK, window: TCP_RECEIVE_WINDOW, payload: new Uint8Array(0) });
+  }
+
+  private sendReliable(flags: number, payload: Uint8Array, options?: Uint8Array): void {
+    const u: Unacked = { seq: this.sndNxt, flags, payload, ...(options ? { options } : {}) };
+    this.queue.push(u);
+    this.sndNxt = (this.sndNxt + payload.length + (flags & (TcpFlag.SYN | TcpFlag.FIN) ? 1 : 0)) >>> 0;
+    this.transmit(u);
+    if (this.queue.length === 1) { this.transmits = 1; this.armTimer(); }
+  }
+
+  private transmit(u: Unacked): void {
+    const ack = u.flags & TcpFlag.SYN ? 0 : this.rcvNxt;
+    this.o.emit({ seq: u.seq, ack, flags: u.flags, window: TCP_RECEIVE_WINDOW, payload: u.payload, ...(u.options ? { options: u.options } : {}) });
+  }
+
+  private armTimer(): void {
+    if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+    if (this.queue.length === 0 || this.state === 'closed') return;
+    this.timer = setTimeout(() => this.onTimeout(), this.rto);
+  }
+
+  private onTimeout(): void {
+    this.timer = null;
+    if (this.queue.length === 0 || this.state === 'closed') return;
+    if (this.transmits >= (this.o.maxTransmits ?? 6)) {
+      const what = this.state === 'syn-sent' ? 'SYN' : this.queue[0]!.flags & TcpFlag.FIN ? 'FIN' : 'data';
+      // Our FIN unanswered after the peer already closed: nothing is lost, just end.
+      if (what === 'FIN' && this.peerClosed) this.finish(undefined);
+      else this.abort(`no ACK for our ${what} after ${this.transmits} sends`, this.state !== 'syn-sent');
+      return;
+    }
+    this.transmits++;
+    this.counters.retransmits++;
+    this.rto = Math.min(this.rto * 2, 30_000);
+    for (const u of this.queue) this.transmit(u); // go-back-N: requests are a segment or two
+    this.armTimer();
+  }
+
+  private emitEnd(error: string | undefined): void {
+    if (this.ended) return;
+    const t = this.o.now();
+    this.ended = error === undefined ? { time: t } : { time: t, error };
+    for (const h of this.endHandlers) h(t, error);
+  }
+
+  private finish(error: string | undefined): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+    if (this.linger) { clearTimeout(this.linger); this.linger = null; }
+    this.queue.length = 0;
+    const w = this.connectWaiter;
+    this.connectWaiter = null;
+    if (w) w.reject(new Error(error ?? 'connection closed'));
+    else this.emitEnd(error);
+    this.o.onClosed();
+  }
+}

@@ -1,0 +1,110 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ArpOperation, arpLength, arpOperationName, emitArp, emitArpInto, ethernetIpv4Arp, parseArp } from './arp.js';
+import { fromHex, hex } from './bytes.js';
+import { emitEthernet, EtherType } from './ethernet.js';
+import type { WireIssue } from './issues.js';
+
+// who-has 198.51.100.1 tell 198.51.100.150, from 02:00:00:00:00:0a (RFC 826 layout, written by hand).
+const REQUEST_HEX =
+  '0001 0800 06 04 0001' + '02000000000a' + 'c6336496' + '000000000000' + 'c6336401';
+
+function hasTshark(): boolean {
+  try {
+    execFileSync('tshark', ['-v'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function pcapOf(frames: Uint8Array[]): Uint8Array {
+  const size = 24 + frames.reduce((n, f) => n + 16 + f.length, 0);
+  const out = new Uint8Array(size);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, 0xa1b2c3d4, true); dv.setUint16(4, 2, true); dv.setUint16(6, 4, true);
+  dv.setUint32(16, 65535, true); dv.setUint32(20, 1, true);
+  let o = 24;
+  for (const f of frames) {
+    dv.setUint32(o + 8, f.length, true); dv.setUint32(o + 12, f.length, true);
+    out.set(f, o + 16);
+    o += 16 + f.length;
+  }
+  return out;
+}
+
+describe('parseArp', () => {
+  it('reads a hand-written Ethernet/IPv4 request', () => {
+    const issues: WireIssue[] = [];
+    const p = parseArp(fromHex(REQUEST_HEX), issues, 14)!;
+    expect(issues).toEqual([]);
+    expect(p).toEqual({
+      htype: 1, ptype: 0x0800, hlen: 6, plen: 4, operation: 1, length: 28,
+      senderMac: '02:00:00:00:00:0a', senderIp: '198.51.100.150', targetMac: '00:00:00:00:00:00', targetIp: '198.51.100.1',
+    });
+    expect(arpOperationName(p.operation)).toBe('request');
+    expect(arpOperationName(9)).toBe('9');
+  });
+
+  it('ignores Ethernet padding and reports every truncation with its offset', () => {
+    const padded = new Uint8Array(46);
+    padded.set(fromHex(REQUEST_HEX));
+    expect(parseArp(padded, [])!.length).toBe(28);
+    const full = fromHex(REQUEST_HEX);
+    for (let n = 0; n < full.length; n++) {
+      const issues: WireIssue[] = [];
+      expect(parseArp(full.subarray(0, n), issues, 14)).toBeNull();
+      expect(issues).toEqual([expect.objectContaining({ kind: 'truncated', layer: 'arp', offset: 14 + n })]);
+    }
+  });
+
+  it('keeps odd address sizes as hex and flags them', () => {
+    const odd = fromHex('0001 0800 08 04 0003 0102030405060708 c6336401 1112131415161718 c6336402');
+    const issues: WireIssue[] = [];
+    const p = parseArp(odd, issues)!;
+    expect(issues).toEqual([expect.objectContaining({ kind: 'malformed', offset: 4 })]);
+    expect(p).toMatchObject({ hlen: 8, operation: 3, senderMac: '0102030405060708', targetIp: '198.51.100.2' });
+    expect(hex(emitArp(p))).toBe(hex(odd));
+  });
+});
+
+describe('emitArp', () => {
+  it('writes a reply into a 0xa5 buffer at an offset', () => {
+    const r = ethernetIpv4Arp(ArpOperation.REPLY, '02:00:00:00:00:0a', '198.51.100.150', '02:00:00:00:00:01', '198.51.100.1');
+    const out = new Uint8Array(32).fill(0xa5);
+    expect(emitArpInto(r, out, 2)).toBe(28);
+    expect(hex(out)).toBe('a5a5' + '0001080006040002' + '02000000000a' + 'c6336496' + '020000000001' + 'c6336401' + 'a5a5');
+    expect(arpLength(r)).toBe(28);
+  });
+
+  it('emit(parse(x)) is x', () => {
+    const b = fromHex(REQUEST_HEX);
+    expect(hex(emitArp(parseArp(b, [])!))).toBe(hex(b));
+  });
+
+  it.skipIf(!hasTshark())('agrees with tshark on the fields of frames it writes', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pxecheck-arp-'));
+    try {
+      const reprs = [
+        ethernetIpv4Arp(ArpOperation.REQUEST, '02:00:00:00:00:0a', '198.51.100.150', '00:00:00:00:00:00', '198.51.100.1'),
+        ethernetIpv4Arp(ArpOperation.REPLY, '02:00:00:00:00:01', '198.51.100.1', '02:00:00:00:00:0a', '198.51.100.150'),
+      ];
+      const frames = reprs.map((r) => emitEthernet({ dst: 'ff:ff:ff:ff:ff:ff', src: r.senderMac, vlans: [], etherType: EtherType.ARP }, emitArp(r)));
+      const file = join(dir, 'arp.pcap');
+      writeFileSync(file, pcapOf(frames));
+      const out = execFileSync('tshark', ['-r', file, '-n', '-T', 'fields', '-e', 'arp.opcode', '-e', 'arp.src.hw_mac',
+        '-e', 'arp.src.proto_ipv4', '-e', 'arp.dst.hw_mac', '-e', 'arp.dst.proto_ipv4'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+      const lines = out.trim().split('\n').map((l) => l.split('\t'));
+      const ours = frames.map((f) => {
+        const p = parseArp(f.subarray(14), [])!;
+        return [String(p.operation), p.senderMac, p.senderIp, p.targetMac, p.targetIp];
+      });
+      expect(ours).toEqual(lines);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
