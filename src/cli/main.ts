@@ -1,9 +1,10 @@
 import yargs from 'yargs';
 import { CaptureFormatError } from '../capture/types.js';
 import { analyzeCapture } from '../flow/analyze.js';
-import { checkAnalyzeArgs, checkDecodeArgs, THRESHOLD_FLAGS, thresholdHelp } from './options.js';
+import { checkAnalyzeArgs, checkDecodeArgs, checkRunArgs, THRESHOLD_FLAGS, thresholdHelp } from './options.js';
 import { runDecode, type CliIo } from './decode.js';
 import { runAnalyze, type AnalyzeIo } from './analyze.js';
+import { runRun, type RunDeps } from './run.js';
 import { ExitCode, UsageError } from './exit-codes.js';
 
 const defaultIo: CliIo = { stderr: (s) => process.stderr.write(s) };
@@ -20,7 +21,7 @@ function analyzeIo(io: CliIo): AnalyzeIo {
 }
 
 /** Entry point: parses argv, runs one command, returns the exit code. Never calls process.exit. */
-export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
+export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDeps = {}): Promise<number> {
   let action: (() => Promise<number>) | null = null;
   let usageFailure: string | null = null;
   const parser = yargs(argv)
@@ -58,7 +59,28 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
         action = () => runAnalyze(args, analyzeCapture, analyzeIo(io));
       },
     )
-    .demandCommand(1, 'pxecheck: name a command (decode, analyze)')
+    .command(
+      'run <scenario..>',
+      'Play scripted PXE/UEFI/iPXE/phone clients against a boot server and check every step against expectations and time budgets',
+      (y) =>
+        y
+          .positional('scenario', { type: 'string', array: true, describe: 'scenario files (YAML, see docs/scenarios.md)' })
+          .option('interface', { alias: 'i', type: 'string', requiresArg: true, describe: 'raw mode: send as real clients on IFACE (needs CAP_NET_RAW/CAP_NET_ADMIN)' })
+          .option('relay-from', { type: 'string', requiresArg: true, describe: 'relay mode: act as a DHCP relay agent from ADDR (no privileges)' })
+          .option('server', { alias: 'target', type: 'string', requiresArg: true, describe: 'the boot server under test (${server} in scenarios)' })
+          .option('circuit-id', { type: 'string', requiresArg: true, describe: 'relay mode: option 82 circuit id' })
+          .option('remote-id', { type: 'string', requiresArg: true, describe: 'relay mode: option 82 remote id' })
+          .option('format', { alias: 'f', type: 'string', default: 'text', describe: 'text | json | junit' })
+          .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'write the report to FILE instead of stdout' })
+          .option('pcap', { type: 'string', requiresArg: true, describe: 'write every frame sent and received to FILE (pcapng)' })
+          .option('rate', { type: 'string', requiresArg: true, describe: 'raw mode: at most N packets per second' })
+          .epilogue('Exit status: 0 every step passed, 1 a step failed, 2 usage, scenario or environment error.'),
+      (a) => {
+        const args = checkRunArgs(a);
+        action = () => runRun(args, analyzeIo(io), runDeps);
+      },
+    )
+    .demandCommand(1, 'pxecheck: name a command (decode, analyze, run)')
     .strict()
     .help()
     .version()

@@ -122,3 +122,75 @@ export function normalizeMac(raw: string): string {
   if (!groups) throw new UsageError(`--client: "${raw}" is not a MAC address (expected aa:bb:cc:dd:ee:ff or aa-bb-cc-dd-ee-ff)`);
   return groups.map((g) => g.padStart(2, '0')).join(':');
 }
+
+// ---------------------------------------------------------------------------------------------
+// run
+
+export const RUN_FORMATS = ['text', 'json', 'junit'] as const;
+export type RunFormat = (typeof RUN_FORMATS)[number];
+
+export interface RunArgs {
+  scenarios: string[];
+  transport: { kind: 'raw'; interface: string } | { kind: 'relay'; relayFrom: string; circuitId?: string; remoteId?: string };
+  /** The boot server under test: `${server}` in scenarios. */
+  server: string;
+  format: RunFormat;
+  output: string | undefined;
+  pcap: string | undefined;
+  /** Packets per second the raw transport may send (undefined: no limit). */
+  rate: number | undefined;
+}
+
+const IPV4_RE = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+
+function oneString(raw: unknown, flag: string): string | undefined {
+  if (raw === undefined) return undefined;
+  if (Array.isArray(raw)) throw new UsageError(`run: --${flag} given more than once`);
+  const s = String(raw).trim();
+  if (s === '') throw new UsageError(`run: --${flag} needs a value`);
+  return s;
+}
+
+function ipv4Flag(raw: unknown, flag: string, what: string): string | undefined {
+  const s = oneString(raw, flag);
+  if (s !== undefined && !IPV4_RE.test(s)) throw new UsageError(`run: --${flag} must be an IPv4 address (${what}), got "${s}"`);
+  return s;
+}
+
+/** Validates raw `run` arguments: one transport (raw or relay), the server, format, rate. */
+export function checkRunArgs(raw: Record<string, unknown>): RunArgs {
+  const list = raw['scenario'] ?? raw['scenarios'];
+  const scenarios = (Array.isArray(list) ? list : list === undefined ? [] : [list]).map(String).filter((s) => s !== '');
+  if (scenarios.length === 0) throw new UsageError('run: name at least one SCENARIO file (see scenarios/*.yaml)');
+  const format = String(raw['format'] ?? 'text');
+  if (!(RUN_FORMATS as readonly string[]).includes(format)) {
+    throw new UsageError(`run: --format must be one of ${RUN_FORMATS.join(', ')} (got "${format}")`);
+  }
+  const iface = oneString(raw['interface'], 'interface');
+  const relayFrom = ipv4Flag(raw['relay-from'], 'relay-from', 'this machine\'s address the server sees as the relay (giaddr)');
+  const server = ipv4Flag(raw['server'], 'server', 'the boot server under test');
+  if (iface !== undefined && relayFrom !== undefined) throw new UsageError('run: choose one transport: --interface IFACE (raw) or --relay-from ADDR (relay), not both');
+  if (iface === undefined && relayFrom === undefined) {
+    throw new UsageError('run: choose a transport: --interface IFACE (raw layer 2, needs CAP_NET_RAW) or --relay-from ADDR --server ADDR (relay mode, no privileges)');
+  }
+  if (server === undefined) throw new UsageError('run: --server ADDR is required: the boot server under test (scenarios refer to it as ${server})');
+  let rate: number | undefined;
+  const rawRate = oneString(raw['rate'], 'rate');
+  if (rawRate !== undefined) {
+    rate = Number(rawRate);
+    if (!Number.isFinite(rate) || rate <= 0) throw new UsageError(`run: --rate must be a positive number of packets per second (got "${rawRate}")`);
+  }
+  const circuitId = oneString(raw['circuit-id'], 'circuit-id');
+  const remoteId = oneString(raw['remote-id'], 'remote-id');
+  return {
+    scenarios,
+    transport: iface !== undefined
+      ? { kind: 'raw', interface: iface }
+      : { kind: 'relay', relayFrom: relayFrom!, ...(circuitId === undefined ? {} : { circuitId }), ...(remoteId === undefined ? {} : { remoteId }) },
+    server,
+    format: format as RunFormat,
+    output: oneString(raw['output'], 'output'),
+    pcap: oneString(raw['pcap'], 'pcap'),
+    rate,
+  };
+}

@@ -87,7 +87,8 @@ export async function runStep(raw: Step, where: string, st: ClientState, ctx: St
   const durationMs = Math.round((t1 - t0) * 1e6) / 1e3;
   if (outcome !== null) {
     const ev = evaluate(expect, outcome.observed, st.vars, where);
-    failures.push(...ev.failures, ...outcome.problems);
+    // The protocol's own account first: expectation failures are often its consequences.
+    failures.push(...outcome.problems, ...ev.failures);
     if (outcome.unfinished !== undefined) failures.push(outcome.unfinished);
     if (raw.kind !== 'sleep' && raw.save !== undefined) {
       const saved = resolveSaved(raw.save, outcome.observed);
@@ -211,7 +212,7 @@ async function dhcpStep(step: Step, st: ClientState, ctx: StepContext, hard: num
     const facts = { server, port: step.port ?? 4011, ...(r ? { xid: r.xid, log: logLines(r.messages) } : {}) };
     if (r === null) return { observed: { messageType: null }, facts, problems: [], unfinished: `no proxyDHCP ACK from ${server}:4011 by the deadline` };
     const observed: Observed = r.ack ? { ...observeReply(r.ack), messageType: 'ack' } : { messageType: r.error?.startsWith('NAK') ? 'nak' : null };
-    if (r.ack) learn(st, observed, false);
+    if (r.ack) learn(st, ctx, observed, false);
     return { observed, facts, problems: r.ack || r.error === null || observed.messageType === 'nak' ? [] : [r.error] };
   }
   let op: Dhcp4Operation;
@@ -257,7 +258,7 @@ async function dhcpStep(step: Step, st: ClientState, ctx: StepContext, hard: num
   }
   const prefer = step.kind === 'dhcp' ? step.prefer : undefined;
   const observed = observeDhcp(r, prefer);
-  if (r.ack) learn(st, observed, true);
+  if (r.ack) learn(st, ctx, observed, true);
   if (op.kind === 'release' || op.kind === 'decline') {
     st.lease = null;
     ctx.transport.setClientAddress(st.mac, null);
@@ -286,7 +287,7 @@ function observeDhcp(r: Dhcp4Result, prefer: 'proxy' | 'address' | undefined): O
 }
 
 /** Take a reply's variables; an address-bearing ACK also becomes the lease. */
-function learn(st: ClientState, o: Observed, isLease: boolean): void {
+function learn(st: ClientState, ctx: StepContext, o: Observed, isLease: boolean): void {
   for (const k of ['bootfile', 'next-server', 'tftp-server']) st.vars.delete(k);
   for (const [k, v] of Object.entries(dhcpVariables(o))) st.vars.set(k, v);
   if (!isLease || o.yiaddr === undefined || o.yiaddr === '0.0.0.0') return;
@@ -296,6 +297,7 @@ function learn(st: ClientState, o: Observed, isLease: boolean): void {
     addr: o.yiaddr, serverId: o.serverId ?? null, prefix: prefixLength(typeof mask === 'string' ? mask : undefined),
     ...(router === undefined || router instanceof Uint8Array ? {} : { router: String(Array.isArray(router) ? router[0] : router) }),
   };
+  ctx.transport.setClientAddress(st.mac, { addr: st.lease.addr, prefix: st.lease.prefix, ...(st.lease.router ? { router: st.lease.router } : {}) });
 }
 
 function logLines(messages: ReadonlyArray<{ dir: string; type: string; time: number; from: { addr: string }; to: { addr: string } }>): string[] {
@@ -323,7 +325,10 @@ function tftpOutcome(r: TftpResult, server: string): Outcome {
   const problems: string[] = [];
   if (serverError !== undefined) {
     const code = serverError.msg.errorCode ?? 0;
-    problems.push(`${server} answered ERROR ${code} ${TFTP_ERROR_NAMES[code] ?? 'error'}${serverError.msg.errorMessage ? ` ("${serverError.msg.errorMessage}")` : ''} for ${r.file}`);
+    const name = TFTP_ERROR_NAMES[code] ?? 'error';
+    const said = serverError.msg.errorMessage ?? '';
+    const text = said === '' ? name : said.toLowerCase() === name.toLowerCase() ? said : `${said} (${name})`;
+    problems.push(`${server} answered ERROR ${code} ${text} for ${r.file}`);
   } else if (!r.ok && r.error !== null) problems.push(`TFTP ${r.file}: ${r.error}`);
   return {
     observed: {

@@ -18,6 +18,9 @@ export class SendQueue {
   private closed = false;
   dropped = 0;
   sent = 0;
+  /** Frames the link refused (the last reason kept). */
+  errors = 0;
+  lastError: string | null = null;
 
   constructor(private readonly o: SendQueueOptions) {
     this.burst = Math.max(1, Math.floor(o.pps / 10));
@@ -61,8 +64,13 @@ export class SendQueue {
     while (this.length > 0 && this.tokens >= 1) {
       const f = this.queue[this.head++]!;
       this.tokens -= 1;
-      this.sent++;
-      this.o.send(f);
+      try {
+        this.o.send(f);
+        this.sent++;
+      } catch (e) {
+        this.errors++;
+        this.lastError = e instanceof Error ? e.message : String(e);
+      }
     }
     if (this.head > 1024 && this.head * 2 > this.queue.length) { this.queue.splice(0, this.head); this.head = 0; }
     if (this.length > 0) {

@@ -1,0 +1,171 @@
+/**
+ * `pxecheck run`: load every scenario (all problems at once), open the transport, run, report.
+ * Exit 0 all passed, 1 a step failed (or the run was interrupted), 2 usage, scenario or
+ * environment error. Bounded: a wall-clock cap of the scenarios' budgets plus slack, and Ctrl-C
+ * closes the transport and still writes what ran.
+ */
+import { CaptureFileWriter, PcapngWriter } from '../capture/writer.js';
+import { colorEnabled, palette } from '../report/color.js';
+import { TextOutput } from '../report/output.js';
+import { renderRunJson } from '../report/run-json.js';
+import { renderRunJunit } from '../report/run-junit.js';
+import { renderRunText } from '../report/run-text.js';
+import { SystemClock, type Clock } from '../scenario/clock.js';
+import { runScenarios, type RunResult } from '../scenario/driver.js';
+import { formatProblem, loadScenario, ScenarioError } from '../scenario/load.js';
+import type { Scenario } from '../scenario/schema.js';
+import type { ClientTransport } from '../scenario/transport/types.js';
+import type { AnalyzeIo } from './analyze.js';
+import { ExitCode } from './exit-codes.js';
+import type { RunArgs } from './options.js';
+
+export type RunIo = AnalyzeIo;
+
+export interface RunDeps {
+  /** Opens the transport (default: raw.js / relay.js, imported on demand). */
+  createTransport?: (args: RunArgs) => Promise<ClientTransport>;
+  clock?: Clock;
+  /** Subscribe to Ctrl-C; returns the unsubscribe (default: process SIGINT). */
+  onInterrupt?: (handler: () => void) => () => void;
+  /** Extra wall-clock seconds over the scenarios' budgets before the run is cut (default 5). */
+  slackSeconds?: number;
+}
+
+/** A problem with the machine, not the scenario or the server: exit 2 with a how-to. */
+export class EnvironmentError extends Error {
+  override name = 'EnvironmentError';
+}
+
+export const PRIVILEGE_HINT =
+  'raw mode sends and receives layer-2 frames through libpcap and needs CAP_NET_RAW and CAP_NET_ADMIN: ' +
+  'run as root, or grant them to node once with `sudo setcap cap_net_raw,cap_net_admin+eip $(which node)`; ' +
+  'or use relay mode, which needs no privileges: --relay-from ADDR --server ADDR';
+
+interface RawModule {
+  createRawTransport(o: { interface: string; rateLimitPps?: number }): Promise<ClientTransport>;
+}
+interface RelayModule {
+  createRelayTransport(o: { relayFrom: string; server: string; circuitId?: string; remoteId?: string }): Promise<ClientTransport>;
+}
+
+function isMissingModule(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /Cannot find module|Failed to load url/i.test(String((e as Error).message));
+}
+
+/** The real transports, imported only when asked for (libpcap is not loaded in relay mode). */
+export async function defaultTransport(args: RunArgs): Promise<ClientTransport> {
+  const t = args.transport;
+  if (t.kind === 'raw') {
+    let mod: RawModule;
+    try {
+      mod = (await import('../scenario/transport/raw.js' as string)) as RawModule;
+    } catch (e) {
+      if (isMissingModule(e)) throw new EnvironmentError(`raw mode is not available in this build (the libpcap transport is missing); ${PRIVILEGE_HINT}`);
+      throw new EnvironmentError(`cannot load the raw transport: ${(e as Error).message}; ${PRIVILEGE_HINT}`);
+    }
+    try {
+      return await mod.createRawTransport({ interface: t.interface, ...(args.rate === undefined ? {} : { rateLimitPps: args.rate }) });
+    } catch (e) {
+      throw new EnvironmentError(`cannot open interface ${t.interface}: ${(e as Error).message}\nhint: ${PRIVILEGE_HINT}`);
+    }
+  }
+  let mod: RelayModule;
+  try {
+    mod = (await import('../scenario/transport/relay.js' as string)) as RelayModule;
+  } catch (e) {
+    throw new EnvironmentError(isMissingModule(e) ? 'relay mode is not available in this build (the relay transport is missing)' : `cannot load the relay transport: ${(e as Error).message}`);
+  }
+  try {
+    return await mod.createRelayTransport({
+      relayFrom: t.relayFrom, server: args.server,
+      ...(t.circuitId === undefined ? {} : { circuitId: t.circuitId }), ...(t.remoteId === undefined ? {} : { remoteId: t.remoteId }),
+    });
+  } catch (e) {
+    throw new EnvironmentError(`cannot open relay mode from ${t.relayFrom} to ${args.server}: ${(e as Error).message} (is ${t.relayFrom} an address of this machine, and is UDP port 67 free? binding it may need root or CAP_NET_BIND_SERVICE)`);
+  }
+}
+
+function processInterrupt(handler: () => void): () => void {
+  process.on('SIGINT', handler);
+  return () => process.off('SIGINT', handler);
+}
+
+/** Every frame the transport reports, as pcapng with one interface per link type. */
+function pcapSink(path: string, transport: ClientTransport): { close(): void } {
+  const file = new CaptureFileWriter(path);
+  const writer = new PcapngWriter(file.write, { application: 'pxecheck run' });
+  const ifaces = new Map<number, number>();
+  transport.onFrame?.((_dir, time, linkType, frame) => {
+    let id = ifaces.get(linkType);
+    if (id === undefined) ifaces.set(linkType, (id = writer.addInterface(linkType, { name: `${transport.kind}-${linkType}`, tsresol: 9 })));
+    writer.writePacket(id, time, frame);
+  });
+  return { close: () => file.close() };
+}
+
+export async function runRun(args: RunArgs, io: RunIo, deps: RunDeps = {}): Promise<number> {
+  const scenarios: Scenario[] = [];
+  const problems: string[] = [];
+  for (const path of args.scenarios) {
+    try {
+      scenarios.push(loadScenario(path));
+    } catch (e) {
+      if (!(e instanceof ScenarioError)) throw e;
+      problems.push(...e.problems.map(formatProblem));
+    }
+  }
+  if (problems.length > 0) {
+    io.stderr(`${problems.join('\n')}\npxecheck: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the scenario files; nothing was sent\n`);
+    return ExitCode.USAGE;
+  }
+
+  let transport: ClientTransport;
+  try {
+    transport = await (deps.createTransport ?? defaultTransport)(args);
+  } catch (e) {
+    io.stderr(`pxecheck: ${(e as Error).message}\n`);
+    return ExitCode.USAGE;
+  }
+
+  const pcap = args.pcap === undefined ? null : pcapSink(args.pcap, transport);
+  const abort = new AbortController();
+  let reason: string | null = null;
+  const stopListening = (deps.onInterrupt ?? processInterrupt)(() => {
+    reason = 'interrupted (Ctrl-C): closing the transport, writing partial results';
+    io.stderr(`pxecheck: ${reason}\n`);
+    abort.abort();
+  });
+  const capSeconds = scenarios.reduce((t, s) => t + s.budgetMs / 1000, 0) + (deps.slackSeconds ?? 5);
+  const cap = setTimeout(() => {
+    reason = `the run exceeded its wall-clock cap of ${capSeconds} s (the scenarios' budgets plus slack)`;
+    io.stderr(`pxecheck: ${reason}\n`);
+    abort.abort();
+  }, capSeconds * 1000);
+  cap.unref?.();
+
+  let result: RunResult;
+  try {
+    result = await runScenarios(scenarios, { transport, clock: deps.clock ?? new SystemClock(), target: { server: args.server }, signal: abort.signal });
+  } finally {
+    clearTimeout(cap);
+    stopListening();
+    await transport.close().catch(() => undefined);
+    pcap?.close();
+  }
+  if (reason !== null) result.ok = false;
+
+  const out = TextOutput.open(args.output);
+  try {
+    if (args.format === 'json') out.line(renderRunJson(result));
+    else if (args.format === 'junit') out.line(renderRunJunit(result));
+    else {
+      const toFile = args.output !== undefined && args.output !== '-';
+      const pal = palette(colorEnabled({ isTTY: io.stdoutIsTTY, toFile, env: io.env }));
+      for (const l of renderRunText(result, pal)) out.line(l);
+    }
+  } finally {
+    out.close();
+  }
+  return result.ok ? ExitCode.OK : ExitCode.FINDINGS;
+}

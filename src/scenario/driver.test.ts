@@ -1,0 +1,173 @@
+import { describe, expect, it } from 'vitest';
+import { FakeClock } from './clock.js';
+import { runScenario, runScenarios } from './driver.js';
+import { loadScenario, parseScenario } from './load.js';
+import { fakeDnsmasq, fakeHttp, fakeTftp, type FakeDnsmasqConfig } from './run/fake-servers.test-kit.js';
+import { LoopbackTransport } from './transport/loopback.js';
+
+const SERVER = '198.51.100.1';
+const IPXE_EFI = new Uint8Array(200_000).map((_, i) => i & 0xff);
+const BOOT_IPXE = '#!ipxe\nkernel http://198.51.100.1/vmlinuz initrd=initrd.img\ninitrd http://198.51.100.1/initrd.img\nboot\n';
+
+function seeded(seed = 1): () => number {
+  let s = seed;
+  return () => {
+    s = (s * 1103515245 + 12345) & 0x7fffffff;
+    return s / 0x80000000;
+  };
+}
+
+function lab(dhcp: Partial<FakeDnsmasqConfig> = {}, tftpFiles: Record<string, Uint8Array> = { 'ipxe.efi': IPXE_EFI }) {
+  const clock = new FakeClock(1000);
+  const dnsmasq = fakeDnsmasq({ addr: SERVER, ...dhcp });
+  const transport = new LoopbackTransport(clock, {
+    udp: [dnsmasq, fakeTftp(SERVER, tftpFiles)],
+    tcp: [fakeHttp(SERVER, { '/boot.ipxe': BOOT_IPXE, '/vmlinuz': 'kernel', '/initrd.img': 'initrd' })],
+  });
+  return { clock, transport, dnsmasq, opts: { transport, clock, target: { server: SERVER }, random: seeded() } };
+}
+
+describe('runScenario', () => {
+  it('passes scenarios/uefi-ipxe.yaml end to end against a dnsmasq-like server', async () => {
+    const { opts, transport } = lab();
+    const r = await runScenario(loadScenario('scenarios/uefi-ipxe.yaml'), opts);
+    const steps = r.clients[0]!.steps;
+    expect(steps.map((s) => [s.name, s.ok, s.error])).toEqual([
+      ['firmware DORA', true, null],
+      ['fetch the iPXE binary', true, null],
+      ['become ipxe', true, null],
+      ['iPXE DORA', true, null],
+      ['boot.ipxe and what it loads', true, null],
+    ]);
+    expect(r.ok).toBe(true);
+    expect(r.name).toBe('uefi-ipxe');
+    // The PXE offer window (2 s) is part of DORA; the budget is 5 s.
+    expect(steps[0]!.duration).toBeGreaterThanOrEqual(2000);
+    expect(steps[0]!.budget).toBe(5000);
+    expect(steps[1]!.details['observed']).toMatchObject({ size: IPXE_EFI.length, blksize: 1468 });
+    expect(steps[4]!.details['fetched']).toEqual([
+      'http://198.51.100.1/boot.ipxe', 'http://198.51.100.1/vmlinuz', 'http://198.51.100.1/initrd.img',
+    ]);
+    // The lease reached the transport.
+    expect(transport.addresses.get('52:54:00:00:0e:f1')).toEqual({ addr: '198.51.100.100', prefix: 24, router: SERVER });
+  });
+
+  it('runs the same way twice (virtual time is deterministic)', async () => {
+    const a = await runScenario(loadScenario('scenarios/uefi-ipxe.yaml'), lab().opts);
+    const b = await runScenario(loadScenario('scenarios/uefi-ipxe.yaml'), lab().opts);
+    expect(a.clients[0]!.steps.map((s) => s.duration)).toEqual(b.clients[0]!.steps.map((s) => s.duration));
+    expect(a.duration).toBe(b.duration);
+  });
+
+  it('fails the DHCP step with a message naming the missing boot file when option 67 is absent', async () => {
+    const { opts } = lab({ noBootfile: true });
+    const r = await runScenario(loadScenario('scenarios/uefi-ipxe.yaml'), opts);
+    const [dora, tftp] = r.clients[0]!.steps;
+    expect(r.ok).toBe(false);
+    expect(dora!.ok).toBe(false);
+    expect(dora!.error).toMatch(/boot file: expected to match \/\\\.efi\$\/, found absent/);
+    expect(dora!.error).toMatch(/option 67 is missing/);
+    expect(tftp!.error).toBe('not run: step 1 failed');
+    expect(tftp!.details['skipped']).toBe(true);
+  });
+
+  const slowScenario = (within: string) => parseScenario(`
+name: slow
+budget: 60s
+clients:
+  - name: pc1
+    persona: uefi-x64
+    mac: 52:54:00:00:0e:f1
+    steps:
+      - dhcp: { name: DORA, within: ${within} }
+`, 'slow.yaml');
+
+  it('fails a 5 s budget against a server that offers after 6 s, with both times', async () => {
+    const { opts } = lab({ offerDelay: 6 });
+    const r = await runScenario(slowScenario('5s'), opts);
+    const step = r.clients[0]!.steps[0]!;
+    expect(step.ok).toBe(false);
+    // Offer at 6 s + the 2 s PXE offer window + the ACK's 1 ms.
+    expect(step.error).toMatch(/^DORA took 8\.00\d s, budget 5 s$/);
+    expect(step.duration).toBeGreaterThan(8000);
+  });
+
+  it('passes the same slow server when the budget allows', async () => {
+    const { opts } = lab({ offerDelay: 6 });
+    const r = await runScenario(slowScenario('10s'), opts);
+    expect(r.clients[0]!.steps[0]!).toMatchObject({ ok: true, error: null, budget: 10000 });
+  });
+
+  it('stops a step that never finishes at twice its budget', async () => {
+    const { opts } = lab({ offerDelay: 100 });
+    const r = await runScenario(slowScenario('3s'), opts);
+    const step = r.clients[0]!.steps[0]!;
+    expect(step.ok).toBe(false);
+    expect(step.duration).toBe(6000);
+    expect(step.error).toMatch(/^DORA did not finish in 6 s, budget 3 s/);
+  });
+
+  it('fails the TFTP step with ERROR 1 File not found and flows ${bootfile} from DHCP into TFTP', async () => {
+    const { opts, transport } = lab({ firmwareBootfile: 'missing.efi' });
+    const r = await runScenario(loadScenario('scenarios/uefi-ipxe.yaml'), opts);
+    const tftp = r.clients[0]!.steps[1]!;
+    expect(r.clients[0]!.steps[0]!.ok).toBe(true);
+    expect(tftp.ok).toBe(false);
+    expect(tftp.error).toMatch(/ERROR 1 File not found/);
+    // The RRQ asked for the file the DHCP reply named.
+    const rrq = transport.sent.find((s) => s.datagram.dst.port === 69)!;
+    expect(Buffer.from(rrq.datagram.payload).toString('latin1')).toContain('missing.efi');
+    expect(tftp.details['file']).toBe('missing.efi');
+  });
+
+  it('saves variables and runs clients of a MAC range concurrently', async () => {
+    const { opts } = lab();
+    const s = parseScenario(`
+name: range
+budget: 30s
+clients:
+  - name: pc
+    persona: uefi-x64
+    mac: 52:54:00:00:00:10-52:54:00:00:00:13
+    steps:
+      - dhcp: { within: 5s, save: { addr: yiaddr } }
+      - http: { url: "http://\${server}/boot.ipxe", within: 2s, save: { first: 'body:kernel (\\S+)' }, expect: { status: 200, body: 'kernel' } }
+      - http: { url: "\${first}", within: 2s, expect: { status: 200, body: '^kernel$' } }
+      - inform: { address: "\${addr}" }
+      - release
+`, 'range.yaml');
+    const r = await runScenario(s, opts);
+    expect(r.clients.flatMap((c) => c.steps.map((x) => x.error)).filter((e) => e !== null)).toEqual([]);
+    expect(r.clients.map((c) => [c.name, c.mac, c.ok])).toEqual([
+      ['pc-1', '52:54:00:00:00:10', true], ['pc-2', '52:54:00:00:00:11', true],
+      ['pc-3', '52:54:00:00:00:12', true], ['pc-4', '52:54:00:00:00:13', true],
+    ]);
+    // Four concurrent DORAs share the 2 s window instead of taking 8 s.
+    expect(r.duration).toBeLessThan(4000);
+  });
+
+  it('reports a refused HTTP connection and a 404 script', async () => {
+    const { opts } = lab();
+    const s = parseScenario(`
+budget: 10s
+clients:
+  - persona: ipxe
+    mac: 52:54:00:00:00:20
+    steps:
+      - dhcp: { within: 5s }
+      - http: { url: "http://198.51.100.9/x", within: 1s, expect: { status: 200 } }
+`, 'h.yaml');
+    const r = await runScenario(s, opts);
+    expect(r.clients[0]!.steps[1]!.error).toMatch(/cannot connect: connection refused/);
+  });
+
+  it('aborts on the signal and returns partial results', async () => {
+    const { opts } = lab({ offerDelay: 100 });
+    const ac = new AbortController();
+    const p = runScenarios([slowScenario('50s')], { ...opts, signal: ac.signal });
+    setImmediate(() => ac.abort());
+    const r = await p;
+    expect(r.ok).toBe(false);
+    expect(r.scenarios[0]!.interrupted).toMatch(/interrupted/);
+  });
+});

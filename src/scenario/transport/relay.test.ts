@@ -1,0 +1,117 @@
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { createServer } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { hex, ipv4ToString } from '../../wire/bytes.js';
+import { buildDhcpV4, emitDhcpV4, getOption, parseDhcpV4 } from '../../wire/dhcpv4/index.js';
+import { parseIpv4 } from '../../wire/ipv4.js';
+import { parseUdp } from '../../wire/udp.js';
+import { emitClientMessage } from '../clients/dhcp4-message.js';
+import { createRelayTransport, relayDhcpMessage } from './relay.js';
+import type { UdpDatagram } from './types.js';
+
+const A = '02:00:00:00:0b:01';
+const LO = '127.0.0.1';
+
+function discover(relay?: { giaddr: string }): Uint8Array {
+  return emitClientMessage({ type: 1, xid: 0x1234, mac: A, secs: 0, broadcast: true, persona: [{ code: 55, data: Uint8Array.of(1, 3) }], ...(relay ? { relay } : {}) });
+}
+
+describe('relayDhcpMessage', () => {
+  it('sets giaddr, hops + 1 and appends option 82 before END', () => {
+    const out = parseDhcpV4(relayDhcpMessage(discover(), { relayFrom: '203.0.113.1', circuitId: 'eth0/7', remoteId: 'sw1' }), []);
+    expect(ipv4ToString(out.giaddr)).toBe('203.0.113.1');
+    expect(out.hops).toBe(1);
+    expect(out.options.map((o) => o.code)).toEqual([53, 55, 82, 255]);
+    expect(hex(getOption(out, 82)!)).toBe('0106' + hex(new TextEncoder().encode('eth0/7')) + '0203' + hex(new TextEncoder().encode('sw1')));
+  });
+
+  it('leaves a message the client already built as relayed alone, and adds no 82 without ids', () => {
+    const relayed = discover({ giaddr: '203.0.113.9' });
+    expect(relayDhcpMessage(relayed, { relayFrom: '203.0.113.1', circuitId: 'x' })).toBe(relayed);
+    const plain = parseDhcpV4(relayDhcpMessage(discover(), { relayFrom: '203.0.113.1' }), []);
+    expect(plain.options.map((o) => o.code)).toEqual([53, 55, 255]);
+  });
+});
+
+function udpServer(): Promise<{ sock: Socket; port: number; got: { msg: Buffer; rinfo: RemoteInfo }[] }> {
+  return new Promise((resolve) => {
+    const sock = createSocket('udp4');
+    const got: { msg: Buffer; rinfo: RemoteInfo }[] = [];
+    sock.on('message', (msg, rinfo) => got.push({ msg, rinfo }));
+    sock.bind(0, LO, () => resolve({ sock, port: sock.address().port, got }));
+  });
+}
+
+const waitUntil = async (pred: () => boolean, ms = 2000): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!pred() && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+};
+
+describe('relay transport on loopback', () => {
+  it('relays DHCP to the server, hands replies to the chaddr client, keeps other UDP flows per client port', async () => {
+    const srv = await udpServer();
+    const t = await createRelayTransport({ relayFrom: LO, relayPort: 0, server: LO, serverPort: srv.port, circuitId: 'c1' });
+    const got: [string, UdpDatagram][] = [];
+    const frames: [string, number, Uint8Array][] = [];
+    t.onUdp((mac, d) => got.push([mac, d]));
+    t.onFrame!((dir, _t, lt, f) => frames.push([dir, lt, f]));
+    t.addClient(A);
+    try {
+      t.sendUdp(A, { src: { addr: '0.0.0.0', port: 68 }, dst: { addr: '255.255.255.255', port: 67 }, payload: discover(), broadcast: true });
+      await waitUntil(() => srv.got.length === 1);
+      const req = parseDhcpV4(srv.got[0]!.msg, []);
+      expect([ipv4ToString(req.giaddr), req.hops, req.xid]).toEqual([LO, 1, 0x1234]);
+      const relayPort = srv.got[0]!.rinfo.port;
+      // The server answers the relay; one reply for a MAC nobody simulates is dropped.
+      const reply = (mac: string): Buffer => Buffer.from(emitDhcpV4(buildDhcpV4({ op: 2, xid: 0x1234, chaddr: mac, yiaddr: '203.0.113.100', giaddr: LO, options: [{ code: 53, data: Uint8Array.of(2) }] })));
+      srv.sock.send(reply('02:00:00:00:0b:99'), relayPort, LO);
+      srv.sock.send(reply(A), relayPort, LO);
+      await waitUntil(() => got.length === 1);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(got.map(([m, d]) => [m, d.src.port, d.dst.port])).toEqual([[A, srv.port, relayPort]]);
+
+      // TFTP-like: the answer comes from a new port (a new TID) and goes back to the client's port.
+      t.sendUdp(A, { src: { addr: '203.0.113.100', port: 2070 }, dst: { addr: LO, port: srv.port }, payload: Uint8Array.of(0, 1) });
+      await waitUntil(() => srv.got.length === 2);
+      const tid = await udpServer();
+      tid.sock.send(Uint8Array.of(0, 3, 0, 1), srv.got[1]!.rinfo.port, LO);
+      await waitUntil(() => got.length === 2);
+      expect(got[1]![1]).toMatchObject({ src: { addr: LO, port: tid.port }, dst: { addr: '203.0.113.100', port: 2070 } });
+      tid.sock.close();
+
+      // --pcap frames: raw IPv4 (link type 228) with the UDP inside.
+      expect(frames.every(([, lt]) => lt === 228)).toBe(true);
+      const first = parseIpv4(frames[0]![2], [])!;
+      expect([first.src, first.dst, parseUdp(first.payload, [])!.dstPort]).toEqual([LO, LO, srv.port]);
+      expect(frames.map(([d]) => d)).toEqual(['sent', 'received', 'received', 'sent', 'received']);
+    } finally {
+      await t.close();
+      srv.sock.close();
+    }
+  });
+
+  it('connects TCP from the relay address and streams both ways', async () => {
+    const server = createServer((s) => s.on('data', () => s.end('HTTP/1.0 200 OK\r\n\r\nhi')));
+    await new Promise<void>((r) => server.listen(0, LO, r));
+    const port = (server.address() as { port: number }).port;
+    const t = await createRelayTransport({ relayFrom: LO, relayPort: 0, server: LO });
+    try {
+      const s = await t.connectTcp(A, { addr: LO, port }, 2000);
+      let text = '';
+      const ended = new Promise<string | undefined>((r) => s.onEnd((_t, e) => r(e)));
+      s.onData((d) => (text += Buffer.from(d).toString()));
+      s.write(new TextEncoder().encode('GET / HTTP/1.0\r\n\r\n'));
+      expect(await ended).toBeUndefined();
+      expect(text).toBe('HTTP/1.0 200 OK\r\n\r\nhi');
+      s.close();
+      await expect(t.connectTcp(A, { addr: LO, port: 1 }, 2000)).rejects.toThrow(/ECONNREFUSED/);
+    } finally {
+      await t.close();
+      server.close();
+    }
+  });
+
+  it('explains a relay address that is not on this host', async () => {
+    await expect(createRelayTransport({ relayFrom: '203.0.113.77', relayPort: 0, server: LO })).rejects.toThrow(/not an address of this host/);
+  });
+});

@@ -1,0 +1,279 @@
+/**
+ * Relay-mode transport for `pxecheck run`: pxecheck is a DHCP relay agent (RFC 1542 / 3046) on an
+ * address of this host, so no raw sockets and no root are needed (except to bind port 67:
+ * CAP_NET_BIND_SERVICE). DHCP goes to the server as relayed (giaddr = relayFrom, hops + 1,
+ * option 82 when configured) and comes back to relayFrom:67, where replies are handed to the
+ * client whose MAC is chaddr.
+ *
+ * Everything else (proxyDHCP on 4011, TFTP, HTTP) uses plain kernel sockets FROM relayFrom: the
+ * leased address lives on no host, so relay mode tests DHCP as a relayed client sees it and then
+ * fetches the files from the relay's address (servers see relayFrom, not the lease, as the client).
+ */
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { connect as tcpConnect, type Socket as TcpSocket } from 'node:net';
+import { LinkType } from '../../capture/types.js';
+import { asciiBytes, ipv4FromString, macToString } from '../../wire/bytes.js';
+import { IpProtocol } from '../../wire/checksum.js';
+import { emitDhcpV4, EMPTY, parseDhcpV4, type DhcpV4Option } from '../../wire/dhcpv4/index.js';
+import { emitIpv4 } from '../../wire/ipv4.js';
+import { emitUdp } from '../../wire/udp.js';
+import type { ByteStream, ClientAddress, ClientTransport, Endpoint, UdpDatagram, UdpHandler } from './types.js';
+
+export interface RelayTransportOptions {
+  /** Address of this host the relay agent binds (giaddr). */
+  relayFrom: string;
+  /** The DHCP server relayed messages go to. */
+  server: string;
+  /** Server port (default 67). */
+  serverPort?: number;
+  /** Port the relay agent listens on (default 67, where servers answer relays). */
+  relayPort?: number;
+  /** Option 82 sub-options 1 and 2, added when the client did not put option 82 in itself. */
+  circuitId?: string;
+  remoteId?: string;
+}
+
+type FrameHandler = (dir: 'sent' | 'received', time: number, linkType: number, frame: Uint8Array) => void;
+
+const DHCP_SERVER_PORT = 67;
+const BOOTREQUEST = 1;
+const BOOTREPLY = 2;
+
+/** A relayed copy of a client message: giaddr/hops/option 82 set unless the client did it. */
+export function relayDhcpMessage(payload: Uint8Array, o: Pick<RelayTransportOptions, 'relayFrom' | 'circuitId' | 'remoteId'>): Uint8Array {
+  const msg = parseDhcpV4(payload, []);
+  if (msg.op !== BOOTREQUEST || msg.headerLength < 236) return payload;
+  const giaddrSet = msg.giaddr.some((b) => b !== 0);
+  if (giaddrSet) return payload; // the client machine already built it as relayed
+  msg.giaddr = ipv4FromString(o.relayFrom);
+  msg.hops = Math.min(255, msg.hops + 1);
+  const parts: number[] = [];
+  for (const [sub, s] of [[1, o.circuitId], [2, o.remoteId]] as const) {
+    if (s === undefined) continue;
+    const b = asciiBytes(s).subarray(0, 255);
+    parts.push(sub, b.length, ...b);
+  }
+  if (parts.length && !msg.options.some((x) => x.code === 82)) {
+    // RFC 3046 §2.1: the relay's option goes last, before END.
+    const end = msg.options.findIndex((x) => x.code === 255 && x.area === 'options');
+    const o82: DhcpV4Option = { code: 82, data: Uint8Array.from(parts), area: 'options', offset: -1 };
+    if (end >= 0) msg.options.splice(end, 0, o82);
+    else msg.options.push(o82, { code: 255, data: EMPTY, area: 'options', offset: -1 });
+  }
+  return emitDhcpV4(msg);
+}
+
+/** A socket from relayFrom for one client's non-DHCP UDP flow (proxyDHCP, TFTP). */
+interface Flow {
+  mac: string;
+  /** The client's own endpoint, restored as the destination of what comes back. */
+  client: Endpoint;
+  socket: Socket;
+  ready: Promise<void>;
+}
+
+export async function createRelayTransport(opts: RelayTransportOptions): Promise<ClientTransport> {
+  const t = new RelayTransport(opts);
+  await t.bind();
+  return t;
+}
+
+export class RelayTransport implements ClientTransport {
+  readonly kind = 'relay' as const;
+  private readonly clients = new Set<string>();
+  private readonly udpHandlers: UdpHandler[] = [];
+  private readonly frameHandlers: FrameHandler[] = [];
+  private readonly flows = new Map<string, Flow>();
+  private readonly streams = new Set<TcpSocket>();
+  private readonly dhcp: Socket;
+  private closed = false;
+  /** The relay agent's port once bound (relayPort 0 picks one). */
+  private port = DHCP_SERVER_PORT;
+  /** Replies nobody asked for (unknown chaddr, not BOOTREPLY). */
+  readonly counters = { foreign: 0, sendErrors: 0 };
+  lastError: string | null = null;
+
+  constructor(private readonly opts: RelayTransportOptions) {
+    this.dhcp = createSocket({ type: 'udp4', reuseAddr: true });
+  }
+
+  bind(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onError = (e: NodeJS.ErrnoException): void => {
+        const hint = e.code === 'EACCES' ? ' (port 67 needs root or CAP_NET_BIND_SERVICE)' : e.code === 'EADDRNOTAVAIL' ? ` (${this.opts.relayFrom} is not an address of this host)` : '';
+        reject(Object.assign(new Error(`relay: cannot bind ${this.opts.relayFrom}:${this.opts.relayPort ?? DHCP_SERVER_PORT}: ${e.message}${hint}`), { code: e.code }));
+      };
+      this.dhcp.once('error', onError);
+      this.dhcp.bind({ address: this.opts.relayFrom, port: this.opts.relayPort ?? DHCP_SERVER_PORT, exclusive: false }, () => {
+        this.dhcp.off('error', onError);
+        this.port = this.dhcp.address().port;
+        this.dhcp.on('error', (e) => { this.lastError = e.message; });
+        this.dhcp.on('message', (msg, rinfo) => this.receiveDhcp(msg, rinfo));
+        resolve();
+      });
+    });
+  }
+
+  now(): number {
+    return Date.now() / 1000;
+  }
+
+  addClient(mac: string): void {
+    this.clients.add(mac.toLowerCase());
+  }
+
+  setClientAddress(_mac: string, _lease: ClientAddress | null): void {
+    // The lease is not on this host: nothing to answer ARP for.
+  }
+
+  onUdp(handler: UdpHandler): void {
+    this.udpHandlers.push(handler);
+  }
+
+  onFrame(handler: FrameHandler): void {
+    this.frameHandlers.push(handler);
+  }
+
+  sendUdp(mac: string, d: UdpDatagram): void {
+    if (this.closed) return;
+    const m = mac.toLowerCase();
+    this.addClient(m);
+    const port = this.port;
+    if (d.dst.port === DHCP_SERVER_PORT) {
+      const payload = relayDhcpMessage(d.payload, this.opts);
+      // Relayed messages are unicast to the server whatever the client addressed.
+      const to = d.broadcast || d.dst.addr === '255.255.255.255' || d.dst.addr === this.opts.relayFrom ? this.opts.server : d.dst.addr;
+      this.sendOn(this.dhcp, payload, { addr: this.opts.relayFrom, port }, { addr: to, port: this.opts.serverPort ?? DHCP_SERVER_PORT });
+      return;
+    }
+    const flow = this.flowFor(m, d.src);
+    const to = d.dst.addr === '255.255.255.255' ? this.opts.server : d.dst.addr;
+    const payload = d.payload.slice();
+    flow.ready.then(() => {
+      const local = flow.socket.address();
+      this.sendOn(flow.socket, payload, { addr: this.opts.relayFrom, port: local.port }, { addr: to, port: d.dst.port });
+    }, () => undefined);
+  }
+
+  connectTcp(_mac: string, dst: Endpoint, timeoutMs: number): Promise<ByteStream> {
+    return new Promise((resolve, reject) => {
+      const sock = tcpConnect({ host: dst.addr, port: dst.port, localAddress: this.opts.relayFrom });
+      this.streams.add(sock);
+      const timer = setTimeout(() => {
+        sock.destroy();
+        reject(new Error(`TCP connect to ${dst.addr}:${dst.port} timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
+      sock.once('error', (e) => { clearTimeout(timer); this.streams.delete(sock); reject(e); });
+      sock.once('connect', () => {
+        clearTimeout(timer);
+        sock.removeAllListeners('error');
+        resolve(this.wrapStream(sock));
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const s of this.streams) s.destroy();
+    this.streams.clear();
+    const closes = [this.dhcp, ...[...this.flows.values()].map((f) => f.socket)].map(
+      (s) => new Promise<void>((r) => { try { s.close(() => r()); } catch { r(); } }),
+    );
+    this.flows.clear();
+    await Promise.all(closes);
+  }
+
+  // ---- internals ----
+
+  private wrapStream(sock: TcpSocket): ByteStream {
+    const early: Uint8Array[] = [];
+    let dataHandler: ((d: Uint8Array, t: number) => void) | null = null;
+    let ended: { time: number; error?: string } | null = null;
+    const endHandlers: ((t: number, e?: string) => void)[] = [];
+    const end = (error?: string): void => {
+      if (ended) return;
+      ended = error === undefined ? { time: this.now() } : { time: this.now(), error };
+      this.streams.delete(sock);
+      for (const h of endHandlers) h(ended.time, error);
+    };
+    sock.on('data', (b: Buffer) => {
+      const d = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+      if (dataHandler) dataHandler(d, this.now());
+      else early.push(d);
+    });
+    sock.on('end', () => end());
+    sock.on('close', (hadError) => end(hadError ? 'connection reset' : undefined));
+    sock.on('error', (e) => end(e.message));
+    return {
+      write: (data) => { sock.write(data); },
+      onData: (h) => {
+        dataHandler = h;
+        for (const d of early.splice(0)) h(d, this.now());
+      },
+      onEnd: (h) => {
+        endHandlers.push(h);
+        if (ended) h(ended.time, ended.error);
+      },
+      close: () => { sock.end(); setTimeout(() => sock.destroy(), 2000).unref(); },
+    };
+  }
+
+  private flowFor(mac: string, client: Endpoint): Flow {
+    const key = `${mac}|${client.port}`;
+    const have = this.flows.get(key);
+    if (have) return have;
+    const socket = createSocket({ type: 'udp4' });
+    const ready = new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind({ address: this.opts.relayFrom, port: 0 }, () => { socket.off('error', reject); resolve(); });
+    });
+    const flow: Flow = { mac, client: { ...client }, socket, ready };
+    socket.on('error', (e) => { this.lastError = e.message; });
+    socket.on('message', (msg, rinfo) => {
+      const local = socket.address();
+      this.frame('received', msg, { addr: rinfo.address, port: rinfo.port }, { addr: this.opts.relayFrom, port: local.port });
+      this.deliver(flow.mac, { src: { addr: rinfo.address, port: rinfo.port }, dst: flow.client, payload: copy(msg) });
+    });
+    this.flows.set(key, flow);
+    return flow;
+  }
+
+  private receiveDhcp(msg: Buffer, rinfo: RemoteInfo): void {
+    if (this.closed) return;
+    const port = this.port;
+    this.frame('received', msg, { addr: rinfo.address, port: rinfo.port }, { addr: this.opts.relayFrom, port });
+    if (msg.length < 236 || msg[0] !== BOOTREPLY) { this.counters.foreign++; return; }
+    const mac = macToString(msg, 28);
+    if (!this.clients.has(mac)) { this.counters.foreign++; return; }
+    this.deliver(mac, { src: { addr: rinfo.address, port: rinfo.port }, dst: { addr: this.opts.relayFrom, port }, payload: copy(msg) });
+  }
+
+  private deliver(mac: string, d: UdpDatagram): void {
+    const t = this.now();
+    for (const h of this.udpHandlers) h(mac, d, t);
+  }
+
+  private sendOn(sock: Socket, payload: Uint8Array, from: Endpoint, to: Endpoint): void {
+    sock.send(payload, to.port, to.addr, (err) => {
+      if (err) { this.counters.sendErrors++; this.lastError = err.message; }
+    });
+    this.frame('sent', payload, from, to);
+  }
+
+  /** Synthesized raw-IPv4 frame (link type 228) for --pcap. */
+  private frame(dir: 'sent' | 'received', payload: Uint8Array, src: Endpoint, dst: Endpoint): void {
+    if (this.frameHandlers.length === 0) return;
+    const pseudo = { src: ipv4FromString(src.addr), dst: ipv4FromString(dst.addr) };
+    const udp = emitUdp({ srcPort: src.port, dstPort: dst.port }, payload, pseudo);
+    const ip = emitIpv4({ dscp: 0, ecn: 0, identification: 0, df: true, mf: false, fragmentOffset: 0, ttl: 64, protocol: IpProtocol.UDP, src: src.addr, dst: dst.addr }, udp);
+    const t = this.now();
+    for (const h of this.frameHandlers) h(dir, t, LinkType.IPV4, ip);
+  }
+}
+
+function copy(b: Buffer): Uint8Array {
+  const out = new Uint8Array(b.length);
+  out.set(b);
+  return out;
+}

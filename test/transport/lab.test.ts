@@ -1,0 +1,174 @@
+// The real transports against real servers in lab namespaces: raw layer 2 (libpcap) against dnsmasq
+// (DHCP + TFTP) and nginx; relay mode against kea-dhcp4 (+ tftpd-hpa, nginx). pxecheck's own clients
+// run inside the client namespace through test/transport/lab-client.mjs on a private build of src/.
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createLab, makeBootRoot, run, SERVER_ADDR, startDnsmasq, startNginx, startTftpd, type Lab,
+} from '../../src/lab/index.js';
+import { ROOT } from '../helpers/fixtures.js';
+
+const isRoot = process.getuid?.() === 0;
+const hasTools = run('sh', ['-c', 'command -v ip && command -v dnsmasq && command -v kea-dhcp4 && command -v nginx && command -v in.tftpd']).code === 0;
+const skipReason = !isRoot ? 'needs root (network namespaces, raw sockets)' : !hasTools ? 'needs ip, dnsmasq, kea-dhcp4, nginx, in.tftpd' : '';
+const BUILD = `/tmp/pxecheck-transport-build-${process.pid}`;
+const DIST = join(BUILD, 'dist');
+const SCRIPT = join(ROOT, 'test/transport/lab-client.mjs');
+
+interface ClientOut {
+  mac: string;
+  dhcp: { ok: boolean; error: string | null; address: string | null; bootFile: string | null; serverId: string | null; giaddr: string | null; hops: number | null; o82: string | null; types: string[] } | null;
+  tftp: { ok: boolean; error: string | null; bytes: number; sha256: string } | null;
+  http: { ok: boolean; error: string | null; status: number | null; bodyBytes: number; sha256: string; bodyText: string | null } | null;
+}
+interface ScriptOut {
+  results: ClientOut[];
+  frames: { sent: number; received: number; linkTypes: number[] };
+}
+
+/** Compiles src/ into a private dir (never the shared dist/) that can still resolve node_modules. */
+function buildPrivateDist(): void {
+  rmSync(BUILD, { recursive: true, force: true });
+  mkdirSync(BUILD, { recursive: true });
+  writeFileSync(join(BUILD, 'package.json'), '{"type":"module"}\n');
+  symlinkSync(join(ROOT, 'node_modules'), join(BUILD, 'node_modules'));
+  // Errors in files outside the transport do not stop the emit; the script only needs ours.
+  spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json'), '--outDir', DIST, '--sourceMap', 'false'], { cwd: ROOT, timeout: 120_000, stdio: 'ignore' });
+  if (!existsSync(join(DIST, 'scenario/transport/raw.js'))) throw new Error('private build of src/ failed');
+}
+
+function runInNamespace(ns: string, cfg: Record<string, unknown>, timeoutMs: number): Promise<ScriptOut> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, SCRIPT, JSON.stringify({ dist: DIST, ...cfg })], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const line = out.trim().split('\n').pop() ?? '';
+      try {
+        resolve(JSON.parse(line) as ScriptOut);
+      } catch {
+        reject(new Error(`lab-client exited ${code}: ${err.slice(-2000)} ${out.slice(-500)}`));
+      }
+    });
+  });
+}
+
+function sha256File(p: string): string {
+  return createHash('sha256').update(readFileSync(p)).digest('hex');
+}
+
+describe.skipIf(skipReason !== '')(`transports in a lab${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
+  beforeAll(() => buildPrivateDist(), 150_000);
+  afterAll(() => rmSync(BUILD, { recursive: true, force: true }));
+
+  it.skipIf(run('sh', ['-c', 'command -v setpriv']).code !== 0)('raw: without CAP_NET_RAW the error says how to get it (root, setcap, relay mode)', () => {
+    const code = `const { createRawTransport } = await import(${JSON.stringify(join(DIST, 'scenario/transport/raw.js'))});
+      try { await createRawTransport({ interface: 'lo' }); console.log('{}'); } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }`;
+    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--input-type=module', '-e', code], { encoding: 'utf8', timeout: 20_000 });
+    const out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { code?: string; message?: string };
+    expect(out.code).toBe('EPERM');
+    expect(out.message).toMatch(/setcap cap_net_raw,cap_net_admin\+eip/);
+    expect(out.message).toMatch(/relay mode/);
+  });
+
+  it('raw: two clients DORA with dnsmasq, TFTP ipxe.efi, HTTP GET boot.ipxe from nginx', async () => {
+    let lab: Lab | undefined;
+    try {
+      lab = await createLab({ name: 'pxtraw' });
+      const root = makeBootRoot(join(lab.workDir, 'boot'));
+      await startDnsmasq(lab, { tftpRoot: root, efiBootFile: 'ipxe.efi', biosBootFile: 'undionly.kpxe', ipxeBootFile: `http://${SERVER_ADDR}/boot.ipxe` });
+      await startNginx(lab, { root });
+      // The raw interface: a veth with NO IP address, so the namespace's kernel keeps out of our TCP.
+      const iface = lab.addClientInterface('raw0');
+      const macs = ['02:00:00:7a:00:01', '02:00:00:7a:00:02'];
+      const pcap = join(lab.workDir, 'raw.pcap');
+      const out = await runInNamespace(lab.ns.cli, { mode: 'raw', iface, macs, persona: 'uefi-x64', tftp: true, httpPath: '/boot.ipxe', httpHost: SERVER_ADDR, pcap }, 100_000);
+      const [a, b] = out.results;
+      for (const r of [a!, b!]) {
+        expect(r.dhcp, JSON.stringify(r)).toMatchObject({ ok: true, bootFile: 'ipxe.efi', serverId: SERVER_ADDR });
+        expect(r.dhcp!.address).toMatch(/^198\.51\.100\.\d+$/);
+        // dnsmasq pings an address before offering it, so a DISCOVER may be retransmitted first.
+        const types = [...new Set(r.dhcp!.types)];
+        expect(types).toEqual(['sent:DISCOVER', 'received:OFFER', 'sent:REQUEST', 'received:ACK']);
+        expect(r.dhcp!.types.at(-1)).toBe('received:ACK');
+        expect(r.tftp).toMatchObject({ ok: true, bytes: readFileSync(join(root, 'ipxe.efi')).length, sha256: sha256File(join(root, 'ipxe.efi')) });
+        expect(r.http).toMatchObject({ ok: true, status: 200, bodyText: readFileSync(join(root, 'boot.ipxe'), 'latin1') });
+      }
+      expect(a!.dhcp!.address).not.toBe(b!.dhcp!.address);
+      const leases = readFileSync(join(lab.workDir, 'dnsmasq/dnsmasq.leases'), 'utf8');
+      for (const r of [a!, b!]) expect(leases).toContain(`${r.mac} ${r.dhcp!.address}`);
+      expect(out.frames.linkTypes).toEqual([1]);
+      expect(out.frames.sent).toBeGreaterThan(700); // TFTP ACKs for ~1 MB at 1468-byte blocks, twice
+      // tshark, the independent oracle, on every frame we sent and received (--pcap output).
+      const fields = (filter: string): string[] => run('tshark', ['-r', pcap, '-n', '-o', 'ip.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE',
+        '-o', 'tcp.check_checksum:TRUE', '-Y', filter, '-T', 'fields', '-e', 'frame.number'], { timeoutMs: 60_000 }).stdout.split('\n').filter(Boolean);
+      expect(fields('_ws.malformed or ip.checksum.status == 2 or udp.checksum.status == 2 or tcp.checksum.status == 2 or _ws.expert.severity >= 8388608')).toEqual([]);
+      expect(fields(`arp.opcode == 2 and eth.src == ${macs[0]}`).length).toBeGreaterThan(0); // we answered the server's ARP
+      expect(fields('tcp.flags.syn == 1 and tcp.flags.ack == 0 and tcp.options.mss_val == 1460')).toHaveLength(2);
+      expect(fields('http.response.code == 200')).toHaveLength(2);
+    } finally {
+      await lab?.destroy();
+    }
+  }, 150_000);
+
+  it('relay: kea-dhcp4 serves 203.0.113.0/24 to relayed DORA (giaddr, option 82 echoed); TFTP and HTTP from the relay address', async () => {
+    let lab: Lab | undefined;
+    try {
+      lab = await createLab({ name: 'pxtrelay' });
+      const relayFrom = '203.0.113.1';
+      const root = makeBootRoot(join(lab.workDir, 'boot'));
+      // The relay's address on the segment; each side has an on-link route to the other's subnet.
+      const iface = lab.addClientInterface('rl0');
+      lab.execOk(lab.ns.cli, 'ip', ['addr', 'add', `${relayFrom}/24`, 'dev', iface]);
+      lab.execOk(lab.ns.cli, 'ip', ['route', 'add', '198.51.100.0/24', 'dev', iface, 'src', relayFrom]);
+      lab.execOk(lab.ns.srv, 'ip', ['route', 'add', '203.0.113.0/24', 'dev', 'eth0']);
+      const dir = join(lab.workDir, 'kea');
+      mkdirSync(dir, { recursive: true });
+      const conf = join(dir, 'kea-dhcp4.conf');
+      writeFileSync(conf, JSON.stringify({
+        Dhcp4: {
+          'interfaces-config': { interfaces: ['eth0'], 'dhcp-socket-type': 'udp' },
+          'control-socket': { 'socket-type': 'unix', 'socket-name': join(dir, 'kea4-ctrl.sock') },
+          'lease-database': { type: 'memfile', persist: true, name: join(dir, 'kea-leases4.csv'), 'lfc-interval': 0 },
+          'valid-lifetime': 600,
+          subnet4: [{
+            id: 7, subnet: '203.0.113.0/24', pools: [{ pool: '203.0.113.100 - 203.0.113.150' }],
+            'next-server': SERVER_ADDR, 'boot-file-name': 'ipxe.efi',
+            'option-data': [{ name: 'routers', data: relayFrom }],
+          }],
+          loggers: [{ name: 'kea-dhcp4', output_options: [{ output: join(dir, 'kea-dhcp4.log') }], severity: 'INFO', debuglevel: 0 }],
+        },
+      }));
+      await lab.startServer({
+        label: 'kea', ns: lab.ns.srv, cmd: 'kea-dhcp4', args: ['-c', conf],
+        env: { ...process.env, KEA_PIDFILE_DIR: dir, KEA_LOCKFILE_DIR: dir },
+        ready: () => existsSync(join(dir, 'kea4-ctrl.sock')), readyTimeoutMs: 8_000,
+      });
+      await startTftpd(lab, { root });
+      await startNginx(lab, { root });
+      const mac = '02:00:00:7b:00:01';
+      const out = await runInNamespace(lab.ns.cli, {
+        mode: 'relay', relayFrom, server: SERVER_ADDR, circuitId: 'eth0/7', macs: [mac], persona: 'uefi-x64',
+        tftp: true, httpPath: '/boot.ipxe', httpHost: SERVER_ADDR,
+      }, 60_000);
+      const r = out.results[0]!;
+      expect(r.dhcp, JSON.stringify(r)).toMatchObject({ ok: true, giaddr: relayFrom, bootFile: 'ipxe.efi', hops: 1 });
+      expect(r.dhcp!.address).toMatch(/^203\.0\.113\.(1[0-4]\d|150)$/);
+      // RFC 3046 §2.2: the server echoes option 82 (sub-option 1 "eth0/7").
+      expect(r.dhcp!.o82).toBe('0106' + Buffer.from('eth0/7').toString('hex'));
+      expect(readFileSync(join(dir, 'kea-leases4.csv'), 'utf8')).toContain(`${r.dhcp!.address},${mac}`);
+      expect(r.tftp).toMatchObject({ ok: true, sha256: sha256File(join(root, 'ipxe.efi')) });
+      expect(r.http).toMatchObject({ ok: true, status: 200, bodyText: readFileSync(join(root, 'boot.ipxe'), 'latin1') });
+      expect(out.frames.linkTypes).toEqual([228]);
+    } finally {
+      await lab?.destroy();
+    }
+  }, 120_000);
+});
