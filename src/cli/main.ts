@@ -4,7 +4,7 @@ import { analyzeCapture } from '../flow/analyze.js';
 import { checkAnalyzeArgs, checkDecodeArgs, checkRunArgs, THRESHOLD_FLAGS, thresholdHelp } from './options.js';
 import { runDecode, type CliIo } from './decode.js';
 import { runAnalyze, type AnalyzeIo } from './analyze.js';
-import { runRun, type RunDeps } from './run.js';
+import { runAnalyzeScenario, runRun, type RunDeps } from './run.js';
 import { ExitCode, UsageError } from './exit-codes.js';
 
 const defaultIo: CliIo = { stderr: (s) => process.stderr.write(s) };
@@ -34,7 +34,7 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
         y
           .positional('file', { type: 'string', describe: 'capture file (.pcap, .pcapng, optionally .gz)' })
           .option('format', { alias: 'f', type: 'string', default: 'text', describe: 'text | jsonl | none (count only)' })
-          .option('proto', { type: 'string', describe: 'comma-separated: dhcp4,dhcp6,tftp,http (dhcp = both)' })
+          .option('proto', { type: 'string', describe: 'comma-separated: dhcp4,dhcp6,tftp,http,icmp (dhcp = both DHCP versions)' })
           .option('output', { alias: 'o', type: 'string', describe: 'write to FILE instead of stdout' }),
       (a) => {
         const args = checkDecodeArgs(a);
@@ -49,14 +49,20 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
           .positional('file', { type: 'string', describe: 'capture file (.pcap, .pcapng, optionally .gz)' })
           .option('format', { alias: 'f', type: 'string', default: 'text', describe: 'text | json | junit' })
           .option('client', { type: 'string', requiresArg: true, describe: 'only this client (MAC, : or - separated)' })
-          .option('output', { alias: 'o', type: 'string', describe: 'write to FILE instead of stdout (never coloured)' });
+          .option('output', { alias: 'o', type: 'string', describe: 'write to FILE instead of stdout (never coloured)' })
+          .option('scenario', { type: 'string', array: true, requiresArg: true, describe: 'check the recorded boot against SCENARIO files (expectations and budgets, offline)' })
+          .option('server', { type: 'string', requiresArg: true, describe: 'with --scenario: the address ${server} stands for (default: the first DHCP server that answered)' });
         // Strings, not numbers: the pure check gives a clear message instead of yargs' NaN.
         for (const t of THRESHOLD_FLAGS) b = b.option(t.flag, { type: 'string', requiresArg: true, describe: thresholdHelp(t) });
         return b.epilogue('Exit status: 0 no error finding, 1 at least one error finding, 2 usage error or unreadable input.');
       },
       (a) => {
         const args = checkAnalyzeArgs(a);
-        action = () => runAnalyze(args, analyzeCapture, analyzeIo(io));
+        const scenarios = (a['scenario'] as string[] | undefined) ?? [];
+        if (scenarios.length > 0) {
+          const server = typeof a['server'] === 'string' ? a['server'] : undefined;
+          action = () => runAnalyzeScenario(args.file, scenarios, server, args.format, args.output, (p) => analyzeCapture(p, { thresholds: args.thresholds }), analyzeIo(io));
+        } else action = () => runAnalyze(args, analyzeCapture, analyzeIo(io));
       },
     )
     .command(

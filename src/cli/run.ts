@@ -11,7 +11,7 @@ import { renderRunJson } from '../report/run-json.js';
 import { renderRunJunit } from '../report/run-junit.js';
 import { renderRunText } from '../report/run-text.js';
 import { SystemClock, type Clock } from '../scenario/clock.js';
-import { runScenarios, type RunResult } from '../scenario/driver.js';
+import { expandClients, runScenarios, type RunResult } from '../scenario/driver.js';
 import { formatProblem, loadScenario, ScenarioError } from '../scenario/load.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { ClientTransport } from '../scenario/transport/types.js';
@@ -22,8 +22,8 @@ import type { RunArgs } from './options.js';
 export type RunIo = AnalyzeIo;
 
 export interface RunDeps {
-  /** Opens the transport (default: raw.js / relay.js, imported on demand). */
-  createTransport?: (args: RunArgs) => Promise<ClientTransport>;
+  /** Opens the transport (default: raw.js / relay.js, imported on demand); `macs`: every client MAC. */
+  createTransport?: (args: RunArgs, macs: string[]) => Promise<ClientTransport>;
   clock?: Clock;
   /** Subscribe to Ctrl-C; returns the unsubscribe (default: process SIGINT). */
   onInterrupt?: (handler: () => void) => () => void;
@@ -42,7 +42,7 @@ export const PRIVILEGE_HINT =
   'or use relay mode, which needs no privileges: --relay-from ADDR --server ADDR';
 
 interface RawModule {
-  createRawTransport(o: { interface: string; rateLimitPps?: number }): Promise<ClientTransport>;
+  createRawTransport(o: { interface: string; rateLimitPps?: number; macs?: string[] }): Promise<ClientTransport>;
 }
 interface RelayModule {
   createRelayTransport(o: { relayFrom: string; server: string; circuitId?: string; remoteId?: string }): Promise<ClientTransport>;
@@ -54,7 +54,7 @@ function isMissingModule(e: unknown): boolean {
 }
 
 /** The real transports, imported only when asked for (libpcap is not loaded in relay mode). */
-export async function defaultTransport(args: RunArgs): Promise<ClientTransport> {
+export async function defaultTransport(args: RunArgs, macs: string[] = []): Promise<ClientTransport> {
   const t = args.transport;
   if (t.kind === 'raw') {
     let mod: RawModule;
@@ -65,7 +65,7 @@ export async function defaultTransport(args: RunArgs): Promise<ClientTransport> 
       throw new EnvironmentError(`cannot load the raw transport: ${(e as Error).message}; ${PRIVILEGE_HINT}`);
     }
     try {
-      return await mod.createRawTransport({ interface: t.interface, ...(args.rate === undefined ? {} : { rateLimitPps: args.rate }) });
+      return await mod.createRawTransport({ interface: t.interface, ...(macs.length > 0 ? { macs } : {}), ...(args.rate === undefined ? {} : { rateLimitPps: args.rate }) });
     } catch (e) {
       throw new EnvironmentError(`cannot open interface ${t.interface}: ${(e as Error).message}\nhint: ${PRIVILEGE_HINT}`);
     }
@@ -122,7 +122,8 @@ export async function runRun(args: RunArgs, io: RunIo, deps: RunDeps = {}): Prom
 
   let transport: ClientTransport;
   try {
-    transport = await (deps.createTransport ?? defaultTransport)(args);
+    const macs = [...new Set(scenarios.flatMap((s) => expandClients(s).map((c) => c.mac)))];
+    transport = await (deps.createTransport ?? defaultTransport)(args, macs);
   } catch (e) {
     io.stderr(`pxecheck: ${(e as Error).message}\n`);
     return ExitCode.USAGE;
@@ -163,6 +164,49 @@ export async function runRun(args: RunArgs, io: RunIo, deps: RunDeps = {}): Prom
       const toFile = args.output !== undefined && args.output !== '-';
       const pal = palette(colorEnabled({ isTTY: io.stdoutIsTTY, toFile, env: io.env }));
       for (const l of renderRunText(result, pal)) out.line(l);
+    }
+  } finally {
+    out.close();
+  }
+  return result.ok ? ExitCode.OK : ExitCode.FINDINGS;
+}
+
+/** The engine that turns a capture into boot chains (src/flow/analyze.ts), injected for tests. */
+export type ChainsFn = (path: string) => Promise<import('../flow/types.js').Analysis>;
+
+/**
+ * `pxecheck analyze FILE --scenario SCENARIO...`: the scenarios' expectations and budgets applied
+ * to a recorded boot, reported like `run` (same formats and exit codes).
+ */
+export async function runAnalyzeScenario(
+  file: string, scenarioPaths: string[], server: string | undefined, format: RunArgs['format'], output: string | undefined,
+  analyze: ChainsFn, io: RunIo,
+): Promise<number> {
+  const { checkRecordedBoot } = await import('../scenario/run/offline.js');
+  const scenarios: Scenario[] = [];
+  const problems: string[] = [];
+  for (const path of scenarioPaths) {
+    try {
+      scenarios.push(loadScenario(path));
+    } catch (e) {
+      if (!(e instanceof ScenarioError)) throw e;
+      problems.push(...e.problems.map(formatProblem));
+    }
+  }
+  if (problems.length > 0) {
+    io.stderr(`${problems.join('\n')}\npxecheck: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the scenario files\n`);
+    return ExitCode.USAGE;
+  }
+  const analysis = await analyze(file);
+  const results = scenarios.map((s) => checkRecordedBoot(s, analysis, server));
+  const result: RunResult = { ok: results.every((r) => r.ok), scenarios: results };
+  const out = TextOutput.open(output);
+  try {
+    if (format === 'json') out.line(renderRunJson(result));
+    else if (format === 'junit') out.line(renderRunJunit(result));
+    else {
+      const toFile = output !== undefined && output !== '-';
+      for (const l of renderRunText(result, palette(colorEnabled({ isTTY: io.stdoutIsTTY, toFile, env: io.env })))) out.line(l);
     }
   } finally {
     out.close();

@@ -190,7 +190,9 @@ export class DecodePipeline implements TcpStreamSink {
     const q = msg.quoted;
     this.messages++;
     this.sink.message({
-      ...cur,
+      frame: cur.frame, time: cur.time,
+      srcAddr: cur.srcAddr, srcPort: cur.srcPort, dstAddr: cur.dstAddr, dstPort: cur.dstPort,
+      srcMac: cur.srcMac, dstMac: cur.dstMac, vlans: cur.vlans, issues: cur.issues,
       proto: 'icmp',
       ipVersion,
       type: msg.type,

@@ -4,6 +4,7 @@ import { macFromString } from '../wire/bytes.js';
 import { Sim, dora, ipxeOptions, pxeOptions, tftpRead, SERVER, T0, type Endpoint } from '../flow/sim.test-kit.js';
 import type { Analysis, Finding } from '../flow/types.js';
 import { CATALOGUE, type FindingCode } from './catalogue.js';
+import { icmpUnreachable } from '../flow/icmp.test-kit.js';
 
 const MAC = '52:54:00:00:00:10';
 const ADDR = '198.51.100.110';
@@ -295,6 +296,21 @@ describe('HTTP and DHCPv6 findings', () => {
     os.dhcp6(cli, all, { msgType: 1, xid: 1, options: [duid] }, 0);
     os.dhcp6({ addr: 'fe80::fe', port: 547 }, cli, { msgType: 2, xid: 1, options: [duid, sduid] }, 0.1);
     expect(codes(os.finish())).toEqual([]);
+  });
+});
+
+describe('network findings', () => {
+  it('net.port-unreachable: the TFTP server answers the RRQ with ICMP port unreachable; no tftp.error on top', () => {
+    const sim = new Sim();
+    const c: Endpoint = { addr: ADDR, port: 2000 };
+    const rrq = buildRrq('pxelinux.0');
+    sim.tftp(c, { addr: SERVER.addr, port: 69 }, rrq, 0);
+    icmpUnreachable(sim, SERVER.addr, c, { addr: SERVER.addr, port: 69 }, rrq, 3, 0.01);
+    const a = sim.finish({ end: 10 });
+    const f = only(a, 'net.port-unreachable');
+    expect(f).toMatchObject({ frames: [1, 2], client: `ip:${ADDR}` });
+    expect(f.message).toContain(`TFTP server ${SERVER.addr} is not listening on UDP 69`);
+    expect(codes(a)).toEqual(['net.port-unreachable']);
   });
 });
 

@@ -1,12 +1,9 @@
 import { describe, it, expect } from 'vitest';
 import { join } from 'node:path';
-import { ipv4FromString } from '../wire/bytes.js';
-import { emitIpv4 } from '../wire/ipv4.js';
-import { emitUdp } from '../wire/udp.js';
-import { emitIcmp, icmpCodeName, icmpTypeName, parseIcmp } from '../wire/icmp.js';
 import { buildAck, buildData, buildRrq } from '../wire/tftp.js';
 import { buildDhcpV4, emitDhcpV4 } from '../wire/dhcpv4/index.js';
-import { Sim, dora, pxeOptions, SERVER, T0, type Endpoint } from './sim.test-kit.js';
+import { Sim, dora, pxeOptions, SERVER, type Endpoint } from './sim.test-kit.js';
+import { icmpUnreachable } from './icmp.test-kit.js';
 import { analyzeCapture } from './analyze.js';
 import { TFTP_ICMP_ERROR_CODE } from './builder.js';
 import type { TftpStep, ProxyDhcpStep } from './types.js';
@@ -16,31 +13,6 @@ const MAC = '52:54:00:00:0e:f1';
 const CLIENT: Endpoint = { addr: '198.51.100.150', port: 1062, mac: MAC };
 const ROGUE = '198.51.100.2';
 
-/**
- * Feeds the builder the ICMP error `from` sends back for a UDP datagram `quotedFrom` → `quotedTo`,
- * as the pipeline would: real bytes (IPv4 + UDP quoted in ICMP) parsed by the real parser.
- */
-function icmpError(sim: Sim, from: string, quotedFrom: Endpoint, quotedTo: Endpoint, payload: Uint8Array, code = 3, t?: number): void {
-  if (t !== undefined) sim.now = t;
-  const pseudo = { src: ipv4FromString(quotedFrom.addr), dst: ipv4FromString(quotedTo.addr) };
-  const quoted = emitIpv4({
-    dscp: 0, ecn: 0, identification: 7, df: false, mf: false, fragmentOffset: 0, ttl: 64, protocol: 17,
-    src: quotedFrom.addr, dst: quotedTo.addr,
-  }, emitUdp({ srcPort: quotedFrom.port, dstPort: quotedTo.port }, payload, pseudo));
-  const bytes = emitIcmp({ type: 3, code, rest: 0, body: quoted });
-  const issues = [] as never[];
-  const msg = parseIcmp(bytes, issues)!;
-  const q = msg.quoted!;
-  sim.builder.message({
-    frame: ++sim.frame, time: T0 + sim.now, srcAddr: from, srcPort: 0, dstAddr: quotedFrom.addr, dstPort: 0,
-    srcMac: null, dstMac: null, vlans: [], issues,
-    proto: 'icmp', ipVersion: 4, type: msg.type, code: msg.code, typeName: icmpTypeName(msg.type),
-    codeName: icmpCodeName(msg.type, msg.code),
-    quoted: { src: q.src, dst: q.dst, protocol: q.protocol, srcPort: q.srcPort, dstPort: q.dstPort },
-    msg, payload: bytes,
-  });
-}
-
 describe('net.port-unreachable', () => {
   it('a TFTP RRQ answered with ICMP port unreachable: error on that client, TFTP step failed', () => {
     const sim = new Sim();
@@ -48,7 +20,7 @@ describe('net.port-unreachable', () => {
     const rrq = buildRrq('other.efi', 'octet', { tsize: 0, blksize: 1468 });
     sim.tftp(CLIENT, { addr: ROGUE, port: 69 }, rrq, 1);
     const rrqFrame = sim.frame;
-    icmpError(sim, ROGUE, CLIENT, { addr: ROGUE, port: 69 }, rrq, 3, 1.0001);
+    icmpUnreachable(sim, ROGUE, CLIENT, { addr: ROGUE, port: 69 }, rrq, 3, 1.0001);
     const a = sim.finish({ end: 20 });
     const f = a.findings.filter((x) => x.code === 'net.port-unreachable');
     expect(f).toEqual([expect.objectContaining({ severity: 'error', client: MAC, frames: [rrqFrame, rrqFrame + 1] })]);
@@ -71,7 +43,7 @@ describe('net.port-unreachable', () => {
     sim.tftp(tid, CLIENT, buildData(1, new Uint8Array(512)), 1.01);
     const ack = buildAck(1);
     sim.tftp(CLIENT, tid, ack, 1.02);
-    icmpError(sim, SERVER.addr, CLIENT, tid, ack, 3, 1.03);
+    icmpUnreachable(sim, SERVER.addr, CLIENT, tid, ack, 3, 1.03);
     const a = sim.finish({ end: 30 });
     const f = a.findings.find((x) => x.code === 'net.port-unreachable')!;
     expect(f.message).toBe(`TFTP server ${SERVER.addr} is not listening on transfer port UDP 50001 (ICMP port unreachable, frame ${sim.frame}): the transfer of "ipxe.efi" was aborted.`);
@@ -88,7 +60,7 @@ describe('net.port-unreachable', () => {
     const req = emitDhcpV4(buildDhcpV4(input));
     sim.dhcp4(c4011, boot, input, 1);
     const reqFrame = sim.frame;
-    icmpError(sim, boot.addr, c4011, boot, req, 3, 1.001);
+    icmpUnreachable(sim, boot.addr, c4011, boot, req, 3, 1.001);
     const a = sim.finish({ end: 30 });
     const codes = a.findings.map((x) => x.code);
     expect(codes).toContain('net.port-unreachable');
@@ -105,9 +77,9 @@ describe('net.port-unreachable', () => {
     dora(sim, { xid: 4, mac: MAC, yiaddr: CLIENT.addr, t: 0, client: pxeOptions(7), file: 'ipxe.efi', siaddr: SERVER.addr });
     const rrq = buildRrq('ipxe.efi', 'octet');
     sim.tftp(CLIENT, { addr: SERVER.addr, port: 69 }, rrq, 1);
-    icmpError(sim, '198.51.100.254', CLIENT, { addr: SERVER.addr, port: 69 }, rrq, 13, 1.01);
+    icmpUnreachable(sim, '198.51.100.254', CLIENT, { addr: SERVER.addr, port: 69 }, rrq, 13, 1.01);
     // DNS refused: not part of the boot chain, no finding.
-    icmpError(sim, '198.51.100.53', { addr: CLIENT.addr, port: 5353 }, { addr: '198.51.100.53', port: 53 }, new Uint8Array(12), 3, 1.02);
+    icmpUnreachable(sim, '198.51.100.53', { addr: CLIENT.addr, port: 5353 }, { addr: '198.51.100.53', port: 53 }, new Uint8Array(12), 3, 1.02);
     const a = sim.finish({ end: 2 });
     const f = a.findings.filter((x) => x.code === 'net.port-unreachable');
     expect(f.map((x) => x.message)).toEqual([
@@ -121,7 +93,7 @@ describe('net.port-unreachable', () => {
     dora(sim, { xid: 5, mac: MAC, yiaddr: CLIENT.addr, t: 0, client: pxeOptions(7), file: 'ipxe.efi', siaddr: SERVER.addr });
     const rrq = buildRrq('ipxe.efi', 'octet');
     sim.tftp(CLIENT, { addr: SERVER.addr, port: 69 }, rrq, 1);
-    icmpError(sim, SERVER.addr, CLIENT, { addr: SERVER.addr, port: 69 }, rrq, 4, 1.01);
+    icmpUnreachable(sim, SERVER.addr, CLIENT, { addr: SERVER.addr, port: 69 }, rrq, 4, 1.01);
     const a = sim.finish({ end: 2 });
     expect(a.findings.map((x) => x.code)).not.toContain('net.port-unreachable');
   });

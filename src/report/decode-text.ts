@@ -29,8 +29,11 @@ export function decodedToText(m: DecodedMessage): string[] | null {
       label = 'HTTP';
       break;
   }
+  // ICMP has no ports: print the bare addresses.
+  const src = m.proto === 'icmp' ? m.srcAddr : endpoint(m.srcAddr, m.srcPort);
+  const dst = m.proto === 'icmp' ? m.dstAddr : endpoint(m.dstAddr, m.dstPort);
   const out = [
-    `#${m.frame}  ${formatTime(m.time)}  ${label}  ${endpoint(m.srcAddr, m.srcPort)} -> ${endpoint(m.dstAddr, m.dstPort)}` +
+    `#${m.frame}  ${formatTime(m.time)}  ${label}  ${src} -> ${dst}` +
       (m.srcMac ? `  (${m.srcMac})` : ''),
   ];
   for (const l of lines) out.push('  ' + l);

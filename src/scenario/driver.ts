@@ -10,7 +10,7 @@ import { macAt, stepLabel, V6_PERSONAS, type Client, type Scenario, type Step } 
 import { macVariables } from './vars.js';
 import { timersFor, type Timers } from './run/timers.js';
 import { personaOverrides } from './run/dhcp-facts.js';
-import { runStep, type ClientState, type StepContext } from './run/steps.js';
+import { runStep, stepTitle, type ClientState, type StepContext } from './run/steps.js';
 import type { ClientResult, RunResult, ScenarioResult, StepResult } from './run/result.js';
 
 export type { ClientResult, RunResult, ScenarioResult, StepResult } from './run/result.js';
@@ -126,7 +126,7 @@ async function runClient(
 
 function notRun(step: Step, why: string): StepResult {
   return {
-    name: step.name ?? step.kind, kind: step.kind, ok: false, duration: 0,
+    name: step.name ?? stepTitle(step), kind: step.kind, ok: false, duration: 0,
     budget: 'within' in step ? (step.within ?? null) : null, error: why, details: { skipped: true },
   };
 }

@@ -1,7 +1,7 @@
 // Runs pxecheck's own clients through a real transport inside a lab namespace (spawned by the
 // transport tests under `ip netns exec`): DORA per MAC, then TFTP of the boot file and one HTTP GET.
-// argv[2]: JSON { dist, mode: 'raw'|'relay', iface?, relayFrom?, server?, circuitId?, macs, persona,
-//                 tftp: bool, httpPath?, httpHost?, pcap? }. Prints one JSON line with the results.
+// argv[2]: JSON { dist, mode: 'raw'|'relay', iface?, relayFrom?, server?, circuitId?, clientRelay?: mac[],
+//                 macs, persona, tftp: bool, httpPath?, httpHost?, pcap? }. Prints one JSON line with the results.
 const cfg = JSON.parse(process.argv[2]);
 const imp = (p) => import(`${cfg.dist}/${p}`);
 const { Dhcp4Client, TftpClient, HttpClient } = await imp('scenario/clients/index.js');
@@ -55,7 +55,8 @@ function drive(mac, machine, limitS) {
 
 async function oneClient(mac, index) {
   transport.addClient(mac);
-  const relay = cfg.mode === 'relay' && cfg.clientRelay ? { giaddr: cfg.relayFrom, circuitId: cfg.circuitId } : undefined;
+  // clientRelay: MACs whose client machine builds the relayed message itself (giaddr, hops, 82).
+  const relay = cfg.mode === 'relay' && (cfg.clientRelay ?? []).includes(mac) ? { giaddr: cfg.relayFrom, circuitId: `${cfg.circuitId}-c` } : undefined;
   const dhcp = await drive(mac, new Dhcp4Client({ mac, persona: cfg.persona, offerWindow: 0.5, initialTimeout: 2, ...(relay ? { relay, relayTo: cfg.server } : {}) }), 20);
   const out = { mac, dhcp: null, tftp: null, http: null };
   if (!dhcp) return out;

@@ -113,7 +113,8 @@ function unique(xs: string[]): string[] {
   return [...new Set(xs)];
 }
 
-function stepTitle(step: Step): string {
+/** A step's name in reports when it has no `name:`. */
+export function stepTitle(step: Step): string {
   switch (step.kind) {
     case 'dhcp': return 'DORA';
     case 'tftp': return `TFTP ${step.file}`;
@@ -327,7 +328,9 @@ function tftpOutcome(r: TftpResult, server: string): Outcome {
     const code = serverError.msg.errorCode ?? 0;
     const name = TFTP_ERROR_NAMES[code] ?? 'error';
     const said = serverError.msg.errorMessage ?? '';
-    const text = said === '' ? name : said.toLowerCase() === name.toLowerCase() ? said : `${said} (${name})`;
+    // The RFC 1350 name first (greppable whatever the server says), then the server's own words.
+    const title = name.charAt(0).toUpperCase() + name.slice(1);
+    const text = said === '' || said.toLowerCase() === name.toLowerCase() ? title : `${title} ("${said}")`;
     problems.push(`${server} answered ERROR ${code} ${text} for ${r.file}`);
   } else if (!r.ok && r.error !== null) problems.push(`TFTP ${r.file}: ${r.error}`);
   return {

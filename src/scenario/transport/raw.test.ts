@@ -153,7 +153,7 @@ describe('raw transport TCP client', () => {
     const serverIss = 1_000_000;
     // The server's ACK stays at our SYN + 1: it never acknowledges our data in these tests.
     const ack = (syn.seq + 1) >>> 0;
-    const send = (flags: number, seq: number, data = new Uint8Array(0)): void => {
+    const send = (flags: number, seq: number, data: Uint8Array = new Uint8Array(0)): void => {
       link.inject(tcpFrame({ srcMac: SRV_MAC, dstMac: A, srcIp: SRV, dstIp: CLI },
         { srcPort: 80, dstPort: syn.srcPort, seq, ack, flags, window: 65535, urgent: 0 }, data));
     };
@@ -212,6 +212,34 @@ describe('raw transport TCP client', () => {
     const syns = segs(link).filter((x) => x.flags === TcpFlag.SYN);
     expect(syns).toHaveLength(6);
     expect(new Set(syns.map((x) => x.seq)).size).toBe(1);
+    await t.close();
+  });
+
+  it('retransmits unacknowledged data with backoff and stops once it is ACKed', async () => {
+    const { t, link, stream, syn, serverIss } = await connected(20);
+    link.take();
+    stream.write(new TextEncoder().encode('GET /x HTTP/1.1\r\n\r\n'));
+    await tick(75); // sends at 0, 20, 60 ms (RTO doubles)
+    const data = segs(link).filter((x) => x.payload.length > 0);
+    expect(data.length).toBeGreaterThanOrEqual(2); // 3 unless the timers run late on a busy box
+    expect(data.length).toBeLessThanOrEqual(3);
+    expect(new Set(data.map((x) => x.seq))).toEqual(new Set([syn.seq + 1]));
+    link.inject(tcpFrame({ srcMac: SRV_MAC, dstMac: A, srcIp: SRV, dstIp: CLI },
+      { srcPort: 80, dstPort: syn.srcPort, seq: serverIss + 1, ack: syn.seq + 1 + data[0]!.payload.length, flags: TcpFlag.ACK, window: 65535, urgent: 0 }, new Uint8Array(0)));
+    link.take();
+    await tick(200);
+    expect(segs(link)).toEqual([]);
+    await t.close();
+  });
+
+  it('times out a connect still waiting for ARP, and sends no SYN afterwards', async () => {
+    const { t, link } = await setup();
+    t.setClientAddress(A, { addr: CLI, prefix: 24 });
+    await expect(t.connectTcp(A, { addr: '198.51.100.77', port: 80 }, 20)).rejects.toThrow(/timed out after 20 ms/);
+    await tick(80);
+    const sent = link.take().map(decode);
+    expect(sent.every((x) => x.arp !== null)).toBe(true);
+    await expect(t.connectTcp(B, { addr: SRV, port: 80 }, 20)).rejects.toThrow(/has no address/);
     await t.close();
   });
 

@@ -8,6 +8,7 @@
  * packets for nobody and may answer them with RST, or answer ARP itself. If it must keep an
  * address, drop the kernel's resets, e.g. `nft add rule inet filter output oif <if> tcp flags rst drop`.
  */
+import { networkInterfaces } from 'node:os';
 import { openLiveInterface, type LiveInterface, type LiveOpenOptions } from '../../capture/live.js';
 import { LinkType } from '../../capture/types.js';
 import { parseArp } from '../../wire/arp.js';
@@ -64,10 +65,18 @@ export function rawBpfFilter(macs: readonly string[] = []): string {
 export const RAW_INTERFACE_NOTE =
   'raw mode needs an interface without an IP address (a dedicated veth/VLAN): otherwise the kernel may reset the TCP connections pxecheck makes';
 
-export async function createRawTransport(opts: RawTransportOptions): Promise<ClientTransport> {
+/** The IPv4 addresses the host has on `iface` (raw mode wants none). */
+export function interfaceIpv4Addresses(iface: string): string[] {
+  return (networkInterfaces()[iface] ?? []).filter((a) => a.family === 'IPv4').map((a) => a.address);
+}
+
+export async function createRawTransport(opts: RawTransportOptions): Promise<RawTransport> {
   const open = opts.open ?? openLiveInterface;
   const link = open(opts.interface, { filter: rawBpfFilter(opts.macs), bufferSize: 8 << 20 });
-  return new RawTransport(link, opts);
+  const t = new RawTransport(link, opts);
+  const addrs = opts.open ? [] : interfaceIpv4Addresses(opts.interface);
+  if (addrs.length) t.warnings.push(`${RAW_INTERFACE_NOTE}; ${opts.interface} has ${addrs.join(', ')}`);
+  return t;
 }
 
 export class RawTransport implements ClientTransport {
@@ -83,6 +92,8 @@ export class RawTransport implements ClientTransport {
   private nextPort = FIRST_EPHEMERAL;
   private closed = false;
   private readonly issues: WireIssue[] = [];
+  /** Things the run report should show (e.g. the interface has an address). */
+  readonly warnings: string[] = [];
   /** Frames ignored: IP fragments (not reassembled), for nobody, malformed. */
   readonly counters = { fragments: 0, foreign: 0, malformed: 0, arpReplies: 0, unresolved: 0 };
 
@@ -160,7 +171,9 @@ export class RawTransport implements ClientTransport {
     const key = tcpKey(lease.addr, localPort, dst.addr, dst.port);
     return new Promise<ByteStream>((resolve, reject) => {
       const deadline = setTimeout(() => {
-        conn.abort(`TCP connect to ${dst.addr}:${dst.port} timed out after ${timeoutMs} ms`, false);
+        const why = `TCP connect to ${dst.addr}:${dst.port} timed out after ${timeoutMs} ms`;
+        conn.abort(why, false);
+        reject(new Error(why)); // also when still waiting for ARP (a settled promise ignores it)
       }, timeoutMs);
       let dstMac: string | null = null;
       const conn = new RawTcpConnection({
@@ -178,10 +191,12 @@ export class RawTransport implements ClientTransport {
       });
       this.tcp.set(key, conn);
       this.resolveNextHop(c, dst.addr, (mac2) => {
+        if (conn.state === 'closed') return; // timed out or transport closed meanwhile
         if (mac2 === null) {
           clearTimeout(deadline);
-          conn.abort('unused', false);
-          reject(new Error(`no ARP answer for ${dst.addr} (or its router)`));
+          const why = `no ARP answer for ${dst.addr} (or its router)`;
+          conn.abort(why, false);
+          reject(new Error(why));
           return;
         }
         dstMac = mac2;

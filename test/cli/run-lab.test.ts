@@ -1,0 +1,92 @@
+// `pxecheck run` for real: relay mode against dnsmasq (DHCP + TFTP) and nginx in lab namespaces.
+// The CLI runs inside the client namespace from a private build of src/ (never the shared dist/).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLab, makeBootRoot, run, SERVER_ADDR, startDnsmasq, startNginx, type Lab } from '../../src/lab/index.js';
+import type { RunResult } from '../../src/scenario/driver.js';
+import { ROOT } from '../helpers/fixtures.js';
+
+const isRoot = process.getuid?.() === 0;
+const hasTools = run('sh', ['-c', 'command -v ip && command -v dnsmasq && command -v nginx']).code === 0;
+const skipReason = !isRoot ? 'needs root (network namespaces)' : !hasTools ? 'needs ip, dnsmasq, nginx' : '';
+const BUILD = `/tmp/pxecheck-run-build-${process.pid}`;
+const DIST = join(BUILD, 'dist');
+const RELAY = '203.0.113.1';
+
+const SCENARIO = `
+name: relay-uefi-ipxe
+budget: 60s
+clients:
+  - name: pc1
+    persona: uefi-x64
+    mac: 02:00:00:7d:00:01-02:00:00:7d:00:02
+    steps:
+      - dhcp: { name: firmware DORA, within: 10s, expect: { yiaddr: 203.0.113.0/24, bootfile: ipxe.efi, next-server: '\${server}' } }
+      - tftp: { file: "\${bootfile}", server: "\${server}", probe: true, blksize: 1468, within: 10s, expect: { size: { min: 100000 } } }
+      - become: ipxe
+      - dhcp: { name: iPXE DORA, within: 10s, expect: { bootfile: { matches: '^http://' } } }
+      - ipxe-script: { url: "\${bootfile}", within: 10s, expect: { status: 200, fetched: ['/vmlinuz$', '/initrd\\.img$'], boots: true, errors: 0 } }
+      - tftp: { name: missing file, file: nosuch.efi, server: "\${server}", within: 5s }
+`;
+
+function buildPrivateDist(): void {
+  rmSync(BUILD, { recursive: true, force: true });
+  mkdirSync(BUILD, { recursive: true });
+  writeFileSync(join(BUILD, 'package.json'), '{"type":"module"}\n');
+  symlinkSync(join(ROOT, 'node_modules'), join(BUILD, 'node_modules'));
+  spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json'), '--outDir', DIST, '--sourceMap', 'false'], { cwd: ROOT, timeout: 120_000, stdio: 'ignore' });
+  if (!existsSync(join(DIST, 'cli/main.js'))) throw new Error('private build of src/ failed');
+}
+
+function cliInNamespace(ns: string, args: string[], timeoutMs: number): Promise<{ code: number | null; stderr: string }> {
+  const code = `const { main } = await import(${JSON.stringify(join(DIST, 'cli/main.js'))}); process.exitCode = await main(${JSON.stringify(args)});`;
+  return new Promise((resolve) => {
+    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '--input-type=module', '-e', code], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (c) => { clearTimeout(timer); resolve({ code: c, stderr: err }); });
+  });
+}
+
+describe.skipIf(skipReason !== '')(`pxecheck run in a lab${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
+  beforeAll(() => buildPrivateDist(), 150_000);
+  afterAll(() => rmSync(BUILD, { recursive: true, force: true }));
+
+  it('relay mode: firmware DORA, TFTP probe, iPXE DORA, boot.ipxe and its kernel/initrd; a missing file fails', async () => {
+    let lab: Lab | undefined;
+    try {
+      lab = await createLab({ name: 'pxrun' });
+      const iface = lab.addClientInterface('rl0');
+      lab.execOk(lab.ns.cli, 'ip', ['addr', 'add', `${RELAY}/24`, 'dev', iface]);
+      lab.execOk(lab.ns.cli, 'ip', ['route', 'add', '198.51.100.0/24', 'dev', iface, 'src', RELAY]);
+      lab.execOk(lab.ns.srv, 'ip', ['route', 'add', '203.0.113.0/24', 'dev', 'eth0']);
+      const root = makeBootRoot(join(lab.workDir, 'boot'));
+      await startDnsmasq(lab, {
+        tftpRoot: root, efiBootFile: 'ipxe.efi', ipxeBootFile: `http://${SERVER_ADDR}/boot.ipxe`,
+        extraLines: ['dhcp-range=203.0.113.100,203.0.113.150,255.255.255.0,10m'],
+      });
+      await startNginx(lab, { root });
+      const scenario = join(lab.workDir, 'relay.yaml');
+      writeFileSync(scenario, SCENARIO);
+      const out = join(lab.workDir, 'run.json');
+      const pcap = join(lab.workDir, 'run.pcapng');
+      const r = await cliInNamespace(lab.ns.cli, ['run', scenario, '--relay-from', RELAY, '--server', SERVER_ADDR, '-f', 'json', '-o', out, '--pcap', pcap], 90_000);
+      const result = JSON.parse(readFileSync(out, 'utf8')) as RunResult;
+      const clients = result.scenarios[0]!.clients;
+      expect(clients).toHaveLength(2);
+      for (const c of clients) {
+        const errors = c.steps.map((s) => s.error);
+        expect(errors.slice(0, 5), JSON.stringify(c.steps, null, 1).slice(0, 4000)).toEqual([null, null, null, null, null]);
+        expect(errors[5]).toMatch(/ERROR 1 File not found/i);
+      }
+      expect(r.code, r.stderr).toBe(1);
+      const frames = run('tshark', ['-r', pcap, '-n', '-T', 'fields', '-e', 'frame.number'], { timeoutMs: 60_000 }).stdout.split('\n').filter(Boolean);
+      expect(frames.length).toBeGreaterThan(20);
+    } finally {
+      await lab?.destroy();
+    }
+  }, 180_000);
+});
