@@ -1,17 +1,19 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { readCaptureBuffer, readCaptureFile } from './reader.js';
 import { CaptureFormatError, LinkType, type CaptureRecord } from './types.js';
 import { PcapWriter, PcapngWriter } from './writer.js';
 import { hex } from '../wire/bytes.js';
+import { captureFiles, PUBLIC, ROOT } from '../../test/helpers/paths.js';
+import { withTempCapture } from '../../test/helpers/pcap.js';
+import { hasTshark, tsharkFields } from '../../test/helpers/tshark.js';
 
 const execFileAsync = promisify(execFile);
-const PUBLIC = join(import.meta.dirname, '../../captures/public');
 
 /** Records with their bytes as hex: vitest's deep equality over thousands of typed arrays is slow. */
 interface Rec { frame: number; time: number; linkType: number; interfaceId: number; origLen: number; data: string }
@@ -28,16 +30,9 @@ async function collectFile(path: string, chunkSize?: number) {
   return { recs, summary };
 }
 
+/** Public capture files, relative to captures/public. */
 function publicCaptures(): string[] {
-  const out: string[] = [];
-  for (const dir of readdirSync(PUBLIC, { withFileTypes: true })) {
-    if (!dir.isDirectory()) continue;
-    for (const f of readdirSync(join(PUBLIC, dir.name))) {
-      // Captures only: golden reports (*.report.json) live beside them.
-      if (/\.(pcap|pcapng|cap)(\.gz)?$/.test(f)) out.push(join(dir.name, f));
-    }
-  }
-  return out.sort();
+  return captureFiles('public').map((f) => relative(PUBLIC, join(ROOT, f))).sort();
 }
 
 /** Epoch microseconds from tshark's "sss.nnnnnnnnn" text, without going through a double. */
@@ -53,14 +48,7 @@ function micros(t: number): number {
 
 const ENCAP: Record<string, number> = { ether: LinkType.ETHERNET, null: LinkType.NULL, 'linux-sll': LinkType.LINUX_SLL };
 
-let haveTshark = true;
-try {
-  execFileSync('tshark', ['-v'], { stdio: 'ignore' });
-} catch {
-  haveTshark = false;
-}
-
-describe.skipIf(!haveTshark)('every public capture agrees with tshark', () => {
+describe.skipIf(!hasTshark())('every public capture agrees with tshark', () => {
   const files = publicCaptures().filter((f) => !f.endsWith('.md'));
   it('finds the fixtures', () => expect(files.length).toBeGreaterThanOrEqual(26));
   // tshark takes about a second per run here: run them all at once, two at a time per core.
@@ -393,17 +381,15 @@ describe('writers', () => {
     ]);
   });
 
-  it.skipIf(!haveTshark)('writes files tshark reads', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pxecheck-cap-'));
+  it.skipIf(!hasTshark())('writes files tshark reads', () => {
     for (const format of ['pcap', 'pcapng'] as const) {
-      const path = join(dir, `w.${format}`);
-      writeFileSync(path, generated(format, 20));
-      const out = execFileSync('tshark', ['-r', path, '-T', 'fields', '-e', 'frame.number', '-e', 'frame.len', '-e', 'frame.time_epoch'], { encoding: 'utf8' });
-      const lines = out.trim().split('\n').map((l) => l.split('\t'));
-      const { recs } = collect(readFileSync(path));
-      expect(lines.map((l) => Number(l[0]))).toEqual(recs.map((r) => r.frame));
-      expect(lines.map((l) => Number(l[1]))).toEqual(recs.map((r) => r.origLen));
-      expect(lines.map((l) => tsharkMicros(l[2]!))).toEqual(recs.map((r) => 1700000000e6 + (r.frame - 1) * 1000));
+      withTempCapture(generated(format, 20), (path) => {
+        const lines = tsharkFields(path, ['frame.number', 'frame.len', 'frame.time_epoch']);
+        const { recs } = collect(readFileSync(path));
+        expect(lines.map((l) => Number(l[0]))).toEqual(recs.map((r) => r.frame));
+        expect(lines.map((l) => Number(l[1]))).toEqual(recs.map((r) => r.origLen));
+        expect(lines.map((l) => tsharkMicros(l[2]!))).toEqual(recs.map((r) => 1700000000e6 + (r.frame - 1) * 1000));
+      }, `w.${format}`);
     }
   });
 });

@@ -1,19 +1,16 @@
 import { describe, it, expect } from 'vitest';
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { TftpSessionTracker } from './tftp-tracker.js';
-
-const CAPTURES = fileURLToPath(new URL('../../captures/public/', import.meta.url));
+import { PUBLIC } from '../../test/helpers/paths.js';
+import { tsharkFields } from '../../test/helpers/tshark.js';
 
 interface Udp { frame: number; time: number; src: string; sport: number; dst: string; dport: number; opcode: number }
 
 /** Addresses and ports from tshark (the independent oracle), one row per UDP packet. */
 function udpPackets(file: string): Udp[] {
-  const out = execFileSync('tshark', ['-r', CAPTURES + file, '-Y', 'udp', '-T', 'fields',
-    '-e', 'frame.number', '-e', 'frame.time_epoch', '-e', 'ip.src', '-e', 'udp.srcport', '-e', 'ip.dst',
-    '-e', 'udp.dstport', '-e', 'udp.payload'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  return out.split('\n').filter((l) => l).map((l) => {
-    const [f, t, s, sp, d, dp, payload] = l.split('\t');
+  const rows = tsharkFields(join(PUBLIC, file), ['frame.number', 'frame.time_epoch', 'ip.src', 'udp.srcport', 'ip.dst',
+    'udp.dstport', 'udp.payload'], { filter: 'udp' });
+  return rows.map(([f, t, s, sp, d, dp, payload]) => {
     return { frame: Number(f), time: Number(t), src: s!, sport: Number(sp), dst: d!, dport: Number(dp), opcode: parseInt(payload!.slice(0, 4), 16) };
   });
 }

@@ -1,20 +1,14 @@
 import { describe, it, expect } from 'vitest';
-import { readdirSync, existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { analyzeCapture } from './analyze.js';
 import type { Analysis } from './types.js';
+import { CAPTURES, captureFiles, ROOT } from '../../test/helpers/paths.js';
 
-const ROOT = new URL('../../captures/', import.meta.url).pathname;
+const LAB_DIR = join(CAPTURES, 'lab');
 
-function captureFiles(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...captureFiles(p));
-    else if (/\.(pcap|pcapng)(\.gz)?$/.test(name)) out.push(p);
-  }
-  return out.sort();
+/** Absolute paths of the captures under captures/<sub>. */
+function capturesIn(sub: string): string[] {
+  return captureFiles(sub).map((f) => join(ROOT, f));
 }
 
 function show(a: Analysis): string {
@@ -32,8 +26,8 @@ function show(a: Analysis): string {
 const errorsOf = (a: Analysis): string[] => a.findings.filter((f) => f.severity === 'error').map((f) => `${f.code}: ${f.message}`);
 
 describe('analyzeCapture on public captures', () => {
-  for (const f of captureFiles(join(ROOT, 'public'))) {
-    it(`analyzes ${f.slice(ROOT.length)} without throwing, steps in time order`, async () => {
+  for (const f of capturesIn('public')) {
+    it(`analyzes ${relative(CAPTURES, f)} without throwing, steps in time order`, async () => {
       const a = await analyzeCapture(f);
       if (process.env.SHOW) console.log(show(a));
       expect(a.packets).toBeGreaterThan(0);
@@ -47,7 +41,7 @@ describe('analyzeCapture on public captures', () => {
   }
 
   it('spicy-tftp/tftp_rrq: one complete TFTP step of 24599 bytes', async () => {
-    const a = await analyzeCapture(join(ROOT, 'public/spicy-tftp/tftp_rrq.pcap'));
+    const a = await analyzeCapture(join(CAPTURES, 'public/spicy-tftp/tftp_rrq.pcap'));
     const steps = a.clients.flatMap((c) => c.steps).filter((s) => s.kind === 'tftp');
     expect(steps).toHaveLength(1);
     expect(steps[0]).toMatchObject({ file: 'rfc1350.txt', bytes: 24599, blocks: 49, complete: true, ok: true, retransmits: 0, error: null });
@@ -55,13 +49,13 @@ describe('analyzeCapture on public captures', () => {
   });
 
   it('spicy-tftp/tftp_wrq: a write is counted from the client DATA', async () => {
-    const a = await analyzeCapture(join(ROOT, 'public/spicy-tftp/tftp_wrq.pcap'));
+    const a = await analyzeCapture(join(CAPTURES, 'public/spicy-tftp/tftp_wrq.pcap'));
     const t = a.clients.flatMap((c) => c.steps).find((s) => s.kind === 'tftp');
     expect(t).toMatchObject({ file: 'rfc1350.txt', bytes: 24599, complete: true });
   });
 
   it('zeek/dhcp.pcap: dhcp.nak from 128.2.6.152', async () => {
-    const a = await analyzeCapture(join(ROOT, 'public/zeek/dhcp.pcap'));
+    const a = await analyzeCapture(join(CAPTURES, 'public/zeek/dhcp.pcap'));
     const nak = a.findings.filter((f) => f.code === 'dhcp.nak');
     expect(nak).toHaveLength(1);
     expect(nak[0]).toMatchObject({ client: '90:b1:1c:99:49:29', frames: [4], severity: 'error' });
@@ -85,12 +79,12 @@ const LAB: Record<string, { clean?: boolean; booted?: boolean; expect?: string[]
 };
 
 describe('analyzeCapture on lab captures', () => {
-  const files = captureFiles(join(ROOT, 'lab'));
+  const files = capturesIn('lab');
   it.skipIf(files.length === 0)('knows every lab capture present', () => {
-    expect(files.map((f) => f.slice(join(ROOT, 'lab').length + 1)).filter((n) => !(n in LAB))).toEqual([]);
+    expect(files.map((f) => relative(LAB_DIR, f)).filter((n) => !(n in LAB))).toEqual([]);
   });
   for (const f of files) {
-    const name = f.slice(join(ROOT, 'lab').length + 1);
+    const name = relative(LAB_DIR, f);
     const want = LAB[name] ?? {};
     it(`analyzes lab/${name}: ${want.clean ? 'no error finding' : `raises ${want.expect?.join(', ')}`}`, async () => {
       const a = await analyzeCapture(f);

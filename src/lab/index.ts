@@ -5,3 +5,7 @@ export * from './lab.js';
 export * from './servers.js';
 export * from './capture.js';
 export * from './qemu.js';
+export * from './binaries.js';
+export * from './fullchain.js';
+export * from './isc-dhcpd.js';
+export * from './labctl.js';

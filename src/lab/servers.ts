@@ -161,7 +161,7 @@ export function keaDhcp4Config(dir: string, o: KeaOptions = {}): string {
   return JSON.stringify(cfg, null, 2) + '\n';
 }
 
-export async function startKea(lab: Lab, o: KeaOptions & { ns?: string; label?: string } = {}): Promise<ServerHandle> {
+export async function startKea(lab: Lab, o: KeaOptions & { ns?: string; label?: string; cmd?: string } = {}): Promise<ServerHandle> {
   const label = o.label ?? 'kea';
   const dir = ensureDir(join(lab.workDir, label));
   const conf = join(dir, 'kea-dhcp4.conf');
@@ -170,7 +170,7 @@ export async function startKea(lab: Lab, o: KeaOptions & { ns?: string; label?: 
   const proc = await lab.startServer({
     label,
     ns: o.ns ?? lab.ns.srv,
-    cmd: 'kea-dhcp4',
+    cmd: o.cmd ?? 'kea-dhcp4',
     args: ['-c', conf],
     // Kea puts its pid file and logger lock file in these dirs; keep them out of /run.
     env: { ...process.env, KEA_PIDFILE_DIR: dir, KEA_LOCKFILE_DIR: dir },
@@ -192,12 +192,12 @@ export function tftpdArgs(o: TftpdOptions): string[] {
   return ['-L', '-v', '-v', '-u', 'root', '-a', `${o.address ?? SERVER_ADDR}:69`, '-s', o.root];
 }
 
-export async function startTftpd(lab: Lab, o: TftpdOptions & { ns?: string; label?: string }): Promise<ServerHandle> {
+export async function startTftpd(lab: Lab, o: TftpdOptions & { ns?: string; label?: string; cmd?: string }): Promise<ServerHandle> {
   const label = o.label ?? 'tftpd';
   const dir = ensureDir(join(lab.workDir, label));
   const args = tftpdArgs(o);
   writeFileSync(join(dir, 'in.tftpd.args'), `in.tftpd ${args.join(' ')}\n`);
-  const proc = await lab.startServer({ label, ns: o.ns ?? lab.ns.srv, cmd: 'in.tftpd', args });
+  const proc = await lab.startServer({ label, ns: o.ns ?? lab.ns.srv, cmd: o.cmd ?? 'in.tftpd', args });
   return { proc, dir, configFiles: ['in.tftpd.args'], logFile: proc.logFile };
 }
 
@@ -236,7 +236,7 @@ http {
 `;
 }
 
-export async function startNginx(lab: Lab, o: NginxOptions & { ns?: string; label?: string }): Promise<ServerHandle> {
+export async function startNginx(lab: Lab, o: NginxOptions & { ns?: string; label?: string; cmd?: string }): Promise<ServerHandle> {
   const label = o.label ?? 'nginx';
   const dir = ensureDir(join(lab.workDir, label));
   ensureDir(join(dir, 'tmp'));
@@ -246,7 +246,7 @@ export async function startNginx(lab: Lab, o: NginxOptions & { ns?: string; labe
   const proc = await lab.startServer({
     label,
     ns: o.ns ?? lab.ns.srv,
-    cmd: 'nginx',
+    cmd: o.cmd ?? 'nginx',
     args: ['-c', conf, '-p', dir, '-e', join(dir, 'error.log')],
     ready: () => existsSync(pidFile),
   });

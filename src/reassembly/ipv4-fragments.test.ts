@@ -4,6 +4,7 @@ import { emitIpv4, parseIpv4, type Ipv4Packet, type Ipv4Repr } from '../wire/ipv
 import type { WireIssue } from '../wire/issues.js';
 import { emitUdp, parseUdp, verifyUdpChecksum } from '../wire/udp.js';
 import { Ipv4FragmentReassembler } from './ipv4-fragments.js';
+import { permutations } from '../../test/helpers/frames.js';
 
 const base: Ipv4Repr = {
   dscp: 0, ecn: 0, identification: 0x4242, df: false, mf: false, fragmentOffset: 0, ttl: 64, protocol: 17,
@@ -30,11 +31,6 @@ function fragments(d: Uint8Array, repr: Ipv4Repr = base, size = 1480): Uint8Arra
 
 function parse(b: Uint8Array): Ipv4Packet {
   return parseIpv4(b, [], 14)!;
-}
-
-function permutations<T>(xs: T[]): T[][] {
-  if (xs.length <= 1) return [xs];
-  return xs.flatMap((x, i) => permutations([...xs.slice(0, i), ...xs.slice(i + 1)]).map((p) => [x, ...p]));
 }
 
 describe('Ipv4FragmentReassembler', () => {

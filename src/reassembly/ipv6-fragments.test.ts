@@ -4,6 +4,7 @@ import { emitIpv6, parseIpv6, type Ipv6Packet, type Ipv6Repr } from '../wire/ipv
 import type { WireIssue } from '../wire/issues.js';
 import { emitUdp, parseUdp, verifyUdpChecksum } from '../wire/udp.js';
 import { Ipv6FragmentReassembler } from './ipv6-fragments.js';
+import { permutations } from '../../test/helpers/frames.js';
 
 const repr: Ipv6Repr = { trafficClass: 0, flowLabel: 0, hopLimit: 64, nextHeader: 17, src: '2001:db8::7', dst: '2001:db8::8' };
 const pseudo = { src: ipv6FromString('2001:db8::7'), dst: ipv6FromString('2001:db8::8') };
@@ -24,11 +25,6 @@ function fragments(d: Uint8Array, identification = 0x01020304, size = 1448): Uin
 }
 
 const parse = (b: Uint8Array): Ipv6Packet => parseIpv6(b, [], 14)!;
-
-function permutations<T>(xs: T[]): T[][] {
-  if (xs.length <= 1) return [xs];
-  return xs.flatMap((x, i) => permutations([...xs.slice(0, i), ...xs.slice(i + 1)]).map((p) => [x, ...p]));
-}
 
 describe('Ipv6FragmentReassembler', () => {
   const d = datagram();

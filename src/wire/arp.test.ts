@@ -1,40 +1,14 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ArpOperation, arpLength, arpOperationName, emitArp, emitArpInto, ethernetIpv4Arp, parseArp } from './arp.js';
 import { fromHex, hex } from './bytes.js';
 import { emitEthernet, EtherType } from './ethernet.js';
 import type { WireIssue } from './issues.js';
+import { pcapOf, withTempCapture } from '../../test/helpers/pcap.js';
+import { hasTshark, tsharkFields } from '../../test/helpers/tshark.js';
 
 // who-has 198.51.100.1 tell 198.51.100.150, from 02:00:00:00:00:0a (RFC 826 layout, written by hand).
 const REQUEST_HEX =
   '0001 0800 06 04 0001' + '02000000000a' + 'c6336496' + '000000000000' + 'c6336401';
-
-function hasTshark(): boolean {
-  try {
-    execFileSync('tshark', ['-v'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function pcapOf(frames: Uint8Array[]): Uint8Array {
-  const size = 24 + frames.reduce((n, f) => n + 16 + f.length, 0);
-  const out = new Uint8Array(size);
-  const dv = new DataView(out.buffer);
-  dv.setUint32(0, 0xa1b2c3d4, true); dv.setUint16(4, 2, true); dv.setUint16(6, 4, true);
-  dv.setUint32(16, 65535, true); dv.setUint32(20, 1, true);
-  let o = 24;
-  for (const f of frames) {
-    dv.setUint32(o + 8, f.length, true); dv.setUint32(o + 12, f.length, true);
-    out.set(f, o + 16);
-    o += 16 + f.length;
-  }
-  return out;
-}
 
 describe('parseArp', () => {
   it('reads a hand-written Ethernet/IPv4 request', () => {
@@ -86,25 +60,17 @@ describe('emitArp', () => {
   });
 
   it.skipIf(!hasTshark())('agrees with tshark on the fields of frames it writes', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pxecheck-arp-'));
-    try {
-      const reprs = [
-        ethernetIpv4Arp(ArpOperation.REQUEST, '02:00:00:00:00:0a', '198.51.100.150', '00:00:00:00:00:00', '198.51.100.1'),
-        ethernetIpv4Arp(ArpOperation.REPLY, '02:00:00:00:00:01', '198.51.100.1', '02:00:00:00:00:0a', '198.51.100.150'),
-      ];
-      const frames = reprs.map((r) => emitEthernet({ dst: 'ff:ff:ff:ff:ff:ff', src: r.senderMac, vlans: [], etherType: EtherType.ARP }, emitArp(r)));
-      const file = join(dir, 'arp.pcap');
-      writeFileSync(file, pcapOf(frames));
-      const out = execFileSync('tshark', ['-r', file, '-n', '-T', 'fields', '-e', 'arp.opcode', '-e', 'arp.src.hw_mac',
-        '-e', 'arp.src.proto_ipv4', '-e', 'arp.dst.hw_mac', '-e', 'arp.dst.proto_ipv4'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-      const lines = out.trim().split('\n').map((l) => l.split('\t'));
-      const ours = frames.map((f) => {
-        const p = parseArp(f.subarray(14), [])!;
-        return [String(p.operation), p.senderMac, p.senderIp, p.targetMac, p.targetIp];
-      });
-      expect(ours).toEqual(lines);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const reprs = [
+      ethernetIpv4Arp(ArpOperation.REQUEST, '02:00:00:00:00:0a', '198.51.100.150', '00:00:00:00:00:00', '198.51.100.1'),
+      ethernetIpv4Arp(ArpOperation.REPLY, '02:00:00:00:00:01', '198.51.100.1', '02:00:00:00:00:0a', '198.51.100.150'),
+    ];
+    const frames = reprs.map((r) => emitEthernet({ dst: 'ff:ff:ff:ff:ff:ff', src: r.senderMac, vlans: [], etherType: EtherType.ARP }, emitArp(r)));
+    const lines = withTempCapture(pcapOf(frames), (file) => tsharkFields(file, ['arp.opcode', 'arp.src.hw_mac',
+      'arp.src.proto_ipv4', 'arp.dst.hw_mac', 'arp.dst.proto_ipv4'], { numeric: true }));
+    const ours = frames.map((f) => {
+      const p = parseArp(f.subarray(14), [])!;
+      return [String(p.operation), p.senderMac, p.senderIp, p.targetMac, p.targetIp];
+    });
+    expect(ours).toEqual(lines);
   });
 });

@@ -1,11 +1,10 @@
 import { describe, it, expect } from 'vitest';
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { emitEthernet, emitEthernetInto, ethernetLength, parseEthernet, type EthernetRepr } from './ethernet.js';
 import { fromHex, hex } from './bytes.js';
 import type { WireIssue } from './issues.js';
-import { readCaptureBuffer } from '../capture/reader.js';
 import { LinkType } from '../capture/types.js';
+import { loadFrames } from '../../test/helpers/frames.js';
+import { captureFiles } from '../../test/helpers/paths.js';
 
 const QINQ: EthernetRepr = {
   dst: 'ff:ff:ff:ff:ff:ff',
@@ -66,19 +65,14 @@ describe('ethernet parse', () => {
   });
 
   it('round-trips every Ethernet frame of the public captures', () => {
-    const root = join(import.meta.dirname, '../../captures/public');
     let frames = 0;
-    for (const dir of readdirSync(root, { withFileTypes: true })) {
-      if (!dir.isDirectory()) continue;
-      for (const f of readdirSync(join(root, dir.name))) {
-        if (!/\.(pcap|pcapng|cap)(\.gz)?$/.test(f)) continue; // golden reports live beside captures
-        readCaptureBuffer(readFileSync(join(root, dir.name, f)), (rec) => {
-          if (rec.linkType !== LinkType.ETHERNET) return;
-          const parsed = parseEthernet(rec.data, [], 0);
-          if (!parsed) return;
-          frames++;
-          expect(hex(emitEthernet(parsed, parsed.payload))).toBe(hex(rec.data));
-        });
+    for (const file of captureFiles('public')) {
+      for (const rec of loadFrames(file)) {
+        if (rec.linkType !== LinkType.ETHERNET) continue;
+        const parsed = parseEthernet(rec.data, [], 0);
+        if (!parsed) continue;
+        frames++;
+        expect(hex(emitEthernet(parsed, parsed.payload))).toBe(hex(rec.data));
       }
     }
     expect(frames).toBeGreaterThan(800);

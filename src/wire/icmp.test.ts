@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { bytesEqual, fromHex, hex, ipv4FromString, u16 } from './bytes.js';
 import { emitIpv4, parseIpv4 } from './ipv4.js';
@@ -8,19 +7,11 @@ import {
 } from './icmp.js';
 import type { WireIssue } from './issues.js';
 import { loadFrames } from '../../test/helpers/frames.js';
-import { ROOT } from '../../test/helpers/fixtures.js';
+import { ROOT } from '../../test/helpers/paths.js';
+import { hasTshark, tsharkFields } from '../../test/helpers/tshark.js';
 import { join } from 'node:path';
 
 const CAPTURE = 'captures/lab/broken-two-dhcp-servers.pcapng';
-
-function hasTshark(): boolean {
-  try {
-    execFileSync('tshark', ['-v'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Frame 22 of the lab capture: 198.51.100.2 answers a TFTP RRQ with ICMP port unreachable. */
 function frame22(): { ip: Uint8Array; icmp: Uint8Array } {
@@ -53,10 +44,8 @@ describe('parseIcmp on a real packet', () => {
   });
 
   it.skipIf(!hasTshark())('matches tshark icmp.type, icmp.code and the quoted udp ports', () => {
-    const out = execFileSync('tshark', ['-r', join(ROOT, CAPTURE), '-n', '-Y', 'icmp', '-T', 'fields', '-E', 'occurrence=a',
-      '-e', 'frame.number', '-e', 'icmp.type', '-e', 'icmp.code', '-e', 'udp.srcport', '-e', 'udp.dstport', '-e', 'icmp.checksum.status'],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    const rows = out.trim().split('\n').map((l) => l.split('\t'));
+    const rows = tsharkFields(join(ROOT, CAPTURE), ['frame.number', 'icmp.type', 'icmp.code', 'udp.srcport', 'udp.dstport', 'icmp.checksum.status'],
+      { numeric: true, filter: 'icmp', occurrence: 'a' });
     const frames = loadFrames(CAPTURE);
     let compared = 0;
     for (const [frame, type, code, sport, dport, status] of rows) {

@@ -1,7 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hex, ipv6FromString, u16 } from './bytes.js';
 import { IpProtocol } from './checksum.js';
@@ -13,6 +9,8 @@ import {
 } from './icmpv6.js';
 import { pseudoHeaderSum } from './checksum.js';
 import type { WireIssue } from './issues.js';
+import { pcapOf, withTempCapture } from '../../test/helpers/pcap.js';
+import { hasTshark, tsharkFields } from '../../test/helpers/tshark.js';
 
 // No capture in captures/ holds an ICMPv6 error: these packets are built with the real emitters and
 // checked against tshark through a pcap written here.
@@ -34,28 +32,13 @@ function portUnreachable(extension?: Uint8Array): Uint8Array {
   return emitIcmpv6({ type: 1, code: 4, rest: 0, body: invoking(extension) }, outerPseudo);
 }
 
-/** A one-packet Ethernet pcap of `icmp` inside IPv6, SERVER → CLIENT. */
-function pcapOf(icmp: Uint8Array): Uint8Array {
+/** An Ethernet frame of `icmp` inside IPv6, SERVER → CLIENT. */
+function frameOf(icmp: Uint8Array): Uint8Array {
   const ip = emitIpv6({ trafficClass: 0, flowLabel: 0, hopLimit: 64, nextHeader: IpProtocol.ICMPV6, src: SERVER, dst: CLIENT }, icmp);
   const frame = new Uint8Array(14 + ip.length);
   frame.set([2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x86, 0xdd]);
   frame.set(ip, 14);
-  const out = new Uint8Array(24 + 16 + frame.length);
-  const dv = new DataView(out.buffer);
-  dv.setUint32(0, 0xa1b2c3d4, true); dv.setUint16(4, 2, true); dv.setUint16(6, 4, true);
-  dv.setUint32(16, 65535, true); dv.setUint32(20, 1, true);
-  dv.setUint32(32, frame.length, true); dv.setUint32(36, frame.length, true);
-  out.set(frame, 40);
-  return out;
-}
-
-function hasTshark(): boolean {
-  try {
-    execFileSync('tshark', ['-v'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
+  return frame;
 }
 
 describe('parseIcmpv6', () => {
@@ -78,21 +61,14 @@ describe('parseIcmpv6', () => {
   });
 
   it.skipIf(!hasTshark())('agrees with tshark on icmpv6.type, icmpv6.code, the quoted ports and the checksum', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pxecheck-icmpv6-'));
-    try {
-      const cases = [portUnreachable(), emitIcmpv6({ type: 3, code: 0, rest: 0, body: invoking() }, outerPseudo),
-        emitIcmpv6({ type: 1, code: 1, rest: 0, body: invoking().subarray(0, 48) }, outerPseudo)];
-      for (const [i, m] of cases.entries()) {
-        const file = join(dir, `${i}.pcap`);
-        writeFileSync(file, pcapOf(m));
-        const out = execFileSync('tshark', ['-r', file, '-n', '-T', 'fields', '-E', 'occurrence=f', '-e', 'icmpv6.type', '-e', 'icmpv6.code',
-          '-e', 'udp.srcport', '-e', 'udp.dstport', '-e', 'icmpv6.checksum.status'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-        const p = parseIcmpv6(m, [])!;
-        expect([String(p.type), String(p.code), String(p.quoted!.srcPort), String(p.quoted!.dstPort), icmpv6ChecksumOk(m, outerPseudo) ? '1' : '2'])
-          .toEqual(out.trim().split('\t'));
-      }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+    const cases = [portUnreachable(), emitIcmpv6({ type: 3, code: 0, rest: 0, body: invoking() }, outerPseudo),
+      emitIcmpv6({ type: 1, code: 1, rest: 0, body: invoking().subarray(0, 48) }, outerPseudo)];
+    for (const m of cases) {
+      const rows = withTempCapture(pcapOf([frameOf(m)]), (file) => tsharkFields(file, ['icmpv6.type', 'icmpv6.code',
+        'udp.srcport', 'udp.dstport', 'icmpv6.checksum.status'], { numeric: true, occurrence: 'f' }));
+      const p = parseIcmpv6(m, [])!;
+      expect([[String(p.type), String(p.code), String(p.quoted!.srcPort), String(p.quoted!.dstPort), icmpv6ChecksumOk(m, outerPseudo) ? '1' : '2']])
+        .toEqual(rows);
     }
   });
 

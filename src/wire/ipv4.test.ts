@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bytesEqual, fromHex, hex, u16 } from './bytes.js';
@@ -7,53 +6,19 @@ import { internetChecksum } from './checksum.js';
 import { emitIpv4, ipv4HeaderLength, parseIpv4, writeIpv4Header, type Ipv4Repr } from './ipv4.js';
 import type { WireIssue } from './issues.js';
 import { emitUdp, parseUdp, verifyUdpChecksum } from './udp.js';
+import { ethernetPayloads } from '../../test/helpers/frames.js';
+import { PUBLIC } from '../../test/helpers/paths.js';
+import { hasTshark, tsharkFields } from '../../test/helpers/tshark.js';
 
-const PUBLIC = join(import.meta.dirname, '../../captures/public');
-
-/** Minimal classic-pcap walk (the real reader lives in src/capture): records with link type. */
-function pcapRecords(file: string): { linkType: number; data: Uint8Array }[] {
-  const b = new Uint8Array(readFileSync(file));
-  const magic = hex(b.subarray(0, 4));
-  const le = magic === 'd4c3b2a1' || magic === '4d3cb2a1';
-  if (!le && magic !== 'a1b2c3d4' && magic !== 'a1b23c4d') return [];
-  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const linkType = dv.getUint32(20, le) & 0xffff;
-  const out: { linkType: number; data: Uint8Array }[] = [];
-  for (let o = 24; o + 16 <= b.length; ) {
-    const incl = dv.getUint32(o + 8, le);
-    out.push({ linkType, data: b.subarray(o + 16, Math.min(b.length, o + 16 + incl)) });
-    o += 16 + incl;
-  }
-  return out;
-}
-
-/** IPv4 packets of Ethernet pcaps (IP at byte 14). */
+/** IPv4 packets of Ethernet captures (IP at byte 14). */
 function ipv4Frames(file: string): Uint8Array[] {
-  return pcapRecords(file)
-    .filter((r) => r.linkType === 1 && r.data.length >= 14 && u16(r.data, 12) === 0x0800)
-    .map((r) => r.data.subarray(14));
+  return ethernetPayloads(file, 0x0800);
 }
 
 function pcapsIn(dir: string): string[] {
   return readdirSync(join(PUBLIC, dir))
     .filter((f) => f.endsWith('.pcap'))
     .map((f) => join(PUBLIC, dir, f));
-}
-
-function hasTshark(): boolean {
-  try {
-    execFileSync('tshark', ['-v'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function tsharkFields(file: string, fields: string[]): string[][] {
-  const args = ['-r', file, '-T', 'fields', '-E', 'separator=/t', '-o', 'ip.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE'];
-  for (const f of fields) args.push('-e', f);
-  const out = execFileSync('tshark', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  return out.replace(/\n$/, '').split('\n').map((l) => l.split('\t'));
 }
 
 const ROUND_TRIP_FILES = [...pcapsIn('tcpdump'), ...pcapsIn('zeek')];
@@ -66,7 +31,7 @@ describe('parseIpv4 against tshark', () => {
       'ip.src', 'ip.dst', 'ip.id', 'ip.ttl', 'ip.len', 'ip.flags.df', 'ip.flags.mf', 'ip.frag_offset', 'ip.proto',
       'ip.checksum', 'ip.hdr_len', 'ip.dsfield', 'ip.checksum.status', 'udp.srcport', 'udp.dstport', 'udp.length',
       'udp.checksum', 'udp.checksum.status',
-    ]).filter((r) => r[0] !== '');
+    ], { prefs: ['ip.check_checksum:TRUE', 'udp.check_checksum:TRUE'] }).filter((r) => r[0] !== '');
     const frames = ipv4Frames(file);
     expect(frames.length).toBe(rows.length);
     expect(rows.length).toBeGreaterThan(0);

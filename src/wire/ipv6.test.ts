@@ -1,13 +1,13 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fromHex, hex, u16 } from './bytes.js';
 import { emitIpv6, ipv6HeaderLength, parseIpv6, walkIpv6Extensions, writeIpv6Header, type Ipv6Repr } from './ipv6.js';
 import type { WireIssue } from './issues.js';
 import { emitUdp, parseUdp, verifyUdpChecksum } from './udp.js';
+import { ethernetPayloads } from '../../test/helpers/frames.js';
+import { PUBLIC } from '../../test/helpers/paths.js';
+import { hasTshark, tsharkFields } from '../../test/helpers/tshark.js';
 
-const PUBLIC = join(import.meta.dirname, '../../captures/public');
 const FILES = [
   'arkime/wireshark-dhcpv6.pcap',
   'tcpdump/dhcpv6-ia-na.pcap',
@@ -17,37 +17,16 @@ const FILES = [
   'tcpdump/dhcpv6-vendor-specific-information.pcap',
 ];
 
-/** IPv6 packets of a little-endian Ethernet pcap (the real reader lives in src/capture). */
+/** IPv6 packets of Ethernet captures (IP at byte 14). */
 function ipv6Frames(file: string): Uint8Array[] {
-  const b = new Uint8Array(readFileSync(file));
-  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const out: Uint8Array[] = [];
-  for (let o = 24; o + 16 <= b.length; ) {
-    const incl = dv.getUint32(o + 8, true);
-    const rec = b.subarray(o + 16, o + 16 + incl);
-    if (rec.length >= 14 && u16(rec, 12) === 0x86dd) out.push(rec.subarray(14));
-    o += 16 + incl;
-  }
-  return out;
-}
-
-function hasTshark(): boolean {
-  try {
-    execFileSync('tshark', ['-v'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
+  return ethernetPayloads(file, 0x86dd);
 }
 
 describe('parseIpv6 against tshark', () => {
   it.skipIf(!hasTshark()).each(FILES)('%s', (name) => {
     const file = join(PUBLIC, name);
     const fields = ['ipv6.src', 'ipv6.dst', 'ipv6.plen', 'ipv6.nxt', 'ipv6.hlim', 'ipv6.flow', 'ipv6.tclass', 'udp.length', 'udp.checksum.status'];
-    const args = ['-r', file, '-T', 'fields', '-E', 'separator=/t', '-o', 'udp.check_checksum:TRUE', '-Y', 'ipv6'];
-    for (const f of fields) args.push('-e', f);
-    const rows = execFileSync('tshark', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
-      .replace(/\n$/, '').split('\n').map((l) => l.split('\t'));
+    const rows = tsharkFields(file, fields, { prefs: ['udp.check_checksum:TRUE'], filter: 'ipv6' });
     const frames = ipv6Frames(file);
     expect(frames.length).toBe(rows.length);
     frames.forEach((f, i) => {

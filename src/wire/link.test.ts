@@ -1,15 +1,14 @@
 import { describe, it, expect } from 'vitest';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseLink, type LinkFrame } from './link.js';
 import { fromHex } from './bytes.js';
 import type { WireIssue } from './issues.js';
 import { emitEthernet } from './ethernet.js';
 import { emitSll, emitSll2 } from './sll.js';
-import { readCaptureBuffer } from '../capture/reader.js';
 import { LinkType } from '../capture/types.js';
+import { loadFrames } from '../../test/helpers/frames.js';
+import { PUBLIC } from '../../test/helpers/paths.js';
 
-const PUBLIC = join(import.meta.dirname, '../../captures/public');
 const IP4 = fromHex('45000014000000004011000000000000');
 const IP6 = fromHex('6000000000001140');
 
@@ -19,9 +18,7 @@ function link(linkType: number, frame: Uint8Array): { f: LinkFrame | null; issue
 }
 
 function firstFrame(file: string): { linkType: number; data: Uint8Array } {
-  let out: { linkType: number; data: Uint8Array } | null = null;
-  readCaptureBuffer(readFileSync(join(PUBLIC, file)), (r) => { out ??= { linkType: r.linkType, data: r.data.slice() }; });
-  return out!;
+  return loadFrames(join(PUBLIC, file))[0]!;
 }
 
 describe('parseLink', () => {

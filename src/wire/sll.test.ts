@@ -1,7 +1,10 @@
 import { describe, it, expect } from 'vitest';
+import { join } from 'node:path';
 import { emitSll, emitSll2, emitSllInto, parseSll, parseSll2, sllAddressString, type Sll2Repr, type SllRepr } from './sll.js';
 import { hex } from './bytes.js';
 import type { WireIssue } from './issues.js';
+import { loadFrames } from '../../test/helpers/frames.js';
+import { PUBLIC } from '../../test/helpers/paths.js';
 
 const SLL: SllRepr = {
   packetType: 4,
@@ -51,12 +54,8 @@ describe('SLL2', () => {
 });
 
 describe('SLL, real capture', () => {
-  it('round-trips the frame of tcpdump/tftp-heapoverflow.pcap (malformed address length kept)', async () => {
-    const { readFileSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const { readCaptureBuffer } = await import('../capture/reader.js');
-    const frames: Uint8Array[] = [];
-    readCaptureBuffer(readFileSync(join(import.meta.dirname, '../../captures/public/tcpdump/tftp-heapoverflow.pcap')), (r) => frames.push(r.data.slice()));
+  it('round-trips the frame of tcpdump/tftp-heapoverflow.pcap (malformed address length kept)', () => {
+    const frames = loadFrames(join(PUBLIC, 'tcpdump/tftp-heapoverflow.pcap')).map((r) => r.data);
     expect(frames).toHaveLength(1);
     const issues: WireIssue[] = [];
     const f = parseSll(frames[0]!, issues, 0)!;

@@ -1,12 +1,11 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fromHex, hex, ipv4FromString, ipv6FromString, u16 } from './bytes.js';
 import { emitIpv4 } from './ipv4.js';
 import { emitIpv6 } from './ipv6.js';
 import type { WireIssue } from './issues.js';
+import { LinkType } from '../capture/types.js';
+import { pcapOf, withTempCapture } from '../../test/helpers/pcap.js';
+import { hasTshark, tsharkFields } from '../../test/helpers/tshark.js';
 import {
   decodeTcpOptions, emitTcp, parseTcp, tcpFlagsToString, tcpHeaderLength, TcpFlag, verifyTcpChecksum, writeTcpHeader, type TcpRepr,
 } from './tcp.js';
@@ -24,53 +23,20 @@ const syn: TcpRepr = {
 const data: TcpRepr = { srcPort: 80, dstPort: 49152, seq: 1000, ack: 0xfffffff1, flags: TcpFlag.ACK | TcpFlag.PSH, window: 501, urgent: 0 };
 const BODY = new TextEncoder().encode('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
 
-function hasTshark(): boolean {
-  try {
-    execFileSync('tshark', ['-v'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** A classic pcap of raw-IP (linktype 101) packets, for tshark to judge. */
-function rawIpPcap(packets: Uint8Array[]): Uint8Array {
-  const parts: Uint8Array[] = [fromHex('d4c3b2a1 0200 0400 00000000 00000000 ffff0000 65000000')];
-  for (const p of packets) {
-    const h = new Uint8Array(16);
-    const dv = new DataView(h.buffer);
-    dv.setUint32(8, p.length, true);
-    dv.setUint32(12, p.length, true);
-    parts.push(h, p);
-  }
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
-}
-
 describe('TCP emit judged by tshark', () => {
   it.skipIf(!hasTshark())('tshark decodes our segments with good checksums (IPv4 and IPv6)', () => {
     const ipv4 = { dscp: 0, ecn: 0, identification: 1, df: true, mf: false, fragmentOffset: 0, ttl: 64, protocol: 6, src: '198.51.100.10', dst: '203.0.113.20' };
     const p1 = emitIpv4(ipv4, emitTcp(syn, new Uint8Array(0), v4));
     const p2 = emitIpv4({ ...ipv4, src: '203.0.113.20', dst: '198.51.100.10' }, emitTcp(data, BODY, { src: v4.dst, dst: v4.src }));
     const p3 = emitIpv6({ trafficClass: 0, flowLabel: 0, hopLimit: 64, nextHeader: 6, src: '2001:db8::10', dst: '2001:db8::20' }, emitTcp({ ...data, urgent: 3, flags: TcpFlag.URG | TcpFlag.ACK | TcpFlag.FIN }, BODY.subarray(0, 5), v6));
-    const dir = mkdtempSync(join(tmpdir(), 'pxecheck-tcp-'));
-    try {
-      const file = join(dir, 't.pcap');
-      writeFileSync(file, rawIpPcap([p1, p2, p3]));
-      const fields = ['tcp.srcport', 'tcp.dstport', 'tcp.seq_raw', 'tcp.ack_raw', 'tcp.hdr_len', 'tcp.flags', 'tcp.window_size_value', 'tcp.urgent_pointer', 'tcp.len', 'tcp.checksum.status', 'tcp.options.mss_val', 'tcp.options.wscale.shift', 'tcp.options.timestamp.tsval'];
-      const args = ['-r', file, '-T', 'fields', '-E', 'separator=/t', '-o', 'tcp.check_checksum:TRUE'];
-      for (const f of fields) args.push('-e', f);
-      const rows = execFileSync('tshark', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).replace(/\n$/, '').split('\n').map((l) => l.split('\t'));
-      expect(rows).toEqual([
-        ['49152', '80', String(0xfffffff0), '0', '40', '0x00c2', '64240', '0', '0', '1', '1460', '7', '123456'],
-        ['80', '49152', '1000', String(0xfffffff1), '20', '0x0018', '501', '0', String(BODY.length), '1', '', '', ''],
-        ['80', '49152', '1000', String(0xfffffff1), '20', '0x0031', '501', '3', '5', '1', '', '', ''],
-      ]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const fields = ['tcp.srcport', 'tcp.dstport', 'tcp.seq_raw', 'tcp.ack_raw', 'tcp.hdr_len', 'tcp.flags', 'tcp.window_size_value', 'tcp.urgent_pointer', 'tcp.len', 'tcp.checksum.status', 'tcp.options.mss_val', 'tcp.options.wscale.shift', 'tcp.options.timestamp.tsval'];
+    // Raw IP (linktype 101) packets, for tshark to judge.
+    const rows = withTempCapture(pcapOf([p1, p2, p3], LinkType.RAW), (file) => tsharkFields(file, fields, { prefs: ['tcp.check_checksum:TRUE'] }));
+    expect(rows).toEqual([
+      ['49152', '80', String(0xfffffff0), '0', '40', '0x00c2', '64240', '0', '0', '1', '1460', '7', '123456'],
+      ['80', '49152', '1000', String(0xfffffff1), '20', '0x0018', '501', '0', String(BODY.length), '1', '', '', ''],
+      ['80', '49152', '1000', String(0xfffffff1), '20', '0x0031', '501', '3', '5', '1', '', '', ''],
+    ]);
   });
 });
 

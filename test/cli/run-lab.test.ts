@@ -89,4 +89,26 @@ describe.skipIf(skipReason !== '')(`pxecheck run in a lab${skipReason ? ` (skipp
       await lab?.destroy();
     }
   }, 180_000);
+  it('raw mode: the uefi-ipxe scenario (firmware and iPXE) against dnsmasq and nginx', async () => {
+    let lab: Lab | undefined;
+    try {
+      lab = await createLab({ name: 'pxrunraw' });
+      const root = makeBootRoot(join(lab.workDir, 'boot'));
+      await startDnsmasq(lab, { tftpRoot: root, efiBootFile: 'ipxe.efi', ipxeBootFile: `http://${SERVER_ADDR}/boot.ipxe` });
+      await startNginx(lab, { root });
+      const iface = lab.addClientInterface('raw0');
+      const out = join(lab.workDir, 'raw.json');
+      // scenarios/uefi-ipxe.yaml without its option 60 check: this dnsmasq has no pxe-service, so it
+      // does not echo the PXEClient vendor class.
+      const scenario = join(lab.workDir, 'raw.yaml');
+      writeFileSync(scenario, readFileSync(join(ROOT, 'scenarios/uefi-ipxe.yaml'), 'utf8').replace(/\n\s+options:\n\s+60: .*\n/, '\n'));
+      const r = await cliInNamespace(lab.ns.cli, ['run', scenario, '--interface', iface, '--server', SERVER_ADDR, '-f', 'json', '-o', out], 90_000);
+      const result = JSON.parse(readFileSync(out, 'utf8')) as RunResult;
+      const steps = result.scenarios[0]!.clients[0]!.steps;
+      expect(steps.map((s) => s.error), JSON.stringify(steps, null, 1).slice(0, 4000)).toEqual([null, null, null, null, null]);
+      expect(r.code, r.stderr).toBe(0);
+    } finally {
+      await lab?.destroy();
+    }
+  }, 180_000);
 });

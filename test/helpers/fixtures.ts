@@ -1,28 +1,12 @@
-import { readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { readCaptureFile } from '../../src/capture/index.js';
 import { DecodePipeline } from '../../src/decode/pipeline.js';
 import type { DecodedMessage, UndecodedFrame } from '../../src/decode/messages.js';
 import { decodedToJson } from '../../src/report/decode-jsonl.js';
 import type { CaptureSummary } from '../../src/capture/types.js';
+import { ROOT } from './paths.js';
 
-export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const CAPTURES = join(ROOT, 'captures');
-
-/** Every capture file under captures/ (public and lab), as paths relative to the repo root. */
-export function captureFiles(sub = ''): string[] {
-  const out: string[] = [];
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir).sort()) {
-      const p = join(dir, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (/\.(pcap|pcapng|cap)(\.gz)?$/.test(name)) out.push(relative(ROOT, p));
-    }
-  };
-  walk(join(CAPTURES, sub));
-  return out;
-}
+export { ROOT, CAPTURES, PUBLIC, captureFiles } from './paths.js';
 
 export interface DecodedCapture {
   summary: CaptureSummary;

@@ -2,18 +2,18 @@
  * Every DHCPv4 packet of captures/public against tshark (the independent oracle), plus exact
  * round trips and a truncation sweep.
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hex, u16, u32, u32le } from '../bytes.js';
+import { hex } from '../bytes.js';
 import type { WireIssue } from '../issues.js';
 import {
   dhcpV4Length, dhcpV4ToJson, effectiveBootFile, effectiveServerName, emitDhcpV4, msgType, msgTypeName, optionValue,
   parseDhcpV4, userClasses,
 } from './index.js';
+import { PUBLIC } from '../../../test/helpers/paths.js';
+import { udpPayloads } from '../../../test/helpers/pcap.js';
+import { hasTshark, tsharkFields } from '../../../test/helpers/tshark.js';
 
-const ROOT = join(import.meta.dirname, '../../../captures/public');
 const FILES = [
   'tcpdump/dhcp-rfc3004.pcap', 'tcpdump/dhcp-rfc5859.pcap', 'tcpdump/dhcp-option-108.pcapng',
   'tcpdump/dhcpv4v6-rfc5970-rfc8572.pcap', 'tcpdump/bootp_asan.pcap', 'tcpdump/bootp_asan-2.pcap',
@@ -25,50 +25,9 @@ const FILES = [
 
 interface Payload { frame: number; data: Uint8Array }
 
-/** Tiny test-only walker: classic pcap or pcapng EPBs, Ethernet (+VLAN) / IPv4 / UDP port 67|68. */
+/** The DHCPv4 payloads (UDP port 67 or 68) of a public capture. */
 function dhcpPayloads(file: string): Payload[] {
-  const buf = new Uint8Array(readFileSync(join(ROOT, file)));
-  const frames: Uint8Array[] = [];
-  if (u32(buf, 0) === 0x0a0d0d0a) {
-    let o = 0;
-    const le = u32le(buf, 8) === 0x1a2b3c4d;
-    const r32 = (p: number): number => (le ? u32le(buf, p) : u32(buf, p));
-    while (o + 12 <= buf.length) {
-      const type = r32(o);
-      const len = r32(o + 4);
-      if (len < 12) break;
-      if (type === 6) {
-        const cap = r32(o + 20);
-        frames.push(buf.subarray(o + 28, Math.min(o + 28 + cap, buf.length)));
-      }
-      o += len;
-    }
-  } else {
-    const le = u32le(buf, 0) === 0xa1b2c3d4 || u32le(buf, 0) === 0xa1b23c4d;
-    const r32 = (p: number): number => (le ? u32le(buf, p) : u32(buf, p));
-    let o = 24;
-    while (o + 16 <= buf.length) {
-      const cap = r32(o + 8);
-      frames.push(buf.subarray(o + 16, Math.min(o + 16 + cap, buf.length)));
-      o += 16 + cap;
-    }
-  }
-  const out: Payload[] = [];
-  frames.forEach((f, idx) => {
-    let e = 12;
-    let type = u16(f, e);
-    while (type === 0x8100 && f.length >= e + 6) { e += 4; type = u16(f, e); }
-    const ip = e + 2;
-    if (type !== 0x0800 || f.length < ip + 20 || f[ip + 9] !== 17) return;
-    const udp = ip + (f[ip]! & 0x0f) * 4;
-    if (f.length < udp + 8) return;
-    const sp = u16(f, udp);
-    const dp = u16(f, udp + 2);
-    if (![67, 68].includes(sp) && ![67, 68].includes(dp)) return;
-    const end = Math.min(f.length, udp + Math.max(8, u16(f, udp + 4)));
-    out.push({ frame: idx + 1, data: f.subarray(udp + 8, end) });
-  });
-  return out;
+  return udpPayloads(join(PUBLIC, file), [67, 68]).map(({ frame, payload }) => ({ frame, data: payload }));
 }
 
 interface SharkRow {
@@ -80,12 +39,8 @@ function tshark(file: string): Map<number, SharkRow> {
   const fields = ['frame.number', 'dhcp.type', 'dhcp.id', 'dhcp.option.dhcp', 'dhcp.option.type', 'dhcp.file',
     'dhcp.option.bootfile_name', 'dhcp.option.agent_information_option.suboption', 'dhcp.option.user_class.data',
     'dhcp.option.tftp_server_address'];
-  const outText = execFileSync('tshark', ['-r', join(ROOT, file), '-Y', 'dhcp', '-T', 'fields', '-E', 'separator=|',
-    ...fields.flatMap((f) => ['-e', f])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   const rows = new Map<number, SharkRow>();
-  for (const line of outText.split('\n')) {
-    if (!line) continue;
-    const c = line.split('|');
+  for (const c of tsharkFields(join(PUBLIC, file), fields, { filter: 'dhcp', separator: '|' })) {
     rows.set(Number(c[0]), {
       frame: Number(c[0]), op: c[1]!, xid: c[2]!, type: c[3]!,
       codes: c[4] ? c[4].split(',').map(Number) : [], file: c[5]!, bootfile: c[6]!, relaySubs: c[7]!,
@@ -102,7 +57,7 @@ function realCodes(codes: number[]): number[] {
 
 describe('DHCPv4 corpus vs tshark', () => {
   for (const file of FILES) {
-    it(file, () => {
+    it.skipIf(!hasTshark())(file, () => {
       const payloads = dhcpPayloads(file);
       expect(payloads.length).toBeGreaterThan(0);
       const shark = tshark(file);

@@ -1,16 +1,16 @@
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bytesEqual, u16, u32, u32le } from '../bytes.js';
+import { bytesEqual } from '../bytes.js';
 import type { WireIssue } from '../issues.js';
 import {
   bootFileUrl, clientDuid, dhcpV6ToJson, emitDhcpV6, emitDhcpV6Into, formatDhcpV6Text,
   innermostMessage, parseDhcpV6, userClasses, vendorClass,
 } from './index.js';
 import type { DhcpV6Message, DhcpV6Option } from './types.js';
+import { PUBLIC } from '../../../test/helpers/paths.js';
+import { udpPayloads } from '../../../test/helpers/pcap.js';
+import { hasTshark, tsharkFields } from '../../../test/helpers/tshark.js';
 
-const ROOT = join(import.meta.dirname, '../../../captures/public');
 const FILES = [
   'tcpdump/dhcpv6-ia-na.pcap',
   'tcpdump/dhcpv6-mud.pcap',
@@ -23,40 +23,9 @@ const FILES = [
 
 interface Payload { file: string; frame: number; data: Uint8Array }
 
-/** Tiny classic-pcap walker for Ethernet → IPv4/IPv6 (no extension headers) → UDP 546/547. */
+/** The DHCPv6 payloads (UDP port 546 or 547) of a public capture. */
 function dhcpv6Payloads(file: string): Payload[] {
-  const b = new Uint8Array(readFileSync(join(ROOT, file)));
-  const le = u32le(b, 0) === 0xa1b2c3d4 || u32le(b, 0) === 0xa1b23c4d;
-  const rd = (o: number): number => (le ? u32le(b, o) : u32(b, o));
-  expect(rd(20)).toBe(1); // Ethernet
-  const out: Payload[] = [];
-  let frame = 0;
-  for (let o = 24; o + 16 <= b.length; ) {
-    const incl = rd(o + 8);
-    const pkt = b.subarray(o + 16, Math.min(o + 16 + incl, b.length));
-    o += 16 + incl;
-    frame++;
-    let eth = 14;
-    let type = u16(pkt, 12);
-    if (type === 0x8100) { type = u16(pkt, 16); eth = 18; }
-    let udp: number;
-    let ipEnd: number;
-    if (type === 0x86dd && pkt[eth + 6] === 17) {
-      udp = eth + 40;
-      ipEnd = udp + u16(pkt, eth + 4);
-    } else if (type === 0x0800 && pkt[eth + 9] === 17) {
-      udp = eth + (pkt[eth]! & 0x0f) * 4;
-      ipEnd = eth + u16(pkt, eth + 2);
-    } else continue;
-    const sport = u16(pkt, udp);
-    const dport = u16(pkt, udp + 2);
-    if (![546, 547].includes(sport) && ![546, 547].includes(dport)) continue;
-    const udpEnd = Math.min(udp + u16(pkt, udp + 4), ipEnd, pkt.length);
-    // A bogus (fuzzed) UDP length: take what was captured.
-    const end = udpEnd > udp + 8 ? udpEnd : pkt.length;
-    out.push({ file, frame, data: pkt.subarray(udp + 8, end) });
-  }
-  return out;
+  return udpPayloads(join(PUBLIC, file), [546, 547]).map(({ frame, payload }) => ({ file, frame, data: payload }));
 }
 
 const ALL: Payload[] = FILES.flatMap(dhcpv6Payloads);
@@ -81,10 +50,6 @@ function msgTypes(m: DhcpV6Message): number[] {
   return [m.msgType, ...(inner ? msgTypes(inner) : [])];
 }
 
-function hasTshark(): boolean {
-  return spawnSync('tshark', ['-v'], { encoding: 'utf8' }).status === 0;
-}
-
 describe('DHCPv6 over real captures', () => {
   it('finds every DHCPv6 packet', () => {
     expect(ALL.length).toBe(4 + 5 + 2 + 1 + 10 + 1 + 6);
@@ -92,12 +57,8 @@ describe('DHCPv6 over real captures', () => {
 
   it.skipIf(!hasTshark())('agrees with tshark on types, xids, option codes and DUID types', () => {
     for (const file of FILES) {
-      const r = spawnSync('tshark', [
-        '-r', join(ROOT, file), '-Y', 'dhcpv6', '-T', 'fields', '-E', 'aggregator=,',
-        '-e', 'frame.number', '-e', 'dhcpv6.msgtype', '-e', 'dhcpv6.xid', '-e', 'dhcpv6.option.type',
-        '-e', 'dhcpv6.duid.type', '-e', 'dhcpv6.option.length',
-      ], { encoding: 'utf8' });
-      const rows = r.stdout.trim().split('\n').map((l) => l.split('\t'));
+      const rows = tsharkFields(join(PUBLIC, file), ['frame.number', 'dhcpv6.msgtype', 'dhcpv6.xid', 'dhcpv6.option.type',
+        'dhcpv6.duid.type', 'dhcpv6.option.length'], { filter: 'dhcpv6', aggregator: ',', allowFailure: true });
       const mine = ALL.filter((p) => p.file === file);
       expect(mine.map((p) => String(p.frame))).toEqual(rows.map((row) => row[0]));
       for (const [i, p] of mine.entries()) {

@@ -1,0 +1,271 @@
+/**
+ * `pxecheck capture`: live capture through libpcap on one or more interfaces, written as pcapng
+ * (one interface description block per interface) while each client's boot chain is printed as it
+ * happens. Ends on Ctrl-C, `--duration` or `--max-packets` with a complete file and a summary.
+ * The interface opener, clock, timers and the interrupt signal are injected (`CaptureDeps`).
+ */
+import { basename } from 'node:path';
+import { LiveCaptureError, openLiveInterface, type LiveInterface, type LiveOpenOptions } from '../capture/live.js';
+import type { CaptureRecord } from '../capture/types.js';
+import { CaptureFileWriter, PcapngWriter } from '../capture/writer.js';
+import { DecodePipeline } from '../decode/pipeline.js';
+import { BootChainBuilder } from '../flow/builder.js';
+import { LivePrinter } from '../flow/live-printer.js';
+import type { Analysis } from '../flow/types.js';
+import { renderAnalysisText } from '../report/analyze-text.js';
+import { colorEnabled, palette } from '../report/color.js';
+import { tryParseDuration } from '../scenario/duration.js';
+import { exitCodeFor } from './analyze.js';
+import { ExitCode, UsageError } from './exit-codes.js';
+
+/**
+ * Everything a boot can send: all UDP (DHCPv4/v6, proxyDHCP 4011, TFTP 69 and the ephemeral ports
+ * of its transfers — the decoder's TFTP tracker sorts those out), HTTP on 80/8080, ICMP errors;
+ * the same again inside one 802.1Q tag (after `vlan` BPF offsets move by 4).
+ */
+const BOOT_TRAFFIC = 'udp or icmp or icmp6 or tcp port 80 or tcp port 8080';
+export const DEFAULT_CAPTURE_FILTER = `${BOOT_TRAFFIC} or (vlan and (${BOOT_TRAFFIC}))`;
+export const DEFAULT_MAX_PACKETS = 1_000_000;
+export const DEFAULT_SNAPLEN = 65535;
+
+export interface CaptureArgs {
+  /** Interfaces in the order given: pcapng interface ids 0, 1, … */
+  interfaces: string[];
+  /** pcapng output file, or undefined for none. */
+  write: string | undefined;
+  /** Seconds, or undefined: until Ctrl-C. */
+  duration: number | undefined;
+  filter: string;
+  analyze: boolean;
+  maxPackets: number;
+}
+
+/** Validates raw `capture` arguments (keys as yargs gives them). Throws UsageError. */
+export function checkCaptureArgs(raw: Record<string, unknown>): CaptureArgs {
+  const list = raw['interface'] ?? raw['i'];
+  const interfaces: string[] = [];
+  for (const v of Array.isArray(list) ? list : list === undefined ? [] : [list]) {
+    for (const name of String(v).split(',')) {
+      const n = name.trim();
+      if (n === '') continue;
+      if (!/^[^\s/]{1,15}$/.test(n) && n !== 'any') throw new UsageError(`capture: "${n}" is not an interface name (see \`ip link\`)`);
+      if (!interfaces.includes(n)) interfaces.push(n);
+    }
+  }
+  if (interfaces.length === 0) throw new UsageError('capture: name an interface with -i IFACE (repeat -i for several; see `ip link`)');
+
+  const write = single(raw['write'], 'write');
+  if (write === '') throw new UsageError('capture: --write needs a FILE name (pcapng)');
+
+  let duration: number | undefined;
+  const d = single(raw['duration'], 'duration');
+  if (d !== undefined) {
+    // A plain number is seconds; "90s", "2m", "1m30s", "500ms" as in scenario files.
+    const ms = /^\d+(\.\d+)?$/.test(d.trim()) ? Number(d) * 1000 : tryParseDuration(d);
+    if (ms === null || !Number.isFinite(ms) || ms <= 0) {
+      throw new UsageError(`capture: --duration must be a positive number of seconds or a duration like "30s" or "2m" (got "${d}")`);
+    }
+    duration = ms / 1000;
+  }
+
+  let filter = DEFAULT_CAPTURE_FILTER;
+  const f = single(raw['filter'], 'filter');
+  if (f !== undefined) {
+    // The syntax is libpcap's business (it reports the error at open); empty is ours: it would mean "everything".
+    if (f.trim() === '') throw new UsageError(`capture: --filter is empty; omit it for the default (${DEFAULT_CAPTURE_FILTER}) or give a BPF expression`);
+    filter = f.trim();
+  }
+
+  let maxPackets = DEFAULT_MAX_PACKETS;
+  const m = single(raw['max-packets'], 'max-packets');
+  if (m !== undefined) {
+    const n = Number(m.trim());
+    if (m.trim() === '' || !Number.isInteger(n) || n < 1) throw new UsageError(`capture: --max-packets must be a positive integer (got "${m}")`);
+    maxPackets = n;
+  }
+  return { interfaces, write, duration, filter, analyze: raw['analyze'] === true, maxPackets };
+}
+
+function single(v: unknown, flag: string): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (Array.isArray(v)) throw new UsageError(`capture: --${flag} given more than once`);
+  return String(v);
+}
+
+export interface CaptureIo {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  stdoutIsTTY: boolean | undefined;
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+export interface CaptureDeps {
+  openInterface?: (name: string, opts: LiveOpenOptions) => LiveInterface;
+  /** Epoch seconds. */
+  now?: () => number;
+  /** Calls `fn` every `ms` milliseconds; returns the cancel. */
+  every?: (ms: number, fn: () => void) => () => void;
+  /** Calls `fn` once after `ms` milliseconds; returns the cancel. */
+  after?: (ms: number, fn: () => void) => () => void;
+  /** Registers the Ctrl-C handler; returns its removal. */
+  onInterrupt?: (fn: () => void) => () => void;
+  /** Seconds without a packet before an open step is printed as it stands. */
+  quietSeconds?: number;
+  utc?: boolean;
+}
+
+/** How often open steps are checked, the file flushed, and findings re-evaluated (throttled). */
+const TICK_MS = 250;
+const FINDINGS_EVERY_S = 2;
+
+const defaultDeps: Required<Omit<CaptureDeps, 'quietSeconds' | 'utc'>> = {
+  openInterface: openLiveInterface,
+  now: () => Date.now() / 1000,
+  every: (ms, fn) => {
+    const t = setInterval(fn, ms);
+    return () => clearInterval(t);
+  },
+  after: (ms, fn) => {
+    const t = setTimeout(fn, ms);
+    return () => clearTimeout(t);
+  },
+  onInterrupt: (fn) => {
+    process.on('SIGINT', fn);
+    return () => process.off('SIGINT', fn);
+  },
+};
+
+export type StopReason = 'interrupt' | 'duration' | 'max-packets';
+
+/**
+ * Runs a capture until Ctrl-C, the duration or the packet cap. Exit: 2 when an interface or the
+ * file cannot be opened; with --analyze as `analyze` (1 on an error finding), else 0.
+ */
+export async function runCapture(args: CaptureArgs, io: CaptureIo, deps: CaptureDeps = {}): Promise<number> {
+  const d = { ...defaultDeps, ...deps };
+  const pal = palette(colorEnabled({ isTTY: io.stdoutIsTTY, toFile: false, env: io.env }));
+  const out = (lines: readonly string[]): void => {
+    for (const l of lines) io.stdout(l + '\n');
+  };
+
+  // Interfaces first: a missing privilege or a wrong name is reported before any file is created.
+  const ifaces: LiveInterface[] = [];
+  try {
+    for (const name of args.interfaces) ifaces.push(d.openInterface(name, { filter: args.filter, snapLength: DEFAULT_SNAPLEN }));
+  } catch (e) {
+    for (const i of ifaces) i.close();
+    if (e instanceof LiveCaptureError) {
+      io.stderr(`pxecheck capture: ${e.message}\n`);
+      return ExitCode.USAGE;
+    }
+    throw e;
+  }
+  let file: CaptureFileWriter | null = null;
+  let pcapng: PcapngWriter | null = null;
+  if (args.write !== undefined) {
+    try {
+      file = new CaptureFileWriter(args.write);
+    } catch (e) {
+      for (const i of ifaces) i.close();
+      io.stderr(`pxecheck capture: cannot write ${args.write}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+      return ExitCode.USAGE;
+    }
+    pcapng = new PcapngWriter(file.write, { application: 'pxecheck capture' });
+    for (const i of ifaces) pcapng.addInterface(i.linkType, { name: i.name, snaplen: DEFAULT_SNAPLEN });
+    file.flush();
+  }
+
+  const printer = new LivePrinter({ palette: pal, quietSeconds: deps.quietSeconds, utc: deps.utc });
+  const builder = new BootChainBuilder({ onStep: (chain, step) => printer.stepOpened(chain, step) });
+  const pipeline = new DecodePipeline(builder);
+  const fileName = args.write ?? `live:${args.interfaces.join(',')}`;
+  let frames = 0;
+  let first: number | null = null;
+  let last: number | null = null;
+  let framesAtLastFindings = 0;
+  let lastFindingsAt = d.now();
+  let stopped = false;
+  let stop!: (why: StopReason) => void;
+  const ended = new Promise<StopReason>((resolve) => {
+    stop = (why) => {
+      if (stopped) return;
+      stopped = true;
+      resolve(why);
+    };
+  });
+  // One record object reused for every packet: the pipeline copies what it keeps.
+  const rec: CaptureRecord = { frame: 0, time: 0, linkType: 0, interfaceId: 0, data: new Uint8Array(0), origLen: 0 };
+  ifaces.forEach((iface, id) => {
+    iface.onPacket((frame, time) => {
+      if (stopped) return;
+      frames++;
+      if (first === null) first = time;
+      if (last === null || time > last) last = time;
+      pcapng?.writePacket(id, time, frame);
+      rec.frame = frames;
+      rec.time = time;
+      rec.linkType = iface.linkType;
+      rec.interfaceId = id;
+      rec.data = frame;
+      rec.origLen = frame.length;
+      pipeline.push(rec);
+      if (frames >= args.maxPackets) stop('max-packets');
+    });
+  });
+
+  const analysisNow = (): Analysis =>
+    builder.finish({ file: fileName, packets: frames, captureWarnings: [], truncated: false, firstPacket: first, lastPacket: last });
+  const tick = (): void => {
+    const now = d.now();
+    out(printer.poll(now));
+    file?.flush();
+    // Findings are computed by the builder's finish(), which can be called again; throttled, and
+    // only when packets arrived since the last evaluation.
+    if (frames > framesAtLastFindings && now - lastFindingsAt >= FINDINGS_EVERY_S) {
+      framesAtLastFindings = frames;
+      lastFindingsAt = now;
+      out(printer.findings(analysisNow().findings, now));
+    }
+  };
+
+  io.stderr(`pxecheck capture: listening on ${args.interfaces.join(', ')}${args.write ? `, writing ${args.write}` : ''}` +
+    `${args.duration !== undefined ? ` for ${args.duration} s` : ''} (Ctrl-C to stop)\n`);
+  const cancelTick = d.every(TICK_MS, tick);
+  const cancelTimer = args.duration !== undefined ? d.after(args.duration * 1000, () => stop('duration')) : () => {};
+  const removeInterrupt = d.onInterrupt(() => stop('interrupt'));
+
+  const why = await ended;
+  cancelTick();
+  cancelTimer();
+  removeInterrupt();
+  const stats = ifaces.map((i) => ({ name: i.name, ...i.stats() }));
+  for (const i of ifaces) i.close();
+  // The file is complete (every block whole) before anything else is printed.
+  file?.close();
+
+  pipeline.finish();
+  const now = d.now();
+  out(printer.poll(now));
+  out(printer.flush());
+  const analysis = analysisNow();
+  out(printer.findings(analysis.findings, now));
+
+  const s = analysis.summary;
+  const drops = stats.map((st) => `${st.name}: ${st.received} received, drops: ${st.dropped === null ? 'unknown' : st.dropped}${st.truncated > 0 ? `, ${st.truncated} cut to the snap length` : ''}`);
+  out([
+    '',
+    `${pal.bold('Capture ended')} (${stopReasonText(why, args)}): ${frames} packet${frames === 1 ? '' : 's'} (${drops.join('; ')})`,
+    `${pal.bold('Clients:')} ${s.clients}, boots ${s.booted} completed, ${s.failed} failed; steps ${printer.counts.steps}`,
+    `${pal.bold('Findings:')} ${s.errors} error${s.errors === 1 ? '' : 's'}, ${s.warnings} warning${s.warnings === 1 ? '' : 's'}, ${s.infos} info`,
+    ...(args.write ? [`${pal.bold('Wrote:')} ${args.write} (pcapng; \`pxecheck analyze ${basename(args.write)}\` reads it back)`] : []),
+  ]);
+  if (!args.analyze) return ExitCode.OK;
+  out(['', ...renderAnalysisText(analysis, pal)]);
+  return exitCodeFor(analysis);
+}
+
+function stopReasonText(why: StopReason, args: CaptureArgs): string {
+  if (why === 'duration') return `--duration ${args.duration} s`;
+  if (why === 'max-packets') return `--max-packets ${args.maxPackets} reached`;
+  return 'interrupted';
+}

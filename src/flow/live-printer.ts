@@ -1,0 +1,237 @@
+/**
+ * Live boot-chain lines for `pxecheck capture`. The builder's `onStep` fires when a step OPENS, and
+ * its fields keep filling in afterwards, so a step is printed only once it is done (ACK, NAK, last
+ * TFTP block, TFTP ERROR, HTTP body complete) or after a quiet period without a new packet. Pure: no
+ * I/O, no clock — every method takes the current time and returns the lines to print.
+ */
+import type { Severity } from '../findings/catalogue.js';
+import { PLAIN, type Palette } from '../report/color.js';
+import { framesSuffix, messageSequence, printable, severityLabel } from '../report/analyze-text.js';
+import type { BootChain, BootStep, Finding } from './types.js';
+
+export interface LivePrinterOptions {
+  /** Seconds without a new packet in an open step after which it is printed as it stands. */
+  quietSeconds?: number;
+  palette?: Palette;
+  /** Print times of day in UTC instead of local time (tests, logs from several zones). */
+  utc?: boolean;
+  /** Quiet-printed steps still watched for their completion (bounded memory). */
+  maxWatched?: number;
+}
+
+/** How many lines of each kind were printed (for the capture summary). */
+export interface LivePrinterCounts {
+  /** Steps finalised: printed as done, or flushed at the end. */
+  steps: number;
+  findings: number;
+  /** Findings by severity. */
+  bySeverity: Record<Severity, number>;
+}
+
+interface Pending {
+  chain: BootChain;
+  step: BootStep;
+  /** Printed once as still open (quiet): print again only when it completes. */
+  quietPrinted: boolean;
+}
+
+export const DEFAULT_QUIET_SECONDS = 5;
+
+export class LivePrinter {
+  private readonly quiet: number;
+  private readonly pal: Palette;
+  private readonly utc: boolean;
+  private readonly maxWatched: number;
+  /** Open steps in the order they opened. */
+  private pending: Pending[] = [];
+  private readonly seenFindings = new Set<string>();
+  readonly counts: LivePrinterCounts = { steps: 0, findings: 0, bySeverity: { error: 0, warning: 0, info: 0 } as Record<Severity, number> };
+
+  constructor(opts: LivePrinterOptions = {}) {
+    this.quiet = opts.quietSeconds ?? DEFAULT_QUIET_SECONDS;
+    this.pal = opts.palette ?? PLAIN;
+    this.utc = opts.utc ?? false;
+    this.maxWatched = opts.maxWatched ?? 4096;
+  }
+
+  /** The builder's `onStep`: a step opened. Nothing is printed yet. */
+  stepOpened(chain: BootChain, step: BootStep): void {
+    this.pending.push({ chain, step, quietPrinted: false });
+  }
+
+  /** Lines for steps that completed, or went quiet, by `now` (epoch seconds). */
+  poll(now: number): string[] {
+    const out: string[] = [];
+    let keep = 0;
+    for (const p of this.pending) {
+      if (stepDone(p.step)) {
+        this.counts.steps++;
+        out.push(this.stepLine(p.chain, p.step, true));
+        continue;
+      }
+      if (!p.quietPrinted && now - stepLastTime(p.step) >= this.quiet) {
+        out.push(this.stepLine(p.chain, p.step, false));
+        p.quietPrinted = true;
+      }
+      this.pending[keep++] = p;
+    }
+    this.pending.length = keep;
+    this.bound();
+    return out;
+  }
+
+  /** End of capture: every step not printed yet, as it stands. */
+  flush(): string[] {
+    const out: string[] = [];
+    for (const p of this.pending) {
+      const done = stepDone(p.step);
+      this.counts.steps++;
+      if (done || !p.quietPrinted) out.push(this.stepLine(p.chain, p.step, done));
+    }
+    this.pending = [];
+    return out;
+  }
+
+  /** Lines for the findings not printed before (a finding is printed once, however often it is
+   *  evaluated). `now` stands in for a finding without a time. */
+  findings(list: readonly Finding[], now: number): string[] {
+    const out: string[] = [];
+    for (const f of list) {
+      const key = `${f.code}|${f.client ?? '*'}|${f.time ?? ''}|${f.frames[0] ?? ''}`;
+      if (this.seenFindings.has(key)) continue;
+      this.seenFindings.add(key);
+      this.counts.findings++;
+      this.counts.bySeverity[f.severity]++;
+      out.push(this.findingLine(f, now));
+    }
+    return out;
+  }
+
+  /** Steps opened and not finalised yet (still open, or quiet-printed and watched). */
+  get open(): number {
+    return this.pending.length;
+  }
+
+  stepLine(chain: BootChain, step: BootStep, done: boolean): string {
+    const result = !done ? this.pal.dim('open') : step.ok ? 'ok' : this.pal.fail('FAIL');
+    const detail = liveDetail(step);
+    return [
+      timeOfDay(step.start, this.utc),
+      chain.mac,
+      stepKind(step),
+      printable(stepWhatLive(step)),
+      result + (detail ? ` ${printable(detail)}` : ''),
+      `${step.duration.toFixed(3)}s`,
+    ].join(' ');
+  }
+
+  findingLine(f: Finding, now: number): string {
+    return `${timeOfDay(f.time ?? now, this.utc)} ${f.client ?? '*'} ${this.pal.severity(f.severity, severityLabel(f.severity).trim())} ${f.code}: ${printable(f.message)}${framesSuffix(f.frames)}`;
+  }
+
+  /** Quiet-printed steps that never complete are forgotten, oldest first, past `maxWatched`. */
+  private bound(): void {
+    if (this.pending.length <= this.maxWatched) return;
+    let drop = this.pending.length - this.maxWatched;
+    this.pending = this.pending.filter((p) => !(p.quietPrinted && drop-- > 0));
+  }
+}
+
+/** Has the step reached its last packet? (ok or failed: either way its fields are final.) */
+export function stepDone(step: BootStep): boolean {
+  switch (step.kind) {
+    case 'dhcp4': {
+      const last = step.messages[step.messages.length - 1];
+      return step.ok || last === 'NAK';
+    }
+    case 'proxydhcp':
+    case 'dhcp6':
+      return step.ok;
+    case 'tftp':
+      return step.complete || step.error !== null;
+    case 'http':
+      return step.complete || step.ok;
+  }
+}
+
+function stepLastTime(step: BootStep): number {
+  return step.start + step.duration;
+}
+
+function stepKind(step: BootStep): string {
+  switch (step.kind) {
+    case 'dhcp4': return `dhcp4 (${step.stage})`;
+    case 'tftp': return step.probe ? 'tftp (probe)' : 'tftp';
+    default: return step.kind;
+  }
+}
+
+function stepWhatLive(step: BootStep): string {
+  switch (step.kind) {
+    case 'dhcp4':
+    case 'proxydhcp':
+    case 'dhcp6':
+      return messageSequence(step.messages) || '(none)';
+    case 'tftp': return `RRQ ${step.file}`;
+    case 'http': return `${step.method} ${step.url}`;
+  }
+}
+
+/** Address, boot file, bytes, throughput, status, error — space separated, like a log line. */
+export function liveDetail(step: BootStep): string {
+  const parts: string[] = [];
+  switch (step.kind) {
+    case 'dhcp4':
+      if (step.yiaddr) parts.push(step.yiaddr);
+      if (step.bootfile) parts.push(`boot ${step.bootfile}`);
+      if (step.offers.length > 1) parts.push(`(${step.offers.length} offers)`);
+      break;
+    case 'proxydhcp':
+      if (step.bootfile) parts.push(`boot ${step.bootfile}`);
+      if (step.server) parts.push(`from ${step.server}`);
+      break;
+    case 'dhcp6':
+      parts.push(...step.addresses);
+      if (step.bootfileUrl) parts.push(`boot ${step.bootfileUrl}`);
+      break;
+    case 'tftp':
+      if (step.probe) {
+        parts.push(`tsize ${step.tsize ?? '?'} (probe ended by the client)`);
+        break;
+      }
+      parts.push(`${step.bytes} bytes`);
+      if (step.throughput !== null) parts.push(formatRate(step.throughput));
+      if (step.blksize !== 512) parts.push(`blksize ${step.blksize}`);
+      if (step.retransmits > 0) parts.push(`${step.retransmits} retransmits`);
+      if (step.error) parts.push(`ERROR ${step.error.code} ${step.error.message}`);
+      break;
+    case 'http':
+      parts.push(step.status === null ? 'no response' : `${step.status}`);
+      parts.push(`${step.bytes} bytes`);
+      if (step.throughput !== null) parts.push(formatRate(step.throughput));
+      break;
+  }
+  return parts.join(' ');
+}
+
+/** Bytes per second as `812 B/s`, `45.3 kB/s`, `11.9 MB/s` (decimal units, like curl). */
+export function formatRate(bytesPerSecond: number): string {
+  if (bytesPerSecond < 1e3) return `${Math.round(bytesPerSecond)} B/s`;
+  if (bytesPerSecond < 1e6) return `${(bytesPerSecond / 1e3).toFixed(1)} kB/s`;
+  return `${(bytesPerSecond / 1e6).toFixed(1)} MB/s`;
+}
+
+/** `HH:MM:SS.mmm` of an epoch time, local or UTC. */
+export function timeOfDay(epochSeconds: number, utc = false): string {
+  const ms = Math.round(epochSeconds * 1000);
+  const d = new Date(ms);
+  const h = utc ? d.getUTCHours() : d.getHours();
+  const m = utc ? d.getUTCMinutes() : d.getMinutes();
+  const s = utc ? d.getUTCSeconds() : d.getSeconds();
+  const frac = ((ms % 1000) + 1000) % 1000;
+  return `${pad(h, 2)}:${pad(m, 2)}:${pad(s, 2)}.${pad(frac, 3)}`;
+}
+
+function pad(n: number, w: number): string {
+  return String(n).padStart(w, '0');
+}

@@ -1,0 +1,410 @@
+// `pxecheck lab up|down|status`: a long-lived boot lab whose servers outlive the command that
+// started them. State lives in the lab's work dir (/tmp/pxecheck-lab-<name>/, see docs/lab.md):
+// lab.json (LabInfo: addresses, interfaces, servers with pid, config and log paths) next to each
+// server's config, pid, lease and log files. `down` works from lab.json and the namespaces alone, so
+// it also cleans up after a crashed `up` or a killed shell.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { requireBinaries, type BinaryOverrides, type LabBinary } from './binaries.js';
+import {
+  fullChainDnsmasqConfig,
+  fullChainFiles,
+  fullChainKeaConfig,
+  fullChainProxyDnsmasqConfig,
+  makeFullChainRoot,
+} from './fullchain.js';
+import { startIscDhcpd } from './isc-dhcpd.js';
+import {
+  cleanupStale,
+  createLab,
+  defaultWorkDir,
+  LAB_PREFIX6,
+  LAB_SUBNET,
+  listNamespaces,
+  SERVER2_ADDR,
+  SERVER_ADDR,
+  SERVER_ADDR6,
+  tail,
+  type Lab,
+} from './lab.js';
+import { isAlive, run, runOk, waitFor } from './run.js';
+import { startNginx, startTftpd, type ServerHandle } from './servers.js';
+
+export const LAB_SERVERS = ['dnsmasq', 'kea', 'isc-dhcpd'] as const;
+export type LabServerKind = (typeof LAB_SERVERS)[number];
+export const DEFAULT_LAB_NAME = 'pxelab';
+/** Client-side veth for raw mode (no address: scenario clients own it). */
+export const LAB_CLIENT_IFACE = 'cl0';
+/** Client-side veth with the relay agent's address (relay mode's giaddr). */
+export const LAB_RELAY_IFACE = 'rl0';
+export const LAB_RELAY_ADDR = '198.51.100.250';
+
+export interface LabUpOptions {
+  readonly name?: string;
+  readonly server?: LabServerKind;
+  /** The user's own config for the DHCP server (used as is); default the built-in full chain. */
+  readonly config?: string;
+  /** dnsmasq as proxyDHCP (boot info + TFTP on .1) with Kea handing out addresses on .2. */
+  readonly proxy?: boolean;
+  /** Explicit program paths instead of the PATH search. */
+  readonly binaries?: BinaryOverrides;
+  /** PATH to search (default process.env.PATH). */
+  readonly pathEnv?: string;
+  /** Bound on "servers answer" after start; default 10 s. */
+  readonly readyTimeoutMs?: number;
+  readonly workDir?: string;
+}
+
+export interface LabServerInfo {
+  readonly label: string;
+  readonly program: string;
+  readonly pid: number;
+  readonly ns: string;
+  /** Config file (generated or the user's), absent for tftpd (command-line only). */
+  readonly config?: string;
+  /** The daemon's own log (DHCP decisions, HTTP access log). */
+  readonly log: string;
+  /** Its stdout/stderr. */
+  readonly out: string;
+}
+
+export interface LabInfo {
+  readonly name: string;
+  readonly stateDir: string;
+  readonly server: LabServerKind;
+  readonly proxy: boolean;
+  readonly builtInConfig: boolean;
+  readonly serverNs: string;
+  /** proxy mode: the namespace of the address server (Kea on .2). */
+  readonly server2Ns?: string;
+  readonly clientNs: string;
+  /** Raw mode: send as clients on this interface inside clientNs. */
+  readonly clientIface: string;
+  /** Relay mode: this interface in clientNs holds relayAddr. */
+  readonly relayIface: string;
+  readonly relayAddr: string;
+  /** The boot server (DHCP/proxyDHCP, TFTP, HTTP): `${server}` in scenarios. */
+  readonly serverAddr: string;
+  readonly serverAddr6: string;
+  /** proxy mode: the address server. */
+  readonly addressServer: string;
+  readonly subnet: string;
+  readonly prefix6: string;
+  readonly httpBase: string;
+  readonly tftpRoot: string;
+  readonly servers: readonly LabServerInfo[];
+}
+
+export class LabExistsError extends Error {
+  override name = 'LabExistsError';
+}
+
+/** Labs started by this process, so labDown can also reap their ChildProcess objects. */
+const liveLabs = new Map<string, Lab>();
+
+export function labInfoFile(workDir: string): string {
+  return join(workDir, 'lab.json');
+}
+
+export function readLabInfo(name: string, workDir = defaultWorkDir(name)): LabInfo | undefined {
+  try {
+    return JSON.parse(readFileSync(labInfoFile(workDir), 'utf8')) as LabInfo;
+  } catch {
+    return undefined;
+  }
+}
+
+function ownNamespaces(name: string): string[] {
+  return listNamespaces().filter((n) => n === `${name}-srv` || n === `${name}-srv2` || n === `${name}-cli`);
+}
+
+/** Programs the lab needs, decided before anything is built so a missing one leaves no trace. */
+export function neededBinaries(server: LabServerKind, proxy: boolean, serverDoesTftp: boolean): LabBinary[] {
+  const dhcp: LabBinary = server === 'dnsmasq' ? 'dnsmasq' : server === 'kea' ? 'kea' : 'dhcpd';
+  const roles: LabBinary[] = [dhcp];
+  if (proxy && !roles.includes('kea')) roles.push('kea');
+  if (!serverDoesTftp) roles.push('tftpd');
+  roles.push('nginx');
+  return roles;
+}
+
+/** A user's dnsmasq config does TFTP itself when it says enable-tftp. */
+export function dnsmasqConfigDoesTftp(text: string): boolean {
+  return /^\s*enable-tftp\b/m.test(text);
+}
+
+/** True once something listens on `port` in namespace `ns` (`ss` inside the namespace). */
+export function portBound(ns: string, proto: 'udp' | 'tcp', port: number): boolean {
+  const r = run('ip', ['netns', 'exec', ns, 'ss', '-H', '-l', '-n', proto === 'udp' ? '-u' : '-t'], { timeoutMs: 5_000 });
+  return r.stdout.split('\n').some((l) => (l.trim().split(/\s+/)[3] ?? '').endsWith(`:${port}`));
+}
+
+/**
+ * Builds lab `name` and starts its servers; returns once DHCP (67), TFTP (69) and HTTP (80) listen
+ * (bounded by readyTimeoutMs). Throws LabExistsError if the lab is already up, MissingBinaryError
+ * naming the Debian package of any missing program. On any failure everything built is removed.
+ */
+export async function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
+  const name = opts.name ?? DEFAULT_LAB_NAME;
+  const server = opts.server ?? 'dnsmasq';
+  const proxy = opts.proxy ?? false;
+  const workDir = opts.workDir ?? defaultWorkDir(name);
+  if (proxy && server !== 'dnsmasq') throw new Error('lab: --proxy needs --server dnsmasq (dnsmasq is the proxyDHCP, Kea hands out addresses)');
+  let userConfig: string | undefined;
+  if (opts.config !== undefined) {
+    if (!existsSync(opts.config)) throw new Error(`lab: config file not found: ${opts.config}`);
+    userConfig = readFileSync(opts.config, 'utf8');
+  }
+  const serverDoesTftp = server === 'dnsmasq' && (userConfig === undefined || dnsmasqConfigDoesTftp(userConfig));
+  const bins = requireBinaries(neededBinaries(server, proxy, serverDoesTftp), opts.binaries, opts.pathEnv);
+  if (process.getuid?.() !== 0) throw new Error('lab: needs root (network namespaces, veths, a bridge): run it with sudo');
+  if (ownNamespaces(name).length > 0 && readLabInfo(name, workDir) !== undefined) {
+    throw new LabExistsError(`lab "${name}" is already up (state in ${workDir}); run 'pxecheck lab down --name ${name}' first`);
+  }
+
+  const lab = await createLab({ name, workDir, secondServer: proxy });
+  liveLabs.set(name, lab);
+  try {
+    lab.addClientInterface(LAB_CLIENT_IFACE);
+    lab.addClientInterface(LAB_RELAY_IFACE);
+    runOk('ip', ['-n', lab.ns.cli, 'addr', 'add', `${LAB_RELAY_ADDR}/24`, 'dev', LAB_RELAY_IFACE]);
+    const files = fullChainFiles(SERVER_ADDR);
+    const root = makeFullChainRoot(join(workDir, 'boot'), files);
+    const servers: LabServerInfo[] = [];
+    const record = (h: ServerHandle, program: string, config?: string): void => {
+      servers.push({ label: h.proc.label, program, pid: h.proc.pid, ns: h.proc.ns, ...(config ? { config } : {}), log: h.logFile, out: h.proc.logFile });
+    };
+
+    if (proxy) {
+      const kea = await startGenerated(lab, 'kea', bins.kea, lab.ns.srv2 ?? lab.ns.srv, 'kea-dhcp4.conf', (dir) => keaAddressOnly(dir));
+      record(kea.handle, bins.kea, kea.config);
+    }
+    if (server === 'dnsmasq') {
+      const h = await startDnsmasqFrom(lab, bins.dnsmasq, opts.config, (dir) =>
+        proxy ? fullChainProxyDnsmasqConfig(dir, root, files) : fullChainDnsmasqConfig(dir, root, files),
+      );
+      record(h.handle, bins.dnsmasq, h.config);
+    } else if (server === 'kea') {
+      const h = opts.config !== undefined
+        ? await startUserKea(lab, bins.kea, opts.config)
+        : await startGenerated(lab, 'kea', bins.kea, lab.ns.srv, 'kea-dhcp4.conf', (dir) => fullChainKeaConfig(dir, files));
+      record(h.handle, bins.kea, h.config);
+    } else {
+      const h = await startIscDhcpd(lab, { cmd: bins.dhcpd, ...(opts.config !== undefined ? { configFile: opts.config } : {}) });
+      record(h, bins.dhcpd, opts.config ?? join(h.dir, 'dhcpd.conf'));
+    }
+    if (!serverDoesTftp) record(await startTftpd(lab, { root, cmd: bins.tftpd }), bins.tftpd);
+    const nginx = await startNginx(lab, { root, cmd: bins.nginx });
+    record(nginx, bins.nginx, join(nginx.dir, 'nginx.conf'));
+
+    const timeout = opts.readyTimeoutMs ?? 10_000;
+    const checks: [string, string, 'udp' | 'tcp', number][] = [
+      ['DHCP', lab.ns.srv, 'udp', 67],
+      ['TFTP', lab.ns.srv, 'udp', 69],
+      ['HTTP', lab.ns.srv, 'tcp', 80],
+      ...(proxy && lab.ns.srv2 ? [['DHCP (address server)', lab.ns.srv2, 'udp', 67] as [string, string, 'udp', number]] : []),
+    ];
+    for (const [what, ns, proto, port] of checks) {
+      if (!(await waitFor(() => portBound(ns, proto, port), timeout, 100))) {
+        throw new Error(`lab: ${what} server does not listen on ${proto} port ${port} in ${ns} after ${timeout} ms; logs in ${workDir}`);
+      }
+    }
+    const dead = servers.filter((s) => !isAlive(s.pid));
+    if (dead.length > 0) throw new Error(`lab: ${dead.map((d) => `${d.label} exited: ${tail(d.out, 600)}`).join('; ')}`);
+
+    const info: LabInfo = {
+      name,
+      stateDir: workDir,
+      server,
+      proxy,
+      builtInConfig: opts.config === undefined,
+      serverNs: lab.ns.srv,
+      ...(lab.ns.srv2 ? { server2Ns: lab.ns.srv2 } : {}),
+      clientNs: lab.ns.cli,
+      clientIface: LAB_CLIENT_IFACE,
+      relayIface: LAB_RELAY_IFACE,
+      relayAddr: LAB_RELAY_ADDR,
+      serverAddr: SERVER_ADDR,
+      serverAddr6: SERVER_ADDR6,
+      addressServer: proxy ? SERVER2_ADDR : SERVER_ADDR,
+      subnet: LAB_SUBNET,
+      prefix6: LAB_PREFIX6,
+      httpBase: `http://${SERVER_ADDR}`,
+      tftpRoot: root,
+      servers,
+    };
+    writeFileSync(labInfoFile(workDir), JSON.stringify(info, null, 2) + '\n');
+    return info;
+  } catch (e) {
+    liveLabs.delete(name);
+    await lab.destroy();
+    throw e;
+  }
+}
+
+interface Started {
+  readonly handle: ServerHandle;
+  readonly config: string;
+}
+
+function keaAddressOnly(dir: string): string {
+  // proxy mode: Kea only hands out addresses; boot info comes from the dnsmasq proxy.
+  const cfg = JSON.parse(fullChainKeaConfig(dir)) as { Dhcp4: Record<string, unknown> };
+  delete cfg.Dhcp4['client-classes'];
+  return JSON.stringify(cfg, null, 2) + '\n';
+}
+
+async function startGenerated(lab: Lab, label: string, cmd: string, ns: string, file: string, text: (dir: string) => string): Promise<Started> {
+  const dir = join(lab.workDir, label);
+  runOk('mkdir', ['-p', dir]);
+  const config = join(dir, file);
+  writeFileSync(config, text(dir));
+  const proc = await lab.startServer({
+    label,
+    ns,
+    cmd,
+    args: ['-c', config],
+    env: { ...process.env, KEA_PIDFILE_DIR: dir, KEA_LOCKFILE_DIR: dir },
+    ready: () => existsSync(join(dir, 'kea4-ctrl.sock')),
+    readyTimeoutMs: 8_000,
+  });
+  return { handle: { proc, dir, configFiles: [file], logFile: join(dir, 'kea-dhcp4.log') }, config };
+}
+
+async function startUserKea(lab: Lab, cmd: string, config: string): Promise<Started> {
+  const dir = join(lab.workDir, 'kea');
+  runOk('mkdir', ['-p', dir]);
+  const proc = await lab.startServer({
+    label: 'kea',
+    ns: lab.ns.srv,
+    cmd,
+    args: ['-c', config],
+    env: { ...process.env, KEA_PIDFILE_DIR: dir, KEA_LOCKFILE_DIR: dir },
+    ready: () => portBound(lab.ns.srv, 'udp', 67),
+    readyTimeoutMs: 8_000,
+  });
+  return { handle: { proc, dir, configFiles: [], logFile: proc.logFile }, config };
+}
+
+async function startDnsmasqFrom(lab: Lab, cmd: string, userConfig: string | undefined, text: (dir: string) => string): Promise<Started> {
+  const dir = join(lab.workDir, 'dnsmasq');
+  runOk('mkdir', ['-p', dir]);
+  let config = userConfig;
+  if (config === undefined) {
+    config = join(dir, 'dnsmasq.conf');
+    writeFileSync(config, text(dir));
+  }
+  const generated = userConfig === undefined;
+  const proc = await lab.startServer({
+    label: 'dnsmasq',
+    ns: lab.ns.srv,
+    cmd,
+    // A user's config may log to syslog: --log-facility=- would override theirs, so only stdout.
+    args: ['--keep-in-foreground', `--conf-file=${config}`],
+    ready: () => (generated ? existsSync(join(dir, 'dnsmasq.pid')) : portBound(lab.ns.srv, 'udp', 67)),
+  });
+  return { handle: { proc, dir, configFiles: [], logFile: generated ? join(dir, 'dnsmasq.log') : proc.logFile }, config };
+}
+
+export interface LabDownResult {
+  /** False when there was nothing to remove (no namespaces, no state dir). */
+  readonly existed: boolean;
+  readonly removedNamespaces: readonly string[];
+}
+
+/** Stops every server, deletes the namespaces (and with them every interface) and the state dir. Idempotent. */
+export async function labDown(name: string = DEFAULT_LAB_NAME, workDir = defaultWorkDir(name)): Promise<LabDownResult> {
+  const namespaces = ownNamespaces(name);
+  const existed = namespaces.length > 0 || existsSync(workDir);
+  const live = liveLabs.get(name);
+  liveLabs.delete(name);
+  if (live) await live.destroy();
+  // Servers from another process (`pxecheck lab up` exited long ago): their process groups first.
+  const info = readLabInfo(name, workDir);
+  const pids = (info?.servers ?? []).map((s) => s.pid).filter(isAlive);
+  for (const pid of pids) signalGroup(pid, 'SIGTERM');
+  await waitFor(() => pids.every((p) => !isAlive(p)), 3_000, 50);
+  for (const pid of pids) if (isAlive(pid)) signalGroup(pid, 'SIGKILL');
+  // Then whatever else lives in the namespaces, the namespaces and the dir.
+  await cleanupStale(name, workDir);
+  return { existed, removedNamespaces: namespaces };
+}
+
+function signalGroup(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, sig);
+  } catch {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      // gone
+    }
+  }
+}
+
+export interface LabProcessStatus extends LabServerInfo {
+  readonly alive: boolean;
+  readonly logTail: string;
+}
+
+export interface LabStatus {
+  readonly name: string;
+  readonly stateDir: string;
+  readonly info?: LabInfo;
+  readonly namespaces: readonly { name: string; present: boolean }[];
+  /** `ip -br addr` per present namespace. */
+  readonly interfaces: readonly { ns: string; lines: readonly string[] }[];
+  readonly processes: readonly LabProcessStatus[];
+}
+
+/** What is there of lab `name`; undefined when neither its namespaces nor its state dir exist. */
+export function labStatus(name: string = DEFAULT_LAB_NAME, workDir = defaultWorkDir(name), tailLines = 5): LabStatus | undefined {
+  const present = new Set(ownNamespaces(name));
+  if (present.size === 0 && !existsSync(workDir)) return undefined;
+  const info = readLabInfo(name, workDir);
+  const expected = [`${name}-srv`, ...(info?.proxy || present.has(`${name}-srv2`) ? [`${name}-srv2`] : []), `${name}-cli`];
+  const interfaces = expected
+    .filter((ns) => present.has(ns))
+    .map((ns) => ({ ns, lines: run('ip', ['-n', ns, '-br', 'addr']).stdout.split('\n').filter((l) => l.trim().length > 0) }));
+  const processes = (info?.servers ?? []).map((s) => ({
+    ...s,
+    alive: isAlive(s.pid) && present.has(s.ns),
+    logTail: lastLines(tail(s.log, 4000), tailLines),
+  }));
+  return {
+    name,
+    stateDir: workDir,
+    ...(info ? { info } : {}),
+    namespaces: expected.map((n) => ({ name: n, present: present.has(n) })),
+    interfaces,
+    processes,
+  };
+}
+
+function lastLines(text: string, n: number): string {
+  return text.split('\n').slice(-n).join('\n');
+}
+
+/** Human-readable `pxecheck lab status`. */
+export function formatLabStatus(s: LabStatus): string {
+  const out: string[] = [];
+  const alive = s.processes.filter((p) => p.alive).length;
+  const state = s.info === undefined ? 'incomplete (no lab.json: crashed or still starting; `lab down` cleans up)' : alive === s.processes.length ? 'up' : 'degraded';
+  out.push(`lab ${s.name}: ${state}${s.info ? ` — server ${s.info.server}${s.info.proxy ? ' (proxyDHCP + kea)' : ''}, ${s.info.builtInConfig ? 'built-in full-chain config' : 'user config'}` : ''}`);
+  out.push(`state dir: ${s.stateDir}`);
+  if (s.info) {
+    out.push(`server ${s.info.serverAddr} ${s.info.serverAddr6}  http ${s.info.httpBase}/  tftp root ${s.info.tftpRoot}`);
+    out.push(`client: netns ${s.info.clientNs} iface ${s.info.clientIface} (raw mode); relay ${s.info.relayAddr} on ${s.info.relayIface}`);
+  }
+  out.push('namespaces:');
+  for (const n of s.namespaces) out.push(`  ${n.name}  ${n.present ? 'present' : 'missing'}`);
+  out.push('interfaces:');
+  for (const i of s.interfaces) for (const l of i.lines) out.push(`  ${i.ns}  ${l.trim().replace(/\s+/g, ' ')}`);
+  out.push('processes:');
+  for (const p of s.processes) {
+    out.push(`  ${p.label.padEnd(8)} pid ${p.pid} ${p.alive ? 'alive' : 'DEAD'}  ns ${p.ns}${p.config ? `  config ${p.config}` : ''}`);
+    out.push(`           log ${p.log}`);
+    for (const l of p.logTail.split('\n')) if (l.trim()) out.push(`           | ${l}`);
+  }
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,128 @@
+/** The ipxe-script step: fetch a script and do what iPXE would (fetches, chains, boot). */
+import { interpretIpxeScript, isIpxeScript, type IpxeAction } from '../ipxe-script.js';
+import type { Step } from '../schema.js';
+import type { ClientState, Outcome, StepContext } from './loop.js';
+import { httpFetch, tftpFetch } from './transfer-step.js';
+
+// ---------------------------------------------------------------------------------------------
+// iPXE scripts
+
+interface FetchOutcome {
+  ok: boolean;
+  status?: number;
+  body?: Uint8Array;
+  error?: string;
+}
+
+async function fetchAny(st: ClientState, ctx: StepContext, hard: number, url: string): Promise<FetchOutcome> {
+  if (url.startsWith('tftp://')) {
+    const u = new URL(url);
+    const r = (await tftpFetch(st, ctx, hard, u.hostname, decodeURIComponent(u.pathname.replace(/^\//, '')), {}, false, true)).result;
+    if (r === null) return { ok: false, error: `${url}: no end of transfer by the deadline` };
+    return r.ok ? { ok: true, body: r.data ?? new Uint8Array(0) } : { ok: false, error: `${url}: ${r.error ?? 'failed'}` };
+  }
+  const f = await httpFetch(st, ctx, hard, url, 'GET', undefined, true);
+  if (f.result === null) return { ok: false, error: f.error ?? `${url}: no response` };
+  const r = f.result;
+  const ok = r.status !== null && r.status >= 200 && r.status < 300 && r.error === null;
+  return { ok, ...(r.status === null ? {} : { status: r.status }), ...(r.body === null ? {} : { body: r.body }), ...(ok ? {} : { error: `${url}: ${r.error ?? `HTTP ${r.status}`}` }) };
+}
+
+function ipxeSettings(st: ClientState): Map<string, string> {
+  const m = new Map<string, string>();
+  const put = (k: string, v: string | undefined): void => { if (v !== undefined) m.set(k, v); };
+  put('mac', st.mac);
+  put('ip', st.lease?.addr);
+  put('next-server', st.vars.get('next-server'));
+  put('filename', st.vars.get('bootfile'));
+  put('hostname', st.vars.get('hostname'));
+  const fw = st.firmware;
+  m.set('platform', fw.startsWith('uefi') ? 'efi' : 'pcbios');
+  m.set('buildarch', fw === 'uefi-ia32' ? 'i386' : fw === 'uefi-arm64' ? 'arm64' : 'x86_64');
+  return m;
+}
+
+export async function ipxeStep(step: Extract<Step, { kind: 'ipxe-script' }>, st: ClientState, ctx: StepContext, hard: number): Promise<Outcome> {
+  const maxDepth = step['max-depth'] ?? 8;
+  const doFetch = step.fetch ?? true;
+  const cache = new Map<string, FetchOutcome>();
+  const fetched: string[] = [];
+  const problems: string[] = [];
+  const scriptErrors: string[] = [];
+  let booted = false;
+  let firstStatus: number | undefined;
+
+  const get = async (url: string): Promise<FetchOutcome> => {
+    let r = cache.get(url);
+    if (r === undefined) {
+      r = await fetchAny(st, ctx, hard, url);
+      cache.set(url, r);
+      if (r.ok) fetched.push(url);
+    }
+    return r;
+  };
+
+  const runScript = async (url: string, depth: number): Promise<void> => {
+    const first = await get(url);
+    if (depth === 0) firstStatus = first.status;
+    if (!first.ok || first.body === undefined) {
+      problems.push(`script ${first.error ?? url}`);
+      return;
+    }
+    const text = Buffer.from(first.body).toString('utf8');
+    const failedUrls = new Set<string>();
+    // Re-run after each failed fetch so the script's `|| …` branches are followed, as iPXE does.
+    for (let pass = 0; pass < 64; pass++) {
+      const res = interpretIpxeScript(text, { vars: ipxeSettings(st), baseUrl: url, failedUrls });
+      const restart = await followActions(res.actions, depth, failedUrls);
+      if (restart) continue;
+      scriptErrors.push(...res.errors.map((e) => `${url} ${e}`));
+      return;
+    }
+    problems.push(`${url}: too many failed fetches`);
+  };
+
+  /** Returns true when a fetch failed and the script must be re-interpreted. */
+  const followActions = async (actions: IpxeAction[], depth: number, failedUrls: Set<string>): Promise<boolean> => {
+    for (const a of actions) {
+      if (booted || ctx.signal?.aborted || ctx.timers.now() >= hard) return false;
+      if (a.kind === 'boot') {
+        booted = true;
+        return false;
+      }
+      if ((a.kind !== 'fetch' && a.kind !== 'chain') || a.url === undefined || !doFetch) continue;
+      if (failedUrls.has(a.url)) continue;
+      const r = await get(a.url);
+      if (!r.ok) {
+        failedUrls.add(a.url);
+        problems.push(`fetch ${r.error ?? a.url}`);
+        return true;
+      }
+      if (a.kind === 'chain') {
+        const body = r.body === undefined ? '' : Buffer.from(r.body.subarray(0, 4096)).toString('latin1');
+        if (!isIpxeScript(body)) {
+          booted = true; // chaining a binary image boots it
+          return false;
+        }
+        if (depth + 1 > maxDepth) {
+          problems.push(`chain ${a.url}: max-depth ${maxDepth} reached`);
+          return false;
+        }
+        await runScript(a.url, depth + 1);
+        if (booted) return false;
+      }
+    }
+    return false;
+  };
+
+  await runScript(step.url, 0);
+  const unfinished = !booted && ctx.timers.now() >= hard ? `iPXE script ${step.url}: not finished by the deadline` : undefined;
+  return {
+    observed: { ...(firstStatus === undefined ? {} : { status: firstStatus }), fetchedUrls: fetched, booted, scriptErrors: scriptErrors.length },
+    facts: { fetched, scriptErrors, fetchProblems: problems },
+    // A failed fetch the script recovers from is not a step failure by itself: the expectations decide.
+    problems: firstStatus === undefined && problems.length > 0 ? [problems[0]!] : [],
+    ...(unfinished === undefined ? {} : { unfinished }),
+  };
+}
+

@@ -1,0 +1,91 @@
+/**
+ * The per-step event loop and the state it works on. A client machine is driven smoltcp-style:
+ * process what arrived, dispatch and send, then sleep until `pollAt()`, an arrival or the deadline.
+ */
+import type { ClientMachine, RandomSource, UdpDatagram } from '../clients/index.js';
+import type { Observed } from '../expect.js';
+import type { PersonaOverrides } from '../personas.js';
+import type { Client } from '../schema.js';
+import type { ClientTransport } from '../transport/types.js';
+import type { Timers } from './timers.js';
+
+export interface StepContext {
+  transport: ClientTransport;
+  timers: Timers;
+  random: RandomSource;
+  signal: AbortSignal | undefined;
+  scenarioDeadline: number;
+  budgetMs: number;
+}
+
+export interface Lease {
+  addr: string;
+  serverId: string | null;
+  prefix: number;
+  router?: string;
+}
+
+/** A running client: identity, variables, lease, and its mailbox of received datagrams. */
+export interface ClientState {
+  readonly mac: string;
+  readonly client: Client;
+  readonly vars: Map<string, string>;
+  persona: Client['persona'];
+  /** The persona before any `become` (iPXE's platform/buildarch come from it). */
+  firmware: Client['persona'];
+  overrides: PersonaOverrides;
+  lease: Lease | null;
+  readonly v6: boolean;
+  readonly mailbox: UdpDatagram[];
+  deliver(d: UdpDatagram): void;
+  /** Wake the step loop (stream data, arrivals). */
+  kick(): void;
+  arrival(): Promise<void>;
+}
+
+/** A failure that ends the step at once (bad configuration, missing lease). */
+export class StepFailure extends Error {}
+
+
+export interface Outcome {
+  observed: Observed;
+  /** Facts that do not fit Observed (message logs, URLs). */
+  facts: Record<string, unknown>;
+  /** Protocol failures the expectations cannot express (a timeout, a refused connection). */
+  problems: string[];
+  /** The step ran into its hard deadline without finishing. */
+  unfinished?: string;
+  /** Seconds the client itself chose to wait (the DHCP offer window): not the server's time. */
+  clientWait?: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The event loop
+
+export async function sleepUntil(st: ClientState, ctx: StepContext, t: number, wakeOnArrival: boolean): Promise<void> {
+  if (ctx.signal?.aborted || (wakeOnArrival && st.mailbox.length > 0)) return;
+  const timer = ctx.timers.at(t);
+  const waits: Array<Promise<void>> = [timer.fired];
+  if (wakeOnArrival) waits.push(st.arrival());
+  let onAbort: (() => void) | undefined;
+  if (ctx.signal) waits.push(new Promise<void>((r) => { onAbort = () => r(); ctx.signal!.addEventListener('abort', onAbort, { once: true }); }));
+  await Promise.race(waits);
+  timer.cancel();
+  if (onAbort) ctx.signal!.removeEventListener('abort', onAbort);
+}
+
+/** Drive a UDP client machine until it is done or `hard` passes; null when unfinished. */
+export async function drive<R>(m: ClientMachine<R>, st: ClientState, ctx: StepContext, hard: number): Promise<R | null> {
+  st.mailbox.length = 0; // late answers to an earlier step are not this step's
+  for (;;) {
+    const now = ctx.timers.now();
+    for (const d of st.mailbox.splice(0)) m.process(d, now);
+    for (const d of m.dispatch(now)) ctx.transport.sendUdp(st.mac, d);
+    const r = m.done();
+    if (r !== null) return r;
+    if (now >= hard || ctx.signal?.aborted) return null;
+    const poll = m.pollAt();
+    await sleepUntil(st, ctx, Math.min(poll === null ? Infinity : Math.max(poll, now), hard), true);
+  }
+}
+

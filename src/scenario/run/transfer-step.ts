@@ -1,0 +1,104 @@
+/** TFTP and HTTP transfers for the tftp, http and ipxe-script steps, and what they show. */
+import { TFTP_ERROR_NAMES } from '../../wire/tftp.js';
+import { HttpClient, TftpClient, type HttpResult, type TftpResult } from '../clients/index.js';
+import { drive, type ClientState, type Outcome, type StepContext } from './loop.js';
+
+// ---------------------------------------------------------------------------------------------
+// TFTP and HTTP
+
+export async function tftpFetch(
+  st: ClientState, ctx: StepContext, hard: number, server: string, file: string,
+  options: { blksize?: number; windowsize?: number; tsize?: boolean; timeout?: number }, probe: boolean, keepData: boolean,
+): Promise<{ result: TftpResult | null }> {
+  const port = 1024 + Math.floor(ctx.random() * 60000);
+  const m = new TftpClient({
+    server, clientAddr: st.lease?.addr ?? '0.0.0.0', clientPort: port, file, tsizeProbe: probe, keepData,
+    options: Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+  });
+  return { result: await drive(m, st, ctx, hard) };
+}
+
+export function tftpOutcome(r: TftpResult, server: string): Outcome {
+  const serverError = r.messages.find((m) => m.dir === 'received' && m.msg.code === 5);
+  const problems: string[] = [];
+  if (serverError !== undefined) {
+    const code = serverError.msg.errorCode ?? 0;
+    const name = TFTP_ERROR_NAMES[code] ?? 'error';
+    const said = serverError.msg.errorMessage ?? '';
+    // The RFC 1350 name first (greppable whatever the server says), then the server's own words.
+    const title = name.charAt(0).toUpperCase() + name.slice(1);
+    const text = said === '' || said.toLowerCase() === name.toLowerCase() ? title : `${title} ("${said}")`;
+    problems.push(`${server} answered ERROR ${code} ${text} for ${r.file}`);
+  } else if (!r.ok && r.error !== null) problems.push(`TFTP ${r.file}: ${r.error}`);
+  return {
+    observed: {
+      size: r.bytes, sha256: r.sha256, ...(r.tsize === null ? {} : { tsize: r.tsize }), blksize: r.negotiated.blksize,
+      tftpError: serverError === undefined ? null : (serverError.msg.errorCode ?? 0),
+    },
+    facts: { server, file: r.file, retransmits: r.retransmits, bytesPerSecond: r.timings.bytesPerSecond },
+    problems,
+  };
+}
+
+export interface Fetched {
+  result: HttpResult | null;
+  /** Set when nothing came back at all (refused, unsupported URL, deadline). */
+  error?: string;
+}
+
+export async function httpFetch(
+  st: ClientState, ctx: StepContext, hard: number, url: string, method: string, headers: Record<string, string> | undefined, keepBody: boolean,
+): Promise<Fetched> {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return { result: null, error: `not a URL: ${JSON.stringify(url)}` };
+  }
+  if (u.protocol !== 'http:') return { result: null, error: `${u.protocol.replace(':', '')} URLs are not supported by the runner (${url})` };
+  const client = new HttpClient({ method, host: u.host, path: `${u.pathname}${u.search}`, headers: Object.entries(headers ?? {}), keepBody });
+  const remaining = Math.max(1, (hard - ctx.timers.now()) * 1000);
+  let stream;
+  try {
+    stream = await ctx.transport.connectTcp(st.mac, { addr: u.hostname, port: u.port === '' ? 80 : Number(u.port) }, remaining);
+  } catch (e) {
+    return { result: null, error: `HTTP ${url}: cannot connect: ${(e as Error).message}` };
+  }
+  try {
+    stream.onData((data) => { client.receive(data, ctx.timers.now()); st.kick(); });
+    stream.onEnd((_t, error) => {
+      const now = ctx.timers.now();
+      if (error === undefined) client.end(now);
+      else client.abort(now, `connection error: ${error}`);
+      st.kick();
+    });
+    stream.write(client.request(ctx.timers.now()));
+    while (client.done() === null && ctx.timers.now() < hard && !ctx.signal?.aborted) {
+      const wake = st.arrival();
+      const timer = ctx.timers.at(hard);
+      await Promise.race([wake, timer.fired]);
+      timer.cancel();
+    }
+  } finally {
+    stream.close();
+  }
+  const r = client.done();
+  return r === null ? { result: null, error: `HTTP ${url}: no complete response by the deadline` } : { result: r };
+}
+
+export function httpOutcome(f: Fetched, url: string): Outcome {
+  const r = f.result;
+  if (r === null) return { observed: {}, facts: { url }, problems: [f.error ?? `HTTP ${url}: no response`] };
+  const headers: Record<string, string> = {};
+  for (const [k, v] of r.head?.headers ?? []) headers[k.toLowerCase()] = v;
+  const problems = r.status === null && r.error !== null ? [`HTTP ${url}: ${r.error}`] : [];
+  return {
+    observed: {
+      ...(r.status === null ? {} : { status: r.status }), size: r.bodyBytes, sha256: r.sha256, headers,
+      ...(r.body === null ? {} : { body: Buffer.from(r.body).toString('utf8') }),
+    },
+    facts: { url, ttfb: r.timings.ttfb, bytesPerSecond: r.timings.bytesPerSecond },
+    problems,
+  };
+}
+
