@@ -90,7 +90,10 @@ export function formatLabInfo(info: LabInfo): string {
   return lines.join('\n') + '\n';
 }
 
-/** `pxecheck lab`: exit 0 on success (also `down` of a lab that does not exist), 1 `status` of a lab that is not there, 2 errors. */
+/**
+ * `pxecheck lab`: exit 0 on success (also `down` of a lab that does not exist); 1 when `status`
+ * finds no lab, a dead server or an unfinished lab; 2 on errors (missing program, lab already up).
+ */
 export async function runLab(args: LabArgs, io: LabIo, deps: LabDeps = realDeps): Promise<number> {
   const out = io.stdout ?? ((s: string) => void process.stdout.write(s));
   const json = (v: unknown): void => out(JSON.stringify(v, null, 2) + '\n');
@@ -115,7 +118,8 @@ export async function runLab(args: LabArgs, io: LabIo, deps: LabDeps = realDeps)
     }
     if (args.format === 'json') json({ exists: true, ...s });
     else out(formatLabStatus(s));
-    return ExitCode.OK;
+    // A dead server (or a lab that never finished starting) is worth a non-zero status.
+    return s.info !== undefined && s.processes.every((p) => p.alive) ? ExitCode.OK : ExitCode.FINDINGS;
   } catch (e) {
     io.stderr(`pxecheck: ${(e as Error).message}\n`);
     return ExitCode.USAGE;

@@ -5,6 +5,7 @@ import { checkAnalyzeArgs, checkDecodeArgs, checkRunArgs, THRESHOLD_FLAGS, thres
 import { runDecode, type CliIo } from './decode.js';
 import { runAnalyze, type AnalyzeIo } from './analyze.js';
 import { runAnalyzeScenario, runRun, type RunDeps } from './run.js';
+import { checkCaptureArgs, runCapture, DEFAULT_CAPTURE_FILTER, DEFAULT_MAX_PACKETS, type CaptureIo } from './capture.js';
 import { ExitCode, UsageError } from './exit-codes.js';
 
 const defaultIo: CliIo = { stderr: (s) => process.stderr.write(s) };
@@ -16,6 +17,17 @@ function analyzeIo(io: CliIo): AnalyzeIo {
     stderr: io.stderr,
     stdoutIsTTY: 'stdoutIsTTY' in full ? full.stdoutIsTTY : process.stdout.isTTY,
     stderrIsTTY: 'stderrIsTTY' in full ? full.stderrIsTTY : process.stderr.isTTY,
+    env: full.env ?? process.env,
+  };
+}
+
+/** The process side of `capture` (stdout, terminal detection), unless a test passes its own. */
+function captureIo(io: CliIo): CaptureIo {
+  const full = io as Partial<CaptureIo>;
+  return {
+    stdout: full.stdout ?? ((s) => process.stdout.write(s)),
+    stderr: io.stderr,
+    stdoutIsTTY: 'stdoutIsTTY' in full ? full.stdoutIsTTY : process.stdout.isTTY,
     env: full.env ?? process.env,
   };
 }
@@ -86,7 +98,24 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
         action = () => runRun(args, analyzeIo(io), runDeps);
       },
     )
-    .demandCommand(1, 'pxecheck: name a command (decode, analyze, run)')
+    .command(
+      'capture',
+      "Capture live (libpcap): print each client's boot chain as it happens and write pcapng",
+      (y) =>
+        y
+          .option('interface', { alias: 'i', type: 'string', array: true, requiresArg: true, describe: 'interface to capture on (repeat for several: one pcapng interface each)' })
+          .option('write', { alias: 'w', type: 'string', requiresArg: true, describe: 'write every frame to FILE (pcapng; Wireshark and `pxecheck analyze` read it)' })
+          .option('duration', { type: 'string', requiresArg: true, describe: 'stop after S seconds (or 30s, 2m); default: until Ctrl-C' })
+          .option('filter', { type: 'string', requiresArg: true, describe: `BPF capture filter (default: ${DEFAULT_CAPTURE_FILTER})` })
+          .option('max-packets', { type: 'string', requiresArg: true, describe: `stop after N packets (default ${DEFAULT_MAX_PACKETS})` })
+          .option('analyze', { type: 'boolean', default: false, describe: 'at the end print the full analyze report (exit 1 on an error finding)' })
+          .epilogue('Exit status: 0 clean end (with --analyze: 1 on an error finding), 2 usage error, unknown interface or missing capture privileges.'),
+      (a) => {
+        const args = checkCaptureArgs(a);
+        action = () => runCapture(args, captureIo(io));
+      },
+    )
+    .demandCommand(1, 'pxecheck: name a command (decode, analyze, run, capture)')
     .strict()
     .help()
     .version()

@@ -1,5 +1,6 @@
 // Bounded process helpers: every command the lab runs has a deadline.
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 export interface RunResult {
   readonly code: number | null;
@@ -61,12 +62,25 @@ export async function waitFor(pred: () => boolean, timeoutMs: number, intervalMs
   }
 }
 
-/** True when a process with this pid exists (signal 0 probes without killing). */
+/**
+ * True when a process with this pid exists and is not a zombie (signal 0 probes without killing; a
+ * daemon whose starter exited may be re-parented to a PID 1 that never reaps it).
+ */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  return !isZombie(pid);
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    // /proc/<pid>/stat: "pid (comm) S ..."; comm may contain spaces and parentheses.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false;
   }
 }

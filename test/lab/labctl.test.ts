@@ -1,6 +1,6 @@
 // `pxecheck lab` for real: each DHCP server with the built-in full-chain config, probed from the
 // client namespace with busybox udhcpc/tftp/wget. Needs root; skipped otherwise.
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -35,7 +35,7 @@ const SERVERS: [LabServerKind, string][] = [
 ];
 
 afterAll(async () => {
-  for (const n of [...Object.values(NAMES), 'pxlt-px', 'pxlt-miss']) await labDown(n);
+  for (const n of [...Object.values(NAMES), 'pxlt-px', 'pxlt-usr', 'pxlt-miss']) await labDown(n);
   rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -65,6 +65,11 @@ describe('missing programs', () => {
     expect(String(err)).toContain('tftpd-hpa');
     expect(String(err)).toContain('nginx-light or nginx');
     await expect(labUp({ name: 'pxlt-miss', server: 'kea', binaries: { kea: '/nonexistent/kea-dhcp4' } })).rejects.toThrow(/kea-dhcp4-server/);
+    // PATH manipulation: an empty PATH still finds /usr/sbin daemons, so point overrides at a dir without them.
+    const empty = mkdtempSync(join(tmpdir(), 'pxecheck-nopath-'));
+    const e2 = await labUp({ name: 'pxlt-miss', pathEnv: empty, binaries: { nginx: join(empty, 'nginx') } }).catch((e: unknown) => e);
+    expect(String(e2)).toMatch(/nginx \(Debian package: nginx-light or nginx\).*apt-get install nginx-light/);
+    rmSync(empty, { recursive: true, force: true });
     // Nothing was built.
     expect(listNamespaces().filter((n) => n.startsWith('pxlt-miss'))).toEqual([]);
   });
@@ -133,4 +138,43 @@ describe.skipIf(skipReason !== '')('pxecheck lab up/status/down (root)', () => {
       }
     });
   }
+});
+
+describe.skipIf(skipReason !== '' || !have('dnsmasq') || !have('kea-dhcp4'))('pxecheck lab variants (root)', () => {
+  it('--proxy: Kea on .2 hands out addresses, dnsmasq proxyDHCP + TFTP on .1', { timeout: 60_000 }, async () => {
+    try {
+      const info = await labUp({ name: 'pxlt-px', proxy: true });
+      expect(info.addressServer).toBe('198.51.100.2');
+      expect(info.server2Ns).toBe('pxlt-px-srv2');
+      expect(info.servers.map((s) => s.label).sort()).toEqual(['dnsmasq', 'kea', 'nginx']);
+      // A non-PXE client: only Kea answers (the proxy ignores clients without PXEClient).
+      const plain = udhcpc(info, []);
+      expect(plain).toMatch(/lease of 198\.51\.100\.\d+ obtained from 198\.51\.100\.2/);
+      const tftp = run('ip', ['netns', 'exec', info.clientNs, 'busybox', 'tftp', '-g', '-r', 'undionly.kpxe', '-l', join(tmp, 'px.kpxe'), '198.51.100.1'], { timeoutMs: 20_000 });
+      expect(tftp.code, tftp.stderr).toBe(0);
+      expect(readFileSync(join(info.stateDir, 'dnsmasq', 'dnsmasq.conf'), 'utf8')).toContain('dhcp-range=198.51.100.0,proxy');
+      expect(labStatus('pxlt-px')?.namespaces.map((n) => n.name)).toEqual(['pxlt-px-srv', 'pxlt-px-srv2', 'pxlt-px-cli']);
+    } finally {
+      await labDown('pxlt-px');
+      expect(listNamespaces().filter((n) => n.startsWith('pxlt-px-'))).toEqual([]);
+    }
+  });
+
+  it('--config: the user\'s dnsmasq config as is; no enable-tftp → tftpd-hpa serves TFTP', { timeout: 60_000 }, async () => {
+    const conf = join(tmp, 'user-dnsmasq.conf');
+    writeFileSync(conf, 'port=0\ninterface=eth0\nbind-interfaces\ndhcp-range=198.51.100.150,198.51.100.160,255.255.255.0,5m\ndhcp-boot=custom.efi\n');
+    try {
+      const info = await labUp({ name: 'pxlt-usr', config: conf });
+      expect(info.builtInConfig).toBe(false);
+      expect(info.servers.map((s) => s.label).sort()).toEqual(['dnsmasq', 'nginx', 'tftpd']);
+      expect(info.servers.find((s) => s.label === 'dnsmasq')?.config).toBe(conf);
+      const out = udhcpc(info, ['-O', '67']);
+      expect(out).toMatch(/ip=198\.51\.100\.1[56]\d/);
+      expect(out).toMatch(/boot_?file=custom\.efi\n/);
+      const tftp = run('ip', ['netns', 'exec', info.clientNs, 'busybox', 'tftp', '-g', '-r', 'boot.ipxe', '-l', join(tmp, 'usr.ipxe'), '198.51.100.1'], { timeoutMs: 20_000 });
+      expect(tftp.code, tftp.stderr).toBe(0);
+    } finally {
+      await labDown('pxlt-usr');
+    }
+  });
 });
