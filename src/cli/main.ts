@@ -6,6 +6,7 @@ import { runDecode, type CliIo } from './decode.js';
 import { runAnalyze, type AnalyzeIo } from './analyze.js';
 import { runAnalyzeScenario, runRun, type RunDeps } from './run.js';
 import { checkCaptureArgs, runCapture, DEFAULT_CAPTURE_FILTER, DEFAULT_MAX_PACKETS, type CaptureIo } from './capture.js';
+import { checkLabArgs, runLab } from './lab.js';
 import { ExitCode, UsageError } from './exit-codes.js';
 
 const defaultIo: CliIo = { stderr: (s) => process.stderr.write(s) };
@@ -115,7 +116,25 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
         action = () => runCapture(args, captureIo(io));
       },
     )
-    .demandCommand(1, 'pxecheck: name a command (decode, analyze, run, capture)')
+    .command(
+      'lab <action>',
+      'Start, inspect or remove a private boot lab: network namespaces, dnsmasq | kea | isc-dhcpd, TFTP, nginx serving iPXE (needs root)',
+      (y) =>
+        y
+          .positional('action', { type: 'string', describe: 'up | down | status' })
+          // No yargs defaults: checkLabArgs rejects up-only flags on down/status.
+          .option('server', { type: 'string', requiresArg: true, describe: 'up: the DHCP server: dnsmasq (default) | kea | isc-dhcpd' })
+          .option('config', { type: 'string', requiresArg: true, describe: 'up: your own config for that server instead of the built-in full-chain config' })
+          .option('proxy', { type: 'boolean', describe: 'up: dnsmasq as proxyDHCP (boot info + TFTP), Kea hands out the addresses' })
+          .option('name', { type: 'string', requiresArg: true, describe: 'lab name, prefixes the namespaces (default pxelab)' })
+          .option('format', { alias: 'f', type: 'string', describe: 'text | json' })
+          .epilogue('State in /tmp/pxecheck-lab-<name>/, see docs/lab.md. Exit status: 0 ok (also down of a lab that does not exist), 1 status: no lab or a server dead, 2 usage or environment error.'),
+      (a) => {
+        const args = checkLabArgs(a);
+        action = () => runLab(args, io);
+      },
+    )
+    .demandCommand(1, 'pxecheck: name a command (decode, analyze, run, capture, lab)')
     .strict()
     .help()
     .version()

@@ -121,9 +121,11 @@ export function fullChainKeaConfig(dir: string, f: FullChainFiles = fullChainFil
     {
       name: 'yealink',
       test: `${vendorStarts('yealink')} or ${vendorStarts('Yealink')}`,
+      // Kea only sends a raw option 43 with a class-level definition of it as binary.
+      'option-def': [{ name: 'vendor-encapsulated-options', code: 43, type: 'binary' }],
       'option-data': [
         always({ name: 'tftp-server-name', data: f.yealinkUrl }),
-        always({ name: 'vendor-encapsulated-options', code: 43, 'csv-format': false, data: hex(f.yealinkUrl).slice(2) }),
+        always({ name: 'vendor-encapsulated-options', code: 43, data: hex(f.yealinkUrl).slice(2) }),
       ],
     },
   ];

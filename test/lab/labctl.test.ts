@@ -24,7 +24,7 @@ const baseTools = ['ip', 'ss', 'busybox', 'nginx', 'in.tftpd'].every(have);
 const skipReason = !isRoot ? 'needs root (network namespaces)' : !baseTools ? 'needs ip, ss, busybox, nginx, in.tftpd' : '';
 const tmp = mkdtempSync(join(tmpdir(), 'pxecheck-labctl-'));
 const SCRIPT = join(tmp, 'udhcpc-env.sh');
-writeFileSync(SCRIPT, '#!/bin/sh\n[ "$1" = bound ] || exit 0\necho "ip=$ip"\necho "boot_file=$boot_file"\necho "bootfile=$bootfile"\necho "siaddr=$siaddr"\nenv | grep -E "^opt[0-9]+=" | sort\n');
+writeFileSync(SCRIPT, '#!/bin/sh\n[ "$1" = bound ] || exit 0\necho "ip=$ip"\necho "boot_file=$boot_file"\necho "bootfile=$bootfile"\necho "siaddr=$siaddr"\necho "vendor=$vendor"\nenv | grep -E "^(opt[0-9]+|tftp)=" | sort\n');
 chmodSync(SCRIPT, 0o755);
 
 const NAMES: Record<LabServerKind, string> = { dnsmasq: 'pxlt-dm', kea: 'pxlt-kea', 'isc-dhcpd': 'pxlt-isc' };
@@ -100,10 +100,23 @@ describe.skipIf(skipReason !== '')('pxecheck lab up/status/down (root)', () => {
         const http = udhcpc(info, ['-V', 'HTTPClient:Arch:00016:UNDI:003000', '-x', '0x5d:0010', '-O', '67', '-O', '60']);
         expect(http).toMatch(/boot_?file=http:\/\/198\.51\.100\.1\/ipxe\.efi\n/);
 
+        expect(http).toContain('vendor=HTTPClient\n');
+
+        const arm = udhcpc(info, ['-V', 'PXEClient:Arch:00011:UNDI:003000', '-x', '0x5d:000b', '-O', '67']);
+        expect(arm).toMatch(/boot_?file=ipxe-arm64\.efi\n/);
+
+        // busybox prints options it does not know as hex: the URLs below, byte for byte.
+        const hexOf = (t: string) => Buffer.from(t).toString('hex');
+        const polycom = udhcpc(info, ['-V', 'Polycom-SoundPointIP-SPIP_550', '-O', '160', '-O', '66']);
+        expect(polycom).toContain(`opt160=${hexOf('http://198.51.100.1/polycom/')}`);
+        const yealink = udhcpc(info, ['-V', 'yealink', '-O', '43', '-O', '66']);
+        expect(yealink).toContain(`opt43=${hexOf('http://198.51.100.1/yealink/')}`);
+
         const phone = udhcpc(info, ['-V', 'Cisco Systems, Inc. IP Phone CP-8841', '-O', '150', '-O', '66']);
         expect(phone).toMatch(/ip=198\.51\.100\.\d+/);
         // busybox prints unknown option 150 as hex: c6336401 = 198.51.100.1
         expect(phone).toMatch(/opt150=c6336401/i);
+        expect(phone).toContain('tftp=198.51.100.1');
 
         const tftp = run('ip', ['netns', 'exec', info.clientNs, 'busybox', 'tftp', '-g', '-r', 'snponly.efi', '-l', join(tmp, `${name}.efi`), '198.51.100.1'], { timeoutMs: 20_000 });
         expect(tftp.code, tftp.stderr).toBe(0);
