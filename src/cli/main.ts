@@ -93,10 +93,18 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
           .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'write the report to FILE instead of stdout' })
           .option('pcap', { type: 'string', requiresArg: true, describe: 'write every frame sent and received to FILE (pcapng)' })
           .option('rate', { type: 'string', requiresArg: true, describe: 'raw mode: at most N packets per second' })
+          // type string without requiresArg: a bare --lab gives '' (dnsmasq).
+          .option('lab', { type: 'string', describe: 'build a throw-away lab (dnsmasq | kea | isc-dhcpd, default dnsmasq), run the scenarios from its client side, remove it (needs root)' })
+          .option('server-config', { type: 'string', requiresArg: true, describe: 'with --lab: your own config for the lab\'s server instead of the built-in full chain' })
+          .option('capture', { type: 'string', requiresArg: true, describe: 'with --lab: tcpdump the lab bridge for the whole run into FILE' })
           .epilogue('Exit status: 0 every step passed, 1 a step failed, 2 usage, scenario or environment error.'),
       (a) => {
         const args = checkRunArgs(a);
-        action = () => runRun(args, analyzeIo(io), runDeps);
+        const capture = typeof a['capture'] === 'string' ? a['capture'] : undefined;
+        if (capture !== undefined && args.lab === undefined) throw new UsageError('run: --capture FILE only applies with --lab (use --pcap FILE for the frames pxecheck sends and receives)');
+        action = args.lab !== undefined
+          ? async () => (await import('./run-lab.js')).runWithLab(args, analyzeIo(io), capture === undefined ? {} : { capture })
+          : () => runRun(args, analyzeIo(io), runDeps);
       },
     )
     .command(

@@ -4,6 +4,8 @@
  */
 import type { AppProto } from '../decode/messages.js';
 import { DEFAULT_THRESHOLDS, type AnalysisThresholds } from '../flow/types.js';
+import { LAB_CLIENT_IFACE, LAB_SERVERS, type LabServerKind } from '../lab/labctl.js';
+import { SERVER_ADDR } from '../lab/lab.js';
 import { UsageError } from './exit-codes.js';
 
 export const DECODE_FORMATS = ['text', 'jsonl', 'none'] as const;
@@ -139,6 +141,11 @@ export interface RunArgs {
   pcap: string | undefined;
   /** Packets per second the raw transport may send (undefined: no limit). */
   rate: number | undefined;
+  /**
+   * `--lab [SERVER]`: run inside a throw-away lab (src/cli/run-lab.ts); transport and server are
+   * then the lab's client interface and boot server.
+   */
+  lab?: { server: LabServerKind; config: string | undefined };
 }
 
 const IPV4_RE = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
@@ -161,11 +168,18 @@ function ipv4Flag(raw: unknown, flag: string, what: string): string | undefined 
 export function checkRunArgs(raw: Record<string, unknown>): RunArgs {
   const list = raw['scenario'] ?? raw['scenarios'];
   const scenarios = (Array.isArray(list) ? list : list === undefined ? [] : [list]).map(String).filter((s) => s !== '');
+  // `run --lab x.yaml`: yargs gave the scenario to --lab (its value is optional).
+  if (typeof raw['lab'] === 'string' && /\.ya?ml$/i.test(raw['lab'])) {
+    throw new UsageError(`run: --lab took "${raw['lab']}" as its server: put the SCENARIO files first or name the server (--lab dnsmasq)`);
+  }
   if (scenarios.length === 0) throw new UsageError('run: name at least one SCENARIO file (see scenarios/*.yaml)');
   const format = String(raw['format'] ?? 'text');
   if (!(RUN_FORMATS as readonly string[]).includes(format)) {
     throw new UsageError(`run: --format must be one of ${RUN_FORMATS.join(', ')} (got "${format}")`);
   }
+  const lab = raw['lab'];
+  if (lab !== undefined && lab !== false) return checkRunLabArgs(raw, scenarios, format as RunFormat);
+  if (raw['server-config'] !== undefined) throw new UsageError('run: --server-config FILE only applies with --lab');
   const iface = oneString(raw['interface'], 'interface');
   const relayFrom = ipv4Flag(raw['relay-from'], 'relay-from', 'this machine\'s address the server sees as the relay (giaddr)');
   const server = ipv4Flag(raw['server'], 'server', 'the boot server under test');
@@ -174,12 +188,7 @@ export function checkRunArgs(raw: Record<string, unknown>): RunArgs {
     throw new UsageError('run: choose a transport: --interface IFACE (raw layer 2, needs CAP_NET_RAW) or --relay-from ADDR --server ADDR (relay mode, no privileges)');
   }
   if (server === undefined) throw new UsageError('run: --server ADDR is required: the boot server under test (scenarios refer to it as ${server})');
-  let rate: number | undefined;
-  const rawRate = oneString(raw['rate'], 'rate');
-  if (rawRate !== undefined) {
-    rate = Number(rawRate);
-    if (!Number.isFinite(rate) || rate <= 0) throw new UsageError(`run: --rate must be a positive number of packets per second (got "${rawRate}")`);
-  }
+  const rate = rateFlag(raw['rate']);
   const circuitId = oneString(raw['circuit-id'], 'circuit-id');
   const remoteId = oneString(raw['remote-id'], 'remote-id');
   return {
@@ -192,5 +201,36 @@ export function checkRunArgs(raw: Record<string, unknown>): RunArgs {
     output: oneString(raw['output'], 'output'),
     pcap: oneString(raw['pcap'], 'pcap'),
     rate,
+  };
+}
+
+function rateFlag(raw: unknown): number | undefined {
+  const rawRate = oneString(raw, 'rate');
+  if (rawRate === undefined) return undefined;
+  const rate = Number(rawRate);
+  if (!Number.isFinite(rate) || rate <= 0) throw new UsageError(`run: --rate must be a positive number of packets per second (got "${rawRate}")`);
+  return rate;
+}
+
+/** `--lab [SERVER]` (a bare `--lab` is '' or true: dnsmasq); the lab brings its own transport and server. */
+function checkRunLabArgs(raw: Record<string, unknown>, scenarios: string[], format: RunFormat): RunArgs {
+  const lab = raw['lab'];
+  if (Array.isArray(lab)) throw new UsageError('run: --lab given more than once');
+  const server = lab === true || lab === '' ? 'dnsmasq' : String(lab).trim();
+  if (!(LAB_SERVERS as readonly string[]).includes(server)) {
+    throw new UsageError(`run: --lab takes one of ${LAB_SERVERS.join(', ')} (default dnsmasq), got "${server}"`);
+  }
+  for (const flag of ['interface', 'relay-from', 'server', 'circuit-id', 'remote-id']) {
+    if (raw[flag] !== undefined) throw new UsageError(`run: --lab brings its own client interface and boot server; drop --${flag}`);
+  }
+  return {
+    scenarios,
+    transport: { kind: 'raw', interface: LAB_CLIENT_IFACE },
+    server: SERVER_ADDR,
+    format,
+    output: oneString(raw['output'], 'output'),
+    pcap: oneString(raw['pcap'], 'pcap'),
+    rate: rateFlag(raw['rate']),
+    lab: { server: server as LabServerKind, config: oneString(raw['server-config'], 'server-config') },
   };
 }

@@ -1,0 +1,150 @@
+/**
+ * `pxecheck run SCENARIO... --lab [SERVER]`: bring up a throw-away lab (src/lab/labctl.ts), play the
+ * scenarios from its client namespace in raw mode, tear the lab down whatever happens.
+ *
+ * The raw transport has to open `cl0` inside the client namespace while this process stays in the
+ * root namespace (a process cannot switch its network namespace per socket from Node), so the run
+ * itself is a child: `ip netns exec <clientNs> node bin/pxecheck.js run … --interface cl0`.
+ * Its stdout/stderr are ours; its exit code is ours.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MissingBinaryError } from '../lab/binaries.js';
+import { BRIDGE } from '../lab/lab.js';
+import { labDown, labUp, type LabInfo, type LabUpOptions } from '../lab/labctl.js';
+import { ExitCode } from './exit-codes.js';
+import type { RunArgs } from './options.js';
+import type { RunIo } from './run.js';
+
+export interface RunLabDeps {
+  labUp?: (opts: LabUpOptions) => Promise<LabInfo>;
+  labDown?: (name: string) => Promise<unknown>;
+  /** Starts a program, stdout/stderr inherited unless quiet (default child_process.spawn, own process group). */
+  spawn?: (cmd: string, args: string[], quiet: boolean) => ChildProcess;
+  isRoot?: () => boolean;
+  /** Subscribe to Ctrl-C (and SIGTERM); returns the unsubscribe. */
+  onInterrupt?: (handler: () => void) => () => void;
+  /** The lab's name (default `pxr` + 4 random hex digits, so parallel runs never collide). */
+  labName?: string;
+  /** The CLI the child runs (default bin/pxecheck.js of this package). */
+  cliPath?: string;
+  /** `--capture FILE`: tcpdump the lab bridge for the whole run into FILE. */
+  capture?: string;
+}
+
+export const LAB_ROOT_HINT =
+  'run --lab builds network namespaces, veths and a bridge and starts DHCP/TFTP/HTTP servers in them: run it as root (sudo)';
+
+const DEFAULT_CLI = fileURLToPath(new URL('../../bin/pxecheck.js', import.meta.url));
+
+function processInterrupt(handler: () => void): () => void {
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}
+
+/** Own process group: a terminal's Ctrl-C reaches only us, and we forward it exactly once. */
+function defaultSpawn(cmd: string, args: string[], quiet: boolean): ChildProcess {
+  return spawn(cmd, args, { stdio: quiet ? 'ignore' : ['ignore', 'inherit', 'inherit'], detached: true });
+}
+
+/** The child's `run` command line: the lab's interface and server, paths made absolute. */
+export function childRunArgs(args: RunArgs, lab: Pick<LabInfo, 'clientIface' | 'serverAddr'>, cwd = process.cwd()): string[] {
+  const out = ['run', ...args.scenarios.map((s) => resolve(cwd, s)), '--interface', lab.clientIface, '--server', lab.serverAddr, '--format', args.format];
+  if (args.output !== undefined) out.push('--output', args.output === '-' ? '-' : resolve(cwd, args.output));
+  if (args.pcap !== undefined) out.push('--pcap', resolve(cwd, args.pcap));
+  if (args.rate !== undefined) out.push('--rate', String(args.rate));
+  return out;
+}
+
+/** Exit code of a child: its own, or 1 (interrupted / killed) when a signal ended it. */
+function waitExit(child: ChildProcess): Promise<number> {
+  return new Promise((res) => {
+    if (child.exitCode !== null) return res(child.exitCode);
+    child.once('error', () => res(ExitCode.USAGE));
+    child.once('exit', (code) => res(code ?? ExitCode.FINDINGS));
+  });
+}
+
+function signal(child: ChildProcess, sig: NodeJS.Signals): void {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    child.kill(sig);
+  } catch {
+    // already gone
+  }
+}
+
+/** tcpdump on the lab bridge; returns once it has created FILE (bounded), or null if it died. */
+async function startBridgeCapture(lab: LabInfo, file: string, spawnFn: NonNullable<RunLabDeps['spawn']>, io: RunIo): Promise<ChildProcess | null> {
+  const proc = spawnFn('ip', ['netns', 'exec', lab.clientNs, 'tcpdump', '-i', BRIDGE, '-U', '-w', file], true);
+  const deadline = Date.now() + 5_000;
+  while (Date.now() < deadline && proc.exitCode === null && !existsSync(file)) await new Promise((r) => setTimeout(r, 50));
+  if (proc.exitCode !== null || !existsSync(file)) {
+    io.stderr(`pxecheck: --capture: tcpdump on ${BRIDGE} in ${lab.clientNs} did not start; running without the bridge capture\n`);
+    signal(proc, 'SIGKILL');
+    return null;
+  }
+  await new Promise((r) => setTimeout(r, 200)); // the file exists before the filter is attached
+  return proc;
+}
+
+async function stopCapture(proc: ChildProcess): Promise<void> {
+  signal(proc, 'SIGINT'); // tcpdump flushes and closes the file on SIGINT
+  const killer = setTimeout(() => signal(proc, 'SIGKILL'), 3_000);
+  await waitExit(proc);
+  clearTimeout(killer);
+}
+
+export async function runWithLab(args: RunArgs, io: RunIo, deps: RunLabDeps = {}): Promise<number> {
+  if (args.lab === undefined) throw new Error('runWithLab: args.lab is not set');
+  if (!(deps.isRoot ?? (() => process.getuid?.() === 0))()) {
+    io.stderr(`pxecheck: ${LAB_ROOT_HINT}\n`);
+    return ExitCode.USAGE;
+  }
+  const name = deps.labName ?? `pxr${randomBytes(2).toString('hex')}`;
+  const spawnFn = deps.spawn ?? defaultSpawn;
+  const down = deps.labDown ?? labDown;
+  let interrupted = false;
+  let child: ChildProcess | null = null;
+  const stopListening = (deps.onInterrupt ?? processInterrupt)(() => {
+    if (!interrupted) io.stderr(`pxecheck: interrupted: stopping the run, then removing lab ${name}\n`);
+    interrupted = true;
+    if (child) signal(child, 'SIGINT');
+  });
+  let capture: ChildProcess | null = null;
+  try {
+    let lab: LabInfo;
+    try {
+      lab = await (deps.labUp ?? labUp)({ name, server: args.lab.server, ...(args.lab.config === undefined ? {} : { config: resolve(args.lab.config) }) });
+    } catch (e) {
+      const why = e instanceof MissingBinaryError ? e.message : `cannot start the ${args.lab.server} lab: ${(e as Error).message}`;
+      io.stderr(`pxecheck: ${why}\n`);
+      return ExitCode.USAGE;
+    }
+    if (interrupted) return ExitCode.FINDINGS;
+    if (deps.capture !== undefined) capture = await startBridgeCapture(lab, resolve(deps.capture), spawnFn, io);
+    if (interrupted) return ExitCode.FINDINGS;
+    child = spawnFn('ip', ['netns', 'exec', lab.clientNs, process.execPath, deps.cliPath ?? DEFAULT_CLI, ...childRunArgs(args, lab)], false);
+    const code = await waitExit(child);
+    return interrupted && code === ExitCode.OK ? ExitCode.FINDINGS : code;
+  } finally {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      signal(child, 'SIGKILL');
+      await waitExit(child);
+    }
+    if (capture) await stopCapture(capture);
+    try {
+      await down(name);
+    } catch (e) {
+      io.stderr(`pxecheck: removing lab ${name} failed: ${(e as Error).message}; run 'pxecheck lab down --name ${name}'\n`);
+    }
+    stopListening();
+  }
+}
