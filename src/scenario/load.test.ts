@@ -35,7 +35,7 @@ describe('shipped scenarios', () => {
     expect(tftp.within).toBe(10_000);
     expect(tftp.probe).toBe(true);
     expect(c.steps[2]).toMatchObject({ kind: 'become', persona: 'ipxe' });
-    expect(c.steps[0]).toMatchObject({ within: 5000, expect: { type: 'ack', yiaddr: { inSubnet: '198.51.100.0/24' }, options: { 60: { matches: '^PXEClient' } } } });
+    expect(c.steps[0]).toMatchObject({ within: 5000, expect: { type: 'ack', yiaddr: { inSubnet: '198.51.100.0/24' }, bootfile: { matches: '\\.efi$' } } });
   });
 
   it('cisco-phone: a MAC range gives consecutive clients', () => {
