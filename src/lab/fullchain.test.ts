@@ -38,6 +38,11 @@ describe('full-chain dnsmasq config', () => {
     expect(text).toContain('dhcp-option-force=tag:yealink,66,');
     expect(text).toContain('dhcp-option-force=tag:yealink,43,');
   });
+  it('does not ping before offering, is authoritative and has the dhcp-conformance reservation', () => {
+    expect(text).toContain('\nno-ping\n');
+    expect(text).toContain('\ndhcp-authoritative\n');
+    expect(text).toContain('\ndhcp-host=52:54:00:00:00:99,198.51.100.50\n');
+  });
   it('proxy variant uses pxe-service, no address range', () => {
     const p = fullChainProxyDnsmasqConfig('/tmp/d', '/tmp/boot');
     expect(p).toContain('dhcp-range=198.51.100.0,proxy,255.255.255.0\n');
@@ -70,6 +75,11 @@ describe('full-chain Kea config', () => {
     expect(by('cisco')['option-data'][0]).toMatchObject({ code: 150, data: '198.51.100.1' });
     expect(cfg['option-def'].map((d: { code: number }) => d.code)).toEqual([150, 160]);
   });
+  it('is authoritative and reserves 198.51.100.50 for 52:54:00:00:00:99', () => {
+    expect(cfg.authoritative).toBe(true);
+    expect(cfg.subnet4).toHaveLength(1);
+    expect(cfg.subnet4[0].reservations).toEqual([{ 'hw-address': '52:54:00:00:00:99', 'ip-address': '198.51.100.50' }]);
+  });
   it.skipIf(findBinary('kea') === undefined)('kea-dhcp4 -t accepts it (skipped without kea)', () => {
     const f = join(tmp, 'kea.conf');
     writeFileSync(f, fullChainKeaConfig(tmp));
@@ -89,6 +99,8 @@ describe('ISC dhcpd config', () => {
     expect(text).toContain('option cisco-tftp-servers 198.51.100.1;');
     expect(text).toContain('option polycom-boot-server "http://198.51.100.1/polycom/";');
     expect(text).toContain('range 198.51.100.100 198.51.100.200;');
+    expect(text).toContain('\nauthoritative;\n');
+    expect(text).toContain('host reserved {\n  hardware ethernet 52:54:00:00:00:99;\n  fixed-address 198.51.100.50;\n}\n');
     expect(iscDhcpdArgs('/c', '/l', '/p')).toEqual(['-4', '-f', '-cf', '/c', '-lf', '/l', '-pf', '/p', 'eth0']);
   });
   it.skipIf(findBinary('dhcpd') === undefined)('dhcpd -t accepts it (skipped without dhcpd)', () => {
@@ -102,7 +114,8 @@ describe('ISC dhcpd config', () => {
 describe.skipIf(!existsSync('/usr/lib/ipxe/snponly.efi'))('full-chain boot root (needs Debian ipxe)', () => {
   it('holds the iPXE binaries, boot script, arm64 file and phone examples', () => {
     const d = makeFullChainRoot(join(tmp, 'boot'));
-    for (const f of ['undionly.kpxe', 'snponly.efi', 'ipxe.efi', 'boot.ipxe', 'vmlinuz', 'initrd.img', 'ipxe-arm64.efi', 'SEP5254008E4101.cnf.xml', 'polycom/000000000000.cfg']) {
+    for (const f of ['undionly.kpxe', 'snponly.efi', 'ipxe.efi', 'boot.ipxe', 'vmlinuz', 'initrd.img', 'ipxe-arm64.efi', 'SEP5254008E4101.cnf.xml', 'polycom/000000000000.cfg',
+      'SEP001E7A000001.cnf.xml', 'SEP001E7A000004.cnf.xml', 'polycom/64167f000001.cfg']) {
       expect(existsSync(join(d, f)), f).toBe(true);
     }
     expect(readFileSync(join(d, 'boot.ipxe'), 'utf8')).toMatch(/^#!ipxe\n/);

@@ -34,6 +34,18 @@ export function fullChainFiles(server = SERVER_ADDR): FullChainFiles {
 /** Example phone MAC (the one in captures/lab); its Cisco config file is SEP<MAC>.cnf.xml. */
 export const SAMPLE_PHONE_MAC = '52:54:00:8e:41:01';
 
+/** Cisco phones the lab has a SEP<MAC>.cnf.xml for: the sample plus scenarios/cisco-phone.yaml's range. */
+export const CISCO_PHONE_MACS: readonly string[] = [
+  SAMPLE_PHONE_MAC, '00:1e:7a:00:00:01', '00:1e:7a:00:00:02', '00:1e:7a:00:00:03', '00:1e:7a:00:00:04',
+];
+/** Polycom phones with their own polycom/<mac>.cfg (scenarios/polycom-phone.yaml); others use the master file. */
+export const POLYCOM_PHONE_MACS: readonly string[] = ['64:16:7f:00:00:01', '64:16:7f:00:00:02'];
+
+/** A fixed address, as real deployments give printers and servers (scenarios/dhcp-conformance.yaml checks it). */
+export const RESERVATION = { mac: '52:54:00:00:00:99', addr: '198.51.100.50' } as const;
+
+const plainMac = (mac: string): string => mac.replace(/:/g, '').toLowerCase();
+
 // ---------------------------------------------------------------- dnsmasq
 
 /** dnsmasq with DHCP + its own TFTP server (`tftpRoot`). */
@@ -42,6 +54,12 @@ export function fullChainDnsmasqConfig(dir: string, tftpRoot: string, f: FullCha
   return dnsmasqConfig(dir, {
     tftpRoot,
     extraLines: [
+      // The lab is a test bed: without this dnsmasq pings every new address and waits ~3 s before
+      // offering, which makes several concurrent clients miss a DORA budget of a few seconds.
+      'no-ping',
+      // The only DHCP server on this network: NAK a REQUEST for an address from another network.
+      'dhcp-authoritative',
+      `dhcp-host=${RESERVATION.mac},${RESERVATION.addr}`,
       'dhcp-match=set:bios,option:client-arch,0',
       'dhcp-match=set:arm64,option:client-arch,11',
       'dhcp-vendorclass=set:httpclient,HTTPClient',
@@ -97,6 +115,10 @@ export function fullChainKeaConfig(dir: string, f: FullChainFiles = fullChainFil
   const vendorStarts = (prefix: string): string => `substring(option[60].hex,0,${prefix.length}) == '${prefix}'`;
   const always = (o: Record<string, unknown>): Record<string, unknown> => ({ ...o, 'always-send': true });
   base.Dhcp4['option-def'] = PHONE_OPTION_DEFS;
+  // The only DHCP server on this network: NAK a REQUEST for an unknown or foreign address.
+  base.Dhcp4['authoritative'] = true;
+  const subnets = base.Dhcp4['subnet4'] as Record<string, unknown>[];
+  for (const sn of subnets) sn['reservations'] = [{ 'hw-address': RESERVATION.mac, 'ip-address': RESERVATION.addr }];
   base.Dhcp4['client-classes'] = [
     { name: 'ipxe', test: "option[77].hex == 'iPXE' or option[175].exists", 'boot-file-name': f.ipxeScript, 'next-server': s },
     {
@@ -206,6 +228,11 @@ subnet ${net} netmask 255.255.255.0 {
   option routers ${s};
   next-server ${s};
 }
+
+host reserved {
+  hardware ethernet ${RESERVATION.mac};
+  fixed-address ${RESERVATION.addr};
+}
 `;
 }
 
@@ -225,16 +252,20 @@ export function makeFullChainRoot(dir: string, f: FullChainFiles = fullChainFile
   const arm = join(IPXE_DIR, 'ipxe-arm64.efi');
   if (existsSync(arm)) copyFileSync(arm, join(dir, f.arm64));
   else writeFileSync(join(dir, f.arm64), ARM64_PLACEHOLDER_TEXT);
-  const mac = SAMPLE_PHONE_MAC.replace(/:/g, '').toUpperCase();
-  writeFileSync(
-    join(dir, `SEP${mac}.cnf.xml`),
-    `<?xml version="1.0" encoding="UTF-8"?>\n<!-- pxecheck lab example Cisco phone config for ${SAMPLE_PHONE_MAC} -->\n` +
-      `<device>\n  <devicePool><callManagerGroup><members><member priority="0"><callManager>\n` +
-      `    <processNodeName>${f.server}</processNodeName>\n  </callManager></member></members></callManagerGroup></devicePool>\n` +
-      `  <loadInformation></loadInformation>\n</device>\n`,
-  );
+  for (const phone of CISCO_PHONE_MACS) {
+    writeFileSync(
+      join(dir, `SEP${plainMac(phone).toUpperCase()}.cnf.xml`),
+      `<?xml version="1.0" encoding="UTF-8"?>\n<!-- pxecheck lab example Cisco phone config for ${phone} -->\n` +
+        `<device>\n  <devicePool><callManagerGroup><members><member priority="0"><callManager>\n` +
+        `    <processNodeName>${f.server}</processNodeName>\n  </callManager></member></members></callManagerGroup></devicePool>\n` +
+        `  <loadInformation></loadInformation>\n</device>\n`,
+    );
+  }
   for (const sub of ['polycom', 'yealink']) mkdirSync(join(dir, sub), { recursive: true });
   writeFileSync(join(dir, 'polycom', '000000000000.cfg'), '<?xml version="1.0"?>\n<!-- pxecheck lab example Polycom master config -->\n<APPLICATION />\n');
+  for (const phone of POLYCOM_PHONE_MACS) {
+    writeFileSync(join(dir, 'polycom', `${plainMac(phone)}.cfg`), `<?xml version="1.0"?>\n<!-- pxecheck lab example Polycom per-phone config for ${phone} -->\n<PHONE_CONFIG />\n`);
+  }
   writeFileSync(join(dir, 'yealink', 'y000000000000.cfg'), '#!version:1.0.0.1\n# pxecheck lab example Yealink config\n');
   return dir;
 }

@@ -4,6 +4,7 @@ import { runScenario, runScenarios } from './driver.js';
 import { loadScenario, parseScenario } from './load.js';
 import { fakeDnsmasq, fakeHttp, fakeTftp, type FakeDnsmasqConfig } from './run/fake-servers.test-kit.js';
 import { LoopbackTransport } from './transport/loopback.js';
+import { clientArch, userClasses, vendorClass } from '../wire/dhcpv4/index.js';
 
 const SERVER = '198.51.100.1';
 const IPXE_EFI = new Uint8Array(200_000).map((_, i) => i & 0xff);
@@ -51,6 +52,15 @@ describe('runScenario', () => {
     ]);
     // The lease reached the transport.
     expect(transport.addresses.get('52:54:00:00:0e:f1')).toEqual({ addr: '198.51.100.100', prefix: 24, router: SERVER });
+  });
+
+  it('after `become: ipxe` from UEFI x64 firmware, iPXE announces arch 7 as real UEFI iPXE does', async () => {
+    const { opts, dnsmasq } = lab();
+    await runScenario(loadScenario('scenarios/uefi-ipxe.yaml'), opts);
+    const ipxeDiscover = dnsmasq.received.find((m) => userClasses(m).includes('iPXE'))!;
+    expect(clientArch(ipxeDiscover)).toEqual([7]);
+    // As in captures/lab/uefi-pxe-dnsmasq.pcapng (EFI iPXE: UNDI 3.10).
+    expect(vendorClass(ipxeDiscover)).toBe('PXEClient:Arch:00007:UNDI:003010');
   });
 
   it('runs the same way twice (virtual time is deterministic)', async () => {
@@ -119,6 +129,30 @@ clients:
     const rrq = transport.sent.find((s) => s.datagram.dst.port === 69)!;
     expect(Buffer.from(rrq.datagram.payload).toString('latin1')).toContain('missing.efi');
     expect(tftp.details['file']).toBe('missing.efi');
+  });
+
+  it('rejects a TFTP server that is a URL at once, without sending an RRQ', async () => {
+    const { opts, transport } = lab();
+    const scenario = parseScenario([
+      'name: tftp-to-url',
+      'budget: 30s',
+      'clients:',
+      '  - persona: uefi-x64',
+      '    mac: 52:54:00:00:0e:f1',
+      '    steps:',
+      '      - tftp:',
+      '          file: 000000000000.cfg',
+      '          server: http://198.51.100.1/polycom',
+      '          within: 5s',
+      '',
+    ].join('\n'), 'tftp-to-url.yaml');
+    const r = await runScenario(scenario, opts);
+    const step = r.clients[0]!.steps[0]!;
+    expect(step.ok).toBe(false);
+    expect(step.error).toMatch(/^http:\/\/198\.51\.100\.1\/polycom is not a TFTP server address \(a URL: use an http step\)/);
+    expect(step.error).not.toMatch(/no end of transfer/);
+    expect(step.duration).toBeLessThan(100);
+    expect(transport.sent.filter((s) => s.datagram.dst.port === 69)).toEqual([]);
   });
 
   it('saves variables and runs clients of a MAC range concurrently', async () => {

@@ -6,11 +6,15 @@ import { effectiveExpect, evaluate, resolveSaved, type Observed } from '../expec
 import type { Step, StepExpect } from '../schema.js';
 import { interpolateDeep } from '../vars.js';
 import { personaOverrides } from './dhcp-facts.js';
+import { personaArch, type Persona } from '../personas.js';
 import { dhcpStep } from './dhcp-step.js';
 import { ipxeStep } from './ipxe-step.js';
 import { sleepUntil, StepFailure, type ClientState, type Outcome, type StepContext } from './loop.js';
 import { seconds, type StepResult } from './result.js';
 import { httpFetch, httpOutcome, tftpFetch, tftpOutcome } from './transfer-step.js';
+
+/** UEFI HTTP boot architecture codes → the PXE code of the same platform (RFC 4578 / IANA). */
+const HTTP_BOOT_TO_PXE_ARCH: Record<number, number> = { 15: 6, 16: 7, 18: 10, 19: 11 };
 
 export type { ClientState, Lease, StepContext } from './loop.js';
 
@@ -95,11 +99,18 @@ async function execute(step: Step, st: ClientState, ctx: StepContext, hard: numb
     }
     case 'ipxe-script':
       return ipxeStep(step, st, ctx, hard);
-    case 'become':
+    case 'become': {
+      const previousArch = personaArch(st.persona as Persona, st.overrides);
       st.persona = step.persona;
       st.vars.set('persona', step.persona);
       st.overrides = personaOverrides([step.options], st.client.hostname);
+      // iPXE announces the architecture it was built for, i.e. the firmware's: UEFI x64 firmware
+      // loads an x64 EFI iPXE that sends arch 7 (HTTP-boot codes map to their PXE twins).
+      if (step.persona === 'ipxe' && st.overrides.arch === undefined && previousArch !== null) {
+        st.overrides = { ...st.overrides, arch: HTTP_BOOT_TO_PXE_ARCH[previousArch] ?? previousArch };
+      }
       return { observed: {}, facts: { persona: step.persona }, problems: [] };
+    }
     case 'sleep': {
       const until = Math.min(ctx.timers.now() + step.for / 1000, ctx.scenarioDeadline);
       await sleepUntil(st, ctx, until, false);

@@ -1,15 +1,20 @@
 /** TFTP and HTTP transfers for the tftp, http and ipxe-script steps, and what they show. */
 import { TFTP_ERROR_NAMES } from '../../wire/tftp.js';
 import { HttpClient, TftpClient, type HttpResult, type TftpResult } from '../clients/index.js';
-import { drive, type ClientState, type Outcome, type StepContext } from './loop.js';
+import { drive, StepFailure, type ClientState, type Outcome, type StepContext } from './loop.js';
 
 // ---------------------------------------------------------------------------------------------
 // TFTP and HTTP
+
+/** `scheme://…`: what option 66 holds for HTTP-provisioned phones, never something TFTP can reach. */
+const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
 
 export async function tftpFetch(
   st: ClientState, ctx: StepContext, hard: number, server: string, file: string,
   options: { blksize?: number; windowsize?: number; tsize?: boolean; timeout?: number }, probe: boolean, keepData: boolean,
 ): Promise<{ result: TftpResult | null }> {
+  // Fail at once: no datagram to a URL would ever be answered, so waiting out the deadline says nothing.
+  if (URL_LIKE.test(server)) throw new StepFailure(`${server} is not a TFTP server address (a URL: use an http step)`);
   const port = 1024 + Math.floor(ctx.random() * 60000);
   const m = new TftpClient({
     server, clientAddr: st.lease?.addr ?? '0.0.0.0', clientPort: port, file, tsizeProbe: probe, keepData,

@@ -1,0 +1,97 @@
+// Relay mode end to end against a real Kea: the lab (labUp) runs kea-dhcp4 with
+// configs/kea-relay.json, whose second subnet 203.0.113.0/24 is selected by the relay address
+// ("relay": {"ip-addresses": ["198.51.100.250"]}, the lab's rl0 in the client namespace). The built
+// CLI runs `pxecheck run … --relay-from 198.51.100.250 --server 198.51.100.1` inside the client
+// namespace, so its DHCP goes out relayed (giaddr .250) and Kea answers from the relayed subnet; TFTP
+// and HTTP then come from the relay address. fixtures/uefi-ipxe-relayed.yaml is uefi-ipxe.yaml with
+// `yiaddr: 203.0.113.0/24` (the shipped one expects the lab's own subnet).
+// The CLI comes from a private build of src/ (never the shared dist/).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { labDown, labUp, listNamespaces, run, type LabInfo } from '../../src/lab/index.js';
+import { ROOT } from '../helpers/paths.js';
+
+const isRoot = process.getuid?.() === 0;
+const hasTools = run('sh', ['-c', 'command -v ip && command -v kea-dhcp4 && command -v in.tftpd && command -v nginx']).code === 0;
+const skipReason = !isRoot ? 'needs root (network namespaces, a bridge, servers in them)' : !hasTools ? 'needs ip, kea-dhcp4, in.tftpd and nginx' : '';
+
+const LAB_NAME = 'pxrelaykea';
+const CONFIG = join(ROOT, 'test/scenarios/configs/kea-relay.json');
+const SCENARIO = join(ROOT, 'test/scenarios/fixtures/uefi-ipxe-relayed.yaml');
+const RUN_TIMEOUT_MS = 60_000;
+
+interface StepJson {
+  readonly name: string;
+  readonly kind: string;
+  readonly ok: boolean;
+  readonly error?: string | null;
+  readonly details?: { readonly observed?: { readonly yiaddr?: string; readonly bootfile?: string } };
+}
+interface RunJson { readonly ok: boolean; readonly scenarios: readonly { readonly clients: readonly { readonly steps: readonly StepJson[] }[] }[] }
+
+let build = '';
+let lab: LabInfo | undefined;
+
+function buildPrivateDist(): void {
+  build = mkdtempSync(join(tmpdir(), 'pxecheck-relaykea-'));
+  writeFileSync(join(build, 'package.json'), '{"type":"module"}\n');
+  symlinkSync(join(ROOT, 'node_modules'), join(build, 'node_modules'));
+  spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json'), '--outDir', join(build, 'dist'), '--sourceMap', 'false'], { cwd: ROOT, timeout: 150_000, stdio: 'ignore' });
+  if (!existsSync(join(build, 'dist/cli/main.js'))) throw new Error('private build of src/ failed');
+}
+
+function runRelayed(l: LabInfo): Promise<{ code: number | null; json: RunJson | undefined; stdout: string; stderr: string }> {
+  const code = `import(${JSON.stringify(join(build, 'dist/cli/main.js'))}).then((m) => m.main(process.argv.slice(1))).then((c) => process.exit(c))`;
+  const args = ['netns', 'exec', l.clientNs, process.execPath, '-e', code,
+    'run', SCENARIO, '--relay-from', l.relayAddr, '--server', l.serverAddr, '--format', 'json'];
+  return new Promise((resolve) => {
+    const child = spawn('ip', args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS);
+    child.on('close', (c) => {
+      clearTimeout(timer);
+      let json: RunJson | undefined;
+      try {
+        json = JSON.parse(stdout) as RunJson;
+      } catch {
+        json = undefined;
+      }
+      resolve({ code: c, json, stdout, stderr });
+    });
+  });
+}
+
+describe.skipIf(skipReason !== '')(`relay mode against Kea serving a relayed subnet${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
+  beforeAll(async () => {
+    buildPrivateDist();
+    await labDown(LAB_NAME); // leftovers of a killed earlier run
+    lab = await labUp({ name: LAB_NAME, server: 'kea', config: CONFIG });
+  }, 180_000);
+  afterAll(async () => {
+    await labDown(LAB_NAME);
+    if (build) rmSync(build, { recursive: true, force: true });
+    expect(listNamespaces().filter((n) => n.startsWith(`${LAB_NAME}-`))).toEqual([]);
+  }, 30_000);
+
+  it('uefi-ipxe over a relay: both DORAs get 203.0.113.0/24 from Kea, TFTP and HTTP follow', async () => {
+    const l = lab as LabInfo;
+    expect(l.relayAddr).toBe('198.51.100.250');
+    const r = await runRelayed(l);
+    const why = r.json === undefined ? `exit ${String(r.code)}, no JSON; stderr: ${r.stderr.slice(0, 800)}` : r.stdout.slice(0, 4000);
+    expect(r.json, why).toBeDefined();
+    const steps = (r.json as RunJson).scenarios.flatMap((s) => s.clients.flatMap((c) => c.steps));
+    expect(steps.map((s) => s.name)).toEqual(['firmware DORA', 'fetch the iPXE binary', 'become ipxe', 'iPXE DORA', 'boot.ipxe and what it loads']);
+    expect(steps.filter((s) => !s.ok), why).toEqual([]);
+    expect(r.code, why).toBe(0);
+    // What Kea really handed out (not only "the expectation held"): addresses from the relayed subnet.
+    const dhcp = steps.filter((s) => s.kind === 'dhcp');
+    expect(dhcp.map((s) => s.details?.observed?.yiaddr ?? '')).toEqual([expect.stringMatching(/^203\.0\.113\.\d+$/), expect.stringMatching(/^203\.0\.113\.\d+$/)]);
+    expect(dhcp.map((s) => s.details?.observed?.bootfile)).toEqual(['snponly.efi', 'http://198.51.100.1/boot.ipxe']);
+  }, RUN_TIMEOUT_MS + 10_000);
+});
