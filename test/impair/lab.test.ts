@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeCapture } from '../../src/flow/index.js';
-import { dropRandom, rateLimit, type Impairment } from '../../src/lab/impair.js';
+import { clearImpairments, dropRandom, rateLimit, type Impairment } from '../../src/lab/impair.js';
 import { BRIDGE, SERVER_IFACE } from '../../src/lab/lab.js';
 import { labDown, labUp, type LabInfo } from '../../src/lab/labctl.js';
 import { run, runOk, waitFor } from '../../src/lab/run.js';
@@ -78,6 +78,9 @@ describe.skipIf(skipReason !== '')(`impaired lab: budgets fail when they should$
       expect(ok.steps.map((s) => s.error), dump(ok.steps)).toEqual([null, null]);
       expect(ok.steps[1]!.duration).toBeGreaterThan(2000);
       expect(ok.code).toBe(0);
+      tbf.remove();
+      tbf = undefined;
+      expect(run('ip', ['netns', 'exec', lab.serverNs, 'tc', 'qdisc', 'show', 'dev', SERVER_IFACE]).stdout).not.toMatch(/tbf/);
       console.log(`rate: 2s run tftp ${tftp.duration} ms (${tftp.error}); 30s run tftp ${ok.steps[1]!.duration} ms`);
     } finally {
       tbf?.remove();
@@ -112,7 +115,10 @@ describe.skipIf(skipReason !== '')(`impaired lab: budgets fail when they should$
       expect(run('ip', ['netns', 'exec', lab.serverNs, 'nft', 'list', 'table', 'inet', 'pxecheck_impair']).code).not.toBe(0);
     } finally {
       loss?.remove();
-      if (lab) await labDown(lab.name);
+      if (lab) {
+        clearImpairments(lab, [SERVER_IFACE]);
+        await labDown(lab.name);
+      }
     }
   }, 240_000);
 
