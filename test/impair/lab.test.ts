@@ -105,7 +105,8 @@ describe.skipIf(skipReason !== '')(`impaired lab: budgets fail when they should$
       const dropped = loss.dropped();
       expect(dropped).toBeGreaterThan(0);
       const retransmits = (r.steps[1]!.details as { retransmits?: number }).retransmits ?? 0;
-      expect(retransmits).toBeGreaterThan(0);
+      // The server (dnsmasq) resends lost blocks before the client's 5 s timer fires, so the
+      // client's own count may be 0; the capture shows the server's retransmissions.
       const analysis = await analyzeCapture(pcap);
       expect(analysis.findings.map((f) => f.code)).toContain('tftp.retransmit');
       console.log(`loss: nft dropped ${dropped}, client retransmits ${retransmits}, tftp ${r.steps[1]!.duration} ms`);
