@@ -83,7 +83,7 @@ function signal(child: ChildProcess, sig: NodeJS.Signals): void {
 
 /** tcpdump on the lab bridge; returns once it has created FILE (bounded), or null if it died. */
 async function startBridgeCapture(lab: LabInfo, file: string, spawnFn: NonNullable<RunLabDeps['spawn']>, io: RunIo): Promise<ChildProcess | null> {
-  const proc = spawnFn('ip', ['netns', 'exec', lab.clientNs, 'tcpdump', '-i', BRIDGE, '-U', '-w', file], true);
+  const proc = spawnFn('ip', ['netns', 'exec', lab.clientNs, 'tcpdump', '-i', BRIDGE, '--immediate-mode', '-U', '-w', file], true);
   const deadline = Date.now() + 5_000;
   while (Date.now() < deadline && proc.exitCode === null && !existsSync(file)) await new Promise((r) => setTimeout(r, 50));
   if (proc.exitCode !== null || !existsSync(file)) {
