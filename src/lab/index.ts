@@ -9,3 +9,4 @@ export * from './binaries.js';
 export * from './fullchain.js';
 export * from './isc-dhcpd.js';
 export * from './labctl.js';
+export * from './impair.js';

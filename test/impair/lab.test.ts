@@ -94,7 +94,7 @@ describe.skipIf(skipReason !== '')(`impaired lab: budgets fail when they should$
     try {
       lab = await labUp({ name: 'pximploss' });
       // Not DHCP (sport 67): only the TFTP data/OACK from the server's ephemeral ports.
-      loss = dropRandom(lab, { percent: 20, match: 'ip saddr 198.51.100.1 udp sport != 67' });
+      loss = dropRandom(lab, { percent: 10, match: 'ip saddr 198.51.100.1 udp sport != 67' });
       const pcap = join(lab.stateDir, 'loss.pcapng');
       // dnsmasq ignores the timeout option and ignores duplicate ACKs: it resends a lost block on its
       // own backoff (2 s, 3 s, 3 s, 5 s …). A 5 s client timeout (gives up after 6 × 5 s) outlasts
