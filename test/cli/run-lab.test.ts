@@ -1,18 +1,19 @@
 // `pxecheck run` for real: relay mode against dnsmasq (DHCP + TFTP) and nginx in lab namespaces.
 // The CLI runs inside the client namespace from a private build of src/ (never the shared dist/).
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createLab, makeBootRoot, run, SERVER_ADDR, startDnsmasq, startNginx, type Lab } from '../../src/lab/index.js';
 import type { RunResult } from '../../src/scenario/driver.js';
 import { ROOT } from '../helpers/fixtures.js';
+import { privateBuild } from '../helpers/private-build.js';
 
 const isRoot = process.getuid?.() === 0;
 const hasTools = run('sh', ['-c', 'command -v ip && command -v dnsmasq && command -v nginx']).code === 0;
 const skipReason = !isRoot ? 'needs root (network namespaces)' : !hasTools ? 'needs ip, dnsmasq, nginx' : '';
-const BUILD = `/tmp/pxecheck-run-build-${process.pid}`;
-const DIST = join(BUILD, 'dist');
+/** dist/ of the shared private build (test/helpers/private-build.ts), set by beforeAll. */
+let DIST = '';
 const RELAY = '203.0.113.1';
 
 const SCENARIO = `
@@ -32,11 +33,7 @@ clients:
 `;
 
 function buildPrivateDist(): void {
-  rmSync(BUILD, { recursive: true, force: true });
-  mkdirSync(BUILD, { recursive: true });
-  writeFileSync(join(BUILD, 'package.json'), '{"type":"module"}\n');
-  symlinkSync(join(ROOT, 'node_modules'), join(BUILD, 'node_modules'));
-  spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json'), '--outDir', DIST, '--sourceMap', 'false'], { cwd: ROOT, timeout: 120_000, stdio: 'ignore' });
+  DIST = privateBuild().dist;
   if (!existsSync(join(DIST, 'cli/main.js'))) throw new Error('private build of src/ failed');
 }
 
@@ -52,8 +49,7 @@ function cliInNamespace(ns: string, args: string[], timeoutMs: number): Promise<
 }
 
 describe.skipIf(skipReason !== '')(`pxecheck run in a lab${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
-  beforeAll(() => buildPrivateDist(), 150_000);
-  afterAll(() => rmSync(BUILD, { recursive: true, force: true }));
+  beforeAll(() => buildPrivateDist(), 300_000);
 
   it('relay mode: firmware DORA, TFTP probe, iPXE DORA, boot.ipxe and its kernel/initrd; a missing file fails', async () => {
     let lab: Lab | undefined;

@@ -4,20 +4,18 @@
 // file must show the whole chain; a lab whose UEFI boot file is missing must show `tftp.error`.
 // The slowest tests of the suite (software emulation: KVM is unusable here). Typical run ~100 s on
 // 2 cores under TCG (OVMF chain ~35 s, SeaBIOS ~20 s, broken ~12 s); each boot is bounded (120/90/90 s).
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeCapture } from '../../src/flow/analyze.js';
 import type { Analysis, BootChain, Dhcp4Step, HttpStep, TftpStep } from '../../src/flow/types.js';
 import { bootFirmware, type FirmwareBootOptions, type FirmwareBootResult } from '../../src/lab/firmware-boot.js';
 import { labDown, labUp, type LabInfo, type LabUpOptions } from '../../src/lab/labctl.js';
 import { IPXE_DIR, OVMF_CODE, OVMF_VARS, dnsmasqConfig, run, waitFor } from '../../src/lab/index.js';
+import { privateBuild, type PrivateBuild } from '../helpers/private-build.js';
 
-const exec = promisify(execFile);
-const REPO = resolve(import.meta.dirname, '../..');
 const UEFI_MAC = '52:54:00:00:e2:e1';
 const BIOS_MAC = '52:54:00:00:e2:b1';
 const SCRIPT_URL = 'http://198.51.100.1/boot.ipxe';
@@ -43,30 +41,22 @@ interface CaptureProc {
 
 describe.skipIf(skipReason !== '')(`firmware boots recorded by pxecheck capture${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
   let tmp = '';
-  let mainJs = '';
+  let build: PrivateBuild | undefined;
 
   beforeAll(async () => {
-    // A private build: the shared dist/ belongs to whoever runs `npm run build`. Node finds the
-    // dependencies through a node_modules link and reads .js as ESM from a package.json.
+    // A private build (test/helpers/private-build.ts): the shared dist/ belongs to whoever runs
+    // `npm run build`. This file's captures go to a directory of its own.
+    build = privateBuild();
     tmp = mkdtempSync(join(tmpdir(), 'pxecheck-fw-e2e-'));
-    writeFileSync(join(tmp, 'package.json'), '{"type":"module"}\n');
-    symlinkSync(join(REPO, 'node_modules'), join(tmp, 'node_modules'));
-    await exec(join(REPO, 'node_modules/.bin/tsc'), ['-p', join(REPO, 'tsconfig.json'), '--outDir', join(tmp, 'dist')], { cwd: REPO, timeout: 180_000 }).catch(
-      (e: { stdout?: string }) => {
-        // tsc emits despite type errors (another engineer's file mid-edit); only a missing output is fatal.
-        if (!existsSync(join(tmp, 'dist/cli/main.js'))) throw new Error(`private build failed: ${e.stdout ?? e}`);
-      },
-    );
-    mainJs = join(tmp, 'dist/cli/main.js');
-  }, 200_000);
+  }, 300_000);
 
   afterAll(() => {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
   function startCapture(ns: string, file: string, durationS: number): CaptureProc {
-    const script = `import(${JSON.stringify(mainJs)}).then((m) => m.main(process.argv.slice(1))).then((c) => process.exit(c))`;
-    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', script, 'capture', '-i', 'br0', '-w', file, '--duration', String(durationS)], {
+    if (!build) throw new Error('private build missing');
+    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, ...build.cliArgs(['capture', '-i', 'br0', '-w', file, '--duration', String(durationS)])], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

@@ -2,12 +2,13 @@
 // a real lab, the broken example fails with exactly the JUnit failure its README shows, and the
 // example workflow parses and names only files that exist. Lab runs need root.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { privateBuild, type PrivateBuild } from '../helpers/private-build.js';
 
 const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const EXAMPLES = join(REPO, 'examples');
@@ -20,41 +21,32 @@ interface RunResult {
   readonly junit: string;
 }
 
-/** Private build (other engineers rebuild dist/ concurrently): <tmp>/dist plus bin/ and node_modules. */
-function privateBuild(dir: string): void {
-  const tsc = spawnSync('npx', ['tsc', '-p', 'tsconfig.json', '--outDir', join(dir, 'dist')], { cwd: REPO, encoding: 'utf8', timeout: 180_000 });
-  if (tsc.status !== 0 && !existsSync(join(dir, 'dist/cli/main.js'))) throw new Error(`tsc failed: ${tsc.stdout}${tsc.stderr}`);
-  // run --lab starts the child run as <dist>/../bin/pxecheck.js; imports resolve via node_modules.
-  mkdirSync(join(dir, 'bin'));
-  cpSync(join(REPO, 'bin/pxecheck.js'), join(dir, 'bin/pxecheck.js'));
-  symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
-  writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n');
-}
-
 function failureMessages(junit: string): string[] {
   const unescape = (s: string): string => s.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
   return [...junit.matchAll(/<failure message="([^"]*)"/g)].map((m) => unescape(m[1] ?? ''));
 }
 
 describe.skipIf(!isRoot)('examples in a real lab (root)', () => {
-  let build = '';
+  // The CLI comes from the shared private build (other engineers rebuild dist/ concurrently); the
+  // JUnit reports go to a directory of this file's own, which is also the runs' working directory.
+  let build: PrivateBuild | undefined;
+  let work = '';
   let n = 0;
   beforeAll(() => {
-    build = mkdtempSync(join(tmpdir(), 'pxecheck-examples-'));
-    privateBuild(build);
-  }, 200_000);
+    build = privateBuild();
+    work = mkdtempSync(join(tmpdir(), 'pxecheck-examples-'));
+  }, 300_000);
   afterAll(() => {
-    if (build) rmSync(build, { recursive: true, force: true });
+    if (work) rmSync(work, { recursive: true, force: true });
   });
 
   function run(scenario: string, server: string, config: string): RunResult {
-    const junitFile = join(build, `report-${n++}.xml`);
-    const main = join(build, 'dist/cli/main.js');
+    if (!build) throw new Error('private build missing');
+    const junitFile = join(work, `report-${n++}.xml`);
     const r = spawnSync(
       process.execPath,
-      ['-e', `import(${JSON.stringify(main)}).then(m=>m.main(process.argv.slice(1)).then(c=>process.exit(c)))`,
-        'run', join(REPO, 'scenarios', scenario), '--lab', server, '--server-config', join(EXAMPLES, config), '--format', 'junit', '--output', junitFile],
-      { cwd: build, encoding: 'utf8', timeout: 110_000, killSignal: 'SIGINT' },
+      build.cliArgs(['run', join(REPO, 'scenarios', scenario), '--lab', server, '--server-config', join(EXAMPLES, config), '--format', 'junit', '--output', junitFile]),
+      { cwd: work, encoding: 'utf8', timeout: 110_000, killSignal: 'SIGINT' },
     );
     return { code: r.status, stdout: r.stdout, stderr: r.stderr, junit: existsSync(junitFile) ? readFileSync(junitFile, 'utf8') : '' };
   }

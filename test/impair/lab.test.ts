@@ -1,10 +1,10 @@
 // "A slowed server fails the budgets it should and passes when budgets allow it": a real lab
 // (labUp: dnsmasq DHCP + TFTP), impaired with src/lab/impair.ts, and `pxecheck run` in raw mode
 // from the client namespace (a private build of src/, never the shared dist/).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { analyzeCapture } from '../../src/flow/index.js';
 import { clearImpairments, dropRandom, rateLimit, type Impairment } from '../../src/lab/impair.js';
 import { BRIDGE, SERVER_IFACE } from '../../src/lab/lab.js';
@@ -13,21 +13,18 @@ import { run, runOk, waitFor } from '../../src/lab/run.js';
 import type { RunResult } from '../../src/scenario/driver.js';
 import type { StepResult } from '../../src/scenario/run/result.js';
 import { ROOT } from '../helpers/fixtures.js';
+import { privateBuild } from '../helpers/private-build.js';
 
 const isRoot = process.getuid?.() === 0;
 const hasTools = run('sh', ['-c', 'command -v ip && command -v tc && command -v nft && command -v dnsmasq && command -v nginx']).code === 0;
 const hasIpxe = existsSync('/usr/lib/ipxe/snponly.efi');
 const skipReason = !isRoot ? 'needs root (network namespaces, tc, nft)' : !hasTools ? 'needs ip, tc, nft, dnsmasq, nginx' : !hasIpxe ? 'needs /usr/lib/ipxe/snponly.efi (package ipxe)' : '';
-const BUILD = `/tmp/pxecheck-impair-build-${process.pid}`;
-const DIST = join(BUILD, 'dist');
+/** dist/ of the shared private build (test/helpers/private-build.ts), set by beforeAll. */
+let DIST = '';
 const FIXTURES = join(ROOT, 'test/impair/fixtures');
 
 function buildPrivateDist(): void {
-  rmSync(BUILD, { recursive: true, force: true });
-  mkdirSync(BUILD, { recursive: true });
-  writeFileSync(join(BUILD, 'package.json'), '{"type":"module"}\n');
-  symlinkSync(join(ROOT, 'node_modules'), join(BUILD, 'node_modules'));
-  spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json'), '--outDir', DIST, '--sourceMap', 'false'], { cwd: ROOT, timeout: 120_000, stdio: 'ignore' });
+  DIST = privateBuild().dist;
   if (!existsSync(join(DIST, 'cli/main.js')) || !existsSync(join(DIST, 'lab/impair.js'))) throw new Error('private build of src/ failed');
 }
 
@@ -55,8 +52,7 @@ const fixture = (name: string): string => readFileSync(join(FIXTURES, name), 'ut
 const dump = (steps: StepResult[]): string => JSON.stringify(steps.map((s) => ({ name: s.name, ok: s.ok, duration: s.duration, budget: s.budget, error: s.error })), null, 1);
 
 describe.skipIf(skipReason !== '')(`impaired lab: budgets fail when they should${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
-  beforeAll(() => buildPrivateDist(), 150_000);
-  afterAll(() => rmSync(BUILD, { recursive: true, force: true }));
+  beforeAll(() => buildPrivateDist(), 300_000);
 
   it('rate limit: 512 kbit on the server link; TFTP of snponly.efi fails a 2 s budget, passes a 30 s one', async () => {
     let lab: LabInfo | undefined;
@@ -88,13 +84,16 @@ describe.skipIf(skipReason !== '')(`impaired lab: budgets fail when they should$
     }
   }, 240_000);
 
-  it('loss: 20 % of the TFTP server\'s UDP dropped; the transfer completes with retransmissions', async () => {
+  it('loss: 10 % of the client\'s TFTP packets dropped at the server; the transfer completes with retransmissions', async () => {
     let lab: LabInfo | undefined;
     let loss: (Impairment & { dropped(): number }) | undefined;
     try {
       lab = await labUp({ name: 'pximploss' });
-      // Not DHCP (sport 67): only the TFTP data/OACK from the server's ephemeral ports.
-      loss = dropRandom(lab, { percent: 10, match: 'ip saddr 198.51.100.1 udp sport != 67' });
+      // The client's TFTP packets (ACKs) are lost on their way into the server, not DHCP (dport 67).
+      // A lost DATA block would be invisible in the client's own capture (the server's resend is
+      // the first copy it sees); a lost ACK makes the server resend a block the client already has,
+      // which is what the capture — and tftp.retransmit — can show.
+      loss = dropRandom(lab, { percent: 10, match: 'ip daddr 198.51.100.1 udp dport != 67', hook: 'input' });
       const pcap = join(lab.stateDir, 'loss.pcapng');
       // dnsmasq ignores the timeout option and ignores duplicate ACKs: it resends a lost block on its
       // own backoff (2 s, 3 s, 3 s, 5 s …). A 5 s client timeout (gives up after 6 × 5 s) outlasts

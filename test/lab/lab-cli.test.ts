@@ -1,13 +1,14 @@
 // `pxecheck lab` CLI: argument checks and output with fake library calls (no root needed), then
 // the real thing across processes: `up` in one node process that exits, `status`/`down` in others.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkLabArgs, runLab, type LabDeps } from '../../src/cli/lab.js';
 import { UsageError } from '../../src/cli/exit-codes.js';
 import { isAlive, listNamespaces, readLabInfo, run, type LabInfo, type LabStatus } from '../../src/lab/index.js';
-import { ROOT } from '../helpers/fixtures.js';
+import { privateBuild } from '../helpers/private-build.js';
 
 describe('checkLabArgs', () => {
   it('defaults: dnsmasq, name pxelab, text', () => {
@@ -77,20 +78,19 @@ const NAME = 'pxlt-cli';
 
 describe.skipIf(!isRoot || !hasTools)('pxecheck lab across processes (root)', () => {
   beforeAll(() => {
+    // The shared private build of src/ (test/helpers/private-build.ts); lab.mjs lives in a dir of our own.
+    const dist = privateBuild().dist;
+    if (!existsSync(join(dist, 'cli/lab.js'))) throw new Error('private build of src/ failed');
     rmSync(BUILD, { recursive: true, force: true });
     mkdirSync(BUILD, { recursive: true });
-    writeFileSync(join(BUILD, 'package.json'), '{"type":"module"}\n');
-    symlinkSync(join(ROOT, 'node_modules'), join(BUILD, 'node_modules'));
-    spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json'), '--outDir', join(BUILD, 'dist'), '--sourceMap', 'false'], { cwd: ROOT, timeout: 120_000, stdio: 'ignore' });
-    if (!existsSync(join(BUILD, 'dist/cli/lab.js'))) throw new Error('private build of src/ failed');
     writeFileSync(
       join(BUILD, 'lab.mjs'),
-      "import { checkLabArgs, runLab } from './dist/cli/lab.js';\n" +
+      `import { checkLabArgs, runLab } from ${JSON.stringify(pathToFileURL(join(dist, 'cli/lab.js')).href)};\n` +
         "const [action, name, ...rest] = process.argv.slice(2);\n" +
         "const raw = { action, name }; for (let i = 0; i < rest.length; i += 2) raw[rest[i]] = rest[i + 1];\n" +
         "process.exitCode = await runLab(checkLabArgs(raw), { stderr: (s) => process.stderr.write(s) });\n",
     );
-  });
+   }, 300_000);
   afterAll(() => {
     cli('down');
     rmSync(BUILD, { recursive: true, force: true });

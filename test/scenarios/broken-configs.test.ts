@@ -5,17 +5,17 @@
 //
 // The fixtures use no lab-specific path: the dnsmasq ones leave TFTP to the lab's tftpd-hpa (no
 // enable-tftp), keep no lease or pid file and log to stdout; the Kea ones keep leases in memory and
-// log to stdout. The CLI comes from a private build of src/ (never the shared dist/), with a copy of
-// bin/pxecheck.js next to it because `run --lab` re-runs `../../bin/pxecheck.js` in the client
+// log to stdout. The CLI comes from a private build of src/ (never the shared dist/; see
+// test/helpers/private-build.ts), with a copy of bin/pxecheck.js next to it because `run --lab` re-runs `../../bin/pxecheck.js` in the client
 // namespace. `run --lab` names its lab pxrXXXX at random; the test finds the name from the network
 // namespace of that child while it runs and checks that no namespace of the lab is left afterwards.
-import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { listNamespaces, run } from '../../src/lab/index.js';
 import { ROOT } from '../helpers/paths.js';
+import { privateBuild, type PrivateBuild } from '../helpers/private-build.js';
 
 const isRoot = process.getuid?.() === 0;
 const hasTools = run('sh', ['-c', 'command -v ip && command -v dnsmasq && command -v kea-dhcp4 && command -v in.tftpd && command -v nginx']).code === 0;
@@ -29,17 +29,7 @@ interface StepJson { readonly name: string; readonly kind: string; readonly ok: 
 interface RunJson { readonly ok: boolean; readonly scenarios: readonly { readonly clients: readonly { readonly name?: string; readonly steps: readonly StepJson[] }[] }[] }
 interface CliRun { readonly code: number | null; readonly json: RunJson | undefined; readonly stdout: string; readonly stderr: string; readonly labName: string | undefined }
 
-let build = '';
-
-function buildPrivateDist(): void {
-  build = mkdtempSync(join(tmpdir(), 'pxecheck-broken-'));
-  writeFileSync(join(build, 'package.json'), '{"type":"module"}\n');
-  symlinkSync(join(ROOT, 'node_modules'), join(build, 'node_modules'));
-  mkdirSync(join(build, 'bin'));
-  copyFileSync(join(ROOT, 'bin/pxecheck.js'), join(build, 'bin/pxecheck.js'));
-  spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json'), '--outDir', join(build, 'dist'), '--sourceMap', 'false'], { cwd: ROOT, timeout: 150_000, stdio: 'ignore' });
-  if (!existsSync(join(build, 'dist/cli/main.js'))) throw new Error('private build of src/ failed');
-}
+let build: PrivateBuild | undefined;
 
 /**
  * The lab name of the scenario child of `pid` if it runs now: the child is `ip netns exec
@@ -67,8 +57,8 @@ function childLabName(pid: number): string | undefined {
 
 /** `pxecheck run SCENARIO --lab SERVER --server-config CONFIG --format json` from the repo root. */
 function runWithConfig(scenario: string, server: 'dnsmasq' | 'kea', config: string): Promise<CliRun> {
-  const code = `import(${JSON.stringify(join(build, 'dist/cli/main.js'))}).then((m) => m.main(process.argv.slice(1))).then((c) => process.exit(c))`;
-  const args = ['-e', code, 'run', join('scenarios', scenario), '--lab', server, '--server-config', join(CONFIGS, config), '--format', 'json'];
+  if (!build) throw new Error('private build missing');
+  const args = build.cliArgs(['run', join('scenarios', scenario), '--lab', server, '--server-config', join(CONFIGS, config), '--format', 'json']);
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -127,10 +117,9 @@ async function expectFailure(scenario: string, server: 'dnsmasq' | 'kea', config
 }
 
 describe.skipIf(skipReason !== '')(`run --lab with broken server configs${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
-  beforeAll(() => buildPrivateDist(), 160_000);
-  afterAll(() => {
-    if (build) rmSync(build, { recursive: true, force: true });
-  });
+  beforeAll(() => {
+    build = privateBuild();
+  }, 300_000);
 
   describe('dnsmasq', () => {
     it('no dhcp-boot: uefi-ipxe fails its first step, "no boot file: option 67 missing, file field empty"', async () => {

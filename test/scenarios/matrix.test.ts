@@ -20,14 +20,15 @@
 //                    answers with its menu and no boot file
 //
 // The CLI runs inside the lab's client namespace from a private build of src/ (never the shared dist/).
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
 import { labDown, labUp, run, type LabInfo, type LabServerKind } from '../../src/lab/index.js';
 import { ROOT } from '../helpers/paths.js';
+import { privateBuild, type PrivateBuild } from '../helpers/private-build.js';
 
 const isRoot = process.getuid?.() === 0;
 const hasTools = run('sh', ['-c', 'command -v ip && command -v dnsmasq && command -v kea-dhcp4 && command -v dhcpd && command -v in.tftpd && command -v nginx']).code === 0;
@@ -46,23 +47,14 @@ interface RunJson {
 }
 interface CliRun { readonly code: number | null; readonly json: RunJson | undefined; readonly stdout: string; readonly stderr: string }
 
-let build = '';
-
-function buildPrivateDist(): void {
-  build = mkdtempSync(join(tmpdir(), 'pxecheck-matrix-'));
-  writeFileSync(join(build, 'package.json'), '{"type":"module"}\n');
-  symlinkSync(join(ROOT, 'node_modules'), join(build, 'node_modules'));
-  spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json'), '--outDir', join(build, 'dist'), '--sourceMap', 'false'], { cwd: ROOT, timeout: 150_000, stdio: 'ignore' });
-  if (!existsSync(join(build, 'dist/cli/main.js'))) throw new Error('private build of src/ failed');
-}
+let build: PrivateBuild | undefined;
 
 /** `pxecheck run SCENARIO --interface cl0 --server ADDR --format json` inside the lab's client namespace. */
 function runScenario(lab: LabInfo, scenario: string): Promise<CliRun> {
-  const main = JSON.stringify(join(build, 'dist/cli/main.js'));
-  const code = `import(${main}).then((m) => m.main(process.argv.slice(1))).then((c) => process.exit(c))`;
+  if (!build) throw new Error('private build missing');
   const file = scenario.includes('/') ? scenario : join(ROOT, 'scenarios', `${scenario}.yaml`);
-  const args = ['netns', 'exec', lab.clientNs, process.execPath, '-e', code,
-    'run', file, '--interface', lab.clientIface, '--server', lab.serverAddr, '--format', 'json'];
+  const args = ['netns', 'exec', lab.clientNs, process.execPath, ...build.cliArgs([
+    'run', file, '--interface', lab.clientIface, '--server', lab.serverAddr, '--format', 'json'])];
   return new Promise((resolve) => {
     const child = spawn('ip', args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -123,10 +115,9 @@ const PASSING: Readonly<Record<LabServerKind, readonly string[]>> = {
 const LAB_NAMES: Readonly<Record<LabServerKind, string>> = { dnsmasq: 'mx-dnsmasq', kea: 'mx-kea', 'isc-dhcpd': 'mx-iscdhcpd' };
 
 describe.skipIf(skipReason !== '')(`shipped scenarios against real servers${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
-  beforeAll(() => buildPrivateDist(), 160_000);
-  afterAll(() => {
-    if (build) rmSync(build, { recursive: true, force: true });
-  });
+  beforeAll(() => {
+    build = privateBuild();
+  }, 300_000);
 
   for (const server of Object.keys(PASSING) as LabServerKind[]) {
     describe(server, () => {

@@ -6,13 +6,12 @@
 // and HTTP then come from the relay address. fixtures/uefi-ipxe-relayed.yaml is uefi-ipxe.yaml with
 // `yiaddr: 203.0.113.0/24` (the shipped one expects the lab's own subnet).
 // The CLI comes from a private build of src/ (never the shared dist/).
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labDown, labUp, listNamespaces, run, type LabInfo } from '../../src/lab/index.js';
 import { ROOT } from '../helpers/paths.js';
+import { privateBuild, type PrivateBuild } from '../helpers/private-build.js';
 
 const isRoot = process.getuid?.() === 0;
 const hasTools = run('sh', ['-c', 'command -v ip && command -v kea-dhcp4 && command -v in.tftpd && command -v nginx']).code === 0;
@@ -32,21 +31,13 @@ interface StepJson {
 }
 interface RunJson { readonly ok: boolean; readonly scenarios: readonly { readonly clients: readonly { readonly steps: readonly StepJson[] }[] }[] }
 
-let build = '';
+let build: PrivateBuild | undefined;
 let lab: LabInfo | undefined;
 
-function buildPrivateDist(): void {
-  build = mkdtempSync(join(tmpdir(), 'pxecheck-relaykea-'));
-  writeFileSync(join(build, 'package.json'), '{"type":"module"}\n');
-  symlinkSync(join(ROOT, 'node_modules'), join(build, 'node_modules'));
-  spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json'), '--outDir', join(build, 'dist'), '--sourceMap', 'false'], { cwd: ROOT, timeout: 150_000, stdio: 'ignore' });
-  if (!existsSync(join(build, 'dist/cli/main.js'))) throw new Error('private build of src/ failed');
-}
-
 function runRelayed(l: LabInfo): Promise<{ code: number | null; json: RunJson | undefined; stdout: string; stderr: string }> {
-  const code = `import(${JSON.stringify(join(build, 'dist/cli/main.js'))}).then((m) => m.main(process.argv.slice(1))).then((c) => process.exit(c))`;
-  const args = ['netns', 'exec', l.clientNs, process.execPath, '-e', code,
-    'run', SCENARIO, '--relay-from', l.relayAddr, '--server', l.serverAddr, '--format', 'json'];
+  if (!build) throw new Error('private build missing');
+  const args = ['netns', 'exec', l.clientNs, process.execPath, ...build.cliArgs([
+    'run', SCENARIO, '--relay-from', l.relayAddr, '--server', l.serverAddr, '--format', 'json'])];
   return new Promise((resolve) => {
     const child = spawn('ip', args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -69,13 +60,12 @@ function runRelayed(l: LabInfo): Promise<{ code: number | null; json: RunJson | 
 
 describe.skipIf(skipReason !== '')(`relay mode against Kea serving a relayed subnet${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
   beforeAll(async () => {
-    buildPrivateDist();
+    build = privateBuild();
     await labDown(LAB_NAME); // leftovers of a killed earlier run
     lab = await labUp({ name: LAB_NAME, server: 'kea', config: CONFIG });
-  }, 180_000);
+  }, 300_000);
   afterAll(async () => {
     await labDown(LAB_NAME);
-    if (build) rmSync(build, { recursive: true, force: true });
     expect(listNamespaces().filter((n) => n.startsWith(`${LAB_NAME}-`))).toEqual([]);
   }, 30_000);
 

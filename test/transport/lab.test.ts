@@ -3,19 +3,20 @@
 // run inside the client namespace through test/transport/lab-client.mjs on a private build of src/.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   createLab, makeBootRoot, run, SERVER_ADDR, startDnsmasq, startNginx, startTftpd, type Lab,
 } from '../../src/lab/index.js';
 import { ROOT } from '../helpers/fixtures.js';
+import { privateBuild } from '../helpers/private-build.js';
 
 const isRoot = process.getuid?.() === 0;
 const hasTools = run('sh', ['-c', 'command -v ip && command -v dnsmasq && command -v kea-dhcp4 && command -v nginx && command -v in.tftpd']).code === 0;
 const skipReason = !isRoot ? 'needs root (network namespaces, raw sockets)' : !hasTools ? 'needs ip, dnsmasq, kea-dhcp4, nginx, in.tftpd' : '';
-const BUILD = `/tmp/pxecheck-transport-build-${process.pid}`;
-const DIST = join(BUILD, 'dist');
+/** dist/ of the shared private build (test/helpers/private-build.ts), set by beforeAll. */
+let DIST = '';
 const SCRIPT = join(ROOT, 'test/transport/lab-client.mjs');
 
 interface ClientOut {
@@ -29,14 +30,9 @@ interface ScriptOut {
   frames: { sent: number; received: number; linkTypes: number[] };
 }
 
-/** Compiles src/ into a private dir (never the shared dist/) that can still resolve node_modules. */
+/** The shared private build of src/ (never the shared dist/) that can still resolve node_modules. */
 function buildPrivateDist(): void {
-  rmSync(BUILD, { recursive: true, force: true });
-  mkdirSync(BUILD, { recursive: true });
-  writeFileSync(join(BUILD, 'package.json'), '{"type":"module"}\n');
-  symlinkSync(join(ROOT, 'node_modules'), join(BUILD, 'node_modules'));
-  // Errors in files outside the transport do not stop the emit; the script only needs ours.
-  spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json'), '--outDir', DIST, '--sourceMap', 'false'], { cwd: ROOT, timeout: 120_000, stdio: 'ignore' });
+  DIST = privateBuild().dist;
   if (!existsSync(join(DIST, 'scenario/transport/raw.js'))) throw new Error('private build of src/ failed');
 }
 
@@ -65,8 +61,7 @@ function sha256File(p: string): string {
 }
 
 describe.skipIf(skipReason !== '')(`transports in a lab${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
-  beforeAll(() => buildPrivateDist(), 150_000);
-  afterAll(() => rmSync(BUILD, { recursive: true, force: true }));
+  beforeAll(() => buildPrivateDist(), 300_000);
 
   it.skipIf(run('sh', ['-c', 'command -v setpriv']).code !== 0)('raw: without CAP_NET_RAW the error says how to get it (root, setcap, relay mode)', () => {
     const code = `const { createRawTransport } = await import(${JSON.stringify(join(DIST, 'scenario/transport/raw.js'))});
