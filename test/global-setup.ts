@@ -11,7 +11,9 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const RUNS = join(tmpdir(), 'pxecheck-build-runs');
 
 function builds(): string[] {
-  return readdirSync(tmpdir()).filter((n) => n.startsWith(BUILD_PREFIX)).map((n) => join(tmpdir(), n));
+  // <prefix><hash> and its .lock; not the runs registry, which shares the prefix' first word.
+  const own = new RegExp(`^${BUILD_PREFIX}[0-9a-f]{16}(\\.lock)?$`);
+  return readdirSync(tmpdir()).filter((n) => own.test(n)).map((n) => join(tmpdir(), n));
 }
 
 function alive(pid: number): boolean {
