@@ -9,8 +9,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MissingBinaryError } from '../lab/binaries.js';
 import { BRIDGE } from '../lab/lab.js';
@@ -31,8 +32,11 @@ export interface RunLabDeps {
   labName?: string;
   /** The CLI the child runs (default bin/pxecheck.js of this package). */
   cliPath?: string;
-  /** `--capture FILE`: tcpdump the lab bridge for the whole run into FILE. */
+  /** `--capture FILE`: tcpdump the lab bridge for the whole run into FILE (always kept). */
   capture?: string;
+  /** Without --capture the bridge is still recorded into a temp file, kept only when the run
+   *  fails so there is a pcap to analyze; false turns that off (unit tests with fake spawns). */
+  autoCapture?: boolean;
 }
 
 export const LAB_ROOT_HINT =
@@ -87,7 +91,7 @@ async function startBridgeCapture(lab: LabInfo, file: string, spawnFn: NonNullab
   const deadline = Date.now() + 5_000;
   while (Date.now() < deadline && proc.exitCode === null && !existsSync(file)) await new Promise((r) => setTimeout(r, 50));
   if (proc.exitCode !== null || !existsSync(file)) {
-    io.stderr(`pxecheck: --capture: tcpdump on ${BRIDGE} in ${lab.clientNs} did not start; running without the bridge capture\n`);
+    io.stderr(`pxecheck: bridge capture: tcpdump on ${BRIDGE} in ${lab.clientNs} did not start; running without it\n`);
     signal(proc, 'SIGKILL');
     return null;
   }
@@ -119,6 +123,9 @@ export async function runWithLab(args: RunArgs, io: RunIo, deps: RunLabDeps = {}
     if (child) signal(child, 'SIGINT');
   });
   let capture: ChildProcess | null = null;
+  const autoCapture = deps.capture === undefined && deps.autoCapture !== false;
+  const captureFile = deps.capture !== undefined ? resolve(deps.capture) : autoCapture ? join(tmpdir(), `pxecheck-${name}-bridge.pcapng`) : null;
+  let exitCode: number | null = null;
   try {
     let lab: LabInfo;
     try {
@@ -129,17 +136,23 @@ export async function runWithLab(args: RunArgs, io: RunIo, deps: RunLabDeps = {}
       return ExitCode.USAGE;
     }
     if (interrupted) return ExitCode.FINDINGS;
-    if (deps.capture !== undefined) capture = await startBridgeCapture(lab, resolve(deps.capture), spawnFn, io);
+    if (captureFile !== null) capture = await startBridgeCapture(lab, captureFile, spawnFn, io);
     if (interrupted) return ExitCode.FINDINGS;
     child = spawnFn('ip', ['netns', 'exec', lab.clientNs, process.execPath, deps.cliPath ?? DEFAULT_CLI, ...childRunArgs(args, lab)], false);
     const code = await waitExit(child);
-    return interrupted && code === ExitCode.OK ? ExitCode.FINDINGS : code;
+    exitCode = interrupted && code === ExitCode.OK ? ExitCode.FINDINGS : code;
+    return exitCode;
   } finally {
     if (child && child.exitCode === null && child.signalCode === null) {
       signal(child, 'SIGKILL');
       await waitExit(child);
     }
     if (capture) await stopCapture(capture);
+    if (capture && autoCapture && captureFile !== null) {
+      // The automatic recording is for failures: keep it then, and say where.
+      if (exitCode === ExitCode.OK) rmSync(captureFile, { force: true });
+      else if (existsSync(captureFile)) io.stderr(`pxecheck: the lab bridge was recorded: ${captureFile} (pxecheck analyze ${captureFile})\n`);
+    }
     try {
       await down(name);
     } catch (e) {

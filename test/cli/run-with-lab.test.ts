@@ -3,7 +3,7 @@
 // from its client namespace and leaves no namespace behind.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,6 +53,7 @@ function harness(opts: { childExit?: number | null; labUpError?: Error; root?: b
   const deps: RunLabDeps = {
     labName: 'pxrtest',
     isRoot: () => opts.root ?? true,
+    autoCapture: false,
     labUp: async (o) => {
       events.push(`up ${o.name} ${o.server}${o.config ? ` ${o.config}` : ''}`);
       if (opts.labUpError) throw opts.labUpError;
@@ -124,6 +125,30 @@ describe('runWithLab lifecycle (fakes)', () => {
     expect(h.events).toEqual([`up pxrtest kea ${join(process.cwd(), 'k.json')}`, 'spawn ip', 'down pxrtest', 'unsubscribed']);
     expect(h.spawned[0]!.args.slice(0, 5)).toEqual(['netns', 'exec', 'pxrtest-cli', process.execPath, '/p/bin/pxecheck.js']);
     expect(h.spawned[0]!.args.slice(5, 7)).toEqual(['run', join(process.cwd(), 'scenarios/uefi-ipxe.yaml')]);
+  });
+
+  it('records the lab bridge by itself and keeps the file only when the run fails', async () => {
+    for (const [childExit, kept] of [[0, false], [1, true]] as const) {
+      const h = harness({ childExit });
+      const base = h.deps.spawn!;
+      let file = '';
+      const deps: RunLabDeps = {
+        ...h.deps,
+        autoCapture: true,
+        labName: `pxrcap${childExit}`,
+        spawn: (cmd, args, quiet) => {
+          if (!args.includes('tcpdump')) return base(cmd, args, quiet);
+          file = args[args.length - 1]!;
+          writeFileSync(file, ''); // tcpdump creates its file at once; this one lives until SIGINT
+          return new FakeChild() as unknown as ChildProcess;
+        },
+      };
+      expect(await runWithLab(labArgs(), io(h), deps)).toBe(childExit);
+      expect(file).toBe(join(tmpdir(), `pxecheck-pxrcap${childExit}-bridge.pcapng`));
+      expect(existsSync(file)).toBe(kept);
+      expect(h.stderr.join('').includes(`pxecheck analyze ${file}`)).toBe(kept);
+      rmSync(file, { force: true });
+    }
   });
 
   it('not root: exit 2 with a how-to, nothing built', async () => {
