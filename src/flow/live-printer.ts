@@ -6,7 +6,7 @@
  */
 import type { Severity } from '../findings/catalogue.js';
 import { PLAIN, type Palette } from '../report/color.js';
-import { framesSuffix, messageSequence, printable, severityLabel } from '../report/analyze-text.js';
+import { framesSuffix, printable, severityLabel, stepWhat } from '../report/analyze-text.js';
 import type { BootChain, BootStep, Finding } from './types.js';
 
 export interface LivePrinterOptions {
@@ -119,7 +119,7 @@ export class LivePrinter {
       timeOfDay(step.start, this.utc),
       chain.mac,
       stepKind(step),
-      printable(stepWhatLive(step)),
+      printable(stepWhat(step)),
       result + (detail ? ` ${printable(detail)}` : ''),
       `${step.duration.toFixed(3)}s`,
     ].join(' ');
@@ -163,17 +163,6 @@ function stepKind(step: BootStep): string {
     case 'dhcp4': return `dhcp4 (${step.stage})`;
     case 'tftp': return step.probe ? 'tftp (probe)' : 'tftp';
     default: return step.kind;
-  }
-}
-
-function stepWhatLive(step: BootStep): string {
-  switch (step.kind) {
-    case 'dhcp4':
-    case 'proxydhcp':
-    case 'dhcp6':
-      return messageSequence(step.messages) || '(none)';
-    case 'tftp': return `RRQ ${step.file}`;
-    case 'http': return `${step.method} ${step.url}`;
   }
 }
 
