@@ -10,3 +10,4 @@ export * from './fullchain.js';
 export * from './isc-dhcpd.js';
 export * from './labctl.js';
 export * from './impair.js';
+export * from './v6.js';
