@@ -85,14 +85,19 @@ export function dnsmasqConfig(dir: string, o: DnsmasqOptions = {}): string {
 }
 
 export async function startDnsmasq(lab: Lab, o: DnsmasqOptions & { ns?: string; label?: string } = {}): Promise<ServerHandle> {
-  const label = o.label ?? 'dnsmasq';
+  return launchDnsmasq(lab, o.label ?? 'dnsmasq', o.ns, (dir) => dnsmasqConfig(dir, o));
+}
+
+/** Runs dnsmasq in the foreground with a config written to `<workDir>/<label>/dnsmasq.conf` by
+ *  `config(dir)`; ready once it wrote its pid file. Shared by the IPv4 and IPv6 launchers. */
+export async function launchDnsmasq(lab: Lab, label: string, ns: string | undefined, config: (dir: string) => string): Promise<ServerHandle> {
   const dir = ensureDir(join(lab.workDir, label));
   const conf = join(dir, 'dnsmasq.conf');
-  writeFileSync(conf, dnsmasqConfig(dir, o));
+  writeFileSync(conf, config(dir));
   const pidFile = join(dir, 'dnsmasq.pid');
   const proc = await lab.startServer({
     label,
-    ns: o.ns ?? lab.ns.srv,
+    ns: ns ?? lab.ns.srv,
     cmd: 'dnsmasq',
     args: ['--keep-in-foreground', `--conf-file=${conf}`],
     ready: () => existsSync(pidFile),
@@ -163,21 +168,29 @@ export function keaDhcp4Config(dir: string, o: KeaOptions = {}): string {
 
 export async function startKea(lab: Lab, o: KeaOptions & { ns?: string; label?: string; cmd?: string } = {}): Promise<ServerHandle> {
   const label = o.label ?? 'kea';
+  return launchKea(lab, 4, label, o.ns, o.cmd, (dir) => keaDhcp4Config(dir, o), (dir) => existsSync(join(dir, 'kea4-ctrl.sock')));
+}
+
+/** Runs kea-dhcp4 or kea-dhcp6 with a config written to `<workDir>/<label>/kea-dhcp<v>.conf`. */
+export async function launchKea(
+  lab: Lab, version: 4 | 6, label: string, ns: string | undefined, cmd: string | undefined,
+  config: (dir: string) => string, ready: (dir: string) => boolean,
+): Promise<ServerHandle> {
   const dir = ensureDir(join(lab.workDir, label));
-  const conf = join(dir, 'kea-dhcp4.conf');
-  writeFileSync(conf, keaDhcp4Config(dir, o));
-  const log = join(dir, 'kea-dhcp4.log');
+  const name = `kea-dhcp${version}`;
+  const conf = join(dir, `${name}.conf`);
+  writeFileSync(conf, config(dir));
   const proc = await lab.startServer({
     label,
-    ns: o.ns ?? lab.ns.srv,
-    cmd: o.cmd ?? 'kea-dhcp4',
+    ns: ns ?? lab.ns.srv,
+    cmd: cmd ?? name,
     args: ['-c', conf],
     // Kea puts its pid file and logger lock file in these dirs; keep them out of /run.
     env: { ...process.env, KEA_PIDFILE_DIR: dir, KEA_LOCKFILE_DIR: dir },
-    ready: () => existsSync(join(dir, 'kea4-ctrl.sock')),
+    ready: () => ready(dir),
     readyTimeoutMs: 8_000,
   });
-  return { proc, dir, configFiles: ['kea-dhcp4.conf'], logFile: log };
+  return { proc, dir, configFiles: [`${name}.conf`], logFile: join(dir, `${name}.log`) };
 }
 
 // ---------------------------------------------------------------- tftpd-hpa
@@ -292,7 +305,7 @@ function dummy(text: string, size: number): Uint8Array {
   return out;
 }
 
-function ensureDir(dir: string): string {
+export function ensureDir(dir: string): string {
   mkdirSync(dir, { recursive: true });
   return dir;
 }

@@ -1,9 +1,9 @@
 // IPv6 boot servers for the lab: dnsmasq (RA + DHCPv6 + TFTP), kea-dhcp6, radvd.
 // Same shape as servers.ts: pure config generators, launchers that keep every file in one dir.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SERVER_IFACE, type Lab } from './lab.js';
-import type { ServerHandle } from './servers.js';
+import { ensureDir, launchDnsmasq, launchKea, type ServerHandle } from './servers.js';
 
 export const POOL6_START = '2001:db8:1::100';
 export const POOL6_END = '2001:db8:1::1ff';
@@ -45,19 +45,7 @@ export function dnsmasq6Config(dir: string, o: Dhcp6Options = {}): string {
 }
 
 export async function startDnsmasq6(lab: Lab, o: Dhcp6Options & { ns?: string; label?: string } = {}): Promise<ServerHandle> {
-  const label = o.label ?? 'dnsmasq6';
-  const dir = ensureDir(join(lab.workDir, label));
-  const conf = join(dir, 'dnsmasq.conf');
-  writeFileSync(conf, dnsmasq6Config(dir, o));
-  const pidFile = join(dir, 'dnsmasq.pid');
-  const proc = await lab.startServer({
-    label,
-    ns: o.ns ?? lab.ns.srv,
-    cmd: 'dnsmasq',
-    args: ['--keep-in-foreground', `--conf-file=${conf}`],
-    ready: () => existsSync(pidFile),
-  });
-  return { proc, dir, configFiles: ['dnsmasq.conf'], logFile: join(dir, 'dnsmasq.log') };
+  return launchDnsmasq(lab, o.label ?? 'dnsmasq6', o.ns, (dir) => dnsmasq6Config(dir, o));
 }
 
 /** kea-dhcp6.conf JSON: one subnet 2001:db8:1::/64 with a pool and option 59. */
@@ -89,21 +77,8 @@ export function keaDhcp6Config(dir: string, o: Dhcp6Options = {}): string {
 }
 
 export async function startKea6(lab: Lab, o: Dhcp6Options & { ns?: string; label?: string } = {}): Promise<ServerHandle> {
-  const label = o.label ?? 'kea6';
-  const dir = ensureDir(join(lab.workDir, label));
-  const conf = join(dir, 'kea-dhcp6.conf');
-  writeFileSync(conf, keaDhcp6Config(dir, o));
-  const logFile = join(dir, 'kea-dhcp6.log');
-  const proc = await lab.startServer({
-    label,
-    ns: o.ns ?? lab.ns.srv,
-    cmd: 'kea-dhcp6',
-    args: ['-c', conf],
-    // Kea keeps its pid file in KEA_PIDFILE_DIR; keep it out of /run.
-    env: { ...process.env, KEA_PIDFILE_DIR: dir, KEA_LOCKFILE_DIR: dir },
-    ready: () => existsSync(logFile),
-  });
-  return { proc, dir, configFiles: ['kea-dhcp6.conf'], logFile };
+  // Ready once it logs: the v6 config has no control socket to wait for.
+  return launchKea(lab, 6, o.label ?? 'kea6', o.ns, undefined, (dir) => keaDhcp6Config(dir, o), (dir) => existsSync(join(dir, 'kea-dhcp6.log')));
 }
 
 /** radvd.conf announcing 2001:db8:1::/64; managed sets M (and O). */
@@ -142,9 +117,4 @@ export async function startRadvd(lab: Lab, o: { iface?: string; managed?: boolea
     ready: () => existsSync(pidFile),
   });
   return { proc, dir, configFiles: ['radvd.conf'], logFile };
-}
-
-function ensureDir(dir: string): string {
-  mkdirSync(dir, { recursive: true });
-  return dir;
 }
