@@ -12,6 +12,7 @@ import {
   type LabStatus,
   type LabUpOptions,
 } from '../lab/labctl.js';
+import { RA_MODES_LIST, type RaMode } from '../lab/fullchain-v6.js';
 import { ExitCode, UsageError } from './exit-codes.js';
 
 export const LAB_ACTIONS = ['up', 'down', 'status'] as const;
@@ -26,6 +27,23 @@ export interface LabArgs {
   readonly config?: string;
   readonly proxy: boolean;
   readonly format: LabFormat;
+  /** IPv6 boot servers: as well as IPv4, or only. */
+  readonly ipv6?: true | 'only';
+  readonly ra?: RaMode;
+  readonly config6?: string;
+}
+
+const RA_MODES: readonly string[] = RA_MODES_LIST;
+
+/** `--ipv6`, `--ipv6-only`, `--ra`, `--config6` (shared by `lab up` and `run --lab`, with a prefix there). */
+export function ipv6LabFlags(raw: Record<string, unknown>, cmd: string, prefix: '' | 'lab-'): { ipv6?: true | 'only'; ra?: RaMode } {
+  const ipv6 = raw[`${prefix}ipv6-only`] === true ? 'only' as const : raw[`${prefix}ipv6`] === true ? true as const : undefined;
+  const raRaw = raw[`${prefix}ra`];
+  if (raRaw === undefined) return ipv6 === undefined ? {} : { ipv6 };
+  const ra = String(raRaw);
+  if (!RA_MODES.includes(ra)) throw new UsageError(`${cmd}: --${prefix}ra must be one of ${RA_MODES.join(', ')} (got "${ra}")`);
+  if (ipv6 === undefined) throw new UsageError(`${cmd}: --${prefix}ra only applies with --${prefix}ipv6 or --${prefix}ipv6-only`);
+  return { ipv6, ra: ra as RaMode };
 }
 
 const NAME_RE = /^[a-z][a-z0-9-]{0,11}$/;
@@ -55,12 +73,20 @@ export function checkLabArgs(raw: Record<string, unknown>): LabArgs {
   const config = optString(raw['config'], 'config');
   const proxy = raw['proxy'] === true;
   if (proxy && server !== 'dnsmasq') throw new UsageError('lab: --proxy needs --server dnsmasq (dnsmasq is the proxyDHCP; Kea hands out the addresses)');
-  if (action !== 'up' && (config !== undefined || proxy || raw['server'] !== undefined)) {
-    throw new UsageError(`lab ${action}: --server, --config and --proxy only apply to 'lab up'`);
+  const v6 = ipv6LabFlags(raw, 'lab', '');
+  const config6 = optString(raw['config6'], 'config6');
+  if (action !== 'up' && (config !== undefined || proxy || raw['server'] !== undefined || v6.ipv6 !== undefined || config6 !== undefined)) {
+    throw new UsageError(`lab ${action}: --server, --config, --proxy, --ipv6, --ipv6-only, --ra and --config6 only apply to 'lab up'`);
   }
+  if (config6 !== undefined && v6.ipv6 === undefined) throw new UsageError('lab: --config6 (a kea-dhcp6 config) needs --ipv6 or --ipv6-only');
+  if (config6 !== undefined && server === 'dnsmasq') throw new UsageError('lab: --config6 is a kea-dhcp6 config: use it with --server kea or isc-dhcpd (dnsmasq serves DHCPv6 from its own config)');
+  if (proxy && v6.ipv6 !== undefined) throw new UsageError('lab: --proxy is an IPv4 (proxyDHCP) lab; drop --ipv6');
   const format = optString(raw['format'], 'format') ?? 'text';
   if (!(LAB_FORMATS as readonly string[]).includes(format)) throw new UsageError(`lab: --format must be one of ${LAB_FORMATS.join(', ')} (got "${format}")`);
-  return { action: action as LabAction, name, server: server as LabServerKind, ...(config !== undefined ? { config } : {}), proxy, format: format as LabFormat };
+  return {
+    action: action as LabAction, name, server: server as LabServerKind, ...(config !== undefined ? { config } : {}), proxy, format: format as LabFormat,
+    ...v6, ...(config6 !== undefined ? { config6 } : {}),
+  };
 }
 
 export interface LabIo {
@@ -82,6 +108,10 @@ export function formatLabInfo(info: LabInfo): string {
     `lab ${info.name} is up: ${info.server}${info.proxy ? ' as proxyDHCP (addresses from kea on ' + info.addressServer + ')' : ''}, ${info.builtInConfig ? 'built-in full-chain config' : 'your config'}`,
     `  server     ${info.serverAddr} / ${info.serverAddr6}  (netns ${info.serverNs})`,
     `  http       ${info.httpBase}/  (boot.ipxe, ipxe.efi, snponly.efi, undionly.kpxe, vmlinuz, initrd.img)`,
+    ...(info.ipv6 === undefined ? [] : [
+      `  ipv6       ${info.ipv6.serverAddr6} (${info.ipv6.prefix6}), DHCPv6 ${info.ipv6.dhcp6Server}${info.ipv6.builtInConfig6 ? '' : ' (your config)'}, RA ${info.ipv6.ra} by ${info.ipv6.raSender}${info.ipv6.mode === 'only' ? ', no DHCPv4' : ''}`,
+      `  boot urls  PXE ${info.ipv6.bootUrls.pxe}  HTTP boot ${info.ipv6.bootUrls.httpBoot}  iPXE ${info.ipv6.bootUrls.ipxe}`,
+    ]),
     `  tftp root  ${info.tftpRoot}`,
     `  client     netns ${info.clientNs}, interface ${info.clientIface} (raw mode), relay ${info.relayAddr} on ${info.relayIface}`,
     `  try        ip netns exec ${info.clientNs} busybox udhcpc -i ${info.clientIface} -n -q -V PXEClient:Arch:00007:UNDI:003000 -O 67`,
@@ -99,7 +129,11 @@ export async function runLab(args: LabArgs, io: LabIo, deps: LabDeps = realDeps)
   const json = (v: unknown): void => out(JSON.stringify(v, null, 2) + '\n');
   try {
     if (args.action === 'up') {
-      const info = await deps.up({ name: args.name, server: args.server, proxy: args.proxy, ...(args.config !== undefined ? { config: args.config } : {}) });
+      const info = await deps.up({
+        name: args.name, server: args.server, proxy: args.proxy, ...(args.config !== undefined ? { config: args.config } : {}),
+        ...(args.ipv6 === undefined ? {} : { ipv6: args.ipv6 }), ...(args.ra === undefined ? {} : { ra: args.ra }),
+        ...(args.config6 === undefined ? {} : { config6: args.config6 }),
+      });
       if (args.format === 'json') json(info);
       else out(formatLabInfo(info));
       return ExitCode.OK;

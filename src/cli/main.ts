@@ -47,7 +47,7 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
         y
           .positional('file', { type: 'string', describe: 'capture file (.pcap, .pcapng, optionally .gz)' })
           .option('format', { alias: 'f', type: 'string', default: 'text', describe: 'text | jsonl | none (count only)' })
-          .option('proto', { type: 'string', describe: 'comma-separated: dhcp4,dhcp6,tftp,http,icmp (dhcp = both DHCP versions)' })
+          .option('proto', { type: 'string', describe: 'comma-separated: dhcp4,dhcp6,tftp,http,icmp,ndp (dhcp = both DHCP versions)' })
           .option('output', { alias: 'o', type: 'string', describe: 'write to FILE instead of stdout' }),
       (a) => {
         const args = checkDecodeArgs(a);
@@ -97,6 +97,10 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
           .option('lab', { type: 'string', describe: 'build a throw-away lab (dnsmasq | kea | isc-dhcpd, default dnsmasq), run the scenarios from its client side, remove it (needs root)' })
           .option('server-config', { type: 'string', requiresArg: true, describe: 'with --lab: your own config for the lab\'s server instead of the built-in full chain' })
           .option('capture', { type: 'string', requiresArg: true, describe: 'with --lab: tcpdump the lab bridge for the whole run into FILE' })
+          .option('lab-ipv6', { type: 'boolean', describe: 'with --lab: the lab also serves IPv6 network boot (automatic when a scenario has an IPv6 persona)' })
+          .option('lab-ipv6-only', { type: 'boolean', describe: 'with --lab: the lab serves IPv6 network boot only' })
+          .option('lab-ra', { type: 'string', requiresArg: true, describe: 'with --lab and IPv6: router advertisements managed | unmanaged (M=0) | none' })
+          .option('server-config6', { type: 'string', requiresArg: true, describe: 'with --lab kea and IPv6: your own kea-dhcp6 config' })
           .epilogue('Exit status: 0 every step passed, 1 a step failed, 2 usage, scenario or environment error.'),
       (a) => {
         const args = checkRunArgs(a);
@@ -134,6 +138,10 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
           .option('server', { type: 'string', requiresArg: true, describe: 'up: the DHCP server: dnsmasq (default) | kea | isc-dhcpd' })
           .option('config', { type: 'string', requiresArg: true, describe: 'up: your own config for that server instead of the built-in full-chain config' })
           .option('proxy', { type: 'boolean', describe: 'up: dnsmasq as proxyDHCP (boot info + TFTP), Kea hands out the addresses' })
+          .option('ipv6', { type: 'boolean', describe: 'up: also serve IPv6 network boot (DHCPv6 + RA, TFTP/HTTP on [2001:db8:1::1])' })
+          .option('ipv6-only', { type: 'boolean', describe: 'up: serve IPv6 network boot only (no DHCPv4 server)' })
+          .option('ra', { type: 'string', requiresArg: true, describe: 'up with --ipv6: router advertisements managed (M=1 O=1, default) | unmanaged (M=0 O=0) | none' })
+          .option('config6', { type: 'string', requiresArg: true, describe: 'up with --ipv6 --server kea: your own kea-dhcp6 config instead of the built-in one' })
           .option('name', { type: 'string', requiresArg: true, describe: 'lab name, prefixes the namespaces (default pxelab)' })
           .option('format', { alias: 'f', type: 'string', describe: 'text | json' })
           .epilogue('State in /tmp/pxecheck-lab-<name>/, see docs/lab.md. Exit status: 0 ok (also down of a lab that does not exist), 1 status: no lab or a server dead, 2 usage or environment error.'),

@@ -2,11 +2,14 @@
  * The options table and pure checks. Nothing here touches a process, a file or the clock, so every
  * rule is unit-tested without spawning pxecheck (jest-cli's `check(argv)`).
  */
+import { isIPv6 } from 'node:net';
 import type { AppProto } from '../decode/messages.js';
 import { DEFAULT_THRESHOLDS, type AnalysisThresholds } from '../flow/types.js';
 import { LAB_CLIENT_IFACE, LAB_SERVERS, type LabServerKind } from '../lab/labctl.js';
 import { SERVER_ADDR } from '../lab/lab.js';
 import { UsageError } from './exit-codes.js';
+import { ipv6LabFlags } from './lab.js';
+import type { RaMode } from '../lab/fullchain-v6.js';
 
 export const DECODE_FORMATS = ['text', 'jsonl', 'none'] as const;
 export type DecodeFormat = (typeof DECODE_FORMATS)[number];
@@ -145,7 +148,7 @@ export interface RunArgs {
    * `--lab [SERVER]`: run inside a throw-away lab (src/cli/run-lab.ts); transport and server are
    * then the lab's client interface and boot server.
    */
-  lab?: { server: LabServerKind; config: string | undefined };
+  lab?: { server: LabServerKind; config: string | undefined; ipv6?: true | 'only'; ra?: RaMode; config6?: string };
 }
 
 const IPV4_RE = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
@@ -158,9 +161,10 @@ function oneString(raw: unknown, flag: string): string | undefined {
   return s;
 }
 
-function ipv4Flag(raw: unknown, flag: string, what: string): string | undefined {
+/** An IPv4 or IPv6 address (DHCPv6 scenarios relay to and test IPv6 servers). */
+function ipFlag(raw: unknown, flag: string, what: string): string | undefined {
   const s = oneString(raw, flag);
-  if (s !== undefined && !IPV4_RE.test(s)) throw new UsageError(`run: --${flag} must be an IPv4 address (${what}), got "${s}"`);
+  if (s !== undefined && !IPV4_RE.test(s) && isIPv6(s) === false) throw new UsageError(`run: --${flag} must be an IPv4 or IPv6 address (${what}), got "${s}"`);
   return s;
 }
 
@@ -179,10 +183,15 @@ export function checkRunArgs(raw: Record<string, unknown>): RunArgs {
   }
   const lab = raw['lab'];
   if (lab !== undefined && lab !== false) return checkRunLabArgs(raw, scenarios, format as RunFormat);
-  if (raw['server-config'] !== undefined) throw new UsageError('run: --server-config FILE only applies with --lab');
+  for (const flag of ['server-config', 'server-config6', 'lab-ipv6', 'lab-ipv6-only', 'lab-ra']) {
+    if (raw[flag] !== undefined) throw new UsageError(`run: --${flag} only applies with --lab`);
+  }
   const iface = oneString(raw['interface'], 'interface');
-  const relayFrom = ipv4Flag(raw['relay-from'], 'relay-from', 'this machine\'s address the server sees as the relay (giaddr)');
-  const server = ipv4Flag(raw['server'], 'server', 'the boot server under test');
+  const relayFrom = ipFlag(raw['relay-from'], 'relay-from', 'this machine\'s address the server sees as the relay: giaddr, or the DHCPv6 link-address');
+  const server = ipFlag(raw['server'], 'server', 'the boot server under test');
+  if (relayFrom !== undefined && server !== undefined && isIPv6(relayFrom) !== isIPv6(server)) {
+    throw new UsageError(`run: --relay-from ${relayFrom} and --server ${server} must be the same IP version (IPv4 relays DHCPv4, IPv6 relays DHCPv6)`);
+  }
   if (iface !== undefined && relayFrom !== undefined) throw new UsageError('run: choose one transport: --interface IFACE (raw) or --relay-from ADDR (relay), not both');
   if (iface === undefined && relayFrom === undefined) {
     throw new UsageError('run: choose a transport: --interface IFACE (raw layer 2, needs CAP_NET_RAW) or --relay-from ADDR --server ADDR (relay mode, no privileges)');
@@ -212,6 +221,14 @@ function rateFlag(raw: unknown): number | undefined {
   return rate;
 }
 
+/** `--lab-ipv6`, `--lab-ipv6-only`, `--lab-ra`, `--server-config6`. */
+function labV6(raw: Record<string, unknown>): { ipv6?: true | 'only'; ra?: RaMode; config6?: string } {
+  const v6 = ipv6LabFlags(raw, 'run', 'lab-');
+  const config6 = oneString(raw['server-config6'], 'server-config6');
+  if (config6 !== undefined && v6.ipv6 === undefined) throw new UsageError('run: --server-config6 (a kea-dhcp6 config) needs --lab-ipv6 or --lab-ipv6-only');
+  return { ...v6, ...(config6 === undefined ? {} : { config6 }) };
+}
+
 /** `--lab [SERVER]` (a bare `--lab` is '' or true: dnsmasq); the lab brings its own transport and server. */
 function checkRunLabArgs(raw: Record<string, unknown>, scenarios: string[], format: RunFormat): RunArgs {
   const lab = raw['lab'];
@@ -231,6 +248,6 @@ function checkRunLabArgs(raw: Record<string, unknown>, scenarios: string[], form
     output: oneString(raw['output'], 'output'),
     pcap: oneString(raw['pcap'], 'pcap'),
     rate: rateFlag(raw['rate']),
-    lab: { server: server as LabServerKind, config: oneString(raw['server-config'], 'server-config') },
+    lab: { server: server as LabServerKind, config: oneString(raw['server-config'], 'server-config'), ...labV6(raw) },
   };
 }

@@ -16,6 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { MissingBinaryError } from '../lab/binaries.js';
 import { BRIDGE } from '../lab/lab.js';
 import { labDown, labUp, type LabInfo, type LabUpOptions } from '../lab/labctl.js';
+import { loadScenario } from '../scenario/load.js';
+import { V6_PERSONAS } from '../scenario/schema.js';
 import { ExitCode } from './exit-codes.js';
 import type { RunArgs } from './options.js';
 import type { RunIo } from './run.js';
@@ -59,12 +61,31 @@ function defaultSpawn(cmd: string, args: string[], quiet: boolean): ChildProcess
 }
 
 /** The child's `run` command line: the lab's interface and server, paths made absolute. */
-export function childRunArgs(args: RunArgs, lab: Pick<LabInfo, 'clientIface' | 'serverAddr'>, cwd = process.cwd()): string[] {
-  const out = ['run', ...args.scenarios.map((s) => resolve(cwd, s)), '--interface', lab.clientIface, '--server', lab.serverAddr, '--format', args.format];
+export function childRunArgs(args: RunArgs, lab: Pick<LabInfo, 'clientIface' | 'serverAddr' | 'ipv6'>, cwd = process.cwd()): string[] {
+  // An IPv6-only lab has no IPv4 server: `${server}` is then its IPv6 address.
+  const server = lab.ipv6?.mode === 'only' ? lab.ipv6.serverAddr6 : lab.serverAddr;
+  const out = ['run', ...args.scenarios.map((s) => resolve(cwd, s)), '--interface', lab.clientIface, '--server', server, '--format', args.format];
   if (args.output !== undefined) out.push('--output', args.output === '-' ? '-' : resolve(cwd, args.output));
   if (args.pcap !== undefined) out.push('--pcap', resolve(cwd, args.pcap));
   if (args.rate !== undefined) out.push('--rate', String(args.rate));
   return out;
+}
+
+/** Whether a scenario plays an IPv6 persona (then the lab serves IPv6 too). Unreadable files: the child reports them. */
+export function usesIpv6(files: readonly string[]): boolean {
+  for (const f of files) {
+    try {
+      const s = loadScenario(f);
+      if (s.clients.some((c) => isV6(c.persona) || c.steps.some((st) => st.kind === 'become' && isV6(st.persona)))) return true;
+    } catch {
+      // the child run says what is wrong with it
+    }
+  }
+  return false;
+}
+
+function isV6(persona: string): boolean {
+  return (V6_PERSONAS as readonly string[]).includes(persona);
 }
 
 /** Exit code of a child: its own, or 1 (interrupted / killed) when a signal ended it. */
@@ -129,7 +150,13 @@ export async function runWithLab(args: RunArgs, io: RunIo, deps: RunLabDeps = {}
   try {
     let lab: LabInfo;
     try {
-      lab = await (deps.labUp ?? labUp)({ name, server: args.lab.server, ...(args.lab.config === undefined ? {} : { config: resolve(args.lab.config) }) });
+      const l = args.lab;
+      const ipv6 = l.ipv6 ?? (usesIpv6(args.scenarios) ? true : undefined);
+      lab = await (deps.labUp ?? labUp)({
+        name, server: l.server, ...(l.config === undefined ? {} : { config: resolve(l.config) }),
+        ...(ipv6 === undefined ? {} : { ipv6 }), ...(l.ra === undefined ? {} : { ra: l.ra }),
+        ...(l.config6 === undefined ? {} : { config6: resolve(l.config6) }),
+      });
     } catch (e) {
       const why = e instanceof MissingBinaryError ? e.message : `cannot start the ${args.lab.server} lab: ${(e as Error).message}`;
       io.stderr(`pxecheck: ${why}\n`);

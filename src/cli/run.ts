@@ -4,6 +4,7 @@
  * environment error. Bounded: a wall-clock cap of the scenarios' budgets plus slack, and Ctrl-C
  * closes the transport and still writes what ran.
  */
+import { isIPv6 } from 'node:net';
 import { CaptureFileWriter, PcapngWriter } from '../capture/writer.js';
 import { colorEnabled, palette } from '../report/color.js';
 import { TextOutput } from '../report/output.js';
@@ -45,7 +46,10 @@ interface RawModule {
   createRawTransport(o: { interface: string; rateLimitPps?: number; macs?: string[] }): Promise<ClientTransport>;
 }
 interface RelayModule {
-  createRelayTransport(o: { relayFrom: string; server: string; circuitId?: string; remoteId?: string }): Promise<ClientTransport>;
+  createRelayTransport(o: {
+    relayFrom: string; server: string; circuitId?: string; remoteId?: string;
+    relayPort?: number; relayFrom6?: string; server6?: string; interfaceId6?: string;
+  }): Promise<ClientTransport>;
 }
 
 function isMissingModule(e: unknown): boolean {
@@ -77,12 +81,21 @@ export async function defaultTransport(args: RunArgs, macs: string[] = []): Prom
     throw new EnvironmentError(isMissingModule(e) ? 'relay mode is not available in this build (the relay transport is missing)' : `cannot load the relay transport: ${(e as Error).message}`);
   }
   try {
+    if (isIPv6(t.relayFrom)) {
+      // A DHCPv6 relay (RFC 8415 §19): RELAY-FORW with link-address = relayFrom, interface-id = --circuit-id.
+      // The DHCPv4 side stays on loopback with a free port: it is never used by IPv6 personas.
+      return await mod.createRelayTransport({
+        relayFrom: '127.0.0.1', relayPort: 0, server: '127.0.0.1', relayFrom6: t.relayFrom, server6: args.server,
+        ...(t.circuitId === undefined ? {} : { interfaceId6: t.circuitId }),
+      });
+    }
     return await mod.createRelayTransport({
       relayFrom: t.relayFrom, server: args.server,
       ...(t.circuitId === undefined ? {} : { circuitId: t.circuitId }), ...(t.remoteId === undefined ? {} : { remoteId: t.remoteId }),
     });
   } catch (e) {
-    throw new EnvironmentError(`cannot open relay mode from ${t.relayFrom} to ${args.server}: ${(e as Error).message} (is ${t.relayFrom} an address of this machine, and is UDP port 67 free? binding it may need root or CAP_NET_BIND_SERVICE)`);
+    const port = isIPv6(t.relayFrom) ? 547 : 67;
+    throw new EnvironmentError(`cannot open relay mode from ${t.relayFrom} to ${args.server}: ${(e as Error).message} (is ${t.relayFrom} an address of this machine, and is UDP port ${port} free? binding it may need root or CAP_NET_BIND_SERVICE)`);
   }
 }
 

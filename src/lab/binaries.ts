@@ -3,11 +3,13 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
 /** Every external program `pxecheck lab` starts, keyed by role. */
-export type LabBinary = 'dnsmasq' | 'kea' | 'dhcpd' | 'tftpd' | 'nginx';
+export type LabBinary = 'dnsmasq' | 'kea' | 'kea6' | 'radvd' | 'dhcpd' | 'tftpd' | 'nginx';
 
 export const BINARY_NAMES: Readonly<Record<LabBinary, string>> = {
   dnsmasq: 'dnsmasq',
   kea: 'kea-dhcp4',
+  kea6: 'kea-dhcp6',
+  radvd: 'radvd',
   dhcpd: 'dhcpd',
   tftpd: 'in.tftpd',
   nginx: 'nginx',
@@ -16,6 +18,8 @@ export const BINARY_NAMES: Readonly<Record<LabBinary, string>> = {
 export const DEBIAN_PACKAGES: Readonly<Record<LabBinary, string>> = {
   dnsmasq: 'dnsmasq',
   kea: 'kea-dhcp4-server',
+  kea6: 'kea-dhcp6-server',
+  radvd: 'radvd',
   dhcpd: 'isc-dhcp-server',
   tftpd: 'tftpd-hpa',
   nginx: 'nginx-light or nginx',

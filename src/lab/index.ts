@@ -11,3 +11,5 @@ export * from './isc-dhcpd.js';
 export * from './labctl.js';
 export * from './impair.js';
 export * from './v6.js';
+export * from './fullchain-v6.js';
+export * from './labctl-v6.js';

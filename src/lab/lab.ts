@@ -182,7 +182,9 @@ export class Lab {
     for (const key of ['all', 'default']) {
       this.exec(cli, 'sysctl', ['-qw', `net.ipv6.conf.${key}.disable_ipv6=1`]);
     }
-    runOk('ip', ['-n', cli, 'link', 'add', BRIDGE, 'type', 'bridge', 'forward_delay', '0', 'stp_state', '0']);
+    // No multicast snooping: raw-mode clients never send MLD reports, and must still see every
+    // multicast frame (RAs, DHCPv6 to ff02::1:2) as on a plain switch.
+    runOk('ip', ['-n', cli, 'link', 'add', BRIDGE, 'type', 'bridge', 'forward_delay', '0', 'stp_state', '0', 'mcast_snooping', '0']);
     runOk('ip', ['-n', cli, 'link', 'set', BRIDGE, 'up']);
     this.addServerPort(srv, 'p-srv', SERVER_ADDR, SERVER_ADDR6);
     if (srv2 !== undefined) this.addServerPort(srv2, 'p-srv2', SERVER2_ADDR, SERVER2_ADDR6);
@@ -191,6 +193,8 @@ export class Lab {
 
   private addServerPort(ns: string, port: string, addr4: string, addr6: string): void {
     const cli = this.ns.cli;
+    // No DAD on the server's link-local address: kea-dhcp6 and radvd can bind and send at once.
+    this.exec(ns, 'sysctl', ['-qw', 'net.ipv6.conf.default.accept_dad=0']);
     runOk('ip', ['-n', ns, 'link', 'add', SERVER_IFACE, 'type', 'veth', 'peer', 'name', port, 'netns', cli]);
     runOk('ip', ['-n', ns, 'addr', 'add', `${addr4}/24`, 'dev', SERVER_IFACE]);
     runOk('ip', ['-n', ns, 'addr', 'add', `${addr6}/64`, 'dev', SERVER_IFACE, 'nodad']);

@@ -29,6 +29,21 @@ import {
 } from './lab.js';
 import { isAlive, run, runOk, waitFor } from './run.js';
 import { startNginx, startTftpd, type ServerHandle } from './servers.js';
+import { dnsmasq6DualLines, fullChainDnsmasq6Config, fullChainFiles6, RA_MODES_LIST, type RaMode } from './fullchain-v6.js';
+import {
+  BOOT_SCRIPT6,
+  checkConfig6,
+  ipv6Info,
+  ipv6ReadyChecks,
+  neededBinaries6,
+  portBound6,
+  prepareIpv6Network,
+  startKea6FullChain,
+  startRadvdFullChain,
+  writeBootScripts6,
+  type Ipv6Mode,
+  type LabIpv6Info,
+} from './labctl-v6.js';
 
 export const LAB_SERVERS = ['dnsmasq', 'kea', 'isc-dhcpd'] as const;
 export type LabServerKind = (typeof LAB_SERVERS)[number];
@@ -53,6 +68,15 @@ export interface LabUpOptions {
   /** Bound on "servers answer" after start; default 10 s. */
   readonly readyTimeoutMs?: number;
   readonly workDir?: string;
+  /**
+   * IPv6 boot servers: true = as well as IPv4 (dual stack), 'only' = instead (no DHCPv4 server, no
+   * IPv4 address on the server). DHCPv6 comes from dnsmasq with `server: 'dnsmasq'`, else kea-dhcp6.
+   */
+  readonly ipv6?: Ipv6Mode;
+  /** With ipv6: RAs with M=1 O=1 ('managed', default), M=0 O=0 ('unmanaged', radvd), or none. */
+  readonly ra?: RaMode;
+  /** With ipv6 and a kea-dhcp6 server: your own kea-dhcp6 config (used as is) instead of the built-in one. */
+  readonly config6?: string;
 }
 
 export interface LabServerInfo {
@@ -93,6 +117,8 @@ export interface LabInfo {
   readonly httpBase: string;
   readonly tftpRoot: string;
   readonly servers: readonly LabServerInfo[];
+  /** Present when the lab serves IPv6 network boot (labUp with ipv6). */
+  readonly ipv6?: LabIpv6Info;
 }
 
 export class LabExistsError extends Error {
@@ -155,8 +181,11 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
     if (!existsSync(opts.config)) throw new Error(`lab: config file not found: ${opts.config}`);
     userConfig = readFileSync(opts.config, 'utf8');
   }
+  const v6 = checkIpv6Options(opts, server, proxy);
   const serverDoesTftp = server === 'dnsmasq' && (userConfig === undefined || dnsmasqConfigDoesTftp(userConfig));
-  const bins = requireBinaries(neededBinaries(server, proxy, serverDoesTftp), opts.binaries, opts.pathEnv);
+  const roles = v6?.mode === 'only' && server !== 'dnsmasq' ? neededBinaries(server, proxy, serverDoesTftp).slice(1) : neededBinaries(server, proxy, serverDoesTftp);
+  if (v6) for (const r of neededBinaries6(v6.dhcp6, v6.ra)) if (!roles.includes(r)) roles.push(r);
+  const bins = requireBinaries(roles, opts.binaries, opts.pathEnv);
   if (process.getuid?.() !== 0) throw new Error('lab: needs root (network namespaces, veths, a bridge): run it with sudo');
   if (ownNamespaces(name).length > 0 && readLabInfo(name, workDir) !== undefined) {
     throw new LabExistsError(`lab "${name}" is already up (state in ${workDir}); run 'pxecheck lab down --name ${name}' first`);
@@ -169,7 +198,13 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
     lab.addClientInterface(LAB_RELAY_IFACE);
     runOk('ip', ['-n', lab.ns.cli, 'addr', 'add', `${LAB_RELAY_ADDR}/24`, 'dev', LAB_RELAY_IFACE]);
     const files = fullChainFiles(SERVER_ADDR);
+    const files6 = fullChainFiles6();
     const root = makeFullChainRoot(join(workDir, 'boot'), files);
+    if (v6) {
+      prepareIpv6Network(lab, v6.mode, [LAB_CLIENT_IFACE, LAB_RELAY_IFACE]);
+      writeBootScripts6(root, v6.mode, files6);
+    }
+    const v4 = v6?.mode !== 'only';
     const servers: LabServerInfo[] = [];
     const record = (h: ServerHandle, program: string, config?: string): void => {
       servers.push({ label: h.proc.label, program, pid: h.proc.pid, ns: h.proc.ns, ...(config ? { config } : {}), log: h.logFile, out: h.proc.logFile });
@@ -180,10 +215,15 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
       record(kea.handle, bins.kea, kea.config);
     }
     if (server === 'dnsmasq') {
-      const h = await startDnsmasqFrom(lab, bins.dnsmasq, opts.config, (dir) =>
-        proxy ? fullChainProxyDnsmasqConfig(dir, root, files) : fullChainDnsmasqConfig(dir, root, files),
-      );
+      // One dnsmasq for DHCPv4 and DHCPv6 (+ RA): it binds UDP 69 once for both families.
+      const h = await startDnsmasqFrom(lab, bins.dnsmasq, opts.config, (dir) => {
+        if (v6?.mode === 'only') return fullChainDnsmasq6Config(dir, root, files6, { ra: v6.ra });
+        const text = proxy ? fullChainProxyDnsmasqConfig(dir, root, files) : fullChainDnsmasqConfig(dir, root, files);
+        return v6 ? text + dnsmasq6DualLines(files6, { ra: v6.ra }).join('\n') + '\n' : text;
+      }, v4 ? 67 : 547);
       record(h.handle, bins.dnsmasq, h.config);
+    } else if (!v4) {
+      // IPv6 only: no DHCPv4 server.
     } else if (server === 'kea') {
       const h = opts.config !== undefined
         ? await startUserKea(lab, bins.kea, opts.config)
@@ -193,19 +233,39 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
       const h = await startIscDhcpd(lab, { cmd: bins.dhcpd, ...(opts.config !== undefined ? { configFile: opts.config } : {}) });
       record(h, bins.dhcpd, opts.config ?? join(h.dir, 'dhcpd.conf'));
     }
-    if (!serverDoesTftp) record(await startTftpd(lab, { root, cmd: bins.tftpd }), bins.tftpd);
-    const nginx = await startNginx(lab, { root, cmd: bins.nginx });
+    if (v6 && v6.dhcp6 === 'kea') {
+      const k = await startKea6FullChain(lab, bins.kea6, opts.config6, files6);
+      record(k.handle, bins.kea6, k.config);
+    }
+    if (v6 && v6.ra !== 'none' && (v6.ra === 'unmanaged' || v6.dhcp6 === 'kea')) {
+      const r = await startRadvdFullChain(lab, bins.radvd, v6.ra);
+      record(r.handle, bins.radvd, r.config);
+    }
+    // tftpd-hpa: ':69' = both families (wildcard), '[addr]:69' = IPv6 only.
+    const tftpAddress = !v6 ? SERVER_ADDR : v4 ? '' : `[${SERVER_ADDR6}]`;
+    if (!serverDoesTftp) record(await startTftpd(lab, { root, cmd: bins.tftpd, address: tftpAddress }), bins.tftpd);
+    const nginx = await startNginx(lab, {
+      root,
+      cmd: bins.nginx,
+      ...(v4 ? {} : { address: null }),
+      ...(v6 ? { address6: SERVER_ADDR6, bootScript6: BOOT_SCRIPT6 } : {}),
+    });
     record(nginx, bins.nginx, join(nginx.dir, 'nginx.conf'));
 
     const timeout = opts.readyTimeoutMs ?? 10_000;
     const checks: [string, string, 'udp' | 'tcp', number][] = [
-      ['DHCP', lab.ns.srv, 'udp', 67],
-      ['TFTP', lab.ns.srv, 'udp', 69],
-      ['HTTP', lab.ns.srv, 'tcp', 80],
+      ...(v4
+        ? [
+            ['DHCP', lab.ns.srv, 'udp', 67],
+            ['TFTP', lab.ns.srv, 'udp', 69],
+            ['HTTP', lab.ns.srv, 'tcp', 80],
+          ] as [string, string, 'udp' | 'tcp', number][]
+        : []),
       ...(proxy && lab.ns.srv2 ? [['DHCP (address server)', lab.ns.srv2, 'udp', 67] as [string, string, 'udp', number]] : []),
     ];
-    for (const [what, ns, proto, port] of checks) {
-      if (!(await waitFor(() => portBound(ns, proto, port), timeout, 100))) {
+    const checks6 = v6 ? ipv6ReadyChecks(lab.ns.srv) : [];
+    for (const [what, ns, proto, port, six] of [...checks.map((c) => [...c, false] as const), ...checks6.map((c) => [...c, true] as const)]) {
+      if (!(await waitFor(() => (six ? portBound6 : portBound)(ns, proto, port), timeout, 100))) {
         throw new Error(`lab: ${what} server does not listen on ${proto} port ${port} in ${ns} after ${timeout} ms; logs in ${workDir}`);
       }
     }
@@ -232,6 +292,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
       httpBase: `http://${SERVER_ADDR}`,
       tftpRoot: root,
       servers,
+      ...(v6 ? { ipv6: ipv6Info(v6.mode, v6.ra, v6.dhcp6, opts.config6 === undefined && (v6.dhcp6 === 'kea' || opts.config === undefined), files6) } : {}),
     };
     writeFileSync(labInfoFile(workDir), JSON.stringify(info, null, 2) + '\n');
     return info;
@@ -245,6 +306,29 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
 interface Started {
   readonly handle: ServerHandle;
   readonly config: string;
+}
+
+interface Ipv6Plan {
+  readonly mode: 'dual' | 'only';
+  readonly ra: RaMode;
+  readonly dhcp6: 'kea' | 'dnsmasq';
+}
+
+/** Validates the IPv6 options (before anything is built); undefined when the lab is IPv4 only. */
+export function checkIpv6Options(opts: LabUpOptions, server: LabServerKind, proxy: boolean): Ipv6Plan | undefined {
+  const ipv6 = opts.ipv6 ?? false;
+  if (ipv6 === false) {
+    if (opts.ra !== undefined || opts.config6 !== undefined) throw new Error('lab: ra and config6 (--ra, --config6) need ipv6 (--ipv6)');
+    return undefined;
+  }
+  if (proxy) throw new Error('lab: --ipv6 does not combine with --proxy (proxyDHCP is IPv4 only)');
+  const ra = opts.ra ?? 'managed';
+  if (!RA_MODES_LIST.includes(ra)) throw new Error(`lab: ra must be one of ${RA_MODES_LIST.join(', ')} (got "${String(ra)}")`);
+  const dhcp6 = server === 'dnsmasq' ? 'dnsmasq' : 'kea';
+  if (opts.config6 !== undefined && dhcp6 !== 'kea') throw new Error('lab: config6 (--config6) is a kea-dhcp6 config: use --server kea (a dnsmasq config does IPv6 in --config)');
+  if (ipv6 === 'only' && server !== 'dnsmasq' && opts.config !== undefined) throw new Error('lab: --ipv6 only runs no DHCPv4 server: --config has nothing to configure (use --config6)');
+  checkConfig6(opts.config6);
+  return { mode: ipv6 === 'only' ? 'only' : 'dual', ra, dhcp6 };
 }
 
 function keaAddressOnly(dir: string): string {
@@ -286,7 +370,7 @@ async function startUserKea(lab: Lab, cmd: string, config: string): Promise<Star
   return { handle: { proc, dir, configFiles: [], logFile: proc.logFile }, config };
 }
 
-async function startDnsmasqFrom(lab: Lab, cmd: string, userConfig: string | undefined, text: (dir: string) => string): Promise<Started> {
+async function startDnsmasqFrom(lab: Lab, cmd: string, userConfig: string | undefined, text: (dir: string) => string, dhcpPort = 67): Promise<Started> {
   const dir = join(lab.workDir, 'dnsmasq');
   runOk('mkdir', ['-p', dir]);
   let config = userConfig;
@@ -301,7 +385,7 @@ async function startDnsmasqFrom(lab: Lab, cmd: string, userConfig: string | unde
     cmd,
     // A user's config may log to syslog: --log-facility=- would override theirs, so only stdout.
     args: ['--keep-in-foreground', `--conf-file=${config}`],
-    ready: () => (generated ? existsSync(join(dir, 'dnsmasq.pid')) : portBound(lab.ns.srv, 'udp', 67)),
+    ready: () => (generated ? existsSync(join(dir, 'dnsmasq.pid')) : portBound(lab.ns.srv, 'udp', dhcpPort)),
   });
   return { handle: { proc, dir, configFiles: [], logFile: generated ? join(dir, 'dnsmasq.log') : proc.logFile }, config };
 }
@@ -395,6 +479,11 @@ export function formatLabStatus(s: LabStatus): string {
   if (s.info) {
     out.push(`server ${s.info.serverAddr} ${s.info.serverAddr6}  http ${s.info.httpBase}/  tftp root ${s.info.tftpRoot}`);
     out.push(`client: netns ${s.info.clientNs} iface ${s.info.clientIface} (raw mode); relay ${s.info.relayAddr} on ${s.info.relayIface}`);
+    const v6 = s.info.ipv6;
+    if (v6) {
+      out.push(`ipv6 (${v6.mode}): DHCPv6 ${v6.dhcp6Server}${v6.builtInConfig6 ? '' : ' (your config)'}, RA ${v6.ra} from ${v6.raSender}, prefix ${v6.prefix6}, pool ${v6.pool6[0]}-${v6.pool6[1]}`);
+      out.push(`  boot URLs: PXE ${v6.bootUrls.pxe}  HTTP boot ${v6.bootUrls.httpBoot}  iPXE ${v6.bootUrls.ipxe}; kernel IPv6 off on ${s.info.clientIface}`);
+    }
   }
   out.push('namespaces:');
   for (const n of s.namespaces) out.push(`  ${n.name}  ${n.present ? 'present' : 'missing'}`);

@@ -218,8 +218,13 @@ export async function startTftpd(lab: Lab, o: TftpdOptions & { ns?: string; labe
 
 export interface NginxOptions {
   readonly root: string;
-  readonly address?: string;
+  /** IPv4 (or bracketed IPv6) listen address; null = no IPv4 listener (IPv6-only lab). */
+  readonly address?: string | null;
   readonly port?: number;
+  /** Also listen on this IPv6 address (without brackets), e.g. 2001:db8:1::1. */
+  readonly address6?: string;
+  /** On the IPv6 listener, serve this file of root as /boot.ipxe (the script with IPv6 URLs). */
+  readonly bootScript6?: string;
 }
 
 export function nginxConfig(dir: string, o: NginxOptions): string {
@@ -241,12 +246,20 @@ http {
   scgi_temp_path ${t}/scgi;
   types { text/plain ipxe; application/efi efi; application/octet-stream kpxe img; }
   default_type application/octet-stream;
-  server {
-    listen ${o.address ?? SERVER_ADDR}:${o.port ?? 80};
-    root ${o.root};
-  }
-}
+${nginxServers(o)}}
 `;
+}
+
+function nginxServers(o: NginxOptions): string {
+  const port = o.port ?? 80;
+  const blocks: string[] = [];
+  if (o.address !== null) blocks.push(`  server {\n    listen ${o.address ?? SERVER_ADDR}:${port};\n    root ${o.root};\n  }\n`);
+  if (o.address6 !== undefined) {
+    // A separate server block: same files, but /boot.ipxe is the IPv6 script when asked over IPv6.
+    const boot6 = o.bootScript6 ? `    location = /boot.ipxe { try_files /${o.bootScript6} =404; }\n` : '';
+    blocks.push(`  server {\n    listen [${o.address6}]:${port};\n    root ${o.root};\n${boot6}  }\n`);
+  }
+  return blocks.join('');
 }
 
 export async function startNginx(lab: Lab, o: NginxOptions & { ns?: string; label?: string; cmd?: string }): Promise<ServerHandle> {

@@ -99,11 +99,13 @@ interface ${o.iface ?? SERVER_IFACE} {
 `;
 }
 
-export async function startRadvd(lab: Lab, o: { iface?: string; managed?: boolean; ns?: string; label?: string } = {}): Promise<ServerHandle> {
+export async function startRadvd(
+  lab: Lab, o: { iface?: string; managed?: boolean; ns?: string; label?: string; cmd?: string; config?: string } = {},
+): Promise<ServerHandle> {
   const label = o.label ?? 'radvd';
   const dir = ensureDir(join(lab.workDir, label));
   const conf = join(dir, 'radvd.conf');
-  writeFileSync(conf, radvdConfig(o));
+  writeFileSync(conf, o.config ?? radvdConfig(o));
   const ns = o.ns ?? lab.ns.srv;
   // radvd refuses to run without forwarding ("IPv6 forwarding seems to be disabled") on some builds.
   lab.exec(ns, 'sysctl', ['-qw', 'net.ipv6.conf.all.forwarding=1']);
@@ -112,7 +114,7 @@ export async function startRadvd(lab: Lab, o: { iface?: string; managed?: boolea
   const proc = await lab.startServer({
     label,
     ns,
-    cmd: 'radvd',
+    cmd: o.cmd ?? 'radvd',
     args: ['-n', '-C', conf, '-p', pidFile, '-m', 'logfile', '-l', logFile, '-d', '1'],
     ready: () => existsSync(pidFile),
   });

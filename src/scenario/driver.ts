@@ -8,6 +8,8 @@ import type { ClientTransport, UdpDatagram } from './transport/types.js';
 import type { RandomSource } from './clients/types.js';
 import { macAt, stepLabel, V6_PERSONAS, type Client, type Scenario, type Step } from './schema.js';
 import { macVariables } from './vars.js';
+import { linkLocalFromMac } from '../wire/ipv6-address.js';
+import type { RouterAdvertSeen } from './transport/types.js';
 import { timersFor, type Timers } from './run/timers.js';
 import { personaOverrides } from './run/dhcp-facts.js';
 import { runStep, stepTitle, type ClientState, type StepContext } from './run/steps.js';
@@ -31,8 +33,18 @@ class Router {
   readonly clients = new Map<string, ClientState>();
   constructor(transport: ClientTransport) {
     transport.onUdp((mac, d) => this.clients.get(mac.toLowerCase())?.deliver(d));
+    // RAs are link-wide: every client hears the multicast ones, only the addressee a unicast one.
+    transport.onRouterAdvert?.((ra) => {
+      for (const c of this.clients.values()) {
+        if (ra.unicastTo !== null && ra.unicastTo !== linkLocalFromMac(c.mac)) continue;
+        if (c.routerAdverts.length < MAX_RAS_PER_CLIENT) c.routerAdverts.push(ra);
+        c.kick();
+      }
+    });
   }
 }
+/** Bounded: a router flooding RAs must not grow memory without end. */
+const MAX_RAS_PER_CLIENT = 256;
 const routers = new WeakMap<ClientTransport, Router>();
 
 function routerFor(t: ClientTransport): Router {
@@ -140,6 +152,8 @@ class ClientStateImpl implements ClientState {
   firmware: Client['persona'];
   overrides;
   lease: ClientState['lease'] = null;
+  lease6: ClientState['lease6'] = null;
+  readonly routerAdverts: RouterAdvertSeen[] = [];
   readonly mailbox: UdpDatagram[] = [];
   private wake: (() => void) | null = null;
 

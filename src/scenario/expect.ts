@@ -3,7 +3,9 @@
  * failures out, each saying expected what and found what.
  */
 import type {
+  Dhcp6Expect,
   DhcpExpect,
+  RaExpect,
   HttpExpect,
   IpxeScriptExpect,
   NumberMatcher,
@@ -14,7 +16,8 @@ import type {
   TftpExpect,
   ValueMatcher,
 } from './schema.js';
-import { parseCidr, parseIpv4 } from './schema.js';
+import { parseCidr, parseCidr6, parseIpv4 } from './schema.js';
+import { samePrefix6 } from '../wire/ipv6-address.js';
 import { escapeRegExp, interpolate, UnknownVariableError, type VariableLookup } from './vars.js';
 
 /** An option as the runner decoded it; raw bytes for options it has no codec for. */
@@ -48,6 +51,23 @@ export interface Observed {
   fetchedUrls?: readonly string[];
   booted?: boolean;
   scriptErrors?: number;
+  /** DHCPv6: the IA_NA address, option 59/60, the status name ('Success' when none), Advertises seen. */
+  address?: string;
+  bootfileUrl?: string;
+  bootfileParam?: string;
+  dhcp6Status?: string;
+  dhcp6StatusCode?: number;
+  advertises?: number;
+  rapidCommit?: boolean;
+  validLifetime?: number;
+  vendorClass?: string;
+  /** Router advertisements (the first one that answered, and how many routers were heard). */
+  managed?: boolean;
+  other?: boolean;
+  routerLifetime?: number;
+  preference?: string;
+  prefixes?: readonly string[];
+  routers?: number;
 }
 
 export interface Evaluation {
@@ -55,7 +75,11 @@ export interface Evaluation {
   failures: string[];
 }
 
-type AnyExpect = Partial<DhcpExpect & TftpExpect & HttpExpect & IpxeScriptExpect>;
+/** Every step's expectation keys in one bag; `status` is an HTTP list or a DHCPv6 matcher. */
+type AnyExpect = Partial<DhcpExpect & TftpExpect & Omit<HttpExpect, 'status'> & Omit<IpxeScriptExpect, 'status'> & Omit<Dhcp6Expect, 'type' | 'options' | 'status'> & RaExpect> & {
+  type?: DhcpExpect['type'] | Dhcp6Expect['type'];
+  status?: HttpExpect['status'] | Dhcp6Expect['status'];
+};
 
 const NO_VARS: VariableLookup = new Map();
 
@@ -72,6 +96,8 @@ function hex(b: Uint8Array): string {
 }
 
 function inSubnet(address: string, cidr: string): boolean {
+  const net6 = parseCidr6(cidr);
+  if (net6 !== null) return address.includes(':') && samePrefix6(address, net6.network, net6.prefix);
   const net = parseCidr(cidr);
   const ip = parseIpv4(address);
   if (net === null || ip === null) return false;
@@ -215,7 +241,12 @@ function check(e: AnyExpect, o: Observed, ctx: Ctx): void {
     if (typeof e.error === 'number' && got !== e.error) ctx.fail(`TFTP error: expected code ${e.error}, found ${got === null ? 'none' : `code ${got}`}`);
   }
 
-  if (e.status !== undefined) {
+  if (e.status !== undefined && !Array.isArray(e.status)) {
+    // DHCPv6 status: by name (Success, NoAddrsAvail…) or code.
+    const m = e.status;
+    const byCode = [m.equals, m.notEquals].flat().some((x) => typeof x === 'number');
+    matchValue('DHCPv6 status', m, byCode ? o.dhcp6StatusCode : o.dhcp6Status, ctx);
+  } else if (e.status !== undefined) {
     const s = o.status;
     if (s === undefined || !e.status.some((w) => statusMatches(w, s))) {
       ctx.fail(`HTTP status: expected ${e.status.join(' or ')}, found ${s ?? 'no response'}`);
@@ -249,6 +280,28 @@ function check(e: AnyExpect, o: Observed, ctx: Ctx): void {
     ctx.fail(e.boots ? 'boot: expected the script to boot an image, found it did not' : 'boot: expected no boot, found the script booted an image');
   }
   if (e.errors !== undefined) matchNumber('script errors', e.errors, o.scriptErrors, ctx);
+
+  if (e.address !== undefined) matchValue('address', e.address, o.address, ctx);
+  if (e['bootfile-url'] !== undefined) matchValue('boot file URL (option 59)', e['bootfile-url'], o.bootfileUrl, ctx);
+  if (e['bootfile-param'] !== undefined) matchValue('boot file parameters (option 60)', e['bootfile-param'], o.bootfileParam, ctx);
+  if (e['vendor-class'] !== undefined) matchValue('vendor class (option 16)', e['vendor-class'], o.vendorClass, ctx);
+  if (e.advertises !== undefined) matchNumber('advertises', e.advertises, o.advertises, ctx);
+  if (e['rapid-commit'] !== undefined && (o.rapidCommit ?? false) !== e['rapid-commit']) {
+    ctx.fail(`rapid commit: expected ${e['rapid-commit'] ? 'a Reply to the Solicit (Rapid Commit)' : 'Advertise/Request'}, found ${o.rapidCommit ? 'a Rapid Commit Reply' : 'none'}`);
+  }
+  if (e['valid-lifetime'] !== undefined) matchNumber('valid lifetime', e['valid-lifetime'], o.validLifetime, ctx);
+
+  if (e.managed !== undefined) matchFlag('RA managed (M) flag', e.managed, o.managed, ctx);
+  if (e.other !== undefined) matchFlag('RA other-config (O) flag', e.other, o.other, ctx);
+  if (e.lifetime !== undefined) matchNumber('router lifetime', e.lifetime, o.routerLifetime, ctx);
+  if (e.preference !== undefined && o.preference !== e.preference) ctx.fail(`router preference: expected ${e.preference}, found ${o.preference ?? 'no RA'}`);
+  if (e.prefix !== undefined) matchValue('RA prefixes', e.prefix, o.prefixes === undefined ? undefined : [...o.prefixes], ctx);
+  if (e.routers !== undefined) matchNumber('routers', e.routers, o.routers, ctx);
+}
+
+function matchFlag(label: string, want: boolean, found: boolean | undefined, ctx: Ctx): void {
+  if (found === undefined) ctx.fail(`${label}: expected ${want ? 1 : 0}, found no router advertisement`);
+  else if (found !== want) ctx.fail(`${label}: expected ${want ? 1 : 0}, found ${found ? 1 : 0}`);
 }
 
 /**
@@ -274,6 +327,11 @@ export function effectiveExpect(step: Step): StepExpect | undefined {
       return step.expect;
     case 'ipxe-script':
       return { status: ['2xx'], ...step.expect };
+    case 'dhcp6':
+      // Every DHCPv6 exchange ends in a Reply (Release and Confirm too, RFC 8415 §18.3).
+      return { type: 'reply', ...step.expect };
+    case 'ra':
+      return step.expect;
     case 'become':
     case 'sleep':
       return undefined;
@@ -292,7 +350,8 @@ export function resolveSaved(save: Readonly<Record<string, SaveSource>>, o: Obse
         what = src.field;
         const f = {
           yiaddr: o.yiaddr, siaddr: o.siaddr, 'next-server': o.nextServer, bootfile: o.bootfile, 'server-id': o.serverId,
-          'lease-time': o.leaseTime, status: o.status, size: o.size, sha256: o.sha256,
+          'lease-time': o.leaseTime, status: o.status ?? o.dhcp6Status, size: o.size, sha256: o.sha256,
+          address: o.address, 'bootfile-url': o.bootfileUrl,
         }[src.field];
         v = f === undefined ? undefined : String(f);
         break;

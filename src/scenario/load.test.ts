@@ -121,7 +121,7 @@ describe('broken scenarios name file:line:col, expected and found', () => {
     expect(firstProblem(client('      - dhcp\n      - tftp: { file: "${image}" }\n      - dhcp: { save: { image: bootfile } }\n'))).toBe(
       'scenarios/x.yaml:7:24: clients[0].steps[1].tftp.file: variable ${image} is not built in and no earlier step of client "uefi-x64" saves it; add it to an earlier step\'s save: map or to vars:');
     expect(firstProblem(client('      - tftp:\n          file: boot/${bootfile}\n'))).toBe(
-      'scenarios/x.yaml:7:22: clients[0].steps[0].tftp.file: variable ${bootfile} is learned from a DHCP reply, but no dhcp, proxydhcp or request step comes before this one in client "uefi-x64"');
+      'scenarios/x.yaml:7:22: clients[0].steps[0].tftp.file: variable ${bootfile} is learned from a DHCP reply, but no dhcp, proxydhcp, request or dhcp6 step comes before this one in client "uefi-x64"');
     expect(firstProblem(client('      - dhcp\n      - tftp: { file: "${bootfle}" }\n'))).toBe(
       'scenarios/x.yaml:7:24: clients[0].steps[1].tftp.file: variable ${bootfle} is not built in and no earlier step of client "uefi-x64" saves it; did you mean "${bootfile}"?');
   });
@@ -149,7 +149,7 @@ describe('broken scenarios name file:line:col, expected and found', () => {
     expect(firstProblem(client('      - http: { url: x, expect: { status: 999 } }\n'))).toBe(
       'scenarios/x.yaml:6:43: clients[0].steps[0].http.expect.status: expected an HTTP status like 200, [200, 304] or "2xx", found 999');
     expect(firstProblem(client('      - dhcp:\n          expect: { yiaddr: 198.51.100.0/33 }\n'))).toBe(
-      'scenarios/x.yaml:7:29: clients[0].steps[0].dhcp.expect.yiaddr: expected a subnet like "198.51.100.0/24", found "198.51.100.0/33"');
+      'scenarios/x.yaml:7:29: clients[0].steps[0].dhcp.expect.yiaddr: expected a subnet like "198.51.100.0/24" or "2001:db8:1::/64", found "198.51.100.0/33"');
   });
 
   it('a step item with two kinds says how to fix it', () => {

@@ -15,6 +15,7 @@ import {
   type Scenario,
   type SourcePos,
   type Step,
+  V6_PERSONAS,
 } from './schema.js';
 import { CLIENT_VARIABLES, DHCP_LEARNING_STEPS, DHCP_VARIABLES, variableReferences } from './vars.js';
 
@@ -170,6 +171,7 @@ export function parseScenario(text: string, fileName: string): Scenario {
   });
 
   checkVariables(input.vars === undefined ? [] : Object.keys(vars), clients, pos, text, problems);
+  checkAddressFamilies(clients, pos, problems);
   if (problems.length > 0) {
     problems.sort((a, b) => a.line - b.line || a.col - b.col);
     throw new ScenarioError(problems);
@@ -177,6 +179,30 @@ export function parseScenario(text: string, fileName: string): Scenario {
   const scenario: Scenario = { file: fileName, name: input.name ?? fileName.replace(/^.*\//, '').replace(/\.ya?ml$/, ''), budgetMs: input.budget, vars, clients };
   if (input.description !== undefined) scenario.description = input.description;
   return scenario;
+}
+
+const V4_DHCP_STEPS = new Set(['dhcp', 'proxydhcp', 'request', 'renew', 'rebind', 'release', 'decline', 'inform']);
+
+/** DHCPv4 steps need an IPv4 persona and `dhcp6`/`ra` an IPv6 one, at that point of the client's
+ *  steps (`become` switches: a v6 firmware may fall back to an IPv4 persona). */
+function checkAddressFamilies(clients: Client[], pos: Positions, problems: ScenarioProblem[]): void {
+  clients.forEach((client, ci) => {
+    let persona: string = client.persona;
+    client.steps.forEach((step, si) => {
+      if (step.kind === 'become') {
+        persona = step.persona;
+        return;
+      }
+      const v6 = (V6_PERSONAS as readonly string[]).includes(persona);
+      const path: PathKey[] = ['clients', ci, 'steps', si, step.kind];
+      const where = { ...pos.posOf(path, true), path: pathString(path) };
+      if (v6 && V4_DHCP_STEPS.has(step.kind)) {
+        problems.push({ ...where, message: `step "${step.kind}" is DHCPv4, but client "${client.name}" is the IPv6 persona ${persona} here; use "- dhcp6:" (operation: ${step.kind === 'dhcp' ? 'sarr' : step.kind}) or "- become:" an IPv4 persona first` });
+      } else if (!v6 && (step.kind === 'dhcp6' || step.kind === 'ra')) {
+        problems.push({ ...where, message: `step "${step.kind}" is IPv6, but client "${client.name}" is the IPv4 persona ${persona} here; use an IPv6 persona (${V6_PERSONAS.join(', ')}) or "- become:" one first` });
+      }
+    });
+  });
 }
 
 /** `clent:` is reported as unknown with "did you mean clients"; the missing `clients` says nothing more. */
@@ -237,7 +263,7 @@ function checkVariables(scenarioVars: string[], clients: Client[], pos: Position
           if (always.has(ref.name) || saved.includes(ref.name) || (learnedDhcp && dhcpVars.has(ref.name))) continue;
           let message: string;
           if (dhcpVars.has(ref.name)) {
-            message = `variable \${${ref.name}} is learned from a DHCP reply, but no dhcp, proxydhcp or request step comes before this one in client "${client.name}"`;
+            message = `variable \${${ref.name}} is learned from a DHCP reply, but no dhcp, proxydhcp, request or dhcp6 step comes before this one in client "${client.name}"`;
           } else {
             const known = [...always, ...saved, ...(learnedDhcp ? dhcpVars : [])];
             const near = suggest(ref.name, known);

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { DURATION_HINT, tryParseDuration } from './duration.js';
 import { PERSONAS as CLIENT_PERSONAS } from './personas.js';
+import { PERSONAS_V6 } from './personas-v6.js';
 import { BUILTIN_VARIABLES, VARIABLE_NAME_RE } from './vars.js';
 
 /** True when `path` ends at a key its parent map lacks (a required field left out). */
@@ -251,8 +252,8 @@ export function parseCidr(text: string): { network: number; prefix: number } | n
 // ---------------------------------------------------------------------------------------------
 // Personas and DHCP options
 
-/** DHCPv6 personas: names accepted now, clients to come. */
-export const V6_PERSONAS = ['uefi-x64-v6', 'uefi-http-v6', 'ipxe-v6'] as const;
+/** DHCPv6 personas (what each sends: personas-v6.ts). */
+export const V6_PERSONAS = PERSONAS_V6;
 /** Every persona a scenario may name; what each sends is in personas.ts. */
 export const SCENARIO_PERSONAS = [...CLIENT_PERSONAS, ...V6_PERSONAS] as const;
 export type ScenarioPersona = (typeof SCENARIO_PERSONAS)[number];
@@ -332,9 +333,18 @@ function checkRegex(pattern: string, report: Report, path: PropertyKey[]): void 
   }
 }
 
+/** `2001:db8:1::/64` → address text and prefix length, or null. */
+export function parseCidr6(text: string): { network: string; prefix: number } | null {
+  const m = /^([0-9a-fA-F:.]+)\/(\d{1,3})$/.exec(text.trim());
+  if (m === null || !m[1]!.includes(':') || Number(m[2]) > 128) return null;
+  const groups = m[1]!.split('::');
+  if (groups.length > 2 || !groups.every((g) => g === '' || g.split(':').every((w) => /^[0-9a-fA-F]{1,4}$/.test(w)))) return null;
+  return { network: m[1]!, prefix: Number(m[2]) };
+}
+
 function checkCidr(text: string, report: Report, path: PropertyKey[]): void {
-  if (!hasVariable(text) && parseCidr(text) === null) {
-    report(`expected a subnet like "198.51.100.0/24", found ${JSON.stringify(text)}`, path);
+  if (!hasVariable(text) && parseCidr(text) === null && parseCidr6(text) === null) {
+    report(`expected a subnet like "198.51.100.0/24" or "2001:db8:1::/64", found ${JSON.stringify(text)}`, path);
   }
 }
 
@@ -505,23 +515,76 @@ export const ipxeScriptExpectSchema = strict({
   errors: numberMatcher.optional(),
 });
 
+/** DHCPv6 status names (RFC 8415 §21.13) accepted in `status:`; numbers work too. */
+export const DHCP6_STATUS_NAMES = ['Success', 'UnspecFail', 'NoAddrsAvail', 'NoBinding', 'NotOnLink', 'UseMulticast', 'NoPrefixAvail'] as const;
+
+/** DHCPv6 option names accepted wherever an option number is (RFC 8415, RFC 5970). */
+export const OPTION6_ALIASES: Record<string, number> = {
+  'client-id': 1, 'server-id': 2, 'ia-na': 3, 'oro': 6, preference: 7, 'elapsed-time': 8, 'status-code': 13,
+  'rapid-commit': 14, 'user-class': 15, 'vendor-class': 16, 'vendor-opts': 17, 'interface-id': 18, 'dns-servers': 23,
+  'domain-search': 24, 'remote-id': 37, 'bootfile-url': 59, 'bootfile-param': 60, 'client-arch-type': 61, nii: 62,
+};
+
+const option6Matchers = custom((v, report): Record<number, ValueMatcher> => {
+  const out: Record<number, ValueMatcher> = {};
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    report(`expected a map of DHCPv6 option number to matcher, e.g. { 59: present, 16: absent }, found ${describeValue(v)}`);
+    return out;
+  }
+  for (const [key, value] of Object.entries(v)) {
+    let code: number | undefined;
+    if (/^\d+$/.test(key) && Number(key) >= 1 && Number(key) <= 65535) code = Number(key);
+    else code = OPTION6_ALIASES[key];
+    if (code === undefined) report(`expected a DHCPv6 option number (1-65535) or name, found ${JSON.stringify(key)}${didYouMean(key, Object.keys(OPTION6_ALIASES))}`, [key], true);
+    else out[code] = parseMatcher(value, (msg, path = [], atKey) => report(msg, [key, ...path], atKey), false);
+  }
+  return out;
+});
+
+export const DHCP6_REPLY_TYPES = ['advertise', 'reply', 'none'] as const;
+
+export const dhcp6ExpectSchema = strict({
+  type: oneOf(DHCP6_REPLY_TYPES, 'a DHCPv6 reply type (reply, advertise, or none for no reply)').optional(),
+  status: valueMatcher.optional(),
+  address: addressMatcher.optional(),
+  'bootfile-url': valueMatcher.optional(),
+  'bootfile-param': valueMatcher.optional(),
+  'vendor-class': valueMatcher.optional(),
+  options: option6Matchers.optional(),
+  advertises: numberMatcher.optional(),
+  'rapid-commit': z.boolean().optional(),
+  'valid-lifetime': numberMatcher.optional(),
+});
+
+export const raExpectSchema = strict({
+  managed: z.boolean().optional(),
+  other: z.boolean().optional(),
+  lifetime: numberMatcher.optional(),
+  preference: oneOf(['high', 'medium', 'low'], 'high, medium or low').optional(),
+  /** Prefixes as "2001:db8:1::/64": equals = the whole set, matches/present per text. */
+  prefix: valueMatcher.optional(),
+  routers: numberMatcher.optional(),
+});
+
+export type Dhcp6Expect = z.output<typeof dhcp6ExpectSchema>;
+export type RaExpect = z.output<typeof raExpectSchema>;
 export type DhcpExpect = z.output<typeof dhcpExpectSchema>;
 export type TftpExpect = z.output<typeof tftpExpectSchema>;
 export type HttpExpect = z.output<typeof httpExpectSchema>;
 export type IpxeScriptExpect = z.output<typeof ipxeScriptExpectSchema>;
-export type StepExpect = DhcpExpect | TftpExpect | HttpExpect | IpxeScriptExpect;
+export type StepExpect = DhcpExpect | TftpExpect | HttpExpect | IpxeScriptExpect | Dhcp6Expect | RaExpect;
 
 // ---------------------------------------------------------------------------------------------
 // save: variables a step adds
 
 export type SaveSource =
-  | { from: 'field'; field: 'yiaddr' | 'siaddr' | 'next-server' | 'bootfile' | 'server-id' | 'lease-time' | 'status' | 'size' | 'sha256' }
+  | { from: 'field'; field: (typeof SAVE_FIELDS)[number] }
   | { from: 'option'; code: number }
   | { from: 'header'; name: string }
   | { from: 'body'; pattern: string };
 
-const SAVE_FIELDS = ['yiaddr', 'siaddr', 'next-server', 'bootfile', 'server-id', 'lease-time', 'status', 'size', 'sha256'] as const;
-const SAVE_HINT = 'yiaddr, siaddr, next-server, bootfile, server-id, lease-time, status, size, sha256, option:<n>, header:<name> or body:<regex with a (group)>';
+const SAVE_FIELDS = ['yiaddr', 'siaddr', 'next-server', 'bootfile', 'server-id', 'lease-time', 'status', 'size', 'sha256', 'address', 'bootfile-url'] as const;
+const SAVE_HINT = 'yiaddr, siaddr, next-server, bootfile, server-id, lease-time, status, size, sha256, address, bootfile-url, option:<n>, header:<name> or body:<regex with a (group)>';
 
 export function parseSaveSource(text: string): SaveSource | string {
   if ((SAVE_FIELDS as readonly string[]).includes(text)) return { from: 'field', field: text as (typeof SAVE_FIELDS)[number] };
@@ -615,6 +678,20 @@ export const STEP_BODIES = {
     fetch: z.boolean().optional(),
     expect: ipxeScriptExpectSchema.optional(),
   }),
+  dhcp6: strict({
+    ...common,
+    operation: oneOf(['sarr', 'confirm', 'renew', 'rebind', 'release', 'information-request'], 'a DHCPv6 operation (sarr, confirm, renew, rebind, release, information-request)').optional(),
+    'rapid-commit': z.boolean().optional(),
+    expect: dhcp6ExpectSchema.optional(),
+  }),
+  ra: strict({
+    ...common,
+    /** Send a router solicitation first (default true), else wait for an unsolicited RA. */
+    solicit: z.boolean().optional(),
+    /** Keep listening this long after the first RA (to count routers and see conflicts). */
+    collect: durationField.optional(),
+    expect: raExpectSchema.optional(),
+  }),
   become: strict({ ...common, persona: oneOf(SCENARIO_PERSONAS, `a persona (${SCENARIO_PERSONAS.join(', ')})`), options: optionOverrides.optional() }),
   sleep: strict({ name: z.string().optional(), for: durationField }),
 } as const;
@@ -625,7 +702,7 @@ export const STEP_KINDS = Object.keys(STEP_BODIES) as StepKind[];
 /** Step kinds whose single-key form also takes a scalar: `- become: ipxe`, `- sleep: 2s`. */
 const SCALAR_FIELD: Partial<Record<StepKind, string>> = { become: 'persona', sleep: 'for' };
 /** Step kinds with no required field, so a bare `- renew` works. */
-const BARE_OK = new Set<StepKind>(['dhcp', 'proxydhcp', 'renew', 'rebind', 'release', 'decline', 'inform']);
+const BARE_OK = new Set<StepKind>(['dhcp', 'proxydhcp', 'renew', 'rebind', 'release', 'decline', 'inform', 'dhcp6', 'ra']);
 
 /** Where a step sits in the file; set by the loader. */
 export interface SourcePos {

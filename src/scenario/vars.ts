@@ -26,13 +26,15 @@ export const DHCP_VARIABLES = [
   'router',
   'lease-time',
   'tftp-server', // option 150 (first address) or 66
+  'address', // DHCPv6: the IA_NA address
+  'bootfile-url', // DHCPv6: option 59
 ] as const;
 
 export const BUILTIN_VARIABLES: ReadonlySet<string> = new Set<string>([...CLIENT_VARIABLES, ...DHCP_VARIABLES]);
 
 /** Step kinds after which the DHCP variables are defined. */
 export const DHCP_LEARNING_STEPS: ReadonlySet<string> = new Set([
-  'dhcp', 'proxydhcp', 'request', 'renew', 'rebind', 'inform',
+  'dhcp', 'proxydhcp', 'request', 'renew', 'rebind', 'inform', 'dhcp6',
 ]);
 
 export const VARIABLE_NAME_RE = /^[A-Za-z_][A-Za-z0-9_./-]*$/;

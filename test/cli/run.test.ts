@@ -68,7 +68,7 @@ describe('pxecheck run', () => {
     expect(p.text()).toMatch(/choose a transport: --interface IFACE .* or --relay-from ADDR --server ADDR/);
     const q = io();
     expect(await main(['run', 'scenarios/uefi-ipxe.yaml', '--relay-from', 'nope', '--server', SERVER], q)).toBe(2);
-    expect(q.text()).toMatch(/--relay-from must be an IPv4 address/);
+    expect(q.text()).toMatch(/--relay-from must be an IPv4 or IPv6 address/);
   });
 
   it('--interface without the raw module or privileges exits 2 with the setcap hint', async () => {

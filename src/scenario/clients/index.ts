@@ -5,3 +5,8 @@ export { ProxyDhcpClient, PROXY_DHCP_PORT, type ProxyDhcpClientConfig, type Prox
 export { TftpClient, type TftpClientConfig, type TftpRequestOptions, type TftpResult } from './tftp.js';
 export { HttpClient, type HttpClientConfig, type HttpResult } from './http.js';
 export { backoff, emitClientMessage, type Dhcp4MessageFields } from './dhcp4-message.js';
+export {
+  Dhcp6Client, type Dhcp6ClientConfig, type Dhcp6Operation, type Dhcp6RelayConfig, type Dhcp6Result, type Dhcp6Status,
+  type Dhcp6Timings,
+} from './dhcp6.js';
+export { DHCP6_CLIENT_PORT, DHCP6_SERVER_PORT, nextRt, retransmission, type Retransmission } from './dhcp6-message.js';

@@ -17,7 +17,7 @@ interface FetchOutcome {
 async function fetchAny(st: ClientState, ctx: StepContext, hard: number, url: string): Promise<FetchOutcome> {
   if (url.startsWith('tftp://')) {
     const u = new URL(url);
-    const r = (await tftpFetch(st, ctx, hard, u.hostname, decodeURIComponent(u.pathname.replace(/^\//, '')), {}, false, true)).result;
+    const r = (await tftpFetch(st, ctx, hard, u.hostname.replace(/^\[(.*)\]$/, '$1'), decodeURIComponent(u.pathname.replace(/^\//, '')), {}, false, true)).result;
     if (r === null) return { ok: false, error: `${url}: no end of transfer by the deadline` };
     return r.ok ? { ok: true, body: r.data ?? new Uint8Array(0) } : { ok: false, error: `${url}: ${r.error ?? 'failed'}` };
   }

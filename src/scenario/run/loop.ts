@@ -6,7 +6,7 @@ import type { ClientMachine, RandomSource, UdpDatagram } from '../clients/index.
 import type { Observed } from '../expect.js';
 import type { PersonaOverrides } from '../personas.js';
 import type { Client } from '../schema.js';
-import type { ClientTransport } from '../transport/types.js';
+import type { ClientTransport, RouterAdvertSeen } from '../transport/types.js';
 import type { Timers } from './timers.js';
 
 export interface StepContext {
@@ -25,6 +25,15 @@ export interface Lease {
   router?: string;
 }
 
+/** What a DHCPv6 Reply gave: the renew/release steps and IPv6 transfers use it. */
+export interface Lease6 {
+  addr: string;
+  prefix: number;
+  serverDuid: Uint8Array | null;
+  /** Where the Reply came from (the server's link-local address, or the relay's peer). */
+  server: string | null;
+}
+
 /** A running client: identity, variables, lease, and its mailbox of received datagrams. */
 export interface ClientState {
   readonly mac: string;
@@ -35,6 +44,9 @@ export interface ClientState {
   firmware: Client['persona'];
   overrides: PersonaOverrides;
   lease: Lease | null;
+  lease6: Lease6 | null;
+  /** Router advertisements this client heard (multicast, or unicast to it), oldest first. */
+  readonly routerAdverts: RouterAdvertSeen[];
   readonly v6: boolean;
   readonly mailbox: UdpDatagram[];
   deliver(d: UdpDatagram): void;

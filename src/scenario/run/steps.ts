@@ -8,6 +8,8 @@ import { interpolateDeep } from '../vars.js';
 import { personaOverrides } from './dhcp-facts.js';
 import { personaArch, type Persona } from '../personas.js';
 import { dhcpStep } from './dhcp-step.js';
+import { dhcp6Step, urlHost } from './dhcp6-step.js';
+import { raStep } from './ra-step.js';
 import { ipxeStep } from './ipxe-step.js';
 import { sleepUntil, StepFailure, type ClientState, type Outcome, type StepContext } from './loop.js';
 import { seconds, type StepResult } from './result.js';
@@ -31,7 +33,8 @@ export async function runStep(raw: Step, where: string, st: ClientState, ctx: St
   let outcome: Outcome | null = null;
   try {
     const step = interpolateDeep(raw, st.vars, where);
-    if (st.v6 && step.kind !== 'sleep' && step.kind !== 'become') throw new StepFailure(`persona ${st.persona}: DHCPv6 clients are not implemented yet`);
+    if (st.v6 && DHCP_KINDS.has(step.kind)) throw new StepFailure(`step ${step.kind} is DHCPv4 and persona ${st.persona} speaks DHCPv6: use a dhcp6 step`);
+    if (!st.v6 && (step.kind === 'dhcp6' || step.kind === 'ra')) throw new StepFailure(`step ${step.kind} is IPv6 and persona ${st.persona} speaks IPv4: become an IPv6 persona first`);
     outcome = await execute(step, st, ctx, hard);
   } catch (e) {
     failures.push(e instanceof Error ? e.message : String(e));
@@ -62,6 +65,15 @@ export async function runStep(raw: Step, where: string, st: ClientState, ctx: St
   };
 }
 
+/** `tftp://host/path` → server and file (the path without its leading "/", as EDK2 and iPXE ask). */
+function tftpUrl(text: string): { server: string; file: string } | null {
+  if (!/^tftp:\/\//i.test(text)) return null;
+  const host = urlHost(text);
+  if (host === null) return null;
+  const path = decodeURIComponent(new URL(text).pathname).replace(/^\//, '');
+  return { server: host, file: path };
+}
+
 function unique(xs: string[]): string[] {
   return [...new Set(xs)];
 }
@@ -70,6 +82,8 @@ function unique(xs: string[]): string[] {
 export function stepTitle(step: Step): string {
   switch (step.kind) {
     case 'dhcp': return 'DORA';
+    case 'dhcp6': return step.operation === undefined || step.operation === 'sarr' ? (step['rapid-commit'] ? 'DHCPv6 Rapid Commit' : 'DHCPv6 SARR') : `DHCPv6 ${step.operation}`;
+    case 'ra': return 'router advertisement';
     case 'tftp': return `TFTP ${step.file}`;
     case 'http': return `HTTP ${step.url}`;
     case 'ipxe-script': return `iPXE script ${step.url}`;
@@ -82,14 +96,21 @@ export function stepTitle(step: Step): string {
 async function execute(step: Step, st: ClientState, ctx: StepContext, hard: number): Promise<Outcome> {
   if (DHCP_KINDS.has(step.kind)) return dhcpStep(step, st, ctx, hard);
   switch (step.kind) {
+    case 'dhcp6':
+      return dhcp6Step(step, st, ctx, hard);
+    case 'ra':
+      return raStep(step, st, ctx, hard);
     case 'tftp': {
-      const server = step.server ?? st.vars.get('next-server');
+      // A DHCPv6 boot file is a URL (RFC 5970): tftp://[2001:db8::1]/ipxe.efi names server and file.
+      const fromUrl = tftpUrl(step.file);
+      const server = step.server ?? fromUrl?.server ?? st.vars.get('next-server');
+      const file = fromUrl?.file ?? step.file;
       if (server === undefined) throw new StepFailure('no TFTP server: give server: or run a DHCP step that offers a next-server first');
-      const r = await tftpFetch(st, ctx, hard, server, step.file, {
+      const r = await tftpFetch(st, ctx, hard, server, file, {
         blksize: step.blksize, windowsize: step.windowsize, tsize: step.tsize,
         timeout: step.timeout === undefined ? undefined : Math.max(1, Math.round(step.timeout / 1000)),
       }, step.probe ?? false, false);
-      if (r.result === null) return { observed: {}, facts: { server }, problems: [], unfinished: `TFTP ${step.file} from ${server}: no end of transfer by the deadline` };
+      if (r.result === null) return { observed: {}, facts: { server }, problems: [], unfinished: `TFTP ${file} from ${server}: no end of transfer by the deadline` };
       return tftpOutcome(r.result, server);
     }
     case 'http': {

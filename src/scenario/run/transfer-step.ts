@@ -1,6 +1,7 @@
 /** TFTP and HTTP transfers for the tftp, http and ipxe-script steps, and what they show. */
 import { TFTP_ERROR_NAMES } from '../../wire/tftp.js';
 import { HttpClient, TftpClient, type HttpResult, type TftpResult } from '../clients/index.js';
+import { isIpv6, isLinkLocal6, linkLocalFromMac } from '../../wire/ipv6-address.js';
 import { drive, StepFailure, type ClientState, type Outcome, type StepContext } from './loop.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -17,10 +18,22 @@ export async function tftpFetch(
   if (URL_LIKE.test(server)) throw new StepFailure(`${server} is not a TFTP server address (a URL: use an http step)`);
   const port = 1024 + Math.floor(ctx.random() * 60000);
   const m = new TftpClient({
-    server, clientAddr: st.lease?.addr ?? '0.0.0.0', clientPort: port, file, tsizeProbe: probe, keepData,
+    server, clientAddr: sourceAddress(st, server), clientPort: port, file, tsizeProbe: probe, keepData,
     options: Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
   });
   return { result: await drive(m, st, ctx, hard) };
+}
+
+/** The client's address toward `server`: its lease, or on IPv6 its global address (link-local for a link-local server). */
+export function sourceAddress(st: ClientState, server: string): string {
+  if (!isIpv6(server)) return st.lease?.addr ?? '0.0.0.0';
+  if (isLinkLocal6(server) || st.lease6 === null) return linkLocalFromMac(st.mac);
+  return st.lease6.addr;
+}
+
+/** URL hostnames keep IPv6 brackets ("[2001:db8::1]"); sockets want the address. */
+function bareHost(h: string): string {
+  return h.startsWith('[') && h.endsWith(']') ? h.slice(1, -1) : h;
 }
 
 export function tftpOutcome(r: TftpResult, server: string): Outcome {
@@ -65,7 +78,7 @@ export async function httpFetch(
   const remaining = Math.max(1, (hard - ctx.timers.now()) * 1000);
   let stream;
   try {
-    stream = await ctx.transport.connectTcp(st.mac, { addr: u.hostname, port: u.port === '' ? 80 : Number(u.port) }, remaining);
+    stream = await ctx.transport.connectTcp(st.mac, { addr: bareHost(u.hostname), port: u.port === '' ? 80 : Number(u.port) }, remaining);
   } catch (e) {
     return { result: null, error: `HTTP ${url}: cannot connect: ${(e as Error).message}` };
   }

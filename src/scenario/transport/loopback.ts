@@ -4,10 +4,14 @@
  * FakeClock's VirtualTimers, so a scenario against fake servers is deterministic and instant.
  */
 import type { FakeClock } from '../clock.js';
-import { BROADCAST_ADDR } from '../clients/types.js';
 import { timersFor, type VirtualTimers } from '../run/timers.js';
-import type { FakeServer } from './memory.js';
-import type { ByteStream, ClientAddress, ClientTransport, Endpoint, UdpDatagram, UdpHandler } from './types.js';
+import { reachesServer, type FakeServer } from './memory.js';
+import type {
+  ByteStream, ClientAddress, ClientAddress6, ClientTransport, Endpoint, RouterAdvertHandler, RouterAdvertSeen, UdpDatagram, UdpHandler,
+} from './types.js';
+
+/** A router advertisement to deliver (its `time` is the delivery time). */
+export type LoopbackRouterAdvert = Omit<RouterAdvertSeen, 'time'>;
 
 /** A fake TCP server: gets the request bytes so far; returns the whole response (then closes) or null to wait. */
 export interface LoopbackStreamServer {
@@ -21,6 +25,8 @@ export interface LoopbackOptions {
   latency?: number;
   udp?: FakeServer[];
   tcp?: LoopbackStreamServer[];
+  /** Answer every router solicitation with this RA (after the latency); none when absent. */
+  routerAdvert?: LoopbackRouterAdvert;
 }
 
 export interface LoopbackSent {
@@ -34,6 +40,10 @@ export class LoopbackTransport implements ClientTransport {
   readonly sent: LoopbackSent[] = [];
   readonly clients = new Set<string>();
   readonly addresses = new Map<string, ClientAddress | null>();
+  readonly addresses6 = new Map<string, ClientAddress6 | null>();
+  /** Router solicitations sent, per client. */
+  readonly solicitations: { mac: string; time: number }[] = [];
+  private readonly raHandlers: RouterAdvertHandler[] = [];
   closed = false;
   private readonly timers: VirtualTimers;
   private readonly handlers: UdpHandler[] = [];
@@ -52,14 +62,36 @@ export class LoopbackTransport implements ClientTransport {
     this.addresses.set(mac, lease);
   }
 
+  setClientAddress6(mac: string, lease: ClientAddress6 | null): void {
+    this.addresses6.set(mac, lease);
+  }
+
+  onRouterAdvert(handler: RouterAdvertHandler): void {
+    this.raHandlers.push(handler);
+  }
+
+  solicitRouters(mac: string): void {
+    if (this.closed) return;
+    const now = this.clock.now();
+    this.solicitations.push({ mac, time: now });
+    if (this.opts.routerAdvert) this.advertise(this.opts.routerAdvert, now + this.latency);
+  }
+
+  /** Delivers `ra` to the RA handlers at `at` (default now + latency): unsolicited RAs in tests. */
+  advertise(ra: LoopbackRouterAdvert, at = this.clock.now() + this.latency): void {
+    this.timers.schedule(at, () => {
+      if (this.closed) return;
+      const seen: RouterAdvertSeen = { ...ra, prefixes: ra.prefixes.map((p) => ({ ...p })), time: this.clock.now() };
+      for (const h of this.raHandlers) h(seen);
+    });
+  }
+
   sendUdp(mac: string, d: UdpDatagram): void {
     if (this.closed) return;
     const now = this.clock.now();
     this.sent.push({ mac, time: now, datagram: d });
-    const bcast = d.broadcast === true || d.dst.addr === BROADCAST_ADDR;
     for (const s of this.opts.udp ?? []) {
-      if (!bcast && s.addr !== d.dst.addr) continue;
-      if (s.ports && !s.ports.includes(d.dst.port)) continue;
+      if (!reachesServer(d, s)) continue;
       for (const r of s.handle(d, now)) {
         const reply = 'datagram' in r ? r : { datagram: r, delay: undefined };
         const at = now + (reply.delay ?? this.latency);

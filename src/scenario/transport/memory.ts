@@ -3,6 +3,7 @@
  * FakeClock, with per-datagram latency and loss injection. Deterministic: no real timers.
  */
 import type { FakeClock } from '../clock.js';
+import { isIpv6, isMulticast6 } from '../../wire/ipv6-address.js';
 import { BROADCAST_ADDR, type ClientMachine, type UdpDatagram } from '../clients/types.js';
 
 export interface ServerReply {
@@ -14,6 +15,7 @@ export interface ServerReply {
 export type FakeServerHandler = (d: UdpDatagram, now: number) => Array<UdpDatagram | ServerReply>;
 
 export interface FakeServer {
+  /** IPv4 or IPv6 address. IPv6 servers also get datagrams to IPv6 multicast groups (ff02::1:2). */
   addr: string;
   /** Ports it listens on (default any). */
   ports?: number[];
@@ -89,10 +91,8 @@ export class MemoryNetwork {
     const dropped = this.opts.drop?.(d, 'toServer', this.counts.toServer++) ?? false;
     this.log.push({ time: now, dir: 'toServer', datagram: d, dropped });
     if (dropped) return;
-    const bcast = d.broadcast || d.dst.addr === BROADCAST_ADDR;
     for (const s of this.servers) {
-      if (!bcast && s.addr !== d.dst.addr) continue;
-      if (s.ports && !s.ports.includes(d.dst.port)) continue;
+      if (!reachesServer(d, s)) continue;
       for (const r of s.handle(d, now)) {
         const reply = 'datagram' in r ? r : { datagram: r };
         this.enqueue(reply.datagram, now + (reply.delay ?? this.opts.latency ?? 0.001));
@@ -107,4 +107,12 @@ export class MemoryNetwork {
     this.queue.push({ at, seq: this.seq++, datagram: d });
     this.queue.sort((a, b) => a.at - b.at || a.seq - b.seq);
   }
+}
+
+/** Whether a client's datagram reaches fake server `s`: its address, IPv4 broadcast, or (IPv6
+ *  servers only) an IPv6 multicast group such as All_DHCP_Relay_Agents_and_Servers. */
+export function reachesServer(d: UdpDatagram, s: FakeServer): boolean {
+  if (s.ports && !s.ports.includes(d.dst.port)) return false;
+  if (s.addr === d.dst.addr || d.broadcast || d.dst.addr === BROADCAST_ADDR) return true;
+  return isIpv6(d.dst.addr) && isMulticast6(d.dst.addr) && isIpv6(s.addr);
 }

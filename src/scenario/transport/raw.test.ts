@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LiveInterface, LiveOpenOptions } from '../../capture/live.js';
+import type { LiveOpenOptions } from '../../capture/live.js';
 import { ArpOperation, ethernetIpv4Arp, parseArp } from '../../wire/arp.js';
 import { buildDhcpV4, emitDhcpV4 } from '../../wire/dhcpv4/index.js';
 import { EtherType, parseEthernet } from '../../wire/ethernet.js';
@@ -7,6 +7,7 @@ import { parseIpv4 } from '../../wire/ipv4.js';
 import { parseTcp, TcpFlag, type TcpSegment } from '../../wire/tcp.js';
 import { parseUdp, verifyUdpChecksum } from '../../wire/udp.js';
 import { createRawTransport, rawBpfFilter } from './raw.js';
+import { FakeLink } from './raw/fake-link.test-kit.js';
 import { arpFrame, tcpFrame, udpFrame } from './raw/frames.js';
 import { SendQueue } from './raw/send-queue.js';
 import type { ByteStream, ClientTransport, UdpDatagram } from './types.js';
@@ -16,21 +17,6 @@ const B = '02:00:00:00:0a:02';
 const SRV_MAC = '02:00:00:00:00:01';
 const ROUTER_MAC = '02:00:00:00:00:fe';
 const SRV = '198.51.100.1';
-
-class FakeLink implements LiveInterface {
-  readonly name = 'fake0';
-  readonly linkType = 1;
-  readonly sent: Uint8Array[] = [];
-  filter = '';
-  closed = false;
-  private handler: ((f: Uint8Array, t: number, tr: boolean) => void) | null = null;
-  send(frame: Uint8Array): void { this.sent.push(frame.slice()); }
-  onPacket(h: (f: Uint8Array, t: number, tr: boolean) => void): void { this.handler = h; }
-  stats() { return { received: 0, truncated: 0, dropped: null, sent: this.sent.length }; }
-  close(): void { this.closed = true; }
-  inject(frame: Uint8Array): void { this.handler?.(frame, Date.now() / 1000, false); }
-  take(): Uint8Array[] { return this.sent.splice(0); }
-}
 
 async function setup(extra: { tcpRtoMs?: number } = {}): Promise<{ t: ClientTransport; link: FakeLink }> {
   const link = new FakeLink();
@@ -58,8 +44,9 @@ function dhcpReply(chaddr: string, yiaddr: string): Uint8Array {
 describe('raw transport over a fake link', () => {
   it('builds a BPF filter for the client MACs', async () => {
     const { link, t } = await setup();
-    expect(link.filter).toBe(`(ether broadcast or ether dst ${A} or ether dst ${B}) and (arp or (ip and (udp or tcp)))`);
-    expect(rawBpfFilter()).toBe('(arp or (ip and (udp or tcp)))');
+    const proto = '(arp or (ip and (udp or tcp)) or (ip6 and (udp or tcp or icmp6)))';
+    expect(link.filter).toBe(`(ether broadcast or ether[0:2] == 0x3333 or ether dst ${A} or ether dst ${B}) and ${proto}`);
+    expect(rawBpfFilter()).toBe(proto);
     await t.close();
     expect(link.closed).toBe(true);
   });

@@ -7,6 +7,13 @@
  * NIC). Otherwise the host kernel sees the servers' TCP segments to our client addresses as
  * packets for nobody and may answer them with RST, or answer ARP itself. If it must keep an
  * address, drop the kernel's resets, e.g. `nft add rule inet filter output oif <if> tcp flags rst drop`.
+ * The same goes for IPv6: turn the kernel's IPv6 off on that interface
+ * (`sysctl -w net.ipv6.conf.<if>.disable_ipv6=1`), or it autoconfigures from the RAs meant for the
+ * simulated clients and joins in neighbour discovery.
+ *
+ * IPv6: every client has its EUI-64 link-local address from `addClient` on and a global one after
+ * `setClientAddress6`; pxecheck answers neighbour solicitations for both, resolves next hops with
+ * its own solicitations (raw/ndp.ts), and learns default routers from router advertisements.
  */
 import { networkInterfaces } from 'node:os';
 import { openLiveInterface, type LiveInterface, type LiveOpenOptions } from '../../capture/live.js';
@@ -14,17 +21,26 @@ import { LinkType } from '../../capture/types.js';
 import { parseArp } from '../../wire/arp.js';
 import { macToString } from '../../wire/bytes.js';
 import { IpProtocol } from '../../wire/checksum.js';
-import { EtherType, parseEthernet } from '../../wire/ethernet.js';
+import { EtherType, parseEthernet, type EthernetFrame } from '../../wire/ethernet.js';
+import { icmpv6ChecksumOk } from '../../wire/icmpv6.js';
 import { parseIpv4 } from '../../wire/ipv4.js';
+import { parseIpv6, type Ipv6Packet } from '../../wire/ipv6.js';
+import {
+  ALL_NODES, isIpv6, isLinkLocal6, isMulticast6, linkLocalFromMac, multicastMac, samePrefix6, solicitedNodeMulticast,
+} from '../../wire/ipv6-address.js';
 import type { WireIssue } from '../../wire/issues.js';
+import { parseNdp, type NdpMessage } from '../../wire/ndp.js';
 import { parseTcp, TcpFlag } from '../../wire/tcp.js';
 import { parseUdp } from '../../wire/udp.js';
 import { ANY_ADDR, BROADCAST_ADDR } from '../clients/types.js';
 import { ArpTable } from './raw/arp.js';
-import { BROADCAST_MAC, sameSubnet, tcpFrame, udpFrame } from './raw/frames.js';
+import { BROADCAST_MAC, DEFAULT_HOP_LIMIT6, ND_HOP_LIMIT, sameSubnet, tcpFrame, udpFrame } from './raw/frames.js';
+import { canonical6, NeighbourTable, neighbourAdvertFrame, RouterList, routerSolicitFrame, UNSPECIFIED6 } from './raw/ndp.js';
 import { SendQueue } from './raw/send-queue.js';
 import { RawTcpConnection } from './raw/tcp-client.js';
-import type { ByteStream, ClientAddress, ClientTransport, Endpoint, UdpDatagram, UdpHandler } from './types.js';
+import type {
+  ByteStream, ClientAddress, ClientAddress6, ClientTransport, Endpoint, RouterAdvertHandler, RouterAdvertSeen, UdpDatagram, UdpHandler,
+} from './types.js';
 
 export interface RawTransportOptions {
   interface: string;
@@ -37,6 +53,11 @@ export interface RawTransportOptions {
   /** ARP requests per resolution (default 4) and their interval in ms (default 500). */
   arpRetries?: number;
   arpIntervalMs?: number;
+  /** Neighbour solicitations per IPv6 resolution (default 3) and their interval in ms (default 1000). */
+  ndRetries?: number;
+  ndIntervalMs?: number;
+  /** Hop limit of IPv6 UDP/TCP (default 128, what EDK2 sends; iPXE uses 255). ND always uses 255. */
+  hopLimit6?: number;
   /** TCP: first retransmission timeout in ms (default 1000). */
   tcpRtoMs?: number;
   /** Opens the interface (tests pass a fake link). */
@@ -48,16 +69,23 @@ type FrameHandler = (dir: 'sent' | 'received', time: number, linkType: number, f
 interface RawClient {
   mac: string;
   lease: ClientAddress | null;
+  /** EUI-64 link-local address (canonical text). */
+  ll: string;
+  lease6: ClientAddress6 | null;
 }
 
 const DHCP_CLIENT_PORT = 68;
 const FIRST_EPHEMERAL = 49152;
+/** TCP MSS on Ethernet: 1500 minus the IPv4 (20) or IPv6 (40) header and TCP's 20. */
+const MSS4 = 1460;
+const MSS6 = 1440;
 
-/** BPF: ARP, and IPv4 UDP/TCP, to our MACs or broadcast when they are known up front. */
+/** BPF: ARP, IPv4 UDP/TCP, IPv6 UDP/TCP/ICMPv6; to our MACs, broadcast or IPv6 multicast
+ *  (33:33:*) when the MACs are known up front. */
 export function rawBpfFilter(macs: readonly string[] = []): string {
-  const proto = '(arp or (ip and (udp or tcp)))';
+  const proto = '(arp or (ip and (udp or tcp)) or (ip6 and (udp or tcp or icmp6)))';
   if (macs.length === 0) return proto;
-  const dst = ['ether broadcast', ...macs.map((m) => `ether dst ${m.toLowerCase()}`)].join(' or ');
+  const dst = ['ether broadcast', 'ether[0:2] == 0x3333', ...macs.map((m) => `ether dst ${m.toLowerCase()}`)].join(' or ');
   return `(${dst}) and ${proto}`;
 }
 
@@ -65,9 +93,17 @@ export function rawBpfFilter(macs: readonly string[] = []): string {
 export const RAW_INTERFACE_NOTE =
   'raw mode needs an interface without an IP address (a dedicated veth/VLAN): otherwise the kernel may reset the TCP connections pxecheck makes';
 
+export const RAW_INTERFACE_NOTE6 =
+  'raw mode wants the kernel\'s IPv6 off on the interface: otherwise it autoconfigures from the RAs meant for the simulated clients and joins in neighbour discovery';
+
 /** The IPv4 addresses the host has on `iface` (raw mode wants none). */
 export function interfaceIpv4Addresses(iface: string): string[] {
   return (networkInterfaces()[iface] ?? []).filter((a) => a.family === 'IPv4').map((a) => a.address);
+}
+
+/** The IPv6 addresses (link-local included) the host has on `iface` (raw mode wants none). */
+export function interfaceIpv6Addresses(iface: string): string[] {
+  return (networkInterfaces()[iface] ?? []).filter((a) => a.family === 'IPv6').map((a) => a.address);
 }
 
 export async function createRawTransport(opts: RawTransportOptions): Promise<RawTransport> {
@@ -76,6 +112,10 @@ export async function createRawTransport(opts: RawTransportOptions): Promise<Raw
   const t = new RawTransport(link, opts);
   const addrs = opts.open ? [] : interfaceIpv4Addresses(opts.interface);
   if (addrs.length) t.warnings.push(`${RAW_INTERFACE_NOTE}; ${opts.interface} has ${addrs.join(', ')}`);
+  const addrs6 = opts.open ? [] : interfaceIpv6Addresses(opts.interface);
+  if (addrs6.length) {
+    t.warnings.push(`${RAW_INTERFACE_NOTE6}; ${opts.interface} has ${addrs6.join(', ')} (sysctl -w net.ipv6.conf.${opts.interface}.disable_ipv6=1)`);
+  }
   return t;
 }
 
@@ -84,7 +124,12 @@ export class RawTransport implements ClientTransport {
   private readonly clients = new Map<string, RawClient>();
   /** Leased address → client MAC. */
   private readonly byAddr = new Map<string, string>();
+  /** IPv6 address (link-local or global, canonical) → client MAC. */
+  private readonly byAddr6 = new Map<string, string>();
   private readonly udpHandlers: UdpHandler[] = [];
+  private readonly raHandlers: RouterAdvertHandler[] = [];
+  private readonly nd: NeighbourTable;
+  private readonly routers = new RouterList();
   private readonly frameHandlers: FrameHandler[] = [];
   private readonly tcp = new Map<string, RawTcpConnection>();
   private readonly arp: ArpTable;
@@ -95,7 +140,7 @@ export class RawTransport implements ClientTransport {
   /** Things the run report should show (e.g. the interface has an address). */
   readonly warnings: string[] = [];
   /** Frames ignored: IP fragments (not reassembled), for nobody, malformed. */
-  readonly counters = { fragments: 0, foreign: 0, malformed: 0, arpReplies: 0, unresolved: 0 };
+  readonly counters = { fragments: 0, foreign: 0, malformed: 0, arpReplies: 0, unresolved: 0, ndReplies: 0, ndInvalid: 0 };
 
   constructor(private readonly link: LiveInterface, private readonly opts: RawTransportOptions) {
     this.out = new SendQueue({
@@ -106,6 +151,11 @@ export class RawTransport implements ClientTransport {
     this.arp = new ArpTable({
       retries: opts.arpRetries ?? 4,
       intervalMs: opts.arpIntervalMs ?? 500,
+      send: (frame) => this.out.push(frame),
+    });
+    this.nd = new NeighbourTable({
+      retries: opts.ndRetries ?? 3,
+      intervalMs: opts.ndIntervalMs ?? 1000,
       send: (frame) => this.out.push(frame),
     });
     link.onPacket((frame, time) => this.receive(frame, time));
@@ -120,17 +170,32 @@ export class RawTransport implements ClientTransport {
   }
 
   addClient(mac: string): void {
-    const m = mac.toLowerCase();
-    if (!this.clients.has(m)) this.clients.set(m, { mac: m, lease: null });
+    this.client(mac);
   }
 
   setClientAddress(mac: string, lease: ClientAddress | null): void {
-    const m = mac.toLowerCase();
-    const c = this.clients.get(m) ?? { mac: m, lease: null };
-    this.clients.set(m, c);
+    const c = this.client(mac);
+    const m = c.mac;
     if (c.lease) this.byAddr.delete(c.lease.addr);
     c.lease = lease;
     if (lease) this.byAddr.set(lease.addr, m);
+  }
+
+  setClientAddress6(mac: string, lease: ClientAddress6 | null): void {
+    const c = this.client(mac);
+    if (c.lease6) this.byAddr6.delete(c.lease6.addr);
+    c.lease6 = lease ? { addr: canonical6(lease.addr), prefix: lease.prefix } : null;
+    if (c.lease6) this.byAddr6.set(c.lease6.addr, c.mac);
+  }
+
+  onRouterAdvert(handler: RouterAdvertHandler): void {
+    this.raHandlers.push(handler);
+  }
+
+  solicitRouters(mac: string): void {
+    if (this.closed) return;
+    const c = this.client(mac);
+    this.out.push(routerSolicitFrame(c.mac, c.ll));
   }
 
   onUdp(handler: UdpHandler): void {
@@ -143,9 +208,9 @@ export class RawTransport implements ClientTransport {
 
   sendUdp(mac: string, d: UdpDatagram): void {
     if (this.closed) return;
-    const m = mac.toLowerCase();
-    this.addClient(m);
-    const c = this.clients.get(m)!;
+    const c = this.client(mac);
+    const m = c.mac;
+    if (isIpv6(d.dst.addr)) { this.sendUdp6(c, d); return; }
     const srcIp = d.src.addr;
     const build = (dstMac: string): Uint8Array =>
       udpFrame({ srcMac: m, dstMac, srcIp, dstIp: d.dst.addr }, d.src.port, d.dst.port, d.payload);
@@ -165,10 +230,17 @@ export class RawTransport implements ClientTransport {
   connectTcp(mac: string, dst: Endpoint, timeoutMs: number): Promise<ByteStream> {
     const m = mac.toLowerCase();
     const c = this.clients.get(m);
-    if (!c?.lease) return Promise.reject(new Error(`client ${m} has no address: TCP needs a lease first`));
-    const lease = c.lease;
-    const localPort = this.allocatePort(lease.addr);
-    const key = tcpKey(lease.addr, localPort, dst.addr, dst.port);
+    const v6 = isIpv6(dst.addr);
+    if (v6) dst = { addr: canonical6(dst.addr), port: dst.port };
+    // IPv6 source selection (RFC 6724 in short): link-local for a link-local server, else the global address.
+    const local = !c ? undefined : v6 ? (isLinkLocal6(dst.addr) ? c.ll : c.lease6?.addr) : c.lease?.addr;
+    if (!c || local === undefined) {
+      const what = v6 ? 'no global IPv6 address: TCP to a global server needs setClientAddress6 first' : 'no address: TCP needs a lease first';
+      return Promise.reject(new Error(`client ${m} has ${what}`));
+    }
+    const localPort = this.allocatePort(local);
+    const key = tcpKey(local, localPort, dst.addr, dst.port);
+    const hopLimit = this.opts.hopLimit6 ?? DEFAULT_HOP_LIMIT6;
     return new Promise<ByteStream>((resolve, reject) => {
       const deadline = setTimeout(() => {
         const why = `TCP connect to ${dst.addr}:${dst.port} timed out after ${timeoutMs} ms`;
@@ -182,19 +254,20 @@ export class RawTransport implements ClientTransport {
         iss: Math.floor(Math.random() * 0x100000000) >>> 0,
         now: () => this.now(),
         rtoMs: this.opts.tcpRtoMs ?? 1000,
+        mss: v6 ? MSS6 : MSS4,
         emit: (seg) => {
           if (dstMac === null || this.closed) return;
           const repr = { srcPort: localPort, dstPort: dst.port, seq: seg.seq, ack: seg.ack, flags: seg.flags, window: seg.window, urgent: 0, ...(seg.options ? { options: seg.options } : {}) };
-          this.out.push(tcpFrame({ srcMac: m, dstMac, srcIp: lease.addr, dstIp: dst.addr }, repr, seg.payload));
+          this.out.push(tcpFrame({ srcMac: m, dstMac, srcIp: local, dstIp: dst.addr, hopLimit }, repr, seg.payload));
         },
         onClosed: () => { this.tcp.delete(key); },
       });
       this.tcp.set(key, conn);
-      this.resolveNextHop(c, dst.addr, (mac2) => {
+      const resolved = (mac2: string | null): void => {
         if (conn.state === 'closed') return; // timed out or transport closed meanwhile
         if (mac2 === null) {
           clearTimeout(deadline);
-          const why = `no ARP answer for ${dst.addr} (or its router)`;
+          const why = v6 ? `no neighbour advertisement for ${dst.addr} (or its router)` : `no ARP answer for ${dst.addr} (or its router)`;
           conn.abort(why, false);
           reject(new Error(why));
           return;
@@ -204,7 +277,9 @@ export class RawTransport implements ClientTransport {
           () => { clearTimeout(deadline); resolve(conn); },
           (e: Error) => { clearTimeout(deadline); reject(e); },
         );
-      });
+      };
+      if (v6) this.resolveNextHop6(c, dst.addr, local, resolved);
+      else this.resolveNextHop(c, dst.addr, resolved);
     });
   }
 
@@ -216,10 +291,56 @@ export class RawTransport implements ClientTransport {
     this.closed = true;
     this.out.close();
     this.arp.close();
+    this.nd.close();
     this.link.close();
   }
 
   // ---- internals ----
+
+  private client(mac: string): RawClient {
+    const m = mac.toLowerCase();
+    let c = this.clients.get(m);
+    if (!c) {
+      c = { mac: m, lease: null, ll: canonical6(linkLocalFromMac(m)), lease6: null };
+      this.clients.set(m, c);
+      this.byAddr6.set(c.ll, m);
+    }
+    return c;
+  }
+
+  private sendUdp6(c: RawClient, d: UdpDatagram): void {
+    const srcIp = canonical6(d.src.addr);
+    const dstIp = canonical6(d.dst.addr);
+    const hopLimit = this.opts.hopLimit6 ?? DEFAULT_HOP_LIMIT6;
+    if (isMulticast6(dstIp)) {
+      this.out.push(udpFrame({ srcMac: c.mac, dstMac: multicastMac(dstIp), srcIp, dstIp, hopLimit }, d.src.port, d.dst.port, d.payload));
+      return;
+    }
+    // The payload must outlive the neighbour resolution: the client may reuse its buffer.
+    const payload = d.payload.slice();
+    const srcPort = d.src.port;
+    const dstPort = d.dst.port;
+    this.resolveNextHop6(c, dstIp, srcIp, (dstMac) => {
+      if (dstMac === null) { this.counters.unresolved++; return; }
+      this.out.push(udpFrame({ srcMac: c.mac, dstMac, srcIp, dstIp, hopLimit }, srcPort, dstPort, payload));
+    });
+  }
+
+  /** On-link (RFC 4861 §5.2): link-local, in the prefix of the client's address, or an RA's on-link prefix. */
+  private onLink6(c: RawClient, dst: string): boolean {
+    if (isLinkLocal6(dst)) return true;
+    if (c.lease6 && samePrefix6(dst, c.lease6.addr, c.lease6.prefix)) return true;
+    return this.routers.onLinkPrefixes(this.now()).some((p) => samePrefix6(dst, p.prefix, p.length));
+  }
+
+  /** The MAC to send to for `dst`: the default router's when off-link (and one is known). */
+  private resolveNextHop6(c: RawClient, dst: string, srcIp: string, done: (mac: string | null) => void): void {
+    let hop = dst;
+    if (!this.onLink6(c, dst)) hop = this.routers.defaultRouter(this.now()) ?? dst;
+    // RFC 4861 §7.2.2: solicit from the address of the packet that prompted it when it is ours.
+    const asIp = this.byAddr6.get(srcIp) === c.mac ? srcIp : c.ll;
+    this.nd.resolve(hop, c.mac, asIp, done);
+  }
 
   private transmit(frame: Uint8Array): void {
     if (this.closed) return;
@@ -257,6 +378,7 @@ export class RawTransport implements ClientTransport {
     // Our own frames (seen when another socket loops them back) are not input.
     if (this.clients.has(eth.src)) return;
     const toUs = eth.dst === BROADCAST_MAC || this.clients.has(eth.dst);
+    if (eth.etherType === EtherType.IPV6) { this.receive6(eth, time); return; }
     if (eth.etherType === EtherType.ARP) {
       const arp = parseArp(eth.payload, issues, eth.headerLength);
       if (arp && this.arp.handle(arp, (ip) => this.byAddr.get(ip))) this.counters.arpReplies++;
@@ -294,7 +416,7 @@ export class RawTransport implements ClientTransport {
     if (!seg) { this.counters.malformed++; return; }
     const conn = this.tcp.get(tcpKey(dstIp, seg.dstPort, srcIp, seg.srcPort));
     if (conn) { conn.handle(seg); return; }
-    const owner = this.byAddr.get(dstIp);
+    const owner = this.byAddr.get(dstIp) ?? this.byAddr6.get(dstIp);
     if (owner === undefined || seg.flags & TcpFlag.RST) return;
     // A segment for a connection we do not have: answer as a host would (RFC 9293 §3.10.7.1).
     const ack = seg.flags & TcpFlag.ACK;
@@ -305,7 +427,97 @@ export class RawTransport implements ClientTransport {
           ack: (seg.seq + seg.payload.length + (seg.flags & TcpFlag.SYN ? 1 : 0) + (seg.flags & TcpFlag.FIN ? 1 : 0)) >>> 0,
           flags: TcpFlag.RST | TcpFlag.ACK, window: 0, urgent: 0,
         };
-    this.out.push(tcpFrame({ srcMac: owner, dstMac: srcMac, srcIp: dstIp, dstIp: srcIp }, repr, new Uint8Array(0)));
+    this.out.push(tcpFrame({ srcMac: owner, dstMac: srcMac, srcIp: dstIp, dstIp: srcIp, hopLimit: this.opts.hopLimit6 ?? DEFAULT_HOP_LIMIT6 }, repr, new Uint8Array(0)));
+  }
+
+  private receive6(eth: EthernetFrame, time: number): void {
+    const multicast = eth.dst.startsWith('33:33:');
+    if (!multicast && eth.dst !== BROADCAST_MAC && !this.clients.has(eth.dst)) { this.counters.foreign++; return; }
+    const ip = parseIpv6(eth.payload, this.issues, eth.headerLength);
+    if (!ip) { this.counters.malformed++; return; }
+    if (ip.fragment) { this.counters.fragments++; return; }
+    // Learn the sender's MAC from unicast traffic to us (saves a solicitation before TFTP/HTTP).
+    if (!multicast && ip.src !== UNSPECIFIED6 && !isMulticast6(ip.src) && !this.byAddr6.has(ip.src)) this.nd.learn(ip.src, eth.src);
+    if (ip.nextHeader === IpProtocol.UDP) this.receiveUdp6(eth.dst, ip, time);
+    else if (ip.nextHeader === IpProtocol.TCP) this.receiveTcp(eth.src, ip.src, ip.dst, ip.payload);
+    else if (ip.nextHeader === IpProtocol.ICMPV6) this.receiveIcmp6(eth, ip, time);
+  }
+
+  /** The clients a datagram to `dst` is for: the owner of a unicast address, or the members of a
+   *  multicast group (all nodes, or the solicited-node group of one of their addresses). */
+  private recipients6(dst: string): string[] {
+    if (!isMulticast6(dst)) {
+      const owner = this.byAddr6.get(dst);
+      return owner === undefined ? [] : [owner];
+    }
+    if (dst === ALL_NODES) return [...this.clients.keys()];
+    const out: string[] = [];
+    for (const c of this.clients.values()) {
+      if (solicitedNodeMulticast(c.ll) === dst || (c.lease6 && solicitedNodeMulticast(c.lease6.addr) === dst)) out.push(c.mac);
+    }
+    return out;
+  }
+
+  private receiveUdp6(dstMac: string, ip: Ipv6Packet, time: number): void {
+    const udp = parseUdp(ip.payload, this.issues);
+    if (!udp) { this.counters.malformed++; return; }
+    const macs = this.recipients6(ip.dst);
+    if (macs.length === 0) { this.counters.foreign++; return; }
+    const d: UdpDatagram = {
+      src: { addr: ip.src, port: udp.srcPort },
+      dst: { addr: ip.dst, port: udp.dstPort },
+      payload: udp.payload,
+      broadcast: dstMac === BROADCAST_MAC,
+    };
+    for (const mac of macs) for (const h of this.udpHandlers) h(mac, d, time);
+  }
+
+  private receiveIcmp6(eth: EthernetFrame, ip: Ipv6Packet, time: number): void {
+    const type = ip.payload[0];
+    if (type === undefined || type < 133 || type > 136) return; // only RS/RA/NS/NA matter here
+    if (!icmpv6ChecksumOk(ip.payload, { src: ip.srcBytes, dst: ip.dstBytes })) { this.counters.malformed++; return; }
+    const msg = parseNdp(ip.payload, this.issues);
+    if (!msg) { this.counters.malformed++; return; }
+    // RFC 4861 §6.1, §7.1: a hop limit below 255 means it came through a router: not valid ND.
+    if (ip.hopLimit !== ND_HOP_LIMIT) { this.counters.ndInvalid++; return; }
+    if (msg.kind === 'ns') this.receiveNs(eth, ip, msg);
+    else if (msg.kind === 'na') {
+      const target = canonical6(msg.target);
+      if (!this.byAddr6.has(target)) this.nd.learn(target, msg.options.targetLinkAddr ?? eth.src);
+    } else if (msg.kind === 'ra') this.receiveRa(eth, ip, msg, time);
+  }
+
+  private receiveNs(eth: EthernetFrame, ip: Ipv6Packet, msg: Extract<NdpMessage, { kind: 'ns' }>): void {
+    const sll = msg.options.sourceLinkAddr;
+    if (ip.src !== UNSPECIFIED6 && sll && !this.byAddr6.has(ip.src)) this.nd.learn(ip.src, sll);
+    const owner = this.byAddr6.get(canonical6(msg.target));
+    if (owner === undefined) return;
+    // From :: it is duplicate address detection: defend the address to all nodes (RFC 4861 §7.2.4).
+    const to = ip.src === UNSPECIFIED6 ? null : { mac: sll ?? eth.src, ip: ip.src };
+    this.out.push(neighbourAdvertFrame(owner, canonical6(msg.target), to));
+    this.counters.ndReplies++;
+  }
+
+  private receiveRa(eth: EthernetFrame, ip: Ipv6Packet, msg: Extract<NdpMessage, { kind: 'ra' }>, time: number): void {
+    // RFC 4861 §6.1.2: RAs come from a link-local address.
+    if (!isLinkLocal6(ip.src)) { this.counters.ndInvalid++; return; }
+    const routerMac = msg.options.sourceLinkAddr ?? eth.src;
+    this.nd.learn(ip.src, routerMac);
+    const ra: RouterAdvertSeen = {
+      time,
+      router: ip.src,
+      routerMac,
+      unicastTo: isMulticast6(ip.dst) ? null : ip.dst,
+      managed: msg.managed,
+      other: msg.other,
+      lifetime: msg.routerLifetime,
+      preference: msg.preference,
+      prefixes: msg.options.prefixes.map((p) => ({
+        prefix: p.prefix, length: p.length, onLink: p.onLink, autonomous: p.autonomous, valid: p.valid, preferred: p.preferred,
+      })),
+    };
+    this.routers.learn(ra);
+    for (const h of this.raHandlers) h(ra);
   }
 }
 

@@ -6,7 +6,11 @@ import { buildDhcpV4, emitDhcpV4, getOption, parseDhcpV4 } from '../../wire/dhcp
 import { parseIpv4 } from '../../wire/ipv4.js';
 import { parseUdp } from '../../wire/udp.js';
 import { emitClientMessage } from '../clients/dhcp4-message.js';
-import { createRelayTransport, relayDhcpMessage } from './relay.js';
+import { DhcpV6MsgType, emitDhcpV6, parseDhcpV6 } from '../../wire/dhcpv6/index.js';
+import { parseIpv6 } from '../../wire/ipv6.js';
+import { linkLocalFromMac } from '../../wire/ipv6-address.js';
+import { ipv6ToString } from '../../wire/bytes.js';
+import { createRelayTransport, relayDhcpMessage, relayDhcpV6Message } from './relay.js';
 import type { UdpDatagram } from './types.js';
 
 const A = '02:00:00:00:0b:01';
@@ -113,5 +117,105 @@ describe('relay transport on loopback', () => {
 
   it('explains a relay address that is not on this host', async () => {
     await expect(createRelayTransport({ relayFrom: '203.0.113.77', relayPort: 0, server: LO })).rejects.toThrow(/not an address of this host/);
+  });
+});
+
+const LO6 = '::1';
+
+function udp6Server(): Promise<{ sock: Socket; port: number; got: { msg: Buffer; rinfo: RemoteInfo }[] }> {
+  return new Promise((resolve) => {
+    const sock = createSocket('udp6');
+    const got: { msg: Buffer; rinfo: RemoteInfo }[] = [];
+    sock.on('message', (msg, rinfo) => got.push({ msg, rinfo }));
+    sock.bind(0, LO6, () => resolve({ sock, port: sock.address().port, got }));
+  });
+}
+
+const SOLICIT6 = Uint8Array.of(1, 0x12, 0x34, 0x56, 0, 8, 0, 2, 0, 0);
+
+describe('relayDhcpV6Message', () => {
+  it('wraps a client message in RELAY-FORW (link, peer, interface-id, relay message) and leaves a relayed one alone', () => {
+    const out = parseDhcpV6(relayDhcpV6Message(SOLICIT6, { linkAddress: '2001:db8:1::1', peerAddress: 'fe80::1', interfaceId: 'eth0' }), []);
+    expect(out.relay).toBe(true);
+    if (!out.relay) return;
+    expect([out.msgType, out.hopCount, ipv6ToString(out.linkAddress), ipv6ToString(out.peerAddress)]).toEqual([12, 0, '2001:db8:1::1', 'fe80::1']);
+    expect(out.options.map((o) => o.code)).toEqual([18, 9]);
+    expect([...out.options[1]!.data]).toEqual([...SOLICIT6]);
+    const relayed = relayDhcpV6Message(SOLICIT6, { linkAddress: '2001:db8:1::1', peerAddress: 'fe80::1' });
+    expect(relayDhcpV6Message(relayed, { linkAddress: '2001:db8:9::1', peerAddress: 'fe80::9' })).toBe(relayed);
+  });
+});
+
+describe('relay transport over IPv6 loopback', () => {
+  it('relays DHCPv6 from its 547 socket, hands RELAY-REPL to the peer-address client, runs TFTP-like flows over udp6', async () => {
+    const srv = await udp6Server();
+    const t = await createRelayTransport({ relayFrom: LO, relayPort: 0, server: LO, relayFrom6: LO6, relayPort6: 0, server6: LO6, serverPort6: srv.port });
+    const got: [string, UdpDatagram][] = [];
+    const frames: [string, number, Uint8Array][] = [];
+    t.onUdp((mac, d) => got.push([mac, d]));
+    t.onFrame!((dir, _t, lt, f) => frames.push([dir, lt, f]));
+    const B = '02:00:00:00:0b:02';
+    t.addClient(A);
+    t.addClient(B);
+    try {
+      // A plain Solicit to ff02::1:2 is wrapped by the transport; B's client relays its own.
+      t.sendUdp(A, { src: { addr: linkLocalFromMac(A), port: 546 }, dst: { addr: 'ff02::1:2', port: 547 }, payload: SOLICIT6 });
+      const bForw = relayDhcpV6Message(SOLICIT6, { linkAddress: LO6, peerAddress: '2001:db8:7::b' });
+      t.sendUdp(B, { src: { addr: LO6, port: 547 }, dst: { addr: LO6, port: 547 }, payload: bForw });
+      await waitUntil(() => srv.got.length === 2);
+      const forw = parseDhcpV6(srv.got[0]!.msg, []);
+      expect(forw.relay && [forw.msgType, ipv6ToString(forw.linkAddress), ipv6ToString(forw.peerAddress)]).toEqual([12, LO6, linkLocalFromMac(A)]);
+      expect(Buffer.from(srv.got[1]!.msg)).toEqual(Buffer.from(bForw));
+      const relayPort = srv.got[0]!.rinfo.port;
+      expect(srv.got[1]!.rinfo.port).toBe(relayPort);
+      const repl = (peer: string): Buffer => Buffer.from(emitDhcpV6({
+        relay: true, msgType: DhcpV6MsgType.RELAY_REPL, hopCount: 0, linkAddress: LO6, peerAddress: peer,
+        options: [{ code: 9, data: Uint8Array.of(2, 0x12, 0x34, 0x56) }],
+      }));
+      srv.sock.send(repl('fe80::99'), relayPort, LO6); // nobody's
+      srv.sock.send(repl(linkLocalFromMac(A)), relayPort, LO6);
+      srv.sock.send(repl('2001:db8:7::b'), relayPort, LO6);
+      await waitUntil(() => got.length === 2);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(got.map(([m, d]) => [m, d.src.port, d.dst.port, d.payload[0]])).toEqual([[A, srv.port, relayPort, 13], [B, srv.port, relayPort, 13]]);
+
+      // TFTP over IPv6: a fresh udp6 socket from relayFrom6; the answer goes back to the client's port.
+      t.sendUdp(A, { src: { addr: '2001:db8:1::100', port: 2070 }, dst: { addr: LO6, port: srv.port }, payload: Uint8Array.of(0, 1) });
+      await waitUntil(() => srv.got.length === 3);
+      srv.sock.send(Uint8Array.of(0, 3, 0, 1), srv.got[2]!.rinfo.port, LO6);
+      await waitUntil(() => got.length === 3);
+      expect(got[2]![1]).toMatchObject({ src: { addr: LO6, port: srv.port }, dst: { addr: '2001:db8:1::100', port: 2070 } });
+
+      // --pcap frames for IPv6 are raw IPv6 (link type 229).
+      const v6frames = frames.filter(([, lt]) => lt === 229);
+      expect(v6frames.length).toBe(frames.length);
+      const first = parseIpv6(v6frames[0]![2], [])!;
+      expect([first.src, first.dst, first.nextHeader]).toEqual([LO6, LO6, 17]);
+    } finally {
+      await t.close();
+      srv.sock.close();
+    }
+  });
+
+  it('connects TCP to an IPv6 server from relayFrom6, and refuses without one', async () => {
+    const server = createServer((s) => s.on('data', () => s.end('HTTP/1.0 200 OK\r\n\r\nv6')));
+    await new Promise<void>((r) => server.listen(0, LO6, r));
+    const port = (server.address() as { port: number }).port;
+    const t = await createRelayTransport({ relayFrom: LO, relayPort: 0, server: LO, relayFrom6: LO6, relayPort6: 0 });
+    const t4 = await createRelayTransport({ relayFrom: LO, relayPort: 0, server: LO });
+    try {
+      const s = await t.connectTcp(A, { addr: LO6, port }, 2000);
+      let text = '';
+      const ended = new Promise<string | undefined>((r) => s.onEnd((_t, e) => r(e)));
+      s.onData((d) => (text += Buffer.from(d).toString()));
+      s.write(new TextEncoder().encode('GET / HTTP/1.0\r\n\r\n'));
+      expect(await ended).toBeUndefined();
+      expect(text).toBe('HTTP/1.0 200 OK\r\n\r\nv6');
+      await expect(t4.connectTcp(A, { addr: LO6, port }, 2000)).rejects.toThrow(/needs relayFrom6/);
+    } finally {
+      await t.close();
+      await t4.close();
+      server.close();
+    }
   });
 });

@@ -8,14 +8,22 @@
  * Everything else (proxyDHCP on 4011, TFTP, HTTP) uses plain kernel sockets FROM relayFrom: the
  * leased address lives on no host, so relay mode tests DHCP as a relayed client sees it and then
  * fetches the files from the relay's address (servers see relayFrom, not the lease, as the client).
+ *
+ * IPv6 (RFC 8415 §19): with `relayFrom6` the relay also listens on [relayFrom6]:547. DHCPv6 to port
+ * 547 leaves from there as RELAY-FORW (built by the client machine, or wrapped here with the
+ * client's link-local address as peer-address) and RELAY-REPL coming back goes to the client whose
+ * peer-address it names. TFTP and HTTP to IPv6 servers use udp6/TCP sockets from relayFrom6.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { connect as tcpConnect, type Socket as TcpSocket } from 'node:net';
 import { LinkType } from '../../capture/types.js';
-import { asciiBytes, ipv4FromString, macToString } from '../../wire/bytes.js';
+import { asciiBytes, ipv4FromString, ipv6FromString, ipv6ToString, macToString } from '../../wire/bytes.js';
 import { IpProtocol } from '../../wire/checksum.js';
 import { emitDhcpV4, EMPTY, parseDhcpV4, type DhcpV4Option } from '../../wire/dhcpv4/index.js';
+import { DhcpV6MsgType, DhcpV6Opt, emitDhcpV6, parseDhcpV6, type DhcpV6OptionSpec } from '../../wire/dhcpv6/index.js';
 import { emitIpv4 } from '../../wire/ipv4.js';
+import { emitIpv6 } from '../../wire/ipv6.js';
+import { isIpv6, isMulticast6, linkLocalFromMac } from '../../wire/ipv6-address.js';
 import { emitUdp } from '../../wire/udp.js';
 import type { ByteStream, ClientAddress, ClientTransport, Endpoint, UdpDatagram, UdpHandler } from './types.js';
 
@@ -31,11 +39,22 @@ export interface RelayTransportOptions {
   /** Option 82 sub-options 1 and 2, added when the client did not put option 82 in itself. */
   circuitId?: string;
   remoteId?: string;
+  /** IPv6 address of this host for DHCPv6 relaying, TFTP and HTTP over IPv6 (link-address of RELAY-FORW). */
+  relayFrom6?: string;
+  /** Where DHCPv6 the client sent to a multicast group goes (default: `server` when it is IPv6). */
+  server6?: string;
+  /** DHCPv6 server port (default 547). */
+  serverPort6?: number;
+  /** Port the DHCPv6 relay agent binds (default 547; 0 picks one, for tests). */
+  relayPort6?: number;
+  /** Interface-ID option (18) put into RELAY-FORW messages the transport wraps. */
+  interfaceId6?: string;
 }
 
 type FrameHandler = (dir: 'sent' | 'received', time: number, linkType: number, frame: Uint8Array) => void;
 
 const DHCP_SERVER_PORT = 67;
+const DHCP6_SERVER_PORT = 547;
 const BOOTREQUEST = 1;
 const BOOTREPLY = 2;
 
@@ -63,6 +82,17 @@ export function relayDhcpMessage(payload: Uint8Array, o: Pick<RelayTransportOpti
   return emitDhcpV4(msg);
 }
 
+/** The client's message as RELAY-FORW (RFC 8415 §19.1.1): returned unchanged when the client
+ *  machine already relayed it, else wrapped with hop count 0, `linkAddress`, the client's
+ *  `peerAddress`, the Relay Message option (and an Interface-ID when given). */
+export function relayDhcpV6Message(payload: Uint8Array, o: { linkAddress: string; peerAddress: string; interfaceId?: string }): Uint8Array {
+  if (payload[0] === DhcpV6MsgType.RELAY_FORW) return payload;
+  const options: DhcpV6OptionSpec[] = [];
+  if (o.interfaceId !== undefined) options.push({ code: DhcpV6Opt.INTERFACE_ID, data: asciiBytes(o.interfaceId) });
+  options.push({ code: DhcpV6Opt.RELAY_MSG, data: payload });
+  return emitDhcpV6({ relay: true, msgType: DhcpV6MsgType.RELAY_FORW, hopCount: 0, linkAddress: o.linkAddress, peerAddress: o.peerAddress, options });
+}
+
 /** A socket from relayFrom for one client's non-DHCP UDP flow (proxyDHCP, TFTP). */
 interface Flow {
   mac: string;
@@ -86,18 +116,54 @@ export class RelayTransport implements ClientTransport {
   private readonly flows = new Map<string, Flow>();
   private readonly streams = new Set<TcpSocket>();
   private readonly dhcp: Socket;
+  /** The DHCPv6 relay agent's socket on [relayFrom6]:547 (with relayFrom6). */
+  private readonly dhcp6: Socket | null;
+  /** RELAY-FORW peer-address (canonical) → client MAC, learned from what the clients send. */
+  private readonly peers = new Map<string, string>();
   private closed = false;
   /** The relay agent's port once bound (relayPort 0 picks one). */
   private port = DHCP_SERVER_PORT;
+  private port6 = DHCP6_SERVER_PORT;
   /** Replies nobody asked for (unknown chaddr, not BOOTREPLY). */
   readonly counters = { foreign: 0, sendErrors: 0 };
   lastError: string | null = null;
 
   constructor(private readonly opts: RelayTransportOptions) {
     this.dhcp = createSocket({ type: 'udp4', reuseAddr: true });
+    this.dhcp6 = opts.relayFrom6 === undefined ? null : createSocket({ type: 'udp6', reuseAddr: true });
   }
 
-  bind(): Promise<void> {
+  async bind(): Promise<void> {
+    await this.bind4();
+    if (this.dhcp6) {
+      try {
+        await this.bind6(this.dhcp6, this.opts.relayFrom6!);
+      } catch (e) {
+        try { this.dhcp.close(); } catch { /* already closed */ }
+        throw e;
+      }
+    }
+  }
+
+  private bind6(sock: Socket, addr: string): Promise<void> {
+    const port = this.opts.relayPort6 ?? DHCP6_SERVER_PORT;
+    return new Promise((resolve, reject) => {
+      const onError = (e: NodeJS.ErrnoException): void => {
+        const hint = e.code === 'EACCES' ? ' (port 547 needs root or CAP_NET_BIND_SERVICE)' : e.code === 'EADDRNOTAVAIL' ? ` (${addr} is not an address of this host)` : '';
+        reject(Object.assign(new Error(`relay: cannot bind [${addr}]:${port}: ${e.message}${hint}`), { code: e.code }));
+      };
+      sock.once('error', onError);
+      sock.bind({ address: addr, port, exclusive: false }, () => {
+        sock.off('error', onError);
+        this.port6 = sock.address().port;
+        sock.on('error', (e) => { this.lastError = e.message; });
+        sock.on('message', (msg, rinfo) => this.receiveDhcp6(msg, rinfo));
+        resolve();
+      });
+    });
+  }
+
+  private bind4(): Promise<void> {
     return new Promise((resolve, reject) => {
       const onError = (e: NodeJS.ErrnoException): void => {
         const hint = e.code === 'EACCES' ? ' (port 67 needs root or CAP_NET_BIND_SERVICE)' : e.code === 'EADDRNOTAVAIL' ? ` (${this.opts.relayFrom} is not an address of this host)` : '';
@@ -119,7 +185,11 @@ export class RelayTransport implements ClientTransport {
   }
 
   addClient(mac: string): void {
-    this.clients.add(mac.toLowerCase());
+    const m = mac.toLowerCase();
+    if (this.clients.has(m)) return;
+    this.clients.add(m);
+    // Until a client's own RELAY-FORW says otherwise, its peer-address is its EUI-64 link-local.
+    this.peers.set(linkLocalFromMac(m), m);
   }
 
   setClientAddress(_mac: string, _lease: ClientAddress | null): void {
@@ -139,6 +209,7 @@ export class RelayTransport implements ClientTransport {
     const m = mac.toLowerCase();
     this.addClient(m);
     const port = this.port;
+    if (isIpv6(d.dst.addr)) { this.sendUdp6(m, d); return; }
     if (d.dst.port === DHCP_SERVER_PORT) {
       const payload = relayDhcpMessage(d.payload, this.opts);
       // Relayed messages are unicast to the server whatever the client addressed.
@@ -156,8 +227,11 @@ export class RelayTransport implements ClientTransport {
   }
 
   connectTcp(_mac: string, dst: Endpoint, timeoutMs: number): Promise<ByteStream> {
+    const v6 = isIpv6(dst.addr);
+    if (v6 && this.opts.relayFrom6 === undefined) return Promise.reject(new Error(`relay: TCP to ${dst.addr} needs relayFrom6 (an IPv6 address of this host)`));
+    const localAddress = v6 ? this.opts.relayFrom6! : this.opts.relayFrom;
     return new Promise((resolve, reject) => {
-      const sock = tcpConnect({ host: dst.addr, port: dst.port, localAddress: this.opts.relayFrom });
+      const sock = tcpConnect({ host: dst.addr, port: dst.port, localAddress, ...(v6 ? { family: 6 } : {}) });
       this.streams.add(sock);
       const timer = setTimeout(() => {
         sock.destroy();
@@ -177,7 +251,8 @@ export class RelayTransport implements ClientTransport {
     this.closed = true;
     for (const s of this.streams) s.destroy();
     this.streams.clear();
-    const closes = [this.dhcp, ...[...this.flows.values()].map((f) => f.socket)].map(
+    const sockets = [this.dhcp, ...(this.dhcp6 ? [this.dhcp6] : []), ...[...this.flows.values()].map((f) => f.socket)];
+    const closes = sockets.map(
       (s) => new Promise<void>((r) => { try { s.close(() => r()); } catch { r(); } }),
     );
     this.flows.clear();
@@ -219,21 +294,56 @@ export class RelayTransport implements ClientTransport {
     };
   }
 
-  private flowFor(mac: string, client: Endpoint): Flow {
-    const key = `${mac}|${client.port}`;
+  private sendUdp6(mac: string, d: UdpDatagram): void {
+    const from = this.opts.relayFrom6;
+    if (from === undefined) { this.counters.sendErrors++; this.lastError = `relay: ${d.dst.addr} is IPv6 but relayFrom6 is not set`; return; }
+    if (d.dst.port !== DHCP6_SERVER_PORT) {
+      const flow = this.flowFor(mac, d.src, true);
+      const payload = d.payload.slice();
+      flow.ready.then(() => {
+        this.sendOn(flow.socket, payload, { addr: from, port: flow.socket.address().port }, { addr: d.dst.addr, port: d.dst.port });
+      }, () => undefined);
+      return;
+    }
+    const payload = relayDhcpV6Message(d.payload, {
+      linkAddress: from, peerAddress: linkLocalFromMac(mac), ...(this.opts.interfaceId6 !== undefined ? { interfaceId: this.opts.interfaceId6 } : {}),
+    });
+    // Remember whose peer-address this is: the RELAY-REPL names it.
+    const forw = parseDhcpV6(payload, []);
+    if (forw.relay) this.peers.set(ipv6ToString(forw.peerAddress), mac);
+    const server6 = this.opts.server6 ?? (isIpv6(this.opts.server) ? this.opts.server : undefined);
+    const to = isMulticast6(d.dst.addr) ? server6 : d.dst.addr;
+    if (to === undefined) { this.counters.sendErrors++; this.lastError = 'relay: DHCPv6 to a multicast group needs server6'; return; }
+    this.sendOn(this.dhcp6!, payload, { addr: from, port: this.port6 }, { addr: to, port: this.opts.serverPort6 ?? DHCP6_SERVER_PORT });
+  }
+
+  private receiveDhcp6(msg: Buffer, rinfo: RemoteInfo): void {
+    if (this.closed) return;
+    const src = { addr: stripZone(rinfo.address), port: rinfo.port };
+    const dst = { addr: this.opts.relayFrom6!, port: this.port6 };
+    this.frame('received', msg, src, dst);
+    const m = parseDhcpV6(msg, []);
+    const mac = m.relay && m.msgType === DhcpV6MsgType.RELAY_REPL ? this.peers.get(ipv6ToString(m.peerAddress)) : undefined;
+    if (mac === undefined || !this.clients.has(mac)) { this.counters.foreign++; return; }
+    this.deliver(mac, { src, dst, payload: copy(msg) });
+  }
+
+  private flowFor(mac: string, client: Endpoint, v6 = false): Flow {
+    const key = `${mac}|${client.port}|${v6 ? 6 : 4}`;
     const have = this.flows.get(key);
     if (have) return have;
-    const socket = createSocket({ type: 'udp4' });
+    const local = v6 ? this.opts.relayFrom6! : this.opts.relayFrom;
+    const socket = createSocket({ type: v6 ? 'udp6' : 'udp4' });
     const ready = new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
-      socket.bind({ address: this.opts.relayFrom, port: 0 }, () => { socket.off('error', reject); resolve(); });
+      socket.bind({ address: local, port: 0 }, () => { socket.off('error', reject); resolve(); });
     });
     const flow: Flow = { mac, client: { ...client }, socket, ready };
     socket.on('error', (e) => { this.lastError = e.message; });
     socket.on('message', (msg, rinfo) => {
-      const local = socket.address();
-      this.frame('received', msg, { addr: rinfo.address, port: rinfo.port }, { addr: this.opts.relayFrom, port: local.port });
-      this.deliver(flow.mac, { src: { addr: rinfo.address, port: rinfo.port }, dst: flow.client, payload: copy(msg) });
+      const src = { addr: stripZone(rinfo.address), port: rinfo.port };
+      this.frame('received', msg, src, { addr: local, port: socket.address().port });
+      this.deliver(flow.mac, { src, dst: flow.client, payload: copy(msg) });
     });
     this.flows.set(key, flow);
     return flow;
@@ -261,15 +371,24 @@ export class RelayTransport implements ClientTransport {
     this.frame('sent', payload, from, to);
   }
 
-  /** Synthesized raw-IPv4 frame (link type 228) for --pcap. */
+  /** Synthesized raw-IPv4 (link type 228) or raw-IPv6 (229) frame for --pcap. */
   private frame(dir: 'sent' | 'received', payload: Uint8Array, src: Endpoint, dst: Endpoint): void {
     if (this.frameHandlers.length === 0) return;
-    const pseudo = { src: ipv4FromString(src.addr), dst: ipv4FromString(dst.addr) };
+    const v6 = isIpv6(src.addr);
+    const pseudo = v6 ? { src: ipv6FromString(src.addr), dst: ipv6FromString(dst.addr) } : { src: ipv4FromString(src.addr), dst: ipv4FromString(dst.addr) };
     const udp = emitUdp({ srcPort: src.port, dstPort: dst.port }, payload, pseudo);
-    const ip = emitIpv4({ dscp: 0, ecn: 0, identification: 0, df: true, mf: false, fragmentOffset: 0, ttl: 64, protocol: IpProtocol.UDP, src: src.addr, dst: dst.addr }, udp);
+    const ip = v6
+      ? emitIpv6({ trafficClass: 0, flowLabel: 0, hopLimit: 64, nextHeader: IpProtocol.UDP, src: src.addr, dst: dst.addr }, udp)
+      : emitIpv4({ dscp: 0, ecn: 0, identification: 0, df: true, mf: false, fragmentOffset: 0, ttl: 64, protocol: IpProtocol.UDP, src: src.addr, dst: dst.addr }, udp);
     const t = this.now();
-    for (const h of this.frameHandlers) h(dir, t, LinkType.IPV4, ip);
+    for (const h of this.frameHandlers) h(dir, t, v6 ? LinkType.IPV6 : LinkType.IPV4, ip);
   }
+}
+
+/** Node reports link-local peers as fe80::1%eth0; datagrams carry plain addresses. */
+function stripZone(addr: string): string {
+  const i = addr.indexOf('%');
+  return i < 0 ? addr : addr.slice(0, i);
 }
 
 function copy(b: Buffer): Uint8Array {

@@ -29,6 +29,32 @@ export interface ClientAddress {
   router?: string;
 }
 
+/** An IPv6 address the client obtained (DHCPv6 IA_NA): raw mode answers neighbour solicitations
+ *  for it and uses it as the source of unicast traffic to global addresses. */
+export interface ClientAddress6 {
+  addr: string;
+  /** On-link prefix length (from the RA prefix when known, else 64). */
+  prefix: number;
+}
+
+/** A router advertisement as the client saw it (raw mode: every RA on the link). */
+export interface RouterAdvertSeen {
+  time: number;
+  /** Source (router link-local) address and MAC. */
+  router: string;
+  routerMac: string | null;
+  /** Sent to this client's link-local address (solicited, unicast) rather than ff02::1. */
+  unicastTo: string | null;
+  managed: boolean;
+  other: boolean;
+  /** Seconds; 0 = not a default router. */
+  lifetime: number;
+  preference: 'high' | 'medium' | 'low' | 'reserved';
+  prefixes: Array<{ prefix: string; length: number; onLink: boolean; autonomous: boolean; valid: number; preferred: number }>;
+}
+
+export type RouterAdvertHandler = (ra: RouterAdvertSeen) => void;
+
 export interface ClientTransport {
   readonly kind: 'raw' | 'relay' | 'memory';
   /** Start answering/receiving for this client MAC (raw: frames to this MAC or broadcast). */
@@ -44,4 +70,13 @@ export interface ClientTransport {
   onFrame?(handler: (dir: 'sent' | 'received', time: number, linkType: number, frame: Uint8Array) => void): void;
   now(): number;
   close(): Promise<void>;
+
+  // ---- IPv6 (raw and memory transports; relay mode has no link, so no RAs) ----
+  /** The client's global IPv6 address (null to forget). Its link-local address (EUI-64 of the MAC,
+   *  src/wire/ipv6-address.ts) is always in use once `addClient` ran. */
+  setClientAddress6?(mac: string, lease: ClientAddress6 | null): void;
+  /** Every router advertisement seen on the link (multicast, or unicast to a client). */
+  onRouterAdvert?(handler: RouterAdvertHandler): void;
+  /** Send a router solicitation from the client's link-local address to ff02::2. */
+  solicitRouters?(mac: string): void;
 }

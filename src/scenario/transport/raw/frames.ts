@@ -1,12 +1,14 @@
 /**
- * Frames the raw transport sends, built with the project's codecs (one encoder): Ethernet + IPv4 +
- * UDP/TCP, and Ethernet + ARP. Short frames are padded to the 60-byte Ethernet minimum.
+ * Frames the raw transport sends, built with the project's codecs (one encoder): Ethernet + IPv4 or
+ * IPv6 + UDP/TCP (the family follows the address text), Ethernet + IPv6 + ICMPv6, and Ethernet +
+ * ARP. Short frames are padded to the 60-byte Ethernet minimum.
  */
 import { emitArp, type ArpRepr } from '../../../wire/arp.js';
-import { ipv4FromString } from '../../../wire/bytes.js';
+import { ipv4FromString, ipv6FromString } from '../../../wire/bytes.js';
 import { IpProtocol } from '../../../wire/checksum.js';
 import { emitEthernet, EtherType } from '../../../wire/ethernet.js';
 import { emitIpv4 } from '../../../wire/ipv4.js';
+import { emitIpv6 } from '../../../wire/ipv6.js';
 import { emitTcp, type TcpRepr } from '../../../wire/tcp.js';
 import { emitUdp } from '../../../wire/udp.js';
 
@@ -29,23 +31,50 @@ function ipv4(protocol: number, src: string, dst: string, payload: Uint8Array): 
   return emitIpv4({ dscp: 0, ecn: 0, identification: ipId, df: false, mf: false, fragmentOffset: 0, ttl: 64, protocol, src, dst }, payload);
 }
 
+/** EDK2's IP6 driver sends UDP with hop limit 128 (captures/lab-v6: DHCPv6, TFTP); iPXE uses 255. */
+export const DEFAULT_HOP_LIMIT6 = 128;
+/** RFC 4861 §6.1/§7.1: neighbour discovery messages are only accepted with hop limit 255. */
+export const ND_HOP_LIMIT = 255;
+
 export interface L2Addresses {
   srcMac: string;
   dstMac: string;
   srcIp: string;
   dstIp: string;
+  /** IPv6 only (default DEFAULT_HOP_LIMIT6). */
+  hopLimit?: number;
 }
 
+function isV6(a: L2Addresses): boolean {
+  return a.srcIp.includes(':');
+}
+
+function pseudoFor(a: L2Addresses): { src: Uint8Array; dst: Uint8Array } {
+  return isV6(a)
+    ? { src: ipv6FromString(a.srcIp), dst: ipv6FromString(a.dstIp) }
+    : { src: ipv4FromString(a.srcIp), dst: ipv4FromString(a.dstIp) };
+}
+
+function ipFrame(a: L2Addresses, protocol: number, payload: Uint8Array): Uint8Array {
+  if (!isV6(a)) return ethernet(a.srcMac, a.dstMac, EtherType.IPV4, ipv4(protocol, a.srcIp, a.dstIp, payload));
+  const ip = emitIpv6({ trafficClass: 0, flowLabel: 0, hopLimit: a.hopLimit ?? DEFAULT_HOP_LIMIT6, nextHeader: protocol, src: a.srcIp, dst: a.dstIp }, payload);
+  return ethernet(a.srcMac, a.dstMac, EtherType.IPV6, ip);
+}
+
+/** UDP over IPv4 or IPv6 (by `srcIp`); the checksum is always computed (mandatory on IPv6). */
 export function udpFrame(a: L2Addresses, srcPort: number, dstPort: number, payload: Uint8Array): Uint8Array {
-  const pseudo = { src: ipv4FromString(a.srcIp), dst: ipv4FromString(a.dstIp) };
-  const udp = emitUdp({ srcPort, dstPort }, payload, pseudo);
-  return ethernet(a.srcMac, a.dstMac, EtherType.IPV4, ipv4(IpProtocol.UDP, a.srcIp, a.dstIp, udp));
+  const udp = emitUdp({ srcPort, dstPort }, payload, pseudoFor(a));
+  return ipFrame(a, IpProtocol.UDP, udp);
 }
 
 export function tcpFrame(a: L2Addresses, seg: TcpRepr, payload: Uint8Array): Uint8Array {
-  const pseudo = { src: ipv4FromString(a.srcIp), dst: ipv4FromString(a.dstIp) };
-  const tcp = emitTcp(seg, payload, pseudo);
-  return ethernet(a.srcMac, a.dstMac, EtherType.IPV4, ipv4(IpProtocol.TCP, a.srcIp, a.dstIp, tcp));
+  const tcp = emitTcp(seg, payload, pseudoFor(a));
+  return ipFrame(a, IpProtocol.TCP, tcp);
+}
+
+/** A whole ICMPv6 message (checksum already in it) in IPv6 + Ethernet; hop limit 255 unless told. */
+export function icmpv6Frame(a: L2Addresses, message: Uint8Array): Uint8Array {
+  return ipFrame({ ...a, hopLimit: a.hopLimit ?? ND_HOP_LIMIT }, IpProtocol.ICMPV6, message);
 }
 
 export function arpFrame(dstMac: string, arp: ArpRepr): Uint8Array {
