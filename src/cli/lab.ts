@@ -42,8 +42,9 @@ export function ipv6LabFlags(raw: Record<string, unknown>, cmd: string, prefix: 
   if (raRaw === undefined) return ipv6 === undefined ? {} : { ipv6 };
   const ra = String(raRaw);
   if (!RA_MODES.includes(ra)) throw new UsageError(`${cmd}: --${prefix}ra must be one of ${RA_MODES.join(', ')} (got "${ra}")`);
-  if (ipv6 === undefined) throw new UsageError(`${cmd}: --${prefix}ra only applies with --${prefix}ipv6 or --${prefix}ipv6-only`);
-  return { ipv6, ra: ra as RaMode };
+  // `run --lab --lab-ra …`: RAs only exist on an IPv6 lab, so asking for them asks for one.
+  if (ipv6 === undefined && prefix === '') throw new UsageError(`${cmd}: --ra only applies with --ipv6 or --ipv6-only`);
+  return { ipv6: ipv6 ?? true, ra: ra as RaMode };
 }
 
 const NAME_RE = /^[a-z][a-z0-9-]{0,11}$/;

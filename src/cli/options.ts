@@ -13,7 +13,7 @@ import type { RaMode } from '../lab/fullchain-v6.js';
 
 export const DECODE_FORMATS = ['text', 'jsonl', 'none'] as const;
 export type DecodeFormat = (typeof DECODE_FORMATS)[number];
-export const APP_PROTOS: readonly AppProto[] = ['dhcp4', 'dhcp6', 'tftp', 'http', 'icmp'];
+export const APP_PROTOS: readonly AppProto[] = ['dhcp4', 'dhcp6', 'tftp', 'http', 'icmp', 'ndp'];
 
 export interface DecodeArgs {
   file: string;
@@ -225,8 +225,8 @@ function rateFlag(raw: unknown): number | undefined {
 function labV6(raw: Record<string, unknown>): { ipv6?: true | 'only'; ra?: RaMode; config6?: string } {
   const v6 = ipv6LabFlags(raw, 'run', 'lab-');
   const config6 = oneString(raw['server-config6'], 'server-config6');
-  if (config6 !== undefined && v6.ipv6 === undefined) throw new UsageError('run: --server-config6 (a kea-dhcp6 config) needs --lab-ipv6 or --lab-ipv6-only');
-  return { ...v6, ...(config6 === undefined ? {} : { config6 }) };
+  // A kea-dhcp6 config asks for an IPv6 lab.
+  return { ...v6, ...(config6 === undefined ? {} : { config6, ipv6: v6.ipv6 ?? true }) };
 }
 
 /** `--lab [SERVER]` (a bare `--lab` is '' or true: dnsmasq); the lab brings its own transport and server. */

@@ -4,10 +4,12 @@ import type { DhcpV6Message } from '../wire/dhcpv6/index.js';
 import type { TftpPacket } from '../wire/tftp.js';
 import type { HttpRequestHead, HttpResponseHead } from '../wire/http.js';
 import type { IcmpPacket } from '../wire/icmp.js';
+import type { NdpMessage } from '../wire/ndp.js';
 import type { TftpSession } from './tftp-tracker.js';
 
-/** What `--proto` selects. `icmp` covers ICMPv4 and ICMPv6 error messages. */
-export type AppProto = 'dhcp4' | 'dhcp6' | 'tftp' | 'http' | 'icmp';
+/** What `--proto` selects. `icmp` covers ICMPv4 and ICMPv6 error messages, `ndp` IPv6 Neighbour
+ *  Discovery (RS, RA, NS, NA, Redirect). */
+export type AppProto = 'dhcp4' | 'dhcp6' | 'tftp' | 'http' | 'icmp' | 'ndp';
 
 /** Where a decoded application message sits in the capture and on the network. */
 export interface MessageOrigin {
@@ -64,8 +66,8 @@ export interface IcmpQuotedDatagram {
 }
 
 /**
- * An ICMPv4 or ICMPv6 error message (destination unreachable, time exceeded, ...); other ICMP
- * types (echo, neighbour discovery) are not delivered. `srcPort`/`dstPort` of the origin are 0.
+ * An ICMPv4 or ICMPv6 error message (destination unreachable, time exceeded, ...); echo and
+ * other informational types are not delivered (neighbour discovery is, as NdpDecoded). `srcPort`/`dstPort` of the origin are 0.
  */
 export interface IcmpDecoded extends MessageOrigin {
   proto: 'icmp';
@@ -82,7 +84,21 @@ export interface IcmpDecoded extends MessageOrigin {
   payload: Uint8Array;
 }
 
-export type DecodedMessage = Dhcp4Decoded | Dhcp6Decoded | TftpDecoded | HttpDecoded | IcmpDecoded;
+/**
+ * An IPv6 Neighbour Discovery message (ICMPv6 133-137, RFC 4861). `srcPort`/`dstPort` are 0.
+ * IP-level rules (hop limit 255, link-local source of RA/Redirect, ...) are checked by the
+ * pipeline and land in `issues` (layer 'ndp').
+ */
+export interface NdpDecoded extends MessageOrigin {
+  proto: 'ndp';
+  msg: NdpMessage;
+  /** IPv6 hop limit: RFC 4861 requires 255; other values are reported as an issue */
+  hopLimit: number;
+  /** The whole ICMPv6 message; a view valid only during the sink callback. */
+  payload: Uint8Array;
+}
+
+export type DecodedMessage = Dhcp4Decoded | Dhcp6Decoded | TftpDecoded | HttpDecoded | IcmpDecoded | NdpDecoded;
 
 /** A frame whose problems kept it from reaching any application decoder. */
 export interface UndecodedFrame {

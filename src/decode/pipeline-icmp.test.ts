@@ -57,11 +57,12 @@ describe('DecodePipeline: ICMP and ICMPv6', () => {
     expect(m.msg.bodyOffset).toBe(14 + 40 + 8);
   });
 
-  it('ignores echo and neighbour solicitation; --proto without icmp drops errors too', () => {
+  it('ignores echo; neighbour solicitation is not an icmp message (it is ndp); --proto without icmp drops errors too', () => {
     const echo = frame(0x0800, v4('198.51.100.1', '198.51.100.150', IpProtocol.ICMP, emitIcmp({ type: 8, code: 0, rest: 1, body: new Uint8Array(8) })));
     const ns = frame(0x86dd, v6('fe80::1', 'ff02::1:ff00:2', IpProtocol.ICMPV6,
       emitIcmpv6({ type: 135, code: 0, rest: 0, body: ipv6FromString(SERVER6) }, { src: ipv6FromString('fe80::1'), dst: ipv6FromString('ff02::1:ff00:2') })));
-    expect(decode([echo, ns]).messages).toEqual([]);
+    expect(decode([echo, ns]).messages.map((m) => m.proto)).toEqual(['ndp']);
+    expect(decode([echo, ns], new Set(['icmp'])).messages).toEqual([]);
     expect(decode([v6PortUnreachable()], new Set(['dhcp6'])).messages).toEqual([]);
     expect(decode([v6PortUnreachable()], new Set(['icmp'])).messages).toHaveLength(1);
   });

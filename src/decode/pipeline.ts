@@ -1,7 +1,8 @@
 /**
  * Frame → application messages. One `DecodePipeline` per capture (or live session): it owns the
  * reassembly state (IP fragments, TCP streams, TFTP transfers) and hands every decoded DHCPv4,
- * DHCPv6, TFTP and HTTP message, and every ICMP/ICMPv6 error, to the sink. Pure: no I/O, time
+ * DHCPv6, TFTP and HTTP message, every ICMP/ICMPv6 error and every IPv6 Neighbour Discovery
+ * message to the sink. Pure: no I/O, time
  * comes from the records.
  */
 import type { CaptureRecord } from '../capture/types.js';
@@ -16,6 +17,8 @@ import { parseDhcpV6 } from '../wire/dhcpv6/index.js';
 import { parseTftp } from '../wire/tftp.js';
 import { icmpCodeName, icmpTypeName, isIcmpError, parseIcmp, type IcmpPacket } from '../wire/icmp.js';
 import { icmpv6CodeName, icmpv6TypeName, isIcmpv6Error, parseIcmpv6 } from '../wire/icmpv6.js';
+import { checkNdpIpHeader, isNdpType, parseNdp } from '../wire/ndp.js';
+import { pushIssue } from '../wire/issues.js';
 import { HttpConnectionParser, type HttpSink, type HttpRequestHead, type HttpResponseHead } from '../wire/http.js';
 import {
   Ipv4FragmentReassembler,
@@ -65,6 +68,9 @@ export class DecodePipeline implements TcpStreamSink {
   /** The frame being decoded; reused, never reallocated per packet. */
   private cur: MessageOrigin = blankOrigin();
   private lastExpire = 0;
+  /** Of the IPv6 header being decoded (ND checks need them past the transport dispatch). */
+  private ip6HopLimit = 0;
+  private ip6Offset = 0;
   frames = 0;
   messages = 0;
 
@@ -138,6 +144,8 @@ export class DecodePipeline implements TcpStreamSink {
     if (!ip) return;
     this.cur.srcAddr = ip.src;
     this.cur.dstAddr = ip.dst;
+    this.ip6HopLimit = ip.hopLimit;
+    this.ip6Offset = base;
     let payload = ip.payload;
     let payloadOffset = ip.payloadOffset;
     let nextHeader = ip.nextHeader;
@@ -155,8 +163,8 @@ export class DecodePipeline implements TcpStreamSink {
     protocol: number,
     buf: Uint8Array,
     base: number,
-    _src: Uint8Array,
-    _dst: Uint8Array,
+    src: Uint8Array,
+    dst: Uint8Array,
     rec: CaptureRecord,
   ): void {
     const issues = this.cur.issues;
@@ -174,9 +182,29 @@ export class DecodePipeline implements TcpStreamSink {
       this.cur.srcPort = seg.srcPort;
       this.cur.dstPort = seg.dstPort;
       this.tcp.push(this.cur.srcAddr, seg.srcPort, this.cur.dstAddr, seg.dstPort, seg, rec.frame, rec.time);
+    } else if (protocol === IPPROTO_ICMPV6 && src.length === 16 && buf.length > 0 && isNdpType(buf[0]!)) {
+      this.ndp(buf, off, base < 0, src, dst);
     } else if (protocol === IPPROTO_ICMP || protocol === IPPROTO_ICMPV6) {
       this.icmp(protocol === IPPROTO_ICMP ? 4 : 6, buf, off);
     }
+  }
+
+  /** Neighbour Discovery: every message, with the IP-level rules of RFC 4861 checked here. */
+  private ndp(buf: Uint8Array, base: number, reassembled: boolean, src: Uint8Array, dst: Uint8Array): void {
+    if (this.want && !this.want.has('ndp')) return;
+    const cur = this.cur;
+    const msg = parseNdp(buf, cur.issues, base);
+    if (!msg) return;
+    const hopLimit = this.ip6HopLimit;
+    checkNdpIpHeader(msg, { src, dst, hopLimit }, cur.issues, this.ip6Offset);
+    if (reassembled) pushIssue(cur.issues, 'malformed', 'ndp', 0, 'neighbour discovery message in IPv6 fragments (RFC 6980 forbids it)');
+    this.messages++;
+    this.sink.message({
+      frame: cur.frame, time: cur.time,
+      srcAddr: cur.srcAddr, srcPort: 0, dstAddr: cur.dstAddr, dstPort: 0,
+      srcMac: cur.srcMac, dstMac: cur.dstMac, vlans: cur.vlans, issues: cur.issues,
+      proto: 'ndp', msg, hopLimit, payload: buf,
+    });
   }
 
   /** Only error messages become messages: they say a boot-chain packet was refused or lost. */

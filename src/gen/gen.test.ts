@@ -265,7 +265,7 @@ describe.skipIf(!pipelineModule)('generateBootTraffic: the real decode pipeline'
       faults: { tftpLoss: 0.2, nak: 0.1, twoServers: 0.1, proxyOnly: 0.1, tftpMissingFile: 0.1, ipxeLoop: 0.1, noBootfile: 0.1 },
     };
     writeCapture(path, { format: 'pcapng' }, (emit) => generateBootTraffic(opts, emit));
-    const counts = { dhcp4: 0, dhcp6: 0, tftp: 0, icmp: 0, request: 0, response: 0, complete: 0 };
+    const counts = { dhcp4: 0, dhcp6: 0, tftp: 0, icmp: 0, ndp: 0, request: 0, response: 0, complete: 0 };
     const issues: unknown[] = [];
     let undecoded = 0;
     const pipe = new pipelineModule!.DecodePipeline({

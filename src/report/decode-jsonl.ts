@@ -8,6 +8,7 @@ import { dhcpV4ToJson } from '../wire/dhcpv4/index.js';
 import { dhcpV6ToJson } from '../wire/dhcpv6/index.js';
 import { tftpToJson } from '../wire/tftp.js';
 import { httpToJson } from '../wire/http.js';
+import { ndpSummary, ndpToJson } from '../wire/ndp-format.js';
 
 export function endpoint(addr: string, port: number): string {
   return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
@@ -27,6 +28,7 @@ export function decodedToJson(m: DecodedMessage): object | null {
     case 'icmp':
       body = { ipVersion: m.ipVersion, type: m.type, code: m.code, typeName: m.typeName, codeName: m.codeName, quoted: m.quoted };
       break;
+    case 'ndp': body = { ...ndpToJson(m.msg), hopLimit: m.hopLimit, summary: ndpSummary(m.msg, m.srcAddr) }; break;
     case 'http':
       if (m.kind === 'complete' || !m.head) {
         if (m.issues.length === 0) return null;

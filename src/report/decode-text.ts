@@ -4,6 +4,7 @@ import { formatDhcpV4Text } from '../wire/dhcpv4/index.js';
 import { formatDhcpV6Text } from '../wire/dhcpv6/index.js';
 import { formatTftpText } from '../wire/tftp.js';
 import { formatHttpText } from '../wire/http.js';
+import { ndpSummary } from '../wire/ndp-format.js';
 import { endpoint } from './decode-jsonl.js';
 
 export function formatTime(t: number): string {
@@ -21,6 +22,7 @@ export function decodedToText(m: DecodedMessage): string[] | null {
     case 'dhcp6': lines = formatDhcpV6Text(m.msg); label = 'DHCPv6'; break;
     case 'tftp': lines = formatTftpText(m.msg); label = 'TFTP'; break;
     case 'icmp': lines = formatIcmpText(m); label = m.ipVersion === 4 ? 'ICMP' : 'ICMPv6'; break;
+    case 'ndp': lines = [ndpSummary(m.msg, m.srcAddr)]; label = 'NDP'; break;
     case 'http':
       if (m.kind === 'complete' || !m.head) {
         if (m.issues.length === 0) return null;
@@ -29,9 +31,10 @@ export function decodedToText(m: DecodedMessage): string[] | null {
       label = 'HTTP';
       break;
   }
-  // ICMP has no ports: print the bare addresses.
-  const src = m.proto === 'icmp' ? m.srcAddr : endpoint(m.srcAddr, m.srcPort);
-  const dst = m.proto === 'icmp' ? m.dstAddr : endpoint(m.dstAddr, m.dstPort);
+  // ICMP and ND have no ports: print the bare addresses.
+  const portless = m.proto === 'icmp' || m.proto === 'ndp';
+  const src = portless ? m.srcAddr : endpoint(m.srcAddr, m.srcPort);
+  const dst = portless ? m.dstAddr : endpoint(m.dstAddr, m.dstPort);
   const out = [
     `#${m.frame}  ${formatTime(m.time)}  ${label}  ${src} -> ${dst}` +
       (m.srcMac ? `  (${m.srcMac})` : ''),

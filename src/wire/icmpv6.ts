@@ -1,5 +1,5 @@
-import { onesSum } from './bytes.js';
-import { IpProtocol, pseudoHeaderSum, type PseudoHeader } from './checksum.js';
+import { onesSum, putU16 } from './bytes.js';
+import { finishChecksum, IpProtocol, pseudoHeaderSum, type PseudoHeader } from './checksum.js';
 import {
   icmpLength, parseIcmpMessage, writeIcmpMessage, type IcmpEmitOptions, type IcmpPacket, type IcmpRepr, type IcmpTypeDef,
 } from './icmp.js';
@@ -8,8 +8,8 @@ import type { WireIssue } from './issues.js';
 /*
  * ICMPv6 (RFC 4443): the same 8-byte header as ICMPv4 (icmp.ts), but the checksum covers an IPv6
  * pseudo-header (RFC 8200 §8.1, next header 58), and types 0-127 are errors that quote the
- * invoking packet. Neighbour discovery / MLD bodies (RFC 4861, RFC 3810) are not decoded yet:
- * they only have a row in the table, ready for a body decoder.
+ * invoking packet. Neighbour discovery bodies (types 133-137, RFC 4861) are decoded by ndp.ts;
+ * MLD bodies (RFC 3810) only have a row in the table.
  */
 export const Icmpv6Type = {
   DEST_UNREACHABLE: 1,
@@ -90,6 +90,12 @@ function pseudoSum(pseudo: PseudoHeader, length: number): number {
 /** Verifies the checksum of a whole message against the enclosing IPv6 addresses. */
 export function icmpv6ChecksumOk(message: Uint8Array, pseudo: PseudoHeader): boolean {
   return onesSum(message, pseudoSum(pseudo, message.length)) === 0xffff;
+}
+
+/** Computes and writes bytes 2-3 of a whole message (its checksum field is read as zero). */
+export function writeIcmpv6Checksum(message: Uint8Array, pseudo: PseudoHeader): void {
+  putU16(message, 2, 0);
+  putU16(message, 2, finishChecksum(onesSum(message, pseudoSum(pseudo, message.length))));
 }
 
 export const icmpv6Length = icmpLength;

@@ -21,7 +21,9 @@ describe('round trip over every real packet', () => {
       const failures: string[] = [];
       const pipe = new DecodePipeline({
         message(m) {
-          if (m.proto === 'http') return;
+          // ND: emit writes options in one stable order, so real RAs are compared field-wise in
+          // src/wire/ndp-captures.test.ts instead.
+          if (m.proto === 'http' || m.proto === 'ndp') return;
           // ICMP: the checksum is kept as read (an ICMPv6 one would need the pseudo-header).
           const again = m.proto === 'dhcp4' ? emitDhcpV4(m.msg) : m.proto === 'dhcp6' ? emitDhcpV6(m.msg)
             : m.proto === 'icmp' ? emitIcmp(m.msg, { computeChecksum: false }) : emitTftp(m.msg);
@@ -36,7 +38,7 @@ describe('round trip over every real packet', () => {
       expect(failures).toEqual([]);
       // The pipeline found what the file holds (decodeCapture is the same path; sanity only).
       const d = await decodeCapture(file);
-      expect(counts.dhcp4 + counts.dhcp6 + counts.tftp + counts.icmp).toBe(d.messages.filter((m) => m.proto !== 'http').length);
+      expect(counts.dhcp4 + counts.dhcp6 + counts.tftp + counts.icmp).toBe(d.messages.filter((m) => m.proto !== 'http' && m.proto !== 'ndp').length);
     });
   }
 });

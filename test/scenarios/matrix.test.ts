@@ -18,7 +18,6 @@
 //                    port 4011 with PXE option 43/71, as a PXE ROM does)
 //
 // The CLI runs inside the lab's client namespace from a private build of src/ (never the shared dist/).
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +25,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labDown, labUp, run, type LabInfo, type LabServerKind } from '../../src/lab/index.js';
 import { ROOT } from '../helpers/paths.js';
 import { privateBuild, type PrivateBuild } from '../helpers/private-build.js';
+import { allSteps, expectPassed, runInLab, TEST_TIMEOUT_MS, type CliRun, type RunJson } from '../helpers/lab-run.js';
 
 const isRoot = process.getuid?.() === 0;
 const hasTools = run('sh', ['-c', 'command -v ip && command -v dnsmasq && command -v kea-dhcp4 && command -v dhcpd && command -v in.tftpd && command -v nginx']).code === 0;
@@ -33,64 +33,16 @@ const skipReason = !isRoot
   ? 'needs root (network namespaces, raw sockets)'
   : !hasTools ? 'needs ip, dnsmasq, kea-dhcp4, dhcpd, in.tftpd and nginx' : '';
 
-const RUN_TIMEOUT_MS = 60_000;
-/** A bit more than a run, so the run's own kill fires first and the test reports it. */
-const TEST_TIMEOUT_MS = RUN_TIMEOUT_MS + 10_000;
-
-interface StepJson { readonly name: string; readonly ok: boolean; readonly error?: string }
-interface RunJson {
-  readonly ok: boolean;
-  readonly scenarios: readonly { readonly clients: readonly { readonly name?: string; readonly steps: readonly StepJson[] }[] }[];
-}
-interface CliRun { readonly code: number | null; readonly json: RunJson | undefined; readonly stdout: string; readonly stderr: string }
-
 let build: PrivateBuild | undefined;
 
-/** `pxecheck run SCENARIO --interface cl0 --server ADDR --format json` inside the lab's client namespace. */
+async function expectPass(lab: LabInfo, scenario: string): Promise<void> {
+  if (!build) throw new Error('private build missing');
+  expectPassed(await runInLab(build, lab, scenario));
+}
+
 function runScenario(lab: LabInfo, scenario: string): Promise<CliRun> {
   if (!build) throw new Error('private build missing');
-  const file = scenario.includes('/') ? scenario : join(ROOT, 'scenarios', `${scenario}.yaml`);
-  const args = ['netns', 'exec', lab.clientNs, process.execPath, ...build.cliArgs([
-    'run', file, '--interface', lab.clientIface, '--server', lab.serverAddr, '--format', 'json'])];
-  return new Promise((resolve) => {
-    const child = spawn('ip', args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS);
-    child.on('close', (c) => {
-      clearTimeout(timer);
-      let json: RunJson | undefined;
-      try {
-        json = JSON.parse(stdout) as RunJson;
-      } catch {
-        json = undefined;
-      }
-      resolve({ code: c, json, stdout, stderr });
-    });
-  });
-}
-
-function allSteps(r: RunJson): (StepJson & { client: string })[] {
-  return r.scenarios.flatMap((s) => s.clients.flatMap((c) => c.steps.map((st) => ({ ...st, client: c.name ?? '?' }))));
-}
-
-/** Failing steps as one line each, so a red test says which step and why. */
-function failures(r: CliRun): string {
-  if (r.json === undefined) return `exit ${String(r.code)}, no JSON; stderr: ${r.stderr.slice(0, 800)}`;
-  return allSteps(r.json).filter((s) => !s.ok).map((s) => `${s.client} / ${s.name}: ${s.error ?? ''}`).join('\n');
-}
-
-async function expectPass(lab: LabInfo, scenario: string): Promise<void> {
-  const r = await runScenario(lab, scenario);
-  expect(r.json, failures(r)).toBeDefined();
-  const json = r.json as RunJson;
-  const steps = allSteps(json);
-  expect(steps.length).toBeGreaterThan(0);
-  expect(steps.filter((s) => !s.ok), failures(r)).toEqual([]);
-  expect(json.ok, failures(r)).toBe(true);
-  expect(r.code).toBe(0);
+  return runInLab(build, lab, scenario);
 }
 
 // Scenarios that pass against each server's built-in full-chain config.
