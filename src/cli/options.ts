@@ -72,6 +72,8 @@ export const THRESHOLD_FLAGS = [
   { flag: 'no-reply', key: 'noReply', integer: false, min: 0, describe: 'seconds without an answer after which a DHCP/proxyDHCP/TFTP exchange counts as unanswered' },
   { flag: 'loop-count', key: 'loopCount', integer: true, min: 2, describe: 'fetches of the same boot program that make a chainload loop' },
   { flag: 'tftp-idle', key: 'tftpIdle', integer: false, min: 0, describe: 'seconds of idle after which an unfinished TFTP transfer is a timeout' },
+  { flag: 'slow-advertise', key: 'slowAdvertise', integer: false, min: 0, describe: 'seconds from the first DHCPv6 Solicit to the first Advertise above which dhcp6.slow-advertise is raised' },
+  { flag: 'ipv6-stall', key: 'ipv6Stall', integer: false, min: 0, describe: 'seconds a boot client may spend on IPv6 before falling back or failing, above which ipv6.boot-stall is raised' },
 ] as const satisfies readonly { flag: string; key: keyof AnalysisThresholds; integer: boolean; min: number; describe: string }[];
 
 /** `--help` text of a threshold flag, with its default from DEFAULT_THRESHOLDS. */
@@ -184,7 +186,7 @@ export function checkRunArgs(raw: Record<string, unknown>): RunArgs {
   const lab = raw['lab'];
   if (lab !== undefined && lab !== false) return checkRunLabArgs(raw, scenarios, format as RunFormat);
   for (const flag of ['server-config', 'server-config6', 'lab-ipv6', 'lab-ipv6-only', 'lab-ra']) {
-    if (raw[flag] !== undefined) throw new UsageError(`run: --${flag} only applies with --lab`);
+    if (raw[flag] !== undefined) throw new UsageError(`run: --${flag}${flag.startsWith('server-config') ? ' FILE' : ''} only applies with --lab`);
   }
   const iface = oneString(raw['interface'], 'interface');
   const relayFrom = ipFlag(raw['relay-from'], 'relay-from', 'this machine\'s address the server sees as the relay: giaddr, or the DHCPv6 link-address');

@@ -113,8 +113,8 @@ const defs = [
   },
   {
     code: 'httpboot.offer-ignored', severity: 'error', group: 'config',
-    summary: 'A UEFI HTTP boot client keeps discovering: the offers lack vendor class "HTTPClient" or a boot URL.',
-    hint: 'For clients with vendor class HTTPClient, the server must echo option 60 "HTTPClient" and send the boot file as a URL (option 67).',
+    summary: 'A UEFI HTTP boot client ignores its offers: they lack vendor class "HTTPClient" (DHCPv4 option 60, DHCPv6 option 16) or a boot URL.',
+    hint: 'For clients with vendor class HTTPClient, the server must echo "HTTPClient" (option 60; over DHCPv6 option 16 with enterprise 343) and send the boot file as a URL (option 67; DHCPv6 option 59).',
   },
   {
     code: 'dhcp6.no-advertise', severity: 'error', group: 'response',
@@ -125,6 +125,31 @@ const defs = [
     code: 'dhcp6.no-bootfile-url', severity: 'error', group: 'config',
     summary: 'A network-boot DHCPv6 client got an answer without a boot file URL (option 59).',
     hint: 'Configure option 59 (bootfile-url) for clients with arch type (option 61) 7/16, and make sure the client requests it in ORO.',
+  },
+  {
+    code: 'dhcp6.status-error', severity: 'error', group: 'response',
+    summary: 'A DHCPv6 server answered with a failure status code (NoAddrsAvail, UnspecFail, NotOnLink, NoBinding, UseMulticast...) at message, IA or address level.',
+    hint: 'Read the status message: NoAddrsAvail/UnspecFail "address in use" — pool exhausted or two IAIDs of one client mapped to the same address (dnsmasq derives addresses from the DUID: widen the range or use Kea); NotOnLink — the subnet does not match the link; UseMulticast — the server refuses unicast.',
+  },
+  {
+    code: 'dhcp6.slow-advertise', severity: 'warning', group: 'timing',
+    summary: 'The first Advertise (or Rapid-Commit Reply) came later than the threshold after the first Solicit.',
+    hint: 'Check server load, relay path latency, and spanning-tree port fast on the client port; a client waits at least 1 s (SOL_TIMEOUT) for Advertises anyway.',
+  },
+  {
+    code: 'ra.missing-managed-flag', severity: 'warning', group: 'config',
+    summary: 'IPv6 clients were active but every router advertisement on the link says M=0 while a DHCPv6 server answers, or no router advertisement was seen at all.',
+    hint: 'Set the managed flag on the router of this link (radvd AdvManagedFlag on; dnsmasq enable-ra with a dhcp-range in stateful mode; Cisco ipv6 nd managed-config-flag): clients that obey the RA (iPXE, operating systems) skip DHCPv6 otherwise. If the capture was filtered, include ICMPv6.',
+  },
+  {
+    code: 'ra.conflict', severity: 'warning', group: 'config',
+    summary: 'Routers on the same link advertise different M/O flags or prefixes, or one router flips its flags between advertisements (RA flapping).',
+    hint: 'Only one router (or a pair with identical configuration) should advertise on a boot segment: disable router advertisements on the other one, or align their managed/other flags and prefixes.',
+  },
+  {
+    code: 'ipv6.boot-stall', severity: 'warning', group: 'timing',
+    summary: 'A network-boot client spent longer than the threshold on IPv6 (from its first DHCPv6 Solicit) without a boot program before falling back to IPv4; an error when it never booted.',
+    hint: 'Either make IPv6 boot work on this link (RA with M=1, a DHCPv6 server with option 59, a reachable TFTP/HTTP server) or remove the IPv6 boot entries from the firmware boot order.',
   },
   {
     code: 'phone.no-provisioning-server', severity: 'error', group: 'config',

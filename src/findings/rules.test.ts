@@ -1,7 +1,7 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import { buildAck, buildData, buildError, buildOack, buildRrq } from '../wire/tftp.js';
 import { macFromString } from '../wire/bytes.js';
-import { Sim, dora, ipxeOptions, pxeOptions, tftpRead, SERVER, T0, type Endpoint } from '../flow/sim.test-kit.js';
+import { Sim, dora, ipxeOptions, pxeOptions, tftpRead, routerAdvert, ALL_NODES, ROUTER_MAC, SERVER, T0, type Endpoint } from '../flow/sim.test-kit.js';
 import type { Analysis, Finding } from '../flow/types.js';
 import { CATALOGUE, type FindingCode } from './catalogue.js';
 import { icmpUnreachable } from '../flow/icmp.test-kit.js';
@@ -299,6 +299,184 @@ describe('HTTP and DHCPv6 findings', () => {
   });
 });
 
+describe('IPv6 findings', () => {
+  const V6MAC = '52:54:00:00:0e:f6';
+  const cli: Endpoint = { addr: 'fe80::5054:ff:fe00:ef6', port: 546, mac: V6MAC };
+  const all: Endpoint = { addr: 'ff02::1:2', port: 547, mac: '33:33:00:01:00:02' };
+  const srv: Endpoint = { addr: 'fe80::1', port: 547, mac: ROUTER_MAC };
+  const router2: Endpoint = { addr: 'fe80::2', port: 0, mac: '02:00:00:00:00:02' };
+  const duid = { code: 1 as const, value: { kind: 'll' as const, hwType: 1, linkLayer: macFromString(V6MAC) } };
+  const sduid = { code: 2 as const, value: { kind: 'll' as const, hwType: 1, linkLayer: macFromString(ROUTER_MAC) } };
+  const arch = { code: 61 as const, value: [7] };
+  const url = { code: 59 as const, value: 'tftp://[2001:db8:1::1]/snponly.efi' };
+  const ia = (addr?: string) => ({ code: 3 as const, value: { iaid: 1, t1: 0, t2: 0, options: addr ? [{ code: 5 as const, value: { address: addr, preferred: 600, valid: 600, options: [] } }] : [] } });
+  const noAddrs = { code: 13 as const, value: { status: 2, message: 'no addresses available' } };
+  const ra = (sim: Sim, t: number, o: Parameters<typeof routerAdvert>[0] = {}, from: Endpoint = { ...srv, port: 0 }) => sim.ndp(from, ALL_NODES, routerAdvert(o), t);
+
+  /** Solicit at t, Advertise after `delay`, Request/Reply, then the boot file over TFTP (unless `noBoot`). */
+  function sarr(sim: Sim, t: number, o: { delay?: number; reply?: 'ok' | 'fail'; boot?: boolean } = {}): void {
+    sim.dhcp6(cli, all, { msgType: 1, xid: 1, options: [duid, ia(), arch] }, t);
+    sim.dhcp6(srv, cli, { msgType: 2, xid: 1, options: [duid, sduid, ia('2001:db8:1::100'), url] }, t + (o.delay ?? 0.01));
+    sim.dhcp6(cli, all, { msgType: 3, xid: 2, options: [duid, sduid, ia('2001:db8:1::100'), arch] }, sim.now + 0.01);
+    const fail = o.reply === 'fail';
+    sim.dhcp6(srv, cli, { msgType: 7, xid: 2, options: fail ? [duid, sduid, noAddrs, url] : [duid, sduid, ia('2001:db8:1::100'), url] }, sim.now + 0.01);
+    if (o.boot ?? !fail) tftpRead(sim, { addr: '2001:db8:1::100', port: 1500, mac: V6MAC }, '2001:db8:1::1', 'snponly.efi', 2000, { t: sim.now + 0.1 });
+  }
+
+  it('dhcp6.status-error: a Reply with NoAddrsAvail (and its retransmissions) fails the step', () => {
+    const sim = new Sim();
+    ra(sim, 0);
+    sarr(sim, 0.1, { reply: 'fail' });
+    sim.dhcp6(cli, all, { msgType: 3, xid: 2, options: [duid, sduid, ia('2001:db8:1::100'), arch] }, 2);
+    sim.dhcp6(srv, cli, { msgType: 7, xid: 2, options: [duid, sduid, noAddrs, url] }, 2.01);
+    const a = sim.finish();
+    const f = only(a, 'dhcp6.status-error');
+    expect(f.client).toBe(V6MAC);
+    expect(f.message).toContain('NoAddrsAvail ("no addresses available")');
+    expect(f.message).toContain('again 1 time(s)');
+    expect(f.frames).toEqual([5, 7]);
+    expect(codes(a)).not.toContain('ipv6.boot-stall');
+    // A later successful Reply clears it; a Reply to a Release is not checked.
+    const ok = new Sim();
+    ra(ok, 0);
+    sarr(ok, 0.1);
+    ok.dhcp6(cli, all, { msgType: 8, xid: 3, options: [duid, sduid, ia('2001:db8:1::100')] }, 1);
+    ok.dhcp6(srv, cli, { msgType: 7, xid: 3, options: [duid, sduid, { code: 13, value: { status: 3, message: 'no binding' } }] }, 1.01);
+    expect(codes(ok.finish())).toEqual([]);
+  });
+
+  it('dhcp6.slow-advertise: Advertise 2.5 s after the Solicit; not at 0.3 s', () => {
+    const slow = new Sim();
+    ra(slow, 0);
+    sarr(slow, 0.1, { delay: 2.5 });
+    const f = only(slow.finish(), 'dhcp6.slow-advertise');
+    expect(f.message).toContain('came 2.5 s after the first SOLICIT (threshold 1 s)');
+    const fast = new Sim();
+    ra(fast, 0);
+    sarr(fast, 0.1, { delay: 0.3 });
+    expect(codes(fast.finish())).toEqual([]);
+    const lenient = new Sim({ thresholds: { slowAdvertise: 3 } });
+    ra(lenient, 0);
+    sarr(lenient, 0.1, { delay: 2.5 });
+    expect(codes(lenient.finish())).toEqual([]);
+  });
+
+  it('ra.missing-managed-flag: DHCPv6 answers but RAs say M=0, or no RA at all; not with M=1', () => {
+    const m0 = new Sim();
+    ra(m0, 0, { managed: false, other: false });
+    sarr(m0, 0.1);
+    const f = only(m0.finish(), 'ra.missing-managed-flag');
+    expect(f.client).toBeNull();
+    expect(f.message).toContain('every router advertisement says M=0 (fe80::1: M=0 O=0)');
+    const none = new Sim();
+    sarr(none, 0.1);
+    expect(only(none.finish({ end: 10 }), 'ra.missing-managed-flag').message).toContain('No router advertisement seen');
+    // ... but a capture that stops 1 s after the first Solicit cannot tell.
+    const cut = new Sim();
+    sarr(cut, 0.1);
+    expect(codes(cut.finish({ end: 1.1 }))).toEqual([]);
+    const m1 = new Sim();
+    ra(m1, 0, { managed: true });
+    sarr(m1, 0.1);
+    expect(codes(m1.finish())).toEqual([]);
+  });
+
+  it('ra.conflict: two routers differ, or one flips M/O; identical routers are fine', () => {
+    const two = new Sim();
+    ra(two, 0, { managed: true });
+    ra(two, 0.5, { managed: false, prefixes: [{ prefix: '2001:db8:2::' }] }, router2);
+    sarr(two, 1);
+    const f = only(two.finish(), 'ra.conflict');
+    expect(f.message).toContain('Routers fe80::1 (02:00:00:00:00:01) and fe80::2 (02:00:00:00:00:02) advertise differently: M=1 O=1 vs M=0 O=1; prefixes 2001:db8:1::/64 vs 2001:db8:2::/64');
+    const flap = new Sim();
+    ra(flap, 0, { managed: true });
+    ra(flap, 3, { managed: false });
+    ra(flap, 6, { managed: true });
+    sarr(flap, 7);
+    expect(only(flap.finish(), 'ra.conflict').message).toContain('flips its flags (RA flapping): M=1 O=1 ↔ M=0 O=1');
+    const same = new Sim();
+    ra(same, 0);
+    ra(same, 0.5, {}, router2);
+    ra(same, 3);
+    sarr(same, 1);
+    const a = same.finish();
+    expect(codes(a)).toEqual([]);
+    expect(a.routers!.map((r) => [r.address, r.adverts.length, r.adverts[0]!.count])).toEqual([['fe80::1', 1, 2], ['fe80::2', 1, 1]]);
+  });
+
+  it('ipv6.boot-stall: fallback to DHCPv4 after 15 s (warning), no boot at all (error), booted over IPv6 (none)', () => {
+    const fallback = new Sim();
+    ra(fallback, 0);
+    fallback.dhcp6(cli, all, { msgType: 1, xid: 1, options: [duid, ia(), arch] }, 0.1);
+    fallback.dhcp6(cli, all, { msgType: 1, xid: 1, options: [duid, ia(), arch] }, 8);
+    dora(fallback, { xid: 5, mac: V6MAC, yiaddr: ADDR, t: 15.1, client: pxeOptions(7), file: 'ipxe.efi', siaddr: SERVER.addr });
+    const a = fallback.finish();
+    const f = only(a, 'ipv6.boot-stall');
+    expect(f.message).toContain('spent 15 s on IPv6 (from its first SOLICIT) without a boot program before falling back to DHCPv4 (threshold 10 s)');
+    expect(codes(a)).toContain('dhcp6.no-advertise');
+
+    const stuck = new Sim();
+    ra(stuck, 0);
+    sarr(stuck, 0.1, { reply: 'fail' });
+    for (let t = 2; t < 40; t += 8) stuck.dhcp6(cli, all, { msgType: 3, xid: 2, options: [duid, sduid, ia('2001:db8:1::100'), arch] }, t);
+    const s = stuck.finish().findings.filter((x) => x.code === 'ipv6.boot-stall');
+    expect(s.map((x) => x.severity)).toEqual(['error']);
+    expect(s[0]!.message).toContain('without loading a boot program over IPv6 and without falling back to IPv4');
+
+    const quick = new Sim();
+    ra(quick, 0);
+    sarr(quick, 0.1);
+    dora(quick, { xid: 6, mac: V6MAC, yiaddr: ADDR, t: 30, client: ipxeOptions(7), file: 'http://x/boot.ipxe' });
+    expect(codes(quick.finish())).not.toContain('ipv6.boot-stall');
+    const short = new Sim({ thresholds: { ipv6Stall: 20 } });
+    ra(short, 0);
+    short.dhcp6(cli, all, { msgType: 1, xid: 1, options: [duid, ia(), arch] }, 0.1);
+    dora(short, { xid: 5, mac: V6MAC, yiaddr: ADDR, t: 15.1, client: pxeOptions(7), file: 'ipxe.efi', siaddr: SERVER.addr });
+    expect(codes(short.finish())).not.toContain('ipv6.boot-stall');
+  });
+  it('httpboot.offer-ignored over DHCPv6: an HTTPClient answered without option 16 "HTTPClient" never fetches the URL', () => {
+    const httpVc = { code: 16 as const, value: { enterprise: 343, data: [new TextEncoder().encode('HTTPClient:Arch:00016:UNDI:003000')] } };
+    const httpUrl = { code: 59 as const, value: 'http://[2001:db8:1::1]/snponly.efi' };
+    const answer = (sim: Sim, serverVc: typeof httpVc | null, fetch: boolean): void => {
+      sim.dhcp6(cli, all, { msgType: 1, xid: 9, options: [duid, ia(), { code: 61, value: [16] }, httpVc] }, 0);
+      sim.dhcp6(srv, cli, { msgType: 2, xid: 9, options: [duid, sduid, ia('2001:db8:1::100'), httpUrl, ...(serverVc ? [serverVc] : [])] }, 0.01);
+      if (fetch) {
+        sim.dhcp6(cli, all, { msgType: 3, xid: 10, options: [duid, sduid, ia('2001:db8:1::100'), httpVc] }, 1.1);
+        sim.dhcp6(srv, cli, { msgType: 7, xid: 10, options: [duid, sduid, ia('2001:db8:1::100'), httpUrl, ...(serverVc ? [serverVc] : [])] }, 1.11);
+      }
+    };
+    const bare = new Sim();
+    answer(bare, null, false);
+    const f = only(bare.finish({ end: 10 }), 'httpboot.offer-ignored');
+    expect(f.client).toBe(V6MAC);
+    expect(f.message).toContain('offered http://[2001:db8:1::1]/snponly.efi over DHCPv6 but never fetched it: it has no vendor class (option 16)');
+    expect(f.frames).toEqual([2]);
+    // With "HTTPClient" in option 16 the same silence is not this finding.
+    const good = new Sim();
+    answer(good, { code: 16, value: { enterprise: 343, data: [new TextEncoder().encode('HTTPClient')] } }, true);
+    const a = good.finish({ end: 10 });
+    expect(codes(a)).not.toContain('httpboot.offer-ignored');
+    expect(a.clients[0]!.steps.find((x) => x.kind === 'dhcp6')).toMatchObject({ serverVendorClass: 'HTTPClient' });
+  });
+
+  it('dhcp.no-offer is a warning when the client went on over DHCPv6, an error when not', () => {
+    const both = new Sim();
+    both.dhcp4({ addr: '0.0.0.0', port: 68, mac: V6MAC }, DHCP_BCAST, { xid: 77, chaddr: V6MAC, options: [{ code: 53, value: 'DISCOVER' }] }, 0);
+    ra(both, 5);
+    sarr(both, 5.1);
+    // Not only(): it holds a finding to its catalogue severity, and this one is lowered on purpose.
+    const found = both.finish({ end: 20 }).findings.filter((f) => f.code === 'dhcp.no-offer');
+    expect(found).toHaveLength(1);
+    const warn = found[0]!;
+    expect(warn.severity).toBe('warning');
+    expect(warn.hint).toContain('IPv6-only segment');
+    expect(warn.message).toContain('The client went on over DHCPv6 5.1 s later: the DHCPv4 attempt only cost time.');
+    const v4only = new Sim();
+    v4only.dhcp4({ addr: '0.0.0.0', port: 68, mac: V6MAC }, DHCP_BCAST, { xid: 77, chaddr: V6MAC, options: [{ code: 53, value: 'DISCOVER' }] }, 0);
+    expect(only(v4only.finish({ end: 20 }), 'dhcp.no-offer').severity).toBe('error');
+  });
+});
+
 describe('network findings', () => {
   it('net.port-unreachable: the TFTP server answers the RRQ with ICMP port unreachable; no tftp.error on top', () => {
     const sim = new Sim();
@@ -312,6 +490,7 @@ describe('network findings', () => {
     expect(f.message).toContain(`TFTP server ${SERVER.addr} is not listening on UDP 69`);
     expect(codes(a)).toEqual(['net.port-unreachable']);
   });
+
 });
 
 describe('capture findings', () => {

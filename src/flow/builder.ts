@@ -11,22 +11,27 @@ import {
   type DhcpV4Message,
 } from '../wire/dhcpv4/index.js';
 import {
-  bootFileUrl, clientArch as v6ClientArch, duidLinkLayerAddress, getOption as v6Option,
+  bootFileUrl, clientArch as v6ClientArch, getOption as v6Option, getOptionValue as v6OptionValue,
   innermostMessage, msgTypeLabel, userClasses as v6UserClasses, vendorClass as v6VendorClass,
   type DhcpV6Message,
 } from '../wire/dhcpv6/index.js';
+import {
+  clientKeyFallback, duidInfo, failedStatuses, iaids, isUnicastMac, leases, relayChain, relayFacts,
+} from './dhcp6-facts.js';
 import { tftpNegotiation, type TftpPacket } from '../wire/tftp.js';
 import { httpHeader, type HttpRequestHead, type HttpResponseHead } from '../wire/http.js';
 import type {
-  DecodedMessage, DecodeSink, Dhcp4Decoded, Dhcp6Decoded, HttpDecoded, IcmpDecoded, TftpDecoded, UndecodedFrame,
+  DecodedMessage, DecodeSink, Dhcp4Decoded, Dhcp6Decoded, HttpDecoded, IcmpDecoded, NdpDecoded, TftpDecoded, UndecodedFrame,
 } from '../decode/messages.js';
+import { linkOf, raSummary, RouterTable } from './routers.js';
 import { FrameSample } from './frames.js';
 import { clientStage } from './classify.js';
 import type {
-  ChainState, Dhcp4State, Dhcp6State, HttpState, ProxyState, StepState, TftpState,
+  ChainState, Dhcp4State, Dhcp6State, HttpState, ProxyState, RaState, StepState, TftpState,
 } from './state.js';
 import {
   DEFAULT_THRESHOLDS, type Analysis, type AnalysisThresholds, type BootChain, type BootStep, type Finding,
+  type NdpCounts, type RaSummary,
 } from './types.js';
 import { evaluateFindings, summarize, type CaptureInfo, type UnreachableFact } from '../findings/rules.js';
 
@@ -57,11 +62,17 @@ const DHCP4_NAK = 6;
 const DHCP4_INFORM = 8;
 const V6_SOLICIT = 1;
 const V6_ADVERTISE = 2;
+const V6_REQUEST = 3;
 const V6_REPLY = 7;
+const V6_RELEASE = 8;
+const V6_DECLINE = 9;
+const V6_INFORMATION_REQUEST = 11;
 const V6_RECONFIGURE = 10;
 const V6_RELAY_REPL = 13;
 const MAX_OFFERS = 16;
 const MAX_ADDRESSES = 8;
+/** DHCPv6 transactions remembered (DUID|xid → client) to place server answers. */
+const MAX_DHCP6_TX = 4096;
 const TFTP_DEFAULT_BLKSIZE = 512;
 /** Error code of a TFTP step failed by an ICMP unreachable instead of a TFTP ERROR: 0 ("not
  *  defined, see error message"), as the JSON schema keeps codes unsigned; the message says ICMP. */
@@ -119,6 +130,13 @@ export class BootChainBuilder implements DecodeSink {
   private readonly chains = new Map<string, ChainState>();
   /** Leased address → chain key (latest lease wins). */
   private readonly leases = new Map<string, string>();
+  /** `client DUID hex|xid` → chain key of the client that sent it (server answers follow it). */
+  private readonly dhcp6Clients = new Map<string, string>();
+  private readonly routers = new RouterTable();
+  private readonly ndpCounts: NdpCounts = { rs: 0, ra: 0, ns: 0, na: 0, redirect: 0 };
+  /** IPv6 clients whose next RA on their link becomes an `ra` step (they sent an RS, or have not
+   *  seen an RA since their first IPv6 packet). */
+  private readonly raWaiting = new Set<ChainState>();
   private readonly tftp = new Map<number, TftpState>();
   /** `addr|port` of a TFTP client endpoint → its latest transfer (to match ICMP quotes). */
   private readonly tftpByClient = new Map<string, TftpState>();
@@ -145,6 +163,7 @@ export class BootChainBuilder implements DecodeSink {
       case 'tftp': chain = this.tftpMessage(m); break;
       case 'http': chain = this.httpMessage(m); break;
       case 'icmp': chain = this.icmpMessage(m); break;
+      case 'ndp': chain = this.ndpMessage(m); break;
     }
     if (m.issues.length > 0) this.noteIssues(chain, m.frame, m.time, m.issues);
   }
@@ -157,24 +176,31 @@ export class BootChainBuilder implements DecodeSink {
   finish(info: FinishInfo): Analysis {
     const first = info.firstPacket ?? this.firstTime;
     const last = info.lastPacket ?? this.lastTime;
-    const states = [...this.chains.values()];
+    // A host that only solicited routers (a server, a router, an OS at startup) is not a boot client.
+    const states = [...this.chains.values()].filter((c) => !(c.states.length > 0 && c.states.every((s) => s.kind === 'ra')));
+    for (const c of states) dropIdleSolicitations(c);
     for (const c of states) {
       for (const s of c.states) {
         s.step.frames = s.frames.toArray();
         s.step.frameCount = s.frames.count;
       }
     }
+    const routers = this.routers.list();
     const capture: CaptureInfo = {
       first, last, truncated: info.truncated, captureWarnings: info.captureWarnings,
       strayMalformed: this.strayMalformed.count > 0
         ? { frames: this.strayMalformed.toArray(), count: this.strayMalformed.count, time: this.strayMalformedTime, what: [...this.strayWhat] }
         : null,
       unreachable: this.unreachable,
+      routers,
     };
     const findings = evaluateFindings(states, capture, this.thresholds);
     for (const f of findings) this.opts.onFinding?.(f);
     const clients = states.map((s) => s.chain);
-    return { file: info.file, packets: info.packets, clients, findings, summary: summarize(clients, findings, first, last) };
+    return {
+      file: info.file, packets: info.packets, clients, findings, summary: summarize(clients, findings, first, last),
+      routers, ndp: { ...this.ndpCounts },
+    };
   }
 
   // ---- chains ----
@@ -190,7 +216,8 @@ export class BootChainBuilder implements DecodeSink {
       c = {
         key,
         chain: { mac: key, arch: null, archName: null, vendorClass: null, steps: [], timeToBootProgram: null, booted: false },
-        first: time, last: time, states: [], dhcp4: null, proxy: null, dhcp6: null,
+        first: time, last: time, states: [], dhcp4: null, proxy: null, dhcp6: null, ra: null,
+        v6First: null, raSeen: false, link: '', linkKnown: false,
         malformed: null, malformedTime: 0, malformedWhat: null,
       };
       this.chains.set(key, c);
@@ -202,6 +229,12 @@ export class BootChainBuilder implements DecodeSink {
   /** The chain of the client using `addr` now: its lease holder, else `ip:<addr>`. */
   private chainForAddr(addr: string, time: number): ChainState {
     return this.chainFor(this.leases.get(addr) ?? `ip:${addr}`, time);
+  }
+
+  private noteLink(c: ChainState, vlans: number[]): void {
+    if (c.linkKnown) return;
+    c.linkKnown = true;
+    c.link = vlans.join('.');
   }
 
   private open<S extends StepState>(c: ChainState, s: S): S {
@@ -255,6 +288,7 @@ export class BootChainBuilder implements DecodeSink {
     if (fromClient) {
       const arch = v4ClientArch(msg)[0];
       this.noteArch(c, arch, v4VendorClass(msg));
+      this.noteLink(c, m.vlans);
     }
     if (proxyPort) {
       this.proxyMessage(c, m, fromClient, type);
@@ -457,55 +491,134 @@ export class BootChainBuilder implements DecodeSink {
     const inner = innermostMessage(m.msg);
     if (inner.relay) return null;
     const duidOpt = v6Option(inner, 1);
-    if (!duidOpt) return null;
-    const key = duidLinkLayerAddress(duidOpt.value as Parameters<typeof duidLinkLayerAddress>[0]) ?? hex(duidOpt.data);
-    const c = this.chainFor(key, m.time);
+    const relays = m.msg.relay ? relayChain(m.msg) : [];
     const t = inner.msgType;
     const fromServer = t === V6_ADVERTISE || t === V6_REPLY || t === V6_RECONFIGURE || m.msg.msgType === V6_RELAY_REPL;
+    const duidHex = duidOpt ? hex(duidOpt.data) : '';
+    const txKey = `${duidHex}|${inner.xid}`;
+    let key: string | null;
+    if (fromServer) {
+      // The client's own messages decided who it is; a unicast answer goes to the client's MAC.
+      key = this.dhcp6Clients.get(txKey)
+        ?? (relays.length === 0 && isUnicastMac(m.dstMac) ? m.dstMac : clientKeyFallback(inner, relays));
+    } else {
+      key = relays.length === 0 && isUnicastMac(m.srcMac) ? m.srcMac : clientKeyFallback(inner, relays);
+      if (key !== null) {
+        if (this.dhcp6Clients.size >= MAX_DHCP6_TX) this.dhcp6Clients.delete(this.dhcp6Clients.keys().next().value!);
+        this.dhcp6Clients.set(txKey, key);
+      }
+    }
+    if (key === null) return null;
+    const c = this.chainFor(key, m.time);
+    this.noteLink(c, m.vlans);
     if (!fromServer) {
+      if (inner.msgType === V6_SOLICIT || inner.msgType === V6_REQUEST || inner.msgType === V6_INFORMATION_REQUEST) this.noteV6(c, m.time);
       const vc = v6VendorClass(inner);
       this.noteArch(c, v6ClientArch(inner)?.[0], vc?.data[0] ?? null);
+      // The client's link-local (or the relay's view of it) joins TFTP/HTTP over IPv6 to the chain.
+      const own = relays.length === 0 ? m.srcAddr : relayFacts(relays)?.peerAddress;
+      if (own && own !== '::' && !this.leases.has(own)) this.leases.set(own, c.key);
+      return this.dhcp6Client(c, m, inner, relays);
     }
-    let st = c.dhcp6;
-    if (!fromServer) {
-      const retry = st !== null && st.xids.includes(inner.xid) && !st.replied;
-      const joins = st !== null && !st.replied && t !== V6_SOLICIT && st.answered;
-      if (!st || !(retry || joins)) st = this.openDhcp6(c, m, inner);
-      else if (!st.xids.includes(inner.xid) && st.xids.length < 4) st.xids.push(inner.xid);
-      this.touch(st, m);
-      this.pushMessage(st, msgTypeLabel(t));
-      if (t === V6_SOLICIT) st.pendingSolicit ??= { time: m.time, frame: m.frame };
-      const vc = v6VendorClass(inner);
-      const arch = v6ClientArch(inner)?.[0];
-      if (arch !== undefined) st.step.arch ??= arch;
-      if (vc && !st.step.vendorClass) st.step.vendorClass = vc.data[0] ?? null;
-      if (st.step.userClass.length === 0) st.step.userClass = v6UserClasses(inner);
-      if (arch !== undefined || vc?.data.some((d) => /^(PXEClient|HTTPClient)/.test(d))) st.bootClient = true;
-      if (getOption6(inner, 14)) st.step.rapidCommit = true;
-      return c;
-    }
-    if (!st || !st.xids.includes(inner.xid)) {
-      const found = this.findDhcp6(c, inner.xid);
-      st = found ?? this.openDhcp6(c, m, inner);
-    }
+    return this.dhcp6Server(c, m, inner);
+  }
+
+  private dhcp6Client(c: ChainState, m: Dhcp6Decoded, inner: DhcpV6Message, relays: DhcpV6Message[]): ChainState {
+    if (inner.relay) return c;
+    const t = inner.msgType;
+    const ids = iaids(inner);
+    let st = this.findDhcp6(c, inner.xid);
+    if (!st && t === V6_REQUEST) st = this.solicitedStep(c, ids);
+    if (!st) st = this.openDhcp6(c, m, inner);
+    else if (!st.xids.includes(inner.xid) && st.xids.length < 4) st.xids.push(inner.xid);
     this.touch(st, m);
-    this.pushMessage(st, msgTypeLabel(t));
+    const seenKey = `${inner.xid}:${t}`;
+    const name = msgTypeLabel(t);
+    if (st.seen.has(seenKey)) {
+      st.step.retransmissions++;
+      if (st.step.messages[st.step.messages.length - 1] === name) this.pushMessage(st, name);
+    } else {
+      st.seen.add(seenKey);
+      this.pushMessage(st, name);
+    }
+    const step = st.step;
+    if (t === V6_SOLICIT) {
+      st.pendingSolicit ??= { time: m.time, frame: m.frame };
+      st.firstSolicit ??= { time: m.time, frame: m.frame };
+    }
+    if (t === V6_RELEASE || t === V6_DECLINE) {
+      // Expects a Reply, but on its own it is a complete step (like a DHCPv4 RELEASE).
+      if (step.messages.length === 1) step.ok = true;
+    }
+    const vc = v6VendorClass(inner);
+    const arch = v6ClientArch(inner)?.[0];
+    if (arch !== undefined) step.arch ??= arch;
+    if (vc && !step.vendorClass) {
+      step.vendorClass = vc.data[0] ?? null;
+      step.vendorEnterprise = vc.enterprise;
+    }
+    if (step.userClass.length === 0) step.userClass = v6UserClasses(inner);
+    if (arch !== undefined || vc?.data.some((d) => /^(PXEClient|HTTPClient)/.test(d))) st.bootClient = true;
+    step.clientDuid ??= duidInfo(v6OptionValue(inner, 1));
+    for (const id of ids) if (!step.iaids.includes(id) && step.iaids.length < MAX_ADDRESSES) step.iaids.push(id);
+    if (relays.length > 0) step.relay ??= relayFacts(relays);
+    return c;
+  }
+
+  private dhcp6Server(c: ChainState, m: Dhcp6Decoded, inner: DhcpV6Message): ChainState {
+    if (inner.relay) return c;
+    const t = inner.msgType;
+    const st = this.findDhcp6(c, inner.xid) ?? this.openDhcp6(c, m, inner);
+    this.touch(st, m);
+    const seenKey = `${inner.xid}:${t}`;
+    if (!st.seen.has(seenKey)) {
+      st.seen.add(seenKey);
+      this.pushMessage(st, msgTypeLabel(t));
+    }
+    const step = st.step;
     st.pendingSolicit = null;
     st.answered = true;
-    st.step.server ??= m.srcAddr;
+    const rapid = t === V6_REPLY && getOption6(inner, 14) && st.firstSolicit !== null;
+    if ((t === V6_ADVERTISE || rapid) && st.firstAdvertise === null) st.firstAdvertise = { time: m.time, frame: m.frame };
+    if (t === V6_RECONFIGURE) return c;
+    step.server ??= m.srcAddr;
+    step.serverDuid ??= duidInfo(v6OptionValue(inner, 2));
     const url = bootFileUrl(inner);
-    if (url !== undefined) st.step.bootfileUrl = url;
+    if (url !== undefined) step.bootfileUrl = url;
     else if (st.answerFrame === 0) st.answerFrame = m.frame;
+    if (t === V6_ADVERTISE || t === V6_REPLY) this.noteServerVendorClass(st, inner, m.frame);
+    const params = v6OptionValue(inner, 60);
+    if (params && step.bootfileParams.length === 0) step.bootfileParams = params.slice(0, MAX_ADDRESSES);
+    const failed = failedStatuses(inner);
+    step.statuses = failed;
+    if (failed.length === 0) st.failure = null;
+    else if (st.failure && sameStatuses(st.failure.statuses, failed)) st.failure.lastFrame = m.frame;
+    else st.failure = { frame: m.frame, lastFrame: m.frame, time: m.time, type: msgTypeLabel(t), server: m.srcAddr, statuses: failed };
     if (t === V6_REPLY) {
       st.replied = true;
-      st.step.ok = true;
-      if (getOption6(inner, 14)) st.step.rapidCommit = true;
-      for (const a of iaAddresses(inner)) {
-        if (!st.step.addresses.includes(a) && st.step.addresses.length < MAX_ADDRESSES) st.step.addresses.push(a);
-        this.leases.set(a, c.key);
+      step.ok = failed.length === 0;
+      if (rapid) step.rapidCommit = true;
+      for (const l of leases(inner)) {
+        if (!step.addresses.includes(l.address) && step.addresses.length < MAX_ADDRESSES) {
+          step.addresses.push(l.address);
+          step.leases.push(l);
+        }
+        this.leases.set(l.address, c.key);
       }
     }
     return c;
+  }
+
+  /** A Request after the Advertise of an earlier step with the same IAID (UEFI PxeBc runs its own
+   *  Solicit, lets the DHCPv6 driver bind another address, then requests the first offer). */
+  private solicitedStep(c: ChainState, ids: number[]): Dhcp6State | null {
+    for (let i = c.states.length - 1, n = 0; i >= 0 && n < 8; i--, n++) {
+      const s = c.states[i]!;
+      // An Advertise whose Solicit is not in the capture starts an exchange too.
+      if (s.kind !== 'dhcp6' || !s.answered || s.replied || (s.firstType !== V6_SOLICIT && s.firstType !== V6_ADVERTISE)) continue;
+      if (ids.length === 0 || s.step.iaids.length === 0 || ids.some((id) => s.step.iaids.includes(id))) return s;
+    }
+    return null;
   }
 
   private findDhcp6(c: ChainState, xid: number): Dhcp6State | null {
@@ -516,17 +629,105 @@ export class BootChainBuilder implements DecodeSink {
     return null;
   }
 
+  /** EDK2 HttpBootDxe (HttpBootDhcp6.c) takes an answer as an HTTP boot offer only when its
+   *  option 16 is at least 16 bytes with "HTTPClient" at byte 6 (after enterprise and length). */
+  private noteServerVendorClass(st: Dhcp6State, inner: DhcpV6Message, frame: number): void {
+    const opt = v6Option(inner, 16);
+    const data = opt?.data;
+    const vc = v6VendorClass(inner);
+    st.step.serverVendorClass = vc !== undefined ? vc.data.join(',') : data === undefined ? null : latin1String(data);
+    if (st.httpClassProblems.length >= MAX_ADDRESSES) return;
+    if (data === undefined) st.httpClassProblems.push({ frame, why: 'it has no vendor class (option 16)' });
+    else if (data.length < 16 || latin1String(data.subarray(6, 16)) !== 'HTTPClient') {
+      st.httpClassProblems.push({ frame, why: `its vendor class (option 16) does not hold "HTTPClient" after the enterprise number and length (bytes ${hex(data.subarray(0, 16))})` });
+    }
+  }
+
   private openDhcp6(c: ChainState, m: Dhcp6Decoded, inner: DhcpV6Message): Dhcp6State {
     const xid = inner.relay ? 0 : inner.xid;
     const st: Dhcp6State = {
-      kind: 'dhcp6', frames: new FrameSample(), last: m.time, xids: [xid], pendingSolicit: null,
-      answered: false, answerFrame: 0, replied: false, bootClient: false,
+      kind: 'dhcp6', frames: new FrameSample(), last: m.time, xids: [xid], seen: new Set(), pendingSolicit: null,
+      firstSolicit: null, firstAdvertise: null, answered: false, answerFrame: 0, replied: false, bootClient: false,
+      firstType: inner.msgType, failure: null, httpClassProblems: [],
       step: {
         kind: 'dhcp6', start: m.time, duration: 0, ok: false, frames: [], xid, messages: [], server: null,
         addresses: [], bootfileUrl: null, arch: null, rapidCommit: false, vendorClass: null, userClass: [],
+        retransmissions: 0, statuses: [], leases: [], bootfileParams: [], vendorEnterprise: null, serverVendorClass: null,
+        clientDuid: null, serverDuid: null, iaids: [], relay: null,
       },
     };
     c.dhcp6 = st;
+    return this.open(c, st);
+  }
+
+  // ---- Neighbour discovery ----
+
+  /** The client's first IPv6 boot packet: from now on, the next RA on its link is a step. */
+  private noteV6(c: ChainState, time: number): void {
+    if (c.v6First !== null) return;
+    c.v6First = time;
+    if (!c.raSeen) this.raWaiting.add(c);
+  }
+
+  /**
+   * RS from a client: an `ra` step (repeated RS before an answer stay in it). RA: the router table,
+   * and the `ra` step of every client waiting on that link (a unicast RA: its addressee only).
+   * NS/NA/Redirect are counted only; they never create a chain.
+   */
+  private ndpMessage(m: NdpDecoded): ChainState | null {
+    const msg = m.msg;
+    this.ndpCounts[msg.kind]++;
+    if (msg.kind === 'rs') {
+      if (!isUnicastMac(m.srcMac)) return null;
+      const c = this.chainFor(m.srcMac, m.time);
+      this.noteLink(c, m.vlans);
+      this.noteV6(c, m.time);
+      if (m.srcAddr !== '::' && !this.leases.has(m.srcAddr)) this.leases.set(m.srcAddr, c.key);
+      let st = c.ra;
+      if (!st || st.answered) st = this.openRa(c, m);
+      this.touch(st, m);
+      st.step.solicitations++;
+      this.pushMessage(st, 'RS');
+      this.raWaiting.add(c);
+      return c;
+    }
+    if (msg.kind === 'ra') {
+      const sum = raSummary(msg);
+      this.routers.note(m.vlans, m.srcAddr, m.srcMac, m.time, m.frame, sum);
+      if (isUnicastMac(m.dstMac)) {
+        const c = this.chains.get(m.dstMac);
+        if (c && this.raWaiting.has(c)) this.attachRa(c, m, sum);
+        return c ?? null;
+      }
+      const link = linkOf(m.vlans);
+      for (const c of this.raWaiting) if (c.link === link) this.attachRa(c, m, sum);
+      return null;
+    }
+    return isUnicastMac(m.srcMac) ? this.chains.get(m.srcMac) ?? null : null;
+  }
+
+  private attachRa(c: ChainState, m: NdpDecoded, sum: RaSummary): void {
+    this.raWaiting.delete(c);
+    c.raSeen = true;
+    let st = c.ra;
+    if (!st || st.answered) st = this.openRa(c, m);
+    if (m.time > c.last) c.last = m.time;
+    this.touch(st, m);
+    this.pushMessage(st, 'RA');
+    st.answered = true;
+    const step = st.step;
+    step.ok = true;
+    step.router = m.srcAddr;
+    step.routerMac = m.srcMac;
+    step.advert = sum;
+  }
+
+  private openRa(c: ChainState, m: NdpDecoded): RaState {
+    const st: RaState = {
+      kind: 'ra', frames: new FrameSample(), last: m.time, answered: false,
+      step: { kind: 'ra', start: m.time, duration: 0, ok: false, frames: [], messages: [], solicitations: 0, router: null, routerMac: null, advert: null },
+    };
+    c.ra = st;
     return this.open(c, st);
   }
 
@@ -756,21 +957,22 @@ export class BootChainBuilder implements DecodeSink {
   }
 }
 
-function getOption6(msg: DhcpV6Message, code: number): boolean {
-  return v6Option(msg, code) !== undefined;
+/** Unanswered router solicitations of a client that never used DHCPv6 (iPXE and operating systems
+ *  solicit routers on IPv4-only networks too): not part of its boot, so not steps. */
+function dropIdleSolicitations(c: ChainState): void {
+  if (c.states.some((s) => s.kind === 'dhcp6')) return;
+  const idle = (s: StepState): boolean => s.kind === 'ra' && !s.answered;
+  if (!c.states.some(idle)) return;
+  c.states = c.states.filter((s) => !idle(s));
+  c.chain.steps = c.states.map((s) => s.step);
 }
 
-/** IA_NA / IA_TA addresses of a reply. */
-function iaAddresses(msg: DhcpV6Message): string[] {
-  const out: string[] = [];
-  for (const o of msg.options) {
-    if (o.code !== 3 && o.code !== 4) continue;
-    const ia = o.value as { options?: { code: number; value?: unknown }[] } | undefined;
-    for (const io of ia?.options ?? []) {
-      if (io.code === 5 && io.value) out.push((io.value as { address: string }).address);
-    }
-  }
-  return out;
+function sameStatuses(a: readonly { code: number; scope: string; message: string }[], b: readonly { code: number; scope: string; message: string }[]): boolean {
+  return a.length === b.length && a.every((x, i) => x.code === b[i]!.code && x.scope === b[i]!.scope && x.message === b[i]!.message);
+}
+
+function getOption6(msg: DhcpV6Message, code: number): boolean {
+  return v6Option(msg, code) !== undefined;
 }
 
 /** A 16-bit block number placed next to `near` (TFTP block numbers roll over past 65535). */

@@ -145,8 +145,11 @@ export function stepDone(step: BootStep): boolean {
       return step.ok || last === 'NAK';
     }
     case 'proxydhcp':
-    case 'dhcp6':
+    case 'ra':
       return step.ok;
+    case 'dhcp6':
+      // A failure status in a Reply is final too (the client may retry the same request).
+      return step.ok || (step.statuses.length > 0 && step.messages[step.messages.length - 1] === 'REPLY');
     case 'tftp':
       return step.complete || step.error !== null;
     case 'http':

@@ -9,6 +9,7 @@ import { buildDhcpV4, emitDhcpV4, parseDhcpV4, type DhcpV4BuildInput, type DhcpV
 import { emitDhcpV6, parseDhcpV6, type DhcpV6MessageSpec } from '../wire/dhcpv6/index.js';
 import { buildAck, buildData, buildOack, buildRrq, parseTftp } from '../wire/tftp.js';
 import { emitHttpRequest, emitHttpResponse, parseHttpHead, type HttpRequestHead, type HttpResponseHead } from '../wire/http.js';
+import { ndpOptions, type NdpMessage, type NdpPrefixInfo, type RouterAdvert } from '../wire/ndp.js';
 import { TftpSessionTracker } from '../decode/tftp-tracker.js';
 import type { MessageOrigin } from '../decode/messages.js';
 import { BootChainBuilder, type BootChainBuilderOptions } from './builder.js';
@@ -98,6 +99,12 @@ export class Sim {
     this.builder.message({ ...o2, proto: 'http', kind: 'response', head: res, request: req, isRequest: false, bodyBytes: 0, connection: conn });
     const o3 = this.origin(server, client, this.now + (opts.dt ?? 0.01));
     this.builder.message({ ...o3, proto: 'http', kind: 'complete', head: null, request: null, isRequest: false, bodyBytes: body, connection: conn });
+  }
+
+  /** A neighbour discovery message as the pipeline delivers it (ports 0, hop limit 255). */
+  ndp(from: Endpoint, to: Endpoint, msg: NdpMessage, t?: number, vlans: number[] = []): void {
+    const o = this.origin({ ...from, port: 0 }, { ...to, port: 0 }, t);
+    this.builder.message({ ...o, vlans, proto: 'ndp', msg, hopLimit: 255, payload: new Uint8Array(0) });
   }
 
   undecoded(issues: WireIssue[], t?: number): void {
@@ -199,3 +206,20 @@ export function tftpRead(sim: Sim, client: Endpoint, server: string, file: strin
   }
 }
 
+
+// ---- IPv6 ----
+
+export const ROUTER_MAC = '02:00:00:00:00:01';
+export const ALL_NODES: Endpoint = { addr: 'ff02::1', port: 0, mac: '33:33:00:00:00:01' };
+
+export function routerAdvert(o: { managed?: boolean; other?: boolean; lifetime?: number; prefixes?: Partial<NdpPrefixInfo>[]; rdnss?: string[] } = {}): RouterAdvert {
+  return {
+    kind: 'ra', curHopLimit: 64, managed: o.managed ?? true, other: o.other ?? true, homeAgent: false, preference: 'medium',
+    proxy: false, routerLifetime: o.lifetime ?? 1800, reachableTime: 0, retransTimer: 0,
+    options: ndpOptions({
+      sourceLinkAddr: ROUTER_MAC,
+      prefixes: (o.prefixes ?? [{}]).map((p) => ({ prefix: '2001:db8:1::', length: 64, onLink: true, autonomous: false, valid: 86400, preferred: 14400, ...p })),
+      rdnss: o.rdnss ?? [],
+    }),
+  };
+}

@@ -5,7 +5,7 @@
  */
 import type { FrameSample } from './frames.js';
 import type {
-  BootChain, Dhcp4Step, Dhcp6Step, HttpStep, ProxyDhcpStep, TftpStep,
+  BootChain, Dhcp4Step, Dhcp6Status, Dhcp6Step, HttpStep, ProxyDhcpStep, RaStep, TftpStep,
 } from './types.js';
 
 interface StateBase {
@@ -43,12 +43,31 @@ export interface Dhcp6State extends StateBase {
   step: Dhcp6Step;
   /** Transaction ids of the step (Solicit and Request use different ones). */
   xids: number[];
+  /** `xid:type` of every message seen (a repeat is a retransmission). */
+  seen: Set<string>;
   pendingSolicit: { time: number; frame: number } | null;
+  /** First Solicit of the step, and the first Advertise / Rapid-Commit Reply answering it. */
+  firstSolicit: { time: number; frame: number } | null;
+  firstAdvertise: { time: number; frame: number } | null;
   answered: boolean;
   /** An Advertise/Reply arrived and none carried option 59. */
   answerFrame: number;
   replied: boolean;
   bootClient: boolean;
+  /** Type of the first client message (Solicit, Request, Release...). */
+  firstType: number;
+  /** The first of the latest run of answers with the same non-success statuses (frame, time, type
+   *  name; `lastFrame`: the run's last answer), null once a later answer succeeds. */
+  failure: { frame: number; lastFrame: number; time: number; type: string; server: string; statuses: Dhcp6Status[] } | null;
+  /** Advertise/Reply frames whose option 16 an HTTP boot client would not accept, and why. */
+  httpClassProblems: { frame: number; why: string }[];
+}
+
+export interface RaState extends StateBase {
+  kind: 'ra';
+  step: RaStep;
+  /** The RA arrived (the step is complete: a later RS opens a new one). */
+  answered: boolean;
 }
 
 export interface TftpState extends StateBase {
@@ -80,7 +99,7 @@ export interface HttpState extends StateBase {
   responseFrame: number;
 }
 
-export type StepState = Dhcp4State | ProxyState | Dhcp6State | TftpState | HttpState;
+export type StepState = Dhcp4State | ProxyState | Dhcp6State | RaState | TftpState | HttpState;
 
 export interface ChainState {
   key: string;
@@ -91,6 +110,14 @@ export interface ChainState {
   dhcp4: Dhcp4State | null;
   proxy: ProxyState | null;
   dhcp6: Dhcp6State | null;
+  ra: RaState | null;
+  /** Time of the client's first IPv6 boot packet (RS or DHCPv6), null before. */
+  v6First: number | null;
+  /** An RA reached this client since its first IPv6 packet (the first one becomes a step). */
+  raSeen: boolean;
+  /** VLAN ids of the client's link (of its first packet), joined with '.', '' untagged. */
+  link: string;
+  linkKnown: boolean;
   /** Frames with decode problems attributed to this client. */
   malformed: FrameSample | null;
   malformedTime: number;

@@ -32,6 +32,10 @@ export interface FirmwareBootOptions {
   readonly tap?: string;
   /** Names the serial log and VARS copy in the lab's state dir; default 'fwboot'. */
   readonly label?: string;
+  /** fw_cfg strings for the firmware (QemuOptions.fwCfg), e.g. OVMF's `opt/org.tianocore/IPv4Support`. */
+  readonly fwCfg?: Readonly<Record<string, string>>;
+  /** Boot-menu wait before the network boot (QemuOptions.bootMenuMs). */
+  readonly bootMenuMs?: number;
 }
 
 export interface FirmwareBootResult {
@@ -55,7 +59,20 @@ export async function bootFirmware(lab: LabInfo, o: FirmwareBootOptions): Promis
   const accel: Accel = o.accel ?? (kvmWorks() ? 'kvm' : 'tcg');
   const romfile = o.romfile ?? (o.firmware === 'uefi' ? '' : undefined);
   if (o.firmware === 'uefi') copyFileSync(OVMF_VARS, varsCopy);
-  const args = qemuArgs({ firmware: o.firmware, tap, mac: o.mac, label, ...(romfile !== undefined ? { romfile } : {}) }, accel, varsCopy, serialLog);
+  const args = qemuArgs(
+    {
+      firmware: o.firmware,
+      tap,
+      mac: o.mac,
+      label,
+      ...(romfile !== undefined ? { romfile } : {}),
+      ...(o.fwCfg !== undefined ? { fwCfg: o.fwCfg } : {}),
+      ...(o.bootMenuMs !== undefined ? { bootMenuMs: o.bootMenuMs } : {}),
+    },
+    accel,
+    varsCopy,
+    serialLog,
+  );
 
   runOk('ip', ['-n', ns, 'tuntap', 'add', 'dev', tap, 'mode', 'tap']);
   let child: ChildProcess | undefined;

@@ -26,6 +26,17 @@ export interface QemuOptions {
   readonly accel?: Accel;
   readonly label?: string;
   readonly memoryMb?: number;
+  /**
+   * fw_cfg strings (`-fw_cfg name=K,string=V`), e.g. OVMF's network knobs
+   * `{ 'opt/org.tianocore/IPv4Support': 'no' }` (EDK2 OvmfPkg/RUNTIME_CONFIG.md).
+   */
+  readonly fwCfg?: Readonly<Record<string, string>>;
+  /**
+   * Show the firmware's boot menu for this long before the network boot (`-boot
+   * order=n,menu=on,splash-time=MS`). OVMF 2022.11 needs it when HTTPv6 is the first boot option:
+   * its HttpBootDxe starts DHCPv6 before DAD ends and fails at once (captures/lab-v6/README.md).
+   */
+  readonly bootMenuMs?: number;
 }
 
 export function kvmUsable(): boolean {
@@ -52,9 +63,12 @@ export function qemuArgs(o: QemuOptions, accel: Accel, varsCopy: string, serialL
     '-monitor', 'none',
     '-netdev', `tap,id=n0,ifname=${o.tap},script=no,downscript=no`,
     '-device', `virtio-net-pci,netdev=n0,mac=${o.mac}${rom}`,
-    '-boot', 'n',
+    '-boot', o.bootMenuMs === undefined ? 'n' : `order=n,menu=on,splash-time=${Math.round(o.bootMenuMs)}`,
     '-no-reboot',
   ];
+  // QEMU option values escape a comma by doubling it.
+  const esc = (t: string): string => t.replaceAll(',', ',,');
+  for (const [name, value] of Object.entries(o.fwCfg ?? {})) args.push('-fw_cfg', `name=${esc(name)},string=${esc(value)}`);
   if (o.firmware === 'uefi') {
     args.push(
       '-drive', `if=pflash,format=raw,readonly=on,file=${OVMF_CODE}`,

@@ -59,6 +59,17 @@ const proxyStep = z.strictObject({
   nextServer: z.string().nullable(),
 });
 
+const dhcp6Status = z.strictObject({
+  code: uint,
+  name: z.string().nullable(),
+  message: z.string(),
+  scope: z.enum(['message', 'ia', 'address']),
+  iaid: uint.nullable(),
+  address: z.string().nullable(),
+});
+
+const duid = z.strictObject({ type: uint, typeName: z.string().nullable(), text: z.string() });
+
 const dhcp6Step = z.strictObject({
   kind: z.literal('dhcp6'),
   ...stepBase,
@@ -71,6 +82,66 @@ const dhcp6Step = z.strictObject({
   rapidCommit: z.boolean(),
   vendorClass: z.string().nullable(),
   userClass: z.array(z.string()),
+  retransmissions: uint.describe('Client messages sent again with the same xid and type.'),
+  statuses: z.array(dhcp6Status).describe('Non-success status codes of the last Advertise/Reply (empty: it succeeded).'),
+  leases: z.array(z.strictObject({ address: z.string(), iaid: uint, preferred: uint, valid: uint })),
+  bootfileParams: z.array(z.string()).describe('Option 60.'),
+  vendorEnterprise: uint.nullable().describe('Enterprise number of option 16.'),
+  serverVendorClass: z.string().nullable().describe('The server\'s option 16 in its last Advertise/Reply as text (null: absent); UEFI HTTP boot needs "HTTPClient" there.'),
+  clientDuid: duid.nullable(),
+  serverDuid: duid.nullable(),
+  iaids: z.array(uint),
+  relay: z.strictObject({
+    linkAddress: z.string(),
+    peerAddress: z.string(),
+    hops: uint,
+    interfaceId: z.string().nullable().describe('Option 18, text or hex.'),
+    remoteId: z.string().nullable().describe('Option 37 as enterprise:id.'),
+    clientLinkLayer: z.string().nullable().describe('Option 79 (a MAC).'),
+  }).nullable().describe('From the relay closest to the client.'),
+});
+
+const raPrefix = z.strictObject({
+  prefix: z.string(),
+  length: uint,
+  onLink: z.boolean(),
+  autonomous: z.boolean(),
+  valid: uint,
+  preferred: uint,
+});
+
+const raFields = {
+  managed: z.boolean().describe('M flag.'),
+  other: z.boolean().describe('O flag.'),
+  routerLifetime: uint.describe('Seconds; 0: not a default router.'),
+  preference: z.enum(['high', 'medium', 'low', 'reserved']),
+  mtu: uint.nullable(),
+  prefixes: z.array(raPrefix),
+  rdnss: z.array(z.string()),
+  dnssl: z.array(z.string()),
+};
+
+const raStep = z.strictObject({
+  kind: z.literal('ra'),
+  ...stepBase,
+  messages: z.array(z.string()).describe('RS and RA in the order seen.'),
+  solicitations: uint,
+  router: z.string().nullable(),
+  routerMac: z.string().nullable(),
+  advert: z.strictObject(raFields).nullable(),
+});
+
+const router = z.strictObject({
+  address: z.string(),
+  mac: z.string().nullable(),
+  vlans: z.array(uint),
+  adverts: z.array(z.strictObject({
+    ...raFields,
+    first: seconds,
+    last: seconds,
+    count: uint,
+    frames: z.array(uint).describe('Frames of the first few copies.'),
+  })).describe('Distinct advertisements, in order of first appearance.'),
 });
 
 const tftpStep = z.strictObject({
@@ -104,7 +175,7 @@ const httpStep = z.strictObject({
   complete: z.boolean(),
 });
 
-const step = z.discriminatedUnion('kind', [dhcp4Step, proxyStep, dhcp6Step, tftpStep, httpStep]);
+const step = z.discriminatedUnion('kind', [dhcp4Step, proxyStep, dhcp6Step, raStep, tftpStep, httpStep]);
 
 const finding = z.strictObject({
   code: z.enum(codes).describe('A code of the finding catalogue (docs/analyze.md).'),
@@ -150,6 +221,8 @@ export const analyzeJsonSchema = z
     clients: z.array(chain),
     findings: z.array(finding),
     summary,
+    routers: z.array(router).optional().describe('Routers that sent advertisements, per link (absent in reports of older versions).'),
+    ndp: z.strictObject({ rs: uint, ra: uint, ns: uint, na: uint, redirect: uint }).optional().describe('Neighbour discovery messages counted (absent in reports of older versions).'),
   })
   .meta({ title: 'pxecheck analyze --format json', description: 'One boot chain per client, findings and a summary.' });
 

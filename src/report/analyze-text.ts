@@ -3,7 +3,7 @@
  * capture-wide findings. Pure: returns lines; colour comes in as a Palette.
  */
 import { table, getBorderCharacters, type TableUserConfig } from 'table';
-import type { Analysis, BootChain, BootStep, Finding } from '../flow/types.js';
+import type { Analysis, BootChain, BootStep, Dhcp6Status, Finding, RaSummary, RouterInfo } from '../flow/types.js';
 import type { Severity } from '../findings/catalogue.js';
 import { PLAIN, type Palette } from './color.js';
 
@@ -12,6 +12,7 @@ const MAX_CELL = 56;
 
 export function renderAnalysisText(a: Analysis, pal: Palette = PLAIN): string[] {
   const out = summaryLines(a, pal);
+  if (a.routers && a.routers.length > 0) out.push('', ...routerLines(a.routers, pal));
   for (const chain of a.clients) {
     out.push('');
     out.push(...clientLines(chain, a.findings.filter((f) => f.client === chain.mac), pal));
@@ -34,7 +35,41 @@ export function summaryLines(a: Analysis, pal: Palette): string[] {
     `${pal.bold('Boots:')}    ${s.booted} completed, ${s.failed > 0 ? pal.fail(`${s.failed} failed`) : '0 failed'}`,
     `${pal.bold('Time to boot program:')} median ${seconds(s.medianTimeToBootProgram)}, p95 ${seconds(s.p95TimeToBootProgram)}`,
     `${pal.bold('Findings:')} ${counts}`,
+    ...(a.ndp && ndpTotal(a) > 0 ? [`${pal.bold('Neighbour discovery:')} ${a.ndp.rs} RS, ${a.ndp.ra} RA, ${a.ndp.ns} NS, ${a.ndp.na} NA, ${a.ndp.redirect} redirect`] : []),
   ];
+}
+
+function ndpTotal(a: Analysis): number {
+  const n = a.ndp;
+  return n ? n.rs + n.ra + n.ns + n.na + n.redirect : 0;
+}
+
+/** One line per distinct advertisement of each router. */
+export function routerLines(routers: readonly RouterInfo[], pal: Palette): string[] {
+  const out = [pal.bold('Routers')];
+  for (const r of routers) {
+    const vlan = r.vlans.length > 0 ? ` VLAN ${r.vlans.join('.')}` : '';
+    out.push(`  ${r.address}${r.mac ? ` (${r.mac})` : ''}${vlan}`);
+    for (const a of r.adverts) {
+      const span = a.count > 1 ? ` ×${a.count} over ${(a.last - a.first).toFixed(1)} s` : '';
+      out.push(`    ${printable(raText(a))}${span}`);
+    }
+  }
+  return out;
+}
+
+/** `M=1 O=1 lifetime 1800s prefix 2001:db8:1::/64 (L, valid 86400s, preferred 14400s)`. */
+export function raText(a: RaSummary): string {
+  const parts = [`M=${a.managed ? 1 : 0} O=${a.other ? 1 : 0}`, `lifetime ${a.routerLifetime}s`];
+  if (a.preference !== 'medium') parts.push(`preference ${a.preference}`);
+  for (const p of a.prefixes) {
+    const flags = `${p.onLink ? 'L' : ''}${p.autonomous ? 'A' : ''}` || '-';
+    parts.push(`prefix ${p.prefix}/${p.length} (${flags}, valid ${p.valid}s, preferred ${p.preferred}s)`);
+  }
+  if (a.mtu !== null) parts.push(`mtu ${a.mtu}`);
+  if (a.rdnss.length > 0) parts.push(`rdnss ${a.rdnss.join(' ')}`);
+  if (a.dnssl.length > 0) parts.push(`dnssl ${a.dnssl.join(' ')}`);
+  return parts.join(' ');
 }
 
 /** Header, timeline table and findings of one client. */
@@ -118,6 +153,11 @@ export function framesSuffix(frames: readonly number[]): string {
   return ` (frame${frames.length === 1 ? '' : 's'} ${frames.length > 8 ? `${shown} … +${frames.length - 8}` : shown})`;
 }
 
+function statusText(x: Dhcp6Status): string {
+  const where = x.scope === 'ia' ? 'IA ' : x.scope === 'address' ? `${x.address ?? ''} ` : '';
+  return `${where}${x.name ?? x.code}${x.message ? ` "${x.message}"` : ''}`;
+}
+
 /** Runs of the same message collapse: DISCOVER, OFFER, OFFER, REQUEST → DISCOVER→OFFER×2→REQUEST. */
 export function messageSequence(messages: readonly string[]): string {
   const parts: string[] = [];
@@ -135,7 +175,8 @@ function stepKind(step: BootStep): string {
   switch (step.kind) {
     case 'dhcp4': return `dhcp4 (${step.stage})`;
     case 'proxydhcp': return 'proxydhcp';
-    case 'dhcp6': return 'dhcp6';
+    case 'dhcp6': return step.relay ? 'dhcp6 (relayed)' : 'dhcp6';
+    case 'ra': return 'ra';
     case 'tftp': return step.probe ? 'tftp (probe)' : 'tftp';
     case 'http': return 'http';
   }
@@ -145,8 +186,13 @@ export function stepWhat(step: BootStep): string {
   switch (step.kind) {
     case 'dhcp4':
     case 'proxydhcp':
-    case 'dhcp6':
       return messageSequence(step.messages) || '(none)';
+    case 'dhcp6': {
+      const retries = step.retransmissions > 0 ? `, ${step.retransmissions} retransmission${step.retransmissions === 1 ? '' : 's'}` : '';
+      return `${messageSequence(step.messages) || '(none)'} (xid 0x${step.xid.toString(16)}${retries})`;
+    }
+    case 'ra':
+      return `${messageSequence(step.messages) || '(none)'}${step.router ? ` from ${step.router}` : ''}`;
     case 'tftp': return `RRQ ${step.file}`;
     case 'http': return `${step.method} ${step.url}`;
   }
@@ -167,8 +213,17 @@ export function stepDetail(step: BootStep): string {
       if (step.nextServer) parts.push(`next-server ${step.nextServer}`);
       break;
     case 'dhcp6':
-      parts.push(...step.addresses);
+      for (const l of step.leases) parts.push(`${l.address} (valid ${l.valid}s)`);
+      for (const a of step.addresses) if (!step.leases.some((l) => l.address === a)) parts.push(a);
       if (step.bootfileUrl) parts.push(`boot ${step.bootfileUrl}`);
+      if (step.bootfileParams.length > 0) parts.push(`params ${step.bootfileParams.join(' ')}`);
+      if (step.rapidCommit) parts.push('rapid commit');
+      if (step.statuses.length > 0) parts.push(`status ${step.statuses.map(statusText).join(', ')}`);
+      if (step.relay) parts.push(`relay link ${step.relay.linkAddress}${step.relay.interfaceId ? ` interface-id ${step.relay.interfaceId}` : ''}${step.relay.remoteId ? ` remote-id ${step.relay.remoteId}` : ''}`);
+      break;
+    case 'ra':
+      if (step.advert) parts.push(raText(step.advert));
+      else parts.push('no router advertisement');
       break;
     case 'tftp':
       if (step.probe) {

@@ -222,5 +222,7 @@ function stepName(s: BootChain['steps'][number]): string {
       return `${s.file}${s.error ? ` error ${s.error.code}` : ''}${s.complete ? ' complete' : ''}`;
     case 'http':
       return `${s.url} ${s.status ?? '-'}`;
+    case 'ra':
+      return `RA M=${s.advert?.managed ? 1 : 0}`;
   }
 }
