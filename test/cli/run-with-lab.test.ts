@@ -55,7 +55,7 @@ function harness(opts: { childExit?: number | null; labUpError?: Error; root?: b
     isRoot: () => opts.root ?? true,
     autoCapture: false,
     labUp: async (o) => {
-      events.push(`up ${o.name} ${o.server}${o.config ? ` ${o.config}` : ''}`);
+      events.push(`up ${o.name} ${o.server}${o.config ? ` ${o.config}` : ''}${o.ipv6 !== undefined ? ` ipv6=${String(o.ipv6)}` : ''}${o.ra ? ` ra=${o.ra}` : ''}${o.config6 ? ` config6=${o.config6}` : ''}`);
       if (opts.labUpError) throw opts.labUpError;
       return LAB;
     },
@@ -103,6 +103,34 @@ describe('checkRunArgs --lab', () => {
     expect(checkRunArgs({ scenario: ['x.yaml'], interface: 'eth0', server: '198.51.100.1' }).lab).toBeUndefined();
     // `run --lab x.yaml`: yargs hands the scenario to --lab.
     expect(() => checkRunArgs({ scenario: [], lab: 'x.yaml' })).toThrow(/put the SCENARIO files first/);
+  });
+});
+
+describe('run --lab and IPv6', () => {
+  it('--lab-ipv6-only / --lab-ra / --server-config6 reach the lab; --lab-ra or a kea6 config alone ask for IPv6', () => {
+    expect(labArgs({ lab: 'kea', 'lab-ipv6-only': true }).lab).toMatchObject({ ipv6: 'only' });
+    expect(labArgs({ lab: 'kea', 'lab-ra': 'unmanaged' }).lab).toMatchObject({ ipv6: true, ra: 'unmanaged' });
+    expect(labArgs({ lab: 'kea', 'server-config6': 'k6.json' }).lab).toMatchObject({ ipv6: true, config6: 'k6.json' });
+    expect(() => labArgs({ 'lab-ra': 'sometimes' })).toThrow(/--lab-ra must be one of managed, unmanaged, none \(got "sometimes"\)/);
+    expect(() => checkRunArgs({ scenario: ['x.yaml'], interface: 'eth0', server: '198.51.100.1', 'lab-ipv6': true })).toThrow(/--lab-ipv6 only applies with --lab/);
+  });
+
+  it('an IPv6 scenario gets an IPv6 lab without asking; an IPv4 one does not', async () => {
+    const h6 = harness();
+    await runWithLab(checkRunArgs({ scenario: ['scenarios/uefi-ipxe-v6.yaml'], lab: 'kea', 'lab-ra': 'unmanaged' }), io(h6), h6.deps);
+    expect(h6.events[0]).toBe('up pxrtest kea ipv6=true ra=unmanaged');
+    const auto = harness();
+    await runWithLab(checkRunArgs({ scenario: ['scenarios/uefi-httpboot-v6.yaml'], lab: 'dnsmasq' }), io(auto), auto.deps);
+    expect(auto.events[0]).toBe('up pxrtest dnsmasq ipv6=true');
+    const v4 = harness();
+    await runWithLab(labArgs(), io(v4), v4.deps);
+    expect(v4.events[0]).toBe('up pxrtest dnsmasq');
+  });
+
+  it('an IPv6-only lab is the ${server} of the child run', () => {
+    const only = { ...LAB, ipv6: { mode: 'only', serverAddr6: '2001:db8:1::1' } } as LabInfo;
+    expect(childRunArgs(labArgs(), only, '/x')).toEqual(expect.arrayContaining(['--server', '2001:db8:1::1']));
+    expect(childRunArgs(labArgs(), LAB, '/x')).toEqual(expect.arrayContaining(['--server', '198.51.100.1']));
   });
 });
 

@@ -15,6 +15,12 @@ describe('checkLabArgs', () => {
     expect(checkLabArgs({ action: 'up' })).toEqual({ action: 'up', name: 'pxelab', server: 'dnsmasq', proxy: false, format: 'text' });
     expect(checkLabArgs({ action: 'up', server: 'isc-dhcpd', config: '/etc/dhcp/dhcpd.conf', name: 'lab2' })).toMatchObject({ server: 'isc-dhcpd', config: '/etc/dhcp/dhcpd.conf', name: 'lab2' });
   });
+  it('IPv6: --ipv6 / --ipv6-only, --ra, --config6 for kea', () => {
+    expect(checkLabArgs({ action: 'up', ipv6: true })).toMatchObject({ ipv6: true });
+    expect(checkLabArgs({ action: 'up', 'ipv6-only': true, ra: 'unmanaged' })).toMatchObject({ ipv6: 'only', ra: 'unmanaged' });
+    expect(checkLabArgs({ action: 'up', server: 'kea', ipv6: true, config6: 'k6.json' })).toMatchObject({ server: 'kea', ipv6: true, config6: 'k6.json' });
+    expect(checkLabArgs({ action: 'up' })).not.toHaveProperty('ipv6');
+  });
   it.each([
     [{}, /name an action: up, down, status/],
     [{ action: 'start' }, /name an action.*got "start"/],
@@ -25,6 +31,12 @@ describe('checkLabArgs', () => {
     [{ action: 'down', config: 'x.conf' }, /only apply to 'lab up'/],
     [{ action: 'status', format: 'xml' }, /--format must be one of text, json/],
     [{ action: 'up', config: ['a', 'b'] }, /--config given more than once/],
+    [{ action: 'up', ra: 'unmanaged' }, /--ra only applies with --ipv6 or --ipv6-only/],
+    [{ action: 'up', ipv6: true, ra: 'off' }, /--ra must be one of managed, unmanaged, none \(got "off"\)/],
+    [{ action: 'up', config6: 'k6.json' }, /--config6 \(a kea-dhcp6 config\) needs --ipv6/],
+    [{ action: 'up', ipv6: true, config6: 'k6.json' }, /use it with --server kea or isc-dhcpd/],
+    [{ action: 'up', ipv6: true, proxy: true }, /--proxy is an IPv4 \(proxyDHCP\) lab; drop --ipv6/],
+    [{ action: 'status', ipv6: true }, /only apply to 'lab up'/],
   ])('%j → UsageError', (raw, msg) => {
     expect(() => checkLabArgs(raw as Record<string, unknown>)).toThrow(UsageError);
     expect(() => checkLabArgs(raw as Record<string, unknown>)).toThrow(msg);
