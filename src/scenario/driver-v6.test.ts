@@ -60,9 +60,9 @@ function dhcp6(o: Dhcp6Lab = {}): FakeServer & { received: number[] } {
 }
 
 /** TFTP on the global address; DHCPv6 multicast is not its business. */
-function tftp6(files: Record<string, Uint8Array>): FakeServer {
-  const t = fakeTftp(SERVER6, files);
-  return { addr: SERVER6, handle: (d, now) => (d.dst.port === 547 ? [] : t.handle(d, now)) };
+function tftp6(files: Record<string, Uint8Array>, addr = SERVER6): FakeServer {
+  const t = fakeTftp(addr, files);
+  return { addr, handle: (d, now) => (d.dst.port === 547 || d.dst.addr !== addr ? [] : t.handle(d, now)) };
 }
 
 /** nginx sends a Content-Type (uefi-httpboot-v6 saves it); the fake server does not. */
@@ -83,7 +83,7 @@ function lab(o: { dhcp?: Dhcp6Lab; ra?: LoopbackRouterAdvert | null } = {}) {
   const clock = new FakeClock(1000);
   const server = dhcp6(o.dhcp);
   const transport = new LoopbackTransport(clock, {
-    udp: [server, tftp6({ 'ipxe.efi': IPXE_EFI })],
+    udp: [server, tftp6({ 'ipxe.efi': IPXE_EFI }), tftp6({ 'ipxe.efi': IPXE_EFI }, SERVER_LL)],
     tcp: [withContentType(fakeHttp(SERVER6, { '/boot.ipxe': BOOT_IPXE, '/vmlinuz': 'kernel', '/initrd.img': 'initrd', '/ipxe.efi': IPXE_EFI }))],
     ...(o.ra === null ? {} : { routerAdvert: o.ra ?? RA_MANAGED }),
   });
@@ -149,6 +149,16 @@ describe('IPv6 scenarios end to end (loopback)', () => {
     expect(sarr!.error).toMatch(/the Reply carries no boot file URL \(DHCPv6 option 59\)/);
     expect(sarr!.error).toMatch(/boot file URL \(option 59\): expected to match \/\^tftp:\\\/\\\/\/, found absent/);
     expect(tftp!.error).toBe('not run: step 2 failed');
+  });
+
+  it('a link-local boot URL is fetched from the client\'s link-local address', async () => {
+    const { opts, transport } = lab({ dhcp: { bootfileUrl: `tftp://[${SERVER_LL}]/ipxe.efi` } });
+    const r = await runScenario(loadScenario('scenarios/uefi-ipxe-v6.yaml'), opts);
+    expect(r.clients[0]!.steps[2]).toMatchObject({ name: 'fetch the iPXE binary', ok: true });
+    const rrq = transport.sent.filter((x) => x.datagram.dst.port === 69);
+    expect(rrq.map((x) => [x.datagram.src.addr, x.datagram.dst.addr])).toEqual([
+      ['fe80::5054:ff:fe00:6ef1', SERVER_LL], ['fe80::5054:ff:fe00:6ef1', SERVER_LL],
+    ]);
   });
 
   it('RAs with M=0 fail the ra step with the flag named', async () => {
