@@ -112,6 +112,7 @@ export function formatLabInfo(info: LabInfo): string {
     ...(info.ipv6 === undefined ? [] : [
       `  ipv6       ${info.ipv6.serverAddr6} (${info.ipv6.prefix6}), DHCPv6 ${info.ipv6.dhcp6Server}${info.ipv6.builtInConfig6 ? '' : ' (your config)'}, RA ${info.ipv6.ra} by ${info.ipv6.raSender}${info.ipv6.mode === 'only' ? ', no DHCPv4' : ''}`,
       `  boot urls  PXE ${info.ipv6.bootUrls.pxe}  HTTP boot ${info.ipv6.bootUrls.httpBoot}  iPXE ${info.ipv6.bootUrls.ipxe}`,
+      ...(info.ipv6.relayAddr6 === undefined ? [] : [`  relay6     ${info.ipv6.relayAddr6} on ${info.relayIface} (--relay-from ${info.ipv6.relayAddr6} --server ${info.ipv6.serverAddr6})`]),
     ]),
     `  tftp root  ${info.tftpRoot}`,
     `  client     netns ${info.clientNs}, interface ${info.clientIface} (raw mode), relay ${info.relayAddr} on ${info.relayIface}`,

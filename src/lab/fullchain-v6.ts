@@ -67,7 +67,8 @@ export function fullChainKea6Config(dir: string, f: FullChainFiles6 = fullChainF
   const cfg = {
     Dhcp6: {
       // The link-local address may still be tentative (DAD) at start: retry binding for a while.
-      'interfaces-config': { interfaces: [iface], 'service-sockets-max-retries': 30, 'service-sockets-retry-wait-time': 1000 },
+      // `iface/addr` also binds the global address: relayed DHCPv6 (RELAY-FORW) arrives unicast.
+      'interfaces-config': { interfaces: [`${iface}/${f.server6}`], 'service-sockets-max-retries': 30, 'service-sockets-retry-wait-time': 1000 },
       'lease-database': { type: 'memfile', persist: true, name: join(dir, 'kea-leases6.csv'), 'lfc-interval': 0 },
       'control-socket': { 'socket-type': 'unix', 'socket-name': join(dir, 'kea6-ctrl.sock') },
       'server-id': { type: 'LLT', persist: true },

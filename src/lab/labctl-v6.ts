@@ -13,6 +13,8 @@ import { POOL6_END, POOL6_START, startRadvd } from './v6.js';
 export type Ipv6Mode = boolean | 'only';
 /** File in the boot root that nginx serves as /boot.ipxe to IPv6 clients (URLs with [2001:db8:1::1]). */
 export const BOOT_SCRIPT6 = 'boot6.ipxe';
+/** IPv6 address of the relay interface (rl0) in IPv6 labs: DHCPv6 relay mode's link-address. */
+export const LAB_RELAY_ADDR6 = '2001:db8:1::250';
 
 export interface LabIpv6Info {
   /** 'dual': IPv4 and IPv6 servers; 'only': no DHCPv4 server and no IPv4 address on the server. */
@@ -29,6 +31,8 @@ export interface LabIpv6Info {
   readonly bootUrls: { readonly pxe: string; readonly httpBoot: string; readonly ipxe: string };
   /** The raw-mode client interface has net.ipv6.conf.<if>.disable_ipv6=1: pxecheck does its own IPv6 there. */
   readonly clientIpv6Disabled: true;
+  /** The relay interface's IPv6 address (kernel IPv6 on, no DAD): `--relay-from` for DHCPv6 relay mode. */
+  readonly relayAddr6: string;
 }
 
 /** The programs the IPv6 side adds; 'only' drops the IPv4 DHCP server unless dnsmasq does both. */
@@ -45,13 +49,22 @@ export function raSender(dhcp6: 'kea' | 'dnsmasq', ra: RaMode): 'radvd' | 'dnsma
 }
 
 /**
- * Kernel IPv6 off on the client-side veths (raw mode answers ND and does DHCPv6 itself; the kernel
- * must neither autoconfigure from the RA nor answer for the addresses pxecheck uses). In 'only'
- * mode the server loses its IPv4 address.
+ * Kernel IPv6 off on the raw-mode client veths (raw mode answers ND and does DHCPv6 itself; the
+ * kernel must neither autoconfigure from the RA nor answer for the addresses pxecheck uses). The
+ * relay interface is the opposite: a host address the relay agent binds (relayAddr6/64, kernel IPv6
+ * on so it answers ND for it, no DAD so it is usable at once, RAs ignored). In 'only' mode the
+ * server loses its IPv4 address.
  */
-export function prepareIpv6Network(lab: Lab, mode: 'dual' | 'only', clientIfaces: readonly string[]): void {
+export function prepareIpv6Network(lab: Lab, mode: 'dual' | 'only', clientIfaces: readonly string[], relay?: { ifname: string; addr6: string }): void {
   for (const ifname of clientIfaces) {
     lab.execOk(lab.ns.cli, 'sysctl', ['-qw', `net.ipv6.conf.${ifname}.disable_ipv6=1`]);
+  }
+  if (relay !== undefined) {
+    // DAD and RA off before IPv6 comes on, so not even the link-local address probes or solicits.
+    for (const [k, v] of [['accept_dad', '0'], ['accept_ra', '0'], ['disable_ipv6', '0']] as const) {
+      lab.execOk(lab.ns.cli, 'sysctl', ['-qw', `net.ipv6.conf.${relay.ifname}.${k}=${v}`]);
+    }
+    runOk('ip', ['-n', lab.ns.cli, 'addr', 'add', `${relay.addr6}/64`, 'dev', relay.ifname, 'nodad']);
   }
   if (mode === 'only') runOk('ip', ['-n', lab.ns.srv, 'addr', 'del', `${SERVER_ADDR}/24`, 'dev', SERVER_IFACE]);
 }
@@ -126,6 +139,7 @@ export function ipv6Info(mode: 'dual' | 'only', ra: RaMode, dhcp6: 'kea' | 'dnsm
     httpBase6: f.httpBase6,
     bootUrls: { pxe: f.pxeUrl, httpBoot: f.httpBootUrl, ipxe: f.ipxeScriptUrl },
     clientIpv6Disabled: true,
+    relayAddr6: LAB_RELAY_ADDR6,
   };
 }
 

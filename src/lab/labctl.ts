@@ -35,6 +35,7 @@ import {
   checkConfig6,
   ipv6Info,
   ipv6ReadyChecks,
+  LAB_RELAY_ADDR6,
   neededBinaries6,
   portBound6,
   prepareIpv6Network,
@@ -201,7 +202,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
     const files6 = fullChainFiles6();
     const root = makeFullChainRoot(join(workDir, 'boot'), files);
     if (v6) {
-      prepareIpv6Network(lab, v6.mode, [LAB_CLIENT_IFACE, LAB_RELAY_IFACE]);
+      prepareIpv6Network(lab, v6.mode, [LAB_CLIENT_IFACE], { ifname: LAB_RELAY_IFACE, addr6: LAB_RELAY_ADDR6 });
       writeBootScripts6(root, v6.mode, files6);
     }
     const v4 = v6?.mode !== 'only';
@@ -483,6 +484,8 @@ export function formatLabStatus(s: LabStatus): string {
     if (v6) {
       out.push(`ipv6 (${v6.mode}): DHCPv6 ${v6.dhcp6Server}${v6.builtInConfig6 ? '' : ' (your config)'}, RA ${v6.ra} from ${v6.raSender}, prefix ${v6.prefix6}, pool ${v6.pool6[0]}-${v6.pool6[1]}`);
       out.push(`  boot URLs: PXE ${v6.bootUrls.pxe}  HTTP boot ${v6.bootUrls.httpBoot}  iPXE ${v6.bootUrls.ipxe}; kernel IPv6 off on ${s.info.clientIface}`);
+      // Older lab.json files (before relayAddr6) have no IPv6 relay address.
+      if (v6.relayAddr6 !== undefined) out.push(`  relay ${v6.relayAddr6} on ${s.info.relayIface} (DHCPv6 relay mode: --relay-from ${v6.relayAddr6})`);
     }
   }
   out.push('namespaces:');

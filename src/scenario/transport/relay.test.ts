@@ -147,7 +147,7 @@ describe('relayDhcpV6Message', () => {
 });
 
 describe('relay transport over IPv6 loopback', () => {
-  it('relays DHCPv6 from its 547 socket, hands RELAY-REPL to the peer-address client, runs TFTP-like flows over udp6', async () => {
+  it('relays DHCPv6 from its 547 socket, hands RELAY-REPL to the peer-address client (unwrapped if it wrapped), runs TFTP-like flows over udp6', async () => {
     const srv = await udp6Server();
     const t = await createRelayTransport({ relayFrom: LO, relayPort: 0, server: LO, relayFrom6: LO6, relayPort6: 0, server6: LO6, serverPort6: srv.port });
     const got: [string, UdpDatagram][] = [];
@@ -177,7 +177,11 @@ describe('relay transport over IPv6 loopback', () => {
       srv.sock.send(repl('2001:db8:7::b'), relayPort, LO6);
       await waitUntil(() => got.length === 2);
       await new Promise((r) => setTimeout(r, 20));
-      expect(got.map(([m, d]) => [m, d.src.port, d.dst.port, d.payload[0]])).toEqual([[A, srv.port, relayPort, 13], [B, srv.port, relayPort, 13]]);
+      // A's Solicit was wrapped here: A gets the Relay Message (an Advertise) at its link-local port 546,
+      // as from a relay agent on its link (RFC 8415 §19.2); B built its own RELAY-FORW and gets the RELAY-REPL.
+      expect(got.map(([m, d]) => [m, d.src.port, d.dst.addr, d.dst.port, d.payload[0]])).toEqual([
+        [A, srv.port, linkLocalFromMac(A), 546, 2], [B, srv.port, LO6, relayPort, 13]]);
+      expect([...got[0]![1].payload]).toEqual([2, 0x12, 0x34, 0x56]);
 
       // TFTP over IPv6: a fresh udp6 socket from relayFrom6; the answer goes back to the client's port.
       t.sendUdp(A, { src: { addr: '2001:db8:1::100', port: 2070 }, dst: { addr: LO6, port: srv.port }, payload: Uint8Array.of(0, 1) });

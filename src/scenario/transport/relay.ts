@@ -12,7 +12,9 @@
  * IPv6 (RFC 8415 §19): with `relayFrom6` the relay also listens on [relayFrom6]:547. DHCPv6 to port
  * 547 leaves from there as RELAY-FORW (built by the client machine, or wrapped here with the
  * client's link-local address as peer-address) and RELAY-REPL coming back goes to the client whose
- * peer-address it names. TFTP and HTTP to IPv6 servers use udp6/TCP sockets from relayFrom6.
+ * peer-address it names: unwrapped (the Relay Message, to the client's port 546, as a relay agent
+ * hands it on, §19.2) when this relay did the wrapping, as is when the client machine built its
+ * own RELAY-FORW. TFTP and HTTP to IPv6 servers use udp6/TCP sockets from relayFrom6.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { connect as tcpConnect, type Socket as TcpSocket } from 'node:net';
@@ -20,7 +22,7 @@ import { LinkType } from '../../capture/types.js';
 import { asciiBytes, ipv4FromString, ipv6FromString, ipv6ToString, macToString } from '../../wire/bytes.js';
 import { IpProtocol } from '../../wire/checksum.js';
 import { emitDhcpV4, EMPTY, parseDhcpV4, type DhcpV4Option } from '../../wire/dhcpv4/index.js';
-import { DhcpV6MsgType, DhcpV6Opt, emitDhcpV6, parseDhcpV6, type DhcpV6OptionSpec } from '../../wire/dhcpv6/index.js';
+import { DhcpV6MsgType, DhcpV6Opt, emitDhcpV6, getOption, parseDhcpV6, type DhcpV6OptionSpec } from '../../wire/dhcpv6/index.js';
 import { emitIpv4 } from '../../wire/ipv4.js';
 import { emitIpv6 } from '../../wire/ipv6.js';
 import { isIpv6, isMulticast6, linkLocalFromMac } from '../../wire/ipv6-address.js';
@@ -55,6 +57,7 @@ type FrameHandler = (dir: 'sent' | 'received', time: number, linkType: number, f
 
 const DHCP_SERVER_PORT = 67;
 const DHCP6_SERVER_PORT = 547;
+const DHCP6_CLIENT_PORT = 546;
 const BOOTREQUEST = 1;
 const BOOTREPLY = 2;
 
@@ -118,8 +121,9 @@ export class RelayTransport implements ClientTransport {
   private readonly dhcp: Socket;
   /** The DHCPv6 relay agent's socket on [relayFrom6]:547 (with relayFrom6). */
   private readonly dhcp6: Socket | null;
-  /** RELAY-FORW peer-address (canonical) → client MAC, learned from what the clients send. */
-  private readonly peers = new Map<string, string>();
+  /** RELAY-FORW peer-address (canonical) → client MAC, learned from what the clients send, and
+   *  whether this relay wrapped that client's messages (then it unwraps the RELAY-REPL for it). */
+  private readonly peers = new Map<string, { mac: string; unwrap: boolean }>();
   private closed = false;
   /** The relay agent's port once bound (relayPort 0 picks one). */
   private port = DHCP_SERVER_PORT;
@@ -189,7 +193,7 @@ export class RelayTransport implements ClientTransport {
     if (this.clients.has(m)) return;
     this.clients.add(m);
     // Until a client's own RELAY-FORW says otherwise, its peer-address is its EUI-64 link-local.
-    this.peers.set(linkLocalFromMac(m), m);
+    this.peers.set(linkLocalFromMac(m), { mac: m, unwrap: true });
   }
 
   setClientAddress(_mac: string, _lease: ClientAddress | null): void {
@@ -308,9 +312,9 @@ export class RelayTransport implements ClientTransport {
     const payload = relayDhcpV6Message(d.payload, {
       linkAddress: from, peerAddress: linkLocalFromMac(mac), ...(this.opts.interfaceId6 !== undefined ? { interfaceId: this.opts.interfaceId6 } : {}),
     });
-    // Remember whose peer-address this is: the RELAY-REPL names it.
+    // Remember whose peer-address this is (the RELAY-REPL names it) and who built the RELAY-FORW.
     const forw = parseDhcpV6(payload, []);
-    if (forw.relay) this.peers.set(ipv6ToString(forw.peerAddress), mac);
+    if (forw.relay) this.peers.set(ipv6ToString(forw.peerAddress), { mac, unwrap: payload !== d.payload });
     const server6 = this.opts.server6 ?? (isIpv6(this.opts.server) ? this.opts.server : undefined);
     const to = isMulticast6(d.dst.addr) ? server6 : d.dst.addr;
     if (to === undefined) { this.counters.sendErrors++; this.lastError = 'relay: DHCPv6 to a multicast group needs server6'; return; }
@@ -323,9 +327,15 @@ export class RelayTransport implements ClientTransport {
     const dst = { addr: this.opts.relayFrom6!, port: this.port6 };
     this.frame('received', msg, src, dst);
     const m = parseDhcpV6(msg, []);
-    const mac = m.relay && m.msgType === DhcpV6MsgType.RELAY_REPL ? this.peers.get(ipv6ToString(m.peerAddress)) : undefined;
-    if (mac === undefined || !this.clients.has(mac)) { this.counters.foreign++; return; }
-    this.deliver(mac, { src, dst, payload: copy(msg) });
+    const peerAddr = m.relay && m.msgType === DhcpV6MsgType.RELAY_REPL ? ipv6ToString(m.peerAddress) : undefined;
+    const peer = peerAddr === undefined ? undefined : this.peers.get(peerAddr);
+    if (peerAddr === undefined || peer === undefined || !this.clients.has(peer.mac)) { this.counters.foreign++; return; }
+    if (!peer.unwrap) { this.deliver(peer.mac, { src, dst, payload: copy(msg) }); return; }
+    // RFC 8415 §19.2: the Relay Message option goes on to the client at peer-address, port 546.
+    // src stays the server, so a Renew/Release unicast to "the server" is relayed to it again.
+    const inner = getOption(m, DhcpV6Opt.RELAY_MSG);
+    if (inner === undefined || inner.data.length === 0) { this.counters.foreign++; return; }
+    this.deliver(peer.mac, { src, dst: { addr: peerAddr, port: DHCP6_CLIENT_PORT }, payload: copy(inner.data) });
   }
 
   private flowFor(mac: string, client: Endpoint, v6 = false): Flow {
@@ -391,7 +401,7 @@ function stripZone(addr: string): string {
   return i < 0 ? addr : addr.slice(0, i);
 }
 
-function copy(b: Buffer): Uint8Array {
+function copy(b: Uint8Array): Uint8Array {
   const out = new Uint8Array(b.length);
   out.set(b);
   return out;

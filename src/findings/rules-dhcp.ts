@@ -1,0 +1,162 @@
+/**
+ * DHCPv4 and proxyDHCP rules over one step of a chain (with a look at the steps around it), and the
+ * checks they share: boot program vs client architecture, phone provisioning options.
+ */
+import type { ChainState, Dhcp4State, ProxyState } from '../flow/state.js';
+import { isBiosArch, isBiosProgram, isEfiProgram, isIpxeBinary, isUefiArch, phoneVendor } from '../flow/classify.js';
+import { add, countOf, fmt, unanswered, unique, type ChainOnce, type Ctx } from './rules-context.js';
+
+export function dhcp4Rules(ctx: Ctx, mac: string, s: Dhcp4State, states: ChainState['states'], i: number, once: ChainOnce): void {
+  const step = s.step;
+  const real = step.offers.filter((o) => !o.proxy);
+  const proxies = step.offers.filter((o) => o.proxy);
+  if (s.firstDiscover !== null && step.offers.length === 0 && !s.ack && unanswered(ctx, { time: s.firstDiscover })) {
+    const text = `DISCOVER (xid 0x${step.xid.toString(16)}) sent ${countOf(step.messages, 'DISCOVER')} time(s), no OFFER in ${fmt(ctx.end - s.firstDiscover)} s.`;
+    // On an IPv6-only segment firmware and iPXE try DHCPv4 first (or alongside) and go on over
+    // DHCPv6: the wait is a delay to point at, not the reason the boot failed.
+    const leased = states.filter((x) => x.kind === 'dhcp6' && x.step.ok && x.step.leases.length > 0);
+    const v6 = leased.find((x) => x.step.start >= s.firstDiscover!) ?? leased[leased.length - 1];
+    if (v6 === undefined) add(ctx, 'dhcp.no-offer', mac, s.firstDiscover, step.frames.slice(0, 8), text);
+    else {
+      const dt = v6.step.start - s.firstDiscover;
+      const how = dt >= 0 ? `The client went on over DHCPv6 ${fmt(dt)} s later` : `The client already had an IPv6 address by DHCPv6 (${fmt(-dt)} s before) and waited for DHCPv4 anyway`;
+      add(ctx, 'dhcp.no-offer', mac, s.firstDiscover, step.frames.slice(0, 8),
+        `${text} ${how}: the DHCPv4 attempt only cost time.`,
+        'No DHCPv4 server is expected on an IPv6-only segment: to save the wait, disable IPv4 network boot in the firmware (UEFI: IPv4 PXE/HTTP support) or, for iPXE, configure only IPv6 in its embedded script (ifconf -c ipv6).',
+        'warning');
+    }
+  }
+  if (real.length === 0 && proxies.length > 0 && !s.ack && s.firstDiscover !== null && unanswered(ctx, { time: s.firstDiscover })) {
+    add(ctx, 'dhcp.no-address-offer', mac, s.firstDiscover, proxies.map((o) => o.frame),
+      `Only proxyDHCP offers (from ${unique(proxies.map((o) => o.server)).join(', ')}) reached the client; no server offered an address.`);
+  }
+  const servers = unique(real.map((o) => o.server));
+  if (servers.length > 1 && !once.multipleServers) {
+    once.multipleServers = true;
+    add(ctx, 'dhcp.multiple-servers', mac, step.start, real.map((o) => o.frame),
+      `${servers.length} DHCP servers offered an address: ${real.map((o) => `${o.server} (${o.yiaddr})`).join(', ')}.`);
+  }
+  if (s.firstOffer !== null && s.firstDiscover !== null && s.firstOffer - s.firstDiscover > ctx.th.slowOffer) {
+    const first = step.offers.reduce((a, o) => (o.delay < a.delay ? o : a));
+    add(ctx, 'dhcp.slow-offer', mac, s.firstDiscover, [s.discoverFrame, first.frame],
+      `First OFFER (from ${first.server}) came ${fmt(s.firstOffer - s.firstDiscover)} s after the first DISCOVER (threshold ${ctx.th.slowOffer} s).`);
+  }
+  if (s.nak) {
+    add(ctx, 'dhcp.nak', mac, s.nak.time, [s.nak.frame],
+      `Server ${s.nak.server} answered REQUEST (xid 0x${step.xid.toString(16)}) with NAK.`);
+  }
+  if (unanswered(ctx, s.pendingRequest)) {
+    add(ctx, 'dhcp.no-ack', mac, s.pendingRequest!.time, [s.pendingRequest!.frame],
+      `REQUEST (xid 0x${step.xid.toString(16)}${step.server ? ` to ${step.server}` : ''}) got neither ACK nor NAK in ${fmt(ctx.end - s.pendingRequest!.time)} s.`);
+  }
+  if (step.stage === 'httpboot' && !once.offerIgnored && step.offers.length > 0 && !s.requestSeen
+    && (s.discoversAfterOffer > 0 || laterDhcp4(states, i))) {
+    const why: string[] = [];
+    const bad = step.offers.filter((o, k) => {
+      const noVc = !(s.offerVendorClass[k]?.startsWith('HTTPClient') ?? false);
+      const noUrl = !/^https?:\/\//i.test(o.bootfile ?? '');
+      if (noVc || noUrl) {
+        const r: string[] = [];
+        if (noVc) r.push('no option 60 "HTTPClient"');
+        if (noUrl) r.push(o.bootfile ? `boot file "${o.bootfile}" is not a URL` : 'no boot file URL');
+        why.push(`${o.server}: ${r.join(', ')}`);
+      }
+      return noVc || noUrl;
+    });
+    if (bad.length > 0) {
+      once.offerIgnored = true;
+      add(ctx, 'httpboot.offer-ignored', mac, step.start, bad.map((o) => o.frame),
+        `The HTTP boot client kept discovering: ${why.join('; ')}.`);
+    }
+  }
+  if (s.ack && step.stage === 'firmware' && step.bootfile === null && !bootfileLater(states, i)
+    && !proxyPendingLater(ctx, states, i)) {
+    add(ctx, 'pxe.no-bootfile', mac, s.ack.time, [s.ack.frame],
+      `PXE client got address ${step.yiaddr ?? '?'} from ${step.server ?? '?'} but no boot file name from any server${proxies.length ? ' (proxy offers included)' : ''}.`);
+  }
+  if (!s.ack && step.stage === 'firmware' && real.length > 0 && proxies.length === 0 && !s.requestSeen
+    && !step.offers.some((o) => o.bootfile) && (s.discoversAfterOffer > 0 || unanswered(ctx, { time: s.firstOffer! }))) {
+    // EDK2 / PXE ROMs ignore offers without boot information and keep discovering (PXE-E16).
+    add(ctx, 'pxe.no-bootfile', mac, s.firstOffer!, real.map((o) => o.frame),
+      `PXE client ignored ${real.length} address offer(s) from ${unique(real.map((o) => o.server)).join(', ')}: none carried a boot file name, and it kept discovering (${countOf(step.messages, 'DISCOVER')} DISCOVERs).`);
+  }
+  archRule(ctx, mac, step.arch, step.bootfile, s.ack?.frame ?? step.frames[0] ?? 0, s.ack?.time ?? step.start);
+  if (step.stage === 'ipxe' && step.bootfile && isIpxeBinary(step.bootfile) && s.ack && !once.loop) {
+    once.loop = true;
+    add(ctx, 'ipxe.chainload-loop', mac, s.ack.time, [s.ack.frame],
+      `A client already running iPXE was handed the iPXE binary "${step.bootfile}" again.`);
+  }
+  if (step.stage === 'phone' && s.ack) phoneRule(ctx, mac, s);
+}
+
+export function proxyDhcpRules(ctx: Ctx, mac: string, s: ProxyState, states: ChainState['states'], i: number): void {
+  if (unanswered(ctx, s.pendingRequest)) {
+    add(ctx, 'proxydhcp.no-reply', mac, s.pendingRequest!.time, [s.pendingRequest!.frame],
+      `REQUEST to ${s.step.server ?? '?'}:4011 (xid 0x${s.step.xid.toString(16)}) got no answer in ${fmt(ctx.end - s.pendingRequest!.time)} s.`);
+  }
+  if (s.step.bootfile) {
+    const arch = nearestArch(states, i);
+    archRule(ctx, mac, arch, s.step.bootfile, s.step.frames[s.step.frames.length - 1] ?? 0, s.last);
+  }
+}
+
+function archRule(ctx: Ctx, mac: string, arch: number | null, bootfile: string | null, frame: number, time: number): void {
+  if (arch === null || !bootfile) return;
+  if (isUefiArch(arch) && isBiosProgram(bootfile)) {
+    add(ctx, 'pxe.arch-mismatch', mac, time, [frame], `BIOS boot program "${bootfile}" handed to a UEFI client (arch ${arch}).`);
+  } else if (isBiosArch(arch) && isEfiProgram(bootfile)) {
+    add(ctx, 'pxe.arch-mismatch', mac, time, [frame], `UEFI boot program "${bootfile}" handed to a BIOS client (arch ${arch}).`);
+  }
+}
+
+/** Which provisioning options each phone vendor reads. */
+const PHONE_OPTIONS: Record<string, number[]> = {
+  cisco: [150, 66],
+  polycom: [160, 66, 43],
+  yealink: [66, 43],
+  avaya: [242, 66],
+  mitel: [43, 125, 66],
+  other: [150, 66, 160, 43, 242],
+};
+
+function phoneRule(ctx: Ctx, mac: string, s: Dhcp4State): void {
+  const vendor = phoneVendor(s.step.vendorClass) ?? 'other';
+  const need = PHONE_OPTIONS[vendor]!;
+  if (need.some((o) => s.step.ackOptions.includes(o))) return;
+  add(ctx, 'phone.no-provisioning-server', mac, s.ack!.time, [s.ack!.frame],
+    `The ACK to phone "${s.step.vendorClass}" has none of options ${need.join('/')} (it has ${s.step.ackOptions.join(', ') || 'none'}).`,
+    vendor === 'cisco' ? 'Cisco phones read the TFTP server from option 150 (list of addresses) or 66: add one for this vendor class.' : undefined);
+}
+
+function laterDhcp4(states: ChainState['states'], i: number): boolean {
+  for (let k = i + 1; k < states.length; k++) if (states[k]!.kind === 'dhcp4') return true;
+  return false;
+}
+
+/** A proxyDHCP step (4011) after the DHCP step that gave a boot file. */
+function bootfileLater(states: ChainState['states'], i: number): boolean {
+  for (let k = i + 1; k < states.length; k++) {
+    const s = states[k]!;
+    if (s.kind === 'dhcp4') return false;
+    if (s.kind === 'proxydhcp' && s.step.bootfile) return true;
+  }
+  return false;
+}
+
+/** A 4011 request after it that went unanswered: proxydhcp.no-reply covers it. */
+function proxyPendingLater(ctx: Ctx, states: ChainState['states'], i: number): boolean {
+  for (let k = i + 1; k < states.length; k++) {
+    const s = states[k]!;
+    if (s.kind === 'dhcp4') return false;
+    if (s.kind === 'proxydhcp' && s.pendingRequest) return true;
+  }
+  return false;
+}
+
+function nearestArch(states: ChainState['states'], i: number): number | null {
+  for (let k = i - 1; k >= 0; k--) {
+    const s = states[k]!;
+    if (s.kind === 'dhcp4' && s.step.arch !== null) return s.step.arch;
+  }
+  return null;
+}

@@ -1,0 +1,183 @@
+/**
+ * IPv6 rules: DHCPv6 steps, the IPv6 boot stall per chain, and the router-advertisement rules per
+ * link (capture-wide).
+ */
+import type { ChainState, Dhcp6State } from '../flow/state.js';
+import type { Dhcp6Status, RouterInfo } from '../flow/types.js';
+import { flagsText, linkOf, prefixSet } from '../flow/routers.js';
+import { add, countOf, fmt, listText, unanswered, unique, type ChainOnce, type Ctx } from './rules-context.js';
+
+const V6_SOLICIT = 1;
+const V6_RELEASE = 8;
+const V6_DECLINE = 9;
+const V6_INFORMATION_REQUEST = 11;
+
+export function dhcp6Rules(ctx: Ctx, mac: string, s: Dhcp6State, states: ChainState['states'], i: number, once: ChainOnce): void {
+  if (!s.answered && unanswered(ctx, s.pendingSolicit)) {
+    add(ctx, 'dhcp6.no-advertise', mac, s.pendingSolicit!.time, [s.pendingSolicit!.frame],
+      `SOLICIT sent ${countOf(s.step.messages, 'SOLICIT')} time(s), no ADVERTISE or REPLY in ${fmt(ctx.end - s.pendingSolicit!.time)} s.`);
+  }
+  if (s.answered && s.bootClient && s.step.bootfileUrl === null) {
+    add(ctx, 'dhcp6.no-bootfile-url', mac, s.step.start, [s.answerFrame],
+      `Network-boot DHCPv6 client (arch ${s.step.arch ?? '?'}${s.step.vendorClass ? `, ${s.step.vendorClass}` : ''}) got ${s.replied ? 'a REPLY' : 'an ADVERTISE'} without option 59 (boot file URL).`);
+  }
+  dhcp6AnswerRules(ctx, mac, s);
+  const url = s.step.bootfileUrl;
+  if (!once.offerIgnored && /^HTTPClient/.test(s.step.vendorClass ?? '') && s.httpClassProblems.length > 0 && url !== null
+    && !states.slice(i + 1).some((x) => x.kind === 'http' && x.step.url === url)) {
+    // The firmware was given a URL and never fetched it: the answer was not an HTTP boot offer to it.
+    once.offerIgnored = true;
+    add(ctx, 'httpboot.offer-ignored', mac, s.step.start, s.httpClassProblems.map((p) => p.frame),
+      `The UEFI HTTP boot client was offered ${url} over DHCPv6 but never fetched it: ${unique(s.httpClassProblems.map((p) => p.why)).join('; ')}. EDK2 takes a DHCPv6 answer as an HTTP boot offer only when option 16 carries "HTTPClient".`,
+      'Send option 16 (vendor-class) with enterprise 343 and the text "HTTPClient" in the Advertise/Reply to HTTP boot clients (Kea: option-data vendor-class "343, 10, HTTPClient"; dnsmasq 2.90 cannot write the enterprise number of option6:16 correctly — see captures/lab-v6/README.md).');
+  }
+}
+
+function statusText(x: Dhcp6Status): string {
+  const where = x.scope === 'message' ? '' : x.scope === 'ia' ? `IA ${hex8(x.iaid)}: ` : `address ${x.address}: `;
+  return `${where}${x.name ?? `status ${x.code}`}${x.message ? ` ("${x.message}")` : ''}`;
+}
+
+function hex8(n: number | null): string {
+  return n === null ? '?' : n.toString(16).padStart(8, '0');
+}
+
+function dhcp6AnswerRules(ctx: Ctx, mac: string, s: Dhcp6State): void {
+  const step = s.step;
+  const xid = `xid 0x${step.xid.toString(16)}`;
+  if (s.failure && s.firstType !== V6_RELEASE && s.firstType !== V6_DECLINE) {
+    const f = s.failure;
+    // Top-level status first: it is the one clients act on.
+    const list = [...f.statuses].sort((a, b) => (a.scope === 'message' ? 0 : 1) - (b.scope === 'message' ? 0 : 1));
+    const retries = step.retransmissions > 0 ? `; the client sent its request again ${step.retransmissions} time(s)` : '';
+    const url = step.bootfileUrl ? ` The boot file URL (${step.bootfileUrl}) came with it, but the client cannot use it without an address.` : '';
+    add(ctx, 'dhcp6.status-error', mac, f.time, f.lastFrame !== f.frame ? [f.frame, f.lastFrame] : [f.frame],
+      `${f.type} (${xid}) from ${f.server}: ${list.map(statusText).join(', ')}${retries}.${url}`);
+  }
+  if (s.firstSolicit && s.firstAdvertise && s.firstAdvertise.time - s.firstSolicit.time > ctx.th.slowAdvertise) {
+    add(ctx, 'dhcp6.slow-advertise', mac, s.firstSolicit.time, [s.firstSolicit.frame, s.firstAdvertise.frame],
+      `First ${step.rapidCommit ? 'Rapid-Commit REPLY' : 'ADVERTISE'} (${xid}${step.server ? ` from ${step.server}` : ''}) came ${fmt(s.firstAdvertise.time - s.firstSolicit.time)} s after the first SOLICIT (threshold ${ctx.th.slowAdvertise} s).`);
+  }
+}
+
+/**
+ * ipv6.boot-stall: from a client's first network-boot DHCPv6 Solicit or Information-request, the
+ * time until a boot program arrived over IPv6 (no stall), it fell back to DHCPv4, or its chain
+ * ended. One finding per chain.
+ */
+export function ipv6StallRule(ctx: Ctx, c: ChainState): void {
+  if (c.v6First === null) return;
+  const starts: { time: number; frame: number }[] = [];
+  const successes: number[] = [];
+  const v4: { start: number; last: number }[] = [];
+  for (const s of c.states) {
+    // Network-boot DHCPv6 only: an operating system's DHCPv6 after booting is not a boot attempt.
+    if (s.kind === 'dhcp6' && s.bootClient && (s.firstType === V6_SOLICIT || s.firstType === V6_INFORMATION_REQUEST)) {
+      starts.push({ time: s.step.start, frame: s.step.frames[0] ?? 0 });
+    } else if ((s.kind === 'tftp' && !s.step.probe && s.step.complete && !s.step.error && s.step.server.includes(':'))
+      || (s.kind === 'http' && s.step.ok && s.step.server.includes(':'))) {
+      successes.push(s.last);
+    } else if (s.kind === 'dhcp4') v4.push({ start: s.step.start, last: s.last });
+  }
+  starts.sort((a, b) => a.time - b.time);
+  let i = 0;
+  while (i < starts.length) {
+    const t = starts[i]!;
+    const ok = successes.filter((x) => x >= t.time).reduce((a, x) => Math.min(a, x), Infinity);
+    const fb = v4.filter((x) => x.last >= t.time).reduce((a, x) => Math.min(a, Math.max(x.start, t.time)), Infinity);
+    if (ok <= fb && ok !== Infinity) {
+      // Booted over IPv6: the next stage (if any) starts a new episode.
+      while (i < starts.length && starts[i]!.time <= ok) i++;
+      continue;
+    }
+    if (fb !== Infinity) {
+      if (fb - t.time > ctx.th.ipv6Stall) {
+        add(ctx, 'ipv6.boot-stall', c.key, t.time, [t.frame],
+          `The client spent ${fmt(fb - t.time)} s on IPv6 (from its first SOLICIT) without a boot program before falling back to DHCPv4 (threshold ${ctx.th.ipv6Stall} s).`);
+        return;
+      }
+      while (i < starts.length && starts[i]!.time <= fb) i++;
+      continue;
+    }
+    if (c.last - t.time > ctx.th.ipv6Stall) {
+      const booted = successes.length > 0 || c.states.some((s) => s.kind === 'tftp' && s.step.complete && !s.step.probe && !s.step.error);
+      add(ctx, 'ipv6.boot-stall', c.key, t.time, [t.frame],
+        `The client spent ${fmt(c.last - t.time)} s on IPv6 (from its first SOLICIT to its last packet) without loading a boot program over IPv6 and without falling back to IPv4 (threshold ${ctx.th.ipv6Stall} s).`,
+        undefined, booted ? 'warning' : 'error');
+    }
+    return;
+  }
+}
+
+/** ra.missing-managed-flag and ra.conflict, per link (VLAN tags), capture-wide. */
+export function routerRules(ctx: Ctx, chains: ChainState[], routers: readonly RouterInfo[]): void {
+  const links = new Map<string, { clients: ChainState[]; servers: Set<string>; answers: number[]; time: number }>();
+  for (const c of chains) {
+    // IPv6 boot clients: those that used DHCPv6 (a lone RS is what any IPv4 host sends too).
+    if (c.v6First === null || !c.states.some((s) => s.kind === 'dhcp6')) continue;
+    let l = links.get(c.link);
+    if (!l) links.set(c.link, (l = { clients: [], servers: new Set(), answers: [], time: c.v6First }));
+    l.clients.push(c);
+    if (c.v6First < l.time) l.time = c.v6First;
+    for (const s of c.states) {
+      if (s.kind !== 'dhcp6' || !s.answered) continue;
+      if (s.step.server) l.servers.add(s.step.server);
+      if (l.answers.length < 4 && s.step.frames.length > 1) l.answers.push(s.step.frames[1]!);
+    }
+  }
+  const byLink = new Map<string, RouterInfo[]>();
+  for (const r of routers) {
+    const k = linkOf(r.vlans);
+    const list = byLink.get(k);
+    if (list) list.push(r);
+    else byLink.set(k, [r]);
+  }
+  for (const [link, l] of links) {
+    const on = link === '' ? '' : ` on VLAN ${link}`;
+    const macs = listText(l.clients.map((c) => c.key));
+    const rs = byLink.get(link) ?? [];
+    if (rs.length === 0) {
+      // Routers answer an RS at once but may advertise unsolicited only every few minutes: a
+      // capture that stops right after the clients started proves nothing.
+      if (ctx.end - l.time < ctx.th.noReply) continue;
+      add(ctx, 'ra.missing-managed-flag', null, l.time, [],
+        `No router advertisement seen${on} while IPv6 clients were active (${macs}): clients that follow RAs will not start DHCPv6.`);
+      continue;
+    }
+    const managed = rs.some((r) => r.adverts.some((a) => a.managed));
+    if (!managed && l.servers.size > 0) {
+      const frames = rs.flatMap((r) => r.adverts.map((a) => a.frames[0]!)).slice(0, 8);
+      add(ctx, 'ra.missing-managed-flag', null, l.time, [...l.answers, ...frames].sort((a, b) => a - b),
+        `DHCPv6 server ${listText([...l.servers])} answers${on}, but every router advertisement says M=0 (${rs.map((r) => `${r.address}: ${unique(r.adverts.map(flagsText)).join(', ')}`).join('; ')}): clients that follow RAs (${macs}) will not ask for an address by DHCPv6.`);
+    }
+  }
+  for (const [link, rs] of byLink) raConflicts(ctx, link, rs);
+}
+
+function raConflicts(ctx: Ctx, link: string, rs: RouterInfo[]): void {
+  const on = link === '' ? '' : ` on VLAN ${link}`;
+  for (const r of rs) {
+    const flags = unique(r.adverts.map(flagsText));
+    if (flags.length > 1) {
+      const a = r.adverts[0]!;
+      const b = r.adverts.find((x) => flagsText(x) !== flagsText(a))!;
+      add(ctx, 'ra.conflict', null, b.first, [a.frames[0]!, b.frames[0]!],
+        `Router ${r.address}${r.mac ? ` (${r.mac})` : ''} flips its flags${on} (RA flapping): ${flags.join(' ↔ ')} (${r.adverts.map((x) => `${flagsText(x)} ×${x.count}`).join(', ')}).`);
+    }
+  }
+  let n = 0;
+  for (let i = 0; i < rs.length && n < 4; i++) {
+    for (let j = i + 1; j < rs.length && n < 4; j++) {
+      const a = rs[i]!, b = rs[j]!;
+      const la = a.adverts[a.adverts.length - 1]!, lb = b.adverts[b.adverts.length - 1]!;
+      const diffs: string[] = [];
+      if (flagsText(la) !== flagsText(lb)) diffs.push(`${flagsText(la)} vs ${flagsText(lb)}`);
+      const pa = prefixSet(la).join(', ') || 'no prefix', pb = prefixSet(lb).join(', ') || 'no prefix';
+      if (pa !== pb) diffs.push(`prefixes ${pa} vs ${pb}`);
+      if (diffs.length === 0) continue;
+      n++;
+      add(ctx, 'ra.conflict', null, Math.max(la.first, lb.first), [la.frames[0]!, lb.frames[0]!],
+        `Routers ${a.address}${a.mac ? ` (${a.mac})` : ''} and ${b.address}${b.mac ? ` (${b.mac})` : ''} advertise differently${on}: ${diffs.join('; ')}.`);
+    }
+  }
+}

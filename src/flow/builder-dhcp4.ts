@@ -1,0 +1,257 @@
+/**
+ * The builder's DHCPv4 handling: one `dhcp4` step per client exchange (xid), the proxyDHCP (4011)
+ * exchange as a `proxydhcp` step, and the leases that join later TFTP/HTTP traffic to the chain.
+ */
+import { hex, ipv4ToString, latin1String, u32 } from '../wire/bytes.js';
+import {
+  clientArch as v4ClientArch, clientMac, DhcpV4MessageType, effectiveBootFile, getOption as v4Option, msgType,
+  msgTypeName, serverId, userClasses as v4UserClasses, vendorClass as v4VendorClass, type DhcpV4Message,
+} from '../wire/dhcpv4/index.js';
+import type { Dhcp4Decoded } from '../decode/messages.js';
+import { FrameSample } from './frames.js';
+import { clientStage } from './classify.js';
+import type { ChainState, Dhcp4State, ProxyState } from './state.js';
+import {
+  chainFor, noteArch, noteLink, openStep, pushMessage, touch, PROXY_PORT, type FlowState,
+} from './builder-state.js';
+
+const { DISCOVER, OFFER, REQUEST, ACK, NAK, RELEASE, INFORM } = DhcpV4MessageType;
+const MAX_OFFERS = 16;
+
+function isZeroAddr(b: Uint8Array): boolean {
+  return b.length < 4 || u32(b, 0) === 0;
+}
+
+function addrOrNull(b: Uint8Array): string | null {
+  return isZeroAddr(b) ? null : ipv4ToString(b, 0);
+}
+
+/** Option text up to the first NUL, or null. */
+function optionText(msg: DhcpV4Message, code: number): string | null {
+  const d = v4Option(msg, code);
+  if (!d) return null;
+  const z = d.indexOf(0);
+  return latin1String(z >= 0 ? d.subarray(0, z) : d);
+}
+
+/** Printable text as is, otherwise hex. */
+function printable(d: Uint8Array): string {
+  for (let i = 0; i < d.length; i++) if (d[i]! < 0x20 || d[i]! > 0x7e) return hex(d);
+  return latin1String(d);
+}
+
+/** Option 82 circuit-id (1) and remote-id (2). */
+function relayAgentIds(msg: DhcpV4Message): { circuitId: string | null; remoteId: string | null } | null {
+  const d = v4Option(msg, 82);
+  if (!d) return null;
+  let circuitId: string | null = null;
+  let remoteId: string | null = null;
+  for (let i = 0; i + 2 <= d.length;) {
+    const code = d[i]!;
+    const len = d[i + 1]!;
+    const v = d.subarray(i + 2, Math.min(d.length, i + 2 + len));
+    if (code === 1) circuitId = printable(v);
+    else if (code === 2) remoteId = printable(v);
+    i += 2 + len;
+  }
+  return { circuitId, remoteId };
+}
+
+export function dhcp4Message(flow: FlowState, m: Dhcp4Decoded): ChainState | null {
+  const msg = m.msg;
+  if (msg.headerLength < 44) return null; // no chaddr: nothing to key on
+  const mac = clientMac(msg);
+  const c = chainFor(flow, mac, m.time);
+  const type = msgType(msg);
+  const fromClient = msg.op === 1;
+  const proxyPort = m.dstPort === PROXY_PORT || m.srcPort === PROXY_PORT;
+  if (fromClient) {
+    const arch = v4ClientArch(msg)[0];
+    noteArch(c, arch, v4VendorClass(msg));
+    noteLink(c, m.vlans);
+  }
+  if (proxyPort) {
+    proxyMessage(flow, c, m, fromClient, type);
+    return c;
+  }
+  let st = c.dhcp4;
+  if (fromClient) {
+    const newRound = type === DISCOVER && st !== null && st.step.xid === msg.xid && st.requestSeen;
+    if (!st || st.step.xid !== msg.xid || newRound) st = openDhcp4(flow, c, m);
+    dhcp4Client(flow, c, st, m, type);
+  } else {
+    if (!st || st.step.xid !== msg.xid) {
+      st = findDhcp4(c, msg.xid) ?? openDhcp4(flow, c, m);
+    }
+    dhcp4Server(flow, c, st, m, type);
+  }
+  return c;
+}
+
+function findDhcp4(c: ChainState, xid: number): Dhcp4State | null {
+  for (let i = c.states.length - 1, n = 0; i >= 0 && n < 8; i--, n++) {
+    const s = c.states[i]!;
+    if (s.kind === 'dhcp4' && s.step.xid === xid) return s;
+  }
+  return null;
+}
+
+function openDhcp4(flow: FlowState, c: ChainState, m: Dhcp4Decoded): Dhcp4State {
+  const st: Dhcp4State = {
+    kind: 'dhcp4', frames: new FrameSample(), last: m.time,
+    step: {
+      kind: 'dhcp4', start: m.time, duration: 0, ok: false, frames: [], xid: m.msg.xid, messages: [], offers: [],
+      server: null, yiaddr: null, bootfile: null, nextServer: null, stage: 'os', vendorClass: null,
+      userClass: [], arch: null, leaseTime: null, relay: null, ackOptions: [],
+    },
+    stageKnown: false, firstDiscover: null, discoverFrame: 0, firstOffer: null, pendingRequest: null,
+    requestSeen: false, discoversAfterOffer: 0, offerVendorClass: [], nak: null, ack: null,
+  };
+  c.dhcp4 = st;
+  return openStep(flow, c, st);
+}
+
+/** Every message of a DHCPv4 step: its frame, its name (BOOTP has none), the relay that carried it. */
+function noteDhcp4Message(st: Dhcp4State, m: Dhcp4Decoded, unnamed: string): void {
+  touch(st, m);
+  pushMessage(st, msgTypeName(m.msg) ?? unnamed);
+  noteRelay(st, m.msg);
+}
+
+function noteRelay(st: Dhcp4State, msg: DhcpV4Message): void {
+  const giaddr = addrOrNull(msg.giaddr);
+  const ids = relayAgentIds(msg);
+  if (!giaddr && !ids) return;
+  const r = (st.step.relay ??= { giaddr: giaddr ?? '0.0.0.0', circuitId: null, remoteId: null });
+  if (giaddr && r.giaddr === '0.0.0.0') r.giaddr = giaddr;
+  if (ids?.circuitId && !r.circuitId) r.circuitId = ids.circuitId;
+  if (ids?.remoteId && !r.remoteId) r.remoteId = ids.remoteId;
+}
+
+function dhcp4Client(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Decoded, type: number | null): void {
+  const msg = m.msg;
+  noteDhcp4Message(st, m, 'BOOTREQUEST');
+  const step = st.step;
+  if (!st.stageKnown) {
+    st.stageKnown = true;
+    step.stage = clientStage(msg);
+    step.vendorClass = v4VendorClass(msg);
+    step.userClass = v4UserClasses(msg);
+    step.arch = v4ClientArch(msg)[0] ?? null;
+  }
+  if (type === DISCOVER || (type === null && msg.op === 1)) {
+    if (st.firstDiscover === null) {
+      st.firstDiscover = m.time;
+      st.discoverFrame = m.frame;
+    } else if (st.firstOffer !== null) st.discoversAfterOffer++;
+  } else if (type === REQUEST || type === INFORM) {
+    st.requestSeen = true;
+    st.pendingRequest ??= { time: m.time, frame: m.frame };
+    const sid = serverId(msg);
+    if (sid) step.server = sid;
+    const ciaddr = addrOrNull(msg.ciaddr);
+    if (type === INFORM && ciaddr) flow.leases.set(ciaddr, c.key);
+  } else if (type === RELEASE && step.messages.length === 1) {
+    // A RELEASE expects no answer: on its own it is a complete, successful step.
+    step.ok = true;
+  }
+}
+
+function dhcp4Server(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Decoded, type: number | null): void {
+  const msg = m.msg;
+  noteDhcp4Message(st, m, 'BOOTREPLY');
+  const step = st.step;
+  const server = serverId(msg) ?? m.srcAddr;
+  const bootfile = effectiveBootFile(msg);
+  const nextServer = optionText(msg, 66) ?? addrOrNull(msg.siaddr);
+  if (type === OFFER) {
+    st.firstOffer ??= m.time;
+    const yiaddr = ipv4ToString(msg.yiaddr, 0);
+    const vc = v4VendorClass(msg);
+    const proxy = isZeroAddr(msg.yiaddr) && (vc?.startsWith('PXEClient') ?? false);
+    const dup = step.offers.some((o) => o.server === server && o.proxy === proxy && o.yiaddr === yiaddr);
+    if (!dup && step.offers.length < MAX_OFFERS) {
+      const t0 = st.firstDiscover ?? step.start;
+      step.offers.push({ server, yiaddr, frame: m.frame, delay: m.time - t0, bootfile, nextServer, proxy });
+      st.offerVendorClass.push(vc);
+    }
+    mergeBootInfo(st);
+    return;
+  }
+  if (type === ACK || (type === null && msg.op === 2)) {
+    st.pendingRequest = null;
+    st.ack = { frame: m.frame, time: m.time, bootfile };
+    step.ok = true;
+    step.server ??= server;
+    const yiaddr = addrOrNull(msg.yiaddr) ?? addrOrNull(msg.ciaddr);
+    if (yiaddr) {
+      step.yiaddr = yiaddr;
+      flow.leases.set(yiaddr, c.key);
+    }
+    const lease = v4Option(msg, 51);
+    step.leaseTime = lease && lease.length === 4 ? u32(lease, 0) : null;
+    const codes: number[] = [];
+    for (const o of msg.options) if (o.code !== 0 && o.code !== 255 && !codes.includes(o.code)) codes.push(o.code);
+    step.ackOptions = codes.sort((a, b) => a - b);
+    step.bootfile = bootfile;
+    step.nextServer = nextServer;
+    mergeBootInfo(st);
+    return;
+  }
+  if (type === NAK) {
+    st.pendingRequest = null;
+    st.nak ??= { frame: m.frame, time: m.time, server };
+    step.ok = false;
+  }
+}
+
+/** Boot file and next server: the ACK's, else the chosen offer's, else a proxy offer's. */
+function mergeBootInfo(st: Dhcp4State): void {
+  const step = st.step;
+  if (step.bootfile !== null) return;
+  const chosen = step.offers.find((o) => !o.proxy && (step.server === null || o.server === step.server));
+  const fromOffer = chosen?.bootfile ? chosen : step.offers.find((o) => o.proxy && o.bootfile);
+  if (st.ack?.bootfile) return;
+  if (fromOffer?.bootfile) {
+    step.bootfile = fromOffer.bootfile;
+    step.nextServer = fromOffer.nextServer ?? step.nextServer;
+  }
+}
+
+function proxyMessage(flow: FlowState, c: ChainState, m: Dhcp4Decoded, fromClient: boolean, type: number | null): void {
+  const msg = m.msg;
+  let st = c.proxy;
+  if (!st || st.step.xid !== msg.xid || (fromClient && st.pendingRequest === null && st.step.messages.length > 1)) {
+    if (!fromClient && st && st.step.xid === msg.xid) {
+      // late duplicate answer: same step
+    } else {
+      st = openStep(flow, c, {
+        kind: 'proxydhcp', frames: new FrameSample(), last: m.time, pendingRequest: null,
+        step: { kind: 'proxydhcp', start: m.time, duration: 0, ok: false, frames: [], xid: msg.xid, server: null, messages: [], bootfile: null, nextServer: null },
+      } satisfies ProxyState);
+      c.proxy = st;
+    }
+  }
+  touch(st, m);
+  pushMessage(st, msgTypeName(msg) ?? (fromClient ? 'BOOTREQUEST' : 'BOOTREPLY'));
+  if (fromClient) {
+    st.pendingRequest ??= { time: m.time, frame: m.frame };
+    st.step.server ??= m.dstAddr;
+    const ciaddr = addrOrNull(msg.ciaddr);
+    if (ciaddr && !flow.leases.has(ciaddr)) flow.leases.set(ciaddr, c.key);
+    return;
+  }
+  if (type === ACK || type === null) {
+    st.pendingRequest = null;
+    st.step.ok = true;
+    st.step.server = serverId(msg) ?? m.srcAddr;
+    st.step.bootfile = effectiveBootFile(msg);
+    st.step.nextServer = optionText(msg, 66) ?? addrOrNull(msg.siaddr);
+    // The boot server's answer completes the round's boot info when neither DHCP nor proxy offer had it.
+    const round = c.dhcp4;
+    if (round && round.step.bootfile === null && st.step.bootfile) {
+      round.step.bootfile = st.step.bootfile;
+      round.step.nextServer = st.step.nextServer ?? round.step.nextServer;
+    }
+  }
+}

@@ -1,0 +1,279 @@
+/**
+ * The builder's IPv6 handling: DHCPv6 exchanges as `dhcp6` steps (clients keyed by MAC, relayed
+ * messages by the relay's view of the client), and neighbour discovery: RS/RA as `ra` steps and
+ * the router table.
+ */
+import { hex, latin1String } from '../wire/bytes.js';
+import {
+  bootFileUrl, clientArch as v6ClientArch, DhcpV6MsgType, getOption as v6Option, getOptionValue as v6OptionValue,
+  innermostMessage, msgTypeLabel, userClasses as v6UserClasses, vendorClass as v6VendorClass,
+  type DhcpV6Message,
+} from '../wire/dhcpv6/index.js';
+import {
+  clientKeyFallback, duidInfo, failedStatuses, iaids, isUnicastMac, leases, relayChain, relayFacts,
+} from './dhcp6-facts.js';
+import type { Dhcp6Decoded, NdpDecoded } from '../decode/messages.js';
+import { linkOf, raSummary } from './routers.js';
+import { FrameSample } from './frames.js';
+import type { ChainState, Dhcp6State, RaState } from './state.js';
+import type { RaSummary } from './types.js';
+import { chainFor, noteArch, noteLink, openStep, pushMessage, touch, type FlowState } from './builder-state.js';
+
+const {
+  SOLICIT, ADVERTISE, REQUEST, REPLY, RELEASE, DECLINE, RECONFIGURE, INFORMATION_REQUEST, RELAY_REPL,
+} = DhcpV6MsgType;
+const MAX_ADDRESSES = 8;
+/** DHCPv6 transactions remembered (DUID|xid → client) to place server answers. */
+const MAX_DHCP6_TX = 4096;
+
+export function dhcp6Message(flow: FlowState, m: Dhcp6Decoded): ChainState | null {
+  const inner = innermostMessage(m.msg);
+  if (inner.relay) return null;
+  const duidOpt = v6Option(inner, 1);
+  const relays = m.msg.relay ? relayChain(m.msg) : [];
+  const t = inner.msgType;
+  const fromServer = t === ADVERTISE || t === REPLY || t === RECONFIGURE || m.msg.msgType === RELAY_REPL;
+  const duidHex = duidOpt ? hex(duidOpt.data) : '';
+  const txKey = `${duidHex}|${inner.xid}`;
+  let key: string | null;
+  if (fromServer) {
+    // The client's own messages decided who it is; a unicast answer goes to the client's MAC.
+    key = flow.dhcp6Clients.get(txKey)
+      ?? (relays.length === 0 && isUnicastMac(m.dstMac) ? m.dstMac : clientKeyFallback(inner, relays));
+  } else {
+    key = relays.length === 0 && isUnicastMac(m.srcMac) ? m.srcMac : clientKeyFallback(inner, relays);
+    if (key !== null) {
+      if (flow.dhcp6Clients.size >= MAX_DHCP6_TX) flow.dhcp6Clients.delete(flow.dhcp6Clients.keys().next().value!);
+      flow.dhcp6Clients.set(txKey, key);
+    }
+  }
+  if (key === null) return null;
+  const c = chainFor(flow, key, m.time);
+  noteLink(c, m.vlans);
+  if (!fromServer) {
+    if (inner.msgType === SOLICIT || inner.msgType === REQUEST || inner.msgType === INFORMATION_REQUEST) noteV6(flow, c, m.time);
+    const vc = v6VendorClass(inner);
+    noteArch(c, v6ClientArch(inner)?.[0], vc?.data[0] ?? null);
+    // The client's link-local (or the relay's view of it) joins TFTP/HTTP over IPv6 to the chain.
+    const own = relays.length === 0 ? m.srcAddr : relayFacts(relays)?.peerAddress;
+    if (own && own !== '::' && !flow.leases.has(own)) flow.leases.set(own, c.key);
+    return dhcp6Client(flow, c, m, inner, relays);
+  }
+  return dhcp6Server(flow, c, m, inner);
+}
+
+function dhcp6Client(flow: FlowState, c: ChainState, m: Dhcp6Decoded, inner: DhcpV6Message, relays: DhcpV6Message[]): ChainState {
+  if (inner.relay) return c;
+  const t = inner.msgType;
+  const ids = iaids(inner);
+  let st = findDhcp6(c, inner.xid);
+  if (!st && t === REQUEST) st = solicitedStep(c, ids);
+  if (!st) st = openDhcp6(flow, c, m, inner);
+  else if (!st.xids.includes(inner.xid) && st.xids.length < 4) st.xids.push(inner.xid);
+  touch(st, m);
+  const seenKey = `${inner.xid}:${t}`;
+  const name = msgTypeLabel(t);
+  if (st.seen.has(seenKey)) {
+    st.step.retransmissions++;
+    if (st.step.messages[st.step.messages.length - 1] === name) pushMessage(st, name);
+  } else {
+    st.seen.add(seenKey);
+    pushMessage(st, name);
+  }
+  const step = st.step;
+  if (t === SOLICIT) {
+    st.pendingSolicit ??= { time: m.time, frame: m.frame };
+    st.firstSolicit ??= { time: m.time, frame: m.frame };
+  }
+  if (t === RELEASE || t === DECLINE) {
+    // Expects a Reply, but on its own it is a complete step (like a DHCPv4 RELEASE).
+    if (step.messages.length === 1) step.ok = true;
+  }
+  const vc = v6VendorClass(inner);
+  const arch = v6ClientArch(inner)?.[0];
+  if (arch !== undefined) step.arch ??= arch;
+  if (vc && !step.vendorClass) {
+    step.vendorClass = vc.data[0] ?? null;
+    step.vendorEnterprise = vc.enterprise;
+  }
+  if (step.userClass.length === 0) step.userClass = v6UserClasses(inner);
+  if (arch !== undefined || vc?.data.some((d) => /^(PXEClient|HTTPClient)/.test(d))) st.bootClient = true;
+  step.clientDuid ??= duidInfo(v6OptionValue(inner, 1));
+  for (const id of ids) if (!step.iaids.includes(id) && step.iaids.length < MAX_ADDRESSES) step.iaids.push(id);
+  if (relays.length > 0) step.relay ??= relayFacts(relays);
+  return c;
+}
+
+function dhcp6Server(flow: FlowState, c: ChainState, m: Dhcp6Decoded, inner: DhcpV6Message): ChainState {
+  if (inner.relay) return c;
+  const t = inner.msgType;
+  const st = findDhcp6(c, inner.xid) ?? openDhcp6(flow, c, m, inner);
+  touch(st, m);
+  const seenKey = `${inner.xid}:${t}`;
+  if (!st.seen.has(seenKey)) {
+    st.seen.add(seenKey);
+    pushMessage(st, msgTypeLabel(t));
+  }
+  const step = st.step;
+  st.pendingSolicit = null;
+  st.answered = true;
+  const rapid = t === REPLY && getOption6(inner, 14) && st.firstSolicit !== null;
+  if ((t === ADVERTISE || rapid) && st.firstAdvertise === null) st.firstAdvertise = { time: m.time, frame: m.frame };
+  if (t === RECONFIGURE) return c;
+  step.server ??= m.srcAddr;
+  step.serverDuid ??= duidInfo(v6OptionValue(inner, 2));
+  const url = bootFileUrl(inner);
+  if (url !== undefined) step.bootfileUrl = url;
+  else if (st.answerFrame === 0) st.answerFrame = m.frame;
+  if (t === ADVERTISE || t === REPLY) noteServerVendorClass(st, inner, m.frame);
+  const params = v6OptionValue(inner, 60);
+  if (params && step.bootfileParams.length === 0) step.bootfileParams = params.slice(0, MAX_ADDRESSES);
+  const failed = failedStatuses(inner);
+  step.statuses = failed;
+  if (failed.length === 0) st.failure = null;
+  else if (st.failure && sameStatuses(st.failure.statuses, failed)) st.failure.lastFrame = m.frame;
+  else st.failure = { frame: m.frame, lastFrame: m.frame, time: m.time, type: msgTypeLabel(t), server: m.srcAddr, statuses: failed };
+  if (t === REPLY) {
+    st.replied = true;
+    step.ok = failed.length === 0;
+    if (rapid) step.rapidCommit = true;
+    for (const l of leases(inner)) {
+      if (!step.addresses.includes(l.address) && step.addresses.length < MAX_ADDRESSES) {
+        step.addresses.push(l.address);
+        step.leases.push(l);
+      }
+      flow.leases.set(l.address, c.key);
+    }
+  }
+  return c;
+}
+
+/** A Request after the Advertise of an earlier step with the same IAID (UEFI PxeBc runs its own
+ *  Solicit, lets the DHCPv6 driver bind another address, then requests the first offer). */
+function solicitedStep(c: ChainState, ids: number[]): Dhcp6State | null {
+  for (let i = c.states.length - 1, n = 0; i >= 0 && n < 8; i--, n++) {
+    const s = c.states[i]!;
+    // An Advertise whose Solicit is not in the capture starts an exchange too.
+    if (s.kind !== 'dhcp6' || !s.answered || s.replied || (s.firstType !== SOLICIT && s.firstType !== ADVERTISE)) continue;
+    if (ids.length === 0 || s.step.iaids.length === 0 || ids.some((id) => s.step.iaids.includes(id))) return s;
+  }
+  return null;
+}
+
+function findDhcp6(c: ChainState, xid: number): Dhcp6State | null {
+  for (let i = c.states.length - 1, n = 0; i >= 0 && n < 8; i--, n++) {
+    const s = c.states[i]!;
+    if (s.kind === 'dhcp6' && s.xids.includes(xid)) return s;
+  }
+  return null;
+}
+
+/** EDK2 HttpBootDxe (HttpBootDhcp6.c) takes an answer as an HTTP boot offer only when its
+ *  option 16 is at least 16 bytes with "HTTPClient" at byte 6 (after enterprise and length). */
+function noteServerVendorClass(st: Dhcp6State, inner: DhcpV6Message, frame: number): void {
+  const opt = v6Option(inner, 16);
+  const data = opt?.data;
+  const vc = v6VendorClass(inner);
+  st.step.serverVendorClass = vc !== undefined ? vc.data.join(',') : data === undefined ? null : latin1String(data);
+  if (st.httpClassProblems.length >= MAX_ADDRESSES) return;
+  if (data === undefined) st.httpClassProblems.push({ frame, why: 'it has no vendor class (option 16)' });
+  else if (data.length < 16 || latin1String(data.subarray(6, 16)) !== 'HTTPClient') {
+    st.httpClassProblems.push({ frame, why: `its vendor class (option 16) does not hold "HTTPClient" after the enterprise number and length (bytes ${hex(data.subarray(0, 16))})` });
+  }
+}
+
+function openDhcp6(flow: FlowState, c: ChainState, m: Dhcp6Decoded, inner: DhcpV6Message): Dhcp6State {
+  const xid = inner.relay ? 0 : inner.xid;
+  const st: Dhcp6State = {
+    kind: 'dhcp6', frames: new FrameSample(), last: m.time, xids: [xid], seen: new Set(), pendingSolicit: null,
+    firstSolicit: null, firstAdvertise: null, answered: false, answerFrame: 0, replied: false, bootClient: false,
+    firstType: inner.msgType, failure: null, httpClassProblems: [],
+    step: {
+      kind: 'dhcp6', start: m.time, duration: 0, ok: false, frames: [], xid, messages: [], server: null,
+      addresses: [], bootfileUrl: null, arch: null, rapidCommit: false, vendorClass: null, userClass: [],
+      retransmissions: 0, statuses: [], leases: [], bootfileParams: [], vendorEnterprise: null, serverVendorClass: null,
+      clientDuid: null, serverDuid: null, iaids: [], relay: null,
+    },
+  };
+  c.dhcp6 = st;
+  return openStep(flow, c, st);
+}
+
+// ---- Neighbour discovery ----
+
+/** The client's first IPv6 boot packet: from now on, the next RA on its link is a step. */
+function noteV6(flow: FlowState, c: ChainState, time: number): void {
+  if (c.v6First !== null) return;
+  c.v6First = time;
+  if (!c.raSeen) flow.raWaiting.add(c);
+}
+
+/**
+ * RS from a client: an `ra` step (repeated RS before an answer stay in it). RA: the router table,
+ * and the `ra` step of every client waiting on that link (a unicast RA: its addressee only).
+ * NS/NA/Redirect are counted only; they never create a chain.
+ */
+export function ndpMessage(flow: FlowState, m: NdpDecoded): ChainState | null {
+  const msg = m.msg;
+  flow.ndpCounts[msg.kind]++;
+  if (msg.kind === 'rs') {
+    if (!isUnicastMac(m.srcMac)) return null;
+    const c = chainFor(flow, m.srcMac, m.time);
+    noteLink(c, m.vlans);
+    noteV6(flow, c, m.time);
+    if (m.srcAddr !== '::' && !flow.leases.has(m.srcAddr)) flow.leases.set(m.srcAddr, c.key);
+    let st = c.ra;
+    if (!st || st.answered) st = openRa(flow, c, m);
+    touch(st, m);
+    st.step.solicitations++;
+    pushMessage(st, 'RS');
+    flow.raWaiting.add(c);
+    return c;
+  }
+  if (msg.kind === 'ra') {
+    const sum = raSummary(msg);
+    flow.routers.note(m.vlans, m.srcAddr, m.srcMac, m.time, m.frame, sum);
+    if (isUnicastMac(m.dstMac)) {
+      const c = flow.chains.get(m.dstMac);
+      if (c && flow.raWaiting.has(c)) attachRa(flow, c, m, sum);
+      return c ?? null;
+    }
+    const link = linkOf(m.vlans);
+    for (const c of flow.raWaiting) if (c.link === link) attachRa(flow, c, m, sum);
+    return null;
+  }
+  return isUnicastMac(m.srcMac) ? flow.chains.get(m.srcMac) ?? null : null;
+}
+
+function attachRa(flow: FlowState, c: ChainState, m: NdpDecoded, sum: RaSummary): void {
+  flow.raWaiting.delete(c);
+  c.raSeen = true;
+  let st = c.ra;
+  if (!st || st.answered) st = openRa(flow, c, m);
+  if (m.time > c.last) c.last = m.time;
+  touch(st, m);
+  pushMessage(st, 'RA');
+  st.answered = true;
+  const step = st.step;
+  step.ok = true;
+  step.router = m.srcAddr;
+  step.routerMac = m.srcMac;
+  step.advert = sum;
+}
+
+function openRa(flow: FlowState, c: ChainState, m: NdpDecoded): RaState {
+  const st: RaState = {
+    kind: 'ra', frames: new FrameSample(), last: m.time, answered: false,
+    step: { kind: 'ra', start: m.time, duration: 0, ok: false, frames: [], messages: [], solicitations: 0, router: null, routerMac: null, advert: null },
+  };
+  c.ra = st;
+  return openStep(flow, c, st);
+}
+
+function sameStatuses(a: readonly { code: number; scope: string; message: string }[], b: readonly { code: number; scope: string; message: string }[]): boolean {
+  return a.length === b.length && a.every((x, i) => x.code === b[i]!.code && x.scope === b[i]!.scope && x.message === b[i]!.message);
+}
+
+function getOption6(msg: DhcpV6Message, code: number): boolean {
+  return v6Option(msg, code) !== undefined;
+}

@@ -1,0 +1,96 @@
+/**
+ * The state the boot-chain builder shares across its protocol handlers (builder-dhcp4, -dhcp6,
+ * -transfer) and the helpers they all use to find a client's chain and open steps in it.
+ * Only strings and numbers copied out of the messages, never a message or a byte view.
+ */
+import { clientArchName } from '../wire/dhcpv4/index.js';
+import type { UnreachableFact } from '../findings/rules.js';
+import { RouterTable } from './routers.js';
+import type { ChainState, HttpState, StepState, TftpState } from './state.js';
+import type { BootChain, BootStep, NdpCounts } from './types.js';
+
+/** UDP port of proxyDHCP / the PXE boot server. */
+export const PROXY_PORT = 4011;
+
+export interface FlowState {
+  readonly chains: Map<string, ChainState>;
+  /** Leased address → chain key (latest lease wins). */
+  readonly leases: Map<string, string>;
+  /** `client DUID hex|xid` → chain key of the client that sent it (server answers follow it). */
+  readonly dhcp6Clients: Map<string, string>;
+  readonly routers: RouterTable;
+  readonly ndpCounts: NdpCounts;
+  /** IPv6 clients whose next RA on their link becomes an `ra` step (they sent an RS, or have not
+   *  seen an RA since their first IPv6 packet). */
+  readonly raWaiting: Set<ChainState>;
+  readonly tftp: Map<number, TftpState>;
+  /** `addr|port` of a TFTP client endpoint → its latest transfer (to match ICMP quotes). */
+  readonly tftpByClient: Map<string, TftpState>;
+  /** Chain key → ICMP unreachables answering that client's boot-chain datagrams. */
+  readonly unreachable: Map<string, UnreachableFact[]>;
+  readonly http: Map<number, HttpState[]>;
+  /** The builder's options, read when a step opens. */
+  readonly opts: { readonly onStep?: (chain: BootChain, step: BootStep) => void };
+}
+
+export function newFlowState(opts: FlowState['opts']): FlowState {
+  return {
+    chains: new Map(), leases: new Map(), dhcp6Clients: new Map(), routers: new RouterTable(),
+    ndpCounts: { rs: 0, ra: 0, ns: 0, na: 0, redirect: 0 }, raWaiting: new Set(), tftp: new Map(),
+    tftpByClient: new Map(), unreachable: new Map(), http: new Map(), opts,
+  };
+}
+
+export function chainFor(flow: FlowState, key: string, time: number): ChainState {
+  let c = flow.chains.get(key);
+  if (!c) {
+    c = {
+      key,
+      chain: { mac: key, arch: null, archName: null, vendorClass: null, steps: [], timeToBootProgram: null, booted: false },
+      first: time, last: time, states: [], dhcp4: null, proxy: null, dhcp6: null, ra: null,
+      v6First: null, raSeen: false, link: '', linkKnown: false,
+      malformed: null, malformedTime: 0, malformedWhat: null,
+    };
+    flow.chains.set(key, c);
+  }
+  if (time > c.last) c.last = time;
+  return c;
+}
+
+/** The chain of the client using `addr` now: its lease holder, else `ip:<addr>`. */
+export function chainForAddr(flow: FlowState, addr: string, time: number): ChainState {
+  return chainFor(flow, flow.leases.get(addr) ?? `ip:${addr}`, time);
+}
+
+export function noteLink(c: ChainState, vlans: number[]): void {
+  if (c.linkKnown) return;
+  c.linkKnown = true;
+  c.link = vlans.join('.');
+}
+
+export function openStep<S extends StepState>(flow: FlowState, c: ChainState, s: S): S {
+  c.states.push(s);
+  c.chain.steps.push(s.step);
+  flow.opts.onStep?.(c.chain, s.step);
+  return s;
+}
+
+export function noteArch(c: ChainState, arch: number | undefined, vc: string | null): void {
+  if (c.chain.arch === null && arch !== undefined) {
+    c.chain.arch = arch;
+    c.chain.archName = clientArchName(arch);
+  }
+  if (c.chain.vendorClass === null && vc) c.chain.vendorClass = vc;
+}
+
+export function touch(st: StepState, m: { frame: number; time: number }): void {
+  st.frames.add(m.frame);
+  if (m.time > st.last) st.last = m.time;
+  st.step.duration = st.last - st.step.start;
+}
+
+export function pushMessage(st: { step: { messages: string[] } }, name: string): void {
+  const list = st.step.messages;
+  // Bounded: a client retrying forever still shows its pattern, not every retry.
+  if (list.length < 64) list.push(name);
+}

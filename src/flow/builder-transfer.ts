@@ -1,0 +1,256 @@
+/**
+ * The builder's transfer handling: TFTP sessions and HTTP requests as `tftp` / `http` steps, and
+ * ICMP unreachables that refuse a client's boot-chain datagram (facts for the rules).
+ */
+import { tftpNegotiation, type TftpPacket } from '../wire/tftp.js';
+import { httpHeader, type HttpRequestHead, type HttpResponseHead } from '../wire/http.js';
+import type { HttpDecoded, IcmpDecoded, TftpDecoded } from '../decode/messages.js';
+import type { UnreachableFact } from '../findings/rules.js';
+import { FrameSample } from './frames.js';
+import type { ChainState, HttpState, TftpState } from './state.js';
+import { chainForAddr, openStep, touch, PROXY_PORT, type FlowState } from './builder-state.js';
+
+const TFTP_DEFAULT_BLKSIZE = 512;
+/** Error code of a TFTP step failed by an ICMP unreachable instead of a TFTP ERROR: 0 ("not
+ *  defined, see error message"), as the JSON schema keeps codes unsigned; the message says ICMP. */
+export const TFTP_ICMP_ERROR_CODE = 0;
+/** Per chain: ICMP unreachables kept for the rules (a flood still shows its pattern). */
+const MAX_UNREACHABLE = 64;
+/** ICMP destination-unreachable codes that mean "nothing (allowed to) listen there":
+ *  v4 host 1, port 3, net/host/communication administratively prohibited 9, 10, 13;
+ *  v6 administratively prohibited 1, address 3, port 4, policy 5, reject route 6. */
+const V4_UNREACH_CODES: ReadonlySet<number> = new Set([1, 3, 9, 10, 13]);
+const V6_UNREACH_CODES: ReadonlySet<number> = new Set([1, 3, 4, 5, 6]);
+
+// ---- TFTP ----
+
+export function tftpMessage(flow: FlowState, m: TftpDecoded): ChainState | null {
+  const session = m.session;
+  if (!session) return null;
+  const pkt = m.msg;
+  let st = flow.tftp.get(session.id);
+  const fromClient = m.srcAddr === session.clientAddr && m.srcPort === session.clientPort;
+  if (!st) {
+    const c = chainForAddr(flow, session.clientAddr, m.time);
+    st = openTftp(flow, c, m, pkt);
+    flow.tftp.set(session.id, st);
+    touch(st, m);
+    return c;
+  }
+  const c = chainForAddr(flow, st.clientAddr, m.time);
+  touch(st, m);
+  const step = st.step;
+  if (!fromClient) st.serverAnswered = true;
+  switch (pkt.opcode) {
+    case 'RRQ':
+    case 'WRQ':
+      if (fromClient) step.retransmits++;
+      break;
+    case 'OACK':
+      if (fromClient) break;
+      if (st.oack) { step.retransmits++; break; }
+      st.oack = true;
+      for (const o of pkt.options ?? []) if (o.value !== undefined) step.acknowledgedOptions[o.name] = o.value;
+      negotiated(step, pkt);
+      break;
+    case 'ACK': {
+      // ACKs come from the client on a read, from the server on a write (WRQ).
+      if (pkt.block === undefined) break;
+      const b = unwrap(pkt.block, Math.max(st.highestAck, 0));
+      if (b <= st.highestAck) step.retransmits++;
+      else st.highestAck = b;
+      break;
+    }
+    case 'DATA':
+      if (pkt.block !== undefined) tftpData(st, m.time, pkt.block, pkt.data?.length ?? 0);
+      break;
+    case 'ERROR':
+      tftpError(st, m, pkt, fromClient);
+      break;
+  }
+  return c;
+}
+
+function negotiated(step: TftpState['step'], pkt: TftpPacket): void {
+  const neg = tftpNegotiation(pkt);
+  if (neg.blksize !== undefined) step.blksize = neg.blksize;
+  if (neg.tsize !== undefined) step.tsize = neg.tsize;
+}
+
+/** DATA in either direction (server → client on RRQ, client → server on WRQ). */
+function tftpData(st: TftpState, time: number, block: number, len: number): void {
+  const step = st.step;
+  st.firstData ??= time;
+  const b = unwrap(block, st.highestBlock);
+  if (b <= st.highestBlock) step.retransmits++;
+  else {
+    st.highestBlock = b;
+    st.lastBlockLen = len;
+    step.blocks = b;
+    step.bytes = (b - 1) * step.blksize + len;
+    if (len < step.blksize) {
+      step.complete = true;
+      step.ok = step.error === null;
+    }
+  }
+  const dt = time - st.firstData;
+  step.throughput = dt > 0 ? step.bytes / dt : null;
+}
+
+function openTftp(flow: FlowState, c: ChainState, m: TftpDecoded, pkt: TftpPacket): TftpState {
+  const session = m.session!;
+  const requested: Record<string, string> = {};
+  for (const o of pkt.options ?? []) if (o.value !== undefined) requested[o.name] = o.value;
+  const st: TftpState = {
+    kind: 'tftp', frames: new FrameSample(), last: m.time, clientAddr: session.clientAddr,
+    clientPort: session.clientPort, requestFrame: m.frame, highestBlock: 0, lastBlockLen: 0, highestAck: -1,
+    oack: false, serverAnswered: false, errorFrame: 0, errorFromClient: false, firstData: null,
+    step: {
+      kind: 'tftp', start: m.time, duration: 0, ok: false, frames: [], file: session.file ?? pkt.file ?? '',
+      server: session.serverAddr, requestedOptions: requested, acknowledgedOptions: {},
+      blksize: TFTP_DEFAULT_BLKSIZE, tsize: null, bytes: 0, blocks: 0, retransmits: 0, complete: false,
+      error: null, probe: false, throughput: null,
+    },
+  };
+  flow.tftpByClient.set(`${st.clientAddr}|${st.clientPort}`, st);
+  return openStep(flow, c, st);
+}
+
+function tftpError(st: TftpState, m: TftpDecoded, pkt: TftpPacket, fromClient: boolean): void {
+  const step = st.step;
+  if (step.error) return;
+  step.error = { code: pkt.errorCode ?? 0, message: pkt.errorMessage ?? '' };
+  st.errorFrame = m.frame;
+  st.errorFromClient = fromClient;
+  const tsizeAsked = Object.keys(step.requestedOptions).some((k) => k.toLowerCase() === 'tsize');
+  if (fromClient && tsizeAsked && st.oack && st.highestBlock === 0 && (step.error.code === 8 || step.error.code === 0)) {
+    step.probe = true;
+    step.ok = true;
+  } else step.ok = false;
+}
+
+// ---- ICMP ----
+
+/**
+ * An ICMP port/host/admin-prohibited unreachable answering a client's TFTP request or transfer
+ * packet, or its DHCP/proxyDHCP/DHCPv6 request: a fact for `net.port-unreachable` on the chain of
+ * the client that sent the refused datagram; the TFTP step it kills is marked failed.
+ */
+export function icmpMessage(flow: FlowState, m: IcmpDecoded): ChainState | null {
+  const q = m.quoted;
+  if (!q || q.protocol !== 17 || q.srcPort === null || q.dstPort === null) return null;
+  const unreach = m.ipVersion === 4
+    ? m.type === 3 && V4_UNREACH_CODES.has(m.code)
+    : m.type === 1 && V6_UNREACH_CODES.has(m.code);
+  if (!unreach) return null;
+  const tftp = flow.tftpByClient.get(`${q.src}|${q.srcPort}`) ?? null;
+  const tftpHit = tftp !== null && (q.dstPort === 69 ? tftp.step.server === q.dst : tftp.step.server === q.dst || tftp.serverAnswered);
+  let service: UnreachableFact['service'];
+  if (tftpHit) service = q.dstPort === 69 ? 'TFTP' : 'TFTP transfer';
+  else if (q.dstPort === 69) service = 'TFTP';
+  else if (q.dstPort === 67) service = 'DHCP';
+  else if (q.dstPort === PROXY_PORT) service = 'proxyDHCP';
+  else if (q.dstPort === 547) service = 'DHCPv6';
+  else return null; // not a boot-chain datagram
+  const c = chainForAddr(flow, tftpHit ? tftp.clientAddr : q.src, m.time);
+  const reason = m.codeName ?? `code ${m.code}`;
+  let requestFrame = 0;
+  if (tftpHit) {
+    requestFrame = tftp.requestFrame;
+    touch(tftp, m);
+    const step = tftp.step;
+    if (!step.error && !step.complete) {
+      step.error = { code: TFTP_ICMP_ERROR_CODE, message: `ICMP ${reason} from ${m.srcAddr}` };
+      step.ok = false;
+      tftp.errorFrame = m.frame;
+      tftp.errorFromClient = false;
+    }
+  } else if (service === 'proxyDHCP' && c.proxy?.pendingRequest && c.proxy.step.server === q.dst) {
+    // The refusal is the answer: proxydhcp.no-reply would only repeat it.
+    requestFrame = c.proxy.pendingRequest.frame;
+    c.proxy.pendingRequest = null;
+    c.proxy.step.ok = false;
+    touch(c.proxy, m);
+  } else if (service === 'DHCP' && c.dhcp4?.pendingRequest && (c.dhcp4.step.server === null || c.dhcp4.step.server === q.dst)) {
+    requestFrame = c.dhcp4.pendingRequest.frame;
+    c.dhcp4.pendingRequest = null;
+    touch(c.dhcp4, m);
+  }
+  let facts = flow.unreachable.get(c.key);
+  if (!facts) flow.unreachable.set(c.key, (facts = []));
+  if (facts.length < MAX_UNREACHABLE) {
+    facts.push({
+      server: q.dst, port: q.dstPort, service, reason, reporter: m.srcAddr, icmpFrame: m.frame, time: m.time,
+      requestFrame, file: tftpHit ? tftp.step.file : null,
+    });
+  }
+  return c;
+}
+
+// ---- HTTP ----
+
+export function httpMessage(flow: FlowState, m: HttpDecoded): ChainState | null {
+  if (m.kind === 'request' && m.head?.kind === 'request') {
+    const c = chainForAddr(flow, m.srcAddr, m.time);
+    const st = openHttp(flow, c, m, m.head);
+    let q = flow.http.get(m.connection);
+    if (!q) flow.http.set(m.connection, (q = []));
+    q.push(st);
+    if (q.length > 16) q.shift();
+    return c;
+  }
+  const q = flow.http.get(m.connection);
+  if (!q || q.length === 0) return null;
+  if (m.kind === 'response' && m.head?.kind === 'response') {
+    const st = q.find((s) => !s.responded);
+    if (!st) return null;
+    const head = m.head as HttpResponseHead;
+    if (head.status >= 100 && head.status < 200) return chainForAddr(flow, m.dstAddr, m.time); // interim
+    st.responded = true;
+    st.responseTime = m.time;
+    st.responseFrame = m.frame;
+    st.step.status = head.status;
+    st.step.ttfb = m.time - st.step.start;
+    touch(st, m);
+    return chainForAddr(flow, m.dstAddr, m.time);
+  }
+  if (m.kind === 'complete' && !m.isRequest) {
+    const i = q.findIndex((s) => s.responded);
+    if (i < 0) return null;
+    const st = q[i]!;
+    q.splice(i, 1);
+    st.step.bytes = m.bodyBytes;
+    st.step.complete = m.issues.length === 0;
+    const ok = st.step.status !== null && st.step.status < 400;
+    st.step.ok = ok && st.step.complete;
+    touch(st, m);
+    const dt = st.responseTime !== null ? m.time - st.responseTime : 0;
+    st.step.throughput = dt > 0 ? m.bodyBytes / dt : null;
+    return chainForAddr(flow, m.dstAddr, m.time);
+  }
+  return null;
+}
+
+function openHttp(flow: FlowState, c: ChainState, m: HttpDecoded, head: HttpRequestHead): HttpState {
+  const host = httpHeader(head, 'host') ?? (m.dstPort === 80 ? m.dstAddr : `${m.dstAddr}:${m.dstPort}`);
+  const url = /^https?:\/\//i.test(head.uri) ? head.uri : `http://${host}${head.uri}`;
+  const st: HttpState = {
+    kind: 'http', frames: new FrameSample(), last: m.time, connection: m.connection, requestFrame: m.frame,
+    responded: false, responseTime: null, responseFrame: 0,
+    step: {
+      kind: 'http', start: m.time, duration: 0, ok: false, frames: [], url, method: head.method,
+      server: m.dstAddr, status: null, bytes: 0, ttfb: null, throughput: null, complete: false,
+    },
+  };
+  openStep(flow, c, st);
+  touch(st, m);
+  return st;
+}
+
+/** A 16-bit block number placed next to `near` (TFTP block numbers roll over past 65535). */
+function unwrap(block: number, near: number): number {
+  let b = (near - (near & 0xffff)) + block;
+  if (b < near - 32768) b += 65536;
+  else if (b > near + 32768 && b >= 65536) b -= 65536;
+  return b;
+}
