@@ -123,7 +123,8 @@ function laterTftpSameFile(states: ChainState['states'], i: number): boolean {
   return false;
 }
 
-/** Seconds from `last` to the next step of the chain that starts after it (Infinity: none). */
+/** Seconds from `last` to the next step of the chain that starts after it; 0 when there is none
+ *  (the idle check against the capture's end judges a chain's last transfer). */
 function nextPacketGap(states: ChainState['states'], i: number, last: number): number {
   for (let k = i + 1; k < states.length; k++) {
     const t = states[k]!.step.start;

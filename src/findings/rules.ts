@@ -99,12 +99,12 @@ function chainRules(ctx: Ctx, c: ChainState): void {
 }
 
 function countFetch(m: Map<string, { count: number; frames: number[]; time: number }>, file: string, frame: number, time: number): void {
-  const key = baseName(file) === '' ? file : file;
-  const f = m.get(key);
+  // Keyed by the path or URL as fetched: a chainload loop fetches the very same one again.
+  const f = m.get(file);
   if (f) {
     f.count++;
     if (f.frames.length < 16) f.frames.push(frame);
-  } else m.set(key, { count: 1, frames: [frame], time });
+  } else m.set(file, { count: 1, frames: [frame], time });
 }
 
 /** The chain's boot-program fetches: TFTP/HTTP transfers of a file a DHCP step named, or that look
