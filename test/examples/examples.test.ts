@@ -40,12 +40,12 @@ describe.skipIf(!isRoot)('examples in a real lab (root)', () => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  function run(scenario: string, server: string, config: string): RunResult {
+  function run(scenario: string, server: string, config: string, configFlag = '--server-config'): RunResult {
     if (!build) throw new Error('private build missing');
     const junitFile = join(work, `report-${n++}.xml`);
     const r = spawnSync(
       process.execPath,
-      build.cliArgs(['run', join(REPO, 'scenarios', scenario), '--lab', server, '--server-config', join(EXAMPLES, config), '--format', 'junit', '--output', junitFile]),
+      build.cliArgs(['run', join(REPO, 'scenarios', scenario), '--lab', server, configFlag, join(EXAMPLES, config), '--format', 'junit', '--output', junitFile]),
       { cwd: work, encoding: 'utf8', timeout: 110_000, killSignal: 'SIGINT' },
     );
     return { code: r.status, stdout: r.stdout, stderr: r.stderr, junit: existsSync(junitFile) ? readFileSync(junitFile, 'utf8') : '' };
@@ -64,6 +64,12 @@ describe.skipIf(!isRoot)('examples in a real lab (root)', () => {
         expectPass(run(scenario, server, config), scenario);
       }, 120_000);
     }
+  }
+
+  for (const scenario of ['uefi-ipxe-v6.yaml', 'uefi-httpboot-v6.yaml']) {
+    it(`kea/kea-dhcp6.json passes ${scenario} with --lab kea --server-config6`, () => {
+      expectPass(run(scenario, 'kea', 'kea/kea-dhcp6.json', '--server-config6'), scenario);
+    }, 120_000);
   }
 
   it('the broken Kea config fails (exit 1) with the JUnit failure examples/broken/README.md shows', () => {
@@ -110,12 +116,18 @@ describe('example workflow', () => {
       expect(scenarios).toContain('cisco-phone');
       for (const s of scenarios) expect(existsSync(join(REPO, 'scenarios', `${s}.yaml`)), s).toBe(true);
     }
+    // IPv6: the Kea entry also brings its kea-dhcp6 config and plays the IPv6 scenarios.
+    const kea = include.find((i) => i.server === 'kea') as { config6?: string; scenarios: string } | undefined;
+    expect(kea?.config6).toBe('kea/kea-dhcp6.json');
+    expect(existsSync(join(EXAMPLES, kea?.config6 ?? 'missing'))).toBe(true);
+    expect(kea?.scenarios.split(/\s+/)).toEqual(expect.arrayContaining(['uefi-ipxe-v6', 'uefi-httpboot-v6']));
   });
 
   it('runs pxecheck as root with JUnit out, fails on a non-zero run, uploads and publishes', () => {
     const runs = (job?.steps ?? []).map((s) => s.run ?? '').join('\n');
     expect(runs).toMatch(/sudo "\$NODE" pxecheck\/bin\/pxecheck\.js run "pxecheck\/scenarios\/\$s\.yaml"/);
     expect(runs).toContain('--server-config ${{ matrix.config }}');
+    expect(runs).toContain("${{ matrix.config6 && format('--server-config6 {0}', matrix.config6) || '' }}");
     expect(runs).toContain('--format junit --output "reports/${{ matrix.server }}-$s.xml"');
     expect(runs).toMatch(/\|\| code=\$\?/);
     expect(runs).toMatch(/exit 1\n/);
@@ -129,7 +141,7 @@ describe('example workflow', () => {
   it('installs the lab packages of scripts/setup.sh', () => {
     const setup = readFileSync(join(REPO, 'scripts/setup.sh'), 'utf8');
     const install = (job?.steps ?? []).map((s) => s.run ?? '').find((r) => r.includes('apt-get install')) ?? '';
-    for (const pkg of ['libpcap-dev', 'tcpdump', 'iproute2', 'dnsmasq', 'kea-dhcp4-server', 'isc-dhcp-server', 'tftpd-hpa', 'ipxe']) {
+    for (const pkg of ['libpcap-dev', 'tcpdump', 'iproute2', 'dnsmasq', 'kea-dhcp4-server', 'kea-dhcp6-server', 'radvd', 'isc-dhcp-server', 'tftpd-hpa', 'ipxe']) {
       expect(setup).toContain(pkg);
       expect(install).toContain(pkg);
     }
