@@ -3,7 +3,7 @@
  * 16-byte header + captured bytes. Incremental: `feed` consumes whole records from a window of a
  * reused buffer and says how many bytes it needs to progress.
  */
-import { u16, u16le, u32, u32le } from '../wire/bytes.js';
+import { u16, u16le, u32, u32le, view } from '../wire/bytes.js';
 import type { CaptureSummary, RecordSink } from './types.js';
 import type { RecordParser } from './reader.js';
 
@@ -89,7 +89,7 @@ export class PcapParser implements RecordParser {
         time: sec + frac * this.fracScale,
         linkType: this.linkType,
         interfaceId: 0,
-        data: buf.subarray(pos + hl, pos + total),
+        data: view(buf, pos + hl, pos + total),
         origLen,
       });
       pos += total;

@@ -45,6 +45,11 @@ export const DHCP4_PORTS: ReadonlySet<number> = new Set([67, 68, 4011]);
 export const DHCP6_PORTS: ReadonlySet<number> = new Set([546, 547]);
 export const TFTP_PORT = 69;
 
+/** DHCP4_PORTS.has(port), spelt out for the per-packet path. */
+function isDhcp4Port(port: number): boolean {
+  return port === 67 || port === 68 || port === 4011;
+}
+
 export interface DecodeOptions {
   /** Only decode these protocols (default: all). */
   protos?: ReadonlySet<AppProto>;
@@ -67,6 +72,8 @@ export class DecodePipeline implements TcpStreamSink {
   private readonly want: ReadonlySet<AppProto> | null;
   /** The frame being decoded; reused, never reallocated per packet. */
   private cur: MessageOrigin = blankOrigin();
+  /** `cur.issues` went to the sink (with a message or an undecoded frame): do not reuse it. */
+  private issuesGiven = true;
   private lastExpire = 0;
   /** Of the IPv6 header being decoded (ND checks need them past the transport dispatch). */
   private ip6HopLimit = 0;
@@ -82,16 +89,23 @@ export class DecodePipeline implements TcpStreamSink {
   /** Decodes one capture record. Never throws on bad bytes. */
   push(rec: CaptureRecord): void {
     this.frames++;
-    const issues: WireIssue[] = [];
-    const cur = blankOrigin();
+    // The origin object is reused (messages copy its fields); its issues array is handed to the
+    // sink with every message, so a new one is taken only once the last one was given away.
+    let issues = this.cur.issues;
+    if (this.issuesGiven || issues.length > 0) {
+      issues = [];
+      this.issuesGiven = false;
+    }
+    const cur = this.cur;
     cur.frame = rec.frame;
     cur.time = rec.time;
+    cur.srcAddr = '';
+    cur.srcPort = 0;
+    cur.dstAddr = '';
+    cur.dstPort = 0;
     cur.issues = issues;
-    this.cur = cur;
     const before = this.messages;
-    if (rec.origLen > rec.data.length) {
-      // Snapped frames: layers below will see the missing bytes as truncation.
-    }
+    // Snapped frames (origLen > data.length): layers below see the missing bytes as truncation.
     const link = parseLink(rec.linkType, rec.data, issues);
     if (link) {
       cur.srcMac = link.srcMac;
@@ -99,8 +113,14 @@ export class DecodePipeline implements TcpStreamSink {
       cur.vlans = link.vlans;
       if (link.etherType === ETHERTYPE_IPV4) this.ipv4(link.payload, link.payloadOffset, rec);
       else if (link.etherType === ETHERTYPE_IPV6) this.ipv6(link.payload, link.payloadOffset, rec);
+    } else {
+      cur.srcMac = null;
+      cur.dstMac = null;
+      cur.vlans = [];
     }
-    if (this.messages === before && issues.length > 0) {
+    if (this.messages !== before) this.issuesGiven = true;
+    else if (issues.length > 0) {
+      this.issuesGiven = true;
       this.sink.undecoded?.({ frame: rec.frame, time: rec.time, issues });
     }
     if (rec.time - this.lastExpire > 5) this.expire(rec.time);
@@ -236,13 +256,14 @@ export class DecodePipeline implements TcpStreamSink {
   private udp(srcPort: number, dstPort: number, payload: Uint8Array, base: number, rec: CaptureRecord): void {
     const cur = this.cur;
     const want = this.want;
-    if (DHCP4_PORTS.has(dstPort) || DHCP4_PORTS.has(srcPort)) {
+    // Literal compares, not DHCP4_PORTS/DHCP6_PORTS lookups: this runs for every UDP packet.
+    if (isDhcp4Port(dstPort) || isDhcp4Port(srcPort)) {
       if (want && !want.has('dhcp4')) return;
       const msg = parseDhcpV4(payload, cur.issues, base);
       this.deliver('dhcp4', msg, payload, null);
       return;
     }
-    if (DHCP6_PORTS.has(dstPort) || DHCP6_PORTS.has(srcPort)) {
+    if (dstPort === 546 || dstPort === 547 || srcPort === 546 || srcPort === 547) {
       if (want && !want.has('dhcp6')) return;
       const msg = parseDhcpV6(payload, cur.issues, base);
       this.deliver('dhcp6', msg, payload, null);

@@ -3,6 +3,17 @@
 const HEX: string[] = [];
 for (let i = 0; i < 256; i++) HEX.push(i.toString(16).padStart(2, '0'));
 
+/**
+ * `b.subarray(start, end)` for in-range indices (0 <= start <= end <= b.length), a view, never a
+ * copy. For a plain Uint8Array it calls the constructor directly: V8's `subarray` goes through the
+ * species lookup and costs about twice as much, and parsers take several views per packet.
+ * Subclasses (Buffer) keep `subarray` so the view has the same class as its source.
+ */
+export function view(b: Uint8Array, start: number, end: number = b.length): Uint8Array {
+  if (b.constructor !== Uint8Array) return b.subarray(start, end);
+  return new Uint8Array(b.buffer, b.byteOffset + start, end - start);
+}
+
 export function dataView(b: Uint8Array): DataView {
   // Pooled Buffers share memory: always pass byteOffset and byteLength.
   return new DataView(b.buffer, b.byteOffset, b.byteLength);
@@ -53,22 +64,27 @@ export function fromHex(s: string): Uint8Array {
 }
 
 // Every frame needs its addresses as text (flow keys, JSON). A capture holds few distinct
-// addresses, so a bounded cache keyed by the numeric value beats building strings per packet.
-const TEXT_CACHE_MAX = 1 << 16;
-const macCache = new Map<number, string>();
-const ipv4Cache = new Map<number, string>();
-
-function remember(cache: Map<number, string>, key: number, text: string): string {
-  if (cache.size >= TEXT_CACHE_MAX) cache.clear();
-  cache.set(key, text);
-  return text;
-}
+// addresses, so a direct-mapped cache keyed by the numeric value beats building strings per
+// packet (and a Map lookup: this runs several times per frame). A slot collision only means the
+// text is rebuilt.
+const TEXT_CACHE_SLOTS = 1 << 12;
+const macKeys = new Float64Array(TEXT_CACHE_SLOTS).fill(-1);
+const macTexts: string[] = new Array<string>(TEXT_CACHE_SLOTS).fill('');
+const ipv4Keys = new Float64Array(TEXT_CACHE_SLOTS).fill(-1);
+const ipv4Texts: string[] = new Array<string>(TEXT_CACHE_SLOTS).fill('');
 
 /** "aa:bb:cc:dd:ee:ff" from the first `len` bytes at `o`. */
 export function macToString(b: Uint8Array, o = 0, len = 6): string {
   if (len === 6 && o + 6 <= b.length) {
-    const key = (b[o]! * 0x10000000000) + (b[o + 1]! * 0x100000000) + u32(b, o + 2);
-    return macCache.get(key) ?? remember(macCache, key, macText(b, o, len));
+    const hi = (b[o]! << 8) | b[o + 1]!;
+    const lo = u32(b, o + 2);
+    const slot = (lo ^ (lo >>> 12) ^ (hi << 4)) & (TEXT_CACHE_SLOTS - 1);
+    const key = hi * 0x100000000 + lo;
+    if (macKeys[slot] === key) return macTexts[slot]!;
+    const text = macText(b, o, len);
+    macKeys[slot] = key;
+    macTexts[slot] = text;
+    return text;
   }
   return macText(b, o, len);
 }
@@ -92,7 +108,12 @@ export function macFromString(s: string): Uint8Array {
 export function ipv4ToString(b: Uint8Array, o = 0): string {
   if (o + 4 > b.length) return `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o + 3]}`;
   const key = u32(b, o);
-  return ipv4Cache.get(key) ?? remember(ipv4Cache, key, `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o + 3]}`);
+  const slot = (key ^ (key >>> 12) ^ (key >>> 24)) & (TEXT_CACHE_SLOTS - 1);
+  if (ipv4Keys[slot] === key) return ipv4Texts[slot]!;
+  const text = `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o + 3]}`;
+  ipv4Keys[slot] = key;
+  ipv4Texts[slot] = text;
+  return text;
 }
 
 export function ipv4FromString(s: string): Uint8Array {

@@ -4,7 +4,7 @@
  *   0..6 dst | 6..12 src | [TPID(2) TCI(2)]* | 12+4n..14+4n EtherType | payload
  *   TCI: PCP (3 bits) | DEI (1 bit) | VID (12 bits)
  */
-import { macFromString, macToString, putU16, u16 } from './bytes.js';
+import { macFromString, macToString, putU16, u16, view } from './bytes.js';
 import { pushIssue, type WireIssue } from './issues.js';
 
 export const EtherType = {
@@ -86,7 +86,7 @@ export function parseEthernet(buf: Uint8Array, issues: WireIssue[], base = 0): E
     vlans,
     etherType: type,
     headerLength: offset,
-    payload: buf.subarray(offset),
+    payload: view(buf, offset),
   };
 }
 

@@ -1,4 +1,4 @@
-import { ipv4FromString, ipv4ToString, onesSum, putU16, u16 } from './bytes.js';
+import { ipv4FromString, ipv4ToString, onesSum, putU16, u16, view } from './bytes.js';
 import { finishChecksum } from './checksum.js';
 import { pushIssue, type WireIssue } from './issues.js';
 
@@ -109,15 +109,23 @@ export function parseIpv4(buf: Uint8Array, issues: WireIssue[], base = 0): Ipv4P
     ttl: buf[8]!,
     protocol: buf[9]!,
     checksum,
-    checksumOk: onesSum(buf.subarray(0, headerLength)) === 0xffff,
+    checksumOk: headerSumOk(buf, headerLength),
     src: ipv4ToString(buf, 12),
     dst: ipv4ToString(buf, 16),
-    srcBytes: buf.subarray(12, 16),
-    dstBytes: buf.subarray(16, 20),
-    options: buf.subarray(IPV4_MIN_HEADER, headerLength),
-    payload: buf.subarray(headerLength, end),
+    srcBytes: view(buf, 12, 16),
+    dstBytes: view(buf, 16, 20),
+    options: view(buf, IPV4_MIN_HEADER, headerLength),
+    payload: view(buf, headerLength, end),
     payloadOffset: base + headerLength,
   };
+}
+
+/** RFC 1071 check over the first `headerLength` (even, in range) bytes, without taking a view. */
+function headerSumOk(buf: Uint8Array, headerLength: number): boolean {
+  let sum = 0;
+  for (let i = 0; i < headerLength; i += 2) sum += (buf[i]! << 8) | buf[i + 1]!;
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return sum === 0xffff;
 }
 
 export function ipv4HeaderLength(repr: Ipv4Repr): number {

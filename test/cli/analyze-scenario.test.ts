@@ -46,3 +46,37 @@ describe('analyze --scenario', () => {
     expect(readFileSync(out, 'utf8')).toMatch(/boot file: expected to match/);
   });
 });
+
+describe('analyze --scenario over IPv6 (real OVMF captures)', () => {
+  async function offline(capture: string, scenario: string): Promise<{ code: number; steps: RunResult['scenarios'][number]['clients'][number]['steps'] }> {
+    const out = join(dir, `${scenario.replace(/\W/g, '_')}-${capture.replace(/\W/g, '_')}.json`);
+    const code = await main(['analyze', capture, '--scenario', scenario, '-f', 'json', '-o', out], io());
+    const r = JSON.parse(readFileSync(out, 'utf8')) as RunResult;
+    return { code, steps: r.scenarios[0]!.clients[0]!.steps };
+  }
+
+  it('uefi-httpboot-v6.yaml holds for OVMF HTTP boot over IPv6 against Kea: the exchange with the URL, the GET (not the HEAD)', async () => {
+    const { code, steps } = await offline('captures/lab-v6/uefi-http6-kea.pcapng', 'scenarios/uefi-httpboot-v6.yaml');
+    expect(steps.map((s) => [s.name, s.error])).toEqual([
+      ['router advertisement', null], ['firmware DHCPv6', null], ['download the boot image', null],
+    ]);
+    expect(code).toBe(0);
+  });
+
+  it('the dnsmasq HTTPv6 capture fails the DHCPv6 step: the firmware never requested (malformed option 16)', async () => {
+    const { code, steps } = await offline('captures/lab-v6/uefi-http6-dnsmasq.pcapng', 'scenarios/uefi-httpboot-v6.yaml');
+    expect(code).toBe(1);
+    expect(steps[1]!.error).toMatch(/^message type: expected reply, found advertise$/m);
+    expect(steps[2]!.error).toMatch(/no recorded http step matches/);
+  });
+
+  it('uefi-ipxe-v6.yaml on the PXEv6 capture: firmware exchange and TFTP by URL pass; a server without option 59 fails', async () => {
+    const good = await offline('captures/lab-v6/uefi-pxe6-kea.pcapng', 'scenarios/uefi-ipxe-v6.yaml');
+    expect(good.steps.slice(0, 3).map((s) => [s.name, s.error])).toEqual([
+      ['router advertisement', null], ['firmware DHCPv6', null], ['fetch the iPXE binary', null],
+    ]);
+    const bad = await offline('captures/lab-v6/uefi-pxe6-kea-no-bootfile.pcapng', 'scenarios/uefi-ipxe-v6.yaml');
+    expect(bad.code).toBe(1);
+    expect(bad.steps[1]!.error).toMatch(/boot file URL \(option 59\): expected to match \/\^tftp:\\\/\\\/\/, found absent/);
+  });
+});

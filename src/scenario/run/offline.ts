@@ -4,12 +4,13 @@
  * the next recorded step of its kind; what a capture summary does not keep (option values other
  * than the boot file, server id and lease; iPXE script errors) is not checked and said so.
  */
-import type { Analysis, BootChain, BootStep, Dhcp4Step, HttpStep, TftpStep } from '../../flow/types.js';
+import type { Analysis, BootChain, BootStep, Dhcp4Step, Dhcp6Step, HttpStep, RaStep, TftpStep } from '../../flow/types.js';
 import { effectiveExpect, evaluate, type Observed } from '../expect.js';
 import { expandClients } from '../driver.js';
-import type { DhcpExpect, Scenario, Step, StepExpect } from '../schema.js';
+import type { Dhcp6Expect, DhcpExpect, RaExpect, Scenario, Step, StepExpect } from '../schema.js';
 import { macVariables, interpolateDeep } from '../vars.js';
 import { dhcpVariables } from './dhcp-facts.js';
+import { dhcp6Observed, dhcp6StepMatches, dhcp6Variables, offlineDhcp6Expect, offlineRaExpect, raObserved } from './offline-v6.js';
 import { seconds, type ClientResult, type ScenarioResult, type StepResult } from './result.js';
 import { summarizeExpect } from './steps.js';
 
@@ -70,6 +71,31 @@ function checkChain(steps: readonly Step[], chain: BootChain, vars: Map<string, 
     }
     return null;
   };
+  /** Real firmware runs several exchanges of a kind (EDK2: one DHCPv6 per IAID, HEAD before GET):
+   *  the first one from the cursor that satisfies `judge`, else the first one at all. */
+  const takeBest = <T extends BootStep>(pred: (s: BootStep) => s is T, judge: (s: T) => boolean): T | null => {
+    let first = -1;
+    for (let i = cursor; i < chain.steps.length; i++) {
+      const s = chain.steps[i]!;
+      if (!pred(s)) continue;
+      if (first < 0) first = i;
+      if (judge(s)) {
+        cursor = i + 1;
+        return s;
+      }
+    }
+    if (first < 0) return null;
+    cursor = first + 1;
+    return chain.steps[first] as T;
+  };
+  /** Router advertisements are link-wide and come at any time (EDK2 solicits after its DHCPv6):
+   *  the first one that satisfies, from the cursor, else from the start; the cursor stays. */
+  const findRa = (judge: (s: RaStep) => boolean): RaStep | null => {
+    const ras = chain.steps.filter((s): s is RaStep => s.kind === 'ra' && s.advert !== null);
+    const after = ras.filter((s) => chain.steps.indexOf(s) >= cursor);
+    return after.find(judge) ?? ras.find(judge) ?? after[0] ?? ras[0] ?? null;
+  };
+  const satisfies = (e: StepExpect | undefined, o: Observed | null, where: string): boolean => o !== null && evaluate(e, o, vars, where).ok;
   const out: StepResult[] = [];
   steps.forEach((raw, index) => {
     const where = `client ${chain.mac}, step ${index + 1}`;
@@ -112,8 +138,30 @@ function checkChain(steps: readonly Step[], chain: BootChain, vars: Map<string, 
         }
         break;
       }
+      case 'dhcp6': {
+        const e6 = offlineDhcp6Expect(expect as Dhcp6Expect | undefined, skippedChecks);
+        const d = takeBest((s): s is Dhcp6Step => s.kind === 'dhcp6' && dhcp6StepMatches(step, s), (s) => satisfies(e6, dhcp6Observed(s), where));
+        recorded = d;
+        if (d !== null) {
+          observed = dhcp6Observed(d);
+          expect = e6;
+        }
+        break;
+      }
+      case 'ra': {
+        const er = offlineRaExpect(expect as RaExpect | undefined, skippedChecks);
+        const r = findRa((s) => satisfies(er, raObserved(s), where));
+        recorded = r;
+        if (r !== null) {
+          observed = raObserved(r);
+          expect = er;
+        }
+        break;
+      }
       case 'tftp': {
-        const t = take((s): s is TftpStep => s.kind === 'tftp' && !s.probe && s.file === step.file) ??
+        // A DHCPv6 boot file is a URL: match the transfer by its path.
+        const file = /^tftp:\/\//i.test(step.file) ? decodeURIComponent(new URL(step.file).pathname).replace(/^\//, '') : step.file;
+        const t = take((s): s is TftpStep => s.kind === 'tftp' && !s.probe && s.file === file) ??
           take((s): s is TftpStep => s.kind === 'tftp' && !s.probe);
         recorded = t;
         if (t !== null) {
@@ -126,7 +174,8 @@ function checkChain(steps: readonly Step[], chain: BootChain, vars: Map<string, 
       }
       case 'http': case 'ipxe-script': {
         const url = step.url;
-        const h = take((s): s is HttpStep => s.kind === 'http' && (s.url === url || url.endsWith(new URL(s.url, 'http://x').pathname)));
+        const wantStatus = (h: HttpStep): boolean => satisfies({ status: (step.expect?.status ?? ['2xx']) }, { ...(h.status === null ? {} : { status: h.status }) }, where) && (h.method !== 'HEAD');
+        const h = takeBest((s): s is HttpStep => s.kind === 'http' && (s.url === url || url.endsWith(new URL(s.url, 'http://x').pathname)), wantStatus);
         recorded = h;
         if (h !== null) {
           observed = { ...(h.status === null ? {} : { status: h.status }), size: h.bytes };
@@ -152,6 +201,7 @@ function checkChain(steps: readonly Step[], chain: BootChain, vars: Map<string, 
       if (!vars.has('server') && observed.serverId !== undefined) vars.set('server', observed.serverId);
       failures.push(...evaluate(expect, observed, vars, where).failures);
       if (observed.messageType === 'ack') for (const [k, v] of Object.entries(dhcpVariables(observed))) vars.set(k, v);
+      if (step.kind === 'dhcp6' && observed.messageType === 'reply') for (const [k, v] of Object.entries(dhcp6Variables(observed))) vars.set(k, v);
     }
     if (budget !== null && duration > budget) failures.unshift(`${name} took ${seconds(duration)}, budget ${seconds(budget)}`);
     out.push({
