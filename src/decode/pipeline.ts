@@ -7,6 +7,7 @@
  */
 import type { CaptureRecord } from '../capture/types.js';
 import type { WireIssue } from '../wire/issues.js';
+import { u32 } from '../wire/bytes.js';
 import { parseLink } from '../wire/link.js';
 import { parseIpv4 } from '../wire/ipv4.js';
 import { parseIpv6 } from '../wire/ipv6.js';
@@ -77,6 +78,9 @@ export class DecodePipeline implements TcpStreamSink {
   private lastExpire = 0;
   /** Of the IPv6 header being decoded (ND checks need them past the transport dispatch). */
   private ip6HopLimit = 0;
+  /** IPv4 addresses of the packet being decoded as numbers (TFTP session keys); -1 for IPv6. */
+  private src4 = -1;
+  private dst4 = -1;
   private ip6Offset = 0;
   frames = 0;
   messages = 0;
@@ -144,6 +148,8 @@ export class DecodePipeline implements TcpStreamSink {
     if (!ip) return;
     this.cur.srcAddr = ip.src;
     this.cur.dstAddr = ip.dst;
+    this.src4 = u32(buf, 12);
+    this.dst4 = u32(buf, 16);
     let payload = ip.payload;
     let payloadOffset = ip.payloadOffset;
     // A first fragment cut short by the snap length can never be reassembled: decode what it holds
@@ -155,7 +161,8 @@ export class DecodePipeline implements TcpStreamSink {
       payload = whole.payload;
       payloadOffset = -1; // reassembled: offsets no longer point into this frame
     }
-    this.transport(ip.protocol, payload, payloadOffset, ip.srcBytes, ip.dstBytes, rec);
+    // IPv4 addresses as bytes are read by nothing below (only ND, over IPv6): not taken.
+    this.transport(ip.protocol, payload, payloadOffset, null, null, rec);
   }
 
   private ipv6(buf: Uint8Array, base: number, rec: CaptureRecord): void {
@@ -165,6 +172,8 @@ export class DecodePipeline implements TcpStreamSink {
     this.cur.srcAddr = ip.src;
     this.cur.dstAddr = ip.dst;
     this.ip6HopLimit = ip.hopLimit;
+    this.src4 = -1;
+    this.dst4 = -1;
     this.ip6Offset = base;
     let payload = ip.payload;
     let payloadOffset = ip.payloadOffset;
@@ -183,8 +192,9 @@ export class DecodePipeline implements TcpStreamSink {
     protocol: number,
     buf: Uint8Array,
     base: number,
-    src: Uint8Array,
-    dst: Uint8Array,
+    /** The IPv6 addresses (for ND checks); null for IPv4. */
+    src: Uint8Array | null,
+    dst: Uint8Array | null,
     rec: CaptureRecord,
   ): void {
     const issues = this.cur.issues;
@@ -202,7 +212,7 @@ export class DecodePipeline implements TcpStreamSink {
       this.cur.srcPort = seg.srcPort;
       this.cur.dstPort = seg.dstPort;
       this.tcp.push(this.cur.srcAddr, seg.srcPort, this.cur.dstAddr, seg.dstPort, seg, rec.frame, rec.time);
-    } else if (protocol === IPPROTO_ICMPV6 && src.length === 16 && buf.length > 0 && isNdpType(buf[0]!)) {
+    } else if (protocol === IPPROTO_ICMPV6 && src !== null && dst !== null && buf.length > 0 && isNdpType(buf[0]!)) {
       this.ndp(buf, off, base < 0, src, dst);
     } else if (protocol === IPPROTO_ICMP || protocol === IPPROTO_ICMPV6) {
       this.icmp(protocol === IPPROTO_ICMP ? 4 : 6, buf, off);
@@ -277,9 +287,9 @@ export class DecodePipeline implements TcpStreamSink {
       // (some servers answer from port 69 itself).
       if (dstPort === TFTP_PORT && (msg.opcode === 'RRQ' || msg.opcode === 'WRQ')) {
         session = this.tftp.noteRequest(cur.srcAddr, srcPort, cur.dstAddr, rec.time, rec.frame, msg.file, msg.opcode);
-      } else session = this.tftp.match(cur.srcAddr, srcPort, cur.dstAddr, dstPort, rec.time);
+      } else session = this.tftp.match(cur.srcAddr, srcPort, cur.dstAddr, dstPort, rec.time, this.src4, this.dst4);
     } else {
-      session = this.tftp.match(cur.srcAddr, srcPort, cur.dstAddr, dstPort, rec.time);
+      session = this.tftp.match(cur.srcAddr, srcPort, cur.dstAddr, dstPort, rec.time, this.src4, this.dst4);
       if (!session) return;
     }
     if (want && !want.has('tftp')) return;

@@ -118,10 +118,17 @@ export class TftpSessionTracker {
     return s;
   }
 
-  /** Any other UDP packet: the transfer it belongs to, or null. */
-  match(srcAddr: string, srcPort: number, dstAddr: string, dstPort: number, time: number): TftpSession | null {
+  /**
+   * Any other UDP packet: the transfer it belongs to, or null. `srcV4`/`dstV4` are the addresses
+   * as 32-bit numbers when the caller has them (IPv4), else -1: the per-packet path then skips
+   * reading the text back into a number.
+   */
+  match(
+    srcAddr: string, srcPort: number, dstAddr: string, dstPort: number, time: number,
+    srcV4 = -1, dstV4 = -1,
+  ): TftpSession | null {
     // Server → client: the client endpoint is the destination.
-    let s = this.byClient.get(endpointKey(dstAddr, dstPort));
+    let s = this.byClient.get(dstV4 >= 0 ? dstV4 * 65536 + dstPort : endpointKey(dstAddr, dstPort));
     if (s) {
       if (s.serverPort === null) {
         // First answer: learn the server TID, from any address (multi-homed servers).
@@ -136,7 +143,7 @@ export class TftpSessionTracker {
       s.strayPackets++;
     }
     // Client → server on the learnt 4-tuple.
-    s = this.byClient.get(endpointKey(srcAddr, srcPort));
+    s = this.byClient.get(srcV4 >= 0 ? srcV4 * 65536 + srcPort : endpointKey(srcAddr, srcPort));
     if (s && s.serverPort === dstPort && s.replyAddr === dstAddr) return touch(s, time);
     return null;
   }

@@ -3,17 +3,6 @@
 const HEX: string[] = [];
 for (let i = 0; i < 256; i++) HEX.push(i.toString(16).padStart(2, '0'));
 
-/**
- * `b.subarray(start, end)` for in-range indices (0 <= start <= end <= b.length), a view, never a
- * copy. For a plain Uint8Array it calls the constructor directly: V8's `subarray` goes through the
- * species lookup and costs about twice as much, and parsers take several views per packet.
- * Subclasses (Buffer) keep `subarray` so the view has the same class as its source.
- */
-export function view(b: Uint8Array, start: number, end: number = b.length): Uint8Array {
-  if (b.constructor !== Uint8Array) return b.subarray(start, end);
-  return new Uint8Array(b.buffer, b.byteOffset + start, end - start);
-}
-
 export function dataView(b: Uint8Array): DataView {
   // Pooled Buffers share memory: always pass byteOffset and byteLength.
   return new DataView(b.buffer, b.byteOffset, b.byteLength);

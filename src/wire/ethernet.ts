@@ -4,7 +4,7 @@
  *   0..6 dst | 6..12 src | [TPID(2) TCI(2)]* | 12+4n..14+4n EtherType | payload
  *   TCI: PCP (3 bits) | DEI (1 bit) | VID (12 bits)
  */
-import { macFromString, macToString, putU16, u16, view } from './bytes.js';
+import { macFromString, macToString, putU16, u16 } from './bytes.js';
 import { pushIssue, type WireIssue } from './issues.js';
 
 export const EtherType = {
@@ -79,14 +79,17 @@ export function parseEthernet(buf: Uint8Array, issues: WireIssue[], base = 0): E
     return null;
   }
   const vlans: VlanTag[] = [];
-  const { offset, type } = parseVlanTags(buf, ETHERNET_HEADER_LENGTH, u16(buf, 12), vlans, issues, base, 'ethernet');
+  let offset = ETHERNET_HEADER_LENGTH;
+  let type = u16(buf, 12);
+  // Untagged frames (nearly all) skip the tag walk and the object it returns.
+  if (isVlanTpid(type)) ({ offset, type } = parseVlanTags(buf, offset, type, vlans, issues, base, 'ethernet'));
   return {
     dst: macToString(buf, 0),
     src: macToString(buf, 6),
     vlans,
     etherType: type,
     headerLength: offset,
-    payload: view(buf, offset),
+    payload: buf.subarray(offset),
   };
 }
 

@@ -1,4 +1,4 @@
-import { ipv4FromString, ipv4ToString, onesSum, putU16, u16, view } from './bytes.js';
+import { ipv4FromString, ipv4ToString, onesSum, putU16, u16 } from './bytes.js';
 import { finishChecksum } from './checksum.js';
 import { pushIssue, type WireIssue } from './issues.js';
 
@@ -93,31 +93,94 @@ export function parseIpv4(buf: Uint8Array, issues: WireIssue[], base = 0): Ipv4P
     pushIssue(issues, 'truncated', 'ipv4', base + buf.length, `total length ${totalLength}, only ${buf.length} bytes captured`);
     end = buf.length;
   }
-  return {
-    version,
-    ihl,
-    headerLength,
-    tos,
-    dscp: tos >> 2,
-    ecn: tos & 3,
-    totalLength,
-    identification: u16(buf, 4),
-    reservedFlag: (flagsFrag & 0x8000) !== 0,
-    df: (flagsFrag & 0x4000) !== 0,
-    mf: (flagsFrag & 0x2000) !== 0,
-    fragmentOffset: (flagsFrag & 0x1fff) * 8,
-    ttl: buf[8]!,
-    protocol: buf[9]!,
-    checksum,
-    checksumOk: headerSumOk(buf, headerLength),
-    src: ipv4ToString(buf, 12),
-    dst: ipv4ToString(buf, 16),
-    srcBytes: view(buf, 12, 16),
-    dstBytes: view(buf, 16, 20),
-    options: view(buf, IPV4_MIN_HEADER, headerLength),
-    payload: view(buf, headerLength, end),
-    payloadOffset: base + headerLength,
-  };
+  return new ParsedIpv4(
+    buf, base, version, ihl, headerLength, tos, totalLength, u16(buf, 4), flagsFrag, checksum,
+    headerSumOk(buf, headerLength), end,
+  );
+}
+
+/**
+ * What `parseIpv4` returns. The fields are read at once; the three byte views that only
+ * pseudo-header checks and emit read (`srcBytes`, `dstBytes`, `options`) are taken on first use,
+ * since the decode path never reads them for IPv4 and a view costs as much as the rest of the
+ * header. They are accessors (assignable, like plain fields), not own enumerable properties.
+ */
+class ParsedIpv4 implements Ipv4Packet {
+  version: number;
+  ihl: number;
+  headerLength: number;
+  tos: number;
+  dscp: number;
+  ecn: number;
+  totalLength: number;
+  identification: number;
+  reservedFlag: boolean;
+  df: boolean;
+  mf: boolean;
+  fragmentOffset: number;
+  ttl: number;
+  protocol: number;
+  checksum: number;
+  checksumOk: boolean;
+  src: string;
+  dst: string;
+  payload: Uint8Array;
+  payloadOffset: number;
+  readonly #header: Uint8Array;
+  readonly #headerLength: number;
+  #srcBytes: Uint8Array | null = null;
+  #dstBytes: Uint8Array | null = null;
+  #options: Uint8Array | null = null;
+
+  constructor(
+    buf: Uint8Array, base: number, version: number, ihl: number, headerLength: number, tos: number,
+    totalLength: number, identification: number, flagsFrag: number, checksum: number,
+    checksumOk: boolean, end: number,
+  ) {
+    this.version = version;
+    this.ihl = ihl;
+    this.headerLength = headerLength;
+    this.tos = tos;
+    this.dscp = tos >> 2;
+    this.ecn = tos & 3;
+    this.totalLength = totalLength;
+    this.identification = identification;
+    this.reservedFlag = (flagsFrag & 0x8000) !== 0;
+    this.df = (flagsFrag & 0x4000) !== 0;
+    this.mf = (flagsFrag & 0x2000) !== 0;
+    this.fragmentOffset = (flagsFrag & 0x1fff) * 8;
+    this.ttl = buf[8]!;
+    this.protocol = buf[9]!;
+    this.checksum = checksum;
+    this.checksumOk = checksumOk;
+    this.src = ipv4ToString(buf, 12);
+    this.dst = ipv4ToString(buf, 16);
+    this.payload = buf.subarray(headerLength, end);
+    this.payloadOffset = base + headerLength;
+    this.#header = buf;
+    this.#headerLength = headerLength;
+  }
+
+  /** 4-byte view into the packet (for pseudo-headers). */
+  get srcBytes(): Uint8Array {
+    return (this.#srcBytes ??= this.#header.subarray(12, 16));
+  }
+  set srcBytes(v: Uint8Array) {
+    this.#srcBytes = v;
+  }
+  get dstBytes(): Uint8Array {
+    return (this.#dstBytes ??= this.#header.subarray(16, 20));
+  }
+  set dstBytes(v: Uint8Array) {
+    this.#dstBytes = v;
+  }
+  /** Raw option bytes (a view). */
+  get options(): Uint8Array {
+    return (this.#options ??= this.#header.subarray(IPV4_MIN_HEADER, this.#headerLength));
+  }
+  set options(v: Uint8Array) {
+    this.#options = v;
+  }
 }
 
 /** RFC 1071 check over the first `headerLength` (even, in range) bytes, without taking a view. */

@@ -123,6 +123,10 @@ export function parseTftp(buf: Uint8Array, issues: WireIssue[], base = 0): TftpP
   }
   const code = u16(buf, 0);
   const opcode = tftpOpcodeName(code);
+  // DATA and ACK are nearly every TFTP packet: one literal (same keys, same order) instead of
+  // adding fields to a two-field object.
+  if (code === 3 && buf.length >= 4) return { opcode, code, block: u16(buf, 2), data: buf.subarray(4) };
+  if (code === 4 && buf.length === 4) return { opcode, code, block: u16(buf, 2) };
   const pkt: TftpPacket = { opcode, code };
   switch (code) {
     case 1:

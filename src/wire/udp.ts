@@ -1,4 +1,4 @@
-import { onesSum, putU16, u16, view } from './bytes.js';
+import { onesSum, putU16, u16 } from './bytes.js';
 import { finishChecksum, foldSum, IpProtocol, pseudoHeaderSum, type ChecksumStatus, type PseudoHeader } from './checksum.js';
 import { pushIssue, type WireIssue } from './issues.js';
 
@@ -53,7 +53,7 @@ export function parseUdp(buf: Uint8Array, issues: WireIssue[], base = 0): UdpDat
     dstPort: u16(buf, 2),
     length,
     checksum: u16(buf, 6),
-    payload: view(buf, UDP_HEADER, end),
+    payload: buf.subarray(UDP_HEADER, end),
     payloadOffset: base + UDP_HEADER,
     complete,
   };
