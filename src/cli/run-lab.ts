@@ -16,8 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { MissingBinaryError } from '../lab/binaries.js';
 import { BRIDGE } from '../lab/lab.js';
 import { labDown, labUp, type LabInfo, type LabUpOptions } from '../lab/labctl.js';
-import { loadScenario } from '../scenario/load.js';
-import { V6_PERSONAS } from '../scenario/schema.js';
+import { isIpv6Persona } from '../scenario/schema.js';
+import { loadScenarioFiles } from './run.js';
 import { ExitCode } from './exit-codes.js';
 import type { RunArgs } from './options.js';
 import type { RunIo } from './run.js';
@@ -73,19 +73,8 @@ export function childRunArgs(args: RunArgs, lab: Pick<LabInfo, 'clientIface' | '
 
 /** Whether a scenario plays an IPv6 persona (then the lab serves IPv6 too). Unreadable files: the child reports them. */
 export function usesIpv6(files: readonly string[]): boolean {
-  for (const f of files) {
-    try {
-      const s = loadScenario(f);
-      if (s.clients.some((c) => isV6(c.persona) || c.steps.some((st) => st.kind === 'become' && isV6(st.persona)))) return true;
-    } catch {
-      // the child run says what is wrong with it
-    }
-  }
-  return false;
-}
-
-function isV6(persona: string): boolean {
-  return (V6_PERSONAS as readonly string[]).includes(persona);
+  return loadScenarioFiles(files).scenarios.some((s) =>
+    s.clients.some((c) => isIpv6Persona(c.persona) || c.steps.some((st) => st.kind === 'become' && isIpv6Persona(st.persona))));
 }
 
 /** Exit code of a child: its own, or 1 (interrupted / killed) when a signal ended it. */

@@ -117,10 +117,11 @@ function pcapSink(path: string, transport: ClientTransport): { close(): void } {
   return { close: () => file.close() };
 }
 
-export async function runRun(args: RunArgs, io: RunIo, deps: RunDeps = {}): Promise<number> {
+/** Every scenario file loaded, or every problem of every file (file:line:col: message). */
+export function loadScenarioFiles(paths: readonly string[]): { scenarios: Scenario[]; problems: string[] } {
   const scenarios: Scenario[] = [];
   const problems: string[] = [];
-  for (const path of args.scenarios) {
+  for (const path of paths) {
     try {
       scenarios.push(loadScenario(path));
     } catch (e) {
@@ -128,6 +129,11 @@ export async function runRun(args: RunArgs, io: RunIo, deps: RunDeps = {}): Prom
       problems.push(...e.problems.map(formatProblem));
     }
   }
+  return { scenarios, problems };
+}
+
+export async function runRun(args: RunArgs, io: RunIo, deps: RunDeps = {}): Promise<number> {
+  const { scenarios, problems } = loadScenarioFiles(args.scenarios);
   if (problems.length > 0) {
     io.stderr(`${problems.join('\n')}\npxecheck: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the scenario files; nothing was sent\n`);
     return ExitCode.USAGE;
@@ -196,16 +202,7 @@ export async function runAnalyzeScenario(
   analyze: ChainsFn, io: RunIo,
 ): Promise<number> {
   const { checkRecordedBoot } = await import('../scenario/run/offline.js');
-  const scenarios: Scenario[] = [];
-  const problems: string[] = [];
-  for (const path of scenarioPaths) {
-    try {
-      scenarios.push(loadScenario(path));
-    } catch (e) {
-      if (!(e instanceof ScenarioError)) throw e;
-      problems.push(...e.problems.map(formatProblem));
-    }
-  }
+  const { scenarios, problems } = loadScenarioFiles(scenarioPaths);
   if (problems.length > 0) {
     io.stderr(`${problems.join('\n')}\npxecheck: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the scenario files\n`);
     return ExitCode.USAGE;

@@ -6,7 +6,7 @@
 import type { Clock } from './clock.js';
 import type { ClientTransport, UdpDatagram } from './transport/types.js';
 import type { RandomSource } from './clients/types.js';
-import { macAt, stepLabel, V6_PERSONAS, type Client, type Scenario, type Step } from './schema.js';
+import { isIpv6Persona, macAt, stepLabel, type Client, type Scenario, type Step } from './schema.js';
 import { macVariables } from './vars.js';
 import { linkLocalFromMac } from '../wire/ipv6-address.js';
 import type { RouterAdvertSeen } from './transport/types.js';
@@ -164,7 +164,7 @@ class ClientStateImpl implements ClientState {
   }
 
   get v6(): boolean {
-    return (V6_PERSONAS as readonly string[]).includes(this.persona);
+    return isIpv6Persona(this.persona);
   }
 
   deliver(d: UdpDatagram): void {

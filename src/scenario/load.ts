@@ -15,6 +15,7 @@ import {
   type Scenario,
   type SourcePos,
   type Step,
+  isIpv6Persona,
   V6_PERSONAS,
 } from './schema.js';
 import { CLIENT_VARIABLES, DHCP_LEARNING_STEPS, DHCP_VARIABLES, variableReferences } from './vars.js';
@@ -193,7 +194,7 @@ function checkAddressFamilies(clients: Client[], pos: Positions, problems: Scena
         persona = step.persona;
         return;
       }
-      const v6 = (V6_PERSONAS as readonly string[]).includes(persona);
+      const v6 = isIpv6Persona(persona);
       const path: PathKey[] = ['clients', ci, 'steps', si, step.kind];
       const where = { ...pos.posOf(path, true), path: pathString(path) };
       if (v6 && V4_DHCP_STEPS.has(step.kind)) {

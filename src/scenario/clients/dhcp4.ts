@@ -13,7 +13,7 @@ import {
   backoff, DHCP_TYPE, emitClientMessage, macBytes, parseReplyFor, randomXid,
 } from './dhcp4-message.js';
 import {
-  ANY_ADDR, BROADCAST_ADDR, type ClientMachine, type Endpoint, type ExchangeEntry, type RandomSource,
+  ANY_ADDR, BROADCAST_ADDR, earliest, type ClientMachine, type Endpoint, type ExchangeEntry, type RandomSource,
   type RelayConfig, type UdpDatagram,
 } from './types.js';
 
@@ -127,10 +127,7 @@ export class Dhcp4Client implements ClientMachine<Dhcp4Result> {
   pollAt(): number | null {
     if (this.phase === 'done') return null;
     if (this.phase === 'start') return 0;
-    const a = this.nextSend;
-    const b = this.windowEnd;
-    if (a === null) return b;
-    return b === null ? a : Math.min(a, b);
+    return earliest(this.nextSend, this.windowEnd);
   }
 
   done(): Dhcp4Result | null {

@@ -19,7 +19,7 @@ import {
   firstBadStatus, iaAddresses, iaNaOf, nextRt, parseServerMessage, preference, randomXid6, relayForwSpec,
   retransmission, usableAdvertise, type Dhcp6SentKind, type FoundStatus, type Retransmission,
 } from './dhcp6-message.js';
-import type { ClientMachine, Endpoint, ExchangeEntry, RandomSource, UdpDatagram } from './types.js';
+import { earliest, type ClientMachine, type Endpoint, type ExchangeEntry, type RandomSource, type UdpDatagram } from './types.js';
 
 export type Dhcp6Operation =
   /** Solicit→Advertise→Request→Reply; with rapidCommit the Solicit carries option 14 and a Reply
@@ -170,10 +170,7 @@ export class Dhcp6Client implements ClientMachine<Dhcp6Result> {
   pollAt(): number | null {
     if (this.phase === 'done') return null;
     if (this.phase === 'start') return 0;
-    const a = this.nextSend;
-    const b = this.windowEnd;
-    if (a === null) return b;
-    return b === null ? a : Math.min(a, b);
+    return earliest(this.nextSend, this.windowEnd);
   }
 
   done(): Dhcp6Result | null {

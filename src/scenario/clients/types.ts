@@ -25,6 +25,13 @@ export interface ClientMachine<R> {
   done(): R | null;
 }
 
+/** The earlier of two optional deadlines (null: none): a client's next retransmission or the end
+ *  of its offer/advertise window. */
+export function earliest(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  return b === null ? a : Math.min(a, b);
+}
+
 /** Uniform random number in [0, 1): injected so retransmission jitter is reproducible. */
 export type RandomSource = () => number;
 

@@ -5,6 +5,7 @@ import type { Observed, OptionValue } from '../expect.js';
 import type { Persona6 } from '../personas-v6.js';
 import type { Step } from '../schema.js';
 import { logLines } from './dhcp-step.js';
+import { urlHost } from './urls.js';
 import { drive, StepFailure, type ClientState, type Lease6, type Outcome, type StepContext } from './loop.js';
 
 type Dhcp6StepSpec = Extract<Step, { kind: 'dhcp6' }>;
@@ -113,14 +114,4 @@ function learnBoot(st: ClientState, url: string | null): void {
   st.vars.set('bootfile', url);
   const host = urlHost(url);
   if (host !== null) st.vars.set('next-server', host);
-}
-
-/** The host of a URL without IPv6 brackets, or null. */
-export function urlHost(url: string): string | null {
-  try {
-    const h = new URL(url).hostname;
-    return h.startsWith('[') && h.endsWith(']') ? h.slice(1, -1) : h === '' ? null : h;
-  } catch {
-    return null;
-  }
 }

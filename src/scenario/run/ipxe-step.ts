@@ -3,6 +3,7 @@ import { interpretIpxeScript, isIpxeScript, type IpxeAction } from '../ipxe-scri
 import type { Step } from '../schema.js';
 import type { ClientState, Outcome, StepContext } from './loop.js';
 import { httpFetch, tftpFetch } from './transfer-step.js';
+import { tftpUrl } from './urls.js';
 
 // ---------------------------------------------------------------------------------------------
 // iPXE scripts
@@ -15,9 +16,9 @@ interface FetchOutcome {
 }
 
 async function fetchAny(st: ClientState, ctx: StepContext, hard: number, url: string): Promise<FetchOutcome> {
-  if (url.startsWith('tftp://')) {
-    const u = new URL(url);
-    const r = (await tftpFetch(st, ctx, hard, u.hostname.replace(/^\[(.*)\]$/, '$1'), decodeURIComponent(u.pathname.replace(/^\//, '')), {}, false, true)).result;
+  const t = tftpUrl(url);
+  if (t !== null) {
+    const r = (await tftpFetch(st, ctx, hard, t.server, t.file, {}, false, true)).result;
     if (r === null) return { ok: false, error: `${url}: no end of transfer by the deadline` };
     return r.ok ? { ok: true, body: r.data ?? new Uint8Array(0) } : { ok: false, error: `${url}: ${r.error ?? 'failed'}` };
   }

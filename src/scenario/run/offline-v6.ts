@@ -6,7 +6,7 @@
 import type { Dhcp6Step, RaStep } from '../../flow/types.js';
 import type { Observed } from '../expect.js';
 import type { Dhcp6Expect, RaExpect, Step } from '../schema.js';
-import { urlHost } from './dhcp6-step.js';
+import { urlHost } from './urls.js';
 
 /** The client message that starts each `dhcp6` operation. */
 const FIRST_MESSAGE: Record<NonNullable<Extract<Step, { kind: 'dhcp6' }>['operation']>, string> = {

@@ -10,6 +10,7 @@ import { expandClients } from '../driver.js';
 import type { Dhcp6Expect, DhcpExpect, RaExpect, Scenario, Step, StepExpect } from '../schema.js';
 import { macVariables, interpolateDeep } from '../vars.js';
 import { dhcpVariables } from './dhcp-facts.js';
+import { tftpUrl } from './urls.js';
 import { dhcp6Observed, dhcp6StepMatches, dhcp6Variables, offlineDhcp6Expect, offlineRaExpect, raObserved } from './offline-v6.js';
 import { seconds, type ClientResult, type ScenarioResult, type StepResult } from './result.js';
 import { summarizeExpect } from './steps.js';
@@ -160,7 +161,7 @@ function checkChain(steps: readonly Step[], chain: BootChain, vars: Map<string, 
       }
       case 'tftp': {
         // A DHCPv6 boot file is a URL: match the transfer by its path.
-        const file = /^tftp:\/\//i.test(step.file) ? decodeURIComponent(new URL(step.file).pathname).replace(/^\//, '') : step.file;
+        const file = tftpUrl(step.file)?.file ?? step.file;
         const t = take((s): s is TftpStep => s.kind === 'tftp' && !s.probe && s.file === file) ??
           take((s): s is TftpStep => s.kind === 'tftp' && !s.probe);
         recorded = t;

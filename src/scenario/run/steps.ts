@@ -8,7 +8,8 @@ import { interpolateDeep } from '../vars.js';
 import { personaOverrides } from './dhcp-facts.js';
 import { personaArch, type Persona } from '../personas.js';
 import { dhcpStep } from './dhcp-step.js';
-import { dhcp6Step, urlHost } from './dhcp6-step.js';
+import { dhcp6Step } from './dhcp6-step.js';
+import { tftpUrl } from './urls.js';
 import { raStep } from './ra-step.js';
 import { ipxeStep } from './ipxe-step.js';
 import { sleepUntil, StepFailure, type ClientState, type Outcome, type StepContext } from './loop.js';
@@ -63,15 +64,6 @@ export async function runStep(raw: Step, where: string, st: ClientState, ctx: St
     error: failures.length === 0 ? null : unique(failures).join('\n'),
     details: { expect: summarizeExpect(expect), ...(outcome === null ? {} : { observed: plainObserved(outcome.observed), ...outcome.facts }) },
   };
-}
-
-/** `tftp://host/path` → server and file (the path without its leading "/", as EDK2 and iPXE ask). */
-function tftpUrl(text: string): { server: string; file: string } | null {
-  if (!/^tftp:\/\//i.test(text)) return null;
-  const host = urlHost(text);
-  if (host === null) return null;
-  const path = decodeURIComponent(new URL(text).pathname).replace(/^\//, '');
-  return { server: host, file: path };
 }
 
 function unique(xs: string[]): string[] {

@@ -2,6 +2,7 @@
 import { TFTP_ERROR_NAMES } from '../../wire/tftp.js';
 import { HttpClient, TftpClient, type HttpResult, type TftpResult } from '../clients/index.js';
 import { isIpv6, isLinkLocal6, linkLocalFromMac } from '../../wire/ipv6-address.js';
+import { bareHost } from './urls.js';
 import { drive, StepFailure, type ClientState, type Outcome, type StepContext } from './loop.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -29,11 +30,6 @@ export function sourceAddress(st: ClientState, server: string): string {
   if (!isIpv6(server)) return st.lease?.addr ?? '0.0.0.0';
   if (isLinkLocal6(server) || st.lease6 === null) return linkLocalFromMac(st.mac);
   return st.lease6.addr;
-}
-
-/** URL hostnames keep IPv6 brackets ("[2001:db8::1]"); sockets want the address. */
-function bareHost(h: string): string {
-  return h.startsWith('[') && h.endsWith(']') ? h.slice(1, -1) : h;
 }
 
 export function tftpOutcome(r: TftpResult, server: string): Outcome {
