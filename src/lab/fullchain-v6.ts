@@ -5,7 +5,7 @@
 // Classes are disjoint (iPXE first, then HTTP boot, then PXE), as in fullchain.ts.
 import { join } from 'node:path';
 import { LAB_PREFIX6, SERVER_ADDR6, SERVER_IFACE } from './lab.js';
-import { dnsmasq6Config, POOL6_END, POOL6_START } from './v6.js';
+import { dnsmasq6Config, kea6Base, POOL6_END, POOL6_START } from './v6.js';
 import { defaultBootScript } from './servers.js';
 
 /** IANA enterprise number EDK2 (Intel, 343) puts in option 16; HttpBootDxe only checks the text. */
@@ -66,15 +66,8 @@ export function fullChainKea6Config(dir: string, f: FullChainFiles6 = fullChainF
   const arch = (...a: number[]): string => a.map((n) => `option[61].hex == 0x${n.toString(16).padStart(4, '0')}`).join(' or ');
   const cfg = {
     Dhcp6: {
-      // The link-local address may still be tentative (DAD) at start: retry binding for a while.
       // `iface/addr` also binds the global address: relayed DHCPv6 (RELAY-FORW) arrives unicast.
-      'interfaces-config': { interfaces: [`${iface}/${f.server6}`], 'service-sockets-max-retries': 30, 'service-sockets-retry-wait-time': 1000 },
-      'lease-database': { type: 'memfile', persist: true, name: join(dir, 'kea-leases6.csv'), 'lfc-interval': 0 },
-      'control-socket': { 'socket-type': 'unix', 'socket-name': join(dir, 'kea6-ctrl.sock') },
-      'server-id': { type: 'LLT', persist: true },
-      'data-directory': dir,
-      'preferred-lifetime': 300,
-      'valid-lifetime': 600,
+      ...kea6Base(dir, `${iface}/${f.server6}`),
       'client-classes': [
         { name: 'ipxe', test: isIpxe, 'option-data': [url(f.ipxeScriptUrl)] },
         {
