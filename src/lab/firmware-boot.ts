@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { BRIDGE, tail } from './lab.js';
 import type { LabInfo } from './labctl.js';
 import { kvmWorks, OVMF_VARS, qemuArgs, type Accel, type Firmware } from './qemu.js';
-import { isAlive, run, runOk, sleep, waitFor } from './run.js';
+import { isAlive, run, runOk, signalGroup, sleep, waitFor } from './run.js';
 
 export interface FirmwareBootOptions {
   readonly firmware: Firmware;
@@ -116,14 +116,3 @@ async function stopGroup(child: ChildProcess, gone: () => boolean): Promise<void
   await waitFor(() => gone() || !isAlive(pid), 2_000, 50);
 }
 
-function signalGroup(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, sig);
-  } catch {
-    try {
-      process.kill(pid, sig);
-    } catch {
-      // already gone
-    }
-  }
-}

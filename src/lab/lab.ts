@@ -9,7 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isAlive, run, runOk, sleep, waitFor, type RunOptions, type RunResult } from './run.js';
+import { isAlive, run, runOk, signalGroup, sleep, waitFor, type RunOptions, type RunResult } from './run.js';
 
 export const LAB_SUBNET = '198.51.100.0/24';
 export const LAB_PREFIX6 = '2001:db8:1::/64';
@@ -300,13 +300,6 @@ export class Lab {
   }
 }
 
-function signalGroup(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, sig);
-  } catch {
-    signal(pid, sig);
-  }
-}
 
 export function tail(file: string, bytes = 1500): string {
   try {

@@ -27,7 +27,7 @@ import {
   tail,
   type Lab,
 } from './lab.js';
-import { isAlive, run, runOk, waitFor } from './run.js';
+import { isAlive, run, runOk, signalGroup, waitFor } from './run.js';
 import { startNginx, startTftpd, type ServerHandle } from './servers.js';
 import { dnsmasq6DualLines, fullChainDnsmasq6Config, fullChainFiles6, RA_MODES_LIST, type RaMode } from './fullchain-v6.js';
 import {
@@ -415,17 +415,6 @@ export async function labDown(name: string = DEFAULT_LAB_NAME, workDir = default
   return { existed, removedNamespaces: namespaces };
 }
 
-function signalGroup(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, sig);
-  } catch {
-    try {
-      process.kill(pid, sig);
-    } catch {
-      // gone
-    }
-  }
-}
 
 export interface LabProcessStatus extends LabServerInfo {
   readonly alive: boolean;

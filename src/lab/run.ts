@@ -62,6 +62,19 @@ export async function waitFor(pred: () => boolean, timeoutMs: number, intervalMs
   }
 }
 
+/** Signal a process group (our servers run in their own), else the process alone; gone is fine. */
+export function signalGroup(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, sig);
+  } catch {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      // already gone
+    }
+  }
+}
+
 /**
  * True when a process with this pid exists and is not a zombie (signal 0 probes without killing; a
  * daemon whose starter exited may be re-parented to a PID 1 that never reaps it).
