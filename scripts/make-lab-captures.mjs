@@ -7,6 +7,7 @@
 import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { captureMain, labs } from './capture-main.mjs';
 import * as L from '../dist/lab/index.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -195,7 +196,7 @@ async function runScenario(name) {
   const out = join(OUT, sc.file);
   const cfgDir = join(OUT, 'configs', name);
   const lab = await L.createLab({ name: 'pxcap', secondServer: sc.second ?? false });
-  current = lab;
+  labs.current = lab;
   try {
     const root = L.makeBootRoot(join(lab.workDir, 'boot'));
     const { servers, done, extraConfigs = [] } = await sc.setup(lab, root);
@@ -233,32 +234,9 @@ async function runScenario(name) {
     if (!phone) copyFileSync(L.serialLogOf(lab), join(cfgDir, 'serial.log'));
   } finally {
     await lab.destroy();
-    current = undefined;
+    labs.current = undefined;
   }
   console.log(`${name}: ${sc.file} ${statSync(out).size} bytes in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 
-/** The lab being used, so Ctrl-C / SIGTERM still tear it down (createLab also removes leftovers). */
-let current;
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, () => {
-    console.error(`make-lab-captures: ${sig}, cleaning up`);
-    Promise.resolve(current?.destroy()).finally(() => process.exit(130));
-  });
-}
-
-if (process.getuid?.() !== 0) {
-  console.error('make-lab-captures: needs root (network namespaces, taps, nftables)');
-  process.exit(2);
-}
-const wanted = process.argv.slice(2);
-let failed = 0;
-for (const name of wanted.length ? wanted : Object.keys(SCENARIOS)) {
-  try {
-    await runScenario(name);
-  } catch (e) {
-    failed++;
-    console.error(`${name}: FAILED: ${e instanceof Error ? e.message : e}`);
-  }
-}
-process.exit(failed ? 1 : 0);
+await captureMain('make-lab-captures', Object.keys(SCENARIOS), runScenario, 'network namespaces, taps, nftables');

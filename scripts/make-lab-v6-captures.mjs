@@ -7,6 +7,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { captureMain, labs } from './capture-main.mjs';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = resolve(process.env.PXECHECK_DIST ?? join(REPO, 'dist'));
@@ -31,6 +32,34 @@ const read = (f) => {
 const serial = (lab) => read(L.serialLogOf(lab));
 /** snponly.efi is running once iPXE prints its banner on the serial console. */
 const ipxeStarted = (lab) => () => /iPXE/.test(serial(lab));
+
+/** UEFI HTTP boot over IPv6 from dnsmasq, whose option6:16 is written as `vendorClass16`. */
+function dnsmasqHttp6(file, settleMs, vendorClass16) {
+  return {
+    file,
+    maxMs: 200_000,
+    settleMs,
+    fwCfg: { IPv4Support: 'no', IPv4PXESupport: 'no', IPv6PXESupport: 'no' },
+    bootMenuWaitMs: 6_000,
+    bootRoot: { httpBase: HTTP_BASE6 },
+    async setup(lab, root) {
+      const d = await V6.startDnsmasq6(lab, {
+        ra: 'managed',
+        extraLines: [
+          'dhcp-vendorclass=set:httpclient,enterprise:343,HTTPClient',
+          'dhcp-userclass=set:ipxe,iPXE',
+          `dhcp-option=tag:httpclient,tag:!ipxe,option6:bootfile-url,${HTTP_BASE6}/snponly.efi`,
+          `dhcp-option=tag:httpclient,tag:!ipxe,option6:16,${vendorClass16}`,
+          `dhcp-option=tag:ipxe,option6:bootfile-url,${HTTP_BASE6}/boot.ipxe`,
+        ],
+      });
+      const n = await L.startNginx(lab, { root, address: `[${L.SERVER_ADDR6}]` });
+      // Done at iPXE's last fetch, or once the firmware gave up on HTTPv6.
+      const gaveUp = () => /failed to load Boot\d+ "UEFI HTTPv6/.test(serial(lab));
+      return { servers: [d, n], done: () => read(n.logFile).includes('initrd.img') || gaveUp() };
+    },
+  };
+}
 
 const SCENARIOS = {
   'uefi-pxe6-dnsmasq': {
@@ -99,61 +128,16 @@ const SCENARIOS = {
       return { servers: [r, k, t], done: leftPxe6 };
     },
   },
-  'uefi-http6-dnsmasq': {
-    file: 'uefi-http6-dnsmasq.pcapng',
-    maxMs: 200_000,
-    settleMs: 5_000,
-    fwCfg: { IPv4Support: 'no', IPv4PXESupport: 'no', IPv6PXESupport: 'no' },
-    bootMenuWaitMs: 6_000,
-    bootRoot: { httpBase: HTTP_BASE6 },
-    async setup(lab, root) {
-      // dnsmasq does RA (M=1 O=1) and DHCPv6: option 59 plus vendor class "HTTPClient" for the firmware's
-      // HTTP boot client (matched on its option 16, enterprise 343), boot.ipxe for iPXE (user class).
-      // dnsmasq types option6:16 as a list of length-prefixed strings and cannot put an enterprise
-      // number in front (hex is refused for it), so the reply carries 000a"HTTPClient" (12 bytes), which
-      // EDK2 (OpLen >= 16, "HTTPClient" at offset 6) does not take for an HTTP offer.
-      const d = await V6.startDnsmasq6(lab, {
-        ra: 'managed',
-        extraLines: [
-          'dhcp-vendorclass=set:httpclient,enterprise:343,HTTPClient',
-          'dhcp-userclass=set:ipxe,iPXE',
-          `dhcp-option=tag:httpclient,tag:!ipxe,option6:bootfile-url,${HTTP_BASE6}/snponly.efi`,
-          'dhcp-option=tag:httpclient,tag:!ipxe,option6:16,HTTPClient',
-          `dhcp-option=tag:ipxe,option6:bootfile-url,${HTTP_BASE6}/boot.ipxe`,
-        ],
-      });
-      const n = await L.startNginx(lab, { root, address: `[${L.SERVER_ADDR6}]` });
-      // Done at iPXE's last fetch, or once the firmware gave up on HTTPv6.
-      const gaveUp = () => /failed to load Boot\d+ "UEFI HTTPv6/.test(serial(lab));
-      return { servers: [d, n], done: () => read(n.logFile).includes('initrd.img') || gaveUp() };
-    },
-  },
-  'uefi-http6-dnsmasq-vc-workaround': {
-    file: 'uefi-http6-dnsmasq-vc-workaround.pcapng',
-    maxMs: 200_000,
-    settleMs: 3_000,
-    fwCfg: { IPv4Support: 'no', IPv4PXESupport: 'no', IPv6PXESupport: 'no' },
-    bootMenuWaitMs: 6_000,
-    bootRoot: { httpBase: HTTP_BASE6 },
-    async setup(lab, root) {
-      // As uefi-http6-dnsmasq, but option6:16 given as two strings "AB","HTTPClient": dnsmasq writes
-      // 0002 4142 000a "HTTPClient", a well-formed vendor class for enterprise 0x00024142 (not 343) whose
-      // one data item is "HTTPClient". EDK2 does not check the enterprise number, so it boots.
-      const d = await V6.startDnsmasq6(lab, {
-        ra: 'managed',
-        extraLines: [
-          'dhcp-vendorclass=set:httpclient,enterprise:343,HTTPClient',
-          'dhcp-userclass=set:ipxe,iPXE',
-          `dhcp-option=tag:httpclient,tag:!ipxe,option6:bootfile-url,${HTTP_BASE6}/snponly.efi`,
-          'dhcp-option=tag:httpclient,tag:!ipxe,option6:16,AB,HTTPClient',
-          `dhcp-option=tag:ipxe,option6:bootfile-url,${HTTP_BASE6}/boot.ipxe`,
-        ],
-      });
-      const n = await L.startNginx(lab, { root, address: `[${L.SERVER_ADDR6}]` });
-      const gaveUp = () => /failed to load Boot\d+ "UEFI HTTPv6/.test(serial(lab));
-      return { servers: [d, n], done: () => read(n.logFile).includes('initrd.img') || gaveUp() };
-    },
-  },
+  // dnsmasq does RA (M=1 O=1) and DHCPv6: option 59 plus vendor class "HTTPClient" for the firmware's
+  // HTTP boot client (matched on its option 16, enterprise 343), boot.ipxe for iPXE (user class).
+  // dnsmasq types option6:16 as a list of length-prefixed strings and cannot put an enterprise
+  // number in front (hex is refused for it), so the reply carries 000a"HTTPClient" (12 bytes), which
+  // EDK2 (OpLen >= 16, "HTTPClient" at offset 6) does not take for an HTTP offer.
+  'uefi-http6-dnsmasq': dnsmasqHttp6('uefi-http6-dnsmasq.pcapng', 5_000, 'HTTPClient'),
+  // As uefi-http6-dnsmasq, but option6:16 given as two strings "AB","HTTPClient": dnsmasq writes
+  // 0002 4142 000a "HTTPClient", a well-formed vendor class for enterprise 0x00024142 (not 343) whose
+  // one data item is "HTTPClient". EDK2 does not check the enterprise number, so it boots.
+  'uefi-http6-dnsmasq-vc-workaround': dnsmasqHttp6('uefi-http6-dnsmasq-vc-workaround.pcapng', 3_000, 'AB,HTTPClient'),
 };
 
 /**
@@ -224,7 +208,7 @@ async function runScenario(name) {
   const out = join(OUT, sc.file);
   const cfgDir = join(OUT, 'configs', name);
   const lab = await L.createLab({ name: 'pxv6' });
-  current = lab;
+  labs.current = lab;
   try {
     const root = L.makeBootRoot(join(lab.workDir, 'boot'), sc.bootRoot ?? {});
     const { servers, done } = await sc.setup(lab, root);
@@ -256,31 +240,9 @@ async function runScenario(name) {
     writeFileSync(join(cfgDir, 'tcpdump.log'), read(cap.proc.logFile));
   } finally {
     await lab.destroy();
-    current = undefined;
+    labs.current = undefined;
   }
   console.log(`${name}: ${sc.file} ${statSync(out).size} bytes in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 
-let current;
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, () => {
-    console.error(`make-lab-v6-captures: ${sig}, cleaning up`);
-    Promise.resolve(current?.destroy()).finally(() => process.exit(130));
-  });
-}
-
-if (process.getuid?.() !== 0) {
-  console.error('make-lab-v6-captures: needs root (network namespaces, taps)');
-  process.exit(2);
-}
-const wanted = process.argv.slice(2);
-let failed = 0;
-for (const name of wanted.length ? wanted : Object.keys(SCENARIOS)) {
-  try {
-    await runScenario(name);
-  } catch (e) {
-    failed++;
-    console.error(`${name}: FAILED: ${e instanceof Error ? e.stack : e}`);
-  }
-}
-process.exit(failed ? 1 : 0);
+await captureMain('make-lab-v6-captures', Object.keys(SCENARIOS), runScenario, 'network namespaces, taps');

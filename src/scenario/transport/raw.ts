@@ -33,13 +33,14 @@ import { parseNdp, type NdpMessage } from '../../wire/ndp.js';
 import { parseTcp, TcpFlag } from '../../wire/tcp.js';
 import { parseUdp } from '../../wire/udp.js';
 import { ANY_ADDR, BROADCAST_ADDR } from '../clients/types.js';
+import { TransportHandlers } from './handlers.js';
 import { ArpTable } from './raw/arp.js';
 import { BROADCAST_MAC, DEFAULT_HOP_LIMIT6, ND_HOP_LIMIT, sameSubnet, tcpFrame, udpFrame } from './raw/frames.js';
 import { canonical6, NeighbourTable, neighbourAdvertFrame, RouterList, routerSolicitFrame, UNSPECIFIED6 } from './raw/ndp.js';
 import { SendQueue } from './raw/send-queue.js';
 import { RawTcpConnection } from './raw/tcp-client.js';
 import type {
-  ByteStream, ClientAddress, ClientAddress6, ClientTransport, Endpoint, RouterAdvertHandler, RouterAdvertSeen, UdpDatagram, UdpHandler,
+  ByteStream, ClientAddress, ClientAddress6, ClientTransport, Endpoint, RouterAdvertHandler, RouterAdvertSeen, UdpDatagram,
 } from './types.js';
 
 export interface RawTransportOptions {
@@ -63,8 +64,6 @@ export interface RawTransportOptions {
   /** Opens the interface (tests pass a fake link). */
   open?: (iface: string, opts: LiveOpenOptions) => LiveInterface;
 }
-
-type FrameHandler = (dir: 'sent' | 'received', time: number, linkType: number, frame: Uint8Array) => void;
 
 interface RawClient {
   mac: string;
@@ -119,18 +118,16 @@ export async function createRawTransport(opts: RawTransportOptions): Promise<Raw
   return t;
 }
 
-export class RawTransport implements ClientTransport {
+export class RawTransport extends TransportHandlers implements ClientTransport {
   readonly kind = 'raw' as const;
   private readonly clients = new Map<string, RawClient>();
   /** Leased address → client MAC. */
   private readonly byAddr = new Map<string, string>();
   /** IPv6 address (link-local or global, canonical) → client MAC. */
   private readonly byAddr6 = new Map<string, string>();
-  private readonly udpHandlers: UdpHandler[] = [];
   private readonly raHandlers: RouterAdvertHandler[] = [];
   private readonly nd: NeighbourTable;
   private readonly routers = new RouterList();
-  private readonly frameHandlers: FrameHandler[] = [];
   private readonly tcp = new Map<string, RawTcpConnection>();
   private readonly arp: ArpTable;
   private readonly out: SendQueue;
@@ -143,6 +140,7 @@ export class RawTransport implements ClientTransport {
   readonly counters = { fragments: 0, foreign: 0, malformed: 0, arpReplies: 0, unresolved: 0, ndReplies: 0, ndInvalid: 0 };
 
   constructor(private readonly link: LiveInterface, private readonly opts: RawTransportOptions) {
+    super();
     this.out = new SendQueue({
       pps: opts.rateLimitPps ?? 1000,
       limit: opts.queueLimit ?? 4096,
@@ -196,14 +194,6 @@ export class RawTransport implements ClientTransport {
     if (this.closed) return;
     const c = this.client(mac);
     this.out.push(routerSolicitFrame(c.mac, c.ll));
-  }
-
-  onUdp(handler: UdpHandler): void {
-    this.udpHandlers.push(handler);
-  }
-
-  onFrame(handler: FrameHandler): void {
-    this.frameHandlers.push(handler);
   }
 
   sendUdp(mac: string, d: UdpDatagram): void {

@@ -27,7 +27,8 @@ import { emitIpv4 } from '../../wire/ipv4.js';
 import { emitIpv6 } from '../../wire/ipv6.js';
 import { isIpv6, isMulticast6, linkLocalFromMac } from '../../wire/ipv6-address.js';
 import { emitUdp } from '../../wire/udp.js';
-import type { ByteStream, ClientAddress, ClientTransport, Endpoint, UdpDatagram, UdpHandler } from './types.js';
+import { TransportHandlers } from './handlers.js';
+import type { ByteStream, ClientAddress, ClientTransport, Endpoint, UdpDatagram } from './types.js';
 
 export interface RelayTransportOptions {
   /** Address of this host the relay agent binds (giaddr). */
@@ -52,8 +53,6 @@ export interface RelayTransportOptions {
   /** Interface-ID option (18) put into RELAY-FORW messages the transport wraps. */
   interfaceId6?: string;
 }
-
-type FrameHandler = (dir: 'sent' | 'received', time: number, linkType: number, frame: Uint8Array) => void;
 
 const DHCP_SERVER_PORT = 67;
 const DHCP6_SERVER_PORT = 547;
@@ -111,11 +110,9 @@ export async function createRelayTransport(opts: RelayTransportOptions): Promise
   return t;
 }
 
-export class RelayTransport implements ClientTransport {
+export class RelayTransport extends TransportHandlers implements ClientTransport {
   readonly kind = 'relay' as const;
   private readonly clients = new Set<string>();
-  private readonly udpHandlers: UdpHandler[] = [];
-  private readonly frameHandlers: FrameHandler[] = [];
   private readonly flows = new Map<string, Flow>();
   private readonly streams = new Set<TcpSocket>();
   private readonly dhcp: Socket;
@@ -133,6 +130,7 @@ export class RelayTransport implements ClientTransport {
   lastError: string | null = null;
 
   constructor(private readonly opts: RelayTransportOptions) {
+    super();
     this.dhcp = createSocket({ type: 'udp4', reuseAddr: true });
     this.dhcp6 = opts.relayFrom6 === undefined ? null : createSocket({ type: 'udp6', reuseAddr: true });
   }
@@ -198,14 +196,6 @@ export class RelayTransport implements ClientTransport {
 
   setClientAddress(_mac: string, _lease: ClientAddress | null): void {
     // The lease is not on this host: nothing to answer ARP for.
-  }
-
-  onUdp(handler: UdpHandler): void {
-    this.udpHandlers.push(handler);
-  }
-
-  onFrame(handler: FrameHandler): void {
-    this.frameHandlers.push(handler);
   }
 
   sendUdp(mac: string, d: UdpDatagram): void {

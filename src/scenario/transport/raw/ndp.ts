@@ -8,7 +8,8 @@ import { ipv6FromString, ipv6ToString } from '../../../wire/bytes.js';
 import { emitNdp, emptyNdpOptions, type NdpMessage } from '../../../wire/ndp.js';
 import { multicastMac, solicitedNodeMulticast, ALL_NODES, ALL_ROUTERS } from '../../../wire/ipv6-address.js';
 import type { RouterAdvertSeen } from '../types.js';
-import { BROADCAST_MAC, icmpv6Frame, ZERO_MAC } from './frames.js';
+import { icmpv6Frame } from './frames.js';
+import { LinkResolver } from './resolver.js';
 
 export const UNSPECIFIED6 = '::';
 
@@ -60,71 +61,15 @@ export interface NeighbourTableOptions {
   send(frame: Uint8Array): void;
 }
 
-type Waiter = (mac: string | null) => void;
-
-interface Pending {
-  waiters: Waiter[];
-  attempts: number;
-  timer: NodeJS.Timeout | null;
-}
-
-/** Neighbour cache: IPv6 address → MAC, resolved with multicast NS and bounded retries. */
-export class NeighbourTable {
-  private readonly cache = new Map<string, string>();
-  private readonly pending = new Map<string, Pending>();
-  private readonly retries: number;
-  private readonly intervalMs: number;
-  /** Resolutions that ran out of solicitations. */
-  failures = 0;
-
-  constructor(private readonly opts: NeighbourTableOptions) {
-    this.retries = Math.max(1, opts.retries ?? 3);
-    this.intervalMs = opts.intervalMs ?? 1000;
-  }
-
-  lookup(ip: string): string | undefined {
-    return this.cache.get(ip);
-  }
-
-  /** `ip` must be canonical text. */
-  learn(ip: string, mac: string): void {
-    if (ip === UNSPECIFIED6 || mac === BROADCAST_MAC || mac === ZERO_MAC || ipv6FromString(ip)[0] === 0xff) return;
-    this.cache.set(ip, mac);
-    const p = this.pending.get(ip);
-    if (!p) return;
-    this.pending.delete(ip);
-    if (p.timer) clearTimeout(p.timer);
-    for (const w of p.waiters) w(mac);
-  }
-
-  /** Calls `done` with the MAC of `ip` (canonical; null after the retries), soliciting as `asMac`/`asIp`. */
-  resolve(ip: string, asMac: string, asIp: string, done: Waiter): void {
-    const known = this.cache.get(ip);
-    if (known) { done(known); return; }
-    const p = this.pending.get(ip);
-    if (p) { p.waiters.push(done); return; }
-    const entry: Pending = { waiters: [done], attempts: 0, timer: null };
-    this.pending.set(ip, entry);
-    const ask = (): void => {
-      if (entry.attempts >= this.retries) {
-        this.pending.delete(ip);
-        this.failures++;
-        for (const w of entry.waiters) w(null);
-        return;
-      }
-      entry.attempts++;
-      this.opts.send(neighbourSolicitFrame(asMac, asIp, ip));
-      entry.timer = setTimeout(ask, this.intervalMs);
-    };
-    ask();
-  }
-
-  close(): void {
-    for (const p of this.pending.values()) {
-      if (p.timer) clearTimeout(p.timer);
-      for (const w of p.waiters) w(null);
-    }
-    this.pending.clear();
+/** Neighbour cache: IPv6 address (canonical text) → MAC, resolved with multicast NS. */
+export class NeighbourTable extends LinkResolver {
+  constructor(opts: NeighbourTableOptions) {
+    super({
+      retries: opts.retries ?? 3,
+      intervalMs: opts.intervalMs ?? 1000,
+      request: (ip, asMac, asIp) => opts.send(neighbourSolicitFrame(asMac, asIp, ip)),
+      cacheable: (ip) => ip !== UNSPECIFIED6 && ipv6FromString(ip)[0] !== 0xff,
+    });
   }
 }
 
