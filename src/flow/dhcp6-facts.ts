@@ -5,15 +5,12 @@
  */
 import { hex, ipv6ToString, latin1String, macToString } from '../wire/bytes.js';
 import {
-  duidLinkLayerAddress, duidToText, duidTypeName, getOption, getOptionValue, HW_ETHERNET, statusName,
+  DhcpV6Opt, duidLinkLayerAddress, duidToText, duidTypeName, getOption, getOptionValue, HW_ETHERNET, statusName,
   type DhcpV6Message, type DhcpV6Option, type Duid, type IaAddress, type IaNa, type StatusCode,
 } from '../wire/dhcpv6/index.js';
 import type { Dhcp6Duid, Dhcp6Lease, Dhcp6Relay, Dhcp6Status } from './types.js';
 
-const IA_NA = 3;
-const IA_TA = 4;
-const IAADDR = 5;
-const STATUS_CODE = 13;
+const { IA_NA, IA_TA, IAADDR, STATUS_CODE } = DhcpV6Opt;
 const MAX_ITEMS = 8;
 
 /** Printable text as is, otherwise hex. */
