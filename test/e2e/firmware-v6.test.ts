@@ -10,16 +10,14 @@
 // once (captures/lab-v6/README.md; fixed upstream in edk2 11f1d28bcb).
 // Software emulation (TCG): each boot is bounded at 120 s; typical ~45 s per test, ~105 s the file.
 // iPXE (2019 Debian build) also runs DHCPv4 and waits it out (4 Discovers, ~15 s) before its script.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analyzeCapture } from '../../src/flow/analyze.js';
 import type { Analysis, BootChain, Dhcp4Step, Dhcp6Step, HttpStep, RaStep, TftpStep } from '../../src/flow/types.js';
-import { bootFirmware, type FirmwareBootOptions, type FirmwareBootResult } from '../../src/lab/firmware-boot.js';
-import { labDown, labUp, type LabInfo } from '../../src/lab/labctl.js';
-import { IPXE_DIR, OVMF_CODE, OVMF_VARS, listNamespaces, run, waitFor } from '../../src/lab/index.js';
+import { labDown, type LabInfo } from '../../src/lab/labctl.js';
+import { IPXE_DIR, OVMF_CODE, OVMF_VARS, listNamespaces, run } from '../../src/lab/index.js';
+import { expectStoppedWithChain, nginxLogHas, recordFirmwareBoot, timing, type FirmwareBootSpec, type FirmwareRun } from '../helpers/firmware-e2e.js';
 import { privateBuild, type PrivateBuild } from '../helpers/private-build.js';
 
 const PXE_MAC = '52:54:00:00:e6:01';
@@ -43,21 +41,6 @@ function missing(): string {
 }
 const skipReason = missing();
 
-/** A running `pxecheck capture` (the private build) inside the lab's client namespace. */
-interface CaptureProc {
-  readonly child: ChildProcess;
-  readonly output: () => string;
-  readonly exit: Promise<number | null>;
-}
-
-interface Run {
-  readonly analysis: Analysis;
-  readonly chain: BootChain | undefined;
-  readonly result: FirmwareBootResult;
-  readonly lab: LabInfo;
-  readonly captureOut: string;
-}
-
 describe.skipIf(skipReason !== '')(`OVMF boots over IPv6 recorded by pxecheck capture${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
   let tmp = '';
   let build: PrivateBuild | undefined;
@@ -76,51 +59,12 @@ describe.skipIf(skipReason !== '')(`OVMF boots over IPv6 recorded by pxecheck ca
     expect(left, 'network namespaces left behind').toEqual([]);
   }, 60_000);
 
-  function startCapture(ns: string, file: string, durationS: number): CaptureProc {
+  /** labUp (IPv6 only, kea) → capture on br0 → boot → SIGINT the capture → analyze; labDown in any case.
+   *  PXECHECK_E2E_KEEP=DIR keeps the recording for a look by hand. */
+  function bootAndAnalyze(name: string, boot: FirmwareBootSpec): Promise<FirmwareRun> {
     if (!build) throw new Error('private build missing');
-    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, ...build.cliArgs(['capture', '-i', 'br0', '-w', file, '--duration', String(durationS)])], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-    const exit = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
-    return { child, output: () => out, exit };
+    return recordFirmwareBoot(build, { name, server: 'kea', ipv6: 'only' }, boot, tmp, process.env['PXECHECK_E2E_KEEP']);
   }
-
-  /** labUp (IPv6 only, kea) → capture on br0 → boot → SIGINT the capture → analyze; labDown in any case. */
-  async function bootAndAnalyze(name: string, boot: Omit<FirmwareBootOptions, 'stopWhen'> & { stopWhen: (lab: LabInfo) => boolean }): Promise<Run> {
-    const file = join(tmp, `${name}.pcapng`);
-    await labDown(name);
-    let cap: CaptureProc | undefined;
-    try {
-      const lab = await labUp({ name, server: 'kea', ipv6: 'only' });
-      cap = startCapture(lab.clientNs, file, Math.ceil(boot.timeoutMs / 1000) + 60);
-      const c = cap;
-      const listening = await waitFor(() => /listening on br0/.test(c.output()) || c.child.exitCode !== null, 20_000, 100);
-      if (!listening || c.child.exitCode !== null) throw new Error(`capture did not start: ${c.output()}`);
-      const result = await bootFirmware(lab, { ...boot, stopWhen: () => boot.stopWhen(lab) });
-      c.child.kill('SIGINT');
-      const code = await Promise.race([c.exit, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 15_000))]);
-      expect(code, `capture exit (output: ${c.output()})`).toBe(0);
-      // PXECHECK_E2E_KEEP=DIR keeps the recording and the serial log for a look by hand.
-      const keep = process.env['PXECHECK_E2E_KEEP'];
-      if (keep) {
-        mkdirSync(keep, { recursive: true });
-        copyFileSync(file, join(keep, `${name}.pcapng`));
-      }
-      const analysis = await analyzeCapture(file);
-      return { analysis, chain: analysis.clients.find((x) => x.mac === boot.mac), result, lab, captureOut: c.output() };
-    } finally {
-      if (cap && cap.child.exitCode === null && cap.child.signalCode === null) cap.child.kill('SIGKILL');
-      await labDown(name);
-    }
-  }
-
-  const nginxLogHas = (path: string) => (lab: LabInfo): boolean => {
-    const log = lab.servers.find((s) => s.label === 'nginx')?.log;
-    return log !== undefined && readText(log).includes(`GET ${path}`);
-  };
 
   /** The lab itself: IPv6 only, kea-dhcp6 behind radvd M=1, the boot URLs these tests expect. */
   function expectLab(lab: LabInfo): void {
@@ -143,6 +87,26 @@ describe.skipIf(skipReason !== '')(`OVMF boots over IPv6 recorded by pxecheck ca
   function expectManagedRa(c: BootChain, why: string): void {
     const ra = c.steps.filter((s): s is RaStep => s.kind === 'ra');
     expect(ra, why).toContainEqual(expect.objectContaining({ ok: true, advert: expect.objectContaining({ managed: true, other: true }) }));
+  }
+
+  /** What both boots start with: the lab, a stop by stopWhen, a chain with `arch`, no firmware IPv4, a managed RA. */
+  function expectIpv6Start(r: FirmwareRun, arch: number, why: string): BootChain {
+    expectLab(r.lab);
+    const c = expectStoppedWithChain(r, why);
+    expect(c.arch, why).toBe(arch);
+    expectFirmwareSentNoIpv4(c, why);
+    expectManagedRa(c, why);
+    return c;
+  }
+
+  /** The firmware's own DHCPv6 (not iPXE's) bound `bootUrl` as `arch` with a vendor class matching `vendorClass`; returns that step. */
+  function expectFirmwareDhcp6(c: BootChain, bootUrl: string, arch: number, vendorClass: RegExp, why: string): Dhcp6Step {
+    const fw = c.steps.filter((s): s is Dhcp6Step => s.kind === 'dhcp6' && !s.userClass.includes('iPXE') && s.bootfileUrl !== null);
+    expect(fw, why).toContainEqual(expect.objectContaining({ ok: true, bootfileUrl: bootUrl, arch, vendorEnterprise: 343, statuses: [] }));
+    const firmware = fw.find((s) => s.ok && s.bootfileUrl === bootUrl)!;
+    expect(firmware.vendorClass, why).toMatch(vendorClass);
+    expect(firmware.messages, why).toEqual(expect.arrayContaining(['SOLICIT', 'ADVERTISE', 'REQUEST', 'REPLY']));
+    return firmware;
   }
 
   /** iPXE (snponly.efi or ipxe.efi) did its own DHCPv6 and got the script URL; returns that step. */
@@ -193,22 +157,12 @@ describe.skipIf(skipReason !== '')(`OVMF boots over IPv6 recorded by pxecheck ca
       fwCfg: { [`${OVMF}IPv4Support`]: 'no', [`${OVMF}IPv4PXESupport`]: 'no' },
       stopWhen: nginxLogHas('/initrd.img'),
     });
-    const { analysis: a, chain, result, lab } = r;
+    const { analysis: a, result, lab } = r;
     const why = describeRun(r);
-    expectLab(lab);
-    expect(result.reason, why).toBe('stopWhen');
-    expect(chain, why).toBeDefined();
-    const c = chain!;
-    expect(c.arch, why).toBe(7);
-    expectFirmwareSentNoIpv4(c, why);
-    expectManagedRa(c, why);
+    const c = expectIpv6Start(r, 7, why);
 
     // The firmware's DHCPv6 (PxeBc): PXEClient arch 7, offered and bound the PXE boot file URL.
-    const fw = c.steps.filter((s): s is Dhcp6Step => s.kind === 'dhcp6' && !s.userClass.includes('iPXE') && s.bootfileUrl !== null);
-    expect(fw, why).toContainEqual(expect.objectContaining({ ok: true, bootfileUrl: lab.ipv6!.bootUrls.pxe, arch: 7, vendorEnterprise: 343, statuses: [] }));
-    const firmware = fw.find((s) => s.ok && s.bootfileUrl === lab.ipv6!.bootUrls.pxe)!;
-    expect(firmware.vendorClass, why).toMatch(/^PXEClient:Arch:00007:UNDI:/);
-    expect(firmware.messages, why).toEqual(expect.arrayContaining(['SOLICIT', 'ADVERTISE', 'REQUEST', 'REPLY']));
+    const firmware = expectFirmwareDhcp6(c, lab.ipv6!.bootUrls.pxe, 7, /^PXEClient:Arch:00007:UNDI:/, why);
     expect(firmware.addresses.length, why).toBeGreaterThan(0);
     expect(firmware.addresses.every((x) => x.startsWith('2001:db8:1::')), why).toBe(true);
 
@@ -229,7 +183,7 @@ describe.skipIf(skipReason !== '')(`OVMF boots over IPv6 recorded by pxecheck ca
     expect(http.filter((s) => s.url.endsWith('.efi')), why).toEqual([]);
 
     expectNoErrors(a, c, why);
-    console.log(`[firmware-v6 e2e] pxe6: ${Math.round((Date.now() - started) / 1000)} s total, boot ${Math.round(result.elapsedMs / 1000)} s (${result.accel}); findings: ${findingsText(a) || 'none'}`);
+    console.log(`[firmware-v6 e2e] pxe6: ${timing(started, result)}; findings: ${findingsText(a) || 'none'}`);
   }, 200_000);
 
   it('OVMF HTTPv6 (IPv4 and PXE off): DHCPv6 HTTPClient URL → HTTP GET ipxe.efi over IPv6 → iPXE DHCPv6 → HTTP boot.ipxe, vmlinuz, initrd.img, no error', async () => {
@@ -244,22 +198,12 @@ describe.skipIf(skipReason !== '')(`OVMF boots over IPv6 recorded by pxecheck ca
       bootMenuMs: BOOT_MENU_MS,
       stopWhen: nginxLogHas('/initrd.img'),
     });
-    const { analysis: a, chain, result, lab } = r;
+    const { analysis: a, result, lab } = r;
     const why = describeRun(r);
-    expectLab(lab);
-    expect(result.reason, why).toBe('stopWhen');
-    expect(chain, why).toBeDefined();
-    const c = chain!;
-    expect(c.arch, why).toBe(16);
-    expectFirmwareSentNoIpv4(c, why);
-    expectManagedRa(c, why);
+    const c = expectIpv6Start(r, 16, why);
 
     // HttpBootDxe's DHCPv6: HTTPClient arch 16, got the HTTP boot URL (and kea's HTTPClient option 16).
-    const fw = c.steps.filter((s): s is Dhcp6Step => s.kind === 'dhcp6' && !s.userClass.includes('iPXE') && s.bootfileUrl !== null);
-    expect(fw, why).toContainEqual(expect.objectContaining({ ok: true, bootfileUrl: lab.ipv6!.bootUrls.httpBoot, arch: 16, vendorEnterprise: 343, statuses: [] }));
-    const firmware = fw.find((s) => s.ok && s.bootfileUrl === lab.ipv6!.bootUrls.httpBoot)!;
-    expect(firmware.vendorClass, why).toMatch(/^HTTPClient:Arch:00016:UNDI:/);
-    expect(firmware.messages, why).toEqual(expect.arrayContaining(['SOLICIT', 'ADVERTISE', 'REQUEST', 'REPLY']));
+    const firmware = expectFirmwareDhcp6(c, lab.ipv6!.bootUrls.httpBoot, 16, /^HTTPClient:Arch:00016:UNDI:/, why);
 
     // The EFI binary over HTTP/IPv6, whole (EDK2 asks HEAD first for the size).
     const http = expectHttpChain6(c, why);
@@ -275,23 +219,15 @@ describe.skipIf(skipReason !== '')(`OVMF boots over IPv6 recorded by pxecheck ca
     expect(ipxe.start, why).toBeLessThan(script.start);
 
     expectNoErrors(a, c, why);
-    console.log(`[firmware-v6 e2e] http6: ${Math.round((Date.now() - started) / 1000)} s total, boot ${Math.round(result.elapsedMs / 1000)} s (${result.accel}); findings: ${findingsText(a) || 'none'}`);
+    console.log(`[firmware-v6 e2e] http6: ${timing(started, result)}; findings: ${findingsText(a) || 'none'}`);
   }, 200_000);
 });
-
-function readText(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return '';
-  }
-}
 
 function findingsText(a: Analysis): string {
   return a.findings.map((f) => `${f.severity} ${f.code} ${f.client ?? '-'} frames ${f.frames.slice(0, 4).join(',')}: ${f.message}`).join('; ');
 }
 
-function describeRun(r: Run): string {
+function describeRun(r: FirmwareRun): string {
   const steps = (r.chain?.steps ?? []).map((s) => `${s.kind} ${stepName(s)} ok=${s.ok}`).join('; ');
   return `stop: ${r.result.reason} after ${Math.round(r.result.elapsedMs / 1000)} s (${r.result.accel}); clients: ${r.analysis.clients.map((c) => c.mac).join(',')}; steps: ${steps}; findings: ${findingsText(r.analysis)}; capture: ${r.captureOut.slice(-400)}; serial tail: ${r.result.serial.slice(-800)}`;
 }

@@ -4,16 +4,15 @@
 // file must show the whole chain; a lab whose UEFI boot file is missing must show `tftp.error`.
 // The slowest tests of the suite (software emulation: KVM is unusable here). Typical run ~100 s on
 // 2 cores under TCG (OVMF chain ~35 s, SeaBIOS ~20 s, broken ~12 s); each boot is bounded (120/90/90 s).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analyzeCapture } from '../../src/flow/analyze.js';
 import type { Analysis, BootChain, Dhcp4Step, HttpStep, TftpStep } from '../../src/flow/types.js';
-import { bootFirmware, type FirmwareBootOptions, type FirmwareBootResult } from '../../src/lab/firmware-boot.js';
-import { labDown, labUp, type LabInfo, type LabUpOptions } from '../../src/lab/labctl.js';
-import { IPXE_DIR, OVMF_CODE, OVMF_VARS, dnsmasqConfig, run, waitFor } from '../../src/lab/index.js';
+import type { FirmwareBootResult } from '../../src/lab/firmware-boot.js';
+import type { LabUpOptions } from '../../src/lab/labctl.js';
+import { IPXE_DIR, OVMF_CODE, OVMF_VARS, dnsmasqConfig, run } from '../../src/lab/index.js';
+import { expectStoppedWithChain, nginxLogHas, readText, recordFirmwareBoot, timing, type FirmwareBootSpec, type FirmwareRun } from '../helpers/firmware-e2e.js';
 import { privateBuild, type PrivateBuild } from '../helpers/private-build.js';
 
 const UEFI_MAC = '52:54:00:00:e2:e1';
@@ -32,13 +31,6 @@ function missing(): string {
 }
 const skipReason = missing();
 
-/** A running `pxecheck capture` (the private build) inside the lab's client namespace. */
-interface CaptureProc {
-  readonly child: ChildProcess;
-  readonly output: () => string;
-  readonly exit: Promise<number | null>;
-}
-
 describe.skipIf(skipReason !== '')(`firmware boots recorded by pxecheck capture${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
   let tmp = '';
   let build: PrivateBuild | undefined;
@@ -54,50 +46,18 @@ describe.skipIf(skipReason !== '')(`firmware boots recorded by pxecheck capture$
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
-  function startCapture(ns: string, file: string, durationS: number): CaptureProc {
+  /**
+   * labUp → capture on br0 → boot → SIGINT the capture → analyze (labDown in any case), then what
+   * every boot here must show: stopped by stopWhen, with a chain for the client. `why` describes the run.
+   */
+  async function bootAndAnalyze(up: LabUpOptions & { name: string }, boot: FirmwareBootSpec): Promise<{ a: Analysis; r: FirmwareBootResult; c: BootChain; why: string }> {
     if (!build) throw new Error('private build missing');
-    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, ...build.cliArgs(['capture', '-i', 'br0', '-w', file, '--duration', String(durationS)])], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-    const exit = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
-    return { child, output: () => out, exit };
+    const rec = await recordFirmwareBoot(build, up, boot, tmp);
+    const why = describeRun(rec);
+    return { a: rec.analysis, r: rec.result, c: expectStoppedWithChain(rec, why), why };
   }
 
-  /** labUp → capture on br0 → boot → SIGINT the capture → analyze; labDown in any case. */
-  async function bootAndAnalyze(
-    up: LabUpOptions & { name: string },
-    boot: Omit<FirmwareBootOptions, 'stopWhen'> & { stopWhen: (lab: LabInfo) => boolean },
-  ): Promise<{ analysis: Analysis; chain: BootChain | undefined; result: FirmwareBootResult; captureOut: string }> {
-    const file = join(tmp, `${up.name}.pcapng`);
-    await labDown(up.name); // leftovers of a killed run
-    let cap: CaptureProc | undefined;
-    try {
-      const lab = await labUp(up);
-      cap = startCapture(lab.clientNs, file, Math.ceil(boot.timeoutMs / 1000) + 60);
-      const c = cap;
-      const listening = await waitFor(() => /listening on br0/.test(c.output()) || c.child.exitCode !== null, 20_000, 100);
-      if (!listening || c.child.exitCode !== null) throw new Error(`capture did not start: ${c.output()}`);
-      const result = await bootFirmware(lab, { ...boot, stopWhen: () => boot.stopWhen(lab) });
-      c.child.kill('SIGINT');
-      const code = await Promise.race([c.exit, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 15_000))]);
-      expect(code, `capture exit (output: ${c.output()})`).toBe(0);
-      const analysis = await analyzeCapture(file);
-      return { analysis, chain: analysis.clients.find((x) => x.mac === boot.mac), result, captureOut: c.output() };
-    } finally {
-      if (cap && cap.child.exitCode === null && cap.child.signalCode === null) cap.child.kill('SIGKILL');
-      await labDown(up.name);
-    }
-  }
-
-  const nginxLogHas = (path: string) => (lab: LabInfo): boolean => {
-    const log = lab.servers.find((s) => s.label === 'nginx')?.log;
-    return log !== undefined && readText(log).includes(`GET ${path}`);
-  };
-
-  function describeRun(chain: BootChain | undefined, a: Analysis, r: FirmwareBootResult): string {
+  function describeRun({ chain, analysis: a, result: r }: FirmwareRun): string {
     const steps = (chain?.steps ?? []).map((s) => `${s.kind} ${'stage' in s ? s.stage : ''} ${stepName(s)} ok=${s.ok}`).join('; ');
     const findings = a.findings.map((f) => `${f.severity} ${f.code} ${f.message}`).join('; ');
     return `stop: ${r.reason} after ${Math.round(r.elapsedMs / 1000)} s (${r.accel}); steps: ${steps}; findings: ${findings}; serial tail: ${r.serial.slice(-600)}`;
@@ -115,14 +75,10 @@ describe.skipIf(skipReason !== '')(`firmware boots recorded by pxecheck capture$
 
   it('OVMF UEFI PXE: firmware DHCP → TFTP snponly.efi → iPXE DHCP → HTTP boot.ipxe, vmlinuz, initrd.img, no error', async () => {
     const started = Date.now();
-    const { analysis: a, chain, result: r } = await bootAndAnalyze(
+    const { a, r, c, why } = await bootAndAnalyze(
       { name: 'fwe2e-uefi' },
       { firmware: 'uefi', mac: UEFI_MAC, tap: 'fwtap0', label: 'uefi', timeoutMs: 120_000, stopWhen: nginxLogHas('/initrd.img') },
     );
-    const why = describeRun(chain, a, r);
-    expect(r.reason, why).toBe('stopWhen');
-    expect(chain, why).toBeDefined();
-    const c = chain!;
     expect(c.arch).toBe(7);
 
     const dhcp = c.steps.filter((s): s is Dhcp4Step => s.kind === 'dhcp4');
@@ -148,19 +104,15 @@ describe.skipIf(skipReason !== '')(`firmware boots recorded by pxecheck capture$
 
     expect(c.booted, why).toBe(true);
     expect(a.findings.filter((f) => f.severity === 'error'), why).toEqual([]);
-    console.log(`[firmware e2e] uefi: ${Math.round((Date.now() - started) / 1000)} s total, boot ${Math.round(r.elapsedMs / 1000)} s (${r.accel})`);
+    console.log(`[firmware e2e] uefi: ${timing(started, r)}`);
   }, 200_000);
 
   it('SeaBIOS + iPXE ROM: the ROM\'s DHCP (arch 0, iPXE) → HTTP boot.ipxe, vmlinuz, initrd.img, no error', async () => {
     const started = Date.now();
-    const { analysis: a, chain, result: r } = await bootAndAnalyze(
+    const { a, r, c, why } = await bootAndAnalyze(
       { name: 'fwe2e-bios' },
       { firmware: 'bios', mac: BIOS_MAC, tap: 'fwtap1', label: 'bios', timeoutMs: 90_000, stopWhen: nginxLogHas('/initrd.img') },
     );
-    const why = describeRun(chain, a, r);
-    expect(r.reason, why).toBe('stopWhen');
-    expect(chain, why).toBeDefined();
-    const c = chain!;
     expect(c.arch).toBe(0);
     const dhcp = c.steps.filter((s): s is Dhcp4Step => s.kind === 'dhcp4');
     // QEMU's ROM is iPXE: its very first DHCP already says so (user class iPXE), hence the script URL.
@@ -170,7 +122,7 @@ describe.skipIf(skipReason !== '')(`firmware boots recorded by pxecheck capture$
     expectHttpChain(c, why);
     expect(c.booted, why).toBe(true);
     expect(a.findings.filter((f) => f.severity === 'error'), why).toEqual([]);
-    console.log(`[firmware e2e] bios: ${Math.round((Date.now() - started) / 1000)} s total, boot ${Math.round(r.elapsedMs / 1000)} s (${r.accel})`);
+    console.log(`[firmware e2e] bios: ${timing(started, r)}`);
   }, 160_000);
 
   it('broken lab config (UEFI boot file not on the TFTP server): analyze reports tftp.error for the client', async () => {
@@ -182,15 +134,11 @@ describe.skipIf(skipReason !== '')(`firmware boots recorded by pxecheck capture$
     const conf = join(dir, 'dnsmasq.conf');
     writeFileSync(conf, dnsmasqConfig(dir, { tftpRoot, efiBootFile: 'missing/bootx64.efi', ipxeBootFile: SCRIPT_URL }));
     const dnsmasqLog = join(dir, 'dnsmasq.log');
-    const { analysis: a, chain, result: r } = await bootAndAnalyze(
+    const { a, r, c, why } = await bootAndAnalyze(
       { name: 'fwe2e-bad', config: conf },
       // dnsmasq logs the failed read; EDK2 prints PXE-E23 — either means the fault is on the wire.
       { firmware: 'uefi', mac: UEFI_MAC, tap: 'fwtap2', label: 'bad', timeoutMs: 90_000, stopWhen: () => /not found/.test(readText(dnsmasqLog)) },
     );
-    const why = describeRun(chain, a, r);
-    expect(r.reason, why).toBe('stopWhen');
-    expect(chain, why).toBeDefined();
-    const c = chain!;
     expect(c.steps.find((s): s is Dhcp4Step => s.kind === 'dhcp4'), why).toMatchObject({ ok: true, stage: 'firmware', bootfile: 'missing/bootx64.efi' });
     const tftp = c.steps.filter((s): s is TftpStep => s.kind === 'tftp');
     expect(tftp, why).toContainEqual(expect.objectContaining({ file: 'missing/bootx64.efi', ok: false, complete: false, error: expect.objectContaining({ code: 1 }) }));
@@ -199,17 +147,9 @@ describe.skipIf(skipReason !== '')(`firmware boots recorded by pxecheck capture$
     expect(errors.find((f) => f.code === 'tftp.error')!.message).toContain('missing/bootx64.efi');
     expect(c.booted, why).toBe(false);
     expect(c.steps.some((s) => s.kind === 'http'), why).toBe(false);
-    console.log(`[firmware e2e] broken: ${Math.round((Date.now() - started) / 1000)} s total, boot ${Math.round(r.elapsedMs / 1000)} s (${r.accel})`);
+    console.log(`[firmware e2e] broken: ${timing(started, r)}`);
   }, 160_000);
 });
-
-function readText(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return '';
-  }
-}
 
 function stepName(s: BootChain['steps'][number]): string {
   switch (s.kind) {

@@ -9,11 +9,11 @@
 // test/helpers/private-build.ts), with a copy of bin/pxecheck.js next to it because `run --lab` re-runs `../../bin/pxecheck.js` in the client
 // namespace. `run --lab` names its lab pxrXXXX at random; the test finds the name from the network
 // namespace of that child while it runs and checks that no namespace of the lab is left afterwards.
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { listNamespaces, run } from '../../src/lab/index.js';
+import { allSteps, runCli, type CliRun, type RunJson } from '../helpers/lab-run.js';
 import { ROOT } from '../helpers/paths.js';
 import { privateBuild, type PrivateBuild } from '../helpers/private-build.js';
 
@@ -25,9 +25,8 @@ const RUN_TIMEOUT_MS = 60_000;
 const TEST_TIMEOUT_MS = RUN_TIMEOUT_MS + 15_000;
 const CONFIGS = join(ROOT, 'test/scenarios/configs');
 
-interface StepJson { readonly name: string; readonly kind: string; readonly ok: boolean; readonly error?: string | null }
-interface RunJson { readonly ok: boolean; readonly scenarios: readonly { readonly clients: readonly { readonly name?: string; readonly steps: readonly StepJson[] }[] }[] }
-interface CliRun { readonly code: number | null; readonly json: RunJson | undefined; readonly stdout: string; readonly stderr: string; readonly labName: string | undefined }
+/** A run plus the name of the lab `run --lab` made for it (seen while it ran). */
+interface LabCliRun extends CliRun { readonly labName: string | undefined }
 
 let build: PrivateBuild | undefined;
 
@@ -56,37 +55,21 @@ function childLabName(pid: number): string | undefined {
 }
 
 /** `pxecheck run SCENARIO --lab SERVER --server-config CONFIG --format json` from the repo root. */
-function runWithConfig(scenario: string, server: 'dnsmasq' | 'kea', config: string): Promise<CliRun> {
+async function runWithConfig(scenario: string, server: 'dnsmasq' | 'kea', config: string): Promise<LabCliRun> {
   if (!build) throw new Error('private build missing');
-  const args = build.cliArgs(['run', join('scenarios', scenario), '--lab', server, '--server-config', join(CONFIGS, config), '--format', 'json']);
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let labName: string | undefined;
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    const watch = setInterval(() => {
-      if (labName === undefined && child.pid !== undefined) labName = childLabName(child.pid);
-    }, 100);
+  let labName: string | undefined;
+  const r = await runCli(build, ['run', join('scenarios', scenario), '--lab', server, '--server-config', join(CONFIGS, config), '--format', 'json'], {
+    timeoutMs: RUN_TIMEOUT_MS,
     // SIGTERM first: run --lab then tears its lab down.
-    const timer = setTimeout(() => child.kill('SIGTERM'), RUN_TIMEOUT_MS);
-    child.on('close', (c) => {
-      clearTimeout(timer);
-      clearInterval(watch);
-      let json: RunJson | undefined;
-      try {
-        json = JSON.parse(stdout) as RunJson;
-      } catch {
-        json = undefined;
-      }
-      resolve({ code: c, json, stdout, stderr, labName });
-    });
+    killSignal: 'SIGTERM',
+    watch: (child) => {
+      const watch = setInterval(() => {
+        if (labName === undefined && child.pid !== undefined) labName = childLabName(child.pid);
+      }, 100);
+      return () => clearInterval(watch);
+    },
   });
-}
-
-function steps(json: RunJson): (StepJson & { client: string })[] {
-  return json.scenarios.flatMap((s) => s.clients.flatMap((c) => c.steps.map((st) => ({ ...st, client: c.name ?? '?' }))));
+  return { ...r, labName };
 }
 
 /**
@@ -96,7 +79,7 @@ function steps(json: RunJson): (StepJson & { client: string })[] {
  */
 async function expectFailure(scenario: string, server: 'dnsmasq' | 'kea', config: string, failingStep: string, because: readonly RegExp[]): Promise<void> {
   const r = await runWithConfig(scenario, server, config);
-  const why = r.json === undefined ? `exit ${String(r.code)}, no JSON; stderr: ${r.stderr.slice(0, 800)}` : steps(r.json).map((s) => `${s.client} / ${s.name}: ${s.ok ? 'ok' : s.error ?? ''}`).join('\n');
+  const why = r.json === undefined ? `exit ${String(r.code)}, no JSON; stderr: ${r.stderr.slice(0, 800)}` : allSteps(r.json).map((s) => `${s.client} / ${s.name}: ${s.ok ? 'ok' : s.error ?? ''}`).join('\n');
   expect(r.json, why).toBeDefined();
   expect(r.code, why).toBe(1);
   const json = r.json as RunJson;

@@ -6,10 +6,10 @@
 // and HTTP then come from the relay address. fixtures/uefi-ipxe-relayed.yaml is uefi-ipxe.yaml with
 // `yiaddr: 203.0.113.0/24` (the shipped one expects the lab's own subnet).
 // The CLI comes from a private build of src/ (never the shared dist/).
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labDown, labUp, listNamespaces, run, type LabInfo } from '../../src/lab/index.js';
+import { allSteps, runCliInNamespace, TEST_TIMEOUT_MS, type CliRun, type RunJson } from '../helpers/lab-run.js';
 import { ROOT } from '../helpers/paths.js';
 import { privateBuild, type PrivateBuild } from '../helpers/private-build.js';
 
@@ -20,42 +20,16 @@ const skipReason = !isRoot ? 'needs root (network namespaces, a bridge, servers 
 const LAB_NAME = 'pxrelaykea';
 const CONFIG = join(ROOT, 'test/scenarios/configs/kea-relay.json');
 const SCENARIO = join(ROOT, 'test/scenarios/fixtures/uefi-ipxe-relayed.yaml');
-const RUN_TIMEOUT_MS = 60_000;
 
-interface StepJson {
-  readonly name: string;
-  readonly kind: string;
-  readonly ok: boolean;
-  readonly error?: string | null;
-  readonly details?: { readonly observed?: { readonly yiaddr?: string; readonly bootfile?: string } };
-}
-interface RunJson { readonly ok: boolean; readonly scenarios: readonly { readonly clients: readonly { readonly steps: readonly StepJson[] }[] }[] }
+/** What a dhcp step's details say the server handed out. */
+interface ObservedDhcp { readonly yiaddr?: string; readonly bootfile?: string }
 
 let build: PrivateBuild | undefined;
 let lab: LabInfo | undefined;
 
-function runRelayed(l: LabInfo): Promise<{ code: number | null; json: RunJson | undefined; stdout: string; stderr: string }> {
+function runRelayed(l: LabInfo): Promise<CliRun> {
   if (!build) throw new Error('private build missing');
-  const args = ['netns', 'exec', l.clientNs, process.execPath, ...build.cliArgs([
-    'run', SCENARIO, '--relay-from', l.relayAddr, '--server', l.serverAddr, '--format', 'json'])];
-  return new Promise((resolve) => {
-    const child = spawn('ip', args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS);
-    child.on('close', (c) => {
-      clearTimeout(timer);
-      let json: RunJson | undefined;
-      try {
-        json = JSON.parse(stdout) as RunJson;
-      } catch {
-        json = undefined;
-      }
-      resolve({ code: c, json, stdout, stderr });
-    });
-  });
+  return runCliInNamespace(build, l.clientNs, ['run', SCENARIO, '--relay-from', l.relayAddr, '--server', l.serverAddr, '--format', 'json']);
 }
 
 describe.skipIf(skipReason !== '')(`relay mode against Kea serving a relayed subnet${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
@@ -75,13 +49,14 @@ describe.skipIf(skipReason !== '')(`relay mode against Kea serving a relayed sub
     const r = await runRelayed(l);
     const why = r.json === undefined ? `exit ${String(r.code)}, no JSON; stderr: ${r.stderr.slice(0, 800)}` : r.stdout.slice(0, 4000);
     expect(r.json, why).toBeDefined();
-    const steps = (r.json as RunJson).scenarios.flatMap((s) => s.clients.flatMap((c) => c.steps));
+    const steps = allSteps(r.json as RunJson);
     expect(steps.map((s) => s.name)).toEqual(['firmware DORA', 'fetch the iPXE binary', 'become ipxe', 'iPXE DORA', 'boot.ipxe and what it loads']);
     expect(steps.filter((s) => !s.ok), why).toEqual([]);
     expect(r.code, why).toBe(0);
     // What Kea really handed out (not only "the expectation held"): addresses from the relayed subnet.
     const dhcp = steps.filter((s) => s.kind === 'dhcp');
-    expect(dhcp.map((s) => s.details?.observed?.yiaddr ?? '')).toEqual([expect.stringMatching(/^203\.0\.113\.\d+$/), expect.stringMatching(/^203\.0\.113\.\d+$/)]);
-    expect(dhcp.map((s) => s.details?.observed?.bootfile)).toEqual(['snponly.efi', 'http://198.51.100.1/boot.ipxe']);
-  }, RUN_TIMEOUT_MS + 10_000);
+    const observed = dhcp.map((s) => s.details?.['observed'] as ObservedDhcp | undefined);
+    expect(observed.map((o) => o?.yiaddr ?? '')).toEqual([expect.stringMatching(/^203\.0\.113\.\d+$/), expect.stringMatching(/^203\.0\.113\.\d+$/)]);
+    expect(observed.map((o) => o?.bootfile)).toEqual(['snponly.efi', 'http://198.51.100.1/boot.ipxe']);
+  }, TEST_TIMEOUT_MS);
 });

@@ -9,13 +9,13 @@
 // link) and with `address: 2001:db8:2::/64`. The test copies the config with a lease file in its own
 // temp dir (the checked-in one keeps leases in memory) to read back the subnet id Kea used.
 // The CLI comes from a private build of src/ (never the shared dist/).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatLabStatus, labDown, labStatus, labUp, listNamespaces, run, type LabInfo } from '../../src/lab/index.js';
-import { allSteps, failures, RUN_TIMEOUT_MS, TEST_TIMEOUT_MS, type CliRun, type RunJson } from '../helpers/lab-run.js';
+import { allSteps, failures, runCliInNamespace, TEST_TIMEOUT_MS, type CliRun, type RunJson } from '../helpers/lab-run.js';
 import { ROOT } from '../helpers/paths.js';
 import { privateBuild, type PrivateBuild } from '../helpers/private-build.js';
 
@@ -47,26 +47,8 @@ function configWithLeaseFile(): string {
 
 function runRelayed6(l: LabInfo, pcap: string): Promise<CliRun> {
   if (!build) throw new Error('private build missing');
-  const args = ['netns', 'exec', l.clientNs, process.execPath, ...build.cliArgs([
-    'run', SCENARIO, '--relay-from', RELAY6, '--server', SERVER6, '--circuit-id', INTERFACE_ID, '--format', 'json', '--pcap', pcap])];
-  return new Promise((resolve) => {
-    const child = spawn('ip', args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS);
-    child.on('close', (c) => {
-      clearTimeout(timer);
-      let json: RunJson | undefined;
-      try {
-        json = JSON.parse(stdout) as RunJson;
-      } catch {
-        json = undefined;
-      }
-      resolve({ code: c, json, stdout, stderr });
-    });
-  });
+  return runCliInNamespace(build, l.clientNs, [
+    'run', SCENARIO, '--relay-from', RELAY6, '--server', SERVER6, '--circuit-id', INTERFACE_ID, '--format', 'json', '--pcap', pcap]);
 }
 
 interface AnalyzeDhcp6Step {
