@@ -1,7 +1,8 @@
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { summarize } from '../findings/rules.js';
-import type { Analysis, AnalysisThresholds } from '../flow/types.js';
+import { summarize } from '../analysis/engine.js';
+import type { Analysis } from '../analysis/types.js';
+import type { AnalysisThresholds } from '../findings/types.js';
 import { renderAnalysisJson } from '../report/analyze-json.js';
 import { renderAnalysisText } from '../report/analyze-text.js';
 import { colorEnabled, palette } from '../report/color.js';
