@@ -20,7 +20,7 @@ export const count = (text, re) => (text.match(re) ?? []).length;
  * @param L the lab harness (dist/lab/index.js)
  * @param o.outDir captures folder; o.name recipe name (configs/<name>); o.labName namespace prefix
  * @param o.recipe {file, second?, bootRoot?, maxMs, settleMs?, setup(lab, root) → {servers, done?, extraConfigs?},
- *   captureOn(lab) → iface, drive(lab, ctx) → {note, qemus?: LabProcess[]}}
+ *   captureOn(lab) → iface, drive(lab, ctx) → {note, extraConfigs?}; QEMUs started with startQemuClient}
  */
 export async function recordCapture(L, { outDir, name, labName, recipe }) {
   const started = Date.now();
@@ -36,9 +36,11 @@ export async function recordCapture(L, { outDir, name, labName, recipe }) {
     const cap = await L.startCapture(lab, { ns: lab.ns.cli, iface, file: raw });
     const qemus = [];
     let note = '';
+    const extraConfigs = [...(ctx.extraConfigs ?? [])];
     try {
       const r = await recipe.drive(lab, { ...ctx, root, maxMs: recipe.maxMs, qemus });
       note = r.note;
+      extraConfigs.push(...(r.extraConfigs ?? []));
       await L.sleep(recipe.settleMs ?? 1_500);
     } finally {
       await cap.stop();
@@ -50,7 +52,7 @@ export async function recordCapture(L, { outDir, name, labName, recipe }) {
     rmSync(cfgDir, { recursive: true, force: true });
     mkdirSync(cfgDir, { recursive: true });
     for (const s of ctx.servers) for (const f of s.configFiles) copyFileSync(join(s.dir, f), join(cfgDir, `${s.proc.label}-${f}`));
-    for (const f of ctx.extraConfigs ?? []) copyFileSync(f, join(cfgDir, f.split('/').pop()));
+    for (const f of extraConfigs) copyFileSync(f, join(cfgDir, f.split('/').pop()));
     copyFileSync(join(root, 'boot.ipxe'), join(cfgDir, 'boot.ipxe'));
     writeFileSync(join(cfgDir, 'client.txt'), `${note}\n`);
     for (const q of qemus) {

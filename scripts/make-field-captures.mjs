@@ -70,31 +70,11 @@ async function startDhclient(lab, label, args) {
 const RECIPES = {
   // Shape 1: dnsmasq proxyDHCP whose replies to the 4011 REQUEST leave with source port 67
   // (an nftables stateless rewrite in the proxy's namespace); kea on srv2 hands out addresses.
-  'proxy-reply-from-67': {
-    file: 'proxy-reply-from-67.pcapng',
-    second: true,
-    maxMs: 150_000,
-    settleMs: 1_000,
-    async setup(lab, root) {
-      const k = await L.startKea(lab, { ns: lab.ns.srv2 });
-      const d = await L.startDnsmasq(lab, { mode: 'proxy', tftpRoot: root, efiBootFile: 'snponly.efi', ipxeBootFile: SCRIPT_URL });
-      const n = await L.startNginx(lab, { root });
-      const rules = join(lab.workDir, 'nft.rules');
-      writeFileSync(rules, proxySport67Rules());
-      lab.execOk(lab.ns.srv, 'nft', ['-f', rules]);
-      const counters = join(lab.workDir, 'nft.counters-after-run.txt');
-      const saveCounters = () => writeFileSync(counters, lab.exec(lab.ns.srv, 'nft', ['list', 'ruleset']).stdout);
-      const initrd = fetched(n, 'initrd.img');
-      return {
-        servers: [k, d, n],
-        extraConfigs: [rules, counters],
-        // Stop once iPXE has given up (it drops proxy answers that do not come from port 4011),
-        // before OVMF moves on to its next boot entry.
-        done: () => (initrd() || pxeError(lab)() || /No more network devices/.test(serial(lab))) && (saveCounters(), true),
-      };
-    },
-    ...oneQemu(UEFI_NIC, UEFI_MAC),
-  },
+  // EDK2 accepts that ACK and loads snponly.efi; iPXE drops proxy ACKs not from 4011 and stops.
+  'proxy-reply-from-67': proxyFrom67({ file: 'proxy-reply-from-67.pcapng' }),
+  // The same, but kea also gives iPXE its script URL (class ipxe), so iPXE boots even though it
+  // drops the proxy's port-67 answers: the chain of defect 1 that ends in a boot.
+  'proxy-reply-from-67-booted': proxyFrom67({ file: 'proxy-reply-from-67-booted.pcapng', keaIpxeScript: true }),
 
   // Shape 2: the iPXE ROM loads boot.ipxe, vmlinuz and initrd.img by TFTP from a server that
   // answers from port 69 while its kernel sends ICMP port unreachable for the ACKs.
@@ -166,7 +146,8 @@ const RECIPES = {
         extraLines: ['dhcp-range=::,constructor:eth0,ra-stateless', `dhcp-option=option6:dns-server,[${L.SERVER_ADDR6}]`],
       });
       const n = await L.startNginx(lab, { root });
-      return { servers: [d, n], initrd: n };
+      // nginx's access log: the second boot's GETs reuse the first boot's TCP port and ISN.
+      return { servers: [d, n], initrd: n, extraConfigs: [n.logFile] };
     },
     captureOn(lab) {
       lab.addTap('tap0');
@@ -245,6 +226,7 @@ const RECIPES = {
           `busybox ${dhcp.join(' ').replace(script, 'udhcpc-configure.sh')} → exit ${r.code}`,
           `busybox ${put.join(' ').replace(file, 'switch-config.txt')} → exit ${p.code} ${p.stderr.trim()}`,
         ].join('\n'),
+        extraConfigs: [script],
       };
     },
   },
@@ -273,12 +255,40 @@ const RECIPES = {
         const r = lab.exec(lab.ns.cli, 'busybox', get, { timeoutMs: 10_000 });
         notes.push(`busybox ${get.join(' ')} → exit ${r.code} ${r.stderr.trim()}`);
       }
-      return { note: notes.join('\n') };
+      return { note: notes.join('\n'), extraConfigs: [script] };
     },
   },
 };
 
 const PHONE_MAC = '52:54:00:8e:41:02';
+
+/** Recipe for shape 1: kea (srv2) for addresses, dnsmasq proxy (srv) whose 4011 replies leave from 67. */
+function proxyFrom67({ file, keaIpxeScript = false }) {
+  return {
+    file,
+    second: true,
+    maxMs: 150_000,
+    settleMs: 1_000,
+    async setup(lab, root) {
+      const k = await L.startKea(lab, { ns: lab.ns.srv2, ...(keaIpxeScript ? { ipxeBootFile: SCRIPT_URL } : {}) });
+      const d = await L.startDnsmasq(lab, { mode: 'proxy', tftpRoot: root, efiBootFile: 'snponly.efi', ipxeBootFile: SCRIPT_URL });
+      const n = await L.startNginx(lab, { root });
+      const rules = join(lab.workDir, 'nft.rules');
+      writeFileSync(rules, proxySport67Rules());
+      lab.execOk(lab.ns.srv, 'nft', ['-f', rules]);
+      const counters = join(lab.workDir, 'nft.counters-after-run.txt');
+      const saveCounters = () => writeFileSync(counters, lab.exec(lab.ns.srv, 'nft', ['list', 'ruleset']).stdout);
+      const initrd = fetched(n, 'initrd.img');
+      return {
+        servers: [k, d, n],
+        extraConfigs: [rules, counters],
+        // Stop at the last fetch, or once iPXE has given up, before OVMF moves to its next boot entry.
+        done: () => (initrd() || pxeError(lab)() || /No more network devices/.test(serial(lab))) && (saveCounters(), true),
+      };
+    },
+    ...oneQemu(UEFI_NIC, UEFI_MAC),
+  };
+}
 
 function phoneConfig() {
   const lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<device>', '  <deviceProtocol>SIP</deviceProtocol>'];
