@@ -67,6 +67,26 @@ async function startDhclient(lab, label, args) {
   });
 }
 
+/** The OS's last exchange before the reboot: on veth os0, which carries the VM's MAC. */
+const OS_EXCHANGES = {
+  'dhcpv6-information-request': {
+    ipv6: true,
+    args: () => ['-6', '-S', 'os0'],
+    done: /Reply/,
+    note: 'dhclient -6 -S -d -v -sf /bin/true -cf <empty> os0',
+  },
+  'dhcpv4-init-reboot': {
+    ipv6: false,
+    // A remembered, unexpired lease makes dhclient start in INIT-REBOOT: a REQUEST for that address.
+    args: (lab) => {
+      writeFileSync(join(L.ensureDir(join(lab.workDir, 'os-dhclient')), 'leases'), rememberedLease());
+      return ['-4', 'os0'];
+    },
+    done: /DHCPACK|bound to/,
+    note: 'dhclient -4 -d -v -sf /bin/true -cf <empty> -lf <a remembered lease of 198.51.100.175> os0',
+  },
+};
+
 const RECIPES = {
   // Shape 1: dnsmasq proxyDHCP whose replies to the 4011 REQUEST leave with source port 67
   // (an nftables stateless rewrite in the proxy's namespace); kea on srv2 hands out addresses.
@@ -135,48 +155,10 @@ const RECIPES = {
   // Shape 4: the OS of the machine (its MAC on a veth) asks DHCPv6 Information-Request, goes
   // away, and some seconds later the same MAC's firmware starts UEFI PXE; after the first boot is
   // done the machine is reset (QEMU monitor system_reset) and boots a second time.
-  'os-then-two-boots': {
-    file: 'os-then-two-boots.pcapng',
-    maxMs: 200_000,
-    async setup(lab, root) {
-      const d = await L.startDnsmasq(lab, {
-        tftpRoot: root, efiBootFile: 'snponly.efi', ipxeBootFile: SCRIPT_URL,
-        // Stateless DHCPv6 for the OS's Information-Request; ra-stateless also makes dnsmasq send RAs
-        // (O=1, SLAAC prefix), as on a dual-stack office LAN, so iPXE also asks Information-Request.
-        extraLines: ['dhcp-range=::,constructor:eth0,ra-stateless', `dhcp-option=option6:dns-server,[${L.SERVER_ADDR6}]`],
-      });
-      const n = await L.startNginx(lab, { root });
-      // nginx's access log: the second boot's GETs reuse the first boot's TCP port and ISN.
-      return { servers: [d, n], initrd: n, extraConfigs: [n.logFile] };
-    },
-    captureOn(lab) {
-      lab.addTap('tap0');
-      addDevice(lab, 'os0', UEFI_MAC, { ipv6: true });
-      return lab.bridge;
-    },
-    async drive(lab, ctx) {
-      // QEMU starts first: under TCG OVMF needs 12-20 s before its first DHCP, so an OS exchange
-      // 4 s in lands 5-15 s before the firmware's Discover, as an OS's last words before a reboot do.
-      const monitor = join(lab.workDir, 'qemu-monitor.sock');
-      const cmd = await startQemuClient(L, lab, ctx, { ...UEFI_NIC, tap: 'tap0', mac: UEFI_MAC, label: 'qemu', monitorSocket: monitor, allowReboot: true });
-      await L.sleep(4_000);
-      const os = await startDhclient(lab, 'os-dhclient6', ['-6', '-S', 'os0']);
-      await L.waitFor(() => /Reply/.test(read(os.logFile)), 5_000, 200);
-      await lab.stop(os);
-      lab.execOk(lab.ns.cli, 'ip', ['link', 'del', 'os0']);
-      const first = await L.waitFor(fetched(ctx.initrd, 'initrd.img', 1), ctx.maxMs / 2, 500);
-      await L.sleep(3_000);
-      await L.qemuMonitor(monitor, 'system_reset');
-      const second = await L.waitFor(fetched(ctx.initrd, 'initrd.img', 2), ctx.maxMs / 2, 500);
-      return {
-        note: [
-          cmd,
-          '4 s later, the OS: dhclient -6 -S -d -v -sf /bin/true -cf <empty> os0 (a veth with the VM\'s MAC, IPv6 on), stopped after the Reply; os0 deleted',
-          `first boot ${first ? 'fetched initrd.img' : 'timed out'}; 3 s later monitor "system_reset"; second boot ${second ? 'fetched initrd.img' : 'timed out'}`,
-        ].join('\n'),
-      };
-    },
-  },
+  'os-then-two-boots': osThenBoot({ file: 'os-then-two-boots.pcapng', os: 'dhcpv6-information-request', reset: true }),
+  // The same with an IPv4 OS: its last words are a DHCPREQUEST in INIT-REBOOT state for the
+  // address it remembers (dhclient with a remembered lease); one boot.
+  'os-renew-then-boot': osThenBoot({ file: 'os-renew-then-boot.pcapng', os: 'dhcpv4-init-reboot', reset: false }),
 
   // Shape 5: OVMF's boot order in turn: PXEv4 (boot file missing on TFTP) → PXEv6 (no DHCPv6
   // server) → HTTPv4 (dnsmasq answers HTTPClient with the snponly.efi URL) → iPXE script.
@@ -288,6 +270,70 @@ function proxyFrom67({ file, keaIpxeScript = false }) {
       };
     },
     ...oneQemu(UEFI_NIC, UEFI_MAC),
+  };
+}
+
+function rememberedLease() {
+  return `lease {
+  interface "os0";
+  fixed-address 198.51.100.175;
+  option subnet-mask 255.255.255.0;
+  option dhcp-server-identifier ${L.SERVER_ADDR};
+  renew 4 2099/01/01 00:00:00;
+  rebind 4 2099/01/01 00:00:00;
+  expire 4 2099/01/01 00:00:00;
+}
+`;
+}
+
+/** Shape 4: an OS exchange with the machine's MAC, then its UEFI PXE boot (reset: and a second boot). */
+function osThenBoot({ file, os, reset }) {
+  const ex = OS_EXCHANGES[os];
+  return {
+    file,
+    maxMs: 200_000,
+    async setup(lab, root) {
+      const d = await L.startDnsmasq(lab, {
+        tftpRoot: root, efiBootFile: 'snponly.efi', ipxeBootFile: SCRIPT_URL,
+        // Stateless DHCPv6 for the OS's Information-Request; ra-stateless also makes dnsmasq send RAs
+        // (O=1, SLAAC prefix), as on a dual-stack office LAN, so iPXE also asks Information-Request.
+        // Authoritative: the INIT-REBOOT REQUEST of an address dnsmasq has no lease for gets an answer.
+        extraLines: ex.ipv6
+          ? ['dhcp-range=::,constructor:eth0,ra-stateless', `dhcp-option=option6:dns-server,[${L.SERVER_ADDR6}]`]
+          : ['dhcp-authoritative'],
+      });
+      const n = await L.startNginx(lab, { root });
+      // nginx's access log: the second boot's GETs reuse the first boot's TCP port and ISN.
+      return { servers: [d, n], initrd: n, extraConfigs: [n.logFile] };
+    },
+    captureOn(lab) {
+      lab.addTap('tap0');
+      addDevice(lab, 'os0', UEFI_MAC, { ipv6: ex.ipv6 });
+      return lab.bridge;
+    },
+    async drive(lab, ctx) {
+      // QEMU starts first: under TCG OVMF needs 12-20 s before its first DHCP, so an OS exchange
+      // 4 s in lands 5-15 s before the firmware's Discover, as an OS's last words before a reboot do.
+      const monitor = join(lab.workDir, 'qemu-monitor.sock');
+      const cmd = await startQemuClient(L, lab, ctx, {
+        ...UEFI_NIC, tap: 'tap0', mac: UEFI_MAC, label: 'qemu', ...(reset ? { monitorSocket: monitor, allowReboot: true } : {}),
+      });
+      await L.sleep(4_000);
+      const proc = await startDhclient(lab, 'os-dhclient', ex.args(lab));
+      const answered = await L.waitFor(() => ex.done.test(read(proc.logFile)), 5_000, 200);
+      await lab.stop(proc);
+      lab.execOk(lab.ns.cli, 'ip', ['link', 'del', 'os0']);
+      const notes = [cmd, `4 s later, the OS on os0 (a veth with the VM's MAC): ${ex.note} → ${answered ? 'answered' : 'no answer in 5 s'}; stopped, os0 deleted`];
+      const first = await L.waitFor(fetched(ctx.initrd, 'initrd.img', 1), ctx.maxMs / 2, 500);
+      notes.push(`first boot ${first ? 'fetched initrd.img' : 'timed out'}`);
+      if (reset) {
+        await L.sleep(3_000);
+        await L.qemuMonitor(monitor, 'system_reset');
+        const second = await L.waitFor(fetched(ctx.initrd, 'initrd.img', 2), ctx.maxMs / 2, 500);
+        notes.push(`3 s later monitor "system_reset"; second boot ${second ? 'fetched initrd.img' : 'timed out'}`);
+      }
+      return { note: notes.join('\n') };
+    },
   };
 }
 
