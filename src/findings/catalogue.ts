@@ -78,6 +78,11 @@ const defs = [
     reference: 'PXE-E55: ProxyDHCP service did not reply to request on port 4011',
   },
   {
+    code: 'proxydhcp.reply-wrong-port', severity: 'warning', group: 'response',
+    summary: 'A boot server answered a request sent to UDP 4011 from another port (67): firmware accepts it, iPXE drops it.',
+    hint: 'Answer boot-server requests from port 4011 (the PXE specification; dnsmasq and WDS do). A NAT or firewall rule rewriting the source port, or a home-grown proxyDHCP answering from its port-67 socket, breaks iPXE\'s proxyDHCP step.',
+  },
+  {
     code: 'pxe.arch-mismatch', severity: 'error', group: 'config',
     summary: 'The boot program does not match the client architecture (a BIOS program to a UEFI client or the reverse).',
     hint: 'Match option 93 (client-arch) in the server config: 0 → undionly.kpxe (BIOS), 7/9 → ipxe.efi or snponly.efi (x64 UEFI), 11 → arm64 EFI.',

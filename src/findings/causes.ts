@@ -57,10 +57,11 @@ export function linkCauses(facts: FlowFacts, findings: Finding[], th: AnalysisTh
       }
       let root = fatal ?? fs.find((f) => f.severity === 'error' && !SYMPTOMS.has(f.code)) ?? fs.find((f) => f.severity === 'error') ?? null;
       if (root === null) {
+        // The device moving on to its next attempt proves this one stopped; silence only does
+        // when the capture holds transfers at all (one filtered to DHCP says nothing of the rest).
         const later = boots.some((b) => b.index > a.index);
-        const stopped = later || (facts.capture.last ?? a.end) - a.end >= th.stall;
-        // A capture filtered to DHCP only says nothing about the rest of the chain.
-        if (!stopped || !anyTransfer) continue;
+        const silent = (facts.capture.last ?? a.end) - a.end >= th.stall && anyTransfer;
+        if (!later && !silent) continue;
         root = raRoot(d, a, raByLink)
           ?? fs.find((f) => !INDEPENDENT.has(f.code) && f.severity === 'warning')
           ?? stoppedFinding(ctx, d, a, later ? boots.find((b) => b.index > a.index)! : null);

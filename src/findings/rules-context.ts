@@ -34,6 +34,9 @@ export interface ChainOnce {
   multipleServers: boolean;
   offerIgnored: boolean;
   loop: boolean;
+  /** proxydhcp.reply-wrong-port raised for the firmware's request, for iPXE's. */
+  proxyPort: boolean;
+  proxyPortIpxe: boolean;
 }
 
 export function add(ctx: Ctx, code: FindingCode, client: string | null, time: number, frames: number[], message: string, hint?: string, severity?: Severity, pxe?: PxeCodes): void {

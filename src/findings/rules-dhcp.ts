@@ -4,6 +4,7 @@
  */
 import type { Dhcp4Facts, ProxyFacts, StepFacts } from '../flow/facts.js';
 import { isBiosArch, isBiosProgram, isEfiProgram, isIpxeBinary, isUefiArch, phoneVendor } from '../flow/classify.js';
+import { PROXY_PORT } from '../flow/builder-state.js';
 import { add, countOf, fmt, unanswered, unique, type ChainOnce, type Ctx, type PxeCodes } from './rules-context.js';
 
 export function dhcp4Rules(ctx: Ctx, mac: string, s: Dhcp4Facts, states: readonly StepFacts[], i: number, once: ChainOnce): void {
@@ -99,11 +100,19 @@ function fw(stage: string, codes: PxeCodes): PxeCodes | undefined {
   return stage === 'firmware' ? codes : undefined;
 }
 
-export function proxyDhcpRules(ctx: Ctx, mac: string, s: ProxyFacts, states: readonly StepFacts[], i: number): void {
+export function proxyDhcpRules(ctx: Ctx, mac: string, s: ProxyFacts, states: readonly StepFacts[], i: number, once: ChainOnce): void {
   if (unanswered(ctx, s.pendingRequest)) {
     add(ctx, 'proxydhcp.no-reply', mac, s.pendingRequest!.time, [s.pendingRequest!.frame],
       `REQUEST to ${s.step.server ?? '?'}:4011 (xid 0x${s.step.xid.toString(16)}) got no answer in ${fmt(ctx.end - s.pendingRequest!.time)} s.`,
       undefined, undefined, { bios: 'PXE-E55', uefi: 'PXE-E18' });
+  }
+  if (s.answer && s.answer.port !== PROXY_PORT && !(s.fromIpxe ? once.proxyPortIpxe : once.proxyPort)) {
+    if (s.fromIpxe) once.proxyPortIpxe = true;
+    else once.proxyPort = true;
+    // EDK2 and PXE ROMs take the answer from any port; iPXE only from 4011 (dhcp_proxy_rx).
+    add(ctx, 'proxydhcp.reply-wrong-port', mac, s.last, [s.answer.frame],
+      `The boot server ${s.step.server ?? '?'} answered the REQUEST to UDP 4011 (xid 0x${s.step.xid.toString(16)}) from UDP ${s.answer.port}${s.fromIpxe ? ': iPXE drops such answers, so it never gets its boot file' : ''}.`,
+      undefined, s.fromIpxe ? 'error' : 'warning');
   }
   if (s.step.bootfile) {
     const arch = nearestArch(states, i);

@@ -156,6 +156,9 @@ export function routerRules(ctx: Ctx, devices: readonly DeviceFacts[], routers: 
     const macs = listText(l.clients.map((c) => c.key));
     const rs = byLink.get(link) ?? [];
     if (rs.length === 0) {
+      // No router and no DHCPv6 server either: IPv6 boot is simply not served here
+      // (dhcp6.no-advertise says so per client), not a router misconfiguration.
+      if (l.servers.size === 0) continue;
       // Routers answer an RS at once but may advertise unsolicited only every few minutes: a
       // capture that stops right after the clients started proves nothing.
       if (ctx.end - l.time < ctx.th.noReply) continue;

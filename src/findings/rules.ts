@@ -61,7 +61,7 @@ function deviceRules(ctx: Ctx, d: DeviceFacts): void {
 function attemptRules(ctx: Ctx, mac: string, steps: readonly StepFacts[]): void {
   const fetches = new Map<string, { count: number; frames: number[]; time: number; file: string }>();
   const ignoredOptions = new Set<string>();
-  const once: ChainOnce = { multipleServers: false, offerIgnored: false, loop: false };
+  const once: ChainOnce = { multipleServers: false, offerIgnored: false, loop: false, proxyPort: false, proxyPortIpxe: false };
   for (let i = 0; i < steps.length; i++) {
     const s = steps[i]!;
     switch (s.kind) {
@@ -70,7 +70,7 @@ function attemptRules(ctx: Ctx, mac: string, steps: readonly StepFacts[]): void 
         declineRule(ctx, mac, s);
         break;
       case 'proxydhcp':
-        proxyDhcpRules(ctx, mac, s, steps, i);
+        proxyDhcpRules(ctx, mac, s, steps, i, once);
         break;
       case 'dhcp6':
         dhcp6Rules(ctx, mac, s, steps, i, once);

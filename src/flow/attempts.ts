@@ -54,6 +54,8 @@ function phaseOf(s: StepFacts, named: ReadonlySet<string>): Phase {
       return { kind: 'os' };
     }
     case 'tftp':
+      // An upload (a device saving its config or a log) is not a boot.
+      if (s.step.direction === 'upload') return { kind: 'follow' };
       return { kind: 'transfer', why: `TFTP ${s.step.opcode} of "${s.step.file}"` };
     case 'http':
       // Web traffic of an OS is not a boot: only a fetch of a boot file counts.

@@ -5,7 +5,7 @@
 import { hex, ipv4ToString, latin1String, u32 } from '../wire/bytes.js';
 import {
   clientArch as v4ClientArch, clientMac, DhcpV4MessageType, effectiveBootFile, getOption as v4Option, msgType,
-  msgTypeName, serverId, userClasses as v4UserClasses, vendorClass as v4VendorClass, type DhcpV4Message,
+  isIpxe, msgTypeName, serverId, userClasses as v4UserClasses, vendorClass as v4VendorClass, type DhcpV4Message,
 } from '../wire/dhcpv4/index.js';
 import type { Dhcp4Decoded } from '../decode/messages.js';
 import { FrameSample } from './frames.js';
@@ -249,7 +249,7 @@ function proxyMessage(flow: FlowState, c: ChainState, m: Dhcp4Decoded, fromClien
       // late duplicate answer: same step
     } else {
       st = openStep(flow, c, {
-        kind: 'proxydhcp', frames: new FrameSample(), last: m.time, pendingRequest: null,
+        kind: 'proxydhcp', frames: new FrameSample(), last: m.time, pendingRequest: null, fromIpxe: false, answer: null,
         step: { kind: 'proxydhcp', start: m.time, duration: 0, ok: false, frames: [], xid: msg.xid, server: null, messages: [], bootfile: null, nextServer: null },
       } satisfies ProxyState);
       c.proxy = st;
@@ -260,13 +260,16 @@ function proxyMessage(flow: FlowState, c: ChainState, m: Dhcp4Decoded, fromClien
   if (fromClient) {
     st.pendingRequest ??= { time: m.time, frame: m.frame };
     st.step.server ??= m.dstAddr;
+    if (isIpxe(msg)) st.fromIpxe = true;
     const ciaddr = addrOrNull(msg.ciaddr);
     if (ciaddr && !flow.leases.has(ciaddr)) flow.leases.set(ciaddr, c.key);
     return;
   }
   if (type === ACK || type === null) {
     st.pendingRequest = null;
-    st.step.ok = true;
+    st.answer ??= { port: m.srcPort, frame: m.frame };
+    // iPXE takes a boot server's answer only from port 4011 (dhcp_proxy_rx): for it, none came.
+    st.step.ok = !(st.fromIpxe && m.srcPort !== PROXY_PORT);
     st.step.server = serverId(msg) ?? m.srcAddr;
     st.step.bootfile = effectiveBootFile(msg);
     st.step.nextServer = optionText(msg, 66) ?? addrOrNull(msg.siaddr);

@@ -32,7 +32,12 @@ export function attemptProgress(steps: readonly StepFacts[], entry: AttemptEntry
   const reach = (x: BootStage): void => {
     if (stage === null || BOOT_STAGES.indexOf(x) > BOOT_STAGES.indexOf(stage)) stage = x;
   };
-  const provisioning = entry === 'phone' || entry === 'provision';
+  // A transfer seen without its DHCP that is no boot program (a config, a firmware image) is a
+  // device provisioning itself: fetching it is the goal.
+  const firstFetch = steps.find((x) => (x.kind === 'tftp' && !x.step.probe && x.step.direction === 'download') || (x.kind === 'http' && x.step.method !== 'HEAD'));
+  const firstFile = firstFetch?.kind === 'tftp' ? firstFetch.step.file : firstFetch?.kind === 'http' ? firstFetch.step.url : null;
+  const provisioning = entry === 'phone' || entry === 'provision'
+    || (entry === 'transfer' && firstFile !== null && !named.has(baseName(firstFile)) && !looksLikeBootProgram(firstFile));
   let ipxe = entry === 'ipxe';
   let bootProgram: string | null = null;
   let nbpLoaded = false, kernel = false, config = false;

@@ -44,6 +44,10 @@ export interface ProxyState extends StateBase {
   kind: 'proxydhcp';
   step: ProxyDhcpStep;
   pendingRequest: { time: number; frame: number } | null;
+  /** The request came from iPXE (user class iPXE / option 175). */
+  fromIpxe: boolean;
+  /** Source port and frame of the boot server's answer (4011 by the PXE spec), null before one. */
+  answer: { port: number; frame: number } | null;
 }
 
 export interface Dhcp6State extends StateBase {

@@ -69,6 +69,7 @@ export function verdictLine(c: ClientReport, findings: readonly Finding[], pal: 
   if (c.outcome === 'booted') {
     const a = boots.find((x) => x.outcome === 'booted');
     const t = a?.timeToBootProgram == null ? '' : `, boot program after ${a.timeToBootProgram.toFixed(1)} s`;
+    if (a?.entry === 'transfer') return `${head} booted: fetched ${a.bootProgram ? printable(a.bootProgram) : 'its files'} (its DHCP is not in the capture)${tries}`;
     return `${head} booted${a ? ` by ${entryLabel(a.entry)}${a.bootProgram ? ` (${printable(a.bootProgram)})` : ''}` : ''}${t}${tries}`;
   }
   if (c.outcome === 'incomplete') {
