@@ -90,7 +90,9 @@ export function readCaptureBuffer(buf: Uint8Array, sink: RecordSink, name = 'inp
 
 function addGzipWarning(summary: CaptureSummary, message: string): void {
   summary.truncated = true;
-  summary.warnings.push({ kind: 'malformed', layer: 'gzip', offset: 0, message: `gzip stream is corrupt: ${message}` });
+  // A cut stream (a copy taken while tcpdump was writing) is truncated; anything else is corrupt.
+  const cut = /unexpected end of file/i.test(message);
+  summary.warnings.push({ kind: cut ? 'truncated' : 'malformed', layer: 'gzip', offset: 0, message: cut ? `gzip stream is cut short: ${message}` : `gzip stream is corrupt: ${message}` });
 }
 
 /**

@@ -10,6 +10,7 @@ import { add, fmt, unanswered, type ChainOnce, type Ctx } from './rules-context.
 import { dhcp4Rules, proxyDhcpRules } from './rules-dhcp.js';
 import { dhcp6Rules, ipv6StallRule, routerRules } from './rules-v6.js';
 import { tftpRules, unreachableRule, type UnreachableFact } from './rules-transfer.js';
+import { captureFindings } from './capture.js';
 
 export type { UnreachableFact } from './rules-transfer.js';
 
@@ -29,10 +30,7 @@ export function evaluateFindings(chains: ChainState[], cap: CaptureInfo, th: Ana
   const icmpFrames = new Set<number>();
   for (const facts of cap.unreachable?.values() ?? []) for (const u of facts) icmpFrames.add(u.icmpFrame);
   const ctx: Ctx = { out: [], end: cap.last ?? 0, th, icmpFrames };
-  if (cap.truncated) {
-    const w = cap.captureWarnings.find((i) => i.kind === 'truncated') ?? cap.captureWarnings[0];
-    add(ctx, 'capture.truncated', null, cap.last ?? 0, [], `The capture file is truncated${w ? ` (${w.message})` : ''}; the packets before it were analyzed.`);
-  }
+  ctx.out.push(...captureFindings({ truncated: cap.truncated, warnings: cap.captureWarnings, last: cap.last }));
   if (cap.strayMalformed) {
     const m = cap.strayMalformed;
     add(ctx, 'decode.malformed', null, m.time, m.frames, `${m.count} frame(s) could not be fully decoded: ${m.what.join('; ')}`);

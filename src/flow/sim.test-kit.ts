@@ -113,10 +113,10 @@ export class Sim {
   }
 
   /** `end`: seconds after T0 of the capture's last record (some packet the builder never saw). */
-  finish(o: { truncated?: boolean; end?: number } = {}): Analysis {
+  finish(o: { truncated?: boolean; end?: number; warnings?: WireIssue[] } = {}): Analysis {
     return this.builder.finish({
       file: 'sim', packets: this.frame, truncated: o.truncated ?? false,
-      captureWarnings: o.truncated ? [{ kind: 'truncated', layer: 'pcap', offset: 1000, message: 'record cut short' }] : [],
+      captureWarnings: o.warnings ?? (o.truncated ? [{ kind: 'truncated', layer: 'pcap', offset: 1000, message: 'record cut short' }] : []),
       lastPacket: o.end === undefined ? undefined : T0 + o.end,
     });
   }
