@@ -38,6 +38,7 @@ export async function readMerged(inputs: readonly CaptureInput[], sink: RecordSi
       sink(rec);
     }
     for (const lane of lanes) assertUsable(lane.stream.summary, lane.stream.name);
+    for (const lane of lanes) lane.stream.flushWarnings();
     return mergedSummary(lanes.map((l) => ({ name: l.stream.name, summary: l.stream.summary })));
   } finally {
     for (const lane of lanes) await lane.stream.close();

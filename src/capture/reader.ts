@@ -159,7 +159,7 @@ export class CaptureStream {
       if (!p.stopped) p.end(this.end - this.start);
       if (this.gzipError) addGzipWarning(p.summary, this.gzipError);
       this.finished = true;
-      this.reportWarnings();
+      // The last warnings wait for flushWarnings: when nothing was usable, the error says it once.
       return false;
     }
     const left = this.end - this.start;
@@ -176,7 +176,8 @@ export class CaptureStream {
       this.end = left;
     }
     await this.fill(this.end + 1);
-    this.reportWarnings();
+    // Held back until something usable was read: a hopeless input gets one error line instead.
+    if (p.summary.records > p.summary.unsupported) this.reportWarnings();
     return true;
   }
 
@@ -192,6 +193,11 @@ export class CaptureStream {
       if (n === 0) this.eof = true;
       else this.end += n;
     }
+  }
+
+  /** Reports the warnings not reported yet (the end of the input's ones). */
+  flushWarnings(): void {
+    this.reportWarnings();
   }
 
   private reportWarnings(): void {
@@ -221,6 +227,7 @@ export async function readCapture(input: CaptureInput, sink: RecordSink, opts: R
     await s.close();
   }
   assertUsable(s.summary, s.name);
+  s.flushWarnings();
   return s.summary;
 }
 
