@@ -15,7 +15,7 @@ export interface CliIo {
 /**
  * `pxecheck decode`: prints every decoded message of each input in turn (folders expand to their
  * captures; --merge reads them as one capture ordered by time). Several inputs: text gets a
- * `==> FILE <==` header per input, JSON Lines a `file` member on every line. Exit 0, or 2 when an
+ * `==> FILE <==` header per input, JSON Lines a `capture` member on every line. Exit 0, or 2 when an
  * input could not be read (the others are still decoded).
  */
 export async function runDecode(args: DecodeArgs, io: CliIo): Promise<number> {
@@ -52,7 +52,8 @@ async function decodeOne(job: string | string[], header: string | null, args: De
     headed = true;
     out.line(`==> ${header} <==`);
   };
-  const json = (o: object): string => JSON.stringify(header === null ? o : { file: header, ...o });
+  // `capture`, not `file`: DHCPv4 messages have a `file` field of their own (the boot file).
+  const json = (o: object): string => JSON.stringify(header === null ? o : { capture: header, ...o });
   const sink = {
     message(m: DecodedMessage): void {
       count++;
