@@ -6,6 +6,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { constants as zlibConstants, createGunzip } from 'node:zlib';
+import { CaptureFormatError } from './types.js';
 
 /** A capture to read: a path, `-` for standard input, or a named stream. */
 export type CaptureInput = string | { name: string; stream: Readable };
@@ -85,7 +86,11 @@ export function streamSource(stream: Readable, onError: ((message: string) => vo
  *  bytes too (FIFO, /dev/stdin), so nothing here may seek. */
 export async function openInput(input: CaptureInput): Promise<ByteSource> {
   if (typeof input !== 'string') return countingStreamSource(input.stream);
-  if (input === STDIN_NAME) return countingStreamSource(process.stdin);
+  if (input === STDIN_NAME) {
+    // Waiting for a capture typed on a terminal would look like a hang.
+    if (process.stdin.isTTY) throw new CaptureFormatError('standard input (-) is a terminal: pipe a capture into it (tcpdump -U -w - | pxecheck analyze -)');
+    return countingStreamSource(process.stdin);
+  }
   let fh: FileHandle;
   try {
     fh = await open(input, 'r');
@@ -116,8 +121,9 @@ function countingStreamSource(stream: Readable): ByteSource {
  * yields what it holds instead of throwing).
  */
 export function gunzipSource(raw: ByteSource, head: Uint8Array, onError: (message: string) => void): ByteSource {
+  const first = head.slice(); // the caller's buffer is reused for the decompressed bytes
   const compressed = Readable.from((async function* () {
-    yield head.slice();
+    yield first;
     for (;;) {
       const chunk = new Uint8Array(1 << 16);
       const n = await raw.read(chunk, 0, chunk.length);

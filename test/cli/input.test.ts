@@ -101,6 +101,13 @@ describe('pipes and stdin: streamed, no seeks', () => {
     expect(verdict(json(r))).toEqual(verdict(whole));
   });
 
+  it.skipIf(spawnSync('sh', ['-c', 'command -v script']).status !== 0)('- on a terminal is an error, not a hang', () => {
+    // util-linux `script` gives pxecheck a pseudo-terminal as stdin.
+    const r = shell(`timeout 20 script -qec "$PX analyze -" /dev/null`);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/standard input \(-\) is a terminal: pipe a capture into it/);
+  });
+
   it('decode reads stdin too, and -r is the positional FILE', () => {
     const file = pxecheck(['decode', '-f', 'jsonl', PCAP]);
     const piped = shell(`cat ${PCAP} | $PX decode -f jsonl -`);
