@@ -1,8 +1,9 @@
 import { basename } from 'node:path';
 import type { CaptureInput } from '../capture/index.js';
 import type { WireIssue } from '../wire/issues.js';
-import { summarize } from '../findings/rules.js';
-import type { Analysis, AnalysisThresholds } from '../flow/types.js';
+import { summarize } from '../analysis/engine.js';
+import type { Analysis } from '../analysis/types.js';
+import type { AnalysisThresholds } from '../findings/types.js';
 import { analysisToJson, renderAnalysisJson } from '../report/analyze-json.js';
 import { renderAnalysisText } from '../report/analyze-text.js';
 import { colorEnabled, palette } from '../report/color.js';
@@ -13,7 +14,7 @@ import { ExitCode, UsageError } from './exit-codes.js';
 import { expandInputs, inputErrorMessage, refuseOverwrite, regularFileSize, WarningPrinter } from './inputs.js';
 import { normalizeMac, type AnalyzeArgs } from './options.js';
 
-/** The engine (src/flow/analyze.ts `analyzeCapture`), injected so reports and exit codes test without it.
+/** The engine (src/analysis/capture.ts `analyzeCapture`), injected so reports and exit codes test without it.
  *  Several inputs are merged by time into one capture. */
 export type AnalyzeFn = (
   input: CaptureInput | readonly CaptureInput[],

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LiveCaptureError, type LiveInterface, type LivePacketHandler, type LiveStats } from '../capture/live.js';
 import { readCaptureFile } from '../capture/reader.js';
-import { analyzeCapture } from '../flow/analyze.js';
+import { analyzeCapture } from '../analysis/capture.js';
 import type { Dhcp4Step, TftpStep } from '../flow/types.js';
 import { checkCaptureArgs, DEFAULT_CAPTURE_FILTER, DEFAULT_MAX_PACKETS, runCapture, type CaptureDeps, type CaptureIo } from './capture.js';
 import { UsageError } from './exit-codes.js';

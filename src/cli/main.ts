@@ -1,6 +1,6 @@
 import yargs from 'yargs';
 import { CaptureFormatError } from '../capture/types.js';
-import { analyzeCapture } from '../flow/analyze.js';
+import { analyzeCapture } from '../analysis/capture.js';
 import { checkAnalyzeArgs, checkDecodeArgs, checkRunArgs, THRESHOLD_FLAGS, thresholdHelp } from './options.js';
 import { runDecode, type CliIo } from './decode.js';
 import { runAnalyze, type AnalyzeIo } from './analyze.js';

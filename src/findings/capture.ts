@@ -1,18 +1,13 @@
 /**
- * Capture-level findings: what the reader said about the file itself (truncated, corrupt,
- * unsupported link types). Pure: the reader's warnings in, findings out. One finding per code,
- * naming the first few warnings, so a file with a thousand bad blocks stays readable.
+ * Capture-level findings: what the capture reader warned about (truncated, corrupt, unsupported
+ * link types, skipped blocks) and frames no device could claim. The reader's warnings are grouped
+ * one finding per code, naming the first few with their byte offsets, so a file with a thousand
+ * bad blocks stays readable.
  */
 import type { WireIssue } from '../wire/issues.js';
-import type { Finding } from '../flow/types.js';
-import { findingDef, type FindingCode } from './catalogue.js';
-
-export interface CaptureFacts {
-  truncated: boolean;
-  warnings: readonly WireIssue[];
-  /** Epoch seconds of the last packet (the findings' time), null when there was none. */
-  last: number | null;
-}
+import type { CaptureFacts } from '../flow/facts.js';
+import type { FindingCode } from './catalogue.js';
+import { add, type Ctx } from './rules-context.js';
 
 const LISTED = 3;
 
@@ -23,22 +18,26 @@ export function captureCode(w: WireIssue): FindingCode {
   return w.layer === 'link' ? 'capture.unsupported-link' : 'capture.unsupported';
 }
 
-export function captureFindings(info: CaptureFacts): Finding[] {
+/** The reader's warnings as (code, message) pairs, one per code, in order of first appearance. */
+export function readerFindings(cap: Pick<CaptureFacts, 'truncated' | 'warnings'>): { code: FindingCode; message: string }[] {
   const byCode = new Map<FindingCode, WireIssue[]>();
-  for (const w of info.warnings) {
+  for (const w of cap.warnings) {
     const code = captureCode(w);
     const list = byCode.get(code);
     if (list) list.push(w);
     else byCode.set(code, [w]);
   }
-  // A gzip cut short sets `truncated` with a malformed warning: still say it is truncated.
-  if (info.truncated && !byCode.has('capture.truncated')) byCode.set('capture.truncated', []);
-  const out: Finding[] = [];
-  for (const [code, ws] of byCode) {
-    const def = findingDef(code);
-    out.push({ code, severity: def.severity, client: null, frames: [], message: message(code, ws), hint: def.hint, time: info.last ?? 0 });
+  // A gzip stream cut short may set `truncated` with no truncated warning: still say it.
+  if (cap.truncated && !byCode.has('capture.truncated')) byCode.set('capture.truncated', []);
+  return [...byCode].map(([code, ws]) => ({ code, message: message(code, ws) }));
+}
+
+export function captureFindings(ctx: Ctx, cap: CaptureFacts): void {
+  for (const f of readerFindings(cap)) add(ctx, f.code, null, cap.last ?? 0, [], f.message);
+  if (cap.strayMalformed) {
+    const m = cap.strayMalformed;
+    add(ctx, 'decode.malformed', null, m.time, m.frames, `${m.count} frame(s) could not be fully decoded: ${m.what.join('; ')}`);
   }
-  return out;
 }
 
 function message(code: FindingCode, ws: readonly WireIssue[]): string {

@@ -2,7 +2,8 @@ import { describe, it, expect, afterAll } from 'vitest';
 import { buildAck, buildData, buildError, buildOack, buildRrq } from '../wire/tftp.js';
 import { macFromString } from '../wire/bytes.js';
 import { Sim, dora, ipxeOptions, pxeOptions, tftpRead, routerAdvert, ALL_NODES, ROUTER_MAC, SERVER, T0, type Endpoint } from '../flow/sim.test-kit.js';
-import type { Analysis, Finding } from '../flow/types.js';
+import type { Analysis } from '../analysis/types.js';
+import type { Finding } from './types.js';
 import { CATALOGUE, type FindingCode } from './catalogue.js';
 import { icmpUnreachable } from '../flow/icmp.test-kit.js';
 

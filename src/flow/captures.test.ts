@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { join, relative } from 'node:path';
-import { analyzeCapture } from './analyze.js';
-import type { Analysis } from './types.js';
+import { analyzeCapture } from '../analysis/capture.js';
+import type { Analysis } from '../analysis/types.js';
 import { CAPTURES, captureFiles, ROOT } from '../../test/helpers/paths.js';
 
 const LAB_DIR = join(CAPTURES, 'lab');

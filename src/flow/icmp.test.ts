@@ -4,8 +4,7 @@ import { buildAck, buildData, buildRrq } from '../wire/tftp.js';
 import { buildDhcpV4, emitDhcpV4 } from '../wire/dhcpv4/index.js';
 import { Sim, dora, pxeOptions, SERVER, type Endpoint } from './sim.test-kit.js';
 import { icmpUnreachable } from './icmp.test-kit.js';
-import { analyzeCapture } from './analyze.js';
-import { TFTP_ICMP_ERROR_CODE } from './builder.js';
+import { analyzeCapture } from '../analysis/capture.js';
 import type { TftpStep, ProxyDhcpStep } from './types.js';
 import { ROOT } from '../../test/helpers/fixtures.js';
 
@@ -27,7 +26,7 @@ describe('net.port-unreachable', () => {
     expect(f[0]!.message).toBe(`TFTP server ${ROGUE} is not listening on UDP 69 (ICMP port unreachable, frame ${rrqFrame + 1}): RRQ "other.efi" (frame ${rrqFrame}) failed.`);
     expect(f[0]!.hint).toMatch(/^Nothing listens on that port at that address: check next-server\/option 66/);
     const step = a.clients[0]!.steps.find((s): s is TftpStep => s.kind === 'tftp')!;
-    expect(step).toMatchObject({ ok: false, complete: false, error: { code: TFTP_ICMP_ERROR_CODE, message: `ICMP port unreachable from ${ROGUE}` } });
+    expect(step).toMatchObject({ ok: false, complete: false, error: null, unreachable: `ICMP port unreachable from ${ROGUE}` });
     expect(step.frames).toEqual([rrqFrame, rrqFrame + 1]);
     // The ICMP error says it all: no tftp.error / tftp.timeout on top, and the client did not boot.
     expect(a.findings.map((x) => x.code)).toEqual(['net.port-unreachable']);

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CATALOGUE, type FindingDef } from '../../src/findings/catalogue.js';
-import { DEFAULT_THRESHOLDS } from '../../src/flow/types.js';
+import { DEFAULT_THRESHOLDS } from '../../src/findings/types.js';
 import { THRESHOLD_FLAGS } from '../../src/cli/options.js';
 
 const DOC = fileURLToPath(new URL('../../docs/analyze.md', import.meta.url));

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildError, buildRrq } from '../wire/tftp.js';
 import { LivePrinter, formatRate, timeOfDay } from './live-printer.js';
-import { Sim, T0, dora, pxeOptions, tftpRead, SERVER, type Endpoint } from './sim.test-kit.js';
-import type { Finding } from './types.js';
+import { Sim, T0, dora, pxeOptions, tftpRead, SERVER, type Endpoint } from '../flow/sim.test-kit.js';
+import type { Finding } from '../findings/types.js';
 
 const MAC = '52:54:00:00:0e:f1';
 const CLIENT: Endpoint = { addr: '198.51.100.187', port: 1025, mac: MAC };
