@@ -181,7 +181,7 @@ describe('runCapture (fake interfaces)', () => {
     expect(steps[2]).toMatch(/ tftp RRQ rfc1350\.txt ok 24599 bytes [\d.]+ [kM]?B\/s /);
     const total = dhcp.length + tftp.length;
     expect(h.stdout()).toContain(`Capture ended (interrupted): ${total} packets (eth0: ${dhcp.length} received, drops: 3; eth1: ${tftp.length} received, drops: unknown)`);
-    expect(h.stdout()).toMatch(/Clients: 2, boots/);
+    expect(h.stdout()).toMatch(/Clients: \d+ boot, \d+ other; boots/);
     expect(h.stdout()).toContain(`Wrote: ${file}`);
 
     // The file reads back with the same engine: same steps, frames counted across interfaces.

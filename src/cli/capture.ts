@@ -256,7 +256,7 @@ export async function runCapture(args: CaptureArgs, io: CaptureIo, deps: Capture
   out([
     '',
     `${pal.bold('Capture ended')} (${stopReasonText(why, args)}): ${frames} packet${frames === 1 ? '' : 's'} (${drops.join('; ')})`,
-    `${pal.bold('Clients:')} ${s.clients}, boots ${s.booted} completed, ${s.failed} failed; steps ${printer.counts.steps}`,
+    `${pal.bold('Clients:')} ${s.clients} boot, ${s.otherClients} other; boots ${s.booted} booted, ${s.failed} failed, ${s.incomplete} incomplete; steps ${printer.counts.steps}`,
     `${pal.bold('Findings:')} ${s.errors} error${s.errors === 1 ? '' : 's'}, ${s.warnings} warning${s.warnings === 1 ? '' : 's'}, ${s.infos} info`,
     ...(args.write ? [`${pal.bold('Wrote:')} ${args.write} (pcapng; \`pxecheck analyze ${basename(args.write)}\` reads it back)`] : []),
   ]);

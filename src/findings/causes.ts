@@ -86,7 +86,7 @@ export function linkCauses(facts: FlowFacts, findings: Finding[], th: AnalysisTh
     // No server for that entry, while a later entry got past DHCP: that entry is simply not
     // served on this network (PXE over IPv4 on an IPv6-only segment).
     const unserved = (x: { a: AttemptFacts; root: Finding }): boolean => NO_SERVER.has(x.root.code)
-      && boots.some((b) => b.index > x.a.index && b.stage !== null && b.stage !== 'dhcp');
+      && boots.some((b) => b.index > x.a.index && gotAnswers(d, b));
     for (const x of failed) if (unserved(x) && x.root.client !== null) x.root.severity = 'warning';
     const main = failed.find((x) => !NO_SERVER.has(x.root.code)) ?? failed.find((x) => !unserved(x));
     if (!main) continue;
@@ -122,6 +122,17 @@ export function linkCauses(facts: FlowFacts, findings: Finding[], th: AnalysisTh
   }
   findings.sort((a, b) => (a.time ?? 0) - (b.time ?? 0));
   return roots;
+}
+
+/** A server answered the attempt's DHCP (an offer, an advertise), or it got past DHCP. */
+function gotAnswers(d: DeviceFacts, a: AttemptFacts): boolean {
+  if (a.stage !== null && a.stage !== 'dhcp') return true;
+  for (let i = a.firstStep; i <= a.lastStep; i++) {
+    const s = d.steps[i]!;
+    if (s.kind === 'dhcp4' && s.step.offers.length > 0) return true;
+    if (s.kind === 'dhcp6' && s.answered) return true;
+  }
+  return false;
 }
 
 /** An attempt that got a router advertisement with M=0 and stopped: the link's

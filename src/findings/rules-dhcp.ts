@@ -14,7 +14,8 @@ export function dhcp4Rules(ctx: Ctx, mac: string, s: Dhcp4Facts, states: readonl
     const text = `DISCOVER (xid 0x${step.xid.toString(16)}) sent ${countOf(step.messages, 'DISCOVER')} time(s), no OFFER in ${fmt(ctx.end - s.firstDiscover)} s.`;
     // On an IPv6-only segment firmware and iPXE try DHCPv4 first (or alongside) and go on over
     // DHCPv6: the wait is a delay to point at, not the reason the boot failed.
-    const leased = states.filter((x) => x.kind === 'dhcp6' && x.step.ok && x.step.leases.length > 0);
+    // (Across the device's attempts: EDK2 goes on over IPv6 as its next boot entry.)
+    const leased = (ctx.device?.steps ?? states).filter((x) => x.kind === 'dhcp6' && x.step.ok && x.step.leases.length > 0);
     const v6 = leased.find((x) => x.step.start >= s.firstDiscover!) ?? leased[leased.length - 1];
     if (v6 === undefined) add(ctx, 'dhcp.no-offer', mac, s.firstDiscover, step.frames.slice(0, 8), text, undefined, undefined, fw(step.stage, { bios: 'PXE-E51', uefi: 'PXE-E18' }));
     else {

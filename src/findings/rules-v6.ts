@@ -109,7 +109,7 @@ export function ipv6StallRule(ctx: Ctx, d: DeviceFacts, a: AttemptFacts, steps: 
     if (fb !== Infinity) {
       if (fb - t.time > ctx.th.ipv6Stall) {
         add(ctx, 'ipv6.boot-stall', d.key, t.time, [t.frame],
-          `The client spent ${fmt(fb - t.time)} s on IPv6 (from its first SOLICIT) without a boot program before falling back to IPv4 (threshold ${ctx.th.ipv6Stall} s).`);
+          `The client spent ${fmt(fb - t.time)} s on IPv6 (from its first SOLICIT) without a boot program before falling back to DHCPv4 (threshold ${ctx.th.ipv6Stall} s).`);
         return;
       }
       while (i < starts.length && starts[i]!.time <= fb) i++;

@@ -100,6 +100,9 @@ interface Open {
   end: number;
   progressed: boolean;
   kernel: boolean;
+  /** Only steps that follow others so far (an RS, a server's answer): it takes the entry of the
+   *  first step that says what the device is doing. */
+  undecided: boolean;
 }
 
 export interface AttemptSplit {
@@ -126,7 +129,10 @@ export function splitAttempts(steps: readonly StepFacts[]): AttemptSplit {
     if (ph.kind !== 'os' && ph.kind !== 'follow') roleReason ??= ph.why;
     const t = s.step.start;
     let entry: AttemptEntry | null = null; // set: open a new attempt with it
-    if (cur === null) {
+    if (cur !== null && cur.undecided && ph.kind !== 'follow') {
+      cur.entry = ph.kind === 'start' ? ph.entry : ph.kind === 'ipxe' ? 'ipxe' : ph.kind === 'transfer' ? 'transfer' : 'os';
+      cur.undecided = false;
+    } else if (cur === null) {
       entry = ph.kind === 'start' ? ph.entry : ph.kind === 'ipxe' ? 'ipxe' : ph.kind === 'transfer' ? 'transfer' : 'os';
     } else if (ph.kind === 'start') {
       const sameEntry = cur.entry === ph.entry;
@@ -140,7 +146,7 @@ export function splitAttempts(steps: readonly StepFacts[]): AttemptSplit {
     }
     if (entry !== null) {
       close();
-      cur = { entry, firstStep: i, lastStep: i, start: t, end: stepEnd(s), progressed: false, kernel: false };
+      cur = { entry, firstStep: i, lastStep: i, start: t, end: stepEnd(s), progressed: false, kernel: false, undecided: ph.kind === 'follow' };
     }
     const c = cur!;
     c.lastStep = i;

@@ -67,18 +67,19 @@ export function verdictLine(c: ClientReport, findings: readonly Finding[], pal: 
   const boots = c.attempts.filter((a) => a.outcome !== 'not-a-boot');
   const tries = boots.length > 1 ? ` (${boots.length} attempts)` : '';
   if (c.outcome === 'booted') {
-    const a = boots.find((x) => x.outcome === 'booted')!;
-    const t = a.timeToBootProgram === null ? '' : `, boot program after ${a.timeToBootProgram.toFixed(1)} s`;
-    return `${head} booted by ${entryLabel(a.entry)}${a.bootProgram ? ` (${printable(a.bootProgram)})` : ''}${t}${tries}`;
+    const a = boots.find((x) => x.outcome === 'booted');
+    const t = a?.timeToBootProgram == null ? '' : `, boot program after ${a.timeToBootProgram.toFixed(1)} s`;
+    return `${head} booted${a ? ` by ${entryLabel(a.entry)}${a.bootProgram ? ` (${printable(a.bootProgram)})` : ''}` : ''}${t}${tries}`;
   }
   if (c.outcome === 'incomplete') {
-    const a = boots[boots.length - 1]!;
-    return `${head} ${pal.severity('warning', 'INCOMPLETE')} after ${stageLabel(a.stage)} (${entryLabel(a.entry)}): the capture ends before the boot does, no error seen${tries}`;
+    const a = boots[boots.length - 1];
+    return `${head} ${pal.severity('warning', 'INCOMPLETE')}${a ? ` after ${stageLabel(a.stage)} (${entryLabel(a.entry)})` : ''}: the capture ends before the boot does, no error seen${tries}`;
   }
-  const a = boots.find((x) => x.rootCause !== null && x.rootCause === c.rootCause) ?? boots.find((x) => x.rootCause !== null)!;
-  const root = findings.find((f) => f.id === a.rootCauseId);
+  const a = boots.find((x) => x.rootCause !== null && x.rootCause === c.rootCause) ?? boots.find((x) => x.rootCause !== null);
+  const root = a ? findings.find((f) => f.id === a.rootCauseId) : findings.find((f) => f.client === c.mac && f.code === c.rootCause);
   const consequences = root ? findings.filter((f) => f.causedBy === root.id).length : 0;
-  const pxe = a.pxeError ? ` (${a.pxeError})` : '';
+  const pxe = a?.pxeError ? ` (${a.pxeError})` : '';
   const cons = consequences > 0 ? ` — ${consequences} consequence${consequences === 1 ? '' : 's'}` : '';
-  return `${head} ${pal.fail('FAILED')} at ${failedAt(a, root)}: ${c.rootCause ?? '?'}${root ? printable(rootQuote(root)) : ''}${pxe}${cons}${tries}`;
+  const at = a ? ` at ${failedAt(a, root)}` : '';
+  return `${head} ${pal.fail('FAILED')}${at}: ${c.rootCause ?? '?'}${root ? printable(rootQuote(root)) : ''}${pxe}${cons}${tries}`;
 }
