@@ -15,7 +15,7 @@ import type { AnalyzeJson } from '../../src/report/analyze-schema.js';
 const BIN = join(ROOT, 'bin/pxecheck.js');
 const PCAPNG = join(ROOT, 'captures/lab/uefi-pxe-dnsmasq.pcapng');
 const PCAP = join(ROOT, 'captures/lab/bios-ipxe-dnsmasq.pcap');
-const NAK = join(ROOT, 'captures/public/zeek/dhcp.pcap');
+const ZEEK = join(ROOT, 'captures/public/zeek/dhcp.pcap');
 
 interface Result { code: number | null; stdout: string; stderr: string }
 
@@ -219,18 +219,24 @@ describe('several files, folders and --merge', () => {
   it('text: one report after the other under a file header; exit code is the worst of them', () => {
     const notes = join(dir, 'notes.txt');
     writeFileSync(notes, 'hello\n');
-    const r = pxecheck(['analyze', PCAPNG, NAK, notes]);
-    expect(r.stdout.match(/^==> .* <==$/gm)).toEqual([`==> ${PCAPNG} <==`, `==> ${NAK} <==`]);
-    expect(r.stderr.trim()).toMatch(/^pxecheck: \S*notes\.txt is not a pcap or pcapng file/);
+    // An error finding that does not depend on the engine's verdicts: a corrupt record.
+    const corrupt = patched(PCAP, 'corrupt-rec2.pcap', (b) => {
+      const { at, le } = recordOffset(b, 2);
+      if (le) b.writeUInt32LE(0x7fffffff, at + 8);
+      else b.writeUInt32BE(0x7fffffff, at + 8);
+    });
+    const r = pxecheck(['analyze', PCAPNG, corrupt, notes]);
+    expect(r.stdout.match(/^==> .* <==$/gm)).toEqual([`==> ${PCAPNG} <==`, `==> ${corrupt} <==`]);
+    expect(r.stderr).toMatch(/^pxecheck: \S*notes\.txt is not a pcap or pcapng file/m);
     expect(r.code).toBe(2);
-    expect(pxecheck(['analyze', PCAPNG, NAK]).code).toBe(1);
+    expect(pxecheck(['analyze', PCAPNG, corrupt]).code).toBe(1);
     expect(pxecheck(['analyze', PCAPNG, ...halves]).code).toBe(0);
   });
 
   it('decode of several files marks each line with its capture', () => {
-    const r = pxecheck(['decode', '-f', 'jsonl', PCAP, NAK]);
+    const r = pxecheck(['decode', '-f', 'jsonl', PCAP, ZEEK]);
     const files = new Set(r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { capture: string }).capture));
-    expect([...files]).toEqual([PCAP, NAK]);
+    expect([...files]).toEqual([PCAP, ZEEK]);
   });
 });
 
