@@ -1,5 +1,5 @@
 export * from './types.js';
-export { readCapture, readCaptureFile, readCaptureBuffer, assertUsable, CaptureStream, type ReadCaptureOptions } from './reader.js';
+export { readCapture, readCaptureFile, readCaptureWith, readCaptureBuffer, assertUsable, parserFor, CaptureStream, type ParserChoice, type ReadCaptureOptions } from './reader.js';
 export { readMerged, readCaptures, mergedSummary } from './merge.js';
 export { STDIN_NAME, inputName, type CaptureInput } from './source.js';
 export { PcapWriter, PcapngWriter, CaptureFileWriter, type PcapWriterOptions, type PcapngWriterOptions, type InterfaceOptions } from './writer.js';

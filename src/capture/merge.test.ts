@@ -68,3 +68,19 @@ describe('readMerged', () => {
     await expect(readMerged([trickle(pcap([1], 1), 'a'), { name: 'notes', stream: Readable.from([Buffer.from('hello')]) }], () => {})).rejects.toThrow(/^notes is not a pcap or pcapng file/);
   });
 });
+
+describe('readCaptureWith', () => {
+  it('lets the caller pick the parser from the first bytes (here: the pcap parser into its own sink)', async () => {
+    const { PcapParser } = await import('./pcap.js');
+    const recs: number[] = [];
+    const heads: string[] = [];
+    const { readCaptureWith } = await import('./reader.js');
+    const s = await readCaptureWith(trickle(gzipSync(pcap([1, 2], 3)), 'in'), (head, name, gzip) => {
+      heads.push(`${name} ${gzip} ${head[0]!.toString(16)}`);
+      return new PcapParser((r) => recs.push(r.frame));
+    });
+    expect(heads).toEqual(['in true d4']);
+    expect(recs).toEqual([1, 2]);
+    expect(s.records).toBe(2);
+  });
+});

@@ -51,7 +51,7 @@ function startBytes(b: Uint8Array): string {
 }
 
 /** The parser for these first bytes, or a CaptureFormatError. */
-function parserFor(head: Uint8Array, sink: RecordSink, name: string, gzip: boolean): RecordParser {
+export function parserFor(head: Uint8Array, sink: RecordSink, name: string, gzip: boolean): RecordParser {
   const what = gzip ? `${name} (gzip)` : name;
   if (head.length === 0) throw new CaptureFormatError(`${what} is empty (0 bytes${gzip ? ' after decompression' : ''}): not a pcap or pcapng file`);
   if (head.length >= 4) {
@@ -119,8 +119,10 @@ export class CaptureStream {
 
   private parser!: RecordParser;
 
-  /** Opens the input and reads enough to know its format. Throws CaptureFormatError. */
-  static async open(input: CaptureInput, sink: RecordSink, opts: ReadCaptureOptions = {}): Promise<CaptureStream> {
+  /** Opens the input and reads enough to know its format; `choose` picks the parser (default:
+   *  pcap or pcapng into `sink`). Throws CaptureFormatError. */
+  static async open(input: CaptureInput, sink: RecordSink, opts: ReadCaptureOptions = {}, choose?: ParserChoice): Promise<CaptureStream> {
+    const pick: ParserChoice = choose ?? ((head, name, gzip) => parserFor(head, sink, name, gzip));
     const name = inputName(input);
     const raw = await openInput(input);
     const s = new CaptureStream(name, raw, opts, Math.max(opts.chunkSize ?? DEFAULT_CHUNK, 64));
@@ -137,7 +139,7 @@ export class CaptureStream {
           throw new CaptureFormatError(`${name}: corrupt gzip stream, nothing could be decompressed (${s.gzipError}; at byte 0)`);
         }
       }
-      s.parser = parserFor(s.buf.subarray(0, s.end), sink, name, gzip);
+      s.parser = pick(s.buf.subarray(0, s.end), name, gzip);
       return s;
     } catch (e) {
       await s.source.close();
@@ -227,6 +229,24 @@ export async function readCapture(input: CaptureInput, sink: RecordSink, opts: R
     await s.close();
   }
   assertUsable(s.summary, s.name);
+  s.flushWarnings();
+  return s.summary;
+}
+
+/** Which parser reads an input whose first bytes (decompressed) are `head`. */
+export type ParserChoice = (head: Uint8Array, name: string, gzip: boolean) => RecordParser;
+
+/**
+ * Stream an input (gzip or not) through the parser `choose` picks — the readers above, or a
+ * block-level copier. No "nothing usable" check: the caller's parser decides what usable means.
+ */
+export async function readCaptureWith(input: CaptureInput, choose: ParserChoice, opts: ReadCaptureOptions = {}): Promise<CaptureSummary> {
+  const s = await CaptureStream.open(input, () => {}, opts, choose);
+  try {
+    while (await s.pump());
+  } finally {
+    await s.close();
+  }
   s.flushWarnings();
   return s.summary;
 }
