@@ -1,8 +1,14 @@
 #!/usr/bin/env node
-// The bin only starts main(); all logic lives in src/cli.
+// The bin only starts main(); all logic lives in src/cli. main() reports its own errors; this
+// catch is the last resort (a failure to load), still one line unless --debug.
 import { main } from '../dist/cli/main.js';
 
-main(process.argv.slice(2)).then(
+const argv = process.argv.slice(2);
+main(argv).then(
   (code) => { process.exitCode = code; },
-  (err) => { process.stderr.write(`pxecheck: internal error: ${err?.stack ?? err}\n`); process.exitCode = 2; },
+  (err) => {
+    const detail = argv.includes('--debug') ? err?.stack ?? err : `${err?.message ?? err} (run with --debug for the stack)`;
+    process.stderr.write(`pxecheck: internal error: ${detail}\n`);
+    process.exitCode = 2;
+  },
 );

@@ -1,5 +1,5 @@
 /** `pxecheck analyze` of a capture file: reader → decode pipeline → flow facts → analysis. */
-import { readCaptureFile, type ReadCaptureOptions } from '../capture/index.js';
+import { inputName, readCaptures, type CaptureInput, type ReadCaptureOptions } from '../capture/index.js';
 import { DecodePipeline } from '../decode/pipeline.js';
 import type { AnalysisThresholds } from '../findings/types.js';
 import { BootChainBuilder } from '../flow/builder.js';
@@ -10,24 +10,26 @@ export interface AnalyzeOptions {
   thresholds?: Partial<AnalysisThresholds>;
   signal?: ReadCaptureOptions['signal'];
   onProgress?: ReadCaptureOptions['onProgress'];
+  onWarning?: ReadCaptureOptions['onWarning'];
   /** Name shown as `file` (default: the path). */
   name?: string;
 }
 
-/** Throws CaptureFormatError when the file is not a capture; never on bad packets. */
-export async function analyzeCapture(path: string, opts: AnalyzeOptions = {}): Promise<Analysis> {
+/** Throws CaptureFormatError when the file is not a capture; never on bad packets. Several
+ *  inputs are merged by time into one capture. */
+export async function analyzeCapture(input: CaptureInput | readonly CaptureInput[], opts: AnalyzeOptions = {}): Promise<Analysis> {
   const builder = new BootChainBuilder();
   const pipeline = new DecodePipeline(builder);
   let first: number | null = null;
   let last: number | null = null;
-  const summary = await readCaptureFile(path, (rec) => {
+  const summary = await readCaptures(input, (rec) => {
     if (first === null) first = rec.time;
     if (last === null || rec.time > last) last = rec.time;
     pipeline.push(rec);
-  }, { signal: opts.signal, onProgress: opts.onProgress });
+  }, { signal: opts.signal, onProgress: opts.onProgress, onWarning: opts.onWarning });
   pipeline.finish();
   const facts = builder.facts({
-    file: opts.name ?? path,
+    file: opts.name ?? (Array.isArray(input) ? input.map(inputName).join(' + ') : inputName(input as CaptureInput)),
     packets: summary.records,
     warnings: summary.warnings,
     truncated: summary.truncated,

@@ -4,7 +4,7 @@
  * reused buffer and says how many bytes it needs to progress.
  */
 import { dataView, u16, u16le, u32, u32le } from '../wire/bytes.js';
-import type { CaptureSummary, RecordSink } from './types.js';
+import { isSupportedLinkType, type CaptureSummary, type RecordSink } from './types.js';
 import type { RecordParser } from './reader.js';
 
 export const PCAP_FILE_HEADER_LENGTH = 24;
@@ -31,7 +31,7 @@ export function isPcapMagic(first4: number): boolean {
 }
 
 export class PcapParser implements RecordParser {
-  readonly summary: CaptureSummary = { format: 'pcap', gzip: false, records: 0, warnings: [], truncated: false };
+  readonly summary: CaptureSummary = { format: 'pcap', gzip: false, records: 0, warnings: [], truncated: false, unsupported: 0 };
   need = PCAP_FILE_HEADER_LENGTH;
   stopped = false;
   /** File offset of the next unconsumed byte. */
@@ -45,6 +45,7 @@ export class PcapParser implements RecordParser {
   /** Bytes of FCS at the end of every packet, when the file header says so (else -1: unknown). */
   fcsBytes = -1;
   private frame = 0;
+  private linkOk = true;
 
   constructor(private readonly sink: RecordSink) {}
 
@@ -91,6 +92,7 @@ export class PcapParser implements RecordParser {
       const origLen = dv.getUint32(pos + 12, le);
       this.frame++;
       this.summary.records++;
+      if (!this.linkOk) this.summary.unsupported++;
       sink({
         frame: this.frame,
         time: sec + frac * this.fracScale,
@@ -137,6 +139,15 @@ export class PcapParser implements RecordParser {
     // Low 16 bits: link type; bit 26 (P) says the top 4 bits hold the FCS length in 16-bit words.
     this.linkType = field & 0xffff;
     if (field & 0x04000000) this.fcsBytes = (field >>> 28) * 2;
+    this.linkOk = isSupportedLinkType(this.linkType);
+    if (!this.linkOk) {
+      this.summary.warnings.push({
+        kind: 'unsupported',
+        layer: 'link',
+        offset: pos + 20,
+        message: `link type ${this.linkType} is not one pxecheck decodes (Ethernet, Linux cooked, raw IP, BSD loopback): its packets are skipped`,
+      });
+    }
     this.haveHeader = true;
     this.need = this.recHeaderLength;
   }

@@ -4,7 +4,7 @@
  * Incremental like PcapParser: `feed` consumes whole blocks from a window of a reused buffer.
  */
 import { u16, u16le, u32, u32le } from '../wire/bytes.js';
-import type { CaptureSummary, RecordSink } from './types.js';
+import { isSupportedLinkType, type CaptureSummary, type RecordSink } from './types.js';
 import type { RecordParser } from './reader.js';
 
 export const BlockType = {
@@ -51,6 +51,8 @@ interface Interface {
   /** if_tsoffset: seconds added to every timestamp. */
   tsOffset: number;
   fcsBytes: number;
+  /** Can the decode pipeline read this link type? */
+  supported: boolean;
 }
 
 /** Largest divisor for which the base-65536 long division stays exact in doubles (r*65536 < 2^53). */
@@ -81,7 +83,7 @@ export function timestampSeconds(high: number, low: number, units: number): numb
 }
 
 export class PcapngParser implements RecordParser {
-  readonly summary: CaptureSummary = { format: 'pcapng', gzip: false, records: 0, warnings: [], truncated: false };
+  readonly summary: CaptureSummary = { format: 'pcapng', gzip: false, records: 0, warnings: [], truncated: false, unsupported: 0 };
   need = MIN_BLOCK;
   stopped = false;
   private offset = 0;
@@ -226,6 +228,7 @@ export class PcapngParser implements RecordParser {
   private deliver(ifId: number, iface: Interface, time: number, data: Uint8Array, origLen: number): void {
     this.lastTime = time;
     this.summary.records++;
+    if (!iface.supported) this.summary.unsupported++;
     this.sink({ frame: this.frame, time, linkType: iface.linkType, interfaceId: ifId, data, origLen });
   }
 
@@ -233,7 +236,7 @@ export class PcapngParser implements RecordParser {
     if (len < 20) {
       this.warn('malformed', this.offset, `interface description block of ${len} bytes is too short`);
       // Keep interface numbering aligned with the file even so.
-      this.interfaces.push({ linkType: -1, snaplen: 0, units: 1e6, tsOffset: 0, fcsBytes: -1 });
+      this.interfaces.push({ linkType: -1, snaplen: 0, units: 1e6, tsOffset: 0, fcsBytes: -1, supported: false });
       return;
     }
     const iface: Interface = {
@@ -242,7 +245,17 @@ export class PcapngParser implements RecordParser {
       units: 1e6,
       tsOffset: 0,
       fcsBytes: -1,
+      supported: true,
     };
+    iface.supported = isSupportedLinkType(iface.linkType);
+    if (!iface.supported) {
+      this.summary.warnings.push({
+        kind: 'unsupported',
+        layer: 'link',
+        offset: this.offset + 8,
+        message: `interface ${this.interfaces.length} has link type ${iface.linkType}, not one pxecheck decodes (Ethernet, Linux cooked, raw IP, BSD loopback): its packets are skipped`,
+      });
+    }
     const optEnd = pos + len - 4;
     let o = pos + 16;
     while (o + 4 <= optEnd) {

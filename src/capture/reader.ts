@@ -1,16 +1,15 @@
 /**
- * Capture file readers: pick the format from the magic (gzip, pcap, pcapng), then push bytes
- * through an incremental parser. The file reader streams through one reused buffer that grows
- * only to the largest single record, so memory does not follow file size.
+ * Capture readers: pick the format from the magic (gzip, pcap, pcapng), then push bytes through an
+ * incremental parser. The stream reader goes front to back (pipes, FIFOs, stdin) through one
+ * reused buffer that grows only to the largest single record, so memory does not follow file size.
  */
-import { open, type FileHandle } from 'node:fs/promises';
-import { createReadStream } from 'node:fs';
-import { basename } from 'node:path';
-import { constants as zlibConstants, createGunzip, gunzipSync } from 'node:zlib';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { CaptureFormatError, type CaptureSummary, type RecordSink } from './types.js';
+import { gunzipSource, inputName, openInput, type ByteSource, type CaptureInput } from './source.js';
 import { isPcapMagic, PcapParser } from './pcap.js';
 import { BlockType, PcapngParser } from './pcapng.js';
 import { u32 } from '../wire/bytes.js';
+import type { WireIssue } from '../wire/issues.js';
 
 /** What the drivers need from a format parser. */
 export interface RecordParser {
@@ -32,6 +31,8 @@ export interface ReadCaptureOptions {
   /** Called after each read with the bytes of the FILE consumed so far (compressed bytes for
    *  .gz), so a progress display can compare it with the file size. */
   onProgress?: (fileBytesRead: number) => void;
+  /** Called once per reader warning as it happens (stderr lines); they are also in the summary. */
+  onWarning?: (w: WireIssue, name: string) => void;
 }
 
 const DEFAULT_CHUNK = 1 << 20;
@@ -50,9 +51,9 @@ function startBytes(b: Uint8Array): string {
 }
 
 /** The parser for these first bytes, or a CaptureFormatError. */
-function parserFor(head: Uint8Array, sink: RecordSink, name: string, gzip: boolean): RecordParser {
+export function parserFor(head: Uint8Array, sink: RecordSink, name: string, gzip: boolean): RecordParser {
   const what = gzip ? `${name} (gzip)` : name;
-  if (head.length === 0) throw new CaptureFormatError(`${what} is empty: not a pcap or pcapng file`);
+  if (head.length === 0) throw new CaptureFormatError(`${what} is empty (0 bytes${gzip ? ' after decompression' : ''}): not a pcap or pcapng file`);
   if (head.length >= 4) {
     const magic = u32(head, 0);
     const parser = magic === BlockType.SECTION_HEADER ? new PcapngParser(sink) : isPcapMagic(magic) ? new PcapParser(sink) : null;
@@ -89,123 +90,166 @@ export function readCaptureBuffer(buf: Uint8Array, sink: RecordSink, name = 'inp
 
 function addGzipWarning(summary: CaptureSummary, message: string): void {
   summary.truncated = true;
-  summary.warnings.push({ kind: 'malformed', layer: 'gzip', offset: 0, message: `gzip stream is corrupt: ${message}` });
+  // A cut stream (a copy taken while tcpdump was writing) is truncated; anything else is corrupt.
+  const cut = /unexpected end of file/i.test(message);
+  summary.warnings.push({ kind: cut ? 'truncated' : 'malformed', layer: 'gzip', offset: 0, message: cut ? `gzip stream is cut short: ${message}` : `gzip stream is corrupt: ${message}` });
 }
 
-/** Something that fills a window of our buffer; 0 means end of input. */
-interface ByteSource {
-  read(buf: Uint8Array, off: number, len: number): Promise<number>;
-  close(): Promise<void>;
-  /** Bytes of the underlying file consumed so far. */
-  fileBytesRead(): number;
-}
+/**
+ * One capture read front to back, one buffer refill per `pump`. Pull-based so that several can be
+ * merged by time (merge.ts); `readCapture` just pumps one to the end.
+ */
+export class CaptureStream {
+  private buf: Uint8Array;
+  private start = 0;
+  private end = 0;
+  private eof = false;
+  private finished = false;
+  private warned = 0;
+  private gzipError: string | null = null;
 
-function fileSource(fh: FileHandle): ByteSource {
-  let total = 0;
-  return {
-    async read(buf, off, len) {
-      const { bytesRead } = await fh.read(buf, off, len, null);
-      total += bytesRead;
-      return bytesRead;
-    },
-    async close() {},
-    fileBytesRead: () => total,
-  };
-}
+  private constructor(
+    readonly name: string,
+    private source: ByteSource,
+    private readonly opts: ReadCaptureOptions,
+    chunk: number,
+  ) {
+    this.buf = new Uint8Array(chunk);
+  }
 
-/** Decompressed bytes of a gzip file; zlib's chunks are copied into the caller's buffer. */
-function gunzipSource(path: string, onError: (message: string) => void): ByteSource {
-  const gunzip = createGunzip({ finishFlush: zlibConstants.Z_SYNC_FLUSH });
-  const file = createReadStream(path);
-  file.on('error', (e) => gunzip.destroy(e));
-  file.pipe(gunzip);
-  const chunks = gunzip[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
-  let pending: Uint8Array | null = null;
-  let done = false;
-  return {
-    async read(buf, off, len) {
-      while (!pending || pending.length === 0) {
-        if (done) return 0;
-        try {
-          const next = await chunks.next();
-          if (next.done) {
-            done = true;
-            return 0;
-          }
-          pending = next.value;
-        } catch (e) {
-          onError((e as Error).message);
-          done = true;
-          return 0;
+  private parser!: RecordParser;
+
+  /** Opens the input and reads enough to know its format; `choose` picks the parser (default:
+   *  pcap or pcapng into `sink`). Throws CaptureFormatError. */
+  static async open(input: CaptureInput, sink: RecordSink, opts: ReadCaptureOptions = {}, choose?: ParserChoice): Promise<CaptureStream> {
+    const pick: ParserChoice = choose ?? ((head, name, gzip) => parserFor(head, sink, name, gzip));
+    const name = inputName(input);
+    const raw = await openInput(input);
+    const s = new CaptureStream(name, raw, opts, Math.max(opts.chunkSize ?? DEFAULT_CHUNK, 64));
+    try {
+      await s.fill(4);
+      const gzip = isGzip(s.buf.subarray(0, s.end));
+      if (gzip) {
+        // The compressed head goes to gunzip first; the buffer then holds decompressed bytes.
+        s.source = gunzipSource(raw, s.buf.subarray(0, s.end), (m) => (s.gzipError = m));
+        s.end = 0;
+        s.eof = false;
+        await s.fill(4);
+        if (s.end === 0 && s.gzipError) {
+          throw new CaptureFormatError(`${name}: corrupt gzip stream, nothing could be decompressed (${s.gzipError}; at byte 0)`);
         }
       }
-      const n = Math.min(len, pending.length);
-      buf.set(pending.subarray(0, n), off);
-      pending = pending.subarray(n);
-      return n;
-    },
-    async close() {
-      file.destroy();
-      gunzip.destroy();
-    },
-    fileBytesRead: () => file.bytesRead,
-  };
-}
-
-/** Stream a capture file to `sink`. Throws CaptureFormatError when it is not a capture. */
-export async function readCaptureFile(path: string, sink: RecordSink, opts: ReadCaptureOptions = {}): Promise<CaptureSummary> {
-  const name = basename(path);
-  const fh = await open(path, 'r');
-  let source: ByteSource | null = null;
-  try {
-    let buf = new Uint8Array(Math.max(opts.chunkSize ?? DEFAULT_CHUNK, 64));
-    const head = buf.subarray(0, 2);
-    const headRead = (await fh.read(head, 0, 2, 0)).bytesRead;
-    const gzip = isGzip(head.subarray(0, headRead));
-    let gzipError: string | null = null;
-    source = gzip ? gunzipSource(path, (m) => (gzipError = m)) : fileSource(fh);
-
-    let start = 0;
-    let end = 0;
-    let eof = false;
-    // Enough bytes to know the format (and a little more).
-    while (end < 4 && !eof) {
-      const n = await source.read(buf, end, buf.length - end);
-      opts.onProgress?.(source.fileBytesRead());
-      if (n === 0) eof = true;
-      else end += n;
+      s.parser = pick(s.buf.subarray(0, s.end), name, gzip);
+      return s;
+    } catch (e) {
+      await s.source.close();
+      throw e;
     }
-    const parser = parserFor(buf.subarray(0, end), sink, name, gzip);
-    for (;;) {
-      opts.signal?.throwIfAborted();
-      start = parser.feed(buf, start, end);
-      if (parser.stopped) break;
-      if (eof) {
-        parser.end(end - start);
-        break;
-      }
-      const left = end - start;
-      if (parser.need > buf.length) {
-        // One record larger than the buffer: grow once to fit it (bounded by the parser's limits).
-        const bigger = new Uint8Array(Math.max(parser.need, buf.length * 2));
-        bigger.set(buf.subarray(start, end));
-        buf = bigger;
-        start = 0;
-        end = left;
-      } else if (start > 0) {
-        buf.copyWithin(0, start, end);
-        start = 0;
-        end = left;
-      }
-      const n = await source.read(buf, end, buf.length - end);
-      opts.onProgress?.(source.fileBytesRead());
-      if (n === 0) eof = true;
-      else end += n;
+  }
+
+  get summary(): CaptureSummary {
+    return this.parser.summary;
+  }
+
+  /** Delivers the records of the bytes at hand and reads more; false once the input is done. */
+  async pump(): Promise<boolean> {
+    if (this.finished) return false;
+    const p = this.parser;
+    this.opts.signal?.throwIfAborted();
+    this.start = p.feed(this.buf, this.start, this.end);
+    if (p.stopped || this.eof) {
+      if (!p.stopped) p.end(this.end - this.start);
+      if (this.gzipError) addGzipWarning(p.summary, this.gzipError);
+      this.finished = true;
+      // The last warnings wait for flushWarnings: when nothing was usable, the error says it once.
+      return false;
     }
-    if (gzipError) addGzipWarning(parser.summary, gzipError);
-    return parser.summary;
-  } finally {
-    await source?.close();
-    await fh.close();
+    const left = this.end - this.start;
+    if (p.need > this.buf.length) {
+      // One record larger than the buffer: grow once to fit it (bounded by the parser's limits).
+      const bigger = new Uint8Array(Math.max(p.need, this.buf.length * 2));
+      bigger.set(this.buf.subarray(this.start, this.end));
+      this.buf = bigger;
+      this.start = 0;
+      this.end = left;
+    } else if (this.start > 0) {
+      this.buf.copyWithin(0, this.start, this.end);
+      this.start = 0;
+      this.end = left;
+    }
+    await this.fill(this.end + 1);
+    // Held back until something usable was read: a hopeless input gets one error line instead.
+    if (p.summary.records > p.summary.unsupported) this.reportWarnings();
+    return true;
+  }
+
+  async close(): Promise<void> {
+    await this.source.close();
+  }
+
+  /** Reads until `want` bytes are buffered, the buffer is full or the input ends. */
+  private async fill(want: number): Promise<void> {
+    while (this.end < want && this.end < this.buf.length && !this.eof) {
+      const n = await this.source.read(this.buf, this.end, this.buf.length - this.end);
+      this.opts.onProgress?.(this.source.bytesRead());
+      if (n === 0) this.eof = true;
+      else this.end += n;
+    }
+  }
+
+  /** Reports the warnings not reported yet (the end of the input's ones). */
+  flushWarnings(): void {
+    this.reportWarnings();
+  }
+
+  private reportWarnings(): void {
+    const ws = this.parser.summary.warnings;
+    if (this.opts.onWarning) for (; this.warned < ws.length; this.warned++) this.opts.onWarning(ws[this.warned]!, this.name);
   }
 }
+
+/**
+ * Throws CaptureFormatError when nothing usable was read although the reader complained (a cut
+ * header, a corrupt first record, only unsupported link types): one line naming the input, the
+ * problem and its byte offset. A clean capture with no packets is not an error.
+ */
+export function assertUsable(summary: CaptureSummary, name: string): void {
+  if (summary.records - summary.unsupported > 0 || summary.warnings.length === 0) return;
+  const w = summary.warnings.find((i) => i.kind !== 'unsupported' || i.layer === 'link') ?? summary.warnings[0]!;
+  throw new CaptureFormatError(`${name}: nothing usable could be read: ${w.message} (at byte ${w.offset})`);
+}
+
+/** Stream a capture (path, `-`, or stream) to `sink`. Throws CaptureFormatError when it is not a
+ *  capture or nothing usable could be read from it. */
+export async function readCapture(input: CaptureInput, sink: RecordSink, opts: ReadCaptureOptions = {}): Promise<CaptureSummary> {
+  const s = await CaptureStream.open(input, sink, opts);
+  try {
+    while (await s.pump());
+  } finally {
+    await s.close();
+  }
+  assertUsable(s.summary, s.name);
+  s.flushWarnings();
+  return s.summary;
+}
+
+/** Which parser reads an input whose first bytes (decompressed) are `head`. */
+export type ParserChoice = (head: Uint8Array, name: string, gzip: boolean) => RecordParser;
+
+/**
+ * Stream an input (gzip or not) through the parser `choose` picks — the readers above, or a
+ * block-level copier. No "nothing usable" check: the caller's parser decides what usable means.
+ */
+export async function readCaptureWith(input: CaptureInput, choose: ParserChoice, opts: ReadCaptureOptions = {}): Promise<CaptureSummary> {
+  const s = await CaptureStream.open(input, () => {}, opts, choose);
+  try {
+    while (await s.pump());
+  } finally {
+    await s.close();
+  }
+  s.flushWarnings();
+  return s.summary;
+}
+
+/** Kept for callers that name a path; same as readCapture. */
+export const readCaptureFile: (path: string, sink: RecordSink, opts?: ReadCaptureOptions) => Promise<CaptureSummary> = readCapture;

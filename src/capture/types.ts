@@ -35,6 +35,15 @@ export interface CaptureSummary {
   /** Problems with the file itself (truncated record, absurd length, unknown block...). */
   warnings: WireIssue[];
   truncated: boolean;
+  /** Records on a link type pxecheck cannot decode (counted in `records`, warned once per link). */
+  unsupported: number;
+}
+
+const SUPPORTED_LINKS: ReadonlySet<number> = new Set(Object.values(LinkType));
+
+/** Can the decode pipeline (wire/link.ts) take frames of this link type apart? */
+export function isSupportedLinkType(linkType: number): boolean {
+  return SUPPORTED_LINKS.has(linkType);
 }
 
 /** The input is not a capture at all (unknown magic, empty file): a usage/input error (exit 2). */

@@ -1,4 +1,4 @@
-import { readCaptureFile } from '../capture/index.js';
+import { readCaptures } from '../capture/index.js';
 import { DecodePipeline } from '../decode/pipeline.js';
 import type { DecodedMessage, UndecodedFrame } from '../decode/messages.js';
 import { decodedToJson, undecodedToJson } from '../report/decode-jsonl.js';
@@ -6,38 +6,84 @@ import { decodedToText, undecodedToText } from '../report/decode-text.js';
 import { TextOutput } from '../report/output.js';
 import type { DecodeArgs } from './options.js';
 import { ExitCode } from './exit-codes.js';
+import { expandInputs, inputErrorMessage, refuseOverwrite, WarningPrinter } from './inputs.js';
 
 export interface CliIo {
   stderr: (s: string) => void;
 }
 
-/** `pxecheck decode`: prints every decoded message. Exit 0, or 2 for unreadable input. */
+/**
+ * `pxecheck decode`: prints every decoded message of each input in turn (folders expand to their
+ * captures; --merge reads them as one capture ordered by time). Several inputs: text gets a
+ * `==> FILE <==` header per input, JSON Lines a `capture` member on every line. Exit 0, or 2 when an
+ * input could not be read (the others are still decoded).
+ */
 export async function runDecode(args: DecodeArgs, io: CliIo): Promise<number> {
+  const inputs = expandInputs(args.files);
+  refuseOverwrite(args.output, inputs);
+  const jobs: (string | string[])[] = inputs.length === 1 ? [inputs[0]!] : args.merge ? [inputs] : inputs;
+  const many = jobs.length > 1;
   const out = args.format === 'none' ? null : TextOutput.open(args.output);
+  const warnings = new WarningPrinter(io.stderr);
+  let worst: number = ExitCode.OK;
+  try {
+    for (const job of jobs) {
+      const name = typeof job === 'string' ? job : job.join(' + ');
+      try {
+        await decodeOne(job, many ? name : null, args, out, io, warnings);
+      } catch (err) {
+        const msg = many ? inputErrorMessage(err) : null;
+        if (msg === null) throw err;
+        io.stderr(`pxecheck: ${msg}\n`);
+        worst = ExitCode.USAGE;
+      }
+    }
+  } finally {
+    out?.close();
+  }
+  return worst;
+}
+
+async function decodeOne(job: string | string[], header: string | null, args: DecodeArgs, out: TextOutput | null, io: CliIo, warnings: WarningPrinter): Promise<void> {
   let count = 0;
+  let headed = false;
+  const head = (): void => {
+    if (header === null || headed || !out || args.format !== 'text') return;
+    headed = true;
+    out.line(`==> ${header} <==`);
+  };
+  // `capture`, not `file`: DHCPv4 messages have a `file` field of their own (the boot file).
+  const json = (o: object): string => JSON.stringify(header === null ? o : { capture: header, ...o });
   const sink = {
     message(m: DecodedMessage): void {
       count++;
       if (!out) return;
       if (args.format === 'jsonl') {
         const j = decodedToJson(m);
-        if (j) out.line(JSON.stringify(j));
+        if (j) out.line(json(j));
       } else {
         const lines = decodedToText(m);
-        if (lines) for (const l of lines) out.line(l);
+        if (lines) {
+          head();
+          for (const l of lines) out.line(l);
+        }
       }
     },
     undecoded(f: UndecodedFrame): void {
       if (!out) return;
-      if (args.format === 'jsonl') out.line(JSON.stringify(undecodedToJson(f)));
-      else for (const l of undecodedToText(f)) out.line(l);
+      if (args.format === 'jsonl') out.line(json(undecodedToJson(f)));
+      else {
+        head();
+        for (const l of undecodedToText(f)) out.line(l);
+      }
     },
   };
   const pipe = new DecodePipeline(sink, args.protos ? { protos: args.protos } : {});
-  const summary = await readCaptureFile(args.file, (rec) => pipe.push(rec));
-  pipe.finish();
-  out?.close();
-  for (const w of summary.warnings) io.stderr(`pxecheck: warning: ${args.file}: ${w.message} (at byte ${w.offset})\n`);
-  if (args.format === 'none') io.stderr(`${summary.records} frames, ${count} messages\n`);
-  return ExitCode.OK;
+  try {
+    const summary = await readCaptures(job, (rec) => pipe.push(rec), { onWarning: warnings.onWarning });
+    pipe.finish();
+    if (args.format === 'none') io.stderr(`${header === null ? '' : `${header}: `}${summary.records} frames, ${count} messages\n`);
+  } finally {
+    warnings.finish();
+  }
 }

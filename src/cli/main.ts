@@ -8,8 +8,10 @@ import { runAnalyzeScenario, runRun, type RunDeps } from './run.js';
 import { checkCaptureArgs, runCapture, DEFAULT_CAPTURE_FILTER, DEFAULT_MAX_PACKETS, type CaptureIo } from './capture.js';
 import { checkLabArgs, runLab } from './lab.js';
 import { ExitCode, UsageError } from './exit-codes.js';
+import { refuseOverwrite } from './inputs.js';
 
 const defaultIo: CliIo = { stderr: (s) => process.stderr.write(s) };
+const INPUT_HELP = 'capture files (.pcap, .pcapng, optionally gzip), folders of them, or - for standard input';
 
 /** The process side of `analyze` (terminal detection, NO_COLOR), unless a test passes its own. */
 function analyzeIo(io: CliIo): AnalyzeIo {
@@ -37,15 +39,18 @@ function captureIo(io: CliIo): CaptureIo {
 export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDeps = {}): Promise<number> {
   let action: (() => Promise<number>) | null = null;
   let usageFailure: string | null = null;
-  const parser = yargs(argv)
+  const parser = yargs(argv.map((x) => (x === '-' ? DASH : x)))
+    .middleware(restoreDash, true)
     .scriptName('pxecheck')
     .usage('pxecheck <command> [options]\n\nNetwork-boot capture analyzer and conformance tester.')
     .command(
-      'decode <file>',
+      'decode [file..]',
       'Decode DHCPv4/v6, proxyDHCP, TFTP and HTTP messages in a pcap/pcapng(.gz) capture',
       (y) =>
         y
-          .positional('file', { type: 'string', describe: 'capture file (.pcap, .pcapng, optionally .gz)' })
+          .positional('file', { type: 'string', array: true, describe: INPUT_HELP })
+          .option('read', { alias: 'r', type: 'string', array: true, requiresArg: true, describe: 'read FILE (as tcpdump -r; same as a positional FILE)' })
+          .option('merge', { type: 'boolean', describe: 'read all inputs as one capture, frames ordered by time and renumbered' })
           .option('format', { alias: 'f', type: 'string', default: 'text', describe: 'text | jsonl | none (count only)' })
           .option('proto', { type: 'string', describe: 'comma-separated: dhcp4,dhcp6,tftp,http,icmp,ndp (dhcp = both DHCP versions)' })
           .option('output', { alias: 'o', type: 'string', describe: 'write to FILE instead of stdout' }),
@@ -55,11 +60,13 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
       },
     )
     .command(
-      'analyze <file>',
+      'analyze [file..]',
       'Rebuild each client\'s boot chain (DHCP → proxyDHCP → TFTP → iPXE → HTTP) and report what went wrong',
       (y) => {
         let b = y
-          .positional('file', { type: 'string', describe: 'capture file (.pcap, .pcapng, optionally .gz)' })
+          .positional('file', { type: 'string', array: true, describe: INPUT_HELP })
+          .option('read', { alias: 'r', type: 'string', array: true, requiresArg: true, describe: 'read FILE (as tcpdump -r; same as a positional FILE)' })
+          .option('merge', { type: 'boolean', describe: 'one report for all inputs: one capture, frames ordered by time and renumbered' })
           .option('format', { alias: 'f', type: 'string', default: 'text', describe: 'text | json | junit' })
           .option('client', { type: 'string', requiresArg: true, describe: 'only this client (MAC, : or - separated)' })
           .option('output', { alias: 'o', type: 'string', describe: 'write to FILE instead of stdout (never coloured)' })
@@ -74,7 +81,12 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
         const scenarios = (a['scenario'] as string[] | undefined) ?? [];
         if (scenarios.length > 0) {
           const server = typeof a['server'] === 'string' ? a['server'] : undefined;
-          action = () => runAnalyzeScenario(args.file, scenarios, server, args.format, args.output, (p) => analyzeCapture(p, { thresholds: args.thresholds }), analyzeIo(io));
+          if (args.files.length > 1 && !args.merge) throw new UsageError('analyze --scenario checks one recorded boot: give one capture, or --merge several');
+          const input = args.files.length > 1 ? args.files : args.file;
+          action = () => {
+            refuseOverwrite(args.output, [...args.files, ...scenarios]);
+            return runAnalyzeScenario(args.file, scenarios, server, args.format, args.output, () => analyzeCapture(input, { thresholds: args.thresholds }), analyzeIo(io));
+          };
         } else action = () => runAnalyze(args, analyzeCapture, analyzeIo(io));
       },
     )
@@ -106,6 +118,8 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
         const args = checkRunArgs(a);
         const capture = typeof a['capture'] === 'string' ? a['capture'] : undefined;
         if (capture !== undefined && args.lab === undefined) throw new UsageError('run: --capture FILE only applies with --lab (use --pcap FILE for the frames pxecheck sends and receives)');
+        const runInputs = [...args.scenarios, args.lab?.config, args.lab?.config6];
+        for (const [flag, file] of [['--output', args.output], ['--pcap', args.pcap], ['--capture', capture]] as const) refuseOverwrite(file, runInputs, flag);
         action = args.lab !== undefined
           ? async () => (await import('./run-lab.js')).runWithLab(args, analyzeIo(io), capture === undefined ? {} : { capture })
           : () => runRun(args, analyzeIo(io), runDeps);
@@ -150,6 +164,7 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
         action = () => runLab(args, io);
       },
     )
+    .option('debug', { type: 'boolean', global: true, describe: 'print the stack of an internal error' })
     .demandCommand(1, 'pxecheck: name a command (decode, analyze, run, capture, lab)')
     .strict()
     .help()
@@ -162,7 +177,7 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
     await parser.parseAsync();
   } catch (err) {
     if (err instanceof UsageError) usageFailure = err.message;
-    else if (!usageFailure) throw err;
+    else if (!usageFailure) return internalError(err, argv, io);
   }
   if (usageFailure) {
     io.stderr(`pxecheck: ${usageFailure}\nRun 'pxecheck --help' for usage.\n`);
@@ -181,6 +196,23 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
       io.stderr(`pxecheck: cannot read ${(err as NodeJS.ErrnoException).path ?? 'input'}: ${code}\n`);
       return ExitCode.USAGE;
     }
-    throw err;
+    return internalError(err, argv, io);
   }
+}
+
+/** yargs drops a lone `-` (stdin as FILE, stdout as -o): it travels as DASH and is put back. */
+const DASH = '\u0000-';
+
+function restoreDash(a: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(a)) {
+    if (v === DASH) a[k] = '-';
+    else if (Array.isArray(v)) a[k] = v.map((x) => (x === DASH ? '-' : x));
+  }
+}
+
+/** A bug, not bad input: one line, the stack only with --debug; exit 2. */
+function internalError(err: unknown, argv: readonly string[], io: CliIo): number {
+  const e = err instanceof Error ? err : new Error(String(err));
+  io.stderr(argv.includes('--debug') ? `pxecheck: internal error: ${e.stack ?? e.message}\n` : `pxecheck: internal error: ${e.message} (run with --debug for the stack)\n`);
+  return ExitCode.USAGE;
 }

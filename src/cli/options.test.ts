@@ -26,7 +26,14 @@ describe('decode options', () => {
 
 describe('analyze options', () => {
   it('defaults: text, every client, engine thresholds', () => {
-    expect(checkAnalyzeArgs({ file: 'x.pcap' })).toEqual({ file: 'x.pcap', format: 'text', client: null, output: undefined, thresholds: {} });
+    expect(checkAnalyzeArgs({ file: 'x.pcap' })).toEqual({ file: 'x.pcap', files: ['x.pcap'], merge: false, format: 'text', client: null, output: undefined, thresholds: {} });
+  });
+  it('takes several positional FILEs, then -r FILEs, and --merge', () => {
+    const a = checkAnalyzeArgs({ file: ['a.pcap', 'dir'], read: ['-'], merge: true });
+    expect(a).toMatchObject({ file: 'a.pcap', files: ['a.pcap', 'dir', '-'], merge: true });
+    expect(checkAnalyzeArgs({ read: 'b.pcap' }).files).toEqual(['b.pcap']);
+    expect(checkDecodeArgs({ file: [], read: ['c.pcapng'] })).toMatchObject({ file: 'c.pcapng', files: ['c.pcapng'], merge: false });
+    expect(() => checkAnalyzeArgs({ file: [] })).toThrow(/missing FILE/);
   });
   it('rejects an unknown format, naming the allowed ones', () => {
     expect(() => checkAnalyzeArgs({ file: 'x.pcap', format: 'xml' })).toThrow(/text, json, junit.*"xml"/);

@@ -16,25 +16,39 @@ export type DecodeFormat = (typeof DECODE_FORMATS)[number];
 export const APP_PROTOS: readonly AppProto[] = ['dhcp4', 'dhcp6', 'tftp', 'http', 'icmp', 'ndp'];
 
 export interface DecodeArgs {
+  /** The first input (kept for callers that name one file). */
   file: string;
+  /** Every input: positional FILEs then `-r FILE`s; folders are expanded later (cli/inputs.ts). */
+  files: string[];
+  /** Read the inputs as one capture ordered by time. */
+  merge: boolean;
   format: DecodeFormat;
   protos: ReadonlySet<AppProto> | null;
   output: string | undefined;
 }
 
 /** Validates raw `decode` arguments; throws UsageError naming the flag and the allowed values. */
-export function checkDecodeArgs(raw: { file?: unknown; format?: unknown; proto?: unknown; output?: unknown }): DecodeArgs {
-  if (typeof raw.file !== 'string' || raw.file === '') throw new UsageError('decode: missing FILE (a .pcap, .pcapng or .gz capture)');
+export function checkDecodeArgs(raw: { file?: unknown; read?: unknown; merge?: unknown; format?: unknown; proto?: unknown; output?: unknown }): DecodeArgs {
+  const files = inputList(raw.file, raw.read);
+  if (files.length === 0) throw new UsageError('decode: missing FILE (a .pcap, .pcapng or .gz capture, a folder of them, or - for standard input)');
   const format = (raw.format ?? 'text') as string;
   if (!(DECODE_FORMATS as readonly string[]).includes(format)) {
     throw new UsageError(`decode: --format must be one of ${DECODE_FORMATS.join(', ')} (got "${format}")`);
   }
   return {
-    file: raw.file,
+    file: files[0]!,
+    files,
+    merge: raw.merge === true,
     format: format as DecodeFormat,
     protos: parseProtoList(raw.proto),
     output: typeof raw.output === 'string' ? raw.output : undefined,
   };
+}
+
+/** Positional FILEs and `-r FILE` (tcpdump/tshark habit), in that order; empty strings dropped. */
+export function inputList(positional: unknown, read: unknown): string[] {
+  const list = (v: unknown): unknown[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]);
+  return [...list(positional), ...list(read)].map(String).filter((s) => s !== '');
 }
 
 /** `--proto dhcp4,tftp` (also repeated flags) → a set; null means all. */
@@ -57,7 +71,12 @@ export const ANALYZE_FORMATS = ['text', 'json', 'junit'] as const;
 export type AnalyzeFormat = (typeof ANALYZE_FORMATS)[number];
 
 export interface AnalyzeArgs {
+  /** The first input (kept for callers that name one file). */
   file: string;
+  /** Every input: positional FILEs then `-r FILE`s; folders are expanded later (cli/inputs.ts). */
+  files: string[];
+  /** Read the inputs as one capture ordered by time (one report instead of one per file). */
+  merge: boolean;
   format: AnalyzeFormat;
   /** Normalised (lower case, colons), or null for every client. */
   client: string | null;
@@ -84,7 +103,8 @@ export function thresholdHelp(t: (typeof THRESHOLD_FLAGS)[number]): string {
 
 /** Validates raw `analyze` arguments (keys as yargs gives them: `slow-offer` etc.). */
 export function checkAnalyzeArgs(raw: Record<string, unknown>): AnalyzeArgs {
-  if (typeof raw['file'] !== 'string' || raw['file'] === '') throw new UsageError('analyze: missing FILE (a .pcap, .pcapng or .gz capture)');
+  const files = inputList(raw['file'], raw['read']);
+  if (files.length === 0) throw new UsageError('analyze: missing FILE (a .pcap, .pcapng or .gz capture, a folder of them, or - for standard input)');
   const format = String(raw['format'] ?? 'text');
   if (!(ANALYZE_FORMATS as readonly string[]).includes(format)) {
     throw new UsageError(`analyze: --format must be one of ${ANALYZE_FORMATS.join(', ')} (got "${format}")`);
@@ -98,7 +118,9 @@ export function checkAnalyzeArgs(raw: Record<string, unknown>): AnalyzeArgs {
   const client = raw['client'];
   if (client !== undefined && typeof client !== 'string') throw new UsageError('analyze: --client takes one MAC address');
   return {
-    file: raw['file'],
+    file: files[0]!,
+    files,
+    merge: raw['merge'] === true,
     format: format as AnalyzeFormat,
     client: client === undefined ? null : normalizeMac(client),
     output: typeof raw['output'] === 'string' ? raw['output'] : undefined,

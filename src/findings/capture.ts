@@ -1,14 +1,57 @@
-/** Capture-level findings: what the reader warned about, and frames no device could claim. */
+/**
+ * Capture-level findings: what the capture reader warned about (truncated, corrupt, unsupported
+ * link types, skipped blocks) and frames no device could claim. The reader's warnings are grouped
+ * one finding per code, naming the first few with their byte offsets, so a file with a thousand
+ * bad blocks stays readable.
+ */
+import type { WireIssue } from '../wire/issues.js';
 import type { CaptureFacts } from '../flow/facts.js';
+import type { FindingCode } from './catalogue.js';
 import { add, type Ctx } from './rules-context.js';
 
-export function captureFindings(ctx: Ctx, cap: CaptureFacts): void {
-  if (cap.truncated) {
-    const w = cap.warnings.find((i) => i.kind === 'truncated') ?? cap.warnings[0];
-    add(ctx, 'capture.truncated', null, cap.last ?? 0, [], `The capture file is truncated${w ? ` (${w.message})` : ''}; the packets before it were analyzed.`);
+const LISTED = 3;
+
+/** Which catalogue code a reader warning belongs to. */
+export function captureCode(w: WireIssue): FindingCode {
+  if (w.kind === 'truncated') return 'capture.truncated';
+  if (w.kind === 'malformed') return 'capture.corrupt';
+  return w.layer === 'link' ? 'capture.unsupported-link' : 'capture.unsupported';
+}
+
+/** The reader's warnings as (code, message) pairs, one per code, in order of first appearance. */
+export function readerFindings(cap: Pick<CaptureFacts, 'truncated' | 'warnings'>): { code: FindingCode; message: string }[] {
+  const byCode = new Map<FindingCode, WireIssue[]>();
+  for (const w of cap.warnings) {
+    const code = captureCode(w);
+    const list = byCode.get(code);
+    if (list) list.push(w);
+    else byCode.set(code, [w]);
   }
+  // A gzip stream cut short may set `truncated` with no truncated warning: still say it.
+  if (cap.truncated && !byCode.has('capture.truncated')) byCode.set('capture.truncated', []);
+  return [...byCode].map(([code, ws]) => ({ code, message: message(code, ws) }));
+}
+
+export function captureFindings(ctx: Ctx, cap: CaptureFacts): void {
+  for (const f of readerFindings(cap)) add(ctx, f.code, null, cap.last ?? 0, [], f.message);
   if (cap.strayMalformed) {
     const m = cap.strayMalformed;
     add(ctx, 'decode.malformed', null, m.time, m.frames, `${m.count} frame(s) could not be fully decoded: ${m.what.join('; ')}`);
+  }
+}
+
+function message(code: FindingCode, ws: readonly WireIssue[]): string {
+  const listed = ws.slice(0, LISTED).map((w) => `${w.message} (at byte ${w.offset})`);
+  const more = ws.length > LISTED ? `; and ${ws.length - LISTED} more` : '';
+  const what = listed.length > 0 ? ` (${listed.join('; ')}${more})` : '';
+  switch (code) {
+    case 'capture.truncated':
+      return `The capture file is truncated${what}; the packets before it were analyzed.`;
+    case 'capture.corrupt':
+      return `The capture file is corrupt${what}; only what could be read was analyzed.`;
+    case 'capture.unsupported-link':
+      return `Packets were skipped${what}.`;
+    default:
+      return `Parts of the capture file were skipped${what}.`;
   }
 }

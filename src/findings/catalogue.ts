@@ -24,6 +24,21 @@ const defs = [
     hint: 'Stop the capture cleanly (Ctrl-C on tcpdump) before copying the file.',
   },
   {
+    code: 'capture.corrupt', severity: 'error', group: 'capture',
+    summary: 'The capture file is corrupt (an absurd record or block length, a packet on an undescribed interface, a corrupt gzip stream); what could not be read was not analyzed.',
+    hint: 'Copy the capture again (binary mode, complete), or check it with `capinfos` / `editcap`; the verdict covers only the packets before the damage.',
+  },
+  {
+    code: 'capture.unsupported-link', severity: 'warning', group: 'capture',
+    summary: 'Packets of a link type pxecheck does not decode were skipped.',
+    hint: 'Capture on an Ethernet interface or the Linux "any" device (cooked), or convert the file with `editcap -T ether`.',
+  },
+  {
+    code: 'capture.unsupported', severity: 'info', group: 'capture',
+    summary: 'The capture file has parts pxecheck skips (an unknown block type, an unexpected format version).',
+    hint: 'Usually harmless: the packets were read. Re-save the file with `editcap` if in doubt.',
+  },
+  {
     code: 'decode.malformed', severity: 'warning', group: 'malformed',
     summary: 'A packet could not be fully decoded (truncated or breaking its protocol rules).',
     hint: 'Check the snap length of the capture (tcpdump -s 0) and the sender of the packet.',

@@ -557,6 +557,25 @@ describe('capture findings', () => {
     expect(f.message).toContain('record cut short');
   });
 
+  it('capture.corrupt, capture.unsupported-link, capture.unsupported: one finding per kind of reader warning', () => {
+    const sim = new Sim();
+    dora(sim, { xid: 61, mac: MAC, yiaddr: ADDR, t: 0 });
+    const a = sim.finish({
+      warnings: [
+        { kind: 'malformed', layer: 'pcap', offset: 104, message: 'record 3 claims 2147483647 captured bytes' },
+        { kind: 'malformed', layer: 'pcapng', offset: 300, message: 'frame 9 refers to interface 4, which is not described' },
+        { kind: 'unsupported', layer: 'link', offset: 20, message: 'link type 9999 is not one pxecheck decodes' },
+        { kind: 'unsupported', layer: 'pcapng', offset: 400, message: 'skipped block(s) of unknown type 0x99' },
+      ],
+    });
+    const corrupt = only(a, 'capture.corrupt');
+    expect(corrupt).toMatchObject({ client: null, severity: 'error' });
+    expect(corrupt.message).toContain('at byte 104');
+    expect(corrupt.message).toContain('interface 4');
+    expect(only(a, 'capture.unsupported-link').message).toContain('9999');
+    expect(only(a, 'capture.unsupported').severity).toBe('info');
+  });
+
   it('sorts findings by time', () => {
     const sim = new Sim();
     dora(sim, { xid: 70, mac: MAC, yiaddr: ADDR, t: 0, offerDelay: 2, client: pxeOptions(7), file: 'undionly.kpxe' });

@@ -122,16 +122,16 @@ export class Sim {
   }
 
   /** `end`: seconds after T0 of the capture's last record (some packet the builder never saw). */
-  facts(o: { truncated?: boolean; end?: number } = {}): FlowFacts {
+  facts(o: { truncated?: boolean; end?: number; warnings?: WireIssue[] } = {}): FlowFacts {
     return this.builder.facts({
       file: 'sim', packets: this.frame, truncated: o.truncated ?? false,
-      warnings: o.truncated ? [{ kind: 'truncated', layer: 'pcap', offset: 1000, message: 'record cut short' }] : [],
+      warnings: o.warnings ?? (o.truncated ? [{ kind: 'truncated', layer: 'pcap', offset: 1000, message: 'record cut short' }] : []),
       lastPacket: o.end === undefined ? undefined : T0 + o.end,
     });
   }
 
   /** The analysis of what was fed so far (the builder goes on unchanged). */
-  finish(o: { truncated?: boolean; end?: number } = {}): Analysis {
+  finish(o: { truncated?: boolean; end?: number; warnings?: WireIssue[] } = {}): Analysis {
     return analyzeFacts(this.facts(o), this.thresholds);
   }
 }

@@ -4,7 +4,7 @@
  * `file:line:column`, what was expected, what was found and, where it helps, the fix.
  */
 import { readFileSync } from 'node:fs';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import {
   humanIssueMessage,
@@ -131,6 +131,33 @@ function issueToProblem(iss: z.core.$ZodIssue, js: unknown, pos: Positions): Sce
   return { ...pos.posOf(path, atKey), path: pathString(path), message };
 }
 
+/** Alias references one document may resolve: a scenario needs a handful; an alias bomb
+ *  ("billion laughs") needs millions and would exhaust memory. */
+export const MAX_ALIAS_COUNT = 100;
+
+/** The document as plain data; an alias bomb becomes a ScenarioError at its first alias. */
+function toJs(doc: Document, pos: Positions): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+  } catch (e) {
+    let at = 0;
+    visit(doc, {
+      Alias(_k, node) {
+        at = node.range?.[0] ?? 0;
+        return visit.BREAK;
+      },
+    });
+    const aliases = /alias/i.test((e as Error).message);
+    throw new ScenarioError([{
+      ...pos.at(at),
+      path: '',
+      message: aliases
+        ? `YAML aliases expand too far (more than ${MAX_ALIAS_COUNT} alias references: an alias bomb?): write the values out instead of nesting *aliases`
+        : `YAML cannot be read: ${(e as Error).message}`,
+    }]);
+  }
+}
+
 export function parseScenario(text: string, fileName: string): Scenario {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
@@ -144,7 +171,7 @@ export function parseScenario(text: string, fileName: string): Scenario {
       })),
     );
   }
-  const js: unknown = doc.toJS() ?? {};
+  const js: unknown = toJs(doc, pos);
   const parsed = scenarioSchema.safeParse(js, { reportInput: true });
   if (!parsed.success) {
     const problems = dropMisspeltMissing(parsed.error.issues.map((iss) => issueToProblem(iss, js, pos)));

@@ -93,7 +93,7 @@ describe('pxecheck analyze (spawned)', () => {
     writeFileSync(txt, 'hello, this is not a capture\n');
     const r = pxecheck('analyze', txt);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^pxecheck: notes\.txt is not a pcap or pcapng file/);
+    expect(r.stderr).toMatch(/^pxecheck: \S*notes\.txt is not a pcap or pcapng file/);
     expect(r.stdout).toBe('');
   });
 

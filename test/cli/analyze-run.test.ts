@@ -24,11 +24,11 @@ function io(over: Partial<AnalyzeIo> = {}): AnalyzeIo & { err: string[] } {
   return { stderr: (s) => err.push(s), stdoutIsTTY: true, stderrIsTTY: false, env: {}, err, ...over };
 }
 
-interface Call { path: string; opts: Parameters<AnalyzeFn>[1] }
+interface Call { path: Parameters<AnalyzeFn>[0]; opts: Parameters<AnalyzeFn>[1] }
 
 function fakeEngine(a: Analysis = sampleAnalysis()): AnalyzeFn & { calls: Call[] } {
   const calls: Call[] = [];
-  const fn = async (path: string, opts: Parameters<AnalyzeFn>[1]): Promise<Analysis> => {
+  const fn = async (path: Parameters<AnalyzeFn>[0], opts: Parameters<AnalyzeFn>[1]): Promise<Analysis> => {
     calls.push({ path, opts });
     opts.onProgress?.(1);
     return a;
@@ -46,7 +46,7 @@ describe('runAnalyze', () => {
   it('passes the file and only the given thresholds to the engine', async () => {
     const engine = fakeEngine();
     await run({ 'slow-offer': '2', 'loop-count': '5' }, engine);
-    expect(engine.calls).toEqual([{ path: capture, opts: { thresholds: { slowOffer: 2, loopCount: 5 } } }]);
+    expect(engine.calls).toEqual([{ path: capture, opts: { thresholds: { slowOffer: 2, loopCount: 5 }, onWarning: expect.any(Function) } }]);
   });
 
   it('exits 1 when an error finding exists, 0 when only warnings and infos remain', async () => {

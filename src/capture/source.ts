@@ -1,0 +1,148 @@
+/**
+ * Where capture bytes come from: a path (regular file, FIFO, /dev/stdin, process substitution) or
+ * a Readable (stdin as `-`). Everything is read front to back with no seeks, so pipes work; gzip
+ * is recognised by its magic in the first bytes, never by the name.
+ */
+import { open, type FileHandle } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { constants as zlibConstants, createGunzip } from 'node:zlib';
+import { CaptureFormatError } from './types.js';
+
+/** A capture to read: a path, `-` for standard input, or a named stream. */
+export type CaptureInput = string | { name: string; stream: Readable };
+
+/** The name `-` stands for standard input (tcpdump -w - | pxecheck analyze -). */
+export const STDIN_NAME = '-';
+
+/** How an input is named in messages and reports. */
+export function inputName(input: CaptureInput): string {
+  if (typeof input !== 'string') return input.name;
+  return input === STDIN_NAME ? 'stdin' : input;
+}
+
+/** Something that fills a window of a buffer; 0 means end of input. */
+export interface ByteSource {
+  read(buf: Uint8Array, off: number, len: number): Promise<number>;
+  close(): Promise<void>;
+  /** Bytes of the underlying input consumed so far (compressed bytes for gzip). */
+  bytesRead(): number;
+  /** Size in bytes when the input is a regular file (progress display), else null. */
+  readonly size: number | null;
+}
+
+/** A regular file or a FIFO/character device: read(2) at the current position, never pread. */
+function fileSource(fh: FileHandle, size: number | null): ByteSource {
+  let total = 0;
+  return {
+    size,
+    async read(buf, off, len) {
+      const { bytesRead } = await fh.read(buf, off, len, null);
+      total += bytesRead;
+      return bytesRead;
+    },
+    close: () => fh.close(),
+    bytesRead: () => total,
+  };
+}
+
+/** A stream's chunks copied into the caller's buffer. `onError` receives a stream failure (which
+ *  ends the input) so the caller can report it instead of losing the records read so far. */
+export function streamSource(stream: Readable, onError: ((message: string) => void) | null, counted: () => number): ByteSource {
+  const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
+  let pending: Uint8Array | null = null;
+  let done = false;
+  return {
+    size: null,
+    async read(buf, off, len) {
+      while (!pending || pending.length === 0) {
+        if (done) return 0;
+        try {
+          const next = await chunks.next();
+          if (next.done) {
+            done = true;
+            return 0;
+          }
+          pending = next.value;
+        } catch (e) {
+          if (!onError) throw e;
+          onError((e as Error).message);
+          done = true;
+          return 0;
+        }
+      }
+      const n = Math.min(len, pending.length);
+      buf.set(pending.subarray(0, n), off);
+      pending = pending.subarray(n);
+      return n;
+    },
+    async close() {
+      stream.destroy();
+    },
+    bytesRead: counted,
+  };
+}
+
+/** Opens a path or stream as raw bytes. Paths that are not regular files are read as streams of
+ *  bytes too (FIFO, /dev/stdin), so nothing here may seek. */
+export async function openInput(input: CaptureInput): Promise<ByteSource> {
+  if (typeof input !== 'string') return countingStreamSource(input.stream);
+  if (input === STDIN_NAME) {
+    // Waiting for a capture typed on a terminal would look like a hang.
+    if (process.stdin.isTTY) throw new CaptureFormatError('standard input (-) is a terminal: pipe a capture into it (tcpdump -U -w - | pxecheck analyze -)');
+    return countingStreamSource(process.stdin);
+  }
+  let fh: FileHandle;
+  try {
+    fh = await open(input, 'r');
+  } catch (e) {
+    // /dev/stdin on a socket (not a pipe) cannot be opened: read the process's stdin instead.
+    if ((e as NodeJS.ErrnoException).code === 'ENXIO' && /^\/(dev\/stdin|proc\/self\/fd\/0)$/.test(input)) return countingStreamSource(process.stdin);
+    throw e;
+  }
+  try {
+    const st = await fh.stat();
+    if (st.isDirectory()) throw Object.assign(new Error(`EISDIR: ${input} is a directory`), { code: 'EISDIR', path: input });
+    return fileSource(fh, st.isFile() ? st.size : null);
+  } catch (e) {
+    await fh.close();
+    throw e;
+  }
+}
+
+function countingStreamSource(stream: Readable): ByteSource {
+  let total = 0;
+  stream.on('data', (c: Uint8Array) => (total += c.length));
+  return streamSource(stream, null, () => total);
+}
+
+/**
+ * The decompressed bytes of a gzip input whose first `head` bytes were already read from `raw`.
+ * A corrupt or cut stream ends the input and reports through `onError` (SYNC_FLUSH: a cut stream
+ * yields what it holds instead of throwing).
+ */
+export function gunzipSource(raw: ByteSource, head: Uint8Array, onError: (message: string) => void): ByteSource {
+  const first = head.slice(); // the caller's buffer is reused for the decompressed bytes
+  const compressed = Readable.from((async function* () {
+    yield first;
+    for (;;) {
+      const chunk = new Uint8Array(1 << 16);
+      const n = await raw.read(chunk, 0, chunk.length);
+      if (n === 0) return;
+      yield chunk.subarray(0, n);
+    }
+  })(), { objectMode: false });
+  const gunzip = createGunzip({ finishFlush: zlibConstants.Z_SYNC_FLUSH });
+  compressed.on('error', (e) => gunzip.destroy(e));
+  compressed.pipe(gunzip);
+  const src = streamSource(gunzip, onError, () => raw.bytesRead());
+  return {
+    size: raw.size,
+    read: (buf, off, len) => src.read(buf, off, len),
+    async close() {
+      compressed.destroy();
+      await src.close();
+      await raw.close();
+    },
+    bytesRead: () => raw.bytesRead(),
+  };
+}
