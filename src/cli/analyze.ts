@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { summarize } from '../findings/rules.js';
-import type { Analysis, AnalysisThresholds } from '../flow/types.js';
+import type { Analysis, AnalysisThresholds, BootChain } from '../flow/types.js';
 import { renderAnalysisJson } from '../report/analyze-json.js';
 import { renderAnalysisText } from '../report/analyze-text.js';
 import { colorEnabled, palette } from '../report/color.js';
@@ -9,6 +9,7 @@ import { renderJunit } from '../report/junit.js';
 import { TextOutput } from '../report/output.js';
 import { createProgress } from '../report/progress.js';
 import { ExitCode, UsageError } from './exit-codes.js';
+import { canonicalIp, clientSpecText, macOrNull, type ClientSpec } from './client-spec.js';
 import { normalizeMac, type AnalyzeArgs } from './options.js';
 
 /** The engine (src/flow/analyze.ts `analyzeCapture`), injected so reports and exit codes test without it. */
@@ -24,7 +25,7 @@ export interface AnalyzeIo {
   env: Readonly<Record<string, string | undefined>>;
 }
 
-/** `pxecheck analyze`: exit 1 when an error finding remains after --client filtering, else 0. */
+/** `pxecheck analyze`: exit 1 when an error finding remains after --client/--only-failed filtering, else 0. */
 export async function runAnalyze(args: AnalyzeArgs, analyze: AnalyzeFn, io: AnalyzeIo): Promise<number> {
   // stat first: a missing file is reported before anything is drawn (and gives the size for progress).
   const size = statSync(args.file).size;
@@ -35,7 +36,8 @@ export async function runAnalyze(args: AnalyzeArgs, analyze: AnalyzeFn, io: Anal
   } finally {
     progress?.done();
   }
-  if (args.client !== null) analysis = selectClient(analysis, args.client);
+  if (args.clients !== null) analysis = selectClients(analysis, args.clients);
+  if (args.onlyFailed) analysis = keepClients(analysis, (c) => isFailedDevice(analysis, c));
 
   const out = TextOutput.open(args.output);
   try {
@@ -59,26 +61,50 @@ export function exitCodeFor(a: Analysis): number {
 const MAX_LISTED = 8;
 
 /**
- * Keeps one client's chain and findings, plus the capture-wide findings (they concern every
- * client); the summary is recomputed with the engine's `summarize`. Unknown MAC → UsageError
- * listing the MACs seen.
+ * What `--only-failed` keeps. Today: a device with an error finding of its own. (One function on
+ * purpose: it moves to the engine's per-attempt outcome when that lands.)
  */
-export function selectClient(a: Analysis, mac: string): Analysis {
-  const want = normalizeMac(mac);
-  const chain = a.clients.find((c) => safeNormalize(c.mac) === want);
-  if (!chain) {
-    const seen = a.clients.map((c) => c.mac);
-    const list = seen.length === 0 ? 'none' : seen.slice(0, MAX_LISTED).join(', ') + (seen.length > MAX_LISTED ? `, … (${seen.length - MAX_LISTED} more)` : '');
-    throw new UsageError(`--client ${want}: no such client in ${a.file}; clients seen: ${list}`);
-  }
-  const findings = a.findings.filter((f) => f.client === null || f.client === chain.mac);
-  return { ...a, clients: [chain], findings, summary: summarize([chain], findings, a.summary.firstPacket, a.summary.lastPacket) };
+export function isFailedDevice(a: Analysis, client: BootChain): boolean {
+  return a.findings.some((f) => f.client === client.mac && f.severity === 'error');
 }
 
-function safeNormalize(mac: string): string {
-  try {
-    return normalizeMac(mac);
-  } catch {
-    return mac.toLowerCase();
+/**
+ * Keeps the clients any spec names, their findings and the capture-wide ones (they concern every
+ * client); the summary is recomputed. A spec that names nobody → UsageError listing who was seen.
+ */
+export function selectClients(a: Analysis, specs: readonly ClientSpec[]): Analysis {
+  for (const spec of specs) {
+    if (a.clients.some((c) => chainMatches(c, spec))) continue;
+    const seen = a.clients.map((c) => c.mac);
+    const list = seen.length === 0 ? 'none' : seen.slice(0, MAX_LISTED).join(', ') + (seen.length > MAX_LISTED ? `, … (${seen.length - MAX_LISTED} more)` : '');
+    throw new UsageError(`--client ${clientSpecText(spec)}: no such client in ${a.file}; clients seen: ${list}`);
   }
+  return keepClients(a, (c) => specs.some((spec) => chainMatches(c, spec)));
+}
+
+/** One client, as `--client MAC` (kept for callers that select a single device). */
+export function selectClient(a: Analysis, mac: string): Analysis {
+  return selectClients(a, [{ kind: 'mac', mac: normalizeMac(mac) }]);
+}
+
+/** The analysis restricted to the clients `keep` accepts (capture-wide findings stay). */
+export function keepClients(a: Analysis, keep: (c: BootChain) => boolean): Analysis {
+  const clients = a.clients.filter(keep);
+  const macs = new Set(clients.map((c) => c.mac));
+  const findings = a.findings.filter((f) => f.client === null || macs.has(f.client));
+  return { ...a, clients, findings, summary: summarize(clients, findings, a.summary.firstPacket, a.summary.lastPacket) };
+}
+
+/** A MAC names the device; an address names the device that leased or used it. */
+export function chainMatches(c: BootChain, spec: ClientSpec): boolean {
+  if (spec.kind === 'mac') return macOrNull(c.mac) === spec.mac;
+  if (c.mac.startsWith('ip:')) return canonicalIp(c.mac.slice(3)) === spec.addr;
+  return c.steps.some((st) => {
+    switch (st.kind) {
+      case 'dhcp4':
+      case 'proxydhcp': return 'yiaddr' in st && st.yiaddr !== null && st.yiaddr === spec.addr;
+      case 'dhcp6': return st.addresses.some((x) => canonicalIp(x) === spec.addr) || st.leases.some((l) => canonicalIp(l.address) === spec.addr);
+      default: return false;
+    }
+  });
 }
