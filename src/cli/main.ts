@@ -35,9 +35,19 @@ function captureIo(io: CliIo): CaptureIo {
   };
 }
 
+/**
+ * `parse`: only the parser (flags known, values present); `check`: also the command's pure checks;
+ * neither runs the command (the docs test holds every documented command line to the parser).
+ */
+export type DryRun = 'parse' | 'check';
+
 /** Entry point: parses argv, runs one command, returns the exit code. Never calls process.exit. */
-export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDeps = {}): Promise<number> {
+export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDeps = {}, dryRun?: DryRun): Promise<number> {
   let action: (() => Promise<number>) | null = null;
+  /** Wraps a command handler: in a `parse` dry run the checks are skipped. */
+  const handler = <A>(fn: (a: A) => Promise<void>) => async (a: A): Promise<void> => {
+    if (dryRun !== 'parse') await fn(a);
+  };
   let usageFailure: string | null = null;
   const parser = yargs(argv)
     .scriptName('pxecheck')
@@ -56,11 +66,11 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
           .option('to', { type: 'string', requiresArg: true, describe: 'only messages at or before T (same forms as --from)' })
           .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'write to FILE instead of stdout' })
           .epilogue('Exit status: 0 decoded, 2 usage error or unreadable input.'),
-      async (a) => {
+      handler(async (a) => {
         const { checkDecodeArgs } = await import('./options.js');
         const args = checkDecodeArgs(a);
         action = async () => (await import('./decode.js')).runDecode(args, io);
-      },
+      }),
     )
     .command(
       'analyze <file>',
@@ -78,7 +88,7 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
         for (const t of THRESHOLD_FLAGS) b = b.option(t.flag, { type: 'string', requiresArg: true, describe: thresholdHelp(t) });
         return b.epilogue('Exit status: 0 no error finding, 1 at least one error finding, 2 usage error or unreadable input.');
       },
-      async (a) => {
+      handler(async (a) => {
         const { checkAnalyzeArgs } = await import('./options.js');
         const args = checkAnalyzeArgs(a);
         const scenarios = (a['scenario'] as string[] | undefined) ?? [];
@@ -91,7 +101,7 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
           const { runAnalyze } = await import('./analyze.js');
           action = () => runAnalyze(args, analyzeCapture, analyzeIo(io));
         }
-      },
+      }),
     )
     .command(
       'run <scenario..>',
@@ -117,7 +127,7 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
           .option('lab-ra', { type: 'string', requiresArg: true, describe: 'with --lab and IPv6: router advertisements managed | unmanaged (M=0) | none' })
           .option('server-config6', { type: 'string', requiresArg: true, describe: 'with --lab kea and IPv6: your own kea-dhcp6 config' })
           .epilogue('Exit status: 0 every step passed, 1 a step failed, 2 usage, scenario or environment error.'),
-      async (a) => {
+      handler(async (a) => {
         const { checkRunArgs } = await import('./options.js');
         const args = checkRunArgs(a);
         const capture = typeof a['capture'] === 'string' ? a['capture'] : undefined;
@@ -125,7 +135,7 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
         action = args.lab !== undefined
           ? async () => (await import('./run-lab.js')).runWithLab(args, analyzeIo(io), capture === undefined ? {} : { capture })
           : async () => (await import('./run.js')).runRun(args, analyzeIo(io), runDeps);
-      },
+      }),
     )
     .command(
       'capture',
@@ -139,11 +149,11 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
           .option('max-packets', { type: 'string', requiresArg: true, describe: `stop after N packets (default ${DEFAULT_MAX_PACKETS})` })
           .option('analyze', { type: 'boolean', default: false, describe: 'at the end print the full analyze report (exit 1 on an error finding)' })
           .epilogue('Exit status: 0 clean end (with --analyze: 1 on an error finding), 2 usage error, unknown interface or missing capture privileges.'),
-      async (a) => {
+      handler(async (a) => {
         const { checkCaptureArgs, runCapture } = await import('./capture.js');
         const args = checkCaptureArgs(a);
         action = () => runCapture(args, captureIo(io));
-      },
+      }),
     )
     .command(
       'lab <action>',
@@ -162,11 +172,11 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
           .option('name', { type: 'string', requiresArg: true, describe: 'lab name, prefixes the namespaces (default pxelab)' })
           .option('format', { alias: 'f', type: 'string', requiresArg: true, describe: 'text | json' })
           .epilogue('State in /tmp/pxecheck-lab-<name>/, see docs/lab.md. Exit status: 0 ok (also down of a lab that does not exist), 1 status: no lab or a server dead, 2 usage or environment error.'),
-      async (a) => {
+      handler(async (a) => {
         const { checkLabArgs, runLab } = await import('./lab.js');
         const args = checkLabArgs(a);
         action = () => runLab(args, io);
-      },
+      }),
     )
     .completion('completion', 'Print a bash/zsh completion script (add `source <(pxecheck completion)` to ~/.bashrc or ~/.zshrc)')
     .demandCommand(1, 'name a command (decode, analyze, run, capture, lab)')
@@ -194,7 +204,7 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
     io.stderr(`${errorLine(usageFailure)}\nRun 'pxecheck --help' for usage.\n`);
     return ExitCode.USAGE;
   }
-  if (!action) return ExitCode.OK; // --help / --version
+  if (!action || dryRun) return ExitCode.OK; // --help / --version / dry run
   try {
     return await (action as () => Promise<number>)();
   } catch (err) {
