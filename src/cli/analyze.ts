@@ -4,6 +4,7 @@ import { summarize } from '../findings/rules.js';
 import type { Analysis, AnalysisThresholds, BootChain } from '../flow/types.js';
 import { renderAnalysisJson } from '../report/analyze-json.js';
 import { renderAnalysisText } from '../report/analyze-text.js';
+import { reportWidth } from '../report/layout.js';
 import { colorEnabled, palette } from '../report/color.js';
 import { renderJunit } from '../report/junit.js';
 import { TextOutput } from '../report/output.js';
@@ -22,6 +23,8 @@ export interface AnalyzeIo {
   stderr: (s: string) => void;
   stdoutIsTTY: boolean | undefined;
   stderrIsTTY: boolean | undefined;
+  /** The terminal's width when stdout is one (process.stdout.columns). */
+  columns?: number | undefined;
   env: Readonly<Record<string, string | undefined>>;
 }
 
@@ -46,7 +49,7 @@ export async function runAnalyze(args: AnalyzeArgs, analyze: AnalyzeFn, io: Anal
     else {
       const toFile = args.output !== undefined && args.output !== '-';
       const pal = palette(colorEnabled({ isTTY: io.stdoutIsTTY, toFile, env: io.env }));
-      for (const l of renderAnalysisText(analysis, pal)) out.line(l);
+      for (const l of renderAnalysisText(analysis, pal, { width: toFile ? null : reportWidth(io) })) out.line(l);
     }
   } finally {
     out.close();

@@ -20,6 +20,7 @@ function analyzeIo(io: CliIo): AnalyzeIo {
     stderr: io.stderr,
     stdoutIsTTY: 'stdoutIsTTY' in full ? full.stdoutIsTTY : process.stdout.isTTY,
     stderrIsTTY: 'stderrIsTTY' in full ? full.stderrIsTTY : process.stderr.isTTY,
+    columns: 'columns' in full ? full.columns : process.stdout.columns,
     env: full.env ?? process.env,
   };
 }

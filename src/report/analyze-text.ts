@@ -6,21 +6,29 @@ import { table, getBorderCharacters, type TableUserConfig } from 'table';
 import type { Analysis, BootChain, BootStep, Dhcp6Status, Finding, RaSummary, RouterInfo } from '../flow/types.js';
 import type { Severity } from '../findings/catalogue.js';
 import { PLAIN, type Palette } from './color.js';
+import { collapseSequence, humanDuration } from './humanize.js';
+import { columnWidths, visibleWidth, wrapCell, wrapLine } from './layout.js';
 
-/** Long URLs and file names wrap inside their cell instead of widening the whole table. */
+/** Without a width (a file, a pipe), long URLs and file names wrap at this many columns. */
 const MAX_CELL = 56;
 
-export function renderAnalysisText(a: Analysis, pal: Palette = PLAIN): string[] {
+export interface TextLayout {
+  /** Columns of the terminal; null: no limit (lines as long as they are). */
+  width?: number | null;
+}
+
+export function renderAnalysisText(a: Analysis, pal: Palette = PLAIN, layout: TextLayout = {}): string[] {
+  const width = layout.width ?? null;
   const out = summaryLines(a, pal);
-  if (a.routers && a.routers.length > 0) out.push('', ...routerLines(a.routers, pal));
+  if (a.routers && a.routers.length > 0) out.push('', ...routerLines(a.routers, pal).flatMap((l) => wrapLine(l, width, 6)));
   for (const chain of a.clients) {
     out.push('');
-    out.push(...clientLines(chain, a.findings.filter((f) => f.client === chain.mac), pal));
+    out.push(...clientLines(chain, a.findings.filter((f) => f.client === chain.mac), pal, width));
   }
   const wide = a.findings.filter((f) => f.client === null);
   if (wide.length > 0) {
     out.push('', pal.bold('Capture-wide findings'));
-    for (const f of wide) out.push(...findingLines(f, pal));
+    for (const f of wide) out.push(...findingLines(f, pal, width));
   }
   return out;
 }
@@ -51,7 +59,7 @@ export function routerLines(routers: readonly RouterInfo[], pal: Palette): strin
     const vlan = r.vlans.length > 0 ? ` VLAN ${r.vlans.join('.')}` : '';
     out.push(`  ${r.address}${r.mac ? ` (${r.mac})` : ''}${vlan}`);
     for (const a of r.adverts) {
-      const span = a.count > 1 ? ` ×${a.count} over ${(a.last - a.first).toFixed(1)} s` : '';
+      const span = a.count > 1 ? ` ×${a.count} over ${humanDuration(a.last - a.first)}` : '';
       out.push(`    ${printable(raText(a))}${span}`);
     }
   }
@@ -73,21 +81,21 @@ export function raText(a: RaSummary): string {
 }
 
 /** Header, timeline table and findings of one client. */
-export function clientLines(chain: BootChain, findings: readonly Finding[], pal: Palette): string[] {
+export function clientLines(chain: BootChain, findings: readonly Finding[], pal: Palette, width: number | null = null): string[] {
   const arch = chain.arch === null ? 'arch ?' : `arch ${chain.arch}${chain.archName ? ` (${chain.archName})` : ''}`;
   const vc = chain.vendorClass ? `, ${printable(chain.vendorClass)}` : '';
   const state = chain.booted ? 'booted' : pal.fail('did not boot');
-  const out = [pal.bold(`Client ${chain.mac}`) + ` — ${arch}${vc} — ${state}`];
-  out.push(...timelineLines(chain, pal));
+  const out = wrapLine(pal.bold(`Client ${chain.mac}`) + ` — ${arch}${vc} — ${state}`, width, 2);
+  out.push(...timelineLines(chain, pal, width));
   if (findings.length > 0) {
     out.push('Findings:');
-    for (const f of findings) out.push(...findingLines(f, pal));
+    for (const f of findings) out.push(...findingLines(f, pal, width));
   }
   return out;
 }
 
 /** The timeline table (no trailing newline), one row per step. */
-export function timelineLines(chain: BootChain, pal: Palette): string[] {
+export function timelineLines(chain: BootChain, pal: Palette, width: number | null = null): string[] {
   if (chain.steps.length === 0) return ['  (no steps)'];
   const t0 = Math.min(...chain.steps.map((s) => s.start));
   const rows: string[][] = [['time', 'step', 'what', 'result', 'duration']];
@@ -97,31 +105,32 @@ export function timelineLines(chain: BootChain, pal: Palette): string[] {
       stepKind(step),
       printable(stepWhat(step)),
       (step.ok ? 'ok' : pal.fail('FAIL')) + (stepDetail(step) ? ` ${printable(stepDetail(step))}` : ''),
-      `${step.duration.toFixed(3)}s`,
+      humanDuration(step.duration, ''),
     ]);
   }
+  return fittedTable(rows, new Set([2, 3]), width);
+}
+
+/**
+ * A bordered table whose flexible columns wrap (never inside a word) so the table fits `width`;
+ * shared with the run report.
+ */
+export function fittedTable(rows: string[][], flexible: ReadonlySet<number>, width: number | null, cap = MAX_CELL): string[] {
+  const natural = rows[0]!.map((_, col) => Math.max(1, ...rows.map((r) => visibleWidth(r[col] ?? ''))));
+  const widths = columnWidths(natural, flexible, width, cap);
+  const wrapped = rows.map((r) => r.map((cell, col) => (flexible.has(col) ? wrapCell(cell, widths[col]!).join('\n') : cell)));
   const config: TableUserConfig = {
     border: getBorderCharacters('norc'),
     drawHorizontalLine: (i, n) => i === 0 || i === 1 || i === n,
-    columns: {
-      2: { width: cellWidth(rows, 2), wrapWord: true },
-      3: { width: cellWidth(rows, 3), wrapWord: true },
-    },
+    columns: Object.fromEntries([...flexible].map((col) => [col, { width: widths[col]! }])),
   };
-  return table(rows, config).replace(/\n$/, '').split('\n');
+  return table(wrapped, config).replace(/\n$/, '').split('\n');
 }
 
-function cellWidth(rows: string[][], col: number): number {
-  // Visible width: colour escapes do not count.
-  let w = 1;
-  for (const r of rows) w = Math.max(w, r[col]!.replace(/\x1b\[[0-9;]*m/g, '').length);
-  return Math.min(w, MAX_CELL);
-}
-
-export function findingLines(f: Finding, pal: Palette): string[] {
+export function findingLines(f: Finding, pal: Palette, width: number | null = null): string[] {
   return [
-    `  ${pal.severity(f.severity, severityLabel(f.severity))} ${f.code}: ${printable(f.message)}${framesSuffix(f.frames)}`,
-    `    ${pal.dim('hint:')} ${printable(f.hint)}`,
+    ...wrapLine(`  ${pal.severity(f.severity, severityLabel(f.severity))} ${f.code}: ${printable(f.message)}${framesSuffix(f.frames)}`, width, 4),
+    ...wrapLine(`    ${pal.dim('hint:')} ${printable(f.hint)}`, width, 10),
   ];
 }
 
@@ -143,7 +152,7 @@ export function formatOffset(sec: number): string {
 }
 
 function seconds(v: number | null): string {
-  return v === null ? 'n/a' : `${v.toFixed(3)} s`;
+  return v === null ? 'n/a' : humanDuration(v);
 }
 
 /** ` (frames 1, 2, 3)`: at most 8 numbers, then a count of the rest; empty without frames. */
@@ -158,17 +167,9 @@ function statusText(x: Dhcp6Status): string {
   return `${where}${x.name ?? x.code}${x.message ? ` "${x.message}"` : ''}`;
 }
 
-/** Runs of the same message collapse: DISCOVER, OFFER, OFFER, REQUEST → DISCOVER→OFFER×2→REQUEST. */
+/** Runs and repeated exchanges collapse: DISCOVER→OFFER×2→REQUEST, INFORM→ACK ×250. */
 export function messageSequence(messages: readonly string[]): string {
-  const parts: string[] = [];
-  let i = 0;
-  while (i < messages.length) {
-    let j = i + 1;
-    while (j < messages.length && messages[j] === messages[i]) j++;
-    parts.push(j - i > 1 ? `${messages[i]}×${j - i}` : messages[i]!);
-    i = j;
-  }
-  return parts.join('→');
+  return collapseSequence(messages);
 }
 
 function stepKind(step: BootStep): string {
