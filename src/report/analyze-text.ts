@@ -2,12 +2,11 @@
  * `analyze --format text`: a summary, then per client a timeline table and its findings, then the
  * capture-wide findings. Pure: returns lines; colour comes in as a Palette.
  */
-import { table, getBorderCharacters, type TableUserConfig } from 'table';
 import type { Analysis, BootChain, BootStep, Dhcp6Status, Finding, RaSummary, RouterInfo } from '../flow/types.js';
 import type { Severity } from '../findings/catalogue.js';
 import { PLAIN, type Palette } from './color.js';
 import { collapseSequence, humanDuration } from './humanize.js';
-import { columnWidths, visibleWidth, wrapCell, wrapLine } from './layout.js';
+import { boxTable, columnWidths, visibleWidth, wrapCell, wrapLine } from './layout.js';
 
 /** Without a width (a file, a pipe), long URLs and file names wrap at this many columns. */
 const MAX_CELL = 56;
@@ -119,12 +118,7 @@ export function fittedTable(rows: string[][], flexible: ReadonlySet<number>, wid
   const natural = rows[0]!.map((_, col) => Math.max(1, ...rows.map((r) => visibleWidth(r[col] ?? ''))));
   const widths = columnWidths(natural, flexible, width, cap);
   const wrapped = rows.map((r) => r.map((cell, col) => (flexible.has(col) ? wrapCell(cell, widths[col]!).join('\n') : cell)));
-  const config: TableUserConfig = {
-    border: getBorderCharacters('norc'),
-    drawHorizontalLine: (i, n) => i === 0 || i === 1 || i === n,
-    columns: Object.fromEntries([...flexible].map((col) => [col, { width: widths[col]! }])),
-  };
-  return table(wrapped, config).replace(/\n$/, '').split('\n');
+  return boxTable(wrapped, widths);
 }
 
 export function findingLines(f: Finding, pal: Palette, width: number | null = null): string[] {

@@ -91,3 +91,28 @@ export function columnWidths(natural: readonly number[], flexible: ReadonlySet<n
   });
   return widths;
 }
+
+/**
+ * A bordered table (`┌─┬─┐`, a rule under the header row, `└─┴─┘`) of pre-wrapped cells: a cell
+ * may hold several lines (`\n`); each column is `widths[i]` wide, padded by visible width so
+ * colour escapes do not shift the borders. Drawn here rather than with a table library: the
+ * wrapping is ours already, and the library's config validation (ajv) tripled start-up time.
+ */
+export function boxTable(rows: readonly (readonly string[])[], widths: readonly number[]): string[] {
+  const rule = (l: string, m: string, r: string): string => `${l}${widths.map((w) => '─'.repeat(w + 2)).join(m)}${r}`;
+  const out = [rule('┌', '┬', '┐')];
+  rows.forEach((row, i) => {
+    const cells = widths.map((_, c) => (row[c] ?? '').split('\n'));
+    const height = Math.max(1, ...cells.map((l) => l.length));
+    for (let k = 0; k < height; k++) {
+      out.push(`│${cells.map((lines, c) => ` ${pad(lines[k] ?? '', widths[c]!)} `).join('│')}│`);
+    }
+    if (i === 0) out.push(rule('├', '┼', '┤'));
+  });
+  out.push(rule('└', '┴', '┘'));
+  return out;
+}
+
+function pad(s: string, width: number): string {
+  return s + ' '.repeat(Math.max(0, width - visibleWidth(s)));
+}
