@@ -210,7 +210,8 @@ const summary = z.strictObject({
   lastPacket: seconds.nullable(),
 });
 
-export const ANALYZE_JSON_VERSION = 1;
+export { ANALYZE_JSON_VERSION } from './analyze-version.js';
+import { ANALYZE_JSON_VERSION } from './analyze-version.js';
 
 export const analyzeJsonSchema = z
   .strictObject({
