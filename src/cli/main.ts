@@ -9,8 +9,6 @@ import { ExitCode, UsageError, errorLine } from './exit-codes.js';
 import type { RunDeps } from './run.js';
 import { THRESHOLD_FLAGS, thresholdHelp } from './thresholds.js';
 
-export const COMMANDS = ['decode', 'analyze', 'run', 'capture', 'lab', 'completion'] as const;
-
 const defaultIo: CliIo = { stderr: (s) => process.stderr.write(s) };
 
 /** The process side of `analyze` (terminal detection, NO_COLOR), unless a test passes its own. */
