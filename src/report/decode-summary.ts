@@ -51,7 +51,8 @@ function relTime(t: number, t0: number): string {
   return (t - t0).toFixed(6).padStart(12);
 }
 
-const hexXid = (x: number): string => `xid 0x${x.toString(16).padStart(8, '0')}`;
+/** DHCPv4 xids are 32 bits, DHCPv6 transaction ids 24. */
+const hexXid = (x: number, digits = 8): string => `xid 0x${x.toString(16).padStart(digits, '0')}`;
 
 /** `OFFER xid 0x… yiaddr A file F` (server) or `DISCOVER xid 0x… chaddr M req A` (client). */
 function dhcp4Info(msg: DhcpV4Message): string {
@@ -72,7 +73,7 @@ function dhcp4Info(msg: DhcpV4Message): string {
 /** `Solicit xid 0x…`, `Relay-forward(Solicit xid 0x…)`, with the boot file URL when present. */
 function dhcp6Info(msg: DhcpV6Message): string {
   const inner = innermostMessage(msg);
-  let s = `${msgTypeLabel(inner.msgType)}${inner.relay ? '' : ` ${hexXid(inner.xid)}`}`;
+  let s = `${msgTypeLabel(inner.msgType)}${inner.relay ? '' : ` ${hexXid(inner.xid, 6)}`}`;
   if (msg !== inner) s = `${msgTypeLabel(msg.msgType)}(${s})`;
   const url = bootFileUrl(msg);
   return url ? `${s} url ${url}` : s;
