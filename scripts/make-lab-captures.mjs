@@ -4,10 +4,11 @@
 //   node scripts/make-lab-captures.mjs            # all
 //   node scripts/make-lab-captures.mjs uefi-pxe-dnsmasq lossy-tftp
 // Every scenario is bounded (maxMs) and its lab is destroyed in a finally.
-import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { captureMain, labs } from './capture-main.mjs';
+import { captureMain } from './capture-main.mjs';
+import { bootQemuUntil, count, read, recordCapture } from './capture-recorder.mjs';
 import * as L from '../dist/lab/index.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -17,14 +18,6 @@ const SCRIPT_URL = `${HTTP}/boot.ipxe`;
 const UEFI_NIC = { firmware: 'uefi', romfile: '' }; // EDK2's own VirtioNetDxe + PXE: Arch:00007 firmware DHCP
 const BIOS_NIC = { firmware: 'bios' }; // QEMU's default virtio-net ROM = iPXE
 
-const read = (f) => {
-  try {
-    return readFileSync(f, 'utf8');
-  } catch {
-    return '';
-  }
-};
-const count = (text, re) => (text.match(re) ?? []).length;
 const fetched = (h, path) => () => read(h.logFile).includes(path);
 
 /** @type {Record<string, {file: string, client: object|'udhcpc', second?: boolean, maxMs: number, settleMs?: number, setup: Function}>} */
@@ -189,54 +182,27 @@ export function lossyTftpRules() {
 
 const PHONE_CMD = ['udhcpc', '-i', 'cl0', '-V', 'Cisco Systems, Inc. IP Phone CP-8841', '-O', '150', '-O', '66', '-n', '-q', '-t', '3', '-T', '2', '-s', '/bin/true'];
 
+/** The captures/lab clients: udhcpc as the phone on cl0, else one QEMU on tap0 until done(). */
+function labRecipe(sc) {
+  const phone = sc.client === 'udhcpc';
+  return {
+    ...sc,
+    captureOn: (lab) => (phone ? lab.addClientInterface('cl0', '52:54:00:8e:41:01') : lab.addTap('tap0')),
+    async drive(lab, ctx) {
+      if (phone) {
+        const r = lab.exec(lab.ns.cli, 'busybox', PHONE_CMD, { timeoutMs: sc.maxMs });
+        return { note: `busybox ${PHONE_CMD.join(' ')} → exit ${r.code}` };
+      }
+      const mac = sc.client.firmware === 'uefi' ? '52:54:00:00:0e:f1' : '52:54:00:00:b1:05';
+      return { note: await bootQemuUntil(L, lab, ctx, { ...sc.client, tap: 'tap0', mac, label: 'qemu' }, ctx.done) };
+    },
+  };
+}
+
 async function runScenario(name) {
   const sc = SCENARIOS[name];
   if (!sc) throw new Error(`unknown capture ${name}; known: ${Object.keys(SCENARIOS).join(' ')}`);
-  const started = Date.now();
-  const out = join(OUT, sc.file);
-  const cfgDir = join(OUT, 'configs', name);
-  const lab = await L.createLab({ name: 'pxcap', secondServer: sc.second ?? false });
-  labs.current = lab;
-  try {
-    const root = L.makeBootRoot(join(lab.workDir, 'boot'));
-    const { servers, done, extraConfigs = [] } = await sc.setup(lab, root);
-    const phone = sc.client === 'udhcpc';
-    const iface = phone ? lab.addClientInterface('cl0', '52:54:00:8e:41:01') : lab.addTap('tap0');
-    const raw = join(lab.workDir, 'capture.pcap');
-    const cap = await L.startCapture(lab, { ns: lab.ns.cli, iface, file: raw });
-    let qemu;
-    let clientNote = '';
-    try {
-      if (phone) {
-        const r = lab.exec(lab.ns.cli, 'busybox', PHONE_CMD, { timeoutMs: sc.maxMs });
-        clientNote = `busybox ${PHONE_CMD.join(' ')} → exit ${r.code}`;
-      } else {
-        const mac = sc.client.firmware === 'uefi' ? '52:54:00:00:0e:f1' : '52:54:00:00:b1:05';
-        qemu = await L.startQemu(lab, { ...sc.client, tap: iface, mac, label: 'qemu' });
-        clientNote = `qemu-system-x86_64 ${qemu.child.spawnargs.slice(5).join(' ')}`;
-        const ok = await L.waitFor(() => done?.() ?? false, sc.maxMs, 500);
-        clientNote += ok ? '' : ' (stopped at the time limit)';
-      }
-      await L.sleep(sc.settleMs ?? 1_500);
-    } finally {
-      await cap.stop();
-      if (qemu) await lab.stop(qemu);
-    }
-    mkdirSync(OUT, { recursive: true });
-    copyFileSync(raw, out);
-    if (out.endsWith('.pcapng')) L.toPcapng(out);
-    rmSync(cfgDir, { recursive: true, force: true });
-    mkdirSync(cfgDir, { recursive: true });
-    for (const s of servers) for (const f of s.configFiles) copyFileSync(join(s.dir, f), join(cfgDir, `${s.proc.label}-${f}`));
-    for (const f of extraConfigs) copyFileSync(f, join(cfgDir, f.split('/').pop()));
-    copyFileSync(join(root, 'boot.ipxe'), join(cfgDir, 'boot.ipxe'));
-    writeFileSync(join(cfgDir, 'client.txt'), `${clientNote}\n`);
-    if (!phone) copyFileSync(L.serialLogOf(lab), join(cfgDir, 'serial.log'));
-  } finally {
-    await lab.destroy();
-    labs.current = undefined;
-  }
-  console.log(`${name}: ${sc.file} ${statSync(out).size} bytes in ${Math.round((Date.now() - started) / 1000)} s`);
+  await recordCapture(L, { outDir: OUT, name, labName: 'pxcap', recipe: labRecipe(sc) });
 }
 
 await captureMain('make-lab-captures', Object.keys(SCENARIOS), runScenario, 'network namespaces, taps, nftables');

@@ -11,6 +11,7 @@ DEBIAN_PACKAGES=(
   libpcap-dev            # the `cap` binding builds against it
   tshark                 # independent oracle in the tests, peer in the benchmarks
   tcpdump iproute2 nftables busybox
+  isc-dhcp-client        # dhclient -4/-6: OS DHCP clients in captures/field
   dnsmasq kea-dhcp4-server kea-dhcp6-server isc-dhcp-server tftpd-hpa nginx-light radvd
   qemu-system-x86 ovmf ipxe-qemu ipxe
 )

@@ -1,7 +1,8 @@
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { summarize } from '../findings/rules.js';
-import type { Analysis, AnalysisThresholds, BootChain } from '../flow/types.js';
+import { summarize } from '../analysis/engine.js';
+import type { Analysis, ClientReport } from '../analysis/types.js';
+import type { AnalysisThresholds } from '../findings/types.js';
 import { renderAnalysisJson } from '../report/analyze-json.js';
 import { renderAnalysisText } from '../report/analyze-text.js';
 import { reportWidth } from '../report/layout.js';
@@ -67,7 +68,7 @@ const MAX_LISTED = 8;
  * What `--only-failed` keeps. Today: a device with an error finding of its own. (One function on
  * purpose: it moves to the engine's per-attempt outcome when that lands.)
  */
-export function isFailedDevice(a: Analysis, client: BootChain): boolean {
+export function isFailedDevice(a: Analysis, client: ClientReport): boolean {
   return a.findings.some((f) => f.client === client.mac && f.severity === 'error');
 }
 
@@ -91,7 +92,7 @@ export function selectClient(a: Analysis, mac: string): Analysis {
 }
 
 /** The analysis restricted to the clients `keep` accepts (capture-wide findings stay). */
-export function keepClients(a: Analysis, keep: (c: BootChain) => boolean): Analysis {
+export function keepClients(a: Analysis, keep: (c: ClientReport) => boolean): Analysis {
   const clients = a.clients.filter(keep);
   const macs = new Set(clients.map((c) => c.mac));
   const findings = a.findings.filter((f) => f.client === null || macs.has(f.client));
@@ -99,7 +100,7 @@ export function keepClients(a: Analysis, keep: (c: BootChain) => boolean): Analy
 }
 
 /** A MAC names the device; an address names the device that leased or used it. */
-export function chainMatches(c: BootChain, spec: ClientSpec): boolean {
+export function chainMatches(c: ClientReport, spec: ClientSpec): boolean {
   if (spec.kind === 'mac') return macOrNull(c.mac) === spec.mac;
   if (c.mac.startsWith('ip:')) return canonicalIp(c.mac.slice(3)) === spec.addr;
   return c.steps.some((st) => {

@@ -10,8 +10,9 @@ import type { CaptureRecord } from '../capture/types.js';
 import { CaptureFileWriter, PcapngWriter } from '../capture/writer.js';
 import { DecodePipeline } from '../decode/pipeline.js';
 import { BootChainBuilder } from '../flow/builder.js';
-import { LivePrinter } from '../flow/live-printer.js';
-import type { Analysis } from '../flow/types.js';
+import { LivePrinter } from '../report/live-printer.js';
+import type { Analysis } from '../analysis/types.js';
+import { analyzeFacts } from '../analysis/engine.js';
 import { renderAnalysisText } from '../report/analyze-text.js';
 import { colorEnabled, palette } from '../report/color.js';
 import { tryParseDuration } from '../scenario/duration.js';
@@ -170,7 +171,7 @@ export async function runCapture(args: CaptureArgs, io: CaptureIo, deps: Capture
   }
 
   const printer = new LivePrinter({ palette: pal, quietSeconds: deps.quietSeconds, utc: deps.utc });
-  const builder = new BootChainBuilder({ onStep: (chain, step) => printer.stepOpened(chain, step) });
+  const builder = new BootChainBuilder({ onStep: (device, step) => printer.stepOpened(device, step) });
   const pipeline = new DecodePipeline(builder);
   const fileName = args.write ?? `live:${args.interfaces.join(',')}`;
   let frames = 0;
@@ -208,12 +209,12 @@ export async function runCapture(args: CaptureArgs, io: CaptureIo, deps: Capture
   });
 
   const analysisNow = (): Analysis =>
-    builder.finish({ file: fileName, packets: frames, captureWarnings: [], truncated: false, firstPacket: first, lastPacket: last });
+    analyzeFacts(builder.facts({ file: fileName, packets: frames, warnings: [], truncated: false, firstPacket: first, lastPacket: last }));
   const tick = (): void => {
     const now = d.now();
     out(printer.poll(now));
     file?.flush();
-    // Findings are computed by the builder's finish(), which can be called again; throttled, and
+    // Findings come from a snapshot of the facts (the builder goes on unchanged); throttled, and
     // only when packets arrived since the last evaluation.
     if (frames > framesAtLastFindings && now - lastFindingsAt >= FINDINGS_EVERY_S) {
       framesAtLastFindings = frames;
@@ -249,7 +250,7 @@ export async function runCapture(args: CaptureArgs, io: CaptureIo, deps: Capture
   out([
     '',
     `${pal.bold('Capture ended')} (${stopReasonText(why, args)}): ${frames} packet${frames === 1 ? '' : 's'} (${drops.join('; ')})`,
-    `${pal.bold('Clients:')} ${s.clients}, boots ${s.booted} completed, ${s.failed} failed; steps ${printer.counts.steps}`,
+    `${pal.bold('Clients:')} ${s.clients} boot, ${s.otherClients} other; boots ${s.booted} booted, ${s.failed} failed, ${s.incomplete} incomplete; steps ${printer.counts.steps}`,
     `${pal.bold('Findings:')} ${s.errors} error${s.errors === 1 ? '' : 's'}, ${s.warnings} warning${s.warnings === 1 ? '' : 's'}, ${s.infos} info`,
     ...(args.write ? [`${pal.bold('Wrote:')} ${args.write} (pcapng; \`pxecheck analyze ${basename(args.write)}\` reads it back)`] : []),
   ]);

@@ -91,7 +91,7 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
         const { checkAnalyzeArgs } = await import('./options.js');
         const args = checkAnalyzeArgs(a);
         const scenarios = (a['scenario'] as string[] | undefined) ?? [];
-        const { analyzeCapture } = await import('../flow/analyze.js');
+        const { analyzeCapture } = await import('../analysis/capture.js');
         if (scenarios.length > 0) {
           const server = typeof a['server'] === 'string' ? a['server'] : undefined;
           const { runAnalyzeScenario } = await import('./run.js');

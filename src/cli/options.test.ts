@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { checkAnalyzeArgs, checkDecodeArgs, normalizeMac, parseProtoList, parseTimeBound, parseXids, THRESHOLD_FLAGS, thresholdHelp } from './options.js';
-import { DEFAULT_THRESHOLDS } from '../flow/types.js';
+import { DEFAULT_THRESHOLDS } from '../findings/types.js';
 import { UsageError } from './exit-codes.js';
 
 describe('decode options', () => {

@@ -4,7 +4,7 @@
  */
 import { isIPv6 } from 'node:net';
 import type { AppProto } from '../decode/messages.js';
-import type { AnalysisThresholds } from '../flow/types.js';
+import type { AnalysisThresholds } from '../findings/types.js';
 import { LAB_CLIENT_IFACE, LAB_SERVERS, type LabServerKind } from '../lab/labctl.js';
 import { SERVER_ADDR } from '../lab/lab.js';
 import { UsageError } from './exit-codes.js';

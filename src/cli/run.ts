@@ -192,7 +192,7 @@ export async function runRun(args: RunArgs, io: RunIo, deps: RunDeps = {}): Prom
 }
 
 /** The engine that turns a capture into boot chains (src/flow/analyze.ts), injected for tests. */
-export type ChainsFn = (path: string) => Promise<import('../flow/types.js').Analysis>;
+export type ChainsFn = (path: string) => Promise<import('../analysis/types.js').Analysis>;
 
 /**
  * `pxecheck analyze FILE --scenario SCENARIO...`: the scenarios' expectations and budgets applied

@@ -2,7 +2,7 @@
  * The analyze threshold flags: a light table (no engine imports) so `main.ts` can build the
  * options without loading the commands (start-up time).
  */
-import { DEFAULT_THRESHOLDS, type AnalysisThresholds } from '../flow/types.js';
+import { DEFAULT_THRESHOLDS, type AnalysisThresholds } from '../findings/types.js';
 
 /** The threshold flags: flag name → AnalysisThresholds key, unit and whether it must be an integer. */
 export const THRESHOLD_FLAGS = [

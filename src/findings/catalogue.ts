@@ -45,6 +45,12 @@ const defs = [
     hint: 'The requested address is not valid on this subnet for this server (wrong subnet, moved client, two servers disagreeing, or an expired reservation).',
   },
   {
+    code: 'dhcp.decline',
+    severity: 'warning', group: 'response',
+    summary: 'A client declined the address it was given (DHCPDECLINE): another host already uses it.',
+    hint: 'An address conflict: a host with a static address inside the pool, a second DHCP server handing out the same range, or a lease database lost on a server restart. Exclude static addresses from the pool and check the server\'s conflict detection (ping-check).',
+  },
+  {
     code: 'dhcp.multiple-servers', severity: 'warning', group: 'config',
     summary: 'More than one DHCP server offered an address to the same client.',
     hint: 'Two servers answer on this segment: clients may pick either. Disable DHCP on one of them or scope their pools apart.',
@@ -85,6 +91,12 @@ const defs = [
     code: 'tftp.error', severity: 'error', group: 'response',
     summary: 'The TFTP server answered with an ERROR packet.',
     hint: 'Check that the file exists under the TFTP root with the exact name and case, and that the server may read it.',
+  },
+  {
+    code: 'tftp.no-new-tid',
+    severity: 'warning', group: 'response',
+    summary: 'A TFTP server answered a transfer from port 69 instead of a port of its own (RFC 1350 §4 transfer identifier).',
+    hint: 'The server bends RFC 1350: stateful firewalls, NAT and strict clients drop such answers, and its host may send ICMP port unreachable for the client\'s packets. Use a TFTP server that answers from an ephemeral port (tftpd-hpa, dnsmasq), or check the server\'s port-range setting.',
   },
   {
     code: 'tftp.tsize-probe', severity: 'info', group: 'sequence',
@@ -150,6 +162,12 @@ const defs = [
     code: 'ipv6.boot-stall', severity: 'warning', group: 'timing',
     summary: 'A network-boot client spent longer than the threshold on IPv6 (from its first DHCPv6 Solicit) without a boot program before falling back to IPv4; an error when it never booted.',
     hint: 'Either make IPv6 boot work on this link (RA with M=1, a DHCPv6 server with option 59, a reachable TFTP/HTTP server) or remove the IPv6 boot entries from the firmware boot order.',
+  },
+  {
+    code: 'boot.stopped',
+    severity: 'error', group: 'sequence',
+    summary: 'A boot attempt stopped before its goal with no error on the wire: the device went silent, or moved on to its next boot entry.',
+    hint: 'Nothing the servers sent explains it: look at the device\'s console (an iPXE script that ended, a boot program that could not run, "Nothing to boot"), and at what the last step handed it (the script, the boot file, the options it needs).',
   },
   {
     code: 'phone.no-provisioning-server', severity: 'error', group: 'config',

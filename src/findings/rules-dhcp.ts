@@ -2,11 +2,11 @@
  * DHCPv4 and proxyDHCP rules over one step of a chain (with a look at the steps around it), and the
  * checks they share: boot program vs client architecture, phone provisioning options.
  */
-import type { ChainState, Dhcp4State, ProxyState } from '../flow/state.js';
+import type { Dhcp4Facts, ProxyFacts, StepFacts } from '../flow/facts.js';
 import { isBiosArch, isBiosProgram, isEfiProgram, isIpxeBinary, isUefiArch, phoneVendor } from '../flow/classify.js';
-import { add, countOf, fmt, unanswered, unique, type ChainOnce, type Ctx } from './rules-context.js';
+import { add, countOf, fmt, unanswered, unique, type ChainOnce, type Ctx, type PxeCodes } from './rules-context.js';
 
-export function dhcp4Rules(ctx: Ctx, mac: string, s: Dhcp4State, states: ChainState['states'], i: number, once: ChainOnce): void {
+export function dhcp4Rules(ctx: Ctx, mac: string, s: Dhcp4Facts, states: readonly StepFacts[], i: number, once: ChainOnce): void {
   const step = s.step;
   const real = step.offers.filter((o) => !o.proxy);
   const proxies = step.offers.filter((o) => o.proxy);
@@ -14,21 +14,23 @@ export function dhcp4Rules(ctx: Ctx, mac: string, s: Dhcp4State, states: ChainSt
     const text = `DISCOVER (xid 0x${step.xid.toString(16)}) sent ${countOf(step.messages, 'DISCOVER')} time(s), no OFFER in ${fmt(ctx.end - s.firstDiscover)} s.`;
     // On an IPv6-only segment firmware and iPXE try DHCPv4 first (or alongside) and go on over
     // DHCPv6: the wait is a delay to point at, not the reason the boot failed.
-    const leased = states.filter((x) => x.kind === 'dhcp6' && x.step.ok && x.step.leases.length > 0);
+    // (Across the device's attempts: EDK2 goes on over IPv6 as its next boot entry.)
+    const leased = (ctx.device?.steps ?? states).filter((x) => x.kind === 'dhcp6' && x.step.ok && x.step.leases.length > 0);
     const v6 = leased.find((x) => x.step.start >= s.firstDiscover!) ?? leased[leased.length - 1];
-    if (v6 === undefined) add(ctx, 'dhcp.no-offer', mac, s.firstDiscover, step.frames.slice(0, 8), text);
+    if (v6 === undefined) add(ctx, 'dhcp.no-offer', mac, s.firstDiscover, step.frames.slice(0, 8), text, undefined, undefined, fw(step.stage, { bios: 'PXE-E51', uefi: 'PXE-E18' }));
     else {
       const dt = v6.step.start - s.firstDiscover;
       const how = dt >= 0 ? `The client went on over DHCPv6 ${fmt(dt)} s later` : `The client already had an IPv6 address by DHCPv6 (${fmt(-dt)} s before) and waited for DHCPv4 anyway`;
       add(ctx, 'dhcp.no-offer', mac, s.firstDiscover, step.frames.slice(0, 8),
         `${text} ${how}: the DHCPv4 attempt only cost time.`,
         'No DHCPv4 server is expected on an IPv6-only segment: to save the wait, disable IPv4 network boot in the firmware (UEFI: IPv4 PXE/HTTP support) or, for iPXE, configure only IPv6 in its embedded script (ifconf -c ipv6).',
-        'warning');
+        ctx.attempt?.loaded ? 'info' : 'warning');
     }
   }
   if (real.length === 0 && proxies.length > 0 && !s.ack && s.firstDiscover !== null && unanswered(ctx, { time: s.firstDiscover })) {
     add(ctx, 'dhcp.no-address-offer', mac, s.firstDiscover, proxies.map((o) => o.frame),
-      `Only proxyDHCP offers (from ${unique(proxies.map((o) => o.server)).join(', ')}) reached the client; no server offered an address.`);
+      `Only proxyDHCP offers (from ${unique(proxies.map((o) => o.server)).join(', ')}) reached the client; no server offered an address.`,
+      undefined, undefined, fw(step.stage, { bios: 'PXE-E52', uefi: 'PXE-E16' }));
   }
   const servers = unique(real.map((o) => o.server));
   if (servers.length > 1 && !once.multipleServers) {
@@ -72,32 +74,49 @@ export function dhcp4Rules(ctx: Ctx, mac: string, s: Dhcp4State, states: ChainSt
   if (s.ack && step.stage === 'firmware' && step.bootfile === null && !bootfileLater(states, i)
     && !proxyPendingLater(ctx, states, i)) {
     add(ctx, 'pxe.no-bootfile', mac, s.ack.time, [s.ack.frame],
-      `PXE client got address ${step.yiaddr ?? '?'} from ${step.server ?? '?'} but no boot file name from any server${proxies.length ? ' (proxy offers included)' : ''}.`);
+      `PXE client got address ${step.yiaddr ?? '?'} from ${step.server ?? '?'} but no boot file name from any server${proxies.length ? ' (proxy offers included)' : ''}.`,
+      undefined, undefined, fw(step.stage, { bios: 'PXE-E53', uefi: 'PXE-E53' }));
   }
   if (!s.ack && step.stage === 'firmware' && real.length > 0 && proxies.length === 0 && !s.requestSeen
     && !step.offers.some((o) => o.bootfile) && (s.discoversAfterOffer > 0 || unanswered(ctx, { time: s.firstOffer! }))) {
     // EDK2 / PXE ROMs ignore offers without boot information and keep discovering (PXE-E16).
-    add(ctx, 'pxe.no-bootfile', mac, s.firstOffer!, real.map((o) => o.frame),
-      `PXE client ignored ${real.length} address offer(s) from ${unique(real.map((o) => o.server)).join(', ')}: none carried a boot file name, and it kept discovering (${countOf(step.messages, 'DISCOVER')} DISCOVERs).`);
+    add(ctx, 'pxe.no-bootfile', mac, s.firstOffer!, s.offerFrames,
+      `PXE client ignored ${s.offerCount} address offer(s) from ${unique(real.map((o) => o.server)).join(', ')}: none carried a boot file name, and it kept discovering (${countOf(step.messages, 'DISCOVER')} DISCOVERs).`,
+      undefined, undefined, fw(step.stage, { bios: 'PXE-E53', uefi: 'PXE-E16' }));
   }
   archRule(ctx, mac, step.arch, step.bootfile, s.ack?.frame ?? step.frames[0] ?? 0, s.ack?.time ?? step.start);
   if (step.stage === 'ipxe' && step.bootfile && isIpxeBinary(step.bootfile) && s.ack && !once.loop) {
     once.loop = true;
-    add(ctx, 'ipxe.chainload-loop', mac, s.ack.time, [s.ack.frame],
+    // The evidence is the message that named the binary (the ACK may carry no boot file at all).
+    add(ctx, 'ipxe.chainload-loop', mac, s.ack.time, [s.bootfileFrame || s.ack.frame],
       `A client already running iPXE was handed the iPXE binary "${step.bootfile}" again.`);
   }
   if (step.stage === 'phone' && s.ack) phoneRule(ctx, mac, s);
 }
 
-export function proxyDhcpRules(ctx: Ctx, mac: string, s: ProxyState, states: ChainState['states'], i: number): void {
+/** PXE errors belong to the firmware's own DHCP, not to iPXE's or a phone's. */
+function fw(stage: string, codes: PxeCodes): PxeCodes | undefined {
+  return stage === 'firmware' ? codes : undefined;
+}
+
+export function proxyDhcpRules(ctx: Ctx, mac: string, s: ProxyFacts, states: readonly StepFacts[], i: number): void {
   if (unanswered(ctx, s.pendingRequest)) {
     add(ctx, 'proxydhcp.no-reply', mac, s.pendingRequest!.time, [s.pendingRequest!.frame],
-      `REQUEST to ${s.step.server ?? '?'}:4011 (xid 0x${s.step.xid.toString(16)}) got no answer in ${fmt(ctx.end - s.pendingRequest!.time)} s.`);
+      `REQUEST to ${s.step.server ?? '?'}:4011 (xid 0x${s.step.xid.toString(16)}) got no answer in ${fmt(ctx.end - s.pendingRequest!.time)} s.`,
+      undefined, undefined, { bios: 'PXE-E55', uefi: 'PXE-E18' });
   }
   if (s.step.bootfile) {
     const arch = nearestArch(states, i);
     archRule(ctx, mac, arch, s.step.bootfile, s.step.frames[s.step.frames.length - 1] ?? 0, s.last);
   }
+}
+
+/** dhcp.decline: the client found the address it was given in use (its ARP probe was answered). */
+export function declineRule(ctx: Ctx, mac: string, s: Dhcp4Facts): void {
+  const d = s.decline;
+  if (!d) return;
+  add(ctx, 'dhcp.decline', mac, d.time, [d.frame, s.ack?.frame ?? 0],
+    `The client declined ${d.address ?? 'its address'} (DHCPDECLINE, xid 0x${s.step.xid.toString(16)}${s.step.server ? ` from ${s.step.server}` : ''}): another host already uses it.`);
 }
 
 function archRule(ctx: Ctx, mac: string, arch: number | null, bootfile: string | null, frame: number, time: number): void {
@@ -119,7 +138,7 @@ const PHONE_OPTIONS: Record<string, number[]> = {
   other: [150, 66, 160, 43, 242],
 };
 
-function phoneRule(ctx: Ctx, mac: string, s: Dhcp4State): void {
+function phoneRule(ctx: Ctx, mac: string, s: Dhcp4Facts): void {
   const vendor = phoneVendor(s.step.vendorClass) ?? 'other';
   const need = PHONE_OPTIONS[vendor]!;
   if (need.some((o) => s.step.ackOptions.includes(o))) return;
@@ -128,13 +147,13 @@ function phoneRule(ctx: Ctx, mac: string, s: Dhcp4State): void {
     vendor === 'cisco' ? 'Cisco phones read the TFTP server from option 150 (list of addresses) or 66: add one for this vendor class.' : undefined);
 }
 
-function laterDhcp4(states: ChainState['states'], i: number): boolean {
+function laterDhcp4(states: readonly StepFacts[], i: number): boolean {
   for (let k = i + 1; k < states.length; k++) if (states[k]!.kind === 'dhcp4') return true;
   return false;
 }
 
 /** A proxyDHCP step (4011) after the DHCP step that gave a boot file. */
-function bootfileLater(states: ChainState['states'], i: number): boolean {
+function bootfileLater(states: readonly StepFacts[], i: number): boolean {
   for (let k = i + 1; k < states.length; k++) {
     const s = states[k]!;
     if (s.kind === 'dhcp4') return false;
@@ -144,7 +163,7 @@ function bootfileLater(states: ChainState['states'], i: number): boolean {
 }
 
 /** A 4011 request after it that went unanswered: proxydhcp.no-reply covers it. */
-function proxyPendingLater(ctx: Ctx, states: ChainState['states'], i: number): boolean {
+function proxyPendingLater(ctx: Ctx, states: readonly StepFacts[], i: number): boolean {
   for (let k = i + 1; k < states.length; k++) {
     const s = states[k]!;
     if (s.kind === 'dhcp4') return false;
@@ -153,7 +172,7 @@ function proxyPendingLater(ctx: Ctx, states: ChainState['states'], i: number): b
   return false;
 }
 
-function nearestArch(states: ChainState['states'], i: number): number | null {
+function nearestArch(states: readonly StepFacts[], i: number): number | null {
   for (let k = i - 1; k >= 0; k--) {
     const s = states[k]!;
     if (s.kind === 'dhcp4' && s.step.arch !== null) return s.step.arch;

@@ -1,57 +1,60 @@
 /**
- * Transfer rules: TFTP steps, and ICMP unreachables that refused a client's boot-chain datagram.
+ * Transfer rules: TFTP steps, and ICMP unreachables that refused a device's boot-chain datagram.
  */
-import type { ChainState, TftpState } from '../flow/state.js';
-import { add, fmt, type Ctx } from './rules-context.js';
+import type { DeviceFacts, StepFacts, TftpFacts, UnreachableFact } from '../flow/facts.js';
+import { add, attemptAt, firmwareOf, firmwareRunsAt, fmt, type Ctx, type PxeCodes } from './rules-context.js';
 
-/** An ICMP destination unreachable that answered a client's boot-chain datagram (the builder
- *  collects them per chain key). */
-export interface UnreachableFact {
-  /** Where the refused datagram went, its UDP port, and what it was for. */
-  server: string;
-  port: number;
-  service: 'TFTP' | 'TFTP transfer' | 'DHCP' | 'proxyDHCP' | 'DHCPv6';
-  /** The ICMP code name: `port unreachable`, `host unreachable`, `communication administratively prohibited`... */
-  reason: string;
-  /** Who sent the ICMP error: the server itself, or a router/firewall on the way. */
-  reporter: string;
-  icmpFrame: number;
-  time: number;
-  /** Frame of the refused request when known (the RRQ, the REQUEST to 4011), else 0. */
-  requestFrame: number;
-  /** TFTP: the file of the transfer. */
-  file: string | null;
+/** TFTP error codes (RFC 1350 §5, RFC 2347) and what to check for each. */
+const TFTP_ERROR_HINTS: Record<number, (file: string) => string> = {
+  0: () => 'The server gave up on its own and said why in its message (e.g. it timed out waiting for an ACK: loss, or a firewall that does not follow the transfer port).',
+  1: (f) => `"${f}" was not found: check that it exists under the TFTP root with this exact name and case (and the path prefix the server adds).`,
+  2: (f) => `The server may not read (or write) "${f}": check file permissions and the server's secure/chroot options (tftpd-hpa -s, -c for uploads).`,
+  3: () => 'The server ran out of disk space (an upload).',
+  4: () => 'The server refused the request as an illegal TFTP operation: a client or server bug, or a mode it does not support.',
+  5: () => 'A packet reached a transfer port it did not belong to (unknown transfer ID): NAT or a firewall rewriting ports, or a late duplicate.',
+  6: (f) => `"${f}" already exists and the server does not overwrite (an upload).`,
+  7: () => 'No such user (mail mode).',
+  8: () => 'The server (or the client) refused the negotiated options (RFC 2347): check blksize/windowsize/tsize support on both sides.',
+};
+
+function tftpErrorPxe(code: number): PxeCodes {
+  return { bios: code === 1 ? 'PXE-E3B' : code === 2 ? 'PXE-E3C' : 'PXE-E36', uefi: 'PXE-E23' };
 }
 
-export function tftpRules(ctx: Ctx, mac: string, s: TftpState, ignored: Set<string>, states: ChainState['states'], i: number): void {
+export function tftpRules(ctx: Ctx, mac: string, s: TftpFacts, ignored: Set<string>, steps: readonly StepFacts[], i: number): void {
   const step = s.step;
+  const firmware = firmwareRunsAt(steps, i);
+  const pxe = (codes: PxeCodes): PxeCodes | undefined => (firmware ? codes : undefined);
   if (step.probe) {
     add(ctx, 'tftp.tsize-probe', mac, step.start, [s.requestFrame, s.errorFrame],
       `Size probe of "${step.file}" (tsize ${step.tsize ?? '?'}) ended by the client with ERROR ${step.error?.code ?? '?'} before the transfer.`);
   } else if (step.error) {
-    if (ctx.icmpFrames.has(s.errorFrame)) {
-      // Failed by an ICMP unreachable: net.port-unreachable says so.
-    } else if (!(step.error.code === 1 && /pxelinux\.cfg\//i.test(step.file) && laterPxelinuxConfigOk(states, i))) {
+    if (!(step.error.code === 1 && /pxelinux\.cfg\//i.test(step.file) && laterPxelinuxConfigOk(steps, i))) {
       const who = s.errorFromClient ? 'the client' : `server ${step.server}`;
       add(ctx, 'tftp.error', mac, step.start, [s.requestFrame, s.errorFrame],
-        `RRQ "${step.file}": ERROR ${step.error.code} (${step.error.message || 'no message'}) from ${who}.`,
-        step.error.code === 1 ? `"${step.file}" was not found: check that it exists under the TFTP root with this exact name and case (and the path prefix the server adds).` : undefined);
+        `${step.opcode} "${step.file}": ERROR ${step.error.code} (${step.error.message || 'no message'}) from ${who}.`,
+        (TFTP_ERROR_HINTS[step.error.code] ?? TFTP_ERROR_HINTS[0]!)(step.file), undefined, pxe(tftpErrorPxe(step.error.code)));
     }
-  } else if (!step.complete) {
+  } else if (!step.complete && step.unreachable === null) {
     const idle = ctx.end - s.last;
-    const stalled = nextPacketGap(states, i, s.last) >= ctx.th.tftpIdle || idle >= ctx.th.tftpIdle
-      || (laterTftpSameFile(states, i) && s.highestBlock > 0);
+    const stalled = nextPacketGap(steps, i, s.last) >= ctx.th.tftpIdle || idle >= ctx.th.tftpIdle
+      || (laterTftpSameFile(steps, i) && s.highestBlock > 0);
     const noAnswer = !s.serverAnswered && ctx.end - step.start >= ctx.th.noReply;
     if (stalled || noAnswer) {
       add(ctx, 'tftp.timeout', mac, s.last, [s.requestFrame, step.frames[step.frames.length - 1] ?? s.requestFrame],
         s.serverAnswered
           ? `Transfer of "${step.file}" from ${step.server} stopped after ${step.blocks} block(s) / ${step.bytes} bytes${step.tsize !== null ? ` of ${step.tsize}` : ''} (idle ${fmt(Math.max(idle, 0))} s).`
-          : `RRQ "${step.file}" to ${step.server} was never answered (${fmt(ctx.end - step.start)} s).`);
+          : `${step.opcode} "${step.file}" to ${step.server} was never answered (${fmt(ctx.end - step.start)} s).`,
+        undefined, undefined, pxe(s.serverAnswered ? { bios: 'PXE-E35', uefi: 'PXE-E18' } : { bios: 'PXE-E32', uefi: 'PXE-E18' }));
     }
   }
   if (step.retransmits > 0) {
-    add(ctx, 'tftp.retransmit', mac, step.start, step.frames.slice(0, 16),
-      `Transfer of "${step.file}": ${step.retransmits} retransmission(s) over ${step.blocks} block(s).`);
+    add(ctx, 'tftp.retransmit', mac, step.start, s.retransmitFrames,
+      `Transfer of "${step.file}": ${step.retransmits} packet(s) sent again over ${step.blocks} block(s).`);
+  }
+  if (step.serverPort === 69 && (s.highestBlock > 0 || s.oack)) {
+    add(ctx, 'tftp.no-new-tid', mac, step.start, [s.requestFrame, ...step.frames.slice(1, 3), ...s.icmpFrames.slice(0, 4)],
+      `Server ${step.server} answered "${step.file}" from port 69 instead of a port of its own for the transfer (RFC 1350 §4)${s.icmpFrames.length > 0 ? `; its host sent ICMP unreachables for ${s.icmpFrames.length} of the client's packets` : ''}${step.complete ? ', yet the transfer completed' : ''}.`);
   }
   if (s.serverAnswered && (s.oack || s.highestBlock > 0)) {
     const acked = new Set(Object.keys(step.acknowledgedOptions).map((k) => k.toLowerCase()));
@@ -59,9 +62,22 @@ export function tftpRules(ctx: Ctx, mac: string, s: TftpState, ignored: Set<stri
     if (missing.length > 0) {
       for (const k of missing) ignored.add(k.toLowerCase());
       add(ctx, 'tftp.option-ignored', mac, step.start, [s.requestFrame],
-        `Server ${step.server} did not acknowledge ${missing.map((k) => `${k}=${step.requestedOptions[k]}`).join(', ')} for "${step.file}".`);
+        `Server ${step.server} did not acknowledge ${missing.map((k) => `${k}=${step.requestedOptions[k]}`).join(', ')} for "${step.file}"${step.blksize !== 512 ? ` (blksize ${step.blksize} was acknowledged)` : ''}.`,
+        optionIgnoredHint(missing.map((k) => k.toLowerCase()), s.oack));
     }
   }
+}
+
+/** What the missing acknowledgement of each option costs, from what was really negotiated. */
+function optionIgnoredHint(missing: string[], oack: boolean): string {
+  const parts: string[] = [];
+  if (missing.includes('blksize')) parts.push(oack ? 'blksize was not acknowledged: the transfer uses 512-byte blocks' : 'without an OACK the transfer falls back to RFC 1350 defaults (512-byte blocks, lock-step)');
+  if (missing.includes('windowsize')) parts.push('windowsize was not acknowledged: one block per ACK (lock-step), slower on long paths');
+  if (missing.includes('tsize')) parts.push('tsize was not acknowledged: the client learns the size only at the end (some firmware then refuses the file)');
+  if (missing.includes('timeout')) parts.push('timeout was not acknowledged: the server uses its own retransmission timeout');
+  const rest = missing.filter((k) => !['blksize', 'windowsize', 'tsize', 'timeout'].includes(k));
+  if (rest.length > 0) parts.push(`${rest.join(', ')} not acknowledged: the server does not support ${rest.length > 1 ? 'them' : 'it'}`);
+  return `${parts.join('; ')}. Correct but slower: enable the option on the server if speed matters.`;
 }
 
 const UNREACHABLE_HINTS: Partial<Record<UnreachableFact['service'], string>> = {
@@ -70,25 +86,33 @@ const UNREACHABLE_HINTS: Partial<Record<UnreachableFact['service'], string>> = {
   DHCPv6: 'Nothing listens on UDP 547 at that address: check that the DHCPv6 server runs there, and firewalls.',
 };
 
-/** One finding per (server, port, reason, reporter) of a client, naming the request it refused. */
-export function unreachableRule(ctx: Ctx, mac: string, facts: readonly UnreachableFact[] | undefined): void {
-  if (!facts || facts.length === 0) return;
+const UNREACHABLE_PXE: Partial<Record<UnreachableFact['service'], PxeCodes>> = {
+  TFTP: { bios: 'PXE-E32', uefi: 'PXE-E99' },
+  'TFTP transfer': { bios: 'PXE-E35', uefi: 'PXE-E99' },
+  proxyDHCP: { bios: 'PXE-E55', uefi: 'PXE-E18' },
+};
+
+/** One finding per (server, port, reason, reporter) of a device, naming the request it refused.
+ *  An unreachable that did not stop a transfer (it completed) is a warning about the server. */
+export function unreachableRule(ctx: Ctx, d: DeviceFacts): void {
+  if (d.unreachable.length === 0) return;
   const groups = new Map<string, UnreachableFact[]>();
-  for (const u of facts) {
-    const k = `${u.server}|${u.port}|${u.reason}|${u.reporter}`;
+  for (const u of d.unreachable) {
+    const k = `${u.server}|${u.port}|${u.reason}|${u.reporter}|${u.transferCompleted}`;
     const g = groups.get(k);
     if (g) g.push(u);
     else groups.set(k, [u]);
   }
   for (const g of groups.values()) {
     const u = g[0]!;
+    ctx.attempt = attemptAt(d, u.time);
+    ctx.firmware = ctx.attempt ? firmwareOf(d, ctx.attempt) : null;
     const frames: number[] = [];
     for (const x of g) {
       if (x.requestFrame > 0 && !frames.includes(x.requestFrame)) frames.push(x.requestFrame);
       if (!frames.includes(x.icmpFrame)) frames.push(x.icmpFrame);
       if (frames.length >= 16) break;
     }
-    frames.sort((a, b) => a - b);
     const icmpFrames = g.map((x) => x.icmpFrame);
     const where = `frame${icmpFrames.length > 1 ? 's' : ''} ${icmpFrames.slice(0, 4).join(', ')}${icmpFrames.length > 4 ? ', …' : ''}`;
     const svc = u.service === 'TFTP transfer' ? 'TFTP' : u.service;
@@ -96,38 +120,45 @@ export function unreachableRule(ctx: Ctx, mac: string, facts: readonly Unreachab
     const head = u.reason === 'port unreachable' && u.reporter === u.server
       ? `${svc} server ${u.server} is not listening on ${port} (ICMP port unreachable, ${where})`
       : `${svc} request to ${u.server} (${port}) refused: ICMP ${u.reason} from ${u.reporter} (${where})`;
+    if (u.transferCompleted) {
+      add(ctx, 'net.port-unreachable', d.key, u.time, frames,
+        `${head}, but the transfer of "${u.file ?? ''}" completed anyway: the unreachables did not stop it.`,
+        'The server\'s host refuses some of the client\'s packets while the transfer goes on: typically a TFTP server that answers from port 69 instead of a port of its own (RFC 1350 §4), or one that closed its transfer socket early. Fix the server; strict clients and firewalls may fail on it.',
+        'warning');
+      continue;
+    }
     let tail = '.';
     const req = u.requestFrame > 0 ? ` (frame ${u.requestFrame})` : '';
     if (u.service === 'TFTP') tail = `: RRQ "${u.file ?? ''}"${req} failed.`;
     else if (u.service === 'TFTP transfer') tail = `: the transfer of "${u.file ?? ''}" was aborted.`;
-    else if (u.service === 'proxyDHCP') tail = `: the boot server does not run proxyDHCP (PXE-E55)${u.requestFrame > 0 ? `, REQUEST${req} unanswered` : ''}.`;
+    else if (u.service === 'proxyDHCP') tail = `: the boot server does not run proxyDHCP${u.requestFrame > 0 ? `, REQUEST${req} unanswered` : ''}.`;
     else if (u.requestFrame > 0) tail = `: REQUEST${req} unanswered.`;
-    add(ctx, 'net.port-unreachable', mac, u.time, frames, head + tail, UNREACHABLE_HINTS[u.service]);
+    add(ctx, 'net.port-unreachable', d.key, u.time, frames, head + tail, UNREACHABLE_HINTS[u.service], undefined, UNREACHABLE_PXE[u.service]);
   }
 }
 
-function laterPxelinuxConfigOk(states: ChainState['states'], i: number): boolean {
-  for (let k = i + 1; k < states.length; k++) {
-    const s = states[k]!;
+function laterPxelinuxConfigOk(steps: readonly StepFacts[], i: number): boolean {
+  for (let k = i + 1; k < steps.length; k++) {
+    const s = steps[k]!;
     if (s.kind === 'tftp' && /pxelinux\.cfg\//i.test(s.step.file) && s.step.complete) return true;
   }
   return false;
 }
 
-function laterTftpSameFile(states: ChainState['states'], i: number): boolean {
-  const file = (states[i] as TftpState).step.file;
-  for (let k = i + 1; k < states.length; k++) {
-    const s = states[k]!;
+function laterTftpSameFile(steps: readonly StepFacts[], i: number): boolean {
+  const file = (steps[i] as TftpFacts).step.file;
+  for (let k = i + 1; k < steps.length; k++) {
+    const s = steps[k]!;
     if (s.kind === 'tftp' && s.step.file === file) return true;
   }
   return false;
 }
 
-/** Seconds from `last` to the next step of the chain that starts after it; 0 when there is none
- *  (the idle check against the capture's end judges a chain's last transfer). */
-function nextPacketGap(states: ChainState['states'], i: number, last: number): number {
-  for (let k = i + 1; k < states.length; k++) {
-    const t = states[k]!.step.start;
+/** Seconds from `last` to the next step of the attempt that starts after it; 0 when there is none
+ *  (the idle check against the capture's end judges an attempt's last transfer). */
+function nextPacketGap(steps: readonly StepFacts[], i: number, last: number): number {
+  for (let k = i + 1; k < steps.length; k++) {
+    const t = steps[k]!.step.start;
     if (t >= last) return t - last;
   }
   return 0;

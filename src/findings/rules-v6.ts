@@ -2,26 +2,39 @@
  * IPv6 rules: DHCPv6 steps, the IPv6 boot stall per chain, and the router-advertisement rules per
  * link (capture-wide).
  */
-import type { ChainState, Dhcp6State } from '../flow/state.js';
+import type { AttemptFacts, DeviceFacts, Dhcp6Facts, StepFacts } from '../flow/facts.js';
 import type { Dhcp6Status, RouterInfo } from '../flow/types.js';
+import type { Finding } from './types.js';
 import { flagsText, linkOf, prefixSet } from '../flow/routers.js';
-import { add, countOf, fmt, listText, unanswered, unique, type ChainOnce, type Ctx } from './rules-context.js';
+import { isIpxeBinary } from '../flow/classify.js';
+import { add, countOf, firmwareRunsAt, fmt, listText, unanswered, unique, type ChainOnce, type Ctx, type PxeCodes } from './rules-context.js';
 
 const V6_SOLICIT = 1;
 const V6_RELEASE = 8;
 const V6_DECLINE = 9;
 const V6_INFORMATION_REQUEST = 11;
 
-export function dhcp6Rules(ctx: Ctx, mac: string, s: Dhcp6State, states: ChainState['states'], i: number, once: ChainOnce): void {
+export function dhcp6Rules(ctx: Ctx, mac: string, s: Dhcp6Facts, states: readonly StepFacts[], i: number, once: ChainOnce): void {
+  // EDK2 PxeBcDxe prints PXE-E16 when no server answers, and cancels the entry (PXE-E21, seen on
+  // OVMF) when the answer has no boot file URL.
+  const pxe: PxeCodes | undefined = s.bootClient && !s.step.userClass.includes('iPXE') && firmwareRunsAt(states, i) ? { uefi: 'PXE-E16' } : undefined;
   if (!s.answered && unanswered(ctx, s.pendingSolicit)) {
     add(ctx, 'dhcp6.no-advertise', mac, s.pendingSolicit!.time, [s.pendingSolicit!.frame],
-      `SOLICIT sent ${countOf(s.step.messages, 'SOLICIT')} time(s), no ADVERTISE or REPLY in ${fmt(ctx.end - s.pendingSolicit!.time)} s.`);
+      `SOLICIT sent ${countOf(s.step.messages, 'SOLICIT')} time(s), no ADVERTISE or REPLY in ${fmt(ctx.end - s.pendingSolicit!.time)} s.`,
+      undefined, undefined, pxe);
   }
   if (s.answered && s.bootClient && s.step.bootfileUrl === null) {
     add(ctx, 'dhcp6.no-bootfile-url', mac, s.step.start, [s.answerFrame],
-      `Network-boot DHCPv6 client (arch ${s.step.arch ?? '?'}${s.step.vendorClass ? `, ${s.step.vendorClass}` : ''}) got ${s.replied ? 'a REPLY' : 'an ADVERTISE'} without option 59 (boot file URL).`);
+      `Network-boot DHCPv6 client (arch ${s.step.arch ?? '?'}${s.step.vendorClass ? `, ${s.step.vendorClass}` : ''}) got ${s.replied ? 'a REPLY' : 'an ADVERTISE'} without option 59 (boot file URL).`,
+      undefined, undefined, pxe ? { uefi: 'PXE-E21' } : undefined);
   }
   dhcp6AnswerRules(ctx, mac, s);
+  const given = s.step.bootfileUrl;
+  if (!once.loop && s.step.userClass.includes('iPXE') && given !== null && isIpxeBinary(given)) {
+    once.loop = true;
+    add(ctx, 'ipxe.chainload-loop', mac, s.step.start, [s.bootfileUrlFrame],
+      `A client already running iPXE was handed the iPXE binary "${given}" again over DHCPv6 (option 59).`);
+  }
   const url = s.step.bootfileUrl;
   if (!once.offerIgnored && /^HTTPClient/.test(s.step.vendorClass ?? '') && s.httpClassProblems.length > 0 && url !== null
     && !states.slice(i + 1).some((x) => x.kind === 'http' && x.step.url === url)) {
@@ -42,7 +55,7 @@ function hex8(n: number | null): string {
   return n === null ? '?' : n.toString(16).padStart(8, '0');
 }
 
-function dhcp6AnswerRules(ctx: Ctx, mac: string, s: Dhcp6State): void {
+function dhcp6AnswerRules(ctx: Ctx, mac: string, s: Dhcp6Facts): void {
   const step = s.step;
   const xid = `xid 0x${step.xid.toString(16)}`;
   if (s.failure && s.firstType !== V6_RELEASE && s.firstType !== V6_DECLINE) {
@@ -61,17 +74,17 @@ function dhcp6AnswerRules(ctx: Ctx, mac: string, s: Dhcp6State): void {
 }
 
 /**
- * ipv6.boot-stall: from a client's first network-boot DHCPv6 Solicit or Information-request, the
- * time until a boot program arrived over IPv6 (no stall), it fell back to DHCPv4, or its chain
- * ended. One finding per chain.
+ * ipv6.boot-stall: from an attempt's first network-boot DHCPv6 Solicit or Information-request, the
+ * time until a boot program arrived over IPv6 (no stall), it fell back to DHCPv4 (in the attempt,
+ * or the firmware's next boot entry), or the attempt ended. One finding per attempt.
  */
-export function ipv6StallRule(ctx: Ctx, c: ChainState): void {
-  if (c.v6First === null) return;
+export function ipv6StallRule(ctx: Ctx, d: DeviceFacts, a: AttemptFacts, steps: readonly StepFacts[]): void {
+  if (d.v6First === null) return;
   const starts: { time: number; frame: number }[] = [];
   const successes: number[] = [];
   const v4: { start: number; last: number }[] = [];
-  for (const s of c.states) {
-    // Network-boot DHCPv6 only: an operating system's DHCPv6 after booting is not a boot attempt.
+  for (const s of steps) {
+    // Network-boot DHCPv6 only: an operating system's DHCPv6 is not a boot attempt.
     if (s.kind === 'dhcp6' && s.bootClient && (s.firstType === V6_SOLICIT || s.firstType === V6_INFORMATION_REQUEST)) {
       starts.push({ time: s.step.start, frame: s.step.frames[0] ?? 0 });
     } else if ((s.kind === 'tftp' && !s.step.probe && s.step.complete && !s.step.error && s.step.server.includes(':'))
@@ -79,12 +92,15 @@ export function ipv6StallRule(ctx: Ctx, c: ChainState): void {
       successes.push(s.last);
     } else if (s.kind === 'dhcp4') v4.push({ start: s.step.start, last: s.last });
   }
-  starts.sort((a, b) => a.time - b.time);
+  if (starts.length === 0) return;
+  const next = d.attempts[a.index + 1];
+  if (next && (next.entry === 'pxe4' || next.entry === 'http4')) v4.push({ start: next.start, last: next.start });
+  starts.sort((x, y) => x.time - y.time);
   let i = 0;
   while (i < starts.length) {
     const t = starts[i]!;
-    const ok = successes.filter((x) => x >= t.time).reduce((a, x) => Math.min(a, x), Infinity);
-    const fb = v4.filter((x) => x.last >= t.time).reduce((a, x) => Math.min(a, Math.max(x.start, t.time)), Infinity);
+    const ok = successes.filter((x) => x >= t.time).reduce((m, x) => Math.min(m, x), Infinity);
+    const fb = v4.filter((x) => x.last >= t.time).reduce((m, x) => Math.min(m, Math.max(x.start, t.time)), Infinity);
     if (ok <= fb && ok !== Infinity) {
       // Booted over IPv6: the next stage (if any) starts a new episode.
       while (i < starts.length && starts[i]!.time <= ok) i++;
@@ -92,34 +108,37 @@ export function ipv6StallRule(ctx: Ctx, c: ChainState): void {
     }
     if (fb !== Infinity) {
       if (fb - t.time > ctx.th.ipv6Stall) {
-        add(ctx, 'ipv6.boot-stall', c.key, t.time, [t.frame],
+        add(ctx, 'ipv6.boot-stall', d.key, t.time, [t.frame],
           `The client spent ${fmt(fb - t.time)} s on IPv6 (from its first SOLICIT) without a boot program before falling back to DHCPv4 (threshold ${ctx.th.ipv6Stall} s).`);
         return;
       }
       while (i < starts.length && starts[i]!.time <= fb) i++;
       continue;
     }
-    if (c.last - t.time > ctx.th.ipv6Stall) {
-      const booted = successes.length > 0 || c.states.some((s) => s.kind === 'tftp' && s.step.complete && !s.step.probe && !s.step.error);
-      add(ctx, 'ipv6.boot-stall', c.key, t.time, [t.frame],
-        `The client spent ${fmt(c.last - t.time)} s on IPv6 (from its first SOLICIT to its last packet) without loading a boot program over IPv6 and without falling back to IPv4 (threshold ${ctx.th.ipv6Stall} s).`,
+    if (a.end - t.time > ctx.th.ipv6Stall) {
+      const booted = successes.length > 0 || steps.some((s) => s.kind === 'tftp' && s.step.complete && !s.step.probe && !s.step.error);
+      add(ctx, 'ipv6.boot-stall', d.key, t.time, [t.frame],
+        `The client spent ${fmt(a.end - t.time)} s on IPv6 (from its first SOLICIT to its last packet of this attempt) without loading a boot program over IPv6 and without falling back to IPv4 (threshold ${ctx.th.ipv6Stall} s).`,
         undefined, booted ? 'warning' : 'error');
     }
     return;
   }
 }
 
-/** ra.missing-managed-flag and ra.conflict, per link (VLAN tags), capture-wide. */
-export function routerRules(ctx: Ctx, chains: ChainState[], routers: readonly RouterInfo[]): void {
-  const links = new Map<string, { clients: ChainState[]; servers: Set<string>; answers: number[]; time: number }>();
-  for (const c of chains) {
-    // IPv6 boot clients: those that used DHCPv6 (a lone RS is what any IPv4 host sends too).
-    if (c.v6First === null || !c.states.some((s) => s.kind === 'dhcp6')) continue;
+/** ra.missing-managed-flag and ra.conflict, per link (VLAN tags), capture-wide. Returns the
+ *  ra.missing-managed-flag finding of each link (a root cause for the boots it stopped). */
+export function routerRules(ctx: Ctx, devices: readonly DeviceFacts[], routers: readonly RouterInfo[]): Map<string, Finding> {
+  const raised = new Map<string, Finding>();
+  const links = new Map<string, { clients: DeviceFacts[]; servers: Set<string>; answers: number[]; time: number }>();
+  for (const c of devices) {
+    // IPv6 boot clients: those that used DHCPv6 (a lone RS is what any IPv4 host sends too; a
+    // printer's DHCPv6 is no boot).
+    if (c.role !== 'boot' || c.v6First === null || !c.steps.some((s) => s.kind === 'dhcp6')) continue;
     let l = links.get(c.link);
     if (!l) links.set(c.link, (l = { clients: [], servers: new Set(), answers: [], time: c.v6First }));
     l.clients.push(c);
     if (c.v6First < l.time) l.time = c.v6First;
-    for (const s of c.states) {
+    for (const s of c.steps) {
       if (s.kind !== 'dhcp6' || !s.answered) continue;
       if (s.step.server) l.servers.add(s.step.server);
       if (l.answers.length < 4 && s.step.frames.length > 1) l.answers.push(s.step.frames[1]!);
@@ -142,6 +161,7 @@ export function routerRules(ctx: Ctx, chains: ChainState[], routers: readonly Ro
       if (ctx.end - l.time < ctx.th.noReply) continue;
       add(ctx, 'ra.missing-managed-flag', null, l.time, [],
         `No router advertisement seen${on} while IPv6 clients were active (${macs}): clients that follow RAs will not start DHCPv6.`);
+      raised.set(link, ctx.out[ctx.out.length - 1]!);
       continue;
     }
     const managed = rs.some((r) => r.adverts.some((a) => a.managed));
@@ -149,9 +169,11 @@ export function routerRules(ctx: Ctx, chains: ChainState[], routers: readonly Ro
       const frames = rs.flatMap((r) => r.adverts.map((a) => a.frames[0]!)).slice(0, 8);
       add(ctx, 'ra.missing-managed-flag', null, l.time, [...l.answers, ...frames].sort((a, b) => a - b),
         `DHCPv6 server ${listText([...l.servers])} answers${on}, but every router advertisement says M=0 (${rs.map((r) => `${r.address}: ${unique(r.adverts.map(flagsText)).join(', ')}`).join('; ')}): clients that follow RAs (${macs}) will not ask for an address by DHCPv6.`);
+      raised.set(link, ctx.out[ctx.out.length - 1]!);
     }
   }
   for (const [link, rs] of byLink) raConflicts(ctx, link, rs);
+  return raised;
 }
 
 function raConflicts(ctx: Ctx, link: string, rs: RouterInfo[]): void {

@@ -1,82 +1,87 @@
 /**
- * Finding rules: run once over the finished chains (the builder's per-step facts), each rule
- * naming a catalogue code. Also decides `timeToBootProgram` / `booted` per chain and the summary.
+ * The findings layer: a pure function of the flow facts. Rules run per boot attempt (so a device
+ * that boots twice is judged twice, never one loop), then per link and capture-wide; each names a
+ * catalogue code. `linkCauses` then picks each failed attempt's root cause and links the findings
+ * it caused.
  */
-import type { WireIssue } from '../wire/issues.js';
-import type { ChainState } from '../flow/state.js';
-import type { AnalysisSummary, AnalysisThresholds, BootChain, Finding, RouterInfo } from '../flow/types.js';
-import { baseName, looksLikeBootProgram } from '../flow/classify.js';
-import { add, fmt, unanswered, type ChainOnce, type Ctx } from './rules-context.js';
-import { dhcp4Rules, proxyDhcpRules } from './rules-dhcp.js';
+import type { DeviceFacts, FlowFacts, StepFacts } from '../flow/facts.js';
+import { looksLikeBootProgram } from '../flow/classify.js';
+import { add, attemptAt, firmwareOf, fmt, unanswered, type ChainOnce, type Ctx } from './rules-context.js';
+import { captureFindings } from './capture.js';
+import { declineRule, dhcp4Rules, proxyDhcpRules } from './rules-dhcp.js';
 import { dhcp6Rules, ipv6StallRule, routerRules } from './rules-v6.js';
-import { tftpRules, unreachableRule, type UnreachableFact } from './rules-transfer.js';
+import { tftpRules, unreachableRule } from './rules-transfer.js';
+import { adjustForRole } from './roles.js';
+import { linkCauses, type RootCauses } from './causes.js';
+import type { AnalysisThresholds, Finding } from './types.js';
 
-export type { UnreachableFact } from './rules-transfer.js';
-
-export interface CaptureInfo {
-  first: number | null;
-  last: number | null;
-  truncated: boolean;
-  captureWarnings: WireIssue[];
-  strayMalformed: { frames: number[]; count: number; time: number; what: string[] } | null;
-  /** Chain key → ICMP unreachables answering that client's datagrams. */
-  unreachable?: ReadonlyMap<string, readonly UnreachableFact[]>;
-  /** Routers seen advertising (for the ra.* rules). */
-  routers?: readonly RouterInfo[];
+export interface FindingsResult {
+  /** In time order, each with its id and root-cause link. */
+  findings: Finding[];
+  /** Device key → attempt index → id of the root cause of that failed attempt. */
+  rootCauses: RootCauses;
 }
 
-export function evaluateFindings(chains: ChainState[], cap: CaptureInfo, th: AnalysisThresholds): Finding[] {
-  const icmpFrames = new Set<number>();
-  for (const facts of cap.unreachable?.values() ?? []) for (const u of facts) icmpFrames.add(u.icmpFrame);
-  const ctx: Ctx = { out: [], end: cap.last ?? 0, th, icmpFrames };
-  if (cap.truncated) {
-    const w = cap.captureWarnings.find((i) => i.kind === 'truncated') ?? cap.captureWarnings[0];
-    add(ctx, 'capture.truncated', null, cap.last ?? 0, [], `The capture file is truncated${w ? ` (${w.message})` : ''}; the packets before it were analyzed.`);
-  }
-  if (cap.strayMalformed) {
-    const m = cap.strayMalformed;
-    add(ctx, 'decode.malformed', null, m.time, m.frames, `${m.count} frame(s) could not be fully decoded: ${m.what.join('; ')}`);
-  }
-  for (const c of chains) {
+export function evaluateFindings(facts: FlowFacts, th: AnalysisThresholds): FindingsResult {
+  const ctx: Ctx = { out: [], end: facts.capture.last ?? 0, th, device: null, attempt: null, firmware: null };
+  captureFindings(ctx, facts.capture);
+  for (const d of facts.devices) {
     const start = ctx.out.length;
-    unreachableRule(ctx, c.key, cap.unreachable?.get(c.key));
-    chainRules(ctx, c);
-    ipv6StallRule(ctx, c);
-    const errors = ctx.out.slice(start).some((f) => f.severity === 'error');
-    bootTiming(c, errors);
+    ctx.device = d;
+    deviceRules(ctx, d);
+    adjustForRole(d, ctx.out, start);
   }
-  routerRules(ctx, chains, cap.routers ?? []);
+  ctx.device = null;
+  ctx.attempt = null;
+  ctx.firmware = null;
+  const raByLink = routerRules(ctx, facts.devices, facts.routers);
   ctx.out.sort((a, b) => (a.time ?? 0) - (b.time ?? 0));
-  return ctx.out;
+  ctx.out.forEach((f, i) => { f.id = `F${i + 1}`; });
+  const rootCauses = linkCauses(facts, ctx.out, th, raByLink);
+  return { findings: ctx.out, rootCauses };
 }
 
-function chainRules(ctx: Ctx, c: ChainState): void {
-  const mac = c.key;
-  if (c.malformed) {
-    add(ctx, 'decode.malformed', mac, c.malformedTime, c.malformed.toArray(),
-      `${c.malformed.count} frame(s) of this client could not be fully decoded: ${[...(c.malformedWhat ?? [])].join('; ')}`);
+function deviceRules(ctx: Ctx, d: DeviceFacts): void {
+  for (const a of d.attempts) {
+    ctx.attempt = a;
+    ctx.firmware = firmwareOf(d, a);
+    const steps = d.steps.slice(a.firstStep, a.lastStep + 1);
+    attemptRules(ctx, d.key, steps);
+    ipv6StallRule(ctx, d, a, steps);
   }
-  const fetches = new Map<string, { count: number; frames: number[]; time: number }>();
+  // Device-wide facts, placed in the attempt of their time.
+  if (d.malformed) {
+    ctx.attempt = attemptAt(d, d.malformed.time);
+    add(ctx, 'decode.malformed', d.key, d.malformed.time, d.malformed.frames,
+      `${d.malformed.count} frame(s) of this client could not be fully decoded: ${d.malformed.what.join('; ')}`);
+  }
+  unreachableRule(ctx, d);
+}
+
+function attemptRules(ctx: Ctx, mac: string, steps: readonly StepFacts[]): void {
+  const fetches = new Map<string, { count: number; frames: number[]; time: number; file: string }>();
   const ignoredOptions = new Set<string>();
   const once: ChainOnce = { multipleServers: false, offerIgnored: false, loop: false };
-  const states = c.states;
-  for (let i = 0; i < states.length; i++) {
-    const s = states[i]!;
+  for (let i = 0; i < steps.length; i++) {
+    const s = steps[i]!;
     switch (s.kind) {
       case 'dhcp4':
-        dhcp4Rules(ctx, mac, s, states, i, once);
+        dhcp4Rules(ctx, mac, s, steps, i, once);
+        declineRule(ctx, mac, s);
         break;
       case 'proxydhcp':
-        proxyDhcpRules(ctx, mac, s, states, i);
+        proxyDhcpRules(ctx, mac, s, steps, i);
         break;
       case 'dhcp6':
-        dhcp6Rules(ctx, mac, s, states, i, once);
+        dhcp6Rules(ctx, mac, s, steps, i, once);
         break;
       case 'ra':
         break;
       case 'tftp':
-        tftpRules(ctx, mac, s, ignoredOptions, states, i);
-        if (!s.step.probe && s.serverAnswered) countFetch(fetches, s.step.file, s.requestFrame, s.step.start);
+        tftpRules(ctx, mac, s, ignoredOptions, steps, i);
+        if (!s.step.probe && s.serverAnswered && s.step.direction === 'download') {
+          countFetch(fetches, s.step.file, `${s.step.server}|${s.step.tsize ?? (s.step.complete ? s.step.bytes : '?')}`, s.requestFrame, s.step.start);
+        }
         break;
       case 'http':
         if (s.step.status !== null && s.step.status >= 400) {
@@ -86,76 +91,25 @@ function chainRules(ctx: Ctx, c: ChainState): void {
           add(ctx, 'http.error', mac, s.step.start, [s.requestFrame],
             `${s.step.method} ${s.step.url} got no response in ${fmt(ctx.end - s.step.start)} s.`);
         }
-        if (s.responded) countFetch(fetches, s.step.url, s.requestFrame, s.step.start);
+        if (s.responded && s.step.method !== 'HEAD') countFetch(fetches, s.step.url, `${s.step.server}|${s.step.complete ? s.step.bytes : '?'}`, s.requestFrame, s.step.start);
         break;
     }
   }
-  for (const [file, f] of fetches) {
-    if (once.loop || f.count < ctx.th.loopCount || !looksLikeBootProgram(file)) continue;
+  for (const f of fetches.values()) {
+    if (once.loop || f.count < ctx.th.loopCount || !looksLikeBootProgram(f.file)) continue;
     once.loop = true;
     add(ctx, 'ipxe.chainload-loop', mac, f.time, f.frames,
-      `The boot program "${file}" was fetched ${f.count} times (loop threshold ${ctx.th.loopCount}).`);
+      `The boot program "${f.file}" (same server, same size) was fetched ${f.count} times in one boot attempt (loop threshold ${ctx.th.loopCount}).`);
   }
 }
 
-function countFetch(m: Map<string, { count: number; frames: number[]; time: number }>, file: string, frame: number, time: number): void {
-  // Keyed by the path or URL as fetched: a chainload loop fetches the very same one again.
-  const f = m.get(file);
+/** Fetches of the same program: same path or URL, same server and size (a second "ipxe.pxe" of
+ *  another size is another program, not a loop). */
+function countFetch(m: Map<string, { count: number; frames: number[]; time: number; file: string }>, file: string, where: string, frame: number, time: number): void {
+  const key = `${file}|${where}`;
+  const f = m.get(key);
   if (f) {
     f.count++;
     if (f.frames.length < 16) f.frames.push(frame);
-  } else m.set(file, { count: 1, frames: [frame], time });
-}
-
-/** The chain's boot-program fetches: TFTP/HTTP transfers of a file a DHCP step named, or that look
- *  like a loader/kernel. Sets `timeToBootProgram` (first packet → start of the last one) and `booted`. */
-function bootTiming(c: ChainState, hasError: boolean): void {
-  const named = new Set<string>();
-  for (const s of c.states) {
-    const f = s.kind === 'dhcp4' || s.kind === 'proxydhcp' ? s.step.bootfile : s.kind === 'dhcp6' ? s.step.bootfileUrl : null;
-    if (f) named.add(baseName(f));
-  }
-  let lastFetch: number | null = null;
-  let completed = false;
-  for (const s of c.states) {
-    let file: string | null = null;
-    let done = false;
-    if (s.kind === 'tftp' && !s.step.probe) { file = s.step.file; done = s.step.complete && !s.step.error; }
-    else if (s.kind === 'http') { file = s.step.url; done = s.step.ok; }
-    if (file === null) continue;
-    if (!named.has(baseName(file)) && !looksLikeBootProgram(file)) continue;
-    lastFetch = s.step.start;
-    if (done) completed = true;
-  }
-  c.chain.timeToBootProgram = lastFetch === null ? null : lastFetch - c.first;
-  c.chain.booted = completed && !hasError;
-}
-
-export function summarize(clients: BootChain[], findings: Finding[], first: number | null, last: number | null): AnalysisSummary {
-  const failedClients = new Set<string>();
-  let errors = 0, warnings = 0, infos = 0;
-  for (const f of findings) {
-    if (f.severity === 'error') { errors++; if (f.client) failedClients.add(f.client); }
-    else if (f.severity === 'warning') warnings++;
-    else infos++;
-  }
-  const times = clients.map((c) => c.timeToBootProgram).filter((t): t is number => t !== null).sort((a, b) => a - b);
-  return {
-    clients: clients.length,
-    booted: clients.filter((c) => c.booted).length,
-    failed: failedClients.size,
-    errors, warnings, infos,
-    medianTimeToBootProgram: quantile(times, 0.5),
-    p95TimeToBootProgram: quantile(times, 0.95),
-    firstPacket: first,
-    lastPacket: last,
-  };
-}
-
-/** Nearest-rank quantile of sorted values (null when empty). */
-export function quantile(sorted: number[], q: number): number | null {
-  if (sorted.length === 0) return null;
-  if (q === 0.5 && sorted.length % 2 === 0) return (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[i]!;
+  } else m.set(key, { count: 1, frames: [frame], time, file });
 }

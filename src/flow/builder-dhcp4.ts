@@ -15,8 +15,10 @@ import {
   chainFor, noteArch, noteLink, openStep, pushMessage, touch, PROXY_PORT, type FlowState,
 } from './builder-state.js';
 
-const { DISCOVER, OFFER, REQUEST, ACK, NAK, RELEASE, INFORM } = DhcpV4MessageType;
+const { DISCOVER, OFFER, REQUEST, DECLINE, ACK, NAK, RELEASE, INFORM } = DhcpV4MessageType;
 const MAX_OFFERS = 16;
+/** Offer frames kept per step as evidence. */
+const MAX_OFFER_FRAMES = 16;
 
 function isZeroAddr(b: Uint8Array): boolean {
   return b.length < 4 || u32(b, 0) === 0;
@@ -70,7 +72,9 @@ export function dhcp4Message(flow: FlowState, m: Dhcp4Decoded): ChainState | nul
     noteArch(c, arch, v4VendorClass(msg));
     noteLink(c, m.vlans);
   }
-  if (proxyPort) {
+  // A boot server's answer to the 4011 request may come from UDP 67 (real PXE ROMs accept it):
+  // pair it by xid and by the address the request went to, not by the port alone.
+  if (proxyPort || (!fromClient && answersProxyRequest(c, m))) {
     proxyMessage(flow, c, m, fromClient, type);
     return c;
   }
@@ -86,6 +90,16 @@ export function dhcp4Message(flow: FlowState, m: Dhcp4Decoded): ChainState | nul
     dhcp4Server(flow, c, st, m, type);
   }
   return c;
+}
+
+/** A server message that answers the device's pending proxyDHCP (4011) request: same xid, from
+ *  the address the request went to (or, after a broadcast request, an answer without an address). */
+function answersProxyRequest(c: ChainState, m: Dhcp4Decoded): boolean {
+  const p = c.proxy;
+  if (!p || p.pendingRequest === null || p.step.xid !== m.msg.xid) return false;
+  const to = p.step.server;
+  if (to === m.srcAddr || to === serverId(m.msg)) return true;
+  return (to === null || to === '255.255.255.255' || /^2(2[4-9]|3\d)\./.test(to)) && isZeroAddr(m.msg.yiaddr);
 }
 
 function findDhcp4(c: ChainState, xid: number): Dhcp4State | null {
@@ -105,7 +119,8 @@ function openDhcp4(flow: FlowState, c: ChainState, m: Dhcp4Decoded): Dhcp4State 
       userClass: [], arch: null, leaseTime: null, relay: null, ackOptions: [],
     },
     stageKnown: false, firstDiscover: null, discoverFrame: 0, firstOffer: null, pendingRequest: null,
-    requestSeen: false, discoversAfterOffer: 0, offerVendorClass: [], nak: null, ack: null,
+    requestSeen: false, discoversAfterOffer: 0, offerVendorClass: [], offerCount: 0, offerFrames: [], nak: null, ack: null,
+    bootfileFrame: 0, decline: null,
   };
   c.dhcp4 = st;
   return openStep(flow, c, st);
@@ -151,6 +166,10 @@ function dhcp4Client(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Dec
     if (sid) step.server = sid;
     const ciaddr = addrOrNull(msg.ciaddr);
     if (type === INFORM && ciaddr) flow.leases.set(ciaddr, c.key);
+  } else if (type === DECLINE) {
+    const asked = v4Option(msg, 50);
+    st.decline ??= { frame: m.frame, time: m.time, address: asked && asked.length === 4 ? ipv4ToString(asked, 0) : addrOrNull(msg.ciaddr) };
+    st.pendingRequest = null;
   } else if (type === RELEASE && step.messages.length === 1) {
     // A RELEASE expects no answer: on its own it is a complete, successful step.
     step.ok = true;
@@ -166,6 +185,8 @@ function dhcp4Server(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Dec
   const nextServer = optionText(msg, 66) ?? addrOrNull(msg.siaddr);
   if (type === OFFER) {
     st.firstOffer ??= m.time;
+    st.offerCount++;
+    if (st.offerFrames.length < MAX_OFFER_FRAMES) st.offerFrames.push(m.frame);
     const yiaddr = ipv4ToString(msg.yiaddr, 0);
     const vc = v4VendorClass(msg);
     const proxy = isZeroAddr(msg.yiaddr) && (vc?.startsWith('PXEClient') ?? false);
@@ -195,6 +216,7 @@ function dhcp4Server(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Dec
     step.ackOptions = codes.sort((a, b) => a - b);
     step.bootfile = bootfile;
     step.nextServer = nextServer;
+    if (bootfile !== null) st.bootfileFrame = m.frame;
     mergeBootInfo(st);
     return;
   }
@@ -215,6 +237,7 @@ function mergeBootInfo(st: Dhcp4State): void {
   if (fromOffer?.bootfile) {
     step.bootfile = fromOffer.bootfile;
     step.nextServer = fromOffer.nextServer ?? step.nextServer;
+    st.bootfileFrame = fromOffer.frame;
   }
 }
 
@@ -252,6 +275,7 @@ function proxyMessage(flow: FlowState, c: ChainState, m: Dhcp4Decoded, fromClien
     if (round && round.step.bootfile === null && st.step.bootfile) {
       round.step.bootfile = st.step.bootfile;
       round.step.nextServer = st.step.nextServer ?? round.step.nextServer;
+      round.bootfileFrame = m.frame;
     }
   }
 }

@@ -98,6 +98,7 @@ function dhcp6Client(flow: FlowState, c: ChainState, m: Dhcp6Decoded, inner: Dhc
   }
   if (step.userClass.length === 0) step.userClass = v6UserClasses(inner);
   if (arch !== undefined || vc?.data.some((d) => /^(PXEClient|HTTPClient)/.test(d))) st.bootClient = true;
+  if (v6OptionValue(inner, 6)?.includes(59)) st.wantsBootfileUrl = true;
   step.clientDuid ??= duidInfo(v6OptionValue(inner, 1));
   for (const id of ids) if (!step.iaids.includes(id) && step.iaids.length < MAX_ADDRESSES) step.iaids.push(id);
   if (relays.length > 0) step.relay ??= relayFacts(relays);
@@ -123,7 +124,10 @@ function dhcp6Server(flow: FlowState, c: ChainState, m: Dhcp6Decoded, inner: Dhc
   step.server ??= m.srcAddr;
   step.serverDuid ??= duidInfo(v6OptionValue(inner, 2));
   const url = bootFileUrl(inner);
-  if (url !== undefined) step.bootfileUrl = url;
+  if (url !== undefined) {
+    step.bootfileUrl = url;
+    st.bootfileUrlFrame = m.frame;
+  }
   else if (st.answerFrame === 0) st.answerFrame = m.frame;
   if (t === ADVERTISE || t === REPLY) noteServerVendorClass(st, inner, m.frame);
   const params = v6OptionValue(inner, 60);
@@ -186,7 +190,7 @@ function openDhcp6(flow: FlowState, c: ChainState, m: Dhcp6Decoded, inner: DhcpV
   const xid = inner.relay ? 0 : inner.xid;
   const st: Dhcp6State = {
     kind: 'dhcp6', frames: new FrameSample(), last: m.time, xids: [xid], seen: new Set(), pendingSolicit: null,
-    firstSolicit: null, firstAdvertise: null, answered: false, answerFrame: 0, replied: false, bootClient: false,
+    firstSolicit: null, firstAdvertise: null, answered: false, answerFrame: 0, bootfileUrlFrame: 0, replied: false, bootClient: false, wantsBootfileUrl: false,
     firstType: inner.msgType, failure: null, httpClassProblems: [],
     step: {
       kind: 'dhcp6', start: m.time, duration: 0, ok: false, frames: [], xid, messages: [], server: null,

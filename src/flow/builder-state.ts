@@ -4,13 +4,19 @@
  * Only strings and numbers copied out of the messages, never a message or a byte view.
  */
 import { clientArchName } from '../wire/dhcpv4/index.js';
-import type { UnreachableFact } from '../findings/rules.js';
+import type { UnreachableFact } from './facts.js';
 import { RouterTable } from './routers.js';
-import type { ChainState, HttpState, StepState, TftpState } from './state.js';
-import type { BootChain, BootStep, NdpCounts } from './types.js';
+import type { ChainState, DeviceIdentity, HttpState, StepState, TftpState } from './state.js';
+import type { BootStep, NdpCounts } from './types.js';
 
 /** UDP port of proxyDHCP / the PXE boot server. */
 export const PROXY_PORT = 4011;
+
+/** An unreachable as the builder keeps it: the transfer it hit is resolved when published
+ *  (whether it completed is only known later). */
+export interface UnreachableRecord extends Omit<UnreachableFact, 'transferCompleted'> {
+  transfer: TftpState | null;
+}
 
 export interface FlowState {
   readonly chains: Map<string, ChainState>;
@@ -27,10 +33,10 @@ export interface FlowState {
   /** `addr|port` of a TFTP client endpoint → its latest transfer (to match ICMP quotes). */
   readonly tftpByClient: Map<string, TftpState>;
   /** Chain key → ICMP unreachables answering that client's boot-chain datagrams. */
-  readonly unreachable: Map<string, UnreachableFact[]>;
+  readonly unreachable: Map<string, UnreachableRecord[]>;
   readonly http: Map<number, HttpState[]>;
   /** The builder's options, read when a step opens. */
-  readonly opts: { readonly onStep?: (chain: BootChain, step: BootStep) => void };
+  readonly opts: { readonly onStep?: (device: DeviceIdentity, step: BootStep) => void };
 }
 
 export function newFlowState(opts: FlowState['opts']): FlowState {
@@ -46,7 +52,8 @@ export function chainFor(flow: FlowState, key: string, time: number): ChainState
   if (!c) {
     c = {
       key,
-      chain: { mac: key, arch: null, archName: null, vendorClass: null, steps: [], timeToBootProgram: null, booted: false },
+      identity: { key, arch: null, archName: null, vendorClass: null },
+      steps: [],
       first: time, last: time, states: [], dhcp4: null, proxy: null, dhcp6: null, ra: null,
       v6First: null, raSeen: false, link: '', linkKnown: false,
       malformed: null, malformedTime: 0, malformedWhat: null,
@@ -70,17 +77,18 @@ export function noteLink(c: ChainState, vlans: number[]): void {
 
 export function openStep<S extends StepState>(flow: FlowState, c: ChainState, s: S): S {
   c.states.push(s);
-  c.chain.steps.push(s.step);
-  flow.opts.onStep?.(c.chain, s.step);
+  c.steps.push(s.step);
+  flow.opts.onStep?.(c.identity, s.step);
   return s;
 }
 
 export function noteArch(c: ChainState, arch: number | undefined, vc: string | null): void {
-  if (c.chain.arch === null && arch !== undefined) {
-    c.chain.arch = arch;
-    c.chain.archName = clientArchName(arch);
+  const id = c.identity;
+  if (id.arch === null && arch !== undefined) {
+    id.arch = arch;
+    id.archName = clientArchName(arch);
   }
-  if (c.chain.vendorClass === null && vc) c.chain.vendorClass = vc;
+  if (id.vendorClass === null && vc) id.vendorClass = vc;
 }
 
 export function touch(st: StepState, m: { frame: number; time: number }): void {

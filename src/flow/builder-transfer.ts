@@ -5,15 +5,14 @@
 import { tftpNegotiation, type TftpPacket } from '../wire/tftp.js';
 import { httpHeader, type HttpRequestHead, type HttpResponseHead } from '../wire/http.js';
 import type { HttpDecoded, IcmpDecoded, TftpDecoded } from '../decode/messages.js';
-import type { UnreachableFact } from '../findings/rules.js';
 import { FrameSample } from './frames.js';
 import type { ChainState, HttpState, TftpState } from './state.js';
 import { chainForAddr, openStep, touch, PROXY_PORT, type FlowState } from './builder-state.js';
+import type { UnreachableFact } from './facts.js';
 
 const TFTP_DEFAULT_BLKSIZE = 512;
-/** Error code of a TFTP step failed by an ICMP unreachable instead of a TFTP ERROR: 0 ("not
- *  defined, see error message"), as the JSON schema keeps codes unsigned; the message says ICMP. */
-export const TFTP_ICMP_ERROR_CODE = 0;
+/** Frames of resent packets kept per transfer as evidence. */
+const MAX_RETRANSMIT_FRAMES = 16;
 /** Per chain: ICMP unreachables kept for the rules (a flood still shows its pattern). */
 const MAX_UNREACHABLE = 64;
 /** ICMP destination-unreachable codes that mean "nothing (allowed to) listen there":
@@ -40,15 +39,18 @@ export function tftpMessage(flow: FlowState, m: TftpDecoded): ChainState | null 
   const c = chainForAddr(flow, st.clientAddr, m.time);
   touch(st, m);
   const step = st.step;
-  if (!fromClient) st.serverAnswered = true;
+  if (!fromClient) {
+    st.serverAnswered = true;
+    step.serverPort ??= m.srcPort;
+  }
   switch (pkt.opcode) {
     case 'RRQ':
     case 'WRQ':
-      if (fromClient) step.retransmits++;
+      if (fromClient) resent(st, m.frame);
       break;
     case 'OACK':
       if (fromClient) break;
-      if (st.oack) { step.retransmits++; break; }
+      if (st.oack) { resent(st, m.frame); break; }
       st.oack = true;
       for (const o of pkt.options ?? []) if (o.value !== undefined) step.acknowledgedOptions[o.name] = o.value;
       negotiated(step, pkt);
@@ -57,18 +59,23 @@ export function tftpMessage(flow: FlowState, m: TftpDecoded): ChainState | null 
       // ACKs come from the client on a read, from the server on a write (WRQ).
       if (pkt.block === undefined) break;
       const b = unwrap(pkt.block, Math.max(st.highestAck, 0));
-      if (b <= st.highestAck) step.retransmits++;
+      if (b <= st.highestAck) resent(st, m.frame);
       else st.highestAck = b;
       break;
     }
     case 'DATA':
-      if (pkt.block !== undefined) tftpData(st, m.time, pkt.block, pkt.data?.length ?? 0);
+      if (pkt.block !== undefined) tftpData(st, m.time, m.frame, pkt.block, pkt.data?.length ?? 0);
       break;
     case 'ERROR':
       tftpError(st, m, pkt, fromClient);
       break;
   }
   return c;
+}
+
+function resent(st: TftpState, frame: number): void {
+  st.step.retransmits++;
+  if (st.retransmitFrames.length < MAX_RETRANSMIT_FRAMES) st.retransmitFrames.push(frame);
 }
 
 function negotiated(step: TftpState['step'], pkt: TftpPacket): void {
@@ -78,11 +85,11 @@ function negotiated(step: TftpState['step'], pkt: TftpPacket): void {
 }
 
 /** DATA in either direction (server → client on RRQ, client → server on WRQ). */
-function tftpData(st: TftpState, time: number, block: number, len: number): void {
+function tftpData(st: TftpState, time: number, frame: number, block: number, len: number): void {
   const step = st.step;
   st.firstData ??= time;
   const b = unwrap(block, st.highestBlock);
-  if (b <= st.highestBlock) step.retransmits++;
+  if (b <= st.highestBlock) resent(st, frame);
   else {
     st.highestBlock = b;
     st.lastBlockLen = len;
@@ -99,17 +106,19 @@ function tftpData(st: TftpState, time: number, block: number, len: number): void
 
 function openTftp(flow: FlowState, c: ChainState, m: TftpDecoded, pkt: TftpPacket): TftpState {
   const session = m.session!;
+  const opcode = session.kind ?? (pkt.opcode === 'WRQ' ? 'WRQ' : 'RRQ');
   const requested: Record<string, string> = {};
   for (const o of pkt.options ?? []) if (o.value !== undefined) requested[o.name] = o.value;
   const st: TftpState = {
     kind: 'tftp', frames: new FrameSample(), last: m.time, clientAddr: session.clientAddr,
     clientPort: session.clientPort, requestFrame: m.frame, highestBlock: 0, lastBlockLen: 0, highestAck: -1,
     oack: false, serverAnswered: false, errorFrame: 0, errorFromClient: false, firstData: null,
+    retransmitFrames: [], icmpFrames: [],
     step: {
-      kind: 'tftp', start: m.time, duration: 0, ok: false, frames: [], file: session.file ?? pkt.file ?? '',
-      server: session.serverAddr, requestedOptions: requested, acknowledgedOptions: {},
+      kind: 'tftp', start: m.time, duration: 0, ok: false, frames: [], opcode, direction: opcode === 'WRQ' ? 'upload' : 'download',
+      file: session.file ?? pkt.file ?? '', server: session.serverAddr, requestedOptions: requested, acknowledgedOptions: {},
       blksize: TFTP_DEFAULT_BLKSIZE, tsize: null, bytes: 0, blocks: 0, retransmits: 0, complete: false,
-      error: null, probe: false, throughput: null,
+      error: null, unreachable: null, serverPort: null, probe: false, throughput: null,
     },
   };
   flow.tftpByClient.set(`${st.clientAddr}|${st.clientPort}`, st);
@@ -158,13 +167,10 @@ export function icmpMessage(flow: FlowState, m: IcmpDecoded): ChainState | null 
   if (tftpHit) {
     requestFrame = tftp.requestFrame;
     touch(tftp, m);
-    const step = tftp.step;
-    if (!step.error && !step.complete) {
-      step.error = { code: TFTP_ICMP_ERROR_CODE, message: `ICMP ${reason} from ${m.srcAddr}` };
-      step.ok = false;
-      tftp.errorFrame = m.frame;
-      tftp.errorFromClient = false;
-    }
+    // A fact, not a verdict: a transfer that completes anyway stays ok (a server answering from
+    // port 69 draws unreachables for ACKs its kernel no longer has a socket for).
+    tftp.step.unreachable ??= `ICMP ${reason} from ${m.srcAddr}`;
+    if (tftp.icmpFrames.length < MAX_RETRANSMIT_FRAMES) tftp.icmpFrames.push(m.frame);
   } else if (service === 'proxyDHCP' && c.proxy?.pendingRequest && c.proxy.step.server === q.dst) {
     // The refusal is the answer: proxydhcp.no-reply would only repeat it.
     requestFrame = c.proxy.pendingRequest.frame;
@@ -181,7 +187,7 @@ export function icmpMessage(flow: FlowState, m: IcmpDecoded): ChainState | null 
   if (facts.length < MAX_UNREACHABLE) {
     facts.push({
       server: q.dst, port: q.dstPort, service, reason, reporter: m.srcAddr, icmpFrame: m.frame, time: m.time,
-      requestFrame, file: tftpHit ? tftp.step.file : null,
+      requestFrame, file: tftpHit ? tftp.step.file : null, transfer: tftpHit ? tftp : null,
     });
   }
   return c;

@@ -8,30 +8,25 @@
 import type { WireIssue } from '../wire/issues.js';
 import type { DecodedMessage, DecodeSink, UndecodedFrame } from '../decode/messages.js';
 import { FrameSample } from './frames.js';
-import type { ChainState, StepState } from './state.js';
-import {
-  DEFAULT_THRESHOLDS, type Analysis, type AnalysisThresholds, type BootChain, type BootStep, type Finding,
-} from './types.js';
-import { evaluateFindings, summarize, type CaptureInfo } from '../findings/rules.js';
-import { newFlowState, type FlowState } from './builder-state.js';
+import type { ChainState, DeviceIdentity, StepState } from './state.js';
+import type { BootStep } from './types.js';
+import type { DeviceFacts, FlowFacts, StepFacts, UnreachableFact } from './facts.js';
+import { splitAttempts } from './attempts.js';
+import { newFlowState, type FlowState, type UnreachableRecord } from './builder-state.js';
 import { dhcp4Message } from './builder-dhcp4.js';
 import { dhcp6Message, ndpMessage } from './builder-dhcp6.js';
 import { httpMessage, icmpMessage, tftpMessage } from './builder-transfer.js';
 
-export { TFTP_ICMP_ERROR_CODE } from './builder-transfer.js';
-
 export interface BootChainBuilderOptions {
-  thresholds?: Partial<AnalysisThresholds>;
   /** Called when a step is opened (its fields keep filling in afterwards). */
-  onStep?: (chain: BootChain, step: BootStep) => void;
-  /** Called for each finding, in time order, from `finish`. */
-  onFinding?: (f: Finding) => void;
+  onStep?: (device: DeviceIdentity, step: BootStep) => void;
 }
 
-export interface FinishInfo {
+/** What the capture reader knows that the builder does not (the sink only sees messages). */
+export interface CaptureInfo {
   file: string;
   packets: number;
-  captureWarnings: WireIssue[];
+  warnings: readonly WireIssue[];
   truncated: boolean;
   /** Times of the first and last record of the capture (any protocol); default: of the messages. */
   firstPacket?: number | null;
@@ -39,7 +34,6 @@ export interface FinishInfo {
 }
 
 export class BootChainBuilder implements DecodeSink {
-  readonly thresholds: AnalysisThresholds;
   private readonly flow: FlowState;
   /** Frames with issues nobody could attribute to a client. */
   private readonly strayMalformed = new FrameSample();
@@ -48,8 +42,7 @@ export class BootChainBuilder implements DecodeSink {
   private firstTime: number | null = null;
   private lastTime: number | null = null;
 
-  constructor(private readonly opts: BootChainBuilderOptions = {}) {
-    this.thresholds = { ...DEFAULT_THRESHOLDS, ...opts.thresholds };
+  constructor(opts: BootChainBuilderOptions = {}) {
     this.flow = newFlowState(opts);
   }
 
@@ -72,33 +65,39 @@ export class BootChainBuilder implements DecodeSink {
     this.noteIssues(null, f.frame, f.time, f.issues);
   }
 
-  finish(info: FinishInfo): Analysis {
-    const first = info.firstPacket ?? this.firstTime;
-    const last = info.lastPacket ?? this.lastTime;
-    // A host that only solicited routers (a server, a router, an OS at startup) is not a boot client.
-    const states = [...this.flow.chains.values()].filter((c) => !(c.states.length > 0 && c.states.every((s) => s.kind === 'ra')));
-    for (const c of states) dropIdleSolicitations(c);
-    for (const c of states) {
-      for (const s of c.states) {
-        s.step.frames = s.frames.toArray();
-        s.step.frameCount = s.frames.count;
-      }
+  /**
+   * The facts as they stand: a snapshot that later packets do not change (a live capture takes
+   * one now and then; a file, once at the end). The builder's own state is left as it is.
+   */
+  facts(info: CaptureInfo): FlowFacts {
+    const devices: DeviceFacts[] = [];
+    for (const c of this.flow.chains.values()) {
+      // A host that only solicited routers (a server, a router, an OS at startup) is no DHCP client.
+      if (c.states.length > 0 && c.states.every((s) => s.kind === 'ra')) continue;
+      const steps = publishedSteps(c);
+      if (steps.length === 0) continue;
+      const split = splitAttempts(steps);
+      const id = c.identity;
+      devices.push({
+        key: c.key, arch: id.arch, archName: id.archName, vendorClass: id.vendorClass,
+        role: split.role, roleReason: split.roleReason, link: c.link, first: c.first, last: c.last, v6First: c.v6First,
+        steps, attempts: split.attempts,
+        malformed: c.malformed ? { frames: c.malformed.toArray(), count: c.malformed.count, time: c.malformedTime, what: [...(c.malformedWhat ?? [])] } : null,
+        unreachable: (this.flow.unreachable.get(c.key) ?? []).map(publishUnreachable),
+      });
     }
-    const routers = this.flow.routers.list();
-    const capture: CaptureInfo = {
-      first, last, truncated: info.truncated, captureWarnings: info.captureWarnings,
-      strayMalformed: this.strayMalformed.count > 0
-        ? { frames: this.strayMalformed.toArray(), count: this.strayMalformed.count, time: this.strayMalformedTime, what: [...this.strayWhat] }
-        : null,
-      unreachable: this.flow.unreachable,
-      routers,
-    };
-    const findings = evaluateFindings(states, capture, this.thresholds);
-    for (const f of findings) this.opts.onFinding?.(f);
-    const clients = states.map((s) => s.chain);
     return {
-      file: info.file, packets: info.packets, clients, findings, summary: summarize(clients, findings, first, last),
-      routers, ndp: { ...this.flow.ndpCounts },
+      capture: {
+        file: info.file, packets: info.packets,
+        first: info.firstPacket ?? this.firstTime, last: info.lastPacket ?? this.lastTime,
+        truncated: info.truncated, warnings: [...info.warnings],
+        strayMalformed: this.strayMalformed.count > 0
+          ? { frames: this.strayMalformed.toArray(), count: this.strayMalformed.count, time: this.strayMalformedTime, what: [...this.strayWhat] }
+          : null,
+      },
+      devices,
+      routers: structuredClone(this.flow.routers.list()),
+      ndp: { ...this.flow.ndpCounts },
     };
   }
 
@@ -132,11 +131,28 @@ export class BootChainBuilder implements DecodeSink {
 }
 
 /** Unanswered router solicitations of a client that never used DHCPv6 (iPXE and operating systems
- *  solicit routers on IPv4-only networks too): not part of its boot, so not steps. */
-function dropIdleSolicitations(c: ChainState): void {
-  if (c.states.some((s) => s.kind === 'dhcp6')) return;
-  const idle = (s: StepState): boolean => s.kind === 'ra' && !s.answered;
-  if (!c.states.some(idle)) return;
-  c.states = c.states.filter((s) => !idle(s));
-  c.chain.steps = c.states.map((s) => s.step);
+ *  solicit routers on IPv4-only networks too) are not part of its boot, so not steps. */
+function publishedSteps(c: ChainState): StepFacts[] {
+  const usedV6 = c.states.some((s) => s.kind === 'dhcp6');
+  const out: StepFacts[] = [];
+  for (const s of c.states) {
+    if (!usedV6 && s.kind === 'ra' && !s.answered) continue;
+    out.push(publishStep(s));
+  }
+  return out;
+}
+
+/** A deep copy of a step's state with its frame sample resolved: later packets change the state,
+ *  never a published fact. */
+function publishStep(s: StepState): StepFacts {
+  const { frames, ...rest } = s;
+  const copy = structuredClone(rest) as Omit<StepState, 'frames'>;
+  copy.step.frames = frames.toArray();
+  copy.step.frameCount = frames.count;
+  return copy as StepFacts;
+}
+
+function publishUnreachable(u: UnreachableRecord): UnreachableFact {
+  const { transfer, ...rest } = u;
+  return { ...rest, transferCompleted: transfer !== null && transfer.step.complete };
 }

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { join, relative } from 'node:path';
-import { analyzeCapture } from './analyze.js';
-import type { Analysis } from './types.js';
+import { analyzeCapture } from '../analysis/capture.js';
+import type { Analysis } from '../analysis/types.js';
 import { CAPTURES, captureFiles, ROOT } from '../../test/helpers/paths.js';
 
 const LAB_DIR = join(CAPTURES, 'lab');
@@ -58,7 +58,9 @@ describe('analyzeCapture on public captures', () => {
     const a = await analyzeCapture(join(CAPTURES, 'public/zeek/dhcp.pcap'));
     const nak = a.findings.filter((f) => f.code === 'dhcp.nak');
     expect(nak).toHaveLength(1);
-    expect(nak[0]).toMatchObject({ client: '90:b1:1c:99:49:29', frames: [4], severity: 'error' });
+    // An OS DHCP client: its NAK is a problem worth a warning, not a failed boot.
+    expect(nak[0]).toMatchObject({ client: '90:b1:1c:99:49:29', frames: [4], severity: 'warning' });
+    expect(a.clients.find((c) => c.mac === '90:b1:1c:99:49:29')).toMatchObject({ role: 'other', outcome: 'not-a-boot' });
   });
 });
 

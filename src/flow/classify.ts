@@ -61,6 +61,18 @@ export function looksLikeBootProgram(path: string): boolean {
   return /\.(efi|kpxe|kkpxe|pxe|0|com|lkrn|ipxe|c32)$/.test(b) || /^(vmlinuz|linux|bzimage|kernel)/.test(b);
 }
 
+/**
+ * What ends a network boot chain once iPXE (or another chainloaded loader) runs: an OS kernel, a
+ * loader for one (wimboot, memdisk, an EFI program other than iPXE), or an image to boot
+ * (initrd, WIM, ISO). An iPXE script or a config file is a step on the way, not the end.
+ */
+export function looksLikeKernel(path: string): boolean {
+  const b = baseName(path);
+  if (/^(vmlinu[xz]|linux|bzimage|kernel|wimboot|memdisk|mboot|xen|initrd|initramfs|bootmgr)/.test(b)) return true;
+  if (/\.(krn|wim|sdi|iso|img|cpio|squashfs)(\.(gz|xz|zst|lz4))?$/.test(b)) return true;
+  return isEfiProgram(b) && !isIpxeBinary(b);
+}
+
 const UEFI_ARCHES = new Set([6, 7, 8, 9, 10, 11, 15, 16, 17, 18, 19, 25, 26, 27, 28, 29, 30, 33, 34, 35, 36, 37, 38, 39, 40]);
 
 export function isUefiArch(arch: number): boolean {

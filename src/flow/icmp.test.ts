@@ -4,8 +4,7 @@ import { buildAck, buildData, buildRrq } from '../wire/tftp.js';
 import { buildDhcpV4, emitDhcpV4 } from '../wire/dhcpv4/index.js';
 import { Sim, dora, pxeOptions, SERVER, type Endpoint } from './sim.test-kit.js';
 import { icmpUnreachable } from './icmp.test-kit.js';
-import { analyzeCapture } from './analyze.js';
-import { TFTP_ICMP_ERROR_CODE } from './builder.js';
+import { analyzeCapture } from '../analysis/capture.js';
 import type { TftpStep, ProxyDhcpStep } from './types.js';
 import { ROOT } from '../../test/helpers/fixtures.js';
 
@@ -27,7 +26,7 @@ describe('net.port-unreachable', () => {
     expect(f[0]!.message).toBe(`TFTP server ${ROGUE} is not listening on UDP 69 (ICMP port unreachable, frame ${rrqFrame + 1}): RRQ "other.efi" (frame ${rrqFrame}) failed.`);
     expect(f[0]!.hint).toMatch(/^Nothing listens on that port at that address: check next-server\/option 66/);
     const step = a.clients[0]!.steps.find((s): s is TftpStep => s.kind === 'tftp')!;
-    expect(step).toMatchObject({ ok: false, complete: false, error: { code: TFTP_ICMP_ERROR_CODE, message: `ICMP port unreachable from ${ROGUE}` } });
+    expect(step).toMatchObject({ ok: false, complete: false, error: null, unreachable: `ICMP port unreachable from ${ROGUE}` });
     expect(step.frames).toEqual([rrqFrame, rrqFrame + 1]);
     // The ICMP error says it all: no tftp.error / tftp.timeout on top, and the client did not boot.
     expect(a.findings.map((x) => x.code)).toEqual(['net.port-unreachable']);
@@ -51,7 +50,7 @@ describe('net.port-unreachable', () => {
     expect(a.clients[0]!.steps.find((s) => s.kind === 'tftp')!.ok).toBe(false);
   });
 
-  it('proxyDHCP not running: REQUEST to 4011 refused replaces proxydhcp.no-reply, naming PXE-E55', () => {
+  it('proxyDHCP not running: REQUEST to 4011 refused replaces proxydhcp.no-reply, with the PXE error of the firmware', () => {
     const sim = new Sim();
     dora(sim, { xid: 2, mac: MAC, yiaddr: CLIENT.addr, t: 0, client: pxeOptions(7) });
     const boot: Endpoint = { addr: '198.51.100.9', port: 4011 };
@@ -67,7 +66,9 @@ describe('net.port-unreachable', () => {
     expect(codes).not.toContain('proxydhcp.no-reply');
     const f = a.findings.find((x) => x.code === 'net.port-unreachable')!;
     expect(f.client).toBe(MAC);
-    expect(f.message).toBe(`proxyDHCP server 198.51.100.9 is not listening on UDP 4011 (ICMP port unreachable, frame ${reqFrame + 1}): the boot server does not run proxyDHCP (PXE-E55), REQUEST (frame ${reqFrame}) unanswered.`);
+    expect(f.message).toBe(`proxyDHCP server 198.51.100.9 is not listening on UDP 4011 (ICMP port unreachable, frame ${reqFrame + 1}): the boot server does not run proxyDHCP, REQUEST (frame ${reqFrame}) unanswered.`);
+    // UEFI (EDK2) times out on it: PXE-E18 (a BIOS PXE ROM shows PXE-E55).
+    expect(f.pxeError).toBe('PXE-E18');
     expect(f.hint).toMatch(/UDP 4011/);
     expect(a.clients[0]!.steps.find((s): s is ProxyDhcpStep => s.kind === 'proxydhcp')!.ok).toBe(false);
   });
@@ -110,7 +111,10 @@ describe('net.port-unreachable on the real capture', () => {
     expect(f).toMatchObject({ client: MAC, frames: [21, 22] });
     expect(f.message).toBe('TFTP server 198.51.100.2 is not listening on UDP 69 (ICMP port unreachable, frame 22): RRQ "other.efi" (frame 21) failed.');
     const step = a.clients[0]!.steps.find((s): s is TftpStep => s.kind === 'tftp')!;
-    expect(step).toMatchObject({ ok: false, frames: [21, 22], error: { message: 'ICMP port unreachable from 198.51.100.2' } });
+    expect(step).toMatchObject({ ok: false, frames: [21, 22], error: null, unreachable: 'ICMP port unreachable from 198.51.100.2' });
     expect(a.summary.errors).toBe(1);
+    // OVMF printed PXE-E99 on its console (captures/lab/configs/broken-two-dhcp-servers/serial.log).
+    expect(a.clients[0]).toMatchObject({ outcome: 'failed', rootCause: 'net.port-unreachable' });
+    expect(f.pxeError).toBe('PXE-E99');
   });
 });

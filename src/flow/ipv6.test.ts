@@ -61,7 +61,7 @@ describe('DHCPv6 steps', () => {
     expect(a.routers).toHaveLength(1);
     expect(a.routers![0]!.adverts[0]).toMatchObject({ count: 1, managed: true });
     expect(a.ndp).toEqual({ rs: 1, ra: 1, ns: 0, na: 0, redirect: 0 });
-    expect(chain.booted).toBe(true);
+    expect(chain.attempts.map((x) => [x.entry, x.stage, x.bootProgram])).toEqual([['pxe6', 'boot-program', 'snponly.efi']]);
   });
 
   it('iPXE all-zero DUID-UUID joins the MAC chain; two iPXE clients stay apart', () => {

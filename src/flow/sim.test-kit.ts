@@ -13,7 +13,14 @@ import { ndpOptions, type NdpMessage, type NdpPrefixInfo, type RouterAdvert } fr
 import { TftpSessionTracker } from '../decode/tftp-tracker.js';
 import type { MessageOrigin } from '../decode/messages.js';
 import { BootChainBuilder, type BootChainBuilderOptions } from './builder.js';
-import type { Analysis } from './types.js';
+import { analyzeFacts } from '../analysis/engine.js';
+import type { Analysis } from '../analysis/types.js';
+import type { AnalysisThresholds } from '../findings/types.js';
+import type { FlowFacts } from './facts.js';
+
+export interface SimOptions extends BootChainBuilderOptions {
+  thresholds?: Partial<AnalysisThresholds>;
+}
 
 export const T0 = 1_700_000_000;
 
@@ -30,11 +37,13 @@ export class Sim {
   private readonly tracker = new TftpSessionTracker();
   private conn = 0;
   private readonly reuse: boolean;
+  private readonly thresholds: Partial<AnalysisThresholds>;
 
   /** `reuse`: decode every message into one shared buffer that is overwritten afterwards, as the
    *  capture reader does (catches a builder that keeps views). */
-  constructor(opts: BootChainBuilderOptions = {}, reuse = true) {
+  constructor(opts: SimOptions = {}, reuse = true) {
     this.builder = new BootChainBuilder(opts);
+    this.thresholds = opts.thresholds ?? {};
     this.reuse = reuse;
   }
 
@@ -113,12 +122,17 @@ export class Sim {
   }
 
   /** `end`: seconds after T0 of the capture's last record (some packet the builder never saw). */
-  finish(o: { truncated?: boolean; end?: number } = {}): Analysis {
-    return this.builder.finish({
+  facts(o: { truncated?: boolean; end?: number } = {}): FlowFacts {
+    return this.builder.facts({
       file: 'sim', packets: this.frame, truncated: o.truncated ?? false,
-      captureWarnings: o.truncated ? [{ kind: 'truncated', layer: 'pcap', offset: 1000, message: 'record cut short' }] : [],
+      warnings: o.truncated ? [{ kind: 'truncated', layer: 'pcap', offset: 1000, message: 'record cut short' }] : [],
       lastPacket: o.end === undefined ? undefined : T0 + o.end,
     });
+  }
+
+  /** The analysis of what was fed so far (the builder goes on unchanged). */
+  finish(o: { truncated?: boolean; end?: number } = {}): Analysis {
+    return analyzeFacts(this.facts(o), this.thresholds);
   }
 }
 

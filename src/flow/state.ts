@@ -5,7 +5,7 @@
  */
 import type { FrameSample } from './frames.js';
 import type {
-  BootChain, Dhcp4Step, Dhcp6Status, Dhcp6Step, HttpStep, ProxyDhcpStep, RaStep, TftpStep,
+  BootStep, Dhcp4Step, Dhcp6Status, Dhcp6Step, HttpStep, ProxyDhcpStep, RaStep, TftpStep,
 } from './types.js';
 
 interface StateBase {
@@ -28,8 +28,16 @@ export interface Dhcp4State extends StateBase {
   discoversAfterOffer: number;
   /** Option 60 of each offer, parallel to `step.offers`. */
   offerVendorClass: (string | null)[];
+  /** Every OFFER received, repeats of the same server's offer included (`step.offers` lists
+   *  distinct ones), and the first few of their frames. */
+  offerCount: number;
+  offerFrames: number[];
   nak: { frame: number; time: number; server: string } | null;
   ack: { frame: number; time: number; bootfile: string | null } | null;
+  /** The frame of the message that carried `step.bootfile` (the ACK, an offer, a proxy answer). */
+  bootfileFrame: number;
+  /** A DHCPDECLINE: the client found the offered address in use. */
+  decline: { frame: number; time: number; address: string | null } | null;
 }
 
 export interface ProxyState extends StateBase {
@@ -52,8 +60,13 @@ export interface Dhcp6State extends StateBase {
   answered: boolean;
   /** An Advertise/Reply arrived and none carried option 59. */
   answerFrame: number;
+  /** The answer that carried the boot file URL (option 59), 0 before one did. */
+  bootfileUrlFrame: number;
   replied: boolean;
+  /** A network-boot client: option 61 (arch) or vendor class PXEClient/HTTPClient. */
   bootClient: boolean;
+  /** The client asked for option 59 (boot file URL) in its ORO: a boot or provisioning client. */
+  wantsBootfileUrl: boolean;
   /** Type of the first client message (Solicit, Request, Release...). */
   firstType: number;
   /** The first of the latest run of answers with the same non-success statuses (frame, time, type
@@ -87,6 +100,10 @@ export interface TftpState extends StateBase {
   errorFromClient: boolean;
   /** Time of the first DATA (for throughput). */
   firstData: number | null;
+  /** Frames of the packets sent again (the first few). */
+  retransmitFrames: number[];
+  /** ICMP unreachables that answered datagrams of the transfer (frames). */
+  icmpFrames: number[];
 }
 
 export interface HttpState extends StateBase {
@@ -101,9 +118,19 @@ export interface HttpState extends StateBase {
 
 export type StepState = Dhcp4State | ProxyState | Dhcp6State | RaState | TftpState | HttpState;
 
+/** Who a device is, as far as its packets said (filled in as they arrive). */
+export interface DeviceIdentity {
+  key: string;
+  arch: number | null;
+  archName: string | null;
+  vendorClass: string | null;
+}
+
 export interface ChainState {
   key: string;
-  chain: BootChain;
+  identity: DeviceIdentity;
+  /** Public steps, parallel to `states`. */
+  steps: BootStep[];
   first: number;
   last: number;
   states: StepState[];

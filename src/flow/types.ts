@@ -1,8 +1,8 @@
 /**
- * Boot chains: what `pxecheck analyze` rebuilds per client. These types are the JSON contract of
- * `analyze --format json` (docs/analyze.schema.json) — field names are public.
+ * Boot-chain steps: what `pxecheck analyze` rebuilds per client, as the flow layer publishes them.
+ * These types are part of the JSON contract of `analyze --format json`
+ * (docs/analyze.schema.json) — field names are public.
  */
-import type { FindingCode, Severity } from '../findings/catalogue.js';
 
 /** Which boot stage sent a DHCP message (see flow/stage.ts for how it is decided). */
 export type ClientStage = 'ipxe' | 'firmware' | 'httpboot' | 'phone' | 'os';
@@ -180,6 +180,9 @@ export interface RaStep extends StepBase {
 
 export interface TftpStep extends StepBase {
   kind: 'tftp';
+  /** The request that opened the transfer: RRQ (download by the client) or WRQ (upload). */
+  opcode: 'RRQ' | 'WRQ';
+  direction: 'download' | 'upload';
   file: string;
   server: string;
   /** Options the client asked for, and those the server acknowledged (OACK), as sent. */
@@ -192,7 +195,14 @@ export interface TftpStep extends StepBase {
   retransmits: number;
   /** Transfer completed (last short block acknowledged or seen). */
   complete: boolean;
+  /** A TFTP ERROR packet of the transfer (from either side). */
   error: { code: number; message: string } | null;
+  /** An ICMP unreachable that answered a datagram of the transfer (`ICMP port unreachable from
+   *  ADDR`); it failed the step only when the transfer did not complete. */
+  unreachable: string | null;
+  /** The server's port for the transfer (RFC 1350: a fresh TID; 69 when it answered from the
+   *  request port), null before it answered. */
+  serverPort: number | null;
   /** A tsize probe ended by the client with ERROR 8. */
   probe: boolean;
   /** Bytes per second over the transfer. */
@@ -213,44 +223,6 @@ export interface HttpStep extends StepBase {
 }
 
 export type BootStep = Dhcp4Step | ProxyDhcpStep | Dhcp6Step | RaStep | TftpStep | HttpStep;
-
-export interface Finding {
-  code: FindingCode;
-  severity: Severity;
-  /** MAC of the client it concerns, or null for capture-wide findings. */
-  client: string | null;
-  frames: number[];
-  message: string;
-  hint: string;
-  /** Epoch seconds of the first frame it concerns (findings are sorted by it). */
-  time?: number;
-}
-
-export interface BootChain {
-  mac: string;
-  /** Client architecture (option 93 / DHCPv6 61), first seen. */
-  arch: number | null;
-  archName: string | null;
-  vendorClass: string | null;
-  steps: BootStep[];
-  /** Seconds from the client's first packet to the start of its last boot-program fetch. */
-  timeToBootProgram: number | null;
-  /** Did the chain reach a boot program transfer that completed without an error finding? */
-  booted: boolean;
-}
-
-export interface AnalysisSummary {
-  clients: number;
-  booted: number;
-  failed: number;
-  errors: number;
-  warnings: number;
-  infos: number;
-  medianTimeToBootProgram: number | null;
-  p95TimeToBootProgram: number | null;
-  firstPacket: number | null;
-  lastPacket: number | null;
-}
 
 /** One distinct advertisement of a router (same flags, lifetimes, prefixes, options). */
 export interface RouterAdvertSeen extends RaSummary {
@@ -280,44 +252,3 @@ export interface NdpCounts {
   na: number;
   redirect: number;
 }
-
-export interface Analysis {
-  file: string;
-  packets: number;
-  clients: BootChain[];
-  findings: Finding[];
-  summary: AnalysisSummary;
-  /** Routers that sent advertisements during the capture (always present in reports written by
-   *  this version; optional so that older reports still validate). */
-  routers?: RouterInfo[];
-  ndp?: NdpCounts;
-}
-
-/** Thresholds, with documented defaults (README, `analyze --help`). */
-export interface AnalysisThresholds {
-  /** Seconds from first DISCOVER to first OFFER above which `dhcp.slow-offer` is raised. */
-  slowOffer: number;
-  /** Seconds without an answer after which a DHCP/proxy/TFTP exchange counts as unanswered. */
-  noReply: number;
-  /** How many fetches of the same boot program make a loop. */
-  loopCount: number;
-  /** Seconds of idle after which a TFTP transfer that did not finish is a timeout. */
-  tftpIdle: number;
-  /** Seconds from the first Solicit to the first Advertise (or Rapid-Commit Reply) above which
-   *  `dhcp6.slow-advertise` is raised. */
-  slowAdvertise: number;
-  /** Seconds on IPv6 (from the first RS/Solicit) without a boot program, before falling back to
-   *  IPv4 or ending, above which `ipv6.boot-stall` is raised. */
-  ipv6Stall: number;
-}
-
-export const DEFAULT_THRESHOLDS: AnalysisThresholds = {
-  slowOffer: 1,
-  noReply: 4,
-  loopCount: 3,
-  tftpIdle: 10,
-  // RFC 8415 §15/§18.2.1: SOL_TIMEOUT is 1 s and a client collects Advertises for at least that
-  // long anyway; an answer later than that delays the boot.
-  slowAdvertise: 1,
-  ipv6Stall: 10,
-};

@@ -33,4 +33,13 @@ describe('qemuArgs: fw_cfg and boot menu (OVMF IPv6 boots)', () => {
     // The firmware drives are still there (fw_cfg does not replace anything).
     expect(a).toContain('if=pflash,format=raw,file=/tmp/v.fd');
   });
+
+  it('monitorSocket and allowReboot: a unix monitor and no -no-reboot (a machine reset to boot twice)', () => {
+    const plain = qemuArgs(base, 'tcg', '/tmp/v.fd', '/tmp/s.log');
+    expect(values(plain, '-monitor')).toEqual(['none']);
+    expect(plain).toContain('-no-reboot');
+    const a = qemuArgs({ ...base, monitorSocket: '/tmp/m.sock', allowReboot: true }, 'tcg', '/tmp/v.fd', '/tmp/s.log');
+    expect(values(a, '-monitor')).toEqual(['unix:/tmp/m.sock,server,nowait']);
+    expect(a).not.toContain('-no-reboot');
+  });
 });

@@ -1,5 +1,6 @@
 // A QEMU client booting from the network, its NIC on a tap in the lab's client namespace.
 import { accessSync, constants, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tail, type Lab, type LabProcess } from './lab.js';
@@ -37,6 +38,13 @@ export interface QemuOptions {
    * its HttpBootDxe starts DHCPv6 before DAD ends and fails at once (captures/lab-v6/README.md).
    */
   readonly bootMenuMs?: number;
+  /**
+   * A human-monitor unix socket (`-monitor unix:PATH,server,nowait`) so a recipe can send
+   * `system_reset` (a machine that boots twice); default `-monitor none`.
+   */
+  readonly monitorSocket?: string;
+  /** Let a reset reboot the guest instead of ending QEMU (`-no-reboot` is left out); default false. */
+  readonly allowReboot?: boolean;
 }
 
 export function kvmUsable(): boolean {
@@ -60,11 +68,11 @@ export function qemuArgs(o: QemuOptions, accel: Accel, varsCopy: string, serialL
     '-vga', 'none',
     '-nodefaults',
     '-serial', `file:${serialLog}`,
-    '-monitor', 'none',
+    '-monitor', o.monitorSocket === undefined ? 'none' : `unix:${o.monitorSocket},server,nowait`,
     '-netdev', `tap,id=n0,ifname=${o.tap},script=no,downscript=no`,
     '-device', `virtio-net-pci,netdev=n0,mac=${o.mac}${rom}`,
     '-boot', o.bootMenuMs === undefined ? 'n' : `order=n,menu=on,splash-time=${Math.round(o.bootMenuMs)}`,
-    '-no-reboot',
+    ...(o.allowReboot ? [] : ['-no-reboot']),
   ];
   // QEMU option values escape a comma by doubling it.
   const esc = (t: string): string => t.replaceAll(',', ',,');
@@ -123,4 +131,28 @@ export async function startQemu(lab: Lab, o: QemuOptions): Promise<LabProcess> {
 
 export function serialLogOf(lab: Lab, label = 'qemu'): string {
   return join(lab.workDir, `${label}-serial.log`);
+}
+
+/** Sends one human-monitor command (e.g. `system_reset`) to a QEMU started with monitorSocket. */
+export function qemuMonitor(socketPath: string, command: string, timeoutMs = 3_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const sock = connect(socketPath);
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error(`qemu monitor ${socketPath}: no answer to ${command} in ${timeoutMs} ms`));
+    }, timeoutMs);
+    sock.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    // The monitor greets first; send once it has, then give it a moment to act before closing.
+    sock.once('data', () => {
+      sock.write(`${command}\n`);
+      setTimeout(() => {
+        clearTimeout(timer);
+        sock.end();
+        resolve();
+      }, 300);
+    });
+  });
 }

@@ -205,11 +205,13 @@ export async function launchKea(
 export interface TftpdOptions {
   readonly root: string;
   readonly address?: string;
+  /** Accept WRQ uploads that create new files (`-c`); default false. */
+  readonly allowCreate?: boolean;
 }
 
 export function tftpdArgs(o: TftpdOptions): string[] {
   // -L: foreground; -u root: read files in our temp dirs whatever their owner; -v -v: log transfers.
-  return ['-L', '-v', '-v', '-u', 'root', '-a', `${o.address ?? SERVER_ADDR}:69`, '-s', o.root];
+  return ['-L', '-v', '-v', '-u', 'root', ...(o.allowCreate ? ['-c'] : []), '-a', `${o.address ?? SERVER_ADDR}:69`, '-s', o.root];
 }
 
 export async function startTftpd(lab: Lab, o: TftpdOptions & { ns?: string; label?: string; cmd?: string }): Promise<ServerHandle> {

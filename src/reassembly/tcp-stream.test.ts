@@ -285,6 +285,22 @@ describe('TcpStreamReassembler', () => {
     expect(rec.events.at(-1)).toMatchObject({ t: 'data', conn: 2, fromClient: true });
   });
 
+  it('opens a new connection on a SYN with the old ISN after the same side reset the old one (a rebooted iPXE)', () => {
+    const rec = new Recorder();
+    const r = new TcpStreamReassembler(rec);
+    handshake(r);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 1, TcpFlag.ACK, bytes(10)), 4, 1);
+    // The machine reboots: its SYN lands on the still-open connection, the server's ACK draws a RST.
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN, TcpFlag.SYN), 5, 30);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 11, TcpFlag.RST | TcpFlag.ACK), 6, 30);
+    expect(rec.closes()).toEqual(['rst']);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN, TcpFlag.SYN), 7, 30);
+    r.push(S, 80, C, 40000, seg(SERVER_ISN + 99, TcpFlag.SYN | TcpFlag.ACK, undefined, CLIENT_ISN + 1), 8, 30);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 1, TcpFlag.ACK, bytes(7)), 9, 30);
+    expect(rec.events.at(-1)).toMatchObject({ t: 'data', conn: 2, fromClient: true });
+    expect(r.connectionCount).toBe(1);
+  });
+
   it('drops a buffered segment that a later in-order segment covered exactly', () => {
     const rec = new Recorder();
     const r = new TcpStreamReassembler(rec);

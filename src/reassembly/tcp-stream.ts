@@ -19,6 +19,8 @@ interface HalfStream {
   finished: boolean;
   /** Sequence number of this side's SYN, -1 if none seen. */
   synSeq: number;
+  /** This side sent the RST that closed the connection. */
+  sentRst: boolean;
 }
 
 interface BufferedSegment {
@@ -71,7 +73,7 @@ export function seqDiff(a: number, b: number): number {
 }
 
 function newHalf(): HalfStream {
-  return { nextSeq: -1, pending: [], pendingBytes: 0, finSeq: -1, finished: false, synSeq: -1 };
+  return { nextSeq: -1, pending: [], pendingBytes: 0, finSeq: -1, finished: false, synSeq: -1, sentRst: false };
 }
 
 /**
@@ -109,7 +111,9 @@ export class TcpStreamReassembler {
       // Late retransmissions of a closed connection are swallowed; a new SYN starts over.
       if (!syn || ackFlag) { c.lastTime = time; return; }
       const half = c.client.addr === src && c.client.port === srcPort ? c.toServer : c.toClient;
-      if (half.synSeq === seg.seq) { c.lastTime = time; return; }
+      // A SYN with the old ISN is a late retransmission, unless this side reset the connection
+      // itself: a machine reset and re-seeded alike (iPXE after a reboot) reuses port and ISN.
+      if (half.synSeq === seg.seq && !half.sentRst) { c.lastTime = time; return; }
       this.conns.delete(key);
       c = undefined;
     }
@@ -139,6 +143,7 @@ export class TcpStreamReassembler {
     const half = fromClient ? c.toServer : c.toClient;
 
     if ((seg.flags & TcpFlag.RST) !== 0) {
+      half.sentRst = true;
       this.deliverInOrder(c, fromClient, half, seg, syn, frame, time);
       this.finish(c, 'rst');
       return;

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { analysisToJson, renderAnalysisJson } from './analyze-json.js';
-import { analyzeJsonSchema, analyzeJsonSchemaDocument } from './analyze-schema.js';
+import { ANALYZE_JSON_VERSION, analyzeJsonSchema, analyzeJsonSchemaDocument } from './analyze-schema.js';
 import { nastyAnalysis, sampleAnalysis } from '../../test/cli/fixtures.js';
 
 const SCHEMA_DOC = fileURLToPath(new URL('../../docs/analyze.schema.json', import.meta.url));
@@ -12,7 +12,7 @@ describe('analyze json', () => {
     const a = sampleAnalysis();
     const text = renderAnalysisJson(a);
     expect(text.split('\n')[1]).toBe('  "tool": "pxecheck",');
-    expect(JSON.parse(text)).toEqual({ tool: 'pxecheck', version: 1, ...a });
+    expect(JSON.parse(text)).toEqual({ tool: 'pxecheck', version: ANALYZE_JSON_VERSION, ...a });
   });
 
   it('validates against the schema, nasty strings included', () => {

@@ -1,5 +1,5 @@
 /** `analyze --format json`: the Analysis object, tagged with the tool and the contract version. */
-import type { Analysis } from '../flow/types.js';
+import type { Analysis } from '../analysis/types.js';
 import type { AnalyzeJson } from './analyze-schema.js';
 import { ANALYZE_JSON_VERSION } from './analyze-version.js';
 

@@ -1,11 +1,12 @@
 /**
  * The zod schema of `analyze --format json`. docs/analyze.schema.json is generated from it
  * (`z.toJSONSchema`) and a test keeps the two equal; the type checks below keep it equal to
- * src/flow/types.ts. Objects are strict: a new field must be added here (and so to the doc).
+ * src/analysis/types.ts. Objects are strict: a new field must be added here (and so to the doc).
  */
 import { z } from 'zod';
-import type { Analysis } from '../flow/types.js';
+import type { Analysis } from '../analysis/types.js';
 import { CATALOGUE, type FindingCode } from '../findings/catalogue.js';
+import { BOOT_STAGES } from '../flow/progress.js';
 
 const int = z.number().int();
 const uint = int.min(0);
@@ -147,6 +148,8 @@ const router = z.strictObject({
 const tftpStep = z.strictObject({
   kind: z.literal('tftp'),
   ...stepBase,
+  opcode: z.enum(['RRQ', 'WRQ']).describe('The request that opened the transfer.'),
+  direction: z.enum(['download', 'upload']).describe('download: RRQ (server to client); upload: WRQ.'),
   file: z.string(),
   server: z.string(),
   requestedOptions: z.record(z.string(), z.string()),
@@ -157,7 +160,9 @@ const tftpStep = z.strictObject({
   blocks: uint,
   retransmits: uint,
   complete: z.boolean(),
-  error: z.strictObject({ code: uint, message: z.string() }).nullable(),
+  error: z.strictObject({ code: uint, message: z.string() }).nullable().describe('A TFTP ERROR packet of the transfer.'),
+  unreachable: z.string().nullable().describe('An ICMP unreachable that answered a datagram of the transfer; it failed the step only if the transfer did not complete.'),
+  serverPort: uint.nullable().describe("The server's port for the transfer (69: it answered from the request port)."),
   probe: z.boolean(),
   throughput: z.number().min(0).nullable().describe('Bytes per second.'),
 });
@@ -178,29 +183,58 @@ const httpStep = z.strictObject({
 const step = z.discriminatedUnion('kind', [dhcp4Step, proxyStep, dhcp6Step, raStep, tftpStep, httpStep]);
 
 const finding = z.strictObject({
+  id: z.string().describe('Stable within the report: F1, F2… in time order of creation.'),
   code: z.enum(codes).describe('A code of the finding catalogue (docs/analyze.md).'),
   severity: z.enum(['error', 'warning', 'info']),
-  client: z.string().nullable().describe('MAC of the client, or null for capture-wide findings.'),
+  client: z.string().nullable().describe('MAC of the client (or ip:ADDR), or null for capture-wide findings.'),
+  attempt: uint.nullable().describe("Index of the client's boot attempt it belongs to, null when capture-wide."),
+  causedBy: z.string().nullable().describe('The id of the root cause this finding is a consequence of, or null.'),
+  pxeError: z.string().nullable().describe('The PXE error the firmware printed for it (PXE-E53), where one applies.'),
   frames: z.array(uint),
   message: z.string(),
   hint: z.string(),
   time: seconds.optional().describe('Epoch seconds of the first frame it concerns (findings are sorted by it).'),
 });
 
+const outcome = z.enum(['booted', 'failed', 'incomplete', 'not-a-boot']);
+const entry = z.enum(['pxe4', 'pxe6', 'http4', 'http6', 'ipxe', 'phone', 'provision', 'transfer', 'os']);
+
+const attempt = z.strictObject({
+  index: uint,
+  entry: entry.describe('The boot entry it began with; os: the OS traffic of the device, not a boot.'),
+  outcome,
+  stage: z.enum(BOOT_STAGES).nullable().describe('Furthest stage reached.'),
+  rootCause: z.enum(codes).nullable().describe('Code of the finding that explains a failed attempt.'),
+  rootCauseId: z.string().nullable(),
+  pxeError: z.string().nullable(),
+  start: seconds,
+  end: seconds,
+  timeToBootProgram: seconds.nullable(),
+  bootProgram: z.string().nullable(),
+  steps: z.array(step),
+});
+
 const chain = z.strictObject({
   mac: z.string(),
+  role: z.enum(['boot', 'other']),
+  roleReason: z.string(),
+  outcome,
+  rootCause: z.enum(codes).nullable().describe('Null when booted; else the root cause of its first failed attempt.'),
   arch: uint.nullable(),
   archName: z.string().nullable(),
   vendorClass: z.string().nullable(),
   steps: z.array(step),
+  attempts: z.array(attempt),
   timeToBootProgram: seconds.nullable(),
   booted: z.boolean(),
 });
 
 const summary = z.strictObject({
-  clients: uint,
+  clients: uint.describe('Boot clients.'),
+  otherClients: uint.describe('Other DHCP clients (not booting), counted apart.'),
   booted: uint,
   failed: uint,
+  incomplete: uint,
   errors: uint,
   warnings: uint,
   infos: uint,

@@ -35,7 +35,7 @@ describe('renderAnalysisText', () => {
   it('starts with the summary', () => {
     expect(rows[0]).toBe('File:     captures/lab/sample.pcapng');
     expect(text).toContain('Packets:  23');
-    expect(text).toContain('Boots:    1 completed, 1 failed');
+    expect(text).toContain('Boots:    1 booted, 1 failed');
     expect(text).toContain('Time to boot program: median 3.500 s, p95 3.500 s');
   });
 

@@ -1,12 +1,16 @@
 /**
- * `analyze --format text`: a summary, then per client a timeline table and its findings, then the
+ * `analyze --format text`: a summary, one verdict line per device, then per device its timeline
+ * (attempt by attempt) and its findings, consequences indented under their root cause, then the
  * capture-wide findings. Pure: returns lines; colour comes in as a Palette.
  */
-import type { Analysis, BootChain, BootStep, Dhcp6Status, Finding, RaSummary, RouterInfo } from '../flow/types.js';
+import type { Analysis, ClientReport } from '../analysis/types.js';
+import type { Finding } from '../findings/types.js';
+import type { BootStep, Dhcp6Status, RaSummary, RouterInfo } from '../flow/types.js';
 import type { Severity } from '../findings/catalogue.js';
 import { PLAIN, type Palette } from './color.js';
 import { collapseSequence, humanDuration } from './humanize.js';
 import { boxTable, columnWidths, visibleWidth, wrapCell, wrapLine } from './layout.js';
+import { entryLabel, stageLabel, verdictLine } from './verdict.js';
 
 /** Without a width (a file, a pipe), long URLs and file names wrap at this many columns. */
 const MAX_CELL = 56;
@@ -19,15 +23,42 @@ export interface TextLayout {
 export function renderAnalysisText(a: Analysis, pal: Palette = PLAIN, layout: TextLayout = {}): string[] {
   const width = layout.width ?? null;
   const out = summaryLines(a, pal);
+  if (a.clients.length > 0) {
+    out.push('', pal.bold('Verdicts'));
+    // Boot clients first (failed ones at the top), then the other DHCP clients.
+    for (const c of [...a.clients].sort(verdictOrder)) out.push(...wrapLine(`  ${verdictLine(c, a.findings, pal)}`, width, 4));
+  }
   if (a.routers && a.routers.length > 0) out.push('', ...routerLines(a.routers, pal).flatMap((l) => wrapLine(l, width, 6)));
   for (const chain of a.clients) {
     out.push('');
-    out.push(...clientLines(chain, a.findings.filter((f) => f.client === chain.mac), pal, width));
+    out.push(...clientLines(chain, a.findings.filter((f) => f.client === chain.mac), pal, a.findings, width));
   }
   const wide = a.findings.filter((f) => f.client === null);
   if (wide.length > 0) {
     out.push('', pal.bold('Capture-wide findings'));
-    for (const f of wide) out.push(...findingLines(f, pal, width));
+    out.push(...findingTree(wide, a.findings, pal, width));
+  }
+  return out;
+}
+
+const OUTCOME_ORDER: Record<ClientReport['outcome'], number> = { failed: 0, incomplete: 1, booted: 2, 'not-a-boot': 3 };
+
+function verdictOrder(x: ClientReport, y: ClientReport): number {
+  return OUTCOME_ORDER[x.outcome] - OUTCOME_ORDER[y.outcome];
+}
+
+/** Findings with their consequences indented under them (a consequence whose cause is listed
+ *  elsewhere, e.g. under another device, stays at the top level). */
+export function findingTree(list: readonly Finding[], all: readonly Finding[], pal: Palette, width: number | null = null): string[] {
+  const shown = new Set(list.map((f) => f.id));
+  const out: string[] = [];
+  for (const f of list) {
+    if (f.causedBy !== null && shown.has(f.causedBy)) continue;
+    out.push(...findingLines(f, pal, width));
+    const cons = all.filter((c) => c.causedBy === f.id);
+    if (cons.length === 0) continue;
+    out.push(`    ${pal.dim(`${cons.length} consequence${cons.length === 1 ? '' : 's'}:`)}`);
+    for (const c of cons) out.push(...wrapLine(`      ${pal.severity(c.severity, c.code)}: ${printable(c.message)}${framesSuffix(c.frames)}`, width, 8));
   }
   return out;
 }
@@ -38,8 +69,8 @@ export function summaryLines(a: Analysis, pal: Palette): string[] {
   return [
     `${pal.bold('File:')}     ${printable(a.file)}`,
     `${pal.bold('Packets:')}  ${a.packets}`,
-    `${pal.bold('Clients:')}  ${s.clients}`,
-    `${pal.bold('Boots:')}    ${s.booted} completed, ${s.failed > 0 ? pal.fail(`${s.failed} failed`) : '0 failed'}`,
+    `${pal.bold('Clients:')}  ${s.clients} boot client${s.clients === 1 ? '' : 's'}${s.otherClients > 0 ? `, ${s.otherClients} other DHCP client${s.otherClients === 1 ? '' : 's'}` : ''}`,
+    `${pal.bold('Boots:')}    ${s.booted} booted, ${s.failed > 0 ? pal.fail(`${s.failed} failed`) : '0 failed'}${s.incomplete > 0 ? `, ${s.incomplete} incomplete` : ''}`,
     `${pal.bold('Time to boot program:')} median ${seconds(s.medianTimeToBootProgram)}, p95 ${seconds(s.p95TimeToBootProgram)}`,
     `${pal.bold('Findings:')} ${counts}`,
     ...(a.ndp && ndpTotal(a) > 0 ? [`${pal.bold('Neighbour discovery:')} ${a.ndp.rs} RS, ${a.ndp.ra} RA, ${a.ndp.ns} NS, ${a.ndp.na} NA, ${a.ndp.redirect} redirect`] : []),
@@ -80,28 +111,46 @@ export function raText(a: RaSummary): string {
 }
 
 /** Header, timeline table and findings of one client. */
-export function clientLines(chain: BootChain, findings: readonly Finding[], pal: Palette, width: number | null = null): string[] {
+export function clientLines(chain: ClientReport, findings: readonly Finding[], pal: Palette, all: readonly Finding[] = findings, width: number | null = null): string[] {
   const arch = chain.arch === null ? 'arch ?' : `arch ${chain.arch}${chain.archName ? ` (${chain.archName})` : ''}`;
   const vc = chain.vendorClass ? `, ${printable(chain.vendorClass)}` : '';
-  const state = chain.booted ? 'booted' : pal.fail('did not boot');
+  const state = chain.outcome === 'booted' ? 'booted'
+    : chain.outcome === 'failed' ? pal.fail('FAILED')
+    : chain.outcome === 'incomplete' ? 'incomplete' : `not a boot client (${chain.roleReason})`;
   const out = wrapLine(pal.bold(`Client ${chain.mac}`) + ` — ${arch}${vc} — ${state}`, width, 2);
+  const boots = chain.attempts.filter((a) => a.outcome !== 'not-a-boot');
+  if (chain.attempts.length > 1 || boots.length > 0) {
+    for (const a of chain.attempts) out.push(...wrapLine(`  ${attemptLine(a)}`, width, 4));
+  }
   out.push(...timelineLines(chain, pal, width));
   if (findings.length > 0) {
     out.push('Findings:');
-    for (const f of findings) out.push(...findingLines(f, pal, width));
+    out.push(...findingTree(findings, all, pal, width));
   }
   return out;
 }
 
+/** `attempt 1 (PXE over IPv4) +0.000–+12.100: failed at TFTP, tftp.error (PXE-E23)`. */
+function attemptLine(a: ClientReport['attempts'][number]): string {
+  const what = a.outcome === 'failed' ? `failed in ${stageLabel(a.stage)}: ${a.rootCause ?? '?'}${a.pxeError ? ` (${a.pxeError})` : ''}`
+    : a.outcome === 'booted' ? `booted${a.bootProgram ? ` ${printable(a.bootProgram)}` : ''}${a.timeToBootProgram !== null ? `, boot program after ${humanDuration(a.timeToBootProgram)}` : ''}`
+    : a.outcome === 'incomplete' ? `incomplete after ${stageLabel(a.stage)} (the capture ends)` : 'not a boot';
+  return `attempt ${a.index + 1} (${entryLabel(a.entry)}, ${a.steps.length} step${a.steps.length === 1 ? '' : 's'}): ${what}`;
+}
+
 /** The timeline table (no trailing newline), one row per step. */
-export function timelineLines(chain: BootChain, pal: Palette, width: number | null = null): string[] {
+export function timelineLines(chain: ClientReport, pal: Palette, width: number | null = null): string[] {
   if (chain.steps.length === 0) return ['  (no steps)'];
   const t0 = Math.min(...chain.steps.map((s) => s.start));
   const rows: string[][] = [['time', 'step', 'what', 'result', 'duration']];
+  // With several attempts, each step says which one it belongs to.
+  const attemptOf = new Map<BootStep, number>();
+  if (chain.attempts.length > 1) for (const a of chain.attempts) for (const st of a.steps) attemptOf.set(st, a.index + 1);
   for (const step of chain.steps) {
+    const n = attemptOf.get(step);
     rows.push([
       formatOffset(step.start - t0),
-      stepKind(step),
+      (n === undefined ? '' : `#${n} `) + stepKind(step),
       printable(stepWhat(step)),
       (step.ok ? 'ok' : pal.fail('FAIL')) + (stepDetail(step) ? ` ${printable(stepDetail(step))}` : ''),
       humanDuration(step.duration, ''),
@@ -188,7 +237,7 @@ export function stepWhat(step: BootStep): string {
     }
     case 'ra':
       return `${messageSequence(step.messages) || '(none)'}${step.router ? ` from ${step.router}` : ''}`;
-    case 'tftp': return `RRQ ${step.file}`;
+    case 'tftp': return `${step.opcode} ${step.file}`;
     case 'http': return `${step.method} ${step.url}`;
   }
 }
@@ -229,7 +278,9 @@ export function stepDetail(step: BootStep): string {
       if (step.blksize !== 512) parts.push(`blksize ${step.blksize}`);
       if (step.retransmits > 0) parts.push(`${step.retransmits} retransmits`);
       if (step.error) parts.push(`ERROR ${step.error.code} ${step.error.message}`);
-      else if (!step.complete) parts.push('incomplete');
+      if (step.unreachable) parts.push(step.unreachable);
+      if (!step.error && !step.complete) parts.push('incomplete');
+      if (step.serverPort === 69) parts.push('answered from port 69');
       break;
     case 'http':
       parts.push(step.status === null ? 'no response' : `${step.status}`);

@@ -2,8 +2,10 @@
  * `analyze --format junit`: one testsuite for the capture, one testcase per client chain (failed
  * when it has error findings), the timeline in system-out; capture-wide findings in `capture`.
  */
-import type { Analysis, BootChain, Finding } from '../flow/types.js';
-import { findingLines, framesSuffix, timelineLines } from './analyze-text.js';
+import type { Analysis, ClientReport } from '../analysis/types.js';
+import type { Finding } from '../findings/types.js';
+import { findingLines, findingTree, framesSuffix, timelineLines } from './analyze-text.js';
+import { verdictLine } from './verdict.js';
 import { PLAIN } from './color.js';
 
 /**
@@ -60,11 +62,17 @@ export function renderJunit(a: Analysis): string {
   return lines.join('\n');
 }
 
-function clientCase(chain: BootChain, findings: readonly Finding[]): Case {
+function clientCase(chain: ClientReport, findings: readonly Finding[]): Case {
   const mine = findings.filter((f) => f.client === chain.mac);
-  const out = timelineLines(chain, PLAIN);
-  if (mine.length > 0) out.push('Findings:', ...mine.flatMap((f) => findingLines(f, PLAIN)));
+  const out = [verdictLine(chain, findings, PLAIN), ...timelineLines(chain, PLAIN)];
+  if (mine.length > 0) out.push('Findings:', ...findingTree(mine, findings, PLAIN));
   const first = chain.steps.length ? Math.min(...chain.steps.map((s) => s.start)) : 0;
   const last = chain.steps.length ? Math.max(...chain.steps.map((s) => s.start + s.duration)) : 0;
-  return { name: `client ${chain.mac}`, errors: mine.filter((f) => f.severity === 'error'), out, time: last - first };
+  // The root cause first: it is what the failure message shows.
+  const errors = mine.filter((f) => f.severity === 'error').sort((x, y) => rank(x) - rank(y));
+  return { name: `client ${chain.mac}`, errors, out, time: last - first };
+}
+
+function rank(f: Finding): number {
+  return f.causedBy === null ? 0 : 1;
 }

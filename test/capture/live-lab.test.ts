@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkCaptureArgs, runCapture, type CaptureIo } from '../../src/cli/capture.js';
-import { analyzeCapture } from '../../src/flow/analyze.js';
+import { analyzeCapture } from '../../src/analysis/capture.js';
 import type { Dhcp4Step, TftpStep } from '../../src/flow/types.js';
 import {
   createLab, listNamespaces, makeBootRoot, run, runOk, SERVER_ADDR, startDnsmasq, type Lab,

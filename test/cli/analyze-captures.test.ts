@@ -3,7 +3,7 @@ import { describe, it, expect } from 'vitest';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { analyzeCapture } from '../../src/flow/analyze.js';
+import { analyzeCapture } from '../../src/analysis/capture.js';
 import { renderAnalysisJson } from '../../src/report/analyze-json.js';
 import { analyzeJsonSchema } from '../../src/report/analyze-schema.js';
 import { renderAnalysisText } from '../../src/report/analyze-text.js';

@@ -7,7 +7,7 @@ import { runAnalyze, selectClient, type AnalyzeFn, type AnalyzeIo } from '../../
 import { checkAnalyzeArgs } from '../../src/cli/options.js';
 import { UsageError } from '../../src/cli/exit-codes.js';
 import { analyzeJsonSchema } from '../../src/report/analyze-schema.js';
-import type { Analysis } from '../../src/flow/types.js';
+import type { Analysis } from '../../src/analysis/types.js';
 import { BAD_MAC, GOOD_MAC, sampleAnalysis } from './fixtures.js';
 
 let dir = '';

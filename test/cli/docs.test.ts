@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CATALOGUE, type FindingDef } from '../../src/findings/catalogue.js';
-import { DEFAULT_THRESHOLDS } from '../../src/flow/types.js';
+import { DEFAULT_THRESHOLDS } from '../../src/findings/types.js';
 import { THRESHOLD_FLAGS } from '../../src/cli/options.js';
 import { main } from '../../src/cli/main.js';
 

@@ -1,5 +1,7 @@
 /** Hand-built Analysis objects for the report and CLI tests (no engine needed). */
-import type { Analysis, BootChain, Dhcp4Step, Finding } from '../../src/flow/types.js';
+import type { Analysis, ClientReport as BootChain } from '../../src/analysis/types.js';
+import type { Finding } from '../../src/findings/types.js';
+import type { Dhcp4Step } from '../../src/flow/types.js';
 import { findingDef, type FindingCode } from '../../src/findings/catalogue.js';
 
 const T0 = 1700000000.25;
@@ -22,22 +24,25 @@ function dhcp4(over: Partial<Dhcp4Step>): Dhcp4Step {
   };
 }
 
+let findingIds = 0;
+
 export function finding(code: FindingCode, client: string | null, frames: number[], message?: string): Finding {
   const d = findingDef(code);
-  return { code, severity: d.severity, client, frames, message: message ?? d.summary, hint: d.hint };
+  return { id: `F${++findingIds}`, code, severity: d.severity, client, attempt: client === null ? null : 0, causedBy: null, pxeError: null, frames, message: message ?? d.summary, hint: d.hint };
 }
 
 const goodChain: BootChain = {
-  mac: GOOD_MAC, arch: 7, archName: 'x64 UEFI', vendorClass: 'PXEClient:Arch:00007:UNDI:003016', timeToBootProgram: 3.5, booted: true,
+  mac: GOOD_MAC, role: 'boot', roleReason: 'PXE firmware', outcome: 'booted', rootCause: null, attempts: [],
+  arch: 7, archName: 'x64 UEFI', vendorClass: 'PXEClient:Arch:00007:UNDI:003016', timeToBootProgram: 3.5, booted: true,
   steps: [
     dhcp4({}),
     {
-      kind: 'tftp', start: T0 + 1.2, duration: 0.004, ok: true, frames: [6, 7, 8], file: 'ipxe.efi', server: '198.51.100.1',
+      kind: 'tftp', start: T0 + 1.2, duration: 0.004, ok: true, frames: [6, 7, 8], opcode: 'RRQ', direction: 'download', file: 'ipxe.efi', server: '198.51.100.1', unreachable: null, serverPort: 49152,
       requestedOptions: { tsize: '0', blksize: '1468' }, acknowledgedOptions: { tsize: '1048576' }, blksize: 512, tsize: 1048576,
       bytes: 0, blocks: 0, retransmits: 0, complete: false, error: { code: 8, message: 'User aborted the transfer' }, probe: true, throughput: null,
     },
     {
-      kind: 'tftp', start: T0 + 1.3, duration: 1.1, ok: true, frames: [9, 10, 11, 12], file: 'ipxe.efi', server: '198.51.100.1',
+      kind: 'tftp', start: T0 + 1.3, duration: 1.1, ok: true, frames: [9, 10, 11, 12], opcode: 'RRQ', direction: 'download', file: 'ipxe.efi', server: '198.51.100.1', unreachable: null, serverPort: 49153,
       requestedOptions: { blksize: '1468' }, acknowledgedOptions: { blksize: '1468' }, blksize: 1468, tsize: null,
       frameCount: 1432, bytes: 1048576, blocks: 715, retransmits: 2, complete: true, error: null, probe: false, throughput: 953250,
     },
@@ -50,7 +55,8 @@ const goodChain: BootChain = {
 };
 
 const badChain: BootChain = {
-  mac: BAD_MAC, arch: 0, archName: 'x86 BIOS', vendorClass: 'PXEClient:Arch:00000:UNDI:002001', timeToBootProgram: null, booted: false,
+  mac: BAD_MAC, role: 'boot', roleReason: 'PXE firmware', outcome: 'failed', rootCause: 'dhcp.nak', attempts: [],
+  arch: 0, archName: 'x86 BIOS', vendorClass: 'PXEClient:Arch:00000:UNDI:002001', timeToBootProgram: null, booted: false,
   steps: [dhcp4({ start: T0 + 10, ok: false, frames: [20, 21, 22, 23], messages: ['DISCOVER', 'OFFER', 'REQUEST', 'NAK'], offers: [], yiaddr: null, bootfile: null, arch: 0 })],
 };
 
@@ -67,7 +73,7 @@ export function sampleAnalysis(): Analysis {
       finding('capture.truncated', null, [23]),
     ],
     summary: {
-      clients: 2, booted: 1, failed: 1, errors: 1, warnings: 2, infos: 1,
+      clients: 2, otherClients: 0, booted: 1, failed: 1, incomplete: 0, errors: 1, warnings: 2, infos: 1,
       medianTimeToBootProgram: 3.5, p95TimeToBootProgram: 3.5, firstPacket: T0, lastPacket: T0 + 10.5,
     },
   };

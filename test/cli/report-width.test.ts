@@ -1,12 +1,12 @@
 /** Text reports of real lab captures fit 80- and 200-column terminals without splitting a word. */
 import { describe, it, expect } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import { analyzeCapture } from '../../src/flow/analyze.js';
+import { analyzeCapture } from '../../src/analysis/capture.js';
 import { renderAnalysisText } from '../../src/report/analyze-text.js';
 import { ANSI, PLAIN } from '../../src/report/color.js';
 import { sampleAnalysis } from './fixtures.js';
 import { visibleWidth } from '../../src/report/layout.js';
-import type { Analysis } from '../../src/flow/types.js';
+import type { Analysis } from '../../src/analysis/types.js';
 
 const CAPTURES = ['lab/broken-ipxe-loop.pcapng', 'lab/broken-two-dhcp-servers.pcapng', 'lab-v6/broken-ra-no-managed.pcapng', 'lab/uefi-pxe-kea.pcapng'];
 const path = (c: string): string => fileURLToPath(new URL(`../../captures/${c}`, import.meta.url));

@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Analysis, BootChain, Dhcp4Step, HttpStep, TftpStep } from '../../src/flow/types.js';
+import type { Analysis, ClientReport as BootChain } from '../../src/analysis/types.js';
+import type { Dhcp4Step, HttpStep, TftpStep } from '../../src/flow/types.js';
 import type { FirmwareBootResult } from '../../src/lab/firmware-boot.js';
 import type { LabUpOptions } from '../../src/lab/labctl.js';
 import { IPXE_DIR, OVMF_CODE, OVMF_VARS, dnsmasqConfig, run } from '../../src/lab/index.js';

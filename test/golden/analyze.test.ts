@@ -7,7 +7,7 @@ import { describe, it, expect } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { captureFiles, ROOT } from '../helpers/fixtures.js';
-import { analyzeCapture } from '../../src/flow/analyze.js';
+import { analyzeCapture } from '../../src/analysis/capture.js';
 import { renderAnalysisJson } from '../../src/report/analyze-json.js';
 
 const update = process.env.UPDATE_GOLDEN === '1';

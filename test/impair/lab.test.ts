@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { analyzeCapture } from '../../src/flow/index.js';
+import { analyzeCapture } from '../../src/analysis/capture.js';
 import { clearImpairments, dropRandom, rateLimit, type Impairment } from '../../src/lab/impair.js';
 import { BRIDGE, SERVER_IFACE } from '../../src/lab/lab.js';
 import { labDown, labUp, type LabInfo } from '../../src/lab/labctl.js';

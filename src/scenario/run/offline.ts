@@ -4,7 +4,8 @@
  * the next recorded step of its kind; what a capture summary does not keep (option values other
  * than the boot file, server id and lease; iPXE script errors) is not checked and said so.
  */
-import type { Analysis, BootChain, BootStep, Dhcp4Step, Dhcp6Step, HttpStep, RaStep, TftpStep } from '../../flow/types.js';
+import type { Analysis, ClientReport } from '../../analysis/types.js';
+import type {BootStep, Dhcp4Step, Dhcp6Step, HttpStep, RaStep, TftpStep } from '../../flow/types.js';
 import { effectiveExpect, evaluate, type Observed } from '../expect.js';
 import { expandClients } from '../driver.js';
 import type { Dhcp6Expect, DhcpExpect, RaExpect, Scenario, Step, StepExpect } from '../schema.js';
@@ -60,7 +61,7 @@ function baseVars(name: string, mac: string, persona: string, hostname: string |
   return m;
 }
 
-function checkChain(steps: readonly Step[], chain: BootChain, vars: Map<string, string>, note: string | undefined): StepResult[] {
+function checkChain(steps: readonly Step[], chain: ClientReport, vars: Map<string, string>, note: string | undefined): StepResult[] {
   let cursor = 0;
   const take = <T extends BootStep>(pred: (s: BootStep) => s is T): T | null => {
     for (let i = cursor; i < chain.steps.length; i++) {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildError, buildRrq } from '../wire/tftp.js';
 import { LivePrinter, formatRate, timeOfDay } from './live-printer.js';
-import { Sim, T0, dora, pxeOptions, tftpRead, SERVER, type Endpoint } from './sim.test-kit.js';
-import type { Finding } from './types.js';
+import { Sim, T0, dora, pxeOptions, tftpRead, SERVER, type Endpoint } from '../flow/sim.test-kit.js';
+import type { Finding } from '../findings/types.js';
 
 const MAC = '52:54:00:00:0e:f1';
 const CLIENT: Endpoint = { addr: '198.51.100.187', port: 1025, mac: MAC };
@@ -88,7 +88,7 @@ describe('LivePrinter', () => {
   it('prints each finding once, with severity, code, message and frames', () => {
     const printer = new LivePrinter({ utc: true });
     const f: Finding = {
-      code: 'dhcp.slow-offer', severity: 'warning', client: MAC, frames: [1, 2],
+      id: 'F1', code: 'dhcp.slow-offer', severity: 'warning', client: MAC, attempt: 0, causedBy: null, pxeError: null, frames: [1, 2],
       message: 'First OFFER came 2.5 s after the first DISCOVER (threshold 1 s).', hint: 'x', time: T0 + 0.25,
     };
     expect(printer.findings([f], T0 + 3)).toEqual([
@@ -96,7 +96,7 @@ describe('LivePrinter', () => {
     ]);
     // Re-evaluated later (more frames, another message): still the same finding, not printed again.
     expect(printer.findings([{ ...f, frames: [1, 2, 3], message: 'changed' }], T0 + 5)).toEqual([]);
-    const wide: Finding = { code: 'capture.truncated', severity: 'error', client: null, frames: [], message: 'cut', hint: 'h' };
+    const wide: Finding = { id: 'F2', code: 'capture.truncated', severity: 'error', client: null, attempt: null, causedBy: null, pxeError: null, frames: [], message: 'cut', hint: 'h' };
     expect(printer.findings([wide], T0 + 7)).toEqual(['22:13:27.000 * ERROR capture.truncated: cut']);
     expect(printer.counts.findings).toBe(2);
     expect(printer.counts.bySeverity).toEqual({ error: 1, warning: 1, info: 0 });

@@ -1,10 +1,13 @@
-/** `pxecheck analyze` core: capture file → decode pipeline → boot chains and findings. */
+/** `pxecheck analyze` of a capture file: reader → decode pipeline → flow facts → analysis. */
 import { readCaptureFile, type ReadCaptureOptions } from '../capture/index.js';
 import { DecodePipeline } from '../decode/pipeline.js';
-import { BootChainBuilder, type BootChainBuilderOptions } from './builder.js';
+import type { AnalysisThresholds } from '../findings/types.js';
+import { BootChainBuilder } from '../flow/builder.js';
+import { analyzeFacts } from './engine.js';
 import type { Analysis } from './types.js';
 
-export interface AnalyzeOptions extends BootChainBuilderOptions {
+export interface AnalyzeOptions {
+  thresholds?: Partial<AnalysisThresholds>;
   signal?: ReadCaptureOptions['signal'];
   onProgress?: ReadCaptureOptions['onProgress'];
   /** Name shown as `file` (default: the path). */
@@ -13,7 +16,7 @@ export interface AnalyzeOptions extends BootChainBuilderOptions {
 
 /** Throws CaptureFormatError when the file is not a capture; never on bad packets. */
 export async function analyzeCapture(path: string, opts: AnalyzeOptions = {}): Promise<Analysis> {
-  const builder = new BootChainBuilder(opts);
+  const builder = new BootChainBuilder();
   const pipeline = new DecodePipeline(builder);
   let first: number | null = null;
   let last: number | null = null;
@@ -23,12 +26,13 @@ export async function analyzeCapture(path: string, opts: AnalyzeOptions = {}): P
     pipeline.push(rec);
   }, { signal: opts.signal, onProgress: opts.onProgress });
   pipeline.finish();
-  return builder.finish({
+  const facts = builder.facts({
     file: opts.name ?? path,
     packets: summary.records,
-    captureWarnings: summary.warnings,
+    warnings: summary.warnings,
     truncated: summary.truncated,
     firstPacket: first,
     lastPacket: last,
   });
+  return analyzeFacts(facts, opts.thresholds);
 }

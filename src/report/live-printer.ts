@@ -5,9 +5,11 @@
  * I/O, no clock — every method takes the current time and returns the lines to print.
  */
 import type { Severity } from '../findings/catalogue.js';
-import { PLAIN, type Palette } from '../report/color.js';
-import { framesSuffix, printable, severityLabel, stepWhat } from '../report/analyze-text.js';
-import type { BootChain, BootStep, Finding } from './types.js';
+import type { Finding } from '../findings/types.js';
+import type { DeviceIdentity } from '../flow/state.js';
+import type { BootStep } from '../flow/types.js';
+import { PLAIN, type Palette } from './color.js';
+import { framesSuffix, printable, severityLabel, stepWhat } from './analyze-text.js';
 
 export interface LivePrinterOptions {
   /** Seconds without a new packet in an open step after which it is printed as it stands. */
@@ -29,7 +31,7 @@ export interface LivePrinterCounts {
 }
 
 interface Pending {
-  chain: BootChain;
+  chain: DeviceIdentity;
   step: BootStep;
   /** Printed once as still open (quiet): print again only when it completes. */
   quietPrinted: boolean;
@@ -55,7 +57,7 @@ export class LivePrinter {
   }
 
   /** The builder's `onStep`: a step opened. Nothing is printed yet. */
-  stepOpened(chain: BootChain, step: BootStep): void {
+  stepOpened(chain: DeviceIdentity, step: BootStep): void {
     this.pending.push({ chain, step, quietPrinted: false });
   }
 
@@ -112,12 +114,12 @@ export class LivePrinter {
     return this.pending.length;
   }
 
-  stepLine(chain: BootChain, step: BootStep, done: boolean): string {
+  stepLine(chain: DeviceIdentity, step: BootStep, done: boolean): string {
     const result = !done ? this.pal.dim('open') : step.ok ? 'ok' : this.pal.fail('FAIL');
     const detail = liveDetail(step);
     return [
       timeOfDay(step.start, this.utc),
-      chain.mac,
+      chain.key,
       stepKind(step),
       printable(stepWhat(step)),
       result + (detail ? ` ${printable(detail)}` : ''),

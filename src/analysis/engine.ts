@@ -1,0 +1,115 @@
+/**
+ * The analysis engine: facts (from the flow layer) → findings (a pure function of them) →
+ * outcomes and the summary. The same for a capture file and for a live capture, which hands it a
+ * fresh snapshot of the facts now and then.
+ */
+import type { FindingCode } from '../findings/catalogue.js';
+import { evaluateFindings } from '../findings/rules.js';
+import { DEFAULT_THRESHOLDS, type AnalysisThresholds, type Finding } from '../findings/types.js';
+import { REBOOT_GAP_S } from '../flow/attempts.js';
+import type { DeviceFacts, FlowFacts } from '../flow/facts.js';
+import type { Analysis, AnalysisSummary, AttemptReport, ClientReport, Outcome } from './types.js';
+
+export function analyzeFacts(facts: FlowFacts, thresholds: Partial<AnalysisThresholds> = {}): Analysis {
+  const th = { ...DEFAULT_THRESHOLDS, ...thresholds };
+  const { findings, rootCauses } = evaluateFindings(facts, th);
+  const byId = new Map(findings.map((f) => [f.id, f]));
+  const clients = facts.devices.map((d) => clientReport(d, rootCauses.get(d.key), byId));
+  return {
+    file: facts.capture.file,
+    packets: facts.capture.packets,
+    clients,
+    findings,
+    summary: summarize(clients, findings, facts.capture.first, facts.capture.last),
+    routers: [...facts.routers],
+    ndp: { ...facts.ndp },
+  };
+}
+
+function clientReport(d: DeviceFacts, roots: ReadonlyMap<number, string> | undefined, byId: ReadonlyMap<string, Finding>): ClientReport {
+  const attempts: AttemptReport[] = d.attempts.map((a) => {
+    const rootId = roots?.get(a.index) ?? null;
+    const root = rootId === null ? null : byId.get(rootId) ?? null;
+    let outcome: Outcome;
+    if (d.role === 'other' || a.entry === 'os') outcome = 'not-a-boot';
+    else if (root) outcome = 'failed';
+    else outcome = a.loaded ? 'booted' : 'incomplete';
+    return {
+      index: a.index, entry: a.entry, outcome, stage: a.stage,
+      rootCause: root?.code ?? null, rootCauseId: root?.id ?? null, pxeError: root?.pxeError ?? null,
+      start: a.start, end: a.end, timeToBootProgram: a.timeToBootProgram, bootProgram: a.bootProgram,
+      steps: d.steps.slice(a.firstStep, a.lastStep + 1).map((s) => s.step),
+    };
+  });
+  const boots = attempts.filter((a) => a.outcome !== 'not-a-boot');
+  const booted = boots.find((a) => a.outcome === 'booted');
+  const outcome: Outcome = d.role === 'other' || boots.length === 0 ? 'not-a-boot' : booted ? 'booted' : lastOutcome(boots, byId);
+  return {
+    mac: d.key, role: d.role, roleReason: d.roleReason, outcome,
+    rootCause: booted ? null : deviceRootCause(boots, byId, outcome),
+    arch: d.arch, archName: d.archName, vendorClass: d.vendorClass,
+    steps: d.steps.map((s) => s.step),
+    attempts,
+    timeToBootProgram: booted?.timeToBootProgram ?? [...boots].reverse().find((a) => a.timeToBootProgram !== null)?.timeToBootProgram ?? null,
+    booted: outcome === 'booted',
+  };
+}
+
+/** The outcome of the last attempt, where an attempt the firmware fell through to after a failed
+ *  one (its next boot entry, at once) counts as part of the failure it follows. */
+function lastOutcome(boots: readonly AttemptReport[], byId: ReadonlyMap<string, Finding>): Outcome {
+  let head = boots[0]!;
+  for (let i = 1; i < boots.length; i++) {
+    const a = boots[i]!;
+    const prev = boots[i - 1]!;
+    // A failure lowered to a warning (an entry nobody served) absorbs nothing.
+    const real = head.outcome === 'failed' && byId.get(head.rootCauseId ?? '')?.severity === 'error';
+    const fellThrough = real && a.entry !== prev.entry && a.start - prev.end <= REBOOT_GAP_S;
+    if (!fellThrough) head = a;
+  }
+  return head.outcome;
+}
+
+/** The root cause of the first failed attempt that stands on its own (an error, linked to
+ *  nothing), else of the first failed attempt. */
+function deviceRootCause(boots: readonly AttemptReport[], byId: ReadonlyMap<string, Finding>, outcome: Outcome): FindingCode | null {
+  const failed = boots.filter((a) => a.rootCauseId !== null);
+  const main = failed.find((a) => {
+    const f = byId.get(a.rootCauseId!);
+    return f !== undefined && f.severity === 'error' && f.causedBy === null;
+  });
+  // An incomplete device whose only failures were entries nobody served has no root cause yet.
+  if (!main && outcome === 'incomplete') return null;
+  return (main ?? failed[0])?.rootCause ?? null;
+}
+
+export function summarize(clients: readonly ClientReport[], findings: readonly Finding[], first: number | null, last: number | null): AnalysisSummary {
+  let errors = 0, warnings = 0, infos = 0;
+  for (const f of findings) {
+    if (f.severity === 'error') errors++;
+    else if (f.severity === 'warning') warnings++;
+    else infos++;
+  }
+  const boot = clients.filter((c) => c.role === 'boot');
+  const times = boot.map((c) => c.timeToBootProgram).filter((t): t is number => t !== null).sort((a, b) => a - b);
+  return {
+    clients: boot.length,
+    otherClients: clients.length - boot.length,
+    booted: boot.filter((c) => c.outcome === 'booted').length,
+    failed: boot.filter((c) => c.outcome === 'failed').length,
+    incomplete: boot.filter((c) => c.outcome === 'incomplete').length,
+    errors, warnings, infos,
+    medianTimeToBootProgram: quantile(times, 0.5),
+    p95TimeToBootProgram: quantile(times, 0.95),
+    firstPacket: first,
+    lastPacket: last,
+  };
+}
+
+/** Nearest-rank quantile of sorted values (null when empty). */
+export function quantile(sorted: readonly number[], q: number): number | null {
+  if (sorted.length === 0) return null;
+  if (q === 0.5 && sorted.length % 2 === 0) return (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[i]!;
+}

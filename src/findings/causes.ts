@@ -1,0 +1,169 @@
+/**
+ * Root causes and consequences. Each boot attempt that did not reach its goal gets one root cause:
+ * the first finding that explains it (a fatal one, else its first error; when nothing on the wire
+ * failed, the link's router-advertisement problem, its first warning, or `boot.stopped`). What
+ * the root cause led to is linked to it (`causedBy`) with its severity lowered: later findings of
+ * the same attempt, and the failures of the boot entries the firmware fell through to next. A
+ * device's root cause is that of its first failed attempt, passing over entries no server
+ * answered at all (PXE over IPv4 on an IPv6-only segment) when a later one got further.
+ */
+import type { AttemptFacts, DeviceFacts, FlowFacts } from '../flow/facts.js';
+import { REBOOT_GAP_S } from '../flow/attempts.js';
+import type { FindingCode } from './catalogue.js';
+import { add, fmt, type Ctx } from './rules-context.js';
+import type { AnalysisThresholds, Finding } from './types.js';
+
+/** Findings that fail a boot even after the boot program arrived. */
+const FATAL: ReadonlySet<FindingCode> = new Set<FindingCode>(['pxe.arch-mismatch', 'ipxe.chainload-loop']);
+/** Findings about things beside a failure, never its consequence. */
+const INDEPENDENT: ReadonlySet<FindingCode> = new Set<FindingCode>([
+  'dhcp.multiple-servers', 'dhcp.slow-offer', 'dhcp6.slow-advertise', 'tftp.option-ignored', 'tftp.tsize-probe',
+  'tftp.retransmit', 'tftp.no-new-tid', 'decode.malformed', 'capture.truncated',
+]);
+/** Findings that describe how a failure looked (time lost), not what caused it: never chosen as
+ *  the root cause while a cause is at hand, and linked to it whenever they were raised. */
+const SYMPTOMS: ReadonlySet<FindingCode> = new Set<FindingCode>(['ipv6.boot-stall']);
+/** An attempt no server answered at all: that boot entry is not served on this network. */
+const NO_SERVER: ReadonlySet<FindingCode> = new Set<FindingCode>(['dhcp.no-offer', 'dhcp6.no-advertise']);
+
+/** Device key → attempt index → id of its root-cause finding. */
+export type RootCauses = Map<string, Map<number, string>>;
+
+export function linkCauses(facts: FlowFacts, findings: Finding[], th: AnalysisThresholds, raByLink: ReadonlyMap<string, Finding>): RootCauses {
+  const roots: RootCauses = new Map();
+  const anyTransfer = facts.devices.some((d) => d.steps.some((s) => s.kind === 'tftp' || s.kind === 'http'));
+  const byDevice = new Map<string, Finding[]>();
+  for (const f of findings) {
+    if (f.client === null) continue;
+    const list = byDevice.get(f.client);
+    if (list) list.push(f);
+    else byDevice.set(f.client, [f]);
+  }
+  const ctx: Ctx = { out: [], end: facts.capture.last ?? 0, th, device: null, attempt: null, firmware: null };
+  for (const d of facts.devices) {
+    if (d.role !== 'boot') continue;
+    ctx.device = d;
+    const own = byDevice.get(d.key) ?? [];
+    const deviceRoots = new Map<number, string>();
+    const failed: { a: AttemptFacts; root: Finding; fs: Finding[] }[] = [];
+    const boots = d.attempts.filter((a) => a.entry !== 'os');
+    for (const a of boots) {
+      const fs = own.filter((f) => f.attempt === a.index);
+      const fatal = fs.find((f) => FATAL.has(f.code) && f.severity === 'error');
+      if (a.loaded && !fatal) {
+        // It booted: what went wrong on the way cost time but did not stop it.
+        for (const f of fs) if (f.severity === 'error') f.severity = 'warning';
+        continue;
+      }
+      let root = fatal ?? fs.find((f) => f.severity === 'error' && !SYMPTOMS.has(f.code)) ?? fs.find((f) => f.severity === 'error') ?? null;
+      if (root === null) {
+        const later = boots.some((b) => b.index > a.index);
+        const stopped = later || (facts.capture.last ?? a.end) - a.end >= th.stall;
+        // A capture filtered to DHCP only says nothing about the rest of the chain.
+        if (!stopped || !anyTransfer) continue;
+        root = raRoot(d, a, raByLink)
+          ?? fs.find((f) => !INDEPENDENT.has(f.code) && f.severity === 'warning')
+          ?? stoppedFinding(ctx, d, a, later ? boots.find((b) => b.index > a.index)! : null);
+      }
+      root.severity = 'error';
+      deviceRoots.set(a.index, root.id);
+      for (const f of fs) {
+        if (f === root || f.causedBy !== null || INDEPENDENT.has(f.code)) continue;
+        if ((f.time ?? 0) < (root.time ?? 0) && !SYMPTOMS.has(f.code)) continue;
+        f.causedBy = root.id;
+        f.severity = 'info';
+      }
+      failed.push({ a, root, fs });
+    }
+    roots.set(d.key, deviceRoots);
+    const bootedAt = boots.find((a) => a.loaded && !own.some((f) => f.attempt === a.index && FATAL.has(f.code) && f.severity === 'error'));
+    if (bootedAt) {
+      // The device booted in the end: earlier failed attempts only cost time.
+      for (const x of failed) if (x.a.index < bootedAt.index && x.root.client !== null) x.root.severity = 'warning';
+      continue;
+    }
+    if (failed.length === 0) continue;
+    // No server for that entry, while a later entry got past DHCP: that entry is simply not
+    // served on this network (PXE over IPv4 on an IPv6-only segment).
+    const unserved = (x: { a: AttemptFacts; root: Finding }): boolean => NO_SERVER.has(x.root.code)
+      && boots.some((b) => b.index > x.a.index && gotAnswers(d, b));
+    for (const x of failed) if (unserved(x) && x.root.client !== null) x.root.severity = 'warning';
+    const main = failed.find((x) => !NO_SERVER.has(x.root.code)) ?? failed.find((x) => !unserved(x));
+    if (!main) continue;
+    let prev: AttemptFacts | null = null;
+    for (const x of failed) {
+      if (x === main) { prev = x.a; continue; }
+      if (x.a.index < main.a.index) {
+        // An entry nobody served, before the one that got further: a delay, not the failure.
+        if (x.root.client !== null) x.root.severity = 'warning';
+        prev = x.a;
+        continue;
+      }
+      // The firmware fell through to its next boot entry: that failure follows from the first.
+      const fellThrough = prev !== null && x.a.start - prev.end <= REBOOT_GAP_S;
+      prev = x.a;
+      if (!fellThrough || x.root.client === null) continue;
+      for (const f of x.fs) {
+        if (f.causedBy === x.root.id || f === x.root) {
+          f.causedBy = main.root.id;
+          f.severity = 'info';
+        }
+      }
+    }
+  }
+  // Findings added here (boot.stopped) get the next ids.
+  let n = findings.length;
+  for (const f of ctx.out) {
+    f.id = `F${++n}`;
+    const key = f.client!;
+    const m = roots.get(key);
+    if (m && f.attempt !== null && m.get(f.attempt) === '') m.set(f.attempt, f.id);
+    findings.push(f);
+  }
+  findings.sort((a, b) => (a.time ?? 0) - (b.time ?? 0));
+  return roots;
+}
+
+/** A server answered the attempt's DHCP (an offer, an advertise), or it got past DHCP. */
+function gotAnswers(d: DeviceFacts, a: AttemptFacts): boolean {
+  if (a.stage !== null && a.stage !== 'dhcp') return true;
+  for (let i = a.firstStep; i <= a.lastStep; i++) {
+    const s = d.steps[i]!;
+    if (s.kind === 'dhcp4' && s.step.offers.length > 0) return true;
+    if (s.kind === 'dhcp6' && s.answered) return true;
+  }
+  return false;
+}
+
+/** An attempt that got a router advertisement with M=0 and stopped: the link's
+ *  ra.missing-managed-flag explains it (iPXE and operating systems obey the RA). */
+function raRoot(d: DeviceFacts, a: AttemptFacts, raByLink: ReadonlyMap<string, Finding>): Finding | null {
+  const f = raByLink.get(d.link);
+  if (!f) return null;
+  for (let i = a.firstStep; i <= a.lastStep; i++) {
+    const s = d.steps[i]!;
+    if (s.kind === 'ra' && s.step.advert !== null && !s.step.advert.managed) return f;
+  }
+  return null;
+}
+
+const ENTRY_TEXT: Record<AttemptFacts['entry'], string> = {
+  pxe4: 'PXE over IPv4', pxe6: 'PXE over IPv6', http4: 'HTTP boot over IPv4', http6: 'HTTP boot over IPv6',
+  ipxe: 'iPXE', phone: 'phone provisioning', provision: 'provisioning', transfer: 'a transfer without its DHCP', os: 'OS',
+};
+
+export function entryText(e: AttemptFacts['entry']): string {
+  return ENTRY_TEXT[e];
+}
+
+function stoppedFinding(ctx: Ctx, d: DeviceFacts, a: AttemptFacts, next: AttemptFacts | null): Finding {
+  ctx.attempt = a;
+  const last = d.steps[a.lastStep]!;
+  const frames = last.step.frames.slice(-2);
+  const where = a.stage === null ? 'its first packets' : `the ${a.stage} stage${a.bootProgram ? ` (boot program ${a.bootProgram})` : ''}`;
+  const then = next
+    ? `the device moved on to ${ENTRY_TEXT[next.entry]} ${fmt(Math.max(0, next.start - a.end))} s later`
+    : `the device was silent for the last ${fmt(ctx.end - a.end)} s of the capture`;
+  add(ctx, 'boot.stopped', d.key, a.end, frames, `${ENTRY_TEXT[a.entry]} attempt ${a.index + 1} stopped after ${where} with no error on the wire; ${then}.`);
+  return ctx.out[ctx.out.length - 1]!;
+}

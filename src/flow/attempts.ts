@@ -1,0 +1,174 @@
+/**
+ * Boot attempts and device roles, from a device's steps alone. A new attempt starts when the
+ * firmware starts over: a DHCP DISCOVER/SOLICIT with a firmware identity after a stage ended, a
+ * different boot entry (PXE over IPv4 → PXE over IPv6 → HTTP boot…), a long gap, or the device's
+ * own OS traffic in between. The device's OS DHCP stretches are attempts of entry `os` (not boots).
+ */
+import { baseName, looksLikeBootProgram, looksLikeKernel } from './classify.js';
+import type { AttemptEntry, AttemptFacts, DeviceRole, StepFacts } from './facts.js';
+import { attemptProgress } from './progress.js';
+
+/** A device's own DHCP this long after its boot traffic is its OS (closer in time, it is the
+ *  firmware's own helper exchange: EDK2's DHCPv6 driver binds a second address mid-boot). */
+export const OS_GAP_S = 10;
+
+/** Silence after which a device's next boot start is a new attempt even at the same entry
+ *  (EDK2 spends at most 60 s in one DHCP round: 4 + 8 + 16 + 32 s). */
+export const REBOOT_GAP_S = 60;
+
+const V6_SOLICIT = 1;
+const V6_REQUEST = 3;
+const V6_CONFIRM = 4;
+const V6_RENEW = 5;
+const V6_REBIND = 6;
+const V6_INFORMATION_REQUEST = 11;
+const V6_CLIENT_FIRST = new Set([V6_SOLICIT, V6_REQUEST, V6_CONFIRM, V6_RENEW, V6_REBIND, V6_INFORMATION_REQUEST]);
+
+/** What a step says about where the device is in its boot. */
+type Phase =
+  | { kind: 'start'; entry: AttemptEntry; why: string }
+  | { kind: 'ipxe'; why: string }
+  | { kind: 'os' }
+  | { kind: 'transfer'; why: string }
+  | { kind: 'follow' };
+
+function phaseOf(s: StepFacts, named: ReadonlySet<string>): Phase {
+  switch (s.kind) {
+    case 'dhcp4': {
+      if (!s.stageKnown) return { kind: 'follow' }; // only server messages seen
+      const st = s.step.stage;
+      if (st === 'firmware') return { kind: 'start', entry: 'pxe4', why: `PXE firmware (${s.step.vendorClass ?? 'option 93'})` };
+      if (st === 'httpboot') return { kind: 'start', entry: 'http4', why: `UEFI HTTP boot (${s.step.vendorClass ?? 'HTTPClient'})` };
+      if (st === 'phone') return { kind: 'start', entry: 'phone', why: `phone (${s.step.vendorClass ?? 'vendor class'})` };
+      if (st === 'ipxe') return { kind: 'ipxe', why: 'iPXE (user class iPXE / option 175)' };
+      return { kind: 'os' };
+    }
+    case 'dhcp6': {
+      if (!V6_CLIENT_FIRST.has(s.firstType)) return { kind: 'follow' };
+      if (s.bootClient) {
+        if (s.step.userClass.some((u) => u === 'iPXE')) return { kind: 'ipxe', why: 'iPXE over DHCPv6 (user class iPXE)' };
+        if (/^HTTPClient/.test(s.step.vendorClass ?? '')) return { kind: 'start', entry: 'http6', why: 'UEFI HTTP boot over DHCPv6 (HTTPClient)' };
+        return { kind: 'start', entry: 'pxe6', why: `DHCPv6 boot client (${s.step.arch !== null ? `option 61 arch ${s.step.arch}` : s.step.vendorClass ?? 'PXEClient'})` };
+      }
+      if (s.wantsBootfileUrl) return { kind: 'start', entry: 'provision', why: 'DHCPv6 client asking for a boot file URL (option 59 in its ORO)' };
+      return { kind: 'os' };
+    }
+    case 'tftp':
+      return { kind: 'transfer', why: `TFTP ${s.step.opcode} of "${s.step.file}"` };
+    case 'http':
+      // Web traffic of an OS is not a boot: only a fetch of a boot file counts.
+      if (named.has(baseName(s.step.url)) || looksLikeBootProgram(s.step.url)) return { kind: 'transfer', why: `HTTP fetch of ${s.step.url}` };
+      return { kind: 'follow' };
+    case 'proxydhcp':
+    case 'ra':
+      return { kind: 'follow' };
+  }
+}
+
+/** Boot file names the device's DHCP answers named (for telling a boot fetch from web traffic). */
+function namedFiles(steps: readonly StepFacts[]): Set<string> {
+  const out = new Set<string>();
+  for (const s of steps) {
+    const f = s.kind === 'dhcp4' || s.kind === 'proxydhcp' ? s.step.bootfile : s.kind === 'dhcp6' ? s.step.bootfileUrl : null;
+    if (f) out.add(baseName(f));
+  }
+  return out;
+}
+
+/** Did the attempt get past this point: an address or boot answer, a transfer, iPXE? */
+function progressed(s: StepFacts): boolean {
+  switch (s.kind) {
+    case 'dhcp4': return s.ack !== null;
+    case 'dhcp6': return s.replied || (s.answered && s.step.bootfileUrl !== null);
+    case 'proxydhcp': return s.step.ok;
+    case 'tftp': case 'http': return true;
+    case 'ra': return false;
+  }
+}
+
+function kernelLoaded(s: StepFacts): boolean {
+  if (s.kind === 'tftp') return s.step.complete && !s.step.error && !s.step.probe && looksLikeKernel(s.step.file);
+  if (s.kind === 'http') return s.step.ok && looksLikeKernel(s.step.url);
+  return false;
+}
+
+interface Open {
+  entry: AttemptEntry;
+  firstStep: number;
+  lastStep: number;
+  start: number;
+  end: number;
+  progressed: boolean;
+  kernel: boolean;
+  /** Only steps that follow others so far (an RS, a server's answer): it takes the entry of the
+   *  first step that says what the device is doing. */
+  undecided: boolean;
+}
+
+export interface AttemptSplit {
+  attempts: AttemptFacts[];
+  role: DeviceRole;
+  roleReason: string;
+}
+
+export function splitAttempts(steps: readonly StepFacts[]): AttemptSplit {
+  const named = namedFiles(steps);
+  const attempts: AttemptFacts[] = [];
+  let cur: Open | null = null;
+  let roleReason: string | null = null;
+  const close = (): void => {
+    if (!cur) return;
+    const p = cur.entry === 'os'
+      ? { stage: null, loaded: false, bootProgram: null, timeToBootProgram: null }
+      : attemptProgress(steps.slice(cur.firstStep, cur.lastStep + 1), cur.entry, cur.start);
+    attempts.push({ index: attempts.length, entry: cur.entry, firstStep: cur.firstStep, lastStep: cur.lastStep, start: cur.start, end: cur.end, ...p });
+  };
+  for (let i = 0; i < steps.length; i++) {
+    const s = steps[i]!;
+    const ph = phaseOf(s, named);
+    if (ph.kind !== 'os' && ph.kind !== 'follow') roleReason ??= ph.why;
+    const t = s.step.start;
+    let entry: AttemptEntry | null = null; // set: open a new attempt with it
+    if (cur !== null && cur.undecided && ph.kind !== 'follow') {
+      cur.entry = ph.kind === 'start' ? ph.entry : ph.kind === 'ipxe' ? 'ipxe' : ph.kind === 'transfer' ? 'transfer' : 'os';
+      cur.undecided = false;
+    } else if (cur === null) {
+      entry = ph.kind === 'start' ? ph.entry : ph.kind === 'ipxe' ? 'ipxe' : ph.kind === 'transfer' ? 'transfer' : 'os';
+    } else if (ph.kind === 'start') {
+      const sameEntry = cur.entry === ph.entry;
+      if (!sameEntry || cur.progressed || t - cur.end > REBOOT_GAP_S) entry = ph.entry;
+    } else if (ph.kind === 'ipxe') {
+      if (cur.entry === 'os' || cur.kernel || t - cur.end > REBOOT_GAP_S) entry = 'ipxe';
+    } else if (ph.kind === 'os') {
+      if (cur.entry !== 'os' && (cur.kernel || t - cur.end > OS_GAP_S)) entry = 'os';
+    } else if (ph.kind === 'transfer' && cur.entry === 'os') {
+      cur.entry = 'transfer'; // a device whose DHCP had no boot identity, fetching a boot file
+    }
+    if (entry !== null) {
+      close();
+      cur = { entry, firstStep: i, lastStep: i, start: t, end: stepEnd(s), progressed: false, kernel: false, undecided: ph.kind === 'follow' };
+    }
+    const c = cur!;
+    c.lastStep = i;
+    c.end = Math.max(c.end, stepEnd(s));
+    if (progressed(s)) c.progressed = true;
+    if (kernelLoaded(s)) c.kernel = true;
+  }
+  close();
+  const boot = attempts.some((a) => a.entry !== 'os');
+  return {
+    attempts,
+    role: boot ? 'boot' : 'other',
+    roleReason: boot ? roleReason ?? 'boot traffic' : otherReason(steps),
+  };
+}
+
+function stepEnd(s: StepFacts): number {
+  return s.step.start + s.step.duration;
+}
+
+function otherReason(steps: readonly StepFacts[]): string {
+  if (steps.some((s) => s.kind === 'dhcp4' && s.stageKnown)) return 'DHCP client without a boot identity (no PXEClient/HTTPClient, iPXE or phone vendor class)';
+  if (steps.some((s) => s.kind === 'dhcp6')) return 'DHCPv6 client without boot options (no option 61, vendor class or option 59 request)';
+  return 'no boot traffic';
+}

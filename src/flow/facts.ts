@@ -1,0 +1,113 @@
+/**
+ * What the flow layer publishes: read-only facts about devices, their boot attempts and steps,
+ * each with its evidence frames. The findings layer is a pure function of these; nothing here
+ * changes after it is published (a live capture takes a new snapshot instead).
+ */
+import type { WireIssue } from '../wire/issues.js';
+import type { Dhcp4State, Dhcp6State, HttpState, ProxyState, RaState, TftpState } from './state.js';
+import type { NdpCounts, RouterInfo } from './types.js';
+import type { BootStage } from './progress.js';
+
+/** A step's state as published: the builder's bookkeeping with its frame sample resolved into
+ *  `step.frames`. */
+type Published<S> = Readonly<Omit<S, 'frames'>>;
+export type Dhcp4Facts = Published<Dhcp4State>;
+export type ProxyFacts = Published<ProxyState>;
+export type Dhcp6Facts = Published<Dhcp6State>;
+export type RaFacts = Published<RaState>;
+export type TftpFacts = Published<TftpState>;
+export type HttpFacts = Published<HttpState>;
+export type StepFacts = Dhcp4Facts | ProxyFacts | Dhcp6Facts | RaFacts | TftpFacts | HttpFacts;
+
+/** An ICMP destination unreachable that answered a device's boot-chain datagram. */
+export interface UnreachableFact {
+  /** Where the refused datagram went, its UDP port, and what it was for. */
+  server: string;
+  port: number;
+  service: 'TFTP' | 'TFTP transfer' | 'DHCP' | 'proxyDHCP' | 'DHCPv6';
+  /** The ICMP code name: `port unreachable`, `host unreachable`, `communication administratively prohibited`... */
+  reason: string;
+  /** Who sent the ICMP error: the server itself, or a router/firewall on the way. */
+  reporter: string;
+  icmpFrame: number;
+  time: number;
+  /** Frame of the refused request when known (the RRQ, the REQUEST to 4011), else 0. */
+  requestFrame: number;
+  /** TFTP: the file of the transfer. */
+  file: string | null;
+  /** TFTP: the transfer it hit completed anyway (the ICMP did not stop it). */
+  transferCompleted: boolean;
+}
+
+/** `boot`: a network-boot or provisioning client (PXE/UEFI/HTTP boot/iPXE firmware, a phone, a
+ *  device that fetched a boot file); `other`: any other DHCP client (an OS, a printer). */
+export type DeviceRole = 'boot' | 'other';
+
+/** How a boot attempt began: which boot entry (firmware PXE over IPv4/IPv6, UEFI HTTP boot over
+ *  IPv4/IPv6), iPXE on its own (a ROM, or a capture that starts there), a phone, another device
+ *  that asks for provisioning (DHCPv6 option 59 in its ORO), a transfer seen
+ *  without its DHCP; `os` is a stretch of the device's own DHCP traffic, not a boot. */
+export type AttemptEntry = 'pxe4' | 'pxe6' | 'http4' | 'http6' | 'ipxe' | 'phone' | 'provision' | 'transfer' | 'os';
+
+export interface AttemptFacts {
+  /** 0-based, in time order. */
+  index: number;
+  entry: AttemptEntry;
+  /** Indexes of its steps in the device's `steps` (a contiguous run). */
+  firstStep: number;
+  lastStep: number;
+  /** Epoch seconds of its first and last packet. */
+  start: number;
+  end: number;
+  /** Furthest stage reached (null for an `os` stretch). */
+  stage: BootStage | null;
+  /** It reached its goal: the boot program loaded and, after a chainload to iPXE, the kernel or
+   *  image its script boots; for a phone, its configuration. */
+  loaded: boolean;
+  /** The first boot program it fetched. */
+  bootProgram: string | null;
+  /** Seconds from its first packet to the start of its last boot-program fetch. */
+  timeToBootProgram: number | null;
+}
+
+export interface DeviceFacts {
+  /** MAC, or `ip:ADDR` for a device seen only by its address. */
+  key: string;
+  arch: number | null;
+  archName: string | null;
+  vendorClass: string | null;
+  role: DeviceRole;
+  /** Why it has that role, in a few words. */
+  roleReason: string;
+  /** VLAN ids of its link joined with '.', '' untagged. */
+  link: string;
+  first: number;
+  last: number;
+  /** Time of its first IPv6 boot packet (RS or DHCPv6), null if none. */
+  v6First: number | null;
+  steps: readonly StepFacts[];
+  attempts: readonly AttemptFacts[];
+  /** Frames with decode problems attributed to this device. */
+  malformed: { frames: number[]; count: number; time: number; what: string[] } | null;
+  unreachable: readonly UnreachableFact[];
+}
+
+export interface CaptureFacts {
+  file: string;
+  packets: number;
+  /** Times of the first and last record of the capture (any protocol). */
+  first: number | null;
+  last: number | null;
+  truncated: boolean;
+  /** What the capture reader warned about (bad lengths, unsupported link types, truncation). */
+  warnings: readonly WireIssue[];
+  /** Frames with decode problems nobody could attribute to a device. */
+  strayMalformed: { frames: number[]; count: number; time: number; what: string[] } | null;
+}
+
+export interface FlowFacts {
+  capture: CaptureFacts;
+  devices: readonly DeviceFacts[];
+  routers: readonly RouterInfo[];
+  ndp: NdpCounts;
+}

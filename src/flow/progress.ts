@@ -1,0 +1,90 @@
+/**
+ * How far a boot attempt got, from its steps alone: the furthest stage, whether it reached its
+ * goal (the boot program loaded; after a chainload to iPXE, the kernel or image its script boots;
+ * a phone's configuration), and the time to its boot program.
+ */
+import { baseName, isIpxeBinary, looksLikeBootProgram, looksLikeKernel } from './classify.js';
+import type { AttemptEntry, StepFacts } from './facts.js';
+
+/** Stages in boot order: DHCP, proxyDHCP, the boot program (NBP), iPXE's own DHCP, its script,
+ *  the kernel/image it boots; a phone's (or provisioned device's) configuration. */
+export const BOOT_STAGES = ['dhcp', 'proxydhcp', 'boot-program', 'ipxe', 'script', 'kernel', 'config'] as const;
+export type BootStage = (typeof BOOT_STAGES)[number];
+
+export interface AttemptProgress {
+  /** Furthest stage reached (attempted), null when nothing of a boot was seen. */
+  stage: BootStage | null;
+  /** Its goal was reached (see the file comment). */
+  loaded: boolean;
+  /** The first boot program it fetched (path or URL). */
+  bootProgram: string | null;
+  /** Seconds from the attempt's first packet to the start of its last boot-program fetch. */
+  timeToBootProgram: number | null;
+}
+
+export function attemptProgress(steps: readonly StepFacts[], entry: AttemptEntry, start: number): AttemptProgress {
+  const named = new Set<string>();
+  for (const s of steps) {
+    const f = s.kind === 'dhcp4' || s.kind === 'proxydhcp' ? s.step.bootfile : s.kind === 'dhcp6' ? s.step.bootfileUrl : null;
+    if (f) named.add(baseName(f));
+  }
+  let stage: BootStage | null = null;
+  const reach = (x: BootStage): void => {
+    if (stage === null || BOOT_STAGES.indexOf(x) > BOOT_STAGES.indexOf(stage)) stage = x;
+  };
+  const provisioning = entry === 'phone' || entry === 'provision';
+  let ipxe = entry === 'ipxe';
+  let bootProgram: string | null = null;
+  let nbpLoaded = false, kernel = false, config = false;
+  let lastFetch: number | null = null;
+  for (const s of steps) {
+    switch (s.kind) {
+      case 'dhcp4':
+        if (s.stageKnown && s.step.stage === 'ipxe') { ipxe = true; reach('ipxe'); } else reach('dhcp');
+        continue;
+      case 'dhcp6':
+        if (s.step.userClass.includes('iPXE')) { ipxe = true; reach('ipxe'); } else reach('dhcp');
+        continue;
+      case 'proxydhcp':
+        reach('proxydhcp');
+        continue;
+      case 'ra':
+        continue;
+      case 'tftp':
+        if (s.step.probe || s.step.direction !== 'download') continue;
+        break;
+      case 'http':
+        if (s.step.method === 'HEAD') continue;
+        break;
+    }
+    const file = s.kind === 'tftp' ? s.step.file : s.step.url;
+    const done = s.kind === 'tftp' ? s.step.complete && s.step.error === null : s.step.ok;
+    const program = named.has(baseName(file)) || looksLikeBootProgram(file);
+    if (provisioning) {
+      reach('config');
+      if (done) config = true;
+      continue;
+    }
+    if (!ipxe && !nbpLoaded) {
+      if (!program) continue;
+      reach('boot-program');
+      bootProgram ??= file;
+      lastFetch = s.step.start;
+      if (done) nbpLoaded = true;
+      continue;
+    }
+    // After the boot program: iPXE's script and what it boots, or the files a non-iPXE loader
+    // (pxelinux, GRUB, Windows boot manager) fetches for itself.
+    const isKernel = looksLikeKernel(file);
+    reach(isKernel ? 'kernel' : ipxe ? 'script' : 'boot-program');
+    if (program) lastFetch = s.step.start;
+    if (isKernel && done) kernel = true;
+  }
+  const chainloaded = ipxe || (bootProgram !== null && isIpxeBinary(bootProgram));
+  return {
+    stage,
+    loaded: provisioning ? config : chainloaded ? kernel : nbpLoaded || kernel,
+    bootProgram,
+    timeToBootProgram: lastFetch === null ? null : lastFetch - start,
+  };
+}
