@@ -2,16 +2,18 @@ import { basename } from 'node:path';
 import type { CaptureInput } from '../capture/index.js';
 import type { WireIssue } from '../wire/issues.js';
 import { summarize } from '../analysis/engine.js';
-import type { Analysis } from '../analysis/types.js';
+import type { Analysis, ClientReport } from '../analysis/types.js';
 import type { AnalysisThresholds } from '../findings/types.js';
 import { analysisToJson, renderAnalysisJson } from '../report/analyze-json.js';
 import { renderAnalysisText } from '../report/analyze-text.js';
+import { reportWidth } from '../report/layout.js';
 import { colorEnabled, palette } from '../report/color.js';
 import { renderJunit } from '../report/junit.js';
 import { TextOutput } from '../report/output.js';
 import { createProgress } from '../report/progress.js';
 import { ExitCode, UsageError } from './exit-codes.js';
 import { expandInputs, inputErrorMessage, refuseOverwrite, regularFileSize, WarningPrinter } from './inputs.js';
+import { canonicalIp, clientSpecText, macOrNull, type ClientSpec } from './client-spec.js';
 import { normalizeMac, type AnalyzeArgs } from './options.js';
 
 /** The engine (src/analysis/capture.ts `analyzeCapture`), injected so reports and exit codes test without it.
@@ -29,13 +31,15 @@ export interface AnalyzeIo {
   stderr: (s: string) => void;
   stdoutIsTTY: boolean | undefined;
   stderrIsTTY: boolean | undefined;
+  /** The terminal's width when stdout is one (process.stdout.columns). */
+  columns?: number | undefined;
   env: Readonly<Record<string, string | undefined>>;
 }
 
 /**
  * `pxecheck analyze`: one report per input (folders expand to their captures), or one for all with
  * --merge. Exit code: the worst of them — 2 for an input that could not be read, 1 when an error
- * finding remains after --client filtering, else 0.
+ * finding remains after --client/--only-failed filtering, else 0.
  */
 export async function runAnalyze(args: AnalyzeArgs, analyze: AnalyzeFn, io: AnalyzeIo): Promise<number> {
   const inputs = expandInputs(args.files);
@@ -45,7 +49,7 @@ export async function runAnalyze(args: AnalyzeArgs, analyze: AnalyzeFn, io: Anal
   const warnings = new WarningPrinter(io.stderr);
   const reports = new Reports(args, io, many);
   let worst: number = ExitCode.OK;
-  let clientFound = args.client === null;
+  let clientFound = args.clients === null;
   try {
     for (const job of jobs) {
       let analysis: Analysis;
@@ -58,11 +62,16 @@ export async function runAnalyze(args: AnalyzeArgs, analyze: AnalyzeFn, io: Anal
         worst = ExitCode.USAGE;
         continue;
       }
-      if (args.client !== null) {
-        // Several files: one without that client is left out; none with it is a usage error.
-        if (many && !hasClient(analysis, args.client)) continue;
-        analysis = selectClient(analysis, args.client);
+      const specs = args.clients;
+      if (specs !== null) {
+        // Several files: one without those clients is left out; none with them is a usage error.
+        if (many && !specs.some((spec) => analysis.clients.some((c) => chainMatches(c, spec)))) continue;
+        analysis = many ? keepClients(analysis, (c) => specs.some((spec) => chainMatches(c, spec))) : selectClients(analysis, specs);
         clientFound = true;
+      }
+      if (args.onlyFailed) {
+        const all = analysis;
+        analysis = keepClients(all, (c) => isFailedDevice(all, c));
       }
       reports.add(analysis);
       worst = Math.max(worst, exitCodeFor(analysis));
@@ -70,7 +79,7 @@ export async function runAnalyze(args: AnalyzeArgs, analyze: AnalyzeFn, io: Anal
   } finally {
     reports.close();
   }
-  if (!clientFound) throw new UsageError(`--client ${args.client}: no such client in ${inputs.join(', ')}`);
+  if (!clientFound) throw new UsageError(`--client ${args.clients!.map(clientSpecText).join(', ')}: no such client in ${inputs.join(', ')}`);
   return worst;
 }
 
@@ -110,7 +119,7 @@ class Reports {
       const toFile = this.args.output !== undefined && this.args.output !== '-';
       const pal = palette(colorEnabled({ isTTY: this.io.stdoutIsTTY, toFile, env: this.io.env }));
       if (this.many) out.line(`${first ? '' : '\n'}==> ${a.file} <==`);
-      for (const l of renderAnalysisText(a, pal)) out.line(l);
+      for (const l of renderAnalysisText(a, pal, { width: toFile ? null : reportWidth(this.io) })) out.line(l);
     }
   }
 
@@ -120,38 +129,54 @@ class Reports {
   }
 }
 
-function hasClient(a: Analysis, mac: string): boolean {
-  const want = normalizeMac(mac);
-  return a.clients.some((c) => safeNormalize(c.mac) === want);
-}
-
 export function exitCodeFor(a: Analysis): number {
   return a.findings.some((f) => f.severity === 'error') ? ExitCode.FINDINGS : ExitCode.OK;
 }
 
 const MAX_LISTED = 8;
 
-/**
- * Keeps one client's chain and findings, plus the capture-wide findings (they concern every
- * client); the summary is recomputed with the engine's `summarize`. Unknown MAC → UsageError
- * listing the MACs seen.
- */
-export function selectClient(a: Analysis, mac: string): Analysis {
-  const want = normalizeMac(mac);
-  const chain = a.clients.find((c) => safeNormalize(c.mac) === want);
-  if (!chain) {
-    const seen = a.clients.map((c) => c.mac);
-    const list = seen.length === 0 ? 'none' : seen.slice(0, MAX_LISTED).join(', ') + (seen.length > MAX_LISTED ? `, … (${seen.length - MAX_LISTED} more)` : '');
-    throw new UsageError(`--client ${want}: no such client in ${a.file}; clients seen: ${list}`);
-  }
-  const findings = a.findings.filter((f) => f.client === null || f.client === chain.mac);
-  return { ...a, clients: [chain], findings, summary: summarize([chain], findings, a.summary.firstPacket, a.summary.lastPacket) };
+/** What `--only-failed` keeps: a boot device whose boot failed (the engine's verdict). */
+export function isFailedDevice(_a: Analysis, client: ClientReport): boolean {
+  return client.outcome === 'failed';
 }
 
-function safeNormalize(mac: string): string {
-  try {
-    return normalizeMac(mac);
-  } catch {
-    return mac.toLowerCase();
+/**
+ * Keeps the clients any spec names, their findings and the capture-wide ones (they concern every
+ * client); the summary is recomputed. A spec that names nobody → UsageError listing who was seen.
+ */
+export function selectClients(a: Analysis, specs: readonly ClientSpec[]): Analysis {
+  for (const spec of specs) {
+    if (a.clients.some((c) => chainMatches(c, spec))) continue;
+    const seen = a.clients.map((c) => c.mac);
+    const list = seen.length === 0 ? 'none' : seen.slice(0, MAX_LISTED).join(', ') + (seen.length > MAX_LISTED ? `, … (${seen.length - MAX_LISTED} more)` : '');
+    throw new UsageError(`--client ${clientSpecText(spec)}: no such client in ${a.file}; clients seen: ${list}`);
   }
+  return keepClients(a, (c) => specs.some((spec) => chainMatches(c, spec)));
+}
+
+/** One client, as `--client MAC` (kept for callers that select a single device). */
+export function selectClient(a: Analysis, mac: string): Analysis {
+  return selectClients(a, [{ kind: 'mac', mac: normalizeMac(mac) }]);
+}
+
+/** The analysis restricted to the clients `keep` accepts (capture-wide findings stay). */
+export function keepClients(a: Analysis, keep: (c: ClientReport) => boolean): Analysis {
+  const clients = a.clients.filter(keep);
+  const macs = new Set(clients.map((c) => c.mac));
+  const findings = a.findings.filter((f) => f.client === null || macs.has(f.client));
+  return { ...a, clients, findings, summary: summarize(clients, findings, a.summary.firstPacket, a.summary.lastPacket) };
+}
+
+/** A MAC names the device; an address names the device that leased or used it. */
+export function chainMatches(c: ClientReport, spec: ClientSpec): boolean {
+  if (spec.kind === 'mac') return macOrNull(c.mac) === spec.mac;
+  if (c.mac.startsWith('ip:')) return canonicalIp(c.mac.slice(3)) === spec.addr;
+  return c.steps.some((st) => {
+    switch (st.kind) {
+      case 'dhcp4':
+      case 'proxydhcp': return 'yiaddr' in st && st.yiaddr !== null && st.yiaddr === spec.addr;
+      case 'dhcp6': return st.addresses.some((x) => canonicalIp(x) === spec.addr) || st.leases.some((l) => canonicalIp(l.address) === spec.addr);
+      default: return false;
+    }
+  });
 }

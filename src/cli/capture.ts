@@ -19,14 +19,8 @@ import { tryParseDuration } from '../scenario/duration.js';
 import { exitCodeFor } from './analyze.js';
 import { ExitCode, UsageError } from './exit-codes.js';
 
-/**
- * Everything a boot can send: all UDP (DHCPv4/v6, proxyDHCP 4011, TFTP 69 and the ephemeral ports
- * of its transfers — the decoder's TFTP tracker sorts those out), HTTP on 80/8080, ICMP errors;
- * the same again inside one 802.1Q tag (after `vlan` BPF offsets move by 4).
- */
-const BOOT_TRAFFIC = 'udp or icmp or icmp6 or tcp port 80 or tcp port 8080';
-export const DEFAULT_CAPTURE_FILTER = `${BOOT_TRAFFIC} or (vlan and (${BOOT_TRAFFIC}))`;
-export const DEFAULT_MAX_PACKETS = 1_000_000;
+import { DEFAULT_CAPTURE_FILTER, DEFAULT_MAX_PACKETS } from './capture-defaults.js';
+export { DEFAULT_CAPTURE_FILTER, DEFAULT_MAX_PACKETS };
 export const DEFAULT_SNAPLEN = 65535;
 
 export interface CaptureArgs {

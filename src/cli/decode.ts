@@ -2,8 +2,10 @@ import { readCaptures } from '../capture/index.js';
 import { DecodePipeline } from '../decode/pipeline.js';
 import type { DecodedMessage, UndecodedFrame } from '../decode/messages.js';
 import { decodedToJson, undecodedToJson } from '../report/decode-jsonl.js';
+import { decodedToSummary, undecodedToSummary } from '../report/decode-summary.js';
 import { decodedToText, undecodedToText } from '../report/decode-text.js';
 import { TextOutput } from '../report/output.js';
+import { hasFilter, messageFilter, type MessageFilter } from './decode-filter.js';
 import type { DecodeArgs } from './options.js';
 import { ExitCode } from './exit-codes.js';
 import { expandInputs, inputErrorMessage, refuseOverwrite, WarningPrinter } from './inputs.js';
@@ -54,13 +56,22 @@ async function decodeOne(job: string | string[], header: string | null, args: De
   };
   // `capture`, not `file`: DHCPv4 messages have a `file` field of their own (the boot file).
   const json = (o: object): string => JSON.stringify(header === null ? o : { capture: header, ...o });
+  const summaryView = args.format === 'summary' || args.format === 'line';
+  // Relative --from/--to and the summary's times count from the first packet of the capture.
+  let t0: number | null = null;
+  let filter: MessageFilter | null = null;
+  const filtering = hasFilter(args);
   const sink = {
     message(m: DecodedMessage): void {
+      if (filter && !filter.message(m)) return;
       count++;
       if (!out) return;
       if (args.format === 'jsonl') {
         const j = decodedToJson(m);
         if (j) out.line(json(j));
+      } else if (summaryView) {
+        const l = decodedToSummary(m, t0 ?? m.time);
+        if (l !== null) out.line(l);
       } else {
         const lines = decodedToText(m);
         if (lines) {
@@ -70,8 +81,9 @@ async function decodeOne(job: string | string[], header: string | null, args: De
       }
     },
     undecoded(f: UndecodedFrame): void {
-      if (!out) return;
+      if (!out || (filter && !filter.undecoded(f))) return;
       if (args.format === 'jsonl') out.line(json(undecodedToJson(f)));
+      else if (summaryView) out.line(undecodedToSummary(f, t0 ?? f.time));
       else {
         head();
         for (const l of undecodedToText(f)) out.line(l);
@@ -80,7 +92,13 @@ async function decodeOne(job: string | string[], header: string | null, args: De
   };
   const pipe = new DecodePipeline(sink, args.protos ? { protos: args.protos } : {});
   try {
-    const summary = await readCaptures(job, (rec) => pipe.push(rec), { onWarning: warnings.onWarning });
+    const summary = await readCaptures(job, (rec) => {
+      if (t0 === null) {
+        t0 = rec.time;
+        if (filtering) filter = messageFilter(args, t0);
+      }
+      pipe.push(rec);
+    }, { onWarning: warnings.onWarning });
     pipe.finish();
     if (args.format === 'none') io.stderr(`${header === null ? '' : `${header}: `}${summary.records} frames, ${count} messages\n`);
   } finally {

@@ -12,3 +12,8 @@ export const ExitCode = {
 export class UsageError extends Error {
   override name = 'UsageError';
 }
+
+/** `pxecheck: MSG` with one prefix, whoever already wrote one. */
+export function errorLine(msg: string): string {
+  return `pxecheck: ${msg.replace(/^(pxecheck:\s*)+/, '')}`;
+}

@@ -13,7 +13,7 @@ import {
   type LabUpOptions,
 } from '../lab/labctl.js';
 import { RA_MODES_LIST, type RaMode } from '../lab/fullchain-v6.js';
-import { ExitCode, UsageError } from './exit-codes.js';
+import { ExitCode, UsageError, errorLine } from './exit-codes.js';
 
 export const LAB_ACTIONS = ['up', 'down', 'status'] as const;
 export type LabAction = (typeof LAB_ACTIONS)[number];
@@ -157,7 +157,7 @@ export async function runLab(args: LabArgs, io: LabIo, deps: LabDeps = realDeps)
     // A dead server (or a lab that never finished starting) is worth a non-zero status.
     return s.info !== undefined && s.processes.every((p) => p.alive) ? ExitCode.OK : ExitCode.FINDINGS;
   } catch (e) {
-    io.stderr(`pxecheck: ${(e as Error).message}\n`);
+    io.stderr(`${errorLine((e as Error).message)}\n`);
     return ExitCode.USAGE;
   }
 }

@@ -1,14 +1,13 @@
 import yargs from 'yargs';
 import { CaptureFormatError } from '../capture/types.js';
-import { analyzeCapture } from '../analysis/capture.js';
-import { checkAnalyzeArgs, checkDecodeArgs, checkRunArgs, THRESHOLD_FLAGS, thresholdHelp } from './options.js';
-import { runDecode, type CliIo } from './decode.js';
-import { runAnalyze, type AnalyzeIo } from './analyze.js';
-import { runAnalyzeScenario, runRun, type RunDeps } from './run.js';
-import { checkCaptureArgs, runCapture, DEFAULT_CAPTURE_FILTER, DEFAULT_MAX_PACKETS, type CaptureIo } from './capture.js';
-import { checkLabArgs, runLab } from './lab.js';
-import { ExitCode, UsageError } from './exit-codes.js';
-import { refuseOverwrite } from './inputs.js';
+// Only light modules here: each command loads its implementation in its handler (start-up time, bench/startup.mjs).
+import type { AnalyzeIo } from './analyze.js';
+import type { CaptureIo } from './capture.js';
+import { DEFAULT_CAPTURE_FILTER, DEFAULT_MAX_PACKETS } from './capture-defaults.js';
+import type { CliIo } from './decode.js';
+import { ExitCode, UsageError, errorLine } from './exit-codes.js';
+import type { RunDeps } from './run.js';
+import { THRESHOLD_FLAGS, thresholdHelp } from './thresholds.js';
 
 const defaultIo: CliIo = { stderr: (s) => process.stderr.write(s) };
 const INPUT_HELP = 'capture files (.pcap, .pcapng, optionally gzip), folders of them, or - for standard input';
@@ -20,6 +19,7 @@ function analyzeIo(io: CliIo): AnalyzeIo {
     stderr: io.stderr,
     stdoutIsTTY: 'stdoutIsTTY' in full ? full.stdoutIsTTY : process.stdout.isTTY,
     stderrIsTTY: 'stderrIsTTY' in full ? full.stderrIsTTY : process.stderr.isTTY,
+    columns: 'columns' in full ? full.columns : process.stdout.columns,
     env: full.env ?? process.env,
   };
 }
@@ -35,9 +35,19 @@ function captureIo(io: CliIo): CaptureIo {
   };
 }
 
+/**
+ * `parse`: only the parser (flags known, values present); `check`: also the command's pure checks;
+ * neither runs the command (the docs test holds every documented command line to the parser).
+ */
+export type DryRun = 'parse' | 'check';
+
 /** Entry point: parses argv, runs one command, returns the exit code. Never calls process.exit. */
-export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDeps = {}): Promise<number> {
+export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDeps = {}, dryRun?: DryRun): Promise<number> {
   let action: (() => Promise<number>) | null = null;
+  /** Wraps a command handler: in a `parse` dry run the checks are skipped. */
+  const handler = <A>(fn: (a: A) => Promise<void>) => async (a: A): Promise<void> => {
+    if (dryRun !== 'parse') await fn(a);
+  };
   let usageFailure: string | null = null;
   const parser = yargs(argv.map((x) => (x === '-' ? DASH : x)))
     .middleware(restoreDash, true)
@@ -51,13 +61,19 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
           .positional('file', { type: 'string', array: true, describe: INPUT_HELP })
           .option('read', { alias: 'r', type: 'string', array: true, requiresArg: true, describe: 'read FILE (as tcpdump -r; same as a positional FILE)' })
           .option('merge', { type: 'boolean', describe: 'read all inputs as one capture, frames ordered by time and renumbered' })
-          .option('format', { alias: 'f', type: 'string', default: 'text', describe: 'text | jsonl | none (count only)' })
-          .option('proto', { type: 'string', describe: 'comma-separated: dhcp4,dhcp6,tftp,http,icmp,ndp (dhcp = both DHCP versions)' })
-          .option('output', { alias: 'o', type: 'string', describe: 'write to FILE instead of stdout' }),
-      (a) => {
+          .option('format', { alias: 'f', type: 'string', requiresArg: true, default: 'text', describe: 'text (one block per message) | summary or line (one line per message) | jsonl | none (count only)' })
+          .option('proto', { type: 'string', requiresArg: true, describe: 'comma-separated: dhcp4,dhcp6,tftp,http,icmp,ndp (dhcp = both DHCP versions)' })
+          .option('client', { type: 'string', requiresArg: true, describe: 'only messages to or from this client: MAC (aa:bb:…, aa-bb-…, aabb.ccdd.eeff) or IP address; repeatable' })
+          .option('xid', { type: 'string', requiresArg: true, describe: 'only DHCP messages with this transaction id (hex, 0x1a2b3c4d); repeatable' })
+          .option('from', { type: 'string', requiresArg: true, describe: 'only messages at or after T: seconds after the first packet (12.5) or an ISO time (2024-01-02T03:04:05Z)' })
+          .option('to', { type: 'string', requiresArg: true, describe: 'only messages at or before T (same forms as --from)' })
+          .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'write to FILE instead of stdout' })
+          .epilogue('Exit status: 0 decoded, 2 usage error or unreadable input.'),
+      handler(async (a) => {
+        const { checkDecodeArgs } = await import('./options.js');
         const args = checkDecodeArgs(a);
-        action = () => runDecode(args, io);
-      },
+        action = async () => (await import('./decode.js')).runDecode(args, io);
+      }),
     )
     .command(
       'analyze [file..]',
@@ -67,28 +83,36 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
           .positional('file', { type: 'string', array: true, describe: INPUT_HELP })
           .option('read', { alias: 'r', type: 'string', array: true, requiresArg: true, describe: 'read FILE (as tcpdump -r; same as a positional FILE)' })
           .option('merge', { type: 'boolean', describe: 'one report for all inputs: one capture, frames ordered by time and renumbered' })
-          .option('format', { alias: 'f', type: 'string', default: 'text', describe: 'text | json | junit' })
-          .option('client', { type: 'string', requiresArg: true, describe: 'only this client (MAC, : or - separated)' })
-          .option('output', { alias: 'o', type: 'string', describe: 'write to FILE instead of stdout (never coloured)' })
+          .option('format', { alias: 'f', type: 'string', requiresArg: true, default: 'text', describe: 'text | json | junit' })
+          .option('client', { type: 'string', requiresArg: true, describe: 'only this client: MAC (aa:bb:…, aa-bb-…, aabb.ccdd.eeff, aabbccddeeff), IP address or the ip:ADDR name the report prints; repeatable' })
+          .option('only-failed', { type: 'boolean', describe: 'only the boot devices whose boot failed' })
+          .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'write to FILE instead of stdout (never coloured)' })
           .option('scenario', { type: 'string', array: true, requiresArg: true, describe: 'check the recorded boot against SCENARIO files (expectations and budgets, offline)' })
           .option('server', { type: 'string', requiresArg: true, describe: 'with --scenario: the address ${server} stands for (default: the first DHCP server that answered)' });
         // Strings, not numbers: the pure check gives a clear message instead of yargs' NaN.
         for (const t of THRESHOLD_FLAGS) b = b.option(t.flag, { type: 'string', requiresArg: true, describe: thresholdHelp(t) });
         return b.epilogue('Exit status: 0 no error finding, 1 at least one error finding, 2 usage error or unreadable input.');
       },
-      (a) => {
+      handler(async (a) => {
+        const { checkAnalyzeArgs } = await import('./options.js');
         const args = checkAnalyzeArgs(a);
         const scenarios = (a['scenario'] as string[] | undefined) ?? [];
+        const { analyzeCapture } = await import('../analysis/capture.js');
         if (scenarios.length > 0) {
           const server = typeof a['server'] === 'string' ? a['server'] : undefined;
           if (args.files.length > 1 && !args.merge) throw new UsageError('analyze --scenario checks one recorded boot: give one capture, or --merge several');
           const input = args.files.length > 1 ? args.files : args.file;
+          const { runAnalyzeScenario } = await import('./run.js');
+          const { refuseOverwrite } = await import('./inputs.js');
           action = () => {
             refuseOverwrite(args.output, [...args.files, ...scenarios]);
             return runAnalyzeScenario(args.file, scenarios, server, args.format, args.output, () => analyzeCapture(input, { thresholds: args.thresholds }), analyzeIo(io));
           };
-        } else action = () => runAnalyze(args, analyzeCapture, analyzeIo(io));
-      },
+        } else {
+          const { runAnalyze } = await import('./analyze.js');
+          action = () => runAnalyze(args, analyzeCapture, analyzeIo(io));
+        }
+      }),
     )
     .command(
       'run <scenario..>',
@@ -101,7 +125,7 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
           .option('server', { alias: 'target', type: 'string', requiresArg: true, describe: 'the boot server under test (${server} in scenarios)' })
           .option('circuit-id', { type: 'string', requiresArg: true, describe: 'relay mode: option 82 circuit id' })
           .option('remote-id', { type: 'string', requiresArg: true, describe: 'relay mode: option 82 remote id' })
-          .option('format', { alias: 'f', type: 'string', default: 'text', describe: 'text | json | junit' })
+          .option('format', { alias: 'f', type: 'string', requiresArg: true, default: 'text', describe: 'text | json | junit' })
           .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'write the report to FILE instead of stdout' })
           .option('pcap', { type: 'string', requiresArg: true, describe: 'write every frame sent and received to FILE (pcapng)' })
           .option('rate', { type: 'string', requiresArg: true, describe: 'raw mode: at most N packets per second' })
@@ -114,16 +138,18 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
           .option('lab-ra', { type: 'string', requiresArg: true, describe: 'with --lab and IPv6: router advertisements managed | unmanaged (M=0) | none' })
           .option('server-config6', { type: 'string', requiresArg: true, describe: 'with --lab kea and IPv6: your own kea-dhcp6 config' })
           .epilogue('Exit status: 0 every step passed, 1 a step failed, 2 usage, scenario or environment error.'),
-      (a) => {
+      handler(async (a) => {
+        const { checkRunArgs } = await import('./options.js');
         const args = checkRunArgs(a);
         const capture = typeof a['capture'] === 'string' ? a['capture'] : undefined;
         if (capture !== undefined && args.lab === undefined) throw new UsageError('run: --capture FILE only applies with --lab (use --pcap FILE for the frames pxecheck sends and receives)');
         const runInputs = [...args.scenarios, args.lab?.config, args.lab?.config6];
+        const { refuseOverwrite } = await import('./inputs.js');
         for (const [flag, file] of [['--output', args.output], ['--pcap', args.pcap], ['--capture', capture]] as const) refuseOverwrite(file, runInputs, flag);
         action = args.lab !== undefined
           ? async () => (await import('./run-lab.js')).runWithLab(args, analyzeIo(io), capture === undefined ? {} : { capture })
-          : () => runRun(args, analyzeIo(io), runDeps);
-      },
+          : async () => (await import('./run.js')).runRun(args, analyzeIo(io), runDeps);
+      }),
     )
     .command(
       'capture',
@@ -137,10 +163,11 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
           .option('max-packets', { type: 'string', requiresArg: true, describe: `stop after N packets (default ${DEFAULT_MAX_PACKETS})` })
           .option('analyze', { type: 'boolean', default: false, describe: 'at the end print the full analyze report (exit 1 on an error finding)' })
           .epilogue('Exit status: 0 clean end (with --analyze: 1 on an error finding), 2 usage error, unknown interface or missing capture privileges.'),
-      (a) => {
+      handler(async (a) => {
+        const { checkCaptureArgs, runCapture } = await import('./capture.js');
         const args = checkCaptureArgs(a);
         action = () => runCapture(args, captureIo(io));
-      },
+      }),
     )
     .command(
       'lab <action>',
@@ -157,21 +184,29 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
           .option('ra', { type: 'string', requiresArg: true, describe: 'up with --ipv6: router advertisements managed (M=1 O=1, default) | unmanaged (M=0 O=0) | none' })
           .option('config6', { type: 'string', requiresArg: true, describe: 'up with --ipv6 --server kea: your own kea-dhcp6 config instead of the built-in one' })
           .option('name', { type: 'string', requiresArg: true, describe: 'lab name, prefixes the namespaces (default pxelab)' })
-          .option('format', { alias: 'f', type: 'string', describe: 'text | json' })
+          .option('format', { alias: 'f', type: 'string', requiresArg: true, describe: 'text | json' })
           .epilogue('State in /tmp/pxecheck-lab-<name>/, see docs/lab.md. Exit status: 0 ok (also down of a lab that does not exist), 1 status: no lab or a server dead, 2 usage or environment error.'),
-      (a) => {
+      handler(async (a) => {
+        const { checkLabArgs, runLab } = await import('./lab.js');
         const args = checkLabArgs(a);
         action = () => runLab(args, io);
-      },
+      }),
     )
     .option('debug', { type: 'boolean', global: true, describe: 'print the stack of an internal error' })
-    .demandCommand(1, 'pxecheck: name a command (decode, analyze, run, capture, lab)')
+    .completion('completion', 'Print a bash/zsh completion script (add `source <(pxecheck completion)` to ~/.bashrc or ~/.zshrc)')
+    .demandCommand(1, 'name a command (decode, analyze, run, capture, lab)')
+    // `--no-reply 6` is a threshold flag, not the negation of `--reply`.
+    .parserConfiguration({ 'boolean-negation': false })
+    .recommendCommands()
     .strict()
     .help()
+    .alias('help', 'h')
     .version()
+    .alias('version', 'V')
     .exitProcess(false)
     .fail((msg, err) => {
-      usageFailure = err ? err.message : msg;
+      // The first failure is the cause (yargs goes on validating after it: "Did you mean" comes first).
+      usageFailure ??= err ? err.message : msg;
     });
   try {
     await parser.parseAsync();
@@ -180,20 +215,21 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
     else if (!usageFailure) return internalError(err, argv, io);
   }
   if (usageFailure) {
-    io.stderr(`pxecheck: ${usageFailure}\nRun 'pxecheck --help' for usage.\n`);
+    if ((usageFailure as string).startsWith('Did you mean')) usageFailure = `unknown command "${argv.find((x) => !x.startsWith('-'))}". ${usageFailure}`;
+    io.stderr(`${errorLine(usageFailure)}\nRun 'pxecheck --help' for usage.\n`);
     return ExitCode.USAGE;
   }
-  if (!action) return ExitCode.OK; // --help / --version
+  if (!action || dryRun) return ExitCode.OK; // --help / --version / dry run
   try {
     return await (action as () => Promise<number>)();
   } catch (err) {
-    if (err instanceof CaptureFormatError || err instanceof UsageError) {
-      io.stderr(`pxecheck: ${err.message}\n`);
+    if (err instanceof UsageError || err instanceof CaptureFormatError) {
+      io.stderr(`${errorLine((err as Error).message)}\n`);
       return ExitCode.USAGE;
     }
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') {
-      io.stderr(`pxecheck: cannot read ${(err as NodeJS.ErrnoException).path ?? 'input'}: ${code}\n`);
+      io.stderr(`${errorLine('')}cannot read ${(err as NodeJS.ErrnoException).path ?? 'input'}: ${code}\n`);
       return ExitCode.USAGE;
     }
     return internalError(err, argv, io);

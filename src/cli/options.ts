@@ -4,14 +4,19 @@
  */
 import { isIPv6 } from 'node:net';
 import type { AppProto } from '../decode/messages.js';
-import { DEFAULT_THRESHOLDS, type AnalysisThresholds } from '../findings/types.js';
+import type { AnalysisThresholds } from '../findings/types.js';
 import { LAB_CLIENT_IFACE, LAB_SERVERS, type LabServerKind } from '../lab/labctl.js';
 import { SERVER_ADDR } from '../lab/lab.js';
 import { UsageError } from './exit-codes.js';
+import { THRESHOLD_FLAGS } from './thresholds.js';
+import { macOrNull, parseClientSpecs, type ClientSpec } from './client-spec.js';
 import { ipv6LabFlags } from './lab.js';
 import type { RaMode } from '../lab/fullchain-v6.js';
 
-export const DECODE_FORMATS = ['text', 'jsonl', 'none'] as const;
+export { THRESHOLD_FLAGS, thresholdHelp } from './thresholds.js';
+
+/** `line` is an alias of `summary` (one line per message, like tshark's default view). */
+export const DECODE_FORMATS = ['text', 'summary', 'line', 'jsonl', 'none'] as const;
 export type DecodeFormat = (typeof DECODE_FORMATS)[number];
 export const APP_PROTOS: readonly AppProto[] = ['dhcp4', 'dhcp6', 'tftp', 'http', 'icmp', 'ndp'];
 
@@ -25,10 +30,20 @@ export interface DecodeArgs {
   format: DecodeFormat;
   protos: ReadonlySet<AppProto> | null;
   output: string | undefined;
+  /** `--client` (repeatable), null for every client. */
+  clients: ClientSpec[] | null;
+  /** `--xid` (repeatable), null for every transaction. */
+  xids: ReadonlySet<number> | null;
+  /** `--from` / `--to`, null when not given. */
+  from: TimeBound | null;
+  to: TimeBound | null;
 }
 
+/** A point in the capture: epoch seconds, or seconds after its first packet. */
+export type TimeBound = { kind: 'absolute'; epoch: number } | { kind: 'relative'; seconds: number };
+
 /** Validates raw `decode` arguments; throws UsageError naming the flag and the allowed values. */
-export function checkDecodeArgs(raw: { file?: unknown; read?: unknown; merge?: unknown; format?: unknown; proto?: unknown; output?: unknown }): DecodeArgs {
+export function checkDecodeArgs(raw: { file?: unknown; read?: unknown; merge?: unknown; format?: unknown; proto?: unknown; output?: unknown; client?: unknown; xid?: unknown; from?: unknown; to?: unknown }): DecodeArgs {
   const files = inputList(raw.file, raw.read);
   if (files.length === 0) throw new UsageError('decode: missing FILE (a .pcap, .pcapng or .gz capture, a folder of them, or - for standard input)');
   const format = (raw.format ?? 'text') as string;
@@ -42,6 +57,10 @@ export function checkDecodeArgs(raw: { file?: unknown; read?: unknown; merge?: u
     format: format as DecodeFormat,
     protos: parseProtoList(raw.proto),
     output: typeof raw.output === 'string' ? raw.output : undefined,
+    clients: parseClientSpecs(raw.client),
+    xids: parseXids(raw.xid),
+    from: parseTimeBound(raw.from, 'from'),
+    to: parseTimeBound(raw.to, 'to'),
   };
 }
 
@@ -49,6 +68,32 @@ export function checkDecodeArgs(raw: { file?: unknown; read?: unknown; merge?: u
 export function inputList(positional: unknown, read: unknown): string[] {
   const list = (v: unknown): unknown[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]);
   return [...list(positional), ...list(read)].map(String).filter((s) => s !== '');
+}
+
+/** `--xid 0x1a2b3c4d` or `1a2b3c4d` (hex, as every report prints xids); repeatable, commas too. */
+export function parseXids(raw: unknown): ReadonlySet<number> | null {
+  if (raw === undefined || raw === null) return null;
+  const out = new Set<number>();
+  for (const item of (Array.isArray(raw) ? raw : [raw]).flatMap((v) => String(v).split(','))) {
+    const s = item.trim().toLowerCase().replace(/^0x/, '');
+    if (!/^[0-9a-f]{1,8}$/.test(s)) throw new UsageError(`--xid: "${item.trim()}" is not a transaction id (hex, e.g. 0x1a2b3c4d)`);
+    out.add(parseInt(s, 16));
+  }
+  return out;
+}
+
+/** `--from 2024-01-02T03:04:05Z` (ISO time) or `--from 12.5` / `12.5s` (seconds after the first packet). */
+export function parseTimeBound(raw: unknown, flag: string): TimeBound | null {
+  if (raw === undefined || raw === null) return null;
+  if (Array.isArray(raw)) throw new UsageError(`--${flag} given more than once`);
+  const s = String(raw).trim();
+  const rel = /^(\d+(\.\d+)?)s?$/.exec(s);
+  if (rel) return { kind: 'relative', seconds: Number(rel[1]) };
+  const epoch = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/.test(s) ? Date.parse(s) : NaN;
+  if (!Number.isFinite(epoch)) {
+    throw new UsageError(`--${flag}: "${s}" is neither seconds after the first packet (e.g. 12.5) nor an ISO time (e.g. 2024-01-02T03:04:05Z)`);
+  }
+  return { kind: 'absolute', epoch: epoch / 1000 };
 }
 
 /** `--proto dhcp4,tftp` (also repeated flags) → a set; null means all. */
@@ -78,27 +123,13 @@ export interface AnalyzeArgs {
   /** Read the inputs as one capture ordered by time (one report instead of one per file). */
   merge: boolean;
   format: AnalyzeFormat;
-  /** Normalised (lower case, colons), or null for every client. */
-  client: string | null;
+  /** `--client` (repeatable): MACs and IP addresses, or null for every client. */
+  clients: ClientSpec[] | null;
+  /** `--only-failed`: keep the devices `isFailedDevice` calls failed. */
+  onlyFailed: boolean;
   output: string | undefined;
   /** Only the thresholds given on the command line; the engine fills in DEFAULT_THRESHOLDS. */
   thresholds: Partial<AnalysisThresholds>;
-}
-
-/** The threshold flags: flag name → AnalysisThresholds key, unit and whether it must be an integer. */
-export const THRESHOLD_FLAGS = [
-  { flag: 'slow-offer', key: 'slowOffer', integer: false, min: 0, describe: 'seconds from DISCOVER to the first OFFER above which dhcp.slow-offer is raised' },
-  { flag: 'no-reply', key: 'noReply', integer: false, min: 0, describe: 'seconds without an answer after which a DHCP/proxyDHCP/TFTP exchange counts as unanswered' },
-  { flag: 'loop-count', key: 'loopCount', integer: true, min: 2, describe: 'fetches of the same boot program that make a chainload loop' },
-  { flag: 'tftp-idle', key: 'tftpIdle', integer: false, min: 0, describe: 'seconds of idle after which an unfinished TFTP transfer is a timeout' },
-  { flag: 'slow-advertise', key: 'slowAdvertise', integer: false, min: 0, describe: 'seconds from the first DHCPv6 Solicit to the first Advertise above which dhcp6.slow-advertise is raised' },
-  { flag: 'ipv6-stall', key: 'ipv6Stall', integer: false, min: 0, describe: 'seconds a boot client may spend on IPv6 before falling back or failing, above which ipv6.boot-stall is raised' },
-] as const satisfies readonly { flag: string; key: keyof AnalysisThresholds; integer: boolean; min: number; describe: string }[];
-
-/** `--help` text of a threshold flag, with its default from DEFAULT_THRESHOLDS. */
-export function thresholdHelp(t: (typeof THRESHOLD_FLAGS)[number]): string {
-  const d = DEFAULT_THRESHOLDS[t.key];
-  return `${t.integer ? 'N' : 'S'}: ${t.describe} (default ${d}${t.integer ? '' : ' s'})`;
 }
 
 /** Validates raw `analyze` arguments (keys as yargs gives them: `slow-offer` etc.). */
@@ -115,14 +146,16 @@ export function checkAnalyzeArgs(raw: Record<string, unknown>): AnalyzeArgs {
     if (v === undefined) continue;
     thresholds[t.key] = parseThreshold(t.flag, v, t.integer, t.min);
   }
-  const client = raw['client'];
-  if (client !== undefined && typeof client !== 'string') throw new UsageError('analyze: --client takes one MAC address');
+  if (raw['server'] !== undefined && (raw['scenario'] === undefined || (Array.isArray(raw['scenario']) && raw['scenario'].length === 0))) {
+    throw new UsageError('analyze: --server only applies with --scenario FILE (it is the address ${server} stands for in the scenario)');
+  }
   return {
     file: files[0]!,
     files,
     merge: raw['merge'] === true,
     format: format as AnalyzeFormat,
-    client: client === undefined ? null : normalizeMac(client),
+    clients: parseClientSpecs(raw['client']),
+    onlyFailed: raw['only-failed'] === true,
     output: typeof raw['output'] === 'string' ? raw['output'] : undefined,
     thresholds,
   };
@@ -139,17 +172,11 @@ function parseThreshold(flag: string, v: unknown, integer: boolean, min: number)
   return n;
 }
 
-/**
- * `AA-BB-CC-DD-EE-FF`, `aa:bb:cc:dd:ee:ff`, `0:1b:…` or `aabbccddeeff` → `aa:bb:cc:dd:ee:ff`.
- * Throws UsageError on anything else.
- */
+/** A MAC in any spelling `--client` accepts → `aa:bb:cc:dd:ee:ff`; throws UsageError on anything else. */
 export function normalizeMac(raw: string): string {
-  const s = raw.trim().toLowerCase();
-  let groups: string[] | null = null;
-  if (/^[0-9a-f]{12}$/.test(s)) groups = s.match(/../g);
-  else if (/^[0-9a-f]{1,2}([:-][0-9a-f]{1,2}){5}$/.test(s)) groups = s.split(/[:-]/);
-  if (!groups) throw new UsageError(`--client: "${raw}" is not a MAC address (expected aa:bb:cc:dd:ee:ff or aa-bb-cc-dd-ee-ff)`);
-  return groups.map((g) => g.padStart(2, '0')).join(':');
+  const mac = macOrNull(raw);
+  if (mac === null) throw new UsageError(`--client: "${raw}" is not a MAC address (expected aa:bb:cc:dd:ee:ff, aa-bb-cc-dd-ee-ff or aabb.ccdd.eeff)`);
+  return mac;
 }
 
 // ---------------------------------------------------------------------------------------------

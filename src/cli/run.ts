@@ -11,6 +11,7 @@ import { TextOutput } from '../report/output.js';
 import { renderRunJson } from '../report/run-json.js';
 import { renderRunJunit } from '../report/run-junit.js';
 import { renderRunText } from '../report/run-text.js';
+import { reportWidth } from '../report/layout.js';
 import { SystemClock, type Clock } from '../scenario/clock.js';
 import { expandClients, runScenarios, type RunResult } from '../scenario/driver.js';
 import { formatProblem, loadScenario, ScenarioError } from '../scenario/load.js';
@@ -182,7 +183,7 @@ export async function runRun(args: RunArgs, io: RunIo, deps: RunDeps = {}): Prom
     else {
       const toFile = args.output !== undefined && args.output !== '-';
       const pal = palette(colorEnabled({ isTTY: io.stdoutIsTTY, toFile, env: io.env }));
-      for (const l of renderRunText(result, pal)) out.line(l);
+      for (const l of renderRunText(result, pal, { width: toFile ? null : reportWidth(io) })) out.line(l);
     }
   } finally {
     out.close();
@@ -216,7 +217,7 @@ export async function runAnalyzeScenario(
     else if (format === 'junit') out.line(renderRunJunit(result));
     else {
       const toFile = output !== undefined && output !== '-';
-      for (const l of renderRunText(result, palette(colorEnabled({ isTTY: io.stdoutIsTTY, toFile, env: io.env })))) out.line(l);
+      for (const l of renderRunText(result, palette(colorEnabled({ isTTY: io.stdoutIsTTY, toFile, env: io.env })), { width: toFile ? null : reportWidth(io) })) out.line(l);
     }
   } finally {
     out.close();

@@ -244,7 +244,8 @@ const summary = z.strictObject({
   lastPacket: seconds.nullable(),
 });
 
-export const ANALYZE_JSON_VERSION = 2;
+export { ANALYZE_JSON_VERSION } from './analyze-version.js';
+import { ANALYZE_JSON_VERSION } from './analyze-version.js';
 
 export const analyzeJsonSchema = z
   .strictObject({

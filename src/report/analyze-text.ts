@@ -3,33 +3,40 @@
  * (attempt by attempt) and its findings, consequences indented under their root cause, then the
  * capture-wide findings. Pure: returns lines; colour comes in as a Palette.
  */
-import { table, getBorderCharacters, type TableUserConfig } from 'table';
 import type { Analysis, ClientReport } from '../analysis/types.js';
 import type { Finding } from '../findings/types.js';
 import type { BootStep, Dhcp6Status, RaSummary, RouterInfo } from '../flow/types.js';
 import type { Severity } from '../findings/catalogue.js';
 import { PLAIN, type Palette } from './color.js';
+import { collapseSequence, humanDuration } from './humanize.js';
+import { boxTable, columnWidths, visibleWidth, wrapCell, wrapLine } from './layout.js';
 import { entryLabel, stageLabel, verdictLine } from './verdict.js';
 
-/** Long URLs and file names wrap inside their cell instead of widening the whole table. */
+/** Without a width (a file, a pipe), long URLs and file names wrap at this many columns. */
 const MAX_CELL = 56;
 
-export function renderAnalysisText(a: Analysis, pal: Palette = PLAIN): string[] {
+export interface TextLayout {
+  /** Columns of the terminal; null: no limit (lines as long as they are). */
+  width?: number | null;
+}
+
+export function renderAnalysisText(a: Analysis, pal: Palette = PLAIN, layout: TextLayout = {}): string[] {
+  const width = layout.width ?? null;
   const out = summaryLines(a, pal);
   if (a.clients.length > 0) {
     out.push('', pal.bold('Verdicts'));
     // Boot clients first (failed ones at the top), then the other DHCP clients.
-    for (const c of [...a.clients].sort(verdictOrder)) out.push(`  ${verdictLine(c, a.findings, pal)}`);
+    for (const c of [...a.clients].sort(verdictOrder)) out.push(...wrapLine(`  ${verdictLine(c, a.findings, pal)}`, width, 4));
   }
-  if (a.routers && a.routers.length > 0) out.push('', ...routerLines(a.routers, pal));
+  if (a.routers && a.routers.length > 0) out.push('', ...routerLines(a.routers, pal).flatMap((l) => wrapLine(l, width, 6)));
   for (const chain of a.clients) {
     out.push('');
-    out.push(...clientLines(chain, a.findings.filter((f) => f.client === chain.mac), pal, a.findings));
+    out.push(...clientLines(chain, a.findings.filter((f) => f.client === chain.mac), pal, a.findings, width));
   }
   const wide = a.findings.filter((f) => f.client === null);
   if (wide.length > 0) {
     out.push('', pal.bold('Capture-wide findings'));
-    out.push(...findingTree(wide, a.findings, pal));
+    out.push(...findingTree(wide, a.findings, pal, width));
   }
   return out;
 }
@@ -42,16 +49,16 @@ function verdictOrder(x: ClientReport, y: ClientReport): number {
 
 /** Findings with their consequences indented under them (a consequence whose cause is listed
  *  elsewhere, e.g. under another device, stays at the top level). */
-export function findingTree(list: readonly Finding[], all: readonly Finding[], pal: Palette): string[] {
+export function findingTree(list: readonly Finding[], all: readonly Finding[], pal: Palette, width: number | null = null): string[] {
   const shown = new Set(list.map((f) => f.id));
   const out: string[] = [];
   for (const f of list) {
     if (f.causedBy !== null && shown.has(f.causedBy)) continue;
-    out.push(...findingLines(f, pal));
+    out.push(...findingLines(f, pal, width));
     const cons = all.filter((c) => c.causedBy === f.id);
     if (cons.length === 0) continue;
     out.push(`    ${pal.dim(`${cons.length} consequence${cons.length === 1 ? '' : 's'}:`)}`);
-    for (const c of cons) out.push(`      ${pal.severity(c.severity, c.code)}: ${printable(c.message)}${framesSuffix(c.frames)}`);
+    for (const c of cons) out.push(...wrapLine(`      ${pal.severity(c.severity, c.code)}: ${printable(c.message)}${framesSuffix(c.frames)}`, width, 8));
   }
   return out;
 }
@@ -82,7 +89,7 @@ export function routerLines(routers: readonly RouterInfo[], pal: Palette): strin
     const vlan = r.vlans.length > 0 ? ` VLAN ${r.vlans.join('.')}` : '';
     out.push(`  ${r.address}${r.mac ? ` (${r.mac})` : ''}${vlan}`);
     for (const a of r.adverts) {
-      const span = a.count > 1 ? ` ×${a.count} over ${(a.last - a.first).toFixed(1)} s` : '';
+      const span = a.count > 1 ? ` ×${a.count} over ${humanDuration(a.last - a.first)}` : '';
       out.push(`    ${printable(raText(a))}${span}`);
     }
   }
@@ -104,21 +111,21 @@ export function raText(a: RaSummary): string {
 }
 
 /** Header, timeline table and findings of one client. */
-export function clientLines(chain: ClientReport, findings: readonly Finding[], pal: Palette, all: readonly Finding[] = findings): string[] {
+export function clientLines(chain: ClientReport, findings: readonly Finding[], pal: Palette, all: readonly Finding[] = findings, width: number | null = null): string[] {
   const arch = chain.arch === null ? 'arch ?' : `arch ${chain.arch}${chain.archName ? ` (${chain.archName})` : ''}`;
   const vc = chain.vendorClass ? `, ${printable(chain.vendorClass)}` : '';
   const state = chain.outcome === 'booted' ? 'booted'
     : chain.outcome === 'failed' ? pal.fail('FAILED')
     : chain.outcome === 'incomplete' ? 'incomplete' : `not a boot client (${chain.roleReason})`;
-  const out = [pal.bold(`Client ${chain.mac}`) + ` — ${arch}${vc} — ${state}`];
+  const out = wrapLine(pal.bold(`Client ${chain.mac}`) + ` — ${arch}${vc} — ${state}`, width, 2);
   const boots = chain.attempts.filter((a) => a.outcome !== 'not-a-boot');
   if (chain.attempts.length > 1 || boots.length > 0) {
-    for (const a of chain.attempts) out.push(`  ${attemptLine(a)}`);
+    for (const a of chain.attempts) out.push(...wrapLine(`  ${attemptLine(a)}`, width, 4));
   }
-  out.push(...timelineLines(chain, pal));
+  out.push(...timelineLines(chain, pal, width));
   if (findings.length > 0) {
     out.push('Findings:');
-    out.push(...findingTree(findings, all, pal));
+    out.push(...findingTree(findings, all, pal, width));
   }
   return out;
 }
@@ -126,13 +133,13 @@ export function clientLines(chain: ClientReport, findings: readonly Finding[], p
 /** `attempt 1 (PXE over IPv4) +0.000–+12.100: failed at TFTP, tftp.error (PXE-E23)`. */
 function attemptLine(a: ClientReport['attempts'][number]): string {
   const what = a.outcome === 'failed' ? `failed in ${stageLabel(a.stage)}: ${a.rootCause ?? '?'}${a.pxeError ? ` (${a.pxeError})` : ''}`
-    : a.outcome === 'booted' ? `booted${a.bootProgram ? ` ${printable(a.bootProgram)}` : ''}${a.timeToBootProgram !== null ? `, boot program after ${a.timeToBootProgram.toFixed(3)} s` : ''}`
+    : a.outcome === 'booted' ? `booted${a.bootProgram ? ` ${printable(a.bootProgram)}` : ''}${a.timeToBootProgram !== null ? `, boot program after ${humanDuration(a.timeToBootProgram)}` : ''}`
     : a.outcome === 'incomplete' ? `incomplete after ${stageLabel(a.stage)} (the capture ends)` : 'not a boot';
   return `attempt ${a.index + 1} (${entryLabel(a.entry)}, ${a.steps.length} step${a.steps.length === 1 ? '' : 's'}): ${what}`;
 }
 
 /** The timeline table (no trailing newline), one row per step. */
-export function timelineLines(chain: ClientReport, pal: Palette): string[] {
+export function timelineLines(chain: ClientReport, pal: Palette, width: number | null = null): string[] {
   if (chain.steps.length === 0) return ['  (no steps)'];
   const t0 = Math.min(...chain.steps.map((s) => s.start));
   const rows: string[][] = [['time', 'step', 'what', 'result', 'duration']];
@@ -146,31 +153,27 @@ export function timelineLines(chain: ClientReport, pal: Palette): string[] {
       (n === undefined ? '' : `#${n} `) + stepKind(step),
       printable(stepWhat(step)),
       (step.ok ? 'ok' : pal.fail('FAIL')) + (stepDetail(step) ? ` ${printable(stepDetail(step))}` : ''),
-      `${step.duration.toFixed(3)}s`,
+      humanDuration(step.duration, ''),
     ]);
   }
-  const config: TableUserConfig = {
-    border: getBorderCharacters('norc'),
-    drawHorizontalLine: (i, n) => i === 0 || i === 1 || i === n,
-    columns: {
-      2: { width: cellWidth(rows, 2), wrapWord: true },
-      3: { width: cellWidth(rows, 3), wrapWord: true },
-    },
-  };
-  return table(rows, config).replace(/\n$/, '').split('\n');
+  return fittedTable(rows, new Set([2, 3]), width);
 }
 
-function cellWidth(rows: string[][], col: number): number {
-  // Visible width: colour escapes do not count.
-  let w = 1;
-  for (const r of rows) w = Math.max(w, r[col]!.replace(/\x1b\[[0-9;]*m/g, '').length);
-  return Math.min(w, MAX_CELL);
+/**
+ * A bordered table whose flexible columns wrap (never inside a word) so the table fits `width`;
+ * shared with the run report.
+ */
+export function fittedTable(rows: string[][], flexible: ReadonlySet<number>, width: number | null, cap = MAX_CELL): string[] {
+  const natural = rows[0]!.map((_, col) => Math.max(1, ...rows.map((r) => visibleWidth(r[col] ?? ''))));
+  const widths = columnWidths(natural, flexible, width, cap);
+  const wrapped = rows.map((r) => r.map((cell, col) => (flexible.has(col) ? wrapCell(cell, widths[col]!).join('\n') : cell)));
+  return boxTable(wrapped, widths);
 }
 
-export function findingLines(f: Finding, pal: Palette): string[] {
+export function findingLines(f: Finding, pal: Palette, width: number | null = null): string[] {
   return [
-    `  ${pal.severity(f.severity, severityLabel(f.severity))} ${f.code}: ${printable(f.message)}${framesSuffix(f.frames)}`,
-    `    ${pal.dim('hint:')} ${printable(f.hint)}`,
+    ...wrapLine(`  ${pal.severity(f.severity, severityLabel(f.severity))} ${f.code}: ${printable(f.message)}${framesSuffix(f.frames)}`, width, 4),
+    ...wrapLine(`    ${pal.dim('hint:')} ${printable(f.hint)}`, width, 10),
   ];
 }
 
@@ -192,7 +195,7 @@ export function formatOffset(sec: number): string {
 }
 
 function seconds(v: number | null): string {
-  return v === null ? 'n/a' : `${v.toFixed(3)} s`;
+  return v === null ? 'n/a' : humanDuration(v);
 }
 
 /** ` (frames 1, 2, 3)`: at most 8 numbers, then a count of the rest; empty without frames. */
@@ -207,17 +210,9 @@ function statusText(x: Dhcp6Status): string {
   return `${where}${x.name ?? x.code}${x.message ? ` "${x.message}"` : ''}`;
 }
 
-/** Runs of the same message collapse: DISCOVER, OFFER, OFFER, REQUEST → DISCOVER→OFFER×2→REQUEST. */
+/** Runs and repeated exchanges collapse: DISCOVER→OFFER×2→REQUEST, INFORM→ACK ×250. */
 export function messageSequence(messages: readonly string[]): string {
-  const parts: string[] = [];
-  let i = 0;
-  while (i < messages.length) {
-    let j = i + 1;
-    while (j < messages.length && messages[j] === messages[i]) j++;
-    parts.push(j - i > 1 ? `${messages[i]}×${j - i}` : messages[i]!);
-    i = j;
-  }
-  return parts.join('→');
+  return collapseSequence(messages);
 }
 
 function stepKind(step: BootStep): string {

@@ -2,44 +2,36 @@
  * `run --format text`: per scenario a header, per client a table with one row per step (step,
  * expectation, result, time vs budget) and the failures in full under it; totals last.
  */
-import { getBorderCharacters, table, type TableUserConfig } from 'table';
 import { seconds, type ClientResult, type RunResult, type StepResult } from '../scenario/run/result.js';
-import { printable } from './analyze-text.js';
+import { fittedTable, printable, type TextLayout } from './analyze-text.js';
+import { wrapLine } from './layout.js';
 import { PLAIN, type Palette } from './color.js';
 
 const MAX_CELL = 48;
 
-export function renderRunText(r: RunResult, pal: Palette = PLAIN): string[] {
+export function renderRunText(r: RunResult, pal: Palette = PLAIN, layout: TextLayout = {}): string[] {
+  const width = layout.width ?? null;
   const out: string[] = [];
   for (const s of r.scenarios) {
     if (out.length > 0) out.push('');
     const state = s.ok ? 'PASS' : pal.fail('FAIL');
-    out.push(`${pal.bold(`Scenario ${printable(s.name)}`)} (${printable(s.file)}) — ${state} in ${seconds(s.duration)}`);
+    out.push(...wrapLine(`${pal.bold(`Scenario ${printable(s.name)}`)} (${printable(s.file)}) — ${state} in ${seconds(s.duration)}`, width, 2));
     if (s.interrupted) out.push(pal.fail(`  ${s.interrupted}`));
-    for (const c of s.clients) out.push('', ...clientLines(c, pal));
+    for (const c of s.clients) out.push('', ...clientLines(c, pal, width));
   }
-  out.push('', totalsLine(r, pal));
+  out.push('', ...wrapLine(totalsLine(r, pal), width, 2));
   return out;
 }
 
-function clientLines(c: ClientResult, pal: Palette): string[] {
+function clientLines(c: ClientResult, pal: Palette, width: number | null): string[] {
   const out = [`${pal.bold(`Client ${printable(c.name)}`)} ${c.mac} (${c.persona}) — ${c.ok ? 'PASS' : pal.fail('FAIL')}`];
   const rows: string[][] = [['#', 'step', 'expect', 'result', 'time / budget']];
   c.steps.forEach((s, i) => rows.push([String(i + 1), printable(s.name), printable(String(s.details['expect'] ?? '')), resultCell(s, pal), timeCell(s, pal)]));
-  const config: TableUserConfig = {
-    border: getBorderCharacters('norc'),
-    drawHorizontalLine: (i, n) => i === 0 || i === 1 || i === n,
-    columns: {
-      1: { width: width(rows, 1), wrapWord: true },
-      2: { width: width(rows, 2), wrapWord: true },
-      3: { width: width(rows, 3), wrapWord: true },
-    },
-  };
-  out.push(...table(rows, config).replace(/\n$/, '').split('\n'));
+  out.push(...fittedTable(rows, new Set([1, 2, 3]), width, MAX_CELL));
   c.steps.forEach((s, i) => {
     if (s.ok || s.details['skipped'] === true || s.error === null) return;
     out.push(`  ${pal.fail(`step ${i + 1} ${printable(s.name)}:`)}`);
-    for (const line of s.error.split('\n')) out.push(`    ${printable(line)}`);
+    for (const line of s.error.split('\n')) out.push(...wrapLine(`    ${printable(line)}`, width, 6));
   });
   return out;
 }
@@ -58,11 +50,6 @@ function timeCell(s: StepResult, pal: Palette): string {
   return s.duration > s.budget ? pal.fail(cell) : cell;
 }
 
-function width(rows: string[][], col: number): number {
-  // eslint-disable-next-line no-control-regex
-  const visible = (x: string): number => x.replace(/\x1b\[[0-9;]*m/g, '').length;
-  return Math.min(MAX_CELL, Math.max(4, ...rows.map((r) => visible(r[col] ?? ''))));
-}
 
 /** `2 scenarios, 5 clients: 4 passed, 1 failed; 23 steps: 21 passed, 1 failed, 1 not run` */
 export function totalsLine(r: RunResult, pal: Palette = PLAIN): string {

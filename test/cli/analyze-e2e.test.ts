@@ -112,7 +112,7 @@ describe('pxecheck analyze (spawned)', () => {
     expect(thr.stderr).toContain('--slow-offer must be a positive number of seconds (got "abc")');
     const mac = pxecheck('analyze', NAK_CAPTURE, '--client', 'nope');
     expect(mac.code).toBe(2);
-    expect(mac.stderr).toContain('"nope" is not a MAC address');
+    expect(mac.stderr).toContain('"nope" is not a MAC or IP address');
   });
 
   it('--help documents the thresholds with their defaults', () => {

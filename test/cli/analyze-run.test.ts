@@ -83,6 +83,34 @@ describe('runAnalyze', () => {
     await expect(run({ client: '00:00:00:00:00:01' })).rejects.toThrow(`clients seen: ${GOOD_MAC}, ${BAD_MAC}`);
   });
 
+  it('--client is repeatable and takes Cisco MACs, IP addresses and ip: names', async () => {
+    const cisco = (m: string): string => m.replace(/:/g, '').replace(/(....)(....)(....)/, '$1.$2.$3');
+    const both = JSON.parse((await run({ format: 'json', client: [cisco(GOOD_MAC), BAD_MAC] })).out) as Analysis;
+    expect(both.clients.map((c) => c.mac).sort()).toEqual([GOOD_MAC, BAD_MAC].sort());
+    // 198.51.100.50 is the address GOOD_MAC leased.
+    for (const ip of ['198.51.100.50', 'ip:198.51.100.50']) {
+      const byIp = JSON.parse((await run({ format: 'json', client: [ip] })).out) as Analysis;
+      expect(byIp.clients.map((c) => c.mac), ip).toEqual([GOOD_MAC]);
+    }
+    const ipOnly = sampleAnalysis();
+    ipOnly.clients[1]!.mac = 'ip:198.51.100.9';
+    ipOnly.findings[2]!.client = 'ip:198.51.100.9';
+    const named = JSON.parse((await run({ format: 'json', client: ['ip:198.51.100.9'] }, fakeEngine(ipOnly))).out) as Analysis;
+    expect(named.clients.map((c) => c.mac)).toEqual(['ip:198.51.100.9']);
+    await expect(run({ client: ['198.51.100.99'] })).rejects.toThrow(/--client 198\.51\.100\.99: no such client/);
+  });
+
+  it('--only-failed keeps the failing devices and exits as they do', async () => {
+    const failed = await run({ format: 'json', 'only-failed': true });
+    const json = JSON.parse(failed.out) as Analysis;
+    expect(json.clients.map((c) => c.mac)).toEqual([BAD_MAC]);
+    expect(json.findings.every((f) => f.client === null || f.client === BAD_MAC)).toBe(true);
+    expect(failed.code).toBe(1);
+    const none = await run({ format: 'json', 'only-failed': true, client: [GOOD_MAC] });
+    expect((JSON.parse(none.out) as Analysis).clients).toEqual([]);
+    expect(none.code).toBe(0);
+  });
+
   it('shows progress on a terminal for a big file and clears it', async () => {
     const big = join(dir, 'big.pcap');
     writeFileSync(big, '');

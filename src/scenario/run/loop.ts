@@ -8,6 +8,7 @@ import type { PersonaOverrides } from '../personas.js';
 import type { Client } from '../schema.js';
 import type { ClientTransport, RouterAdvertSeen } from '../transport/types.js';
 import type { Timers } from './timers.js';
+import { onAbort } from './abort-fanout.js';
 
 export interface StepContext {
   transport: ClientTransport;
@@ -79,11 +80,12 @@ export async function sleepUntil(st: ClientState, ctx: StepContext, t: number, w
   const timer = ctx.timers.at(t);
   const waits: Array<Promise<void>> = [timer.fired];
   if (wakeOnArrival) waits.push(st.arrival());
-  let onAbort: (() => void) | undefined;
-  if (ctx.signal) waits.push(new Promise<void>((r) => { onAbort = () => r(); ctx.signal!.addEventListener('abort', onAbort, { once: true }); }));
+  let cancelAbort: (() => void) | undefined;
+  const signal = ctx.signal;
+  if (signal) waits.push(new Promise<void>((r) => { cancelAbort = onAbort(signal, r); }));
   await Promise.race(waits);
   timer.cancel();
-  if (onAbort) ctx.signal!.removeEventListener('abort', onAbort);
+  cancelAbort?.();
 }
 
 /** Drive a UDP client machine until it is done or `hard` passes; null when unfinished. */

@@ -1,0 +1,97 @@
+import { describe, it, expect } from 'vitest';
+import { columnWidths, reportWidth, truncate, visibleWidth, wrapCell, wrapLine } from './layout.js';
+import { collapseSequence, humanDuration } from './humanize.js';
+
+/** A word: a run without a break opportunity (space, arrow, comma, slash, ? or &). */
+const WORD = /[^ →,/?&]+/g;
+
+describe('wrapCell', () => {
+  const samples = [
+    'DISCOVER→OFFER→DISCOVER→OFFER→REQUEST→ACK',
+    'ok 198.51.100.122, boot undionly.kpxe, next-server 198.51.100.1, 2 offers',
+    'GET http://198.51.100.1/boot/ipxe/some/long/path/vmlinuz?arch=x86_64&mac=52-54-00-00-0e-f1',
+    'SOLICIT→ADVERTISE→REQUEST→REPLY (xid 0x6c5b5a, 2 retransmissions)',
+  ];
+  it('keeps every line within the width and never splits a word that fits', () => {
+    for (const text of samples) {
+      for (const width of [10, 14, 20, 33, 56]) {
+        const lines = wrapCell(text, width);
+        for (const l of lines) expect(visibleWidth(l), `${width}: ${l}`).toBeLessThanOrEqual(width);
+        const words = new Set(lines.flatMap((l) => l.match(WORD) ?? []));
+        for (const w of text.match(WORD) ?? []) if (w.length < width) expect(words.has(w), `${width}: ${w} in ${lines.join(' | ')}`).toBe(true);
+      }
+    }
+  });
+  it('breaks after arrows rather than inside a message name', () => {
+    expect(wrapCell('DISCOVER→OFFER→REQUEST', 12)).toEqual(['DISCOVER→', 'OFFER→', 'REQUEST']);
+  });
+  it('cuts a piece longer than the line with an ellipsis', () => {
+    expect(wrapCell('averyveryverylongfilename.efi', 10)).toEqual(['averyvery…']);
+    expect(truncate('abc', 5)).toBe('abc');
+  });
+  it('ignores colour escapes when measuring', () => {
+    expect(visibleWidth('\x1b[31mFAIL\x1b[39m')).toBe(4);
+  });
+});
+
+describe('wrapLine', () => {
+  it('wraps prose at spaces with an indent, or leaves it whole without a width', () => {
+    const line = '  ERROR   dhcp.nak: Server 198.51.100.1 NAKed the REQUEST for 198.51.100.77 (frame 23)';
+    expect(wrapLine(line, null, 4)).toEqual([line]);
+    const wrapped = wrapLine(line, 40, 4);
+    expect(wrapped.length).toBeGreaterThan(1);
+    for (const l of wrapped) expect(l.length).toBeLessThanOrEqual(40);
+    for (const l of wrapped.slice(1)) expect(l.startsWith('    ')).toBe(true);
+    expect(wrapped.map((l) => l.trim()).join(' ')).toBe(line.trim().replace(/ +/g, ' ').replace('ERROR dhcp', 'ERROR   dhcp'));
+  });
+});
+
+describe('columnWidths', () => {
+  it('fits the flexible columns into the total, fixed ones untouched', () => {
+    const w = columnWidths([7, 16, 60, 80, 8], new Set([2, 3]), 80, 56);
+    expect(w[0]).toBe(7);
+    expect(w[4]).toBe(8);
+    expect(w.reduce((s, x) => s + x, 0) + 3 * 5 + 1).toBeLessThanOrEqual(80);
+  });
+  it('keeps a short flexible column and gives the room to the long one', () => {
+    const w = columnWidths([6, 6, 10, 100, 6], new Set([2, 3]), 120, 200);
+    expect(w[2]).toBe(10);
+    expect(w[3]).toBe(120 - 16 - 18 - 10);
+  });
+  it('without a total caps flexible columns at the cap', () => {
+    expect(columnWidths([5, 100], new Set([1]), null, 56)).toEqual([5, 56]);
+  });
+});
+
+describe('reportWidth', () => {
+  it('takes the terminal, else COLUMNS, else no limit', () => {
+    expect(reportWidth({ stdoutIsTTY: true, columns: 120, env: { COLUMNS: '90' } })).toBe(120);
+    expect(reportWidth({ stdoutIsTTY: false, columns: 120, env: { COLUMNS: '90' } })).toBe(90);
+    expect(reportWidth({ stdoutIsTTY: false, env: {} })).toBeNull();
+    expect(reportWidth({ stdoutIsTTY: false, env: { COLUMNS: 'wide' } })).toBeNull();
+    expect(reportWidth({ stdoutIsTTY: true, columns: 20, env: {} })).toBe(40);
+  });
+});
+
+describe('humanDuration', () => {
+  it('keeps seconds below a minute and uses two units above', () => {
+    expect(humanDuration(0.5)).toBe('0.500 s');
+    expect(humanDuration(0.5, '')).toBe('0.500s');
+    expect(humanDuration(192)).toBe('3 min 12 s');
+    expect(humanDuration(7500)).toBe('2 h 5 min');
+    expect(humanDuration(745841437.167)).toBe('8632 d 10 h');
+    expect(humanDuration(8 * 86400 + 15 * 3600 + 59)).toBe('8 d 15 h');
+    expect(humanDuration(3600)).toBe('1 h');
+    expect(humanDuration(-1)).toBe('n/a');
+  });
+});
+
+describe('collapseSequence', () => {
+  it('collapses runs and repeated exchanges, keeps short repeats readable', () => {
+    expect(collapseSequence(['DISCOVER', 'OFFER', 'OFFER', 'REQUEST', 'ACK'])).toBe('DISCOVER→OFFER×2→REQUEST→ACK');
+    expect(collapseSequence(Array.from({ length: 250 }, () => ['INFORM', 'ACK']).flat())).toBe('INFORM→ACK ×250');
+    expect(collapseSequence(['DISCOVER', 'OFFER', 'DISCOVER', 'OFFER', 'REQUEST', 'ACK'])).toBe('DISCOVER→OFFER→DISCOVER→OFFER→REQUEST→ACK');
+    expect(collapseSequence(['DISCOVER', ...Array.from({ length: 3 }, () => ['REQUEST', 'NAK']).flat(), 'DISCOVER'])).toBe('DISCOVER→REQUEST→NAK ×3→DISCOVER');
+    expect(collapseSequence([])).toBe('');
+  });
+});

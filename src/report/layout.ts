@@ -1,0 +1,118 @@
+/**
+ * Fitting text reports to a terminal: the width to use, word-keeping wraps for table cells and
+ * prose lines, column widths that add up to the width. Pure: the width comes in.
+ */
+
+// eslint-disable-next-line no-control-regex
+const ANSI = /\x1b\[[0-9;]*m/g;
+
+/** Columns a string takes on screen (colour escapes take none). */
+export function visibleWidth(s: string): number {
+  return [...s.replace(ANSI, '')].length;
+}
+
+/**
+ * The report width: the terminal's when stdout is one, else `COLUMNS`, else null (no limit: files
+ * and pipes keep whole lines). Never below 40, so a tiny terminal still gets a table.
+ */
+export function reportWidth(io: { stdoutIsTTY: boolean | undefined; columns?: number | undefined; env: Readonly<Record<string, string | undefined>> }): number | null {
+  const fromEnv = Number(io.env['COLUMNS']);
+  const w = io.stdoutIsTTY && io.columns ? io.columns : Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : null;
+  return w === null ? null : Math.max(40, w);
+}
+
+/** Where a cell may break: after a space, an arrow, a comma, a slash or a `?`/`&` of a URL. */
+const BREAK_AFTER = /(?<=[ →,/?&])/u;
+
+/**
+ * Wraps `text` into lines of at most `width` columns, breaking only where BREAK_AFTER allows; a
+ * piece longer than a line (a 70-character file name) is cut with `…` rather than split silently.
+ */
+export function wrapCell(text: string, width: number): string[] {
+  const lines: string[] = [];
+  for (const para of text.split('\n')) {
+    let line = '';
+    for (const raw of para.split(BREAK_AFTER)) {
+      const piece = raw.length > width && visibleWidth(raw) > width ? truncate(raw, width) : raw;
+      if (line !== '' && visibleWidth(line + piece.trimEnd()) > width) {
+        lines.push(line.trimEnd());
+        line = '';
+      }
+      line += line === '' ? piece.trimStart() : piece;
+    }
+    lines.push(line.trimEnd());
+  }
+  return lines;
+}
+
+/** `abcdefgh` at width 5 → `abcd…` (colour escapes would be cut too: cells are truncated before colouring). */
+export function truncate(s: string, width: number): string {
+  const chars = [...s];
+  return chars.length <= width ? s : `${chars.slice(0, Math.max(0, width - 1)).join('')}…`;
+}
+
+/**
+ * A prose line (a finding, a hint, a header) wrapped at spaces to `width`, continuation lines
+ * indented by `indent` spaces. Null width: the line as is.
+ */
+export function wrapLine(line: string, width: number | null, indent: number): string[] {
+  if (width === null || visibleWidth(line) <= width) return [line];
+  const pad = ' '.repeat(indent);
+  const out: string[] = [];
+  let cur = '';
+  for (const word of line.split(/(?<= )/)) {
+    if (cur.trim() !== '' && visibleWidth(cur + word.trimEnd()) > width) {
+      out.push(cur.trimEnd());
+      cur = pad;
+    }
+    cur += word;
+  }
+  out.push(cur.trimEnd());
+  return out;
+}
+
+/**
+ * Widths of the columns of a bordered table (`│ a │ b │`: 3 columns of chrome per column plus 1)
+ * within `total`: fixed columns keep their natural width, the flexible ones share what is left,
+ * none narrower than `min` (then the table is wider than `total`, it cannot be helped). Without a
+ * total, flexible columns stop at `cap`.
+ */
+export function columnWidths(natural: readonly number[], flexible: ReadonlySet<number>, total: number | null, cap: number, min = 10): number[] {
+  if (total === null) return natural.map((w, i) => (flexible.has(i) ? Math.min(w, cap) : w));
+  const widths = [...natural];
+  const chrome = 3 * natural.length + 1;
+  let room = total - chrome - widths.reduce((s, w, i) => s + (flexible.has(i) ? 0 : w), 0);
+  // Narrowest first: a short column keeps its width, the long ones share the rest evenly.
+  const flex = [...flexible].sort((a, b) => natural[a]! - natural[b]!);
+  flex.forEach((col, k) => {
+    const share = Math.floor(room / (flex.length - k));
+    widths[col] = Math.max(min, Math.min(natural[col]!, share));
+    room -= widths[col]!;
+  });
+  return widths;
+}
+
+/**
+ * A bordered table (`┌─┬─┐`, a rule under the header row, `└─┴─┘`) of pre-wrapped cells: a cell
+ * may hold several lines (`\n`); each column is `widths[i]` wide, padded by visible width so
+ * colour escapes do not shift the borders. Drawn here rather than with a table library: the
+ * wrapping is ours already, and the library's config validation (ajv) tripled start-up time.
+ */
+export function boxTable(rows: readonly (readonly string[])[], widths: readonly number[]): string[] {
+  const rule = (l: string, m: string, r: string): string => `${l}${widths.map((w) => '─'.repeat(w + 2)).join(m)}${r}`;
+  const out = [rule('┌', '┬', '┐')];
+  rows.forEach((row, i) => {
+    const cells = widths.map((_, c) => (row[c] ?? '').split('\n'));
+    const height = Math.max(1, ...cells.map((l) => l.length));
+    for (let k = 0; k < height; k++) {
+      out.push(`│${cells.map((lines, c) => ` ${pad(lines[k] ?? '', widths[c]!)} `).join('│')}│`);
+    }
+    if (i === 0) out.push(rule('├', '┼', '┤'));
+  });
+  out.push(rule('└', '┴', '┘'));
+  return out;
+}
+
+function pad(s: string, width: number): string {
+  return s + ' '.repeat(Math.max(0, width - visibleWidth(s)));
+}
