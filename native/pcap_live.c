@@ -33,6 +33,7 @@ typedef struct {
   napi_async_context async;
   int closed;      /* close asked for: no more callbacks */
   int dispatching; /* inside pcap_dispatch: teardown waits until it returns */
+  int in_callback; /* inside on_readable: references and async context go when it ends */
   int have_last;
   struct pcap_stat last; /* the counters at close, so stats() still answers afterwards */
 } live_t;
@@ -61,6 +62,7 @@ static void live_teardown(live_t *l) {
     pcap_close(l->pcap);
     l->pcap = NULL;
   }
+  if (l->in_callback) return; /* on_readable finishes the job after closing its scopes */
   drop_ref(l->env, &l->on_packet);
   drop_ref(l->env, &l->on_error);
   if (l->async != NULL) napi_async_destroy(l->env, l->async), l->async = NULL;
@@ -81,12 +83,13 @@ static void live_stop(live_t *l) {
   else live_teardown(l);
 }
 
+/* Calls a JS callback inside the callback scope opened by on_readable; a throw becomes an
+ * ordinary uncaught exception (process 'uncaughtException'), as with any event emitter. */
 static void call_js(live_t *l, napi_ref ref, size_t argc, napi_value *argv) {
   napi_value fn, recv, result;
   if (ref == NULL || napi_get_reference_value(l->env, ref, &fn) != napi_ok || fn == NULL) return;
-  napi_get_global(l->env, &recv); /* make_callback wants an object as `this` */
-  /* make_callback runs the microtasks afterwards; a throw becomes an ordinary uncaught exception. */
-  if (napi_make_callback(l->env, l->async, recv, fn, argc, argv, &result) != napi_ok) {
+  napi_get_global(l->env, &recv);
+  if (napi_call_function(l->env, recv, fn, argc, argv, &result) != napi_ok) {
     bool pending = false;
     napi_is_exception_pending(l->env, &pending);
     if (pending) {
@@ -108,22 +111,23 @@ static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *by
 }
 
 /* A read error (the interface went down or disappeared): stop, then tell JS once. */
-static void report_error(live_t *l, const char *msg) {
-  napi_env env = l->env; /* after live_stop `l` may be collected: only locals from here on */
+/* A read error (the interface went down or disappeared): stop, then tell JS once. */
+static void report_error(live_t *l, napi_env env, const char *msg) {
   napi_value argv[1], fn = NULL;
   if (l->on_error != NULL) napi_get_reference_value(env, l->on_error, &fn);
   live_stop(l);
   if (fn == NULL) return;
   napi_value recv, result;
-  napi_get_undefined(env, &recv);
+  napi_get_global(env, &recv);
   napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &argv[0]);
-  napi_call_function(env, recv, fn, 1, argv, &result);
-  bool pending = false;
-  napi_is_exception_pending(env, &pending);
-  if (pending) {
-    napi_value err;
-    napi_get_and_clear_last_exception(env, &err);
-    napi_fatal_exception(env, err);
+  if (napi_call_function(env, recv, fn, 1, argv, &result) != napi_ok) {
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (pending) {
+      napi_value err;
+      napi_get_and_clear_last_exception(env, &err);
+      napi_fatal_exception(env, err);
+    }
   }
 }
 
@@ -131,9 +135,15 @@ static void on_readable(uv_poll_t *poll, int status, int events) {
   live_t *l = (live_t *)poll->data;
   (void)events;
   if (l == NULL || l->closed) return;
-  napi_env env = l->env; /* `l` may be freed by the end (see report_error) */
+  napi_env env = l->env;
+  l->in_callback = 1; /* `self` stays referenced until the end: `l` cannot be collected meanwhile */
   napi_handle_scope scope;
   napi_open_handle_scope(env, &scope);
+  /* One callback scope per batch: microtasks run once when it closes, not once per frame. */
+  napi_value resource;
+  napi_callback_scope cscope;
+  napi_create_object(env, &resource);
+  napi_open_callback_scope(env, resource, l->async, &cscope);
   char msg[PCAP_ERRBUF_SIZE + 64];
   msg[0] = 0;
   /* On a poll error (POLLERR: the interface went away) still read once: libpcap names the cause. */
@@ -143,8 +153,11 @@ static void on_readable(uv_poll_t *poll, int status, int events) {
   if (l->closed) live_teardown(l); /* close() was called from a packet callback */
   else if (n == PCAP_ERROR) snprintf(msg, sizeof msg, "%s", pcap_geterr(l->pcap));
   else if (status < 0) snprintf(msg, sizeof msg, "the interface stopped delivering packets (%s)", uv_strerror(status));
-  if (msg[0] != 0) report_error(l, msg);
+  if (msg[0] != 0) report_error(l, env, msg);
+  napi_close_callback_scope(env, cscope);
   napi_close_handle_scope(env, scope);
+  l->in_callback = 0;
+  if (l->closed) live_teardown(l); /* closed during this callback: release the rest now */
 }
 
 static void finalize_live(napi_env env, void *data, void *hint) {
