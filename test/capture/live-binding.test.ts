@@ -116,7 +116,6 @@ describe.skipIf(skipReason !== '')(`libpcap binding on a veth pair${skipReason ?
     const tx = openLiveInterface(B);
     for (let i = 0; i < 5; i++) tx.send(frame(i));
     tx.close();
-    await new Promise((r) => setTimeout(r, 300));
     ip('link', 'delete', B); // deletes both ends
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
     const { code, signal } = await exited;

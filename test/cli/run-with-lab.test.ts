@@ -251,7 +251,8 @@ describe('runWithLab lifecycle (fakes)', () => {
   it('Ctrl-C: SIGINT goes to the child, which is waited for, then down; exit 1', async () => {
     const h = harness({ childExit: null });
     const done = runWithLab(labArgs(), io(h), h.deps);
-    await new Promise((r) => setTimeout(r, 20));
+    // Wait for the child to be spawned (bounded), not a fixed sleep.
+    for (let i = 0; i < 200 && h.spawned.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
     expect(h.spawned).toHaveLength(1);
     expect(h.events).not.toContain('down pxrtest');
     h.interrupt();
