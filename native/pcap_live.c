@@ -7,7 +7,7 @@
  * the onError callback, and nothing is ever printed.
  *
  * JS API (see src/capture/live.ts):
- *   open(device, filter, snaplen, bufferSize, promisc, onPacket(frame, seconds), onError(message))
+ *   open(device, filter, snaplen, bufferSize, promisc, onPacket(frame, seconds, wireLength), onError(message))
  *     -> { handle, linkType }            throws Error(message) when libpcap refuses
  *   send(handle, Uint8Array) -> bytes    throws Error(message)
  *   stats(handle) -> { received, dropped, ifDropped } | null
@@ -103,11 +103,12 @@ static void call_js(live_t *l, napi_ref ref, size_t argc, napi_value *argv) {
 static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes) {
   live_t *l = (live_t *)user;
   if (l->closed) return;
-  napi_value argv[2];
+  napi_value argv[3];
   void *data;
   if (napi_create_buffer_copy(l->env, h->caplen, bytes, &data, &argv[0]) != napi_ok) return;
   napi_create_double(l->env, (double)h->ts.tv_sec + (double)h->ts.tv_usec / 1e6, &argv[1]);
-  call_js(l, l->on_packet, 2, argv);
+  napi_create_uint32(l->env, h->len, &argv[2]); /* length on the wire: > caplen when cut to snaplen */
+  call_js(l, l->on_packet, 3, argv);
 }
 
 /* A read error (the interface went down or disappeared): stop, then tell JS once. */

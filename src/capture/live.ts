@@ -11,7 +11,7 @@ import { LinkType } from './types.js';
 /** The binding's functions (native/pcap_live.c). */
 interface PcapBinding {
   open(device: string, filter: string, snaplen: number, bufferSize: number, promisc: boolean,
-    onPacket: (frame: Buffer, seconds: number) => void, onError: (message: string) => void): { handle: object; linkType: number };
+    onPacket: (frame: Buffer, seconds: number, wireLength: number) => void, onError: (message: string) => void): { handle: object; linkType: number };
   send(handle: object, frame: Uint8Array): number;
   stats(handle: object): { received: number; dropped: number; ifDropped: number } | null;
   close(handle: object): void;
@@ -120,11 +120,12 @@ export function openLiveInterface(iface: string, opts: LiveOpenOptions = {}): Li
   const errorHandlers: LiveErrorHandler[] = [];
   let closed = false;
   let failure: string | null = null;
-  const onPacket = (frame: Buffer, time: number): void => {
+  const onPacket = (frame: Buffer, time: number, wireLength: number): void => {
     stats.received++;
-    if (frame.length >= snapLength) stats.truncated++;
+    const truncated = wireLength > frame.length;
+    if (truncated) stats.truncated++;
     // The binding hands over a fresh copy per frame: the handlers may keep it.
-    for (const h of handlers) h(frame, time, frame.length >= snapLength);
+    for (const h of handlers) h(frame, time, truncated);
   };
   const onError = (message: string): void => {
     closed = true;

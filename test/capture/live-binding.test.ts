@@ -98,6 +98,22 @@ describe.skipIf(skipReason !== '')(`libpcap binding on a veth pair${skipReason ?
     expect(() => tx.send(frame(0))).toThrow(/closed/);
   });
 
+  it('a frame longer than the snap length arrives cut and flagged truncated', async () => {
+    const rx = openLiveInterface(B, { filter: 'ether proto 0x88b5', snapLength: 40 });
+    const tx = openLiveInterface(A, { filter: 'ether proto 0x88b5' });
+    const got: [number, boolean][] = [];
+    rx.onPacket((f, _t, truncated) => got.push([f.length, truncated]));
+    try {
+      tx.send(frame(1));
+      await waitFor(() => got.length >= 1, 10_000);
+      expect(got).toEqual([[40, true]]);
+      expect(rx.stats().truncated).toBe(1);
+    } finally {
+      rx.close();
+      tx.close();
+    }
+  });
+
   it('a bad filter is a clear error, not a crash', () => {
     expect(() => openLiveInterface(A, { filter: 'udp port banana' })).toThrow(/bad filter/);
   });
