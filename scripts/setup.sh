@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs everything pxecheck and its test suite need on a Debian 12 machine (run as root):
 # the Debian packages (tshark, the real DHCP/TFTP/HTTP servers the tests start in network
-# namespaces, QEMU with OVMF and the iPXE ROMs, libpcap headers for the `cap` binding), then the
+# namespaces, QEMU with OVMF and the iPXE ROMs, libpcap headers and a C toolchain for pxecheck's libpcap binding), then the
 # npm packages, then builds. Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEBIAN_PACKAGES=(
   ca-certificates
-  libpcap-dev            # the `cap` binding builds against it
+  libpcap-dev            # pxecheck's libpcap binding (native/pcap_live.c) builds against it
+  build-essential python3  # node-gyp compiles that binding during npm ci
   tshark                 # independent oracle in the tests, peer in the benchmarks
   tcpdump iproute2 nftables busybox
   isc-dhcp-client        # dhclient -4/-6: OS DHCP clients in captures/field

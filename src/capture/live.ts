@@ -1,31 +1,35 @@
 /**
- * Live capture and frame injection through libpcap (npm `cap`). The ONLY module that loads the
- * native binding: `pxecheck run` (raw transport) and the later `pxecheck capture` both go through
+ * Live capture and frame injection through libpcap, by pxecheck's own small N-API binding
+ * (native/pcap_live.c, built by `npm install`; README "Why our own libpcap binding"). The ONLY
+ * module that loads it: `pxecheck run` (raw transport) and `pxecheck capture` both go through
  * `openLiveInterface`. Needs root or CAP_NET_RAW (+CAP_NET_ADMIN for promiscuous mode).
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { LinkType } from './types.js';
 
-/** The part of cap's native `Cap` object we use (the package ships no types). */
-interface CapHandle {
-  open(device: string, filter: string, bufferSize: number, buffer: Buffer): string;
-  send(buffer: Buffer, length?: number): void;
-  close(): void;
-  on(event: 'packet', listener: (nbytes: number, truncated: boolean) => void): void;
-  removeAllListeners(event?: string): void;
+/** The binding's functions (native/pcap_live.c). */
+interface PcapBinding {
+  open(device: string, filter: string, snaplen: number, bufferSize: number, promisc: boolean,
+    onPacket: (frame: Buffer, seconds: number, wireLength: number) => void, onError: (message: string) => void): { handle: object; linkType: number };
+  send(handle: object, frame: Uint8Array): number;
+  stats(handle: object): { received: number; dropped: number; ifDropped: number } | null;
+  close(handle: object): void;
 }
 
-interface CapModule {
-  Cap: new () => CapHandle;
-}
+/** Where node-gyp puts it, relative to this file in src/capture/ and in dist/capture/ alike. */
+const BINDING_PATHS = ['../../build/Release/pcap_live.node', '../../build/Debug/pcap_live.node'];
+let binding: PcapBinding | null = null;
 
-let capModule: CapModule | null = null;
-
-function loadCap(): CapModule {
-  // createRequire: cap is CommonJS with a native addon; loaded on first use only.
-  capModule ??= createRequire(import.meta.url)('cap') as CapModule;
-  return capModule;
+function loadBinding(): PcapBinding {
+  if (binding) return binding;
+  const req = createRequire(import.meta.url);
+  const found = BINDING_PATHS.map((p) => new URL(p, import.meta.url)).find((u) => existsSync(u));
+  if (found === undefined) {
+    throw new Error('the libpcap binding is not built (build/Release/pcap_live.node): run `npm ci` or `npx node-gyp rebuild` (needs libpcap-dev and a C compiler: bash scripts/setup.sh)');
+  }
+  binding = req(found.pathname) as PcapBinding;
+  return binding;
 }
 
 /** Received frame: `frame` is a fresh copy, the caller may keep it. */
@@ -33,12 +37,17 @@ export type LivePacketHandler = (frame: Uint8Array, time: number, truncated: boo
 
 export interface LiveStats {
   received: number;
-  /** Frames cut to the capture buffer. */
+  /** Frames cut to the snap length. */
   truncated: number;
-  /** Kernel drops; null: cap does not expose pcap_stats. */
+  /** Kernel drops (pcap_stats ps_drop: the ring buffer was full); null when libpcap cannot tell. */
   dropped: number | null;
+  /** Drops by the interface or its driver (ps_ifdrop); null when libpcap cannot tell. */
+  ifDropped: number | null;
   sent: number;
 }
+
+/** Why a capture stopped by itself: the interface went down or disappeared (libpcap's message). */
+export type LiveErrorHandler = (message: string) => void;
 
 export interface LiveInterface {
   readonly name: string;
@@ -46,6 +55,8 @@ export interface LiveInterface {
   readonly linkType: number;
   send(frame: Uint8Array): void;
   onPacket(handler: LivePacketHandler): void;
+  /** Called once when reading fails (interface deleted or down); the interface is closed by then. */
+  onError(handler: LiveErrorHandler): void;
   stats(): LiveStats;
   close(): void;
 }
@@ -53,7 +64,11 @@ export interface LiveInterface {
 export interface LiveOpenOptions {
   /** BPF filter expression ('' = everything). */
   filter?: string;
-  /** Kernel ring buffer in bytes (default 4 MiB). */
+  /**
+   * Kernel ring buffer in bytes (default and minimum 32 MiB). In immediate mode libpcap uses one
+   * slot per frame sized for the largest (64 KiB on interfaces with offloads, veth included): 4 MiB
+   * held only 64 frames and a burst of 200 lost 136; 32 MiB holds 512.
+   */
   bufferSize?: number;
   /** Largest frame delivered (default 65535). */
   snapLength?: number;
@@ -67,14 +82,10 @@ export class LiveCaptureError extends Error {
   }
 }
 
-const LINK_TYPES: Record<string, number> = {
-  ETHERNET: LinkType.ETHERNET,
-  NULL: LinkType.NULL,
-  RAW: LinkType.RAW,
-  LINKTYPE_LINUX_SLL: LinkType.LINUX_SLL,
-  IEEE802_11: 105,
-  IEEE802_11_RADIO: 127,
-};
+const MIN_RING_BYTES = 32 << 20;
+
+/** libpcap DLT_ values whose pcap LINKTYPE_ number differs (the rest are equal). */
+const DLT_TO_LINKTYPE: Record<number, number> = { 12: LinkType.RAW, 14: LinkType.RAW };
 
 export const PERMISSION_HINT =
   'run as root, or grant the capability: sudo setcap cap_net_raw,cap_net_admin+eip $(readlink -f $(which node)); ' +
@@ -91,46 +102,52 @@ function classify(iface: string, e: unknown): LiveCaptureError {
   return new LiveCaptureError('EPCAP', `libpcap could not open ${iface}: ${msg}`);
 }
 
-/** Opens `iface` for capture and injection. Throws LiveCaptureError. */
+/** Opens `iface` for capture and injection. Throws LiveCaptureError. Prints nothing, ever. */
 export function openLiveInterface(iface: string, opts: LiveOpenOptions = {}): LiveInterface {
   // /sys/class/net lists interfaces without addresses too (os.networkInterfaces() does not).
   if (process.platform === 'linux' && !existsSync(`/sys/class/net/${iface}`)) {
     throw new LiveCaptureError('ENODEV', `no network interface named ${iface} (see \`ip link\`)`);
   }
-  let cap: CapHandle;
+  let pcap: PcapBinding;
   try {
-    cap = new (loadCap().Cap)();
+    pcap = loadBinding();
   } catch (e) {
-    throw new LiveCaptureError('EPCAP', `the libpcap binding (npm cap) could not be loaded: ${(e as Error).message}`);
+    throw new LiveCaptureError('EPCAP', `the libpcap binding could not be loaded: ${(e as Error).message}`);
   }
-  const buffer = Buffer.alloc(opts.snapLength ?? 65535);
-  let linkName: string;
+  const snapLength = opts.snapLength ?? 65535;
+  const stats = { received: 0, truncated: 0, sent: 0 };
+  const handlers: LivePacketHandler[] = [];
+  const errorHandlers: LiveErrorHandler[] = [];
+  let closed = false;
+  let failure: string | null = null;
+  const onPacket = (frame: Buffer, time: number, wireLength: number): void => {
+    stats.received++;
+    const truncated = wireLength > frame.length;
+    if (truncated) stats.truncated++;
+    // The binding hands over a fresh copy per frame: the handlers may keep it.
+    for (const h of handlers) h(frame, time, truncated);
+  };
+  const onError = (message: string): void => {
+    closed = true;
+    const vanished = process.platform === 'linux' && !existsSync(`/sys/class/net/${iface}`) && !/disappeared/i.test(message);
+    failure = vanished ? `the interface disappeared (${message})` : message;
+    for (const h of errorHandlers) h(`${iface}: ${failure}`);
+  };
+  let opened: { handle: object; linkType: number };
   try {
-    linkName = cap.open(iface, opts.filter ?? '', opts.bufferSize ?? 4 << 20, buffer);
+    // Promiscuous: scenario clients use MAC addresses that are not the interface's.
+    opened = pcap.open(iface, opts.filter ?? '', snapLength, Math.max(opts.bufferSize ?? 0, MIN_RING_BYTES), true, onPacket, onError);
   } catch (e) {
     throw classify(iface, e);
   }
-  const stats: LiveStats = { received: 0, truncated: 0, dropped: null, sent: 0 };
-  const handlers: LivePacketHandler[] = [];
-  let closed = false;
-  cap.on('packet', (nbytes, truncated) => {
-    stats.received++;
-    if (truncated) stats.truncated++;
-    if (handlers.length === 0) return;
-    // cap reuses `buffer` for the next packet: hand out a copy.
-    const frame = new Uint8Array(nbytes);
-    frame.set(buffer.subarray(0, nbytes));
-    const time = Date.now() / 1000;
-    for (const h of handlers) h(frame, time, truncated);
-  });
+  const { handle } = opened;
   return {
     name: iface,
-    linkType: LINK_TYPES[linkName] ?? LinkType.ETHERNET,
+    linkType: DLT_TO_LINKTYPE[opened.linkType] ?? opened.linkType,
     send(frame: Uint8Array): void {
-      if (closed) throw new LiveCaptureError('EPCAP', `${iface} is closed`);
-      const b = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
+      if (closed) throw new LiveCaptureError(failure === null ? 'EPCAP' : 'ENODEV', failure === null ? `${iface} is closed` : `${iface}: ${failure}`);
       try {
-        cap.send(b, b.length);
+        pcap.send(handle, frame);
       } catch (e) {
         throw classify(iface, e);
       }
@@ -139,13 +156,19 @@ export function openLiveInterface(iface: string, opts: LiveOpenOptions = {}): Li
     onPacket(handler: LivePacketHandler): void {
       handlers.push(handler);
     },
-    stats: () => ({ ...stats }),
+    onError(handler: LiveErrorHandler): void {
+      errorHandlers.push(handler);
+    },
+    stats: () => {
+      const k = pcap.stats(handle);
+      return { ...stats, dropped: k?.dropped ?? null, ifDropped: k?.ifDropped ?? null };
+    },
     close(): void {
-      if (closed) return;
+      if (closed && failure === null) return;
       closed = true;
       handlers.length = 0;
-      cap.removeAllListeners('packet');
-      cap.close();
+      errorHandlers.length = 0;
+      pcap.close(handle);
     },
   };
 }

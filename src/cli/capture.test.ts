@@ -67,17 +67,22 @@ describe('checkCaptureArgs', () => {
 
 interface FakeIface extends LiveInterface {
   emit(frame: Uint8Array, time: number): void;
+  /** The interface disappears: the binding's read error. */
+  fail(message: string): void;
   closed: boolean;
   opts: unknown;
 }
 
 function fakeIface(name: string, linkType: number, dropped: number | null, opts: unknown): FakeIface {
   const handlers: LivePacketHandler[] = [];
-  const stats: LiveStats = { received: 0, truncated: 0, dropped, sent: 0 };
+  const errorHandlers: ((m: string) => void)[] = [];
+  const stats: LiveStats = { received: 0, truncated: 0, dropped, ifDropped: dropped === null ? null : 0, sent: 0 };
   const f: FakeIface = {
     name, linkType, closed: false, opts,
     send: () => {},
     onPacket: (h) => { handlers.push(h); },
+    onError: (h) => { errorHandlers.push(h); },
+    fail: (m) => { for (const h of errorHandlers) h(`${name}: ${m}`); },
     stats: () => ({ ...stats }),
     close: () => { f.closed = true; },
     emit: (frame, time) => {
@@ -180,7 +185,7 @@ describe('runCapture (fake interfaces)', () => {
     expect(steps[1]).toMatch(/ dhcp4 \(os\) DISCOVER→OFFER open /);
     expect(steps[2]).toMatch(/ tftp RRQ rfc1350\.txt ok 24599 bytes [\d.]+ [kM]?B\/s /);
     const total = dhcp.length + tftp.length;
-    expect(h.stdout()).toContain(`Capture ended (interrupted): ${total} packets (eth0: ${dhcp.length} received, drops: 3; eth1: ${tftp.length} received, drops: unknown)`);
+    expect(h.stdout()).toContain(`Capture ended (interrupted): ${total} packets (eth0: ${dhcp.length} received, dropped: 3 by the kernel; eth1: ${tftp.length} received, drops: unknown)`);
     expect(h.stdout()).toMatch(/Clients: \d+ boot, \d+ other; boots/);
     expect(h.stdout()).toContain(`Wrote: ${file}`);
 
@@ -237,6 +242,21 @@ describe('runCapture (fake interfaces)', () => {
     expect(await done).toBe(0);
     expect(h.stdout()).toMatch(/File: +live:eth0/);
     expect(h.stdout()).toContain('Client 00:0b:82:01:fc:42');
+  });
+
+  it('an interface that disappears ends the capture by itself: message on stderr, file and summary complete, exit 2', async () => {
+    const dhcp = await recordsOf(DHCP);
+    const h = harness({ dropped: { eth0: 0, eth1: 0 } });
+    const file = join(tmp, 'gone.pcapng');
+    const done = runCapture(checkCaptureArgs({ interface: ['eth0', 'eth1'], write: file }), h.io, h.deps);
+    for (const r of dhcp) h.ifaces.get('eth0')!.emit(r.data, r.time);
+    h.ifaces.get('eth1')!.fail('The interface disappeared');
+    expect(await done).toBe(2);
+    expect(h.stderr()).toMatch(/stopped: eth1: The interface disappeared/);
+    expect(h.stdout()).toMatch(/Capture ended \(an interface went away\): \d+ packets/);
+    expect(h.ifaces.get('eth0')!.closed).toBe(true);
+    const r = spawnSync('tshark', ['-r', file, '-T', 'fields', '-e', 'frame.number'], { encoding: 'utf8' });
+    if (r.status !== null && !r.error) expect(r.stdout.trim().split('\n')).toHaveLength(dhcp.length);
   });
 
   it('an interface that cannot be opened: exit 2, the message on stderr, the others closed, no file', async () => {

@@ -130,7 +130,7 @@ const defaultDeps: Required<Omit<CaptureDeps, 'quietSeconds' | 'utc'>> = {
   },
 };
 
-export type StopReason = 'interrupt' | 'duration' | 'max-packets';
+export type StopReason = 'interrupt' | 'duration' | 'max-packets' | 'interface-gone';
 
 /**
  * Runs a capture until Ctrl-C, the duration or the packet cap. Exit: 2 when an interface or the
@@ -190,6 +190,12 @@ export async function runCapture(args: CaptureArgs, io: CaptureIo, deps: Capture
   });
   // One record object reused for every packet: the pipeline copies what it keeps.
   const rec: CaptureRecord = { frame: 0, time: 0, linkType: 0, interfaceId: 0, data: new Uint8Array(0), origLen: 0 };
+  // An interface that goes down or disappears ends the whole capture (the file stays complete).
+  let gone: string | null = null;
+  ifaces.forEach((iface) => iface.onError((message) => {
+    gone ??= message;
+    stop('interface-gone');
+  }));
   ifaces.forEach((iface, id) => {
     iface.onPacket((frame, time) => {
       if (stopped) return;
@@ -230,6 +236,7 @@ export async function runCapture(args: CaptureArgs, io: CaptureIo, deps: Capture
   const removeInterrupt = d.onInterrupt(() => stop('interrupt'));
 
   const why = await ended;
+  if (gone !== null) io.stderr(`pxecheck capture: stopped: ${gone}\n`);
   cancelTick();
   cancelTimer();
   removeInterrupt();
@@ -246,7 +253,7 @@ export async function runCapture(args: CaptureArgs, io: CaptureIo, deps: Capture
   out(printer.findings(analysis.findings, now));
 
   const s = analysis.summary;
-  const drops = stats.map((st) => `${st.name}: ${st.received} received, drops: ${st.dropped === null ? 'unknown' : st.dropped}${st.truncated > 0 ? `, ${st.truncated} cut to the snap length` : ''}`);
+  const drops = stats.map((st) => `${st.name}: ${st.received} received, ${dropsText(st)}${st.truncated > 0 ? `, ${st.truncated} cut to the snap length` : ''}`);
   out([
     '',
     `${pal.bold('Capture ended')} (${stopReasonText(why, args)}): ${frames} packet${frames === 1 ? '' : 's'} (${drops.join('; ')})`,
@@ -254,13 +261,21 @@ export async function runCapture(args: CaptureArgs, io: CaptureIo, deps: Capture
     `${pal.bold('Findings:')} ${s.errors} error${s.errors === 1 ? '' : 's'}, ${s.warnings} warning${s.warnings === 1 ? '' : 's'}, ${s.infos} info`,
     ...(args.write ? [`${pal.bold('Wrote:')} ${args.write} (pcapng; \`pxecheck analyze ${basename(args.write)}\` reads it back)`] : []),
   ]);
-  if (!args.analyze) return ExitCode.OK;
+  // A vanished interface is an environment error (exit 2), after the file and summary are complete.
+  if (!args.analyze) return why === 'interface-gone' ? ExitCode.USAGE : ExitCode.OK;
   out(['', ...renderAnalysisText(analysis, pal)]);
-  return exitCodeFor(analysis);
+  return why === 'interface-gone' ? ExitCode.USAGE : exitCodeFor(analysis);
+}
+
+/** pcap_stats at the end: packets the kernel dropped (ring buffer full) and the interface dropped. */
+function dropsText(st: { dropped: number | null; ifDropped?: number | null }): string {
+  if (st.dropped === null) return 'drops: unknown';
+  return `dropped: ${st.dropped} by the kernel${st.ifDropped ? `, ${st.ifDropped} by the interface` : ''}`;
 }
 
 function stopReasonText(why: StopReason, args: CaptureArgs): string {
   if (why === 'duration') return `--duration ${args.duration} s`;
   if (why === 'max-packets') return `--max-packets ${args.maxPackets} reached`;
+  if (why === 'interface-gone') return 'an interface went away';
   return 'interrupted';
 }

@@ -133,6 +133,7 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
           .option('lab', { type: 'string', describe: 'build a throw-away lab (dnsmasq | kea | isc-dhcpd, default dnsmasq), run the scenarios from its client side, remove it (needs root)' })
           .option('server-config', { type: 'string', requiresArg: true, describe: 'with --lab: your own config for the lab\'s server instead of the built-in full chain' })
           .option('capture', { type: 'string', requiresArg: true, describe: 'with --lab: tcpdump the lab bridge for the whole run into FILE' })
+          .option('lab-proxy', { type: 'boolean', describe: 'with --lab: dnsmasq as proxyDHCP on ${server} beside Kea handing out addresses' })
           .option('lab-ipv6', { type: 'boolean', describe: 'with --lab: the lab also serves IPv6 network boot (automatic when a scenario has an IPv6 persona)' })
           .option('lab-ipv6-only', { type: 'boolean', describe: 'with --lab: the lab serves IPv6 network boot only' })
           .option('lab-ra', { type: 'string', requiresArg: true, describe: 'with --lab and IPv6: router advertisements managed | unmanaged (M=0) | none' })

@@ -199,7 +199,14 @@ export interface RunArgs {
    * `--lab [SERVER]`: run inside a throw-away lab (src/cli/run-lab.ts); transport and server are
    * then the lab's client interface and boot server.
    */
-  lab?: { server: LabServerKind; config: string | undefined; ipv6?: true | 'only'; ra?: RaMode; config6?: string };
+  lab?: {
+    /** undefined: the user named none, the scenarios' `lab:` (or the default) picks it. */
+    server: LabServerKind | undefined; config: string | undefined; ipv6?: true | 'only'; ra?: RaMode; config6?: string;
+    /** `--lab-proxy`: dnsmasq as proxyDHCP beside Kea (a scenario's `lab: { proxy: true }` asks too). */
+    proxy?: true;
+    /** No transport flag at all: the built-in lab was chosen for the user (run-lab.ts says so). */
+    implicit?: true;
+  };
 }
 
 const IPV4_RE = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
@@ -234,7 +241,12 @@ export function checkRunArgs(raw: Record<string, unknown>): RunArgs {
   }
   const lab = raw['lab'];
   if (lab !== undefined && lab !== false) return checkRunLabArgs(raw, scenarios, format as RunFormat);
-  for (const flag of ['server-config', 'server-config6', 'lab-ipv6', 'lab-ipv6-only', 'lab-ra']) {
+  // `run x.yaml` with no transport and no server: the built-in lab, as if --lab was given.
+  if (['interface', 'relay-from', 'server', 'circuit-id', 'remote-id'].every((f) => raw[f] === undefined)) {
+    const args = checkRunLabArgs(raw, scenarios, format as RunFormat);
+    return { ...args, lab: { ...args.lab!, implicit: true } };
+  }
+  for (const flag of ['server-config', 'server-config6', 'lab-ipv6', 'lab-ipv6-only', 'lab-ra', 'lab-proxy']) {
     if (raw[flag] !== undefined) throw new UsageError(`run: --${flag}${flag.startsWith('server-config') ? ' FILE' : ''} only applies with --lab`);
   }
   const iface = oneString(raw['interface'], 'interface');
@@ -245,7 +257,7 @@ export function checkRunArgs(raw: Record<string, unknown>): RunArgs {
   }
   if (iface !== undefined && relayFrom !== undefined) throw new UsageError('run: choose one transport: --interface IFACE (raw) or --relay-from ADDR (relay), not both');
   if (iface === undefined && relayFrom === undefined) {
-    throw new UsageError('run: choose a transport: --interface IFACE (raw layer 2, needs CAP_NET_RAW) or --relay-from ADDR --server ADDR (relay mode, no privileges)');
+    throw new UsageError('run: choose a transport: --interface IFACE (raw layer 2, needs CAP_NET_RAW) or --relay-from ADDR --server ADDR (relay mode, no privileges); or give neither and no --server to run against the built-in lab (root)');
   }
   if (server === undefined) throw new UsageError('run: --server ADDR is required: the boot server under test (scenarios refer to it as ${server})');
   const rate = rateFlag(raw['rate']);
@@ -284,9 +296,9 @@ function labV6(raw: Record<string, unknown>): { ipv6?: true | 'only'; ra?: RaMod
 function checkRunLabArgs(raw: Record<string, unknown>, scenarios: string[], format: RunFormat): RunArgs {
   const lab = raw['lab'];
   if (Array.isArray(lab)) throw new UsageError('run: --lab given more than once');
-  const server = lab === true || lab === '' ? 'dnsmasq' : String(lab).trim();
-  if (!(LAB_SERVERS as readonly string[]).includes(server)) {
-    throw new UsageError(`run: --lab takes one of ${LAB_SERVERS.join(', ')} (default dnsmasq), got "${server}"`);
+  const server = lab === undefined || lab === true || lab === '' ? undefined : String(lab).trim();
+  if (server !== undefined && !(LAB_SERVERS as readonly string[]).includes(server)) {
+    throw new UsageError(`run: --lab takes one of ${LAB_SERVERS.join(', ')} (default: the scenario's lab.server, else dnsmasq), got "${server}"`);
   }
   for (const flag of ['interface', 'relay-from', 'server', 'circuit-id', 'remote-id']) {
     if (raw[flag] !== undefined) throw new UsageError(`run: --lab brings its own client interface and boot server; drop --${flag}`);
@@ -299,6 +311,9 @@ function checkRunLabArgs(raw: Record<string, unknown>, scenarios: string[], form
     output: oneString(raw['output'], 'output'),
     pcap: oneString(raw['pcap'], 'pcap'),
     rate: rateFlag(raw['rate']),
-    lab: { server: server as LabServerKind, config: oneString(raw['server-config'], 'server-config'), ...labV6(raw) },
+    lab: {
+      server: server as LabServerKind | undefined, config: oneString(raw['server-config'], 'server-config'), ...labV6(raw),
+      ...(raw['lab-proxy'] === true ? { proxy: true as const } : {}),
+    },
   };
 }

@@ -15,8 +15,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MissingBinaryError } from '../lab/binaries.js';
 import { BRIDGE } from '../lab/lab.js';
-import { labDown, labUp, type LabInfo, type LabUpOptions } from '../lab/labctl.js';
-import { isIpv6Persona } from '../scenario/schema.js';
+import { labDown, labUp, type LabInfo, type LabServerKind, type LabUpOptions } from '../lab/labctl.js';
+import { isIpv6Persona, SCENARIO_LAB_SERVERS, type Scenario } from '../scenario/schema.js';
 import { loadScenarioFiles } from './run.js';
 import { ExitCode } from './exit-codes.js';
 import type { RunArgs } from './options.js';
@@ -43,6 +43,49 @@ export interface RunLabDeps {
 
 export const LAB_ROOT_HINT =
   'run --lab builds network namespaces, veths and a bridge and starts DHCP/TFTP/HTTP servers in them: run it as root (sudo)';
+
+/** How to aim `run` at a real server instead of the lab (printed with the lab's one-line notice). */
+export const REAL_SERVER_HINT =
+  '--interface IFACE --server ADDR (raw layer 2, needs CAP_NET_RAW) or --relay-from ADDR --server ADDR (relay, no privileges)';
+
+export const IMPLICIT_LAB_ROOT_HINT =
+  'no transport given, so run would use the built-in lab, which needs root (it builds network namespaces and starts ' +
+  `DHCP/TFTP/HTTP servers): run as root (sudo), or aim it at a real boot server: ${REAL_SERVER_HINT}`;
+
+// The scenario language lists the lab servers itself (no scenario → lab import); they must agree.
+const SAME_SERVERS: readonly LabServerKind[] = SCENARIO_LAB_SERVERS;
+void SAME_SERVERS;
+
+/** The lab a run brings up: the user's flags first, then what the scenarios ask for (`lab:`), then dnsmasq. */
+export interface LabPlan {
+  server: LabServerKind;
+  proxy: boolean;
+  /** Lines for stderr: the scenario prefers another server than the one the user named, and why. */
+  notes: string[];
+}
+
+/** Picks one lab for all the scenarios, or throws (a usage error) when they need different ones. */
+export function planLab(lab: NonNullable<RunArgs['lab']>, scenarios: readonly Scenario[]): LabPlan {
+  const proxyWanted = scenarios.filter((s) => s.lab?.proxy === true);
+  if (proxyWanted.length > 0 && proxyWanted.length < scenarios.length) {
+    const plain = scenarios.filter((s) => s.lab?.proxy !== true);
+    throw new Error(`the scenarios need different labs: ${proxyWanted.map((s) => s.name).join(', ')} a proxyDHCP lab, ` +
+      `${plain.map((s) => s.name).join(', ')} a plain one; run them separately`);
+  }
+  const proxy = lab.proxy === true || proxyWanted.length > 0;
+  const asked = [...new Set(scenarios.flatMap((s) => (s.lab?.server === undefined ? [] : [s.lab.server])))];
+  const notes: string[] = [];
+  if (lab.server !== undefined) {
+    for (const s of scenarios) {
+      if (s.lab?.server !== undefined && s.lab.server !== lab.server) {
+        notes.push(`note: scenario ${s.name} expects the ${s.lab.server} lab${s.lab.reason === undefined ? '' : `: ${s.lab.reason}`}`);
+      }
+    }
+    return { server: lab.server, proxy, notes };
+  }
+  if (asked.length > 1) throw new Error(`the scenarios ask for different lab servers (${asked.join(', ')}); run them separately or name one: --lab SERVER`);
+  return { server: asked[0] ?? 'dnsmasq', proxy, notes };
+}
 
 const DEFAULT_CLI = fileURLToPath(new URL('../../bin/pxecheck.js', import.meta.url));
 
@@ -71,9 +114,9 @@ export function childRunArgs(args: RunArgs, lab: Pick<LabInfo, 'clientIface' | '
   return out;
 }
 
-/** Whether a scenario plays an IPv6 persona (then the lab serves IPv6 too). Unreadable files: the child reports them. */
-export function usesIpv6(files: readonly string[]): boolean {
-  return loadScenarioFiles(files).scenarios.some((s) =>
+/** Whether a scenario plays an IPv6 persona (then the lab serves IPv6 too). */
+export function usesIpv6(scenarios: readonly Scenario[]): boolean {
+  return scenarios.some((s) =>
     s.clients.some((c) => isIpv6Persona(c.persona) || c.steps.some((st) => st.kind === 'become' && isIpv6Persona(st.persona))));
 }
 
@@ -119,9 +162,26 @@ async function stopCapture(proc: ChildProcess): Promise<void> {
 export async function runWithLab(args: RunArgs, io: RunIo, deps: RunLabDeps = {}): Promise<number> {
   if (args.lab === undefined) throw new Error('runWithLab: args.lab is not set');
   if (!(deps.isRoot ?? (() => process.getuid?.() === 0))()) {
-    io.stderr(`pxecheck: ${LAB_ROOT_HINT}\n`);
+    io.stderr(`pxecheck: ${args.lab.implicit ? IMPLICIT_LAB_ROOT_HINT : LAB_ROOT_HINT}\n`);
     return ExitCode.USAGE;
   }
+  // Scenario problems are reported before any lab is built.
+  const { scenarios, problems } = loadScenarioFiles(args.scenarios);
+  if (problems.length > 0) {
+    io.stderr(`${problems.join('\n')}\npxecheck: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the scenario files; no lab was built\n`);
+    return ExitCode.USAGE;
+  }
+  let plan: LabPlan;
+  try {
+    plan = planLab(args.lab, scenarios);
+  } catch (e) {
+    io.stderr(`pxecheck: ${(e as Error).message}\n`);
+    return ExitCode.USAGE;
+  }
+  for (const n of plan.notes) io.stderr(`pxecheck: ${n}\n`);
+  const labKind = plan.proxy ? 'dnsmasq as proxyDHCP beside Kea' : plan.server;
+  const labWords = `the built-in lab (${labKind})`;
+  if (args.lab.implicit) io.stderr(`pxecheck: no transport given: running against the built-in lab (${labKind}; needs root); to test your own server give ${REAL_SERVER_HINT}\n`);
   const name = deps.labName ?? `pxr${randomBytes(2).toString('hex')}`;
   const spawnFn = deps.spawn ?? defaultSpawn;
   const down = deps.labDown ?? labDown;
@@ -140,14 +200,14 @@ export async function runWithLab(args: RunArgs, io: RunIo, deps: RunLabDeps = {}
     let lab: LabInfo;
     try {
       const l = args.lab;
-      const ipv6 = l.ipv6 ?? (usesIpv6(args.scenarios) ? true : undefined);
+      const ipv6 = l.ipv6 ?? (usesIpv6(scenarios) ? true : undefined);
       lab = await (deps.labUp ?? labUp)({
-        name, server: l.server, ...(l.config === undefined ? {} : { config: resolve(l.config) }),
+        name, server: plan.server, ...(plan.proxy ? { proxy: true } : {}), ...(l.config === undefined ? {} : { config: resolve(l.config) }),
         ...(ipv6 === undefined ? {} : { ipv6 }), ...(l.ra === undefined ? {} : { ra: l.ra }),
         ...(l.config6 === undefined ? {} : { config6: resolve(l.config6) }),
       });
     } catch (e) {
-      const why = e instanceof MissingBinaryError ? e.message : `cannot start the ${args.lab.server} lab: ${(e as Error).message}`;
+      const why = e instanceof MissingBinaryError ? e.message : `cannot start ${labWords}: ${(e as Error).message}`;
       io.stderr(`pxecheck: ${why}\n`);
       return ExitCode.USAGE;
     }

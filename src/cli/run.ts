@@ -157,6 +157,11 @@ export async function runRun(args: RunArgs, io: RunIo, deps: RunDeps = {}): Prom
     io.stderr(`pxecheck: ${reason}\n`);
     abort.abort();
   });
+  transport.onFailure?.((message) => {
+    reason = `the transport stopped: ${message}`;
+    io.stderr(`pxecheck: ${reason}; writing the results so far\n`);
+    abort.abort();
+  });
   const capSeconds = scenarios.reduce((t, s) => t + s.budgetMs / 1000, 0) + (deps.slackSeconds ?? 5);
   const cap = setTimeout(() => {
     reason = `the run exceeded its wall-clock cap of ${capSeconds} s (the scenarios' budgets plus slack)`;

@@ -175,3 +175,16 @@ describe('broken scenarios name file:line:col, expected and found', () => {
     expect(parseScenario(text, 'z.yaml').clients.map((c) => c.name)).toEqual(['bios', 'bios-2']);
   });
 });
+
+describe('lab: the built-in lab a scenario needs', () => {
+  const withLab = (lab: string) => `budget: 30s\n${lab}\nclients:\n  - persona: uefi-x64\n    mac: 52:54:00:00:00:10\n    steps:\n      - dhcp\n`;
+  it('keeps server, proxy and reason', () => {
+    const s = parseScenario(withLab('lab: { server: kea, proxy: false, reason: "INFORM bug" }'), 'x.yaml');
+    expect(s.lab).toEqual({ server: 'kea', proxy: false, reason: 'INFORM bug' });
+    expect(parseScenario(withLab(''), 'x.yaml').lab).toBeUndefined();
+  });
+  it('an unknown server or key is a file:line:col problem', () => {
+    expect(firstProblem(withLab('lab: { server: bind9 }'))).toMatch(/^scenarios\/x\.yaml:2:\d+: .*expected a lab server \(dnsmasq, kea, isc-dhcpd\), found "bind9"/);
+    expect(firstProblem(withLab('lab: { proxi: true }'))).toMatch(/^scenarios\/x\.yaml:2:\d+: .*unknown key "proxi"; did you mean "proxy"\?/);
+  });
+});

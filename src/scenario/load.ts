@@ -206,6 +206,7 @@ export function parseScenario(text: string, fileName: string): Scenario {
   }
   const scenario: Scenario = { file: fileName, name: input.name ?? fileName.replace(/^.*\//, '').replace(/\.ya?ml$/, ''), budgetMs: input.budget, vars, clients };
   if (input.description !== undefined) scenario.description = input.description;
+  if (input.lab !== undefined) scenario.lab = input.lab;
   return scenario;
 }
 

@@ -783,9 +783,26 @@ export const clientSchema = strict({
   steps: z.array(stepField).min(1, { error: 'expected at least one step' }),
 });
 
+/** Servers the built-in lab can run (src/lab/labctl.ts LAB_SERVERS; run-lab.ts checks they agree). */
+export const SCENARIO_LAB_SERVERS = ['dnsmasq', 'kea', 'isc-dhcpd'] as const;
+
+/**
+ * `lab:` — what the built-in lab needs to play this scenario (`run --lab`, or `run` with no transport):
+ * `server` is the DHCP server picked when the user names none (`reason`: why, shown when they name
+ * another); `proxy` runs dnsmasq as proxyDHCP on ${server} beside Kea handing out addresses. Ignored when the run aims at a real server.
+ */
+export const scenarioLabSchema = strict({
+  server: oneOf(SCENARIO_LAB_SERVERS, `a lab server (${SCENARIO_LAB_SERVERS.join(', ')})`).optional(),
+  proxy: z.boolean().optional(),
+  /** Why this server: printed when the user runs the scenario against another one. */
+  reason: z.string().optional(),
+});
+export type ScenarioLab = z.output<typeof scenarioLabSchema>;
+
 export const scenarioSchema = strict({
   name: z.string().optional(),
   description: z.string().optional(),
+  lab: scenarioLabSchema.optional(),
   budget: durationField,
   vars: z.record(z.string().regex(VARIABLE_NAME_RE), z.union([z.string(), z.number()]).transform(String)).optional(),
   clients: z.array(clientSchema).min(1, { error: 'expected at least one client' }),
@@ -811,6 +828,8 @@ export interface Scenario {
   /** Scenario-wide variables (the `vars:` map). */
   vars: Record<string, string>;
   clients: Client[];
+  /** What the built-in lab needs for it (the `lab:` map). */
+  lab?: ScenarioLab;
 }
 
 /** How a step is named in run-time messages: `client pc1, step 2 "fetch" (x.yaml:22:9)`. */

@@ -79,29 +79,40 @@ describe.skipIf(skipReason !== '')(`capture on a lab segment${skipReason ? ` (sk
     const capture = runCapture(checkCaptureArgs({ interface: MON, write: file, duration: '8' }), o);
     let live = '';
     try {
-      // Traffic starts once the capture is listening (the open is synchronous inside runCapture).
-      await new Promise((r) => setTimeout(r, 500));
+      // The open is synchronous inside runCapture: the capture listens before any traffic starts.
       const cli = lab.ns.cli;
       const script = join(lab.workDir, 'udhcpc.sh');
       await exec('ip', ['netns', 'exec', cli, 'busybox', 'udhcpc', '-i', 'cl0', '-n', '-q', '-t', '3', '-s', script], { timeout: 15_000 });
       await exec('ip', ['netns', 'exec', cli, 'busybox', 'tftp', '-g', '-r', FILE, '-l', join(lab.workDir, 'got.bin'), SERVER_ADDR], { timeout: 10_000 });
-      await new Promise((r) => setTimeout(r, 600));
+      // The printer shows the TFTP step once its last packets are read: wait for it (bounded), no fixed sleep.
+      const until = Date.now() + 10_000;
+      while (!/ 52:54:00:00:0e:f1 tftp /.test(o.out()) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
       live = o.out();
     } finally {
       // Never leave the capture running when the lab goes away (see afterAll).
       expect(await capture).toBe(0);
     }
-    // Lines appeared while capturing, not only at the end. dnsmasq may let the first DISCOVER go
-    // unanswered (its address probe), so udhcpc can repeat it: same transaction, same step.
-    expect(live).toMatch(/ 52:54:00:00:0e:f1 dhcp4 \(os\) DISCOVER→OFFER(→DISCOVER→OFFER)*→REQUEST→ACK ok 198\.51\.100\.\d+ boot undionly\.kpxe \d+\.\d{3}s\n/);
-    expect(live).toMatch(new RegExp(` 52:54:00:00:0e:f1 tftp RRQ ${FILE} ok 4096 bytes [\\d.]+ [kM]?B/s \\d+\\.\\d{3}s\\n`));
+    // Lines appeared while capturing, not only at the end: one DHCP line for the client that went
+    // from DISCOVER to ACK with its address and boot file, and one TFTP line. The message sequence
+    // is not pinned: dnsmasq may leave the first DISCOVER unanswered (its address probe), udhcpc
+    // repeats it, and the printer may show that as `→DISCOVER→OFFER` or `DISCOVER×2→OFFER×2`.
+    const dhcpLine = live.split('\n').find((l) => / 52:54:00:00:0e:f1 dhcp4 /.test(l));
+    expect(dhcpLine, live).toBeDefined();
+    expect(dhcpLine).toMatch(/DISCOVER/);
+    expect(dhcpLine).toMatch(/ACK ok 198\.51\.100\.\d+ boot undionly\.kpxe /);
+    expect(dhcpLine!.indexOf('DISCOVER')).toBeLessThan(dhcpLine!.indexOf('ACK'));
+    const tftpLine = live.split('\n').find((l) => / 52:54:00:00:0e:f1 tftp /.test(l));
+    expect(tftpLine, live).toMatch(new RegExp(`RRQ ${FILE} ok 4096 bytes`));
+    // --duration 8 ends it by itself: not before 8 s; the upper bound only catches a hang.
     const elapsed = (Date.now() - started) / 1000;
     expect(elapsed).toBeGreaterThanOrEqual(7.9);
-    expect(elapsed).toBeLessThan(12);
+    expect(elapsed).toBeLessThan(30);
     expect(statSync(join(lab.workDir, 'got.bin')).size).toBe(4096);
 
     const out = o.out();
-    expect(out).toMatch(/Capture ended \(--duration 8 s\): \d+ packets \(pxcmon\d+: \d+ received, drops: (unknown|\d+)\)/);
+    // Kernel drops come from pcap_stats (a number, not "unknown").
+    expect(out).toMatch(/Capture ended \(--duration 8 s\): \d+ packets \(pxcmon\d+: \d+ received, dropped: \d+ by the kernel/);
+    expect(o.err()).not.toMatch(/Warning:|This may not actually work/);
     expect(out).toContain(`Wrote: ${file}`);
 
     const a = await analyzeCapture(file);

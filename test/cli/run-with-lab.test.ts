@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkRunArgs, type RunArgs } from '../../src/cli/options.js';
-import { childRunArgs, runWithLab, type RunLabDeps } from '../../src/cli/run-lab.js';
+import { childRunArgs, planLab, runWithLab, type RunLabDeps } from '../../src/cli/run-lab.js';
+import { loadScenarioFiles } from '../../src/cli/run.js';
+import type { Scenario } from '../../src/scenario/schema.js';
 import { MissingBinaryError } from '../../src/lab/binaries.js';
 import type { LabInfo } from '../../src/lab/labctl.js';
 import { listNamespaces } from '../../src/lab/lab.js';
@@ -84,12 +86,13 @@ function harness(opts: { childExit?: number | null; labUpError?: Error; root?: b
 const io = (h: Harness) => ({ stderr: (s: string) => void h.stderr.push(s), stdoutIsTTY: false, stderrIsTTY: false, env: {} });
 
 describe('checkRunArgs --lab', () => {
-  it('a bare --lab is dnsmasq on the lab client interface and server; --lab kea and --server-config are kept', () => {
+  it('a bare --lab leaves the server to the scenarios, on the lab client interface and server; --lab kea and --server-config are kept', () => {
     const a = labArgs();
-    expect(a.lab).toEqual({ server: 'dnsmasq', config: undefined });
+    expect(a.lab).toEqual({ server: undefined, config: undefined });
     expect(a.transport).toEqual({ kind: 'raw', interface: 'cl0' });
     expect(a.server).toBe('198.51.100.1');
-    expect(labArgs({ lab: true }).lab?.server).toBe('dnsmasq');
+    expect(labArgs({ lab: true }).lab?.server).toBeUndefined();
+    expect(labArgs({ 'lab-proxy': true }).lab?.proxy).toBe(true);
     expect(labArgs({ lab: 'kea', 'server-config': 'my.json' }).lab).toEqual({ server: 'kea', config: 'my.json' });
     expect(labArgs({ lab: 'isc-dhcpd' }).lab?.server).toBe('isc-dhcpd');
   });
@@ -101,8 +104,60 @@ describe('checkRunArgs --lab', () => {
     expect(() => labArgs({ server: '198.51.100.9' })).toThrow(/drop --server/);
     expect(() => checkRunArgs({ scenario: ['x.yaml'], interface: 'eth0', server: '198.51.100.1', 'server-config': 'c' })).toThrow(/--server-config FILE only applies with --lab/);
     expect(checkRunArgs({ scenario: ['x.yaml'], interface: 'eth0', server: '198.51.100.1' }).lab).toBeUndefined();
+    expect(() => checkRunArgs({ scenario: ['x.yaml'], interface: 'eth0', server: '198.51.100.1', 'lab-proxy': true })).toThrow(/--lab-proxy only applies with --lab/);
+    // --server alone aims at a real server: it still needs a transport.
+    expect(() => checkRunArgs({ scenario: ['x.yaml'], server: '198.51.100.1' })).toThrow(/choose a transport/);
     // `run --lab x.yaml`: yargs hands the scenario to --lab.
     expect(() => checkRunArgs({ scenario: [], lab: 'x.yaml' })).toThrow(/put the SCENARIO files first/);
+  });
+});
+
+describe('run with no transport flag: the built-in lab', () => {
+  it('is a lab run marked implicit; --lab-proxy and --format still apply', () => {
+    const a = checkRunArgs({ scenario: ['scenarios/uefi-ipxe.yaml'], format: 'json', 'lab-proxy': true });
+    expect(a.lab).toMatchObject({ server: undefined, implicit: true, proxy: true });
+    expect(a.transport).toEqual({ kind: 'raw', interface: 'cl0' });
+    expect(a.format).toBe('json');
+  });
+
+  it('says so in one line with how to aim at a real server, and picks the lab the scenario asks for', async () => {
+    const h = harness();
+    expect(await runWithLab(checkRunArgs({ scenario: ['scenarios/dhcp-conformance.yaml'] }), io(h), h.deps)).toBe(0);
+    const notice = h.stderr.filter((l) => /no transport given/.test(l));
+    expect(notice).toHaveLength(1);
+    expect(notice[0]).toMatch(/--interface IFACE.*--server ADDR.*--relay-from ADDR/);
+    expect(h.events[0]).toBe('up pxrtest kea');
+  });
+
+  it('not root: exit 2 naming both ways (root for the lab, or a transport), nothing built', async () => {
+    const h = harness({ root: false });
+    expect(await runWithLab(checkRunArgs({ scenario: ['scenarios/uefi-ipxe.yaml'] }), io(h), h.deps)).toBe(2);
+    expect(h.stderr.join('')).toMatch(/needs root.*--interface IFACE --server ADDR.*--relay-from ADDR --server ADDR/s);
+    expect(h.events).toEqual([]);
+  });
+});
+
+describe('planLab: one lab for the scenarios', () => {
+  const sc = (name: string, lab?: Scenario['lab']): Scenario => ({ file: `${name}.yaml`, name, budgetMs: 1000, vars: {}, clients: [], ...(lab ? { lab } : {}) });
+  const bare = { server: undefined, config: undefined };
+  it('user flag first, then the scenarios\' lab:, then dnsmasq; proxy from either', () => {
+    expect(planLab(bare, [sc('a')])).toEqual({ server: 'dnsmasq', proxy: false, notes: [] });
+    expect(planLab(bare, [sc('a'), sc('b', { server: 'kea' })])).toMatchObject({ server: 'kea', proxy: false });
+    expect(planLab(bare, [sc('p', { proxy: true })])).toMatchObject({ server: 'dnsmasq', proxy: true });
+    expect(planLab({ ...bare, proxy: true }, [sc('a')])).toMatchObject({ proxy: true });
+    const named = planLab({ ...bare, server: 'dnsmasq' }, [sc('c', { server: 'kea', reason: 'option 51 in the INFORM ACK' })]);
+    expect(named.server).toBe('dnsmasq');
+    expect(named.notes.join()).toMatch(/c expects the kea lab: option 51/);
+  });
+  it('refuses scenarios that need different labs', () => {
+    expect(() => planLab(bare, [sc('a'), sc('p', { proxy: true })])).toThrow(/different labs.*run them separately/);
+    expect(() => planLab(bare, [sc('k', { server: 'kea' }), sc('i', { server: 'isc-dhcpd' })])).toThrow(/different lab servers/);
+  });
+  it('the shipped proxydhcp and dhcp-conformance scenarios ask for their lab', () => {
+    const { scenarios, problems } = loadScenarioFiles([join(ROOT, 'scenarios/proxydhcp.yaml'), join(ROOT, 'scenarios/dhcp-conformance.yaml')]);
+    expect(problems).toEqual([]);
+    expect(planLab(bare, [scenarios[0]!])).toMatchObject({ proxy: true });
+    expect(planLab(bare, [scenarios[1]!])).toMatchObject({ server: 'kea', proxy: false });
   });
 });
 
@@ -196,7 +251,8 @@ describe('runWithLab lifecycle (fakes)', () => {
   it('Ctrl-C: SIGINT goes to the child, which is waited for, then down; exit 1', async () => {
     const h = harness({ childExit: null });
     const done = runWithLab(labArgs(), io(h), h.deps);
-    await new Promise((r) => setTimeout(r, 20));
+    // Wait for the child to be spawned (bounded), not a fixed sleep.
+    for (let i = 0; i < 200 && h.spawned.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
     expect(h.spawned).toHaveLength(1);
     expect(h.events).not.toContain('down pxrtest');
     h.interrupt();

@@ -127,4 +127,20 @@ describe('pxecheck run', () => {
     expect(r.scenarios[0]!.interrupted).toMatch(/interrupted/);
     expect(deps.transport.closed).toBe(true);
   });
+
+  it('a transport that fails (raw: the interface vanished) ends the run with its message and partial results (exit 1)', async () => {
+    const deps = labDeps();
+    let failWith: ((m: string) => void) | null = null;
+    (deps.transport as unknown as { onFailure(h: (m: string) => void): void }).onFailure = (h) => { failWith = h; };
+    const out = join(dir, 'gone.json');
+    const o = io();
+    const p = main(['run', 'scenarios/uefi-ipxe.yaml', ...RELAY, '-f', 'json', '-o', out], o, deps);
+    await new Promise((r) => setImmediate(r));
+    failWith!('cl0: the interface disappeared');
+    expect(await p).toBe(1);
+    expect(o.text()).toMatch(/the transport stopped: cl0: the interface disappeared/);
+    const r = JSON.parse(readFileSync(out, 'utf8')) as RunResult;
+    expect(r.ok).toBe(false);
+    expect(deps.transport.closed).toBe(true);
+  });
 });

@@ -1,6 +1,6 @@
 // One private build of src/ per vitest run, shared by every test file (each file runs in its own
 // worker, so the sharing is on disk): os.tmpdir()/pxecheck-build-<hash>/ with dist/, bin/pxecheck.js,
-// a package.json {"type":"module"} and a node_modules link. The hash covers the source tree, so an
+// a package.json {"type":"module"}, a node_modules link and a build/ link (the libpcap binding). The hash covers the source tree, so an
 // edit made mid-run by another engineer gets a fresh build instead of a stale one. A mkdir lock keeps
 // two workers from building at once; `.complete` is written last, so a directory without it is junk.
 // Test files never delete it: test/global-setup.ts does, once the run is over.
@@ -82,6 +82,8 @@ function build(dir: string): void {
   mkdirSync(join(dir, 'bin'), { recursive: true });
   writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n');
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  // The libpcap binding (native/, built by npm install into build/) is found relative to dist/.
+  symlinkSync(join(ROOT, 'build'), join(dir, 'build'));
   copyFileSync(join(ROOT, 'bin/pxecheck.js'), join(dir, 'bin/pxecheck.js'));
   const tsc = spawnSync(
     process.execPath,

@@ -17,8 +17,9 @@ class FakeIface implements LiveInterface {
   onPacket(h: LivePacketHandler): void {
     this.handlers.push(h);
   }
+  onError(): void {}
   stats() {
-    return { received: 0, truncated: 0, dropped: null, sent: this.sent.length };
+    return { received: 0, truncated: 0, dropped: null, ifDropped: null, sent: this.sent.length };
   }
   close(): void {
     this.closed = true;

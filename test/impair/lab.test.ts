@@ -122,7 +122,7 @@ describe.skipIf(skipReason !== '')(`impaired lab: budgets fail when they should$
     }
   }, 240_000);
 
-  it('delay: a 1.5 s DelayRelay between the server port and the bridge; DORA fails 1 s, passes 10 s', async () => {
+  it('delay: a 1.5 s DelayRelay between the server port and the bridge; DORA fails 1 s, passes a generous 30 s', async () => {
     let lab: LabInfo | undefined;
     let relay: ChildProcess | undefined;
     const cli = (args: string[]): void => void runOk('ip', ['-n', lab!.clientNs, ...args]);
@@ -155,11 +155,13 @@ describe.skipIf(skipReason !== '')(`impaired lab: budgets fail when they should$
       expect(dora.error).toMatch(/firmware DORA (took|did not finish in) [\d.]+ s, budget 1 s/);
       expect(slow.code).toBe(1);
 
-      const ok = await runScenario(lab, base.replace('within: 1s', 'within: 10s'), 'dly-10s');
+      // Generous on purpose: 4 × 1.5 s of delay plus whatever a busy 2-core CI adds (10.7 s seen
+      // against a 10 s budget); the property is "fails 1 s, passes when the budget allows", not a time.
+      const ok = await runScenario(lab, base.replace('within: 1s', 'within: 30s'), 'dly-30s');
       expect(ok.steps[0]!.error, dump(ok.steps)).toBeNull();
       // Two round trips through the relay: at least 4 × 1.5 s.
       expect(ok.steps[0]!.duration).toBeGreaterThan(5500);
-      console.log(`delay: plain DORA ${plain.steps[0]!.duration} ms; 1s run: ${dora.error}; 10s run DORA ${ok.steps[0]!.duration} ms`);
+      console.log(`delay: plain DORA ${plain.steps[0]!.duration} ms; 1s run: ${dora.error}; 30s run DORA ${ok.steps[0]!.duration} ms`);
     } finally {
       if (relay && relay.exitCode === null) {
         relay.kill('SIGTERM');

@@ -111,10 +111,10 @@ describe.skipIf(!isRoot || !hasTools)('lab harness (root: netns + dnsmasq + busy
     const orphan = spawn('ip', ['netns', 'exec', `${NAME}-srv`, 'sleep', '300'], { detached: true, stdio: 'ignore' });
     orphan.unref();
     const pid = orphan.pid ?? -1;
-    expect(await waitFor(() => run('ip', ['netns', 'pids', `${NAME}-srv`]).stdout.includes(String(pid)), 3_000)).toBe(true);
+    expect(await waitFor(() => run('ip', ['netns', 'pids', `${NAME}-srv`]).stdout.includes(String(pid)), 15_000)).toBe(true);
     const removed = await cleanupStale(NAME);
     expect(removed).toEqual([`${NAME}-srv`]);
     expect(listNamespaces()).not.toContain(`${NAME}-srv`);
-    expect(await waitFor(() => !isAlive(pid), 3_000)).toBe(true);
+    expect(await waitFor(() => !isAlive(pid), 15_000)).toBe(true);
   });
 });

@@ -65,7 +65,7 @@ describe.skipIf(skipReason !== '')(`raw transport over IPv6 in namespaces${skipR
     inNs(NS_PEER, 'ip', ['addr', 'add', `${PEER}/64`, 'dev', 'v6peer', 'nodad']);
     inNs(NS_PEER, 'ip', ['link', 'set', 'v6peer', 'up']);
     // Link-local DAD must finish before radvd can send.
-    await waitFor(() => !sh('ip', ['netns', 'exec', NS_PEER, 'ip', '-6', 'addr', 'show', 'dev', 'v6peer']).stdout.includes('tentative'), 5000);
+    await waitFor(() => !sh('ip', ['netns', 'exec', NS_PEER, 'ip', '-6', 'addr', 'show', 'dev', 'v6peer']).stdout.includes('tentative'), 20_000);
     const conf = join(work, 'radvd.conf');
     writeFileSync(conf, `interface v6peer {
   AdvSendAdvert on; MinRtrAdvInterval 30; MaxRtrAdvInterval 100;
@@ -78,7 +78,7 @@ describe.skipIf(skipReason !== '')(`raw transport over IPv6 in namespaces${skipR
     background(NS_PEER, python, ['-c', echo]);
     writeFileSync(join(work, 'hello.txt'), 'hello over IPv6\n');
     background(NS_PEER, python, ['-m', 'http.server', String(HTTP_PORT), '--bind', PEER, '--directory', work]);
-    await waitFor(() => sh('ip', ['netns', 'exec', NS_PEER, 'ss', '-ltnu']).stdout.includes(`:${HTTP_PORT}`), 5000);
+    await waitFor(() => sh('ip', ['netns', 'exec', NS_PEER, 'ss', '-ltnu']).stdout.includes(`:${HTTP_PORT}`), 20_000);
   }, 300_000);
 
   afterAll(() => {

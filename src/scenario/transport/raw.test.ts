@@ -41,6 +41,35 @@ function dhcpReply(chaddr: string, yiaddr: string): Uint8Array {
   return emitDhcpV4(buildDhcpV4({ op: 2, xid: 7, chaddr, yiaddr, options: [{ code: 53, data: Uint8Array.of(2) }] }));
 }
 
+describe('raw transport when the interface goes away', () => {
+  const dhcp = { src: { addr: '0.0.0.0', port: 68 }, dst: { addr: '255.255.255.255', port: 67 }, payload: Uint8Array.of(1), broadcast: true };
+
+  it('a read error reaches onFailure once, and later sends are dropped quietly', async () => {
+    const { t, link } = await setup();
+    const seen: string[] = [];
+    t.onFailure!((m) => seen.push(m));
+    link.fail('fake0: the interface disappeared');
+    link.fail('fake0: again');
+    expect(seen).toEqual(['fake0: the interface disappeared']);
+    link.sendError = 'closed';
+    t.sendUdp(A, dhcp);
+    await tick(20);
+    expect(link.take()).toEqual([]);
+    await t.close();
+  });
+
+  it('a send that fails (from the queue timer) is a failure, not an uncaught exception', async () => {
+    const { t, link } = await setup();
+    const seen: string[] = [];
+    t.onFailure!((m) => seen.push(m));
+    link.sendError = 'fake0: No such device';
+    t.sendUdp(A, dhcp);
+    await tick(20);
+    expect(seen).toEqual(['fake0: No such device']);
+    await t.close();
+  });
+});
+
 describe('raw transport over a fake link', () => {
   it('builds a BPF filter for the client MACs', async () => {
     const { link, t } = await setup();

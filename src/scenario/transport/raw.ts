@@ -157,6 +157,22 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
       send: (frame) => this.out.push(frame),
     });
     link.onPacket((frame, time) => this.receive(frame, time));
+    link.onError((message) => this.fail(message));
+  }
+
+  /** Why the link stopped (interface down or deleted), or null while it works. */
+  private linkLost: string | null = null;
+  private readonly failureHandlers: ((message: string) => void)[] = [];
+
+  onFailure(handler: (message: string) => void): void {
+    this.failureHandlers.push(handler);
+    if (this.linkLost !== null) handler(this.linkLost);
+  }
+
+  private fail(message: string): void {
+    if (this.linkLost !== null) return;
+    this.linkLost = message;
+    for (const h of this.failureHandlers) h(message);
   }
 
   get dropped(): number {
@@ -333,8 +349,14 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
   }
 
   private transmit(frame: Uint8Array): void {
-    if (this.closed) return;
-    this.link.send(frame);
+    if (this.closed || this.linkLost !== null) return;
+    try {
+      this.link.send(frame);
+    } catch (e) {
+      // Sent from a queue timer: a throw here would be an uncaught exception. The run hears of it.
+      this.fail((e as Error).message);
+      return;
+    }
     const t = this.now();
     for (const h of this.frameHandlers) h('sent', t, LinkType.ETHERNET, frame);
   }

@@ -68,6 +68,8 @@ export interface ClientTransport {
   connectTcp(mac: string, dst: Endpoint, timeoutMs: number): Promise<ByteStream>;
   /** Every frame sent or received, for `--pcap` (raw: the real frames; relay: synthesized). */
   onFrame?(handler: (dir: 'sent' | 'received', time: number, linkType: number, frame: Uint8Array) => void): void;
+  /** Called once when the transport can no longer work (raw: the interface went down or vanished). */
+  onFailure?(handler: (message: string) => void): void;
   now(): number;
   close(): Promise<void>;
 

@@ -8,9 +8,18 @@ export class FakeLink implements LiveInterface {
   filter = '';
   closed = false;
   private handler: ((f: Uint8Array, t: number, tr: boolean) => void) | null = null;
-  send(frame: Uint8Array): void { this.sent.push(frame.slice()); }
+  send(frame: Uint8Array): void {
+    if (this.sendError !== null) throw new Error(this.sendError);
+    this.sent.push(frame.slice());
+  }
   onPacket(h: (f: Uint8Array, t: number, tr: boolean) => void): void { this.handler = h; }
-  stats() { return { received: 0, truncated: 0, dropped: null, sent: this.sent.length }; }
+  private errorHandler: ((m: string) => void) | null = null;
+  /** Set to make send() throw, as libpcap does on an interface that is gone. */
+  sendError: string | null = null;
+  onError(h: (m: string) => void): void { this.errorHandler = h; }
+  /** The interface goes away: the binding's read error. */
+  fail(message: string): void { this.errorHandler?.(message); }
+  stats() { return { received: 0, truncated: 0, dropped: null, ifDropped: null, sent: this.sent.length }; }
   close(): void { this.closed = true; }
   inject(frame: Uint8Array): void { this.handler?.(frame, Date.now() / 1000, false); }
   take(): Uint8Array[] { return this.sent.splice(0); }

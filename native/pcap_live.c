@@ -1,0 +1,324 @@
+/*
+ * pxecheck's libpcap binding (N-API, plain C): open a live interface, set a BPF filter, read
+ * without blocking from libuv's poll on the pcap fd, inject frames, report pcap_stats, close.
+ * Only src/capture/live.ts loads it. Why our own: the npm `cap` binding prints a warning to stderr
+ * on every interface without an IPv4 address (pcap_lookupnet), asserts (aborts the process) when a
+ * captured interface disappears, and has no pcap_stats. Here a read error ends the capture through
+ * the onError callback, and nothing is ever printed.
+ *
+ * JS API (see src/capture/live.ts):
+ *   open(device, filter, snaplen, bufferSize, promisc, onPacket(frame, seconds, wireLength), onError(message))
+ *     -> { handle, linkType }            throws Error(message) when libpcap refuses
+ *   send(handle, Uint8Array) -> bytes    throws Error(message)
+ *   stats(handle) -> { received, dropped, ifDropped } | null
+ *   close(handle)                         idempotent
+ */
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <pcap/pcap.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+/* Packets handed to JS per readable event: bounds the time spent in one callback. */
+#define BATCH 256
+
+typedef struct {
+  pcap_t *pcap;
+  uv_poll_t *poll; /* owned by libuv until its close callback frees it */
+  napi_env env;
+  napi_ref on_packet;
+  napi_ref on_error;
+  napi_ref self; /* keeps the external alive while open: GC must not free us mid-dispatch */
+  napi_async_context async;
+  int closed;      /* close asked for: no more callbacks */
+  int dispatching; /* inside pcap_dispatch: teardown waits until it returns */
+  int in_callback; /* inside on_readable: references and async context go when it ends */
+  int have_last;
+  struct pcap_stat last; /* the counters at close, so stats() still answers afterwards */
+} live_t;
+
+static napi_value throw_msg(napi_env env, const char *msg) {
+  napi_throw_error(env, NULL, msg);
+  return NULL;
+}
+
+#define CHECK(call)                                      \
+  do {                                                   \
+    if ((call) != napi_ok) return throw_msg(env, #call); \
+  } while (0)
+
+static void free_poll(uv_handle_t *h) { free(h); }
+
+static void drop_ref(napi_env env, napi_ref *ref) {
+  if (*ref != NULL) napi_delete_reference(env, *ref);
+  *ref = NULL;
+}
+
+/* Frees libpcap and the JS references; never while pcap_dispatch is running. */
+static void live_teardown(live_t *l) {
+  if (l->pcap != NULL) {
+    l->have_last = pcap_stats(l->pcap, &l->last) == 0;
+    pcap_close(l->pcap);
+    l->pcap = NULL;
+  }
+  if (l->in_callback) return; /* on_readable finishes the job after closing its scopes */
+  drop_ref(l->env, &l->on_packet);
+  drop_ref(l->env, &l->on_error);
+  if (l->async != NULL) napi_async_destroy(l->env, l->async), l->async = NULL;
+  drop_ref(l->env, &l->self); /* last: the finalizer may run after this */
+}
+
+/* Stops reading; the pcap handle goes now, or when the running dispatch returns. Idempotent. */
+static void live_stop(live_t *l) {
+  if (l->closed) return;
+  l->closed = 1;
+  if (l->poll != NULL) {
+    uv_poll_stop(l->poll);
+    l->poll->data = NULL;
+    uv_close((uv_handle_t *)l->poll, free_poll);
+    l->poll = NULL;
+  }
+  if (l->dispatching) pcap_breakloop(l->pcap);
+  else live_teardown(l);
+}
+
+/* Calls a JS callback inside the callback scope opened by on_readable; a throw becomes an
+ * ordinary uncaught exception (process 'uncaughtException'), as with any event emitter. */
+static void call_js(live_t *l, napi_ref ref, size_t argc, napi_value *argv) {
+  napi_value fn, recv, result;
+  if (ref == NULL || napi_get_reference_value(l->env, ref, &fn) != napi_ok || fn == NULL) return;
+  napi_get_global(l->env, &recv);
+  if (napi_call_function(l->env, recv, fn, argc, argv, &result) != napi_ok) {
+    bool pending = false;
+    napi_is_exception_pending(l->env, &pending);
+    if (pending) {
+      napi_value err;
+      napi_get_and_clear_last_exception(l->env, &err);
+      napi_fatal_exception(l->env, err);
+    }
+  }
+}
+
+static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes) {
+  live_t *l = (live_t *)user;
+  if (l->closed) return;
+  napi_value argv[3];
+  void *data;
+  if (napi_create_buffer_copy(l->env, h->caplen, bytes, &data, &argv[0]) != napi_ok) return;
+  napi_create_double(l->env, (double)h->ts.tv_sec + (double)h->ts.tv_usec / 1e6, &argv[1]);
+  napi_create_uint32(l->env, h->len, &argv[2]); /* length on the wire: > caplen when cut to snaplen */
+  call_js(l, l->on_packet, 3, argv);
+}
+
+/* A read error (the interface went down or disappeared): stop, then tell JS once. */
+/* A read error (the interface went down or disappeared): stop, then tell JS once. */
+static void report_error(live_t *l, napi_env env, const char *msg) {
+  napi_value argv[1], fn = NULL;
+  if (l->on_error != NULL) napi_get_reference_value(env, l->on_error, &fn);
+  live_stop(l);
+  if (fn == NULL) return;
+  napi_value recv, result;
+  napi_get_global(env, &recv);
+  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &argv[0]);
+  if (napi_call_function(env, recv, fn, 1, argv, &result) != napi_ok) {
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (pending) {
+      napi_value err;
+      napi_get_and_clear_last_exception(env, &err);
+      napi_fatal_exception(env, err);
+    }
+  }
+}
+
+static void on_readable(uv_poll_t *poll, int status, int events) {
+  live_t *l = (live_t *)poll->data;
+  (void)events;
+  if (l == NULL || l->closed) return;
+  napi_env env = l->env;
+  l->in_callback = 1; /* `self` stays referenced until the end: `l` cannot be collected meanwhile */
+  napi_handle_scope scope;
+  napi_open_handle_scope(env, &scope);
+  /* One callback scope per batch: microtasks run once when it closes, not once per frame. */
+  napi_value resource;
+  napi_callback_scope cscope;
+  napi_create_object(env, &resource);
+  napi_open_callback_scope(env, resource, l->async, &cscope);
+  char msg[PCAP_ERRBUF_SIZE + 64];
+  msg[0] = 0;
+  /* On a poll error (POLLERR: the interface went away) still read once: libpcap names the cause. */
+  l->dispatching = 1;
+  int n = pcap_dispatch(l->pcap, BATCH, on_frame, (u_char *)l);
+  l->dispatching = 0;
+  if (l->closed) live_teardown(l); /* close() was called from a packet callback */
+  else if (n == PCAP_ERROR) snprintf(msg, sizeof msg, "%s", pcap_geterr(l->pcap));
+  else if (status < 0) snprintf(msg, sizeof msg, "the interface stopped delivering packets (%s)", uv_strerror(status));
+  if (msg[0] != 0) report_error(l, env, msg);
+  napi_close_callback_scope(env, cscope);
+  napi_close_handle_scope(env, scope);
+  l->in_callback = 0;
+  if (l->closed) live_teardown(l); /* closed during this callback: release the rest now */
+}
+
+static void finalize_live(napi_env env, void *data, void *hint) {
+  (void)env, (void)hint;
+  live_t *l = (live_t *)data;
+  live_stop(l);
+  free(l);
+}
+
+static live_t *unwrap(napi_env env, napi_value v) {
+  void *p = NULL;
+  if (napi_get_value_external(env, v, &p) != napi_ok) return NULL;
+  return (live_t *)p;
+}
+
+static napi_value fail_open(napi_env env, pcap_t *p, const char *what) {
+  char msg[PCAP_ERRBUF_SIZE + 256];
+  snprintf(msg, sizeof msg, "%s", what != NULL ? what : pcap_geterr(p));
+  pcap_close(p);
+  return throw_msg(env, msg);
+}
+
+static napi_value js_open(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 7) return throw_msg(env, "open(device, filter, snaplen, bufferSize, promisc, onPacket, onError)");
+  char device[256], filter[4096], errbuf[PCAP_ERRBUF_SIZE];
+  size_t len;
+  CHECK(napi_get_value_string_utf8(env, argv[0], device, sizeof device, &len));
+  CHECK(napi_get_value_string_utf8(env, argv[1], filter, sizeof filter, &len));
+  int32_t snaplen, bufsize;
+  bool promisc;
+  CHECK(napi_get_value_int32(env, argv[2], &snaplen));
+  CHECK(napi_get_value_int32(env, argv[3], &bufsize));
+  CHECK(napi_get_value_bool(env, argv[4], &promisc));
+
+  errbuf[0] = 0;
+  pcap_t *p = pcap_create(device, errbuf);
+  if (p == NULL) return throw_msg(env, errbuf);
+  pcap_set_snaplen(p, snaplen);
+  pcap_set_promisc(p, promisc ? 1 : 0);
+  pcap_set_buffer_size(p, bufsize);
+  pcap_set_immediate_mode(p, 1); /* deliver each frame at once, not per ring block */
+  int rc = pcap_activate(p);
+  if (rc < 0) {
+    /* pcap_statustostr names the class (permission, no such device); geterr has the detail. */
+    char msg[PCAP_ERRBUF_SIZE + 128];
+    snprintf(msg, sizeof msg, "%s: %s", pcap_statustostr(rc), pcap_geterr(p));
+    return fail_open(env, p, msg);
+  }
+  if (filter[0] != 0) {
+    struct bpf_program prog;
+    /* PCAP_NETMASK_UNKNOWN: no pcap_lookupnet, which fails (and cap warned) without an IPv4 address. */
+    if (pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+      char msg[PCAP_ERRBUF_SIZE + 64];
+      snprintf(msg, sizeof msg, "bad filter: %s", pcap_geterr(p));
+      return fail_open(env, p, msg);
+    }
+    rc = pcap_setfilter(p, &prog);
+    pcap_freecode(&prog);
+    if (rc != 0) return fail_open(env, p, NULL);
+  }
+  if (pcap_setnonblock(p, 1, errbuf) != 0) return fail_open(env, p, errbuf);
+  int fd = pcap_get_selectable_fd(p);
+  if (fd < 0) return fail_open(env, p, "no selectable file descriptor for this interface");
+
+  live_t *l = calloc(1, sizeof *l);
+  if (l == NULL) return fail_open(env, p, "out of memory");
+  l->pcap = p;
+  l->env = env;
+  napi_create_reference(env, argv[5], 1, &l->on_packet);
+  napi_create_reference(env, argv[6], 1, &l->on_error);
+  napi_value name;
+  napi_create_string_utf8(env, "pxecheck:pcap", NAPI_AUTO_LENGTH, &name);
+  napi_async_init(env, NULL, name, &l->async);
+
+  uv_loop_t *loop;
+  CHECK(napi_get_uv_event_loop(env, &loop));
+  l->poll = calloc(1, sizeof *l->poll);
+  if (l->poll == NULL || uv_poll_init(loop, l->poll, fd) != 0) {
+    free(l->poll);
+    l->poll = NULL;
+    live_stop(l);
+    free(l);
+    return throw_msg(env, "cannot watch the capture descriptor");
+  }
+  l->poll->data = l;
+  uv_poll_start(l->poll, UV_READABLE, on_readable);
+
+  napi_value handle, out, dlt;
+  CHECK(napi_create_external(env, l, finalize_live, NULL, &handle));
+  napi_create_reference(env, handle, 1, &l->self);
+  CHECK(napi_create_object(env, &out));
+  CHECK(napi_create_int32(env, pcap_datalink(p), &dlt));
+  CHECK(napi_set_named_property(env, out, "handle", handle));
+  CHECK(napi_set_named_property(env, out, "linkType", dlt));
+  return out;
+}
+
+static napi_value js_send(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  live_t *l = argc < 2 ? NULL : unwrap(env, argv[0]);
+  if (l == NULL || l->closed) return throw_msg(env, "the capture handle is closed");
+  napi_typedarray_type type;
+  size_t length, offset;
+  void *data;
+  napi_value ab;
+  if (napi_get_typedarray_info(env, argv[1], &type, &length, &data, &ab, &offset) != napi_ok || type != napi_uint8_array) {
+    return throw_msg(env, "send(handle, Uint8Array)");
+  }
+  int n = pcap_inject(l->pcap, data, length);
+  if (n < 0) return throw_msg(env, pcap_geterr(l->pcap));
+  napi_value out;
+  CHECK(napi_create_int32(env, n, &out));
+  return out;
+}
+
+static napi_value js_stats(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], out, v;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  live_t *l = argc < 1 ? NULL : unwrap(env, argv[0]);
+  struct pcap_stat st;
+  int ok = l != NULL && (l->pcap != NULL ? pcap_stats(l->pcap, &st) == 0 : l->have_last);
+  if (ok && l->pcap == NULL) st = l->last;
+  if (!ok) {
+    CHECK(napi_get_null(env, &out));
+    return out;
+  }
+  CHECK(napi_create_object(env, &out));
+  CHECK(napi_create_double(env, st.ps_recv, &v));
+  CHECK(napi_set_named_property(env, out, "received", v));
+  CHECK(napi_create_double(env, st.ps_drop, &v));
+  CHECK(napi_set_named_property(env, out, "dropped", v));
+  CHECK(napi_create_double(env, st.ps_ifdrop, &v));
+  CHECK(napi_set_named_property(env, out, "ifDropped", v));
+  return out;
+}
+
+static napi_value js_close(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  live_t *l = argc < 1 ? NULL : unwrap(env, argv[0]);
+  if (l != NULL) live_stop(l);
+  return NULL;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"open", NULL, js_open, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"send", NULL, js_send, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"stats", NULL, js_stats, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

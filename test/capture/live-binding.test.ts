@@ -1,0 +1,147 @@
+// The libpcap binding (native/pcap_live.c through src/capture/live.ts) on a real veth pair made by
+// this test in the root namespace (no addresses, IPv6 off): frames injected on one end arrive on
+// the other, nothing is printed, drops come from pcap_stats, and deleting the interface under a
+// running `pxecheck capture` ends it by itself with a message (exit 2), not an abort.
+// Source rule: only src/capture/live.ts loads the binding.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openLiveInterface } from '../../src/capture/live.js';
+import { ROOT } from '../helpers/paths.js';
+import { privateBuild, type PrivateBuild } from '../helpers/private-build.js';
+
+describe('the native binding is loaded in one place', () => {
+  it('no source file but src/capture/live.ts names pcap_live.node or requires a native addon', () => {
+    const offenders: string[] = [];
+    const walk = (dir: string): void => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const p = join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (/\.ts$/.test(e.name) && !/\.test\.ts$/.test(e.name)) {
+          const text = readFileSync(p, 'utf8');
+          if (/pcap_live\.node|\.node['"]|require\(['"]cap['"]\)/.test(text) && relative(ROOT, p) !== 'src/capture/live.ts') offenders.push(relative(ROOT, p));
+        }
+      }
+    };
+    walk(join(ROOT, 'src'));
+    expect(offenders).toEqual([]);
+  });
+});
+
+const isRoot = process.getuid?.() === 0;
+const built = existsSync(join(ROOT, 'build/Release/pcap_live.node'));
+const skipReason = !isRoot ? 'needs root (veth, raw capture)' : !built ? 'binding not built (npm ci)' : '';
+/** Interface names unique per test process (≤ 15 characters). */
+const A = `pxlbA${process.pid % 100000}`;
+const B = `pxlbB${process.pid % 100000}`;
+
+function ip(...args: string[]): void {
+  const r = spawnSync('ip', args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr}`);
+}
+
+function makePair(): void {
+  if (existsSync(`/sys/class/net/${A}`)) spawnSync('ip', ['link', 'delete', A]);
+  ip('link', 'add', A, 'type', 'veth', 'peer', 'name', B);
+  for (const n of [A, B]) {
+    spawnSync('sysctl', ['-qw', `net.ipv6.conf.${n}.disable_ipv6=1`]);
+    ip('link', 'set', n, 'up');
+  }
+}
+
+/** An Ethernet frame with EtherType 0x88b5 (IEEE local experimental) and a sequence number. */
+function frame(seq: number): Uint8Array {
+  const f = new Uint8Array(64);
+  f.set([0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01, 0x88, 0xb5], 0);
+  new DataView(f.buffer).setUint32(14, seq);
+  return f;
+}
+
+const waitFor = async (cond: () => boolean, ms: number): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+};
+
+describe.skipIf(skipReason !== '')(`libpcap binding on a veth pair${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
+  let build: PrivateBuild | undefined;
+  let tmp = '';
+  beforeAll(() => {
+    makePair();
+    tmp = mkdtempSync(join(tmpdir(), 'pxlb-'));
+    build = privateBuild();
+  }, 300_000);
+  afterAll(() => {
+    if (existsSync(`/sys/class/net/${A}`)) spawnSync('ip', ['link', 'delete', A]);
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('frames injected on one end arrive on the other, in order, with pcap_stats counters', async () => {
+    const rx = openLiveInterface(B, { filter: 'ether proto 0x88b5' });
+    const tx = openLiveInterface(A, { filter: 'ether proto 0x88b5' });
+    const got: number[] = [];
+    rx.onPacket((f) => got.push(new DataView(f.buffer, f.byteOffset, f.byteLength).getUint32(14)));
+    try {
+      expect(rx.linkType).toBe(1);
+      for (let i = 0; i < 200; i++) tx.send(frame(i));
+      await waitFor(() => got.length >= 200, 10_000);
+      expect(got).toEqual(Array.from({ length: 200 }, (_, i) => i));
+      const st = rx.stats();
+      expect(st.received).toBe(200);
+      expect(st.dropped).toBe(0);
+      expect(tx.stats().sent).toBe(200);
+    } finally {
+      rx.close();
+      tx.close();
+    }
+    expect(() => tx.send(frame(0))).toThrow(/closed/);
+  });
+
+  it('a frame longer than the snap length arrives cut and flagged truncated', async () => {
+    const rx = openLiveInterface(B, { filter: 'ether proto 0x88b5', snapLength: 40 });
+    const tx = openLiveInterface(A, { filter: 'ether proto 0x88b5' });
+    const got: [number, boolean][] = [];
+    rx.onPacket((f, _t, truncated) => got.push([f.length, truncated]));
+    try {
+      tx.send(frame(1));
+      await waitFor(() => got.length >= 1, 10_000);
+      expect(got).toEqual([[40, true]]);
+      expect(rx.stats().truncated).toBe(1);
+    } finally {
+      rx.close();
+      tx.close();
+    }
+  });
+
+  it('a bad filter is a clear error, not a crash', () => {
+    expect(() => openLiveInterface(A, { filter: 'udp port banana' })).toThrow(/bad filter/);
+  });
+
+  it('capture: deleting the interface ends the process by itself, with a message and exit 2, no warning', async () => {
+    if (!build) throw new Error('private build missing');
+    makePair();
+    const file = join(tmp, 'gone.pcapng');
+    const child = spawn(process.execPath, build.cliArgs(['capture', '-i', A, '-w', file, '--duration', '60']), { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on('close', (code, signal) => r({ code, signal })));
+    await waitFor(() => /listening on/.test(err), 30_000);
+    const tx = openLiveInterface(B);
+    for (let i = 0; i < 5; i++) tx.send(frame(i));
+    tx.close();
+    ip('link', 'delete', B); // deletes both ends
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const { code, signal } = await exited;
+    clearTimeout(timer);
+    expect(signal, err).toBeNull();
+    expect(code, err).toBe(2);
+    expect(err).toMatch(new RegExp(`stopped: ${A}: .*disappeared`));
+    expect(err + out).not.toMatch(/Warning:|This may not actually work|Aborted|Assertion/);
+    expect(out).toMatch(/Capture ended \(an interface went away\)/);
+    expect(out).toMatch(new RegExp(`${A}: \\d+ received, dropped: \\d+ by the kernel`));
+    expect(statSync(file).size).toBeGreaterThan(0);
+  }, 90_000);
+});
