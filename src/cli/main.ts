@@ -150,7 +150,23 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
         action = () => runLab(args, io);
       },
     )
-    .demandCommand(1, 'pxecheck: name a command (decode, analyze, run, capture, lab)')
+    .command(
+      'export <file>',
+      'Write every file transferred over TFTP and HTTP (NBPs, scripts, kernels, phone configs) to a directory, with a manifest',
+      (y) =>
+        y
+          .positional('file', { type: 'string', describe: 'capture file (.pcap, .pcapng, optionally .gz)' })
+          .option('dir', { alias: 'd', type: 'string', requiresArg: true, describe: 'new or empty directory for the files and manifest.json' })
+          .option('format', { alias: 'f', type: 'string', default: 'text', describe: 'text | json (the manifest on stdout)' })
+          .epilogue('Exit status: 0 every transfer complete, 1 an incomplete transfer (written as NAME.partial), 2 usage error, unreadable input or unusable directory.'),
+      (a) => {
+        action = async () => {
+          const { checkExportArgs, runExport } = await import('./export.js');
+          return runExport(checkExportArgs(a), { stdout: (s) => process.stdout.write(s), stderr: io.stderr });
+        };
+      },
+    )
+    .demandCommand(1, 'pxecheck: name a command (decode, analyze, run, capture, lab, export)')
     .strict()
     .help()
     .version()
