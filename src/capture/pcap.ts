@@ -45,8 +45,16 @@ export class PcapParser implements RecordParser {
   /** Bytes of FCS at the end of every packet, when the file header says so (else -1: unknown). */
   fcsBytes = -1;
   private frame = 0;
+  /** The record being delivered: its timestamp as stored (for exact copies). */
+  recordSec = 0;
+  recordFrac = 0;
 
   constructor(private readonly sink: RecordSink) {}
+
+  /** Fractions are nanoseconds (else microseconds). */
+  get nanosecond(): boolean {
+    return this.fracScale === 1e-9;
+  }
 
   feed(buf: Uint8Array, pos: number, end: number): number {
     if (!this.haveHeader) {
@@ -91,6 +99,8 @@ export class PcapParser implements RecordParser {
       const origLen = dv.getUint32(pos + 12, le);
       this.frame++;
       this.summary.records++;
+      this.recordSec = sec;
+      this.recordFrac = frac;
       sink({
         frame: this.frame,
         time: sec + frac * this.fracScale,

@@ -50,7 +50,7 @@ function startBytes(b: Uint8Array): string {
 }
 
 /** The parser for these first bytes, or a CaptureFormatError. */
-function parserFor(head: Uint8Array, sink: RecordSink, name: string, gzip: boolean): RecordParser {
+export function parserFor(head: Uint8Array, sink: RecordSink, name: string, gzip: boolean): RecordParser {
   const what = gzip ? `${name} (gzip)` : name;
   if (head.length === 0) throw new CaptureFormatError(`${what} is empty: not a pcap or pcapng file`);
   if (head.length >= 4) {
@@ -153,7 +153,16 @@ function gunzipSource(path: string, onError: (message: string) => void): ByteSou
 }
 
 /** Stream a capture file to `sink`. Throws CaptureFormatError when it is not a capture. */
-export async function readCaptureFile(path: string, sink: RecordSink, opts: ReadCaptureOptions = {}): Promise<CaptureSummary> {
+export function readCaptureFile(path: string, sink: RecordSink, opts: ReadCaptureOptions = {}): Promise<CaptureSummary> {
+  return readCaptureWith(path, (head, name, gzip) => parserFor(head, sink, name, gzip), opts);
+}
+
+/** Which parser reads a file whose first bytes (decompressed) are `head`. */
+export type ParserChoice = (head: Uint8Array, name: string, gzip: boolean) => RecordParser;
+
+/** Stream a capture file (gzip or not) through the parser `choose` picks: the readers above, or
+ *  a block-level copier (`comment-copy.ts`). */
+export async function readCaptureWith(path: string, choose: ParserChoice, opts: ReadCaptureOptions = {}): Promise<CaptureSummary> {
   const name = basename(path);
   const fh = await open(path, 'r');
   let source: ByteSource | null = null;
@@ -175,7 +184,7 @@ export async function readCaptureFile(path: string, sink: RecordSink, opts: Read
       if (n === 0) eof = true;
       else end += n;
     }
-    const parser = parserFor(buf.subarray(0, end), sink, name, gzip);
+    const parser = choose(buf.subarray(0, end), name, gzip);
     for (;;) {
       opts.signal?.throwIfAborted();
       start = parser.feed(buf, start, end);

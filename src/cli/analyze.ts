@@ -7,6 +7,7 @@ import { renderAnalysisJson } from '../report/analyze-json.js';
 import { renderAnalysisText } from '../report/analyze-text.js';
 import { colorEnabled, palette } from '../report/color.js';
 import { renderJunit } from '../report/junit.js';
+import { checkAnnotateTarget, writeAnnotated } from '../report/annotate.js';
 import { TextOutput } from '../report/output.js';
 import { createProgress } from '../report/progress.js';
 import { ExitCode, UsageError } from './exit-codes.js';
@@ -29,6 +30,7 @@ export interface AnalyzeIo {
 export async function runAnalyze(args: AnalyzeArgs, analyze: AnalyzeFn, io: AnalyzeIo): Promise<number> {
   // stat first: a missing file is reported before anything is drawn (and gives the size for progress).
   const size = statSync(args.file).size;
+  if (args.annotate !== undefined) checkAnnotateTarget(args.file, args.annotate);
   const progress = createProgress({ label: `pxecheck: reading ${basename(args.file)}`, totalBytes: size, isTTY: io.stderrIsTTY, write: io.stderr });
   let analysis: Analysis;
   try {
@@ -37,6 +39,8 @@ export async function runAnalyze(args: AnalyzeArgs, analyze: AnalyzeFn, io: Anal
     progress?.done();
   }
   if (args.client !== null) analysis = selectClient(analysis, args.client);
+  // --annotate: a second pass copies the capture with the findings as packet comments.
+  if (args.annotate !== undefined) await writeAnnotated(analysis, args.file, args.annotate);
 
   const out = TextOutput.open(args.output);
   try {

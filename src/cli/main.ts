@@ -64,7 +64,8 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
           .option('client', { type: 'string', requiresArg: true, describe: 'only this client (MAC, : or - separated)' })
           .option('output', { alias: 'o', type: 'string', describe: 'write to FILE instead of stdout (never coloured)' })
           .option('scenario', { type: 'string', array: true, requiresArg: true, describe: 'check the recorded boot against SCENARIO files (expectations and budgets, offline)' })
-          .option('server', { type: 'string', requiresArg: true, describe: 'with --scenario: the address ${server} stands for (default: the first DHCP server that answered)' });
+          .option('server', { type: 'string', requiresArg: true, describe: 'with --scenario: the address ${server} stands for (default: the first DHCP server that answered)' })
+          .option('annotate', { type: 'string', requiresArg: true, describe: 'also write a pcapng copy of the capture to FILE with each finding as a packet comment on its frames (Wireshark: frame.comment)' });
         // Strings, not numbers: the pure check gives a clear message instead of yargs' NaN.
         for (const t of THRESHOLD_FLAGS) b = b.option(t.flag, { type: 'string', requiresArg: true, describe: thresholdHelp(t) });
         return b.epilogue('Exit status: 0 no error finding, 1 at least one error finding, 2 usage error or unreadable input.');
@@ -73,6 +74,7 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
         const args = checkAnalyzeArgs(a);
         const scenarios = (a['scenario'] as string[] | undefined) ?? [];
         if (scenarios.length > 0) {
+          if (args.annotate !== undefined) throw new UsageError('analyze: --annotate does not combine with --scenario');
           const server = typeof a['server'] === 'string' ? a['server'] : undefined;
           action = () => runAnalyzeScenario(args.file, scenarios, server, args.format, args.output, (p) => analyzeCapture(p, { thresholds: args.thresholds }), analyzeIo(io));
         } else action = () => runAnalyze(args, analyzeCapture, analyzeIo(io));

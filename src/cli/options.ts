@@ -64,6 +64,8 @@ export interface AnalyzeArgs {
   output: string | undefined;
   /** Only the thresholds given on the command line; the engine fills in DEFAULT_THRESHOLDS. */
   thresholds: Partial<AnalysisThresholds>;
+  /** --annotate: write a pcapng copy with the findings as packet comments here. */
+  annotate?: string;
 }
 
 /** The threshold flags: flag name → AnalysisThresholds key, unit and whether it must be an integer. */
@@ -103,6 +105,7 @@ export function checkAnalyzeArgs(raw: Record<string, unknown>): AnalyzeArgs {
     client: client === undefined ? null : normalizeMac(client),
     output: typeof raw['output'] === 'string' ? raw['output'] : undefined,
     thresholds,
+    ...(typeof raw['annotate'] === 'string' && raw['annotate'] !== '' ? { annotate: raw['annotate'] } : {}),
   };
 }
 
