@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { content, TftpConvo } from '../export/export.test-kit.js';
 import type { ExportManifest } from '../export/manifest.js';
 import { checkExportArgs, runExport } from './export.js';
 import { UsageError } from './exit-codes.js';
+import { CaptureFormatError } from '../capture/types.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'pxecheck-export-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -126,11 +127,16 @@ describe('file names from the network', () => {
     expect(stdout).not.toContain('\u001b');
   });
 
-  it('refuses a non-empty directory and a missing --dir', async () => {
+  it('refuses a non-empty directory, a missing --dir, and leaves no directory for a file that is not a capture', async () => {
     const dir = freshDir();
     mkdirSync(dir);
     writeFileSync(join(dir, 'keep'), 'x');
     await expect(runExport({ file: join(LAB, 'uefi-pxe-dnsmasq.pcapng'), dir, format: 'text' }, { stdout: () => {}, stderr: () => {} })).rejects.toThrow(UsageError);
     expect(() => checkExportArgs({ file: 'x.pcap' })).toThrow(/--dir/);
+    const notCapture = join(tmp, 'not-a-capture.txt');
+    writeFileSync(notCapture, 'hello, this is text');
+    const target = freshDir();
+    await expect(runExport({ file: notCapture, dir: target, format: 'text' }, { stdout: () => {}, stderr: () => {} })).rejects.toThrow(CaptureFormatError);
+    expect(existsSync(target)).toBe(false);
   });
 });

@@ -3,7 +3,7 @@
  * to D with a manifest. Exit 0 when every transfer is complete, 1 when one is not, 2 for usage,
  * unreadable input or an unusable directory.
  */
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readCaptureFile } from '../capture/index.js';
 import { DecodePipeline } from '../decode/pipeline.js';
@@ -34,22 +34,24 @@ export function checkExportArgs(raw: Record<string, unknown>): ExportArgs {
   return { file, dir, format };
 }
 
-/** The directory must be new or empty: names in it are chosen for this capture alone. */
-function prepareDir(dir: string): void {
+/** The directory must be new or empty: names in it are chosen for this capture alone. Returns
+ *  whether it was created. */
+function prepareDir(dir: string): boolean {
   let st;
   try {
     st = statSync(dir);
   } catch {
     mkdirSync(dir, { recursive: true });
-    return;
+    return true;
   }
   if (!st.isDirectory()) throw new UsageError(`export: --dir ${dir} exists and is not a directory`);
   if (readdirSync(dir).length > 0) throw new UsageError(`export: --dir ${dir} is not empty (give a new or empty directory)`);
+  return false;
 }
 
 export async function runExport(args: ExportArgs, io: ExportIo): Promise<number> {
   statSync(args.file); // a missing input is reported before the directory is made
-  prepareDir(args.dir);
+  const created = prepareDir(args.dir);
   const sink = new DirectorySink(args.dir);
   const assembler = new ObjectAssembler(sink);
   const pipe = new DecodePipeline(assembler, { protos: new Set(['tftp', 'http']) });
@@ -58,8 +60,11 @@ export async function runExport(args: ExportArgs, io: ExportIo): Promise<number>
     summary = await readCaptureFile(args.file, (rec) => pipe.push(rec));
     pipe.finish();
     assembler.finish();
-  } finally {
+  } catch (e) {
     sink.abort();
+    // Not a capture at all: leave no empty directory behind.
+    if (created && readdirSync(args.dir).length === 0) rmdirSync(args.dir);
+    throw e;
   }
   for (const w of summary.warnings) io.stderr(`pxecheck: warning: ${args.file}: ${w.message} (at byte ${w.offset})\n`);
   const manifest = buildManifest(args.file, sink.objects);
