@@ -16,8 +16,13 @@ interface Body {
   damage: string | null;
 }
 
+/** Requests kept waiting for their response (pipelining), as the HTTP parser bounds them. */
+const MAX_PENDING = 1024;
+
 interface Connection {
   clientMac: string | null;
+  /** Frame and time of each request not yet answered, oldest first. */
+  pending: Array<[frame: number, time: number]>;
   body: Body | null;
   closedBy: HttpCloseReason | null;
 }
@@ -30,11 +35,13 @@ export class HttpObjects {
   message(m: HttpDecoded): void {
     let c = this.conns.get(m.connection);
     if (!c) {
-      c = { clientMac: null, body: null, closedBy: null };
+      c = { clientMac: null, pending: [], body: null, closedBy: null };
       this.conns.set(m.connection, c);
     }
     if (m.kind === 'request') {
       c.clientMac ??= m.srcMac;
+      if (c.pending.length >= MAX_PENDING) c.pending.shift();
+      c.pending.push([m.frame, m.time]);
     } else if (m.kind === 'response') {
       this.response(c, m, m.head as HttpResponseHead);
     } else if (!m.isRequest && c.body) {
@@ -83,6 +90,7 @@ export class HttpObjects {
     }
     const req = head.request;
     const s = head.status;
+    const asked = s >= 100 && s < 200 ? c.pending[0] : c.pending.shift();
     if (req?.method === 'HEAD' || (s >= 100 && s < 200) || s === 204 || s === 304) return;
     if (req?.method === 'CONNECT' && s >= 200 && s < 300) return;
     const obj = new ObjectBuilder(this.sink, {
@@ -94,7 +102,8 @@ export class HttpObjects {
       clientPort: m.dstPort,
       serverAddr: m.srcAddr,
       serverPort: m.srcPort,
-    }, this.nextId, m.frame, m.time);
+    }, this.nextId, asked?.[0] ?? m.frame, asked?.[1] ?? m.time);
+    obj.touch(m.frame, m.time);
     obj.status = s;
     const framing = head.chunked ? 'chunked' : head.contentLength !== null ? 'length' : 'close';
     // Content-Length is ignored when chunked (RFC 9112 §6.3).
