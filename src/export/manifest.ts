@@ -1,7 +1,11 @@
 /** The export manifest: `manifest.json` (versioned) and the text table printed on stdout. */
+import { getBorderCharacters, table, type TableUserConfig } from 'table';
+import { printable } from '../report/analyze-text.js';
 import type { ExportedObject } from './dir-sink.js';
 
 export const MANIFEST_VERSION = 1;
+/** Long names and URLs wrap inside their cell. */
+const MAX_NAME_CELL = 48;
 
 export interface ExportManifest {
   version: number;
@@ -14,35 +18,35 @@ export function buildManifest(capture: string, objects: readonly ExportedObject[
   return { version: MANIFEST_VERSION, capture, objects: [...objects].sort((a, b) => a.id - b.id) };
 }
 
-/** One row per object; incomplete ones say why on the line below. */
+/** One row per object (names from the network shown with control characters escaped); the
+ *  state of an incomplete one says why. */
 export function renderManifestText(m: ExportManifest): string[] {
   if (m.objects.length === 0) return ['No TFTP or HTTP transfers in this capture.'];
-  const rows = m.objects.map((o) => [
-    String(o.id),
-    o.protocol.toUpperCase() + (o.direction === 'upload' ? '↑' : ''),
-    `${o.clientMac ?? '-'} ${o.clientAddr}`,
-    o.serverAddr,
-    String(o.size),
-    o.complete ? 'complete' : 'INCOMPLETE',
-    `${o.firstFrame}-${o.lastFrame} (${o.frames})`,
-    o.sha256,
-    o.file,
-    printable(o.name),
-  ]);
-  const head = ['#', 'proto', 'client', 'server', 'size', 'state', 'frames', 'sha256', 'file', 'name/URL'];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]): string => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
-  const out = [line(head)];
-  m.objects.forEach((o, i) => {
-    out.push(line(rows[i]!));
-    if (!o.complete) out.push(`${' '.repeat(widths[0]! + 2)}↳ ${printable(o.problem ?? '')}`);
-  });
+  const rows = [['#', 'proto', 'client', 'server', 'name / URL', 'file', 'size', 'state', 'frames', 'sha256']];
+  for (const o of m.objects) {
+    rows.push([
+      String(o.id),
+      o.protocol.toUpperCase() + (o.direction === 'upload' ? ' (upload)' : ''),
+      `${o.clientMac ?? '-'}\n${o.clientAddr}`,
+      o.serverAddr,
+      printable(o.name),
+      o.file,
+      String(o.size),
+      o.complete ? 'complete' : `INCOMPLETE:\n${printable(o.problem ?? '')}`,
+      `${o.firstFrame}-${o.lastFrame}\n(${o.frames})`,
+      o.sha256,
+    ]);
+  }
+  const width = (col: number, max: number): number => Math.min(max, Math.max(...rows.map((r) => Math.max(...r[col]!.split('\n').map((l) => l.length)))));
+  const config: TableUserConfig = {
+    border: getBorderCharacters('norc'),
+    drawHorizontalLine: (i, n) => i === 0 || i === 1 || i === n,
+    columns: {
+      4: { width: width(4, MAX_NAME_CELL), wrapWord: true },
+      5: { width: width(5, MAX_NAME_CELL), wrapWord: true },
+      7: { width: width(7, 32), wrapWord: true },
+    },
+  };
   const bad = m.objects.filter((o) => !o.complete).length;
-  out.push(`${m.objects.length} object(s), ${bad} incomplete.`);
-  return out;
-}
-
-/** Names come from the network: control characters (terminal escapes) are shown as \xNN. */
-function printable(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return [...table(rows, config).replace(/\n$/, '').split('\n'), `${m.objects.length} object(s), ${bad} incomplete.`];
 }
