@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { bytesOf, CLIENT_IP, CLIENT_MAC, content, exportFrames, HttpConvo, SERVER_IP, sha256, TftpConvo } from './export.test-kit.js';
+import { readCaptureBuffer } from '../capture/index.js';
+import { DecodePipeline } from '../decode/pipeline.js';
+import { pcapOf } from '../../test/helpers/pcap.js';
+import { ObjectAssembler } from './assembler.js';
+import { bytesOf, CLIENT_IP, CLIENT_MAC, content, exportFrames, HttpConvo, MemorySink, SERVER_IP, sha256, TftpConvo } from './export.test-kit.js';
 
 describe('TFTP objects', () => {
   it('an RRQ with OACK blksize: the file, once, complete, with client and server', () => {
@@ -107,5 +111,27 @@ describe('HTTP objects', () => {
     const none = new HttpConvo().request('HEAD /x HTTP/1.1\r\nHost: h\r\n\r\n').respond(bytesOf(`HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n`))
       .request('GET /x HTTP/1.1\r\nHost: h\r\n\r\n').respond(bytesOf('HTTP/1.1 304 Not Modified\r\n\r\n')).close();
     expect(exportFrames(none.frames)).toEqual([]);
+  });
+});
+
+describe('bodies stream to the sink (nothing of a file is held)', () => {
+  it.each([
+    ['TFTP', new TftpConvo().rrq('s.bin').file(content(512 * 8 + 1), 512).frames],
+    ['HTTP', new HttpConvo().request('GET /s HTTP/1.1\r\nHost: h\r\n\r\n').respond(bytesOf('HTTP/1.1 200 OK\r\nContent-Length: 4000\r\n\r\n', content(4000)), 500).close().frames],
+  ])('%s: the sink has each byte by the time its frame was decoded', (_p, frames) => {
+    const sink = new MemorySink();
+    const asm = new ObjectAssembler(sink);
+    const pipe = new DecodePipeline(asm, { protos: new Set(['tftp', 'http']) });
+    const written: number[] = [];
+    readCaptureBuffer(pcapOf(frames), (r) => {
+      pipe.push(r);
+      written.push(sink.list().reduce((n, o) => n + o.chunks.reduce((m, c) => m + c.length, 0), 0));
+    });
+    pipe.finish();
+    asm.finish();
+    const total = sink.list()[0]!.result!.size;
+    // Bytes arrive over many frames, and all of them before the transfer's last frame.
+    expect(new Set(written).size).toBeGreaterThan(4);
+    expect(written.findIndex((n) => n === total)).toBeLessThan(frames.length - 1);
   });
 });
