@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readCaptureBuffer } from '../capture/index.js';
-import { analyzeCapture } from '../flow/analyze.js';
+import { analyzeCapture } from '../analysis/capture.js';
 import { hasTshark, tsharkFields } from '../../test/helpers/tshark.js';
 import { CAPTURES } from '../../test/helpers/paths.js';
 import { UsageError } from '../cli/exit-codes.js';
@@ -87,7 +87,7 @@ describe.skipIf(!hasTshark())('analyze --annotate: findings as packet comments, 
       for (const c of list.slice(old.length)) expect(c).toMatch(/^pxecheck (error|warning|info) [a-z0-9-]+\.[a-z0-9.-]+: /);
     }
     // The summary is the section comment.
-    expect(run('capinfos', ['-k', out])).toMatch(/Capture comment:\s+pxecheck analyze: \d+ client/);
+    expect(run('capinfos', ['-k', out])).toMatch(/Capture comment:\s+pxecheck analyze: \d+ boot client/);
     // Frames: same order, times (to the nanosecond), lengths, interfaces, bytes.
     expect(tsharkFrames(out)).toEqual(tsharkFrames(input));
     expect(records(out)).toEqual(records(input));

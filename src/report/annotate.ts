@@ -20,7 +20,10 @@ export interface AnnotatedFinding {
 
 export interface AnnotatableAnalysis {
   findings: readonly AnnotatedFinding[];
-  summary: { clients: number; booted: number; failed: number; errors: number; warnings: number; infos: number };
+  summary: {
+    clients: number; booted: number; failed: number; errors: number; warnings: number; infos: number;
+    incomplete?: number; otherClients?: number;
+  };
 }
 
 /** More findings than this on one frame are summed up in one last comment. */
@@ -36,8 +39,10 @@ export function findingComment(f: AnnotatedFinding): string {
 /** The section comment: the verdict and which findings were raised how often. */
 export function summaryComment(a: AnnotatableAnalysis): string {
   const s = a.summary;
+  const boots = [`${s.booted} booted`, `${s.failed} failed`, ...(s.incomplete ? [`${s.incomplete} incomplete`] : [])].join(', ');
+  const others = s.otherClients ? ` (and ${s.otherClients} other DHCP client(s))` : '';
   const lines = [
-    `pxecheck analyze: ${s.clients} client(s), ${s.booted} booted, ${s.failed} failed; ${s.errors} error(s), ${s.warnings} warning(s), ${s.infos} info(s)`,
+    `pxecheck analyze: ${s.clients} boot client(s)${others}: ${boots}; ${s.errors} error(s), ${s.warnings} warning(s), ${s.infos} info(s)`,
   ];
   const counts = new Map<string, { severity: string; n: number }>();
   for (const f of a.findings) {
