@@ -9,7 +9,7 @@ import { hasTshark, tsharkFields } from '../../test/helpers/tshark.js';
 import { CAPTURES } from '../../test/helpers/paths.js';
 import { UsageError } from '../cli/exit-codes.js';
 import { main } from '../cli/main.js';
-import { findingComment, writeAnnotated } from './annotate.js';
+import { findingComments, writeAnnotated } from './annotate.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'pxecheck-annotate-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -77,14 +77,21 @@ describe.skipIf(!hasTshark())('analyze --annotate: findings as packet comments, 
     const before = tsharkComments(input);
     const after = tsharkComments(out);
     // Every evidence frame carries its finding's comment…
-    for (const f of withFrames) for (const frame of f.frames) expect(after.get(frame), `frame ${frame}`).toContain(findingComment(f));
+    const texts = findingComments(analysis.findings);
+    analysis.findings.forEach((f, i) => {
+      for (const frame of f.frames) {
+        expect(after.get(frame), `frame ${frame}`).toContain(texts[i]);
+        expect(texts[i]).toContain(`${f.severity} ${f.code}`);
+        expect(texts[i]).toContain(f.message);
+      }
+    });
     // …and only evidence frames (or frames commented before) carry comments; old comments stay first.
     const evidence = new Set(withFrames.flatMap((f) => f.frames));
     for (const [frame, list] of after) {
       const old = before.get(frame) ?? [];
       expect(evidence.has(frame) || old.length > 0, `frame ${frame}`).toBe(true);
       expect(list.slice(0, old.length)).toEqual(old);
-      for (const c of list.slice(old.length)) expect(c).toMatch(/^pxecheck (error|warning|info) [a-z0-9-]+\.[a-z0-9.-]+: /);
+      for (const c of list.slice(old.length)) expect(c).toMatch(/^pxecheck (error|warning|info) [a-z0-9-]+\.[a-z0-9.-]+( \[PXE-E[0-9A-F]{2}\])?: /);
     }
     // The summary is the section comment.
     expect(run('capinfos', ['-k', out])).toMatch(/Capture comment:\s+pxecheck analyze: \d+ boot client/);

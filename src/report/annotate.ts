@@ -16,6 +16,10 @@ export interface AnnotatedFinding {
   message: string;
   frames: readonly number[];
   client: string | null;
+  /** Root-cause links and the PXE error on screen, when the engine gives them. */
+  id?: string;
+  causedBy?: string | null;
+  pxeError?: string | null;
 }
 
 export interface AnnotatableAnalysis {
@@ -31,9 +35,18 @@ const MAX_COMMENTS_PER_FRAME = 16;
 /** Codes listed in the section comment. */
 const MAX_CODES_LISTED = 20;
 
-/** The comment text of a finding on one of its frames. */
-export function findingComment(f: AnnotatedFinding): string {
-  return `pxecheck ${f.severity} ${f.code}: ${f.message}${f.client ? ` (client ${f.client})` : ''}`;
+/** The comment text of a finding on one of its frames; `causeCode` names its root cause. */
+export function findingComment(f: AnnotatedFinding, causeCode: string | null = null): string {
+  const pxe = f.pxeError ? ` [${f.pxeError}]` : '';
+  const cause = causeCode ? ` (consequence of ${causeCode})` : '';
+  return `pxecheck ${f.severity} ${f.code}${pxe}: ${f.message}${f.client ? ` (client ${f.client})` : ''}${cause}`;
+}
+
+/** The comment of each finding, with its root cause's code where it has one. */
+export function findingComments(findings: readonly AnnotatedFinding[]): string[] {
+  const codeById = new Map<string, string>();
+  for (const f of findings) if (f.id) codeById.set(f.id, f.code);
+  return findings.map((f) => findingComment(f, f.causedBy ? codeById.get(f.causedBy) ?? f.causedBy : null));
 }
 
 /** The section comment: the verdict and which findings were raised how often. */
@@ -61,15 +74,16 @@ export function summaryComment(a: AnnotatableAnalysis): string {
 export function frameComments(findings: readonly AnnotatedFinding[]): Map<number, string[]> {
   const byFrame = new Map<number, string[]>();
   const extra = new Map<number, number>();
-  for (const f of findings) {
-    const text = findingComment(f);
+  const texts = findingComments(findings);
+  findings.forEach((f, i) => {
+    const text = texts[i]!;
     for (const frame of new Set(f.frames)) {
       let list = byFrame.get(frame);
       if (!list) byFrame.set(frame, (list = []));
       if (list.length < MAX_COMMENTS_PER_FRAME) list.push(text);
       else extra.set(frame, (extra.get(frame) ?? 0) + 1);
     }
-  }
+  });
   for (const [frame, n] of extra) byFrame.get(frame)!.push(`pxecheck: … and ${n} more finding(s) on this frame`);
   return byFrame;
 }
