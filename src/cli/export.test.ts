@@ -140,3 +140,18 @@ describe('file names from the network', () => {
     expect(existsSync(target)).toBe(false);
   });
 });
+
+describe('pxecheck export (CLI)', () => {
+  it('exit 0 and the table for a complete export; exit 2 with one line for a missing --dir', async () => {
+    const { main } = await import('./main.js');
+    let out = '';
+    let err = '';
+    const io = { stdout: (s: string) => (out += s), stderr: (s: string) => (err += s) };
+    expect(await main(['export', join(LAB, 'bios-ipxe-dnsmasq.pcap'), '--dir', freshDir()], io)).toBe(0);
+    expect(out).toMatch(/vmlinuz/);
+    expect(out).toMatch(/3 object\(s\), 0 incomplete/);
+    expect(await main(['export', join(LAB, 'bios-ipxe-dnsmasq.pcap')], io)).toBe(2);
+    expect(err.trim().split('\n')).toHaveLength(1);
+    expect(err).toMatch(/--dir/);
+  });
+});

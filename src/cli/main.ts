@@ -164,7 +164,8 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
       (a) => {
         action = async () => {
           const { checkExportArgs, runExport } = await import('./export.js');
-          return runExport(checkExportArgs(a), { stdout: (s) => process.stdout.write(s), stderr: io.stderr });
+          const stdout = (io as { stdout?: (s: string) => void }).stdout ?? ((s: string) => void process.stdout.write(s));
+          return runExport(checkExportArgs(a), { stdout, stderr: io.stderr });
         };
       },
     )
