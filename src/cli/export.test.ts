@@ -49,9 +49,11 @@ const LAB = join(CAPTURES, 'lab');
 const ORACLE_CASES: Array<[string, string[]]> = [
   ['lab/uefi-pxe-dnsmasq.pcapng', ['snponly.efi', 'boot.ipxe', 'vmlinuz', 'initrd.img']],
   ['lab/proxydhcp-with-kea.pcapng', ['boot.ipxe']],
-  ['lab/lossy-tftp.pcapng', []],
+  ['lab/lossy-tftp.pcapng', ['snponly.efi']],
+  ['lab-v6/uefi-pxe6-kea.pcapng', ['snponly.efi']],
+  ['lab-v6/uefi-http6-kea.pcapng', ['snponly.efi', 'boot.ipxe', 'vmlinuz', 'initrd.img']],
   ['lab/bios-ipxe-dnsmasq.pcap', ['boot.ipxe', 'vmlinuz', 'initrd.img']],
-  ['lab/broken-ipxe-loop.pcapng', []],
+  ['lab/broken-ipxe-loop.pcapng', ['undionly.kpxe']],
   ['public/spicy-tftp/tftp_rrq.pcap', []],
   ['public/spicy-tftp/tftp_wrq.pcap', []],
   ['public/spicy-tftp/tftp_oack.pcap', []],
