@@ -157,3 +157,23 @@ describe('pxecheck export (CLI)', () => {
     expect(err).toMatch(/--dir/);
   });
 });
+
+describe('many transfers at once', () => {
+  it('more concurrent transfers than open files allowed: every file whole', async () => {
+    const count = 40; // > the directory sink's 32 open descriptors
+    const files = Array.from({ length: count }, (_, i) => content(512 * 3 + i, i + 1));
+    const convos = files.map((f, i) => new TftpConvo(2000 + i, 3000 + i).rrq(`f${i}.bin`).file(f, 512).frames);
+    const frames: Uint8Array[] = [];
+    for (let k = 0; convos.some((c) => k < c.length); k++) for (const c of convos) if (k < c.length) frames.push(c[k]!);
+    const capture = join(tmp, 'many.pcap');
+    writeFileSync(capture, pcapOf(frames));
+    const { code, dir, manifest } = await exportTo(capture);
+    expect(code).toBe(0);
+    expect(manifest.objects).toHaveLength(count);
+    files.forEach((f, i) => {
+      const o = manifest.objects.find((x) => x.name === `f${i}.bin`)!;
+      expect(o.complete).toBe(true);
+      expect(sha(join(dir, o.file))).toBe(createHash('sha256').update(f).digest('hex'));
+    });
+  });
+});
