@@ -102,7 +102,7 @@ describe.skipIf(!hasTshark())('analyze --annotate: findings as packet comments, 
     expect(run('capinfos', ['-t', out])).toMatch(/pcapng/);
   });
 
-  it('refuses to overwrite the input, by name or through a link', async () => {
+  it('refuses to overwrite the input, by name or through a link, and a missing directory', async () => {
     const input = join(LAB, 'broken-two-dhcp-servers.pcapng');
     const analysis = await analyzeCapture(input);
     const before = readFileSync(input);
@@ -111,6 +111,7 @@ describe.skipIf(!hasTshark())('analyze --annotate: findings as packet comments, 
     symlinkSync(input, link);
     await expect(writeAnnotated(analysis, input, link)).rejects.toThrow(UsageError);
     expect(readFileSync(input).equals(before)).toBe(true);
+    await expect(writeAnnotated(analysis, input, join(tmp, 'no-such-dir', 'x.pcapng'))).rejects.toThrow(/does not exist/);
   });
 
   it('the CLI: exit 2 with a one-line message for the input as output; the copy next to a normal report', async () => {

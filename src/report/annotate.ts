@@ -100,6 +100,13 @@ export function checkAnnotateTarget(input: string, out: string): void {
     if (e instanceof UsageError) throw e;
     // out does not exist yet (or input vanished: reported by the reader)
   }
+  let dirOk = false;
+  try {
+    dirOk = statSync(dirname(resolve(out))).isDirectory();
+  } catch {
+    // missing
+  }
+  if (!dirOk) throw new UsageError(`--annotate ${out}: directory ${dirname(out)} does not exist`);
 }
 
 /** Writes the annotated copy of `input` to `out` (via a temporary file, renamed at the end). */
