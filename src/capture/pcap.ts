@@ -46,8 +46,16 @@ export class PcapParser implements RecordParser {
   fcsBytes = -1;
   private frame = 0;
   private linkOk = true;
+  /** The record being delivered: its timestamp as stored (for exact copies). */
+  recordSec = 0;
+  recordFrac = 0;
 
   constructor(private readonly sink: RecordSink) {}
+
+  /** Fractions are nanoseconds (else microseconds). */
+  get nanosecond(): boolean {
+    return this.fracScale === 1e-9;
+  }
 
   feed(buf: Uint8Array, pos: number, end: number): number {
     if (!this.haveHeader) {
@@ -93,6 +101,8 @@ export class PcapParser implements RecordParser {
       this.frame++;
       this.summary.records++;
       if (!this.linkOk) this.summary.unsupported++;
+      this.recordSec = sec;
+      this.recordFrac = frac;
       sink({
         frame: this.frame,
         time: sec + frac * this.fracScale,

@@ -32,6 +32,8 @@ function pad4(n: number): number {
 
 export interface PcapngWriterOptions {
   application?: string;
+  /** Section comment (opt_comment), e.g. a summary Wireshark shows in Capture File Properties. */
+  comment?: string;
   /** Write the section big-endian (default little-endian). */
   bigEndian?: boolean;
 }
@@ -40,6 +42,8 @@ export interface InterfaceOptions {
   name?: string;
   snaplen?: number;
   tsresol?: 6 | 9;
+  /** Bytes of FCS at the end of each packet (if_fcslen), when known. */
+  fcslen?: number;
 }
 
 export class PcapngWriter {
@@ -49,6 +53,7 @@ export class PcapngWriter {
   constructor(private readonly out: (chunk: Uint8Array) => void, opts: PcapngWriterOptions = {}) {
     this.le = !opts.bigEndian;
     const options: Array<[number, Uint8Array]> = [];
+    if (opts.comment) options.push([OPT_COMMENT, utf8(opts.comment)]);
     if (opts.application) options.push([4, asciiBytes(opts.application)]); // shb_userappl
     const body = 16; // byte-order magic, version, section length
     const [b, v] = this.block(BlockType.SECTION_HEADER, body + optionsLength(options));
@@ -67,6 +72,7 @@ export class PcapngWriter {
     if (opts.name) options.push([2, asciiBytes(opts.name)]); // if_name
     const tsresol = opts.tsresol ?? 6;
     if (tsresol !== 6) options.push([9, Uint8Array.of(tsresol)]); // if_tsresol
+    if (opts.fcslen !== undefined && opts.fcslen >= 0) options.push([13, Uint8Array.of(opts.fcslen)]); // if_fcslen
     const [b, v] = this.block(BlockType.INTERFACE_DESCRIPTION, 8 + optionsLength(options));
     v.setUint16(8, linkType, this.le);
     v.setUint16(10, 0, this.le);
@@ -77,17 +83,26 @@ export class PcapngWriter {
     return this.units.length - 1;
   }
 
-  writePacket(ifId: number, timeSeconds: number, data: Uint8Array, origLen = data.length): void {
+  writePacket(ifId: number, timeSeconds: number, data: Uint8Array, origLen = data.length, comments: readonly string[] = []): void {
     const units = this.units[ifId];
     if (units === undefined) throw new RangeError(`interface ${ifId} was not added`);
-    const [b, v] = this.block(BlockType.ENHANCED_PACKET, 20 + pad4(data.length));
     const [high, low] = ticks(timeSeconds, units);
+    this.writePacketTicks(ifId, high, low, data, origLen, comments);
+  }
+
+  /** A packet whose timestamp is already a 64-bit tick count in the interface's units (exact
+   *  copies of another capture), with packet comments (opt_comment) if any. */
+  writePacketTicks(ifId: number, high: number, low: number, data: Uint8Array, origLen = data.length, comments: readonly string[] = []): void {
+    if (this.units[ifId] === undefined) throw new RangeError(`interface ${ifId} was not added`);
+    const options: Array<[number, Uint8Array]> = comments.map((c) => [OPT_COMMENT, utf8(c)]);
+    const [b, v] = this.block(BlockType.ENHANCED_PACKET, 20 + pad4(data.length) + optionsLength(options));
     v.setUint32(8, ifId, this.le);
     v.setUint32(12, high, this.le);
     v.setUint32(16, low, this.le);
     v.setUint32(20, data.length, this.le);
     v.setUint32(24, origLen, this.le);
     b.set(data, 28);
+    this.putOptions(v, b, 28 + pad4(data.length), options);
     this.out(b);
   }
 
@@ -114,7 +129,30 @@ export class PcapngWriter {
   }
 }
 
-function optionsLength(options: Array<[number, Uint8Array]>): number {
+const OPT_COMMENT = 1;
+const MAX_OPTION = 65535;
+
+/** UTF-8 bytes of an option value, cut to what an option can hold (at a character boundary). */
+export function utf8(s: string): Uint8Array {
+  const b = new TextEncoder().encode(s);
+  if (b.length <= MAX_OPTION) return b;
+  let end = MAX_OPTION;
+  while (end > 0 && (b[end]! & 0xc0) === 0x80) end--;
+  return b.subarray(0, end);
+}
+
+/** Seconds and fraction (of `units` per second, as a classic pcap record holds them) as the
+ *  64-bit tick count pcapng stores, split in 32-bit halves; exact (no double rounding). */
+export function pcapTicks(sec: number, frac: number, units: number): [number, number] {
+  const a = Math.floor(sec / 65536) * units; // < 2^16 * 2^30
+  const b = (sec % 65536) * units + frac; // < 2^47
+  const aHigh = Math.floor(a / 65536);
+  const lowPart = (a % 65536) * 65536 + b; // < 2^48
+  const high = aHigh + Math.floor(lowPart / TWO_32);
+  return [high, lowPart % TWO_32];
+}
+
+export function optionsLength(options: Array<[number, Uint8Array]>): number {
   if (options.length === 0) return 0;
   let n = 4; // opt_endofopt
   for (const [, value] of options) n += 4 + pad4(value.length);

@@ -9,6 +9,7 @@ import { renderAnalysisText } from '../report/analyze-text.js';
 import { reportWidth } from '../report/layout.js';
 import { colorEnabled, palette } from '../report/color.js';
 import { renderJunit } from '../report/junit.js';
+import { checkAnnotateTarget, writeAnnotated } from '../report/annotate.js';
 import { TextOutput } from '../report/output.js';
 import { createProgress } from '../report/progress.js';
 import { ExitCode, UsageError } from './exit-codes.js';
@@ -46,6 +47,11 @@ export async function runAnalyze(args: AnalyzeArgs, analyze: AnalyzeFn, io: Anal
   refuseOverwrite(args.output, inputs);
   const jobs: (string | string[])[] = inputs.length === 1 ? [inputs[0]!] : args.merge ? [inputs] : inputs;
   const many = jobs.length > 1;
+  // --annotate copies the one capture it analyzed: a second pass over a file, not a pipe.
+  if (args.annotate !== undefined) {
+    if (jobs.length !== 1 || typeof jobs[0] !== 'string' || jobs[0] === '-') throw new UsageError('analyze --annotate takes one capture file (not a pipe, several files or --merge)');
+    checkAnnotateTarget(jobs[0], args.annotate);
+  }
   const warnings = new WarningPrinter(io.stderr);
   const reports = new Reports(args, io, many);
   let worst: number = ExitCode.OK;
@@ -62,6 +68,8 @@ export async function runAnalyze(args: AnalyzeArgs, analyze: AnalyzeFn, io: Anal
         worst = ExitCode.USAGE;
         continue;
       }
+      // --annotate: a second pass copies the capture with the findings as packet comments.
+      if (args.annotate !== undefined) await writeAnnotated(analysis, job as string, args.annotate);
       const specs = args.clients;
       if (specs !== null) {
         // Several files: one without those clients is left out; none with them is a usage error.

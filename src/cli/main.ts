@@ -88,7 +88,8 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
           .option('only-failed', { type: 'boolean', describe: 'only the boot devices whose boot failed' })
           .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'write to FILE instead of stdout (never coloured)' })
           .option('scenario', { type: 'string', array: true, requiresArg: true, describe: 'check the recorded boot against SCENARIO files (expectations and budgets, offline)' })
-          .option('server', { type: 'string', requiresArg: true, describe: 'with --scenario: the address ${server} stands for (default: the first DHCP server that answered)' });
+          .option('server', { type: 'string', requiresArg: true, describe: 'with --scenario: the address ${server} stands for (default: the first DHCP server that answered)' })
+          .option('annotate', { type: 'string', requiresArg: true, describe: 'also write a pcapng copy of the capture to FILE with each finding as a packet comment on its frames (Wireshark: frame.comment)' });
         // Strings, not numbers: the pure check gives a clear message instead of yargs' NaN.
         for (const t of THRESHOLD_FLAGS) b = b.option(t.flag, { type: 'string', requiresArg: true, describe: thresholdHelp(t) });
         return b.epilogue('Exit status: 0 no error finding, 1 at least one error finding, 2 usage error or unreadable input.');
@@ -99,6 +100,7 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
         const scenarios = (a['scenario'] as string[] | undefined) ?? [];
         const { analyzeCapture } = await import('../analysis/capture.js');
         if (scenarios.length > 0) {
+          if (args.annotate !== undefined) throw new UsageError('analyze: --annotate does not combine with --scenario');
           const server = typeof a['server'] === 'string' ? a['server'] : undefined;
           if (args.files.length > 1 && !args.merge) throw new UsageError('analyze --scenario checks one recorded boot: give one capture, or --merge several');
           const input = args.files.length > 1 ? args.files : args.file;
@@ -193,9 +195,26 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
         action = () => runLab(args, io);
       }),
     )
+    .command(
+      'export <file>',
+      'Write every file transferred over TFTP and HTTP (NBPs, scripts, kernels, phone configs) to a directory, with a manifest',
+      (y) =>
+        y
+          .positional('file', { type: 'string', describe: 'capture file (.pcap, .pcapng, optionally .gz)' })
+          .option('dir', { alias: 'd', type: 'string', requiresArg: true, describe: 'new or empty directory for the files and manifest.json' })
+          .option('format', { alias: 'f', type: 'string', requiresArg: true, default: 'text', describe: 'text | json (the manifest on stdout)' })
+          .epilogue('Exit status: 0 every transfer complete, 1 an incomplete transfer (written as NAME.partial), 2 usage error, unreadable input or unusable directory.'),
+      handler(async (a) => {
+        action = async () => {
+          const { checkExportArgs, runExport } = await import('./export.js');
+          const stdout = (io as { stdout?: (s: string) => void }).stdout ?? ((s: string) => void process.stdout.write(s));
+          return runExport(checkExportArgs(a), { stdout, stderr: io.stderr });
+        };
+      }),
+    )
     .option('debug', { type: 'boolean', global: true, describe: 'print the stack of an internal error' })
     .completion('completion', 'Print a bash/zsh completion script (add `source <(pxecheck completion)` to ~/.bashrc or ~/.zshrc)')
-    .demandCommand(1, 'name a command (decode, analyze, run, capture, lab)')
+    .demandCommand(1, 'name a command (decode, analyze, run, capture, lab, export)')
     // `--no-reply 6` is a threshold flag, not the negation of `--reply`.
     .parserConfiguration({ 'boolean-negation': false })
     .recommendCommands()

@@ -130,6 +130,8 @@ export interface AnalyzeArgs {
   output: string | undefined;
   /** Only the thresholds given on the command line; the engine fills in DEFAULT_THRESHOLDS. */
   thresholds: Partial<AnalysisThresholds>;
+  /** --annotate: write a pcapng copy with the findings as packet comments here. */
+  annotate?: string;
 }
 
 /** Validates raw `analyze` arguments (keys as yargs gives them: `slow-offer` etc.). */
@@ -158,6 +160,7 @@ export function checkAnalyzeArgs(raw: Record<string, unknown>): AnalyzeArgs {
     onlyFailed: raw['only-failed'] === true,
     output: typeof raw['output'] === 'string' ? raw['output'] : undefined,
     thresholds,
+    ...(typeof raw['annotate'] === 'string' && raw['annotate'] !== '' ? { annotate: raw['annotate'] } : {}),
   };
 }
 

@@ -107,8 +107,25 @@ export interface UndecodedFrame {
   issues: WireIssue[];
 }
 
+/** A piece of an HTTP message body (de-chunked), between its `response`/`request` head and its
+ *  `complete` message. `data` is a view valid only during the call. */
+export interface HttpBodyChunk {
+  connection: number;
+  isRequest: boolean;
+  data: Uint8Array;
+  frame: number;
+  time: number;
+}
+
+/** Why a TCP connection ended: FIN both ways, RST, idle timeout, or the end of the capture. */
+export type HttpCloseReason = 'fin' | 'rst' | 'timeout' | 'flush';
+
 export interface DecodeSink {
   message(m: DecodedMessage): void;
   /** Called for frames that carried issues but no application message. */
   undecoded?(f: UndecodedFrame): void;
+  /** Body bytes of HTTP messages, for sinks that keep them (`pxecheck export`); others only count. */
+  httpBody?(chunk: HttpBodyChunk): void;
+  /** An HTTP connection closed, before the `complete` of a body read until close. */
+  httpClose?(connection: number, reason: HttpCloseReason, frame: number, time: number): void;
 }

@@ -29,7 +29,7 @@ import {
   type TcpStreamSink,
 } from '../reassembly/index.js';
 import { TftpSessionTracker } from './tftp-tracker.js';
-import type { DecodeSink, DecodedMessage, MessageOrigin, AppProto } from './messages.js';
+import type { DecodeSink, DecodedMessage, HttpCloseReason, MessageOrigin, AppProto } from './messages.js';
 import type { DhcpV4Message } from '../wire/dhcpv4/index.js';
 import type { DhcpV6Message } from '../wire/dhcpv6/index.js';
 import type { TftpPacket } from '../wire/tftp.js';
@@ -338,11 +338,17 @@ export class DecodePipeline implements TcpStreamSink {
     st?.parser?.gap(fromClient, missingBytes);
   }
 
-  onClose(conn: TcpConnection): void {
+  onClose(conn: TcpConnection, reason: HttpCloseReason): void {
     const st = conn.user as HttpConnState | undefined;
     if (!st?.parser) return;
+    this.sink.httpClose?.(conn.id, reason, this.cur.frame, this.cur.time);
     st.parser.end(true, this.cur.frame, this.cur.time);
     st.parser.end(false, this.cur.frame, this.cur.time);
+  }
+
+  /** Body bytes, only to a sink that keeps them. */
+  emitHttpBody(conn: TcpConnection, isRequest: boolean, data: Uint8Array, frame: number, time: number): void {
+    this.sink.httpBody?.({ connection: conn.id, isRequest, data, frame, time });
   }
 
   /** Called by the per-connection forwarder. */
@@ -396,6 +402,9 @@ class HttpEventForwarder implements HttpSink {
   }
   onResponse(head: HttpResponseHead, frame: number, time: number): void {
     this.pipe.emitHttp(this.conn, 'response', false, head, head.request ?? this.pending, 0, frame, time, []);
+  }
+  onBodyData(isRequest: boolean, data: Uint8Array, frame: number, time: number): void {
+    this.pipe.emitHttpBody(this.conn, isRequest, data, frame, time);
   }
   onMessageComplete(isRequest: boolean, bodyBytes: number, frame: number, time: number): void {
     this.pipe.emitHttp(this.conn, 'complete', isRequest, null, null, bodyBytes, frame, time, []);
