@@ -12,6 +12,7 @@ export const THRESHOLD_FLAGS = [
   { flag: 'tftp-idle', key: 'tftpIdle', integer: false, min: 0, describe: 'seconds of idle after which an unfinished TFTP transfer is a timeout' },
   { flag: 'slow-advertise', key: 'slowAdvertise', integer: false, min: 0, describe: 'seconds from the first DHCPv6 Solicit to the first Advertise above which dhcp6.slow-advertise is raised' },
   { flag: 'ipv6-stall', key: 'ipv6Stall', integer: false, min: 0, describe: 'seconds a boot client may spend on IPv6 before falling back or failing, above which ipv6.boot-stall is raised' },
+  { flag: 'stall', key: 'stall', integer: false, min: 0, describe: 'seconds of silence after an unfinished boot attempt after which it counts as stopped (failed) rather than cut off by the end of the capture (incomplete)' },
 ] as const satisfies readonly { flag: string; key: keyof AnalysisThresholds; integer: boolean; min: number; describe: string }[];
 
 /** `--help` text of a threshold flag, with its default from DEFAULT_THRESHOLDS. */
