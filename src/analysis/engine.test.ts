@@ -186,6 +186,52 @@ describe('boot attempts', () => {
   });
 });
 
+describe('evidence: the frames that prove it', () => {
+  it('ipxe.chainload-loop cites the offer that named the iPXE binary when the ACK carried no boot file', () => {
+    const sim = new Sim();
+    dora(sim, { xid: 0xb0, mac: MAC, yiaddr: ADDR, t: 0, client: pxeOptions(0), file: 'undionly.kpxe', siaddr: SERVER.addr });
+    tftpRead(sim, { addr: ADDR, port: 2500 }, SERVER.addr, 'undionly.kpxe', 3000, { t: 1 });
+    const cli: Endpoint = { addr: '0.0.0.0', port: 68, mac: MAC };
+    const bcast: Endpoint = { addr: '255.255.255.255', port: 67 };
+    const back: Endpoint = { addr: '255.255.255.255', port: 68 };
+    sim.dhcp4(cli, bcast, { xid: 0xb1, chaddr: MAC, options: [{ code: 53, value: 'DISCOVER' }, ...ipxeOptions(0)] }, 3);
+    sim.dhcp4(SERVER, back, { xid: 0xb1, chaddr: MAC, op: 2, yiaddr: ADDR, file: 'undionly.kpxe', options: [{ code: 53, value: 'OFFER' }, { code: 54, value: SERVER.addr }] }, 3.01);
+    const offerFrame = sim.frame;
+    sim.dhcp4(cli, bcast, { xid: 0xb1, chaddr: MAC, options: [{ code: 53, value: 'REQUEST' }, { code: 54, value: SERVER.addr }, ...ipxeOptions(0)] }, 3.02);
+    sim.dhcp4(SERVER, back, { xid: 0xb1, chaddr: MAC, op: 2, yiaddr: ADDR, options: [{ code: 53, value: 'ACK' }, { code: 54, value: SERVER.addr }] }, 3.03);
+    const f = sim.finish({ end: 5 }).findings.find((x) => x.code === 'ipxe.chainload-loop')!;
+    expect(f.frames).toEqual([offerFrame]);
+  });
+
+  it('pxe.no-bootfile counts every ignored offer, four from one router reading as four', () => {
+    const sim = new Sim();
+    const cli: Endpoint = { addr: '0.0.0.0', port: 68, mac: MAC };
+    const offers: number[] = [];
+    for (const t of [0, 4, 12, 28]) {
+      sim.dhcp4(cli, { addr: '255.255.255.255', port: 67 }, { xid: 0xc0, chaddr: MAC, options: [{ code: 53, value: 'DISCOVER' }, ...pxeOptions(7)] }, t);
+      sim.dhcp4(SERVER, { addr: '255.255.255.255', port: 68 }, { xid: 0xc0, chaddr: MAC, op: 2, yiaddr: ADDR, options: [{ code: 53, value: 'OFFER' }, { code: 54, value: SERVER.addr }] }, t + 0.01);
+      offers.push(sim.frame);
+    }
+    const a = sim.finish({ end: 60 });
+    const f = a.findings.find((x) => x.code === 'pxe.no-bootfile')!;
+    expect(f.message).toContain('ignored 4 address offer(s)');
+    expect(f.frames).toEqual(offers);
+    expect(a.clients[0]!.attempts[0]!.pxeError).toBe('PXE-E16');
+  });
+
+  it('a server that gives up on its own says so: the tftp.error hint does not blame a missing file', () => {
+    const sim = new Sim();
+    const c: Endpoint = { addr: ADDR, port: 2600 };
+    sim.tftp(c, { addr: SERVER.addr, port: 69 }, buildRrq('ipxe.efi'), 0);
+    const tid: Endpoint = { addr: SERVER.addr, port: 52000 };
+    sim.tftp(tid, c, buildData(1, new Uint8Array(512)), 0.01);
+    sim.tftp(tid, c, buildError(0, 'Connection timed out'), 6);
+    const f = sim.finish({ end: 8 }).findings.find((x) => x.code === 'tftp.error')!;
+    expect(f.hint).not.toMatch(/exists|not found/);
+    expect(f.hint).toMatch(/gave up/);
+  });
+});
+
 describe('smaller truths', () => {
   it('a WRQ upload is shown as WRQ, upload', () => {
     const sim = new Sim();

@@ -4,6 +4,7 @@
  * different boot entry (PXE over IPv4 → PXE over IPv6 → HTTP boot…), a long gap, or the device's
  * own OS traffic in between. The device's OS DHCP stretches are attempts of entry `os` (not boots).
  */
+import { DhcpV6MsgType } from '../wire/dhcpv6/index.js';
 import { baseName, looksLikeBootProgram, looksLikeKernel } from './classify.js';
 import type { AttemptEntry, AttemptFacts, DeviceRole, StepFacts } from './facts.js';
 import { attemptProgress } from './progress.js';
@@ -16,13 +17,9 @@ export const OS_GAP_S = 10;
  *  (EDK2 spends at most 60 s in one DHCP round: 4 + 8 + 16 + 32 s). */
 export const REBOOT_GAP_S = 60;
 
-const V6_SOLICIT = 1;
-const V6_REQUEST = 3;
-const V6_CONFIRM = 4;
-const V6_RENEW = 5;
-const V6_REBIND = 6;
-const V6_INFORMATION_REQUEST = 11;
-const V6_CLIENT_FIRST = new Set([V6_SOLICIT, V6_REQUEST, V6_CONFIRM, V6_RENEW, V6_REBIND, V6_INFORMATION_REQUEST]);
+const { SOLICIT, REQUEST, CONFIRM, RENEW, REBIND, INFORMATION_REQUEST } = DhcpV6MsgType;
+/** Client messages that begin an exchange (a Release or Decline ends one). */
+const V6_CLIENT_FIRST: ReadonlySet<number> = new Set([SOLICIT, REQUEST, CONFIRM, RENEW, REBIND, INFORMATION_REQUEST]);
 
 /** What a step says about where the device is in its boot. */
 type Phase =
