@@ -57,20 +57,14 @@ interface AnalyzeDhcp6Step {
   readonly relay?: { readonly linkAddress: string; readonly peerAddress: string; readonly hops: number; readonly interfaceId: string | null } | null;
 }
 
-/** Every step of every chain in `pxecheck analyze FILE --format json` (exit 0 or 1 are both answers). */
+/** Every DHCPv6 step of every device in `pxecheck analyze FILE --format json` (exit 0 or 1 are both answers). */
 function analyzeSteps(file: string): AnalyzeDhcp6Step[] {
   const r = spawnSync(process.execPath, build!.cliArgs(['analyze', file, '--format', 'json']), { cwd: ROOT, encoding: 'utf8' });
   expect([0, 1], r.stderr).toContain(r.status);
   const found: AnalyzeDhcp6Step[] = [];
-  // Walk the report rather than depend on where chains live in it: every object with kind 'dhcp6'.
-  const walk = (v: unknown): void => {
-    if (Array.isArray(v)) { for (const x of v) walk(x); return; }
-    if (v === null || typeof v !== 'object') return;
-    const o = v as Record<string, unknown>;
-    if (o['kind'] === 'dhcp6' && 'relay' in o) found.push(o as unknown as AnalyzeDhcp6Step);
-    for (const x of Object.values(o)) walk(x);
-  };
-  walk(JSON.parse(r.stdout));
+  // Each device's flat step list (attempts carry the same steps again).
+  const report = JSON.parse(r.stdout) as { clients: { steps: Record<string, unknown>[] }[] };
+  for (const c of report.clients) for (const st of c.steps) if (st['kind'] === 'dhcp6' && 'relay' in st) found.push(st as unknown as AnalyzeDhcp6Step);
   return found;
 }
 
