@@ -11,7 +11,10 @@ import { fileURLToPath } from 'node:url';
 import { analyzeJsonSchema, type AnalyzeJson } from '../../src/report/analyze-schema.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const NAK_CAPTURE = 'captures/public/zeek/dhcp.pcap';
+/** A UEFI PXE boot that fails on a missing boot file (a real OVMF capture). */
+const FAILED_CAPTURE = 'captures/lab/broken-missing-tftp-file.pcapng';
+/** A desktop's DHCP with a NAK: a problem of a client that is not booting. */
+const OS_NAK_CAPTURE = 'captures/public/zeek/dhcp.pcap';
 const CLEAN_CAPTURE = 'captures/lab/uefi-pxe-dnsmasq.pcapng';
 
 function pxecheck(...args: string[]): { code: number | null; stdout: string; stderr: string } {
@@ -34,14 +37,21 @@ afterAll(() => {
 });
 
 describe('pxecheck analyze (spawned)', () => {
-  it('reports the NAK in zeek/dhcp.pcap and exits 1', () => {
-    const r = pxecheck('analyze', NAK_CAPTURE);
+  it('reports the failed boot with its root cause and PXE error, and exits 1', () => {
+    const r = pxecheck('analyze', FAILED_CAPTURE);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain(`File:     ${NAK_CAPTURE}`);
-    expect(r.stdout).toMatch(/ERROR +dhcp\.nak: /);
-    expect(r.stdout).toMatch(/NAK/);
+    expect(r.stdout).toContain(`File:     ${FAILED_CAPTURE}`);
+    expect(r.stdout).toMatch(/FAILED at TFTP: tftp\.error .*\(PXE-E23\)/);
+    expect(r.stdout).toMatch(/ERROR +tftp\.error: /);
     expect(r.stdout).not.toContain('\x1b['); // a pipe is never coloured
+  });
+
+  it("an OS client's NAK is a warning, not a failed boot: exit 0", () => {
+    const r = pxecheck('analyze', OS_NAK_CAPTURE);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/WARNING +dhcp\.nak: /);
+    expect(r.stdout).toMatch(/not a boot client/);
   });
 
   it('exits 0 on a clean firmware boot', () => {
@@ -52,7 +62,7 @@ describe('pxecheck analyze (spawned)', () => {
   });
 
   it('json output validates against the schema and agrees with the exit code', () => {
-    for (const [file, code] of [[NAK_CAPTURE, 1], [CLEAN_CAPTURE, 0]] as const) {
+    for (const [file, code] of [[FAILED_CAPTURE, 1], [CLEAN_CAPTURE, 0]] as const) {
       const r = pxecheck('analyze', file, '--format', 'json');
       expect(r.code).toBe(code);
       const parsed = analyzeJsonSchema.safeParse(JSON.parse(r.stdout));
@@ -63,26 +73,26 @@ describe('pxecheck analyze (spawned)', () => {
     }
   });
 
-  it('junit has one testcase per client and a failure carrying dhcp.nak', () => {
-    const json = JSON.parse(pxecheck('analyze', NAK_CAPTURE, '-f', 'json').stdout) as AnalyzeJson;
+  it('junit has one testcase per client and a failure carrying the root cause', () => {
+    const json = JSON.parse(pxecheck('analyze', FAILED_CAPTURE, '-f', 'json').stdout) as AnalyzeJson;
     const out = join(dir, 'report.xml');
-    const r = pxecheck('analyze', NAK_CAPTURE, '--format', 'junit', '--output', out);
+    const r = pxecheck('analyze', FAILED_CAPTURE, '--format', 'junit', '--output', out);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     const xml = readFileSync(out, 'utf8');
     expect(xml.match(/<testsuite /g)).toHaveLength(1);
     expect(xml.match(/<testcase [^>]*name="client /g)).toHaveLength(json.clients.length);
-    expect(xml).toMatch(/<failure message="[^"]*" type="dhcp\.nak">/);
+    expect(xml).toMatch(/<failure message="[^"]*" type="tftp\.error">/);
   });
 
   it('--client selects one chain (any case, - separators); an unknown one exits 2 listing the MACs', () => {
-    const json = JSON.parse(pxecheck('analyze', NAK_CAPTURE, '-f', 'json').stdout) as AnalyzeJson;
+    const json = JSON.parse(pxecheck('analyze', FAILED_CAPTURE, '-f', 'json').stdout) as AnalyzeJson;
     const mac = json.clients[0]!.mac;
-    const one = pxecheck('analyze', NAK_CAPTURE, '-f', 'json', '--client', mac.toUpperCase().replace(/:/g, '-'));
+    const one = pxecheck('analyze', FAILED_CAPTURE, '-f', 'json', '--client', mac.toUpperCase().replace(/:/g, '-'));
     const a = JSON.parse(one.stdout) as AnalyzeJson;
     expect(a.clients.map((c) => c.mac)).toEqual([mac]);
     expect(one.code).toBe(a.findings.some((f) => f.severity === 'error') ? 1 : 0);
-    const unknown = pxecheck('analyze', NAK_CAPTURE, '--client', '02:00:00:00:00:99');
+    const unknown = pxecheck('analyze', FAILED_CAPTURE, '--client', '02:00:00:00:00:99');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain(`clients seen: ${mac}`);
     expect(unknown.stdout).toBe('');
@@ -104,13 +114,13 @@ describe('pxecheck analyze (spawned)', () => {
   });
 
   it('bad flags exit 2 naming the flag', () => {
-    const fmt = pxecheck('analyze', NAK_CAPTURE, '--format', 'xml');
+    const fmt = pxecheck('analyze', FAILED_CAPTURE, '--format', 'xml');
     expect(fmt.code).toBe(2);
     expect(fmt.stderr).toContain('--format must be one of text, json, junit (got "xml")');
-    const thr = pxecheck('analyze', NAK_CAPTURE, '--slow-offer', 'abc');
+    const thr = pxecheck('analyze', FAILED_CAPTURE, '--slow-offer', 'abc');
     expect(thr.code).toBe(2);
     expect(thr.stderr).toContain('--slow-offer must be a positive number of seconds (got "abc")');
-    const mac = pxecheck('analyze', NAK_CAPTURE, '--client', 'nope');
+    const mac = pxecheck('analyze', FAILED_CAPTURE, '--client', 'nope');
     expect(mac.code).toBe(2);
     expect(mac.stderr).toContain('"nope" is not a MAC or IP address');
   });
