@@ -4,7 +4,7 @@
  */
 import type { Dhcp4Facts, ProxyFacts, StepFacts } from '../flow/facts.js';
 import { isBiosArch, isBiosProgram, isEfiProgram, isIpxeBinary, isUefiArch, phoneVendor } from '../flow/classify.js';
-import { PROXY_PORT } from '../flow/builder-state.js';
+import { PXE_BOOT_SERVER_PORT } from '../wire/dhcpv4/index.js';
 import { add, countOf, fmt, unanswered, unique, type ChainOnce, type Ctx, type PxeCodes } from './rules-context.js';
 
 export function dhcp4Rules(ctx: Ctx, mac: string, s: Dhcp4Facts, states: readonly StepFacts[], i: number, once: ChainOnce): void {
@@ -106,7 +106,7 @@ export function proxyDhcpRules(ctx: Ctx, mac: string, s: ProxyFacts, states: rea
       `REQUEST to ${s.step.server ?? '?'}:4011 (xid 0x${s.step.xid.toString(16)}) got no answer in ${fmt(ctx.end - s.pendingRequest!.time)} s.`,
       undefined, undefined, { bios: 'PXE-E55', uefi: 'PXE-E18' });
   }
-  if (s.answer && s.answer.port !== PROXY_PORT && !(s.fromIpxe ? once.proxyPortIpxe : once.proxyPort)) {
+  if (s.answer && s.answer.port !== PXE_BOOT_SERVER_PORT && !(s.fromIpxe ? once.proxyPortIpxe : once.proxyPort)) {
     if (s.fromIpxe) once.proxyPortIpxe = true;
     else once.proxyPort = true;
     // EDK2 and PXE ROMs take the answer from any port; iPXE only from 4011 (dhcp_proxy_rx).

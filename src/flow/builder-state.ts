@@ -3,14 +3,14 @@
  * -transfer) and the helpers they all use to find a client's chain and open steps in it.
  * Only strings and numbers copied out of the messages, never a message or a byte view.
  */
-import { clientArchName } from '../wire/dhcpv4/index.js';
+import { clientArchName, PXE_BOOT_SERVER_PORT } from '../wire/dhcpv4/index.js';
 import type { UnreachableFact } from './facts.js';
 import { RouterTable } from './routers.js';
 import type { ChainState, DeviceIdentity, HttpState, StepState, TftpState } from './state.js';
 import type { BootStep, NdpCounts } from './types.js';
 
 /** UDP port of proxyDHCP / the PXE boot server. */
-export const PROXY_PORT = 4011;
+export const PROXY_PORT = PXE_BOOT_SERVER_PORT;
 
 /** An unreachable as the builder keeps it: the transfer it hit is resolved when published
  *  (whether it completed is only known later). */

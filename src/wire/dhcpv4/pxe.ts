@@ -4,6 +4,9 @@ import {
   concatBytes, ip, ipList, obj, rawHex, subOptions, u16c, u8, type Codec, type JsonValue, type SubOptionTable,
 } from './codec.js';
 
+/** UDP port of the PXE boot server (proxyDHCP requests after DHCP; PXE 2.1 §2.2). */
+export const PXE_BOOT_SERVER_PORT = 4011;
+
 function need<T>(v: T | undefined, what: string): T {
   if (v === undefined) throw new TypeError(`dhcp4: PXE ${what} missing`);
   return v;
