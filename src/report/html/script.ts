@@ -1,0 +1,40 @@
+/**
+ * The page's only script: filters, search and pagination over the embedded device list. It
+ * inserts the verdict and detail fragments the renderers already escaped; text typed by the user
+ * is only compared, never inserted.
+ */
+export const PAGE_SCRIPT = `(function () {
+  var data = JSON.parse(document.getElementById('data').textContent);
+  var all = data.devices, size = data.pageSize, page = 0, list = all;
+  var $ = function (id) { return document.getElementById(id); };
+  function matches(d) {
+    var o = $('f-outcome').value, v = $('f-vendor').value;
+    var m = $('f-mac').value.trim().toLowerCase(), q = $('f-q').value.trim().toLowerCase();
+    return (!o || d.o === o) && (!v || d.v === v) && (!m || d.m.indexOf(m) >= 0) && (!q || d.s.indexOf(q) >= 0 || d.m.indexOf(q) >= 0);
+  }
+  function pager() {
+    var pages = Math.max(1, Math.ceil(list.length / size));
+    var html = list.length <= size ? '' : '<button data-p="' + (page - 1) + '"' + (page === 0 ? ' disabled' : '') + '>‹ previous</button> page ' + (page + 1) + ' of ' + pages +
+      ' <button data-p="' + (page + 1) + '"' + (page >= pages - 1 ? ' disabled' : '') + '>next ›</button>';
+    document.querySelectorAll('.pager').forEach(function (n) { n.innerHTML = html; });
+  }
+  function render() {
+    var shown = list.slice(page * size, page * size + size);
+    // Few devices: all open; a short list of failures: those open.
+    var failed = shown.filter(function (d) { return d.o === 'failed'; }).length;
+    $('devices').innerHTML = shown.map(function (d) {
+      return '<details class="device o-' + d.o + '"' + (shown.length <= 3 || (d.o === 'failed' && failed <= 10) ? ' open' : '') + '><summary><span class="badge">' + d.o + '</span> <span class="verdict">' + d.h + '</span></summary><div class="detail">' + d.d + '</div></details>';
+    }).join('');
+    $('count').textContent = list.length + ' of ' + all.length + ' device' + (all.length === 1 ? '' : 's');
+    pager();
+  }
+  function refilter() { list = all.filter(matches); page = 0; render(); }
+  ['f-outcome', 'f-vendor', 'f-mac', 'f-q'].forEach(function (id) { $(id).addEventListener('input', refilter); });
+  document.addEventListener('click', function (e) {
+    var p = e.target && e.target.getAttribute && e.target.getAttribute('data-p');
+    if (p !== null && p !== undefined && !e.target.disabled) { page = Number(p); render(); window.scrollTo(0, $('devices').offsetTop - 80); }
+    var openAll = e.target && e.target.getAttribute && e.target.getAttribute('data-open');
+    if (openAll) document.querySelectorAll('#devices details').forEach(function (d) { d.open = openAll === '1'; });
+  });
+  render();
+})();`;
