@@ -8,6 +8,7 @@ import { printable } from '../analyze-text.js';
 import { deviceEntry } from './device.js';
 import { esc, jsonForScript } from './escape.js';
 import { renderFindings } from './findings.js';
+import { ladderDefs } from './ladder.js';
 import { renderSummary } from './summary.js';
 import { PAGE_SCRIPT } from './script.js';
 import { PAGE_STYLE } from './style.js';
@@ -25,7 +26,7 @@ export function renderAnalysisHtml(a: Analysis): string {
   return '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
     + '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'; script-src \'unsafe-inline\'; img-src data:">'
     + `<meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(title)}</title><style>${PAGE_STYLE}</style></head><body>`
-    + `<header><h1>pxecheck analyze</h1><div class="file">${esc(printable(a.file))} · ${a.packets} packets · ${a.summary.clients} boot client${a.summary.clients === 1 ? '' : 's'}</div></header><main>`
+    + `${ladderDefs()}<header><h1>pxecheck analyze</h1><div class="file">${esc(printable(a.file))} · ${a.packets} packets · ${a.summary.clients} boot client${a.summary.clients === 1 ? '' : 's'}</div></header><main>`
     + renderSummary(a)
     + (wide.length > 0 ? `<section><h2>Capture-wide findings</h2>${renderFindings(wide, a.findings)}</section>` : '')
     + '<section><h2>Devices</h2><form class="filters" onsubmit="return false">'

@@ -22,7 +22,8 @@ details.device>summary{cursor:pointer;padding:6px 10px;font-family:ui-monospace,
 .detail{padding:0 14px 12px}.facts{color:#444;margin:4px 0}ol.attempts{margin:4px 0;padding-left:22px}ol.attempts li.o-failed{color:var(--bad)}
 .scroll{overflow-x:auto}
 svg.ladder{font:12px system-ui,sans-serif}svg.ladder .lane{stroke:#8c959f;stroke-dasharray:4 3}svg.ladder .lane-head{font-weight:600}svg.ladder .lane-sub{fill:#57606a;font-size:11px}
-svg.ladder .msg line{stroke:#0969da;stroke-width:1.5}svg.ladder marker path{fill:#0969da}svg.ladder .msg .t{fill:#57606a;font:11px ui-monospace,monospace}
+svg.ladder .lane-head,svg.ladder .lane-sub,svg.ladder .l{text-anchor:middle}
+svg.ladder .msg line{stroke:#0969da;stroke-width:1.5;marker-end:url(#ah)}#ah path{fill:#0969da}#ah-bad path{fill:#cf222e}svg.ladder .msg.bad line{marker-end:url(#ah-bad)}svg.ladder .msg .t{fill:#57606a;font:11px ui-monospace,monospace}
 svg.ladder .msg.bad line{stroke:var(--bad)}svg.ladder .msg.bad .l{fill:var(--bad)}
 .waterfall{border:1px solid var(--line);border-radius:6px;padding:4px 0}
 .wf-row{display:grid;grid-template-columns:minmax(220px,34%) 1fr 150px;gap:8px;align-items:center;padding:2px 8px;font-size:12px}

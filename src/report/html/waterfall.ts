@@ -19,7 +19,7 @@ export function renderWaterfall(c: ClientReport): string {
     const n = attemptOf.get(s);
     const what = printable(stepWhat(s));
     const detail = printable(stepDetail(s));
-    return `<div class="wf-row${s.ok ? '' : ' bad'}"><div class="wf-label" title="${esc(`${what} ${detail}`)}">`
+    return `<div class="wf-row${s.ok ? '' : ' bad'}"><div class="wf-label" title="${esc(detail ? `${what}: ${detail}` : what)}">`
       + `${n === undefined ? '' : `<span class="muted">#${n}</span> `}<b>${KIND[s.kind]}</b> ${esc(clip(what, 48))}</div>`
       + `<div class="wf-track"><div class="wf-bar" style="left:${left.toFixed(2)}%;width:${Math.min(width, 100 - left).toFixed(2)}%"></div></div>`
       + `<div class="wf-dur">+${(s.start - t0).toFixed(3)} · ${esc(humanDuration(s.duration))}</div></div>`;
