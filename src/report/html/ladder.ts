@@ -48,6 +48,7 @@ function stepMessages(s: BootStep): LadderMessage[] {
         const facts: string[] = [];
         if (i === 0 || name === 'DISCOVER' || name === 'REQUEST') facts.push(`xid 0x${s.xid.toString(16)}`);
         if (o) {
+          if (o.proxy) facts.push('PXEClient, no address');
           if (o.yiaddr !== '0.0.0.0') facts.push(o.yiaddr);
           if (o.bootfile) facts.push(`file ${o.bootfile}`);
         } else if (name === 'ACK') {
@@ -188,7 +189,7 @@ export function renderLadder(c: ClientReport): string {
     const cx = x(0);
     const sx = laneX.get(m.lane)!;
     const [x1, x2] = m.toServer ? [cx, sx - 4] : [sx, cx + 4];
-    const room = Math.floor((sx - cx - 12) / 6.2);
+    const room = Math.floor((sx - cx - 16) / 7);
     const text = clip(m.label, room);
     // Compact markup (arrowhead and anchors come from the stylesheet): 10,000 devices add up.
     parts.push(`<g class="msg${m.ok ? '' : ' bad'}">${text === m.label ? '' : `<title>${esc(m.label)}</title>`}`

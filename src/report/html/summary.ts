@@ -16,9 +16,9 @@ export function renderSummary(a: Analysis): string {
   ] as const;
   const t = (v: number | null): string => (v === null ? 'n/a' : humanDuration(v));
   return '<section class="summary">'
-    + `<div class="tiles">${tiles.map(([o, n, l]) => `<div class="tile o-${o}"><div class="n">${n}</div><div>${l}</div></div>`).join('')}`
-    + `<div class="tile sev-error"><div class="n">${s.errors}</div><div>error${s.errors === 1 ? '' : 's'}</div></div>`
-    + `<div class="tile sev-warning"><div class="n">${s.warnings}</div><div>warning${s.warnings === 1 ? '' : 's'}</div></div></div>`
+    + `<div class="tiles">${tiles.map(([o, n, l]) => `<div class="tile${n > 0 ? ` o-${o}` : ''}"><div class="n">${n}</div><div>${l}</div></div>`).join('')}`
+    + `<div class="tile${s.errors > 0 ? ' sev-error' : ''}"><div class="n">${s.errors}</div><div>error${s.errors === 1 ? '' : 's'}</div></div>`
+    + `<div class="tile${s.warnings > 0 ? ' sev-warning' : ''}"><div class="n">${s.warnings}</div><div>warning${s.warnings === 1 ? '' : 's'}</div></div></div>`
     + `<div class="cols"><div><h3>Root causes</h3>${rootCauses(a.clients)}</div>`
     + `<div><h3>Time to boot program</h3><p class="muted">median ${esc(t(s.medianTimeToBootProgram))}, p95 ${esc(t(s.p95TimeToBootProgram))}</p>${ttbpChart(a.clients)}</div></div>`
     + `<h3>Servers seen</h3>${serversTable(a.clients)}</section>`;
