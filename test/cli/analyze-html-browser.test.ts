@@ -26,10 +26,10 @@ beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'pxecheck-html-')); });
 afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
 
 /** The DOM after the page script ran, serialized by the browser (bounded: 60 s). */
-function dumpDom(html: string, name: string): string {
+function dumpDom(html: string, name: string, extra: string[] = []): string {
   const file = join(dir, `${name}.html`);
   writeFileSync(file, html);
-  const r = spawnSync('chromium', ['--headless=new', '--disable-gpu', '--no-sandbox', '--no-first-run', '--dump-dom', `file://${file}`],
+  const r = spawnSync('chromium', ['--headless=new', '--disable-gpu', '--no-sandbox', '--no-first-run', ...extra, '--dump-dom', `file://${file}`],
     { encoding: 'utf8', timeout: 60_000, maxBuffer: 256 << 20 });
   expect(r.error, String(r.error)).toBeUndefined();
   expect(r.status, r.stderr).toBe(0);
@@ -75,5 +75,19 @@ describe.skipIf(!hasChromium)('html report in headless chromium', () => {
     expect(dom).toContain(`page 1 of ${Math.ceil(120 / PAGE_SIZE)}`);
     expect(dom).not.toMatch(/<img/i);
     expect(dom).toContain('&lt;img src=x onerror=alert(1)&gt;');
+  }, 90_000);
+
+  it('inflates the compressed device data of a 10,000-device report and shows its first page', () => {
+    const a = sampleAnalysis();
+    const proto = a.clients[0]!;
+    a.clients = Array.from({ length: 10_000 }, (_, i) => ({ ...structuredClone(proto), mac: `52:54:00:01:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}` }));
+    const html = renderAnalysisHtml(a, { compressAbove: 0 });
+    expect(html).toContain('application/gzip+base64');
+    // The inflation is asynchronous: let the page run (virtual time) before the DOM is dumped.
+    const dom = dumpDom(html, 'tenk', ['--virtual-time-budget=10000']);
+    const part = devicesPart(dom);
+    expect(part.match(/<details class="device/g)).toHaveLength(PAGE_SIZE);
+    expect(part).toContain('52:54:00:01:00:00');
+    expect(dom).toContain(`page 1 of ${10_000 / PAGE_SIZE}`);
   }, 90_000);
 });

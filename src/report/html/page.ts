@@ -6,6 +6,7 @@
 import type { Analysis, ClientReport } from '../../analysis/types.js';
 import { printable } from '../analyze-text.js';
 import { deviceEntry } from './device.js';
+import { gzipSync } from 'node:zlib';
 import { esc, jsonForScript } from './escape.js';
 import { renderFindings } from './findings.js';
 import { ladderDefs } from './ladder.js';
@@ -15,9 +16,18 @@ import { PAGE_STYLE } from './style.js';
 
 export const PAGE_SIZE = 50;
 
+/** Device data larger than this is embedded gzip-compressed (base64): ladder SVG repeats itself,
+ *  so 10,000 devices shrink about tenfold; the browser inflates it with DecompressionStream. */
+export const COMPRESS_ABOVE = 2_000_000;
+
+export interface HtmlOptions {
+  /** Bytes of device JSON above which it is compressed (tests lower it). */
+  compressAbove?: number;
+}
+
 const OUTCOME_ORDER: Record<ClientReport['outcome'], number> = { failed: 0, incomplete: 1, booted: 2, 'not-a-boot': 3 };
 
-export function renderAnalysisHtml(a: Analysis): string {
+export function renderAnalysisHtml(a: Analysis, opts: HtmlOptions = {}): string {
   const clients = [...a.clients].sort((x, y) => OUTCOME_ORDER[x.outcome] - OUTCOME_ORDER[y.outcome]);
   const devices = clients.map((c) => deviceEntry(c, a.findings));
   const vendors = [...new Set(devices.map((d) => d.v).filter((v) => v !== ''))].sort();
@@ -34,6 +44,14 @@ export function renderAnalysisHtml(a: Analysis): string {
     + `<select id="f-vendor" aria-label="vendor"><option value="">all vendors</option>${vendors.map((v) => `<option value="${esc(v)}">${esc(v)}</option>`).join('')}</select>`
     + '<input id="f-mac" placeholder="MAC" aria-label="MAC" size="18"><input id="f-q" type="search" placeholder="search verdicts and findings" aria-label="search" size="32">'
     + '<button type="button" data-open="1">expand all</button><button type="button" data-open="0">collapse all</button><span id="count" class="muted"></span></form><nav class="pager"></nav><div id="devices"></div><nav class="pager"></nav></section>'
-    + `</main><script type="application/json" id="data">${jsonForScript({ pageSize: PAGE_SIZE, devices })}</script>`
+    + `</main>${dataBlock({ pageSize: PAGE_SIZE, devices }, opts.compressAbove ?? COMPRESS_ABOVE)}`
     + `<script>${PAGE_SCRIPT}</script></body></html>`;
+}
+
+/** The device data for the page script: plain JSON, or gzip + base64 when it is large. */
+function dataBlock(data: unknown, compressAbove: number): string {
+  const json = jsonForScript(data);
+  if (json.length <= compressAbove) return `<script type="application/json" id="data">${json}</script>`;
+  const packed = gzipSync(Buffer.from(json, 'utf8'), { level: 9 }).toString('base64');
+  return `<script type="application/gzip+base64" id="data">${packed}</script>`;
 }
