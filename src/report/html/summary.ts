@@ -53,7 +53,7 @@ export function ttbpBins(clients: readonly ClientReport[]): { from: number; to: 
 function ttbpChart(clients: readonly ClientReport[]): string {
   const bins = ttbpBins(clients);
   if (bins.length === 0) return '<p class="muted">No device fetched a boot program.</p>';
-  const W = 420, H = 150, B = 24, L = 30;
+  const W = 440, H = 150, B = 24, L = 50;
   const top = Math.max(...bins.map((b) => b.count));
   const bw = (W - L) / bins.length;
   const bars = bins.map((b, i) => {
