@@ -26,10 +26,10 @@ beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'pxecheck-html-')); });
 afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
 
 /** The DOM after the page script ran, serialized by the browser (bounded: 60 s). */
-function dumpDom(html: string, name: string, extra: string[] = []): string {
+function dumpDom(html: string, name: string, extra: string[] = [], fragment = ''): string {
   const file = join(dir, `${name}.html`);
   writeFileSync(file, html);
-  const r = spawnSync('chromium', ['--headless=new', '--disable-gpu', '--no-sandbox', '--no-first-run', ...extra, '--dump-dom', `file://${file}`],
+  const r = spawnSync('chromium', ['--headless=new', '--disable-gpu', '--no-sandbox', '--no-first-run', ...extra, '--dump-dom', `file://${file}${fragment}`],
     { encoding: 'utf8', timeout: 60_000, maxBuffer: 256 << 20 });
   expect(r.error, String(r.error)).toBeUndefined();
   expect(r.status, r.stderr).toBe(0);
@@ -75,6 +75,20 @@ describe.skipIf(!hasChromium)('html report in headless chromium', () => {
     expect(dom).toContain(`page 1 of ${Math.ceil(120 / PAGE_SIZE)}`);
     expect(dom).not.toMatch(/<img/i);
     expect(dom).toContain('&lt;img src=x onerror=alert(1)&gt;');
+  }, 90_000);
+
+  it('filters by outcome, vendor and search text given in the URL fragment', () => {
+    const a = sampleAnalysis();
+    const [good, bad] = a.clients;
+    a.clients = Array.from({ length: 60 }, (_, i) => ({ ...structuredClone(i % 3 === 0 ? bad! : good!), mac: `52:54:00:00:02:${i.toString(16).padStart(2, '0')}` }));
+    const html = renderAnalysisHtml(a);
+    const failed = devicesPart(dumpDom(html, 'filter', [], '#outcome=failed'));
+    expect(failed.match(/<details class="device o-failed/g)).toHaveLength(20);
+    expect(failed).not.toContain('o-booted');
+    const bios = devicesPart(dumpDom(html, 'filter', [], '#vendor=x86%20BIOS&mac=52:54:00:00:02:0'));
+    expect(bios.match(/<details class="device/g)).toHaveLength(6); // 0x00, 0x03 … 0x0f
+    const none = devicesPart(dumpDom(html, 'filter', [], '#q=no-such-text'));
+    expect(none).not.toContain('<details');
   }, 90_000);
 
   it('inflates the compressed device data of a 10,000-device report and shows its first page', () => {

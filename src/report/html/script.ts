@@ -39,8 +39,23 @@ function start(data) {
     $('count').textContent = list.length + ' of ' + all.length + ' device' + (all.length === 1 ? '' : 's');
     pager();
   }
+  var FIELDS = { outcome: 'f-outcome', vendor: 'f-vendor', mac: 'f-mac', q: 'f-q' };
+  // The filters live in the URL fragment (#outcome=failed&q=tftp), so a filtered view can be shared.
+  function toHash() {
+    var parts = [];
+    Object.keys(FIELDS).forEach(function (k) { var v = $(FIELDS[k]).value; if (v) parts.push(k + '=' + encodeURIComponent(v)); });
+    history.replaceState(null, '', parts.length ? '#' + parts.join('&') : location.pathname + location.search);
+  }
+  function fromHash() {
+    location.hash.slice(1).split('&').forEach(function (kv) {
+      var i = kv.indexOf('='), k = kv.slice(0, i), id = FIELDS.hasOwnProperty(k) ? FIELDS[k] : null;
+      if (id && i > 0) { try { $(id).value = decodeURIComponent(kv.slice(i + 1)); } catch (e) { /* a malformed fragment is ignored */ } }
+    });
+  }
   function refilter() { list = all.filter(matches); page = 0; render(); }
-  ['f-outcome', 'f-vendor', 'f-mac', 'f-q'].forEach(function (id) { $(id).addEventListener('input', refilter); });
+  Object.keys(FIELDS).forEach(function (k) { $(FIELDS[k]).addEventListener('input', function () { toHash(); refilter(); }); });
+  fromHash();
+  list = all.filter(matches);
   document.addEventListener('click', function (e) {
     var p = e.target && e.target.getAttribute && e.target.getAttribute('data-p');
     if (p !== null && p !== undefined && !e.target.disabled) { page = Number(p); render(); window.scrollTo(0, $('devices').offsetTop - 80); }
