@@ -48,6 +48,7 @@ describe('escaping', () => {
     expect(html).not.toContain('<img');
     expect(html).not.toContain('<script>alert');
     expect(html.match(/<script/g)).toHaveLength(2); // the data block and the page script
+    expect(html).toMatch(/script-src 'sha256-[A-Za-z0-9+/]+=*'/); // no other inline script may run
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
     // The device fragments the script inserts are escaped too, and the raw text is kept for search.
     const { devices } = embedded(html);

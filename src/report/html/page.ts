@@ -6,6 +6,7 @@
 import type { Analysis, ClientReport } from '../../analysis/types.js';
 import { printable } from '../analyze-text.js';
 import { deviceEntry } from './device.js';
+import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { esc, jsonForScript } from './escape.js';
 import { renderFindings } from './findings.js';
@@ -15,6 +16,8 @@ import { PAGE_SCRIPT } from './script.js';
 import { PAGE_STYLE } from './style.js';
 
 export const PAGE_SIZE = 50;
+
+const SCRIPT_HASH = `sha256-${createHash('sha256').update(PAGE_SCRIPT, 'utf8').digest('base64')}`;
 
 /** Device data larger than this is embedded gzip-compressed (base64): ladder SVG repeats itself,
  *  so 10,000 devices shrink about tenfold; the browser inflates it with DecompressionStream. */
@@ -34,7 +37,8 @@ export function renderAnalysisHtml(a: Analysis, opts: HtmlOptions = {}): string 
   const wide = a.findings.filter((f) => f.client === null);
   const title = `pxecheck — ${printable(a.file)}`;
   return '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-    + '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'; script-src \'unsafe-inline\'; img-src data:">'
+    // Defence in depth under the escaping: only the page's own script (by its hash) may run.
+    + `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src '${SCRIPT_HASH}'; img-src data:">`
     + `<meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(title)}</title><style>${PAGE_STYLE}</style></head><body>`
     + `${ladderDefs()}<header><h1>pxecheck analyze</h1><div class="file">${esc(printable(a.file))} · ${a.packets} packets · ${a.summary.clients} boot client${a.summary.clients === 1 ? '' : 's'}</div></header><main>`
     + renderSummary(a)
