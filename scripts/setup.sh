@@ -15,6 +15,7 @@ DEBIAN_PACKAGES=(
   isc-dhcp-client        # dhclient -4/-6: OS DHCP clients in captures/field
   dnsmasq kea-dhcp4-server kea-dhcp6-server isc-dhcp-server tftpd-hpa nginx-light radvd
   qemu-system-x86 ovmf ipxe-qemu ipxe
+  chromium               # headless browser test of analyze --format html
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -8,6 +8,7 @@ import { analysisToJson, renderAnalysisJson } from '../report/analyze-json.js';
 import { renderAnalysisText } from '../report/analyze-text.js';
 import { reportWidth } from '../report/layout.js';
 import { colorEnabled, palette } from '../report/color.js';
+import { renderAnalysisHtml } from '../report/html/page.js';
 import { renderJunit } from '../report/junit.js';
 import { checkAnnotateTarget, writeAnnotated } from '../report/annotate.js';
 import { TextOutput } from '../report/output.js';
@@ -47,6 +48,8 @@ export async function runAnalyze(args: AnalyzeArgs, analyze: AnalyzeFn, io: Anal
   refuseOverwrite(args.output, inputs);
   const jobs: (string | string[])[] = inputs.length === 1 ? [inputs[0]!] : args.merge ? [inputs] : inputs;
   const many = jobs.length > 1;
+  // One HTML page is one analysis: several captures become one with --merge.
+  if (many && args.format === 'html') throw new UsageError('analyze --format html takes one capture: name one file, or add --merge to analyze several as one');
   // --annotate copies the one capture it analyzed: a second pass over a file, not a pipe.
   if (args.annotate !== undefined) {
     if (jobs.length !== 1 || typeof jobs[0] !== 'string' || jobs[0] === '-') throw new UsageError('analyze --annotate takes one capture file (not a pipe, several files or --merge)');
@@ -118,7 +121,8 @@ class Reports {
   add(a: Analysis): void {
     const out = (this.out ??= TextOutput.open(this.args.output));
     const first = this.count++ === 0;
-    if (this.args.format === 'json') out.line(this.many ? JSON.stringify(analysisToJson(a)) : renderAnalysisJson(a));
+    if (this.args.format === 'html') out.line(renderAnalysisHtml(a));
+    else if (this.args.format === 'json') out.line(this.many ? JSON.stringify(analysisToJson(a)) : renderAnalysisJson(a));
     else if (this.args.format === 'junit') {
       if (!this.many) return out.line(renderJunit(a));
       if (first) out.line('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>');
