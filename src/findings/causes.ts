@@ -62,6 +62,9 @@ export function linkCauses(facts: FlowFacts, findings: Finding[], th: AnalysisTh
         const later = boots.some((b) => b.index > a.index);
         const silent = (facts.capture.last ?? a.end) - a.end >= th.stall && anyTransfer;
         if (!later && !silent) continue;
+        // iPXE ran its script and the wire went quiet: a menu may be waiting for someone, or the
+        // script booted from a disk or SAN; nothing on the wire says it failed.
+        if (!later && a.stage === 'script') continue;
         root = raRoot(d, a, raByLink)
           ?? fs.find((f) => !INDEPENDENT.has(f.code) && f.severity === 'warning')
           ?? stoppedFinding(ctx, d, a, later ? boots.find((b) => b.index > a.index)! : null);
