@@ -18,7 +18,10 @@ export function dhcp6Rules(ctx: Ctx, mac: string, s: Dhcp6Facts, states: readonl
   // EDK2 PxeBcDxe prints PXE-E16 when no server answers, and cancels the entry (PXE-E21, seen on
   // OVMF) when the answer has no boot file URL.
   const pxe: PxeCodes | undefined = s.bootClient && !s.step.userClass.includes('iPXE') && firmwareRunsAt(states, i) ? { uefi: 'PXE-E16' } : undefined;
-  if (!s.answered && unanswered(ctx, s.pendingSolicit)) {
+  // A client that started over with a new transaction and got an answer was not left without a
+  // server (Arista ZTP restarts its Solicit after 22 s).
+  const answeredLater = states.slice(i + 1).some((x) => x.kind === 'dhcp6' && x.answered);
+  if (!s.answered && !answeredLater && unanswered(ctx, s.pendingSolicit)) {
     add(ctx, 'dhcp6.no-advertise', mac, s.pendingSolicit!.time, [s.pendingSolicit!.frame],
       `SOLICIT sent ${countOf(s.step.messages, 'SOLICIT')} time(s), no ADVERTISE or REPLY in ${fmt(ctx.end - s.pendingSolicit!.time)} s.`,
       undefined, undefined, pxe);
