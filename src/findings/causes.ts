@@ -8,7 +8,7 @@
  * answered at all (PXE over IPv4 on an IPv6-only segment) when a later one got further.
  */
 import type { AttemptFacts, DeviceFacts, FlowFacts } from '../flow/facts.js';
-import { REBOOT_GAP_S } from '../flow/attempts.js';
+import { REBOOT_GAP_S, entryText } from '../flow/attempts.js';
 import type { FindingCode } from './catalogue.js';
 import { add, fmt, type Ctx } from './rules-context.js';
 import type { AnalysisThresholds, Finding } from './types.js';
@@ -151,23 +151,14 @@ function raRoot(d: DeviceFacts, a: AttemptFacts, raByLink: ReadonlyMap<string, F
   return null;
 }
 
-const ENTRY_TEXT: Record<AttemptFacts['entry'], string> = {
-  pxe4: 'PXE over IPv4', pxe6: 'PXE over IPv6', http4: 'HTTP boot over IPv4', http6: 'HTTP boot over IPv6',
-  ipxe: 'iPXE', phone: 'phone provisioning', provision: 'provisioning', transfer: 'a transfer without its DHCP', os: 'OS',
-};
-
-export function entryText(e: AttemptFacts['entry']): string {
-  return ENTRY_TEXT[e];
-}
-
 function stoppedFinding(ctx: Ctx, d: DeviceFacts, a: AttemptFacts, next: AttemptFacts | null): Finding {
   ctx.attempt = a;
   const last = d.steps[a.lastStep]!;
   const frames = last.step.frames.slice(-2);
   const where = a.stage === null ? 'its first packets' : `the ${a.stage} stage${a.bootProgram ? ` (boot program ${a.bootProgram})` : ''}`;
   const then = next
-    ? `the device moved on to ${ENTRY_TEXT[next.entry]} ${fmt(Math.max(0, next.start - a.end))} s later`
+    ? `the device moved on to ${entryText(next.entry)} ${fmt(Math.max(0, next.start - a.end))} s later`
     : `the device was silent for the last ${fmt(ctx.end - a.end)} s of the capture`;
-  add(ctx, 'boot.stopped', d.key, a.end, frames, `${ENTRY_TEXT[a.entry]} attempt ${a.index + 1} stopped after ${where} with no error on the wire; ${then}.`);
+  add(ctx, 'boot.stopped', d.key, a.end, frames, `${entryText(a.entry)} attempt ${a.index + 1} stopped after ${where} with no error on the wire; ${then}.`);
   return ctx.out[ctx.out.length - 1]!;
 }

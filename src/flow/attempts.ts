@@ -9,6 +9,16 @@ import { baseName, looksLikeBootProgram, looksLikeKernel } from './classify.js';
 import type { AttemptEntry, AttemptFacts, DeviceRole, StepFacts } from './facts.js';
 import { attemptProgress } from './progress.js';
 
+/** How each boot entry reads in messages and reports. */
+const ENTRY_TEXT: Record<AttemptEntry, string> = {
+  pxe4: 'PXE over IPv4', pxe6: 'PXE over IPv6', http4: 'HTTP boot over IPv4', http6: 'HTTP boot over IPv6',
+  ipxe: 'iPXE', phone: 'phone', provision: 'provisioning', transfer: 'a transfer without its DHCP', os: 'OS',
+};
+
+export function entryText(e: AttemptEntry): string {
+  return ENTRY_TEXT[e];
+}
+
 /** A device's own DHCP this long after its boot traffic is its OS (closer in time, it is the
  *  firmware's own helper exchange: EDK2's DHCPv6 driver binds a second address mid-boot). */
 export const OS_GAP_S = 10;

@@ -4,6 +4,7 @@
  */
 import type { AttemptReport, ClientReport } from '../analysis/types.js';
 import type { Finding } from '../findings/types.js';
+import { entryText } from '../flow/attempts.js';
 import type { Palette } from './color.js';
 import { printable } from './analyze-text.js';
 
@@ -11,13 +12,9 @@ const STAGE_TEXT: Record<NonNullable<AttemptReport['stage']>, string> = {
   dhcp: 'DHCP', proxydhcp: 'proxyDHCP', 'boot-program': 'boot program', ipxe: 'iPXE', script: 'iPXE script', kernel: 'kernel', config: 'config',
 };
 
-const ENTRY_TEXT: Record<AttemptReport['entry'], string> = {
-  pxe4: 'PXE over IPv4', pxe6: 'PXE over IPv6', http4: 'HTTP boot over IPv4', http6: 'HTTP boot over IPv6',
-  ipxe: 'iPXE', phone: 'phone', provision: 'provisioning', transfer: 'a transfer without its DHCP', os: 'OS',
-};
-
+/** How each boot entry reads (the flow layer's names, one table). */
 export function entryLabel(e: AttemptReport['entry']): string {
-  return ENTRY_TEXT[e];
+  return entryText(e);
 }
 
 export function stageLabel(s: AttemptReport['stage']): string {
