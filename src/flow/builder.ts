@@ -12,6 +12,7 @@ import type { ChainState, DeviceIdentity, StepState } from './state.js';
 import type { BootStep } from './types.js';
 import type { DeviceFacts, FlowFacts, StepFacts, UnreachableFact } from './facts.js';
 import { splitAttempts } from './attempts.js';
+import { deepCopy } from './copy.js';
 import { newFlowState, type FlowState, type UnreachableRecord } from './builder-state.js';
 import { dhcp4Message } from './builder-dhcp4.js';
 import { dhcp6Message, ndpMessage } from './builder-dhcp6.js';
@@ -96,7 +97,7 @@ export class BootChainBuilder implements DecodeSink {
           : null,
       },
       devices,
-      routers: structuredClone(this.flow.routers.list()),
+      routers: deepCopy(this.flow.routers.list()),
       ndp: { ...this.flow.ndpCounts },
     };
   }
@@ -146,7 +147,7 @@ function publishedSteps(c: ChainState): StepFacts[] {
  *  never a published fact. */
 function publishStep(s: StepState): StepFacts {
   const { frames, ...rest } = s;
-  const copy = structuredClone(rest) as Omit<StepState, 'frames'>;
+  const copy = deepCopy(rest) as Omit<StepState, 'frames'>;
   copy.step.frames = frames.toArray();
   copy.step.frameCount = frames.count;
   return copy as StepFacts;
