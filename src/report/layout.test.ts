@@ -5,7 +5,39 @@ import { collapseSequence, humanDuration } from './humanize.js';
 /** A word: a run without a break opportunity (space, arrow, comma, slash, ? or &). */
 const WORD = /[^ →,/?&]+/g;
 
+/** Random text mixing ASCII, break characters, arrows, colour escapes, astral and lone surrogates. */
+function randomText(seed: number): string {
+  const parts = ['a', 'Z', ' ', ',', '/', '→', '\x1b[31m', '\x1b[0m', '😀', '\ud800', '\udc00', 'é', '\t', '?', '&', 'kpxe'];
+  let x = seed;
+  let s = '';
+  const n = (seed * 7) % 40;
+  for (let i = 0; i < n; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    s += parts[x % parts.length];
+  }
+  return s;
+}
+
+describe('visibleWidth', () => {
+  it('counts code points outside colour escapes, as a spread of the stripped string does', () => {
+    for (let seed = 1; seed < 500; seed++) {
+      const s = randomText(seed);
+      expect(visibleWidth(s), JSON.stringify(s)).toBe([...s.replace(/\x1b\[[0-9;]*m/g, '')].length);
+    }
+  });
+});
+
 describe('wrapCell', () => {
+  it('gives a paragraph that fits as one trimmed line, and wrapped lines that fit otherwise', () => {
+    for (let seed = 1; seed < 300; seed++) {
+      const s = randomText(seed).replace(/\x1b\[[0-9;]*m/g, '');
+      for (const width of [8, 20, 60]) {
+        const lines = wrapCell(s, width);
+        if (visibleWidth(s) <= width) expect(lines).toEqual([s.trim()]);
+        else for (const l of lines) expect(visibleWidth(l), JSON.stringify(s)).toBeLessThanOrEqual(width);
+      }
+    }
+  });
   const samples = [
     'DISCOVER→OFFER→DISCOVER→OFFER→REQUEST→ACK',
     'ok 198.51.100.122, boot undionly.kpxe, next-server 198.51.100.1, 2 offers',

@@ -6,9 +6,22 @@
 // eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-9;]*m/g;
 
-/** Columns a string takes on screen (colour escapes take none). */
+/** Columns a string takes on screen (colour escapes take none): code points, a surrogate pair
+ *  counting once. A loop over char codes, not a spread into an array: reports measure every cell. */
 export function visibleWidth(s: string): number {
-  return [...s.replace(ANSI, '')].length;
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x1b) return [...s.replace(ANSI, '')].length;
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n--;
+        i++;
+      }
+    }
+  }
+  return n;
 }
 
 /**
@@ -31,6 +44,12 @@ const BREAK_AFTER = /(?<=[ →,/?&])/u;
 export function wrapCell(text: string, width: number): string[] {
   const lines: string[] = [];
   for (const para of text.split('\n')) {
+    // A paragraph that fits is the one line the loop below would build (leading and trailing
+    // white space dropped), without splitting it into pieces.
+    if (visibleWidth(para) <= width) {
+      lines.push(para.trim());
+      continue;
+    }
     let line = '';
     for (const raw of para.split(BREAK_AFTER)) {
       const piece = raw.length > width && visibleWidth(raw) > width ? truncate(raw, width) : raw;
