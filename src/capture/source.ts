@@ -30,17 +30,51 @@ export interface ByteSource {
   readonly size: number | null;
 }
 
-/** A regular file or a FIFO/character device: read(2) at the current position, never pread. */
+/** A regular file or a FIFO/character device: read(2) at the current position, never pread.
+ *  Reads ahead: while the caller parses one chunk, the thread pool reads the next one into a
+ *  spare buffer (half the caller's first read), copied out on the next call. The parse no longer
+ *  waits for each read, which on a loaded machine was a quarter of the wall time. */
 function fileSource(fh: FileHandle, size: number | null): ByteSource {
   let total = 0;
+  let spare: Uint8Array | null = null;
+  /** The read in flight into `spare`, resolving to its byte count. */
+  let ahead: Promise<number> | null = null;
+  /** Bytes of `spare` read ahead and not handed out yet. */
+  let held: Uint8Array | null = null;
+  const readAhead = (): void => {
+    const p = fh.read(spare!, 0, spare!.length, null).then((r) => r.bytesRead);
+    p.catch(() => {}); // a failure is rethrown by the read that awaits it
+    ahead = p;
+  };
   return {
     size,
     async read(buf, off, len) {
+      if ((held === null || held.length === 0) && ahead !== null) {
+        const n = await ahead;
+        ahead = null;
+        total += n;
+        held = spare!.subarray(0, n);
+        if (n === 0) return 0;
+      }
+      if (held !== null && held.length > 0) {
+        const n = Math.min(len, held.length);
+        buf.set(held.subarray(0, n), off);
+        held = held.subarray(n);
+        if (held.length === 0) readAhead();
+        return n;
+      }
       const { bytesRead } = await fh.read(buf, off, len, null);
       total += bytesRead;
+      if (bytesRead > 0) {
+        spare ??= new Uint8Array(Math.max(1, len >> 1));
+        readAhead();
+      }
       return bytesRead;
     },
-    close: () => fh.close(),
+    async close() {
+      if (ahead !== null) await ahead.catch(() => 0);
+      await fh.close();
+    },
     bytesRead: () => total,
   };
 }
