@@ -1,7 +1,7 @@
 import { readCaptures } from '../capture/index.js';
 import { DecodePipeline } from '../decode/pipeline.js';
 import type { DecodedMessage, UndecodedFrame } from '../decode/messages.js';
-import { decodedToJson, undecodedToJson } from '../report/decode-jsonl.js';
+import { decodedToJsonLine, undecodedToJson } from '../report/decode-jsonl.js';
 import { decodedToSummary, undecodedToSummary } from '../report/decode-summary.js';
 import { decodedToText, undecodedToText } from '../report/decode-text.js';
 import { TextOutput } from '../report/output.js';
@@ -56,6 +56,9 @@ async function decodeOne(job: string | string[], header: string | null, args: De
   };
   // `capture`, not `file`: DHCPv4 messages have a `file` field of their own (the boot file).
   const json = (o: object): string => JSON.stringify(header === null ? o : { capture: header, ...o });
+  // The same `capture` member first, put in front of a line already serialised.
+  const capturePrefix = header === null ? null : `{"capture":${JSON.stringify(header)},`;
+  const jsonLine = (line: string): string => (capturePrefix === null ? line : capturePrefix + line.slice(1));
   const summaryView = args.format === 'summary' || args.format === 'line';
   // Relative --from/--to and the summary's times count from the first packet of the capture.
   let t0: number | null = null;
@@ -67,8 +70,8 @@ async function decodeOne(job: string | string[], header: string | null, args: De
       count++;
       if (!out) return;
       if (args.format === 'jsonl') {
-        const j = decodedToJson(m);
-        if (j) out.line(json(j));
+        const l = decodedToJsonLine(m);
+        if (l !== null) out.line(jsonLine(l));
       } else if (summaryView) {
         const l = decodedToSummary(m, t0 ?? m.time);
         if (l !== null) out.line(l);

@@ -1,0 +1,52 @@
+import { describe, it, expect } from 'vitest';
+import { join } from 'node:path';
+import { readCaptureFile } from '../capture/index.js';
+import { DecodePipeline } from '../decode/pipeline.js';
+import type { DecodedMessage } from '../decode/messages.js';
+import { generateBootTraffic } from '../gen/index.js';
+import { decodedToJson, decodedToJsonLine } from './decode-jsonl.js';
+import { captureFiles, ROOT } from '../../test/helpers/paths.js';
+
+/** decodedToJsonLine against the object path, checked while the message is valid (in the callback). */
+function checker(): { sink: { message: (m: DecodedMessage) => void }; counts: { lines: number; fast: number; mismatches: string[] } } {
+  const counts = { lines: 0, fast: 0, mismatches: [] as string[] };
+  return {
+    counts,
+    sink: {
+      message(m) {
+        const j = decodedToJson(m);
+        const want = j === null ? null : JSON.stringify(j);
+        const got = decodedToJsonLine(m);
+        if (got !== want && counts.mismatches.length < 5) counts.mismatches.push(`frame ${m.frame}: ${got} != ${want}`);
+        if (got !== null) counts.lines++;
+        if (m.proto === 'tftp' && (m.msg.opcode === 'DATA' || m.msg.opcode === 'ACK')) counts.fast++;
+      },
+    },
+  };
+}
+
+describe('decodedToJsonLine', () => {
+  it('writes the same bytes as JSON.stringify(decodedToJson) for every message of every capture', async () => {
+    const { sink, counts } = checker();
+    for (const path of captureFiles()) {
+      const pipe = new DecodePipeline(sink);
+      await readCaptureFile(join(ROOT, path), (rec) => pipe.push(rec));
+      pipe.finish();
+    }
+    expect(counts.mismatches).toEqual([]);
+    expect(counts.lines).toBeGreaterThan(100);
+  });
+
+  it('does so for generated transfers with loss, errors and retransmissions (the written-out DATA and ACK lines)', () => {
+    const { sink, counts } = checker();
+    const pipe = new DecodePipeline(sink);
+    let frame = 0;
+    generateBootTraffic(
+      { clients: 40, seed: 7, mix: { fileSize: [3_000, 9_000], http: 0.3 }, faults: { tftpLoss: 0.2, tftpMissingFile: 0.1, nak: 0.1 } },
+      (time, data) => pipe.push({ frame: ++frame, time, linkType: 1, interfaceId: 0, data, origLen: data.length }),
+    );
+    pipe.finish();
+    expect(counts.mismatches).toEqual([]);
+    expect(counts.fast).toBeGreaterThan(100);
+  });
+});
