@@ -24,6 +24,8 @@ export interface Codec {
   decode(data: Uint8Array, ctx: DecodeCtx): JsonValue | undefined;
   /** Bytes of a value; throws TypeError on a value of the wrong shape (builder input error). */
   encode(value: JsonValue): Uint8Array;
+  /** Any bytes decode without an issue (text, byte lists, raw hex): parsing need not validate it. */
+  total?: true;
 }
 
 export const LAYER = 'dhcp4';
@@ -67,11 +69,13 @@ export function concatBytes(parts: Uint8Array[]): Uint8Array {
 
 /** Raw bytes as a hex string (the fallback for every unknown or malformed value). */
 export const rawHex: Codec = {
+  total: true,
   decode: (d) => hex(d),
   encode: (v) => fromHex(str(v, 'hex')),
 };
 
 export const text: Codec = {
+  total: true,
   // Some servers (dnsmasq for option 67) NUL-terminate strings; RFC 2132 says they should not be,
   // and every client stops at the NUL, so the value is the text before trailing NULs. Exact
   // round trips are unaffected: emit writes the option's raw bytes.
@@ -140,7 +144,13 @@ export const ipList: Codec = {
 };
 
 export const u8List: Codec = {
-  decode: (d) => Array.from(d),
+  total: true,
+  // A loop, not Array.from (the iterator protocol): every DHCP request carries a parameter list.
+  decode: (d) => {
+    const out = new Array<number>(d.length);
+    for (let i = 0; i < d.length; i++) out[i] = d[i]!;
+    return out;
+  },
   encode: (v) => Uint8Array.from(arr(v, 'byte list').map((x) => num(x, 'u8'))),
 };
 

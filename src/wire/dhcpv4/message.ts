@@ -12,7 +12,7 @@
 import { latin1String, putU16, putU32, u16, u32 } from '../bytes.js';
 import { pushIssue, type WireIssue } from '../issues.js';
 import { concatBytes, LAYER } from './codec.js';
-import { decodeOptionValue, optionName } from './options.js';
+import { decodeOptionValue, optionName, optionValueCheckable } from './options.js';
 
 export const F = {
   OP: 0, HTYPE: 1, HLEN: 2, HOPS: 3, XID: 4, SECS: 8, FLAGS: 10, CIADDR: 12, YIADDR: 16, SIADDR: 20,
@@ -171,7 +171,7 @@ function validateValues(msg: DhcpV4Message, issues: WireIssue[]): void {
   const vc = vendorClass(msg);
   const seen = new Set<number>();
   for (const o of msg.options) {
-    if (o.code === 0 || o.code === 255 || seen.has(o.code) || o.declaredLength !== undefined) continue;
+    if (o.code === 0 || o.code === 255 || o.declaredLength !== undefined || !optionValueCheckable(o.code) || seen.has(o.code)) continue;
     seen.add(o.code);
     decodeOptionValue(o.code, getOption(msg, o.code)!, { issues, base: o.offset + 2, vendorClass: vc });
   }

@@ -259,6 +259,13 @@ export const OPTIONS: Record<number, OptionDef> = {
   252: def('wpad', text),
 };
 
+/** Can the value of this option be malformed? Not for unknown options (kept as raw bytes) nor
+ *  for codecs that take any bytes: parsing skips decoding those just to validate them. */
+export function optionValueCheckable(code: number): boolean {
+  const d = OPTIONS[code];
+  return d !== undefined && d.codec.total !== true;
+}
+
 export function optionName(code: number): string {
   if (code === 0) return 'pad';
   if (code === 255) return 'end';
