@@ -118,16 +118,27 @@ export function columnWidths(natural: readonly number[], flexible: ReadonlySet<n
  * wrapping is ours already, and the library's config validation (ajv) tripled start-up time.
  */
 export function boxTable(rows: readonly (readonly string[])[], widths: readonly number[]): string[] {
-  const rule = (l: string, m: string, r: string): string => `${l}${widths.map((w) => '─'.repeat(w + 2)).join(m)}${r}`;
+  // Loops rather than map/join per row: every client's timeline is one of these tables.
+  const bars = widths.map((w) => '─'.repeat(w + 2));
+  const rule = (l: string, m: string, r: string): string => `${l}${bars.join(m)}${r}`;
   const out = [rule('┌', '┬', '┐')];
-  rows.forEach((row, i) => {
-    const cells = widths.map((_, c) => (row[c] ?? '').split('\n'));
-    const height = Math.max(1, ...cells.map((l) => l.length));
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    const cells: string[][] = [];
+    let height = 1;
+    for (let c = 0; c < widths.length; c++) {
+      const cell = row[c] ?? '';
+      const lines = cell.includes('\n') ? cell.split('\n') : [cell];
+      if (lines.length > height) height = lines.length;
+      cells.push(lines);
+    }
     for (let k = 0; k < height; k++) {
-      out.push(`│${cells.map((lines, c) => ` ${pad(lines[k] ?? '', widths[c]!)} `).join('│')}│`);
+      let line = widths.length === 0 ? '││' : '│';
+      for (let c = 0; c < widths.length; c++) line += ` ${pad(cells[c]![k] ?? '', widths[c]!)} │`;
+      out.push(line);
     }
     if (i === 0) out.push(rule('├', '┼', '┤'));
-  });
+  }
   out.push(rule('└', '┴', '┘'));
   return out;
 }
