@@ -97,7 +97,7 @@ export class BootChainBuilder implements DecodeSink {
           : null,
       },
       devices,
-      routers: deepCopy(this.flow.routers.list()),
+      routers: structuredClone(this.flow.routers.list()),
       ndp: { ...this.flow.ndpCounts },
     };
   }
