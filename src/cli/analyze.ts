@@ -6,6 +6,7 @@ import type { Analysis, ClientReport } from '../analysis/types.js';
 import type { AnalysisThresholds } from '../findings/types.js';
 import { analysisToJson, renderAnalysisJson } from '../report/analyze-json.js';
 import { renderAnalysisText } from '../report/analyze-text.js';
+import { writeAnalysisRows } from '../report/analyze-rows.js';
 import { reportWidth } from '../report/layout.js';
 import { colorEnabled, palette } from '../report/color.js';
 import { renderAnalysisHtml } from '../report/html/page.js';
@@ -121,7 +122,8 @@ class Reports {
   add(a: Analysis): void {
     const out = (this.out ??= TextOutput.open(this.args.output));
     const first = this.count++ === 0;
-    if (this.args.format === 'html') out.line(renderAnalysisHtml(a));
+    if (this.args.format === 'rows') writeAnalysisRows(a, (l) => out.line(l));
+    else if (this.args.format === 'html') out.line(renderAnalysisHtml(a));
     else if (this.args.format === 'json') out.line(this.many ? JSON.stringify(analysisToJson(a)) : renderAnalysisJson(a));
     else if (this.args.format === 'junit') {
       if (!this.many) return out.line(renderJunit(a));

@@ -83,7 +83,7 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
           .positional('file', { type: 'string', array: true, describe: INPUT_HELP })
           .option('read', { alias: 'r', type: 'string', array: true, requiresArg: true, describe: 'read FILE (as tcpdump -r; same as a positional FILE)' })
           .option('merge', { type: 'boolean', describe: 'one report for all inputs: one capture, frames ordered by time and renumbered' })
-          .option('format', { alias: 'f', type: 'string', requiresArg: true, default: 'text', describe: 'text | json | junit | html (one self-contained page)' })
+          .option('format', { alias: 'f', type: 'string', requiresArg: true, default: 'text', describe: 'text | json | junit | html (one self-contained page) | rows (JSON Lines for DuckDB/ClickHouse, docs/fleet.md)' })
           .option('client', { type: 'string', requiresArg: true, describe: 'only this client: MAC (aa:bb:…, aa-bb-…, aabb.ccdd.eeff, aabbccddeeff), IP address or the ip:ADDR name the report prints; repeatable' })
           .option('only-failed', { type: 'boolean', describe: 'only the boot devices whose boot failed' })
           .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'write to FILE instead of stdout (never coloured)' })
@@ -104,7 +104,7 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
           const server = typeof a['server'] === 'string' ? a['server'] : undefined;
           if (args.files.length > 1 && !args.merge) throw new UsageError('analyze --scenario checks one recorded boot: give one capture, or --merge several');
           const format = args.format;
-          if (format === 'html') throw new UsageError('analyze: --format html does not combine with --scenario (use text, json or junit)');
+          if (format === 'html' || format === 'rows') throw new UsageError(`analyze: --format ${format} does not combine with --scenario (use text, json or junit)`);
           const input = args.files.length > 1 ? args.files : args.file;
           const { runAnalyzeScenario } = await import('./run.js');
           const { refuseOverwrite } = await import('./inputs.js');

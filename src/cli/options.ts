@@ -112,7 +112,7 @@ export function parseProtoList(raw: unknown): ReadonlySet<AppProto> | null {
   return out;
 }
 
-export const ANALYZE_FORMATS = ['text', 'json', 'junit', 'html'] as const;
+export const ANALYZE_FORMATS = ['text', 'json', 'junit', 'html', 'rows'] as const;
 export type AnalyzeFormat = (typeof ANALYZE_FORMATS)[number];
 
 export interface AnalyzeArgs {
