@@ -89,6 +89,10 @@ export function writeAnalysisRows(a: Analysis, line: (s: string) => void, opts: 
     if (list === undefined) byClient.set(f.client, (list = []));
     list.push(f);
   }
+  // A root cause may be capture-wide (a router's advertisement) and explain several devices.
+  const roots = new Set<string>();
+  for (const c of a.clients) for (const t of c.attempts) if (t.rootCauseId !== null) roots.add(t.rootCauseId);
+  const ctx: FindingContext = { byId, roots };
   const base = { schema: ROWS_SCHEMA, file: a.file, site } as const;
   for (const c of a.clients) {
     const findings = byClient.get(c.mac) ?? [];
@@ -111,12 +115,12 @@ export function writeAnalysisRows(a: Analysis, line: (s: string) => void, opts: 
       for (let i = 0; i < t.steps.length; i++) line(JSON.stringify(row({ ...base, kind: 'step', ...dev, ...attemptColumns(t), ...stepColumns(t.steps[i]!, i) })));
       for (const f of own) {
         listed.add(f);
-        line(JSON.stringify(findingRow(base, dev, t, f, byId)));
+        line(JSON.stringify(findingRow(base, dev, t, f, ctx)));
       }
     }
-    for (const f of findings) if (!listed.has(f)) line(JSON.stringify(findingRow(base, dev, null, f, byId)));
+    for (const f of findings) if (!listed.has(f)) line(JSON.stringify(findingRow(base, dev, null, f, ctx)));
   }
-  for (const f of byClient.get(null) ?? []) line(JSON.stringify(findingRow(base, {}, null, f, byId)));
+  for (const f of byClient.get(null) ?? []) line(JSON.stringify(findingRow(base, {}, null, f, ctx)));
 }
 
 /** The folder a capture sits in (`sites/lyon/x.pcap` → `lyon`), null for a bare name or a pipe. */
@@ -190,13 +194,19 @@ function stepColumns(s: BootStep, index: number): Partial<AnalysisRow> {
   }
 }
 
-function findingRow(base: Pick<AnalysisRow, 'schema' | 'file' | 'site'>, dev: Partial<AnalysisRow>, t: AttemptReport | null, f: Finding, byId: ReadonlyMap<string, Finding>): AnalysisRow {
+interface FindingContext {
+  byId: ReadonlyMap<string, Finding>;
+  /** Ids of the findings that are some attempt's root cause. */
+  roots: ReadonlySet<string>;
+}
+
+function findingRow(base: Pick<AnalysisRow, 'schema' | 'file' | 'site'>, dev: Partial<AnalysisRow>, t: AttemptReport | null, f: Finding, ctx: FindingContext): AnalysisRow {
   const time = f.time ?? null;
   return row({
     ...base, kind: 'finding', ...dev, ...attemptColumns(t), ...span(time, time), duration: null,
     codes: [f.code], severity: f.severity, code: f.code, findingId: f.id,
-    causedBy: f.causedBy === null ? null : byId.get(f.causedBy)?.code ?? null,
-    isRootCause: t !== null && t.rootCauseId === f.id,
+    causedBy: f.causedBy === null ? null : ctx.byId.get(f.causedBy)?.code ?? null,
+    isRootCause: ctx.roots.has(f.id),
     pxeError: f.pxeError, message: f.message, frames: f.frames,
   });
 }
