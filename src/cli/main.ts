@@ -89,7 +89,8 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
           .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'write to FILE instead of stdout (never coloured)' })
           .option('scenario', { type: 'string', array: true, requiresArg: true, describe: 'check the recorded boot against SCENARIO files (expectations and budgets, offline)' })
           .option('server', { type: 'string', requiresArg: true, describe: 'with --scenario: the address ${server} stands for (default: the first DHCP server that answered)' })
-          .option('annotate', { type: 'string', requiresArg: true, describe: 'also write a pcapng copy of the capture to FILE with each finding as a packet comment on its frames (Wireshark: frame.comment)' });
+          .option('annotate', { type: 'string', requiresArg: true, describe: 'also write a pcapng copy of the capture to FILE with each finding as a packet comment on its frames (Wireshark: frame.comment)' })
+          .option('jobs', { alias: 'j', type: 'string', requiresArg: true, describe: 'several captures: analyse N at a time in worker threads (default: one per core); output stays in input order' });
         // Strings, not numbers: the pure check gives a clear message instead of yargs' NaN.
         for (const t of THRESHOLD_FLAGS) b = b.option(t.flag, { type: 'string', requiresArg: true, describe: thresholdHelp(t) });
         return b.epilogue('Exit status: 0 no error finding, 1 at least one error finding, 2 usage error or unreadable input.');
@@ -114,7 +115,8 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
           };
         } else {
           const { runAnalyze } = await import('./analyze.js');
-          action = () => runAnalyze(args, analyzeCapture, analyzeIo(io));
+          const { workerThreads } = await import('./analyze-pool.js');
+          action = () => runAnalyze(args, analyzeCapture, analyzeIo(io), workerThreads);
         }
       }),
     )

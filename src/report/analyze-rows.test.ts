@@ -6,7 +6,8 @@ import { analyzeCapture } from '../analysis/capture.js';
 import { CaptureFormatError } from '../capture/types.js';
 import { captureFiles, ROOT } from '../../test/helpers/paths.js';
 import { analysisRowSchema } from './analyze-rows-schema.js';
-import { siteOf, vendorOf, writeAnalysisRows, type AnalysisRow } from './analyze-rows.js';
+import { writeAnalysisRows, type AnalysisRow } from './analyze-rows.js';
+import { siteOf, vendorOf } from '../analysis/device-keys.js';
 
 describe('analyze rows over every capture', () => {
   for (const file of captureFiles()) {

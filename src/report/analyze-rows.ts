@@ -5,10 +5,10 @@
  * The contract is docs/fleet.md; its zod schema is analyze-rows-schema.ts (kept apart so writing
  * rows does not load zod). Written one line at a time: nothing but the current row is built.
  */
-import { basename, dirname } from 'node:path';
 import type { AttemptReport, ClientReport, Analysis } from '../analysis/types.js';
 import type { Finding } from '../findings/types.js';
 import type { BootStep } from '../flow/types.js';
+import { serversOf, siteOf, vendorOf } from '../analysis/device-keys.js';
 
 /** The version tag every row carries; bump it on any change of meaning or a removed column. */
 export const ROWS_SCHEMA = 'pxecheck.rows/1';
@@ -123,21 +123,6 @@ export function writeAnalysisRows(a: Analysis, line: (s: string) => void, opts: 
   for (const f of byClient.get(null) ?? []) line(JSON.stringify(findingRow(base, {}, null, f, ctx)));
 }
 
-/** The folder a capture sits in (`sites/lyon/x.pcap` → `lyon`), null for a bare name or a pipe. */
-export function siteOf(file: string): string | null {
-  const dir = dirname(file);
-  if (dir === '.' || dir === '/' || file.includes(' + ')) return null;
-  return basename(dir);
-}
-
-/** The vendor class up to its first colon. */
-export function vendorOf(vendorClass: string | null): string | null {
-  if (vendorClass === null) return null;
-  const i = vendorClass.indexOf(':');
-  const v = (i < 0 ? vendorClass : vendorClass.slice(0, i)).trim();
-  return v === '' ? null : v;
-}
-
 const EMPTY: Omit<AnalysisRow, 'schema' | 'kind' | 'file' | 'site'> = {
   mac: null, ip: null, role: null, vendorClass: null, vendor: null, arch: null, archName: null,
   attempt: null, entry: null, stage: null, outcome: null, rootCause: null, pxeError: null,
@@ -209,19 +194,6 @@ function findingRow(base: Pick<AnalysisRow, 'schema' | 'file' | 'site'>, dev: Pa
     isRootCause: ctx.roots.has(f.id),
     pxeError: f.pxeError, message: f.message, frames: f.frames,
   });
-}
-
-function serverOf(s: BootStep): string | null {
-  return s.kind === 'ra' ? null : s.server;
-}
-
-function serversOf(steps: readonly BootStep[]): string[] {
-  const out: string[] = [];
-  for (const s of steps) {
-    const v = serverOf(s);
-    if (v !== null && !out.includes(v)) out.push(v);
-  }
-  return out;
 }
 
 function codesOf(findings: readonly Finding[]): string[] {
