@@ -136,15 +136,22 @@ async function* inThreads(files: readonly string[], parallel: ParallelAnalyze, t
   const progress = createProgress({ label: `pxecheck: analysing ${files.length} captures on ${threads} threads`, totalBytes: total, isTTY: io.stderrIsTTY, write: io.stderr });
   const run = (file: string, id: number): Promise<WorkerReply> =>
     file === STDIN_NAME ? analyzeToReply((f, o) => analyze(f, o), { id, file, thresholds: args.thresholds }) : pool.run(file, args.thresholds);
+  let index = 0;
   try {
     for await (const s of inOrder(files, run, { concurrency: threads })) {
-      if (!s.ok) throw s.error;
+      const file = files[index++]!;
+      // A worker that died (out of memory on a huge capture) loses that capture, not the run.
+      if (!s.ok) {
+        progress?.done();
+        yield { error: `${file}: ${s.error instanceof Error ? s.error.message : String(s.error)}` };
+        continue;
+      }
       const reply = s.value;
       progress?.done();
       warnings.replay(reply.warnings, reply.more);
       if (reply.kind === 'internal-error') throw Object.assign(new Error(reply.message), { stack: reply.stack });
       yield reply.kind === 'analysis' ? { analysis: reply.analysis } : { error: reply.message };
-      bytes += regularFileSize(files[reply.id] ?? '') ?? 0;
+      bytes += regularFileSize(file) ?? 0;
       progress?.update(bytes);
     }
   } finally {
