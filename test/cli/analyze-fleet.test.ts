@@ -13,6 +13,7 @@ import { privateBuild, type PrivateBuild } from '../helpers/private-build.js';
 import type { Fleet } from '../../src/analysis/fleet.js';
 import { analyzeCapture } from '../../src/analysis/capture.js';
 import { analysisToJson } from '../../src/report/analyze-json.js';
+import { fleetJsonSchema } from '../../src/report/fleet-schema.js';
 import type { AnalyzeJson } from '../../src/report/analyze-schema.js';
 
 interface Result { code: number | null; stdout: string; stderr: string }
@@ -70,6 +71,8 @@ describe('analyze FILE... on worker threads', () => {
     const r = pxecheck(['analyze', '-f', 'json', ...inputs]);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     const docs = lines.slice(0, -1) as unknown as AnalyzeJson[];
+    const parsed = fleetJsonSchema.safeParse(lines[lines.length - 1]);
+    expect(parsed.success, parsed.error?.message).toBe(true);
     const { fleet } = lines[lines.length - 1] as { fleet: Fleet };
     for (const d of docs) expect(d).toEqual(analysisToJson(await analyzeCapture(join(dir, d.file), { name: d.file })));
     expect(fleet.captures).toBe(docs.length);
