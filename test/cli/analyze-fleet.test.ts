@@ -5,7 +5,7 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../helpers/paths.js';
@@ -23,8 +23,8 @@ let dir = '';
 /** Inputs in the order given: two sites, an unreadable file in the middle. */
 let inputs: string[] = [];
 
-function pxecheck(args: string[]): Result {
-  const r = spawnSync(process.execPath, [build.bin, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 64 << 20, timeout: 120_000 });
+function pxecheck(args: string[], input?: Buffer): Result {
+  const r = spawnSync(process.execPath, [build.bin, ...args], { cwd: dir, encoding: 'utf8', input, env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 64 << 20, timeout: 120_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -66,6 +66,15 @@ describe('analyze FILE... on worker threads', () => {
       expect([...new Set(named)]).toEqual(readable);
     });
   }
+
+  it('standard input among the files is read in the main thread, in its place', () => {
+    const stdin = readFileSync(join(ROOT, 'captures/lab/broken-no-bootfile.pcapng'));
+    const args = ['analyze', '-f', 'json', inputs[0]!, '-', inputs[3]!];
+    const one = pxecheck([...args, '--jobs', '1'], stdin);
+    const two = pxecheck([...args, '--jobs', '2'], stdin);
+    expect(two).toEqual(one);
+    expect(one.stdout.trim().split('\n').slice(0, 3).map((l) => (JSON.parse(l) as AnalyzeJson).file)).toEqual([inputs[0], 'stdin', inputs[3]]);
+  });
 
   it('json: each capture as its one-file report, then a fleet line that adds them up', async () => {
     const r = pxecheck(['analyze', '-f', 'json', ...inputs]);
