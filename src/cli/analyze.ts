@@ -5,7 +5,9 @@ import { summarize } from '../analysis/engine.js';
 import type { Analysis, ClientReport } from '../analysis/types.js';
 import type { AnalysisThresholds } from '../findings/types.js';
 import { analysisToJson, renderAnalysisJson } from '../report/analyze-json.js';
+import { ANALYZE_JSON_VERSION } from '../report/analyze-version.js';
 import { renderAnalysisText } from '../report/analyze-text.js';
+import { writeAnalysisRows } from '../report/analyze-rows.js';
 import { reportWidth } from '../report/layout.js';
 import { colorEnabled, palette } from '../report/color.js';
 import { renderAnalysisHtml } from '../report/html/page.js';
@@ -15,6 +17,11 @@ import { TextOutput } from '../report/output.js';
 import { createProgress } from '../report/progress.js';
 import { ExitCode, UsageError } from './exit-codes.js';
 import { expandInputs, inputErrorMessage, refuseOverwrite, regularFileSize, WarningPrinter } from './inputs.js';
+import { analyzeToReply, type ParallelAnalyze, type WorkerReply } from './analyze-pool.js';
+import { inOrder } from './in-order.js';
+import { FleetSummary, type Fleet } from '../analysis/fleet.js';
+import { renderFleetText } from '../report/fleet-text.js';
+import { STDIN_NAME } from '../capture/index.js';
 import { canonicalIp, clientSpecText, macOrNull, type ClientSpec } from './client-spec.js';
 import { normalizeMac, type AnalyzeArgs } from './options.js';
 
@@ -43,7 +50,7 @@ export interface AnalyzeIo {
  * --merge. Exit code: the worst of them — 2 for an input that could not be read, 1 when an error
  * finding remains after --client/--only-failed filtering, else 0.
  */
-export async function runAnalyze(args: AnalyzeArgs, analyze: AnalyzeFn, io: AnalyzeIo): Promise<number> {
+export async function runAnalyze(args: AnalyzeArgs, analyze: AnalyzeFn, io: AnalyzeIo, parallel?: ParallelAnalyze): Promise<number> {
   const inputs = expandInputs(args.files);
   refuseOverwrite(args.output, inputs);
   const jobs: (string | string[])[] = inputs.length === 1 ? [inputs[0]!] : args.merge ? [inputs] : inputs;
@@ -57,22 +64,25 @@ export async function runAnalyze(args: AnalyzeArgs, analyze: AnalyzeFn, io: Anal
   }
   const warnings = new WarningPrinter(io.stderr);
   const reports = new Reports(args, io, many);
+  // Several captures (not merged): a fleet summary after their reports.
+  const fleet = many ? new FleetSummary() : null;
+  const threads = many && parallel ? Math.min(args.jobs ?? parallel.cores, jobs.length) : 1;
   let worst: number = ExitCode.OK;
   let clientFound = args.clients === null;
   try {
-    for (const job of jobs) {
-      let analysis: Analysis;
-      try {
-        analysis = await analyzeOne(job, args, analyze, io, warnings);
-      } catch (err) {
-        const msg = many ? inputErrorMessage(err) : null;
-        if (msg === null) throw err;
-        io.stderr(`pxecheck: ${msg}\n`);
+    const results = threads > 1
+      ? inThreads(jobs as string[], parallel!, threads, args, analyze, io, warnings)
+      : inThisThread(jobs, args, analyze, io, warnings, many);
+    for await (const r of results) {
+      if ('error' in r) {
+        io.stderr(`pxecheck: ${r.error}\n`);
+        fleet?.addUnreadable();
         worst = ExitCode.USAGE;
         continue;
       }
+      let analysis = r.analysis;
       // --annotate: a second pass copies the capture with the findings as packet comments.
-      if (args.annotate !== undefined) await writeAnnotated(analysis, job as string, args.annotate);
+      if (args.annotate !== undefined) await writeAnnotated(analysis, jobs[0] as string, args.annotate);
       const specs = args.clients;
       if (specs !== null) {
         // Several files: one without those clients is left out; none with them is a usage error.
@@ -85,13 +95,69 @@ export async function runAnalyze(args: AnalyzeArgs, analyze: AnalyzeFn, io: Anal
         analysis = keepClients(all, (c) => isFailedDevice(all, c));
       }
       reports.add(analysis);
+      fleet?.add(analysis);
       worst = Math.max(worst, exitCodeFor(analysis));
     }
+    if (fleet !== null) reports.fleet(fleet.result());
   } finally {
     reports.close();
   }
   if (!clientFound) throw new UsageError(`--client ${args.clients!.map(clientSpecText).join(', ')}: no such client in ${inputs.join(', ')}`);
   return worst;
+}
+
+/** An analysed input, or the one-line reason it could not be read. */
+type JobResult = { analysis: Analysis } | { error: string };
+
+/** Inputs one after the other in this thread, reader warnings and progress as they come. */
+async function* inThisThread(jobs: readonly (string | string[])[], args: AnalyzeArgs, analyze: AnalyzeFn, io: AnalyzeIo, warnings: WarningPrinter, many: boolean): AsyncGenerator<JobResult> {
+  for (const job of jobs) {
+    let analysis: Analysis;
+    try {
+      analysis = await analyzeOne(job, args, analyze, io, warnings);
+    } catch (err) {
+      const msg = many ? inputErrorMessage(err) : null;
+      if (msg === null) throw err;
+      yield { error: msg };
+      continue;
+    }
+    yield { analysis };
+  }
+}
+
+/**
+ * Inputs on `threads` worker threads (standard input in this one), handed back in input order
+ * with their reader warnings, so that stdout and stderr read as a run in one thread would.
+ */
+async function* inThreads(files: readonly string[], parallel: ParallelAnalyze, threads: number, args: AnalyzeArgs, analyze: AnalyzeFn, io: AnalyzeIo, warnings: WarningPrinter): AsyncGenerator<JobResult> {
+  const pool = parallel.open(threads);
+  let bytes = 0;
+  const total = files.reduce((n, f) => n + (regularFileSize(f) ?? 0), 0);
+  const progress = createProgress({ label: `pxecheck: analysing ${files.length} captures on ${threads} threads`, totalBytes: total, isTTY: io.stderrIsTTY, write: io.stderr });
+  const run = (file: string, id: number): Promise<WorkerReply> =>
+    file === STDIN_NAME ? analyzeToReply((f, o) => analyze(f, o), { id, file, thresholds: args.thresholds }) : pool.run(file, args.thresholds);
+  let index = 0;
+  try {
+    for await (const s of inOrder(files, run, { concurrency: threads })) {
+      const file = files[index++]!;
+      // A worker that died (out of memory on a huge capture) loses that capture, not the run.
+      if (!s.ok) {
+        progress?.done();
+        yield { error: `${file}: ${s.error instanceof Error ? s.error.message : String(s.error)}` };
+        continue;
+      }
+      const reply = s.value;
+      progress?.done();
+      warnings.replay(reply.warnings, reply.more);
+      if (reply.kind === 'internal-error') throw Object.assign(new Error(reply.message), { stack: reply.stack });
+      yield reply.kind === 'analysis' ? { analysis: reply.analysis } : { error: reply.message };
+      bytes += regularFileSize(file) ?? 0;
+      progress?.update(bytes);
+    }
+  } finally {
+    progress?.done();
+    await pool.close();
+  }
 }
 
 async function analyzeOne(job: string | string[], args: AnalyzeArgs, analyze: AnalyzeFn, io: AnalyzeIo, warnings: WarningPrinter): Promise<Analysis> {
@@ -121,7 +187,8 @@ class Reports {
   add(a: Analysis): void {
     const out = (this.out ??= TextOutput.open(this.args.output));
     const first = this.count++ === 0;
-    if (this.args.format === 'html') out.line(renderAnalysisHtml(a));
+    if (this.args.format === 'rows') writeAnalysisRows(a, (l) => out.line(l));
+    else if (this.args.format === 'html') out.line(renderAnalysisHtml(a));
     else if (this.args.format === 'json') out.line(this.many ? JSON.stringify(analysisToJson(a)) : renderAnalysisJson(a));
     else if (this.args.format === 'junit') {
       if (!this.many) return out.line(renderJunit(a));
@@ -132,6 +199,21 @@ class Reports {
       const pal = palette(colorEnabled({ isTTY: this.io.stdoutIsTTY, toFile, env: this.io.env }));
       if (this.many) out.line(`${first ? '' : '\n'}==> ${a.file} <==`);
       for (const l of renderAnalysisText(a, pal, { width: toFile ? null : reportWidth(this.io) })) out.line(l);
+    }
+  }
+
+  /** The fleet summary of several captures: text after the reports, JSON as a last line of its
+   *  own; rows and JUnit have none (the rows are the data to aggregate). */
+  fleet(f: Fleet): void {
+    if (this.args.format === 'json') {
+      const out = (this.out ??= TextOutput.open(this.args.output));
+      out.line(JSON.stringify({ tool: 'pxecheck', version: ANALYZE_JSON_VERSION, fleet: f }));
+    } else if (this.args.format === 'text') {
+      const out = (this.out ??= TextOutput.open(this.args.output));
+      const toFile = this.args.output !== undefined && this.args.output !== '-';
+      const pal = palette(colorEnabled({ isTTY: this.io.stdoutIsTTY, toFile, env: this.io.env }));
+      out.line('');
+      for (const l of renderFleetText(f, pal)) out.line(l);
     }
   }
 

@@ -118,6 +118,14 @@ export class WarningPrinter {
     if (n <= MAX_WARNING_LINES) this.write(`pxecheck: warning: ${name}: ${w.message} (at byte ${w.offset})\n`);
   };
 
+  /** Prints warnings collected elsewhere (a worker thread): the first ones, then the count of the rest. */
+  replay(warnings: readonly { issue: WireIssue; name: string }[], more: number): void {
+    for (const w of warnings) this.onWarning(w.issue, w.name);
+    const name = warnings[0]?.name;
+    if (name !== undefined && more > 0) this.counts.set(name, (this.counts.get(name) ?? 0) + more);
+    this.finish();
+  }
+
   /** The "… more" line for each input over the limit. */
   finish(): void {
     for (const [name, n] of this.counts) {

@@ -83,13 +83,14 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
           .positional('file', { type: 'string', array: true, describe: INPUT_HELP })
           .option('read', { alias: 'r', type: 'string', array: true, requiresArg: true, describe: 'read FILE (as tcpdump -r; same as a positional FILE)' })
           .option('merge', { type: 'boolean', describe: 'one report for all inputs: one capture, frames ordered by time and renumbered' })
-          .option('format', { alias: 'f', type: 'string', requiresArg: true, default: 'text', describe: 'text | json | junit | html (one self-contained page)' })
+          .option('format', { alias: 'f', type: 'string', requiresArg: true, default: 'text', describe: 'text | json | junit | html (one self-contained page) | rows (JSON Lines for DuckDB/ClickHouse, docs/fleet.md)' })
           .option('client', { type: 'string', requiresArg: true, describe: 'only this client: MAC (aa:bb:…, aa-bb-…, aabb.ccdd.eeff, aabbccddeeff), IP address or the ip:ADDR name the report prints; repeatable' })
           .option('only-failed', { type: 'boolean', describe: 'only the boot devices whose boot failed' })
           .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'write to FILE instead of stdout (never coloured)' })
           .option('scenario', { type: 'string', array: true, requiresArg: true, describe: 'check the recorded boot against SCENARIO files (expectations and budgets, offline)' })
           .option('server', { type: 'string', requiresArg: true, describe: 'with --scenario: the address ${server} stands for (default: the first DHCP server that answered)' })
-          .option('annotate', { type: 'string', requiresArg: true, describe: 'also write a pcapng copy of the capture to FILE with each finding as a packet comment on its frames (Wireshark: frame.comment)' });
+          .option('annotate', { type: 'string', requiresArg: true, describe: 'also write a pcapng copy of the capture to FILE with each finding as a packet comment on its frames (Wireshark: frame.comment)' })
+          .option('jobs', { alias: 'j', type: 'string', requiresArg: true, describe: 'several captures: analyse N at a time in worker threads (default: one per core); output stays in input order' });
         // Strings, not numbers: the pure check gives a clear message instead of yargs' NaN.
         for (const t of THRESHOLD_FLAGS) b = b.option(t.flag, { type: 'string', requiresArg: true, describe: thresholdHelp(t) });
         return b.epilogue('Exit status: 0 no error finding, 1 at least one error finding, 2 usage error or unreadable input.');
@@ -104,7 +105,7 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
           const server = typeof a['server'] === 'string' ? a['server'] : undefined;
           if (args.files.length > 1 && !args.merge) throw new UsageError('analyze --scenario checks one recorded boot: give one capture, or --merge several');
           const format = args.format;
-          if (format === 'html') throw new UsageError('analyze: --format html does not combine with --scenario (use text, json or junit)');
+          if (format === 'html' || format === 'rows') throw new UsageError(`analyze: --format ${format} does not combine with --scenario (use text, json or junit)`);
           const input = args.files.length > 1 ? args.files : args.file;
           const { runAnalyzeScenario } = await import('./run.js');
           const { refuseOverwrite } = await import('./inputs.js');
@@ -114,7 +115,8 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
           };
         } else {
           const { runAnalyze } = await import('./analyze.js');
-          action = () => runAnalyze(args, analyzeCapture, analyzeIo(io));
+          const { workerThreads } = await import('./analyze-pool.js');
+          action = () => runAnalyze(args, analyzeCapture, analyzeIo(io), workerThreads);
         }
       }),
     )

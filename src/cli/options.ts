@@ -112,7 +112,7 @@ export function parseProtoList(raw: unknown): ReadonlySet<AppProto> | null {
   return out;
 }
 
-export const ANALYZE_FORMATS = ['text', 'json', 'junit', 'html'] as const;
+export const ANALYZE_FORMATS = ['text', 'json', 'junit', 'html', 'rows'] as const;
 export type AnalyzeFormat = (typeof ANALYZE_FORMATS)[number];
 
 export interface AnalyzeArgs {
@@ -132,6 +132,8 @@ export interface AnalyzeArgs {
   thresholds: Partial<AnalysisThresholds>;
   /** --annotate: write a pcapng copy with the findings as packet comments here. */
   annotate?: string;
+  /** --jobs: worker threads for several captures (undefined: one per core). */
+  jobs?: number;
 }
 
 /** Validates raw `analyze` arguments (keys as yargs gives them: `slow-offer` etc.). */
@@ -161,7 +163,19 @@ export function checkAnalyzeArgs(raw: Record<string, unknown>): AnalyzeArgs {
     output: typeof raw['output'] === 'string' ? raw['output'] : undefined,
     thresholds,
     ...(typeof raw['annotate'] === 'string' && raw['annotate'] !== '' ? { annotate: raw['annotate'] } : {}),
+    ...(raw['jobs'] !== undefined ? { jobs: parseJobs(raw['jobs']) } : {}),
   };
+}
+
+/** `--jobs N`: at least 1, at most a sane bound (each worker holds a capture's analysis). */
+export const MAX_JOBS = 256;
+
+function parseJobs(v: unknown): number {
+  if (Array.isArray(v)) throw new UsageError('--jobs given more than once');
+  const s = String(v).trim();
+  const n = Number(s);
+  if (s === '' || !Number.isInteger(n) || n < 1 || n > MAX_JOBS) throw new UsageError(`--jobs must be an integer from 1 to ${MAX_JOBS} (got "${s}")`);
+  return n;
 }
 
 function parseThreshold(flag: string, v: unknown, integer: boolean, min: number): number {

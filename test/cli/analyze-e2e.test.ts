@@ -116,7 +116,7 @@ describe('pxecheck analyze (spawned)', () => {
   it('bad flags exit 2 naming the flag', () => {
     const fmt = pxecheck('analyze', FAILED_CAPTURE, '--format', 'xml');
     expect(fmt.code).toBe(2);
-    expect(fmt.stderr).toContain('--format must be one of text, json, junit, html (got "xml")');
+    expect(fmt.stderr).toContain('--format must be one of text, json, junit, html, rows (got "xml")');
     const thr = pxecheck('analyze', FAILED_CAPTURE, '--slow-offer', 'abc');
     expect(thr.code).toBe(2);
     expect(thr.stderr).toContain('--slow-offer must be a positive number of seconds (got "abc")');

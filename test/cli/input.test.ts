@@ -206,9 +206,11 @@ describe('several files, folders and --merge', () => {
     expect(merged.stdout).toBe(pxecheck(['decode', '-f', 'jsonl', PCAPNG]).stdout);
   });
 
-  it('a folder means the captures in it: one JSON document per line, one junit testsuite per file', () => {
+  it('a folder means the captures in it: one JSON document per line (then the fleet line), one junit testsuite per file', () => {
     const r = pxecheck(['analyze', '-f', 'json', join(dir, 'halves')]);
-    const docs = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as AnalyzeJson);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as AnalyzeJson & { fleet?: unknown });
+    expect(lines[lines.length - 1]!.fleet).toBeDefined();
+    const docs = lines.slice(0, -1);
     expect(docs.map((d) => d.file)).toEqual(halves);
     expect(docs[0]!.packets + docs[1]!.packets).toBe(whole.packets);
     const junit = pxecheck(['analyze', '-f', 'junit', join(dir, 'halves')]);
