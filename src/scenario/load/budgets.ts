@@ -3,7 +3,7 @@
  * kind, the share of clients that failed or timed out, rates. Pure; `merge` uses it on the whole.
  */
 import { PERCENTILES, STAT_KINDS, type LoadBudgets, type RateFloor, type ShareLimit } from '../load-schema.js';
-import type { BudgetResult, LoadClients } from './report.js';
+import type { BudgetResult, LoadClients, LoadReport } from './report.js';
 import type { LoadStats } from './stats.js';
 
 /** `1500` → `1.5 s`, `12.3` → `12.3 ms`. */
@@ -70,4 +70,10 @@ export function evaluateBudgets(b: LoadBudgets, stats: LoadStats, clients: LoadC
     });
   }
   return out;
+}
+
+/** A load scenario passes when clients started, none failed (or the `failed:` budget tolerates it), all started, every budget met. */
+export function loadOk(l: LoadReport): boolean {
+  const c = l.clients;
+  return c.started > 0 && c.notStarted === 0 && (l.budgetSpec.failed !== undefined || c.failed + c.timedOut === 0) && l.budgets.every((b) => b.ok);
 }

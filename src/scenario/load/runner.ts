@@ -13,7 +13,7 @@ import type { ClientResult, ScenarioResult, StepResult } from '../run/result.js'
 import { runStep, type StepContext } from '../run/steps.js';
 import { timersFor, type Timers } from '../run/timers.js';
 import { arrivalOffset, MixPicker } from './arrivals.js';
-import { evaluateBudgets } from './budgets.js';
+import { evaluateBudgets, loadOk } from './budgets.js';
 import { LOAD_REPORT_VERSION, type LoadClients, type LoadReport } from './report.js';
 import { loadPlan, type LoadPlan } from './settings.js';
 import { LoadStats } from './stats.js';
@@ -171,8 +171,7 @@ export async function runLoad(scenario: Scenario, opts: RunOptions): Promise<Sce
   const budgets = evaluateBudgets(plan.budgets, tally.stats, tally.clients, seconds, rateScale);
   const load = loadReport(plan, tally, startedAtMs, seconds, budgets);
   // With a `failed:` budget the budget decides (a storm tolerates its share); without, every failure counts.
-  const clientsOk = tally.clients.started > 0 && (plan.budgets.failed !== undefined || tally.clients.failed + tally.clients.timedOut === 0);
-  const ok = clientsOk && tally.clients.notStarted === 0 && budgets.every((b) => b.ok);
+  const ok = loadOk(load);
   const res: ScenarioResult = { name: scenario.name, file: scenario.file, ok, duration: Math.round(seconds * 1e6) / 1e3, clients: tally.kept, load };
   if (opts.signal?.aborted) res.interrupted = 'interrupted (SIGINT): partial results';
   else if (end >= deadline && tally.clients.notStarted > 0) res.interrupted = `the scenario budget (${scenario.budgetMs / 1000} s) ran out with ${tally.clients.notStarted} clients not started`;
