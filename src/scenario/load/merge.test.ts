@@ -42,7 +42,7 @@ async function run(shard?: Shard, wallMs = 0): Promise<RunResult> {
   let n = 0;
   const dnsmasq = fakeDnsmasq({ addr: SERVER, pool: '198.51.100.10', offerDelay: 0.01 });
   const handle = dnsmasq.handle;
-  dnsmasq.handle = (d) => handle(d).map((r) => (r.delay === undefined ? r : { ...r, delay: 0.005 + ((n++ * 7919) % 97) / 1000 }));
+  dnsmasq.handle = (d, now) => handle(d, now).map((r) => ('delay' in r && r.delay !== undefined ? { ...r, delay: 0.005 + ((n++ * 7919) % 97) / 1000 } : r));
   const transport = new LoopbackTransport(clock, { udp: [dnsmasq], tcp: [] });
   return runScenarios([parseScenario(YAML, 'sharded.yaml')], {
     transport, clock, target: { server: SERVER }, loadHooks: { wallClock: () => wallMs }, ...(shard === undefined ? {} : { load: { shard } }),
