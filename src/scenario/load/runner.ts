@@ -242,6 +242,7 @@ async function playClient(
     router.clients.delete(mac);
     opts.transport.setClientAddress(mac, null);
     opts.transport.setClientAddress6?.(mac, null);
+    opts.transport.removeClient?.(mac);
   }
   if (opts.signal?.aborted && failedAt === null && steps.length < client.steps.length) outcome = 'failed';
   const chain = tally.stats.kind('chain');
