@@ -12,7 +12,8 @@ import { wrapLine } from './layout.js';
 const n = (x: number): string => x.toLocaleString('en-US');
 
 function mbps(bytesPerSecond: number): string {
-  return bytesPerSecond === 0 ? '' : `${(bytesPerSecond / 1e6).toFixed(2)} MB/s`;
+  if (bytesPerSecond === 0) return '';
+  return bytesPerSecond < 100_000 ? `${(bytesPerSecond / 1e3).toFixed(1)} kB/s` : `${(bytesPerSecond / 1e6).toFixed(2)} MB/s`;
 }
 
 export function loadLines(l: LoadReport, pal: Palette = PLAIN, width: number | null = null): string[] {
