@@ -127,7 +127,7 @@ describe('relay transport on loopback', () => {
       const port = tid.got[0]!.rinfo.port;
       tid.sock.send(Uint8Array.of(0, 3, 0, 1), port, LO);
       await waitUntil(() => got.length === 1);
-      t.removeClient(A);
+      t.removeClient!(A);
       tid.sock.send(Uint8Array.of(0, 3, 0, 2), port, LO);
       await new Promise((r) => setTimeout(r, 200));
       expect(got).toEqual([A]);
