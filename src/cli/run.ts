@@ -24,8 +24,8 @@ import { ProgressLine } from '../report/load-progress.js';
 
 export type RunIo = AnalyzeIo;
 
-/** Clients above which raw mode takes every frame instead of a per-MAC capture filter. */
-export const MAC_FILTER_MAX = 256;
+/** Clients above which raw mode takes every frame instead of a per-MAC capture filter (the raw transport names at most 64 MACs in its filter). */
+export const MAC_FILTER_MAX = 64;
 
 export interface RunDeps {
   /** Opens the transport (default: raw.js / relay.js, imported on demand); `macs`: every client MAC. */
