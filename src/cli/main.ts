@@ -134,7 +134,12 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
           .option('format', { alias: 'f', type: 'string', requiresArg: true, default: 'text', describe: 'text | json | junit' })
           .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'write the report to FILE instead of stdout' })
           .option('pcap', { type: 'string', requiresArg: true, describe: 'write every frame sent and received to FILE (pcapng)' })
-          .option('rate', { type: 'string', requiresArg: true, describe: 'raw mode: at most N packets per second' })
+          .option('max-pps', { alias: 'rate', type: 'string', requiresArg: true, describe: 'raw mode: send at most N packets per second (--rate is its old name)' })
+          .option('arrival-rate', { type: 'string', requiresArg: true, describe: 'load mode: start N new clients per second (500 or 500/s), like perfdhcp -r' })
+          .option('concurrency', { type: 'string', requiresArg: true, describe: 'load mode: at most N clients in flight' })
+          .option('count', { type: 'string', requiresArg: true, describe: 'load mode: start N clients (at most the scenario\'s MACs)' })
+          .option('duration', { type: 'string', requiresArg: true, describe: 'load mode: stop starting clients after this time (30s, 2m)' })
+          .option('shard', { type: 'string', requiresArg: true, describe: 'load mode: run slice I of N of the storm (1/4 … 4/4); merge the JSON with `pxecheck merge`' })
           // type string without requiresArg: a bare --lab gives '' (dnsmasq).
           .option('lab', { type: 'string', describe: 'build a throw-away lab (dnsmasq | kea | isc-dhcpd, default dnsmasq), run the scenarios from its client side, remove it (needs root)' })
           .option('server-config', { type: 'string', requiresArg: true, describe: 'with --lab: your own config for the lab\'s server instead of the built-in full chain' })
@@ -216,9 +221,24 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
         };
       }),
     )
+    .command(
+      'merge <files..>',
+      'Merge the JSON reports of load runs (run --shard I/N on several hosts) into one: exact merged percentiles, budgets on the whole',
+      (y) =>
+        y
+          .positional('files', { type: 'string', array: true, describe: 'reports of `pxecheck run --format json` in load mode' })
+          .option('format', { alias: 'f', type: 'string', requiresArg: true, default: 'text', describe: 'text | json | junit' })
+          .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'write the report to FILE instead of stdout' })
+          .epilogue('Exit status: 0 every budget met, 1 a budget missed or clients failed, 2 unreadable or unmergeable reports.'),
+      handler(async (a) => {
+        const { checkMergeArgs, runMerge } = await import('./merge.js');
+        const args = checkMergeArgs(a);
+        action = async () => runMerge(args, analyzeIo(io));
+      }),
+    )
     .option('debug', { type: 'boolean', global: true, describe: 'print the stack of an internal error' })
     .completion('completion', 'Print a bash/zsh completion script (add `source <(pxecheck completion)` to ~/.bashrc or ~/.zshrc)')
-    .demandCommand(1, 'name a command (decode, analyze, run, capture, lab, export)')
+    .demandCommand(1, 'name a command (decode, analyze, run, capture, lab, export, merge)')
     // `--no-reply 6` is a threshold flag, not the negation of `--reply`.
     .parserConfiguration({ 'boolean-negation': false })
     .recommendCommands()

@@ -12,6 +12,10 @@ import { THRESHOLD_FLAGS } from './thresholds.js';
 import { macOrNull, parseClientSpecs, type ClientSpec } from './client-spec.js';
 import { ipv6LabFlags } from './lab.js';
 import type { RaMode } from '../lab/fullchain-v6.js';
+import { parsePerSecond } from '../scenario/load-schema.js';
+import { tryParseDuration } from '../scenario/duration.js';
+import { parseShard } from '../scenario/load/arrivals.js';
+import type { LoadRunSettings } from '../scenario/load/settings.js';
 
 export { THRESHOLD_FLAGS, thresholdHelp } from './thresholds.js';
 
@@ -210,8 +214,10 @@ export interface RunArgs {
   format: RunFormat;
   output: string | undefined;
   pcap: string | undefined;
-  /** Packets per second the raw transport may send (undefined: no limit). */
+  /** `--max-pps` (old name `--rate`): packets per second the raw transport may send (undefined: no limit). */
   rate: number | undefined;
+  /** `--arrival-rate`, `--concurrency`, `--count`, `--duration`, `--shard`: load mode (docs/load.md). */
+  load?: LoadRunSettings;
   /**
    * `--lab [SERVER]`: run inside a throw-away lab (src/cli/run-lab.ts); transport and server are
    * then the lab's client interface and boot server.
@@ -277,7 +283,7 @@ export function checkRunArgs(raw: Record<string, unknown>): RunArgs {
     throw new UsageError('run: choose a transport: --interface IFACE (raw layer 2, needs CAP_NET_RAW) or --relay-from ADDR --server ADDR (relay mode, no privileges); or give neither and no --server to run against the built-in lab (root)');
   }
   if (server === undefined) throw new UsageError('run: --server ADDR is required: the boot server under test (scenarios refer to it as ${server})');
-  const rate = rateFlag(raw['rate']);
+  const rate = rateFlag(raw['max-pps'] ?? raw['rate']);
   const circuitId = oneString(raw['circuit-id'], 'circuit-id');
   const remoteId = oneString(raw['remote-id'], 'remote-id');
   return {
@@ -290,15 +296,53 @@ export function checkRunArgs(raw: Record<string, unknown>): RunArgs {
     output: oneString(raw['output'], 'output'),
     pcap: oneString(raw['pcap'], 'pcap'),
     rate,
+    ...loadFlags(raw),
   };
 }
 
+/** `--max-pps N` (`--rate N` is its old name and an alias). */
 function rateFlag(raw: unknown): number | undefined {
-  const rawRate = oneString(raw, 'rate');
+  const rawRate = oneString(raw, 'max-pps');
   if (rawRate === undefined) return undefined;
   const rate = Number(rawRate);
-  if (!Number.isFinite(rate) || rate <= 0) throw new UsageError(`run: --rate must be a positive number of packets per second (got "${rawRate}")`);
+  if (!Number.isFinite(rate) || rate <= 0) throw new UsageError(`run: --max-pps (--rate) must be a positive number of packets per second (got "${rawRate}")`);
   return rate;
+}
+
+function wholeFlag(raw: unknown, flag: string, what: string, max: number): number | undefined {
+  const s = oneString(raw, flag);
+  if (s === undefined) return undefined;
+  const n = Number(s.replace(/[_,]/g, ''));
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`run: --${flag} must be ${what}: a whole number from 1 to ${max} (got "${s}")`);
+  return n;
+}
+
+/** The load-mode flags; `{}` when none is given (then only a scenario's `load:` starts load mode). */
+export function loadFlags(raw: Record<string, unknown>): { load?: LoadRunSettings } {
+  const load: LoadRunSettings = {};
+  const arrival = oneString(raw['arrival-rate'], 'arrival-rate');
+  if (arrival !== undefined) {
+    const r = parsePerSecond(arrival);
+    if (r === null || r <= 0) throw new UsageError(`run: --arrival-rate must be new clients per second, like 500 or 500/s (got "${arrival}")`);
+    load.arrival = { kind: 'rate', perSecond: r };
+  }
+  const concurrency = wholeFlag(raw['concurrency'], 'concurrency', 'clients in flight at most', 100_000);
+  if (concurrency !== undefined) load.concurrency = concurrency;
+  const count = wholeFlag(raw['count'], 'count', 'clients to start', 10_000_000);
+  if (count !== undefined) load.count = count;
+  const duration = oneString(raw['duration'], 'duration');
+  if (duration !== undefined) {
+    const ms = tryParseDuration(duration);
+    if (ms === null || ms <= 0) throw new UsageError(`run: --duration must be a time like 30s or 2m (got "${duration}")`);
+    load.durationMs = ms;
+  }
+  const shard = oneString(raw['shard'], 'shard');
+  if (shard !== undefined) {
+    const sh = parseShard(shard);
+    if (typeof sh === 'string') throw new UsageError(`run: --shard ${sh}`);
+    load.shard = sh;
+  }
+  return Object.keys(load).length === 0 ? {} : { load };
 }
 
 /** `--lab-ipv6`, `--lab-ipv6-only`, `--lab-ra`, `--server-config6`. */
@@ -327,7 +371,8 @@ function checkRunLabArgs(raw: Record<string, unknown>, scenarios: string[], form
     format,
     output: oneString(raw['output'], 'output'),
     pcap: oneString(raw['pcap'], 'pcap'),
-    rate: rateFlag(raw['rate']),
+    rate: rateFlag(raw['max-pps'] ?? raw['rate']),
+    ...loadFlags(raw),
     lab: {
       server: server as LabServerKind | undefined, config: oneString(raw['server-config'], 'server-config'), ...labV6(raw),
       ...(raw['lab-proxy'] === true ? { proxy: true as const } : {}),

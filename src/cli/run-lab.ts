@@ -110,7 +110,13 @@ export function childRunArgs(args: RunArgs, lab: Pick<LabInfo, 'clientIface' | '
   const out = ['run', ...args.scenarios.map((s) => resolve(cwd, s)), '--interface', lab.clientIface, '--server', server, '--format', args.format];
   if (args.output !== undefined) out.push('--output', args.output === '-' ? '-' : resolve(cwd, args.output));
   if (args.pcap !== undefined) out.push('--pcap', resolve(cwd, args.pcap));
-  if (args.rate !== undefined) out.push('--rate', String(args.rate));
+  if (args.rate !== undefined) out.push('--max-pps', String(args.rate));
+  const l = args.load;
+  if (l?.arrival?.kind === 'rate') out.push('--arrival-rate', String(l.arrival.perSecond));
+  if (l?.concurrency !== undefined) out.push('--concurrency', String(l.concurrency));
+  if (l?.count !== undefined) out.push('--count', String(l.count));
+  if (l?.durationMs !== undefined) out.push('--duration', `${l.durationMs}ms`);
+  if (l?.shard !== undefined) out.push('--shard', `${l.shard.index + 1}/${l.shard.count}`);
   return out;
 }
 

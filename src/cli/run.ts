@@ -20,8 +20,12 @@ import type { ClientTransport } from '../scenario/transport/types.js';
 import type { AnalyzeIo } from './analyze.js';
 import { ExitCode } from './exit-codes.js';
 import type { RunArgs } from './options.js';
+import { ProgressLine } from '../report/load-progress.js';
 
 export type RunIo = AnalyzeIo;
+
+/** Clients above which raw mode takes every frame instead of a per-MAC capture filter (the raw transport names at most 64 MACs in its filter). */
+export const MAC_FILTER_MAX = 64;
 
 export interface RunDeps {
   /** Opens the transport (default: raw.js / relay.js, imported on demand); `macs`: every client MAC. */
@@ -142,7 +146,9 @@ export async function runRun(args: RunArgs, io: RunIo, deps: RunDeps = {}): Prom
 
   let transport: ClientTransport;
   try {
-    const macs = [...new Set(scenarios.flatMap((s) => expandClients(s).map((c) => c.mac)))];
+    // Raw mode filters frames by MAC when there are few; a storm's MACs would not fit a BPF program.
+    const total = scenarios.reduce((n, s) => n + s.clients.reduce((m, c) => m + c.mac.count, 0), 0);
+    const macs = total > MAC_FILTER_MAX ? [] : [...new Set(scenarios.flatMap((s) => expandClients(s).map((c) => c.mac)))];
     transport = await (deps.createTransport ?? defaultTransport)(args, macs);
   } catch (e) {
     io.stderr(`pxecheck: ${(e as Error).message}\n`);
@@ -171,16 +177,27 @@ export async function runRun(args: RunArgs, io: RunIo, deps: RunDeps = {}): Prom
   cap.unref?.();
 
   let result: RunResult;
+  const progress = io.stderrIsTTY === true ? new ProgressLine(io.stderr) : null;
   try {
-    result = await runScenarios(scenarios, { transport, clock: deps.clock ?? new SystemClock(), target: { server: args.server }, signal: abort.signal });
+    result = await runScenarios(scenarios, {
+      transport, clock: deps.clock ?? new SystemClock(), target: { server: args.server }, signal: abort.signal,
+      ...(args.load === undefined ? {} : { load: args.load }),
+      ...(progress === null ? {} : { loadHooks: { progress: (p) => progress.show(p) } }),
+    });
   } finally {
+    progress?.clear();
     clearTimeout(cap);
     stopListening();
     await transport.close().catch(() => undefined);
     pcap?.close();
   }
   if (reason !== null) result.ok = false;
+  return writeRunReport(result, args.format, args.output, io);
+}
 
+/** The report of a run (or of merged load runs) in the chosen format; the exit code from `ok`. */
+export function writeRunReport(result: RunResult, format: RunArgs['format'], output: string | undefined, io: RunIo): number {
+  const args = { format, output };
   const out = TextOutput.open(args.output);
   try {
     if (args.format === 'json') out.line(renderRunJson(result));

@@ -5,11 +5,13 @@
 import type { RunResult, ScenarioResult } from '../scenario/run/result.js';
 import { seconds } from '../scenario/run/result.js';
 import { xmlAttr, xmlText } from './junit.js';
+import { loadJunitCases } from './load-junit.js';
 
 export function renderRunJunit(r: RunResult): string {
   const suites = r.scenarios.map(suiteLines);
-  const tests = r.scenarios.reduce((n, s) => n + s.clients.reduce((m, c) => m + c.steps.length, 0), 0);
-  const failures = count(r, (ok, skipped) => !ok && !skipped);
+  const load = r.scenarios.map(loadJunitCases);
+  const tests = r.scenarios.reduce((n, s) => n + s.clients.reduce((m, c) => m + c.steps.length, 0), 0) + load.reduce((n, l) => n + l.tests, 0);
+  const failures = count(r, (ok, skipped) => !ok && !skipped) + load.reduce((n, l) => n + l.failures, 0);
   const time = r.scenarios.reduce((t, s) => t + s.duration, 0) / 1000;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
@@ -26,12 +28,14 @@ function count(r: RunResult | { scenarios: ScenarioResult[] }, pred: (ok: boolea
 }
 
 function suiteLines(s: ScenarioResult): string[] {
-  const tests = s.clients.reduce((m, c) => m + c.steps.length, 0);
-  const failures = count({ scenarios: [s] }, (ok, skipped) => !ok && !skipped);
+  const load = loadJunitCases(s);
+  const tests = s.clients.reduce((m, c) => m + c.steps.length, 0) + load.tests;
+  const failures = count({ scenarios: [s] }, (ok, skipped) => !ok && !skipped) + load.failures;
   const skipped = count({ scenarios: [s] }, (_ok, sk) => sk);
   const out = [
     `  <testsuite name="${xmlAttr(s.name)}" file="${xmlAttr(s.file)}" tests="${tests}" failures="${failures}" errors="0" skipped="${skipped}" time="${(s.duration / 1000).toFixed(3)}">`,
   ];
+  out.push(...load.lines);
   for (const c of s.clients) {
     c.steps.forEach((st, i) => {
       const name = `${i + 1}. ${st.name}`;

@@ -6,6 +6,7 @@ import { seconds, type ClientResult, type RunResult, type StepResult } from '../
 import { fittedTable, printable, type TextLayout } from './analyze-text.js';
 import { wrapLine } from './layout.js';
 import { PLAIN, type Palette } from './color.js';
+import { loadLines } from './load-text.js';
 
 const MAX_CELL = 48;
 
@@ -17,6 +18,10 @@ export function renderRunText(r: RunResult, pal: Palette = PLAIN, layout: TextLa
     const state = s.ok ? 'PASS' : pal.fail('FAIL');
     out.push(...wrapLine(`${pal.bold(`Scenario ${printable(s.name)}`)} (${printable(s.file)}) — ${state} in ${seconds(s.duration)}`, width, 2));
     if (s.interrupted) out.push(pal.fail(`  ${s.interrupted}`));
+    if (s.load !== undefined) {
+      out.push(...loadLines(s.load, pal, width));
+      if (s.clients.length > 0) out.push('', `  The first ${s.clients.length} failed clients in full:`);
+    }
     for (const c of s.clients) out.push('', ...clientLines(c, pal, width));
   }
   out.push('', ...wrapLine(totalsLine(r, pal), width, 2));
@@ -57,9 +62,16 @@ export function totalsLine(r: RunResult, pal: Palette = PLAIN): string {
   const steps = clients.flatMap((c) => c.steps);
   const skipped = steps.filter((s) => s.details['skipped'] === true).length;
   const failedSteps = steps.filter((s) => !s.ok).length - skipped;
-  const failedClients = clients.filter((c) => !c.ok).length;
   const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
-  const line = `${plural(r.scenarios.length, 'scenario')}, ${plural(clients.length, 'client')}: ${clients.length - failedClients} passed, ${failedClients} failed; ` +
-    `${plural(steps.length, 'step')}: ${steps.length - failedSteps - skipped} passed, ${failedSteps} failed${skipped > 0 ? `, ${skipped} not run` : ''}`;
+  // Load runs list only a few failed clients: count theirs from the statistics.
+  let all = 0;
+  let failedClients = 0;
+  for (const s of r.scenarios) {
+    all += s.load === undefined ? s.clients.length : s.load.clients.started;
+    failedClients += s.load === undefined ? s.clients.filter((c) => !c.ok).length : s.load.clients.failed + s.load.clients.timedOut;
+  }
+  const stepsPart = r.scenarios.some((s) => s.load !== undefined) ? ''
+    : `; ${plural(steps.length, 'step')}: ${steps.length - failedSteps - skipped} passed, ${failedSteps} failed${skipped > 0 ? `, ${skipped} not run` : ''}`;
+  const line = `${plural(r.scenarios.length, 'scenario')}, ${plural(all, 'client')}: ${all - failedClients} passed, ${failedClients} failed${stepsPart}`;
   return r.ok ? pal.bold(`PASS — ${line}`) : pal.fail(`FAIL — ${line}`);
 }

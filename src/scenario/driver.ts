@@ -14,6 +14,8 @@ import { timersFor, type Timers } from './run/timers.js';
 import { personaOverrides } from './run/dhcp-facts.js';
 import { runStep, stepTitle, type ClientState, type StepContext } from './run/steps.js';
 import type { ClientResult, RunResult, ScenarioResult, StepResult } from './run/result.js';
+import type { LoadRunSettings } from './load/settings.js';
+import type { LoadHooks } from './load/runner.js';
 
 export type { ClientResult, RunResult, ScenarioResult, StepResult } from './run/result.js';
 
@@ -26,10 +28,22 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Clients running at once (default 32). */
   concurrency?: number;
+  /** Load mode settings from the command line (they override the scenario's `load:`). */
+  load?: LoadRunSettings;
+  /** Load mode: the live progress line and the wall clock. */
+  loadHooks?: LoadHooks;
+}
+
+/** A scenario with more clients than this runs in load mode even without `load:` (bounded memory). */
+export const LOAD_MODE_ABOVE = 4096;
+
+/** Whether a scenario runs as a boot storm (statistics, no per-client report for passing clients). */
+export function isLoadMode(scenario: Scenario, opts: Pick<RunOptions, 'load'>): boolean {
+  return scenario.load !== undefined || opts.load !== undefined || scenario.clients.reduce((n, c) => n + c.mac.count, 0) > LOAD_MODE_ABOVE;
 }
 
 /** Routes datagrams from the transport to the client that owns the MAC (one router per transport). */
-class Router {
+export class Router {
   readonly clients = new Map<string, ClientState>();
   constructor(transport: ClientTransport) {
     transport.onUdp((mac, d) => this.clients.get(mac.toLowerCase())?.deliver(d));
@@ -47,7 +61,7 @@ class Router {
 const MAX_RAS_PER_CLIENT = 256;
 const routers = new WeakMap<ClientTransport, Router>();
 
-function routerFor(t: ClientTransport): Router {
+export function routerFor(t: ClientTransport): Router {
   let r = routers.get(t);
   if (r === undefined) routers.set(t, (r = new Router(t)));
   return r;
@@ -66,6 +80,10 @@ export function expandClients(scenario: Scenario): Array<{ client: Client; name:
 
 /** Run one scenario. Never throws for a failing server: failures are in the result. */
 export async function runScenario(scenario: Scenario, opts: RunOptions): Promise<ScenarioResult> {
+  if (isLoadMode(scenario, opts)) {
+    const { runLoad } = await import('./load/runner.js');
+    return runLoad(scenario, opts);
+  }
   const timers: Timers = timersFor(opts.clock);
   const start = timers.now();
   const deadline = start + scenario.budgetMs / 1000;
@@ -107,13 +125,7 @@ export async function runScenarios(scenarios: readonly Scenario[], opts: RunOpti
 async function runClient(
   client: Client, name: string, mac: string, scenario: Scenario, opts: RunOptions, ctx: StepContext, router: Router,
 ): Promise<ClientResult> {
-  const vars = new Map<string, string>(Object.entries(scenario.vars));
-  vars.set('server', opts.target.server);
-  vars.set('client', name);
-  vars.set('persona', client.persona);
-  for (const [k, v] of Object.entries(macVariables(mac))) vars.set(k, v);
-  vars.set('hostname', client.hostname ?? name);
-  const state: ClientState = new ClientStateImpl(mac, client, vars);
+  const state: ClientState = new ClientStateImpl(mac, client, clientVars(scenario, client, name, mac, opts.target.server));
   router.clients.set(mac, state);
   opts.transport.addClient(mac);
 
@@ -136,7 +148,18 @@ async function runClient(
   return { name, persona: client.persona, mac, ok: steps.every((s) => s.ok), steps };
 }
 
-function notRun(step: Step, why: string): StepResult {
+/** A client's variables at its start: the scenario's, then the built-ins. */
+export function clientVars(scenario: Scenario, client: Client, name: string, mac: string, server: string): Map<string, string> {
+  const vars = new Map<string, string>(Object.entries(scenario.vars));
+  vars.set('server', server);
+  vars.set('client', name);
+  vars.set('persona', client.persona);
+  for (const [k, v] of Object.entries(macVariables(mac))) vars.set(k, v);
+  vars.set('hostname', client.hostname ?? name);
+  return vars;
+}
+
+export function notRun(step: Step, why: string): StepResult {
   return {
     name: step.name ?? stepTitle(step), kind: step.kind, ok: false, duration: 0,
     budget: 'within' in step ? (step.within ?? null) : null, error: why, details: { skipped: true },
@@ -147,7 +170,7 @@ function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
 
-class ClientStateImpl implements ClientState {
+export class ClientStateImpl implements ClientState {
   persona: Client['persona'];
   firmware: Client['persona'];
   overrides;

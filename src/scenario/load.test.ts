@@ -105,7 +105,7 @@ describe('broken scenarios name file:line:col, expected and found', () => {
     expect(firstProblem('budget: 30s\nclients:\n  - persona: bios\n    mac: 52:54:00:00:00:1f-52:54:00:00:00:10\n    steps: [dhcp]\n')).toBe(
       'scenarios/x.yaml:4:10: clients[0].mac: MAC range "52:54:00:00:00:1f-52:54:00:00:00:10" ends before it starts; write the lower MAC first');
     expect(firstProblem('budget: 30s\nclients:\n  - persona: bios\n    mac: { mac: 52:54:00:00:00:10, count: 0 }\n    steps: [dhcp]\n')).toBe(
-      'scenarios/x.yaml:4:43: clients[0].mac.count: expected a whole number of clients from 1 to 4096, found 0');
+      'scenarios/x.yaml:4:43: clients[0].mac.count: expected a whole number of clients from 1 to 1,000,000, found 0');
   });
 
   it('unknown persona, at top level and in become', () => {

@@ -195,11 +195,13 @@ export function parseScenario(text: string, fileName: string): Scenario {
     const steps: Step[] = c.steps.map((s, si) => ({ ...s, at: pos.posOf(['clients', ci, 'steps', si]) }));
     const client: Client = { name, persona: c.persona, mac: c.mac, options: c.options ?? {}, steps, at: pos.posOf(['clients', ci]) };
     if (c.hostname !== undefined) client.hostname = c.hostname;
+    if (c.weight !== undefined) client.weight = c.weight;
     return client;
   });
 
   checkVariables(input.vars === undefined ? [] : Object.keys(vars), clients, pos, text, problems);
   checkAddressFamilies(clients, pos, problems);
+  checkLoadCount(input.load?.count, clients, pos, problems);
   if (problems.length > 0) {
     problems.sort((a, b) => a.line - b.line || a.col - b.col);
     throw new ScenarioError(problems);
@@ -207,6 +209,7 @@ export function parseScenario(text: string, fileName: string): Scenario {
   const scenario: Scenario = { file: fileName, name: input.name ?? fileName.replace(/^.*\//, '').replace(/\.ya?ml$/, ''), budgetMs: input.budget, vars, clients };
   if (input.description !== undefined) scenario.description = input.description;
   if (input.lab !== undefined) scenario.lab = input.lab;
+  if (input.load !== undefined) scenario.load = input.load;
   return scenario;
 }
 
@@ -231,6 +234,16 @@ function checkAddressFamilies(clients: Client[], pos: Positions, problems: Scena
         problems.push({ ...where, message: `step "${step.kind}" is IPv6, but client "${client.name}" is the IPv4 persona ${persona} here; use an IPv6 persona (${V6_PERSONAS.join(', ')}) or "- become:" one first` });
       }
     });
+  });
+}
+
+/** `load.count` cannot exceed the MACs the clients have: each client is one MAC. */
+function checkLoadCount(count: number | undefined, clients: Client[], pos: Positions, problems: ScenarioProblem[]): void {
+  const macs = clients.reduce((n, c) => n + c.mac.count, 0);
+  if (count === undefined || count <= macs) return;
+  problems.push({
+    ...pos.posOf(['load', 'count']), path: 'load.count',
+    message: `load.count ${count} is more than the ${macs} MACs of the clients; widen a mac range (e.g. { mac: …, count: ${count} })`,
   });
 }
 

@@ -8,6 +8,7 @@ import { DURATION_HINT, tryParseDuration } from './duration.js';
 import { PERSONAS as CLIENT_PERSONAS } from './personas.js';
 import { PERSONAS_V6 } from './personas-v6.js';
 import { BUILTIN_VARIABLES, VARIABLE_NAME_RE } from './vars.js';
+import { loadField, type LoadSettings } from './load-schema.js';
 
 /** True when `path` ends at a key its parent map lacks (a required field left out). */
 export function isMissingKey(root: unknown, path: readonly PropertyKey[]): boolean {
@@ -175,7 +176,8 @@ export function macAt(range: MacRange, i: number): string {
   return numberToMac(macToNumber(range.first) + i);
 }
 
-export const MAX_CLIENTS_PER_RANGE = 4096;
+/** Clients one MAC range may make: load mode creates each client's state only when it arrives. */
+export const MAX_CLIENTS_PER_RANGE = 1_000_000;
 
 const macField = custom((v, report): MacRange => {
   const bad: MacRange = { first: '00:00:00:00:00:00', count: 0 };
@@ -200,7 +202,7 @@ const macField = custom((v, report): MacRange => {
       return bad;
     }
     if (count > MAX_CLIENTS_PER_RANGE) {
-      report(`MAC range ${JSON.stringify(v)} holds ${count} clients; at most ${MAX_CLIENTS_PER_RANGE} are allowed`);
+      report(`MAC range ${JSON.stringify(v)} holds ${count} clients; at most ${MAX_CLIENTS_PER_RANGE.toLocaleString('en-US')} are allowed`);
       return bad;
     }
     return { first, count };
@@ -219,7 +221,7 @@ const macField = custom((v, report): MacRange => {
     }
     const count = o['count'] ?? 1;
     if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > MAX_CLIENTS_PER_RANGE) {
-      report(`expected a whole number of clients from 1 to ${MAX_CLIENTS_PER_RANGE}, found ${describeValue(count)}`, ['count']);
+      report(`expected a whole number of clients from 1 to ${MAX_CLIENTS_PER_RANGE.toLocaleString('en-US')}, found ${describeValue(count)}`, ['count']);
       return bad;
     }
     return { first, count };
@@ -780,6 +782,8 @@ export const clientSchema = strict({
   mac: macField,
   hostname: z.string().optional(),
   options: optionOverrides.optional(),
+  /** Load mode: this group's share of the arrivals (default: its number of MACs). */
+  weight: z.number().positive({ error: 'expected a weight above 0' }).optional(),
   steps: z.array(stepField).min(1, { error: 'expected at least one step' }),
 });
 
@@ -806,6 +810,8 @@ export const scenarioSchema = strict({
   budget: durationField,
   vars: z.record(z.string().regex(VARIABLE_NAME_RE), z.union([z.string(), z.number()]).transform(String)).optional(),
   clients: z.array(clientSchema).min(1, { error: 'expected at least one client' }),
+  /** Boot storm settings (docs/load.md). */
+  load: loadField.optional(),
 });
 
 export interface Client {
@@ -816,6 +822,8 @@ export interface Client {
   options: Record<number, OptionOverride>;
   steps: Step[];
   at?: SourcePos;
+  /** Load mode: share of the arrivals (default: the MAC count). */
+  weight?: number;
 }
 
 export interface Scenario {
@@ -830,6 +838,8 @@ export interface Scenario {
   clients: Client[];
   /** What the built-in lab needs for it (the `lab:` map). */
   lab?: ScenarioLab;
+  /** Boot storm settings (the `load:` map): run in load mode. */
+  load?: LoadSettings;
 }
 
 /** How a step is named in run-time messages: `client pc1, step 2 "fetch" (x.yaml:22:9)`. */

@@ -6,7 +6,7 @@ import { privateBuild } from '../helpers/private-build.js';
 
 const CAPTURE = fileURLToPath(new URL('../../captures/lab/phone-cisco-udhcpc.pcap', import.meta.url));
 // Not `completion`: yargs answers any use of it, -h included, with the script (tested below).
-const COMMANDS = ['decode', 'analyze', 'run', 'capture', 'lab'];
+const COMMANDS = ['decode', 'analyze', 'run', 'capture', 'lab', 'merge'];
 
 let BIN = '';
 beforeAll(() => { BIN = privateBuild().bin; }, 300_000);

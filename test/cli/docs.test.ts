@@ -55,7 +55,7 @@ describe('docs/analyze.md', () => {
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DOC_FILES = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
-const COMMAND_NAMES = ['decode', 'analyze', 'run', 'capture', 'lab', 'completion'];
+const COMMAND_NAMES = ['decode', 'analyze', 'run', 'capture', 'lab', 'completion', 'merge'];
 
 /** Placeholders the docs write in capitals → a value of the right kind. */
 const PLACEHOLDERS: Record<string, string> = {
@@ -63,7 +63,7 @@ const PLACEHOLDERS: Record<string, string> = {
   ADDR: '198.51.100.1', IFACE: 'eth0', N: '3', S: '2', SERVER: 'dnsmasq', NAME: 'docs', BPF: 'udp', MAC: '52:54:00:12:34:56', T: '1',
 };
 /** What a command needs before its flags, for a flag form shown on its own. */
-const POSITIONAL: Record<string, string[]> = { decode: ['x.pcap'], analyze: ['x.pcap'], run: ['scenarios/uefi-ipxe.yaml'], capture: [], lab: ['up'], completion: [], export: ['x.pcap'] };
+const POSITIONAL: Record<string, string[]> = { decode: ['x.pcap'], analyze: ['x.pcap'], run: ['scenarios/uefi-ipxe.yaml'], capture: [], lab: ['up'], completion: [], export: ['x.pcap'], merge: ['a.json'] };
 
 const fill = (tok: string): string => PLACEHOLDERS[tok] ?? tok;
 

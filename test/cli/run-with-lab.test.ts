@@ -194,7 +194,7 @@ describe('childRunArgs', () => {
     const a = labArgs({ format: 'json', output: 'out/r.json', pcap: 'r.pcapng', rate: '50' });
     expect(childRunArgs(a, LAB, '/home/u')).toEqual([
       'run', '/home/u/scenarios/uefi-ipxe.yaml', '--interface', 'cl0', '--server', '198.51.100.1', '--format', 'json',
-      '--output', '/home/u/out/r.json', '--pcap', '/home/u/r.pcapng', '--rate', '50',
+      '--output', '/home/u/out/r.json', '--pcap', '/home/u/r.pcapng', '--max-pps', '50',
     ]);
     expect(childRunArgs(labArgs({ output: '-' }), LAB, '/x')).toContain('-');
   });

@@ -1,5 +1,6 @@
 /** What `pxecheck run` reports: the JSON contract (docs/scenarios.md "JSON output"). Times in ms. */
 import type { StepKind } from '../schema.js';
+import type { LoadReport } from '../load/report.js';
 
 export interface StepResult {
   name: string;
@@ -30,7 +31,9 @@ export interface ScenarioResult {
   duration: number;
   /** Set when the run was cut short (Ctrl-C, the scenario budget). */
   interrupted?: string;
+  /** Load mode: only failed clients (a few, in full) are listed; `load` holds the statistics. */
   clients: ClientResult[];
+  load?: LoadReport;
 }
 
 export interface RunResult {

@@ -115,6 +115,28 @@ describe('relay transport on loopback', () => {
     }
   });
 
+  it('removeClient closes the client\'s UDP flows: a late answer to its port reaches nobody', async () => {
+    const tid = await udpServer();
+    const t = await createRelayTransport({ relayFrom: LO, relayPort: 0, server: LO });
+    const got: string[] = [];
+    t.onUdp((mac) => got.push(mac));
+    try {
+      t.addClient(A);
+      t.sendUdp(A, { src: { addr: '203.0.113.100', port: 2070 }, dst: { addr: LO, port: tid.port }, payload: Uint8Array.of(0, 1) });
+      await waitUntil(() => tid.got.length === 1);
+      const port = tid.got[0]!.rinfo.port;
+      tid.sock.send(Uint8Array.of(0, 3, 0, 1), port, LO);
+      await waitUntil(() => got.length === 1);
+      t.removeClient!(A);
+      tid.sock.send(Uint8Array.of(0, 3, 0, 2), port, LO);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(got).toEqual([A]);
+    } finally {
+      await t.close();
+      tid.sock.close();
+    }
+  });
+
   it('explains a relay address that is not on this host', async () => {
     await expect(createRelayTransport({ relayFrom: '203.0.113.77', relayPort: 0, server: LO })).rejects.toThrow(/not an address of this host/);
   });

@@ -186,6 +186,22 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
     return Date.now() / 1000;
   }
 
+  /** A client that is done (load mode): its UDP flows close, so a storm does not hold a socket per client. */
+  removeClient(mac: string): void {
+    const m = mac.toLowerCase();
+    this.clients.delete(m);
+    this.peers.delete(linkLocalFromMac(m));
+    for (const [key, flow] of this.flows) {
+      if (flow.mac !== m) continue;
+      this.flows.delete(key);
+      try {
+        flow.socket.close();
+      } catch {
+        // not bound yet, or already closed
+      }
+    }
+  }
+
   addClient(mac: string): void {
     const m = mac.toLowerCase();
     if (this.clients.has(m)) return;

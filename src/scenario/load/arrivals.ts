@@ -1,0 +1,81 @@
+/**
+ * When clients arrive and which group each comes from: pure functions, no clock.
+ * - `arrivalOffset(k)`: seconds after the start at which the k-th client starts (constant rate,
+ *   or a linear ramp: the count of arrivals by t is r0·t + (r1−r0)·t²/2T, inverted).
+ * - `MixPicker`: smooth weighted round robin over the client groups, so "500 PCs and 2,000 phones"
+ *   arrive interleaved 1:4 rather than all PCs first; an exhausted group drops out.
+ * - `shardSlice`: host i of n takes the i-th contiguous slice of every group's MACs.
+ */
+import type { Arrival } from '../load-schema.js';
+
+export function arrivalOffset(a: Arrival | undefined, k: number): number {
+  if (a === undefined) return 0;
+  if (a.kind === 'rate') return k / a.perSecond;
+  const T = a.overMs / 1000;
+  const r0 = a.from;
+  const r1 = a.to;
+  const atRampEnd = r0 * T + ((r1 - r0) * T) / 2;
+  if (k >= atRampEnd || T === 0) return T + (k - atRampEnd) / r1;
+  const accel = (r1 - r0) / (2 * T);
+  if (Math.abs(accel) < 1e-12) return k / r0;
+  return (-r0 + Math.sqrt(r0 * r0 + 4 * accel * k)) / (2 * accel);
+}
+
+/** Divide a whole number over n shards: shard i's share (shares sum to the whole). */
+export function shareOf(total: number, index: number, count: number): { from: number; size: number } {
+  const from = Math.floor((total * index) / count);
+  const to = Math.floor((total * (index + 1)) / count);
+  return { from, size: to - from };
+}
+
+export interface Shard {
+  /** 0-based. */
+  index: number;
+  count: number;
+}
+
+/** `2/4` (1-based on the command line, like a CI matrix index) → { index: 1, count: 4 }, or an error message. */
+export function parseShard(text: string): Shard | string {
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+  if (m === null) return `expected I/N (this host's slice, e.g. 1/4 … 4/4), got "${text}"`;
+  const i = Number(m[1]);
+  const n = Number(m[2]);
+  if (n < 1 || i < 1 || i > n) return `expected I/N with 1 ≤ I ≤ N, got "${text}"`;
+  return { index: i - 1, count: n };
+}
+
+export interface MixGroup {
+  /** First index (into the group's MAC range) this run may use, and how many. */
+  from: number;
+  size: number;
+  weight: number;
+}
+
+/** Smooth weighted round robin (as nginx balances upstreams): deterministic and evenly spread. */
+export class MixPicker {
+  private readonly current: number[];
+  private readonly used: number[];
+
+  constructor(private readonly groups: readonly MixGroup[]) {
+    this.current = groups.map(() => 0);
+    this.used = groups.map(() => 0);
+  }
+
+  /** The next arrival: its group and the MAC index within the group's range; null when all are used. */
+  next(): { group: number; index: number } | null {
+    let best = -1;
+    let total = 0;
+    for (let g = 0; g < this.groups.length; g++) {
+      const grp = this.groups[g]!;
+      if (this.used[g]! >= grp.size) continue;
+      this.current[g]! += grp.weight;
+      total += grp.weight;
+      if (best < 0 || this.current[g]! > this.current[best]!) best = g;
+    }
+    if (best < 0) return null;
+    this.current[best]! -= total;
+    const index = this.groups[best]!.from + this.used[best]!;
+    this.used[best]!++;
+    return { group: best, index };
+  }
+}

@@ -1,0 +1,120 @@
+/** Load mode on the in-memory network in virtual time: arrivals, the concurrency cap, mixes, budgets, bounded reports. */
+import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../clock.js';
+import { runScenarios } from '../driver.js';
+import { parseScenario } from '../load.js';
+import { fakeDnsmasq } from '../run/fake-servers.test-kit.js';
+import { LoopbackTransport } from '../transport/loopback.js';
+import type { LoadProgress } from './runner.js';
+import { KEPT_FAILED_CLIENTS } from './runner.js';
+
+const SERVER = '198.51.100.1';
+
+function storm(load: string, opts: { count?: number; phones?: number; expect?: string } = {}): string {
+  return `
+name: storm
+budget: 300s
+load:
+${load.split('\n').map((l) => `  ${l}`).join('\n')}
+clients:
+  - name: pc
+    persona: uefi-x64
+    mac: { mac: "52:54:00:10:00:00", count: ${opts.count ?? 300} }
+    steps:
+      - dhcp: { within: 5s, expect: ${opts.expect ?? '{ type: ack }'} }
+${opts.phones === undefined ? '' : `  - name: phone
+    persona: cisco
+    mac: { mac: "00:1b:54:00:00:00", count: ${opts.phones} }
+    steps:
+      - dhcp: { within: 5s, expect: { type: ack } }
+`}`;
+}
+
+async function play(yaml: string, offerDelay = 0.01, progress?: (p: LoadProgress) => void) {
+  const clock = new FakeClock(1000);
+  const transport = new LoopbackTransport(clock, { udp: [fakeDnsmasq({ addr: SERVER, pool: '198.51.100.10', offerDelay })], tcp: [] });
+  const r = await runScenarios([parseScenario(yaml, 'storm.yaml')], {
+    transport, clock, target: { server: SERVER }, loadHooks: { wallClock: () => 0, ...(progress ? { progress } : {}) },
+  });
+  return r.scenarios[0]!;
+}
+
+describe('load mode', () => {
+  it('starts clients at the arrival rate, under the concurrency cap, and reports DORA statistics', async () => {
+    const seen: LoadProgress[] = [];
+    const s = await play(storm('arrival: 100/s\nconcurrency: 20', { count: 300 }), 0.01, (p) => seen.push(p));
+    const load = s.load!;
+    expect(s.ok).toBe(true);
+    expect(load.clients).toMatchObject({ started: 300, ok: 300, failed: 0, timedOut: 0, notStarted: 0 });
+    expect(load.clients.peakInFlight).toBeLessThanOrEqual(20);
+    // 300 arrivals at 100/s: the last one starts 2.99 s in (virtual time).
+    expect(load.durationMs).toBeGreaterThanOrEqual(2990);
+    const dora = load.kinds.dora!;
+    expect(dora.ok).toBe(300);
+    expect(dora.latencyMs!.p50).toBeGreaterThan(0);
+    expect(dora.latencyMs!.p50).toBeLessThanOrEqual(dora.latencyMs!.p99);
+    expect(dora.latencyMs!.p99).toBeLessThanOrEqual(dora.latencyMs!.max);
+    expect(dora.servers).toEqual({ [SERVER]: 300 });
+    expect(load.kinds.chain!.ok).toBe(300);
+    expect(s.clients).toEqual([]); // passing clients are counted, not listed
+    expect(seen.length).toBeGreaterThan(1);
+    expect(seen.at(-1)!.done).toBe(300);
+  });
+
+  it('a ramp starts slower than its end rate', async () => {
+    const s = await play(storm('arrival: { from: 10/s, to: 200/s, over: 2s }', { count: 200 }));
+    // By the ramp: 210 arrivals in the first 2 s, so 200 clients need a bit under 2 s, more than 200 at 200/s would (1 s).
+    expect(s.load!.durationMs).toBeGreaterThan(1000);
+    expect(s.load!.clients.started).toBe(200);
+  });
+
+  it('stops arriving after the duration and at the count', async () => {
+    const byDuration = await play(storm('arrival: 50/s\nduration: 1s', { count: 300 }));
+    expect(byDuration.load!.clients.started).toBe(50);
+    expect(byDuration.load!.clients.notStarted).toBe(250);
+    expect(byDuration.ok).toBe(false);
+    const byCount = await play(storm('count: 40', { count: 300 }));
+    expect(byCount.load!.clients.started).toBe(40);
+    expect(byCount.ok).toBe(true);
+  });
+
+  it('mixes client groups by weight', async () => {
+    const s = await play(storm('concurrency: 10', { count: 50, phones: 200 }));
+    expect(s.load!.clients.ok).toBe(250);
+    expect(s.load!.kinds.dora!.ok).toBe(250);
+  });
+
+  it('fails the run on a missed p99 budget and says by how much', async () => {
+    const s = await play(storm('budgets: { dora: { p99: 100ms }, failed: "<1%" }', { count: 50 }), 0.3);
+    expect(s.ok).toBe(false);
+    const p99 = s.load!.budgets.find((b) => b.what === 'dora p99')!;
+    expect(p99.ok).toBe(false);
+    expect(p99.actual).toMatch(/ms|s$/);
+    expect(s.load!.budgets.find((b) => b.what === 'failed')!.ok).toBe(true);
+    const fast = await play(storm('budgets: { dora: { p99: 1s }, rate: { dora: ">=1/s" } }', { count: 50 }), 0.01);
+    expect(fast.ok).toBe(true);
+    expect(fast.load!.budgets.every((b) => b.ok)).toBe(true);
+  });
+
+  it('keeps a few failed clients in full and groups the failure messages', async () => {
+    const s = await play(storm('concurrency: 50', { count: 120, expect: '{ bootfile: nosuch.efi }' }));
+    expect(s.ok).toBe(false);
+    expect(s.load!.clients.failed).toBe(120);
+    expect(s.clients.length).toBe(KEPT_FAILED_CLIENTS);
+    expect(s.load!.failures.length).toBeLessThanOrEqual(3);
+    expect(s.load!.failures[0]!.count).toBeGreaterThan(100);
+  });
+
+  it('a scenario with more than 4,096 clients runs in load mode without a load: map', async () => {
+    const yaml = `
+name: big
+budget: 300s
+clients:
+  - persona: uefi-x64
+    mac: { mac: "52:54:00:20:00:00", count: 100000 }
+    steps: [ { sleep: 1ms } ]
+`;
+    const sc = parseScenario(yaml, 'big.yaml');
+    expect(sc.clients[0]!.mac.count).toBe(100000);
+  });
+});

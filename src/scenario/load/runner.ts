@@ -1,0 +1,264 @@
+/**
+ * Load mode: plays a scenario's clients as a boot storm. Clients arrive at the planned rate (or
+ * as fast as the concurrency cap allows), each one's state exists only from its arrival until its
+ * last step, and what remains is statistics (src/scenario/load/stats.ts) plus a few failed clients
+ * in full. Bounded: by the count, the duration (no arrivals after it), the scenario budget
+ * (every step's hard deadline) and the abort signal.
+ */
+import { STAT_KINDS, type StatKind } from '../load-schema.js';
+import { clientVars, ClientStateImpl, notRun, routerFor, type RunOptions } from '../driver.js';
+import { macAt, stepLabel, type Client, type Scenario } from '../schema.js';
+import { onAbort } from '../run/abort-fanout.js';
+import type { ClientResult, ScenarioResult, StepResult } from '../run/result.js';
+import { runStep, type StepContext } from '../run/steps.js';
+import { timersFor, type Timers } from '../run/timers.js';
+import { arrivalOffset, MixPicker } from './arrivals.js';
+import { evaluateBudgets, loadOk } from './budgets.js';
+import { LOAD_REPORT_VERSION, type LoadClients, type LoadReport } from './report.js';
+import { loadPlan, type LoadPlan } from './settings.js';
+import { LoadStats } from './stats.js';
+
+/** What the live progress line shows. */
+export interface LoadProgress {
+  elapsedSeconds: number;
+  started: number;
+  planned: number;
+  inFlight: number;
+  done: number;
+  failed: number;
+  /** Arrivals per second so far. */
+  rate: number;
+  /** The first measured kind's p99 so far, ms (DORA when there is one). */
+  p99: { kind: StatKind; ms: number } | null;
+}
+
+export interface LoadHooks {
+  /** Called at most every `progressEverySeconds` (default 0.5) as clients finish, and at the end. */
+  progress?: (p: LoadProgress) => void;
+  progressEverySeconds?: number;
+  /** Epoch milliseconds for `startedAt` (default Date.now). */
+  wallClock?: () => number;
+}
+
+/** Failed clients reported in full; the others are counted and their messages grouped. */
+export const KEPT_FAILED_CLIENTS = 20;
+/** Distinct failure messages kept; the rest are counted under "other". */
+const MAX_FAILURE_MESSAGES = 50;
+
+const TIMEOUT_RE = /by the deadline|did not finish|timed? ?out|no response/i;
+
+function statKindOf(kind: string): StatKind | null {
+  if (kind === 'dhcp') return 'dora';
+  return (STAT_KINDS as readonly string[]).includes(kind) ? (kind as StatKind) : null;
+}
+
+function serverOf(r: StepResult): string | undefined {
+  const observed = r.details['observed'] as Record<string, unknown> | undefined;
+  const id = observed?.['serverId'] ?? r.details['server'];
+  if (typeof id === 'string') return id;
+  const url = r.details['url'];
+  if (typeof url === 'string') {
+    try {
+      return new URL(url).host;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+function bytesOf(r: StepResult): number {
+  const size = (r.details['observed'] as Record<string, unknown> | undefined)?.['size'];
+  return typeof size === 'number' ? size : 0;
+}
+
+/** Addresses, MACs and numbers blanked so that one cause groups into one line. */
+export function failureShape(message: string): string {
+  return message.split('\n')[0]!
+    .replace(/\b[0-9a-f]{2}(?::[0-9a-f]{2}){5}\b/gi, '<mac>')
+    .replace(/\b\d{1,3}(?:\.\d{1,3}){3}\b/g, '<addr>')
+    .replace(/\b[0-9a-f]*:[0-9a-f:]*:[0-9a-f:]+\b/gi, '<addr6>')
+    .replace(/\d+(?:\.\d+)?/g, 'N')
+    .slice(0, 200);
+}
+
+class Tally {
+  readonly stats = new LoadStats();
+  readonly clients: LoadClients = { started: 0, ok: 0, failed: 0, timedOut: 0, notStarted: 0, peakInFlight: 0, arrivalsPerSecond: 0 };
+  readonly kept: ClientResult[] = [];
+  private readonly messages = new Map<string, { kind: string; message: string; count: number }>();
+
+  failure(kind: string, error: string): void {
+    let key = `${kind}\u0000${failureShape(error)}`;
+    if (!this.messages.has(key) && this.messages.size >= MAX_FAILURE_MESSAGES) key = `${kind}\u0000other`;
+    const m = this.messages.get(key);
+    if (m !== undefined) m.count++;
+    else this.messages.set(key, { kind, message: key.split('\u0000')[1]!, count: 1 });
+  }
+
+  failures(): LoadReport['failures'] {
+    return [...this.messages.values()].sort((a, b) => b.count - a.count);
+  }
+}
+
+export async function runLoad(scenario: Scenario, opts: RunOptions): Promise<ScenarioResult> {
+  const plan = loadPlan(scenario, opts.load);
+  const hooks: LoadHooks = opts.loadHooks ?? {};
+  const timers: Timers = timersFor(opts.clock);
+  const startedAtMs = (hooks.wallClock ?? Date.now)();
+  const start = timers.now();
+  const deadline = start + scenario.budgetMs / 1000;
+  const stopArrivals = plan.durationMs === undefined ? deadline : Math.min(deadline, start + plan.durationMs / 1000);
+  const router = routerFor(opts.transport);
+  const ctx: StepContext = {
+    transport: opts.transport, timers, random: opts.random ?? Math.random, signal: opts.signal, scenarioDeadline: deadline, budgetMs: scenario.budgetMs,
+  };
+  const tally = new Tally();
+  const picker = new MixPicker(plan.groups);
+  const every = hooks.progressEverySeconds ?? 0.5;
+  let lastProgress = -Infinity;
+  let inFlight = 0;
+  let done = 0;
+  let wakeSlot: (() => void) | null = null;
+
+  const progress = (force: boolean): void => {
+    if (hooks.progress === undefined) return;
+    const now = timers.now();
+    if (!force && now - lastProgress < every) return;
+    lastProgress = now;
+    const elapsed = now - start;
+    const first = tally.stats.kinds.get('dora') !== undefined ? 'dora' : [...tally.stats.kinds.keys()][0];
+    const p99 = first === undefined ? null : tally.stats.kind(first).percentileMs('p99');
+    hooks.progress({
+      elapsedSeconds: elapsed, started: tally.clients.started, planned: plan.count, inFlight, done,
+      failed: tally.clients.failed + tally.clients.timedOut, rate: elapsed > 0 ? tally.clients.started / elapsed : 0,
+      p99: first === undefined || p99 === null ? null : { kind: first, ms: p99 },
+    });
+  };
+
+  const finished = (): void => {
+    inFlight--;
+    done++;
+    const w = wakeSlot;
+    wakeSlot = null;
+    w?.();
+    progress(false);
+  };
+
+  for (let k = 0; k < plan.count; k++) {
+    if (opts.signal?.aborted) break;
+    const due = start + arrivalOffset(plan.arrival, k);
+    if (due >= stopArrivals) break;
+    if (timers.now() < due) await sleep(timers, due, opts.signal);
+    while (inFlight >= plan.concurrency && !opts.signal?.aborted) await new Promise<void>((r) => { wakeSlot = r; });
+    if (opts.signal?.aborted || timers.now() >= stopArrivals) break;
+    const pick = picker.next();
+    if (pick === null) break;
+    inFlight++;
+    tally.clients.started++;
+    if (inFlight > tally.clients.peakInFlight) tally.clients.peakInFlight = inFlight;
+    const client = scenario.clients[pick.group]!;
+    void playClient(client, pick.index, scenario, opts, ctx, router, tally).then(finished, finished);
+  }
+  while (inFlight > 0) await new Promise<void>((r) => { wakeSlot = r; });
+
+  const end = timers.now();
+  const seconds = end - start;
+  tally.clients.notStarted = plan.count - tally.clients.started;
+  tally.clients.arrivalsPerSecond = seconds > 0 ? Math.round((tally.clients.started / seconds) * 1000) / 1000 : 0;
+  progress(true);
+  const rateScale = plan.shard === undefined ? 1 : 1 / plan.shard.count;
+  const budgets = evaluateBudgets(plan.budgets, tally.stats, tally.clients, seconds, rateScale);
+  const load = loadReport(plan, tally, startedAtMs, seconds, budgets);
+  // With a `failed:` budget the budget decides (a storm tolerates its share); without, every failure counts.
+  const ok = loadOk(load);
+  const res: ScenarioResult = { name: scenario.name, file: scenario.file, ok, duration: Math.round(seconds * 1e6) / 1e3, clients: tally.kept, load };
+  if (opts.signal?.aborted) res.interrupted = 'interrupted (SIGINT): partial results';
+  else if (end >= deadline && tally.clients.notStarted > 0) res.interrupted = `the scenario budget (${scenario.budgetMs / 1000} s) ran out with ${tally.clients.notStarted} clients not started`;
+  return res;
+}
+
+function loadReport(plan: LoadPlan, tally: Tally, startedAtMs: number, seconds: number, budgets: LoadReport['budgets']): LoadReport {
+  const r: LoadReport = {
+    version: LOAD_REPORT_VERSION,
+    startedAt: new Date(startedAtMs).toISOString(),
+    startedAtMs,
+    durationMs: Math.round(seconds * 1e6) / 1e3,
+    settings: { arrival: plan.arrival ?? null, concurrency: plan.concurrency, count: plan.count, durationMs: plan.durationMs ?? null },
+    clients: tally.clients,
+    kinds: tally.stats.report(seconds),
+    budgets,
+    budgetSpec: plan.budgets,
+    failures: tally.failures(),
+  };
+  if (plan.shard !== undefined) r.shard = { index: plan.shard.index + 1, count: plan.shard.count };
+  return r;
+}
+
+function sleep(timers: Timers, t: number, signal: AbortSignal | undefined): Promise<void> {
+  const timer = timers.at(t);
+  if (signal === undefined) return timer.fired;
+  let cancel: (() => void) | undefined;
+  return Promise.race([timer.fired, new Promise<void>((r) => { cancel = onAbort(signal, r); })]).finally(() => {
+    timer.cancel();
+    cancel?.();
+  });
+}
+
+/** One client from arrival to its last step; its state is dropped when it returns. */
+async function playClient(
+  client: Client, index: number, scenario: Scenario, opts: RunOptions, ctx: StepContext, router: ReturnType<typeof routerFor>, tally: Tally,
+): Promise<void> {
+  const mac = macAt(client.mac, index);
+  const name = client.mac.count > 1 ? `${client.name}-${index + 1}` : client.name;
+  const t0 = ctx.timers.now();
+  const state = new ClientStateImpl(mac, client, clientVars(scenario, client, name, mac, opts.target.server));
+  router.clients.set(mac, state);
+  opts.transport.addClient(mac);
+  const steps: StepResult[] = [];
+  let failedAt: number | null = null;
+  let outcome: 'ok' | 'failed' | 'timed-out' = 'ok';
+  let booted = false;
+  try {
+    for (let i = 0; i < client.steps.length && failedAt === null; i++) {
+      const step = client.steps[i]!;
+      if (opts.signal?.aborted) break;
+      const r = await runStep(step, stepLabel({ name }, step, i), state, ctx);
+      steps.push(r);
+      const kind = statKindOf(step.kind);
+      const timedOut = !r.ok && TIMEOUT_RE.test(r.error ?? '');
+      const o = r.ok ? 'ok' : timedOut ? 'timed-out' : 'failed';
+      if (kind !== null) tally.stats.kind(kind).record(o, timedOut ? null : r.duration * 1000, bytesOf(r), serverOf(r));
+      if (!r.ok) {
+        failedAt = i;
+        outcome = o;
+        tally.failure(kind ?? step.kind, r.error ?? 'failed');
+      } else if (!booted && (step.kind === 'tftp' || step.kind === 'http')) {
+        booted = true;
+        tally.stats.kind('boot').record('ok', (ctx.timers.now() - t0) * 1e6);
+      }
+    }
+  } finally {
+    router.clients.delete(mac);
+    opts.transport.setClientAddress(mac, null);
+    opts.transport.setClientAddress6?.(mac, null);
+    opts.transport.removeClient?.(mac);
+  }
+  if (opts.signal?.aborted && failedAt === null && steps.length < client.steps.length) outcome = 'failed';
+  const chain = tally.stats.kind('chain');
+  if (outcome === 'ok') {
+    tally.clients.ok++;
+    chain.record('ok', (ctx.timers.now() - t0) * 1e6);
+  } else {
+    if (outcome === 'timed-out') tally.clients.timedOut++;
+    else tally.clients.failed++;
+    chain.record(outcome, null);
+    if (!booted && client.steps.some((s) => s.kind === 'tftp' || s.kind === 'http')) tally.stats.kind('boot').record(outcome, null);
+    if (tally.kept.length < KEPT_FAILED_CLIENTS) {
+      for (let i = steps.length; i < client.steps.length; i++) {
+        steps.push(notRun(client.steps[i]!, failedAt === null ? 'not run: interrupted' : `not run: step ${failedAt + 1} failed`));
+      }
+      tally.kept.push({ name, persona: client.persona, mac, ok: false, steps });
+    }
+  }
+}

@@ -1,0 +1,185 @@
+// Load mode against real servers in a lab: Kea (memfile) and dnsmasq hand out 198.18.0.0/15 (the
+// RFC 2544 benchmarking range, inside the lab only) to clients relayed from 198.18.0.1, an address
+// this test adds in the lab's client namespace. The built CLI (a private build of src/) runs
+// `pxecheck run STORM.yaml --relay-from 198.18.0.1 --server 198.51.100.1 --format json` there.
+// Sizes fit CI (2 shared cores): 2,000 DORAs against Kea, 600 DORA+TFTP against dnsmasq, a
+// p99 budget that a tbf rate limit on the server's link makes fail; bench/load-storm.mjs runs bigger.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { labDown, labUp, listNamespaces, run, runOk, SERVER_ADDR, type LabInfo } from '../../src/lab/index.js';
+import { rateLimit } from '../../src/lab/impair.js';
+import type { RunResult } from '../../src/scenario/run/result.js';
+import { runCliInNamespace } from '../helpers/lab-run.js';
+import { privateBuild, type PrivateBuild } from '../helpers/private-build.js';
+
+const isRoot = process.getuid?.() === 0;
+const hasTools = run('sh', ['-c', 'command -v ip && command -v kea-dhcp4 && command -v dnsmasq && command -v in.tftpd && command -v nginx && command -v tc']).code === 0;
+const skipReason = !isRoot ? 'needs root (network namespaces, servers in them)' : !hasTools ? 'needs ip, kea-dhcp4, dnsmasq, in.tftpd, nginx, tc' : '';
+
+const RELAY = '198.18.0.1';
+const STORM_TIMEOUT_MS = 100_000;
+
+function keaConfig(): string {
+  return JSON.stringify({
+    Dhcp4: {
+      'interfaces-config': { interfaces: ['eth0'], 'dhcp-socket-type': 'raw' },
+      'lease-database': { type: 'memfile', persist: false, 'lfc-interval': 0 },
+      'valid-lifetime': 600,
+      'client-classes': [{ name: 'efi64', test: 'option[93].hex == 0x0007', 'boot-file-name': 'snponly.efi', 'next-server': SERVER_ADDR }],
+      subnet4: [
+        { id: 1, subnet: '198.51.100.0/24', pools: [{ pool: '198.51.100.100 - 198.51.100.200' }] },
+        { id: 2, subnet: '198.18.0.0/15', pools: [{ pool: '198.18.1.0 - 198.19.255.250' }], 'option-data': [{ name: 'routers', data: RELAY }] },
+      ],
+      loggers: [{ name: 'kea-dhcp4', output_options: [{ output: 'stdout' }], severity: 'WARN', debuglevel: 0 }],
+    },
+  }, null, 2);
+}
+
+function dnsmasqConfig(dir: string): string {
+  return [
+    'port=0', 'interface=eth0', 'bind-interfaces', 'no-resolv', 'no-hosts', 'user=root', 'quiet-dhcp', 'no-ping', 'dhcp-authoritative',
+    `dhcp-leasefile=${join(dir, 'leases')}`, 'dhcp-lease-max=200000',
+    'dhcp-range=198.51.100.100,198.51.100.200,10m', 'dhcp-range=198.18.1.0,198.19.255.250,255.254.0.0,10m',
+    `dhcp-boot=snponly.efi,,${SERVER_ADDR}`, '',
+  ].join('\n');
+}
+
+function storm(name: string, count: number, load: string, steps: string): string {
+  return `
+name: ${name}
+budget: 90s
+load:
+${load}
+clients:
+  - name: pc
+    persona: uefi-x64
+    mac: { mac: "02:18:00:00:00:00", count: ${count} }
+    steps:
+${steps}
+`;
+}
+
+const DORA = '      - dhcp: { within: 10s, expect: { type: ack, yiaddr: 198.18.0.0/15 } }';
+
+let build: PrivateBuild;
+const work = mkdtempSync(join(tmpdir(), 'pxecheck-flab-'));
+
+/** A lab with `server`, plus the relay address 198.18.0.1 in its client namespace and the route back. */
+async function loadLab(name: string, server: 'kea' | 'dnsmasq'): Promise<LabInfo> {
+  await labDown(name);
+  const config = join(work, `${name}.conf`);
+  writeFileSync(config, server === 'kea' ? keaConfig() : dnsmasqConfig(join(work, name)));
+  runOk('mkdir', ['-p', join(work, name)]);
+  const lab = await labUp({ name, server, config });
+  runOk('ip', ['-n', lab.clientNs, 'addr', 'add', `${RELAY}/15`, 'dev', lab.relayIface]);
+  runOk('ip', ['-n', lab.serverNs, 'route', 'add', '198.18.0.0/15', 'dev', 'eth0']);
+  return lab;
+}
+
+async function runStorm(lab: LabInfo, file: string, extra: string[] = []): Promise<{ code: number | null; result: RunResult | undefined; stderr: string }> {
+  const r = await runCliInNamespace(build, lab.clientNs, ['run', file, '--relay-from', RELAY, '--server', lab.serverAddr, '--format', 'json', ...extra], STORM_TIMEOUT_MS);
+  let result: RunResult | undefined;
+  try {
+    result = JSON.parse(r.stdout) as RunResult;
+  } catch {
+    result = undefined;
+  }
+  return { code: r.code, result, stderr: r.stderr };
+}
+
+function why(r: { code: number | null; result: RunResult | undefined; stderr: string }): string {
+  const l = r.result?.scenarios[0]?.load;
+  return `exit ${String(r.code)}; stderr: ${r.stderr.slice(0, 600)}; load: ${JSON.stringify({ clients: l?.clients, budgets: l?.budgets, failures: l?.failures?.slice(0, 5) })}`;
+}
+
+describe.skipIf(skipReason !== '')(`load mode against real servers${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
+  beforeAll(() => { build = privateBuild(); }, 300_000);
+  afterAll(async () => {
+    await labDown('flab1');
+    await labDown('flab2');
+    rmSync(work, { recursive: true, force: true });
+    expect(listNamespaces().filter((n) => n.startsWith('flab1-') || n.startsWith('flab2-'))).toEqual([]);
+  }, 60_000);
+
+  describe('Kea', () => {
+    let lab: LabInfo;
+    beforeAll(async () => { lab = await loadLab('flab1', 'kea'); }, 120_000);
+
+    it('2,000 clients, DORA only: every lease from 198.18.0.0/15, percentiles, budgets met', async () => {
+      const file = join(work, 'kea-2000.yaml');
+      writeFileSync(file, storm('kea-2000', 2000, '  arrival: 1000/s\n  concurrency: 200\n  budgets: { dora: { p99: 5s }, failed: "<1%" }', DORA));
+      const r = await runStorm(lab, file);
+      const l = r.result?.scenarios[0]?.load;
+      expect(l, why(r)).toBeDefined();
+      expect(l!.clients.started, why(r)).toBe(2000);
+      expect(l!.clients.ok, why(r)).toBeGreaterThanOrEqual(1980);
+      const dora = l!.kinds.dora!;
+      expect(dora.ok + dora.failed + dora.timedOut).toBe(2000);
+      expect(dora.latencyMs!.p50).toBeGreaterThan(0);
+      expect(dora.latencyMs!.p50).toBeLessThanOrEqual(dora.latencyMs!.p99);
+      expect(dora.latencyMs!['p99.9']).toBeLessThanOrEqual(dora.latencyMs!.max);
+      expect(Object.keys(dora.servers)).toEqual([SERVER_ADDR]);
+      expect(dora.histogram.length).toBeGreaterThan(10);
+      expect(l!.budgets.map((b) => [b.what, b.ok])).toEqual([['dora p99', true], ['failed', true]]);
+      expect(r.code, why(r)).toBe(0);
+    }, STORM_TIMEOUT_MS + 10_000);
+
+    it('a p99 budget fails (exit 1) when the server\'s link is rate-limited (tbf)', async () => {
+      const file = join(work, 'kea-slow.yaml');
+      writeFileSync(file, storm('kea-slow', 200, '  concurrency: 200\n  budgets: { dora: { p99: 1s } }', '      - dhcp: { within: 30s, expect: { type: ack } }'));
+      // ~350-byte replies at 100 kbit/s: 28 ms each, 400 of them queue for seconds.
+      const slow = rateLimit(lab.serverNs, 'eth0', { rateKbit: 100, latencyMs: 60_000 });
+      let r;
+      try {
+        r = await runStorm(lab, file);
+      } finally {
+        slow.remove();
+      }
+      const l = r.result?.scenarios[0]?.load;
+      expect(l, why(r)).toBeDefined();
+      const p99 = l!.budgets.find((b) => b.what === 'dora p99');
+      expect(p99, why(r)).toMatchObject({ ok: false });
+      expect(l!.kinds.dora!.latencyMs!.p99, why(r)).toBeGreaterThan(1000);
+      expect(r.code, why(r)).toBe(1);
+    }, STORM_TIMEOUT_MS + 10_000);
+  });
+
+  describe('dnsmasq', () => {
+    let lab: LabInfo;
+    beforeAll(async () => {
+      await labDown('flab1');
+      lab = await loadLab('flab2', 'dnsmasq');
+    }, 120_000);
+
+    it('600 clients through DORA and TFTP, in two shards merged into the same counts', async () => {
+      const steps = `${DORA}\n      - tftp: { file: polycom/000000000000.cfg, server: "\${server}", within: 10s, expect: { size: { min: 10 } } }`;
+      const file = join(work, 'dnsmasq-600.yaml');
+      writeFileSync(file, storm('dnsmasq-600', 600, '  arrival: 500/s\n  concurrency: 100\n  budgets: { dora: { p99: 5s }, tftp: { p99: 5s }, failed: "<2%" }', steps));
+      const shards: string[] = [];
+      for (const s of ['1/2', '2/2']) {
+        const r = await runStorm(lab, file, ['--shard', s]);
+        const l = r.result?.scenarios[0]?.load;
+        expect(l, why(r)).toBeDefined();
+        expect(l!.clients.started, why(r)).toBe(300);
+        const out = join(work, `shard-${s.replace('/', 'of')}.json`);
+        writeFileSync(out, JSON.stringify(r.result));
+        shards.push(out);
+      }
+      const merged = await runCliInNamespace(build, lab.clientNs, ['merge', ...shards, '--format', 'json'], 30_000);
+      const m = (JSON.parse(merged.stdout) as RunResult).scenarios[0]!.load!;
+      expect(m.merged).toBe(2);
+      expect(m.clients.started).toBe(600);
+      expect(m.clients.ok).toBeGreaterThanOrEqual(588);
+      expect(m.kinds.tftp!.ok).toBeGreaterThanOrEqual(588);
+      expect(m.kinds.tftp!.bytes).toBeGreaterThan(0);
+      expect(m.kinds.boot!.latencyMs!.p99).toBeGreaterThan(0);
+      expect(m.budgets.every((b) => b.ok), JSON.stringify(m.budgets)).toBe(true);
+      expect(merged.code, merged.stderr).toBe(0);
+      const text = await runCliInNamespace(build, lab.clientNs, ['merge', ...shards], 30_000);
+      expect(text.stdout).toMatch(/p99\.9/);
+      expect(text.stdout).toMatch(/tftp/);
+    }, 2 * STORM_TIMEOUT_MS + 40_000);
+  });
+});
