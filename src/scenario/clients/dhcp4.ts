@@ -5,12 +5,12 @@
  */
 import { ipv4FromString, ipv4ToString, latin1String } from '../../wire/bytes.js';
 import {
-  effectiveBootFile, getOption, isProxyOffer, msgType, msgTypeName, parseDhcpV4, serverId, type DhcpV4Message,
+  effectiveBootFile, emitDhcpV4, getOption, isProxyOffer, msgType, msgTypeName, serverId, type DhcpV4Message,
   type DhcpV4OptionInput,
 } from '../../wire/dhcpv4/index.js';
 import { isPxePersona, personaOptions, requestIdsLast, type Persona, type PersonaOverrides } from '../personas.js';
 import {
-  backoff, DHCP_TYPE, emitClientMessage, macBytes, parseReplyFor, randomXid,
+  backoff, buildClientMessage, DHCP_TYPE, macBytes, parseReplyFor, randomXid,
 } from './dhcp4-message.js';
 import {
   ANY_ADDR, BROADCAST_ADDR, earliest, type ClientMachine, type Endpoint, type ExchangeEntry, type RandomSource,
@@ -208,17 +208,17 @@ export class Dhcp4Client implements ClientMachine<Dhcp4Result> {
     if (first) this.attempts = 0;
     this.attempts++;
     const built = this.build(now);
-    this.log('sent', parseDhcpV4(built.payload, []), now, built.src, built.dst);
+    this.log('sent', built.msg, now, built.src, built.dst);
     const oneShot = this.op.kind === 'release' || this.op.kind === 'decline';
     if (oneShot) {
       this.finish(now, null, null, null);
     } else {
       this.nextSend = now + backoff(this.attempts, this.cfg.initialTimeout ?? 4, this.cfg.maxTimeout ?? 64, this.random);
     }
-    return [built];
+    return [built.datagram];
   }
 
-  private build(now: number): UdpDatagram {
+  private build(now: number): { datagram: UdpDatagram; msg: DhcpV4Message; src: Endpoint; dst: Endpoint } {
     const cfg = this.cfg;
     const op = this.op;
     const secs = now - this.start;
@@ -270,19 +270,23 @@ export class Dhcp4Client implements ClientMachine<Dhcp4Result> {
         break;
     }
     const broadcast = unicastTo === null;
-    const payload = emitClientMessage({
+    const msg = buildClientMessage({
       type, xid: this.xid, mac: cfg.mac, secs, ciaddr, lead, persona: opts, relay: cfg.relay,
       leadLast: requestIdsLast(cfg.persona),
       // A client with an address can receive unicast: the flag is for clients without one.
       broadcast: broadcast && ciaddr === undefined && (cfg.broadcastFlag ?? true),
     });
+    const payload = emitDhcpV4(msg);
     if (cfg.relay) {
       // Relay mode: we are the relay agent, talking unicast server port to server port.
       const to = unicastTo ?? cfg.relayTo ?? BROADCAST_ADDR;
-      return { src: { addr: cfg.relay.giaddr, port: SERVER_PORT }, dst: { addr: to, port: SERVER_PORT }, payload, broadcast: to === BROADCAST_ADDR };
+      const src = { addr: cfg.relay.giaddr, port: SERVER_PORT };
+      const dst = { addr: to, port: SERVER_PORT };
+      return { datagram: { src, dst, payload, broadcast: to === BROADCAST_ADDR }, msg, src, dst };
     }
     const src = { addr: ciaddr ?? ANY_ADDR, port: CLIENT_PORT };
-    return { src, dst: { addr: unicastTo ?? BROADCAST_ADDR, port: SERVER_PORT }, payload, broadcast };
+    const dst = { addr: unicastTo ?? BROADCAST_ADDR, port: SERVER_PORT };
+    return { datagram: { src, dst, payload, broadcast }, msg, src, dst };
   }
 
   private log(dir: 'sent' | 'received', msg: DhcpV4Message, now: number, from: Endpoint, to: Endpoint): void {
