@@ -647,6 +647,8 @@ export const STEP_BODIES = {
   dhcp: strict({
     ...common,
     'offer-window': durationField.optional(),
+    /** A remembered address asked for first (INIT-REBOOT, RFC 2131 §3.2); a NAK restarts DORA. */
+    'init-reboot': nonEmpty.optional(),
     prefer: oneOf(['proxy', 'address'], 'proxy or address').optional(),
     options: optionOverrides.optional(),
     expect: dhcpExpectSchema.optional(),
