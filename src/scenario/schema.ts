@@ -689,6 +689,8 @@ export const STEP_BODIES = {
     ...common,
     operation: oneOf(['sarr', 'confirm', 'renew', 'rebind', 'release', 'information-request'], 'a DHCPv6 operation (sarr, confirm, renew, rebind, release, information-request)').optional(),
     'rapid-commit': z.boolean().optional(),
+    /** Random wait before the first Solicit, at most this (RFC 8415 SOL_MAX_DELAY is 1s; default 0). */
+    'solicit-delay': durationField.optional(),
     expect: dhcp6ExpectSchema.optional(),
   }),
   ra: strict({
