@@ -808,6 +808,8 @@ export const scenarioSchema = strict({
   description: z.string().optional(),
   lab: scenarioLabSchema.optional(),
   budget: durationField,
+  /** Largest IP packet the runner sends (raw mode): bigger UDP datagrams go out fragmented. */
+  mtu: z.number().int().min(576, { error: 'expected an MTU of at least 576 (the IPv4 minimum)' }).max(65535).optional(),
   vars: z.record(z.string().regex(VARIABLE_NAME_RE), z.union([z.string(), z.number()]).transform(String)).optional(),
   clients: z.array(clientSchema).min(1, { error: 'expected at least one client' }),
 });
@@ -829,6 +831,8 @@ export interface Scenario {
   description?: string;
   /** Overall budget for the whole run, milliseconds. */
   budgetMs: number;
+  /** `mtu:` — largest IP packet sent in raw mode (default 1500). */
+  mtu?: number;
   /** Scenario-wide variables (the `vars:` map). */
   vars: Record<string, string>;
   clients: Client[];
