@@ -120,7 +120,7 @@ export function interfaceIpv6Addresses(iface: string): string[] {
 
 export async function createRawTransport(opts: RawTransportOptions): Promise<RawTransport> {
   const open = opts.open ?? openLiveInterface;
-  const link = open(opts.interface, { filter: rawBpfFilter(opts.macs), bufferSize: 8 << 20 });
+  const link = open(opts.interface, { filter: rawBpfFilter(opts.macs), bufferSize: 8 << 20, inboundOnly: true });
   const t = new RawTransport(link, opts);
   const addrs = opts.open ? [] : interfaceIpv4Addresses(opts.interface);
   if (addrs.length) t.warnings.push(`${RAW_INTERFACE_NOTE}; ${opts.interface} has ${addrs.join(', ')}`);
