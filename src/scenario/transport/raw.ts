@@ -293,6 +293,8 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
         now: () => this.now(),
         rtoMs: this.opts.tcpRtoMs ?? 1000,
         mss: this.mtu - (v6 ? TCP_IP6_OVERHEAD : TCP_IP4_OVERHEAD),
+        // The capture ring holds ~512 frames (one 64 KiB slot each): keep a burst well inside it.
+        scaledWindow: 256 * (this.mtu - (v6 ? TCP_IP6_OVERHEAD : TCP_IP4_OVERHEAD)),
         emit: (seg) => {
           if (dstMac === null || this.closed) return;
           const repr = { srcPort: localPort, dstPort: dst.port, seq: seg.seq, ack: seg.ack, flags: seg.flags, window: seg.window, urgent: 0, ...(seg.options ? { options: seg.options } : {}) };

@@ -45,6 +45,9 @@ export interface RawTcpOptions {
   maxTransmits?: number;
   /** Our MSS (default 1460). */
   mss?: number;
+  /** Bytes we accept ahead once window scaling is in effect (default 4 MiB): the raw transport
+   *  keeps it below what its capture ring holds, or a burst overflows the ring and stalls on RTOs. */
+  scaledWindow?: number;
   /** After our FIN, how long to wait for the peer's (default 10 s). */
   lingerMs?: number;
   /** Called once when the connection is over (to free the port). */
@@ -157,7 +160,7 @@ export class RawTcpConnection implements ByteStream {
       this.rcvNxt = (seg.seq + 1) >>> 0;
       for (const opt of decodeTcpOptions(seg.options, [] as WireIssue[])) {
         if (opt.kind === 2 && 'mss' in opt) this.peerMss = Math.min(opt.mss, this.o.mss ?? DEFAULT_MSS);
-        if (opt.kind === 3) this.rcvWindow = TCP_RECEIVE_WINDOW * 2 ** TCP_WINDOW_SHIFT; // both sides scale
+        if (opt.kind === 3) this.rcvWindow = Math.max(TCP_RECEIVE_WINDOW, Math.min(TCP_RECEIVE_WINDOW * 2 ** TCP_WINDOW_SHIFT, this.o.scaledWindow ?? Infinity)); // both sides scale
       }
       this.ackUpTo(seg.ack);
       this.state = 'established';
@@ -246,7 +249,12 @@ export class RawTcpConnection implements ByteStream {
   // ---- output ----
 
   private sendAck(): void {
-    this.o.emit({ seq: this.sndNxt, ack: this.rcvNxt, flags: TcpFlag.ACK, window: TCP_RECEIVE_WINDOW, payload: new Uint8Array(0) });
+    this.o.emit({ seq: this.sndNxt, ack: this.rcvNxt, flags: TcpFlag.ACK, window: this.windowField(), payload: new Uint8Array(0) });
+  }
+
+  /** The 16-bit window field: bytes, or 64-byte units once scaling is in effect. */
+  private windowField(): number {
+    return this.rcvWindow > TCP_RECEIVE_WINDOW ? Math.min(0xffff, Math.floor(this.rcvWindow / 2 ** TCP_WINDOW_SHIFT)) : TCP_RECEIVE_WINDOW;
   }
 
   private sendReliable(flags: number, payload: Uint8Array, options?: Uint8Array): void {
@@ -259,7 +267,7 @@ export class RawTcpConnection implements ByteStream {
 
   private transmit(u: Unacked): void {
     const ack = u.flags & TcpFlag.SYN ? 0 : this.rcvNxt;
-    this.o.emit({ seq: u.seq, ack, flags: u.flags, window: TCP_RECEIVE_WINDOW, payload: u.payload, ...(u.options ? { options: u.options } : {}) });
+    this.o.emit({ seq: u.seq, ack, flags: u.flags, window: u.flags & TcpFlag.SYN ? TCP_RECEIVE_WINDOW : this.windowField(), payload: u.payload, ...(u.options ? { options: u.options } : {}) });
   }
 
   private armTimer(): void {
