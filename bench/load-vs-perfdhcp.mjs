@@ -75,7 +75,7 @@ try {
   }
   let bestF = null;
   if (havePerf) {
-    for (const rate of [1000, 2000, 3000, 4000, 5000, 6000, 8000]) {
+    for (const rate of [250, 500, 1000, 2000, 3000, 4000, 5000, 6000, 8000]) {
       const r = await perfdhcpAt(rate);
       out.perfdhcp.push(r);
       console.log(`perfdhcp  -r ${String(rate).padStart(5)}: ${fmt(r.dora)} DORA/s, drops ${fmt(r.drops * 100, 2)} %, cpu ${fmt(r.cpu, 2)} s in ${fmt(r.wall, 1)} s`);

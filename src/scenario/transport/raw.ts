@@ -72,8 +72,9 @@ export interface RawTransportOptions {
 interface RawClient {
   mac: string;
   lease: ClientAddress | null;
-  /** EUI-64 link-local address (canonical text). */
-  ll: string;
+  /** EUI-64 link-local address (canonical text); computed once IPv6 is in play (v4-only runs of
+   *  thousands of clients skip it). */
+  ll: string | null;
   lease6: ClientAddress6 | null;
 }
 
@@ -218,6 +219,7 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
   }
 
   setClientAddress6(mac: string, lease: ClientAddress6 | null): void {
+    this.ipv6InPlay();
     const c = this.client(mac);
     if (c.lease6) this.byAddr6.delete(c.lease6.addr);
     c.lease6 = lease ? { addr: canonical6(lease.addr), prefix: lease.prefix } : null;
@@ -231,7 +233,8 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
   solicitRouters(mac: string): void {
     if (this.closed) return;
     const c = this.client(mac);
-    this.out.push(routerSolicitFrame(c.mac, c.ll));
+    this.ipv6InPlay();
+    this.out.push(routerSolicitFrame(c.mac, this.llOf(c)));
   }
 
   sendUdp(mac: string, d: UdpDatagram): void {
@@ -271,7 +274,8 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
     const v6 = isIpv6(dst.addr);
     if (v6) dst = { addr: canonical6(dst.addr), port: dst.port };
     // IPv6 source selection (RFC 6724 in short): link-local for a link-local server, else the global address.
-    const local = !c ? undefined : v6 ? (isLinkLocal6(dst.addr) ? c.ll : c.lease6?.addr) : c.lease?.addr;
+    if (v6) this.ipv6InPlay();
+    const local = !c ? undefined : v6 ? (isLinkLocal6(dst.addr) ? this.llOf(c) : c.lease6?.addr) : c.lease?.addr;
     if (!c || local === undefined) {
       const what = v6 ? 'no global IPv6 address: TCP to a global server needs setClientAddress6 first' : 'no address: TCP needs a lease first';
       return Promise.reject(new Error(`client ${m} has ${what}`));
@@ -341,14 +345,32 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
     const m = mac.toLowerCase();
     let c = this.clients.get(m);
     if (!c) {
-      c = { mac: m, lease: null, ll: canonical6(linkLocalFromMac(m)), lease6: null };
+      c = { mac: m, lease: null, ll: null, lease6: null };
       this.clients.set(m, c);
-      this.byAddr6.set(c.ll, m);
+      if (this.v6InPlay) this.llOf(c);
     }
     return c;
   }
 
+  /** Whether any IPv6 was sent or heard: from then on every client has its link-local address. */
+  private v6InPlay = false;
+
+  private ipv6InPlay(): void {
+    if (this.v6InPlay) return;
+    this.v6InPlay = true;
+    for (const c of this.clients.values()) this.llOf(c);
+  }
+
+  private llOf(c: RawClient): string {
+    if (c.ll === null) {
+      c.ll = canonical6(linkLocalFromMac(c.mac));
+      this.byAddr6.set(c.ll, c.mac);
+    }
+    return c.ll;
+  }
+
   private sendUdp6(c: RawClient, d: UdpDatagram): void {
+    this.ipv6InPlay();
     const srcIp = canonical6(d.src.addr);
     const dstIp = canonical6(d.dst.addr);
     const hopLimit = this.opts.hopLimit6 ?? DEFAULT_HOP_LIMIT6;
@@ -378,7 +400,7 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
     let hop = dst;
     if (!this.onLink6(c, dst)) hop = this.routers.defaultRouter(this.now()) ?? dst;
     // RFC 4861 §7.2.2: solicit from the address of the packet that prompted it when it is ours.
-    const asIp = this.byAddr6.get(srcIp) === c.mac ? srcIp : c.ll;
+    const asIp = this.byAddr6.get(srcIp) === c.mac ? srcIp : this.llOf(c);
     this.nd.resolve(hop, c.mac, asIp, done);
   }
 
@@ -497,6 +519,7 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
   }
 
   private receive6(eth: EthernetFrame, time: number): void {
+    this.ipv6InPlay();
     const multicast = eth.dst.startsWith('33:33:');
     if (!multicast && eth.dst !== BROADCAST_MAC && !this.clients.has(eth.dst)) { this.counters.foreign++; return; }
     let ip = parseIpv6(eth.payload, this.issues, eth.headerLength);
@@ -527,7 +550,7 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
     if (dst === ALL_NODES) return [...this.clients.keys()];
     const out: string[] = [];
     for (const c of this.clients.values()) {
-      if (solicitedNodeMulticast(c.ll) === dst || (c.lease6 && solicitedNodeMulticast(c.lease6.addr) === dst)) out.push(c.mac);
+      if (solicitedNodeMulticast(this.llOf(c)) === dst || (c.lease6 && solicitedNodeMulticast(c.lease6.addr) === dst)) out.push(c.mac);
     }
     return out;
   }
