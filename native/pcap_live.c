@@ -7,8 +7,9 @@
  * the onError callback, and nothing is ever printed.
  *
  * JS API (see src/capture/live.ts):
- *   open(device, filter, snaplen, bufferSize, promisc, onPacket(frame, seconds, wireLength), onError(message))
+ *   open(device, filter, snaplen, bufferSize, promisc, onPacket(frame, seconds, wireLength), onError(message)[, inboundOnly])
  *     -> { handle, linkType }            throws Error(message) when libpcap refuses
+ *     inboundOnly: frames this host sends are not captured (the raw transport: half the wakeups)
  *   send(handle, Uint8Array) -> bytes    throws Error(message)
  *   stats(handle) -> { received, dropped, ifDropped } | null
  *   close(handle)                         idempotent
@@ -182,8 +183,8 @@ static napi_value fail_open(napi_env env, pcap_t *p, const char *what) {
 }
 
 static napi_value js_open(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value argv[7];
+  size_t argc = 8;
+  napi_value argv[8];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 7) return throw_msg(env, "open(device, filter, snaplen, bufferSize, promisc, onPacket, onError)");
   char device[256], filter[4096], errbuf[PCAP_ERRBUF_SIZE];
@@ -191,10 +192,11 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   CHECK(napi_get_value_string_utf8(env, argv[0], device, sizeof device, &len));
   CHECK(napi_get_value_string_utf8(env, argv[1], filter, sizeof filter, &len));
   int32_t snaplen, bufsize;
-  bool promisc;
+  bool promisc, inbound_only = false;
   CHECK(napi_get_value_int32(env, argv[2], &snaplen));
   CHECK(napi_get_value_int32(env, argv[3], &bufsize));
   CHECK(napi_get_value_bool(env, argv[4], &promisc));
+  if (argc >= 8) napi_get_value_bool(env, argv[7], &inbound_only);
 
   errbuf[0] = 0;
   pcap_t *p = pcap_create(device, errbuf);
@@ -222,6 +224,8 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     pcap_freecode(&prog);
     if (rc != 0) return fail_open(env, p, NULL);
   }
+  /* Not every platform can filter by direction: then our own frames come back and JS drops them. */
+  if (inbound_only) (void)pcap_setdirection(p, PCAP_D_IN);
   if (pcap_setnonblock(p, 1, errbuf) != 0) return fail_open(env, p, errbuf);
   int fd = pcap_get_selectable_fd(p);
   if (fd < 0) return fail_open(env, p, "no selectable file descriptor for this interface");

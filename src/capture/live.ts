@@ -11,7 +11,8 @@ import { LinkType } from './types.js';
 /** The binding's functions (native/pcap_live.c). */
 interface PcapBinding {
   open(device: string, filter: string, snaplen: number, bufferSize: number, promisc: boolean,
-    onPacket: (frame: Buffer, seconds: number, wireLength: number) => void, onError: (message: string) => void): { handle: object; linkType: number };
+    onPacket: (frame: Buffer, seconds: number, wireLength: number) => void, onError: (message: string) => void,
+    inboundOnly?: boolean): { handle: object; linkType: number };
   send(handle: object, frame: Uint8Array): number;
   stats(handle: object): { received: number; dropped: number; ifDropped: number } | null;
   close(handle: object): void;
@@ -72,6 +73,9 @@ export interface LiveOpenOptions {
   bufferSize?: number;
   /** Largest frame delivered (default 65535). */
   snapLength?: number;
+  /** Only frames that arrive, not the ones this host sends (the raw transport: it knows what it sent,
+   *  and every sent frame coming back would cost a wakeup). Default false (capture sees both). */
+  inboundOnly?: boolean;
 }
 
 /** An error with a stable `code`: ENODEV (no such interface), EPERM (no capture rights), EPCAP. */
@@ -136,7 +140,7 @@ export function openLiveInterface(iface: string, opts: LiveOpenOptions = {}): Li
   let opened: { handle: object; linkType: number };
   try {
     // Promiscuous: scenario clients use MAC addresses that are not the interface's.
-    opened = pcap.open(iface, opts.filter ?? '', snapLength, Math.max(opts.bufferSize ?? 0, MIN_RING_BYTES), true, onPacket, onError);
+    opened = pcap.open(iface, opts.filter ?? '', snapLength, Math.max(opts.bufferSize ?? 0, MIN_RING_BYTES), true, onPacket, onError, opts.inboundOnly ?? false);
   } catch (e) {
     throw classify(iface, e);
   }

@@ -29,7 +29,7 @@ export const MAC_FILTER_MAX = 64;
 
 export interface RunDeps {
   /** Opens the transport (default: raw.js / relay.js, imported on demand); `macs`: every client MAC. */
-  createTransport?: (args: RunArgs, macs: string[]) => Promise<ClientTransport>;
+  createTransport?: (args: RunArgs, macs: string[], link?: TransportLink) => Promise<ClientTransport>;
   clock?: Clock;
   /** Subscribe to Ctrl-C; returns the unsubscribe (default: process SIGINT). */
   onInterrupt?: (handler: () => void) => () => void;
@@ -48,7 +48,7 @@ export const PRIVILEGE_HINT =
   'or use relay mode, which needs no privileges: --relay-from ADDR --server ADDR';
 
 interface RawModule {
-  createRawTransport(o: { interface: string; rateLimitPps?: number; macs?: string[] }): Promise<ClientTransport>;
+  createRawTransport(o: { interface: string; rateLimitPps?: number; macs?: string[]; mtu?: number }): Promise<ClientTransport>;
 }
 interface RelayModule {
   createRelayTransport(o: {
@@ -62,8 +62,13 @@ function isMissingModule(e: unknown): boolean {
   return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /Cannot find module|Failed to load url/i.test(String((e as Error).message));
 }
 
+/** Link settings the scenarios ask of the transport (raw mode). */
+export interface TransportLink {
+  mtu?: number;
+}
+
 /** The real transports, imported only when asked for (libpcap is not loaded in relay mode). */
-export async function defaultTransport(args: RunArgs, macs: string[] = []): Promise<ClientTransport> {
+export async function defaultTransport(args: RunArgs, macs: string[] = [], link: TransportLink = {}): Promise<ClientTransport> {
   const t = args.transport;
   if (t.kind === 'raw') {
     let mod: RawModule;
@@ -74,7 +79,10 @@ export async function defaultTransport(args: RunArgs, macs: string[] = []): Prom
       throw new EnvironmentError(`cannot load the raw transport: ${(e as Error).message}; ${PRIVILEGE_HINT}`);
     }
     try {
-      return await mod.createRawTransport({ interface: t.interface, ...(macs.length > 0 ? { macs } : {}), ...(args.rate === undefined ? {} : { rateLimitPps: args.rate }) });
+      return await mod.createRawTransport({
+        interface: t.interface, ...(macs.length > 0 ? { macs } : {}), ...(args.rate === undefined ? {} : { rateLimitPps: args.rate }),
+        ...(link.mtu === undefined ? {} : { mtu: link.mtu }),
+      });
     } catch (e) {
       throw new EnvironmentError(`cannot open interface ${t.interface}: ${(e as Error).message}\nhint: ${PRIVILEGE_HINT}`);
     }
@@ -149,7 +157,9 @@ export async function runRun(args: RunArgs, io: RunIo, deps: RunDeps = {}): Prom
     // Raw mode filters frames by MAC when there are few; a storm's MACs would not fit a BPF program.
     const total = scenarios.reduce((n, s) => n + s.clients.reduce((m, c) => m + c.mac.count, 0), 0);
     const macs = total > MAC_FILTER_MAX ? [] : [...new Set(scenarios.flatMap((s) => expandClients(s).map((c) => c.mac)))];
-    transport = await (deps.createTransport ?? defaultTransport)(args, macs);
+    // The smallest `mtu:` of the scenarios: a transfer that must fit every one of them.
+    const mtus = scenarios.flatMap((s) => (s.mtu === undefined ? [] : [s.mtu]));
+    transport = await (deps.createTransport ?? defaultTransport)(args, macs, mtus.length ? { mtu: Math.min(...mtus) } : {});
   } catch (e) {
     io.stderr(`pxecheck: ${(e as Error).message}\n`);
     return ExitCode.USAGE;

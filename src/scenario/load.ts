@@ -206,7 +206,7 @@ export function parseScenario(text: string, fileName: string): Scenario {
     problems.sort((a, b) => a.line - b.line || a.col - b.col);
     throw new ScenarioError(problems);
   }
-  const scenario: Scenario = { file: fileName, name: input.name ?? fileName.replace(/^.*\//, '').replace(/\.ya?ml$/, ''), budgetMs: input.budget, vars, clients };
+  const scenario: Scenario = { file: fileName, name: input.name ?? fileName.replace(/^.*\//, '').replace(/\.ya?ml$/, ''), budgetMs: input.budget, vars, clients, ...(input.mtu === undefined ? {} : { mtu: input.mtu }) };
   if (input.description !== undefined) scenario.description = input.description;
   if (input.lab !== undefined) scenario.lab = input.lab;
   if (input.load !== undefined) scenario.load = input.load;

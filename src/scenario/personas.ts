@@ -43,6 +43,21 @@ export function requestIdsLast(persona: Persona): boolean {
   return persona === 'ipxe';
 }
 
+/**
+ * Seconds a persona keeps collecting offers after the first one, as the firmware does: PXE ROMs and
+ * EDK2 wait for a proxyDHCP offer beside the address offer (EDK2 takes what came in during the
+ * DISCOVER's timeout; 2 s keeps runs short), iPXE waits its 1 s proxyDHCP timer
+ * (captures/lab/uefi-pxe-dnsmasq.pcapng: iPXE's REQUEST comes 1 s after the OFFER), phones and
+ * plain clients take the first offer.
+ */
+const OFFER_WINDOW_S: Partial<Record<Persona, number>> = {
+  bios: 2, 'uefi-x64': 2, 'uefi-ia32': 2, 'uefi-arm64': 2, 'uefi-http': 2, ipxe: 1,
+};
+
+export function offerWindowFor(persona: Persona): number {
+  return OFFER_WINDOW_S[persona] ?? 0;
+}
+
 /** Does this persona behave as a PXE client (vendor class PXEClient/HTTPClient, proxyDHCP aware)? */
 export function isPxePersona(persona: Persona): boolean {
   return PXE_ARCH[persona] !== undefined;

@@ -649,6 +649,8 @@ export const STEP_BODIES = {
   dhcp: strict({
     ...common,
     'offer-window': durationField.optional(),
+    /** A remembered address asked for first (INIT-REBOOT, RFC 2131 §3.2); a NAK restarts DORA. */
+    'init-reboot': nonEmpty.optional(),
     prefer: oneOf(['proxy', 'address'], 'proxy or address').optional(),
     options: optionOverrides.optional(),
     expect: dhcpExpectSchema.optional(),
@@ -689,6 +691,8 @@ export const STEP_BODIES = {
     ...common,
     operation: oneOf(['sarr', 'confirm', 'renew', 'rebind', 'release', 'information-request'], 'a DHCPv6 operation (sarr, confirm, renew, rebind, release, information-request)').optional(),
     'rapid-commit': z.boolean().optional(),
+    /** Random wait before the first Solicit, at most this (RFC 8415 SOL_MAX_DELAY is 1s; default 0). */
+    'solicit-delay': durationField.optional(),
     expect: dhcp6ExpectSchema.optional(),
   }),
   ra: strict({
@@ -808,6 +812,8 @@ export const scenarioSchema = strict({
   description: z.string().optional(),
   lab: scenarioLabSchema.optional(),
   budget: durationField,
+  /** Largest IP packet the runner sends (raw mode): bigger UDP datagrams go out fragmented. */
+  mtu: z.number().int().min(576, { error: 'expected an MTU of at least 576 (the IPv4 minimum)' }).max(65535).optional(),
   vars: z.record(z.string().regex(VARIABLE_NAME_RE), z.union([z.string(), z.number()]).transform(String)).optional(),
   clients: z.array(clientSchema).min(1, { error: 'expected at least one client' }),
   /** Boot storm settings (docs/load.md). */
@@ -833,6 +839,8 @@ export interface Scenario {
   description?: string;
   /** Overall budget for the whole run, milliseconds. */
   budgetMs: number;
+  /** `mtu:` — largest IP packet sent in raw mode (default 1500). */
+  mtu?: number;
   /** Scenario-wide variables (the `vars:` map). */
   vars: Record<string, string>;
   clients: Client[];

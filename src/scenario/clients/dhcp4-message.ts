@@ -36,6 +36,11 @@ function relayAgentOption(r: RelayConfig): DhcpV4OptionInput | null {
 
 /** The bytes of one client message, built with the project's codec. */
 export function emitClientMessage(f: Dhcp4MessageFields): Uint8Array {
+  return emitDhcpV4(buildClientMessage(f));
+}
+
+/** One client message as a repr (for the exchange log: no need to parse back what we emit). */
+export function buildClientMessage(f: Dhcp4MessageFields): DhcpV4Message {
   const lead = f.lead ?? [];
   const persona = f.persona ?? [];
   const options: DhcpV4OptionInput[] = [{ code: 53, data: Uint8Array.of(f.type) },
@@ -43,15 +48,17 @@ export function emitClientMessage(f: Dhcp4MessageFields): Uint8Array {
   // Option 82 is the relay's: last before END (RFC 3046 §2.1).
   const o82 = f.relay ? relayAgentOption(f.relay) : null;
   if (o82) options.push(o82);
-  return emitDhcpV4(buildDhcpV4({
+  return buildDhcpV4({
     op: 1, xid: f.xid, secs: Math.min(0xffff, Math.max(0, Math.floor(f.secs))),
     flags: f.broadcast ? BROADCAST_FLAG : 0, ciaddr: f.ciaddr, chaddr: f.mac,
     giaddr: f.relay?.giaddr, hops: f.relay ? (f.relay.hops ?? 1) : 0, options,
-  }));
+  });
 }
 
 /** A server reply addressed to this client (BOOTREPLY, our xid and chaddr), or null. */
 export function parseReplyFor(payload: Uint8Array, xid: number, mac: Uint8Array): DhcpV4Message | null {
+  // Cheap header check first (op, xid at 4..8): most of what a busy link carries is not ours.
+  if (payload.length < 236 || payload[0] !== 2 || ((payload[4]! << 24) | (payload[5]! << 16) | (payload[6]! << 8) | payload[7]!) >>> 0 !== xid >>> 0) return null;
   const issues: WireIssue[] = [];
   // Kept beyond the driver's callback: copy once here.
   const msg = parseDhcpV4(payload.slice(), issues);

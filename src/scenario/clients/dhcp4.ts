@@ -5,12 +5,12 @@
  */
 import { ipv4FromString, ipv4ToString, latin1String } from '../../wire/bytes.js';
 import {
-  effectiveBootFile, getOption, isProxyOffer, msgType, msgTypeName, parseDhcpV4, serverId, type DhcpV4Message,
+  effectiveBootFile, emitDhcpV4, getOption, isProxyOffer, msgType, msgTypeName, serverId, type DhcpV4Message,
   type DhcpV4OptionInput,
 } from '../../wire/dhcpv4/index.js';
-import { isPxePersona, personaOptions, requestIdsLast, type Persona, type PersonaOverrides } from '../personas.js';
+import { isPxePersona, offerWindowFor, personaOptions, requestIdsLast, type Persona, type PersonaOverrides } from '../personas.js';
 import {
-  backoff, DHCP_TYPE, emitClientMessage, macBytes, parseReplyFor, randomXid,
+  backoff, buildClientMessage, DHCP_TYPE, macBytes, parseReplyFor, randomXid,
 } from './dhcp4-message.js';
 import {
   ANY_ADDR, BROADCAST_ADDR, earliest, type ClientMachine, type Endpoint, type ExchangeEntry, type RandomSource,
@@ -18,7 +18,9 @@ import {
 } from './types.js';
 
 export type Dhcp4Operation =
-  | { kind: 'dora' }
+  /** DORA; with `rebootAddress` the client first asks for that remembered address (INIT-REBOOT,
+   *  RFC 2131 §3.2) and falls back to DORA on a NAK or silence. */
+  | { kind: 'dora'; rebootAddress?: string }
   /** REQUEST for `address`: with `serverId` as in SELECTING, without as in INIT-REBOOT (NAK tests). */
   | { kind: 'request'; address: string; serverId?: string }
   /** RENEWING: unicast to `server`, ciaddr set, no 50/54. */
@@ -47,6 +49,8 @@ export interface Dhcp4ClientConfig {
   initialTimeout?: number;
   /** Largest retransmission timeout (default 64 s). */
   maxTimeout?: number;
+  /** DORA restarts after a NAK (RFC 2131 §3.1 step 5, §3.2) before the client gives up (default 3). */
+  maxRestarts?: number;
   relay?: RelayConfig;
   /** Where broadcast messages go in relay mode (the server's address). */
   relayTo?: string;
@@ -74,9 +78,13 @@ export interface Dhcp4Result {
   /** Address obtained (ACK yiaddr), when there is one. */
   address: string | null;
   timings: Dhcp4Timings;
+  /** NAKs that made the client start over (each restart is a new DISCOVER with a new xid). */
+  restarts: number;
+  /** Every NAK received, the restarting ones included. */
+  naks: DhcpV4Message[];
 }
 
-type Phase = 'start' | 'selecting' | 'requesting' | 'done';
+type Phase = 'start' | 'selecting' | 'requesting' | 'rebooting' | 'done';
 
 const CLIENT_PORT = 68;
 const SERVER_PORT = 67;
@@ -98,7 +106,8 @@ export function selectOffers(offers: DhcpV4Message[], pxe: boolean): { offer: Dh
 }
 
 export class Dhcp4Client implements ClientMachine<Dhcp4Result> {
-  readonly xid: number;
+  /** The current transaction id (a restart after a NAK draws a new one). */
+  xid: number;
   private readonly mac: Uint8Array;
   private readonly random: RandomSource;
   private readonly pxe: boolean;
@@ -114,6 +123,9 @@ export class Dhcp4Client implements ClientMachine<Dhcp4Result> {
   private chosen: { offer: DhcpV4Message | null; proxy: DhcpV4Message | null } = { offer: null, proxy: null };
   private readonly timings: Dhcp4Timings = { end: 0 };
   private result: Dhcp4Result | null = null;
+  private restarts = 0;
+  private readonly naks: DhcpV4Message[] = [];
+  private readonly maxRestarts: number;
 
   constructor(private readonly cfg: Dhcp4ClientConfig, readonly op: Dhcp4Operation = { kind: 'dora' }) {
     this.random = cfg.random ?? Math.random;
@@ -121,12 +133,13 @@ export class Dhcp4Client implements ClientMachine<Dhcp4Result> {
     this.mac = macBytes(cfg.mac);
     this.pxe = isPxePersona(cfg.persona);
     this.maxAttempts = Math.max(1, cfg.maxAttempts ?? 4);
-    this.offerWindow = cfg.offerWindow ?? (this.pxe ? 2 : 0);
+    this.offerWindow = cfg.offerWindow ?? offerWindowFor(cfg.persona);
+    this.maxRestarts = Math.max(0, cfg.maxRestarts ?? 3);
   }
 
   pollAt(): number | null {
     if (this.phase === 'done') return null;
-    if (this.phase === 'start') return 0;
+    if (this.phase === 'start' || this.pendingRestart) return 0;
     return earliest(this.nextSend, this.windowEnd);
   }
 
@@ -135,10 +148,14 @@ export class Dhcp4Client implements ClientMachine<Dhcp4Result> {
   }
 
   dispatch(now: number): UdpDatagram[] {
+    if (this.pendingRestart) { this.pendingRestart = false; return this.restart(now); }
     switch (this.phase) {
       case 'start':
         this.start = now;
-        if (this.op.kind === 'dora') { this.phase = 'selecting'; return this.send(now, true); }
+        if (this.op.kind === 'dora') {
+          this.phase = this.op.rebootAddress === undefined ? 'selecting' : 'rebooting';
+          return this.send(now, true);
+        }
         this.phase = 'requesting';
         return this.send(now, true);
       case 'selecting':
@@ -155,13 +172,28 @@ export class Dhcp4Client implements ClientMachine<Dhcp4Result> {
         return this.retransmitDue(now);
       case 'requesting':
         return this.retransmitDue(now);
+      case 'rebooting':
+        // No answer to INIT-REBOOT: forget the remembered address and start over (RFC 2131 §3.2).
+        if (this.nextSend !== null && now >= this.nextSend && this.attempts >= this.maxAttempts) return this.restart(now);
+        return this.retransmitDue(now);
       default:
         return [];
     }
   }
 
+  /** Back to INIT: a new xid, offers forgotten, a new DISCOVER now. */
+  private restart(now: number): UdpDatagram[] {
+    this.restarts++;
+    this.xid = randomXid(this.random);
+    this.offers.length = 0;
+    this.chosen = { offer: null, proxy: null };
+    this.windowEnd = null;
+    this.phase = 'selecting';
+    return this.send(now, true);
+  }
+
   process(d: UdpDatagram, now: number): void {
-    if (this.phase !== 'selecting' && this.phase !== 'requesting') return;
+    if (this.phase !== 'selecting' && this.phase !== 'requesting' && this.phase !== 'rebooting') return;
     const msg = parseReplyFor(d.payload, this.xid, this.mac);
     if (!msg) return;
     this.log('received', msg, now, d.src, d.dst);
@@ -179,15 +211,24 @@ export class Dhcp4Client implements ClientMachine<Dhcp4Result> {
     if (t === DHCP_TYPE.ACK) {
       this.timings.ack = now - this.start;
       this.finish(now, null, msg, null);
-    } else {
-      this.timings.nak = now - this.start;
-      const text = optionText(msg, 56);
-      this.finish(now, `NAK from ${serverId(msg) ?? d.src.addr}${text ? `: ${text}` : ''}`, null, msg);
+      return;
     }
+    this.timings.nak = now - this.start;
+    this.naks.push(msg);
+    // A DORA client that is told NAK starts over (RFC 2131 §3.1 step 5, §3.2), a bounded number of times.
+    if (this.op.kind === 'dora' && this.restarts < this.maxRestarts) {
+      this.pendingRestart = true;
+      return;
+    }
+    const text = optionText(msg, 56);
+    this.finish(now, `NAK from ${serverId(msg) ?? d.src.addr}${text ? `: ${text}` : ''}`, null, msg);
   }
 
+  /** Set by a NAK: the next dispatch restarts (sending is dispatch's job, not process's). */
+  private pendingRestart = false;
+
   private expectedServerId(): string | null {
-    if (this.op.kind === 'dora') return this.chosen.offer ? serverId(this.chosen.offer) : null;
+    if (this.op.kind === 'dora') return this.phase === 'rebooting' || !this.chosen.offer ? null : serverId(this.chosen.offer);
     if (this.op.kind === 'request') return this.op.serverId ?? null;
     return null;
   }
@@ -208,17 +249,17 @@ export class Dhcp4Client implements ClientMachine<Dhcp4Result> {
     if (first) this.attempts = 0;
     this.attempts++;
     const built = this.build(now);
-    this.log('sent', parseDhcpV4(built.payload, []), now, built.src, built.dst);
+    this.log('sent', built.msg, now, built.src, built.dst);
     const oneShot = this.op.kind === 'release' || this.op.kind === 'decline';
     if (oneShot) {
       this.finish(now, null, null, null);
     } else {
       this.nextSend = now + backoff(this.attempts, this.cfg.initialTimeout ?? 4, this.cfg.maxTimeout ?? 64, this.random);
     }
-    return [built];
+    return [built.datagram];
   }
 
-  private build(now: number): UdpDatagram {
+  private build(now: number): { datagram: UdpDatagram; msg: DhcpV4Message; src: Endpoint; dst: Endpoint } {
     const cfg = this.cfg;
     const op = this.op;
     const secs = now - this.start;
@@ -233,6 +274,9 @@ export class Dhcp4Client implements ClientMachine<Dhcp4Result> {
         if (this.phase === 'selecting') {
           type = DHCP_TYPE.DISCOVER;
           opts = persona('discover');
+        } else if (this.phase === 'rebooting') {
+          // INIT-REBOOT: 50 = the remembered address, no server identifier, ciaddr 0 (RFC 2131 §4.3.2).
+          lead.push(addrOption(50, op.rebootAddress!));
         } else {
           const offer = this.chosen.offer!;
           const sid = serverId(offer);
@@ -270,19 +314,23 @@ export class Dhcp4Client implements ClientMachine<Dhcp4Result> {
         break;
     }
     const broadcast = unicastTo === null;
-    const payload = emitClientMessage({
+    const msg = buildClientMessage({
       type, xid: this.xid, mac: cfg.mac, secs, ciaddr, lead, persona: opts, relay: cfg.relay,
       leadLast: requestIdsLast(cfg.persona),
       // A client with an address can receive unicast: the flag is for clients without one.
       broadcast: broadcast && ciaddr === undefined && (cfg.broadcastFlag ?? true),
     });
+    const payload = emitDhcpV4(msg);
     if (cfg.relay) {
       // Relay mode: we are the relay agent, talking unicast server port to server port.
       const to = unicastTo ?? cfg.relayTo ?? BROADCAST_ADDR;
-      return { src: { addr: cfg.relay.giaddr, port: SERVER_PORT }, dst: { addr: to, port: SERVER_PORT }, payload, broadcast: to === BROADCAST_ADDR };
+      const src = { addr: cfg.relay.giaddr, port: SERVER_PORT };
+      const dst = { addr: to, port: SERVER_PORT };
+      return { datagram: { src, dst, payload, broadcast: to === BROADCAST_ADDR }, msg, src, dst };
     }
     const src = { addr: ciaddr ?? ANY_ADDR, port: CLIENT_PORT };
-    return { src, dst: { addr: unicastTo ?? BROADCAST_ADDR, port: SERVER_PORT }, payload, broadcast };
+    const dst = { addr: unicastTo ?? BROADCAST_ADDR, port: SERVER_PORT };
+    return { datagram: { src, dst, payload, broadcast }, msg, src, dst };
   }
 
   private log(dir: 'sent' | 'received', msg: DhcpV4Message, now: number, from: Endpoint, to: Endpoint): void {
@@ -298,6 +346,7 @@ export class Dhcp4Client implements ClientMachine<Dhcp4Result> {
       operation: this.op.kind, ok: error === null, error, xid: this.xid, messages: this.messages,
       offers: this.offers, chosen: this.chosen, ack, nak,
       address: ack && !u32Zero(ack.yiaddr) ? ipv4ToString(ack.yiaddr) : null, timings: this.timings,
+      restarts: this.restarts, naks: this.naks,
     };
   }
 }

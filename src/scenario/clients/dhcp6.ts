@@ -64,6 +64,10 @@ export interface Dhcp6ClientConfig {
   initialTimeout?: number;
   /** MRT (default per message type: Solicit 3600, Request 30, Confirm 4, Renew/Rebind 600). */
   maxTimeout?: number;
+  /** RFC 8415 §18.2.1: the first Solicit waits a random time in [0, solicitDelay] s (SOL_MAX_DELAY
+   *  is 1 s) so clients powered on together do not solicit together. Default 0: EDK2 and iPXE send
+   *  at once (captures/lab-v6), and tests stay fast. */
+  solicitDelay?: number;
   /** Relay mode: every message wrapped in RELAY-FORW, sent from linkAddress:547 to relayTo:547. */
   relay?: Dhcp6RelayConfig;
   /** Server address in relay mode (default ff05::1:3, All_DHCP_Servers). */
@@ -116,7 +120,7 @@ export interface Dhcp6Result {
   timings: Dhcp6Timings;
 }
 
-type Phase = 'start' | 'soliciting' | 'requesting' | 'exchanging' | 'done';
+type Phase = 'start' | 'delaying' | 'soliciting' | 'requesting' | 'exchanging' | 'done';
 
 const MSG_TYPE: Record<Dhcp6SentKind, number> = {
   solicit: DhcpV6MsgType.SOLICIT, request: DhcpV6MsgType.REQUEST, confirm: DhcpV6MsgType.CONFIRM,
@@ -167,9 +171,18 @@ export class Dhcp6Client implements ClientMachine<Dhcp6Result> {
     this.params = retransmission(this.kind, cfg);
   }
 
+  /** When the delayed first Solicit goes out. */
+  private sendAt = 0;
+
+  /** Seconds the first Solicit was held back (SOL_MAX_DELAY), 0 when it was not. */
+  get solicitDelayed(): number {
+    return this.sendAt > 0 ? Math.max(0, this.sendAt - this.start) : 0;
+  }
+
   pollAt(): number | null {
     if (this.phase === 'done') return null;
     if (this.phase === 'start') return 0;
+    if (this.phase === 'delaying') return this.sendAt;
     return earliest(this.nextSend, this.windowEnd);
   }
 
@@ -179,9 +192,20 @@ export class Dhcp6Client implements ClientMachine<Dhcp6Result> {
 
   dispatch(now: number): UdpDatagram[] {
     switch (this.phase) {
-      case 'start':
+      case 'start': {
         this.start = now;
+        const delay = this.op.kind === 'sarr' ? Math.max(0, this.cfg.solicitDelay ?? 0) : 0;
+        if (delay > 0) {
+          this.phase = 'delaying';
+          this.sendAt = now + this.random() * delay;
+          return [];
+        }
         this.phase = this.op.kind === 'sarr' ? 'soliciting' : 'exchanging';
+        return this.send(now, true);
+      }
+      case 'delaying':
+        if (now < this.sendAt) return [];
+        this.phase = 'soliciting';
         return this.send(now, true);
       case 'soliciting':
         if (this.windowEnd !== null && now >= this.windowEnd) {

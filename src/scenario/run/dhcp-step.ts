@@ -36,7 +36,7 @@ export async function dhcpStep(step: Step, st: ClientState, ctx: StepContext, ha
   let offerWindow: number | undefined;
   switch (step.kind) {
     case 'dhcp':
-      op = { kind: 'dora' };
+      op = step['init-reboot'] === undefined ? { kind: 'dora' } : { kind: 'dora', rebootAddress: step['init-reboot'] };
       if (step.options) overrides = personaOverrides([st.client.options, step.options], st.client.hostname);
       if (step['offer-window'] !== undefined) offerWindow = step['offer-window'] / 1000;
       break;
@@ -87,7 +87,7 @@ export async function dhcpStep(step: Step, st: ClientState, ctx: StepContext, ha
   // The offer window is the client collecting more offers, not the server being slow.
   const t = r.timings;
   const clientWait = t.firstOffer !== undefined && t.request !== undefined ? Math.max(0, t.request - t.firstOffer) : 0;
-  const facts = { xid: r.xid, offerWait: Math.round(clientWait * 1e6) / 1e3, log: logLines(r.messages) };
+  const facts = { xid: r.xid, offerWait: Math.round(clientWait * 1e6) / 1e3, ...(r.restarts > 0 ? { restarts: r.restarts, naks: r.naks.length } : {}), log: logLines(r.messages) };
   return { observed, facts, problems, clientWait };
 }
 

@@ -41,7 +41,8 @@ function operation(step: Dhcp6StepSpec, st: ClientState): Dhcp6Operation {
 export async function dhcp6Step(step: Dhcp6StepSpec, st: ClientState, ctx: StepContext, hard: number): Promise<Outcome> {
   const op = operation(step, st);
   // Relay mode: the relay transport wraps what the client sends in RELAY-FORW (as it sets giaddr on IPv4).
-  const m = new Dhcp6Client({ mac: st.mac, persona: st.persona as Persona6, random: ctx.random }, op);
+  const solicitDelay = step.kind === 'dhcp6' && step['solicit-delay'] !== undefined ? step['solicit-delay'] / 1000 : undefined;
+  const m = new Dhcp6Client({ mac: st.mac, persona: st.persona as Persona6, random: ctx.random, ...(solicitDelay === undefined ? {} : { solicitDelay }) }, op);
   const r = await drive(m, st, ctx, hard);
   if (r === null) {
     return { observed: { messageType: null, advertises: 0 }, facts: { operation: op.kind }, problems: [], unfinished: `DHCPv6 ${op.kind}: no Reply by the deadline` };
@@ -61,7 +62,8 @@ export async function dhcp6Step(step: Dhcp6StepSpec, st: ClientState, ctx: StepC
     problems.push('the Reply carries no boot file URL (DHCPv6 option 59)');
   }
   const t = r.timings;
-  const clientWait = t.firstAdvertise !== undefined && t.request !== undefined ? Math.max(0, t.request - t.firstAdvertise) : 0;
+  // The advertise window and the SOL_MAX_DELAY wait are the client's own time, not the server's.
+  const clientWait = (t.firstAdvertise !== undefined && t.request !== undefined ? Math.max(0, t.request - t.firstAdvertise) : 0) + m.solicitDelayed;
   const facts = {
     operation: op.kind, xid: r.xid, server: r.serverAddr, rapidCommit: r.rapidCommit, log: logLines(r.messages),
   };

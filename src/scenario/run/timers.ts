@@ -1,6 +1,6 @@
 /**
  * How the scenario driver waits. The injected `Clock` only tells time; `Timers` also wakes the
- * driver at a given clock time. `RealTimers` uses setTimeout. `VirtualTimers` runs on a FakeClock:
+ * driver at a given clock time. `RealTimers` keeps a heap under one setTimeout. `VirtualTimers` runs on a FakeClock:
  * it fires the earliest pending timer (time, then creation order) only once every promise chain has
  * settled (a setImmediate turn), so a whole scenario with fake servers runs instantly and the same
  * way every time.
@@ -18,19 +18,116 @@ export interface Timers extends Clock {
   at(t: number): Timer;
 }
 
+/**
+ * Real time with ONE Node timer, whatever the number of waiting clients: pending timers sit in a
+ * binary heap by time, and a single setTimeout is armed for the earliest. Thousands of clients
+ * waiting for their OFFER cost one timer, not thousands (a cancelled entry is dropped lazily).
+ */
 export class RealTimers implements Timers {
+  private readonly heap: RealPending[] = [];
+  private handle: NodeJS.Timeout | null = null;
+  private armedAt = Infinity;
+  private seq = 0;
+  /** Timers neither fired nor cancelled: at 0 the Node timer goes (it must not hold the process). */
+  private live = 0;
+
   constructor(private readonly clock: Clock) {}
+
   now(): number {
     return this.clock.now();
   }
+
   at(t: number): Timer {
     let resolve!: () => void;
     const fired = new Promise<void>((r) => { resolve = r; });
-    const ms = Math.max(0, (t - this.clock.now()) * 1000);
-    // Node caps timers at 2^31-1 ms; longer waits are never needed (budgets are minutes).
-    const handle = setTimeout(resolve, Math.min(ms, 2 ** 31 - 1));
-    return { fired, cancel: () => { clearTimeout(handle); resolve(); } };
+    const p: RealPending = { t, seq: this.seq++, resolve, done: false };
+    heapPush(this.heap, p);
+    this.live++;
+    if (t < this.armedAt) this.arm();
+    return { fired, cancel: () => this.settle(p) };
   }
+
+  /** Timers waiting (cancelled ones may still be counted until they reach the top). */
+  get pending(): number {
+    return this.heap.length;
+  }
+
+  private settle(p: RealPending): void {
+    if (p.done) return;
+    p.done = true;
+    p.resolve();
+    if (--this.live === 0) {
+      this.heap.length = 0;
+      if (this.handle !== null) clearTimeout(this.handle);
+      this.handle = null;
+      this.armedAt = Infinity;
+    }
+  }
+
+  private arm(): void {
+    while (this.heap.length > 0 && this.heap[0]!.done) heapPop(this.heap);
+    if (this.handle !== null) clearTimeout(this.handle);
+    this.handle = null;
+    this.armedAt = Infinity;
+    const top = this.heap[0];
+    if (top === undefined) return;
+    this.armedAt = top.t;
+    // Node caps timers at 2^31-1 ms; longer waits are never needed (budgets are minutes).
+    const ms = Math.min(Math.max(0, (top.t - this.clock.now()) * 1000), 2 ** 31 - 1);
+    this.handle = setTimeout(() => this.fire(), ms);
+  }
+
+  private fire(): void {
+    this.handle = null;
+    this.armedAt = Infinity;
+    // A millisecond of slack: setTimeout may wake a little before the clock reads t.
+    const now = this.clock.now() + 0.001;
+    while (this.heap.length > 0 && this.heap[0]!.t <= now) {
+      this.settle(heapPop(this.heap)!);
+    }
+    this.arm();
+  }
+}
+
+interface RealPending {
+  t: number;
+  seq: number;
+  resolve: () => void;
+  done: boolean;
+}
+
+function before(a: RealPending, b: RealPending): boolean {
+  return a.t < b.t || (a.t === b.t && a.seq < b.seq);
+}
+
+function heapPush(h: RealPending[], p: RealPending): void {
+  h.push(p);
+  let i = h.length - 1;
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    if (!before(h[i]!, h[parent]!)) break;
+    [h[i], h[parent]] = [h[parent]!, h[i]!];
+    i = parent;
+  }
+}
+
+function heapPop(h: RealPending[]): RealPending | undefined {
+  const top = h[0];
+  const last = h.pop();
+  if (h.length === 0 || last === undefined) return top;
+  h[0] = last;
+  let i = 0;
+  for (;;) {
+    const l = 2 * i + 1;
+    const r = l + 1;
+    let m = i;
+    if (l < h.length && before(h[l]!, h[m]!)) m = l;
+    if (r < h.length && before(h[r]!, h[m]!)) m = r;
+    if (m === i) break;
+    [h[i], h[m]] = [h[m]!, h[i]!];
+    i = m;
+  }
+  return top;
 }
 
 interface Pending {

@@ -184,7 +184,8 @@ describe('raw transport TCP client', () => {
     const { t, link, syn, serverIss } = await connected();
     expect(syn.flags).toBe(TcpFlag.SYN);
     expect(syn.srcPort).toBeGreaterThanOrEqual(49152);
-    expect([...syn.options]).toEqual([2, 4, 0x05, 0xb4]);
+    // MSS 1460, then NOP and window scale 6 (RFC 7323): a 4 MiB window when the server scales too.
+    expect([...syn.options]).toEqual([2, 4, 0x05, 0xb4, 1, 3, 3, 6]);
     expect(syn.window).toBe(65535);
     const [ack] = segs(link);
     expect(ack).toMatchObject({ flags: TcpFlag.ACK, ack: serverIss + 1, seq: syn.seq + 1 });

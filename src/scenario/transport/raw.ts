@@ -35,7 +35,8 @@ import { parseUdp } from '../../wire/udp.js';
 import { ANY_ADDR, BROADCAST_ADDR } from '../clients/types.js';
 import { TransportHandlers } from './handlers.js';
 import { ArpTable } from './raw/arp.js';
-import { BROADCAST_MAC, DEFAULT_HOP_LIMIT6, ND_HOP_LIMIT, sameSubnet, tcpFrame, udpFrame } from './raw/frames.js';
+import { Ipv4FragmentReassembler, Ipv6FragmentReassembler } from '../../reassembly/index.js';
+import { BROADCAST_MAC, DEFAULT_HOP_LIMIT6, DEFAULT_MTU, ND_HOP_LIMIT, sameSubnet, tcpFrame, udpFrames, type L2Addresses } from './raw/frames.js';
 import { canonical6, NeighbourTable, neighbourAdvertFrame, RouterList, routerSolicitFrame, UNSPECIFIED6 } from './raw/ndp.js';
 import { SendQueue } from './raw/send-queue.js';
 import { RawTcpConnection } from './raw/tcp-client.js';
@@ -45,8 +46,11 @@ import type {
 
 export interface RawTransportOptions {
   interface: string;
-  /** Frames sent per second at most (default 1000), queued beyond that. */
+  /** Frames sent per second at most (default 200,000: a safety bound, not a pace), queued beyond that. */
   rateLimitPps?: number;
+  /** Largest IP packet sent (default 1500): UDP datagrams above it go out as IP fragments, and
+   *  TCP's MSS follows it. Fragments received are always reassembled. */
+  mtu?: number;
   /** Frames waiting for the rate limit before new ones are dropped (default 4096). */
   queueLimit?: number;
   /** Client MACs known up front: the BPF filter then only passes frames to them or broadcast. */
@@ -68,22 +72,32 @@ export interface RawTransportOptions {
 interface RawClient {
   mac: string;
   lease: ClientAddress | null;
-  /** EUI-64 link-local address (canonical text). */
-  ll: string;
+  /** EUI-64 link-local address (canonical text); computed once IPv6 is in play (v4-only runs of
+   *  thousands of clients skip it). */
+  ll: string | null;
   lease6: ClientAddress6 | null;
 }
 
 const DHCP_CLIENT_PORT = 68;
 const FIRST_EPHEMERAL = 49152;
-/** TCP MSS on Ethernet: 1500 minus the IPv4 (20) or IPv6 (40) header and TCP's 20. */
-const MSS4 = 1460;
-const MSS6 = 1440;
+/** TCP MSS: the MTU minus the IPv4 (20) or IPv6 (40) header and TCP's 20 (1460 / 1440 on Ethernet). */
+const TCP_IP4_OVERHEAD = 40;
+const TCP_IP6_OVERHEAD = 60;
+/** Default send bound in frames per second: far above what one runner sends, it only stops a runaway. */
+export const DEFAULT_RATE_LIMIT_PPS = 200_000;
+/** Seconds an incomplete fragmented datagram waits for its other fragments (a TFTP block is
+ *  retransmitted long before). */
+const FRAGMENT_TIMEOUT_S = 10;
+
+/** MACs named one by one in the BPF filter at most: a longer filter costs more per frame than the
+ *  JS ownership check it saves (and the binding takes at most 4 KiB of filter text). */
+export const MAX_FILTER_MACS = 64;
 
 /** BPF: ARP, IPv4 UDP/TCP, IPv6 UDP/TCP/ICMPv6; to our MACs, broadcast or IPv6 multicast
- *  (33:33:*) when the MACs are known up front. */
+ *  (33:33:*) when a few MACs are known up front. */
 export function rawBpfFilter(macs: readonly string[] = []): string {
   const proto = '(arp or (ip and (udp or tcp)) or (ip6 and (udp or tcp or icmp6)))';
-  if (macs.length === 0) return proto;
+  if (macs.length === 0 || macs.length > MAX_FILTER_MACS) return proto;
   const dst = ['ether broadcast', 'ether[0:2] == 0x3333', ...macs.map((m) => `ether dst ${m.toLowerCase()}`)].join(' or ');
   return `(${dst}) and ${proto}`;
 }
@@ -107,7 +121,7 @@ export function interfaceIpv6Addresses(iface: string): string[] {
 
 export async function createRawTransport(opts: RawTransportOptions): Promise<RawTransport> {
   const open = opts.open ?? openLiveInterface;
-  const link = open(opts.interface, { filter: rawBpfFilter(opts.macs), bufferSize: 8 << 20 });
+  const link = open(opts.interface, { filter: rawBpfFilter(opts.macs), bufferSize: 8 << 20, inboundOnly: true });
   const t = new RawTransport(link, opts);
   const addrs = opts.open ? [] : interfaceIpv4Addresses(opts.interface);
   if (addrs.length) t.warnings.push(`${RAW_INTERFACE_NOTE}; ${opts.interface} has ${addrs.join(', ')}`);
@@ -136,13 +150,22 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
   private readonly issues: WireIssue[] = [];
   /** Things the run report should show (e.g. the interface has an address). */
   readonly warnings: string[] = [];
-  /** Frames ignored: IP fragments (not reassembled), for nobody, malformed. */
-  readonly counters = { fragments: 0, foreign: 0, malformed: 0, arpReplies: 0, unresolved: 0, ndReplies: 0, ndInvalid: 0 };
+  /** Frames counted: IP fragments received (reassembled), datagrams reassembled from them, UDP
+   *  datagrams sent fragmented, frames for nobody, malformed frames. */
+  readonly counters = {
+    fragments: 0, reassembled: 0, fragmentedSends: 0, foreign: 0, malformed: 0, arpReplies: 0, unresolved: 0, ndReplies: 0, ndInvalid: 0,
+  };
+  /** Largest IP packet we send. */
+  readonly mtu: number;
+  private readonly frag4 = new Ipv4FragmentReassembler({ timeout: FRAGMENT_TIMEOUT_S, maxDatagrams: 4096 });
+  private readonly frag6 = new Ipv6FragmentReassembler({ timeout: FRAGMENT_TIMEOUT_S, maxDatagrams: 4096 });
+  private lastExpire = 0;
 
   constructor(private readonly link: LiveInterface, private readonly opts: RawTransportOptions) {
     super();
+    this.mtu = Math.max(1280, Math.min(65535, opts.mtu ?? DEFAULT_MTU));
     this.out = new SendQueue({
-      pps: opts.rateLimitPps ?? 1000,
+      pps: opts.rateLimitPps ?? DEFAULT_RATE_LIMIT_PPS,
       limit: opts.queueLimit ?? 4096,
       send: (frame) => this.transmit(frame),
     });
@@ -196,6 +219,7 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
   }
 
   setClientAddress6(mac: string, lease: ClientAddress6 | null): void {
+    this.ipv6InPlay();
     const c = this.client(mac);
     if (c.lease6) this.byAddr6.delete(c.lease6.addr);
     c.lease6 = lease ? { addr: canonical6(lease.addr), prefix: lease.prefix } : null;
@@ -209,7 +233,8 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
   solicitRouters(mac: string): void {
     if (this.closed) return;
     const c = this.client(mac);
-    this.out.push(routerSolicitFrame(c.mac, c.ll));
+    this.ipv6InPlay();
+    this.out.push(routerSolicitFrame(c.mac, this.llOf(c)));
   }
 
   sendUdp(mac: string, d: UdpDatagram): void {
@@ -218,19 +243,29 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
     const m = c.mac;
     if (isIpv6(d.dst.addr)) { this.sendUdp6(c, d); return; }
     const srcIp = d.src.addr;
-    const build = (dstMac: string): Uint8Array =>
-      udpFrame({ srcMac: m, dstMac, srcIp, dstIp: d.dst.addr }, d.src.port, d.dst.port, d.payload);
     if (d.broadcast || d.dst.addr === BROADCAST_ADDR) {
-      this.out.push(build(BROADCAST_MAC));
+      this.pushUdp({ srcMac: m, dstMac: BROADCAST_MAC, srcIp, dstIp: d.dst.addr }, d.src.port, d.dst.port, d.payload);
       return;
     }
+    const hop = this.nextHop(c, d.dst.addr);
+    const known = this.arp.lookup(hop);
+    if (known !== undefined) { this.pushUdp({ srcMac: m, dstMac: known, srcIp, dstIp: d.dst.addr }, d.src.port, d.dst.port, d.payload); return; }
     // The payload must outlive the ARP wait: the client may reuse its buffer.
     const payload = d.payload.slice();
-    const later = { ...d, payload };
-    this.resolveNextHop(c, d.dst.addr, (dstMac) => {
+    const dstIp = d.dst.addr;
+    const srcPort = d.src.port;
+    const dstPort = d.dst.port;
+    this.arp.resolve(hop, m, c.lease?.addr ?? ANY_ADDR, (dstMac) => {
       if (dstMac === null) { this.counters.unresolved++; return; }
-      this.out.push(udpFrame({ srcMac: m, dstMac, srcIp, dstIp: later.dst.addr }, later.src.port, later.dst.port, later.payload));
+      this.pushUdp({ srcMac: m, dstMac, srcIp, dstIp }, srcPort, dstPort, payload);
     });
+  }
+
+  /** Queues a UDP datagram: one frame, or its IP fragments when it is bigger than the MTU. */
+  private pushUdp(a: L2Addresses, srcPort: number, dstPort: number, payload: Uint8Array): void {
+    const frames = udpFrames(a, srcPort, dstPort, payload, this.mtu);
+    if (frames.length > 1) this.counters.fragmentedSends++;
+    for (const f of frames) this.out.push(f);
   }
 
   connectTcp(mac: string, dst: Endpoint, timeoutMs: number): Promise<ByteStream> {
@@ -239,7 +274,8 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
     const v6 = isIpv6(dst.addr);
     if (v6) dst = { addr: canonical6(dst.addr), port: dst.port };
     // IPv6 source selection (RFC 6724 in short): link-local for a link-local server, else the global address.
-    const local = !c ? undefined : v6 ? (isLinkLocal6(dst.addr) ? c.ll : c.lease6?.addr) : c.lease?.addr;
+    if (v6) this.ipv6InPlay();
+    const local = !c ? undefined : v6 ? (isLinkLocal6(dst.addr) ? this.llOf(c) : c.lease6?.addr) : c.lease?.addr;
     if (!c || local === undefined) {
       const what = v6 ? 'no global IPv6 address: TCP to a global server needs setClientAddress6 first' : 'no address: TCP needs a lease first';
       return Promise.reject(new Error(`client ${m} has ${what}`));
@@ -260,7 +296,9 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
         iss: Math.floor(Math.random() * 0x100000000) >>> 0,
         now: () => this.now(),
         rtoMs: this.opts.tcpRtoMs ?? 1000,
-        mss: v6 ? MSS6 : MSS4,
+        mss: this.mtu - (v6 ? TCP_IP6_OVERHEAD : TCP_IP4_OVERHEAD),
+        // The capture ring holds ~512 frames (one 64 KiB slot each): keep a burst well inside it.
+        scaledWindow: 256 * (this.mtu - (v6 ? TCP_IP6_OVERHEAD : TCP_IP4_OVERHEAD)),
         emit: (seg) => {
           if (dstMac === null || this.closed) return;
           const repr = { srcPort: localPort, dstPort: dst.port, seq: seg.seq, ack: seg.ack, flags: seg.flags, window: seg.window, urgent: 0, ...(seg.options ? { options: seg.options } : {}) };
@@ -307,19 +345,37 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
     const m = mac.toLowerCase();
     let c = this.clients.get(m);
     if (!c) {
-      c = { mac: m, lease: null, ll: canonical6(linkLocalFromMac(m)), lease6: null };
+      c = { mac: m, lease: null, ll: null, lease6: null };
       this.clients.set(m, c);
-      this.byAddr6.set(c.ll, m);
+      if (this.v6InPlay) this.llOf(c);
     }
     return c;
   }
 
+  /** Whether any IPv6 was sent or heard: from then on every client has its link-local address. */
+  private v6InPlay = false;
+
+  private ipv6InPlay(): void {
+    if (this.v6InPlay) return;
+    this.v6InPlay = true;
+    for (const c of this.clients.values()) this.llOf(c);
+  }
+
+  private llOf(c: RawClient): string {
+    if (c.ll === null) {
+      c.ll = canonical6(linkLocalFromMac(c.mac));
+      this.byAddr6.set(c.ll, c.mac);
+    }
+    return c.ll;
+  }
+
   private sendUdp6(c: RawClient, d: UdpDatagram): void {
+    this.ipv6InPlay();
     const srcIp = canonical6(d.src.addr);
     const dstIp = canonical6(d.dst.addr);
     const hopLimit = this.opts.hopLimit6 ?? DEFAULT_HOP_LIMIT6;
     if (isMulticast6(dstIp)) {
-      this.out.push(udpFrame({ srcMac: c.mac, dstMac: multicastMac(dstIp), srcIp, dstIp, hopLimit }, d.src.port, d.dst.port, d.payload));
+      this.pushUdp({ srcMac: c.mac, dstMac: multicastMac(dstIp), srcIp, dstIp, hopLimit }, d.src.port, d.dst.port, d.payload);
       return;
     }
     // The payload must outlive the neighbour resolution: the client may reuse its buffer.
@@ -328,7 +384,7 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
     const dstPort = d.dst.port;
     this.resolveNextHop6(c, dstIp, srcIp, (dstMac) => {
       if (dstMac === null) { this.counters.unresolved++; return; }
-      this.out.push(udpFrame({ srcMac: c.mac, dstMac, srcIp, dstIp, hopLimit }, srcPort, dstPort, payload));
+      this.pushUdp({ srcMac: c.mac, dstMac, srcIp, dstIp, hopLimit }, srcPort, dstPort, payload);
     });
   }
 
@@ -344,7 +400,7 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
     let hop = dst;
     if (!this.onLink6(c, dst)) hop = this.routers.defaultRouter(this.now()) ?? dst;
     // RFC 4861 §7.2.2: solicit from the address of the packet that prompted it when it is ours.
-    const asIp = this.byAddr6.get(srcIp) === c.mac ? srcIp : c.ll;
+    const asIp = this.byAddr6.get(srcIp) === c.mac ? srcIp : this.llOf(c);
     this.nd.resolve(hop, c.mac, asIp, done);
   }
 
@@ -361,12 +417,15 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
     for (const h of this.frameHandlers) h('sent', t, LinkType.ETHERNET, frame);
   }
 
-  /** The MAC to send to for `dst`: the router's when off the client's subnet. */
-  private resolveNextHop(c: RawClient, dst: string, done: (mac: string | null) => void): void {
+  /** The address whose MAC we send to for `dst`: the router's when off the client's subnet. */
+  private nextHop(c: RawClient, dst: string): string {
     const lease = c.lease;
-    let hop = dst;
-    if (lease && lease.router && !sameSubnet(dst, lease.addr, lease.prefix)) hop = lease.router;
-    this.arp.resolve(hop, c.mac, lease?.addr ?? ANY_ADDR, done);
+    return lease && lease.router && !sameSubnet(dst, lease.addr, lease.prefix) ? lease.router : dst;
+  }
+
+  /** The MAC to send to for `dst`. */
+  private resolveNextHop(c: RawClient, dst: string, done: (mac: string | null) => void): void {
+    this.arp.resolve(this.nextHop(c, dst), c.mac, c.lease?.addr ?? ANY_ADDR, done);
   }
 
   private allocatePort(addr: string): number {
@@ -399,11 +458,28 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
     if (eth.etherType !== EtherType.IPV4 || !toUs) { this.counters.foreign++; return; }
     const ip = parseIpv4(eth.payload, issues, eth.headerLength);
     if (!ip) { this.counters.malformed++; return; }
-    if (ip.mf || ip.fragmentOffset > 0) { this.counters.fragments++; return; }
     // Learn the sender's MAC: saves an ARP round trip before TFTP/HTTP to the same server.
     if (ip.src !== ANY_ADDR && !this.byAddr.has(ip.src)) this.arp.learn(ip.src, eth.src);
-    if (ip.protocol === IpProtocol.UDP) this.receiveUdp(eth.dst, ip.src, ip.dst, ip.payload, time);
-    else if (ip.protocol === IpProtocol.TCP) this.receiveTcp(eth.src, ip.src, ip.dst, ip.payload);
+    let payload = ip.payload;
+    if (ip.mf || ip.fragmentOffset > 0) {
+      // A TFTP block above the path MTU arrives in pieces (RFC 791 §3.2): put it back together.
+      this.counters.fragments++;
+      this.expireFragments(time);
+      const whole = this.frag4.push(ip, time, 0, issues);
+      if (whole === null) return;
+      this.counters.reassembled++;
+      payload = whole.payload;
+    }
+    if (ip.protocol === IpProtocol.UDP) this.receiveUdp(eth.dst, ip.src, ip.dst, payload, time);
+    else if (ip.protocol === IpProtocol.TCP) this.receiveTcp(eth.src, ip.src, ip.dst, payload);
+  }
+
+  /** Drops incomplete datagrams older than the fragment timeout (checked at most once a second). */
+  private expireFragments(time: number): void {
+    if (time - this.lastExpire < 1) return;
+    this.lastExpire = time;
+    this.frag4.expire(time);
+    this.frag6.expire(time);
   }
 
   private receiveUdp(dstMac: string, srcIp: string, dstIp: string, bytes: Uint8Array, time: number): void {
@@ -443,13 +519,22 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
   }
 
   private receive6(eth: EthernetFrame, time: number): void {
+    this.ipv6InPlay();
     const multicast = eth.dst.startsWith('33:33:');
     if (!multicast && eth.dst !== BROADCAST_MAC && !this.clients.has(eth.dst)) { this.counters.foreign++; return; }
-    const ip = parseIpv6(eth.payload, this.issues, eth.headerLength);
+    let ip = parseIpv6(eth.payload, this.issues, eth.headerLength);
     if (!ip) { this.counters.malformed++; return; }
-    if (ip.fragment) { this.counters.fragments++; return; }
     // Learn the sender's MAC from unicast traffic to us (saves a solicitation before TFTP/HTTP).
     if (!multicast && ip.src !== UNSPECIFIED6 && !isMulticast6(ip.src) && !this.byAddr6.has(ip.src)) this.nd.learn(ip.src, eth.src);
+    if (ip.fragment) {
+      this.counters.fragments++;
+      this.expireFragments(time);
+      const whole = this.frag6.push(ip, time, 0, this.issues);
+      if (whole === null) return;
+      this.counters.reassembled++;
+      const { fragment: _f, ...rest } = ip;
+      ip = { ...rest, nextHeader: whole.nextHeader, payload: whole.payload };
+    }
     if (ip.nextHeader === IpProtocol.UDP) this.receiveUdp6(eth.dst, ip, time);
     else if (ip.nextHeader === IpProtocol.TCP) this.receiveTcp(eth.src, ip.src, ip.dst, ip.payload);
     else if (ip.nextHeader === IpProtocol.ICMPV6) this.receiveIcmp6(eth, ip, time);
@@ -465,7 +550,7 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
     if (dst === ALL_NODES) return [...this.clients.keys()];
     const out: string[] = [];
     for (const c of this.clients.values()) {
-      if (solicitedNodeMulticast(c.ll) === dst || (c.lease6 && solicitedNodeMulticast(c.lease6.addr) === dst)) out.push(c.mac);
+      if (solicitedNodeMulticast(this.llOf(c)) === dst || (c.lease6 && solicitedNodeMulticast(c.lease6.addr) === dst)) out.push(c.mac);
     }
     return out;
   }

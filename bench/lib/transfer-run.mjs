@@ -1,0 +1,28 @@
+// pxecheck's side of bench/transfer-vs-curl.mjs, inside the client namespace: one client, a DORA
+// (for its address), then one tftp or http step through the scenario runner and the raw transport.
+// argv[2]: JSON { dist, iface, server, step: 'tftp'|'http', file, blksize?, windowsize?, mtu? }. Prints one JSON line.
+const cfg = JSON.parse(process.argv[2]);
+const imp = (p) => import(`${cfg.dist}/${p}`);
+const { parseScenario } = await imp('scenario/load.js');
+const { runScenario } = await imp('scenario/driver.js');
+const { createRawTransport } = await imp('scenario/transport/raw.js');
+const { SystemClock } = await imp('scenario/clock.js');
+
+const transfer = cfg.step === 'tftp'
+  ? `      - tftp: { file: ${cfg.file}, server: ${cfg.server}, within: 120s${cfg.blksize ? `, blksize: ${cfg.blksize}` : ''}${cfg.windowsize ? `, windowsize: ${cfg.windowsize}` : ''} }\n`
+  : `      - http: { url: "http://${cfg.server}/${cfg.file}", within: 120s }\n`;
+const text = `name: transfer\nbudget: 200s\n${cfg.mtu ? `mtu: ${cfg.mtu}\n` : ''}clients:\n  - name: pc\n    persona: uefi-x64\n    mac: 02:77:00:00:00:01\n    steps:\n      - dhcp: { within: 10s, offer-window: 0s }\n${transfer}`;
+const scenario = parseScenario(text, 'transfer.yaml');
+const transport = await createRawTransport({ interface: cfg.iface, macs: ['02:77:00:00:00:01'], ...(cfg.mtu ? { mtu: cfg.mtu } : {}) });
+const cpu0 = process.cpuUsage();
+const res = await runScenario(scenario, { transport, clock: new SystemClock(), target: { server: cfg.server } });
+const cpu = process.cpuUsage(cpu0);
+await transport.close();
+const [dora, step] = res.clients[0].steps;
+const d = step?.details ?? {};
+process.stdout.write(JSON.stringify({
+  ok: dora.ok && step.ok, error: dora.error ?? step.error, seconds: step.duration / 1000,
+  bytes: d.observed?.size ?? d.bodyBytes ?? d.observed?.bodyBytes ?? null, cpu: (cpu.user + cpu.system) / 1e6,
+  counters: transport.counters, details: Object.fromEntries(Object.entries(d).filter(([k]) => !['log', 'expect'].includes(k))),
+}) + '\n');
+process.exit(0);

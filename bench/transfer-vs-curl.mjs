@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+// TFTP and HTTP download MB/s of pxecheck's runner (raw transport) vs curl, from the same
+// tftpd-hpa and nginx, same file, same run. Needs root, kea-dhcp4 (the client's address), in.tftpd,
+// nginx and curl. Namespaces on 198.18.0.0/15, created and deleted here.
+//   node bench/transfer-vs-curl.mjs [--mb 50]
+// TFTP at blksize 512, 1468 and 8192 (8192 arrives as IP fragments), and with windowsize 16
+// (curl has no windowsize: it is compared with curl at the same blksize).
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createBenchNet, destroyBenchNet, SERVER, sleep, startIn, timedIn } from './lib/netns.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const DIST = join(ROOT, 'dist');
+const arg = (name, dflt) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : dflt; };
+const MB = Number(arg('mb', 50));
+const ONLY = arg('only', '');
+const NAME = 'gxfer';
+if (process.getuid?.() !== 0) { console.error('transfer-vs-curl: needs root (network namespaces, raw sockets)'); process.exit(2); }
+
+const work = `/tmp/pxecheck-${NAME}`;
+rmSync(work, { recursive: true, force: true });
+const root = join(work, 'root');
+mkdirSync(join(work, 'nginx/tmp'), { recursive: true });
+mkdirSync(root, { recursive: true });
+const FILE = 'big.img';
+writeFileSync(join(root, FILE), randomBytes(MB * 1_000_000));
+const net = createBenchNet(NAME);
+const keaConf = join(work, 'kea.conf');
+writeFileSync(keaConf, JSON.stringify({ Dhcp4: {
+  'interfaces-config': { interfaces: ['br0'] }, 'lease-database': { type: 'memfile', persist: false }, 'valid-lifetime': 3600,
+  subnet4: [{ id: 1, subnet: '198.18.0.0/15', pools: [{ pool: '198.18.1.0 - 198.18.1.200' }] }],
+} }));
+const nginxConf = join(work, 'nginx/nginx.conf');
+writeFileSync(nginxConf, `daemon off; master_process off; worker_processes 1; user root; pid ${work}/nginx/nginx.pid; error_log ${work}/nginx/error.log;
+events { worker_connections 64; }
+http { access_log off; sendfile on; client_body_temp_path ${work}/nginx/tmp; proxy_temp_path ${work}/nginx/tmp; fastcgi_temp_path ${work}/nginx/tmp; uwsgi_temp_path ${work}/nginx/tmp; scgi_temp_path ${work}/nginx/tmp;
+  default_type application/octet-stream; server { listen ${SERVER}:80; root ${root}; } }
+`);
+const env = { ...process.env, KEA_PIDFILE_DIR: work, KEA_LOCKFILE_DIR: work };
+const servers = [
+  startIn(net.srv, 'kea-dhcp4', ['-c', keaConf], env),
+  startIn(net.srv, 'in.tftpd', ['-L', '-u', 'root', '-a', `${SERVER}:69`, '-s', root]),
+  startIn(net.srv, 'nginx', ['-c', nginxConf, '-p', join(work, 'nginx')]),
+];
+
+async function pxecheck(step, o = {}) {
+  const cfg = { dist: DIST, iface: 'raw0', server: SERVER, step, file: FILE, ...o };
+  const r = await timedIn(net.cli, process.execPath, [join(ROOT, 'bench/lib/transfer-run.mjs'), JSON.stringify(cfg)], { timeoutMs: 300_000 });
+  const line = r.out.trim().split('\n').pop();
+  let j;
+  try { j = JSON.parse(line); } catch { throw new Error(`transfer-run failed: ${r.err.slice(-1500)}`); }
+  return { ...j, mbps: j.ok ? MB / j.seconds : 0 };
+}
+
+async function curl(url, extra = []) {
+  const r = await timedIn(net.cli, 'curl', ['-s', '-o', '/dev/null', '-w', '%{size_download} %{time_total}', ...extra, url], { timeoutMs: 300_000 });
+  const [bytes, secs] = r.out.trim().split(' ').map(Number);
+  return { ok: r.code === 0 && bytes === MB * 1_000_000, seconds: secs, cpu: r.cpu, mbps: bytes / 1e6 / secs };
+}
+
+const f1 = (n) => (Number.isFinite(n) ? n.toFixed(1) : String(n));
+const cases = [
+  { name: 'tftp blksize 512', p: ['tftp', { blksize: 512 }], c: [`tftp://${SERVER}/${FILE}`, ['--tftp-blksize', '512']] },
+  { name: 'tftp blksize 1468', p: ['tftp', { blksize: 1468 }], c: [`tftp://${SERVER}/${FILE}`, ['--tftp-blksize', '1468']] },
+  { name: 'tftp blksize 8192 (IP fragments)', p: ['tftp', { blksize: 8192 }], c: [`tftp://${SERVER}/${FILE}`, ['--tftp-blksize', '8192']] },
+  { name: 'tftp blksize 1468 windowsize 16', p: ['tftp', { blksize: 1468, windowsize: 16 }], c: [`tftp://${SERVER}/${FILE}`, ['--tftp-blksize', '1468']] },
+  { name: 'tftp blksize 8192 windowsize 16', p: ['tftp', { blksize: 8192, windowsize: 16 }], c: [`tftp://${SERVER}/${FILE}`, ['--tftp-blksize', '8192']] },
+  { name: 'http', p: ['http', {}], c: [`http://${SERVER}/${FILE}`, []] },
+];
+const results = [];
+try {
+  await sleep(1500);
+  for (const s of servers) if (s.child.exitCode !== null) throw new Error(`a server exited: ${s.log().slice(-800)}`);
+  console.log(`${MB} MB file; MB/s (wall of the transfer), CPU seconds of the client process`);
+  for (const k of cases) {
+    if (ONLY && !k.name.includes(ONLY)) continue;
+    const c = await curl(...k.c);
+    const p = await pxecheck(...k.p);
+    results.push({ case: k.name, pxecheck: p, curl: c });
+    console.log(`${k.name.padEnd(34)} pxecheck ${p.ok ? `${f1(p.mbps)} MB/s cpu ${f1(p.cpu)} s` : `FAILED: ${p.error}`}   curl ${c.ok ? `${f1(c.mbps)} MB/s cpu ${f1(c.cpu)} s` : 'FAILED'}   ratio ${p.ok && c.ok ? (p.mbps / c.mbps).toFixed(2) : '-'}`);
+  }
+  writeFileSync(join(work, 'result.json'), JSON.stringify(results, null, 2));
+} finally {
+  for (const s of servers) s.stop();
+  await sleep(300);
+  destroyBenchNet(NAME);
+  rmSync(root, { recursive: true, force: true });
+}
