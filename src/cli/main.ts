@@ -167,6 +167,8 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
           .option('filter', { type: 'string', requiresArg: true, describe: `BPF capture filter (default: ${DEFAULT_CAPTURE_FILTER})` })
           .option('max-packets', { type: 'string', requiresArg: true, describe: `stop after N packets (default ${DEFAULT_MAX_PACKETS})` })
           .option('analyze', { type: 'boolean', default: false, describe: 'at the end print the full analyze report (exit 1 on an error finding)' })
+          .option('metrics', { type: 'string', requiresArg: true, describe: 'serve Prometheus/OpenMetrics metrics on http://[ADDR:]PORT/metrics; ADDR defaults to 127.0.0.1 (this machine only; 0.0.0.0:9464 for every address); port 0 picks a free one (printed). See docs/monitoring.md' })
+          .option('events', { type: 'string', requiresArg: true, describe: 'write one JSON line per finished step, boot attempt and finding to FILE, or - for standard output (the live lines then go to stderr); schema pxecheck.events/1' })
           .epilogue('Exit status: 0 clean end (with --analyze: 1 on an error finding), 2 usage error, unknown interface or missing capture privileges.'),
       handler(async (a) => {
         const { checkCaptureArgs, runCapture } = await import('./capture.js');
