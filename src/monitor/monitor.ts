@@ -78,16 +78,7 @@ export class Monitor {
 
   /** A decode sink that counts DHCP messages on their way to `next`. */
   tap(next: DecodeSink): DecodeSink {
-    const core = this.core;
-    return {
-      message: (m) => {
-        if (m.proto === 'dhcp4' || m.proto === 'dhcp6') core.message(m);
-        next.message(m);
-      },
-      ...(next.undecoded ? { undecoded: next.undecoded.bind(next) } : {}),
-      ...(next.httpBody ? { httpBody: next.httpBody.bind(next) } : {}),
-      ...(next.httpClose ? { httpClose: next.httpClose.bind(next) } : {}),
-    };
+    return this.core.tap(next);
   }
 
   /** An update is due (throttled to one every few seconds). */
