@@ -14,7 +14,9 @@ export const EVENTS_SCHEMA = 'pxecheck.events/1';
 
 interface EventBase {
   schema: typeof EVENTS_SCHEMA;
-  /** Unique within one capture: `DEVICE/KIND/FIRST-FRAME` (the same thing is never emitted twice). */
+  /** Unique within one capture, never emitted twice: `DEVICE/STEP-KIND/FRAME` for a step,
+   *  `DEVICE/attempt/FRAME` for an attempt (its first frame), `DEVICE/CODE/FRAME` for a finding
+   *  (`*` as DEVICE for a capture-wide one). */
   id: string;
   /** ISO 8601 time (UTC) of what the event reports: a step's or attempt's last packet, a finding's first frame. */
   time: string;
@@ -31,7 +33,8 @@ export interface StepEvent extends EventBase {
   role: DeviceRole;
   /** The step kind as `analyze` names it (dhcp4, proxydhcp, dhcp6, ra, tftp, http). */
   step: BootStep['kind'];
-  /** `ok`; `failed` (it ended and failed); `unfinished` (quiet too long, or the capture ended). */
+  /** `ok`; `failed` (it ended without success, or fell silent for the quiet time); `unfinished`
+   *  (the capture ended while it was still open). */
   result: 'ok' | 'failed' | 'unfinished';
   durationSeconds: number;
   /** The server it talked to (address), when known. */

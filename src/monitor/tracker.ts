@@ -170,9 +170,11 @@ export class MonitorCore {
     const id = `${c.mac}/${s.kind}/${s.frames[0] ?? s.start}`;
     if (seen.steps.has(id)) return;
     const done = stepDone(s);
-    if (!done && !final && now - (s.start + s.duration) < this.o.stepQuietSeconds) return;
+    const quiet = now - (s.start + s.duration) >= this.o.stepQuietSeconds;
+    if (!done && !quiet && !final) return;
     seen.steps.add(id);
-    const result = s.ok ? 'ok' : done ? 'failed' : 'unfinished';
+    // A step silent for the quiet time is over; only one the capture's end cut short is unfinished.
+    const result = s.ok ? 'ok' : done || quiet ? 'failed' : 'unfinished';
     const kind = STEP_KIND[s.kind];
     const m = this.o.metrics;
     m.inc('pxecheck_steps_total', { kind, result });
@@ -234,7 +236,7 @@ export class MonitorCore {
       const at = a.clients.find((c) => c.mac === f.client)?.attempts[f.attempt];
       if (at) attemptKey = attemptId(f.client, at);
     }
-    const id = `${f.client ?? CAPTURE_WIDE}/${f.code}/${f.frames[0] ?? ''}/${attemptKey ?? ''}`;
+    const id = `${f.client ?? CAPTURE_WIDE}/${f.code}/${f.frames[0] ?? f.time ?? ''}`;
     if (seen.findings.has(id)) return;
     if (attemptKey !== null) {
       if (!seen.attempts.has(attemptKey)) return;
