@@ -169,7 +169,8 @@ export class MonitorCore {
   private step(c: ClientReport, s: BootStep, seen: Emitted, now: number, final: boolean): void {
     const id = `${c.mac}/${s.kind}/${s.frames[0] ?? s.start}`;
     if (seen.steps.has(id)) return;
-    const done = stepDone(s);
+    // A TFTP request refused by ICMP is over too (the printer waits on, in case it completes).
+    const done = stepDone(s) || (s.kind === 'tftp' && s.unreachable !== null);
     const quiet = now - (s.start + s.duration) >= this.o.stepQuietSeconds;
     if (!done && !quiet && !final) return;
     seen.steps.add(id);
