@@ -89,7 +89,8 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
           .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'write to FILE instead of stdout (never coloured)' })
           .option('scenario', { type: 'string', array: true, requiresArg: true, describe: 'check the recorded boot against SCENARIO files (expectations and budgets, offline)' })
           .option('server', { type: 'string', requiresArg: true, describe: 'with --scenario: the address ${server} stands for (default: the first DHCP server that answered)' })
-          .option('annotate', { type: 'string', requiresArg: true, describe: 'also write a pcapng copy of the capture to FILE with each finding as a packet comment on its frames (Wireshark: frame.comment)' });
+          .option('annotate', { type: 'string', requiresArg: true, describe: 'also write a pcapng copy of the capture to FILE with each finding as a packet comment on its frames (Wireshark: frame.comment)' })
+          .option('metrics-out', { type: 'string', requiresArg: true, describe: 'also write the metrics `capture --metrics` would serve for these frames to FILE (Prometheus text format, for node_exporter\'s textfile collector; docs/monitoring.md)' });
         // Strings, not numbers: the pure check gives a clear message instead of yargs' NaN.
         for (const t of THRESHOLD_FLAGS) b = b.option(t.flag, { type: 'string', requiresArg: true, describe: thresholdHelp(t) });
         return b.epilogue('Exit status: 0 no error finding, 1 at least one error finding, 2 usage error or unreadable input.');
@@ -101,6 +102,7 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
         const { analyzeCapture } = await import('../analysis/capture.js');
         if (scenarios.length > 0) {
           if (args.annotate !== undefined) throw new UsageError('analyze: --annotate does not combine with --scenario');
+          if (a['metrics-out'] !== undefined) throw new UsageError('analyze: --metrics-out does not combine with --scenario');
           const server = typeof a['server'] === 'string' ? a['server'] : undefined;
           if (args.files.length > 1 && !args.merge) throw new UsageError('analyze --scenario checks one recorded boot: give one capture, or --merge several');
           const format = args.format;
@@ -114,7 +116,21 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
           };
         } else {
           const { runAnalyze } = await import('./analyze.js');
-          action = () => runAnalyze(args, analyzeCapture, analyzeIo(io));
+          const metricsOut = a['metrics-out'];
+          if (typeof metricsOut === 'string') {
+            if (metricsOut === '' || metricsOut === '-') throw new UsageError('analyze: --metrics-out needs a FILE name (e.g. /var/lib/node_exporter/textfile/pxecheck.prom)');
+            // The monitor rides along the same single pass (src/monitor/textfile.ts).
+            const [{ metricsTextfile }, { refuseOverwrite }] = await Promise.all([import('../monitor/textfile.js'), import('./inputs.js')]);
+            const textfile = metricsTextfile(metricsOut);
+            action = async () => {
+              refuseOverwrite(metricsOut, args.files, '--metrics-out');
+              const code = await runAnalyze(args, textfile.analyze, analyzeIo(io));
+              await textfile.write();
+              return code;
+            };
+          } else {
+            action = () => runAnalyze(args, analyzeCapture, analyzeIo(io));
+          }
         }
       }),
     )

@@ -6,7 +6,8 @@
  */
 import { analyzeFacts } from '../analysis/engine.js';
 import type { Analysis } from '../analysis/types.js';
-import { inputName, readCaptures, type CaptureInput } from '../capture/index.js';
+import { inputName, readCaptures, type CaptureInput, type ReadCaptureOptions } from '../capture/index.js';
+import type { AnalysisThresholds } from '../findings/types.js';
 import { DecodePipeline } from '../decode/pipeline.js';
 import { BootChainBuilder } from '../flow/builder.js';
 import type { MonitorCore } from './tracker.js';
@@ -14,18 +15,23 @@ import type { MonitorCore } from './tracker.js';
 export interface ReplayOptions {
   /** Capture seconds between snapshots; undefined: only the final one. */
   snapshotEverySeconds?: number;
+  thresholds?: Partial<AnalysisThresholds>;
+  onProgress?: ReadCaptureOptions['onProgress'];
+  onWarning?: ReadCaptureOptions['onWarning'];
 }
 
-export async function replayCapture(input: CaptureInput, core: MonitorCore, opts: ReplayOptions = {}): Promise<Analysis> {
+/** The same analysis as `analyzeCapture` (src/analysis/capture.ts) of the same input, with the
+ *  monitor fed on the way. Several inputs are merged by time into one capture. */
+export async function replayCapture(input: CaptureInput | readonly CaptureInput[], core: MonitorCore, opts: ReplayOptions = {}): Promise<Analysis> {
   const builder = new BootChainBuilder();
   const pipeline = new DecodePipeline(core.tap(builder));
-  const file = inputName(input);
+  const file = Array.isArray(input) ? input.map(inputName).join(' + ') : inputName(input as CaptureInput);
   let first: number | null = null;
   let last: number | null = null;
   let packets = 0;
   let lastSnapshot: number | null = null;
   const snapshot = (): Analysis =>
-    analyzeFacts(builder.facts({ file, packets, warnings: [], truncated: false, firstPacket: first, lastPacket: last }));
+    analyzeFacts(builder.facts({ file, packets, warnings: [], truncated: false, firstPacket: first, lastPacket: last }), opts.thresholds);
   const every = opts.snapshotEverySeconds;
   const summary = await readCaptures(input, (rec) => {
     packets++;
@@ -38,11 +44,11 @@ export async function replayCapture(input: CaptureInput, core: MonitorCore, opts
       lastSnapshot = rec.time;
       core.update(snapshot(), rec.time);
     }
-  });
+  }, { onProgress: opts.onProgress, onWarning: opts.onWarning });
   pipeline.finish();
   const analysis = analyzeFacts(builder.facts({
     file, packets: summary.records, warnings: summary.warnings, truncated: summary.truncated, firstPacket: first, lastPacket: last,
-  }));
+  }), opts.thresholds);
   core.update(analysis, last ?? 0, true);
   return analysis;
 }
