@@ -9,7 +9,7 @@ import type { DecodeSink } from '../decode/messages.js';
 import type { MetricSink } from './catalogue.js';
 import type { MonitorEvent } from './events.js';
 import type { ListenAddress } from './listen.js';
-import { MonitorCore, type InterfaceStats, type MonitorCoreOptions } from './tracker.js';
+import { MonitorCore, type FinishedPart, type InterfaceStats, type MonitorCoreOptions } from './tracker.js';
 import type { MetricsServer } from './server.js';
 
 export interface MonitorOptions {
@@ -90,6 +90,12 @@ export class Monitor {
     this.lastUpdate = now;
     this.core.captureStats(stats);
     this.core.update(analysis, now);
+    this.flushEvents();
+  }
+
+  /** Devices the live session finished and released (their counts stay; see MonitorCore.finished). */
+  finished(part: FinishedPart, now: number): void {
+    this.core.finished(part, now);
     this.flushEvents();
   }
 

@@ -143,6 +143,26 @@ describe('monitor core', () => {
     expect(sink.sum('pxecheck_boot_attempts_started_total')).toBe(sink.sum('pxecheck_boot_attempts_finished_total'));
   });
 
+  it('devices released by the live session are emitted in full once, and their counts stay', async () => {
+    for (const file of ['lab/broken-two-dhcp-servers.pcapng', 'lab/broken-ipxe-loop.pcapng', 'lab/lossy-tftp.pcapng']) {
+      const { analysis: a } = await replay(file);
+      const sink = new RecordingSink();
+      const events: MonitorEvent[] = [];
+      const core = new MonitorCore({ source: file, metrics: sink, emit: (e) => events.push(e) });
+      // A snapshot early on, then every device finished and released, then the end with none left.
+      core.update(a, a.summary.firstPacket! + 0.5);
+      for (const c of a.clients) core.finished({ clients: [c], findings: a.findings.filter((f) => f.client === c.mac) }, a.summary.lastPacket!);
+      core.update({ ...a, clients: [], findings: a.findings.filter((f) => f.client === null) }, a.summary.lastPacket!, true);
+      const kinds = tally(events.map((e) => e.kind));
+      expect(kinds['step'] ?? 0, file).toBe(a.clients.reduce((n, c) => n + c.steps.length, 0));
+      expect(kinds['attempt'] ?? 0, file).toBe(a.clients.reduce((n, c) => n + c.attempts.length, 0));
+      expect(kinds['finding'] ?? 0, file).toBe(a.findings.length);
+      expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
+      expect(sink.by('pxecheck_boot_attempts_finished_total', 'outcome'), file).toEqual(tally(boots(a).map((at) => at.outcome)));
+      expect(sink.sum('pxecheck_boot_attempts_started_total'), file).toBe(boots(a).length);
+    }
+  });
+
   it('turns libpcap counters into increments, across a wrap of its 32-bit counter', () => {
     const sink = new RecordingSink();
     const core = new MonitorCore({ source: 't', metrics: sink });

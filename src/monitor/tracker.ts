@@ -47,6 +47,13 @@ interface Emitted {
   findings: Set<string>;
 }
 
+/** Verdicts and findings of some devices (an `Analysis`, or the part of one the live session
+ *  finished and released). */
+export interface FinishedPart {
+  clients: readonly ClientReport[];
+  findings: readonly Finding[];
+}
+
 export interface InterfaceStats {
   name: string;
   received: number;
@@ -125,12 +132,28 @@ export class MonitorCore {
    * file was read to its end) everything not emitted yet is emitted as it stands.
    */
   update(a: Analysis, now: number, final = false): void {
-    const present = new Set<string>([CAPTURE_WIDE]);
+    this.process(a, now, final);
     const roles = { boot: 0, other: 0 };
+    for (const c of a.clients) roles[c.role]++;
+    this.o.metrics.set('pxecheck_devices', { role: 'boot' }, roles.boot);
+    this.o.metrics.set('pxecheck_devices', { role: 'other' }, roles.other);
+    const present = new Set<string>([CAPTURE_WIDE, ...a.clients.map((c) => c.mac)]);
+    for (const key of this.emitted.keys()) if (!present.has(key)) this.emitted.delete(key);
+  }
+
+  /**
+   * Devices the live analysis finished and released from memory (their verdicts final): whatever
+   * of them was not emitted yet is emitted now, then their ids are forgotten (the same MAC coming
+   * back later is a new device, with new frames).
+   */
+  finished(part: FinishedPart, now: number): void {
+    this.process(part, now, true);
+    for (const c of part.clients) this.emitted.delete(c.mac);
+  }
+
+  private process(a: FinishedPart, now: number, final: boolean): void {
     const finishing: { c: ClientReport; at: AttemptReport; id: string }[] = [];
     for (const c of a.clients) {
-      present.add(c.mac);
-      roles[c.role]++;
       const seen = this.seen(c.mac);
       for (const s of c.steps) this.step(c, s, seen, now, final);
       c.attempts.forEach((at, i) => {
@@ -145,9 +168,6 @@ export class MonitorCore {
     const byId = new Map(a.findings.map((f) => [f.id, f]));
     for (const f of a.findings) this.finding(a, f, byId, now, final);
     for (const { c, at, id } of finishing) this.attempt(c, at, id);
-    this.o.metrics.set('pxecheck_devices', { role: 'boot' }, roles.boot);
-    this.o.metrics.set('pxecheck_devices', { role: 'other' }, roles.other);
-    for (const key of this.emitted.keys()) if (!present.has(key)) this.emitted.delete(key);
   }
 
   private seen(key: string): Emitted {
@@ -230,7 +250,7 @@ export class MonitorCore {
 
   /** A finding of an attempt goes out with (or after) its attempt; one of a device or of the whole
    *  capture once it has stood for the settle time. */
-  private finding(a: Analysis, f: Finding, byId: ReadonlyMap<string, Finding>, now: number, final: boolean): void {
+  private finding(a: FinishedPart, f: Finding, byId: ReadonlyMap<string, Finding>, now: number, final: boolean): void {
     const seen = this.seen(f.client ?? CAPTURE_WIDE);
     let attemptKey: string | null = null;
     if (f.client !== null && f.attempt !== null) {
