@@ -120,9 +120,10 @@ export class MonitorCore {
       const m = this.o.metrics;
       const labels = { interface: s.name };
       const d = (a: number, b: number): number => (a >= b ? a - b : a); // libpcap's u_int wrapped
-      if (d(next.received, prev.received) > 0) m.inc('pxecheck_capture_packets_received_total', labels, d(next.received, prev.received));
-      if (d(next.dropped, prev.dropped) > 0) m.inc('pxecheck_capture_packets_dropped_total', { ...labels, by: 'kernel' }, d(next.dropped, prev.dropped));
-      if (d(next.ifDropped, prev.ifDropped) > 0) m.inc('pxecheck_capture_packets_dropped_total', { ...labels, by: 'interface' }, d(next.ifDropped, prev.ifDropped));
+      // Known counters show from the first update, at 0 (a drop panel then reads 0, not "no data").
+      m.inc('pxecheck_capture_packets_received_total', labels, d(next.received, prev.received));
+      if (s.dropped !== null) m.inc('pxecheck_capture_packets_dropped_total', { ...labels, by: 'kernel' }, d(next.dropped, prev.dropped));
+      if (s.ifDropped !== null) m.inc('pxecheck_capture_packets_dropped_total', { ...labels, by: 'interface' }, d(next.ifDropped, prev.ifDropped));
       this.pcap.set(s.name, next);
     }
   }
