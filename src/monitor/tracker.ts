@@ -167,7 +167,8 @@ export class MonitorCore {
     }
     // Findings of the attempts that finish now come before those attempts' own events.
     const byId = new Map(a.findings.map((f) => [f.id, f]));
-    for (const f of a.findings) this.finding(a, f, byId, now, final);
+    const clients = new Map(a.clients.map((c) => [c.mac, c]));
+    for (const f of a.findings) this.finding(clients, f, byId, now, final);
     for (const { c, at, id } of finishing) this.attempt(c, at, id);
   }
 
@@ -251,11 +252,11 @@ export class MonitorCore {
 
   /** A finding of an attempt goes out with (or after) its attempt; one of a device or of the whole
    *  capture once it has stood for the settle time. */
-  private finding(a: FinishedPart, f: Finding, byId: ReadonlyMap<string, Finding>, now: number, final: boolean): void {
+  private finding(clients: ReadonlyMap<string, ClientReport>, f: Finding, byId: ReadonlyMap<string, Finding>, now: number, final: boolean): void {
     const seen = this.seen(f.client ?? CAPTURE_WIDE);
     let attemptKey: string | null = null;
     if (f.client !== null && f.attempt !== null) {
-      const at = a.clients.find((c) => c.mac === f.client)?.attempts[f.attempt];
+      const at = clients.get(f.client)?.attempts[f.attempt];
       if (at) attemptKey = attemptId(f.client, at);
     }
     const id = `${f.client ?? CAPTURE_WIDE}/${f.code}/${f.frames[0] ?? f.time ?? ''}`;
