@@ -63,6 +63,7 @@ describe('capture --metrics / --events flags', () => {
       expect(() => checkCaptureArgs({ interface: 'eth0', metrics: bad }), bad).toThrow(/--metrics takes \[ADDR:\]PORT/);
     }
     expect(() => checkCaptureArgs({ interface: 'eth0', events: '' })).toThrow(UsageError);
+    expect(() => checkCaptureArgs({ interface: 'eth0', events: 'x.pcapng', write: 'x.pcapng' })).toThrow(/same file/);
     expect(() => checkCaptureArgs({ interface: 'eth0', metrics: ['1', '2'] })).toThrow(/more than once/);
   });
 });
@@ -82,6 +83,14 @@ describe('runCapture with the monitor', () => {
     } finally {
       holder.close();
     }
+  });
+
+  it('an events file that cannot be written: one line, exit 2, the interface closed', async () => {
+    const h = setup();
+    const code = await runCapture(checkCaptureArgs({ interface: 'eth0', events: '/nonexistent-dir/events.jsonl' }), h.io, h.deps);
+    expect(code).toBe(2);
+    expect(h.stderr().trim().split('\n')).toEqual(['pxecheck capture: cannot write /nonexistent-dir/events.jsonl: ENOENT']);
+    expect(h.closed()).toBe(true);
   });
 
   it('--events - writes only events to stdout (valid, each once) and the live lines to stderr', async () => {

@@ -93,6 +93,7 @@ function monitorArgs(raw: Record<string, unknown>): Pick<CaptureArgs, 'metrics' 
   if (metrics === null) throw new UsageError(`capture: --metrics takes [ADDR:]PORT, e.g. 9464, 127.0.0.1:9464, 0.0.0.0:9464 or [::1]:9464 (got "${m}")`);
   const events = single(raw['events'], 'events');
   if (events === '') throw new UsageError('capture: --events needs a FILE name, or - for standard output');
+  if (events !== undefined && events !== '-' && events === single(raw['write'], 'write')) throw new UsageError('capture: --events and --write name the same file');
   return { ...(metrics ? { metrics } : {}), ...(events !== undefined ? { events } : {}) };
 }
 
