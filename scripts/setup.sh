@@ -16,6 +16,7 @@ DEBIAN_PACKAGES=(
   dnsmasq kea-dhcp4-server kea-dhcp6-server isc-dhcp-server tftpd-hpa nginx-light radvd
   qemu-system-x86 ovmf ipxe-qemu ipxe
   chromium               # headless browser test of analyze --format html
+  prometheus             # promtool: checks the metrics of capture --metrics and docs/prometheus/alerts.yml
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -18,6 +18,8 @@ import { colorEnabled, palette } from '../report/color.js';
 import { tryParseDuration } from '../scenario/duration.js';
 import { exitCodeFor } from './analyze.js';
 import { ExitCode, UsageError } from './exit-codes.js';
+import type { Monitor } from '../monitor/monitor.js';
+import { parseListenAddress, type ListenAddress } from '../monitor/listen.js';
 
 import { DEFAULT_CAPTURE_FILTER, DEFAULT_MAX_PACKETS } from './capture-defaults.js';
 export { DEFAULT_CAPTURE_FILTER, DEFAULT_MAX_PACKETS };
@@ -33,6 +35,10 @@ export interface CaptureArgs {
   filter: string;
   analyze: boolean;
   maxPackets: number;
+  /** `--metrics [ADDR:]PORT`: serve Prometheus/OpenMetrics on /metrics. */
+  metrics?: ListenAddress;
+  /** `--events FILE|-`: JSON lines of finished steps, attempts and findings. */
+  events?: string;
 }
 
 /** Validates raw `capture` arguments (keys as yargs gives them). Throws UsageError. */
@@ -78,7 +84,17 @@ export function checkCaptureArgs(raw: Record<string, unknown>): CaptureArgs {
     if (m.trim() === '' || !Number.isInteger(n) || n < 1) throw new UsageError(`capture: --max-packets must be a positive integer (got "${m}")`);
     maxPackets = n;
   }
-  return { interfaces, write, duration, filter, analyze: raw['analyze'] === true, maxPackets };
+  return { interfaces, write, duration, filter, analyze: raw['analyze'] === true, maxPackets, ...monitorArgs(raw) };
+}
+
+function monitorArgs(raw: Record<string, unknown>): Pick<CaptureArgs, 'metrics' | 'events'> {
+  const m = single(raw['metrics'], 'metrics');
+  const metrics = m === undefined ? undefined : parseListenAddress(m);
+  if (metrics === null) throw new UsageError(`capture: --metrics takes [ADDR:]PORT, e.g. 9464, 127.0.0.1:9464, 0.0.0.0:9464 or [::1]:9464 (got "${m}")`);
+  const events = single(raw['events'], 'events');
+  if (events === '') throw new UsageError('capture: --events needs a FILE name, or - for standard output');
+  if (events !== undefined && events !== '-' && events === single(raw['write'], 'write')) throw new UsageError('capture: --events and --write name the same file');
+  return { ...(metrics ? { metrics } : {}), ...(events !== undefined ? { events } : {}) };
 }
 
 function single(v: unknown, flag: string): string | undefined {
@@ -139,8 +155,9 @@ export type StopReason = 'interrupt' | 'duration' | 'max-packets' | 'interface-g
 export async function runCapture(args: CaptureArgs, io: CaptureIo, deps: CaptureDeps = {}): Promise<number> {
   const d = { ...defaultDeps, ...deps };
   const pal = palette(colorEnabled({ isTTY: io.stdoutIsTTY, toFile: false, env: io.env }));
+  // With `--events -` standard output carries only the events; the live lines go to stderr.
   const out = (lines: readonly string[]): void => {
-    for (const l of lines) io.stdout(l + '\n');
+    for (const l of lines) (args.events === '-' ? io.stderr : io.stdout)(l + '\n');
   };
 
   // Interfaces first: a missing privilege or a wrong name is reported before any file is created.
@@ -155,6 +172,18 @@ export async function runCapture(args: CaptureArgs, io: CaptureIo, deps: Capture
     }
     throw e;
   }
+  let monitor: Monitor | null = null;
+  if (args.metrics || args.events !== undefined) {
+    try {
+      const { Monitor } = await import('../monitor/monitor.js');
+      monitor = await Monitor.open({ metrics: args.metrics, events: args.events, source: `live:${args.interfaces.join(',')}`, stdout: io.stdout });
+    } catch (e) {
+      for (const i of ifaces) i.close();
+      io.stderr(`pxecheck capture: ${(e as Error).message}\n`);
+      return ExitCode.USAGE;
+    }
+    if (monitor.url) io.stderr(`pxecheck capture: metrics on ${monitor.url}\n`);
+  }
   let file: CaptureFileWriter | null = null;
   let pcapng: PcapngWriter | null = null;
   if (args.write !== undefined) {
@@ -162,6 +191,7 @@ export async function runCapture(args: CaptureArgs, io: CaptureIo, deps: Capture
       file = new CaptureFileWriter(args.write);
     } catch (e) {
       for (const i of ifaces) i.close();
+      await monitor?.close();
       io.stderr(`pxecheck capture: cannot write ${args.write}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
       return ExitCode.USAGE;
     }
@@ -172,7 +202,7 @@ export async function runCapture(args: CaptureArgs, io: CaptureIo, deps: Capture
 
   const printer = new LivePrinter({ palette: pal, quietSeconds: deps.quietSeconds, utc: deps.utc });
   const builder = new BootChainBuilder({ onStep: (device, step) => printer.stepOpened(device, step) });
-  const pipeline = new DecodePipeline(builder);
+  const pipeline = new DecodePipeline(monitor ? monitor.tap(builder) : builder);
   const fileName = args.write ?? `live:${args.interfaces.join(',')}`;
   let frames = 0;
   let first: number | null = null;
@@ -214,8 +244,15 @@ export async function runCapture(args: CaptureArgs, io: CaptureIo, deps: Capture
     });
   });
 
-  const analysisNow = (): Analysis =>
-    analyzeFacts(builder.facts({ file: fileName, packets: frames, warnings: [], truncated: false, firstPacket: first, lastPacket: last }));
+  // One snapshot per packet count: the printer and the monitor share it within a tick.
+  let snapshot: { frames: number; analysis: Analysis } | null = null;
+  const analysisNow = (): Analysis => {
+    if (snapshot?.frames !== frames) {
+      snapshot = { frames, analysis: analyzeFacts(builder.facts({ file: fileName, packets: frames, warnings: [], truncated: false, firstPacket: first, lastPacket: last })) };
+    }
+    return snapshot.analysis;
+  };
+  const statsNow = () => ifaces.map((i) => ({ name: i.name, ...i.stats() }));
   const tick = (): void => {
     const now = d.now();
     out(printer.poll(now));
@@ -227,6 +264,7 @@ export async function runCapture(args: CaptureArgs, io: CaptureIo, deps: Capture
       lastFindingsAt = now;
       out(printer.findings(analysisNow().findings, now));
     }
+    if (monitor?.due(now)) monitor.update(analysisNow(), now, statsNow());
   };
 
   io.stderr(`pxecheck capture: listening on ${args.interfaces.join(', ')}${args.write ? `, writing ${args.write}` : ''}` +
@@ -240,17 +278,19 @@ export async function runCapture(args: CaptureArgs, io: CaptureIo, deps: Capture
   cancelTick();
   cancelTimer();
   removeInterrupt();
-  const stats = ifaces.map((i) => ({ name: i.name, ...i.stats() }));
+  const stats = statsNow();
   for (const i of ifaces) i.close();
   // The file is complete (every block whole) before anything else is printed.
   file?.close();
 
   pipeline.finish();
+  snapshot = null;
   const now = d.now();
   out(printer.poll(now));
   out(printer.flush());
   const analysis = analysisNow();
   out(printer.findings(analysis.findings, now));
+  monitor?.finish(analysis, now, stats);
 
   const s = analysis.summary;
   const drops = stats.map((st) => `${st.name}: ${st.received} received, ${dropsText(st)}${st.truncated > 0 ? `, ${st.truncated} cut to the snap length` : ''}`);
@@ -260,7 +300,9 @@ export async function runCapture(args: CaptureArgs, io: CaptureIo, deps: Capture
     `${pal.bold('Clients:')} ${s.clients} boot, ${s.otherClients} other; boots ${s.booted} booted, ${s.failed} failed, ${s.incomplete} incomplete; steps ${printer.counts.steps}`,
     `${pal.bold('Findings:')} ${s.errors} error${s.errors === 1 ? '' : 's'}, ${s.warnings} warning${s.warnings === 1 ? '' : 's'}, ${s.infos} info`,
     ...(args.write ? [`${pal.bold('Wrote:')} ${args.write} (pcapng; \`pxecheck analyze ${basename(args.write)}\` reads it back)`] : []),
+    ...(monitor && args.events !== undefined ? [`${pal.bold('Events:')} ${monitor.core.counts.step} steps, ${monitor.core.counts.attempt} attempts, ${monitor.core.counts.finding} findings${args.events === '-' ? '' : ` to ${args.events}`}`] : []),
   ]);
+  await monitor?.close();
   // A vanished interface is an environment error (exit 2), after the file and summary are complete.
   if (!args.analyze) return why === 'interface-gone' ? ExitCode.USAGE : ExitCode.OK;
   out(['', ...renderAnalysisText(analysis, pal)]);

@@ -90,7 +90,8 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
           .option('scenario', { type: 'string', array: true, requiresArg: true, describe: 'check the recorded boot against SCENARIO files (expectations and budgets, offline)' })
           .option('server', { type: 'string', requiresArg: true, describe: 'with --scenario: the address ${server} stands for (default: the first DHCP server that answered)' })
           .option('annotate', { type: 'string', requiresArg: true, describe: 'also write a pcapng copy of the capture to FILE with each finding as a packet comment on its frames (Wireshark: frame.comment)' })
-          .option('jobs', { alias: 'j', type: 'string', requiresArg: true, describe: 'several captures: analyse N at a time in worker threads (default: one per core); output stays in input order' });
+          .option('jobs', { alias: 'j', type: 'string', requiresArg: true, describe: 'several captures: analyse N at a time in worker threads (default: one per core); output stays in input order' })
+          .option('metrics-out', { type: 'string', requiresArg: true, describe: 'also write the metrics `capture --metrics` would serve for these frames to FILE (Prometheus text format, for node_exporter\'s textfile collector; docs/monitoring.md)' });
         // Strings, not numbers: the pure check gives a clear message instead of yargs' NaN.
         for (const t of THRESHOLD_FLAGS) b = b.option(t.flag, { type: 'string', requiresArg: true, describe: thresholdHelp(t) });
         return b.epilogue('Exit status: 0 no error finding, 1 at least one error finding, 2 usage error or unreadable input.');
@@ -102,6 +103,7 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
         const { analyzeCapture } = await import('../analysis/capture.js');
         if (scenarios.length > 0) {
           if (args.annotate !== undefined) throw new UsageError('analyze: --annotate does not combine with --scenario');
+          if (a['metrics-out'] !== undefined) throw new UsageError('analyze: --metrics-out does not combine with --scenario');
           const server = typeof a['server'] === 'string' ? a['server'] : undefined;
           if (args.files.length > 1 && !args.merge) throw new UsageError('analyze --scenario checks one recorded boot: give one capture, or --merge several');
           const format = args.format;
@@ -115,8 +117,22 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
           };
         } else {
           const { runAnalyze } = await import('./analyze.js');
-          const { workerThreads } = await import('./analyze-pool.js');
-          action = () => runAnalyze(args, analyzeCapture, analyzeIo(io), workerThreads);
+          const metricsOut = a['metrics-out'];
+          if (typeof metricsOut === 'string') {
+            if (metricsOut === '' || metricsOut === '-') throw new UsageError('analyze: --metrics-out needs a FILE name (e.g. /var/lib/node_exporter/textfile/pxecheck.prom)');
+            // The monitor rides along the same single pass (src/monitor/textfile.ts).
+            const [{ metricsTextfile }, { refuseOverwrite }] = await Promise.all([import('../monitor/textfile.js'), import('./inputs.js')]);
+            const textfile = metricsTextfile(metricsOut);
+            action = async () => {
+              refuseOverwrite(metricsOut, args.files, '--metrics-out');
+              const code = await runAnalyze(args, textfile.analyze, analyzeIo(io));
+              await textfile.write();
+              return code;
+            };
+          } else {
+            const { workerThreads } = await import('./analyze-pool.js');
+            action = () => runAnalyze(args, analyzeCapture, analyzeIo(io), workerThreads);
+          }
         }
       }),
     )
@@ -174,6 +190,8 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
           .option('filter', { type: 'string', requiresArg: true, describe: `BPF capture filter (default: ${DEFAULT_CAPTURE_FILTER})` })
           .option('max-packets', { type: 'string', requiresArg: true, describe: `stop after N packets (default ${DEFAULT_MAX_PACKETS})` })
           .option('analyze', { type: 'boolean', default: false, describe: 'at the end print the full analyze report (exit 1 on an error finding)' })
+          .option('metrics', { type: 'string', requiresArg: true, describe: 'serve Prometheus/OpenMetrics metrics on http://[ADDR:]PORT/metrics; ADDR defaults to 127.0.0.1 (this machine only; 0.0.0.0:9464 for every address); port 0 picks a free one (printed). See docs/monitoring.md' })
+          .option('events', { type: 'string', requiresArg: true, describe: 'write one JSON line per finished step, boot attempt and finding to FILE, or - for standard output (the live lines then go to stderr); schema pxecheck.events/1' })
           .epilogue('Exit status: 0 clean end (with --analyze: 1 on an error finding), 2 usage error, unknown interface or missing capture privileges.'),
       handler(async (a) => {
         const { checkCaptureArgs, runCapture } = await import('./capture.js');
