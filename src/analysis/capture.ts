@@ -31,7 +31,7 @@ export async function analyzeCapture(input: CaptureInput | readonly CaptureInput
   const facts = builder.facts({
     file: opts.name ?? (Array.isArray(input) ? input.map(inputName).join(' + ') : inputName(input as CaptureInput)),
     packets: summary.records,
-    warnings: summary.warnings,
+    warnings: [...summary.warnings, ...pipeline.limitWarnings()],
     truncated: summary.truncated,
     firstPacket: first,
     lastPacket: last,

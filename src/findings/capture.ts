@@ -9,10 +9,14 @@ import type { CaptureFacts } from '../flow/facts.js';
 import type { FindingCode } from './catalogue.js';
 import { add, type Ctx } from './rules-context.js';
 
+/** Layer of the decode pipeline's limit warnings (src/decode/pipeline.ts limitWarnings). */
+const REASSEMBLY_LIMIT = 'reassembly-limit';
+
 const LISTED = 3;
 
 /** Which catalogue code a reader warning belongs to. */
 export function captureCode(w: WireIssue): FindingCode {
+  if (w.layer === REASSEMBLY_LIMIT) return 'capture.limit';
   if (w.kind === 'truncated') return 'capture.truncated';
   if (w.kind === 'malformed') return 'capture.corrupt';
   return w.layer === 'link' ? 'capture.unsupported-link' : 'capture.unsupported';
@@ -41,6 +45,7 @@ export function captureFindings(ctx: Ctx, cap: CaptureFacts): void {
 }
 
 function message(code: FindingCode, ws: readonly WireIssue[]): string {
+  if (code === 'capture.limit') return `${ws.map((w) => w.message).join('; ')}.`;
   const listed = ws.slice(0, LISTED).map((w) => `${w.message} (at byte ${w.offset})`);
   const more = ws.length > LISTED ? `; and ${ws.length - LISTED} more` : '';
   const what = listed.length > 0 ? ` (${listed.join('; ')}${more})` : '';
