@@ -11,7 +11,7 @@ import { emitEthernet, EtherType } from '../wire/ethernet.js';
 import { emitIpv4 } from '../wire/ipv4.js';
 import { emitIpv6 } from '../wire/ipv6.js';
 import { TcpFlag, type TcpRepr } from '../wire/tcp.js';
-import { buildAck, buildData, buildRrq } from '../wire/tftp.js';
+import { buildAck, buildData, buildOack, buildRrq } from '../wire/tftp.js';
 import { addr, FrameFactory, type FrameHeads } from './frames.js';
 import type { FrameSink } from './traffic.js';
 
@@ -120,7 +120,8 @@ export function endlessChunkedBody(emit: FrameSink, chunks: number, size = 1400)
 }
 
 /**
- * A TFTP download of `blocks` blocks of `blksize` bytes (the last one short, so complete), lock-step
+ * A TFTP download of `blocks` blocks of `blksize` bytes (negotiated: RRQ, OACK, ACK 0; the last
+ * block short, so complete), lock-step
  * DATA/ACK, block numbers rolling over from 65535 to 0 as tftpd-hpa and most servers do.
  */
 export function tftpRollover(emit: FrameSink, blocks: number, blksize = 8): void {
@@ -131,6 +132,8 @@ export function tftpRollover(emit: FrameSink, blocks: number, blksize = 8): void
   const sport = 33000;
   let t = T0;
   emit(t, f.udp(c, cport, 69, buildRrq('big.img', 'octet', { blksize })));
+  emit(t, f.udp(s, sport, cport, buildOack({ blksize })));
+  emit(t, f.udp(c, cport, sport, buildAck(0)));
   const full = new Uint8Array(blksize).fill(0x44);
   const last = full.subarray(0, blksize - 1);
   for (let b = 1; b <= blocks; b++) {
