@@ -52,6 +52,8 @@ export async function ipxeStep(step: Extract<Step, { kind: 'ipxe-script' }>, st:
   const scriptErrors: string[] = [];
   let booted = false;
   let firstStatus: number | undefined;
+  /** The top script could not be read although its status was fine (a body without end). */
+  let topUnreadable: string | undefined;
 
   const get = async (url: string): Promise<FetchOutcome> => {
     let r = cache.get(url);
@@ -68,6 +70,7 @@ export async function ipxeStep(step: Extract<Step, { kind: 'ipxe-script' }>, st:
     if (depth === 0) firstStatus = first.status;
     if (!first.ok || first.body === undefined) {
       problems.push(`script ${first.error ?? url}`);
+      if (depth === 0 && first.status !== undefined && first.status < 300) topUnreadable = `script ${first.error ?? url}`;
       return;
     }
     const text = Buffer.from(first.body).toString('utf8');
@@ -122,7 +125,7 @@ export async function ipxeStep(step: Extract<Step, { kind: 'ipxe-script' }>, st:
     observed: { ...(firstStatus === undefined ? {} : { status: firstStatus }), fetchedUrls: fetched, booted, scriptErrors: scriptErrors.length },
     facts: { fetched, scriptErrors, fetchProblems: problems },
     // A failed fetch the script recovers from is not a step failure by itself: the expectations decide.
-    problems: firstStatus === undefined && problems.length > 0 ? [problems[0]!] : [],
+    problems: topUnreadable !== undefined ? [topUnreadable] : firstStatus === undefined && problems.length > 0 ? [problems[0]!] : [],
     ...(unfinished === undefined ? {} : { unfinished }),
   };
 }

@@ -105,7 +105,9 @@ export function httpOutcome(f: Fetched, url: string): Outcome {
   if (r === null) return { observed: {}, facts: { url }, problems: [f.error ?? `HTTP ${url}: no response`] };
   const headers: Record<string, string> = {};
   for (const [k, v] of r.head?.headers ?? []) headers[k.toLowerCase()] = v;
-  const problems = r.status === null && r.error !== null ? [`HTTP ${url}: ${r.error}`] : [];
+  // An error status is for the expectations to judge; any other error (no response, a body
+  // beyond what the client keeps) is a problem of its own.
+  const problems = r.error !== null && (r.status === null || r.status < 400) ? [`HTTP ${url}: ${r.error}`] : [];
   return {
     observed: {
       ...(r.status === null ? {} : { status: r.status }), size: r.bodyBytes, sha256: r.sha256, headers,
