@@ -61,10 +61,14 @@ def dhcp_type(req):
     return None
 
 
-def dhcp_server():
+def dhcp_socket():
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind((addr, 67))
     s.settimeout(1)
+    return s
+
+
+def dhcp_server(s):
     while alive():
         try:
             req, peer = s.recvfrom(4096)
@@ -135,10 +139,14 @@ def tftp_transfer(peer, blksize_req):
         t.close()
 
 
-def tftp_server():
+def tftp_socket():
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind((addr, 69))
     s.settimeout(1)
+    return s
+
+
+def tftp_server(s):
     while alive():
         try:
             req, peer = s.recvfrom(2048)
@@ -184,12 +192,16 @@ def http_conn(c):
         c.close()
 
 
-def http_server():
+def http_socket():
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((addr, 80))
     s.listen(64)
     s.settimeout(1)
+    return s
+
+
+def http_server(s):
     while alive():
         try:
             c, _ = s.accept()
@@ -198,8 +210,9 @@ def http_server():
         threading.Thread(target=http_conn, args=(c,), daemon=True).start()
 
 
-for target in (dhcp_server, tftp_server, http_server):
-    threading.Thread(target=target, daemon=True).start()
+# Bound before 'ready': the test starts the client as soon as it reads it.
+for target, sock in ((dhcp_server, dhcp_socket()), (tftp_server, tftp_socket()), (http_server, http_socket())):
+    threading.Thread(target=target, args=(sock,), daemon=True).start()
 print('ready', flush=True)
 while alive():
     time.sleep(0.5)

@@ -16,12 +16,15 @@ export interface CliRun {
 
 const MARK = '\nPXECHECK-MAXRSS-KB ';
 
-export function runCli(args: readonly string[], timeoutMs = 120_000): CliRun {
+/** `ns`: run inside that network namespace (`ip netns exec`). */
+export function runCli(args: readonly string[], timeoutMs = 120_000, ns?: string): CliRun {
   const b = privateBuild();
   const script = `import(${JSON.stringify(b.mainJs)}).then((m) => m.main(process.argv.slice(1))).then((c) => {` +
     `process.stderr.write(${JSON.stringify(MARK)} + process.resourceUsage().maxRSS + '\\n'); process.exit(c); })`;
+  const node = [process.execPath, '-e', script, ...args];
+  const [cmd, ...argv] = ns === undefined ? node : ['ip', 'netns', 'exec', ns, ...node];
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, ['-e', script, ...args], {
+  const r = spawnSync(cmd!, argv, {
     encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 256 << 20, timeout: timeoutMs,
   });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;

@@ -52,7 +52,8 @@ export async function ipxeStep(step: Extract<Step, { kind: 'ipxe-script' }>, st:
   const scriptErrors: string[] = [];
   let booted = false;
   let firstStatus: number | undefined;
-  /** The top script could not be read although its status was fine (a body without end). */
+  /** A failure the status cannot show: the top script could not be read although its status was
+   *  fine (a body without end), or the scripts chain beyond max-depth. */
   let topUnreadable: string | undefined;
 
   const get = async (url: string): Promise<FetchOutcome> => {
@@ -109,7 +110,9 @@ export async function ipxeStep(step: Extract<Step, { kind: 'ipxe-script' }>, st:
           return false;
         }
         if (depth + 1 > maxDepth) {
-          problems.push(`chain ${a.url}: max-depth ${maxDepth} reached`);
+          // A chain of scripts without end never boots: a failure whatever the first status was.
+          topUnreadable ??= `chain ${a.url}: max-depth ${maxDepth} reached (scripts that chain without end never boot)`;
+          problems.push(topUnreadable);
           return false;
         }
         await runScript(a.url, depth + 1);
