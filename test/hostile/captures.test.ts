@@ -29,6 +29,8 @@ function capture(name: string, gen: (emit: FrameSink) => void): string {
 
 function analyzeJson(path: string): { run: CliRun; json: AnalyzeJson } {
   const run = runCli(['analyze', path, '--format', 'json']);
+  // The figures, for the record (docs/robustness.md): bounds are asserted, not these.
+  console.log(`hostile ${path.split('/').pop()}: peak RSS ${run.peakMiB.toFixed(0)} MiB, ${run.seconds.toFixed(1)} s`);
   expect(run.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
   expect([0, 1]).toContain(run.code);
   expect(run.peakMiB).toBeLessThan(RSS_MIB);
