@@ -78,6 +78,9 @@ async function against(dhcp: string, tftp: string, http: string): Promise<Map<st
     expect(run.seconds).toBeLessThan(RUN_SECONDS);
     expect(run.peakMiB).toBeLessThan(RSS_MIB);
     const json = JSON.parse(run.stdout) as RunJson;
+    // The figures and errors, for the record (docs/robustness.md): bounds are asserted, not these.
+    console.log(`hostile server ${dhcp}/${tftp}/${http}: peak RSS ${run.peakMiB.toFixed(0)} MiB, ${run.seconds.toFixed(1)} s; ` +
+      json.scenarios[0]!.clients.map((c) => `${c.name}: ${(c.steps[0]?.error ?? 'ok').split('\n').pop()}`).join(' | '));
     return new Map(json.scenarios[0]!.clients.map((c) => [c.name, c.steps[0]!]));
   } finally {
     server.kill();
