@@ -1,5 +1,6 @@
 /** `pxecheck analyze` of a capture file: reader → decode pipeline → flow facts → analysis. */
 import { inputName, readCaptures, type CaptureInput, type ReadCaptureOptions } from '../capture/index.js';
+import { SteadyClock } from '../capture/clock.js';
 import { DecodePipeline } from '../decode/pipeline.js';
 import type { AnalysisThresholds } from '../findings/types.js';
 import { BootChainBuilder } from '../flow/builder.js';
@@ -20,9 +21,12 @@ export interface AnalyzeOptions {
 export async function analyzeCapture(input: CaptureInput | readonly CaptureInput[], opts: AnalyzeOptions = {}): Promise<Analysis> {
   const builder = new BootChainBuilder();
   const pipeline = new DecodePipeline(builder);
+  // Times on the steady parts of the capture clock: a jump of years is no 745841437 s duration.
+  const clock = new SteadyClock();
   let first: number | null = null;
   let last: number | null = null;
   const summary = await readCaptures(input, (rec) => {
+    rec.time = clock.steady(rec.time, rec.frame);
     if (first === null) first = rec.time;
     if (last === null || rec.time > last) last = rec.time;
     pipeline.push(rec);
@@ -31,7 +35,7 @@ export async function analyzeCapture(input: CaptureInput | readonly CaptureInput
   const facts = builder.facts({
     file: opts.name ?? (Array.isArray(input) ? input.map(inputName).join(' + ') : inputName(input as CaptureInput)),
     packets: summary.records,
-    warnings: summary.warnings,
+    warnings: [...summary.warnings, ...clock.warnings(), ...pipeline.limitWarnings()],
     truncated: summary.truncated,
     firstPacket: first,
     lastPacket: last,

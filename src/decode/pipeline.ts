@@ -63,6 +63,9 @@ interface HttpConnState {
   decided: boolean;
 }
 
+/** The layer of limitWarnings(): capture findings name it `capture.limit`. */
+export const REASSEMBLY_LIMIT = 'reassembly-limit';
+
 const HTTP_METHOD_PREFIX = /^(GET|HEAD|POST|PUT|DELETE|OPTIONS|PATCH|TRACE|CONNECT) /;
 
 export class DecodePipeline implements TcpStreamSink {
@@ -128,6 +131,31 @@ export class DecodePipeline implements TcpStreamSink {
       this.sink.undecoded?.({ frame: rec.frame, time: rec.time, issues });
     }
     if (rec.time - this.lastExpire > 5) this.expire(rec.time);
+  }
+
+  /**
+   * The memory limits reassembly hit (TCP out-of-order bytes, open connections, IP fragments in
+   * flight), one warning each with its count: layer `reassembly-limit`, offset = the first frame.
+   */
+  limitWarnings(): WireIssue[] {
+    const out: WireIssue[] = [];
+    const t = this.tcp.limits;
+    if (t.totalBufferSkips > 0) {
+      out.push({ kind: 'unsupported', layer: REASSEMBLY_LIMIT, offset: t.firstFrame,
+        message: `reassembly buffer limit reached: TCP gaps skipped early ${t.totalBufferSkips} time(s) (more than ${this.tcp.maxTotalBufferedBytes} out-of-order bytes held; first at frame ${t.firstFrame})` });
+    }
+    if (t.evictedConnections > 0) {
+      out.push({ kind: 'unsupported', layer: REASSEMBLY_LIMIT, offset: t.firstFrame,
+        message: `connection limit reached: ${t.evictedConnections} TCP connection(s) closed early (more than ${this.tcp.maxConnections} open at once; first at frame ${t.firstFrame})` });
+    }
+    for (const [name, frags] of [['IPv4', this.ip4Frags], ['IPv6', this.ip6Frags]] as const) {
+      const l = frags.limits;
+      if (l.dropped > 0) {
+        out.push({ kind: 'unsupported', layer: REASSEMBLY_LIMIT, offset: l.firstFrame,
+          message: `fragment limit reached: ${l.dropped} incomplete ${name} datagram(s) dropped to make room (first at frame ${l.firstFrame})` });
+      }
+    }
+    return out;
   }
 
   /** End of input: deliver what the TCP reassembler still holds. */

@@ -9,10 +9,17 @@ import type { CaptureFacts } from '../flow/facts.js';
 import type { FindingCode } from './catalogue.js';
 import { add, type Ctx } from './rules-context.js';
 
+/** Layers of the decode pipeline's limit warnings (src/decode/pipeline.ts limitWarnings) and of
+ *  the clock jumps (src/capture/clock.ts). */
+const REASSEMBLY_LIMIT = 'reassembly-limit';
+const CLOCK_LAYER = 'clock';
+
 const LISTED = 3;
 
 /** Which catalogue code a reader warning belongs to. */
 export function captureCode(w: WireIssue): FindingCode {
+  if (w.layer === REASSEMBLY_LIMIT) return 'capture.limit';
+  if (w.layer === CLOCK_LAYER) return 'capture.clock-jump';
   if (w.kind === 'truncated') return 'capture.truncated';
   if (w.kind === 'malformed') return 'capture.corrupt';
   return w.layer === 'link' ? 'capture.unsupported-link' : 'capture.unsupported';
@@ -33,7 +40,11 @@ export function readerFindings(cap: Pick<CaptureFacts, 'truncated' | 'warnings'>
 }
 
 export function captureFindings(ctx: Ctx, cap: CaptureFacts): void {
-  for (const f of readerFindings(cap)) add(ctx, f.code, null, cap.last ?? 0, [], f.message);
+  for (const f of readerFindings(cap)) {
+    // A clock jump points at the frames where the clock jumps.
+    const frames = f.code === 'capture.clock-jump' ? cap.warnings.filter((w) => w.layer === CLOCK_LAYER).map((w) => w.offset) : [];
+    add(ctx, f.code, null, cap.last ?? 0, frames, f.message);
+  }
   if (cap.strayMalformed) {
     const m = cap.strayMalformed;
     add(ctx, 'decode.malformed', null, m.time, m.frames, `${m.count} frame(s) could not be fully decoded: ${m.what.join('; ')}`);
@@ -41,6 +52,10 @@ export function captureFindings(ctx: Ctx, cap: CaptureFacts): void {
 }
 
 function message(code: FindingCode, ws: readonly WireIssue[]): string {
+  if (code === 'capture.limit') return `${ws.map((w) => w.message).join('; ')}.`;
+  if (code === 'capture.clock-jump') {
+    return `The capture clock jumps: ${ws.map((w) => w.message).join('; ')}. Durations are measured on the steady parts only (a jump counts as no time).`;
+  }
   const listed = ws.slice(0, LISTED).map((w) => `${w.message} (at byte ${w.offset})`);
   const more = ws.length > LISTED ? `; and ${ws.length - LISTED} more` : '';
   const what = listed.length > 0 ? ` (${listed.join('; ')}${more})` : '';

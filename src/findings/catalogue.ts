@@ -39,6 +39,16 @@ const defs = [
     hint: 'Usually harmless: the packets were read. Re-save the file with `editcap` if in doubt.',
   },
   {
+    code: 'capture.limit', severity: 'warning', group: 'capture',
+    summary: 'pxecheck hit one of its memory limits (out-of-order TCP bytes, open TCP connections, IP fragments in flight) and skipped what did not fit; streams it touched may be analyzed with gaps.',
+    hint: 'Usually a capture of a flood, a scan or heavy loss rather than of boot traffic: filter the capture to the boot clients and servers (tcpdump/editcap) and analyze again.',
+  },
+  {
+    code: 'capture.clock-jump', severity: 'warning', group: 'capture',
+    summary: 'The capture timestamps jump back, or forward by more than a day (a clock step, or captures joined end to end); durations are measured on the steady parts only.',
+    hint: 'Capture with a clock that is not stepped during the capture (NTP slewing), and join captures with `mergecap`, which orders packets by time, rather than `mergecap -a`.',
+  },
+  {
     code: 'decode.malformed', severity: 'warning', group: 'malformed',
     summary: 'A packet could not be fully decoded (truncated or breaking its protocol rules).',
     hint: 'Check the snap length of the capture (tcpdump -s 0) and the sender of the packet.',

@@ -4,6 +4,7 @@
  * catalogue code. `linkCauses` then picks each failed attempt's root cause and links the findings
  * it caused.
  */
+import { collapseAlike } from './collapse.js';
 import type { DeviceFacts, FlowFacts, StepFacts } from '../flow/facts.js';
 import { looksLikeBootProgram } from '../flow/classify.js';
 import { add, attemptAt, firmwareOf, fmt, unanswered, type ChainOnce, type Ctx } from './rules-context.js';
@@ -38,7 +39,7 @@ export function evaluateFindings(facts: FlowFacts, th: AnalysisThresholds): Find
   ctx.out.sort((a, b) => (a.time ?? 0) - (b.time ?? 0));
   ctx.out.forEach((f, i) => { f.id = `F${i + 1}`; });
   const rootCauses = linkCauses(facts, ctx.out, th, raByLink);
-  return { findings: ctx.out, rootCauses };
+  return { findings: collapseAlike(ctx.out, rootCauses), rootCauses };
 }
 
 function deviceRules(ctx: Ctx, d: DeviceFacts): void {

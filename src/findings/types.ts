@@ -24,6 +24,8 @@ export interface Finding {
   hint: string;
   /** Epoch seconds of the first frame it concerns (findings are sorted by it). */
   time?: number;
+  /** How many alike findings this one stands for (findings/collapse.ts); absent: just itself. */
+  count?: number;
 }
 
 /** Thresholds, with documented defaults (README, `analyze --help`). */

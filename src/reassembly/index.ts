@@ -2,6 +2,7 @@ export {
   FragmentTable,
   Ipv4FragmentReassembler,
   type ExpiredDatagram,
+  type FragmentLimitCounts,
   type FragmentReassemblyOptions,
   type Ipv4FragmentKey,
   type ReassembledDatagram,
@@ -13,6 +14,7 @@ export {
   type TcpConnection,
   type TcpConnectionState,
   type TcpEndpoint,
+  type TcpLimitCounts,
   type TcpReassemblyOptions,
   type TcpStreamSink,
 } from './tcp-stream.js';

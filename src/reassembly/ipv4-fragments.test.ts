@@ -165,3 +165,26 @@ describe('Ipv4FragmentReassembler', () => {
     expect(is2).toMatchObject([{ kind: 'malformed', message: expect.stringContaining('were seen') }]);
   });
 });
+
+describe('FragmentTable bytes held over all datagrams', () => {
+  it('a flood of first fragments that never complete holds at most maxTotalBytes; drops are counted', () => {
+    const r = new Ipv4FragmentReassembler({ maxTotalBytes: 20_000 });
+    const issues: WireIssue[] = [];
+    const piece = new Uint8Array(1480);
+    for (let id = 0; id < 100; id++) {
+      const p = parse(emitIpv4({ ...base, identification: id, mf: true }, piece));
+      expect(r.push(p, 0, id + 1, issues)).toBeNull();
+    }
+    expect(r.heldBytes).toBeLessThanOrEqual(20_000);
+    expect(r.limits.dropped).toBe(100 - Math.floor(20_000 / 1480));
+    expect(r.limits.firstFrame).toBeGreaterThan(0);
+    expect(issues.some((i) => /hold more than 20000 bytes/.test(i.message))).toBe(true);
+  });
+
+  it('completing datagrams release what they held', () => {
+    const r = new Ipv4FragmentReassembler();
+    for (const f of fragments(datagram())) r.push(parse(f), 0, 1);
+    expect(r.heldBytes).toBe(0);
+    expect(r.limits.dropped).toBe(0);
+  });
+});

@@ -10,6 +10,17 @@ export interface FragmentReassemblyOptions {
   maxDatagrams?: number;
   /** Largest reassembled payload accepted, in bytes (default 65536). */
   maxBytes?: number;
+  /** Fragment bytes held over all datagrams in flight (default 16 MiB); the oldest datagrams are
+   *  dropped beyond it (a flood of fragments that never complete must not hold 1024 × 64 KiB). */
+  maxTotalBytes?: number;
+}
+
+/** How often a limit made the table drop an incomplete datagram. */
+export interface FragmentLimitCounts {
+  /** Dropped because too many datagrams were in flight, or they held too many bytes. */
+  dropped: number;
+  /** Frame that first hit a limit (0: none). */
+  firstFrame: number;
 }
 
 export interface ReassembledDatagram {
@@ -63,11 +74,33 @@ export class FragmentTable<K> {
   readonly timeout: number;
   readonly maxDatagrams: number;
   readonly maxBytes: number;
+  readonly maxTotalBytes: number;
+  /** Bytes held by the datagrams in flight. */
+  private held = 0;
+  readonly limits: FragmentLimitCounts = { dropped: 0, firstFrame: 0 };
 
   constructor(private readonly layer: string, opts: FragmentReassemblyOptions = {}) {
     this.timeout = opts.timeout ?? 30;
     this.maxDatagrams = opts.maxDatagrams ?? 1024;
     this.maxBytes = opts.maxBytes ?? 65536;
+    this.maxTotalBytes = opts.maxTotalBytes ?? 16 << 20;
+  }
+
+  /** Fragment bytes held now. */
+  get heldBytes(): number {
+    return this.held;
+  }
+
+  private drop(id: string): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.held -= p.have;
+    this.pending.delete(id);
+  }
+
+  private limitHit(frame: number): void {
+    this.limits.dropped++;
+    if (this.limits.firstFrame === 0) this.limits.firstFrame = frame;
   }
 
   get inFlight(): number {
@@ -78,13 +111,13 @@ export class FragmentTable<K> {
     const end = f.offset + f.data.length;
     if (end > this.maxBytes) {
       pushIssue(issues, 'malformed', this.layer, f.dataOffset, `fragment ends at ${end}, beyond the ${this.maxBytes}-byte limit: datagram dropped (frame ${frame})`);
-      this.pending.delete(f.id);
+      this.drop(f.id);
       return null;
     }
     let p = this.pending.get(f.id);
     if (p && time - p.firstTime > this.timeout) {
       pushIssue(issues, 'malformed', this.layer, f.dataOffset, `incomplete datagram from frame ${p.frames[0]} timed out (${p.have} bytes held)`);
-      this.pending.delete(f.id);
+      this.drop(f.id);
       p = undefined;
     }
     if (!p) {
@@ -92,7 +125,8 @@ export class FragmentTable<K> {
         const oldestId = this.pending.keys().next().value as string;
         const oldest = this.pending.get(oldestId)!;
         pushIssue(issues, 'unsupported', this.layer, f.dataOffset, `more than ${this.maxDatagrams} datagrams in flight: dropped the one from frame ${oldest.frames[0]}`);
-        this.pending.delete(oldestId);
+        this.drop(oldestId);
+        this.limitHit(frame);
       }
       p = { key: f.key, firstTime: time, pieces: [], have: 0, total: -1, frames: [], nextHeader: -1 };
       this.pending.set(f.id, p);
@@ -119,10 +153,19 @@ export class FragmentTable<K> {
       pushIssue(issues, 'malformed', this.layer, f.dataOffset, `fragment ends at ${end}, past the datagram end ${p.total}: ignored`);
       return null;
     }
+    const had = p.have;
     this.insert(p, f, issues);
+    this.held += p.have - had;
+    while (this.held > this.maxTotalBytes && this.pending.size > 1) {
+      const oldestId = this.pending.keys().next().value as string;
+      if (oldestId === f.id) break;
+      pushIssue(issues, 'unsupported', this.layer, f.dataOffset, `incomplete datagrams hold more than ${this.maxTotalBytes} bytes: dropped the one from frame ${this.pending.get(oldestId)!.frames[0]}`);
+      this.drop(oldestId);
+      this.limitHit(frame);
+    }
 
     if (p.total < 0 || p.have !== p.total) return null;
-    this.pending.delete(f.id);
+    this.drop(f.id);
     const payload = new Uint8Array(p.total);
     for (const piece of p.pieces) payload.set(piece.data, piece.start);
     return { payload, frames: p.frames, nextHeader: p.nextHeader };
@@ -172,7 +215,7 @@ export class FragmentTable<K> {
     for (const [id, p] of this.pending) {
       if (now - p.firstTime > this.timeout) {
         out.push({ key: p.key, frames: p.frames, bytesHave: p.have });
-        this.pending.delete(id);
+        this.drop(id);
       }
     }
     return out;
@@ -198,6 +241,14 @@ export class Ipv4FragmentReassembler {
 
   get inFlight(): number {
     return this.table.inFlight;
+  }
+
+  get limits(): FragmentLimitCounts {
+    return this.table.limits;
+  }
+
+  get heldBytes(): number {
+    return this.table.heldBytes;
   }
 
   /**

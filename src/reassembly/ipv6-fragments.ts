@@ -1,6 +1,6 @@
 import type { Ipv6Packet } from '../wire/ipv6.js';
 import { pushIssue, type WireIssue } from '../wire/issues.js';
-import { FragmentTable, type ExpiredDatagram, type FragmentReassemblyOptions, type ReassembledDatagram } from './ipv4-fragments.js';
+import { FragmentTable, type ExpiredDatagram, type FragmentLimitCounts, type FragmentReassemblyOptions, type ReassembledDatagram } from './ipv4-fragments.js';
 
 export interface Ipv6FragmentKey {
   src: string;
@@ -24,6 +24,14 @@ export class Ipv6FragmentReassembler {
 
   get inFlight(): number {
     return this.table.inFlight;
+  }
+
+  get limits(): FragmentLimitCounts {
+    return this.table.limits;
+  }
+
+  get heldBytes(): number {
+    return this.table.heldBytes;
   }
 
   /** As Ipv4FragmentReassembler.push; a packet without a Fragment header (or an atomic fragment,

@@ -321,3 +321,44 @@ describe('TcpStreamReassembler', () => {
     expect(rec.stream(true).length).toBe(10);
   });
 });
+
+describe('TcpStreamReassembler limits over all connections', () => {
+  /** Opens `n` connections (SYN from port 1000+i) that each buffer `held` bytes behind a gap. */
+  function gappy(r: TcpStreamReassembler, n: number, held: number, t0 = 0): void {
+    for (let i = 0; i < n; i++) {
+      r.push(C, 1000 + i, S, 80, seg(100, TcpFlag.SYN), i * 2 + 1, t0);
+      r.push(C, 1000 + i, S, 80, seg(101 + 500, TcpFlag.ACK, bytes(held, i)), i * 2 + 2, t0);
+    }
+  }
+
+  it('out-of-order bytes over all connections stay under the cap; the skips are counted', () => {
+    const rec = new Recorder();
+    const r = new TcpStreamReassembler(rec, { maxTotalBufferedBytes: 10_000 });
+    gappy(r, 50, 1000);
+    expect(r.bufferedBytes).toBeLessThanOrEqual(10_000 + 1000);
+    expect(r.limits.totalBufferSkips).toBe(50 - 10);
+    expect(r.limits.firstFrame).toBeGreaterThan(0);
+    // Skipped early is reported as a gap of the missing 500 bytes, then the held bytes come.
+    expect(rec.gaps().slice(0, 3)).toEqual([500, 500, 500]);
+    r.flush();
+    expect(r.bufferedBytes).toBe(0);
+  });
+
+  it('connections beyond the cap close the oldest as timed out, counted', () => {
+    const rec = new Recorder();
+    const r = new TcpStreamReassembler(rec, { maxConnections: 64 });
+    gappy(r, 200, 10);
+    expect(r.connectionCount).toBeLessThanOrEqual(64);
+    expect(r.limits.evictedConnections).toBeGreaterThanOrEqual(200 - 64);
+    expect(rec.closes().every((c) => c === 'timeout')).toBe(true);
+    // The bytes of an evicted connection were delivered (gap first), not lost silently.
+    expect(rec.gaps().length).toBe(r.limits.evictedConnections);
+  });
+
+  it('within the limits nothing is counted', () => {
+    const r = new TcpStreamReassembler(new Recorder());
+    gappy(r, 100, 100);
+    expect(r.limits).toEqual({ totalBufferSkips: 0, evictedConnections: 0, firstFrame: 0 });
+    expect(r.bufferedBytes).toBe(100 * 100);
+  });
+});

@@ -58,8 +58,24 @@ export interface TcpStreamSink {
 export interface TcpReassemblyOptions {
   /** Out-of-order bytes buffered per direction before the gap is skipped (default 1 MiB). */
   maxBufferedBytes?: number;
+  /** Out-of-order bytes buffered over all connections (default 32 MiB): beyond it, the direction
+   *  that buffers skips its gaps at once. Bounds memory against a capture of endless gaps. */
+  maxTotalBufferedBytes?: number;
+  /** Connections tracked at once (default 32768): beyond it the least recently opened one is
+   *  closed as if timed out. */
+  maxConnections?: number;
   /** Seconds without a segment after which a connection is closed with 'timeout' (default 120). */
   idleTimeout?: number;
+}
+
+/** How often a memory limit made the reassembler give up on bytes or connections. */
+export interface TcpLimitCounts {
+  /** Gaps skipped early because all connections together held too many out-of-order bytes. */
+  totalBufferSkips: number;
+  /** Connections closed early because too many were open at once. */
+  evictedConnections: number;
+  /** Frame that first hit a limit (0: none). */
+  firstFrame: number;
 }
 
 interface ConnectionRecord extends TcpConnection {
@@ -85,11 +101,23 @@ export class TcpStreamReassembler {
   private nextId = 1;
   private lastSweep = -Infinity;
   readonly maxBufferedBytes: number;
+  readonly maxTotalBufferedBytes: number;
+  readonly maxConnections: number;
   readonly idleTimeout: number;
+  /** Out-of-order bytes held over all connections. */
+  private totalBuffered = 0;
+  readonly limits: TcpLimitCounts = { totalBufferSkips: 0, evictedConnections: 0, firstFrame: 0 };
 
   constructor(private readonly sink: TcpStreamSink, opts: TcpReassemblyOptions = {}) {
     this.maxBufferedBytes = opts.maxBufferedBytes ?? 1 << 20;
+    this.maxTotalBufferedBytes = opts.maxTotalBufferedBytes ?? 32 << 20;
+    this.maxConnections = Math.max(1, opts.maxConnections ?? 32768);
     this.idleTimeout = opts.idleTimeout ?? 120;
+  }
+
+  /** Out-of-order bytes held now over all connections. */
+  get bufferedBytes(): number {
+    return this.totalBuffered;
   }
 
   get connectionCount(): number {
@@ -120,6 +148,7 @@ export class TcpStreamReassembler {
     if (!c) {
       // A bare ACK or FIN tells us nothing worth a connection record.
       if (!syn && seg.payload.length === 0) return;
+      if (this.conns.size >= this.maxConnections) this.evictOldest(frame);
       const synAck = syn && ackFlag;
       const srcEp = { addr: src, port: srcPort };
       const dstEp = { addr: dst, port: dstPort };
@@ -195,7 +224,13 @@ export class TcpStreamReassembler {
     if (prev && prev.seq === seq && prev.data.length >= data.length) return;
     p.splice(i, 0, { seq, data: data.slice(), frame, time });
     half.pendingBytes += data.length;
+    this.totalBuffered += data.length;
     while (half.pendingBytes > this.maxBufferedBytes && p.length > 0) this.skipGap(c, fromClient, half);
+    if (this.totalBuffered > this.maxTotalBufferedBytes && p.length > 0) {
+      this.hitLimit(frame);
+      this.limits.totalBufferSkips++;
+      while (p.length > 0) this.skipGap(c, fromClient, half);
+    }
   }
 
   /** Delivers buffered segments that the in-order point has reached. */
@@ -207,6 +242,7 @@ export class TcpStreamReassembler {
       if (rel > 0) break;
       p.shift();
       half.pendingBytes -= s.data.length;
+      this.totalBuffered -= s.data.length;
       if (-rel < s.data.length) this.emit(c, fromClient, half, s.data.subarray(-rel), s.frame, s.time);
     }
     this.checkFin(c, half);
@@ -228,6 +264,7 @@ export class TcpStreamReassembler {
     half.finished = true;
     half.nextSeq = (half.nextSeq + 1) >>> 0; // the FIN occupies one sequence number
     half.pending.length = 0;
+    this.totalBuffered -= half.pendingBytes;
     half.pendingBytes = 0;
     if (c.toServer.finished && c.toClient.finished) this.finish(c, 'fin');
     else c.state = 'closing';
@@ -242,6 +279,25 @@ export class TcpStreamReassembler {
     }
     c.state = 'closed';
     this.sink.onClose(c, reason);
+  }
+
+  private hitLimit(frame: number): void {
+    if (this.limits.firstFrame === 0) this.limits.firstFrame = frame;
+  }
+
+  /** Closes the connections opened longest ago (Map order) to make room: a batch at a time, so a
+   *  flood of new connections costs one pass over the Map per batch, not one per connection. */
+  private evictOldest(frame: number): void {
+    let n = Math.max(1, this.maxConnections >> 6);
+    for (const [key, c] of this.conns) {
+      this.conns.delete(key);
+      if (c.state !== 'closed') {
+        this.hitLimit(frame);
+        this.limits.evictedConnections++;
+        this.finish(c, 'timeout');
+      }
+      if (--n === 0) break;
+    }
   }
 
   /** Closes connections idle for longer than the timeout at `now`; forgets closed ones. */

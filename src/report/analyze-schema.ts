@@ -194,6 +194,7 @@ const finding = z.strictObject({
   message: z.string(),
   hint: z.string(),
   time: seconds.optional().describe('Epoch seconds of the first frame it concerns (findings are sorted by it).'),
+  count: uint.min(2).optional().describe('How many alike findings (same client, attempt, code, severity and cause) this one stands for; absent when just itself.'),
 });
 
 const outcome = z.enum(['booted', 'failed', 'incomplete', 'not-a-boot']);

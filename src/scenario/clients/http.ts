@@ -23,7 +23,13 @@ export interface HttpClientConfig {
   noHost?: boolean;
   version?: string;
   keepBody?: boolean;
+  /** Most body bytes kept (default 1 MiB: an iPXE script, not a disk image); beyond it the
+   *  response fails with a clear error instead of growing without end. */
+  maxKeptBody?: number;
 }
+
+/** Default of HttpClientConfig.maxKeptBody. */
+export const MAX_KEPT_BODY = 1 << 20;
 
 export interface HttpResult {
   ok: boolean;
@@ -47,7 +53,9 @@ export interface HttpResult {
 export class HttpClient implements HttpSink {
   private readonly parser = new HttpConnectionParser(this);
   private readonly hash: Hash = createHash('sha256');
-  private readonly chunks: Uint8Array[] = [];
+  /** The kept body so far (keepBody): one growing buffer, not a copy per piece (a chunked body
+   *  arrives byte by byte). */
+  private kept: Uint8Array = new Uint8Array(0);
   private readonly issues: WireIssue[] = [];
   private sentAt = -1;
   private firstByteAt = -1;
@@ -62,6 +70,7 @@ export class HttpClient implements HttpSink {
   private bodyStart = 0;
   private bodySeen = 0;
   private result: HttpResult | null = null;
+  private lastTime = 0;
 
   constructor(private readonly cfg: HttpClientConfig) {}
 
@@ -79,6 +88,7 @@ export class HttpClient implements HttpSink {
   /** Response bytes as they arrive (any split). */
   receive(bytes: Uint8Array, now: number): void {
     if (this.result || bytes.length === 0) return;
+    this.lastTime = now;
     if (this.firstByteAt < 0) this.firstByteAt = now;
     let p = 0;
     while (p < bytes.length && !this.result) {
@@ -119,17 +129,32 @@ export class HttpClient implements HttpSink {
   }
 
   onBody(isRequest: boolean, bytes: number): void {
-    if (isRequest) return;
+    if (isRequest || this.result) return;
     // Byte-wise: the byte just pushed. Bulk (Content-Length / until close): the body is contiguous.
     const at = this.byteWise ? 0 : this.bodyStart + this.bodySeen - this.curBase;
     const data = this.cur.subarray(at, at + bytes);
     this.bodySeen += bytes;
     this.hash.update(data);
-    if (this.cfg.keepBody) this.chunks.push(data.slice());
+    if (this.cfg.keepBody) this.keep(data);
+  }
+
+  private keep(data: Uint8Array): void {
+    const max = this.cfg.maxKeptBody ?? MAX_KEPT_BODY;
+    const need = this.bodySeen; // bytes kept after this piece
+    if (need > max) {
+      this.finish(this.lastTime, `body larger than ${max} bytes: stopped reading (a script this long is not one)`);
+      return;
+    }
+    if (need > this.kept.length) {
+      const grown = new Uint8Array(Math.min(max, Math.max(need, this.kept.length * 2, 4096)));
+      grown.set(this.kept.subarray(0, need - data.length));
+      this.kept = grown;
+    }
+    this.kept.set(data, need - data.length);
   }
 
   onMessageComplete(isRequest: boolean, _bodyBytes: number, _frame: number, time: number): void {
-    if (isRequest || !this.head) return;
+    if (isRequest || !this.head || this.result) return;
     this.finish(time, this.head.status >= 400 ? `HTTP ${this.head.status} ${this.head.reason}` : null);
   }
 
@@ -141,11 +166,7 @@ export class HttpClient implements HttpSink {
     const t0 = this.sentAt;
     const dt = this.headAt >= 0 ? now - this.headAt : 0;
     let body: Uint8Array | null = null;
-    if (this.cfg.keepBody) {
-      body = new Uint8Array(this.bodySeen);
-      let o = 0;
-      for (const c of this.chunks) { body.set(c, o); o += c.length; }
-    }
+    if (this.cfg.keepBody) body = this.kept.slice(0, Math.min(this.bodySeen, this.kept.length));
     this.result = {
       ok: error === null, error, status: this.head?.status ?? null, head: this.head, bodyBytes: this.bodySeen,
       sha256: this.hash.digest('hex'), body, issues: this.issues,

@@ -219,6 +219,22 @@ export class TftpClient implements ClientMachine<TftpResult> {
     const asked = new Set(Object.keys(this.requestOptions(this.cfg.options)).map((k) => k.toLowerCase()));
     this.oack = pkt.options ?? [];
     this.unrequested = this.oack.map((o) => o.name).filter((name) => !asked.has(name.toLowerCase()));
+    // A value beyond what was asked (RFC 2348/7440: the server may only lower it) or beyond the
+    // protocol's range is refused as iPXE and EDK2 do: ERROR 8 and the transfer ends.
+    const o = this.cfg.options;
+    const outOfRange = n.invalid.find((name) => asked.has(name.toLowerCase()));
+    const bad = outOfRange !== undefined
+      ? `${outOfRange} ${JSON.stringify(this.oack.find((x) => x.name === outOfRange)?.value?.slice(0, 40))}`
+      : n.blksize !== undefined && asked.has('blksize') && !(n.blksize >= 8 && n.blksize <= (o?.blksize ?? 65464))
+      ? `blksize ${n.blksize} (asked ${o?.blksize})`
+      : n.windowsize !== undefined && asked.has('windowsize') && !(n.windowsize >= 1 && n.windowsize <= (o?.windowsize ?? 65535))
+        ? `windowsize ${n.windowsize} (asked ${o?.windowsize})`
+        : n.timeout !== undefined && asked.has('timeout') && !(n.timeout >= 1 && n.timeout <= 255) ? `timeout ${n.timeout}` : null;
+    if (bad !== null) {
+      this.emit(now, this.serverEnd(), buildError(8, 'Bad option value'), false);
+      this.fail(now, `OACK with an option value the client cannot accept: ${bad}`, 8);
+      return;
+    }
     // Options the server did not acknowledge fall back to the RFC 1350 defaults.
     if (n.blksize !== undefined && asked.has('blksize')) this.blksize = n.blksize;
     if (n.windowsize !== undefined && asked.has('windowsize')) this.windowsize = n.windowsize;

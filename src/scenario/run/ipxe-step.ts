@@ -52,6 +52,9 @@ export async function ipxeStep(step: Extract<Step, { kind: 'ipxe-script' }>, st:
   const scriptErrors: string[] = [];
   let booted = false;
   let firstStatus: number | undefined;
+  /** A failure the status cannot show: the top script could not be read although its status was
+   *  fine (a body without end), or the scripts chain beyond max-depth. */
+  let topUnreadable: string | undefined;
 
   const get = async (url: string): Promise<FetchOutcome> => {
     let r = cache.get(url);
@@ -68,6 +71,7 @@ export async function ipxeStep(step: Extract<Step, { kind: 'ipxe-script' }>, st:
     if (depth === 0) firstStatus = first.status;
     if (!first.ok || first.body === undefined) {
       problems.push(`script ${first.error ?? url}`);
+      if (depth === 0 && first.status !== undefined && first.status < 300) topUnreadable = `script ${first.error ?? url}`;
       return;
     }
     const text = Buffer.from(first.body).toString('utf8');
@@ -106,7 +110,9 @@ export async function ipxeStep(step: Extract<Step, { kind: 'ipxe-script' }>, st:
           return false;
         }
         if (depth + 1 > maxDepth) {
-          problems.push(`chain ${a.url}: max-depth ${maxDepth} reached`);
+          // A chain of scripts without end never boots: a failure whatever the first status was.
+          topUnreadable ??= `chain ${a.url}: max-depth ${maxDepth} reached (scripts that chain without end never boot)`;
+          problems.push(topUnreadable);
           return false;
         }
         await runScript(a.url, depth + 1);
@@ -122,7 +128,7 @@ export async function ipxeStep(step: Extract<Step, { kind: 'ipxe-script' }>, st:
     observed: { ...(firstStatus === undefined ? {} : { status: firstStatus }), fetchedUrls: fetched, booted, scriptErrors: scriptErrors.length },
     facts: { fetched, scriptErrors, fetchProblems: problems },
     // A failed fetch the script recovers from is not a step failure by itself: the expectations decide.
-    problems: firstStatus === undefined && problems.length > 0 ? [problems[0]!] : [],
+    problems: topUnreadable !== undefined ? [topUnreadable] : firstStatus === undefined && problems.length > 0 ? [problems[0]!] : [],
     ...(unfinished === undefined ? {} : { unfinished }),
   };
 }

@@ -60,7 +60,38 @@ export interface Fetched {
   error?: string;
 }
 
+/** Redirects followed before a fetch fails as a loop (iPXE follows a handful too). */
+export const MAX_REDIRECTS = 5;
+const REDIRECT = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * One HTTP fetch, following redirects (Location) as iPXE does, at most MAX_REDIRECTS of them, all
+ * within the same deadline: a server that redirects for ever fails the fetch with a clear error.
+ */
 export async function httpFetch(
+  st: ClientState, ctx: StepContext, hard: number, url: string, method: string, headers: Record<string, string> | undefined, keepBody: boolean,
+): Promise<Fetched> {
+  let at = url;
+  for (let hop = 0; ; hop++) {
+    const f = await httpFetchOnce(st, ctx, hard, at, method, headers, keepBody);
+    const r = f.result;
+    if (r === null || r.status === null || !REDIRECT.has(r.status)) return f;
+    const location = r.head?.headers.find(([k]) => k.toLowerCase() === 'location')?.[1];
+    if (location === undefined) return f;
+    let next: string;
+    try {
+      next = new URL(location, at).toString();
+    } catch {
+      return { result: null, error: `HTTP ${at}: redirect to a bad Location ${JSON.stringify(location.slice(0, 200))}` };
+    }
+    if (hop >= MAX_REDIRECTS) {
+      return { result: null, error: `HTTP ${url}: more than ${MAX_REDIRECTS} redirects (a redirect loop? last Location: ${next.slice(0, 200)})` };
+    }
+    at = next;
+  }
+}
+
+async function httpFetchOnce(
   st: ClientState, ctx: StepContext, hard: number, url: string, method: string, headers: Record<string, string> | undefined, keepBody: boolean,
 ): Promise<Fetched> {
   let u: URL;
@@ -105,7 +136,9 @@ export function httpOutcome(f: Fetched, url: string): Outcome {
   if (r === null) return { observed: {}, facts: { url }, problems: [f.error ?? `HTTP ${url}: no response`] };
   const headers: Record<string, string> = {};
   for (const [k, v] of r.head?.headers ?? []) headers[k.toLowerCase()] = v;
-  const problems = r.status === null && r.error !== null ? [`HTTP ${url}: ${r.error}`] : [];
+  // An error status is for the expectations to judge; any other error (no response, a body
+  // beyond what the client keeps) is a problem of its own.
+  const problems = r.error !== null && (r.status === null || r.status < 400) ? [`HTTP ${url}: ${r.error}`] : [];
   return {
     observed: {
       ...(r.status === null ? {} : { status: r.status }), size: r.bodyBytes, sha256: r.sha256, headers,

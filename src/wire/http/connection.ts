@@ -46,6 +46,9 @@ const CLOSED = 9;
 const MAX_CHUNK_LINE = 4096;
 const HTTP_1 = [0x48, 0x54, 0x54, 0x50, 0x2f, 0x31, 0x2e]; // "HTTP/1."
 
+/** Until a head arrives a direction holds no buffer: a capture may have 100,000 idle connections. */
+const NO_HEAD = new Uint8Array(0);
+
 class Direction {
   mode = HEAD;
   /** Offset in the stream of the next byte to consume (gaps included). */
@@ -66,7 +69,7 @@ class Direction {
   atLineStart = false;
   prefix = 0;
   constructor(readonly isRequest: boolean) {
-    this.headBuf = new Uint8Array(1024);
+    this.headBuf = NO_HEAD;
   }
 }
 
@@ -210,13 +213,15 @@ export class HttpConnectionParser {
 
   private append(d: Direction, data: Uint8Array, from: number, to: number): void {
     const need = d.headLen + (to - from);
-    if (need > d.headBuf.length) {
-      const grown = new Uint8Array(Math.min(Math.max(need, d.headBuf.length * 2), this.maxHead));
-      grown.set(d.headBuf.subarray(0, d.headLen));
-      d.headBuf = grown;
-    }
+    if (need > d.headBuf.length) this.reserve(d, need);
     d.headBuf.set(data.subarray(from, to), d.headLen);
     d.headLen = need;
+  }
+
+  private reserve(d: Direction, need: number): void {
+    const grown = new Uint8Array(Math.min(Math.max(need, d.headBuf.length * 2, 512), this.maxHead));
+    grown.set(d.headBuf.subarray(0, d.headLen));
+    d.headBuf = grown;
   }
 
   private headDone(d: Direction, frame: number, time: number): void {
@@ -389,6 +394,7 @@ export class HttpConnectionParser {
         d.headLen = 0;
         continue;
       }
+      if (d.headLen >= d.headBuf.length) this.reserve(d, d.headLen + 1);
       d.headBuf[d.headLen++] = c;
       d.prefix++;
       p++;
@@ -427,7 +433,7 @@ export class HttpConnectionParser {
   private resetHead(d: Direction): void {
     d.headLen = 0;
     d.lineStart = 0;
-    if (d.headBuf.length > 4096) d.headBuf = new Uint8Array(1024); // do not hold a big block
+    d.headBuf = NO_HEAD; // an idle connection holds no buffer (one small allocation per message)
   }
 
   private startResync(d: Direction, atLineStart: boolean): void {
