@@ -26,6 +26,8 @@ export function analyzeFacts(facts: FlowFacts, thresholds: Partial<AnalysisThres
 
 /** Devices finished together and what was found about them (ids final, in time order). */
 export interface AnalysisPart {
+  /** The capture's name (as `Analysis.file`). */
+  file: string;
   clients: ClientReport[];
   findings: Finding[];
 }
@@ -35,7 +37,7 @@ export function analyzePart(facts: FlowFacts, th: AnalysisThresholds, part: Find
   const { findings, rootCauses } = evaluateFindings(facts, th, part);
   const byId = new Map(findings.map((f) => [f.id, f]));
   const clients = facts.devices.map((d) => clientReport(d, rootCauses.get(d.key), byId));
-  return { clients, findings };
+  return { file: facts.capture.file, clients, findings };
 }
 
 function clientReport(d: DeviceFacts, roots: ReadonlyMap<number, string> | undefined, byId: ReadonlyMap<string, Finding>): ClientReport {

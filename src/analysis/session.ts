@@ -27,10 +27,13 @@ export interface ReleasePolicy {
 }
 
 /** `analyze`: keep everything up to 5,000 devices at once (reports as if analyzed whole), then
- *  release devices silent for a minute (a reboot after that is a new attempt anyway). */
-export const ANALYZE_RELEASE: ReleasePolicy = { idle: Infinity, keepBelow: 5_000, pressureIdle: 60, every: 10 };
+ *  release devices as soon as every threshold has had its say (35 s of silence by default). */
+export const ANALYZE_RELEASE: ReleasePolicy = { idle: Infinity, keepBelow: 5_000, pressureIdle: 0, every: 5 };
 /** `capture`: a device silent for 5 minutes is finished; a busy segment releases sooner. */
-export const LIVE_RELEASE: ReleasePolicy = { idle: 300, keepBelow: 5_000, pressureIdle: 60, every: 10 };
+export const LIVE_RELEASE: ReleasePolicy = { idle: 300, keepBelow: 5_000, pressureIdle: 0, every: 5 };
+
+/** Silence beyond the longest threshold before a device may be released. */
+const RELEASE_MARGIN_S = 5;
 
 export class AnalysisSession {
   readonly th: AnalysisThresholds;
@@ -58,7 +61,7 @@ export class AnalysisSession {
     this.nextLook = now + this.policy.every;
     const p = this.policy;
     // Never sooner than every threshold has had its say (a verdict must not change by release).
-    const floor = 2 * Math.max(this.th.stall, this.th.noReply, this.th.tftpIdle, this.th.ipv6Stall);
+    const floor = Math.max(this.th.stall, this.th.noReply, this.th.tftpIdle, this.th.ipv6Stall) + RELEASE_MARGIN_S;
     let idle = Math.max(p.idle, floor);
     if (this.builder.liveDevices > p.keepBelow) idle = Math.max(Math.min(idle, p.pressureIdle), floor);
     if (!Number.isFinite(idle)) return;
