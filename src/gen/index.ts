@@ -7,3 +7,4 @@ export {
 export {
   BOOT_SERVER, DHCP_SERVER, PROXY_SERVER, RELAY, ROGUE_SERVER, LEASE_SLOTS,
 } from './plan.js';
+export { dhcpFlood, type FloodOptions } from './dhcp-flood.js';
