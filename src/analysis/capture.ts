@@ -3,8 +3,9 @@ import { inputName, readCaptures, type CaptureInput, type ReadCaptureOptions } f
 import { SteadyClock } from '../capture/clock.js';
 import { DecodePipeline } from '../decode/pipeline.js';
 import type { AnalysisThresholds } from '../findings/types.js';
-import { BootChainBuilder } from '../flow/builder.js';
-import { analyzeFacts } from './engine.js';
+import { BootChainBuilder, type CaptureInfo } from '../flow/builder.js';
+import type { AnalysisPart } from './engine.js';
+import { AnalysisSession, ANALYZE_RELEASE, type ReleasePolicy } from './session.js';
 import type { Analysis } from './types.js';
 
 export interface AnalyzeOptions {
@@ -14,6 +15,11 @@ export interface AnalyzeOptions {
   onWarning?: ReadCaptureOptions['onWarning'];
   /** Name shown as `file` (default: the path). */
   name?: string;
+  /** Devices as they finish (a streaming report): the returned Analysis then holds no clients
+   *  or findings, only the summary and the capture-wide facts. Without it, all are returned. */
+  onPart?: (part: AnalysisPart) => void;
+  /** When finished devices are released (tests use a small one). */
+  release?: ReleasePolicy;
 }
 
 /** Throws CaptureFormatError when the file is not a capture; never on bad packets. Several
@@ -23,6 +29,17 @@ export async function analyzeCapture(input: CaptureInput | readonly CaptureInput
   const pipeline = new DecodePipeline(builder);
   // Times on the steady parts of the capture clock: a jump of years is no 745841437 s duration.
   const clock = new SteadyClock();
+  const clients: Analysis['clients'] = [];
+  const findings: Analysis['findings'] = [];
+  const onPart = opts.onPart ?? ((p: AnalysisPart): void => {
+    for (const c of p.clients) clients.push(c);
+    for (const f of p.findings) findings.push(f);
+  });
+  const session = new AnalysisSession(builder, opts.thresholds, opts.release ?? ANALYZE_RELEASE, onPart);
+  const info: CaptureInfo = {
+    file: opts.name ?? (Array.isArray(input) ? input.map(inputName).join(' + ') : inputName(input as CaptureInput)),
+    packets: 0, warnings: [], truncated: false, firstPacket: null, lastPacket: null,
+  };
   let first: number | null = null;
   let last: number | null = null;
   const summary = await readCaptures(input, (rec) => {
@@ -30,15 +47,11 @@ export async function analyzeCapture(input: CaptureInput | readonly CaptureInput
     if (first === null) first = rec.time;
     if (last === null || rec.time > last) last = rec.time;
     pipeline.push(rec);
+    session.tick(last, info);
   }, { signal: opts.signal, onProgress: opts.onProgress, onWarning: opts.onWarning });
   pipeline.finish();
-  const facts = builder.facts({
-    file: opts.name ?? (Array.isArray(input) ? input.map(inputName).join(' + ') : inputName(input as CaptureInput)),
-    packets: summary.records,
-    warnings: [...summary.warnings, ...clock.warnings(), ...pipeline.limitWarnings()],
-    truncated: summary.truncated,
-    firstPacket: first,
-    lastPacket: last,
+  const head = session.finish({
+    ...info, packets: summary.records, warnings: [...summary.warnings, ...clock.warnings(), ...pipeline.limitWarnings()], truncated: summary.truncated, firstPacket: first, lastPacket: last,
   });
-  return analyzeFacts(facts, opts.thresholds);
+  return { ...head, clients, findings };
 }

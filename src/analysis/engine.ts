@@ -4,17 +4,15 @@
  * fresh snapshot of the facts now and then.
  */
 import type { FindingCode } from '../findings/catalogue.js';
-import { evaluateFindings } from '../findings/rules.js';
+import { evaluateFindings, type FindingsPart } from '../findings/rules.js';
 import { DEFAULT_THRESHOLDS, type AnalysisThresholds, type Finding } from '../findings/types.js';
 import { REBOOT_GAP_S } from '../flow/attempts.js';
 import type { DeviceFacts, FlowFacts } from '../flow/facts.js';
+import { SummaryAccumulator } from './summary.js';
 import type { Analysis, AnalysisSummary, AttemptReport, ClientReport, Outcome } from './types.js';
 
 export function analyzeFacts(facts: FlowFacts, thresholds: Partial<AnalysisThresholds> = {}): Analysis {
-  const th = { ...DEFAULT_THRESHOLDS, ...thresholds };
-  const { findings, rootCauses } = evaluateFindings(facts, th);
-  const byId = new Map(findings.map((f) => [f.id, f]));
-  const clients = facts.devices.map((d) => clientReport(d, rootCauses.get(d.key), byId));
+  const { clients, findings } = analyzePart(facts, { ...DEFAULT_THRESHOLDS, ...thresholds }, { idBase: 0, last: true });
   return {
     file: facts.capture.file,
     packets: facts.capture.packets,
@@ -24,6 +22,22 @@ export function analyzeFacts(facts: FlowFacts, thresholds: Partial<AnalysisThres
     routers: [...facts.routers],
     ndp: { ...facts.ndp },
   };
+}
+
+/** Devices finished together and what was found about them (ids final, in time order). */
+export interface AnalysisPart {
+  /** The capture's name (as `Analysis.file`). */
+  file: string;
+  clients: ClientReport[];
+  findings: Finding[];
+}
+
+/** Findings and verdicts of some devices of a capture (all of them, or those that finished). */
+export function analyzePart(facts: FlowFacts, th: AnalysisThresholds, part: FindingsPart): AnalysisPart {
+  const { findings, rootCauses } = evaluateFindings(facts, th, part);
+  const byId = new Map(findings.map((f) => [f.id, f]));
+  const clients = facts.devices.map((d) => clientReport(d, rootCauses.get(d.key), byId));
+  return { file: facts.capture.file, clients, findings };
 }
 
 function clientReport(d: DeviceFacts, roots: ReadonlyMap<number, string> | undefined, byId: ReadonlyMap<string, Finding>): ClientReport {
@@ -84,32 +98,9 @@ function deviceRootCause(boots: readonly AttemptReport[], byId: ReadonlyMap<stri
 }
 
 export function summarize(clients: readonly ClientReport[], findings: readonly Finding[], first: number | null, last: number | null): AnalysisSummary {
-  let errors = 0, warnings = 0, infos = 0;
-  for (const f of findings) {
-    if (f.severity === 'error') errors++;
-    else if (f.severity === 'warning') warnings++;
-    else infos++;
-  }
-  const boot = clients.filter((c) => c.role === 'boot');
-  const times = boot.map((c) => c.timeToBootProgram).filter((t): t is number => t !== null).sort((a, b) => a - b);
-  return {
-    clients: boot.length,
-    otherClients: clients.length - boot.length,
-    booted: boot.filter((c) => c.outcome === 'booted').length,
-    failed: boot.filter((c) => c.outcome === 'failed').length,
-    incomplete: boot.filter((c) => c.outcome === 'incomplete').length,
-    errors, warnings, infos,
-    medianTimeToBootProgram: quantile(times, 0.5),
-    p95TimeToBootProgram: quantile(times, 0.95),
-    firstPacket: first,
-    lastPacket: last,
-  };
+  const acc = new SummaryAccumulator();
+  acc.add(clients, findings);
+  return acc.summary(first, last);
 }
 
-/** Nearest-rank quantile of sorted values (null when empty). */
-export function quantile(sorted: readonly number[], q: number): number | null {
-  if (sorted.length === 0) return null;
-  if (q === 0.5 && sorted.length % 2 === 0) return (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[i]!;
-}
+export { quantile } from './summary.js';

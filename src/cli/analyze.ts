@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import type { CaptureInput } from '../capture/index.js';
 import type { WireIssue } from '../wire/issues.js';
-import { summarize } from '../analysis/engine.js';
+import { summarize, type AnalysisPart } from '../analysis/engine.js';
 import type { Analysis, ClientReport } from '../analysis/types.js';
 import type { AnalysisThresholds } from '../findings/types.js';
 import { analysisToJson, renderAnalysisJson } from '../report/analyze-json.js';
@@ -24,6 +24,9 @@ import { renderFleetText } from '../report/fleet-text.js';
 import { STDIN_NAME } from '../capture/index.js';
 import { canonicalIp, clientSpecText, macOrNull, type ClientSpec } from './client-spec.js';
 import { normalizeMac, type AnalyzeArgs } from './options.js';
+import { JsonWriter, JunitWriter, TextWriter, type AnalysisWriter } from '../report/analyze-stream.js';
+import { PartSelection } from './analyze-select.js';
+import { heapKeeper } from './heap.js';
 
 /** The engine (src/analysis/capture.ts `analyzeCapture`), injected so reports and exit codes test without it.
  *  Several inputs are merged by time into one capture. */
@@ -33,6 +36,8 @@ export type AnalyzeFn = (
     thresholds?: Partial<AnalysisThresholds>;
     onProgress?: (bytesRead: number) => void;
     onWarning?: (w: WireIssue, name: string) => void;
+    /** Devices as they finish: the returned Analysis then holds only what the parts did not. */
+    onPart?: (part: AnalysisPart) => void;
   },
 ) => Promise<Analysis>;
 
@@ -69,8 +74,20 @@ export async function runAnalyze(args: AnalyzeArgs, analyze: AnalyzeFn, io: Anal
   const threads = many && parallel ? Math.min(args.jobs ?? parallel.cores, jobs.length) : 1;
   let worst: number = ExitCode.OK;
   let clientFound = args.clients === null;
+  // Text, JSON and JUnit of one capture are written as devices finish (memory does not grow with
+  // the capture); HTML, rows and --annotate need the whole analysis at once, and several captures
+  // go through the fleet path (each analysed whole, in worker threads).
+  const streamOneInput = !many && args.format !== 'html' && args.format !== 'rows' && args.annotate === undefined;
   try {
-    const results = threads > 1
+    // One capture (or --merge) in text, JSON or JUnit: written as devices finish, memory flat.
+    if (streamOneInput) {
+      const code = await streamOne(jobs[0]!, args, analyze, io, warnings, reports, false);
+      if (code !== null) {
+        if (code !== ExitCode.USAGE && args.clients !== null) clientFound = true;
+        worst = Math.max(worst, code);
+      }
+    }
+    const results = streamOneInput ? noJobs() : threads > 1
       ? inThreads(jobs as string[], parallel!, threads, args, analyze, io, warnings)
       : inThisThread(jobs, args, analyze, io, warnings, many);
     for await (const r of results) {
@@ -160,12 +177,51 @@ async function* inThreads(files: readonly string[], parallel: ParallelAnalyze, t
   }
 }
 
-async function analyzeOne(job: string | string[], args: AnalyzeArgs, analyze: AnalyzeFn, io: AnalyzeIo, warnings: WarningPrinter): Promise<Analysis> {
+/** Nothing: the one input went through the streaming writer. */
+async function* noJobs(): AsyncGenerator<JobResult> {}
+
+/**
+ * One input through a streaming writer. Returns its exit code, or null when it is left out (several
+ * inputs, none of the --client devices in it). Same results as the whole-analysis path.
+ */
+async function streamOne(job: string | string[], args: AnalyzeArgs, analyze: AnalyzeFn, io: AnalyzeIo, warnings: WarningPrinter, reports: Reports, many: boolean): Promise<number | null> {
+  const writer = reports.writer();
+  const sel = new PartSelection(args.clients, args.onlyFailed);
+  const keepHeap = heapKeeper();
+  const onPart = (p: AnalysisPart): void => {
+    writer.part(sel.keep(p));
+    keepHeap();
+  };
+  let analysis: Analysis;
+  try {
+    analysis = await analyzeOne(job, args, analyze, io, warnings, onPart);
+    // An engine that returns the whole analysis instead of parts (tests inject one).
+    if (analysis.clients.length > 0 || analysis.findings.length > 0) onPart(analysis);
+    if (args.clients !== null) {
+      if (many && !sel.anyMatched) {
+        writer.discard();
+        return null;
+      }
+      if (!many) sel.check(analysis.file);
+    }
+  } catch (err) {
+    writer.discard();
+    const msg = many ? inputErrorMessage(err) : null;
+    if (msg === null) throw err;
+    io.stderr(`pxecheck: ${msg}\n`);
+    return ExitCode.USAGE;
+  }
+  const summary = sel.summary(analysis.summary.firstPacket, analysis.summary.lastPacket);
+  reports.end({ ...analysis, clients: [], findings: [], summary }, writer);
+  return summary.errors > 0 ? ExitCode.FINDINGS : ExitCode.OK;
+}
+
+async function analyzeOne(job: string | string[], args: AnalyzeArgs, analyze: AnalyzeFn, io: AnalyzeIo, warnings: WarningPrinter, onPart?: (p: AnalysisPart) => void): Promise<Analysis> {
   // A progress percentage needs a size: regular files only (not pipes, stdin or a merge).
   const size = typeof job === 'string' ? regularFileSize(job) : null;
   const progress = size === null ? null : createProgress({ label: `pxecheck: reading ${basename(job as string)}`, totalBytes: size, isTTY: io.stderrIsTTY, write: io.stderr });
   try {
-    return await analyze(job, { thresholds: args.thresholds, onWarning: warnings.onWarning, ...(progress ? { onProgress: (n: number) => progress.update(n) } : {}) });
+    return await analyze(job, { thresholds: args.thresholds, onWarning: warnings.onWarning, ...(progress ? { onProgress: (n: number) => progress.update(n) } : {}), ...(onPart ? { onPart } : {}) });
   } finally {
     progress?.done();
     warnings.finish();
@@ -183,6 +239,34 @@ class Reports {
   private count = 0;
 
   constructor(private readonly args: AnalyzeArgs, private readonly io: AnalyzeIo, private readonly many: boolean) {}
+
+  /** A writer for the next input's report (text, JSON or JUnit). */
+  writer(): AnalysisWriter {
+    if (this.args.format === 'json') return new JsonWriter(this.many);
+    if (this.args.format === 'junit') return new JunitWriter(this.many);
+    return new TextWriter(this.palette(), this.width());
+  }
+
+  /** Writes an input's report: the head from `a`, its devices from `w`. */
+  end(a: Analysis, w: AnalysisWriter): void {
+    const out = (this.out ??= TextOutput.open(this.args.output));
+    const first = this.count++ === 0;
+    if (this.args.format === 'junit' && this.many && first) out.line('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>');
+    if (this.args.format !== 'json' && this.args.format !== 'junit' && this.many) out.line(`${first ? '' : '\n'}==> ${a.file} <==`);
+    w.end(a, (s) => out.text(s));
+  }
+
+  private toFile(): boolean {
+    return this.args.output !== undefined && this.args.output !== '-';
+  }
+
+  private palette(): ReturnType<typeof palette> {
+    return palette(colorEnabled({ isTTY: this.io.stdoutIsTTY, toFile: this.toFile(), env: this.io.env }));
+  }
+
+  private width(): number | null {
+    return this.toFile() ? null : reportWidth(this.io);
+  }
 
   add(a: Analysis): void {
     const out = (this.out ??= TextOutput.open(this.args.output));
@@ -223,8 +307,9 @@ class Reports {
   }
 }
 
+/** 1 when an error finding remains (the findings of a streamed report are counted in its summary). */
 export function exitCodeFor(a: Analysis): number {
-  return a.findings.some((f) => f.severity === 'error') ? ExitCode.FINDINGS : ExitCode.OK;
+  return a.summary.errors > 0 || a.findings.some((f) => f.severity === 'error') ? ExitCode.FINDINGS : ExitCode.OK;
 }
 
 const MAX_LISTED = 8;

@@ -8,13 +8,9 @@ import { basename } from 'node:path';
 import { LiveCaptureError, openLiveInterface, type LiveInterface, type LiveOpenOptions } from '../capture/live.js';
 import type { CaptureRecord } from '../capture/types.js';
 import { CaptureFileWriter, PcapngWriter } from '../capture/writer.js';
-import { DecodePipeline } from '../decode/pipeline.js';
-import { BootChainBuilder } from '../flow/builder.js';
-import { LivePrinter } from '../report/live-printer.js';
-import type { Analysis } from '../analysis/types.js';
-import { analyzeFacts } from '../analysis/engine.js';
-import { renderAnalysisText } from '../report/analyze-text.js';
+import type { AnalysisPart } from '../analysis/engine.js';
 import { colorEnabled, palette } from '../report/color.js';
+import { LiveSession } from './capture-session.js';
 import { tryParseDuration } from '../scenario/duration.js';
 import { exitCodeFor } from './analyze.js';
 import { ExitCode, UsageError } from './exit-codes.js';
@@ -123,13 +119,16 @@ export interface CaptureDeps {
   /** Seconds without a packet before an open step is printed as it stands. */
   quietSeconds?: number;
   utc?: boolean;
+  /** Devices finished and released from memory, with their verdicts and findings (metrics,
+   *  events). Called during the capture and, for the devices left, at its end. */
+  onFinished?: (part: AnalysisPart) => void;
 }
 
 /** How often open steps are checked, the file flushed, and findings re-evaluated (throttled). */
 const TICK_MS = 250;
 const FINDINGS_EVERY_S = 2;
 
-const defaultDeps: Required<Omit<CaptureDeps, 'quietSeconds' | 'utc'>> = {
+const defaultDeps: Required<Omit<CaptureDeps, 'quietSeconds' | 'utc' | 'onFinished'>> = {
   openInterface: openLiveInterface,
   now: () => Date.now() / 1000,
   every: (ms, fn) => {
@@ -200,13 +199,18 @@ export async function runCapture(args: CaptureArgs, io: CaptureIo, deps: Capture
     file.flush();
   }
 
-  const printer = new LivePrinter({ palette: pal, quietSeconds: deps.quietSeconds, utc: deps.utc });
-  const builder = new BootChainBuilder({ onStep: (device, step) => printer.stepOpened(device, step) });
-  const pipeline = new DecodePipeline(monitor ? monitor.tap(builder) : builder);
   const fileName = args.write ?? `live:${args.interfaces.join(',')}`;
+  const mon = monitor;
+  const live = new LiveSession({
+    fileName, palette: pal, quietSeconds: deps.quietSeconds, utc: deps.utc, report: args.analyze,
+    ...(mon ? { tap: (next) => mon.tap(next) } : {}),
+    onFinished: (p) => {
+      mon?.finished(p, d.now());
+      deps.onFinished?.(p);
+    },
+  });
+  const printer = live.printer;
   let frames = 0;
-  let first: number | null = null;
-  let last: number | null = null;
   let framesAtLastFindings = 0;
   let lastFindingsAt = d.now();
   let stopped = false;
@@ -230,8 +234,6 @@ export async function runCapture(args: CaptureArgs, io: CaptureIo, deps: Capture
     iface.onPacket((frame, time) => {
       if (stopped) return;
       frames++;
-      if (first === null) first = time;
-      if (last === null || time > last) last = time;
       pcapng?.writePacket(id, time, frame);
       rec.frame = frames;
       rec.time = time;
@@ -239,32 +241,24 @@ export async function runCapture(args: CaptureArgs, io: CaptureIo, deps: Capture
       rec.interfaceId = id;
       rec.data = frame;
       rec.origLen = frame.length;
-      pipeline.push(rec);
+      live.push(rec);
       if (frames >= args.maxPackets) stop('max-packets');
     });
   });
 
-  // One snapshot per packet count: the printer and the monitor share it within a tick.
-  let snapshot: { frames: number; analysis: Analysis } | null = null;
-  const analysisNow = (): Analysis => {
-    if (snapshot?.frames !== frames) {
-      snapshot = { frames, analysis: analyzeFacts(builder.facts({ file: fileName, packets: frames, warnings: [], truncated: false, firstPacket: first, lastPacket: last })) };
-    }
-    return snapshot.analysis;
-  };
   const statsNow = () => ifaces.map((i) => ({ name: i.name, ...i.stats() }));
   const tick = (): void => {
     const now = d.now();
-    out(printer.poll(now));
+    out(live.poll(now));
     file?.flush();
     // Findings come from a snapshot of the facts (the builder goes on unchanged); throttled, and
     // only when packets arrived since the last evaluation.
     if (frames > framesAtLastFindings && now - lastFindingsAt >= FINDINGS_EVERY_S) {
       framesAtLastFindings = frames;
       lastFindingsAt = now;
-      out(printer.findings(analysisNow().findings, now));
+      out(live.findings(now));
     }
-    if (monitor?.due(now)) monitor.update(analysisNow(), now, statsNow());
+    if (monitor?.due(now)) monitor.update(live.snapshot(), now, statsNow());
   };
 
   io.stderr(`pxecheck capture: listening on ${args.interfaces.join(', ')}${args.write ? `, writing ${args.write}` : ''}` +
@@ -283,14 +277,11 @@ export async function runCapture(args: CaptureArgs, io: CaptureIo, deps: Capture
   // The file is complete (every block whole) before anything else is printed.
   file?.close();
 
-  pipeline.finish();
-  snapshot = null;
-  const now = d.now();
-  out(printer.poll(now));
-  out(printer.flush());
-  const analysis = analysisNow();
-  out(printer.findings(analysis.findings, now));
-  monitor?.finish(analysis, now, stats);
+  const ending = live.finish(d.now());
+  out(ending.lines);
+  const analysis = ending.analysis;
+  // Devices finished on the way went to the monitor one by one (onFinished); the rest now.
+  monitor?.finish(analysis, d.now(), stats);
 
   const s = analysis.summary;
   const drops = stats.map((st) => `${st.name}: ${st.received} received, ${dropsText(st)}${st.truncated > 0 ? `, ${st.truncated} cut to the snap length` : ''}`);
@@ -305,7 +296,8 @@ export async function runCapture(args: CaptureArgs, io: CaptureIo, deps: Capture
   await monitor?.close();
   // A vanished interface is an environment error (exit 2), after the file and summary are complete.
   if (!args.analyze) return why === 'interface-gone' ? ExitCode.USAGE : ExitCode.OK;
-  out(['', ...renderAnalysisText(analysis, pal)]);
+  io.stdout('\n');
+  live.report(analysis, io.stdout);
   return why === 'interface-gone' ? ExitCode.USAGE : exitCodeFor(analysis);
 }
 

@@ -29,9 +29,9 @@ const NO_SERVER: ReadonlySet<FindingCode> = new Set<FindingCode>(['dhcp.no-offer
 /** Device key → attempt index → id of its root-cause finding. */
 export type RootCauses = Map<string, Map<number, string>>;
 
-export function linkCauses(facts: FlowFacts, findings: Finding[], th: AnalysisThresholds, raByLink: ReadonlyMap<string, Finding>): RootCauses {
+export function linkCauses(facts: FlowFacts, findings: Finding[], th: AnalysisThresholds, raByLink: ReadonlyMap<string, Finding>, idBase = 0): RootCauses {
   const roots: RootCauses = new Map();
-  const anyTransfer = facts.devices.some((d) => d.steps.some((s) => s.kind === 'tftp' || s.kind === 'http'));
+  const anyTransfer = facts.capture.transfers ?? facts.devices.some((d) => d.steps.some((s) => s.kind === 'tftp' || s.kind === 'http'));
   const byDevice = new Map<string, Finding[]>();
   for (const f of findings) {
     if (f.client === null) continue;
@@ -116,7 +116,7 @@ export function linkCauses(facts: FlowFacts, findings: Finding[], th: AnalysisTh
     }
   }
   // Findings added here (boot.stopped) get the next ids.
-  let n = findings.length;
+  let n = idBase + findings.length;
   for (const f of ctx.out) {
     f.id = `F${++n}`;
     const key = f.client!;

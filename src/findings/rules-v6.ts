@@ -130,7 +130,7 @@ export function ipv6StallRule(ctx: Ctx, d: DeviceFacts, a: AttemptFacts, steps: 
 
 /** ra.missing-managed-flag and ra.conflict, per link (VLAN tags), capture-wide. Returns the
  *  ra.missing-managed-flag finding of each link (a root cause for the boots it stopped). */
-export function routerRules(ctx: Ctx, devices: readonly DeviceFacts[], routers: readonly RouterInfo[]): Map<string, Finding> {
+export function routerRules(ctx: Ctx, devices: readonly DeviceFacts[], routers: readonly RouterInfo[], conflicts = true): Map<string, Finding> {
   const raised = new Map<string, Finding>();
   const links = new Map<string, { clients: DeviceFacts[]; servers: Set<string>; answers: number[]; time: number }>();
   for (const c of devices) {
@@ -178,7 +178,8 @@ export function routerRules(ctx: Ctx, devices: readonly DeviceFacts[], routers: 
       raised.set(link, ctx.out[ctx.out.length - 1]!);
     }
   }
-  for (const [link, rs] of byLink) raConflicts(ctx, link, rs);
+  // A router's own flapping is judged once, on everything it sent (the last part of a capture).
+  if (conflicts) for (const [link, rs] of byLink) raConflicts(ctx, link, rs);
   return raised;
 }
 

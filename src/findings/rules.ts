@@ -23,9 +23,19 @@ export interface FindingsResult {
   rootCauses: RootCauses;
 }
 
-export function evaluateFindings(facts: FlowFacts, th: AnalysisThresholds): FindingsResult {
+/** How a run fits in a longer analysis: a capture analyzed in parts (devices released as they
+ *  finish) numbers its findings on from the previous part, and raises the capture-wide ones and
+ *  the routers' own once, with the last part. */
+export interface FindingsPart {
+  /** Findings already numbered (ids go on from `F${idBase + 1}`). */
+  idBase: number;
+  /** The last part: capture-wide findings and router conflicts are raised. */
+  last: boolean;
+}
+
+export function evaluateFindings(facts: FlowFacts, th: AnalysisThresholds, part: FindingsPart = { idBase: 0, last: true }): FindingsResult {
   const ctx: Ctx = { out: [], end: facts.capture.last ?? 0, th, device: null, attempt: null, firmware: null };
-  captureFindings(ctx, facts.capture);
+  if (part.last) captureFindings(ctx, facts.capture);
   for (const d of facts.devices) {
     const start = ctx.out.length;
     ctx.device = d;
@@ -35,11 +45,11 @@ export function evaluateFindings(facts: FlowFacts, th: AnalysisThresholds): Find
   ctx.device = null;
   ctx.attempt = null;
   ctx.firmware = null;
-  const raByLink = routerRules(ctx, facts.devices, facts.routers);
+  const raByLink = routerRules(ctx, facts.devices, facts.routers, part.last);
   ctx.out.sort((a, b) => (a.time ?? 0) - (b.time ?? 0));
-  ctx.out.forEach((f, i) => { f.id = `F${i + 1}`; });
-  const rootCauses = linkCauses(facts, ctx.out, th, raByLink);
-  return { findings: collapseAlike(ctx.out, rootCauses), rootCauses };
+  ctx.out.forEach((f, i) => { f.id = `F${part.idBase + i + 1}`; });
+  const rootCauses = linkCauses(facts, ctx.out, th, raByLink, part.idBase);
+  return { findings: collapseAlike(ctx.out, rootCauses, part.idBase), rootCauses };
 }
 
 function deviceRules(ctx: Ctx, d: DeviceFacts): void {

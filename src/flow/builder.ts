@@ -42,6 +42,7 @@ export class BootChainBuilder implements DecodeSink {
   private readonly strayWhat = new Set<string>();
   private firstTime: number | null = null;
   private lastTime: number | null = null;
+  private sawTransfer = false;
 
   constructor(opts: BootChainBuilderOptions = {}) {
     this.flow = newFlowState(opts);
@@ -73,32 +74,88 @@ export class BootChainBuilder implements DecodeSink {
   facts(info: CaptureInfo): FlowFacts {
     const devices: DeviceFacts[] = [];
     for (const c of this.flow.chains.values()) {
-      // A host that only solicited routers (a server, a router, an OS at startup) is no DHCP client.
-      if (c.states.length > 0 && c.states.every((s) => s.kind === 'ra')) continue;
-      const steps = publishedSteps(c);
-      if (steps.length === 0) continue;
-      const split = splitAttempts(steps);
-      const id = c.identity;
-      devices.push({
-        key: c.key, arch: id.arch, archName: id.archName, vendorClass: id.vendorClass,
-        role: split.role, roleReason: split.roleReason, link: c.link, first: c.first, last: c.last, v6First: c.v6First,
-        steps, attempts: split.attempts,
-        malformed: c.malformed ? { frames: c.malformed.toArray(), count: c.malformed.count, time: c.malformedTime, what: [...(c.malformedWhat ?? [])] } : null,
-        unreachable: (this.flow.unreachable.get(c.key) ?? []).map(publishUnreachable),
-      });
+      const d = this.publishDevice(c, true);
+      if (d) devices.push(d);
     }
+    return { capture: this.captureFacts(info), devices, routers: this.routers(), ndp: { ...this.flow.ndpCounts } };
+  }
+
+  /** Devices in memory (published or not yet). */
+  get liveDevices(): number {
+    return this.flow.chains.size;
+  }
+
+  /** Any TFTP or HTTP transfer seen so far (a capture filtered to DHCP has none). */
+  get transfersSeen(): boolean {
+    this.sawTransfer ||= this.flow.tftp.size > 0 || this.flow.http.size > 0;
+    return this.sawTransfer;
+  }
+
+  /**
+   * Finished devices leave the builder: every device whose last packet is at least `idle` seconds
+   * before `now` (capture time), in the order they were first seen (as `facts()` lists them).
+   * Their facts are returned (not copied: the builder forgets them) and every index that pointed
+   * at them is cleaned, so memory follows the devices still active. A device heard again later
+   * starts afresh. `retire(Infinity, 0)` hands over every device (the end of a capture).
+   */
+  retire(now: number, idle: number): DeviceFacts[] {
+    void this.transfersSeen;
+    const gone: ChainState[] = [];
+    for (const c of this.flow.chains.values()) {
+      if (now - lastActivity(c) >= idle) gone.push(c);
+    }
+    if (gone.length === 0) return [];
+    const out: DeviceFacts[] = [];
+    const keys = new Set<string>();
+    const states = new Set<StepState>();
+    for (const c of gone) {
+      const d = this.publishDevice(c, false);
+      if (d) out.push(d);
+      keys.add(c.key);
+      for (const s of c.states) states.add(s);
+      this.flow.chains.delete(c.key);
+      this.flow.raWaiting.delete(c);
+      this.flow.unreachable.delete(c.key);
+    }
+    forgetChains(this.flow, keys, states);
+    return out;
+  }
+
+  /** What the capture reader knows and the frames nobody claimed. */
+  captureFacts(info: CaptureInfo): FlowFacts['capture'] {
     return {
-      capture: {
-        file: info.file, packets: info.packets,
-        first: info.firstPacket ?? this.firstTime, last: info.lastPacket ?? this.lastTime,
-        truncated: info.truncated, warnings: [...info.warnings],
-        strayMalformed: this.strayMalformed.count > 0
-          ? { frames: this.strayMalformed.toArray(), count: this.strayMalformed.count, time: this.strayMalformedTime, what: [...this.strayWhat] }
-          : null,
-      },
-      devices,
-      routers: structuredClone(this.flow.routers.list()),
-      ndp: { ...this.flow.ndpCounts },
+      file: info.file, packets: info.packets,
+      first: info.firstPacket ?? this.firstTime, last: info.lastPacket ?? this.lastTime,
+      truncated: info.truncated, warnings: [...info.warnings],
+      strayMalformed: this.strayMalformed.count > 0
+        ? { frames: this.strayMalformed.toArray(), count: this.strayMalformed.count, time: this.strayMalformedTime, what: [...this.strayWhat] }
+        : null,
+    };
+  }
+
+  routers(): FlowFacts['routers'] {
+    return structuredClone(this.flow.routers.list());
+  }
+
+  ndpCounts(): FlowFacts['ndp'] {
+    return { ...this.flow.ndpCounts };
+  }
+
+  /** A chain as published facts, null when it is no DHCP client. `copy`: a snapshot that later
+   *  packets cannot change; without it the facts take the builder's state (a retired chain). */
+  private publishDevice(c: ChainState, copy: boolean): DeviceFacts | null {
+    // A host that only solicited routers (a server, a router, an OS at startup) is no DHCP client.
+    if (c.states.length > 0 && c.states.every((s) => s.kind === 'ra')) return null;
+    const steps = publishedSteps(c, copy);
+    if (steps.length === 0) return null;
+    const split = splitAttempts(steps);
+    const id = c.identity;
+    return {
+      key: c.key, arch: id.arch, archName: id.archName, vendorClass: id.vendorClass,
+      role: split.role, roleReason: split.roleReason, link: c.link, first: c.first, last: c.last, v6First: c.v6First,
+      steps, attempts: split.attempts,
+      malformed: c.malformed ? { frames: c.malformed.toArray(), count: c.malformed.count, time: c.malformedTime, what: [...(c.malformedWhat ?? [])] } : null,
+      unreachable: (this.flow.unreachable.get(c.key) ?? []).map(publishUnreachable),
     };
   }
 
@@ -133,12 +190,12 @@ export class BootChainBuilder implements DecodeSink {
 
 /** Unanswered router solicitations of a client that never used DHCPv6 (iPXE and operating systems
  *  solicit routers on IPv4-only networks too) are not part of its boot, so not steps. */
-function publishedSteps(c: ChainState): StepFacts[] {
+function publishedSteps(c: ChainState, copy: boolean): StepFacts[] {
   const usedV6 = c.states.some((s) => s.kind === 'dhcp6');
   const out: StepFacts[] = [];
   for (const s of c.states) {
     if (!usedV6 && s.kind === 'ra' && !s.answered) continue;
-    out.push(publishStep(s));
+    out.push(copy ? publishStep(s) : handOver(s));
   }
   return out;
 }
@@ -151,6 +208,35 @@ function publishStep(s: StepState): StepFacts {
   copy.step.frames = frames.toArray();
   copy.step.frameCount = frames.count;
   return copy as StepFacts;
+}
+
+/** A retired chain's step state becomes its facts as it is (nothing will change it again);
+ *  the same key order as a copy, so reports do not depend on which way a device was published. */
+function handOver(s: StepState): StepFacts {
+  const { frames, ...rest } = s;
+  rest.step.frames = frames.toArray();
+  rest.step.frameCount = frames.count;
+  return rest as StepFacts;
+}
+
+/** The time of a chain's last packet, whatever the protocol. */
+function lastActivity(c: ChainState): number {
+  let t = c.last;
+  for (let i = c.states.length - 1; i >= 0 && i >= c.states.length - 4; i--) if (c.states[i]!.last > t) t = c.states[i]!.last;
+  return t;
+}
+
+/** Drops every index entry that points at a retired chain (one pass over each index). */
+function forgetChains(flow: FlowState, keys: ReadonlySet<string>, states: ReadonlySet<StepState>): void {
+  for (const [addr, key] of flow.leases) if (keys.has(key)) flow.leases.delete(addr);
+  for (const [tx, key] of flow.dhcp6Clients) if (keys.has(key)) flow.dhcp6Clients.delete(tx);
+  for (const [id, st] of flow.tftp) if (states.has(st)) flow.tftp.delete(id);
+  for (const [k, st] of flow.tftpByClient) if (states.has(st)) flow.tftpByClient.delete(k);
+  for (const [conn, q] of flow.http) {
+    const left = q.filter((st) => !states.has(st));
+    if (left.length === 0) flow.http.delete(conn);
+    else if (left.length !== q.length) flow.http.set(conn, left);
+  }
 }
 
 function publishUnreachable(u: UnreachableRecord): UnreachableFact {

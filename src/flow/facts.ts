@@ -101,6 +101,9 @@ export interface CaptureFacts {
   truncated: boolean;
   /** What the capture reader warned about (bad lengths, unsupported link types, truncation). */
   warnings: readonly WireIssue[];
+  /** Any TFTP or HTTP transfer in the capture so far; absent: judged from the devices given
+   *  (set when devices are analyzed in parts, as they finish). */
+  transfers?: boolean;
   /** Frames with decode problems nobody could attribute to a device. */
   strayMalformed: { frames: number[]; count: number; time: number; what: string[] } | null;
 }

@@ -8,3 +8,4 @@ export {
   BOOT_SERVER, DHCP_SERVER, PROXY_SERVER, RELAY, ROGUE_SERVER, LEASE_SLOTS,
 } from './plan.js';
 export * as hostile from './hostile.js';
+export { dhcpFlood, type FloodOptions } from './dhcp-flood.js';

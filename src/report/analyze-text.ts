@@ -11,6 +11,7 @@ import { PLAIN, type Palette } from './color.js';
 import { collapseSequence, humanDuration } from './humanize.js';
 import { boxTable, columnWidths, visibleWidth, wrapCell, wrapLine } from './layout.js';
 import { entryLabel, stageLabel, verdictLine } from './verdict.js';
+import { findingIndex, type FindingIndex } from './finding-index.js';
 
 /** Without a width (a file, a pipe), long URLs and file names wrap at this many columns. */
 const MAX_CELL = 56;
@@ -22,26 +23,28 @@ export interface TextLayout {
 
 export function renderAnalysisText(a: Analysis, pal: Palette = PLAIN, layout: TextLayout = {}): string[] {
   const width = layout.width ?? null;
+  const idx = findingIndex(a.findings);
   const out = summaryLines(a, pal);
   if (a.clients.length > 0) {
     out.push('', pal.bold('Verdicts'));
     // Boot clients first (failed ones at the top), then the other DHCP clients.
-    for (const c of [...a.clients].sort(verdictOrder)) out.push(...wrapLine(`  ${verdictLine(c, a.findings, pal)}`, width, 4));
+    for (const c of [...a.clients].sort(verdictOrder)) out.push(...wrapLine(`  ${verdictLine(c, idx, pal)}`, width, 4));
   }
   if (a.routers && a.routers.length > 0) out.push('', ...routerLines(a.routers, pal).flatMap((l) => wrapLine(l, width, 6)));
   for (const chain of a.clients) {
     out.push('');
-    out.push(...clientLines(chain, a.findings.filter((f) => f.client === chain.mac), pal, a.findings, width));
+    out.push(...clientLines(chain, idx.ofClient(chain.mac), pal, idx, width));
   }
   const wide = a.findings.filter((f) => f.client === null);
   if (wide.length > 0) {
     out.push('', pal.bold('Capture-wide findings'));
-    out.push(...findingTree(wide, a.findings, pal, width));
+    out.push(...findingTree(wide, idx, pal, width));
   }
   return out;
 }
 
-const OUTCOME_ORDER: Record<ClientReport['outcome'], number> = { failed: 0, incomplete: 1, booted: 2, 'not-a-boot': 3 };
+/** Verdicts are listed by outcome in this order (then in report order). */
+export const OUTCOME_ORDER: Record<ClientReport['outcome'], number> = { failed: 0, incomplete: 1, booted: 2, 'not-a-boot': 3 };
 
 function verdictOrder(x: ClientReport, y: ClientReport): number {
   return OUTCOME_ORDER[x.outcome] - OUTCOME_ORDER[y.outcome];
@@ -49,13 +52,14 @@ function verdictOrder(x: ClientReport, y: ClientReport): number {
 
 /** Findings with their consequences indented under them (a consequence whose cause is listed
  *  elsewhere, e.g. under another device, stays at the top level). */
-export function findingTree(list: readonly Finding[], all: readonly Finding[], pal: Palette, width: number | null = null): string[] {
+export function findingTree(list: readonly Finding[], all: readonly Finding[] | FindingIndex, pal: Palette, width: number | null = null): string[] {
   const shown = new Set(list.map((f) => f.id));
+  const idx = findingIndex(all);
   const out: string[] = [];
   for (const f of list) {
     if (f.causedBy !== null && shown.has(f.causedBy)) continue;
     out.push(...findingLines(f, pal, width));
-    const cons = all.filter((c) => c.causedBy === f.id);
+    const cons = idx.consequences(f.id);
     if (cons.length === 0) continue;
     out.push(`    ${pal.dim(`${cons.length} consequence${cons.length === 1 ? '' : 's'}:`)}`);
     for (const c of cons) out.push(...wrapLine(`      ${pal.severity(c.severity, c.code)}: ${printable(c.message)}${framesSuffix(c.frames)}`, width, 8));
@@ -111,7 +115,7 @@ export function raText(a: RaSummary): string {
 }
 
 /** Header, timeline table and findings of one client. */
-export function clientLines(chain: ClientReport, findings: readonly Finding[], pal: Palette, all: readonly Finding[] = findings, width: number | null = null): string[] {
+export function clientLines(chain: ClientReport, findings: readonly Finding[], pal: Palette, all: readonly Finding[] | FindingIndex = findings, width: number | null = null): string[] {
   const arch = chain.arch === null ? 'arch ?' : `arch ${chain.arch}${chain.archName ? ` (${chain.archName})` : ''}`;
   const vc = chain.vendorClass ? `, ${printable(chain.vendorClass)}` : '';
   const state = chain.outcome === 'booted' ? 'booted'

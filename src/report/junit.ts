@@ -7,6 +7,7 @@ import type { Finding } from '../findings/types.js';
 import { findingLines, findingTree, framesSuffix, timelineLines } from './analyze-text.js';
 import { verdictLine } from './verdict.js';
 import { PLAIN } from './color.js';
+import { findingIndex, type FindingIndex } from './finding-index.js';
 
 /**
  * Characters XML 1.0 cannot carry at all (C0 controls but tab/LF/CR, lone surrogates, U+FFFE/FFFF)
@@ -29,7 +30,7 @@ export function xmlAttr(s: string): string {
   return xmlText(s).replace(/"/g, '&quot;').replace(/'/g, '&apos;').replace(/\t/g, '&#9;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;');
 }
 
-interface Case {
+export interface Case {
   name: string;
   errors: Finding[];
   out: string[];
@@ -37,42 +38,59 @@ interface Case {
 }
 
 export function renderJunit(a: Analysis): string {
-  const cases: Case[] = a.clients.map((c) => clientCase(c, a.findings));
-  const wide = a.findings.filter((f) => f.client === null);
-  if (wide.length > 0) {
-    cases.push({
-      name: 'capture',
-      errors: wide.filter((f) => f.severity === 'error'),
-      out: wide.flatMap((f) => findingLines(f, PLAIN)),
-      time: 0,
-    });
-  }
+  const idx = findingIndex(a.findings);
+  const cases: Case[] = a.clients.map((c) => clientCase(c, idx));
+  const wide = wideCase(a.findings.filter((f) => f.client === null));
+  if (wide) cases.push(wide);
   const failures = cases.filter((c) => c.errors.length > 0).length;
   const total = cases.reduce((t, c) => t + c.time, 0);
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuite name="${xmlAttr(`pxecheck analyze ${a.file}`)}" tests="${cases.length}" failures="${failures}" errors="0" skipped="0" time="${total.toFixed(3)}">`,
+    suiteOpen(a.file, cases.length, failures, total),
   ];
-  for (const c of cases) {
-    lines.push(`  <testcase classname="${xmlAttr(a.file)}" name="${xmlAttr(c.name)}" time="${c.time.toFixed(3)}">`);
-    if (c.errors.length > 0) {
-      const first = c.errors[0]!;
-      const body = c.errors.map((f) => `[${f.code}] ${f.message}${framesSuffix(f.frames)}\nhint: ${f.hint}`).join('\n\n');
-      lines.push(`    <failure message="${xmlAttr(first.message)}" type="${xmlAttr(first.code)}">${xmlText(body)}</failure>`);
-    }
-    if (c.out.length > 0) lines.push(`    <system-out>${xmlText(c.out.join('\n'))}</system-out>`);
-    lines.push('  </testcase>');
-  }
+  for (const c of cases) lines.push(...caseLines(a.file, c));
   lines.push('</testsuite>');
   return lines.join('\n');
 }
 
-function clientCase(chain: ClientReport, findings: readonly Finding[]): Case {
-  const mine = findings.filter((f) => f.client === chain.mac);
-  const out = [verdictLine(chain, findings, PLAIN), ...timelineLines(chain, PLAIN)];
-  if (mine.length > 0) out.push('Findings:', ...findingTree(mine, findings, PLAIN));
-  const first = chain.steps.length ? Math.min(...chain.steps.map((s) => s.start)) : 0;
-  const last = chain.steps.length ? Math.max(...chain.steps.map((s) => s.start + s.duration)) : 0;
+export function suiteOpen(file: string, tests: number, failures: number, total: number): string {
+  return `<testsuite name="${xmlAttr(`pxecheck analyze ${file}`)}" tests="${tests}" failures="${failures}" errors="0" skipped="0" time="${total.toFixed(3)}">`;
+}
+
+/** The testcase of the capture-wide findings, null when there are none. */
+export function wideCase(wide: readonly Finding[]): Case | null {
+  if (wide.length === 0) return null;
+  return {
+    name: 'capture',
+    errors: wide.filter((f) => f.severity === 'error'),
+    out: wide.flatMap((f) => findingLines(f, PLAIN)),
+    time: 0,
+  };
+}
+
+export function caseLines(file: string, c: Case): string[] {
+  const lines = [`  <testcase classname="${xmlAttr(file)}" name="${xmlAttr(c.name)}" time="${c.time.toFixed(3)}">`];
+  if (c.errors.length > 0) {
+    const first = c.errors[0]!;
+    const body = c.errors.map((f) => `[${f.code}] ${f.message}${framesSuffix(f.frames)}\nhint: ${f.hint}`).join('\n\n');
+    lines.push(`    <failure message="${xmlAttr(first.message)}" type="${xmlAttr(first.code)}">${xmlText(body)}</failure>`);
+  }
+  if (c.out.length > 0) lines.push(`    <system-out>${xmlText(c.out.join('\n'))}</system-out>`);
+  lines.push('  </testcase>');
+  return lines;
+}
+
+export function clientCase(chain: ClientReport, findings: readonly Finding[] | FindingIndex): Case {
+  const idx = findingIndex(findings);
+  const mine = idx.ofClient(chain.mac);
+  const out = [verdictLine(chain, idx, PLAIN), ...timelineLines(chain, PLAIN)];
+  if (mine.length > 0) out.push('Findings:', ...findingTree(mine, idx, PLAIN));
+  let first = chain.steps.length ? Infinity : 0;
+  let last = chain.steps.length ? -Infinity : 0;
+  for (const s of chain.steps) {
+    if (s.start < first) first = s.start;
+    if (s.start + s.duration > last) last = s.start + s.duration;
+  }
   // The root cause first: it is what the failure message shows.
   const errors = mine.filter((f) => f.severity === 'error').sort((x, y) => rank(x) - rank(y));
   return { name: `client ${chain.mac}`, errors, out, time: last - first };

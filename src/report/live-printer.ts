@@ -46,7 +46,8 @@ export class LivePrinter {
   private readonly maxWatched: number;
   /** Open steps in the order they opened. */
   private pending: Pending[] = [];
-  private readonly seenFindings = new Set<string>();
+  /** Findings printed, per device ('*': capture-wide), so a released device's can be forgotten. */
+  private readonly seenFindings = new Map<string, Set<string>>();
   readonly counts: LivePrinterCounts = { steps: 0, findings: 0, bySeverity: { error: 0, warning: 0, info: 0 } as Record<Severity, number> };
 
   constructor(opts: LivePrinterOptions = {}) {
@@ -99,14 +100,22 @@ export class LivePrinter {
   findings(list: readonly Finding[], now: number): string[] {
     const out: string[] = [];
     for (const f of list) {
-      const key = `${f.code}|${f.client ?? '*'}|${f.time ?? ''}|${f.frames[0] ?? ''}`;
-      if (this.seenFindings.has(key)) continue;
-      this.seenFindings.add(key);
+      const who = f.client ?? '*';
+      const key = `${f.code}|${f.time ?? ''}|${f.frames[0] ?? ''}`;
+      let seen = this.seenFindings.get(who);
+      if (!seen) this.seenFindings.set(who, (seen = new Set()));
+      if (seen.has(key)) continue;
+      seen.add(key);
       this.counts.findings++;
       this.counts.bySeverity[f.severity]++;
       out.push(this.findingLine(f, now));
     }
     return out;
+  }
+
+  /** Devices finished and released: their findings will not come again (memory stays flat). */
+  forget(devices: readonly string[]): void {
+    for (const d of devices) this.seenFindings.delete(d);
   }
 
   /** Steps opened and not finalised yet (still open, or quiet-printed and watched). */

@@ -25,6 +25,14 @@ export class TextOutput {
     if (this.size >= 1 << 16) this.flush();
   }
 
+  /** Text as it is (no newline added). */
+  text(s: string): void {
+    if (this.broken || s.length === 0) return;
+    this.parts.push(s);
+    this.size += s.length;
+    if (this.size >= 1 << 16) this.flush();
+  }
+
   flush(): void {
     if (this.parts.length === 0 || this.broken) return;
     const text = this.parts.join('');

@@ -7,6 +7,7 @@ import type { Finding } from '../findings/types.js';
 import { entryText } from '../flow/attempts.js';
 import type { Palette } from './color.js';
 import { printable } from './analyze-text.js';
+import { findingIndex, type FindingIndex } from './finding-index.js';
 
 const STAGE_TEXT: Record<NonNullable<AttemptReport['stage']>, string> = {
   dhcp: 'DHCP', proxydhcp: 'proxyDHCP', 'boot-program': 'boot program', ipxe: 'iPXE', script: 'iPXE script', kernel: 'kernel', config: 'config',
@@ -58,7 +59,7 @@ function deviceLabel(c: ClientReport): string {
   return parts.join(' ');
 }
 
-export function verdictLine(c: ClientReport, findings: readonly Finding[], pal: Palette): string {
+export function verdictLine(c: ClientReport, findings: readonly Finding[] | FindingIndex, pal: Palette): string {
   const head = printable(deviceLabel(c));
   if (c.outcome === 'not-a-boot') return `${head} ${pal.dim('not a boot client')} (${c.roleReason})`;
   const boots = c.attempts.filter((a) => a.outcome !== 'not-a-boot');
@@ -74,8 +75,9 @@ export function verdictLine(c: ClientReport, findings: readonly Finding[], pal: 
     return `${head} ${pal.severity('warning', 'INCOMPLETE')}${a ? ` after ${stageLabel(a.stage)} (${entryLabel(a.entry)})` : ''}: the capture ends before the boot does, no error seen${tries}`;
   }
   const a = boots.find((x) => x.rootCause !== null && x.rootCause === c.rootCause) ?? boots.find((x) => x.rootCause !== null);
-  const root = a ? findings.find((f) => f.id === a.rootCauseId) : findings.find((f) => f.client === c.mac && f.code === c.rootCause);
-  const consequences = root ? findings.filter((f) => f.causedBy === root.id).length : 0;
+  const idx = findingIndex(findings);
+  const root = a ? idx.get(a.rootCauseId ?? '') : idx.ofClient(c.mac).find((f) => f.code === c.rootCause);
+  const consequences = root ? idx.consequences(root.id).length : 0;
   const pxe = a?.pxeError ? ` (${a.pxeError})` : '';
   const cons = consequences > 0 ? ` — ${consequences} consequence${consequences === 1 ? '' : 's'}` : '';
   const at = a ? ` at ${failedAt(a, root)}` : '';
