@@ -66,7 +66,9 @@ export function makeSeeds(root: string): Record<string, number> {
     mkdirSync(join(corpus, target), { recursive: true });
     writeFileSync(join(corpus, target, name), data);
   };
-  rmSync(corpus, { recursive: true, force: true });
+  // The target folders only: README.md stays.
+  mkdirSync(corpus, { recursive: true });
+  for (const e of readdirSync(corpus, { withFileTypes: true })) if (e.isDirectory()) rmSync(join(corpus, e.name), { recursive: true });
 
   const captures = files(join(root, 'captures'), (f) => /\.(pcap|pcapng)$/.test(f) && statSync(f).size <= SMALL);
   for (const f of captures) {
@@ -147,6 +149,6 @@ export function makeSeeds(root: string): Record<string, number> {
   put('client-tftp', 'notfound', tftp('other.efi', false));
 
   const counts: Record<string, number> = {};
-  for (const t of readdirSync(corpus)) counts[t] = readdirSync(join(corpus, t)).length;
+  for (const t of readdirSync(corpus).filter((x) => x !== 'README.md')) counts[t] = readdirSync(join(corpus, t)).length;
   return counts;
 }
