@@ -121,7 +121,7 @@ describe('start-up fast path', () => {
     for (const line of ['analyze x.pcap -h', 'analyze --help', 'analyze -V', 'analyze x.pcap --no-such-flag', 'analyze x.pcap -fjson', '--debug analyze x.pcap', 'run scenarios/uefi-ipxe.yaml', 'completion']) {
       expect(outcome[line], line).toBe('declined');
     }
-  });
+  }, 120_000);
 
   it('gives the handler what yargs gives it on 500 generated command lines', async () => {
     let taken = 0;
