@@ -1,10 +1,14 @@
 #!/usr/bin/env node
 // The bin only starts main(); all logic lives in src/cli. main() reports its own errors; this
 // catch is the last resort (a failure to load), still one line unless --debug.
-import { main } from '../dist/cli/main.js';
+// dist/bundle/ (scripts/bundle.mjs, start-up time) when it is there and not older than tsc's
+// output (a bare `tsc` after `npm run build` must not run a stale bundle); else dist/ itself.
+import { statSync } from 'node:fs';
 
+const mtime = (rel) => statSync(new URL(rel, import.meta.url), { throwIfNoEntry: false })?.mtimeMs ?? -1;
+const bundled = mtime('../dist/bundle/main.js') >= mtime('../dist/cli/main.js');
 const argv = process.argv.slice(2);
-main(argv).then(
+import(bundled ? '../dist/bundle/main.js' : '../dist/cli/main.js').then((m) => m.main(argv)).then(
   (code) => { process.exitCode = code; },
   (err) => {
     const detail = argv.includes('--debug') ? err?.stack ?? err : `${err?.message ?? err} (run with --debug for the stack)`;

@@ -1,16 +1,16 @@
-import yargs from 'yargs';
 import { CaptureFormatError } from '../capture/types.js';
-// Only light modules here: each command loads its implementation in its handler (start-up time, bench/startup.mjs).
+// Only light modules here: each command loads its implementation in its handler, and yargs is
+// loaded only when the fast path (fast-argv.ts) declines a command line (start-up time, bench/startup.mjs).
 import type { AnalyzeIo } from './analyze.js';
 import type { CaptureIo } from './capture.js';
 import { DEFAULT_CAPTURE_FILTER, DEFAULT_MAX_PACKETS } from './capture-defaults.js';
 import type { CliIo } from './decode.js';
 import { ExitCode, UsageError, errorLine } from './exit-codes.js';
+import { ANALYZE_FLAGS, DECODE_FLAGS, FILE_POSITIONAL } from './command-flags.js';
+import { fastParse } from './fast-argv.js';
 import type { RunDeps } from './run.js';
-import { THRESHOLD_FLAGS, thresholdHelp } from './thresholds.js';
 
 const defaultIo: CliIo = { stderr: (s) => process.stderr.write(s) };
-const INPUT_HELP = 'capture files (.pcap, .pcapng, optionally gzip), folders of them, or - for standard input';
 
 /** The process side of `analyze` (terminal detection, NO_COLOR), unless a test passes its own. */
 function analyzeIo(io: CliIo): AnalyzeIo {
@@ -43,13 +43,83 @@ export type DryRun = 'parse' | 'check';
 
 /** Entry point: parses argv, runs one command, returns the exit code. Never calls process.exit. */
 export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDeps = {}, dryRun?: DryRun): Promise<number> {
+  return mainWith(argv, io, runDeps, dryRun, { fast: true });
+}
+
+/** What one parser makes of a command line: the handler's arguments (null: no handler ran, or the fast
+ *  path declined) and main's exit code and stderr in a `check` dry run. For test/cli/fast-argv.test.ts. */
+export async function parseWith(argv: string[], parser: 'fast' | 'yargs'): Promise<{ args: Record<string, unknown> | null; code: number; stderr: string }> {
+  let args: Record<string, unknown> | null = null;
+  let stderr = '';
+  if (parser === 'fast' && fastParse(argv.map((x) => (x === '-' ? DASH : x))) === null) return { args: null, code: -1, stderr };
+  const code = await mainWith(argv, { stderr: (s) => { stderr += s; } }, {}, 'check', { fast: parser === 'fast', onArgs: (a) => { args ??= structuredClone(a); } });
+  return { args, code, stderr };
+}
+
+interface MainOptions {
+  /** Try the yargs-free parser first (decode/analyze). */
+  fast: boolean;
+  /** Sees the arguments a handler gets (tests). */
+  onArgs?: (a: Record<string, unknown>) => void;
+}
+
+async function mainWith(argv: string[], io: CliIo, runDeps: RunDeps, dryRun: DryRun | undefined, opts: MainOptions): Promise<number> {
   let action: (() => Promise<number>) | null = null;
   /** Wraps a command handler: in a `parse` dry run the checks are skipped. */
   const handler = <A>(fn: (a: A) => Promise<void>) => async (a: A): Promise<void> => {
+    opts.onArgs?.(a as Record<string, unknown>);
     if (dryRun !== 'parse') await fn(a);
   };
+  const decodeHandler = handler(async (a: Record<string, unknown>) => {
+    const { checkDecodeArgs } = await import('./options.js');
+    const args = checkDecodeArgs(a);
+    action = async () => (await import('./decode.js')).runDecode(args, io);
+  });
+  const analyzeHandler = handler(async (a: Record<string, unknown>) => {
+    const { checkAnalyzeArgs } = await import('./options.js');
+    const args = checkAnalyzeArgs(a);
+    const scenarios = (a['scenario'] as string[] | undefined) ?? [];
+    const { analyzeCapture } = await import('../analysis/capture.js');
+    if (scenarios.length > 0) {
+      if (args.annotate !== undefined) throw new UsageError('analyze: --annotate does not combine with --scenario');
+      if (a['metrics-out'] !== undefined) throw new UsageError('analyze: --metrics-out does not combine with --scenario');
+      const server = typeof a['server'] === 'string' ? a['server'] : undefined;
+      if (args.files.length > 1 && !args.merge) throw new UsageError('analyze --scenario checks one recorded boot: give one capture, or --merge several');
+      const format = args.format;
+      if (format === 'html' || format === 'rows') throw new UsageError(`analyze: --format ${format} does not combine with --scenario (use text, json or junit)`);
+      const input = args.files.length > 1 ? args.files : args.file;
+      const { runAnalyzeScenario } = await import('./run.js');
+      const { refuseOverwrite } = await import('./inputs.js');
+      action = () => {
+        refuseOverwrite(args.output, [...args.files, ...scenarios]);
+        return runAnalyzeScenario(args.file, scenarios, server, format, args.output, () => analyzeCapture(input, { thresholds: args.thresholds }), analyzeIo(io));
+      };
+    } else {
+      const { runAnalyze } = await import('./analyze.js');
+      const metricsOut = a['metrics-out'];
+      if (typeof metricsOut === 'string') {
+        if (metricsOut === '' || metricsOut === '-') throw new UsageError('analyze: --metrics-out needs a FILE name (e.g. /var/lib/node_exporter/textfile/pxecheck.prom)');
+        // The monitor rides along the same single pass (src/monitor/textfile.ts).
+        const [{ metricsTextfile }, { refuseOverwrite }] = await Promise.all([import('../monitor/textfile.js'), import('./inputs.js')]);
+        const textfile = metricsTextfile(metricsOut);
+        action = async () => {
+          refuseOverwrite(metricsOut, args.files, '--metrics-out');
+          const code = await runAnalyze(args, textfile.analyze, analyzeIo(io));
+          await textfile.write();
+          return code;
+        };
+      } else {
+        const { workerThreads } = await import('./analyze-pool.js');
+        action = () => runAnalyze(args, analyzeCapture, analyzeIo(io), workerThreads);
+      }
+    }
+  });
   let usageFailure: string | null = null;
-  const parser = yargs(argv.map((x) => (x === '-' ? DASH : x)))
+  const dashed = argv.map((x) => (x === '-' ? DASH : x));
+  const fast = opts.fast ? fastParse(dashed) : null;
+  // yargs only when the fast path declined; `yargs?.(…)` leaves the whole chain undefined otherwise.
+  const yargs = fast === null ? (await import('yargs')).default : null;
+  const parser = yargs?.(dashed)
     .middleware(restoreDash, true)
     .scriptName('pxecheck')
     .usage('pxecheck <command> [options]\n\nNetwork-boot capture analyzer and conformance tester.')
@@ -58,83 +128,19 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
       'Decode DHCPv4/v6, proxyDHCP, TFTP and HTTP messages in a pcap/pcapng(.gz) capture',
       (y) =>
         y
-          .positional('file', { type: 'string', array: true, describe: INPUT_HELP })
-          .option('read', { alias: 'r', type: 'string', array: true, requiresArg: true, describe: 'read FILE (as tcpdump -r; same as a positional FILE)' })
-          .option('merge', { type: 'boolean', describe: 'read all inputs as one capture, frames ordered by time and renumbered' })
-          .option('format', { alias: 'f', type: 'string', requiresArg: true, default: 'text', describe: 'text (one block per message) | summary or line (one line per message) | jsonl | none (count only)' })
-          .option('proto', { type: 'string', requiresArg: true, describe: 'comma-separated: dhcp4,dhcp6,tftp,http,icmp,ndp (dhcp = both DHCP versions)' })
-          .option('client', { type: 'string', requiresArg: true, describe: 'only messages to or from this client: MAC (aa:bb:…, aa-bb-…, aabb.ccdd.eeff) or IP address; repeatable' })
-          .option('xid', { type: 'string', requiresArg: true, describe: 'only DHCP messages with this transaction id (hex, 0x1a2b3c4d); repeatable' })
-          .option('from', { type: 'string', requiresArg: true, describe: 'only messages at or after T: seconds after the first packet (12.5) or an ISO time (2024-01-02T03:04:05Z)' })
-          .option('to', { type: 'string', requiresArg: true, describe: 'only messages at or before T (same forms as --from)' })
-          .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'write to FILE instead of stdout' })
+          .positional('file', FILE_POSITIONAL)
+          .options(DECODE_FLAGS)
           .epilogue('Exit status: 0 decoded, 2 usage error or unreadable input.'),
-      handler(async (a) => {
-        const { checkDecodeArgs } = await import('./options.js');
-        const args = checkDecodeArgs(a);
-        action = async () => (await import('./decode.js')).runDecode(args, io);
-      }),
+      decodeHandler,
     )
     .command(
       'analyze [file..]',
       'Rebuild each client\'s boot chain (DHCP → proxyDHCP → TFTP → iPXE → HTTP) and report what went wrong',
       (y) => {
-        let b = y
-          .positional('file', { type: 'string', array: true, describe: INPUT_HELP })
-          .option('read', { alias: 'r', type: 'string', array: true, requiresArg: true, describe: 'read FILE (as tcpdump -r; same as a positional FILE)' })
-          .option('merge', { type: 'boolean', describe: 'one report for all inputs: one capture, frames ordered by time and renumbered' })
-          .option('format', { alias: 'f', type: 'string', requiresArg: true, default: 'text', describe: 'text | json | junit | html (one self-contained page) | rows (JSON Lines for DuckDB/ClickHouse, docs/fleet.md)' })
-          .option('client', { type: 'string', requiresArg: true, describe: 'only this client: MAC (aa:bb:…, aa-bb-…, aabb.ccdd.eeff, aabbccddeeff), IP address or the ip:ADDR name the report prints; repeatable' })
-          .option('only-failed', { type: 'boolean', describe: 'only the boot devices whose boot failed' })
-          .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'write to FILE instead of stdout (never coloured)' })
-          .option('scenario', { type: 'string', array: true, requiresArg: true, describe: 'check the recorded boot against SCENARIO files (expectations and budgets, offline)' })
-          .option('server', { type: 'string', requiresArg: true, describe: 'with --scenario: the address ${server} stands for (default: the first DHCP server that answered)' })
-          .option('annotate', { type: 'string', requiresArg: true, describe: 'also write a pcapng copy of the capture to FILE with each finding as a packet comment on its frames (Wireshark: frame.comment)' })
-          .option('jobs', { alias: 'j', type: 'string', requiresArg: true, describe: 'several captures: analyse N at a time in worker threads (default: one per core); output stays in input order' })
-          .option('metrics-out', { type: 'string', requiresArg: true, describe: 'also write the metrics `capture --metrics` would serve for these frames to FILE (Prometheus text format, for node_exporter\'s textfile collector; docs/monitoring.md)' });
-        // Strings, not numbers: the pure check gives a clear message instead of yargs' NaN.
-        for (const t of THRESHOLD_FLAGS) b = b.option(t.flag, { type: 'string', requiresArg: true, describe: thresholdHelp(t) });
+        const b = y.positional('file', FILE_POSITIONAL).options(ANALYZE_FLAGS);
         return b.epilogue('Exit status: 0 no error finding, 1 at least one error finding, 2 usage error or unreadable input.');
       },
-      handler(async (a) => {
-        const { checkAnalyzeArgs } = await import('./options.js');
-        const args = checkAnalyzeArgs(a);
-        const scenarios = (a['scenario'] as string[] | undefined) ?? [];
-        const { analyzeCapture } = await import('../analysis/capture.js');
-        if (scenarios.length > 0) {
-          if (args.annotate !== undefined) throw new UsageError('analyze: --annotate does not combine with --scenario');
-          if (a['metrics-out'] !== undefined) throw new UsageError('analyze: --metrics-out does not combine with --scenario');
-          const server = typeof a['server'] === 'string' ? a['server'] : undefined;
-          if (args.files.length > 1 && !args.merge) throw new UsageError('analyze --scenario checks one recorded boot: give one capture, or --merge several');
-          const format = args.format;
-          if (format === 'html' || format === 'rows') throw new UsageError(`analyze: --format ${format} does not combine with --scenario (use text, json or junit)`);
-          const input = args.files.length > 1 ? args.files : args.file;
-          const { runAnalyzeScenario } = await import('./run.js');
-          const { refuseOverwrite } = await import('./inputs.js');
-          action = () => {
-            refuseOverwrite(args.output, [...args.files, ...scenarios]);
-            return runAnalyzeScenario(args.file, scenarios, server, format, args.output, () => analyzeCapture(input, { thresholds: args.thresholds }), analyzeIo(io));
-          };
-        } else {
-          const { runAnalyze } = await import('./analyze.js');
-          const metricsOut = a['metrics-out'];
-          if (typeof metricsOut === 'string') {
-            if (metricsOut === '' || metricsOut === '-') throw new UsageError('analyze: --metrics-out needs a FILE name (e.g. /var/lib/node_exporter/textfile/pxecheck.prom)');
-            // The monitor rides along the same single pass (src/monitor/textfile.ts).
-            const [{ metricsTextfile }, { refuseOverwrite }] = await Promise.all([import('../monitor/textfile.js'), import('./inputs.js')]);
-            const textfile = metricsTextfile(metricsOut);
-            action = async () => {
-              refuseOverwrite(metricsOut, args.files, '--metrics-out');
-              const code = await runAnalyze(args, textfile.analyze, analyzeIo(io));
-              await textfile.write();
-              return code;
-            };
-          } else {
-            const { workerThreads } = await import('./analyze-pool.js');
-            action = () => runAnalyze(args, analyzeCapture, analyzeIo(io), workerThreads);
-          }
-        }
-      }),
+      analyzeHandler,
     )
     .command(
       'run <scenario..>',
@@ -271,7 +277,12 @@ export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDe
       usageFailure ??= err ? err.message : msg;
     });
   try {
-    await parser.parseAsync();
+    if (fast !== null) {
+      restoreDash(fast.args);
+      await (fast.command === 'decode' ? decodeHandler : analyzeHandler)(fast.args);
+    } else {
+      await parser!.parseAsync();
+    }
   } catch (err) {
     if (err instanceof UsageError) usageFailure = err.message;
     else if (!usageFailure) return internalError(err, argv, io);

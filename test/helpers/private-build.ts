@@ -46,6 +46,7 @@ export function sourceHash(): string {
   walk(join(ROOT, 'src'));
   add(join(ROOT, 'tsconfig.json'));
   add(join(ROOT, 'bin/pxecheck.js'));
+  add(join(ROOT, 'scripts/bundle.mjs'));
   return h.digest('hex').slice(0, 16);
 }
 
@@ -94,6 +95,9 @@ function build(dir: string): void {
   if (!existsSync(join(dir, 'dist/cli/main.js'))) {
     throw new Error(`private build of src/ failed (tsc exit ${tsc.status}): ${(tsc.stdout ?? '') + (tsc.stderr ?? '')}`.slice(0, 4000));
   }
+  // The bundle the bin prefers (scripts/bundle.mjs), so tests run what users run.
+  const bundle = spawnSync(process.execPath, [join(ROOT, 'scripts/bundle.mjs'), join(dir, 'dist')], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  if (bundle.status !== 0) throw new Error(`private build: bundling failed: ${bundle.stderr}`.slice(0, 4000));
   writeFileSync(join(dir, COMPLETE), `${new Date().toISOString()} pid ${process.pid}\n`);
 }
 
