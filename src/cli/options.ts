@@ -12,7 +12,7 @@ import { THRESHOLD_FLAGS } from './thresholds.js';
 import { macOrNull, parseClientSpecs, type ClientSpec } from './client-spec.js';
 import { ipv6LabFlags } from './lab.js';
 import type { RaMode } from '../lab/fullchain-v6.js';
-import { parsePerSecond } from '../scenario/load-schema.js';
+import { parsePerSecond } from '../scenario/rate.js';
 import { tryParseDuration } from '../scenario/duration.js';
 import { parseShard } from '../scenario/load/arrivals.js';
 import type { LoadRunSettings } from '../scenario/load/settings.js';

@@ -5,6 +5,9 @@
  */
 import { z } from 'zod';
 import { DURATION_HINT, tryParseDuration } from './duration.js';
+import { parsePerSecond } from './rate.js';
+
+export { parsePerSecond };
 
 /** New clients per second: constant, or a linear ramp from `from` to `to` over `overMs` (then `to`). */
 export type Arrival = { kind: 'rate'; perSecond: number } | { kind: 'ramp'; from: number; to: number; overMs: number };
@@ -61,17 +64,6 @@ const describe = (v: unknown): string =>
   v === undefined ? 'nothing' : v === null ? 'null' : typeof v === 'string' ? JSON.stringify(v) : typeof v === 'number' || typeof v === 'boolean' ? String(v) : Array.isArray(v) ? 'a list' : 'a map';
 
 const RATE_HINT = 'a rate like "500/s", "30/min" or a number of clients per second';
-
-/** `500/s`, `30/min`, `500` → clients per second, or null. */
-export function parsePerSecond(v: unknown): number | null {
-  if (typeof v === 'number') return Number.isFinite(v) && v >= 0 ? v : null;
-  if (typeof v !== 'string') return null;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(?:\/\s*(s|sec|second|min|minute|h|hour))?\s*$/.exec(v);
-  if (m === null) return null;
-  const n = Number(m[1]);
-  const unit = m[2] ?? 's';
-  return unit.startsWith('m') ? n / 60 : unit.startsWith('h') ? n / 3600 : n;
-}
 
 const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
 
