@@ -21,6 +21,9 @@ const LAB = [
   'lab/proxydhcp-with-kea.pcapng',
   'lab/phone-cisco-udhcpc.pcap',
   'lab-v6/broken-ra-no-managed.pcapng',
+  'lab-v6/uefi-pxe6-dnsmasq.pcapng',
+  'lab-v6/uefi-http6-kea.pcapng',
+  'lab-v6/uefi-pxe6-kea-no-bootfile.pcapng',
 ];
 
 async function replay(file: string, snapshotEverySeconds?: number) {
