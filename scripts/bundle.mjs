@@ -13,7 +13,8 @@ const dist = resolve(process.argv[2] ?? fileURLToPath(new URL('../dist', import.
 const outdir = join(dist, 'bundle');
 rmSync(outdir, { recursive: true, force: true });
 await build({
-  entryPoints: { main: join(dist, 'cli/main.js') },
+  // The analyze worker is loaded by URL next to the pool's chunk (new URL('./analyze-worker.js')).
+  entryPoints: { main: join(dist, 'cli/main.js'), 'analyze-worker': join(dist, 'cli/analyze-worker.js') },
   outdir,
   bundle: true,
   splitting: true,
