@@ -9,10 +9,11 @@
 // tshark runs in the same run on the same file; the ratios (pxecheck packets/s over tshark's, by wall
 // time and by CPU time) are what to compare across machines. Always exits 0.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { ensureCapture } from './lib/generated-capture.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'bench', 'out');
@@ -88,21 +89,6 @@ const haveTshark = spawnSync('tshark', ['--version'], { stdio: 'ignore' }).statu
 
 // ---- captures ----
 
-async function ensureCapture(c) {
-  const meta = `${c.file}.params.json`;
-  const want = JSON.stringify(c.params);
-  if (existsSync(c.file) && existsSync(meta)) {
-    const have = JSON.parse(readFileSync(meta, 'utf8'));
-    if (JSON.stringify(have.params) === want) return have.frames;
-  }
-  mkdirSync(outDir, { recursive: true });
-  const { generateBootTraffic, writeCapture } = await import('../dist/gen/index.js');
-  const t0 = performance.now();
-  const { frames } = writeCapture(c.file, { format: 'pcap' }, (emit) => generateBootTraffic(c.params, emit));
-  writeFileSync(meta, JSON.stringify({ params: c.params, frames }, null, 2));
-  log(`generated ${rel(c.file)}: ${frames} frames, ${(statSync(c.file).size / 1048576).toFixed(0)} MB in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  return frames;
-}
 
 // ---- measuring ----
 
@@ -134,7 +120,7 @@ function best(argv, okCodes) {
 const rows = [];
 for (const size of sizes) {
   const c = SIZES[size];
-  const frames = await ensureCapture(c);
+  const frames = await ensureCapture(c, log);
   if (values.generate) continue;
   log(`${size}: ${rel(c.file)}, ${frames} frames, ${c.params.clients.toLocaleString('en-US')} clients${c.params.maxFrames ? ' (capped by frames)' : ''}; best of ${repeat}`);
   const ref = haveTshark ? best(['tshark', '-r', c.file, '-q', '-z', 'expert'], [0]) : null;

@@ -4,10 +4,11 @@
 // Captures are generated into bench/out/ (gitignored) and reused while their parameters match.
 // Prints a table and a verdict; always exits 0.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { ensureCapture } from './lib/generated-capture.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'bench', 'out');
@@ -47,21 +48,6 @@ const CAPTURES = {
   },
 };
 
-async function ensureCapture(c) {
-  const meta = `${c.file}.params.json`;
-  const want = JSON.stringify(c.params);
-  if (existsSync(c.file) && existsSync(meta)) {
-    const have = JSON.parse(readFileSync(meta, 'utf8'));
-    if (JSON.stringify(have.params) === want) return have.frames;
-  }
-  mkdirSync(outDir, { recursive: true });
-  const { generateBootTraffic, writeCapture } = await import('../dist/gen/index.js');
-  const t0 = performance.now();
-  const { frames } = writeCapture(c.file, { format: 'pcap' }, (emit) => generateBootTraffic(c.params, emit));
-  writeFileSync(meta, JSON.stringify({ params: c.params, frames }, null, 2));
-  log(`generated ${rel(c.file)}: ${frames} frames, ${mb(statSync(c.file).size)} MB in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  return frames;
-}
 
 // ---- measuring one command ----
 
@@ -118,7 +104,6 @@ function log(s) {
   process.stdout.write(`${s}\n`);
 }
 const rel = (p) => p.slice(root.length + 1);
-const mb = (n) => (n / 1048576).toFixed(0);
 
 const haveTshark = spawnSync('tshark', ['--version'], { stdio: 'ignore' }).status === 0;
 if (!existsSync(join(root, 'dist', 'cli', 'main.js')) || !existsSync(join(root, 'dist', 'gen', 'index.js'))) {
@@ -126,8 +111,8 @@ if (!existsSync(join(root, 'dist', 'cli', 'main.js')) || !existsSync(join(root, 
   process.exit(0);
 }
 
-const mixedFrames = await ensureCapture(CAPTURES.mixed);
-const tenKFrames = await ensureCapture(CAPTURES.clients10k);
+const mixedFrames = await ensureCapture(CAPTURES.mixed, log);
+const tenKFrames = await ensureCapture(CAPTURES.clients10k, log);
 const mixed = CAPTURES.mixed.file;
 const tenK = CAPTURES.clients10k.file;
 
