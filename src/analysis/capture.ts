@@ -2,6 +2,7 @@
 import { inputName, readCaptures, type CaptureInput, type ReadCaptureOptions } from '../capture/index.js';
 import { SteadyClock } from '../capture/clock.js';
 import { DecodePipeline } from '../decode/pipeline.js';
+import type { WireIssue } from '../wire/issues.js';
 import type { AnalysisThresholds } from '../findings/types.js';
 import { BootChainBuilder, type CaptureInfo } from '../flow/builder.js';
 import type { AnalysisPart } from './engine.js';
@@ -51,7 +52,13 @@ export async function analyzeCapture(input: CaptureInput | readonly CaptureInput
   }, { signal: opts.signal, onProgress: opts.onProgress, onWarning: opts.onWarning });
   pipeline.finish();
   const head = session.finish({
-    ...info, packets: summary.records, warnings: [...summary.warnings, ...clock.warnings(), ...pipeline.limitWarnings()], truncated: summary.truncated, firstPacket: first, lastPacket: last,
+    ...info, packets: summary.records, warnings: captureWarnings(summary.warnings, clock, pipeline), truncated: summary.truncated, firstPacket: first, lastPacket: last,
   });
   return { ...head, clients, findings };
+}
+
+/** What a capture reader, the steady clock and the decoder had to say about the capture itself:
+ *  the capture findings of every path that reads a file (analyze, --metrics-out) come from here. */
+export function captureWarnings(reader: readonly WireIssue[], clock: SteadyClock, pipeline: DecodePipeline): WireIssue[] {
+  return [...reader, ...clock.warnings(), ...pipeline.limitWarnings()];
 }

@@ -4,9 +4,11 @@
  * capture time (as the live path takes one every few seconds), and a final update at the end.
  * Used by `analyze --metrics-out` and by the tests that hold the live logic to the analysis.
  */
+import { captureWarnings } from '../analysis/capture.js';
 import { analyzeFacts } from '../analysis/engine.js';
 import type { Analysis } from '../analysis/types.js';
 import { inputName, readCaptures, type CaptureInput, type ReadCaptureOptions } from '../capture/index.js';
+import { SteadyClock } from '../capture/clock.js';
 import type { AnalysisThresholds } from '../findings/types.js';
 import { DecodePipeline } from '../decode/pipeline.js';
 import { BootChainBuilder } from '../flow/builder.js';
@@ -25,6 +27,8 @@ export interface ReplayOptions {
 export async function replayCapture(input: CaptureInput | readonly CaptureInput[], core: MonitorCore, opts: ReplayOptions = {}): Promise<Analysis> {
   const builder = new BootChainBuilder();
   const pipeline = new DecodePipeline(core.tap(builder));
+  // The same steady timeline as analyzeCapture: a clock jump is flagged, not a huge duration.
+  const clock = new SteadyClock();
   const file = Array.isArray(input) ? input.map(inputName).join(' + ') : inputName(input as CaptureInput);
   let first: number | null = null;
   let last: number | null = null;
@@ -34,6 +38,7 @@ export async function replayCapture(input: CaptureInput | readonly CaptureInput[
     analyzeFacts(builder.facts({ file, packets, warnings: [], truncated: false, firstPacket: first, lastPacket: last }), opts.thresholds);
   const every = opts.snapshotEverySeconds;
   const summary = await readCaptures(input, (rec) => {
+    rec.time = clock.steady(rec.time, rec.frame);
     packets++;
     if (first === null) first = rec.time;
     if (last === null || rec.time > last) last = rec.time;
@@ -47,7 +52,7 @@ export async function replayCapture(input: CaptureInput | readonly CaptureInput[
   }, { onProgress: opts.onProgress, onWarning: opts.onWarning });
   pipeline.finish();
   const analysis = analyzeFacts(builder.facts({
-    file, packets: summary.records, warnings: summary.warnings, truncated: summary.truncated, firstPacket: first, lastPacket: last,
+    file, packets: summary.records, warnings: captureWarnings(summary.warnings, clock, pipeline), truncated: summary.truncated, firstPacket: first, lastPacket: last,
   }), opts.thresholds);
   core.update(analysis, last ?? 0, true);
   return analysis;

@@ -38,6 +38,16 @@ describe('analyze --metrics-out', () => {
     expect(sample(text, /^pxecheck_dhcp_offers_total\{kind="dhcp4",server="[^"]+"\} (\d+)$/gm)).toBe(2);
   });
 
+  it('leaves the report unchanged on a capture whose clock jumps (same steady timeline and capture findings as analyze)', async () => {
+    const capture = 'captures/public/nDPI/tftp.pcap';
+    const prom = join(dir, 'jump.prom');
+    const [plain, withMetrics] = [join(dir, 'jump-a.json'), join(dir, 'jump-b.json')];
+    const code = await main(['analyze', capture, '-f', 'json', '-o', plain], io());
+    expect(await main(['analyze', capture, '-f', 'json', '-o', withMetrics, '--metrics-out', prom], io())).toBe(code);
+    expect(readFileSync(plain, 'utf8')).toContain('capture.clock-jump');
+    expect(readFileSync(withMetrics, 'utf8')).toBe(readFileSync(plain, 'utf8'));
+  });
+
   it('refuses to overwrite the input and does not combine with --scenario', async () => {
     const capture = 'captures/lab/broken-two-dhcp-servers.pcapng';
     const o = io();
