@@ -198,6 +198,21 @@ describe('childRunArgs', () => {
     ]);
     expect(childRunArgs(labArgs({ output: '-' }), LAB, '/x')).toContain('-');
   });
+
+  it('passes a raised load ceiling on to the child run', () => {
+    const args = childRunArgs(labArgs({ 'max-load': 'arrival-rate=500,count=none' }), LAB, '/x');
+    expect(args.slice(args.indexOf('--max-load'), args.indexOf('--max-load') + 2)).toEqual(['--max-load', 'arrival-rate=500,count=none']);
+  });
+});
+
+describe('runWithLab above the load ceiling', () => {
+  it('refuses in one line before any lab is built', async () => {
+    const h = harness({ childExit: 0 });
+    const code = await runWithLab(labArgs({ 'arrival-rate': '1000' }), io(h), h.deps);
+    expect(code).toBe(2);
+    expect(h.stderr.join('')).toMatch(/above the default ceiling of 100: raise it on purpose \(--max-load arrival-rate=1000\).*no lab was built/);
+    expect(h.events.some((e) => e.startsWith('up'))).toBe(false);
+  });
 });
 
 describe('runWithLab lifecycle (fakes)', () => {

@@ -102,7 +102,7 @@ class Tally {
 }
 
 export async function runLoad(scenario: Scenario, opts: RunOptions): Promise<ScenarioResult> {
-  const plan = loadPlan(scenario, opts.load);
+  const plan = loadPlan(scenario, opts.load, opts.loadCeiling);
   const hooks: LoadHooks = opts.loadHooks ?? {};
   const timers: Timers = timersFor(opts.clock);
   const startedAtMs = (hooks.wallClock ?? Date.now)();

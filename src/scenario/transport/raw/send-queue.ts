@@ -1,15 +1,16 @@
 /**
- * Rate limit for frames we inject: a token bucket of `pps` frames per second (bursts up to a tenth
- * of a second's worth) in front of a bounded FIFO; frames beyond the bound are dropped and counted.
+ * Rate limit for frames we inject (raw) or datagrams we send (relay): a token bucket of `pps`
+ * packets per second (bursts up to a tenth of a second's worth) in front of a bounded FIFO; packets
+ * beyond the bound are dropped and counted.
  */
-export interface SendQueueOptions {
+export interface SendQueueOptions<T = Uint8Array> {
   pps: number;
   limit: number;
-  send(frame: Uint8Array): void;
+  send(frame: T): void;
 }
 
-export class SendQueue {
-  private readonly queue: Uint8Array[] = [];
+export class SendQueue<T = Uint8Array> {
+  private readonly queue: T[] = [];
   private head = 0;
   private tokens: number;
   private readonly burst: number;
@@ -22,7 +23,7 @@ export class SendQueue {
   errors = 0;
   lastError: string | null = null;
 
-  constructor(private readonly o: SendQueueOptions) {
+  constructor(private readonly o: SendQueueOptions<T>) {
     this.burst = Math.max(1, Math.floor(o.pps / 10));
     this.tokens = this.burst;
   }
@@ -31,7 +32,7 @@ export class SendQueue {
     return this.queue.length - this.head;
   }
 
-  push(frame: Uint8Array): void {
+  push(frame: T): void {
     if (this.closed) return;
     if (this.length >= this.o.limit) { this.dropped++; return; }
     this.queue.push(frame);
