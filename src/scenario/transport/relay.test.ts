@@ -169,6 +169,36 @@ describe('relay transport on loopback', () => {
     }
   });
 
+  it('--max-pps paces TCP connects too: each waits for its token (and the wait counts against its timeout)', async () => {
+    const RATE = 10;
+    const N = 12;
+    const accepted: number[] = [];
+    const server = createServer((c) => { accepted.push(performance.now() / 1000); c.end(); });
+    await new Promise<void>((r) => server.listen(0, LO, r));
+    const port = (server.address() as { port: number }).port;
+    const t = await createRelayTransport({ relayFrom: LO, relayPort: 0, server: LO, rateLimitPps: RATE });
+    try {
+      const streams = await Promise.all(Array.from({ length: N }, () => t.connectTcp(A, { addr: LO, port }, 20_000)));
+      await waitUntil(() => accepted.length === N, 10_000);
+      expect(accepted).toHaveLength(N);
+      // The first burst is a tenth of a second's worth (1 here); the rest one per 1/RATE s at best.
+      expect(accepted[N - 1]! - accepted[0]!).toBeGreaterThan(((N - 1) / RATE) * 0.7);
+      for (const s of streams) s.close();
+      // A connect that cannot get its token in time fails by its timeout, not later.
+      const slow = await createRelayTransport({ relayFrom: LO, relayPort: 0, server: LO, rateLimitPps: 1 });
+      try {
+        const first = slow.connectTcp(A, { addr: LO, port }, 5_000);
+        await expect(slow.connectTcp(A, { addr: LO, port }, 100)).rejects.toThrow(/timed out after 100 ms/);
+        (await first).close();
+      } finally {
+        await slow.close();
+      }
+    } finally {
+      await t.close();
+      server.close();
+    }
+  });
+
   it('explains a relay address that is not on this host', async () => {
     await expect(createRelayTransport({ relayFrom: '203.0.113.77', relayPort: 0, server: LO })).rejects.toThrow(/not an address of this host/);
   });

@@ -261,13 +261,16 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
     const localAddress = v6 ? this.opts.relayFrom6! : this.opts.relayFrom;
     return new Promise((resolve, reject) => {
       let sock: TcpSocket | null = null;
+      let timedOut = false;
       // The wait for a token counts against the connect timeout.
       const timer = setTimeout(() => {
+        timedOut = true;
         sock?.destroy();
         reject(new Error(`TCP connect to ${dst.addr}:${dst.port} timed out after ${timeoutMs} ms`));
       }, timeoutMs);
       this.out.push({
         tcp: () => {
+          if (timedOut) return; // given up while it waited for its token: no connection at all
           if (this.closed) { clearTimeout(timer); reject(new Error('relay: transport closed')); return; }
           const s = (sock = tcpConnect({ host: dst.addr, port: dst.port, localAddress, ...(v6 ? { family: 6 } : {}) }));
           this.streams.add(s);
