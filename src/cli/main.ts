@@ -162,6 +162,8 @@ async function mainWith(argv: string[], io: CliIo, runDeps: RunDeps, dryRun: Dry
           .option('count', { type: 'string', requiresArg: true, describe: 'load mode: start N clients (at most the scenario\'s MACs)' })
           .option('duration', { type: 'string', requiresArg: true, describe: 'load mode: stop starting clients after this time (30s, 2m)' })
           .option('shard', { type: 'string', requiresArg: true, describe: 'load mode: run slice I of N of the storm (1/4 … 4/4); merge the JSON with `pxecheck merge`' })
+          .option('fault', { type: 'string', requiresArg: true, describe: 'load mode in a lab: inject a fault, e.g. "{ restart: dhcp, at: 5s }" (repeatable; docs/load.md, Faults)' })
+          .option('lab-name', { type: 'string', requiresArg: true, describe: 'the lab (from `pxecheck lab up --name NAME`) whose servers and links the faults act on' })
           // type string without requiresArg: a bare --lab gives '' (dnsmasq).
           .option('lab', { type: 'string', describe: 'build a throw-away lab (dnsmasq | kea | isc-dhcpd, default dnsmasq), run the scenarios from its client side, remove it (needs root)' })
           .option('server-config', { type: 'string', requiresArg: true, describe: 'with --lab: your own config for the lab\'s server instead of the built-in full chain' })

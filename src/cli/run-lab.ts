@@ -104,7 +104,7 @@ function defaultSpawn(cmd: string, args: string[], quiet: boolean): ChildProcess
 }
 
 /** The child's `run` command line: the lab's interface and server, paths made absolute. */
-export function childRunArgs(args: RunArgs, lab: Pick<LabInfo, 'clientIface' | 'serverAddr' | 'ipv6'>, cwd = process.cwd()): string[] {
+export function childRunArgs(args: RunArgs, lab: Pick<LabInfo, 'clientIface' | 'serverAddr' | 'ipv6'> & { name?: string }, cwd = process.cwd()): string[] {
   // An IPv6-only lab has no IPv4 server: `${server}` is then its IPv6 address.
   const server = lab.ipv6?.mode === 'only' ? lab.ipv6.serverAddr6 : lab.serverAddr;
   const out = ['run', ...args.scenarios.map((s) => resolve(cwd, s)), '--interface', lab.clientIface, '--server', server, '--format', args.format];
@@ -117,6 +117,9 @@ export function childRunArgs(args: RunArgs, lab: Pick<LabInfo, 'clientIface' | '
   if (l?.count !== undefined) out.push('--count', String(l.count));
   if (l?.durationMs !== undefined) out.push('--duration', `${l.durationMs}ms`);
   if (l?.shard !== undefined) out.push('--shard', `${l.shard.index + 1}/${l.shard.count}`);
+  // Faults act on this lab: the child injects them (it sees the arrivals).
+  for (const f of args.faultFlags ?? []) out.push('--fault', f);
+  if (lab.name !== undefined) out.push('--lab-name', lab.name);
   return out;
 }
 

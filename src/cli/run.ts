@@ -21,6 +21,8 @@ import type { AnalyzeIo } from './analyze.js';
 import { ExitCode } from './exit-codes.js';
 import type { RunArgs } from './options.js';
 import { ProgressLine } from '../report/load-progress.js';
+import type { LabFaultInjector } from '../lab/faults.js';
+import type { FaultSpec } from '../scenario/load/fault-schema.js';
 
 export type RunIo = AnalyzeIo;
 
@@ -152,6 +154,12 @@ export async function runRun(args: RunArgs, io: RunIo, deps: RunDeps = {}): Prom
     return ExitCode.USAGE;
   }
 
+  const faults = await faultInjector(args, scenarios);
+  if (typeof faults === 'string') {
+    io.stderr(`pxecheck: ${faults}\n`);
+    return ExitCode.USAGE;
+  }
+
   let transport: ClientTransport;
   try {
     // Raw mode filters frames by MAC when there are few; a storm's MACs would not fit a BPF program.
@@ -191,10 +199,13 @@ export async function runRun(args: RunArgs, io: RunIo, deps: RunDeps = {}): Prom
   try {
     result = await runScenarios(scenarios, {
       transport, clock: deps.clock ?? new SystemClock(), target: { server: args.server }, signal: abort.signal,
-      ...(args.load === undefined ? {} : { load: args.load }),
-      ...(progress === null ? {} : { loadHooks: { progress: (p) => progress.show(p) } }),
+      ...(args.load === undefined ? {} : { load: faults === null ? args.load : { ...args.load, faults: faults.flags } }),
+      ...(progress === null && faults === null ? {} : {
+        loadHooks: { ...(progress === null ? {} : { progress: (p) => progress.show(p) }), ...(faults === null ? {} : { faults: faults.injector }) },
+      }),
     });
   } finally {
+    faults?.injector.close();
     progress?.clear();
     clearTimeout(cap);
     stopListening();
@@ -203,6 +214,32 @@ export async function runRun(args: RunArgs, io: RunIo, deps: RunDeps = {}): Prom
   }
   if (reason !== null) result.ok = false;
   return writeRunReport(result, args.format, args.output, io);
+}
+
+/**
+ * Faults (`load.faults`, `--fault`) act on a lab's servers and links: `--lab` hands its child
+ * `--lab-name`; by hand, run inside a lab from `pxecheck lab up --name NAME` with `--lab-name NAME`.
+ * null when there are none; a one-line problem (exit 2) when they cannot be injected.
+ */
+async function faultInjector(args: RunArgs, scenarios: readonly Scenario[]): Promise<{ injector: LabFaultInjector; flags: FaultSpec[] } | null | string> {
+  let flags: FaultSpec[] = [];
+  if (args.faultFlags !== undefined && args.faultFlags.length > 0) {
+    const { parseFaultFlags } = await import('../scenario/load/fault-flags.js');
+    const parsed = parseFaultFlags(args.faultFlags);
+    if (typeof parsed === 'string') return parsed;
+    flags = parsed;
+  }
+  const wanted = flags.length > 0 || scenarios.some((s) => (s.load?.faults?.length ?? 0) > 0);
+  if (!wanted) return null;
+  if (args.labName === undefined) {
+    return 'faults act on a lab\'s servers and links: run with --lab, or inside a lab from `pxecheck lab up --name NAME` with --lab-name NAME';
+  }
+  const { LabFaultInjector } = await import('../lab/faults.js');
+  try {
+    return { injector: LabFaultInjector.forLab(args.labName), flags };
+  } catch (e) {
+    return (e as Error).message;
+  }
 }
 
 /** The report of a run (or of merged load runs) in the chosen format; the exit code from `ok`. */
