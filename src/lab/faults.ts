@@ -14,7 +14,7 @@ import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'no
 import type { FaultAction, FaultProtocol, FaultSide } from '../scenario/load/fault-schema.js';
 import type { AppliedFault, FaultInjector } from '../scenario/load/faults.js';
 import { SERVER_IFACE } from './lab.js';
-import { labInfoFile, portBound, readLabInfo, type LabInfo, type LabServerInfo } from './labctl.js';
+import { labInfoFile, readLabInfo, type LabInfo, type LabServerInfo } from './labctl.js';
 import { rateLimit } from './impair.js';
 import { isAlive, run, runOk, signalGroup, sleep, waitFor } from './run.js';
 
@@ -69,6 +69,20 @@ export function dropCounts(listing: string): { matched: number; dropped: number 
     else matched += Number(m[1]);
   }
   return { matched, dropped };
+}
+
+/** Whether a UDP socket on `port` exists in the network namespace of process `pid` (/proc/PID/net/udp and udp6). */
+export function udpPortBound(pid: number, port: number): boolean {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  for (const file of ['udp', 'udp6']) {
+    try {
+      // "  sl  local_address rem_address ...": local_address is ADDR:PORT in hex.
+      if (readFileSync(`/proc/${pid}/net/${file}`, 'utf8').split('\n').some((l) => (l.trim().split(/\s+/)[1] ?? '').endsWith(hex))) return true;
+    } catch {
+      return false;
+    }
+  }
+  return false;
 }
 
 interface ProcessImage {
@@ -142,7 +156,8 @@ export class LabFaultInjector implements FaultInjector {
       const pid = this.spawnServer(target, image);
       started = true;
       const port = server === 'dhcp' ? 67 : 69;
-      const ready = await waitFor(() => !isAlive(pid) || portBound(target.ns, 'udp', port), RESTART_READY_MS, 50);
+      // Read from the new process's own view of its namespace: no `ss` spawn blocking the clients' event loop.
+      const ready = await waitFor(() => !isAlive(pid) || udpPortBound(pid, port), RESTART_READY_MS, 50);
       if (!ready || !isAlive(pid)) throw new Error(`${target.label} did not come back (pid ${pid} ${isAlive(pid) ? `not listening on udp ${port} after ${RESTART_READY_MS / 1000} s` : 'exited'}); see ${target.out}`);
       this.recordPid(target, pid);
       return { effect: `${target.label} pid ${target.pid} ${sig === 'SIGKILL' ? 'killed' : 'stopped'}, started again as pid ${pid}`, undo: () => Promise.resolve(undefined) };
