@@ -15,7 +15,7 @@ import { reportWidth } from '../report/layout.js';
 import { SystemClock, type Clock } from '../scenario/clock.js';
 import { expandClients, runScenarios, type RunResult } from '../scenario/driver.js';
 import { formatProblem, loadScenario, ScenarioError } from '../scenario/load.js';
-import type { Scenario } from '../scenario/schema.js';
+import type { Scenario } from '../scenario/schema/index.js';
 import type { ClientTransport } from '../scenario/transport/types.js';
 import type { AnalyzeIo } from './analyze.js';
 import { ExitCode } from './exit-codes.js';

@@ -3,7 +3,7 @@
  * cut to this host's shard (arrival rate, count and concurrency divided; each group's MACs sliced).
  */
 import type { Arrival, LoadBudgets } from '../load-schema.js';
-import type { Scenario } from '../schema.js';
+import type { Scenario } from '../schema/index.js';
 import { shareOf, type MixGroup, type Shard } from './arrivals.js';
 
 /** `run --arrival-rate/--concurrency/--count/--duration/--shard`. */

@@ -9,7 +9,7 @@ import {
 } from '../../wire/dhcpv4/index.js';
 import type { Observed, OptionValue } from '../expect.js';
 import type { PersonaOverrides } from '../personas.js';
-import type { OptionOverride } from '../schema.js';
+import type { OptionOverride } from '../schema/index.js';
 
 function numberBytes(n: number): Uint8Array {
   if (n >= 0 && n <= 0xff) return Uint8Array.of(n);

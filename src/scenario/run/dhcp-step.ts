@@ -2,7 +2,7 @@
 import { Dhcp4Client, ProxyDhcpClient, type Dhcp4Operation, type Dhcp4Result } from '../clients/index.js';
 import type { Observed } from '../expect.js';
 import type { Persona } from '../personas.js';
-import type { Step } from '../schema.js';
+import type { Step } from '../schema/index.js';
 import { dhcpVariables, observeReply, personaOverrides, prefixLength } from './dhcp-facts.js';
 import { drive, StepFailure, type ClientState, type Lease, type Outcome, type StepContext } from './loop.js';
 

@@ -3,7 +3,7 @@ import { optionValueToJson, vendorClass, type DhcpV6Message } from '../../wire/d
 import { Dhcp6Client, type Dhcp6Operation, type Dhcp6Result } from '../clients/dhcp6.js';
 import type { Observed, OptionValue } from '../expect.js';
 import type { Persona6 } from '../personas-v6.js';
-import type { Step } from '../schema.js';
+import type { Step } from '../schema/index.js';
 import { logLines } from './dhcp-step.js';
 import { urlHost } from './urls.js';
 import { drive, StepFailure, type ClientState, type Lease6, type Outcome, type StepContext } from './loop.js';

@@ -5,7 +5,7 @@
  */
 import type { Dhcp6Step, RaStep } from '../../flow/types.js';
 import type { Observed } from '../expect.js';
-import type { Dhcp6Expect, RaExpect, Step } from '../schema.js';
+import type { Dhcp6Expect, RaExpect, Step } from '../schema/index.js';
 import { urlHost } from './urls.js';
 
 /** The client message that starts each `dhcp6` operation. */

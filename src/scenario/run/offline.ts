@@ -8,7 +8,7 @@ import type { Analysis, ClientReport } from '../../analysis/types.js';
 import type {BootStep, Dhcp4Step, Dhcp6Step, HttpStep, RaStep, TftpStep } from '../../flow/types.js';
 import { effectiveExpect, evaluate, type Observed } from '../expect.js';
 import { expandClients } from '../driver.js';
-import type { Dhcp6Expect, DhcpExpect, RaExpect, Scenario, Step, StepExpect } from '../schema.js';
+import type { Dhcp6Expect, DhcpExpect, RaExpect, Scenario, Step, StepExpect } from '../schema/index.js';
 import { macVariables, interpolateDeep } from '../vars.js';
 import { dhcpVariables } from './dhcp-facts.js';
 import { tftpUrl } from './urls.js';
