@@ -73,6 +73,18 @@ describe('analyze --scenario checks option values from the decoded replies', () 
     expect(bad.steps[1]!.error).toMatch(/option 60: expected "HTTPClient", found "PXEClient"/);
   });
 
+  it('checks DHCPv6 option values from the decoded Reply (OVMF PXEv6 against Kea)', async () => {
+    const v6 = (name: string, options: string): string => scenario(name, 'uefi-x64-v6', '52:54:00:00:6e:f1',
+      `      - dhcp6: { expect: { type: reply, options: ${options} } }\n`);
+    const capture = 'captures/lab-v6/uefi-pxe6-kea.pcapng';
+    const good = await offline(capture, v6('v6-good', "{ bootfile-url: { matches: '^tftp://' }, serverid: present, 23: absent }"));
+    expect(good.steps[0]!.error).toBeNull();
+    expect(good.steps[0]!.details['notChecked']).toBeUndefined();
+    const bad = await offline(capture, v6('v6-bad', "{ bootfile-url: 'tftp://[2001:db8::99]/x.efi' }"));
+    expect(bad.code).toBe(1);
+    expect(bad.steps[0]!.error).toMatch(/option 59: expected "tftp:\/\/\[2001:db8::99\]\/x\.efi", found "tftp:\/\//);
+  });
+
   it('without a second read (a pipe), value matchers of unkept options are said to be not checked', async () => {
     const path = uefiDhcp('{ router: 198.51.100.254 }');
     const s = loadScenario(path);

@@ -3,28 +3,30 @@
  * to a scenario's expectations and budgets, offline. Each scenario step is matched, in order, to
  * the next recorded step of its kind. DHCPv4 replies are observed from the capture's decoded
  * messages by the live runner's own functions (dhcp-facts.ts), so option values are checked as in
- * `run`; what a capture cannot show (hashes, HTTP bodies and headers, iPXE script errors, DHCPv6
- * option values other than 59 and 16) is not checked and said so.
+ * `run`, and a DHCPv6 step's `options:` from its decoded reply; what a capture cannot show (hashes,
+ * HTTP bodies and headers, iPXE script errors) is not checked and said so.
  */
 import type { Analysis, ClientReport } from '../../analysis/types.js';
 import type { BootStep, Dhcp4Step, Dhcp6Step, HttpStep, ProxyDhcpStep, RaStep, TftpStep } from '../../flow/types.js';
 import { DhcpV4Code, type DhcpV4Message } from '../../wire/dhcpv4/index.js';
+import type { DhcpV6Message } from '../../wire/dhcpv6/index.js';
 import { effectiveExpect, evaluate, type Observed } from '../expect.js';
 import { expandClients } from '../driver.js';
 import type { Dhcp6Expect, DhcpExpect, RaExpect, Scenario, Step, StepExpect } from '../schema/index.js';
 import { macVariables, interpolateDeep } from '../vars.js';
 import type { CapturedDhcp } from './captured-dhcp.js';
 import { learnDhcpVariables, observeReplies, observeReply, repliesInCapture } from './dhcp-facts.js';
+import { optionMap6, replyInCapture } from './dhcp6-facts.js';
 import { tftpUrl } from './urls.js';
 import { dhcp6Observed, dhcp6StepMatches, dhcp6Variables, offlineDhcp6Expect, offlineRaExpect, raObserved } from './offline-v6.js';
 import { seconds, type ClientResult, type ScenarioResult, type StepResult } from './result.js';
 import { summarizeExpect } from './steps.js';
 
-/** Frames of the recorded DHCPv4 exchanges: the messages `readCapturedDhcp` must decode. */
+/** Frames of the recorded DHCP exchanges: the messages `readCapturedDhcp` must decode. */
 export function dhcpFrames(analysis: Analysis): Set<number> {
   const out = new Set<number>();
   for (const c of analysis.clients) {
-    for (const s of c.steps) if (s.kind === 'dhcp4' || s.kind === 'proxydhcp') for (const f of s.frames) out.add(f);
+    for (const s of c.steps) if (s.kind === 'dhcp4' || s.kind === 'proxydhcp' || s.kind === 'dhcp6') for (const f of s.frames) out.add(f);
   }
   return out;
 }
@@ -126,11 +128,21 @@ class Recording {
     return this.chain.steps.slice(this.cursor);
   }
 
+  /** The decoded DHCPv6 messages of a recorded exchange, in capture order. */
+  messages6(frames: readonly number[]): DhcpV6Message[] {
+    const out: DhcpV6Message[] = [];
+    for (const f of frames) {
+      const m = this.captured?.v6.get(f);
+      if (m !== undefined) out.push(m);
+    }
+    return out;
+  }
+
   /** The decoded DHCPv4 messages of a recorded exchange, in capture order. */
   messages(frames: readonly number[]): DhcpV4Message[] {
     const out: DhcpV4Message[] = [];
     for (const f of frames) {
-      const m = this.captured?.get(f);
+      const m = this.captured?.v4.get(f);
       if (m !== undefined) out.push(m);
     }
     return out;
@@ -271,9 +283,15 @@ function satisfies(e: StepExpect | undefined, o: Observed | null, c: MatchContex
 }
 
 function matchDhcp6(step: Extract<Step, { kind: 'dhcp6' }>, c: MatchContext): Match {
-  const e6 = offlineDhcp6Expect(effectiveExpect(step) as Dhcp6Expect | undefined, c.skipped);
-  const d = c.rec.takeBest((s): s is Dhcp6Step => s.kind === 'dhcp6' && dhcp6StepMatches(step, s), (s) => satisfies(e6, dhcp6Observed(s), c));
-  return { recorded: d, observed: d === null ? null : dhcp6Observed(d), expect: e6 };
+  const e = effectiveExpect(step) as Dhcp6Expect | undefined;
+  const e6 = c.rec.hasMessages ? e : offlineDhcp6Expect(e, c.skipped);
+  /** The exchange as the boot chain summarises it, with every option of its decoded reply. */
+  const observe = (s: Dhcp6Step): Observed => {
+    const reply = replyInCapture(c.rec.messages6(s.frames));
+    return reply === null ? dhcp6Observed(s) : { ...dhcp6Observed(s), options: optionMap6(reply) };
+  };
+  const d = c.rec.takeBest((s): s is Dhcp6Step => s.kind === 'dhcp6' && dhcp6StepMatches(step, s), (s) => satisfies(e6, observe(s), c));
+  return { recorded: d, observed: d === null ? null : observe(d), expect: e6 };
 }
 
 function matchRa(step: Step, c: MatchContext): Match {
