@@ -37,7 +37,7 @@ export function overrideBytes(code: number, v: Exclude<OptionOverride, null>): U
 /** Scenario `options:` maps (later maps win) plus a hostname → persona overrides. */
 export function personaOverrides(maps: ReadonlyArray<Readonly<Record<number, OptionOverride>> | undefined>, hostname?: string): PersonaOverrides {
   const merged = new Map<number, OptionOverride>();
-  if (hostname !== undefined) merged.set(12, hostname);
+  if (hostname !== undefined) merged.set(DhcpV4Code.HOST_NAME, hostname);
   for (const m of maps) for (const [k, v] of Object.entries(m ?? {})) merged.set(Number(k), v);
   const options: DhcpV4OptionInput[] = [];
   const remove: number[] = [];
@@ -78,7 +78,7 @@ export function observeReply(msg: DhcpV4Message, bootFrom?: DhcpV4Message | null
   const options = optionMap(msg);
   const boot = bootFrom ?? msg;
   const siaddr = ipv4ToString(boot.siaddr);
-  const lease = options.get(51);
+  const lease = options.get(DhcpV4Code.LEASE_TIME);
   return {
     yiaddr: ipv4ToString(msg.yiaddr),
     siaddr: ipv4ToString(msg.siaddr),
