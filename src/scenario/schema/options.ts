@@ -73,30 +73,22 @@ export const optionOverrides = custom((v, report): Record<number, OptionOverride
   return out;
 });
 
-export const optionMatchers = custom((v, report): Record<number, ValueMatcher> => {
-  const out: Record<number, ValueMatcher> = {};
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
-    report(`expected a map of option number to matcher, e.g. { 67: ipxe.efi, 150: present }, found ${describeValue(v)}`);
+/** `{ <option key>: matcher }`, the keys read by `parseKey` (DHCPv4 or DHCPv6). */
+function optionMatcherMap(parseKey: (key: string) => number | string, what: string) {
+  return custom((v, report): Record<number, ValueMatcher> => {
+    const out: Record<number, ValueMatcher> = {};
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+      report(`expected a map of ${what}, found ${describeValue(v)}`);
+      return out;
+    }
+    for (const [key, value] of Object.entries(v)) {
+      const code = parseKey(key);
+      if (typeof code === 'string') report(code, [key], true);
+      else out[code] = parseMatcher(value, (msg, path = [], atKey) => report(msg, [key, ...path], atKey), false);
+    }
     return out;
-  }
-  for (const [key, value] of Object.entries(v)) {
-    const code = parseOptionKey(key);
-    if (typeof code === 'string') report(code, [key], true);
-    else out[code] = parseMatcher(value, (msg, path = [], atKey) => report(msg, [key, ...path], atKey), false);
-  }
-  return out;
-});
+  });
+}
 
-export const option6Matchers = custom((v, report): Record<number, ValueMatcher> => {
-  const out: Record<number, ValueMatcher> = {};
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
-    report(`expected a map of DHCPv6 option number to matcher, e.g. { 59: present, 16: absent }, found ${describeValue(v)}`);
-    return out;
-  }
-  for (const [key, value] of Object.entries(v)) {
-    const code = parseOption6Key(key);
-    if (typeof code === 'string') report(code, [key], true);
-    else out[code] = parseMatcher(value, (msg, path = [], atKey) => report(msg, [key, ...path], atKey), false);
-  }
-  return out;
-});
+export const optionMatchers = optionMatcherMap(parseOptionKey, 'option number to matcher, e.g. { 67: ipxe.efi, 150: present }');
+export const option6Matchers = optionMatcherMap(parseOption6Key, 'DHCPv6 option number to matcher, e.g. { 59: present, 16: absent }');
