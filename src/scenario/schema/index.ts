@@ -5,7 +5,7 @@ export * from './expect.js';
 export * from './matchers.js';
 export * from './options.js';
 export * from './save.js';
-export * from './personas.js';
+export * from './persona-names.js';
 export { durationField } from './fields.js';
 export { describeValue, humanIssueMessage, isMissingKey } from './messages.js';
 export { editDistance, suggest } from './suggest.js';

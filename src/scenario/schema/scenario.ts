@@ -12,7 +12,7 @@ import { loadField, type LoadSettings } from '../load-schema.js';
 import { durationField, oneOf, strict } from './fields.js';
 import { macField } from './mac-field.js';
 import { optionOverrides, type OptionOverride } from './options.js';
-import { SCENARIO_PERSONAS, type ScenarioPersona } from './personas.js';
+import { SCENARIO_PERSONAS, type ScenarioPersona } from './persona-names.js';
 import { stepField, type SourcePos, type Step } from './steps.js';
 
 export const clientSchema = strict({

@@ -7,7 +7,7 @@ import { durationField, custom, oneOf, strict } from './fields.js';
 import { describeValue, humanIssueMessage, isMissingKey } from './messages.js';
 import { dhcp6ExpectSchema, dhcpExpectSchema, httpExpectSchema, ipxeScriptExpectSchema, raExpectSchema, tftpExpectSchema } from './expect.js';
 import { optionOverrides } from './options.js';
-import { SCENARIO_PERSONAS } from './personas.js';
+import { SCENARIO_PERSONAS } from './persona-names.js';
 import { saveField } from './save.js';
 import { didYouMean } from './suggest.js';
 
