@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { MissingBinaryError } from '../lab/binaries.js';
 import { BRIDGE } from '../lab/lab.js';
 import { labDown, labUp, type LabInfo, type LabServerKind, type LabUpOptions } from '../lab/labctl.js';
-import { isIpv6Persona, SCENARIO_LAB_SERVERS, type Scenario } from '../scenario/schema.js';
+import { isIpv6Persona, SCENARIO_LAB_SERVERS, type Scenario } from '../scenario/schema/index.js';
 import { loadScenarioFiles } from './run.js';
 import { ExitCode } from './exit-codes.js';
 import type { RunArgs } from './options.js';

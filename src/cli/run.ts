@@ -4,7 +4,9 @@
  * environment error. Bounded: a wall-clock cap of the scenarios' budgets plus slack, and Ctrl-C
  * closes the transport and still writes what ran.
  */
+import { statSync } from 'node:fs';
 import { isIPv6 } from 'node:net';
+import { STDIN_NAME } from '../capture/source.js';
 import { CaptureFileWriter, PcapngWriter } from '../capture/writer.js';
 import { colorEnabled, palette } from '../report/color.js';
 import { TextOutput } from '../report/output.js';
@@ -15,7 +17,7 @@ import { reportWidth } from '../report/layout.js';
 import { SystemClock, type Clock } from '../scenario/clock.js';
 import { expandClients, runScenarios, type RunResult } from '../scenario/driver.js';
 import { formatProblem, loadScenario, ScenarioError } from '../scenario/load.js';
-import type { Scenario } from '../scenario/schema.js';
+import type { Scenario } from '../scenario/schema/index.js';
 import type { ClientTransport } from '../scenario/transport/types.js';
 import type { AnalyzeIo } from './analyze.js';
 import { ExitCode } from './exit-codes.js';
@@ -271,14 +273,19 @@ export async function runAnalyzeScenario(
   file: string, scenarioPaths: string[], server: string | undefined, format: RunArgs['format'], output: string | undefined,
   analyze: ChainsFn, io: RunIo,
 ): Promise<number> {
-  const { checkRecordedBoot } = await import('../scenario/run/offline.js');
+  const { checkRecordedBoot, dhcpFrames } = await import('../scenario/run/offline.js');
+  const { readCapturedDhcp } = await import('../scenario/run/captured-dhcp.js');
   const { scenarios, problems } = loadScenarioFiles(scenarioPaths);
   if (problems.length > 0) {
     io.stderr(`${problems.join('\n')}\npxecheck: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the scenario files\n`);
     return ExitCode.USAGE;
   }
   const analysis = await analyze(file);
-  const results = scenarios.map((s) => checkRecordedBoot(s, analysis, server));
+  // The DHCP replies themselves (the boot chains keep no option values): a second, DHCP-only read
+  // of the same file; a pipe or merged files cannot be read again (offline.ts says what that skips).
+  const rereadable = analysis.file === file && file !== STDIN_NAME && statSync(file, { throwIfNoEntry: false })?.isFile() === true;
+  const captured = rereadable ? await readCapturedDhcp(file, dhcpFrames(analysis)) : null;
+  const results = scenarios.map((s) => checkRecordedBoot(s, analysis, captured, server));
   const result: RunResult = { ok: results.every((r) => r.ok), scenarios: results };
   const out = TextOutput.open(output);
   try {

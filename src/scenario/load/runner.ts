@@ -7,7 +7,7 @@
  */
 import { STAT_KINDS, type StatKind } from '../load-schema.js';
 import { clientVars, ClientStateImpl, notRun, routerFor, type RunOptions } from '../driver.js';
-import { macAt, stepLabel, type Client, type Scenario } from '../schema.js';
+import { macAt, stepLabel, type Client, type Scenario } from '../schema/index.js';
 import { onAbort } from '../run/abort-fanout.js';
 import type { ClientResult, ScenarioResult, StepResult } from '../run/result.js';
 import { runStep, type StepContext } from '../run/steps.js';

@@ -4,7 +4,7 @@
  */
 import type { Arrival, LoadBudgets } from '../load-schema.js';
 import type { FaultSpec } from './fault-schema.js';
-import type { Scenario } from '../schema.js';
+import type { Scenario } from '../schema/index.js';
 import { shareOf, type MixGroup, type Shard } from './arrivals.js';
 
 /** `run --arrival-rate/--concurrency/--count/--duration/--shard`. */
