@@ -163,6 +163,8 @@ async function mainWith(argv: string[], io: CliIo, runDeps: RunDeps, dryRun: Dry
           .option('duration', { type: 'string', requiresArg: true, describe: 'load mode: stop starting clients after this time (30s, 2m)' })
           .option('shard', { type: 'string', requiresArg: true, describe: 'load mode: run slice I of N of the storm (1/4 … 4/4); merge the JSON with `pxecheck merge`' })
           .option('max-load', { type: 'string', requiresArg: true, describe: 'load mode: raise the default ceiling (100 new clients/s, 200 at once, 10,000 in all) on purpose: arrival-rate=N,concurrency=N,count=N or none' })
+          .option('fault', { type: 'string', requiresArg: true, describe: 'load mode in a lab: inject a fault, e.g. "{ restart: dhcp, at: 5s }" (repeatable; docs/load.md, Faults)' })
+          .option('lab-name', { type: 'string', requiresArg: true, describe: 'the lab (from `pxecheck lab up --name NAME`) whose servers and links the faults act on' })
           // type string without requiresArg: a bare --lab gives '' (dnsmasq).
           .option('lab', { type: 'string', describe: 'build a throw-away lab (dnsmasq | kea | isc-dhcpd, default dnsmasq), run the scenarios from its client side, remove it (needs root)' })
           .option('server-config', { type: 'string', requiresArg: true, describe: 'with --lab: your own config for the lab\'s server instead of the built-in full chain' })

@@ -221,6 +221,10 @@ export interface RunArgs {
   load?: LoadRunSettings;
   /** `--max-load`: the load ceiling raised on purpose (src/scenario/safety.ts). */
   maxLoad?: Partial<LoadAsk>;
+  /** `--fault` as written (run --lab hands them to its child); runRun parses them into `load.faults`. */
+  faultFlags?: string[];
+  /** `--lab-name NAME`: the running lab whose servers and links faults act on. */
+  labName?: string;
   /**
    * `--lab [SERVER]`: run inside a throw-away lab (src/cli/run-lab.ts); transport and server are
    * then the lab's client interface and boot server.
@@ -301,7 +305,15 @@ export function checkRunArgs(raw: Record<string, unknown>): RunArgs {
     rate,
     ...loadFlags(raw),
     ...maxLoadFlag(raw),
+    ...(raw['lab-name'] === undefined ? {} : { labName: labNameFlag(raw['lab-name']) }),
   };
+}
+
+/** `--lab-name NAME`: a lab's name as `pxecheck lab up --name` takes it. */
+function labNameFlag(raw: unknown): string {
+  const name = oneString(raw, 'lab-name')!;
+  if (!/^[a-z][a-z0-9-]{0,11}$/.test(name)) throw new UsageError(`run: --lab-name must be a lab name (1–12 lowercase letters, digits, '-'), got "${name}"`);
+  return name;
 }
 
 /** `--max-pps N` (`--rate N` is its old name and an alias). */
@@ -346,7 +358,9 @@ export function loadFlags(raw: Record<string, unknown>): { load?: LoadRunSetting
     if (typeof sh === 'string') throw new UsageError(`run: --shard ${sh}`);
     load.shard = sh;
   }
-  return Object.keys(load).length === 0 ? {} : { load };
+  // Parsed with the scenarios (src/scenario/load/fault-flags.ts): yaml is not loaded for argv.
+  const faults = raw['fault'] === undefined ? [] : (Array.isArray(raw['fault']) ? raw['fault'] : [raw['fault']]).map((v) => String(v).trim());
+  return Object.keys(load).length === 0 && faults.length === 0 ? {} : { load, ...(faults.length === 0 ? {} : { faultFlags: faults }) };
 }
 
 /** `--max-load`: raise the load ceiling on purpose. */
@@ -377,6 +391,7 @@ function checkRunLabArgs(raw: Record<string, unknown>, scenarios: string[], form
   for (const flag of ['interface', 'relay-from', 'server', 'circuit-id', 'remote-id']) {
     if (raw[flag] !== undefined) throw new UsageError(`run: --lab brings its own client interface and boot server; drop --${flag}`);
   }
+  if (raw['lab-name'] !== undefined) throw new UsageError('run: --lab-name names a lab that is already up; --lab builds its own (drop one of them)');
   return {
     scenarios,
     transport: { kind: 'raw', interface: LAB_CLIENT_IFACE },

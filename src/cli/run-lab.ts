@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { MissingBinaryError } from '../lab/binaries.js';
 import { BRIDGE } from '../lab/lab.js';
 import { labDown, labUp, type LabInfo, type LabServerKind, type LabUpOptions } from '../lab/labctl.js';
-import { isIpv6Persona, SCENARIO_LAB_SERVERS, type Scenario } from '../scenario/schema.js';
+import { isIpv6Persona, SCENARIO_LAB_SERVERS, type Scenario } from '../scenario/schema/index.js';
 import { loadCeilingRefusal, loadScenarioFiles } from './run.js';
 import { maxLoadText } from '../scenario/safety.js';
 import { ExitCode } from './exit-codes.js';
@@ -105,7 +105,7 @@ function defaultSpawn(cmd: string, args: string[], quiet: boolean): ChildProcess
 }
 
 /** The child's `run` command line: the lab's interface and server, paths made absolute. */
-export function childRunArgs(args: RunArgs, lab: Pick<LabInfo, 'clientIface' | 'serverAddr' | 'ipv6'>, cwd = process.cwd()): string[] {
+export function childRunArgs(args: RunArgs, lab: Pick<LabInfo, 'clientIface' | 'serverAddr' | 'ipv6'> & { name?: string }, cwd = process.cwd()): string[] {
   // An IPv6-only lab has no IPv4 server: `${server}` is then its IPv6 address.
   const server = lab.ipv6?.mode === 'only' ? lab.ipv6.serverAddr6 : lab.serverAddr;
   const out = ['run', ...args.scenarios.map((s) => resolve(cwd, s)), '--interface', lab.clientIface, '--server', server, '--format', args.format];
@@ -119,6 +119,9 @@ export function childRunArgs(args: RunArgs, lab: Pick<LabInfo, 'clientIface' | '
   if (l?.durationMs !== undefined) out.push('--duration', `${l.durationMs}ms`);
   if (l?.shard !== undefined) out.push('--shard', `${l.shard.index + 1}/${l.shard.count}`);
   if (args.maxLoad !== undefined) out.push('--max-load', maxLoadText(args.maxLoad));
+  // Faults act on this lab: the child injects them (it sees the arrivals).
+  for (const f of args.faultFlags ?? []) out.push('--fault', f);
+  if (lab.name !== undefined) out.push('--lab-name', lab.name);
   return out;
 }
 

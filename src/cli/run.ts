@@ -4,7 +4,9 @@
  * environment error. Bounded: a wall-clock cap of the scenarios' budgets plus slack, and Ctrl-C
  * closes the transport and still writes what ran.
  */
+import { statSync } from 'node:fs';
 import { isIPv6 } from 'node:net';
+import { STDIN_NAME } from '../capture/source.js';
 import { CaptureFileWriter, PcapngWriter } from '../capture/writer.js';
 import { colorEnabled, palette } from '../report/color.js';
 import { TextOutput } from '../report/output.js';
@@ -17,12 +19,14 @@ import { expandClients, isLoadMode, runScenarios, type RunResult } from '../scen
 import { loadPlan } from '../scenario/load/settings.js';
 import { loadAskOf, loadCeiling, loadCeilingProblem } from '../scenario/safety.js';
 import { formatProblem, loadScenario, ScenarioError } from '../scenario/load.js';
-import type { Scenario } from '../scenario/schema.js';
+import type { Scenario } from '../scenario/schema/index.js';
 import type { ClientTransport } from '../scenario/transport/types.js';
 import type { AnalyzeIo } from './analyze.js';
 import { ExitCode } from './exit-codes.js';
 import type { RunArgs } from './options.js';
 import { ProgressLine } from '../report/load-progress.js';
+import type { LabFaultInjector } from '../lab/faults.js';
+import type { FaultSpec } from '../scenario/load/fault-schema.js';
 
 export type RunIo = AnalyzeIo;
 
@@ -175,6 +179,12 @@ export async function runRun(args: RunArgs, io: RunIo, deps: RunDeps = {}): Prom
     return ExitCode.USAGE;
   }
 
+  const faults = await faultInjector(args, scenarios);
+  if (typeof faults === 'string') {
+    io.stderr(`pxecheck: ${faults}\n`);
+    return ExitCode.USAGE;
+  }
+
   let transport: ClientTransport;
   try {
     // Raw mode filters frames by MAC when there are few; a storm's MACs would not fit a BPF program.
@@ -214,10 +224,13 @@ export async function runRun(args: RunArgs, io: RunIo, deps: RunDeps = {}): Prom
   try {
     result = await runScenarios(scenarios, {
       transport, clock: deps.clock ?? new SystemClock(), target: { server: args.server }, signal: abort.signal, loadCeiling: loadCeiling(args.maxLoad),
-      ...(args.load === undefined ? {} : { load: args.load }),
-      ...(progress === null ? {} : { loadHooks: { progress: (p) => progress.show(p) } }),
+      ...(args.load === undefined ? {} : { load: faults === null ? args.load : { ...args.load, faults: faults.flags } }),
+      ...(progress === null && faults === null ? {} : {
+        loadHooks: { ...(progress === null ? {} : { progress: (p) => progress.show(p) }), ...(faults === null ? {} : { faults: faults.injector }) },
+      }),
     });
   } finally {
+    faults?.injector.close();
     progress?.clear();
     clearTimeout(cap);
     stopListening();
@@ -226,6 +239,32 @@ export async function runRun(args: RunArgs, io: RunIo, deps: RunDeps = {}): Prom
   }
   if (reason !== null) result.ok = false;
   return writeRunReport(result, args.format, args.output, io);
+}
+
+/**
+ * Faults (`load.faults`, `--fault`) act on a lab's servers and links: `--lab` hands its child
+ * `--lab-name`; by hand, run inside a lab from `pxecheck lab up --name NAME` with `--lab-name NAME`.
+ * null when there are none; a one-line problem (exit 2) when they cannot be injected.
+ */
+async function faultInjector(args: RunArgs, scenarios: readonly Scenario[]): Promise<{ injector: LabFaultInjector; flags: FaultSpec[] } | null | string> {
+  let flags: FaultSpec[] = [];
+  if (args.faultFlags !== undefined && args.faultFlags.length > 0) {
+    const { parseFaultFlags } = await import('../scenario/load/fault-flags.js');
+    const parsed = parseFaultFlags(args.faultFlags);
+    if (typeof parsed === 'string') return parsed;
+    flags = parsed;
+  }
+  const wanted = flags.length > 0 || scenarios.some((s) => (s.load?.faults?.length ?? 0) > 0);
+  if (!wanted) return null;
+  if (args.labName === undefined) {
+    return 'faults act on a lab\'s servers and links: run with --lab, or inside a lab from `pxecheck lab up --name NAME` with --lab-name NAME';
+  }
+  const { LabFaultInjector } = await import('../lab/faults.js');
+  try {
+    return { injector: LabFaultInjector.forLab(args.labName), flags };
+  } catch (e) {
+    return (e as Error).message;
+  }
 }
 
 /** The report of a run (or of merged load runs) in the chosen format; the exit code from `ok`. */
@@ -257,14 +296,19 @@ export async function runAnalyzeScenario(
   file: string, scenarioPaths: string[], server: string | undefined, format: RunArgs['format'], output: string | undefined,
   analyze: ChainsFn, io: RunIo,
 ): Promise<number> {
-  const { checkRecordedBoot } = await import('../scenario/run/offline.js');
+  const { checkRecordedBoot, dhcpFrames } = await import('../scenario/run/offline.js');
+  const { readCapturedDhcp } = await import('../scenario/run/captured-dhcp.js');
   const { scenarios, problems } = loadScenarioFiles(scenarioPaths);
   if (problems.length > 0) {
     io.stderr(`${problems.join('\n')}\npxecheck: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the scenario files\n`);
     return ExitCode.USAGE;
   }
   const analysis = await analyze(file);
-  const results = scenarios.map((s) => checkRecordedBoot(s, analysis, server));
+  // The DHCP replies themselves (the boot chains keep no option values): a second, DHCP-only read
+  // of the same file; a pipe or merged files cannot be read again (offline.ts says what that skips).
+  const rereadable = analysis.file === file && file !== STDIN_NAME && statSync(file, { throwIfNoEntry: false })?.isFile() === true;
+  const captured = rereadable ? await readCapturedDhcp(file, dhcpFrames(analysis)) : null;
+  const results = scenarios.map((s) => checkRecordedBoot(s, analysis, captured, server));
   const result: RunResult = { ok: results.every((r) => r.ok), scenarios: results };
   const out = TextOutput.open(output);
   try {

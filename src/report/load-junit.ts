@@ -6,6 +6,7 @@
 import type { ScenarioResult } from '../scenario/run/result.js';
 import { xmlAttr, xmlText } from './junit.js';
 import { loadLines } from './load-text.js';
+import { faultJunitCases } from './load-faults.js';
 
 export function loadJunitCases(s: ScenarioResult): { lines: string[]; tests: number; failures: number } {
   const l = s.load;
@@ -40,5 +41,7 @@ export function loadJunitCases(s: ScenarioResult): { lines: string[]; tests: num
     }
     lines.push(`      <system-out>${xmlText(`${b.what}: ${b.actual} (budget ${b.limit})`)}</system-out>`, '    </testcase>');
   }
-  return { lines, tests: 1 + l.budgets.length, failures };
+  const f = faultJunitCases(cls, l.faults ?? []);
+  lines.push(...f.lines);
+  return { lines, tests: 1 + l.budgets.length + f.tests, failures: failures + f.failures };
 }

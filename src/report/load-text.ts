@@ -8,6 +8,7 @@ import type { LoadReport } from '../scenario/load/report.js';
 import { fittedTable, printable } from './analyze-text.js';
 import { PLAIN, type Palette } from './color.js';
 import { wrapLine } from './layout.js';
+import { faultLines } from './load-faults.js';
 
 const n = (x: number): string => x.toLocaleString('en-US');
 
@@ -45,6 +46,7 @@ export function loadLines(l: LoadReport, pal: Palette = PLAIN, width: number | n
       out.push(`    ${b.ok ? 'ok  ' : pal.fail('MISS')} ${b.what} ${b.limit}: ${b.actual}`);
     }
   }
+  out.push(...faultLines(l.faults ?? [], pal, width));
   if (l.failures.length > 0) {
     out.push('  Failures (addresses and numbers blanked):');
     for (const f of l.failures.slice(0, 10)) out.push(...wrapLine(`    ${n(f.count)} × ${f.kind}: ${printable(f.message)}`, width, 8));

@@ -6,7 +6,7 @@
 import type { Clock } from './clock.js';
 import type { ClientTransport, UdpDatagram } from './transport/types.js';
 import type { RandomSource } from './clients/types.js';
-import { isIpv6Persona, macAt, stepLabel, type Client, type Scenario, type Step } from './schema.js';
+import { isIpv6Persona, macAt, stepLabel, type Client, type Scenario, type Step } from './schema/index.js';
 import { macVariables } from './vars.js';
 import { linkLocalFromMac } from '../wire/ipv6-address.js';
 import type { RouterAdvertSeen } from './transport/types.js';

@@ -68,7 +68,7 @@ describe('load: in the scenario language', () => {
     expect(problems(scenario('  count: 101'))).toEqual([
       'x.yaml:4:10: load.count: load.count 101 is more than the 100 MACs of the clients; widen a mac range (e.g. { mac: …, count: 101 })',
     ]);
-    expect(problems(scenario('  rate: 5/s'))[0]).toMatch(/^x\.yaml:4:3: load\.rate: unknown key "rate" \(allowed: arrival, concurrency, count, duration, budgets\)$/);
+    expect(problems(scenario('  rate: 5/s'))[0]).toMatch(/^x\.yaml:4:3: load\.rate: unknown key "rate" \(allowed: arrival, concurrency, count, duration, budgets, faults\)$/);
   });
 
   it('parses rates, floors and shares', () => {

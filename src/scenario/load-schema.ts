@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { DURATION_HINT, tryParseDuration } from './duration.js';
 import { parsePerSecond } from './rate.js';
+import { parseFaults, type FaultSpec } from './load/fault-schema.js';
 
 export { parsePerSecond };
 
@@ -53,6 +54,8 @@ export interface LoadSettings {
   count?: number;
   durationMs?: number;
   budgets: LoadBudgets;
+  /** Faults injected during the run (lab mode; src/scenario/load/faults.ts). */
+  faults?: FaultSpec[];
 }
 
 /** The most clients one scenario may start (memory per client is bounded; this bounds the run). */
@@ -193,7 +196,7 @@ function parseBudgets(v: unknown, report: Report): LoadBudgets {
   return out;
 }
 
-const LOAD_KEYS = ['arrival', 'concurrency', 'count', 'duration', 'budgets'] as const;
+const LOAD_KEYS = ['arrival', 'concurrency', 'count', 'duration', 'budgets', 'faults'] as const;
 
 /** The `load:` field of the scenario schema. */
 export const loadField = z.unknown().transform((v, ctx): LoadSettings => {
@@ -222,6 +225,7 @@ export const loadField = z.unknown().transform((v, ctx): LoadSettings => {
     if (d !== undefined) out.durationMs = d;
   }
   if (v['budgets'] !== undefined) out.budgets = parseBudgets(v['budgets'], report);
+  if (v['faults'] !== undefined) out.faults = parseFaults(v['faults'], report);
   return out;
 });
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkRunArgs, type RunArgs } from '../../src/cli/options.js';
 import { childRunArgs, planLab, runWithLab, type RunLabDeps } from '../../src/cli/run-lab.js';
 import { loadScenarioFiles } from '../../src/cli/run.js';
-import type { Scenario } from '../../src/scenario/schema.js';
+import type { Scenario } from '../../src/scenario/schema/index.js';
 import { MissingBinaryError } from '../../src/lab/binaries.js';
 import type { LabInfo } from '../../src/lab/labctl.js';
 import { listNamespaces } from '../../src/lab/lab.js';

@@ -1,5 +1,6 @@
 /** The `load` section of a scenario's JSON result (docs/load.md, "JSON"). Times in ms unless named. */
 import type { Arrival, LoadBudgets, StatKind } from '../load-schema.js';
+import type { FaultReport } from './faults.js';
 import type { KindReport } from './stats.js';
 
 export const LOAD_REPORT_VERSION = 1;
@@ -44,4 +45,6 @@ export interface LoadReport {
   budgetSpec: LoadBudgets;
   /** Failure messages with addresses and numbers blanked, most frequent first (bounded). */
   failures: Array<{ kind: string; message: string; count: number }>;
+  /** Faults injected during the run (lab mode) and what each did, window by window. */
+  faults?: FaultReport[];
 }

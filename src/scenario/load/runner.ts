@@ -7,13 +7,14 @@
  */
 import { STAT_KINDS, type StatKind } from '../load-schema.js';
 import { clientVars, ClientStateImpl, notRun, routerFor, type RunOptions } from '../driver.js';
-import { macAt, stepLabel, type Client, type Scenario } from '../schema.js';
+import { macAt, stepLabel, type Client, type Scenario } from '../schema/index.js';
 import { onAbort } from '../run/abort-fanout.js';
 import type { ClientResult, ScenarioResult, StepResult } from '../run/result.js';
 import { runStep, type StepContext } from '../run/steps.js';
 import { timersFor, type Timers } from '../run/timers.js';
 import { arrivalOffset, MixPicker } from './arrivals.js';
 import { evaluateBudgets, loadOk } from './budgets.js';
+import { FaultRun, retransmitsOf, type FaultInjector } from './faults.js';
 import { LOAD_REPORT_VERSION, type LoadClients, type LoadReport } from './report.js';
 import { loadPlan, type LoadPlan } from './settings.js';
 import { LoadStats } from './stats.js';
@@ -38,6 +39,8 @@ export interface LoadHooks {
   progressEverySeconds?: number;
   /** Epoch milliseconds for `startedAt` (default Date.now). */
   wallClock?: () => number;
+  /** Lab mode: executes the scenario's `faults:` and `--fault`s (src/lab/faults.ts). */
+  faults?: FaultInjector;
 }
 
 /** Failed clients reported in full; the others are counted and their messages grouped. */
@@ -86,6 +89,7 @@ class Tally {
   readonly stats = new LoadStats();
   readonly clients: LoadClients = { started: 0, ok: 0, failed: 0, timedOut: 0, notStarted: 0, peakInFlight: 0, arrivalsPerSecond: 0 };
   readonly kept: ClientResult[] = [];
+  faults: FaultRun | null = null;
   private readonly messages = new Map<string, { kind: string; message: string; count: number }>();
 
   failure(kind: string, error: string): void {
@@ -115,6 +119,7 @@ export async function runLoad(scenario: Scenario, opts: RunOptions): Promise<Sce
   };
   const tally = new Tally();
   const picker = new MixPicker(plan.groups);
+  tally.faults = startFaults(scenario, opts, plan, timers, start);
   const every = hooks.progressEverySeconds ?? 0.5;
   let lastProgress = -Infinity;
   let inFlight = 0;
@@ -157,10 +162,12 @@ export async function runLoad(scenario: Scenario, opts: RunOptions): Promise<Sce
     inFlight++;
     tally.clients.started++;
     if (inFlight > tally.clients.peakInFlight) tally.clients.peakInFlight = inFlight;
+    tally.faults?.arrived(tally.clients.started);
     const client = scenario.clients[pick.group]!;
     void playClient(client, pick.index, scenario, opts, ctx, router, tally).then(finished, finished);
   }
   while (inFlight > 0) await new Promise<void>((r) => { wakeSlot = r; });
+  const faults = await tally.faults?.finish();
 
   const end = timers.now();
   const seconds = end - start;
@@ -170,8 +177,9 @@ export async function runLoad(scenario: Scenario, opts: RunOptions): Promise<Sce
   const rateScale = plan.shard === undefined ? 1 : 1 / plan.shard.count;
   const budgets = evaluateBudgets(plan.budgets, tally.stats, tally.clients, seconds, rateScale);
   const load = loadReport(plan, tally, startedAtMs, seconds, budgets);
+  if (faults !== undefined) load.faults = faults;
   // With a `failed:` budget the budget decides (a storm tolerates its share); without, every failure counts.
-  const ok = loadOk(load);
+  const ok = loadOk(load) && (faults ?? []).every((f) => f.error === undefined);
   const res: ScenarioResult = { name: scenario.name, file: scenario.file, ok, duration: Math.round(seconds * 1e6) / 1e3, clients: tally.kept, load };
   if (opts.signal?.aborted) res.interrupted = 'interrupted (SIGINT): partial results';
   else if (end >= deadline && tally.clients.notStarted > 0) res.interrupted = `the scenario budget (${scenario.budgetMs / 1000} s) ran out with ${tally.clients.notStarted} clients not started`;
@@ -193,6 +201,16 @@ function loadReport(plan: LoadPlan, tally: Tally, startedAtMs: number, seconds: 
   };
   if (plan.shard !== undefined) r.shard = { index: plan.shard.index + 1, count: plan.shard.count };
   return r;
+}
+
+/** The scenario's and the command line's faults; only shard 1 of a sharded storm injects them. */
+function startFaults(scenario: Scenario, opts: RunOptions, plan: LoadPlan, timers: Timers, start: number): FaultRun | null {
+  const specs = [...(scenario.load?.faults ?? []), ...(opts.load?.faults ?? [])];
+  if (specs.length === 0 || (plan.shard !== undefined && plan.shard.index > 0)) return null;
+  const injector: FaultInjector = opts.loadHooks?.faults ?? {
+    apply: () => Promise.reject(new Error('faults act on a lab: run with --lab, or --lab-name NAME inside a lab from `pxecheck lab up`')),
+  };
+  return new FaultRun(specs, injector, timers, start, plan.count);
 }
 
 function sleep(timers: Timers, t: number, signal: AbortSignal | undefined): Promise<void> {
@@ -219,6 +237,9 @@ async function playClient(
   let failedAt: number | null = null;
   let outcome: 'ok' | 'failed' | 'timed-out' = 'ok';
   let booted = false;
+  let retransmitted = false;
+  let failure: { kind: string; message: string } | null = null;
+  const faults = tally.faults;
   try {
     for (let i = 0; i < client.steps.length && failedAt === null; i++) {
       const step = client.steps[i]!;
@@ -229,6 +250,11 @@ async function playClient(
       const timedOut = !r.ok && TIMEOUT_RE.test(r.error ?? '');
       const o = r.ok ? 'ok' : timedOut ? 'timed-out' : 'failed';
       if (kind !== null) tally.stats.kind(kind).record(o, timedOut ? null : r.duration * 1000, bytesOf(r), serverOf(r));
+      if (faults !== null) {
+        if (kind !== null) faults.exchange(kind, o, timedOut ? null : r.duration * 1000, r, ctx.timers.now());
+        retransmitted ||= retransmitsOf(r) > 0;
+        if (!r.ok) failure = { kind: kind ?? step.kind, message: failureShape(r.error ?? 'failed') };
+      }
       if (!r.ok) {
         failedAt = i;
         outcome = o;
@@ -245,6 +271,7 @@ async function playClient(
     opts.transport.removeClient?.(mac);
   }
   if (opts.signal?.aborted && failedAt === null && steps.length < client.steps.length) outcome = 'failed';
+  faults?.clientEnded(mac, outcome, t0, ctx.timers.now(), retransmitted, failure);
   const chain = tally.stats.kind('chain');
   if (outcome === 'ok') {
     tally.clients.ok++;

@@ -3,7 +3,8 @@
  * cut to this host's shard (arrival rate, count and concurrency divided; each group's MACs sliced).
  */
 import type { Arrival, LoadBudgets } from '../load-schema.js';
-import type { Scenario } from '../schema.js';
+import type { FaultSpec } from './fault-schema.js';
+import type { Scenario } from '../schema/index.js';
 import type { LoadAsk } from '../safety.js';
 import { shareOf, type MixGroup, type Shard } from './arrivals.js';
 
@@ -14,6 +15,8 @@ export interface LoadRunSettings {
   count?: number;
   durationMs?: number;
   shard?: Shard;
+  /** `--fault`: injected as well as the scenario's `load.faults` (lab mode). */
+  faults?: FaultSpec[];
 }
 
 /** Clients in flight when neither the scenario nor the command line says. */
