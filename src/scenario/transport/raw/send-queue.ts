@@ -2,11 +2,15 @@
  * Rate limit for frames we inject (raw) or datagrams we send (relay): a token bucket of `pps`
  * packets per second (bursts up to a tenth of a second's worth) in front of a bounded FIFO; packets
  * beyond the bound are dropped and counted.
+ * With `sendBatch`, the frames pushed in one turn (the answers to one wake-up's frames: the clients
+ * run as microtasks after the capture callback) leave together from process.nextTick, which runs
+ * once the microtasks have drained: one system call, and the server woken once for all of them.
  */
 export interface SendQueueOptions<T = Uint8Array> {
   pps: number;
   limit: number;
   send(frame: T): void;
+  sendBatch?(frames: T[]): void;
 }
 
 export class SendQueue<T = Uint8Array> {
@@ -59,8 +63,14 @@ export class SendQueue<T = Uint8Array> {
     this.last = now;
   }
 
+  private flushQueued = false;
+
   private pump(): void {
     if (this.timer || this.closed) return;
+    if (this.o.sendBatch !== undefined) {
+      if (!this.flushQueued) { this.flushQueued = true; process.nextTick(this.flush); }
+      return;
+    }
     this.refill();
     while (this.length > 0 && this.tokens >= 1) {
       const f = this.queue[this.head++]!;
@@ -73,7 +83,32 @@ export class SendQueue<T = Uint8Array> {
         this.lastError = e instanceof Error ? e.message : String(e);
       }
     }
+    this.afterSend();
+  }
+
+  private readonly flush = (): void => {
+    this.flushQueued = false;
+    if (this.timer || this.closed) return;
+    this.refill();
+    const n = Math.min(this.length, Math.floor(this.tokens));
+    if (n > 0) {
+      const frames = this.queue.slice(this.head, this.head + n);
+      this.head += n;
+      this.tokens -= n;
+      try {
+        this.o.sendBatch!(frames);
+        this.sent += n;
+      } catch (e) {
+        this.errors++;
+        this.lastError = e instanceof Error ? e.message : String(e);
+      }
+    }
+    this.afterSend();
+  };
+
+  private afterSend(): void {
     if (this.head > 1024 && this.head * 2 > this.queue.length) { this.queue.splice(0, this.head); this.head = 0; }
+    if (this.head === this.queue.length) { this.queue.length = 0; this.head = 0; }
     if (this.length > 0) {
       const waitMs = Math.max(1, ((1 - this.tokens) * 1000) / this.o.pps);
       this.timer = setTimeout(() => { this.timer = null; this.pump(); }, waitMs);
