@@ -253,7 +253,7 @@ class Reports {
     const first = this.count++ === 0;
     if (this.args.format === 'junit' && this.many && first) out.line('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>');
     if (this.args.format !== 'json' && this.args.format !== 'junit' && this.many) out.line(`${first ? '' : '\n'}==> ${a.file} <==`);
-    w.end(a, (s) => out.text(s));
+    w.end(a, (s) => out.text(s), (b) => out.bytes(b));
   }
 
   private toFile(): boolean {
