@@ -5,7 +5,7 @@
 export const FRAME_SAMPLE = 32;
 
 export class FrameSample {
-  readonly head: number[] = [];
+  head: number[] = [];
   /** Ring buffer of the most recent frames once `head` is full. */
   private tail: number[] | null = null;
   private tailPos = 0;
@@ -23,6 +23,12 @@ export class FrameSample {
       this.tail[this.tailPos] = frame;
       this.tailPos = (this.tailPos + 1) % FRAME_SAMPLE;
     }
+  }
+
+  /** Drops the spare room of the arrays (a finished step's sample is kept, not grown). */
+  compact(): void {
+    this.head = this.head.slice();
+    if (this.tail) this.tail = this.tail.slice();
   }
 
   /** Frames in capture order (head, then the ring unrolled). */
