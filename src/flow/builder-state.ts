@@ -106,11 +106,13 @@ export function pushMessage(st: { step: { messages: string[] } }, name: string):
 }
 
 /**
- * Trims the arrays of a step that a newer step followed: an array that grew by `push` keeps spare
+ * Trims the arrays of a step that a newer step followed (or that went quiet): an array that grew by `push` keeps spare
  * room (17 slots after its first push), a third of a kept device's memory in a capture of many
  * clients. Same values, same keys in the same order; a later packet of the step still appends.
  */
 export function compactState(st: StepState): void {
+  // Every packet of a step adds a frame: a sample compacted since holds a step left as it was.
+  if (st.frames.compacted) return;
   st.frames.compact();
   trimArrays(st as unknown as Record<string, unknown>);
   trimArrays(st.step as unknown as Record<string, unknown>);

@@ -10,9 +10,12 @@ export class FrameSample {
   private tail: number[] | null = null;
   private tailPos = 0;
   count = 0;
+  /** No frame added since the last `compact()`. */
+  compacted = false;
 
   add(frame: number): void {
     this.count++;
+    this.compacted = false;
     if (this.head.length < FRAME_SAMPLE) {
       this.head.push(frame);
       return;
@@ -29,6 +32,7 @@ export class FrameSample {
   compact(): void {
     this.head = this.head.slice();
     if (this.tail) this.tail = this.tail.slice();
+    this.compacted = true;
   }
 
   /** Frames in capture order (head, then the ring unrolled). */

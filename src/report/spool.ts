@@ -13,6 +13,10 @@ import { StringDecoder } from 'node:string_decoder';
 const CHUNK = 1 << 20;
 /** Room to encode a chunk of text: at most 3 bytes per UTF-16 unit. */
 const ENCODE_ROOM = 3 * CHUNK;
+/** One buffer for every spool (they spill and drain synchronously, one at a time): a text report
+ *  has six spools, and a buffer each would be 18 MB held for the whole run. */
+let shared: Buffer | null = null;
+const encodeBuffer = (): Buffer => (shared ??= Buffer.allocUnsafe(ENCODE_ROOM));
 
 /** Where drained text goes: strings, or bytes as they were written (UTF-8) when `bytes` is given. */
 export interface SpoolSink {
@@ -26,11 +30,11 @@ export class Spool {
   private dir: string | null = null;
   private fd: number | null = null;
   private pos = 0;
-  private buf: Buffer | null = null;
   /** Characters written so far. */
   length = 0;
 
-  constructor(private readonly memoryLimit = 4 << 20) {}
+  /** `memoryLimit` characters in memory (per spool: a text report has six) before the file. */
+  constructor(private readonly memoryLimit = 1 << 20) {}
 
   write(s: string): void {
     if (s.length === 0) return;
@@ -46,11 +50,11 @@ export class Spool {
     const bytes = typeof sink === 'function' ? undefined : sink.bytes?.bind(sink);
     if (this.fd !== null) {
       this.spill();
-      const buf = this.buf ?? Buffer.allocUnsafe(CHUNK);
+      const buf = encodeBuffer();
       const dec = bytes ? null : new StringDecoder('utf8');
       let pos = 0;
       for (;;) {
-        const n = readSync(this.fd, buf, 0, Math.min(CHUNK, buf.length), pos);
+        const n = readSync(this.fd, buf, 0, buf.length, pos);
         if (n === 0) break;
         pos += n;
         if (bytes) bytes(buf.subarray(0, n));
@@ -69,7 +73,6 @@ export class Spool {
     this.parts = [];
     this.size = 0;
     this.length = 0;
-    this.buf = null;
     this.pos = 0;
     if (this.fd !== null) closeSync(this.fd);
     if (this.dir !== null) rmSync(this.dir, { recursive: true, force: true });
@@ -84,7 +87,7 @@ export class Spool {
       this.fd = openSync(join(this.dir, 'spool'), 'w+');
     }
     if (this.parts.length === 0) return;
-    const buf = (this.buf ??= Buffer.allocUnsafe(ENCODE_ROOM));
+    const buf = encodeBuffer();
     let off = 0;
     for (const p of this.parts) {
       if (off + 3 * p.length > buf.length) {
