@@ -33,4 +33,16 @@ describe('compactState', () => {
     expect(st.frames.toArray().at(-1)).toBe(81);
     expect(st.frames.toArray()).toHaveLength(64);
   });
+
+  it('compacts a step again only after it got another packet', () => {
+    const st = dhcp4State();
+    compactState(st);
+    const messages = st.step.messages;
+    compactState(st);
+    expect(st.step.messages).toBe(messages);
+    st.frames.add(81);
+    compactState(st);
+    expect(st.step.messages).not.toBe(messages);
+    expect(st.step.messages).toEqual(messages);
+  });
 });
