@@ -1,4 +1,8 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { TextOutput } from './output.js';
 import { Spool } from './spool.js';
 
 /** Text with multi-byte characters, so a chunk boundary can fall inside one. */
@@ -35,5 +39,23 @@ describe('Spool', () => {
     asBytes.drain({ text: () => { strings++; }, bytes: (b) => chunks.push(Buffer.from(b)) });
     expect(strings).toBe(0);
     expect(Buffer.concat(chunks).equals(Buffer.from(want, 'utf8'))).toBe(true);
+  });
+
+  it('drained as bytes into a TextOutput, lands between the text written before and after it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pxecheck-spool-'));
+    try {
+      const file = join(dir, 'out.txt');
+      const ps = pieces(5_000);
+      const s = new Spool(1000);
+      for (const p of ps) s.write(p);
+      const out = TextOutput.open(file);
+      out.text('head é\n');
+      s.drain({ text: (t) => out.text(t), bytes: (b) => out.bytes(b) });
+      out.text('tail\n');
+      out.close();
+      expect(readFileSync(file, 'utf8')).toBe(`head é\n${ps.join('')}tail\n`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
