@@ -8,7 +8,8 @@ import { IpProtocol } from '../wire/checksum.js';
 import { parseDhcpV4, type DhcpV4Message } from '../wire/dhcpv4/index.js';
 import { FrameDissector } from '../wire/frame/dissect.js';
 import type { WireIssue } from '../wire/issues.js';
-import { isDhcpV4Port, UdpPort } from '../wire/ports.js';
+import { isDhcpV4Port } from '../wire/dhcp-ports.js';
+import { UdpPort } from '../wire/ports.js';
 import { parseTftp, type TftpPacket } from '../wire/tftp.js';
 
 export interface DissectedFrame {
