@@ -9,6 +9,7 @@ import { LAB_PREFIX6, SERVER_ADDR, SERVER_ADDR6, SERVER_IFACE, type Lab } from '
 import { run, runOk } from './run.js';
 import { ensureDir, type ServerHandle } from './servers.js';
 import { POOL6_END, POOL6_START, startRadvd } from './v6.js';
+import { TcpPort, UdpPort } from '../wire/ports.js';
 
 export type Ipv6Mode = boolean | 'only';
 /** File in the boot root that nginx serves as /boot.ipxe to IPv6 clients (URLs with [2001:db8:1::1]). */
@@ -95,7 +96,7 @@ export async function startKea6FullChain(lab: Lab, cmd: string, userConfig: stri
     args: ['-c', config],
     // Kea puts its pid file and logger lock file in these dirs; keep them out of /run.
     env: { ...process.env, KEA_PIDFILE_DIR: dir, KEA_LOCKFILE_DIR: dir },
-    ready: () => portBound6(lab.ns.srv, 'udp', 547),
+    ready: () => portBound6(lab.ns.srv, 'udp', UdpPort.DHCPV6_SERVER),
     readyTimeoutMs: 10_000,
   });
   const logFile = userConfig === undefined ? join(dir, 'kea-dhcp6.log') : proc.logFile;
@@ -120,9 +121,9 @@ export function portBound6(ns: string, proto: 'udp' | 'tcp', port: number): bool
 /** What labUp waits for on the IPv6 side: DHCPv6 547, TFTP 69 and HTTP 80 on IPv6 sockets. */
 export function ipv6ReadyChecks(ns: string): [string, string, 'udp' | 'tcp', number][] {
   return [
-    ['DHCPv6', ns, 'udp', 547],
-    ['TFTP over IPv6', ns, 'udp', 69],
-    ['HTTP over IPv6', ns, 'tcp', 80],
+    ['DHCPv6', ns, 'udp', UdpPort.DHCPV6_SERVER],
+    ['TFTP over IPv6', ns, 'udp', UdpPort.TFTP],
+    ['HTTP over IPv6', ns, 'tcp', TcpPort.HTTP],
   ];
 }
 

@@ -45,6 +45,7 @@ import {
   type Ipv6Mode,
   type LabIpv6Info,
 } from './labctl-v6.js';
+import { TcpPort, UdpPort } from '../wire/ports.js';
 
 export const LAB_SERVERS = ['dnsmasq', 'kea', 'isc-dhcpd'] as const;
 export type LabServerKind = (typeof LAB_SERVERS)[number];
@@ -257,12 +258,12 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
     const checks: [string, string, 'udp' | 'tcp', number][] = [
       ...(v4
         ? [
-            ['DHCP', lab.ns.srv, 'udp', 67],
-            ['TFTP', lab.ns.srv, 'udp', 69],
-            ['HTTP', lab.ns.srv, 'tcp', 80],
+            ['DHCP', lab.ns.srv, 'udp', UdpPort.DHCP_SERVER],
+            ['TFTP', lab.ns.srv, 'udp', UdpPort.TFTP],
+            ['HTTP', lab.ns.srv, 'tcp', TcpPort.HTTP],
           ] as [string, string, 'udp' | 'tcp', number][]
         : []),
-      ...(proxy && lab.ns.srv2 ? [['DHCP (address server)', lab.ns.srv2, 'udp', 67] as [string, string, 'udp', number]] : []),
+      ...(proxy && lab.ns.srv2 ? [['DHCP (address server)', lab.ns.srv2, 'udp', UdpPort.DHCP_SERVER] as [string, string, 'udp', number]] : []),
     ];
     const checks6 = v6 ? ipv6ReadyChecks(lab.ns.srv) : [];
     for (const [what, ns, proto, port, six] of [...checks.map((c) => [...c, false] as const), ...checks6.map((c) => [...c, true] as const)]) {
@@ -365,13 +366,13 @@ async function startUserKea(lab: Lab, cmd: string, config: string): Promise<Star
     cmd,
     args: ['-c', config],
     env: { ...process.env, KEA_PIDFILE_DIR: dir, KEA_LOCKFILE_DIR: dir },
-    ready: () => portBound(lab.ns.srv, 'udp', 67),
+    ready: () => portBound(lab.ns.srv, 'udp', UdpPort.DHCP_SERVER),
     readyTimeoutMs: 8_000,
   });
   return { handle: { proc, dir, configFiles: [], logFile: proc.logFile }, config };
 }
 
-async function startDnsmasqFrom(lab: Lab, cmd: string, userConfig: string | undefined, text: (dir: string) => string, dhcpPort = 67): Promise<Started> {
+async function startDnsmasqFrom(lab: Lab, cmd: string, userConfig: string | undefined, text: (dir: string) => string, dhcpPort: number = UdpPort.DHCP_SERVER): Promise<Started> {
   const dir = join(lab.workDir, 'dnsmasq');
   runOk('mkdir', ['-p', dir]);
   let config = userConfig;

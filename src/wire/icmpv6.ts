@@ -1,5 +1,6 @@
 import { onesSum, putU16 } from './bytes.js';
-import { finishChecksum, IpProtocol, pseudoHeaderSum, type PseudoHeader } from './checksum.js';
+import { finishChecksum, pseudoHeaderSum, type PseudoHeader } from './checksum.js';
+import { IpProtocol } from './ip-protocol.js';
 import {
   icmpLength, parseIcmpMessage, writeIcmpMessage, type IcmpEmitOptions, type IcmpPacket, type IcmpRepr, type IcmpTypeDef,
 } from './icmp.js';

@@ -23,6 +23,12 @@ const OPCODE_NAMES: readonly (TftpOpcodeName | undefined)[] = [
   undefined, 'RRQ', 'WRQ', 'DATA', 'ACK', 'ERROR', 'OACK',
 ];
 
+/** TFTP error codes (RFC 1350 §5, RFC 2347 for 8). */
+export const TftpErrorCode = {
+  NOT_DEFINED: 0, FILE_NOT_FOUND: 1, ACCESS_VIOLATION: 2, DISK_FULL: 3, ILLEGAL_OPERATION: 4, UNKNOWN_TID: 5,
+  FILE_EXISTS: 6, NO_SUCH_USER: 7, OPTION_REFUSED: 8,
+} as const;
+
 export const TFTP_ERROR_NAMES: Readonly<Record<number, string>> = {
   0: 'not defined',
   1: 'file not found',

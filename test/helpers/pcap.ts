@@ -9,7 +9,7 @@ import { parseLink } from '../../src/wire/link.js';
 import { parseIpv4 } from '../../src/wire/ipv4.js';
 import { parseIpv6 } from '../../src/wire/ipv6.js';
 import { parseUdp } from '../../src/wire/udp.js';
-import { IpProtocol } from '../../src/wire/checksum.js';
+import { IpProtocol } from '../../src/wire/ip-protocol.js';
 import type { WireIssue } from '../../src/wire/issues.js';
 import { loadFrames } from './frames.js';
 

@@ -4,7 +4,7 @@
  */
 import { asciiBytes, fromHex, ipv4ToString } from '../../wire/bytes.js';
 import {
-  effectiveBootFile, effectiveServerName, encodeOptionValue, getOption, optionValue, serverId, type DhcpV4Message,
+  DhcpV4Code, effectiveBootFile, effectiveServerName, encodeOptionValue, getOption, optionValue, serverId, type DhcpV4Message,
   type DhcpV4OptionInput, type JsonValue,
 } from '../../wire/dhcpv4/index.js';
 import type { Observed, OptionValue } from '../expect.js';
@@ -58,7 +58,7 @@ function asOptionValue(v: JsonValue | undefined, raw: Uint8Array): OptionValue {
 export function optionMap(msg: DhcpV4Message): Map<number, OptionValue> {
   const out = new Map<number, OptionValue>();
   for (const o of msg.options) {
-    if (o.code === 0 || o.code === 255 || out.has(o.code)) continue;
+    if (o.code === DhcpV4Code.PAD || o.code === DhcpV4Code.END || out.has(o.code)) continue;
     const raw = getOption(msg, o.code);
     if (raw === null || raw === undefined) continue;
     out.set(o.code, asOptionValue(optionValue(msg, o.code), raw));
@@ -77,7 +77,7 @@ export function observeReply(msg: DhcpV4Message, bootFrom?: DhcpV4Message | null
   const options = optionMap(msg);
   const boot = bootFrom ?? msg;
   const siaddr = ipv4ToString(boot.siaddr);
-  const lease = options.get(51);
+  const lease = options.get(DhcpV4Code.LEASE_TIME);
   return {
     yiaddr: ipv4ToString(msg.yiaddr),
     siaddr: ipv4ToString(msg.siaddr),

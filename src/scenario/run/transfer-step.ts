@@ -1,5 +1,5 @@
 /** TFTP and HTTP transfers for the tftp, http and ipxe-script steps, and what they show. */
-import { TFTP_ERROR_NAMES } from '../../wire/tftp.js';
+import { TFTP_ERROR_NAMES, TFTP_OPCODES } from '../../wire/tftp.js';
 import { HttpClient, TftpClient, type HttpResult, type TftpResult } from '../clients/index.js';
 import { isIpv6, isLinkLocal6, linkLocalFromMac } from '../../wire/ipv6-address.js';
 import { bareHost } from './urls.js';
@@ -33,7 +33,7 @@ export function sourceAddress(st: ClientState, server: string): string {
 }
 
 export function tftpOutcome(r: TftpResult, server: string): Outcome {
-  const serverError = r.messages.find((m) => m.dir === 'received' && m.msg.code === 5);
+  const serverError = r.messages.find((m) => m.dir === 'received' && m.msg.code === TFTP_OPCODES.ERROR);
   const problems: string[] = [];
   if (serverError !== undefined) {
     const code = serverError.msg.errorCode ?? 0;

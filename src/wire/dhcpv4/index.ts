@@ -7,8 +7,12 @@ export {
   encodeOptionValue, type OptionDef,
 } from './options.js';
 export type { JsonValue } from './codec.js';
-export { PXE_BOOT_SERVER_PORT, PXE_DISCOVERY_BITS, PXE_SUBOPTIONS } from './pxe.js';
-export { RELAY_AGENT_SUBOPTIONS } from './relay-agent.js';
-export { IPXE_SUBOPTIONS } from './ipxe.js';
+export {
+  PXE_BOOT_SERVER_PORT, PXE_BOOT_TYPE_LOCAL, PXE_DISCOVERY_BITS, PXE_SUBOPTIONS, PxeSubOption,
+} from './pxe.js';
+export {
+  RELAY_AGENT_INFO_MAX, RELAY_AGENT_SUBOPTIONS, RelayAgentSubOption, relayAgentInfoData, type RelayAgentIds,
+} from './relay-agent.js';
+export { IPXE_SUBOPTIONS, IpxeSubOption } from './ipxe.js';
 export { dhcpV4OptionsJson, dhcpV4ToJson, type DhcpV4JsonOption } from './json.js';
 export { formatDhcpV4Text } from './text.js';
