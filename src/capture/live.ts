@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { LinkType } from './types.js';
+import { LinkType } from '../wire/link-type.js';
 
 /** The binding's functions (native/pcap_live.c). */
 interface PcapBinding {

@@ -4,7 +4,7 @@
  * (Content-Length reached, last chunk, or the server closed the connection with FIN) and no TCP
  * gap cut it.
  */
-import type { HttpResponseHead } from '../wire/http.js';
+import type { HttpResponseHead } from '../wire/http/index.js';
 import type { HttpBodyChunk, HttpCloseReason, HttpDecoded } from '../decode/messages.js';
 import { ObjectBuilder } from './object-builder.js';
 import type { ObjectSink } from './objects.js';

@@ -3,7 +3,7 @@
  * ICMP unreachables that refuse a client's boot-chain datagram (facts for the rules).
  */
 import { TftpErrorCode, tftpNegotiation, type TftpPacket } from '../wire/tftp.js';
-import { httpHeader, type HttpRequestHead, type HttpResponseHead } from '../wire/http.js';
+import { httpHeader, type HttpRequestHead, type HttpResponseHead } from '../wire/http/index.js';
 import type { HttpDecoded, IcmpDecoded, TftpDecoded } from '../decode/messages.js';
 import { FrameSample } from './frames.js';
 import type { ChainState, HttpState, TftpState } from './state.js';

@@ -7,7 +7,7 @@ import {
   BootOp, buildDhcpV4, DhcpV4Code, DhcpV4MessageType, emitDhcpV4, IpxeSubOption, PxeSubOption, RelayAgentSubOption,
   type DhcpV4BuildInput, type DhcpV4OptionInput,
 } from '../wire/dhcpv4/index.js';
-import { emitHttpRequest, emitHttpResponse } from '../wire/http.js';
+import { emitHttpRequest, emitHttpResponse } from '../wire/http/index.js';
 import { TcpFlag, type TcpRepr } from '../wire/tcp.js';
 import { buildAck, buildData, buildError, buildOack, buildRrq } from '../wire/tftp.js';
 import { asciiBytes } from '../wire/bytes.js';

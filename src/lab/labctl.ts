@@ -222,7 +222,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
         if (v6?.mode === 'only') return fullChainDnsmasq6Config(dir, root, files6, { ra: v6.ra });
         const text = proxy ? fullChainProxyDnsmasqConfig(dir, root, files) : fullChainDnsmasqConfig(dir, root, files);
         return v6 ? text + dnsmasq6DualLines(files6, { ra: v6.ra }).join('\n') + '\n' : text;
-      }, v4 ? 67 : 547);
+      }, v4 ? UdpPort.DHCP_SERVER : UdpPort.DHCPV6_SERVER);
       record(h.handle, bins.dnsmasq, h.config);
     } else if (!v4) {
       // IPv6 only: no DHCPv4 server.

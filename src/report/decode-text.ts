@@ -3,7 +3,7 @@ import type { DecodedMessage, IcmpDecoded, UndecodedFrame } from '../decode/mess
 import { formatDhcpV4Text } from '../wire/dhcpv4/index.js';
 import { formatDhcpV6Text } from '../wire/dhcpv6/index.js';
 import { formatTftpText } from '../wire/tftp.js';
-import { formatHttpText } from '../wire/http.js';
+import { formatHttpText } from '../wire/http/index.js';
 import { ndpSummary } from '../wire/ndp-format.js';
 import { endpoint } from './decode-jsonl.js';
 import { IpProtocol } from '../wire/ip-protocol.js';

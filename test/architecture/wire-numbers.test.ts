@@ -34,10 +34,11 @@ const P = String.raw`(?:53|67|68|69|80|443|546|547|4011|8080)`;
 /** Each pattern names one shape of a protocol number written as a literal. */
 const PATTERNS: readonly { what: string; re: RegExp }[] = [
   { what: 'port compared with a literal', re: new RegExp(String.raw`[pP]ort\s*[!=]==?\s*${P}\b|\b${P}\s*[!=]==?\s*[\w.]*[pP]ort\b`) },
-  { what: 'port field or default as a literal', re: new RegExp(String.raw`\b\w*[pP]ort\s*(?::|\?\?|=)\s*${P}\b(?!\s*[*/+-])`) },
+  { what: 'port field or default as a literal', re: new RegExp(String.raw`\b\w*[pP]ort\s*(?::|\?\?|=)\s*(?:[^;,]*\?\s*)?${P}\b(?!\s*[*/+-])`) },
   { what: 'port constant as a literal', re: new RegExp(String.raw`\b[A-Z0-9_]*PORTS?\s*=\s*(?:new Set\(\[\s*)?${P}\b`) },
   { what: 'port after a transport name', re: new RegExp(String.raw`'(?:udp|tcp)',\s*${P}\b`) },
   { what: 'well-known port passed to a frame builder', re: new RegExp(String.raw`\b(?:udp|tcp|seg)\([^;]*?[(,]\s*${P}\s*,`) },
+  { what: 'a choice between two well-known ports', re: new RegExp(String.raw`\?\s*${P}\s*:\s*${P}\b`) },
   { what: 'a switch over numbered cases', re: new RegExp(String.raw`\bcase\s+${N}\s*:`) },
   { what: 'port literal in a set or list', re: /\b(?:PORTS?|[pP]orts)\b[^\n]*\[\s*\d+\s*,/ },
   { what: 'option looked up by a literal code', re: new RegExp(String.raw`\b(?:getOption|optionValue|findOption|option|hasOption|optionBytes|options\.(?:get|has|set))\(\s*(?:[\w.]+\s*,\s*)?${N}\s*[,)]`) },
@@ -104,6 +105,8 @@ describe('protocol numbers live in src/wire', () => {
       'if (q.dstPort === 69) x();',
       'const d = { src: { addr, port: 68 } };',
       'const port = o.port ?? 80;',
+      'const port = v6 ? 547 : 67;',
+      'start(lab, v4 ? 67 : 547);',
       'const v = optionValue(msg, 53);',
       'if (eth.etherType === 0x86dd) y();',
       'if (ip.protocol === 17) z();',

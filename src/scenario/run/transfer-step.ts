@@ -4,6 +4,7 @@ import { HttpClient, TftpClient, type HttpResult, type TftpResult } from '../cli
 import { isIpv6, isLinkLocal6, linkLocalFromMac } from '../../wire/ipv6-address.js';
 import { bareHost } from './urls.js';
 import { drive, StepFailure, type ClientState, type Outcome, type StepContext } from './loop.js';
+import { TcpPort } from '../../wire/ports.js';
 
 // ---------------------------------------------------------------------------------------------
 // TFTP and HTTP
@@ -105,7 +106,7 @@ async function httpFetchOnce(
   const remaining = Math.max(1, (hard - ctx.timers.now()) * 1000);
   let stream;
   try {
-    stream = await ctx.transport.connectTcp(st.mac, { addr: bareHost(u.hostname), port: u.port === '' ? 80 : Number(u.port) }, remaining);
+    stream = await ctx.transport.connectTcp(st.mac, { addr: bareHost(u.hostname), port: u.port === '' ? TcpPort.HTTP : Number(u.port) }, remaining);
   } catch (e) {
     return { result: null, error: `HTTP ${url}: cannot connect: ${(e as Error).message}` };
   }

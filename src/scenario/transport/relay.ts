@@ -18,7 +18,7 @@
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { connect as tcpConnect, type Socket as TcpSocket } from 'node:net';
-import { LinkType } from '../../capture/types.js';
+import { LinkType } from '../../wire/link-type.js';
 import { asciiBytes, ipv4FromString, ipv6FromString, ipv6ToString, macToString } from '../../wire/bytes.js';
 import { IpProtocol } from '../../wire/checksum.js';
 import {
