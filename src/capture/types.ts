@@ -1,4 +1,5 @@
 import type { WireIssue } from '../wire/issues.js';
+export { CaptureFormatError } from '../errors.js';
 
 /** Kept for the files A/D rewrite (raw transport, pipeline tests); import from wire/link-type.js. */
 export { LinkType } from '../wire/link-type.js';
@@ -28,11 +29,6 @@ export interface CaptureSummary {
   truncated: boolean;
   /** Records on a link type pxecheck cannot decode (counted in `records`, warned once per link). */
   unsupported: number;
-}
-
-/** The input is not a capture at all (unknown magic, empty file): a usage/input error (exit 2). */
-export class CaptureFormatError extends Error {
-  override name = 'CaptureFormatError';
 }
 
 export type RecordSink = (rec: CaptureRecord) => void;

@@ -1,4 +1,4 @@
-import { CaptureFormatError } from '../capture/types.js';
+import { exitCodeFor, isPxecheckError } from '../errors.js';
 // Only light modules here: each command loads its implementation in its handler, and yargs is
 // loaded only when the fast path (fast-argv.ts) declines a command line (start-up time, bench/startup.mjs).
 import type { AnalyzeIo } from './analyze.js';
@@ -296,9 +296,10 @@ async function mainWith(argv: string[], io: CliIo, runDeps: RunDeps, dryRun: Dry
   try {
     return await (action as () => Promise<number>)();
   } catch (err) {
-    if (err instanceof UsageError || err instanceof CaptureFormatError) {
-      io.stderr(`${errorLine((err as Error).message)}\n`);
-      return ExitCode.USAGE;
+    // Ours (each with a stable code): the message is for the user; the code says the exit status.
+    if (isPxecheckError(err)) {
+      io.stderr(`${errorLine(err.message)}\n`);
+      return exitCodeFor(err);
     }
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') {

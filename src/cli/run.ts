@@ -22,6 +22,8 @@ import { ExitCode } from './exit-codes.js';
 import type { RunArgs } from './options.js';
 import { ProgressLine } from '../report/load-progress.js';
 import { UdpPort } from '../wire/ports.js';
+import { EnvironmentError } from '../errors.js';
+export { EnvironmentError } from '../errors.js';
 
 export type RunIo = AnalyzeIo;
 
@@ -36,11 +38,6 @@ export interface RunDeps {
   onInterrupt?: (handler: () => void) => () => void;
   /** Extra wall-clock seconds over the scenarios' budgets before the run is cut (default 5). */
   slackSeconds?: number;
-}
-
-/** A problem with the machine, not the scenario or the server: exit 2 with a how-to. */
-export class EnvironmentError extends Error {
-  override name = 'EnvironmentError';
 }
 
 export const PRIVILEGE_HINT =

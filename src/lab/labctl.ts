@@ -46,6 +46,8 @@ import {
   type LabIpv6Info,
 } from './labctl-v6.js';
 import { TcpPort, UdpPort } from '../wire/ports.js';
+import { LabExistsError } from '../errors.js';
+export { LabExistsError } from '../errors.js';
 
 export const LAB_SERVERS = ['dnsmasq', 'kea', 'isc-dhcpd'] as const;
 export type LabServerKind = (typeof LAB_SERVERS)[number];
@@ -121,10 +123,6 @@ export interface LabInfo {
   readonly servers: readonly LabServerInfo[];
   /** Present when the lab serves IPv6 network boot (labUp with ipv6). */
   readonly ipv6?: LabIpv6Info;
-}
-
-export class LabExistsError extends Error {
-  override name = 'LabExistsError';
 }
 
 /** Labs started by this process, so labDown can also reap their ChildProcess objects. */

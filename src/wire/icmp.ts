@@ -69,10 +69,6 @@ const ICMP_TYPES: ReadonlyMap<number, IcmpTypeDef> = new Map<number, IcmpTypeDef
   [14, { name: 'timestamp reply', error: false }],
 ]);
 
-export function icmpTypeDef(type: number): IcmpTypeDef | undefined {
-  return ICMP_TYPES.get(type);
-}
-
 /** Does this ICMPv4 type quote the datagram that caused it? */
 export function isIcmpError(type: number): boolean {
   return ICMP_TYPES.get(type)?.error ?? false;

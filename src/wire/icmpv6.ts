@@ -61,10 +61,6 @@ const ICMPV6_TYPES: ReadonlyMap<number, IcmpTypeDef> = new Map<number, IcmpTypeD
   [143, { name: 'multicast listener report v2', error: false }],
 ]);
 
-export function icmpv6TypeDef(type: number): IcmpTypeDef | undefined {
-  return ICMPV6_TYPES.get(type);
-}
-
 /** RFC 4443 §2.1: types 0-127 are error messages (unknown ones included). */
 export function isIcmpv6Error(type: number): boolean {
   return type >= 0 && type < 128;

@@ -22,12 +22,3 @@ export const TcpPort = {
   HTTPS: 443,
 } as const;
 
-/** The UDP ports DHCPv4 (with proxyDHCP) is seen on. */
-export function isDhcpV4Port(port: number): boolean {
-  return port === UdpPort.DHCP_SERVER || port === UdpPort.DHCP_CLIENT || port === UdpPort.PXE_BOOT_SERVER;
-}
-
-/** The UDP ports DHCPv6 is seen on. */
-export function isDhcpV6Port(port: number): boolean {
-  return port === UdpPort.DHCPV6_CLIENT || port === UdpPort.DHCPV6_SERVER;
-}

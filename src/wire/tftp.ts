@@ -316,10 +316,6 @@ export function buildRrq(file: string, mode = 'octet', options?: Record<string, 
   return emitTftp({ opcode: 'RRQ', code: 1, file, mode, options: optionList(options) });
 }
 
-export function buildWrq(file: string, mode = 'octet', options?: Record<string, string | number> | TftpOption[]): Uint8Array {
-  return emitTftp({ opcode: 'WRQ', code: 2, file, mode, options: optionList(options) });
-}
-
 export function buildData(block: number, data: Uint8Array): Uint8Array {
   return emitTftp({ opcode: 'DATA', code: 3, block: block & 0xffff, data });
 }
