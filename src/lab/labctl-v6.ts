@@ -9,7 +9,7 @@ import { LAB_PREFIX6, SERVER_ADDR, SERVER_ADDR6, SERVER_IFACE, type Lab } from '
 import { run, runOk } from './run.js';
 import { ensureDir, type ServerHandle } from './servers.js';
 import { POOL6_END, POOL6_START, startRadvd } from './v6.js';
-import { TcpPort, UdpPort } from '../wire/ports.js';
+import { UdpPort } from '../wire/ports.js';
 
 export type Ipv6Mode = boolean | 'only';
 /** File in the boot root that nginx serves as /boot.ipxe to IPv6 clients (URLs with [2001:db8:1::1]). */
@@ -118,14 +118,6 @@ export function portBound6(ns: string, proto: 'udp' | 'tcp', port: number): bool
   });
 }
 
-/** What labUp waits for on the IPv6 side: DHCPv6 547, TFTP 69 and HTTP 80 on IPv6 sockets. */
-export function ipv6ReadyChecks(ns: string): [string, string, 'udp' | 'tcp', number][] {
-  return [
-    ['DHCPv6', ns, 'udp', UdpPort.DHCPV6_SERVER],
-    ['TFTP over IPv6', ns, 'udp', UdpPort.TFTP],
-    ['HTTP over IPv6', ns, 'tcp', TcpPort.HTTP],
-  ];
-}
 
 export function ipv6Info(mode: 'dual' | 'only', ra: RaMode, dhcp6: 'kea' | 'dnsmasq', builtIn: boolean, f: FullChainFiles6 = fullChainFiles6()): LabIpv6Info {
   return {
