@@ -3,10 +3,9 @@ import { exitCodeFor, isPxecheckError } from '../errors.js';
 // loaded only when the fast path (fast-argv.ts) declines a command line (start-up time, bench/startup.mjs).
 import type { AnalyzeIo } from './analyze.js';
 import type { CaptureIo } from './capture.js';
-import { DEFAULT_CAPTURE_FILTER, DEFAULT_MAX_PACKETS } from './capture-defaults.js';
 import type { CliIo } from './decode.js';
 import { ExitCode, UsageError, errorLine } from './exit-codes.js';
-import { ANALYZE_FLAGS, DECODE_FLAGS, FILE_POSITIONAL } from './command-flags.js';
+import { COMMANDS, type CommandName, type CommandSpec } from './commands.js';
 import { fastParse } from './fast-argv.js';
 import type { RunDeps } from './run.js';
 
@@ -119,148 +118,57 @@ async function mainWith(argv: string[], io: CliIo, runDeps: RunDeps, dryRun: Dry
   const fast = opts.fast ? fastParse(dashed) : null;
   // yargs only when the fast path declined; `yargs?.(…)` leaves the whole chain undefined otherwise.
   const yargs = fast === null ? (await import('yargs')).default : null;
-  const parser = yargs?.(dashed)
+  /** The command handlers; the commands' flags and help are the table in commands.ts. */
+  const handlers: Record<CommandName, (a: Record<string, unknown>) => Promise<void>> = {
+    decode: decodeHandler,
+    analyze: analyzeHandler,
+    run: handler(async (a) => {
+      const { checkRunArgs } = await import('./options.js');
+      const args = checkRunArgs(a);
+      const capture = typeof a['capture'] === 'string' ? a['capture'] : undefined;
+      if (capture !== undefined && args.lab === undefined) throw new UsageError('run: --capture FILE only applies with --lab (use --pcap FILE for the frames pxecheck sends and receives)');
+      const runInputs = [...args.scenarios, args.lab?.config, args.lab?.config6];
+      const { refuseOverwrite } = await import('./inputs.js');
+      for (const [flag, file] of [['--output', args.output], ['--pcap', args.pcap], ['--capture', capture]] as const) refuseOverwrite(file, runInputs, flag);
+      action = args.lab !== undefined
+        ? async () => (await import('./run-lab.js')).runWithLab(args, analyzeIo(io), capture === undefined ? {} : { capture })
+        : async () => (await import('./run.js')).runRun(args, analyzeIo(io), runDeps);
+    }),
+    capture: handler(async (a) => {
+      const { checkCaptureArgs, runCapture } = await import('./capture.js');
+      const args = checkCaptureArgs(a);
+      action = () => runCapture(args, captureIo(io));
+    }),
+    lab: handler(async (a) => {
+      const { checkLabArgs, runLab } = await import('./lab.js');
+      const args = checkLabArgs(a);
+      action = () => runLab(args, io);
+    }),
+    export: handler(async (a) => {
+      action = async () => {
+        const { checkExportArgs, runExport } = await import('./export.js');
+        const stdout = (io as { stdout?: (s: string) => void }).stdout ?? ((s: string) => void process.stdout.write(s));
+        return runExport(checkExportArgs(a), { stdout, stderr: io.stderr });
+      };
+    }),
+    merge: handler(async (a) => {
+      const { checkMergeArgs, runMerge } = await import('./merge.js');
+      const args = checkMergeArgs(a);
+      action = async () => runMerge(args, analyzeIo(io));
+    }),
+  };
+  let parser = yargs?.(dashed)
     .middleware(restoreDash, true)
     .scriptName('pxecheck')
-    .usage('pxecheck <command> [options]\n\nNetwork-boot capture analyzer and conformance tester.')
-    .command(
-      'decode [file..]',
-      'Decode DHCPv4/v6, proxyDHCP, TFTP and HTTP messages in a pcap/pcapng(.gz) capture',
-      (y) =>
-        y
-          .positional('file', FILE_POSITIONAL)
-          .options(DECODE_FLAGS)
-          .epilogue('Exit status: 0 decoded, 2 usage error or unreadable input.'),
-      decodeHandler,
-    )
-    .command(
-      'analyze [file..]',
-      'Rebuild each client\'s boot chain (DHCP → proxyDHCP → TFTP → iPXE → HTTP) and report what went wrong',
-      (y) => {
-        const b = y.positional('file', FILE_POSITIONAL).options(ANALYZE_FLAGS);
-        return b.epilogue('Exit status: 0 no error finding, 1 at least one error finding, 2 usage error or unreadable input.');
-      },
-      analyzeHandler,
-    )
-    .command(
-      'run <scenario..>',
-      'Play scripted PXE/UEFI/iPXE/phone clients against a boot server and check every step against expectations and time budgets',
-      (y) =>
-        y
-          .positional('scenario', { type: 'string', array: true, describe: 'scenario files (YAML, see docs/scenarios.md)' })
-          .option('interface', { alias: 'i', type: 'string', requiresArg: true, describe: 'raw mode: send as real clients on IFACE (needs CAP_NET_RAW/CAP_NET_ADMIN)' })
-          .option('relay-from', { type: 'string', requiresArg: true, describe: 'relay mode: act as a DHCP relay agent from ADDR (no privileges)' })
-          .option('server', { alias: 'target', type: 'string', requiresArg: true, describe: 'the boot server under test (${server} in scenarios)' })
-          .option('circuit-id', { type: 'string', requiresArg: true, describe: 'relay mode: option 82 circuit id' })
-          .option('remote-id', { type: 'string', requiresArg: true, describe: 'relay mode: option 82 remote id' })
-          .option('format', { alias: 'f', type: 'string', requiresArg: true, default: 'text', describe: 'text | json | junit' })
-          .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'write the report to FILE instead of stdout' })
-          .option('pcap', { type: 'string', requiresArg: true, describe: 'write every frame sent and received to FILE (pcapng)' })
-          .option('max-pps', { alias: 'rate', type: 'string', requiresArg: true, describe: 'raw mode: send at most N packets per second (--rate is its old name)' })
-          .option('arrival-rate', { type: 'string', requiresArg: true, describe: 'load mode: start N new clients per second (500 or 500/s), like perfdhcp -r' })
-          .option('concurrency', { type: 'string', requiresArg: true, describe: 'load mode: at most N clients in flight' })
-          .option('count', { type: 'string', requiresArg: true, describe: 'load mode: start N clients (at most the scenario\'s MACs)' })
-          .option('duration', { type: 'string', requiresArg: true, describe: 'load mode: stop starting clients after this time (30s, 2m)' })
-          .option('shard', { type: 'string', requiresArg: true, describe: 'load mode: run slice I of N of the storm (1/4 … 4/4); merge the JSON with `pxecheck merge`' })
-          // type string without requiresArg: a bare --lab gives '' (dnsmasq).
-          .option('lab', { type: 'string', describe: 'build a throw-away lab (dnsmasq | kea | isc-dhcpd, default dnsmasq), run the scenarios from its client side, remove it (needs root)' })
-          .option('server-config', { type: 'string', requiresArg: true, describe: 'with --lab: your own config for the lab\'s server instead of the built-in full chain' })
-          .option('capture', { type: 'string', requiresArg: true, describe: 'with --lab: tcpdump the lab bridge for the whole run into FILE' })
-          .option('lab-proxy', { type: 'boolean', describe: 'with --lab: dnsmasq as proxyDHCP on ${server} beside Kea handing out addresses' })
-          .option('lab-ipv6', { type: 'boolean', describe: 'with --lab: the lab also serves IPv6 network boot (automatic when a scenario has an IPv6 persona)' })
-          .option('lab-ipv6-only', { type: 'boolean', describe: 'with --lab: the lab serves IPv6 network boot only' })
-          .option('lab-ra', { type: 'string', requiresArg: true, describe: 'with --lab and IPv6: router advertisements managed | unmanaged (M=0) | none' })
-          .option('server-config6', { type: 'string', requiresArg: true, describe: 'with --lab kea and IPv6: your own kea-dhcp6 config' })
-          .epilogue('Exit status: 0 every step passed, 1 a step failed, 2 usage, scenario or environment error.'),
-      handler(async (a) => {
-        const { checkRunArgs } = await import('./options.js');
-        const args = checkRunArgs(a);
-        const capture = typeof a['capture'] === 'string' ? a['capture'] : undefined;
-        if (capture !== undefined && args.lab === undefined) throw new UsageError('run: --capture FILE only applies with --lab (use --pcap FILE for the frames pxecheck sends and receives)');
-        const runInputs = [...args.scenarios, args.lab?.config, args.lab?.config6];
-        const { refuseOverwrite } = await import('./inputs.js');
-        for (const [flag, file] of [['--output', args.output], ['--pcap', args.pcap], ['--capture', capture]] as const) refuseOverwrite(file, runInputs, flag);
-        action = args.lab !== undefined
-          ? async () => (await import('./run-lab.js')).runWithLab(args, analyzeIo(io), capture === undefined ? {} : { capture })
-          : async () => (await import('./run.js')).runRun(args, analyzeIo(io), runDeps);
-      }),
-    )
-    .command(
-      'capture',
-      "Capture live (libpcap): print each client's boot chain as it happens and write pcapng",
-      (y) =>
-        y
-          .option('interface', { alias: 'i', type: 'string', array: true, requiresArg: true, describe: 'interface to capture on (repeat for several: one pcapng interface each)' })
-          .option('write', { alias: 'w', type: 'string', requiresArg: true, describe: 'write every frame to FILE (pcapng; Wireshark and `pxecheck analyze` read it)' })
-          .option('duration', { type: 'string', requiresArg: true, describe: 'stop after S seconds (or 30s, 2m); default: until Ctrl-C' })
-          .option('filter', { type: 'string', requiresArg: true, describe: `BPF capture filter (default: ${DEFAULT_CAPTURE_FILTER})` })
-          .option('max-packets', { type: 'string', requiresArg: true, describe: `stop after N packets (default ${DEFAULT_MAX_PACKETS})` })
-          .option('analyze', { type: 'boolean', default: false, describe: 'at the end print the full analyze report (exit 1 on an error finding)' })
-          .option('metrics', { type: 'string', requiresArg: true, describe: 'serve Prometheus/OpenMetrics metrics on http://[ADDR:]PORT/metrics; ADDR defaults to 127.0.0.1 (this machine only; 0.0.0.0:9464 for every address); port 0 picks a free one (printed). See docs/monitoring.md' })
-          .option('events', { type: 'string', requiresArg: true, describe: 'write one JSON line per finished step, boot attempt and finding to FILE, or - for standard output (the live lines then go to stderr); schema pxecheck.events/1' })
-          .epilogue('Exit status: 0 clean end (with --analyze: 1 on an error finding), 2 usage error, unknown interface or missing capture privileges.'),
-      handler(async (a) => {
-        const { checkCaptureArgs, runCapture } = await import('./capture.js');
-        const args = checkCaptureArgs(a);
-        action = () => runCapture(args, captureIo(io));
-      }),
-    )
-    .command(
-      'lab <action>',
-      'Start, inspect or remove a private boot lab: network namespaces, dnsmasq | kea | isc-dhcpd, TFTP, nginx serving iPXE (needs root)',
-      (y) =>
-        y
-          .positional('action', { type: 'string', describe: 'up | down | status' })
-          // No yargs defaults: checkLabArgs rejects up-only flags on down/status.
-          .option('server', { type: 'string', requiresArg: true, describe: 'up: the DHCP server: dnsmasq (default) | kea | isc-dhcpd' })
-          .option('config', { type: 'string', requiresArg: true, describe: 'up: your own config for that server instead of the built-in full-chain config' })
-          .option('proxy', { type: 'boolean', describe: 'up: dnsmasq as proxyDHCP (boot info + TFTP), Kea hands out the addresses' })
-          .option('ipv6', { type: 'boolean', describe: 'up: also serve IPv6 network boot (DHCPv6 + RA, TFTP/HTTP on [2001:db8:1::1])' })
-          .option('ipv6-only', { type: 'boolean', describe: 'up: serve IPv6 network boot only (no DHCPv4 server)' })
-          .option('ra', { type: 'string', requiresArg: true, describe: 'up with --ipv6: router advertisements managed (M=1 O=1, default) | unmanaged (M=0 O=0) | none' })
-          .option('config6', { type: 'string', requiresArg: true, describe: 'up with --ipv6 --server kea: your own kea-dhcp6 config instead of the built-in one' })
-          .option('name', { type: 'string', requiresArg: true, describe: 'lab name, prefixes the namespaces (default pxelab)' })
-          .option('format', { alias: 'f', type: 'string', requiresArg: true, describe: 'text | json' })
-          .epilogue('State in /tmp/pxecheck-lab-<name>/, see docs/lab.md. Exit status: 0 ok (also down of a lab that does not exist), 1 status: no lab or a server dead, 2 usage or environment error.'),
-      handler(async (a) => {
-        const { checkLabArgs, runLab } = await import('./lab.js');
-        const args = checkLabArgs(a);
-        action = () => runLab(args, io);
-      }),
-    )
-    .command(
-      'export <file>',
-      'Write every file transferred over TFTP and HTTP (NBPs, scripts, kernels, phone configs) to a directory, with a manifest',
-      (y) =>
-        y
-          .positional('file', { type: 'string', describe: 'capture file (.pcap, .pcapng, optionally .gz)' })
-          .option('dir', { alias: 'd', type: 'string', requiresArg: true, describe: 'new or empty directory for the files and manifest.json' })
-          .option('format', { alias: 'f', type: 'string', requiresArg: true, default: 'text', describe: 'text | json (the manifest on stdout)' })
-          .epilogue('Exit status: 0 every transfer complete, 1 an incomplete transfer (written as NAME.partial), 2 usage error, unreadable input or unusable directory.'),
-      handler(async (a) => {
-        action = async () => {
-          const { checkExportArgs, runExport } = await import('./export.js');
-          const stdout = (io as { stdout?: (s: string) => void }).stdout ?? ((s: string) => void process.stdout.write(s));
-          return runExport(checkExportArgs(a), { stdout, stderr: io.stderr });
-        };
-      }),
-    )
-    .command(
-      'merge <files..>',
-      'Merge the JSON reports of load runs (run --shard I/N on several hosts) into one: exact merged percentiles, budgets on the whole',
-      (y) =>
-        y
-          .positional('files', { type: 'string', array: true, describe: 'reports of `pxecheck run --format json` in load mode' })
-          .option('format', { alias: 'f', type: 'string', requiresArg: true, default: 'text', describe: 'text | json | junit' })
-          .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'write the report to FILE instead of stdout' })
-          .epilogue('Exit status: 0 every budget met, 1 a budget missed or clients failed, 2 unreadable or unmergeable reports.'),
-      handler(async (a) => {
-        const { checkMergeArgs, runMerge } = await import('./merge.js');
-        const args = checkMergeArgs(a);
-        action = async () => runMerge(args, analyzeIo(io));
-      }),
-    )
-    .option('debug', { type: 'boolean', global: true, describe: 'print the stack of an internal error' })
+    .usage('pxecheck <command> [options]\n\nNetwork-boot capture analyzer and conformance tester.');
+  for (const [name, spec] of Object.entries(COMMANDS) as [CommandName, CommandSpec][]) {
+    parser = parser?.command(spec.usage, spec.describe, (y) => {
+      const withPositional = spec.positional ? y.positional(spec.positional.name, spec.positional.spec) : y;
+      return withPositional.options(spec.flags).epilogue(spec.epilogue);
+    }, handlers[name]);
+  }
+  parser = parser
+    ?.option('debug', { type: 'boolean', global: true, describe: 'print the stack of an internal error' })
     .completion('completion', 'Print a bash/zsh completion script (add `source <(pxecheck completion)` to ~/.bashrc or ~/.zshrc)')
     .demandCommand(1, 'name a command (decode, analyze, run, capture, lab, export, merge)')
     // `--no-reply 6` is a threshold flag, not the negation of `--reply`.
