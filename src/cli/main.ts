@@ -1,8 +1,7 @@
 import { exitCodeFor, isPxecheckError } from '../errors.js';
 // Only light modules here: each command loads its implementation in its handler, and yargs is
 // loaded only when the fast path (fast-argv.ts) declines a command line (start-up time, bench/startup.mjs).
-import type { AnalyzeIo } from './analyze.js';
-import type { CaptureIo } from './capture.js';
+import { commandChecks } from './command-actions.js';
 import type { CliIo } from './decode.js';
 import { ExitCode, UsageError, errorLine } from './exit-codes.js';
 import { COMMANDS, type CommandName, type CommandSpec } from './commands.js';
@@ -10,29 +9,6 @@ import { fastParse } from './fast-argv.js';
 import type { RunDeps } from './run.js';
 
 const defaultIo: CliIo = { stderr: (s) => process.stderr.write(s) };
-
-/** The process side of `analyze` (terminal detection, NO_COLOR), unless a test passes its own. */
-function analyzeIo(io: CliIo): AnalyzeIo {
-  const full = io as Partial<AnalyzeIo>;
-  return {
-    stderr: io.stderr,
-    stdoutIsTTY: 'stdoutIsTTY' in full ? full.stdoutIsTTY : process.stdout.isTTY,
-    stderrIsTTY: 'stderrIsTTY' in full ? full.stderrIsTTY : process.stderr.isTTY,
-    columns: 'columns' in full ? full.columns : process.stdout.columns,
-    env: full.env ?? process.env,
-  };
-}
-
-/** The process side of `capture` (stdout, terminal detection), unless a test passes its own. */
-function captureIo(io: CliIo): CaptureIo {
-  const full = io as Partial<CaptureIo>;
-  return {
-    stdout: full.stdout ?? ((s) => process.stdout.write(s)),
-    stderr: io.stderr,
-    stdoutIsTTY: 'stdoutIsTTY' in full ? full.stdoutIsTTY : process.stdout.isTTY,
-    env: full.env ?? process.env,
-  };
-}
 
 /**
  * `parse`: only the parser (flags known, values present); `check`: also the command's pure checks;
@@ -64,98 +40,16 @@ interface MainOptions {
 
 async function mainWith(argv: string[], io: CliIo, runDeps: RunDeps, dryRun: DryRun | undefined, opts: MainOptions): Promise<number> {
   let action: (() => Promise<number>) | null = null;
-  /** Wraps a command handler: in a `parse` dry run the checks are skipped. */
-  const handler = <A>(fn: (a: A) => Promise<void>) => async (a: A): Promise<void> => {
-    opts.onArgs?.(a as Record<string, unknown>);
-    if (dryRun !== 'parse') await fn(a);
-  };
-  const decodeHandler = handler(async (a: Record<string, unknown>) => {
-    const { checkDecodeArgs } = await import('./options.js');
-    const args = checkDecodeArgs(a);
-    action = async () => (await import('./decode.js')).runDecode(args, io);
-  });
-  const analyzeHandler = handler(async (a: Record<string, unknown>) => {
-    const { checkAnalyzeArgs } = await import('./options.js');
-    const args = checkAnalyzeArgs(a);
-    const scenarios = (a['scenario'] as string[] | undefined) ?? [];
-    const { analyzeCapture } = await import('../analysis/capture.js');
-    if (scenarios.length > 0) {
-      if (args.annotate !== undefined) throw new UsageError('analyze: --annotate does not combine with --scenario');
-      if (a['metrics-out'] !== undefined) throw new UsageError('analyze: --metrics-out does not combine with --scenario');
-      const server = typeof a['server'] === 'string' ? a['server'] : undefined;
-      if (args.files.length > 1 && !args.merge) throw new UsageError('analyze --scenario checks one recorded boot: give one capture, or --merge several');
-      const format = args.format;
-      if (format === 'html' || format === 'rows') throw new UsageError(`analyze: --format ${format} does not combine with --scenario (use text, json or junit)`);
-      const input = args.files.length > 1 ? args.files : args.file;
-      const { runAnalyzeScenario } = await import('./run.js');
-      const { refuseOverwrite } = await import('./inputs.js');
-      action = () => {
-        refuseOverwrite(args.output, [...args.files, ...scenarios]);
-        return runAnalyzeScenario(args.file, scenarios, server, format, args.output, () => analyzeCapture(input, { thresholds: args.thresholds }), analyzeIo(io));
-      };
-    } else {
-      const { runAnalyze } = await import('./analyze.js');
-      const metricsOut = a['metrics-out'];
-      if (typeof metricsOut === 'string') {
-        if (metricsOut === '' || metricsOut === '-') throw new UsageError('analyze: --metrics-out needs a FILE name (e.g. /var/lib/node_exporter/textfile/pxecheck.prom)');
-        // The monitor rides along the same single pass (src/monitor/textfile.ts).
-        const [{ metricsTextfile }, { refuseOverwrite }] = await Promise.all([import('../monitor/textfile.js'), import('./inputs.js')]);
-        const textfile = metricsTextfile(metricsOut);
-        action = async () => {
-          refuseOverwrite(metricsOut, args.files, '--metrics-out');
-          const code = await runAnalyze(args, textfile.analyze, analyzeIo(io));
-          await textfile.write();
-          return code;
-        };
-      } else {
-        const { workerThreads } = await import('./analyze-pool.js');
-        action = () => runAnalyze(args, analyzeCapture, analyzeIo(io), workerThreads);
-      }
-    }
-  });
   let usageFailure: string | null = null;
   const dashed = argv.map((x) => (x === '-' ? DASH : x));
   const fast = opts.fast ? fastParse(dashed) : null;
   // yargs only when the fast path declined; `yargs?.(…)` leaves the whole chain undefined otherwise.
   const yargs = fast === null ? (await import('yargs')).default : null;
-  /** The command handlers; the commands' flags and help are the table in commands.ts. */
-  const handlers: Record<CommandName, (a: Record<string, unknown>) => Promise<void>> = {
-    decode: decodeHandler,
-    analyze: analyzeHandler,
-    run: handler(async (a) => {
-      const { checkRunArgs } = await import('./options.js');
-      const args = checkRunArgs(a);
-      const capture = typeof a['capture'] === 'string' ? a['capture'] : undefined;
-      if (capture !== undefined && args.lab === undefined) throw new UsageError('run: --capture FILE only applies with --lab (use --pcap FILE for the frames pxecheck sends and receives)');
-      const runInputs = [...args.scenarios, args.lab?.config, args.lab?.config6];
-      const { refuseOverwrite } = await import('./inputs.js');
-      for (const [flag, file] of [['--output', args.output], ['--pcap', args.pcap], ['--capture', capture]] as const) refuseOverwrite(file, runInputs, flag);
-      action = args.lab !== undefined
-        ? async () => (await import('./run-lab.js')).runWithLab(args, analyzeIo(io), capture === undefined ? {} : { capture })
-        : async () => (await import('./run.js')).runRun(args, analyzeIo(io), runDeps);
-    }),
-    capture: handler(async (a) => {
-      const { checkCaptureArgs, runCapture } = await import('./capture.js');
-      const args = checkCaptureArgs(a);
-      action = () => runCapture(args, captureIo(io));
-    }),
-    lab: handler(async (a) => {
-      const { checkLabArgs, runLab } = await import('./lab.js');
-      const args = checkLabArgs(a);
-      action = () => runLab(args, io);
-    }),
-    export: handler(async (a) => {
-      action = async () => {
-        const { checkExportArgs, runExport } = await import('./export.js');
-        const stdout = (io as { stdout?: (s: string) => void }).stdout ?? ((s: string) => void process.stdout.write(s));
-        return runExport(checkExportArgs(a), { stdout, stderr: io.stderr });
-      };
-    }),
-    merge: handler(async (a) => {
-      const { checkMergeArgs, runMerge } = await import('./merge.js');
-      const args = checkMergeArgs(a);
-      action = async () => runMerge(args, analyzeIo(io));
-    }),
+  const checks = commandChecks(io, runDeps);
+  /** Runs a command's check (not in a `parse` dry run) and keeps the action it returns. */
+  const handler = (name: CommandName) => async (a: Record<string, unknown>): Promise<void> => {
+    opts.onArgs?.(a);
+    if (dryRun !== 'parse') action = await checks[name](a);
   };
   let parser = yargs?.(dashed)
     .middleware(restoreDash, true)
@@ -165,7 +59,7 @@ async function mainWith(argv: string[], io: CliIo, runDeps: RunDeps, dryRun: Dry
     parser = parser?.command(spec.usage, spec.describe, (y) => {
       const withPositional = spec.positional ? y.positional(spec.positional.name, spec.positional.spec) : y;
       return withPositional.options(spec.flags).epilogue(spec.epilogue);
-    }, handlers[name]);
+    }, handler(name));
   }
   parser = parser
     ?.option('debug', { type: 'boolean', global: true, describe: 'print the stack of an internal error' })
@@ -187,7 +81,7 @@ async function mainWith(argv: string[], io: CliIo, runDeps: RunDeps, dryRun: Dry
   try {
     if (fast !== null) {
       restoreDash(fast.args);
-      await (fast.command === 'decode' ? decodeHandler : analyzeHandler)(fast.args);
+      await handler(fast.command)(fast.args);
     } else {
       await parser!.parseAsync();
     }
