@@ -4,7 +4,7 @@
  * from the real wire encoders through the real builder (see flow/sim.test-kit).
  */
 import { describe, expect, it } from 'vitest';
-import { buildAck, buildData, buildError, buildRrq, buildWrq } from '../wire/tftp.js';
+import { buildAck, buildData, buildError, buildRrq, emitTftp, TFTP_OPCODES } from '../wire/tftp.js';
 import { macFromString } from '../wire/bytes.js';
 import { Sim, dora, ipxeOptions, pxeOptions, tftpRead, SERVER, type Endpoint } from '../flow/sim.test-kit.js';
 import { icmpUnreachable } from '../flow/icmp.test-kit.js';
@@ -236,7 +236,7 @@ describe('smaller truths', () => {
   it('a WRQ upload is shown as WRQ, upload', () => {
     const sim = new Sim();
     const c: Endpoint = { addr: ADDR, port: 2400 };
-    sim.tftp(c, { addr: SERVER.addr, port: 69 }, buildWrq('config.txt'), 0);
+    sim.tftp(c, { addr: SERVER.addr, port: 69 }, emitTftp({ opcode: 'WRQ', code: TFTP_OPCODES.WRQ, file: 'config.txt', mode: 'octet', options: [] }), 0);
     const tid: Endpoint = { addr: SERVER.addr, port: 51000 };
     sim.tftp(tid, c, buildAck(0), 0.01);
     sim.tftp(c, tid, buildData(1, new Uint8Array(40)), 0.02);

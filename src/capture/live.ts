@@ -6,7 +6,9 @@
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { LinkType } from './types.js';
+import { LinkType } from '../wire/link-type.js';
+import { LiveCaptureError } from '../errors.js';
+export { LiveCaptureError } from '../errors.js';
 
 /** The binding's functions (native/pcap_live.c). */
 interface PcapBinding {
@@ -79,14 +81,6 @@ export interface LiveOpenOptions {
   /** Only frames that arrive, not the ones this host sends (the raw transport: it knows what it sent,
    *  and every sent frame coming back would cost a wakeup). Default false (capture sees both). */
   inboundOnly?: boolean;
-}
-
-/** An error with a stable `code`: ENODEV (no such interface), EPERM (no capture rights), EPCAP. */
-export class LiveCaptureError extends Error {
-  override name = 'LiveCaptureError';
-  constructor(readonly code: 'ENODEV' | 'EPERM' | 'EPCAP', message: string) {
-    super(message);
-  }
 }
 
 const MIN_RING_BYTES = 32 << 20;

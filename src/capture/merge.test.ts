@@ -5,7 +5,8 @@ import { gzipSync } from 'node:zlib';
 import { PcapWriter, PcapngWriter } from './writer.js';
 import { readCapture } from './reader.js';
 import { readMerged } from './merge.js';
-import { CaptureFormatError, LinkType, type CaptureRecord } from './types.js';
+import { CaptureFormatError, type CaptureRecord } from './types.js';
+import { LinkType } from '../wire/link-type.js';
 
 function pcap(times: number[], tag: number): Buffer {
   const chunks: Uint8Array[] = [];

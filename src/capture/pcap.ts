@@ -4,7 +4,8 @@
  * reused buffer and says how many bytes it needs to progress.
  */
 import { dataView, u16, u16le, u32, u32le } from '../wire/bytes.js';
-import { isSupportedLinkType, type CaptureSummary, type RecordSink } from './types.js';
+import type { CaptureSummary, RecordSink } from './types.js';
+import { isSupportedLinkType } from '../wire/link-type.js';
 import type { RecordParser } from './reader.js';
 
 export const PCAP_FILE_HEADER_LENGTH = 24;

@@ -4,7 +4,8 @@
  * Incremental like PcapParser: `feed` consumes whole blocks from a window of a reused buffer.
  */
 import { u16, u16le, u32, u32le } from '../wire/bytes.js';
-import { isSupportedLinkType, type CaptureSummary, type RecordSink } from './types.js';
+import type { CaptureSummary, RecordSink } from './types.js';
+import { isSupportedLinkType } from '../wire/link-type.js';
 import type { RecordParser } from './reader.js';
 
 export const BlockType = {

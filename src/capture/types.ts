@@ -1,16 +1,8 @@
 import type { WireIssue } from '../wire/issues.js';
+export { CaptureFormatError } from '../errors.js';
 
-/** Link-layer header types (tcpdump.org/linktypes.html numbers, as pcap and pcapng store them). */
-export const LinkType = {
-  NULL: 0,
-  ETHERNET: 1,
-  RAW: 101,
-  LOOP: 108,
-  LINUX_SLL: 113,
-  IPV4: 228,
-  IPV6: 229,
-  LINUX_SLL2: 276,
-} as const;
+/** Kept for the files A/D rewrite (raw transport, pipeline tests); import from wire/link-type.js. */
+export { LinkType } from '../wire/link-type.js';
 
 /** One record of a capture. `data` is a view into the reader's buffer: valid only during the
  *  callback that receives it; copy (`slice`) what must outlive it. */
@@ -37,18 +29,6 @@ export interface CaptureSummary {
   truncated: boolean;
   /** Records on a link type pxecheck cannot decode (counted in `records`, warned once per link). */
   unsupported: number;
-}
-
-const SUPPORTED_LINKS: ReadonlySet<number> = new Set(Object.values(LinkType));
-
-/** Can the decode pipeline (wire/link.ts) take frames of this link type apart? */
-export function isSupportedLinkType(linkType: number): boolean {
-  return SUPPORTED_LINKS.has(linkType);
-}
-
-/** The input is not a capture at all (unknown magic, empty file): a usage/input error (exit 2). */
-export class CaptureFormatError extends Error {
-  override name = 'CaptureFormatError';
 }
 
 export type RecordSink = (rec: CaptureRecord) => void;

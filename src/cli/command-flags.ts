@@ -11,7 +11,7 @@ export interface FlagSpec {
   alias?: string;
   array?: boolean;
   requiresArg?: boolean;
-  default?: string;
+  default?: string | boolean;
   describe: string;
 }
 

@@ -1,17 +1,5 @@
-/** Documented exit codes (README "Exit codes"). */
-export const ExitCode = {
-  /** Everything passed / no error finding. */
-  OK: 0,
-  /** An assertion failed or an error finding was reported. */
-  FINDINGS: 1,
-  /** Usage error, unreadable or invalid input, environment error. */
-  USAGE: 2,
-} as const;
-
-/** An error the user can fix (bad flag, missing file): printed without a stack, exit 2. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+/** Exit codes and usage errors live in src/errors.ts with every other error; re-exported for the CLI. */
+export { ExitCode, UsageError } from '../errors.js';
 
 /** `pxecheck: MSG` with one prefix, whoever already wrote one. */
 export function errorLine(msg: string): string {

@@ -27,6 +27,9 @@ import type { RunArgs } from './options.js';
 import { ProgressLine } from '../report/load-progress.js';
 import type { LabFaultInjector } from '../lab/faults.js';
 import type { FaultSpec } from '../scenario/load/fault-schema.js';
+import { UdpPort } from '../wire/ports.js';
+import { EnvironmentError } from '../errors.js';
+export { EnvironmentError } from '../errors.js';
 
 export type RunIo = AnalyzeIo;
 
@@ -43,25 +46,10 @@ export interface RunDeps {
   slackSeconds?: number;
 }
 
-/** A problem with the machine, not the scenario or the server: exit 2 with a how-to. */
-export class EnvironmentError extends Error {
-  override name = 'EnvironmentError';
-}
-
 export const PRIVILEGE_HINT =
   'raw mode sends and receives layer-2 frames through libpcap and needs CAP_NET_RAW and CAP_NET_ADMIN: ' +
   'run as root, or grant them to node once with `sudo setcap cap_net_raw,cap_net_admin+eip $(which node)`; ' +
   'or use relay mode, which needs no privileges: --relay-from ADDR --server ADDR';
-
-interface RawModule {
-  createRawTransport(o: { interface: string; rateLimitPps?: number; macs?: string[]; mtu?: number }): Promise<ClientTransport>;
-}
-interface RelayModule {
-  createRelayTransport(o: {
-    relayFrom: string; server: string; circuitId?: string; remoteId?: string;
-    relayPort?: number; relayFrom6?: string; server6?: string; interfaceId6?: string; rateLimitPps?: number;
-  }): Promise<ClientTransport>;
-}
 
 function isMissingModule(e: unknown): boolean {
   const code = (e as NodeJS.ErrnoException).code;
@@ -77,9 +65,9 @@ export interface TransportLink {
 export async function defaultTransport(args: RunArgs, macs: string[] = [], link: TransportLink = {}): Promise<ClientTransport> {
   const t = args.transport;
   if (t.kind === 'raw') {
-    let mod: RawModule;
+    let mod: typeof import('../scenario/transport/raw.js');
     try {
-      mod = (await import('../scenario/transport/raw.js' as string)) as RawModule;
+      mod = await import('../scenario/transport/raw.js');
     } catch (e) {
       if (isMissingModule(e)) throw new EnvironmentError(`raw mode is not available in this build (the libpcap transport is missing); ${PRIVILEGE_HINT}`);
       throw new EnvironmentError(`cannot load the raw transport: ${(e as Error).message}; ${PRIVILEGE_HINT}`);
@@ -93,9 +81,9 @@ export async function defaultTransport(args: RunArgs, macs: string[] = [], link:
       throw new EnvironmentError(`cannot open interface ${t.interface}: ${(e as Error).message}\nhint: ${PRIVILEGE_HINT}`);
     }
   }
-  let mod: RelayModule;
+  let mod: typeof import('../scenario/transport/relay.js');
   try {
-    mod = (await import('../scenario/transport/relay.js' as string)) as RelayModule;
+    mod = await import('../scenario/transport/relay.js');
   } catch (e) {
     throw new EnvironmentError(isMissingModule(e) ? 'relay mode is not available in this build (the relay transport is missing)' : `cannot load the relay transport: ${(e as Error).message}`);
   }
@@ -114,7 +102,7 @@ export async function defaultTransport(args: RunArgs, macs: string[] = [], link:
       ...(t.circuitId === undefined ? {} : { circuitId: t.circuitId }), ...(t.remoteId === undefined ? {} : { remoteId: t.remoteId }),
     });
   } catch (e) {
-    const port = isIPv6(t.relayFrom) ? 547 : 67;
+    const port = isIPv6(t.relayFrom) ? UdpPort.DHCPV6_SERVER : UdpPort.DHCP_SERVER;
     throw new EnvironmentError(`cannot open relay mode from ${t.relayFrom} to ${args.server}: ${(e as Error).message} (is ${t.relayFrom} an address of this machine, and is UDP port ${port} free? binding it may need root or CAP_NET_BIND_SERVICE)`);
   }
 }

@@ -2,7 +2,7 @@ import type { WireIssue } from '../wire/issues.js';
 import type { DhcpV4Message } from '../wire/dhcpv4/index.js';
 import type { DhcpV6Message } from '../wire/dhcpv6/index.js';
 import type { TftpPacket } from '../wire/tftp.js';
-import type { HttpRequestHead, HttpResponseHead } from '../wire/http.js';
+import type { HttpRequestHead, HttpResponseHead } from '../wire/http/index.js';
 import type { IcmpPacket } from '../wire/icmp.js';
 import type { NdpMessage } from '../wire/ndp.js';
 import type { TftpSession } from './tftp-tracker.js';

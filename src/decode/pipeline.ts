@@ -19,7 +19,7 @@ import { icmpCodeName, icmpTypeName, isIcmpError, parseIcmp, type IcmpPacket } f
 import { icmpv6CodeName, icmpv6TypeName, isIcmpv6Error, parseIcmpv6 } from '../wire/icmpv6.js';
 import { checkNdpIpHeader, isNdpType, parseNdp } from '../wire/ndp.js';
 import { pushIssue } from '../wire/issues.js';
-import { HttpConnectionParser, type HttpSink, type HttpRequestHead, type HttpResponseHead } from '../wire/http.js';
+import { HttpConnectionParser, type HttpSink, type HttpRequestHead, type HttpResponseHead } from '../wire/http/index.js';
 import {
   Ipv4FragmentReassembler,
   Ipv6FragmentReassembler,

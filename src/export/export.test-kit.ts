@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readCaptureBuffer } from '../capture/index.js';
 import { DecodePipeline } from '../decode/pipeline.js';
 import { addr, FrameFactory, type FrameHeads } from '../gen/frames.js';
-import { buildAck, buildData, buildError, buildOack, buildRrq, buildWrq } from '../wire/tftp.js';
+import { buildAck, buildData, buildError, buildOack, buildRrq, emitTftp, TFTP_OPCODES } from '../wire/tftp.js';
 import { TcpFlag, type TcpRepr } from '../wire/tcp.js';
 import { pcapOf } from '../../test/helpers/pcap.js';
 import { ObjectAssembler } from './assembler.js';
@@ -46,7 +46,7 @@ export class TftpConvo {
     return this;
   }
   wrq(file: string, options?: Record<string, string | number>): this {
-    this.frames.push(this.f.udp(up, this.clientPort, 69, buildWrq(file, 'octet', options)));
+    this.frames.push(this.f.udp(up, this.clientPort, 69, emitTftp({ opcode: 'WRQ', code: TFTP_OPCODES.WRQ, file, mode: 'octet', options: Object.entries(options ?? {}).map(([name, v]) => ({ name, value: String(v) })) })));
     return this;
   }
   oack(options: Record<string, string | number>): this {

@@ -4,10 +4,11 @@
  * (Content-Length reached, last chunk, or the server closed the connection with FIN) and no TCP
  * gap cut it.
  */
-import type { HttpResponseHead } from '../wire/http.js';
+import type { HttpResponseHead } from '../wire/http/index.js';
 import type { HttpBodyChunk, HttpCloseReason, HttpDecoded } from '../decode/messages.js';
 import { ObjectBuilder } from './object-builder.js';
 import type { ObjectSink } from './objects.js';
+import { TcpPort } from '../wire/ports.js';
 
 interface Body {
   obj: ObjectBuilder;
@@ -144,6 +145,6 @@ function closeText(reason: HttpCloseReason): string {
 /** `http://host/path` from the request target (absolute-form kept as is). */
 export function requestUrl(uri: string, host: string | undefined, serverAddr: string, serverPort: number): string {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) return uri;
-  const authority = host ?? (serverAddr.includes(':') ? `[${serverAddr}]` : serverAddr) + (serverPort === 80 ? '' : `:${serverPort}`);
+  const authority = host ?? (serverAddr.includes(':') ? `[${serverAddr}]` : serverAddr) + (serverPort === TcpPort.HTTP ? '' : `:${serverPort}`);
   return `http://${authority}${uri.startsWith('/') ? '' : '/'}${uri}`;
 }

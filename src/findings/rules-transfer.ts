@@ -4,6 +4,8 @@
 import type { DeviceFacts, StepFacts, TftpFacts, UnreachableFact } from '../flow/facts.js';
 import { add, attemptAt, firmwareOf, firmwareRunsAt, fmt, type Ctx, type PxeCodes } from './rules-context.js';
 import { firstStepStartingFrom, laterPxelinuxConfigComplete, laterTftpOfFile } from './step-index.js';
+import { UdpPort } from '../wire/ports.js';
+import { TftpErrorCode } from '../wire/tftp.js';
 
 /** TFTP error codes (RFC 1350 §5, RFC 2347) and what to check for each. */
 const TFTP_ERROR_HINTS: Record<number, (file: string) => string> = {
@@ -30,7 +32,7 @@ export function tftpRules(ctx: Ctx, mac: string, s: TftpFacts, ignored: Set<stri
     add(ctx, 'tftp.tsize-probe', mac, step.start, [s.requestFrame, s.errorFrame],
       `Size probe of "${step.file}" (tsize ${step.tsize ?? '?'}) ended by the client with ERROR ${step.error?.code ?? '?'} before the transfer.`);
   } else if (step.error) {
-    if (!(step.error.code === 1 && /pxelinux\.cfg\//i.test(step.file) && laterPxelinuxConfigOk(steps, i))) {
+    if (!(step.error.code === TftpErrorCode.FILE_NOT_FOUND && /pxelinux\.cfg\//i.test(step.file) && laterPxelinuxConfigOk(steps, i))) {
       const who = s.errorFromClient ? 'the client' : `server ${step.server}`;
       add(ctx, 'tftp.error', mac, step.start, [s.requestFrame, s.errorFrame],
         `${step.opcode} "${step.file}": ERROR ${step.error.code} (${step.error.message || 'no message'}) from ${who}.`,
@@ -53,7 +55,7 @@ export function tftpRules(ctx: Ctx, mac: string, s: TftpFacts, ignored: Set<stri
     add(ctx, 'tftp.retransmit', mac, step.start, s.retransmitFrames,
       `Transfer of "${step.file}": ${step.retransmits} packet(s) sent again over ${step.blocks} block(s).`);
   }
-  if (step.serverPort === 69 && (s.highestBlock > 0 || s.oack)) {
+  if (step.serverPort === UdpPort.TFTP && (s.highestBlock > 0 || s.oack)) {
     add(ctx, 'tftp.no-new-tid', mac, step.start, [s.requestFrame, ...step.frames.slice(1, 3), ...s.icmpFrames.slice(0, 4)],
       `Server ${step.server} answered "${step.file}" from port 69 instead of a port of its own for the transfer (RFC 1350 §4)${s.icmpFrames.length > 0 ? `; its host sent ICMP unreachables for ${s.icmpFrames.length} of the client's packets` : ''}${step.complete ? ', yet the transfer completed' : ''}.`);
   }

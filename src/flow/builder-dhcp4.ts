@@ -4,7 +4,7 @@
  */
 import { hex, ipv4ToString, latin1String, u32 } from '../wire/bytes.js';
 import {
-  clientArch as v4ClientArch, clientMac, DhcpV4MessageType, effectiveBootFile, getOption as v4Option, msgType,
+  BootOp, clientArch as v4ClientArch, clientMac, DhcpV4Code, DhcpV4MessageType, effectiveBootFile, getOption as v4Option, msgType,
   isIpxe, msgTypeName, serverId, userClasses as v4UserClasses, vendorClass as v4VendorClass, type DhcpV4Message,
 } from '../wire/dhcpv4/index.js';
 import type { Dhcp4Decoded } from '../decode/messages.js';
@@ -65,7 +65,7 @@ export function dhcp4Message(flow: FlowState, m: Dhcp4Decoded): ChainState | nul
   const mac = clientMac(msg);
   const c = chainFor(flow, mac, m.time);
   const type = msgType(msg);
-  const fromClient = msg.op === 1;
+  const fromClient = msg.op === BootOp.REQUEST;
   const proxyPort = m.dstPort === PROXY_PORT || m.srcPort === PROXY_PORT;
   if (fromClient) {
     const arch = v4ClientArch(msg)[0];
@@ -154,7 +154,7 @@ function dhcp4Client(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Dec
     step.userClass = v4UserClasses(msg);
     step.arch = v4ClientArch(msg)[0] ?? null;
   }
-  if (type === DISCOVER || (type === null && msg.op === 1)) {
+  if (type === DISCOVER || (type === null && msg.op === BootOp.REQUEST)) {
     if (st.firstDiscover === null) {
       st.firstDiscover = m.time;
       st.discoverFrame = m.frame;
@@ -199,7 +199,7 @@ function dhcp4Server(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Dec
     mergeBootInfo(st);
     return;
   }
-  if (type === ACK || (type === null && msg.op === 2)) {
+  if (type === ACK || (type === null && msg.op === BootOp.REPLY)) {
     st.pendingRequest = null;
     st.ack = { frame: m.frame, time: m.time, bootfile };
     step.ok = true;
@@ -212,7 +212,7 @@ function dhcp4Server(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Dec
     const lease = v4Option(msg, 51);
     step.leaseTime = lease && lease.length === 4 ? u32(lease, 0) : null;
     const codes: number[] = [];
-    for (const o of msg.options) if (o.code !== 0 && o.code !== 255 && !codes.includes(o.code)) codes.push(o.code);
+    for (const o of msg.options) if (o.code !== DhcpV4Code.PAD && o.code !== DhcpV4Code.END && !codes.includes(o.code)) codes.push(o.code);
     step.ackOptions = codes.sort((a, b) => a - b);
     step.bootfile = bootfile;
     step.nextServer = nextServer;

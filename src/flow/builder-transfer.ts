@@ -2,24 +2,32 @@
  * The builder's transfer handling: TFTP sessions and HTTP requests as `tftp` / `http` steps, and
  * ICMP unreachables that refuse a client's boot-chain datagram (facts for the rules).
  */
-import { tftpNegotiation, type TftpPacket } from '../wire/tftp.js';
-import { httpHeader, type HttpRequestHead, type HttpResponseHead } from '../wire/http.js';
+import { TftpErrorCode, tftpNegotiation, type TftpPacket } from '../wire/tftp.js';
+import { httpHeader, type HttpRequestHead, type HttpResponseHead } from '../wire/http/index.js';
 import type { HttpDecoded, IcmpDecoded, TftpDecoded } from '../decode/messages.js';
 import { FrameSample } from './frames.js';
 import type { ChainState, HttpState, TftpState } from './state.js';
 import { chainForAddr, openStep, touch, PROXY_PORT, type FlowState } from './builder-state.js';
 import type { UnreachableFact } from './facts.js';
+import { IcmpType, IcmpUnreachCode } from '../wire/icmp.js';
+import { Icmpv6Type, Icmpv6UnreachCode } from '../wire/icmpv6.js';
+import { IpProtocol } from '../wire/ip-protocol.js';
+import { TcpPort, UdpPort } from '../wire/ports.js';
 
 const TFTP_DEFAULT_BLKSIZE = 512;
 /** Frames of resent packets kept per transfer as evidence. */
 const MAX_RETRANSMIT_FRAMES = 16;
 /** Per chain: ICMP unreachables kept for the rules (a flood still shows its pattern). */
 const MAX_UNREACHABLE = 64;
-/** ICMP destination-unreachable codes that mean "nothing (allowed to) listen there":
- *  v4 host 1, port 3, net/host/communication administratively prohibited 9, 10, 13;
- *  v6 administratively prohibited 1, address 3, port 4, policy 5, reject route 6. */
-const V4_UNREACH_CODES: ReadonlySet<number> = new Set([1, 3, 9, 10, 13]);
-const V6_UNREACH_CODES: ReadonlySet<number> = new Set([1, 3, 4, 5, 6]);
+/** ICMP destination-unreachable codes that mean "nothing (allowed to) listen there". */
+const V4_UNREACH_CODES: ReadonlySet<number> = new Set([
+  IcmpUnreachCode.HOST, IcmpUnreachCode.PORT, IcmpUnreachCode.NET_PROHIBITED, IcmpUnreachCode.HOST_PROHIBITED,
+  IcmpUnreachCode.ADMIN_PROHIBITED,
+]);
+const V6_UNREACH_CODES: ReadonlySet<number> = new Set([
+  Icmpv6UnreachCode.ADMIN_PROHIBITED, Icmpv6UnreachCode.ADDRESS, Icmpv6UnreachCode.PORT, Icmpv6UnreachCode.POLICY,
+  Icmpv6UnreachCode.REJECT_ROUTE,
+]);
 
 // ---- TFTP ----
 
@@ -132,7 +140,7 @@ function tftpError(st: TftpState, m: TftpDecoded, pkt: TftpPacket, fromClient: b
   st.errorFrame = m.frame;
   st.errorFromClient = fromClient;
   const tsizeAsked = Object.keys(step.requestedOptions).some((k) => k.toLowerCase() === 'tsize');
-  if (fromClient && tsizeAsked && st.oack && st.highestBlock === 0 && (step.error.code === 8 || step.error.code === 0)) {
+  if (fromClient && tsizeAsked && st.oack && st.highestBlock === 0 && (step.error.code === TftpErrorCode.OPTION_REFUSED || step.error.code === TftpErrorCode.NOT_DEFINED)) {
     step.probe = true;
     step.ok = true;
   } else step.ok = false;
@@ -147,19 +155,19 @@ function tftpError(st: TftpState, m: TftpDecoded, pkt: TftpPacket, fromClient: b
  */
 export function icmpMessage(flow: FlowState, m: IcmpDecoded): ChainState | null {
   const q = m.quoted;
-  if (!q || q.protocol !== 17 || q.srcPort === null || q.dstPort === null) return null;
+  if (!q || q.protocol !== IpProtocol.UDP || q.srcPort === null || q.dstPort === null) return null;
   const unreach = m.ipVersion === 4
-    ? m.type === 3 && V4_UNREACH_CODES.has(m.code)
-    : m.type === 1 && V6_UNREACH_CODES.has(m.code);
+    ? m.type === IcmpType.DEST_UNREACHABLE && V4_UNREACH_CODES.has(m.code)
+    : m.type === Icmpv6Type.DEST_UNREACHABLE && V6_UNREACH_CODES.has(m.code);
   if (!unreach) return null;
   const tftp = flow.tftpByClient.get(`${q.src}|${q.srcPort}`) ?? null;
-  const tftpHit = tftp !== null && (q.dstPort === 69 ? tftp.step.server === q.dst : tftp.step.server === q.dst || tftp.serverAnswered);
+  const tftpHit = tftp !== null && (q.dstPort === UdpPort.TFTP ? tftp.step.server === q.dst : tftp.step.server === q.dst || tftp.serverAnswered);
   let service: UnreachableFact['service'];
-  if (tftpHit) service = q.dstPort === 69 ? 'TFTP' : 'TFTP transfer';
-  else if (q.dstPort === 69) service = 'TFTP';
-  else if (q.dstPort === 67) service = 'DHCP';
+  if (tftpHit) service = q.dstPort === UdpPort.TFTP ? 'TFTP' : 'TFTP transfer';
+  else if (q.dstPort === UdpPort.TFTP) service = 'TFTP';
+  else if (q.dstPort === UdpPort.DHCP_SERVER) service = 'DHCP';
   else if (q.dstPort === PROXY_PORT) service = 'proxyDHCP';
-  else if (q.dstPort === 547) service = 'DHCPv6';
+  else if (q.dstPort === UdpPort.DHCPV6_SERVER) service = 'DHCPv6';
   else return null; // not a boot-chain datagram
   const c = chainForAddr(flow, tftpHit ? tftp.clientAddr : q.src, m.time);
   const reason = m.codeName ?? `code ${m.code}`;
@@ -238,7 +246,7 @@ export function httpMessage(flow: FlowState, m: HttpDecoded): ChainState | null 
 }
 
 function openHttp(flow: FlowState, c: ChainState, m: HttpDecoded, head: HttpRequestHead): HttpState {
-  const host = httpHeader(head, 'host') ?? (m.dstPort === 80 ? m.dstAddr : `${m.dstAddr}:${m.dstPort}`);
+  const host = httpHeader(head, 'host') ?? (m.dstPort === TcpPort.HTTP ? m.dstAddr : `${m.dstAddr}:${m.dstPort}`);
   const url = /^https?:\/\//i.test(head.uri) ? head.uri : `http://${host}${head.uri}`;
   const st: HttpState = {
     kind: 'http', frames: new FrameSample(), last: m.time, connection: m.connection, requestFrame: m.frame,

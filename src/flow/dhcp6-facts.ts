@@ -105,7 +105,7 @@ function relayClientMac(relays: DhcpV6Message[]): string | null {
 export function relayFacts(relays: DhcpV6Message[]): Dhcp6Relay | null {
   const r = relays[relays.length - 1];
   if (!r || !r.relay) return null;
-  const ifId = getOption(r, 18);
+  const ifId = getOption(r, DhcpV6Opt.INTERFACE_ID);
   const remote = getOptionValue(r, 37);
   return {
     linkAddress: ipv6ToString(r.linkAddress),
@@ -132,7 +132,7 @@ export function isUnicastMac(mac: string | null): mac is string {
 export function clientKeyFallback(inner: DhcpV6Message, relays: DhcpV6Message[]): string | null {
   const relayed = relayClientMac(relays);
   if (relayed) return relayed;
-  const duid = getOption(inner, 1);
+  const duid = getOption(inner, DhcpV6Opt.CLIENTID);
   if (!duid) return null;
   return duidLinkLayerAddress(duid.value as Duid | undefined) ?? hex(duid.data);
 }

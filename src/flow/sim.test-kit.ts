@@ -8,7 +8,7 @@ import type { WireIssue } from '../wire/issues.js';
 import { buildDhcpV4, emitDhcpV4, parseDhcpV4, type DhcpV4BuildInput, type DhcpV4OptionInput } from '../wire/dhcpv4/index.js';
 import { emitDhcpV6, parseDhcpV6, type DhcpV6MessageSpec } from '../wire/dhcpv6/index.js';
 import { buildAck, buildData, buildOack, buildRrq, parseTftp } from '../wire/tftp.js';
-import { emitHttpRequest, emitHttpResponse, parseHttpHead, type HttpRequestHead, type HttpResponseHead } from '../wire/http.js';
+import { emitHttpRequest, emitHttpResponse, parseHttpHead, type HttpRequestHead, type HttpResponseHead } from '../wire/http/index.js';
 import { ndpOptions, type NdpMessage, type NdpPrefixInfo, type RouterAdvert } from '../wire/ndp.js';
 import { TftpSessionTracker } from '../decode/tftp-tracker.js';
 import type { MessageOrigin } from '../decode/messages.js';

@@ -3,8 +3,11 @@
  * → OACK → ACK 0 → DATA/ACK lock-step) → iPXE DORA → boot.ipxe over HTTP or TFTP. Faults bend the
  * timeline. A generator so that thousands of clients can be merged in time order lazily.
  */
-import { buildDhcpV4, emitDhcpV4, type DhcpV4BuildInput, type DhcpV4OptionInput } from '../wire/dhcpv4/index.js';
-import { emitHttpRequest, emitHttpResponse } from '../wire/http.js';
+import {
+  BootOp, buildDhcpV4, DhcpV4Code, DhcpV4MessageType, emitDhcpV4, IpxeSubOption, PxeSubOption, RelayAgentSubOption,
+  type DhcpV4BuildInput, type DhcpV4OptionInput,
+} from '../wire/dhcpv4/index.js';
+import { emitHttpRequest, emitHttpResponse } from '../wire/http/index.js';
 import { TcpFlag, type TcpRepr } from '../wire/tcp.js';
 import { buildAck, buildData, buildError, buildOack, buildRrq } from '../wire/tftp.js';
 import { asciiBytes } from '../wire/bytes.js';
@@ -15,6 +18,7 @@ import {
   SUBNET_MASK, type Station, type Subnet,
 } from './plan.js';
 import type { Rng } from './rng.js';
+import { TcpPort, UdpPort } from '../wire/ports.js';
 
 export interface ClientProfile {
   index: number;
@@ -102,34 +106,34 @@ export class ClientRun {
     const proxy = this.has('proxyOnly');
     if (phase === 'firmware' && this.has('nak')) {
       // A stale lease request answered with NAK; the client then starts over.
-      yield* this.clientMsg(phase, xid, 3, null, { requested: this.p.addr.ip }); // INIT-REBOOT: no server id
+      yield* this.clientMsg(phase, xid, DhcpV4MessageType.REQUEST, null, { requested: this.p.addr.ip }); // INIT-REBOOT: no server id
       this.after(500, 3_000);
-      yield this.serverMsg(DHCP_SERVER, xid, 6, phase, { yiaddr: '0.0.0.0', bootfile: null });
+      yield this.serverMsg(DHCP_SERVER, xid, DhcpV4MessageType.NAK, phase, { yiaddr: '0.0.0.0', bootfile: null });
       this.after(1_000_000, 4_000_000);
     }
-    yield* this.clientMsg(phase, xid, 1, null, {});
+    yield* this.clientMsg(phase, xid, DhcpV4MessageType.DISCOVER, null, {});
     const granted = this.grantedBootfile(phase);
     this.after(500, 3_000);
-    yield this.serverMsg(DHCP_SERVER, xid, 2, phase, { yiaddr: this.p.addr.ip, bootfile: proxy ? null : granted });
+    yield this.serverMsg(DHCP_SERVER, xid, DhcpV4MessageType.OFFER, phase, { yiaddr: this.p.addr.ip, bootfile: proxy ? null : granted });
     if (this.has('twoServers') && phase === 'firmware') {
       this.after(100, 2_000);
-      yield this.serverMsg(ROGUE_SERVER, xid, 2, phase, { yiaddr: rogueAddress(this.p.slot), bootfile: null });
+      yield this.serverMsg(ROGUE_SERVER, xid, DhcpV4MessageType.OFFER, phase, { yiaddr: rogueAddress(this.p.slot), bootfile: null });
     }
     if (proxy) {
       this.after(100, 2_000);
-      yield this.serverMsg(PROXY_SERVER, xid, 2, phase, { yiaddr: '0.0.0.0', bootfile: granted });
+      yield this.serverMsg(PROXY_SERVER, xid, DhcpV4MessageType.OFFER, phase, { yiaddr: '0.0.0.0', bootfile: granted });
     }
     this.after(phase === 'firmware' ? 20_000 : 5_000, phase === 'firmware' ? 200_000 : 30_000);
-    yield* this.clientMsg(phase, xid, 3, DHCP_SERVER, { requested: this.p.addr.ip });
+    yield* this.clientMsg(phase, xid, DhcpV4MessageType.REQUEST, DHCP_SERVER, { requested: this.p.addr.ip });
     this.after(500, 3_000);
-    yield this.serverMsg(DHCP_SERVER, xid, 5, phase, { yiaddr: this.p.addr.ip, bootfile: proxy ? null : granted });
+    yield this.serverMsg(DHCP_SERVER, xid, DhcpV4MessageType.ACK, phase, { yiaddr: this.p.addr.ip, bootfile: proxy ? null : granted });
     if (proxy) {
       // PXE 2.1: the boot file comes from the proxy, asked on port 4011 once the client has an address.
       const pxid = this.rng.u32();
       this.after(2_000, 10_000);
-      yield* this.clientMsg(phase, pxid, 3, PROXY_SERVER, { ciaddr: this.p.addr.ip, to4011: true });
+      yield* this.clientMsg(phase, pxid, DhcpV4MessageType.REQUEST, PROXY_SERVER, { ciaddr: this.p.addr.ip, to4011: true });
       this.after(500, 3_000);
-      yield this.serverMsg(PROXY_SERVER, pxid, 5, phase, { yiaddr: '0.0.0.0', bootfile: granted, to4011: true });
+      yield this.serverMsg(PROXY_SERVER, pxid, DhcpV4MessageType.ACK, phase, { yiaddr: '0.0.0.0', bootfile: granted, to4011: true });
     }
     this.lastBootfile = granted;
   }
@@ -142,38 +146,38 @@ export class ClientRun {
 
   private clientOptions(phase: Phase, type: number, serverId: Station | null, requested: string | undefined): DhcpV4OptionInput[] {
     const arch = this.p.arch;
-    const o: DhcpV4OptionInput[] = [{ code: 53, value: type }];
-    if (requested) o.push({ code: 50, value: requested });
-    if (serverId) o.push({ code: 54, value: serverId.addr.ip });
+    const o: DhcpV4OptionInput[] = [{ code: DhcpV4Code.MESSAGE_TYPE, value: type }];
+    if (requested) o.push({ code: DhcpV4Code.REQUESTED_IP, value: requested });
+    if (serverId) o.push({ code: DhcpV4Code.SERVER_ID, value: serverId.addr.ip });
     if (phase === 'firmware') {
       o.push(
-        { code: 57, value: 1464 },
-        { code: 55, value: FIRMWARE_PRL },
-        { code: 97, value: { type: 0, uuid: this.uuid } },
-        { code: 94, value: { type: 1, major: 3, minor: 16 } },
-        { code: 93, value: [arch] },
-        { code: 60, value: `PXEClient:Arch:${String(arch).padStart(5, '0')}:UNDI:003016` },
+        { code: DhcpV4Code.MAX_MESSAGE_SIZE, value: 1464 },
+        { code: DhcpV4Code.PARAMETER_LIST, value: FIRMWARE_PRL },
+        { code: DhcpV4Code.CLIENT_UUID, value: { type: 0, uuid: this.uuid } },
+        { code: DhcpV4Code.CLIENT_NDI, value: { type: 1, major: 3, minor: 16 } },
+        { code: DhcpV4Code.CLIENT_ARCH, value: [arch] },
+        { code: DhcpV4Code.VENDOR_CLASS, value: `PXEClient:Arch:${String(arch).padStart(5, '0')}:UNDI:003016` },
       );
     } else {
       o.push(
-        { code: 57, value: 1472 },
-        { code: 93, value: [arch] },
-        { code: 94, value: { type: 1, major: 3, minor: 10 } },
-        { code: 60, value: `PXEClient:Arch:${String(arch).padStart(5, '0')}:UNDI:003010` },
-        { code: 77, value: 'iPXE' },
+        { code: DhcpV4Code.MAX_MESSAGE_SIZE, value: 1472 },
+        { code: DhcpV4Code.CLIENT_ARCH, value: [arch] },
+        { code: DhcpV4Code.CLIENT_NDI, value: { type: 1, major: 3, minor: 10 } },
+        { code: DhcpV4Code.VENDOR_CLASS, value: `PXEClient:Arch:${String(arch).padStart(5, '0')}:UNDI:003010` },
+        { code: DhcpV4Code.USER_CLASS, value: 'iPXE' },
         {
-          code: 175,
+          code: DhcpV4Code.IPXE_ENCAP,
           value: [
-            { code: arch === 7 ? 0x24 : 0x21, value: 1 }, // efi / pxe
-            { code: 0x13, value: 1 }, // http
-            { code: 0x15, value: 1 }, // tftp
-            { code: 0x17, value: 1 }, // dns
-            { code: 0xeb, value: '1.21.1' },
+            { code: arch === 7 ? IpxeSubOption.FEATURE_EFI : IpxeSubOption.FEATURE_PXE, value: 1 },
+            { code: IpxeSubOption.FEATURE_HTTP, value: 1 },
+            { code: IpxeSubOption.FEATURE_TFTP, value: 1 },
+            { code: IpxeSubOption.FEATURE_DNS, value: 1 },
+            { code: IpxeSubOption.VERSION, value: '1.21.1' },
           ],
         },
-        { code: 61, value: { type: 1, id: this.p.mac } },
-        { code: 97, value: { type: 0, uuid: this.uuid } },
-        { code: 55, value: IPXE_PRL },
+        { code: DhcpV4Code.CLIENT_ID, value: { type: 1, id: this.p.mac } },
+        { code: DhcpV4Code.CLIENT_UUID, value: { type: 0, uuid: this.uuid } },
+        { code: DhcpV4Code.PARAMETER_LIST, value: IPXE_PRL },
       );
     }
     return o;
@@ -192,7 +196,7 @@ export class ClientRun {
     const relayed = p.subnet.relayed;
     const to4011 = o.to4011 === true;
     const options = this.clientOptions(phase, type, to4011 ? null : serverId, to4011 ? undefined : o.requested);
-    if (relayed && !to4011) options.push({ code: 82, value: [{ code: 1, value: `0001${p.slot.toString(16).padStart(4, '0')}` }] });
+    if (relayed && !to4011) options.push({ code: DhcpV4Code.RELAY_AGENT_INFO, value: [{ code: RelayAgentSubOption.CIRCUIT_ID, value: `0001${p.slot.toString(16).padStart(4, '0')}` }] });
     const input: DhcpV4BuildInput = {
       xid,
       secs: phase === 'firmware' ? 4 : 0,
@@ -206,13 +210,13 @@ export class ClientRun {
       const payload = emitDhcpV4(buildDhcpV4(input));
       yield this.f.udp(
         { srcMac: relayed ? RELAY.mac : p.mac, dstMac: target.mac, src: p.addr, dst: target.addr, ttl: relayed ? 63 : 64 },
-        68, 4011, payload,
+        UdpPort.DHCP_CLIENT, UdpPort.PXE_BOOT_SERVER, payload,
       );
       return;
     }
     if (!relayed) {
       const payload = emitDhcpV4(buildDhcpV4(input));
-      yield this.f.udp({ srcMac: p.mac, dstMac: BROADCAST_MAC, src: ANY, dst: BROADCAST, ttl: 64 }, 68, 67, payload);
+      yield this.f.udp({ srcMac: p.mac, dstMac: BROADCAST_MAC, src: ANY, dst: BROADCAST, ttl: 64 }, UdpPort.DHCP_CLIENT, UdpPort.DHCP_SERVER, payload);
       return;
     }
     const payload = emitDhcpV4(buildDhcpV4({ ...input, hops: 1, giaddr: RELAY.addr.ip }));
@@ -222,7 +226,7 @@ export class ClientRun {
     for (let i = 0; i < helpers.length; i++) {
       if (i > 0) this.after(20, 200);
       const h = helpers[i]!;
-      yield this.f.udp({ srcMac: RELAY.mac, dstMac: h.mac, src: RELAY.addr, dst: h.addr, ttl: 64 }, 67, 67, payload);
+      yield this.f.udp({ srcMac: RELAY.mac, dstMac: h.mac, src: RELAY.addr, dst: h.addr, ttl: 64 }, UdpPort.DHCP_SERVER, UdpPort.DHCP_SERVER, payload);
     }
   }
 
@@ -237,22 +241,22 @@ export class ClientRun {
     const relayed = p.subnet.relayed;
     const to4011 = o.to4011 === true;
     const isProxy = server === PROXY_SERVER;
-    const options: DhcpV4OptionInput[] = [{ code: 53, value: type }, { code: 54, value: server.addr.ip }];
-    if (type === 6) options.push({ code: 56, value: 'requested address not available' });
+    const options: DhcpV4OptionInput[] = [{ code: DhcpV4Code.MESSAGE_TYPE, value: type }, { code: DhcpV4Code.SERVER_ID, value: server.addr.ip }];
+    if (type === DhcpV4MessageType.NAK) options.push({ code: DhcpV4Code.MESSAGE, value: 'requested address not available' });
     else if (!isProxy) {
-      options.push({ code: 51, value: 86400 }, { code: 1, value: SUBNET_MASK }, { code: 3, value: [p.subnet.router] });
+      options.push({ code: DhcpV4Code.LEASE_TIME, value: 86400 }, { code: DhcpV4Code.SUBNET_MASK, value: SUBNET_MASK }, { code: DhcpV4Code.ROUTER, value: [p.subnet.router] });
     }
     // PXE servers echo the class; proxies also send discovery control (8: boot file, no menu).
-    const pxe = type !== 6 && (isProxy || (phase === 'firmware' && o.bootfile !== null));
-    if (pxe) options.push({ code: 60, value: 'PXEClient' });
-    if (isProxy) options.push({ code: 43, value: [{ code: 6, value: 8 }, { code: 255, value: null }] });
-    if (o.bootfile !== null) options.push({ code: 67, value: o.bootfile });
-    if (relayed && !to4011) options.push({ code: 82, value: [{ code: 1, value: `0001${p.slot.toString(16).padStart(4, '0')}` }] });
+    const pxe = type !== DhcpV4MessageType.NAK && (isProxy || (phase === 'firmware' && o.bootfile !== null));
+    if (pxe) options.push({ code: DhcpV4Code.VENDOR_CLASS, value: 'PXEClient' });
+    if (isProxy) options.push({ code: DhcpV4Code.VENDOR_SPECIFIC, value: [{ code: PxeSubOption.DISCOVERY_CONTROL, value: 8 }, { code: PxeSubOption.END, value: null }] });
+    if (o.bootfile !== null) options.push({ code: DhcpV4Code.BOOTFILE_NAME, value: o.bootfile });
+    if (relayed && !to4011) options.push({ code: DhcpV4Code.RELAY_AGENT_INFO, value: [{ code: RelayAgentSubOption.CIRCUIT_ID, value: `0001${p.slot.toString(16).padStart(4, '0')}` }] });
     const broadcast = phase === 'firmware' && !to4011;
     const input: DhcpV4BuildInput = {
-      op: 2,
+      op: BootOp.REPLY,
       xid,
-      flags: broadcast || type === 6 ? BOOTREQUEST_FLAGS_BROADCAST : 0,
+      flags: broadcast || type === DhcpV4MessageType.NAK ? BOOTREQUEST_FLAGS_BROADCAST : 0,
       ciaddr: to4011 ? p.addr.ip : '0.0.0.0',
       yiaddr: o.yiaddr,
       siaddr: o.bootfile !== null ? BOOT_SERVER.addr.ip : '0.0.0.0',
@@ -264,15 +268,15 @@ export class ClientRun {
     const payload = emitDhcpV4(buildDhcpV4(input));
     if (to4011) {
       const heads = { srcMac: server.mac, dstMac: relayed ? RELAY.mac : p.mac, src: server.addr, dst: p.addr, ttl: 64 };
-      return this.f.udp(heads, 4011, 68, payload);
+      return this.f.udp(heads, UdpPort.PXE_BOOT_SERVER, UdpPort.DHCP_CLIENT, payload);
     }
     if (relayed) {
-      return this.f.udp({ srcMac: server.mac, dstMac: RELAY.mac, src: server.addr, dst: RELAY.addr, ttl: 64 }, 67, 67, payload);
+      return this.f.udp({ srcMac: server.mac, dstMac: RELAY.mac, src: server.addr, dst: RELAY.addr, ttl: 64 }, UdpPort.DHCP_SERVER, UdpPort.DHCP_SERVER, payload);
     }
     if (input.flags) {
-      return this.f.udp({ srcMac: server.mac, dstMac: BROADCAST_MAC, src: server.addr, dst: BROADCAST, ttl: 64 }, 67, 68, payload);
+      return this.f.udp({ srcMac: server.mac, dstMac: BROADCAST_MAC, src: server.addr, dst: BROADCAST, ttl: 64 }, UdpPort.DHCP_SERVER, UdpPort.DHCP_CLIENT, payload);
     }
-    return this.f.udp({ srcMac: server.mac, dstMac: p.mac, src: server.addr, dst: p.addr, ttl: 64 }, 67, 68, payload);
+    return this.f.udp({ srcMac: server.mac, dstMac: p.mac, src: server.addr, dst: p.addr, ttl: 64 }, UdpPort.DHCP_SERVER, UdpPort.DHCP_CLIENT, payload);
   }
 
   // ---- TFTP ----
@@ -283,7 +287,7 @@ export class ClientRun {
     const serverPort = 49152 + this.rng.int(0, 16383);
     const toServer = (payload: Uint8Array, dstPort: number): Uint8Array => this.f.udp(this.c2s, clientPort, dstPort, payload);
     const toClient = (payload: Uint8Array): Uint8Array => this.f.udp(this.s2c, serverPort, clientPort, payload);
-    yield toServer(buildRrq(file, 'octet', { blksize, tsize: 0 }), 69);
+    yield toServer(buildRrq(file, 'octet', { blksize, tsize: 0 }), UdpPort.TFTP);
     this.after(200, 1_000);
     if (missing) {
       yield toClient(buildError(1, 'File not found'));
@@ -320,8 +324,8 @@ export class ClientRun {
     const A = TcpFlag.ACK;
     const seg = (fromClient: boolean, flags: number, payload: Uint8Array): Uint8Array => {
       const repr: TcpRepr = {
-        srcPort: fromClient ? cport : 80,
-        dstPort: fromClient ? 80 : cport,
+        srcPort: fromClient ? cport : TcpPort.HTTP,
+        dstPort: fromClient ? TcpPort.HTTP : cport,
         seq: fromClient ? cseq : sseq,
         ack: flags & A ? (fromClient ? sseq : cseq) : 0,
         flags,

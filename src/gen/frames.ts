@@ -3,7 +3,7 @@
  * Ethernet II, written into one buffer per frame (the `write*Header` forms avoid a copy per layer).
  */
 import { ipv4FromString } from '../wire/bytes.js';
-import { IpProtocol } from '../wire/checksum.js';
+import { IpProtocol } from '../wire/ip-protocol.js';
 import { ipv4HeaderLength, writeIpv4Header, type Ipv4Repr } from '../wire/ipv4.js';
 import { tcpHeaderLength, writeTcpHeader, type TcpRepr } from '../wire/tcp.js';
 import { UDP_HEADER, writeUdpHeader } from '../wire/udp.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PcapWriter } from '../capture/writer.js';
-import { LinkType } from '../capture/types.js';
+import { LinkType } from '../wire/link-type.js';
 import { cString, ipv4ToString } from '../wire/bytes.js';
 import { getOption, msgType, userClasses, type DhcpV4Message } from '../wire/dhcpv4/index.js';
 import { dissect, type DissectedFrame } from './dissect.js';

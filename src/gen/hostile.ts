@@ -4,9 +4,10 @@
  * never complete, bodies that never end), wrap counters, or repeat one finding without end.
  * Each generator writes frames in time order to a FrameSink and returns nothing else.
  */
-import { buildDhcpV4, emitDhcpV4, type DhcpV4OptionInput } from '../wire/dhcpv4/index.js';
+import { buildDhcpV4, DhcpV4Code, DhcpV4MessageType, emitDhcpV4, type DhcpV4OptionInput } from '../wire/dhcpv4/index.js';
+import { TcpPort, UdpPort } from '../wire/ports.js';
 import { asciiBytes } from '../wire/bytes.js';
-import { IpProtocol } from '../wire/checksum.js';
+import { IpProtocol } from '../wire/ip-protocol.js';
 import { emitEthernet, EtherType } from '../wire/ethernet.js';
 import { emitIpv4 } from '../wire/ipv4.js';
 import { emitIpv6 } from '../wire/ipv6.js';
@@ -55,12 +56,12 @@ export function tcpGapStreams(emit: FrameSink, streams: number, opts: { gap?: nu
     const s = back(c);
     const port = 10000 + (Math.floor(i / clients) % 50000);
     const req = asciiBytes(`GET /file${i} HTTP/1.1\r\nHost: 198.51.100.1\r\n\r\n`);
-    emit(t, f.tcp(c, seg(port, 80, 1000, 0, TcpFlag.SYN), EMPTY));
-    emit(t, f.tcp(s, seg(80, port, 5000, 1001, TcpFlag.SYN | TcpFlag.ACK), EMPTY));
-    emit(t, f.tcp(c, seg(port, 80, 1001, 5001, TcpFlag.ACK | TcpFlag.PSH), req));
+    emit(t, f.tcp(c, seg(port, TcpPort.HTTP, 1000, 0, TcpFlag.SYN), EMPTY));
+    emit(t, f.tcp(s, seg(TcpPort.HTTP, port, 5000, 1001, TcpFlag.SYN | TcpFlag.ACK), EMPTY));
+    emit(t, f.tcp(c, seg(port, TcpPort.HTTP, 1001, 5001, TcpFlag.ACK | TcpFlag.PSH), req));
     for (let k = 0; k < segments; k++) {
       const seq = (5001 + gap + k * held.length) >>> 0;
-      emit(t, f.tcp(s, seg(80, port, seq, 1001 + req.length, TcpFlag.ACK), held));
+      emit(t, f.tcp(s, seg(TcpPort.HTTP, port, seq, 1001 + req.length, TcpFlag.ACK), held));
     }
   }
 }
@@ -106,15 +107,15 @@ export function endlessChunkedBody(emit: FrameSink, chunks: number, size = 1400)
   chunk.set(asciiBytes('\r\n'), 6 + size);
   const body = chunk.subarray(0, size + 8);
   let t = T0;
-  emit(t, f.tcp(c, seg(port, 80, 1000, 0, TcpFlag.SYN), EMPTY));
-  emit(t, f.tcp(s, seg(80, port, 5000, 1001, TcpFlag.SYN | TcpFlag.ACK), EMPTY));
-  emit(t, f.tcp(c, seg(port, 80, 1001, 5001, TcpFlag.ACK | TcpFlag.PSH), req));
+  emit(t, f.tcp(c, seg(port, TcpPort.HTTP, 1000, 0, TcpFlag.SYN), EMPTY));
+  emit(t, f.tcp(s, seg(TcpPort.HTTP, port, 5000, 1001, TcpFlag.SYN | TcpFlag.ACK), EMPTY));
+  emit(t, f.tcp(c, seg(port, TcpPort.HTTP, 1001, 5001, TcpFlag.ACK | TcpFlag.PSH), req));
   let sseq = 5001;
-  emit(t, f.tcp(s, seg(80, port, sseq, 1001 + req.length, TcpFlag.ACK), head));
+  emit(t, f.tcp(s, seg(TcpPort.HTTP, port, sseq, 1001 + req.length, TcpFlag.ACK), head));
   sseq += head.length;
   for (let i = 0; i < chunks; i++) {
     t += 0.0001;
-    emit(t, f.tcp(s, seg(80, port, sseq >>> 0, 1001 + req.length, TcpFlag.ACK), body));
+    emit(t, f.tcp(s, seg(TcpPort.HTTP, port, sseq >>> 0, 1001 + req.length, TcpFlag.ACK), body));
     sseq += body.length;
   }
 }
@@ -131,7 +132,7 @@ export function tftpRollover(emit: FrameSink, blocks: number, blksize = 8): void
   const cport = 2070;
   const sport = 33000;
   let t = T0;
-  emit(t, f.udp(c, cport, 69, buildRrq('big.img', 'octet', { blksize })));
+  emit(t, f.udp(c, cport, UdpPort.TFTP, buildRrq('big.img', 'octet', { blksize })));
   emit(t, f.udp(s, sport, cport, buildOack({ blksize })));
   emit(t, f.udp(c, cport, sport, buildAck(0)));
   const full = new Uint8Array(blksize).fill(0x44);
@@ -149,13 +150,13 @@ export function dhcpConcatenation(emit: FrameSink, messages: number, instances: 
   for (let i = 0; i < messages; i++) {
     const c = client(i);
     const s = back(c);
-    const options: DhcpV4OptionInput[] = [{ code: 53, value: 2 }, { code: 54, value: SERVER.ip }];
+    const options: DhcpV4OptionInput[] = [{ code: DhcpV4Code.MESSAGE_TYPE, value: DhcpV4MessageType.OFFER }, { code: DhcpV4Code.SERVER_ID, value: SERVER.ip }];
     // Each instance of option 43 carries a 1-byte piece of the vendor data.
-    for (let k = 0; k < instances; k++) options.push({ code: 43, data: Uint8Array.of(k & 0xff) });
+    for (let k = 0; k < instances; k++) options.push({ code: DhcpV4Code.VENDOR_SPECIFIC, data: Uint8Array.of(k & 0xff) });
     // And one code spread over many instances of a string option: the boot file name.
-    for (let k = 0; k < Math.min(instances, 200); k++) options.push({ code: 67, data: asciiBytes('b') });
+    for (let k = 0; k < Math.min(instances, 200); k++) options.push({ code: DhcpV4Code.BOOTFILE_NAME, data: asciiBytes('b') });
     const msg = buildDhcpV4({ xid: i + 1, chaddr: c.srcMac, yiaddr: c.src.ip, siaddr: SERVER.ip, options });
-    emit(T0 + i * 0.001, f.udp(s, 67, 68, emitDhcpV4(msg)));
+    emit(T0 + i * 0.001, f.udp(s, UdpPort.DHCP_SERVER, UdpPort.DHCP_CLIENT, emitDhcpV4(msg)));
   }
 }
 
@@ -165,12 +166,12 @@ export function dhcpOverload(emit: FrameSink, messages: number): void {
   for (let i = 0; i < messages; i++) {
     const c = client(i);
     const s = back(c);
-    const options: DhcpV4OptionInput[] = [{ code: 53, value: 2 }, { code: 54, value: SERVER.ip }, { code: 52, value: 3 }];
+    const options: DhcpV4OptionInput[] = [{ code: DhcpV4Code.MESSAGE_TYPE, value: DhcpV4MessageType.OFFER }, { code: DhcpV4Code.SERVER_ID, value: SERVER.ip }, { code: DhcpV4Code.OVERLOAD, value: 3 }];
     // file (128 bytes): the boot file name split over instances, then pads; sname (64 bytes): option 66.
-    for (let k = 0; k < 25; k++) options.push({ code: 67, data: asciiBytes('ab'), area: 'file' });
-    for (let k = 0; k < 15; k++) options.push({ code: 66, data: asciiBytes('x'), area: 'sname' });
+    for (let k = 0; k < 25; k++) options.push({ code: DhcpV4Code.BOOTFILE_NAME, data: asciiBytes('ab'), area: 'file' });
+    for (let k = 0; k < 15; k++) options.push({ code: DhcpV4Code.TFTP_SERVER_NAME, data: asciiBytes('x'), area: 'sname' });
     const msg = buildDhcpV4({ xid: i + 1, chaddr: c.srcMac, yiaddr: c.src.ip, siaddr: SERVER.ip, options });
-    emit(T0 + i * 0.001, f.udp(s, 67, 68, emitDhcpV4(msg)));
+    emit(T0 + i * 0.001, f.udp(s, UdpPort.DHCP_SERVER, UdpPort.DHCP_CLIENT, emitDhcpV4(msg)));
   }
 }
 
@@ -183,7 +184,7 @@ export function identicalFindings(emit: FrameSink, count: number): void {
   const c = client(3);
   const rrq = buildRrq('pxelinux.0', 'octet');
   for (let i = 0; i < count; i++) {
-    emit(T0 + i * 0.001, f.udp(c, 1024 + (i % 60000), 69, rrq));
+    emit(T0 + i * 0.001, f.udp(c, 1024 + (i % 60000), UdpPort.TFTP, rrq));
   }
 }
 
@@ -225,10 +226,10 @@ export function clockJump(emit: FrameSink, before: number, after: number, jump: 
   const c = client(4);
   const h: FrameHeads = { ...c, dstMac: 'ff:ff:ff:ff:ff:ff', src: addr('0.0.0.0'), dst: addr('255.255.255.255') };
   const discover = (xid: number) => emitDhcpV4(buildDhcpV4({
-    xid, chaddr: c.srcMac, flags: 0x8000, options: [{ code: 53, value: 1 }, { code: 60, value: 'PXEClient:Arch:00007:UNDI:003016' }, { code: 93, value: [7] }],
+    xid, chaddr: c.srcMac, flags: 0x8000, options: [{ code: DhcpV4Code.MESSAGE_TYPE, value: DhcpV4MessageType.DISCOVER }, { code: DhcpV4Code.VENDOR_CLASS, value: 'PXEClient:Arch:00007:UNDI:003016' }, { code: DhcpV4Code.CLIENT_ARCH, value: [7] }],
   }));
   let t = T0;
-  for (let i = 0; i < before; i++) { emit(t, f.udp(h, 68, 67, discover(0x100 + i))); t += 1; }
+  for (let i = 0; i < before; i++) { emit(t, f.udp(h, UdpPort.DHCP_CLIENT, UdpPort.DHCP_SERVER, discover(0x100 + i))); t += 1; }
   t += jump;
-  for (let i = 0; i < after; i++) { emit(t, f.udp(h, 68, 67, discover(0x200 + i))); t += 1; }
+  for (let i = 0; i < after; i++) { emit(t, f.udp(h, UdpPort.DHCP_CLIENT, UdpPort.DHCP_SERVER, discover(0x200 + i))); t += 1; }
 }

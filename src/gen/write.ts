@@ -1,6 +1,6 @@
 /** Streams generated frames into a pcap or pcapng file (buffered, never the whole capture in memory). */
 import { CaptureFileWriter, PcapngWriter, PcapWriter } from '../capture/writer.js';
-import { LinkType } from '../capture/types.js';
+import { LinkType } from '../wire/link-type.js';
 import type { FrameSink } from './traffic.js';
 
 export interface WriteCaptureOptions {

@@ -1,6 +1,8 @@
 // Finding the server binaries a lab needs, with the Debian package to install when one is missing.
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { MissingBinaryError } from '../errors.js';
+export { MissingBinaryError } from '../errors.js';
 
 /** Every external program `pxecheck lab` starts, keyed by role. */
 export type LabBinary = 'dnsmasq' | 'kea' | 'kea6' | 'radvd' | 'dhcpd' | 'tftpd' | 'nginx';
@@ -27,10 +29,6 @@ export const DEBIAN_PACKAGES: Readonly<Record<LabBinary, string>> = {
 
 /** Explicit paths that replace the PATH search (tests, unusual installs). */
 export type BinaryOverrides = Partial<Record<LabBinary, string>>;
-
-export class MissingBinaryError extends Error {
-  override name = 'MissingBinaryError';
-}
 
 function isExecutable(path: string): boolean {
   try {

@@ -7,7 +7,7 @@
 // Everything is created directly inside the namespaces (never in the root namespace), so deleting
 // the namespaces removes every link; processes are tracked by pid and killed by process group.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlive, run, runOk, signalGroup, sleep, waitFor, type RunOptions, type RunResult } from './run.js';
 
@@ -122,17 +122,6 @@ function signal(pid: number, sig: NodeJS.Signals): void {
     process.kill(pid, sig);
   } catch {
     // already gone
-  }
-}
-
-/** Reads the state file a running lab writes (for `pxecheck lab status`). */
-export function readLabState(name: string, workDir = defaultWorkDir(name)): LabState | undefined {
-  const file = join(workDir, 'state.json');
-  if (!existsSync(file)) return undefined;
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as LabState;
-  } catch {
-    return undefined;
   }
 }
 

@@ -9,6 +9,7 @@ import { LAB_PREFIX6, SERVER_ADDR, SERVER_ADDR6, SERVER_IFACE, type Lab } from '
 import { run, runOk } from './run.js';
 import { ensureDir, type ServerHandle } from './servers.js';
 import { POOL6_END, POOL6_START, startRadvd } from './v6.js';
+import { UdpPort } from '../wire/ports.js';
 
 export type Ipv6Mode = boolean | 'only';
 /** File in the boot root that nginx serves as /boot.ipxe to IPv6 clients (URLs with [2001:db8:1::1]). */
@@ -95,7 +96,7 @@ export async function startKea6FullChain(lab: Lab, cmd: string, userConfig: stri
     args: ['-c', config],
     // Kea puts its pid file and logger lock file in these dirs; keep them out of /run.
     env: { ...process.env, KEA_PIDFILE_DIR: dir, KEA_LOCKFILE_DIR: dir },
-    ready: () => portBound6(lab.ns.srv, 'udp', 547),
+    ready: () => portBound6(lab.ns.srv, 'udp', UdpPort.DHCPV6_SERVER),
     readyTimeoutMs: 10_000,
   });
   const logFile = userConfig === undefined ? join(dir, 'kea-dhcp6.log') : proc.logFile;
@@ -117,14 +118,6 @@ export function portBound6(ns: string, proto: 'udp' | 'tcp', port: number): bool
   });
 }
 
-/** What labUp waits for on the IPv6 side: DHCPv6 547, TFTP 69 and HTTP 80 on IPv6 sockets. */
-export function ipv6ReadyChecks(ns: string): [string, string, 'udp' | 'tcp', number][] {
-  return [
-    ['DHCPv6', ns, 'udp', 547],
-    ['TFTP over IPv6', ns, 'udp', 69],
-    ['HTTP over IPv6', ns, 'tcp', 80],
-  ];
-}
 
 export function ipv6Info(mode: 'dual' | 'only', ra: RaMode, dhcp6: 'kea' | 'dnsmasq', builtIn: boolean, f: FullChainFiles6 = fullChainFiles6()): LabIpv6Info {
   return {

@@ -29,14 +29,14 @@ import {
 } from './lab.js';
 import { isAlive, run, runOk, signalGroup, waitFor } from './run.js';
 import { startNginx, startTftpd, type ServerHandle } from './servers.js';
-import { dnsmasq6DualLines, fullChainDnsmasq6Config, fullChainFiles6, RA_MODES_LIST, type RaMode } from './fullchain-v6.js';
+import {
+  dnsmasq6DualLines, fullChainDnsmasq6Config, fullChainFiles6, RA_MODES_LIST, type FullChainFiles6, type RaMode,
+} from './fullchain-v6.js';
 import {
   BOOT_SCRIPT6,
   checkConfig6,
   ipv6Info,
-  ipv6ReadyChecks,
   LAB_RELAY_ADDR6,
-  neededBinaries6,
   portBound6,
   prepareIpv6Network,
   startKea6FullChain,
@@ -45,9 +45,12 @@ import {
   type Ipv6Mode,
   type LabIpv6Info,
 } from './labctl-v6.js';
+import { UdpPort } from '../wire/ports.js';
+import { LabExistsError } from '../errors.js';
+export { LabExistsError } from '../errors.js';
+import { planLab, type Ipv6Plan, type LabServerKind, type ReadyCheck, type ServerStep } from './lab-plan.js';
+export { dnsmasqConfigDoesTftp, LAB_SERVERS, neededBinaries, type Ipv6Plan, type LabServerKind } from './lab-plan.js';
 
-export const LAB_SERVERS = ['dnsmasq', 'kea', 'isc-dhcpd'] as const;
-export type LabServerKind = (typeof LAB_SERVERS)[number];
 export const DEFAULT_LAB_NAME = 'pxelab';
 /** Client-side veth for raw mode (no address: scenario clients own it). */
 export const LAB_CLIENT_IFACE = 'cl0';
@@ -122,10 +125,6 @@ export interface LabInfo {
   readonly ipv6?: LabIpv6Info;
 }
 
-export class LabExistsError extends Error {
-  override name = 'LabExistsError';
-}
-
 /** Labs started by this process, so labDown can also reap their ChildProcess objects. */
 const liveLabs = new Map<string, Lab>();
 
@@ -145,21 +144,6 @@ function ownNamespaces(name: string): string[] {
   return listNamespaces().filter((n) => n === `${name}-srv` || n === `${name}-srv2` || n === `${name}-cli`);
 }
 
-/** Programs the lab needs, decided before anything is built so a missing one leaves no trace. */
-export function neededBinaries(server: LabServerKind, proxy: boolean, serverDoesTftp: boolean): LabBinary[] {
-  const dhcp: LabBinary = server === 'dnsmasq' ? 'dnsmasq' : server === 'kea' ? 'kea' : 'dhcpd';
-  const roles: LabBinary[] = [dhcp];
-  if (proxy && !roles.includes('kea')) roles.push('kea');
-  if (!serverDoesTftp) roles.push('tftpd');
-  roles.push('nginx');
-  return roles;
-}
-
-/** A user's dnsmasq config does TFTP itself when it says enable-tftp. */
-export function dnsmasqConfigDoesTftp(text: string): boolean {
-  return /^\s*enable-tftp\b/m.test(text);
-}
-
 /** True once something listens on `port` in namespace `ns` (`ss` inside the namespace). */
 export function portBound(ns: string, proto: 'udp' | 'tcp', port: number): boolean {
   const r = run('ip', ['netns', 'exec', ns, 'ss', '-H', '-l', '-n', proto === 'udp' ? '-u' : '-t'], { timeoutMs: 5_000 });
@@ -177,16 +161,17 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
   const proxy = opts.proxy ?? false;
   const workDir = opts.workDir ?? defaultWorkDir(name);
   if (proxy && server !== 'dnsmasq') throw new Error('lab: --proxy needs --server dnsmasq (dnsmasq is the proxyDHCP, Kea hands out addresses)');
-  let userConfig: string | undefined;
+  let configText: string | undefined;
   if (opts.config !== undefined) {
     if (!existsSync(opts.config)) throw new Error(`lab: config file not found: ${opts.config}`);
-    userConfig = readFileSync(opts.config, 'utf8');
+    configText = readFileSync(opts.config, 'utf8');
   }
   const v6 = checkIpv6Options(opts, server, proxy);
-  const serverDoesTftp = server === 'dnsmasq' && (userConfig === undefined || dnsmasqConfigDoesTftp(userConfig));
-  const roles = v6?.mode === 'only' && server !== 'dnsmasq' ? neededBinaries(server, proxy, serverDoesTftp).slice(1) : neededBinaries(server, proxy, serverDoesTftp);
-  if (v6) for (const r of neededBinaries6(v6.dhcp6, v6.ra)) if (!roles.includes(r)) roles.push(r);
-  const bins = requireBinaries(roles, opts.binaries, opts.pathEnv);
+  const plan = planLab({
+    server, proxy, ...(opts.config === undefined ? {} : { config: opts.config }), ...(configText === undefined ? {} : { configText }),
+    ...(opts.config6 === undefined ? {} : { config6: opts.config6 }), ...(v6 ? { v6 } : {}), serverAddr: SERVER_ADDR, serverAddr6: SERVER_ADDR6,
+  });
+  const bins = requireBinaries(plan.binaries, opts.binaries, opts.pathEnv);
   if (process.getuid?.() !== 0) throw new Error('lab: needs root (network namespaces, veths, a bridge): run it with sudo');
   if (ownNamespaces(name).length > 0 && readLabInfo(name, workDir) !== undefined) {
     throw new LabExistsError(`lab "${name}" is already up (state in ${workDir}); run 'pxecheck lab down --name ${name}' first`);
@@ -205,71 +190,13 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
       prepareIpv6Network(lab, v6.mode, [LAB_CLIENT_IFACE], { ifname: LAB_RELAY_IFACE, addr6: LAB_RELAY_ADDR6 });
       writeBootScripts6(root, v6.mode, files6);
     }
-    const v4 = v6?.mode !== 'only';
     const servers: LabServerInfo[] = [];
-    const record = (h: ServerHandle, program: string, config?: string): void => {
-      servers.push({ label: h.proc.label, program, pid: h.proc.pid, ns: h.proc.ns, ...(config ? { config } : {}), log: h.logFile, out: h.proc.logFile });
-    };
-
-    if (proxy) {
-      const kea = await startGenerated(lab, 'kea', bins.kea, lab.ns.srv2 ?? lab.ns.srv, 'kea-dhcp4.conf', (dir) => keaAddressOnly(dir));
-      record(kea.handle, bins.kea, kea.config);
+    for (const step of plan.servers) {
+      const { handle, program, config } = await startPlanned(lab, step, { bins, root, files, files6, v6 });
+      const p = handle.proc;
+      servers.push({ label: p.label, program, pid: p.pid, ns: p.ns, ...(config ? { config } : {}), log: handle.logFile, out: p.logFile });
     }
-    if (server === 'dnsmasq') {
-      // One dnsmasq for DHCPv4 and DHCPv6 (+ RA): it binds UDP 69 once for both families.
-      const h = await startDnsmasqFrom(lab, bins.dnsmasq, opts.config, (dir) => {
-        if (v6?.mode === 'only') return fullChainDnsmasq6Config(dir, root, files6, { ra: v6.ra });
-        const text = proxy ? fullChainProxyDnsmasqConfig(dir, root, files) : fullChainDnsmasqConfig(dir, root, files);
-        return v6 ? text + dnsmasq6DualLines(files6, { ra: v6.ra }).join('\n') + '\n' : text;
-      }, v4 ? 67 : 547);
-      record(h.handle, bins.dnsmasq, h.config);
-    } else if (!v4) {
-      // IPv6 only: no DHCPv4 server.
-    } else if (server === 'kea') {
-      const h = opts.config !== undefined
-        ? await startUserKea(lab, bins.kea, opts.config)
-        : await startGenerated(lab, 'kea', bins.kea, lab.ns.srv, 'kea-dhcp4.conf', (dir) => fullChainKeaConfig(dir, files));
-      record(h.handle, bins.kea, h.config);
-    } else {
-      const h = await startIscDhcpd(lab, { cmd: bins.dhcpd, ...(opts.config !== undefined ? { configFile: opts.config } : {}) });
-      record(h, bins.dhcpd, opts.config ?? join(h.dir, 'dhcpd.conf'));
-    }
-    if (v6 && v6.dhcp6 === 'kea') {
-      const k = await startKea6FullChain(lab, bins.kea6, opts.config6, files6);
-      record(k.handle, bins.kea6, k.config);
-    }
-    if (v6 && v6.ra !== 'none' && (v6.ra === 'unmanaged' || v6.dhcp6 === 'kea')) {
-      const r = await startRadvdFullChain(lab, bins.radvd, v6.ra);
-      record(r.handle, bins.radvd, r.config);
-    }
-    // tftpd-hpa: ':69' = both families (wildcard), '[addr]:69' = IPv6 only.
-    const tftpAddress = !v6 ? SERVER_ADDR : v4 ? '' : `[${SERVER_ADDR6}]`;
-    if (!serverDoesTftp) record(await startTftpd(lab, { root, cmd: bins.tftpd, address: tftpAddress }), bins.tftpd);
-    const nginx = await startNginx(lab, {
-      root,
-      cmd: bins.nginx,
-      ...(v4 ? {} : { address: null }),
-      ...(v6 ? { address6: SERVER_ADDR6, bootScript6: BOOT_SCRIPT6 } : {}),
-    });
-    record(nginx, bins.nginx, join(nginx.dir, 'nginx.conf'));
-
-    const timeout = opts.readyTimeoutMs ?? 10_000;
-    const checks: [string, string, 'udp' | 'tcp', number][] = [
-      ...(v4
-        ? [
-            ['DHCP', lab.ns.srv, 'udp', 67],
-            ['TFTP', lab.ns.srv, 'udp', 69],
-            ['HTTP', lab.ns.srv, 'tcp', 80],
-          ] as [string, string, 'udp' | 'tcp', number][]
-        : []),
-      ...(proxy && lab.ns.srv2 ? [['DHCP (address server)', lab.ns.srv2, 'udp', 67] as [string, string, 'udp', number]] : []),
-    ];
-    const checks6 = v6 ? ipv6ReadyChecks(lab.ns.srv) : [];
-    for (const [what, ns, proto, port, six] of [...checks.map((c) => [...c, false] as const), ...checks6.map((c) => [...c, true] as const)]) {
-      if (!(await waitFor(() => (six ? portBound6 : portBound)(ns, proto, port), timeout, 100))) {
-        throw new Error(`lab: ${what} server does not listen on ${proto} port ${port} in ${ns} after ${timeout} ms; logs in ${workDir}`);
-      }
-    }
+    await waitReady(lab, plan.ready, opts.readyTimeoutMs ?? 10_000, workDir);
     const dead = servers.filter((s) => !isAlive(s.pid));
     if (dead.length > 0) throw new Error(`lab: ${dead.map((d) => `${d.label} exited: ${tail(d.out, 600)}`).join('; ')}`);
 
@@ -304,15 +231,77 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
   }
 }
 
+interface PlannedContext {
+  bins: Record<LabBinary, string>;
+  root: string;
+  files: ReturnType<typeof fullChainFiles>;
+  files6: FullChainFiles6;
+  v6: Ipv6Plan | undefined;
+}
+
+/** Starts one server of the plan; returns its handle, the program and the config it runs with. */
+async function startPlanned(lab: Lab, step: ServerStep, c: PlannedContext): Promise<{ handle: ServerHandle; program: string; config?: string }> {
+  const { bins, root, files, files6 } = c;
+  switch (step.kind) {
+    case 'kea-address-only': {
+      const h = await startGenerated(lab, 'kea', bins.kea, lab.ns.srv2 ?? lab.ns.srv, 'kea-dhcp4.conf', (dir) => keaAddressOnly(dir));
+      return { handle: h.handle, program: bins.kea, config: h.config };
+    }
+    case 'dnsmasq': {
+      const ra = c.v6?.ra ?? 'none';
+      // One dnsmasq for DHCPv4 and DHCPv6 (+ RA): it binds UDP 69 once for both families.
+      const h = await startDnsmasqFrom(lab, bins.dnsmasq, step.userConfig, (dir) => {
+        if (step.config === 'v6-only') return fullChainDnsmasq6Config(dir, root, files6, { ra });
+        const text = step.config === 'proxy' ? fullChainProxyDnsmasqConfig(dir, root, files) : fullChainDnsmasqConfig(dir, root, files);
+        return step.dualV6 ? text + dnsmasq6DualLines(files6, { ra }).join('\n') + '\n' : text;
+      }, step.dhcpPort);
+      return { handle: h.handle, program: bins.dnsmasq, config: h.config };
+    }
+    case 'kea': {
+      const h = step.userConfig !== undefined
+        ? await startUserKea(lab, bins.kea, step.userConfig)
+        : await startGenerated(lab, 'kea', bins.kea, lab.ns.srv, 'kea-dhcp4.conf', (dir) => fullChainKeaConfig(dir, files));
+      return { handle: h.handle, program: bins.kea, config: h.config };
+    }
+    case 'isc-dhcpd': {
+      const h = await startIscDhcpd(lab, { cmd: bins.dhcpd, ...(step.userConfig !== undefined ? { configFile: step.userConfig } : {}) });
+      return { handle: h, program: bins.dhcpd, config: step.userConfig ?? join(h.dir, 'dhcpd.conf') };
+    }
+    case 'kea6': {
+      const k = await startKea6FullChain(lab, bins.kea6, step.userConfig, files6);
+      return { handle: k.handle, program: bins.kea6, config: k.config };
+    }
+    case 'radvd': {
+      const r = await startRadvdFullChain(lab, bins.radvd, step.ra);
+      return { handle: r.handle, program: bins.radvd, config: r.config };
+    }
+    case 'tftpd':
+      return { handle: await startTftpd(lab, { root, cmd: bins.tftpd, address: step.address }), program: bins.tftpd };
+    case 'nginx': {
+      const nginx = await startNginx(lab, {
+        root,
+        cmd: bins.nginx,
+        ...(step.v4 ? {} : { address: null }),
+        ...(step.v6 ? { address6: SERVER_ADDR6, bootScript6: BOOT_SCRIPT6 } : {}),
+      });
+      return { handle: nginx, program: bins.nginx, config: join(nginx.dir, 'nginx.conf') };
+    }
+  }
+}
+
+/** Waits (bounded) until every socket of the plan is bound; throws naming the first that is not. */
+async function waitReady(lab: Lab, checks: readonly ReadyCheck[], timeout: number, workDir: string): Promise<void> {
+  for (const { what, ns: role, proto, port, six } of checks) {
+    const ns = role === 'srv2' ? (lab.ns.srv2 ?? lab.ns.srv) : lab.ns.srv;
+    if (!(await waitFor(() => (six ? portBound6 : portBound)(ns, proto, port), timeout, 100))) {
+      throw new Error(`lab: ${what} server does not listen on ${proto} port ${port} in ${ns} after ${timeout} ms; logs in ${workDir}`);
+    }
+  }
+}
+
 interface Started {
   readonly handle: ServerHandle;
   readonly config: string;
-}
-
-interface Ipv6Plan {
-  readonly mode: 'dual' | 'only';
-  readonly ra: RaMode;
-  readonly dhcp6: 'kea' | 'dnsmasq';
 }
 
 /** Validates the IPv6 options (before anything is built); undefined when the lab is IPv4 only. */
@@ -365,13 +354,13 @@ async function startUserKea(lab: Lab, cmd: string, config: string): Promise<Star
     cmd,
     args: ['-c', config],
     env: { ...process.env, KEA_PIDFILE_DIR: dir, KEA_LOCKFILE_DIR: dir },
-    ready: () => portBound(lab.ns.srv, 'udp', 67),
+    ready: () => portBound(lab.ns.srv, 'udp', UdpPort.DHCP_SERVER),
     readyTimeoutMs: 8_000,
   });
   return { handle: { proc, dir, configFiles: [], logFile: proc.logFile }, config };
 }
 
-async function startDnsmasqFrom(lab: Lab, cmd: string, userConfig: string | undefined, text: (dir: string) => string, dhcpPort = 67): Promise<Started> {
+async function startDnsmasqFrom(lab: Lab, cmd: string, userConfig: string | undefined, text: (dir: string) => string, dhcpPort: number = UdpPort.DHCP_SERVER): Promise<Started> {
   const dir = join(lab.workDir, 'dnsmasq');
   runOk('mkdir', ['-p', dir]);
   let config = userConfig;

@@ -3,6 +3,7 @@
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { POOL_END, POOL_START, SERVER_ADDR, SERVER_IFACE, type Lab, type LabProcess } from './lab.js';
+import { TcpPort } from '../wire/ports.js';
 
 export interface ServerHandle {
   readonly proc: LabProcess;
@@ -260,7 +261,7 @@ ${nginxServers(o)}}
 }
 
 function nginxServers(o: NginxOptions): string {
-  const port = o.port ?? 80;
+  const port = o.port ?? TcpPort.HTTP;
   const blocks: string[] = [];
   if (o.address !== null) blocks.push(`  server {\n    listen ${o.address ?? SERVER_ADDR}:${port};\n    root ${o.root};\n  }\n`);
   if (o.address6 !== undefined) {

@@ -5,10 +5,8 @@
 import { createServer, type Server } from 'node:http';
 import { formatListenAddress, type ListenAddress } from './listen.js';
 import type { Rendered } from './prom.js';
-
-export class MetricsServerError extends Error {
-  override name = 'MetricsServerError';
-}
+import { MetricsServerError } from '../errors.js';
+export { MetricsServerError } from '../errors.js';
 
 export interface MetricsServer {
   /** Where it listens, with the port actually bound (`http://127.0.0.1:9464/metrics`). */

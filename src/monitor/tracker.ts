@@ -14,7 +14,7 @@ import type { DecodedMessage, DecodeSink } from '../decode/messages.js';
 import type { Finding } from '../findings/types.js';
 import type { BootStep } from '../flow/types.js';
 import { stepDone } from '../report/live-printer.js';
-import { msgTypeName, serverId } from '../wire/dhcpv4/index.js';
+import { BootOp, msgTypeName, serverId } from '../wire/dhcpv4/index.js';
 import { innermostMessage } from '../wire/dhcpv6/message.js';
 import { DhcpV6MsgType, msgTypeLabel } from '../wire/dhcpv6/names.js';
 import type { Labels, MetricSink } from './catalogue.js';
@@ -81,7 +81,7 @@ export class MonitorCore {
   message(m: DecodedMessage): void {
     if (m.proto === 'dhcp4') {
       const type = msgTypeName(m.msg) ?? 'BOOTP';
-      const fromServer = m.msg.op === 2;
+      const fromServer = m.msg.op === BootOp.REPLY;
       const named = serverId(m.msg);
       const server = this.server(fromServer ? named ?? m.srcAddr : named ?? '');
       this.o.metrics.inc('pxecheck_dhcp_messages_total', { version: '4', type, server });

@@ -12,6 +12,7 @@ import { collapseSequence, humanDuration } from './humanize.js';
 import { boxTable, columnWidths, visibleWidth, wrapCell, wrapLine } from './layout.js';
 import { entryLabel, stageLabel, verdictLine } from './verdict.js';
 import { findingIndex, type FindingIndex } from './finding-index.js';
+import { UdpPort } from '../wire/ports.js';
 
 /** Without a width (a file, a pipe), long URLs and file names wrap at this many columns. */
 const MAX_CELL = 56;
@@ -291,7 +292,7 @@ export function stepDetail(step: BootStep): string {
       if (step.error) parts.push(`ERROR ${step.error.code} ${step.error.message}`);
       if (step.unreachable) parts.push(step.unreachable);
       if (!step.error && !step.complete) parts.push('incomplete');
-      if (step.serverPort === 69) parts.push('answered from port 69');
+      if (step.serverPort === UdpPort.TFTP) parts.push(`answered from port ${UdpPort.TFTP}`);
       break;
     case 'http':
       parts.push(step.status === null ? 'no response' : `${step.status}`);

@@ -7,7 +7,7 @@ import type { WireIssue } from '../wire/issues.js';
 import { dhcpV4ToJson } from '../wire/dhcpv4/index.js';
 import { dhcpV6ToJson } from '../wire/dhcpv6/index.js';
 import { tftpToJson } from '../wire/tftp.js';
-import { httpToJson } from '../wire/http.js';
+import { httpToJson } from '../wire/http/index.js';
 import { ndpSummary, ndpToJson } from '../wire/ndp-format.js';
 import { epochSecondsText } from './epoch-text.js';
 

@@ -5,7 +5,7 @@
  */
 import type { DecodedMessage, UndecodedFrame } from '../decode/messages.js';
 import { ipv4ToString } from '../wire/bytes.js';
-import { clientMac, DhcpV4Code, effectiveBootFile, msgTypeName, optionValue, type DhcpV4Message } from '../wire/dhcpv4/index.js';
+import { BootOp, clientMac, DhcpV4Code, effectiveBootFile, msgTypeName, optionValue, type DhcpV4Message } from '../wire/dhcpv4/index.js';
 import { bootFileUrl, innermostMessage, msgTypeLabel, type DhcpV6Message } from '../wire/dhcpv6/index.js';
 import { ndpSummary } from '../wire/ndp-format.js';
 import type { TftpPacket } from '../wire/tftp.js';
@@ -57,7 +57,7 @@ const hexXid = (x: number, digits = 8): string => `xid 0x${x.toString(16).padSta
 /** `OFFER xid 0x… yiaddr A file F` (server) or `DISCOVER xid 0x… chaddr M req A` (client). */
 function dhcp4Info(msg: DhcpV4Message): string {
   const parts = [msgTypeName(msg) ?? 'BOOTP', hexXid(msg.xid)];
-  const fromServer = msg.op === 2;
+  const fromServer = msg.op === BootOp.REPLY;
   if (!fromServer) parts.push(`chaddr ${clientMac(msg)}`);
   const requested = optionValue(msg, DhcpV4Code.REQUESTED_IP);
   if (typeof requested === 'string') parts.push(`req ${requested}`);

@@ -3,9 +3,10 @@ import type { DecodedMessage, IcmpDecoded, UndecodedFrame } from '../decode/mess
 import { formatDhcpV4Text } from '../wire/dhcpv4/index.js';
 import { formatDhcpV6Text } from '../wire/dhcpv6/index.js';
 import { formatTftpText } from '../wire/tftp.js';
-import { formatHttpText } from '../wire/http.js';
+import { formatHttpText } from '../wire/http/index.js';
 import { ndpSummary } from '../wire/ndp-format.js';
 import { endpoint } from './decode-jsonl.js';
+import { IpProtocol } from '../wire/ip-protocol.js';
 
 export function formatTime(t: number): string {
   const ms = Math.floor(t * 1000);
@@ -50,7 +51,7 @@ function formatIcmpText(m: IcmpDecoded): string[] {
   const what = `${m.typeName ?? 'type ' + m.type}${m.codeName ? ` / ${m.codeName}` : ''} (type ${m.type} code ${m.code})`;
   const q = m.quoted;
   if (!q) return [what];
-  const proto = q.protocol === 17 ? 'UDP' : q.protocol === 6 ? 'TCP' : `protocol ${q.protocol}`;
+  const proto = q.protocol === IpProtocol.UDP ? 'UDP' : q.protocol === IpProtocol.TCP ? 'TCP' : `protocol ${q.protocol}`;
   const src = q.srcPort === null ? q.src : endpoint(q.src, q.srcPort);
   const dst = q.dstPort === null ? q.dst : endpoint(q.dst, q.dstPort);
   return [what, `about ${proto} ${src} -> ${dst}`];

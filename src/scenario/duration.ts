@@ -2,15 +2,13 @@
  * Durations in scenario files: `500ms`, `2s`, `1.5s`, `1m`, `1m30s`, `250us`. Kept as integer milliseconds
  * (microseconds round up to 1 ms so a tiny budget never becomes 0).
  */
+import { DurationError } from '../errors.js';
+export { DurationError } from '../errors.js';
 
 const UNIT_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 const PART_RE = /(\d+(?:\.\d+)?)(us|ms|s|m|h)/y;
 
 export const DURATION_HINT = 'a duration like "500ms" or "2s"';
-
-export class DurationError extends Error {
-  override name = 'DurationError';
-}
 
 /** Parse a duration to milliseconds, or return null if `text` is not one. */
 export function tryParseDuration(text: string): number | null {

@@ -19,26 +19,8 @@ import {
   V6_PERSONAS,
 } from './schema/index.js';
 import { CLIENT_VARIABLES, DHCP_LEARNING_STEPS, DHCP_VARIABLES, variableReferences } from './vars.js';
-
-export interface ScenarioProblem {
-  file: string;
-  line: number;
-  col: number;
-  /** e.g. `clients[0].steps[2].tftp.within`; empty for the document itself. */
-  path: string;
-  message: string;
-}
-
-export class ScenarioError extends Error {
-  override name = 'ScenarioError';
-  constructor(readonly problems: ScenarioProblem[]) {
-    super(problems.map(formatProblem).join('\n'));
-  }
-}
-
-export function formatProblem(p: ScenarioProblem): string {
-  return `${p.file}:${p.line}:${p.col}: ${p.path === '' ? '' : `${p.path}: `}${p.message}`;
-}
+import { ScenarioError, type ScenarioProblem } from '../errors.js';
+export { ScenarioError, formatProblem, type ScenarioProblem } from '../errors.js';
 
 export function loadScenario(path: string): Scenario {
   let text: string;

@@ -2,6 +2,8 @@
  * `${name}` interpolation for scenario strings. Pure: the runner owns the variable map.
  * `$${` writes a literal `${`. Names are letters, digits, `-`, `_`, `.` and `/`.
  */
+import { UnknownVariableError } from '../errors.js';
+export { UnknownVariableError } from '../errors.js';
 
 /** Always available: filled by the runner from the command line and the client's identity. */
 export const CLIENT_VARIABLES = [
@@ -39,21 +41,6 @@ export const DHCP_LEARNING_STEPS: ReadonlySet<string> = new Set([
 
 export const VARIABLE_NAME_RE = /^[A-Za-z_][A-Za-z0-9_./-]*$/;
 const REFERENCE_RE = /\$(\$?)\{([^}]*)\}/g;
-
-export class UnknownVariableError extends Error {
-  override name = 'UnknownVariableError';
-  constructor(
-    readonly variable: string,
-    readonly where: string | undefined,
-    available: Iterable<string>,
-  ) {
-    const known = [...available].sort().join(', ');
-    super(
-      `${where === undefined ? '' : `${where}: `}variable \${${variable}} is not set` +
-        ` (set now: ${known === '' ? 'none' : known})`,
-    );
-  }
-}
 
 export type VariableLookup = ReadonlyMap<string, string> | Readonly<Record<string, string>>;
 

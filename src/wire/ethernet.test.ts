@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { emitEthernet, emitEthernetInto, ethernetLength, parseEthernet, type EthernetRepr } from './ethernet.js';
 import { fromHex, hex } from './bytes.js';
 import type { WireIssue } from './issues.js';
-import { LinkType } from '../capture/types.js';
+import { LinkType } from './link-type.js';
 import { loadFrames } from '../../test/helpers/frames.js';
 import { captureFiles } from '../../test/helpers/paths.js';
 

@@ -1,5 +1,6 @@
 import { ipv4ToString, ipv6ToString, onesSum, putU16, putU32, u16, u32 } from './bytes.js';
-import { finishChecksum, IpProtocol } from './checksum.js';
+import { finishChecksum } from './checksum.js';
+import { IpProtocol } from './ip-protocol.js';
 import { walkIpv6Extensions, IPV6_HEADER } from './ipv6.js';
 import { IPV4_MIN_HEADER } from './ipv4.js';
 import { pushIssue, type WireIssue } from './issues.js';
@@ -67,10 +68,6 @@ const ICMP_TYPES: ReadonlyMap<number, IcmpTypeDef> = new Map<number, IcmpTypeDef
   [13, { name: 'timestamp', error: false }],
   [14, { name: 'timestamp reply', error: false }],
 ]);
-
-export function icmpTypeDef(type: number): IcmpTypeDef | undefined {
-  return ICMP_TYPES.get(type);
-}
 
 /** Does this ICMPv4 type quote the datagram that caused it? */
 export function isIcmpError(type: number): boolean {

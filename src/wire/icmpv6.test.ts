@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hex, ipv6FromString, u16 } from './bytes.js';
-import { IpProtocol } from './checksum.js';
+import { IpProtocol } from './ip-protocol.js';
 import { emitIpv6 } from './ipv6.js';
 import { emitUdp } from './udp.js';
 import { writeIcmpMessage } from './icmp.js';

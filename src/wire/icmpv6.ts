@@ -1,5 +1,6 @@
 import { onesSum, putU16 } from './bytes.js';
-import { finishChecksum, IpProtocol, pseudoHeaderSum, type PseudoHeader } from './checksum.js';
+import { finishChecksum, pseudoHeaderSum, type PseudoHeader } from './checksum.js';
+import { IpProtocol } from './ip-protocol.js';
 import {
   icmpLength, parseIcmpMessage, writeIcmpMessage, type IcmpEmitOptions, type IcmpPacket, type IcmpRepr, type IcmpTypeDef,
 } from './icmp.js';
@@ -59,10 +60,6 @@ const ICMPV6_TYPES: ReadonlyMap<number, IcmpTypeDef> = new Map<number, IcmpTypeD
   [137, { name: 'redirect', error: false }],
   [143, { name: 'multicast listener report v2', error: false }],
 ]);
-
-export function icmpv6TypeDef(type: number): IcmpTypeDef | undefined {
-  return ICMPV6_TYPES.get(type);
-}
 
 /** RFC 4443 §2.1: types 0-127 are error messages (unknown ones included). */
 export function isIcmpv6Error(type: number): boolean {

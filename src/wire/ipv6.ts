@@ -1,5 +1,5 @@
 import { ipv6FromString, ipv6ToString, putU16, putU32, u16, u32 } from './bytes.js';
-import { IpProtocol } from './checksum.js';
+import { IpProtocol } from './ip-protocol.js';
 import { pushIssue, type WireIssue } from './issues.js';
 
 /*

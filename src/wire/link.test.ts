@@ -5,7 +5,7 @@ import { fromHex } from './bytes.js';
 import type { WireIssue } from './issues.js';
 import { emitEthernet } from './ethernet.js';
 import { emitSll, emitSll2 } from './sll.js';
-import { LinkType } from '../capture/types.js';
+import { LinkType } from './link-type.js';
 import { loadFrames } from '../../test/helpers/frames.js';
 import { PUBLIC } from '../../test/helpers/paths.js';
 

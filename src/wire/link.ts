@@ -2,7 +2,7 @@
  * One entry for the decode pipeline: strip whatever link-layer header the capture's link type
  * implies and say what comes next (an EtherType), with MACs and VLAN ids when the link has them.
  */
-import { LinkType } from '../capture/types.js';
+import { LinkType } from './link-type.js';
 import { u32, u32le } from './bytes.js';
 import { EtherType, parseEthernet, parseVlanTags, type VlanTag } from './ethernet.js';
 import { pushIssue, type WireIssue } from './issues.js';

@@ -1,6 +1,6 @@
 /** Test helper: the Neighbour Discovery messages of a capture file, with their IPv6 header facts. */
 import { loadFrames } from '../../test/helpers/frames.js';
-import { IpProtocol } from './checksum.js';
+import { IpProtocol } from './ip-protocol.js';
 import { parseIpv6 } from './ipv6.js';
 import { parseLink } from './link.js';
 import type { WireIssue } from './issues.js';

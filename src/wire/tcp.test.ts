@@ -3,7 +3,7 @@ import { fromHex, hex, ipv4FromString, ipv6FromString, u16 } from './bytes.js';
 import { emitIpv4 } from './ipv4.js';
 import { emitIpv6 } from './ipv6.js';
 import type { WireIssue } from './issues.js';
-import { LinkType } from '../capture/types.js';
+import { LinkType } from './link-type.js';
 import { pcapOf, withTempCapture } from '../../test/helpers/pcap.js';
 import { hasTshark, tsharkFields } from '../../test/helpers/tshark.js';
 import {

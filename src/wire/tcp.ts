@@ -1,5 +1,6 @@
 import { onesSum, putU16, putU32, u16, u32 } from './bytes.js';
-import { finishChecksum, foldSum, IpProtocol, pseudoHeaderSum, type ChecksumStatus, type PseudoHeader } from './checksum.js';
+import { finishChecksum, foldSum, pseudoHeaderSum, type ChecksumStatus, type PseudoHeader } from './checksum.js';
+import { IpProtocol } from './ip-protocol.js';
 import { pushIssue, type WireIssue } from './issues.js';
 
 /*

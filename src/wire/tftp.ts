@@ -23,6 +23,12 @@ const OPCODE_NAMES: readonly (TftpOpcodeName | undefined)[] = [
   undefined, 'RRQ', 'WRQ', 'DATA', 'ACK', 'ERROR', 'OACK',
 ];
 
+/** TFTP error codes (RFC 1350 §5, RFC 2347 for 8). */
+export const TftpErrorCode = {
+  NOT_DEFINED: 0, FILE_NOT_FOUND: 1, ACCESS_VIOLATION: 2, DISK_FULL: 3, ILLEGAL_OPERATION: 4, UNKNOWN_TID: 5,
+  FILE_EXISTS: 6, NO_SUCH_USER: 7, OPTION_REFUSED: 8,
+} as const;
+
 export const TFTP_ERROR_NAMES: Readonly<Record<number, string>> = {
   0: 'not defined',
   1: 'file not found',
@@ -308,10 +314,6 @@ function optionList(options: Record<string, string | number> | TftpOption[] | un
 
 export function buildRrq(file: string, mode = 'octet', options?: Record<string, string | number> | TftpOption[]): Uint8Array {
   return emitTftp({ opcode: 'RRQ', code: 1, file, mode, options: optionList(options) });
-}
-
-export function buildWrq(file: string, mode = 'octet', options?: Record<string, string | number> | TftpOption[]): Uint8Array {
-  return emitTftp({ opcode: 'WRQ', code: 2, file, mode, options: optionList(options) });
 }
 
 export function buildData(block: number, data: Uint8Array): Uint8Array {

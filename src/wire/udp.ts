@@ -1,5 +1,6 @@
 import { onesSum, putU16, u16 } from './bytes.js';
-import { finishChecksum, foldSum, IpProtocol, pseudoHeaderSum, type ChecksumStatus, type PseudoHeader } from './checksum.js';
+import { finishChecksum, foldSum, pseudoHeaderSum, type ChecksumStatus, type PseudoHeader } from './checksum.js';
+import { IpProtocol } from './ip-protocol.js';
 import { pushIssue, type WireIssue } from './issues.js';
 
 /* UDP header (RFC 768): 0-1 source port, 2-3 destination port, 4-5 length, 6-7 checksum. */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { readCaptureBuffer } from '../../src/capture/index.js';
 import { u16 } from '../../src/wire/bytes.js';
-import { LinkType } from '../../src/capture/types.js';
+import { LinkType } from '../../src/wire/link-type.js';
 import { ROOT } from './paths.js';
 
 export interface FixtureFrame {

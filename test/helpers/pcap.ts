@@ -3,13 +3,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PcapWriter } from '../../src/capture/writer.js';
-import { LinkType } from '../../src/capture/types.js';
+import { LinkType } from '../../src/wire/link-type.js';
 import { EtherType } from '../../src/wire/ethernet.js';
 import { parseLink } from '../../src/wire/link.js';
 import { parseIpv4 } from '../../src/wire/ipv4.js';
 import { parseIpv6 } from '../../src/wire/ipv6.js';
 import { parseUdp } from '../../src/wire/udp.js';
-import { IpProtocol } from '../../src/wire/checksum.js';
+import { IpProtocol } from '../../src/wire/ip-protocol.js';
 import type { WireIssue } from '../../src/wire/issues.js';
 import { loadFrames } from './frames.js';
 

@@ -1,12 +1,10 @@
 /** Building and filtering the client's DHCPv4 messages (shared by the DHCP and proxyDHCP clients). */
-import { asciiBytes, macFromString } from '../../wire/bytes.js';
 import {
-  BROADCAST_FLAG, buildDhcpV4, emitDhcpV4, parseDhcpV4, type DhcpV4Message, type DhcpV4OptionInput,
+  BootOp, BROADCAST_FLAG, buildDhcpV4, DhcpV4Code, F, FIXED_LEN, emitDhcpV4, parseDhcpV4, relayAgentInfoData, type DhcpV4Message,
+  type DhcpV4OptionInput,
 } from '../../wire/dhcpv4/index.js';
 import type { WireIssue } from '../../wire/issues.js';
 import type { RandomSource, RelayConfig } from './types.js';
-
-export const DHCP_TYPE = { DISCOVER: 1, OFFER: 2, REQUEST: 3, DECLINE: 4, ACK: 5, NAK: 6, RELEASE: 7, INFORM: 8 } as const;
 
 export interface Dhcp4MessageFields {
   type: number;
@@ -25,13 +23,8 @@ export interface Dhcp4MessageFields {
 }
 
 function relayAgentOption(r: RelayConfig): DhcpV4OptionInput | null {
-  const parts: number[] = [];
-  for (const [sub, s] of [[1, r.circuitId], [2, r.remoteId]] as const) {
-    if (s === undefined) continue;
-    const b = asciiBytes(s);
-    parts.push(sub, b.length, ...b);
-  }
-  return parts.length ? { code: 82, data: Uint8Array.from(parts) } : null;
+  const data = relayAgentInfoData(r);
+  return data ? { code: DhcpV4Code.RELAY_AGENT_INFO, data } : null;
 }
 
 /** The bytes of one client message, built with the project's codec. */
@@ -43,13 +36,13 @@ export function emitClientMessage(f: Dhcp4MessageFields): Uint8Array {
 export function buildClientMessage(f: Dhcp4MessageFields): DhcpV4Message {
   const lead = f.lead ?? [];
   const persona = f.persona ?? [];
-  const options: DhcpV4OptionInput[] = [{ code: 53, data: Uint8Array.of(f.type) },
+  const options: DhcpV4OptionInput[] = [{ code: DhcpV4Code.MESSAGE_TYPE, data: Uint8Array.of(f.type) },
     ...(f.leadLast ? [...persona, ...lead] : [...lead, ...persona])];
   // Option 82 is the relay's: last before END (RFC 3046 §2.1).
   const o82 = f.relay ? relayAgentOption(f.relay) : null;
   if (o82) options.push(o82);
   return buildDhcpV4({
-    op: 1, xid: f.xid, secs: Math.min(0xffff, Math.max(0, Math.floor(f.secs))),
+    op: BootOp.REQUEST, xid: f.xid, secs: Math.min(0xffff, Math.max(0, Math.floor(f.secs))),
     flags: f.broadcast ? BROADCAST_FLAG : 0, ciaddr: f.ciaddr, chaddr: f.mac,
     giaddr: f.relay?.giaddr, hops: f.relay ? (f.relay.hops ?? 1) : 0, options,
   });
@@ -58,17 +51,13 @@ export function buildClientMessage(f: Dhcp4MessageFields): DhcpV4Message {
 /** A server reply addressed to this client (BOOTREPLY, our xid and chaddr), or null. */
 export function parseReplyFor(payload: Uint8Array, xid: number, mac: Uint8Array): DhcpV4Message | null {
   // Cheap header check first (op, xid at 4..8): most of what a busy link carries is not ours.
-  if (payload.length < 236 || payload[0] !== 2 || ((payload[4]! << 24) | (payload[5]! << 16) | (payload[6]! << 8) | payload[7]!) >>> 0 !== xid >>> 0) return null;
+  if (payload.length < FIXED_LEN || payload[F.OP] !== BootOp.REPLY || ((payload[4]! << 24) | (payload[5]! << 16) | (payload[6]! << 8) | payload[7]!) >>> 0 !== xid >>> 0) return null;
   const issues: WireIssue[] = [];
   // Kept beyond the driver's callback: copy once here.
   const msg = parseDhcpV4(payload.slice(), issues);
-  if (msg.headerLength < 236 || msg.op !== 2 || msg.xid !== xid >>> 0) return null;
+  if (msg.headerLength < FIXED_LEN || msg.op !== BootOp.REPLY || msg.xid !== xid >>> 0) return null;
   for (let i = 0; i < mac.length; i++) if (msg.chaddr[i] !== mac[i]) return null;
   return msg;
-}
-
-export function macBytes(mac: string): Uint8Array {
-  return macFromString(mac);
 }
 
 /** 4, 8, 16, 32… s capped at `max`, ±1 s (RFC 2131 §4.1), for the `attempt`-th send (1-based). */

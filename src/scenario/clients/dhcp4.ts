@@ -3,19 +3,21 @@
  * DORA (with PXE offer selection), REQUEST for a given address, renew, rebind, release, decline
  * or inform, and ends with a `Dhcp4Result`.
  */
-import { ipv4FromString, ipv4ToString, latin1String } from '../../wire/bytes.js';
+import { ipv4FromString, ipv4ToString, latin1String, macFromString } from '../../wire/bytes.js';
 import {
-  effectiveBootFile, emitDhcpV4, getOption, isProxyOffer, msgType, msgTypeName, serverId, type DhcpV4Message,
+  DhcpV4Code, DhcpV4MessageType, effectiveBootFile, emitDhcpV4, getOption, isProxyOffer, msgType, msgTypeName, serverId,
+  type DhcpV4Message,
   type DhcpV4OptionInput,
 } from '../../wire/dhcpv4/index.js';
 import { isPxePersona, offerWindowFor, personaOptions, requestIdsLast, type Persona, type PersonaOverrides } from '../personas.js';
 import {
-  backoff, buildClientMessage, DHCP_TYPE, macBytes, parseReplyFor, randomXid,
+  backoff, buildClientMessage, parseReplyFor, randomXid,
 } from './dhcp4-message.js';
 import {
   ANY_ADDR, BROADCAST_ADDR, earliest, type ClientMachine, type Endpoint, type ExchangeEntry, type RandomSource,
   type RelayConfig, type UdpDatagram,
 } from './types.js';
+import { UdpPort } from '../../wire/ports.js';
 
 export type Dhcp4Operation =
   /** DORA; with `rebootAddress` the client first asks for that remembered address (INIT-REBOOT,
@@ -86,8 +88,8 @@ export interface Dhcp4Result {
 
 type Phase = 'start' | 'selecting' | 'requesting' | 'rebooting' | 'done';
 
-const CLIENT_PORT = 68;
-const SERVER_PORT = 67;
+const CLIENT_PORT = UdpPort.DHCP_CLIENT;
+const SERVER_PORT = UdpPort.DHCP_SERVER;
 
 function u32Zero(b: Uint8Array): boolean {
   return b[0] === 0 && b[1] === 0 && b[2] === 0 && b[3] === 0;
@@ -130,7 +132,7 @@ export class Dhcp4Client implements ClientMachine<Dhcp4Result> {
   constructor(private readonly cfg: Dhcp4ClientConfig, readonly op: Dhcp4Operation = { kind: 'dora' }) {
     this.random = cfg.random ?? Math.random;
     this.xid = (cfg.xid ?? randomXid(this.random)) >>> 0;
-    this.mac = macBytes(cfg.mac);
+    this.mac = macFromString(cfg.mac);
     this.pxe = isPxePersona(cfg.persona);
     this.maxAttempts = Math.max(1, cfg.maxAttempts ?? 4);
     this.offerWindow = cfg.offerWindow ?? offerWindowFor(cfg.persona);
@@ -199,16 +201,16 @@ export class Dhcp4Client implements ClientMachine<Dhcp4Result> {
     this.log('received', msg, now, d.src, d.dst);
     const t = msgType(msg);
     if (this.phase === 'selecting') {
-      if (t !== DHCP_TYPE.OFFER) return;
+      if (t !== DhcpV4MessageType.OFFER) return;
       this.offers.push(msg);
       if (this.timings.firstOffer === undefined) this.timings.firstOffer = now - this.start;
       if (this.windowEnd === null) this.windowEnd = now + this.offerWindow;
       return;
     }
-    if (t !== DHCP_TYPE.ACK && t !== DHCP_TYPE.NAK) return;
+    if (t !== DhcpV4MessageType.ACK && t !== DhcpV4MessageType.NAK) return;
     const want = this.expectedServerId();
     if (want !== null && serverId(msg) !== null && serverId(msg) !== want) return; // another server's answer
-    if (t === DHCP_TYPE.ACK) {
+    if (t === DhcpV4MessageType.ACK) {
       this.timings.ack = now - this.start;
       this.finish(now, null, msg, null);
       return;
@@ -264,7 +266,7 @@ export class Dhcp4Client implements ClientMachine<Dhcp4Result> {
     const op = this.op;
     const secs = now - this.start;
     const persona = (m: 'discover' | 'request'): DhcpV4OptionInput[] => personaOptions(cfg.persona, cfg.mac, cfg.overrides, m);
-    let type: number = DHCP_TYPE.REQUEST;
+    let type: number = DhcpV4MessageType.REQUEST;
     let ciaddr: string | undefined;
     let lead: DhcpV4OptionInput[] = [];
     let opts: DhcpV4OptionInput[] | undefined = persona('request');
@@ -272,7 +274,7 @@ export class Dhcp4Client implements ClientMachine<Dhcp4Result> {
     switch (op.kind) {
       case 'dora':
         if (this.phase === 'selecting') {
-          type = DHCP_TYPE.DISCOVER;
+          type = DhcpV4MessageType.DISCOVER;
           opts = persona('discover');
         } else if (this.phase === 'rebooting') {
           // INIT-REBOOT: 50 = the remembered address, no server identifier, ciaddr 0 (RFC 2131 §4.3.2).
@@ -296,19 +298,19 @@ export class Dhcp4Client implements ClientMachine<Dhcp4Result> {
         ciaddr = op.address;
         break;
       case 'release':
-        type = DHCP_TYPE.RELEASE;
+        type = DhcpV4MessageType.RELEASE;
         ciaddr = op.address;
         lead = [addrOption(54, op.serverId)];
         opts = clientIdOnly(opts);
         unicastTo = op.server ?? op.serverId;
         break;
       case 'decline':
-        type = DHCP_TYPE.DECLINE;
+        type = DhcpV4MessageType.DECLINE;
         lead = [addrOption(54, op.serverId), addrOption(50, op.address)];
         opts = clientIdOnly(opts);
         break;
       case 'inform':
-        type = DHCP_TYPE.INFORM;
+        type = DhcpV4MessageType.INFORM;
         ciaddr = op.address;
         unicastTo = op.server ?? null;
         break;
@@ -353,7 +355,7 @@ export class Dhcp4Client implements ClientMachine<Dhcp4Result> {
 
 /** RFC 2131 table 5: DECLINE / RELEASE carry at most the client identifier besides 50/54. */
 function clientIdOnly(opts: DhcpV4OptionInput[] | undefined): DhcpV4OptionInput[] {
-  return (opts ?? []).filter((o) => o.code === 61);
+  return (opts ?? []).filter((o) => o.code === DhcpV4Code.CLIENT_ID);
 }
 
 function optionText(msg: DhcpV4Message, code: number): string | null {

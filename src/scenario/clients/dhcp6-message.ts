@@ -1,16 +1,17 @@
 /** Building, wrapping and reading the client's DHCPv6 messages (RFC 8415), with the project's codec. */
 import { asciiBytes, bytesEqual } from '../../wire/bytes.js';
 import {
-  DhcpV6MsgType, emitDhcpV6, getOption, getOptions, parseDhcpV6, statusName,
+  DhcpV6MsgType, DhcpV6Opt, emitDhcpV6, getOption, getOptions, parseDhcpV6, statusName,
   type DhcpV6Message, type DhcpV6MessageSpec, type DhcpV6Option, type DhcpV6OptionSpec, type IaAddress, type IaNa,
   type StatusCode,
 } from '../../wire/dhcpv6/index.js';
 import type { WireIssue } from '../../wire/issues.js';
 import type { Persona6Slot } from '../personas-v6.js';
 import type { RandomSource } from './types.js';
+import { UdpPort } from '../../wire/ports.js';
 
-export const DHCP6_CLIENT_PORT = 546;
-export const DHCP6_SERVER_PORT = 547;
+export const DHCP6_CLIENT_PORT = UdpPort.DHCPV6_CLIENT;
+export const DHCP6_SERVER_PORT = UdpPort.DHCPV6_SERVER;
 /** RFC 8415 §7.1 All_DHCP_Servers: where a relay sends when it was given no server address. */
 export const ALL_DHCP_SERVERS = 'ff05::1:3';
 
@@ -88,15 +89,15 @@ export function clientMessageSpec(f: Dhcp6MessageFields): DhcpV6MessageSpec {
   const options: DhcpV6OptionSpec[] = [];
   for (const slot of f.order) {
     switch (slot) {
-      case 'client': options.push({ code: 1, data: f.clientDuid }); break;
-      case 'server': if (f.serverDuid) options.push({ code: 2, data: f.serverDuid }); break;
-      case 'ia': if (f.ia) options.push({ code: 3, value: f.ia }); break;
+      case 'client': options.push({ code: DhcpV6Opt.CLIENTID, data: f.clientDuid }); break;
+      case 'server': if (f.serverDuid) options.push({ code: DhcpV6Opt.SERVERID, data: f.serverDuid }); break;
+      case 'ia': if (f.ia) options.push({ code: DhcpV6Opt.IA_NA, value: f.ia }); break;
       case 'elapsed':
-        options.push({ code: 8, value: Math.min(0xffff, Math.max(0, Math.round(f.elapsed * 100))) });
+        options.push({ code: DhcpV6Opt.ELAPSED_TIME, value: Math.min(0xffff, Math.max(0, Math.round(f.elapsed * 100))) });
         break;
       case 'persona':
         options.push(...f.persona);
-        if (f.rapidCommit) options.push({ code: 14, value: true });
+        if (f.rapidCommit) options.push({ code: DhcpV6Opt.RAPID_COMMIT, value: true });
         break;
     }
   }
@@ -114,9 +115,9 @@ export interface Dhcp6RelayFields {
 /** RELAY-FORW around `inner` (RFC 8415 §19.1.1): interface-id, remote-id, then the relay message. */
 export function relayForwSpec(inner: DhcpV6MessageSpec, r: Dhcp6RelayFields): DhcpV6MessageSpec {
   const options: DhcpV6OptionSpec[] = [];
-  if (r.interfaceId !== undefined) options.push({ code: 18, data: asciiBytes(r.interfaceId) });
-  if (r.remoteId) options.push({ code: 37, value: { enterprise: r.remoteId.enterprise, remoteId: asciiBytes(r.remoteId.id) } });
-  options.push({ code: 9, value: inner });
+  if (r.interfaceId !== undefined) options.push({ code: DhcpV6Opt.INTERFACE_ID, data: asciiBytes(r.interfaceId) });
+  if (r.remoteId) options.push({ code: DhcpV6Opt.REMOTE_ID, value: { enterprise: r.remoteId.enterprise, remoteId: asciiBytes(r.remoteId.id) } });
+  options.push({ code: DhcpV6Opt.RELAY_MSG, value: inner });
   return {
     relay: true, msgType: DhcpV6MsgType.RELAY_FORW, hopCount: r.hopCount ?? 0,
     linkAddress: r.linkAddress, peerAddress: r.peerAddress, options,
@@ -142,13 +143,13 @@ export function parseServerMessage(payload: Uint8Array, xids: readonly number[],
   if (relayed) {
     if (wire.msgType !== DhcpV6MsgType.RELAY_REPL) return null;
     while (msg.relay) {
-      const inner = getOption(msg, 9)?.value as DhcpV6Message | undefined;
+      const inner = getOption(msg, DhcpV6Opt.RELAY_MSG)?.value as DhcpV6Message | undefined;
       if (!inner) return null;
       msg = inner;
     }
   }
   if (msg.relay || !xids.includes(msg.xid)) return null;
-  const cid = getOption(msg, 1);
+  const cid = getOption(msg, DhcpV6Opt.CLIENTID);
   if (!cid || !bytesEqual(cid.data, clientDuid)) return null;
   return { wire, msg };
 }
@@ -167,7 +168,7 @@ export function iaAddresses(msg: DhcpV6Message, iaid: number): IaAddress<DhcpV6O
   const ia = iaNaOf(msg, iaid);
   if (!ia) return [];
   const out: IaAddress<DhcpV6Option>[] = [];
-  for (const o of ia.options) if (o.code === 5 && o.value) out.push(o.value as IaAddress<DhcpV6Option>);
+  for (const o of ia.options) if (o.code === DhcpV6Opt.IAADDR && o.value) out.push(o.value as IaAddress<DhcpV6Option>);
   return out;
 }
 
@@ -179,7 +180,7 @@ export interface FoundStatus {
 }
 
 function statusIn(opts: readonly DhcpV6Option[]): StatusCode | null {
-  for (const o of opts) if (o.code === 13 && o.value) return o.value as StatusCode;
+  for (const o of opts) if (o.code === DhcpV6Opt.STATUS_CODE && o.value) return o.value as StatusCode;
   return null;
 }
 
@@ -196,7 +197,7 @@ export function firstBadStatus(msg: DhcpV6Message, iaid: number): FoundStatus | 
   const s = statusIn(ia.options);
   if (s && s.status !== 0) return found(s, 'ia');
   for (const o of ia.options) {
-    if (o.code !== 5 || !o.value) continue;
+    if (o.code !== DhcpV6Opt.IAADDR || !o.value) continue;
     const a = statusIn((o.value as IaAddress<DhcpV6Option>).options);
     if (a && a.status !== 0) return found(a, 'address');
   }
@@ -217,7 +218,7 @@ export function usableAdvertise(msg: DhcpV6Message, iaid: number): boolean {
 
 /** Option 7, 0 when absent (§18.2.9). */
 export function preference(msg: DhcpV6Message): number {
-  const v = getOption(msg, 7)?.value;
+  const v = getOption(msg, DhcpV6Opt.PREFERENCE)?.value;
   return typeof v === 'number' ? v : 0;
 }
 

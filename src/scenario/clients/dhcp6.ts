@@ -6,7 +6,7 @@
  */
 import { hex, ipv6FromString, ipv6ToString } from '../../wire/bytes.js';
 import {
-  DhcpV6MsgType, getOption, msgTypeLabel, parseDhcpV6, type DhcpV6Message, type DhcpV6OptionSpec,
+  DhcpV6MsgType, DhcpV6Opt, getOption, msgTypeLabel, parseDhcpV6, type DhcpV6Message, type DhcpV6OptionSpec,
   type IaNa,
 } from '../../wire/dhcpv6/index.js';
 import { ALL_DHCP_RELAY_AGENTS_AND_SERVERS, linkLocalFromMac } from '../../wire/ipv6-address.js';
@@ -230,14 +230,14 @@ export class Dhcp6Client implements ClientMachine<Dhcp6Result> {
     this.log('received', got.wire, msgTypeLabel(msg.msgType), now, d.src, d.dst);
     if (this.phase === 'soliciting') {
       if (msg.msgType === DhcpV6MsgType.ADVERTISE) this.onAdvertise({ msg, from: d.src.addr }, now);
-      else if (msg.msgType === DhcpV6MsgType.REPLY && this.rapidCommitAsked() && getOption(msg, 14)) {
+      else if (msg.msgType === DhcpV6MsgType.REPLY && this.rapidCommitAsked() && getOption(msg, DhcpV6Opt.RAPID_COMMIT)) {
         this.onReply({ msg, from: d.src.addr }, now, true);
       }
       return;
     }
     if (msg.msgType !== DhcpV6MsgType.REPLY) return;
     const want = this.expectedServerDuid();
-    const sid = getOption(msg, 2);
+    const sid = getOption(msg, DhcpV6Opt.SERVERID);
     if (!sid) return; // RFC 8415 §16.10: a Reply carries a server id
     if (want && hex(sid.data) !== hex(want)) return; // another server's answer
     this.onReply({ msg, from: d.src.addr }, now, false);
@@ -259,7 +259,7 @@ export class Dhcp6Client implements ClientMachine<Dhcp6Result> {
   }
 
   private expectedServerDuid(): Uint8Array | null {
-    if (this.phase === 'requesting' && this.chosen) return getOption(this.chosen.msg, 2)?.data ?? null;
+    if (this.phase === 'requesting' && this.chosen) return getOption(this.chosen.msg, DhcpV6Opt.SERVERID)?.data ?? null;
     if (this.op.kind === 'renew' || this.op.kind === 'release') return this.op.serverDuid;
     return null;
   }
@@ -332,18 +332,18 @@ export class Dhcp6Client implements ClientMachine<Dhcp6Result> {
         if (layout.echoAdvertisedIa) {
           return {
             iaid: this.iaid, t1: ia.t1, t2: ia.t2,
-            options: addrs.map((a) => ({ code: 5, value: { address: a.address, preferred: a.preferred, valid: a.valid, options: [] } })),
+            options: addrs.map((a) => ({ code: DhcpV6Opt.IAADDR, value: { address: a.address, preferred: a.preferred, valid: a.valid, options: [] } })),
           };
         }
         const a = addrs[0]!;
-        return { iaid: this.iaid, t1: unset, t2: unset, options: [{ code: 5, value: { address: a.address, preferred: 0, valid: 0, options: [] } }] };
+        return { iaid: this.iaid, t1: unset, t2: unset, options: [{ code: DhcpV6Opt.IAADDR, value: { address: a.address, preferred: 0, valid: 0, options: [] } }] };
       }
       case 'information-request':
         return null;
       default: {
         // RFC 8415 §21.6: lifetimes from a client SHOULD be 0 (EDK2's Confirm zeroes them too).
         const address = 'address' in op ? op.address : '::';
-        return { iaid: this.iaid, t1: unset, t2: unset, options: [{ code: 5, value: { address, preferred: 0, valid: 0, options: [] } }] };
+        return { iaid: this.iaid, t1: unset, t2: unset, options: [{ code: DhcpV6Opt.IAADDR, value: { address, preferred: 0, valid: 0, options: [] } }] };
       }
     }
   }
@@ -412,8 +412,8 @@ export class Dhcp6Client implements ClientMachine<Dhcp6Result> {
     const bound = r && error === null ? this.boundAddress(r) : null;
     const chosen = this.chosen?.msg ?? null;
     const source = r ?? chosen;
-    const url = (r && getOption(r, 59)?.value) ?? (chosen && getOption(chosen, 59)?.value);
-    const params = (r && getOption(r, 60)?.value) ?? (chosen && getOption(chosen, 60)?.value);
+    const url = (r && getOption(r, DhcpV6Opt.BOOTFILE_URL)?.value) ?? (chosen && getOption(chosen, DhcpV6Opt.BOOTFILE_URL)?.value);
+    const params = (r && getOption(r, DhcpV6Opt.BOOTFILE_PARAM)?.value) ?? (chosen && getOption(chosen, DhcpV6Opt.BOOTFILE_PARAM)?.value);
     let address = bound?.address ?? null;
     if (error === null && this.op.kind === 'confirm') address = this.op.address;
     this.result = {
@@ -422,7 +422,7 @@ export class Dhcp6Client implements ClientMachine<Dhcp6Result> {
       address, validLifetime: bound?.valid ?? null, preferredLifetime: bound?.preferred ?? null,
       bootfileUrl: typeof url === 'string' ? url : null,
       bootfileParams: Array.isArray(params) ? (params as string[]) : [],
-      serverDuid: (source && getOption(source, 2)?.data) ?? null,
+      serverDuid: (source && getOption(source, DhcpV6Opt.SERVERID)?.data) ?? null,
       serverAddr: reply?.from ?? this.chosen?.from ?? null,
       status, rapidCommit: rapid, timings: this.timings,
     };

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { createHash } from 'node:crypto';
 import { asciiBytes, latin1String } from '../../wire/bytes.js';
-import { emitHttpResponse } from '../../wire/http.js';
+import { emitHttpResponse } from '../../wire/http/index.js';
 import { FakeClock } from '../clock.js';
 import { HttpClient } from './http.js';
 

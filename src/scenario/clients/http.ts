@@ -8,7 +8,7 @@ import { createHash, type Hash } from 'node:crypto';
 import {
   emitHttpRequest, HttpConnectionParser, type HttpHeaderList, type HttpRequestHead, type HttpResponseHead,
   type HttpSink,
-} from '../../wire/http.js';
+} from '../../wire/http/index.js';
 import type { WireIssue } from '../../wire/issues.js';
 
 export interface HttpClientConfig {

@@ -7,17 +7,19 @@
  * menu (option 43 sub-option 9) and no boot file, a PXE ROM picks a menu item and sends a REQUEST
  * with PXE_BOOT_ITEM (43/71: type + layer 0) to that item's boot server; its ACK has the file.
  */
-import { ipv4ToString } from '../../wire/bytes.js';
+import { ipv4ToString, macFromString } from '../../wire/bytes.js';
 import {
-  effectiveBootFile, encodeOptionValue, getOption, msgType, msgTypeName, parseDhcpV4, type DhcpV4Message,
+  DhcpV4Code, DhcpV4MessageType, effectiveBootFile, encodeOptionValue, getOption, msgType, msgTypeName, parseDhcpV4,
+  type DhcpV4Message,
   type DhcpV4OptionInput, type JsonValue,
 } from '../../wire/dhcpv4/index.js';
-import { pxeVendorOptions } from '../../wire/dhcpv4/pxe.js';
+import { PXE_BOOT_TYPE_LOCAL, PxeSubOption, pxeVendorOptions } from '../../wire/dhcpv4/pxe.js';
+import { UdpPort } from '../../wire/ports.js';
 import { personaOptions, type Persona, type PersonaOverrides } from '../personas.js';
-import { backoff, DHCP_TYPE, emitClientMessage, macBytes, parseReplyFor, randomXid } from './dhcp4-message.js';
+import { backoff, emitClientMessage, parseReplyFor, randomXid } from './dhcp4-message.js';
 import type { ClientMachine, Endpoint, ExchangeEntry, RandomSource, UdpDatagram } from './types.js';
 
-export const PROXY_DHCP_PORT = 4011;
+export const PROXY_DHCP_PORT = UdpPort.PXE_BOOT_SERVER;
 
 /** PXE_DISCOVERY_CONTROL bits (PXE 2.1 table 2-1) the client acts on. */
 export const DISCOVERY_ONLY_LISTED_SERVERS = 4;
@@ -78,23 +80,24 @@ const QUIET = { issues: null, base: 0, vendorClass: 'PXEClient' };
  * null when absent or not sub-option shaped.
  */
 export function pxeMenuOf(msg: DhcpV4Message): PxeMenu | null {
-  const d = getOption(msg, 43);
+  const d = getOption(msg, DhcpV4Code.VENDOR_SPECIFIC);
   if (!d) return null;
   const subs = pxeVendorOptions.decode(d, QUIET);
   if (!Array.isArray(subs)) return null;
   const out: PxeMenu = { control: 0, servers: [], menu: [] };
   for (const s of subs) {
     const o = s as { code?: JsonValue; value?: JsonValue };
-    if (o.code === 6 && typeof o.value === 'number') out.control = o.value;
-    else if (o.code === 8 && Array.isArray(o.value)) out.servers = o.value as unknown as PxeMenu['servers'];
-    else if (o.code === 9 && Array.isArray(o.value)) out.menu = o.value as unknown as PxeMenu['menu'];
+    if (o.code === PxeSubOption.DISCOVERY_CONTROL && typeof o.value === 'number') out.control = o.value;
+    else if (o.code === PxeSubOption.BOOT_SERVERS && Array.isArray(o.value)) out.servers = o.value as unknown as PxeMenu['servers'];
+    else if (o.code === PxeSubOption.BOOT_MENU && Array.isArray(o.value)) out.menu = o.value as unknown as PxeMenu['menu'];
   }
   return out;
 }
 
 /** Option 43 with PXE_BOOT_ITEM, as a PXE ROM sends it to the boot server (END-terminated). */
 export function bootItemOption(type: number, layer = 0): DhcpV4OptionInput {
-  return { code: 43, data: encodeOptionValue(43, [{ code: 71, value: { type, layer } }, { code: 255, value: null }]) };
+  const item = [{ code: PxeSubOption.BOOT_ITEM, value: { type, layer } }, { code: PxeSubOption.END, value: null }];
+  return { code: DhcpV4Code.VENDOR_SPECIFIC, data: encodeOptionValue(DhcpV4Code.VENDOR_SPECIFIC, item) };
 }
 
 /**
@@ -109,7 +112,7 @@ export function planDiscovery(
   if (file !== null && (pxe === null || pxe.menu.length === 0 || pxe.control & DISCOVERY_USE_BOOT_FILE)) return { kind: 'file' };
   if (pxe === null || pxe.menu.length === 0) return file !== null ? { kind: 'file' } : { kind: 'none' };
   // Type 0 is "local boot": nothing to download, so not a default choice.
-  const entry = item !== undefined ? pxe.menu.find((m) => m.type === item) : pxe.menu.find((m) => m.type !== 0);
+  const entry = item !== undefined ? pxe.menu.find((m) => m.type === item) : pxe.menu.find((m) => m.type !== PXE_BOOT_TYPE_LOCAL);
   if (!entry) {
     const types = pxe.menu.map((m) => m.type).join(', ');
     return { kind: 'error', error: item !== undefined ? `boot menu has no item of type ${item} (types: ${types})` : `boot menu offers only local boot (types: ${types})` };
@@ -137,7 +140,7 @@ export class ProxyDhcpClient implements ClientMachine<ProxyDhcpResult> {
   constructor(private readonly cfg: ProxyDhcpClientConfig) {
     this.random = cfg.random ?? Math.random;
     this.xid = (cfg.xid ?? randomXid(this.random)) >>> 0;
-    this.mac = macBytes(cfg.mac);
+    this.mac = macFromString(cfg.mac);
     if (cfg.offer) {
       const plan = planDiscovery(cfg.offer, cfg.server, cfg.item);
       if (plan.kind === 'item') this.choice = plan.choice;
@@ -170,11 +173,11 @@ export class ProxyDhcpClient implements ClientMachine<ProxyDhcpResult> {
     }
     this.attempts++;
     const payload = emitClientMessage({
-      type: DHCP_TYPE.REQUEST, xid: this.xid, mac: this.cfg.mac, secs: now - this.start, broadcast: false,
+      type: DhcpV4MessageType.REQUEST, xid: this.xid, mac: this.cfg.mac, secs: now - this.start, broadcast: false,
       ciaddr: this.cfg.clientAddr, persona: personaOptions(this.cfg.persona, this.cfg.mac, this.cfg.overrides, 'request'),
       ...(this.choice ? { lead: [bootItemOption(this.choice.type, this.choice.layer)], leadLast: true } : {}),
     });
-    const d: UdpDatagram = { src: { addr: this.cfg.clientAddr, port: 68 }, dst: { addr: server, port: PROXY_DHCP_PORT }, payload };
+    const d: UdpDatagram = { src: { addr: this.cfg.clientAddr, port: UdpPort.DHCP_CLIENT }, dst: { addr: server, port: PROXY_DHCP_PORT }, payload };
     this.log('sent', parseDhcpV4(payload, []), now, d.src, d.dst);
     this.nextSend = now + backoff(this.attempts, this.cfg.initialTimeout ?? 4, this.cfg.maxTimeout ?? 64, this.random);
     return [d];
@@ -186,8 +189,8 @@ export class ProxyDhcpClient implements ClientMachine<ProxyDhcpResult> {
     if (!msg) return;
     this.log('received', msg, now, d.src, d.dst);
     const t = msgType(msg);
-    if (t === DHCP_TYPE.NAK) { this.finish(now, `NAK from proxy ${d.src.addr}`, null); return; }
-    if (t !== DHCP_TYPE.ACK) return;
+    if (t === DhcpV4MessageType.NAK) { this.finish(now, `NAK from proxy ${d.src.addr}`, null); return; }
+    if (t !== DhcpV4MessageType.ACK) return;
     // A menu in the ACK to a plain REQUEST: follow it once, as the ROM would have from the offer.
     if (this.choice === null) {
       const plan = planDiscovery(msg, d.src.addr, this.cfg.item);

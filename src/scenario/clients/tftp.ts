@@ -5,9 +5,10 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import {
-  buildAck, buildError, buildRrq, parseTftp, tftpNegotiation, tftpErrorName, type TftpOption, type TftpPacket,
+  buildAck, buildError, buildRrq, parseTftp, TFTP_OPCODES, tftpNegotiation, tftpErrorName, type TftpOption, type TftpPacket,
 } from '../../wire/tftp.js';
 import type { ClientMachine, Endpoint, ExchangeEntry, UdpDatagram } from './types.js';
+import { UdpPort } from '../../wire/ports.js';
 
 export interface TftpRequestOptions {
   blksize?: number;
@@ -147,15 +148,15 @@ export class TftpClient implements ClientMachine<TftpResult> {
       return;
     }
     // Logged or kept packets outlive the driver's buffer: own their bytes (not plain DATA: hot path).
-    const isData = d.payload[0] === 0 && d.payload[1] === 3;
+    const isData = d.payload[0] === 0 && d.payload[1] === TFTP_OPCODES.DATA;
     const payload = !isData || this.cfg.logAll || this.cfg.keepData ? d.payload.slice() : d.payload;
     const pkt = parseTftp(payload, []);
     if (this.timings.firstResponse === undefined) this.timings.firstResponse = now - this.start;
-    if (this.cfg.logAll || pkt.code !== 3) this.log('received', pkt, now, d.src, d.dst);
+    if (this.cfg.logAll || pkt.code !== TFTP_OPCODES.DATA) this.log('received', pkt, now, d.src, d.dst);
     switch (pkt.code) {
-      case 6: this.onOack(pkt, now); break;
-      case 3: this.onData(pkt, now); break;
-      case 5:
+      case TFTP_OPCODES.OACK: this.onOack(pkt, now); break;
+      case TFTP_OPCODES.DATA: this.onData(pkt, now); break;
+      case TFTP_OPCODES.ERROR:
         this.fail(now, `ERROR ${pkt.errorCode ?? '?'} (${tftpErrorName(pkt.errorCode ?? 0)}): ${pkt.errorMessage ?? ''}`,
           pkt.errorCode ?? null);
         break;
@@ -170,7 +171,7 @@ export class TftpClient implements ClientMachine<TftpResult> {
   }
 
   private serverEnd(): Endpoint {
-    return { addr: this.cfg.server, port: this.serverTid ?? this.cfg.serverPort ?? 69 };
+    return { addr: this.cfg.server, port: this.serverTid ?? this.cfg.serverPort ?? UdpPort.TFTP };
   }
 
   private requestOptions(o: TftpRequestOptions | undefined): Record<string, string | number> {
@@ -187,7 +188,7 @@ export class TftpClient implements ClientMachine<TftpResult> {
   private sendRrq(now: number, o: TftpRequestOptions | undefined): void {
     this.serverTid = null;
     const rrq = buildRrq(this.cfg.file, this.cfg.mode ?? 'octet', this.requestOptions(o));
-    this.emit(now, { addr: this.cfg.server, port: this.cfg.serverPort ?? 69 }, rrq, true);
+    this.emit(now, { addr: this.cfg.server, port: this.cfg.serverPort ?? UdpPort.TFTP }, rrq, true);
   }
 
   /** Queue a packet; `remember` makes it the one a timeout resends. */

@@ -10,10 +10,8 @@ import { evaluateBudgets, loadOk } from './budgets.js';
 import { LOAD_REPORT_VERSION, type LoadClients, type LoadReport } from './report.js';
 import { KEPT_FAILED_CLIENTS } from './runner.js';
 import { KindStats, LoadStats } from './stats.js';
-
-export class MergeError extends Error {
-  override name = 'MergeError';
-}
+import { MergeError } from '../../errors.js';
+export { MergeError } from '../../errors.js';
 
 function sumArrival(xs: Array<Arrival | null>): Arrival | null {
   const first = xs[0];

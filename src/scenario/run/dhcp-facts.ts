@@ -59,7 +59,7 @@ function asOptionValue(v: JsonValue | undefined, raw: Uint8Array): OptionValue {
 export function optionMap(msg: DhcpV4Message): Map<number, OptionValue> {
   const out = new Map<number, OptionValue>();
   for (const o of msg.options) {
-    if (o.code === 0 || o.code === 255 || out.has(o.code)) continue;
+    if (o.code === DhcpV4Code.PAD || o.code === DhcpV4Code.END || out.has(o.code)) continue;
     const raw = getOption(msg, o.code);
     if (raw === null || raw === undefined) continue;
     out.set(o.code, asOptionValue(optionValue(msg, o.code), raw));

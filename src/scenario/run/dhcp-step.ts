@@ -5,6 +5,7 @@ import type { Persona } from '../personas.js';
 import type { Step } from '../schema/index.js';
 import { learnDhcpVariables, observeReplies, observeReply, personaOverrides, prefixLength } from './dhcp-facts.js';
 import { drive, StepFailure, type ClientState, type Lease, type Outcome, type StepContext } from './loop.js';
+import { UdpPort } from '../../wire/ports.js';
 
 // ---------------------------------------------------------------------------------------------
 // DHCP
@@ -25,8 +26,8 @@ export async function dhcpStep(step: Step, st: ClientState, ctx: StepContext, ha
     const server = step.server ?? st.vars.get('server')!;
     const m = new ProxyDhcpClient({ ...base, overrides: st.overrides, clientAddr: lease.addr, server });
     const r = await drive(m, st, ctx, hard);
-    const facts = { server, port: step.port ?? 4011, ...(r ? { xid: r.xid, log: logLines(r.messages) } : {}) };
-    if (r === null) return { observed: { messageType: null }, facts, problems: [], unfinished: `no proxyDHCP ACK from ${server}:4011 by the deadline` };
+    const facts = { server, port: step.port ?? UdpPort.PXE_BOOT_SERVER, ...(r ? { xid: r.xid, log: logLines(r.messages) } : {}) };
+    if (r === null) return { observed: { messageType: null }, facts, problems: [], unfinished: `no proxyDHCP ACK from ${server}:${UdpPort.PXE_BOOT_SERVER} by the deadline` };
     const observed: Observed = r.ack ? { ...observeReply(r.ack), messageType: 'ack' } : { messageType: r.error?.startsWith('NAK') ? 'nak' : null };
     if (r.ack) learn(st, ctx, observed, false);
     return { observed, facts, problems: r.ack || r.error === null || observed.messageType === 'nak' ? [] : [r.error] };

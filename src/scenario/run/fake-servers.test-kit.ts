@@ -7,7 +7,7 @@ import {
   buildDhcpV4, emitDhcpV4, getOption, msgType, parseDhcpV4, userClasses, vendorClass, clientArch, type DhcpV4Message,
   type DhcpV4OptionInput,
 } from '../../wire/dhcpv4/index.js';
-import { emitHttpResponse } from '../../wire/http.js';
+import { emitHttpResponse } from '../../wire/http/index.js';
 import { buildData, buildError, buildOack, parseTftp, tftpOption } from '../../wire/tftp.js';
 import type { UdpDatagram } from '../clients/types.js';
 import type { LoopbackStreamServer } from '../transport/loopback.js';

@@ -1,9 +1,10 @@
 /** TFTP and HTTP transfers for the tftp, http and ipxe-script steps, and what they show. */
-import { TFTP_ERROR_NAMES } from '../../wire/tftp.js';
+import { TFTP_ERROR_NAMES, TFTP_OPCODES } from '../../wire/tftp.js';
 import { HttpClient, TftpClient, type HttpResult, type TftpResult } from '../clients/index.js';
 import { isIpv6, isLinkLocal6, linkLocalFromMac } from '../../wire/ipv6-address.js';
 import { bareHost } from './urls.js';
 import { drive, StepFailure, type ClientState, type Outcome, type StepContext } from './loop.js';
+import { TcpPort } from '../../wire/ports.js';
 
 // ---------------------------------------------------------------------------------------------
 // TFTP and HTTP
@@ -33,7 +34,7 @@ export function sourceAddress(st: ClientState, server: string): string {
 }
 
 export function tftpOutcome(r: TftpResult, server: string): Outcome {
-  const serverError = r.messages.find((m) => m.dir === 'received' && m.msg.code === 5);
+  const serverError = r.messages.find((m) => m.dir === 'received' && m.msg.code === TFTP_OPCODES.ERROR);
   const problems: string[] = [];
   if (serverError !== undefined) {
     const code = serverError.msg.errorCode ?? 0;
@@ -105,7 +106,7 @@ async function httpFetchOnce(
   const remaining = Math.max(1, (hard - ctx.timers.now()) * 1000);
   let stream;
   try {
-    stream = await ctx.transport.connectTcp(st.mac, { addr: bareHost(u.hostname), port: u.port === '' ? 80 : Number(u.port) }, remaining);
+    stream = await ctx.transport.connectTcp(st.mac, { addr: bareHost(u.hostname), port: u.port === '' ? TcpPort.HTTP : Number(u.port) }, remaining);
   } catch (e) {
     return { result: null, error: `HTTP ${url}: cannot connect: ${(e as Error).message}` };
   }

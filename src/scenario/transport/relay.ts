@@ -18,10 +18,12 @@
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { connect as tcpConnect, type Socket as TcpSocket } from 'node:net';
-import { LinkType } from '../../capture/types.js';
+import { LinkType } from '../../wire/link-type.js';
 import { asciiBytes, ipv4FromString, ipv6FromString, ipv6ToString, macToString } from '../../wire/bytes.js';
 import { IpProtocol } from '../../wire/checksum.js';
-import { emitDhcpV4, EMPTY, parseDhcpV4, type DhcpV4Option } from '../../wire/dhcpv4/index.js';
+import {
+  BootOp, DhcpV4Code, emitDhcpV4, EMPTY, F, FIXED_LEN, parseDhcpV4, relayAgentInfoData, type DhcpV4Option,
+} from '../../wire/dhcpv4/index.js';
 import { DhcpV6MsgType, DhcpV6Opt, emitDhcpV6, getOption, parseDhcpV6, type DhcpV6OptionSpec } from '../../wire/dhcpv6/index.js';
 import { emitIpv4 } from '../../wire/ipv4.js';
 import { emitIpv6 } from '../../wire/ipv6.js';
@@ -30,6 +32,7 @@ import { emitUdp } from '../../wire/udp.js';
 import { TransportHandlers } from './handlers.js';
 import { SendQueue } from './raw/send-queue.js';
 import type { ByteStream, ClientAddress, ClientTransport, Endpoint, UdpDatagram } from './types.js';
+import { UdpPort } from '../../wire/ports.js';
 
 export interface RelayTransportOptions {
   /** Address of this host the relay agent binds (giaddr). */
@@ -68,32 +71,25 @@ const DEFAULT_RELAY_RATE_LIMIT_PPS = 200_000;
 /** What waits for a token: a datagram, or a step of a TCP connection (connect, write, end). */
 type Outgoing = { sock: Socket; payload: Uint8Array; from: Endpoint; to: Endpoint } | { tcp: () => void };
 
-const DHCP_SERVER_PORT = 67;
-const DHCP6_SERVER_PORT = 547;
-const DHCP6_CLIENT_PORT = 546;
-const BOOTREQUEST = 1;
-const BOOTREPLY = 2;
+const DHCP_SERVER_PORT: number = UdpPort.DHCP_SERVER;
+const DHCP6_SERVER_PORT: number = UdpPort.DHCPV6_SERVER;
+const DHCP6_CLIENT_PORT = UdpPort.DHCPV6_CLIENT;
 
 /** A relayed copy of a client message: giaddr/hops/option 82 set unless the client did it. */
 export function relayDhcpMessage(payload: Uint8Array, o: Pick<RelayTransportOptions, 'relayFrom' | 'circuitId' | 'remoteId'>): Uint8Array {
   const msg = parseDhcpV4(payload, []);
-  if (msg.op !== BOOTREQUEST || msg.headerLength < 236) return payload;
+  if (msg.op !== BootOp.REQUEST || msg.headerLength < FIXED_LEN) return payload;
   const giaddrSet = msg.giaddr.some((b) => b !== 0);
   if (giaddrSet) return payload; // the client machine already built it as relayed
   msg.giaddr = ipv4FromString(o.relayFrom);
   msg.hops = Math.min(255, msg.hops + 1);
-  const parts: number[] = [];
-  for (const [sub, s] of [[1, o.circuitId], [2, o.remoteId]] as const) {
-    if (s === undefined) continue;
-    const b = asciiBytes(s).subarray(0, 255);
-    parts.push(sub, b.length, ...b);
-  }
-  if (parts.length && !msg.options.some((x) => x.code === 82)) {
+  const data = relayAgentInfoData(o);
+  if (data && !msg.options.some((x) => x.code === DhcpV4Code.RELAY_AGENT_INFO)) {
     // RFC 3046 §2.1: the relay's option goes last, before END.
-    const end = msg.options.findIndex((x) => x.code === 255 && x.area === 'options');
-    const o82: DhcpV4Option = { code: 82, data: Uint8Array.from(parts), area: 'options', offset: -1 };
+    const end = msg.options.findIndex((x) => x.code === DhcpV4Code.END && x.area === 'options');
+    const o82: DhcpV4Option = { code: DhcpV4Code.RELAY_AGENT_INFO, data, area: 'options', offset: -1 };
     if (end >= 0) msg.options.splice(end, 0, o82);
-    else msg.options.push(o82, { code: 255, data: EMPTY, area: 'options', offset: -1 });
+    else msg.options.push(o82, { code: DhcpV4Code.END, data: EMPTY, area: 'options', offset: -1 });
   }
   return emitDhcpV4(msg);
 }
@@ -399,7 +395,7 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
     if (this.closed) return;
     const port = this.port;
     this.frame('received', msg, { addr: rinfo.address, port: rinfo.port }, { addr: this.opts.relayFrom, port });
-    if (msg.length < 236 || msg[0] !== BOOTREPLY) { this.counters.foreign++; return; }
+    if (msg.length < FIXED_LEN || msg[F.OP] !== BootOp.REPLY) { this.counters.foreign++; return; }
     const mac = macToString(msg, 28);
     if (!this.clients.has(mac)) { this.counters.foreign++; return; }
     this.deliver(mac, { src: { addr: rinfo.address, port: rinfo.port }, dst: { addr: this.opts.relayFrom, port }, payload: copy(msg) });

@@ -2,7 +2,7 @@
 import { cString, ipv4ToString, u16, u32 } from '../bytes.js';
 import type { JsonValue } from './codec.js';
 import { getOption, overloadValue, vendorClass, CHADDR_LEN, type DhcpV4Message } from './message.js';
-import { CLIENT_ARCH_NAMES, decodeOptionValue, DhcpV4Code, MESSAGE_TYPE_NAMES } from './options.js';
+import { CLIENT_ARCH_NAMES, decodeOptionValue, DhcpV4Code, DhcpV4MessageType, MESSAGE_TYPE_NAMES } from './options.js';
 import { typedOption } from './values.js';
 
 /** Typed value of an option (same shapes as the JSON view), or undefined when absent. */
@@ -14,7 +14,7 @@ export function optionValue(msg: DhcpV4Message, code: number): JsonValue | undef
 
 /** Option 53 as a number, or null (BOOTP). */
 export function msgType(msg: DhcpV4Message): number | null {
-  const d = getOption(msg, 53);
+  const d = getOption(msg, DhcpV4Code.MESSAGE_TYPE);
   return d && d.length >= 1 ? d[0]! : null;
 }
 
@@ -31,7 +31,7 @@ function optionText(msg: DhcpV4Message, code: number): string | null {
 
 /** Boot file: option 67, else the `file` field unless it holds overloaded options; null if empty. */
 export function effectiveBootFile(msg: DhcpV4Message): string | null {
-  const o = optionText(msg, 67);
+  const o = optionText(msg, DhcpV4Code.BOOTFILE_NAME);
   if (o !== null) return o;
   if (overloadValue(msg) & 1) return null;
   return cString(msg.file) || null;
@@ -39,7 +39,7 @@ export function effectiveBootFile(msg: DhcpV4Message): string | null {
 
 /** Boot server name: option 66, else `sname` unless overloaded; null if empty. */
 export function effectiveServerName(msg: DhcpV4Message): string | null {
-  const o = optionText(msg, 66);
+  const o = optionText(msg, DhcpV4Code.TFTP_SERVER_NAME);
   if (o !== null) return o;
   if (overloadValue(msg) & 2) return null;
   return cString(msg.sname) || null;
@@ -54,7 +54,7 @@ export function userClasses(msg: DhcpV4Message): string[] {
 
 /** Option 93 architecture codes (empty when absent or malformed). */
 export function clientArch(msg: DhcpV4Message): number[] {
-  const d = getOption(msg, 93);
+  const d = getOption(msg, DhcpV4Code.CLIENT_ARCH);
   if (!d || d.length % 2) return [];
   const out: number[] = [];
   for (let i = 0; i < d.length; i += 2) out.push(u16(d, i));
@@ -85,16 +85,16 @@ export function isHttpClient(msg: DhcpV4Message): boolean {
 }
 
 export function isIpxe(msg: DhcpV4Message): boolean {
-  return getOption(msg, 175) !== null || userClasses(msg).includes('iPXE');
+  return getOption(msg, DhcpV4Code.IPXE_ENCAP) !== null || userClasses(msg).includes('iPXE');
 }
 
 /** A proxyDHCP offer (PXE 2.1): OFFER, vendor class PXEClient, no address offered (yiaddr 0). */
 export function isProxyOffer(msg: DhcpV4Message): boolean {
-  return msgType(msg) === 2 && isPxeClient(msg) && u32(msg.yiaddr, 0) === 0;
+  return msgType(msg) === DhcpV4MessageType.OFFER && isPxeClient(msg) && u32(msg.yiaddr, 0) === 0;
 }
 
 export function serverId(msg: DhcpV4Message): string | null {
-  const d = getOption(msg, 54);
+  const d = getOption(msg, DhcpV4Code.SERVER_ID);
   return d && d.length === 4 ? ipv4ToString(d, 0) : null;
 }
 

@@ -11,8 +11,12 @@ export {
   typedOption, type ClientArch, type ClientId, type ClientNdi, type ClientUuid, type DhcpV4ValueMap, type SubOption,
   type TypedOptionCode,
 } from './values.js';
-export { PXE_BOOT_SERVER_PORT, PXE_DISCOVERY_BITS, PXE_SUBOPTIONS } from './pxe.js';
-export { RELAY_AGENT_SUBOPTIONS } from './relay-agent.js';
-export { IPXE_SUBOPTIONS } from './ipxe.js';
+export {
+  PXE_BOOT_SERVER_PORT, PXE_BOOT_TYPE_LOCAL, PXE_DISCOVERY_BITS, PXE_SUBOPTIONS, PxeSubOption,
+} from './pxe.js';
+export {
+  RELAY_AGENT_INFO_MAX, RELAY_AGENT_SUBOPTIONS, RelayAgentSubOption, relayAgentInfoData, type RelayAgentIds,
+} from './relay-agent.js';
+export { IPXE_SUBOPTIONS, IpxeSubOption } from './ipxe.js';
 export { dhcpV4OptionsJson, dhcpV4ToJson, type DhcpV4JsonOption } from './json.js';
 export { formatDhcpV4Text } from './text.js';

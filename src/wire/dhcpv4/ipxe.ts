@@ -10,6 +10,11 @@ const FEATURES: Record<number, string> = {
   0x27: 'menu', 0x28: 'sdi', 0x29: 'nfs',
 };
 
+/** The iPXE sub-options our generated iPXE client sends: feature flags and its version. */
+export const IpxeSubOption = {
+  FEATURE_HTTP: 0x13, FEATURE_TFTP: 0x15, FEATURE_DNS: 0x17, FEATURE_PXE: 0x21, FEATURE_EFI: 0x24, VERSION: 0xeb,
+} as const;
+
 /** A feature value: 1 byte → number, otherwise hex. */
 const featureValue: Codec = {
   decode: (d) => (d.length === 1 ? d[0]! : rawHex.decode(d, { issues: null, base: 0, vendorClass: null })),

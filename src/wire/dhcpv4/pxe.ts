@@ -1,11 +1,15 @@
 /** Option 43 as PXE 2.1 sub-options (only when option 60 starts with "PXEClient"). */
+import { UdpPort } from '../ports.js';
 import { asciiBytes, latin1String, putU16, u16 } from '../bytes.js';
 import {
   concatBytes, ip, ipList, obj, rawHex, subOptions, u16c, u8, type Codec, type JsonValue, type SubOptionTable,
 } from './codec.js';
 
 /** UDP port of the PXE boot server (proxyDHCP requests after DHCP; PXE 2.1 §2.2). */
-export const PXE_BOOT_SERVER_PORT = 4011;
+export const PXE_BOOT_SERVER_PORT = UdpPort.PXE_BOOT_SERVER;
+
+/** Boot server type 0 in a PXE boot menu: "local boot", nothing to download (PXE 2.1 table 2-1). */
+export const PXE_BOOT_TYPE_LOCAL = 0;
 
 function need<T>(v: T | undefined, what: string): T {
   if (v === undefined) throw new TypeError(`dhcp4: PXE ${what} missing`);
@@ -89,6 +93,11 @@ const bootItem: Codec = {
 };
 
 const NO_CTX = { issues: null, base: 0, vendorClass: null };
+
+/** The PXE 2.1 sub-option codes of option 43 that clients and servers of ours read or write. */
+export const PxeSubOption = {
+  DISCOVERY_CONTROL: 6, BOOT_SERVERS: 8, BOOT_MENU: 9, MENU_PROMPT: 10, BOOT_ITEM: 71, END: 255,
+} as const;
 
 /** Names as the PXE 2.1 specification spells them (PXE_MTFTP_IP…), as decode output has always
  *  printed them and finding texts quote them: the one exception to the lower-case option names. */

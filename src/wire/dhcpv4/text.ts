@@ -3,7 +3,7 @@ import { cString, ipv4ToString } from '../bytes.js';
 import type { JsonValue } from './codec.js';
 import { dhcpV4OptionsJson } from './json.js';
 import { clientMac, msgTypeName } from './accessors.js';
-import { hasDhcpCookie, overloadValue, type DhcpV4Message } from './message.js';
+import { BootOp, hasDhcpCookie, overloadValue, type DhcpV4Message } from './message.js';
 
 function show(v: JsonValue): string {
   if (v === null) return '';
@@ -21,7 +21,7 @@ export function formatDhcpV4Text(msg: DhcpV4Message): string[] {
   const ov = overloadValue(msg);
   const pad = (s: string): string => s.padEnd(8);
   const lines = [
-    `${pad('OP:')}${msg.op} (${msg.op === 1 ? 'BOOTREQUEST' : msg.op === 2 ? 'BOOTREPLY' : 'unknown'})`,
+    `${pad('OP:')}${msg.op} (${msg.op === BootOp.REQUEST ? 'BOOTREQUEST' : msg.op === BootOp.REPLY ? 'BOOTREPLY' : 'unknown'})`,
     `${pad('HTYPE:')}${msg.htype}  HLEN: ${msg.hlen}  HOPS: ${msg.hops}`,
     `${pad('XID:')}0x${msg.xid.toString(16).padStart(8, '0')}`,
     `${pad('SECS:')}${msg.secs}  FLAGS: 0x${msg.flags.toString(16).padStart(4, '0')}${msg.flags & 0x8000 ? ' (broadcast)' : ''}`,

@@ -13,5 +13,5 @@ export {
   type HttpRequestRepr,
   type HttpResponseHead,
   type HttpResponseRepr,
-} from './http/head.js';
-export { HttpConnectionParser, type HttpParserOptions, type HttpSink } from './http/connection.js';
+} from './head.js';
+export { HttpConnectionParser, type HttpParserOptions, type HttpSink } from './connection.js';

@@ -1,10 +1,10 @@
 import { describe, it, expect } from 'vitest';
-import { asciiBytes, latin1String } from './bytes.js';
-import type { WireIssue } from './issues.js';
+import { asciiBytes, latin1String } from '../bytes.js';
+import type { WireIssue } from '../issues.js';
 import {
   HttpConnectionParser, emitHttpRequest, emitHttpResponse, formatHttpText, httpHeader, httpToJson,
   type HttpRequestHead, type HttpResponseHead, type HttpSink,
-} from './http.js';
+} from './index.js';
 
 /** Records every callback as a comparable line; onBody pieces are summed per message. */
 class Recorder implements HttpSink {
