@@ -1,13 +1,13 @@
 import { describe, it, expect } from 'vitest';
 import { ipv4FromString, ipv6FromString } from '../wire/bytes.js';
-import { IpProtocol } from '../wire/checksum.js';
+import { IpProtocol } from '../wire/ip-protocol.js';
 import { emitEthernet } from '../wire/ethernet.js';
 import { emitIpv4 } from '../wire/ipv4.js';
 import { emitIpv6 } from '../wire/ipv6.js';
 import { emitUdp } from '../wire/udp.js';
 import { emitIcmp } from '../wire/icmp.js';
 import { emitIcmpv6 } from '../wire/icmpv6.js';
-import { LinkType } from '../capture/types.js';
+import { LinkType } from '../wire/link-type.js';
 import { DecodePipeline } from './pipeline.js';
 import type { DecodedMessage, IcmpDecoded, UndecodedFrame } from './messages.js';
 

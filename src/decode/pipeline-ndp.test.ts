@@ -1,10 +1,10 @@
 import { describe, it, expect } from 'vitest';
 import { ipv6FromString } from '../wire/bytes.js';
-import { IpProtocol } from '../wire/checksum.js';
+import { IpProtocol } from '../wire/ip-protocol.js';
 import { emitEthernet } from '../wire/ethernet.js';
 import { emitIpv6 } from '../wire/ipv6.js';
 import { emitNdp, ndpOptions, type NdpMessage } from '../wire/ndp.js';
-import { LinkType } from '../capture/types.js';
+import { LinkType } from '../wire/link-type.js';
 import { decodeCapture } from '../../test/helpers/fixtures.js';
 import { DecodePipeline } from './pipeline.js';
 import type { AppProto, DecodedMessage, NdpDecoded } from './messages.js';

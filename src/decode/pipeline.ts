@@ -7,7 +7,7 @@
  */
 import type { CaptureRecord } from '../capture/types.js';
 import type { WireIssue } from '../wire/issues.js';
-import { IpProtocol } from '../wire/checksum.js';
+import { IpProtocol } from '../wire/ip-protocol.js';
 import { FrameDissector } from '../wire/frame/dissect.js';
 import { isDhcpV4Port, isDhcpV6Port } from '../wire/dhcp-ports.js';
 import { UdpPort } from '../wire/ports.js';

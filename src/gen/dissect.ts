@@ -3,8 +3,8 @@
  * the generator writes) with the wire frame dissector and the real application parsers, without
  * the decode pipeline.
  */
-import { LinkType } from '../capture/types.js';
-import { IpProtocol } from '../wire/checksum.js';
+import { LinkType } from '../wire/link-type.js';
+import { IpProtocol } from '../wire/ip-protocol.js';
 import { parseDhcpV4, type DhcpV4Message } from '../wire/dhcpv4/index.js';
 import { FrameDissector } from '../wire/frame/dissect.js';
 import type { WireIssue } from '../wire/issues.js';

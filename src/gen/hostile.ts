@@ -207,7 +207,7 @@ export function stalledTransfers(emit: FrameSink, count: number): void {
   const port = (i: number): number => 5000 + i; // clear of the DHCP ports (67, 68, 546, 547, 4011) and TFTP's 69
   let t = T0;
   for (let i = 0; i < n; i++) {
-    emit(t, f.udp(c, port(i), 69, rrq));
+    emit(t, f.udp(c, port(i), UdpPort.TFTP, rrq));
     emit(t, f.udp(s, port(i), port(i), oack));
     emit(t, f.udp(c, port(i), port(i), ack0));
     t += step;

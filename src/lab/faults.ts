@@ -16,6 +16,7 @@ import type { AppliedFault, FaultInjector } from '../scenario/load/faults.js';
 import { SERVER_IFACE } from './lab.js';
 import { labInfoFile, readLabInfo, type LabInfo, type LabServerInfo } from './labctl.js';
 import { rateLimit } from './impair.js';
+import { UdpPort } from '../wire/ports.js';
 import { isAlive, run, runOk, signalGroup, sleep, waitFor } from './run.js';
 
 /** The server's port on the lab switch (src/lab/lab.ts addServerPort). */
@@ -155,7 +156,7 @@ export class LabFaultInjector implements FaultInjector {
       if (downMs > 0) await sleep(downMs);
       const pid = this.spawnServer(target, image);
       started = true;
-      const port = server === 'dhcp' ? 67 : 69;
+      const port: number = server === 'dhcp' ? UdpPort.DHCP_SERVER : UdpPort.TFTP;
       // Read from the new process's own view of its namespace: no `ss` spawn blocking the clients' event loop.
       const ready = await waitFor(() => !isAlive(pid) || udpPortBound(pid, port), RESTART_READY_MS, 50);
       if (!ready || !isAlive(pid)) throw new Error(`${target.label} did not come back (pid ${pid} ${isAlive(pid) ? `not listening on udp ${port} after ${RESTART_READY_MS / 1000} s` : 'exited'}); see ${target.out}`);

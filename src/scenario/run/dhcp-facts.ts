@@ -5,7 +5,7 @@
  */
 import { asciiBytes, fromHex, ipv4ToString } from '../../wire/bytes.js';
 import {
-  DhcpV4Code, DhcpV4MessageType, effectiveBootFile, effectiveServerName, encodeOptionValue, getOption, isProxyOffer,
+  BootOp, DhcpV4Code, DhcpV4MessageType, effectiveBootFile, effectiveServerName, encodeOptionValue, getOption, isProxyOffer,
   msgType, optionValue, serverId, type DhcpV4Message, type DhcpV4OptionInput, type JsonValue,
 } from '../../wire/dhcpv4/index.js';
 import type { Observed, OptionValue } from '../expect.js';
@@ -114,9 +114,9 @@ export function observeReplies(r: DhcpReplies, offers: number, prefer?: 'proxy' 
 /** The replies among an exchange's messages in capture order: the last ACK and NAK, the offer from
  *  the server the client's REQUEST named (else the first address offer), the first proxy offer. */
 export function repliesInCapture(messages: readonly DhcpV4Message[]): DhcpReplies {
-  const last = (type: number): DhcpV4Message | null => messages.findLast((m) => m.op === 2 && msgType(m) === type) ?? null;
-  const offers = messages.filter((m) => m.op === 2 && msgType(m) === DhcpV4MessageType.OFFER);
-  const request = messages.findLast((m) => m.op === 1 && msgType(m) === DhcpV4MessageType.REQUEST);
+  const last = (type: number): DhcpV4Message | null => messages.findLast((m) => m.op === BootOp.REPLY && msgType(m) === type) ?? null;
+  const offers = messages.filter((m) => m.op === BootOp.REPLY && msgType(m) === DhcpV4MessageType.OFFER);
+  const request = messages.findLast((m) => m.op === BootOp.REQUEST && msgType(m) === DhcpV4MessageType.REQUEST);
   const chosenServer = request === undefined ? null : serverId(request);
   const address = offers.filter((m) => !isProxyOffer(m));
   return {

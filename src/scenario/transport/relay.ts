@@ -20,7 +20,7 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { connect as tcpConnect, type Socket as TcpSocket } from 'node:net';
 import { LinkType } from '../../wire/link-type.js';
 import { asciiBytes, ipv4FromString, ipv6FromString, ipv6ToString, macToString } from '../../wire/bytes.js';
-import { IpProtocol } from '../../wire/checksum.js';
+import { IpProtocol } from '../../wire/ip-protocol.js';
 import {
   BootOp, DhcpV4Code, emitDhcpV4, EMPTY, F, FIXED_LEN, parseDhcpV4, relayAgentInfoData, type DhcpV4Option,
 } from '../../wire/dhcpv4/index.js';

@@ -1,10 +1,10 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LinkType } from '../../capture/types.js';
+import { LinkType } from '../link-type.js';
 import { loadFrames, prng, type FixtureFrame } from '../../../test/helpers/frames.js';
 import { ROOT } from '../../../test/helpers/paths.js';
-import { IpProtocol } from '../checksum.js';
+import { IpProtocol } from '../ip-protocol.js';
 import { EtherType, emitEthernet } from '../ethernet.js';
 import { emitIpv4 } from '../ipv4.js';
 import { emitIpv6 } from '../ipv6.js';

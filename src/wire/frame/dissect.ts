@@ -29,9 +29,9 @@
  *
  * Fields are valid until the next `dissect()`; copy what must outlive the frame.
  */
-import { LinkType } from '../../capture/types.js';
+import { LinkType } from '../link-type.js';
 import { ipv4ToString, ipv6ToString, macToString, u16, u32 } from '../bytes.js';
-import { IpProtocol } from '../checksum.js';
+import { IpProtocol } from '../ip-protocol.js';
 import { ETHERNET_HEADER_LENGTH, EtherType, isVlanTpid, parseEthernet, parseVlanTags, type VlanTag } from '../ethernet.js';
 import { IPV4_MIN_HEADER, parseIpv4, type Ipv4Packet } from '../ipv4.js';
 import { IPV6_HEADER, parseIpv6, type Ipv6Packet } from '../ipv6.js';
