@@ -13,8 +13,9 @@ import { xmlAttr, xmlText } from './junit.js';
 const n = (x: number): string => x.toLocaleString('en-US');
 
 function when(f: FaultReport): string {
-  if (f.startedS === null) return 'never began';
-  return `${f.startedS} s → ${f.endedS === null ? '?' : `${f.endedS} s`}`;
+  const by = f.appliedBy === undefined ? '' : ` (applied by ${f.appliedBy.join(', ')})`;
+  if (f.startedS === null) return `never began${by}`;
+  return `${f.startedS} s → ${f.endedS === null ? '?' : `${f.endedS} s`}${by}`;
 }
 
 export function faultLines(faults: readonly FaultReport[], pal: Palette = PLAIN, width: number | null = null): string[] {
@@ -52,6 +53,7 @@ export function faultJunitCases(cls: string, faults: readonly FaultReport[]): { 
     const prop = (k: string, v: string | number): void => void lines.push(`        <property name="${xmlAttr(k)}" value="${xmlAttr(String(v))}"/>`);
     if (f.startedS !== null) prop('startedS', f.startedS);
     if (f.endedS !== null) prop('endedS', f.endedS);
+    if (f.appliedBy !== undefined) prop('appliedBy', f.appliedBy.join(', '));
     for (const w of FAULT_WINDOWS) {
       prop(`${w}.retransmits`, f.windows[w].retransmits);
       for (const [k, r] of Object.entries(f.windows[w].kinds)) {

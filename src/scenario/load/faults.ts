@@ -32,6 +32,9 @@ export interface WindowKindReport {
   failed: number;
   timedOut: number;
   latencyMs: LatencyMs | null;
+  /** HDR histogram (µs, compressed base64) and exact largest latency, so `merge` adds windows exactly (absent in older reports). */
+  histogram?: string;
+  maxUs?: number;
 }
 
 export interface WindowReport {
@@ -55,6 +58,8 @@ export interface FaultReport {
   undone?: string;
   /** Applying or undoing failed, or the fault never began: the run fails. */
   error?: string;
+  /** Set by `merge`: the runs that applied it (`shard 1/4`, or the file of a run without --shard). */
+  appliedBy?: string[];
   windows: Record<FaultWindow, WindowReport>;
   /** Clients in flight at some point while it was active. */
   clients: {
@@ -99,7 +104,7 @@ class Window {
     const kinds: WindowReport['kinds'] = {};
     for (const [k, s] of this.kinds) {
       const r = s.report(0);
-      kinds[k] = { ok: r.ok, failed: r.failed, timedOut: r.timedOut, latencyMs: r.latencyMs };
+      kinds[k] = { ok: r.ok, failed: r.failed, timedOut: r.timedOut, latencyMs: r.latencyMs, histogram: r.histogram, maxUs: r.maxUs };
     }
     return { retransmits: this.retransmits, kinds };
   }
