@@ -37,6 +37,13 @@ export function faultLines(faults: readonly FaultReport[], pal: Palette = PLAIN,
     const bad = c.failed + c.timedOut;
     out.push(...wrapLine(`      clients in flight during it: ${n(c.affected)}, ${n(c.ok)} passed (${n(c.recovered)} recovered after retransmitting), ` +
       `${bad > 0 ? pal.fail(`${n(bad)} failed`) : '0 failed'}`, width, 8));
+    if (c.groups !== undefined) {
+      const groups = Object.entries(c.groups).map(([g, x]) => {
+        const gbad = x.failed + x.timedOut;
+        return `${printable(g)}: ${n(x.affected)} in flight, ${n(x.ok)} passed (${n(x.recovered)} recovered), ${gbad > 0 ? pal.fail(`${n(gbad)} failed`) : '0 failed'}`;
+      });
+      out.push(...wrapLine(`        by group: ${groups.join('; ')}`, width, 10));
+    }
     for (const fc of c.failedClients) out.push(...wrapLine(`        failed ${fc.mac} ${fc.kind}: ${printable(fc.message)}`, width, 10));
     if (c.recoveredClients.length > 0) out.push(...wrapLine(`        recovered ${c.recoveredClients.join(', ')}${c.recovered > c.recoveredClients.length ? ', …' : ''}`, width, 10));
   }
@@ -63,6 +70,9 @@ export function faultJunitCases(cls: string, faults: readonly FaultReport[]): { 
       }
     }
     for (const k of ['affected', 'ok', 'failed', 'timedOut', 'recovered'] as const) prop(`clients.${k}`, f.clients[k]);
+    for (const [g, x] of Object.entries(f.clients.groups ?? {})) {
+      for (const k of ['affected', 'ok', 'failed', 'timedOut', 'recovered'] as const) prop(`clients.${g}.${k}`, x[k]);
+    }
     lines.push('      </properties>');
     if (f.error !== undefined) {
       failures++;

@@ -1,8 +1,8 @@
 /**
  * `pxecheck merge` carries the faults: each with the runs that applied it, on the merged clock; the
  * windows of faults that line up across runs added exactly (HDR), those that do not kept per run.
- * Runs on the in-memory network in virtual time against a fake lab whose DHCP server goes silent
- * while "restarting".
+ * And a fault's effect per client group of a mix. Runs on the in-memory network in virtual time
+ * against a fake lab whose DHCP server goes silent while "restarting".
  */
 import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
 import { describe, expect, it } from 'vitest';
@@ -138,5 +138,45 @@ describe('merge carries the faults', () => {
     const m = mergeRunResults([{ file: 'a.json', result: a }, { file: 'b.json', result: b }]);
     expect(faultsOf(m).some((f) => /b\.json|no such server/.test(f.error ?? ''))).toBe(true);
     expect(m.ok).toBe(false);
+  });
+});
+
+const MIX = `
+name: mix
+budget: 300s
+load:
+  arrival: 100/s
+  concurrency: 100
+  faults:
+    - ${RESTART}
+clients:
+  - name: pc
+    persona: uefi-x64
+    mac: { mac: "52:54:00:21:00:00", count: 50 }
+    steps: [ { dhcp: { within: 20s, offer-window: 50ms, expect: { type: ack } } } ]
+  - name: phone
+    persona: cisco
+    mac: { mac: "00:1b:54:21:00:00", count: 150 }
+    steps: [ { dhcp: { within: 20s, expect: { type: ack } } } ]
+`;
+
+describe('a fault\'s effect per client group (a mix of PCs and phones)', () => {
+  it('counts the clients in flight per group, adding up to the totals; the text report and merge carry them', async () => {
+    const r = await play(MIX, 10_000);
+    const c = faultsOf(r)[0]!.clients;
+    expect(Object.keys(c.groups ?? {}).sort()).toEqual(['pc', 'phone']);
+    const g = c.groups!;
+    for (const k of ['affected', 'ok', 'failed', 'timedOut', 'recovered'] as const) expect(g['pc']![k] + g['phone']![k]).toBe(c[k]);
+    // Both groups were in flight while the server was away; arrivals interleave 1 PC : 3 phones.
+    expect(g['pc']!.affected).toBeGreaterThan(0);
+    expect(g['phone']!.affected).toBeGreaterThan(g['pc']!.affected);
+    expect(g['phone']!.recovered).toBeGreaterThan(0);
+    const text = loadLines(r.scenarios[0]!.load!).join('\n');
+    expect(text).toMatch(new RegExp(`by group: .*\\bpc: ${g['pc']!.affected} in flight, ${g['pc']!.ok} passed`));
+    expect(text).toMatch(new RegExp(`by group: .*\\bphone: ${g['phone']!.affected} in flight, ${g['phone']!.ok} passed`));
+    const m = faultsOf(mergeRunResults([{ file: 'a.json', result: r }, { file: 'b.json', result: await play(MIX, 10_000) }]))[0]!;
+    expect(m.clients.groups!['phone']!.affected).toBe(2 * g['phone']!.affected);
+    // One group: no per-group counts (they would repeat the totals).
+    expect(faultsOf(await play(storm(RESTART), 10_000))[0]!.clients.groups).toBeUndefined();
   });
 });

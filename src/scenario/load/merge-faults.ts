@@ -118,6 +118,10 @@ function addClients(fs: readonly FaultReport[]): FaultReport['clients'] {
   const c: FaultReport['clients'] = { affected: 0, ok: 0, failed: 0, timedOut: 0, recovered: 0, failedClients: [], recoveredClients: [] };
   for (const f of fs) {
     for (const k of ['affected', 'ok', 'failed', 'timedOut', 'recovered'] as const) c[k] += f.clients[k];
+    for (const [g, x] of Object.entries(f.clients.groups ?? {})) {
+      const into = ((c.groups ??= {})[g] ??= { affected: 0, ok: 0, failed: 0, timedOut: 0, recovered: 0 });
+      for (const k of ['affected', 'ok', 'failed', 'timedOut', 'recovered'] as const) into[k] += x[k];
+    }
     c.failedClients.push(...f.clients.failedClients);
     c.recoveredClients.push(...f.clients.recoveredClients);
   }
