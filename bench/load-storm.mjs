@@ -66,7 +66,9 @@ try {
   runOk('ip', ['-n', lab.serverNs, 'route', 'add', '198.18.0.0/15', 'dev', 'eth0']);
   const t0 = Date.now();
   const r = spawnSync('ip', ['netns', 'exec', lab.clientNs, '/usr/bin/time', '-f', '%e s wall, %U s user, %S s sys, %M KB peak RSS', process.execPath,
-    join(ROOT, 'bin/pxecheck.js'), 'run', scenario, '--relay-from', RELAY, '--server', lab.serverAddr], { encoding: 'utf8', timeout: 900_000 });
+    join(ROOT, 'bin/pxecheck.js'), 'run', scenario, '--relay-from', RELAY, '--server', lab.serverAddr,
+    // A storm is above the default load ceiling on purpose: raised to what this bench asks for.
+    '--max-load', `arrival-rate=${values.arrival},concurrency=${values.concurrency},count=none`], { encoding: 'utf8', timeout: 900_000 });
   console.log(r.stdout);
   console.log(`pxecheck run: ${r.stderr.trim().split('\n').pop()} (exit ${r.status}, ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   code = r.status ?? 1;

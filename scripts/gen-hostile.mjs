@@ -4,7 +4,8 @@
 //   node scripts/gen-hostile.mjs KIND N OUT.pcap
 // KIND: tcp-gaps (N streams), frag4 / frag6 (N first fragments), chunked (N chunks),
 //       tftp-rollover (N blocks), dhcp-concat (N instances, 20 messages), overload (N messages),
-//       same-finding (N unanswered RRQs), clock-jump (N years forward)
+//       same-finding (N unanswered RRQs), stalled-transfers (N TFTP transfers of one device, then
+//       an ACK storm), clock-jump (N years forward)
 import { hostile, writeCapture } from '../dist/gen/index.js';
 
 const [kind, nText, out] = process.argv.slice(2);
@@ -22,6 +23,7 @@ const kinds = {
   'dhcp-concat': (e) => hostile.dhcpConcatenation(e, 20, n),
   overload: (e) => hostile.dhcpOverload(e, n),
   'same-finding': (e) => hostile.identicalFindings(e, n),
+  'stalled-transfers': (e) => hostile.stalledTransfers(e, n),
   'clock-jump': (e) => hostile.clockJump(e, 5, 5, n * 365 * 86400),
 };
 const gen = kinds[kind];

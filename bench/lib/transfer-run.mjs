@@ -14,6 +14,9 @@ const transfer = cfg.step === 'tftp'
 const text = `name: transfer\nbudget: 200s\n${cfg.mtu ? `mtu: ${cfg.mtu}\n` : ''}clients:\n  - name: pc\n    persona: uefi-x64\n    mac: 02:77:00:00:00:01\n    steps:\n      - dhcp: { within: 10s, offer-window: 0s }\n${transfer}`;
 const scenario = parseScenario(text, 'transfer.yaml');
 const transport = await createRawTransport({ interface: cfg.iface, macs: ['02:77:00:00:00:01'], ...(cfg.mtu ? { mtu: cfg.mtu } : {}) });
+// Frames in and out and the biggest frame received (GSO super-segments arrive whole on a veth).
+const frames = { sent: 0, received: 0, maxReceived: 0 };
+transport.onFrame((dir, _t, _lt, f) => { frames[dir]++; if (dir === 'received' && f.length > frames.maxReceived) frames.maxReceived = f.length; });
 const cpu0 = process.cpuUsage();
 const res = await runScenario(scenario, { transport, clock: new SystemClock(), target: { server: cfg.server } });
 const cpu = process.cpuUsage(cpu0);
@@ -23,6 +26,6 @@ const d = step?.details ?? {};
 process.stdout.write(JSON.stringify({
   ok: dora.ok && step.ok, error: dora.error ?? step.error, seconds: step.duration / 1000,
   bytes: d.observed?.size ?? d.bodyBytes ?? d.observed?.bodyBytes ?? null, cpu: (cpu.user + cpu.system) / 1e6,
-  counters: transport.counters, details: Object.fromEntries(Object.entries(d).filter(([k]) => !['log', 'expect'].includes(k))),
+  counters: transport.counters, frames, details: Object.fromEntries(Object.entries(d).filter(([k]) => !['log', 'expect'].includes(k))),
 }) + '\n');
 process.exit(0);

@@ -48,6 +48,14 @@ export class SteadyClock {
     return this.lastSteady;
   }
 
+  /**
+   * Another reading of the same clock (a live capture's wall clock, `now`) on the steady timeline,
+   * with the offset of the jumps seen so far; it is not checked for a jump itself.
+   */
+  at(raw: number): number {
+    return raw + this.offset;
+  }
+
   /** The jumps as capture warnings (layer `clock`, offset = frame), one per listed jump. */
   warnings(): WireIssue[] {
     const out: WireIssue[] = this.jumps.map((j) => ({

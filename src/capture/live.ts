@@ -14,6 +14,7 @@ interface PcapBinding {
     onPacket: (frame: Buffer, seconds: number, wireLength: number) => void, onError: (message: string) => void,
     inboundOnly?: boolean): { handle: object; linkType: number };
   send(handle: object, frame: Uint8Array): number;
+  sendBatch?(handle: object, frames: Uint8Array[]): number;
   stats(handle: object): { received: number; dropped: number; ifDropped: number } | null;
   close(handle: object): void;
 }
@@ -55,6 +56,8 @@ export interface LiveInterface {
   /** Link type number as pcap files store it (1 = Ethernet). */
   readonly linkType: number;
   send(frame: Uint8Array): void;
+  /** Several frames in one system call (sendmmsg), in order; absent where the binding lacks it. */
+  sendBatch?(frames: Uint8Array[]): void;
   onPacket(handler: LivePacketHandler): void;
   /** Called once when reading fails (interface deleted or down); the interface is closed by then. */
   onError(handler: LiveErrorHandler): void;
@@ -157,6 +160,16 @@ export function openLiveInterface(iface: string, opts: LiveOpenOptions = {}): Li
       }
       stats.sent++;
     },
+    ...(pcap.sendBatch === undefined ? {} : {
+      sendBatch(frames: Uint8Array[]): void {
+        if (closed) throw new LiveCaptureError(failure === null ? 'EPCAP' : 'ENODEV', failure === null ? `${iface} is closed` : `${iface}: ${failure}`);
+        try {
+          stats.sent += pcap.sendBatch!(handle, frames);
+        } catch (e) {
+          throw classify(iface, e);
+        }
+      },
+    }),
     onPacket(handler: LivePacketHandler): void {
       handlers.push(handler);
     },

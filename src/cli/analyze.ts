@@ -147,12 +147,24 @@ async function* inThisThread(jobs: readonly (string | string[])[], args: Analyze
  * with their reader warnings, so that stdout and stderr read as a run in one thread would.
  */
 async function* inThreads(files: readonly string[], parallel: ParallelAnalyze, threads: number, args: AnalyzeArgs, analyze: AnalyzeFn, io: AnalyzeIo, warnings: WarningPrinter): AsyncGenerator<JobResult> {
-  const pool = parallel.open(threads);
+  // This thread analyses too, with one worker fewer: on N cores N analyses run, not N workers
+  // beside a main thread that mostly waits (and one isolate less to load and warm up).
+  const pool = parallel.open(threads - 1);
   let bytes = 0;
   const total = files.reduce((n, f) => n + (regularFileSize(f) ?? 0), 0);
   const progress = createProgress({ label: `pxecheck: analysing ${files.length} captures on ${threads} threads`, totalBytes: total, isTTY: io.stderrIsTTY, write: io.stderr });
+  let here = 0;
+  const inThread = async (file: string, id: number): Promise<WorkerReply> => {
+    here++;
+    try {
+      return await analyzeToReply((f, o) => analyze(f, o), { id, file, thresholds: args.thresholds });
+    } finally {
+      here--;
+    }
+  };
+  // Standard input is read here whatever else runs (a worker cannot read it).
   const run = (file: string, id: number): Promise<WorkerReply> =>
-    file === STDIN_NAME ? analyzeToReply((f, o) => analyze(f, o), { id, file, thresholds: args.thresholds }) : pool.run(file, args.thresholds);
+    file === STDIN_NAME || here === 0 ? inThread(file, id) : pool.run(file, args.thresholds);
   let index = 0;
   try {
     for await (const s of inOrder(files, run, { concurrency: threads })) {
@@ -253,7 +265,7 @@ class Reports {
     const first = this.count++ === 0;
     if (this.args.format === 'junit' && this.many && first) out.line('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>');
     if (this.args.format !== 'json' && this.args.format !== 'junit' && this.many) out.line(`${first ? '' : '\n'}==> ${a.file} <==`);
-    w.end(a, (s) => out.text(s));
+    w.end(a, (s) => out.text(s), (b) => out.bytes(b));
   }
 
   private toFile(): boolean {

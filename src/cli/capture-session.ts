@@ -4,12 +4,16 @@
  * capture time, sooner on a busy segment) are analyzed, handed to `onFinished` (metrics, events),
  * and released with the findings the printer remembered for them: a capture that runs for weeks
  * keeps its memory flat while the summary keeps counting them. No I/O: lines are returned.
+ * As for a file: times on the steady clock (a clock step is `capture.clock-jump`, not a duration
+ * of years) and the decoder's limits as `capture.limit`.
  */
+import { SteadyClock } from '../capture/clock.js';
 import type { CaptureRecord } from '../capture/types.js';
 import { DecodePipeline } from '../decode/pipeline.js';
 import type { DecodeSink } from '../decode/messages.js';
 import { BootChainBuilder, type CaptureInfo } from '../flow/builder.js';
 import { analyzeFacts, type AnalysisPart } from '../analysis/engine.js';
+import { captureWarnings } from '../analysis/capture.js';
 import { AnalysisSession, LIVE_RELEASE, type ReleasePolicy } from '../analysis/session.js';
 import type { Analysis } from '../analysis/types.js';
 import { LivePrinter } from '../report/live-printer.js';
@@ -43,6 +47,8 @@ export class LiveSession {
   private pendingLines: string[] = [];
   private now = 0;
   private readonly keepHeap = heapKeeper();
+  /** The same steady timeline as analyze (src/analysis/capture.ts): the system clock may be set mid-capture. */
+  private readonly clock = new SteadyClock();
   frames = 0;
   first: number | null = null;
   last: number | null = null;
@@ -56,8 +62,9 @@ export class LiveSession {
     this.session = new AnalysisSession(this.builder, {}, opts.release ?? LIVE_RELEASE, (p) => this.finished(p));
   }
 
-  /** A packet (`rec.data` is only read during the call). */
+  /** A packet (`rec.data` is only read during the call; `rec.time` becomes its steady time). */
   push(rec: CaptureRecord): void {
+    rec.time = this.clock.steady(rec.time, rec.frame);
     this.frames++;
     if (this.first === null) this.first = rec.time;
     if (this.last === null || rec.time > this.last) this.last = rec.time;
@@ -75,8 +82,8 @@ export class LiveSession {
   }
 
   /** Steps that completed or went quiet, and findings of devices released since the last call. */
-  poll(now: number): string[] {
-    this.now = now;
+  poll(wallNow: number): string[] {
+    const now = (this.now = this.clock.at(wallNow));
     const out = this.printer.poll(now);
     if (this.pendingLines.length > 0) {
       out.push(...this.pendingLines);
@@ -86,8 +93,8 @@ export class LiveSession {
   }
 
   /** Findings of the devices still in memory, from a snapshot (printed once each). */
-  findings(now: number): string[] {
-    this.now = now;
+  findings(wallNow: number): string[] {
+    const now = (this.now = this.clock.at(wallNow));
     return this.printer.findings(this.snapshot().findings, now);
   }
 
@@ -104,11 +111,10 @@ export class LiveSession {
 
   /** The end: open steps as they stand, the last findings, and the report's head (summary of
    *  every device, released or not). */
-  finish(now: number): { lines: string[]; analysis: Analysis } {
-    this.now = now;
+  finish(wallNow: number): { lines: string[]; analysis: Analysis } {
     this.pipeline.finish();
     this.cached = null;
-    const lines = [...this.poll(now), ...this.printer.flush()];
+    const lines = [...this.poll(wallNow), ...this.printer.flush()];
     const analysis = this.session.finish(this.captureInfo());
     lines.push(...this.pendingLines);
     this.pendingLines = [];
@@ -120,8 +126,12 @@ export class LiveSession {
     this.writer?.end(analysis, write);
   }
 
+  /** With the capture's own warnings, from the same `captureWarnings` as a file's (no reader here). */
   private captureInfo(): CaptureInfo {
-    return { ...this.info, packets: this.frames, firstPacket: this.first, lastPacket: this.last };
+    return {
+      ...this.info, packets: this.frames, firstPacket: this.first, lastPacket: this.last,
+      warnings: captureWarnings([], this.clock, this.pipeline),
+    };
   }
 
   private finished(p: AnalysisPart): void {

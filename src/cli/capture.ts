@@ -253,7 +253,8 @@ export async function runCapture(args: CaptureArgs, io: CaptureIo, deps: Capture
     file?.flush();
     // Findings come from a snapshot of the facts (the builder goes on unchanged); throttled, and
     // only when packets arrived since the last evaluation.
-    if (frames > framesAtLastFindings && now - lastFindingsAt >= FINDINGS_EVERY_S) {
+    // Either way: a wall clock set back mid-capture must not hold the findings back until it catches up.
+    if (frames > framesAtLastFindings && Math.abs(now - lastFindingsAt) >= FINDINGS_EVERY_S) {
       framesAtLastFindings = frames;
       lastFindingsAt = now;
       out(live.findings(now));

@@ -5,6 +5,7 @@ import { decodedToJsonLine, undecodedToJson } from '../report/decode-jsonl.js';
 import { decodedToSummary, undecodedToSummary } from '../report/decode-summary.js';
 import { decodedToText, undecodedToText } from '../report/decode-text.js';
 import { TextOutput } from '../report/output.js';
+import { Utf8Lines } from '../report/utf8-lines.js';
 import { hasFilter, messageFilter, type MessageFilter } from './decode-filter.js';
 import type { DecodeArgs } from './options.js';
 import { ExitCode } from './exit-codes.js';
@@ -60,6 +61,8 @@ async function decodeOne(job: string | string[], header: string | null, args: De
   const capturePrefix = header === null ? null : `{"capture":${JSON.stringify(header)},`;
   const jsonLine = (line: string): string => (capturePrefix === null ? line : capturePrefix + line.slice(1));
   const summaryView = args.format === 'summary' || args.format === 'line';
+  // JSON Lines are encoded straight into a byte buffer (flushed before this input ends).
+  const jsonl = out && args.format === 'jsonl' ? new Utf8Lines(out) : null;
   // Relative --from/--to and the summary's times count from the first packet of the capture.
   let t0: number | null = null;
   let filter: MessageFilter | null = null;
@@ -69,9 +72,9 @@ async function decodeOne(job: string | string[], header: string | null, args: De
       if (filter && !filter.message(m)) return;
       count++;
       if (!out) return;
-      if (args.format === 'jsonl') {
+      if (jsonl) {
         const l = decodedToJsonLine(m);
-        if (l !== null) out.line(jsonLine(l));
+        if (l !== null) jsonl.line(jsonLine(l));
       } else if (summaryView) {
         const l = decodedToSummary(m, t0 ?? m.time);
         if (l !== null) out.line(l);
@@ -85,7 +88,7 @@ async function decodeOne(job: string | string[], header: string | null, args: De
     },
     undecoded(f: UndecodedFrame): void {
       if (!out || (filter && !filter.undecoded(f))) return;
-      if (args.format === 'jsonl') out.line(json(undecodedToJson(f)));
+      if (jsonl) jsonl.line(json(undecodedToJson(f)));
       else if (summaryView) out.line(undecodedToSummary(f, t0 ?? f.time));
       else {
         head();
@@ -103,8 +106,10 @@ async function decodeOne(job: string | string[], header: string | null, args: De
       pipe.push(rec);
     }, { onWarning: warnings.onWarning });
     pipe.finish();
+    jsonl?.flush();
     if (args.format === 'none') io.stderr(`${header === null ? '' : `${header}: `}${summary.records} frames, ${count} messages\n`);
   } finally {
+    jsonl?.flush();
     warnings.finish();
   }
 }

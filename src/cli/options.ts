@@ -16,6 +16,7 @@ import { parsePerSecond } from '../scenario/rate.js';
 import { tryParseDuration } from '../scenario/duration.js';
 import { parseShard } from '../scenario/load/arrivals.js';
 import type { LoadRunSettings } from '../scenario/load/settings.js';
+import { parseMaxLoad, type LoadAsk } from '../scenario/safety.js';
 
 export { THRESHOLD_FLAGS, thresholdHelp } from './thresholds.js';
 
@@ -214,10 +215,12 @@ export interface RunArgs {
   format: RunFormat;
   output: string | undefined;
   pcap: string | undefined;
-  /** `--max-pps` (old name `--rate`): packets per second the raw transport may send (undefined: no limit). */
+  /** `--max-pps` (old name `--rate`): packets per second the transport (raw or relay) may send (undefined: its default safety bound). */
   rate: number | undefined;
   /** `--arrival-rate`, `--concurrency`, `--count`, `--duration`, `--shard`: load mode (docs/load.md). */
   load?: LoadRunSettings;
+  /** `--max-load`: the load ceiling raised on purpose (src/scenario/safety.ts). */
+  maxLoad?: Partial<LoadAsk>;
   /** `--fault` as written (run --lab hands them to its child); runRun parses them into `load.faults`. */
   faultFlags?: string[];
   /** `--lab-name NAME`: the running lab whose servers and links faults act on. */
@@ -301,6 +304,7 @@ export function checkRunArgs(raw: Record<string, unknown>): RunArgs {
     pcap: oneString(raw['pcap'], 'pcap'),
     rate,
     ...loadFlags(raw),
+    ...maxLoadFlag(raw),
     ...(raw['lab-name'] === undefined ? {} : { labName: labNameFlag(raw['lab-name']) }),
   };
 }
@@ -359,6 +363,15 @@ export function loadFlags(raw: Record<string, unknown>): { load?: LoadRunSetting
   return Object.keys(load).length === 0 && faults.length === 0 ? {} : { load, ...(faults.length === 0 ? {} : { faultFlags: faults }) };
 }
 
+/** `--max-load`: raise the load ceiling on purpose. */
+function maxLoadFlag(raw: Record<string, unknown>): { maxLoad?: Partial<LoadAsk> } {
+  const text = oneString(raw['max-load'], 'max-load');
+  if (text === undefined) return {};
+  const r = parseMaxLoad(text);
+  if (typeof r === 'string') throw new UsageError(`run: --max-load ${r}`);
+  return { maxLoad: r };
+}
+
 /** `--lab-ipv6`, `--lab-ipv6-only`, `--lab-ra`, `--server-config6`. */
 function labV6(raw: Record<string, unknown>): { ipv6?: true | 'only'; ra?: RaMode; config6?: string } {
   const v6 = ipv6LabFlags(raw, 'run', 'lab-');
@@ -388,6 +401,7 @@ function checkRunLabArgs(raw: Record<string, unknown>, scenarios: string[], form
     pcap: oneString(raw['pcap'], 'pcap'),
     rate: rateFlag(raw['max-pps'] ?? raw['rate']),
     ...loadFlags(raw),
+    ...maxLoadFlag(raw),
     lab: {
       server: server as LabServerKind | undefined, config: oneString(raw['server-config'], 'server-config'), ...labV6(raw),
       ...(raw['lab-proxy'] === true ? { proxy: true as const } : {}),

@@ -16,8 +16,9 @@ import { fileURLToPath } from 'node:url';
 import { MissingBinaryError } from '../lab/binaries.js';
 import { BRIDGE } from '../lab/lab.js';
 import { labDown, labUp, type LabInfo, type LabServerKind, type LabUpOptions } from '../lab/labctl.js';
-import { isIpv6Persona, SCENARIO_LAB_SERVERS, type Scenario } from '../scenario/schema.js';
-import { loadScenarioFiles } from './run.js';
+import { isIpv6Persona, SCENARIO_LAB_SERVERS, type Scenario } from '../scenario/schema/index.js';
+import { loadCeilingRefusal, loadScenarioFiles } from './run.js';
+import { maxLoadText } from '../scenario/safety.js';
 import { ExitCode } from './exit-codes.js';
 import type { RunArgs } from './options.js';
 import type { RunIo } from './run.js';
@@ -117,6 +118,7 @@ export function childRunArgs(args: RunArgs, lab: Pick<LabInfo, 'clientIface' | '
   if (l?.count !== undefined) out.push('--count', String(l.count));
   if (l?.durationMs !== undefined) out.push('--duration', `${l.durationMs}ms`);
   if (l?.shard !== undefined) out.push('--shard', `${l.shard.index + 1}/${l.shard.count}`);
+  if (args.maxLoad !== undefined) out.push('--max-load', maxLoadText(args.maxLoad));
   // Faults act on this lab: the child injects them (it sees the arrivals).
   for (const f of args.faultFlags ?? []) out.push('--fault', f);
   if (lab.name !== undefined) out.push('--lab-name', lab.name);
@@ -178,6 +180,11 @@ export async function runWithLab(args: RunArgs, io: RunIo, deps: RunLabDeps = {}
   const { scenarios, problems } = loadScenarioFiles(args.scenarios);
   if (problems.length > 0) {
     io.stderr(`${problems.join('\n')}\npxecheck: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the scenario files; no lab was built\n`);
+    return ExitCode.USAGE;
+  }
+  const refusal = loadCeilingRefusal(scenarios, args);
+  if (refusal !== null) {
+    io.stderr(`pxecheck: ${refusal}; no lab was built, nothing was sent\n`);
     return ExitCode.USAGE;
   }
   let plan: LabPlan;

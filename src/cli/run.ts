@@ -4,7 +4,9 @@
  * environment error. Bounded: a wall-clock cap of the scenarios' budgets plus slack, and Ctrl-C
  * closes the transport and still writes what ran.
  */
+import { statSync } from 'node:fs';
 import { isIPv6 } from 'node:net';
+import { STDIN_NAME } from '../capture/source.js';
 import { CaptureFileWriter, PcapngWriter } from '../capture/writer.js';
 import { colorEnabled, palette } from '../report/color.js';
 import { TextOutput } from '../report/output.js';
@@ -13,9 +15,11 @@ import { renderRunJunit } from '../report/run-junit.js';
 import { renderRunText } from '../report/run-text.js';
 import { reportWidth } from '../report/layout.js';
 import { SystemClock, type Clock } from '../scenario/clock.js';
-import { expandClients, runScenarios, type RunResult } from '../scenario/driver.js';
+import { expandClients, isLoadMode, runScenarios, type RunResult } from '../scenario/driver.js';
+import { loadPlan } from '../scenario/load/settings.js';
+import { loadAskOf, loadCeiling, loadCeilingProblem } from '../scenario/safety.js';
 import { formatProblem, loadScenario, ScenarioError } from '../scenario/load.js';
-import type { Scenario } from '../scenario/schema.js';
+import type { Scenario } from '../scenario/schema/index.js';
 import type { ClientTransport } from '../scenario/transport/types.js';
 import type { AnalyzeIo } from './analyze.js';
 import { ExitCode } from './exit-codes.js';
@@ -55,7 +59,7 @@ interface RawModule {
 interface RelayModule {
   createRelayTransport(o: {
     relayFrom: string; server: string; circuitId?: string; remoteId?: string;
-    relayPort?: number; relayFrom6?: string; server6?: string; interfaceId6?: string;
+    relayPort?: number; relayFrom6?: string; server6?: string; interfaceId6?: string; rateLimitPps?: number;
   }): Promise<ClientTransport>;
 }
 
@@ -95,17 +99,18 @@ export async function defaultTransport(args: RunArgs, macs: string[] = [], link:
   } catch (e) {
     throw new EnvironmentError(isMissingModule(e) ? 'relay mode is not available in this build (the relay transport is missing)' : `cannot load the relay transport: ${(e as Error).message}`);
   }
+  const rate = args.rate === undefined ? {} : { rateLimitPps: args.rate };
   try {
     if (isIPv6(t.relayFrom)) {
       // A DHCPv6 relay (RFC 8415 §19): RELAY-FORW with link-address = relayFrom, interface-id = --circuit-id.
       // The DHCPv4 side stays on loopback with a free port: it is never used by IPv6 personas.
       return await mod.createRelayTransport({
-        relayFrom: '127.0.0.1', relayPort: 0, server: '127.0.0.1', relayFrom6: t.relayFrom, server6: args.server,
+        relayFrom: '127.0.0.1', relayPort: 0, server: '127.0.0.1', relayFrom6: t.relayFrom, server6: args.server, ...rate,
         ...(t.circuitId === undefined ? {} : { interfaceId6: t.circuitId }),
       });
     }
     return await mod.createRelayTransport({
-      relayFrom: t.relayFrom, server: args.server,
+      relayFrom: t.relayFrom, server: args.server, ...rate,
       ...(t.circuitId === undefined ? {} : { circuitId: t.circuitId }), ...(t.remoteId === undefined ? {} : { remoteId: t.remoteId }),
     });
   } catch (e) {
@@ -147,10 +152,30 @@ export function loadScenarioFiles(paths: readonly string[]): { scenarios: Scenar
   return { scenarios, problems };
 }
 
+/**
+ * The first load scenario that asks for more than the ceiling in force (issue 15: load mode has a
+ * default ceiling that must be raised on purpose), as one line; null when all are within it.
+ */
+export function loadCeilingRefusal(scenarios: readonly Scenario[], args: Pick<RunArgs, 'load' | 'maxLoad'>): string | null {
+  const ceiling = loadCeiling(args.maxLoad);
+  for (const s of scenarios) {
+    if (!isLoadMode(s, args)) continue;
+    const problem = loadCeilingProblem(loadAskOf(loadPlan(s, args.load, ceiling)), args.maxLoad);
+    if (problem !== null) return `${s.file}: ${problem}`;
+  }
+  return null;
+}
+
 export async function runRun(args: RunArgs, io: RunIo, deps: RunDeps = {}): Promise<number> {
   const { scenarios, problems } = loadScenarioFiles(args.scenarios);
   if (problems.length > 0) {
     io.stderr(`${problems.join('\n')}\npxecheck: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the scenario files; nothing was sent\n`);
+    return ExitCode.USAGE;
+  }
+  // Before the transport opens: above the ceiling not one frame leaves.
+  const refusal = loadCeilingRefusal(scenarios, args);
+  if (refusal !== null) {
+    io.stderr(`pxecheck: ${refusal}; nothing was sent\n`);
     return ExitCode.USAGE;
   }
 
@@ -198,7 +223,7 @@ export async function runRun(args: RunArgs, io: RunIo, deps: RunDeps = {}): Prom
   const progress = io.stderrIsTTY === true ? new ProgressLine(io.stderr) : null;
   try {
     result = await runScenarios(scenarios, {
-      transport, clock: deps.clock ?? new SystemClock(), target: { server: args.server }, signal: abort.signal,
+      transport, clock: deps.clock ?? new SystemClock(), target: { server: args.server }, signal: abort.signal, loadCeiling: loadCeiling(args.maxLoad),
       ...(args.load === undefined ? {} : { load: faults === null ? args.load : { ...args.load, faults: faults.flags } }),
       ...(progress === null && faults === null ? {} : {
         loadHooks: { ...(progress === null ? {} : { progress: (p) => progress.show(p) }), ...(faults === null ? {} : { faults: faults.injector }) },
@@ -271,14 +296,19 @@ export async function runAnalyzeScenario(
   file: string, scenarioPaths: string[], server: string | undefined, format: RunArgs['format'], output: string | undefined,
   analyze: ChainsFn, io: RunIo,
 ): Promise<number> {
-  const { checkRecordedBoot } = await import('../scenario/run/offline.js');
+  const { checkRecordedBoot, dhcpFrames } = await import('../scenario/run/offline.js');
+  const { readCapturedDhcp } = await import('../scenario/run/captured-dhcp.js');
   const { scenarios, problems } = loadScenarioFiles(scenarioPaths);
   if (problems.length > 0) {
     io.stderr(`${problems.join('\n')}\npxecheck: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the scenario files\n`);
     return ExitCode.USAGE;
   }
   const analysis = await analyze(file);
-  const results = scenarios.map((s) => checkRecordedBoot(s, analysis, server));
+  // The DHCP replies themselves (the boot chains keep no option values): a second, DHCP-only read
+  // of the same file; a pipe or merged files cannot be read again (offline.ts says what that skips).
+  const rereadable = analysis.file === file && file !== STDIN_NAME && statSync(file, { throwIfNoEntry: false })?.isFile() === true;
+  const captured = rereadable ? await readCapturedDhcp(file, dhcpFrames(analysis)) : null;
+  const results = scenarios.map((s) => checkRecordedBoot(s, analysis, captured, server));
   const result: RunResult = { ok: results.every((r) => r.ok), scenarios: results };
   const out = TextOutput.open(output);
   try {

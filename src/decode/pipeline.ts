@@ -7,12 +7,11 @@
  */
 import type { CaptureRecord } from '../capture/types.js';
 import type { WireIssue } from '../wire/issues.js';
-import { u32 } from '../wire/bytes.js';
-import { parseLink } from '../wire/link.js';
-import { parseIpv4 } from '../wire/ipv4.js';
-import { parseIpv6 } from '../wire/ipv6.js';
-import { parseUdp } from '../wire/udp.js';
-import { parseTcp } from '../wire/tcp.js';
+import { IpProtocol } from '../wire/checksum.js';
+import { FrameDissector } from '../wire/frame/dissect.js';
+import { isDhcpV4Port, isDhcpV6Port } from '../wire/dhcp-ports.js';
+import { UdpPort } from '../wire/ports.js';
+import { UDP_HEADER } from '../wire/udp.js';
 import { parseDhcpV4 } from '../wire/dhcpv4/index.js';
 import { parseDhcpV6 } from '../wire/dhcpv6/index.js';
 import { parseTftp } from '../wire/tftp.js';
@@ -34,22 +33,6 @@ import type { DhcpV4Message } from '../wire/dhcpv4/index.js';
 import type { DhcpV6Message } from '../wire/dhcpv6/index.js';
 import type { TftpPacket } from '../wire/tftp.js';
 import type { TftpSession } from './tftp-tracker.js';
-
-const ETHERTYPE_IPV4 = 0x0800;
-const ETHERTYPE_IPV6 = 0x86dd;
-const IPPROTO_ICMP = 1;
-const IPPROTO_TCP = 6;
-const IPPROTO_UDP = 17;
-const IPPROTO_ICMPV6 = 58;
-
-export const DHCP4_PORTS: ReadonlySet<number> = new Set([67, 68, 4011]);
-export const DHCP6_PORTS: ReadonlySet<number> = new Set([546, 547]);
-export const TFTP_PORT = 69;
-
-/** DHCP4_PORTS.has(port), spelt out for the per-packet path. */
-function isDhcp4Port(port: number): boolean {
-  return port === 67 || port === 68 || port === 4011;
-}
 
 export interface DecodeOptions {
   /** Only decode these protocols (default: all). */
@@ -79,18 +62,16 @@ export class DecodePipeline implements TcpStreamSink {
   /** `cur.issues` went to the sink (with a message or an undecoded frame): do not reuse it. */
   private issuesGiven = true;
   private lastExpire = 0;
-  /** Of the IPv6 header being decoded (ND checks need them past the transport dispatch). */
-  private ip6HopLimit = 0;
-  /** IPv4 addresses of the packet being decoded as numbers (TFTP session keys); -1 for IPv6. */
-  private src4 = -1;
-  private dst4 = -1;
-  private ip6Offset = 0;
+  /** Link, IP and transport headers of the frame being decoded (reused slots). */
+  private readonly d: FrameDissector;
   frames = 0;
   messages = 0;
 
   constructor(private readonly sink: DecodeSink, opts: DecodeOptions = {}) {
     this.tcp = new TcpStreamReassembler(this);
     this.want = opts.protos ?? null;
+    // Only HTTP rides on TCP: without it, TCP headers are not even read (nor their faults reported).
+    this.d = new FrameDissector({ tcp: !this.want || this.want.has('http') });
   }
 
   /** Decodes one capture record. Never throws on bad bytes. */
@@ -113,17 +94,16 @@ export class DecodePipeline implements TcpStreamSink {
     cur.issues = issues;
     const before = this.messages;
     // Snapped frames (origLen > data.length): layers below see the missing bytes as truncation.
-    const link = parseLink(rec.linkType, rec.data, issues);
-    if (link) {
-      cur.srcMac = link.srcMac;
-      cur.dstMac = link.dstMac;
-      cur.vlans = link.vlans;
-      if (link.etherType === ETHERTYPE_IPV4) this.ipv4(link.payload, link.payloadOffset, rec);
-      else if (link.etherType === ETHERTYPE_IPV6) this.ipv6(link.payload, link.payloadOffset, rec);
-    } else {
-      cur.srcMac = null;
-      cur.dstMac = null;
-      cur.vlans = [];
+    const d = this.d;
+    d.dissect(rec.linkType, rec.data, issues);
+    cur.srcMac = d.srcMac;
+    cur.dstMac = d.dstMac;
+    cur.vlans = d.vlans;
+    if (d.ipVersion !== 0) {
+      cur.srcAddr = d.src;
+      cur.dstAddr = d.dst;
+      if (d.fragment) this.reassemble(rec);
+      else this.transport(false);
     }
     if (this.messages !== before) this.issuesGiven = true;
     else if (issues.length > 0) {
@@ -170,91 +150,56 @@ export class DecodePipeline implements TcpStreamSink {
     this.tftp.expire(now);
   }
 
-  private ipv4(buf: Uint8Array, base: number, rec: CaptureRecord): void {
+  /** A fragment: on to the reassembler; a completed datagram's transport is decoded from the
+   *  reassembled payload (offsets then count from its start, not the frame's). */
+  private reassemble(rec: CaptureRecord): void {
+    const d = this.d;
     const issues = this.cur.issues;
-    const ip = parseIpv4(buf, issues, base);
-    if (!ip) return;
-    this.cur.srcAddr = ip.src;
-    this.cur.dstAddr = ip.dst;
-    this.src4 = u32(buf, 12);
-    this.dst4 = u32(buf, 16);
-    let payload = ip.payload;
-    let payloadOffset = ip.payloadOffset;
-    // A first fragment cut short by the snap length can never be reassembled: decode what it holds
-    // (its issues already say it is truncated), as Wireshark does.
-    const cutFirstFragment = ip.fragmentOffset === 0 && ip.payload.length < ip.totalLength - ip.headerLength;
-    if ((ip.mf || ip.fragmentOffset > 0) && !cutFirstFragment) {
-      const whole = this.ip4Frags.push(ip, rec.time, rec.frame, issues);
+    let payload: Uint8Array;
+    let protocol = d.protocol;
+    if (d.ipVersion === 4) {
+      const whole = this.ip4Frags.push(d.ip4!, rec.time, rec.frame, issues);
       if (!whole) return;
       payload = whole.payload;
-      payloadOffset = -1; // reassembled: offsets no longer point into this frame
-    }
-    // IPv4 addresses as bytes are read by nothing below (only ND, over IPv6): not taken.
-    this.transport(ip.protocol, payload, payloadOffset, null, null, rec);
-  }
-
-  private ipv6(buf: Uint8Array, base: number, rec: CaptureRecord): void {
-    const issues = this.cur.issues;
-    const ip = parseIpv6(buf, issues, base);
-    if (!ip) return;
-    this.cur.srcAddr = ip.src;
-    this.cur.dstAddr = ip.dst;
-    this.ip6HopLimit = ip.hopLimit;
-    this.src4 = -1;
-    this.dst4 = -1;
-    this.ip6Offset = base;
-    let payload = ip.payload;
-    let payloadOffset = ip.payloadOffset;
-    let nextHeader = ip.nextHeader;
-    if (ip.fragment) {
-      const whole = this.ip6Frags.push(ip, rec.time, rec.frame, issues);
+    } else {
+      const whole = this.ip6Frags.push(d.ip6!, rec.time, rec.frame, issues);
       if (!whole) return;
       payload = whole.payload;
-      nextHeader = whole.nextHeader;
-      payloadOffset = -1;
+      protocol = whole.nextHeader;
     }
-    this.transport(nextHeader, payload, payloadOffset, ip.srcBytes, ip.dstBytes, rec);
+    d.dissectTransport(protocol, payload, 0, payload.length);
+    this.transport(true);
   }
 
-  private transport(
-    protocol: number,
-    buf: Uint8Array,
-    base: number,
-    /** The IPv6 addresses (for ND checks); null for IPv4. */
-    src: Uint8Array | null,
-    dst: Uint8Array | null,
-    rec: CaptureRecord,
-  ): void {
-    const issues = this.cur.issues;
-    const off = base < 0 ? 0 : base;
-    if (protocol === IPPROTO_UDP) {
-      const udp = parseUdp(buf, issues, off);
-      if (!udp) return;
-      this.cur.srcPort = udp.srcPort;
-      this.cur.dstPort = udp.dstPort;
-      this.udp(udp.srcPort, udp.dstPort, udp.payload, off + 8, rec);
-    } else if (protocol === IPPROTO_TCP) {
-      if (this.want && !this.want.has('http')) return;
-      const seg = parseTcp(buf, issues, off);
-      if (!seg) return;
-      this.cur.srcPort = seg.srcPort;
-      this.cur.dstPort = seg.dstPort;
-      this.tcp.push(this.cur.srcAddr, seg.srcPort, this.cur.dstAddr, seg.dstPort, seg, rec.frame, rec.time);
-    } else if (protocol === IPPROTO_ICMPV6 && src !== null && dst !== null && buf.length > 0 && isNdpType(buf[0]!)) {
-      this.ndp(buf, off, base < 0, src, dst);
-    } else if (protocol === IPPROTO_ICMP || protocol === IPPROTO_ICMPV6) {
-      this.icmp(protocol === IPPROTO_ICMP ? 4 : 6, buf, off);
+  /** Dispatch on the transport header the dissector read. */
+  private transport(reassembled: boolean): void {
+    const d = this.d;
+    const cur = this.cur;
+    const t = d.transport;
+    if (t === IpProtocol.UDP) {
+      cur.srcPort = d.srcPort;
+      cur.dstPort = d.dstPort;
+      this.udp(d.srcPort, d.dstPort, d.udpPayload(), d.l4Offset + UDP_HEADER);
+    } else if (t === IpProtocol.TCP) {
+      cur.srcPort = d.srcPort;
+      cur.dstPort = d.dstPort;
+      this.tcp.push(cur.srcAddr, d.srcPort, cur.dstAddr, d.dstPort, d.tcp, cur.frame, cur.time);
+    } else if (t === IpProtocol.ICMPV6 && d.ipVersion === 6 && d.l4End > d.l4Offset && isNdpType(d.l4Buf[d.l4Offset]!)) {
+      this.ndp(d.ipPayload(), d.l4Offset, reassembled);
+    } else if (t === IpProtocol.ICMP || t === IpProtocol.ICMPV6) {
+      this.icmp(t === IpProtocol.ICMP ? 4 : 6, d.ipPayload(), d.l4Offset);
     }
   }
 
   /** Neighbour Discovery: every message, with the IP-level rules of RFC 4861 checked here. */
-  private ndp(buf: Uint8Array, base: number, reassembled: boolean, src: Uint8Array, dst: Uint8Array): void {
+  private ndp(buf: Uint8Array, base: number, reassembled: boolean): void {
     if (this.want && !this.want.has('ndp')) return;
     const cur = this.cur;
+    const d = this.d;
     const msg = parseNdp(buf, cur.issues, base);
     if (!msg) return;
-    const hopLimit = this.ip6HopLimit;
-    checkNdpIpHeader(msg, { src, dst, hopLimit }, cur.issues, this.ip6Offset);
+    const hopLimit = d.hopLimit;
+    checkNdpIpHeader(msg, { src: d.ip6SrcBytes(), dst: d.ip6DstBytes(), hopLimit }, cur.issues, d.ipOffset);
     if (reassembled) pushIssue(cur.issues, 'malformed', 'ndp', 0, 'neighbour discovery message in IPv6 fragments (RFC 6980 forbids it)');
     this.messages++;
     this.sink.message({
@@ -291,17 +236,16 @@ export class DecodePipeline implements TcpStreamSink {
     });
   }
 
-  private udp(srcPort: number, dstPort: number, payload: Uint8Array, base: number, rec: CaptureRecord): void {
+  private udp(srcPort: number, dstPort: number, payload: Uint8Array, base: number): void {
     const cur = this.cur;
     const want = this.want;
-    // Literal compares, not DHCP4_PORTS/DHCP6_PORTS lookups: this runs for every UDP packet.
-    if (isDhcp4Port(dstPort) || isDhcp4Port(srcPort)) {
+    if (isDhcpV4Port(dstPort) || isDhcpV4Port(srcPort)) {
       if (want && !want.has('dhcp4')) return;
       const msg = parseDhcpV4(payload, cur.issues, base);
       this.deliver('dhcp4', msg, payload, null);
       return;
     }
-    if (dstPort === 546 || dstPort === 547 || srcPort === 546 || srcPort === 547) {
+    if (isDhcpV6Port(dstPort) || isDhcpV6Port(srcPort)) {
       if (want && !want.has('dhcp6')) return;
       const msg = parseDhcpV6(payload, cur.issues, base);
       this.deliver('dhcp6', msg, payload, null);
@@ -309,15 +253,16 @@ export class DecodePipeline implements TcpStreamSink {
     }
     let session = null;
     let msg = null;
-    if (dstPort === TFTP_PORT || srcPort === TFTP_PORT) {
+    const d = this.d;
+    if (dstPort === UdpPort.TFTP || srcPort === UdpPort.TFTP) {
       msg = parseTftp(payload, cur.issues, base);
       // Only RRQ and WRQ to port 69 open a transfer; anything else on port 69 is still TFTP
       // (some servers answer from port 69 itself).
-      if (dstPort === TFTP_PORT && (msg.opcode === 'RRQ' || msg.opcode === 'WRQ')) {
-        session = this.tftp.noteRequest(cur.srcAddr, srcPort, cur.dstAddr, rec.time, rec.frame, msg.file, msg.opcode);
-      } else session = this.tftp.match(cur.srcAddr, srcPort, cur.dstAddr, dstPort, rec.time, this.src4, this.dst4);
+      if (dstPort === UdpPort.TFTP && (msg.opcode === 'RRQ' || msg.opcode === 'WRQ')) {
+        session = this.tftp.noteRequest(cur.srcAddr, srcPort, cur.dstAddr, cur.time, cur.frame, msg.file, msg.opcode);
+      } else session = this.tftp.match(cur.srcAddr, srcPort, cur.dstAddr, dstPort, cur.time, d.src4, d.dst4);
     } else {
-      session = this.tftp.match(cur.srcAddr, srcPort, cur.dstAddr, dstPort, rec.time, this.src4, this.dst4);
+      session = this.tftp.match(cur.srcAddr, srcPort, cur.dstAddr, dstPort, cur.time, d.src4, d.dst4);
       if (!session) return;
     }
     if (want && !want.has('tftp')) return;

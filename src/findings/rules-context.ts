@@ -3,9 +3,10 @@
  * severity and hint from the catalogue, and the PXE error the device showed), and small text and
  * list helpers.
  */
-import type { AttemptFacts, DeviceFacts, StepFacts } from '../flow/facts.js';
+import type { AttemptFacts, DeviceFacts } from '../flow/facts.js';
 import { isUefiArch } from '../flow/classify.js';
 import { findingDef, type FindingCode, type Severity } from './catalogue.js';
+import { firmwareRunsAtIndexed } from './step-index.js';
 import type { AnalysisThresholds, Finding } from './types.js';
 
 /** Which console a firmware failure shows on: legacy BIOS PXE ROMs (Intel PXE codes) or UEFI
@@ -95,12 +96,5 @@ export function firmwareOf(d: DeviceFacts, a: AttemptFacts): FirmwareFamily | nu
   return isUefiArch(arch) ? 'uefi' : arch === 0 ? 'bios' : null;
 }
 
-/** Is the firmware itself still running at step `i` of an attempt (no iPXE stage before it)? */
-export function firmwareRunsAt(steps: readonly StepFacts[], i: number): boolean {
-  for (let k = 0; k < i; k++) {
-    const s = steps[k]!;
-    if (s.kind === 'dhcp4' && s.step.stage === 'ipxe') return false;
-    if (s.kind === 'dhcp6' && s.step.userClass.includes('iPXE')) return false;
-  }
-  return true;
-}
+/** Is the firmware itself still running at step `i` of an attempt (no iPXE stage before it)? O(1) after the attempt's first call. */
+export const firmwareRunsAt = firmwareRunsAtIndexed;

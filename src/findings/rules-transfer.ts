@@ -3,6 +3,7 @@
  */
 import type { DeviceFacts, StepFacts, TftpFacts, UnreachableFact } from '../flow/facts.js';
 import { add, attemptAt, firmwareOf, firmwareRunsAt, fmt, type Ctx, type PxeCodes } from './rules-context.js';
+import { firstStepStartingFrom, laterPxelinuxConfigComplete, laterTftpOfFile } from './step-index.js';
 
 /** TFTP error codes (RFC 1350 §5, RFC 2347) and what to check for each. */
 const TFTP_ERROR_HINTS: Record<number, (file: string) => string> = {
@@ -137,29 +138,20 @@ export function unreachableRule(ctx: Ctx, d: DeviceFacts): void {
   }
 }
 
+// The three look-ups below answer from per-attempt indexes (step-index.ts): a scan per step made
+// one device's million TFTP steps quadratic.
+
 function laterPxelinuxConfigOk(steps: readonly StepFacts[], i: number): boolean {
-  for (let k = i + 1; k < steps.length; k++) {
-    const s = steps[k]!;
-    if (s.kind === 'tftp' && /pxelinux\.cfg\//i.test(s.step.file) && s.step.complete) return true;
-  }
-  return false;
+  return laterPxelinuxConfigComplete(steps, i);
 }
 
 function laterTftpSameFile(steps: readonly StepFacts[], i: number): boolean {
-  const file = (steps[i] as TftpFacts).step.file;
-  for (let k = i + 1; k < steps.length; k++) {
-    const s = steps[k]!;
-    if (s.kind === 'tftp' && s.step.file === file) return true;
-  }
-  return false;
+  return laterTftpOfFile(steps, i, (steps[i] as TftpFacts).step.file);
 }
 
 /** Seconds from `last` to the next step of the attempt that starts after it; 0 when there is none
  *  (the idle check against the capture's end judges an attempt's last transfer). */
 function nextPacketGap(steps: readonly StepFacts[], i: number, last: number): number {
-  for (let k = i + 1; k < steps.length; k++) {
-    const t = steps[k]!.step.start;
-    if (t >= last) return t - last;
-  }
-  return 0;
+  const k = firstStepStartingFrom(steps, i, last);
+  return k < 0 ? 0 : steps[k]!.step.start - last;
 }

@@ -76,6 +76,8 @@ export function noteLink(c: ChainState, vlans: number[]): void {
 }
 
 export function openStep<S extends StepState>(flow: FlowState, c: ChainState, s: S): S {
+  const prev = c.states[c.states.length - 1];
+  if (prev) compactState(prev);
   c.states.push(s);
   c.steps.push(s.step);
   flow.opts.onStep?.(c.identity, s.step);
@@ -101,4 +103,24 @@ export function pushMessage(st: { step: { messages: string[] } }, name: string):
   const list = st.step.messages;
   // Bounded: a client retrying forever still shows its pattern, not every retry.
   if (list.length < 64) list.push(name);
+}
+
+/**
+ * Trims the arrays of a step that a newer step followed (or that went quiet): an array that grew by `push` keeps spare
+ * room (17 slots after its first push), a third of a kept device's memory in a capture of many
+ * clients. Same values, same keys in the same order; a later packet of the step still appends.
+ */
+export function compactState(st: StepState): void {
+  // Every packet of a step adds a frame: a sample compacted since holds a step left as it was.
+  if (st.frames.compacted) return;
+  st.frames.compact();
+  trimArrays(st as unknown as Record<string, unknown>);
+  trimArrays(st.step as unknown as Record<string, unknown>);
+}
+
+function trimArrays(o: Record<string, unknown>): void {
+  for (const k in o) {
+    const v = o[k];
+    if (Array.isArray(v) && v.length > 0) o[k] = v.slice();
+  }
 }

@@ -13,7 +13,7 @@ import type { BootStep } from './types.js';
 import type { DeviceFacts, FlowFacts, StepFacts, UnreachableFact } from './facts.js';
 import { splitAttempts } from './attempts.js';
 import { deepCopy } from './copy.js';
-import { newFlowState, type FlowState, type UnreachableRecord } from './builder-state.js';
+import { compactState, newFlowState, type FlowState, type UnreachableRecord } from './builder-state.js';
 import { dhcp4Message } from './builder-dhcp4.js';
 import { dhcp6Message, ndpMessage } from './builder-dhcp6.js';
 import { httpMessage, icmpMessage, tftpMessage } from './builder-transfer.js';
@@ -33,6 +33,9 @@ export interface CaptureInfo {
   firstPacket?: number | null;
   lastPacket?: number | null;
 }
+
+/** Seconds of silence after which a kept device's last step is compacted (see `retire`). */
+const COMPACT_QUIET_S = 5;
 
 export class BootChainBuilder implements DecodeSink {
   private readonly flow: FlowState;
@@ -102,7 +105,10 @@ export class BootChainBuilder implements DecodeSink {
     void this.transfersSeen;
     const gone: ChainState[] = [];
     for (const c of this.flow.chains.values()) {
-      if (now - lastActivity(c) >= idle) gone.push(c);
+      const quiet = now - lastActivity(c);
+      if (quiet >= idle) gone.push(c);
+      // Kept a while yet: a device that went quiet has its last step compacted (many clients at once).
+      else if (quiet >= COMPACT_QUIET_S && c.states.length > 0) compactState(c.states[c.states.length - 1]!);
     }
     if (gone.length === 0) return [];
     const out: DeviceFacts[] = [];

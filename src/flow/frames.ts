@@ -5,14 +5,17 @@
 export const FRAME_SAMPLE = 32;
 
 export class FrameSample {
-  readonly head: number[] = [];
+  head: number[] = [];
   /** Ring buffer of the most recent frames once `head` is full. */
   private tail: number[] | null = null;
   private tailPos = 0;
   count = 0;
+  /** No frame added since the last `compact()`. */
+  compacted = false;
 
   add(frame: number): void {
     this.count++;
+    this.compacted = false;
     if (this.head.length < FRAME_SAMPLE) {
       this.head.push(frame);
       return;
@@ -23,6 +26,13 @@ export class FrameSample {
       this.tail[this.tailPos] = frame;
       this.tailPos = (this.tailPos + 1) % FRAME_SAMPLE;
     }
+  }
+
+  /** Drops the spare room of the arrays (a finished step's sample is kept, not grown). */
+  compact(): void {
+    this.head = this.head.slice();
+    if (this.tail) this.tail = this.tail.slice();
+    this.compacted = true;
   }
 
   /** Frames in capture order (head, then the ring unrolled). */

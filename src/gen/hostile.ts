@@ -187,6 +187,38 @@ export function identicalFindings(emit: FrameSink, count: number): void {
   }
 }
 
+/**
+ * One device, `count` TFTP transfers that all stall, then an ACK storm: each RRQ (blksize 8) gets
+ * its OACK and the client's ACK 0; once all have started, the client sends ACK 0 again on every
+ * one of them. Every transfer is open from its start to the end of the capture, so a rule that
+ * looked at the device's later steps for each step did count² work. At most 60,000 (distinct
+ * ports, within the TFTP tracker's 65,536 and its 30 s idle time).
+ */
+export function stalledTransfers(emit: FrameSink, count: number): void {
+  const n = Math.min(count, 60_000);
+  const f = new FrameFactory();
+  const c = client(5);
+  const s = back(c);
+  const rrq = buildRrq('boot.img', 'octet', { blksize: 8 });
+  const oack = buildOack({ blksize: 8 });
+  const ack0 = buildAck(0);
+  const step = 10 / Math.max(n, 1); // all started within 10 s
+  const port = (i: number): number => 5000 + i; // clear of the DHCP ports (67, 68, 546, 547, 4011) and TFTP's 69
+  let t = T0;
+  for (let i = 0; i < n; i++) {
+    emit(t, f.udp(c, port(i), 69, rrq));
+    emit(t, f.udp(s, port(i), port(i), oack));
+    emit(t, f.udp(c, port(i), port(i), ack0));
+    t += step;
+  }
+  for (let i = 0; i < n; i++) {
+    emit(t, f.udp(c, port(i), port(i), ack0));
+    t += step;
+  }
+  // Another host, 15 s on: the capture outlasts every transfer's idle time (10 s), so each is a timeout.
+  emit(t + 15, f.udp(client(6), 9, 9, asciiBytes('end')));
+}
+
 /** Timestamps that jump: `before` DHCP DISCOVERs, then the clock jumps by `jump` seconds, then `after` more. */
 export function clockJump(emit: FrameSink, before: number, after: number, jump: number): void {
   const f = new FrameFactory();

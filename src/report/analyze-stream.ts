@@ -13,11 +13,13 @@ import { PLAIN, type Palette } from './color.js';
 import { FindingIndex } from './finding-index.js';
 import { caseLines, clientCase, suiteOpen, wideCase, type Case } from './junit.js';
 import { wrapLine } from './layout.js';
-import { Spool } from './spool.js';
+import { Spool, type SpoolSink } from './spool.js';
 import { verdictLine } from './verdict.js';
 
 /** Where a finished report goes: raw text, in order. */
 export type TextSink = (chunk: string) => void;
+/** Optional: where UTF-8 bytes of the report may go as they are (a spool drained from its file). */
+export type ByteSink = (chunk: Uint8Array) => void;
 
 /** Devices finished together, with their findings (and capture-wide ones raised with them). */
 export interface ReportPart {
@@ -28,11 +30,15 @@ export interface ReportPart {
 
 export interface AnalysisWriter {
   part(p: ReportPart): void;
-  /** The report: the head from `a` (its clients and findings are ignored: they came in parts). */
-  end(a: Analysis, sink: TextSink): void;
+  /** The report: the head from `a` (its clients and findings are ignored: they came in parts).
+   *  With `bytes`, spooled parts go there as UTF-8, in order with the text given to `sink`. */
+  end(a: Analysis, sink: TextSink, bytes?: ByteSink): void;
   /** Drops what was put aside (a report not written after all). */
   discard(): void;
 }
+
+const NESTED_OPEN = '[\n  [\n';
+const NESTED_CLOSE = '\n  ]\n]';
 
 /** `--format json`: pretty (one capture) or one compact line (JSON Lines, several captures). */
 export class JsonWriter implements AnalysisWriter {
@@ -48,7 +54,8 @@ export class JsonWriter implements AnalysisWriter {
     for (const f of findings) this.findings.write(this.item(f, this.nFindings++));
   }
 
-  end(a: Analysis, sink: TextSink): void {
+  end(a: Analysis, text: TextSink, bytes?: ByteSink): void {
+    const sink = both(text, bytes);
     const head = analysisToJson({ ...a, clients: [], findings: [] });
     const skeleton = this.compact ? JSON.stringify(head) : JSON.stringify(head, null, 2);
     const sep = this.compact ? ':' : ': ';
@@ -56,12 +63,12 @@ export class JsonWriter implements AnalysisWriter {
     const f = skeleton.indexOf(`"findings"${sep}[]`, c);
     // Where each `[]` stands: the key, its quotes and the separator before it.
     const open = (key: string, at: number): number => at + key.length + 2 + sep.length;
-    sink(skeleton.slice(0, open('clients', c)));
+    text(skeleton.slice(0, open('clients', c)));
     this.list(this.clients, this.nClients, sink);
-    sink(skeleton.slice(open('clients', c) + 2, open('findings', f)));
+    text(skeleton.slice(open('clients', c) + 2, open('findings', f)));
     this.list(this.findings, this.nFindings, sink);
-    sink(skeleton.slice(open('findings', f) + 2));
-    sink('\n');
+    text(skeleton.slice(open('findings', f) + 2));
+    text('\n');
   }
 
   discard(): void {
@@ -71,14 +78,17 @@ export class JsonWriter implements AnalysisWriter {
 
   private item(x: unknown, n: number): string {
     if (this.compact) return (n > 0 ? ',' : '') + JSON.stringify(x);
-    return (n > 0 ? ',\n' : '') + '    ' + JSON.stringify(x, null, 2).replace(/\n/g, '\n    ');
+    // An item of a list under a key of the document: `[[x]]` indents x as that deep (4 spaces and
+    // on) in one native pass, with no replace over the text afterwards.
+    const nested = JSON.stringify([[x]], null, 2);
+    return (n > 0 ? ',\n' : '') + nested.slice(NESTED_OPEN.length, nested.length - NESTED_CLOSE.length);
   }
 
-  private list(s: Spool, n: number, sink: TextSink): void {
-    if (n === 0) return sink('[]');
-    sink(this.compact ? '[' : '[\n');
+  private list(s: Spool, n: number, sink: SpoolSink): void {
+    if (n === 0) return sink.text('[]');
+    sink.text(this.compact ? '[' : '[\n');
     s.drain(sink);
-    sink(this.compact ? ']' : '\n  ]');
+    sink.text(this.compact ? ']' : '\n  ]');
   }
 }
 
@@ -104,17 +114,19 @@ export class TextWriter implements AnalysisWriter {
     if (wide.length > 0) this.wide.write(lines(findingTree(wide, idx, this.pal, this.width)));
   }
 
-  end(a: Analysis, sink: TextSink): void {
+  end(a: Analysis, text: TextSink, bytes?: ByteSink): void {
+    const sink = text;
+    const raw = both(text, bytes);
     sink(lines(summaryLines(a, this.pal)));
     if (this.clients > 0) {
       sink(lines(['', this.pal.bold('Verdicts')]));
-      for (const o of OUTCOMES) this.verdicts.get(o)!.drain(sink);
+      for (const o of OUTCOMES) this.verdicts.get(o)!.drain(raw);
     }
     if (a.routers && a.routers.length > 0) sink(lines(['', ...routerLines(a.routers, this.pal).flatMap((l) => wrapLine(l, this.width, 6))]));
-    this.blocks.drain(sink);
+    this.blocks.drain(raw);
     if (this.wide.length > 0) {
       sink(lines(['', this.pal.bold('Capture-wide findings')]));
-      this.wide.drain(sink);
+      this.wide.drain(raw);
     }
   }
 
@@ -142,13 +154,13 @@ export class JunitWriter implements AnalysisWriter {
     for (const f of findings) if (f.client === null) this.wide.push(f);
   }
 
-  end(a: Analysis, sink: TextSink): void {
+  end(a: Analysis, sink: TextSink, bytes?: ByteSink): void {
     const wide = wideCase(this.wide);
     if (wide) this.add(a.file, wide, false);
     const indent = this.inner ? '  ' : '';
     const head = [...(this.inner ? [] : ['<?xml version="1.0" encoding="UTF-8"?>']), suiteOpen(a.file, this.tests, this.failures, this.total)];
     sink(lines(head.map((l) => indent + l)));
-    this.cases.drain(this.inner ? indented(sink, indent) : sink);
+    this.cases.drain(this.inner ? indented(sink, indent) : both(sink, bytes));
     if (wide) sink(lines(caseLines(a.file, wide).map((l) => indent + l)));
     sink(`${indent}</testsuite>\n`);
   }
@@ -163,6 +175,10 @@ export class JunitWriter implements AnalysisWriter {
     this.total += c.time;
     if (spool) this.cases.write(lines(caseLines(file, c)));
   }
+}
+
+function both(text: TextSink, bytes: ByteSink | undefined): SpoolSink {
+  return bytes ? { text, bytes } : { text };
 }
 
 function lines(ls: readonly string[]): string {

@@ -170,8 +170,15 @@ export function timelineLines(chain: ClientReport, pal: Palette, width: number |
 export function fittedTable(rows: string[][], flexible: ReadonlySet<number>, width: number | null, cap = MAX_CELL): string[] {
   const natural = rows[0]!.map((_, col) => Math.max(1, ...rows.map((r) => visibleWidth(r[col] ?? ''))));
   const widths = columnWidths(natural, flexible, width, cap);
-  const wrapped = rows.map((r) => r.map((cell, col) => (flexible.has(col) ? wrapCell(cell, widths[col]!).join('\n') : cell)));
+  const wrapped = rows.map((r) => r.map((cell, col) => (flexible.has(col) ? fitCell(cell, widths[col]!) : cell)));
   return boxTable(wrapped, widths);
+}
+
+/** A flexible cell wrapped to `width` (lines joined by `\n`); one that fits on one line — nearly
+ *  all of them — is the line wrapCell gives, without its split and join. */
+function fitCell(cell: string, width: number): string {
+  if (!cell.includes('\n') && visibleWidth(cell) <= width) return cell.trim();
+  return wrapCell(cell, width).join('\n');
 }
 
 export function findingLines(f: Finding, pal: Palette, width: number | null = null): string[] {

@@ -9,6 +9,7 @@ import { dhcpV6ToJson } from '../wire/dhcpv6/index.js';
 import { tftpToJson } from '../wire/tftp.js';
 import { httpToJson } from '../wire/http.js';
 import { ndpSummary, ndpToJson } from '../wire/ndp-format.js';
+import { epochSecondsText } from './epoch-text.js';
 
 export function endpoint(addr: string, port: number): string {
   return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
@@ -61,8 +62,8 @@ export function decodedToJsonLine(m: DecodedMessage): string | null {
     const p = m.msg;
     if ((p.opcode === 'DATA' || p.opcode === 'ACK') && p.block !== undefined && p.file === undefined && p.mode === undefined &&
       p.options === undefined && p.errorCode === undefined && p.errorMessage === undefined) {
-      let s = `{"frame":${jsonNumber(m.frame)},"time":${jsonNumber(m.time)},"proto":"tftp","src":${jsonString(endpoint(m.srcAddr, m.srcPort))},` +
-        `"dst":${jsonString(endpoint(m.dstAddr, m.dstPort))},"opcode":"${p.opcode}","block":${jsonNumber(p.block)}`;
+      let s = `{"frame":${jsonNumber(m.frame)},"time":${jsonTime(m.time)},"proto":"tftp","src":${endpointJson(m.srcAddr, m.srcPort)},` +
+        `"dst":${endpointJson(m.dstAddr, m.dstPort)},"opcode":"${p.opcode}","block":${jsonNumber(p.block)}`;
       if (p.data) s += `,"dataLength":${p.data.length}`;
       if (p.rest && p.rest.length > 0) s += `,"extraBytes":${p.rest.length}`;
       return `${s},"issues":[]}`;
@@ -82,4 +83,27 @@ function jsonString(s: string): string {
 
 function jsonNumber(n: number): string {
   return Number.isFinite(n) ? String(n) : 'null';
+}
+
+/** jsonNumber for a capture time (the shortest round-trip text, built without the generic dtoa). */
+function jsonTime(t: number): string {
+  return Number.isFinite(t) ? epochSecondsText(t) : 'null';
+}
+
+// The endpoints of a transfer repeat on every DATA/ACK line: their JSON text is kept in a small
+// direct-mapped cache keyed by (address, port) instead of being built and escape-checked per line.
+const ENDPOINT_SLOTS = 1 << 10;
+const endpointAddr: string[] = new Array<string>(ENDPOINT_SLOTS).fill('');
+const endpointPort = new Int32Array(ENDPOINT_SLOTS).fill(-1);
+const endpointText: string[] = new Array<string>(ENDPOINT_SLOTS).fill('');
+
+/** jsonString(endpoint(addr, port)). */
+function endpointJson(addr: string, port: number): string {
+  const slot = (port ^ (port >>> 10) ^ (addr.length << 6) ^ (addr.charCodeAt(addr.length - 1) * 97)) & (ENDPOINT_SLOTS - 1);
+  if (endpointPort[slot] === port && endpointAddr[slot] === addr) return endpointText[slot]!;
+  const text = jsonString(endpoint(addr, port));
+  endpointAddr[slot] = addr;
+  endpointPort[slot] = port;
+  endpointText[slot] = text;
+  return text;
 }

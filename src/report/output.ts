@@ -33,6 +33,13 @@ export class TextOutput {
     if (this.size >= 1 << 16) this.flush();
   }
 
+  /** UTF-8 bytes as they are, after the text before them. */
+  bytes(b: Uint8Array): void {
+    if (this.broken || b.length === 0) return;
+    this.flush();
+    writeBytes(this.fd, b, this);
+  }
+
   flush(): void {
     if (this.parts.length === 0 || this.broken) return;
     const text = this.parts.join('');
@@ -50,7 +57,11 @@ export class TextOutput {
 }
 
 function writeAll(fd: number, text: string, out: TextOutput): void {
-  const buf = Buffer.from(text, 'utf8');
+  writeBytes(fd, Buffer.from(text, 'utf8'), out);
+}
+
+function writeBytes(fd: number, buf: Uint8Array, out: TextOutput): void {
+  if (out.broken) return;
   let off = 0;
   while (off < buf.length) {
     try {

@@ -1,8 +1,9 @@
 /**
  * Report text put aside until the report's head can be written (a JSON document, a JUnit suite
  * and the text summary all begin with totals known only at the end). Small reports stay in
- * memory; past `memoryLimit` characters the text goes to an unlinked-on-drain temporary file, so a
- * report of a million devices costs disk, not memory.
+ * memory; past `memoryLimit` characters the text goes, UTF-8 encoded once, to an unlinked-on-drain
+ * temporary file, so a report of a million devices costs disk, not memory. A byte sink gets the
+ * file back as it is: no decoding to strings and encoding again on the way out.
  */
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,16 +11,30 @@ import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 
 const CHUNK = 1 << 20;
+/** Room to encode a chunk of text: at most 3 bytes per UTF-16 unit. */
+const ENCODE_ROOM = 3 * CHUNK;
+/** One buffer for every spool (they spill and drain synchronously, one at a time): a text report
+ *  has six spools, and a buffer each would be 18 MB held for the whole run. */
+let shared: Buffer | null = null;
+const encodeBuffer = (): Buffer => (shared ??= Buffer.allocUnsafe(ENCODE_ROOM));
+
+/** Where drained text goes: strings, or bytes as they were written (UTF-8) when `bytes` is given. */
+export interface SpoolSink {
+  text(s: string): void;
+  bytes?(b: Uint8Array): void;
+}
 
 export class Spool {
   private parts: string[] = [];
   private size = 0;
   private dir: string | null = null;
   private fd: number | null = null;
+  private pos = 0;
   /** Characters written so far. */
   length = 0;
 
-  constructor(private readonly memoryLimit = 4 << 20) {}
+  /** `memoryLimit` characters in memory (per spool: a text report has six) before the file. */
+  constructor(private readonly memoryLimit = 1 << 20) {}
 
   write(s: string): void {
     if (s.length === 0) return;
@@ -30,22 +45,25 @@ export class Spool {
   }
 
   /** Hands the text over in order, in chunks, and empties the spool. */
-  drain(sink: (chunk: string) => void): void {
+  drain(sink: SpoolSink | ((chunk: string) => void)): void {
+    const text = typeof sink === 'function' ? sink : (s: string): void => sink.text(s);
+    const bytes = typeof sink === 'function' ? undefined : sink.bytes?.bind(sink);
     if (this.fd !== null) {
       this.spill();
-      const buf = Buffer.allocUnsafe(CHUNK);
-      const dec = new StringDecoder('utf8');
+      const buf = encodeBuffer();
+      const dec = bytes ? null : new StringDecoder('utf8');
       let pos = 0;
       for (;;) {
-        const n = readSync(this.fd, buf, 0, CHUNK, pos);
+        const n = readSync(this.fd, buf, 0, buf.length, pos);
         if (n === 0) break;
         pos += n;
-        sink(dec.write(buf.subarray(0, n)));
+        if (bytes) bytes(buf.subarray(0, n));
+        else text(dec!.write(buf.subarray(0, n)));
       }
-      const rest = dec.end();
-      if (rest) sink(rest);
+      const rest = dec?.end();
+      if (rest) text(rest);
     } else {
-      for (const p of this.parts) sink(p);
+      for (const p of this.parts) text(p);
     }
     this.dispose();
   }
@@ -55,22 +73,40 @@ export class Spool {
     this.parts = [];
     this.size = 0;
     this.length = 0;
+    this.pos = 0;
     if (this.fd !== null) closeSync(this.fd);
     if (this.dir !== null) rmSync(this.dir, { recursive: true, force: true });
     this.fd = null;
     this.dir = null;
   }
 
+  /** Encodes the parts straight into one reused buffer (no joined copy) and appends it to the file. */
   private spill(): void {
     if (this.fd === null) {
       this.dir = mkdtempSync(join(tmpdir(), 'pxecheck-'));
       this.fd = openSync(join(this.dir, 'spool'), 'w+');
     }
     if (this.parts.length === 0) return;
-    const buf = Buffer.from(this.parts.join(''), 'utf8');
+    const buf = encodeBuffer();
     let off = 0;
-    while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
+    for (const p of this.parts) {
+      if (off + 3 * p.length > buf.length) {
+        this.append(buf, off);
+        off = 0;
+      }
+      if (3 * p.length > buf.length) this.append(Buffer.from(p, 'utf8'), -1);
+      else off += buf.write(p, off, 'utf8');
+    }
+    this.append(buf, off);
     this.parts = [];
     this.size = 0;
+  }
+
+  /** Writes `b` (its first `n` bytes; -1: all) at the end of the file. */
+  private append(b: Buffer, n: number): void {
+    const len = n < 0 ? b.length : n;
+    let off = 0;
+    while (off < len) off += writeSync(this.fd!, b, off, len - off, this.pos + off);
+    this.pos += len;
   }
 }

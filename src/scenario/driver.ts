@@ -6,7 +6,7 @@
 import type { Clock } from './clock.js';
 import type { ClientTransport, UdpDatagram } from './transport/types.js';
 import type { RandomSource } from './clients/types.js';
-import { isIpv6Persona, macAt, stepLabel, type Client, type Scenario, type Step } from './schema.js';
+import { isIpv6Persona, macAt, stepLabel, type Client, type Scenario, type Step } from './schema/index.js';
 import { macVariables } from './vars.js';
 import { linkLocalFromMac } from '../wire/ipv6-address.js';
 import type { RouterAdvertSeen } from './transport/types.js';
@@ -16,6 +16,7 @@ import { runStep, stepTitle, type ClientState, type StepContext } from './run/st
 import type { ClientResult, RunResult, ScenarioResult, StepResult } from './run/result.js';
 import type { LoadRunSettings } from './load/settings.js';
 import type { LoadHooks } from './load/runner.js';
+import type { LoadAsk } from './safety.js';
 
 export type { ClientResult, RunResult, ScenarioResult, StepResult } from './run/result.js';
 
@@ -32,6 +33,8 @@ export interface RunOptions {
   load?: LoadRunSettings;
   /** Load mode: the live progress line and the wall clock. */
   loadHooks?: LoadHooks;
+  /** Load mode: the ceiling in force (`run` checks it before sending); unasked-for pace and concurrency stay within it. */
+  loadCeiling?: LoadAsk;
 }
 
 /** A scenario with more clients than this runs in load mode even without `load:` (bounded memory). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { effectiveExpect, evaluate, resolveSaved, type Observed } from './expect.js';
-import { dhcp6ExpectSchema, parseSaveSource, raExpectSchema, type SaveSource } from './schema.js';
+import { dhcp6ExpectSchema, parseSaveSource, raExpectSchema, type SaveSource } from './schema/index.js';
 
 const v6 = (e: unknown) => dhcp6ExpectSchema.parse(e);
 const ra = (e: unknown) => raExpectSchema.parse(e);

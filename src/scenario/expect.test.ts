@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { effectiveExpect, evaluate, resolveSaved, type Observed } from './expect.js';
 import { parseScenario } from './load.js';
-import { stepLabel } from './schema.js';
-import { dhcpExpectSchema, httpExpectSchema, ipxeScriptExpectSchema, parseSaveSource, tftpExpectSchema, type SaveSource } from './schema.js';
+import { stepLabel } from './schema/index.js';
+import { dhcpExpectSchema, httpExpectSchema, ipxeScriptExpectSchema, parseSaveSource, tftpExpectSchema, type SaveSource } from './schema/index.js';
 
 /** Expectations as a scenario writes them, through the real schema. */
 const dhcp = (e: unknown) => dhcpExpectSchema.parse(e);

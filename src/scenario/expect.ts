@@ -15,8 +15,8 @@ import type {
   StepExpect,
   TftpExpect,
   ValueMatcher,
-} from './schema.js';
-import { parseCidr, parseCidr6, parseIpv4 } from './schema.js';
+} from './schema/index.js';
+import { parseCidr, parseCidr6, parseIpv4Text } from './address-text.js';
 import { samePrefix6 } from '../wire/ipv6-address.js';
 import { escapeRegExp, interpolate, UnknownVariableError, type VariableLookup } from './vars.js';
 
@@ -99,7 +99,7 @@ function inSubnet(address: string, cidr: string): boolean {
   const net6 = parseCidr6(cidr);
   if (net6 !== null) return address.includes(':') && samePrefix6(address, net6.network, net6.prefix);
   const net = parseCidr(cidr);
-  const ip = parseIpv4(address);
+  const ip = parseIpv4Text(address);
   if (net === null || ip === null) return false;
   if (net.prefix === 0) return true;
   const shift = 32 - net.prefix;

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadScenario, parseScenario, ScenarioError } from './load.js';
-import { macAt, SCENARIO_PERSONAS } from './schema.js';
+import { macAt, SCENARIO_PERSONAS } from './schema/index.js';
 
 const SCENARIO_DIR = new URL('../../scenarios/', import.meta.url);
 

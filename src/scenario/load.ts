@@ -17,7 +17,7 @@ import {
   type Step,
   isIpv6Persona,
   V6_PERSONAS,
-} from './schema.js';
+} from './schema/index.js';
 import { CLIENT_VARIABLES, DHCP_LEARNING_STEPS, DHCP_VARIABLES, variableReferences } from './vars.js';
 
 export interface ScenarioProblem {

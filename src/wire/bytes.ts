@@ -87,7 +87,27 @@ function macText(b: Uint8Array, o: number, len: number): string {
   return s;
 }
 
+/** 0–15 for a hex digit's char code, -1 otherwise. */
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  const l = c | 0x20;
+  return l >= 97 && l <= 102 ? l - 87 : -1;
+}
+
 export function macFromString(s: string): Uint8Array {
+  // Fast path for "aa:bb:cc:dd:ee:ff" (every frame the raw transport builds): no split, no regex.
+  if (s.length === 17) {
+    const out = new Uint8Array(6);
+    let ok = true;
+    for (let i = 0; i < 6 && ok; i++) {
+      const hi = hexDigit(s.charCodeAt(i * 3));
+      const lo = hexDigit(s.charCodeAt(i * 3 + 1));
+      const sep = i < 5 ? s.charCodeAt(i * 3 + 2) : 58;
+      ok = hi >= 0 && lo >= 0 && (sep === 58 || sep === 45);
+      out[i] = (hi << 4) | lo;
+    }
+    if (ok) return out;
+  }
   const parts = s.split(/[:-]/);
   const out = new Uint8Array(parts.length);
   parts.forEach((p, i) => (out[i] = parseInt(p, 16)));
@@ -107,6 +127,20 @@ export function ipv4ToString(b: Uint8Array, o = 0): string {
 
 export function ipv4FromString(s: string): Uint8Array {
   const out = new Uint8Array(4);
+  // Fast path for dotted-quad text (several times per frame sent): digits and three dots only.
+  let part = 0;
+  let v = 0;
+  let digits = 0;
+  let i = 0;
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57 && digits < 3) { v = v * 10 + (c - 48); digits++; continue; }
+    if (c !== 46 || digits === 0 || part === 3) break;
+    out[part++] = v & 0xff;
+    v = 0;
+    digits = 0;
+  }
+  if (i === s.length && part === 3 && digits > 0) { out[3] = v & 0xff; return out; }
   const parts = s.split('.');
   for (let i = 0; i < 4; i++) out[i] = Number(parts[i] ?? 0) & 0xff;
   return out;

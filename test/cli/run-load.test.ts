@@ -90,6 +90,58 @@ describe('pxecheck run, load mode', () => {
     expect(o.text()).toMatch(/--max-pps \(--rate\) must be a positive number/);
   });
 
+  it('above the load ceiling: one line, exit 2, and the transport is never opened; raised on purpose, it runs', async () => {
+    let opened = 0;
+    const counting = (): RunDeps => {
+      const d = deps();
+      const create = d.createTransport!;
+      return { ...d, createTransport: async (...a) => { opened++; return create(...a); } };
+    };
+    const o = io(false);
+    expect(await main(['run', scenario(), ...RELAY, '--arrival-rate', '500/s', '-f', 'json', '-o', join(dir, 'x.json')], o, counting())).toBe(2);
+    expect(o.text()).toMatch(/load asks for 500 new clients per second, above the default ceiling of 100: raise it on purpose \(--max-load arrival-rate=500\).*nothing was sent/);
+    expect(o.text().trim().split('\n')).toHaveLength(1);
+    // 20,000 MACs and no `load:`: load mode by size, and more clients in all than the ceiling.
+    const big = join(dir, 'big.yaml');
+    writeFileSync(big, readFileSync(scenario(), 'utf8').replace('count: 200', 'count: 20000'));
+    const many = io(false);
+    expect(await main(['run', big, ...RELAY, '--concurrency', '1000', '--max-load', 'count=20000'], many, counting())).toBe(2);
+    expect(many.text()).toMatch(/load asks for 1000 clients at once, above the default ceiling of 200: raise it on purpose \(--max-load concurrency=1000\)/);
+    const all = io(false);
+    expect(await main(['run', big, ...RELAY], all, counting())).toBe(2);
+    expect(all.text()).toMatch(/load asks for 20000 clients in all, above the default ceiling of 10000/);
+    expect(opened).toBe(0);
+
+    const out = join(dir, 'raised.json');
+    expect(await main(['run', scenario(), ...RELAY, '--arrival-rate', '500/s', '--max-load', 'arrival-rate=500', '-f', 'json', '-o', out], io(false), counting())).toBe(0);
+    expect(opened).toBe(1);
+    const l = (JSON.parse(readFileSync(out, 'utf8')) as RunResult).scenarios[0]!.load!;
+    expect(l.settings.arrival).toEqual({ kind: 'rate', perSecond: 500 });
+    expect(l.clients.ok).toBe(200);
+  });
+
+  it('without an arrival rate, clients arrive at the ceiling\'s rate, not as fast as they can (--max-load none lifts it)', async () => {
+    const paced = join(dir, 'paced.json');
+    expect(await main(['run', scenario(), ...RELAY, '-f', 'json', '-o', paced], io(false), deps())).toBe(0);
+    const l = (JSON.parse(readFileSync(paced, 'utf8')) as RunResult).scenarios[0]!.load!;
+    expect(l.settings.arrival).toEqual({ kind: 'rate', perSecond: 100 });
+    expect(l.settings.concurrency).toBeLessThanOrEqual(200);
+    expect(l.durationMs).toBeGreaterThanOrEqual(1990); // 200 arrivals at 100/s, virtual time
+    const free = join(dir, 'free.json');
+    expect(await main(['run', scenario(), ...RELAY, '--max-load', 'none', '-f', 'json', '-o', free], io(false), deps())).toBe(0);
+    const f = (JSON.parse(readFileSync(free, 'utf8')) as RunResult).scenarios[0]!.load!;
+    expect(f.settings.arrival).toBeNull();
+    expect(f.durationMs).toBeLessThan(l.durationMs);
+  });
+
+  it('a bad --max-load is a usage error', async () => {
+    for (const v of ['lots', 'arrival-rate=0', 'speed=5', 'count=1.5', 'count=5,count=6']) {
+      const o = io(false);
+      expect(await main(['run', scenario(), ...RELAY, '--max-load', v], o, deps()), v).toBe(2);
+      expect(o.text()).toMatch(/--max-load expected none, or KEY=N/);
+    }
+  });
+
   it('the progress line reads at a glance', () => {
     expect(progressText({ elapsedSeconds: 12, started: 6000, planned: 10_000, inFlight: 32, done: 5970, failed: 3, rate: 498.2, p99: { kind: 'dora', ms: 84.23 } }))
       .toBe('12.0 s  arrivals 498/s  in flight 32  done 5,970/10,000  failed 3  dora p99 84.2 ms');

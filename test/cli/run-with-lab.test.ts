@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkRunArgs, type RunArgs } from '../../src/cli/options.js';
 import { childRunArgs, planLab, runWithLab, type RunLabDeps } from '../../src/cli/run-lab.js';
 import { loadScenarioFiles } from '../../src/cli/run.js';
-import type { Scenario } from '../../src/scenario/schema.js';
+import type { Scenario } from '../../src/scenario/schema/index.js';
 import { MissingBinaryError } from '../../src/lab/binaries.js';
 import type { LabInfo } from '../../src/lab/labctl.js';
 import { listNamespaces } from '../../src/lab/lab.js';
@@ -197,6 +197,21 @@ describe('childRunArgs', () => {
       '--output', '/home/u/out/r.json', '--pcap', '/home/u/r.pcapng', '--max-pps', '50',
     ]);
     expect(childRunArgs(labArgs({ output: '-' }), LAB, '/x')).toContain('-');
+  });
+
+  it('passes a raised load ceiling on to the child run', () => {
+    const args = childRunArgs(labArgs({ 'max-load': 'arrival-rate=500,count=none' }), LAB, '/x');
+    expect(args.slice(args.indexOf('--max-load'), args.indexOf('--max-load') + 2)).toEqual(['--max-load', 'arrival-rate=500,count=none']);
+  });
+});
+
+describe('runWithLab above the load ceiling', () => {
+  it('refuses in one line before any lab is built', async () => {
+    const h = harness({ childExit: 0 });
+    const code = await runWithLab(labArgs({ 'arrival-rate': '1000' }), io(h), h.deps);
+    expect(code).toBe(2);
+    expect(h.stderr.join('')).toMatch(/above the default ceiling of 100: raise it on purpose \(--max-load arrival-rate=1000\).*no lab was built/);
+    expect(h.events.some((e) => e.startsWith('up'))).toBe(false);
   });
 });
 

@@ -12,6 +12,8 @@ export interface CliRun {
   /** Peak resident set of the child, in MiB. */
   peakMiB: number;
   seconds: number;
+  /** CPU seconds (user + system) of the child: steadier than wall time on a loaded machine. */
+  cpuSeconds: number;
 }
 
 const MARK = '\nPXECHECK-MAXRSS-KB ';
@@ -20,7 +22,7 @@ const MARK = '\nPXECHECK-MAXRSS-KB ';
 export function runCli(args: readonly string[], timeoutMs = 120_000, ns?: string): CliRun {
   const b = privateBuild();
   const script = `import(${JSON.stringify(b.mainJs)}).then((m) => m.main(process.argv.slice(1))).then((c) => {` +
-    `process.stderr.write(${JSON.stringify(MARK)} + process.resourceUsage().maxRSS + '\\n'); process.exit(c); })`;
+    `const u = process.resourceUsage(); process.stderr.write(${JSON.stringify(MARK)} + u.maxRSS + ' ' + (u.userCPUTime + u.systemCPUTime) + '\\n'); process.exit(c); })`;
   const node = [process.execPath, '-e', script, ...args];
   const [cmd, ...argv] = ns === undefined ? node : ['ip', 'netns', 'exec', ns, ...node];
   const t0 = process.hrtime.bigint();
@@ -29,6 +31,6 @@ export function runCli(args: readonly string[], timeoutMs = 120_000, ns?: string
   });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const at = r.stderr.lastIndexOf(MARK);
-  const kb = at >= 0 ? Number(r.stderr.slice(at + MARK.length).trim()) : NaN;
-  return { code: r.status, stdout: r.stdout, stderr: at >= 0 ? r.stderr.slice(0, at) : r.stderr, peakMiB: kb / 1024, seconds };
+  const [kb, cpuUs] = at >= 0 ? r.stderr.slice(at + MARK.length).trim().split(' ').map(Number) : [NaN, NaN];
+  return { code: r.status, stdout: r.stdout, stderr: at >= 0 ? r.stderr.slice(0, at) : r.stderr, peakMiB: kb! / 1024, seconds, cpuSeconds: cpuUs! / 1e6 };
 }

@@ -8,7 +8,7 @@
  */
 import type { StatKind } from '../load-schema.js';
 import type { StepResult } from '../run/result.js';
-import { macToNumber, type MacRange } from '../schema.js';
+import { macToNumber, type MacRange } from '../mac-range.js';
 import type { Timer, Timers } from '../run/timers.js';
 import type { FaultAction, FaultSpec } from './fault-schema.js';
 import { KindStats, type LatencyMs } from './stats.js';

@@ -10,7 +10,7 @@ import { runScenarios } from '../driver.js';
 import { parseScenario } from '../load.js';
 import { fakeDnsmasq } from '../run/fake-servers.test-kit.js';
 import type { RunResult } from '../run/result.js';
-import { macAt } from '../schema.js';
+import { macAt } from '../schema/index.js';
 import { LoopbackTransport } from '../transport/loopback.js';
 import { arrivalOffset, MixPicker, parseShard, type Shard } from './arrivals.js';
 import { mergeLoadReports, mergeRunResults } from './merge.js';

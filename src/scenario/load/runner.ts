@@ -7,7 +7,7 @@
  */
 import { STAT_KINDS, type StatKind } from '../load-schema.js';
 import { clientVars, ClientStateImpl, notRun, routerFor, type RunOptions } from '../driver.js';
-import { macAt, stepLabel, type Client, type Scenario } from '../schema.js';
+import { macAt, stepLabel, type Client, type Scenario } from '../schema/index.js';
 import { onAbort } from '../run/abort-fanout.js';
 import type { ClientResult, ScenarioResult, StepResult } from '../run/result.js';
 import { runStep, type StepContext } from '../run/steps.js';
@@ -106,7 +106,7 @@ class Tally {
 }
 
 export async function runLoad(scenario: Scenario, opts: RunOptions): Promise<ScenarioResult> {
-  const plan = loadPlan(scenario, opts.load);
+  const plan = loadPlan(scenario, opts.load, opts.loadCeiling);
   const hooks: LoadHooks = opts.loadHooks ?? {};
   const timers: Timers = timersFor(opts.clock);
   const startedAtMs = (hooks.wallClock ?? Date.now)();

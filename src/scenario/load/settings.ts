@@ -4,7 +4,8 @@
  */
 import type { Arrival, LoadBudgets } from '../load-schema.js';
 import type { FaultSpec } from './fault-schema.js';
-import type { Scenario } from '../schema.js';
+import type { Scenario } from '../schema/index.js';
+import type { LoadAsk } from '../safety.js';
 import { shareOf, type MixGroup, type Shard } from './arrivals.js';
 
 /** `run --arrival-rate/--concurrency/--count/--duration/--shard`. */
@@ -36,7 +37,11 @@ function divide(a: Arrival | undefined, n: number): Arrival | undefined {
   return a.kind === 'rate' ? { kind: 'rate', perSecond: a.perSecond / n } : { ...a, from: a.from / n, to: a.to / n };
 }
 
-export function loadPlan(scenario: Scenario, cli: LoadRunSettings = {}): LoadPlan {
+/**
+ * `ceiling` (the CLI's load ceiling, src/scenario/safety.ts): what nobody asked for stays within it,
+ * so a run without `arrival` starts clients at the ceiling's rate, not as fast as it can.
+ */
+export function loadPlan(scenario: Scenario, cli: LoadRunSettings = {}, ceiling?: LoadAsk): LoadPlan {
   const shard = cli.shard;
   const n = shard?.count ?? 1;
   const i = shard?.index ?? 0;
@@ -50,9 +55,10 @@ export function loadPlan(scenario: Scenario, cli: LoadRunSettings = {}): LoadPla
   const wanted = cli.count ?? scenario.load?.count;
   const count = Math.min(macs, wanted === undefined ? macs : shareOf(wanted, i, n).size);
   const whole = cli.concurrency ?? scenario.load?.concurrency;
-  const concurrency = whole === undefined ? DEFAULT_LOAD_CONCURRENCY : Math.ceil(whole / n);
+  const concurrency = whole === undefined ? Math.min(DEFAULT_LOAD_CONCURRENCY, ceiling?.concurrency ?? Infinity) : Math.ceil(whole / n);
+  const paced = ceiling === undefined || !Number.isFinite(ceiling.arrivalPerSecond) ? undefined : { kind: 'rate' as const, perSecond: ceiling.arrivalPerSecond };
   return {
-    arrival: divide(cli.arrival ?? scenario.load?.arrival, n),
+    arrival: divide(cli.arrival ?? scenario.load?.arrival, n) ?? paced,
     concurrency: Math.max(1, concurrency),
     count,
     durationMs: cli.durationMs ?? scenario.load?.durationMs,

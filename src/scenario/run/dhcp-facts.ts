@@ -1,15 +1,16 @@
 /**
- * From scenario option overrides to the wire (persona overrides), and from a DHCP reply to what
- * expectations and variables see (`Observed`, the DHCP built-in variables).
+ * From scenario option overrides to the wire (persona overrides), and from DHCP replies to what
+ * expectations and variables see (`Observed`, the DHCP built-in variables). The one place facts
+ * are taken from decoded messages: a live exchange (dhcp-step.ts) and a capture (offline.ts) alike.
  */
 import { asciiBytes, fromHex, ipv4ToString } from '../../wire/bytes.js';
 import {
-  effectiveBootFile, effectiveServerName, encodeOptionValue, getOption, optionValue, serverId, type DhcpV4Message,
-  type DhcpV4OptionInput, type JsonValue,
+  DhcpV4Code, DhcpV4MessageType, effectiveBootFile, effectiveServerName, encodeOptionValue, getOption, isProxyOffer,
+  msgType, optionValue, serverId, type DhcpV4Message, type DhcpV4OptionInput, type JsonValue,
 } from '../../wire/dhcpv4/index.js';
 import type { Observed, OptionValue } from '../expect.js';
 import type { PersonaOverrides } from '../personas.js';
-import type { OptionOverride } from '../schema.js';
+import type { OptionOverride } from '../schema/index.js';
 
 function numberBytes(n: number): Uint8Array {
   if (n >= 0 && n <= 0xff) return Uint8Array.of(n);
@@ -36,7 +37,7 @@ export function overrideBytes(code: number, v: Exclude<OptionOverride, null>): U
 /** Scenario `options:` maps (later maps win) plus a hostname → persona overrides. */
 export function personaOverrides(maps: ReadonlyArray<Readonly<Record<number, OptionOverride>> | undefined>, hostname?: string): PersonaOverrides {
   const merged = new Map<number, OptionOverride>();
-  if (hostname !== undefined) merged.set(12, hostname);
+  if (hostname !== undefined) merged.set(DhcpV4Code.HOST_NAME, hostname);
   for (const m of maps) for (const [k, v] of Object.entries(m ?? {})) merged.set(Number(k), v);
   const options: DhcpV4OptionInput[] = [];
   const remove: number[] = [];
@@ -77,7 +78,7 @@ export function observeReply(msg: DhcpV4Message, bootFrom?: DhcpV4Message | null
   const options = optionMap(msg);
   const boot = bootFrom ?? msg;
   const siaddr = ipv4ToString(boot.siaddr);
-  const lease = options.get(51);
+  const lease = options.get(DhcpV4Code.LEASE_TIME);
   return {
     yiaddr: ipv4ToString(msg.yiaddr),
     siaddr: ipv4ToString(msg.siaddr),
@@ -87,6 +88,50 @@ export function observeReply(msg: DhcpV4Message, bootFrom?: DhcpV4Message | null
     leaseTime: typeof lease === 'number' ? lease : undefined,
     options,
   };
+}
+
+/** The replies of one DHCPv4 exchange, however they were collected. */
+export interface DhcpReplies {
+  ack: DhcpV4Message | null;
+  nak: DhcpV4Message | null;
+  /** The address offer the client took (or would take). */
+  offer: DhcpV4Message | null;
+  /** A proxyDHCP offer (PXEClient, no address) that came in the same exchange. */
+  proxy: DhcpV4Message | null;
+}
+
+/** What an exchange shows: the ACK (else NAK, else offer), the boot file taken from the proxy offer
+ *  when `prefer: proxy` or the reply names none (PXE), and how many offers came. */
+export function observeReplies(r: DhcpReplies, offers: number, prefer?: 'proxy' | 'address'): Observed {
+  const reply = r.ack ?? r.nak ?? r.offer;
+  if (reply === null) return { messageType: null, offers };
+  const ackHasBoot = observeReply(reply).bootfile !== undefined;
+  const bootFrom = r.proxy !== null && (prefer === 'proxy' || (prefer === undefined && !ackHasBoot)) ? r.proxy : null;
+  const type = r.ack ? 'ack' : r.nak ? 'nak' : 'offer';
+  return { ...observeReply(reply, bootFrom), messageType: type, offers };
+}
+
+/** The replies among an exchange's messages in capture order: the last ACK and NAK, the offer from
+ *  the server the client's REQUEST named (else the first address offer), the first proxy offer. */
+export function repliesInCapture(messages: readonly DhcpV4Message[]): DhcpReplies {
+  const last = (type: number): DhcpV4Message | null => messages.findLast((m) => m.op === 2 && msgType(m) === type) ?? null;
+  const offers = messages.filter((m) => m.op === 2 && msgType(m) === DhcpV4MessageType.OFFER);
+  const request = messages.findLast((m) => m.op === 1 && msgType(m) === DhcpV4MessageType.REQUEST);
+  const chosenServer = request === undefined ? null : serverId(request);
+  const address = offers.filter((m) => !isProxyOffer(m));
+  return {
+    ack: last(DhcpV4MessageType.ACK),
+    nak: last(DhcpV4MessageType.NAK),
+    offer: address.find((m) => chosenServer !== null && serverId(m) === chosenServer) ?? address[0] ?? null,
+    proxy: offers.find(isProxyOffer) ?? null,
+  };
+}
+
+/** Take a reply's variables in place of the last reply's (a boot file or TFTP server the new reply
+ *  does not name is forgotten, not carried over). */
+export function learnDhcpVariables(vars: Map<string, string>, o: Observed): void {
+  for (const k of ['bootfile', 'next-server', 'tftp-server']) vars.delete(k);
+  for (const [k, v] of Object.entries(dhcpVariables(o))) vars.set(k, v);
 }
 
 /** The DHCP built-in variables (vars.ts DHCP_VARIABLES) a reply defines. */
@@ -100,10 +145,10 @@ export function dhcpVariables(o: Observed): Record<string, string> {
   put('next-server', o.nextServer);
   put('bootfile', o.bootfile);
   put('server-id', o.serverId);
-  put('subnet-mask', firstAddress(o.options?.get(1)));
-  put('router', firstAddress(o.options?.get(3)));
+  put('subnet-mask', firstAddress(o.options?.get(DhcpV4Code.SUBNET_MASK)));
+  put('router', firstAddress(o.options?.get(DhcpV4Code.ROUTER)));
   put('lease-time', o.leaseTime);
-  put('tftp-server', firstAddress(o.options?.get(150)) ?? firstAddress(o.options?.get(66)));
+  put('tftp-server', firstAddress(o.options?.get(DhcpV4Code.TFTP_SERVER_ADDRESS)) ?? firstAddress(o.options?.get(DhcpV4Code.TFTP_SERVER_NAME)));
   return out;
 }
 

@@ -2,8 +2,8 @@
 import { Dhcp4Client, ProxyDhcpClient, type Dhcp4Operation, type Dhcp4Result } from '../clients/index.js';
 import type { Observed } from '../expect.js';
 import type { Persona } from '../personas.js';
-import type { Step } from '../schema.js';
-import { dhcpVariables, observeReply, personaOverrides, prefixLength } from './dhcp-facts.js';
+import type { Step } from '../schema/index.js';
+import { learnDhcpVariables, observeReplies, observeReply, personaOverrides, prefixLength } from './dhcp-facts.js';
 import { drive, StepFailure, type ClientState, type Lease, type Outcome, type StepContext } from './loop.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -96,20 +96,12 @@ function expectsBootfile(step: Step): boolean {
 }
 
 function observeDhcp(r: Dhcp4Result, prefer: 'proxy' | 'address' | undefined): Observed {
-  const reply = r.ack ?? r.nak ?? r.chosen.offer ?? r.offers[0] ?? null;
-  if (reply === null) return { messageType: null, offers: r.offers.length };
-  const proxy = r.chosen.proxy;
-  // PXE: the boot file may come from a proxy offer (prefer: proxy, or the ACK has none).
-  const ackHasBoot = observeReply(reply).bootfile !== undefined;
-  const bootFrom = proxy !== null && (prefer === 'proxy' || (prefer === undefined && !ackHasBoot)) ? proxy : null;
-  const type = r.ack ? 'ack' : r.nak ? 'nak' : 'offer';
-  return { ...observeReply(reply, bootFrom), messageType: type, offers: r.offers.length };
+  return observeReplies({ ack: r.ack, nak: r.nak, offer: r.chosen.offer ?? r.offers[0] ?? null, proxy: r.chosen.proxy }, r.offers.length, prefer);
 }
 
 /** Take a reply's variables; an address-bearing ACK also becomes the lease. */
 function learn(st: ClientState, ctx: StepContext, o: Observed, isLease: boolean): void {
-  for (const k of ['bootfile', 'next-server', 'tftp-server']) st.vars.delete(k);
-  for (const [k, v] of Object.entries(dhcpVariables(o))) st.vars.set(k, v);
+  learnDhcpVariables(st.vars, o);
   if (!isLease || o.yiaddr === undefined || o.yiaddr === '0.0.0.0') return;
   const mask = o.options?.get(1);
   const router = o.options?.get(3);

@@ -1,10 +1,11 @@
 /** The `dhcp6` step: one DHCPv6 exchange (SARR, Rapid Commit, renew…), observed and learned. */
-import { optionValueToJson, vendorClass, type DhcpV6Message } from '../../wire/dhcpv6/index.js';
+import { vendorClass } from '../../wire/dhcpv6/index.js';
 import { Dhcp6Client, type Dhcp6Operation, type Dhcp6Result } from '../clients/dhcp6.js';
-import type { Observed, OptionValue } from '../expect.js';
+import type { Observed } from '../expect.js';
 import type { Persona6 } from '../personas-v6.js';
-import type { Step } from '../schema.js';
+import type { Step } from '../schema/index.js';
 import { logLines } from './dhcp-step.js';
+import { optionMap6 } from './dhcp6-facts.js';
 import { urlHost } from './urls.js';
 import { drive, StepFailure, type ClientState, type Lease6, type Outcome, type StepContext } from './loop.js';
 
@@ -84,19 +85,6 @@ function observeDhcp6(r: Dhcp6Result): Observed {
   const vc = vendorClass(reply);
   if (vc !== undefined) o.vendorClass = vc.data.join(',');
   return o;
-}
-
-/** Every option of a reply as expectations see it: decoded scalars/lists, else raw bytes. */
-function optionMap6(msg: DhcpV6Message): Map<number, OptionValue> {
-  const out = new Map<number, OptionValue>();
-  for (const opt of msg.options) {
-    if (out.has(opt.code)) continue;
-    const v = optionValueToJson(opt);
-    if (typeof v === 'string' || typeof v === 'number') out.set(opt.code, v);
-    else if (Array.isArray(v) && v.every((x) => typeof x === 'string' || typeof x === 'number')) out.set(opt.code, v as Array<string | number>);
-    else out.set(opt.code, opt.data);
-  }
-  return out;
 }
 
 function learn(st: ClientState, ctx: StepContext, r: Dhcp6Result, o: Observed): void {

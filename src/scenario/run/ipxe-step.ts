@@ -1,6 +1,6 @@
 /** The ipxe-script step: fetch a script and do what iPXE would (fetches, chains, boot). */
 import { interpretIpxeScript, isIpxeScript, type IpxeAction } from '../ipxe-script.js';
-import type { Step } from '../schema.js';
+import type { Step } from '../schema/index.js';
 import type { ClientState, Outcome, StepContext } from './loop.js';
 import { httpFetch, tftpFetch } from './transfer-step.js';
 import { tftpUrl } from './urls.js';

@@ -5,7 +5,7 @@
 import type { ClientMachine, RandomSource, UdpDatagram } from '../clients/index.js';
 import type { Observed } from '../expect.js';
 import type { PersonaOverrides } from '../personas.js';
-import type { Client } from '../schema.js';
+import type { Client } from '../schema/index.js';
 import type { ClientTransport, RouterAdvertSeen } from '../transport/types.js';
 import type { Timers } from './timers.js';
 import { onAbort } from './abort-fanout.js';

@@ -1,11 +1,12 @@
 /**
  * `analyze --scenario` for the IPv6 steps: what a recorded DHCPv6 exchange and router
  * advertisement show, in the terms `expect:` uses (`Observed`), and what a capture summary cannot
- * answer (option values other than 59/16, the number of routers per step).
+ * answer (the number of routers per step; option values other than 59/16 when the capture could
+ * not be read a second time for the decoded reply, see offline.ts).
  */
 import type { Dhcp6Step, RaStep } from '../../flow/types.js';
 import type { Observed } from '../expect.js';
-import type { Dhcp6Expect, RaExpect, Step } from '../schema.js';
+import type { Dhcp6Expect, RaExpect, Step } from '../schema/index.js';
 import { urlHost } from './urls.js';
 
 /** The client message that starts each `dhcp6` operation. */

@@ -1,25 +1,38 @@
 /**
  * `pxecheck analyze FILE --scenario SCENARIO`: hold a recorded boot (the flow engine's boot chains)
  * to a scenario's expectations and budgets, offline. Each scenario step is matched, in order, to
- * the next recorded step of its kind; what a capture summary does not keep (option values other
- * than the boot file, server id and lease; iPXE script errors) is not checked and said so.
+ * the next recorded step of its kind. DHCPv4 replies are observed from the capture's decoded
+ * messages by the live runner's own functions (dhcp-facts.ts), so option values are checked as in
+ * `run`, and a DHCPv6 step's `options:` from its decoded reply; what a capture cannot show (hashes,
+ * HTTP bodies and headers, iPXE script errors) is not checked and said so.
  */
-import type { Analysis, ClientReport } from '../../analysis/types.js';
-import type {BootStep, Dhcp4Step, Dhcp6Step, HttpStep, RaStep, TftpStep } from '../../flow/types.js';
+import type { Analysis } from '../../analysis/types.js';
+import type { BootStep, Dhcp4Step, Dhcp6Step, HttpStep, ProxyDhcpStep, TftpStep } from '../../flow/types.js';
+import { DhcpV4Code } from '../../wire/dhcpv4/index.js';
 import { effectiveExpect, evaluate, type Observed } from '../expect.js';
 import { expandClients } from '../driver.js';
-import type { Dhcp6Expect, DhcpExpect, RaExpect, Scenario, Step, StepExpect } from '../schema.js';
+import type { Dhcp6Expect, DhcpExpect, RaExpect, Scenario, Step, StepExpect } from '../schema/index.js';
 import { macVariables, interpolateDeep } from '../vars.js';
-import { dhcpVariables } from './dhcp-facts.js';
+import type { CapturedDhcp } from './captured-dhcp.js';
+import { Recording } from './recording.js';
+import { learnDhcpVariables, observeReplies, observeReply, repliesInCapture } from './dhcp-facts.js';
+import { optionMap6, replyInCapture } from './dhcp6-facts.js';
 import { tftpUrl } from './urls.js';
 import { dhcp6Observed, dhcp6StepMatches, dhcp6Variables, offlineDhcp6Expect, offlineRaExpect, raObserved } from './offline-v6.js';
 import { seconds, type ClientResult, type ScenarioResult, type StepResult } from './result.js';
 import { summarizeExpect } from './steps.js';
 
-/** Option codes whose values the boot chain keeps (as fields), so their matchers can be checked. */
-const KNOWN_OPTION_VALUES = new Set([51, 54, 67]);
+/** Frames of the recorded DHCP exchanges: the messages `readCapturedDhcp` must decode. */
+export function dhcpFrames(analysis: Analysis): Set<number> {
+  const out = new Set<number>();
+  for (const c of analysis.clients) {
+    for (const s of c.steps) if (s.kind === 'dhcp4' || s.kind === 'proxydhcp' || s.kind === 'dhcp6') for (const f of s.frames) out.add(f);
+  }
+  return out;
+}
 
-export function checkRecordedBoot(scenario: Scenario, analysis: Analysis, server: string | undefined): ScenarioResult {
+/** `captured`: the DHCPv4 messages of `dhcpFrames(analysis)`, or null when the capture could not be read twice. */
+export function checkRecordedBoot(scenario: Scenario, analysis: Analysis, captured: CapturedDhcp | null, server: string | undefined): ScenarioResult {
   const expanded = expandClients(scenario);
   const clients: ClientResult[] = expanded.map((e) => {
     let chain = analysis.clients.find((c) => c.mac.toLowerCase() === e.mac);
@@ -33,7 +46,7 @@ export function checkRecordedBoot(scenario: Scenario, analysis: Analysis, server
         name: s.name ?? s.kind, kind: s.kind, ok: false, duration: 0, budget: budgetOf(s),
         error: `client ${e.mac} does not appear in ${analysis.file} (clients seen: ${analysis.clients.map((c) => c.mac).join(', ') || 'none'})`, details: {},
       }))
-      : checkChain(e.client.steps, chain, baseVars(e.name, e.mac, e.client.persona, e.client.hostname, scenario.vars, server), note);
+      : checkChain(e.client.steps, new Recording(chain, captured), baseVars(e.name, e.mac, e.client.persona, e.client.hostname, scenario.vars, server), note);
     return { name: e.name, persona: e.client.persona, mac: chain?.mac ?? e.mac, ok: steps.every((s) => s.ok), steps };
   });
   const first = analysis.summary.firstPacket;
@@ -61,171 +74,104 @@ function baseVars(name: string, mac: string, persona: string, hostname: string |
   return m;
 }
 
-function checkChain(steps: readonly Step[], chain: ClientReport, vars: Map<string, string>, note: string | undefined): StepResult[] {
-  let cursor = 0;
-  const take = <T extends BootStep>(pred: (s: BootStep) => s is T): T | null => {
-    for (let i = cursor; i < chain.steps.length; i++) {
-      const s = chain.steps[i]!;
-      if (pred(s)) {
-        cursor = i + 1;
-        return s;
-      }
-    }
-    return null;
-  };
-  /** Real firmware runs several exchanges of a kind (EDK2: one DHCPv6 per IAID, HEAD before GET):
-   *  the first one from the cursor that satisfies `judge`, else the first one at all. */
-  const takeBest = <T extends BootStep>(pred: (s: BootStep) => s is T, judge: (s: T) => boolean): T | null => {
-    let first = -1;
-    for (let i = cursor; i < chain.steps.length; i++) {
-      const s = chain.steps[i]!;
-      if (!pred(s)) continue;
-      if (first < 0) first = i;
-      if (judge(s)) {
-        cursor = i + 1;
-        return s;
-      }
-    }
-    if (first < 0) return null;
-    cursor = first + 1;
-    return chain.steps[first] as T;
-  };
-  /** Router advertisements are link-wide and come at any time (EDK2 solicits after its DHCPv6):
-   *  the first one that satisfies, from the cursor, else from the start; the cursor stays. */
-  const findRa = (judge: (s: RaStep) => boolean): RaStep | null => {
-    const ras = chain.steps.filter((s): s is RaStep => s.kind === 'ra' && s.advert !== null);
-    const after = ras.filter((s) => chain.steps.indexOf(s) >= cursor);
-    return after.find(judge) ?? ras.find(judge) ?? after[0] ?? ras[0] ?? null;
-  };
-  const satisfies = (e: StepExpect | undefined, o: Observed | null, where: string): boolean => o !== null && evaluate(e, o, vars, where).ok;
-  const out: StepResult[] = [];
-  steps.forEach((raw, index) => {
-    const where = `client ${chain.mac}, step ${index + 1}`;
+/** What matching one scenario step found: the recorded step, what it shows, what it is held to. */
+interface Match {
+  recorded: BootStep | null;
+  observed: Observed | null;
+  expect: StepExpect | undefined;
+}
+
+interface MatchContext {
+  rec: Recording;
+  vars: Map<string, string>;
+  where: string;
+  /** Checks a capture cannot answer, said in the result. */
+  skipped: string[];
+  failures: string[];
+}
+
+function checkChain(steps: readonly Step[], rec: Recording, vars: Map<string, string>, note: string | undefined): StepResult[] {
+  return steps.map((raw, index) => {
     const name = raw.name ?? raw.kind;
     const budget = budgetOf(raw);
     if (raw.kind === 'become' || raw.kind === 'sleep') {
       if (raw.kind === 'become') vars.set('persona', raw.persona);
-      out.push({ name, kind: raw.kind, ok: true, duration: 0, budget, error: null, details: { offline: true } });
-      return;
+      return { name, kind: raw.kind, ok: true, duration: 0, budget, error: null, details: { offline: true } };
     }
-    const failures: string[] = [];
-    const skippedChecks: string[] = [];
+    const c: MatchContext = { rec, vars, where: `client ${rec.chain.mac}, step ${index + 1}`, skipped: [], failures: [] };
     let step: Step = raw;
     try {
-      step = interpolateDeep(raw, vars, where);
+      step = interpolateDeep(raw, vars, c.where);
     } catch (e) {
-      failures.push((e as Error).message);
+      c.failures.push((e as Error).message);
     }
-    let expect = effectiveExpect(step);
-    let observed: Observed | null = null;
-    let recorded: BootStep | null = null;
-    switch (step.kind) {
-      case 'dhcp': case 'request': case 'renew': case 'rebind': case 'inform': case 'release': case 'decline': {
-        const want = step.kind === 'release' ? 'RELEASE' : step.kind === 'decline' ? 'DECLINE' : step.kind === 'inform' ? 'INFORM' : step.kind === 'dhcp' ? 'DISCOVER' : 'REQUEST';
-        const d = take((s): s is Dhcp4Step => s.kind === 'dhcp4' && s.messages.includes(want));
-        recorded = d;
-        if (d !== null) {
-          observed = dhcpObserved(d);
-          expect = offlineDhcpExpect(expect as DhcpExpect | undefined, skippedChecks);
-        }
-        break;
-      }
-      case 'proxydhcp': {
-        const p = take((s): s is Extract<BootStep, { kind: 'proxydhcp' }> => s.kind === 'proxydhcp');
-        recorded = p;
-        if (p !== null) {
-          const ack = p.messages.includes('ACK');
-          observed = { messageType: ack ? 'ack' : null, ...(p.bootfile ? { bootfile: p.bootfile } : {}), ...(p.nextServer ? { nextServer: p.nextServer } : {}), ...(p.server ? { serverId: p.server } : {}) };
-          expect = offlineDhcpExpect(expect as DhcpExpect | undefined, skippedChecks);
-        }
-        break;
-      }
-      case 'dhcp6': {
-        const e6 = offlineDhcp6Expect(expect as Dhcp6Expect | undefined, skippedChecks);
-        const d = takeBest((s): s is Dhcp6Step => s.kind === 'dhcp6' && dhcp6StepMatches(step, s), (s) => satisfies(e6, dhcp6Observed(s), where));
-        recorded = d;
-        if (d !== null) {
-          observed = dhcp6Observed(d);
-          expect = e6;
-        }
-        break;
-      }
-      case 'ra': {
-        const er = offlineRaExpect(expect as RaExpect | undefined, skippedChecks);
-        const r = findRa((s) => satisfies(er, raObserved(s), where));
-        recorded = r;
-        if (r !== null) {
-          observed = raObserved(r);
-          expect = er;
-        }
-        break;
-      }
-      case 'tftp': {
-        // A DHCPv6 boot file is a URL: match the transfer by its path.
-        const file = tftpUrl(step.file)?.file ?? step.file;
-        const t = take((s): s is TftpStep => s.kind === 'tftp' && !s.probe && s.file === file) ??
-          take((s): s is TftpStep => s.kind === 'tftp' && !s.probe);
-        recorded = t;
-        if (t !== null) {
-          observed = { size: t.bytes, blksize: t.blksize, tftpError: t.error?.code ?? null, ...(t.tsize === null ? {} : { tsize: t.tsize }) };
-          if (step.expect?.sha256 !== undefined) skippedChecks.push('sha256 (a capture summary keeps no hashes)');
-          expect = { ...expect, sha256: undefined } as StepExpect;
-          if (!t.complete && t.error === null) failures.push(`TFTP ${t.file}: the transfer did not complete in the capture`);
-        }
-        break;
-      }
-      case 'http': case 'ipxe-script': {
-        const url = step.url;
-        const wantStatus = (h: HttpStep): boolean => satisfies({ status: (step.expect?.status ?? ['2xx']) }, { ...(h.status === null ? {} : { status: h.status }) }, where) && (h.method !== 'HEAD');
-        const h = takeBest((s): s is HttpStep => s.kind === 'http' && (s.url === url || url.endsWith(new URL(s.url, 'http://x').pathname)), wantStatus);
-        recorded = h;
-        if (h !== null) {
-          observed = { ...(h.status === null ? {} : { status: h.status }), size: h.bytes };
-          if (step.kind === 'ipxe-script') {
-            const later = chain.steps.slice(cursor).filter((s): s is HttpStep => s.kind === 'http' && s.status !== null && s.status < 400);
-            observed.fetchedUrls = [h.url, ...later.map((s) => s.url)];
-            observed.booted = chain.booted;
-            if (step.expect?.errors !== undefined) skippedChecks.push('errors (script errors are not in a capture)');
-            expect = { ...expect, errors: undefined } as StepExpect;
-          }
-          for (const k of ['sha256', 'body', 'headers'] as const) {
-            if (step.expect !== undefined && k in step.expect && (step.expect as Record<string, unknown>)[k] !== undefined) skippedChecks.push(`${k} (not kept by the capture summary)`);
-          }
-          expect = { ...expect, sha256: undefined, body: undefined, headers: undefined } as StepExpect;
-        }
-        break;
-      }
-    }
+    const { recorded, observed, expect } = matchStep(step, c);
     const duration = recorded === null ? 0 : Math.round(recorded.duration * 1e6) / 1e3;
-    if (recorded === null || observed === null) failures.push(`no recorded ${step.kind} step matches (after the previous matched step)`);
-    else {
-      // Without --server, the first DHCP server that answered stands in for ${server}.
-      if (!vars.has('server') && observed.serverId !== undefined) vars.set('server', observed.serverId);
-      failures.push(...evaluate(expect, observed, vars, where).failures);
-      if (observed.messageType === 'ack') for (const [k, v] of Object.entries(dhcpVariables(observed))) vars.set(k, v);
-      if (step.kind === 'dhcp6' && observed.messageType === 'reply') for (const [k, v] of Object.entries(dhcp6Variables(observed))) vars.set(k, v);
-    }
-    if (budget !== null && duration > budget) failures.unshift(`${name} took ${seconds(duration)}, budget ${seconds(budget)}`);
-    out.push({
-      name, kind: step.kind, ok: failures.length === 0, duration, budget, error: failures.length === 0 ? null : failures.join('\n'),
+    if (recorded === null || observed === null) c.failures.push(`no recorded ${step.kind} step matches (after the previous matched step)`);
+    else learn(step, observed, expect, c);
+    if (budget !== null && duration > budget) c.failures.unshift(`${name} took ${seconds(duration)}, budget ${seconds(budget)}`);
+    return {
+      name, kind: step.kind, ok: c.failures.length === 0, duration, budget, error: c.failures.length === 0 ? null : c.failures.join('\n'),
       details: {
         expect: summarizeExpect(effectiveExpect(raw)), offline: true,
-        ...(recorded === null ? {} : { frames: recorded.frames }), ...(skippedChecks.length ? { notChecked: skippedChecks } : {}),
+        ...(recorded === null ? {} : { frames: recorded.frames }), ...(c.skipped.length ? { notChecked: c.skipped } : {}),
         ...(note !== undefined && index === 0 ? { note } : {}),
       },
-    });
+    };
   });
-  return out;
 }
 
-function dhcpObserved(d: Dhcp4Step): Observed {
-  const last = [...d.messages].reverse().find((m) => m === 'ACK' || m === 'NAK' || m === 'OFFER');
+/** Evaluate a matched step, then take its variables as the live runner would. */
+function learn(step: Step, observed: Observed, expect: StepExpect | undefined, c: MatchContext): void {
+  // Without --server, the first DHCP server that answered stands in for ${server}.
+  if (!c.vars.has('server') && observed.serverId !== undefined) c.vars.set('server', observed.serverId);
+  c.failures.push(...evaluate(expect, observed, c.vars, c.where).failures);
+  if (observed.messageType === 'ack') learnDhcpVariables(c.vars, observed);
+  if (step.kind === 'dhcp6' && observed.messageType === 'reply') for (const [k, v] of Object.entries(dhcp6Variables(observed))) c.vars.set(k, v);
+}
+
+function matchStep(step: Step, c: MatchContext): Match {
+  switch (step.kind) {
+    case 'dhcp': case 'request': case 'renew': case 'rebind': case 'inform': case 'release': case 'decline':
+      return matchDhcp(step, c);
+    case 'proxydhcp': return matchProxyDhcp(step, c);
+    case 'dhcp6': return matchDhcp6(step, c);
+    case 'ra': return matchRa(step, c);
+    case 'tftp': return matchTftp(step, c);
+    case 'http': case 'ipxe-script': return matchHttp(step, c);
+    default: return { recorded: null, observed: null, expect: undefined };
+  }
+}
+
+/** The client message that starts each DHCPv4 step kind. */
+const FIRST_MESSAGE: Record<string, string> = { dhcp: 'DISCOVER', release: 'RELEASE', decline: 'DECLINE', inform: 'INFORM' };
+
+function matchDhcp(step: Step, c: MatchContext): Match {
+  const want = FIRST_MESSAGE[step.kind] ?? 'REQUEST';
+  const d = c.rec.take((s): s is Dhcp4Step => s.kind === 'dhcp4' && s.messages.includes(want));
+  if (d === null) return { recorded: null, observed: null, expect: undefined };
+  if (!c.rec.hasMessages) return summaryMatch(d, effectiveExpect(step) as DhcpExpect | undefined, c);
+  const prefer = step.kind === 'dhcp' ? step.prefer : undefined;
+  // Offers counted as the boot chain counts them (one per server and address, retransmissions not again).
+  const observed = observeReplies(repliesInCapture(c.rec.messages(d.frames)), d.offers.length, prefer);
+  return { recorded: d, observed, expect: effectiveExpect(step) };
+}
+
+/** Option values the boot chain keeps as fields (lease time, server id, boot file). */
+const SUMMARY_OPTIONS = new Set<number>([DhcpV4Code.LEASE_TIME, DhcpV4Code.SERVER_ID, DhcpV4Code.BOOTFILE_NAME]);
+
+/**
+ * A capture that cannot be read a second time (standard input, a FIFO, merged files): the boot
+ * chain's summary is all there is, so other option values and siaddr are not checked, and said so.
+ */
+function summaryMatch(d: Dhcp4Step, e: DhcpExpect | undefined, c: MatchContext): Match {
+  const last = d.messages.findLast((m) => m === 'ACK' || m === 'NAK' || m === 'OFFER');
   const options = new Map<number, string | number>();
-  for (const code of d.ackOptions) options.set(code, '(in capture)');
-  if (d.bootfile !== null) options.set(67, d.bootfile);
-  if (d.server !== null) options.set(54, d.server);
-  if (d.leaseTime !== null) options.set(51, d.leaseTime);
-  return {
+  for (const code of d.ackOptions) options.set(code, '(value not read)');
+  if (d.bootfile !== null) options.set(DhcpV4Code.BOOTFILE_NAME, d.bootfile);
+  if (d.server !== null) options.set(DhcpV4Code.SERVER_ID, d.server);
+  if (d.leaseTime !== null) options.set(DhcpV4Code.LEASE_TIME, d.leaseTime);
+  const observed: Observed = {
     messageType: last === undefined ? null : last.toLowerCase(),
     ...(d.yiaddr === null ? {} : { yiaddr: d.yiaddr }),
     ...(d.nextServer === null ? {} : { nextServer: d.nextServer }),
@@ -235,23 +181,78 @@ function dhcpObserved(d: Dhcp4Step): Observed {
     offers: d.offers.length,
     options,
   };
+  if (e === undefined) return { recorded: d, observed, expect: e };
+  if (e.siaddr !== undefined) c.skipped.push('siaddr (the capture was read once; use next-server)');
+  const matchers: NonNullable<DhcpExpect['options']> = {};
+  for (const [k, m] of Object.entries(e.options ?? {})) {
+    const code = Number(k);
+    const valueTest = m.equals !== undefined || m.notEquals !== undefined || m.matches !== undefined || m.inSubnet !== undefined;
+    if (valueTest && !SUMMARY_OPTIONS.has(code)) {
+      c.skipped.push(`option ${code} value (the capture was read once, from a pipe or several files: only its presence is known)`);
+      matchers[code] = { present: true };
+    } else matchers[code] = m;
+  }
+  return { recorded: d, observed, expect: { ...e, siaddr: undefined, options: e.options === undefined ? undefined : matchers } };
 }
 
-/** Option matchers a capture summary cannot answer (values of options it does not keep) become presence checks. */
-function offlineDhcpExpect(e: DhcpExpect | undefined, skipped: string[]): StepExpect | undefined {
-  if (e === undefined) return e;
-  const siaddr = e.siaddr;
-  if (siaddr !== undefined) skipped.push('siaddr (use next-server offline)');
-  if (e.options === undefined) return { ...e, siaddr: undefined };
-  const options: NonNullable<DhcpExpect['options']> = {};
-  for (const [k, m] of Object.entries(e.options)) {
-    const code = Number(k);
-    if (KNOWN_OPTION_VALUES.has(code) || (m.equals === undefined && m.notEquals === undefined && m.matches === undefined && m.inSubnet === undefined)) {
-      options[code] = m;
-    } else {
-      skipped.push(`option ${code} value (only its presence is in the capture summary)`);
-      options[code] = { present: true };
-    }
+function matchProxyDhcp(step: Step, c: MatchContext): Match {
+  const p = c.rec.take((s): s is ProxyDhcpStep => s.kind === 'proxydhcp');
+  if (p === null) return { recorded: null, observed: null, expect: undefined };
+  const r = repliesInCapture(c.rec.messages(p.frames));
+  const observed: Observed = r.ack !== null ? { ...observeReply(r.ack), messageType: 'ack' } : { messageType: r.nak !== null ? 'nak' : null };
+  return { recorded: p, observed, expect: effectiveExpect(step) };
+}
+
+function satisfies(e: StepExpect | undefined, o: Observed | null, c: MatchContext): boolean {
+  return o !== null && evaluate(e, o, c.vars, c.where).ok;
+}
+
+function matchDhcp6(step: Extract<Step, { kind: 'dhcp6' }>, c: MatchContext): Match {
+  const e = effectiveExpect(step) as Dhcp6Expect | undefined;
+  const e6 = c.rec.hasMessages ? e : offlineDhcp6Expect(e, c.skipped);
+  /** The exchange as the boot chain summarises it, with every option of its decoded reply. */
+  const observe = (s: Dhcp6Step): Observed => {
+    const reply = replyInCapture(c.rec.messages6(s.frames));
+    return reply === null ? dhcp6Observed(s) : { ...dhcp6Observed(s), options: optionMap6(reply) };
+  };
+  const d = c.rec.takeBest((s): s is Dhcp6Step => s.kind === 'dhcp6' && dhcp6StepMatches(step, s), (s) => satisfies(e6, observe(s), c));
+  return { recorded: d, observed: d === null ? null : observe(d), expect: e6 };
+}
+
+function matchRa(step: Step, c: MatchContext): Match {
+  const er = offlineRaExpect(effectiveExpect(step) as RaExpect | undefined, c.skipped);
+  const r = c.rec.findRa((s) => satisfies(er, raObserved(s), c));
+  return { recorded: r, observed: r === null ? null : raObserved(r), expect: er };
+}
+
+function matchTftp(step: Extract<Step, { kind: 'tftp' }>, c: MatchContext): Match {
+  // A DHCPv6 boot file is a URL: match the transfer by its path.
+  const file = tftpUrl(step.file)?.file ?? step.file;
+  const t = c.rec.take((s): s is TftpStep => s.kind === 'tftp' && !s.probe && s.file === file) ??
+    c.rec.take((s): s is TftpStep => s.kind === 'tftp' && !s.probe);
+  if (t === null) return { recorded: null, observed: null, expect: undefined };
+  if (step.expect?.sha256 !== undefined) c.skipped.push('sha256 (a capture summary keeps no hashes)');
+  if (!t.complete && t.error === null) c.failures.push(`TFTP ${t.file}: the transfer did not complete in the capture`);
+  const observed: Observed = { size: t.bytes, blksize: t.blksize, tftpError: t.error?.code ?? null, ...(t.tsize === null ? {} : { tsize: t.tsize }) };
+  return { recorded: t, observed, expect: { ...effectiveExpect(step), sha256: undefined } as StepExpect };
+}
+
+function matchHttp(step: Extract<Step, { kind: 'http' | 'ipxe-script' }>, c: MatchContext): Match {
+  const url = step.url;
+  const wantStatus = (h: HttpStep): boolean => satisfies({ status: (step.expect?.status ?? ['2xx']) }, { ...(h.status === null ? {} : { status: h.status }) }, c) && (h.method !== 'HEAD');
+  const h = c.rec.takeBest((s): s is HttpStep => s.kind === 'http' && (s.url === url || url.endsWith(new URL(s.url, 'http://x').pathname)), wantStatus);
+  if (h === null) return { recorded: null, observed: null, expect: undefined };
+  const observed: Observed = { ...(h.status === null ? {} : { status: h.status }), size: h.bytes };
+  let expect = effectiveExpect(step);
+  if (step.kind === 'ipxe-script') {
+    const later = c.rec.rest().filter((s): s is HttpStep => s.kind === 'http' && s.status !== null && s.status < 400);
+    observed.fetchedUrls = [h.url, ...later.map((s) => s.url)];
+    observed.booted = c.rec.chain.booted;
+    if (step.expect?.errors !== undefined) c.skipped.push('errors (script errors are not in a capture)');
+    expect = { ...expect, errors: undefined } as StepExpect;
   }
-  return { ...e, siaddr: undefined, options };
+  for (const k of ['sha256', 'body', 'headers'] as const) {
+    if (step.expect !== undefined && k in step.expect && (step.expect as Record<string, unknown>)[k] !== undefined) c.skipped.push(`${k} (not kept by the capture summary)`);
+  }
+  return { recorded: h, observed, expect: { ...expect, sha256: undefined, body: undefined, headers: undefined } as StepExpect };
 }

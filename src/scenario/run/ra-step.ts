@@ -3,7 +3,7 @@
  * advertisement, optionally keep listening to count routers, and show the flags a client acts on.
  */
 import type { Observed } from '../expect.js';
-import type { Step } from '../schema.js';
+import type { Step } from '../schema/index.js';
 import type { RouterAdvertSeen } from '../transport/types.js';
 import { StepFailure, type ClientState, type Outcome, type StepContext } from './loop.js';
 

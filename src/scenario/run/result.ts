@@ -1,5 +1,5 @@
 /** What `pxecheck run` reports: the JSON contract (docs/scenarios.md "JSON output"). Times in ms. */
-import type { StepKind } from '../schema.js';
+import type { StepKind } from '../schema/index.js';
 import type { LoadReport } from '../load/report.js';
 
 export interface StepResult {

@@ -3,7 +3,7 @@
  * evaluate the expectations and the budget, learn variables.
  */
 import { effectiveExpect, evaluate, resolveSaved, type Observed } from '../expect.js';
-import type { Step, StepExpect } from '../schema.js';
+import type { Step, StepExpect } from '../schema/index.js';
 import { interpolateDeep } from '../vars.js';
 import { personaOverrides } from './dhcp-facts.js';
 import { personaArch, type Persona } from '../personas.js';

@@ -168,6 +168,7 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
       pps: opts.rateLimitPps ?? DEFAULT_RATE_LIMIT_PPS,
       limit: opts.queueLimit ?? 4096,
       send: (frame) => this.transmit(frame),
+      ...(link.sendBatch === undefined ? {} : { sendBatch: (frames: Uint8Array[]) => this.transmitBatch(frames) }),
     });
     this.arp = new ArpTable({
       retries: opts.arpRetries ?? 4,
@@ -415,6 +416,19 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
     }
     const t = this.now();
     for (const h of this.frameHandlers) h('sent', t, LinkType.ETHERNET, frame);
+  }
+
+  private transmitBatch(frames: Uint8Array[]): void {
+    if (this.closed || this.linkLost !== null) return;
+    try {
+      this.link.sendBatch!(frames);
+    } catch (e) {
+      this.fail((e as Error).message);
+      return;
+    }
+    if (this.frameHandlers.length === 0) return;
+    const t = this.now();
+    for (const f of frames) for (const h of this.frameHandlers) h('sent', t, LinkType.ETHERNET, f);
   }
 
   /** The address whose MAC we send to for `dst`: the router's when off the client's subnet. */

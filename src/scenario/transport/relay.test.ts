@@ -137,6 +137,68 @@ describe('relay transport on loopback', () => {
     }
   });
 
+  it('--max-pps paces relay mode too: DHCP and other UDP flows share one token bucket, nothing is lost under the queue bound', async () => {
+    const RATE = 40;
+    const N = 120;
+    const srv = await udpServer();
+    const times: number[] = [];
+    srv.sock.on('message', () => times.push(performance.now() / 1000));
+    const t = await createRelayTransport({ relayFrom: LO, relayPort: 0, server: LO, serverPort: srv.port, rateLimitPps: RATE });
+    const sentFrames: number[] = [];
+    t.onFrame!((dir, time) => { if (dir === 'sent') sentFrames.push(time); });
+    try {
+      for (let i = 0; i < N; i++) {
+        if (i % 2 === 0) t.sendUdp(A, { src: { addr: '0.0.0.0', port: 68 }, dst: { addr: '255.255.255.255', port: 67 }, payload: discover(), broadcast: true });
+        else t.sendUdp(A, { src: { addr: '203.0.113.100', port: 2070 }, dst: { addr: LO, port: srv.port }, payload: Uint8Array.of(0, 1) });
+      }
+      await waitUntil(() => times.length === N, 30_000);
+      expect(times).toHaveLength(N);
+      // Loose bounds (a loaded machine only makes it slower): no one-second window above 1.5× the
+      // rate, and the whole no faster than the rate allows after the first burst (a tenth of a second's worth).
+      let most = 0;
+      for (let i = 0, j = 0; i < times.length; i++) {
+        while (times[i]! - times[j]! >= 1) j++;
+        most = Math.max(most, i - j + 1);
+      }
+      expect(most).toBeLessThanOrEqual(RATE * 1.5);
+      expect(times[N - 1]! - times[0]!).toBeGreaterThan(((N - RATE / 10) / RATE) * 0.7);
+      expect(sentFrames).toHaveLength(N); // --pcap sees each packet when it leaves, not when it was queued
+    } finally {
+      await t.close();
+      srv.sock.close();
+    }
+  });
+
+  it('--max-pps paces TCP connects too: each waits for its token (and the wait counts against its timeout)', async () => {
+    const RATE = 10;
+    const N = 12;
+    const accepted: number[] = [];
+    const server = createServer((c) => { accepted.push(performance.now() / 1000); c.end(); });
+    await new Promise<void>((r) => server.listen(0, LO, r));
+    const port = (server.address() as { port: number }).port;
+    const t = await createRelayTransport({ relayFrom: LO, relayPort: 0, server: LO, rateLimitPps: RATE });
+    try {
+      const streams = await Promise.all(Array.from({ length: N }, () => t.connectTcp(A, { addr: LO, port }, 20_000)));
+      await waitUntil(() => accepted.length === N, 10_000);
+      expect(accepted).toHaveLength(N);
+      // The first burst is a tenth of a second's worth (1 here); the rest one per 1/RATE s at best.
+      expect(accepted[N - 1]! - accepted[0]!).toBeGreaterThan(((N - 1) / RATE) * 0.7);
+      for (const s of streams) s.close();
+      // A connect that cannot get its token in time fails by its timeout, not later.
+      const slow = await createRelayTransport({ relayFrom: LO, relayPort: 0, server: LO, rateLimitPps: 1 });
+      try {
+        const first = slow.connectTcp(A, { addr: LO, port }, 5_000);
+        await expect(slow.connectTcp(A, { addr: LO, port }, 100)).rejects.toThrow(/timed out after 100 ms/);
+        (await first).close();
+      } finally {
+        await slow.close();
+      }
+    } finally {
+      await t.close();
+      server.close();
+    }
+  });
+
   it('explains a relay address that is not on this host', async () => {
     await expect(createRelayTransport({ relayFrom: '203.0.113.77', relayPort: 0, server: LO })).rejects.toThrow(/not an address of this host/);
   });

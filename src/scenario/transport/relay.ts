@@ -28,6 +28,7 @@ import { emitIpv6 } from '../../wire/ipv6.js';
 import { isIpv6, isMulticast6, linkLocalFromMac } from '../../wire/ipv6-address.js';
 import { emitUdp } from '../../wire/udp.js';
 import { TransportHandlers } from './handlers.js';
+import { SendQueue } from './raw/send-queue.js';
 import type { ByteStream, ClientAddress, ClientTransport, Endpoint, UdpDatagram } from './types.js';
 
 export interface RelayTransportOptions {
@@ -52,7 +53,20 @@ export interface RelayTransportOptions {
   relayPort6?: number;
   /** Interface-ID option (18) put into RELAY-FORW messages the transport wraps. */
   interfaceId6?: string;
+  /**
+   * Packets sent per second at most (`run --max-pps`; default 200,000, the raw transport's safety
+   * bound): every UDP datagram, TCP connect and TCP write waits for its token, in order.
+   */
+  rateLimitPps?: number;
+  /** Packets waiting for the rate limit before new ones are dropped (default 4096). */
+  queueLimit?: number;
 }
+
+/** The same safety bound as raw mode's (not imported: raw.ts loads libpcap). */
+const DEFAULT_RELAY_RATE_LIMIT_PPS = 200_000;
+
+/** What waits for a token: a datagram, or a step of a TCP connection (connect, write, end). */
+type Outgoing = { sock: Socket; payload: Uint8Array; from: Endpoint; to: Endpoint } | { tcp: () => void };
 
 const DHCP_SERVER_PORT = 67;
 const DHCP6_SERVER_PORT = 547;
@@ -128,9 +142,14 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
   /** Replies nobody asked for (unknown chaddr, not BOOTREPLY). */
   readonly counters = { foreign: 0, sendErrors: 0 };
   lastError: string | null = null;
+  /** `--max-pps`: everything this transport sends goes through it. */
+  private readonly out: SendQueue<Outgoing>;
 
   constructor(private readonly opts: RelayTransportOptions) {
     super();
+    this.out = new SendQueue<Outgoing>({
+      pps: opts.rateLimitPps ?? DEFAULT_RELAY_RATE_LIMIT_PPS, limit: opts.queueLimit ?? 4096, send: (o) => this.emit(o),
+    });
     this.dhcp = createSocket({ type: 'udp4', reuseAddr: true });
     this.dhcp6 = opts.relayFrom6 === undefined ? null : createSocket({ type: 'udp6', reuseAddr: true });
   }
@@ -241,17 +260,27 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
     if (v6 && this.opts.relayFrom6 === undefined) return Promise.reject(new Error(`relay: TCP to ${dst.addr} needs relayFrom6 (an IPv6 address of this host)`));
     const localAddress = v6 ? this.opts.relayFrom6! : this.opts.relayFrom;
     return new Promise((resolve, reject) => {
-      const sock = tcpConnect({ host: dst.addr, port: dst.port, localAddress, ...(v6 ? { family: 6 } : {}) });
-      this.streams.add(sock);
+      let sock: TcpSocket | null = null;
+      let timedOut = false;
+      // The wait for a token counts against the connect timeout.
       const timer = setTimeout(() => {
-        sock.destroy();
+        timedOut = true;
+        sock?.destroy();
         reject(new Error(`TCP connect to ${dst.addr}:${dst.port} timed out after ${timeoutMs} ms`));
       }, timeoutMs);
-      sock.once('error', (e) => { clearTimeout(timer); this.streams.delete(sock); reject(e); });
-      sock.once('connect', () => {
-        clearTimeout(timer);
-        sock.removeAllListeners('error');
-        resolve(this.wrapStream(sock));
+      this.out.push({
+        tcp: () => {
+          if (timedOut) return; // given up while it waited for its token: no connection at all
+          if (this.closed) { clearTimeout(timer); reject(new Error('relay: transport closed')); return; }
+          const s = (sock = tcpConnect({ host: dst.addr, port: dst.port, localAddress, ...(v6 ? { family: 6 } : {}) }));
+          this.streams.add(s);
+          s.once('error', (e) => { clearTimeout(timer); this.streams.delete(s); reject(e); });
+          s.once('connect', () => {
+            clearTimeout(timer);
+            s.removeAllListeners('error');
+            resolve(this.wrapStream(s));
+          });
+        },
       });
     });
   }
@@ -259,6 +288,7 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.out.close();
     for (const s of this.streams) s.destroy();
     this.streams.clear();
     const sockets = [this.dhcp, ...(this.dhcp6 ? [this.dhcp6] : []), ...[...this.flows.values()].map((f) => f.socket)];
@@ -291,7 +321,7 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
     sock.on('close', (hadError) => end(hadError ? 'connection reset' : undefined));
     sock.on('error', (e) => end(e.message));
     return {
-      write: (data) => { sock.write(data); },
+      write: (data) => { const copied = data.slice(); this.out.push({ tcp: () => { sock.write(copied); } }); },
       onData: (h) => {
         dataHandler = h;
         for (const d of early.splice(0)) h(d, this.now());
@@ -300,7 +330,7 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
         endHandlers.push(h);
         if (ended) h(ended.time, ended.error);
       },
-      close: () => { sock.end(); setTimeout(() => sock.destroy(), 2000).unref(); },
+      close: () => { this.out.push({ tcp: () => { sock.end(); setTimeout(() => sock.destroy(), 2000).unref(); } }); },
     };
   }
 
@@ -380,11 +410,23 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
     for (const h of this.udpHandlers) h(mac, d, t);
   }
 
+  /** Packets dropped because more waited for the rate limit than the queue holds. */
+  get dropped(): number {
+    return this.out.dropped;
+  }
+
   private sendOn(sock: Socket, payload: Uint8Array, from: Endpoint, to: Endpoint): void {
-    sock.send(payload, to.port, to.addr, (err) => {
+    this.out.push({ sock, payload, from, to });
+  }
+
+  /** Sends one queued packet, its token taken. */
+  private emit(o: Outgoing): void {
+    if ('tcp' in o) { o.tcp(); return; }
+    if (this.closed) return;
+    o.sock.send(o.payload, o.to.port, o.to.addr, (err) => {
       if (err) { this.counters.sendErrors++; this.lastError = err.message; }
     });
-    this.frame('sent', payload, from, to);
+    this.frame('sent', o.payload, o.from, o.to);
   }
 
   /** Synthesized raw-IPv4 (link type 228) or raw-IPv6 (229) frame for --pcap. */

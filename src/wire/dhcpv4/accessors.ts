@@ -2,7 +2,8 @@
 import { cString, ipv4ToString, u16, u32 } from '../bytes.js';
 import type { JsonValue } from './codec.js';
 import { getOption, overloadValue, vendorClass, CHADDR_LEN, type DhcpV4Message } from './message.js';
-import { CLIENT_ARCH_NAMES, decodeOptionValue, MESSAGE_TYPE_NAMES } from './options.js';
+import { CLIENT_ARCH_NAMES, decodeOptionValue, DhcpV4Code, MESSAGE_TYPE_NAMES } from './options.js';
+import { typedOption } from './values.js';
 
 /** Typed value of an option (same shapes as the JSON view), or undefined when absent. */
 export function optionValue(msg: DhcpV4Message, code: number): JsonValue | undefined {
@@ -46,9 +47,9 @@ export function effectiveServerName(msg: DhcpV4Message): string | null {
 
 /** Option 77 instances (a plain-text user class such as iPXE's "iPXE" is one entry). */
 export function userClasses(msg: DhcpV4Message): string[] {
-  const v = optionValue(msg, 77);
+  const v = typedOption(msg, DhcpV4Code.USER_CLASS);
   if (v === undefined) return [];
-  return Array.isArray(v) ? v.map(String) : [String(v)];
+  return Array.isArray(v) ? v : [v];
 }
 
 /** Option 93 architecture codes (empty when absent or malformed). */

@@ -26,7 +26,18 @@ export interface Codec {
   encode(value: JsonValue): Uint8Array;
   /** Any bytes decode without an issue (text, byte lists, raw hex): parsing need not validate it. */
   total?: true;
+  /** What the decoded value is, for the option table's docs (`ipv4-list`, `text`…; see ValueKind). */
+  kind?: ValueKind;
 }
+
+/**
+ * The shape of a decoded value, one word per codec family. The TypeScript type of each option's
+ * value is in values.ts (DhcpV4ValueMap); the docs' option table prints these words.
+ */
+export type ValueKind =
+  | 'hex' | 'text' | 'u8' | 'i8' | 'u16' | 'u32' | 'i32' | 'boolean' | 'ipv4' | 'ipv4-list' | 'u8-list'
+  | 'named-u8' | 'named-u16-list' | 'domain-list' | 'sub-options' | 'enterprise-records' | 'empty' | 'record' | 'record-list'
+  | 'text-list';
 
 export const LAYER = 'dhcp4';
 
@@ -70,12 +81,14 @@ export function concatBytes(parts: Uint8Array[]): Uint8Array {
 /** Raw bytes as a hex string (the fallback for every unknown or malformed value). */
 export const rawHex: Codec = {
   total: true,
+  kind: 'hex',
   decode: (d) => hex(d),
   encode: (v) => fromHex(str(v, 'hex')),
 };
 
 export const text: Codec = {
   total: true,
+  kind: 'text',
   // Some servers (dnsmasq for option 67) NUL-terminate strings; RFC 2132 says they should not be,
   // and every client stops at the NUL, so the value is the text before trailing NULs. Exact
   // round trips are unaffected: emit writes the option's raw bytes.
@@ -88,8 +101,9 @@ export const text: Codec = {
 };
 
 function fixedUint(size: 1 | 2 | 4, signed: boolean): Codec {
-  const what = `${signed ? 'i' : 'u'}${size * 8}`;
+  const what = `${signed ? 'i' : 'u'}${size * 8}` as 'u8' | 'i8' | 'u16' | 'u32' | 'i32';
   return {
+    kind: what,
     decode(d) {
       if (d.length !== size) return undefined;
       let v = size === 1 ? d[0]! : size === 2 ? u16(d, 0) : u32(d, 0);
@@ -115,11 +129,13 @@ export const u32c = fixedUint(4, false);
 export const i32 = fixedUint(4, true);
 
 export const flag: Codec = {
+  kind: 'boolean',
   decode: (d) => (d.length === 1 && d[0]! <= 1 ? d[0] === 1 : undefined),
   encode: (v) => Uint8Array.of(v === true || v === 1 ? 1 : 0),
 };
 
 export const ip: Codec = {
+  kind: 'ipv4',
   decode: (d) => (d.length === 4 ? ipv4ToString(d, 0) : undefined),
   encode: (v) => ipv4Bytes(v),
 };
@@ -134,6 +150,7 @@ function ipv4Bytes(v: JsonValue): Uint8Array {
 
 /** One or more IPv4 addresses (routers, DNS, option 150...). */
 export const ipList: Codec = {
+  kind: 'ipv4-list',
   decode(d) {
     if (d.length === 0 || d.length % 4 !== 0) return undefined;
     const out: string[] = [];
@@ -145,6 +162,7 @@ export const ipList: Codec = {
 
 export const u8List: Codec = {
   total: true,
+  kind: 'u8-list',
   // A loop, not Array.from (the iterator protocol): every DHCP request carries a parameter list.
   decode: (d) => {
     const out = new Array<number>(d.length);
@@ -157,6 +175,7 @@ export const u8List: Codec = {
 /** A u16 enumeration list whose entries print as { code, name } (option 93). */
 export function namedU16List(names: Record<number, string>): Codec {
   return {
+    kind: 'named-u16-list',
     decode(d) {
       if (d.length === 0 || d.length % 2 !== 0) return undefined;
       const out: JsonValue[] = [];
@@ -180,6 +199,7 @@ export function namedU8(names: Record<number, string>): Codec {
   const byName = new Map<string, number>();
   for (const [k, n] of Object.entries(names)) byName.set(n, Number(k));
   return {
+    kind: 'named-u8',
     decode: (d) => (d.length === 1 ? (names[d[0]!] ?? d[0]!) : undefined),
     encode(v) {
       if (typeof v === 'number') return Uint8Array.of(v);
@@ -191,6 +211,7 @@ export function namedU8(names: Record<number, string>): Codec {
 
 /** RFC 1035 names, with compression pointers inside the value (RFC 3397, option 119). */
 export const domainList: Codec = {
+  kind: 'domain-list',
   decode(d, ctx) {
     const out: string[] = [];
     let i = 0;
@@ -264,6 +285,7 @@ export interface SubOptionTable {
  */
 export function subOptions(table: SubOptionTable): Codec {
   return {
+    kind: 'sub-options',
     decode(d, ctx) {
       const out: JsonValue[] = [];
       let i = 0;
@@ -324,6 +346,7 @@ export function encodeOrRaw(codec: Codec, value: JsonValue): Uint8Array {
 
 /** Enterprise-number records: u32 enterprise + u8 length + data (options 124, 125, 82.9). */
 export const enterpriseData: Codec = {
+  kind: 'enterprise-records',
   decode(d) {
     const out: JsonValue[] = [];
     let i = 0;

@@ -4,9 +4,13 @@ export * from './accessors.js';
 export * from './build.js';
 export {
   CLIENT_ARCH_NAMES, DhcpV4Code, DhcpV4MessageType, MESSAGE_TYPE_NAMES, OPTIONS, decodeOptionValue,
-  encodeOptionValue, type OptionDef,
+  encodeOptionValue, namedOptions, optionCode, optionKind, type OptionDef,
 } from './options.js';
-export type { JsonValue } from './codec.js';
+export type { JsonValue, ValueKind } from './codec.js';
+export {
+  typedOption, type ClientArch, type ClientId, type ClientNdi, type ClientUuid, type DhcpV4ValueMap, type SubOption,
+  type TypedOptionCode,
+} from './values.js';
 export { PXE_BOOT_SERVER_PORT, PXE_DISCOVERY_BITS, PXE_SUBOPTIONS } from './pxe.js';
 export { RELAY_AGENT_SUBOPTIONS } from './relay-agent.js';
 export { IPXE_SUBOPTIONS } from './ipxe.js';

@@ -1,11 +1,15 @@
 /**
- * The DHCPv4 option table: code → name + value codec (RFC 2132 and successors, IANA
- * "BOOTP Vendor Extensions and DHCP Options"). Codes missing here decode as raw hex.
+ * The DHCPv4 option table: code ↔ name ↔ value codec (RFC 2132 and successors, IANA
+ * "BOOTP Vendor Extensions and DHCP Options"). Codes missing here decode as raw hex. It is the one
+ * name table: decode output, analyze, the scenario language and docs/scenarios.md all use it.
+ *
+ * Naming convention (DHCPv4 and DHCPv6 alike): lower-case words joined by "-", as ISC dhcpd and
+ * Kea name options (`bootfile-name`, `tftp-server-address`); see dhcpv6/names.ts for DHCPv6.
  */
 import { asciiBytes, fromHex, hex, latin1String, putU16, u16 } from '../bytes.js';
 import {
   concatBytes, decodeWireName, domainList, encodeName, enterpriseData, flag, i32, ip, ipList, namedU16List,
-  namedU8, obj, rawHex, report, text, u16c, u32c, u8, u8List, type Codec, type DecodeCtx, type JsonValue,
+  namedU8, obj, rawHex, report, text, u16c, u32c, u8, u8List, type Codec, type DecodeCtx, type JsonValue, type ValueKind,
 } from './codec.js';
 import { ipxeEncapsulated } from './ipxe.js';
 import { pxeVendorOptions } from './pxe.js';
@@ -49,14 +53,21 @@ export interface OptionDef {
   codec: Codec;
 }
 
+/** The shape of an option's decoded value (`hex` for codes the table lacks). */
+export function optionKind(code: number): ValueKind {
+  return OPTIONS[code]?.codec.kind ?? 'hex';
+}
+
 /** Option 43: PXE sub-options when the vendor class says PXEClient, raw hex otherwise. */
 const vendorSpecific: Codec = {
+  kind: 'sub-options',
   decode: (d, ctx) => (ctx.vendorClass?.startsWith('PXEClient') ? pxeVendorOptions.decode(d, ctx) : hex(d)),
   encode: (v) => (Array.isArray(v) ? pxeVendorOptions.encode(v) : rawHex.encode(v)),
 };
 
 /** Option 61: type byte + identifier (colon hex; type 1 + 6 bytes is a MAC address). */
 const clientId: Codec = {
+  kind: 'record',
   decode: (d) => (d.length >= 1 ? { type: d[0]!, id: hex(d.subarray(1), ':') } : undefined),
   encode(v) {
     const o = obj(v, 'client id');
@@ -66,6 +77,7 @@ const clientId: Codec = {
 
 /** Option 77: RFC 3004 length-prefixed instances; anything else (iPXE sends "iPXE") is plain text. */
 const userClass: Codec = {
+  kind: 'text-list',
   decode(d) {
     const out: string[] = [];
     let i = 0;
@@ -85,6 +97,7 @@ const userClass: Codec = {
 
 /** Option 81 (RFC 4702): flags, two obsolete rcodes, name (DNS wire form when flag E is set). */
 const clientFqdn: Codec = {
+  kind: 'record',
   decode(d) {
     if (d.length < 3) return undefined;
     const nameBytes = d.subarray(3);
@@ -105,6 +118,7 @@ const clientFqdn: Codec = {
 
 /** Option 94: interface type (1 = UNDI), major, minor. */
 const clientNdi: Codec = {
+  kind: 'record',
   decode: (d) => (d.length === 3 ? { type: d[0]!, major: d[1]!, minor: d[2]! } : undefined),
   encode(v) {
     const o = obj(v, 'client NDI');
@@ -114,6 +128,7 @@ const clientNdi: Codec = {
 
 /** Option 97: type (0) + 16-byte GUID, printed in wire byte order. */
 const clientUuid: Codec = {
+  kind: 'record',
   decode(d) {
     if (d.length !== 17) return undefined;
     const h = hex(d.subarray(1));
@@ -129,6 +144,7 @@ const clientUuid: Codec = {
 
 /** Option 121 (RFC 3442): width, significant destination octets, router. */
 const classlessRoutes: Codec = {
+  kind: 'record-list',
   decode(d) {
     const out: JsonValue[] = [];
     let i = 0;
@@ -159,6 +175,7 @@ const classlessRoutes: Codec = {
 
 /** Option 143 (RFC 8572): u16-length-prefixed bootstrap server URIs. */
 const sztpRedirect: Codec = {
+  kind: 'text-list',
   decode(d) {
     const out: string[] = [];
     let i = 0;
@@ -182,6 +199,7 @@ const sztpRedirect: Codec = {
 
 /** Options with an empty body (80 rapid commit): true. */
 const present: Codec = {
+  kind: 'empty',
   decode: (d) => (d.length === 0 ? true : undefined),
   encode: () => new Uint8Array(0),
 };
@@ -270,6 +288,18 @@ export function optionName(code: number): string {
   if (code === 0) return 'pad';
   if (code === 255) return 'end';
   return OPTIONS[code]?.name ?? `option-${code}`;
+}
+
+const CODE_BY_NAME: ReadonlyMap<string, number> = new Map(Object.entries(OPTIONS).map(([code, d]) => [d.name, Number(code)]));
+
+/** The code of a table name (`bootfile-name` → 67), or undefined. */
+export function optionCode(name: string): number | undefined {
+  return CODE_BY_NAME.get(name);
+}
+
+/** Every named option, by code. */
+export function namedOptions(): Array<{ code: number; name: string; kind: ValueKind }> {
+  return Object.entries(OPTIONS).map(([code, d]) => ({ code: Number(code), name: d.name, kind: d.codec.kind ?? 'hex' }));
 }
 
 /**

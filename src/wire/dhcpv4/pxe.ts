@@ -90,6 +90,8 @@ const bootItem: Codec = {
 
 const NO_CTX = { issues: null, base: 0, vendorClass: null };
 
+/** Names as the PXE 2.1 specification spells them (PXE_MTFTP_IP…), as decode output has always
+ *  printed them and finding texts quote them: the one exception to the lower-case option names. */
 export const PXE_SUBOPTIONS: SubOptionTable = {
   what: 'PXE',
   padEnd: true,

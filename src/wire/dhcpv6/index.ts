@@ -9,7 +9,8 @@ export { duidLinkLayerAddress, duidToJson, duidToText, HW_ETHERNET } from './dui
 export { dhcpV6ToJson, optionsToJson, optionValueToJson, type DhcpV6Json, type DhcpV6OptionJson } from './json.js';
 export { formatDhcpV6Text } from './text.js';
 export {
-  DhcpV6MsgType, DhcpV6Opt, DuidType, msgTypeName, msgTypeLabel, isRelayType, optionName,
+  DhcpV6MsgType, DhcpV6Opt, DuidType, msgTypeName, msgTypeLabel, isRelayType, optionName, optionKey, optionCodeByKey,
+  namedOptions,
   statusName, archName, duidTypeName,
 } from './names.js';
 export type * from './types.js';

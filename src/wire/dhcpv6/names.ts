@@ -115,8 +115,32 @@ const OPTION_NAMES: Record<number, string> = {
   144: 'V6_DNR',
 };
 
+/** The IANA registry spelling (`BOOTFILE_URL`), as decode output prints it; undefined when unassigned. */
 export function optionName(code: number): string | undefined {
   return OPTION_NAMES[code];
+}
+
+/**
+ * The option's name in pxecheck's one convention (lower-case words joined by "-", as for DHCPv4):
+ * the registry name lower-cased with "_" → "-" (`BOOTFILE_URL` → `bootfile-url`). The scenario
+ * language and docs use this form; it is the same name as `optionName`, spelled for people.
+ */
+export function optionKey(code: number): string | undefined {
+  return OPTION_NAMES[code]?.toLowerCase().replace(/_/g, '-');
+}
+
+const CODE_BY_KEY: ReadonlyMap<string, number> = new Map(
+  Object.entries(OPTION_NAMES).map(([code, name]) => [name.toLowerCase().replace(/_/g, '-'), Number(code)]),
+);
+
+/** The code of an option key (`bootfile-url` → 59), or undefined. */
+export function optionCodeByKey(key: string): number | undefined {
+  return CODE_BY_KEY.get(key);
+}
+
+/** Every named option as code and key, by code. */
+export function namedOptions(): Array<{ code: number; key: string }> {
+  return Object.keys(OPTION_NAMES).map((c) => ({ code: Number(c), key: optionKey(Number(c))! }));
 }
 
 /** RFC 8415 §21.13 and later registrations. */

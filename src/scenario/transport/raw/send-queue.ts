@@ -1,15 +1,20 @@
 /**
- * Rate limit for frames we inject: a token bucket of `pps` frames per second (bursts up to a tenth
- * of a second's worth) in front of a bounded FIFO; frames beyond the bound are dropped and counted.
+ * Rate limit for frames we inject (raw) or datagrams we send (relay): a token bucket of `pps`
+ * packets per second (bursts up to a tenth of a second's worth) in front of a bounded FIFO; packets
+ * beyond the bound are dropped and counted.
+ * With `sendBatch`, the frames pushed in one turn (the answers to one wake-up's frames: the clients
+ * run as microtasks after the capture callback) leave together from process.nextTick, which runs
+ * once the microtasks have drained: one system call, and the server woken once for all of them.
  */
-export interface SendQueueOptions {
+export interface SendQueueOptions<T = Uint8Array> {
   pps: number;
   limit: number;
-  send(frame: Uint8Array): void;
+  send(frame: T): void;
+  sendBatch?(frames: T[]): void;
 }
 
-export class SendQueue {
-  private readonly queue: Uint8Array[] = [];
+export class SendQueue<T = Uint8Array> {
+  private readonly queue: T[] = [];
   private head = 0;
   private tokens: number;
   private readonly burst: number;
@@ -22,7 +27,7 @@ export class SendQueue {
   errors = 0;
   lastError: string | null = null;
 
-  constructor(private readonly o: SendQueueOptions) {
+  constructor(private readonly o: SendQueueOptions<T>) {
     this.burst = Math.max(1, Math.floor(o.pps / 10));
     this.tokens = this.burst;
   }
@@ -31,7 +36,7 @@ export class SendQueue {
     return this.queue.length - this.head;
   }
 
-  push(frame: Uint8Array): void {
+  push(frame: T): void {
     if (this.closed) return;
     if (this.length >= this.o.limit) { this.dropped++; return; }
     this.queue.push(frame);
@@ -58,8 +63,14 @@ export class SendQueue {
     this.last = now;
   }
 
+  private flushQueued = false;
+
   private pump(): void {
     if (this.timer || this.closed) return;
+    if (this.o.sendBatch !== undefined) {
+      if (!this.flushQueued) { this.flushQueued = true; process.nextTick(this.flush); }
+      return;
+    }
     this.refill();
     while (this.length > 0 && this.tokens >= 1) {
       const f = this.queue[this.head++]!;
@@ -72,7 +83,32 @@ export class SendQueue {
         this.lastError = e instanceof Error ? e.message : String(e);
       }
     }
+    this.afterSend();
+  }
+
+  private readonly flush = (): void => {
+    this.flushQueued = false;
+    if (this.timer || this.closed) return;
+    this.refill();
+    const n = Math.min(this.length, Math.floor(this.tokens));
+    if (n > 0) {
+      const frames = this.queue.slice(this.head, this.head + n);
+      this.head += n;
+      this.tokens -= n;
+      try {
+        this.o.sendBatch!(frames);
+        this.sent += n;
+      } catch (e) {
+        this.errors++;
+        this.lastError = e instanceof Error ? e.message : String(e);
+      }
+    }
+    this.afterSend();
+  };
+
+  private afterSend(): void {
     if (this.head > 1024 && this.head * 2 > this.queue.length) { this.queue.splice(0, this.head); this.head = 0; }
+    if (this.head === this.queue.length) { this.queue.length = 0; this.head = 0; }
     if (this.length > 0) {
       const waitMs = Math.max(1, ((1 - this.tokens) * 1000) / this.o.pps);
       this.timer = setTimeout(() => { this.timer = null; this.pump(); }, waitMs);

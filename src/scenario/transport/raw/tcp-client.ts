@@ -1,8 +1,8 @@
 /**
  * A minimal userspace TCP client (RFC 9293) over raw frames, enough for HTTP/1.x downloads:
- * active open with MSS and window-scale options (a 4 MiB receive window when the server scales too,
- * RFC 7323 §2: 64 KiB per round trip capped downloads at ~20 MB/s on a busy host), cumulative ACK of
- * every segment, an in-order buffer for reordered/duplicate segments, FIN/RST handling and
+ * active open with MSS and window-scale options (up to a 16 MiB receive window when the server scales too,
+ * RFC 7323 §2: 64 KiB per round trip capped downloads at ~20 MB/s on a busy host), cumulative ACK per receive
+ * batch (one wake-up's segments), an in-order buffer for reordered/duplicate segments, FIN/RST handling and
  * bounded retransmission of our SYN, data and FIN. No congestion control, SACK or timestamps:
  * requests are small and the server does the sending.
  */
@@ -16,8 +16,9 @@ function seqDiff(a: number, b: number): number {
 }
 
 export const TCP_RECEIVE_WINDOW = 65535;
-/** Our window-scale shift: the 16-bit window field counts 64-byte units once both sides scale. */
-export const TCP_WINDOW_SHIFT = 6;
+/** Our window-scale shift: the 16-bit window field counts 256-byte units once both sides scale
+ *  (16 MiB at most: room for a ring full of 64 KiB super-segments, see widenForSuperSegments). */
+export const TCP_WINDOW_SHIFT = 8;
 const DEFAULT_MSS = 1460;
 
 export type TcpState = 'syn-sent' | 'established' | 'fin-wait' | 'close-wait' | 'last-ack' | 'closed';
@@ -45,7 +46,7 @@ export interface RawTcpOptions {
   maxTransmits?: number;
   /** Our MSS (default 1460). */
   mss?: number;
-  /** Bytes we accept ahead once window scaling is in effect (default 4 MiB): the raw transport
+  /** Bytes we accept ahead once window scaling is in effect (default 16 MiB): the raw transport
    *  keeps it below what its capture ring holds, or a burst overflows the ring and stalls on RTOs. */
   scaledWindow?: number;
   /** After our FIN, how long to wait for the peer's (default 10 s). */
@@ -67,7 +68,7 @@ export class RawTcpConnection implements ByteStream {
   private sndNxt: number;
   private rcvNxt = 0;
   private peerMss = 536;
-  /** Bytes we accept beyond rcvNxt: 64 KiB, or 4 MiB once the SYN-ACK carried window scale. */
+  /** Bytes we accept beyond rcvNxt: 64 KiB, or up to 16 MiB once the SYN-ACK carried window scale. */
   private rcvWindow = TCP_RECEIVE_WINDOW;
   private readonly queue: Unacked[] = [];
   private timer: NodeJS.Timeout | null = null;
@@ -160,6 +161,7 @@ export class RawTcpConnection implements ByteStream {
       this.rcvNxt = (seg.seq + 1) >>> 0;
       for (const opt of decodeTcpOptions(seg.options, [] as WireIssue[])) {
         if (opt.kind === 2 && 'mss' in opt) this.peerMss = Math.min(opt.mss, this.o.mss ?? DEFAULT_MSS);
+        if (opt.kind === 3) this.scaling = true;
         if (opt.kind === 3) this.rcvWindow = Math.max(TCP_RECEIVE_WINDOW, Math.min(TCP_RECEIVE_WINDOW * 2 ** TCP_WINDOW_SHIFT, this.o.scaledWindow ?? Infinity)); // both sides scale
       }
       this.ackUpTo(seg.ack);
@@ -174,27 +176,49 @@ export class RawTcpConnection implements ByteStream {
     if (f & TcpFlag.ACK) this.ackUpTo(seg.ack);
     const dataSeq = seg.seq;
     if (f & TcpFlag.FIN && this.peerFinSeq === -1) this.peerFinSeq = (dataSeq + seg.payload.length) >>> 0;
-    if (seg.payload.length > 0) this.receive(dataSeq, seg.payload);
+    let inOrder = true;
+    if (seg.payload.length > 0) { this.widenForSuperSegments(seg.payload.length); inOrder = this.receive(dataSeq, seg.payload); }
     this.checkPeerFin();
-    if (seg.payload.length > 0 || f & TcpFlag.FIN) this.sendAck();
+    // RFC 5681 §4.2: out-of-order, duplicate and gap-filling segments are ACKed at once (the
+    // sender's fast retransmit counts duplicate ACKs); in-order data once per receive batch.
+    if (f & TcpFlag.FIN || (seg.payload.length > 0 && !inOrder)) this.sendAck();
+    else if (seg.payload.length > 0) this.ackSoon();
     this.maybeDone();
   }
 
-  private receive(seq: number, data: Uint8Array): void {
-    if (this.peerClosed) { this.counters.duplicates++; return; }
+  /** A segment above our MSS is a GSO/GRO super-segment (a veth or an offloading NIC hands them
+   *  over whole): `scaledWindow` is sized in MSS-sized frames of the capture ring, and such frames
+   *  carry more each, so the window grows by the same factor (never shrinks, RFC 9293 §3.8.6). */
+  private widenForSuperSegments(length: number): void {
+    const mss = this.o.mss ?? DEFAULT_MSS;
+    if (!this.scaling || length <= mss || length <= this.biggest || this.o.scaledWindow === undefined) return;
+    this.biggest = length;
+    const max = TCP_RECEIVE_WINDOW * 2 ** TCP_WINDOW_SHIFT;
+    this.rcvWindow = Math.max(this.rcvWindow, Math.min(max, Math.floor((this.o.scaledWindow * length) / mss)));
+  }
+
+  private biggest = 0;
+  /** Both sides sent window scale (RFC 7323 §2.2). */
+  private scaling = false;
+
+  /** Takes a data segment; true when it simply extended the in-order data (no gap before or
+   *  filled, not a duplicate). */
+  private receive(seq: number, data: Uint8Array): boolean {
+    if (this.peerClosed) { this.counters.duplicates++; return false; }
     const rel = seqDiff(seq, this.rcvNxt);
     if (rel > 0) {
       // Ahead of the in-order point: keep it (once) if it fits the window.
-      if (rel + data.length > this.rcvWindow || this.oooBytes + data.length > this.rcvWindow) return;
+      if (rel + data.length > this.rcvWindow || this.oooBytes + data.length > this.rcvWindow) return false;
       this.counters.outOfOrder++;
-      if (this.ooo.some((s) => s.seq === seq && s.data.length >= data.length)) return;
+      if (this.ooo.some((s) => s.seq === seq && s.data.length >= data.length)) return false;
       this.ooo.push({ seq, data });
       this.ooo.sort((a, b) => seqDiff(a.seq, b.seq));
       this.oooBytes += data.length;
-      return;
+      return false;
     }
-    if (-rel >= data.length) { this.counters.duplicates++; return; }
+    if (-rel >= data.length) { this.counters.duplicates++; return false; }
     this.deliver(data.subarray(-rel));
+    if (this.ooo.length === 0) return true;
     while (this.ooo.length) {
       const s = this.ooo[0]!;
       const r = seqDiff(s.seq, this.rcvNxt);
@@ -203,6 +227,7 @@ export class RawTcpConnection implements ByteStream {
       this.oooBytes -= s.data.length;
       if (-r < s.data.length) this.deliver(s.data.subarray(-r));
     }
+    return false;
   }
 
   private deliver(data: Uint8Array): void {
@@ -248,7 +273,24 @@ export class RawTcpConnection implements ByteStream {
 
   // ---- output ----
 
+  /** One ACK for all the data segments of one receive batch (a stretch ACK, as Linux sends per
+   *  GRO super-segment): the raw transport hands a wake-up's frames over in one callback scope and
+   *  microtasks run after it, so a burst of segments costs one injected frame, not one each. */
+  private ackSoon(): void {
+    if (this.ackQueued) return;
+    this.ackQueued = true;
+    queueMicrotask(this.flushAck);
+  }
+
+  private ackQueued = false;
+  private readonly flushAck = (): void => {
+    if (!this.ackQueued) return;
+    this.ackQueued = false;
+    if (this.state !== 'closed') this.sendAck();
+  };
+
   private sendAck(): void {
+    this.ackQueued = false;
     this.o.emit({ seq: this.sndNxt, ack: this.rcvNxt, flags: TcpFlag.ACK, window: this.windowField(), payload: new Uint8Array(0) });
   }
 

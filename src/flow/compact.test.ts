@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { compactState } from './builder-state.js';
+import { FrameSample } from './frames.js';
+import type { Dhcp4State } from './state.js';
+
+function dhcp4State(): Dhcp4State {
+  const frames = new FrameSample();
+  for (let f = 1; f <= 80; f++) frames.add(f);
+  return {
+    kind: 'dhcp4', frames, last: 2,
+    step: {
+      kind: 'dhcp4', start: 1, duration: 1, ok: true, frames: [], xid: 7, messages: ['DISCOVER', 'OFFER'], offers: [],
+      server: '198.51.100.1', yiaddr: null, bootfile: null, nextServer: null, stage: 'firmware', vendorClass: null,
+      userClass: ['a'], arch: 7, leaseTime: null, relay: null, ackOptions: [1, 3],
+    },
+    stageKnown: true, firstDiscover: 1, discoverFrame: 1, firstOffer: 2, pendingRequest: null, requestSeen: false,
+    discoversAfterOffer: 0, offerVendorClass: [null], offerCount: 1, offerFrames: [2], nak: null, ack: null, bootfileFrame: 0, decline: null,
+  };
+}
+
+describe('compactState', () => {
+  it('keeps every value and key order of a step, and the step still grows afterwards', () => {
+    const st = dhcp4State();
+    const before = JSON.stringify({ ...st, frames: st.frames.toArray() });
+    const messages = st.step.messages;
+    compactState(st);
+    expect(st.step.messages).not.toBe(messages);
+    expect(JSON.stringify({ ...st, frames: st.frames.toArray() })).toBe(before);
+    st.step.messages.push('REQUEST');
+    st.frames.add(81);
+    expect(st.step.messages).toEqual(['DISCOVER', 'OFFER', 'REQUEST']);
+    expect(st.frames.count).toBe(81);
+    expect(st.frames.toArray().at(-1)).toBe(81);
+    expect(st.frames.toArray()).toHaveLength(64);
+  });
+
+  it('compacts a step again only after it got another packet', () => {
+    const st = dhcp4State();
+    compactState(st);
+    const messages = st.step.messages;
+    compactState(st);
+    expect(st.step.messages).toBe(messages);
+    st.frames.add(81);
+    compactState(st);
+    expect(st.step.messages).not.toBe(messages);
+    expect(st.step.messages).toEqual(messages);
+  });
+});

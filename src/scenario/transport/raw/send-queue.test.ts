@@ -1,0 +1,60 @@
+// The raw transport's send queue: with a batch sender, what one turn produces (the capture
+// callback, then the clients' microtasks) leaves in one batch, in order, within the rate limit.
+import { describe, expect, it } from 'vitest';
+import { SendQueue } from './send-queue.js';
+
+const frame = (n: number): Uint8Array => Uint8Array.of(n);
+const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+function batching(pps = 1e6): { q: SendQueue; batches: number[][]; singles: number[] } {
+  const batches: number[][] = [];
+  const singles: number[] = [];
+  const q = new SendQueue({ pps, limit: 100, send: (f) => singles.push(f[0]!), sendBatch: (fs) => batches.push(fs.map((f) => f[0]!)) });
+  return { q, batches, singles };
+}
+
+describe('SendQueue', () => {
+  it('sends at once, frame by frame, without a batch sender', () => {
+    const sent: number[] = [];
+    const q = new SendQueue({ pps: 1e6, limit: 100, send: (f) => sent.push(f[0]!) });
+    q.push(frame(1));
+    q.push(frame(2));
+    expect(sent).toEqual([1, 2]);
+    q.close();
+  });
+
+  it('sends the frames of one turn, pushed from the callback and from microtasks, as one batch in order', async () => {
+    const { q, batches, singles } = batching();
+    q.push(frame(1));
+    void Promise.resolve().then(() => q.push(frame(2))).then(() => q.push(frame(3)));
+    q.push(frame(4));
+    expect(batches).toEqual([]);
+    await turn();
+    expect(batches).toEqual([[1, 4, 2, 3]]);
+    expect(singles).toEqual([]);
+    expect(q.sent).toBe(4);
+    q.push(frame(5));
+    await turn();
+    expect(batches).toEqual([[1, 4, 2, 3], [5]]);
+    q.close();
+  });
+
+  it('keeps to the rate limit: a batch takes only the tokens there are, the rest waits queued', async () => {
+    const { q, batches } = batching(10); // a burst of 1
+    for (let i = 1; i <= 3; i++) q.push(frame(i));
+    await turn();
+    expect(batches).toEqual([[1]]);
+    expect(q.length).toBe(2);
+    q.close();
+  });
+
+  it('counts a refused batch as an error and goes on', async () => {
+    const q = new SendQueue({ pps: 1e6, limit: 100, send: () => {}, sendBatch: () => { throw new Error('link down'); } });
+    q.push(frame(1));
+    await turn();
+    expect(q.errors).toBe(1);
+    expect(q.lastError).toBe('link down');
+    expect(q.length).toBe(0);
+    q.close();
+  });
+});
