@@ -13,8 +13,9 @@ import { xmlAttr, xmlText } from './junit.js';
 const n = (x: number): string => x.toLocaleString('en-US');
 
 function when(f: FaultReport): string {
-  if (f.startedS === null) return 'never began';
-  return `${f.startedS} s → ${f.endedS === null ? '?' : `${f.endedS} s`}`;
+  const by = f.appliedBy === undefined ? '' : ` (applied by ${f.appliedBy.join(', ')})`;
+  if (f.startedS === null) return `never began${by}`;
+  return `${f.startedS} s → ${f.endedS === null ? '?' : `${f.endedS} s`}${by}`;
 }
 
 export function faultLines(faults: readonly FaultReport[], pal: Palette = PLAIN, width: number | null = null): string[] {
@@ -36,6 +37,13 @@ export function faultLines(faults: readonly FaultReport[], pal: Palette = PLAIN,
     const bad = c.failed + c.timedOut;
     out.push(...wrapLine(`      clients in flight during it: ${n(c.affected)}, ${n(c.ok)} passed (${n(c.recovered)} recovered after retransmitting), ` +
       `${bad > 0 ? pal.fail(`${n(bad)} failed`) : '0 failed'}`, width, 8));
+    if (c.groups !== undefined) {
+      const groups = Object.entries(c.groups).map(([g, x]) => {
+        const gbad = x.failed + x.timedOut;
+        return `${printable(g)}: ${n(x.affected)} in flight, ${n(x.ok)} passed (${n(x.recovered)} recovered), ${gbad > 0 ? pal.fail(`${n(gbad)} failed`) : '0 failed'}`;
+      });
+      out.push(...wrapLine(`        by group: ${groups.join('; ')}`, width, 10));
+    }
     for (const fc of c.failedClients) out.push(...wrapLine(`        failed ${fc.mac} ${fc.kind}: ${printable(fc.message)}`, width, 10));
     if (c.recoveredClients.length > 0) out.push(...wrapLine(`        recovered ${c.recoveredClients.join(', ')}${c.recovered > c.recoveredClients.length ? ', …' : ''}`, width, 10));
   }
@@ -52,6 +60,7 @@ export function faultJunitCases(cls: string, faults: readonly FaultReport[]): { 
     const prop = (k: string, v: string | number): void => void lines.push(`        <property name="${xmlAttr(k)}" value="${xmlAttr(String(v))}"/>`);
     if (f.startedS !== null) prop('startedS', f.startedS);
     if (f.endedS !== null) prop('endedS', f.endedS);
+    if (f.appliedBy !== undefined) prop('appliedBy', f.appliedBy.join(', '));
     for (const w of FAULT_WINDOWS) {
       prop(`${w}.retransmits`, f.windows[w].retransmits);
       for (const [k, r] of Object.entries(f.windows[w].kinds)) {
@@ -61,6 +70,9 @@ export function faultJunitCases(cls: string, faults: readonly FaultReport[]): { 
       }
     }
     for (const k of ['affected', 'ok', 'failed', 'timedOut', 'recovered'] as const) prop(`clients.${k}`, f.clients[k]);
+    for (const [g, x] of Object.entries(f.clients.groups ?? {})) {
+      for (const k of ['affected', 'ok', 'failed', 'timedOut', 'recovered'] as const) prop(`clients.${g}.${k}`, x[k]);
+    }
     lines.push('      </properties>');
     if (f.error !== undefined) {
       failures++;

@@ -8,6 +8,7 @@
  */
 import type { StatKind } from '../load-schema.js';
 import type { StepResult } from '../run/result.js';
+import { macToNumber, type MacRange } from '../mac-range.js';
 import type { Timer, Timers } from '../run/timers.js';
 import type { FaultAction, FaultSpec } from './fault-schema.js';
 import { KindStats, type LatencyMs } from './stats.js';
@@ -32,6 +33,9 @@ export interface WindowKindReport {
   failed: number;
   timedOut: number;
   latencyMs: LatencyMs | null;
+  /** HDR histogram (µs, compressed base64) and exact largest latency, so `merge` adds windows exactly (absent in older reports). */
+  histogram?: string;
+  maxUs?: number;
 }
 
 export interface WindowReport {
@@ -39,6 +43,18 @@ export interface WindowReport {
   retransmits: number;
   kinds: Partial<Record<StatKind, WindowKindReport>>;
 }
+
+/** What a fault did to one client group's clients in flight (a mix: PCs and phones). */
+export interface GroupClients {
+  affected: number;
+  ok: number;
+  failed: number;
+  timedOut: number;
+  recovered: number;
+}
+
+/** Which client group a MAC belongs to (the scenario's `clients:` names); null when none. */
+export type GroupOf = (mac: string) => string | null;
 
 /** Clients kept by name per fault (the counts cover them all). */
 export const KEPT_FAULT_CLIENTS = 10;
@@ -55,6 +71,8 @@ export interface FaultReport {
   undone?: string;
   /** Applying or undoing failed, or the fault never began: the run fails. */
   error?: string;
+  /** Set by `merge`: the runs that applied it (`shard 1/4`, or the file of a run without --shard). */
+  appliedBy?: string[];
   windows: Record<FaultWindow, WindowReport>;
   /** Clients in flight at some point while it was active. */
   clients: {
@@ -66,6 +84,8 @@ export interface FaultReport {
     recovered: number;
     failedClients: Array<{ mac: string; kind: string; message: string }>;
     recoveredClients: string[];
+    /** The same counts per client group, when the load is a mix of several groups. */
+    groups?: Record<string, GroupClients>;
   };
 }
 
@@ -99,7 +119,7 @@ class Window {
     const kinds: WindowReport['kinds'] = {};
     for (const [k, s] of this.kinds) {
       const r = s.report(0);
-      kinds[k] = { ok: r.ok, failed: r.failed, timedOut: r.timedOut, latencyMs: r.latencyMs };
+      kinds[k] = { ok: r.ok, failed: r.failed, timedOut: r.timedOut, latencyMs: r.latencyMs, histogram: r.histogram, maxUs: r.maxUs };
     }
     return { retransmits: this.retransmits, kinds };
   }
@@ -130,7 +150,7 @@ export class FaultRun {
   private readonly faults: Active[];
 
   constructor(specs: readonly FaultSpec[], private readonly injector: FaultInjector, private readonly timers: Timers,
-    private readonly start: number, private readonly planned: number) {
+    private readonly start: number, private readonly planned: number, private readonly groupOf: GroupOf | null = null) {
     this.faults = specs.map((spec) => ({
       spec, began: null, ended: null, timer: null, cancelled: false, applied: null, work: null,
       windows: { before: new Window(), during: new Window(), after: new Window() },
@@ -171,6 +191,14 @@ export class FaultRun {
       if (f.began === null || t1 < f.began || (f.ended !== null && t0 > f.ended)) continue;
       const c = f.clients;
       c.affected++;
+      const g = this.groupCounts(c, mac);
+      if (g !== null) {
+        g.affected++;
+        if (outcome === 'ok') g.ok++;
+        else if (outcome === 'failed') g.failed++;
+        else g.timedOut++;
+        if (outcome === 'ok' && retransmitted) g.recovered++;
+      }
       if (outcome === 'ok') {
         c.ok++;
         if (retransmitted) {
@@ -183,6 +211,13 @@ export class FaultRun {
         if (c.failedClients.length < KEPT_FAULT_CLIENTS) c.failedClients.push({ mac, kind: failure?.kind ?? '?', message: failure?.message ?? outcome });
       }
     }
+  }
+
+  private groupCounts(c: FaultReport['clients'], mac: string): GroupClients | null {
+    const name = this.groupOf?.(mac) ?? null;
+    if (name === null) return null;
+    const groups = (c.groups ??= {});
+    return (groups[name] ??= { affected: 0, ok: 0, failed: 0, timedOut: 0, recovered: 0 });
   }
 
   private begin(f: Active): void {
@@ -254,6 +289,19 @@ function windowOf(f: Active, t0: number, t1: number): FaultWindow {
   if (f.began === null || t1 < f.began) return 'before';
   if (f.ended !== null && t0 > f.ended) return 'after';
   return 'during';
+}
+
+/**
+ * The client group of a MAC from the scenario's MAC ranges; null (no per-group counts) when the
+ * scenario has one group. Called once per client that overlapped a fault, not per exchange.
+ */
+export function groupsByMac(groups: ReadonlyArray<{ name: string; mac: MacRange }>): GroupOf | null {
+  if (groups.length < 2) return null;
+  const ranges = groups.map((g) => ({ name: g.name, first: macToNumber(g.mac.first), count: g.mac.count }));
+  return (mac) => {
+    const n = macToNumber(mac);
+    return ranges.find((r) => n >= r.first && n < r.first + r.count)?.name ?? null;
+  };
 }
 
 function round(x: number): number {

@@ -2,12 +2,14 @@
  * `pxecheck merge`: the JSON reports of several load runs (shards of one storm, on several hosts)
  * as one report. Histograms are decoded from HDR's encoding and added, so the merged percentiles are
  * exactly those one run over all clients would have recorded; counts add up; rates are over the
- * span from the earliest start to the latest end; the budgets are held against the whole.
+ * span from the earliest start to the latest end; the budgets are held against the whole. Faults
+ * are carried with the runs that applied them (src/scenario/load/merge-faults.ts).
  */
 import { STAT_KINDS, type Arrival } from '../load-schema.js';
 import type { RunResult, ScenarioResult } from '../run/result.js';
 import { evaluateBudgets, loadOk } from './budgets.js';
 import { LOAD_REPORT_VERSION, type LoadClients, type LoadReport } from './report.js';
+import { faultCoverageNote, mergeFaults, type RunFaults } from './merge-faults.js';
 import { KEPT_FAILED_CLIENTS } from './runner.js';
 import { KindStats, LoadStats } from './stats.js';
 import { MergeError } from '../../errors.js';
@@ -21,8 +23,11 @@ function sumArrival(xs: Array<Arrival | null>): Arrival | null {
   return { kind: 'ramp', from: ramps.reduce((t, r) => t + r.from, 0), to: ramps.reduce((t, r) => t + r.to, 0), overMs: first.overMs };
 }
 
-/** The whole storm from its slices; `notes` says what looks off (a shard missing or twice). */
-export function mergeLoadReports(reports: readonly LoadReport[], notes: string[] = []): LoadReport {
+/**
+ * The whole storm from its slices; `notes` says what looks off (a shard missing or twice). `labels`
+ * name the runs without `--shard` in the faults' `appliedBy` (default `report N`).
+ */
+export function mergeLoadReports(reports: readonly LoadReport[], notes: string[] = [], labels: readonly string[] = []): LoadReport {
   if (reports.length === 0) throw new MergeError('nothing to merge');
   const start = Math.min(...reports.map((r) => r.startedAtMs));
   const end = Math.max(...reports.map((r) => r.startedAtMs + r.durationMs));
@@ -54,7 +59,14 @@ export function mergeLoadReports(reports: readonly LoadReport[], notes: string[]
       else failures.set(key, { ...f });
     }
   }
-  return {
+  const runs: RunFaults[] = reports.map((r, i) => ({
+    label: r.shard !== undefined ? `shard ${r.shard.index}/${r.shard.count}` : labels[i] ?? `report ${i + 1}`,
+    startedAtMs: r.startedAtMs, faults: r.faults ?? [],
+  }));
+  const coverage = faultCoverageNote(runs, reports.some((r) => r.shard !== undefined));
+  if (coverage !== undefined) notes.push(coverage);
+  const faults = mergeFaults(runs, start);
+  const merged: LoadReport = {
     version: LOAD_REPORT_VERSION,
     startedAt: new Date(start).toISOString(),
     startedAtMs: start,
@@ -72,6 +84,8 @@ export function mergeLoadReports(reports: readonly LoadReport[], notes: string[]
     budgetSpec: spec,
     failures: [...failures.values()].sort((a, b) => b.count - a.count).slice(0, 50),
   };
+  if (faults.length > 0) merged.faults = faults;
+  return merged;
 }
 
 function checkShards(reports: readonly LoadReport[], notes: string[]): void {
@@ -107,11 +121,11 @@ export function mergeRunResults(inputs: ReadonlyArray<{ file: string; result: Ru
   const scenarios: ScenarioResult[] = [];
   for (const [name, list] of byName) {
     const scenarioNotes: string[] = [];
-    const load = mergeLoadReports(list.map((x) => x.s.load!), scenarioNotes);
+    const load = mergeLoadReports(list.map((x) => x.s.load!), scenarioNotes, list.map((x) => x.file));
     notes.push(...scenarioNotes.map((n) => `${name}: ${n}`));
     const interrupted = list.filter((x) => x.s.interrupted !== undefined).map((x) => `${x.file}: ${x.s.interrupted!}`);
     const merged: ScenarioResult = {
-      name, file: list[0]!.s.file, ok: loadOk(load) && interrupted.length === 0, duration: load.durationMs,
+      name, file: list[0]!.s.file, ok: loadOk(load) && interrupted.length === 0 && (load.faults ?? []).every((f) => f.error === undefined), duration: load.durationMs,
       clients: list.flatMap((x) => x.s.clients).slice(0, KEPT_FAILED_CLIENTS), load,
     };
     if (interrupted.length > 0) merged.interrupted = interrupted.join('; ');

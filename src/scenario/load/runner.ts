@@ -14,7 +14,7 @@ import { runStep, type StepContext } from '../run/steps.js';
 import { timersFor, type Timers } from '../run/timers.js';
 import { arrivalOffset, MixPicker } from './arrivals.js';
 import { evaluateBudgets, loadOk } from './budgets.js';
-import { FaultRun, retransmitsOf, type FaultInjector } from './faults.js';
+import { FaultRun, groupsByMac, retransmitsOf, type FaultInjector } from './faults.js';
 import { LOAD_REPORT_VERSION, type LoadClients, type LoadReport } from './report.js';
 import { loadPlan, type LoadPlan } from './settings.js';
 import { LoadStats } from './stats.js';
@@ -210,7 +210,7 @@ function startFaults(scenario: Scenario, opts: RunOptions, plan: LoadPlan, timer
   const injector: FaultInjector = opts.loadHooks?.faults ?? {
     apply: () => Promise.reject(new Error('faults act on a lab: run with --lab, or --lab-name NAME inside a lab from `pxecheck lab up`')),
   };
-  return new FaultRun(specs, injector, timers, start, plan.count);
+  return new FaultRun(specs, injector, timers, start, plan.count, groupsByMac(scenario.clients));
 }
 
 function sleep(timers: Timers, t: number, signal: AbortSignal | undefined): Promise<void> {

@@ -1,0 +1,184 @@
+// dnsmasq restarted mid-storm keeps its leases: the evidence from its lease file (lab `e2-dnsm`).
+// dnsmasq with `dhcp-authoritative` ACKs a RENEW for an address it does not know (it re-creates the
+// lease), so there a RENEW after the restart proves nothing. This lab's dnsmasq is NOT authoritative:
+// it NAKs a RENEW it has no lease for ("lease not found"), as Kea does. And the lease file itself is
+// read: every MAC leased before the restart (the file as it was while the old dnsmasq was gone) is
+// still in it after the storm, with the same address. The control run with `leasefile-ro` (leases in
+// memory only) shows the check has teeth: the restart forgets them and the RENEWs are NAKed.
+// The built CLI runs `pxecheck run STORM.yaml --relay-from 198.18.0.1 --server 198.51.100.1
+// --lab-name e2-dnsm` in the lab's client namespace; 80 clients at 40/s fit a loaded 2-core CI.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isAlive, labDown, labUp, listNamespaces, readLabInfo, run, runOk, SERVER_ADDR, type LabInfo } from '../../src/lab/index.js';
+import type { RunResult } from '../../src/scenario/run/result.js';
+import { runCliInNamespace } from '../helpers/lab-run.js';
+import { privateBuild, type PrivateBuild } from '../helpers/private-build.js';
+
+const isRoot = process.getuid?.() === 0;
+const hasTools = run('sh', ['-c', 'command -v ip && command -v dnsmasq && command -v in.tftpd && command -v nginx && command -v nft && command -v tc']).code === 0;
+const skipReason = !isRoot ? 'needs root (network namespaces, servers in them)' : !hasTools ? 'needs ip, dnsmasq, in.tftpd, nginx, nft, tc' : '';
+
+const LAB = 'e2-dnsm';
+const RELAY = '198.18.0.1';
+const STORM_TIMEOUT_MS = 90_000;
+const MAC_PREFIX = '02:18:00:e2';
+/** How often the test looks at lab.json and the lease file while a storm runs. */
+const POLL_MS = 50;
+
+const work = mkdtempSync(join(tmpdir(), 'pxecheck-e2-dnsm-'));
+const LEASES = join(work, 'dnsmasq.leases');
+let build: PrivateBuild;
+let lab: LabInfo;
+
+/** Not authoritative: a RENEW for a lease dnsmasq does not have is NAKed. `memoryOnly`: leasefile-ro. */
+function dnsmasqConfig(memoryOnly: boolean): string {
+  return [
+    'port=0', 'interface=eth0', 'bind-interfaces', 'no-resolv', 'no-hosts', 'user=root', 'quiet-dhcp', 'no-ping',
+    memoryOnly ? 'leasefile-ro' : `dhcp-leasefile=${LEASES}`, 'dhcp-lease-max=10000',
+    'dhcp-range=198.51.100.100,198.51.100.200,10m', 'dhcp-range=198.18.1.0,198.19.255.250,255.254.0.0,10m',
+    `dhcp-boot=snponly.efi,,${SERVER_ADDR}`, '',
+  ].join('\n');
+}
+
+/** dnsmasq's lease file: `EXPIRY MAC ADDRESS HOSTNAME CLIENT-ID` per line; ours only, MAC → address. */
+function leasesByMac(): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!existsSync(LEASES)) return out;
+  for (const line of readFileSync(LEASES, 'utf8').split('\n')) {
+    const [, mac, addr] = line.split(' ');
+    if (mac !== undefined && addr !== undefined && mac.startsWith(MAC_PREFIX)) out.set(mac, addr);
+  }
+  return out;
+}
+
+/** The pid lab.json names for dnsmasq (undefined while the file is being rewritten). */
+function dnsmasqPid(): number | undefined {
+  return readLabInfo(LAB)?.servers.find((s) => s.label === 'dnsmasq')?.pid;
+}
+
+function storm(name: string, memoryOnly: boolean): string {
+  // 80 clients at 40/s (2 s of arrivals); dnsmasq stops when half have arrived and is down 1 s.
+  // Every client renews 5 s after its DORA, when dnsmasq has restarted, and must keep its address.
+  return `
+name: ${name}
+budget: 80s
+load:
+  arrival: 40/s
+  concurrency: 80
+  budgets: { dora: { p99: 15s }, renew: { p99: 10s } }
+  faults:
+    - { restart: dhcp, after: 50%, down: 1s }
+clients:
+  - name: pc
+    persona: uefi-x64
+    mac: { mac: "${MAC_PREFIX}:${memoryOnly ? '10' : '00'}:00", count: 80 }
+    steps:
+      - dhcp: { within: 15s, offer-window: 100ms, expect: { type: ack, yiaddr: 198.18.0.0/15 } }
+      - sleep: 5s
+      - renew: { within: 10s, expect: { type: ack, yiaddr: "\${yiaddr}" } }
+`;
+}
+
+interface Storm { code: number | null; result: RunResult | undefined; stderr: string; before: Map<string, string>; pidBefore: number }
+
+/**
+ * Runs a storm while watching lab.json: `before` is the lease file as last seen while lab.json still
+ * named the old dnsmasq (its pid changes only once the new one listens, so this is the file after
+ * the old one stopped, when it was down).
+ */
+async function runStorm(file: string): Promise<Storm> {
+  const pidBefore = dnsmasqPid()!;
+  let before = leasesByMac();
+  const poll = setInterval(() => {
+    if (dnsmasqPid() === pidBefore) before = leasesByMac();
+  }, POLL_MS);
+  try {
+    const r = await runCliInNamespace(build, lab.clientNs,
+      ['run', file, '--relay-from', RELAY, '--server', lab.serverAddr, '--lab-name', LAB, '--format', 'json'], STORM_TIMEOUT_MS);
+    let result: RunResult | undefined;
+    try {
+      result = JSON.parse(r.stdout) as RunResult;
+    } catch {
+      result = undefined;
+    }
+    return { code: r.code, result, stderr: r.stderr, before, pidBefore };
+  } finally {
+    clearInterval(poll);
+  }
+}
+
+function why(r: Storm): string {
+  const l = r.result?.scenarios[0]?.load;
+  return `exit ${String(r.code)}; stderr: ${r.stderr.slice(0, 600)}; load: ${JSON.stringify({ clients: l?.clients, budgets: l?.budgets, failures: l?.failures?.slice(0, 5), faults: l?.faults })}`;
+}
+
+/** Restarts the lab's dnsmasq with another config (same argv: the config file is rewritten in place). */
+async function useConfig(config: string, memoryOnly: boolean): Promise<void> {
+  writeFileSync(config, dnsmasqConfig(memoryOnly));
+  const { LabFaultInjector } = await import('../../src/lab/faults.js');
+  const injector = new LabFaultInjector(readLabInfo(LAB)!);
+  try {
+    await injector.apply({ kind: 'restart', server: 'dhcp', downMs: 0, signal: 'SIGTERM' });
+  } finally {
+    injector.close();
+  }
+}
+
+describe.skipIf(skipReason !== '')(`dnsmasq restarted mid-storm${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
+  let config: string;
+  beforeAll(async () => {
+    build = privateBuild();
+    await labDown(LAB);
+    config = join(work, 'dnsmasq.conf');
+    writeFileSync(config, dnsmasqConfig(false));
+    lab = await labUp({ name: LAB, server: 'dnsmasq', config });
+    runOk('ip', ['-n', lab.clientNs, 'addr', 'add', `${RELAY}/15`, 'dev', lab.relayIface]);
+    runOk('ip', ['-n', lab.serverNs, 'route', 'add', '198.18.0.0/15', 'dev', 'eth0']);
+  }, 300_000);
+  afterAll(async () => {
+    await labDown(LAB);
+    rmSync(work, { recursive: true, force: true });
+    expect(listNamespaces().filter((n) => n.startsWith(`${LAB}-`))).toEqual([]);
+  }, 60_000);
+
+  it('with its lease file: every MAC leased before the restart is still leased the same address after it; every RENEW kept it', async () => {
+    const file = join(work, 'persist.yaml');
+    writeFileSync(file, storm('dnsmasq-restart', false));
+    const r = await runStorm(file);
+    const l = r.result?.scenarios[0]?.load;
+    expect(l, why(r)).toBeDefined();
+    const f = l!.faults![0]!;
+    expect(f.error, why(r)).toBeUndefined();
+    expect(f.effect, why(r)).toMatch(new RegExp(`dnsmasq pid ${r.pidBefore} stopped, started again as pid \\d+`));
+    const pidAfter = dnsmasqPid()!;
+    expect(pidAfter).not.toBe(r.pidBefore);
+    expect(isAlive(pidAfter)).toBe(true);
+    // Half the clients had arrived when it stopped: some were leased (the rest were in flight).
+    expect(r.before.size, why(r)).toBeGreaterThan(0);
+    const after = leasesByMac();
+    const lost = [...r.before].filter(([mac, addr]) => after.get(mac) !== addr);
+    expect(lost, `leased before the restart, missing or moved after it: ${JSON.stringify(lost.map(([m, a]) => `${m} ${a} → ${after.get(m) ?? 'none'}`))}`).toEqual([]);
+    // Not authoritative: a lease it had forgotten would have been NAKed here.
+    expect(l!.kinds.renew?.ok, why(r)).toBe(80);
+    expect(l!.clients, why(r)).toMatchObject({ started: 80, ok: 80, failed: 0, timedOut: 0 });
+    expect(after.size).toBe(80);
+    expect(new Set(after.values()).size).toBe(80);
+    expect(r.code, why(r)).toBe(0);
+  }, STORM_TIMEOUT_MS + 10_000);
+
+  it('control, leases in memory only (leasefile-ro): the restart forgets them and their RENEWs are NAKed', async () => {
+    await useConfig(config, true);
+    const file = join(work, 'memory.yaml');
+    writeFileSync(file, storm('dnsmasq-forgets', true));
+    const r = await runStorm(file);
+    const l = r.result?.scenarios[0]?.load;
+    expect(l, why(r)).toBeDefined();
+    expect(l!.faults![0]!.error, why(r)).toBeUndefined();
+    // Clients leased before the restart lose their lease: at least one RENEW is NAKed, the run fails.
+    expect(l!.clients.failed, why(r)).toBeGreaterThan(0);
+    expect(l!.failures.some((x) => /nak/i.test(x.message)), why(r)).toBe(true);
+    expect(r.code, why(r)).toBe(1);
+  }, STORM_TIMEOUT_MS + 30_000);
+});
