@@ -29,7 +29,7 @@ import {
   type TcpStreamSink,
 } from '../reassembly/index.js';
 import { TftpSessionTracker } from './tftp-tracker.js';
-import type { DecodeSink, DecodedMessage, HttpCloseReason, MessageOrigin, AppProto } from './messages.js';
+import type { DecodeSink, DecodedMessage, FragmentSeen, HttpCloseReason, MessageOrigin, AppProto, TcpSegmentSeen } from './messages.js';
 import type { DhcpV4Message } from '../wire/dhcpv4/index.js';
 import type { DhcpV6Message } from '../wire/dhcpv6/index.js';
 import type { TftpPacket } from '../wire/tftp.js';
@@ -85,6 +85,10 @@ export class DecodePipeline implements TcpStreamSink {
   private src4 = -1;
   private dst4 = -1;
   private ip6Offset = 0;
+  /** Reused for the sink's fragment / tcpSegment calls (path-MTU facts). */
+  private readonly fragSeen: FragmentSeen = { frame: 0, time: 0, ipVersion: 4, src: '', dst: '', srcMac: null, id: 0, offset: 0, more: false, dataLength: 0, packetLength: 0, completed: false };
+  private readonly segSeen: TcpSegmentSeen = { frame: 0, time: 0, src: '', srcPort: 0, dst: '', dstPort: 0, seq: 0, ack: 0, flags: 0, dataLength: 0, packetLength: 0 };
+  private ipPacketLength = 0;
   frames = 0;
   messages = 0;
 
@@ -178,6 +182,7 @@ export class DecodePipeline implements TcpStreamSink {
     this.cur.dstAddr = ip.dst;
     this.src4 = u32(buf, 12);
     this.dst4 = u32(buf, 16);
+    this.ipPacketLength = ip.totalLength;
     let payload = ip.payload;
     let payloadOffset = ip.payloadOffset;
     // A first fragment cut short by the snap length can never be reassembled: decode what it holds
@@ -185,6 +190,7 @@ export class DecodePipeline implements TcpStreamSink {
     const cutFirstFragment = ip.fragmentOffset === 0 && ip.payload.length < ip.totalLength - ip.headerLength;
     if ((ip.mf || ip.fragmentOffset > 0) && !cutFirstFragment) {
       const whole = this.ip4Frags.push(ip, rec.time, rec.frame, issues);
+      if (this.sink.fragment) this.noteFragment(4, ip.identification, ip.fragmentOffset, ip.mf, ip.totalLength - ip.headerLength, ip.totalLength, whole !== null, rec);
       if (!whole) return;
       payload = whole.payload;
       payloadOffset = -1; // reassembled: offsets no longer point into this frame
@@ -203,11 +209,16 @@ export class DecodePipeline implements TcpStreamSink {
     this.src4 = -1;
     this.dst4 = -1;
     this.ip6Offset = base;
+    this.ipPacketLength = 40 + ip.payloadLength;
     let payload = ip.payload;
     let payloadOffset = ip.payloadOffset;
     let nextHeader = ip.nextHeader;
     if (ip.fragment) {
       const whole = this.ip6Frags.push(ip, rec.time, rec.frame, issues);
+      if (this.sink.fragment) {
+        const f = ip.fragment;
+        this.noteFragment(6, f.identification, f.offset, f.more, ip.payload.length, 40 + ip.payloadLength, whole !== null, rec);
+      }
       if (!whole) return;
       payload = whole.payload;
       nextHeader = whole.nextHeader;
@@ -240,11 +251,27 @@ export class DecodePipeline implements TcpStreamSink {
       this.cur.srcPort = seg.srcPort;
       this.cur.dstPort = seg.dstPort;
       this.tcp.push(this.cur.srcAddr, seg.srcPort, this.cur.dstAddr, seg.dstPort, seg, rec.frame, rec.time);
+      if (this.sink.tcpSegment) {
+        const t = this.segSeen;
+        t.frame = rec.frame; t.time = rec.time;
+        t.src = this.cur.srcAddr; t.srcPort = seg.srcPort; t.dst = this.cur.dstAddr; t.dstPort = seg.dstPort;
+        t.seq = seg.seq; t.ack = seg.ack; t.flags = seg.flags;
+        t.dataLength = seg.payload.length; t.packetLength = this.ipPacketLength;
+        this.sink.tcpSegment(t);
+      }
     } else if (protocol === IPPROTO_ICMPV6 && src !== null && dst !== null && buf.length > 0 && isNdpType(buf[0]!)) {
       this.ndp(buf, off, base < 0, src, dst);
     } else if (protocol === IPPROTO_ICMP || protocol === IPPROTO_ICMPV6) {
       this.icmp(protocol === IPPROTO_ICMP ? 4 : 6, buf, off);
     }
+  }
+
+  private noteFragment(v: 4 | 6, id: number, offset: number, more: boolean, dataLength: number, packetLength: number, completed: boolean, rec: CaptureRecord): void {
+    const f = this.fragSeen;
+    f.frame = rec.frame; f.time = rec.time; f.ipVersion = v;
+    f.src = this.cur.srcAddr; f.dst = this.cur.dstAddr; f.srcMac = this.cur.srcMac;
+    f.id = id; f.offset = offset; f.more = more; f.dataLength = dataLength; f.packetLength = packetLength; f.completed = completed;
+    this.sink.fragment!(f);
   }
 
   /** Neighbour Discovery: every message, with the IP-level rules of RFC 4861 checked here. */
