@@ -43,6 +43,8 @@ export interface Observed {
   blksize?: number;
   /** TFTP error code received, or null for none. */
   tftpError?: number | null;
+  /** TFTP: the transfer finished (its last block arrived). */
+  complete?: boolean;
   status?: number;
   body?: string;
   /** Header names in lower case. */
@@ -231,6 +233,9 @@ function check(e: AnyExpect, o: Observed, ctx: Ctx): void {
   if (e.sha256 !== undefined) {
     const want = String(ctx.text(e.sha256)).toLowerCase();
     if (o.sha256?.toLowerCase() !== want) ctx.fail(`sha256: expected ${want}, found ${o.sha256 ?? 'nothing'}`);
+  }
+  if (e.complete !== undefined && o.complete !== undefined && e.complete !== o.complete) {
+    ctx.fail(e.complete ? 'transfer: expected it to complete, it stalled' : `transfer: expected it to stall (not complete), it completed (${o.size ?? 0} bytes${o.blksize === undefined ? '' : `, blksize ${o.blksize}`})`);
   }
   if (e.tsize !== undefined) matchNumber('tsize', e.tsize, o.tsize, ctx);
   if (e.blksize !== undefined) matchNumber('blksize', e.blksize, o.blksize, ctx);

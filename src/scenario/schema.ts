@@ -499,6 +499,9 @@ export const dhcpExpectSchema = strict({
 });
 
 export const tftpExpectSchema = strict({
+  /** false: the transfer must not finish (it stalls: a blksize above the path MTU); the timeout
+   *  is then the expected outcome, not a failure. Default: it must finish. */
+  complete: z.boolean().optional(),
   size: numberMatcher.optional(),
   sha256: sha256Field.optional(),
   tsize: numberMatcher.optional(),
@@ -804,6 +807,9 @@ export const scenarioLabSchema = strict({
   proxy: z.boolean().optional(),
   /** Why this server: printed when the user runs the scenario against another one. */
   reason: z.string().optional(),
+  /** The MTU of the client's switch port in the lab (server and client stay at 1500): a real MTU
+   *  mismatch, for "big files hang" scenarios (a blksize above it must stall). */
+  mtu: z.number().int().min(576, { error: 'expected an MTU of at least 576 (the IPv4 minimum)' }).max(9000, { error: 'expected an MTU of at most 9000 (jumbo frames)' }).optional(),
 });
 export type ScenarioLab = z.output<typeof scenarioLabSchema>;
 
