@@ -261,6 +261,8 @@ export function makeFullChainRoot(dir: string, f: FullChainFiles = fullChainFile
         `  <loadInformation></loadInformation>\n</device>\n`,
     );
   }
+  // What a Cisco phone without its own SEP<MAC>.cnf.xml falls back to (any MAC of a phone storm).
+  writeFileSync(join(dir, 'XMLDefault.cnf.xml'), `<?xml version="1.0" encoding="UTF-8"?>\n<!-- pxecheck lab example Cisco default config -->\n<Default>\n  <callManagerGroup><members><member priority="0"><callManager>\n    <processNodeName>${f.server}</processNodeName>\n  </callManager></member></members></callManagerGroup>\n</Default>\n`);
   for (const sub of ['polycom', 'yealink']) mkdirSync(join(dir, sub), { recursive: true });
   writeFileSync(join(dir, 'polycom', '000000000000.cfg'), '<?xml version="1.0"?>\n<!-- pxecheck lab example Polycom master config -->\n<APPLICATION />\n');
   for (const phone of POLYCOM_PHONE_MACS) {
