@@ -140,12 +140,20 @@ function matchValue(label: string, m: ValueMatcher, found: OptionValue | undefin
     const source = ctx.pattern(m.matches);
     const re = safeRegExp(source);
     if (re === null) ctx.fail(`${label}: invalid regular expression /${source}/`);
-    else if (!has || !re.test(scalarsOf(found).join(','))) ctx.fail(`${label}: expected to match ${String(re)}, found ${show(found)}`);
+    else if (!has || !matchTexts(found).some((t) => re.test(t))) ctx.fail(`${label}: expected to match ${String(re)}, found ${show(found)}`);
   }
   if (m.inSubnet !== undefined) {
     const cidr = String(ctx.text(m.inSubnet));
     if (!has || !scalarsOf(found).every((a) => inSubnet(a, cidr))) ctx.fail(`${label}: expected an address in ${cidr}, found ${show(found)}`);
   }
+}
+
+/** What a regex is tried on: the value (raw bytes as hex) and, for printable raw bytes, their text
+ *  (Avaya's option 242, Yealink's and Mitel's option 43 carry text). */
+function matchTexts(v: OptionValue): string[] {
+  const out = [scalarsOf(v).join(',')];
+  if (v instanceof Uint8Array && v.length > 0 && v.every((b) => b >= 0x20 && b < 0x7f)) out.push(String.fromCharCode(...v));
+  return out;
 }
 
 function safeRegExp(source: string): RegExp | null {
