@@ -37,14 +37,35 @@ const SCENARIOS = {
   'mtu-http-blackhole': { file: 'mtu-http-blackhole.pcapng', mismatch: true, view: 'server', fetch: http() },
   // No mismatch: blksize 8192 fragmented at 1500, every fragment arrives, the transfer completes.
   'fragmented-tftp-ok': { file: 'fragmented-tftp-ok.pcapng', mismatch: false, view: 'client', fetch: tftp(8192) },
+  // Routed: the client sits behind a router (srv2) whose link toward it has MTU 1000. nginx's
+  // 1500-byte segments (DF set) draw ICMP fragmentation needed (MTU 1000) from the router; the
+  // server's kernel learns the path MTU and TCP resends smaller segments: the download completes.
+  // (tftpd-hpa clears DF on its socket, so a router just fragments its DATA: no ICMP for TFTP.)
+  // curl --limit-rate keeps the window small: a 64 KB burst overruns tcpdump on a loaded machine.
+  'icmp-frag-needed-http': { file: 'icmp-frag-needed-http.pcapng', mismatch: false, routed: true, view: 'server', fetch: http(['--limit-rate', '100K']) },
 };
+
+/** The routed client: 203.0.113.10 in the client namespace, behind srv2 (198.51.100.2 / 203.0.113.1). */
+const ROUTED_CLIENT = '203.0.113.10';
+function routedSetup(lab) {
+  const rtr = lab.ns.srv2;
+  lab.execOk(lab.ns.srv, 'ethtool', ['-K', 'eth0', 'tso', 'off', 'gso', 'off', 'gro', 'off']);
+  lab.execOk(rtr, 'sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
+  L.runOk('ip', ['-n', rtr, 'link', 'add', 'rt0', 'mtu', String(PATH_MTU), 'type', 'veth', 'peer', 'name', 'c1', 'netns', lab.ns.cli]);
+  L.runOk('ip', ['-n', rtr, 'addr', 'add', '203.0.113.1/24', 'dev', 'rt0']);
+  L.runOk('ip', ['-n', rtr, 'link', 'set', 'rt0', 'up']);
+  L.runOk('ip', ['-n', lab.ns.cli, 'link', 'set', 'c1', 'address', MAC, 'up']);
+  L.runOk('ip', ['-n', lab.ns.cli, 'addr', 'add', `${ROUTED_CLIENT}/24`, 'dev', 'c1']);
+  L.runOk('ip', ['-n', lab.ns.cli, 'route', 'add', 'default', 'via', '203.0.113.1']);
+  L.runOk('ip', ['-n', lab.ns.srv, 'route', 'add', '203.0.113.0/24', 'via', L.SERVER2_ADDR]);
+}
 
 function tftp(blksize) {
   return ['curl', '-sS', '--max-time', '12', '--tftp-blksize', String(blksize), '-o', '/dev/null', `tftp://${L.SERVER_ADDR}/${FILE}`];
 }
 
-function http() {
-  return ['curl', '-sS', '--max-time', '12', '-o', '/dev/null', `http://${L.SERVER_ADDR}/${FILE}`];
+function http(extra = []) {
+  return ['curl', '-sS', '--max-time', '12', ...extra, '-o', '/dev/null', `http://${L.SERVER_ADDR}/${FILE}`];
 }
 
 function udhcpcScript(lab) {
@@ -58,6 +79,7 @@ function udhcpcScript(lab) {
 function recipe(sc) {
   return {
     file: sc.file,
+    second: sc.routed ?? false,
     maxMs: 30_000,
     settleMs: 3_000,
     async setup(lab, root) {
@@ -70,6 +92,10 @@ function recipe(sc) {
       return { servers: [d, t, n] };
     },
     captureOn(lab) {
+      if (sc.routed) {
+        routedSetup(lab);
+        return 'p-srv';
+      }
       lab.addClientInterface('cl0', MAC);
       if (sc.mismatch) {
         // Bridge netfilter would put fragments together and cut them again to the port's MTU
@@ -84,6 +110,13 @@ function recipe(sc) {
       return sc.view === 'client' ? 'cl0' : 'p-srv';
     },
     async drive(lab) {
+      if (sc.routed) {
+        const f = lab.exec(lab.ns.cli, sc.fetch[0], sc.fetch.slice(1), { timeoutMs: 20_000 });
+        return {
+          note: [`routed: client ${ROUTED_CLIENT} (c1, MTU 1500) → router srv2 (rt0 203.0.113.1, MTU ${PATH_MTU}; eth0 ${L.SERVER2_ADDR}) → server ${L.SERVER_ADDR} (MTU 1500); capture on p-srv (the server's switch port)`,
+            `${sc.fetch.join(' ')} → exit ${f.code} ${f.stderr.trim()}`].join('\n'),
+        };
+      }
       const script = udhcpcScript(lab);
       const dhcp = ['udhcpc', '-i', 'cl0', '-f', '-q', '-n', '-t', '4', '-T', '2', '-V', 'PXEClient:Arch:00007:UNDI:003000', '-s', script];
       const r = lab.exec(lab.ns.cli, 'busybox', dhcp, { timeoutMs: 20_000 });

@@ -82,6 +82,7 @@ const LAB: Record<string, { clean?: boolean; booted?: boolean; expect?: string[]
   'mtu-tftp-8192-lost.pcapng': { expect: ['net.fragments-lost'] },
   'mtu-tftp-1468-server.pcapng': { expect: ['net.pmtu-blackhole'] },
   'mtu-http-blackhole.pcapng': { expect: ['net.pmtu-blackhole'] },
+  'icmp-frag-needed-http.pcapng': { clean: true, expect: ['net.packet-too-big'] },
 };
 
 describe('analyzeCapture on lab captures', () => {

@@ -19,6 +19,7 @@ const VERDICTS: Record<string, Record<string, Verdict>> = {
   'lab/broken-two-dhcp-servers.pcapng': { '52:54:00:00:0e:f1': ['boot', 'failed', 'net.port-unreachable', ['failed','incomplete']] },
   'lab/lossy-tftp.pcapng': { '52:54:00:00:0e:f1': ['boot', 'booted', null, ['booted']] },
   'lab/fragmented-tftp-ok.pcapng': { '52:54:00:00:f0:01': ['boot', 'booted', null, ['booted']] },
+  'lab/icmp-frag-needed-http.pcapng': { 'ip:203.0.113.10': ['other', 'not-a-boot', null, []] },
   'lab/mtu-http-blackhole.pcapng': { '52:54:00:00:f0:01': ['boot', 'failed', 'net.pmtu-blackhole', ['failed']] },
   'lab/mtu-tftp-1468-server.pcapng': { '52:54:00:00:f0:01': ['boot', 'failed', 'net.pmtu-blackhole', ['failed']] },
   'lab/mtu-tftp-8192-lost.pcapng': { '52:54:00:00:f0:01': ['boot', 'failed', 'net.fragments-lost', ['failed']] },

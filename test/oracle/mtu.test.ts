@@ -82,6 +82,25 @@ describe.skipIf(!hasTshark())('MTU lab captures against tshark', () => {
     expect(resent.every((n) => root.frames.includes(n))).toBe(true);
   });
 
+  it('icmp-frag-needed-http: the ICMP fragmentation needed messages tshark sees, with the MTU they name; the download completed', async () => {
+    const file = lab('icmp-frag-needed-http.pcapng');
+    const icmp = tsharkFields(file, ['frame.number', 'icmp.mtu', 'ip.src'], { filter: 'icmp.type == 3 && icmp.code == 4' });
+    expect(icmp.length).toBeGreaterThan(0);
+    expect(new Set(icmp.map((r) => r[1]))).toEqual(new Set(['1000']));
+    const builder = new BootChainBuilder();
+    const pipe = new DecodePipeline(builder);
+    let packets = 0;
+    readCaptureBuffer(new Uint8Array(readFileSync(file)), (r) => { packets++; pipe.push(r); });
+    pipe.finish();
+    const dev = builder.facts({ file, packets, warnings: [], truncated: false }).devices.find((d) => d.key === 'ip:203.0.113.10')!;
+    expect(dev.mtu!.tooBig.map((t) => t.frame)).toEqual(icmp.map((r) => Number(r[0])).slice(0, 16));
+    expect(dev.mtu!.tooBig.every((t) => t.mtu === 1000 && t.reporter === '198.51.100.2' && t.protocol === 6)).toBe(true);
+    const a = await analyzeCapture(file);
+    const f = a.findings.find((x) => x.code === 'net.packet-too-big')!;
+    expect(f.severity).toBe('warning');
+    expect(f.message).toMatch(/ICMP fragmentation needed \(MTU 1000\).*the download completed/);
+  });
+
   it('mtu-http-blackhole: the full-size segment tshark marks as retransmitted is the one never acknowledged', async () => {
     const file = lab('mtu-http-blackhole.pcapng');
     const rtx = tsharkFields(file, ['frame.number', 'tcp.seq', 'tcp.len', 'ip.len'], { filter: `tcp.analysis.retransmission && ip.src == ${SERVER}` });
