@@ -128,6 +128,8 @@ interface Direction {
   stall: { seq: number; len: number; packet: number; sends: number; frames: number[]; first: number; last: number } | null;
   /** Filed under the receiver's chain key (once, at its first stall). */
   filed: boolean;
+  /** The opposite direction of the connection, once both were seen. */
+  peer: Direction | null;
 }
 
 /** `a - b` in 32-bit sequence space, signed. */
@@ -197,28 +199,35 @@ export class MtuTracker {
   tcpSegment(s: TcpSegmentSeen): void {
     this.now = s.time;
     const len = s.dataLength;
-    if (len > 0 || (s.flags & TCP_SYN) !== 0) {
+    const syn = (s.flags & TCP_SYN) !== 0;
+    let d: Direction | undefined;
+    if (len > 0 || syn) {
+      // One string key per segment: a sender's own direction; its peer's is linked once found.
       const key = `${s.src}|${s.srcPort}|${s.dst}|${s.dstPort}`;
-      let d = this.dirs.get(key);
+      d = this.dirs.get(key);
       if (!d) {
         if (this.dirs.size >= MAX_DIRECTIONS) this.dropOldestDirection();
-        d = { key, src: s.src, srcPort: s.srcPort, dst: s.dst, dstPort: s.dstPort, isn: null, sndMax: 0, sndMaxValid: false, ack: 0, ackValid: false, largest: 0, stall: null, filed: false };
+        d = { key, src: s.src, srcPort: s.srcPort, dst: s.dst, dstPort: s.dstPort, isn: null, sndMax: 0, sndMaxValid: false, ack: 0, ackValid: false, largest: 0, stall: null, filed: false, peer: null };
         this.dirs.set(key, d);
       }
-      if ((s.flags & TCP_SYN) !== 0) {
+      if (syn) {
         d.isn = s.seq;
         d.sndMax = (s.seq + 1) | 0;
         d.sndMaxValid = true;
       }
       if (len > 0) this.data(d, s, len);
     }
-    if ((s.flags & TCP_ACK) !== 0 && (s.flags & TCP_RST) === 0) {
-      const r = this.dirs.get(`${s.dst}|${s.dstPort}|${s.src}|${s.srcPort}`);
-      if (r && (!r.ackValid || seqDiff(s.ack, r.ack) > 0)) {
-        r.ack = s.ack;
-        r.ackValid = true;
-        if (r.stall && seqDiff(s.ack, r.stall.seq) > 0) r.stall = null; // it got through in the end
-      }
+    if ((s.flags & TCP_ACK) === 0 || (s.flags & TCP_RST) !== 0) return;
+    // The acknowledged direction: the peer of this segment's sender.
+    let r: Direction | undefined | null = d?.peer;
+    if (!r) {
+      r = this.dirs.get(`${s.dst}|${s.dstPort}|${s.src}|${s.srcPort}`);
+      if (r && d) { d.peer = r; r.peer = d; }
+    }
+    if (r && (!r.ackValid || seqDiff(s.ack, r.ack) > 0)) {
+      r.ack = s.ack;
+      r.ackValid = true;
+      if (r.stall && seqDiff(s.ack, r.stall.seq) > 0) r.stall = null; // it got through in the end
     }
   }
 
@@ -279,7 +288,10 @@ export class MtuTracker {
       this.pairs.delete(`${p.sender}|${p.receiver}`);
       for (const [k, x] of this.pending) if (x.pair === p) this.pending.delete(k);
     }
-    for (const d of this.stallsByKey.get(key) ?? []) this.dirs.delete(d.key);
+    for (const d of this.stallsByKey.get(key) ?? []) {
+      if (d.peer) d.peer.peer = null;
+      this.dirs.delete(d.key);
+    }
     this.pairsByKey.delete(key);
     this.tooBig.delete(key);
     this.stallsByKey.delete(key);
@@ -326,8 +338,11 @@ export class MtuTracker {
   }
 
   private dropOldestDirection(): void {
-    const first = this.dirs.keys().next();
-    if (!first.done) this.dirs.delete(first.value);
+    const first = this.dirs.values().next();
+    if (first.done) return;
+    const d = first.value;
+    if (d.peer) d.peer.peer = null;
+    this.dirs.delete(d.key);
   }
 
   private file<T>(m: Map<string, T[]>, key: string, x: T): void {
