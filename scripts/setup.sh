@@ -12,6 +12,7 @@ DEBIAN_PACKAGES=(
   build-essential python3  # node-gyp compiles that binding during npm ci
   tshark                 # independent oracle in the tests, peer in the benchmarks
   tcpdump iproute2 nftables busybox
+  ethtool                # offloads off on lab veths: an MTU mismatch drops full-size TCP segments (captures/lab mtu-*)
   isc-dhcp-client        # dhclient -4/-6: OS DHCP clients in captures/field
   dnsmasq kea-dhcp4-server kea-dhcp6-server isc-dhcp-server tftpd-hpa nginx-light radvd
   qemu-system-x86 ovmf ipxe-qemu ipxe

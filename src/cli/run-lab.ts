@@ -61,6 +61,8 @@ void SAME_SERVERS;
 export interface LabPlan {
   server: LabServerKind;
   proxy: boolean;
+  /** The client's switch-port MTU the scenarios ask for (`lab: { mtu }`), else undefined. */
+  mtu?: number;
   /** Lines for stderr: the scenario prefers another server than the one the user named, and why. */
   notes: string[];
 }
@@ -74,6 +76,11 @@ export function planLab(lab: NonNullable<RunArgs['lab']>, scenarios: readonly Sc
       `${plain.map((s) => s.name).join(', ')} a plain one; run them separately`);
   }
   const proxy = lab.proxy === true || proxyWanted.length > 0;
+  const mtus = [...new Set(scenarios.map((s) => s.lab?.mtu))];
+  if (mtus.length > 1) {
+    throw new Error(`the scenarios need different labs: ${scenarios.map((s) => `${s.name} ${s.lab?.mtu === undefined ? 'no MTU mismatch' : `client MTU ${s.lab.mtu}`}`).join(', ')}; run them separately`);
+  }
+  const mtu = mtus[0];
   const asked = [...new Set(scenarios.flatMap((s) => (s.lab?.server === undefined ? [] : [s.lab.server])))];
   const notes: string[] = [];
   if (lab.server !== undefined) {
@@ -82,10 +89,10 @@ export function planLab(lab: NonNullable<RunArgs['lab']>, scenarios: readonly Sc
         notes.push(`note: scenario ${s.name} expects the ${s.lab.server} lab${s.lab.reason === undefined ? '' : `: ${s.lab.reason}`}`);
       }
     }
-    return { server: lab.server, proxy, notes };
+    return { server: lab.server, proxy, notes, ...(mtu === undefined ? {} : { mtu }) };
   }
   if (asked.length > 1) throw new Error(`the scenarios ask for different lab servers (${asked.join(', ')}); run them separately or name one: --lab SERVER`);
-  return { server: asked[0] ?? 'dnsmasq', proxy, notes };
+  return { server: asked[0] ?? 'dnsmasq', proxy, notes, ...(mtu === undefined ? {} : { mtu }) };
 }
 
 const DEFAULT_CLI = fileURLToPath(new URL('../../bin/pxecheck.js', import.meta.url));
@@ -195,7 +202,7 @@ export async function runWithLab(args: RunArgs, io: RunIo, deps: RunLabDeps = {}
     return ExitCode.USAGE;
   }
   for (const n of plan.notes) io.stderr(`pxecheck: ${n}\n`);
-  const labKind = plan.proxy ? 'dnsmasq as proxyDHCP beside Kea' : plan.server;
+  const labKind = `${plan.proxy ? 'dnsmasq as proxyDHCP beside Kea' : plan.server}${plan.mtu === undefined ? '' : `, client port MTU ${plan.mtu}`}`;
   const labWords = `the built-in lab (${labKind})`;
   if (args.lab.implicit) io.stderr(`pxecheck: no transport given: running against the built-in lab (${labKind}; needs root); to test your own server give ${REAL_SERVER_HINT}\n`);
   const name = deps.labName ?? `pxr${randomBytes(2).toString('hex')}`;
@@ -221,6 +228,7 @@ export async function runWithLab(args: RunArgs, io: RunIo, deps: RunLabDeps = {}
         name, server: plan.server, ...(plan.proxy ? { proxy: true } : {}), ...(l.config === undefined ? {} : { config: resolve(l.config) }),
         ...(ipv6 === undefined ? {} : { ipv6 }), ...(l.ra === undefined ? {} : { ra: l.ra }),
         ...(l.config6 === undefined ? {} : { config6: resolve(l.config6) }),
+        ...(plan.mtu === undefined ? {} : { clientMtu: plan.mtu }),
       });
     } catch (e) {
       const why = e instanceof MissingBinaryError ? e.message : `cannot start ${labWords}: ${(e as Error).message}`;

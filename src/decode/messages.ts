@@ -120,6 +120,48 @@ export interface HttpBodyChunk {
 /** Why a TCP connection ended: FIN both ways, RST, idle timeout, or the end of the capture. */
 export type HttpCloseReason = 'fin' | 'rst' | 'timeout' | 'flush';
 
+/**
+ * An IP fragment as it went by (before reassembly), for path-MTU facts: which datagrams arrived
+ * whole and which lost a piece. One object reused by the pipeline: valid only during the call.
+ */
+export interface FragmentSeen {
+  frame: number;
+  time: number;
+  ipVersion: 4 | 6;
+  src: string;
+  dst: string;
+  srcMac: string | null;
+  /** IP identification of the datagram. */
+  id: number;
+  /** Byte offset of this fragment's data in the datagram. */
+  offset: number;
+  more: boolean;
+  /** Bytes of fragment data, and the size of the IP packet that carried them. */
+  dataLength: number;
+  packetLength: number;
+  /** The datagram is whole with this fragment (the reassembler put it together). */
+  completed: boolean;
+}
+
+/**
+ * A TCP segment as it went by, for path-MTU facts (full-size segments never acknowledged).
+ * One object reused by the pipeline: valid only during the call.
+ */
+export interface TcpSegmentSeen {
+  frame: number;
+  time: number;
+  src: string;
+  srcPort: number;
+  dst: string;
+  dstPort: number;
+  seq: number;
+  ack: number;
+  flags: number;
+  /** Bytes of TCP payload, and the size of the IP packet. */
+  dataLength: number;
+  packetLength: number;
+}
+
 export interface DecodeSink {
   message(m: DecodedMessage): void;
   /** Called for frames that carried issues but no application message. */
@@ -128,4 +170,8 @@ export interface DecodeSink {
   httpBody?(chunk: HttpBodyChunk): void;
   /** An HTTP connection closed, before the `complete` of a body read until close. */
   httpClose?(connection: number, reason: HttpCloseReason, frame: number, time: number): void;
+  /** Every IP fragment, for sinks that judge the path MTU (the flow builder). */
+  fragment?(f: FragmentSeen): void;
+  /** Every TCP segment, for sinks that judge the path MTU (the flow builder). */
+  tcpSegment?(s: TcpSegmentSeen): void;
 }

@@ -28,7 +28,7 @@ import {
   type TcpStreamSink,
 } from '../reassembly/index.js';
 import { TftpSessionTracker } from './tftp-tracker.js';
-import type { DecodeSink, DecodedMessage, HttpCloseReason, MessageOrigin, AppProto } from './messages.js';
+import type { DecodeSink, DecodedMessage, FragmentSeen, HttpCloseReason, MessageOrigin, AppProto, TcpSegmentSeen } from './messages.js';
 import type { DhcpV4Message } from '../wire/dhcpv4/index.js';
 import type { DhcpV6Message } from '../wire/dhcpv6/index.js';
 import type { TftpPacket } from '../wire/tftp.js';
@@ -64,6 +64,9 @@ export class DecodePipeline implements TcpStreamSink {
   private lastExpire = 0;
   /** Link, IP and transport headers of the frame being decoded (reused slots). */
   private readonly d: FrameDissector;
+  /** Reused for the sink's fragment / tcpSegment calls (path-MTU facts). */
+  private readonly fragSeen: FragmentSeen = { frame: 0, time: 0, ipVersion: 4, src: '', dst: '', srcMac: null, id: 0, offset: 0, more: false, dataLength: 0, packetLength: 0, completed: false };
+  private readonly segSeen: TcpSegmentSeen = { frame: 0, time: 0, src: '', srcPort: 0, dst: '', dstPort: 0, seq: 0, ack: 0, flags: 0, dataLength: 0, packetLength: 0 };
   frames = 0;
   messages = 0;
 
@@ -158,11 +161,18 @@ export class DecodePipeline implements TcpStreamSink {
     let payload: Uint8Array;
     let protocol = d.protocol;
     if (d.ipVersion === 4) {
-      const whole = this.ip4Frags.push(d.ip4!, rec.time, rec.frame, issues);
+      const ip = d.ip4!;
+      const whole = this.ip4Frags.push(ip, rec.time, rec.frame, issues);
+      if (this.sink.fragment) this.noteFragment(4, ip.identification, ip.fragmentOffset, ip.mf, ip.totalLength - ip.headerLength, ip.totalLength, whole !== null, rec);
       if (!whole) return;
       payload = whole.payload;
     } else {
-      const whole = this.ip6Frags.push(d.ip6!, rec.time, rec.frame, issues);
+      const ip = d.ip6!;
+      const whole = this.ip6Frags.push(ip, rec.time, rec.frame, issues);
+      if (this.sink.fragment && ip.fragment) {
+        const f = ip.fragment;
+        this.noteFragment(6, f.identification, f.offset, f.more, ip.payload.length, 40 + ip.payloadLength, whole !== null, rec);
+      }
       if (!whole) return;
       payload = whole.payload;
       protocol = whole.nextHeader;
@@ -184,11 +194,28 @@ export class DecodePipeline implements TcpStreamSink {
       cur.srcPort = d.srcPort;
       cur.dstPort = d.dstPort;
       this.tcp.push(cur.srcAddr, d.srcPort, cur.dstAddr, d.dstPort, d.tcp, cur.frame, cur.time);
+      if (this.sink.tcpSegment) {
+        const t = this.segSeen;
+        const seg = d.tcp;
+        t.frame = cur.frame; t.time = cur.time;
+        t.src = cur.srcAddr; t.srcPort = d.srcPort; t.dst = cur.dstAddr; t.dstPort = d.dstPort;
+        t.seq = seg.seq; t.ack = seg.ack; t.flags = seg.flags;
+        t.dataLength = seg.payload.length; t.packetLength = d.ipLength;
+        this.sink.tcpSegment(t);
+      }
     } else if (t === IpProtocol.ICMPV6 && d.ipVersion === 6 && d.l4End > d.l4Offset && isNdpType(d.l4Buf[d.l4Offset]!)) {
       this.ndp(d.ipPayload(), d.l4Offset, reassembled);
     } else if (t === IpProtocol.ICMP || t === IpProtocol.ICMPV6) {
       this.icmp(t === IpProtocol.ICMP ? 4 : 6, d.ipPayload(), d.l4Offset);
     }
+  }
+
+  private noteFragment(v: 4 | 6, id: number, offset: number, more: boolean, dataLength: number, packetLength: number, completed: boolean, rec: CaptureRecord): void {
+    const f = this.fragSeen;
+    f.frame = rec.frame; f.time = rec.time; f.ipVersion = v;
+    f.src = this.cur.srcAddr; f.dst = this.cur.dstAddr; f.srcMac = this.cur.srcMac;
+    f.id = id; f.offset = offset; f.more = more; f.dataLength = dataLength; f.packetLength = packetLength; f.completed = completed;
+    this.sink.fragment!(f);
   }
 
   /** Neighbour Discovery: every message, with the IP-level rules of RFC 4861 checked here. */

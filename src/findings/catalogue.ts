@@ -209,6 +209,24 @@ const defs = [
     summary: 'A boot-chain request (TFTP, DHCP/proxyDHCP on 67/4011, or a transfer packet) was answered with ICMP destination unreachable: port, host or administratively prohibited.',
     hint: 'Nothing listens on that port at that address: check next-server/option 66 points at the TFTP server, that the service runs, and firewalls.',
   },
+  {
+    code: 'net.fragments-lost', severity: 'error', group: 'config',
+    summary: 'A boot-chain datagram bigger than the path MTU went out in IP fragments and some never arrived: the transfer stalled at its first big block (a TFTP blksize above the path MTU).',
+    hint: 'A link on the way has a smaller MTU than the sender (a tunnel, a VLAN/MPLS hop, a switch port or firewall that drops fragments). Lower the TFTP block size below the path MTU (blksize ≤ MTU − 32 on IPv4: 1468 for 1500, 968 for 1000; tftpd-hpa -B, dnsmasq tftp-mtu, iPXE/firmware settings) or fix the MTU of that link.',
+    reference: 'RFC 2348 (blksize), RFC 8900 (IP fragmentation considered fragile)',
+  },
+  {
+    code: 'net.packet-too-big', severity: 'warning', group: 'config',
+    summary: 'A router answered a boot-chain packet with ICMP "fragmentation needed" (IPv4) or "packet too big" (ICMPv6): the path MTU is smaller than the packets sent; it names the MTU.',
+    hint: 'Path MTU discovery at work: the sender must resend smaller packets. TFTP does not: lower blksize to the MTU named minus 32 (IPv4) or 52 (IPv6), or raise the MTU of the link the router names; make sure firewalls pass these ICMP messages.',
+    reference: 'RFC 1191 (PMTUD), RFC 8201 (IPv6 PMTUD)',
+  },
+  {
+    code: 'net.pmtu-blackhole', severity: 'error', group: 'config',
+    summary: 'Full-size packets of a download were sent again and again and never acknowledged while small packets got through, and no ICMP "fragmentation needed" came back: a path MTU black hole.',
+    hint: 'A link on the way has a smaller MTU and drops bigger packets silently (or a firewall drops the ICMP that would tell the sender). Find that link (ping -M do -s SIZE) and raise its MTU, let ICMP type 3 code 4 / ICMPv6 type 2 through, or clamp the TCP MSS on the router (--clamp-mss-to-pmtu); for TFTP lower blksize.',
+    reference: 'RFC 2923 (TCP problems with path MTU discovery), RFC 4821',
+  },
 ] as const satisfies readonly FindingDef[];
 
 export type FindingCode = (typeof defs)[number]['code'];

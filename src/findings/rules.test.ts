@@ -588,10 +588,12 @@ describe('capture findings', () => {
   });
 });
 
-/** Codes whose firing sequences live in src/analysis/engine.test.ts (they need whole attempts) or
- *  in test/hostile/ (capture.limit and capture.clock-jump: they need a whole capture). */
+/** Codes whose firing sequences live in src/analysis/engine.test.ts (they need whole attempts),
+ *  in test/hostile/ (capture.limit and capture.clock-jump: they need a whole capture) or in
+ *  src/findings/rules-mtu.test.ts (the net.* MTU codes: they need IP fragments and TCP segments). */
 const FIRED_ELSEWHERE: ReadonlySet<FindingCode> = new Set<FindingCode>([
   'dhcp.decline', 'tftp.no-new-tid', 'boot.stopped', 'proxydhcp.reply-wrong-port', 'capture.limit', 'capture.clock-jump',
+  'net.fragments-lost', 'net.packet-too-big', 'net.pmtu-blackhole',
 ]);
 
 afterAll(() => {

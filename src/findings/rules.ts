@@ -12,6 +12,7 @@ import { captureFindings } from './capture.js';
 import { declineRule, dhcp4Rules, proxyDhcpRules } from './rules-dhcp.js';
 import { dhcp6Rules, ipv6StallRule, routerRules } from './rules-v6.js';
 import { tftpRules, unreachableRule } from './rules-transfer.js';
+import { mtuRules } from './rules-mtu.js';
 import { adjustForRole } from './roles.js';
 import { linkCauses, type RootCauses } from './causes.js';
 import type { AnalysisThresholds, Finding } from './types.js';
@@ -67,6 +68,7 @@ function deviceRules(ctx: Ctx, d: DeviceFacts): void {
       `${d.malformed.count} frame(s) of this client could not be fully decoded: ${d.malformed.what.join('; ')}`);
   }
   unreachableRule(ctx, d);
+  mtuRules(ctx, d);
 }
 
 function attemptRules(ctx: Ctx, mac: string, steps: readonly StepFacts[]): void {

@@ -6,7 +6,7 @@
  * builder-transfer (TFTP, HTTP, ICMP); builder-state holds what they share.
  */
 import type { WireIssue } from '../wire/issues.js';
-import type { DecodedMessage, DecodeSink, UndecodedFrame } from '../decode/messages.js';
+import type { DecodedMessage, DecodeSink, FragmentSeen, TcpSegmentSeen, UndecodedFrame } from '../decode/messages.js';
 import { FrameSample } from './frames.js';
 import type { ChainState, DeviceIdentity, StepState } from './state.js';
 import type { BootStep } from './types.js';
@@ -17,6 +17,7 @@ import { compactState, newFlowState, type FlowState, type UnreachableRecord } fr
 import { dhcp4Message } from './builder-dhcp4.js';
 import { dhcp6Message, ndpMessage } from './builder-dhcp6.js';
 import { httpMessage, icmpMessage, tftpMessage } from './builder-transfer.js';
+import { MtuTracker, type MtuFacts } from './mtu.js';
 
 export interface BootChainBuilderOptions {
   /** Called when a step is opened (its fields keep filling in afterwards). */
@@ -46,9 +47,20 @@ export class BootChainBuilder implements DecodeSink {
   private firstTime: number | null = null;
   private lastTime: number | null = null;
   private sawTransfer = false;
+  /** Path-MTU facts (flow/mtu.ts), filed under the chain key of the address they concern. */
+  private readonly mtu: MtuTracker;
 
   constructor(opts: BootChainBuilderOptions = {}) {
     this.flow = newFlowState(opts);
+    this.mtu = new MtuTracker((addr) => this.flow.leases.get(addr) ?? `ip:${addr}`);
+  }
+
+  fragment(f: FragmentSeen): void {
+    this.mtu.fragment(f);
+  }
+
+  tcpSegment(s: TcpSegmentSeen): void {
+    this.mtu.tcpSegment(s);
   }
 
   message(m: DecodedMessage): void {
@@ -59,7 +71,7 @@ export class BootChainBuilder implements DecodeSink {
       case 'dhcp6': chain = dhcp6Message(this.flow, m); break;
       case 'tftp': chain = tftpMessage(this.flow, m); break;
       case 'http': chain = httpMessage(this.flow, m); break;
-      case 'icmp': chain = icmpMessage(this.flow, m); break;
+      case 'icmp': chain = icmpMessage(this.flow, m); this.mtu.icmp(m); break;
       case 'ndp': chain = ndpMessage(this.flow, m); break;
     }
     if (m.issues.length > 0) this.noteIssues(chain, m.frame, m.time, m.issues);
@@ -122,6 +134,7 @@ export class BootChainBuilder implements DecodeSink {
       this.flow.chains.delete(c.key);
       this.flow.raWaiting.delete(c);
       this.flow.unreachable.delete(c.key);
+      this.mtu.forget(c.key);
     }
     forgetChains(this.flow, keys, states);
     return out;
@@ -162,6 +175,7 @@ export class BootChainBuilder implements DecodeSink {
       steps, attempts: split.attempts,
       malformed: c.malformed ? { frames: c.malformed.toArray(), count: c.malformed.count, time: c.malformedTime, what: [...(c.malformedWhat ?? [])] } : null,
       unreachable: (this.flow.unreachable.get(c.key) ?? []).map(publishUnreachable),
+      ...mtuFacts(this.mtu, c.key),
     };
   }
 
@@ -243,6 +257,12 @@ function forgetChains(flow: FlowState, keys: ReadonlySet<string>, states: Readon
     if (left.length === 0) flow.http.delete(conn);
     else if (left.length !== q.length) flow.http.set(conn, left);
   }
+}
+
+/** `mtu` only on devices that have path-MTU facts (most have none: the field stays absent). */
+function mtuFacts(t: MtuTracker, key: string): { mtu?: MtuFacts } {
+  const f = t.factsFor(key);
+  return f ? { mtu: f } : {};
 }
 
 function publishUnreachable(u: UnreachableRecord): UnreachableFact {

@@ -78,6 +78,11 @@ const LAB: Record<string, { clean?: boolean; booted?: boolean; expect?: string[]
   'broken-two-dhcp-servers.pcapng': { expect: ['dhcp.multiple-servers'] },
   'proxydhcp-only.pcapng': { expect: ['dhcp.no-address-offer'] },
   'phone-cisco-no-option150.pcap': { expect: ['phone.no-provisioning-server'] },
+  'fragmented-tftp-ok.pcapng': { clean: true, booted: true },
+  'mtu-tftp-8192-lost.pcapng': { expect: ['net.fragments-lost'] },
+  'mtu-tftp-1468-server.pcapng': { expect: ['net.pmtu-blackhole'] },
+  'mtu-http-blackhole.pcapng': { expect: ['net.pmtu-blackhole'] },
+  'icmp-frag-needed-http.pcapng': { clean: true, expect: ['net.packet-too-big'] },
 };
 
 describe('analyzeCapture on lab captures', () => {

@@ -7,6 +7,7 @@ import type { WireIssue } from '../wire/issues.js';
 import type { Dhcp4State, Dhcp6State, HttpState, ProxyState, RaState, TftpState } from './state.js';
 import type { NdpCounts, RouterInfo } from './types.js';
 import type { BootStage } from './progress.js';
+import type { MtuFacts } from './mtu.js';
 
 /** A step's state as published: the builder's bookkeeping with its frame sample resolved into
  *  `step.frames`. */
@@ -90,6 +91,8 @@ export interface DeviceFacts {
   /** Frames with decode problems attributed to this device. */
   malformed: { frames: number[]; count: number; time: number; what: string[] } | null;
   unreachable: readonly UnreachableFact[];
+  /** Path-MTU facts (lost fragments, ICMP too big, TCP black holes); absent when there are none. */
+  mtu?: MtuFacts;
 }
 
 export interface CaptureFacts {

@@ -27,7 +27,8 @@ export async function startCapture(lab: Lab, o: CaptureOptions): Promise<Capture
     cmd: 'tcpdump',
     // -Z root: Debian's tcpdump drops to user tcpdump, which may not write our temp dirs.
     // -U --immediate-mode: each packet is written at once, nothing sits in a buffer at stop.
-    args: ['-i', o.iface, '-n', '-s', '0', '-U', '--immediate-mode', '-Z', 'root', '-w', o.file, ...(o.filter ? [o.filter] : [])],
+    // -B 8192: an 8 MiB kernel buffer, so a TCP burst on a loaded machine is not dropped.
+    args: ['-i', o.iface, '-n', '-s', '0', '-B', '8192', '-U', '--immediate-mode', '-Z', 'root', '-w', o.file, ...(o.filter ? [o.filter] : [])],
     ready: () => safeRead(proc0(lab, label)).includes('listening on'),
     readyTimeoutMs: 5_000,
   });

@@ -29,7 +29,9 @@ describe('full-chain dnsmasq config', () => {
     expect(text).toContain('dhcp-option-force=tag:httpclient,60,HTTPClient\n');
     expect(text).toContain('enable-tftp\ntftp-root=/tmp/boot\n');
   });
-  it('gives phones their options: Cisco 150+66, Polycom 160+66, Yealink 66+43', () => {
+  it('gives phones their options: Cisco 150+66, Polycom 160+66, Yealink 66+43, Avaya 242, Mitel 66', () => {
+    expect(text).toContain('dhcp-option-force=tag:avaya,242,"MCIPADD=198.51.100.1,MCPORT=1719,HTTPSRVR=198.51.100.1"\n');
+    expect(text).toContain('dhcp-option-force=tag:mitel,66,"http://198.51.100.1/mitel/"\n');
     expect(text).toContain('dhcp-vendorclass=set:cisco,Cisco Systems\n');
     expect(text).toContain('dhcp-option-force=tag:cisco,150,198.51.100.1\n');
     expect(text).toContain('dhcp-option-force=tag:cisco,66,198.51.100.1\n');
@@ -63,7 +65,7 @@ describe('full-chain Kea config', () => {
   const cfg = JSON.parse(fullChainKeaConfig('/tmp/k')).Dhcp4;
   it('classes in order, HTTPClient echoed, phone options always sent', () => {
     const names = cfg['client-classes'].map((c: { name: string }) => c.name);
-    expect(names).toEqual(['ipxe', 'httpclient', 'efi64', 'bios', 'arm64', 'cisco', 'polycom', 'yealink']);
+    expect(names).toEqual(['ipxe', 'httpclient', 'efi64', 'bios', 'arm64', 'cisco', 'polycom', 'yealink', 'avaya', 'mitel']);
     const by = (n: string) => cfg['client-classes'].find((c: { name: string }) => c.name === n);
     expect(by('ipxe').test).toContain("option[77].hex == 'iPXE'");
     expect(by('ipxe')['boot-file-name']).toBe('http://198.51.100.1/boot.ipxe');
@@ -73,7 +75,9 @@ describe('full-chain Kea config', () => {
     expect(by('bios')['boot-file-name']).toBe('undionly.kpxe');
     expect(by('arm64').test).toContain('0x000b');
     expect(by('cisco')['option-data'][0]).toMatchObject({ code: 150, data: '198.51.100.1' });
-    expect(cfg['option-def'].map((d: { code: number }) => d.code)).toEqual([150, 160]);
+    expect(cfg['option-def'].map((d: { code: number }) => d.code)).toEqual([150, 160, 242]);
+    expect(by('avaya')['option-data'][0]).toMatchObject({ code: 242, 'csv-format': false, data: Buffer.from('MCIPADD=198.51.100.1,MCPORT=1719,HTTPSRVR=198.51.100.1').toString('hex') });
+    expect(by('mitel')['option-data'][0]).toMatchObject({ name: 'tftp-server-name', data: 'http://198.51.100.1/mitel/' });
   });
   it('is authoritative and reserves 198.51.100.50 for 52:54:00:00:00:99', () => {
     expect(cfg.authoritative).toBe(true);
@@ -98,6 +102,8 @@ describe('ISC dhcpd config', () => {
     expect(text).toMatch(/option arch = 00:00;\n  filename "undionly.kpxe";/);
     expect(text).toContain('option cisco-tftp-servers 198.51.100.1;');
     expect(text).toContain('option polycom-boot-server "http://198.51.100.1/polycom/";');
+    expect(text).toContain('option avaya-ip-phone code 242 = text;');
+    expect(text).toContain('option avaya-ip-phone "MCIPADD=198.51.100.1,MCPORT=1719,HTTPSRVR=198.51.100.1";');
     expect(text).toContain('range 198.51.100.100 198.51.100.200;');
     expect(text).toContain('\nauthoritative;\n');
     expect(text).toContain('host reserved {\n  hardware ethernet 52:54:00:00:00:99;\n  fixed-address 198.51.100.50;\n}\n');
@@ -115,7 +121,7 @@ describe.skipIf(!existsSync('/usr/lib/ipxe/snponly.efi'))('full-chain boot root 
   it('holds the iPXE binaries, boot script, arm64 file and phone examples', () => {
     const d = makeFullChainRoot(join(tmp, 'boot'));
     for (const f of ['undionly.kpxe', 'snponly.efi', 'ipxe.efi', 'boot.ipxe', 'vmlinuz', 'initrd.img', 'ipxe-arm64.efi', 'SEP5254008E4101.cnf.xml', 'polycom/000000000000.cfg',
-      'SEP001E7A000001.cnf.xml', 'SEP001E7A000004.cnf.xml', 'polycom/64167f000001.cfg']) {
+      'SEP001E7A000001.cnf.xml', 'SEP001E7A000004.cnf.xml', 'polycom/64167f000001.cfg', 'XMLDefault.cnf.xml', '46xxsettings.txt', 'mitel/startup.cfg']) {
       expect(existsSync(join(d, f)), f).toBe(true);
     }
     expect(readFileSync(join(d, 'boot.ipxe'), 'utf8')).toMatch(/^#!ipxe\n/);

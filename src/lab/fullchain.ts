@@ -16,6 +16,12 @@ export interface FullChainFiles {
   readonly ipxeScript: string;
   readonly polycomUrl: string;
   readonly yealinkUrl: string;
+  /** Avaya 96xx option 242: call server and the HTTP server of 46xxsettings.txt. */
+  readonly avaya242: string;
+  /** Mitel 6800/6900 SIP phones: option 66 names the configuration server (startup.cfg). */
+  readonly mitelUrl: string;
+  /** Mitel MiVoice phones: option 43 as `id:ipphone.mitel.com;sw_tftp=…;call_srv=…`. */
+  readonly mitel43: string;
 }
 
 export function fullChainFiles(server = SERVER_ADDR): FullChainFiles {
@@ -28,6 +34,9 @@ export function fullChainFiles(server = SERVER_ADDR): FullChainFiles {
     ipxeScript: `http://${server}/boot.ipxe`,
     polycomUrl: `http://${server}/polycom/`,
     yealinkUrl: `http://${server}/yealink/`,
+    avaya242: `MCIPADD=${server},MCPORT=1719,HTTPSRVR=${server}`,
+    mitelUrl: `http://${server}/mitel/`,
+    mitel43: `id:ipphone.mitel.com;sw_tftp=${server};call_srv=${server}`,
   };
 }
 
@@ -67,6 +76,8 @@ export function fullChainDnsmasqConfig(dir: string, tftpRoot: string, f: FullCha
       'dhcp-vendorclass=set:polycom,Polycom',
       'dhcp-vendorclass=set:yealink,yealink',
       'dhcp-vendorclass=set:yealink,Yealink',
+      'dhcp-vendorclass=set:avaya,ccp.avaya.com',
+      'dhcp-vendorclass=set:mitel,Mitel',
       // HTTP boot clients send arch 16/19, never 0/7/9/11, so these tag sets do not overlap.
       `dhcp-boot=tag:ipxe,${f.ipxeScript},,${s}`,
       `dhcp-boot=tag:!ipxe,tag:httpclient,${f.httpBoot}`,
@@ -81,6 +92,9 @@ export function fullChainDnsmasqConfig(dir: string, tftpRoot: string, f: FullCha
       `dhcp-option-force=tag:polycom,66,"${f.polycomUrl}"`,
       `dhcp-option-force=tag:yealink,66,"${f.yealinkUrl}"`,
       `dhcp-option-force=tag:yealink,43,"${f.yealinkUrl}"`,
+      `dhcp-option-force=tag:avaya,242,"${f.avaya242}"`,
+      `dhcp-option-force=tag:mitel,66,"${f.mitelUrl}"`,
+      `dhcp-option-force=tag:mitel,43,"${f.mitel43}"`,
     ],
   });
 }
@@ -101,10 +115,11 @@ export function fullChainProxyDnsmasqConfig(dir: string, tftpRoot: string, f: Fu
 
 const hex = (s: string): string => '0x' + Buffer.from(s, 'utf8').toString('hex');
 
-/** Kea needs option-def for the non-standard phone options 150 and 160. */
+/** Kea needs option-def for the non-standard phone options 150, 160 and 242. */
 export const PHONE_OPTION_DEFS: readonly Record<string, unknown>[] = [
   { name: 'cisco-tftp-servers', code: 150, type: 'ipv4-address', array: true, space: 'dhcp4' },
   { name: 'polycom-boot-server', code: 160, type: 'string', space: 'dhcp4' },
+  { name: 'avaya-ip-phone', code: 242, type: 'string', space: 'dhcp4' },
 ];
 
 export function fullChainKeaConfig(dir: string, f: FullChainFiles = fullChainFiles()): string {
@@ -150,6 +165,17 @@ export function fullChainKeaConfig(dir: string, f: FullChainFiles = fullChainFil
         always({ name: 'vendor-encapsulated-options', code: 43, data: hex(f.yealinkUrl).slice(2) }),
       ],
     },
+    // Kea reads commas in option data as field separators: the 242 string goes as hex.
+    { name: 'avaya', test: vendorStarts('ccp.avaya.com'), 'option-data': [always({ name: 'avaya-ip-phone', code: 242, 'csv-format': false, data: hex(f.avaya242).slice(2) })] },
+    {
+      name: 'mitel',
+      test: vendorStarts('Mitel'),
+      'option-def': [{ name: 'vendor-encapsulated-options', code: 43, type: 'binary' }],
+      'option-data': [
+        always({ name: 'tftp-server-name', data: f.mitelUrl }),
+        always({ name: 'vendor-encapsulated-options', code: 43, data: hex(f.mitel43).slice(2) }),
+      ],
+    },
   ];
   return JSON.stringify(base, null, 2) + '\n';
 }
@@ -176,6 +202,7 @@ export function iscDhcpdConfig(f: FullChainFiles = fullChainFiles(), o: IscDhcpd
 option arch code 93 = unsigned integer 16;
 option cisco-tftp-servers code 150 = array of ip-address;
 option polycom-boot-server code 160 = text;
+option avaya-ip-phone code 242 = text;
 authoritative;
 ddns-update-style none;
 default-lease-time 600;
@@ -222,6 +249,15 @@ class "yealink" {
   option tftp-server-name "${f.yealinkUrl}";
   option vendor-encapsulated-options "${f.yealinkUrl}";
 }
+class "avaya" {
+  match if substring(${vendor}, 0, 13) = "ccp.avaya.com";
+  option avaya-ip-phone "${f.avaya242}";
+}
+class "mitel" {
+  match if substring(${vendor}, 0, 5) = "Mitel";
+  option tftp-server-name "${f.mitelUrl}";
+  option vendor-encapsulated-options "${f.mitel43}";
+}
 
 subnet ${net} netmask 255.255.255.0 {
   range ${o.poolStart ?? POOL_START} ${o.poolEnd ?? POOL_END};
@@ -261,7 +297,12 @@ export function makeFullChainRoot(dir: string, f: FullChainFiles = fullChainFile
         `  <loadInformation></loadInformation>\n</device>\n`,
     );
   }
-  for (const sub of ['polycom', 'yealink']) mkdirSync(join(dir, sub), { recursive: true });
+  // What a Cisco phone without its own SEP<MAC>.cnf.xml falls back to (any MAC of a phone storm).
+  writeFileSync(join(dir, 'XMLDefault.cnf.xml'), `<?xml version="1.0" encoding="UTF-8"?>\n<!-- pxecheck lab example Cisco default config -->\n<Default>\n  <callManagerGroup><members><member priority="0"><callManager>\n    <processNodeName>${f.server}</processNodeName>\n  </callManager></member></members></callManagerGroup>\n</Default>\n`);
+  for (const sub of ['polycom', 'yealink', 'mitel']) mkdirSync(join(dir, sub), { recursive: true });
+  // Avaya 96xx: HTTPSRVR of option 242 serves 46xxsettings.txt; Mitel SIP phones: startup.cfg.
+  writeFileSync(join(dir, '46xxsettings.txt'), '## pxecheck lab example Avaya 96xx settings\nSET SIP_CONTROLLER_LIST 198.51.100.1:5060;transport=udp\n');
+  writeFileSync(join(dir, 'mitel', 'startup.cfg'), '# pxecheck lab example Mitel SIP phone startup config\nsip proxy ip: 198.51.100.1\n');
   writeFileSync(join(dir, 'polycom', '000000000000.cfg'), '<?xml version="1.0"?>\n<!-- pxecheck lab example Polycom master config -->\n<APPLICATION />\n');
   for (const phone of POLYCOM_PHONE_MACS) {
     writeFileSync(join(dir, 'polycom', `${plainMac(phone)}.cfg`), `<?xml version="1.0"?>\n<!-- pxecheck lab example Polycom per-phone config for ${phone} -->\n<PHONE_CONFIG />\n`);

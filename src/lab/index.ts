@@ -10,6 +10,7 @@ export * from './fullchain.js';
 export * from './isc-dhcpd.js';
 export * from './labctl.js';
 export * from './impair.js';
+export * from './mtu.js';
 export * from './v6.js';
 export * from './fullchain-v6.js';
 export * from './labctl-v6.js';

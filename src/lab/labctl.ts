@@ -29,6 +29,7 @@ import {
 } from './lab.js';
 import { isAlive, run, runOk, signalGroup, waitFor } from './run.js';
 import { startNginx, startTftpd, type ServerHandle } from './servers.js';
+import { setPathMtu } from './mtu.js';
 import {
   dnsmasq6DualLines, fullChainDnsmasq6Config, fullChainFiles6, RA_MODES_LIST, type FullChainFiles6, type RaMode,
 } from './fullchain-v6.js';
@@ -81,6 +82,9 @@ export interface LabUpOptions {
   readonly ra?: RaMode;
   /** With ipv6 and a kea-dhcp6 server: your own kea-dhcp6 config (used as is) instead of the built-in one. */
   readonly config6?: string;
+  /** A smaller MTU on the path to the client (its switch port; server and client stay at 1500): a
+   *  real MTU mismatch for "big files hang" scenarios (lab/mtu.ts). */
+  readonly clientMtu?: number;
 }
 
 export interface LabServerInfo {
@@ -121,6 +125,8 @@ export interface LabInfo {
   readonly httpBase: string;
   readonly tftpRoot: string;
   readonly servers: readonly LabServerInfo[];
+  /** The MTU of the client's switch port when smaller than the server's (labUp clientMtu). */
+  readonly clientMtu?: number;
   /** Present when the lab serves IPv6 network boot (labUp with ipv6). */
   readonly ipv6?: LabIpv6Info;
 }
@@ -182,6 +188,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
   try {
     lab.addClientInterface(LAB_CLIENT_IFACE);
     lab.addClientInterface(LAB_RELAY_IFACE);
+    if (opts.clientMtu !== undefined) setPathMtu(lab, `${LAB_CLIENT_IFACE}-p`, opts.clientMtu);
     runOk('ip', ['-n', lab.ns.cli, 'addr', 'add', `${LAB_RELAY_ADDR}/24`, 'dev', LAB_RELAY_IFACE]);
     const files = fullChainFiles(SERVER_ADDR);
     const files6 = fullChainFiles6();
@@ -220,6 +227,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
       httpBase: `http://${SERVER_ADDR}`,
       tftpRoot: root,
       servers,
+      ...(opts.clientMtu === undefined ? {} : { clientMtu: opts.clientMtu }),
       ...(v6 ? { ipv6: ipv6Info(v6.mode, v6.ra, v6.dhcp6, opts.config6 === undefined && (v6.dhcp6 === 'kea' || opts.config === undefined), files6) } : {}),
     };
     writeFileSync(labInfoFile(workDir), JSON.stringify(info, null, 2) + '\n');

@@ -109,6 +109,8 @@ export class MonitorCore {
       ...(next.undecoded ? { undecoded: next.undecoded.bind(next) } : {}),
       ...(next.httpBody ? { httpBody: next.httpBody.bind(next) } : {}),
       ...(next.httpClose ? { httpClose: next.httpClose.bind(next) } : {}),
+      ...(next.fragment ? { fragment: next.fragment.bind(next) } : {}),
+      ...(next.tcpSegment ? { tcpSegment: next.tcpSegment.bind(next) } : {}),
     };
   }
 

@@ -39,6 +39,19 @@ export function loadLines(l: LoadReport, pal: Palette = PLAIN, width: number | n
       cell(lat?.p50), cell(lat?.p90), cell(lat?.p99), cell(lat?.['p99.9']), cell(lat?.max), rate, printable(servers)]);
   }
   if (rows.length > 1) out.push(...fittedTable(rows, new Set([10]), width, 40));
+  const groups = Object.entries(l.groups ?? {});
+  if (groups.length > 1) {
+    // The mix side by side ("500 UEFI PCs and 2,000 phones"): how each group fared, step by step.
+    const g: string[][] = [['group', 'persona', 'started', 'passed', 'failed', 'timed out', 'chain p50', 'chain p99', 'p99 per step']];
+    for (const [name, r] of groups) {
+      const chain = r.kinds.chain?.latencyMs;
+      const steps = STAT_KINDS.filter((k) => k !== 'chain' && k !== 'boot' && r.kinds[k]?.latencyMs !== undefined && r.kinds[k]?.latencyMs !== null)
+        .map((k) => `${k} ${ms(r.kinds[k]!.latencyMs!.p99)}`).join(', ');
+      g.push([printable(name), r.persona, n(r.started), n(r.ok), r.failed > 0 ? pal.fail(n(r.failed)) : '0', r.timedOut > 0 ? pal.fail(n(r.timedOut)) : '0',
+        chain ? ms(chain.p50) : '-', chain ? ms(chain.p99) : '-', steps]);
+    }
+    out.push(...fittedTable(g, new Set([8]), width, 40));
+  }
   if (l.budgets.length > 0) {
     const missed = l.budgets.filter((b) => !b.ok).length;
     out.push(`  Budgets: ${missed === 0 ? 'all met' : pal.fail(`${missed} of ${l.budgets.length} missed`)}`);

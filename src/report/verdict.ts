@@ -37,6 +37,9 @@ export function failedAt(a: AttemptReport, root: Finding | undefined): string {
   if (family === 'dhcp' || family === 'pxe' || family === 'httpboot' || family === 'phone') {
     return code === 'pxe.arch-mismatch' ? 'boot program' : a.stage === 'ipxe' ? 'iPXE DHCP' : 'DHCP';
   }
+  if (code === 'net.fragments-lost' || code === 'net.pmtu-blackhole' || code === 'net.packet-too-big') {
+    return root!.message.startsWith('HTTP') ? 'HTTP' : root!.message.startsWith('TFTP') ? 'TFTP' : stageLabel(a.stage);
+  }
   if (code === 'net.port-unreachable') {
     return a.stage === 'proxydhcp' ? 'proxyDHCP' : a.stage === 'dhcp' ? 'DHCP' : a.stage === 'boot-program' ? 'TFTP' : stageLabel(a.stage);
   }

@@ -43,6 +43,8 @@ export interface Observed {
   blksize?: number;
   /** TFTP error code received, or null for none. */
   tftpError?: number | null;
+  /** TFTP: the transfer finished (its last block arrived). */
+  complete?: boolean;
   status?: number;
   body?: string;
   /** Header names in lower case. */
@@ -138,12 +140,20 @@ function matchValue(label: string, m: ValueMatcher, found: OptionValue | undefin
     const source = ctx.pattern(m.matches);
     const re = safeRegExp(source);
     if (re === null) ctx.fail(`${label}: invalid regular expression /${source}/`);
-    else if (!has || !re.test(scalarsOf(found).join(','))) ctx.fail(`${label}: expected to match ${String(re)}, found ${show(found)}`);
+    else if (!has || !matchTexts(found).some((t) => re.test(t))) ctx.fail(`${label}: expected to match ${String(re)}, found ${show(found)}`);
   }
   if (m.inSubnet !== undefined) {
     const cidr = String(ctx.text(m.inSubnet));
     if (!has || !scalarsOf(found).every((a) => inSubnet(a, cidr))) ctx.fail(`${label}: expected an address in ${cidr}, found ${show(found)}`);
   }
+}
+
+/** What a regex is tried on: the value (raw bytes as hex) and, for printable raw bytes, their text
+ *  (Avaya's option 242, Yealink's and Mitel's option 43 carry text). */
+function matchTexts(v: OptionValue): string[] {
+  const out = [scalarsOf(v).join(',')];
+  if (v instanceof Uint8Array && v.length > 0 && v.every((b) => b >= 0x20 && b < 0x7f)) out.push(String.fromCharCode(...v));
+  return out;
 }
 
 function safeRegExp(source: string): RegExp | null {
@@ -231,6 +241,9 @@ function check(e: AnyExpect, o: Observed, ctx: Ctx): void {
   if (e.sha256 !== undefined) {
     const want = String(ctx.text(e.sha256)).toLowerCase();
     if (o.sha256?.toLowerCase() !== want) ctx.fail(`sha256: expected ${want}, found ${o.sha256 ?? 'nothing'}`);
+  }
+  if (e.complete !== undefined && o.complete !== undefined && e.complete !== o.complete) {
+    ctx.fail(e.complete ? 'transfer: expected it to complete, it stalled' : `transfer: expected it to stall (not complete), it completed (${o.size ?? 0} bytes${o.blksize === undefined ? '' : `, blksize ${o.blksize}`})`);
   }
   if (e.tsize !== undefined) matchNumber('tsize', e.tsize, o.tsize, ctx);
   if (e.blksize !== undefined) matchNumber('blksize', e.blksize, o.blksize, ctx);

@@ -47,9 +47,9 @@ function runScenario(lab: LabInfo, scenario: string): Promise<CliRun> {
 
 // Scenarios that pass against each server's built-in full-chain config.
 const PASSING: Readonly<Record<LabServerKind, readonly string[]>> = {
-  dnsmasq: ['uefi-ipxe', 'uefi-httpboot', 'bios-pxe', 'polycom-phone', 'cisco-phone'],
-  kea: ['uefi-ipxe', 'uefi-httpboot', 'bios-pxe', 'polycom-phone', 'cisco-phone', 'dhcp-conformance'],
-  'isc-dhcpd': ['uefi-ipxe', 'uefi-httpboot', 'bios-pxe', 'polycom-phone', 'cisco-phone', 'dhcp-conformance'],
+  dnsmasq: ['uefi-ipxe', 'uefi-httpboot', 'bios-pxe', 'polycom-phone', 'cisco-phone', 'phone-provisioning'],
+  kea: ['uefi-ipxe', 'uefi-httpboot', 'bios-pxe', 'polycom-phone', 'cisco-phone', 'phone-provisioning', 'dhcp-conformance'],
+  'isc-dhcpd': ['uefi-ipxe', 'uefi-httpboot', 'bios-pxe', 'polycom-phone', 'cisco-phone', 'phone-provisioning', 'dhcp-conformance'],
 };
 const LAB_NAMES: Readonly<Record<LabServerKind, string>> = { dnsmasq: 'mx-dnsmasq', kea: 'mx-kea', 'isc-dhcpd': 'mx-iscdhcpd' };
 

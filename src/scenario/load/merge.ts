@@ -66,6 +66,7 @@ export function mergeLoadReports(reports: readonly LoadReport[], notes: string[]
   const coverage = faultCoverageNote(runs, reports.some((r) => r.shard !== undefined));
   if (coverage !== undefined) notes.push(coverage);
   const faults = mergeFaults(runs, start);
+  const groups = mergeGroups(reports, seconds);
   const merged: LoadReport = {
     version: LOAD_REPORT_VERSION,
     startedAt: new Date(start).toISOString(),
@@ -80,12 +81,36 @@ export function mergeLoadReports(reports: readonly LoadReport[], notes: string[]
     },
     clients,
     kinds: stats.report(seconds),
+    ...(groups === undefined ? {} : { groups }),
     budgets: evaluateBudgets(spec, stats, clients, seconds),
     budgetSpec: spec,
     failures: [...failures.values()].sort((a, b) => b.count - a.count).slice(0, 50),
   };
   if (faults.length > 0) merged.faults = faults;
   return merged;
+}
+
+/** Per-group statistics of every report, merged like the whole (histograms losslessly). */
+function mergeGroups(reports: readonly LoadReport[], seconds: number): LoadReport['groups'] {
+  if (reports.every((r) => r.groups === undefined)) return undefined;
+  const merged = new Map<string, { persona: string; started: number; ok: number; failed: number; timedOut: number; stats: LoadStats }>();
+  for (const r of reports) {
+    for (const [name, g] of Object.entries(r.groups ?? {})) {
+      let m = merged.get(name);
+      if (m === undefined) merged.set(name, (m = { persona: g.persona, started: 0, ok: 0, failed: 0, timedOut: 0, stats: new LoadStats() }));
+      m.started += g.started;
+      m.ok += g.ok;
+      m.failed += g.failed;
+      m.timedOut += g.timedOut;
+      for (const k of STAT_KINDS) {
+        const kr = g.kinds[k];
+        if (kr !== undefined) m.stats.kind(k).addReport(kr);
+      }
+    }
+  }
+  return Object.fromEntries([...merged].map(([name, m]) => [name, {
+    persona: m.persona, started: m.started, ok: m.ok, failed: m.failed, timedOut: m.timedOut, kinds: m.stats.report(seconds),
+  }]));
 }
 
 function checkShards(reports: readonly LoadReport[], notes: string[]): void {

@@ -27,6 +27,17 @@ export interface LoadClients {
   arrivalsPerSecond: number;
 }
 
+/** One client group of the mix (the scenario's `clients:` entry, by name): its clients and its
+ *  step statistics ("500 UEFI PCs and 2,000 phones": how each side fared). */
+export interface GroupReport {
+  persona: string;
+  started: number;
+  ok: number;
+  failed: number;
+  timedOut: number;
+  kinds: Partial<Record<StatKind, KindReport>>;
+}
+
 export interface LoadReport {
   version: typeof LOAD_REPORT_VERSION;
   /** Wall-clock start (ISO 8601) and epoch ms: merged shards span min(start) … max(end). */
@@ -40,6 +51,8 @@ export interface LoadReport {
   settings: { arrival: Arrival | null; concurrency: number; count: number; durationMs: number | null };
   clients: LoadClients;
   kinds: Partial<Record<StatKind, KindReport>>;
+  /** Per client group, by name (absent in reports written before it existed). */
+  groups?: Record<string, GroupReport>;
   budgets: BudgetResult[];
   /** The budgets as written (for `merge` to evaluate them on the whole). */
   budgetSpec: LoadBudgets;

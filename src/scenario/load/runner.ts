@@ -85,8 +85,25 @@ export function failureShape(message: string): string {
     .slice(0, 200);
 }
 
+/** A client group's own tally (per-group step statistics). */
+interface GroupTally {
+  persona: string;
+  started: number;
+  ok: number;
+  failed: number;
+  timedOut: number;
+  stats: LoadStats;
+}
+
 class Tally {
   readonly stats = new LoadStats();
+  readonly groups = new Map<string, GroupTally>();
+
+  group(client: Client): GroupTally {
+    let g = this.groups.get(client.name);
+    if (g === undefined) this.groups.set(client.name, (g = { persona: client.persona, started: 0, ok: 0, failed: 0, timedOut: 0, stats: new LoadStats() }));
+    return g;
+  }
   readonly clients: LoadClients = { started: 0, ok: 0, failed: 0, timedOut: 0, notStarted: 0, peakInFlight: 0, arrivalsPerSecond: 0 };
   readonly kept: ClientResult[] = [];
   faults: FaultRun | null = null;
@@ -118,6 +135,7 @@ export async function runLoad(scenario: Scenario, opts: RunOptions): Promise<Sce
     transport: opts.transport, timers, random: opts.random ?? Math.random, signal: opts.signal, scenarioDeadline: deadline, budgetMs: scenario.budgetMs,
   };
   const tally = new Tally();
+  for (const c of scenario.clients) tally.group(c); // the report lists the groups in scenario order
   const picker = new MixPicker(plan.groups);
   tally.faults = startFaults(scenario, opts, plan, timers, start);
   const every = hooks.progressEverySeconds ?? 0.5;
@@ -195,6 +213,9 @@ function loadReport(plan: LoadPlan, tally: Tally, startedAtMs: number, seconds: 
     settings: { arrival: plan.arrival ?? null, concurrency: plan.concurrency, count: plan.count, durationMs: plan.durationMs ?? null },
     clients: tally.clients,
     kinds: tally.stats.report(seconds),
+    groups: Object.fromEntries([...tally.groups].map(([name, g]) => [name, {
+      persona: g.persona, started: g.started, ok: g.ok, failed: g.failed, timedOut: g.timedOut, kinds: g.stats.report(seconds),
+    }])),
     budgets,
     budgetSpec: plan.budgets,
     failures: tally.failures(),
@@ -230,6 +251,8 @@ async function playClient(
   const mac = macAt(client.mac, index);
   const name = client.mac.count > 1 ? `${client.name}-${index + 1}` : client.name;
   const t0 = ctx.timers.now();
+  const group = tally.group(client);
+  group.started++;
   const state = new ClientStateImpl(mac, client, clientVars(scenario, client, name, mac, opts.target.server));
   router.clients.set(mac, state);
   opts.transport.addClient(mac);
@@ -249,7 +272,10 @@ async function playClient(
       const kind = statKindOf(step.kind);
       const timedOut = !r.ok && TIMEOUT_RE.test(r.error ?? '');
       const o = r.ok ? 'ok' : timedOut ? 'timed-out' : 'failed';
-      if (kind !== null) tally.stats.kind(kind).record(o, timedOut ? null : r.duration * 1000, bytesOf(r), serverOf(r));
+      if (kind !== null) {
+        tally.stats.kind(kind).record(o, timedOut ? null : r.duration * 1000, bytesOf(r), serverOf(r));
+        group.stats.kind(kind).record(o, timedOut ? null : r.duration * 1000, bytesOf(r), serverOf(r));
+      }
       if (faults !== null) {
         if (kind !== null) faults.exchange(kind, o, timedOut ? null : r.duration * 1000, r, ctx.timers.now());
         retransmitted ||= retransmitsOf(r) > 0;
@@ -262,6 +288,7 @@ async function playClient(
       } else if (!booted && (step.kind === 'tftp' || step.kind === 'http')) {
         booted = true;
         tally.stats.kind('boot').record('ok', (ctx.timers.now() - t0) * 1e6);
+        group.stats.kind('boot').record('ok', (ctx.timers.now() - t0) * 1e6);
       }
     }
   } finally {
@@ -273,14 +300,20 @@ async function playClient(
   if (opts.signal?.aborted && failedAt === null && steps.length < client.steps.length) outcome = 'failed';
   faults?.clientEnded(mac, outcome, t0, ctx.timers.now(), retransmitted, failure);
   const chain = tally.stats.kind('chain');
+  const groupChain = group.stats.kind('chain');
   if (outcome === 'ok') {
     tally.clients.ok++;
+    group.ok++;
     chain.record('ok', (ctx.timers.now() - t0) * 1e6);
+    groupChain.record('ok', (ctx.timers.now() - t0) * 1e6);
   } else {
-    if (outcome === 'timed-out') tally.clients.timedOut++;
-    else tally.clients.failed++;
+    if (outcome === 'timed-out') { tally.clients.timedOut++; group.timedOut++; } else { tally.clients.failed++; group.failed++; }
     chain.record(outcome, null);
-    if (!booted && client.steps.some((s) => s.kind === 'tftp' || s.kind === 'http')) tally.stats.kind('boot').record(outcome, null);
+    groupChain.record(outcome, null);
+    if (!booted && client.steps.some((s) => s.kind === 'tftp' || s.kind === 'http')) {
+      tally.stats.kind('boot').record(outcome, null);
+      group.stats.kind('boot').record(outcome, null);
+    }
     if (tally.kept.length < KEPT_FAILED_CLIENTS) {
       for (let i = steps.length; i < client.steps.length; i++) {
         steps.push(notRun(client.steps[i]!, failedAt === null ? 'not run: interrupted' : `not run: step ${failedAt + 1} failed`));

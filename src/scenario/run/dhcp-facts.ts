@@ -49,10 +49,19 @@ export function personaOverrides(maps: ReadonlyArray<Readonly<Record<number, Opt
 }
 
 function asOptionValue(v: JsonValue | undefined, raw: Uint8Array): OptionValue {
+  // An option the codec could only show as hex (43 outside PXE, site-specific 224-254 such as
+  // Avaya's 242) stays bytes: matchers compare them as hex, `matches` also as text when printable.
+  if (typeof v === 'string' && raw.length > 0 && v === hexOf(raw)) return raw;
   if (typeof v === 'string' || typeof v === 'number') return v;
   if (typeof v === 'boolean') return String(v);
   if (Array.isArray(v) && v.every((x) => typeof x === 'string' || typeof x === 'number')) return v as Array<string | number>;
   return raw;
+}
+
+function hexOf(b: Uint8Array): string {
+  let s = '';
+  for (const x of b) s += x.toString(16).padStart(2, '0');
+  return s;
 }
 
 /** Every option of a message, decoded where the codec knows the type, raw bytes otherwise. */

@@ -55,7 +55,9 @@ export async function runStep(raw: Step, where: string, st: ClientState, ctx: St
   }
   if (ctx.signal?.aborted) failures.push('interrupted');
   const label = raw.name ?? stepTitle(raw);
-  if (budget !== null && durationMs > budget) {
+  // A stall the step expects (a blksize above the path MTU) runs to its deadline: not over budget.
+  const stallExpected = raw.kind === 'tftp' && raw.expect?.complete === false;
+  if (budget !== null && durationMs > budget && !stallExpected) {
     const took = outcome?.unfinished !== undefined ? `did not finish in ${seconds(durationMs)}` : `took ${seconds(durationMs)}`;
     failures.unshift(`${label} ${took}, budget ${seconds(budget)}`);
   }
@@ -102,8 +104,13 @@ async function execute(step: Step, st: ClientState, ctx: StepContext, hard: numb
         blksize: step.blksize, windowsize: step.windowsize, tsize: step.tsize,
         timeout: step.timeout === undefined ? undefined : Math.max(1, Math.round(step.timeout / 1000)),
       }, step.probe ?? false, false);
-      if (r.result === null) return { observed: {}, facts: { server }, problems: [], unfinished: `TFTP ${file} from ${server}: no end of transfer by the deadline` };
-      return tftpOutcome(r.result, server);
+      const stallExpected = step.expect?.complete === false;
+      if (r.result === null) {
+        return stallExpected
+          ? { observed: { complete: false }, facts: { server }, problems: [] }
+          : { observed: {}, facts: { server }, problems: [], unfinished: `TFTP ${file} from ${server}: no end of transfer by the deadline` };
+      }
+      return tftpOutcome(r.result, server, stallExpected);
     }
     case 'http': {
       const keep = step.expect?.body !== undefined || Object.values(step.save ?? {}).some((s) => s.from === 'body');

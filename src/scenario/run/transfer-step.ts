@@ -33,7 +33,9 @@ export function sourceAddress(st: ClientState, server: string): string {
   return st.lease6.addr;
 }
 
-export function tftpOutcome(r: TftpResult, server: string): Outcome {
+/** `stallExpected`: the step says `expect: { complete: false }`, so a transfer that gives up is the
+ *  expected outcome (an ERROR packet still is a problem). */
+export function tftpOutcome(r: TftpResult, server: string, stallExpected = false): Outcome {
   const serverError = r.messages.find((m) => m.dir === 'received' && m.msg.code === TFTP_OPCODES.ERROR);
   const problems: string[] = [];
   if (serverError !== undefined) {
@@ -44,9 +46,10 @@ export function tftpOutcome(r: TftpResult, server: string): Outcome {
     const title = name.charAt(0).toUpperCase() + name.slice(1);
     const text = said === '' || said.toLowerCase() === name.toLowerCase() ? title : `${title} ("${said}")`;
     problems.push(`${server} answered ERROR ${code} ${text} for ${r.file}`);
-  } else if (!r.ok && r.error !== null) problems.push(`TFTP ${r.file}: ${r.error}`);
+  } else if (!r.ok && r.error !== null && !stallExpected) problems.push(`TFTP ${r.file}: ${r.error}`);
   return {
     observed: {
+      complete: r.ok,
       size: r.bytes, sha256: r.sha256, ...(r.tsize === null ? {} : { tsize: r.tsize }), blksize: r.negotiated.blksize,
       tftpError: serverError === undefined ? null : (serverError.msg.errorCode ?? 0),
     },

@@ -19,6 +19,9 @@ export const dhcpExpectSchema = strict({
 });
 
 export const tftpExpectSchema = strict({
+  /** false: the transfer must not finish (it stalls: a blksize above the path MTU); the timeout
+   *  is then the expected outcome, not a failure. Default: it must finish. */
+  complete: z.boolean().optional(),
   size: numberMatcher.optional(),
   sha256: sha256Field.optional(),
   tsize: numberMatcher.optional(),

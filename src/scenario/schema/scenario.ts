@@ -39,6 +39,9 @@ export const scenarioLabSchema = strict({
   proxy: z.boolean().optional(),
   /** Why this server: printed when the user runs the scenario against another one. */
   reason: z.string().optional(),
+  /** The MTU of the client's switch port in the lab (server and client stay at 1500): a real MTU
+   *  mismatch, for "big files hang" scenarios (a blksize above it must stall). */
+  mtu: z.number().int().min(576, { error: 'expected an MTU of at least 576 (the IPv4 minimum)' }).max(9000, { error: 'expected an MTU of at most 9000 (jumbo frames)' }).optional(),
 });
 export type ScenarioLab = z.output<typeof scenarioLabSchema>;
 

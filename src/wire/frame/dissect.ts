@@ -125,6 +125,8 @@ export class FrameDissector {
   dst4 = -1;
   /** IPv4 TTL or IPv6 hop limit. */
   hopLimit = 0;
+  /** The IP packet's length as its header states it (IPv4 total length, IPv6 40 + payload length). */
+  ipLength = 0;
   /** The upper-layer protocol (IpProtocol), after any IPv6 extension headers; -1 before IP. */
   protocol = -1;
   /** A fragment that needs reassembly: the transport was not decoded; `ip4`/`ip6` holds the packet. */
@@ -278,10 +280,12 @@ export class FrameDissector {
       fragmentOffset = (flagsFrag & 0x1fff) * 8;
       payloadOffset = o + headerLength;
       payloadEnd = o + totalLength;
+      this.ipLength = totalLength;
     } else {
       const ip = parseIpv4(frame.subarray(o), this.issues, o);
       if (!ip) return;
       this.ip4 = ip;
+      this.ipLength = ip.totalLength;
       this.src = ip.src;
       this.dst = ip.dst;
       this.hopLimit = ip.ttl;
@@ -314,6 +318,7 @@ export class FrameDissector {
     if (len >= IPV6_HEADER && frame[o]! >> 4 === 6 && IPV6_HEADER + u16(frame, o + 4) <= len && !isExtensionHeader(next)) {
       // Fixed header only and the payload all there: what parseIpv6 would accept without an issue.
       this.ipVersion = 6;
+      this.ipLength = IPV6_HEADER + u16(frame, o + 4);
       this.src = ipv6ToString(frame, o + 8);
       this.dst = ipv6ToString(frame, o + 24);
       this.hopLimit = frame[o + 7]!;
@@ -325,6 +330,7 @@ export class FrameDissector {
     if (!ip) return;
     this.ip6 = ip;
     this.ipVersion = 6;
+    this.ipLength = IPV6_HEADER + ip.payloadLength;
     this.src = ip.src;
     this.dst = ip.dst;
     this.hopLimit = ip.hopLimit;
