@@ -7,6 +7,7 @@
  */
 import type { DeviceFacts, HttpFacts, StepFacts, TftpFacts } from '../flow/facts.js';
 import type { BlackHoleFact, FragmentLossFact, TooBigFact } from '../flow/mtu.js';
+import { IpProtocol } from '../wire/ip-protocol.js';
 import { add, attemptAt, firmwareOf, fmt, type Ctx, type PxeCodes } from './rules-context.js';
 
 /** Seconds of no progress after which a transfer's first block counts as stalled. */
@@ -85,7 +86,7 @@ function tooBigRule(ctx: Ctx, d: DeviceFacts, g: TooBigFact[], handled: Set<Tftp
   place(ctx, d, t0.time);
   const icmp = t0.ipVersion === 4 ? 'ICMP fragmentation needed' : 'ICMPv6 packet too big';
   const mtuText = t0.mtu > 0 ? `MTU ${t0.mtu}` : 'no MTU given';
-  const proto = t0.protocol === 17 ? 'UDP' : t0.protocol === 6 ? 'TCP' : `protocol ${t0.protocol}`;
+  const proto = t0.protocol === IpProtocol.UDP ? 'UDP' : t0.protocol === IpProtocol.TCP ? 'TCP' : `protocol ${t0.protocol}`;
   const ports = t0.srcPort !== null ? ` ${t0.srcPort}→${t0.dstPort}` : '';
   const tftp = transferAt(d, 'tftp', t0.src, t0.time);
   const http = transferAt(d, 'http', t0.src, t0.time);

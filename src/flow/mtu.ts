@@ -7,6 +7,9 @@
  * connections keeps the newest state only.
  */
 import type { FragmentSeen, IcmpDecoded, TcpSegmentSeen } from '../decode/messages.js';
+import { IcmpType, IcmpUnreachCode } from '../wire/icmp.js';
+import { Icmpv6Type } from '../wire/icmpv6.js';
+import { TcpFlag } from '../wire/tcp.js';
 
 /** Datagrams of one sender to one receiver that came in fragments. */
 export interface FragmentLossFact {
@@ -83,9 +86,9 @@ const MAX_FRAMES = 8;
 const COMMON_MTUS = [9000, 1500, 1492, 1480, 1460, 1400, 1380, 1280, 1000];
 /** A segment sent this many times at the acknowledgement point is a stall. */
 const STALL_SENDS = 3;
-const TCP_SYN = 0x02;
-const TCP_RST = 0x04;
-const TCP_ACK = 0x10;
+const TCP_SYN = TcpFlag.SYN;
+const TCP_RST = TcpFlag.RST;
+const TCP_ACK = TcpFlag.ACK;
 
 interface Pending {
   pair: PairRecord;
@@ -181,7 +184,7 @@ export class MtuTracker {
 
   /** ICMP fragmentation needed / packet too big: filed under the device the refused packet was for. */
   icmp(m: IcmpDecoded): void {
-    const tooBig = m.ipVersion === 4 ? m.type === 3 && m.code === 4 : m.type === 2;
+    const tooBig = m.ipVersion === 4 ? m.type === IcmpType.DEST_UNREACHABLE && m.code === IcmpUnreachCode.FRAG_NEEDED : m.type === Icmpv6Type.PACKET_TOO_BIG;
     const q = m.quoted;
     if (!tooBig || !q) return;
     this.now = m.time;
