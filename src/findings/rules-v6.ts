@@ -7,6 +7,7 @@ import type { Dhcp6Status, RouterInfo } from '../flow/types.js';
 import type { Finding } from './types.js';
 import { flagsText, linkOf, prefixSet } from '../flow/routers.js';
 import { isIpxeBinary } from '../flow/classify.js';
+import { laterAnsweredDhcp6, laterHttpOfUrl } from './step-index.js';
 import { add, countOf, firmwareRunsAt, fmt, listText, unanswered, unique, type ChainOnce, type Ctx, type PxeCodes } from './rules-context.js';
 
 const V6_SOLICIT = 1;
@@ -20,7 +21,7 @@ export function dhcp6Rules(ctx: Ctx, mac: string, s: Dhcp6Facts, states: readonl
   const pxe: PxeCodes | undefined = s.bootClient && !s.step.userClass.includes('iPXE') && firmwareRunsAt(states, i) ? { uefi: 'PXE-E16' } : undefined;
   // A client that started over with a new transaction and got an answer was not left without a
   // server (Arista ZTP restarts its Solicit after 22 s).
-  const answeredLater = states.slice(i + 1).some((x) => x.kind === 'dhcp6' && x.answered);
+  const answeredLater = laterAnsweredDhcp6(states, i);
   if (!s.answered && !answeredLater && unanswered(ctx, s.pendingSolicit)) {
     add(ctx, 'dhcp6.no-advertise', mac, s.pendingSolicit!.time, [s.pendingSolicit!.frame],
       `SOLICIT sent ${countOf(s.step.messages, 'SOLICIT')} time(s), no ADVERTISE or REPLY in ${fmt(ctx.end - s.pendingSolicit!.time)} s.`,
@@ -40,7 +41,7 @@ export function dhcp6Rules(ctx: Ctx, mac: string, s: Dhcp6Facts, states: readonl
   }
   const url = s.step.bootfileUrl;
   if (!once.offerIgnored && /^HTTPClient/.test(s.step.vendorClass ?? '') && s.httpClassProblems.length > 0 && url !== null
-    && !states.slice(i + 1).some((x) => x.kind === 'http' && x.step.url === url)) {
+    && !laterHttpOfUrl(states, i, url)) {
     // The firmware was given a URL and never fetched it: the answer was not an HTTP boot offer to it.
     once.offerIgnored = true;
     add(ctx, 'httpboot.offer-ignored', mac, s.step.start, s.httpClassProblems.map((p) => p.frame),
