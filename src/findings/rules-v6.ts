@@ -100,11 +100,20 @@ export function ipv6StallRule(ctx: Ctx, d: DeviceFacts, a: AttemptFacts, steps: 
   const next = d.attempts[a.index + 1];
   if (next && (next.entry === 'pxe4' || next.entry === 'http4')) v4.push({ start: next.start, last: next.start });
   starts.sort((x, y) => x.time - y.time);
+  // Each episode looks up the first success and the first fallback at or after its start by binary
+  // search (a filter over all of them per episode was count² work for one device's many steps).
+  successes.sort((x, y) => x - y);
+  v4.sort((x, y) => x.last - y.last);
+  // The earliest start of the DHCPv4 steps from k on (by last packet): min over them of
+  // max(start, t) is max(that, t).
+  const v4StartFrom = new Float64Array(v4.length + 1).fill(Infinity);
+  for (let k = v4.length - 1; k >= 0; k--) v4StartFrom[k] = Math.min(v4StartFrom[k + 1]!, v4[k]!.start);
   let i = 0;
   while (i < starts.length) {
     const t = starts[i]!;
-    const ok = successes.filter((x) => x >= t.time).reduce((m, x) => Math.min(m, x), Infinity);
-    const fb = v4.filter((x) => x.last >= t.time).reduce((m, x) => Math.min(m, Math.max(x.start, t.time)), Infinity);
+    const ok = successes[lowerBound(successes.length, (k) => successes[k]! >= t.time)] ?? Infinity;
+    const from = v4StartFrom[lowerBound(v4.length, (k) => v4[k]!.last >= t.time)]!;
+    const fb = from === Infinity ? Infinity : Math.max(from, t.time);
     if (ok <= fb && ok !== Infinity) {
       // Booted over IPv6: the next stage (if any) starts a new episode.
       while (i < starts.length && starts[i]!.time <= ok) i++;
@@ -127,6 +136,17 @@ export function ipv6StallRule(ctx: Ctx, d: DeviceFacts, a: AttemptFacts, steps: 
     }
     return;
   }
+}
+
+/** The first k in [0, n) for which `atOrAfter(k)` holds (it holds from some k on), else n. */
+function lowerBound(n: number, atOrAfter: (k: number) => boolean): number {
+  let lo = 0, hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (atOrAfter(mid)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }
 
 /** ra.missing-managed-flag and ra.conflict, per link (VLAN tags), capture-wide. Returns the
