@@ -2,7 +2,8 @@
  * Per-attempt indexes for the rules that look at a step's neighbours ("is there a later fetch of
  * this file?", "when does the next step start?", "has iPXE taken over yet?"). Scanning for each
  * step made one device's million steps quadratic; each index is built once per attempt, on first
- * use, and answers in O(1) or O(log n). Keyed by the attempt's steps array (one per attempt).
+ * use, and answers in O(1) or O(log n). Keyed by the steps array: an attempt's (one per attempt),
+ * or the device's for the look across its attempts (the DHCPv6 lease after a DISCOVER).
  */
 import type { Dhcp6Facts, StepFacts } from '../flow/facts.js';
 
