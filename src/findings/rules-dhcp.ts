@@ -6,6 +6,8 @@ import type { Dhcp4Facts, ProxyFacts, StepFacts } from '../flow/facts.js';
 import { isBiosArch, isBiosProgram, isEfiProgram, isIpxeBinary, isUefiArch, phoneVendor } from '../flow/classify.js';
 import { PXE_BOOT_SERVER_PORT } from '../wire/dhcpv4/index.js';
 import { add, countOf, fmt, unanswered, unique, type ChainOnce, type Ctx, type PxeCodes } from './rules-context.js';
+// The looks at a step's neighbours answer from per-attempt indexes: a scan per step was count² work.
+import { archBefore, laterDhcp4Step, leasedDhcp6From, proxyBootfileAhead, proxyPendingAhead } from './step-index.js';
 
 export function dhcp4Rules(ctx: Ctx, mac: string, s: Dhcp4Facts, states: readonly StepFacts[], i: number, once: ChainOnce): void {
   const step = s.step;
@@ -16,8 +18,7 @@ export function dhcp4Rules(ctx: Ctx, mac: string, s: Dhcp4Facts, states: readonl
     // On an IPv6-only segment firmware and iPXE try DHCPv4 first (or alongside) and go on over
     // DHCPv6: the wait is a delay to point at, not the reason the boot failed.
     // (Across the device's attempts: EDK2 goes on over IPv6 as its next boot entry.)
-    const leased = (ctx.device?.steps ?? states).filter((x) => x.kind === 'dhcp6' && x.step.ok && x.step.leases.length > 0);
-    const v6 = leased.find((x) => x.step.start >= s.firstDiscover!) ?? leased[leased.length - 1];
+    const v6 = leasedDhcp6From(ctx.device?.steps ?? states, s.firstDiscover);
     if (v6 === undefined) add(ctx, 'dhcp.no-offer', mac, s.firstDiscover, step.frames.slice(0, 8), text, undefined, undefined, fw(step.stage, { bios: 'PXE-E51', uefi: 'PXE-E18' }));
     else {
       const dt = v6.step.start - s.firstDiscover;
@@ -53,7 +54,7 @@ export function dhcp4Rules(ctx: Ctx, mac: string, s: Dhcp4Facts, states: readonl
       `REQUEST (xid 0x${step.xid.toString(16)}${step.server ? ` to ${step.server}` : ''}) got neither ACK nor NAK in ${fmt(ctx.end - s.pendingRequest!.time)} s.`);
   }
   if (step.stage === 'httpboot' && !once.offerIgnored && step.offers.length > 0 && !s.requestSeen
-    && (s.discoversAfterOffer > 0 || laterDhcp4(states, i))) {
+    && (s.discoversAfterOffer > 0 || laterDhcp4Step(states, i))) {
     const why: string[] = [];
     const bad = step.offers.filter((o, k) => {
       const noVc = !(s.offerVendorClass[k]?.startsWith('HTTPClient') ?? false);
@@ -72,8 +73,8 @@ export function dhcp4Rules(ctx: Ctx, mac: string, s: Dhcp4Facts, states: readonl
         `The HTTP boot client kept discovering: ${why.join('; ')}.`);
     }
   }
-  if (s.ack && step.stage === 'firmware' && step.bootfile === null && !bootfileLater(states, i)
-    && !proxyPendingLater(ctx, states, i)) {
+  if (s.ack && step.stage === 'firmware' && step.bootfile === null && !proxyBootfileAhead(states, i)
+    && !proxyPendingAhead(states, i)) {
     add(ctx, 'pxe.no-bootfile', mac, s.ack.time, [s.ack.frame],
       `PXE client got address ${step.yiaddr ?? '?'} from ${step.server ?? '?'} but no boot file name from any server${proxies.length ? ' (proxy offers included)' : ''}.`,
       undefined, undefined, fw(step.stage, { bios: 'PXE-E53', uefi: 'PXE-E53' }));
@@ -115,7 +116,7 @@ export function proxyDhcpRules(ctx: Ctx, mac: string, s: ProxyFacts, states: rea
       undefined, s.fromIpxe ? 'error' : 'warning');
   }
   if (s.step.bootfile) {
-    const arch = nearestArch(states, i);
+    const arch = archBefore(states, i);
     archRule(ctx, mac, arch, s.step.bootfile, s.step.frames[s.step.frames.length - 1] ?? 0, s.last);
   }
 }
@@ -154,37 +155,4 @@ function phoneRule(ctx: Ctx, mac: string, s: Dhcp4Facts): void {
   add(ctx, 'phone.no-provisioning-server', mac, s.ack!.time, [s.ack!.frame],
     `The ACK to phone "${s.step.vendorClass}" has none of options ${need.join('/')} (it has ${s.step.ackOptions.join(', ') || 'none'}).`,
     vendor === 'cisco' ? 'Cisco phones read the TFTP server from option 150 (list of addresses) or 66: add one for this vendor class.' : undefined);
-}
-
-function laterDhcp4(states: readonly StepFacts[], i: number): boolean {
-  for (let k = i + 1; k < states.length; k++) if (states[k]!.kind === 'dhcp4') return true;
-  return false;
-}
-
-/** A proxyDHCP step (4011) after the DHCP step that gave a boot file. */
-function bootfileLater(states: readonly StepFacts[], i: number): boolean {
-  for (let k = i + 1; k < states.length; k++) {
-    const s = states[k]!;
-    if (s.kind === 'dhcp4') return false;
-    if (s.kind === 'proxydhcp' && s.step.bootfile) return true;
-  }
-  return false;
-}
-
-/** A 4011 request after it that went unanswered: proxydhcp.no-reply covers it. */
-function proxyPendingLater(ctx: Ctx, states: readonly StepFacts[], i: number): boolean {
-  for (let k = i + 1; k < states.length; k++) {
-    const s = states[k]!;
-    if (s.kind === 'dhcp4') return false;
-    if (s.kind === 'proxydhcp' && s.pendingRequest) return true;
-  }
-  return false;
-}
-
-function nearestArch(states: readonly StepFacts[], i: number): number | null {
-  for (let k = i - 1; k >= 0; k--) {
-    const s = states[k]!;
-    if (s.kind === 'dhcp4' && s.step.arch !== null) return s.step.arch;
-  }
-  return null;
 }

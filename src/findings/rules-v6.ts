@@ -7,6 +7,7 @@ import type { Dhcp6Status, RouterInfo } from '../flow/types.js';
 import type { Finding } from './types.js';
 import { flagsText, linkOf, prefixSet } from '../flow/routers.js';
 import { isIpxeBinary } from '../flow/classify.js';
+import { laterAnsweredDhcp6, laterHttpOfUrl } from './step-index.js';
 import { add, countOf, firmwareRunsAt, fmt, listText, unanswered, unique, type ChainOnce, type Ctx, type PxeCodes } from './rules-context.js';
 
 const V6_SOLICIT = 1;
@@ -20,7 +21,7 @@ export function dhcp6Rules(ctx: Ctx, mac: string, s: Dhcp6Facts, states: readonl
   const pxe: PxeCodes | undefined = s.bootClient && !s.step.userClass.includes('iPXE') && firmwareRunsAt(states, i) ? { uefi: 'PXE-E16' } : undefined;
   // A client that started over with a new transaction and got an answer was not left without a
   // server (Arista ZTP restarts its Solicit after 22 s).
-  const answeredLater = states.slice(i + 1).some((x) => x.kind === 'dhcp6' && x.answered);
+  const answeredLater = laterAnsweredDhcp6(states, i);
   if (!s.answered && !answeredLater && unanswered(ctx, s.pendingSolicit)) {
     add(ctx, 'dhcp6.no-advertise', mac, s.pendingSolicit!.time, [s.pendingSolicit!.frame],
       `SOLICIT sent ${countOf(s.step.messages, 'SOLICIT')} time(s), no ADVERTISE or REPLY in ${fmt(ctx.end - s.pendingSolicit!.time)} s.`,
@@ -40,7 +41,7 @@ export function dhcp6Rules(ctx: Ctx, mac: string, s: Dhcp6Facts, states: readonl
   }
   const url = s.step.bootfileUrl;
   if (!once.offerIgnored && /^HTTPClient/.test(s.step.vendorClass ?? '') && s.httpClassProblems.length > 0 && url !== null
-    && !states.slice(i + 1).some((x) => x.kind === 'http' && x.step.url === url)) {
+    && !laterHttpOfUrl(states, i, url)) {
     // The firmware was given a URL and never fetched it: the answer was not an HTTP boot offer to it.
     once.offerIgnored = true;
     add(ctx, 'httpboot.offer-ignored', mac, s.step.start, s.httpClassProblems.map((p) => p.frame),
@@ -99,11 +100,20 @@ export function ipv6StallRule(ctx: Ctx, d: DeviceFacts, a: AttemptFacts, steps: 
   const next = d.attempts[a.index + 1];
   if (next && (next.entry === 'pxe4' || next.entry === 'http4')) v4.push({ start: next.start, last: next.start });
   starts.sort((x, y) => x.time - y.time);
+  // Each episode looks up the first success and the first fallback at or after its start by binary
+  // search (a filter over all of them per episode was count² work for one device's many steps).
+  successes.sort((x, y) => x - y);
+  v4.sort((x, y) => x.last - y.last);
+  // The earliest start of the DHCPv4 steps from k on (by last packet): min over them of
+  // max(start, t) is max(that, t).
+  const v4StartFrom = new Float64Array(v4.length + 1).fill(Infinity);
+  for (let k = v4.length - 1; k >= 0; k--) v4StartFrom[k] = Math.min(v4StartFrom[k + 1]!, v4[k]!.start);
   let i = 0;
   while (i < starts.length) {
     const t = starts[i]!;
-    const ok = successes.filter((x) => x >= t.time).reduce((m, x) => Math.min(m, x), Infinity);
-    const fb = v4.filter((x) => x.last >= t.time).reduce((m, x) => Math.min(m, Math.max(x.start, t.time)), Infinity);
+    const ok = successes[lowerBound(successes.length, (k) => successes[k]! >= t.time)] ?? Infinity;
+    const from = v4StartFrom[lowerBound(v4.length, (k) => v4[k]!.last >= t.time)]!;
+    const fb = from === Infinity ? Infinity : Math.max(from, t.time);
     if (ok <= fb && ok !== Infinity) {
       // Booted over IPv6: the next stage (if any) starts a new episode.
       while (i < starts.length && starts[i]!.time <= ok) i++;
@@ -126,6 +136,17 @@ export function ipv6StallRule(ctx: Ctx, d: DeviceFacts, a: AttemptFacts, steps: 
     }
     return;
   }
+}
+
+/** The first k in [0, n) for which `atOrAfter(k)` holds (it holds from some k on), else n. */
+function lowerBound(n: number, atOrAfter: (k: number) => boolean): number {
+  let lo = 0, hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (atOrAfter(mid)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }
 
 /** ra.missing-managed-flag and ra.conflict, per link (VLAN tags), capture-wide. Returns the

@@ -2,9 +2,10 @@
  * Per-attempt indexes for the rules that look at a step's neighbours ("is there a later fetch of
  * this file?", "when does the next step start?", "has iPXE taken over yet?"). Scanning for each
  * step made one device's million steps quadratic; each index is built once per attempt, on first
- * use, and answers in O(1) or O(log n). Keyed by the attempt's steps array (one per attempt).
+ * use, and answers in O(1) or O(log n). Keyed by the steps array: an attempt's (one per attempt),
+ * or the device's for the look across its attempts (the DHCPv6 lease after a DISCOVER).
  */
-import type { StepFacts } from '../flow/facts.js';
+import type { Dhcp6Facts, StepFacts } from '../flow/facts.js';
 
 interface StepIndex {
   /** Index of the first step run by iPXE (a DHCPv4 `ipxe` stage or a DHCPv6 iPXE user class); steps.length when none. */
@@ -14,7 +15,31 @@ interface StepIndex {
   /** Index of the last completed TFTP step of a pxelinux.cfg/ file; -1 when none. */
   lastPxelinuxConfigOk: number;
   /** Max-tree over the steps' start times (leaves at [size, size + n)), built on first use. */
-  starts: { size: number; max: Float64Array } | null;
+  starts: MaxTree | null;
+  /** Index of the last DHCPv4 step; -1 when none. */
+  lastDhcp4: number;
+  /** Index of the last answered DHCPv6 step; -1 when none. */
+  lastAnsweredDhcp6: number;
+  /** HTTP URL → index of its last HTTP step. */
+  lastHttpOf: Map<string, number> | null;
+  /** Per step: bit 1, a proxyDHCP step with a boot file comes after it before the next DHCPv4 step;
+   *  bit 2, one with an unanswered request does. */
+  proxyAhead: Uint8Array | null;
+  /** Per step: the client architecture of the nearest earlier DHCPv4 step that has one; -1 none. */
+  archBefore: Int32Array | null;
+  /** The DHCPv6 steps that got a lease, in step order, and a max-tree over their start times. */
+  leased6: { steps: Dhcp6Facts[]; starts: MaxTree } | null;
+}
+
+interface MaxTree { size: number; max: Float64Array }
+
+function maxTree(n: number, value: (k: number) => number): MaxTree {
+  let size = 1;
+  while (size < n) size *= 2;
+  const max = new Float64Array(2 * size).fill(-Infinity);
+  for (let k = 0; k < n; k++) max[size + k] = value(k);
+  for (let k = size - 1; k >= 1; k--) max[k] = Math.max(max[2 * k]!, max[2 * k + 1]!);
+  return { size, max };
 }
 
 const indexes = new WeakMap<readonly StepFacts[], StepIndex>();
@@ -24,12 +49,19 @@ function indexOf(steps: readonly StepFacts[]): StepIndex {
   if (x !== undefined) return x;
   let firstIpxe = steps.length;
   let lastPxelinuxConfigOk = -1;
+  let lastDhcp4 = -1;
+  let lastAnsweredDhcp6 = -1;
   for (let k = 0; k < steps.length; k++) {
     const s = steps[k]!;
+    if (s.kind === 'dhcp4') lastDhcp4 = k;
+    if (s.kind === 'dhcp6' && s.answered) lastAnsweredDhcp6 = k;
     if (firstIpxe === steps.length && ((s.kind === 'dhcp4' && s.step.stage === 'ipxe') || (s.kind === 'dhcp6' && s.step.userClass.includes('iPXE')))) firstIpxe = k;
     if (s.kind === 'tftp' && s.step.complete && /pxelinux\.cfg\//i.test(s.step.file)) lastPxelinuxConfigOk = k;
   }
-  x = { firstIpxe, lastTftpOf: null, lastPxelinuxConfigOk, starts: null };
+  x = {
+    firstIpxe, lastTftpOf: null, lastPxelinuxConfigOk, starts: null,
+    lastDhcp4, lastAnsweredDhcp6, lastHttpOf: null, proxyAhead: null, archBefore: null, leased6: null,
+  };
   indexes.set(steps, x);
   return x;
 }
@@ -64,14 +96,7 @@ export function laterPxelinuxConfigComplete(steps: readonly StepFacts[], i: numb
  */
 export function firstStepStartingFrom(steps: readonly StepFacts[], i: number, time: number): number {
   const x = indexOf(steps);
-  if (x.starts === null) {
-    let size = 1;
-    while (size < steps.length) size *= 2;
-    const max = new Float64Array(2 * size).fill(-Infinity);
-    for (let k = 0; k < steps.length; k++) max[size + k] = steps[k]!.step.start;
-    for (let k = size - 1; k >= 1; k--) max[k] = Math.max(max[2 * k]!, max[2 * k + 1]!);
-    x.starts = { size, max };
-  }
+  x.starts ??= maxTree(steps.length, (k) => steps[k]!.step.start);
   return firstAtLeast(x.starts.max, x.starts.size, 1, 0, x.starts.size, i + 1, time);
 }
 
@@ -82,4 +107,87 @@ function firstAtLeast(max: Float64Array, size: number, node: number, lo: number,
   const mid = (lo + hi) >> 1;
   const left = firstAtLeast(max, size, 2 * node, lo, mid, from, time);
   return left >= 0 ? left : firstAtLeast(max, size, 2 * node + 1, mid, hi, from, time);
+}
+
+/** Does a later step run DHCPv4? */
+export function laterDhcp4Step(steps: readonly StepFacts[], i: number): boolean {
+  return indexOf(steps).lastDhcp4 > i;
+}
+
+/** Does a later DHCPv6 step get an answer? */
+export function laterAnsweredDhcp6(steps: readonly StepFacts[], i: number): boolean {
+  return indexOf(steps).lastAnsweredDhcp6 > i;
+}
+
+/** Does a later HTTP step fetch this URL? */
+export function laterHttpOfUrl(steps: readonly StepFacts[], i: number, url: string): boolean {
+  const x = indexOf(steps);
+  if (x.lastHttpOf === null) {
+    x.lastHttpOf = new Map();
+    for (let k = 0; k < steps.length; k++) {
+      const s = steps[k]!;
+      if (s.kind === 'http') x.lastHttpOf.set(s.step.url, k);
+    }
+  }
+  return (x.lastHttpOf.get(url) ?? -1) > i;
+}
+
+function proxyAheadOf(steps: readonly StepFacts[], i: number): number {
+  const x = indexOf(steps);
+  if (x.proxyAhead === null) {
+    // One pass from the end: what the steps after k hold, up to the next DHCPv4 step.
+    const ahead = new Uint8Array(steps.length);
+    let bits = 0;
+    for (let k = steps.length - 1; k >= 0; k--) {
+      ahead[k] = bits;
+      const s = steps[k]!;
+      if (s.kind === 'dhcp4') bits = 0;
+      else if (s.kind === 'proxydhcp') bits |= (s.step.bootfile ? 1 : 0) | (s.pendingRequest ? 2 : 0);
+    }
+    x.proxyAhead = ahead;
+  }
+  return x.proxyAhead[i] ?? 0;
+}
+
+/** Does a proxyDHCP step with a boot file follow step `i` before the next DHCPv4 step? */
+export function proxyBootfileAhead(steps: readonly StepFacts[], i: number): boolean {
+  return (proxyAheadOf(steps, i) & 1) !== 0;
+}
+
+/** Does a proxyDHCP step with an unanswered request follow step `i` before the next DHCPv4 step? */
+export function proxyPendingAhead(steps: readonly StepFacts[], i: number): boolean {
+  return (proxyAheadOf(steps, i) & 2) !== 0;
+}
+
+/** The client architecture of the nearest DHCPv4 step before `i` that has one. */
+export function archBefore(steps: readonly StepFacts[], i: number): number | null {
+  const x = indexOf(steps);
+  if (x.archBefore === null) {
+    const before = new Int32Array(steps.length);
+    let arch = -1;
+    for (let k = 0; k < steps.length; k++) {
+      before[k] = arch;
+      const s = steps[k]!;
+      if (s.kind === 'dhcp4' && s.step.arch !== null) arch = s.step.arch;
+    }
+    x.archBefore = before;
+  }
+  const a = x.archBefore[i] ?? -1;
+  return a < 0 ? null : a;
+}
+
+/**
+ * Of the DHCPv6 steps that got a lease, the first (in step order) that starts at or after `time`,
+ * else the last one, else undefined.
+ */
+export function leasedDhcp6From(steps: readonly StepFacts[], time: number): Dhcp6Facts | undefined {
+  const x = indexOf(steps);
+  if (x.leased6 === null) {
+    const leased: Dhcp6Facts[] = [];
+    for (const s of steps) if (s.kind === 'dhcp6' && s.step.ok && s.step.leases.length > 0) leased.push(s);
+    x.leased6 = { steps: leased, starts: maxTree(leased.length, (k) => leased[k]!.step.start) };
+  }
+  const { steps: leased, starts } = x.leased6;
+  const k = firstAtLeast(starts.max, starts.size, 1, 0, starts.size, 0, time);
+  return k >= 0 ? leased[k] : leased[leased.length - 1];
 }

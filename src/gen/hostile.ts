@@ -220,6 +220,28 @@ export function stalledTransfers(emit: FrameSink, count: number): void {
   emit(t + 15, f.udp(client(6), 9, 9, asciiBytes('end')));
 }
 
+/**
+ * One device, `count` DHCP DISCOVERs, each a new transaction (xid), none answered, all within 10 s,
+ * then 15 s of quiet: `count` dhcp.no-offer steps in one attempt. A rule that looked at the
+ * device's other steps for each DHCP step did count² work.
+ */
+export function unansweredDiscovers(emit: FrameSink, count: number): void {
+  const f = new FrameFactory();
+  const c = client(7);
+  const h: FrameHeads = { ...c, dstMac: 'ff:ff:ff:ff:ff:ff', src: addr('0.0.0.0'), dst: addr('255.255.255.255') };
+  const step = 10 / Math.max(count, 1);
+  let t = T0;
+  for (let i = 0; i < count; i++) {
+    const msg = buildDhcpV4({
+      xid: 0x1000 + i, chaddr: c.srcMac, flags: 0x8000,
+      options: [{ code: 53, value: 1 }, { code: 60, value: 'PXEClient:Arch:00007:UNDI:003016' }, { code: 93, value: [7] }],
+    });
+    emit(t, f.udp(h, 68, 67, emitDhcpV4(msg)));
+    t += step;
+  }
+  emit(t + 15, f.udp(client(8), 9, 9, asciiBytes('end')));
+}
+
 /** Timestamps that jump: `before` DHCP DISCOVERs, then the clock jumps by `jump` seconds, then `after` more. */
 export function clockJump(emit: FrameSink, before: number, after: number, jump: number): void {
   const f = new FrameFactory();

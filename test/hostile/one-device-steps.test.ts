@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stalledTransfers } from '../../src/gen/hostile.js';
+import { stalledTransfers, unansweredDiscovers } from '../../src/gen/hostile.js';
 import { writeCapture } from '../../src/gen/write.js';
 import type { AnalyzeJson } from '../../src/report/analyze-schema.js';
 import { runCli } from './run-cli.js';
@@ -21,11 +21,11 @@ let dir = '';
 beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'pxecheck-one-device-')); });
 afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
 
-function analyze(n: number) {
-  const path = join(dir, `stalled-${n}.pcap`);
-  writeCapture(path, { format: 'pcap' }, (e) => stalledTransfers(e, n));
+function analyze(n: number, kind: 'stalled' | 'discovers' = 'stalled') {
+  const path = join(dir, `${kind}-${n}.pcap`);
+  writeCapture(path, { format: 'pcap' }, (e) => (kind === 'stalled' ? stalledTransfers(e, n) : unansweredDiscovers(e, n)));
   const run = runCli(['analyze', path, '--format', 'json'], 600_000);
-  console.log(`one device, ${n} stalled TFTP transfers: ${run.cpuSeconds.toFixed(1)} s CPU, peak RSS ${run.peakMiB.toFixed(0)} MiB, ${run.seconds.toFixed(1)} s wall`);
+  console.log(`one device, ${n} ${kind === 'stalled' ? 'stalled TFTP transfers' : 'unanswered DISCOVERs'}: ${run.cpuSeconds.toFixed(1)} s CPU, peak RSS ${run.peakMiB.toFixed(0)} MiB, ${run.seconds.toFixed(1)} s wall`);
   expect(run.stderr).not.toMatch(/at .*\.js:\d+/);
   expect(run.code).toBe(1);
   return { run, json: JSON.parse(run.stdout) as AnalyzeJson };
@@ -44,6 +44,22 @@ describe('one device, many steps', { timeout: 900_000 }, () => {
     // Loose for a loaded 2-core CI: linear measures about 6 (CPU) and 5 (RSS above node's own ~50 MiB).
     expect(big.run.cpuSeconds / small.run.cpuSeconds).toBeLessThan(15);
     expect((big.run.peakMiB - 50) / (small.run.peakMiB - 50)).toBeLessThan(15);
+    expect(big.run.peakMiB).toBeLessThan(2048);
+  });
+
+  // The DHCP rules looked at the device's other steps for each DHCP step (the DHCPv6 lease after an
+  // unanswered DISCOVER, later DHCPv4 and proxyDHCP steps). A DISCOVER costs less than a stalled
+  // transfer, so the fixed startup weighs more: 100,000 against 10,000 measures about 4.5 (CPU)
+  // linear and about 12 with the old scans (27.6 s against 2.2 s; peak RSS 1 GiB against 640 MiB).
+  it('100,000 unanswered DISCOVERs of one device (new transaction each): linear in CPU against 10,000', () => {
+    const small = analyze(10_000, 'discovers');
+    const big = analyze(100_000, 'discovers');
+    for (const [n, r] of [[10_000, small], [100_000, big]] as const) {
+      const noOffer = r.json.findings.filter((f) => f.code === 'dhcp.no-offer');
+      expect(noOffer.length).toBeLessThanOrEqual(11);
+      expect(noOffer.reduce((s, f) => s + ((f as { count?: number }).count ?? 1), 0)).toBe(n);
+    }
+    expect(big.run.cpuSeconds / small.run.cpuSeconds).toBeLessThan(8);
     expect(big.run.peakMiB).toBeLessThan(2048);
   });
 });
