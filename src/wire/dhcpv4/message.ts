@@ -18,6 +18,9 @@ export const F = {
   OP: 0, HTYPE: 1, HLEN: 2, HOPS: 3, XID: 4, SECS: 8, FLAGS: 10, CIADDR: 12, YIADDR: 16, SIADDR: 20,
   GIADDR: 24, CHADDR: 28, SNAME: 44, FILE: 108, COOKIE: 236, OPTIONS: 240,
 } as const;
+/** BOOTP op codes (RFC 951). */
+export const BootOp = { REQUEST: 1, REPLY: 2 } as const;
+
 export const CHADDR_LEN = 16;
 export const SNAME_LEN = 64;
 export const FILE_LEN = 128;
