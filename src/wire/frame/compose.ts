@@ -59,15 +59,9 @@ export class FrameComposer {
   udpFrames(a: FrameAddresses, srcPort: number, dstPort: number, payload: Uint8Array, mtu = Infinity): Uint8Array[] {
     const v6 = isV6(a);
     const upper = UDP_HEADER + payload.length;
+    if (upper + (v6 ? IPV6_HEADER : IPV4_MIN_HEADER) <= mtu) return [this.udp(a, srcPort, dstPort, payload)];
     this.ports.srcPort = srcPort;
     this.ports.dstPort = dstPort;
-    if (upper + (v6 ? IPV6_HEADER : IPV4_MIN_HEADER) <= mtu) {
-      const out = this.head(a, v6, IpProtocol.UDP, upper);
-      const l4 = transportOffset(v6);
-      writeUdpHeader(this.ports, payload, pseudoOf(a), out, l4);
-      out.set(payload, l4 + UDP_HEADER);
-      return [out];
-    }
     const whole = new Uint8Array(upper);
     writeUdpHeader(this.ports, payload, pseudoOf(a), whole, 0);
     whole.set(payload, UDP_HEADER);
@@ -76,7 +70,14 @@ export class FrameComposer {
 
   /** One UDP frame, never fragmented. */
   udp(a: FrameAddresses, srcPort: number, dstPort: number, payload: Uint8Array): Uint8Array {
-    return this.udpFrames(a, srcPort, dstPort, payload)[0]!;
+    const v6 = isV6(a);
+    const out = this.head(a, v6, IpProtocol.UDP, UDP_HEADER + payload.length);
+    const l4 = transportOffset(v6);
+    this.ports.srcPort = srcPort;
+    this.ports.dstPort = dstPort;
+    writeUdpHeader(this.ports, payload, pseudoOf(a), out, l4);
+    out.set(payload, l4 + UDP_HEADER);
+    return out;
   }
 
   /** One TCP segment in one frame (TCP sizes its segments to the MSS: never fragmented). */
