@@ -1,8 +1,6 @@
 import type { WireIssue } from '../wire/issues.js';
 export { CaptureFormatError } from '../errors.js';
 
-/** Kept for the files A/D rewrite (raw transport, pipeline tests); import from wire/link-type.js. */
-export { LinkType } from '../wire/link-type.js';
 
 /** One record of a capture. `data` is a view into the reader's buffer: valid only during the
  *  callback that receives it; copy (`slice`) what must outlive it. */

@@ -3,7 +3,7 @@
 // ICMPv6 packet too big. The lab captures (real MTU mismatch) are judged in test/mtu/.
 import { describe, expect, it } from 'vitest';
 import { PcapWriter } from '../capture/writer.js';
-import { LinkType } from '../capture/types.js';
+import { LinkType } from '../wire/link-type.js';
 import { analyzeCapture } from '../analysis/capture.js';
 import type { Analysis } from '../analysis/types.js';
 import { buildAck, buildData, buildOack, buildRrq } from '../wire/tftp.js';

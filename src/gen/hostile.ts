@@ -234,9 +234,9 @@ export function unansweredDiscovers(emit: FrameSink, count: number): void {
   for (let i = 0; i < count; i++) {
     const msg = buildDhcpV4({
       xid: 0x1000 + i, chaddr: c.srcMac, flags: 0x8000,
-      options: [{ code: 53, value: 1 }, { code: 60, value: 'PXEClient:Arch:00007:UNDI:003016' }, { code: 93, value: [7] }],
+      options: [{ code: DhcpV4Code.MESSAGE_TYPE, value: DhcpV4MessageType.DISCOVER }, { code: DhcpV4Code.VENDOR_CLASS, value: 'PXEClient:Arch:00007:UNDI:003016' }, { code: DhcpV4Code.CLIENT_ARCH, value: [7] }],
     });
-    emit(t, f.udp(h, 68, 67, emitDhcpV4(msg)));
+    emit(t, f.udp(h, UdpPort.DHCP_CLIENT, UdpPort.DHCP_SERVER, emitDhcpV4(msg)));
     t += step;
   }
   emit(t + 15, f.udp(client(8), 9, 9, asciiBytes('end')));

@@ -45,5 +45,3 @@ export interface PseudoHeader {
  *  computed); `truncated`: bytes are missing so it cannot be verified. */
 export type ChecksumStatus = 'ok' | 'bad' | 'absent' | 'truncated';
 
-/** Kept for the files being rewritten by A/D (raw transport, pipeline tests); import from ip-protocol.js. */
-export { IpProtocol } from './ip-protocol.js';

@@ -19,6 +19,8 @@ export const EtherType = {
 
 export const ETHERNET_HEADER_LENGTH = 14;
 export const VLAN_TAG_LENGTH = 4;
+/** Bytes of a MAC address. */
+export const MAC_LENGTH = 6;
 
 export function isVlanTpid(t: number): boolean {
   return t === EtherType.VLAN || t === EtherType.QINQ || t === EtherType.QINQ_OLD;

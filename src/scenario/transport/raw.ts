@@ -17,21 +17,23 @@
  */
 import { networkInterfaces } from 'node:os';
 import { openLiveInterface, type LiveInterface, type LiveOpenOptions } from '../../capture/live.js';
-import { LinkType } from '../../capture/types.js';
+import { LinkType } from '../../wire/link-type.js';
 import { parseArp } from '../../wire/arp.js';
 import { macToString } from '../../wire/bytes.js';
-import { IpProtocol } from '../../wire/checksum.js';
-import { EtherType, parseEthernet, type EthernetFrame } from '../../wire/ethernet.js';
-import { icmpv6ChecksumOk } from '../../wire/icmpv6.js';
-import { parseIpv4 } from '../../wire/ipv4.js';
-import { parseIpv6, type Ipv6Packet } from '../../wire/ipv6.js';
+import { IpProtocol } from '../../wire/ip-protocol.js';
+import { BootOp, F } from '../../wire/dhcpv4/message.js';
+import { EtherType, MAC_LENGTH } from '../../wire/ethernet.js';
+import { FrameDissector } from '../../wire/frame/dissect.js';
+import { icmpv6ChecksumOk, Icmpv6Type } from '../../wire/icmpv6.js';
+import { IPV4_MIN_HEADER } from '../../wire/ipv4.js';
+import { IPV6_HEADER } from '../../wire/ipv6.js';
 import {
   ALL_NODES, isIpv6, isLinkLocal6, isMulticast6, linkLocalFromMac, multicastMac, samePrefix6, solicitedNodeMulticast,
 } from '../../wire/ipv6-address.js';
 import type { WireIssue } from '../../wire/issues.js';
 import { parseNdp, type NdpMessage } from '../../wire/ndp.js';
-import { parseTcp, TcpFlag } from '../../wire/tcp.js';
-import { parseUdp } from '../../wire/udp.js';
+import { UdpPort } from '../../wire/ports.js';
+import { TCP_MIN_HEADER, TcpFlag, type TcpSegment } from '../../wire/tcp.js';
 import { ANY_ADDR, BROADCAST_ADDR } from '../clients/types.js';
 import { TransportHandlers } from './handlers.js';
 import { ArpTable } from './raw/arp.js';
@@ -78,11 +80,10 @@ interface RawClient {
   lease6: ClientAddress6 | null;
 }
 
-const DHCP_CLIENT_PORT = 68;
 const FIRST_EPHEMERAL = 49152;
 /** TCP MSS: the MTU minus the IPv4 (20) or IPv6 (40) header and TCP's 20 (1460 / 1440 on Ethernet). */
-const TCP_IP4_OVERHEAD = 40;
-const TCP_IP6_OVERHEAD = 60;
+const TCP_IP4_OVERHEAD = IPV4_MIN_HEADER + TCP_MIN_HEADER;
+const TCP_IP6_OVERHEAD = IPV6_HEADER + TCP_MIN_HEADER;
 /** Default send bound in frames per second: far above what one runner sends, it only stops a runaway. */
 export const DEFAULT_RATE_LIMIT_PPS = 200_000;
 /** Seconds an incomplete fragmented datagram waits for its other fragments (a TFTP block is
@@ -148,6 +149,8 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
   private nextPort = FIRST_EPHEMERAL;
   private closed = false;
   private readonly issues: WireIssue[] = [];
+  /** Takes every received frame apart (its fields are overwritten by the next frame). */
+  private readonly dissector = new FrameDissector();
   /** Things the run report should show (e.g. the interface has an address). */
   readonly warnings: string[] = [];
   /** Frames counted: IP fragments received (reassembled), datagrams reassembled from them, UDP
@@ -458,34 +461,48 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
     for (const h of this.frameHandlers) h('received', time, LinkType.ETHERNET, frame);
     const issues = this.issues;
     issues.length = 0;
-    const eth = parseEthernet(frame, issues);
-    if (!eth || eth.vlans.length) { this.counters.malformed++; return; }
+    const d = this.dissector;
+    d.dissect(LinkType.ETHERNET, frame, issues);
+    if (!d.linkOk || d.vlans.length) { this.counters.malformed++; return; }
+    const srcMac = d.srcMac!;
+    const dstMac = d.dstMac!;
     // Our own frames (seen when another socket loops them back) are not input.
-    if (this.clients.has(eth.src)) return;
-    const toUs = eth.dst === BROADCAST_MAC || this.clients.has(eth.dst);
-    if (eth.etherType === EtherType.IPV6) { this.receive6(eth, time); return; }
-    if (eth.etherType === EtherType.ARP) {
-      const arp = parseArp(eth.payload, issues, eth.headerLength);
+    if (this.clients.has(srcMac)) return;
+    if (d.etherType === EtherType.IPV6) { this.receive6(srcMac, dstMac, time); return; }
+    if (d.etherType === EtherType.ARP) {
+      const arp = parseArp(frame.subarray(d.linkPayloadOffset), issues, d.linkPayloadOffset);
       if (arp && this.arp.handle(arp, (ip) => this.byAddr.get(ip))) this.counters.arpReplies++;
       return;
     }
-    if (eth.etherType !== EtherType.IPV4 || !toUs) { this.counters.foreign++; return; }
-    const ip = parseIpv4(eth.payload, issues, eth.headerLength);
-    if (!ip) { this.counters.malformed++; return; }
+    const toUs = dstMac === BROADCAST_MAC || this.clients.has(dstMac);
+    if (d.etherType !== EtherType.IPV4 || !toUs) { this.counters.foreign++; return; }
+    if (d.ipVersion !== 4) { this.counters.malformed++; return; }
     // Learn the sender's MAC: saves an ARP round trip before TFTP/HTTP to the same server.
-    if (ip.src !== ANY_ADDR && !this.byAddr.has(ip.src)) this.arp.learn(ip.src, eth.src);
-    let payload = ip.payload;
-    if (ip.mf || ip.fragmentOffset > 0) {
+    if (d.src !== ANY_ADDR && !this.byAddr.has(d.src)) this.arp.learn(d.src, srcMac);
+    // Every fragment goes to the reassembler, a first one cut short too (the dissector decodes what
+    // such a one holds; the reassembler drops it): a client is never handed part of a datagram.
+    const ip = d.ip4;
+    if (d.fragment || (ip !== null && (ip.mf || ip.fragmentOffset > 0))) {
       // A TFTP block above the path MTU arrives in pieces (RFC 791 §3.2): put it back together.
       this.counters.fragments++;
       this.expireFragments(time);
-      const whole = this.frag4.push(ip, time, 0, issues);
+      const whole = this.frag4.push(ip!, time, 0, issues);
       if (whole === null) return;
       this.counters.reassembled++;
-      payload = whole.payload;
+      d.dissectTransport(d.protocol, whole.payload, 0, whole.payload.length);
     }
-    if (ip.protocol === IpProtocol.UDP) this.receiveUdp(eth.dst, ip.src, ip.dst, payload, time);
-    else if (ip.protocol === IpProtocol.TCP) this.receiveTcp(eth.src, ip.src, ip.dst, payload);
+    this.receiveTransport(d.protocol, srcMac, dstMac, time);
+  }
+
+  /** After the IP layer (and any reassembly): UDP, TCP or neighbour discovery, as the dissector read them. */
+  private receiveTransport(protocol: number, srcMac: string, dstMac: string, time: number): void {
+    const d = this.dissector;
+    if (d.transport === IpProtocol.UDP) {
+      if (d.ipVersion === 4) this.receiveUdp(dstMac, d.src, d.dst, time);
+      else this.receiveUdp6(dstMac, d.src, d.dst, time);
+    } else if (d.transport === IpProtocol.TCP) this.receiveTcp(srcMac, d.src, d.dst, d.tcp);
+    else if (d.transport === IpProtocol.ICMPV6 && d.ipVersion === 6) this.receiveIcmp6(srcMac, d.src, d.dst, time);
+    else if (protocol === IpProtocol.UDP || protocol === IpProtocol.TCP) this.counters.malformed++; // header did not parse
   }
 
   /** Drops incomplete datagrams older than the fragment timeout (checked at most once a second). */
@@ -496,26 +513,26 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
     this.frag6.expire(time);
   }
 
-  private receiveUdp(dstMac: string, srcIp: string, dstIp: string, bytes: Uint8Array, time: number): void {
-    const udp = parseUdp(bytes, this.issues);
-    if (!udp) { this.counters.malformed++; return; }
+  private receiveUdp(dstMac: string, srcIp: string, dstIp: string, time: number): void {
+    const d = this.dissector;
+    const payload = d.udpPayload();
     let mac: string | undefined;
-    // DHCP / proxyDHCP replies may be broadcast: the client is the one whose MAC is chaddr (28..34).
-    if (udp.dstPort === DHCP_CLIENT_PORT && udp.payload.length >= 34 && udp.payload[0] === 2) mac = macToString(udp.payload, 28);
+    // DHCP / proxyDHCP replies may be broadcast: the client is the one whose MAC is chaddr.
+    if (d.dstPort === UdpPort.DHCP_CLIENT && payload.length >= F.CHADDR + MAC_LENGTH && payload[F.OP] === BootOp.REPLY) {
+      mac = macToString(payload, F.CHADDR);
+    }
     if (mac === undefined || !this.clients.has(mac)) mac = this.byAddr.get(dstIp) ?? (this.clients.has(dstMac) ? dstMac : undefined);
     if (mac === undefined || !this.clients.has(mac)) { this.counters.foreign++; return; }
-    const d: UdpDatagram = {
-      src: { addr: srcIp, port: udp.srcPort },
-      dst: { addr: dstIp, port: udp.dstPort },
-      payload: udp.payload,
+    const dg: UdpDatagram = {
+      src: { addr: srcIp, port: d.srcPort },
+      dst: { addr: dstIp, port: d.dstPort },
+      payload,
       broadcast: dstIp === BROADCAST_ADDR || dstMac === BROADCAST_MAC,
     };
-    for (const h of this.udpHandlers) h(mac, d, time);
+    for (const h of this.udpHandlers) h(mac, dg, time);
   }
 
-  private receiveTcp(srcMac: string, srcIp: string, dstIp: string, bytes: Uint8Array): void {
-    const seg = parseTcp(bytes, this.issues);
-    if (!seg) { this.counters.malformed++; return; }
+  private receiveTcp(srcMac: string, srcIp: string, dstIp: string, seg: TcpSegment): void {
     const conn = this.tcp.get(tcpKey(dstIp, seg.dstPort, srcIp, seg.srcPort));
     if (conn) { conn.handle(seg); return; }
     const owner = this.byAddr.get(dstIp) ?? this.byAddr6.get(dstIp);
@@ -532,26 +549,25 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
     this.out.push(tcpFrame({ srcMac: owner, dstMac: srcMac, srcIp: dstIp, dstIp: srcIp, hopLimit: this.opts.hopLimit6 ?? DEFAULT_HOP_LIMIT6 }, repr, new Uint8Array(0)));
   }
 
-  private receive6(eth: EthernetFrame, time: number): void {
+  private receive6(srcMac: string, dstMac: string, time: number): void {
     this.ipv6InPlay();
-    const multicast = eth.dst.startsWith('33:33:');
-    if (!multicast && eth.dst !== BROADCAST_MAC && !this.clients.has(eth.dst)) { this.counters.foreign++; return; }
-    let ip = parseIpv6(eth.payload, this.issues, eth.headerLength);
-    if (!ip) { this.counters.malformed++; return; }
+    const multicast = dstMac.startsWith('33:33:');
+    if (!multicast && dstMac !== BROADCAST_MAC && !this.clients.has(dstMac)) { this.counters.foreign++; return; }
+    const d = this.dissector;
+    if (d.ipVersion !== 6) { this.counters.malformed++; return; }
     // Learn the sender's MAC from unicast traffic to us (saves a solicitation before TFTP/HTTP).
-    if (!multicast && ip.src !== UNSPECIFIED6 && !isMulticast6(ip.src) && !this.byAddr6.has(ip.src)) this.nd.learn(ip.src, eth.src);
-    if (ip.fragment) {
+    if (!multicast && d.src !== UNSPECIFIED6 && !isMulticast6(d.src) && !this.byAddr6.has(d.src)) this.nd.learn(d.src, srcMac);
+    let protocol = d.protocol;
+    if (d.fragment) {
       this.counters.fragments++;
       this.expireFragments(time);
-      const whole = this.frag6.push(ip, time, 0, this.issues);
+      const whole = this.frag6.push(d.ip6!, time, 0, this.issues);
       if (whole === null) return;
       this.counters.reassembled++;
-      const { fragment: _f, ...rest } = ip;
-      ip = { ...rest, nextHeader: whole.nextHeader, payload: whole.payload };
+      protocol = whole.nextHeader;
+      d.dissectTransport(protocol, whole.payload, 0, whole.payload.length);
     }
-    if (ip.nextHeader === IpProtocol.UDP) this.receiveUdp6(eth.dst, ip, time);
-    else if (ip.nextHeader === IpProtocol.TCP) this.receiveTcp(eth.src, ip.src, ip.dst, ip.payload);
-    else if (ip.nextHeader === IpProtocol.ICMPV6) this.receiveIcmp6(eth, ip, time);
+    this.receiveTransport(protocol, srcMac, dstMac, time);
   }
 
   /** The clients a datagram to `dst` is for: the owner of a unicast address, or the members of a
@@ -569,56 +585,58 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
     return out;
   }
 
-  private receiveUdp6(dstMac: string, ip: Ipv6Packet, time: number): void {
-    const udp = parseUdp(ip.payload, this.issues);
-    if (!udp) { this.counters.malformed++; return; }
-    const macs = this.recipients6(ip.dst);
+  private receiveUdp6(dstMac: string, srcIp: string, dstIp: string, time: number): void {
+    const d = this.dissector;
+    const macs = this.recipients6(dstIp);
     if (macs.length === 0) { this.counters.foreign++; return; }
-    const d: UdpDatagram = {
-      src: { addr: ip.src, port: udp.srcPort },
-      dst: { addr: ip.dst, port: udp.dstPort },
-      payload: udp.payload,
+    const dg: UdpDatagram = {
+      src: { addr: srcIp, port: d.srcPort },
+      dst: { addr: dstIp, port: d.dstPort },
+      payload: d.udpPayload(),
       broadcast: dstMac === BROADCAST_MAC,
     };
-    for (const mac of macs) for (const h of this.udpHandlers) h(mac, d, time);
+    for (const mac of macs) for (const h of this.udpHandlers) h(mac, dg, time);
   }
 
-  private receiveIcmp6(eth: EthernetFrame, ip: Ipv6Packet, time: number): void {
-    const type = ip.payload[0];
-    if (type === undefined || type < 133 || type > 136) return; // only RS/RA/NS/NA matter here
-    if (!icmpv6ChecksumOk(ip.payload, { src: ip.srcBytes, dst: ip.dstBytes })) { this.counters.malformed++; return; }
-    const msg = parseNdp(ip.payload, this.issues);
+  private receiveIcmp6(srcMac: string, srcIp: string, dstIp: string, time: number): void {
+    const d = this.dissector;
+    const icmp = d.ipPayload();
+    const type = icmp[0];
+    // Only RS/RA/NS/NA matter here.
+    if (type === undefined || type < Icmpv6Type.ROUTER_SOLICITATION || type > Icmpv6Type.NEIGHBOR_ADVERTISEMENT) return;
+    if (!icmpv6ChecksumOk(icmp, { src: d.ip6SrcBytes(), dst: d.ip6DstBytes() })) { this.counters.malformed++; return; }
+    const msg = parseNdp(icmp, this.issues);
     if (!msg) { this.counters.malformed++; return; }
     // RFC 4861 §6.1, §7.1: a hop limit below 255 means it came through a router: not valid ND.
-    if (ip.hopLimit !== ND_HOP_LIMIT) { this.counters.ndInvalid++; return; }
-    if (msg.kind === 'ns') this.receiveNs(eth, ip, msg);
+    if (d.hopLimit !== ND_HOP_LIMIT) { this.counters.ndInvalid++; return; }
+    if (msg.kind === 'ns') this.receiveNs(srcMac, srcIp, msg);
     else if (msg.kind === 'na') {
       const target = canonical6(msg.target);
-      if (!this.byAddr6.has(target)) this.nd.learn(target, msg.options.targetLinkAddr ?? eth.src);
-    } else if (msg.kind === 'ra') this.receiveRa(eth, ip, msg, time);
+      if (!this.byAddr6.has(target)) this.nd.learn(target, msg.options.targetLinkAddr ?? srcMac);
+    } else if (msg.kind === 'ra') this.receiveRa(srcMac, srcIp, dstIp, msg, time);
   }
 
-  private receiveNs(eth: EthernetFrame, ip: Ipv6Packet, msg: Extract<NdpMessage, { kind: 'ns' }>): void {
+  private receiveNs(srcMac: string, srcIp: string, msg: Extract<NdpMessage, { kind: 'ns' }>): void {
     const sll = msg.options.sourceLinkAddr;
-    if (ip.src !== UNSPECIFIED6 && sll && !this.byAddr6.has(ip.src)) this.nd.learn(ip.src, sll);
+    if (srcIp !== UNSPECIFIED6 && sll && !this.byAddr6.has(srcIp)) this.nd.learn(srcIp, sll);
     const owner = this.byAddr6.get(canonical6(msg.target));
     if (owner === undefined) return;
     // From :: it is duplicate address detection: defend the address to all nodes (RFC 4861 §7.2.4).
-    const to = ip.src === UNSPECIFIED6 ? null : { mac: sll ?? eth.src, ip: ip.src };
+    const to = srcIp === UNSPECIFIED6 ? null : { mac: sll ?? srcMac, ip: srcIp };
     this.out.push(neighbourAdvertFrame(owner, canonical6(msg.target), to));
     this.counters.ndReplies++;
   }
 
-  private receiveRa(eth: EthernetFrame, ip: Ipv6Packet, msg: Extract<NdpMessage, { kind: 'ra' }>, time: number): void {
+  private receiveRa(srcMac: string, srcIp: string, dstIp: string, msg: Extract<NdpMessage, { kind: 'ra' }>, time: number): void {
     // RFC 4861 §6.1.2: RAs come from a link-local address.
-    if (!isLinkLocal6(ip.src)) { this.counters.ndInvalid++; return; }
-    const routerMac = msg.options.sourceLinkAddr ?? eth.src;
-    this.nd.learn(ip.src, routerMac);
+    if (!isLinkLocal6(srcIp)) { this.counters.ndInvalid++; return; }
+    const routerMac = msg.options.sourceLinkAddr ?? srcMac;
+    this.nd.learn(srcIp, routerMac);
     const ra: RouterAdvertSeen = {
       time,
-      router: ip.src,
+      router: srcIp,
       routerMac,
-      unicastTo: isMulticast6(ip.dst) ? null : ip.dst,
+      unicastTo: isMulticast6(dstIp) ? null : dstIp,
       managed: msg.managed,
       other: msg.other,
       lifetime: msg.routerLifetime,
