@@ -5,7 +5,7 @@ const cfg = JSON.parse(process.argv[2]);
 const imp = (p) => import(`${cfg.dist}/${p}`);
 const { parseScenario } = await imp('scenario/load.js');
 const { runScenario } = await imp('scenario/driver.js');
-const { createRawTransport } = await imp('scenario/transport/raw.js');
+const { createRawTransport } = await imp('scenario/transport/raw/transport.js');
 const { SystemClock } = await imp('scenario/clock.js');
 
 const transfer = cfg.step === 'tftp'

@@ -65,9 +65,9 @@ export interface TransportLink {
 export async function defaultTransport(args: RunArgs, macs: string[] = [], link: TransportLink = {}): Promise<ClientTransport> {
   const t = args.transport;
   if (t.kind === 'raw') {
-    let mod: typeof import('../scenario/transport/raw.js');
+    let mod: typeof import('../scenario/transport/raw/transport.js');
     try {
-      mod = await import('../scenario/transport/raw.js');
+      mod = await import('../scenario/transport/raw/transport.js');
     } catch (e) {
       if (isMissingModule(e)) throw new EnvironmentError(`raw mode is not available in this build (the libpcap transport is missing); ${PRIVILEGE_HINT}`);
       throw new EnvironmentError(`cannot load the raw transport: ${(e as Error).message}; ${PRIVILEGE_HINT}`);

@@ -10,7 +10,7 @@ const { effectiveBootFile, serverId } = await imp('wire/dhcpv4/index.js');
 const frames = [];
 let transport;
 if (cfg.mode === 'raw') {
-  const { createRawTransport } = await imp('scenario/transport/raw.js');
+  const { createRawTransport } = await imp('scenario/transport/raw/transport.js');
   transport = await createRawTransport({ interface: cfg.iface, macs: cfg.macs, rateLimitPps: 5000 });
 } else {
   const { createRelayTransport } = await imp('scenario/transport/relay.js');

@@ -33,7 +33,7 @@ interface ScriptOut {
 /** The shared private build of src/ (never the shared dist/) that can still resolve node_modules. */
 function buildPrivateDist(): void {
   DIST = privateBuild().dist;
-  if (!existsSync(join(DIST, 'scenario/transport/raw.js'))) throw new Error('private build of src/ failed');
+  if (!existsSync(join(DIST, 'scenario/transport/raw/transport.js'))) throw new Error('private build of src/ failed');
 }
 
 function runInNamespace(ns: string, cfg: Record<string, unknown>, timeoutMs: number): Promise<ScriptOut> {
@@ -64,7 +64,7 @@ describe.skipIf(skipReason !== '')(`transports in a lab${skipReason ? ` (skipped
   beforeAll(() => buildPrivateDist(), 300_000);
 
   it.skipIf(run('sh', ['-c', 'command -v setpriv']).code !== 0)('raw: without CAP_NET_RAW the error says how to get it (root, setcap, relay mode)', () => {
-    const code = `const { createRawTransport } = await import(${JSON.stringify(join(DIST, 'scenario/transport/raw.js'))});
+    const code = `const { createRawTransport } = await import(${JSON.stringify(join(DIST, 'scenario/transport/raw/transport.js'))});
       try { await createRawTransport({ interface: 'lo' }); console.log('{}'); } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }`;
     const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--input-type=module', '-e', code], { encoding: 'utf8', timeout: 20_000 });
     const out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { code?: string; message?: string };

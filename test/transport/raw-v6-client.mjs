@@ -2,7 +2,7 @@
 // RS → RA, UDP to the peer's global address (neighbour discovery against the real kernel), and a TCP
 // GET over IPv6. argv[2]: JSON { dist, iface, mac, addr, peer, udpPort, httpPort }. Prints one JSON line.
 const cfg = JSON.parse(process.argv[2]);
-const { createRawTransport } = await import(`${cfg.dist}/scenario/transport/raw.js`);
+const { createRawTransport } = await import(`${cfg.dist}/scenario/transport/raw/transport.js`);
 const t = await createRawTransport({ interface: cfg.iface, macs: [cfg.mac], ndIntervalMs: 300, ndRetries: 5, tcpRtoMs: 300 });
 const out = { warnings: t.warnings, ra: null, udp: null, http: null, counters: null };
 const within = (ms, p) => Promise.race([p, new Promise((r) => setTimeout(() => r(null), ms))]);

@@ -1,5 +1,5 @@
 /**
- * The handler lists the socket transports (raw.ts, relay.ts) keep: datagrams for the simulated
+ * The handler lists the socket transports (raw/transport.ts, relay.ts) keep: datagrams for the simulated
  * clients, and every frame for `--pcap`. Subclasses call them when something arrives or leaves.
  */
 import type { UdpHandler } from './types.js';

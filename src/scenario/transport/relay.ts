@@ -65,7 +65,7 @@ export interface RelayTransportOptions {
   queueLimit?: number;
 }
 
-/** The same safety bound as raw mode's (not imported: raw.ts loads libpcap). */
+/** The same safety bound as raw mode's (not imported: raw/transport.ts loads libpcap). */
 const DEFAULT_RELAY_RATE_LIMIT_PPS = 200_000;
 
 /** What waits for a token: a datagram, or a step of a TCP connection (connect, write, end). */

@@ -1,6 +1,6 @@
 /**
  * What the scenario driver needs from a network. Two real implementations: raw layer 2 through
- * libpcap (`raw.ts`, any client MAC, broadcast DHCP as a real client) and relay mode over plain
+ * libpcap (`raw/transport.ts`, any client MAC, broadcast DHCP as a real client) and relay mode over plain
  * UDP/TCP sockets (`relay.ts`, pxecheck acts as a DHCP relay agent: no root needed). Tests use the
  * in-memory network. The driver never touches sockets itself.
  */

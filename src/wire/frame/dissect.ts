@@ -17,7 +17,7 @@
  * `ip6` hold the parsed packet for the reassembler; `dissectTransport()` then decodes the
  * transport header of the reassembled payload.
  *
- * Use in a receive path (as `scenario/transport/raw.ts` does):
+ * Use in a receive path (as `scenario/transport/raw/transport.ts` does):
  *
  *   const d = new FrameDissector();            // once per socket
  *   onFrame(frame) {

@@ -16,35 +16,35 @@
  * its own solicitations (raw/ndp.ts), and learns default routers from router advertisements.
  */
 import { networkInterfaces } from 'node:os';
-import { openLiveInterface, type LiveInterface, type LiveOpenOptions } from '../../capture/live.js';
-import { LinkType } from '../../wire/link-type.js';
-import { parseArp } from '../../wire/arp.js';
-import { macToString } from '../../wire/bytes.js';
-import { IpProtocol } from '../../wire/ip-protocol.js';
-import { BootOp, F } from '../../wire/dhcpv4/message.js';
-import { EtherType, MAC_LENGTH } from '../../wire/ethernet.js';
-import { FrameDissector } from '../../wire/frame/dissect.js';
-import { icmpv6ChecksumOk, Icmpv6Type } from '../../wire/icmpv6.js';
-import { IPV4_MIN_HEADER } from '../../wire/ipv4.js';
-import { IPV6_HEADER } from '../../wire/ipv6.js';
+import { openLiveInterface, type LiveInterface, type LiveOpenOptions } from '../../../capture/live.js';
+import { LinkType } from '../../../wire/link-type.js';
+import { parseArp } from '../../../wire/arp.js';
+import { macToString } from '../../../wire/bytes.js';
+import { IpProtocol } from '../../../wire/ip-protocol.js';
+import { BootOp, F } from '../../../wire/dhcpv4/message.js';
+import { EtherType, MAC_LENGTH } from '../../../wire/ethernet.js';
+import { FrameDissector } from '../../../wire/frame/dissect.js';
+import { icmpv6ChecksumOk, Icmpv6Type } from '../../../wire/icmpv6.js';
+import { IPV4_MIN_HEADER } from '../../../wire/ipv4.js';
+import { IPV6_HEADER } from '../../../wire/ipv6.js';
 import {
   ALL_NODES, isIpv6, isLinkLocal6, isMulticast6, linkLocalFromMac, multicastMac, samePrefix6, solicitedNodeMulticast,
-} from '../../wire/ipv6-address.js';
-import type { WireIssue } from '../../wire/issues.js';
-import { parseNdp, type NdpMessage } from '../../wire/ndp.js';
-import { UdpPort } from '../../wire/ports.js';
-import { TCP_MIN_HEADER, TcpFlag, type TcpSegment } from '../../wire/tcp.js';
-import { ANY_ADDR, BROADCAST_ADDR } from '../clients/types.js';
-import { TransportHandlers } from './handlers.js';
-import { ArpTable } from './raw/arp.js';
-import { Ipv4FragmentReassembler, Ipv6FragmentReassembler } from '../../reassembly/index.js';
-import { BROADCAST_MAC, DEFAULT_HOP_LIMIT6, DEFAULT_MTU, ND_HOP_LIMIT, sameSubnet, tcpFrame, udpFrames, type L2Addresses } from './raw/frames.js';
-import { canonical6, NeighbourTable, neighbourAdvertFrame, RouterList, routerSolicitFrame, UNSPECIFIED6 } from './raw/ndp.js';
-import { SendQueue } from './raw/send-queue.js';
-import { RawTcpConnection } from './raw/tcp-client.js';
+} from '../../../wire/ipv6-address.js';
+import type { WireIssue } from '../../../wire/issues.js';
+import { parseNdp, type NdpMessage } from '../../../wire/ndp.js';
+import { UdpPort } from '../../../wire/ports.js';
+import { TCP_MIN_HEADER, TcpFlag, type TcpSegment } from '../../../wire/tcp.js';
+import { ANY_ADDR, BROADCAST_ADDR } from '../../clients/types.js';
+import { TransportHandlers } from '../handlers.js';
+import { ArpTable } from './arp.js';
+import { Ipv4FragmentReassembler, Ipv6FragmentReassembler } from '../../../reassembly/index.js';
+import { BROADCAST_MAC, DEFAULT_HOP_LIMIT6, DEFAULT_MTU, ND_HOP_LIMIT, sameSubnet, tcpFrame, udpFrames, type L2Addresses } from './frames.js';
+import { canonical6, NeighbourTable, neighbourAdvertFrame, RouterList, routerSolicitFrame, UNSPECIFIED6 } from './ndp.js';
+import { SendQueue } from './send-queue.js';
+import { RawTcpConnection } from './tcp-client.js';
 import type {
   ByteStream, ClientAddress, ClientAddress6, ClientTransport, Endpoint, RouterAdvertHandler, RouterAdvertSeen, UdpDatagram,
-} from './types.js';
+} from '../types.js';
 
 export interface RawTransportOptions {
   interface: string;

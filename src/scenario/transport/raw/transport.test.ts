@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import type { LiveOpenOptions } from '../../capture/live.js';
-import { ArpOperation, ethernetIpv4Arp, parseArp } from '../../wire/arp.js';
-import { buildDhcpV4, emitDhcpV4 } from '../../wire/dhcpv4/index.js';
-import { EtherType, parseEthernet } from '../../wire/ethernet.js';
-import { parseIpv4 } from '../../wire/ipv4.js';
-import { parseTcp, TcpFlag, type TcpSegment } from '../../wire/tcp.js';
-import { parseUdp, verifyUdpChecksum } from '../../wire/udp.js';
-import { createRawTransport, rawBpfFilter } from './raw.js';
-import { FakeLink } from './raw/fake-link.test-kit.js';
-import { arpFrame, tcpFrame, udpFrame } from './raw/frames.js';
-import { SendQueue } from './raw/send-queue.js';
-import type { ByteStream, ClientTransport, UdpDatagram } from './types.js';
+import type { LiveOpenOptions } from '../../../capture/live.js';
+import { ArpOperation, ethernetIpv4Arp, parseArp } from '../../../wire/arp.js';
+import { buildDhcpV4, emitDhcpV4 } from '../../../wire/dhcpv4/index.js';
+import { EtherType, parseEthernet } from '../../../wire/ethernet.js';
+import { parseIpv4 } from '../../../wire/ipv4.js';
+import { parseTcp, TcpFlag, type TcpSegment } from '../../../wire/tcp.js';
+import { parseUdp, verifyUdpChecksum } from '../../../wire/udp.js';
+import { createRawTransport, rawBpfFilter } from './transport.js';
+import { FakeLink } from './fake-link.test-kit.js';
+import { arpFrame, tcpFrame, udpFrame } from './frames.js';
+import { SendQueue } from './send-queue.js';
+import type { ByteStream, ClientTransport, UdpDatagram } from '../types.js';
 
 const A = '02:00:00:00:0a:01';
 const B = '02:00:00:00:0a:02';

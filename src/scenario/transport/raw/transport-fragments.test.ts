@@ -1,18 +1,18 @@
 // IP fragmentation in the raw transport: fragments received are reassembled (a TFTP block above
 // the path MTU), datagrams bigger than the MTU go out as fragments a receiver can put together.
 import { describe, expect, it } from 'vitest';
-import type { LiveOpenOptions } from '../../capture/live.js';
-import { Ipv4FragmentReassembler, Ipv6FragmentReassembler } from '../../reassembly/index.js';
-import { ArpOperation, ethernetIpv4Arp } from '../../wire/arp.js';
-import { EtherType, parseEthernet } from '../../wire/ethernet.js';
-import { parseIpv4 } from '../../wire/ipv4.js';
-import { parseIpv6 } from '../../wire/ipv6.js';
-import { parseUdp, verifyUdpChecksum } from '../../wire/udp.js';
-import { ipv4FromString, ipv6FromString } from '../../wire/bytes.js';
-import { createRawTransport } from './raw.js';
-import { FakeLink } from './raw/fake-link.test-kit.js';
-import { arpFrame, udpFrames } from './raw/frames.js';
-import type { ClientTransport, UdpDatagram } from './types.js';
+import type { LiveOpenOptions } from '../../../capture/live.js';
+import { Ipv4FragmentReassembler, Ipv6FragmentReassembler } from '../../../reassembly/index.js';
+import { ArpOperation, ethernetIpv4Arp } from '../../../wire/arp.js';
+import { EtherType, parseEthernet } from '../../../wire/ethernet.js';
+import { parseIpv4 } from '../../../wire/ipv4.js';
+import { parseIpv6 } from '../../../wire/ipv6.js';
+import { parseUdp, verifyUdpChecksum } from '../../../wire/udp.js';
+import { ipv4FromString, ipv6FromString } from '../../../wire/bytes.js';
+import { createRawTransport } from './transport.js';
+import { FakeLink } from './fake-link.test-kit.js';
+import { arpFrame, udpFrames } from './frames.js';
+import type { ClientTransport, UdpDatagram } from '../types.js';
 
 const A = '02:00:00:00:0b:01';
 const SRV_MAC = '02:00:00:00:00:01';
@@ -142,7 +142,7 @@ describe('raw transport: IP fragments', () => {
 
 describe('raw transport: BPF filter size', () => {
   it('names a few MACs, and falls back to the protocol filter for thousands (the binding takes 4 KiB of filter)', async () => {
-    const { rawBpfFilter, MAX_FILTER_MACS } = await import('./raw.js');
+    const { rawBpfFilter, MAX_FILTER_MACS } = await import('./transport.js');
     const many = Array.from({ length: 2000 }, (_, i) => `02:00:00:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`);
     expect(rawBpfFilter(many.slice(0, 2))).toContain('ether dst 02:00:00:00:00:01');
     expect(rawBpfFilter(many.slice(0, MAX_FILTER_MACS)).length).toBeLessThan(4096);

@@ -1,15 +1,15 @@
 // What the raw transport's receive path does with frames that are not a clean datagram for one of
 // its clients: it counts them (malformed / foreign) and hands nothing, or nothing partial, to a client.
 import { describe, expect, it } from 'vitest';
-import type { LiveOpenOptions } from '../../capture/live.js';
-import { putU16 } from '../../wire/bytes.js';
-import { ETHERNET_HEADER_LENGTH, EtherType } from '../../wire/ethernet.js';
-import { IPV6_HEADER } from '../../wire/ipv6.js';
-import { TcpFlag } from '../../wire/tcp.js';
-import { createRawTransport } from './raw.js';
-import { FakeLink } from './raw/fake-link.test-kit.js';
-import { tcpFrame, udpFrame, udpFrames } from './raw/frames.js';
-import type { ClientTransport, UdpDatagram } from './types.js';
+import type { LiveOpenOptions } from '../../../capture/live.js';
+import { putU16 } from '../../../wire/bytes.js';
+import { ETHERNET_HEADER_LENGTH, EtherType } from '../../../wire/ethernet.js';
+import { IPV6_HEADER } from '../../../wire/ipv6.js';
+import { TcpFlag } from '../../../wire/tcp.js';
+import { createRawTransport } from './transport.js';
+import { FakeLink } from './fake-link.test-kit.js';
+import { tcpFrame, udpFrame, udpFrames } from './frames.js';
+import type { ClientTransport, UdpDatagram } from '../types.js';
 
 const A = '02:00:00:00:0c:01';
 const OTHER = '02:00:00:00:0c:99';
