@@ -76,7 +76,7 @@ class Direction {
 export class HttpConnectionParser {
   private readonly client = new Direction(true);
   private readonly server = new Direction(false);
-  private readonly pending: HttpRequestHead[] = [];
+  private pending: HttpRequestHead[] = [];
   private readonly maxHead: number;
   private readonly maxPending: number;
   private readonly issues: WireIssue[] = [];
@@ -238,7 +238,9 @@ export class HttpConnectionParser {
     d.bodyBytes = 0;
     if (head.kind === 'request') {
       if (this.pending.length >= this.maxPending) this.pending.shift();
-      this.pending.push(head);
+      // The first request in the queue gets an array of one (push reserves 17 slots per connection).
+      if (this.pending.length === 0) this.pending = [head];
+      else this.pending.push(head);
       this.sink.onRequest(head, frame, time);
       if (head.chunked) this.startChunkLine(d);
       else if (head.byName.has('transfer-encoding')) {

@@ -116,6 +116,8 @@ export function parseHttpHead(
     }
     head.headers.push([name, line.slice(colon + 1).trim()]);
   }
+  // Kept as long as its step: its own size, not push's spare room (17 slots for one field line).
+  head.headers = head.headers.slice();
   for (const [name, value] of head.headers) {
     const key = name.toLowerCase();
     const prev = head.byName.get(key);
