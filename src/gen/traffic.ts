@@ -5,7 +5,7 @@
  */
 import { ClientRun, type ClientProfile } from './client.js';
 import { FrameFactory } from './frames.js';
-import { MinHeap } from './heap.js';
+import TinyQueue from 'tinyqueue';
 import {
   DEFAULT_START_TIME, FAULT_NAMES, faultRate, resolveMix, type BootTrafficOptions, type FaultName, type ResolvedMix,
 } from './options.js';
@@ -48,7 +48,7 @@ export function generateBootTraffic(opts: BootTrafficOptions, emit: FrameSink): 
   const slots = Math.min(clients, LEASE_SLOTS);
   const started = { count: 0 };
 
-  const heap = new MinHeap<SlotCursor>();
+  const heap = new TinyQueue<SlotCursor>([], byTimeThenId);
   for (let s = 0; s < slots; s++) {
     const cursor: SlotCursor = { id: s, time: 0, frame: EMPTY, frames: EMPTY_GEN, run: null };
     cursor.frames = slotTimeline(s, slots, clients, seed, macBase, mix, factory, content, opts, cursor, started);
@@ -56,13 +56,13 @@ export function generateBootTraffic(opts: BootTrafficOptions, emit: FrameSink): 
   }
   let frames = 0;
   let last = start;
-  while (heap.size > 0 && frames < maxFrames) {
+  while (heap.length > 0 && frames < maxFrames) {
     const top = heap.peek()!;
     last = start + top.time / 1e6;
     emit(last, top.frame);
     frames++;
-    if (advance(top)) heap.replaceTop(top);
-    else heap.pop();
+    heap.pop();
+    if (advance(top)) heap.push(top); // its key grew: back in at its new place
   }
   return { frames, clients: started.count, endTime: last };
 }
@@ -146,4 +146,9 @@ function fileContent(seed: number, size: number): Uint8Array {
     if (i + 3 < size) out[i + 3] = v >>> 24;
   }
   return out;
+}
+
+/** The k-way merge order: time, then slot id (equal times always come out in the same order). */
+function byTimeThenId(a: SlotCursor, b: SlotCursor): number {
+  return a.time - b.time || a.id - b.id;
 }

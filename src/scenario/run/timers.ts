@@ -5,6 +5,7 @@
  * settled (a setImmediate turn), so a whole scenario with fake servers runs instantly and the same
  * way every time.
  */
+import TinyQueue from 'tinyqueue';
 import { FakeClock, type Clock } from '../clock.js';
 
 export interface Timer {
@@ -24,7 +25,7 @@ export interface Timers extends Clock {
  * waiting for their OFFER cost one timer, not thousands (a cancelled entry is dropped lazily).
  */
 export class RealTimers implements Timers {
-  private readonly heap: RealPending[] = [];
+  private heap = new TinyQueue<RealPending>([], byTimeThenSeq);
   private handle: NodeJS.Timeout | null = null;
   private armedAt = Infinity;
   private seq = 0;
@@ -41,7 +42,7 @@ export class RealTimers implements Timers {
     let resolve!: () => void;
     const fired = new Promise<void>((r) => { resolve = r; });
     const p: RealPending = { t, seq: this.seq++, resolve, done: false };
-    heapPush(this.heap, p);
+    this.heap.push(p);
     this.live++;
     if (t < this.armedAt) this.arm();
     return { fired, cancel: () => this.settle(p) };
@@ -57,7 +58,7 @@ export class RealTimers implements Timers {
     p.done = true;
     p.resolve();
     if (--this.live === 0) {
-      this.heap.length = 0;
+      this.heap = new TinyQueue<RealPending>([], byTimeThenSeq);
       if (this.handle !== null) clearTimeout(this.handle);
       this.handle = null;
       this.armedAt = Infinity;
@@ -65,11 +66,11 @@ export class RealTimers implements Timers {
   }
 
   private arm(): void {
-    while (this.heap.length > 0 && this.heap[0]!.done) heapPop(this.heap);
+    while (this.heap.peek()?.done === true) this.heap.pop();
     if (this.handle !== null) clearTimeout(this.handle);
     this.handle = null;
     this.armedAt = Infinity;
-    const top = this.heap[0];
+    const top = this.heap.peek();
     if (top === undefined) return;
     this.armedAt = top.t;
     // Node caps timers at 2^31-1 ms; longer waits are never needed (budgets are minutes).
@@ -82,8 +83,8 @@ export class RealTimers implements Timers {
     this.armedAt = Infinity;
     // A millisecond of slack: setTimeout may wake a little before the clock reads t.
     const now = this.clock.now() + 0.001;
-    while (this.heap.length > 0 && this.heap[0]!.t <= now) {
-      this.settle(heapPop(this.heap)!);
+    for (let top = this.heap.peek(); top !== undefined && top.t <= now; top = this.heap.peek()) {
+      this.settle(this.heap.pop()!);
     }
     this.arm();
   }
@@ -96,38 +97,9 @@ interface RealPending {
   done: boolean;
 }
 
-function before(a: RealPending, b: RealPending): boolean {
-  return a.t < b.t || (a.t === b.t && a.seq < b.seq);
-}
-
-function heapPush(h: RealPending[], p: RealPending): void {
-  h.push(p);
-  let i = h.length - 1;
-  while (i > 0) {
-    const parent = (i - 1) >> 1;
-    if (!before(h[i]!, h[parent]!)) break;
-    [h[i], h[parent]] = [h[parent]!, h[i]!];
-    i = parent;
-  }
-}
-
-function heapPop(h: RealPending[]): RealPending | undefined {
-  const top = h[0];
-  const last = h.pop();
-  if (h.length === 0 || last === undefined) return top;
-  h[0] = last;
-  let i = 0;
-  for (;;) {
-    const l = 2 * i + 1;
-    const r = l + 1;
-    let m = i;
-    if (l < h.length && before(h[l]!, h[m]!)) m = l;
-    if (r < h.length && before(h[r]!, h[m]!)) m = r;
-    if (m === i) break;
-    [h[i], h[m]] = [h[m]!, h[i]!];
-    i = m;
-  }
-  return top;
+/** Earliest first; equal times in creation order (determinism). */
+function byTimeThenSeq(a: RealPending, b: RealPending): number {
+  return a.t - b.t || a.seq - b.seq;
 }
 
 interface Pending {
