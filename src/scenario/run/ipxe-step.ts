@@ -22,7 +22,7 @@ async function fetchAny(st: ClientState, ctx: StepContext, hard: number, url: st
     if (r === null) return { ok: false, error: `${url}: no end of transfer by the deadline` };
     return r.ok ? { ok: true, body: r.data ?? new Uint8Array(0) } : { ok: false, error: `${url}: ${r.error ?? 'failed'}` };
   }
-  const f = await httpFetch(st, ctx, hard, url, 'GET', undefined, true);
+  const f = await httpFetch(st, ctx, hard, url, 'GET', undefined, true, false);
   if (f.result === null) return { ok: false, error: f.error ?? `${url}: no response` };
   const r = f.result;
   const ok = r.status !== null && r.status >= 200 && r.status < 300 && r.error === null;

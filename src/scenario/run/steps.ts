@@ -114,7 +114,9 @@ async function execute(step: Step, st: ClientState, ctx: StepContext, hard: numb
     }
     case 'http': {
       const keep = step.expect?.body !== undefined || Object.values(step.save ?? {}).some((s) => s.from === 'body');
-      const r = await httpFetch(st, ctx, hard, step.url, step.method ?? 'GET', step.headers, keep);
+      // The SHA-256 only when something reads it: hashing a kernel costs more CPU than receiving it.
+      const digest = step.expect?.sha256 !== undefined || Object.values(step.save ?? {}).some((s) => s.from === 'field' && s.field === 'sha256');
+      const r = await httpFetch(st, ctx, hard, step.url, step.method ?? 'GET', step.headers, keep, digest);
       return httpOutcome(r, step.url);
     }
     case 'ipxe-script':

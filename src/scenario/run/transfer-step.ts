@@ -71,13 +71,16 @@ const REDIRECT = new Set([301, 302, 303, 307, 308]);
 /**
  * One HTTP fetch, following redirects (Location) as iPXE does, at most MAX_REDIRECTS of them, all
  * within the same deadline: a server that redirects for ever fails the fetch with a clear error.
+ * `digest`: compute the body's SHA-256 (only when the step checks or saves it: it costs more CPU
+ * than receiving the body).
  */
 export async function httpFetch(
   st: ClientState, ctx: StepContext, hard: number, url: string, method: string, headers: Record<string, string> | undefined, keepBody: boolean,
+  digest = true,
 ): Promise<Fetched> {
   let at = url;
   for (let hop = 0; ; hop++) {
-    const f = await httpFetchOnce(st, ctx, hard, at, method, headers, keepBody);
+    const f = await httpFetchOnce(st, ctx, hard, at, method, headers, keepBody, digest);
     const r = f.result;
     if (r === null || r.status === null || !REDIRECT.has(r.status)) return f;
     const location = r.head?.headers.find(([k]) => k.toLowerCase() === 'location')?.[1];
@@ -97,6 +100,7 @@ export async function httpFetch(
 
 async function httpFetchOnce(
   st: ClientState, ctx: StepContext, hard: number, url: string, method: string, headers: Record<string, string> | undefined, keepBody: boolean,
+  digest: boolean,
 ): Promise<Fetched> {
   let u: URL;
   try {
@@ -105,7 +109,7 @@ async function httpFetchOnce(
     return { result: null, error: `not a URL: ${JSON.stringify(url)}` };
   }
   if (u.protocol !== 'http:') return { result: null, error: `${u.protocol.replace(':', '')} URLs are not supported by the runner (${url})` };
-  const client = new HttpClient({ method, host: u.host, path: `${u.pathname}${u.search}`, headers: Object.entries(headers ?? {}), keepBody });
+  const client = new HttpClient({ method, host: u.host, path: `${u.pathname}${u.search}`, headers: Object.entries(headers ?? {}), keepBody, digest });
   const remaining = Math.max(1, (hard - ctx.timers.now()) * 1000);
   let stream;
   try {
@@ -145,7 +149,7 @@ export function httpOutcome(f: Fetched, url: string): Outcome {
   const problems = r.error !== null && (r.status === null || r.status < 400) ? [`HTTP ${url}: ${r.error}`] : [];
   return {
     observed: {
-      ...(r.status === null ? {} : { status: r.status }), size: r.bodyBytes, sha256: r.sha256, headers,
+      ...(r.status === null ? {} : { status: r.status }), size: r.bodyBytes, ...(r.sha256 === null ? {} : { sha256: r.sha256 }), headers,
       ...(r.body === null ? {} : { body: Buffer.from(r.body).toString('utf8') }),
     },
     facts: { url, ttfb: r.timings.ttfb, bytesPerSecond: r.timings.bytesPerSecond },
