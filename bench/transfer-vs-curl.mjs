@@ -20,6 +20,7 @@ const MB = Number(arg('mb', 50));
 const ONLY = arg('only', '');
 const TRANSPORTS = arg('transport', 'relay,raw').split(',');
 const CPU_PROF = arg('cpu-prof', '');
+const REPEAT = Number(arg('repeat', 1)); // runs of each pair; the median ratio is printed (this host's runs swing 2-3x)
 const NAME = arg('name', 'gxfer'); // namespaces NAME-srv, NAME-cli (give parallel runs their own)
 if (process.getuid?.() !== 0) { console.error('transfer-vs-curl: needs root (network namespaces, raw sockets)'); process.exit(2); }
 
@@ -51,7 +52,7 @@ const servers = [
 
 async function pxecheck(step, o = {}, transport = 'raw') {
   const cfg = { dist: DIST, iface: 'raw0', server: SERVER, step, file: FILE, ...o, ...(transport === 'relay' ? { relayFrom: PEER } : {}) };
-  const prof = CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF, '--cpu-prof-name', `${step}-${transport}-${Date.now()}.cpuprofile`] : [];
+  const prof = CPU_PROF ? ['--cpu-prof', '--cpu-prof-interval', '200', '--cpu-prof-dir', CPU_PROF, '--cpu-prof-name', `${step}-${transport}-${Date.now()}.cpuprofile`] : [];
   const r = await timedIn(net.cli, process.execPath, [...prof, join(ROOT, 'bench/lib/transfer-run.mjs'), JSON.stringify(cfg)], { timeoutMs: 300_000 });
   const line = r.out.trim().split('\n').pop();
   let j;
@@ -83,12 +84,17 @@ try {
   for (const k of cases) {
     if (ONLY && !k.name.includes(ONLY)) continue;
     for (const transport of k.transports ?? ['raw']) {
-      // curl before each pxecheck run: each pair shares the moment's load.
-      const c = await curl(...k.c);
-      const p = await pxecheck(...k.p, transport);
       const name = k.transports ? `${k.name} (${transport})` : k.name;
-      results.push({ case: name, transport, pxecheck: p, curl: c });
-      console.log(`${name.padEnd(34)} pxecheck ${p.ok ? `${f1(p.mbps)} MB/s cpu ${f2(p.cpu)} s` : `FAILED: ${p.error}`}   curl ${c.ok ? `${f1(c.mbps)} MB/s cpu ${f2(c.cpu)} s` : 'FAILED'}   ratio ${p.ok && c.ok ? `${(p.mbps / c.mbps).toFixed(2)} (cpu ${(c.cpu / p.cpu).toFixed(2)})` : '-'}`);
+      const ratios = [];
+      for (let i = 0; i < REPEAT; i++) {
+        // curl before each pxecheck run: each pair shares the moment's load.
+        const c = await curl(...k.c);
+        const p = await pxecheck(...k.p, transport);
+        results.push({ case: name, transport, pxecheck: p, curl: c });
+        if (p.ok && c.ok) ratios.push(p.mbps / c.mbps);
+        console.log(`${name.padEnd(34)} pxecheck ${p.ok ? `${f1(p.mbps)} MB/s cpu ${f2(p.cpu)} s` : `FAILED: ${p.error}`}   curl ${c.ok ? `${f1(c.mbps)} MB/s cpu ${f2(c.cpu)} s` : 'FAILED'}   ratio ${p.ok && c.ok ? `${(p.mbps / c.mbps).toFixed(2)} (cpu ${(c.cpu / p.cpu).toFixed(2)})` : '-'}`);
+      }
+      if (REPEAT > 1) console.log(`${name.padEnd(34)} median ratio ${ratios.length ? ratios.sort((a, b) => a - b)[ratios.length >> 1].toFixed(2) : '-'} of ${ratios.length} runs`);
     }
   }
   writeFileSync(join(work, 'result.json'), JSON.stringify(results, null, 2));

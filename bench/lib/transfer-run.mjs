@@ -31,7 +31,7 @@ const [dora, step] = res.clients[0].steps;
 const d = step?.details ?? {};
 process.stdout.write(JSON.stringify({
   ok: dora.ok && step.ok, error: dora.error ?? step.error, seconds: step.duration / 1000,
-  bytes: d.observed?.size ?? d.bodyBytes ?? d.observed?.bodyBytes ?? null, cpu: (cpu.user + cpu.system) / 1e6,
+  bytes: d.observed?.size ?? d.bodyBytes ?? d.observed?.bodyBytes ?? null, cpu: (cpu.user + cpu.system) / 1e6, cpuUser: cpu.user / 1e6, cpuSystem: cpu.system / 1e6,
   counters: transport.counters, frames, details: Object.fromEntries(Object.entries(d).filter(([k]) => !['log', 'expect'].includes(k))),
 }) + '\n');
 process.exit(0);
