@@ -1,27 +1,22 @@
 #!/usr/bin/env node
-// TFTP and HTTP download MB/s of pxecheck's runner vs curl, from the same tftpd-hpa and nginx, same
-// file, same run. Needs root, kea-dhcp4 (the client's address), in.tftpd, nginx and curl. Namespaces on
-// 198.18.0.0/15, created and deleted here.
-//   node bench/transfer-vs-curl.mjs [--mb 50] [--name gxfer] [--only http] [--transport relay|raw] [--cpu-prof DIR]
-// --transport: pxecheck's raw transport (own TCP over libpcap on raw0) or relay mode (DHCP relayed from
-// ip0's address, then kernel sockets from it, as curl's); default both, for the cases that have both.
+// TFTP and HTTP download MB/s of pxecheck's runner (raw transport) vs curl, from the same
+// tftpd-hpa and nginx, same file, same run. Needs root, kea-dhcp4 (the client's address), in.tftpd,
+// nginx and curl. Namespaces on 198.18.0.0/15, created and deleted here.
+//   node bench/transfer-vs-curl.mjs [--mb 50]
 // TFTP at blksize 512, 1468 and 8192 (8192 arrives as IP fragments), and with windowsize 16
 // (curl has no windowsize: it is compared with curl at the same blksize).
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createBenchNet, destroyBenchNet, PEER, SERVER, sleep, startIn, timedIn } from './lib/netns.mjs';
+import { createBenchNet, destroyBenchNet, SERVER, sleep, startIn, timedIn } from './lib/netns.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = join(ROOT, 'dist');
 const arg = (name, dflt) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : dflt; };
 const MB = Number(arg('mb', 50));
 const ONLY = arg('only', '');
-const TRANSPORTS = arg('transport', 'relay,raw').split(',');
-const CPU_PROF = arg('cpu-prof', '');
-const REPEAT = Number(arg('repeat', 1)); // runs of each pair; the median ratio is printed (this host's runs swing 2-3x)
-const NAME = arg('name', 'gxfer'); // namespaces NAME-srv, NAME-cli (give parallel runs their own)
+const NAME = 'gxfer';
 if (process.getuid?.() !== 0) { console.error('transfer-vs-curl: needs root (network namespaces, raw sockets)'); process.exit(2); }
 
 const work = `/tmp/pxecheck-${NAME}`;
@@ -50,10 +45,9 @@ const servers = [
   startIn(net.srv, 'nginx', ['-c', nginxConf, '-p', join(work, 'nginx')]),
 ];
 
-async function pxecheck(step, o = {}, transport = 'raw') {
-  const cfg = { dist: DIST, iface: 'raw0', server: SERVER, step, file: FILE, ...o, ...(transport === 'relay' ? { relayFrom: PEER } : {}) };
-  const prof = CPU_PROF ? ['--cpu-prof', '--cpu-prof-interval', '200', '--cpu-prof-dir', CPU_PROF, '--cpu-prof-name', `${step}-${transport}-${Date.now()}.cpuprofile`] : [];
-  const r = await timedIn(net.cli, process.execPath, [...prof, join(ROOT, 'bench/lib/transfer-run.mjs'), JSON.stringify(cfg)], { timeoutMs: 300_000 });
+async function pxecheck(step, o = {}) {
+  const cfg = { dist: DIST, iface: 'raw0', server: SERVER, step, file: FILE, ...o };
+  const r = await timedIn(net.cli, process.execPath, [join(ROOT, 'bench/lib/transfer-run.mjs'), JSON.stringify(cfg)], { timeoutMs: 300_000 });
   const line = r.out.trim().split('\n').pop();
   let j;
   try { j = JSON.parse(line); } catch { throw new Error(`transfer-run failed: ${r.err.slice(-1500)}`); }
@@ -67,14 +61,13 @@ async function curl(url, extra = []) {
 }
 
 const f1 = (n) => (Number.isFinite(n) ? n.toFixed(1) : String(n));
-const f2 = (n) => (Number.isFinite(n) ? n.toFixed(2) : String(n));
 const cases = [
   { name: 'tftp blksize 512', p: ['tftp', { blksize: 512 }], c: [`tftp://${SERVER}/${FILE}`, ['--tftp-blksize', '512']] },
   { name: 'tftp blksize 1468', p: ['tftp', { blksize: 1468 }], c: [`tftp://${SERVER}/${FILE}`, ['--tftp-blksize', '1468']] },
   { name: 'tftp blksize 8192 (IP fragments)', p: ['tftp', { blksize: 8192 }], c: [`tftp://${SERVER}/${FILE}`, ['--tftp-blksize', '8192']] },
   { name: 'tftp blksize 1468 windowsize 16', p: ['tftp', { blksize: 1468, windowsize: 16 }], c: [`tftp://${SERVER}/${FILE}`, ['--tftp-blksize', '1468']] },
   { name: 'tftp blksize 8192 windowsize 16', p: ['tftp', { blksize: 8192, windowsize: 16 }], c: [`tftp://${SERVER}/${FILE}`, ['--tftp-blksize', '8192']] },
-  { name: 'http', p: ['http', {}], c: [`http://${SERVER}/${FILE}`, []], transports: TRANSPORTS },
+  { name: 'http', p: ['http', {}], c: [`http://${SERVER}/${FILE}`, []] },
 ];
 const results = [];
 try {
@@ -83,19 +76,10 @@ try {
   console.log(`${MB} MB file; MB/s (wall of the transfer), CPU seconds of the client process`);
   for (const k of cases) {
     if (ONLY && !k.name.includes(ONLY)) continue;
-    for (const transport of k.transports ?? ['raw']) {
-      const name = k.transports ? `${k.name} (${transport})` : k.name;
-      const ratios = [];
-      for (let i = 0; i < REPEAT; i++) {
-        // curl before each pxecheck run: each pair shares the moment's load.
-        const c = await curl(...k.c);
-        const p = await pxecheck(...k.p, transport);
-        results.push({ case: name, transport, pxecheck: p, curl: c });
-        if (p.ok && c.ok) ratios.push(p.mbps / c.mbps);
-        console.log(`${name.padEnd(34)} pxecheck ${p.ok ? `${f1(p.mbps)} MB/s cpu ${f2(p.cpu)} s` : `FAILED: ${p.error}`}   curl ${c.ok ? `${f1(c.mbps)} MB/s cpu ${f2(c.cpu)} s` : 'FAILED'}   ratio ${p.ok && c.ok ? `${(p.mbps / c.mbps).toFixed(2)} (cpu ${(c.cpu / p.cpu).toFixed(2)})` : '-'}`);
-      }
-      if (REPEAT > 1) console.log(`${name.padEnd(34)} median ratio ${ratios.length ? ratios.sort((a, b) => a - b)[ratios.length >> 1].toFixed(2) : '-'} of ${ratios.length} runs`);
-    }
+    const c = await curl(...k.c);
+    const p = await pxecheck(...k.p);
+    results.push({ case: k.name, pxecheck: p, curl: c });
+    console.log(`${k.name.padEnd(34)} pxecheck ${p.ok ? `${f1(p.mbps)} MB/s cpu ${f1(p.cpu)} s` : `FAILED: ${p.error}`}   curl ${c.ok ? `${f1(c.mbps)} MB/s cpu ${f1(c.cpu)} s` : 'FAILED'}   ratio ${p.ok && c.ok ? (p.mbps / c.mbps).toFixed(2) : '-'}`);
   }
   writeFileSync(join(work, 'result.json'), JSON.stringify(results, null, 2));
 } finally {

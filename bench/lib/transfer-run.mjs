@@ -1,14 +1,11 @@
 // pxecheck's side of bench/transfer-vs-curl.mjs, inside the client namespace: one client, a DORA
-// (for its address), then one tftp or http step through the scenario runner and the raw transport
-// (on iface), or the relay transport when relayFrom is given (DHCP relayed from that address, then
-// kernel sockets from it).
-// argv[2]: JSON { dist, iface, server, step: 'tftp'|'http', file, blksize?, windowsize?, mtu?, relayFrom? }. Prints one JSON line.
+// (for its address), then one tftp or http step through the scenario runner and the raw transport.
+// argv[2]: JSON { dist, iface, server, step: 'tftp'|'http', file, blksize?, windowsize?, mtu? }. Prints one JSON line.
 const cfg = JSON.parse(process.argv[2]);
 const imp = (p) => import(`${cfg.dist}/${p}`);
 const { parseScenario } = await imp('scenario/load.js');
 const { runScenario } = await imp('scenario/driver.js');
-const { createRawTransport } = cfg.relayFrom ? {} : await imp('scenario/transport/raw/transport.js');
-const { createRelayTransport } = await imp('scenario/transport/relay.js');
+const { createRawTransport } = await imp('scenario/transport/raw/transport.js');
 const { SystemClock } = await imp('scenario/clock.js');
 
 const transfer = cfg.step === 'tftp'
@@ -16,13 +13,10 @@ const transfer = cfg.step === 'tftp'
   : `      - http: { url: "http://${cfg.server}/${cfg.file}", within: 120s }\n`;
 const text = `name: transfer\nbudget: 200s\n${cfg.mtu ? `mtu: ${cfg.mtu}\n` : ''}clients:\n  - name: pc\n    persona: uefi-x64\n    mac: 02:77:00:00:00:01\n    steps:\n      - dhcp: { within: 10s, offer-window: 0s }\n${transfer}`;
 const scenario = parseScenario(text, 'transfer.yaml');
-const transport = cfg.relayFrom
-  ? await createRelayTransport({ relayFrom: cfg.relayFrom, server: cfg.server })
-  : await createRawTransport({ interface: cfg.iface, macs: ['02:77:00:00:00:01'], ...(cfg.mtu ? { mtu: cfg.mtu } : {}) });
-// Frames in and out and the biggest frame received (GSO super-segments arrive whole on a veth);
-// relay mode synthesizes frames for UDP only (its TCP is the kernel's).
+const transport = await createRawTransport({ interface: cfg.iface, macs: ['02:77:00:00:00:01'], ...(cfg.mtu ? { mtu: cfg.mtu } : {}) });
+// Frames in and out and the biggest frame received (GSO super-segments arrive whole on a veth).
 const frames = { sent: 0, received: 0, maxReceived: 0 };
-transport.onFrame?.((dir, _t, _lt, f) => { frames[dir]++; if (dir === 'received' && f.length > frames.maxReceived) frames.maxReceived = f.length; });
+transport.onFrame((dir, _t, _lt, f) => { frames[dir]++; if (dir === 'received' && f.length > frames.maxReceived) frames.maxReceived = f.length; });
 const cpu0 = process.cpuUsage();
 const res = await runScenario(scenario, { transport, clock: new SystemClock(), target: { server: cfg.server } });
 const cpu = process.cpuUsage(cpu0);
@@ -31,7 +25,7 @@ const [dora, step] = res.clients[0].steps;
 const d = step?.details ?? {};
 process.stdout.write(JSON.stringify({
   ok: dora.ok && step.ok, error: dora.error ?? step.error, seconds: step.duration / 1000,
-  bytes: d.observed?.size ?? d.bodyBytes ?? d.observed?.bodyBytes ?? null, cpu: (cpu.user + cpu.system) / 1e6, cpuUser: cpu.user / 1e6, cpuSystem: cpu.system / 1e6,
+  bytes: d.observed?.size ?? d.bodyBytes ?? d.observed?.bodyBytes ?? null, cpu: (cpu.user + cpu.system) / 1e6,
   counters: transport.counters, frames, details: Object.fromEntries(Object.entries(d).filter(([k]) => !['log', 'expect'].includes(k))),
 }) + '\n');
 process.exit(0);
