@@ -129,6 +129,9 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
   private readonly clients = new Set<string>();
   private readonly flows = new Map<string, Flow>();
   private readonly streams = new Set<TcpSocket>();
+  /** Every TCP stream's reads land here (allocated at the first connection): a read is handed to
+   *  its stream's handler at once, before libuv reads again, so one buffer serves all streams. */
+  private readBuffer: Buffer | null = null;
   private readonly dhcp: Socket;
   /** The DHCPv6 relay agent's socket on [relayFrom6]:547 (with relayFrom6). */
   private readonly dhcp6: Socket | null;
@@ -144,9 +147,6 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
   lastError: string | null = null;
   /** `--max-pps`: everything this transport sends goes through it. */
   private readonly out: SendQueue<Outgoing>;
-  /** Every TCP stream's reads land here (allocated at the first connection): a read is handed to
-   *  its stream's handler at once, before libuv reads again, so one buffer serves all streams. */
-  private readBuffer: Buffer | null = null;
 
   constructor(private readonly opts: RelayTransportOptions) {
     super();
