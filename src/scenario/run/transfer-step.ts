@@ -3,6 +3,7 @@ import { TFTP_ERROR_NAMES, TFTP_OPCODES } from '../../wire/tftp.js';
 import { HttpClient, TftpClient, type HttpResult, type TftpResult } from '../clients/index.js';
 import { isIpv6, isLinkLocal6, linkLocalFromMac } from '../../wire/ipv6-address.js';
 import { bareHost } from './urls.js';
+import { onAbort } from './abort-fanout.js';
 import { drive, StepFailure, type ClientState, type Outcome, type StepContext } from './loop.js';
 import { TcpPort } from '../../wire/ports.js';
 
@@ -118,7 +119,9 @@ async function httpFetchOnce(
     return { result: null, error: `HTTP ${url}: cannot connect: ${(e as Error).message}` };
   }
   try {
-    stream.onData((data) => { client.receive(data, ctx.timers.now()); st.kick(); });
+    // The step wakes when the response is complete (or the stream ends), not per read: a download
+    // costs one wait, not a promise and a timer per received batch.
+    stream.onData((data) => { client.receive(data, ctx.timers.now()); if (client.done() !== null) st.kick(); });
     stream.onEnd((_t, error) => {
       const now = ctx.timers.now();
       if (error === undefined) client.end(now);
@@ -127,10 +130,14 @@ async function httpFetchOnce(
     });
     stream.write(client.request(ctx.timers.now()));
     while (client.done() === null && ctx.timers.now() < hard && !ctx.signal?.aborted) {
-      const wake = st.arrival();
       const timer = ctx.timers.at(hard);
-      await Promise.race([wake, timer.fired]);
+      const waits = [st.arrival(), timer.fired];
+      let cancelAbort: (() => void) | undefined;
+      const signal = ctx.signal;
+      if (signal) waits.push(new Promise<void>((r) => { cancelAbort = onAbort(signal, r); }));
+      await Promise.race(waits);
       timer.cancel();
+      cancelAbort?.();
     }
   } finally {
     stream.close();
