@@ -244,6 +244,18 @@ function writeField(hdr: Uint8Array, at: number, len: number, v: Uint8Array): vo
   hdr.fill(0, at + n, at + len);
 }
 
+/**
+ * A relayed copy of a client's encoded BOOTREQUEST when the relay adds no option 82: only giaddr
+ * and hops change (RFC 1542 §4.1.1), so the bytes are copied and those two fields set, without a
+ * parse and a re-encode. `giaddr`: 4 bytes.
+ */
+export function withRelayHeader(payload: Uint8Array, giaddr: Uint8Array, hops: number): Uint8Array {
+  const out = payload.slice();
+  out[F.HOPS] = Math.min(255, hops);
+  out.set(giaddr.subarray(0, 4), F.GIADDR);
+  return out;
+}
+
 /** Bytes of the message (a new array). */
 export function emitDhcpV4(msg: DhcpV4Message): Uint8Array {
   const out = new Uint8Array(dhcpV4Length(msg));
