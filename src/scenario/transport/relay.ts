@@ -226,6 +226,7 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
     const m = mac.toLowerCase();
     this.clients.delete(m);
     if (this.dhcp6 !== null) this.peers.delete(linkLocalFromMac(m));
+    if (this.flows.size === 0) return; // a DHCP-only storm: nothing to scan
     for (const [key, flow] of this.flows) {
       if (flow.mac !== m) continue;
       this.flows.delete(key);

@@ -113,8 +113,12 @@ function parseArea(
   return -1;
 }
 
-/** Parse a BOOTP/DHCP message. Never throws; problems go to `issues` with base-relative offsets. */
-export function parseDhcpV4(buf: Uint8Array, issues: WireIssue[], base = 0): DhcpV4Message {
+/**
+ * Parse a BOOTP/DHCP message. Never throws; problems go to `issues` with base-relative offsets.
+ * `checkValues: false` skips decoding every option's value for issues (a client reading its own
+ * reply discards them).
+ */
+export function parseDhcpV4(buf: Uint8Array, issues: WireIssue[], base = 0, checkValues = true): DhcpV4Message {
   let hdr = buf;
   const headerLength = Math.min(buf.length, FIXED_LEN);
   if (buf.length < FIXED_LEN) {
@@ -161,7 +165,7 @@ export function parseDhcpV4(buf: Uint8Array, issues: WireIssue[], base = 0): Dhc
       if (ov & 2) parseArea(msg.sname, 0, SNAME_LEN, 'sname', base + F.SNAME, issues, msg.options);
     }
   }
-  validateValues(msg, issues);
+  if (checkValues) validateValues(msg, issues);
   return msg;
 }
 
