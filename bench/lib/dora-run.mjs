@@ -8,6 +8,7 @@ const imp = (p) => import(`${cfg.dist}/${p}`);
 const { parseScenario } = await imp('scenario/load.js');
 const { runScenario } = await imp('scenario/driver.js');
 const { SystemClock } = await imp('scenario/clock.js');
+await imp('scenario/load/runner.js'); // runScenario imports it on first use: start-up, not the run
 
 // `within` plays perfdhcp's drop time (-d, 1 s): a DORA slower than that counts as failed.
 const scenario = parseScenario([
