@@ -193,7 +193,7 @@ export class DecodePipeline implements TcpStreamSink {
     } else if (t === IpProtocol.TCP) {
       cur.srcPort = d.srcPort;
       cur.dstPort = d.dstPort;
-      this.tcp.push(cur.srcAddr, d.srcPort, cur.dstAddr, d.dstPort, d.tcp, cur.frame, cur.time);
+      this.tcp.push(cur.srcAddr, d.srcPort, cur.dstAddr, d.dstPort, d.tcp, cur.frame, cur.time, d.src4, d.dst4);
       if (this.sink.tcpSegment) {
         const t = this.segSeen;
         const seg = d.tcp;
