@@ -53,16 +53,24 @@ export async function analyzeCapture(input: CaptureInput | readonly CaptureInput
     file: opts.name ?? (Array.isArray(input) ? input.map(inputName).join(' + ') : inputName(input as CaptureInput)),
     packets: 0, warnings: [], truncated: false, firstPacket: null, lastPacket: null,
   };
-  let first: number | null = null;
-  let last: number | null = null;
+  // First and latest packet time in a Float64Array: a closure variable holding a double is a new
+  // heap number per assignment, and `last` changes with nearly every packet.
+  const span = new Float64Array(2);
+  let seen = false;
   const summary = await readCaptures(input, (rec) => {
-    rec.time = clock.steady(rec.time, rec.frame);
-    if (first === null) first = rec.time;
-    if (last === null || rec.time > last) last = rec.time;
+    const t = clock.steady(rec.time, rec.frame);
+    rec.time = t;
+    if (!seen) {
+      seen = true;
+      span[0] = t;
+      span[1] = t;
+    } else if (t > span[1]!) span[1] = t;
     pipeline.push(rec);
-    session.tick(last, info);
-    if (tapRecord !== undefined) tapRecord(rec.time, builder);
+    session.tick(span[1]!, info);
+    if (tapRecord !== undefined) tapRecord(t, builder);
   }, { signal: opts.signal, onProgress: opts.onProgress, onWarning: opts.onWarning });
+  const first = seen ? span[0]! : null;
+  const last = seen ? span[1]! : null;
   pipeline.finish();
   const head = session.finish({
     ...info, packets: summary.records, warnings: captureWarnings(summary.warnings, clock, pipeline), truncated: summary.truncated, firstPacket: first, lastPacket: last,
