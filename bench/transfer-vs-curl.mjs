@@ -2,20 +2,25 @@
 // TFTP and HTTP download MB/s of pxecheck's runner (raw transport) vs curl, from the same
 // tftpd-hpa and nginx, same file, same run. Needs root, kea-dhcp4 (the client's address), in.tftpd,
 // nginx and curl. Namespaces on 198.18.0.0/15, created and deleted here.
-//   node bench/transfer-vs-curl.mjs [--mb 50]
+//   node bench/transfer-vs-curl.mjs [--mb 50] [--transport raw|relay] [--only NAME] [--prof DIR]
+// --transport: pxecheck's raw transport (libpcap on raw0) or relay transport (DHCP relayed from ip0's
+// address, TFTP/HTTP over kernel sockets from it, as curl's); default both. --prof: a V8 CPU profile
+// of each pxecheck run (node --cpu-prof) into DIR.
 // TFTP at blksize 512, 1468 and 8192 (8192 arrives as IP fragments), and with windowsize 16
 // (curl has no windowsize: it is compared with curl at the same blksize).
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createBenchNet, destroyBenchNet, SERVER, sleep, startIn, timedIn } from './lib/netns.mjs';
+import { createBenchNet, destroyBenchNet, PEER, SERVER, sleep, startIn, timedIn } from './lib/netns.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = join(ROOT, 'dist');
 const arg = (name, dflt) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : dflt; };
 const MB = Number(arg('mb', 50));
 const ONLY = arg('only', '');
+const TRANSPORTS = arg('transport', 'raw,relay').split(',');
+const PROF = arg('prof', '');
 const NAME = 'gxfer';
 if (process.getuid?.() !== 0) { console.error('transfer-vs-curl: needs root (network namespaces, raw sockets)'); process.exit(2); }
 
@@ -45,12 +50,13 @@ const servers = [
   startIn(net.srv, 'nginx', ['-c', nginxConf, '-p', join(work, 'nginx')]),
 ];
 
-async function pxecheck(step, o = {}) {
-  const cfg = { dist: DIST, iface: 'raw0', server: SERVER, step, file: FILE, ...o };
-  const r = await timedIn(net.cli, process.execPath, [join(ROOT, 'bench/lib/transfer-run.mjs'), JSON.stringify(cfg)], { timeoutMs: 300_000 });
+async function pxecheck(transport, step, o = {}) {
+  const cfg = { dist: DIST, iface: 'raw0', server: SERVER, step, file: FILE, transport, relayFrom: PEER, ...o };
+  const prof = PROF ? ['--cpu-prof', '--cpu-prof-dir', PROF] : [];
+  const r = await timedIn(net.cli, process.execPath, [...prof, join(ROOT, 'bench/lib/transfer-run.mjs'), JSON.stringify(cfg)], { timeoutMs: 300_000 });
   const line = r.out.trim().split('\n').pop();
   let j;
-  try { j = JSON.parse(line); } catch { throw new Error(`transfer-run failed: ${r.err.slice(-1500)}`); }
+  try { j = JSON.parse(line); } catch { return { ok: false, error: `transfer-run exited ${r.code}: ${(r.err || r.out).trim().slice(-300)}`, mbps: 0, cpu: r.cpu }; }
   return { ...j, mbps: j.ok ? MB / j.seconds : 0 };
 }
 
@@ -77,9 +83,11 @@ try {
   for (const k of cases) {
     if (ONLY && !k.name.includes(ONLY)) continue;
     const c = await curl(...k.c);
-    const p = await pxecheck(...k.p);
-    results.push({ case: k.name, pxecheck: p, curl: c });
-    console.log(`${k.name.padEnd(34)} pxecheck ${p.ok ? `${f1(p.mbps)} MB/s cpu ${f1(p.cpu)} s` : `FAILED: ${p.error}`}   curl ${c.ok ? `${f1(c.mbps)} MB/s cpu ${f1(c.cpu)} s` : 'FAILED'}   ratio ${p.ok && c.ok ? (p.mbps / c.mbps).toFixed(2) : '-'}`);
+    for (const t of TRANSPORTS) {
+      const p = await pxecheck(t, ...k.p);
+      results.push({ case: k.name, transport: t, pxecheck: p, curl: c });
+      console.log(`${`${k.name} [${t}]`.padEnd(42)} pxecheck ${p.ok ? `${f1(p.mbps)} MB/s cpu ${f1(p.cpu)} s` : `FAILED: ${p.error}`}   curl ${c.ok ? `${f1(c.mbps)} MB/s cpu ${f1(c.cpu)} s` : 'FAILED'}   ratio ${p.ok && c.ok ? `${(p.mbps / c.mbps).toFixed(2)} (cpu ${(p.cpu / c.cpu).toFixed(1)}× curl's)` : '-'}`);
+    }
   }
   writeFileSync(join(work, 'result.json'), JSON.stringify(results, null, 2));
 } finally {

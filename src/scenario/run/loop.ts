@@ -50,6 +50,8 @@ export interface ClientState {
   readonly routerAdverts: RouterAdvertSeen[];
   readonly v6: boolean;
   readonly mailbox: UdpDatagram[];
+  /** Set while a step handles datagrams in the transport's receive callback (`drive`'s `direct`). */
+  direct: ((d: UdpDatagram) => void) | null;
   deliver(d: UdpDatagram): void;
   /** Wake the step loop (stream data, arrivals). */
   kick(): void;
@@ -88,18 +90,44 @@ export async function sleepUntil(st: ClientState, ctx: StepContext, t: number, w
   cancelAbort?.();
 }
 
-/** Drive a UDP client machine until it is done or `hard` passes; null when unfinished. */
-export async function drive<R>(m: ClientMachine<R>, st: ClientState, ctx: StepContext, hard: number): Promise<R | null> {
+/**
+ * Drive a UDP client machine until it is done or `hard` passes; null when unfinished.
+ * `direct`: each datagram is processed, and the answer sent, inside the transport's receive
+ * callback (a TFTP ACK leaves without a promise turn or a timer per block); the loop itself only
+ * wakes for the machine's own deadlines (`pollAt`, one timer re-armed) and for the end.
+ */
+export async function drive<R>(m: ClientMachine<R>, st: ClientState, ctx: StepContext, hard: number, direct = false): Promise<R | null> {
   st.mailbox.length = 0; // late answers to an earlier step are not this step's
-  for (;;) {
-    const now = ctx.timers.now();
-    for (const d of st.mailbox.splice(0)) m.process(d, now);
-    for (const d of m.dispatch(now)) ctx.transport.sendUdp(st.mac, d);
-    const r = m.done();
-    if (r !== null) return r;
-    if (now >= hard || ctx.signal?.aborted) return null;
-    const poll = m.pollAt();
-    await sleepUntil(st, ctx, Math.min(poll === null ? Infinity : Math.max(poll, now), hard), true);
+  let busy = false;
+  const step = (now: number, d: UdpDatagram | null): void => {
+    busy = true;
+    try {
+      for (const x of st.mailbox.splice(0)) m.process(x, now);
+      if (d !== null) m.process(d, now);
+      for (const o of m.dispatch(now)) ctx.transport.sendUdp(st.mac, o);
+    } finally {
+      busy = false;
+    }
+  };
+  if (direct) {
+    st.direct = (d) => {
+      // Re-entered (a link that answers inside sendUdp) or finished: the loop takes it from the mailbox.
+      if (busy || m.done() !== null) { st.mailbox.push(d); st.kick(); return; }
+      step(ctx.timers.now(), d);
+      if (m.done() !== null) st.kick();
+    };
+  }
+  try {
+    for (;;) {
+      const now = ctx.timers.now();
+      step(now, null);
+      const r = m.done();
+      if (r !== null) return r;
+      if (now >= hard || ctx.signal?.aborted) return null;
+      const poll = m.pollAt();
+      await sleepUntil(st, ctx, Math.min(poll === null ? Infinity : Math.max(poll, now), hard), true);
+    }
+  } finally {
+    if (direct) st.direct = null;
   }
 }
-
