@@ -8,7 +8,7 @@
 // of each pxecheck run (node --cpu-prof) into DIR.
 // TFTP at blksize 512, 1468 and 8192 (8192 arrives as IP fragments), and with windowsize 16
 // (curl has no windowsize: it is compared with curl at the same blksize).
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,6 +49,15 @@ const servers = [
   startIn(net.srv, 'in.tftpd', ['-L', '-u', 'root', '-a', `${SERVER}:69`, '-s', root]),
   startIn(net.srv, 'nginx', ['-c', nginxConf, '-p', join(work, 'nginx')]),
 ];
+// tftpd-hpa ignores windowsize; atftpd (Debian's atftpd 0.8) implements RFC 7440. Its package
+// cannot be installed beside tftpd-hpa (both ship /usr/sbin/in.tftpd), so it is taken from ATFTPD,
+// e.g. `apt-get download atftpd && dpkg-deb -x atftpd_*.deb /opt/atftpd` → ATFTPD=/opt/atftpd/usr/sbin/atftpd.
+const ATFTPD = process.env.ATFTPD ?? '/usr/sbin/atftpd';
+const WSERVER = '198.18.0.3';
+if (existsSync(ATFTPD)) {
+  net.inSrv('ip', 'addr', 'add', `${WSERVER}/15`, 'dev', 'br0');
+  servers.push(startIn(net.srv, ATFTPD, ['--daemon', '--no-fork', '--user', 'root.root', '--bind-address', WSERVER, '--port', '69', '--logfile', '/dev/null', root]));
+} else console.log(`no atftpd at ${ATFTPD} (set ATFTPD): the windowsize cases against a server that honours it are skipped`);
 
 async function pxecheck(transport, step, o = {}) {
   const cfg = { dist: DIST, iface: 'raw0', server: SERVER, step, file: FILE, transport, relayFrom: PEER, ...o };
@@ -74,6 +83,11 @@ const cases = [
   { name: 'tftp blksize 1468 windowsize 16', p: ['tftp', { blksize: 1468, windowsize: 16 }], c: [`tftp://${SERVER}/${FILE}`, ['--tftp-blksize', '1468']] },
   { name: 'tftp blksize 8192 windowsize 16', p: ['tftp', { blksize: 8192, windowsize: 16 }], c: [`tftp://${SERVER}/${FILE}`, ['--tftp-blksize', '8192']] },
   { name: 'http', p: ['http', {}], c: [`http://${SERVER}/${FILE}`, []] },
+  // RFC 7440 honoured (curl has no windowsize: lock-step from the same atftpd).
+  ...(existsSync(ATFTPD) ? [
+    { name: 'atftpd blksize 1468 windowsize 16', p: ['tftp', { blksize: 1468, windowsize: 16, tftpServer: WSERVER }], c: [`tftp://${WSERVER}/${FILE}`, ['--tftp-blksize', '1468']] },
+    { name: 'atftpd blksize 8192 windowsize 16', p: ['tftp', { blksize: 8192, windowsize: 16, tftpServer: WSERVER }], c: [`tftp://${WSERVER}/${FILE}`, ['--tftp-blksize', '8192']] },
+  ] : []),
 ];
 const results = [];
 try {

@@ -10,7 +10,7 @@ const { createRawTransport } = await imp('scenario/transport/raw/transport.js');
 const { SystemClock } = await imp('scenario/clock.js');
 
 const transfer = cfg.step === 'tftp'
-  ? `      - tftp: { file: ${cfg.file}, server: ${cfg.server}, within: 120s${cfg.blksize ? `, blksize: ${cfg.blksize}` : ''}${cfg.windowsize ? `, windowsize: ${cfg.windowsize}` : ''} }\n`
+  ? `      - tftp: { file: ${cfg.file}, server: ${cfg.tftpServer ?? cfg.server}, within: 120s${cfg.blksize ? `, blksize: ${cfg.blksize}` : ''}${cfg.windowsize ? `, windowsize: ${cfg.windowsize}` : ''} }\n`
   : `      - http: { url: "http://${cfg.server}/${cfg.file}", within: 120s }\n`;
 const text = `name: transfer\nbudget: 200s\n${cfg.mtu ? `mtu: ${cfg.mtu}\n` : ''}clients:\n  - name: pc\n    persona: uefi-x64\n    mac: 02:77:00:00:00:01\n    steps:\n      - dhcp: { within: 10s, offer-window: 0s }\n${transfer}`;
 const scenario = parseScenario(text, 'transfer.yaml');

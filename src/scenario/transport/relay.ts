@@ -68,6 +68,9 @@ export interface RelayTransportOptions {
 /** The same safety bound as raw mode's (not imported: raw/transport.ts loads libpcap). */
 const DEFAULT_RELAY_RATE_LIMIT_PPS = 200_000;
 
+/** Receive buffer of a TFTP/proxyDHCP flow socket (the kernel caps it at net.core.rmem_max). */
+const FLOW_RECV_BUFFER = 4 * 1024 * 1024;
+
 /** What waits for a token: a datagram, or a step of a TCP connection (connect, write, end). */
 type Outgoing = { sock: Socket; payload: Uint8Array; from: Endpoint; to: Endpoint } | { tcp: () => void };
 
@@ -385,7 +388,9 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
     const have = this.flows.get(key);
     if (have) { this.lastFlow = have; return have; }
     const local = v6 ? this.opts.relayFrom6! : this.opts.relayFrom;
-    const socket = createSocket({ type: v6 ? 'udp6' : 'udp4' });
+    // A window of big blocks (RFC 7440, blksize 8192 × 16: ~250 KB of socket memory as fragments)
+    // overflows the default 208 KiB: the tail of a window lost, then a retransmission timeout.
+    const socket = createSocket({ type: v6 ? 'udp6' : 'udp4', recvBufferSize: FLOW_RECV_BUFFER });
     const flow: Flow = { mac, client: { ...client }, socket, ready: Promise.resolve(), port: 0, v6 };
     flow.ready = new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
