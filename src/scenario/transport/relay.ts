@@ -436,7 +436,10 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
   private emit(o: Outgoing): void {
     if ('tcp' in o) { o.tcp(); return; }
     if (this.closed) return;
-    o.sock.send(o.payload, o.to.port, o.to.addr, this.sent);
+    // A flow's datagrams (TFTP ACKs: one per block) go without a completion callback: Node then
+    // sends in this turn and calls back into JS no second time per datagram.
+    if (o.sock === this.dhcp || o.sock === this.dhcp6) o.sock.send(o.payload, o.to.port, o.to.addr, this.sent);
+    else o.sock.send(o.payload, o.to.port, o.to.addr);
     if (this.frameHandlers.length > 0) this.frame('sent', o.payload, o.from, o.to);
   }
 
