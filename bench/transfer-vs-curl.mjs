@@ -63,7 +63,7 @@ if (existsSync(ATFTPD)) {
 
 async function pxecheck(transport, step, o = {}) {
   const cfg = { dist: DIST, iface: 'raw0', server: SERVER, step, file: FILE, transport, relayFrom: PEER, ...o };
-  const prof = PROF ? ['--cpu-prof', '--cpu-prof-dir', PROF] : [];
+  const prof = PROF ? ['--cpu-prof', '--cpu-prof-interval', '100', '--cpu-prof-dir', PROF] : [];
   const r = await timedIn(net.cli, process.execPath, [...prof, join(ROOT, 'bench/lib/transfer-run.mjs'), JSON.stringify(cfg)], { timeoutMs: 300_000 });
   const line = r.out.trim().split('\n').pop();
   let j;
