@@ -113,9 +113,13 @@ try {
     const runs = Object.fromEntries(TRANSPORTS.map((t) => [t, []]));
     for (let rep = 0; rep < REPS; rep++) {
       const c = await curl(...k.c);
-      for (const t of TRANSPORTS) runs[t].push({ p: t === 'floor' ? await floor(...k.p) : await pxecheck(t, ...k.p), c });
+      for (const t of TRANSPORTS) {
+        if (t === 'floor' && k.p[0] !== 'tftp') continue;
+        runs[t].push({ p: t === 'floor' ? await floor(...k.p) : await pxecheck(t, ...k.p), c });
+      }
     }
     for (const t of TRANSPORTS) {
+      if (t === 'floor' && k.p[0] !== 'tftp') continue;
       const rs = runs[t];
       const ok = rs.filter((r) => r.p.ok && r.c.ok);
       const med = (f) => median(ok.map(f));
