@@ -73,6 +73,15 @@ describe('drive, direct mode', () => {
     expect(sent).toEqual([0, 1]);
   });
 
+  it('a machine that throws on a datagram: the error comes out of drive, not out of deliver', async () => {
+    const { st, ctx, hard } = setup();
+    const m = new Acker(3);
+    m.process = () => { throw new Error('bad datagram'); };
+    const run = drive(m, st, ctx, hard, true);
+    expect(() => st.deliver(data(1))).not.toThrow();
+    await expect(run).rejects.toThrow('bad datagram');
+  });
+
   it('a link answering inside sendUdp: every datagram processed once, in order, no recursion', async () => {
     const { st, sent, ctx, hard } = setup((n) => (n < 50 ? n + 1 : null));
     const m = new Acker(50);

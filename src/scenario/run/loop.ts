@@ -102,23 +102,32 @@ export async function drive<R>(m: ClientMachine<R>, st: ClientState, ctx: StepCo
   const step = (now: number, d: UdpDatagram | null): void => {
     busy = true;
     try {
-      for (const x of st.mailbox.splice(0)) m.process(x, now);
+      if (st.mailbox.length > 0) for (const x of st.mailbox.splice(0)) m.process(x, now);
       if (d !== null) m.process(d, now);
       for (const o of m.dispatch(now)) ctx.transport.sendUdp(st.mac, o);
     } finally {
       busy = false;
     }
   };
+  // A throw inside the transport's callback must not escape into it: the loop rethrows it, as when
+  // the machine runs in the loop itself.
+  const fault: { thrown: boolean; error: unknown } = { thrown: false, error: undefined };
   if (direct) {
     st.direct = (d) => {
       // Re-entered (a link that answers inside sendUdp) or finished: the loop takes it from the mailbox.
-      if (busy || m.done() !== null) { st.mailbox.push(d); st.kick(); return; }
-      step(ctx.timers.now(), d);
-      if (m.done() !== null) st.kick();
+      if (busy || fault.thrown || m.done() !== null) { st.mailbox.push(d); st.kick(); return; }
+      try {
+        step(ctx.timers.now(), d);
+      } catch (error) {
+        fault.thrown = true;
+        fault.error = error;
+      }
+      if (fault.thrown || m.done() !== null) st.kick();
     };
   }
   try {
     for (;;) {
+      if (fault.thrown) throw fault.error;
       const now = ctx.timers.now();
       step(now, null);
       const r = m.done();
