@@ -2,6 +2,7 @@
 import { inputName, readCaptures, type CaptureInput, type ReadCaptureOptions } from '../capture/index.js';
 import { SteadyClock } from '../capture/clock.js';
 import { DecodePipeline } from '../decode/pipeline.js';
+import type { DecodeSink } from '../decode/messages.js';
 import type { WireIssue } from '../wire/issues.js';
 import type { AnalysisThresholds } from '../findings/types.js';
 import { BootChainBuilder, type CaptureInfo } from '../flow/builder.js';
@@ -21,13 +22,24 @@ export interface AnalyzeOptions {
   onPart?: (part: AnalysisPart) => void;
   /** When finished devices are released (tests use a small one). */
   release?: ReleasePolicy;
+  /** Rides along the read (the monitor's replay, `analyze --scenario`): one read serves both. */
+  tap?: AnalysisTap;
+}
+
+/** What sees an analysis read on the way. */
+export interface AnalysisTap {
+  /** The sink the decoder feeds instead of the boot-chain builder (wrapping it, to see each message). */
+  sink?: (builder: DecodeSink) => DecodeSink;
+  /** After each record went through the decoder: its steady time, and the builder so far. */
+  record?: (time: number, builder: BootChainBuilder) => void;
 }
 
 /** Throws CaptureFormatError when the file is not a capture; never on bad packets. Several
  *  inputs are merged by time into one capture. */
 export async function analyzeCapture(input: CaptureInput | readonly CaptureInput[], opts: AnalyzeOptions = {}): Promise<Analysis> {
   const builder = new BootChainBuilder();
-  const pipeline = new DecodePipeline(builder);
+  const pipeline = new DecodePipeline(opts.tap?.sink?.(builder) ?? builder);
+  const tapRecord = opts.tap?.record;
   // Times on the steady parts of the capture clock: a jump of years is no 745841437 s duration.
   const clock = new SteadyClock();
   const clients: Analysis['clients'] = [];
@@ -49,6 +61,7 @@ export async function analyzeCapture(input: CaptureInput | readonly CaptureInput
     if (last === null || rec.time > last) last = rec.time;
     pipeline.push(rec);
     session.tick(last, info);
+    if (tapRecord !== undefined) tapRecord(rec.time, builder);
   }, { signal: opts.signal, onProgress: opts.onProgress, onWarning: opts.onWarning });
   pipeline.finish();
   const head = session.finish({

@@ -113,8 +113,12 @@ function parseArea(
   return -1;
 }
 
-/** Parse a BOOTP/DHCP message. Never throws; problems go to `issues` with base-relative offsets. */
-export function parseDhcpV4(buf: Uint8Array, issues: WireIssue[], base = 0): DhcpV4Message {
+/**
+ * Parse a BOOTP/DHCP message. Never throws; problems go to `issues` with base-relative offsets.
+ * `checkValues: false` skips decoding every option's value for issues (a client reading its own
+ * reply discards them).
+ */
+export function parseDhcpV4(buf: Uint8Array, issues: WireIssue[], base = 0, checkValues = true): DhcpV4Message {
   let hdr = buf;
   const headerLength = Math.min(buf.length, FIXED_LEN);
   if (buf.length < FIXED_LEN) {
@@ -161,7 +165,7 @@ export function parseDhcpV4(buf: Uint8Array, issues: WireIssue[], base = 0): Dhc
       if (ov & 2) parseArea(msg.sname, 0, SNAME_LEN, 'sname', base + F.SNAME, issues, msg.options);
     }
   }
-  validateValues(msg, issues);
+  if (checkValues) validateValues(msg, issues);
   return msg;
 }
 
@@ -242,6 +246,18 @@ function writeField(hdr: Uint8Array, at: number, len: number, v: Uint8Array): vo
   const n = Math.min(len, v.length);
   hdr.set(v.subarray(0, n), at);
   hdr.fill(0, at + n, at + len);
+}
+
+/**
+ * A relayed copy of a client's encoded BOOTREQUEST when the relay adds no option 82: only giaddr
+ * and hops change (RFC 1542 §4.1.1), so the bytes are copied and those two fields set, without a
+ * parse and a re-encode. `giaddr`: 4 bytes.
+ */
+export function withRelayHeader(payload: Uint8Array, giaddr: Uint8Array, hops: number): Uint8Array {
+  const out = payload.slice();
+  out[F.HOPS] = Math.min(255, hops);
+  out.set(giaddr.subarray(0, 4), F.GIADDR);
+  return out;
 }
 
 /** Bytes of the message (a new array). */
