@@ -2,20 +2,27 @@
 // TFTP and HTTP download MB/s of pxecheck's runner (raw transport) vs curl, from the same
 // tftpd-hpa and nginx, same file, same run. Needs root, kea-dhcp4 (the client's address), in.tftpd,
 // nginx and curl. Namespaces on 198.18.0.0/15, created and deleted here.
-//   node bench/transfer-vs-curl.mjs [--mb 50]
+//   node bench/transfer-vs-curl.mjs [--mb 50] [--reps 1] [--transport raw|relay] [--only NAME] [--prof DIR] [--floor]
+// --transport: pxecheck's raw transport (libpcap on raw0) or relay transport (DHCP relayed from ip0's
+// address, TFTP/HTTP over kernel sockets from it, as curl's); default both. --prof: a V8 CPU profile
+// of each pxecheck run (node --cpu-prof) into DIR. --floor: also a bare Node dgram TFTP client
+// (lock-step, no runner), the floor for any Node client (its windowsize rows are lock-step too).
 // TFTP at blksize 512, 1468 and 8192 (8192 arrives as IP fragments), and with windowsize 16
 // (curl has no windowsize: it is compared with curl at the same blksize).
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createBenchNet, destroyBenchNet, SERVER, sleep, startIn, timedIn } from './lib/netns.mjs';
+import { createBenchNet, destroyBenchNet, PEER, SERVER, sleep, startIn, timedIn } from './lib/netns.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = join(ROOT, 'dist');
 const arg = (name, dflt) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : dflt; };
 const MB = Number(arg('mb', 50));
 const ONLY = arg('only', '');
+const TRANSPORTS = [...arg('transport', 'raw,relay').split(','), ...(process.argv.includes('--floor') ? ['floor'] : [])];
+const PROF = arg('prof', '');
+const REPS = Math.max(1, Math.min(20, Number(arg('reps', 1))));
 const NAME = 'gxfer';
 if (process.getuid?.() !== 0) { console.error('transfer-vs-curl: needs root (network namespaces, raw sockets)'); process.exit(2); }
 
@@ -44,13 +51,32 @@ const servers = [
   startIn(net.srv, 'in.tftpd', ['-L', '-u', 'root', '-a', `${SERVER}:69`, '-s', root]),
   startIn(net.srv, 'nginx', ['-c', nginxConf, '-p', join(work, 'nginx')]),
 ];
+// tftpd-hpa ignores windowsize; atftpd (Debian's atftpd 0.8) implements RFC 7440. Its package
+// cannot be installed beside tftpd-hpa (both ship /usr/sbin/in.tftpd), so it is taken from ATFTPD,
+// e.g. `apt-get download atftpd && dpkg-deb -x atftpd_*.deb /opt/atftpd` → ATFTPD=/opt/atftpd/usr/sbin/atftpd.
+const ATFTPD = process.env.ATFTPD ?? '/usr/sbin/atftpd';
+const WSERVER = '198.18.0.3';
+if (existsSync(ATFTPD)) {
+  net.inSrv('ip', 'addr', 'add', `${WSERVER}/15`, 'dev', 'br0');
+  servers.push(startIn(net.srv, ATFTPD, ['--daemon', '--no-fork', '--user', 'root.root', '--bind-address', WSERVER, '--port', '69', '--logfile', '/dev/null', root]));
+} else console.log(`no atftpd at ${ATFTPD} (set ATFTPD): the windowsize cases against a server that honours it are skipped`);
 
-async function pxecheck(step, o = {}) {
-  const cfg = { dist: DIST, iface: 'raw0', server: SERVER, step, file: FILE, ...o };
-  const r = await timedIn(net.cli, process.execPath, [join(ROOT, 'bench/lib/transfer-run.mjs'), JSON.stringify(cfg)], { timeoutMs: 300_000 });
+async function pxecheck(transport, step, o = {}) {
+  const cfg = { dist: DIST, iface: 'raw0', server: SERVER, step, file: FILE, transport, relayFrom: PEER, ...o };
+  const prof = PROF ? ['--cpu-prof', '--cpu-prof-interval', '100', '--cpu-prof-dir', PROF] : [];
+  const r = await timedIn(net.cli, process.execPath, [...prof, join(ROOT, 'bench/lib/transfer-run.mjs'), JSON.stringify(cfg)], { timeoutMs: 300_000 });
   const line = r.out.trim().split('\n').pop();
   let j;
-  try { j = JSON.parse(line); } catch { throw new Error(`transfer-run failed: ${r.err.slice(-1500)}`); }
+  try { j = JSON.parse(line); } catch { return { ok: false, error: `transfer-run exited ${r.code}: ${(r.err || r.out).trim().slice(-300)}`, mbps: 0, cpu: r.cpu }; }
+  return { ...j, mbps: j.ok ? MB / j.seconds : 0, user: r.user, sys: r.sys };
+}
+
+/** --floor: a bare Node dgram client (bench/lib/tftp-floor.mjs), what any Node client starts from. */
+async function floor(step, o = {}) {
+  const cfg = { server: o.tftpServer ?? SERVER, file: FILE, blksize: o.blksize ?? 512, from: PEER };
+  const r = await timedIn(net.cli, process.execPath, [join(ROOT, 'bench/lib/tftp-floor.mjs'), JSON.stringify(cfg)], { timeoutMs: 300_000 });
+  let j;
+  try { j = JSON.parse(r.out.trim().split('\n').pop()); } catch { return { ok: false, error: `tftp-floor exited ${r.code}`, mbps: 0, cpu: r.cpu }; }
   return { ...j, mbps: j.ok ? MB / j.seconds : 0 };
 }
 
@@ -61,6 +87,8 @@ async function curl(url, extra = []) {
 }
 
 const f1 = (n) => (Number.isFinite(n) ? n.toFixed(1) : String(n));
+const f2 = (n) => (Number.isFinite(n) ? n.toFixed(2) : String(n));
+const median = (xs) => { const a = [...xs].sort((x, y) => x - y); return a.length === 0 ? NaN : a.length % 2 ? a[a.length >> 1] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2; };
 const cases = [
   { name: 'tftp blksize 512', p: ['tftp', { blksize: 512 }], c: [`tftp://${SERVER}/${FILE}`, ['--tftp-blksize', '512']] },
   { name: 'tftp blksize 1468', p: ['tftp', { blksize: 1468 }], c: [`tftp://${SERVER}/${FILE}`, ['--tftp-blksize', '1468']] },
@@ -68,6 +96,11 @@ const cases = [
   { name: 'tftp blksize 1468 windowsize 16', p: ['tftp', { blksize: 1468, windowsize: 16 }], c: [`tftp://${SERVER}/${FILE}`, ['--tftp-blksize', '1468']] },
   { name: 'tftp blksize 8192 windowsize 16', p: ['tftp', { blksize: 8192, windowsize: 16 }], c: [`tftp://${SERVER}/${FILE}`, ['--tftp-blksize', '8192']] },
   { name: 'http', p: ['http', {}], c: [`http://${SERVER}/${FILE}`, []] },
+  // RFC 7440 honoured (curl has no windowsize: lock-step from the same atftpd).
+  ...(existsSync(ATFTPD) ? [
+    { name: 'atftpd blksize 1468 windowsize 16', p: ['tftp', { blksize: 1468, windowsize: 16, tftpServer: WSERVER }], c: [`tftp://${WSERVER}/${FILE}`, ['--tftp-blksize', '1468']] },
+    { name: 'atftpd blksize 8192 windowsize 16', p: ['tftp', { blksize: 8192, windowsize: 16, tftpServer: WSERVER }], c: [`tftp://${WSERVER}/${FILE}`, ['--tftp-blksize', '8192']] },
+  ] : []),
 ];
 const results = [];
 try {
@@ -76,10 +109,25 @@ try {
   console.log(`${MB} MB file; MB/s (wall of the transfer), CPU seconds of the client process`);
   for (const k of cases) {
     if (ONLY && !k.name.includes(ONLY)) continue;
-    const c = await curl(...k.c);
-    const p = await pxecheck(...k.p);
-    results.push({ case: k.name, pxecheck: p, curl: c });
-    console.log(`${k.name.padEnd(34)} pxecheck ${p.ok ? `${f1(p.mbps)} MB/s cpu ${f1(p.cpu)} s` : `FAILED: ${p.error}`}   curl ${c.ok ? `${f1(c.mbps)} MB/s cpu ${f1(c.cpu)} s` : 'FAILED'}   ratio ${p.ok && c.ok ? (p.mbps / c.mbps).toFixed(2) : '-'}`);
+    // --reps N: curl and each transport take turns N times; medians of MB/s, CPU and of each turn's ratio.
+    const runs = Object.fromEntries(TRANSPORTS.map((t) => [t, []]));
+    for (let rep = 0; rep < REPS; rep++) {
+      const c = await curl(...k.c);
+      for (const t of TRANSPORTS) {
+        if (t === 'floor' && k.p[0] !== 'tftp') continue;
+        runs[t].push({ p: t === 'floor' ? await floor(...k.p) : await pxecheck(t, ...k.p), c });
+      }
+    }
+    for (const t of TRANSPORTS) {
+      if (t === 'floor' && k.p[0] !== 'tftp') continue;
+      const rs = runs[t];
+      const ok = rs.filter((r) => r.p.ok && r.c.ok);
+      const med = (f) => median(ok.map(f));
+      results.push({ case: k.name, transport: t, runs: rs.map((r) => ({ pxecheck: r.p, curl: r.c })) });
+      const failed = rs.find((r) => !r.p.ok);
+      console.log(`${`${k.name} [${t}]`.padEnd(42)} ${ok.length === 0 ? `FAILED: ${failed?.p.error ?? 'curl failed'}`
+        : `pxecheck ${f1(med((r) => r.p.mbps))} MB/s cpu ${f2(med((r) => r.p.cpu))} s   curl ${f1(med((r) => r.c.mbps))} MB/s cpu ${f2(med((r) => r.c.cpu))} s   ratio ${med((r) => r.p.mbps / r.c.mbps).toFixed(2)} (cpu ${med((r) => r.p.cpu / r.c.cpu).toFixed(1)}× curl's)${ok.length < rs.length ? `  ${rs.length - ok.length} of ${rs.length} failed: ${failed?.p.error}` : ''}`}`);
+    }
   }
   writeFileSync(join(work, 'result.json'), JSON.stringify(results, null, 2));
 } finally {

@@ -83,5 +83,5 @@ export function timed(cmd, args, opts = {}) {
 export async function timedIn(ns, cmd, args, opts = {}) {
   const r = await timed('ip', ['netns', 'exec', ns, '/usr/bin/time', '-f', 'CPU %U %S', cmd, ...args], opts);
   const m = /CPU ([\d.]+) ([\d.]+)\s*$/.exec(r.err);
-  return { ...r, cpu: m ? Number(m[1]) + Number(m[2]) : NaN, err: r.err.replace(/CPU [\d.]+ [\d.]+\s*$/, '') };
+  return { ...r, cpu: m ? Number(m[1]) + Number(m[2]) : NaN, user: m ? Number(m[1]) : NaN, sys: m ? Number(m[2]) : NaN, err: r.err.replace(/CPU [\d.]+ [\d.]+\s*$/, '') };
 }

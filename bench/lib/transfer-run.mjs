@@ -1,6 +1,7 @@
 // pxecheck's side of bench/transfer-vs-curl.mjs, inside the client namespace: one client, a DORA
 // (for its address), then one tftp or http step through the scenario runner and the raw transport.
-// argv[2]: JSON { dist, iface, server, step: 'tftp'|'http', file, blksize?, windowsize?, mtu? }. Prints one JSON line.
+// argv[2]: JSON { dist, iface, server, step: 'tftp'|'http', file, blksize?, windowsize?, mtu?, transport?: 'raw'|'relay',
+// relayFrom? }. Prints one JSON line.
 const cfg = JSON.parse(process.argv[2]);
 const imp = (p) => import(`${cfg.dist}/${p}`);
 const { parseScenario } = await imp('scenario/load.js');
@@ -9,14 +10,18 @@ const { createRawTransport } = await imp('scenario/transport/raw/transport.js');
 const { SystemClock } = await imp('scenario/clock.js');
 
 const transfer = cfg.step === 'tftp'
-  ? `      - tftp: { file: ${cfg.file}, server: ${cfg.server}, within: 120s${cfg.blksize ? `, blksize: ${cfg.blksize}` : ''}${cfg.windowsize ? `, windowsize: ${cfg.windowsize}` : ''} }\n`
+  ? `      - tftp: { file: ${cfg.file}, server: ${cfg.tftpServer ?? cfg.server}, within: 120s${cfg.blksize ? `, blksize: ${cfg.blksize}` : ''}${cfg.windowsize ? `, windowsize: ${cfg.windowsize}` : ''} }\n`
   : `      - http: { url: "http://${cfg.server}/${cfg.file}", within: 120s }\n`;
 const text = `name: transfer\nbudget: 200s\n${cfg.mtu ? `mtu: ${cfg.mtu}\n` : ''}clients:\n  - name: pc\n    persona: uefi-x64\n    mac: 02:77:00:00:00:01\n    steps:\n      - dhcp: { within: 10s, offer-window: 0s }\n${transfer}`;
 const scenario = parseScenario(text, 'transfer.yaml');
-const transport = await createRawTransport({ interface: cfg.iface, macs: ['02:77:00:00:00:01'], ...(cfg.mtu ? { mtu: cfg.mtu } : {}) });
-// Frames in and out and the biggest frame received (GSO super-segments arrive whole on a veth).
+// relay: pxecheck relays DHCP from cfg.relayFrom and fetches over kernel sockets from there, as curl does.
+const transport = cfg.transport === 'relay'
+  ? await (await imp('scenario/transport/relay.js')).createRelayTransport({ relayFrom: cfg.relayFrom, server: cfg.server })
+  : await createRawTransport({ interface: cfg.iface, macs: ['02:77:00:00:00:01'], ...(cfg.mtu ? { mtu: cfg.mtu } : {}) });
+// Frames in and out and the biggest frame received (GSO super-segments arrive whole on a veth);
+// raw only (relay would synthesize a frame per datagram for it).
 const frames = { sent: 0, received: 0, maxReceived: 0 };
-transport.onFrame((dir, _t, _lt, f) => { frames[dir]++; if (dir === 'received' && f.length > frames.maxReceived) frames.maxReceived = f.length; });
+if (cfg.transport !== 'relay') transport.onFrame((dir, _t, _lt, f) => { frames[dir]++; if (dir === 'received' && f.length > frames.maxReceived) frames.maxReceived = f.length; });
 const cpu0 = process.cpuUsage();
 const res = await runScenario(scenario, { transport, clock: new SystemClock(), target: { server: cfg.server } });
 const cpu = process.cpuUsage(cpu0);

@@ -37,6 +37,27 @@ describe('Ipv4FragmentReassembler', () => {
   const d = datagram();
   const frags = fragments(d);
 
+  it('keepViews: the same datagram in every order, built from views of the frames (only the whole is a copy)', () => {
+    for (const order of permutations([0, 1, 2])) {
+      const r = new Ipv4FragmentReassembler({ keepViews: true });
+      const bufs = order.map((fi) => frags[fi]!.slice());
+      const res = bufs.map((b, step) => r.push(parse(b), step * 0.01, step)).find((x) => x !== null);
+      expect(hex(res!.payload)).toBe(hex(d));
+      // The whole datagram owns its bytes: the frames may go after it is returned.
+      for (const b of bufs) b.fill(0xee);
+      expect(hex(res!.payload)).toBe(hex(d));
+    }
+    // Held pieces are views: a frame changed before the datagram completes shows through (the
+    // contract keepViews relies on: nobody reuses a frame's buffer).
+    const r = new Ipv4FragmentReassembler({ keepViews: true });
+    const first = frags[0]!.slice();
+    r.push(parse(first), 0, 1);
+    first[20 + 100] = first[20 + 100]! ^ 0xff;
+    r.push(parse(frags[1]!.slice()), 0, 2);
+    const whole = r.push(parse(frags[2]!.slice()), 0, 3)!;
+    expect(whole.payload[100]).toBe(d[100]! ^ 0xff);
+  });
+
   it('splits into 3 fragments', () => {
     expect(frags.map((f) => f.length)).toEqual([1500, 1500, 60]);
   });

@@ -13,6 +13,9 @@ export interface FragmentReassemblyOptions {
   /** Fragment bytes held over all datagrams in flight (default 16 MiB); the oldest datagrams are
    *  dropped beyond it (a flood of fragments that never complete must not hold 1024 × 64 KiB). */
   maxTotalBytes?: number;
+  /** The caller never reuses a fragment's bytes (the live capture gives every frame a buffer of
+   *  its own): pieces are held as views, the whole datagram is the only copy. Default: copied. */
+  keepViews?: boolean;
 }
 
 /** How often a limit made the table drop an incomplete datagram. */
@@ -75,6 +78,7 @@ export class FragmentTable<K> {
   readonly maxDatagrams: number;
   readonly maxBytes: number;
   readonly maxTotalBytes: number;
+  private readonly keepViews: boolean;
   /** Bytes held by the datagrams in flight. */
   private held = 0;
   readonly limits: FragmentLimitCounts = { dropped: 0, firstFrame: 0 };
@@ -84,6 +88,7 @@ export class FragmentTable<K> {
     this.maxDatagrams = opts.maxDatagrams ?? 1024;
     this.maxBytes = opts.maxBytes ?? 65536;
     this.maxTotalBytes = opts.maxTotalBytes ?? 16 << 20;
+    this.keepViews = opts.keepViews ?? false;
   }
 
   /** Fragment bytes held now. */
@@ -186,7 +191,7 @@ export class FragmentTable<K> {
       if (pc.start >= end) break;
       if (pc.start > cursor) {
         // Fill [cursor, pc.start) before this piece.
-        const data = f.data.slice(cursor - start, pc.start - start);
+        const data = this.keepViews ? f.data.subarray(cursor - start, pc.start - start) : f.data.slice(cursor - start, pc.start - start);
         pieces.splice(i, 0, { start: cursor, data });
         p.have += data.length;
         i++;
@@ -200,7 +205,7 @@ export class FragmentTable<K> {
       i++;
     }
     if (cursor < end) {
-      const data = f.data.slice(cursor - start);
+      const data = this.keepViews ? f.data.subarray(cursor - start) : f.data.slice(cursor - start);
       pieces.splice(i, 0, { start: cursor, data });
       p.have += data.length;
     }

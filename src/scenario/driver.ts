@@ -190,6 +190,7 @@ export class ClientStateImpl implements ClientState {
   lease6: ClientState['lease6'] = null;
   readonly routerAdverts: RouterAdvertSeen[] = [];
   readonly mailbox: UdpDatagram[] = [];
+  direct: ((d: UdpDatagram) => void) | null = null;
   private wake: (() => void) | null = null;
 
   constructor(readonly mac: string, readonly client: Client, readonly vars: Map<string, string>) {
@@ -203,6 +204,7 @@ export class ClientStateImpl implements ClientState {
   }
 
   deliver(d: UdpDatagram): void {
+    if (this.direct !== null) { this.direct(d); return; }
     this.mailbox.push(d);
     this.kick();
   }

@@ -50,6 +50,8 @@ export interface ClientState {
   readonly routerAdverts: RouterAdvertSeen[];
   readonly v6: boolean;
   readonly mailbox: UdpDatagram[];
+  /** Set while a step handles datagrams in the transport's receive callback (`drive`'s `direct`). */
+  direct: ((d: UdpDatagram) => void) | null;
   deliver(d: UdpDatagram): void;
   /** Wake the step loop (stream data, arrivals). */
   kick(): void;
@@ -88,18 +90,53 @@ export async function sleepUntil(st: ClientState, ctx: StepContext, t: number, w
   cancelAbort?.();
 }
 
-/** Drive a UDP client machine until it is done or `hard` passes; null when unfinished. */
-export async function drive<R>(m: ClientMachine<R>, st: ClientState, ctx: StepContext, hard: number): Promise<R | null> {
+/**
+ * Drive a UDP client machine until it is done or `hard` passes; null when unfinished.
+ * `direct`: each datagram is processed, and the answer sent, inside the transport's receive
+ * callback (a TFTP ACK leaves without a promise turn or a timer per block); the loop itself only
+ * wakes for the machine's own deadlines (`pollAt`, one timer re-armed) and for the end.
+ */
+export async function drive<R>(m: ClientMachine<R>, st: ClientState, ctx: StepContext, hard: number, direct = false): Promise<R | null> {
   st.mailbox.length = 0; // late answers to an earlier step are not this step's
-  for (;;) {
-    const now = ctx.timers.now();
-    for (const d of st.mailbox.splice(0)) m.process(d, now);
-    for (const d of m.dispatch(now)) ctx.transport.sendUdp(st.mac, d);
-    const r = m.done();
-    if (r !== null) return r;
-    if (now >= hard || ctx.signal?.aborted) return null;
-    const poll = m.pollAt();
-    await sleepUntil(st, ctx, Math.min(poll === null ? Infinity : Math.max(poll, now), hard), true);
+  let busy = false;
+  const step = (now: number, d: UdpDatagram | null): void => {
+    busy = true;
+    try {
+      if (st.mailbox.length > 0) for (const x of st.mailbox.splice(0)) m.process(x, now);
+      if (d !== null) m.process(d, now);
+      for (const o of m.dispatch(now)) ctx.transport.sendUdp(st.mac, o);
+    } finally {
+      busy = false;
+    }
+  };
+  // A throw inside the transport's callback must not escape into it: the loop rethrows it, as when
+  // the machine runs in the loop itself.
+  const fault: { thrown: boolean; error: unknown } = { thrown: false, error: undefined };
+  if (direct) {
+    st.direct = (d) => {
+      // Re-entered (a link that answers inside sendUdp) or finished: the loop takes it from the mailbox.
+      if (busy || fault.thrown || m.done() !== null) { st.mailbox.push(d); st.kick(); return; }
+      try {
+        step(ctx.timers.now(), d);
+      } catch (error) {
+        fault.thrown = true;
+        fault.error = error;
+      }
+      if (fault.thrown || m.done() !== null) st.kick();
+    };
+  }
+  try {
+    for (;;) {
+      if (fault.thrown) throw fault.error;
+      const now = ctx.timers.now();
+      step(now, null);
+      const r = m.done();
+      if (r !== null) return r;
+      if (now >= hard || ctx.signal?.aborted) return null;
+      const poll = m.pollAt();
+      await sleepUntil(st, ctx, Math.min(poll === null ? Infinity : Math.max(poll, now), hard), true);
+    }
+  } finally {
+    if (direct) st.direct = null;
   }
 }
-

@@ -24,7 +24,7 @@ export async function tftpFetch(
     server, clientAddr: sourceAddress(st, server), clientPort: port, file, tsizeProbe: probe, keepData,
     options: Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
   });
-  return { result: await drive(m, st, ctx, hard) };
+  return { result: await drive(m, st, ctx, hard, true) };
 }
 
 /** The client's address toward `server`: its lease, or on IPv6 its global address (link-local for a link-local server). */

@@ -72,6 +72,8 @@ export const RELAY_READ_BUFFER = 1 << 20;
 /** The same safety bound as raw mode's (not imported: raw/transport.ts loads libpcap). */
 const DEFAULT_RELAY_RATE_LIMIT_PPS = 200_000;
 
+/** Receive buffer of a TFTP/proxyDHCP flow socket (the kernel caps it at net.core.rmem_max). */
+const FLOW_RECV_BUFFER = 4 * 1024 * 1024;
 /**
  * Kernel receive buffer asked for on the DHCP relay sockets (Linux caps it at net.core.rmem_max).
  * A storm's replies arrive in bursts while the event loop is busy; the 208 KiB default holds
@@ -129,6 +131,9 @@ interface Flow {
   client: Endpoint;
   socket: Socket;
   ready: Promise<void>;
+  /** The bound local port (0 until bound): sends go out at once from then on. */
+  port: number;
+  v6: boolean;
 }
 
 export async function createRelayTransport(opts: RelayTransportOptions): Promise<ClientTransport> {
@@ -237,6 +242,7 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
     for (const [key, flow] of this.flows) {
       if (flow.mac !== m) continue;
       this.flows.delete(key);
+      if (this.lastFlow === flow) this.lastFlow = null;
       try {
         flow.socket.close();
       } catch {
@@ -271,13 +277,17 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
       this.sendOn(this.dhcp, payload, { addr: this.opts.relayFrom, port }, { addr: to, port: this.opts.serverPort ?? DHCP_SERVER_PORT });
       return;
     }
-    const flow = this.flowFor(m, d.src);
+    const flow = this.flowFor(m, d.src, false);
     const to = d.dst.addr === '255.255.255.255' ? this.opts.server : d.dst.addr;
-    const payload = d.payload.slice();
-    flow.ready.then(() => {
-      const local = flow.socket.address();
-      this.sendOn(flow.socket, payload, { addr: this.opts.relayFrom, port: local.port }, { addr: to, port: d.dst.port });
-    }, () => undefined);
+    this.sendOnFlow(flow, this.opts.relayFrom, d.payload, { addr: to, port: d.dst.port });
+  }
+
+  /** Sends from a flow's socket: at once (in the caller's turn: a TFTP ACK from inside the receive
+   *  callback) once it is bound, else when the bind completes. */
+  private sendOnFlow(flow: Flow, from: string, payload: Uint8Array, to: Endpoint): void {
+    const own = payload.slice(); // dgram reads it later; the caller may reuse its buffer
+    if (flow.port !== 0) { this.sendOn(flow.socket, own, { addr: from, port: flow.port }, to); return; }
+    flow.ready.then(() => this.sendOn(flow.socket, own, { addr: from, port: flow.port }, to), () => undefined);
   }
 
   connectTcp(_mac: string, dst: Endpoint, timeoutMs: number): Promise<ByteStream> {
@@ -324,6 +334,7 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
       (s) => new Promise<void>((r) => { try { s.close(() => r()); } catch { r(); } }),
     );
     this.flows.clear();
+    this.lastFlow = null;
     await Promise.all(closes);
   }
 
@@ -356,11 +367,7 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
     const from = this.opts.relayFrom6;
     if (from === undefined) { this.counters.sendErrors++; this.lastError = `relay: ${d.dst.addr} is IPv6 but relayFrom6 is not set`; return; }
     if (d.dst.port !== DHCP6_SERVER_PORT) {
-      const flow = this.flowFor(mac, d.src, true);
-      const payload = d.payload.slice();
-      flow.ready.then(() => {
-        this.sendOn(flow.socket, payload, { addr: from, port: flow.socket.address().port }, { addr: d.dst.addr, port: d.dst.port });
-      }, () => undefined);
+      this.sendOnFlow(this.flowFor(mac, d.src, true), from, d.payload, { addr: d.dst.addr, port: d.dst.port });
       return;
     }
     const payload = relayDhcpV6Message(d.payload, {
@@ -392,24 +399,33 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
     this.deliver(peer.mac, { src, dst: { addr: peerAddr, port: DHCP6_CLIENT_PORT }, payload: copy(inner.data) });
   }
 
-  private flowFor(mac: string, client: Endpoint, v6 = false): Flow {
+  /** The last flow used: a transfer's packets all hit it, without building the map key. */
+  private lastFlow: Flow | null = null;
+
+  private flowFor(mac: string, client: Endpoint, v6: boolean): Flow {
+    const last = this.lastFlow;
+    if (last !== null && last.mac === mac && last.client.port === client.port && last.v6 === v6) return last;
     const key = `${mac}|${client.port}|${v6 ? 6 : 4}`;
     const have = this.flows.get(key);
-    if (have) return have;
+    if (have) { this.lastFlow = have; return have; }
     const local = v6 ? this.opts.relayFrom6! : this.opts.relayFrom;
-    const socket = createSocket({ type: v6 ? 'udp6' : 'udp4' });
-    const ready = new Promise<void>((resolve, reject) => {
+    // A window of big blocks (RFC 7440, blksize 8192 × 16: ~250 KB of socket memory as fragments)
+    // overflows the default 208 KiB: the tail of a window lost, then a retransmission timeout.
+    const socket = createSocket({ type: v6 ? 'udp6' : 'udp4', recvBufferSize: FLOW_RECV_BUFFER });
+    const flow: Flow = { mac, client: { ...client }, socket, ready: Promise.resolve(), port: 0, v6 };
+    flow.ready = new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
-      socket.bind({ address: local, port: 0 }, () => { socket.off('error', reject); resolve(); });
+      socket.bind({ address: local, port: 0 }, () => { socket.off('error', reject); flow.port = socket.address().port; resolve(); });
     });
-    const flow: Flow = { mac, client: { ...client }, socket, ready };
-    socket.on('error', (e) => { this.lastError = e.message; });
+    socket.on('error', this.onSendError);
     socket.on('message', (msg, rinfo) => {
       const src = { addr: stripZone(rinfo.address), port: rinfo.port };
-      this.frame('received', msg, src, { addr: local, port: socket.address().port });
-      this.deliver(flow.mac, { src, dst: flow.client, payload: copy(msg) });
+      if (this.frameHandlers.length > 0) this.frame('received', msg, src, { addr: local, port: flow.port });
+      // Node gives every datagram a buffer of its own: handed on as is, no copy.
+      this.deliver(flow.mac, { src, dst: flow.client, payload: new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength) });
     });
     this.flows.set(key, flow);
+    this.lastFlow = flow;
     return flow;
   }
 
@@ -442,15 +458,17 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
   private emit(o: Outgoing): void {
     if ('tcp' in o) { o.tcp(); return; }
     if (this.closed) return;
-    // The DHCP socket's errors go to its 'error' handler (onSendError): no callback per datagram.
-    if (o.sock === this.dhcp) o.sock.send(o.payload, o.to.port, o.to.addr);
-    else {
-      o.sock.send(o.payload, o.to.port, o.to.addr, (err) => {
-        if (err) { this.counters.sendErrors++; this.lastError = err.message; }
-      });
-    }
-    this.frame('sent', o.payload, o.from, o.to);
+    // The DHCP socket's and the flows' errors go to their 'error' handlers (onSendError): no
+    // callback per datagram (a flow sends a TFTP ACK per block; Node then calls back into JS once).
+    if (o.sock === this.dhcp6) o.sock.send(o.payload, o.to.port, o.to.addr, this.sent);
+    else o.sock.send(o.payload, o.to.port, o.to.addr);
+    if (this.frameHandlers.length > 0) this.frame('sent', o.payload, o.from, o.to);
   }
+
+  /** One callback for every send (not a closure per datagram). */
+  private readonly sent = (err: Error | null): void => {
+    if (err) { this.counters.sendErrors++; this.lastError = err.message; }
+  };
 
   /** Synthesized raw-IPv4 (link type 228) or raw-IPv6 (229) frame for --pcap. */
   private frame(dir: 'sent' | 'received', payload: Uint8Array, src: Endpoint, dst: Endpoint): void {

@@ -160,8 +160,10 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
   };
   /** Largest IP packet we send. */
   readonly mtu: number;
-  private readonly frag4 = new Ipv4FragmentReassembler({ timeout: FRAGMENT_TIMEOUT_S, maxDatagrams: 4096 });
-  private readonly frag6 = new Ipv6FragmentReassembler({ timeout: FRAGMENT_TIMEOUT_S, maxDatagrams: 4096 });
+  // A live interface hands every frame over in a buffer of its own (capture/live.ts): fragments
+  // are held as views, the reassembled datagram is their only copy.
+  private readonly frag4 = new Ipv4FragmentReassembler({ timeout: FRAGMENT_TIMEOUT_S, maxDatagrams: 4096, keepViews: true });
+  private readonly frag6 = new Ipv6FragmentReassembler({ timeout: FRAGMENT_TIMEOUT_S, maxDatagrams: 4096, keepViews: true });
   private lastExpire = 0;
 
   constructor(private readonly link: LiveInterface, private readonly opts: RawTransportOptions) {
