@@ -21,6 +21,9 @@ export interface AnalyzeOptions {
   onPart?: (part: AnalysisPart) => void;
   /** When finished devices are released (tests use a small one). */
   release?: ReleasePolicy;
+  /** The capture is read, the devices still in memory are about to be analyzed together (the
+   *  CLI collects the heap's garbage here, so that last part reuses it instead of growing the heap). */
+  onReadEnd?: () => void;
 }
 
 /** Throws CaptureFormatError when the file is not a capture; never on bad packets. Several
@@ -51,6 +54,7 @@ export async function analyzeCapture(input: CaptureInput | readonly CaptureInput
     session.tick(last, info);
   }, { signal: opts.signal, onProgress: opts.onProgress, onWarning: opts.onWarning });
   pipeline.finish();
+  opts.onReadEnd?.();
   const head = session.finish({
     ...info, packets: summary.records, warnings: captureWarnings(summary.warnings, clock, pipeline), truncated: summary.truncated, firstPacket: first, lastPacket: last,
   });
