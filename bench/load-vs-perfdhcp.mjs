@@ -1,11 +1,16 @@
 #!/usr/bin/env node
-// DORA/s of pxecheck's runner (raw transport) vs ISC perfdhcp against the same Kea (memfile, no
+// DORA/s of pxecheck's runner (load mode) vs ISC perfdhcp against the same Kea (memfile, no
 // persistence), same namespaces, same run. Needs root, kea-dhcp4 and perfdhcp (PERFDHCP, default
 // /work/shared/tools/perfdhcp; Debian 12 does not package it — see ../shared/tools/README.md).
 // Addresses: 198.18.0.0/15 inside namespaces this script creates and deletes.
-//   node bench/load-vs-perfdhcp.mjs [--count 2000] [--seconds 5]
-// pxecheck's rate is found by stepping its concurrency (clients in flight) up while failures stay
-// < 1%; perfdhcp's by stepping its -r rate the same way (drops < 1%).
+//   node bench/load-vs-perfdhcp.mjs [--transport relay|raw] [--seconds 5] [--rates 500,1000,…]
+// Transports (default: both): `relay` is the apples-to-apples one — pxecheck relays from an
+// address of its own on ip0 (198.18.0.3, kernel UDP, giaddr set), as perfdhcp does from ip0's;
+// `raw` sends each client's broadcast frames through libpcap on raw0.
+// Every tool steps the same arrival rates (pxecheck `load: arrival: R/s`, perfdhcp -r R) for
+// --seconds each, while failures (pxecheck: no ACK within 1 s, perfdhcp's drop time) stay < 1%.
+// Kea restarts before every run, so a run never meets a pool the previous one filled.
+// DORA_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' passes flags to pxecheck's node (profiling).
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,8 +19,12 @@ import { createBenchNet, destroyBenchNet, PEER, SERVER, sleep, startIn, timedIn 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = join(ROOT, 'dist');
 const arg = (name, dflt) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : dflt; };
-const COUNT = Number(arg('count', 2000));
 const SECONDS = Number(arg('seconds', 5));
+const TRANSPORTS = arg('transport', 'relay,raw').split(',');
+const RATES = arg('rates', '500,1000,2000,3000,4000,5000,6000,8000').split(',').map(Number);
+const CONCURRENCY = Number(arg('concurrency', 4096));
+const RELAY_FROM = '198.18.0.3';
+for (const t of TRANSPORTS) if (t !== 'relay' && t !== 'raw') { console.error(`load-vs-perfdhcp: --transport relay|raw, got ${t}`); process.exit(2); }
 const PERFDHCP = process.env.PERFDHCP ?? '/work/shared/tools/perfdhcp';
 const NAME = 'gbench';
 
@@ -27,6 +36,7 @@ const work = `/tmp/pxecheck-${NAME}`;
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
 const net = createBenchNet(NAME);
+net.inCli('ip', 'addr', 'add', `${RELAY_FROM}/15`, 'dev', 'ip0');
 const conf = join(work, 'kea-dhcp4.conf');
 writeFileSync(conf, JSON.stringify({
   Dhcp4: {
@@ -37,18 +47,29 @@ writeFileSync(conf, JSON.stringify({
     loggers: [{ name: 'kea-dhcp4', output_options: [{ output: join(work, 'kea.log') }], severity: 'WARN' }],
   },
 }));
-const kea = startIn(net.srv, 'kea-dhcp4', ['-c', conf], { ...process.env, KEA_PIDFILE_DIR: work, KEA_LOCKFILE_DIR: work });
+let kea = null;
+async function freshKea() {
+  if (kea !== null) { kea.stop(); await sleep(300); }
+  kea = startIn(net.srv, 'kea-dhcp4', ['-c', conf], { ...process.env, KEA_PIDFILE_DIR: work, KEA_LOCKFILE_DIR: work });
+  await sleep(1200);
+  if (kea.child.exitCode !== null) throw new Error(`kea-dhcp4 exited: ${kea.log().slice(-1000)}`);
+}
 
 let macSeq = 0;
-async function pxecheckAt(concurrency) {
+async function pxecheckAt(transport, rate) {
+  await freshKea();
   const macBase = `02:${(0x10 + macSeq++).toString(16).padStart(2, '0')}:00:00:00:00`;
-  const cfg = { dist: DIST, iface: 'raw0', server: SERVER, count: COUNT, concurrency, macBase, budgetS: 60, pps: 1e6 };
-  const r = await timedIn(net.cli, process.execPath, [join(ROOT, 'bench/lib/dora-run.mjs'), JSON.stringify(cfg)], { timeoutMs: 120_000 });
+  const cfg = {
+    dist: DIST, transport, iface: 'raw0', relayFrom: RELAY_FROM, server: SERVER, count: Math.round(rate * SECONDS), rate,
+    concurrency: CONCURRENCY, macBase, budgetS: SECONDS * 4 + 10, withinS: 1, pps: 1e6,
+  };
+  const r = await timedIn(net.cli, process.execPath, [...(process.env.DORA_NODE_ARGS ?? '').split(' ').filter(Boolean), join(ROOT, 'bench/lib/dora-run.mjs'), JSON.stringify(cfg)], { timeoutMs: (SECONDS * 4 + 40) * 1000 });
   const line = r.out.trim().split('\n').pop();
   try { return { ...JSON.parse(line), cpuTotal: r.cpu }; } catch { throw new Error(`dora-run failed: ${r.err.slice(-1500)}`); }
 }
 
 async function perfdhcpAt(rate) {
+  await freshKea();
   const r = await timedIn(net.cli, PERFDHCP, ['-4', '-l', 'ip0', '-r', String(rate), '-R', '1000000', '-p', String(SECONDS), '-W', '1000000', SERVER], { timeoutMs: (SECONDS + 30) * 1000 });
   // "sent packets: N" / "received packets: N" per exchange (DO then RA); drops % from the RA pair.
   const nums = [...r.out.matchAll(/(sent|received) packets: (\d+)/g)].map((m) => Number(m[2]));
@@ -60,35 +81,41 @@ async function perfdhcpAt(rate) {
 function fmt(n, d = 0) { return Number.isFinite(n) ? n.toFixed(d) : String(n); }
 
 try {
-  await sleep(1500);
-  if (kea.child.exitCode !== null) throw new Error(`kea-dhcp4 exited: ${kea.log().slice(-1000)}`);
-  const out = { pxecheck: [], perfdhcp: [] };
-  // pxecheck: step the concurrency while failures stay under 1%.
-  let bestP = null;
-  for (const c of [32, 64, 128, 256, 512]) {
-    const r = await pxecheckAt(c);
-    out.pxecheck.push({ concurrency: c, ...r });
-    console.log(`pxecheck  concurrency ${String(c).padStart(4)}: ${fmt(r.rate)} DORA/s, ${r.failed}/${r.count} failed, p50 ${fmt(r.p50, 1)} ms p99 ${fmt(r.p99, 1)} ms, wall ${fmt(r.wall, 2)} s, cpu ${fmt(r.cpuTotal, 2)} s (${fmt(r.cpu, 2)} s after start-up) ${r.failed ? JSON.stringify(r.errors) : ''}`);
-    if (r.failed / r.count >= 0.01) break;
-    if (!bestP || r.rate > bestP.rate) bestP = r;
-    if (bestP && r.rate < bestP.rate * 0.9) break;
+  const out = { pxecheck: {}, perfdhcp: [] };
+  const best = {};
+  for (const transport of TRANSPORTS) {
+    out.pxecheck[transport] = [];
+    let bestP = null;
+    for (const rate of RATES) {
+      const r = await pxecheckAt(transport, rate);
+      out.pxecheck[transport].push({ asked: rate, ...r });
+      console.log(`pxecheck ${transport.padEnd(5)} ${String(rate).padStart(5)}/s: ${fmt(r.rate)} DORA/s, ${r.failed}/${r.count} failed, p50 ${fmt(r.p50, 1)} ms p99 ${fmt(r.p99, 1)} ms, peak ${r.peakInFlight} in flight, wall ${fmt(r.wall, 2)} s, cpu ${fmt(r.cpuTotal, 2)} s (${fmt(r.cpu, 2)} s after start-up) ${r.failed ? JSON.stringify(r.errors) : ''}`);
+      if (r.failed / Math.max(1, r.count) >= 0.01) break;
+      if (!bestP || r.rate > bestP.rate) bestP = r;
+      if (r.rate < rate * 0.8) break; // the runner no longer keeps up with the arrivals
+    }
+    best[transport] = bestP;
   }
   let bestF = null;
   if (havePerf) {
-    for (const rate of [250, 500, 1000, 2000, 3000, 4000, 5000, 6000, 8000]) {
+    for (const rate of RATES) {
       const r = await perfdhcpAt(rate);
       out.perfdhcp.push(r);
-      console.log(`perfdhcp  -r ${String(rate).padStart(5)}: ${fmt(r.dora)} DORA/s, drops ${fmt(r.drops * 100, 2)} %, cpu ${fmt(r.cpu, 2)} s in ${fmt(r.wall, 1)} s`);
+      console.log(`perfdhcp       ${String(rate).padStart(5)}/s: ${fmt(r.dora)} DORA/s, drops ${fmt(r.drops * 100, 2)} %, cpu ${fmt(r.cpu, 2)} s in ${fmt(r.wall, 1)} s`);
       if (r.drops >= 0.01) break;
       bestF = r;
     }
   }
-  if (bestP) console.log(`pxecheck best at < 1% failures: ${fmt(bestP.rate)} DORA/s (${fmt(bestP.cpuTotal / bestP.ok * 1e6)} µs CPU per DORA, ${fmt(bestP.cpu / bestP.ok * 1e6)} µs without start-up)`);
-  if (bestF) console.log(`perfdhcp best at < 1% drops:    ${fmt(bestF.dora)} DORA/s (${fmt(bestF.cpu / bestF.acks * 1e6)} µs CPU per DORA)`);
-  if (bestP && bestF) console.log(`ratio pxecheck/perfdhcp: DORA/s ${fmt(bestP.rate / bestF.dora, 2)}, CPU per DORA ${fmt((bestP.cpuTotal / bestP.ok) / (bestF.cpu / bestF.acks), 2)}`);
+  for (const [t, b] of Object.entries(best)) {
+    if (b) console.log(`pxecheck ${t} best at < 1% failures: ${fmt(b.rate)} DORA/s (${fmt(b.cpuTotal / b.ok * 1e6)} µs CPU per DORA, ${fmt(b.cpu / b.ok * 1e6)} µs without start-up)`);
+  }
+  if (bestF) console.log(`perfdhcp best at < 1% drops: ${fmt(bestF.dora)} DORA/s (${fmt(bestF.cpu / bestF.acks * 1e6)} µs CPU per DORA)`);
+  for (const [t, b] of Object.entries(best)) {
+    if (b && bestF) console.log(`ratio pxecheck ${t}/perfdhcp: DORA/s ${fmt(b.rate / bestF.dora, 2)}, CPU per DORA ${fmt((b.cpuTotal / b.ok) / (bestF.cpu / bestF.acks), 2)}`);
+  }
   writeFileSync(join(work, 'result.json'), JSON.stringify(out, null, 2));
 } finally {
-  kea.stop();
+  kea?.stop();
   await sleep(300);
   destroyBenchNet(NAME);
 }

@@ -1,39 +1,43 @@
-// pxecheck's side of bench/load-vs-perfdhcp.mjs, run inside the client namespace: N uefi-x64
-// clients, one DORA each (first offer taken, as perfdhcp does), through the scenario runner and
-// the raw transport at a given concurrency. Prints one JSON line.
-// argv[2]: JSON { dist, iface, server, count, concurrency, macBase, budgetS }
+// pxecheck's side of bench/load-vs-perfdhcp.mjs, run inside the client namespace: uefi-x64
+// clients, one DORA each (first offer taken, as perfdhcp does), through the scenario runner in
+// load mode, over the raw transport (L2 broadcast frames on `iface`) or the relay transport
+// (kernel UDP from `relayFrom`:67, giaddr set: what perfdhcp does). Prints one JSON line.
+// argv[2]: JSON { dist, transport: 'raw'|'relay', iface, relayFrom, server, count, rate, concurrency, macBase, budgetS, withinS, pps }
 const cfg = JSON.parse(process.argv[2]);
 const imp = (p) => import(`${cfg.dist}/${p}`);
 const { parseScenario } = await imp('scenario/load.js');
 const { runScenario } = await imp('scenario/driver.js');
-const { createRawTransport } = await imp('scenario/transport/raw/transport.js');
 const { SystemClock } = await imp('scenario/clock.js');
+await imp('scenario/load/runner.js'); // runScenario imports it on first use: start-up, not the run
 
-const ranges = [];
-for (let left = cfg.count, i = 0; left > 0; i++) {
-  const n = Math.min(left, 4096);
-  const base = BigInt(`0x${cfg.macBase.replace(/:/g, '')}`) + BigInt(i * 4096);
-  const mac = base.toString(16).padStart(12, '0').match(/../g).join(':');
-  ranges.push(`  - name: pc${i}\n    persona: uefi-x64\n    mac: { mac: "${mac}", count: ${n} }\n    steps:\n      - dhcp: { within: ${cfg.budgetS}s, offer-window: 0s, expect: { type: ack } }\n`);
-  left -= n;
+// `within` plays perfdhcp's drop time (-d, 1 s): a DORA slower than that counts as failed.
+const scenario = parseScenario([
+  'name: bench', `budget: ${cfg.budgetS}s`,
+  `load: { arrival: ${cfg.rate}/s, concurrency: ${cfg.concurrency}, count: ${cfg.count} }`,
+  'clients:', '  - name: pc', '    persona: uefi-x64', `    mac: { mac: "${cfg.macBase}", count: ${cfg.count} }`,
+  '    steps:', `      - dhcp: { within: ${cfg.withinS ?? 1}s, offer-window: 0s, expect: { type: ack } }`, '',
+].join('\n'), 'bench.yaml');
+const pps = cfg.pps ? { rateLimitPps: cfg.pps } : {};
+let transport;
+if (cfg.transport === 'relay') {
+  const { createRelayTransport } = await imp('scenario/transport/relay.js');
+  transport = await createRelayTransport({ relayFrom: cfg.relayFrom, server: cfg.server, ...pps });
+} else {
+  const { createRawTransport } = await imp('scenario/transport/raw/transport.js');
+  transport = await createRawTransport({ interface: cfg.iface, ...pps });
 }
-const scenario = parseScenario(`name: bench\nbudget: ${cfg.budgetS}s\nclients:\n${ranges.join('')}`, 'bench.yaml');
-const transport = await createRawTransport({ interface: cfg.iface, ...(cfg.pps ? { rateLimitPps: cfg.pps } : {}) });
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
-const res = await runScenario(scenario, { transport, clock: new SystemClock(), target: { server: cfg.server }, concurrency: cfg.concurrency });
+const res = await runScenario(scenario, { transport, clock: new SystemClock(), target: { server: cfg.server } });
 const wall = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 await transport.close();
-const steps = res.clients.map((c) => c.steps[0]);
-const ok = steps.filter((s) => s.ok).length;
-const lat = steps.filter((s) => s.ok).map((s) => s.duration).sort((a, b) => a - b);
-const q = (p) => lat.length ? lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] : null;
-const errors = {};
-for (const s of steps) if (!s.ok) errors[s.error ?? 'failed'] = (errors[s.error ?? 'failed'] ?? 0) + 1;
+const d = res.load.kinds.dora ?? { ok: 0, failed: 0, timedOut: 0, latencyMs: null };
+const errors = Object.fromEntries(res.load.failures.slice(0, 3).map((f) => [f.message, f.count]));
+const count = res.load.clients.started;
 process.stdout.write(JSON.stringify({
-  count: steps.length, ok, failed: steps.length - ok, wall, cpu: (cpu.user + cpu.system) / 1e6,
-  rate: ok / wall, p50: q(0.5), p99: q(0.99), errors: Object.fromEntries(Object.entries(errors).slice(0, 3)),
-  counters: transport.counters, dropped: transport.dropped,
+  count, notStarted: res.load.clients.notStarted, ok: d.ok, failed: count - d.ok, wall, cpu: (cpu.user + cpu.system) / 1e6,
+  rate: d.ok / wall, arrivals: res.load.clients.arrivalsPerSecond, peakInFlight: res.load.clients.peakInFlight,
+  p50: d.latencyMs?.p50 ?? null, p99: d.latencyMs?.p99 ?? null, errors, counters: transport.counters, dropped: transport.dropped,
 }) + '\n');
 process.exit(0);

@@ -2,6 +2,7 @@
 import { inputName, readCaptures, type CaptureInput, type ReadCaptureOptions } from '../capture/index.js';
 import { SteadyClock } from '../capture/clock.js';
 import { DecodePipeline } from '../decode/pipeline.js';
+import type { DecodeSink } from '../decode/messages.js';
 import type { WireIssue } from '../wire/issues.js';
 import type { AnalysisThresholds } from '../findings/types.js';
 import { BootChainBuilder, type CaptureInfo } from '../flow/builder.js';
@@ -24,13 +25,24 @@ export interface AnalyzeOptions {
   /** The capture is read, the devices still in memory are about to be analyzed together (the
    *  CLI collects the heap's garbage here, so that last part reuses it instead of growing the heap). */
   onReadEnd?: () => void;
+  /** Rides along the read (the monitor's replay, `analyze --scenario`): one read serves both. */
+  tap?: AnalysisTap;
+}
+
+/** What sees an analysis read on the way. */
+export interface AnalysisTap {
+  /** The sink the decoder feeds instead of the boot-chain builder (wrapping it, to see each message). */
+  sink?: (builder: DecodeSink) => DecodeSink;
+  /** After each record went through the decoder: its steady time, and the builder so far. */
+  record?: (time: number, builder: BootChainBuilder) => void;
 }
 
 /** Throws CaptureFormatError when the file is not a capture; never on bad packets. Several
  *  inputs are merged by time into one capture. */
 export async function analyzeCapture(input: CaptureInput | readonly CaptureInput[], opts: AnalyzeOptions = {}): Promise<Analysis> {
   const builder = new BootChainBuilder();
-  const pipeline = new DecodePipeline(builder);
+  const pipeline = new DecodePipeline(opts.tap?.sink?.(builder) ?? builder);
+  const tapRecord = opts.tap?.record;
   // Times on the steady parts of the capture clock: a jump of years is no 745841437 s duration.
   const clock = new SteadyClock();
   const clients: Analysis['clients'] = [];
@@ -44,15 +56,24 @@ export async function analyzeCapture(input: CaptureInput | readonly CaptureInput
     file: opts.name ?? (Array.isArray(input) ? input.map(inputName).join(' + ') : inputName(input as CaptureInput)),
     packets: 0, warnings: [], truncated: false, firstPacket: null, lastPacket: null,
   };
-  let first: number | null = null;
-  let last: number | null = null;
+  // First and latest packet time in a Float64Array: a closure variable holding a double is a new
+  // heap number per assignment, and `last` changes with nearly every packet.
+  const span = new Float64Array(2);
+  let seen = false;
   const summary = await readCaptures(input, (rec) => {
-    rec.time = clock.steady(rec.time, rec.frame);
-    if (first === null) first = rec.time;
-    if (last === null || rec.time > last) last = rec.time;
+    const t = clock.steady(rec.time, rec.frame);
+    rec.time = t;
+    if (!seen) {
+      seen = true;
+      span[0] = t;
+      span[1] = t;
+    } else if (t > span[1]!) span[1] = t;
     pipeline.push(rec);
-    session.tick(last, info);
+    session.tick(span[1]!, info);
+    if (tapRecord !== undefined) tapRecord(t, builder);
   }, { signal: opts.signal, onProgress: opts.onProgress, onWarning: opts.onWarning });
+  const first = seen ? span[0]! : null;
+  const last = seen ? span[1]! : null;
   pipeline.finish();
   opts.onReadEnd?.();
   const head = session.finish({

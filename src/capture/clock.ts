@@ -27,7 +27,10 @@ export interface ClockJump {
 
 export class SteadyClock {
   private offset = 0;
-  private lastRaw: number | null = null;
+  // Plain numbers with a flag, not `number | null`: a field that may hold null is stored boxed,
+  // and this runs once per packet (a new heap number each time).
+  private started = false;
+  private lastRaw = 0;
   private lastSteady = 0;
   readonly jumps: ClockJump[] = [];
   /** All jumps, including those beyond the listed ones. */
@@ -35,7 +38,7 @@ export class SteadyClock {
 
   /** The time to analyze the record at `frame` with (raw time on the steady timeline). */
   steady(raw: number, frame: number): number {
-    if (this.lastRaw !== null) {
+    if (this.started) {
       const d = raw - this.lastRaw;
       if (d < -CLOCK_BACK_S || d > CLOCK_FORWARD_S || !Number.isFinite(d)) {
         this.count++;
@@ -43,6 +46,7 @@ export class SteadyClock {
         this.offset = this.lastSteady - raw;
       }
     }
+    this.started = true;
     this.lastRaw = raw;
     this.lastSteady = raw + this.offset;
     return this.lastSteady;

@@ -55,7 +55,8 @@ export interface AnalyzeIo {
 /**
  * `pxecheck analyze`: one report per input (folders expand to their captures), or one for all with
  * --merge. Exit code: the worst of them — 2 for an input that could not be read, 1 when an error
- * finding remains after --client/--only-failed filtering, else 0.
+ * finding remains after --client/--only-failed filtering, else 0. When the reader of stdout goes
+ * away (`| head`), no further input is started and the exit is 0, quietly (as tshark does).
  */
 export async function runAnalyze(args: AnalyzeArgs, analyze: AnalyzeFn, io: AnalyzeIo, parallel?: ParallelAnalyze): Promise<number> {
   const inputs = expandInputs(args.files);
@@ -88,6 +89,7 @@ export async function runAnalyze(args: AnalyzeArgs, analyze: AnalyzeFn, io: Anal
         if (code !== ExitCode.USAGE && args.clients !== null) clientFound = true;
         worst = Math.max(worst, code);
       }
+      if (reports.broken) return ExitCode.OK;
     }
     const results = streamOneInput ? noJobs() : threads > 1
       ? inThreads(jobs as string[], parallel!, threads, args, analyze, io, warnings)
@@ -114,6 +116,8 @@ export async function runAnalyze(args: AnalyzeArgs, analyze: AnalyzeFn, io: Anal
         analysis = keepClients(all, (c) => isFailedDevice(all, c));
       }
       reports.add(analysis);
+      // Nobody reads on: the rest is not analysed (leaving the loop closes the worker pool).
+      if (reports.broken) return ExitCode.OK;
       fleet?.add(analysis);
       worst = Math.max(worst, exitCodeFor(analysis));
     }
@@ -253,6 +257,11 @@ class Reports {
   private count = 0;
 
   constructor(private readonly args: AnalyzeArgs, private readonly io: AnalyzeIo, private readonly many: boolean) {}
+
+  /** The output's reader went away (EPIPE). */
+  get broken(): boolean {
+    return this.out?.broken ?? false;
+  }
 
   /** A writer for the next input's report (text, JSON or JUnit). */
   writer(): AnalysisWriter {

@@ -19,7 +19,8 @@ export interface CliIo {
  * `pxecheck decode`: prints every decoded message of each input in turn (folders expand to their
  * captures; --merge reads them as one capture ordered by time). Several inputs: text gets a
  * `==> FILE <==` header per input, JSON Lines a `capture` member on every line. Exit 0, or 2 when an
- * input could not be read (the others are still decoded).
+ * input could not be read (the others are still decoded). When the reader of stdout goes away
+ * (`pxecheck decode x | head`), reading stops there, quietly, as tshark and tcpdump do.
  */
 export async function runDecode(args: DecodeArgs, io: CliIo): Promise<number> {
   const inputs = expandInputs(args.files);
@@ -34,6 +35,7 @@ export async function runDecode(args: DecodeArgs, io: CliIo): Promise<number> {
       const name = typeof job === 'string' ? job : job.join(' + ');
       try {
         await decodeOne(job, many ? name : null, args, out, io, warnings);
+        if (out?.broken) break;
       } catch (err) {
         const msg = many ? inputErrorMessage(err) : null;
         if (msg === null) throw err;
@@ -97,17 +99,23 @@ async function decodeOne(job: string | string[], header: string | null, args: De
     },
   };
   const pipe = new DecodePipeline(sink, args.protos ? { protos: args.protos } : {});
+  // Output gone (EPIPE): the reader stops at its next refill; nothing more to decode for.
+  const stop = new AbortController();
   try {
     const summary = await readCaptures(job, (rec) => {
+      if (out?.broken) return stop.abort();
       if (t0 === null) {
         t0 = rec.time;
         if (filtering) filter = messageFilter(args, t0);
       }
       pipe.push(rec);
-    }, { onWarning: warnings.onWarning });
+    }, { onWarning: warnings.onWarning, signal: stop.signal });
+    if (out?.broken) return;
     pipe.finish();
     jsonl?.flush();
     if (args.format === 'none') io.stderr(`${header === null ? '' : `${header}: `}${summary.records} frames, ${count} messages\n`);
+  } catch (err) {
+    if (!stop.signal.aborted) throw err;
   } finally {
     jsonl?.flush();
     warnings.finish();

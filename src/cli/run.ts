@@ -4,9 +4,7 @@
  * environment error. Bounded: a wall-clock cap of the scenarios' budgets plus slack, and Ctrl-C
  * closes the transport and still writes what ran.
  */
-import { statSync } from 'node:fs';
 import { isIPv6 } from 'node:net';
-import { STDIN_NAME } from '../capture/source.js';
 import { CaptureFileWriter, PcapngWriter } from '../capture/writer.js';
 import { colorEnabled, palette } from '../report/color.js';
 import { TextOutput } from '../report/output.js';
@@ -273,29 +271,30 @@ export function writeRunReport(result: RunResult, format: RunArgs['format'], out
   return result.ok ? ExitCode.OK : ExitCode.FINDINGS;
 }
 
-/** The engine that turns a capture into boot chains (src/flow/analyze.ts), injected for tests. */
-export type ChainsFn = (path: string) => Promise<import('../analysis/types.js').Analysis>;
+/** The engine that turns a capture into boot chains (src/analysis/capture.ts), injected for tests;
+ *  `tap` rides along its read (the DHCP messages the checks observe). */
+export type ChainsFn = (tap: import('../analysis/capture.js').AnalysisTap) => Promise<import('../analysis/types.js').Analysis>;
 
 /**
  * `pxecheck analyze FILE --scenario SCENARIO...`: the scenarios' expectations and budgets applied
  * to a recorded boot, reported like `run` (same formats and exit codes).
  */
 export async function runAnalyzeScenario(
-  file: string, scenarioPaths: string[], server: string | undefined, format: RunArgs['format'], output: string | undefined,
+  scenarioPaths: string[], server: string | undefined, format: RunArgs['format'], output: string | undefined,
   analyze: ChainsFn, io: RunIo,
 ): Promise<number> {
   const { checkRecordedBoot, dhcpFrames } = await import('../scenario/run/offline.js');
-  const { readCapturedDhcp } = await import('../scenario/run/captured-dhcp.js');
+  const { DhcpCollector } = await import('../scenario/run/captured-dhcp.js');
   const { scenarios, problems } = loadScenarioFiles(scenarioPaths);
   if (problems.length > 0) {
     io.stderr(`${problems.join('\n')}\npxecheck: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the scenario files\n`);
     return ExitCode.USAGE;
   }
-  const analysis = await analyze(file);
-  // The DHCP replies themselves (the boot chains keep no option values): a second, DHCP-only read
-  // of the same file; a pipe or merged files cannot be read again (offline.ts says what that skips).
-  const rereadable = analysis.file === file && file !== STDIN_NAME && statSync(file, { throwIfNoEntry: false })?.isFile() === true;
-  const captured = rereadable ? await readCapturedDhcp(file, dhcpFrames(analysis)) : null;
+  // The DHCP replies themselves (the boot chains keep no option values), taken during the one
+  // read: a pipe, a FIFO or merged files are checked as a file is.
+  const dhcp = new DhcpCollector();
+  const analysis = await analyze({ sink: (builder) => dhcp.tap(builder) });
+  const captured = dhcp.captured(dhcpFrames(analysis));
   const results = scenarios.map((s) => checkRecordedBoot(s, analysis, captured, server));
   const result: RunResult = { ok: results.every((r) => r.ok), scenarios: results };
   const out = TextOutput.open(output);

@@ -189,11 +189,11 @@ export class DecodePipeline implements TcpStreamSink {
     if (t === IpProtocol.UDP) {
       cur.srcPort = d.srcPort;
       cur.dstPort = d.dstPort;
-      this.udp(d.srcPort, d.dstPort, d.udpPayload(), d.l4Offset + UDP_HEADER);
+      this.udp(d.srcPort, d.dstPort, d.l4Offset + UDP_HEADER);
     } else if (t === IpProtocol.TCP) {
       cur.srcPort = d.srcPort;
       cur.dstPort = d.dstPort;
-      this.tcp.push(cur.srcAddr, d.srcPort, cur.dstAddr, d.dstPort, d.tcp, cur.frame, cur.time);
+      this.tcp.push(cur.srcAddr, d.srcPort, cur.dstAddr, d.dstPort, d.tcp, cur.frame, cur.time, d.src4, d.dst4);
       if (this.sink.tcpSegment) {
         const t = this.segSeen;
         const seg = d.tcp;
@@ -263,25 +263,31 @@ export class DecodePipeline implements TcpStreamSink {
     });
   }
 
-  private udp(srcPort: number, dstPort: number, payload: Uint8Array, base: number): void {
+  /** A UDP datagram: decided by port (and TFTP session) before its payload view is taken, so
+   *  traffic nobody decodes (DNS, mDNS, ...) costs no object. */
+  private udp(srcPort: number, dstPort: number, base: number): void {
     const cur = this.cur;
     const want = this.want;
+    const d = this.d;
     if (isDhcpV4Port(dstPort) || isDhcpV4Port(srcPort)) {
       if (want && !want.has('dhcp4')) return;
+      const payload = d.udpPayload();
       const msg = parseDhcpV4(payload, cur.issues, base);
       this.deliver('dhcp4', msg, payload, null);
       return;
     }
     if (isDhcpV6Port(dstPort) || isDhcpV6Port(srcPort)) {
       if (want && !want.has('dhcp6')) return;
+      const payload = d.udpPayload();
       const msg = parseDhcpV6(payload, cur.issues, base);
       this.deliver('dhcp6', msg, payload, null);
       return;
     }
     let session = null;
     let msg = null;
-    const d = this.d;
+    let payload: Uint8Array | null = null;
     if (dstPort === UdpPort.TFTP || srcPort === UdpPort.TFTP) {
+      payload = d.udpPayload();
       msg = parseTftp(payload, cur.issues, base);
       // Only RRQ and WRQ to port 69 open a transfer; anything else on port 69 is still TFTP
       // (some servers answer from port 69 itself).
@@ -293,6 +299,7 @@ export class DecodePipeline implements TcpStreamSink {
       if (!session) return;
     }
     if (want && !want.has('tftp')) return;
+    payload ??= d.udpPayload();
     msg ??= parseTftp(payload, cur.issues, base);
     this.deliver('tftp', msg, payload, session);
   }

@@ -1,17 +1,17 @@
 /**
- * The monitor over a capture file, the way `capture` runs it live: records through the decode
- * pipeline (DHCP messages counted on the way), an analysis snapshot every `snapshotEverySeconds` of
- * capture time (as the live path takes one every few seconds), and a final update at the end.
+ * The monitor over a capture file, the way `capture` runs it live: the DHCP messages counted on the
+ * way through the decoder, an analysis snapshot every `snapshotEverySeconds` of capture time (as
+ * the live path takes one every few seconds), and a final update at the end. It rides along
+ * `analyzeCapture`'s own read (its tap), so the final analysis is that of `analyze`.
  * Used by `analyze --metrics-out` and by the tests that hold the live logic to the analysis.
  */
-import { captureWarnings } from '../analysis/capture.js';
+import { analyzeCapture } from '../analysis/capture.js';
 import { analyzeFacts } from '../analysis/engine.js';
+import type { ReleasePolicy } from '../analysis/session.js';
 import type { Analysis } from '../analysis/types.js';
-import { inputName, readCaptures, type CaptureInput, type ReadCaptureOptions } from '../capture/index.js';
-import { SteadyClock } from '../capture/clock.js';
+import { inputName, type CaptureInput, type ReadCaptureOptions } from '../capture/index.js';
 import type { AnalysisThresholds } from '../findings/types.js';
-import { DecodePipeline } from '../decode/pipeline.js';
-import { BootChainBuilder } from '../flow/builder.js';
+import type { BootChainBuilder } from '../flow/builder.js';
 import type { MonitorCore } from './tracker.js';
 
 export interface ReplayOptions {
@@ -22,38 +22,34 @@ export interface ReplayOptions {
   onWarning?: ReadCaptureOptions['onWarning'];
 }
 
-/** The same analysis as `analyzeCapture` (src/analysis/capture.ts) of the same input, with the
- *  monitor fed on the way. Several inputs are merged by time into one capture. */
+/** Snapshots look at every device the builder holds: none is released before the end. */
+const KEEP_ALL: ReleasePolicy = { idle: Infinity, keepBelow: Infinity, pressureIdle: 0, every: 5 };
+
+/** The analysis `analyzeCapture` gives of the same input, with the monitor fed on the way. Several
+ *  inputs are merged by time into one capture. */
 export async function replayCapture(input: CaptureInput | readonly CaptureInput[], core: MonitorCore, opts: ReplayOptions = {}): Promise<Analysis> {
-  const builder = new BootChainBuilder();
-  const pipeline = new DecodePipeline(core.tap(builder));
-  // The same steady timeline as analyzeCapture: a clock jump is flagged, not a huge duration.
-  const clock = new SteadyClock();
   const file = Array.isArray(input) ? input.map(inputName).join(' + ') : inputName(input as CaptureInput);
   let first: number | null = null;
   let last: number | null = null;
   let packets = 0;
   let lastSnapshot: number | null = null;
-  const snapshot = (): Analysis =>
-    analyzeFacts(builder.facts({ file, packets, warnings: [], truncated: false, firstPacket: first, lastPacket: last }), opts.thresholds);
   const every = opts.snapshotEverySeconds;
-  const summary = await readCaptures(input, (rec) => {
-    rec.time = clock.steady(rec.time, rec.frame);
+  const record = (time: number, builder: BootChainBuilder): void => {
     packets++;
-    if (first === null) first = rec.time;
-    if (last === null || rec.time > last) last = rec.time;
-    pipeline.push(rec);
+    if (first === null) first = time;
+    if (last === null || time > last) last = time;
     if (every === undefined) return;
-    lastSnapshot ??= rec.time;
-    if (rec.time - lastSnapshot >= every) {
-      lastSnapshot = rec.time;
-      core.update(snapshot(), rec.time);
+    lastSnapshot ??= time;
+    if (time - lastSnapshot >= every) {
+      lastSnapshot = time;
+      const facts = builder.facts({ file, packets, warnings: [], truncated: false, firstPacket: first, lastPacket: last });
+      core.update(analyzeFacts(facts, opts.thresholds), time);
     }
-  }, { onProgress: opts.onProgress, onWarning: opts.onWarning });
-  pipeline.finish();
-  const analysis = analyzeFacts(builder.facts({
-    file, packets: summary.records, warnings: captureWarnings(summary.warnings, clock, pipeline), truncated: summary.truncated, firstPacket: first, lastPacket: last,
-  }), opts.thresholds);
+  };
+  const analysis = await analyzeCapture(input, {
+    thresholds: opts.thresholds, onProgress: opts.onProgress, onWarning: opts.onWarning, release: KEEP_ALL,
+    tap: { sink: (builder) => core.tap(builder), record },
+  });
   core.update(analysis, last ?? 0, true);
   return analysis;
 }

@@ -88,6 +88,35 @@ export function seqDiff(a: number, b: number): number {
   return (a - b) | 0;
 }
 
+/** The direction-free key of a connection: both endpoints as text, the smaller first. */
+function connectionKey(src: string, srcPort: number, dst: string, dstPort: number): string {
+  const a = `${src}|${srcPort}`;
+  const b = `${dst}|${dstPort}`;
+  return a < b ? `${a}|${b}` : `${b}|${a}`;
+}
+
+const KEY_SLOTS = 1 << 10;
+
+/** connectionKey of IPv4 4-tuples, direct-mapped by the numbers: a segment of a known
+ *  connection builds no string (and its key's hash is already computed for the Map). */
+class ConnectionKeyCache {
+  private readonly src = new Float64Array(KEY_SLOTS).fill(-1);
+  private readonly dst = new Float64Array(KEY_SLOTS);
+  private readonly texts: string[] = new Array<string>(KEY_SLOTS).fill('');
+
+  key(src: string, srcPort: number, dst: string, dstPort: number, src4: number, dst4: number): string {
+    const s = src4 * 65536 + srcPort;
+    const d = dst4 * 65536 + dstPort;
+    const slot = (Math.imul(src4 ^ dstPort, 0x9e3779b1) ^ Math.imul(dst4 ^ srcPort, 0x85ebca6b)) >>> 22;
+    if (this.src[slot] === s && this.dst[slot] === d) return this.texts[slot]!;
+    const text = connectionKey(src, srcPort, dst, dstPort);
+    this.src[slot] = s;
+    this.dst[slot] = d;
+    this.texts[slot] = text;
+    return text;
+  }
+}
+
 function newHalf(): HalfStream {
   return { nextSeq: -1, pending: [], pendingBytes: 0, finSeq: -1, finished: false, synSeq: -1, sentRst: false };
 }
@@ -107,6 +136,7 @@ export class TcpStreamReassembler {
   /** Out-of-order bytes held over all connections. */
   private totalBuffered = 0;
   readonly limits: TcpLimitCounts = { totalBufferSkips: 0, evictedConnections: 0, firstFrame: 0 };
+  private readonly keyCache = new ConnectionKeyCache();
 
   constructor(private readonly sink: TcpStreamSink, opts: TcpReassemblyOptions = {}) {
     this.maxBufferedBytes = opts.maxBufferedBytes ?? 1 << 20;
@@ -124,14 +154,17 @@ export class TcpStreamReassembler {
     return this.conns.size;
   }
 
-  push(src: string, srcPort: number, dst: string, dstPort: number, seg: TcpSegment, frame: number, time: number): void {
+  /**
+   * One segment. `src4`/`dst4` are the IPv4 addresses as numbers when the caller has them (else
+   * -1): the connection key of a known 4-tuple then comes from a small cache instead of being
+   * built and hashed anew per segment.
+   */
+  push(src: string, srcPort: number, dst: string, dstPort: number, seg: TcpSegment, frame: number, time: number, src4 = -1, dst4 = -1): void {
     if (time - this.lastSweep >= this.idleTimeout / 4) {
       this.lastSweep = time;
       this.expire(time);
     }
-    const a = `${src}|${srcPort}`;
-    const b = `${dst}|${dstPort}`;
-    const key = a < b ? `${a}|${b}` : `${b}|${a}`;
+    const key = src4 >= 0 && dst4 >= 0 ? this.keyCache.key(src, srcPort, dst, dstPort, src4, dst4) : connectionKey(src, srcPort, dst, dstPort);
     const syn = (seg.flags & TcpFlag.SYN) !== 0;
     const ackFlag = (seg.flags & TcpFlag.ACK) !== 0;
     let c = this.conns.get(key);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from './clock.js';
 import { runScenario, runScenarios } from './driver.js';
@@ -194,6 +195,35 @@ clients:
 `, 'h.yaml');
     const r = await runScenario(s, opts);
     expect(r.clients[0]!.steps[1]!.error).toMatch(/cannot connect: connection refused/);
+  });
+
+  it('an iPXE script loads a kernel and initrd bigger than a script may be; HTTP hashes only what a step checks', async () => {
+    const clock = new FakeClock(0);
+    const kernel = new Uint8Array(3_000_000).map((_, i) => (i * 7) & 0xff);
+    const initrd = new Uint8Array(1_500_000).map((_, i) => (i * 3) & 0xff);
+    const script = '#!ipxe\nkernel http://198.51.100.1/big-kernel\ninitrd http://198.51.100.1/big-initrd\nboot\n';
+    const transport = new LoopbackTransport(clock, {
+      udp: [fakeDnsmasq({ addr: SERVER })],
+      tcp: [fakeHttp(SERVER, { '/big.ipxe': script, '/big-kernel': kernel, '/big-initrd': initrd })],
+    });
+    const sha = createHash('sha256').update(initrd).digest('hex');
+    const s = parseScenario(`
+budget: 30s
+clients:
+  - persona: ipxe
+    mac: 52:54:00:00:00:21
+    steps:
+      - dhcp: { within: 5s }
+      - ipxe-script: { url: "http://198.51.100.1/big.ipxe", within: 10s, expect: { boots: true, fetches: 3, errors: 0 } }
+      - http: { name: plain, url: "http://198.51.100.1/big-kernel", within: 5s, expect: { size: 3000000 } }
+      - http: { name: checked, url: "http://198.51.100.1/big-initrd", within: 5s, expect: { sha256: "${sha}" } }
+`, 'big.yaml');
+    const r = await runScenario(s, { transport, clock, target: { server: SERVER }, random: seeded() });
+    const steps = r.clients[0]!.steps;
+    expect(steps.map((x) => [x.name, x.error])).toEqual([[steps[0]!.name, null], [steps[1]!.name, null], ['plain', null], ['checked', null]]);
+    expect(steps[1]!.details['fetchProblems']).toEqual([]);
+    expect(steps[2]!.details['observed']).not.toHaveProperty('sha256');
+    expect(steps[3]!.details['observed']).toMatchObject({ size: 1_500_000, sha256: sha });
   });
 
   it('follows an iPXE script like iPXE: a failed fetch takes the || branch, chain runs the next script, tftp:// URLs use TFTP', async () => {

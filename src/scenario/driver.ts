@@ -12,6 +12,7 @@ import { linkLocalFromMac } from '../wire/ipv6-address.js';
 import type { RouterAdvertSeen } from './transport/types.js';
 import { timersFor, type Timers } from './run/timers.js';
 import { personaOverrides } from './run/dhcp-facts.js';
+import type { PersonaOverrides } from './personas.js';
 import { runStep, stepTitle, type ClientState, type StepContext } from './run/steps.js';
 import type { ClientResult, RunResult, ScenarioResult, StepResult } from './run/result.js';
 import type { LoadRunSettings } from './load/settings.js';
@@ -173,6 +174,14 @@ function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
 
+/** One scenario client's option overrides, shared by every MAC of its range (never mutated: a step replaces them). */
+const overridesByClient = new WeakMap<Client, PersonaOverrides>();
+function groupOverrides(client: Client): PersonaOverrides {
+  let o = overridesByClient.get(client);
+  if (o === undefined) overridesByClient.set(client, (o = personaOverrides([client.options], client.hostname)));
+  return o;
+}
+
 export class ClientStateImpl implements ClientState {
   persona: Client['persona'];
   firmware: Client['persona'];
@@ -186,7 +195,7 @@ export class ClientStateImpl implements ClientState {
   constructor(readonly mac: string, readonly client: Client, readonly vars: Map<string, string>) {
     this.persona = client.persona;
     this.firmware = client.persona;
-    this.overrides = personaOverrides([client.options], client.hostname);
+    this.overrides = groupOverrides(client);
   }
 
   get v6(): boolean {

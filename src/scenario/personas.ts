@@ -117,6 +117,26 @@ function phone(vendor: string, prl: number[], mac: string): DhcpV4OptionInput[] 
   return [opt(57, u16Bytes(1500)), list(55, prl), text(60, vendor), opt(61, clientId(mac))];
 }
 
+/**
+ * A storm builds the same options for thousands of clients: they depend on the persona, the
+ * message, the overrides baseOptions reads and (phones, iPXE: option 61) the MAC. Memoised by
+ * those; the option objects and their bytes are shared and never written to (buildDhcpV4 takes
+ * views, emit copies). Bounded: cleared when full.
+ */
+const baseMemo = new Map<string, readonly DhcpV4OptionInput[]>();
+const BASE_MEMO_MAX = 1024;
+const MAC_FREE = new Set<Persona>(['bios', 'uefi-x64', 'uefi-ia32', 'uefi-arm64', 'uefi-http', 'custom']);
+
+function memoBaseOptions(persona: Persona, mac: string, o: PersonaOverrides, message: PersonaMessage): DhcpV4OptionInput[] {
+  const key = `${persona}\u0000${message}\u0000${o.arch ?? ''}\u0000${o.uuid ?? ''}\u0000${o.vendorClass ?? '\u0001'}\u0000${MAC_FREE.has(persona) ? '' : mac}`;
+  let v = baseMemo.get(key);
+  if (v === undefined) {
+    if (baseMemo.size >= BASE_MEMO_MAX) baseMemo.clear();
+    baseMemo.set(key, (v = baseOptions(persona, mac, o, message)));
+  }
+  return v.slice();
+}
+
 function baseOptions(persona: Persona, mac: string, o: PersonaOverrides, message: PersonaMessage): DhcpV4OptionInput[] {
   const arch = personaArch(persona, o) ?? 0;
   switch (persona) {
@@ -158,7 +178,7 @@ function baseOptions(persona: Persona, mac: string, o: PersonaOverrides, message
 export function personaOptions(
   persona: Persona, mac: string, overrides: PersonaOverrides = {}, message: PersonaMessage = 'discover',
 ): DhcpV4OptionInput[] {
-  const out = baseOptions(persona, mac, overrides, message);
+  const out = memoBaseOptions(persona, mac, overrides, message);
   for (const o of overrides.options ?? []) {
     const i = out.findIndex((x) => x.code === o.code);
     if (i >= 0) out[i] = o;

@@ -11,17 +11,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isAlive, labDown, labUp, listNamespaces, readLabInfo, run, runOk, SERVER_ADDR, type LabInfo } from '../../src/lab/index.js';
-import type { RunResult } from '../../src/scenario/run/result.js';
-import { runCliInNamespace } from '../helpers/lab-run.js';
+import { isAlive, readLabInfo, SERVER_ADDR, type LabInfo } from '../../src/lab/index.js';
 import { privateBuild, type PrivateBuild } from '../helpers/private-build.js';
+import { DNSMASQ_STORM_RANGES, runStorm as runStormIn, stormLabDown, stormLabUp, stormSkipReason, why, type StormRun } from './storm-lab.js';
 
-const isRoot = process.getuid?.() === 0;
-const hasTools = run('sh', ['-c', 'command -v ip && command -v dnsmasq && command -v in.tftpd && command -v nginx && command -v nft && command -v tc']).code === 0;
-const skipReason = !isRoot ? 'needs root (network namespaces, servers in them)' : !hasTools ? 'needs ip, dnsmasq, in.tftpd, nginx, nft, tc' : '';
+const skipReason = stormSkipReason(['dnsmasq', 'in.tftpd', 'nginx', 'nft', 'tc']);
 
 const LAB = 'e2-dnsm';
-const RELAY = '198.18.0.1';
 const STORM_TIMEOUT_MS = 90_000;
 const MAC_PREFIX = '02:18:00:e2';
 /** How often the test looks at lab.json and the lease file while a storm runs. */
@@ -37,7 +33,7 @@ function dnsmasqConfig(memoryOnly: boolean): string {
   return [
     'port=0', 'interface=eth0', 'bind-interfaces', 'no-resolv', 'no-hosts', 'user=root', 'quiet-dhcp', 'no-ping',
     memoryOnly ? 'leasefile-ro' : `dhcp-leasefile=${LEASES}`, 'dhcp-lease-max=10000',
-    'dhcp-range=198.51.100.100,198.51.100.200,10m', 'dhcp-range=198.18.1.0,198.19.255.250,255.254.0.0,10m',
+    ...DNSMASQ_STORM_RANGES,
     `dhcp-boot=snponly.efi,,${SERVER_ADDR}`, '',
   ].join('\n');
 }
@@ -81,7 +77,7 @@ clients:
 `;
 }
 
-interface Storm { code: number | null; result: RunResult | undefined; stderr: string; before: Map<string, string>; pidBefore: number }
+interface Storm extends StormRun { readonly before: Map<string, string>; readonly pidBefore: number }
 
 /**
  * Runs a storm while watching lab.json: `before` is the lease file as last seen while lab.json still
@@ -95,23 +91,11 @@ async function runStorm(file: string): Promise<Storm> {
     if (dnsmasqPid() === pidBefore) before = leasesByMac();
   }, POLL_MS);
   try {
-    const r = await runCliInNamespace(build, lab.clientNs,
-      ['run', file, '--relay-from', RELAY, '--server', lab.serverAddr, '--lab-name', LAB, '--format', 'json'], STORM_TIMEOUT_MS);
-    let result: RunResult | undefined;
-    try {
-      result = JSON.parse(r.stdout) as RunResult;
-    } catch {
-      result = undefined;
-    }
-    return { code: r.code, result, stderr: r.stderr, before, pidBefore };
+    const r = await runStormIn(build, lab, file, ['--lab-name', LAB], STORM_TIMEOUT_MS);
+    return { ...r, before, pidBefore };
   } finally {
     clearInterval(poll);
   }
-}
-
-function why(r: Storm): string {
-  const l = r.result?.scenarios[0]?.load;
-  return `exit ${String(r.code)}; stderr: ${r.stderr.slice(0, 600)}; load: ${JSON.stringify({ clients: l?.clients, budgets: l?.budgets, failures: l?.failures?.slice(0, 5), faults: l?.faults })}`;
 }
 
 /** Restarts the lab's dnsmasq with another config (same argv: the config file is rewritten in place). */
@@ -130,17 +114,16 @@ describe.skipIf(skipReason !== '')(`dnsmasq restarted mid-storm${skipReason ? ` 
   let config: string;
   beforeAll(async () => {
     build = privateBuild();
-    await labDown(LAB);
     config = join(work, 'dnsmasq.conf');
     writeFileSync(config, dnsmasqConfig(false));
-    lab = await labUp({ name: LAB, server: 'dnsmasq', config });
-    runOk('ip', ['-n', lab.clientNs, 'addr', 'add', `${RELAY}/15`, 'dev', lab.relayIface]);
-    runOk('ip', ['-n', lab.serverNs, 'route', 'add', '198.18.0.0/15', 'dev', 'eth0']);
+    lab = await stormLabUp(LAB, 'dnsmasq', config);
   }, 300_000);
   afterAll(async () => {
-    await labDown(LAB);
-    rmSync(work, { recursive: true, force: true });
-    expect(listNamespaces().filter((n) => n.startsWith(`${LAB}-`))).toEqual([]);
+    try {
+      await stormLabDown(LAB);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it('with its lease file: every MAC leased before the restart is still leased the same address after it; every RENEW kept it', async () => {

@@ -12,18 +12,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isAlive, labDown, labUp, listNamespaces, readLabInfo, run, runOk, type LabInfo } from '../../src/lab/index.js';
+import { isAlive, readLabInfo, run, type LabInfo } from '../../src/lab/index.js';
 import type { FaultReport } from '../../src/scenario/load/faults.js';
-import type { RunResult } from '../../src/scenario/run/result.js';
-import { runCliInNamespace } from '../helpers/lab-run.js';
 import { privateBuild, type PrivateBuild } from '../helpers/private-build.js';
+import { KEA_STORM_SUBNETS, runStorm as runStormIn, stormLabDown, stormLabUp, stormSkipReason, why, type StormRun } from './storm-lab.js';
 
-const isRoot = process.getuid?.() === 0;
-const hasTools = run('sh', ['-c', 'command -v ip && command -v kea-dhcp4 && command -v in.tftpd && command -v nginx && command -v nft && command -v tc']).code === 0;
-const skipReason = !isRoot ? 'needs root (network namespaces, servers in them)' : !hasTools ? 'needs ip, kea-dhcp4, in.tftpd, nginx, nft, tc' : '';
+const skipReason = stormSkipReason(['kea-dhcp4', 'in.tftpd', 'nginx', 'nft', 'tc']);
 
 const LAB = 'e-kfail';
-const RELAY = '198.18.0.1';
 const STORM_TIMEOUT_MS = 90_000;
 const MAC_PREFIX = '02:18:00:00';
 
@@ -39,10 +35,7 @@ function keaConfig(): string {
       // persist: every lease is appended to the CSV file as it is granted, and read back at start.
       'lease-database': { type: 'memfile', persist: true, name: LEASES, 'lfc-interval': 0 },
       'valid-lifetime': 600,
-      subnet4: [
-        { id: 1, subnet: '198.51.100.0/24', pools: [{ pool: '198.51.100.100 - 198.51.100.200' }] },
-        { id: 2, subnet: '198.18.0.0/15', pools: [{ pool: '198.18.1.0 - 198.19.255.250' }], 'option-data': [{ name: 'routers', data: RELAY }] },
-      ],
+      subnet4: KEA_STORM_SUBNETS,
       loggers: [{ name: 'kea-dhcp4', output_options: [{ output: 'stdout' }], severity: 'WARN', debuglevel: 0 }],
     },
   }, null, 2);
@@ -66,21 +59,8 @@ ${steps}
 const DORA = '      - dhcp: { within: 15s, offer-window: 100ms, expect: { type: ack, yiaddr: 198.18.0.0/15 } }';
 const TFTP = '      - tftp: { file: polycom/000000000000.cfg, server: "${server}", within: 15s, expect: { size: { min: 10 } } }';
 
-async function runStorm(file: string): Promise<{ code: number | null; result: RunResult | undefined; stderr: string }> {
-  const r = await runCliInNamespace(build, lab.clientNs,
-    ['run', file, '--relay-from', RELAY, '--server', lab.serverAddr, '--lab-name', LAB, '--format', 'json'], STORM_TIMEOUT_MS);
-  let result: RunResult | undefined;
-  try {
-    result = JSON.parse(r.stdout) as RunResult;
-  } catch {
-    result = undefined;
-  }
-  return { code: r.code, result, stderr: r.stderr };
-}
-
-function why(r: { code: number | null; result: RunResult | undefined; stderr: string }): string {
-  const l = r.result?.scenarios[0]?.load;
-  return `exit ${String(r.code)}; stderr: ${r.stderr.slice(0, 600)}; load: ${JSON.stringify({ clients: l?.clients, failures: l?.failures?.slice(0, 5), faults: l?.faults })}`;
+function runStorm(file: string): Promise<StormRun> {
+  return runStormIn(build, lab, file, ['--lab-name', LAB], STORM_TIMEOUT_MS);
 }
 
 /** Kea's memfile CSV: address and hwaddr of every lease line (header first). */
@@ -95,17 +75,16 @@ function keaLeases(): Array<{ address: string; hwaddr: string }> {
 describe.skipIf(skipReason !== '')(`faults during load against real servers${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
   beforeAll(async () => {
     build = privateBuild();
-    await labDown(LAB);
     const config = join(work, 'kea.conf');
     writeFileSync(config, keaConfig());
-    lab = await labUp({ name: LAB, server: 'kea', config });
-    runOk('ip', ['-n', lab.clientNs, 'addr', 'add', `${RELAY}/15`, 'dev', lab.relayIface]);
-    runOk('ip', ['-n', lab.serverNs, 'route', 'add', '198.18.0.0/15', 'dev', 'eth0']);
+    lab = await stormLabUp(LAB, 'kea', config);
   }, 300_000);
   afterAll(async () => {
-    await labDown(LAB);
-    rmSync(work, { recursive: true, force: true });
-    expect(listNamespaces().filter((n) => n.startsWith(`${LAB}-`))).toEqual([]);
+    try {
+      await stormLabDown(LAB);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it('Kea restarts mid-storm: no lease lost (RENEW keeps the address, the lease file has it), every client boots in budget', async () => {

@@ -8,17 +8,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labDown, labUp, listNamespaces, run, runOk, SERVER_ADDR, type LabInfo } from '../../src/lab/index.js';
+import { labDown, runOk, SERVER_ADDR, type LabInfo } from '../../src/lab/index.js';
 import { rateLimit } from '../../src/lab/impair.js';
 import type { RunResult } from '../../src/scenario/run/result.js';
 import { runCliInNamespace } from '../helpers/lab-run.js';
 import { privateBuild, type PrivateBuild } from '../helpers/private-build.js';
+import { DNSMASQ_STORM_RANGES, KEA_STORM_SUBNETS, runStorm as runStormIn, stormLabDown, stormLabUp, stormSkipReason, why, type StormRun } from './storm-lab.js';
 
-const isRoot = process.getuid?.() === 0;
-const hasTools = run('sh', ['-c', 'command -v ip && command -v kea-dhcp4 && command -v dnsmasq && command -v in.tftpd && command -v nginx && command -v tc']).code === 0;
-const skipReason = !isRoot ? 'needs root (network namespaces, servers in them)' : !hasTools ? 'needs ip, kea-dhcp4, dnsmasq, in.tftpd, nginx, tc' : '';
+const skipReason = stormSkipReason(['kea-dhcp4', 'dnsmasq', 'in.tftpd', 'nginx', 'tc']);
 
-const RELAY = '198.18.0.1';
 const STORM_TIMEOUT_MS = 100_000;
 
 function keaConfig(): string {
@@ -28,10 +26,7 @@ function keaConfig(): string {
       'lease-database': { type: 'memfile', persist: false, 'lfc-interval': 0 },
       'valid-lifetime': 600,
       'client-classes': [{ name: 'efi64', test: 'option[93].hex == 0x0007', 'boot-file-name': 'snponly.efi', 'next-server': SERVER_ADDR }],
-      subnet4: [
-        { id: 1, subnet: '198.51.100.0/24', pools: [{ pool: '198.51.100.100 - 198.51.100.200' }] },
-        { id: 2, subnet: '198.18.0.0/15', pools: [{ pool: '198.18.1.0 - 198.19.255.250' }], 'option-data': [{ name: 'routers', data: RELAY }] },
-      ],
+      subnet4: KEA_STORM_SUBNETS,
       loggers: [{ name: 'kea-dhcp4', output_options: [{ output: 'stdout' }], severity: 'WARN', debuglevel: 0 }],
     },
   }, null, 2);
@@ -41,7 +36,7 @@ function dnsmasqConfig(dir: string): string {
   return [
     'port=0', 'interface=eth0', 'bind-interfaces', 'no-resolv', 'no-hosts', 'user=root', 'quiet-dhcp', 'no-ping', 'dhcp-authoritative',
     `dhcp-leasefile=${join(dir, 'leases')}`, 'dhcp-lease-max=200000',
-    'dhcp-range=198.51.100.100,198.51.100.200,10m', 'dhcp-range=198.18.1.0,198.19.255.250,255.254.0.0,10m',
+    ...DNSMASQ_STORM_RANGES,
     `dhcp-boot=snponly.efi,,${SERVER_ADDR}`, '',
   ].join('\n');
 }
@@ -66,41 +61,26 @@ const DORA = '      - dhcp: { within: 10s, expect: { type: ack, yiaddr: 198.18.0
 let build: PrivateBuild;
 const work = mkdtempSync(join(tmpdir(), 'pxecheck-flab-'));
 
-/** A lab with `server`, plus the relay address 198.18.0.1 in its client namespace and the route back. */
+/** The storm lab with `server` and its config written here. */
 async function loadLab(name: string, server: 'kea' | 'dnsmasq'): Promise<LabInfo> {
-  await labDown(name);
   const config = join(work, `${name}.conf`);
   writeFileSync(config, server === 'kea' ? keaConfig() : dnsmasqConfig(join(work, name)));
   runOk('mkdir', ['-p', join(work, name)]);
-  const lab = await labUp({ name, server, config });
-  runOk('ip', ['-n', lab.clientNs, 'addr', 'add', `${RELAY}/15`, 'dev', lab.relayIface]);
-  runOk('ip', ['-n', lab.serverNs, 'route', 'add', '198.18.0.0/15', 'dev', 'eth0']);
-  return lab;
+  return stormLabUp(name, server, config);
 }
 
-async function runStorm(lab: LabInfo, file: string, extra: string[] = []): Promise<{ code: number | null; result: RunResult | undefined; stderr: string }> {
-  const r = await runCliInNamespace(build, lab.clientNs, ['run', file, '--relay-from', RELAY, '--server', lab.serverAddr, '--format', 'json', ...extra], STORM_TIMEOUT_MS);
-  let result: RunResult | undefined;
-  try {
-    result = JSON.parse(r.stdout) as RunResult;
-  } catch {
-    result = undefined;
-  }
-  return { code: r.code, result, stderr: r.stderr };
-}
-
-function why(r: { code: number | null; result: RunResult | undefined; stderr: string }): string {
-  const l = r.result?.scenarios[0]?.load;
-  return `exit ${String(r.code)}; stderr: ${r.stderr.slice(0, 600)}; load: ${JSON.stringify({ clients: l?.clients, budgets: l?.budgets, failures: l?.failures?.slice(0, 5) })}`;
+function runStorm(lab: LabInfo, file: string, extra: string[] = []): Promise<StormRun> {
+  return runStormIn(build, lab, file, extra, STORM_TIMEOUT_MS);
 }
 
 describe.skipIf(skipReason !== '')(`load mode against real servers${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
   beforeAll(() => { build = privateBuild(); }, 300_000);
   afterAll(async () => {
-    await labDown('flab1');
-    await labDown('flab2');
-    rmSync(work, { recursive: true, force: true });
-    expect(listNamespaces().filter((n) => n.startsWith('flab1-') || n.startsWith('flab2-'))).toEqual([]);
+    try {
+      await stormLabDown('flab1', 'flab2');
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   }, 60_000);
 
   describe('Kea', () => {

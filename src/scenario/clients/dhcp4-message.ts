@@ -3,7 +3,6 @@ import {
   BootOp, BROADCAST_FLAG, buildDhcpV4, DhcpV4Code, F, FIXED_LEN, emitDhcpV4, parseDhcpV4, relayAgentInfoData, type DhcpV4Message,
   type DhcpV4OptionInput,
 } from '../../wire/dhcpv4/index.js';
-import type { WireIssue } from '../../wire/issues.js';
 import type { RandomSource, RelayConfig } from './types.js';
 
 export interface Dhcp4MessageFields {
@@ -52,9 +51,8 @@ export function buildClientMessage(f: Dhcp4MessageFields): DhcpV4Message {
 export function parseReplyFor(payload: Uint8Array, xid: number, mac: Uint8Array): DhcpV4Message | null {
   // Cheap header check first (op, xid at 4..8): most of what a busy link carries is not ours.
   if (payload.length < FIXED_LEN || payload[F.OP] !== BootOp.REPLY || ((payload[4]! << 24) | (payload[5]! << 16) | (payload[6]! << 8) | payload[7]!) >>> 0 !== xid >>> 0) return null;
-  const issues: WireIssue[] = [];
-  // Kept beyond the driver's callback: copy once here.
-  const msg = parseDhcpV4(payload.slice(), issues);
+  // Kept beyond the driver's callback: copy once here. Value issues are not the client's business.
+  const msg = parseDhcpV4(payload.slice(), [], 0, false);
   if (msg.headerLength < FIXED_LEN || msg.op !== BootOp.REPLY || msg.xid !== xid >>> 0) return null;
   for (let i = 0; i < mac.length; i++) if (msg.chaddr[i] !== mac[i]) return null;
   return msg;

@@ -265,17 +265,17 @@ export class Dhcp4Client implements ClientMachine<Dhcp4Result> {
     const cfg = this.cfg;
     const op = this.op;
     const secs = now - this.start;
-    const persona = (m: 'discover' | 'request'): DhcpV4OptionInput[] => personaOptions(cfg.persona, cfg.mac, cfg.overrides, m);
+    const persona = (m: 'discover' | 'request'): DhcpV4OptionInput[] => this.personaOptions(m);
     let type: number = DhcpV4MessageType.REQUEST;
     let ciaddr: string | undefined;
     let lead: DhcpV4OptionInput[] = [];
-    let opts: DhcpV4OptionInput[] | undefined = persona('request');
+    let opts: DhcpV4OptionInput[] | undefined;
     let unicastTo: string | null = null;
     switch (op.kind) {
       case 'dora':
+        opts = persona(this.phase === 'selecting' ? 'discover' : 'request');
         if (this.phase === 'selecting') {
           type = DhcpV4MessageType.DISCOVER;
-          opts = persona('discover');
         } else if (this.phase === 'rebooting') {
           // INIT-REBOOT: 50 = the remembered address, no server identifier, ciaddr 0 (RFC 2131 §4.3.2).
           lead.push(addrOption(50, op.rebootAddress!));
@@ -287,29 +287,33 @@ export class Dhcp4Client implements ClientMachine<Dhcp4Result> {
         }
         break;
       case 'request':
+        opts = persona('request');
         if (op.serverId) lead.push(addrOption(54, op.serverId));
         lead.push(addrOption(50, op.address));
         break;
       case 'renew':
+        opts = persona('request');
         ciaddr = op.address;
         unicastTo = op.server;
         break;
       case 'rebind':
+        opts = persona('request');
         ciaddr = op.address;
         break;
       case 'release':
         type = DhcpV4MessageType.RELEASE;
         ciaddr = op.address;
         lead = [addrOption(54, op.serverId)];
-        opts = clientIdOnly(opts);
+        opts = clientIdOnly(persona('request'));
         unicastTo = op.server ?? op.serverId;
         break;
       case 'decline':
         type = DhcpV4MessageType.DECLINE;
         lead = [addrOption(54, op.serverId), addrOption(50, op.address)];
-        opts = clientIdOnly(opts);
+        opts = clientIdOnly(persona('request'));
         break;
       case 'inform':
+        opts = persona('request');
         type = DhcpV4MessageType.INFORM;
         ciaddr = op.address;
         unicastTo = op.server ?? null;
@@ -333,6 +337,13 @@ export class Dhcp4Client implements ClientMachine<Dhcp4Result> {
     const src = { addr: ciaddr ?? ANY_ADDR, port: CLIENT_PORT };
     const dst = { addr: unicastTo ?? BROADCAST_ADDR, port: SERVER_PORT };
     return { datagram: { src, dst, payload, broadcast }, msg, src, dst };
+  }
+
+  /** The persona's options per message kind: the same for every send of this client (retransmissions, REQUEST). */
+  private readonly personaCache: Partial<Record<'discover' | 'request', DhcpV4OptionInput[]>> = {};
+
+  private personaOptions(m: 'discover' | 'request'): DhcpV4OptionInput[] {
+    return (this.personaCache[m] ??= personaOptions(this.cfg.persona, this.cfg.mac, this.cfg.overrides, m));
   }
 
   private log(dir: 'sent' | 'received', msg: DhcpV4Message, now: number, from: Endpoint, to: Endpoint): void {

@@ -113,4 +113,34 @@ describe('HttpClient', () => {
     expect(d.done()!.error).toBe('connection closed before the end of the body');
     expect(d.done()!.bodyBytes).toBe(3);
   });
+
+  it('digest off: body counted, no SHA-256; bytes past the response change nothing', () => {
+    const data = body(5000);
+    const resp = emitHttpResponse({ status: 200, headers: { 'Content-Length': '5000' }, body: data });
+    const extra = asciiBytes('HTTP/1.1 500 Oops\r\nContent-Length: 3\r\n\r\nbad');
+    for (const digest of [false, true]) {
+      const c = new HttpClient({ host: 'h', path: '/f', digest });
+      c.request(0);
+      c.receive(Buffer.concat([resp, extra]), 1);
+      const r = c.done()!;
+      expect([r.ok, r.status, r.bodyBytes, r.issues]).toEqual([true, 200, 5000, []]);
+      expect(r.sha256).toBe(digest ? sha(data) : null);
+    }
+  });
+
+  it('the receive buffer may be reused after each call: the kept body is a copy', () => {
+    const resp = emitHttpResponse({ status: 200, headers: { 'Content-Length': String(SCRIPT.length) }, body: SCRIPT });
+    const c = new HttpClient({ host: 'h', path: '/boot.ipxe', keepBody: true });
+    c.request(0);
+    const buf = new Uint8Array(16);
+    for (let o = 0; o < resp.length; o += 16) {
+      const n = Math.min(16, resp.length - o);
+      buf.set(resp.subarray(o, o + n));
+      c.receive(buf.subarray(0, n), 1);
+      buf.fill(0x2a);
+    }
+    const r = c.done()!;
+    expect(latin1String(r.body!)).toBe(latin1String(SCRIPT));
+    expect(r.head?.status).toBe(200);
+  });
 });

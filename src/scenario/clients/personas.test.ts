@@ -109,3 +109,28 @@ describe('persona helpers', () => {
     expect(personaOptions('custom', 'aa:bb:cc:dd:ee:ff', { options: [{ code: 53, data: Uint8Array.of(1) }] })).toEqual([]);
   });
 });
+
+describe('persona options for many clients (memoised)', () => {
+  it('give each client its own client identifier and the same shared options otherwise', () => {
+    for (const persona of ['uefi-x64', 'ipxe', 'cisco', 'bios'] as Persona[]) {
+      for (const message of ['discover', 'request'] as const) {
+        const a = personaOptions(persona, '02:00:00:00:00:01', {}, message);
+        const b = personaOptions(persona, '02:00:00:00:00:02', {}, message);
+        const again = personaOptions(persona, '02:00:00:00:00:01', {}, message);
+        expect(again.map((o) => [o.code, hex(o.data!)])).toEqual(a.map((o) => [o.code, hex(o.data!)]));
+        const id = (xs: typeof a): string | undefined => xs.find((o) => o.code === 61)?.data && hex(xs.find((o) => o.code === 61)!.data!);
+        if (id(a) !== undefined) expect(id(a)).not.toBe(id(b));
+        expect(a.filter((o) => o.code !== 61).map((o) => [o.code, hex(o.data!)])).toEqual(b.filter((o) => o.code !== 61).map((o) => [o.code, hex(o.data!)]));
+      }
+    }
+  });
+
+  it('follow the overrides they depend on', () => {
+    const plain = personaOptions('uefi-x64', '02:00:00:00:00:01', {}, 'discover');
+    const other = personaOptions('uefi-x64', '02:00:00:00:00:01', { vendorClass: 'PXEClient:custom', arch: 11, uuid: '11'.repeat(16) }, 'discover');
+    const get = (xs: typeof plain, code: number): string => hex(xs.find((o) => o.code === code)!.data!);
+    expect(get(other, 60)).not.toBe(get(plain, 60));
+    expect(get(other, 93)).not.toBe(get(plain, 93));
+    expect(get(other, 97)).not.toBe(get(plain, 97));
+  });
+});

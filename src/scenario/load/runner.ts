@@ -10,7 +10,7 @@ import { clientVars, ClientStateImpl, notRun, routerFor, type RunOptions } from 
 import { macAt, stepLabel, type Client, type Scenario } from '../schema/index.js';
 import { onAbort } from '../run/abort-fanout.js';
 import type { ClientResult, ScenarioResult, StepResult } from '../run/result.js';
-import { runStep, type StepContext } from '../run/steps.js';
+import { runStep, stepOutcome, type StepContext } from '../run/steps.js';
 import { timersFor, type Timers } from '../run/timers.js';
 import { arrivalOffset, MixPicker } from './arrivals.js';
 import { evaluateBudgets, loadOk } from './budgets.js';
@@ -56,10 +56,13 @@ function statKindOf(kind: string): StatKind | null {
 }
 
 function serverOf(r: StepResult): string | undefined {
-  const observed = r.details['observed'] as Record<string, unknown> | undefined;
-  const id = observed?.['serverId'] ?? r.details['server'];
+  // The unrendered outcome when runStep made the result (no report rendering per step), else the details.
+  const o = stepOutcome(r);
+  const observed = (o?.observed ?? r.details['observed']) as Record<string, unknown> | undefined;
+  const facts = o?.facts ?? r.details;
+  const id = observed?.['serverId'] ?? facts['server'];
   if (typeof id === 'string') return id;
-  const url = r.details['url'];
+  const url = facts['url'];
   if (typeof url === 'string') {
     try {
       return new URL(url).host;
@@ -71,7 +74,8 @@ function serverOf(r: StepResult): string | undefined {
 }
 
 function bytesOf(r: StepResult): number {
-  const size = (r.details['observed'] as Record<string, unknown> | undefined)?.['size'];
+  const o = stepOutcome(r);
+  const size = ((o?.observed ?? r.details['observed']) as Record<string, unknown> | undefined)?.['size'];
   return typeof size === 'number' ? size : 0;
 }
 

@@ -1,10 +1,10 @@
 /**
- * The decoded DHCP messages of chosen frames of a capture: what `analyze --scenario` observes a
- * recorded exchange from, with the same functions as a live one (dhcp-facts.ts, dhcp6-facts.ts).
- * The edge that reads the file; the checker (offline.ts) stays pure.
+ * The decoded DHCP messages of a recorded boot: what `analyze --scenario` observes a recorded
+ * exchange from, with the same functions as a live one (dhcp-facts.ts, dhcp6-facts.ts). Taken on
+ * the way through the analysis's own single read (its tap), so a pipe, a FIFO or merged files give
+ * the same messages as a file; the checker (offline.ts) stays pure.
  */
-import { readCaptures, type CaptureInput } from '../../capture/index.js';
-import { DecodePipeline } from '../../decode/pipeline.js';
+import type { DecodeSink } from '../../decode/messages.js';
 import { parseDhcpV4, type DhcpV4Message } from '../../wire/dhcpv4/index.js';
 import { parseDhcpV6, type DhcpV6Message } from '../../wire/dhcpv6/index.js';
 
@@ -14,19 +14,41 @@ export interface CapturedDhcp {
   v6: ReadonlyMap<number, DhcpV6Message>;
 }
 
-export async function readCapturedDhcp(input: CaptureInput, frames: ReadonlySet<number>): Promise<CapturedDhcp> {
-  const v4 = new Map<number, DhcpV4Message>();
-  const v6 = new Map<number, DhcpV6Message>();
-  if (frames.size === 0) return { v4, v6 };
-  const pipeline = new DecodePipeline({
-    message(m) {
-      if (!frames.has(m.frame)) return;
-      // The payload views the capture buffer, valid during this call only: keep a parsed copy.
-      if (m.proto === 'dhcp4') v4.set(m.frame, parseDhcpV4(new Uint8Array(m.payload), []));
-      else if (m.proto === 'dhcp6') v6.set(m.frame, parseDhcpV6(new Uint8Array(m.payload), []));
-    },
-  }, { protos: new Set(['dhcp4', 'dhcp6']) });
-  await readCaptures(input, (rec) => pipeline.push(rec));
-  pipeline.finish();
-  return { v4, v6 };
+/**
+ * Keeps a copy of every DHCP payload the decoder passes (which exchanges a scenario step matches is
+ * known only once the analysis is done), then parses the frames asked for.
+ */
+export class DhcpCollector {
+  private readonly v4 = new Map<number, Uint8Array>();
+  private readonly v6 = new Map<number, Uint8Array>();
+
+  /** `next` (the boot-chain builder) with the DHCP payloads copied on the way. */
+  tap(next: DecodeSink): DecodeSink {
+    return {
+      message: (m) => {
+        // The payload views the capture buffer, valid during this call only: keep a copy.
+        if (m.proto === 'dhcp4') this.v4.set(m.frame, new Uint8Array(m.payload));
+        else if (m.proto === 'dhcp6') this.v6.set(m.frame, new Uint8Array(m.payload));
+        next.message(m);
+      },
+      ...(next.undecoded ? { undecoded: next.undecoded.bind(next) } : {}),
+      ...(next.httpBody ? { httpBody: next.httpBody.bind(next) } : {}),
+      ...(next.httpClose ? { httpClose: next.httpClose.bind(next) } : {}),
+      ...(next.fragment ? { fragment: next.fragment.bind(next) } : {}),
+      ...(next.tcpSegment ? { tcpSegment: next.tcpSegment.bind(next) } : {}),
+    };
+  }
+
+  /** The messages of `frames` (offline.ts `dhcpFrames`: the recorded DHCP exchanges), parsed. */
+  captured(frames: ReadonlySet<number>): CapturedDhcp {
+    const v4 = new Map<number, DhcpV4Message>();
+    const v6 = new Map<number, DhcpV6Message>();
+    for (const f of frames) {
+      const b4 = this.v4.get(f);
+      if (b4 !== undefined) v4.set(f, parseDhcpV4(b4, []));
+      const b6 = this.v6.get(f);
+      if (b6 !== undefined) v6.set(f, parseDhcpV6(b6, []));
+    }
+    return { v4, v6 };
+  }
 }

@@ -15,14 +15,17 @@ interface FetchOutcome {
   error?: string;
 }
 
-async function fetchAny(st: ClientState, ctx: StepContext, hard: number, url: string): Promise<FetchOutcome> {
+/** `keep`: the body is needed (a script, or what `chain` runs); a kernel or initrd (`fetch`) is
+ *  only counted: never held, so its size is not limited to what a script may be. */
+async function fetchAny(st: ClientState, ctx: StepContext, hard: number, url: string, keep: boolean): Promise<FetchOutcome> {
   const t = tftpUrl(url);
   if (t !== null) {
-    const r = (await tftpFetch(st, ctx, hard, t.server, t.file, {}, false, true)).result;
+    const r = (await tftpFetch(st, ctx, hard, t.server, t.file, {}, false, keep)).result;
     if (r === null) return { ok: false, error: `${url}: no end of transfer by the deadline` };
-    return r.ok ? { ok: true, body: r.data ?? new Uint8Array(0) } : { ok: false, error: `${url}: ${r.error ?? 'failed'}` };
+    if (!r.ok) return { ok: false, error: `${url}: ${r.error ?? 'failed'}` };
+    return keep ? { ok: true, body: r.data ?? new Uint8Array(0) } : { ok: true };
   }
-  const f = await httpFetch(st, ctx, hard, url, 'GET', undefined, true);
+  const f = await httpFetch(st, ctx, hard, url, 'GET', undefined, keep, false);
   if (f.result === null) return { ok: false, error: f.error ?? `${url}: no response` };
   const r = f.result;
   const ok = r.status !== null && r.status >= 200 && r.status < 300 && r.error === null;
@@ -56,12 +59,14 @@ export async function ipxeStep(step: Extract<Step, { kind: 'ipxe-script' }>, st:
    *  fine (a body without end), or the scripts chain beyond max-depth. */
   let topUnreadable: string | undefined;
 
-  const get = async (url: string): Promise<FetchOutcome> => {
+  const get = async (url: string, keep = true): Promise<FetchOutcome> => {
+    // A URL fetched without its body (a kernel) and then chained is fetched again, with it.
     let r = cache.get(url);
+    if (r !== undefined && keep && r.ok && r.body === undefined) r = undefined;
     if (r === undefined) {
-      r = await fetchAny(st, ctx, hard, url);
+      r = await fetchAny(st, ctx, hard, url, keep);
       cache.set(url, r);
-      if (r.ok) fetched.push(url);
+      if (r.ok && !fetched.includes(url)) fetched.push(url);
     }
     return r;
   };
@@ -97,7 +102,7 @@ export async function ipxeStep(step: Extract<Step, { kind: 'ipxe-script' }>, st:
       }
       if ((a.kind !== 'fetch' && a.kind !== 'chain') || a.url === undefined || !doFetch) continue;
       if (failedUrls.has(a.url)) continue;
-      const r = await get(a.url);
+      const r = await get(a.url, a.kind === 'chain');
       if (!r.ok) {
         failedUrls.add(a.url);
         problems.push(`fetch ${r.error ?? a.url}`);

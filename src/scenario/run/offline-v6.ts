@@ -1,12 +1,11 @@
 /**
  * `analyze --scenario` for the IPv6 steps: what a recorded DHCPv6 exchange and router
  * advertisement show, in the terms `expect:` uses (`Observed`), and what a capture summary cannot
- * answer (the number of routers per step; option values other than 59/16 when the capture could
- * not be read a second time for the decoded reply, see offline.ts).
+ * answer (the number of routers per step).
  */
 import type { Dhcp6Step, RaStep } from '../../flow/types.js';
 import type { Observed } from '../expect.js';
-import type { Dhcp6Expect, RaExpect, Step } from '../schema/index.js';
+import type { RaExpect, Step } from '../schema/index.js';
 import { urlHost } from './urls.js';
 
 /** The client message that starts each `dhcp6` operation. */
@@ -34,13 +33,6 @@ export function dhcp6Observed(d: Dhcp6Step): Observed {
     ...(d.bootfileParams.length === 0 ? {} : { bootfileParam: d.bootfileParams.join(' ') }),
     ...(d.serverVendorClass === null ? {} : { vendorClass: d.serverVendorClass }),
   };
-}
-
-/** Option matchers need option values the summary does not keep: checked as not checked. */
-export function offlineDhcp6Expect(e: Dhcp6Expect | undefined, skipped: string[]): Dhcp6Expect | undefined {
-  if (e?.options === undefined) return e;
-  skipped.push(`options ${Object.keys(e.options).join(', ')} (DHCPv6 option values are not in the capture summary; bootfile-url and vendor-class are)`);
-  return { ...e, options: undefined };
 }
 
 /** The DHCPv6 built-in variables from a recorded Reply (as the live step sets them). */

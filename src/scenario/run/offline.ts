@@ -3,26 +3,26 @@
  * to a scenario's expectations and budgets, offline. Each scenario step is matched, in order, to
  * the next recorded step of its kind. DHCPv4 replies are observed from the capture's decoded
  * messages by the live runner's own functions (dhcp-facts.ts), so option values are checked as in
- * `run`, and a DHCPv6 step's `options:` from its decoded reply; what a capture cannot show (hashes,
- * HTTP bodies and headers, iPXE script errors) is not checked and said so.
+ * `run`, and a DHCPv6 step's `options:` from its decoded reply (those messages come from the one
+ * analysis read, whatever the input: a file, a pipe or merged files); what a capture cannot show
+ * (hashes, HTTP bodies and headers, iPXE script errors) is not checked and said so.
  */
 import type { Analysis } from '../../analysis/types.js';
 import type { BootStep, Dhcp4Step, Dhcp6Step, HttpStep, ProxyDhcpStep, TftpStep } from '../../flow/types.js';
-import { DhcpV4Code } from '../../wire/dhcpv4/index.js';
 import { effectiveExpect, evaluate, type Observed } from '../expect.js';
 import { expandClients } from '../driver.js';
-import type { Dhcp6Expect, DhcpExpect, RaExpect, Scenario, Step, StepExpect } from '../schema/index.js';
+import type { Dhcp6Expect, RaExpect, Scenario, Step, StepExpect } from '../schema/index.js';
 import { macVariables, interpolateDeep } from '../vars.js';
 import type { CapturedDhcp } from './captured-dhcp.js';
 import { Recording } from './recording.js';
 import { learnDhcpVariables, observeReplies, observeReply, repliesInCapture } from './dhcp-facts.js';
 import { optionMap6, replyInCapture } from './dhcp6-facts.js';
 import { tftpUrl } from './urls.js';
-import { dhcp6Observed, dhcp6StepMatches, dhcp6Variables, offlineDhcp6Expect, offlineRaExpect, raObserved } from './offline-v6.js';
+import { dhcp6Observed, dhcp6StepMatches, dhcp6Variables, offlineRaExpect, raObserved } from './offline-v6.js';
 import { seconds, type ClientResult, type ScenarioResult, type StepResult } from './result.js';
 import { summarizeExpect } from './steps.js';
 
-/** Frames of the recorded DHCP exchanges: the messages `readCapturedDhcp` must decode. */
+/** Frames of the recorded DHCP exchanges: the messages `DhcpCollector.captured` must decode. */
 export function dhcpFrames(analysis: Analysis): Set<number> {
   const out = new Set<number>();
   for (const c of analysis.clients) {
@@ -31,8 +31,8 @@ export function dhcpFrames(analysis: Analysis): Set<number> {
   return out;
 }
 
-/** `captured`: the DHCPv4 messages of `dhcpFrames(analysis)`, or null when the capture could not be read twice. */
-export function checkRecordedBoot(scenario: Scenario, analysis: Analysis, captured: CapturedDhcp | null, server: string | undefined): ScenarioResult {
+/** `captured`: the DHCP messages of `dhcpFrames(analysis)`. */
+export function checkRecordedBoot(scenario: Scenario, analysis: Analysis, captured: CapturedDhcp, server: string | undefined): ScenarioResult {
   const expanded = expandClients(scenario);
   const clients: ClientResult[] = expanded.map((e) => {
     let chain = analysis.clients.find((c) => c.mac.toLowerCase() === e.mac);
@@ -150,49 +150,10 @@ function matchDhcp(step: Step, c: MatchContext): Match {
   const want = FIRST_MESSAGE[step.kind] ?? 'REQUEST';
   const d = c.rec.take((s): s is Dhcp4Step => s.kind === 'dhcp4' && s.messages.includes(want));
   if (d === null) return { recorded: null, observed: null, expect: undefined };
-  if (!c.rec.hasMessages) return summaryMatch(d, effectiveExpect(step) as DhcpExpect | undefined, c);
   const prefer = step.kind === 'dhcp' ? step.prefer : undefined;
   // Offers counted as the boot chain counts them (one per server and address, retransmissions not again).
   const observed = observeReplies(repliesInCapture(c.rec.messages(d.frames)), d.offers.length, prefer);
   return { recorded: d, observed, expect: effectiveExpect(step) };
-}
-
-/** Option values the boot chain keeps as fields (lease time, server id, boot file). */
-const SUMMARY_OPTIONS = new Set<number>([DhcpV4Code.LEASE_TIME, DhcpV4Code.SERVER_ID, DhcpV4Code.BOOTFILE_NAME]);
-
-/**
- * A capture that cannot be read a second time (standard input, a FIFO, merged files): the boot
- * chain's summary is all there is, so other option values and siaddr are not checked, and said so.
- */
-function summaryMatch(d: Dhcp4Step, e: DhcpExpect | undefined, c: MatchContext): Match {
-  const last = d.messages.findLast((m) => m === 'ACK' || m === 'NAK' || m === 'OFFER');
-  const options = new Map<number, string | number>();
-  for (const code of d.ackOptions) options.set(code, '(value not read)');
-  if (d.bootfile !== null) options.set(DhcpV4Code.BOOTFILE_NAME, d.bootfile);
-  if (d.server !== null) options.set(DhcpV4Code.SERVER_ID, d.server);
-  if (d.leaseTime !== null) options.set(DhcpV4Code.LEASE_TIME, d.leaseTime);
-  const observed: Observed = {
-    messageType: last === undefined ? null : last.toLowerCase(),
-    ...(d.yiaddr === null ? {} : { yiaddr: d.yiaddr }),
-    ...(d.nextServer === null ? {} : { nextServer: d.nextServer }),
-    ...(d.server === null ? {} : { serverId: d.server }),
-    ...(d.bootfile === null ? {} : { bootfile: d.bootfile }),
-    ...(d.leaseTime === null ? {} : { leaseTime: d.leaseTime }),
-    offers: d.offers.length,
-    options,
-  };
-  if (e === undefined) return { recorded: d, observed, expect: e };
-  if (e.siaddr !== undefined) c.skipped.push('siaddr (the capture was read once; use next-server)');
-  const matchers: NonNullable<DhcpExpect['options']> = {};
-  for (const [k, m] of Object.entries(e.options ?? {})) {
-    const code = Number(k);
-    const valueTest = m.equals !== undefined || m.notEquals !== undefined || m.matches !== undefined || m.inSubnet !== undefined;
-    if (valueTest && !SUMMARY_OPTIONS.has(code)) {
-      c.skipped.push(`option ${code} value (the capture was read once, from a pipe or several files: only its presence is known)`);
-      matchers[code] = { present: true };
-    } else matchers[code] = m;
-  }
-  return { recorded: d, observed, expect: { ...e, siaddr: undefined, options: e.options === undefined ? undefined : matchers } };
 }
 
 function matchProxyDhcp(step: Step, c: MatchContext): Match {
@@ -208,8 +169,7 @@ function satisfies(e: StepExpect | undefined, o: Observed | null, c: MatchContex
 }
 
 function matchDhcp6(step: Extract<Step, { kind: 'dhcp6' }>, c: MatchContext): Match {
-  const e = effectiveExpect(step) as Dhcp6Expect | undefined;
-  const e6 = c.rec.hasMessages ? e : offlineDhcp6Expect(e, c.skipped);
+  const e6 = effectiveExpect(step) as Dhcp6Expect | undefined;
   /** The exchange as the boot chain summarises it, with every option of its decoded reply. */
   const observe = (s: Dhcp6Step): Observed => {
     const reply = replyInCapture(c.rec.messages6(s.frames));

@@ -10,12 +10,7 @@ import type { CapturedDhcp } from './captured-dhcp.js';
 export class Recording {
   private cursor = 0;
 
-  /** `captured` null: the capture could not be read again (see summaryMatch). */
-  constructor(readonly chain: ClientReport, private readonly captured: CapturedDhcp | null) {}
-
-  get hasMessages(): boolean {
-    return this.captured !== null;
-  }
+  constructor(readonly chain: ClientReport, private readonly captured: CapturedDhcp) {}
 
   /** The next recorded step of a kind. */
   take<T extends BootStep>(pred: (s: BootStep) => s is T): T | null {
@@ -62,19 +57,19 @@ export class Recording {
 
   /** The decoded DHCPv4 messages of a recorded exchange, in capture order. */
   messages(frames: readonly number[]): DhcpV4Message[] {
-    return pick(this.captured?.v4, frames);
+    return pick(this.captured.v4, frames);
   }
 
   /** The decoded DHCPv6 messages of a recorded exchange, in capture order. */
   messages6(frames: readonly number[]): DhcpV6Message[] {
-    return pick(this.captured?.v6, frames);
+    return pick(this.captured.v6, frames);
   }
 }
 
-function pick<T>(byFrame: ReadonlyMap<number, T> | undefined, frames: readonly number[]): T[] {
+function pick<T>(byFrame: ReadonlyMap<number, T>, frames: readonly number[]): T[] {
   const out: T[] = [];
   for (const f of frames) {
-    const m = byFrame?.get(f);
+    const m = byFrame.get(f);
     if (m !== undefined) out.push(m);
   }
   return out;

@@ -61,11 +61,34 @@ export async function runStep(raw: Step, where: string, st: ClientState, ctx: St
     const took = outcome?.unfinished !== undefined ? `did not finish in ${seconds(durationMs)}` : `took ${seconds(durationMs)}`;
     failures.unshift(`${label} ${took}, budget ${seconds(budget)}`);
   }
-  return {
+  const result: StepResult = {
     name: label, kind: raw.kind, ok: failures.length === 0, duration: durationMs, budget,
     error: failures.length === 0 ? null : unique(failures).join('\n'),
-    details: { expect: summarizeExpect(expect), ...(outcome === null ? {} : { observed: plainObserved(outcome.observed), ...outcome.facts }) },
+    details: {},
   };
+  // The report's rendering of what was seen (expect summary, options as hex, message log) is built
+  // when something reads it: a load run reads it for the few clients it keeps, not for every DORA.
+  let details: Record<string, unknown> | undefined;
+  Object.defineProperty(result, 'details', {
+    enumerable: true, configurable: true,
+    get: () => {
+      if (details === undefined) {
+        details = { expect: summarizeExpect(expect), ...(outcome === null ? {} : { observed: plainObserved(outcome.observed), ...outcome.facts }) };
+        outcomes.delete(result); // rendered: the outcome (a body, a message log) is not held twice
+      }
+      return details;
+    },
+    set: (v: Record<string, unknown>) => { details = v; },
+  });
+  if (outcome !== null) outcomes.set(result, outcome);
+  return result;
+}
+
+const outcomes = new WeakMap<StepResult, Outcome>();
+
+/** What a step run by `runStep` observed and its facts, unrendered (load statistics read them per step). */
+export function stepOutcome(r: StepResult): Pick<Outcome, 'observed' | 'facts'> | undefined {
+  return outcomes.get(r);
 }
 
 function unique(xs: string[]): string[] {
@@ -114,7 +137,9 @@ async function execute(step: Step, st: ClientState, ctx: StepContext, hard: numb
     }
     case 'http': {
       const keep = step.expect?.body !== undefined || Object.values(step.save ?? {}).some((s) => s.from === 'body');
-      const r = await httpFetch(st, ctx, hard, step.url, step.method ?? 'GET', step.headers, keep);
+      // The SHA-256 only when something reads it: hashing a kernel costs more CPU than receiving it.
+      const digest = step.expect?.sha256 !== undefined || Object.values(step.save ?? {}).some((s) => s.from === 'field' && s.field === 'sha256');
+      const r = await httpFetch(st, ctx, hard, step.url, step.method ?? 'GET', step.headers, keep, digest);
       return httpOutcome(r, step.url);
     }
     case 'ipxe-script':

@@ -3,6 +3,7 @@ import { TFTP_ERROR_NAMES, TFTP_OPCODES } from '../../wire/tftp.js';
 import { HttpClient, TftpClient, type HttpResult, type TftpResult } from '../clients/index.js';
 import { isIpv6, isLinkLocal6, linkLocalFromMac } from '../../wire/ipv6-address.js';
 import { bareHost } from './urls.js';
+import { onAbort } from './abort-fanout.js';
 import { drive, StepFailure, type ClientState, type Outcome, type StepContext } from './loop.js';
 import { TcpPort } from '../../wire/ports.js';
 
@@ -71,13 +72,16 @@ const REDIRECT = new Set([301, 302, 303, 307, 308]);
 /**
  * One HTTP fetch, following redirects (Location) as iPXE does, at most MAX_REDIRECTS of them, all
  * within the same deadline: a server that redirects for ever fails the fetch with a clear error.
+ * `digest`: compute the body's SHA-256 (only when the step checks or saves it: it costs more CPU
+ * than receiving the body).
  */
 export async function httpFetch(
   st: ClientState, ctx: StepContext, hard: number, url: string, method: string, headers: Record<string, string> | undefined, keepBody: boolean,
+  digest = true,
 ): Promise<Fetched> {
   let at = url;
   for (let hop = 0; ; hop++) {
-    const f = await httpFetchOnce(st, ctx, hard, at, method, headers, keepBody);
+    const f = await httpFetchOnce(st, ctx, hard, at, method, headers, keepBody, digest);
     const r = f.result;
     if (r === null || r.status === null || !REDIRECT.has(r.status)) return f;
     const location = r.head?.headers.find(([k]) => k.toLowerCase() === 'location')?.[1];
@@ -97,6 +101,7 @@ export async function httpFetch(
 
 async function httpFetchOnce(
   st: ClientState, ctx: StepContext, hard: number, url: string, method: string, headers: Record<string, string> | undefined, keepBody: boolean,
+  digest: boolean,
 ): Promise<Fetched> {
   let u: URL;
   try {
@@ -105,7 +110,7 @@ async function httpFetchOnce(
     return { result: null, error: `not a URL: ${JSON.stringify(url)}` };
   }
   if (u.protocol !== 'http:') return { result: null, error: `${u.protocol.replace(':', '')} URLs are not supported by the runner (${url})` };
-  const client = new HttpClient({ method, host: u.host, path: `${u.pathname}${u.search}`, headers: Object.entries(headers ?? {}), keepBody });
+  const client = new HttpClient({ method, host: u.host, path: `${u.pathname}${u.search}`, headers: Object.entries(headers ?? {}), keepBody, digest });
   const remaining = Math.max(1, (hard - ctx.timers.now()) * 1000);
   let stream;
   try {
@@ -114,7 +119,9 @@ async function httpFetchOnce(
     return { result: null, error: `HTTP ${url}: cannot connect: ${(e as Error).message}` };
   }
   try {
-    stream.onData((data) => { client.receive(data, ctx.timers.now()); st.kick(); });
+    // The step wakes when the response is complete (or the stream ends), not per read: a download
+    // costs one wait, not a promise and a timer per received batch.
+    stream.onData((data) => { client.receive(data, ctx.timers.now()); if (client.done() !== null) st.kick(); });
     stream.onEnd((_t, error) => {
       const now = ctx.timers.now();
       if (error === undefined) client.end(now);
@@ -123,10 +130,14 @@ async function httpFetchOnce(
     });
     stream.write(client.request(ctx.timers.now()));
     while (client.done() === null && ctx.timers.now() < hard && !ctx.signal?.aborted) {
-      const wake = st.arrival();
       const timer = ctx.timers.at(hard);
-      await Promise.race([wake, timer.fired]);
+      const waits = [st.arrival(), timer.fired];
+      let cancelAbort: (() => void) | undefined;
+      const signal = ctx.signal;
+      if (signal) waits.push(new Promise<void>((r) => { cancelAbort = onAbort(signal, r); }));
+      await Promise.race(waits);
       timer.cancel();
+      cancelAbort?.();
     }
   } finally {
     stream.close();
@@ -145,7 +156,7 @@ export function httpOutcome(f: Fetched, url: string): Outcome {
   const problems = r.error !== null && (r.status === null || r.status < 400) ? [`HTTP ${url}: ${r.error}`] : [];
   return {
     observed: {
-      ...(r.status === null ? {} : { status: r.status }), size: r.bodyBytes, sha256: r.sha256, headers,
+      ...(r.status === null ? {} : { status: r.status }), size: r.bodyBytes, ...(r.sha256 === null ? {} : { sha256: r.sha256 }), headers,
       ...(r.body === null ? {} : { body: Buffer.from(r.body).toString('utf8') }),
     },
     facts: { url, ttfb: r.timings.ttfb, bytesPerSecond: r.timings.bytesPerSecond },

@@ -115,6 +115,30 @@ describe('relay transport on loopback', () => {
     }
   });
 
+  it('streams read into one shared buffer still get their own bytes, early ones included', async () => {
+    // Two servers send 3 MB each (several reads of the shared buffer), interleaved.
+    const body = (seed: number): Buffer => Buffer.from(Array.from({ length: 3_000_000 }, (_, i) => (i * seed + (i >> 12)) & 0xff));
+    const want = [body(7), body(13)];
+    const servers = want.map((b) => createServer((s) => { s.end(b); }));
+    const ports = await Promise.all(servers.map((srv) => new Promise<number>((r) => srv.listen(0, LO, () => r((srv.address() as { port: number }).port)))));
+    const t = await createRelayTransport({ relayFrom: LO, relayPort: 0, server: LO });
+    try {
+      const streams = await Promise.all(ports.map((port) => t.connectTcp(A, { addr: LO, port }, 2000)));
+      // The first handler comes late: what arrived before it must not be overwritten by later reads.
+      await new Promise((r) => setTimeout(r, 50));
+      const got = await Promise.all(streams.map((s) => new Promise<Buffer>((resolve) => {
+        const parts: Buffer[] = [];
+        s.onData((d) => parts.push(Buffer.from(d)));
+        s.onEnd(() => resolve(Buffer.concat(parts)));
+      })));
+      expect(got.map((g) => g.length)).toEqual([3_000_000, 3_000_000]);
+      expect(got.map((g, i) => g.equals(want[i]!))).toEqual([true, true]);
+    } finally {
+      await t.close();
+      for (const srv of servers) srv.close();
+    }
+  });
+
   it('removeClient closes the client\'s UDP flows: a late answer to its port reaches nobody', async () => {
     const tid = await udpServer();
     const t = await createRelayTransport({ relayFrom: LO, relayPort: 0, server: LO });

@@ -22,7 +22,7 @@ import { LinkType } from '../../wire/link-type.js';
 import { asciiBytes, ipv4FromString, ipv6FromString, ipv6ToString, macToString } from '../../wire/bytes.js';
 import { IpProtocol } from '../../wire/ip-protocol.js';
 import {
-  BootOp, DhcpV4Code, emitDhcpV4, EMPTY, F, FIXED_LEN, parseDhcpV4, relayAgentInfoData, type DhcpV4Option,
+  BootOp, DhcpV4Code, emitDhcpV4, EMPTY, F, FIXED_LEN, parseDhcpV4, relayAgentInfoData, withRelayHeader, type DhcpV4Option,
 } from '../../wire/dhcpv4/index.js';
 import { DhcpV6MsgType, DhcpV6Opt, emitDhcpV6, getOption, parseDhcpV6, type DhcpV6OptionSpec } from '../../wire/dhcpv6/index.js';
 import { emitIpv4 } from '../../wire/ipv4.js';
@@ -65,8 +65,19 @@ export interface RelayTransportOptions {
   queueLimit?: number;
 }
 
+/** Bytes one TCP read may bring (kernel sockets, HTTP): node's default reads are 64 KiB into a
+ *  new buffer each; one reused 1 MiB buffer makes 16 times fewer reads and no allocation. */
+export const RELAY_READ_BUFFER = 1 << 20;
+
 /** The same safety bound as raw mode's (not imported: raw/transport.ts loads libpcap). */
 const DEFAULT_RELAY_RATE_LIMIT_PPS = 200_000;
+
+/**
+ * Kernel receive buffer asked for on the DHCP relay sockets (Linux caps it at net.core.rmem_max).
+ * A storm's replies arrive in bursts while the event loop is busy; the 208 KiB default holds
+ * about 200 of them and the rest were dropped (UdpRcvbufErrors) and became client timeouts.
+ */
+const DHCP_RECV_BUFFER = 4 * 1024 * 1024;
 
 /** What waits for a token: a datagram, or a step of a TCP connection (connect, write, end). */
 type Outgoing = { sock: Socket; payload: Uint8Array; from: Endpoint; to: Endpoint } | { tcp: () => void };
@@ -77,17 +88,23 @@ const DHCP6_CLIENT_PORT = UdpPort.DHCPV6_CLIENT;
 
 /** A relayed copy of a client message: giaddr/hops/option 82 set unless the client did it. */
 export function relayDhcpMessage(payload: Uint8Array, o: Pick<RelayTransportOptions, 'relayFrom' | 'circuitId' | 'remoteId'>): Uint8Array {
+  return relayDhcpMessageWith(payload, ipv4FromString(o.relayFrom), relayAgentInfoData(o));
+}
+
+/** `relayDhcpMessage` with the relay's giaddr bytes and option 82 data worked out once. */
+function relayDhcpMessageWith(payload: Uint8Array, giaddr: Uint8Array, o82data: Uint8Array | null): Uint8Array {
+  if (payload.length < FIXED_LEN || payload[F.OP] !== BootOp.REQUEST) return payload;
+  // The client machine already built it as relayed: giaddr set.
+  if (payload[F.GIADDR] !== 0 || payload[F.GIADDR + 1] !== 0 || payload[F.GIADDR + 2] !== 0 || payload[F.GIADDR + 3] !== 0) return payload;
+  // Without option 82 only two header fields change: no parse and re-encode per message.
+  if (o82data === null) return withRelayHeader(payload, giaddr, payload[F.HOPS]! + 1);
   const msg = parseDhcpV4(payload, []);
-  if (msg.op !== BootOp.REQUEST || msg.headerLength < FIXED_LEN) return payload;
-  const giaddrSet = msg.giaddr.some((b) => b !== 0);
-  if (giaddrSet) return payload; // the client machine already built it as relayed
-  msg.giaddr = ipv4FromString(o.relayFrom);
+  msg.giaddr = giaddr.slice();
   msg.hops = Math.min(255, msg.hops + 1);
-  const data = relayAgentInfoData(o);
-  if (data && !msg.options.some((x) => x.code === DhcpV4Code.RELAY_AGENT_INFO)) {
+  if (!msg.options.some((x) => x.code === DhcpV4Code.RELAY_AGENT_INFO)) {
     // RFC 3046 §2.1: the relay's option goes last, before END.
     const end = msg.options.findIndex((x) => x.code === DhcpV4Code.END && x.area === 'options');
-    const o82: DhcpV4Option = { code: DhcpV4Code.RELAY_AGENT_INFO, data, area: 'options', offset: -1 };
+    const o82: DhcpV4Option = { code: DhcpV4Code.RELAY_AGENT_INFO, data: o82data, area: 'options', offset: -1 };
     if (end >= 0) msg.options.splice(end, 0, o82);
     else msg.options.push(o82, { code: DhcpV4Code.END, data: EMPTY, area: 'options', offset: -1 });
   }
@@ -125,6 +142,9 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
   private readonly clients = new Set<string>();
   private readonly flows = new Map<string, Flow>();
   private readonly streams = new Set<TcpSocket>();
+  /** Every TCP stream's reads land here (allocated at the first connection): a read is handed to
+   *  its stream's handler at once, before libuv reads again, so one buffer serves all streams. */
+  private readBuffer: Buffer | null = null;
   private readonly dhcp: Socket;
   /** The DHCPv6 relay agent's socket on [relayFrom6]:547 (with relayFrom6). */
   private readonly dhcp6: Socket | null;
@@ -140,14 +160,21 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
   lastError: string | null = null;
   /** `--max-pps`: everything this transport sends goes through it. */
   private readonly out: SendQueue<Outgoing>;
+  /** giaddr and option 82 of every relayed DHCPv4 message, worked out once. */
+  private readonly giaddr: Uint8Array;
+  private readonly o82data: Uint8Array | null;
+  /** Send errors land here (the socket's 'error' event): no callback object per datagram. */
+  private readonly onSendError = (e: Error): void => { this.counters.sendErrors++; this.lastError = e.message; };
 
   constructor(private readonly opts: RelayTransportOptions) {
     super();
     this.out = new SendQueue<Outgoing>({
       pps: opts.rateLimitPps ?? DEFAULT_RELAY_RATE_LIMIT_PPS, limit: opts.queueLimit ?? 4096, send: (o) => this.emit(o),
     });
-    this.dhcp = createSocket({ type: 'udp4', reuseAddr: true });
-    this.dhcp6 = opts.relayFrom6 === undefined ? null : createSocket({ type: 'udp6', reuseAddr: true });
+    this.giaddr = ipv4FromString(opts.relayFrom);
+    this.o82data = relayAgentInfoData(opts);
+    this.dhcp = createSocket({ type: 'udp4', reuseAddr: true, recvBufferSize: DHCP_RECV_BUFFER });
+    this.dhcp6 = opts.relayFrom6 === undefined ? null : createSocket({ type: 'udp6', reuseAddr: true, recvBufferSize: DHCP_RECV_BUFFER });
   }
 
   async bind(): Promise<void> {
@@ -190,7 +217,7 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
       this.dhcp.bind({ address: this.opts.relayFrom, port: this.opts.relayPort ?? DHCP_SERVER_PORT, exclusive: false }, () => {
         this.dhcp.off('error', onError);
         this.port = this.dhcp.address().port;
-        this.dhcp.on('error', (e) => { this.lastError = e.message; });
+        this.dhcp.on('error', this.onSendError);
         this.dhcp.on('message', (msg, rinfo) => this.receiveDhcp(msg, rinfo));
         resolve();
       });
@@ -205,7 +232,8 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
   removeClient(mac: string): void {
     const m = mac.toLowerCase();
     this.clients.delete(m);
-    this.peers.delete(linkLocalFromMac(m));
+    if (this.dhcp6 !== null) this.peers.delete(linkLocalFromMac(m));
+    if (this.flows.size === 0) return; // a DHCP-only storm: nothing to scan
     for (const [key, flow] of this.flows) {
       if (flow.mac !== m) continue;
       this.flows.delete(key);
@@ -221,8 +249,9 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
     const m = mac.toLowerCase();
     if (this.clients.has(m)) return;
     this.clients.add(m);
-    // Until a client's own RELAY-FORW says otherwise, its peer-address is its EUI-64 link-local.
-    this.peers.set(linkLocalFromMac(m), { mac: m, unwrap: true });
+    // Until a client's own RELAY-FORW says otherwise, its peer-address is its EUI-64 link-local
+    // (only a relay with a DHCPv6 side hears RELAY-REPLs).
+    if (this.dhcp6 !== null) this.peers.set(linkLocalFromMac(m), { mac: m, unwrap: true });
   }
 
   setClientAddress(_mac: string, _lease: ClientAddress | null): void {
@@ -236,7 +265,7 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
     const port = this.port;
     if (isIpv6(d.dst.addr)) { this.sendUdp6(m, d); return; }
     if (d.dst.port === DHCP_SERVER_PORT) {
-      const payload = relayDhcpMessage(d.payload, this.opts);
+      const payload = relayDhcpMessageWith(d.payload, this.giaddr, this.o82data);
       // Relayed messages are unicast to the server whatever the client addressed.
       const to = d.broadcast || d.dst.addr === '255.255.255.255' || d.dst.addr === this.opts.relayFrom ? this.opts.server : d.dst.addr;
       this.sendOn(this.dhcp, payload, { addr: this.opts.relayFrom, port }, { addr: to, port: this.opts.serverPort ?? DHCP_SERVER_PORT });
@@ -268,13 +297,16 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
         tcp: () => {
           if (timedOut) return; // given up while it waited for its token: no connection at all
           if (this.closed) { clearTimeout(timer); reject(new Error('relay: transport closed')); return; }
-          const s = (sock = tcpConnect({ host: dst.addr, port: dst.port, localAddress, ...(v6 ? { family: 6 } : {}) }));
+          const reader = new StreamReader(() => this.now());
+          this.readBuffer ??= Buffer.allocUnsafe(RELAY_READ_BUFFER);
+          const onread = { buffer: this.readBuffer, callback: (n: number, buf: Uint8Array): boolean => reader.read(buf.subarray(0, n)) };
+          const s = (sock = tcpConnect({ host: dst.addr, port: dst.port, localAddress, onread, ...(v6 ? { family: 6 } : {}) }));
           this.streams.add(s);
           s.once('error', (e) => { clearTimeout(timer); this.streams.delete(s); reject(e); });
           s.once('connect', () => {
             clearTimeout(timer);
             s.removeAllListeners('error');
-            resolve(this.wrapStream(s));
+            resolve(this.wrapStream(s, reader));
           });
         },
       });
@@ -297,9 +329,7 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
 
   // ---- internals ----
 
-  private wrapStream(sock: TcpSocket): ByteStream {
-    const early: Uint8Array[] = [];
-    let dataHandler: ((d: Uint8Array, t: number) => void) | null = null;
+  private wrapStream(sock: TcpSocket, reader: StreamReader): ByteStream {
     let ended: { time: number; error?: string } | null = null;
     const endHandlers: ((t: number, e?: string) => void)[] = [];
     const end = (error?: string): void => {
@@ -308,20 +338,12 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
       this.streams.delete(sock);
       for (const h of endHandlers) h(ended.time, error);
     };
-    sock.on('data', (b: Buffer) => {
-      const d = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-      if (dataHandler) dataHandler(d, this.now());
-      else early.push(d);
-    });
     sock.on('end', () => end());
     sock.on('close', (hadError) => end(hadError ? 'connection reset' : undefined));
     sock.on('error', (e) => end(e.message));
     return {
       write: (data) => { const copied = data.slice(); this.out.push({ tcp: () => { sock.write(copied); } }); },
-      onData: (h) => {
-        dataHandler = h;
-        for (const d of early.splice(0)) h(d, this.now());
-      },
+      onData: (h) => { reader.attach(h); },
       onEnd: (h) => {
         endHandlers.push(h);
         if (ended) h(ended.time, ended.error);
@@ -398,7 +420,8 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
     if (msg.length < FIXED_LEN || msg[F.OP] !== BootOp.REPLY) { this.counters.foreign++; return; }
     const mac = macToString(msg, 28);
     if (!this.clients.has(mac)) { this.counters.foreign++; return; }
-    this.deliver(mac, { src: { addr: rinfo.address, port: rinfo.port }, dst: { addr: this.opts.relayFrom, port }, payload: copy(msg) });
+    // The Buffer is this datagram's own (dgram allocates one per message): no copy needed.
+    this.deliver(mac, { src: { addr: rinfo.address, port: rinfo.port }, dst: { addr: this.opts.relayFrom, port }, payload: msg });
   }
 
   private deliver(mac: string, d: UdpDatagram): void {
@@ -419,9 +442,13 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
   private emit(o: Outgoing): void {
     if ('tcp' in o) { o.tcp(); return; }
     if (this.closed) return;
-    o.sock.send(o.payload, o.to.port, o.to.addr, (err) => {
-      if (err) { this.counters.sendErrors++; this.lastError = err.message; }
-    });
+    // The DHCP socket's errors go to its 'error' handler (onSendError): no callback per datagram.
+    if (o.sock === this.dhcp) o.sock.send(o.payload, o.to.port, o.to.addr);
+    else {
+      o.sock.send(o.payload, o.to.port, o.to.addr, (err) => {
+        if (err) { this.counters.sendErrors++; this.lastError = err.message; }
+      });
+    }
     this.frame('sent', o.payload, o.from, o.to);
   }
 
@@ -436,6 +463,29 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
       : emitIpv4({ dscp: 0, ecn: 0, identification: 0, df: true, mf: false, fragmentOffset: 0, ttl: 64, protocol: IpProtocol.UDP, src: src.addr, dst: dst.addr }, udp);
     const t = this.now();
     for (const h of this.frameHandlers) h(dir, t, v6 ? LinkType.IPV6 : LinkType.IPV4, ip);
+  }
+}
+
+/** Hands a TCP stream's reads (views into the shared read buffer, valid during the call) to its
+ *  data handler; what arrives before there is one is copied and kept for it. */
+class StreamReader {
+  private handler: ((d: Uint8Array, t: number) => void) | null = null;
+  private early: Uint8Array[] | null = null;
+
+  constructor(private readonly now: () => number) {}
+
+  /** true: keep reading (node's onread callback pauses the socket on false). */
+  read(view: Uint8Array): boolean {
+    if (this.handler) this.handler(view, this.now());
+    else (this.early ??= []).push(Uint8Array.prototype.slice.call(view)); // a copy (Buffer#slice is a view)
+    return true;
+  }
+
+  attach(h: (d: Uint8Array, t: number) => void): void {
+    this.handler = h;
+    const early = this.early;
+    this.early = null;
+    for (const d of early ?? []) h(d, this.now());
   }
 }
 

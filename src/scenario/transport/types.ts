@@ -14,7 +14,8 @@ export type UdpHandler = (clientMac: string, d: UdpDatagram, time: number) => vo
 /** An HTTP-capable byte stream to a server (TCP). */
 export interface ByteStream {
   write(data: Uint8Array): void;
-  /** Bytes from the server, in order. */
+  /** Bytes from the server, in order: a view valid during the call only (relay mode reads every
+   *  stream into one reused buffer; raw mode hands over views into received frames). */
   onData(handler: (data: Uint8Array, time: number) => void): void;
   /** The server closed (or reset: `error` set). */
   onEnd(handler: (time: number, error?: string) => void): void;

@@ -1,5 +1,5 @@
 /** Accessors the flow engine and findings use: message type, boot file, PXE/iPXE identity. */
-import { cString, ipv4ToString, u16, u32 } from '../bytes.js';
+import { cString, ipv4ToString, macToString, u16, u32 } from '../bytes.js';
 import type { JsonValue } from './codec.js';
 import { getOption, overloadValue, vendorClass, CHADDR_LEN, type DhcpV4Message } from './message.js';
 import { CLIENT_ARCH_NAMES, decodeOptionValue, DhcpV4Code, DhcpV4MessageType, MESSAGE_TYPE_NAMES } from './options.js';
@@ -71,6 +71,8 @@ export function clientMac(msg: DhcpV4Message): string {
 
 function macString(msg: DhcpV4Message): string {
   const n = Math.min(msg.hlen, CHADDR_LEN);
+  // Ethernet (nearly every message, several calls each): the shared address-text cache.
+  if (n === 6) return macToString(msg.chaddr, 0, 6);
   let s = '';
   for (let i = 0; i < n; i++) s += (i ? ':' : '') + msg.chaddr[i]!.toString(16).padStart(2, '0');
   return s;

@@ -42,6 +42,7 @@ export interface DhcpV4BuildInput {
 }
 
 const CLIENT_TYPES = new Set([1, 3, 4, 7, 8]);
+const AREA_RANK: Record<DhcpV4Area, number> = { options: 0, file: 1, sname: 2 };
 
 function fixedField(s: string | undefined, len: number): Uint8Array {
   const out = new Uint8Array(len);
@@ -67,6 +68,7 @@ export function buildDhcpV4(input: DhcpV4BuildInput): DhcpV4Message {
     if (o.code === 0 || o.code === 255) { options.push({ code: o.code, data: EMPTY, area, offset: -1 }); continue; }
     const data = o.data ?? encodeOptionValue(o.code, o.value ?? null);
     if (o.code === 53 && data.length) type = data[0]!;
+    if (data.length <= 255) { options.push({ code: o.code, data, area, offset: -1 }); continue; } // one instance: no view needed
     let i = 0;
     do {
       options.push({ code: o.code, data: data.subarray(i, i + 255), area, offset: -1 });
@@ -79,8 +81,7 @@ export function buildDhcpV4(input: DhcpV4BuildInput): DhcpV4Message {
       if (areas.has(area)) options.push({ code: 255, data: EMPTY, area, offset: -1 });
     }
     // Keep RFC 3396 order (options, file, sname) so getOption joins as a receiver would.
-    const rank = { options: 0, file: 1, sname: 2 };
-    options.sort((a, b) => rank[a.area] - rank[b.area]);
+    if (areas.size > 1) options.sort((a, b) => AREA_RANK[a.area] - AREA_RANK[b.area]);
   }
   const msg: DhcpV4Message = {
     op: input.op ?? (type === null || CLIENT_TYPES.has(type) ? 1 : 2),
@@ -90,10 +91,10 @@ export function buildDhcpV4(input: DhcpV4BuildInput): DhcpV4Message {
     xid: input.xid >>> 0,
     secs: input.secs ?? 0,
     flags: input.flags ?? 0,
-    ciaddr: ipv4FromString(input.ciaddr ?? '0.0.0.0'),
-    yiaddr: ipv4FromString(input.yiaddr ?? '0.0.0.0'),
-    siaddr: ipv4FromString(input.siaddr ?? '0.0.0.0'),
-    giaddr: ipv4FromString(input.giaddr ?? '0.0.0.0'),
+    ciaddr: input.ciaddr === undefined ? new Uint8Array(4) : ipv4FromString(input.ciaddr),
+    yiaddr: input.yiaddr === undefined ? new Uint8Array(4) : ipv4FromString(input.yiaddr),
+    siaddr: input.siaddr === undefined ? new Uint8Array(4) : ipv4FromString(input.siaddr),
+    giaddr: input.giaddr === undefined ? new Uint8Array(4) : ipv4FromString(input.giaddr),
     chaddr,
     sname: fixedField(input.sname, SNAME_LEN),
     file: fixedField(input.file, FILE_LEN),

@@ -26,6 +26,9 @@ export interface Codec {
   encode(value: JsonValue): Uint8Array;
   /** Any bytes decode without an issue (text, byte lists, raw hex): parsing need not validate it. */
   total?: true;
+  /** A check without decoding: true only when `decode` takes these bytes as they are (no issue,
+   *  no fallback). Parsing validates every option of every message; most pass this length test. */
+  valid?(data: Uint8Array): boolean;
   /** What the decoded value is, for the option table's docs (`ipv4-list`, `text`…; see ValueKind). */
   kind?: ValueKind;
 }
@@ -104,6 +107,7 @@ function fixedUint(size: 1 | 2 | 4, signed: boolean): Codec {
   const what = `${signed ? 'i' : 'u'}${size * 8}` as 'u8' | 'i8' | 'u16' | 'u32' | 'i32';
   return {
     kind: what,
+    valid: (d) => d.length === size,
     decode(d) {
       if (d.length !== size) return undefined;
       let v = size === 1 ? d[0]! : size === 2 ? u16(d, 0) : u32(d, 0);
@@ -130,12 +134,14 @@ export const i32 = fixedUint(4, true);
 
 export const flag: Codec = {
   kind: 'boolean',
+  valid: (d) => d.length === 1 && d[0]! <= 1,
   decode: (d) => (d.length === 1 && d[0]! <= 1 ? d[0] === 1 : undefined),
   encode: (v) => Uint8Array.of(v === true || v === 1 ? 1 : 0),
 };
 
 export const ip: Codec = {
   kind: 'ipv4',
+  valid: (d) => d.length === 4,
   decode: (d) => (d.length === 4 ? ipv4ToString(d, 0) : undefined),
   encode: (v) => ipv4Bytes(v),
 };
@@ -151,6 +157,7 @@ function ipv4Bytes(v: JsonValue): Uint8Array {
 /** One or more IPv4 addresses (routers, DNS, option 150...). */
 export const ipList: Codec = {
   kind: 'ipv4-list',
+  valid: (d) => d.length > 0 && d.length % 4 === 0,
   decode(d) {
     if (d.length === 0 || d.length % 4 !== 0) return undefined;
     const out: string[] = [];
@@ -176,6 +183,7 @@ export const u8List: Codec = {
 export function namedU16List(names: Record<number, string>): Codec {
   return {
     kind: 'named-u16-list',
+    valid: (d) => d.length > 0 && d.length % 2 === 0,
     decode(d) {
       if (d.length === 0 || d.length % 2 !== 0) return undefined;
       const out: JsonValue[] = [];
@@ -200,6 +208,7 @@ export function namedU8(names: Record<number, string>): Codec {
   for (const [k, n] of Object.entries(names)) byName.set(n, Number(k));
   return {
     kind: 'named-u8',
+    valid: (d) => d.length === 1,
     decode: (d) => (d.length === 1 ? (names[d[0]!] ?? d[0]!) : undefined),
     encode(v) {
       if (typeof v === 'number') return Uint8Array.of(v);
@@ -286,6 +295,25 @@ export interface SubOptionTable {
 export function subOptions(table: SubOptionTable): Codec {
   return {
     kind: 'sub-options',
+    // The TLV walk of `decode` without building its list: every sub-option must fit and pass
+    // its own codec's check (anything else is decoded, to report what is wrong).
+    valid(d) {
+      let i = 0;
+      while (i < d.length) {
+        const code = d[i]!;
+        if (table.padEnd && (code === 0 || code === 255)) {
+          if (code === 255) return true;
+          i++;
+          continue;
+        }
+        if (i + 1 >= d.length || i + 2 + d[i + 1]! > d.length) return false;
+        const len = d[i + 1]!;
+        const c = table.defs[code]?.codec;
+        if (c && c.total !== true && !(c.valid !== undefined && c.valid(d.subarray(i + 2, i + 2 + len)))) return false;
+        i += 2 + len;
+      }
+      return true;
+    },
     decode(d, ctx) {
       const out: JsonValue[] = [];
       let i = 0;

@@ -24,26 +24,34 @@ export interface DhcpV4JsonOption {
 export function dhcpV4OptionsJson(msg: DhcpV4Message): DhcpV4JsonOption[] {
   const vc = vendorClass(msg);
   const out: DhcpV4JsonOption[] = [];
-  const seen = new Set<number>();
-  for (const o of msg.options) {
-    if (o.code === 0 || o.code === 255 || seen.has(o.code)) continue;
-    seen.add(o.code);
-    const data = getOption(msg, o.code)!;
-    const { value } = decodeOptionValue(o.code, data, { issues: null, base: 0, vendorClass: vc });
-    const entry: DhcpV4JsonOption = { code: o.code, name: optionName(o.code), value };
+  const options = msg.options;
+  for (let k = 0; k < options.length; k++) {
+    const o = options[k]!;
+    const code = o.code;
+    if (code === 0 || code === 255 || firstIndex(options, code) !== k) continue;
+    const data = getOption(msg, code)!;
+    const { value } = decodeOptionValue(code, data, { issues: null, base: 0, vendorClass: vc });
+    const entry: DhcpV4JsonOption = { code, name: optionName(code), value };
     if (o.area !== 'options') entry.area = o.area;
-    let n = 0;
-    const areas: DhcpV4Area[] = [];
-    for (const x of msg.options) {
-      if (x.code !== o.code) continue;
+    // Repeated instances (RFC 3396) are rare: count them, and list areas only when they differ.
+    let n = 1;
+    let areas: DhcpV4Area[] | null = null;
+    for (let j = k + 1; j < options.length; j++) {
+      const x = options[j]!;
+      if (x.code !== code) continue;
       n++;
-      if (!areas.includes(x.area)) areas.push(x.area);
+      if (x.area !== o.area && !areas?.includes(x.area)) (areas ??= [o.area]).push(x.area);
     }
     if (n > 1) entry.instances = n;
-    if (areas.length > 1) entry.areas = areas;
+    if (areas) entry.areas = areas;
     out.push(entry);
   }
   return out;
+}
+
+/** Index of the first option with this code (options lists are short: a scan, no Set per message). */
+function firstIndex(options: DhcpV4Message['options'], code: number): number {
+  for (let i = 0; ; i++) if (options[i]!.code === code) return i;
 }
 
 export function dhcpV4ToJson(msg: DhcpV4Message): { [key: string]: JsonValue } {

@@ -12,7 +12,7 @@
 import { latin1String, putU16, putU32, u16, u32 } from '../bytes.js';
 import { pushIssue, type WireIssue } from '../issues.js';
 import { concatBytes, LAYER } from './codec.js';
-import { decodeOptionValue, optionName, optionValueCheckable } from './options.js';
+import { decodeOptionValue, optionName, optionValueCheckable, optionValueValid } from './options.js';
 
 export const F = {
   OP: 0, HTYPE: 1, HLEN: 2, HOPS: 3, XID: 4, SECS: 8, FLAGS: 10, CIADDR: 12, YIADDR: 16, SIADDR: 20,
@@ -90,14 +90,15 @@ function parseArea(
   while (i < end) {
     const code = buf[i]!;
     if (code === 0 || code === 255) {
-      out.push({ code, data: buf.subarray(i + 1, i + 1), area, offset: base + i });
+      // PAD and END carry no data: one shared empty view (servers pad with hundreds of PADs).
+      out.push({ code, data: EMPTY, area, offset: base + i });
       i++;
       if (code === 255) return i;
       continue;
     }
     if (i + 1 >= end) {
       pushIssue(issues, kind, LAYER, base + i, `option ${code} in ${area} has no length byte`);
-      out.push({ code, data: buf.subarray(end, end), area, offset: base + i, declaredLength: -1 });
+      out.push({ code, data: EMPTY, area, offset: base + i, declaredLength: -1 });
       return -1;
     }
     const len = buf[i + 1]!;
@@ -113,8 +114,12 @@ function parseArea(
   return -1;
 }
 
-/** Parse a BOOTP/DHCP message. Never throws; problems go to `issues` with base-relative offsets. */
-export function parseDhcpV4(buf: Uint8Array, issues: WireIssue[], base = 0): DhcpV4Message {
+/**
+ * Parse a BOOTP/DHCP message. Never throws; problems go to `issues` with base-relative offsets.
+ * `checkValues: false` skips decoding every option's value for issues (a client reading its own
+ * reply discards them).
+ */
+export function parseDhcpV4(buf: Uint8Array, issues: WireIssue[], base = 0, checkValues = true): DhcpV4Message {
   let hdr = buf;
   const headerLength = Math.min(buf.length, FIXED_LEN);
   if (buf.length < FIXED_LEN) {
@@ -161,7 +166,7 @@ export function parseDhcpV4(buf: Uint8Array, issues: WireIssue[], base = 0): Dhc
       if (ov & 2) parseArea(msg.sname, 0, SNAME_LEN, 'sname', base + F.SNAME, issues, msg.options);
     }
   }
-  validateValues(msg, issues);
+  if (checkValues) validateValues(msg, issues);
   return msg;
 }
 
@@ -169,14 +174,28 @@ function optionOffset(msg: DhcpV4Message, code: number): number {
   return msg.options.find((o) => o.code === code)?.offset ?? 0;
 }
 
-/** Push value-level issues (a value that does not fit its type) at the option's data offset. */
+/** validateValues' "code already checked" marks: a stamp per code, no Set per message. */
+const checkedAt = new Uint32Array(256);
+let checkStamp = 0;
+
+/** Push value-level issues (a value that does not fit its type) at the option's data offset.
+ *  Values that pass their codec's length check are not decoded; only the rest are, to find out. */
 function validateValues(msg: DhcpV4Message, issues: WireIssue[]): void {
-  const vc = vendorClass(msg);
-  const seen = new Set<number>();
+  checkStamp = (checkStamp + 1) >>> 0;
+  if (checkStamp === 0) {
+    checkedAt.fill(0);
+    checkStamp = 1;
+  }
+  const stamp = checkStamp;
+  let vc: string | null | undefined;
   for (const o of msg.options) {
-    if (o.code === 0 || o.code === 255 || o.declaredLength !== undefined || !optionValueCheckable(o.code) || seen.has(o.code)) continue;
-    seen.add(o.code);
-    decodeOptionValue(o.code, getOption(msg, o.code)!, { issues, base: o.offset + 2, vendorClass: vc });
+    const code = o.code;
+    if (code === 0 || code === 255 || o.declaredLength !== undefined || checkedAt[code] === stamp || !optionValueCheckable(code)) continue;
+    checkedAt[code] = stamp;
+    const data = getOption(msg, code)!;
+    if (optionValueValid(code, data)) continue;
+    if (vc === undefined) vc = vendorClass(msg);
+    decodeOptionValue(code, data, { issues, base: o.offset + 2, vendorClass: vc });
   }
 }
 
@@ -242,6 +261,18 @@ function writeField(hdr: Uint8Array, at: number, len: number, v: Uint8Array): vo
   const n = Math.min(len, v.length);
   hdr.set(v.subarray(0, n), at);
   hdr.fill(0, at + n, at + len);
+}
+
+/**
+ * A relayed copy of a client's encoded BOOTREQUEST when the relay adds no option 82: only giaddr
+ * and hops change (RFC 1542 §4.1.1), so the bytes are copied and those two fields set, without a
+ * parse and a re-encode. `giaddr`: 4 bytes.
+ */
+export function withRelayHeader(payload: Uint8Array, giaddr: Uint8Array, hops: number): Uint8Array {
+  const out = payload.slice();
+  out[F.HOPS] = Math.min(255, hops);
+  out.set(giaddr.subarray(0, 4), F.GIADDR);
+  return out;
 }
 
 /** Bytes of the message (a new array). */

@@ -68,6 +68,7 @@ const vendorSpecific: Codec = {
 /** Option 61: type byte + identifier (colon hex; type 1 + 6 bytes is a MAC address). */
 const clientId: Codec = {
   kind: 'record',
+  valid: (d) => d.length >= 1,
   decode: (d) => (d.length >= 1 ? { type: d[0]!, id: hex(d.subarray(1), ':') } : undefined),
   encode(v) {
     const o = obj(v, 'client id');
@@ -78,6 +79,7 @@ const clientId: Codec = {
 /** Option 77: RFC 3004 length-prefixed instances; anything else (iPXE sends "iPXE") is plain text. */
 const userClass: Codec = {
   kind: 'text-list',
+  valid: () => true, // anything that is not RFC 3004 instances is plain text
   decode(d) {
     const out: string[] = [];
     let i = 0;
@@ -119,6 +121,7 @@ const clientFqdn: Codec = {
 /** Option 94: interface type (1 = UNDI), major, minor. */
 const clientNdi: Codec = {
   kind: 'record',
+  valid: (d) => d.length === 3,
   decode: (d) => (d.length === 3 ? { type: d[0]!, major: d[1]!, minor: d[2]! } : undefined),
   encode(v) {
     const o = obj(v, 'client NDI');
@@ -129,6 +132,7 @@ const clientNdi: Codec = {
 /** Option 97: type (0) + 16-byte GUID, printed in wire byte order. */
 const clientUuid: Codec = {
   kind: 'record',
+  valid: (d) => d.length === 17,
   decode(d) {
     if (d.length !== 17) return undefined;
     const h = hex(d.subarray(1));
@@ -200,6 +204,7 @@ const sztpRedirect: Codec = {
 /** Options with an empty body (80 rapid commit): true. */
 const present: Codec = {
   kind: 'empty',
+  valid: (d) => d.length === 0,
   decode: (d) => (d.length === 0 ? true : undefined),
   encode: () => new Uint8Array(0),
 };
@@ -282,6 +287,13 @@ export const OPTIONS: Record<number, OptionDef> = {
 export function optionValueCheckable(code: number): boolean {
   const d = OPTIONS[code];
   return d !== undefined && d.codec.total !== true;
+}
+
+/** Does the option's value decode without an issue, by a check that builds nothing? False means
+ *  "not known": decode it to find out. */
+export function optionValueValid(code: number, data: Uint8Array): boolean {
+  const v = OPTIONS[code]?.codec.valid;
+  return v !== undefined && v(data);
 }
 
 export function optionName(code: number): string {
