@@ -22,6 +22,9 @@ export interface AnalyzeOptions {
   onPart?: (part: AnalysisPart) => void;
   /** When finished devices are released (tests use a small one). */
   release?: ReleasePolicy;
+  /** The capture is read, the devices still in memory are about to be analyzed together (the
+   *  CLI collects the heap's garbage here, so that last part reuses it instead of growing the heap). */
+  onReadEnd?: () => void;
   /** Rides along the read (the monitor's replay, `analyze --scenario`): one read serves both. */
   tap?: AnalysisTap;
 }
@@ -72,6 +75,7 @@ export async function analyzeCapture(input: CaptureInput | readonly CaptureInput
   const first = seen ? span[0]! : null;
   const last = seen ? span[1]! : null;
   pipeline.finish();
+  opts.onReadEnd?.();
   const head = session.finish({
     ...info, packets: summary.records, warnings: captureWarnings(summary.warnings, clock, pipeline), truncated: summary.truncated, firstPacket: first, lastPacket: last,
   });

@@ -38,12 +38,17 @@ describe('analysis in parts (devices released as they finish)', () => {
       const whole = await analyzeCapture(file, { name: 'gen.pcap', thresholds });
       const parts: AnalysisPart[] = [];
       const json = new JsonWriter(false);
+      // Parts handed on before the end of reading was announced, each time it was.
+      const readEnds: number[] = [];
       const head = await analyzeCapture(file, {
         name: 'gen.pcap', thresholds,
         release: { idle: Infinity, keepBelow: 0, pressureIdle: 0, every: 5 },
         onPart: (p) => { parts.push(p); json.part(p); },
+        onReadEnd: () => { readEnds.push(parts.length); },
       });
       expect(parts.length).toBeGreaterThan(3);
+      // Once, just before the last part (the devices left at the end of the capture).
+      expect(readEnds).toEqual([parts.length - 1]);
       expect(head.clients).toEqual([]);
       const clients = parts.flatMap((p) => p.clients);
       const findings = parts.flatMap((p) => p.findings);

@@ -26,7 +26,7 @@ import { canonicalIp, clientSpecText, macOrNull, type ClientSpec } from './clien
 import { normalizeMac, type AnalyzeArgs } from './options.js';
 import { JsonWriter, JunitWriter, TextWriter, type AnalysisWriter } from '../report/analyze-stream.js';
 import { PartSelection } from './analyze-select.js';
-import { heapKeeper } from './heap.js';
+import { collectGarbage, heapKeeper } from './heap.js';
 
 /** The engine (src/analysis/capture.ts `analyzeCapture`), injected so reports and exit codes test without it.
  *  Several inputs are merged by time into one capture. */
@@ -38,6 +38,8 @@ export type AnalyzeFn = (
     onWarning?: (w: WireIssue, name: string) => void;
     /** Devices as they finish: the returned Analysis then holds only what the parts did not. */
     onPart?: (part: AnalysisPart) => void;
+    /** Reading is over; the devices left are analyzed next. */
+    onReadEnd?: () => void;
   },
 ) => Promise<Analysis>;
 
@@ -210,7 +212,7 @@ async function streamOne(job: string | string[], args: AnalyzeArgs, analyze: Ana
   };
   let analysis: Analysis;
   try {
-    analysis = await analyzeOne(job, args, analyze, io, warnings, onPart);
+    analysis = await analyzeOne(job, args, analyze, io, warnings, onPart, collectGarbage);
     // An engine that returns the whole analysis instead of parts (tests inject one).
     if (analysis.clients.length > 0 || analysis.findings.length > 0) onPart(analysis);
     if (args.clients !== null) {
@@ -232,12 +234,12 @@ async function streamOne(job: string | string[], args: AnalyzeArgs, analyze: Ana
   return summary.errors > 0 ? ExitCode.FINDINGS : ExitCode.OK;
 }
 
-async function analyzeOne(job: string | string[], args: AnalyzeArgs, analyze: AnalyzeFn, io: AnalyzeIo, warnings: WarningPrinter, onPart?: (p: AnalysisPart) => void): Promise<Analysis> {
+async function analyzeOne(job: string | string[], args: AnalyzeArgs, analyze: AnalyzeFn, io: AnalyzeIo, warnings: WarningPrinter, onPart?: (p: AnalysisPart) => void, onReadEnd?: () => void): Promise<Analysis> {
   // A progress percentage needs a size: regular files only (not pipes, stdin or a merge).
   const size = typeof job === 'string' ? regularFileSize(job) : null;
   const progress = size === null ? null : createProgress({ label: `pxecheck: reading ${basename(job as string)}`, totalBytes: size, isTTY: io.stderrIsTTY, write: io.stderr });
   try {
-    return await analyze(job, { thresholds: args.thresholds, onWarning: warnings.onWarning, ...(progress ? { onProgress: (n: number) => progress.update(n) } : {}), ...(onPart ? { onPart } : {}) });
+    return await analyze(job, { thresholds: args.thresholds, onWarning: warnings.onWarning, ...(progress ? { onProgress: (n: number) => progress.update(n) } : {}), ...(onPart ? { onPart } : {}), ...(onReadEnd ? { onReadEnd } : {}) });
   } finally {
     progress?.done();
     warnings.finish();

@@ -40,3 +40,9 @@ export function heapKeeper(minGapMs = 250, now: () => number = Date.now): () => 
     floor = Math.max(HEAP_SOFT_LIMIT, 2 * getHeapStatistics().used_heap_size);
   };
 }
+
+/** A full collection now (once, where the live data is about to be joined by a burst of new:
+ *  the last part of a capture). Costs one pause of the size of the live heap. */
+export function collectGarbage(): void {
+  collector()?.();
+}

@@ -69,7 +69,8 @@ export function dhcp4Message(flow: FlowState, m: Dhcp4Decoded): ChainState | nul
   const proxyPort = m.dstPort === PROXY_PORT || m.srcPort === PROXY_PORT;
   if (fromClient) {
     const arch = v4ClientArch(msg)[0];
-    noteArch(c, arch, v4VendorClass(msg));
+    if (c.identity.vendorClass === null) noteArch(c, arch, flow.strings.of(v4VendorClass(msg)));
+    else noteArch(c, arch, null);
     noteLink(c, m.vlans);
   }
   // A boot server's answer to the 4011 request may come from UDP 67 (real PXE ROMs accept it):
@@ -150,8 +151,9 @@ function dhcp4Client(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Dec
   if (!st.stageKnown) {
     st.stageKnown = true;
     step.stage = clientStage(msg);
-    step.vendorClass = v4VendorClass(msg);
+    step.vendorClass = flow.strings.of(v4VendorClass(msg));
     step.userClass = v4UserClasses(msg);
+    for (let i = 0; i < step.userClass.length; i++) step.userClass[i] = flow.strings.of(step.userClass[i]!);
     step.arch = v4ClientArch(msg)[0] ?? null;
   }
   if (type === DISCOVER || (type === null && msg.op === BootOp.REQUEST)) {
@@ -181,14 +183,14 @@ function dhcp4Server(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Dec
   noteDhcp4Message(st, m, 'BOOTREPLY');
   const step = st.step;
   const server = serverId(msg) ?? m.srcAddr;
-  const bootfile = effectiveBootFile(msg);
+  const bootfile = flow.strings.of(effectiveBootFile(msg));
   const nextServer = optionText(msg, 66) ?? addrOrNull(msg.siaddr);
   if (type === OFFER) {
     st.firstOffer ??= m.time;
     st.offerCount++;
     if (st.offerFrames.length < MAX_OFFER_FRAMES) st.offerFrames.push(m.frame);
     const yiaddr = ipv4ToString(msg.yiaddr, 0);
-    const vc = v4VendorClass(msg);
+    const vc = flow.strings.of(v4VendorClass(msg));
     const proxy = isZeroAddr(msg.yiaddr) && (vc?.startsWith('PXEClient') ?? false);
     const dup = step.offers.some((o) => o.server === server && o.proxy === proxy && o.yiaddr === yiaddr);
     if (!dup && step.offers.length < MAX_OFFERS) {
@@ -271,7 +273,7 @@ function proxyMessage(flow: FlowState, c: ChainState, m: Dhcp4Decoded, fromClien
     // iPXE takes a boot server's answer only from port 4011 (dhcp_proxy_rx): for it, none came.
     st.step.ok = !(st.fromIpxe && m.srcPort !== PROXY_PORT);
     st.step.server = serverId(msg) ?? m.srcAddr;
-    st.step.bootfile = effectiveBootFile(msg);
+    st.step.bootfile = flow.strings.of(effectiveBootFile(msg));
     st.step.nextServer = optionText(msg, 66) ?? addrOrNull(msg.siaddr);
     // The boot server's answer completes the round's boot info when neither DHCP nor proxy offer had it.
     const round = c.dhcp4;

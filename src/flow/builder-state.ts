@@ -6,6 +6,7 @@
 import { clientArchName, PXE_BOOT_SERVER_PORT } from '../wire/dhcpv4/index.js';
 import type { UnreachableFact } from './facts.js';
 import { RouterTable } from './routers.js';
+import { SharedStrings } from './shared-strings.js';
 import type { ChainState, DeviceIdentity, HttpState, StepState, TftpState } from './state.js';
 import type { BootStep, NdpCounts } from './types.js';
 
@@ -35,6 +36,8 @@ export interface FlowState {
   /** Chain key → ICMP unreachables answering that client's boot-chain datagrams. */
   readonly unreachable: Map<string, UnreachableRecord[]>;
   readonly http: Map<number, HttpState[]>;
+  /** Texts many devices repeat, kept once (see shared-strings). */
+  readonly strings: SharedStrings;
   /** The builder's options, read when a step opens. */
   readonly opts: { readonly onStep?: (device: DeviceIdentity, step: BootStep) => void };
 }
@@ -43,7 +46,7 @@ export function newFlowState(opts: FlowState['opts']): FlowState {
   return {
     chains: new Map(), leases: new Map(), dhcp6Clients: new Map(), routers: new RouterTable(),
     ndpCounts: { rs: 0, ra: 0, ns: 0, na: 0, redirect: 0 }, raWaiting: new Set(), tftp: new Map(),
-    tftpByClient: new Map(), unreachable: new Map(), http: new Map(), opts,
+    tftpByClient: new Map(), unreachable: new Map(), http: new Map(), strings: new SharedStrings(), opts,
   };
 }
 

@@ -60,7 +60,7 @@ export function tftpMessage(flow: FlowState, m: TftpDecoded): ChainState | null 
       if (fromClient) break;
       if (st.oack) { resent(st, m.frame); break; }
       st.oack = true;
-      for (const o of pkt.options ?? []) if (o.value !== undefined) step.acknowledgedOptions[o.name] = o.value;
+      for (const o of pkt.options ?? []) if (o.value !== undefined) step.acknowledgedOptions[o.name] = flow.strings.of(o.value);
       negotiated(step, pkt);
       break;
     case 'ACK': {
@@ -116,7 +116,7 @@ function openTftp(flow: FlowState, c: ChainState, m: TftpDecoded, pkt: TftpPacke
   const session = m.session!;
   const opcode = session.kind ?? (pkt.opcode === 'WRQ' ? 'WRQ' : 'RRQ');
   const requested: Record<string, string> = {};
-  for (const o of pkt.options ?? []) if (o.value !== undefined) requested[o.name] = o.value;
+  for (const o of pkt.options ?? []) if (o.value !== undefined) requested[o.name] = flow.strings.of(o.value);
   const st: TftpState = {
     kind: 'tftp', frames: new FrameSample(), last: m.time, clientAddr: session.clientAddr,
     clientPort: session.clientPort, requestFrame: m.frame, highestBlock: 0, lastBlockLen: 0, highestAck: -1,
@@ -124,7 +124,7 @@ function openTftp(flow: FlowState, c: ChainState, m: TftpDecoded, pkt: TftpPacke
     retransmitFrames: [], icmpFrames: [],
     step: {
       kind: 'tftp', start: m.time, duration: 0, ok: false, frames: [], opcode, direction: opcode === 'WRQ' ? 'upload' : 'download',
-      file: session.file ?? pkt.file ?? '', server: session.serverAddr, requestedOptions: requested, acknowledgedOptions: {},
+      file: flow.strings.of(session.file ?? pkt.file ?? ''), server: session.serverAddr, requestedOptions: requested, acknowledgedOptions: {},
       blksize: TFTP_DEFAULT_BLKSIZE, tsize: null, bytes: 0, blocks: 0, retransmits: 0, complete: false,
       error: null, unreachable: null, serverPort: null, probe: false, throughput: null,
     },
@@ -247,7 +247,7 @@ export function httpMessage(flow: FlowState, m: HttpDecoded): ChainState | null 
 
 function openHttp(flow: FlowState, c: ChainState, m: HttpDecoded, head: HttpRequestHead): HttpState {
   const host = httpHeader(head, 'host') ?? (m.dstPort === TcpPort.HTTP ? m.dstAddr : `${m.dstAddr}:${m.dstPort}`);
-  const url = /^https?:\/\//i.test(head.uri) ? head.uri : `http://${host}${head.uri}`;
+  const url = flow.strings.of(/^https?:\/\//i.test(head.uri) ? head.uri : `http://${host}${head.uri}`);
   const st: HttpState = {
     kind: 'http', frames: new FrameSample(), last: m.time, connection: m.connection, requestFrame: m.frame,
     responded: false, responseTime: null, responseFrame: 0,

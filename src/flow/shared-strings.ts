@@ -1,0 +1,22 @@
+/**
+ * One copy of each short text that many devices repeat (vendor classes, boot file names, URLs,
+ * TFTP option values): a step keeps the table's copy, not the one parsed from its packet. With
+ * thousands of devices in memory at once these copies were ~3 MB of the 10k-client capture's heap.
+ * Bounded: a full table starts over (a text kept since is still right, only not shared).
+ */
+const MAX_ENTRIES = 4_096;
+/** Longer texts are rarely repeated (and are not worth hashing for it). */
+const MAX_LENGTH = 256;
+
+export class SharedStrings {
+  private readonly table = new Map<string, string>();
+
+  of<T extends string | null>(s: T): T {
+    if (s === null || s.length > MAX_LENGTH) return s;
+    const hit = this.table.get(s);
+    if (hit !== undefined) return hit as T;
+    if (this.table.size >= MAX_ENTRIES) this.table.clear();
+    this.table.set(s, s);
+    return s;
+  }
+}
