@@ -226,6 +226,35 @@ clients:
     expect(steps[3]!.details['observed']).toMatchObject({ size: 1_500_000, sha256: sha });
   });
 
+  it('chain of an image bigger than a script may be boots it; a chained script that long fails', async () => {
+    const clock = new FakeClock(0);
+    const image = new Uint8Array(2_500_000).map((_, i) => (i * 5 + 1) & 0xff); // an EFI binary: not '#!ipxe'
+    const longScript = `#!ipxe\n${'echo padding padding padding padding\n'.repeat(40_000)}boot\n`; // > 1 MiB
+    const transport = new LoopbackTransport(clock, {
+      udp: [fakeDnsmasq({ addr: SERVER })],
+      tcp: [fakeHttp(SERVER, {
+        '/img.ipxe': '#!ipxe\nchain http://198.51.100.1/grubx64.efi\n', '/grubx64.efi': image,
+        '/long.ipxe': '#!ipxe\nchain http://198.51.100.1/long-stage2.ipxe\n', '/long-stage2.ipxe': longScript,
+      })],
+    });
+    const s = parseScenario(`
+budget: 40s
+clients:
+  - persona: ipxe
+    mac: 52:54:00:00:00:22
+    steps:
+      - dhcp: { within: 5s }
+      - ipxe-script: { name: image, url: "http://198.51.100.1/img.ipxe", within: 10s, expect: { boots: true } }
+      - ipxe-script: { name: long, url: "http://198.51.100.1/long.ipxe", within: 10s, expect: { boots: true } }
+`, 'chain.yaml');
+    const r = await runScenario(s, { transport, clock, target: { server: SERVER }, random: seeded() });
+    const [, image1, long] = r.clients[0]!.steps;
+    expect(image1!.error).toBeNull();
+    expect(image1!.details['observed']).toMatchObject({ booted: true });
+    expect(long!.error).not.toBeNull();
+    expect(long!.details['fetchProblems']).toEqual([expect.stringMatching(/long-stage2\.ipxe: body larger than 1048576 bytes/)]);
+  });
+
   it('follows an iPXE script like iPXE: a failed fetch takes the || branch, chain runs the next script, tftp:// URLs use TFTP', async () => {
     const clock = new FakeClock(0);
     const script = '#!ipxe\nkernel http://198.51.100.1/missing-kernel || goto fallback\nboot\n:fallback\nchain stage2.ipxe\n';

@@ -30,6 +30,9 @@ export interface HttpClientConfig {
   /** Most body bytes kept (default 1 MiB: an iPXE script, not a disk image); beyond it the
    *  response fails with a clear error instead of growing without end. */
   maxKeptBody?: number;
+  /** 'count': bytes beyond maxKeptBody are counted, not kept, and the response goes on (what
+   *  iPXE's `chain` needs: the head tells a script from a binary image, and an image is any size). */
+  beyondKept?: 'fail' | 'count';
 }
 
 /** Default of HttpClientConfig.maxKeptBody. */
@@ -129,19 +132,26 @@ export class HttpClient implements HttpSink {
     if (this.cfg.keepBody) this.keep(data);
   }
 
-  private keep(data: Uint8Array): void {
+  /** `end`: how many body bytes are kept once this piece is. */
+  private keep(data: Uint8Array, end = this.bodySeen): void {
     const max = this.cfg.maxKeptBody ?? MAX_KEPT_BODY;
-    const need = this.bodySeen; // bytes kept after this piece
-    if (need > max) {
-      this.finish(this.lastTime, `body larger than ${max} bytes: stopped reading (a script this long is not one)`);
-      return;
+    if (end > max) {
+      if (this.cfg.beyondKept !== 'count') {
+        this.finish(this.lastTime, `body larger than ${max} bytes: stopped reading (a script this long is not one)`);
+        return;
+      }
+      // Keep what still fits of this piece; the rest is only counted (bodyBytes).
+      const room = max - (end - data.length);
+      if (room <= 0) return;
+      data = data.subarray(0, room);
+      end = max;
     }
-    if (need > this.kept.length) {
-      const grown = new Uint8Array(Math.min(max, Math.max(need, this.kept.length * 2, 4096)));
-      grown.set(this.kept.subarray(0, need - data.length));
+    if (end > this.kept.length) {
+      const grown = new Uint8Array(Math.min(max, Math.max(end, this.kept.length * 2, 4096)));
+      grown.set(this.kept.subarray(0, end - data.length));
       this.kept = grown;
     }
-    this.kept.set(data, need - data.length);
+    this.kept.set(data, end - data.length);
   }
 
   onMessageComplete(isRequest: boolean, _bodyBytes: number, _frame: number, time: number): void {

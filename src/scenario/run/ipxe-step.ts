@@ -2,7 +2,8 @@
 import { interpretIpxeScript, isIpxeScript, type IpxeAction } from '../ipxe-script.js';
 import type { Step } from '../schema/index.js';
 import type { ClientState, Outcome, StepContext } from './loop.js';
-import { httpFetch, tftpFetch } from './transfer-step.js';
+import { httpFetch, tftpFetch, type KeepBody } from './transfer-step.js';
+import { MAX_KEPT_BODY } from '../clients/http.js';
 import { tftpUrl } from './urls.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -12,15 +13,18 @@ interface FetchOutcome {
   ok: boolean;
   status?: number;
   body?: Uint8Array;
+  /** The body is only the first MAX_KEPT_BODY bytes of a longer one (a chained image). */
+  cut?: boolean;
   error?: string;
 }
 
-/** `keep`: the body is needed (a script, or what `chain` runs); a kernel or initrd (`fetch`) is
- *  only counted: never held, so its size is not limited to what a script may be. */
-async function fetchAny(st: ClientState, ctx: StepContext, hard: number, url: string, keep: boolean): Promise<FetchOutcome> {
+/** `keep`: the body is needed (a script); 'head' for what `chain` runs (a script or an image of any
+ *  size: its first MiB is kept); a kernel or initrd (`fetch`) is only counted: never held, so its
+ *  size is not limited to what a script may be. */
+async function fetchAny(st: ClientState, ctx: StepContext, hard: number, url: string, keep: KeepBody): Promise<FetchOutcome> {
   const t = tftpUrl(url);
   if (t !== null) {
-    const r = (await tftpFetch(st, ctx, hard, t.server, t.file, {}, false, keep)).result;
+    const r = (await tftpFetch(st, ctx, hard, t.server, t.file, {}, false, keep !== false)).result;
     if (r === null) return { ok: false, error: `${url}: no end of transfer by the deadline` };
     if (!r.ok) return { ok: false, error: `${url}: ${r.error ?? 'failed'}` };
     return keep ? { ok: true, body: r.data ?? new Uint8Array(0) } : { ok: true };
@@ -29,7 +33,11 @@ async function fetchAny(st: ClientState, ctx: StepContext, hard: number, url: st
   if (f.result === null) return { ok: false, error: f.error ?? `${url}: no response` };
   const r = f.result;
   const ok = r.status !== null && r.status >= 200 && r.status < 300 && r.error === null;
-  return { ok, ...(r.status === null ? {} : { status: r.status }), ...(r.body === null ? {} : { body: r.body }), ...(ok ? {} : { error: `${url}: ${r.error ?? `HTTP ${r.status}`}` }) };
+  const cut = r.body !== null && r.bodyBytes > r.body.length;
+  return {
+    ok, ...(r.status === null ? {} : { status: r.status }), ...(r.body === null ? {} : { body: r.body }), ...(cut ? { cut } : {}),
+    ...(ok ? {} : { error: `${url}: ${r.error ?? `HTTP ${r.status}`}` }),
+  };
 }
 
 function ipxeSettings(st: ClientState): Map<string, string> {
@@ -59,7 +67,7 @@ export async function ipxeStep(step: Extract<Step, { kind: 'ipxe-script' }>, st:
    *  fine (a body without end), or the scripts chain beyond max-depth. */
   let topUnreadable: string | undefined;
 
-  const get = async (url: string, keep = true): Promise<FetchOutcome> => {
+  const get = async (url: string, keep: KeepBody = true): Promise<FetchOutcome> => {
     // A URL fetched without its body (a kernel) and then chained is fetched again, with it.
     let r = cache.get(url);
     if (r !== undefined && keep && r.ok && r.body === undefined) r = undefined;
@@ -74,6 +82,13 @@ export async function ipxeStep(step: Extract<Step, { kind: 'ipxe-script' }>, st:
   const runScript = async (url: string, depth: number): Promise<void> => {
     const first = await get(url);
     if (depth === 0) firstStatus = first.status;
+    if (first.ok && first.cut === true) {
+      // Chained as an image (only its head kept) but it is a script: one this long is not one.
+      const why = `script ${url}: body larger than ${MAX_KEPT_BODY} bytes (a script this long is not one)`;
+      problems.push(why);
+      if (depth === 0) topUnreadable = why;
+      return;
+    }
     if (!first.ok || first.body === undefined) {
       problems.push(`script ${first.error ?? url}`);
       if (depth === 0 && first.status !== undefined && first.status < 300) topUnreadable = `script ${first.error ?? url}`;
@@ -102,7 +117,7 @@ export async function ipxeStep(step: Extract<Step, { kind: 'ipxe-script' }>, st:
       }
       if ((a.kind !== 'fetch' && a.kind !== 'chain') || a.url === undefined || !doFetch) continue;
       if (failedUrls.has(a.url)) continue;
-      const r = await get(a.url, a.kind === 'chain');
+      const r = await get(a.url, a.kind === 'chain' ? 'head' : false);
       if (!r.ok) {
         failedUrls.add(a.url);
         problems.push(`fetch ${r.error ?? a.url}`);

@@ -75,8 +75,12 @@ const REDIRECT = new Set([301, 302, 303, 307, 308]);
  * `digest`: compute the body's SHA-256 (only when the step checks or saves it: it costs more CPU
  * than receiving the body).
  */
+/** true: the body (up to 1 MiB, else the fetch fails); 'head': its first 1 MiB, the rest only
+ *  counted (what `chain` needs to tell a script from an image of any size); false: counted. */
+export type KeepBody = boolean | 'head';
+
 export async function httpFetch(
-  st: ClientState, ctx: StepContext, hard: number, url: string, method: string, headers: Record<string, string> | undefined, keepBody: boolean,
+  st: ClientState, ctx: StepContext, hard: number, url: string, method: string, headers: Record<string, string> | undefined, keepBody: KeepBody,
   digest = true,
 ): Promise<Fetched> {
   let at = url;
@@ -100,7 +104,7 @@ export async function httpFetch(
 }
 
 async function httpFetchOnce(
-  st: ClientState, ctx: StepContext, hard: number, url: string, method: string, headers: Record<string, string> | undefined, keepBody: boolean,
+  st: ClientState, ctx: StepContext, hard: number, url: string, method: string, headers: Record<string, string> | undefined, keepBody: KeepBody,
   digest: boolean,
 ): Promise<Fetched> {
   let u: URL;
@@ -110,7 +114,7 @@ async function httpFetchOnce(
     return { result: null, error: `not a URL: ${JSON.stringify(url)}` };
   }
   if (u.protocol !== 'http:') return { result: null, error: `${u.protocol.replace(':', '')} URLs are not supported by the runner (${url})` };
-  const client = new HttpClient({ method, host: u.host, path: `${u.pathname}${u.search}`, headers: Object.entries(headers ?? {}), keepBody, digest });
+  const client = new HttpClient({ method, host: u.host, path: `${u.pathname}${u.search}`, headers: Object.entries(headers ?? {}), keepBody: keepBody !== false, ...(keepBody === 'head' ? { beyondKept: 'count' as const } : {}), digest });
   const remaining = Math.max(1, (hard - ctx.timers.now()) * 1000);
   let stream;
   try {

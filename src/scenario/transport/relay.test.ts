@@ -10,7 +10,7 @@ import { DhcpV6MsgType, emitDhcpV6, parseDhcpV6 } from '../../wire/dhcpv6/index.
 import { parseIpv6 } from '../../wire/ipv6.js';
 import { linkLocalFromMac } from '../../wire/ipv6-address.js';
 import { ipv6ToString } from '../../wire/bytes.js';
-import { createRelayTransport, relayDhcpMessage, relayDhcpV6Message } from './relay.js';
+import { createRelayTransport, relayDhcpMessage, relayDhcpV6Message, type RelayTransport } from './relay.js';
 import type { UdpDatagram } from './types.js';
 
 const A = '02:00:00:00:0b:01';
@@ -52,6 +52,22 @@ const waitUntil = async (pred: () => boolean, ms = 2000): Promise<void> => {
 };
 
 describe('relay transport on loopback', () => {
+  it('counts a send the kernel refuses (EMSGSIZE) as a send error, naming it', async () => {
+    const srv = await udpServer();
+    const t = (await createRelayTransport({ relayFrom: LO, relayPort: 0, server: LO, serverPort: srv.port })) as RelayTransport;
+    try {
+      t.addClient(A);
+      // Larger than any UDP datagram may be: the send fails in the kernel, not in the transport.
+      t.sendUdp(A, { src: { addr: '203.0.113.100', port: 2071 }, dst: { addr: LO, port: srv.port }, payload: new Uint8Array(70_000) });
+      await waitUntil(() => t.counters.sendErrors > 0);
+      expect(t.counters.sendErrors).toBe(1);
+      expect(t.lastError).toMatch(/EMSGSIZE/);
+    } finally {
+      await t.close();
+      srv.sock.close();
+    }
+  });
+
   it('relays DHCP to the server, hands replies to the chaddr client, keeps other UDP flows per client port', async () => {
     const srv = await udpServer();
     const t = await createRelayTransport({ relayFrom: LO, relayPort: 0, server: LO, serverPort: srv.port, circuitId: 'c1' });

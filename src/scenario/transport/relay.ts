@@ -168,7 +168,7 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
   /** giaddr and option 82 of every relayed DHCPv4 message, worked out once. */
   private readonly giaddr: Uint8Array;
   private readonly o82data: Uint8Array | null;
-  /** Send errors land here (the socket's 'error' event): no callback object per datagram. */
+  /** Socket-level errors (the 'error' event); a send's own error reaches `sent`. */
   private readonly onSendError = (e: Error): void => { this.counters.sendErrors++; this.lastError = e.message; };
 
   constructor(private readonly opts: RelayTransportOptions) {
@@ -458,10 +458,9 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
   private emit(o: Outgoing): void {
     if ('tcp' in o) { o.tcp(); return; }
     if (this.closed) return;
-    // The DHCP socket's and the flows' errors go to their 'error' handlers (onSendError): no
-    // callback per datagram (a flow sends a TFTP ACK per block; Node then calls back into JS once).
-    if (o.sock === this.dhcp6) o.sock.send(o.payload, o.to.port, o.to.addr, this.sent);
-    else o.sock.send(o.payload, o.to.port, o.to.addr);
+    // One shared callback, not a closure per datagram: without a callback Node drops a send's
+    // error (EMSGSIZE, ENOBUFS, EPERM) and emits no 'error' event, so sendErrors would stay 0.
+    o.sock.send(o.payload, o.to.port, o.to.addr, this.sent);
     if (this.frameHandlers.length > 0) this.frame('sent', o.payload, o.from, o.to);
   }
 
