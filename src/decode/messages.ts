@@ -175,3 +175,19 @@ export interface DecodeSink {
   /** Every TCP segment, for sinks that judge the path MTU (the flow builder). */
   tcpSegment?(s: TcpSegmentSeen): void;
 }
+
+/** `next` with `onMessage` called before each message reaches it; every other sink call passes
+ *  straight through (a metrics counter or a copier riding along the analysis read). */
+export function tapMessages(next: DecodeSink, onMessage: (m: DecodedMessage) => void): DecodeSink {
+  return {
+    message: (m) => {
+      onMessage(m);
+      next.message(m);
+    },
+    ...(next.undecoded ? { undecoded: next.undecoded.bind(next) } : {}),
+    ...(next.httpBody ? { httpBody: next.httpBody.bind(next) } : {}),
+    ...(next.httpClose ? { httpClose: next.httpClose.bind(next) } : {}),
+    ...(next.fragment ? { fragment: next.fragment.bind(next) } : {}),
+    ...(next.tcpSegment ? { tcpSegment: next.tcpSegment.bind(next) } : {}),
+  };
+}

@@ -10,7 +10,7 @@
  * evicts). A device that leaves the snapshot takes its remembered ids with it (bounded memory).
  */
 import type { Analysis, AttemptReport, ClientReport } from '../analysis/types.js';
-import type { DecodedMessage, DecodeSink } from '../decode/messages.js';
+import { tapMessages, type DecodedMessage, type DecodeSink } from '../decode/messages.js';
 import type { Finding } from '../findings/types.js';
 import type { BootStep } from '../flow/types.js';
 import { stepDone } from '../report/live-printer.js';
@@ -101,17 +101,9 @@ export class MonitorCore {
 
   /** A decode sink that counts DHCP messages on their way to `next` (the builder). */
   tap(next: DecodeSink): DecodeSink {
-    return {
-      message: (m) => {
-        if (m.proto === 'dhcp4' || m.proto === 'dhcp6') this.message(m);
-        next.message(m);
-      },
-      ...(next.undecoded ? { undecoded: next.undecoded.bind(next) } : {}),
-      ...(next.httpBody ? { httpBody: next.httpBody.bind(next) } : {}),
-      ...(next.httpClose ? { httpClose: next.httpClose.bind(next) } : {}),
-      ...(next.fragment ? { fragment: next.fragment.bind(next) } : {}),
-      ...(next.tcpSegment ? { tcpSegment: next.tcpSegment.bind(next) } : {}),
-    };
+    return tapMessages(next, (m) => {
+      if (m.proto === 'dhcp4' || m.proto === 'dhcp6') this.message(m);
+    });
   }
 
   /** libpcap's counters (cumulative) → increments since the last call. */

@@ -4,7 +4,7 @@
  * the way through the analysis's own single read (its tap), so a pipe, a FIFO or merged files give
  * the same messages as a file; the checker (offline.ts) stays pure.
  */
-import type { DecodeSink } from '../../decode/messages.js';
+import { tapMessages, type DecodeSink } from '../../decode/messages.js';
 import { parseDhcpV4, type DhcpV4Message } from '../../wire/dhcpv4/index.js';
 import { parseDhcpV6, type DhcpV6Message } from '../../wire/dhcpv6/index.js';
 
@@ -24,19 +24,11 @@ export class DhcpCollector {
 
   /** `next` (the boot-chain builder) with the DHCP payloads copied on the way. */
   tap(next: DecodeSink): DecodeSink {
-    return {
-      message: (m) => {
-        // The payload views the capture buffer, valid during this call only: keep a copy.
-        if (m.proto === 'dhcp4') this.v4.set(m.frame, new Uint8Array(m.payload));
-        else if (m.proto === 'dhcp6') this.v6.set(m.frame, new Uint8Array(m.payload));
-        next.message(m);
-      },
-      ...(next.undecoded ? { undecoded: next.undecoded.bind(next) } : {}),
-      ...(next.httpBody ? { httpBody: next.httpBody.bind(next) } : {}),
-      ...(next.httpClose ? { httpClose: next.httpClose.bind(next) } : {}),
-      ...(next.fragment ? { fragment: next.fragment.bind(next) } : {}),
-      ...(next.tcpSegment ? { tcpSegment: next.tcpSegment.bind(next) } : {}),
-    };
+    return tapMessages(next, (m) => {
+      // The payload views the capture buffer, valid during this call only: keep a copy.
+      if (m.proto === 'dhcp4') this.v4.set(m.frame, new Uint8Array(m.payload));
+      else if (m.proto === 'dhcp6') this.v6.set(m.frame, new Uint8Array(m.payload));
+    });
   }
 
   /** The messages of `frames` (offline.ts `dhcpFrames`: the recorded DHCP exchanges), parsed. */
