@@ -1,4 +1,5 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { hex, ipv4ToString } from '../../wire/bytes.js';
@@ -44,6 +45,19 @@ function udpServer(): Promise<{ sock: Socket; port: number; got: { msg: Buffer; 
     sock.on('message', (msg, rinfo) => got.push({ msg, rinfo }));
     sock.bind(0, LO, () => resolve({ sock, port: sock.address().port, got }));
   });
+}
+
+/** Sockets this process holds (Linux: the /proc/self/fd links named socket:[inode]). */
+function openSockets(): number {
+  let n = 0;
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`).startsWith('socket:')) n++;
+    } catch {
+      // closed since the listing
+    }
+  }
+  return n;
 }
 
 const waitUntil = async (pred: () => boolean, ms = 2000): Promise<void> => {
@@ -171,6 +185,33 @@ describe('relay transport on loopback', () => {
       tid.sock.send(Uint8Array.of(0, 3, 0, 2), port, LO);
       await new Promise((r) => setTimeout(r, 200));
       expect(got).toEqual([A]);
+    } finally {
+      await t.close();
+      tid.sock.close();
+    }
+  });
+
+  it('endUdpFlow closes a transfer\'s socket after what it sent: 20 transfers of one client hold no more sockets than none', async () => {
+    const tid = await udpServer();
+    const t = await createRelayTransport({ relayFrom: LO, relayPort: 0, server: LO });
+    const got: string[] = [];
+    t.onUdp((mac) => got.push(mac));
+    try {
+      t.addClient(A);
+      const before = openSockets();
+      // Each transfer ends in the turn it sent its last datagram, before its socket is even bound:
+      // the close waits for that datagram, so the server still gets every one.
+      for (let i = 0; i < 20; i++) {
+        t.sendUdp(A, { src: { addr: '203.0.113.100', port: 3000 + i }, dst: { addr: LO, port: tid.port }, payload: Uint8Array.of(0, 4, 0, i) });
+        t.endUdpFlow!(A, 3000 + i);
+      }
+      await waitUntil(() => tid.got.length === 20 && openSockets() <= before);
+      expect(tid.got.map((g) => g.msg[3])).toEqual(Array.from({ length: 20 }, (_, i) => i));
+      expect(openSockets()).toBeLessThanOrEqual(before);
+      // A late answer to an ended transfer's port reaches nobody.
+      tid.sock.send(Uint8Array.of(0, 3, 0, 1), tid.got[19]!.rinfo.port, LO);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(got).toEqual([]);
     } finally {
       await t.close();
       tid.sock.close();

@@ -81,7 +81,10 @@ const FLOW_RECV_BUFFER = 4 * 1024 * 1024;
  */
 const DHCP_RECV_BUFFER = 4 * 1024 * 1024;
 
-/** What waits for a token: a datagram, or a step of a TCP connection (connect, write, end). */
+/** Checks, 10 ms apart, for an ended flow's queued datagrams before its socket closes anyway. */
+const CLOSE_WAIT_TRIES = 20;
+
+/** What waits for a token: a datagram, or a step of a TCP connection (connect, write, end) or a flow's close. */
 type Outgoing = { sock: Socket; payload: Uint8Array; from: Endpoint; to: Endpoint } | { tcp: () => void };
 
 const DHCP_SERVER_PORT: number = UdpPort.DHCP_SERVER;
@@ -134,6 +137,8 @@ interface Flow {
   /** The bound local port (0 until bound): sends go out at once from then on. */
   port: number;
   v6: boolean;
+  /** Its transfer ended: its close waits in the send queue, and a new transfer from its port gets a new flow. */
+  ended?: boolean;
 }
 
 export async function createRelayTransport(opts: RelayTransportOptions): Promise<ClientTransport> {
@@ -239,15 +244,39 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
     this.clients.delete(m);
     if (this.dhcp6 !== null) this.peers.delete(linkLocalFromMac(m));
     if (this.flows.size === 0) return; // a DHCP-only storm: nothing to scan
-    for (const [key, flow] of this.flows) {
-      if (flow.mac !== m) continue;
-      this.flows.delete(key);
+    for (const [key, flow] of this.flows) if (flow.mac === m) this.dropFlow(key, flow);
+  }
+
+  /** A transfer ended (done, failed or timed out): its flow's socket closes once what was queued
+   *  before it has gone out (the last ACK), so a client's transfers do not pile up sockets. */
+  endUdpFlow(mac: string, clientPort: number): void {
+    for (const v6 of [false, true]) {
+      const key = flowKey(mac.toLowerCase(), clientPort, v6);
+      const flow = this.flows.get(key);
+      if (flow === undefined || flow.ended === true) continue;
+      flow.ended = true;
       if (this.lastFlow === flow) this.lastFlow = null;
-      try {
-        flow.socket.close();
-      } catch {
-        // not bound yet, or already closed
-      }
+      // After its sends, which wait for the bind too; dropped when the queue is full: removeClient or close() closes it then.
+      flow.ready.then(() => this.out.push({ tcp: () => setImmediate(this.closeWhenSent, key, flow, 0) }), () => this.dropFlow(key, flow));
+    }
+  }
+
+  /** Closes an ended flow once its datagrams are with the kernel: a send resolves its address in a
+   *  later tick (before setImmediate) and may wait in libuv's queue, which a close would cancel. */
+  private readonly closeWhenSent = (key: string, flow: Flow, tries: number): void => {
+    let queued = 0;
+    try { queued = flow.socket.getSendQueueCount(); } catch { /* closed already */ }
+    if (queued > 0 && tries < CLOSE_WAIT_TRIES && !this.closed) { setTimeout(this.closeWhenSent, 10, key, flow, tries + 1); return; }
+    this.dropFlow(key, flow);
+  };
+
+  private dropFlow(key: string, flow: Flow): void {
+    if (this.flows.get(key) === flow) this.flows.delete(key);
+    if (this.lastFlow === flow) this.lastFlow = null;
+    try {
+      flow.socket.close();
+    } catch {
+      // not bound yet, or already closed
     }
   }
 
@@ -300,7 +329,7 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
       // The wait for a token counts against the connect timeout.
       const timer = setTimeout(() => {
         timedOut = true;
-        sock?.destroy();
+        if (sock !== null) { this.streams.delete(sock); sock.destroy(); }
         reject(new Error(`TCP connect to ${dst.addr}:${dst.port} timed out after ${timeoutMs} ms`));
       }, timeoutMs);
       this.out.push({
@@ -405,9 +434,9 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
   private flowFor(mac: string, client: Endpoint, v6: boolean): Flow {
     const last = this.lastFlow;
     if (last !== null && last.mac === mac && last.client.port === client.port && last.v6 === v6) return last;
-    const key = `${mac}|${client.port}|${v6 ? 6 : 4}`;
+    const key = flowKey(mac, client.port, v6);
     const have = this.flows.get(key);
-    if (have) { this.lastFlow = have; return have; }
+    if (have && have.ended !== true) { this.lastFlow = have; return have; }
     const local = v6 ? this.opts.relayFrom6! : this.opts.relayFrom;
     // A window of big blocks (RFC 7440, blksize 8192 × 16: ~250 KB of socket memory as fragments)
     // overflows the default 208 KiB: the tail of a window lost, then a retransmission timeout.
@@ -504,6 +533,11 @@ class StreamReader {
     this.early = null;
     for (const d of early ?? []) h(d, this.now());
   }
+}
+
+/** A client's UDP flow: its MAC, its own port and the IP version. */
+function flowKey(mac: string, clientPort: number, v6: boolean): string {
+  return `${mac}|${clientPort}|${v6 ? 6 : 4}`;
 }
 
 /** Node reports link-local peers as fe80::1%eth0; datagrams carry plain addresses. */
