@@ -62,6 +62,7 @@ export function tftpOutcome(r: TftpResult, server: string, stallExpected = false
     },
     facts: { server, file: r.file, retransmits: r.retransmits, bytesPerSecond: r.timings.bytesPerSecond },
     problems,
+    retransmits: r.retransmits,
   };
 }
 
