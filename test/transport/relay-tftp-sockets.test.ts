@@ -3,7 +3,7 @@
 // relay transport against a real tftpd-hpa on a loopback address (root: port 69), and once the run
 // is over, the transport still open, the process holds no more sockets than with it freshly open.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { SystemClock } from '../../src/scenario/clock.js';
 import { runScenario } from '../../src/scenario/driver.js';
 import { parseScenario } from '../../src/scenario/load.js';
 import { createRelayTransport } from '../../src/scenario/transport/relay.js';
+import { openSockets } from '../../src/scenario/transport/sockets.test-kit.js';
 
 const isRoot = process.getuid?.() === 0;
 const hasTftpd = run('sh', ['-c', 'command -v in.tftpd && command -v ss']).code === 0;
@@ -20,19 +21,6 @@ const skipReason = !isRoot ? 'needs root (tftpd-hpa on port 69)' : !hasTftpd ? '
 /** A loopback address of this test's own (all of 127/8 is on lo). */
 const ADDR = '127.77.13.1';
 const TRANSFERS = 12;
-
-/** Sockets this process holds (Linux: the /proc/self/fd links named socket:[inode]). */
-function openSockets(): number {
-  let n = 0;
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      if (readlinkSync(`/proc/self/fd/${fd}`).startsWith('socket:')) n++;
-    } catch {
-      // closed since the listing
-    }
-  }
-  return n;
-}
 
 async function waitUntil(pred: () => boolean, ms: number): Promise<void> {
   const end = Date.now() + ms;

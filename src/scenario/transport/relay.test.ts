@@ -1,5 +1,4 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { readdirSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { hex, ipv4ToString } from '../../wire/bytes.js';
@@ -12,7 +11,8 @@ import { parseIpv6 } from '../../wire/ipv6.js';
 import { linkLocalFromMac } from '../../wire/ipv6-address.js';
 import { ipv6ToString } from '../../wire/bytes.js';
 import { createRelayTransport, relayDhcpMessage, relayDhcpV6Message, type RelayTransport } from './relay.js';
-import type { UdpDatagram } from './types.js';
+import { openSockets } from './sockets.test-kit.js';
+import type { ClientTransport, UdpDatagram } from './types.js';
 
 const A = '02:00:00:00:0b:01';
 const LO = '127.0.0.1';
@@ -47,17 +47,19 @@ function udpServer(): Promise<{ sock: Socket; port: number; got: { msg: Buffer; 
   });
 }
 
-/** Sockets this process holds (Linux: the /proc/self/fd links named socket:[inode]). */
-function openSockets(): number {
-  let n = 0;
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      if (readlinkSync(`/proc/self/fd/${fd}`).startsWith('socket:')) n++;
-    } catch {
-      // closed since the listing
-    }
+/** A relay transport on loopback with client A added, a UDP server for its flows and the MACs of what it hands back; closed after `fn`. */
+async function withFlowServer(fn: (tid: Awaited<ReturnType<typeof udpServer>>, t: ClientTransport, got: string[]) => Promise<void>): Promise<void> {
+  const tid = await udpServer();
+  const t = await createRelayTransport({ relayFrom: LO, relayPort: 0, server: LO });
+  const got: string[] = [];
+  t.onUdp((mac) => got.push(mac));
+  try {
+    t.addClient(A);
+    await fn(tid, t, got);
+  } finally {
+    await t.close();
+    tid.sock.close();
   }
-  return n;
 }
 
 const waitUntil = async (pred: () => boolean, ms = 2000): Promise<void> => {
@@ -170,12 +172,7 @@ describe('relay transport on loopback', () => {
   });
 
   it('removeClient closes the client\'s UDP flows: a late answer to its port reaches nobody', async () => {
-    const tid = await udpServer();
-    const t = await createRelayTransport({ relayFrom: LO, relayPort: 0, server: LO });
-    const got: string[] = [];
-    t.onUdp((mac) => got.push(mac));
-    try {
-      t.addClient(A);
+    await withFlowServer(async (tid, t, got) => {
       t.sendUdp(A, { src: { addr: '203.0.113.100', port: 2070 }, dst: { addr: LO, port: tid.port }, payload: Uint8Array.of(0, 1) });
       await waitUntil(() => tid.got.length === 1);
       const port = tid.got[0]!.rinfo.port;
@@ -185,19 +182,11 @@ describe('relay transport on loopback', () => {
       tid.sock.send(Uint8Array.of(0, 3, 0, 2), port, LO);
       await new Promise((r) => setTimeout(r, 200));
       expect(got).toEqual([A]);
-    } finally {
-      await t.close();
-      tid.sock.close();
-    }
+    });
   });
 
   it('endUdpFlow closes a transfer\'s socket after what it sent: 20 transfers of one client hold no more sockets than none', async () => {
-    const tid = await udpServer();
-    const t = await createRelayTransport({ relayFrom: LO, relayPort: 0, server: LO });
-    const got: string[] = [];
-    t.onUdp((mac) => got.push(mac));
-    try {
-      t.addClient(A);
+    await withFlowServer(async (tid, t, got) => {
       const before = openSockets();
       // Each transfer ends in the turn it sent its last datagram, before its socket is even bound:
       // the close waits for that datagram, so the server still gets every one.
@@ -212,10 +201,7 @@ describe('relay transport on loopback', () => {
       tid.sock.send(Uint8Array.of(0, 3, 0, 1), tid.got[19]!.rinfo.port, LO);
       await new Promise((r) => setTimeout(r, 200));
       expect(got).toEqual([]);
-    } finally {
-      await t.close();
-      tid.sock.close();
-    }
+    });
   });
 
   it('--max-pps paces relay mode too: DHCP and other UDP flows share one token bucket, nothing is lost under the queue bound', async () => {
