@@ -4,9 +4,10 @@
  * recovered, undo at the end of the run, and a fault that never began failing the run.
  */
 import { describe, expect, it } from 'vitest';
+import { scenarioProblems as problems } from '../problems.test-kit.js';
 import { FakeClock } from '../clock.js';
 import { runScenarios } from '../driver.js';
-import { parseScenario, ScenarioError } from '../load.js';
+import { parseScenario } from '../load.js';
 import { fakeDnsmasq, fakeTftp } from '../run/fake-servers.test-kit.js';
 import { stepOutcome } from '../run/steps.js';
 import type { FakeServer } from '../transport/memory.js';
@@ -36,16 +37,6 @@ clients:
     steps:
       - dhcp: { within: 20s, offer-window: 50ms, expect: { type: ack } }
 `;
-}
-
-function problems(yaml: string): string[] {
-  try {
-    parseScenario(yaml, 'x.yaml');
-  } catch (e) {
-    if (e instanceof ScenarioError) return e.message.split('\n');
-    throw e;
-  }
-  return [];
 }
 
 /** A fake lab: the DHCP server goes silent while "restarting" (virtual time), drops are every other request. */
