@@ -1,7 +1,8 @@
 // Relay mode closes each TFTP transfer's socket when the transfer ends: one client runs 12 tftp
 // steps (half with the UEFI tsize probe, a second port each) through the scenario runner over the
-// relay transport against a real tftpd-hpa on a loopback address (root: port 69), and once the run
-// is over, the transport still open, the process holds no more sockets than with it freshly open.
+// relay transport against a real tftpd-hpa on a loopback address of its own (root: port 69), and
+// once the run is over, the transport still open, the process holds no more sockets than with it
+// freshly open.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,8 +19,8 @@ const isRoot = process.getuid?.() === 0;
 const hasTftpd = run('sh', ['-c', 'command -v in.tftpd && command -v ss']).code === 0;
 const skipReason = !isRoot ? 'needs root (tftpd-hpa on port 69)' : !hasTftpd ? 'needs in.tftpd and ss' : '';
 
-/** A loopback address of this test's own (all of 127/8 is on lo). */
-const ADDR = '127.77.13.1';
+/** A loopback address of this run's own (all of 127/8 is on lo), from the pid: parallel runs do not share one. */
+const ADDR = `127.${100 + (process.pid >> 15)}.${(process.pid >> 7) & 255}.${1 + (process.pid & 127)}`;
 const TRANSFERS = 12;
 
 async function waitUntil(pred: () => boolean, ms: number): Promise<void> {
@@ -35,7 +36,9 @@ describe.skipIf(skipReason !== '')(`relay mode: TFTP transfer sockets${skipReaso
     chmodSync(root, 0o755);
     writeFileSync(join(root, 'f.bin'), new Uint8Array(3000).fill(7)); // 6 blocks of 512
     tftpd = spawn('in.tftpd', tftpdArgs({ root, address: ADDR }), { stdio: 'ignore' });
-    await waitUntil(() => run('ss', ['-H', '-l', '-n', '-u', 'src', `${ADDR}:69`]).stdout.trim() !== '', 5_000);
+    const listening = (): boolean => run('ss', ['-H', '-l', '-n', '-u', 'src', `${ADDR}:69`]).stdout.trim() !== '';
+    await waitUntil(listening, 5_000);
+    if (!listening()) throw new Error(`in.tftpd is not listening on ${ADDR}:69 after 5 s`);
   }, 10_000);
   afterAll(() => {
     tftpd?.kill('SIGTERM');

@@ -204,6 +204,68 @@ describe('relay transport on loopback', () => {
     });
   });
 
+  it('close() closes an ended flow whose close still waits behind paced datagrams, after a new transfer took its port', async () => {
+    const before = openSockets();
+    const tid = await udpServer();
+    const t = await createRelayTransport({ relayFrom: LO, relayPort: 0, server: LO, rateLimitPps: 5 });
+    try {
+      const tftp = (n: number): UdpDatagram => ({ src: { addr: '203.0.113.100', port: 3000 }, dst: { addr: LO, port: tid.port }, payload: Uint8Array.of(0, 4, 0, n) });
+      // A burst of one: the first leaves, the other two (and the ended flow's close) wait for tokens.
+      for (let i = 0; i < 3; i++) t.sendUdp(A, tftp(i));
+      t.endUdpFlow!(A, 3000);
+      t.sendUdp(A, tftp(9)); // the next transfer from the same client port: a flow of its own
+      await waitUntil(() => tid.got.length === 1);
+    } finally {
+      await t.close();
+      tid.sock.close();
+    }
+    await waitUntil(() => openSockets() <= before);
+    expect(openSockets()).toBeLessThanOrEqual(before);
+  });
+
+  it('removeClient ends a client\'s flows after their paced datagrams: an ended transfer\'s last ACKs and another flow\'s all arrive', async () => {
+    const tid = await udpServer();
+    const t = await createRelayTransport({ relayFrom: LO, relayPort: 0, server: LO, rateLimitPps: 20 }) as RelayTransport;
+    try {
+      const before = openSockets();
+      for (let i = 0; i < 5; i++) t.sendUdp(A, { src: { addr: '203.0.113.100', port: 3000 }, dst: { addr: LO, port: tid.port }, payload: Uint8Array.of(0, 4, 0, i) });
+      t.endUdpFlow!(A, 3000);
+      for (let i = 5; i < 8; i++) t.sendUdp(A, { src: { addr: '203.0.113.100', port: 3001 }, dst: { addr: LO, port: tid.port }, payload: Uint8Array.of(0, 4, 0, i) });
+      t.removeClient!(A); // load mode does this right after the client's last step
+      await waitUntil(() => tid.got.length === 8 && openSockets() <= before, 10_000);
+      expect(tid.got.map((g) => g.msg[3]).sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+      expect(t.counters.sendErrors).toBe(0);
+      expect(openSockets()).toBeLessThanOrEqual(before); // both flows' sockets closed
+    } finally {
+      await t.close();
+      tid.sock.close();
+    }
+  });
+
+  it('an ended flow\'s close takes no --max-pps token nor queue slot: one-datagram transfers up to the queue bound lose nothing', async () => {
+    const N = 10;
+    const tid = await udpServer();
+    // A burst of five; the other five fill the queue exactly.
+    const t = await createRelayTransport({ relayFrom: LO, relayPort: 0, server: LO, rateLimitPps: 50, queueLimit: N - 5 }) as RelayTransport;
+    const sent: number[] = [];
+    t.onFrame!((dir, time) => { if (dir === 'sent') sent.push(time); });
+    try {
+      const before = openSockets();
+      for (let i = 0; i < N; i++) {
+        t.sendUdp(A, { src: { addr: '203.0.113.100', port: 3000 + i }, dst: { addr: LO, port: tid.port }, payload: Uint8Array.of(0, 4, 0, i) });
+        t.endUdpFlow!(A, 3000 + i);
+      }
+      await waitUntil(() => tid.got.length === N && openSockets() <= before, 10_000);
+      expect(t.dropped).toBe(0);
+      expect(tid.got.map((g) => g.msg[3]).sort((a, b) => a! - b!)).toEqual(Array.from({ length: N }, (_, i) => i));
+      expect(sent).toHaveLength(N);
+      expect(openSockets()).toBeLessThanOrEqual(before);
+    } finally {
+      await t.close();
+      tid.sock.close();
+    }
+  });
+
   it('--max-pps paces relay mode too: DHCP and other UDP flows share one token bucket, nothing is lost under the queue bound', async () => {
     const RATE = 40;
     const N = 120;
