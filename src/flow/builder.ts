@@ -16,7 +16,8 @@ import { deepCopy } from './copy.js';
 import { compactState, newFlowState, type FlowState, type UnreachableRecord } from './builder-state.js';
 import { dhcp4Message } from './builder-dhcp4.js';
 import { dhcp6Message, ndpMessage } from './builder-dhcp6.js';
-import { httpMessage, icmpMessage, tftpMessage } from './builder-transfer.js';
+import { httpMessage, icmpMessage, tftpBlock, tftpMessage } from './builder-transfer.js';
+import type { TftpSession } from '../decode/tftp-tracker.js';
 import { MtuTracker, type MtuFacts } from './mtu.js';
 
 export interface BootChainBuilderOptions {
@@ -75,6 +76,12 @@ export class BootChainBuilder implements DecodeSink {
       case 'ndp': chain = ndpMessage(this.flow, m); break;
     }
     if (m.issues.length > 0) this.noteIssues(chain, m.frame, m.time, m.issues);
+  }
+
+  tftpBlock(session: TftpSession, fromClient: boolean, srcPort: number, opcode: 3 | 4, block: number, dataLength: number, frame: number, time: number): boolean {
+    if (!tftpBlock(this.flow, session, fromClient, srcPort, opcode, block, dataLength, frame, time)) return false;
+    this.seen(time);
+    return true;
   }
 
   undecoded(f: UndecodedFrame): void {
