@@ -154,6 +154,9 @@ export interface TcpSegmentSeen {
   srcPort: number;
   dst: string;
   dstPort: number;
+  /** The IPv4 addresses as 32-bit numbers (-1 on IPv6): keys without building a string. */
+  src4: number;
+  dst4: number;
   seq: number;
   ack: number;
   flags: number;

@@ -66,7 +66,7 @@ export class DecodePipeline implements TcpStreamSink {
   private readonly d: FrameDissector;
   /** Reused for the sink's fragment / tcpSegment calls (path-MTU facts). */
   private readonly fragSeen: FragmentSeen = { frame: 0, time: 0, ipVersion: 4, src: '', dst: '', srcMac: null, id: 0, offset: 0, more: false, dataLength: 0, packetLength: 0, completed: false };
-  private readonly segSeen: TcpSegmentSeen = { frame: 0, time: 0, src: '', srcPort: 0, dst: '', dstPort: 0, seq: 0, ack: 0, flags: 0, dataLength: 0, packetLength: 0 };
+  private readonly segSeen: TcpSegmentSeen = { frame: 0, time: 0, src: '', srcPort: 0, dst: '', dstPort: 0, src4: -1, dst4: -1, seq: 0, ack: 0, flags: 0, dataLength: 0, packetLength: 0 };
   frames = 0;
   messages = 0;
   /** Of `messages`, those taken by the sink's `tftpBlock` fast path. */
@@ -200,7 +200,7 @@ export class DecodePipeline implements TcpStreamSink {
         const t = this.segSeen;
         const seg = d.tcp;
         t.frame = cur.frame; t.time = cur.time;
-        t.src = cur.srcAddr; t.srcPort = d.srcPort; t.dst = cur.dstAddr; t.dstPort = d.dstPort;
+        t.src = cur.srcAddr; t.srcPort = d.srcPort; t.dst = cur.dstAddr; t.dstPort = d.dstPort; t.src4 = d.src4; t.dst4 = d.dst4;
         t.seq = seg.seq; t.ack = seg.ack; t.flags = seg.flags;
         t.dataLength = seg.payload.length; t.packetLength = d.ipLength;
         this.sink.tcpSegment(t);

@@ -255,15 +255,18 @@ function lastActivity(c: ChainState): number {
 
 /** Drops every index entry that points at a retired chain (one pass over each index). */
 function forgetChains(flow: FlowState, keys: ReadonlySet<string>, states: ReadonlySet<StepState>): void {
-  for (const [addr, key] of flow.leases) if (keys.has(key)) flow.leases.delete(addr);
-  for (const [tx, key] of flow.dhcp6Clients) if (keys.has(key)) flow.dhcp6Clients.delete(tx);
-  for (const [id, st] of flow.tftp) if (states.has(st)) flow.tftp.delete(id);
-  for (const [k, st] of flow.tftpByClient) if (states.has(st)) flow.tftpByClient.delete(k);
-  for (const [conn, q] of flow.http) {
+  // forEach, not for-of: no [key, value] array per entry of indexes holding every live device
+  // (deleting the entry being visited is allowed).
+  flow.leases.forEach((key, addr) => { if (keys.has(key)) flow.leases.delete(addr); });
+  flow.dhcp6Clients.forEach((key, tx) => { if (keys.has(key)) flow.dhcp6Clients.delete(tx); });
+  flow.tftp.forEach((st, id) => { if (states.has(st)) flow.tftp.delete(id); });
+  flow.tftpByClient.forEach((st, k) => { if (states.has(st)) flow.tftpByClient.delete(k); });
+  flow.http.forEach((q, conn) => {
+    if (!q.some((st) => states.has(st))) return;
     const left = q.filter((st) => !states.has(st));
     if (left.length === 0) flow.http.delete(conn);
-    else if (left.length !== q.length) flow.http.set(conn, left);
-  }
+    else flow.http.set(conn, left);
+  });
 }
 
 /** `mtu` only on devices that have path-MTU facts (most have none: the field stays absent). */
