@@ -1,6 +1,6 @@
 /** TFTP and HTTP transfers for the tftp, http and ipxe-script steps, and what they show. */
 import { TFTP_ERROR_NAMES, TFTP_OPCODES } from '../../wire/tftp.js';
-import { HttpClient, TftpClient, type HttpResult, type TftpResult } from '../clients/index.js';
+import { HttpClient, TftpClient, type HttpResult, type TftpClientConfig, type TftpResult } from '../clients/index.js';
 import { isIpv6, isLinkLocal6, linkLocalFromMac } from '../../wire/ipv6-address.js';
 import { bareHost } from './urls.js';
 import { onAbort } from './abort-fanout.js';
@@ -20,11 +20,20 @@ export async function tftpFetch(
   // Fail at once: no datagram to a URL would ever be answered, so waiting out the deadline says nothing.
   if (URL_LIKE.test(server)) throw new StepFailure(`${server} is not a TFTP server address (a URL: use an http step)`);
   const port = 1024 + Math.floor(ctx.random() * 60000);
-  const m = new TftpClient({
+  const cfg: TftpClientConfig = {
     server, clientAddr: sourceAddress(st, server), clientPort: port, file, tsizeProbe: probe, keepData,
     options: Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
-  });
-  return { result: await drive(m, st, ctx, hard, true) };
+  };
+  // Off the event loop when the transport can (relay: a worker on blocking sockets), else here.
+  const offloaded = ctx.transport.offloadTftp?.(st.mac, cfg, ctx.timers.now(), hard, ctx.signal) ?? null;
+  if (offloaded !== null) {
+    try {
+      return { result: await offloaded };
+    } catch (e) {
+      throw new StepFailure(`TFTP ${file}: ${(e as Error).message}`);
+    }
+  }
+  return { result: await drive(new TftpClient(cfg), st, ctx, hard, true) };
 }
 
 /** The client's address toward `server`: its lease, or on IPv6 its global address (link-local for a link-local server). */
