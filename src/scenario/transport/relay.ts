@@ -27,7 +27,7 @@ import {
 import { DhcpV6MsgType, DhcpV6Opt, emitDhcpV6, getOption, parseDhcpV6, type DhcpV6OptionSpec } from '../../wire/dhcpv6/index.js';
 import { emitIpv4 } from '../../wire/ipv4.js';
 import { emitIpv6 } from '../../wire/ipv6.js';
-import { isIpv6, isMulticast6, linkLocalFromMac } from '../../wire/ipv6-address.js';
+import { isIpv6, isLinkLocal6, isMulticast6, linkLocalFromMac } from '../../wire/ipv6-address.js';
 import { emitUdp } from '../../wire/udp.js';
 import { TransportHandlers } from './handlers.js';
 import { SendQueue } from './raw/send-queue.js';
@@ -314,7 +314,8 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
     if (this.tftp === null || this.closed || this.frameHandlers.length > 0) return null;
     if ((this.opts.rateLimitPps ?? DEFAULT_RELAY_RATE_LIMIT_PPS) < DEFAULT_RELAY_RATE_LIMIT_PPS) return null;
     const local = isIpv6(cfg.server) ? this.opts.relayFrom6 : this.opts.relayFrom;
-    if (local === undefined || cfg.server === '255.255.255.255' || isMulticast6(cfg.server)) return null;
+    // Link-local needs a scope (interface) the helper does not take: such a server stays on dgram.
+    if (local === undefined || cfg.server === '255.255.255.255' || isMulticast6(cfg.server) || isLinkLocal6(cfg.server)) return null;
     this.addClient(mac);
     const run = this.tftp.tryRun(cfg, local, now, deadline, signal);
     if (run === null) return null;
