@@ -43,7 +43,7 @@ export function driveBlocking<R>(m: ClientMachine<R>, udp: UdpSyncBinding, o: Bl
   /** The socket of the latest source port: where the machine listens. */
   const current: { port: number; h: object | null } = { port: 0, h: null };
   /** The peer each socket sends to, so `peer` is called only when it changes. */
-  const peers = new Map<object, string>();
+  const peers = new Map<object, Endpoint>();
 
   const socketFor = (port: number): object => {
     let h = sockets.get(port);
@@ -54,8 +54,11 @@ export function driveBlocking<R>(m: ClientMachine<R>, udp: UdpSyncBinding, o: Bl
     const h = socketFor(d.src.port);
     current.port = d.src.port;
     current.h = h;
-    const key = `${d.dst.addr}|${d.dst.port}`;
-    if (peers.get(h) !== key) { udp.peer(h, d.dst.addr, d.dst.port); peers.set(h, key); }
+    const peer = peers.get(h);
+    if (peer === undefined || peer.addr !== d.dst.addr || peer.port !== d.dst.port) {
+      udp.peer(h, d.dst.addr, d.dst.port);
+      peers.set(h, { addr: d.dst.addr, port: d.dst.port });
+    }
     // Sent from one long-lived buffer: a machine's fresh small Uint8Array lives on V8's heap, and
     // handing it to native code makes V8 move it off-heap first (an allocation and a copy per ACK).
     sbuf.set(d.payload);
