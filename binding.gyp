@@ -8,5 +8,11 @@
       'cflags': ['-Wall', '-Wextra', '-Wno-unused-parameter'],
       'libraries': ['-lpcap'],
     },
+    # A blocking UDP send/poll/recv for worker threads (native/udp_sync.c): lock-step TFTP at curl's cost.
+    {
+      'target_name': 'udp_sync',
+      'sources': ['native/udp_sync.c'],
+      'cflags': ['-Wall', '-Wextra', '-Wno-unused-parameter'],
+    },
   ],
 }

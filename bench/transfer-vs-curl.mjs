@@ -6,7 +6,8 @@
 // --transport: pxecheck's raw transport (libpcap on raw0) or relay transport (DHCP relayed from ip0's
 // address, TFTP/HTTP over kernel sockets from it, as curl's); default both. --prof: a V8 CPU profile
 // of each pxecheck run (node --cpu-prof) into DIR. --floor: also a bare Node dgram TFTP client
-// (lock-step, no runner), the floor for any Node client (its windowsize rows are lock-step too).
+// (lock-step, no runner), the floor for any Node client (its windowsize rows are lock-step too);
+// --floor native: a lock-step client on the blocking native UDP helper (native/udp_sync.c); --floor both.
 // TFTP at blksize 512, 1468 and 8192 (8192 arrives as IP fragments), and with windowsize 16
 // (curl has no windowsize: it is compared with curl at the same blksize).
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,7 +21,11 @@ const DIST = join(ROOT, 'dist');
 const arg = (name, dflt) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : dflt; };
 const MB = Number(arg('mb', 50));
 const ONLY = arg('only', '');
-const TRANSPORTS = [...arg('transport', 'raw,relay').split(','), ...(process.argv.includes('--floor') ? ['floor'] : [])];
+// --floor: the bare Node dgram client; --floor native: the blocking native UDP client; --floor both.
+const FLOOR = process.argv.includes('--floor') ? (/^(native|both|dgram)$/.test(arg('floor', '')) ? arg('floor', '') : 'dgram') : '';
+const FLOORS = { dgram: ['floor'], native: ['native'], both: ['floor', 'native'], '': [] }[FLOOR];
+const TRANSPORTS = [...arg('transport', 'raw,relay').split(',').filter(Boolean), ...FLOORS];
+const isFloor = (t) => t === 'floor' || t === 'native';
 const PROF = arg('prof', '');
 const REPS = Math.max(1, Math.min(20, Number(arg('reps', 1))));
 const NAME = 'gxfer';
@@ -72,9 +77,10 @@ async function pxecheck(transport, step, o = {}) {
 }
 
 /** --floor: a bare Node dgram client (bench/lib/tftp-floor.mjs), what any Node client starts from. */
-async function floor(step, o = {}) {
+async function floor(kind, step, o = {}) {
   const cfg = { server: o.tftpServer ?? SERVER, file: FILE, blksize: o.blksize ?? 512, from: PEER };
-  const r = await timedIn(net.cli, process.execPath, [join(ROOT, 'bench/lib/tftp-floor.mjs'), JSON.stringify(cfg)], { timeoutMs: 300_000 });
+  const script = kind === 'native' ? 'bench/lib/tftp-floor-native.mjs' : 'bench/lib/tftp-floor.mjs';
+  const r = await timedIn(net.cli, process.execPath, [join(ROOT, script), JSON.stringify(cfg)], { timeoutMs: 300_000 });
   let j;
   try { j = JSON.parse(r.out.trim().split('\n').pop()); } catch { return { ok: false, error: `tftp-floor exited ${r.code}`, mbps: 0, cpu: r.cpu }; }
   return { ...j, mbps: j.ok ? MB / j.seconds : 0 };
@@ -114,12 +120,12 @@ try {
     for (let rep = 0; rep < REPS; rep++) {
       const c = await curl(...k.c);
       for (const t of TRANSPORTS) {
-        if (t === 'floor' && k.p[0] !== 'tftp') continue;
-        runs[t].push({ p: t === 'floor' ? await floor(...k.p) : await pxecheck(t, ...k.p), c });
+        if (isFloor(t) && k.p[0] !== 'tftp') continue;
+        runs[t].push({ p: isFloor(t) ? await floor(t, ...k.p) : await pxecheck(t, ...k.p), c });
       }
     }
     for (const t of TRANSPORTS) {
-      if (t === 'floor' && k.p[0] !== 'tftp') continue;
+      if (isFloor(t) && k.p[0] !== 'tftp') continue;
       const rs = runs[t];
       const ok = rs.filter((r) => r.p.ok && r.c.ok);
       const med = (f) => median(ok.map(f));

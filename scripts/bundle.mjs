@@ -13,8 +13,11 @@ const dist = resolve(process.argv[2] ?? fileURLToPath(new URL('../dist', import.
 const outdir = join(dist, 'bundle');
 rmSync(outdir, { recursive: true, force: true });
 await build({
-  // The analyze worker is loaded by URL next to the pool's chunk (new URL('./analyze-worker.js')).
-  entryPoints: { main: join(dist, 'cli/main.js'), 'analyze-worker': join(dist, 'cli/analyze-worker.js') },
+  // The analyze and TFTP workers are loaded by URL next to their pool's chunk (new URL('./analyze-worker.js')).
+  entryPoints: {
+    main: join(dist, 'cli/main.js'), 'analyze-worker': join(dist, 'cli/analyze-worker.js'),
+    'tftp-worker': join(dist, 'scenario/transport/offload/tftp-worker.js'),
+  },
   outdir,
   bundle: true,
   splitting: true,

@@ -57,6 +57,8 @@ function isMissingModule(e: unknown): boolean {
 /** Link settings the scenarios ask of the transport (raw mode). */
 export interface TransportLink {
   mtu?: number;
+  /** Some step fetches over TFTP (relay mode: start a TFTP worker thread at once). */
+  tftp?: boolean;
 }
 
 /** The real transports, imported only when asked for (libpcap is not loaded in relay mode). */
@@ -85,7 +87,7 @@ export async function defaultTransport(args: RunArgs, macs: string[] = [], link:
   } catch (e) {
     throw new EnvironmentError(isMissingModule(e) ? 'relay mode is not available in this build (the relay transport is missing)' : `cannot load the relay transport: ${(e as Error).message}`);
   }
-  const rate = args.rate === undefined ? {} : { rateLimitPps: args.rate };
+  const rate = { ...(args.rate === undefined ? {} : { rateLimitPps: args.rate }), ...(link.tftp === true ? { prewarmTftp: true } : {}) };
   try {
     if (isIPv6(t.relayFrom)) {
       // A DHCPv6 relay (RFC 8415 §19): RELAY-FORW with link-address = relayFrom, interface-id = --circuit-id.
@@ -178,7 +180,9 @@ export async function runRun(args: RunArgs, io: RunIo, deps: RunDeps = {}): Prom
     const macs = total > MAC_FILTER_MAX ? [] : [...new Set(scenarios.flatMap((s) => expandClients(s).map((c) => c.mac)))];
     // The smallest `mtu:` of the scenarios: a transfer that must fit every one of them.
     const mtus = scenarios.flatMap((s) => (s.mtu === undefined ? [] : [s.mtu]));
-    transport = await (deps.createTransport ?? defaultTransport)(args, macs, mtus.length ? { mtu: Math.min(...mtus) } : {});
+    // A TFTP step ahead (tftp, or an iPXE script that may fetch over TFTP): relay mode starts its TFTP worker now.
+    const tftp = scenarios.some((s) => s.clients.some((c) => c.steps.some((st) => st.kind === 'tftp' || st.kind === 'ipxe-script')));
+    transport = await (deps.createTransport ?? defaultTransport)(args, macs, { ...(mtus.length ? { mtu: Math.min(...mtus) } : {}), ...(tftp ? { tftp } : {}) });
   } catch (e) {
     io.stderr(`pxecheck: ${(e as Error).message}\n`);
     return ExitCode.USAGE;

@@ -23,6 +23,9 @@ export interface ClientMachine<R> {
   process(d: UdpDatagram, now: number): void;
   pollAt(): number | null;
   done(): R | null;
+  /** Deferred work, called by the driver once what `dispatch` returned was sent (TFTP: the last
+   *  block's digest, off the ACK's path). Optional; `process` does it too. */
+  idle?(): void;
 }
 
 /** The earlier of two optional deadlines (null: none): a client's next retransmission or the end

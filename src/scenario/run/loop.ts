@@ -107,6 +107,7 @@ export async function drive<R>(m: ClientMachine<R>, st: ClientState, ctx: StepCo
       if (st.mailbox.length > 0) for (const x of st.mailbox.splice(0)) m.process(x, now);
       if (d !== null) m.process(d, now);
       for (const o of m.dispatch(now)) ctx.transport.sendUdp(st.mac, o);
+      m.idle?.();
     } finally {
       busy = false;
     }

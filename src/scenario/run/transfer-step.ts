@@ -1,6 +1,6 @@
 /** TFTP and HTTP transfers for the tftp, http and ipxe-script steps, and what they show. */
 import { TFTP_ERROR_NAMES, TFTP_OPCODES } from '../../wire/tftp.js';
-import { HttpClient, TftpClient, type HttpResult, type TftpResult } from '../clients/index.js';
+import { HttpClient, TftpClient, type HttpResult, type TftpClientConfig, type TftpResult } from '../clients/index.js';
 import { isIpv6, isLinkLocal6, linkLocalFromMac } from '../../wire/ipv6-address.js';
 import { bareHost } from './urls.js';
 import { onAbort } from './abort-fanout.js';
@@ -20,12 +20,21 @@ export async function tftpFetch(
   // Fail at once: no datagram to a URL would ever be answered, so waiting out the deadline says nothing.
   if (URL_LIKE.test(server)) throw new StepFailure(`${server} is not a TFTP server address (a URL: use an http step)`);
   const port = 1024 + Math.floor(ctx.random() * 60000);
-  const m = new TftpClient({
+  const cfg: TftpClientConfig = {
     server, clientAddr: sourceAddress(st, server), clientPort: port, file, tsizeProbe: probe, keepData,
     options: Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
-  });
+  };
+  // Off the event loop when the transport can (relay: a worker on blocking sockets, its own socket), else here.
+  const offloaded = ctx.transport.offloadTftp?.(st.mac, cfg, ctx.timers.now(), hard, ctx.signal) ?? null;
+  if (offloaded !== null) {
+    try {
+      return { result: await offloaded };
+    } catch (e) {
+      throw new StepFailure(`TFTP ${file}: ${(e as Error).message}`);
+    }
+  }
   try {
-    return { result: await drive(m, st, ctx, hard, true) };
+    return { result: await drive(new TftpClient(cfg), st, ctx, hard, true) };
   } finally {
     // Done, failed or timed out: the transfer's ports are not used again.
     ctx.transport.endUdpFlow?.(st.mac, port);

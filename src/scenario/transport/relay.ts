@@ -27,11 +27,13 @@ import {
 import { DhcpV6MsgType, DhcpV6Opt, emitDhcpV6, getOption, parseDhcpV6, type DhcpV6OptionSpec } from '../../wire/dhcpv6/index.js';
 import { emitIpv4 } from '../../wire/ipv4.js';
 import { emitIpv6 } from '../../wire/ipv6.js';
-import { isIpv6, isMulticast6, linkLocalFromMac } from '../../wire/ipv6-address.js';
+import { isIpv6, isLinkLocal6, isMulticast6, linkLocalFromMac } from '../../wire/ipv6-address.js';
 import { emitUdp } from '../../wire/udp.js';
 import { TransportHandlers } from './handlers.js';
 import { SendQueue } from './raw/send-queue.js';
 import type { ByteStream, ClientAddress, ClientTransport, Endpoint, UdpDatagram } from './types.js';
+import type { TftpClientConfig, TftpResult } from '../clients/tftp.js';
+import { TftpOffload } from './offload/tftp-offload.js';
 import { UdpPort } from '../../wire/ports.js';
 
 export interface RelayTransportOptions {
@@ -63,6 +65,11 @@ export interface RelayTransportOptions {
   rateLimitPps?: number;
   /** Packets waiting for the rate limit before new ones are dropped (default 4096). */
   queueLimit?: number;
+  /** TFTP transfers run at once in worker threads on blocking sockets (default: the cores, 1–4;
+   *  0: none, every transfer on the event loop). See `offloadTftp`. */
+  tftpWorkers?: number;
+  /** Start one TFTP worker at once (a thread takes 30–150 ms to start: not in the first transfer's time). */
+  prewarmTftp?: boolean;
 }
 
 /** Bytes one TCP read may bring (kernel sockets, HTTP): node's default reads are 64 KiB into a
@@ -169,13 +176,15 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
   private port = DHCP_SERVER_PORT;
   private port6 = DHCP6_SERVER_PORT;
   /** Replies nobody asked for (unknown chaddr, not BOOTREPLY). */
-  readonly counters = { foreign: 0, sendErrors: 0 };
+  readonly counters = { foreign: 0, sendErrors: 0, tftpInWorker: 0 };
   lastError: string | null = null;
   /** `--max-pps`: everything this transport sends goes through it. */
   private readonly out: SendQueue<Outgoing>;
   /** giaddr and option 82 of every relayed DHCPv4 message, worked out once. */
   private readonly giaddr: Uint8Array;
   private readonly o82data: Uint8Array | null;
+  /** TFTP off the event loop (null: the native helper is not built, or tftpWorkers 0). */
+  private readonly tftp: TftpOffload | null;
   /** Socket-level errors (the 'error' event); a send's own error reaches `sent`. */
   private readonly onSendError = (e: Error): void => { this.counters.sendErrors++; this.lastError = e.message; };
 
@@ -188,6 +197,10 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
     this.o82data = relayAgentInfoData(opts);
     this.dhcp = createSocket({ type: 'udp4', reuseAddr: true, recvBufferSize: DHCP_RECV_BUFFER });
     this.dhcp6 = opts.relayFrom6 === undefined ? null : createSocket({ type: 'udp6', reuseAddr: true, recvBufferSize: DHCP_RECV_BUFFER });
+    this.tftp = opts.tftpWorkers !== 0 && TftpOffload.available()
+      ? new TftpOffload({ ...(opts.tftpWorkers === undefined ? {} : { size: opts.tftpWorkers }), rcvbuf: FLOW_RECV_BUFFER })
+      : null;
+    if (opts.prewarmTftp === true) this.tftp?.prewarm();
   }
 
   async bind(): Promise<void> {
@@ -327,6 +340,29 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
     flow.ready.then(() => this.sendOn(flow.socket, own, { addr: from, port: flow.port }, to), () => undefined);
   }
 
+  /**
+   * A TFTP read in a worker thread, on its own kernel socket from relayFrom (as the event-loop path
+   * sends it): lock-step blocks cost sendto + poll + recvfrom, not an event-loop wake-up each. Not
+   * when frames are recorded (`--pcap` sees every datagram), when the send rate was lowered below
+   * the safety bound (the worker does not queue), or when no worker is free: null, and the step
+   * drives the machine through sendUdp as before.
+   */
+  offloadTftp(mac: string, cfg: TftpClientConfig, now: number, deadline: number, signal: AbortSignal | undefined): Promise<TftpResult | null> | null {
+    if (this.tftp === null || this.closed || this.frameHandlers.length > 0) return null;
+    if ((this.opts.rateLimitPps ?? DEFAULT_RELAY_RATE_LIMIT_PPS) < DEFAULT_RELAY_RATE_LIMIT_PPS) return null;
+    const local = isIpv6(cfg.server) ? this.opts.relayFrom6 : this.opts.relayFrom;
+    // Link-local needs a scope (interface) the helper does not take: such a server stays on dgram.
+    if (local === undefined || cfg.server === '255.255.255.255' || isMulticast6(cfg.server) || isLinkLocal6(cfg.server)) return null;
+    this.addClient(mac);
+    const run = this.tftp.tryRun(cfg, local, now, deadline, signal);
+    if (run === null) return null;
+    this.counters.tftpInWorker++;
+    return run.then((r) => {
+      if (r instanceof Error) { this.counters.sendErrors++; this.lastError = r.message; throw r; }
+      return r;
+    });
+  }
+
   connectTcp(_mac: string, dst: Endpoint, timeoutMs: number): Promise<ByteStream> {
     const v6 = isIpv6(dst.addr);
     if (v6 && this.opts.relayFrom6 === undefined) return Promise.reject(new Error(`relay: TCP to ${dst.addr} needs relayFrom6 (an IPv6 address of this host)`));
@@ -364,6 +400,7 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
     if (this.closed) return;
     this.closed = true;
     this.out.close();
+    const workers = this.tftp?.close();
     for (const s of this.streams) s.destroy();
     this.streams.clear();
     const flows = [...this.flows.values(), ...this.closing];
@@ -374,7 +411,7 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
     this.flows.clear();
     this.closing.clear();
     this.lastFlow = null;
-    await Promise.all(closes);
+    await Promise.all([...closes, workers]);
   }
 
   // ---- internals ----

@@ -5,6 +5,7 @@
  * in-memory network. The driver never touches sockets itself.
  */
 import type { Endpoint, UdpDatagram } from '../clients/types.js';
+import type { TftpClientConfig, TftpResult } from '../clients/tftp.js';
 
 export type { Endpoint, UdpDatagram };
 
@@ -77,6 +78,13 @@ export interface ClientTransport {
   onFailure?(handler: (message: string) => void): void;
   now(): number;
   close(): Promise<void>;
+  /**
+   * Runs a whole TFTP read off the event loop (relay: a worker thread on blocking kernel sockets,
+   * transport/offload/): the result (null: unfinished by `deadline`), or null instead of a promise
+   * when it cannot (no native helper, no worker free, `--pcap`, a lowered send rate): the caller
+   * then drives the machine itself. `now`/`deadline`: seconds on the runner's clock.
+   */
+  offloadTftp?(mac: string, cfg: TftpClientConfig, now: number, deadline: number, signal: AbortSignal | undefined): Promise<TftpResult | null> | null;
 
   // ---- IPv6 (raw and memory transports; relay mode has no link, so no RAs) ----
   /** The client's global IPv6 address (null to forget). Its link-local address (EUI-64 of the MAC,

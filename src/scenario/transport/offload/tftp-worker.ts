@@ -1,0 +1,45 @@
+/**
+ * Worker thread of the TFTP offload (tftp-offload.ts): runs one TFTP client machine at a time on
+ * the blocking UDP helper and posts its result back. The machine is the same TftpClient the
+ * event-loop path drives; only the I/O differs.
+ */
+import { parentPort } from 'node:worker_threads';
+import { TftpClient, type TftpClientConfig, type TftpResult } from '../../clients/tftp.js';
+import { driveBlocking } from './drive-blocking.js';
+import { loadUdpSync } from './udp-sync.js';
+
+export interface TftpJob {
+  id: number;
+  cfg: TftpClientConfig;
+  /** The relay's address the sockets bind. */
+  local: string;
+  /** The main thread's clock when it posted the job, and the deadline on that clock (seconds). */
+  now: number;
+  deadline: number;
+  rcvbuf: number;
+  /** [0] set to 1 by the main thread: stop at the next wait slice. */
+  abort: Int32Array;
+}
+
+export type TftpJobReply = { id: number; result: TftpResult | null } | { id: number; error: string };
+
+const port = parentPort;
+if (port !== null) {
+  port.on('message', (job: TftpJob) => {
+    const udp = loadUdpSync();
+    if (udp === null) { port.postMessage({ id: job.id, error: 'the native UDP helper is not built' } satisfies TftpJobReply); return; }
+    // The main thread's clock, continued here (workers have their own performance.timeOrigin).
+    const t0 = performance.now();
+    const now = (): number => job.now + (performance.now() - t0) / 1000;
+    try {
+      const result = driveBlocking(new TftpClient(job.cfg), udp, {
+        local: job.local, clientAddr: job.cfg.clientAddr, server: job.cfg.server, now, deadline: job.deadline,
+        aborted: () => Atomics.load(job.abort, 0) !== 0, rcvbuf: job.rcvbuf,
+      });
+      const transfer = result?.data ? [result.data.buffer as ArrayBuffer] : [];
+      port.postMessage({ id: job.id, result } satisfies TftpJobReply, transfer);
+    } catch (e) {
+      port.postMessage({ id: job.id, error: (e as Error).message } satisfies TftpJobReply);
+    }
+  });
+}
