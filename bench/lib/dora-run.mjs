@@ -2,7 +2,8 @@
 // clients, one DORA each (first offer taken, as perfdhcp does), through the scenario runner in
 // load mode, over the raw transport (L2 broadcast frames on `iface`) or the relay transport
 // (kernel UDP from `relayFrom`:67, giaddr set: what perfdhcp does). Prints one JSON line.
-// argv[2]: JSON { dist, transport: 'raw'|'relay', iface, relayFrom, server, count, rate, concurrency, macBase, budgetS, withinS, pps }
+// argv[2]: JSON { dist, transport: 'raw'|'relay', iface, relayFrom, server, count, rate, concurrency, macBase, budgetS, withinS, pps, engine }
+// engine: 'lean' (default: load mode's DORA engine for DHCPv4-only chains) or 'general' (the step runner).
 const cfg = JSON.parse(process.argv[2]);
 const imp = (p) => import(`${cfg.dist}/${p}`);
 const { parseScenario } = await imp('scenario/load.js');
@@ -28,7 +29,7 @@ if (cfg.transport === 'relay') {
 }
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
-const res = await runScenario(scenario, { transport, clock: new SystemClock(), target: { server: cfg.server } });
+const res = await runScenario(scenario, { transport, clock: new SystemClock(), target: { server: cfg.server }, loadHooks: { engine: cfg.engine ?? 'lean' } });
 const wall = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 await transport.close();
