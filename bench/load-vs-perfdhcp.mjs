@@ -3,7 +3,8 @@
 // persistence), same namespaces, same run. Needs root, kea-dhcp4 and perfdhcp (PERFDHCP, default
 // /work/shared/tools/perfdhcp; Debian 12 does not package it — see ../shared/tools/README.md).
 // Addresses: 198.18.0.0/15 inside namespaces this script creates and deletes.
-//   node bench/load-vs-perfdhcp.mjs [--transport relay|raw] [--seconds 5] [--rates 500,1000,…]
+//   node bench/load-vs-perfdhcp.mjs [--transport relay|raw] [--seconds 5] [--rates 500,1000,…] [--engine lean|general]
+// --engine: load mode's lean DORA engine (default; what a DHCPv4-only chain gets) or the general step runner.
 // Transports (default: both): `relay` is the apples-to-apples one — pxecheck relays from an
 // address of its own on ip0 (198.18.0.3, kernel UDP, giaddr set), as perfdhcp does from ip0's;
 // `raw` sends each client's broadcast frames through libpcap on raw0.
@@ -23,6 +24,7 @@ const SECONDS = Number(arg('seconds', 5));
 const TRANSPORTS = arg('transport', 'relay,raw').split(',');
 const RATES = arg('rates', '500,1000,2000,3000,4000,5000,6000,8000').split(',').map(Number);
 const CONCURRENCY = Number(arg('concurrency', 4096));
+const ENGINE = arg('engine', 'lean');
 const RELAY_FROM = '198.18.0.3';
 for (const t of TRANSPORTS) if (t !== 'relay' && t !== 'raw') { console.error(`load-vs-perfdhcp: --transport relay|raw, got ${t}`); process.exit(2); }
 const PERFDHCP = process.env.PERFDHCP ?? '/work/shared/tools/perfdhcp';
@@ -61,7 +63,7 @@ async function pxecheckAt(transport, rate) {
   const macBase = `02:${(0x10 + macSeq++).toString(16).padStart(2, '0')}:00:00:00:00`;
   const cfg = {
     dist: DIST, transport, iface: 'raw0', relayFrom: RELAY_FROM, server: SERVER, count: Math.round(rate * SECONDS), rate,
-    concurrency: CONCURRENCY, macBase, budgetS: SECONDS * 4 + 10, withinS: 1, pps: 1e6,
+    concurrency: CONCURRENCY, macBase, budgetS: SECONDS * 4 + 10, withinS: 1, pps: 1e6, engine: ENGINE,
   };
   const r = await timedIn(net.cli, process.execPath, [...(process.env.DORA_NODE_ARGS ?? '').split(' ').filter(Boolean), join(ROOT, 'bench/lib/dora-run.mjs'), JSON.stringify(cfg)], { timeoutMs: (SECONDS * 4 + 40) * 1000 });
   const line = r.out.trim().split('\n').pop();
