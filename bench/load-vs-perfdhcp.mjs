@@ -57,6 +57,13 @@ async function freshKea() {
   if (kea.child.exitCode !== null) throw new Error(`kea-dhcp4 exited: ${kea.log().slice(-1000)}`);
 }
 
+/** UDP receive-buffer overflows in a namespace (/proc/net/snmp Udp RcvbufErrors): where replies or requests were lost. */
+function rcvbufErrors(nsRun) {
+  const lines = nsRun('cat', '/proc/net/snmp').stdout.split('\n').filter((l) => l.startsWith('Udp:'));
+  const [head, vals] = lines.map((l) => l.trim().split(/\s+/));
+  return Number(vals?.[head?.indexOf('RcvbufErrors') ?? -1] ?? NaN);
+}
+
 let macSeq = 0;
 async function pxecheckAt(transport, rate) {
   await freshKea();
@@ -65,9 +72,11 @@ async function pxecheckAt(transport, rate) {
     dist: DIST, transport, iface: 'raw0', relayFrom: RELAY_FROM, server: SERVER, count: Math.round(rate * SECONDS), rate,
     concurrency: CONCURRENCY, macBase, budgetS: SECONDS * 4 + 10, withinS: 1, pps: 1e6, engine: ENGINE,
   };
+  const before = { srv: rcvbufErrors(net.inSrv), cli: rcvbufErrors(net.inCli) };
   const r = await timedIn(net.cli, process.execPath, [...(process.env.DORA_NODE_ARGS ?? '').split(' ').filter(Boolean), join(ROOT, 'bench/lib/dora-run.mjs'), JSON.stringify(cfg)], { timeoutMs: (SECONDS * 4 + 40) * 1000 });
   const line = r.out.trim().split('\n').pop();
-  try { return { ...JSON.parse(line), cpuTotal: r.cpu }; } catch { throw new Error(`dora-run failed: ${r.err.slice(-1500)}`); }
+  const lost = { srv: rcvbufErrors(net.inSrv) - before.srv, cli: rcvbufErrors(net.inCli) - before.cli };
+  try { return { ...JSON.parse(line), cpuTotal: r.cpu, rcvbufErrors: lost }; } catch { throw new Error(`dora-run failed: ${r.err.slice(-1500)}`); }
 }
 
 async function perfdhcpAt(rate) {
@@ -91,7 +100,7 @@ try {
     for (const rate of RATES) {
       const r = await pxecheckAt(transport, rate);
       out.pxecheck[transport].push({ asked: rate, ...r });
-      console.log(`pxecheck ${transport.padEnd(5)} ${String(rate).padStart(5)}/s: ${fmt(r.rate)} DORA/s, ${r.failed}/${r.count} failed, p50 ${fmt(r.p50, 1)} ms p99 ${fmt(r.p99, 1)} ms, peak ${r.peakInFlight} in flight, wall ${fmt(r.wall, 2)} s, cpu ${fmt(r.cpuTotal, 2)} s (${fmt(r.cpu, 2)} s after start-up) ${r.failed ? JSON.stringify(r.errors) : ''}`);
+      console.log(`pxecheck ${transport.padEnd(5)} ${String(rate).padStart(5)}/s: ${fmt(r.rate)} DORA/s, ${r.failed}/${r.count} failed, p50 ${fmt(r.p50, 1)} ms p99 ${fmt(r.p99, 1)} ms, peak ${r.peakInFlight} in flight, event-loop lag p99/max ${fmt(r.loopLagMs?.p99, 0)}/${fmt(r.loopLagMs?.max, 0)} ms, UDP rcvbuf overflows server/client ${r.rcvbufErrors.srv}/${r.rcvbufErrors.cli}, wall ${fmt(r.wall, 2)} s, cpu ${fmt(r.cpuTotal, 2)} s (${fmt(r.cpu, 2)} s after start-up) ${r.failed ? JSON.stringify(r.errors) : ''}`);
       if (r.failed / Math.max(1, r.count) >= 0.01) break;
       if (!bestP || r.rate > bestP.rate) bestP = { ...r, asked: rate };
       if (r.rate < rate * 0.8) break; // the runner no longer keeps up with the arrivals

@@ -27,6 +27,9 @@ if (cfg.transport === 'relay') {
   const { createRawTransport } = await imp('scenario/transport/raw/transport.js');
   transport = await createRawTransport({ interface: cfg.iface, ...pps });
 }
+const { monitorEventLoopDelay } = await import('node:perf_hooks');
+const lag = monitorEventLoopDelay({ resolution: 5 });
+lag.enable();
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 const res = await runScenario(scenario, { transport, clock: new SystemClock(), target: { server: cfg.server }, loadHooks: { engine: cfg.engine ?? 'lean' } });
@@ -40,5 +43,6 @@ process.stdout.write(JSON.stringify({
   count, notStarted: res.load.clients.notStarted, ok: d.ok, failed: count - d.ok, wall, cpu: (cpu.user + cpu.system) / 1e6,
   rate: d.ok / wall, arrivals: res.load.clients.arrivalsPerSecond, peakInFlight: res.load.clients.peakInFlight,
   p50: d.latencyMs?.p50 ?? null, p99: d.latencyMs?.p99 ?? null, errors, counters: transport.counters, dropped: transport.dropped,
+  loopLagMs: { p99: lag.percentile(99) / 1e6, max: lag.max / 1e6 },
 }) + '\n');
 process.exit(0);
