@@ -6,7 +6,7 @@
  * Every other group runs on the general runner. Templates are encoded once per group by the
  * wire codec; the engine patches copies (xid, secs, chaddr, option 61's MAC, 50/54, ciaddr).
  */
-import { DhcpV4Code, DhcpV4MessageType, encodeTemplate, type DhcpV4OptionInput, type DhcpV4Template } from '../../wire/dhcpv4/index.js';
+import { DhcpV4Code, DhcpV4MessageType, encodeTemplate, F, type DhcpV4OptionInput, type DhcpV4Template } from '../../wire/dhcpv4/index.js';
 import { parseCidr } from '../address-text.js';
 import { buildClientMessage } from '../clients/dhcp4-message.js';
 import type { StatKind } from '../load-schema.js';
@@ -79,10 +79,10 @@ export function leanGroup(client: Client): LeanGroup | null {
     return {
       client, persona, pxe: isPxePersona(persona), steps,
       discover: template(persona, overrides, DhcpV4MessageType.DISCOVER, 'discover', [], true, false),
-      request: template(persona, overrides, DhcpV4MessageType.REQUEST, 'request', [54, 50], true, false),
-      requestNoServerId: template(persona, overrides, DhcpV4MessageType.REQUEST, 'request', [50], true, false),
+      request: template(persona, overrides, DhcpV4MessageType.REQUEST, 'request', [DhcpV4Code.SERVER_ID, DhcpV4Code.REQUESTED_IP], true, false),
+      requestNoServerId: template(persona, overrides, DhcpV4MessageType.REQUEST, 'request', [DhcpV4Code.REQUESTED_IP], true, false),
       renew: template(persona, overrides, DhcpV4MessageType.REQUEST, 'request', [], false, true),
-      release: template(persona, overrides, DhcpV4MessageType.RELEASE, 'request', [54], false, true, true),
+      release: template(persona, overrides, DhcpV4MessageType.RELEASE, 'request', [DhcpV4Code.SERVER_ID], false, true, true),
     };
   } catch {
     return null; // a MAC-dependent byte the engine cannot patch: the general runner builds each message
@@ -138,7 +138,8 @@ function template(
   const a = build(MAC_A);
   const b = build(MAC_B);
   const cid = a.options.get(DhcpV4Code.CLIENT_ID);
-  const clientIdMac = cid !== undefined && a.bytes[cid - 1] === 7 && a.bytes[cid] === 1 ? cid + 1 : -1;
+  // Option 61 as the personas build it: hardware type, then the 6-byte MAC.
+  const clientIdMac = cid !== undefined && a.bytes[cid - 1] === 7 && a.bytes[cid] === a.bytes[F.HTYPE] ? cid + 1 : -1;
   // The MAC may sit only in chaddr and option 61: any other difference cannot be patched.
   if (a.bytes.length !== b.bytes.length) throw new Error('MAC-dependent length');
   for (let i = 0; i < a.bytes.length; i++) {

@@ -14,7 +14,7 @@
  * failure texts follow runStep's, so a storm reports the same counts on either engine.
  */
 import { ipv4FromString, ipv4ToString, putU16, putU32, u32 } from '../../wire/bytes.js';
-import { DhcpV4MessageType, F, newReplyScan, scanReply } from '../../wire/dhcpv4/index.js';
+import { BootOp, DhcpV4MessageType, F, newReplyScan, scanReply } from '../../wire/dhcpv4/index.js';
 import { UdpPort } from '../../wire/ports.js';
 import { backoff } from '../clients/dhcp4-message.js';
 import type { RandomSource, UdpDatagram } from '../clients/types.js';
@@ -217,7 +217,7 @@ export class LeanDoraEngine {
         break;
       case 'release':
         // One shot, no answer expected (RFC 2131 §4.4.6): the lease is gone once it is sent.
-        this.state[r] = RENEWING; // (a row in flight while it sends)
+        this.state[r] = RENEWING; // (in flight while it sends; no answer is read)
         this.sendRelease(r, now);
         this.leaseAddr[r] = 0;
         this.o.transport.setClientAddress(this.macs[r]!, null);
@@ -300,7 +300,7 @@ export class LeanDoraEngine {
 
   private readonly receive = (_mac: string, d: UdpDatagram): void => {
     const b = d.payload;
-    if (this.active === 0 || b.length < F.OPTIONS || b[F.OP] !== 2) return;
+    if (this.active === 0 || b.length < F.OPTIONS || b[F.OP] !== BootOp.REPLY) return;
     const x = u32(b, F.XID);
     const r = x & ((1 << this.bits) - 1);
     if (r >= this.cap || this.state[r] === FREE || this.xid[r] !== x) return;
