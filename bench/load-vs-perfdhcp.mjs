@@ -3,7 +3,8 @@
 // persistence), same namespaces, same run. Needs root, kea-dhcp4 and perfdhcp (PERFDHCP, default
 // /work/shared/tools/perfdhcp; Debian 12 does not package it — see ../shared/tools/README.md).
 // Addresses: 198.18.0.0/15 inside namespaces this script creates and deletes.
-//   node bench/load-vs-perfdhcp.mjs [--transport relay|raw] [--seconds 5] [--rates 500,1000,…]
+//   node bench/load-vs-perfdhcp.mjs [--transport relay|raw] [--seconds 5] [--rates 500,1000,…] [--engine lean|general]
+// --engine: load mode's lean DORA engine (default; what a DHCPv4-only chain gets) or the general step runner.
 // Transports (default: both): `relay` is the apples-to-apples one — pxecheck relays from an
 // address of its own on ip0 (198.18.0.3, kernel UDP, giaddr set), as perfdhcp does from ip0's;
 // `raw` sends each client's broadcast frames through libpcap on raw0.
@@ -23,6 +24,7 @@ const SECONDS = Number(arg('seconds', 5));
 const TRANSPORTS = arg('transport', 'relay,raw').split(',');
 const RATES = arg('rates', '500,1000,2000,3000,4000,5000,6000,8000').split(',').map(Number);
 const CONCURRENCY = Number(arg('concurrency', 4096));
+const ENGINE = arg('engine', 'lean');
 const RELAY_FROM = '198.18.0.3';
 for (const t of TRANSPORTS) if (t !== 'relay' && t !== 'raw') { console.error(`load-vs-perfdhcp: --transport relay|raw, got ${t}`); process.exit(2); }
 const PERFDHCP = process.env.PERFDHCP ?? '/work/shared/tools/perfdhcp';
@@ -55,17 +57,26 @@ async function freshKea() {
   if (kea.child.exitCode !== null) throw new Error(`kea-dhcp4 exited: ${kea.log().slice(-1000)}`);
 }
 
+/** UDP receive-buffer overflows in a namespace (/proc/net/snmp Udp RcvbufErrors): where replies or requests were lost. */
+function rcvbufErrors(nsRun) {
+  const lines = nsRun('cat', '/proc/net/snmp').stdout.split('\n').filter((l) => l.startsWith('Udp:'));
+  const [head, vals] = lines.map((l) => l.trim().split(/\s+/));
+  return Number(vals?.[head?.indexOf('RcvbufErrors') ?? -1] ?? NaN);
+}
+
 let macSeq = 0;
 async function pxecheckAt(transport, rate) {
   await freshKea();
   const macBase = `02:${(0x10 + macSeq++).toString(16).padStart(2, '0')}:00:00:00:00`;
   const cfg = {
     dist: DIST, transport, iface: 'raw0', relayFrom: RELAY_FROM, server: SERVER, count: Math.round(rate * SECONDS), rate,
-    concurrency: CONCURRENCY, macBase, budgetS: SECONDS * 4 + 10, withinS: 1, pps: 1e6,
+    concurrency: CONCURRENCY, macBase, budgetS: SECONDS * 4 + 10, withinS: 1, pps: 1e6, engine: ENGINE,
   };
+  const before = { srv: rcvbufErrors(net.inSrv), cli: rcvbufErrors(net.inCli) };
   const r = await timedIn(net.cli, process.execPath, [...(process.env.DORA_NODE_ARGS ?? '').split(' ').filter(Boolean), join(ROOT, 'bench/lib/dora-run.mjs'), JSON.stringify(cfg)], { timeoutMs: (SECONDS * 4 + 40) * 1000 });
   const line = r.out.trim().split('\n').pop();
-  try { return { ...JSON.parse(line), cpuTotal: r.cpu }; } catch { throw new Error(`dora-run failed: ${r.err.slice(-1500)}`); }
+  const lost = { srv: rcvbufErrors(net.inSrv) - before.srv, cli: rcvbufErrors(net.inCli) - before.cli };
+  try { return { ...JSON.parse(line), cpuTotal: r.cpu, rcvbufErrors: lost }; } catch { throw new Error(`dora-run failed: ${r.err.slice(-1500)}`); }
 }
 
 async function perfdhcpAt(rate) {
@@ -89,9 +100,9 @@ try {
     for (const rate of RATES) {
       const r = await pxecheckAt(transport, rate);
       out.pxecheck[transport].push({ asked: rate, ...r });
-      console.log(`pxecheck ${transport.padEnd(5)} ${String(rate).padStart(5)}/s: ${fmt(r.rate)} DORA/s, ${r.failed}/${r.count} failed, p50 ${fmt(r.p50, 1)} ms p99 ${fmt(r.p99, 1)} ms, peak ${r.peakInFlight} in flight, wall ${fmt(r.wall, 2)} s, cpu ${fmt(r.cpuTotal, 2)} s (${fmt(r.cpu, 2)} s after start-up) ${r.failed ? JSON.stringify(r.errors) : ''}`);
+      console.log(`pxecheck ${transport.padEnd(5)} ${String(rate).padStart(5)}/s: ${fmt(r.rate)} DORA/s, ${r.failed}/${r.count} failed, p50 ${fmt(r.p50, 1)} ms p99 ${fmt(r.p99, 1)} ms, peak ${r.peakInFlight} in flight, event-loop lag p99/max ${fmt(r.loopLagMs?.p99, 0)}/${fmt(r.loopLagMs?.max, 0)} ms, UDP rcvbuf overflows server/client ${r.rcvbufErrors.srv}/${r.rcvbufErrors.cli}, wall ${fmt(r.wall, 2)} s, cpu ${fmt(r.cpuTotal, 2)} s (${fmt(r.cpu, 2)} s after start-up) ${r.failed ? JSON.stringify(r.errors) : ''}`);
       if (r.failed / Math.max(1, r.count) >= 0.01) break;
-      if (!bestP || r.rate > bestP.rate) bestP = r;
+      if (!bestP || r.rate > bestP.rate) bestP = { ...r, asked: rate };
       if (r.rate < rate * 0.8) break; // the runner no longer keeps up with the arrivals
     }
     best[transport] = bestP;
@@ -107,11 +118,11 @@ try {
     }
   }
   for (const [t, b] of Object.entries(best)) {
-    if (b) console.log(`pxecheck ${t} best at < 1% failures: ${fmt(b.rate)} DORA/s (${fmt(b.cpuTotal / b.ok * 1e6)} µs CPU per DORA, ${fmt(b.cpu / b.ok * 1e6)} µs without start-up)`);
+    if (b) console.log(`pxecheck ${t} best at < 1% failures: ${fmt(b.rate)} DORA/s at ${b.asked}/s asked (${fmt(b.cpuTotal / b.ok * 1e6)} µs CPU per DORA, ${fmt(b.cpu / b.ok * 1e6)} µs without start-up)`);
   }
   if (bestF) console.log(`perfdhcp best at < 1% drops: ${fmt(bestF.dora)} DORA/s (${fmt(bestF.cpu / bestF.acks * 1e6)} µs CPU per DORA)`);
   for (const [t, b] of Object.entries(best)) {
-    if (b && bestF) console.log(`ratio pxecheck ${t}/perfdhcp: DORA/s ${fmt(b.rate / bestF.dora, 2)}, CPU per DORA ${fmt((b.cpuTotal / b.ok) / (bestF.cpu / bestF.acks), 2)}`);
+    if (b && bestF) console.log(`ratio pxecheck ${t}/perfdhcp: DORA/s ${fmt(b.rate / bestF.dora, 2)} (asked rates ${fmt(b.asked / bestF.rate, 2)}), CPU per DORA ${fmt((b.cpuTotal / b.ok) / (bestF.cpu / bestF.acks), 2)}`);
   }
   writeFileSync(join(work, 'result.json'), JSON.stringify(out, null, 2));
 } finally {

@@ -4,7 +4,10 @@
 // the next turn (replies built with the project's codec). No root, no namespaces, no peer: it
 // isolates the runner's own cost (client machine, steps, expectations, timers, statistics) from
 // the kernel's, which bench/load-vs-perfdhcp.mjs measures together with perfdhcp's.
-//   node bench/runner-cpu.mjs [--counts 1250,5000,20000] [--concurrency 256]
+//   node bench/runner-cpu.mjs [--counts 1250,5000,20000] [--concurrency 256] [--engines lean,general]
+// `lean` is load mode's DORA engine for DHCPv4-only chains (src/scenario/load/lean-dora.ts),
+// `general` the step runner every other chain uses (loadHooks.engine). The in-process "server"
+// parses each request and builds its reply with the codec: its CPU is in the figures too.
 // Prints µs of CPU per DORA per count, and the marginal cost between the two largest counts (a
 // short run is dominated by fixed costs: JIT warm-up, heap growth, the report).
 import { dirname, join } from 'node:path';
@@ -14,6 +17,7 @@ const DIST = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
 const arg = (name, dflt) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : dflt; };
 const COUNTS = arg('counts', '1250,5000,20000').split(',').map(Number);
 const CONCURRENCY = Number(arg('concurrency', 256));
+const ENGINES = arg('engines', 'lean,general').split(',');
 
 const { parseScenario } = await import(`${DIST}/scenario/load.js`);
 const { runScenario } = await import(`${DIST}/scenario/driver.js`);
@@ -48,25 +52,28 @@ function answeringTransport() {
   };
 }
 
-async function measure(n, base) {
+async function measure(n, base, engine) {
   const scenario = parseScenario(['name: runner-cpu', 'budget: 600s', `load: { concurrency: ${CONCURRENCY}, count: ${n} }`, 'clients:',
     '  - name: pc', '    persona: uefi-x64', `    mac: { mac: "${base}", count: ${n} }`, '    steps:',
     '      - dhcp: { within: 1s, offer-window: 0s, expect: { type: ack } }', ''].join('\n'), 'runner-cpu.yaml');
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  const res = await runScenario(scenario, { transport: answeringTransport(), clock: new SystemClock(), target: { server: SERVER.addr } });
+  const res = await runScenario(scenario, { transport: answeringTransport(), clock: new SystemClock(), target: { server: SERVER.addr }, loadHooks: { engine } });
   const c = process.cpuUsage(c0);
   return { n, ok: res.load.kinds.dora?.ok ?? 0, cpuUs: c.user + c.system, wall: (performance.now() - t0) / 1000 };
 }
 
 // Each count in a fresh process would include start-up; here each is measured in turn, cold first.
-const rows = [];
-for (const [i, n] of COUNTS.entries()) {
-  const r = await measure(n, `02:${(0x40 + i).toString(16)}:00:00:00:00`);
-  rows.push(r);
-  console.log(`${String(n).padStart(7)} DORAs: ${(r.cpuUs / n).toFixed(0)} µs CPU per DORA, ${(n / r.wall).toFixed(0)} DORA/s, ${n - r.ok} not ok`);
-}
-if (rows.length >= 2) {
-  const [a, b] = rows.slice(-2);
-  console.log(`marginal (${a.n} → ${b.n}): ${((b.cpuUs - a.cpuUs) / (b.n - a.n)).toFixed(0)} µs CPU per DORA`);
+let seq = 0;
+for (const engine of ENGINES) {
+  const rows = [];
+  for (const n of COUNTS) {
+    const r = await measure(n, `02:${(0x40 + seq++).toString(16)}:00:00:00:00`, engine);
+    rows.push(r);
+    console.log(`${engine.padEnd(7)} ${String(n).padStart(7)} DORAs: ${(r.cpuUs / n).toFixed(0)} µs CPU per DORA, ${(n / r.wall).toFixed(0)} DORA/s, ${n - r.ok} not ok`);
+  }
+  if (rows.length >= 2) {
+    const [a, b] = rows.slice(-2);
+    console.log(`${engine.padEnd(7)} marginal (${a.n} → ${b.n}): ${((b.cpuUs - a.cpuUs) / (b.n - a.n)).toFixed(0)} µs CPU per DORA`);
+  }
 }

@@ -2,7 +2,8 @@
 // clients, one DORA each (first offer taken, as perfdhcp does), through the scenario runner in
 // load mode, over the raw transport (L2 broadcast frames on `iface`) or the relay transport
 // (kernel UDP from `relayFrom`:67, giaddr set: what perfdhcp does). Prints one JSON line.
-// argv[2]: JSON { dist, transport: 'raw'|'relay', iface, relayFrom, server, count, rate, concurrency, macBase, budgetS, withinS, pps }
+// argv[2]: JSON { dist, transport: 'raw'|'relay', iface, relayFrom, server, count, rate, concurrency, macBase, budgetS, withinS, pps, engine }
+// engine: 'lean' (default: load mode's DORA engine for DHCPv4-only chains) or 'general' (the step runner).
 const cfg = JSON.parse(process.argv[2]);
 const imp = (p) => import(`${cfg.dist}/${p}`);
 const { parseScenario } = await imp('scenario/load.js');
@@ -26,9 +27,12 @@ if (cfg.transport === 'relay') {
   const { createRawTransport } = await imp('scenario/transport/raw/transport.js');
   transport = await createRawTransport({ interface: cfg.iface, ...pps });
 }
+const { monitorEventLoopDelay } = await import('node:perf_hooks');
+const lag = monitorEventLoopDelay({ resolution: 5 });
+lag.enable();
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
-const res = await runScenario(scenario, { transport, clock: new SystemClock(), target: { server: cfg.server } });
+const res = await runScenario(scenario, { transport, clock: new SystemClock(), target: { server: cfg.server }, loadHooks: { engine: cfg.engine ?? 'lean' } });
 const wall = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 await transport.close();
@@ -39,5 +43,6 @@ process.stdout.write(JSON.stringify({
   count, notStarted: res.load.clients.notStarted, ok: d.ok, failed: count - d.ok, wall, cpu: (cpu.user + cpu.system) / 1e6,
   rate: d.ok / wall, arrivals: res.load.clients.arrivalsPerSecond, peakInFlight: res.load.clients.peakInFlight,
   p50: d.latencyMs?.p50 ?? null, p99: d.latencyMs?.p99 ?? null, errors, counters: transport.counters, dropped: transport.dropped,
+  loopLagMs: { p99: lag.percentile(99) / 1e6, max: lag.max / 1e6 },
 }) + '\n');
 process.exit(0);

@@ -18,6 +18,8 @@ import { FaultRun, groupsByMac, retransmitsOf, type FaultInjector } from './faul
 import { LOAD_REPORT_VERSION, type LoadClients, type LoadReport } from './report.js';
 import { loadPlan, type LoadPlan } from './settings.js';
 import { LoadStats } from './stats.js';
+import { leanGroup } from './lean-chain.js';
+import { LeanDoraEngine, type LeanSink } from './lean-dora.js';
 
 /** What the live progress line shows. */
 export interface LoadProgress {
@@ -41,7 +43,17 @@ export interface LoadHooks {
   wallClock?: () => number;
   /** Lab mode: executes the scenario's `faults:` and `--fault`s (src/lab/faults.ts). */
   faults?: FaultInjector;
+  /**
+   * `lean` (default): client groups whose chain is DHCPv4 only run on the lean DORA engine
+   * (lean-dora.ts), the others on the general runner; `general`: every group on the general runner.
+   */
+  engine?: 'lean' | 'general';
 }
+
+/** How much faster than planned late arrivals start while the run catches up. */
+const CATCH_UP = 2;
+/** Seconds of the catch-up pace started at once when late. */
+const CATCH_UP_BURST = 0.005;
 
 /** Failed clients reported in full; the others are counted and their messages grouped. */
 export const KEPT_FAILED_CLIENTS = 20;
@@ -134,7 +146,7 @@ export async function runLoad(scenario: Scenario, opts: RunOptions): Promise<Sce
   const start = timers.now();
   const deadline = start + scenario.budgetMs / 1000;
   const stopArrivals = plan.durationMs === undefined ? deadline : Math.min(deadline, start + plan.durationMs / 1000);
-  const router = routerFor(opts.transport);
+  let router: ReturnType<typeof routerFor> | null = null;
   const ctx: StepContext = {
     transport: opts.transport, timers, random: opts.random ?? Math.random, signal: opts.signal, scenarioDeadline: deadline, budgetMs: scenario.budgetMs,
   };
@@ -142,6 +154,30 @@ export async function runLoad(scenario: Scenario, opts: RunOptions): Promise<Sce
   for (const c of scenario.clients) tally.group(c); // the report lists the groups in scenario order
   const picker = new MixPicker(plan.groups);
   tally.faults = startFaults(scenario, opts, plan, timers, start);
+  const groupTallies = scenario.clients.map((c) => tally.group(c));
+  // Faults read each exchange's step result (retransmissions, windows): the general runner keeps them.
+  const leanGroups = hooks.engine === 'general' || tally.faults !== null ? [] : scenario.clients.map(leanGroup);
+  const sink: LeanSink = {
+    exchange: (g, kind, o, us, server) => {
+      tally.stats.kind(kind).record(o, us, 0, server);
+      groupTallies[g]!.stats.kind(kind).record(o, us, 0, server);
+    },
+    ended: (g, mac, index, outcome, t0, t1, failure, steps) => {
+      const client = scenario.clients[g]!;
+      if (failure !== null) tally.failure(failure.kind, failure.message);
+      clientEnded(tally, groupTallies[g]!, client, outcome, t1 - t0, false, () => ({
+        name: clientName(client, index), persona: client.persona, mac, ok: false, steps: withNotRun(client, steps()),
+      }));
+      finished();
+    },
+  };
+  const lean = leanGroups.some((g) => g !== null)
+    ? new LeanDoraEngine({
+      transport: opts.transport, timers, random: ctx.random, scenarioDeadline: deadline, server: opts.target.server,
+      groups: leanGroups, capacity: plan.concurrency, sink,
+    })
+    : null;
+  const stopLean = lean === null || opts.signal === undefined ? undefined : onAbort(opts.signal, () => lean.abort());
   const every = hooks.progressEverySeconds ?? 0.5;
   let lastProgress = -Infinity;
   let inFlight = 0;
@@ -172,10 +208,16 @@ export async function runLoad(scenario: Scenario, opts: RunOptions): Promise<Sce
     progress(false);
   };
 
+  let paced = -Infinity;
   for (let k = 0; k < plan.count; k++) {
     if (opts.signal?.aborted) break;
-    const due = start + arrivalOffset(plan.arrival, k);
-    if (due >= stopArrivals) break;
+    const planned = start + arrivalOffset(plan.arrival, k);
+    if (planned >= stopArrivals) break;
+    // Late (the process was not scheduled, a GC pause): the backlog starts at CATCH_UP times the
+    // planned rate after at most CATCH_UP_BURST seconds' worth at once, not in one burst that
+    // overflows the server's socket (Kea's UdpRcvbufErrors after a 400 ms stall at 1,500/s).
+    const gap = plan.arrival === undefined || k === 0 ? 0 : planned - start - arrivalOffset(plan.arrival, k - 1);
+    const due = (paced = Math.max(planned, paced + gap / CATCH_UP, timers.now() - CATCH_UP_BURST));
     if (timers.now() < due) await sleep(timers, due, opts.signal);
     while (inFlight >= plan.concurrency && !opts.signal?.aborted) await new Promise<void>((r) => { wakeSlot = r; });
     if (opts.signal?.aborted || timers.now() >= stopArrivals) break;
@@ -185,10 +227,18 @@ export async function runLoad(scenario: Scenario, opts: RunOptions): Promise<Sce
     tally.clients.started++;
     if (inFlight > tally.clients.peakInFlight) tally.clients.peakInFlight = inFlight;
     tally.faults?.arrived(tally.clients.started);
+    if (lean?.takes(pick.group)) {
+      groupTallies[pick.group]!.started++;
+      lean.start(pick.group, pick.index);
+      continue;
+    }
     const client = scenario.clients[pick.group]!;
+    router ??= routerFor(opts.transport);
     void playClient(client, pick.index, scenario, opts, ctx, router, tally).then(finished, finished);
   }
+  lean?.close();
   while (inFlight > 0) await new Promise<void>((r) => { wakeSlot = r; });
+  stopLean?.();
   const faults = await tally.faults?.finish();
 
   const end = timers.now();
@@ -253,7 +303,7 @@ async function playClient(
   client: Client, index: number, scenario: Scenario, opts: RunOptions, ctx: StepContext, router: ReturnType<typeof routerFor>, tally: Tally,
 ): Promise<void> {
   const mac = macAt(client.mac, index);
-  const name = client.mac.count > 1 ? `${client.name}-${index + 1}` : client.name;
+  const name = clientName(client, index);
   const t0 = ctx.timers.now();
   const group = tally.group(client);
   group.started++;
@@ -303,26 +353,45 @@ async function playClient(
   }
   if (opts.signal?.aborted && failedAt === null && steps.length < client.steps.length) outcome = 'failed';
   faults?.clientEnded(mac, outcome, t0, ctx.timers.now(), retransmitted, failure);
+  const unbooted = !booted && client.steps.some((s) => s.kind === 'tftp' || s.kind === 'http');
+  clientEnded(tally, group, client, outcome, ctx.timers.now() - t0, unbooted, () => {
+    for (let i = steps.length; i < client.steps.length; i++) {
+      steps.push(notRun(client.steps[i]!, failedAt === null ? 'not run: interrupted' : `not run: step ${failedAt + 1} failed`));
+    }
+    return { name, persona: client.persona, mac, ok: false, steps };
+  });
+}
+
+function clientName(client: Client, index: number): string {
+  return client.mac.count > 1 ? `${client.name}-${index + 1}` : client.name;
+}
+
+/** A client's end in the tally: its outcome, the chain's time, a boot that never came; failed ones kept in full while few. */
+function clientEnded(
+  tally: Tally, group: GroupTally, client: Client, outcome: 'ok' | 'failed' | 'timed-out', seconds: number, unbooted: boolean, full: () => ClientResult,
+): void {
   const chain = tally.stats.kind('chain');
   const groupChain = group.stats.kind('chain');
   if (outcome === 'ok') {
     tally.clients.ok++;
     group.ok++;
-    chain.record('ok', (ctx.timers.now() - t0) * 1e6);
-    groupChain.record('ok', (ctx.timers.now() - t0) * 1e6);
-  } else {
-    if (outcome === 'timed-out') { tally.clients.timedOut++; group.timedOut++; } else { tally.clients.failed++; group.failed++; }
-    chain.record(outcome, null);
-    groupChain.record(outcome, null);
-    if (!booted && client.steps.some((s) => s.kind === 'tftp' || s.kind === 'http')) {
-      tally.stats.kind('boot').record(outcome, null);
-      group.stats.kind('boot').record(outcome, null);
-    }
-    if (tally.kept.length < KEPT_FAILED_CLIENTS) {
-      for (let i = steps.length; i < client.steps.length; i++) {
-        steps.push(notRun(client.steps[i]!, failedAt === null ? 'not run: interrupted' : `not run: step ${failedAt + 1} failed`));
-      }
-      tally.kept.push({ name, persona: client.persona, mac, ok: false, steps });
-    }
+    chain.record('ok', seconds * 1e6);
+    groupChain.record('ok', seconds * 1e6);
+    return;
   }
+  if (outcome === 'timed-out') { tally.clients.timedOut++; group.timedOut++; } else { tally.clients.failed++; group.failed++; }
+  chain.record(outcome, null);
+  groupChain.record(outcome, null);
+  if (unbooted) {
+    tally.stats.kind('boot').record(outcome, null);
+    group.stats.kind('boot').record(outcome, null);
+  }
+  if (tally.kept.length < KEPT_FAILED_CLIENTS) tally.kept.push(full());
+}
+
+/** The lean engine's step results of a failed client, the steps it never reached after them. */
+function withNotRun(client: Client, steps: StepResult[]): StepResult[] {
+  const failedAt = steps.length;
+  for (let i = steps.length; i < client.steps.length; i++) steps.push(notRun(client.steps[i]!, `not run: step ${failedAt} failed`));
+  return steps;
 }

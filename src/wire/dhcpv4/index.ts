@@ -20,3 +20,4 @@ export {
 export { IPXE_SUBOPTIONS, IpxeSubOption } from './ipxe.js';
 export { dhcpV4OptionsJson, dhcpV4ToJson, type DhcpV4JsonOption } from './json.js';
 export { formatDhcpV4Text } from './text.js';
+export { encodeTemplate, newReplyScan, scanReply, type DhcpV4ReplyScan, type DhcpV4Template } from './template.js';

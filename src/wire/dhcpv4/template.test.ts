@@ -1,0 +1,47 @@
+/** The encode-once template (offsets of the patchable fields) and the allocation-free reply scan. */
+import { describe, expect, it } from 'vitest';
+import { asciiBytes, ipv4FromString } from '../bytes.js';
+import { buildDhcpV4, emitDhcpV4, getOption, parseDhcpV4 } from './index.js';
+import { encodeTemplate, newReplyScan, scanReply } from './template.js';
+
+describe('DHCPv4 templates', () => {
+  it('reports where xid, secs, chaddr and each option are; patched bytes parse as the patched message', () => {
+    const t = encodeTemplate(buildDhcpV4({
+      op: 1, xid: 0, chaddr: '02:00:00:00:00:00', flags: 0x8000,
+      options: [{ code: 53, data: Uint8Array.of(3) }, { code: 54, data: new Uint8Array(4) }, { code: 50, data: new Uint8Array(4) }, { code: 61, data: Uint8Array.of(1, 2, 0, 0, 0, 0, 0) }],
+    }));
+    const b = t.bytes.slice();
+    b.set([0xde, 0xad, 0xbe, 0xef], t.xid);
+    b.set([0, 7], t.secs);
+    b.set([2, 1, 2, 3, 4, 5], t.chaddr);
+    b.set(ipv4FromString('198.51.100.7'), t.options.get(50)!);
+    b.set(ipv4FromString('198.51.100.1'), t.options.get(54)!);
+    const m = parseDhcpV4(b, []);
+    expect(m.xid).toBe(0xdeadbeef);
+    expect(m.secs).toBe(7);
+    expect([...m.chaddr.subarray(0, 6)]).toEqual([2, 1, 2, 3, 4, 5]);
+    expect([...getOption(m, 50)!]).toEqual([198, 51, 100, 7]);
+    expect([...getOption(m, 54)!]).toEqual([198, 51, 100, 1]);
+    expect(t.options.get(61)).toBeGreaterThan(t.options.get(50)!);
+  });
+
+  it('scans a reply: type, server id, mask, router, boot file from option 67, the file field, or an overloaded file area', () => {
+    const s = newReplyScan();
+    const reply = (options: Parameters<typeof buildDhcpV4>[0]['options'], file?: string): Uint8Array =>
+      emitDhcpV4(buildDhcpV4({ op: 2, xid: 0x01020304, yiaddr: '198.51.100.9', chaddr: '02:00:00:00:00:01', ...(file ? { file } : {}), options }));
+    expect(scanReply(reply([{ code: 53, data: Uint8Array.of(2) }, { code: 54, data: ipv4FromString('198.51.100.1') },
+      { code: 1, data: ipv4FromString('255.255.255.0') }, { code: 3, data: ipv4FromString('198.51.100.254') }]), s)).toBe(true);
+    expect(s).toMatchObject({ xid: 0x01020304, type: 2, yiaddr: 0xc6336409, serverId: 0xc6336401, hasServerId: true, subnetMask: 0xffffff00, router: 0xc63364fe, hasBootFile: false });
+    scanReply(reply([{ code: 53, data: Uint8Array.of(5) }, { code: 67, data: asciiBytes('ipxe.efi') }]), s);
+    expect(s).toMatchObject({ type: 5, hasServerId: false, hasBootFile: true });
+    scanReply(reply([{ code: 53, data: Uint8Array.of(5) }], 'undionly.kpxe'), s);
+    expect(s.hasBootFile).toBe(true);
+    // Option 52 = 1: the file field holds options (here a message type 6 would not count: first wins; 67 there does).
+    scanReply(reply([{ code: 53, data: Uint8Array.of(5) }, { code: 52, data: Uint8Array.of(1) }, { code: 67, data: asciiBytes('x.efi'), area: 'file' }]), s);
+    expect(s).toMatchObject({ type: 5, hasBootFile: true });
+    expect(scanReply(Uint8Array.of(1, 2, 3), s)).toBe(false);
+    const request = reply([{ code: 53, data: Uint8Array.of(3) }]);
+    request[0] = 1;
+    expect(scanReply(request, s)).toBe(false);
+  });
+});

@@ -1,0 +1,103 @@
+/**
+ * For senders of many near-identical messages (a load run's thousands of DISCOVERs): a message
+ * encoded ONCE by this codec, with the offsets of the fields that change per client, so a copy is
+ * patched in place instead of built; and a reply read at fixed offsets plus one option walk,
+ * without building a message object. The format stays this module's business.
+ */
+import { emitDhcpV4, F, FIXED_LEN, BootOp, MAGIC_COOKIE, type DhcpV4Message } from './message.js';
+import { u32 as readU32 } from '../bytes.js';
+import { DhcpV4Code } from './options.js';
+
+export interface DhcpV4Template {
+  /** The encoded message: copy it, then patch the copy. */
+  readonly bytes: Uint8Array;
+  /** Offsets of the fixed fields a sender patches. */
+  readonly xid: number;
+  readonly secs: number;
+  readonly flags: number;
+  readonly ciaddr: number;
+  readonly chaddr: number;
+  /** Data offset of each option's first instance in the options area, by code. */
+  readonly options: ReadonlyMap<number, number>;
+}
+
+/** Encodes `msg` and notes where its patchable fields and options are. */
+export function encodeTemplate(msg: DhcpV4Message): DhcpV4Template {
+  const bytes = emitDhcpV4(msg);
+  const options = new Map<number, number>();
+  for (let i = F.OPTIONS; i < bytes.length;) {
+    const code = bytes[i]!;
+    if (code === DhcpV4Code.PAD) { i++; continue; }
+    if (code === DhcpV4Code.END || i + 1 >= bytes.length) break;
+    if (!options.has(code)) options.set(code, i + 2);
+    i += 2 + bytes[i + 1]!;
+  }
+  return { bytes, xid: F.XID, secs: F.SECS, flags: F.FLAGS, ciaddr: F.CIADDR, chaddr: F.CHADDR, options };
+}
+
+/** What a client needs of a server reply; filled in place by `scanReply` (one object reused). */
+export interface DhcpV4ReplyScan {
+  xid: number;
+  /** Option 53, 0 when absent. */
+  type: number;
+  yiaddr: number;
+  /** Option 54 as a 32-bit number; `hasServerId` false when absent (or not 4 bytes). */
+  serverId: number;
+  hasServerId: boolean;
+  /** Option 1 (0 when absent) and option 3's first router (0 when absent). */
+  subnetMask: number;
+  router: number;
+  /** Option 67, or the `file` field when it is not overloaded with options: non-empty. */
+  hasBootFile: boolean;
+}
+
+export function newReplyScan(): DhcpV4ReplyScan {
+  return { xid: 0, type: 0, yiaddr: 0, serverId: 0, hasServerId: false, subnetMask: 0, router: 0, hasBootFile: false };
+}
+
+/**
+ * Reads a BOOTREPLY with the DHCP cookie into `out`; false when `b` is not one. Options are walked
+ * once in RFC 3396 order (options area, then `file` and `sname` when option 52 overloads them);
+ * the first instance of each option counts (the ones read here are fixed-size).
+ */
+export function scanReply(b: Uint8Array, out: DhcpV4ReplyScan): boolean {
+  if (b.length < F.OPTIONS || b[F.OP] !== BootOp.REPLY) return false;
+  for (let i = 0; i < 4; i++) if (b[FIXED_LEN + i] !== MAGIC_COOKIE[i]) return false;
+  out.xid = readU32(b, F.XID);
+  out.yiaddr = readU32(b, F.YIADDR);
+  out.type = 0;
+  out.serverId = 0;
+  out.hasServerId = false;
+  out.subnetMask = 0;
+  out.router = 0;
+  out.hasBootFile = false;
+  const overload = walkArea(b, F.OPTIONS, b.length, out, 0);
+  if (overload & 1) walkArea(b, F.FILE, F.FILE + 128, out, 0);
+  else if (b[F.FILE] !== 0) out.hasBootFile = true;
+  if (overload & 2) walkArea(b, F.SNAME, F.SNAME + 64, out, 0);
+  return true;
+}
+
+/** Walks one area's options into `out`; returns option 52's value (or `overload`). */
+function walkArea(b: Uint8Array, start: number, end: number, out: DhcpV4ReplyScan, overload: number): number {
+  const seen = { type: out.type !== 0, sid: out.hasServerId, mask: out.subnetMask !== 0, router: out.router !== 0 };
+  for (let i = start; i < end;) {
+    const code = b[i]!;
+    if (code === DhcpV4Code.PAD) { i++; continue; }
+    if (code === DhcpV4Code.END || i + 1 >= end) break;
+    const len = b[i + 1]!;
+    const d = i + 2;
+    if (d + len > end) break;
+    switch (code) {
+      case DhcpV4Code.MESSAGE_TYPE: if (!seen.type && len >= 1) { out.type = b[d]!; seen.type = true; } break;
+      case DhcpV4Code.SERVER_ID: if (!seen.sid && len === 4) { out.serverId = readU32(b, d); out.hasServerId = true; seen.sid = true; } break;
+      case DhcpV4Code.SUBNET_MASK: if (!seen.mask && len === 4) { out.subnetMask = readU32(b, d); seen.mask = true; } break;
+      case DhcpV4Code.ROUTER: if (!seen.router && len >= 4) { out.router = readU32(b, d); seen.router = true; } break;
+      case DhcpV4Code.BOOTFILE_NAME: if (len > 0 && b[d] !== 0) out.hasBootFile = true; break;
+      case DhcpV4Code.OVERLOAD: if (len >= 1) overload = b[d]!; break;
+      default: break;
+    }
+    i = d + len;
+  }
+  return overload;
+}
