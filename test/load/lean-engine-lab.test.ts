@@ -10,8 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runOk, SERVER_ADDR, type LabInfo } from '../../src/lab/index.js';
+import { dnsmasqStormConfig, keaStormConfig, STORM_RELAY as RELAY, stormLabUp } from '../../src/lab/storm.js';
 import { privateBuild, type PrivateBuild } from '../helpers/private-build.js';
-import { DNSMASQ_STORM_RANGES, KEA_STORM_SUBNETS, RELAY, stormLabDown, stormLabUp, stormSkipReason } from './storm-lab.js';
+import { stormLabDown, stormSkipReason } from './storm-lab.js';
 
 const skipReason = stormSkipReason(['kea-dhcp4', 'dnsmasq']);
 const KEA_LAB = 'dlean1';
@@ -127,15 +128,7 @@ describe.skipIf(skipReason !== '')(`lean DORA engine = general runner against re
 
   it('Kea: the same counts, servers and addresses', async () => {
     const config = join(work, 'kea.conf');
-    writeFileSync(config, JSON.stringify({
-      Dhcp4: {
-        'interfaces-config': { interfaces: ['eth0'], 'dhcp-socket-type': 'raw' },
-        'lease-database': { type: 'memfile', persist: false, 'lfc-interval': 0 },
-        'valid-lifetime': 600,
-        subnet4: KEA_STORM_SUBNETS,
-        loggers: [{ name: 'kea-dhcp4', output_options: [{ output: 'stdout' }], severity: 'WARN', debuglevel: 0 }],
-      },
-    }));
+    writeFileSync(config, keaStormConfig());
     const lab = await stormLabUp(KEA_LAB, 'kea', config);
     await compare(lab, 300, '{ arrival: 300/s, concurrency: 100 }');
     await stormLabDown(KEA_LAB);
@@ -144,10 +137,7 @@ describe.skipIf(skipReason !== '')(`lean DORA engine = general runner against re
   it('dnsmasq: the same counts, servers and addresses', async () => {
     const config = join(work, 'dnsmasq.conf');
     runOk('mkdir', ['-p', join(work, 'dnsmasq')]);
-    writeFileSync(config, [
-      'port=0', 'interface=eth0', 'bind-interfaces', 'no-resolv', 'no-hosts', 'user=root', 'quiet-dhcp', 'no-ping', 'dhcp-authoritative',
-      `dhcp-leasefile=${join(work, 'dnsmasq', 'leases')}`, 'dhcp-lease-max=200000', ...DNSMASQ_STORM_RANGES, `dhcp-boot=snponly.efi,,${SERVER_ADDR}`, '',
-    ].join('\n'));
+    writeFileSync(config, dnsmasqStormConfig({ leaseFile: join(work, 'dnsmasq', 'leases'), authoritative: true, leaseMax: 200_000 }));
     const lab = await stormLabUp(DNSMASQ_LAB, 'dnsmasq', config);
     // dnsmasq offers clients with neighbouring MACs the same free address (its log: 02:…:47, :48 and
     // :49 all offered .50): with several in flight the first REQUEST wins and the others are NAKed
