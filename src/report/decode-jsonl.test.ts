@@ -4,28 +4,44 @@ import { readCaptureFile } from '../capture/index.js';
 import { DecodePipeline } from '../decode/pipeline.js';
 import type { DecodedMessage } from '../decode/messages.js';
 import { generateBootTraffic } from '../gen/index.js';
-import { decodedToJson, decodedToJsonLine } from './decode-jsonl.js';
+import { decodedToJson, writeDecodedLine } from './decode-jsonl.js';
+import { JsonlWriter } from './jsonl-writer.js';
 import { captureFiles, ROOT } from '../../test/helpers/paths.js';
 
-/** decodedToJsonLine against the object path, checked while the message is valid (in the callback). */
+/**
+ * writeDecodedLine against the object path, checked while the message is valid (in the callback),
+ * into a default slab and into the smallest one (flushed mid-line, lines longer than the slab).
+ */
 function checker(): { sink: { message: (m: DecodedMessage) => void }; counts: { lines: number; fast: number; mismatches: string[] } } {
   const counts = { lines: 0, fast: 0, mismatches: [] as string[] };
+  const chunks: Buffer[] = [];
+  const out = { broken: false, bytes: (b: Uint8Array) => void chunks.push(Buffer.from(b)) };
+  const writers = [new JsonlWriter(out), new JsonlWriter(out, 0)];
+  const written = (w: JsonlWriter, m: DecodedMessage): string => {
+    writeDecodedLine(w, m);
+    w.flush();
+    const text = Buffer.concat(chunks).toString('utf8');
+    chunks.length = 0;
+    return text;
+  };
   return {
     counts,
     sink: {
       message(m) {
         const j = decodedToJson(m);
-        const want = j === null ? null : JSON.stringify(j);
-        const got = decodedToJsonLine(m);
-        if (got !== want && counts.mismatches.length < 5) counts.mismatches.push(`frame ${m.frame}: ${got} != ${want}`);
-        if (got !== null) counts.lines++;
+        const want = j === null ? '' : `${JSON.stringify(j)}\n`;
+        for (const w of writers) {
+          const got = written(w, m);
+          if (got !== want && counts.mismatches.length < 5) counts.mismatches.push(`frame ${m.frame}: ${got} != ${want}`);
+        }
+        if (want !== '') counts.lines++;
         if (m.proto === 'tftp' && (m.msg.opcode === 'DATA' || m.msg.opcode === 'ACK')) counts.fast++;
       },
     },
   };
 }
 
-describe('decodedToJsonLine', () => {
+describe('writeDecodedLine', () => {
   it('writes the same bytes as JSON.stringify(decodedToJson) for every message of every capture', async () => {
     const { sink, counts } = checker();
     for (const path of captureFiles()) {
