@@ -7,13 +7,15 @@ import { generateBootTraffic } from '../gen/index.js';
 import { decodedToJson, writeDecodedLine } from './decode-jsonl.js';
 import { JsonlWriter } from './jsonl-writer.js';
 import { captureFiles, ROOT } from '../../test/helpers/paths.js';
+import { prng } from '../../test/helpers/frames.js';
+import { readdirSync } from 'node:fs';
 
 /**
  * writeDecodedLine against the object path, checked while the message is valid (in the callback),
  * into a default slab and into the smallest one (flushed mid-line, lines longer than the slab).
  */
-function checker(): { sink: { message: (m: DecodedMessage) => void }; counts: { lines: number; fast: number; mismatches: string[] } } {
-  const counts = { lines: 0, fast: 0, mismatches: [] as string[] };
+function checker(): { sink: { message: (m: DecodedMessage) => void }; counts: { lines: number; fast: number; dhcp4: number; mismatches: string[] } } {
+  const counts = { lines: 0, fast: 0, dhcp4: 0, mismatches: [] as string[] };
   const chunks: Buffer[] = [];
   const out = { broken: false, bytes: (b: Uint8Array) => void chunks.push(Buffer.from(b)) };
   const writers = [new JsonlWriter(out), new JsonlWriter(out, 0)];
@@ -35,6 +37,7 @@ function checker(): { sink: { message: (m: DecodedMessage) => void }; counts: { 
           if (got !== want && counts.mismatches.length < 5) counts.mismatches.push(`frame ${m.frame}: ${got} != ${want}`);
         }
         if (want !== '') counts.lines++;
+        if (m.proto === 'dhcp4') counts.dhcp4++;
         if (m.proto === 'tftp' && (m.msg.opcode === 'DATA' || m.msg.opcode === 'ACK')) counts.fast++;
       },
     },
@@ -64,5 +67,29 @@ describe('writeDecodedLine', () => {
     pipe.finish();
     expect(counts.mismatches).toEqual([]);
     expect(counts.fast).toBeGreaterThan(100);
+  });
+
+  it('does so for DHCPv4 messages with random bytes changed (odd strings, overload, cookies, trailers, options)', async () => {
+    const { sink, counts } = checker();
+    const pipe = new DecodePipeline(sink, { protos: new Set(['dhcp4']) });
+    const rnd = prng(5);
+    const corpus = join(ROOT, 'fuzz', 'corpus', 'analyze');
+    const files = [...captureFiles().map((p) => join(ROOT, p)), ...readdirSync(corpus).filter((n) => /\.pcap(ng)?$/.test(n)).map((n) => join(corpus, n))];
+    let frame = 0;
+    for (const path of files) {
+      await readCaptureFile(path, (rec) => {
+        pipe.push({ ...rec, frame: ++frame });
+        // Past Ethernet, IPv4 and UDP headers (ports kept): the DHCP message itself.
+        if (rec.data.length <= 42 + 240) return;
+        for (let k = 0; k < 6; k++) {
+          const data = Uint8Array.from(rec.data);
+          for (let n = 1 + Math.floor(rnd() * 4); n > 0; n--) data[42 + Math.floor(rnd() * (data.length - 42))] = Math.floor(rnd() * 256);
+          pipe.push({ ...rec, frame: ++frame, data, origLen: data.length });
+        }
+      });
+    }
+    pipe.finish();
+    expect(counts.mismatches).toEqual([]);
+    expect(counts.dhcp4).toBeGreaterThan(1000);
   });
 });

@@ -10,6 +10,7 @@ import { tftpToJson } from '../wire/tftp.js';
 import { httpToJson } from '../wire/http/index.js';
 import { ndpSummary, ndpToJson } from '../wire/ndp-format.js';
 import { ascii, type JsonlWriter } from './jsonl-writer.js';
+import { writeDhcpV4Members } from './decode-jsonl-dhcp4.js';
 
 export function endpoint(addr: string, port: number): string {
   return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
@@ -54,10 +55,13 @@ export function undecodedToJson(f: UndecodedFrame): object {
 
 // The fixed pieces of a TFTP DATA/ACK line, nearly every line of a capture of transfers.
 const FRAME = ascii('"frame":');
+const DST = ascii(',"dst":');
 const TIME = ascii(',"time":');
 const DATA_LENGTH = ascii(',"dataLength":');
 const EXTRA_BYTES = ascii(',"extraBytes":');
 const NO_ISSUES = ascii(',"issues":[]}\n');
+const DHCP4_SRC = ascii(',"proto":"dhcp4","src":');
+const ISSUES = ascii(',"issues":');
 /** Longer middles (none: two IPv6 endpoints take at most 110 bytes with their keys) are not cached. */
 const MIDDLE_MAX = 256;
 /** The most a DATA/ACK line takes after its opening: the pieces, five numbers, the middle. */
@@ -66,40 +70,61 @@ const TFTP_LINE_MAX = 64 + 5 * 24 + MIDDLE_MAX;
 /**
  * Writes one line of `decode --format jsonl`: JSON.stringify of `decodedToJson` and a newline, or
  * nothing when that is null. TFTP DATA and ACK without issues are written field by field, the same
- * bytes without an object and a string per packet.
+ * bytes without an object per packet; other records are that object written in place.
  */
 export function writeDecodedLine(w: JsonlWriter, m: DecodedMessage): void {
   if (m.proto === 'tftp' && m.issues.length === 0) {
     const p = m.msg;
     if ((p.opcode === 'DATA' || p.opcode === 'ACK') && p.block !== undefined && p.file === undefined && p.mode === undefined &&
       p.options === undefined && p.errorCode === undefined && p.errorMessage === undefined) {
-      w.openLine();
+      w.openWith(FRAME);
       w.room(TFTP_LINE_MAX); // always there: a slab holds more than a line
-      w.putBytes(FRAME);
       w.number(m.frame);
-      w.putBytes(TIME);
-      w.time(m.time);
-      tftpMiddle(w, m, p.opcode === 'DATA');
+      w.timeAfter(TIME, m.time);
+      tftpMiddle(w, m.srcAddr, m.srcPort, m.dstAddr, m.dstPort, p.opcode === 'DATA');
       w.number(p.block);
-      if (p.data) {
-        w.putBytes(DATA_LENGTH);
-        w.number(p.data.length);
+      const extra = p.rest ? p.rest.length : 0;
+      if (p.data && extra === 0 && p.data.length < DATA_TAILS) w.putBytes(dataTail(p.data.length));
+      else {
+        if (p.data) {
+          w.putBytes(DATA_LENGTH);
+          w.number(p.data.length);
+        }
+        if (extra > 0) {
+          w.putBytes(EXTRA_BYTES);
+          w.number(extra);
+        }
+        w.putBytes(NO_ISSUES);
       }
-      if (p.rest && p.rest.length > 0) {
-        w.putBytes(EXTRA_BYTES);
-        w.number(p.rest.length);
-      }
-      w.putBytes(NO_ISSUES);
       return;
     }
   }
+  if (m.proto === 'dhcp4') {
+    w.openWith(FRAME);
+    w.room(64);
+    w.number(m.frame);
+    w.timeAfter(TIME, m.time);
+    w.put(DHCP4_SRC);
+    w.string(endpoint(m.srcAddr, m.srcPort));
+    w.put(DST);
+    w.string(endpoint(m.dstAddr, m.dstPort));
+    writeDhcpV4Members(w, m.msg);
+    if (m.issues.length === 0) w.put(NO_ISSUES);
+    else {
+      w.put(ISSUES);
+      w.value(m.issues.map(issueToJson));
+      w.byte(0x7d);
+      w.newline();
+    }
+    return;
+  }
   const j = decodedToJson(m);
-  if (j !== null) w.objectLine(JSON.stringify(j));
+  if (j !== null) w.recordLine(j);
 }
 
 /** Writes the line of a frame nothing decoded. */
 export function writeUndecodedLine(w: JsonlWriter, f: UndecodedFrame): void {
-  w.objectLine(JSON.stringify(undecodedToJson(f)));
+  w.recordLine(undecodedToJson(f));
 }
 
 // A transfer's DATA (or ACK) lines differ only in frame, time, block and length: the text from
@@ -113,11 +138,11 @@ const middleKey = new Float64Array(MIDDLE_SLOTS).fill(-1);
 const middleText: Uint8Array[] = new Array<Uint8Array>(MIDDLE_SLOTS).fill(new Uint8Array(0));
 
 /** Writes `,"proto":"tftp","src":…,"dst":…,"opcode":…,"block":`; needs MIDDLE_MAX bytes of room. */
-function tftpMiddle(w: JsonlWriter, m: DecodedMessage, data: boolean): void {
-  const key = m.srcPort * 131072 + m.dstPort * 2 + (data ? 1 : 0);
-  const slot = (m.srcPort ^ (m.dstPort << 3) ^ (m.srcAddr.charCodeAt(m.srcAddr.length - 1) * 97) ^ (data ? 0x200 : 0)) & (MIDDLE_SLOTS - 1);
-  if (middleKey[slot] !== key || middleSrc[slot] !== m.srcAddr || middleDst[slot] !== m.dstAddr) {
-    const text = `,"proto":"tftp","src":${JSON.stringify(endpoint(m.srcAddr, m.srcPort))},"dst":${JSON.stringify(endpoint(m.dstAddr, m.dstPort))}` +
+function tftpMiddle(w: JsonlWriter, srcAddr: string, srcPort: number, dstAddr: string, dstPort: number, data: boolean): void {
+  const key = srcPort * 131072 + dstPort * 2 + (data ? 1 : 0);
+  const slot = (srcPort ^ (dstPort << 3) ^ (srcAddr.charCodeAt(srcAddr.length - 1) * 97) ^ (data ? 0x200 : 0)) & (MIDDLE_SLOTS - 1);
+  if (middleKey[slot] !== key || middleSrc[slot] !== srcAddr || middleDst[slot] !== dstAddr) {
+    const text = `,"proto":"tftp","src":${JSON.stringify(endpoint(srcAddr, srcPort))},"dst":${JSON.stringify(endpoint(dstAddr, dstPort))}` +
       `,"opcode":"${data ? 'DATA' : 'ACK'}","block":`;
     const bytes = new Uint8Array(Buffer.from(text, 'utf8'));
     if (bytes.length > MIDDLE_MAX) {
@@ -126,9 +151,18 @@ function tftpMiddle(w: JsonlWriter, m: DecodedMessage, data: boolean): void {
       return;
     }
     middleText[slot] = bytes;
-    middleSrc[slot] = m.srcAddr;
-    middleDst[slot] = m.dstAddr;
+    middleSrc[slot] = srcAddr;
+    middleDst[slot] = dstAddr;
     middleKey[slot] = key;
   }
   w.putBytes(middleText[slot]!);
+}
+
+// The end of a DATA line without issues, `,"dataLength":N,"issues":[]}` and the newline, per length
+// (nearly every DATA packet of a transfer has the same one).
+const DATA_TAILS = 1 << 16;
+const dataTails: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(DATA_TAILS);
+
+function dataTail(length: number): Uint8Array {
+  return dataTails[length] ??= ascii(`,"dataLength":${length},"issues":[]}\n`);
 }

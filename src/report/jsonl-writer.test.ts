@@ -48,7 +48,7 @@ describe('JsonlWriter', () => {
     for (const s of strings) {
       w.string(s);
       w.newline();
-      w.objectLine(JSON.stringify({ a: s, n: 1 }));
+      w.recordLine({ a: s, n: 1 });
       want += `${JSON.stringify(s)}\n${JSON.stringify({ a: s, n: 1 })}\n`;
     }
     expect(text()).toBe(want);
@@ -57,9 +57,9 @@ describe('JsonlWriter', () => {
   it('starts every line with the capture member once one is set', () => {
     const { w, text } = writer();
     w.setCapture('dir/é "x".pcap');
-    w.objectLine('{"frame":1}');
+    w.recordLine({ frame: 1 });
     w.setCapture(null);
-    w.objectLine('{"frame":2}');
+    w.recordLine({ frame: 2 });
     const lines = text().split('\n');
     expect(JSON.parse(lines[0]!)).toEqual({ capture: 'dir/é "x".pcap', frame: 1 });
     expect(Object.keys(JSON.parse(lines[0]!))[0]).toBe('capture');
