@@ -2,7 +2,7 @@
  * `pxecheck decode --format jsonl`: one JSON object per decoded application message. The shape is
  * a public contract, documented in docs/decode-jsonl.md.
  */
-import type { DecodedMessage, UndecodedFrame } from '../decode/messages.js';
+import type { DecodedMessage, Dhcp4Decoded, MessageOrigin, UndecodedFrame } from '../decode/messages.js';
 import type { WireIssue } from '../wire/issues.js';
 import { dhcpV4ToJson } from '../wire/dhcpv4/index.js';
 import { dhcpV6ToJson } from '../wire/dhcpv6/index.js';
@@ -73,53 +73,63 @@ const TFTP_LINE_MAX = 64 + 5 * 24 + MIDDLE_MAX;
  * bytes without an object per packet; other records are that object written in place.
  */
 export function writeDecodedLine(w: JsonlWriter, m: DecodedMessage): void {
-  if (m.proto === 'tftp' && m.issues.length === 0) {
+  if (m.proto === 'tftp') {
     const p = m.msg;
-    if ((p.opcode === 'DATA' || p.opcode === 'ACK') && p.block !== undefined && p.file === undefined && p.mode === undefined &&
-      p.options === undefined && p.errorCode === undefined && p.errorMessage === undefined) {
-      w.openWith(FRAME);
-      w.room(TFTP_LINE_MAX); // always there: a slab holds more than a line
-      w.number(m.frame);
-      w.timeAfter(TIME, m.time);
-      tftpMiddle(w, m.srcAddr, m.srcPort, m.dstAddr, m.dstPort, p.opcode === 'DATA');
-      w.number(p.block);
-      const extra = p.rest ? p.rest.length : 0;
-      if (p.data && extra === 0 && p.data.length < DATA_TAILS) w.putBytes(dataTail(p.data.length));
-      else {
-        if (p.data) {
-          w.putBytes(DATA_LENGTH);
-          w.number(p.data.length);
-        }
-        if (extra > 0) {
-          w.putBytes(EXTRA_BYTES);
-          w.number(extra);
-        }
-        w.putBytes(NO_ISSUES);
-      }
+    if ((p.opcode === 'DATA' || p.opcode === 'ACK') && m.issues.length === 0 && p.block !== undefined && p.file === undefined &&
+      p.mode === undefined && p.options === undefined && p.errorCode === undefined && p.errorMessage === undefined) {
+      writeTftpBlockLine(w, m, p.opcode === 'DATA', p.block, p.data, p.rest);
       return;
     }
-  }
-  if (m.proto === 'dhcp4') {
-    w.openWith(FRAME);
-    w.room(64);
-    w.number(m.frame);
-    w.timeAfter(TIME, m.time);
-    w.put(DHCP4_SRC);
-    w.string(endpoint(m.srcAddr, m.srcPort));
-    w.put(DST);
-    w.string(endpoint(m.dstAddr, m.dstPort));
-    writeDhcpV4Members(w, m.msg);
-    if (m.issues.length === 0) w.put(NO_ISSUES);
-    else {
-      w.put(ISSUES);
-      w.value(m.issues.map(issueToJson));
-      w.byte(0x7d);
-      w.newline();
-    }
+  } else if (m.proto === 'dhcp4') {
+    writeDhcpV4Line(w, m);
     return;
   }
   const j = decodedToJson(m);
   if (j !== null) w.recordLine(j);
+}
+
+/** A TFTP DATA or ACK line without issues: the same bytes as JSON.stringify(decodedToJson(m)). */
+function writeTftpBlockLine(w: JsonlWriter, m: MessageOrigin, data: boolean, block: number, payload: Uint8Array | undefined,
+  rest: Uint8Array | undefined): void {
+  w.openWith(FRAME);
+  w.room(TFTP_LINE_MAX); // always there: a slab holds more than a line
+  w.number(m.frame);
+  w.timeAfter(TIME, m.time);
+  tftpMiddle(w, m.srcAddr, m.srcPort, m.dstAddr, m.dstPort, data);
+  w.number(block);
+  const extra = rest ? rest.length : 0;
+  if (payload && extra === 0 && payload.length < DATA_TAILS) w.putBytes(dataTail(payload.length));
+  else {
+    if (payload) {
+      w.putBytes(DATA_LENGTH);
+      w.number(payload.length);
+    }
+    if (extra > 0) {
+      w.putBytes(EXTRA_BYTES);
+      w.number(extra);
+    }
+    w.putBytes(NO_ISSUES);
+  }
+}
+
+/** A DHCPv4 message's line. */
+function writeDhcpV4Line(w: JsonlWriter, m: Dhcp4Decoded): void {
+  w.openWith(FRAME);
+  w.room(64);
+  w.number(m.frame);
+  w.timeAfter(TIME, m.time);
+  w.put(DHCP4_SRC);
+  w.string(endpoint(m.srcAddr, m.srcPort));
+  w.put(DST);
+  w.string(endpoint(m.dstAddr, m.dstPort));
+  writeDhcpV4Members(w, m.msg);
+  if (m.issues.length === 0) w.put(NO_ISSUES);
+  else {
+    w.put(ISSUES);
+    w.value(m.issues.map(issueToJson));
+    w.byte(0x7d);
+    w.newline();
+  }
 }
 
 /** Writes the line of a frame nothing decoded. */

@@ -233,11 +233,7 @@ export class JsonlWriter {
     }
     // The key and the whole second repeat line after line: written as one piece.
     const sec = Math.floor(t);
-    if (sec !== this.lastSec || before !== this.secBefore) {
-      this.lastSec = sec;
-      this.secBefore = before;
-      this.secText = new Uint8Array(Buffer.concat([before, ascii(String(sec))]));
-    }
+    if (sec !== this.lastSec || before !== this.secBefore) this.newSecond(before, sec);
     this.putBytes(this.secText);
     if (us !== 0) {
       const buf = this.buf;
@@ -253,6 +249,13 @@ export class JsonlWriter {
       while (buf[p - 1] === ZERO) p--; // at least one digit is not 0
       this.pos = p;
     }
+  }
+
+  /** Out of line: keeps `timeAfter` small enough to be inlined (a double passed to a call is boxed). */
+  private newSecond(before: Uint8Array, sec: number): void {
+    this.lastSec = sec;
+    this.secBefore = before;
+    this.secText = new Uint8Array(Buffer.concat([before, ascii(String(sec))]));
   }
 
   /** n's digits, 0 <= n < 2^32. */
