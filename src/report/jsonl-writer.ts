@@ -184,6 +184,18 @@ export class JsonlWriter {
     this.putBytes(b);
   }
 
+  /** Bytes `start` to `end` of `src` (a copy loop: no view object per call). */
+  putRange(src: Uint8Array, start: number, end: number): void {
+    if (!this.room(end - start)) {
+      this.out.bytes(src.subarray(start, end));
+      return;
+    }
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = start; i < end; i++) buf[p++] = src[i]!;
+    this.pos = p;
+  }
+
   /** JSON.stringify(s). */
   string(s: string): void {
     if (!this.room(s.length + 2) || !this.plainString(s)) this.text(JSON.stringify(s));
