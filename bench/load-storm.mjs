@@ -12,7 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const { labUp, labDown, runOk, SERVER_ADDR } = await import(join(ROOT, 'dist/lab/index.js'));
+const { labDown } = await import(join(ROOT, 'dist/lab/index.js'));
+// The same storm lab and server configs as the load-mode lab tests (test/load/storm-lab.ts).
+const { STORM_RELAY, dnsmasqStormConfig, keaStormConfig, stormLabUp } = await import(join(ROOT, 'dist/lab/storm.js'));
 const { values } = parseArgs({ options: {
   clients: { type: 'string', default: '5000' }, server: { type: 'string', default: 'kea' },
   arrival: { type: 'string', default: '1000/s' }, concurrency: { type: 'string', default: '300' }, 'dora-only': { type: 'boolean', default: false },
@@ -21,27 +23,11 @@ if (process.getuid?.() !== 0) {
   console.error('load-storm: needs root (network namespaces)');
   process.exit(2);
 }
-const RELAY = '198.18.0.1';
 const NAME = 'flabbench';
 const work = mkdtempSync(join(tmpdir(), 'pxecheck-storm-'));
 const config = join(work, 'server.conf');
-if (values.server === 'kea') {
-  writeFileSync(config, JSON.stringify({ Dhcp4: {
-    'interfaces-config': { interfaces: ['eth0'], 'dhcp-socket-type': 'raw' },
-    'lease-database': { type: 'memfile', persist: false, 'lfc-interval': 0 },
-    'valid-lifetime': 600,
-    'client-classes': [{ name: 'efi64', test: 'option[93].hex == 0x0007', 'boot-file-name': 'snponly.efi', 'next-server': SERVER_ADDR }],
-    subnet4: [
-      { id: 1, subnet: '198.51.100.0/24', pools: [{ pool: '198.51.100.100 - 198.51.100.200' }] },
-      { id: 2, subnet: '198.18.0.0/15', pools: [{ pool: '198.18.1.0 - 198.19.255.250' }] },
-    ],
-    loggers: [{ name: 'kea-dhcp4', output_options: [{ output: 'stdout' }], severity: 'WARN' }],
-  } }));
-} else {
-  writeFileSync(config, ['port=0', 'interface=eth0', 'bind-interfaces', 'no-resolv', 'no-hosts', 'user=root', 'quiet-dhcp', 'no-ping',
-    'dhcp-authoritative', `dhcp-leasefile=${join(work, 'leases')}`, 'dhcp-lease-max=1000000', 'dhcp-range=198.51.100.100,198.51.100.200,10m',
-    'dhcp-range=198.18.1.0,198.19.255.250,255.254.0.0,10m', `dhcp-boot=snponly.efi,,${SERVER_ADDR}`, ''].join('\n'));
-}
+writeFileSync(config, values.server === 'kea' ? keaStormConfig()
+  : dnsmasqStormConfig({ leaseFile: join(work, 'leases'), authoritative: true, leaseMax: 1_000_000 }));
 const steps = ['      - dhcp: { within: 10s, expect: { type: ack, yiaddr: 198.18.0.0/15 } }'];
 if (!values['dora-only']) steps.push('      - tftp: { file: polycom/000000000000.cfg, server: "${server}", within: 10s }');
 const scenario = join(work, 'storm.yaml');
@@ -58,15 +44,12 @@ clients:
     steps:
 ${steps.join('\n')}
 `);
-await labDown(NAME);
 let code = 0;
 try {
-  const lab = await labUp({ name: NAME, server: values.server, config });
-  runOk('ip', ['-n', lab.clientNs, 'addr', 'add', `${RELAY}/15`, 'dev', lab.relayIface]);
-  runOk('ip', ['-n', lab.serverNs, 'route', 'add', '198.18.0.0/15', 'dev', 'eth0']);
+  const lab = await stormLabUp(NAME, values.server, config);
   const t0 = Date.now();
   const r = spawnSync('ip', ['netns', 'exec', lab.clientNs, '/usr/bin/time', '-f', '%e s wall, %U s user, %S s sys, %M KB peak RSS', process.execPath,
-    join(ROOT, 'bin/pxecheck.js'), 'run', scenario, '--relay-from', RELAY, '--server', lab.serverAddr,
+    join(ROOT, 'bin/pxecheck.js'), 'run', scenario, '--relay-from', STORM_RELAY, '--server', lab.serverAddr,
     // A storm is above the default load ceiling on purpose: raised to what this bench asks for.
     '--max-load', `arrival-rate=${values.arrival},concurrency=${values.concurrency},count=none`], { encoding: 'utf8', timeout: 900_000 });
   console.log(r.stdout);

@@ -154,6 +154,9 @@ export interface TcpSegmentSeen {
   srcPort: number;
   dst: string;
   dstPort: number;
+  /** The IPv4 addresses as 32-bit numbers (-1 on IPv6): keys without building a string. */
+  src4: number;
+  dst4: number;
   seq: number;
   ack: number;
   flags: number;
@@ -174,10 +177,18 @@ export interface DecodeSink {
   fragment?(f: FragmentSeen): void;
   /** Every TCP segment, for sinks that judge the path MTU (the flow builder). */
   tcpSegment?(s: TcpSegmentSeen): void;
+  /**
+   * The bulk of a TFTP transfer without a message: a DATA (opcode 3) or ACK (4) of a known
+   * session, well formed and with no issue on its frame, as numbers only. Return false to get it
+   * as a `message` after all (e.g. the sink has not seen the transfer start). Without this method
+   * every such packet is a message.
+   */
+  tftpBlock?(session: TftpSession, fromClient: boolean, srcPort: number, opcode: 3 | 4, block: number, dataLength: number, frame: number, time: number): boolean;
 }
 
 /** `next` with `onMessage` called before each message reaches it; every other sink call passes
- *  straight through (a metrics counter or a copier riding along the analysis read). */
+ *  straight through (a metrics counter or a copier riding along the analysis read). `tftpBlock`
+ *  is not passed: the tap sees every TFTP packet as a message. */
 export function tapMessages(next: DecodeSink, onMessage: (m: DecodedMessage) => void): DecodeSink {
   return {
     message: (m) => {

@@ -66,9 +66,11 @@ export class DecodePipeline implements TcpStreamSink {
   private readonly d: FrameDissector;
   /** Reused for the sink's fragment / tcpSegment calls (path-MTU facts). */
   private readonly fragSeen: FragmentSeen = { frame: 0, time: 0, ipVersion: 4, src: '', dst: '', srcMac: null, id: 0, offset: 0, more: false, dataLength: 0, packetLength: 0, completed: false };
-  private readonly segSeen: TcpSegmentSeen = { frame: 0, time: 0, src: '', srcPort: 0, dst: '', dstPort: 0, seq: 0, ack: 0, flags: 0, dataLength: 0, packetLength: 0 };
+  private readonly segSeen: TcpSegmentSeen = { frame: 0, time: 0, src: '', srcPort: 0, dst: '', dstPort: 0, src4: -1, dst4: -1, seq: 0, ack: 0, flags: 0, dataLength: 0, packetLength: 0 };
   frames = 0;
   messages = 0;
+  /** Of `messages`, those taken by the sink's `tftpBlock` fast path. */
+  private blocks = 0;
 
   constructor(private readonly sink: DecodeSink, opts: DecodeOptions = {}) {
     this.tcp = new TcpStreamReassembler(this);
@@ -95,7 +97,7 @@ export class DecodePipeline implements TcpStreamSink {
     cur.dstAddr = '';
     cur.dstPort = 0;
     cur.issues = issues;
-    const before = this.messages;
+    const before = this.messages - this.blocks;
     // Snapped frames (origLen > data.length): layers below see the missing bytes as truncation.
     const d = this.d;
     d.dissect(rec.linkType, rec.data, issues);
@@ -108,7 +110,7 @@ export class DecodePipeline implements TcpStreamSink {
       if (d.fragment) this.reassemble(rec);
       else this.transport(false);
     }
-    if (this.messages !== before) this.issuesGiven = true;
+    if (this.messages - this.blocks !== before) this.issuesGiven = true;
     else if (issues.length > 0) {
       this.issuesGiven = true;
       this.sink.undecoded?.({ frame: rec.frame, time: rec.time, issues });
@@ -198,7 +200,7 @@ export class DecodePipeline implements TcpStreamSink {
         const t = this.segSeen;
         const seg = d.tcp;
         t.frame = cur.frame; t.time = cur.time;
-        t.src = cur.srcAddr; t.srcPort = d.srcPort; t.dst = cur.dstAddr; t.dstPort = d.dstPort;
+        t.src = cur.srcAddr; t.srcPort = d.srcPort; t.dst = cur.dstAddr; t.dstPort = d.dstPort; t.src4 = d.src4; t.dst4 = d.dst4;
         t.seq = seg.seq; t.ack = seg.ack; t.flags = seg.flags;
         t.dataLength = seg.payload.length; t.packetLength = d.ipLength;
         this.sink.tcpSegment(t);
@@ -299,9 +301,28 @@ export class DecodePipeline implements TcpStreamSink {
       if (!session) return;
     }
     if (want && !want.has('tftp')) return;
+    if (msg === null && session !== null && this.sink.tftpBlock !== undefined && cur.issues.length === 0 && this.tftpBlock(session, srcPort)) return;
     payload ??= d.udpPayload();
     msg ??= parseTftp(payload, cur.issues, base);
     this.deliver('tftp', msg, payload, session);
+  }
+
+  /** DATA/ACK of a known transfer to the sink's fast path, read straight from the frame bytes
+   *  (no view, no packet, no message): what parseTftp would give without an issue, or false. */
+  private tftpBlock(session: TftpSession, srcPort: number): boolean {
+    const d = this.d;
+    const b = d.l4Buf;
+    const at = d.payloadOffset;
+    const len = d.payloadEnd - at;
+    if (len < 4 || b[at] !== 0) return false;
+    const op = b[at + 1]!;
+    if (!(op === 3 || (op === 4 && len === 4))) return false;
+    const cur = this.cur;
+    const fromClient = cur.srcAddr === session.clientAddr && srcPort === session.clientPort;
+    if (!this.sink.tftpBlock!(session, fromClient, srcPort, op, (b[at + 2]! << 8) | b[at + 3]!, len - 4, cur.frame, cur.time)) return false;
+    this.messages++;
+    this.blocks++; // no issues array went with it: the frame's stays free for the next
+    return true;
   }
 
   /** Hands a UDP-borne message to the sink. An explicit literal, not a spread of the origin: this

@@ -97,8 +97,12 @@ export function noteArch(c: ChainState, arch: number | undefined, vc: string | n
 }
 
 export function touch(st: StepState, m: { frame: number; time: number }): void {
-  st.frames.add(m.frame);
-  if (m.time > st.last) st.last = m.time;
+  touchAt(st, m.frame, m.time);
+}
+
+export function touchAt(st: StepState, frame: number, time: number): void {
+  st.frames.add(frame);
+  if (time > st.last) st.last = time;
   st.step.duration = st.last - st.step.start;
 }
 

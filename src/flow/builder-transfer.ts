@@ -7,7 +7,8 @@ import { httpHeader, type HttpRequestHead, type HttpResponseHead } from '../wire
 import type { HttpDecoded, IcmpDecoded, TftpDecoded } from '../decode/messages.js';
 import { FrameSample } from './frames.js';
 import type { ChainState, HttpState, TftpState } from './state.js';
-import { chainForAddr, openStep, touch, PROXY_PORT, type FlowState } from './builder-state.js';
+import { chainForAddr, openStep, touch, touchAt, PROXY_PORT, type FlowState } from './builder-state.js';
+import type { TftpSession } from '../decode/tftp-tracker.js';
 import type { UnreachableFact } from './facts.js';
 import { IcmpType, IcmpUnreachCode } from '../wire/icmp.js';
 import { Icmpv6Type, Icmpv6UnreachCode } from '../wire/icmpv6.js';
@@ -63,14 +64,9 @@ export function tftpMessage(flow: FlowState, m: TftpDecoded): ChainState | null 
       for (const o of pkt.options ?? []) if (o.value !== undefined) step.acknowledgedOptions[o.name] = flow.strings.of(o.value);
       negotiated(step, pkt);
       break;
-    case 'ACK': {
-      // ACKs come from the client on a read, from the server on a write (WRQ).
-      if (pkt.block === undefined) break;
-      const b = unwrap(pkt.block, Math.max(st.highestAck, 0));
-      if (b <= st.highestAck) resent(st, m.frame);
-      else st.highestAck = b;
+    case 'ACK':
+      if (pkt.block !== undefined) tftpAck(st, m.frame, pkt.block);
       break;
-    }
     case 'DATA':
       if (pkt.block !== undefined) tftpData(st, m.time, m.frame, pkt.block, pkt.data?.length ?? 0);
       break;
@@ -79,6 +75,34 @@ export function tftpMessage(flow: FlowState, m: TftpDecoded): ChainState | null 
       break;
   }
   return c;
+}
+
+/**
+ * The decoder's fast path (DecodeSink.tftpBlock): a DATA or ACK of a transfer already open here,
+ * handled as `tftpMessage` would, from numbers only. False when the transfer is not known yet.
+ */
+export function tftpBlock(
+  flow: FlowState, session: TftpSession, fromClient: boolean, srcPort: number, opcode: 3 | 4, block: number,
+  dataLength: number, frame: number, time: number,
+): boolean {
+  const st = flow.tftp.get(session.id);
+  if (!st) return false;
+  chainForAddr(flow, st.clientAddr, time);
+  touchAt(st, frame, time);
+  if (!fromClient) {
+    st.serverAnswered = true;
+    st.step.serverPort ??= srcPort;
+  }
+  if (opcode === 4) tftpAck(st, frame, block);
+  else tftpData(st, time, frame, block, dataLength);
+  return true;
+}
+
+/** ACKs come from the client on a read, from the server on a write (WRQ). */
+function tftpAck(st: TftpState, frame: number, block: number): void {
+  const b = unwrap(block, Math.max(st.highestAck, 0));
+  if (b <= st.highestAck) resent(st, frame);
+  else st.highestAck = b;
 }
 
 function resent(st: TftpState, frame: number): void {

@@ -16,7 +16,8 @@ import { deepCopy } from './copy.js';
 import { compactState, newFlowState, type FlowState, type UnreachableRecord } from './builder-state.js';
 import { dhcp4Message } from './builder-dhcp4.js';
 import { dhcp6Message, ndpMessage } from './builder-dhcp6.js';
-import { httpMessage, icmpMessage, tftpMessage } from './builder-transfer.js';
+import { httpMessage, icmpMessage, tftpBlock, tftpMessage } from './builder-transfer.js';
+import type { TftpSession } from '../decode/tftp-tracker.js';
 import { MtuTracker, type MtuFacts } from './mtu.js';
 
 export interface BootChainBuilderOptions {
@@ -75,6 +76,12 @@ export class BootChainBuilder implements DecodeSink {
       case 'ndp': chain = ndpMessage(this.flow, m); break;
     }
     if (m.issues.length > 0) this.noteIssues(chain, m.frame, m.time, m.issues);
+  }
+
+  tftpBlock(session: TftpSession, fromClient: boolean, srcPort: number, opcode: 3 | 4, block: number, dataLength: number, frame: number, time: number): boolean {
+    if (!tftpBlock(this.flow, session, fromClient, srcPort, opcode, block, dataLength, frame, time)) return false;
+    this.seen(time);
+    return true;
   }
 
   undecoded(f: UndecodedFrame): void {
@@ -248,15 +255,18 @@ function lastActivity(c: ChainState): number {
 
 /** Drops every index entry that points at a retired chain (one pass over each index). */
 function forgetChains(flow: FlowState, keys: ReadonlySet<string>, states: ReadonlySet<StepState>): void {
-  for (const [addr, key] of flow.leases) if (keys.has(key)) flow.leases.delete(addr);
-  for (const [tx, key] of flow.dhcp6Clients) if (keys.has(key)) flow.dhcp6Clients.delete(tx);
-  for (const [id, st] of flow.tftp) if (states.has(st)) flow.tftp.delete(id);
-  for (const [k, st] of flow.tftpByClient) if (states.has(st)) flow.tftpByClient.delete(k);
-  for (const [conn, q] of flow.http) {
+  // forEach, not for-of: no [key, value] array per entry of indexes holding every live device
+  // (deleting the entry being visited is allowed).
+  flow.leases.forEach((key, addr) => { if (keys.has(key)) flow.leases.delete(addr); });
+  flow.dhcp6Clients.forEach((key, tx) => { if (keys.has(key)) flow.dhcp6Clients.delete(tx); });
+  flow.tftp.forEach((st, id) => { if (states.has(st)) flow.tftp.delete(id); });
+  flow.tftpByClient.forEach((st, k) => { if (states.has(st)) flow.tftpByClient.delete(k); });
+  flow.http.forEach((q, conn) => {
+    if (!q.some((st) => states.has(st))) return;
     const left = q.filter((st) => !states.has(st));
     if (left.length === 0) flow.http.delete(conn);
-    else if (left.length !== q.length) flow.http.set(conn, left);
-  }
+    else flow.http.set(conn, left);
+  });
 }
 
 /** `mtu` only on devices that have path-MTU facts (most have none: the field stays absent). */

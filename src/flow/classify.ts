@@ -33,9 +33,21 @@ export function clientStage(msg: DhcpV4Message): ClientStage {
 
 /** Last path component, lower-cased, without a query string. */
 export function baseName(path: string): string {
-  const noQuery = path.split(/[?#]/, 1)[0] ?? path;
-  const parts = noQuery.split(/[/\\]/);
-  return (parts[parts.length - 1] ?? '').toLowerCase();
+  // A scan rather than two splits: called several times per step by attempts, progress and rules.
+  let end = path.length;
+  for (let i = 0; i < end; i++) {
+    const c = path.charCodeAt(i);
+    if (c === 63 /* ? */ || c === 35 /* # */) end = i;
+  }
+  let start = 0;
+  for (let i = end - 1; i >= 0; i--) {
+    const c = path.charCodeAt(i);
+    if (c === 47 /* / */ || c === 92 /* \ */) {
+      start = i + 1;
+      break;
+    }
+  }
+  return (start === 0 && end === path.length ? path : path.slice(start, end)).toLowerCase();
 }
 
 /** BIOS (real-mode PXE) boot programs: *.kpxe, *.kkpxe, *.pxe, *.0, *.com, pxelinux.0, undionly*. */

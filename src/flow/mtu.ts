@@ -115,8 +115,17 @@ interface PairRecord {
   senderFragment: number | null;
 }
 
+/** An endpoint as a map key: IPv4 address and port as one number (< 2^48), else text. */
+type EndpointKey = number | string;
+
+function endpointKey(addr4: number, addr: string, port: number): EndpointKey {
+  return addr4 >= 0 ? addr4 * 65536 + port : `${addr}|${port}`;
+}
+
 interface Direction {
-  key: string;
+  /** Sender and receiver endpoint keys (the index is sender → receiver → direction). */
+  sk: EndpointKey;
+  rk: EndpointKey;
   src: string;
   srcPort: number;
   dst: string;
@@ -143,7 +152,9 @@ export class MtuTracker {
   private readonly pairs = new Map<string, PairRecord>();
   private readonly pairsByKey = new Map<string, PairRecord[]>();
   private readonly tooBig = new Map<string, TooBigFact[]>();
-  private readonly dirs = new Map<string, Direction>();
+  /** Every direction, oldest first (eviction); looked up through `bySender`. */
+  private readonly dirs = new Set<Direction>();
+  private readonly bySender = new Map<EndpointKey, Map<EndpointKey, Direction>>();
   private readonly stallsByKey = new Map<string, Direction[]>();
   private now = 0;
 
@@ -204,14 +215,16 @@ export class MtuTracker {
     const len = s.dataLength;
     const syn = (s.flags & TCP_SYN) !== 0;
     let d: Direction | undefined;
+    // Endpoints as numbers on IPv4: no string per segment (a text key only on IPv6).
+    const sk = endpointKey(s.src4, s.src, s.srcPort);
+    const rk = endpointKey(s.dst4, s.dst, s.dstPort);
     if (len > 0 || syn) {
-      // One string key per segment: a sender's own direction; its peer's is linked once found.
-      const key = `${s.src}|${s.srcPort}|${s.dst}|${s.dstPort}`;
-      d = this.dirs.get(key);
+      // A sender's own direction; its peer's is linked once found.
+      d = this.bySender.get(sk)?.get(rk);
       if (!d) {
         if (this.dirs.size >= MAX_DIRECTIONS) this.dropOldestDirection();
-        d = { key, src: s.src, srcPort: s.srcPort, dst: s.dst, dstPort: s.dstPort, isn: null, sndMax: 0, sndMaxValid: false, ack: 0, ackValid: false, largest: 0, stall: null, filed: false, peer: null };
-        this.dirs.set(key, d);
+        d = { sk, rk, src: s.src, srcPort: s.srcPort, dst: s.dst, dstPort: s.dstPort, isn: null, sndMax: 0, sndMaxValid: false, ack: 0, ackValid: false, largest: 0, stall: null, filed: false, peer: null };
+        this.addDirection(d);
       }
       if (syn) {
         d.isn = s.seq;
@@ -224,7 +237,7 @@ export class MtuTracker {
     // The acknowledged direction: the peer of this segment's sender.
     let r: Direction | undefined | null = d?.peer;
     if (!r) {
-      r = this.dirs.get(`${s.dst}|${s.dstPort}|${s.src}|${s.srcPort}`);
+      r = this.bySender.get(rk)?.get(sk);
       if (r && d) { d.peer = r; r.peer = d; }
     }
     if (r && (!r.ackValid || seqDiff(s.ack, r.ack) > 0)) {
@@ -293,7 +306,7 @@ export class MtuTracker {
     }
     for (const d of this.stallsByKey.get(key) ?? []) {
       if (d.peer) d.peer.peer = null;
-      this.dirs.delete(d.key);
+      this.deleteDirection(d);
     }
     this.pairsByKey.delete(key);
     this.tooBig.delete(key);
@@ -345,7 +358,23 @@ export class MtuTracker {
     if (first.done) return;
     const d = first.value;
     if (d.peer) d.peer.peer = null;
-    this.dirs.delete(d.key);
+    this.deleteDirection(d);
+  }
+
+  private addDirection(d: Direction): void {
+    let to = this.bySender.get(d.sk);
+    if (!to) this.bySender.set(d.sk, (to = new Map()));
+    to.set(d.rk, d);
+    this.dirs.add(d);
+  }
+
+  /** Out of the index, if it is still the one there (a newer one may have replaced it). */
+  private deleteDirection(d: Direction): void {
+    if (!this.dirs.delete(d)) return;
+    const to = this.bySender.get(d.sk);
+    if (to?.get(d.rk) !== d) return;
+    to.delete(d.rk);
+    if (to.size === 0) this.bySender.delete(d.sk);
   }
 
   private file<T>(m: Map<string, T[]>, key: string, x: T): void {

@@ -8,6 +8,12 @@ export function mixSeed(a: number, b: number): number {
   return (z ^ (z >>> 16)) >>> 0;
 }
 
+/** Uniform numbers in [0, 1) from `seed` (what `new Rng(seed).float()` draws), as a plain function. */
+export function seededRandom(seed: number): () => number {
+  const r = new Rng(seed);
+  return () => r.float();
+}
+
 export class Rng {
   private state: number;
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../gen/rng.js';
 import { bytesEqual } from '../wire/bytes.js';
 import { TcpFlag, type TcpSegment } from '../wire/tcp.js';
 import { seqDiff, TcpStreamReassembler, type TcpConnection, type TcpStreamSink } from './tcp-stream.js';
@@ -57,14 +58,7 @@ function bytes(n: number, seed = 1): Uint8Array {
 
 /** Deterministic shuffle (mulberry32). */
 function shuffle<T>(xs: T[], seed: number): T[] {
-  let a = seed >>> 0;
-  const rnd = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rnd = seededRandom(seed);
   const out = xs.slice();
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(rnd() * (i + 1));

@@ -50,8 +50,8 @@ export class JsonWriter implements AnalysisWriter {
   constructor(private readonly compact: boolean) {}
 
   part({ clients, findings }: ReportPart): void {
-    for (const c of clients) this.clients.write(this.item(c, this.nClients++));
-    for (const f of findings) this.findings.write(this.item(f, this.nFindings++));
+    for (const c of clients) this.item(this.clients, c, this.nClients++);
+    for (const f of findings) this.item(this.findings, f, this.nFindings++);
   }
 
   end(a: Analysis, text: TextSink, bytes?: ByteSink): void {
@@ -76,12 +76,15 @@ export class JsonWriter implements AnalysisWriter {
     this.findings.dispose();
   }
 
-  private item(x: unknown, n: number): string {
-    if (this.compact) return (n > 0 ? ',' : '') + JSON.stringify(x);
+  /** The separator and the item go to the spool apart: joined, they would be one more copy of
+   *  the item's text (a concatenation is flattened when encoded; a slice is not). */
+  private item(to: Spool, x: unknown, n: number): void {
+    if (n > 0) to.write(this.compact ? ',' : ',\n');
+    if (this.compact) return to.write(JSON.stringify(x));
     // An item of a list under a key of the document: `[[x]]` indents x as that deep (4 spaces and
     // on) in one native pass, with no replace over the text afterwards.
     const nested = JSON.stringify([[x]], null, 2);
-    return (n > 0 ? ',\n' : '') + nested.slice(NESTED_OPEN.length, nested.length - NESTED_CLOSE.length);
+    to.write(nested.slice(NESTED_OPEN.length, nested.length - NESTED_CLOSE.length));
   }
 
   private list(s: Spool, n: number, sink: SpoolSink): void {
@@ -107,11 +110,12 @@ export class TextWriter implements AnalysisWriter {
     const idx = new FindingIndex(findings);
     for (const c of clients) {
       this.clients++;
-      this.verdicts.get(c.outcome)!.write(lines(wrapLine(`  ${verdictLine(c, idx, this.pal)}`, this.width, 4)));
-      this.blocks.write(lines(['', ...clientLines(c, idx.ofClient(c.mac), this.pal, idx, this.width)]));
+      this.verdicts.get(c.outcome)!.writeLines(wrapLine(`  ${verdictLine(c, idx, this.pal)}`, this.width, 4));
+      this.blocks.write('\n');
+      this.blocks.writeLines(clientLines(c, idx.ofClient(c.mac), this.pal, idx, this.width));
     }
     const wide = findings.filter((f) => f.client === null);
-    if (wide.length > 0) this.wide.write(lines(findingTree(wide, idx, this.pal, this.width)));
+    if (wide.length > 0) this.wide.writeLines(findingTree(wide, idx, this.pal, this.width));
   }
 
   end(a: Analysis, text: TextSink, bytes?: ByteSink): void {
@@ -173,7 +177,7 @@ export class JunitWriter implements AnalysisWriter {
     this.tests++;
     if (c.errors.length > 0) this.failures++;
     this.total += c.time;
-    if (spool) this.cases.write(lines(caseLines(file, c)));
+    if (spool) this.cases.writeLines(caseLines(file, c));
   }
 }
 

@@ -47,6 +47,14 @@ export class Spool {
     if (this.size >= (this.fd === null ? this.memoryLimit : CHUNK)) this.spill();
   }
 
+  /** Each line with its `\n`: the newline written apart, as `join('\n') + '\n'` would be one
+   *  more copy of the text (a concatenation is flattened when encoded). */
+  writeLines(ls: readonly string[]): void {
+    if (ls.length === 0) return;
+    this.write(ls.length === 1 ? ls[0]! : ls.join('\n'));
+    this.write('\n');
+  }
+
   /** Hands the text over in order, in chunks, and empties the spool. */
   drain(sink: SpoolSink | ((chunk: string) => void)): void {
     const text = typeof sink === 'function' ? sink : (s: string): void => sink.text(s);

@@ -1,6 +1,7 @@
 /** The `load:` map: what it accepts, and file:line:col messages for what it does not. */
 import { describe, expect, it } from 'vitest';
-import { parseScenario, ScenarioError } from './load.js';
+import { scenarioProblems as problems } from './problems.test-kit.js';
+import { parseScenario } from './load.js';
 import { parsePerSecond, parseRateFloor, parseShareLimit } from './load-schema.js';
 
 function scenario(load: string, count = 100): string {
@@ -13,16 +14,6 @@ clients:
     mac: { mac: "52:54:00:00:00:00", count: ${count} }
     steps: [ dhcp ]
 `;
-}
-
-function problems(yaml: string): string[] {
-  try {
-    parseScenario(yaml, 'x.yaml');
-  } catch (e) {
-    if (e instanceof ScenarioError) return e.message.split('\n');
-    throw e;
-  }
-  return [];
 }
 
 describe('load: in the scenario language', () => {

@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { loadScenario, parseScenario, ScenarioError } from './load.js';
+import { scenarioProblems as problems } from './problems.test-kit.js';
+import { loadScenario } from './load.js';
 
 const SCENARIO_DIR = new URL('../../scenarios/', import.meta.url);
-
-function problems(text: string): string[] {
-  try {
-    parseScenario(text, 'x.yaml');
-  } catch (e) {
-    if (e instanceof ScenarioError) return e.message.split('\n');
-    throw e;
-  }
-  return [];
-}
 
 describe('IPv6 scenarios', () => {
   it('uefi-ipxe-v6: RA → DHCPv6 → TFTP by URL → become ipxe-v6 → RA → DHCPv6 → script', () => {

@@ -1,39 +1,18 @@
 // `pxecheck capture` for real: libpcap on a mirror port of a lab segment (dnsmasq DHCP + TFTP,
-// busybox udhcpc + tftp as the client). The lab lives in network namespaces; the capture runs in
-// this process, so one end of a veth pair is moved into this namespace (no address, IPv6 off) and
-// the other end is bridged into the lab, with the bridge flooding every frame (ageing 0) so the
-// port sees unicast TFTP too. Deleting the lab's namespaces deletes the pair.
-import { execFile } from 'node:child_process';
-import { existsSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+// busybox udhcpc + tftp as the client), set up by mirror-lab.ts.
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkCaptureArgs, runCapture, type CaptureIo } from '../../src/cli/capture.js';
+import { describe, expect, it } from 'vitest';
+import { checkCaptureArgs, runCapture } from '../../src/cli/capture.js';
 import { analyzeCapture } from '../../src/analysis/capture.js';
 import type { Dhcp4Step, TftpStep } from '../../src/flow/types.js';
-import {
-  createLab, listNamespaces, makeBootRoot, run, runOk, SERVER_ADDR, startDnsmasq, type Lab,
-} from '../../src/lab/index.js';
+import { bootClient, captureIo as io, leavesNothing, mirrorSkipReason, useMirrorLab } from './mirror-lab.js';
 
-const exec = promisify(execFile);
-const isRoot = process.getuid?.() === 0;
-const hasTools = run('sh', ['-c', 'command -v ip && command -v dnsmasq && command -v busybox']).code === 0;
-const skipReason = !isRoot ? 'needs root (network namespaces, raw capture)' : !hasTools ? 'needs ip, dnsmasq, busybox' : '';
+const skipReason = mirrorSkipReason();
 const LAB = 'pxcap';
 /** Root-namespace end of the mirror port (≤ 15 characters, unique per test process). */
 const MON = `pxcmon${process.pid % 100000}`;
 const FILE = 'vmlinuz';
-
-/** Deleting one end of a veth deletes both (namespace deletion would too, but asynchronously). */
-function removeMirror(): void {
-  if (existsSync(`/sys/class/net/${MON}`)) run('ip', ['link', 'delete', MON]);
-}
-
-function io(): CaptureIo & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return { stdout: (s) => (out += s), stderr: (s) => (err += s), stdoutIsTTY: false, env: {}, out: () => out, err: () => err };
-}
 
 describe('capture: unknown interface', () => {
   it('exits 2 with a message naming the interface', async () => {
@@ -46,44 +25,18 @@ describe('capture: unknown interface', () => {
 });
 
 describe.skipIf(skipReason !== '')(`capture on a lab segment${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
-  let lab: Lab;
-  let tftpRoot: string;
-
-  beforeAll(async () => {
-    lab = await createLab({ name: LAB });
-    tftpRoot = makeBootRoot(join(lab.workDir, 'tftp'));
-    await startDnsmasq(lab, { tftpRoot, biosBootFile: 'undionly.kpxe' });
-    lab.addClientInterface('cl0', '52:54:00:00:0e:f1');
-    const cli = lab.ns.cli;
-    runOk('ip', ['-n', cli, 'link', 'set', lab.bridge, 'type', 'bridge', 'ageing_time', '0']);
-    runOk('ip', ['-n', cli, 'link', 'add', MON, 'type', 'veth', 'peer', 'name', 'mon-p']);
-    runOk('ip', ['-n', cli, 'link', 'set', 'mon-p', 'master', lab.bridge, 'up']);
-    runOk('ip', ['-n', cli, 'link', 'set', MON, 'netns', String(process.pid)]);
-    runOk('sysctl', ['-qw', `net.ipv6.conf.${MON}.disable_ipv6=1`]);
-    runOk('ip', ['link', 'set', MON, 'up']);
-    // udhcpc's script: put the leased address on cl0 so the TFTP client uses it.
-    const script = join(lab.workDir, 'udhcpc.sh');
-    writeFileSync(script, '#!/bin/sh\n[ "$1" = bound ] && ip addr add "$ip/24" dev "$interface"\nexit 0\n');
-    chmodSync(script, 0o755);
-  }, 60_000);
-
-  afterAll(async () => {
-    removeMirror();
-    await lab?.destroy();
-  });
+  const mirror = useMirrorLab(LAB, MON, '52:54:00:00:0e:f1');
 
   it('prints DHCP and TFTP steps as they happen, writes a pcapng that analyze reads back, ends at --duration', async () => {
     const o = io();
+    const lab = mirror.lab;
     const file = join(lab.workDir, 'live.pcapng');
     const started = Date.now();
     const capture = runCapture(checkCaptureArgs({ interface: MON, write: file, duration: '8' }), o);
     let live = '';
     try {
       // The open is synchronous inside runCapture: the capture listens before any traffic starts.
-      const cli = lab.ns.cli;
-      const script = join(lab.workDir, 'udhcpc.sh');
-      await exec('ip', ['netns', 'exec', cli, 'busybox', 'udhcpc', '-i', 'cl0', '-n', '-q', '-t', '3', '-s', script], { timeout: 15_000 });
-      await exec('ip', ['netns', 'exec', cli, 'busybox', 'tftp', '-g', '-r', FILE, '-l', join(lab.workDir, 'got.bin'), SERVER_ADDR], { timeout: 10_000 });
+      await bootClient(mirror, FILE);
       // The printer shows the TFTP step once its last packets are read: wait for it (bounded), no fixed sleep.
       const until = Date.now() + 10_000;
       while (!/ 52:54:00:00:0e:f1 tftp /.test(o.out()) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
@@ -129,10 +82,6 @@ describe.skipIf(skipReason !== '')(`capture on a lab segment${skipReason ? ` (sk
   }, 40_000);
 
   it('leaves no namespace, interface or process behind', async () => {
-    removeMirror();
-    await lab.destroy();
-    expect(listNamespaces().filter((n) => n.startsWith(`${LAB}-`))).toEqual([]);
-    expect(existsSync(`/sys/class/net/${MON}`)).toBe(false);
-    for (const p of lab.processes) expect(p.exit).not.toBeUndefined();
+    await leavesNothing(mirror, LAB);
   });
 });

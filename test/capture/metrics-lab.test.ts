@@ -4,36 +4,22 @@
 // has settled, the counters equal what `analyze` says of the pcapng the same capture wrote, and
 // the offers per server equal tshark's count; every --events line is a valid pxecheck.events/1
 // event, each step, attempt and finding exactly once.
-import { execFile, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { analyzeCapture } from '../../src/analysis/capture.js';
-import { checkCaptureArgs, runCapture, type CaptureIo } from '../../src/cli/capture.js';
-import { createLab, listNamespaces, makeBootRoot, run, runOk, SERVER_ADDR, startDnsmasq, type Lab } from '../../src/lab/index.js';
+import { checkCaptureArgs, runCapture } from '../../src/cli/capture.js';
+import { SERVER_ADDR } from '../../src/lab/index.js';
 import { monitorEventSchema } from '../../src/monitor/events-schema.js';
 import { hasTshark, tsharkFields } from '../helpers/tshark.js';
+import { bootClient, captureIo as io, leavesNothing, mirrorSkipReason, useMirrorLab } from './mirror-lab.js';
 
-const exec = promisify(execFile);
-const isRoot = process.getuid?.() === 0;
 const PROMTOOL = '/usr/bin/promtool';
-const hasTools = run('sh', ['-c', 'command -v ip && command -v dnsmasq && command -v busybox']).code === 0;
-const skipReason = !isRoot ? 'needs root (network namespaces, raw capture)'
-  : !hasTools ? 'needs ip, dnsmasq, busybox' : !existsSync(PROMTOOL) ? 'needs promtool (Debian prometheus)' : '';
+const skipReason = mirrorSkipReason() || (!existsSync(PROMTOOL) ? 'needs promtool (Debian prometheus)' : '');
 const LAB = 'cmetrics';
 const MON = `cmon${process.pid % 100000}`;
 const MAC = '52:54:00:00:0c:01';
-
-function removeMirror(): void {
-  if (existsSync(`/sys/class/net/${MON}`)) run('ip', ['link', 'delete', MON]);
-}
-
-function io(): CaptureIo & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return { stdout: (s) => (out += s), stderr: (s) => (err += s), stdoutIsTTY: false, env: {}, out: () => out, err: () => err };
-}
 
 /** `name{labels} value` lines of the text format, summed per series name and label filter. */
 function sample(text: string, name: string, where: Record<string, string> = {}): number {
@@ -53,32 +39,11 @@ function promtool(text: string): { code: number | null; out: string } {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(skipReason !== '')(`capture --metrics --events on a lab segment${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
-  let lab: Lab;
-
-  beforeAll(async () => {
-    lab = await createLab({ name: LAB });
-    const tftpRoot = makeBootRoot(join(lab.workDir, 'tftp'));
-    await startDnsmasq(lab, { tftpRoot, biosBootFile: 'undionly.kpxe' });
-    lab.addClientInterface('cl0', MAC);
-    const cli = lab.ns.cli;
-    runOk('ip', ['-n', cli, 'link', 'set', lab.bridge, 'type', 'bridge', 'ageing_time', '0']);
-    runOk('ip', ['-n', cli, 'link', 'add', MON, 'type', 'veth', 'peer', 'name', 'cmon-p']);
-    runOk('ip', ['-n', cli, 'link', 'set', 'cmon-p', 'master', lab.bridge, 'up']);
-    runOk('ip', ['-n', cli, 'link', 'set', MON, 'netns', String(process.pid)]);
-    runOk('sysctl', ['-qw', `net.ipv6.conf.${MON}.disable_ipv6=1`]);
-    runOk('ip', ['link', 'set', MON, 'up']);
-    const script = join(lab.workDir, 'udhcpc.sh');
-    writeFileSync(script, '#!/bin/sh\n[ "$1" = bound ] && ip addr add "$ip/24" dev "$interface"\nexit 0\n');
-    chmodSync(script, 0o755);
-  }, 60_000);
-
-  afterAll(async () => {
-    removeMirror();
-    await lab?.destroy();
-  });
+  const mirror = useMirrorLab(LAB, MON, MAC);
 
   it('scrapes valid metrics during the boot that equal the analysis of the capture; events once each', async () => {
     const o = io();
+    const lab = mirror.lab;
     const file = join(lab.workDir, 'metrics.pcapng');
     const eventsFile = join(lab.workDir, 'events.jsonl');
     // Stopped like Ctrl-C once the scrapes are done; --duration only bounds a hang.
@@ -100,9 +65,7 @@ describe.skipIf(skipReason !== '')(`capture --metrics --events on a lab segment$
       expect(first.status).toBe(200);
       scrapes.push(await first.text());
 
-      const cli = lab.ns.cli;
-      await exec('ip', ['netns', 'exec', cli, 'busybox', 'udhcpc', '-i', 'cl0', '-n', '-q', '-t', '3', '-s', join(lab.workDir, 'udhcpc.sh')], { timeout: 15_000 });
-      await exec('ip', ['netns', 'exec', cli, 'busybox', 'tftp', '-g', '-r', 'vmlinuz', '-l', join(lab.workDir, 'got.bin'), SERVER_ADDR], { timeout: 10_000 });
+      await bootClient(mirror, 'vmlinuz');
       // Scrape until the boot attempt has settled and is counted (bounded; the capture runs on).
       const settled = Date.now() + 18_000;
       for (;;) {
@@ -157,10 +120,6 @@ describe.skipIf(skipReason !== '')(`capture --metrics --events on a lab segment$
   }, 90_000);
 
   it('leaves no namespace, interface or process behind', async () => {
-    removeMirror();
-    await lab.destroy();
-    expect(listNamespaces().filter((n) => n.startsWith(`${LAB}-`))).toEqual([]);
-    expect(existsSync(`/sys/class/net/${MON}`)).toBe(false);
-    for (const p of lab.processes) expect(p.exit).not.toBeUndefined();
+    await leavesNothing(mirror, LAB);
   });
 });

@@ -8,6 +8,7 @@ import { describe, it, expect } from 'vitest';
 import { parseWith } from '../../src/cli/main.js';
 import { fastParse } from '../../src/cli/fast-argv.js';
 import { ANALYZE_FLAGS, DECODE_FLAGS } from '../../src/cli/command-flags.js';
+import { seededRandom } from '../../src/gen/rng.js';
 
 const HAND_PICKED: string[][] = [
   ['analyze', 'x.pcap'],
@@ -70,22 +71,10 @@ async function compare(argv: string[]): Promise<'fast' | 'declined'> {
   return 'fast';
 }
 
-/** A small deterministic PRNG (mulberry32): the generated lines are the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const VALUES = ['x.pcap', '-', '', 'json', 'text', 'line', '6', '0', '-3', '0x1a2b3c4d', '52:54:00:12:34:56', '198.51.100.7', 'a,b', '--', '-x', 'true', 'false', '1e3', 'dir/', 'scenarios/uefi-ipxe.yaml'];
 
 function generatedLines(n: number, seed: number): string[][] {
-  const next = rng(seed);
+  const next = seededRandom(seed); // the generated lines are the same on every run
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
   const lines: string[][] = [];
   for (let i = 0; i < n; i++) {

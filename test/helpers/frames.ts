@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { readCaptureBuffer } from '../../src/capture/index.js';
 import { u16 } from '../../src/wire/bytes.js';
+import { seededRandom } from '../../src/gen/rng.js';
 import { LinkType } from '../../src/wire/link-type.js';
 import { ROOT } from './paths.js';
 
@@ -37,13 +38,4 @@ export function permutations<T>(xs: T[]): T[][] {
 }
 
 /** Deterministic PRNG (mulberry32) so every mutation run is reproducible from its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const prng = seededRandom;

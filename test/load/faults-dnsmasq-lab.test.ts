@@ -7,13 +7,12 @@
 // memory only) shows the check has teeth: the restart forgets them and the RENEWs are NAKed.
 // The built CLI runs `pxecheck run STORM.yaml --relay-from 198.18.0.1 --server 198.51.100.1
 // --lab-name e2-dnsm` in the lab's client namespace; 80 clients at 40/s fit a loaded 2-core CI.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isAlive, readLabInfo, SERVER_ADDR, type LabInfo } from '../../src/lab/index.js';
-import { privateBuild, type PrivateBuild } from '../helpers/private-build.js';
-import { DNSMASQ_STORM_RANGES, runStorm as runStormIn, stormLabDown, stormLabUp, stormSkipReason, why, type StormRun } from './storm-lab.js';
+import { describe, expect, it } from 'vitest';
+import { isAlive, readLabInfo } from '../../src/lab/index.js';
+import { dnsmasqStormConfig } from '../../src/lab/storm.js';
+import { runStorm as runStormIn, stormScenario, stormSkipReason, useStormLab, why, type StormLab, type StormRun } from './storm-lab.js';
 
 const skipReason = stormSkipReason(['dnsmasq', 'in.tftpd', 'nginx', 'nft', 'tc']);
 
@@ -23,26 +22,20 @@ const MAC_PREFIX = '02:18:00:e2';
 /** How often the test looks at lab.json and the lease file while a storm runs. */
 const POLL_MS = 50;
 
-const work = mkdtempSync(join(tmpdir(), 'pxecheck-e2-dnsm-'));
-const LEASES = join(work, 'dnsmasq.leases');
-let build: PrivateBuild;
-let lab: LabInfo;
+/** dnsmasq's lease file inside the lab's work directory. */
+const leaseFile = (work: string): string => join(work, 'dnsmasq.leases');
 
 /** Not authoritative: a RENEW for a lease dnsmasq does not have is NAKed. `memoryOnly`: leasefile-ro. */
-function dnsmasqConfig(memoryOnly: boolean): string {
-  return [
-    'port=0', 'interface=eth0', 'bind-interfaces', 'no-resolv', 'no-hosts', 'user=root', 'quiet-dhcp', 'no-ping',
-    memoryOnly ? 'leasefile-ro' : `dhcp-leasefile=${LEASES}`, 'dhcp-lease-max=10000',
-    ...DNSMASQ_STORM_RANGES,
-    `dhcp-boot=snponly.efi,,${SERVER_ADDR}`, '',
-  ].join('\n');
+function dnsmasqConfig(work: string, memoryOnly: boolean): string {
+  return dnsmasqStormConfig({ leaseFile: memoryOnly ? undefined : leaseFile(work), authoritative: false, leaseMax: 10_000 });
 }
 
 /** dnsmasq's lease file: `EXPIRY MAC ADDRESS HOSTNAME CLIENT-ID` per line; ours only, MAC → address. */
-function leasesByMac(): Map<string, string> {
+function leasesByMac(lab: StormLab): Map<string, string> {
   const out = new Map<string, string>();
-  if (!existsSync(LEASES)) return out;
-  for (const line of readFileSync(LEASES, 'utf8').split('\n')) {
+  const file = leaseFile(lab.work);
+  if (!existsSync(file)) return out;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
     const [, mac, addr] = line.split(' ');
     if (mac !== undefined && addr !== undefined && mac.startsWith(MAC_PREFIX)) out.set(mac, addr);
   }
@@ -57,24 +50,15 @@ function dnsmasqPid(): number | undefined {
 function storm(name: string, memoryOnly: boolean): string {
   // 80 clients at 40/s (2 s of arrivals); dnsmasq stops when half have arrived and is down 1 s.
   // Every client renews 5 s after its DORA, when dnsmasq has restarted, and must keep its address.
-  return `
-name: ${name}
-budget: 80s
-load:
-  arrival: 40/s
-  concurrency: 80
-  budgets: { dora: { p99: 15s }, renew: { p99: 10s } }
-  faults:
-    - { restart: dhcp, after: 50%, down: 1s }
-clients:
-  - name: pc
-    persona: uefi-x64
-    mac: { mac: "${MAC_PREFIX}:${memoryOnly ? '10' : '00'}:00", count: 80 }
-    steps:
-      - dhcp: { within: 15s, offer-window: 100ms, expect: { type: ack, yiaddr: 198.18.0.0/15 } }
-      - sleep: 5s
-      - renew: { within: 10s, expect: { type: ack, yiaddr: "\${yiaddr}" } }
-`;
+  return stormScenario({
+    name, budget: '80s', mac: `${MAC_PREFIX}:${memoryOnly ? '10' : '00'}:00`, count: 80,
+    load: '  arrival: 40/s\n  concurrency: 80\n  budgets: { dora: { p99: 15s }, renew: { p99: 10s } }\n  faults:\n    - { restart: dhcp, after: 50%, down: 1s }',
+    steps: [
+      '      - dhcp: { within: 15s, offer-window: 100ms, expect: { type: ack, yiaddr: 198.18.0.0/15 } }',
+      '      - sleep: 5s',
+      '      - renew: { within: 10s, expect: { type: ack, yiaddr: "${yiaddr}" } }',
+    ].join('\n'),
+  });
 }
 
 interface Storm extends StormRun { readonly before: Map<string, string>; readonly pidBefore: number }
@@ -84,14 +68,14 @@ interface Storm extends StormRun { readonly before: Map<string, string>; readonl
  * named the old dnsmasq (its pid changes only once the new one listens, so this is the file after
  * the old one stopped, when it was down).
  */
-async function runStorm(file: string): Promise<Storm> {
+async function runStorm(lab: StormLab, file: string): Promise<Storm> {
   const pidBefore = dnsmasqPid()!;
-  let before = leasesByMac();
+  let before = leasesByMac(lab);
   const poll = setInterval(() => {
-    if (dnsmasqPid() === pidBefore) before = leasesByMac();
+    if (dnsmasqPid() === pidBefore) before = leasesByMac(lab);
   }, POLL_MS);
   try {
-    const r = await runStormIn(build, lab, file, ['--lab-name', LAB], STORM_TIMEOUT_MS);
+    const r = await runStormIn(lab, file, ['--lab-name', LAB], STORM_TIMEOUT_MS);
     return { ...r, before, pidBefore };
   } finally {
     clearInterval(poll);
@@ -99,8 +83,8 @@ async function runStorm(file: string): Promise<Storm> {
 }
 
 /** Restarts the lab's dnsmasq with another config (same argv: the config file is rewritten in place). */
-async function useConfig(config: string, memoryOnly: boolean): Promise<void> {
-  writeFileSync(config, dnsmasqConfig(memoryOnly));
+async function useConfig(lab: StormLab, memoryOnly: boolean): Promise<void> {
+  writeFileSync(lab.config, dnsmasqConfig(lab.work, memoryOnly));
   const { LabFaultInjector } = await import('../../src/lab/faults.js');
   const injector = new LabFaultInjector(readLabInfo(LAB)!);
   try {
@@ -111,25 +95,12 @@ async function useConfig(config: string, memoryOnly: boolean): Promise<void> {
 }
 
 describe.skipIf(skipReason !== '')(`dnsmasq restarted mid-storm${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
-  let config: string;
-  beforeAll(async () => {
-    build = privateBuild();
-    config = join(work, 'dnsmasq.conf');
-    writeFileSync(config, dnsmasqConfig(false));
-    lab = await stormLabUp(LAB, 'dnsmasq', config);
-  }, 300_000);
-  afterAll(async () => {
-    try {
-      await stormLabDown(LAB);
-    } finally {
-      rmSync(work, { recursive: true, force: true });
-    }
-  }, 60_000);
+  const stormLab = useStormLab(LAB, 'dnsmasq', (work) => dnsmasqConfig(work, false));
 
   it('with its lease file: every MAC leased before the restart is still leased the same address after it; every RENEW kept it', async () => {
-    const file = join(work, 'persist.yaml');
+    const file = join(stormLab.work, 'persist.yaml');
     writeFileSync(file, storm('dnsmasq-restart', false));
-    const r = await runStorm(file);
+    const r = await runStorm(stormLab, file);
     const l = r.result?.scenarios[0]?.load;
     expect(l, why(r)).toBeDefined();
     const f = l!.faults![0]!;
@@ -140,7 +111,7 @@ describe.skipIf(skipReason !== '')(`dnsmasq restarted mid-storm${skipReason ? ` 
     expect(isAlive(pidAfter)).toBe(true);
     // Half the clients had arrived when it stopped: some were leased (the rest were in flight).
     expect(r.before.size, why(r)).toBeGreaterThan(0);
-    const after = leasesByMac();
+    const after = leasesByMac(stormLab);
     const lost = [...r.before].filter(([mac, addr]) => after.get(mac) !== addr);
     expect(lost, `leased before the restart, missing or moved after it: ${JSON.stringify(lost.map(([m, a]) => `${m} ${a} → ${after.get(m) ?? 'none'}`))}`).toEqual([]);
     // Not authoritative: a lease it had forgotten would have been NAKed here.
@@ -152,10 +123,10 @@ describe.skipIf(skipReason !== '')(`dnsmasq restarted mid-storm${skipReason ? ` 
   }, STORM_TIMEOUT_MS + 10_000);
 
   it('control, leases in memory only (leasefile-ro): the restart forgets them and their RENEWs are NAKed', async () => {
-    await useConfig(config, true);
-    const file = join(work, 'memory.yaml');
+    await useConfig(stormLab, true);
+    const file = join(stormLab.work, 'memory.yaml');
     writeFileSync(file, storm('dnsmasq-forgets', true));
-    const r = await runStorm(file);
+    const r = await runStorm(stormLab, file);
     const l = r.result?.scenarios[0]?.load;
     expect(l, why(r)).toBeDefined();
     expect(l!.faults![0]!.error, why(r)).toBeUndefined();

@@ -8,14 +8,13 @@
 // - tftpd-hpa is killed and started again: the clients after it boot, any failure overlaps it;
 // - 30% of the frames are dropped both ways for 2 s: the clients retransmit and all finish in budget.
 // Sizes fit CI (2 shared cores) and stay under the default load ceiling (≤ 50 new clients/s, ≤ 200 at once).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isAlive, readLabInfo, run, type LabInfo } from '../../src/lab/index.js';
+import { describe, expect, it } from 'vitest';
+import { isAlive, readLabInfo, run } from '../../src/lab/index.js';
+import { keaStormConfig } from '../../src/lab/storm.js';
 import type { FaultReport } from '../../src/scenario/load/faults.js';
-import { privateBuild, type PrivateBuild } from '../helpers/private-build.js';
-import { KEA_STORM_SUBNETS, runStorm as runStormIn, stormLabDown, stormLabUp, stormSkipReason, why, type StormRun } from './storm-lab.js';
+import { runStorm as runStormIn, stormScenario, stormSkipReason, useStormLab, why, type StormLab, type StormRun } from './storm-lab.js';
 
 const skipReason = stormSkipReason(['kea-dhcp4', 'in.tftpd', 'nginx', 'nft', 'tc']);
 
@@ -23,49 +22,19 @@ const LAB = 'e-kfail';
 const STORM_TIMEOUT_MS = 90_000;
 const MAC_PREFIX = '02:18:00:00';
 
-const work = mkdtempSync(join(tmpdir(), 'pxecheck-e-kfail-'));
-const LEASES = join(work, 'kea-leases4.csv');
-let build: PrivateBuild;
-let lab: LabInfo;
-
-function keaConfig(): string {
-  return JSON.stringify({
-    Dhcp4: {
-      'interfaces-config': { interfaces: ['eth0'], 'dhcp-socket-type': 'raw' },
-      // persist: every lease is appended to the CSV file as it is granted, and read back at start.
-      'lease-database': { type: 'memfile', persist: true, name: LEASES, 'lfc-interval': 0 },
-      'valid-lifetime': 600,
-      subnet4: KEA_STORM_SUBNETS,
-      loggers: [{ name: 'kea-dhcp4', output_options: [{ output: 'stdout' }], severity: 'WARN', debuglevel: 0 }],
-    },
-  }, null, 2);
-}
+/** Kea's memfile CSV inside the lab's work directory. */
+const leaseFile = (work: string): string => join(work, 'kea-leases4.csv');
 
 function storm(name: string, mac: string, count: number, load: string, steps: string): string {
-  return `
-name: ${name}
-budget: 80s
-load:
-${load}
-clients:
-  - name: pc
-    persona: uefi-x64
-    mac: { mac: "${mac}", count: ${count} }
-    steps:
-${steps}
-`;
+  return stormScenario({ name, budget: '80s', load, mac, count, steps });
 }
 
 const DORA = '      - dhcp: { within: 15s, offer-window: 100ms, expect: { type: ack, yiaddr: 198.18.0.0/15 } }';
 const TFTP = '      - tftp: { file: polycom/000000000000.cfg, server: "${server}", within: 15s, expect: { size: { min: 10 } } }';
 
-function runStorm(file: string): Promise<StormRun> {
-  return runStormIn(build, lab, file, ['--lab-name', LAB], STORM_TIMEOUT_MS);
-}
-
 /** Kea's memfile CSV: address and hwaddr of every lease line (header first). */
-function keaLeases(): Array<{ address: string; hwaddr: string }> {
-  const [header, ...lines] = readFileSync(LEASES, 'utf8').trim().split('\n');
+function keaLeases(lab: StormLab): Array<{ address: string; hwaddr: string }> {
+  const [header, ...lines] = readFileSync(leaseFile(lab.work), 'utf8').trim().split('\n');
   const cols = header!.split(',');
   const a = cols.indexOf('address');
   const h = cols.indexOf('hwaddr');
@@ -73,23 +42,13 @@ function keaLeases(): Array<{ address: string; hwaddr: string }> {
 }
 
 describe.skipIf(skipReason !== '')(`faults during load against real servers${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
-  beforeAll(async () => {
-    build = privateBuild();
-    const config = join(work, 'kea.conf');
-    writeFileSync(config, keaConfig());
-    lab = await stormLabUp(LAB, 'kea', config);
-  }, 300_000);
-  afterAll(async () => {
-    try {
-      await stormLabDown(LAB);
-    } finally {
-      rmSync(work, { recursive: true, force: true });
-    }
-  }, 60_000);
+  // Kea persists: every lease is appended to the CSV file as it is granted, and read back at start.
+  const stormLab = useStormLab(LAB, 'kea', (work) => keaStormConfig(leaseFile(work)));
+  const runStorm = (file: string): Promise<StormRun> => runStormIn(stormLab, file, ['--lab-name', LAB], STORM_TIMEOUT_MS);
 
   it('Kea restarts mid-storm: no lease lost (RENEW keeps the address, the lease file has it), every client boots in budget', async () => {
     const keaBefore = readLabInfo(LAB)!.servers.find((s) => s.label === 'kea')!.pid;
-    const file = join(work, 'kea-restart.yaml');
+    const file = join(stormLab.work, 'kea-restart.yaml');
     // 200 clients at 50/s (4 s of arrivals); Kea stops 1.5 s in and is down 1 s. Every client renews
     // 5 s after its boot, when Kea has restarted, and must keep its address.
     writeFileSync(file, storm('kea-restart', `${MAC_PREFIX}:10:00`, 200,
@@ -114,7 +73,7 @@ describe.skipIf(skipReason !== '')(`faults during load against real servers${ski
     expect(keaAfter).not.toBe(keaBefore);
     expect(isAlive(keaAfter)).toBe(true);
     // The lease file: every client, one address each, no address given to two clients.
-    const leases = keaLeases().filter((x) => x.hwaddr.startsWith(`${MAC_PREFIX}:10`));
+    const leases = keaLeases(stormLab).filter((x) => x.hwaddr.startsWith(`${MAC_PREFIX}:10`));
     const byMac = new Map<string, Set<string>>();
     const byAddr = new Map<string, Set<string>>();
     for (const x of leases) {
@@ -128,7 +87,7 @@ describe.skipIf(skipReason !== '')(`faults during load against real servers${ski
   }, STORM_TIMEOUT_MS + 10_000);
 
   it('tftpd-hpa is killed and started again mid-storm: clients after it boot; any failure overlapped it', async () => {
-    const file = join(work, 'tftp-restart.yaml');
+    const file = join(stormLab.work, 'tftp-restart.yaml');
     writeFileSync(file, storm('tftp-restart', `${MAC_PREFIX}:20:00`, 150,
       '  arrival: 50/s\n  concurrency: 150\n  budgets: { failed: "<20%" }\n  faults:\n    - { restart: tftp, signal: kill, after: 50%, down: 500ms }', `${DORA}\n${TFTP}`));
     const r = await runStorm(file);
@@ -149,7 +108,7 @@ describe.skipIf(skipReason !== '')(`faults during load against real servers${ski
   }, STORM_TIMEOUT_MS + 10_000);
 
   it('30% of the frames dropped both ways for 2 s: retransmissions, and every client done within budget', async () => {
-    const file = join(work, 'drop.yaml');
+    const file = join(stormLab.work, 'drop.yaml');
     writeFileSync(file, storm('drop', `${MAC_PREFIX}:30:00`, 150,
       '  arrival: 50/s\n  concurrency: 150\n  budgets: { dora: { max: 15s } }\n  faults:\n    - { drop: 30%, at: 500ms, for: 2s }', `${DORA}\n${TFTP}`));
     const r = await runStorm(file);
@@ -166,7 +125,7 @@ describe.skipIf(skipReason !== '')(`faults during load against real servers${ski
     expect(f.clients.recovered).toBeGreaterThan(0);
     expect(f.windows.before.retransmits).toBe(0);
     // Undone: no table of ours is left on the lab switch.
-    expect(run('ip', ['netns', 'exec', lab.clientNs, 'nft', 'list', 'tables']).stdout).not.toMatch(/pxecheck_fault/);
+    expect(run('ip', ['netns', 'exec', stormLab.lab.clientNs, 'nft', 'list', 'tables']).stdout).not.toMatch(/pxecheck_fault/);
     expect(r.code, why(r)).toBe(0);
   }, STORM_TIMEOUT_MS + 10_000);
 });

@@ -4,93 +4,39 @@
 // `pxecheck run STORM.yaml --relay-from 198.18.0.1 --server 198.51.100.1 --format json` there.
 // Sizes fit CI (2 shared cores): 2,000 DORAs against Kea, 600 DORA+TFTP against dnsmasq, a
 // p99 budget that a tbf rate limit on the server's link makes fail; bench/load-storm.mjs runs bigger.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labDown, runOk, SERVER_ADDR, type LabInfo } from '../../src/lab/index.js';
+import { describe, expect, it } from 'vitest';
+import { SERVER_ADDR } from '../../src/lab/index.js';
 import { rateLimit } from '../../src/lab/impair.js';
+import { dnsmasqStormConfig, keaStormConfig } from '../../src/lab/storm.js';
 import type { RunResult } from '../../src/scenario/run/result.js';
 import { runCliInNamespace } from '../helpers/lab-run.js';
-import { privateBuild, type PrivateBuild } from '../helpers/private-build.js';
-import { DNSMASQ_STORM_RANGES, KEA_STORM_SUBNETS, runStorm as runStormIn, stormLabDown, stormLabUp, stormSkipReason, why, type StormRun } from './storm-lab.js';
+import { runStorm as runStormIn, stormScenario, stormSkipReason, useStormLab, why, type StormLab, type StormRun } from './storm-lab.js';
 
 const skipReason = stormSkipReason(['kea-dhcp4', 'dnsmasq', 'in.tftpd', 'nginx', 'tc']);
 
 const STORM_TIMEOUT_MS = 100_000;
 
-function keaConfig(): string {
-  return JSON.stringify({
-    Dhcp4: {
-      'interfaces-config': { interfaces: ['eth0'], 'dhcp-socket-type': 'raw' },
-      'lease-database': { type: 'memfile', persist: false, 'lfc-interval': 0 },
-      'valid-lifetime': 600,
-      'client-classes': [{ name: 'efi64', test: 'option[93].hex == 0x0007', 'boot-file-name': 'snponly.efi', 'next-server': SERVER_ADDR }],
-      subnet4: KEA_STORM_SUBNETS,
-      loggers: [{ name: 'kea-dhcp4', output_options: [{ output: 'stdout' }], severity: 'WARN', debuglevel: 0 }],
-    },
-  }, null, 2);
-}
-
-function dnsmasqConfig(dir: string): string {
-  return [
-    'port=0', 'interface=eth0', 'bind-interfaces', 'no-resolv', 'no-hosts', 'user=root', 'quiet-dhcp', 'no-ping', 'dhcp-authoritative',
-    `dhcp-leasefile=${join(dir, 'leases')}`, 'dhcp-lease-max=200000',
-    ...DNSMASQ_STORM_RANGES,
-    `dhcp-boot=snponly.efi,,${SERVER_ADDR}`, '',
-  ].join('\n');
-}
-
 function storm(name: string, count: number, load: string, steps: string): string {
-  return `
-name: ${name}
-budget: 90s
-load:
-${load}
-clients:
-  - name: pc
-    persona: uefi-x64
-    mac: { mac: "02:18:00:00:00:00", count: ${count} }
-    steps:
-${steps}
-`;
+  return stormScenario({ name, budget: '90s', load, mac: '02:18:00:00:00:00', count, steps });
 }
 
 const DORA = '      - dhcp: { within: 10s, expect: { type: ack, yiaddr: 198.18.0.0/15 } }';
 
-let build: PrivateBuild;
-const work = mkdtempSync(join(tmpdir(), 'pxecheck-flab-'));
-
-/** The storm lab with `server` and its config written here. */
-async function loadLab(name: string, server: 'kea' | 'dnsmasq'): Promise<LabInfo> {
-  const config = join(work, `${name}.conf`);
-  writeFileSync(config, server === 'kea' ? keaConfig() : dnsmasqConfig(join(work, name)));
-  runOk('mkdir', ['-p', join(work, name)]);
-  return stormLabUp(name, server, config);
+function runStorm(lab: StormLab, file: string, extra: string[] = []): Promise<StormRun> {
+  return runStormIn(lab, file, extra, STORM_TIMEOUT_MS);
 }
 
-function runStorm(lab: LabInfo, file: string, extra: string[] = []): Promise<StormRun> {
-  return runStormIn(build, lab, file, extra, STORM_TIMEOUT_MS);
-}
-
+// Each describe's lab is up for its tests only: Kea's is down before dnsmasq's comes up.
 describe.skipIf(skipReason !== '')(`load mode against real servers${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
-  beforeAll(() => { build = privateBuild(); }, 300_000);
-  afterAll(async () => {
-    try {
-      await stormLabDown('flab1', 'flab2');
-    } finally {
-      rmSync(work, { recursive: true, force: true });
-    }
-  }, 60_000);
-
   describe('Kea', () => {
-    let lab: LabInfo;
-    beforeAll(async () => { lab = await loadLab('flab1', 'kea'); }, 120_000);
+    const stormLab = useStormLab('flab1', 'kea', () => keaStormConfig());
 
     it('2,000 clients, DORA only: every lease from 198.18.0.0/15, percentiles, budgets met', async () => {
-      const file = join(work, 'kea-2000.yaml');
+      const file = join(stormLab.work, 'kea-2000.yaml');
       writeFileSync(file, storm('kea-2000', 2000, '  arrival: 1000/s\n  concurrency: 200\n  budgets: { dora: { p99: 15s }, failed: "<1%" }', DORA));
-      const r = await runStorm(lab, file, ['--max-load', 'arrival-rate=1000']); // above the default ceiling, on purpose
+      const r = await runStorm(stormLab, file, ['--max-load', 'arrival-rate=1000']); // above the default ceiling, on purpose
       const l = r.result?.scenarios[0]?.load;
       expect(l, why(r)).toBeDefined();
       expect(l!.clients.started, why(r)).toBe(2000);
@@ -107,13 +53,13 @@ describe.skipIf(skipReason !== '')(`load mode against real servers${skipReason ?
     }, STORM_TIMEOUT_MS + 10_000);
 
     it('a p99 budget fails (exit 1) when the server\'s link is rate-limited (tbf)', async () => {
-      const file = join(work, 'kea-slow.yaml');
+      const file = join(stormLab.work, 'kea-slow.yaml');
       writeFileSync(file, storm('kea-slow', 200, '  concurrency: 200\n  budgets: { dora: { p99: 1s } }', '      - dhcp: { within: 30s, expect: { type: ack } }'));
       // ~350-byte replies at 100 kbit/s: 28 ms each, 400 of them queue for seconds.
-      const slow = rateLimit(lab.serverNs, 'eth0', { rateKbit: 100, latencyMs: 60_000 });
+      const slow = rateLimit(stormLab.lab.serverNs, 'eth0', { rateKbit: 100, latencyMs: 60_000 });
       let r;
       try {
-        r = await runStorm(lab, file, ['--max-load', 'arrival-rate=none']); // all 200 at once, on purpose
+        r = await runStorm(stormLab, file, ['--max-load', 'arrival-rate=none']); // all 200 at once, on purpose
       } finally {
         slow.remove();
       }
@@ -127,27 +73,23 @@ describe.skipIf(skipReason !== '')(`load mode against real servers${skipReason ?
   });
 
   describe('dnsmasq', () => {
-    let lab: LabInfo;
-    beforeAll(async () => {
-      await labDown('flab1');
-      lab = await loadLab('flab2', 'dnsmasq');
-    }, 120_000);
+    const stormLab = useStormLab('flab2', 'dnsmasq', (work) => dnsmasqStormConfig({ leaseFile: join(work, 'leases'), authoritative: true, leaseMax: 200_000 }));
 
     it('600 clients through DORA and TFTP, in two shards merged into the same counts', async () => {
       const steps = `${DORA}\n      - tftp: { file: polycom/000000000000.cfg, server: "\${server}", within: 10s, expect: { size: { min: 10 } } }`;
-      const file = join(work, 'dnsmasq-600.yaml');
+      const file = join(stormLab.work, 'dnsmasq-600.yaml');
       writeFileSync(file, storm('dnsmasq-600', 600, '  arrival: 500/s\n  concurrency: 100\n  budgets: { dora: { p99: 15s }, tftp: { p99: 15s }, failed: "<2%" }', steps));
       const shards: string[] = [];
       for (const s of ['1/2', '2/2']) {
-        const r = await runStorm(lab, file, ['--shard', s, '--max-load', 'arrival-rate=250']); // 500/s over two shards, on purpose
+        const r = await runStorm(stormLab, file, ['--shard', s, '--max-load', 'arrival-rate=250']); // 500/s over two shards, on purpose
         const l = r.result?.scenarios[0]?.load;
         expect(l, why(r)).toBeDefined();
         expect(l!.clients.started, why(r)).toBe(300);
-        const out = join(work, `shard-${s.replace('/', 'of')}.json`);
+        const out = join(stormLab.work, `shard-${s.replace('/', 'of')}.json`);
         writeFileSync(out, JSON.stringify(r.result));
         shards.push(out);
       }
-      const merged = await runCliInNamespace(build, lab.clientNs, ['merge', ...shards, '--format', 'json'], 30_000);
+      const merged = await runCliInNamespace(stormLab.build, stormLab.lab.clientNs, ['merge', ...shards, '--format', 'json'], 30_000);
       const m = (JSON.parse(merged.stdout) as RunResult).scenarios[0]!.load!;
       expect(m.merged).toBe(2);
       expect(m.clients.started).toBe(600);
@@ -157,7 +99,7 @@ describe.skipIf(skipReason !== '')(`load mode against real servers${skipReason ?
       expect(m.kinds.boot!.latencyMs!.p99).toBeGreaterThan(0);
       expect(m.budgets.every((b) => b.ok), JSON.stringify(m.budgets)).toBe(true);
       expect(merged.code, merged.stderr).toBe(0);
-      const text = await runCliInNamespace(build, lab.clientNs, ['merge', ...shards], 30_000);
+      const text = await runCliInNamespace(stormLab.build, stormLab.lab.clientNs, ['merge', ...shards], 30_000);
       expect(text.stdout).toMatch(/p99\.9/);
       expect(text.stdout).toMatch(/tftp/);
     }, 2 * STORM_TIMEOUT_MS + 40_000);

@@ -1,24 +1,16 @@
-// The storm lab shared by the load-mode lab tests: a lab (`labUp`) whose client namespace also holds
-// the relay address 198.18.0.1, with the server's route back to 198.18.0.0/15 (the RFC 2544
-// benchmarking range, inside the lab only), so relayed clients are leased from a range big enough
-// for a storm. Also: the skip check, running `pxecheck run STORM.yaml` relayed from there, and the
-// one-line summary an assertion prints when a storm went wrong.
-import { expect } from 'vitest';
-import { labDown, labUp, listNamespaces, run, runOk, type LabInfo, type LabServerKind } from '../../src/lab/index.js';
+// The storm lab shared by the load-mode lab tests (src/lab/storm.ts builds it): `useStormLab`
+// registers a test file's hooks that bring it up and take it down; also the skip check, the scenario
+// text of a storm, running `pxecheck run STORM.yaml` relayed from the lab, and the one-line summary
+// an assertion prints when a storm went wrong.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { labDown, listNamespaces, run, type LabInfo, type LabServerKind } from '../../src/lab/index.js';
+import { STORM_RELAY, stormLabUp } from '../../src/lab/storm.js';
 import type { RunResult } from '../../src/scenario/run/result.js';
 import { runCliInNamespace } from '../helpers/lab-run.js';
-import type { PrivateBuild } from '../helpers/private-build.js';
-
-/** The relay (giaddr) the storm's clients come from; the routers option of the storm subnet. */
-export const RELAY = '198.18.0.1';
-export const STORM_SUBNET = '198.18.0.0/15';
-/** Kea subnet4 entries: the lab's own subnet and the storm range behind the relay. */
-export const KEA_STORM_SUBNETS = [
-  { id: 1, subnet: '198.51.100.0/24', pools: [{ pool: '198.51.100.100 - 198.51.100.200' }] },
-  { id: 2, subnet: STORM_SUBNET, pools: [{ pool: '198.18.1.0 - 198.19.255.250' }], 'option-data': [{ name: 'routers', data: RELAY }] },
-];
-/** dnsmasq dhcp-range lines for the same two ranges. */
-export const DNSMASQ_STORM_RANGES = ['dhcp-range=198.51.100.100,198.51.100.200,10m', 'dhcp-range=198.18.1.0,198.19.255.250,255.254.0.0,10m'];
+import { privateBuild, type PrivateBuild } from '../helpers/private-build.js';
 
 /** Why the storm tests cannot run here ('' when they can): root, and `tools` on PATH. */
 export function stormSkipReason(tools: readonly string[]): string {
@@ -28,13 +20,49 @@ export function stormSkipReason(tools: readonly string[]): string {
   return found ? '' : `needs ${all.join(', ')}`;
 }
 
-/** A fresh lab `name` running `server` with `config`, plus the relay address and the route back. */
-export async function stormLabUp(name: string, server: LabServerKind, config: string): Promise<LabInfo> {
-  await labDown(name);
-  const lab = await labUp({ name, server, config });
-  runOk('ip', ['-n', lab.clientNs, 'addr', 'add', `${RELAY}/15`, 'dev', lab.relayIface]);
-  runOk('ip', ['-n', lab.serverNs, 'route', 'add', STORM_SUBNET, 'dev', 'eth0']);
-  return lab;
+/** A storm lab of a test file, ready once its beforeAll has run. */
+export interface StormLab {
+  readonly build: PrivateBuild;
+  readonly lab: LabInfo;
+  /** A directory of this lab's own (config, scenarios, lease files), removed by afterAll. */
+  readonly work: string;
+  /** The server's config file (work/server.conf). */
+  readonly config: string;
+}
+
+/**
+ * Registers the hooks of the storm lab `name` (call it inside the describe): beforeAll gets the private
+ * build, makes the work directory, writes `writeConfig(work)` to the server's config file and brings
+ * the lab up with `server`; afterAll takes it down, checks no namespace of it is left and removes
+ * the work directory. The returned lab's fields throw until beforeAll has run.
+ */
+export function useStormLab(name: string, server: LabServerKind, writeConfig: (work: string) => string): StormLab {
+  let ready: StormLab | undefined;
+  let work: string | undefined;
+  beforeAll(async () => {
+    const build = privateBuild();
+    work = mkdtempSync(join(tmpdir(), `pxecheck-${name}-`));
+    const config = join(work, 'server.conf');
+    writeFileSync(config, writeConfig(work));
+    ready = { build, work, config, lab: await stormLabUp(name, server, config) };
+  }, 300_000);
+  afterAll(async () => {
+    try {
+      await stormLabDown(name);
+    } finally {
+      if (work !== undefined) rmSync(work, { recursive: true, force: true });
+    }
+  }, 60_000);
+  const get = (): StormLab => {
+    if (ready === undefined) throw new Error(`storm lab ${name}: used before its beforeAll brought it up`);
+    return ready;
+  };
+  return {
+    get build() { return get().build; },
+    get lab() { return get().lab; },
+    get work() { return get().work; },
+    get config() { return get().config; },
+  };
 }
 
 /** Takes the labs down and checks no namespace of theirs is left. */
@@ -43,12 +71,40 @@ export async function stormLabDown(...names: string[]): Promise<void> {
   expect(listNamespaces().filter((ns) => names.some((n) => ns.startsWith(`${n}-`)))).toEqual([]);
 }
 
+export interface StormScenario {
+  readonly name: string;
+  readonly budget: string;
+  /** The `load:` block's lines, indented two spaces. */
+  readonly load: string;
+  /** The first MAC and how many clients (one group `pc`, persona uefi-x64). */
+  readonly mac: string;
+  readonly count: number;
+  /** The step lines, indented six spaces. */
+  readonly steps: string;
+}
+
+/** The YAML of a storm scenario: one group of uefi-x64 clients with consecutive MACs. */
+export function stormScenario(s: StormScenario): string {
+  return `
+name: ${s.name}
+budget: ${s.budget}
+load:
+${s.load}
+clients:
+  - name: pc
+    persona: uefi-x64
+    mac: { mac: "${s.mac}", count: ${s.count} }
+    steps:
+${s.steps}
+`;
+}
+
 export interface StormRun { readonly code: number | null; readonly result: RunResult | undefined; readonly stderr: string }
 
-/** `pxecheck run FILE --relay-from RELAY --server <lab's server> --format json EXTRA…` in the lab's client namespace. */
-export async function runStorm(build: PrivateBuild, lab: LabInfo, file: string, extra: readonly string[], timeoutMs: number): Promise<StormRun> {
-  const r = await runCliInNamespace(build, lab.clientNs,
-    ['run', file, '--relay-from', RELAY, '--server', lab.serverAddr, '--format', 'json', ...extra], timeoutMs);
+/** `pxecheck run FILE --relay-from STORM_RELAY --server <lab's server> --format json EXTRA…` in the lab's client namespace. */
+export async function runStorm(s: StormLab, file: string, extra: readonly string[], timeoutMs: number): Promise<StormRun> {
+  const r = await runCliInNamespace(s.build, s.lab.clientNs,
+    ['run', file, '--relay-from', STORM_RELAY, '--server', s.lab.serverAddr, '--format', 'json', ...extra], timeoutMs);
   let result: RunResult | undefined;
   try {
     result = JSON.parse(r.stdout) as RunResult;

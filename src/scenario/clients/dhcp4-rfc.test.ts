@@ -3,23 +3,12 @@
 import { describe, expect, it } from 'vitest';
 import { asciiBytes, ipv4FromString, ipv4ToString, macToString } from '../../wire/bytes.js';
 import { buildDhcpV4, emitDhcpV4, getOption, msgType, parseDhcpV4, type DhcpV4Message } from '../../wire/dhcpv4/index.js';
+import { seededRandom as seeded } from '../../gen/rng.js';
 import { Dhcp4Client } from './dhcp4.js';
 import type { UdpDatagram } from './types.js';
 
 const MAC = '52:54:00:12:34:56';
 const SRV = '198.51.100.1';
-
-/** A seeded generator (mulberry32): the jitter is random but the test is repeatable. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function reply(req: DhcpV4Message, type: number, yiaddr: string): UdpDatagram {
   const payload = emitDhcpV4(buildDhcpV4({

@@ -1,20 +1,10 @@
 // RFC 8415 timing of the DHCPv6 client on an injected clock and random source: the random
 // SOL_MAX_DELAY wait before the first Solicit (§18.2.1) and the §15 retransmission (RT with RAND).
 import { describe, expect, it } from 'vitest';
+import { seededRandom as seeded } from '../../gen/rng.js';
 import { Dhcp6Client } from './dhcp6.js';
 
 const MAC = '52:54:00:12:34:56';
-
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Send times of a client nobody answers, on a virtual clock starting at `t0`. */
 function solicitTimes(c: Dhcp6Client, t0 = 100): number[] {

@@ -4,10 +4,15 @@
  * recovered, undo at the end of the run, and a fault that never began failing the run.
  */
 import { describe, expect, it } from 'vitest';
+import { scenarioProblems as problems } from '../problems.test-kit.js';
 import { FakeClock } from '../clock.js';
 import { runScenarios } from '../driver.js';
-import { parseScenario, ScenarioError } from '../load.js';
-import { fakeDnsmasq } from '../run/fake-servers.test-kit.js';
+import { parseScenario } from '../load.js';
+import { fakeDnsmasq, fakeTftp } from '../run/fake-servers.test-kit.js';
+import { stepOutcome } from '../run/steps.js';
+import type { FakeServer } from '../transport/memory.js';
+import { macToString } from '../../wire/bytes.js';
+import { DhcpV4MessageType, msgType, parseDhcpV4 } from '../../wire/dhcpv4/index.js';
 import { timersFor } from '../run/timers.js';
 import { LoopbackTransport } from '../transport/loopback.js';
 import type { FaultAction } from './fault-schema.js';
@@ -32,16 +37,6 @@ clients:
     steps:
       - dhcp: { within: 20s, offer-window: 50ms, expect: { type: ack } }
 `;
-}
-
-function problems(yaml: string): string[] {
-  try {
-    parseScenario(yaml, 'x.yaml');
-  } catch (e) {
-    if (e instanceof ScenarioError) return e.message.split('\n');
-    throw e;
-  }
-  return [];
 }
 
 /** A fake lab: the DHCP server goes silent while "restarting" (virtual time), drops are every other request. */
@@ -188,11 +183,53 @@ describe('faults during a load run (virtual time)', () => {
   });
 });
 
-describe('retransmitsOf', () => {
-  it('counts DHCP messages sent again and takes TFTP\'s own count', () => {
-    const step = (details: Record<string, unknown>) => ({ name: 'x', kind: 'dhcp' as const, ok: true, duration: 1, budget: null, error: null, details });
-    expect(retransmitsOf(step({ log: ['+0.000s sent DISCOVER a → b', '+4.000s sent DISCOVER a → b', '+4.1s received OFFER b → a', '+4.2s sent REQUEST a → b'] }))).toBe(1);
-    expect(retransmitsOf(step({ retransmits: 3 }))).toBe(3);
-    expect(retransmitsOf(step({}))).toBe(0);
+/** The lab's DHCP and TFTP servers, each ignoring every client's first DISCOVER and first RRQ:
+ *  every DORA retransmits once, every TFTP transfer resends its RRQ once. */
+function firstRequestsLost(): FakeServer[] {
+  const dhcp = fakeDnsmasq({ addr: SERVER, pool: '198.51.100.10', offerDelay: 0.01 });
+  const tftp = fakeTftp(SERVER, { 'f.bin': new Uint8Array(1500) });
+  const seen = new Set<string>();
+  const firstSeen = (key: string): boolean => !seen.has(key) && seen.add(key) !== undefined;
+  return [
+    { ...dhcp, handle: (d, now) => (isDiscover(d.payload) && firstSeen(`discover ${macToString(d.payload, 28)}`) ? [] : dhcp.handle(d, now)) },
+    { ...tftp, handle: (d, now) => (d.payload[0] === 0 && d.payload[1] === 1 && firstSeen(`rrq ${d.src.addr}`) ? [] : tftp.handle(d, now)) },
+  ];
+}
+
+const isDiscover = (b: Uint8Array): boolean => msgType(parseDhcpV4(b, [])) === DhcpV4MessageType.DISCOVER;
+
+const RETRY_STEPS = `
+      - dhcp: { within: 20s, offer-window: 50ms, expect: { type: ack } }
+      - tftp: { file: f.bin, within: 20s, expect: { size: 1500 } }`;
+
+describe('retransmissions', () => {
+  it('a storm\'s fault windows count every one: each client\'s first DISCOVER and first RRQ went unanswered', async () => {
+    const clock = new FakeClock(1000);
+    const injector: FaultInjector = { apply: () => Promise.resolve({ effect: 'nothing', undo: () => Promise.resolve(undefined) }) };
+    const transport = new LoopbackTransport(clock, { udp: firstRequestsLost(), tcp: [] });
+    const yaml = storm('- { drop: 1%, at: 1ms, for: 1h }', 20).replace(/\n {6}- dhcp: .*\n$/, `${RETRY_STEPS}\n`);
+    const r = await runScenarios([parseScenario(yaml, 'storm.yaml')], { transport, clock, target: { server: SERVER }, loadHooks: { wallClock: () => 0, faults: injector } });
+    const l = r.scenarios[0]!.load!;
+    expect(l.clients).toMatchObject({ started: 20, ok: 20 });
+    const w = l.faults![0]!.windows;
+    expect(w.before.retransmits + w.during.retransmits + w.after.retransmits).toBe(40);
+    expect(l.faults![0]!.clients.recovered).toBe(20);
+  });
+
+  it('a step keeps its count without rendering its details, and the count is what its message log shows', async () => {
+    const clock = new FakeClock(1000);
+    const transport = new LoopbackTransport(clock, { udp: firstRequestsLost(), tcp: [] });
+    const yaml = `name: one\nbudget: 60s\nclients:\n  - name: pc\n    persona: uefi-x64\n    mac: "52:54:00:10:00:01"\n    steps:${RETRY_STEPS}\n`;
+    const r = await runScenarios([parseScenario(yaml, 'one.yaml')], { transport, clock, target: { server: SERVER } });
+    const [dora, tftp] = r.scenarios[0]!.clients[0]!.steps;
+    expect([retransmitsOf(dora!), retransmitsOf(tftp!)]).toEqual([1, 1]);
+    // Unrendered: the outcome is still held (rendering the details lets it go).
+    expect(stepOutcome(dora!)).toBeDefined();
+    expect(stepOutcome(tftp!)).toBeDefined();
+    const log = dora!.details['log'] as string[];
+    expect(log.filter((x) => / sent DISCOVER /.test(x))).toHaveLength(2);
+    expect(tftp!.details['retransmits']).toBe(1);
+    // Not part of the JSON report.
+    expect(Object.keys(JSON.parse(JSON.stringify(dora)) as object)).not.toContain('retransmits');
   });
 });

@@ -89,21 +89,10 @@ export interface FaultReport {
   };
 }
 
-/** Retransmissions of one step: DHCP messages sent more than once (its log), TFTP's own count. */
+/** Retransmissions of one step (DHCP messages sent again, TFTP resends): the count kept on the
+ *  result as it ran, not its details (reading them would render every step of a storm). */
 export function retransmitsOf(r: StepResult): number {
-  const d = r.details;
-  if (typeof d['retransmits'] === 'number') return d['retransmits'];
-  const log = d['log'];
-  if (!Array.isArray(log)) return 0;
-  let sent = 0;
-  const types = new Set<string>();
-  for (const line of log) {
-    const m = typeof line === 'string' ? / sent (\S+)/.exec(line) : null;
-    if (m === null) continue;
-    sent++;
-    types.add(m[1]!);
-  }
-  return sent - types.size;
+  return r.retransmits ?? 0;
 }
 
 class Window {

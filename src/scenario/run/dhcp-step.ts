@@ -30,7 +30,7 @@ export async function dhcpStep(step: Step, st: ClientState, ctx: StepContext, ha
     if (r === null) return { observed: { messageType: null }, facts, problems: [], unfinished: `no proxyDHCP ACK from ${server}:${UdpPort.PXE_BOOT_SERVER} by the deadline` };
     const observed: Observed = r.ack ? { ...observeReply(r.ack), messageType: 'ack' } : { messageType: r.error?.startsWith('NAK') ? 'nak' : null };
     if (r.ack) learn(st, ctx, observed, false);
-    return { observed, facts, problems: r.ack || r.error === null || observed.messageType === 'nak' ? [] : [r.error] };
+    return { observed, facts, problems: r.ack || r.error === null || observed.messageType === 'nak' ? [] : [r.error], retransmits: sentAgain(r.messages) };
   }
   let op: Dhcp4Operation;
   let overrides = st.overrides;
@@ -90,7 +90,7 @@ export async function dhcpStep(step: Step, st: ClientState, ctx: StepContext, ha
   const clientWait = t.firstOffer !== undefined && t.request !== undefined ? Math.max(0, t.request - t.firstOffer) : 0;
   // The message log is rendered when the report reads it (a load run keeps few clients in full).
   const facts = { xid: r.xid, offerWait: Math.round(clientWait * 1e6) / 1e3, ...(r.restarts > 0 ? { restarts: r.restarts, naks: r.naks.length } : {}), get log() { return logLines(r.messages); } };
-  return { observed, facts, problems, clientWait };
+  return { observed, facts, problems, clientWait, retransmits: sentAgain(r.messages) };
 }
 
 function expectsBootfile(step: Step): boolean {
@@ -112,6 +112,18 @@ function learn(st: ClientState, ctx: StepContext, o: Observed, isLease: boolean)
     ...(router === undefined || router instanceof Uint8Array ? {} : { router: String(Array.isArray(router) ? router[0] : router) }),
   };
   ctx.transport.setClientAddress(st.mac, { addr: st.lease.addr, prefix: st.lease.prefix, ...(st.lease.router ? { router: st.lease.router } : {}) });
+}
+
+/** Messages sent again: each sent message of a type already sent (a retransmission, or a restart after a NAK). */
+export function sentAgain(messages: ReadonlyArray<{ dir: string; type: string }>): number {
+  let sent = 0;
+  const types = new Set<string>();
+  for (const m of messages) {
+    if (m.dir !== 'sent') continue;
+    sent++;
+    types.add(m.type);
+  }
+  return sent - types.size;
 }
 
 export function logLines(messages: ReadonlyArray<{ dir: string; type: string; time: number; from: { addr: string }; to: { addr: string } }>): string[] {

@@ -4,7 +4,7 @@ import { Dhcp6Client, type Dhcp6Operation, type Dhcp6Result } from '../clients/d
 import type { Observed } from '../expect.js';
 import type { Persona6 } from '../personas-v6.js';
 import type { Step } from '../schema/index.js';
-import { logLines } from './dhcp-step.js';
+import { logLines, sentAgain } from './dhcp-step.js';
 import { optionMap6 } from './dhcp6-facts.js';
 import { urlHost } from './urls.js';
 import { drive, StepFailure, type ClientState, type Lease6, type Outcome, type StepContext } from './loop.js';
@@ -68,7 +68,7 @@ export async function dhcp6Step(step: Dhcp6StepSpec, st: ClientState, ctx: StepC
   const facts = {
     operation: op.kind, xid: r.xid, server: r.serverAddr, rapidCommit: r.rapidCommit, log: logLines(r.messages),
   };
-  return { observed, facts, problems, clientWait };
+  return { observed, facts, problems, clientWait, retransmits: sentAgain(r.messages) };
 }
 
 function observeDhcp6(r: Dhcp6Result): Observed {

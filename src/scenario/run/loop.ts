@@ -72,6 +72,8 @@ export interface Outcome {
   unfinished?: string;
   /** Seconds the client itself chose to wait (the DHCP offer window): not the server's time. */
   clientWait?: number;
+  /** Messages the client sent again (DHCP retransmissions, TFTP resends). */
+  retransmits?: number;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -14,6 +14,9 @@ export interface StepResult {
   error: string | null;
   /** `expect` (a one-line summary), `observed` (what was seen), `skipped`, kind-specific facts. */
   details: Record<string, unknown>;
+  /** Messages the step sent again (DHCP, TFTP), counted as it ran, so load statistics need not
+   *  render `details`. Not in the JSON: runStep sets it not enumerable. */
+  readonly retransmits?: number;
 }
 
 export interface ClientResult {

@@ -81,6 +81,7 @@ export async function runStep(raw: Step, where: string, st: ClientState, ctx: St
     set: (v: Record<string, unknown>) => { details = v; },
   });
   if (outcome !== null) outcomes.set(result, outcome);
+  Object.defineProperty(result, 'retransmits', { value: outcome?.retransmits ?? 0, enumerable: false });
   return result;
 }
 

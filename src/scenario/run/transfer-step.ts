@@ -24,7 +24,13 @@ export async function tftpFetch(
     server, clientAddr: sourceAddress(st, server), clientPort: port, file, tsizeProbe: probe, keepData,
     options: Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
   });
-  return { result: await drive(m, st, ctx, hard, true) };
+  try {
+    return { result: await drive(m, st, ctx, hard, true) };
+  } finally {
+    // Done, failed or timed out: the transfer's ports are not used again.
+    ctx.transport.endUdpFlow?.(st.mac, port);
+    if (probe) ctx.transport.endUdpFlow?.(st.mac, port + 1);
+  }
 }
 
 /** The client's address toward `server`: its lease, or on IPv6 its global address (link-local for a link-local server). */
@@ -56,6 +62,7 @@ export function tftpOutcome(r: TftpResult, server: string, stallExpected = false
     },
     facts: { server, file: r.file, retransmits: r.retransmits, bytesPerSecond: r.timings.bytesPerSecond },
     problems,
+    retransmits: r.retransmits,
   };
 }
 

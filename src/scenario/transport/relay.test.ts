@@ -11,7 +11,8 @@ import { parseIpv6 } from '../../wire/ipv6.js';
 import { linkLocalFromMac } from '../../wire/ipv6-address.js';
 import { ipv6ToString } from '../../wire/bytes.js';
 import { createRelayTransport, relayDhcpMessage, relayDhcpV6Message, type RelayTransport } from './relay.js';
-import type { UdpDatagram } from './types.js';
+import { openSockets } from './sockets.test-kit.js';
+import type { ClientTransport, UdpDatagram } from './types.js';
 
 const A = '02:00:00:00:0b:01';
 const LO = '127.0.0.1';
@@ -44,6 +45,21 @@ function udpServer(): Promise<{ sock: Socket; port: number; got: { msg: Buffer; 
     sock.on('message', (msg, rinfo) => got.push({ msg, rinfo }));
     sock.bind(0, LO, () => resolve({ sock, port: sock.address().port, got }));
   });
+}
+
+/** A relay transport on loopback with client A added, a UDP server for its flows and the MACs of what it hands back; closed after `fn`. */
+async function withFlowServer(fn: (tid: Awaited<ReturnType<typeof udpServer>>, t: ClientTransport, got: string[]) => Promise<void>): Promise<void> {
+  const tid = await udpServer();
+  const t = await createRelayTransport({ relayFrom: LO, relayPort: 0, server: LO });
+  const got: string[] = [];
+  t.onUdp((mac) => got.push(mac));
+  try {
+    t.addClient(A);
+    await fn(tid, t, got);
+  } finally {
+    await t.close();
+    tid.sock.close();
+  }
 }
 
 const waitUntil = async (pred: () => boolean, ms = 2000): Promise<void> => {
@@ -156,12 +172,7 @@ describe('relay transport on loopback', () => {
   });
 
   it('removeClient closes the client\'s UDP flows: a late answer to its port reaches nobody', async () => {
-    const tid = await udpServer();
-    const t = await createRelayTransport({ relayFrom: LO, relayPort: 0, server: LO });
-    const got: string[] = [];
-    t.onUdp((mac) => got.push(mac));
-    try {
-      t.addClient(A);
+    await withFlowServer(async (tid, t, got) => {
       t.sendUdp(A, { src: { addr: '203.0.113.100', port: 2070 }, dst: { addr: LO, port: tid.port }, payload: Uint8Array.of(0, 1) });
       await waitUntil(() => tid.got.length === 1);
       const port = tid.got[0]!.rinfo.port;
@@ -171,6 +182,84 @@ describe('relay transport on loopback', () => {
       tid.sock.send(Uint8Array.of(0, 3, 0, 2), port, LO);
       await new Promise((r) => setTimeout(r, 200));
       expect(got).toEqual([A]);
+    });
+  });
+
+  it('endUdpFlow closes a transfer\'s socket after what it sent: 20 transfers of one client hold no more sockets than none', async () => {
+    await withFlowServer(async (tid, t, got) => {
+      const before = openSockets();
+      // Each transfer ends in the turn it sent its last datagram, before its socket is even bound:
+      // the close waits for that datagram, so the server still gets every one.
+      for (let i = 0; i < 20; i++) {
+        t.sendUdp(A, { src: { addr: '203.0.113.100', port: 3000 + i }, dst: { addr: LO, port: tid.port }, payload: Uint8Array.of(0, 4, 0, i) });
+        t.endUdpFlow!(A, 3000 + i);
+      }
+      await waitUntil(() => tid.got.length === 20 && openSockets() <= before);
+      expect(tid.got.map((g) => g.msg[3])).toEqual(Array.from({ length: 20 }, (_, i) => i));
+      expect(openSockets()).toBeLessThanOrEqual(before);
+      // A late answer to an ended transfer's port reaches nobody.
+      tid.sock.send(Uint8Array.of(0, 3, 0, 1), tid.got[19]!.rinfo.port, LO);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(got).toEqual([]);
+    });
+  });
+
+  it('close() closes an ended flow whose close still waits behind paced datagrams, after a new transfer took its port', async () => {
+    const before = openSockets();
+    const tid = await udpServer();
+    const t = await createRelayTransport({ relayFrom: LO, relayPort: 0, server: LO, rateLimitPps: 5 });
+    try {
+      const tftp = (n: number): UdpDatagram => ({ src: { addr: '203.0.113.100', port: 3000 }, dst: { addr: LO, port: tid.port }, payload: Uint8Array.of(0, 4, 0, n) });
+      // A burst of one: the first leaves, the other two (and the ended flow's close) wait for tokens.
+      for (let i = 0; i < 3; i++) t.sendUdp(A, tftp(i));
+      t.endUdpFlow!(A, 3000);
+      t.sendUdp(A, tftp(9)); // the next transfer from the same client port: a flow of its own
+      await waitUntil(() => tid.got.length === 1);
+    } finally {
+      await t.close();
+      tid.sock.close();
+    }
+    await waitUntil(() => openSockets() <= before);
+    expect(openSockets()).toBeLessThanOrEqual(before);
+  });
+
+  it('removeClient ends a client\'s flows after their paced datagrams: an ended transfer\'s last ACKs and another flow\'s all arrive', async () => {
+    const tid = await udpServer();
+    const t = await createRelayTransport({ relayFrom: LO, relayPort: 0, server: LO, rateLimitPps: 20 }) as RelayTransport;
+    try {
+      const before = openSockets();
+      for (let i = 0; i < 5; i++) t.sendUdp(A, { src: { addr: '203.0.113.100', port: 3000 }, dst: { addr: LO, port: tid.port }, payload: Uint8Array.of(0, 4, 0, i) });
+      t.endUdpFlow!(A, 3000);
+      for (let i = 5; i < 8; i++) t.sendUdp(A, { src: { addr: '203.0.113.100', port: 3001 }, dst: { addr: LO, port: tid.port }, payload: Uint8Array.of(0, 4, 0, i) });
+      t.removeClient!(A); // load mode does this right after the client's last step
+      await waitUntil(() => tid.got.length === 8 && openSockets() <= before, 10_000);
+      expect(tid.got.map((g) => g.msg[3]).sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+      expect(t.counters.sendErrors).toBe(0);
+      expect(openSockets()).toBeLessThanOrEqual(before); // both flows' sockets closed
+    } finally {
+      await t.close();
+      tid.sock.close();
+    }
+  });
+
+  it('an ended flow\'s close takes no --max-pps token nor queue slot: one-datagram transfers up to the queue bound lose nothing', async () => {
+    const N = 10;
+    const tid = await udpServer();
+    // A burst of five; the other five fill the queue exactly.
+    const t = await createRelayTransport({ relayFrom: LO, relayPort: 0, server: LO, rateLimitPps: 50, queueLimit: N - 5 }) as RelayTransport;
+    const sent: number[] = [];
+    t.onFrame!((dir, time) => { if (dir === 'sent') sent.push(time); });
+    try {
+      const before = openSockets();
+      for (let i = 0; i < N; i++) {
+        t.sendUdp(A, { src: { addr: '203.0.113.100', port: 3000 + i }, dst: { addr: LO, port: tid.port }, payload: Uint8Array.of(0, 4, 0, i) });
+        t.endUdpFlow!(A, 3000 + i);
+      }
+      await waitUntil(() => tid.got.length === N && openSockets() <= before, 10_000);
+      expect(t.dropped).toBe(0);
+      expect(tid.got.map((g) => g.msg[3]).sort((a, b) => a! - b!)).toEqual(Array.from({ length: N }, (_, i) => i));
+      expect(sent).toHaveLength(N);
+      expect(openSockets()).toBeLessThanOrEqual(before);
     } finally {
       await t.close();
       tid.sock.close();

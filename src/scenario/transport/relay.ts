@@ -81,6 +81,9 @@ const FLOW_RECV_BUFFER = 4 * 1024 * 1024;
  */
 const DHCP_RECV_BUFFER = 4 * 1024 * 1024;
 
+/** Checks, 10 ms apart, for an ended flow's queued datagrams before its socket closes anyway. */
+const CLOSE_WAIT_TRIES = 20;
+
 /** What waits for a token: a datagram, or a step of a TCP connection (connect, write, end). */
 type Outgoing = { sock: Socket; payload: Uint8Array; from: Endpoint; to: Endpoint } | { tcp: () => void };
 
@@ -134,6 +137,9 @@ interface Flow {
   /** The bound local port (0 until bound): sends go out at once from then on. */
   port: number;
   v6: boolean;
+  /** Its transfer ended: it is in `closing` (no longer in `flows`), hands nothing on, and closes
+   *  once its queued datagrams have gone; a new transfer from its port gets a new flow. */
+  ended?: boolean;
 }
 
 export async function createRelayTransport(opts: RelayTransportOptions): Promise<ClientTransport> {
@@ -146,6 +152,8 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
   readonly kind = 'relay' as const;
   private readonly clients = new Set<string>();
   private readonly flows = new Map<string, Flow>();
+  /** Ended flows until their socket closes: only this set still knows them (close() closes them too). */
+  private readonly closing = new Set<Flow>();
   private readonly streams = new Set<TcpSocket>();
   /** Every TCP stream's reads land here (allocated at the first connection): a read is handed to
    *  its stream's handler at once, before libuv reads again, so one buffer serves all streams. */
@@ -233,21 +241,50 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
     return Date.now() / 1000;
   }
 
-  /** A client that is done (load mode): its UDP flows close, so a storm does not hold a socket per client. */
+  /** A client that is done (load mode): its UDP flows end as endUdpFlow ends them (after what they
+   *  queued: the last ACK still leaves), so a storm does not hold a socket per client. */
   removeClient(mac: string): void {
     const m = mac.toLowerCase();
     this.clients.delete(m);
     if (this.dhcp6 !== null) this.peers.delete(linkLocalFromMac(m));
     if (this.flows.size === 0) return; // a DHCP-only storm: nothing to scan
-    for (const [key, flow] of this.flows) {
-      if (flow.mac !== m) continue;
-      this.flows.delete(key);
-      if (this.lastFlow === flow) this.lastFlow = null;
-      try {
-        flow.socket.close();
-      } catch {
-        // not bound yet, or already closed
-      }
+    for (const [key, flow] of this.flows) if (flow.mac === m) this.endFlow(key, flow);
+  }
+
+  /** A transfer ended (done, failed or timed out): its flow's socket closes once what was queued
+   *  before it has gone out (the last ACK), so a client's transfers do not pile up sockets. */
+  endUdpFlow(mac: string, clientPort: number): void {
+    for (const v6 of [false, true]) {
+      const key = flowKey(mac.toLowerCase(), clientPort, v6);
+      const flow = this.flows.get(key);
+      if (flow !== undefined) this.endFlow(key, flow);
+    }
+  }
+
+  private endFlow(key: string, flow: Flow): void {
+    flow.ended = true;
+    this.flows.delete(key);
+    if (this.lastFlow === flow) this.lastFlow = null;
+    this.closing.add(flow);
+    // A barrier behind its sends (which wait for the bind too): no token, never dropped.
+    flow.ready.then(() => this.out.after(() => setImmediate(this.closeWhenSent, flow, 0)), () => this.dropFlow(flow));
+  }
+
+  /** Closes an ended flow once its datagrams are with the kernel: a send resolves its address in a
+   *  later tick (before setImmediate) and may wait in libuv's queue, which a close would cancel. */
+  private readonly closeWhenSent = (flow: Flow, tries: number): void => {
+    let queued = 0;
+    try { queued = flow.socket.getSendQueueCount(); } catch { /* closed already */ }
+    if (queued > 0 && tries < CLOSE_WAIT_TRIES && !this.closed) { setTimeout(this.closeWhenSent, 10, flow, tries + 1); return; }
+    this.dropFlow(flow);
+  };
+
+  private dropFlow(flow: Flow): void {
+    this.closing.delete(flow);
+    try {
+      flow.socket.close();
+    } catch {
+      // not bound yet, or already closed
     }
   }
 
@@ -300,7 +337,7 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
       // The wait for a token counts against the connect timeout.
       const timer = setTimeout(() => {
         timedOut = true;
-        sock?.destroy();
+        if (sock !== null) { this.streams.delete(sock); sock.destroy(); }
         reject(new Error(`TCP connect to ${dst.addr}:${dst.port} timed out after ${timeoutMs} ms`));
       }, timeoutMs);
       this.out.push({
@@ -329,11 +366,13 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
     this.out.close();
     for (const s of this.streams) s.destroy();
     this.streams.clear();
-    const sockets = [this.dhcp, ...(this.dhcp6 ? [this.dhcp6] : []), ...[...this.flows.values()].map((f) => f.socket)];
+    const flows = [...this.flows.values(), ...this.closing];
+    const sockets = [this.dhcp, ...(this.dhcp6 ? [this.dhcp6] : []), ...flows.map((f) => f.socket)];
     const closes = sockets.map(
       (s) => new Promise<void>((r) => { try { s.close(() => r()); } catch { r(); } }),
     );
     this.flows.clear();
+    this.closing.clear();
     this.lastFlow = null;
     await Promise.all(closes);
   }
@@ -405,7 +444,7 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
   private flowFor(mac: string, client: Endpoint, v6: boolean): Flow {
     const last = this.lastFlow;
     if (last !== null && last.mac === mac && last.client.port === client.port && last.v6 === v6) return last;
-    const key = `${mac}|${client.port}|${v6 ? 6 : 4}`;
+    const key = flowKey(mac, client.port, v6);
     const have = this.flows.get(key);
     if (have) { this.lastFlow = have; return have; }
     const local = v6 ? this.opts.relayFrom6! : this.opts.relayFrom;
@@ -419,6 +458,7 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
     });
     socket.on('error', this.onSendError);
     socket.on('message', (msg, rinfo) => {
+      if (flow.ended === true) return; // its transfer (or client) is done: a late answer reaches nobody
       const src = { addr: stripZone(rinfo.address), port: rinfo.port };
       if (this.frameHandlers.length > 0) this.frame('received', msg, src, { addr: local, port: flow.port });
       // Node gives every datagram a buffer of its own: handed on as is, no copy.
@@ -504,6 +544,11 @@ class StreamReader {
     this.early = null;
     for (const d of early ?? []) h(d, this.now());
   }
+}
+
+/** A client's UDP flow: its MAC, its own port and the IP version. */
+function flowKey(mac: string, clientPort: number, v6: boolean): string {
+  return `${mac}|${clientPort}|${v6 ? 6 : 4}`;
 }
 
 /** Node reports link-local peers as fe80::1%eth0; datagrams carry plain addresses. */

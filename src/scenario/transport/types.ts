@@ -62,6 +62,8 @@ export interface ClientTransport {
   addClient(mac: string): void;
   /** The client is done (load mode): release what the transport holds for it (relay: its UDP sockets). */
   removeClient?(mac: string): void;
+  /** A transfer from the client's UDP port `clientPort` ended: release what the transport holds for it (relay: that flow's socket). */
+  endUdpFlow?(mac: string, clientPort: number): void;
   /** The client's lease (null to forget it): raw mode answers ARP for it and uses it as source. */
   setClientAddress(mac: string, lease: ClientAddress | null): void;
   /** Send a datagram on behalf of a client. In relay mode DHCP to 67 goes to the server as relayed. */

@@ -57,4 +57,37 @@ describe('SendQueue', () => {
     expect(q.length).toBe(0);
     q.close();
   });
+
+  it('runs a barrier once the frames before it are sent, without a token, a queue slot, a count or a drop', async () => {
+    const sent: number[] = [];
+    const q = new SendQueue({ pps: 10, limit: 1, send: (f) => sent.push(f[0]!) }); // a burst of 1
+    const ran: number[][] = [];
+    q.after(() => ran.push([...sent])); // nothing queued: at once
+    q.push(frame(1));
+    q.push(frame(2)); // waits for a token, filling the queue
+    q.after(() => ran.push([...sent]));
+    q.push(frame(3)); // the queue is full: dropped, the barrier was not
+    expect(ran).toEqual([[]]);
+    expect(q.dropped).toBe(1);
+    for (let i = 0; i < 200 && ran.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(ran).toEqual([[], [1, 2]]);
+    expect(q.sent).toBe(2);
+    expect(q.dropped).toBe(1);
+    q.close();
+  });
+
+  it('runs a barrier after the batch that sends the frames before it, and never once closed', async () => {
+    const { q, batches } = batching();
+    const ran: number[] = [];
+    q.push(frame(1));
+    q.after(() => ran.push(batches.length));
+    expect(ran).toEqual([]);
+    await turn();
+    expect(ran).toEqual([1]);
+    q.push(frame(2));
+    q.after(() => ran.push(-1));
+    q.close();
+    await turn();
+    expect(ran).toEqual([1]);
+  });
 });

@@ -5,6 +5,8 @@
  * With `sendBatch`, the frames pushed in one turn (the answers to one wake-up's frames: the clients
  * run as microtasks after the capture callback) leave together from process.nextTick, which runs
  * once the microtasks have drained: one system call, and the server woken once for all of them.
+ * `after(run)` is a barrier: `run` is called once every frame pushed before it has been sent; it
+ * takes no token and no queue slot, is never dropped and counts in neither `sent` nor `dropped`.
  */
 export interface SendQueueOptions<T = Uint8Array> {
   pps: number;
@@ -21,6 +23,11 @@ export class SendQueue<T = Uint8Array> {
   private last = performance.now();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
+  /** Frames ever queued and ever taken from the queue: a barrier waits for `taken` to reach its `at`. */
+  private pushed = 0;
+  private taken = 0;
+  private readonly barriers: { at: number; run: () => void }[] = [];
+  private barrierHead = 0;
   dropped = 0;
   sent = 0;
   /** Frames the link refused (the last reason kept). */
@@ -40,7 +47,15 @@ export class SendQueue<T = Uint8Array> {
     if (this.closed) return;
     if (this.length >= this.o.limit) { this.dropped++; return; }
     this.queue.push(frame);
+    this.pushed++;
     this.pump();
+  }
+
+  /** Calls `run` once everything pushed so far has been sent (at once when nothing waits); not after close(). */
+  after(run: () => void): void {
+    if (this.closed) return;
+    this.barriers.push({ at: this.pushed, run });
+    this.runBarriers();
   }
 
   /** Resolves once the queue is empty or after `timeoutMs`. */
@@ -55,6 +70,8 @@ export class SendQueue<T = Uint8Array> {
     this.timer = null;
     this.queue.length = 0;
     this.head = 0;
+    this.barriers.length = 0;
+    this.barrierHead = 0;
   }
 
   private refill(): void {
@@ -75,6 +92,7 @@ export class SendQueue<T = Uint8Array> {
     while (this.length > 0 && this.tokens >= 1) {
       const f = this.queue[this.head++]!;
       this.tokens -= 1;
+      this.taken++;
       try {
         this.o.send(f);
         this.sent++;
@@ -95,6 +113,7 @@ export class SendQueue<T = Uint8Array> {
       const frames = this.queue.slice(this.head, this.head + n);
       this.head += n;
       this.tokens -= n;
+      this.taken += n;
       try {
         this.o.sendBatch!(frames);
         this.sent += n;
@@ -107,11 +126,24 @@ export class SendQueue<T = Uint8Array> {
   };
 
   private afterSend(): void {
+    this.runBarriers();
     if (this.head > 1024 && this.head * 2 > this.queue.length) { this.queue.splice(0, this.head); this.head = 0; }
     if (this.head === this.queue.length) { this.queue.length = 0; this.head = 0; }
     if (this.length > 0) {
       const waitMs = Math.max(1, ((1 - this.tokens) * 1000) / this.o.pps);
       this.timer = setTimeout(() => { this.timer = null; this.pump(); }, waitMs);
     }
+  }
+
+  private runBarriers(): void {
+    while (this.barrierHead < this.barriers.length && this.barriers[this.barrierHead]!.at <= this.taken && !this.closed) {
+      const b = this.barriers[this.barrierHead++]!;
+      try {
+        b.run();
+      } catch (e) {
+        this.lastError = e instanceof Error ? e.message : String(e);
+      }
+    }
+    if (this.barrierHead === this.barriers.length) { this.barriers.length = 0; this.barrierHead = 0; }
   }
 }
