@@ -1,7 +1,8 @@
 import { readCaptures } from '../capture/index.js';
 import { DecodePipeline } from '../decode/pipeline.js';
 import type { DecodedMessage, UndecodedFrame } from '../decode/messages.js';
-import { writeDecodedLine, writeUndecodedLine } from '../report/decode-jsonl.js';
+import { writeDecodedLine, writeTftpBlock, writeUndecodedLine } from '../report/decode-jsonl.js';
+import type { TftpSession } from '../decode/tftp-tracker.js';
 import { decodedToSummary, undecodedToSummary } from '../report/decode-summary.js';
 import { decodedToText, undecodedToText } from '../report/decode-text.js';
 import { TextOutput } from '../report/output.js';
@@ -82,6 +83,15 @@ async function decodeOne(job: string | string[], header: string | null, args: De
           for (const l of lines) out.line(l);
         }
       }
+    },
+    // The decoder's fast path for the bulk of a transfer (no message object): taken for JSON Lines
+    // and counting; text views and filters get messages.
+    tftpBlock(session: TftpSession, fromClient: boolean, srcPort: number, opcode: 3 | 4, block: number, dataLength: number,
+      frame: number, time: number): boolean {
+      if (filtering || (out && !jsonl)) return false;
+      count++;
+      if (jsonl) writeTftpBlock(jsonl, session, fromClient, srcPort, opcode, block, dataLength, frame, time);
+      return true;
     },
     undecoded(f: UndecodedFrame): void {
       if (!out || (filter && !filter.undecoded(f))) return;

@@ -2,9 +2,9 @@ import { describe, it, expect } from 'vitest';
 import { join } from 'node:path';
 import { readCaptureFile } from '../capture/index.js';
 import { DecodePipeline } from '../decode/pipeline.js';
-import type { DecodedMessage } from '../decode/messages.js';
+import type { DecodedMessage, DecodeSink } from '../decode/messages.js';
 import { generateBootTraffic } from '../gen/index.js';
-import { decodedToJson, writeDecodedLine } from './decode-jsonl.js';
+import { decodedToJson, writeDecodedLine, writeTftpBlock } from './decode-jsonl.js';
 import { JsonlWriter } from './jsonl-writer.js';
 import { captureFiles, ROOT } from '../../test/helpers/paths.js';
 import { prng } from '../../test/helpers/frames.js';
@@ -91,5 +91,44 @@ describe('writeDecodedLine', () => {
     pipe.finish();
     expect(counts.mismatches).toEqual([]);
     expect(counts.dhcp4).toBeGreaterThan(1000);
+  });
+
+  it('writes a DATA/ACK the decoder hands over as numbers (tftpBlock) as its message would be written', async () => {
+    /** The whole output of `feed` through a pipeline with or without the sink's fast path. */
+    const output = async (fast: boolean, feed: (push: (rec: Parameters<DecodePipeline['push']>[0]) => void) => Promise<void>) => {
+      const chunks: Buffer[] = [];
+      const w = new JsonlWriter({ broken: false, bytes: (b) => void chunks.push(Buffer.from(b)) });
+      let blocks = 0;
+      const tftpBlock: NonNullable<DecodeSink['tftpBlock']> = (session, fromClient, srcPort, opcode, block, dataLength, frame, time) => {
+        blocks++;
+        writeTftpBlock(w, session, fromClient, srcPort, opcode, block, dataLength, frame, time);
+        return true;
+      };
+      const pipe = new DecodePipeline({ message: (m) => writeDecodedLine(w, m), ...(fast ? { tftpBlock } : {}) });
+      await feed((rec) => pipe.push(rec));
+      pipe.finish();
+      w.flush();
+      return { text: Buffer.concat(chunks).toString('utf8'), blocks };
+    };
+    const feeds = [
+      async (push: (rec: Parameters<DecodePipeline['push']>[0]) => void) => {
+        for (const path of captureFiles()) await readCaptureFile(join(ROOT, path), push);
+      },
+      async (push: (rec: Parameters<DecodePipeline['push']>[0]) => void) => {
+        let frame = 0;
+        generateBootTraffic(
+          { clients: 40, seed: 9, mix: { fileSize: [3_000, 9_000], http: 0.3 }, faults: { tftpLoss: 0.2, tftpMissingFile: 0.1, twoServers: 0.1 } },
+          (time, data) => push({ frame: ++frame, time, linkType: 1, interfaceId: 0, data, origLen: data.length }),
+        );
+      },
+    ];
+    for (const feed of feeds) {
+      const slow = await output(false, feed);
+      const fast = await output(true, feed);
+      expect(fast.blocks).toBeGreaterThan(100);
+      expect(slow.blocks).toBe(0);
+      expect(fast.text.length).toBe(slow.text.length);
+      expect(fast.text === slow.text).toBe(true);
+    }
   });
 });

@@ -2,7 +2,8 @@
  * `pxecheck decode --format jsonl`: one JSON object per decoded application message. The shape is
  * a public contract, documented in docs/decode-jsonl.md.
  */
-import type { DecodedMessage, Dhcp4Decoded, MessageOrigin, UndecodedFrame } from '../decode/messages.js';
+import type { DecodedMessage, Dhcp4Decoded, UndecodedFrame } from '../decode/messages.js';
+import type { TftpSession } from '../decode/tftp-tracker.js';
 import type { WireIssue } from '../wire/issues.js';
 import { dhcpV4ToJson } from '../wire/dhcpv4/index.js';
 import { dhcpV6ToJson } from '../wire/dhcpv6/index.js';
@@ -77,7 +78,8 @@ export function writeDecodedLine(w: JsonlWriter, m: DecodedMessage): void {
     const p = m.msg;
     if ((p.opcode === 'DATA' || p.opcode === 'ACK') && m.issues.length === 0 && p.block !== undefined && p.file === undefined &&
       p.mode === undefined && p.options === undefined && p.errorCode === undefined && p.errorMessage === undefined) {
-      writeTftpBlockLine(w, m, p.opcode === 'DATA', p.block, p.data, p.rest);
+      writeTftpBlockLine(w, m.frame, m.time, m.srcAddr, m.srcPort, m.dstAddr, m.dstPort, p.opcode === 'DATA', p.block,
+        p.data ? p.data.length : -1, p.rest ? p.rest.length : 0);
       return;
     }
   } else if (m.proto === 'dhcp4') {
@@ -88,21 +90,32 @@ export function writeDecodedLine(w: JsonlWriter, m: DecodedMessage): void {
   if (j !== null) w.recordLine(j);
 }
 
-/** A TFTP DATA or ACK line without issues: the same bytes as JSON.stringify(decodedToJson(m)). */
-function writeTftpBlockLine(w: JsonlWriter, m: MessageOrigin, data: boolean, block: number, payload: Uint8Array | undefined,
-  rest: Uint8Array | undefined): void {
+/**
+ * The line of a DATA or ACK the decoder handed over as numbers (`DecodeSink.tftpBlock`: a known
+ * transfer, well formed, no issue on its frame): the same bytes as the message would give. The
+ * tracker matched it on the transfer's 4-tuple, so the endpoints are the session's.
+ */
+export function writeTftpBlock(w: JsonlWriter, s: TftpSession, fromClient: boolean, srcPort: number, opcode: 3 | 4, block: number,
+  dataLength: number, frame: number, time: number): void {
+  const server = s.replyAddr ?? s.serverAddr;
+  if (fromClient) writeTftpBlockLine(w, frame, time, s.clientAddr, srcPort, server, s.serverPort ?? 0, opcode === 3, block, opcode === 3 ? dataLength : -1, 0);
+  else writeTftpBlockLine(w, frame, time, server, srcPort, s.clientAddr, s.clientPort, opcode === 3, block, opcode === 3 ? dataLength : -1, 0);
+}
+
+/** A TFTP DATA or ACK line without issues (`dataLength` -1: no data member). */
+function writeTftpBlockLine(w: JsonlWriter, frame: number, time: number, srcAddr: string, srcPort: number, dstAddr: string, dstPort: number,
+  data: boolean, block: number, dataLength: number, extra: number): void {
   w.openWith(FRAME);
   w.room(TFTP_LINE_MAX); // always there: a slab holds more than a line
-  w.number(m.frame);
-  w.timeAfter(TIME, m.time);
-  tftpMiddle(w, m.srcAddr, m.srcPort, m.dstAddr, m.dstPort, data);
+  w.number(frame);
+  w.timeAfter(TIME, time);
+  tftpMiddle(w, srcAddr, srcPort, dstAddr, dstPort, data);
   w.number(block);
-  const extra = rest ? rest.length : 0;
-  if (payload && extra === 0 && payload.length < DATA_TAILS) w.putBytes(dataTail(payload.length));
+  if (dataLength >= 0 && extra === 0 && dataLength < DATA_TAILS) w.putBytes(dataTail(dataLength));
   else {
-    if (payload) {
+    if (dataLength >= 0) {
       w.putBytes(DATA_LENGTH);
-      w.number(payload.length);
+      w.number(dataLength);
     }
     if (extra > 0) {
       w.putBytes(EXTRA_BYTES);
