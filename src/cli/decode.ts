@@ -1,11 +1,12 @@
 import { readCaptures } from '../capture/index.js';
 import { DecodePipeline } from '../decode/pipeline.js';
 import type { DecodedMessage, UndecodedFrame } from '../decode/messages.js';
-import { decodedToJsonLine, undecodedToJson } from '../report/decode-jsonl.js';
+import { writeDecodedLine, writeTftpBlock, writeUndecodedLine } from '../report/decode-jsonl.js';
+import type { TftpSession } from '../decode/tftp-tracker.js';
 import { decodedToSummary, undecodedToSummary } from '../report/decode-summary.js';
 import { decodedToText, undecodedToText } from '../report/decode-text.js';
 import { TextOutput } from '../report/output.js';
-import { Utf8Lines } from '../report/utf8-lines.js';
+import { JsonlWriter } from '../report/jsonl-writer.js';
 import { hasFilter, messageFilter, type MessageFilter } from './decode-filter.js';
 import type { DecodeArgs } from './options.js';
 import { ExitCode } from './exit-codes.js';
@@ -57,14 +58,11 @@ async function decodeOne(job: string | string[], header: string | null, args: De
     headed = true;
     out.line(`==> ${header} <==`);
   };
-  // `capture`, not `file`: DHCPv4 messages have a `file` field of their own (the boot file).
-  const json = (o: object): string => JSON.stringify(header === null ? o : { capture: header, ...o });
-  // The same `capture` member first, put in front of a line already serialised.
-  const capturePrefix = header === null ? null : `{"capture":${JSON.stringify(header)},`;
-  const jsonLine = (line: string): string => (capturePrefix === null ? line : capturePrefix + line.slice(1));
   const summaryView = args.format === 'summary' || args.format === 'line';
-  // JSON Lines are encoded straight into a byte buffer (flushed before this input ends).
-  const jsonl = out && args.format === 'jsonl' ? new Utf8Lines(out) : null;
+  // JSON Lines are written straight into a byte slab (flushed before this input ends), each line
+  // with a `capture` member first when there are several inputs.
+  const jsonl = out && args.format === 'jsonl' ? new JsonlWriter(out) : null;
+  jsonl?.setCapture(header);
   // Relative --from/--to and the summary's times count from the first packet of the capture.
   let t0: number | null = null;
   let filter: MessageFilter | null = null;
@@ -74,10 +72,8 @@ async function decodeOne(job: string | string[], header: string | null, args: De
       if (filter && !filter.message(m)) return;
       count++;
       if (!out) return;
-      if (jsonl) {
-        const l = decodedToJsonLine(m);
-        if (l !== null) jsonl.line(jsonLine(l));
-      } else if (summaryView) {
+      if (jsonl) writeDecodedLine(jsonl, m);
+      else if (summaryView) {
         const l = decodedToSummary(m, t0 ?? m.time);
         if (l !== null) out.line(l);
       } else {
@@ -88,9 +84,18 @@ async function decodeOne(job: string | string[], header: string | null, args: De
         }
       }
     },
+    // The decoder's fast path for the bulk of a transfer (no message object): taken for JSON Lines
+    // and counting; text views and filters get messages.
+    tftpBlock(session: TftpSession, fromClient: boolean, srcPort: number, opcode: 3 | 4, block: number, dataLength: number,
+      frame: number, time: number): boolean {
+      if (filtering || (out && !jsonl)) return false;
+      count++;
+      if (jsonl) writeTftpBlock(jsonl, session, fromClient, srcPort, opcode, block, dataLength, frame, time);
+      return true;
+    },
     undecoded(f: UndecodedFrame): void {
       if (!out || (filter && !filter.undecoded(f))) return;
-      if (jsonl) jsonl.line(json(undecodedToJson(f)));
+      if (jsonl) writeUndecodedLine(jsonl, f);
       else if (summaryView) out.line(undecodedToSummary(f, t0 ?? f.time));
       else {
         head();

@@ -30,14 +30,24 @@ let lastSec = -1;
 let lastSecDot = '';
 let lastSecText = '';
 
-/** `String(t)` for a capture time in epoch seconds. */
-export function epochSecondsText(t: number): string {
-  if (!(t >= TWO_30 && t < TWO_33)) return String(t);
+/**
+ * The microseconds after t's whole second when `sec.micros` (trailing zeros dropped) is `String(t)`,
+ * else -1.
+ */
+export function epochMicros(t: number): number {
+  if (!(t >= TWO_30 && t < TWO_33)) return -1;
   const sec = Math.floor(t);
   const x = (t - sec) * 1e6; // t - sec is exact
   const us = Math.round(x);
   const halfSpacing = t < TWO_31 ? 2 ** -23 * 1e6 : t < TWO_32 ? 2 ** -22 * 1e6 : 2 ** -21 * 1e6;
-  if (us >= 1e6 || Math.abs(x - us) > halfSpacing - MARGIN) return String(t);
+  return us >= 1e6 || Math.abs(x - us) > halfSpacing - MARGIN ? -1 : us;
+}
+
+/** `String(t)` for a capture time in epoch seconds. */
+export function epochSecondsText(t: number): string {
+  const us = epochMicros(t);
+  if (us < 0) return String(t);
+  const sec = Math.floor(t);
   if (sec !== lastSec) {
     lastSec = sec;
     lastSecText = String(sec);
