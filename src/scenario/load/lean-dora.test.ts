@@ -125,6 +125,31 @@ describe('lean DORA engine', () => {
     expect(l.kinds.dora!.latencyMs!.p50).toBeCloseTo(g.kinds.dora!.latencyMs!.p50, 0);
   });
 
+  it('a server that never answers: the last clients still time out after arrivals end (the run ends)', async () => {
+    // Nobody answers, so no reply re-arms the engine's timer once the last client has arrived.
+    const yaml = `
+name: lean-silent
+budget: 300s
+load: { arrival: 50/s, concurrency: 64 }
+clients:
+  - name: pc
+    persona: uefi-x64
+    mac: { mac: "52:54:00:30:00:00", count: 5 }
+    steps:
+      - dhcp: { within: 12s }
+`;
+    for (const engine of ['lean', 'general'] as const) {
+      const clock = new FakeClock(1000);
+      const transport = new LoopbackTransport(clock, { udp: [{ addr: A, ports: [67], handle: () => [] }], tcp: [] });
+      const run = runScenarios([parseScenario(yaml, 'lean-silent.yaml')], {
+        transport, clock, random: () => 0.5, target: { server: A }, loadHooks: { wallClock: () => 0, engine },
+      });
+      const r = await Promise.race([run, new Promise<null>((resolve) => setTimeout(() => resolve(null), 20_000))]);
+      expect(r, `${engine}: the run did not end`).not.toBeNull();
+      expect(counts(r!.scenarios[0]!.load!.kinds.dora), engine).toEqual({ ok: 0, failed: 0, timedOut: 5, servers: {} });
+    }
+  });
+
   it('a budget overrun fails the step with its latency recorded, on both engines alike', async () => {
     // B answers each message after 20 ms: a DORA takes about 40 ms, over its 30 ms budget but within twice it.
     const yaml = storm('      - dhcp: { within: 30ms, offer-window: 0s }', 30);

@@ -184,7 +184,7 @@ export class LeanDoraEngine {
   /** No more arrivals and nobody in flight: the timer goes (it must not hold the process). */
   close(): void {
     this.closed = true;
-    this.disarm();
+    if (this.active === 0) this.disarm();
   }
 
   // ---- steps ----
