@@ -13,6 +13,7 @@
 // Kea restarts before every run, so a run never meets a pool the previous one filled.
 // DORA_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' passes flags to pxecheck's node (profiling).
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createBenchNet, destroyBenchNet, PEER, SERVER, sleep, startIn, timedIn } from './lib/netns.mjs';
@@ -64,6 +65,11 @@ function rcvbufErrors(nsRun) {
   return Number(vals?.[head?.indexOf('RcvbufErrors') ?? -1] ?? NaN);
 }
 
+/** Frames the server's packet sockets dropped (`ss -0 -m`, skmem d): Kea reads direct and relayed DHCP through one (LPF). */
+function packetDrops(nsRun) {
+  return [...nsRun('ss', '-0', '-m').stdout.matchAll(/skmem:\([^)]*\bd(\d+)\)/g)].reduce((n, m) => n + Number(m[1]), 0);
+}
+
 let macSeq = 0;
 async function pxecheckAt(transport, rate) {
   await freshKea();
@@ -76,7 +82,8 @@ async function pxecheckAt(transport, rate) {
   const r = await timedIn(net.cli, process.execPath, [...(process.env.DORA_NODE_ARGS ?? '').split(' ').filter(Boolean), join(ROOT, 'bench/lib/dora-run.mjs'), JSON.stringify(cfg)], { timeoutMs: (SECONDS * 4 + 40) * 1000 });
   const line = r.out.trim().split('\n').pop();
   const lost = { srv: rcvbufErrors(net.inSrv) - before.srv, cli: rcvbufErrors(net.inCli) - before.cli };
-  try { return { ...JSON.parse(line), cpuTotal: r.cpu, rcvbufErrors: lost }; } catch { throw new Error(`dora-run failed: ${r.err.slice(-1500)}`); }
+  const keaPacketDrops = packetDrops(net.inSrv); // Kea started fresh for this run
+  try { return { ...JSON.parse(line), cpuTotal: r.cpu, rcvbufErrors: lost, keaPacketDrops }; } catch { throw new Error(`dora-run failed: ${r.err.slice(-1500)}`); }
 }
 
 async function perfdhcpAt(rate) {
@@ -86,11 +93,13 @@ async function perfdhcpAt(rate) {
   const nums = [...r.out.matchAll(/(sent|received) packets: (\d+)/g)].map((m) => Number(m[2]));
   const [sDO, rDO, sRA, rRA] = nums;
   const drops = sDO ? 1 - (rRA ?? 0) / sDO : 1;
-  return { rate, sent: sDO, acks: rRA, drops, dora: (rRA ?? 0) / SECONDS, cpu: r.cpu, wall: r.wall, raw: nums };
+  return { rate, sent: sDO, acks: rRA, drops, dora: (rRA ?? 0) / SECONDS, cpu: r.cpu, wall: r.wall, raw: nums, keaPacketDrops: packetDrops(net.inSrv) };
 }
 
 function fmt(n, d = 0) { return Number.isFinite(n) ? n.toFixed(d) : String(n); }
 
+const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+console.log(`load average at start: ${load()} (a shared host: ratios are from the same run)`);
 try {
   const out = { pxecheck: {}, perfdhcp: [] };
   const best = {};
@@ -100,7 +109,7 @@ try {
     for (const rate of RATES) {
       const r = await pxecheckAt(transport, rate);
       out.pxecheck[transport].push({ asked: rate, ...r });
-      console.log(`pxecheck ${transport.padEnd(5)} ${String(rate).padStart(5)}/s: ${fmt(r.rate)} DORA/s, ${r.failed}/${r.count} failed, p50 ${fmt(r.p50, 1)} ms p99 ${fmt(r.p99, 1)} ms, peak ${r.peakInFlight} in flight, event-loop lag p99/max ${fmt(r.loopLagMs?.p99, 0)}/${fmt(r.loopLagMs?.max, 0)} ms, UDP rcvbuf overflows server/client ${r.rcvbufErrors.srv}/${r.rcvbufErrors.cli}, wall ${fmt(r.wall, 2)} s, cpu ${fmt(r.cpuTotal, 2)} s (${fmt(r.cpu, 2)} s after start-up) ${r.failed ? JSON.stringify(r.errors) : ''}`);
+      console.log(`pxecheck ${transport.padEnd(5)} ${String(rate).padStart(5)}/s: ${fmt(r.rate)} DORA/s, ${r.failed}/${r.count} failed, p50 ${fmt(r.p50, 1)} ms p99 ${fmt(r.p99, 1)} ms, peak ${r.peakInFlight} in flight, event-loop lag p99/max ${fmt(r.loopLagMs?.p99, 0)}/${fmt(r.loopLagMs?.max, 0)} ms, UDP rcvbuf overflows server/client ${r.rcvbufErrors.srv}/${r.rcvbufErrors.cli}, Kea packet-socket drops ${r.keaPacketDrops}, wall ${fmt(r.wall, 2)} s, cpu ${fmt(r.cpuTotal, 2)} s (${fmt(r.cpu, 2)} s after start-up) ${r.failed ? JSON.stringify(r.errors) : ''}`);
       if (r.failed / Math.max(1, r.count) >= 0.01) break;
       if (!bestP || r.rate > bestP.rate) bestP = { ...r, asked: rate };
       if (r.rate < rate * 0.8) break; // the runner no longer keeps up with the arrivals
@@ -112,7 +121,7 @@ try {
     for (const rate of RATES) {
       const r = await perfdhcpAt(rate);
       out.perfdhcp.push(r);
-      console.log(`perfdhcp       ${String(rate).padStart(5)}/s: ${fmt(r.dora)} DORA/s, drops ${fmt(r.drops * 100, 2)} %, cpu ${fmt(r.cpu, 2)} s in ${fmt(r.wall, 1)} s`);
+      console.log(`perfdhcp       ${String(rate).padStart(5)}/s: ${fmt(r.dora)} DORA/s, drops ${fmt(r.drops * 100, 2)} % (Kea packet-socket drops ${r.keaPacketDrops}), cpu ${fmt(r.cpu, 2)} s in ${fmt(r.wall, 1)} s`);
       if (r.drops >= 0.01) break;
       bestF = r;
     }
@@ -124,6 +133,7 @@ try {
   for (const [t, b] of Object.entries(best)) {
     if (b && bestF) console.log(`ratio pxecheck ${t}/perfdhcp: DORA/s ${fmt(b.rate / bestF.dora, 2)} (asked rates ${fmt(b.asked / bestF.rate, 2)}), CPU per DORA ${fmt((b.cpuTotal / b.ok) / (bestF.cpu / bestF.acks), 2)}`);
   }
+  console.log(`load average at end: ${load()}`);
   writeFileSync(join(work, 'result.json'), JSON.stringify(out, null, 2));
 } finally {
   kea?.stop();
