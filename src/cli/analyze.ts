@@ -26,7 +26,7 @@ import { canonicalIp, clientSpecText, macOrNull, type ClientSpec } from './clien
 import { normalizeMac, type AnalyzeArgs } from './options.js';
 import { JsonWriter, JunitWriter, TextWriter, type AnalysisWriter } from '../report/analyze-stream.js';
 import { PartSelection } from './analyze-select.js';
-import { collectGarbage, heapKeeper } from './heap.js';
+import { collectGarbage, growHeapSlowly, heapKeeper } from './heap.js';
 
 /** The engine (src/analysis/capture.ts `analyzeCapture`), injected so reports and exit codes test without it.
  *  Several inputs are merged by time into one capture. */
@@ -206,6 +206,7 @@ async function streamOne(job: string | string[], args: AnalyzeArgs, analyze: Ana
   const writer = reports.writer();
   const sel = new PartSelection(args.clients, args.onlyFailed);
   const keepHeap = heapKeeper();
+  growHeapSlowly();
   const onPart = (p: AnalysisPart): void => {
     writer.part(sel.keep(p));
     keepHeap();
