@@ -9,8 +9,9 @@ import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 const HEAP_SOFT_LIMIT = 48 << 20;
-/** Old-generation growth after a full collection: 1.2× what stayed live (V8's default: up to 2×+). */
-const HEAP_GROWING_PERCENT = Number(process.env.A2_HG ?? 20);
+/** Old-generation growth after a full collection: 1.1× what stayed live (V8's default: up to 2×+;
+ *  V8 still adds its minimum step, so 10 and 20 cost about the same number of collections). */
+const HEAP_GROWING_PERCENT = 10;
 
 let gc: (() => void) | null | undefined;
 
@@ -45,8 +46,8 @@ export function heapKeeper(minGapMs = 250, now: () => number = Date.now): () => 
 
 /** V8 grows the old generation to about twice what a full collection left live (heap growing
  *  factor ~2); a report released in parts keeps 40-55 MB live on a 10k-device capture, so the
- *  heap peaked near 100 MB over it. At 1.2× it stays ~15 MB lower (peak RSS 156 -> 140 MB) for
- *  a few more full collections (~0.3 s of 5 s CPU). Set at run time: this process only. */
+ *  heap peaked near 100 MB over it. At 1.1× it stays ~15 MB lower (peak RSS 156-159 -> 138-142 MB)
+ *  for more full collections (5 -> 15 on that capture). Set at run time: this process only. */
 export function growHeapSlowly(percent = HEAP_GROWING_PERCENT): void {
   try {
     setFlagsFromString(`--heap-growing-percent=${percent}`);
