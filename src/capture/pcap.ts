@@ -4,7 +4,7 @@
  * reused buffer and says how many bytes it needs to progress.
  */
 import { dataView, u16, u16le, u32, u32le } from '../wire/bytes.js';
-import type { CaptureRecord, CaptureSummary, RecordSink } from './types.js';
+import type { CaptureSummary, RecordSink } from './types.js';
 import { isSupportedLinkType } from '../wire/link-type.js';
 import type { RecordParser } from './reader.js';
 
@@ -50,9 +50,6 @@ export class PcapParser implements RecordParser {
   /** The record being delivered: its timestamp as stored (for exact copies). */
   recordSec = 0;
   recordFrac = 0;
-  /** One record object for every frame (a slot, not an object per frame): the sink reads it
-   *  during the call only, as it does the bytes under `data` (the reader reuses its buffer). */
-  private readonly rec: CaptureRecord = { frame: 0, time: 0, linkType: -1, interfaceId: 0, data: new Uint8Array(0), origLen: 0 };
 
   constructor(private readonly sink: RecordSink) {}
 
@@ -107,13 +104,14 @@ export class PcapParser implements RecordParser {
       if (!this.linkOk) this.summary.unsupported++;
       this.recordSec = sec;
       this.recordFrac = frac;
-      const rec = this.rec;
-      rec.frame = this.frame;
-      rec.time = sec + frac * this.fracScale;
-      rec.linkType = this.linkType;
-      rec.data = plain ? new Uint8Array(ab, abOffset + pos + hl, caplen) : buf.subarray(pos + hl, pos + total);
-      rec.origLen = origLen;
-      sink(rec);
+      sink({
+        frame: this.frame,
+        time: sec + frac * this.fracScale,
+        linkType: this.linkType,
+        interfaceId: 0,
+        data: plain ? new Uint8Array(ab, abOffset + pos + hl, caplen) : buf.subarray(pos + hl, pos + total),
+        origLen,
+      });
       pos += total;
       this.offset += total;
     }

@@ -4,7 +4,7 @@
  * Incremental like PcapParser: `feed` consumes whole blocks from a window of a reused buffer.
  */
 import { u16, u16le, u32, u32le } from '../wire/bytes.js';
-import type { CaptureRecord, CaptureSummary, RecordSink } from './types.js';
+import type { CaptureSummary, RecordSink } from './types.js';
 import { isSupportedLinkType } from '../wire/link-type.js';
 import type { RecordParser } from './reader.js';
 
@@ -230,18 +230,8 @@ export class PcapngParser implements RecordParser {
     this.lastTime = time;
     this.summary.records++;
     if (!iface.supported) this.summary.unsupported++;
-    const rec = this.rec;
-    rec.frame = this.frame;
-    rec.time = time;
-    rec.linkType = iface.linkType;
-    rec.interfaceId = ifId;
-    rec.data = data;
-    rec.origLen = origLen;
-    this.sink(rec);
+    this.sink({ frame: this.frame, time, linkType: iface.linkType, interfaceId: ifId, data, origLen });
   }
-
-  /** One record object for every packet (the sink reads it during the call only, see RecordSink). */
-  private readonly rec: CaptureRecord = { frame: 0, time: 0, linkType: -1, interfaceId: 0, data: new Uint8Array(0), origLen: 0 };
 
   private interfaceBlock(b: Uint8Array, pos: number, len: number): void {
     if (len < 20) {

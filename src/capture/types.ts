@@ -29,6 +29,4 @@ export interface CaptureSummary {
   unsupported: number;
 }
 
-/** Gets each record; the record object and the bytes under `data` are the reader's and are reused
- *  for the next one: copy what you keep (`{ ...rec, data: rec.data.slice() }`). */
 export type RecordSink = (rec: CaptureRecord) => void;
