@@ -206,7 +206,8 @@ async function streamOne(job: string | string[], args: AnalyzeArgs, analyze: Ana
   const writer = reports.writer();
   const sel = new PartSelection(args.clients, args.onlyFailed);
   const keepHeap = heapKeeper();
-  growHeapSlowly();
+  // Only while this analysis runs (tests and other commands in the process keep V8's default).
+  const defaultGrowth = growHeapSlowly();
   const onPart = (p: AnalysisPart): void => {
     writer.part(sel.keep(p));
     keepHeap();
@@ -229,6 +230,8 @@ async function streamOne(job: string | string[], args: AnalyzeArgs, analyze: Ana
     if (msg === null) throw err;
     io.stderr(`pxecheck: ${msg}\n`);
     return ExitCode.USAGE;
+  } finally {
+    defaultGrowth();
   }
   const summary = sel.summary(analysis.summary.firstPacket, analysis.summary.lastPacket);
   reports.end({ ...analysis, clients: [], findings: [], summary }, writer);

@@ -47,13 +47,18 @@ export function heapKeeper(minGapMs = 250, now: () => number = Date.now): () => 
 /** V8 grows the old generation to about twice what a full collection left live (heap growing
  *  factor ~2); a report released in parts keeps 40-55 MB live on a 10k-device capture, so the
  *  heap peaked near 100 MB over it. At 1.1× it stays ~15 MB lower (peak RSS 156-159 -> 138-142 MB)
- *  for more full collections (5 -> 15 on that capture). Set at run time: this process only. */
-export function growHeapSlowly(percent = HEAP_GROWING_PERCENT): void {
-  try {
-    setFlagsFromString(`--heap-growing-percent=${percent}`);
-  } catch {
-    // an engine without the flag: its default growth
-  }
+ *  for more full collections (5 -> 15 on that capture). Set at run time, for this process until
+ *  the returned function puts V8's default back (0: its own dynamic factor). */
+export function growHeapSlowly(percent = HEAP_GROWING_PERCENT): () => void {
+  const set = (p: number): void => {
+    try {
+      setFlagsFromString(`--heap-growing-percent=${p}`);
+    } catch {
+      // an engine without the flag: its default growth
+    }
+  };
+  set(percent);
+  return () => set(0);
 }
 
 /** A full collection now (once, where the live data is about to be joined by a burst of new:
