@@ -26,7 +26,7 @@ import { canonicalIp, clientSpecText, macOrNull, type ClientSpec } from './clien
 import { normalizeMac, type AnalyzeArgs } from './options.js';
 import { JsonWriter, JunitWriter, TextWriter, type AnalysisWriter } from '../report/analyze-stream.js';
 import { PartSelection } from './analyze-select.js';
-import { collectGarbage, heapKeeper } from './heap.js';
+import { collectGarbage, growHeapSlowly, heapKeeper } from './heap.js';
 
 /** The engine (src/analysis/capture.ts `analyzeCapture`), injected so reports and exit codes test without it.
  *  Several inputs are merged by time into one capture. */
@@ -206,6 +206,8 @@ async function streamOne(job: string | string[], args: AnalyzeArgs, analyze: Ana
   const writer = reports.writer();
   const sel = new PartSelection(args.clients, args.onlyFailed);
   const keepHeap = heapKeeper();
+  // Only while this analysis runs (tests and other commands in the process keep V8's default).
+  const defaultGrowth = growHeapSlowly();
   const onPart = (p: AnalysisPart): void => {
     writer.part(sel.keep(p));
     keepHeap();
@@ -228,6 +230,8 @@ async function streamOne(job: string | string[], args: AnalyzeArgs, analyze: Ana
     if (msg === null) throw err;
     io.stderr(`pxecheck: ${msg}\n`);
     return ExitCode.USAGE;
+  } finally {
+    defaultGrowth();
   }
   const summary = sel.summary(analysis.summary.firstPacket, analysis.summary.lastPacket);
   reports.end({ ...analysis, clients: [], findings: [], summary }, writer);
