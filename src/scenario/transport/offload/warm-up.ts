@@ -53,11 +53,13 @@ function playedServer(udp: UdpSyncBinding, blksize: number, blocks: number): { b
   return { binding, port: udp.port(s), close: () => udp.close(s) };
 }
 
-export function warmUp(udp: UdpSyncBinding, stop: () => boolean): void {
+/** Blocks received in the warm-up (0: skipped or stopped before any). */
+export function warmUp(udp: UdpSyncBinding, stop: () => boolean): number {
+  let warmed = 0;
   const t0 = performance.now();
   const now = (): number => (performance.now() - t0) / 1000;
   for (const [blksize, blocks] of ROUNDS) {
-    if (now() > MAX_SECONDS || stop()) return;
+    if (now() > MAX_SECONDS || stop()) return warmed;
     let server: ReturnType<typeof playedServer> | null = null;
     try {
       server = playedServer(udp, blksize, blocks);
@@ -65,11 +67,13 @@ export function warmUp(udp: UdpSyncBinding, stop: () => boolean): void {
         server: LOOPBACK, serverPort: server.port, clientAddr: LOOPBACK, clientPort: 1, file: 'warm-up',
         options: { blksize }, retransmitAfter: 0.2, maxRetransmits: 0,
       });
-      driveBlocking(m, server.binding, { local: LOOPBACK, clientAddr: LOOPBACK, server: LOOPBACK, now, deadline: MAX_SECONDS, aborted: stop, rcvbuf: 1 << 20 });
+      const r = driveBlocking(m, server.binding, { local: LOOPBACK, clientAddr: LOOPBACK, server: LOOPBACK, now, deadline: MAX_SECONDS, aborted: stop, rcvbuf: 1 << 20 });
+      warmed += r?.ok === true ? r.blocks : 0;
     } catch {
-      return; // no loopback here: the first transfer warms the code instead
+      return warmed; // no loopback here: the first transfer warms the code instead
     } finally {
       server?.close();
     }
   }
+  return warmed;
 }
