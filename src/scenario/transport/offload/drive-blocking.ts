@@ -69,6 +69,8 @@ export function driveBlocking<R>(m: ClientMachine<R>, udp: UdpSyncBinding, o: Bl
     return true;
   };
 
+  let src: Endpoint = { addr: o.server, port: -1 };
+  let dst: Endpoint = { addr: o.clientAddr, port: -1 };
   try {
     for (;;) {
       const now = o.now();
@@ -83,10 +85,12 @@ export function driveBlocking<R>(m: ClientMachine<R>, udp: UdpSyncBinding, o: Bl
       if (current.h === null) { Atomics.wait(IDLE, 0, 0, waitMs); continue; } // nothing sent yet: nothing to read
       const n = udp.recv(current.h, rbuf, waitMs);
       if (n < 0) continue;
-      // Fresh endpoints (a machine may log them); the payload is a view valid during the call.
+      // The payload is a view valid during the call. The endpoints are reused while they stay the
+      // same (the server's TID, our port): a machine that logs one keeps an object nobody changes.
       const port = udp.lastFrom(current.h, from);
-      const src: Endpoint = { addr: sameAsServer() ? o.server : v6 ? ipv6ToString(from) : ipv4ToString(from), port };
-      m.process({ src, dst: { addr: o.clientAddr, port: current.port }, payload: rbuf.subarray(0, n) }, o.now());
+      if (port !== src.port || !sameAsServer()) src = { addr: sameAsServer() ? o.server : v6 ? ipv6ToString(from) : ipv4ToString(from), port };
+      if (dst.port !== current.port) dst = { addr: o.clientAddr, port: current.port };
+      m.process({ src, dst, payload: rbuf.subarray(0, n) }, o.now());
     }
   } finally {
     for (const h of sockets.values()) udp.close(h);

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { TftpClientConfig, TftpResult } from '../../clients/tftp.js';
-import type { TftpJob, TftpJobReply } from './tftp-worker.js';
+import type { TftpJob, TftpJobReply, TftpWorkerData } from './tftp-worker.js';
 import { loadUdpSync } from './udp-sync.js';
 
 /** Beside this module in dist/ (tsc), or in dist/bundle/ (scripts/bundle.mjs's entry of that name). */
@@ -19,6 +19,8 @@ const GRACE_MS = 5000;
 
 interface Slot {
   worker: Worker;
+  /** Set to 1 when a job is posted: a warming worker stops warming (see warm-up.ts). */
+  warmUntil: Int32Array | null;
   job: { id: number; abort: Int32Array; done: (r: TftpResult | null | Error) => void } | null;
 }
 
@@ -74,14 +76,18 @@ export class TftpOffload {
         },
       };
       slot.worker.ref();
+      if (slot.warmUntil !== null) Atomics.store(slot.warmUntil, 0, 1);
       slot.worker.postMessage({ id, cfg, local, now, deadline, rcvbuf: this.opts.rcvbuf, abort } satisfies TftpJob);
     });
   }
 
-  /** Starts one worker now (idle, not holding the process open), so a first transfer does not wait for it. */
+  /**
+   * Starts one worker now (idle, not holding the process open), so a first transfer does not wait
+   * for it; it also runs its per-block code over loopback first (warm-up.ts), so V8 has compiled it.
+   */
   prewarm(): void {
     if (this.closed || this.slots.size > 0) return;
-    const slot = this.spawn();
+    const slot = this.spawn(new Int32Array(new SharedArrayBuffer(4)));
     slot.worker.unref();
     this.idle.push(slot);
   }
@@ -94,8 +100,8 @@ export class TftpOffload {
     this.idle.length = 0;
   }
 
-  private spawn(): Slot {
-    const slot: Slot = { worker: new Worker(WORKER), job: null };
+  private spawn(warmUntil: Int32Array | null = null): Slot {
+    const slot: Slot = { worker: new Worker(WORKER, { workerData: { warmUntil } satisfies TftpWorkerData }), warmUntil, job: null };
     this.slots.add(slot);
     slot.worker.on('message', (reply: TftpJobReply) => {
       if (slot.job?.id !== reply.id) return;

@@ -3,10 +3,11 @@
  * the blocking UDP helper and posts its result back. The machine is the same TftpClient the
  * event-loop path drives; only the I/O differs.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { TftpClient, type TftpClientConfig, type TftpResult } from '../../clients/tftp.js';
 import { driveBlocking } from './drive-blocking.js';
 import { loadUdpSync } from './udp-sync.js';
+import { warmUp } from './warm-up.js';
 
 export interface TftpJob {
   id: number;
@@ -23,10 +24,17 @@ export interface TftpJob {
 
 export type TftpJobReply = { id: number; result: TftpResult | null } | { id: number; error: string };
 
+/** What the pool passes at spawn: for a worker started ahead of its first transfer, the flag
+ *  ([0] = 1) the pool sets when it posts a job, which ends the warm-up at once. */
+export interface TftpWorkerData { warmUntil: Int32Array | null }
+
 const port = parentPort;
 if (port !== null) {
+  const udp = loadUdpSync();
+  // Before the first job is read: a job posted meanwhile waits in the port's queue.
+  const warmUntil = (workerData as TftpWorkerData | undefined)?.warmUntil ?? null;
+  if (udp !== null && warmUntil !== null) warmUp(udp, () => Atomics.load(warmUntil, 0) !== 0);
   port.on('message', (job: TftpJob) => {
-    const udp = loadUdpSync();
     if (udp === null) { port.postMessage({ id: job.id, error: 'the native UDP helper is not built' } satisfies TftpJobReply); return; }
     // The main thread's clock, continued here (workers have their own performance.timeOrigin).
     const t0 = performance.now();

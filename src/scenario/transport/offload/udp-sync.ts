@@ -14,6 +14,8 @@ export interface UdpSyncBinding {
   port(h: object): number;
   /** Where send and sendRecv send to. */
   peer(h: object, address: string, port: number): void;
+  /** Send to where the last datagram came from. */
+  peerFromLast(h: object): void;
   send(h: object, buf: Uint8Array, len: number): void;
   /** One datagram into buf (truncated to its length): its length, or -1 when `timeoutMs` passed. */
   recv(h: object, buf: Uint8Array, timeoutMs: number): number;

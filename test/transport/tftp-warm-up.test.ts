@@ -1,0 +1,20 @@
+// The TFTP worker's warm-up (offload/warm-up.ts) really runs the lock-step path over loopback: every
+// played transfer completes (a silent failure would leave the worker cold), and a posted job stops it.
+import { describe, expect, it } from 'vitest';
+import { loadUdpSync } from '../../src/scenario/transport/offload/udp-sync.js';
+import { warmUp } from '../../src/scenario/transport/offload/warm-up.js';
+
+const udp = loadUdpSync();
+
+describe.skipIf(udp === null)('TFTP worker warm-up', () => {
+  it('completes its played transfers (512, 1468, 8192) through driveBlocking and the helper', () => {
+    expect(warmUp(udp!, () => false)).toBe(700);
+  });
+
+  it('stops at once when a job is posted', () => {
+    expect(warmUp(udp!, () => true)).toBe(0);
+    let calls = 0;
+    // Stopped after a few blocks of the first transfer: nothing completes.
+    expect(warmUp(udp!, () => ++calls > 20)).toBe(0);
+  });
+});
