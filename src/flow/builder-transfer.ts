@@ -2,7 +2,7 @@
  * The builder's transfer handling: TFTP sessions and HTTP requests as `tftp` / `http` steps, and
  * ICMP unreachables that refuse a client's boot-chain datagram (facts for the rules).
  */
-import { TftpErrorCode, tftpNegotiation, type TftpPacket } from '../wire/tftp.js';
+import { TFTP_OPCODES, TftpErrorCode, tftpNegotiation, type TftpPacket } from '../wire/tftp.js';
 import { httpHeader, type HttpRequestHead, type HttpResponseHead } from '../wire/http/index.js';
 import type { HttpDecoded, IcmpDecoded, TftpDecoded } from '../decode/messages.js';
 import { FrameSample } from './frames.js';
@@ -93,7 +93,7 @@ export function tftpBlock(
     st.serverAnswered = true;
     st.step.serverPort ??= srcPort;
   }
-  if (opcode === 4) tftpAck(st, frame, block);
+  if (opcode === TFTP_OPCODES.ACK) tftpAck(st, frame, block);
   else tftpData(st, time, frame, block, dataLength);
   return true;
 }

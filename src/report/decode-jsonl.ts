@@ -7,7 +7,7 @@ import type { TftpSession } from '../decode/tftp-tracker.js';
 import type { WireIssue } from '../wire/issues.js';
 import { dhcpV4ToJson } from '../wire/dhcpv4/index.js';
 import { dhcpV6ToJson } from '../wire/dhcpv6/index.js';
-import { tftpToJson } from '../wire/tftp.js';
+import { TFTP_OPCODES, tftpToJson } from '../wire/tftp.js';
 import { httpToJson } from '../wire/http/index.js';
 import { ndpSummary, ndpToJson } from '../wire/ndp-format.js';
 import { ascii, type JsonlWriter } from './jsonl-writer.js';
@@ -98,8 +98,8 @@ export function writeDecodedLine(w: JsonlWriter, m: DecodedMessage): void {
 export function writeTftpBlock(w: JsonlWriter, s: TftpSession, fromClient: boolean, srcPort: number, opcode: 3 | 4, block: number,
   dataLength: number, frame: number, time: number): void {
   const server = s.replyAddr ?? s.serverAddr;
-  if (fromClient) writeTftpBlockLine(w, frame, time, s.clientAddr, srcPort, server, s.serverPort ?? 0, opcode === 3, block, opcode === 3 ? dataLength : -1, 0);
-  else writeTftpBlockLine(w, frame, time, server, srcPort, s.clientAddr, s.clientPort, opcode === 3, block, opcode === 3 ? dataLength : -1, 0);
+  if (fromClient) writeTftpBlockLine(w, frame, time, s.clientAddr, srcPort, server, s.serverPort ?? 0, opcode === TFTP_OPCODES.DATA, block, opcode === TFTP_OPCODES.DATA ? dataLength : -1, 0);
+  else writeTftpBlockLine(w, frame, time, server, srcPort, s.clientAddr, s.clientPort, opcode === TFTP_OPCODES.DATA, block, opcode === TFTP_OPCODES.DATA ? dataLength : -1, 0);
 }
 
 /** A TFTP DATA or ACK line without issues (`dataLength` -1: no data member). */
