@@ -160,6 +160,24 @@ clients:
     expect(l.failures[0]!.message).toMatch(/took N s, budget N s/);
   });
 
+  it('lets go of the transport when it ends: load runs on one transport leave no receive handler behind', async () => {
+    const yaml = storm('      - dhcp: { within: 12s }', 6);
+    const clock = new FakeClock(1000);
+    const served: Served = { acks: new Map(), discovers: 0, naks: 0, releases: 0 };
+    const transport = new LoopbackTransport(clock, { udp: [server(A, true, served), server(B, false, served)], tcp: [] });
+    const run = async (): Promise<number> => {
+      const r = await runScenarios([parseScenario(yaml, 'lean.yaml')], {
+        transport, clock, random: () => 0.5, target: { server: A }, loadHooks: { wallClock: () => 0, engine: 'lean' },
+      });
+      expect(r.scenarios[0]!.load!.kinds.dora!.ok).toBeGreaterThan(0);
+      return transport.udpHandlerCount;
+    };
+    const first = await run();
+    expect(await run()).toBe(first);
+    expect(await run()).toBe(first);
+    expect(first).toBeLessThanOrEqual(1); // the driver's router only
+  });
+
   it('takes DHCPv4-only chains and leaves the rest to the general runner', () => {
     const group = (steps: string, persona = 'uefi-x64'): boolean => {
       const s = parseScenario(`name: x\nbudget: 10s\nclients:\n  - persona: ${persona}\n    mac: "52:54:00:00:00:01"\n    steps:\n${steps}\n`, 'x.yaml');

@@ -108,6 +108,8 @@ export class LeanDoraEngine {
   private readonly scan = newReplyScan();
   private readonly serverNames = new Map<number, string>();
   private closed = false;
+  /** Unsubscribes `receive` from the transport (several load runs may share one transport). */
+  private readonly stopReceiving: () => void;
   /** Clients in flight. */
   active = 0;
   private readonly targetServer: number;
@@ -143,7 +145,7 @@ export class LeanDoraEngine {
     for (let i = 0; i < cap; i++) this.free[i] = cap - 1 - i;
     this.freeTop = cap;
     this.targetServer = /^\d+\.\d+\.\d+\.\d+$/.test(o.server) ? u32(ipv4FromString(o.server), 0) : 0;
-    o.transport.onUdp(this.receive);
+    this.stopReceiving = o.transport.onUdp(this.receive);
   }
 
   /** Does this engine play client group `g`? */
@@ -178,13 +180,13 @@ export class LeanDoraEngine {
       const s = this.stepOf(r);
       this.endClient(r, now, 'failed', { kind: s.stat, message: 'interrupted' }, this.stepIx[r]!, 'interrupted', now - this.stepT0[r]!);
     }
-    this.disarm();
+    this.finish();
   }
 
-  /** No more arrivals and nobody in flight: the timer goes (it must not hold the process). */
+  /** No more arrivals: once nobody is in flight the timer (it must not hold the process) and the receive handler go. */
   close(): void {
     this.closed = true;
-    if (this.active === 0) this.disarm();
+    if (this.active === 0) this.finish();
   }
 
   // ---- steps ----
@@ -397,6 +399,12 @@ export class LeanDoraEngine {
     });
   }
 
+  /** The engine's end: no timer, no receive handler (nothing keeps the engine and its rows alive). */
+  private finish(): void {
+    this.disarm();
+    this.stopReceiving();
+  }
+
   private disarm(): void {
     this.armToken++;
     this.timer?.cancel();
@@ -476,7 +484,7 @@ export class LeanDoraEngine {
       ok: i < failedAt, duration: i < failedAt ? durations![i]! : Math.round(failedSeconds * 1e6) / 1e3,
       error: i < failedAt ? null : error, details: i < failedAt ? {} : { xid, engine: 'lean' },
     })));
-    if (this.active === 0 && this.closed) this.disarm();
+    if (this.active === 0 && this.closed) this.finish();
   }
 }
 
