@@ -208,6 +208,8 @@ export class LeanDoraEngine {
     this.offFlags[r] = 0;
     this.newXid(r);
     if (now >= this.hard[r]!) { this.stepTimedOut(r, now); return; }
+    // No address-bearing ACK yet (its yiaddr was 0): the general runner has no lease either (dhcp-step.ts needLease).
+    if (s.kind !== 'dora' && this.leaseAddr[r] === 0) { this.stepDone(r, now, 'failed', undefined, `${s.kind} needs a lease: run a dhcp step first`, 0); return; }
     switch (s.kind) {
       case 'dora':
         this.state[r] = SELECTING;
@@ -332,9 +334,12 @@ export class LeanDoraEngine {
     if (st === REQUESTING && (this.offFlags[r]! & HAS_SID) !== 0 && sc.hasServerId && sc.serverId !== this.offSid[r]) return;
     const server = sc.hasServerId ? this.serverName(sc.serverId) : undefined;
     if (sc.type === DhcpV4MessageType.ACK) {
-      this.leaseAddr[r] = sc.yiaddr;
-      this.leaseSid[r] = sc.serverId;
-      this.leaseHasSid[r] = sc.hasServerId ? 1 : 0;
+      // Only an address-bearing ACK is a lease; yiaddr 0 keeps the previous one (the general runner's learn()).
+      if (sc.yiaddr !== 0) {
+        this.leaseAddr[r] = sc.yiaddr;
+        this.leaseSid[r] = sc.serverId;
+        this.leaseHasSid[r] = sc.hasServerId ? 1 : 0;
+      }
       if (this.stepIx[r]! + 1 < this.o.groups[this.group[r]!]!.steps.length && sc.yiaddr !== 0) {
         this.o.transport.setClientAddress(this.macs[r]!, {
           addr: this.serverName(sc.yiaddr), prefix: prefixOf(sc.subnetMask), ...(sc.router !== 0 ? { router: this.serverName(sc.router) } : {}),
