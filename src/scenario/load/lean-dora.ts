@@ -230,6 +230,14 @@ export class LeanDoraEngine {
     }
   }
 
+  /**
+   * The xid: the row number in the low `bits` = ceil(log2(concurrency)) bits, random above, so
+   * 32 - bits random bits (concurrency 64: 26; 1000: 22; 65536: 16) where Dhcp4Client has 32. A
+   * reply to an earlier transaction of the row (its previous client, or this client before a NAK
+   * restart) passes the xid check with odds 2^-(32 - bits); even then `receive` drops it unless
+   * chaddr is the row's current MAC (a previous client of the row has another MAC), and a reply
+   * of the wrong kind for the row's state (an ACK while SELECTING) is ignored.
+   */
   private newXid(r: number): void {
     const high = Math.floor(this.o.random() * 2 ** (32 - this.bits));
     this.xid[r] = (high * 2 ** this.bits + r) >>> 0;
