@@ -160,6 +160,82 @@ clients:
     expect(l.failures[0]!.message).toMatch(/took N s, budget N s/);
   });
 
+  it('lets go of the transport when it ends: load runs on one transport leave no receive handler behind', async () => {
+    const yaml = storm('      - dhcp: { within: 12s }', 6);
+    const clock = new FakeClock(1000);
+    const served: Served = { acks: new Map(), discovers: 0, naks: 0, releases: 0 };
+    const transport = new LoopbackTransport(clock, { udp: [server(A, true, served), server(B, false, served)], tcp: [] });
+    const run = async (): Promise<number> => {
+      const r = await runScenarios([parseScenario(yaml, 'lean.yaml')], {
+        transport, clock, random: () => 0.5, target: { server: A }, loadHooks: { wallClock: () => 0, engine: 'lean' },
+      });
+      expect(r.scenarios[0]!.load!.kinds.dora!.ok).toBeGreaterThan(0);
+      return transport.udpHandlerCount;
+    };
+    const first = await run();
+    expect(await run()).toBe(first);
+    expect(await run()).toBe(first);
+    expect(first).toBeLessThanOrEqual(1); // the driver's router only
+  });
+
+  it('an ACK without an address (yiaddr 0) keeps the lease: later RENEW/RELEASE carry it as ciaddr; none at all fails as on the general runner', async () => {
+    // The DORA ACK has an address for even MAC indexes, none for odd ones; every RENEW's ACK has none.
+    const ciaddrs = new Map<string, string[]>();
+    const zeroAck: FakeServer = {
+      addr: A, ports: [67],
+      handle: (d: UdpDatagram) => {
+        const req = parseDhcpV4(d.payload, []);
+        const mac = macToString(req.chaddr, 0, 6);
+        const n = req.chaddr[5]!;
+        const t = msgType(req);
+        const ci = ipv4ToString(req.ciaddr);
+        if (t === 7 || (t === 3 && ci !== '0.0.0.0')) ciaddrs.set(mac, [...(ciaddrs.get(mac) ?? []), `${t}:${ci}`]);
+        if (t !== 1 && t !== 3) return [];
+        const yiaddr = t === 1 || (getOption(req, 50) !== null && n % 2 === 0) ? `198.51.100.${10 + n}` : '0.0.0.0';
+        const payload = emitDhcpV4(buildDhcpV4({
+          op: 2, xid: req.xid, yiaddr, siaddr: A, chaddr: mac,
+          options: [{ code: 53, data: Uint8Array.of(t === 1 ? 2 : 5) }, { code: 54, data: ipv4FromString(A) }, { code: 1, data: ipv4FromString('255.255.255.0') }],
+        }));
+        return [{ datagram: { src: { addr: A, port: 67 }, dst: { addr: '255.255.255.255', port: 68 }, payload, broadcast: true } }];
+      },
+    };
+    const yaml = `
+name: lean-zero
+budget: 300s
+load: { arrival: 50/s, concurrency: 8 }
+clients:
+  - name: pc
+    persona: uefi-x64
+    mac: { mac: "52:54:00:50:00:00", count: 4 }
+    steps:
+      - dhcp: { offer-window: 0s }
+      - renew
+      - renew
+      - release
+`;
+    const results = [];
+    for (const engine of ['general', 'lean'] as const) {
+      ciaddrs.clear();
+      const clock = new FakeClock(1000);
+      const transport = new LoopbackTransport(clock, { udp: [zeroAck], tcp: [] });
+      const r = await runScenarios([parseScenario(yaml, 'lean-zero.yaml')], {
+        transport, clock, random: () => 0.5, target: { server: A }, loadHooks: { wallClock: () => 0, engine },
+      });
+      const l = r.scenarios[0]!.load!;
+      results.push({ sent: new Map(ciaddrs), renew: counts(l.kinds.renew), release: counts(l.kinds.release), chain: counts(l.kinds.chain), failures: l.failures.map((f) => [f.kind, f.count, f.message]) });
+    }
+    const [general, lean] = results;
+    // Even MACs: both RENEWs and the RELEASE carry the DORA address, though each RENEW's ACK had none.
+    for (const n of [0, 2]) {
+      const addr = `198.51.100.${10 + n}`;
+      expect(general!.sent.get(`52:54:00:50:00:0${n}`)).toEqual([`3:${addr}`, `3:${addr}`, `7:${addr}`]);
+    }
+    // Odd MACs: no lease at all, so no RENEW is sent and the renew step fails.
+    expect(general!.sent.has('52:54:00:50:00:01')).toBe(false);
+    expect(general!.failures).toEqual([['renew', 2, expect.stringMatching(/needs a lease/)]]);
+    expect(lean).toEqual(general);
+  });
+
   it('takes DHCPv4-only chains and leaves the rest to the general runner', () => {
     const group = (steps: string, persona = 'uefi-x64'): boolean => {
       const s = parseScenario(`name: x\nbudget: 10s\nclients:\n  - persona: ${persona}\n    mac: "52:54:00:00:00:01"\n    steps:\n${steps}\n`, 'x.yaml');

@@ -108,6 +108,8 @@ export class LeanDoraEngine {
   private readonly scan = newReplyScan();
   private readonly serverNames = new Map<number, string>();
   private closed = false;
+  /** Unsubscribes `receive` from the transport (several load runs may share one transport). */
+  private readonly stopReceiving: () => void;
   /** Clients in flight. */
   active = 0;
   private readonly targetServer: number;
@@ -143,7 +145,7 @@ export class LeanDoraEngine {
     for (let i = 0; i < cap; i++) this.free[i] = cap - 1 - i;
     this.freeTop = cap;
     this.targetServer = /^\d+\.\d+\.\d+\.\d+$/.test(o.server) ? u32(ipv4FromString(o.server), 0) : 0;
-    o.transport.onUdp(this.receive);
+    this.stopReceiving = o.transport.onUdp(this.receive);
   }
 
   /** Does this engine play client group `g`? */
@@ -178,13 +180,13 @@ export class LeanDoraEngine {
       const s = this.stepOf(r);
       this.endClient(r, now, 'failed', { kind: s.stat, message: 'interrupted' }, this.stepIx[r]!, 'interrupted', now - this.stepT0[r]!);
     }
-    this.disarm();
+    this.finish();
   }
 
-  /** No more arrivals and nobody in flight: the timer goes (it must not hold the process). */
+  /** No more arrivals: once nobody is in flight the timer (it must not hold the process) and the receive handler go. */
   close(): void {
     this.closed = true;
-    if (this.active === 0) this.disarm();
+    if (this.active === 0) this.finish();
   }
 
   // ---- steps ----
@@ -206,6 +208,8 @@ export class LeanDoraEngine {
     this.offFlags[r] = 0;
     this.newXid(r);
     if (now >= this.hard[r]!) { this.stepTimedOut(r, now); return; }
+    // No address-bearing ACK yet (its yiaddr was 0): the general runner has no lease either (dhcp-step.ts needLease).
+    if (s.kind !== 'dora' && this.leaseAddr[r] === 0) { this.stepDone(r, now, 'failed', undefined, `${s.kind} needs a lease: run a dhcp step first`, 0); return; }
     switch (s.kind) {
       case 'dora':
         this.state[r] = SELECTING;
@@ -226,6 +230,14 @@ export class LeanDoraEngine {
     }
   }
 
+  /**
+   * The xid: the row number in the low `bits` = ceil(log2(concurrency)) bits, random above, so
+   * 32 - bits random bits (concurrency 64: 26; 1000: 22; 65536: 16) where Dhcp4Client has 32. A
+   * reply to an earlier transaction of the row (its previous client, or this client before a NAK
+   * restart) passes the xid check with odds 2^-(32 - bits); even then `receive` drops it unless
+   * chaddr is the row's current MAC (a previous client of the row has another MAC), and a reply
+   * of the wrong kind for the row's state (an ACK while SELECTING) is ignored.
+   */
   private newXid(r: number): void {
     const high = Math.floor(this.o.random() * 2 ** (32 - this.bits));
     this.xid[r] = (high * 2 ** this.bits + r) >>> 0;
@@ -330,9 +342,12 @@ export class LeanDoraEngine {
     if (st === REQUESTING && (this.offFlags[r]! & HAS_SID) !== 0 && sc.hasServerId && sc.serverId !== this.offSid[r]) return;
     const server = sc.hasServerId ? this.serverName(sc.serverId) : undefined;
     if (sc.type === DhcpV4MessageType.ACK) {
-      this.leaseAddr[r] = sc.yiaddr;
-      this.leaseSid[r] = sc.serverId;
-      this.leaseHasSid[r] = sc.hasServerId ? 1 : 0;
+      // Only an address-bearing ACK is a lease; yiaddr 0 keeps the previous one (the general runner's learn()).
+      if (sc.yiaddr !== 0) {
+        this.leaseAddr[r] = sc.yiaddr;
+        this.leaseSid[r] = sc.serverId;
+        this.leaseHasSid[r] = sc.hasServerId ? 1 : 0;
+      }
       if (this.stepIx[r]! + 1 < this.o.groups[this.group[r]!]!.steps.length && sc.yiaddr !== 0) {
         this.o.transport.setClientAddress(this.macs[r]!, {
           addr: this.serverName(sc.yiaddr), prefix: prefixOf(sc.subnetMask), ...(sc.router !== 0 ? { router: this.serverName(sc.router) } : {}),
@@ -395,6 +410,12 @@ export class LeanDoraEngine {
       this.armedAt = Infinity;
       this.tick();
     });
+  }
+
+  /** The engine's end: no timer, no receive handler (nothing keeps the engine and its rows alive). */
+  private finish(): void {
+    this.disarm();
+    this.stopReceiving();
   }
 
   private disarm(): void {
@@ -476,7 +497,7 @@ export class LeanDoraEngine {
       ok: i < failedAt, duration: i < failedAt ? durations![i]! : Math.round(failedSeconds * 1e6) / 1e3,
       error: i < failedAt ? null : error, details: i < failedAt ? {} : { xid, engine: 'lean' },
     })));
-    if (this.active === 0 && this.closed) this.disarm();
+    if (this.active === 0 && this.closed) this.finish();
   }
 }
 

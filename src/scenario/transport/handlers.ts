@@ -7,11 +7,18 @@ import type { UdpHandler } from './types.js';
 export type FrameHandler = (dir: 'sent' | 'received', time: number, linkType: number, frame: Uint8Array) => void;
 
 export class TransportHandlers {
-  protected readonly udpHandlers: UdpHandler[] = [];
+  /** Replaced, never spliced, on unsubscribe: a handler may unsubscribe while the list is iterated. */
+  protected udpHandlers: readonly UdpHandler[] = [];
   protected readonly frameHandlers: FrameHandler[] = [];
 
-  onUdp(handler: UdpHandler): void {
-    this.udpHandlers.push(handler);
+  onUdp(handler: UdpHandler): () => void {
+    this.udpHandlers = [...this.udpHandlers, handler];
+    return () => { this.udpHandlers = this.udpHandlers.filter((h) => h !== handler); };
+  }
+
+  /** Handlers subscribed now (tests: nothing is left behind). */
+  get udpHandlerCount(): number {
+    return this.udpHandlers.length;
   }
 
   onFrame(handler: FrameHandler): void {

@@ -46,7 +46,8 @@ export class LoopbackTransport implements ClientTransport {
   private readonly raHandlers: RouterAdvertHandler[] = [];
   closed = false;
   private readonly timers: VirtualTimers;
-  private readonly handlers: UdpHandler[] = [];
+  /** Replaced, never spliced, on unsubscribe: a handler may unsubscribe while the list is iterated. */
+  private handlers: readonly UdpHandler[] = [];
   private readonly latency: number;
 
   constructor(readonly clock: FakeClock, private readonly opts: LoopbackOptions = {}) {
@@ -103,8 +104,14 @@ export class LoopbackTransport implements ClientTransport {
     }
   }
 
-  onUdp(handler: UdpHandler): void {
-    this.handlers.push(handler);
+  onUdp(handler: UdpHandler): () => void {
+    this.handlers = [...this.handlers, handler];
+    return () => { this.handlers = this.handlers.filter((h) => h !== handler); };
+  }
+
+  /** Handlers subscribed now (tests: nothing is left behind). */
+  get udpHandlerCount(): number {
+    return this.handlers.length;
   }
 
   connectTcp(_mac: string, dst: Endpoint, _timeoutMs: number): Promise<ByteStream> {

@@ -69,7 +69,8 @@ export interface ClientTransport {
   setClientAddress(mac: string, lease: ClientAddress | null): void;
   /** Send a datagram on behalf of a client. In relay mode DHCP to 67 goes to the server as relayed. */
   sendUdp(mac: string, d: UdpDatagram): void;
-  onUdp(handler: UdpHandler): void;
+  /** Receive every client's datagrams; returns the unsubscribe (a load run's engine lets go when it ends). */
+  onUdp(handler: UdpHandler): () => void;
   /** A TCP connection from the client's leased address (HTTP steps). */
   connectTcp(mac: string, dst: Endpoint, timeoutMs: number): Promise<ByteStream>;
   /** Every frame sent or received, for `--pcap` (raw: the real frames; relay: synthesized). */

@@ -1,7 +1,7 @@
 /** The encode-once template (offsets of the patchable fields) and the allocation-free reply scan. */
 import { describe, expect, it } from 'vitest';
 import { asciiBytes, ipv4FromString } from '../bytes.js';
-import { buildDhcpV4, emitDhcpV4, getOption, parseDhcpV4 } from './index.js';
+import { buildDhcpV4, effectiveBootFile, emitDhcpV4, F, getOption, parseDhcpV4 } from './index.js';
 import { encodeTemplate, newReplyScan, scanReply } from './template.js';
 
 describe('DHCPv4 templates', () => {
@@ -43,5 +43,49 @@ describe('DHCPv4 templates', () => {
     const request = reply([{ code: 53, data: Uint8Array.of(3) }]);
     request[0] = 1;
     expect(scanReply(request, s)).toBe(false);
+  });
+
+  it('hasBootFile is the general runner\'s effectiveBootFile(parse) !== null, so PXE offer choice is the same on both engines', () => {
+    type Opts = Parameters<typeof buildDhcpV4>[0]['options'];
+    const reply = (options: Opts, file = ''): Uint8Array =>
+      emitDhcpV4(buildDhcpV4({ op: 2, xid: 1, yiaddr: '198.51.100.9', chaddr: '02:00:00:00:00:01', ...(file ? { file } : {}), options }));
+    const type = { code: 53, data: Uint8Array.of(2) };
+    const ov = (v: number) => ({ code: 52, data: Uint8Array.of(v) });
+    const f67 = (text: string, area?: 'file' | 'sname') => ({ code: 67, data: Uint8Array.from(text, (c) => c.charCodeAt(0)), ...(area ? { area } : {}) });
+    /** A reply whose options area ends in a cut-short option 67 (declared 9 bytes, 1 there). */
+    const cut67 = (): Uint8Array => {
+      const b = reply([type]);
+      const end = b.indexOf(255, F.OPTIONS);
+      return Uint8Array.of(...b.subarray(0, end), 67, 9, 0x61);
+    };
+    const cases: Array<[string, Uint8Array]> = [
+      ['nothing', reply([type])],
+      ['file field', reply([type], 'pxelinux.0')],
+      ['option 67', reply([type, f67('ipxe.efi')])],
+      ['option 67 empty', reply([type, f67('')])],
+      ['option 67 NUL-led', reply([type, f67('\0x')])],
+      ['option 67 empty, file field set', reply([type, f67('')], 'pxelinux.0')],
+      ['option 67 NUL-led, file field set', reply([type, f67('\0')], 'pxelinux.0')],
+      ['option 67 and file field', reply([type, f67('a.efi')], 'b.efi')],
+      ['overload 1: options in file, no 67', reply([type, ov(1), { code: 12, data: Uint8Array.of(0x68), area: 'file' }])],
+      ['overload 1: 67 in file', reply([type, ov(1), f67('x.efi', 'file')])],
+      ['overload 1: empty 67 in file', reply([type, ov(1), f67('', 'file')])],
+      ['overload 2: 67 in sname, file field empty', reply([type, ov(2), f67('x.efi', 'sname')])],
+      ['overload 6 (not 1..3): 67 in sname not read', reply([type, ov(6), f67('x.efi', 'sname')])],
+      ['overload 5 (odd): file field hidden', reply([type, ov(5)], 'pxelinux.0')],
+      ['overload 4 (even): file field read', reply([type, ov(4)], 'pxelinux.0')],
+      ['first option 52 counts', reply([type, ov(2), ov(1)], 'pxelinux.0')],
+      ['a zero-length option 52 does not count', reply([type, { code: 52, data: new Uint8Array(0) }, ov(1)], 'pxelinux.0')],
+      ['cut-short option 67', cut67()],
+    ];
+    const s = newReplyScan();
+    const seen = new Set<boolean>();
+    for (const [what, b] of cases) {
+      const general = effectiveBootFile(parseDhcpV4(b, [])) !== null;
+      seen.add(general);
+      expect(scanReply(b, s), what).toBe(true);
+      expect(s.hasBootFile, what).toBe(general);
+    }
+    expect([...seen].sort()).toEqual([false, true]);
   });
 });

@@ -47,7 +47,9 @@ export interface DhcpV4ReplyScan {
   /** Option 1 (0 when absent) and option 3's first router (0 when absent). */
   subnetMask: number;
   router: number;
-  /** Option 67, or the `file` field when it is not overloaded with options: non-empty. */
+  /** `effectiveBootFile(parseDhcpV4(b)) !== null`, the general runner's PXE offer choice: option 67
+   *  present in any area (even empty or NUL-led: it hides `file`), else a `file` field not
+   *  overloaded (option 52 & 1) whose first byte is not NUL. */
   hasBootFile: boolean;
 }
 
@@ -71,30 +73,41 @@ export function scanReply(b: Uint8Array, out: DhcpV4ReplyScan): boolean {
   out.subnetMask = 0;
   out.router = 0;
   out.hasBootFile = false;
-  const overload = walkArea(b, F.OPTIONS, b.length, out, 0);
-  if (overload & 1) walkArea(b, F.FILE, F.FILE + 128, out, 0);
-  else if (b[F.FILE] !== 0) out.hasBootFile = true;
-  if (overload & 2) walkArea(b, F.SNAME, F.SNAME + 64, out, 0);
+  const overload = walkArea(b, F.OPTIONS, b.length, out);
+  // As parseDhcpV4: the areas hold options only for overload 1..3; any odd value hides `file` (overloadValue & 1).
+  if (overload >= 1 && overload <= 3) {
+    if (overload & 1) walkArea(b, F.FILE, F.FILE + 128, out);
+    if (overload & 2) walkArea(b, F.SNAME, F.SNAME + 64, out);
+  }
+  if (!out.hasBootFile && (overload & 1) === 0 && b[F.FILE] !== 0) out.hasBootFile = true;
   return true;
 }
 
-/** Walks one area's options into `out`; returns option 52's value (or `overload`). */
-function walkArea(b: Uint8Array, start: number, end: number, out: DhcpV4ReplyScan, overload: number): number {
+/** Walks one area's options into `out`; returns the first option 52's value (0 when none). */
+function walkArea(b: Uint8Array, start: number, end: number, out: DhcpV4ReplyScan): number {
   const seen = { type: out.type !== 0, sid: out.hasServerId, mask: out.subnetMask !== 0, router: out.router !== 0 };
+  let overload = 0;
+  let overloadSeen = false;
   for (let i = start; i < end;) {
     const code = b[i]!;
     if (code === DhcpV4Code.PAD) { i++; continue; }
-    if (code === DhcpV4Code.END || i + 1 >= end) break;
+    if (code === DhcpV4Code.END) break;
+    // A cut-short option still counts as present, as parseDhcpV4 keeps it (with what data there is).
+    if (i + 1 >= end) { if (code === DhcpV4Code.BOOTFILE_NAME) out.hasBootFile = true; break; }
     const len = b[i + 1]!;
     const d = i + 2;
-    if (d + len > end) break;
+    if (d + len > end) {
+      if (code === DhcpV4Code.BOOTFILE_NAME) out.hasBootFile = true;
+      if (code === DhcpV4Code.OVERLOAD && !overloadSeen && d < end) overload = b[d]!;
+      break;
+    }
     switch (code) {
       case DhcpV4Code.MESSAGE_TYPE: if (!seen.type && len >= 1) { out.type = b[d]!; seen.type = true; } break;
       case DhcpV4Code.SERVER_ID: if (!seen.sid && len === 4) { out.serverId = readU32(b, d); out.hasServerId = true; seen.sid = true; } break;
       case DhcpV4Code.SUBNET_MASK: if (!seen.mask && len === 4) { out.subnetMask = readU32(b, d); seen.mask = true; } break;
       case DhcpV4Code.ROUTER: if (!seen.router && len >= 4) { out.router = readU32(b, d); seen.router = true; } break;
-      case DhcpV4Code.BOOTFILE_NAME: if (len > 0 && b[d] !== 0) out.hasBootFile = true; break;
-      case DhcpV4Code.OVERLOAD: if (len >= 1) overload = b[d]!; break;
+      case DhcpV4Code.BOOTFILE_NAME: out.hasBootFile = true; break;
+      case DhcpV4Code.OVERLOAD: if (len >= 1 && !overloadSeen) { overload = b[d]!; overloadSeen = true; } break;
       default: break;
     }
     i = d + len;
