@@ -3,10 +3,11 @@
 // settle: an Error, or null (unfinished) when the transport closes; never a promise that hangs.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TftpClientConfig } from '../../src/scenario/clients/tftp.js';
-import { TftpOffload } from '../../src/scenario/transport/offload/tftp-offload.js';
+import { startTftpWorkerEarly, TftpOffload } from '../../src/scenario/transport/offload/tftp-offload.js';
 
 const DIES = new URL('data:text/javascript,process.exit(1)');
 const SILENT = new URL(`data:text/javascript,${encodeURIComponent("import { parentPort } from 'node:worker_threads'; parentPort.on('message', () => {});")}`);
+const ANSWERS = new URL(`data:text/javascript,${encodeURIComponent("import { parentPort } from 'node:worker_threads'; parentPort.on('message', (j) => parentPort.postMessage({ id: j.id, result: null, sendErrors: 0, sendError: '' }));")}`);
 const CFG: TftpClientConfig = { server: '127.0.0.1', clientAddr: '127.0.0.1', clientPort: 40000, file: 'x', tsizeProbe: false, keepData: false, options: {} };
 
 let pool: TftpOffload | undefined;
@@ -18,6 +19,17 @@ async function until(cond: () => boolean): Promise<void> {
 }
 
 describe('TFTP worker pool', () => {
+  // First: once a pool has prewarmed, a worker started early would be one too many and is not started.
+  it('adopts the worker `pxecheck run` started before the transport existed', async () => {
+    startTftpWorkerEarly(ANSWERS);
+    // Its own script dies at once: an answer can only come from the adopted worker.
+    pool = new TftpOffload({ size: 1, rcvbuf: 0, script: DIES });
+    pool.prewarm();
+    const run = pool.tryRun(CFG, '127.0.0.1', 0, 60, undefined);
+    expect(await run).toBeNull();
+    expect(pool.workers).toBe(1);
+  }, 30_000);
+
   it('does not hand a transfer to a worker that died while idle', async () => {
     pool = new TftpOffload({ size: 1, rcvbuf: 0, script: DIES });
     pool.prewarm();

@@ -19,6 +19,25 @@ const GRACE_MS = 5000;
 /** setTimeout's longest delay: a later one overflows and fires at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/**
+ * A worker started before any pool (`pxecheck run`, as soon as it knows a relay run has a TFTP step:
+ * before the relay transport is even imported), so its start-up overlaps the rest of the set-up.
+ * The first pool's prewarm() adopts it; unadopted, it is unref'd and holds nothing open.
+ */
+let early: { worker: Worker; warmUntil: Int32Array; exited: boolean } | null = null;
+/** A pool has prewarmed: a worker started now would be one too many. */
+let prewarmed = false;
+
+export function startTftpWorkerEarly(script: URL = WORKER): void {
+  if (early !== null || prewarmed || (script === WORKER && !TftpOffload.available())) return;
+  const warmUntil = new Int32Array(new SharedArrayBuffer(4));
+  const e = { worker: new Worker(script, { workerData: { warmUntil } satisfies TftpWorkerData }), warmUntil, exited: false };
+  e.worker.on('error', () => { e.exited = true; });
+  e.worker.on('exit', () => { e.exited = true; });
+  e.worker.unref();
+  early = e;
+}
+
 interface Slot {
   worker: Worker;
   /** Set to 1 when a job is posted: a warming worker stops warming (see warm-up.ts). */
@@ -105,7 +124,11 @@ export class TftpOffload {
    */
   prewarm(): void {
     if (this.closed || this.slots.size > 0) return;
-    const slot = this.spawn(new Int32Array(new SharedArrayBuffer(4)));
+    prewarmed = true;
+    const adopt = early !== null && !early.exited ? early : null;
+    early = null;
+    // An adopted worker's 'exit' not yet emitted still reaches the listeners spawn() adds.
+    const slot = adopt !== null ? this.spawn(adopt.warmUntil, adopt.worker) : this.spawn(new Int32Array(new SharedArrayBuffer(4)));
     slot.worker.unref();
     this.idle.push(slot);
   }
@@ -131,8 +154,9 @@ export class TftpOffload {
     return slot ?? (this.slots.size < this.size ? this.spawn() : null);
   }
 
-  private spawn(warmUntil: Int32Array | null = null): Slot {
-    const slot: Slot = { worker: new Worker(this.opts.script ?? WORKER, { workerData: { warmUntil } satisfies TftpWorkerData }), warmUntil, job: null };
+  private spawn(warmUntil: Int32Array | null = null, started?: Worker): Slot {
+    const worker = started ?? new Worker(this.opts.script ?? WORKER, { workerData: { warmUntil } satisfies TftpWorkerData });
+    const slot: Slot = { worker, warmUntil, job: null };
     this.slots.add(slot);
     slot.worker.on('message', (reply: TftpJobReply) => {
       if (slot.job?.id !== reply.id) return;
