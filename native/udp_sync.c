@@ -175,8 +175,13 @@ static napi_value js_peer(napi_env env, napi_callback_info info) {
   uint32_t port;
   CHECK(napi_get_value_string_utf8(env, argv[1], addr, sizeof addr, &alen));
   CHECK(napi_get_value_uint32(env, argv[2], &port));
-  if (to_sockaddr(addr, port, &u->peer, &u->peer_len) != 0 || u->peer.ss_family != u->family)
+  /* Parsed aside: a bad address leaves the previous peer as it was. */
+  struct sockaddr_storage ss;
+  socklen_t sl;
+  if (to_sockaddr(addr, port, &ss, &sl) != 0 || ss.ss_family != u->family)
     return throw_msg(env, "udp_sync.peer: not an IP address of the socket's family");
+  memcpy(&u->peer, &ss, sizeof u->peer);
+  u->peer_len = sl;
   return NULL;
 }
 
@@ -328,7 +333,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"lastFrom", NULL, js_last_from, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL},
   };
-  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;
 }
 

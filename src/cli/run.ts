@@ -166,6 +166,12 @@ export async function runRun(args: RunArgs, io: RunIo, deps: RunDeps = {}): Prom
     io.stderr(`pxecheck: ${refusal}; nothing was sent\n`);
     return ExitCode.USAGE;
   }
+  // A TFTP step ahead (tftp, or an iPXE script that may fetch over TFTP): relay mode starts its TFTP
+  // worker now, so its start-up (tens of ms) overlaps loading the relay transport and binding it.
+  const tftp = scenarios.some((s) => s.clients.some((c) => c.steps.some((st) => st.kind === 'tftp' || st.kind === 'ipxe-script')));
+  if (tftp && args.transport.kind === 'relay' && deps.createTransport === undefined) {
+    void import('../scenario/transport/offload/tftp-offload.js').then((m) => m.startTftpWorkerEarly(), () => undefined);
+  }
 
   const faults = await faultInjector(args, scenarios);
   if (typeof faults === 'string') {
@@ -180,8 +186,6 @@ export async function runRun(args: RunArgs, io: RunIo, deps: RunDeps = {}): Prom
     const macs = total > MAC_FILTER_MAX ? [] : [...new Set(scenarios.flatMap((s) => expandClients(s).map((c) => c.mac)))];
     // The smallest `mtu:` of the scenarios: a transfer that must fit every one of them.
     const mtus = scenarios.flatMap((s) => (s.mtu === undefined ? [] : [s.mtu]));
-    // A TFTP step ahead (tftp, or an iPXE script that may fetch over TFTP): relay mode starts its TFTP worker now.
-    const tftp = scenarios.some((s) => s.clients.some((c) => c.steps.some((st) => st.kind === 'tftp' || st.kind === 'ipxe-script')));
     transport = await (deps.createTransport ?? defaultTransport)(args, macs, { ...(mtus.length ? { mtu: Math.min(...mtus) } : {}), ...(tftp ? { tftp } : {}) });
   } catch (e) {
     io.stderr(`pxecheck: ${(e as Error).message}\n`);

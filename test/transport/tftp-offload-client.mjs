@@ -21,5 +21,10 @@ const steps = res.clients[0].steps.map((s) => ({
   ok: s.ok, error: s.error ?? null, duration: s.duration / 1000,
   observed: s.details?.observed ?? null, retransmits: s.details?.retransmits ?? null, problems: s.details?.problems ?? null,
 }));
-process.stdout.write(JSON.stringify({ steps, wall, inWorker: transport.counters.tftpInWorker }) + '\n');
-process.exit(0);
+process.stdout.write(JSON.stringify({ steps, wall, inWorker: transport.counters.tftpInWorker, sendErrors: transport.counters.sendErrors }) + '\n');
+// No process.exit: the process must end by itself once the transport is closed. Something left
+// holding it open (a worker, a socket, a timer) fails the run loudly instead of hiding.
+setTimeout(() => {
+  process.stderr.write('tftp-offload-client: still running 10 s after transport.close(): something holds the process open\n');
+  process.exit(3);
+}, 10_000).unref();

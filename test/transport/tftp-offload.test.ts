@@ -1,8 +1,9 @@
 // The relay transport's TFTP worker (src/scenario/transport/offload/: blocking sockets on the native
 // UDP helper, in a worker thread) against a real tftpd-hpa in a lab: the same bytes and sha256 as
 // the file the server serves, at blksizes that fit a frame and that arrive as IP fragments, the
-// same results as the event-loop path, a server ERROR, and a server that stops mid-transfer (the
-// client retransmits a bounded number of times, then the step fails with a timeout).
+// same results as the event-loop path, a server ERROR, a server that stops mid-transfer (the
+// client retransmits a bounded number of times, then the step fails with a timeout), and a send
+// this host's firewall refuses (counted; the same timeout).
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -26,7 +27,7 @@ interface StepOut {
   observed: { complete?: boolean; size?: number; sha256?: string; blksize?: number; tftpError?: number | null } | null;
   retransmits: number | null;
 }
-interface Out { steps: StepOut[]; wall: number; inWorker: number }
+interface Out { steps: StepOut[]; wall: number; inWorker: number; sendErrors: number }
 
 function runScenarioIn(ns: string, scenario: string, extra: Record<string, unknown> = {}): Promise<Out> {
   const cfg = { dist: DIST, relayFrom: RELAY_FROM, server: SERVER_ADDR, scenario, ...extra };
@@ -39,6 +40,8 @@ function runScenarioIn(ns: string, scenario: string, extra: Record<string, unkno
     const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
     child.on('close', (code) => {
       clearTimeout(timer);
+      // Non-zero: the client did not end by itself after closing the transport (or failed).
+      if (code !== 0) { reject(new Error(`tftp-offload-client exited ${code}: ${err.slice(-2000)} ${out.slice(-500)}`)); return; }
       try {
         resolve(JSON.parse(out.trim().split('\n').pop() ?? '') as Out);
       } catch {
@@ -128,6 +131,16 @@ describe.skipIf(skipReason !== '')(`relay TFTP in a worker thread${skipReason ? 
       const failed = await runScenarioIn(lab.ns.cli, scenario(['{ tftp: { file: big.img, server: 198.51.100.1, within: 40s, timeout: 1s } }']));
       expect(failed.steps[0]!.ok).toBe(false);
       expect(JSON.stringify(failed.steps[0])).toMatch(/timeout/);
+      // A send the kernel refuses (here EPERM: this host's firewall drops every RRQ) fails the step
+      // as on the event loop: counted, retransmitted, then the same timeout; not a thrown sendto.
+      lab.execOk(lab.ns.cli, 'nft', ['-f', '-'], {
+        input: 'table inet toflc {\n chain out {\n  type filter hook output priority 0; policy accept;\n  udp dport 69 drop\n }\n}\n',
+      });
+      const refused = await runScenarioIn(lab.ns.cli, scenario(['{ tftp: { file: big.img, server: 198.51.100.1, within: 40s, timeout: 1s } }']));
+      expect(refused.inWorker).toBe(1);
+      expect(refused.steps[0]!.ok).toBe(false);
+      expect(JSON.stringify(refused.steps[0]), JSON.stringify(refused)).toMatch(/timeout: nothing from .* after 5 retransmission/);
+      expect(refused.sendErrors).toBeGreaterThan(0);
     } finally {
       await lab?.destroy();
     }

@@ -187,6 +187,8 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
   private readonly tftp: TftpOffload | null;
   /** Socket-level errors (the 'error' event); a send's own error reaches `sent`. */
   private readonly onSendError = (e: Error): void => { this.counters.sendErrors++; this.lastError = e.message; };
+  /** Sends the kernel refused in a TFTP worker: counted as the event-loop path counts its own. */
+  private readonly onTftpSendErrors = (n: number, message: string): void => { this.counters.sendErrors += n; this.lastError = message; };
 
   constructor(private readonly opts: RelayTransportOptions) {
     super();
@@ -198,7 +200,7 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
     this.dhcp = createSocket({ type: 'udp4', reuseAddr: true, recvBufferSize: DHCP_RECV_BUFFER });
     this.dhcp6 = opts.relayFrom6 === undefined ? null : createSocket({ type: 'udp6', reuseAddr: true, recvBufferSize: DHCP_RECV_BUFFER });
     this.tftp = opts.tftpWorkers !== 0 && TftpOffload.available()
-      ? new TftpOffload({ ...(opts.tftpWorkers === undefined ? {} : { size: opts.tftpWorkers }), rcvbuf: FLOW_RECV_BUFFER })
+      ? new TftpOffload({ ...(opts.tftpWorkers === undefined ? {} : { size: opts.tftpWorkers }), rcvbuf: FLOW_RECV_BUFFER, onSendError: this.onTftpSendErrors })
       : null;
     if (opts.prewarmTftp === true) this.tftp?.prewarm();
   }

@@ -24,6 +24,9 @@ export interface BlockingDriveOptions {
   aborted: () => boolean;
   /** Kernel receive buffer of each socket (bytes). */
   rcvbuf: number;
+  /** A send the kernel refused (ENETUNREACH, EPERM from a firewall, ENOBUFS): counted, not thrown,
+   *  as the event-loop path does, so the machine's retransmission runs and says why it gave up. */
+  onSendError: (message: string) => void;
   /** Biggest datagram expected (a 65,464-byte TFTP block + header fits 65,536). */
   maxDatagram?: number;
 }
@@ -62,7 +65,11 @@ export function driveBlocking<R>(m: ClientMachine<R>, udp: UdpSyncBinding, o: Bl
     // Sent from one long-lived buffer: a machine's fresh small Uint8Array lives on V8's heap, and
     // handing it to native code makes V8 move it off-heap first (an allocation and a copy per ACK).
     sbuf.set(d.payload);
-    udp.send(h, sbuf, d.payload.length);
+    try {
+      udp.send(h, sbuf, d.payload.length);
+    } catch (e) {
+      o.onSendError((e as Error).message);
+    }
   };
   const sameAsServer = (): boolean => {
     for (let i = 0; i < serverBytes.length; i++) if (from[i] !== serverBytes[i]) return false;

@@ -16,6 +16,27 @@ import { loadUdpSync } from './udp-sync.js';
 const WORKER = new URL('./tftp-worker.js', import.meta.url);
 /** How long past its deadline a worker may take to answer before it is terminated. */
 const GRACE_MS = 5000;
+/** setTimeout's longest delay: a later one overflows and fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * A worker started before any pool (`pxecheck run`, as soon as it knows a relay run has a TFTP step:
+ * before the relay transport is even imported), so its start-up overlaps the rest of the set-up.
+ * The first pool's prewarm() adopts it; unadopted, it is unref'd and holds nothing open.
+ */
+let early: { worker: Worker; warmUntil: Int32Array; exited: boolean } | null = null;
+/** A pool has prewarmed: a worker started now would be one too many. */
+let prewarmed = false;
+
+export function startTftpWorkerEarly(script: URL = WORKER): void {
+  if (early !== null || prewarmed || (script === WORKER && !TftpOffload.available())) return;
+  const warmUntil = new Int32Array(new SharedArrayBuffer(4));
+  const e = { worker: new Worker(script, { workerData: { warmUntil } satisfies TftpWorkerData }), warmUntil, exited: false };
+  e.worker.on('error', () => { e.exited = true; });
+  e.worker.on('exit', () => { e.exited = true; });
+  e.worker.unref();
+  early = e;
+}
 
 interface Slot {
   worker: Worker;
@@ -29,6 +50,10 @@ export interface TftpOffloadOptions {
   size?: number;
   /** Kernel receive buffer of each transfer socket (bytes). */
   rcvbuf: number;
+  /** Sends the kernel refused during a transfer (how many, the last one's message). */
+  onSendError?: (count: number, message: string) => void;
+  /** The worker script (tests: a stand-in that dies or never answers). */
+  script?: URL;
 }
 
 export class TftpOffload {
@@ -40,6 +65,11 @@ export class TftpOffload {
 
   constructor(private readonly opts: TftpOffloadOptions) {
     this.size = opts.size ?? Math.max(1, Math.min(4, availableParallelism()));
+  }
+
+  /** Workers started and not exited. */
+  get workers(): number {
+    return this.slots.size;
   }
 
   /** The helper is built and the worker script is there (not when running from src/ under a test runner). */
@@ -54,7 +84,7 @@ export class TftpOffload {
    */
   tryRun(cfg: TftpClientConfig, local: string, now: number, deadline: number, signal: AbortSignal | undefined): Promise<TftpResult | null | Error> | null {
     if (this.closed) return null;
-    const slot = this.idle.pop() ?? (this.slots.size < this.size ? this.spawn() : null);
+    const slot = this.freeSlot();
     if (slot === null) return null;
     const id = this.nextId++;
     const abort = new Int32Array(new SharedArrayBuffer(4));
@@ -63,8 +93,14 @@ export class TftpOffload {
       // One listener per running transfer (at most `size` of them).
       if (signal?.aborted) stop();
       signal?.addEventListener('abort', stop, { once: true });
-      // The worker stops by itself at the deadline; this only catches one that hangs.
-      const guard = setTimeout(() => { stop(); void slot.worker.terminate(); }, Math.max(0, (deadline - now) * 1000) + GRACE_MS);
+      // The worker stops by itself at the deadline; this only catches one that hangs. It answers for
+      // the worker: terminating one that has already exited emits no second 'exit'.
+      const guard = setTimeout(() => {
+        stop();
+        this.slots.delete(slot);
+        void slot.worker.terminate();
+        slot.job?.done(new Error('TFTP worker did not answer'));
+      }, Math.min(MAX_TIMER_MS, Math.max(0, (deadline - now) * 1000) + GRACE_MS));
       slot.job = {
         id, abort,
         done: (r) => {
@@ -77,7 +113,8 @@ export class TftpOffload {
       };
       slot.worker.ref();
       if (slot.warmUntil !== null) Atomics.store(slot.warmUntil, 0, 1);
-      slot.worker.postMessage({ id, cfg, local, now, deadline, rcvbuf: this.opts.rcvbuf, abort } satisfies TftpJob);
+      const postedAt = performance.timeOrigin + performance.now();
+      slot.worker.postMessage({ id, cfg, local, now, postedAt, deadline, rcvbuf: this.opts.rcvbuf, abort } satisfies TftpJob);
     });
   }
 
@@ -87,28 +124,50 @@ export class TftpOffload {
    */
   prewarm(): void {
     if (this.closed || this.slots.size > 0) return;
-    const slot = this.spawn(new Int32Array(new SharedArrayBuffer(4)));
+    prewarmed = true;
+    const adopt = early !== null && !early.exited ? early : null;
+    early = null;
+    // An adopted worker's 'exit' not yet emitted still reaches the listeners spawn() adds.
+    const slot = adopt !== null ? this.spawn(adopt.warmUntil, adopt.worker) : this.spawn(new Int32Array(new SharedArrayBuffer(4)));
     slot.worker.unref();
     this.idle.push(slot);
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const s of this.slots) if (s.job) Atomics.store(s.job.abort, 0, 1);
+    // A transfer still running is interrupted, as on the event loop: unfinished (null), not failed.
+    for (const s of this.slots) {
+      if (s.job === null) continue;
+      Atomics.store(s.job.abort, 0, 1);
+      s.job.done(null);
+    }
     await Promise.all([...this.slots].map((s) => s.worker.terminate()));
     this.slots.clear();
     this.idle.length = 0;
   }
 
-  private spawn(warmUntil: Int32Array | null = null): Slot {
-    const slot: Slot = { worker: new Worker(WORKER, { workerData: { warmUntil } satisfies TftpWorkerData }), warmUntil, job: null };
+  /** An idle live worker, else a new one while under `size`, else null. */
+  private freeSlot(): Slot | null {
+    // died() takes a worker that died while idle out of `idle`; never post to a dead one anyway.
+    let slot: Slot | undefined;
+    do slot = this.idle.pop(); while (slot !== undefined && !this.slots.has(slot));
+    return slot ?? (this.slots.size < this.size ? this.spawn() : null);
+  }
+
+  private spawn(warmUntil: Int32Array | null = null, started?: Worker): Slot {
+    const worker = started ?? new Worker(this.opts.script ?? WORKER, { workerData: { warmUntil } satisfies TftpWorkerData });
+    const slot: Slot = { worker, warmUntil, job: null };
     this.slots.add(slot);
     slot.worker.on('message', (reply: TftpJobReply) => {
       if (slot.job?.id !== reply.id) return;
-      slot.job.done('error' in reply ? new Error(`TFTP worker: ${reply.error}`) : reply.result);
+      if ('error' in reply) { slot.job.done(new Error(`TFTP worker: ${reply.error}`)); return; }
+      if (reply.sendErrors > 0) this.opts.onSendError?.(reply.sendErrors, reply.sendError);
+      slot.job.done(reply.result);
     });
     const died = (err: Error): void => {
-      if (!this.slots.delete(slot)) return;
+      this.slots.delete(slot);
+      const i = this.idle.indexOf(slot);
+      if (i >= 0) this.idle.splice(i, 1);
       slot.job?.done(err);
     };
     slot.worker.on('error', died);

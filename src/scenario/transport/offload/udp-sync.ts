@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
 /** The helper's functions; a handle is an opaque external. */
 export interface UdpSyncBinding {
@@ -32,7 +33,7 @@ export function loadUdpSync(): UdpSyncBinding | null {
   if (binding !== undefined) return binding;
   const found = PATHS.map((p) => new URL(p, import.meta.url)).find((u) => existsSync(u));
   try {
-    binding = found === undefined ? null : (createRequire(import.meta.url)(found.pathname) as UdpSyncBinding);
+    binding = found === undefined ? null : (createRequire(import.meta.url)(fileURLToPath(found)) as UdpSyncBinding);
   } catch {
     binding = null; // built for another Node ABI, or damaged: the event-loop path still works
   }

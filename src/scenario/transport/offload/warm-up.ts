@@ -67,7 +67,7 @@ export function warmUp(udp: UdpSyncBinding, stop: () => boolean): number {
         server: LOOPBACK, serverPort: server.port, clientAddr: LOOPBACK, clientPort: 1, file: 'warm-up',
         options: { blksize }, retransmitAfter: 0.2, maxRetransmits: 0,
       });
-      const r = driveBlocking(m, server.binding, { local: LOOPBACK, clientAddr: LOOPBACK, server: LOOPBACK, now, deadline: MAX_SECONDS, aborted: stop, rcvbuf: 1 << 20 });
+      const r = driveBlocking(m, server.binding, { local: LOOPBACK, clientAddr: LOOPBACK, server: LOOPBACK, now, deadline: MAX_SECONDS, aborted: stop, rcvbuf: 1 << 20, onSendError: () => undefined });
       warmed += r?.ok === true ? r.blocks : 0;
     } catch {
       return warmed; // no loopback here: the first transfer warms the code instead

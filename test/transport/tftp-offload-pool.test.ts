@@ -1,0 +1,59 @@
+// The TFTP worker pool's life cycle (offload/tftp-offload.ts) with stand-in workers: one that dies
+// at start (a prewarmed worker that fails) and one that never answers. What a step sees must always
+// settle: an Error, or null (unfinished) when the transport closes; never a promise that hangs.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { TftpClientConfig } from '../../src/scenario/clients/tftp.js';
+import { startTftpWorkerEarly, TftpOffload } from '../../src/scenario/transport/offload/tftp-offload.js';
+
+const DIES = new URL('data:text/javascript,process.exit(1)');
+const SILENT = new URL(`data:text/javascript,${encodeURIComponent("import { parentPort } from 'node:worker_threads'; parentPort.on('message', () => {});")}`);
+const ANSWERS = new URL(`data:text/javascript,${encodeURIComponent("import { parentPort } from 'node:worker_threads'; parentPort.on('message', (j) => parentPort.postMessage({ id: j.id, result: null, sendErrors: 0, sendError: '' }));")}`);
+const CFG: TftpClientConfig = { server: '127.0.0.1', clientAddr: '127.0.0.1', clientPort: 40000, file: 'x', tsizeProbe: false, keepData: false, options: {} };
+
+let pool: TftpOffload | undefined;
+afterEach(async () => { await pool?.close(); pool = undefined; });
+
+async function until(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 50));
+  expect(cond()).toBe(true);
+}
+
+describe('TFTP worker pool', () => {
+  // First: once a pool has prewarmed, a worker started early would be one too many and is not started.
+  it('adopts the worker `pxecheck run` started before the transport existed', async () => {
+    startTftpWorkerEarly(ANSWERS);
+    // Its own script dies at once: an answer can only come from the adopted worker.
+    pool = new TftpOffload({ size: 1, rcvbuf: 0, script: DIES });
+    pool.prewarm();
+    const run = pool.tryRun(CFG, '127.0.0.1', 0, 60, undefined);
+    expect(await run).toBeNull();
+    expect(pool.workers).toBe(1);
+  }, 30_000);
+
+  it('does not hand a transfer to a worker that died while idle', async () => {
+    pool = new TftpOffload({ size: 1, rcvbuf: 0, script: DIES });
+    pool.prewarm();
+    await until(() => pool!.workers === 0);
+    const run = pool.tryRun(CFG, '127.0.0.1', 0, 1, undefined);
+    expect(run).not.toBeNull();
+    // A fresh worker, which dies too: the step gets an Error instead of waiting forever.
+    expect(await run).toBeInstanceOf(Error);
+  }, 30_000);
+
+  it('resolves a transfer still running with null (unfinished) when closed, as the event-loop path does', async () => {
+    pool = new TftpOffload({ size: 1, rcvbuf: 0, script: SILENT });
+    const run = pool.tryRun(CFG, '127.0.0.1', 0, 60, undefined);
+    await pool.close();
+    expect(await run).toBeNull();
+  }, 30_000);
+
+  it('keeps the worker of a transfer whose deadline is past what setTimeout can hold', async () => {
+    pool = new TftpOffload({ size: 1, rcvbuf: 0, script: SILENT });
+    // 30 days: an uncapped guard timer would overflow, fire at once and kill the worker.
+    const run = pool.tryRun(CFG, '127.0.0.1', 0, 30 * 86_400, undefined);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(pool.workers).toBe(1);
+    await pool.close();
+    expect(await run).toBeNull();
+  }, 30_000);
+});
