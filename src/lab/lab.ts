@@ -201,6 +201,20 @@ export class Lab {
     return ifname;
   }
 
+  /**
+   * A relay's own segment (kernel sockets from `relayFrom`, as `run --relay-from` uses): a veth
+   * `ifname` in the client namespace holding `relayFrom`/24, and an on-link route each way between
+   * the lab's subnet and the relay's /24.
+   */
+  addRelaySegment(relayFrom: string, ifname = 'rl0'): string {
+    const iface = this.addClientInterface(ifname);
+    const relayNet = `${relayFrom.split('.').slice(0, 3).join('.')}.0/24`;
+    this.execOk(this.ns.cli, 'ip', ['addr', 'add', `${relayFrom}/24`, 'dev', iface]);
+    this.execOk(this.ns.cli, 'ip', ['route', 'add', LAB_SUBNET, 'dev', iface, 'src', relayFrom]);
+    this.execOk(this.ns.srv, 'ip', ['route', 'add', relayNet, 'dev', SERVER_IFACE]);
+    return iface;
+  }
+
   /** A tap `ifname` in the client namespace, bridged, for QEMU's `-netdev tap`. */
   addTap(ifname = 'tap0'): string {
     const cli = this.ns.cli;

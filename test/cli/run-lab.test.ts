@@ -55,10 +55,7 @@ describe.skipIf(skipReason !== '')(`pxecheck run in a lab${skipReason ? ` (skipp
     let lab: Lab | undefined;
     try {
       lab = await createLab({ name: 'pxrun' });
-      const iface = lab.addClientInterface('rl0');
-      lab.execOk(lab.ns.cli, 'ip', ['addr', 'add', `${RELAY}/24`, 'dev', iface]);
-      lab.execOk(lab.ns.cli, 'ip', ['route', 'add', '198.51.100.0/24', 'dev', iface, 'src', RELAY]);
-      lab.execOk(lab.ns.srv, 'ip', ['route', 'add', '203.0.113.0/24', 'dev', 'eth0']);
+      lab.addRelaySegment(RELAY);
       const root = makeBootRoot(join(lab.workDir, 'boot'));
       await startDnsmasq(lab, {
         tftpRoot: root, efiBootFile: 'ipxe.efi', ipxeBootFile: `http://${SERVER_ADDR}/boot.ipxe`,

@@ -123,10 +123,7 @@ describe.skipIf(skipReason !== '')(`transports in a lab${skipReason ? ` (skipped
       const relayFrom = '203.0.113.1';
       const root = makeBootRoot(join(lab.workDir, 'boot'));
       // The relay's address on the segment; each side has an on-link route to the other's subnet.
-      const iface = lab.addClientInterface('rl0');
-      lab.execOk(lab.ns.cli, 'ip', ['addr', 'add', `${relayFrom}/24`, 'dev', iface]);
-      lab.execOk(lab.ns.cli, 'ip', ['route', 'add', '198.51.100.0/24', 'dev', iface, 'src', relayFrom]);
-      lab.execOk(lab.ns.srv, 'ip', ['route', 'add', '203.0.113.0/24', 'dev', 'eth0']);
+      lab.addRelaySegment(relayFrom);
       const dir = join(lab.workDir, 'kea');
       mkdirSync(dir, { recursive: true });
       const conf = join(dir, 'kea-dhcp4.conf');
@@ -180,10 +177,7 @@ describe.skipIf(skipReason !== '')(`transports in a lab${skipReason ? ` (skipped
     try {
       lab = await createLab({ name: 'pxtrelay2' });
       const relayFrom = '203.0.113.1';
-      const iface = lab.addClientInterface('rl0');
-      lab.execOk(lab.ns.cli, 'ip', ['addr', 'add', `${relayFrom}/24`, 'dev', iface]);
-      lab.execOk(lab.ns.cli, 'ip', ['route', 'add', '198.51.100.0/24', 'dev', iface, 'src', relayFrom]);
-      lab.execOk(lab.ns.srv, 'ip', ['route', 'add', '203.0.113.0/24', 'dev', 'eth0']);
+      lab.addRelaySegment(relayFrom);
       const root = makeBootRoot(join(lab.workDir, 'boot'));
       const dns = await startDnsmasq(lab, { tftpRoot: root, efiBootFile: 'snponly.efi', extraLines: ['dhcp-range=203.0.113.100,203.0.113.150,255.255.255.0,10m'] });
       const out = await runInNamespace(lab.ns.cli, {

@@ -57,10 +57,7 @@ const scenario = (steps: string[]): string =>
 /** A lab with tftpd-hpa serving `files`, reached from RELAY_FROM on the client side. */
 async function tftpLab(name: string, files: Record<string, Buffer>): Promise<Lab> {
   const lab = await createLab({ name });
-  const iface = lab.addClientInterface('rl0');
-  lab.execOk(lab.ns.cli, 'ip', ['addr', 'add', `${RELAY_FROM}/24`, 'dev', iface]);
-  lab.execOk(lab.ns.cli, 'ip', ['route', 'add', '198.51.100.0/24', 'dev', iface, 'src', RELAY_FROM]);
-  lab.execOk(lab.ns.srv, 'ip', ['route', 'add', '203.0.113.0/24', 'dev', 'eth0']);
+  lab.addRelaySegment(RELAY_FROM);
   const root = join(lab.workDir, 'tftproot');
   mkdirSync(root, { recursive: true });
   for (const [f, data] of Object.entries(files)) writeFileSync(join(root, f), data);
