@@ -72,6 +72,34 @@ describe('TftpSessionTracker', () => {
     expect(c.id).toBe(2);
   });
 
+  it('a request repeated after the answer but before the client took it is the same session, on the TID the client takes', () => {
+    const C = '198.51.100.100';
+    const S = '198.51.100.1';
+    // The client's timer fired before it read the OACK: RRQ, OACK (TID 40000), RRQ again, OACK (TID 40001).
+    const kept = new TftpSessionTracker();
+    const a = kept.noteRequest(C, 3000, S, 0, 1, 'boot.efi', 'RRQ');
+    expect(kept.match(S, 40000, C, 3000, 1.2)).toBe(a);
+    expect(kept.noteRequest(C, 3000, S, 1.21, 3, 'boot.efi', 'RRQ')).toBe(a);
+    // It answers the first with ACK 0 and the second with ERROR 5, which belongs to no transfer.
+    expect(kept.match(C, 3000, S, 40000, 1.22)).toBe(a);
+    expect(kept.match(S, 40001, C, 3000, 1.23)).toBeNull();
+    expect(kept.match(C, 3000, S, 40001, 1.24)).toBeNull();
+    expect(kept.match(S, 40000, C, 3000, 1.3)).toBe(a);
+    expect(a).toMatchObject({ requestFrames: [1, 3], serverPort: 40000, strayPackets: 1 });
+    // The first answer never reached the client: it takes the second TID, and the transfer follows it there.
+    const moved = new TftpSessionTracker();
+    const b = moved.noteRequest(C, 3000, S, 0, 1, 'boot.efi', 'RRQ');
+    expect(moved.match(S, 40000, C, 3000, 1.2)).toBe(b);
+    expect(moved.noteRequest(C, 3000, S, 1.21, 3, 'boot.efi', 'RRQ')).toBe(b);
+    expect(moved.match(S, 40001, C, 3000, 1.23)).toBeNull();
+    expect(moved.match(C, 3000, S, 40001, 1.24)).toBe(b);
+    expect(moved.match(S, 40001, C, 3000, 1.3)).toBe(b);
+    expect(moved.match(S, 40000, C, 3000, 1.4)).toBeNull();
+    expect(b).toMatchObject({ requestFrames: [1, 3], serverPort: 40001 });
+    // Once the client has spoken to the server's TID, a new request from that port is a new transfer.
+    expect(moved.noteRequest(C, 3000, S, 2, 9, 'boot.efi', 'RRQ')).not.toBe(b);
+  });
+
   it('expires idle sessions and evicts the oldest beyond maxSessions', () => {
     const tr = new TftpSessionTracker({ idleTimeout: 10, maxSessions: 2 });
     const a = tr.noteRequest('198.51.100.10', 1, '198.51.100.1', 0, 1);

@@ -32,6 +32,12 @@ export interface TftpSession {
   packets: number;
   /** Packets to the client endpoint from another server TID once one was learnt (not matched). */
   strayPackets: number;
+  /** The client has sent to the learnt TID: it took that answer, so the transfer runs there. */
+  clientSpoke: boolean;
+  /** Before the client spoke: the first other TID that answered (a retransmitted request), which
+   *  the client may take instead when it never got the first answer. */
+  altPort: number | null;
+  altAddr: string | null;
 }
 
 export interface TftpTrackerOptions {
@@ -87,8 +93,9 @@ export class TftpSessionTracker {
 
   /**
    * A RRQ/WRQ to port 69. A repeat from the same client endpoint to the same server before the
-   * server answered is a retransmission of the same session; otherwise a new session replaces
-   * whatever that endpoint had.
+   * client has sent anything to the server's answer is a retransmission of the same session (its
+   * timer may fire before it reads an answer already on the wire); otherwise a new session
+   * replaces whatever that endpoint had.
    */
   noteRequest(
     clientAddr: string, clientPort: number, serverAddr: string, time: number, frame: number,
@@ -96,7 +103,7 @@ export class TftpSessionTracker {
   ): TftpSession {
     const key = endpointKey(clientAddr, clientPort);
     const old = this.byClient.get(key);
-    if (old && old.serverPort === null && old.serverAddr === serverAddr
+    if (old && !old.clientSpoke && old.serverAddr === serverAddr
       && (file === undefined || old.file === undefined || old.file === file)) {
       old.requestFrames.push(frame);
       old.lastTime = time;
@@ -112,7 +119,7 @@ export class TftpSessionTracker {
       replyAddr: null, serverPort: null, replyAddrDiffers: false,
       requestFrame: frame, requestFrames: [frame],
       file, kind,
-      firstTime: time, lastTime: time, packets: 0, strayPackets: 0,
+      firstTime: time, lastTime: time, packets: 0, strayPackets: 0, clientSpoke: false, altPort: null, altAddr: null,
     };
     this.byClient.set(key, s);
     return s;
@@ -141,10 +148,26 @@ export class TftpSessionTracker {
       // Another TID writing to the client: e.g. a second server process answering a retransmitted
       // request (RFC 1350 §4: the client should answer ERROR 5). Counted, not matched.
       s.strayPackets++;
+      if (!s.clientSpoke && s.altPort === null) {
+        s.altPort = srcPort;
+        s.altAddr = srcAddr;
+      }
     }
     // Client → server on the learnt 4-tuple.
     s = this.byClient.get(srcV4 >= 0 ? srcV4 * 65536 + srcPort : endpointKey(srcAddr, srcPort));
-    if (s && s.serverPort === dstPort && s.replyAddr === dstAddr) return touch(s, time);
+    if (!s) return null;
+    if (s.serverPort === dstPort && s.replyAddr === dstAddr) {
+      s.clientSpoke = true;
+      return touch(s, time);
+    }
+    if (!s.clientSpoke && s.altPort === dstPort && s.altAddr === dstAddr) {
+      // The client took the answer to its retransmitted request (it missed the first one).
+      s.serverPort = dstPort;
+      s.replyAddr = dstAddr;
+      s.replyAddrDiffers = dstAddr !== s.serverAddr;
+      s.clientSpoke = true;
+      return touch(s, time);
+    }
     return null;
   }
 

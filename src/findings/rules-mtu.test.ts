@@ -6,7 +6,7 @@ import { PcapWriter } from '../capture/writer.js';
 import { LinkType } from '../wire/link-type.js';
 import { analyzeCapture } from '../analysis/capture.js';
 import type { Analysis } from '../analysis/types.js';
-import { buildAck, buildData, buildOack, buildRrq } from '../wire/tftp.js';
+import { buildAck, buildData, buildError, buildOack, buildRrq } from '../wire/tftp.js';
 import { emitEthernet, EtherType } from '../wire/ethernet.js';
 import { emitIpv4 } from '../wire/ipv4.js';
 import { emitIcmp } from '../wire/icmp.js';
@@ -142,6 +142,35 @@ describe('net.pmtu-blackhole (TFTP)', () => {
     const f = a.findings.find((x) => x.code === 'net.pmtu-blackhole')!;
     expect(f.severity).toBe('error');
     expect(f.message).toMatch(/blksize 1468.*1500-byte IP packet/);
+    expect(a.clients[0]!.rootCause).toBe('net.pmtu-blackhole');
+  });
+
+  it('a request sent again while its OACK was on the way is one transfer, not a second fetch of the program (no chainload loop)', async () => {
+    // As in the lab's mtu-mismatch run on a loaded host: the client's 1 s timer fires before it reads
+    // the OACK, so a second server process answers the repeated RRQ and gets ERROR 5.
+    const w = new Wire(V4);
+    const stall = (t: number, port: number, tid: number, again: boolean): void => {
+      const opts = { blksize: 1468, timeout: 1 };
+      w.udp(t, true, port, 69, buildRrq('snponly.efi', 'octet', opts));
+      w.udp(t + 1.2, false, tid, port, buildOack(opts));
+      if (again) w.udp(t + 1.21, true, port, 69, buildRrq('snponly.efi', 'octet', opts));
+      w.udp(t + 1.22, true, port, tid, buildAck(0));
+      if (again) {
+        w.udp(t + 1.23, false, tid + 1, port, buildOack(opts));
+        w.udp(t + 1.24, true, port, tid + 1, buildError(5, 'Unknown transfer ID'));
+      }
+      for (let i = 0; i < 3; i++) {
+        w.udp(t + 1.3 + i, false, tid, port, buildData(1, new Uint8Array(1468)));
+        w.udp(t + 1.31 + i, true, port, tid, buildAck(0));
+      }
+    };
+    stall(0, CPORT, TID, true);
+    stall(10, CPORT + 1, TID + 100, false);
+    const a = await w.analyze();
+    expect(codes(a)).not.toContain('ipxe.chainload-loop');
+    // Two transfers (the repeated request is a retransmission of the first), and the MTU is the cause.
+    expect(a.clients[0]!.steps.filter((x) => x.kind === 'tftp')).toHaveLength(2);
+    expect(codes(a)).toContain('net.pmtu-blackhole');
     expect(a.clients[0]!.rootCause).toBe('net.pmtu-blackhole');
   });
 
