@@ -29,7 +29,10 @@ function optionText(msg: DhcpV4Message, code: number): string | null {
   return d ? cString(d) : null;
 }
 
-/** Boot file: option 67, else the `file` field unless it holds overloaded options; null if empty. */
+/** Boot file: option 67 when present, else the `file` field unless it holds overloaded options
+ *  (null when that is empty). An empty option 67 gives "", not null: the server did send one and
+ *  it is read before `file`; flow output keeps that "", and the DHCP client's offer choice and the
+ *  lean DORA engine's scanReply.hasBootFile both count such a reply as naming a boot file. */
 export function effectiveBootFile(msg: DhcpV4Message): string | null {
   const o = optionText(msg, DhcpV4Code.BOOTFILE_NAME);
   if (o !== null) return o;
@@ -37,7 +40,8 @@ export function effectiveBootFile(msg: DhcpV4Message): string | null {
   return cString(msg.file) || null;
 }
 
-/** Boot server name: option 66, else `sname` unless overloaded; null if empty. */
+/** Boot server name: option 66 when present (an empty one gives ""), else `sname` unless
+ *  overloaded (null when that is empty). */
 export function effectiveServerName(msg: DhcpV4Message): string | null {
   const o = optionText(msg, DhcpV4Code.TFTP_SERVER_NAME);
   if (o !== null) return o;
