@@ -5,6 +5,7 @@ import { runScenario, runScenarios } from './driver.js';
 import { loadScenario, parseScenario } from './load.js';
 import { fakeDnsmasq, fakeHttp, fakeTftp, type FakeDnsmasqConfig } from './run/fake-servers.test-kit.js';
 import { LoopbackTransport } from './transport/loopback.js';
+import { scenarioYaml } from './scenario.test-kit.js';
 import { clientArch, userClasses, vendorClass } from '../wire/dhcpv4/index.js';
 
 const SERVER = '198.51.100.1';
@@ -17,6 +18,11 @@ function seeded(seed = 1): () => number {
     s = (s * 1103515245 + 12345) & 0x7fffffff;
     return s / 0x80000000;
   };
+}
+
+/** One iPXE client that gets an address (DHCP within 5 s), then runs `steps`. */
+function ipxeClient(budget: string, mac: string, steps: readonly string[]): string {
+  return scenarioYaml({ budget, clients: [{ persona: 'ipxe', mac, steps: ['dhcp: { within: 5s }', ...steps] }] });
 }
 
 function lab(dhcp: Partial<FakeDnsmasqConfig> = {}, tftpFiles: Record<string, Uint8Array> = { 'ipxe.efi': IPXE_EFI }) {
@@ -184,15 +190,7 @@ clients:
 
   it('reports a refused HTTP connection and a 404 script', async () => {
     const { opts } = lab();
-    const s = parseScenario(`
-budget: 10s
-clients:
-  - persona: ipxe
-    mac: 52:54:00:00:00:20
-    steps:
-      - dhcp: { within: 5s }
-      - http: { url: "http://198.51.100.9/x", within: 1s, expect: { status: 200 } }
-`, 'h.yaml');
+    const s = parseScenario(ipxeClient('10s', '52:54:00:00:00:20', ['http: { url: "http://198.51.100.9/x", within: 1s, expect: { status: 200 } }']), 'h.yaml');
     const r = await runScenario(s, opts);
     expect(r.clients[0]!.steps[1]!.error).toMatch(/cannot connect: connection refused/);
   });
@@ -207,17 +205,11 @@ clients:
       tcp: [fakeHttp(SERVER, { '/big.ipxe': script, '/big-kernel': kernel, '/big-initrd': initrd })],
     });
     const sha = createHash('sha256').update(initrd).digest('hex');
-    const s = parseScenario(`
-budget: 30s
-clients:
-  - persona: ipxe
-    mac: 52:54:00:00:00:21
-    steps:
-      - dhcp: { within: 5s }
-      - ipxe-script: { url: "http://198.51.100.1/big.ipxe", within: 10s, expect: { boots: true, fetches: 3, errors: 0 } }
-      - http: { name: plain, url: "http://198.51.100.1/big-kernel", within: 5s, expect: { size: 3000000 } }
-      - http: { name: checked, url: "http://198.51.100.1/big-initrd", within: 5s, expect: { sha256: "${sha}" } }
-`, 'big.yaml');
+    const s = parseScenario(ipxeClient('30s', '52:54:00:00:00:21', [
+      'ipxe-script: { url: "http://198.51.100.1/big.ipxe", within: 10s, expect: { boots: true, fetches: 3, errors: 0 } }',
+      'http: { name: plain, url: "http://198.51.100.1/big-kernel", within: 5s, expect: { size: 3000000 } }',
+      `http: { name: checked, url: "http://198.51.100.1/big-initrd", within: 5s, expect: { sha256: "${sha}" } }`,
+    ]), 'big.yaml');
     const r = await runScenario(s, { transport, clock, target: { server: SERVER }, random: seeded() });
     const steps = r.clients[0]!.steps;
     expect(steps.map((x) => [x.name, x.error])).toEqual([[steps[0]!.name, null], [steps[1]!.name, null], ['plain', null], ['checked', null]]);
@@ -237,16 +229,10 @@ clients:
         '/long.ipxe': '#!ipxe\nchain http://198.51.100.1/long-stage2.ipxe\n', '/long-stage2.ipxe': longScript,
       })],
     });
-    const s = parseScenario(`
-budget: 40s
-clients:
-  - persona: ipxe
-    mac: 52:54:00:00:00:22
-    steps:
-      - dhcp: { within: 5s }
-      - ipxe-script: { name: image, url: "http://198.51.100.1/img.ipxe", within: 10s, expect: { boots: true } }
-      - ipxe-script: { name: long, url: "http://198.51.100.1/long.ipxe", within: 10s, expect: { boots: true } }
-`, 'chain.yaml');
+    const s = parseScenario(ipxeClient('40s', '52:54:00:00:00:22', [
+      'ipxe-script: { name: image, url: "http://198.51.100.1/img.ipxe", within: 10s, expect: { boots: true } }',
+      'ipxe-script: { name: long, url: "http://198.51.100.1/long.ipxe", within: 10s, expect: { boots: true } }',
+    ]), 'chain.yaml');
     const r = await runScenario(s, { transport, clock, target: { server: SERVER }, random: seeded() });
     const [, image1, long] = r.clients[0]!.steps;
     expect(image1!.error).toBeNull();
@@ -263,16 +249,10 @@ clients:
       udp: [fakeDnsmasq({ addr: SERVER }), fakeTftp(SERVER, { 'vmlinuz-tftp': new Uint8Array(3000) })],
       tcp: [fakeHttp(SERVER, { '/boot.ipxe': script, '/stage2.ipxe': stage2, '/initrd.img': 'i', '/loop.ipxe': '#!ipxe\nchain loop.ipxe\n' })],
     });
-    const s = parseScenario(`
-budget: 30s
-clients:
-  - persona: ipxe
-    mac: 52:54:00:00:00:30
-    steps:
-      - dhcp: { within: 5s }
-      - ipxe-script: { url: "\${bootfile}", within: 10s, expect: { fetched: ['stage2', 'vmlinuz-tftp$', 'initrd'], fetches: 4, boots: true, errors: 0 } }
-      - ipxe-script: { name: too deep, url: "http://\${server}/loop.ipxe", max-depth: 3, within: 10s, expect: { boots: true } }
-`, 'ipxe.yaml');
+    const s = parseScenario(ipxeClient('30s', '52:54:00:00:00:30', [
+      'ipxe-script: { url: "${bootfile}", within: 10s, expect: { fetched: ["stage2", "vmlinuz-tftp$", "initrd"], fetches: 4, boots: true, errors: 0 } }',
+      'ipxe-script: { name: too deep, url: "http://${server}/loop.ipxe", max-depth: 3, within: 10s, expect: { boots: true } }',
+    ]), 'ipxe.yaml');
     const r = await runScenario(s, { transport, clock, target: { server: SERVER }, random: seeded(3) });
     const [, run, deep] = r.clients[0]!.steps;
     expect(run!.error).toBeNull();

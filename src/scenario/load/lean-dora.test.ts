@@ -14,6 +14,7 @@ import type { UdpDatagram } from '../clients/types.js';
 import type { FakeServer } from '../transport/memory.js';
 import { LoopbackTransport } from '../transport/loopback.js';
 import { leanGroup } from './lean-chain.js';
+import { scenarioYaml, type ScenarioClientText } from '../scenario.test-kit.js';
 
 const A = '198.51.100.1';
 const B = '198.51.100.2';
@@ -57,24 +58,17 @@ function server(addr: string, bootfile: boolean, served: Served, delayB = 0.001)
   };
 }
 
-function storm(steps: string, count: number): string {
-  return `
-name: lean
-budget: 300s
-load: { arrival: 50/s, concurrency: 64 }
-clients:
-  - name: pc
-    persona: uefi-x64
-    mac: { mac: "52:54:00:20:00:00", count: ${count} }
-    steps:
-${steps}
-  - name: phone
-    persona: cisco
-    weight: 1
-    mac: { mac: "00:1b:54:21:00:00", count: ${Math.round(count / 3)} }
-    steps:
-      - dhcp: { within: 12s }
-`;
+/** UEFI clients running `steps` arriving at 50/s, among them a third as many phones. */
+function storm(steps: readonly string[], count: number): string {
+  return loadScenario('lean', 64, [
+    { name: 'pc', persona: 'uefi-x64', mac: `{ mac: "52:54:00:20:00:00", count: ${count} }`, steps },
+    { name: 'phone', persona: 'cisco', weight: 1, mac: `{ mac: "00:1b:54:21:00:00", count: ${Math.round(count / 3)} }`, steps: ['dhcp: { within: 12s }'] },
+  ]);
+}
+
+/** Clients arriving at 50/s, at most `concurrency` at once. */
+function loadScenario(name: string, concurrency: number, clients: ScenarioClientText[]): string {
+  return scenarioYaml({ name, budget: '300s', load: `{ arrival: 50/s, concurrency: ${concurrency} }`, clients });
 }
 
 async function play(yaml: string, engine: 'lean' | 'general', delayB?: number) {
@@ -95,7 +89,7 @@ function counts(k: { ok: number; failed: number; timedOut: number; servers: Reco
 
 describe('lean DORA engine', () => {
   it('reports what the general runner reports: counts, servers, addresses, retransmissions, NAK restarts, timeouts', async () => {
-    const yaml = storm('      - dhcp: { within: 12s, expect: { type: ack, yiaddr: 198.51.100.0/24 } }\n      - renew: { within: 5s }\n      - release', 120);
+    const yaml = storm(['dhcp: { within: 12s, expect: { type: ack, yiaddr: 198.51.100.0/24 } }', 'renew: { within: 5s }', 'release'], 120);
     const lean = await play(yaml, 'lean');
     const general = await play(yaml, 'general');
     const l = lean.s.load!;
@@ -127,17 +121,7 @@ describe('lean DORA engine', () => {
 
   it('a server that never answers: the last clients still time out after arrivals end (the run ends)', async () => {
     // Nobody answers, so no reply re-arms the engine's timer once the last client has arrived.
-    const yaml = `
-name: lean-silent
-budget: 300s
-load: { arrival: 50/s, concurrency: 64 }
-clients:
-  - name: pc
-    persona: uefi-x64
-    mac: { mac: "52:54:00:30:00:00", count: 5 }
-    steps:
-      - dhcp: { within: 12s }
-`;
+    const yaml = loadScenario('lean-silent', 64, [{ name: 'pc', persona: 'uefi-x64', mac: '{ mac: "52:54:00:30:00:00", count: 5 }', steps: ['dhcp: { within: 12s }'] }]);
     for (const engine of ['lean', 'general'] as const) {
       const clock = new FakeClock(1000);
       const transport = new LoopbackTransport(clock, { udp: [{ addr: A, ports: [67], handle: () => [] }], tcp: [] });
@@ -152,7 +136,7 @@ clients:
 
   it('a budget overrun fails the step with its latency recorded, on both engines alike', async () => {
     // B answers each message after 20 ms: a DORA takes about 40 ms, over its 30 ms budget but within twice it.
-    const yaml = storm('      - dhcp: { within: 30ms, offer-window: 0s }', 30);
+    const yaml = storm(['dhcp: { within: 30ms, offer-window: 0s }'], 30);
     const l = (await play(yaml, 'lean', 0.02)).s.load!;
     const g = (await play(yaml, 'general', 0.02)).s.load!;
     expect(counts(l.kinds.dora)).toEqual(counts(g.kinds.dora));
@@ -161,7 +145,7 @@ clients:
   });
 
   it('lets go of the transport when it ends: load runs on one transport leave no receive handler behind', async () => {
-    const yaml = storm('      - dhcp: { within: 12s }', 6);
+    const yaml = storm(['dhcp: { within: 12s }'], 6);
     const clock = new FakeClock(1000);
     const served: Served = { acks: new Map(), discovers: 0, naks: 0, releases: 0 };
     const transport = new LoopbackTransport(clock, { udp: [server(A, true, served), server(B, false, served)], tcp: [] });
@@ -199,20 +183,9 @@ clients:
         return [{ datagram: { src: { addr: A, port: 67 }, dst: { addr: '255.255.255.255', port: 68 }, payload, broadcast: true } }];
       },
     };
-    const yaml = `
-name: lean-zero
-budget: 300s
-load: { arrival: 50/s, concurrency: 8 }
-clients:
-  - name: pc
-    persona: uefi-x64
-    mac: { mac: "52:54:00:50:00:00", count: 4 }
-    steps:
-      - dhcp: { offer-window: 0s }
-      - renew
-      - renew
-      - release
-`;
+    const yaml = loadScenario('lean-zero', 8, [
+      { name: 'pc', persona: 'uefi-x64', mac: '{ mac: "52:54:00:50:00:00", count: 4 }', steps: ['dhcp: { offer-window: 0s }', 'renew', 'renew', 'release'] },
+    ]);
     const results = [];
     for (const engine of ['general', 'lean'] as const) {
       ciaddrs.clear();
