@@ -25,6 +25,8 @@
 #include <string.h>
 #include <uv.h>
 
+#include "napi_args.h"
+
 /* Packets handed to JS per readable event: bounds the time spent in one callback. */
 #define BATCH 256
 
@@ -42,16 +44,6 @@ typedef struct {
   int have_last;
   struct pcap_stat last; /* the counters at close, so stats() still answers afterwards */
 } live_t;
-
-static napi_value throw_msg(napi_env env, const char *msg) {
-  napi_throw_error(env, NULL, msg);
-  return NULL;
-}
-
-#define CHECK(call)                                      \
-  do {                                                   \
-    if ((call) != napi_ok) return throw_msg(env, #call); \
-  } while (0)
 
 static void free_poll(uv_handle_t *h) { free(h); }
 
@@ -187,9 +179,7 @@ static napi_value fail_open(napi_env env, pcap_t *p, const char *what) {
 }
 
 static napi_value js_open(napi_env env, napi_callback_info info) {
-  size_t argc = 8;
-  napi_value argv[8];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ARGS(8);
   if (argc < 7) return throw_msg(env, "open(device, filter, snaplen, bufferSize, promisc, onPacket, onError)");
   char device[256], filter[4096], errbuf[PCAP_ERRBUF_SIZE];
   size_t len;
@@ -272,18 +262,12 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_send(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ARGS(2);
   live_t *l = argc < 2 ? NULL : unwrap(env, argv[0]);
   if (l == NULL || l->closed) return throw_msg(env, "the capture handle is closed");
-  napi_typedarray_type type;
-  size_t length, offset;
-  void *data;
-  napi_value ab;
-  if (napi_get_typedarray_info(env, argv[1], &type, &length, &data, &ab, &offset) != napi_ok || type != napi_uint8_array) {
-    return throw_msg(env, "send(handle, Uint8Array)");
-  }
+  uint8_t *data;
+  size_t length;
+  if (!uint8_array(env, argv[1], &data, &length)) return throw_msg(env, "send(handle, Uint8Array)");
   int n = pcap_inject(l->pcap, data, length);
   if (n < 0) return throw_msg(env, pcap_geterr(l->pcap));
   napi_value out;
@@ -298,9 +282,7 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
  * packet socket (what pcap_inject's send() does one frame at a time): fewer system calls, and the
  * server is woken once for the lot instead of preempting us after every frame (2 shared cores). */
 static napi_value js_send_batch(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ARGS(2);
   live_t *l = argc < 2 ? NULL : unwrap(env, argv[0]);
   if (l == NULL || l->closed) return throw_msg(env, "the capture handle is closed");
   bool is_array = false;
@@ -314,14 +296,11 @@ static napi_value js_send_batch(napi_env env, napi_callback_info info) {
   while (done < n) {
     uint32_t k = 0;
     for (; k < SEND_BATCH && done + k < n; k++) {
-      napi_value el, ab;
-      napi_typedarray_type type;
-      size_t length, offset;
-      void *data;
+      napi_value el;
+      uint8_t *data;
+      size_t length;
       CHECK(napi_get_element(env, argv[1], done + k, &el));
-      if (napi_get_typedarray_info(env, el, &type, &length, &data, &ab, &offset) != napi_ok || type != napi_uint8_array) {
-        return throw_msg(env, "sendBatch(handle, Uint8Array[])");
-      }
+      if (!uint8_array(env, el, &data, &length)) return throw_msg(env, "sendBatch(handle, Uint8Array[])");
       iov[k].iov_base = data;
       iov[k].iov_len = length;
       memset(&msgs[k], 0, sizeof msgs[k]);
@@ -350,9 +329,8 @@ static napi_value js_send_batch(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_stats(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], out, v;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ARGS(1);
+  napi_value out, v;
   live_t *l = argc < 1 ? NULL : unwrap(env, argv[0]);
   struct pcap_stat st;
   int ok = l != NULL && (l->pcap != NULL ? pcap_stats(l->pcap, &st) == 0 : l->have_last);
@@ -372,9 +350,7 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_close(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ARGS(1);
   live_t *l = argc < 1 ? NULL : unwrap(env, argv[0]);
   if (l != NULL) live_stop(l);
   return NULL;
@@ -382,11 +358,11 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
-      {"open", NULL, js_open, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"send", NULL, js_send, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"sendBatch", NULL, js_send_batch, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"stats", NULL, js_stats, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
+      EXPORT_FN("open", js_open),
+      EXPORT_FN("send", js_send),
+      EXPORT_FN("sendBatch", js_send_batch),
+      EXPORT_FN("stats", js_stats),
+      EXPORT_FN("close", js_close),
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -31,6 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "napi_args.h"
+
 typedef struct {
   int fd;
   int family;
@@ -40,21 +42,11 @@ typedef struct {
   socklen_t last_len;
 } udp_t;
 
-static napi_value throw_msg(napi_env env, const char *msg) {
-  napi_throw_error(env, NULL, msg);
-  return NULL;
-}
-
 static napi_value throw_errno(napi_env env, const char *what) {
   char msg[160];
   snprintf(msg, sizeof msg, "%s: %s", what, strerror(errno));
   return throw_msg(env, msg);
 }
-
-#define CHECK(call)                                      \
-  do {                                                   \
-    if ((call) != napi_ok) return throw_msg(env, #call); \
-  } while (0)
 
 static void finalize_udp(napi_env env, void *data, void *hint) {
   udp_t *u = data;
@@ -77,14 +69,9 @@ static udp_t *get_udp(napi_env env, napi_value v) {
 }
 
 static int get_bytes(napi_env env, napi_value v, uint8_t **data, size_t *length) {
-  napi_typedarray_type type;
-  napi_value ab;
-  size_t offset;
-  if (napi_get_typedarray_info(env, v, &type, length, (void **)data, &ab, &offset) != napi_ok || type != napi_uint8_array) {
-    throw_msg(env, "udp_sync: expected a Uint8Array");
-    return -1;
-  }
-  return 0;
+  if (uint8_array(env, v, data, length)) return 0;
+  throw_msg(env, "udp_sync: expected a Uint8Array");
+  return -1;
 }
 
 /* address text + port -> sockaddr; 0 on success. */
@@ -108,9 +95,7 @@ static int to_sockaddr(const char *text, uint32_t port, struct sockaddr_storage 
 }
 
 static napi_value js_open(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ARGS(3);
   if (argc < 3) return throw_msg(env, "udp_sync.open(address, port, rcvbuf)");
   char addr[64];
   size_t alen;
@@ -151,9 +136,8 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_port(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], out;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ARGS(1);
+  napi_value out;
   udp_t *u = get_udp(env, argv[0]);
   if (u == NULL) return NULL;
   struct sockaddr_storage ss;
@@ -165,9 +149,7 @@ static napi_value js_port(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_peer(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ARGS(3);
   udp_t *u = get_udp(env, argv[0]);
   if (u == NULL) return NULL;
   char addr[64];
@@ -186,9 +168,7 @@ static napi_value js_peer(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_peer_from_last(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ARGS(1);
   udp_t *u = get_udp(env, argv[0]);
   if (u == NULL) return NULL;
   if (u->last_len == 0) return throw_msg(env, "udp_sync.peerFromLast: nothing received yet");
@@ -260,36 +240,29 @@ static napi_value recv_result(napi_env env, udp_t *u, napi_value rbuf, napi_valu
 }
 
 static napi_value js_send(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ARGS(3);
   udp_t *u = get_udp(env, argv[0]);
   if (u == NULL || do_send(env, u, argv[1], argv[2]) != 0) return NULL;
   return NULL;
 }
 
 static napi_value js_recv(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ARGS(3);
   udp_t *u = get_udp(env, argv[0]);
   if (u == NULL) return NULL;
   return recv_result(env, u, argv[1], argv[2]);
 }
 
 static napi_value js_send_recv(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ARGS(5);
   udp_t *u = get_udp(env, argv[0]);
   if (u == NULL || do_send(env, u, argv[1], argv[2]) != 0) return NULL;
   return recv_result(env, u, argv[3], argv[4]);
 }
 
 static napi_value js_last_from(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2], out;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ARGS(2);
+  napi_value out;
   udp_t *u = get_udp(env, argv[0]);
   if (u == NULL) return NULL;
   uint8_t *data;
@@ -310,10 +283,8 @@ static napi_value js_last_from(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_close(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
+  ARGS(1);
   void *data = NULL;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (napi_get_value_external(env, argv[0], &data) != napi_ok || data == NULL) return throw_msg(env, "udp_sync: not a socket handle");
   udp_t *u = data;
   if (u->fd >= 0) close(u->fd);
@@ -323,15 +294,15 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
-      {"open", NULL, js_open, NULL, NULL, NULL, napi_default, NULL},
-      {"port", NULL, js_port, NULL, NULL, NULL, napi_default, NULL},
-      {"peer", NULL, js_peer, NULL, NULL, NULL, napi_default, NULL},
-      {"peerFromLast", NULL, js_peer_from_last, NULL, NULL, NULL, napi_default, NULL},
-      {"send", NULL, js_send, NULL, NULL, NULL, napi_default, NULL},
-      {"recv", NULL, js_recv, NULL, NULL, NULL, napi_default, NULL},
-      {"sendRecv", NULL, js_send_recv, NULL, NULL, NULL, napi_default, NULL},
-      {"lastFrom", NULL, js_last_from, NULL, NULL, NULL, napi_default, NULL},
-      {"close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL},
+      EXPORT_FN("open", js_open),
+      EXPORT_FN("port", js_port),
+      EXPORT_FN("peer", js_peer),
+      EXPORT_FN("peerFromLast", js_peer_from_last),
+      EXPORT_FN("send", js_send),
+      EXPORT_FN("recv", js_recv),
+      EXPORT_FN("sendRecv", js_send_recv),
+      EXPORT_FN("lastFrom", js_last_from),
+      EXPORT_FN("close", js_close),
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;
