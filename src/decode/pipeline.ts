@@ -304,6 +304,7 @@ export class DecodePipeline implements TcpStreamSink {
     if (msg === null && session !== null && this.sink.tftpBlock !== undefined && cur.issues.length === 0 && this.tftpBlock(session, srcPort)) return;
     payload ??= d.udpPayload();
     msg ??= parseTftp(payload, cur.issues, base);
+    if (session !== null && msg.opcode === 'ERROR') this.tftp.noteError(session);
     this.deliver('tftp', msg, payload, session);
   }
 

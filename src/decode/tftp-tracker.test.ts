@@ -100,6 +100,21 @@ describe('TftpSessionTracker', () => {
     expect(moved.noteRequest(C, 3000, S, 2, 9, 'boot.efi', 'RRQ')).not.toBe(b);
   });
 
+  it('a request after an ERROR, or after the idle timeout with the answer never taken, is a new session', () => {
+    const C = '198.51.100.100';
+    const S = '198.51.100.1';
+    const tr = new TftpSessionTracker({ idleTimeout: 30 });
+    const a = tr.noteRequest(C, 2070, S, 0, 1, 'missing.cfg', 'RRQ');
+    expect(tr.match(S, 40000, C, 2070, 0.01)).toBe(a);
+    tr.noteError(a);
+    expect(tr.noteRequest(C, 2070, S, 3, 3, 'missing.cfg', 'RRQ')).not.toBe(a);
+    // A ROM that reuses its port: an OACK it never took, then the machine rebooted a minute later.
+    const b = tr.noteRequest(C, 2071, S, 10, 5, 'boot.efi', 'RRQ');
+    expect(tr.match(S, 40001, C, 2071, 10.01)).toBe(b);
+    expect(tr.noteRequest(C, 2071, S, 12, 7, 'boot.efi', 'RRQ')).toBe(b);
+    expect(tr.noteRequest(C, 2071, S, 72, 9, 'boot.efi', 'RRQ')).not.toBe(b);
+  });
+
   it('expires idle sessions and evicts the oldest beyond maxSessions', () => {
     const tr = new TftpSessionTracker({ idleTimeout: 10, maxSessions: 2 });
     const a = tr.noteRequest('198.51.100.10', 1, '198.51.100.1', 0, 1);

@@ -32,7 +32,8 @@ export interface TftpSession {
   packets: number;
   /** Packets to the client endpoint from another server TID once one was learnt (not matched). */
   strayPackets: number;
-  /** The client has sent to the learnt TID: it took that answer, so the transfer runs there. */
+  /** Settled: the client has sent to the learnt TID (it took that answer, so the transfer runs
+   *  there) or an ERROR ended the transfer. A request repeated before then is a retransmission. */
   clientSpoke: boolean;
   /** Before the client spoke: the first other TID that answered (a retransmitted request), which
    *  the client may take instead when it never got the first answer. */
@@ -94,8 +95,9 @@ export class TftpSessionTracker {
   /**
    * A RRQ/WRQ to port 69. A repeat from the same client endpoint to the same server before the
    * client has sent anything to the server's answer is a retransmission of the same session (its
-   * timer may fire before it reads an answer already on the wire); otherwise a new session
-   * replaces whatever that endpoint had.
+   * timer may fire before it reads an answer already on the wire) unless the idle timeout has passed
+   * since (a ROM that reuses its port after a reboot); otherwise a new session replaces whatever
+   * that endpoint had.
    */
   noteRequest(
     clientAddr: string, clientPort: number, serverAddr: string, time: number, frame: number,
@@ -104,6 +106,7 @@ export class TftpSessionTracker {
     const key = endpointKey(clientAddr, clientPort);
     const old = this.byClient.get(key);
     if (old && !old.clientSpoke && old.serverAddr === serverAddr
+      && (old.serverPort === null || time - old.lastTime <= this.idleTimeout)
       && (file === undefined || old.file === undefined || old.file === file)) {
       old.requestFrames.push(frame);
       old.lastTime = time;
@@ -169,6 +172,13 @@ export class TftpSessionTracker {
       return touch(s, time);
     }
     return null;
+  }
+
+  /** An ERROR from either side ends the transfer (RFC 1350 §7): a later request from that
+   *  endpoint is a new transfer, never a retransmission of this one (a phone asking again for a
+   *  file it was told is missing, from the same port). */
+  noteError(s: TftpSession): void {
+    s.clientSpoke = true;
   }
 
   /** Sessions idle for longer than the timeout (and any evicted since the last call), removed. */

@@ -245,3 +245,18 @@ describe('inferFragment', () => {
     expect(inferFragment(4, 0)).toBeNull();
   });
 });
+
+describe('a request repeated on the same client port', () => {
+  it('after an ERROR is a new fetch, not a retransmission of the failed one (a phone asking again for a missing file)', async () => {
+    const w = new Wire(V4);
+    for (const t of [0, 3]) {
+      w.udp(t, true, CPORT, 69, buildRrq('CTLSEP525400000001.tlv', 'octet'));
+      w.udp(t + 0.01, false, TID + t, CPORT, buildError(1, 'File not found'));
+    }
+    const a = await w.analyze();
+    const steps = a.clients[0]!.steps.filter((x) => x.kind === 'tftp');
+    expect(steps, JSON.stringify(steps)).toHaveLength(2);
+    expect(a.findings.filter((f) => f.code === 'tftp.error')).toHaveLength(2);
+    expect(codes(a)).not.toContain('tftp.retransmit');
+  });
+});
