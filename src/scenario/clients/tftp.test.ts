@@ -107,6 +107,18 @@ describe('TftpClient', () => {
     expect(r.negotiated).toEqual({ blksize: 512, windowsize: 1, timeout: null });
   });
 
+  it('digest: false skips the SHA-256 (null) and receives, counts, keeps and ACKs the same', () => {
+    const file = fileOf(5000);
+    const server = (): FakeServer => fakeTftpServer({ files: { 'boot.efi': file } });
+    const hashed = run({ options: { blksize: 1024, windowsize: 2 } }, server());
+    const plain = run({ options: { blksize: 1024, windowsize: 2 }, digest: false, keepData: true }, server());
+    expect(hashed.r.sha256).toBe(sha(file));
+    expect(plain.r.sha256).toBeNull();
+    expect(plain.r).toMatchObject({ ok: true, bytes: 5000, blocks: hashed.r.blocks, negotiated: hashed.r.negotiated });
+    expect(plain.r.data).toEqual(file);
+    expect(acks(plain.net)).toEqual(acks(hashed.net));
+  });
+
   it('a size that is a multiple of blksize ends with an empty block; keepData', () => {
     const file = fileOf(1024);
     const { r } = run({ keepData: true }, fakeTftpServer({ files: { 'boot.efi': file } }));

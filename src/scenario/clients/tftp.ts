@@ -1,7 +1,7 @@
 /**
  * TFTP read client (RFC 1350, 2347-2349 options, 7440 windowsize), I/O-free. Optional UEFI-style
- * tsize probe (RRQ tsize=0 → OACK → ERROR 8 → a second RRQ from a new port). Data is streamed
- * into a SHA-256 and a byte counter; kept only when asked.
+ * tsize probe (RRQ tsize=0 → OACK → ERROR 8 → a second RRQ from a new port). Data is counted,
+ * streamed into a SHA-256 unless `digest: false`, and kept only when asked.
  */
 import { createHash, type Hash } from 'node:crypto';
 import {
@@ -40,6 +40,9 @@ export interface TftpClientConfig {
   maxRetransmits?: number;
   /** Keep the file's bytes in the result. */
   keepData?: boolean;
+  /** SHA-256 of the file (default true). false: `sha256` is null — a step that neither checks nor
+   *  saves it skips the hash (8 KB of SHA-256 costs more than receiving the block here). */
+  digest?: boolean;
   /** Log every DATA/ACK too (default: only requests, OACK, ERROR). */
   logAll?: boolean;
 }
@@ -52,7 +55,8 @@ export interface TftpResult {
   file: string;
   bytes: number;
   blocks: number;
-  sha256: string;
+  /** null when the config said `digest: false`. */
+  sha256: string | null;
   data: Uint8Array | null;
   /** tsize the server announced (probe or real OACK). */
   tsize: number | null;
@@ -85,7 +89,7 @@ export class TftpClient implements ClientMachine<TftpResult> {
   private retries = 0;
   private last: UdpDatagram | null = null;
   private readonly out: UdpDatagram[] = [];
-  private readonly hash: Hash = createHash('sha256');
+  private readonly hash: Hash | null;
   /** The last block, hashed in `idle()` (after its ACK left, while the server sends the next). */
   private unhashed: Uint8Array | null = null;
   private readonly chunks: Uint8Array[] = [];
@@ -109,6 +113,7 @@ export class TftpClient implements ClientMachine<TftpResult> {
 
   constructor(private readonly cfg: TftpClientConfig) {
     this.port = cfg.clientPort;
+    this.hash = cfg.digest === false ? null : createHash('sha256');
   }
 
   pollAt(): number | null {
@@ -128,7 +133,7 @@ export class TftpClient implements ClientMachine<TftpResult> {
    * must stay valid until one of them: a driver that reuses its receive buffer calls `idle`).
    */
   idle(): void {
-    if (this.unhashed !== null) { this.hash.update(this.unhashed); this.unhashed = null; }
+    if (this.unhashed !== null) { this.hash?.update(this.unhashed); this.unhashed = null; }
   }
 
   dispatch(now: number): UdpDatagram[] {
@@ -282,7 +287,7 @@ export class TftpClient implements ClientMachine<TftpResult> {
     this.gapAcked = false;
     this.blocks++;
     this.bytes += data.length;
-    this.unhashed = data;
+    if (this.hash !== null) this.unhashed = data;
     if (this.cfg.keepData) this.chunks.push(data);
     this.inWindow++;
     const last = data.length < this.blksize;
@@ -318,7 +323,7 @@ export class TftpClient implements ClientMachine<TftpResult> {
     }
     this.result = {
       ok: error === null, error, errorCode: code, file: this.cfg.file, bytes: this.bytes, blocks: this.blocks,
-      sha256: this.hash.digest('hex'), data, tsize: this.tsize,
+      sha256: this.hash?.digest('hex') ?? null, data, tsize: this.tsize,
       negotiated: { blksize: this.blksize, windowsize: this.windowsize, timeout: this.negotiatedTimeout },
       oack: this.oack, unrequestedOptions: this.unrequested, retransmits: this.retransmits,
       duplicates: this.duplicates, wrongTid: this.wrongTid, messages: this.messages, timings: this.timings,
