@@ -127,7 +127,7 @@ describe('TftpClient', () => {
     let now = 0;
     let inbox: UdpDatagram[] = [];
     for (let turn = 0; turn < 50; turn++) { // as driveBlocking: send what is due, then stop if done
-      for (const d of c.dispatch(now)) { sent.push(d.payload.slice()); inbox.push(...server.handle({ ...d, payload: d.payload.slice() }, now)); }
+      for (const d of c.dispatch(now)) { sent.push(d.payload.slice()); inbox.push(...(server.handle({ ...d, payload: d.payload.slice() }, now) as UdpDatagram[])); }
       if (c.done() !== null) break;
       const got = inbox;
       inbox = [];
