@@ -2,7 +2,7 @@
 // TFTP and HTTP download MB/s of pxecheck's runner (raw transport) vs curl, from the same
 // tftpd-hpa and nginx, same file, same run. Needs root, kea-dhcp4 (the client's address), in.tftpd,
 // nginx and curl. Namespaces on 198.18.0.0/15, created and deleted here.
-//   node bench/transfer-vs-curl.mjs [--mb 50] [--reps 1] [--transport raw|relay] [--only NAME] [--prof DIR] [--floor]
+//   node bench/transfer-vs-curl.mjs [--mb 50] [--reps 1] [--transport raw|relay] [--only REGEX] [--prof DIR] [--floor] [--digest]
 // --transport: pxecheck's raw transport (libpcap on raw0) or relay transport (DHCP relayed from ip0's
 // address, TFTP/HTTP over kernel sockets from it, as curl's); default both. --prof: a V8 CPU profile
 // of each pxecheck run (node --cpu-prof) into DIR. --floor: also a bare Node dgram TFTP client
@@ -11,7 +11,7 @@
 // TFTP at blksize 512, 1468 and 8192 (8192 arrives as IP fragments), and with windowsize 16
 // (curl has no windowsize: it is compared with curl at the same blksize).
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createBenchNet, destroyBenchNet, PEER, SERVER, sleep, startIn, timedIn } from './lib/netns.mjs';
@@ -20,7 +20,9 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = join(ROOT, 'dist');
 const arg = (name, dflt) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : dflt; };
 const MB = Number(arg('mb', 50));
+// --only: a regular expression on the case names, e.g. '^tftp blksize (512|1468|8192)( |$)'.
 const ONLY = arg('only', '');
+const onlyRe = ONLY ? new RegExp(ONLY) : null;
 // --floor: the bare Node dgram client; --floor native: the blocking native UDP client; --floor both.
 const FLOOR = process.argv.includes('--floor') ? (/^(native|both|dgram)$/.test(arg('floor', '')) ? arg('floor', '') : 'dgram') : '';
 const FLOORS = { dgram: ['floor'], native: ['native'], both: ['floor', 'native'], '': [] }[FLOOR];
@@ -37,7 +39,10 @@ const root = join(work, 'root');
 mkdirSync(join(work, 'nginx/tmp'), { recursive: true });
 mkdirSync(root, { recursive: true });
 const FILE = 'big.img';
-writeFileSync(join(root, FILE), randomBytes(MB * 1_000_000));
+const body = randomBytes(MB * 1_000_000);
+writeFileSync(join(root, FILE), body);
+// --digest: the TFTP steps check the file's SHA-256 (pxecheck hashes only when a step checks or saves it; curl never does).
+const SHA256 = process.argv.includes('--digest') ? createHash('sha256').update(body).digest('hex') : undefined;
 const net = createBenchNet(NAME);
 const keaConf = join(work, 'kea.conf');
 writeFileSync(keaConf, JSON.stringify({ Dhcp4: {
@@ -67,7 +72,7 @@ if (existsSync(ATFTPD)) {
 } else console.log(`no atftpd at ${ATFTPD} (set ATFTPD): the windowsize cases against a server that honours it are skipped`);
 
 async function pxecheck(transport, step, o = {}) {
-  const cfg = { dist: DIST, iface: 'raw0', server: SERVER, step, file: FILE, transport, relayFrom: PEER, ...o };
+  const cfg = { dist: DIST, iface: 'raw0', server: SERVER, step, file: FILE, transport, relayFrom: PEER, ...(step === 'tftp' && SHA256 ? { sha256: SHA256 } : {}), ...o };
   const prof = PROF ? ['--cpu-prof', '--cpu-prof-interval', '100', '--cpu-prof-dir', PROF] : [];
   const r = await timedIn(net.cli, process.execPath, [...prof, join(ROOT, 'bench/lib/transfer-run.mjs'), JSON.stringify(cfg)], { timeoutMs: 300_000 });
   const line = r.out.trim().split('\n').pop();
@@ -114,7 +119,7 @@ try {
   for (const s of servers) if (s.child.exitCode !== null) throw new Error(`a server exited: ${s.log().slice(-800)}`);
   console.log(`${MB} MB file; MB/s (wall of the transfer), CPU seconds of the client process`);
   for (const k of cases) {
-    if (ONLY && !k.name.includes(ONLY)) continue;
+    if (onlyRe !== null && !onlyRe.test(k.name)) continue;
     // --reps N: curl and each transport take turns N times; medians of MB/s, CPU and of each turn's ratio.
     const runs = Object.fromEntries(TRANSPORTS.map((t) => [t, []]));
     for (let rep = 0; rep < REPS; rep++) {

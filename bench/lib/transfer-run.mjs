@@ -1,16 +1,21 @@
 // pxecheck's side of bench/transfer-vs-curl.mjs, inside the client namespace: one client, a DORA
 // (for its address), then one tftp or http step through the scenario runner and the raw transport.
 // argv[2]: JSON { dist, iface, server, step: 'tftp'|'http', file, blksize?, windowsize?, mtu?, transport?: 'raw'|'relay',
-// relayFrom? }. Prints one JSON line.
+// relayFrom?, sha256? (the TFTP step checks it: the client hashes the file) }. Prints one JSON line.
 const cfg = JSON.parse(process.argv[2]);
 const imp = (p) => import(`${cfg.dist}/${p}`);
+// As `pxecheck run --relay-from` does (src/cli/main.ts): the TFTP worker starts first thing, before
+// the runner's modules load; the relay transport's pool adopts it.
+if (cfg.transport === 'relay' && cfg.step === 'tftp' && cfg.earlyWorker !== false) {
+  void imp('scenario/transport/offload/tftp-offload.js').then((m) => m.startTftpWorkerEarly(), () => undefined);
+}
 const { parseScenario } = await imp('scenario/load.js');
 const { runScenario } = await imp('scenario/driver.js');
 const { createRawTransport } = await imp('scenario/transport/raw/transport.js');
 const { SystemClock } = await imp('scenario/clock.js');
 
 const transfer = cfg.step === 'tftp'
-  ? `      - tftp: { file: ${cfg.file}, server: ${cfg.tftpServer ?? cfg.server}, within: 120s${cfg.blksize ? `, blksize: ${cfg.blksize}` : ''}${cfg.windowsize ? `, windowsize: ${cfg.windowsize}` : ''} }\n`
+  ? `      - tftp: { file: ${cfg.file}, server: ${cfg.tftpServer ?? cfg.server}, within: 120s${cfg.blksize ? `, blksize: ${cfg.blksize}` : ''}${cfg.windowsize ? `, windowsize: ${cfg.windowsize}` : ''}${cfg.sha256 ? `, expect: { sha256: "${cfg.sha256}" }` : ''} }\n`
   : `      - http: { url: "http://${cfg.server}/${cfg.file}", within: 120s }\n`;
 const text = `name: transfer\nbudget: 200s\n${cfg.mtu ? `mtu: ${cfg.mtu}\n` : ''}clients:\n  - name: pc\n    persona: uefi-x64\n    mac: 02:77:00:00:00:01\n    steps:\n      - dhcp: { within: 10s, offer-window: 0s }\n${transfer}`;
 const scenario = parseScenario(text, 'transfer.yaml');

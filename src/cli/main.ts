@@ -39,6 +39,11 @@ interface MainOptions {
 }
 
 async function mainWith(argv: string[], io: CliIo, runDeps: RunDeps, dryRun: DryRun | undefined, opts: MainOptions): Promise<number> {
+  // `run --relay-from`: the TFTP worker starts before yargs and the runner load, so its own start-up
+  // (50–350 ms on a busy host) is over when a TFTP step begins; run.ts drops it if no step needs it.
+  if (dryRun === undefined && argv[0] === 'run' && runDeps.createTransport === undefined && argv.some((a) => a === '--relay-from' || a.startsWith('--relay-from='))) {
+    void import('../scenario/transport/offload/tftp-offload.js').then((m) => m.startTftpWorkerEarly(), () => undefined);
+  }
   let action: (() => Promise<number>) | null = null;
   let usageFailure: string | null = null;
   const dashed = argv.map((x) => (x === '-' ? DASH : x));

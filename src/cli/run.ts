@@ -167,10 +167,11 @@ export async function runRun(args: RunArgs, io: RunIo, deps: RunDeps = {}): Prom
     return ExitCode.USAGE;
   }
   // A TFTP step ahead (tftp, or an iPXE script that may fetch over TFTP): relay mode starts its TFTP
-  // worker now, so its start-up (tens of ms) overlaps loading the relay transport and binding it.
+  // worker now (main.ts already did for --relay-from), so its start-up overlaps loading and binding
+  // the relay transport; without such a step a worker main.ts started is stopped.
   const tftp = scenarios.some((s) => s.clients.some((c) => c.steps.some((st) => st.kind === 'tftp' || st.kind === 'ipxe-script')));
-  if (tftp && args.transport.kind === 'relay' && deps.createTransport === undefined) {
-    void import('../scenario/transport/offload/tftp-offload.js').then((m) => m.startTftpWorkerEarly(), () => undefined);
+  if (args.transport.kind === 'relay' && deps.createTransport === undefined) {
+    void import('../scenario/transport/offload/tftp-offload.js').then((m) => (tftp ? m.startTftpWorkerEarly() : m.dropEarlyTftpWorker()), () => undefined);
   }
 
   const faults = await faultInjector(args, scenarios);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { bytesEqual, fromHex, hex } from './bytes.js';
 import type { WireIssue } from './issues.js';
 import {
-  buildAck, buildData, buildError, buildOack, buildRrq, emitTftp, emitTftpInto, formatTftpText, parseTftp,
+  buildAck, buildData, buildError, buildOack, buildRrq, emitTftp, emitTftpInto, formatTftpText, parseTftp, tftpDataBlock, writeAck,
   tftpLength, tftpNegotiation, tftpOption, tftpToJson, type TftpPacket,
 } from './tftp.js';
 import { PUBLIC } from '../../test/helpers/paths.js';
@@ -142,6 +142,11 @@ describe('TFTP builders and emit', () => {
     expect(hex(buildRrq('a.bin', 'octet', { blksize: 1428, tsize: 0 }))).toBe(
       '0001' + '612e62696e00' + '6f6374657400' + '626c6b73697a650031343238007473697a65003000');
     expect(hex(buildAck(0x1_0002))).toBe('00040002'); // block numbers wrap at 16 bits
+    const reused = new Uint8Array(4).fill(0xa5);
+    for (const b of [0, 1, 0x1234, 0xffff, 0x1_0003]) {
+      expect(buildAck(b)).toEqual(emitTftp({ opcode: 'ACK', code: 4, block: b & 0xffff }));
+      expect(writeAck(reused, b)).toEqual(buildAck(b));
+    }
     expect(hex(buildData(3, fromHex('0102')))).toBe('000300030102');
     expect(hex(buildError(1, 'File not found'))).toBe('00050001' + '46696c65206e6f7420666f756e64' + '00');
     expect(hex(buildOack({ blksize: '512' }))).toBe('0006626c6b73697a650035313200');
@@ -162,6 +167,17 @@ describe('TFTP builders and emit', () => {
       expect(bytesEqual(out.subarray(5, end), want)).toBe(true);
       expect(out[4]).toBe(0xa5);
       expect(out[end]).toBe(0xa5);
+    }
+  });
+
+  it('tftpDataBlock: the block of a DATA packet (as parseTftp reads it), -1 for anything else', () => {
+    for (const b of [0, 1, 0x1234, 0xffff]) {
+      const data = buildData(b, new Uint8Array([9, 9]));
+      expect(tftpDataBlock(data)).toBe(parseTftp(data, []).block);
+      expect(tftpDataBlock(data.subarray(0, 4))).toBe(b); // an empty last block
+    }
+    for (const other of [buildAck(7), buildError(1, 'x'), buildOack({ blksize: 512 }), buildRrq('f'), new Uint8Array([0, 3, 1]), new Uint8Array([1, 3, 0, 1])]) {
+      expect(tftpDataBlock(other)).toBe(-1);
     }
   });
 

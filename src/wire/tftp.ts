@@ -321,7 +321,21 @@ export function buildData(block: number, data: Uint8Array): Uint8Array {
 }
 
 export function buildAck(block: number): Uint8Array {
-  return emitTftp({ opcode: 'ACK', code: 4, block: block & 0xffff });
+  // One per received block on a download: written directly (the bytes emitTftp would write).
+  return writeAck(new Uint8Array(4), block);
+}
+
+/** Writes an ACK for `block` into `out[0..4)` (a buffer reused for every ACK of a download). */
+export function writeAck(out: Uint8Array, block: number): Uint8Array {
+  putU16(out, 0, TFTP_OPCODES.ACK);
+  putU16(out, 2, block & 0xffff);
+  return out;
+}
+
+/** The block number of a DATA packet, -1 for anything else: a download's per-block path reads it
+ *  without building a packet (parseTftp) for every block. */
+export function tftpDataBlock(buf: Uint8Array): number {
+  return buf.length >= 4 && buf[0] === 0 && buf[1] === TFTP_OPCODES.DATA ? (buf[2]! << 8) | buf[3]! : -1;
 }
 
 export function buildError(code: number, msg: string): Uint8Array {

@@ -44,7 +44,7 @@ clients:
     mac: 02:00:00:9f:00:01
     steps:
       - dhcp: { within: 10s, offer-window: 0s, expect: { type: ack } }
-      - tftp: { file: big.img, server: ${SERVER_ADDR}, blksize: 8192, within: 30s, expect: { size: ${data.length} } }
+      - tftp: { file: big.img, server: ${SERVER_ADDR}, blksize: 8192, within: 30s, expect: { size: ${data.length}, sha256: "${createHash('sha256').update(data).digest('hex')}" } }
 `);
       const pcap = join(lab.workDir, 'frag.pcap');
       const r = await runCliInNamespace(build, lab.ns.cli, ['run', scenario, '--interface', iface, '--server', SERVER_ADDR, '--format', 'json', '--pcap', pcap]);

@@ -3,7 +3,7 @@
 // settle: an Error, or null (unfinished) when the transport closes; never a promise that hangs.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TftpClientConfig } from '../../src/scenario/clients/tftp.js';
-import { startTftpWorkerEarly, TftpOffload } from '../../src/scenario/transport/offload/tftp-offload.js';
+import { dropEarlyTftpWorker, startTftpWorkerEarly, TftpOffload } from '../../src/scenario/transport/offload/tftp-offload.js';
 
 const DIES = new URL('data:text/javascript,process.exit(1)');
 const SILENT = new URL(`data:text/javascript,${encodeURIComponent("import { parentPort } from 'node:worker_threads'; parentPort.on('message', () => {});")}`);
@@ -20,12 +20,16 @@ async function until(cond: () => boolean): Promise<void> {
 
 describe('TFTP worker pool', () => {
   // First: once a pool has prewarmed, a worker started early would be one too many and is not started.
-  it('adopts the worker `pxecheck run` started before the transport existed', async () => {
+  it('adopts the worker `pxecheck run` started before the transport existed, not one it dropped', async () => {
+    // main.ts starts one for any `run --relay-from`; run.ts drops it when no step fetches over TFTP.
+    startTftpWorkerEarly(SILENT);
+    dropEarlyTftpWorker();
     startTftpWorkerEarly(ANSWERS);
     // Its own script dies at once: an answer can only come from the adopted worker.
     pool = new TftpOffload({ size: 1, rcvbuf: 0, script: DIES });
     pool.prewarm();
-    const run = pool.tryRun(CFG, '127.0.0.1', 0, 60, undefined);
+    // A short deadline: an adopted SILENT worker would fail this within seconds (the hang guard).
+    const run = pool.tryRun(CFG, '127.0.0.1', 0, 1, undefined);
     expect(await run).toBeNull();
     expect(pool.workers).toBe(1);
   }, 30_000);

@@ -107,6 +107,49 @@ describe('TftpClient', () => {
     expect(r.negotiated).toEqual({ blksize: 512, windowsize: 1, timeout: null });
   });
 
+  it('digest: false skips the SHA-256 (null) and receives, counts, keeps and ACKs the same', () => {
+    const file = fileOf(5000);
+    const server = (): FakeServer => fakeTftpServer({ files: { 'boot.efi': file } });
+    const hashed = run({ options: { blksize: 1024, windowsize: 2 } }, server());
+    const plain = run({ options: { blksize: 1024, windowsize: 2 }, digest: false, keepData: true }, server());
+    expect(hashed.r.sha256).toBe(sha(file));
+    expect(plain.r.sha256).toBeNull();
+    expect(plain.r).toMatchObject({ ok: true, bytes: 5000, blocks: hashed.r.blocks, negotiated: hashed.r.negotiated });
+    expect(plain.r.data).toEqual(file);
+    expect(acks(plain.net)).toEqual(acks(hashed.net));
+  });
+
+  it('reuseAck (a driver that copies each datagram at once): the same ACKs, and a timeout resends the last one', () => {
+    const file = fileOf(3000);
+    const server = fakeTftpServer({ files: { 'boot.efi': file } });
+    const c = new TftpClient({ server: SERVER, clientAddr: CLIENT, clientPort: 40000, file: 'boot.efi', options: { blksize: 512 }, reuseAck: true, keepData: true });
+    const sent: Uint8Array[] = [];
+    let now = 0;
+    let inbox: UdpDatagram[] = [];
+    for (let turn = 0; turn < 50; turn++) { // as driveBlocking: send what is due, then stop if done
+      for (const d of c.dispatch(now)) { sent.push(d.payload.slice()); inbox.push(...(server.handle({ ...d, payload: d.payload.slice() }, now) as UdpDatagram[])); }
+      if (c.done() !== null) break;
+      const got = inbox;
+      inbox = [];
+      for (const d of got) c.process(d, now);
+    }
+    const r = c.done()!;
+    expect(r).toMatchObject({ ok: true, bytes: 3000, sha256: sha(file) });
+    expect(r.data).toEqual(file);
+    const ackBlocks = sent.map((b) => parseTftp(b, [])).filter((p) => p.code === 4).map((p) => p.block);
+    expect(ackBlocks).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    // A lost DATA: the retransmission is the last ACK's bytes, still intact.
+    const lossy = new TftpClient({ server: SERVER, clientAddr: CLIENT, clientPort: 40000, file: 'boot.efi', reuseAck: true, retransmitAfter: 1 });
+    lossy.dispatch(0);
+    lossy.process({ src: { addr: SERVER, port: 50001 }, dst: { addr: CLIENT, port: 40000 }, payload: buildData(1, file.subarray(0, 512)) }, 0);
+    expect(parseTftp(lossy.dispatch(0)[0]!.payload.slice(), []).block).toBe(1);
+    lossy.process({ src: { addr: SERVER, port: 50001 }, dst: { addr: CLIENT, port: 40000 }, payload: buildData(2, file.subarray(512, 1024)) }, 0.5);
+    expect(parseTftp(lossy.dispatch(0.5)[0]!.payload.slice(), []).block).toBe(2);
+    expect(lossy.dispatch(0.9)).toEqual([]);
+    const again = lossy.dispatch(1.6);
+    expect(again.map((d) => parseTftp(d.payload, []).block)).toEqual([2]);
+  });
+
   it('a size that is a multiple of blksize ends with an empty block; keepData', () => {
     const file = fileOf(1024);
     const { r } = run({ keepData: true }, fakeTftpServer({ files: { 'boot.efi': file } }));

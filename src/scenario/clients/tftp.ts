@@ -1,11 +1,11 @@
 /**
  * TFTP read client (RFC 1350, 2347-2349 options, 7440 windowsize), I/O-free. Optional UEFI-style
- * tsize probe (RRQ tsize=0 → OACK → ERROR 8 → a second RRQ from a new port). Data is streamed
- * into a SHA-256 and a byte counter; kept only when asked.
+ * tsize probe (RRQ tsize=0 → OACK → ERROR 8 → a second RRQ from a new port). Data is counted,
+ * streamed into a SHA-256 unless `digest: false`, and kept only when asked.
  */
 import { createHash, type Hash } from 'node:crypto';
 import {
-  buildAck, buildError, buildRrq, parseTftp, TFTP_OPCODES, tftpNegotiation, tftpErrorName, type TftpOption, type TftpPacket,
+  buildAck, buildError, buildRrq, parseTftp, TFTP_OPCODES, tftpDataBlock, tftpNegotiation, writeAck, tftpErrorName, type TftpOption, type TftpPacket,
 } from '../../wire/tftp.js';
 import type { ClientMachine, Endpoint, ExchangeEntry, UdpDatagram } from './types.js';
 import { UdpPort } from '../../wire/ports.js';
@@ -40,6 +40,13 @@ export interface TftpClientConfig {
   maxRetransmits?: number;
   /** Keep the file's bytes in the result. */
   keepData?: boolean;
+  /** The driver sends (or copies) every datagram before the next `dispatch` and keeps none
+   *  (offload/drive-blocking.ts): the ACKs of a transfer are written into one buffer, not a new
+   *  one per block (an allocation per block costs the worker more in GC than the rest of the block). */
+  reuseAck?: boolean;
+  /** SHA-256 of the file (default true). false: `sha256` is null — a step that neither checks nor
+   *  saves it skips the hash (8 KB of SHA-256 costs more than receiving the block here). */
+  digest?: boolean;
   /** Log every DATA/ACK too (default: only requests, OACK, ERROR). */
   logAll?: boolean;
 }
@@ -52,7 +59,8 @@ export interface TftpResult {
   file: string;
   bytes: number;
   blocks: number;
-  sha256: string;
+  /** null when the config said `digest: false`. */
+  sha256: string | null;
   data: Uint8Array | null;
   /** tsize the server announced (probe or real OACK). */
   tsize: number | null;
@@ -71,6 +79,8 @@ export interface TftpResult {
 type Phase = 'start' | 'probing' | 'requesting' | 'transfer' | 'done';
 
 const DEFAULT_BLKSIZE = 512;
+/** What dispatch returns when nothing is due: no new array per block (frozen: drivers only read it). */
+const NOTHING = Object.freeze([]) as unknown as UdpDatagram[];
 
 function opcodeName(p: TftpPacket): string {
   return typeof p.opcode === 'string' ? p.opcode : `opcode-${p.opcode}`;
@@ -84,8 +94,13 @@ export class TftpClient implements ClientMachine<TftpResult> {
   private lastProgress = 0;
   private retries = 0;
   private last: UdpDatagram | null = null;
-  private readonly out: UdpDatagram[] = [];
-  private readonly hash: Hash = createHash('sha256');
+  private out: UdpDatagram[] = [];
+  /** The server's and our endpoint, reused while they stay the same (not a new object per ACK). */
+  private serverEndpoint: Endpoint | null = null;
+  private ownEndpoint: Endpoint | null = null;
+  /** `reuseAck`: the one ACK buffer (the remembered datagram for a retransmission is the last ACK). */
+  private readonly ackBuffer: Uint8Array | null;
+  private readonly hash: Hash | null;
   /** The last block, hashed in `idle()` (after its ACK left, while the server sends the next). */
   private unhashed: Uint8Array | null = null;
   private readonly chunks: Uint8Array[] = [];
@@ -109,6 +124,8 @@ export class TftpClient implements ClientMachine<TftpResult> {
 
   constructor(private readonly cfg: TftpClientConfig) {
     this.port = cfg.clientPort;
+    this.hash = cfg.digest === false ? null : createHash('sha256');
+    this.ackBuffer = cfg.reuseAck === true ? new Uint8Array(4) : null;
   }
 
   pollAt(): number | null {
@@ -128,7 +145,7 @@ export class TftpClient implements ClientMachine<TftpResult> {
    * must stay valid until one of them: a driver that reuses its receive buffer calls `idle`).
    */
   idle(): void {
-    if (this.unhashed !== null) { this.hash.update(this.unhashed); this.unhashed = null; }
+    if (this.unhashed !== null) { this.hash?.update(this.unhashed); this.unhashed = null; }
   }
 
   dispatch(now: number): UdpDatagram[] {
@@ -146,7 +163,10 @@ export class TftpClient implements ClientMachine<TftpResult> {
         this.out.push(this.last);
       }
     }
-    return this.out.splice(0);
+    if (this.out.length === 0) return NOTHING;
+    const out = this.out;
+    this.out = [];
+    return out;
   }
 
   process(d: UdpDatagram, now: number): void {
@@ -160,6 +180,12 @@ export class TftpClient implements ClientMachine<TftpResult> {
       this.emit(now, d.src, buildError(5, 'Unknown transfer ID'), false);
       return;
     }
+    // The next block in order during a transfer: taken without building a packet or logging it
+    // (nearly every datagram of a download). Anything else takes the general path below.
+    if (this.phase === 'transfer' && !this.cfg.logAll && tftpDataBlock(d.payload) === ((this.blocks + 1) & 0xffff)) {
+      this.accept(this.cfg.keepData ? d.payload.slice() : d.payload, now);
+      return;
+    }
     // Logged or kept packets outlive the driver's buffer: own their bytes (not plain DATA: hot path).
     const isData = d.payload[0] === 0 && d.payload[1] === TFTP_OPCODES.DATA;
     const payload = !isData || this.cfg.logAll || this.cfg.keepData ? d.payload.slice() : d.payload;
@@ -168,7 +194,7 @@ export class TftpClient implements ClientMachine<TftpResult> {
     if (this.cfg.logAll || pkt.code !== TFTP_OPCODES.DATA) this.log('received', pkt, now, d.src, d.dst);
     switch (pkt.code) {
       case TFTP_OPCODES.OACK: this.onOack(pkt, now); break;
-      case TFTP_OPCODES.DATA: this.onData(pkt, now); break;
+      case TFTP_OPCODES.DATA: this.onData(pkt, payload, now); break;
       case TFTP_OPCODES.ERROR:
         this.fail(now, `ERROR ${pkt.errorCode ?? '?'} (${tftpErrorName(pkt.errorCode ?? 0)}): ${pkt.errorMessage ?? ''}`,
           pkt.errorCode ?? null);
@@ -184,7 +210,14 @@ export class TftpClient implements ClientMachine<TftpResult> {
   }
 
   private serverEnd(): Endpoint {
-    return { addr: this.cfg.server, port: this.serverTid ?? this.cfg.serverPort ?? UdpPort.TFTP };
+    const port = this.serverTid ?? this.cfg.serverPort ?? UdpPort.TFTP;
+    if (this.serverEndpoint?.port !== port) this.serverEndpoint = { addr: this.cfg.server, port };
+    return this.serverEndpoint;
+  }
+
+  private ownEnd(): Endpoint {
+    if (this.ownEndpoint?.port !== this.port) this.ownEndpoint = { addr: this.cfg.clientAddr, port: this.port };
+    return this.ownEndpoint;
   }
 
   private requestOptions(o: TftpRequestOptions | undefined): Record<string, string | number> {
@@ -206,7 +239,7 @@ export class TftpClient implements ClientMachine<TftpResult> {
 
   /** Queue a packet; `remember` makes it the one a timeout resends. */
   private emit(now: number, to: Endpoint, payload: Uint8Array, remember: boolean): void {
-    const d: UdpDatagram = { src: { addr: this.cfg.clientAddr, port: this.port }, dst: to, payload };
+    const d: UdpDatagram = { src: this.ownEnd(), dst: to, payload };
     this.out.push(d);
     // Plain ACKs are not logged (nor parsed) unless asked: hot path on big files.
     const plainAck = payload[1] === 4 && remember && this.blocks > 0;
@@ -257,13 +290,13 @@ export class TftpClient implements ClientMachine<TftpResult> {
     this.emit(now, this.serverEnd(), buildAck(0), true);
   }
 
-  private onData(pkt: TftpPacket, now: number): void {
+  /** `payload`: the whole DATA packet (pkt.data is its bytes from offset 4). */
+  private onData(pkt: TftpPacket, payload: Uint8Array, now: number): void {
     if (this.phase === 'probing') {
       // The server ignored our options and started sending: take it as the real transfer.
       this.phase = 'requesting';
     }
     if (this.phase === 'requesting') this.phase = 'transfer';
-    const data = pkt.data ?? new Uint8Array(0);
     const expected = (this.blocks + 1) & 0xffff;
     const ahead = ((pkt.block ?? 0) - expected) & 0xffff;
     if (ahead !== 0) {
@@ -278,17 +311,25 @@ export class TftpClient implements ClientMachine<TftpResult> {
       }
       return;
     }
+    this.accept(payload, now);
+  }
+
+  /** The next block in order, `payload` the whole DATA packet (a view valid until `idle`, or owned
+   *  when kept): counted, hashed (in `idle`), kept if asked, ACKed at a window's end. No view or
+   *  buffer is made per block unless the bytes are hashed or kept. */
+  private accept(payload: Uint8Array, now: number): void {
     if (this.timings.firstData === undefined) this.timings.firstData = now - this.start;
     this.gapAcked = false;
     this.blocks++;
-    this.bytes += data.length;
-    this.unhashed = data;
-    if (this.cfg.keepData) this.chunks.push(data);
+    const length = payload.length - 4;
+    this.bytes += length;
+    if (this.hash !== null) this.unhashed = payload.subarray(4);
+    if (this.cfg.keepData) this.chunks.push(payload.subarray(4));
     this.inWindow++;
-    const last = data.length < this.blksize;
+    const last = length < this.blksize;
     if (last || this.inWindow >= this.windowsize) {
       this.inWindow = 0;
-      this.emit(now, this.serverEnd(), buildAck(this.blocks), true);
+      this.emit(now, this.serverEnd(), this.ackBuffer === null ? buildAck(this.blocks) : writeAck(this.ackBuffer, this.blocks), true);
     } else {
       this.lastProgress = now;
       this.retries = 0;
@@ -318,7 +359,7 @@ export class TftpClient implements ClientMachine<TftpResult> {
     }
     this.result = {
       ok: error === null, error, errorCode: code, file: this.cfg.file, bytes: this.bytes, blocks: this.blocks,
-      sha256: this.hash.digest('hex'), data, tsize: this.tsize,
+      sha256: this.hash?.digest('hex') ?? null, data, tsize: this.tsize,
       negotiated: { blksize: this.blksize, windowsize: this.windowsize, timeout: this.negotiatedTimeout },
       oack: this.oack, unrequestedOptions: this.unrequested, retransmits: this.retransmits,
       duplicates: this.duplicates, wrongTid: this.wrongTid, messages: this.messages, timings: this.timings,

@@ -24,7 +24,7 @@ interface FetchOutcome {
 async function fetchAny(st: ClientState, ctx: StepContext, hard: number, url: string, keep: KeepBody): Promise<FetchOutcome> {
   const t = tftpUrl(url);
   if (t !== null) {
-    const r = (await tftpFetch(st, ctx, hard, t.server, t.file, {}, false, keep !== false)).result;
+    const r = (await tftpFetch(st, ctx, hard, t.server, t.file, {}, false, keep !== false, false)).result;
     if (r === null) return { ok: false, error: `${url}: no end of transfer by the deadline` };
     if (!r.ok) return { ok: false, error: `${url}: ${r.error ?? 'failed'}` };
     return keep ? { ok: true, body: r.data ?? new Uint8Array(0) } : { ok: true };

@@ -124,10 +124,12 @@ async function execute(step: Step, st: ClientState, ctx: StepContext, hard: numb
       const server = step.server ?? fromUrl?.server ?? st.vars.get('next-server');
       const file = fromUrl?.file ?? step.file;
       if (server === undefined) throw new StepFailure('no TFTP server: give server: or run a DHCP step that offers a next-server first');
+      // The SHA-256 only when something reads it, as for HTTP: at blksize 8192 it costs more than a block's round trip.
+      const digest = step.expect?.sha256 !== undefined || Object.values(step.save ?? {}).some((s) => s.from === 'field' && s.field === 'sha256');
       const r = await tftpFetch(st, ctx, hard, server, file, {
         blksize: step.blksize, windowsize: step.windowsize, tsize: step.tsize,
         timeout: step.timeout === undefined ? undefined : Math.max(1, Math.round(step.timeout / 1000)),
-      }, step.probe ?? false, false);
+      }, step.probe ?? false, false, digest);
       const stallExpected = step.expect?.complete === false;
       if (r.result === null) {
         return stallExpected

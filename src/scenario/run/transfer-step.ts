@@ -16,12 +16,13 @@ const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
 export async function tftpFetch(
   st: ClientState, ctx: StepContext, hard: number, server: string, file: string,
   options: { blksize?: number; windowsize?: number; tsize?: boolean; timeout?: number }, probe: boolean, keepData: boolean,
+  digest: boolean,
 ): Promise<{ result: TftpResult | null }> {
   // Fail at once: no datagram to a URL would ever be answered, so waiting out the deadline says nothing.
   if (URL_LIKE.test(server)) throw new StepFailure(`${server} is not a TFTP server address (a URL: use an http step)`);
   const port = 1024 + Math.floor(ctx.random() * 60000);
   const cfg: TftpClientConfig = {
-    server, clientAddr: sourceAddress(st, server), clientPort: port, file, tsizeProbe: probe, keepData,
+    server, clientAddr: sourceAddress(st, server), clientPort: port, file, tsizeProbe: probe, keepData, digest,
     options: Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
   };
   // Off the event loop when the transport can (relay: a worker on blocking sockets, its own socket), else here.
@@ -66,7 +67,7 @@ export function tftpOutcome(r: TftpResult, server: string, stallExpected = false
   return {
     observed: {
       complete: r.ok,
-      size: r.bytes, sha256: r.sha256, ...(r.tsize === null ? {} : { tsize: r.tsize }), blksize: r.negotiated.blksize,
+      size: r.bytes, ...(r.sha256 === null ? {} : { sha256: r.sha256 }), ...(r.tsize === null ? {} : { tsize: r.tsize }), blksize: r.negotiated.blksize,
       tftpError: serverError === undefined ? null : (serverError.msg.errorCode ?? 0),
     },
     facts: { server, file: r.file, retransmits: r.retransmits, bytesPerSecond: r.timings.bytesPerSecond },

@@ -53,14 +53,21 @@ export function driveBlocking<R>(m: ClientMachine<R>, udp: UdpSyncBinding, o: Bl
     if (h === undefined) { h = udp.open(o.local, 0, o.rcvbuf); sockets.set(port, h); }
     return h;
   };
+  /** The endpoint object the last datagram went to: a machine that reuses it (TftpClient's server
+   *  endpoint) skips both lookups on the per-block path. */
+  let lastDst: Endpoint | null = null;
   const send = (d: UdpDatagram): void => {
-    const h = socketFor(d.src.port);
+    const same = d.dst === lastDst && d.src.port === current.port && current.h !== null;
+    const h = same ? current.h! : socketFor(d.src.port);
     current.port = d.src.port;
     current.h = h;
-    const peer = peers.get(h);
-    if (peer === undefined || peer.addr !== d.dst.addr || peer.port !== d.dst.port) {
-      udp.peer(h, d.dst.addr, d.dst.port);
-      peers.set(h, { addr: d.dst.addr, port: d.dst.port });
+    if (!same) {
+      const peer = peers.get(h);
+      if (peer === undefined || peer.addr !== d.dst.addr || peer.port !== d.dst.port) {
+        udp.peer(h, d.dst.addr, d.dst.port);
+        peers.set(h, { addr: d.dst.addr, port: d.dst.port });
+      }
+      lastDst = d.dst;
     }
     // Sent from one long-lived buffer: a machine's fresh small Uint8Array lives on V8's heap, and
     // handing it to native code makes V8 move it off-heap first (an allocation and a copy per ACK).
@@ -76,6 +83,9 @@ export function driveBlocking<R>(m: ClientMachine<R>, udp: UdpSyncBinding, o: Bl
     return true;
   };
 
+  /** The view of the receive buffer handed to the machine, remade only when the length changes
+   *  (a download's blocks are all one size but the last: no view per block). */
+  let view = rbuf.subarray(0, 0);
   let src: Endpoint = { addr: o.server, port: -1 };
   let dst: Endpoint = { addr: o.clientAddr, port: -1 };
   try {
@@ -97,7 +107,8 @@ export function driveBlocking<R>(m: ClientMachine<R>, udp: UdpSyncBinding, o: Bl
       const port = udp.lastFrom(current.h, from);
       if (port !== src.port || !sameAsServer()) src = { addr: sameAsServer() ? o.server : v6 ? ipv6ToString(from) : ipv4ToString(from), port };
       if (dst.port !== current.port) dst = { addr: o.clientAddr, port: current.port };
-      m.process({ src, dst, payload: rbuf.subarray(0, n) }, o.now());
+      if (view.length !== n) view = rbuf.subarray(0, n);
+      m.process({ src, dst, payload: view }, o.now());
     }
   } finally {
     for (const h of sockets.values()) udp.close(h);

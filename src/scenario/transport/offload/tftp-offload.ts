@@ -20,8 +20,8 @@ const GRACE_MS = 5000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
- * A worker started before any pool (`pxecheck run`, as soon as it knows a relay run has a TFTP step:
- * before the relay transport is even imported), so its start-up overlaps the rest of the set-up.
+ * A worker started before any pool (`pxecheck run --relay-from`, first thing in main.ts: before yargs,
+ * the scenarios and the relay transport are loaded), so its start-up overlaps the rest of the set-up.
  * The first pool's prewarm() adopts it; unadopted, it is unref'd and holds nothing open.
  */
 let early: { worker: Worker; warmUntil: Int32Array; exited: boolean } | null = null;
@@ -36,6 +36,13 @@ export function startTftpWorkerEarly(script: URL = WORKER): void {
   e.worker.on('exit', () => { e.exited = true; });
   e.worker.unref();
   early = e;
+}
+
+/** The early worker is not needed after all (no TFTP step): it stops, and is not adopted. */
+export function dropEarlyTftpWorker(): void {
+  const e = early;
+  early = null;
+  if (e !== null && !e.exited) void e.worker.terminate();
 }
 
 interface Slot {

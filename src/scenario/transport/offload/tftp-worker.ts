@@ -46,7 +46,8 @@ if (port !== null) {
     const now = (): number => job.now + Math.max(0, t0 + performance.now()) / 1000;
     const sent = { errors: 0, last: '' };
     try {
-      const result = driveBlocking(new TftpClient(job.cfg), udp, {
+      // reuseAck: driveBlocking copies each datagram into its send buffer at once and keeps none.
+      const result = driveBlocking(new TftpClient({ ...job.cfg, reuseAck: true }), udp, {
         local: job.local, clientAddr: job.cfg.clientAddr, server: job.cfg.server, now, deadline: job.deadline,
         aborted: () => Atomics.load(job.abort, 0) !== 0, rcvbuf: job.rcvbuf,
         onSendError: (message) => { sent.errors++; sent.last = message; },
