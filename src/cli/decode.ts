@@ -68,6 +68,8 @@ async function decodeOne(job: string | string[], header: string | null, args: De
   let filter: MessageFilter | null = null;
   const filtering = hasFilter(args);
   const sink = {
+    // Every message is filtered and written before the next is decoded: DHCPv4 may reuse one.
+    transientDhcp4: true,
     message(m: DecodedMessage): void {
       if (filter && !filter.message(m)) return;
       count++;

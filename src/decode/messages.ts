@@ -184,11 +184,17 @@ export interface DecodeSink {
    * every such packet is a message.
    */
   tftpBlock?(session: TftpSession, fromClient: boolean, srcPort: number, opcode: 3 | 4, block: number, dataLength: number, frame: number, time: number): boolean;
+  /**
+   * True: the sink copies what it keeps out of a DHCPv4 message during `message`, so the decoder
+   * may parse every one into the same reused message (`DhcpV4Scratch`), valid until the next.
+   */
+  readonly transientDhcp4?: boolean;
 }
 
 /** `next` with `onMessage` called before each message reaches it; every other sink call passes
  *  straight through (a metrics counter or a copier riding along the analysis read). `tftpBlock`
- *  is not passed: the tap sees every TFTP packet as a message. */
+ *  is not passed: the tap sees every TFTP packet as a message; nor is `transientDhcp4`: a tap may
+ *  keep the messages it sees. */
 export function tapMessages(next: DecodeSink, onMessage: (m: DecodedMessage) => void): DecodeSink {
   return {
     message: (m) => {

@@ -13,6 +13,7 @@ import { isDhcpV4Port, isDhcpV6Port } from '../wire/dhcp-ports.js';
 import { UdpPort } from '../wire/ports.js';
 import { UDP_HEADER } from '../wire/udp.js';
 import { parseDhcpV4 } from '../wire/dhcpv4/index.js';
+import { DhcpV4Scratch } from '../wire/dhcpv4/scratch.js';
 import { parseDhcpV6 } from '../wire/dhcpv6/index.js';
 import { parseTftp } from '../wire/tftp.js';
 import { icmpCodeName, icmpTypeName, isIcmpError, parseIcmp, type IcmpPacket } from '../wire/icmp.js';
@@ -71,10 +72,13 @@ export class DecodePipeline implements TcpStreamSink {
   messages = 0;
   /** Of `messages`, those taken by the sink's `tftpBlock` fast path. */
   private blocks = 0;
+  /** One reused DHCPv4 message, for a sink that keeps none (`DecodeSink.transientDhcp4`). */
+  private readonly dhcp4Scratch: DhcpV4Scratch | null;
 
   constructor(private readonly sink: DecodeSink, opts: DecodeOptions = {}) {
     this.tcp = new TcpStreamReassembler(this);
     this.want = opts.protos ?? null;
+    this.dhcp4Scratch = sink.transientDhcp4 === true ? new DhcpV4Scratch() : null;
     // Only HTTP rides on TCP: without it, TCP headers are not even read (nor their faults reported).
     this.d = new FrameDissector({ tcp: !this.want || this.want.has('http') });
   }
@@ -274,7 +278,8 @@ export class DecodePipeline implements TcpStreamSink {
     if (isDhcpV4Port(dstPort) || isDhcpV4Port(srcPort)) {
       if (want && !want.has('dhcp4')) return;
       const payload = d.udpPayload();
-      const msg = parseDhcpV4(payload, cur.issues, base);
+      const scratch = this.dhcp4Scratch;
+      const msg = scratch === null ? parseDhcpV4(payload, cur.issues, base) : scratch.parse(payload, cur.issues, base);
       this.deliver('dhcp4', msg, payload, null);
       return;
     }

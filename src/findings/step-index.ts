@@ -43,10 +43,24 @@ function maxTree(n: number, value: (k: number) => number): MaxTree {
 }
 
 const indexes = new WeakMap<readonly StepFacts[], StepIndex>();
+/** The last two arrays asked about and their indexes: the rules ask about one attempt's steps
+ *  (and its device's) many times in a row, and a WeakMap lookup each time was a visible cost. */
+let recentSteps: readonly StepFacts[] | null = null;
+let recentIndex: StepIndex | null = null;
+let olderSteps: readonly StepFacts[] | null = null;
+let olderIndex: StepIndex | null = null;
 
 function indexOf(steps: readonly StepFacts[]): StepIndex {
-  let x = indexes.get(steps);
-  if (x !== undefined) return x;
+  if (steps === recentSteps) return recentIndex!;
+  const x = steps === olderSteps ? olderIndex! : indexes.get(steps) ?? buildIndex(steps);
+  olderSteps = recentSteps;
+  olderIndex = recentIndex;
+  recentSteps = steps;
+  recentIndex = x;
+  return x;
+}
+
+function buildIndex(steps: readonly StepFacts[]): StepIndex {
   let firstIpxe = steps.length;
   let lastPxelinuxConfigOk = -1;
   let lastDhcp4 = -1;
@@ -58,7 +72,7 @@ function indexOf(steps: readonly StepFacts[]): StepIndex {
     if (firstIpxe === steps.length && ((s.kind === 'dhcp4' && s.step.stage === 'ipxe') || (s.kind === 'dhcp6' && s.step.userClass.includes('iPXE')))) firstIpxe = k;
     if (s.kind === 'tftp' && s.step.complete && /pxelinux\.cfg\//i.test(s.step.file)) lastPxelinuxConfigOk = k;
   }
-  x = {
+  const x: StepIndex = {
     firstIpxe, lastTftpOf: null, lastPxelinuxConfigOk, starts: null,
     lastDhcp4, lastAnsweredDhcp6, lastHttpOf: null, proxyAhead: null, archBefore: null, leased6: null,
   };

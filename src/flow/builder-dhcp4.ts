@@ -213,9 +213,7 @@ function dhcp4Server(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Dec
     }
     const lease = v4Option(msg, 51);
     step.leaseTime = lease && lease.length === 4 ? u32(lease, 0) : null;
-    const codes: number[] = [];
-    for (const o of msg.options) if (o.code !== DhcpV4Code.PAD && o.code !== DhcpV4Code.END && !codes.includes(o.code)) codes.push(o.code);
-    step.ackOptions = codes.sort((a, b) => a - b);
+    step.ackOptions = optionCodes(msg);
     step.bootfile = bootfile;
     step.nextServer = nextServer;
     if (bootfile !== null) st.bootfileFrame = m.frame;
@@ -227,6 +225,23 @@ function dhcp4Server(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Dec
     st.nak ??= { frame: m.frame, time: m.time, server };
     step.ok = false;
   }
+}
+
+/** The message's option codes (PAD and END left out), each once, ascending. Sorted by insertion
+ *  as they come: `Array.prototype.sort` copied every array to sort it (17 MB on a 10k-client capture). */
+function optionCodes(msg: DhcpV4Message): number[] {
+  const codes: number[] = [];
+  for (const o of msg.options) {
+    const code = o.code;
+    if (code === DhcpV4Code.PAD || code === DhcpV4Code.END) continue;
+    let i = codes.length;
+    while (i > 0 && codes[i - 1]! > code) i--;
+    if (i > 0 && codes[i - 1] === code) continue;
+    codes.push(code);
+    for (let j = codes.length - 1; j > i; j--) codes[j] = codes[j - 1]!;
+    codes[i] = code;
+  }
+  return codes;
 }
 
 /** Boot file and next server: the ACK's, else the chosen offer's, else a proxy offer's. */

@@ -50,6 +50,8 @@ export class BootChainBuilder implements DecodeSink {
   private sawTransfer = false;
   /** Path-MTU facts (flow/mtu.ts), filed under the chain key of the address they concern. */
   private readonly mtu: MtuTracker;
+  /** Nothing of a message is kept but strings and numbers copied out of it (see above). */
+  readonly transientDhcp4 = true;
 
   constructor(opts: BootChainBuilderOptions = {}) {
     this.flow = newFlowState(opts);

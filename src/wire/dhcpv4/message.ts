@@ -81,9 +81,18 @@ export function hasDhcpCookie(msg: DhcpV4Message): boolean {
   return isMagic(msg.cookie);
 }
 
-/** Parse one area's options into `out`; returns the offset after END, or -1 when there is none. */
+/** Where `parseArea` takes a well-formed option's data view and object: a reused scratch
+ *  (`DhcpV4Scratch`) instead of new ones per option. */
+export interface OptionSlots {
+  view(start: number, end: number): Uint8Array;
+  option(code: number, data: Uint8Array, area: DhcpV4Area, offset: number): DhcpV4Option;
+}
+
+/** Parse one area's options (buf[start, end)) into `out`; returns the offset after END, or -1
+ *  when there is none. Offsets reported: `base + index in buf`. */
 function parseArea(
   buf: Uint8Array, start: number, end: number, area: DhcpV4Area, base: number, issues: WireIssue[], out: DhcpV4Option[],
+  slots: OptionSlots | null,
 ): number {
   const kind = area === 'options' ? 'truncated' : 'malformed';
   let i = start;
@@ -91,7 +100,7 @@ function parseArea(
     const code = buf[i]!;
     if (code === 0 || code === 255) {
       // PAD and END carry no data: one shared empty view (servers pad with hundreds of PADs).
-      out.push({ code, data: EMPTY, area, offset: base + i });
+      out.push(slots === null ? { code, data: EMPTY, area, offset: base + i } : slots.option(code, EMPTY, area, base + i));
       i++;
       if (code === 255) return i;
       continue;
@@ -108,7 +117,9 @@ function parseArea(
       out.push({ code, data: buf.subarray(i + 2, end), area, offset: base + i, declaredLength: len });
       return -1;
     }
-    out.push({ code, data: buf.subarray(i + 2, i + 2 + len), area, offset: base + i });
+    out.push(slots === null
+      ? { code, data: buf.subarray(i + 2, i + 2 + len), area, offset: base + i }
+      : slots.option(code, slots.view(i + 2, i + 2 + len), area, base + i));
     i += 2 + len;
   }
   return -1;
@@ -151,10 +162,22 @@ export function parseDhcpV4(buf: Uint8Array, issues: WireIssue[], base = 0, chec
     }
     return msg;
   }
-  const after = parseArea(buf, F.OPTIONS, buf.length, 'options', base, issues, msg.options);
-  if (after >= 0) msg.trailer = buf.subarray(after);
+  readOptions(msg, buf, buf.length, base, issues, checkValues, null);
+  return msg;
+}
+
+/**
+ * The options of a message with the DHCP magic cookie (buf[240, end)), the file and sname areas
+ * when option 52 says so, the trailer after END, then the value checks. `buf` holds the message
+ * from index 0 (the caller's bytes, or a scratch copy of them with `slots`).
+ */
+export function readOptions(
+  msg: DhcpV4Message, buf: Uint8Array, end: number, base: number, issues: WireIssue[], checkValues: boolean, slots: OptionSlots | null,
+): void {
+  const after = parseArea(buf, F.OPTIONS, end, 'options', base, issues, msg.options, slots);
+  if (after >= 0) msg.trailer = slots === null ? buf.subarray(after, end) : slots.view(after, end);
   else if (msg.options.every((o) => o.declaredLength === undefined)) {
-    pushIssue(issues, 'malformed', LAYER, base + buf.length, 'options area ends without END (255)');
+    pushIssue(issues, 'malformed', LAYER, base + end, 'options area ends without END (255)');
   }
   const ov = overloadValue(msg);
   if (ov !== 0) {
@@ -162,12 +185,11 @@ export function parseDhcpV4(buf: Uint8Array, issues: WireIssue[], base = 0, chec
       pushIssue(issues, 'malformed', LAYER, optionOffset(msg, 52), `option 52 overload value ${ov} not 1, 2 or 3`);
     } else {
       // RFC 2131 §4.1: file first, then sname.
-      if (ov & 1) parseArea(msg.file, 0, FILE_LEN, 'file', base + F.FILE, issues, msg.options);
-      if (ov & 2) parseArea(msg.sname, 0, SNAME_LEN, 'sname', base + F.SNAME, issues, msg.options);
+      if (ov & 1) parseArea(buf, F.FILE, F.FILE + FILE_LEN, 'file', base, issues, msg.options, slots);
+      if (ov & 2) parseArea(buf, F.SNAME, F.SNAME + SNAME_LEN, 'sname', base, issues, msg.options, slots);
     }
   }
   if (checkValues) validateValues(msg, issues);
-  return msg;
 }
 
 function optionOffset(msg: DhcpV4Message, code: number): number {
