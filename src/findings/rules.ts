@@ -4,6 +4,7 @@
  * catalogue code. `linkCauses` then picks each failed attempt's root cause and links the findings
  * it caused.
  */
+import { forgetRecentSteps } from './step-index.js';
 import { collapseAlike } from './collapse.js';
 import type { DeviceFacts, FlowFacts, StepFacts } from '../flow/facts.js';
 import { looksLikeBootProgram } from '../flow/classify.js';
@@ -50,6 +51,7 @@ export function evaluateFindings(facts: FlowFacts, th: AnalysisThresholds, part:
   ctx.out.sort((a, b) => (a.time ?? 0) - (b.time ?? 0));
   ctx.out.forEach((f, i) => { f.id = `F${part.idBase + i + 1}`; });
   const rootCauses = linkCauses(facts, ctx.out, th, raByLink, part.idBase);
+  forgetRecentSteps();
   return { findings: collapseAlike(ctx.out, rootCauses, part.idBase), rootCauses };
 }
 

@@ -50,6 +50,12 @@ let recentIndex: StepIndex | null = null;
 let olderSteps: readonly StepFacts[] | null = null;
 let olderIndex: StepIndex | null = null;
 
+/** Lets go of the arrays remembered above (findings of a part are done: a released device's steps
+ *  must not stay alive in a long-running `capture` through this cache). */
+export function forgetRecentSteps(): void {
+  recentSteps = recentIndex = olderSteps = olderIndex = null;
+}
+
 function indexOf(steps: readonly StepFacts[]): StepIndex {
   if (steps === recentSteps) return recentIndex!;
   const x = steps === olderSteps ? olderIndex! : indexes.get(steps) ?? buildIndex(steps);

@@ -50,8 +50,12 @@ export class BootChainBuilder implements DecodeSink {
   private sawTransfer = false;
   /** Path-MTU facts (flow/mtu.ts), filed under the chain key of the address they concern. */
   private readonly mtu: MtuTracker;
-  /** Nothing of a message is kept but strings and numbers copied out of it (see above). */
-  readonly transientDhcp4 = true;
+  /** Nothing of a message is kept but strings and numbers copied out of it (see above). A getter
+   *  on the prototype, so a wrapper spread from a builder (`{ ...builder, message }`) that may keep
+   *  messages does not inherit it. */
+  get transientDhcp4(): boolean {
+    return true;
+  }
 
   constructor(opts: BootChainBuilderOptions = {}) {
     this.flow = newFlowState(opts);

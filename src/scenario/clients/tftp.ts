@@ -321,7 +321,7 @@ export class TftpClient implements ClientMachine<TftpResult> {
     if (this.timings.firstData === undefined) this.timings.firstData = now - this.start;
     this.gapAcked = false;
     this.blocks++;
-    const length = payload.length - 4;
+    const length = Math.max(0, payload.length - 4); // a 2–3 byte DATA carries no data
     this.bytes += length;
     if (this.hash !== null) this.unhashed = payload.subarray(4);
     if (this.cfg.keepData) this.chunks.push(payload.subarray(4));
