@@ -7,6 +7,7 @@ import { ExitCode, UsageError, errorLine } from './exit-codes.js';
 import { COMMANDS, type CommandName, type CommandSpec } from './commands.js';
 import { fastParse } from './fast-argv.js';
 import type { RunDeps } from './run.js';
+import { dropEarlyTftpWorker, startEarlyTftpWorker } from '../scenario/transport/offload/early-worker.js';
 
 const defaultIo: CliIo = { stderr: (s) => process.stderr.write(s) };
 
@@ -18,7 +19,16 @@ export type DryRun = 'parse' | 'check';
 
 /** Entry point: parses argv, runs one command, returns the exit code. Never calls process.exit. */
 export async function main(argv: string[], io: CliIo = defaultIo, runDeps: RunDeps = {}, dryRun?: DryRun): Promise<number> {
-  return mainWith(argv, io, runDeps, dryRun, { fast: true });
+  // `run --relay-from`: the TFTP worker starts before yargs and the runner load, so its own start-up
+  // (50–350 ms on a busy host) is over when a TFTP step begins; run.ts drops it if no step needs it,
+  // and whatever way main returns, one no pool adopted stops (a usage error must not leave it warming).
+  const earlyTftp = dryRun === undefined && argv[0] === 'run' && runDeps.createTransport === undefined && argv.some((a) => a === '--relay-from' || a.startsWith('--relay-from='));
+  if (earlyTftp) void startEarlyTftpWorker();
+  try {
+    return await mainWith(argv, io, runDeps, dryRun, { fast: true });
+  } finally {
+    if (earlyTftp) void dropEarlyTftpWorker();
+  }
 }
 
 /** What one parser makes of a command line: the handler's arguments (null: no handler ran, or the fast
@@ -39,11 +49,6 @@ interface MainOptions {
 }
 
 async function mainWith(argv: string[], io: CliIo, runDeps: RunDeps, dryRun: DryRun | undefined, opts: MainOptions): Promise<number> {
-  // `run --relay-from`: the TFTP worker starts before yargs and the runner load, so its own start-up
-  // (50–350 ms on a busy host) is over when a TFTP step begins; run.ts drops it if no step needs it.
-  if (dryRun === undefined && argv[0] === 'run' && runDeps.createTransport === undefined && argv.some((a) => a === '--relay-from' || a.startsWith('--relay-from='))) {
-    void import('../scenario/transport/offload/tftp-offload.js').then((m) => m.startTftpWorkerEarly(), () => undefined);
-  }
   let action: (() => Promise<number>) | null = null;
   let usageFailure: string | null = null;
   const dashed = argv.map((x) => (x === '-' ? DASH : x));

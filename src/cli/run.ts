@@ -27,6 +27,7 @@ import type { LabFaultInjector } from '../lab/faults.js';
 import type { FaultSpec } from '../scenario/load/fault-schema.js';
 import { UdpPort } from '../wire/ports.js';
 import { EnvironmentError } from '../errors.js';
+import { dropEarlyTftpWorker, startEarlyTftpWorker } from '../scenario/transport/offload/early-worker.js';
 export { EnvironmentError } from '../errors.js';
 
 export type RunIo = AnalyzeIo;
@@ -155,6 +156,16 @@ export function loadCeilingRefusal(scenarios: readonly Scenario[], args: Pick<Ru
 }
 
 export async function runRun(args: RunArgs, io: RunIo, deps: RunDeps = {}): Promise<number> {
+  try {
+    return await runScenarioFiles(args, io, deps);
+  } finally {
+    // Every way out (a usage error before the transport, one opening it, a run done): an early TFTP
+    // worker no pool adopted stops now instead of warming while the CLI exits. Not awaited.
+    void dropEarlyTftpWorker();
+  }
+}
+
+async function runScenarioFiles(args: RunArgs, io: RunIo, deps: RunDeps): Promise<number> {
   const { scenarios, problems } = loadScenarioFiles(args.scenarios);
   if (problems.length > 0) {
     io.stderr(`${problems.join('\n')}\npxecheck: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the scenario files; nothing was sent\n`);
@@ -171,7 +182,7 @@ export async function runRun(args: RunArgs, io: RunIo, deps: RunDeps = {}): Prom
   // the relay transport; without such a step a worker main.ts started is stopped.
   const tftp = scenarios.some((s) => s.clients.some((c) => c.steps.some((st) => st.kind === 'tftp' || st.kind === 'ipxe-script')));
   if (args.transport.kind === 'relay' && deps.createTransport === undefined) {
-    void import('../scenario/transport/offload/tftp-offload.js').then((m) => (tftp ? m.startTftpWorkerEarly() : m.dropEarlyTftpWorker()), () => undefined);
+    void (tftp ? startEarlyTftpWorker() : dropEarlyTftpWorker());
   }
 
   const faults = await faultInjector(args, scenarios);

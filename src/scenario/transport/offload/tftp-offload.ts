@@ -20,9 +20,10 @@ const GRACE_MS = 5000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
- * A worker started before any pool (`pxecheck run --relay-from`, first thing in main.ts: before yargs,
- * the scenarios and the relay transport are loaded), so its start-up overlaps the rest of the set-up.
- * The first pool's prewarm() adopts it; unadopted, it is unref'd and holds nothing open.
+ * A worker started before any pool (`pxecheck run --relay-from`, first thing in main.ts through
+ * early-worker.ts: before yargs, the scenarios and the relay transport are loaded), so its start-up
+ * overlaps the rest of the set-up. The first pool's prewarm() adopts it; unadopted, it is unref'd and
+ * holds nothing open, and run.ts drops it on its way out.
  */
 let early: { worker: Worker; warmUntil: Int32Array; exited: boolean } | null = null;
 /** A pool has prewarmed: a worker started now would be one too many. */
