@@ -128,6 +128,7 @@ describe('TftpClient', () => {
     let inbox: UdpDatagram[] = [];
     for (let turn = 0; turn < 50; turn++) { // as driveBlocking: send what is due, then stop if done
       for (const d of c.dispatch(now)) { sent.push(d.payload.slice()); inbox.push(...(server.handle({ ...d, payload: d.payload.slice() }, now) as UdpDatagram[])); }
+      c.idle();
       if (c.done() !== null) break;
       const got = inbox;
       inbox = [];
@@ -143,11 +144,40 @@ describe('TftpClient', () => {
     lossy.dispatch(0);
     lossy.process({ src: { addr: SERVER, port: 50001 }, dst: { addr: CLIENT, port: 40000 }, payload: buildData(1, file.subarray(0, 512)) }, 0);
     expect(parseTftp(lossy.dispatch(0)[0]!.payload.slice(), []).block).toBe(1);
+    lossy.idle();
     lossy.process({ src: { addr: SERVER, port: 50001 }, dst: { addr: CLIENT, port: 40000 }, payload: buildData(2, file.subarray(512, 1024)) }, 0.5);
     expect(parseTftp(lossy.dispatch(0.5)[0]!.payload.slice(), []).block).toBe(2);
+    lossy.idle();
     expect(lossy.dispatch(0.9)).toEqual([]);
     const again = lossy.dispatch(1.6);
     expect(again.map((d) => parseTftp(d.payload, []).block)).toEqual([2]);
+  });
+
+  it('reuseAck with a driver that does not send each ACK before the next block: an Error naming the contract, never a wrong ACK', () => {
+    const file = fileOf(2048);
+    const from = { src: { addr: SERVER, port: 50001 }, dst: { addr: CLIENT, port: 40000 } };
+    const data = (n: number): UdpDatagram => ({ ...from, payload: buildData(n, file.subarray((n - 1) * 512, n * 512)) });
+    const client = (reuseAck: boolean): TftpClient => {
+      const c = new TftpClient({ server: SERVER, clientAddr: CLIENT, clientPort: 40000, file: 'boot.efi', reuseAck });
+      c.dispatch(0); // the RRQ
+      c.idle();
+      return c;
+    };
+    // Two blocks processed before one dispatch (an event-loop driver's mailbox): the first ACK is still queued.
+    const batched = client(true);
+    batched.process(data(1), 0);
+    expect(() => batched.process(data(2), 0)).toThrow(/reuseAck.*send or copy each datagram dispatch\(\) returns, then call idle\(\)/);
+    // Dispatched but not confirmed sent (no idle(): a driver that queues it for later).
+    const queued = client(true);
+    queued.process(data(1), 0);
+    const held = queued.dispatch(0);
+    expect(() => queued.process(data(2), 0)).toThrow(/reuseAck/);
+    expect(parseTftp(held[0]!.payload, []).block).toBe(1); // the ACK handed out is intact
+    // Without reuseAck the same batching is fine: each ACK is its own buffer.
+    const fresh = client(false);
+    fresh.process(data(1), 0);
+    fresh.process(data(2), 0);
+    expect(fresh.dispatch(0).map((d) => parseTftp(d.payload, []).block)).toEqual([1, 2]);
   });
 
   it('a size that is a multiple of blksize ends with an empty block; keepData', () => {

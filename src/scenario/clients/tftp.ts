@@ -40,9 +40,10 @@ export interface TftpClientConfig {
   maxRetransmits?: number;
   /** Keep the file's bytes in the result. */
   keepData?: boolean;
-  /** The driver sends (or copies) every datagram before the next `dispatch` and keeps none
-   *  (offload/drive-blocking.ts): the ACKs of a transfer are written into one buffer, not a new
-   *  one per block (an allocation per block costs the worker more in GC than the rest of the block). */
+  /** The driver sends (or copies) every datagram `dispatch` returns and keeps none, then calls
+   *  `idle()`, before the next `process` (offload/drive-blocking.ts): the ACKs of a transfer are
+   *  written into one buffer, not a new one per block (an allocation per block costs the worker more
+   *  in GC than the rest of the block). A driver that breaks this gets an Error, not a wrong ACK. */
   reuseAck?: boolean;
   /** SHA-256 of the file (default true). false: `sha256` is null — a step that neither checks nor
    *  saves it skips the hash (8 KB of SHA-256 costs more than receiving the block here). */
@@ -100,6 +101,8 @@ export class TftpClient implements ClientMachine<TftpResult> {
   private ownEndpoint: Endpoint | null = null;
   /** `reuseAck`: the one ACK buffer (the remembered datagram for a retransmission is the last ACK). */
   private readonly ackBuffer: Uint8Array | null;
+  /** `reuseAck`: an ACK is in `ackBuffer` and the driver has not said (by `idle()`) it has left. */
+  private ackHeld = false;
   private readonly hash: Hash | null;
   /** The last block, hashed in `idle()` (after its ACK left, while the server sends the next). */
   private unhashed: Uint8Array | null = null;
@@ -143,8 +146,14 @@ export class TftpClient implements ClientMachine<TftpResult> {
    * block (~14 µs for 8 KB here), so it overlaps the server's turnaround instead of delaying the
    * ACK. Drivers call it after sending; the next `process` does it anyway (the payload view
    * must stay valid until one of them: a driver that reuses its receive buffer calls `idle`).
+   * With `reuseAck` it is also the driver's word that the ACK it was handed has left.
    */
   idle(): void {
+    this.hashLast();
+    this.ackHeld = false;
+  }
+
+  private hashLast(): void {
     if (this.unhashed !== null) { this.hash?.update(this.unhashed); this.unhashed = null; }
   }
 
@@ -170,7 +179,7 @@ export class TftpClient implements ClientMachine<TftpResult> {
   }
 
   process(d: UdpDatagram, now: number): void {
-    this.idle();
+    this.hashLast();
     if (this.phase === 'done' || this.phase === 'start' || d.dst.port !== this.port) return;
     if (d.src.addr !== this.cfg.server) return;
     if (this.serverTid === null) this.serverTid = d.src.port;
@@ -329,12 +338,21 @@ export class TftpClient implements ClientMachine<TftpResult> {
     const last = length < this.blksize;
     if (last || this.inWindow >= this.windowsize) {
       this.inWindow = 0;
-      this.emit(now, this.serverEnd(), this.ackBuffer === null ? buildAck(this.blocks) : writeAck(this.ackBuffer, this.blocks), true);
+      this.emit(now, this.serverEnd(), this.ackBuffer === null ? buildAck(this.blocks) : this.reusedAck(this.ackBuffer), true);
     } else {
       this.lastProgress = now;
       this.retries = 0;
     }
     if (last) this.finish(now, null, null);
+  }
+
+  /** The next ACK in the one buffer; a throw when the last one may not have left (not a wrong ACK on the wire). */
+  private reusedAck(buf: Uint8Array): Uint8Array {
+    if (this.ackHeld) {
+      throw new Error('TftpClient reuseAck: a new ACK would overwrite one not yet sent (the driver must send or copy each datagram dispatch() returns, then call idle(), before the next process(); driveBlocking does)');
+    }
+    this.ackHeld = true;
+    return writeAck(buf, this.blocks);
   }
 
   private log(dir: 'sent' | 'received', msg: TftpPacket, now: number, from: Endpoint, to: Endpoint): void {
@@ -346,7 +364,7 @@ export class TftpClient implements ClientMachine<TftpResult> {
   }
 
   private finish(now: number, error: string | null, code: number | null): void {
-    this.idle();
+    this.hashLast();
     this.phase = 'done';
     this.timings.end = now - this.start;
     const dt = this.timings.firstData === undefined ? 0 : this.timings.end - this.timings.firstData;

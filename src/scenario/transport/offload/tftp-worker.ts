@@ -46,7 +46,8 @@ if (port !== null) {
     const now = (): number => job.now + Math.max(0, t0 + performance.now()) / 1000;
     const sent = { errors: 0, last: '' };
     try {
-      // reuseAck: driveBlocking copies each datagram into its send buffer at once and keeps none.
+      // reuseAck: driveBlocking copies each datagram into its send buffer at once, keeps none and then
+      // calls idle() (TftpClient throws on a driver that does not).
       const result = driveBlocking(new TftpClient({ ...job.cfg, reuseAck: true }), udp, {
         local: job.local, clientAddr: job.cfg.clientAddr, server: job.cfg.server, now, deadline: job.deadline,
         aborted: () => Atomics.load(job.abort, 0) !== 0, rcvbuf: job.rcvbuf,
