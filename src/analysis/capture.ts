@@ -41,7 +41,7 @@ export interface AnalysisTap {
  *  inputs are merged by time into one capture. */
 export async function analyzeCapture(input: CaptureInput | readonly CaptureInput[], opts: AnalyzeOptions = {}): Promise<Analysis> {
   const builder = new BootChainBuilder();
-  const pipeline = new DecodePipeline(opts.tap?.sink?.(builder) ?? builder);
+  const pipeline = new DecodePipeline(opts.tap?.sink?.(builder) ?? builder, { dropDuplicates: true });
   const tapRecord = opts.tap?.record;
   // Times on the steady parts of the capture clock: a jump of years is no 745841437 s duration.
   const clock = new SteadyClock();
@@ -85,5 +85,5 @@ export async function analyzeCapture(input: CaptureInput | readonly CaptureInput
 /** What a capture reader, the steady clock and the decoder had to say about the capture itself:
  *  the capture findings of every path that reads a file (analyze, --metrics-out) come from here. */
 export function captureWarnings(reader: readonly WireIssue[], clock: SteadyClock, pipeline: DecodePipeline): WireIssue[] {
-  return [...reader, ...clock.warnings(), ...pipeline.limitWarnings()];
+  return [...reader, ...clock.warnings(), ...pipeline.limitWarnings(), ...pipeline.duplicateWarnings()];
 }

@@ -29,6 +29,7 @@ import {
   type TcpStreamSink,
 } from '../reassembly/index.js';
 import { TftpSessionTracker } from './tftp-tracker.js';
+import { DuplicateFrameFilter } from './duplicate-frames.js';
 import type { DecodeSink, DecodedMessage, FragmentSeen, HttpCloseReason, MessageOrigin, AppProto, TcpSegmentSeen } from './messages.js';
 import type { DhcpV4Message } from '../wire/dhcpv4/index.js';
 import type { DhcpV6Message } from '../wire/dhcpv6/index.js';
@@ -38,6 +39,9 @@ import type { TftpSession } from './tftp-tracker.js';
 export interface DecodeOptions {
   /** Only decode these protocols (default: all). */
   protos?: ReadonlySet<AppProto>;
+  /** Drop mirror-port copies of a frame (`duplicate-frames.ts`) before decoding: the analyses do,
+   *  `decode` does not (it shows what the file holds, frame by frame). */
+  dropDuplicates?: boolean;
 }
 
 /** Per-connection state kept in `TcpConnection.user`. */
@@ -74,11 +78,14 @@ export class DecodePipeline implements TcpStreamSink {
   private blocks = 0;
   /** One reused DHCPv4 message, for a sink that keeps none (`DecodeSink.transientDhcp4`). */
   private readonly dhcp4Scratch: DhcpV4Scratch | null;
+  /** Mirror-port copies, when dropped (`DecodeOptions.dropDuplicates`). */
+  readonly duplicates: DuplicateFrameFilter | null;
 
   constructor(private readonly sink: DecodeSink, opts: DecodeOptions = {}) {
     this.tcp = new TcpStreamReassembler(this);
     this.want = opts.protos ?? null;
     this.dhcp4Scratch = sink.transientDhcp4 === true ? new DhcpV4Scratch() : null;
+    this.duplicates = opts.dropDuplicates === true ? new DuplicateFrameFilter() : null;
     // Only HTTP rides on TCP: without it, TCP headers are not even read (nor their faults reported).
     this.d = new FrameDissector({ tcp: !this.want || this.want.has('http') });
   }
@@ -105,6 +112,11 @@ export class DecodePipeline implements TcpStreamSink {
     // Snapped frames (origLen > data.length): layers below see the missing bytes as truncation.
     const d = this.d;
     d.dissect(rec.linkType, rec.data, issues);
+    if (this.duplicates !== null && this.duplicates.isCopy(d, rec.time, rec.frame)) {
+      // Nothing of a copy reaches the sink, not even its header issues (the original had them).
+      issues.length = 0;
+      return;
+    }
     cur.srcMac = d.srcMac;
     cur.dstMac = d.dstMac;
     cur.vlans = d.vlans;
@@ -145,6 +157,11 @@ export class DecodePipeline implements TcpStreamSink {
       }
     }
     return out;
+  }
+
+  /** The mirror-port copies dropped, as a capture warning (layer `duplicate-frames`), or none. */
+  duplicateWarnings(): WireIssue[] {
+    return this.duplicates?.warnings() ?? [];
   }
 
   /** End of input: deliver what the TCP reassembler still holds. */

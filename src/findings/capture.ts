@@ -13,6 +13,8 @@ import { add, type Ctx } from './rules-context.js';
  *  the clock jumps (src/capture/clock.ts). */
 const REASSEMBLY_LIMIT = 'reassembly-limit';
 const CLOCK_LAYER = 'clock';
+/** The layer of the decode pipeline's mirror-copy warning (src/decode/duplicate-frames.ts). */
+const DUPLICATE_LAYER = 'duplicate-frames';
 
 const LISTED = 3;
 
@@ -20,6 +22,7 @@ const LISTED = 3;
 export function captureCode(w: WireIssue): FindingCode {
   if (w.layer === REASSEMBLY_LIMIT) return 'capture.limit';
   if (w.layer === CLOCK_LAYER) return 'capture.clock-jump';
+  if (w.layer === DUPLICATE_LAYER) return 'capture.duplicate-frames';
   if (w.kind === 'truncated') return 'capture.truncated';
   if (w.kind === 'malformed') return 'capture.corrupt';
   return w.layer === 'link' ? 'capture.unsupported-link' : 'capture.unsupported';
@@ -41,8 +44,9 @@ export function readerFindings(cap: Pick<CaptureFacts, 'truncated' | 'warnings'>
 
 export function captureFindings(ctx: Ctx, cap: CaptureFacts): void {
   for (const f of readerFindings(cap)) {
-    // A clock jump points at the frames where the clock jumps.
-    const frames = f.code === 'capture.clock-jump' ? cap.warnings.filter((w) => w.layer === CLOCK_LAYER).map((w) => w.offset) : [];
+    // A clock jump points at the frames where the clock jumps; mirror copies at the first copy.
+    const layer = f.code === 'capture.clock-jump' ? CLOCK_LAYER : f.code === 'capture.duplicate-frames' ? DUPLICATE_LAYER : null;
+    const frames = layer === null ? [] : cap.warnings.filter((w) => w.layer === layer).map((w) => w.offset);
     add(ctx, f.code, null, cap.last ?? 0, frames, f.message);
   }
   if (cap.strayMalformed) {
@@ -53,6 +57,7 @@ export function captureFindings(ctx: Ctx, cap: CaptureFacts): void {
 
 function message(code: FindingCode, ws: readonly WireIssue[]): string {
   if (code === 'capture.limit') return `${ws.map((w) => w.message).join('; ')}.`;
+  if (code === 'capture.duplicate-frames') return `${ws.map((w) => w.message).join('; ')}; only the first copies were analyzed.`;
   if (code === 'capture.clock-jump') {
     return `The capture clock jumps: ${ws.map((w) => w.message).join('; ')}. Durations are measured on the steady parts only (a jump counts as no time).`;
   }

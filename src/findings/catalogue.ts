@@ -49,6 +49,11 @@ const defs = [
     hint: 'Capture with a clock that is not stepped during the capture (NTP slewing), and join captures with `mergecap`, which orders packets by time, rather than `mergecap -a`.',
   },
   {
+    code: 'capture.duplicate-frames', severity: 'info', group: 'capture',
+    summary: 'Frames were recorded twice within milliseconds, the same IP packet byte for byte; pxecheck analyzed the first copy only, so they raise no retransmission.',
+    hint: 'mirror port / SPAN sees each frame twice; pxecheck ignored the second copies',
+  },
+  {
     code: 'decode.malformed', severity: 'warning', group: 'malformed',
     summary: 'A packet could not be fully decoded (truncated or breaking its protocol rules).',
     hint: 'Check the snap length of the capture (tcpdump -s 0) and the sender of the packet.',

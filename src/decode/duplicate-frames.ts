@@ -1,0 +1,205 @@
+/**
+ * Mirror-port duplicates: a SPAN port that mirrors both directions of two switch ports, or a
+ * capture on a bridge and one of its members, records every frame twice, microseconds apart.
+ * Analyzed as they are, every DHCP message looks retransmitted and every TFTP block sent again
+ * (what Wireshark users remove with `editcap -d`). `DuplicateFrameFilter` recognises the second
+ * copy so the decode pipeline can drop it before anything is decoded from it.
+ *
+ * The rule: a frame is a copy when its network-layer packet (from the IP header on) is
+ * byte-identical to that of one of the last `DUPLICATE_DEPTH` frames kept, seen at most
+ * `DUPLICATE_WINDOW_S` earlier. What two mirror points may legitimately change is left out: the
+ * link header and VLAN tags (one copy tagged on a trunk, the other not), the IPv4 TTL and header
+ * checksum, the IPv6 hop limit (copies taken on both sides of a router). A frame that is not IP
+ * (ARP, LLDP…) must match from the end of the link header (same EtherType), padding included.
+ *
+ * Cost per frame: a fingerprint from ~10 words of the packet (lengths, IPv4 id and addresses, the
+ * first transport bytes — which hold the UDP/TCP/ICMP checksum over the whole payload — and the
+ * last word), a scan of the recent fingerprints that stops at the first one older than the
+ * window, and one copy of the frame into a preallocated slab (the reader reuses its buffer). The
+ * full byte comparison runs only for a fingerprint that matches. Pure: no I/O, time from records.
+ */
+import type { FrameDissector } from '../wire/frame/dissect.js';
+import type { WireIssue } from '../wire/issues.js';
+
+/**
+ * How close in time the copies must be. Two mirror copies are apart by the switch's forwarding
+ * and SPAN-queue latency, or the kernel's bridge path: microseconds, a millisecond or two on a
+ * congested mirror port. A real retransmission waits for a timer first: TFTP ≥ 250 ms (iPXE's
+ * shortest, 1 s in RFC 2349 and most servers), DHCPv4 4 s (RFC 2131), DHCPv6 ≥ 0.9 s (RFC 8415),
+ * TCP RTO ≥ 200 ms (Linux; 1 s in RFC 6298), ND 1 s — fifty times longer at least. (A TCP fast
+ * retransmit is not timed, but its IPv4 id and TCP timestamp differ from the original's.)
+ */
+export const DUPLICATE_WINDOW_S = 0.005;
+/** How many of the latest kept frames a copy is looked for among (copies are adjacent or nearly). */
+export const DUPLICATE_DEPTH = 32;
+/** The layer of the filter's warning: capture findings name it `capture.duplicate-frames`. */
+export const DUPLICATE_LAYER = 'duplicate-frames';
+/** Duplicate frames named in the warning, with the frames they copy. */
+const LISTED = 5;
+/** A slab slot holds a frame up to this long; a longer one (jumbo, GRO-merged) gets its own buffer. */
+const SLOT_BYTES = 2048;
+
+/** What the compared region is (slots with a different kind never match). */
+const enum Kind {
+  Empty = 0,
+  Ipv4 = 4,
+  Ipv6 = 6,
+  /** Not IP: `kinds` holds OtherBase + EtherType (OtherBase - 1 when the link did not say). */
+  OtherBase = 16,
+}
+
+export class DuplicateFrameFilter {
+  private readonly times = new Float64Array(DUPLICATE_DEPTH);
+  private readonly frames = new Float64Array(DUPLICATE_DEPTH);
+  private readonly keys = new Int32Array(DUPLICATE_DEPTH);
+  private readonly kinds = new Int32Array(DUPLICATE_DEPTH);
+  /** The compared region of each kept frame: its offset in the slot's copy, and its length. */
+  private readonly starts = new Int32Array(DUPLICATE_DEPTH);
+  private readonly lengths = new Int32Array(DUPLICATE_DEPTH);
+  private readonly slab = new Uint8Array(DUPLICATE_DEPTH * SLOT_BYTES);
+  /** 1 when slot i's copy is in the slab, 0 when in `big[i]`. */
+  private readonly inSlab = new Uint8Array(DUPLICATE_DEPTH);
+  /** Per slot, a buffer for frames longer than SLOT_BYTES (grown, then reused). */
+  private readonly big: (Uint8Array | null)[] = new Array<Uint8Array | null>(DUPLICATE_DEPTH).fill(null);
+  /** Ring position of the next kept frame, and how many slots are filled. */
+  private head = 0;
+  private filled = 0;
+  /** Frames recognised as copies. */
+  count = 0;
+  /** The first LISTED copies and the frames they copy. */
+  readonly listed: { frame: number; of: number }[] = [];
+
+  /**
+   * Is the frame `d` has just dissected a mirror copy of a recent one? Then it is counted and
+   * should be dropped; otherwise it is remembered (copied) for the frames that follow.
+   */
+  isCopy(d: FrameDissector, time: number, frame: number): boolean {
+    const buf = d.frame;
+    let kind: number;
+    let start: number;
+    let end: number;
+    let key: number;
+    if (d.ipVersion !== 0) {
+      kind = d.ipVersion;
+      start = d.ipOffset;
+      end = Math.min(buf.length, start + d.ipLength);
+      if (end < start) end = start;
+      key = kind === Kind.Ipv4 ? ipv4Key(buf, start, end) : ipv6Key(buf, start, end);
+    } else {
+      kind = Kind.OtherBase + (d.linkOk ? d.etherType : -1);
+      start = d.linkOk ? d.linkPayloadOffset : 0;
+      end = buf.length;
+      key = sampleKey(buf, start, end);
+    }
+    const length = end - start;
+    const times = this.times;
+    for (let n = 0, i = this.head; n < this.filled; n++) {
+      i = (i === 0 ? DUPLICATE_DEPTH : i) - 1;
+      const dt = time - times[i]!;
+      // Older slots are older still: copies follow each other in the file.
+      if (dt > DUPLICATE_WINDOW_S) break;
+      if (this.keys[i] === key && this.kinds[i] === kind && this.lengths[i] === length && dt >= -DUPLICATE_WINDOW_S && this.same(i, buf, start, end, kind)) {
+        this.count++;
+        if (this.listed.length < LISTED) this.listed.push({ frame, of: this.frames[i]! });
+        return true;
+      }
+    }
+    this.keep(buf, time, frame, kind, key, start, length);
+    return false;
+  }
+
+  /** The copies as a capture warning (layer `duplicate-frames`, offset = the first copy), or none. */
+  warnings(): WireIssue[] {
+    if (this.count === 0) return [];
+    const named = this.listed.map((l) => `${l.frame} (of ${l.of})`).join(', ');
+    const more = this.count > this.listed.length ? ` and ${this.count - this.listed.length} more` : '';
+    return [{
+      kind: 'unsupported', layer: DUPLICATE_LAYER, offset: this.listed[0]!.frame,
+      message: `${this.count} frame(s) repeated a frame of at most ${DUPLICATE_WINDOW_S * 1000} ms before, the same IP packet byte for byte (a mirror copy, not a retransmission): frames ${named}${more}`,
+    }];
+  }
+
+  private keep(buf: Uint8Array, time: number, frame: number, kind: number, key: number, start: number, length: number): void {
+    const i = this.head;
+    this.head = i + 1 === DUPLICATE_DEPTH ? 0 : i + 1;
+    if (this.filled < DUPLICATE_DEPTH) this.filled++;
+    this.times[i] = time;
+    this.frames[i] = frame;
+    this.keys[i] = key;
+    this.kinds[i] = kind;
+    this.lengths[i] = length;
+    // The whole frame is copied (a typed-array source copies without a view object per frame).
+    if (buf.length <= SLOT_BYTES) {
+      this.slab.set(buf, i * SLOT_BYTES);
+      this.starts[i] = i * SLOT_BYTES + start;
+      this.inSlab[i] = 1;
+    } else {
+      let b = this.big[i];
+      if (!b || b.length < buf.length) b = this.big[i] = new Uint8Array(buf.length);
+      b.set(buf, 0);
+      this.starts[i] = start;
+      this.inSlab[i] = 0;
+    }
+  }
+
+  /** Byte equality of the region, the fields mirror points may change left out. */
+  private same(i: number, buf: Uint8Array, start: number, end: number, kind: number): boolean {
+    const length = end - start;
+    const src = this.inSlab[i] === 1 ? this.slab : this.big[i]!;
+    const s = this.starts[i]!;
+    for (let k = 0; k < length; k++) {
+      if (src[s + k] !== buf[start + k]) {
+        // IPv4 TTL (8) and header checksum (10, 11); IPv6 hop limit (7).
+        if (kind === Kind.Ipv4 && (k === 8 || k === 10 || k === 11)) continue;
+        if (kind === Kind.Ipv6 && k === 7) continue;
+        return false;
+      }
+    }
+    return true;
+  }
+}
+
+/** A big-endian word at `o`, or 0 past `end`. */
+function word(b: Uint8Array, o: number, end: number): number {
+  return o + 4 <= end ? (b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]! : 0;
+}
+
+function mix(h: number, w: number): number {
+  return Math.imul(h ^ w, 0x9e3779b1) ^ (h >>> 15);
+}
+
+/** Length, id + fragment field, protocol, addresses, the first 16 transport bytes, the last word
+ *  (TTL and header checksum left out). */
+function ipv4Key(b: Uint8Array, s: number, e: number): number {
+  let h = mix(e - s, word(b, s + 4, e));
+  h = mix(h, e - s >= 10 ? b[s + 9]! : 0);
+  h = mix(h, word(b, s + 12, e));
+  h = mix(h, word(b, s + 16, e));
+  const t = s + (e - s >= 1 ? (b[s]! & 0x0f) * 4 : 0);
+  h = mix(h, word(b, t, e));
+  h = mix(h, word(b, t + 4, e));
+  h = mix(h, word(b, t + 8, e));
+  h = mix(h, word(b, t + 12, e));
+  return mix(h, word(b, e - 4, e));
+}
+
+/** Length, flow label, next header, the low words of the addresses, the first 16 bytes after the
+ *  fixed header, the last word (hop limit left out). */
+function ipv6Key(b: Uint8Array, s: number, e: number): number {
+  let h = mix(e - s, word(b, s, e));
+  h = mix(h, word(b, s + 4, e) & ~0xff);
+  h = mix(h, word(b, s + 20, e));
+  h = mix(h, word(b, s + 36, e));
+  h = mix(h, word(b, s + 40, e));
+  h = mix(h, word(b, s + 44, e));
+  h = mix(h, word(b, s + 48, e));
+  h = mix(h, word(b, s + 52, e));
+  return mix(h, word(b, e - 4, e));
+}
+
+/** Length, the first 24 bytes and the last word. */
+function sampleKey(b: Uint8Array, s: number, e: number): number {
+  let h = e - s;
+  for (let o = s; o < s + 24; o += 4) h = mix(h, word(b, o, e));
+  return mix(h, word(b, e - 4, e));
+}
