@@ -11,12 +11,18 @@
  * link header and VLAN tags (one copy tagged on a trunk, the other not), the IPv4 TTL and header
  * checksum, the IPv6 hop limit (copies taken on both sides of a router). A frame that is not IP
  * (ARP, LLDP…) must match from the end of the link header (same EtherType), padding included.
+ * One exception: when the other end (destination and source swapped) sent a packet in between,
+ * the repeat may answer it (a host answers each of two Neighbor Solicitations with the same
+ * Neighbor Advertisement, 0.3 ms apart, in captures/lab-v6/) and is kept. Mirror copies are a few
+ * µs apart, less than any peer takes to answer; a mirror slower than the peer (copies tens of µs
+ * apart, answers faster) would leave some copies in.
  *
  * Cost per frame: a fingerprint from ~10 words of the packet (lengths, IPv4 id and addresses, the
  * first transport bytes — which hold the UDP/TCP/ICMP checksum over the whole payload — and the
- * last word), a scan of the recent fingerprints that stops at the first one older than the
- * window, and one copy of the frame into a preallocated slab (the reader reuses its buffer). The
- * full byte comparison runs only for a fingerprint that matches. Pure: no I/O, time from records.
+ * last word), a look-up of the kept frames with the same fingerprint bucket (a hash chain,
+ * usually empty), and one copy of the frame into a preallocated slab (the reader reuses its
+ * buffer). The full byte comparison runs only for a fingerprint that matches. No allocation per
+ * frame (but for a frame longer than a slot, once per size). Pure: no I/O, time from records.
  */
 import type { FrameDissector } from '../wire/frame/dissect.js';
 import type { WireIssue } from '../wire/issues.js';
@@ -38,6 +44,11 @@ export const DUPLICATE_LAYER = 'duplicate-frames';
 const LISTED = 5;
 /** A slab slot holds a frame up to this long; a longer one (jumbo, GRO-merged) gets its own buffer. */
 const SLOT_BYTES = 2048;
+/** Fingerprint buckets of the hash chains (a power of two, well above DUPLICATE_DEPTH). */
+const BUCKETS = 256;
+/** Buckets of the (source, destination) pairs whose latest kept frame is remembered (a power of
+ *  two; a collision only ever keeps a copy, never drops a frame). */
+const DIRECTIONS = 1024;
 
 /** What the compared region is (slots with a different kind never match). */
 const enum Kind {
@@ -61,9 +72,15 @@ export class DuplicateFrameFilter {
   private readonly inSlab = new Uint8Array(DUPLICATE_DEPTH);
   /** Per slot, a buffer for frames longer than SLOT_BYTES (grown, then reused). */
   private readonly big: (Uint8Array | null)[] = new Array<Uint8Array | null>(DUPLICATE_DEPTH).fill(null);
-  /** Ring position of the next kept frame, and how many slots are filled. */
-  private head = 0;
-  private filled = 0;
+  /** Kept frames so far: kept frame number n (from 0) lives in slot n % DUPLICATE_DEPTH. */
+  private kept = 0;
+  /** Hash chains over the slots (as in LZ77 matchers), so a frame is compared only with kept
+   *  frames of the same fingerprint bucket: per bucket the newest kept number (-1: none), per slot
+   *  the next older kept number in its bucket. A number older than DUPLICATE_DEPTH is stale. */
+  private readonly heads = new Float64Array(BUCKETS).fill(-1);
+  private readonly older = new Float64Array(DUPLICATE_DEPTH);
+  /** Per (source, destination) bucket, the kept number of its latest IP packet (-1: none). */
+  private readonly lastFrom = new Float64Array(DIRECTIONS).fill(-1);
   /** Frames recognised as copies. */
   count = 0;
   /** The first LISTED copies and the frames they copy. */
@@ -79,12 +96,27 @@ export class DuplicateFrameFilter {
     let start: number;
     let end: number;
     let key: number;
+    // (source, destination) and (destination, source) buckets of an IP packet; -1 otherwise.
+    let dir = -1;
+    let back = -1;
     if (d.ipVersion !== 0) {
       kind = d.ipVersion;
       start = d.ipOffset;
       end = Math.min(buf.length, start + d.ipLength);
       if (end < start) end = start;
-      key = kind === Kind.Ipv4 ? ipv4Key(buf, start, end) : ipv6Key(buf, start, end);
+      let from: number;
+      let to: number;
+      if (kind === Kind.Ipv4) {
+        key = ipv4Key(buf, start, end);
+        from = word(buf, start + 12, end);
+        to = word(buf, start + 16, end);
+      } else {
+        key = ipv6Key(buf, start, end);
+        from = addressKey(buf, start + 8, end);
+        to = addressKey(buf, start + 24, end);
+      }
+      dir = mix(from, to) & (DIRECTIONS - 1);
+      back = mix(to, from) & (DIRECTIONS - 1);
     } else {
       kind = Kind.OtherBase + (d.linkOk ? d.etherType : -1);
       start = d.linkOk ? d.linkPayloadOffset : 0;
@@ -92,19 +124,24 @@ export class DuplicateFrameFilter {
       key = sampleKey(buf, start, end);
     }
     const length = end - start;
-    const times = this.times;
-    for (let n = 0, i = this.head; n < this.filled; n++) {
-      i = (i === 0 ? DUPLICATE_DEPTH : i) - 1;
-      const dt = time - times[i]!;
-      // Older slots are older still: copies follow each other in the file.
+    const oldest = this.kept - DUPLICATE_DEPTH;
+    for (let n = this.heads[key & (BUCKETS - 1)]!; n >= 0 && n >= oldest; ) {
+      const i = n % DUPLICATE_DEPTH;
+      const dt = time - this.times[i]!;
+      // Older ones are older still: copies follow each other in the file.
       if (dt > DUPLICATE_WINDOW_S) break;
       if (this.keys[i] === key && this.kinds[i] === kind && this.lengths[i] === length && dt >= -DUPLICATE_WINDOW_S && this.same(i, buf, start, end, kind)) {
+        // The other end spoke in between: this may well answer it (a Neighbor Advertisement for
+        // each of two Neighbor Solicitations, a TFTP block sent again on a duplicate ACK).
+        if (back >= 0 && this.lastFrom[back]! > n) break;
         this.count++;
         if (this.listed.length < LISTED) this.listed.push({ frame, of: this.frames[i]! });
         return true;
       }
+      n = this.older[i]!;
     }
-    this.keep(buf, time, frame, kind, key, start, length);
+    const kept = this.keep(buf, time, frame, kind, key, start, length);
+    if (dir >= 0) this.lastFrom[dir] = kept;
     return false;
   }
 
@@ -119,10 +156,13 @@ export class DuplicateFrameFilter {
     }];
   }
 
-  private keep(buf: Uint8Array, time: number, frame: number, kind: number, key: number, start: number, length: number): void {
-    const i = this.head;
-    this.head = i + 1 === DUPLICATE_DEPTH ? 0 : i + 1;
-    if (this.filled < DUPLICATE_DEPTH) this.filled++;
+  /** Remembers the frame; returns its kept number. */
+  private keep(buf: Uint8Array, time: number, frame: number, kind: number, key: number, start: number, length: number): number {
+    const n = this.kept++;
+    const i = n % DUPLICATE_DEPTH;
+    const bucket = key & (BUCKETS - 1);
+    this.older[i] = this.heads[bucket]!;
+    this.heads[bucket] = n;
     this.times[i] = time;
     this.frames[i] = frame;
     this.keys[i] = key;
@@ -140,6 +180,7 @@ export class DuplicateFrameFilter {
       this.starts[i] = start;
       this.inSlab[i] = 0;
     }
+    return n;
   }
 
   /** Byte equality of the region, the fields mirror points may change left out. */
@@ -195,6 +236,11 @@ function ipv6Key(b: Uint8Array, s: number, e: number): number {
   h = mix(h, word(b, s + 48, e));
   h = mix(h, word(b, s + 52, e));
   return mix(h, word(b, e - 4, e));
+}
+
+/** A 16-byte IPv6 address as one number. */
+function addressKey(b: Uint8Array, o: number, end: number): number {
+  return mix(mix(mix(word(b, o, end), word(b, o + 4, end)), word(b, o + 8, end)), word(b, o + 12, end));
 }
 
 /** Length, the first 24 bytes and the last word. */
