@@ -13,9 +13,11 @@
  * (ARP, LLDP…) must match from the end of the link header (same EtherType), padding included.
  * One exception: when the other end (destination and source swapped) sent a packet in between,
  * the repeat may answer it (a host answers each of two Neighbor Solicitations with the same
- * Neighbor Advertisement, 0.3 ms apart, in captures/lab-v6/) and is kept. Mirror copies are a few
- * µs apart, less than any peer takes to answer; a mirror slower than the peer (copies tens of µs
- * apart, answers faster) would leave some copies in.
+ * Neighbor Advertisement, 0.3 ms apart, in captures/lab-v6/), so it is a copy only when it comes
+ * no later than the copies of this capture came so far (twice the largest gap of the last 8 taken
+ * with no word from the other end in between): a mirror that copies later than a fast peer
+ * answers (20 µs against a veth peer's 18) still loses all its copies, a capture that has shown
+ * no copy keeps every answer.
  *
  * Cost per frame: a fingerprint from ~10 words of the packet (lengths, IPv4 id and addresses, the
  * first transport bytes — which hold the UDP/TCP/ICMP checksum over the whole payload — and the
@@ -46,6 +48,10 @@ const LISTED = 5;
 const SLOT_BYTES = 2048;
 /** Fingerprint buckets of the hash chains (a power of two, well above DUPLICATE_DEPTH). */
 const BUCKETS = 256;
+/** The mirror's delay is the largest gap of this many latest copies made with no word from the
+ *  other end in between; a copy past the other end's word may be this many times as late (jitter). */
+const MIRROR_DELAYS = 8;
+const MIRROR_DELAY_SLACK = 2;
 /** Buckets of the (source, destination) pairs whose latest kept frame is remembered (a power of
  *  two; a collision only ever keeps a copy, never drops a frame). */
 const DIRECTIONS = 1024;
@@ -81,6 +87,9 @@ export class DuplicateFrameFilter {
   private readonly older = new Float64Array(DUPLICATE_DEPTH);
   /** Per (source, destination) bucket, the kept number of its latest IP packet (-1: none). */
   private readonly lastFrom = new Float64Array(DIRECTIONS).fill(-1);
+  /** The gaps of the latest copies with no word from the other end in between (0: none yet). */
+  private readonly delays = new Float64Array(MIRROR_DELAYS);
+  private delayCount = 0;
   /** Frames recognised as copies. */
   count = 0;
   /** The first LISTED copies and the frames they copy. */
@@ -131,9 +140,12 @@ export class DuplicateFrameFilter {
       // Older ones are older still: copies follow each other in the file.
       if (dt > DUPLICATE_WINDOW_S) break;
       if (this.keys[i] === key && this.kinds[i] === kind && this.lengths[i] === length && dt >= -DUPLICATE_WINDOW_S && this.same(i, buf, start, end, kind)) {
-        // The other end spoke in between: this may well answer it (a Neighbor Advertisement for
-        // each of two Neighbor Solicitations, a TFTP block sent again on a duplicate ACK).
-        if (back >= 0 && this.lastFrom[back]! > n) break;
+        const gap = dt < 0 ? -dt : dt;
+        if (back >= 0 && this.lastFrom[back]! > n) {
+          // The other end spoke in between: this may answer it (a Neighbor Advertisement for each
+          // of two Neighbor Solicitations). A copy only at the delay this capture's copies showed.
+          if (gap > MIRROR_DELAY_SLACK * this.mirrorDelay()) break;
+        } else this.delays[this.delayCount++ % MIRROR_DELAYS] = gap;
         this.count++;
         if (this.listed.length < LISTED) this.listed.push({ frame, of: this.frames[i]! });
         return true;
@@ -154,6 +166,13 @@ export class DuplicateFrameFilter {
       kind: 'unsupported', layer: DUPLICATE_LAYER, offset: this.listed[0]!.frame,
       message: `${this.count} frame(s) repeated a frame of at most ${DUPLICATE_WINDOW_S * 1000} ms before, the same IP packet byte for byte (a mirror copy, not a retransmission): frames ${named}${more}`,
     }];
+  }
+
+  /** How late this capture's mirror copies come (0 before the first one). */
+  private mirrorDelay(): number {
+    let max = 0;
+    for (let k = 0; k < MIRROR_DELAYS; k++) if (this.delays[k]! > max) max = this.delays[k]!;
+    return max;
   }
 
   /** Remembers the frame; returns its kept number. */
@@ -205,8 +224,11 @@ function word(b: Uint8Array, o: number, end: number): number {
   return o + 4 <= end ? (b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]! : 0;
 }
 
+/** Folds word `w` into hash `h` (order matters; the high bits are folded into the low ones,
+ *  which pick the buckets). */
 function mix(h: number, w: number): number {
-  return Math.imul(h ^ w, 0x9e3779b1) ^ (h >>> 15);
+  const x = Math.imul(Math.imul(h, 0x85ebca6b) ^ w, 0x9e3779b1);
+  return x ^ (x >>> 16);
 }
 
 /** Length, id + fragment field, protocol, addresses, the first 16 transport bytes, the last word

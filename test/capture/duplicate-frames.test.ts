@@ -1,0 +1,105 @@
+/**
+ * A capture recorded twice (a SPAN port mirroring both directions, a capture on a bridge and its
+ * member: every frame again a few µs later, tagged and one hop on) analyzes as the original does:
+ * the same devices, steps, verdicts, findings and evidence frames (numbered back to the original's),
+ * plus one `capture.duplicate-frames` finding, while the report still counts the file's packets.
+ * Real retransmissions stay retransmissions; copies further apart than the window are not copies.
+ */
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { ROOT } from '../helpers/paths.js';
+import { analyzeCapture } from '../../src/analysis/capture.js';
+import type { Analysis } from '../../src/analysis/types.js';
+import { DUPLICATE_WINDOW_S } from '../../src/decode/duplicate-frames.js';
+import { recordTwice } from '../../src/decode/duplicate-frames.test-kit.js';
+
+const DUP = 'capture.duplicate-frames';
+
+function analyzeBytes(bytes: Uint8Array, name: string): Promise<Analysis> {
+  return analyzeCapture({ name, stream: Readable.from([Buffer.from(bytes)]) }, { name });
+}
+
+/** The analysis with its frame numbers mapped through `original` (a copy's number maps to NaN, so
+ *  a finding that points at a copy shows), without what names the file or counts its packets. */
+function normalized(a: Analysis, original: readonly (number | null)[] | null): unknown {
+  const map = (f: unknown): unknown => (typeof f !== 'number' || original === null ? f : original[f] ?? Number.NaN);
+  const walk = (x: unknown): unknown => {
+    if (Array.isArray(x)) return x.map(walk);
+    if (x === null || typeof x !== 'object') return x;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(x)) {
+      if (k === 'frames' && Array.isArray(v)) out[k] = v.map(map);
+      else if (k === 'frame') out[k] = map(v);
+      else if (k === 'message' && typeof v === 'string') {
+        // Messages name frames too: "(ICMP port unreachable, frames 31, 34, 38, …)".
+        out[k] = v.replace(/\bframes? (\d+(?:, \d+)*)/g, (_m, list: string) => `frames ${list.split(', ').map((n) => map(Number(n))).join(', ')}`);
+      }
+      else out[k] = walk(v);
+    }
+    return out;
+  };
+  const { file: _file, packets: _packets, summary, ...rest } = a;
+  const { lastPacket: _last, infos: _infos, ...sum } = summary;
+  return walk({ ...rest, findings: a.findings.filter((f) => f.code !== DUP), summary: sum });
+}
+
+const CAPTURES = [
+  'captures/field/os-then-two-boots.pcapng', // the field report: false tftp.retransmit, doubled DHCP and ND counts
+  'captures/lab/lossy-tftp.pcapng', // real TFTP retransmissions after timeouts
+  'captures/lab/fragmented-tftp-ok.pcapng', // IP fragments: a copy of a fragment is dropped before reassembly
+  'captures/lab-v6/uefi-pxe6-dnsmasq.pcapng', // DHCPv6, ND: the NA answering each NS stays
+  'captures/field/tftp-port69-icmp.pcapng', // ICMP errors
+  'captures/lab/uefi-pxe-kea.pcapng', // HTTP over TCP
+];
+
+describe('a capture recorded twice by a mirror port', () => {
+  for (const file of CAPTURES) {
+    it(`${file}: the same analysis as the original, plus capture.duplicate-frames`, async () => {
+      const raw = readFileSync(join(ROOT, file));
+      const orig = await analyzeCapture(join(ROOT, file), { name: file });
+      const twice = recordTwice(raw, 20e-6);
+      const dup = await analyzeBytes(twice.bytes, 'dup.pcapng');
+
+      expect(orig.findings.map((f) => f.code)).not.toContain(DUP);
+      expect(normalized(dup, twice.original)).toEqual(normalized(orig, null));
+      // Reports count the file's real packets; the summary one info finding more.
+      expect(dup.packets).toBe(twice.records);
+      expect(dup.packets).toBe(2 * orig.packets);
+      expect(dup.summary.infos).toBe(orig.summary.infos + 1);
+      const found = dup.findings.filter((f) => f.code === DUP);
+      expect(found).toHaveLength(1);
+      expect(found[0]!.severity).toBe('info');
+      expect(found[0]!.message).toMatch(new RegExp(`^${orig.packets} frame\\(s\\) `));
+      expect(twice.original[found[0]!.frames[0]!]).toBeNull();
+    });
+  }
+
+  it('the field report: no tftp.retransmit, no doubled DHCP or ND counts', async () => {
+    const file = 'captures/field/os-then-two-boots.pcapng';
+    const orig = await analyzeCapture(join(ROOT, file), { name: file });
+    const dup = await analyzeBytes(recordTwice(readFileSync(join(ROOT, file)), 20e-6).bytes, 'dup.pcapng');
+    expect(orig.findings.map((f) => f.code)).not.toContain('tftp.retransmit');
+    expect(dup.findings.map((f) => f.code)).not.toContain('tftp.retransmit');
+    expect(dup.ndp).toEqual(orig.ndp);
+  });
+
+  it('a server that really retransmits TFTP DATA after a timeout keeps its tftp.retransmit', async () => {
+    const file = 'captures/lab/lossy-tftp.pcapng';
+    const orig = await analyzeCapture(join(ROOT, file), { name: file });
+    const dup = await analyzeBytes(recordTwice(readFileSync(join(ROOT, file)), 20e-6).bytes, 'dup.pcapng');
+    const retransmits = (a: Analysis): string[] => a.findings.filter((f) => f.code === 'tftp.retransmit').map((f) => f.message);
+    expect(retransmits(orig).length).toBeGreaterThan(0);
+    expect(retransmits(dup)).toEqual(retransmits(orig));
+    expect(orig.findings.map((f) => f.code)).not.toContain(DUP);
+  });
+
+  it(`copies further apart than ${DUPLICATE_WINDOW_S * 1000} ms are not copies: the repeats then show as retransmissions`, async () => {
+    const file = 'captures/field/os-then-two-boots.pcapng';
+    const late = await analyzeBytes(recordTwice(readFileSync(join(ROOT, file)), DUPLICATE_WINDOW_S * 2).bytes, 'late.pcapng');
+    const codes = late.findings.map((f) => f.code);
+    expect(codes).not.toContain(DUP);
+    expect(codes).toContain('tftp.retransmit');
+  });
+});
