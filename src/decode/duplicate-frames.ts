@@ -19,15 +19,16 @@
  * answers (20 µs against a veth peer's 18) still loses all its copies, a capture that has shown
  * no copy keeps every answer.
  *
- * Cost per frame: a fingerprint from ~10 words of the packet (lengths, IPv4 id and addresses, the
- * first transport bytes — which hold the UDP/TCP/ICMP checksum over the whole payload — and the
- * last word), a look-up of the kept frames with the same fingerprint bucket (a hash chain,
+ * Cost per frame: a fingerprint from 7 words of the packet (length, IPv4 id, addresses, two
+ * transport words — the UDP checksum over the whole payload or the TCP sequence and checksum —
+ * and the last word), a look-up of the kept frames with the same fingerprint bucket (a hash chain,
  * usually empty), and one copy of the frame into a preallocated slab (the reader reuses its
  * buffer). The full byte comparison runs only for a fingerprint that matches. No allocation per
  * frame (but for a frame longer than a slot, once per size). Pure: no I/O, time from records.
  */
 import type { FrameDissector } from '../wire/frame/dissect.js';
 import type { WireIssue } from '../wire/issues.js';
+import { IPV6_HEADER } from '../wire/ipv6.js';
 
 /**
  * How close in time the copies must be. Two mirror copies are apart by the switch's forwarding
@@ -113,17 +114,28 @@ export class DuplicateFrameFilter {
       start = d.ipOffset;
       end = Math.min(buf.length, start + d.ipLength);
       if (end < start) end = start;
+      // The fingerprint: length, IPv4 id + fragment field / IPv6 flow label, the addresses (low
+      // words for IPv6), two transport words (UDP length + checksum or TCP sequence; the TCP
+      // checksum or UDP payload bytes) and the last word. TTL, hop limit, header checksum left out.
       let from: number;
       let to: number;
+      let t: number;
+      let h: number;
       if (kind === Kind.Ipv4) {
-        key = ipv4Key(buf, start, end);
         from = word(buf, start + 12, end);
         to = word(buf, start + 16, end);
+        h = mix(end - start, word(buf, start + 4, end));
+        t = start + (end > start ? (buf[start]! & 0x0f) * 4 : 0);
       } else {
-        key = ipv6Key(buf, start, end);
-        from = addressKey(buf, start + 8, end);
-        to = addressKey(buf, start + 24, end);
+        // The high word tells a link-local address from a global one with the same interface id.
+        from = word(buf, start + 8, end) ^ word(buf, start + 20, end);
+        to = word(buf, start + 24, end) ^ word(buf, start + 36, end);
+        h = mix(end - start, word(buf, start, end));
+        t = start + IPV6_HEADER;
       }
+      h = mix(mix(h, from), to);
+      h = mix(mix(h, word(buf, t + 4, end)), word(buf, t + 16, end));
+      key = mix(h, word(buf, end - 4, end));
       dir = mix(from, to) & (DIRECTIONS - 1);
       back = mix(to, from) & (DIRECTIONS - 1);
     } else {
@@ -229,40 +241,6 @@ function word(b: Uint8Array, o: number, end: number): number {
 function mix(h: number, w: number): number {
   const x = Math.imul(Math.imul(h, 0x85ebca6b) ^ w, 0x9e3779b1);
   return x ^ (x >>> 16);
-}
-
-/** Length, id + fragment field, protocol, addresses, the first 16 transport bytes, the last word
- *  (TTL and header checksum left out). */
-function ipv4Key(b: Uint8Array, s: number, e: number): number {
-  let h = mix(e - s, word(b, s + 4, e));
-  h = mix(h, e - s >= 10 ? b[s + 9]! : 0);
-  h = mix(h, word(b, s + 12, e));
-  h = mix(h, word(b, s + 16, e));
-  const t = s + (e - s >= 1 ? (b[s]! & 0x0f) * 4 : 0);
-  h = mix(h, word(b, t, e));
-  h = mix(h, word(b, t + 4, e));
-  h = mix(h, word(b, t + 8, e));
-  h = mix(h, word(b, t + 12, e));
-  return mix(h, word(b, e - 4, e));
-}
-
-/** Length, flow label, next header, the low words of the addresses, the first 16 bytes after the
- *  fixed header, the last word (hop limit left out). */
-function ipv6Key(b: Uint8Array, s: number, e: number): number {
-  let h = mix(e - s, word(b, s, e));
-  h = mix(h, word(b, s + 4, e) & ~0xff);
-  h = mix(h, word(b, s + 20, e));
-  h = mix(h, word(b, s + 36, e));
-  h = mix(h, word(b, s + 40, e));
-  h = mix(h, word(b, s + 44, e));
-  h = mix(h, word(b, s + 48, e));
-  h = mix(h, word(b, s + 52, e));
-  return mix(h, word(b, e - 4, e));
-}
-
-/** A 16-byte IPv6 address as one number. */
-function addressKey(b: Uint8Array, o: number, end: number): number {
-  return mix(mix(mix(word(b, o, end), word(b, o + 4, end)), word(b, o + 8, end)), word(b, o + 12, end));
 }
 
 /** Length, the first 24 bytes and the last word. */
