@@ -101,7 +101,9 @@ export class LivePrinter {
     const out: string[] = [];
     for (const f of list) {
       const who = f.client ?? '*';
-      const key = `${f.code}|${f.time ?? ''}|${f.frames[0] ?? ''}`;
+      // A capture-wide finding's time is the capture's last packet, new at every snapshot: it is
+      // the same finding while its first frame is (mirror copies, clock jumps, limits).
+      const key = f.client === null ? `${f.code}||${f.frames[0] ?? ''}` : `${f.code}|${f.time ?? ''}|${f.frames[0] ?? ''}`;
       let seen = this.seenFindings.get(who);
       if (!seen) this.seenFindings.set(who, (seen = new Set()));
       if (seen.has(key)) continue;

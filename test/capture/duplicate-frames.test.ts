@@ -13,7 +13,9 @@ import { ROOT } from '../helpers/paths.js';
 import { analyzeCapture } from '../../src/analysis/capture.js';
 import type { Analysis } from '../../src/analysis/types.js';
 import { DUPLICATE_WINDOW_S } from '../../src/decode/duplicate-frames.js';
-import { recordTwice } from '../../src/decode/duplicate-frames.test-kit.js';
+import { mirrorCopy, recordTwice } from '../../src/decode/duplicate-frames.test-kit.js';
+import { LiveSession } from '../../src/cli/capture-session.js';
+import { loadFrames } from '../helpers/frames.js';
 
 const DUP = 'capture.duplicate-frames';
 
@@ -101,5 +103,25 @@ describe('a capture recorded twice by a mirror port', () => {
     const codes = late.findings.map((f) => f.code);
     expect(codes).not.toContain(DUP);
     expect(codes).toContain('tftp.retransmit');
+  });
+});
+
+describe('a live capture on a mirror port', () => {
+  it('drops the copies too and prints capture.duplicate-frames once, not at every snapshot', () => {
+    const session = new LiveSession({ fileName: 'live:span0' });
+    const frames = loadFrames('captures/field/os-then-two-boots.pcapng');
+    const lines: string[] = [];
+    let n = 0;
+    for (const f of frames) {
+      for (const data of [f.data, mirrorCopy(f.data)]) {
+        session.push({ frame: ++n, time: f.time + (data === f.data ? 0 : 20e-6), linkType: f.linkType, interfaceId: 0, data, origLen: data.length });
+      }
+      if (n % 100 === 0) lines.push(...session.findings(f.time));
+    }
+    const { lines: last, analysis } = session.finish(frames.at(-1)!.time);
+    lines.push(...last);
+    expect(lines.filter((l) => l.includes(DUP))).toHaveLength(1);
+    expect(lines.filter((l) => l.includes('tftp.retransmit'))).toEqual([]);
+    expect(analysis.packets).toBe(n);
   });
 });
