@@ -6,8 +6,8 @@
  * copy so the decode pipeline can drop it before anything is decoded from it.
  *
  * The rule: a frame is a copy when its network-layer packet (from the IP header on) is
- * byte-identical to that of one of the last `DUPLICATE_DEPTH` frames kept, seen at most
- * `DUPLICATE_WINDOW_S` earlier. What two mirror points may legitimately change is left out: the
+ * byte-identical to that of one of the last `DUPLICATE_DEPTH` frames kept, at most
+ * `DUPLICATE_WINDOW_S` apart (either way: a copy may carry a µs earlier timestamp). What two mirror points may legitimately change is left out: the
  * link header and VLAN tags (one copy tagged on a trunk, the other not), the IPv4 TTL and header
  * checksum, the IPv6 hop limit (copies taken on both sides of a router). A frame that is not IP
  * (ARP, LLDP…) must match from the end of the link header (same EtherType), padding included.
