@@ -58,6 +58,27 @@ export function parseReplyFor(payload: Uint8Array, xid: number, mac: Uint8Array)
   return msg;
 }
 
+/**
+ * The client's retransmission and restart defaults, the same on Dhcp4Client (and the proxyDHCP
+ * client) and the load runner's lean DORA engine: sends of one message, the first timeout and its
+ * cap (RFC 2131 §4.1: 4 s doubled up to 64 s), DORA restarts after a NAK (§3.1 step 5).
+ */
+export const DHCP4_RETRY = { maxAttempts: 4, initialTimeout: 4, maxTimeout: 64, maxRestarts: 3 } as const;
+
+/** The error of a client that gave up: `sent` (DISCOVER, REQUEST, INFORM) `attempts` times, no answer in `seconds`. */
+export function noAnswerError(sent: 'DISCOVER' | 'REQUEST' | 'INFORM', attempts: number, seconds: number): string {
+  return `no ${sent === 'DISCOVER' ? 'OFFER' : 'ACK'} after ${attempts} ${sent}s in ${Math.round(seconds)} s`;
+}
+
+/**
+ * Offer choice, one offer at a time in arrival order (an offer of yiaddr 0, a proxy's, is never
+ * chosen): the first address offer, but a PXE client (its firmware) moves to the first one that
+ * names a boot file (bootNameSource) when the one it holds names none. True: take `offer` instead.
+ */
+export function prefersOffer(pxe: boolean, holding: boolean, holdingBoot: boolean, addressOffer: boolean, offerBoot: boolean): boolean {
+  return addressOffer && (!holding || (pxe && !holdingBoot && offerBoot));
+}
+
 /** 4, 8, 16, 32… s capped at `max`, ±1 s (RFC 2131 §4.1), for the `attempt`-th send (1-based). */
 export function backoff(attempt: number, initial: number, max: number, random: RandomSource): number {
   const base = Math.min(initial * 2 ** (attempt - 1), max);
