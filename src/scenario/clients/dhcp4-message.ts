@@ -1,7 +1,7 @@
 /** Building and filtering the client's DHCPv4 messages (shared by the DHCP and proxyDHCP clients). */
 import {
-  BootOp, BROADCAST_FLAG, buildDhcpV4, DhcpV4Code, F, FIXED_LEN, emitDhcpV4, parseDhcpV4, relayAgentInfoData, type DhcpV4Message,
-  type DhcpV4OptionInput,
+  BootOp, BROADCAST_FLAG, buildDhcpV4, CHADDR_LEN, DhcpV4Code, emitDhcpV4, isReplyFor, parseDhcpV4, relayAgentInfoData,
+  type DhcpV4Message, type DhcpV4OptionInput,
 } from '../../wire/dhcpv4/index.js';
 import type { RandomSource, RelayConfig } from './types.js';
 
@@ -49,13 +49,10 @@ export function buildClientMessage(f: Dhcp4MessageFields): DhcpV4Message {
 
 /** A server reply addressed to this client (BOOTREPLY, our xid and chaddr), or null. */
 export function parseReplyFor(payload: Uint8Array, xid: number, mac: Uint8Array): DhcpV4Message | null {
-  // Cheap header check first (op, xid at 4..8): most of what a busy link carries is not ours.
-  if (payload.length < FIXED_LEN || payload[F.OP] !== BootOp.REPLY || ((payload[4]! << 24) | (payload[5]! << 16) | (payload[6]! << 8) | payload[7]!) >>> 0 !== xid >>> 0) return null;
+  // The header check before any parse: most of what a busy link carries is not ours.
+  if (!isReplyFor(payload, xid, mac, 0, Math.min(mac.length, CHADDR_LEN))) return null;
   // Kept beyond the driver's callback: copy once here. Value issues are not the client's business.
-  const msg = parseDhcpV4(payload.slice(), [], 0, false);
-  if (msg.headerLength < FIXED_LEN || msg.op !== BootOp.REPLY || msg.xid !== xid >>> 0) return null;
-  for (let i = 0; i < mac.length; i++) if (msg.chaddr[i] !== mac[i]) return null;
-  return msg;
+  return parseDhcpV4(payload.slice(), [], 0, false);
 }
 
 /**

@@ -15,7 +15,7 @@
  * failure texts follow runStep's, so a storm reports the same counts on either engine.
  */
 import { ipv4FromString, ipv4ToString, putU16, putU32, u32 } from '../../wire/bytes.js';
-import { BootOp, DhcpV4MessageType, F, newReplyScan, scanReply } from '../../wire/dhcpv4/index.js';
+import { DhcpV4MessageType, F, isReplyFor, newReplyScan, scanReply } from '../../wire/dhcpv4/index.js';
 import { UdpPort } from '../../wire/ports.js';
 import { backoff, DHCP4_RETRY, noAnswerError, prefersOffer } from '../clients/dhcp4-message.js';
 import type { RandomSource, UdpDatagram } from '../clients/types.js';
@@ -310,11 +310,10 @@ export class LeanDoraEngine {
 
   private readonly receive = (_mac: string, d: UdpDatagram): void => {
     const b = d.payload;
-    if (this.active === 0 || b.length < F.OPTIONS || b[F.OP] !== BootOp.REPLY) return;
-    const x = u32(b, F.XID);
-    const r = x & ((1 << this.bits) - 1);
-    if (r >= this.cap || this.state[r] === FREE || this.xid[r] !== x) return;
-    for (let i = 0, o = r * 6; i < 6; i++) if (b[F.CHADDR + i] !== this.macBytes[o + i]) return;
+    if (this.active === 0 || b.length < F.OPTIONS) return;
+    // The row sits in the xid's low bits (newXid).
+    const r = u32(b, F.XID) & ((1 << this.bits) - 1);
+    if (r >= this.cap || this.state[r] === FREE || !isReplyFor(b, this.xid[r]!, this.macBytes, r * 6, 6)) return;
     const sc = this.scan;
     if (!scanReply(b, sc)) return;
     const now = this.o.timers.now();

@@ -22,4 +22,4 @@ export {
   DHCPV4_JSON_FIELDS, DHCPV4_OPTIONS_FIELD, dhcpV4OptionsJson, dhcpV4ToJson, type DhcpV4JsonField, type DhcpV4JsonOption,
 } from './json.js';
 export { formatDhcpV4Text } from './text.js';
-export { encodeTemplate, newReplyScan, scanReply, type DhcpV4ReplyScan, type DhcpV4Template } from './template.js';
+export { encodeTemplate, isReplyFor, newReplyScan, scanReply, type DhcpV4ReplyScan, type DhcpV4Template } from './template.js';

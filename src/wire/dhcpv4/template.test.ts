@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { asciiBytes, ipv4FromString } from '../bytes.js';
 import { buildDhcpV4, effectiveBootFile, emitDhcpV4, F, getOption, parseDhcpV4 } from './index.js';
-import { encodeTemplate, newReplyScan, scanReply } from './template.js';
+import { encodeTemplate, isReplyFor, newReplyScan, scanReply } from './template.js';
 
 describe('DHCPv4 templates', () => {
   it('reports where xid, secs, chaddr and each option are; patched bytes parse as the patched message', () => {
@@ -43,6 +43,19 @@ describe('DHCPv4 templates', () => {
     const request = reply([{ code: 53, data: Uint8Array.of(3) }]);
     request[0] = 1;
     expect(scanReply(request, s)).toBe(false);
+  });
+
+  it('isReplyFor: a whole BOOTREPLY header with this xid and this MAC (at an offset of a table of MACs)', () => {
+    const b = emitDhcpV4(buildDhcpV4({ op: 2, xid: 0xfedcba98, chaddr: '02:00:00:00:00:07', options: [{ code: 53, data: Uint8Array.of(2) }] }));
+    const macs = Uint8Array.of(2, 0, 0, 0, 0, 6, 2, 0, 0, 0, 0, 7);
+    expect(isReplyFor(b, 0xfedcba98, macs, 6, 6)).toBe(true);
+    expect(isReplyFor(b, 0xfedcba98 | 0, macs, 6, 6)).toBe(true); // a signed xid is the same transaction
+    expect(isReplyFor(b, 0xfedcba98, macs, 0, 6)).toBe(false);
+    expect(isReplyFor(b, 0xfedcba99, macs, 6, 6)).toBe(false);
+    expect(isReplyFor(b.subarray(0, 235), 0xfedcba98, macs, 6, 6)).toBe(false);
+    const request = b.slice();
+    request[0] = 1;
+    expect(isReplyFor(request, 0xfedcba98, macs, 6, 6)).toBe(false);
   });
 
   it('hasBootFile is the general runner\'s effectiveBootFile(parse) !== null, so PXE offer choice is the same on both engines', () => {

@@ -58,6 +58,17 @@ export function newReplyScan(): DhcpV4ReplyScan {
 }
 
 /**
+ * Is `b` a server's reply to this client's transaction: a whole fixed header, BOOTREPLY, `xid`,
+ * chaddr starting with `mac[macAt .. macAt + macLength]`? The filter both DHCPv4 clients apply
+ * before reading a reply (Dhcp4Client's parseReplyFor, the lean DORA engine's receive).
+ */
+export function isReplyFor(b: Uint8Array, xid: number, mac: Uint8Array, macAt: number, macLength: number): boolean {
+  if (b.length < FIXED_LEN || b[F.OP] !== BootOp.REPLY || readU32(b, F.XID) !== xid >>> 0) return false;
+  for (let i = 0; i < macLength; i++) if (b[F.CHADDR + i] !== mac[macAt + i]) return false;
+  return true;
+}
+
+/**
  * Reads a BOOTREPLY with the DHCP cookie into `out`; false when `b` is not one. Options are walked
  * once in RFC 3396 order (options area, then `file` and `sname` when option 52 overloads them);
  * the first instance of each option counts (the ones read here are fixed-size).
