@@ -41,7 +41,7 @@ function reply(type, xid, chaddr) {
 function answeringTransport() {
   const handlers = [];
   return {
-    kind: 'relay', addClient() {}, removeClient() {}, setClientAddress() {}, onUdp(h) { handlers.push(h); },
+    kind: 'relay', addClient() {}, removeClient() {}, setClientAddress() {}, onUdp(h) { handlers.push(h); return () => { const i = handlers.indexOf(h); if (i >= 0) handlers.splice(i, 1); }; },
     connectTcp: () => Promise.reject(new Error('no TCP here')), now: () => Date.now() / 1000, close: async () => {},
     sendUdp(mac, d) {
       const req = parseDhcpV4(d.payload, []);

@@ -1,92 +1,64 @@
 /**
  * The `decode --format jsonl` line of a DHCPv4 message written member by member: the same bytes as
- * JSON.stringify(decodedToJson(m)) (wire/dhcpv4/json.ts says what the members are; the tests compare
- * both over every capture and mutated messages), without the record object and its string. On
+ * JSON.stringify(decodedToJson(m)): it walks dhcpV4ToJson's member table (DHCPV4_JSON_FIELDS in
+ * wire/dhcpv4/json.ts; the tests compare both over every capture, mutated messages and an extended
+ * table), without the record object and its string. On
  * Node 20 that object and JSON.stringify took ~15 µs a line, the most of any record (a DHCP-heavy
  * capture writes ~1 KB per message); written here with repeated option entries cached, ~5 µs.
  */
-import { cString, hex, ipv4ToString } from '../wire/bytes.js';
 import {
-  clientMac, decodeOptionValue, dhcpV4OptionsJson, hasDhcpCookie, msgTypeName, overloadValue, type DhcpV4JsonOption,
-  type DhcpV4Message, type DhcpV4Option,
+  DHCPV4_JSON_FIELDS, DHCPV4_OPTIONS_FIELD, decodeOptionValue, dhcpV4OptionsJson, overloadValue, type DhcpV4JsonField,
+  type DhcpV4JsonOption, type DhcpV4Message, type DhcpV4Option,
 } from '../wire/dhcpv4/index.js';
 import { optionName } from '../wire/dhcpv4/options.js';
 import { ascii, type JsonlWriter } from './jsonl-writer.js';
 
-const OP = ascii(',"op":');
-const HTYPE = ascii(',"htype":');
-const HLEN = ascii(',"hlen":');
-const HOPS = ascii(',"hops":');
-const XID = ascii(',"xid":');
-const SECS = ascii(',"secs":');
-const FLAGS = ascii(',"flags":');
-const MSG_TYPE = ascii(',"msgType":');
-const CIADDR = ascii(',"ciaddr":');
-const YIADDR = ascii(',"yiaddr":');
-const SIADDR = ascii(',"siaddr":');
-const GIADDR = ascii(',"giaddr":');
-const CHADDR = ascii(',"chaddr":');
-const SNAME = ascii(',"sname":');
-const FILE = ascii(',"file":');
-const OVERLOAD = ascii(',"overload":');
-const COOKIE = ascii(',"cookie":');
-const OPTIONS = ascii(',"options":[');
 const CODE = ascii('{"code":');
 const NAME = ascii(',"name":');
 const VALUE = ascii(',"value":');
 const AREA = ascii(',"area":');
 const INSTANCES = ascii(',"instances":');
 const AREAS = ascii(',"areas":');
-const TRAILER_LENGTH = ascii(',"trailerLength":');
-const EMPTY_STRING = ascii('""');
-const NULL = ascii('null');
+
+/**
+ * A writer of the members of dhcpV4ToJson(msg, fields), each after a comma: walks the same table,
+ * each member's key written as bytes made once here, its value through JsonlWriter.value (the
+ * same text as JSON.stringify), the `options` member by the entry cache below.
+ */
+export function dhcpV4MembersWriter(fields: readonly DhcpV4JsonField[]): (w: JsonlWriter, msg: DhcpV4Message) => void {
+  const keys = fields.map((f) => new Uint8Array(Buffer.from(`,${JSON.stringify(f.key)}:`, 'utf8')));
+  return (w, msg) => {
+    const ov = overloadValue(msg);
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i]!;
+      if (f === DHCPV4_OPTIONS_FIELD) {
+        w.put(keys[i]!);
+        writeOptions(w, msg);
+        continue;
+      }
+      const v = f.value(msg, ov);
+      if (v === undefined) continue;
+      const key = keys[i]!;
+      // Header numbers and strings (most members) without JsonlWriter.value's dispatch.
+      if (typeof v === 'number') {
+        w.room(key.length + 24);
+        w.putBytes(key);
+        w.number(v);
+      } else {
+        w.put(key);
+        if (typeof v === 'string') w.string(v);
+        else w.value(v);
+      }
+    }
+  };
+}
 
 /** Writes the members of dhcpV4ToJson(msg), each after a comma. */
-export function writeDhcpV4Members(w: JsonlWriter, msg: DhcpV4Message): void {
-  const ov = overloadValue(msg);
-  w.room(8 * 24 + 64);
-  w.putBytes(OP);
-  w.number(msg.op);
-  w.putBytes(HTYPE);
-  w.number(msg.htype);
-  w.putBytes(HLEN);
-  w.number(msg.hlen);
-  w.putBytes(HOPS);
-  w.number(msg.hops);
-  w.putBytes(XID);
-  w.number(msg.xid);
-  w.putBytes(SECS);
-  w.number(msg.secs);
-  w.putBytes(FLAGS);
-  w.number(msg.flags);
-  w.put(MSG_TYPE);
-  const type = msgTypeName(msg);
-  if (type === null) w.put(NULL);
-  else w.string(type);
-  w.put(CIADDR);
-  w.string(ipv4ToString(msg.ciaddr));
-  w.put(YIADDR);
-  w.string(ipv4ToString(msg.yiaddr));
-  w.put(SIADDR);
-  w.string(ipv4ToString(msg.siaddr));
-  w.put(GIADDR);
-  w.string(ipv4ToString(msg.giaddr));
-  w.put(CHADDR);
-  w.string(clientMac(msg));
-  w.put(SNAME);
-  fieldString(w, ov & 2 ? null : msg.sname);
-  w.put(FILE);
-  fieldString(w, ov & 1 ? null : msg.file);
-  if (ov >= 1 && ov <= 3) {
-    w.put(OVERLOAD);
-    w.value(ov);
-  }
-  const dhcp = hasDhcpCookie(msg);
-  if (!dhcp && msg.cookie.length) {
-    w.put(COOKIE);
-    w.string(hex(msg.cookie));
-  }
-  w.put(OPTIONS);
+export const writeDhcpV4Members = dhcpV4MembersWriter(DHCPV4_JSON_FIELDS);
+
+/** `[` dhcpV4OptionsJson(msg)'s entries `]`. */
+function writeOptions(w: JsonlWriter, msg: DhcpV4Message): void {
+  w.byte(0x5b);
   // dhcpV4OptionsJson's entries in its order: one per code, at its first instance, PAD/END left out.
   const options = msg.options;
   let entries: DhcpV4JsonOption[] | null = null;
@@ -105,10 +77,6 @@ export function writeDhcpV4Members(w: JsonlWriter, msg: DhcpV4Message): void {
     writeEntry(w, entries.find((e) => e.code === code)!);
   }
   w.byte(0x5d);
-  if (msg.trailer.length && dhcp) {
-    w.put(TRAILER_LENGTH);
-    w.value(msg.trailer.length);
-  }
 }
 
 /** One entry of dhcpV4OptionsJson through the writer. */
@@ -190,10 +158,3 @@ function sameData(slot: number, data: Uint8Array): boolean {
   for (let i = 0; i < data.length; i++) if (entryData[base + i] !== data[i]) return false;
   return true;
 }
-
-/** JSON.stringify(cString(b)), '' for a field left out (overloaded); an all-zero field costs no decoder call. */
-function fieldString(w: JsonlWriter, b: Uint8Array | null): void {
-  if (b === null || b.length === 0 || b[0] === 0) w.put(EMPTY_STRING);
-  else w.string(cString(b));
-}
-

@@ -1,7 +1,7 @@
 /** Building and filtering the client's DHCPv4 messages (shared by the DHCP and proxyDHCP clients). */
 import {
-  BootOp, BROADCAST_FLAG, buildDhcpV4, DhcpV4Code, F, FIXED_LEN, emitDhcpV4, parseDhcpV4, relayAgentInfoData, type DhcpV4Message,
-  type DhcpV4OptionInput,
+  BootOp, BROADCAST_FLAG, buildDhcpV4, CHADDR_LEN, DhcpV4Code, emitDhcpV4, isReplyFor, parseDhcpV4, relayAgentInfoData,
+  type DhcpV4Message, type DhcpV4OptionInput,
 } from '../../wire/dhcpv4/index.js';
 import type { RandomSource, RelayConfig } from './types.js';
 
@@ -49,13 +49,31 @@ export function buildClientMessage(f: Dhcp4MessageFields): DhcpV4Message {
 
 /** A server reply addressed to this client (BOOTREPLY, our xid and chaddr), or null. */
 export function parseReplyFor(payload: Uint8Array, xid: number, mac: Uint8Array): DhcpV4Message | null {
-  // Cheap header check first (op, xid at 4..8): most of what a busy link carries is not ours.
-  if (payload.length < FIXED_LEN || payload[F.OP] !== BootOp.REPLY || ((payload[4]! << 24) | (payload[5]! << 16) | (payload[6]! << 8) | payload[7]!) >>> 0 !== xid >>> 0) return null;
+  // The header check before any parse: most of what a busy link carries is not ours.
+  if (!isReplyFor(payload, xid, mac, 0, Math.min(mac.length, CHADDR_LEN))) return null;
   // Kept beyond the driver's callback: copy once here. Value issues are not the client's business.
-  const msg = parseDhcpV4(payload.slice(), [], 0, false);
-  if (msg.headerLength < FIXED_LEN || msg.op !== BootOp.REPLY || msg.xid !== xid >>> 0) return null;
-  for (let i = 0; i < mac.length; i++) if (msg.chaddr[i] !== mac[i]) return null;
-  return msg;
+  return parseDhcpV4(payload.slice(), [], 0, false);
+}
+
+/**
+ * The client's retransmission and restart defaults, the same on Dhcp4Client (and the proxyDHCP
+ * client) and the load runner's lean DORA engine: sends of one message, the first timeout and its
+ * cap (RFC 2131 §4.1: 4 s doubled up to 64 s), DORA restarts after a NAK (§3.1 step 5).
+ */
+export const DHCP4_RETRY = { maxAttempts: 4, initialTimeout: 4, maxTimeout: 64, maxRestarts: 3 } as const;
+
+/** The error of a client that gave up: `sent` (DISCOVER, REQUEST, INFORM) `attempts` times, no answer in `seconds`. */
+export function noAnswerError(sent: 'DISCOVER' | 'REQUEST' | 'INFORM', attempts: number, seconds: number): string {
+  return `no ${sent === 'DISCOVER' ? 'OFFER' : 'ACK'} after ${attempts} ${sent}s in ${Math.round(seconds)} s`;
+}
+
+/**
+ * Offer choice, one offer at a time in arrival order (an offer of yiaddr 0, a proxy's, is never
+ * chosen): the first address offer, but a PXE client (its firmware) moves to the first one that
+ * names a boot file (bootNameSource) when the one it holds names none. True: take `offer` instead.
+ */
+export function prefersOffer(pxe: boolean, holding: boolean, holdingBoot: boolean, addressOffer: boolean, offerBoot: boolean): boolean {
+  return addressOffer && (!holding || (pxe && !holdingBoot && offerBoot));
 }
 
 /** 4, 8, 16, 32… s capped at `max`, ±1 s (RFC 2131 §4.1), for the `attempt`-th send (1-based). */

@@ -11,7 +11,7 @@ import {
 } from '../../wire/dhcpv4/index.js';
 import { isPxePersona, offerWindowFor, personaOptions, requestIdsLast, type Persona, type PersonaOverrides } from '../personas.js';
 import {
-  backoff, buildClientMessage, parseReplyFor, randomXid,
+  backoff, buildClientMessage, DHCP4_RETRY, noAnswerError, parseReplyFor, prefersOffer, randomXid,
 } from './dhcp4-message.js';
 import {
   ANY_ADDR, BROADCAST_ADDR, earliest, type ClientMachine, type Endpoint, type ExchangeEntry, type RandomSource,
@@ -99,12 +99,18 @@ function addrOption(code: number, addr: string): DhcpV4OptionInput {
   return { code, data: ipv4FromString(addr) };
 }
 
-/** PXE selection: an address offer (one with a boot file first) plus a proxy offer if any. */
+/** PXE selection: an address offer (prefersOffer: one with a boot file first) plus a proxy offer if any. */
 export function selectOffers(offers: DhcpV4Message[], pxe: boolean): { offer: DhcpV4Message | null; proxy: DhcpV4Message | null } {
-  const address = offers.filter((o) => !u32Zero(o.yiaddr));
-  if (!pxe) return { offer: address[0] ?? null, proxy: null };
-  const offer = address.find((o) => effectiveBootFile(o) !== null) ?? address[0] ?? null;
-  return { offer, proxy: offers.find(isProxyOffer) ?? null };
+  let offer: DhcpV4Message | null = null;
+  let offerBoot = false;
+  for (const o of offers) {
+    const boot = pxe && effectiveBootFile(o) !== null;
+    if (prefersOffer(pxe, offer !== null, offerBoot, !u32Zero(o.yiaddr), boot)) {
+      offer = o;
+      offerBoot = boot;
+    }
+  }
+  return { offer, proxy: pxe ? offers.find(isProxyOffer) ?? null : null };
 }
 
 export class Dhcp4Client implements ClientMachine<Dhcp4Result> {
@@ -134,9 +140,9 @@ export class Dhcp4Client implements ClientMachine<Dhcp4Result> {
     this.xid = (cfg.xid ?? randomXid(this.random)) >>> 0;
     this.mac = macFromString(cfg.mac);
     this.pxe = isPxePersona(cfg.persona);
-    this.maxAttempts = Math.max(1, cfg.maxAttempts ?? 4);
+    this.maxAttempts = Math.max(1, cfg.maxAttempts ?? DHCP4_RETRY.maxAttempts);
     this.offerWindow = cfg.offerWindow ?? offerWindowFor(cfg.persona);
-    this.maxRestarts = Math.max(0, cfg.maxRestarts ?? 3);
+    this.maxRestarts = Math.max(0, cfg.maxRestarts ?? DHCP4_RETRY.maxRestarts);
   }
 
   pollAt(): number | null {
@@ -238,9 +244,8 @@ export class Dhcp4Client implements ClientMachine<Dhcp4Result> {
   private retransmitDue(now: number): UdpDatagram[] {
     if (this.nextSend === null || now < this.nextSend) return [];
     if (this.attempts >= this.maxAttempts) {
-      const what = this.phase === 'selecting' ? 'DISCOVER' : this.op.kind === 'inform' ? 'INFORM' : 'REQUEST';
-      const wanted = this.phase === 'selecting' ? 'OFFER' : 'ACK';
-      this.finish(now, `no ${wanted} after ${this.attempts} ${what}s in ${Math.round(now - this.start)} s`, null, null);
+      const sent = this.phase === 'selecting' ? 'DISCOVER' : this.op.kind === 'inform' ? 'INFORM' : 'REQUEST';
+      this.finish(now, noAnswerError(sent, this.attempts, now - this.start), null, null);
       return [];
     }
     return this.send(now, false);
@@ -256,7 +261,7 @@ export class Dhcp4Client implements ClientMachine<Dhcp4Result> {
     if (oneShot) {
       this.finish(now, null, null, null);
     } else {
-      this.nextSend = now + backoff(this.attempts, this.cfg.initialTimeout ?? 4, this.cfg.maxTimeout ?? 64, this.random);
+      this.nextSend = now + backoff(this.attempts, this.cfg.initialTimeout ?? DHCP4_RETRY.initialTimeout, this.cfg.maxTimeout ?? DHCP4_RETRY.maxTimeout, this.random);
     }
     return [built.datagram];
   }

@@ -16,7 +16,7 @@ import {
 import { PXE_BOOT_TYPE_LOCAL, PxeSubOption, pxeVendorOptions } from '../../wire/dhcpv4/pxe.js';
 import { UdpPort } from '../../wire/ports.js';
 import { personaOptions, type Persona, type PersonaOverrides } from '../personas.js';
-import { backoff, emitClientMessage, parseReplyFor, randomXid } from './dhcp4-message.js';
+import { backoff, DHCP4_RETRY, emitClientMessage, parseReplyFor, randomXid } from './dhcp4-message.js';
 import type { ClientMachine, Endpoint, ExchangeEntry, RandomSource, UdpDatagram } from './types.js';
 
 export const PROXY_DHCP_PORT = UdpPort.PXE_BOOT_SERVER;
@@ -166,7 +166,7 @@ export class ProxyDhcpClient implements ClientMachine<ProxyDhcpResult> {
       return [];
     }
     const server = this.choice?.server ?? this.cfg.server;
-    if (this.attempts >= (this.cfg.maxAttempts ?? 4)) {
+    if (this.attempts >= (this.cfg.maxAttempts ?? DHCP4_RETRY.maxAttempts)) {
       const what = this.choice ? `REQUESTs for boot item ${this.choice.type}` : 'REQUESTs';
       this.finish(now, `no ACK from ${server}:${PROXY_DHCP_PORT} after ${this.attempts} ${what} in ${Math.round(now - this.start)} s`, null);
       return [];
@@ -179,7 +179,7 @@ export class ProxyDhcpClient implements ClientMachine<ProxyDhcpResult> {
     });
     const d: UdpDatagram = { src: { addr: this.cfg.clientAddr, port: UdpPort.DHCP_CLIENT }, dst: { addr: server, port: PROXY_DHCP_PORT }, payload };
     this.log('sent', parseDhcpV4(payload, []), now, d.src, d.dst);
-    this.nextSend = now + backoff(this.attempts, this.cfg.initialTimeout ?? 4, this.cfg.maxTimeout ?? 64, this.random);
+    this.nextSend = now + backoff(this.attempts, this.cfg.initialTimeout ?? DHCP4_RETRY.initialTimeout, this.cfg.maxTimeout ?? DHCP4_RETRY.maxTimeout, this.random);
     return [d];
   }
 

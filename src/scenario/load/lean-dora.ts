@@ -7,16 +7,17 @@
  * deadline) is an entry in one heap under ONE timer. Messages are copies of templates the wire
  * codec encoded once per group, patched in place.
  *
- * The client behaves as Dhcp4Client does (RFC 2131): retransmission at 4, 8, 16… s ±1 s, 4 sends
- * of a message; the offer window of the persona or the step, a PXE client preferring the first
+ * The client behaves as Dhcp4Client does (RFC 2131), with its defaults and rules from
+ * clients/dhcp4-message.ts (DHCP4_RETRY, prefersOffer, noAnswerError): retransmission at 4, 8, 16… s
+ * ±1 s, 4 sends of a message; the offer window of the persona or the step, a PXE client preferring the first
  * offer with a boot file; a NAK restarts DORA (new xid) up to 3 times; ACK/NAK from a server other
  * than the chosen offer's ignored. Step outcomes, durations (offer window left out), budgets and
  * failure texts follow runStep's, so a storm reports the same counts on either engine.
  */
 import { ipv4FromString, ipv4ToString, putU16, putU32, u32 } from '../../wire/bytes.js';
-import { BootOp, DhcpV4MessageType, F, newReplyScan, scanReply } from '../../wire/dhcpv4/index.js';
+import { DhcpV4MessageType, F, isReplyFor, newReplyScan, scanReply } from '../../wire/dhcpv4/index.js';
 import { UdpPort } from '../../wire/ports.js';
-import { backoff } from '../clients/dhcp4-message.js';
+import { backoff, DHCP4_RETRY, noAnswerError, prefersOffer } from '../clients/dhcp4-message.js';
 import type { RandomSource, UdpDatagram } from '../clients/types.js';
 import type { StatKind } from '../load-schema.js';
 import { macAt } from '../schema/index.js';
@@ -56,10 +57,7 @@ const SELECTING = 1;
 const REQUESTING = 2;
 const RENEWING = 3;
 
-const MAX_ATTEMPTS = 4;
-const INITIAL_TIMEOUT = 4;
-const MAX_TIMEOUT = 64;
-const MAX_RESTARTS = 3;
+const { maxAttempts: MAX_ATTEMPTS, initialTimeout: INITIAL_TIMEOUT, maxTimeout: MAX_TIMEOUT, maxRestarts: MAX_RESTARTS } = DHCP4_RETRY;
 /** A step may run past its budget (to report the real time) up to this many budgets (runStep's). */
 const OVERRUN_FACTOR = 2;
 
@@ -312,11 +310,10 @@ export class LeanDoraEngine {
 
   private readonly receive = (_mac: string, d: UdpDatagram): void => {
     const b = d.payload;
-    if (this.active === 0 || b.length < F.OPTIONS || b[F.OP] !== BootOp.REPLY) return;
-    const x = u32(b, F.XID);
-    const r = x & ((1 << this.bits) - 1);
-    if (r >= this.cap || this.state[r] === FREE || this.xid[r] !== x) return;
-    for (let i = 0, o = r * 6; i < 6; i++) if (b[F.CHADDR + i] !== this.macBytes[o + i]) return;
+    if (this.active === 0 || b.length < F.OPTIONS) return;
+    // The row sits in the xid's low bits (newXid).
+    const r = u32(b, F.XID) & ((1 << this.bits) - 1);
+    if (r >= this.cap || this.state[r] === FREE || !isReplyFor(b, this.xid[r]!, this.macBytes, r * 6, 6)) return;
     const sc = this.scan;
     if (!scanReply(b, sc)) return;
     const now = this.o.timers.now();
@@ -326,8 +323,7 @@ export class LeanDoraEngine {
       if (Number.isNaN(this.firstOffer[r]!)) this.firstOffer[r] = now;
       const f = this.offFlags[r]!;
       const g = this.o.groups[this.group[r]!]!;
-      // PXE firmware takes the first address offer with a boot file, else the first address offer.
-      if (sc.yiaddr !== 0 && ((f & HAVE) === 0 || (g.pxe && (f & HAS_BOOT) === 0 && sc.hasBootFile))) {
+      if (prefersOffer(g.pxe, (f & HAVE) !== 0, (f & HAS_BOOT) !== 0, sc.yiaddr !== 0, sc.hasBootFile)) {
         this.offAddr[r] = sc.yiaddr;
         this.offSid[r] = sc.serverId;
         this.offFlags[r] = HAVE | (sc.hasServerId ? HAS_SID : 0) | (sc.hasBootFile ? HAS_BOOT : 0);
@@ -446,9 +442,7 @@ export class LeanDoraEngine {
     if (st === SELECTING && now >= this.windowEnd[r]!) { this.select(r, now); return; }
     if (now < this.nextSend[r]!) { this.schedule(r); return; }
     if (this.attempts[r]! < MAX_ATTEMPTS) { this.send(r, now); return; }
-    const what = st === SELECTING ? 'DISCOVER' : 'REQUEST';
-    const wanted = st === SELECTING ? 'OFFER' : 'ACK';
-    this.stepDone(r, now, 'failed', undefined, `no ${wanted} after ${this.attempts[r]!} ${what}s in ${Math.round(now - this.stepT0[r]!)} s`, 0);
+    this.stepDone(r, now, 'failed', undefined, noAnswerError(st === SELECTING ? 'DISCOVER' : 'REQUEST', this.attempts[r]!, now - this.stepT0[r]!), 0);
   }
 
   private stepTimedOut(r: number, now: number): void {

@@ -24,29 +24,41 @@ export function msgTypeName(msg: DhcpV4Message): string | null {
   return t === null ? null : (MESSAGE_TYPE_NAMES[t] ?? String(t));
 }
 
-function optionText(msg: DhcpV4Message, code: number): string | null {
-  const d = getOption(msg, code);
-  return d ? cString(d) : null;
+/** Where a boot name is read from (bootNameSource). */
+export const BootNameSource = { NONE: 0, OPTION: 1, FIELD: 2 } as const;
+export type BootNameSource = (typeof BootNameSource)[keyof typeof BootNameSource];
+
+/**
+ * The one rule for the boot file name (option 67 / `file`, overload bit 1) and the boot server name
+ * (option 66 / `sname`, bit 2), on a parsed message (effectiveBootFile) and on raw reply bytes (the
+ * lean DORA engine's scanReply) alike: the option when present in any area, even empty or NUL-led
+ * (the server did send one and a client reads it before the field); else the field `b[at..]`
+ * unless option 52 says it holds options, when its first byte is not NUL (an empty field names nothing).
+ */
+export function bootNameSource(hasOption: boolean, fieldOverloaded: boolean, b: Uint8Array, at: number): BootNameSource {
+  if (hasOption) return BootNameSource.OPTION;
+  return !fieldOverloaded && at < b.length && b[at] !== 0 ? BootNameSource.FIELD : BootNameSource.NONE;
 }
 
-/** Boot file: option 67 when present, else the `file` field unless it holds overloaded options
- *  (null when that is empty). An empty option 67 gives "", not null: the server did send one and
- *  it is read before `file`; flow output keeps that "", and the DHCP client's offer choice and the
- *  lean DORA engine's scanReply.hasBootFile both count such a reply as naming a boot file. */
+/** Boot file (bootNameSource): option 67 as text, else the `file` field, else null. An empty option
+ *  67 gives "", not null: flow output keeps that "", and the DHCP client's offer choice and the lean
+ *  DORA engine's scanReply.hasBootFile both count such a reply as naming a boot file. */
 export function effectiveBootFile(msg: DhcpV4Message): string | null {
-  const o = optionText(msg, DhcpV4Code.BOOTFILE_NAME);
-  if (o !== null) return o;
-  if (overloadValue(msg) & 1) return null;
-  return cString(msg.file) || null;
+  return bootName(msg, DhcpV4Code.BOOTFILE_NAME, 1, msg.file);
 }
 
-/** Boot server name: option 66 when present (an empty one gives ""), else `sname` unless
- *  overloaded (null when that is empty). */
+/** Boot server name (bootNameSource): option 66 as text (an empty one gives ""), else `sname`, else null. */
 export function effectiveServerName(msg: DhcpV4Message): string | null {
-  const o = optionText(msg, DhcpV4Code.TFTP_SERVER_NAME);
-  if (o !== null) return o;
-  if (overloadValue(msg) & 2) return null;
-  return cString(msg.sname) || null;
+  return bootName(msg, DhcpV4Code.TFTP_SERVER_NAME, 2, msg.sname);
+}
+
+function bootName(msg: DhcpV4Message, code: number, overloadBit: number, field: Uint8Array): string | null {
+  const o = getOption(msg, code);
+  switch (bootNameSource(o !== null, (overloadValue(msg) & overloadBit) !== 0, field, 0)) {
+    case BootNameSource.OPTION: return cString(o!);
+    case BootNameSource.FIELD: return cString(field);
+    default: return null;
+  }
 }
 
 /** Option 77 instances (a plain-text user class such as iPXE's "iPXE" is one entry). */

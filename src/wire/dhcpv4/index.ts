@@ -18,6 +18,8 @@ export {
   RELAY_AGENT_INFO_MAX, RELAY_AGENT_SUBOPTIONS, RelayAgentSubOption, relayAgentInfoData, type RelayAgentIds,
 } from './relay-agent.js';
 export { IPXE_SUBOPTIONS, IpxeSubOption } from './ipxe.js';
-export { dhcpV4OptionsJson, dhcpV4ToJson, type DhcpV4JsonOption } from './json.js';
+export {
+  DHCPV4_JSON_FIELDS, DHCPV4_OPTIONS_FIELD, dhcpV4OptionsJson, dhcpV4ToJson, type DhcpV4JsonField, type DhcpV4JsonOption,
+} from './json.js';
 export { formatDhcpV4Text } from './text.js';
-export { encodeTemplate, newReplyScan, scanReply, type DhcpV4ReplyScan, type DhcpV4Template } from './template.js';
+export { encodeTemplate, isReplyFor, newReplyScan, scanReply, type DhcpV4ReplyScan, type DhcpV4Template } from './template.js';

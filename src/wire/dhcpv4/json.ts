@@ -54,28 +54,61 @@ function firstIndex(options: DhcpV4Message['options'], code: number): number {
   for (let i = 0; ; i++) if (options[i]!.code === code) return i;
 }
 
-export function dhcpV4ToJson(msg: DhcpV4Message): { [key: string]: JsonValue } {
+/**
+ * One member of the JSON view: its key and its value for a message (`overload`: overloadValue(msg),
+ * read once per message); undefined leaves the member out of that message. Module-level functions:
+ * walkers call them per message without creating any.
+ */
+export interface DhcpV4JsonField {
+  readonly key: string;
+  readonly value: (msg: DhcpV4Message, overload: number) => JsonValue | undefined;
+}
+
+/** The `options` member (dhcpV4OptionsJson): a writer with its own option-entry path finds it by identity. */
+export const DHCPV4_OPTIONS_FIELD: DhcpV4JsonField = {
+  key: 'options',
+  value: (msg) => dhcpV4OptionsJson(msg) as unknown as JsonValue,
+};
+
+/**
+ * The members of the JSON view in output order, the one list both writers walk: dhcpV4ToJson
+ * (an object) and `decode --format jsonl`'s byte writer (report/decode-jsonl-dhcp4.ts). A member
+ * added here appears in both. `sname`/`file` are "" when option 52 says they hold options.
+ */
+export const DHCPV4_JSON_FIELDS: readonly DhcpV4JsonField[] = [
+  { key: 'op', value: (msg) => msg.op },
+  { key: 'htype', value: (msg) => msg.htype },
+  { key: 'hlen', value: (msg) => msg.hlen },
+  { key: 'hops', value: (msg) => msg.hops },
+  { key: 'xid', value: (msg) => msg.xid },
+  { key: 'secs', value: (msg) => msg.secs },
+  { key: 'flags', value: (msg) => msg.flags },
+  { key: 'msgType', value: (msg) => msgTypeName(msg) },
+  { key: 'ciaddr', value: (msg) => ipv4ToString(msg.ciaddr) },
+  { key: 'yiaddr', value: (msg) => ipv4ToString(msg.yiaddr) },
+  { key: 'siaddr', value: (msg) => ipv4ToString(msg.siaddr) },
+  { key: 'giaddr', value: (msg) => ipv4ToString(msg.giaddr) },
+  { key: 'chaddr', value: (msg) => clientMac(msg) },
+  { key: 'sname', value: (msg, ov) => (ov & 2 ? '' : fieldText(msg.sname)) },
+  { key: 'file', value: (msg, ov) => (ov & 1 ? '' : fieldText(msg.file)) },
+  { key: 'overload', value: (_msg, ov) => (ov >= 1 && ov <= 3 ? ov : undefined) },
+  { key: 'cookie', value: (msg) => (!hasDhcpCookie(msg) && msg.cookie.length ? hex(msg.cookie) : undefined) },
+  DHCPV4_OPTIONS_FIELD,
+  { key: 'trailerLength', value: (msg) => (msg.trailer.length && hasDhcpCookie(msg) ? msg.trailer.length : undefined) },
+];
+
+/** cString of a header field; an empty or NUL-led one (most sname/file fields) without a decoder call. */
+function fieldText(b: Uint8Array): string {
+  return b.length === 0 || b[0] === 0 ? '' : cString(b);
+}
+
+/** The JSON view of a message: the members of `fields` (DHCPV4_JSON_FIELDS) that it has. */
+export function dhcpV4ToJson(msg: DhcpV4Message, fields: readonly DhcpV4JsonField[] = DHCPV4_JSON_FIELDS): { [key: string]: JsonValue } {
   const ov = overloadValue(msg);
-  const json: { [key: string]: JsonValue } = {
-    op: msg.op,
-    htype: msg.htype,
-    hlen: msg.hlen,
-    hops: msg.hops,
-    xid: msg.xid,
-    secs: msg.secs,
-    flags: msg.flags,
-    msgType: msgTypeName(msg),
-    ciaddr: ipv4ToString(msg.ciaddr),
-    yiaddr: ipv4ToString(msg.yiaddr),
-    siaddr: ipv4ToString(msg.siaddr),
-    giaddr: ipv4ToString(msg.giaddr),
-    chaddr: clientMac(msg),
-    sname: ov & 2 ? '' : cString(msg.sname),
-    file: ov & 1 ? '' : cString(msg.file),
-  };
-  if (ov >= 1 && ov <= 3) json.overload = ov;
-  if (!hasDhcpCookie(msg) && msg.cookie.length) json.cookie = hex(msg.cookie);
-  json.options = dhcpV4OptionsJson(msg) as unknown as JsonValue;
-  if (msg.trailer.length && hasDhcpCookie(msg)) json.trailerLength = msg.trailer.length;
+  const json: { [key: string]: JsonValue } = {};
+  for (const f of fields) {
+    const v = f.value(msg, ov);
+    if (v !== undefined) json[f.key] = v;
+  }
   return json;
 }

@@ -226,6 +226,25 @@ describe('option 52 overload', () => {
     expect(hex(emitDhcpV4(msg))).toBe(hex(bytes));
   });
 
+  it('boot file and boot server name follow one rule: the option (even empty) before the field, the field unless overloaded or empty', () => {
+    type Opts = NonNullable<Parameters<typeof buildDhcpV4>[0]['options']>;
+    const names = (options: Opts, fields: { file?: string; sname?: string } = {}): [string | null, string | null] => {
+      const msg = reparse(buildDhcpV4({ op: 2, xid: 1, ...fields, options: [{ code: 53, value: 'OFFER' }, ...options] }));
+      return [effectiveBootFile(msg), effectiveServerName(msg)];
+    };
+    const text = (code: number, t: string, area?: 'file' | 'sname') => ({ code, data: asciiBytes(t), ...(area ? { area } : {}) });
+    expect(names([])).toEqual([null, null]);
+    expect(names([], { file: 'a.efi', sname: 'boot1' })).toEqual(['a.efi', 'boot1']);
+    expect(names([text(67, 'o.efi'), text(66, 'o-server')], { file: 'a.efi', sname: 'boot1' })).toEqual(['o.efi', 'o-server']);
+    expect(names([text(67, ''), text(66, '')], { file: 'a.efi', sname: 'boot1' })).toEqual(['', '']);
+    // Overload 3: both fields hold options; names only from options found there.
+    expect(names([{ code: 52, value: 3 }, { code: 12, value: 'h', area: 'file' }, { code: 12, value: 'h', area: 'sname' }])).toEqual([null, null]);
+    expect(names([{ code: 52, value: 3 }, text(67, 'f.efi', 'file'), text(66, 's', 'sname')])).toEqual(['f.efi', 's']);
+    // Overload 1 hides only file, overload 2 only sname.
+    expect(names([{ code: 52, value: 1 }, { code: 12, value: 'h', area: 'file' }], { sname: 'boot1' })).toEqual([null, 'boot1']);
+    expect(names([{ code: 52, value: 2 }, { code: 12, value: 'h', area: 'sname' }], { file: 'a.efi' })).toEqual(['a.efi', null]);
+  });
+
   it('an overload value outside 1..3 is malformed and the fields stay plain', () => {
     const issues: WireIssue[] = [];
     const msg = parseDhcpV4(withOptions('340104ff'), issues, 100);

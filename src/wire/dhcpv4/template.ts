@@ -7,6 +7,7 @@
 import { emitDhcpV4, F, FIXED_LEN, BootOp, MAGIC_COOKIE, type DhcpV4Message } from './message.js';
 import { u32 as readU32 } from '../bytes.js';
 import { DhcpV4Code } from './options.js';
+import { bootNameSource, BootNameSource } from './accessors.js';
 
 export interface DhcpV4Template {
   /** The encoded message: copy it, then patch the copy. */
@@ -47,14 +48,24 @@ export interface DhcpV4ReplyScan {
   /** Option 1 (0 when absent) and option 3's first router (0 when absent). */
   subnetMask: number;
   router: number;
-  /** `effectiveBootFile(parseDhcpV4(b)) !== null`, the general runner's PXE offer choice: option 67
-   *  present in any area (even empty or NUL-led: it hides `file`), else a `file` field not
-   *  overloaded (option 52 & 1) whose first byte is not NUL. */
+  /** `effectiveBootFile(parseDhcpV4(b)) !== null`, the general runner's PXE offer choice: the same
+   *  rule (bootNameSource) fed with what the walk saw. */
   hasBootFile: boolean;
 }
 
 export function newReplyScan(): DhcpV4ReplyScan {
   return { xid: 0, type: 0, yiaddr: 0, serverId: 0, hasServerId: false, subnetMask: 0, router: 0, hasBootFile: false };
+}
+
+/**
+ * Is `b` a server's reply to this client's transaction: a whole fixed header, BOOTREPLY, `xid`,
+ * chaddr starting with `mac[macAt .. macAt + macLength]`? The filter both DHCPv4 clients apply
+ * before reading a reply (Dhcp4Client's parseReplyFor, the lean DORA engine's receive).
+ */
+export function isReplyFor(b: Uint8Array, xid: number, mac: Uint8Array, macAt: number, macLength: number): boolean {
+  if (b.length < FIXED_LEN || b[F.OP] !== BootOp.REPLY || readU32(b, F.XID) !== xid >>> 0) return false;
+  for (let i = 0; i < macLength; i++) if (b[F.CHADDR + i] !== mac[macAt + i]) return false;
+  return true;
 }
 
 /**
@@ -79,11 +90,12 @@ export function scanReply(b: Uint8Array, out: DhcpV4ReplyScan): boolean {
     if (overload & 1) walkArea(b, F.FILE, F.FILE + 128, out);
     if (overload & 2) walkArea(b, F.SNAME, F.SNAME + 64, out);
   }
-  if (!out.hasBootFile && (overload & 1) === 0 && b[F.FILE] !== 0) out.hasBootFile = true;
+  // Until here hasBootFile says only that some area held option 67.
+  out.hasBootFile = bootNameSource(out.hasBootFile, (overload & 1) !== 0, b, F.FILE) !== BootNameSource.NONE;
   return true;
 }
 
-/** Walks one area's options into `out`; returns the first option 52's value (0 when none). */
+/** Walks one area's options into `out` (hasBootFile: option 67 seen); returns the first option 52's value (0 when none). */
 function walkArea(b: Uint8Array, start: number, end: number, out: DhcpV4ReplyScan): number {
   const seen = { type: out.type !== 0, sid: out.hasServerId, mask: out.subnetMask !== 0, router: out.router !== 0 };
   let overload = 0;
