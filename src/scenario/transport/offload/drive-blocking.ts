@@ -1,6 +1,6 @@
 /**
  * Drives an I/O-free UDP client machine (clients/types.ts) on the blocking UDP helper, in a
- * worker thread: per exchange the system calls curl's loop makes (sendto, poll, recvfrom) and no
+ * worker thread: per exchange two system calls (sendto, a recvfrom with a timeout; curl makes nine) and no
  * event-loop turn, promise or allocation of a receive buffer. The same machine as the event-loop
  * path (run/loop.ts `drive`), so timeouts, retransmissions and results are the same.
  * One socket per source port the machine uses (a UEFI tsize probe moves to a new port); what

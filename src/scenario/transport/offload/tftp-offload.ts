@@ -1,7 +1,7 @@
 /**
  * TFTP transfers off the event loop: a small pool of worker threads (tftp-worker.ts), each running
  * one transfer at a time on the blocking UDP helper (udp-sync.ts). A lock-step block then costs
- * what it costs curl (sendto, poll, recvfrom) instead of an event-loop wake-up per datagram.
+ * two system calls (sendto, recvfrom) instead of an event-loop wake-up per datagram.
  * Bounded: at most `size` workers; a transfer that finds none free (or no helper) gets null and
  * runs on the event loop as before, so a storm of TFTP clients never waits for a worker.
  */
