@@ -13,6 +13,7 @@ import { driveBlocking } from './drive-blocking.js';
 import type { UdpSyncBinding } from './udp-sync.js';
 
 export interface TftpJob {
+  /** ≥ 0; a message with a negative id and nothing else is a ping (tftp-offload.ts), answered at once. */
   id: number;
   cfg: TftpClientConfig;
   /** The relay's address the sockets bind. */

@@ -21,6 +21,7 @@ if (port !== null) {
   const warmUntil = (workerData as TftpWorkerData | undefined)?.warmUntil ?? null;
   if (udp !== null && warmUntil !== null) warmUp(udp, warmUntil);
   port.on('message', (job: TftpJob) => {
+    if (job.id < 0) { port.postMessage({ id: job.id, result: null, sendErrors: 0, sendError: '' } satisfies TftpJobReply); return; }
     if (udp === null) { port.postMessage({ id: job.id, error: 'the native UDP helper is not built' } satisfies TftpJobReply); return; }
     let reply: TftpJobReply;
     try {
