@@ -1,8 +1,9 @@
 /*
- * pxecheck's blocking UDP helper (N-API, plain C): one datagram socket, and a send + poll + receive
- * into a caller-owned buffer in ONE call. For a worker_thread (never the main thread: it blocks):
- * a lock-step exchange (TFTP DATA/ACK) then costs the three system calls curl's loop makes —
- * sendto, poll, recvfrom — with no event-loop wake-up, no allocation and no copy per datagram.
+ * pxecheck's blocking UDP helper (N-API, plain C): one datagram socket, and a send + a receive with
+ * a timeout into a caller-owned buffer in ONE call. For a worker_thread (never the main thread: it
+ * blocks): a lock-step exchange (TFTP DATA/ACK) then costs two system calls — sendto, recvfrom
+ * (SO_RCVTIMEO) — where curl makes nine, with no event-loop wake-up, no allocation and no copy per
+ * datagram.
  * Generic UDP: it knows nothing of any protocol (the TFTP format stays in src/wire/tftp.ts).
  * Only src/scenario/transport/udp-sync.ts loads it.
  *
@@ -40,6 +41,7 @@ typedef struct {
   socklen_t peer_len;
   struct sockaddr_storage last; /* source of the last datagram received */
   socklen_t last_len;
+  int rcvtimeo_ms; /* SO_RCVTIMEO now set on fd (0: none yet) */
 } udp_t;
 
 static napi_value throw_errno(napi_env env, const char *what) {
@@ -206,23 +208,37 @@ static int64_t now_ms(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* poll + recvfrom into buf; returns bytes, -1 on timeout, -2 on error (errno set). */
+/* SO_RCVTIMEO of `ms` (> 0) on the socket, set only when it changes (a transfer waits in slices
+ * of one length: one setsockopt per socket, not per datagram). */
+static int set_rcvtimeo(udp_t *u, int ms) {
+  if (u->rcvtimeo_ms == ms) return 0;
+  struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
+  if (setsockopt(u->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0) return -1;
+  u->rcvtimeo_ms = ms;
+  return 0;
+}
+
+/* One datagram into buf: bytes, -1 on timeout, -2 on error (errno set). A wait is ONE blocking
+ * recvfrom bounded by SO_RCVTIMEO, not recvfrom + poll + recvfrom: a lock-step block then costs
+ * two system calls (sendto, recvfrom) where curl makes nine (measured with strace), and system
+ * calls are dear in this kind of VM. timeout 0: only what is there already. */
 static ssize_t do_recv(udp_t *u, uint8_t *buf, size_t cap, int timeout_ms) {
   int64_t deadline = now_ms() + timeout_ms;
   for (;;) {
     u->last_len = sizeof u->last;
-    /* The datagram is often there already (the server answered while we were busy): no poll. */
-    ssize_t n = recvfrom(u->fd, buf, cap, MSG_DONTWAIT, (struct sockaddr *)&u->last, &u->last_len);
-    if (n >= 0) return n;
-    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return -2;
     int left = (int)(deadline - now_ms());
-    if (left <= 0) {
+    int flags = 0;
+    if (left <= 0) flags = MSG_DONTWAIT;
+    else if (set_rcvtimeo(u, left) != 0) return -2;
+    ssize_t n = recvfrom(u->fd, buf, cap, flags, (struct sockaddr *)&u->last, &u->last_len);
+    if (n >= 0) return n;
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      if (flags == 0 && now_ms() < deadline) continue; /* SO_RCVTIMEO in jiffies: woke a little early */
       u->last_len = 0;
       return -1;
     }
-    struct pollfd p = {.fd = u->fd, .events = POLLIN};
-    int r = poll(&p, 1, left);
-    if (r < 0 && errno != EINTR) return -2;
+    return -2;
   }
 }
 

@@ -1,5 +1,5 @@
 // The floor for a TFTP client on pxecheck's blocking UDP helper (native/udp_sync.c): a lock-step
-// RRQ reader doing per block what curl does (sendto + poll + recvfrom), no event loop, no hashing.
+// RRQ reader doing per block a sendto and a recvfrom with a timeout (curl: nine calls), no event loop, no hashing.
 // Run by bench/transfer-vs-curl.mjs --floor native. argv[2]: JSON { server, file, blksize, from }.
 // Prints one JSON line { ok, seconds, bytes, cpu }.
 import { createRequire } from 'node:module';

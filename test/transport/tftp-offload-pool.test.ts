@@ -8,6 +8,8 @@ import { dropEarlyTftpWorker, startTftpWorkerEarly, TftpOffload } from '../../sr
 const DIES = new URL('data:text/javascript,process.exit(1)');
 const SILENT = new URL(`data:text/javascript,${encodeURIComponent("import { parentPort } from 'node:worker_threads'; parentPort.on('message', () => {});")}`);
 const ANSWERS = new URL(`data:text/javascript,${encodeURIComponent("import { parentPort } from 'node:worker_threads'; parentPort.on('message', (j) => parentPort.postMessage({ id: j.id, result: null, sendErrors: 0, sendError: '' }));")}`);
+/** Answers a job with whether a ping (a negative id) came first; answers a ping as the real worker does. */
+const PINGED = new URL(`data:text/javascript,${encodeURIComponent("import { parentPort } from 'node:worker_threads'; let pinged = false; parentPort.on('message', (j) => { if (j.id < 0) pinged = true; parentPort.postMessage({ id: j.id, result: j.id < 0 ? null : { pinged }, sendErrors: 0, sendError: '' }); });")}`);
 const CFG: TftpClientConfig = { server: '127.0.0.1', clientAddr: '127.0.0.1', clientPort: 40000, file: 'x', tsizeProbe: false, keepData: false, options: {} };
 
 let pool: TftpOffload | undefined;
@@ -60,4 +62,16 @@ describe('TFTP worker pool', () => {
     await pool.close();
     expect(await run).toBeNull();
   }, 30_000);
+
+  it('pings a prewarmed worker before its first job (the reply to the ping settles nothing), not one spawned for a job', async () => {
+    pool = new TftpOffload({ size: 2, rcvbuf: 0, script: PINGED });
+    pool.prewarm();
+    const first = await pool.tryRun(CFG, '127.0.0.1', 0, 60, undefined);
+    expect(first).toEqual({ pinged: true });
+    // The prewarmed worker is busy with nothing now; hold it so the next job spawns the second.
+    const held = pool.tryRun(CFG, '127.0.0.1', 0, 60, undefined);
+    const second = await pool.tryRun(CFG, '127.0.0.1', 0, 60, undefined);
+    expect(second).toEqual({ pinged: false });
+    await held;
+  });
 });

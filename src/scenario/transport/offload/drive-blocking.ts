@@ -1,6 +1,6 @@
 /**
  * Drives an I/O-free UDP client machine (clients/types.ts) on the blocking UDP helper, in a
- * worker thread: per exchange the system calls curl's loop makes (sendto, poll, recvfrom) and no
+ * worker thread: per exchange two system calls (sendto, a recvfrom with a timeout; curl makes nine) and no
  * event-loop turn, promise or allocation of a receive buffer. The same machine as the event-loop
  * path (run/loop.ts `drive`), so timeouts, retransmissions and results are the same.
  * One socket per source port the machine uses (a UEFI tsize probe moves to a new port); what
@@ -29,6 +29,9 @@ export interface BlockingDriveOptions {
   onSendError: (message: string) => void;
   /** Biggest datagram expected (a 65,464-byte TFTP block + header fits 65,536). */
   maxDatagram?: number;
+  /** A socket already open on `local` (rcvbuf as above) for the machine's first source port: the
+   *  warm-up (warm-up.ts) queues a played server's answers on it before the machine starts. */
+  socket?: object;
 }
 
 /** Longest single wait: how soon an abort is noticed. */
@@ -48,9 +51,10 @@ export function driveBlocking<R>(m: ClientMachine<R>, udp: UdpSyncBinding, o: Bl
   /** The peer each socket sends to, so `peer` is called only when it changes. */
   const peers = new Map<object, Endpoint>();
 
+  let opened: object | null = o.socket ?? null;
   const socketFor = (port: number): object => {
     let h = sockets.get(port);
-    if (h === undefined) { h = udp.open(o.local, 0, o.rcvbuf); sockets.set(port, h); }
+    if (h === undefined) { h = opened ?? udp.open(o.local, 0, o.rcvbuf); opened = null; sockets.set(port, h); }
     return h;
   };
   /** The endpoint object the last datagram went to: a machine that reuses it (TftpClient's server
@@ -112,5 +116,6 @@ export function driveBlocking<R>(m: ClientMachine<R>, udp: UdpSyncBinding, o: Bl
     }
   } finally {
     for (const h of sockets.values()) udp.close(h);
+    if (opened !== null) udp.close(opened); // never used: the machine sent nothing
   }
 }

@@ -1,6 +1,6 @@
 /**
  * pxecheck's blocking UDP helper (native/udp_sync.c, built by `npm install` beside the libpcap
- * binding): a socket, and send + poll + receive into a caller-owned buffer in one call. It BLOCKS:
+ * binding): a socket, and send + a receive with a timeout into a caller-owned buffer in one call. It BLOCKS:
  * only worker threads use it (offload/tftp-worker.ts), never the main thread's event loop.
  * `loadUdpSync()` is null when the helper is not built: callers keep their event-loop path.
  */
