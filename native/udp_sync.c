@@ -24,7 +24,6 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <node_api.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,7 +220,9 @@ static int set_rcvtimeo(udp_t *u, int ms) {
 /* One datagram into buf: bytes, -1 on timeout, -2 on error (errno set). A wait is ONE blocking
  * recvfrom bounded by SO_RCVTIMEO, not recvfrom + poll + recvfrom: a lock-step block then costs
  * two system calls (sendto, recvfrom) where curl makes nine (measured with strace), and system
- * calls are dear in this kind of VM. timeout 0: only what is there already. */
+ * calls are dear in this kind of VM. The kernel rounds SO_RCVTIMEO up to its tick (4 ms here), so
+ * a timeout fires a few ms late: harmless for TFTP timers of 0.25 s and up. timeout 0: only what
+ * is there already. */
 static ssize_t do_recv(udp_t *u, uint8_t *buf, size_t cap, int timeout_ms) {
   int64_t deadline = now_ms() + timeout_ms;
   for (;;) {

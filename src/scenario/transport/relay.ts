@@ -344,7 +344,7 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
 
   /**
    * A TFTP read in a worker thread, on its own kernel socket from relayFrom (as the event-loop path
-   * sends it): lock-step blocks cost sendto + poll + recvfrom, not an event-loop wake-up each. Not
+   * sends it): lock-step blocks cost sendto + recvfrom (SO_RCVTIMEO), not an event-loop wake-up each. Not
    * when frames are recorded (`--pcap` sees every datagram), when the send rate was lowered below
    * the safety bound (the worker does not queue), or when no worker is free: null, and the step
    * drives the machine through sendUdp as before.
