@@ -34,13 +34,13 @@ export interface AnalysisPart {
 
 /** Findings and verdicts of some devices of a capture (all of them, or those that finished). */
 export function analyzePart(facts: FlowFacts, th: AnalysisThresholds, part: FindingsPart): AnalysisPart {
-  const { findings, rootCauses } = evaluateFindings(facts, th, part);
+  const { findings, rootCauses, blindSpots } = evaluateFindings(facts, th, part);
   const byId = new Map(findings.map((f) => [f.id, f]));
-  const clients = facts.devices.map((d) => clientReport(d, rootCauses.get(d.key), byId));
+  const clients = facts.devices.map((d) => clientReport(d, rootCauses.get(d.key), byId, blindSpots.get(d.key) ?? null));
   return { file: facts.capture.file, clients, findings };
 }
 
-function clientReport(d: DeviceFacts, roots: ReadonlyMap<number, string> | undefined, byId: ReadonlyMap<string, Finding>): ClientReport {
+function clientReport(d: DeviceFacts, roots: ReadonlyMap<number, string> | undefined, byId: ReadonlyMap<string, Finding>, blind: FindingCode | null): ClientReport {
   const attempts: AttemptReport[] = d.attempts.map((a) => {
     const rootId = roots?.get(a.index) ?? null;
     const root = rootId === null ? null : byId.get(rootId) ?? null;
@@ -53,6 +53,7 @@ function clientReport(d: DeviceFacts, roots: ReadonlyMap<number, string> | undef
       rootCause: root?.code ?? null, rootCauseId: root?.id ?? null, pxeError: root?.pxeError ?? null,
       start: a.start, end: a.end, timeToBootProgram: a.timeToBootProgram, bootProgram: a.bootProgram,
       steps: d.steps.slice(a.firstStep, a.lastStep + 1).map((s) => s.step),
+      ...(blind !== null && outcome === 'incomplete' ? { blindSpot: blind } : {}),
     };
   });
   const boots = attempts.filter((a) => a.outcome !== 'not-a-boot');
@@ -66,6 +67,7 @@ function clientReport(d: DeviceFacts, roots: ReadonlyMap<number, string> | undef
     attempts,
     timeToBootProgram: booted?.timeToBootProgram ?? [...boots].reverse().find((a) => a.timeToBootProgram !== null)?.timeToBootProgram ?? null,
     booted: outcome === 'booted',
+    ...(blind !== null && outcome === 'incomplete' ? { blindSpot: blind } : {}),
   };
 }
 

@@ -49,6 +49,16 @@ const defs = [
     hint: 'Capture with a clock that is not stepped during the capture (NTP slewing), and join captures with `mergecap`, which orders packets by time, rather than `mergecap -a`.',
   },
   {
+    code: 'capture.one-sided', severity: 'warning', group: 'capture',
+    summary: 'The capture holds one direction of a device\'s exchange only: it acted on answers the capture does not hold (a REQUEST naming the server of an OFFER, packets from an address no ACK gave it), or servers answered it and none of its own packets are there. Its boot cannot be judged from this capture.',
+    hint: 'Capture both directions: a mirror (SPAN) port set to both ingress and egress (`monitor session … both`), on the client\'s side of the relay, with tcpdump below the host firewall (or on the switch, not the server); then analyze again.',
+  },
+  {
+    code: 'capture.snaplen', severity: 'warning', group: 'capture',
+    summary: 'Frames were cut short by the capture\'s snap length: what lies past the cut (DHCP options, HTTP, TFTP data) is not in the capture, and boots that depend on it cannot be judged.',
+    hint: 'Re-capture whole frames: `tcpdump -s 0` (old tcpdump cut at 68 or 96 bytes by default), `dumpcap -s 0`, or the capture appliance\'s "slice length" off.',
+  },
+  {
     code: 'decode.malformed', severity: 'warning', group: 'malformed',
     summary: 'A packet could not be fully decoded (truncated or breaking its protocol rules).',
     hint: 'Check the snap length of the capture (tcpdump -s 0) and the sender of the packet.',

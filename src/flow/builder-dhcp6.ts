@@ -17,7 +17,7 @@ import { linkOf, raSummary } from './routers.js';
 import { FrameSample } from './frames.js';
 import type { ChainState, Dhcp6State, RaState } from './state.js';
 import type { RaSummary } from './types.js';
-import { chainFor, noteArch, noteLink, openStep, pushMessage, touch, type FlowState } from './builder-state.js';
+import { chainFor, noteArch, noteExchange, noteLink, openStep, pushMessage, touch, type FlowState } from './builder-state.js';
 
 const {
   SOLICIT, ADVERTISE, REQUEST, REPLY, RELEASE, DECLINE, RECONFIGURE, INFORMATION_REQUEST, RELAY_REPL,
@@ -50,6 +50,7 @@ export function dhcp6Message(flow: FlowState, m: Dhcp6Decoded): ChainState | nul
   if (key === null) return null;
   const c = chainFor(flow, key, m.time);
   noteLink(c, m.vlans);
+  noteExchange(c, !fromServer);
   if (!fromServer) {
     if (inner.msgType === SOLICIT || inner.msgType === REQUEST || inner.msgType === INFORMATION_REQUEST) noteV6(flow, c, m.time);
     const vc = v6VendorClass(inner);
