@@ -73,13 +73,13 @@ export function chainFor(flow: FlowState, key: string, time: number): ChainState
 
 /** The chain of the client using `addr` now: its lease holder, else `ip:<addr>`. A packet the
  *  client sent (`mac`: its source MAC, `what` it was) from an address no ACK in the capture gave
- *  joins the DHCPv4 client of that MAC when that client got no ACK the capture holds (its answers
+ *  joins the DHCP client of that MAC when that client got no address answer the capture holds (its answers
  *  are not in the capture): one device, not an `ip:` twin. */
 export function chainForAddr(flow: FlowState, addr: string, time: number, mac: string | null = null, what = '', frame = 0): ChainState {
   const leased = flow.leases.get(addr);
   if (leased !== undefined) return chainFor(flow, leased, time);
   const own = mac === null ? undefined : flow.chains.get(mac);
-  if (own !== undefined && own.dhcp4 !== null && !ackSeen(own)) {
+  if (own !== undefined && (own.dhcp4 !== null || own.dhcp6 !== null) && !addressAnswerSeen(own)) {
     flow.leases.set(addr, own.key);
     noteExchange(own, null).unleased ??= { frame, address: addr, what };
     return chainFor(flow, own.key, time);
@@ -87,8 +87,10 @@ export function chainForAddr(flow: FlowState, addr: string, time: number, mac: s
   return chainFor(flow, `ip:${addr}`, time);
 }
 
-function ackSeen(c: ChainState): boolean {
-  for (const s of c.states) if (s.kind === 'dhcp4' && s.ack !== null) return true;
+/** A DHCPv4 ACK or a DHCPv6 answer reached the client in the capture (a client given an address
+ *  the capture shows, a router among them, is never joined to other addresses by its MAC). */
+function addressAnswerSeen(c: ChainState): boolean {
+  for (const s of c.states) if ((s.kind === 'dhcp4' && s.ack !== null) || (s.kind === 'dhcp6' && s.answered)) return true;
   return false;
 }
 
