@@ -640,6 +640,13 @@ describe('blind spots of the capture (src/analysis/blind-spots.test.ts has them 
     expect(a.clients.map((c) => c.mac).sort()).toEqual([MAC, `ip:${ADDR}`].sort());
     expect(codes(a)).not.toContain('capture.one-sided');
     expect(a.clients.find((c) => c.mac === MAC)).toMatchObject({ outcome: 'failed', rootCause: 'dhcp.no-offer' });
+    // A REQUEST naming its server with no DISCOVER before it (INIT-REBOOT, a client that remembers
+    // its lease) proves no OFFER: unanswered, it stays dhcp.no-ack.
+    const reboot = new Sim();
+    for (const t of [0, 4, 8]) reboot.dhcp4(CLI0, DHCP_BCAST, request(4), t);
+    const r = reboot.finish({ end: 30 });
+    expect(codes(r)).toContain('dhcp.no-ack');
+    expect(codes(r)).not.toContain('capture.one-sided');
   });
 
   it('capture.snaplen: frames cut by the snap length, named once; no decode.malformed for the cut; the device is unjudged', () => {

@@ -167,8 +167,9 @@ function dhcp4Client(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Dec
     st.pendingRequest ??= { time: m.time, frame: m.frame };
     const sid = serverId(msg);
     if (sid) step.server = sid;
-    // Option 54 is chosen from an OFFER (RFC 2131 §4.3.2, SELECTING): one the capture does not hold.
-    if (sid && type === REQUEST && st.offerCount === 0) {
+    // Option 54 after a DISCOVER of the same exchange is chosen from an OFFER (RFC 2131 §4.3.2,
+    // SELECTING): one the capture does not hold. (An INIT-REBOOT REQUEST has no DISCOVER before it.)
+    if (sid && type === REQUEST && st.firstDiscover !== null && st.offerCount === 0) {
       const asked = v4Option(msg, 50);
       noteExchange(c, null).selected ??= { frame: m.frame, server: sid, address: asked && asked.length === 4 ? ipv4ToString(asked, 0) : null };
     }
