@@ -106,6 +106,33 @@ describe.skipIf(!hasTshark())('blind spots of the capture (real captures, cut by
     expect(codes(a)).not.toContain('capture.one-sided');
   });
 
+  // Boots that worked, of several kinds (HTTP boot after a failed PXE entry, BIOS iPXE, proxyDHCP,
+  // UEFI HTTP boot over IPv6): seen one way or cut short, none is ever a failure or "not a boot".
+  const BOOTED = ['field/boot-order-fallthrough.pcapng', 'lab/bios-ipxe-dnsmasq.pcap', 'lab/proxydhcp-with-kea.pcapng', 'lab-v6/uefi-http6-kea.pcapng'];
+  it.each(BOOTED)('%s: its one-way, server-only and snap-96 variants are never judged failed', async (name) => {
+    const file = join(CAPTURES, name);
+    const orig = await analyzeCapture(file);
+    const macs = orig.clients.filter((c) => c.role === 'boot').map((c) => c.mac);
+    expect(orig.clients.filter((c) => c.role === 'boot').map((c) => c.outcome)).toEqual(macs.map(() => 'booted'));
+    const base = name.replace(/\W/g, '_');
+    const s96 = join(tmp, `${base}.s96.pcapng`);
+    run('editcap', ['-s', '96', file, s96]);
+    const variants: [string, string][] = [
+      ['one-way', filtered(file, macs.map((m) => `eth.src==${m}`).join(' || '), `${base}.oneway.pcapng`)],
+      ['server-only', filtered(file, macs.map((m) => `eth.dst==${m}`).join(' || '), `${base}.server.pcapng`)],
+      ['snap 96', s96],
+    ];
+    for (const [what, v] of variants) {
+      const a = await analyzeCapture(v);
+      for (const mac of macs) {
+        const c = a.clients.find((x) => x.mac === mac);
+        expect(c, `${what}: ${mac}`).toBeDefined();
+        expect([what, c!.outcome === 'booted' || (c!.outcome === 'incomplete' && c!.blindSpot !== undefined)]).toEqual([what, true]);
+      }
+      expect(a.clients.filter((c) => c.mac.startsWith('ip:')).map((c) => `${what}: ${c.mac}`)).toEqual([]);
+    }
+  });
+
   it('the whole captures keep their verdicts: no blind spot where both sides are there', async () => {
     expect(whole.clients.map((c) => [c.mac, c.outcome, c.blindSpot])).toEqual([[CLIENT, 'booted', undefined]]);
     expect(codes(whole)).not.toContain('capture.one-sided');

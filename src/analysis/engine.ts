@@ -5,6 +5,7 @@
  */
 import type { FindingCode } from '../findings/catalogue.js';
 import { evaluateFindings, type FindingsPart } from '../findings/rules.js';
+import { roleUnknown } from '../findings/blind.js';
 import { DEFAULT_THRESHOLDS, type AnalysisThresholds, type Finding } from '../findings/types.js';
 import { REBOOT_GAP_S } from '../flow/attempts.js';
 import type { DeviceFacts, FlowFacts } from '../flow/facts.js';
@@ -58,7 +59,16 @@ function clientReport(d: DeviceFacts, roots: ReadonlyMap<number, string> | undef
   });
   const boots = attempts.filter((a) => a.outcome !== 'not-a-boot');
   const booted = boots.find((a) => a.outcome === 'booted');
-  const outcome: Outcome = d.role === 'other' || boots.length === 0 ? 'not-a-boot' : booted ? 'booted' : lastOutcome(boots, byId);
+  let outcome: Outcome = d.role === 'other' || boots.length === 0 ? 'not-a-boot' : booted ? 'booted' : lastOutcome(boots, byId);
+  if (blind !== null) {
+    // What the device did last cannot be judged: it may have booted after an earlier failure.
+    if (outcome === 'failed' && boots[boots.length - 1]!.outcome === 'incomplete') outcome = 'incomplete';
+    // Cut DHCP hides where one boot attempt ends and the next begins: a failure seen may be
+    // followed by a boot entry that worked.
+    if (outcome === 'failed' && blind === 'capture.snaplen' && roleUnknown(d)) outcome = 'incomplete';
+    // Nor can what kind of device it is, when its own DHCP is not (all) in the capture.
+    if (outcome === 'not-a-boot' && roleUnknown(d)) outcome = 'incomplete';
+  }
   return {
     mac: d.key, role: d.role, roleReason: d.roleReason, outcome,
     rootCause: booted ? null : deviceRootCause(boots, byId, outcome),

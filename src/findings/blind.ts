@@ -32,7 +32,9 @@ export function oneSided(d: DeviceFacts): 'client' | 'server' | null {
   return null;
 }
 
-type Family = keyof Omit<CutCounts, 'frames'>;
+/** What a cut must have taken to hide a finding's evidence: `dhcp` either DHCP (the identity,
+ *  stages and attempt boundaries of a device come from its options). */
+type Family = keyof Omit<CutCounts, 'frames'> | 'dhcp';
 
 /** Findings that stand on something the capture does not show, and the frames whose cut would
  *  hide it (null: any cut frame of the device). `tftp.timeout` counts blocks by their headers,
@@ -41,7 +43,9 @@ const ABSENCE: ReadonlyMap<FindingCode, Family | null | 'one-sided'> = new Map<F
   ['dhcp.no-offer', 'dhcp4'], ['dhcp.no-ack', 'dhcp4'], ['dhcp.no-address-offer', 'dhcp4'], ['pxe.no-bootfile', 'dhcp4'],
   ['proxydhcp.no-reply', 'dhcp4'], ['phone.no-provisioning-server', 'dhcp4'], ['httpboot.offer-ignored', null],
   ['dhcp6.no-advertise', 'dhcp6'], ['dhcp6.no-bootfile-url', 'dhcp6'], ['tftp.timeout', 'one-sided'],
-  ['boot.stopped', null],
+  ['boot.stopped', null], ['ipv6.boot-stall', null], ['ipxe.chainload-loop', 'dhcp'], ['pxe.arch-mismatch', 'dhcp'],
+  // A transfer's completion and the client's ACKs are on the side the capture may lack.
+  ['net.port-unreachable', 'one-sided'], ['net.pmtu-blackhole', 'one-sided'],
 ]);
 
 /** Does the device's blind spot hide the evidence of a finding of this code? */
@@ -50,7 +54,8 @@ export function hidesEvidence(d: DeviceFacts, code: FindingCode): boolean {
   if (family === undefined) return false;
   if (oneSided(d) !== null) return true;
   if (!d.cut || family === 'one-sided') return false;
-  return family === null ? d.cut.frames > 0 : d.cut[family] > 0;
+  if (family === null) return d.cut.frames > 0;
+  return family === 'dhcp' ? d.cut.dhcp4 + d.cut.dhcp6 > 0 : d.cut[family] > 0;
 }
 
 /** An HTTP request seen without its response, where the device's TCP data was cut or its
@@ -66,6 +71,12 @@ export function blindSpot(d: DeviceFacts): BlindSpot | null {
   const c = d.cut;
   if (c && c.dhcp4 + c.dhcp6 + c.tcp > 0) return 'capture.snaplen';
   return null;
+}
+
+/** What kind of device it is cannot be told from the capture: only the servers' answers to it
+ *  are there, or its DHCP options were cut (a device that looks like no boot client may be one). */
+export function roleUnknown(d: DeviceFacts): boolean {
+  return oneSided(d) === 'server' || (d.cut !== undefined && d.cut.dhcp4 + d.cut.dhcp6 > 0);
 }
 
 /** Drops the findings of `out[start..]` (one device's) that its blind spot hides. */
@@ -93,17 +104,18 @@ export function oneSidedFinding(ctx: Ctx, devices: readonly DeviceFacts[]): void
     const used: string[] = [];
     const address = x.unleased?.address ?? x.selected?.address ?? null;
     if (address !== null) used.push(`address ${address}`);
-    if (x.selected !== null) used.push(`server ${x.selected.server}`);
+    if (x.selected?.server) used.push(`server ${x.selected.server}`);
+    if (used.length === 0) used.push('a server');
     const proof: string[] = [];
     if (x.selected !== null) {
-      proof.push(`its REQUEST names server ${x.selected.server} (option 54, taken from an OFFER; frame ${x.selected.frame})`);
+      proof.push(`${x.selected.what}, frame ${x.selected.frame}`);
       frames.push(x.selected.frame);
     }
     if (x.unleased !== null) {
       proof.push(`it sent ${x.unleased.what} from ${x.unleased.address} (frame ${x.unleased.frame})`);
       frames.push(x.unleased.frame);
     }
-    return `client ${d.key} used ${used.join(' and ')} from a DHCP answer the capture does not hold (${proof.join('; ')}); ${x.requests} requests and no answer from any server`;
+    return `client ${d.key} used ${used.join(' and ')} from a DHCP answer the capture does not hold (${proof.join('; ')}); ${x.requests} request${x.requests === 1 ? '' : 's'} and no answer from any server`;
   });
   for (const { d } of seen.slice(0, LISTED)) if (d.exchange!.unleased === null && d.exchange!.selected === null) frames.push(...d.steps[0]!.step.frames.slice(0, 1));
   const more = seen.length > LISTED ? `; and ${seen.length - LISTED} more device(s)` : '';

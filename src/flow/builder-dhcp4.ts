@@ -171,7 +171,10 @@ function dhcp4Client(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Dec
     // SELECTING): one the capture does not hold. (An INIT-REBOOT REQUEST has no DISCOVER before it.)
     if (sid && type === REQUEST && st.firstDiscover !== null && st.offerCount === 0) {
       const asked = v4Option(msg, 50);
-      noteExchange(c, null).selected ??= { frame: m.frame, server: sid, address: asked && asked.length === 4 ? ipv4ToString(asked, 0) : null };
+      noteExchange(c, null).selected ??= {
+        frame: m.frame, server: sid, address: asked && asked.length === 4 ? ipv4ToString(asked, 0) : null,
+        what: `its REQUEST names server ${sid} (option 54, taken from an OFFER)`,
+      };
     }
     const ciaddr = addrOrNull(msg.ciaddr);
     if (type === INFORM && ciaddr) flow.leases.set(ciaddr, c.key);

@@ -86,6 +86,11 @@ function dhcp6Client(flow: FlowState, c: ChainState, m: Dhcp6Decoded, inner: Dhc
     st.pendingSolicit ??= { time: m.time, frame: m.frame };
     st.firstSolicit ??= { time: m.time, frame: m.frame };
   }
+  // A Request after the client's Solicit names the server of an Advertise (RFC 8415 §18.2.2):
+  // one the capture may not hold.
+  if (t === REQUEST && !st.answered && getOption6(inner, 2) && c.states.some((s) => s.kind === 'dhcp6' && s.firstSolicit !== null)) {
+    noteExchange(c, null).selected ??= { frame: m.frame, server: null, address: null, what: 'its DHCPv6 REQUEST names a server (Server Identifier, taken from an ADVERTISE)' };
+  }
   if (t === RELEASE || t === DECLINE) {
     // Expects a Reply, but on its own it is a complete step (like a DHCPv4 RELEASE).
     if (step.messages.length === 1) step.ok = true;

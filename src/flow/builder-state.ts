@@ -72,14 +72,14 @@ export function chainFor(flow: FlowState, key: string, time: number): ChainState
 }
 
 /** The chain of the client using `addr` now: its lease holder, else `ip:<addr>`. A packet the
- *  client sent (`mac`: its source MAC, `what` it was) from an address no ACK in the capture gave
- *  joins the DHCP client of that MAC when that client got no address answer the capture holds (its answers
- *  are not in the capture): one device, not an `ip:` twin. */
+ *  client sent (`mac`: its source MAC, `what` it was) from an address no answer in the capture gave
+ *  joins the DHCP client of that MAC when that client got no address answer the capture holds, or
+ *  its answers were cut short: one device, not an `ip:` twin. */
 export function chainForAddr(flow: FlowState, addr: string, time: number, mac: string | null = null, what = '', frame = 0): ChainState {
   const leased = flow.leases.get(addr);
   if (leased !== undefined) return chainFor(flow, leased, time);
   const own = mac === null ? undefined : flow.chains.get(mac);
-  if (own !== undefined && (own.dhcp4 !== null || own.dhcp6 !== null) && !addressAnswerSeen(own)) {
+  if (own !== undefined && (own.dhcp4 !== null || own.dhcp6 !== null) && (!addressAnswerSeen(own) || answersCut(own))) {
     flow.leases.set(addr, own.key);
     noteExchange(own, null).unleased ??= { frame, address: addr, what };
     return chainFor(flow, own.key, time);
@@ -92,6 +92,11 @@ export function chainForAddr(flow: FlowState, addr: string, time: number, mac: s
 function addressAnswerSeen(c: ChainState): boolean {
   for (const s of c.states) if ((s.kind === 'dhcp4' && s.ack !== null) || (s.kind === 'dhcp6' && s.answered)) return true;
   return false;
+}
+
+/** Its DHCP answers were cut by the snap length: the addresses they gave are not in the capture. */
+function answersCut(c: ChainState): boolean {
+  return c.cut !== null && c.cut.dhcp4 + c.cut.dhcp6 > 0;
 }
 
 /** Counts a message of the device's exchange: sent by it (true), sent to it (false), or neither

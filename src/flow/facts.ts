@@ -107,9 +107,10 @@ export interface ExchangeFacts {
   requests: number;
   /** Messages servers sent it: DHCP offers/ACKs/NAKs, DHCPv6 answers, TFTP DATA/OACK/ERROR, HTTP responses. */
   answers: number;
-  /** Its first DHCPv4 REQUEST that names a server (option 54, chosen from an OFFER) in an exchange
-   *  with no OFFER in the capture. */
-  selected: { frame: number; server: string; address: string | null } | null;
+  /** Its first REQUEST that names the server it chose from an answer the exchange has none of in
+   *  the capture (DHCPv4 option 54 after a DISCOVER, DHCPv6 Server Identifier after a Solicit):
+   *  the server's address (null for DHCPv6: a DUID), the address it asked for, and how it read. */
+  selected: { frame: number; server: string | null; address: string | null; what: string } | null;
   /** Its first packet sent from an address no ACK in the capture gave it (joined by its own MAC). */
   unleased: { frame: number; address: string; what: string } | null;
 }
