@@ -44,8 +44,9 @@ const ABSENCE: ReadonlyMap<FindingCode, Family | null | 'one-sided'> = new Map<F
   ['proxydhcp.no-reply', 'dhcp4'], ['phone.no-provisioning-server', 'dhcp4'], ['httpboot.offer-ignored', null],
   ['dhcp6.no-advertise', 'dhcp6'], ['dhcp6.no-bootfile-url', 'dhcp6'], ['tftp.timeout', 'one-sided'],
   ['boot.stopped', null], ['ipv6.boot-stall', null], ['ipxe.chainload-loop', 'dhcp'], ['pxe.arch-mismatch', 'dhcp'],
-  // A transfer's completion and the client's ACKs are on the side the capture may lack.
-  ['net.port-unreachable', 'one-sided'], ['net.pmtu-blackhole', 'one-sided'],
+  // A transfer's completion and the client's ACKs are on the side the capture may lack; a cut
+  // segment's length is not what was sent.
+  ['net.port-unreachable', 'one-sided'], ['net.pmtu-blackhole', 'tcp'],
 ]);
 
 /** Does the device's blind spot hide the evidence of a finding of this code? */
