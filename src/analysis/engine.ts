@@ -5,6 +5,7 @@
  */
 import type { FindingCode } from '../findings/catalogue.js';
 import { evaluateFindings, type FindingsPart } from '../findings/rules.js';
+import { roleUnknown } from '../findings/blind.js';
 import { DEFAULT_THRESHOLDS, type AnalysisThresholds, type Finding } from '../findings/types.js';
 import { REBOOT_GAP_S } from '../flow/attempts.js';
 import type { DeviceFacts, FlowFacts } from '../flow/facts.js';
@@ -34,13 +35,13 @@ export interface AnalysisPart {
 
 /** Findings and verdicts of some devices of a capture (all of them, or those that finished). */
 export function analyzePart(facts: FlowFacts, th: AnalysisThresholds, part: FindingsPart): AnalysisPart {
-  const { findings, rootCauses } = evaluateFindings(facts, th, part);
+  const { findings, rootCauses, blindSpots } = evaluateFindings(facts, th, part);
   const byId = new Map(findings.map((f) => [f.id, f]));
-  const clients = facts.devices.map((d) => clientReport(d, rootCauses.get(d.key), byId));
+  const clients = facts.devices.map((d) => clientReport(d, rootCauses.get(d.key), byId, blindSpots.get(d.key) ?? null));
   return { file: facts.capture.file, clients, findings };
 }
 
-function clientReport(d: DeviceFacts, roots: ReadonlyMap<number, string> | undefined, byId: ReadonlyMap<string, Finding>): ClientReport {
+function clientReport(d: DeviceFacts, roots: ReadonlyMap<number, string> | undefined, byId: ReadonlyMap<string, Finding>, blind: FindingCode | null): ClientReport {
   const attempts: AttemptReport[] = d.attempts.map((a) => {
     const rootId = roots?.get(a.index) ?? null;
     const root = rootId === null ? null : byId.get(rootId) ?? null;
@@ -53,11 +54,21 @@ function clientReport(d: DeviceFacts, roots: ReadonlyMap<number, string> | undef
       rootCause: root?.code ?? null, rootCauseId: root?.id ?? null, pxeError: root?.pxeError ?? null,
       start: a.start, end: a.end, timeToBootProgram: a.timeToBootProgram, bootProgram: a.bootProgram,
       steps: d.steps.slice(a.firstStep, a.lastStep + 1).map((s) => s.step),
+      ...(blind !== null && outcome === 'incomplete' ? { blindSpot: blind } : {}),
     };
   });
   const boots = attempts.filter((a) => a.outcome !== 'not-a-boot');
   const booted = boots.find((a) => a.outcome === 'booted');
-  const outcome: Outcome = d.role === 'other' || boots.length === 0 ? 'not-a-boot' : booted ? 'booted' : lastOutcome(boots, byId);
+  let outcome: Outcome = d.role === 'other' || boots.length === 0 ? 'not-a-boot' : booted ? 'booted' : lastOutcome(boots, byId);
+  if (blind !== null) {
+    // What the device did last cannot be judged: it may have booted after an earlier failure.
+    if (outcome === 'failed' && boots[boots.length - 1]!.outcome === 'incomplete') outcome = 'incomplete';
+    // Cut DHCP hides where one boot attempt ends and the next begins: a failure seen may be
+    // followed by a boot entry that worked.
+    if (outcome === 'failed' && blind === 'capture.snaplen' && roleUnknown(d)) outcome = 'incomplete';
+    // Nor can what kind of device it is, when its own DHCP is not (all) in the capture.
+    if (outcome === 'not-a-boot' && roleUnknown(d)) outcome = 'incomplete';
+  }
   return {
     mac: d.key, role: d.role, roleReason: d.roleReason, outcome,
     rootCause: booted ? null : deviceRootCause(boots, byId, outcome),
@@ -66,6 +77,7 @@ function clientReport(d: DeviceFacts, roots: ReadonlyMap<number, string> | undef
     attempts,
     timeToBootProgram: booted?.timeToBootProgram ?? [...boots].reverse().find((a) => a.timeToBootProgram !== null)?.timeToBootProgram ?? null,
     booted: outcome === 'booted',
+    ...(blind !== null && outcome === 'incomplete' ? { blindSpot: blind } : {}),
   };
 }
 

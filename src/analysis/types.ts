@@ -35,6 +35,9 @@ export interface AttemptReport {
   /** The first boot program it fetched (path or URL). */
   bootProgram: string | null;
   steps: BootStep[];
+  /** An incomplete attempt the capture cannot judge: the capture finding that says why
+   *  (`capture.one-sided`, `capture.snaplen`); absent otherwise. */
+  blindSpot?: FindingCode;
 }
 
 export interface ClientReport {
@@ -59,6 +62,10 @@ export interface ClientReport {
   timeToBootProgram: number | null;
   /** outcome === 'booted'. */
   booted: boolean;
+  /** An incomplete device the capture cannot judge: the capture finding that says why
+   *  (`capture.one-sided`: one side of its exchange only; `capture.snaplen`: its frames cut
+   *  short); absent otherwise. */
+  blindSpot?: FindingCode;
 }
 
 export interface AnalysisSummary {

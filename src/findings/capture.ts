@@ -8,6 +8,7 @@ import type { WireIssue } from '../wire/issues.js';
 import type { CaptureFacts } from '../flow/facts.js';
 import type { FindingCode } from './catalogue.js';
 import { add, type Ctx } from './rules-context.js';
+import { snaplenFinding } from './blind.js';
 
 /** Layers of the decode pipeline's limit warnings (src/decode/pipeline.ts limitWarnings) and of
  *  the clock jumps (src/capture/clock.ts). */
@@ -49,6 +50,7 @@ export function captureFindings(ctx: Ctx, cap: CaptureFacts): void {
     const frames = layer === null ? [] : cap.warnings.filter((w) => w.layer === layer).map((w) => w.offset);
     add(ctx, f.code, null, cap.last ?? 0, frames, f.message);
   }
+  if (cap.cut) snaplenFinding(ctx, cap.packets, cap.cut);
   if (cap.strayMalformed) {
     const m = cap.strayMalformed;
     add(ctx, 'decode.malformed', null, m.time, m.frames, `${m.count} frame(s) could not be fully decoded: ${m.what.join('; ')}`);

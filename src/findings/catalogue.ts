@@ -51,7 +51,17 @@ const defs = [
   {
     code: 'capture.duplicate-frames', severity: 'info', group: 'capture',
     summary: 'Frames were recorded twice within milliseconds, the same IP packet byte for byte; pxecheck analyzed the first copy only, so they raise no retransmission.',
-    hint: 'mirror port / SPAN sees each frame twice; pxecheck ignored the second copies',
+    hint: 'A mirror (SPAN) port, or a capture on a bridge and its member, records each frame twice; pxecheck ignored the second copies. Nothing to fix in the network.',
+  },
+  {
+    code: 'capture.one-sided', severity: 'warning', group: 'capture',
+    summary: 'The capture holds one direction of a device\'s exchange only: it acted on answers the capture does not hold (a REQUEST naming the server of an OFFER, packets from an address no ACK gave it), or servers answered it and none of its own packets are there. Its boot cannot be judged from this capture.',
+    hint: 'Capture both directions: a mirror (SPAN) port set to both ingress and egress (`monitor session … both`), on the client\'s side of the relay, with tcpdump below the host firewall (or on the switch, not the server); then analyze again.',
+  },
+  {
+    code: 'capture.snaplen', severity: 'warning', group: 'capture',
+    summary: 'Frames were cut short by the capture\'s snap length: what lies past the cut (DHCP options, HTTP, TFTP data) is not in the capture, and boots that depend on it cannot be judged.',
+    hint: 'Re-capture whole frames: `tcpdump -s 0` (old tcpdump cut at 68 or 96 bytes by default), `dumpcap -s 0`, or the capture appliance\'s "slice length" off.',
   },
   {
     code: 'decode.malformed', severity: 'warning', group: 'malformed',

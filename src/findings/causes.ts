@@ -10,6 +10,7 @@
 import type { AttemptFacts, DeviceFacts, FlowFacts } from '../flow/facts.js';
 import { REBOOT_GAP_S, entryText } from '../flow/attempts.js';
 import type { FindingCode } from './catalogue.js';
+import type { BlindSpot } from './blind.js';
 import { add, fmt, type Ctx } from './rules-context.js';
 import type { AnalysisThresholds, Finding } from './types.js';
 
@@ -29,7 +30,10 @@ const NO_SERVER: ReadonlySet<FindingCode> = new Set<FindingCode>(['dhcp.no-offer
 /** Device key → attempt index → id of its root-cause finding. */
 export type RootCauses = Map<string, Map<number, string>>;
 
-export function linkCauses(facts: FlowFacts, findings: Finding[], th: AnalysisThresholds, raByLink: ReadonlyMap<string, Finding>, idBase = 0): RootCauses {
+export function linkCauses(
+  facts: FlowFacts, findings: Finding[], th: AnalysisThresholds, raByLink: ReadonlyMap<string, Finding>, idBase = 0,
+  blindSpots: ReadonlyMap<string, BlindSpot> = new Map(),
+): RootCauses {
   const roots: RootCauses = new Map();
   const anyTransfer = facts.capture.transfers ?? facts.devices.some((d) => d.steps.some((s) => s.kind === 'tftp' || s.kind === 'http'));
   const byDevice = new Map<string, Finding[]>();
@@ -57,6 +61,8 @@ export function linkCauses(facts: FlowFacts, findings: Finding[], th: AnalysisTh
       }
       let root = fatal ?? fs.find((f) => f.severity === 'error' && !SYMPTOMS.has(f.code)) ?? fs.find((f) => f.severity === 'error') ?? null;
       if (root === null) {
+        // Nothing on the wire failed and the capture could not show what happened: not judged.
+        if (blindSpots.has(d.key)) continue;
         // The device moving on to its next attempt proves this one stopped; silence only does
         // when the capture holds transfers at all (one filtered to DHCP says nothing of the rest).
         const later = boots.some((b) => b.index > a.index);

@@ -588,6 +588,81 @@ describe('capture findings', () => {
   });
 });
 
+describe('blind spots of the capture (src/analysis/blind-spots.test.ts has them on real captures)', () => {
+  const TFTP_SERVER: Endpoint = { addr: SERVER.addr, port: 69 };
+  const request = (xid: number) => ({ xid, chaddr: MAC, options: [{ code: 53, value: 'REQUEST' }, { code: 54, value: SERVER.addr }, { code: 50, value: ADDR }, ...pxeOptions(7)] });
+  /** The client's side only: DISCOVER, the REQUEST that names the server of an OFFER not in the
+   *  capture, then an RRQ from the address of an ACK not in the capture (its own MAC on it). */
+  function clientSide(sim: Sim): void {
+    sim.dhcp4(CLI0, DHCP_BCAST, discover(7), 0);
+    sim.dhcp4(CLI0, DHCP_BCAST, request(7), 1);
+    for (const t of [2, 3, 5]) sim.tftp({ addr: ADDR, port: 2001, mac: MAC }, TFTP_SERVER, buildRrq('snponly.efi', 'octet', []), t);
+    sim.dhcp4(CLI0, DHCP_BCAST, discover(8), 40);
+  }
+
+  it('capture.one-sided: a client acting on answers the capture does not hold is one device, unjudged, with no error', () => {
+    const sim = new Sim();
+    clientSide(sim);
+    const a = sim.finish();
+    expect(a.clients.map((c) => c.mac)).toEqual([MAC]);
+    expect(a.clients[0]).toMatchObject({ outcome: 'incomplete', blindSpot: 'capture.one-sided' });
+    // What the client did is still seen (its RRQ resent); nothing is judged on what it did not get.
+    expect(codes(a).sort()).toEqual(['capture.one-sided', 'tftp.retransmit']);
+    expect(a.findings.filter((x) => x.severity === 'error')).toEqual([]);
+    const f = only(a, 'capture.one-sided');
+    expect(f.client).toBeNull();
+    expect(f.message).toContain(`address ${ADDR} and server ${SERVER.addr}`);
+    expect(f.message).toContain('6 requests and no answer from any server');
+    expect(f.frames).toEqual([2, 3]);
+  });
+
+  it('capture.one-sided: only the servers\' answers to a device (a boot file among them)', () => {
+    const sim = new Sim();
+    dora(sim, { xid: 9, mac: MAC, yiaddr: ADDR, t: 0, file: 'ipxe.efi', client: pxeOptions(7) });
+    // Keep the answers only: a fresh builder fed the same answers without the client's messages.
+    const answers = new Sim();
+    const to = { addr: ADDR, port: 68, mac: MAC };
+    for (const type of ['OFFER', 'ACK']) {
+      answers.dhcp4(SERVER, to, { op: 2, xid: 9, chaddr: MAC, yiaddr: ADDR, file: 'ipxe.efi', options: [{ code: 53, value: type }, { code: 54, value: SERVER.addr }] }, 1);
+    }
+    const a = answers.finish({ end: 60 });
+    expect(a.clients).toHaveLength(1);
+    expect(a.clients[0]).toMatchObject({ role: 'boot', outcome: 'incomplete', blindSpot: 'capture.one-sided' });
+    expect(only(a, 'capture.one-sided').message).toContain('2 answers from servers and sent no request');
+    expect(codes(sim.finish())).not.toContain('capture.one-sided');
+  });
+
+  it('no blind spot for a client a silent server leaves retrying, nor for a stray RRQ from another MAC', () => {
+    const sim = new Sim();
+    for (const t of [0, 4, 8]) sim.dhcp4(CLI0, DHCP_BCAST, discover(1), t);
+    sim.tftp({ addr: ADDR, port: 2001, mac: '52:54:00:00:00:99' }, TFTP_SERVER, buildRrq('snponly.efi', 'octet', []), 9);
+    const a = sim.finish({ end: 30 });
+    expect(a.clients.map((c) => c.mac).sort()).toEqual([MAC, `ip:${ADDR}`].sort());
+    expect(codes(a)).not.toContain('capture.one-sided');
+    expect(a.clients.find((c) => c.mac === MAC)).toMatchObject({ outcome: 'failed', rootCause: 'dhcp.no-offer' });
+    // A REQUEST naming its server with no DISCOVER before it (INIT-REBOOT, a client that remembers
+    // its lease) proves no OFFER: unanswered, it stays dhcp.no-ack.
+    const reboot = new Sim();
+    for (const t of [0, 4, 8]) reboot.dhcp4(CLI0, DHCP_BCAST, request(4), t);
+    const r = reboot.finish({ end: 30 });
+    expect(codes(r)).toContain('dhcp.no-ack');
+    expect(codes(r)).not.toContain('capture.one-sided');
+  });
+
+  it('capture.snaplen: frames cut by the snap length, named once; no decode.malformed for the cut; the device is unjudged', () => {
+    const sim = new Sim();
+    sim.builder.frameCut(1, 96, 342);
+    sim.dhcp4(CLI0, DHCP_BCAST, { ...discover(3), options: [] }, 0, [{ kind: 'truncated', layer: 'ipv4', offset: 14, message: 'total length 328, only 82 bytes captured' }]);
+    sim.tftp({ addr: ADDR, port: 2001, mac: MAC }, { addr: SERVER.addr, port: 69 }, buildRrq('snponly.efi', 'octet', []), 1);
+    const a = sim.finish({ end: 60 });
+    const f = only(a, 'capture.snaplen');
+    expect(f.client).toBeNull();
+    expect(f.message).toContain('cut to 96 bytes');
+    expect(f.message).toContain('DHCP options are not in the capture');
+    expect(codes(a)).not.toContain('decode.malformed');
+  });
+});
+
 /** Codes whose firing sequences live in src/analysis/engine.test.ts (they need whole attempts),
  *  in test/hostile/ (capture.limit and capture.clock-jump: they need a whole capture), in
  *  src/decode/duplicate-frames.test.ts (capture.duplicate-frames: a capture recorded twice) or in

@@ -10,6 +10,7 @@ import type { DeviceFacts, FlowFacts, StepFacts } from '../flow/facts.js';
 import { looksLikeBootProgram } from '../flow/classify.js';
 import { add, attemptAt, firmwareOf, fmt, unanswered, type ChainOnce, type Ctx } from './rules-context.js';
 import { captureFindings } from './capture.js';
+import { blindSpot, dropHidden, hidesHttpResponse, oneSidedFinding, type BlindSpot } from './blind.js';
 import { declineRule, dhcp4Rules, proxyDhcpRules } from './rules-dhcp.js';
 import { dhcp6Rules, ipv6StallRule, routerRules } from './rules-v6.js';
 import { tftpRules, unreachableRule } from './rules-transfer.js';
@@ -23,6 +24,8 @@ export interface FindingsResult {
   findings: Finding[];
   /** Device key → attempt index → id of the root cause of that failed attempt. */
   rootCauses: RootCauses;
+  /** Device key → the blind spot of the capture that keeps its boot from being judged. */
+  blindSpots: Map<string, BlindSpot>;
 }
 
 /** How a run fits in a longer analysis: a capture analyzed in parts (devices released as they
@@ -38,21 +41,28 @@ export interface FindingsPart {
 export function evaluateFindings(facts: FlowFacts, th: AnalysisThresholds, part: FindingsPart = { idBase: 0, last: true }): FindingsResult {
   const ctx: Ctx = { out: [], end: facts.capture.last ?? 0, th, device: null, attempt: null, firmware: null };
   if (part.last) captureFindings(ctx, facts.capture);
+  const blindSpots = new Map<string, BlindSpot>();
   for (const d of facts.devices) {
     const start = ctx.out.length;
     ctx.device = d;
     deviceRules(ctx, d);
+    const blind = blindSpot(d);
+    if (blind !== null) {
+      blindSpots.set(d.key, blind);
+      dropHidden(d, ctx.out, start);
+    }
     adjustForRole(d, ctx.out, start);
   }
   ctx.device = null;
   ctx.attempt = null;
   ctx.firmware = null;
+  oneSidedFinding(ctx, facts.devices);
   const raByLink = routerRules(ctx, facts.devices, facts.routers, part.last);
   ctx.out.sort((a, b) => (a.time ?? 0) - (b.time ?? 0));
   ctx.out.forEach((f, i) => { f.id = `F${part.idBase + i + 1}`; });
-  const rootCauses = linkCauses(facts, ctx.out, th, raByLink, part.idBase);
+  const rootCauses = linkCauses(facts, ctx.out, th, raByLink, part.idBase, blindSpots);
   forgetRecentSteps();
-  return { findings: collapseAlike(ctx.out, rootCauses, part.idBase), rootCauses };
+  return { findings: collapseAlike(ctx.out, rootCauses, part.idBase), rootCauses, blindSpots };
 }
 
 function deviceRules(ctx: Ctx, d: DeviceFacts): void {
@@ -102,7 +112,7 @@ function attemptRules(ctx: Ctx, mac: string, steps: readonly StepFacts[]): void 
         if (s.step.status !== null && s.step.status >= 400) {
           add(ctx, 'http.error', mac, s.responseTime ?? s.step.start, [s.requestFrame, s.responseFrame],
             `${s.step.method} ${s.step.url} → HTTP ${s.step.status}.`);
-        } else if (!s.responded && unanswered(ctx, { time: s.step.start })) {
+        } else if (!s.responded && unanswered(ctx, { time: s.step.start }) && !hidesHttpResponse(ctx.device!)) {
           add(ctx, 'http.error', mac, s.step.start, [s.requestFrame],
             `${s.step.method} ${s.step.url} got no response in ${fmt(ctx.end - s.step.start)} s.`);
         }

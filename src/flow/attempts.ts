@@ -127,6 +127,14 @@ export function splitAttempts(steps: readonly StepFacts[]): AttemptSplit {
   let roleReason: string | null = null;
   const close = (): void => {
     if (!cur) return;
+    if (cur.undecided) {
+      // Only servers' answers: those that hand it a boot file say it was booting.
+      const answered = answeredBoot(steps, cur.firstStep, cur.lastStep);
+      if (answered) {
+        cur.entry = answered.entry;
+        roleReason ??= answered.why;
+      }
+    }
     const p = cur.entry === 'os'
       ? { stage: null, loaded: false, bootProgram: null, timeToBootProgram: null }
       : attemptProgress(steps.slice(cur.firstStep, cur.lastStep + 1), cur.entry, cur.start);
@@ -170,6 +178,20 @@ export function splitAttempts(steps: readonly StepFacts[]): AttemptSplit {
     role: boot ? 'boot' : 'other',
     roleReason: boot ? roleReason ?? 'boot traffic' : otherReason(steps),
   };
+}
+
+/** The boot entry that DHCP answers naming a boot file point at, for steps that hold only
+ *  answers (the device's own messages are not in the capture). */
+function answeredBoot(steps: readonly StepFacts[], first: number, last: number): { entry: AttemptEntry; why: string } | null {
+  for (let i = first; i <= last; i++) {
+    const s = steps[i]!;
+    const file = s.kind === 'dhcp4' || s.kind === 'proxydhcp' ? s.step.bootfile : s.kind === 'dhcp6' ? s.step.bootfileUrl : null;
+    if (!file) continue;
+    const ipxe = /^https?:\/\//i.test(file) || /\.ipxe$/i.test(file);
+    const entry: AttemptEntry = ipxe ? 'ipxe' : s.kind === 'dhcp6' ? 'pxe6' : 'pxe4';
+    return { entry, why: `DHCP answers to it name the boot file ${file} (its own requests are not in the capture)` };
+  }
+  return null;
 }
 
 function stepEnd(s: StepFacts): number {

@@ -12,7 +12,7 @@ import { FrameSample } from './frames.js';
 import { clientStage } from './classify.js';
 import type { ChainState, Dhcp4State, ProxyState } from './state.js';
 import {
-  chainFor, noteArch, noteLink, openStep, pushMessage, touch, PROXY_PORT, type FlowState,
+  chainFor, noteArch, noteExchange, noteLink, openStep, pushMessage, touch, PROXY_PORT, type FlowState,
 } from './builder-state.js';
 
 const { DISCOVER, OFFER, REQUEST, DECLINE, ACK, NAK, RELEASE, INFORM } = DhcpV4MessageType;
@@ -66,6 +66,7 @@ export function dhcp4Message(flow: FlowState, m: Dhcp4Decoded): ChainState | nul
   const c = chainFor(flow, mac, m.time);
   const type = msgType(msg);
   const fromClient = msg.op === BootOp.REQUEST;
+  noteExchange(c, fromClient);
   const proxyPort = m.dstPort === PROXY_PORT || m.srcPort === PROXY_PORT;
   if (fromClient) {
     const arch = v4ClientArch(msg)[0];
@@ -166,6 +167,15 @@ function dhcp4Client(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Dec
     st.pendingRequest ??= { time: m.time, frame: m.frame };
     const sid = serverId(msg);
     if (sid) step.server = sid;
+    // Option 54 after a DISCOVER of the same exchange is chosen from an OFFER (RFC 2131 §4.3.2,
+    // SELECTING): one the capture does not hold. (An INIT-REBOOT REQUEST has no DISCOVER before it.)
+    if (sid && type === REQUEST && st.firstDiscover !== null && st.offerCount === 0) {
+      const asked = v4Option(msg, 50);
+      noteExchange(c, null).selected ??= {
+        frame: m.frame, server: sid, address: asked && asked.length === 4 ? ipv4ToString(asked, 0) : null,
+        what: `its REQUEST names server ${sid} (option 54, taken from an OFFER)`,
+      };
+    }
     const ciaddr = addrOrNull(msg.ciaddr);
     if (type === INFORM && ciaddr) flow.leases.set(ciaddr, c.key);
   } else if (type === DECLINE) {

@@ -17,7 +17,7 @@ import { linkOf, raSummary } from './routers.js';
 import { FrameSample } from './frames.js';
 import type { ChainState, Dhcp6State, RaState } from './state.js';
 import type { RaSummary } from './types.js';
-import { chainFor, noteArch, noteLink, openStep, pushMessage, touch, type FlowState } from './builder-state.js';
+import { chainFor, noteArch, noteExchange, noteLink, openStep, pushMessage, touch, type FlowState } from './builder-state.js';
 
 const {
   SOLICIT, ADVERTISE, REQUEST, REPLY, RELEASE, DECLINE, RECONFIGURE, INFORMATION_REQUEST, RELAY_REPL,
@@ -50,6 +50,7 @@ export function dhcp6Message(flow: FlowState, m: Dhcp6Decoded): ChainState | nul
   if (key === null) return null;
   const c = chainFor(flow, key, m.time);
   noteLink(c, m.vlans);
+  noteExchange(c, !fromServer);
   if (!fromServer) {
     if (inner.msgType === SOLICIT || inner.msgType === REQUEST || inner.msgType === INFORMATION_REQUEST) noteV6(flow, c, m.time);
     const vc = v6VendorClass(inner);
@@ -84,6 +85,11 @@ function dhcp6Client(flow: FlowState, c: ChainState, m: Dhcp6Decoded, inner: Dhc
   if (t === SOLICIT) {
     st.pendingSolicit ??= { time: m.time, frame: m.frame };
     st.firstSolicit ??= { time: m.time, frame: m.frame };
+  }
+  // A Request after the client's Solicit names the server of an Advertise (RFC 8415 §18.2.2):
+  // one the capture may not hold.
+  if (t === REQUEST && !st.answered && getOption6(inner, 2) && c.states.some((s) => s.kind === 'dhcp6' && s.firstSolicit !== null)) {
+    noteExchange(c, null).selected ??= { frame: m.frame, server: null, address: null, what: 'its DHCPv6 REQUEST names a server (Server Identifier, taken from an ADVERTISE)' };
   }
   if (t === RELEASE || t === DECLINE) {
     // Expects a Reply, but on its own it is a complete step (like a DHCPv4 RELEASE).

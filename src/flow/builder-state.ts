@@ -4,7 +4,7 @@
  * Only strings and numbers copied out of the messages, never a message or a byte view.
  */
 import { clientArchName, PXE_BOOT_SERVER_PORT } from '../wire/dhcpv4/index.js';
-import type { UnreachableFact } from './facts.js';
+import type { ExchangeFacts, UnreachableFact } from './facts.js';
 import { RouterTable } from './routers.js';
 import { SharedStrings } from './shared-strings.js';
 import type { ChainState, DeviceIdentity, HttpState, StepState, TftpState } from './state.js';
@@ -38,6 +38,9 @@ export interface FlowState {
   readonly http: Map<number, HttpState[]>;
   /** Texts many devices repeat, kept once (see shared-strings). */
   readonly strings: SharedStrings;
+  /** The frame being decoded when the capture cut it short (0: it was not) and how many of its
+   *  bytes are missing: a TFTP block's size then comes from its headers. */
+  readonly cutNow: { frame: number; missing: number };
   /** The builder's options, read when a step opens. */
   readonly opts: { readonly onStep?: (device: DeviceIdentity, step: BootStep) => void };
 }
@@ -46,7 +49,8 @@ export function newFlowState(opts: FlowState['opts']): FlowState {
   return {
     chains: new Map(), leases: new Map(), dhcp6Clients: new Map(), routers: new RouterTable(),
     ndpCounts: { rs: 0, ra: 0, ns: 0, na: 0, redirect: 0 }, raWaiting: new Set(), tftp: new Map(),
-    tftpByClient: new Map(), unreachable: new Map(), http: new Map(), strings: new SharedStrings(), opts,
+    tftpByClient: new Map(), unreachable: new Map(), http: new Map(), strings: new SharedStrings(),
+    cutNow: { frame: 0, missing: 0 }, opts,
   };
 }
 
@@ -59,7 +63,7 @@ export function chainFor(flow: FlowState, key: string, time: number): ChainState
       steps: [],
       first: time, last: time, states: [], dhcp4: null, proxy: null, dhcp6: null, ra: null,
       v6First: null, raSeen: false, link: '', linkKnown: false,
-      malformed: null, malformedTime: 0, malformedWhat: null,
+      malformed: null, malformedTime: 0, malformedWhat: null, exchange: null, cut: null,
     };
     flow.chains.set(key, c);
   }
@@ -67,9 +71,41 @@ export function chainFor(flow: FlowState, key: string, time: number): ChainState
   return c;
 }
 
-/** The chain of the client using `addr` now: its lease holder, else `ip:<addr>`. */
-export function chainForAddr(flow: FlowState, addr: string, time: number): ChainState {
-  return chainFor(flow, flow.leases.get(addr) ?? `ip:${addr}`, time);
+/** The chain of the client using `addr` now: its lease holder, else `ip:<addr>`. A packet the
+ *  client sent (`mac`: its source MAC, `what` it was) from an address no answer in the capture gave
+ *  joins the DHCP client of that MAC when that client got no address answer the capture holds, or
+ *  its answers were cut short: one device, not an `ip:` twin. */
+export function chainForAddr(flow: FlowState, addr: string, time: number, mac: string | null = null, what = '', frame = 0): ChainState {
+  const leased = flow.leases.get(addr);
+  if (leased !== undefined) return chainFor(flow, leased, time);
+  const own = mac === null ? undefined : flow.chains.get(mac);
+  if (own !== undefined && (own.dhcp4 !== null || own.dhcp6 !== null) && (!addressAnswerSeen(own) || answersCut(own))) {
+    flow.leases.set(addr, own.key);
+    noteExchange(own, null).unleased ??= { frame, address: addr, what };
+    return chainFor(flow, own.key, time);
+  }
+  return chainFor(flow, `ip:${addr}`, time);
+}
+
+/** A DHCPv4 ACK or a DHCPv6 answer reached the client in the capture (a client given an address
+ *  the capture shows, a router among them, is never joined to other addresses by its MAC). */
+function addressAnswerSeen(c: ChainState): boolean {
+  for (const s of c.states) if ((s.kind === 'dhcp4' && s.ack !== null) || (s.kind === 'dhcp6' && s.answered)) return true;
+  return false;
+}
+
+/** Its DHCP answers were cut by the snap length: the addresses they gave are not in the capture. */
+function answersCut(c: ChainState): boolean {
+  return c.cut !== null && c.cut.dhcp4 + c.cut.dhcp6 > 0;
+}
+
+/** Counts a message of the device's exchange: sent by it (true), sent to it (false), or neither
+ *  (null: only the record is wanted). */
+export function noteExchange(c: ChainState, fromDevice: boolean | null): ExchangeFacts {
+  const x = (c.exchange ??= { requests: 0, answers: 0, selected: null, unleased: null });
+  if (fromDevice === true) x.requests++;
+  else if (fromDevice === false) x.answers++;
+  return x;
 }
 
 export function noteLink(c: ChainState, vlans: number[]): void {

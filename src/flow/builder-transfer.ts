@@ -7,7 +7,7 @@ import { httpHeader, type HttpRequestHead, type HttpResponseHead } from '../wire
 import type { HttpDecoded, IcmpDecoded, TftpDecoded } from '../decode/messages.js';
 import { FrameSample } from './frames.js';
 import type { ChainState, HttpState, TftpState } from './state.js';
-import { chainForAddr, openStep, touch, touchAt, PROXY_PORT, type FlowState } from './builder-state.js';
+import { chainForAddr, noteExchange, openStep, touch, touchAt, PROXY_PORT, type FlowState } from './builder-state.js';
 import type { TftpSession } from '../decode/tftp-tracker.js';
 import type { UnreachableFact } from './facts.js';
 import { IcmpType, IcmpUnreachCode } from '../wire/icmp.js';
@@ -39,13 +39,17 @@ export function tftpMessage(flow: FlowState, m: TftpDecoded): ChainState | null 
   let st = flow.tftp.get(session.id);
   const fromClient = m.srcAddr === session.clientAddr && m.srcPort === session.clientPort;
   if (!st) {
-    const c = chainForAddr(flow, session.clientAddr, m.time);
+    const c = fromClient
+      ? chainForAddr(flow, session.clientAddr, m.time, m.srcMac, `TFTP ${pkt.opcode}${pkt.file ? ` "${pkt.file}"` : ''}`, m.frame)
+      : chainForAddr(flow, session.clientAddr, m.time);
+    noteExchange(c, fromClient);
     st = openTftp(flow, c, m, pkt);
     flow.tftp.set(session.id, st);
     touch(st, m);
     return c;
   }
   const c = chainForAddr(flow, st.clientAddr, m.time);
+  noteExchange(c, fromClient);
   touch(st, m);
   const step = st.step;
   if (!fromClient) {
@@ -68,7 +72,8 @@ export function tftpMessage(flow: FlowState, m: TftpDecoded): ChainState | null 
       if (pkt.block !== undefined) tftpAck(st, m.frame, pkt.block);
       break;
     case 'DATA':
-      if (pkt.block !== undefined) tftpData(st, m.time, m.frame, pkt.block, pkt.data?.length ?? 0);
+      // A block the capture cut short still had its full size on the wire (UDP and IP say so).
+      if (pkt.block !== undefined) tftpData(st, m.time, m.frame, pkt.block, (pkt.data?.length ?? 0) + (flow.cutNow.frame === m.frame ? flow.cutNow.missing : 0));
       break;
     case 'ERROR':
       tftpError(st, m, pkt, fromClient);
@@ -87,7 +92,7 @@ export function tftpBlock(
 ): boolean {
   const st = flow.tftp.get(session.id);
   if (!st) return false;
-  chainForAddr(flow, st.clientAddr, time);
+  noteExchange(chainForAddr(flow, st.clientAddr, time), fromClient);
   touchAt(st, frame, time);
   if (!fromClient) {
     st.serverAnswered = true;
@@ -229,7 +234,8 @@ export function icmpMessage(flow: FlowState, m: IcmpDecoded): ChainState | null 
 
 export function httpMessage(flow: FlowState, m: HttpDecoded): ChainState | null {
   if (m.kind === 'request' && m.head?.kind === 'request') {
-    const c = chainForAddr(flow, m.srcAddr, m.time);
+    const c = chainForAddr(flow, m.srcAddr, m.time, m.srcMac, `HTTP ${m.head.method} ${m.head.uri}`, m.frame);
+    noteExchange(c, true);
     const st = openHttp(flow, c, m, m.head);
     let q = flow.http.get(m.connection);
     if (!q) flow.http.set(m.connection, (q = []));
@@ -245,6 +251,7 @@ export function httpMessage(flow: FlowState, m: HttpDecoded): ChainState | null 
     const head = m.head as HttpResponseHead;
     if (head.status >= 100 && head.status < 200) return chainForAddr(flow, m.dstAddr, m.time); // interim
     st.responded = true;
+    noteExchange(chainForAddr(flow, m.dstAddr, m.time), false);
     st.responseTime = m.time;
     st.responseFrame = m.frame;
     st.step.status = head.status;

@@ -10,7 +10,7 @@ import type { DecodedMessage, DecodeSink, FragmentSeen, TcpSegmentSeen, Undecode
 import { FrameSample } from './frames.js';
 import type { ChainState, DeviceIdentity, StepState } from './state.js';
 import type { BootStep } from './types.js';
-import type { DeviceFacts, FlowFacts, StepFacts, UnreachableFact } from './facts.js';
+import type { CutCounts, DeviceFacts, FlowFacts, StepFacts, UnreachableFact } from './facts.js';
 import { splitAttempts } from './attempts.js';
 import { deepCopy } from './copy.js';
 import { compactState, newFlowState, type FlowState, type UnreachableRecord } from './builder-state.js';
@@ -38,6 +38,10 @@ export interface CaptureInfo {
 
 /** Seconds of silence after which a kept device's last step is compacted (see `retire`). */
 const COMPACT_QUIET_S = 5;
+/** Issue layers of what a frame carries past its headers: a cut frame breaks them off anywhere. */
+const CUT_PAYLOAD_LAYERS: ReadonlySet<string> = new Set(['dhcp4', 'dhcp6', 'tftp', 'http', 'ndp', 'icmp', 'icmpv6']);
+/** Cut frames named as evidence. */
+const CUT_SAMPLE = 8;
 
 export class BootChainBuilder implements DecodeSink {
   private readonly flow: FlowState;
@@ -48,6 +52,10 @@ export class BootChainBuilder implements DecodeSink {
   private firstTime: number | null = null;
   private lastTime: number | null = null;
   private sawTransfer = false;
+  /** Frames cut short by the snap length (counts by what they carried), null while none. */
+  private cut: (CutCounts & { snap: number; sample: number[] }) | null = null;
+  /** The cut frame whose carried message was counted already. */
+  private cutCounted = 0;
   /** Path-MTU facts (flow/mtu.ts), filed under the chain key of the address they concern. */
   private readonly mtu: MtuTracker;
   /** Nothing of a message is kept but strings and numbers copied out of it (see above). A getter
@@ -68,6 +76,23 @@ export class BootChainBuilder implements DecodeSink {
 
   tcpSegment(s: TcpSegmentSeen): void {
     this.mtu.tcpSegment(s);
+    if (s.frame === this.flow.cutNow.frame && s.dataLength > 0) {
+      const key = this.flow.leases.get(s.src) ?? this.flow.leases.get(s.dst);
+      this.countCut(key === undefined ? null : this.flow.chains.get(key) ?? null, 'tcp');
+    }
+  }
+
+  /**
+   * The capture reader's word on the frame about to be decoded: it was cut to `captured` of its
+   * `original` bytes (the snap length). Called before the frame is pushed to the decoder.
+   */
+  frameCut(frame: number, captured: number, original: number): void {
+    this.flow.cutNow.frame = frame;
+    this.flow.cutNow.missing = original - captured;
+    const c = (this.cut ??= { frames: 0, dhcp4: 0, dhcp6: 0, tftp: 0, tcp: 0, snap: 0, sample: [] });
+    c.frames++;
+    if (captured > c.snap) c.snap = captured;
+    if (c.sample.length < CUT_SAMPLE) c.sample.push(frame);
   }
 
   message(m: DecodedMessage): void {
@@ -81,6 +106,7 @@ export class BootChainBuilder implements DecodeSink {
       case 'icmp': chain = icmpMessage(this.flow, m); this.mtu.icmp(m); break;
       case 'ndp': chain = ndpMessage(this.flow, m); break;
     }
+    if (m.frame === this.flow.cutNow.frame) this.countCut(chain, m.proto === 'http' ? null : m.proto);
     if (m.issues.length > 0) this.noteIssues(chain, m.frame, m.time, m.issues);
   }
 
@@ -159,6 +185,7 @@ export class BootChainBuilder implements DecodeSink {
       file: info.file, packets: info.packets,
       first: info.firstPacket ?? this.firstTime, last: info.lastPacket ?? this.lastTime,
       truncated: info.truncated, warnings: [...info.warnings],
+      ...(this.cut ? { cut: { frames: this.cut.frames, dhcp4: this.cut.dhcp4, dhcp6: this.cut.dhcp6, tftp: this.cut.tftp, tcp: this.cut.tcp, snap: this.cut.snap, sample: [...this.cut.sample] } } : {}),
       strayMalformed: this.strayMalformed.count > 0
         ? { frames: this.strayMalformed.toArray(), count: this.strayMalformed.count, time: this.strayMalformedTime, what: [...this.strayWhat] }
         : null,
@@ -189,7 +216,22 @@ export class BootChainBuilder implements DecodeSink {
       malformed: c.malformed ? { frames: c.malformed.toArray(), count: c.malformed.count, time: c.malformedTime, what: [...(c.malformedWhat ?? [])] } : null,
       unreachable: (this.flow.unreachable.get(c.key) ?? []).map(publishUnreachable),
       ...mtuFacts(this.mtu, c.key),
+      ...(c.exchange ? { exchange: { ...c.exchange } } : {}),
+      ...(c.cut ? { cut: { ...c.cut } } : {}),
     };
+  }
+
+  /** A cut frame's message (or TCP data), counted once per frame, for the capture and its device. */
+  private countCut(c: ChainState | null, what: 'dhcp4' | 'dhcp6' | 'tftp' | 'tcp' | 'icmp' | 'ndp' | null): void {
+    const frame = this.flow.cutNow.frame;
+    if (this.cutCounted === frame) return;
+    if (what === null || what === 'icmp' || what === 'ndp') return; // HTTP: its TCP segments were counted
+    this.cutCounted = frame;
+    this.cut![what]++;
+    if (c === null) return;
+    const d = (c.cut ??= { frames: 0, dhcp4: 0, dhcp6: 0, tftp: 0, tcp: 0 });
+    d.frames++;
+    d[what]++;
   }
 
   private seen(t: number): void {
@@ -199,8 +241,14 @@ export class BootChainBuilder implements DecodeSink {
 
   private noteIssues(c: ChainState | null, frame: number, time: number, issues: WireIssue[]): void {
     let what: string | null = null;
+    // A frame the capture cut short breaks off wherever the cut fell (its headers are still
+    // whole), and streams with cut segments have gaps: the capture finding says so, once.
+    const cut = frame === this.flow.cutNow.frame;
+    const cutStreams = this.cut !== null && this.cut.tcp > 0;
     for (const i of issues) {
       if (i.kind === 'unsupported') continue;
+      if (cut && (i.kind === 'truncated' || CUT_PAYLOAD_LAYERS.has(i.layer))) continue;
+      if (cutStreams && (i.layer === 'http' || i.layer === 'tcp')) continue;
       what = `${i.layer}: ${i.message}`;
       break;
     }

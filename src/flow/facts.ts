@@ -93,6 +93,36 @@ export interface DeviceFacts {
   unreachable: readonly UnreachableFact[];
   /** Path-MTU facts (lost fragments, ICMP too big, TCP black holes); absent when there are none. */
   mtu?: MtuFacts;
+  /** Which way its traffic went, and what it did that only an answer could have led to; absent
+   *  when the device sent and got no boot-chain message (a device seen only by ICMP). */
+  exchange?: ExchangeFacts;
+  /** Its frames the capture cut short (snap length); absent when none were. */
+  cut?: CutCounts;
+}
+
+/** A device's boot-chain messages each way, and the answers it acted on that the capture does not
+ *  hold (the capture saw one side of the exchange only). */
+export interface ExchangeFacts {
+  /** Messages it sent: DHCPv4/v6 requests, TFTP requests and ACKs, HTTP requests. */
+  requests: number;
+  /** Messages servers sent it: DHCP offers/ACKs/NAKs, DHCPv6 answers, TFTP DATA/OACK/ERROR, HTTP responses. */
+  answers: number;
+  /** Its first REQUEST that names the server it chose from an answer the exchange has none of in
+   *  the capture (DHCPv4 option 54 after a DISCOVER, DHCPv6 Server Identifier after a Solicit):
+   *  the server's address (null for DHCPv6: a DUID), the address it asked for, and how it read. */
+  selected: { frame: number; server: string | null; address: string | null; what: string } | null;
+  /** Its first packet sent from an address no ACK in the capture gave it (joined by its own MAC). */
+  unleased: { frame: number; address: string; what: string } | null;
+}
+
+/** Frames cut short by the capture's snap length, by what they carried. */
+export interface CutCounts {
+  frames: number;
+  dhcp4: number;
+  dhcp6: number;
+  tftp: number;
+  /** TCP segments with data (HTTP and other streams). */
+  tcp: number;
 }
 
 export interface CaptureFacts {
@@ -107,8 +137,17 @@ export interface CaptureFacts {
   /** Any TFTP or HTTP transfer in the capture so far; absent: judged from the devices given
    *  (set when devices are analyzed in parts, as they finish). */
   transfers?: boolean;
+  /** Frames the capture cut short (captured length below the length on the wire); absent when none. */
+  cut?: CaptureCutFacts;
   /** Frames with decode problems nobody could attribute to a device. */
   strayMalformed: { frames: number[]; count: number; time: number; what: string[] } | null;
+}
+
+export interface CaptureCutFacts extends CutCounts {
+  /** The longest captured length of a cut frame: the capture's snap length. */
+  snap: number;
+  /** The first cut frames. */
+  sample: number[];
 }
 
 export interface FlowFacts {

@@ -4,6 +4,7 @@
  * nothing here may point into a capture buffer.
  */
 import type { FrameSample } from './frames.js';
+import type { CutCounts, ExchangeFacts } from './facts.js';
 import type {
   BootStep, Dhcp4Step, Dhcp6Status, Dhcp6Step, HttpStep, ProxyDhcpStep, RaStep, TftpStep,
 } from './types.js';
@@ -153,4 +154,8 @@ export interface ChainState {
   malformed: FrameSample | null;
   malformedTime: number;
   malformedWhat: Set<string> | null;
+  /** Its messages each way (null before the first); see ExchangeFacts. */
+  exchange: ExchangeFacts | null;
+  /** Its frames cut short by the snap length, null when none. */
+  cut: CutCounts | null;
 }

@@ -213,6 +213,7 @@ const attempt = z.strictObject({
   timeToBootProgram: seconds.nullable(),
   bootProgram: z.string().nullable(),
   steps: z.array(step),
+  blindSpot: z.enum(codes).optional().describe('An incomplete attempt the capture cannot judge: the capture finding that says why (capture.one-sided, capture.snaplen).'),
 });
 
 const chain = z.strictObject({
@@ -228,6 +229,7 @@ const chain = z.strictObject({
   attempts: z.array(attempt),
   timeToBootProgram: seconds.nullable(),
   booted: z.boolean(),
+  blindSpot: z.enum(codes).optional().describe('An incomplete client the capture cannot judge: the capture finding that says why (capture.one-sided: one side of its exchange only; capture.snaplen: its frames cut short).'),
 });
 
 const summary = z.strictObject({

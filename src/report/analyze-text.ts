@@ -10,7 +10,7 @@ import type { Severity } from '../findings/catalogue.js';
 import { PLAIN, type Palette } from './color.js';
 import { collapseSequence, humanDuration } from './humanize.js';
 import { boxTable, columnWidths, visibleWidth, wrapCell, wrapLine } from './layout.js';
-import { entryLabel, stageLabel, verdictLine } from './verdict.js';
+import { blindSpotText, entryLabel, stageLabel, verdictLine } from './verdict.js';
 import { findingIndex, type FindingIndex } from './finding-index.js';
 import { UdpPort } from '../wire/ports.js';
 
@@ -139,7 +139,7 @@ export function clientLines(chain: ClientReport, findings: readonly Finding[], p
 function attemptLine(a: ClientReport['attempts'][number]): string {
   const what = a.outcome === 'failed' ? `failed in ${stageLabel(a.stage)}: ${a.rootCause ?? '?'}${a.pxeError ? ` (${a.pxeError})` : ''}`
     : a.outcome === 'booted' ? `booted${a.bootProgram ? ` ${printable(a.bootProgram)}` : ''}${a.timeToBootProgram !== null ? `, boot program after ${humanDuration(a.timeToBootProgram)}` : ''}`
-    : a.outcome === 'incomplete' ? `incomplete after ${stageLabel(a.stage)} (the capture ends)` : 'not a boot';
+    : a.outcome === 'incomplete' ? `incomplete after ${stageLabel(a.stage)} (${a.blindSpot ? `not judged: ${blindSpotText(a.blindSpot)}` : 'the capture ends'})` : 'not a boot';
   return `attempt ${a.index + 1} (${entryLabel(a.entry)}, ${a.steps.length} step${a.steps.length === 1 ? '' : 's'}): ${what}`;
 }
 

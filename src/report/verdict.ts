@@ -22,6 +22,13 @@ export function stageLabel(s: AttemptReport['stage']): string {
   return s === null ? 'start' : STAGE_TEXT[s];
 }
 
+/** Why the capture cannot judge a boot, from its blind-spot finding's code. */
+export function blindSpotText(code: string): string {
+  if (code === 'capture.one-sided') return 'it holds one side of the exchange only';
+  if (code === 'capture.snaplen') return 'the snap length cut its frames short';
+  return 'the capture does not show it';
+}
+
 /** Where a failed attempt stopped, named by the protocol of its root cause where it has one. */
 export function failedAt(a: AttemptReport, root: Finding | undefined): string {
   const code = root?.code ?? '';
@@ -75,6 +82,9 @@ export function verdictLine(c: ClientReport, findings: readonly Finding[] | Find
   }
   if (c.outcome === 'incomplete') {
     const a = boots[boots.length - 1];
+    if (c.blindSpot) {
+      return `${head} ${pal.severity('warning', 'INCOMPLETE')}${a ? ` after ${stageLabel(a.stage)} (${entryLabel(a.entry)})` : ''}: cannot be judged from this capture, ${blindSpotText(c.blindSpot)} (${c.blindSpot})${tries}`;
+    }
     return `${head} ${pal.severity('warning', 'INCOMPLETE')}${a ? ` after ${stageLabel(a.stage)} (${entryLabel(a.entry)})` : ''}: the capture ends before the boot does, no error seen${tries}`;
   }
   const a = boots.find((x) => x.rootCause !== null && x.rootCause === c.rootCause) ?? boots.find((x) => x.rootCause !== null);

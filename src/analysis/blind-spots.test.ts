@@ -1,0 +1,144 @@
+/**
+ * Blind spots of the capture are not failures of the network: real captures turned one-sided
+ * (only the client's frames, only the servers' answers) and cut to a 96-byte snap length, the way
+ * field captures arrive, by tshark/editcap. Their boots are left unjudged with the capture finding
+ * that says why, one device each; a server that is really silent still fails the boot.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasTshark } from '../../test/helpers/tshark.js';
+import { CAPTURES } from '../../test/helpers/paths.js';
+import { analyzeCapture } from './capture.js';
+import type { Analysis } from './types.js';
+
+const FIELD = join(CAPTURES, 'field', 'os-then-two-boots.pcapng');
+const CLIENT = '52:54:00:0f:00:01';
+/** Its DHCPv4 is never answered (a DHCPv6-only lab), the client's DISCOVERs only. */
+const SILENT = join(CAPTURES, 'lab-v6', 'uefi-pxe6-kea.pcapng');
+const tmp = mkdtempSync(join(tmpdir(), 'pxecheck-blind-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function run(cmd: string, args: string[]): void {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 60_000 });
+  expect(r.status, `${cmd} ${args.join(' ')}: ${r.stderr}`).toBe(0);
+}
+
+function filtered(from: string, filter: string, name: string): string {
+  const out = join(tmp, name);
+  run('tshark', ['-r', from, '-Y', filter, '-w', out]);
+  return out;
+}
+
+const codes = (a: Analysis): string[] => a.findings.map((f) => f.code);
+const errors = (a: Analysis): string[] => a.findings.filter((f) => f.severity === 'error').map((f) => f.code);
+
+describe.skipIf(!hasTshark())('blind spots of the capture (real captures, cut by tshark/editcap)', () => {
+  let whole: Analysis;
+  beforeAll(async () => {
+    whole = await analyzeCapture(FIELD);
+  });
+
+  it('client frames only: one device (no ip: twin), unjudged with capture.one-sided naming the evidence, no error', async () => {
+    const a = await analyzeCapture(filtered(FIELD, `eth.src==${CLIENT}`, 'oneway.pcapng'));
+    expect(a.clients.map((c) => c.mac)).toEqual([CLIENT]);
+    const c = a.clients[0]!;
+    expect(c.outcome).toBe('incomplete');
+    expect(c.blindSpot).toBe('capture.one-sided');
+    expect(c.attempts.filter((x) => x.outcome !== 'not-a-boot').every((x) => x.blindSpot === 'capture.one-sided')).toBe(true);
+    expect(errors(a)).toEqual([]);
+    expect(codes(a)).not.toContain('dhcp.no-offer');
+    expect(codes(a)).not.toContain('tftp.timeout');
+    const f = a.findings.filter((x) => x.code === 'capture.one-sided');
+    expect(f).toHaveLength(1);
+    expect(f[0]!.client).toBeNull();
+    // The address and server it used, from an answer the capture does not hold.
+    expect(f[0]!.message).toContain('198.51.100.175');
+    expect(f[0]!.message).toContain('server 198.51.100.1');
+    expect(f[0]!.message).toMatch(/\d+ requests and no answer from any server/);
+    // Its TFTP and HTTP steps stay on it, as in the whole capture.
+    const kinds = (x: Analysis): string[] => [...new Set(x.clients[0]!.steps.map((s) => s.kind))].sort();
+    expect(kinds(a)).toEqual(kinds(whole));
+  });
+
+  it('server answers only: unjudged with capture.one-sided, not a failure nor an OS', async () => {
+    const a = await analyzeCapture(filtered(FIELD, `eth.dst==${CLIENT}`, 'server-only.pcapng'));
+    expect(a.clients).toHaveLength(1);
+    const c = a.clients[0]!;
+    expect(c.role).toBe('boot');
+    expect(c.outcome).toBe('incomplete');
+    expect(c.blindSpot).toBe('capture.one-sided');
+    expect(errors(a)).toEqual([]);
+    expect(a.findings.find((x) => x.code === 'capture.one-sided')?.message).toMatch(/answers from servers and sent no request/);
+  });
+
+  it('snap length 96: one capture.snaplen naming it and what it hides, unjudged (not "the capture ends"), no per-client decode.malformed, TFTP sizes from headers', async () => {
+    const s96 = join(tmp, 's96.pcapng');
+    run('editcap', ['-s', '96', FIELD, s96]);
+    const a = await analyzeCapture(s96);
+    const snap = a.findings.filter((x) => x.code === 'capture.snaplen');
+    expect(snap).toHaveLength(1);
+    expect(snap[0]!.client).toBeNull();
+    expect(snap[0]!.message).toContain('96 bytes');
+    expect(snap[0]!.message).toContain('DHCP options are not in the capture');
+    expect(snap[0]!.message).toContain('tcpdump -s 0');
+    expect(a.findings.filter((x) => x.code === 'decode.malformed')).toEqual([]);
+    expect(a.clients.map((c) => c.mac)).toEqual([CLIENT]);
+    const c = a.clients[0]!;
+    expect(c.outcome).toBe('incomplete');
+    expect(c.blindSpot).toBe('capture.snaplen');
+    expect(errors(a)).toEqual([]);
+    const tftpBytes = (x: Analysis): number[] => x.clients[0]!.steps.flatMap((s) => (s.kind === 'tftp' && !s.probe ? [s.bytes] : []));
+    expect(tftpBytes(a)).toEqual(tftpBytes(whole));
+    expect(tftpBytes(a).every((b) => b === 173792)).toBe(true);
+  });
+
+  it('a server that is really silent (DISCOVERs only, no address ever used) stays dhcp.no-offer, an error', async () => {
+    const a = await analyzeCapture(filtered(SILENT, 'dhcp', 'no-offer.pcapng'));
+    expect(a.clients).toHaveLength(1);
+    const c = a.clients[0]!;
+    expect(c.outcome).toBe('failed');
+    expect(c.rootCause).toBe('dhcp.no-offer');
+    expect(c.blindSpot).toBeUndefined();
+    expect(errors(a)).toContain('dhcp.no-offer');
+    expect(codes(a)).not.toContain('capture.one-sided');
+  });
+
+  // Boots that worked, of several kinds (HTTP boot after a failed PXE entry, BIOS iPXE, proxyDHCP,
+  // UEFI HTTP boot over IPv6): seen one way or cut short, none is ever a failure or "not a boot".
+  const BOOTED = ['field/boot-order-fallthrough.pcapng', 'lab/bios-ipxe-dnsmasq.pcap', 'lab/proxydhcp-with-kea.pcapng', 'lab-v6/uefi-http6-kea.pcapng'];
+  it.each(BOOTED)('%s: its one-way, server-only and snap-96 variants are never judged failed', async (name) => {
+    const file = join(CAPTURES, name);
+    const orig = await analyzeCapture(file);
+    const macs = orig.clients.filter((c) => c.role === 'boot').map((c) => c.mac);
+    expect(orig.clients.filter((c) => c.role === 'boot').map((c) => c.outcome)).toEqual(macs.map(() => 'booted'));
+    const base = name.replace(/\W/g, '_');
+    const s96 = join(tmp, `${base}.s96.pcapng`);
+    run('editcap', ['-s', '96', file, s96]);
+    const variants: [string, string][] = [
+      ['one-way', filtered(file, macs.map((m) => `eth.src==${m}`).join(' || '), `${base}.oneway.pcapng`)],
+      ['server-only', filtered(file, macs.map((m) => `eth.dst==${m}`).join(' || '), `${base}.server.pcapng`)],
+      ['snap 96', s96],
+    ];
+    for (const [what, v] of variants) {
+      const a = await analyzeCapture(v);
+      for (const mac of macs) {
+        const c = a.clients.find((x) => x.mac === mac);
+        expect(c, `${what}: ${mac}`).toBeDefined();
+        expect([what, c!.outcome === 'booted' || (c!.outcome === 'incomplete' && c!.blindSpot !== undefined)]).toEqual([what, true]);
+      }
+      expect(a.clients.filter((c) => c.mac.startsWith('ip:')).map((c) => `${what}: ${c.mac}`)).toEqual([]);
+    }
+  });
+
+  it('the whole captures keep their verdicts: no blind spot where both sides are there', async () => {
+    expect(whole.clients.map((c) => [c.mac, c.outcome, c.blindSpot])).toEqual([[CLIENT, 'booted', undefined]]);
+    expect(codes(whole)).not.toContain('capture.one-sided');
+    const silent = await analyzeCapture(SILENT);
+    expect(codes(silent)).toContain('dhcp.no-offer');
+    expect(codes(silent)).not.toContain('capture.one-sided');
+    expect(silent.clients.every((c) => c.blindSpot === undefined)).toBe(true);
+  });
+});
