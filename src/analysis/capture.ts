@@ -61,8 +61,10 @@ export async function analyzeCapture(input: CaptureInput | readonly CaptureInput
   const span = new Float64Array(2);
   let seen = false;
   const summary = await readCaptures(input, (rec) => {
+    const jumps = clock.count;
     const t = clock.steady(rec.time, rec.frame);
     rec.time = t;
+    if (clock.count !== jumps) pipeline.clockJumped();
     if (!seen) {
       seen = true;
       span[0] = t;

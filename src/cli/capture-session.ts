@@ -64,7 +64,9 @@ export class LiveSession {
 
   /** A packet (`rec.data` is only read during the call; `rec.time` becomes its steady time). */
   push(rec: CaptureRecord): void {
+    const jumps = this.clock.count;
     rec.time = this.clock.steady(rec.time, rec.frame);
+    if (this.clock.count !== jumps) this.pipeline.clockJumped();
     this.frames++;
     if (this.first === null) this.first = rec.time;
     if (this.last === null || rec.time > this.last) this.last = rec.time;

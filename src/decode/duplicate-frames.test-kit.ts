@@ -59,15 +59,32 @@ export function recordTwice(capture: Uint8Array, delay: number, copy: (frame: Ui
   });
   // As a capture tool writes them: in time order (stable, so a copy never precedes its original).
   recs.sort((a, b) => a.time - b.time);
+  const original: (number | null)[] = [null, ...recs.map((r) => (r.copy ? null : r.of))];
+  return { bytes: writeCapture(recs), original, records: recs.length };
+}
+
+export interface PlainRecord {
+  time: number;
+  data: Uint8Array;
+  linkType: number;
+}
+
+/** The records of a capture file (data copied). */
+export function readRecords(capture: Uint8Array): PlainRecord[] {
+  const recs: PlainRecord[] = [];
+  readCaptureBuffer(capture, (r) => void recs.push({ time: r.time, data: r.data.slice(), linkType: r.linkType }));
+  return recs;
+}
+
+/** A pcapng file of `recs` in the order given (one interface per link type, ns timestamps). */
+export function writeCapture(recs: readonly PlainRecord[]): Uint8Array {
   const chunks: Uint8Array[] = [];
   const w = new PcapngWriter((c) => chunks.push(c));
   const ifaces = new Map<number, number>();
-  const original: (number | null)[] = [null];
   for (const r of recs) {
     let id = ifaces.get(r.linkType);
     if (id === undefined) ifaces.set(r.linkType, (id = w.addInterface(r.linkType, { tsresol: 9 })));
     w.writePacket(id, r.time, r.data);
-    original.push(r.copy ? null : r.of);
   }
   const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
   let o = 0;
@@ -75,5 +92,5 @@ export function recordTwice(capture: Uint8Array, delay: number, copy: (frame: Ui
     bytes.set(c, o);
     o += c.length;
   }
-  return { bytes, original, records: recs.length };
+  return bytes;
 }

@@ -30,6 +30,8 @@ const distinct = (): FixtureFrame[] => {
   const copies = run(BOOT.map((x) => ({ data: x.data, time: 0 })));
   return BOOT.filter((_, i) => !copies[i]);
 };
+/** Of those, the frames one host sent (so no frame in between answers another). */
+const fromOneHost = (of: FixtureFrame): FixtureFrame[] => distinct().filter((x) => x.data.subarray(6, 12).every((b, k) => b === of.data[6 + k]));
 
 describe('DuplicateFrameFilter', () => {
   it('a mirror copy (VLAN tag added, TTL / hop limit one less) of every IPv4 and IPv6 frame, 20 µs later, is a copy', () => {
@@ -64,7 +66,9 @@ describe('DuplicateFrameFilter', () => {
     expect(run([f, { data: f.data, time: f.time - DUPLICATE_WINDOW_S * 0.9 }])).toEqual([false, true]);
     expect(run([f, { data: f.data, time: f.time + DUPLICATE_WINDOW_S * 1.1 }])).toEqual([false, false]);
     // DEPTH other frames in between push the original out of reach.
-    const others = distinct().filter((x) => x !== f).slice(0, DUPLICATE_DEPTH).map((x) => ({ data: x.data, time: f.time }));
+    // (From f's sender: a frame of the other end in between would make the repeat a possible answer.)
+    const others = fromOneHost(f).filter((x) => x !== f).slice(0, DUPLICATE_DEPTH).map((x) => ({ data: x.data, time: f.time }));
+    expect(others).toHaveLength(DUPLICATE_DEPTH);
     expect(run([f, ...others.slice(0, DUPLICATE_DEPTH - 1), { data: f.data, time: f.time }]).at(-1)).toBe(true);
     expect(run([f, ...others, { data: f.data, time: f.time }]).at(-1)).toBe(false);
   });
@@ -77,6 +81,42 @@ describe('DuplicateFrameFilter', () => {
     expect(run([ns1!, na1!, ns2!, na2!])).toEqual([false, false, false, false]);
     // Without the Solicitation in between, the same repeat is a copy.
     expect(run([ns1!, na1!, na2!])).toEqual([false, false, true]);
+  });
+
+  it('an IP packet whose length field does not delimit it (TSO/LSO total length 0, IPv6 payload length 0) is never a copy nor a candidate', () => {
+    const d = new FrameDissector();
+    for (const type of [EtherType.IPV4, EtherType.IPV6]) {
+      // Unrelated frames of one host, their length field zeroed as a sender-side capture of TSO shows it.
+      const mac = ofType(type)[0]!.data.subarray(6, 12);
+      const zeroed = distinct().filter((f) => u16(f.data, 12) === type && f.data.subarray(6, 12).every((b, k) => b === mac[k])).slice(0, 4).map((f) => {
+        const data = f.data.slice();
+        const at = type === EtherType.IPV4 ? 14 + 2 : 14 + 4;
+        data[at] = 0;
+        data[at + 1] = 0;
+        d.dissect(LinkType.ETHERNET, data, []);
+        expect(d.ipVersion, `${type}`).toBe(type === EtherType.IPV4 ? 4 : 6);
+        return { data, time: 0 };
+      });
+      expect(zeroed.length).toBeGreaterThan(1);
+      expect(run(zeroed)).toEqual(zeroed.map(() => false));
+      // Not remembered either: even the same frame again is kept.
+      expect(run([zeroed[0]!, zeroed[0]!])).toEqual([false, false]);
+    }
+  });
+
+  it('with no copy measured yet (all timestamps equal), a repeat after the other end spoke is an answer, kept', () => {
+    const v6 = loadFrames('captures/lab-v6/uefi-pxe6-dnsmasq.pcapng');
+    const [ns1, na1, ns2, na2] = v6.slice(15, 19).map((f) => ({ ...f, time: 0 }));
+    expect(run([ns1!, na1!, ns2!, na2!])).toEqual([false, false, false, false]);
+    expect(run([ns1!, na1!, na2!])).toEqual([false, false, true]);
+  });
+
+  it('after a clock jump nothing kept before is matched', () => {
+    const f = ofType(EtherType.IPV4)[0]!;
+    const filter = new DuplicateFrameFilter();
+    expect(run([f], filter)).toEqual([false]);
+    filter.clockJumped();
+    expect(run([f, f], filter)).toEqual([false, true]);
   });
 
   it('not IP (ARP): equal from the end of the link header on', () => {
@@ -104,7 +144,8 @@ describe('DuplicateFrameFilter', () => {
   });
 
   it('the reader\'s buffer is reused: what is compared is the filter\'s own copy', () => {
-    const frames = ofType(EtherType.IPV4).slice(0, 2);
+    const first = ofType(EtherType.IPV4)[0]!;
+    const frames = [first, fromOneHost(first).find((x) => x !== first && u16(x.data, 12) === EtherType.IPV4)!];
     const buf = new Uint8Array(2048);
     const d = new FrameDissector();
     const filter = new DuplicateFrameFilter();

@@ -11,13 +11,14 @@
  * link header and VLAN tags (one copy tagged on a trunk, the other not), the IPv4 TTL and header
  * checksum, the IPv6 hop limit (copies taken on both sides of a router). A frame that is not IP
  * (ARP, LLDP…) must match from the end of the link header (same EtherType), padding included.
- * One exception: when the other end (destination and source swapped) sent a packet in between,
+ * One exception: when the other end (destination and source swapped, or the destination MAC;
+ * anyone else for a broadcast or multicast) sent a packet in between,
  * the repeat may answer it (a host answers each of two Neighbor Solicitations with the same
  * Neighbor Advertisement, 0.3 ms apart, in captures/lab-v6/), so it is a copy only when it comes
  * no later than the copies of this capture came so far (twice the largest gap of the last 8 taken
  * with no word from the other end in between): a mirror that copies later than a fast peer
  * answers (20 µs against a veth peer's 18) still loses all its copies, a capture that has shown
- * no copy keeps every answer.
+ * no copy at a measurable delay (none yet, or all timestamps equal) keeps every answer.
  *
  * Cost per frame: a fingerprint from 7 words of the packet (length, IPv4 id, addresses, two
  * transport words — the UDP checksum over the whole payload or the TCP sequence and checksum —
@@ -29,6 +30,7 @@
 import type { FrameDissector } from '../wire/frame/dissect.js';
 import type { WireIssue } from '../wire/issues.js';
 import { IPV6_HEADER } from '../wire/ipv6.js';
+import { IpProtocol } from '../wire/ip-protocol.js';
 
 /**
  * How close in time the copies must be. Two mirror copies are apart by the switch's forwarding
@@ -88,9 +90,13 @@ export class DuplicateFrameFilter {
   private readonly older = new Float64Array(DUPLICATE_DEPTH);
   /** Per (source, destination) bucket, the kept number of its latest IP packet (-1: none). */
   private readonly lastFrom = new Float64Array(DIRECTIONS).fill(-1);
+  /** Per slot, the source MAC of the kept frame (the dissector's string, not copied; null: none). */
+  private readonly macs: (string | null)[] = new Array<string | null>(DUPLICATE_DEPTH).fill(null);
   /** The gaps of the latest copies with no word from the other end in between (0: none yet). */
   private readonly delays = new Float64Array(MIRROR_DELAYS);
   private delayCount = 0;
+  /** Kept numbers below this one are forgotten (`clockJumped`). */
+  private since = 0;
   /** Frames recognised as copies. */
   count = 0;
   /** The first LISTED copies and the frames they copy. */
@@ -145,7 +151,18 @@ export class DuplicateFrameFilter {
       key = sampleKey(buf, start, end);
     }
     const length = end - start;
-    const oldest = this.kept - DUPLICATE_DEPTH;
+    if (length < minimumSpan(kind, buf, start, end)) {
+      // The IP length field does not delimit the packet: IPv4 total length 0 or shorter than its
+      // header (TSO/LSO super-frames captured on the sending host), IPv6 payload length 0 but for
+      // a packet with no next header (a jumbogram), or the header cut short. Compared over that
+      // span, unrelated frames of one host would all be 'copies'. Comparing the whole frame
+      // instead would guess at what the packet is; such frames come from captures on the sender,
+      // not from a mirror port, so they are never a copy nor a candidate. They still tell that
+      // their sender spoke (a number above every kept one, below the next).
+      if (dir >= 0) this.lastFrom[dir] = this.kept - 0.5;
+      return false;
+    }
+    const oldest = Math.max(this.kept - DUPLICATE_DEPTH, this.since);
     for (let n = this.heads[key & (BUCKETS - 1)]!; n >= 0 && n >= oldest; ) {
       const i = n % DUPLICATE_DEPTH;
       const dt = time - this.times[i]!;
@@ -153,10 +170,12 @@ export class DuplicateFrameFilter {
       if (dt > DUPLICATE_WINDOW_S) break;
       if (this.keys[i] === key && this.kinds[i] === kind && this.lengths[i] === length && dt >= -DUPLICATE_WINDOW_S && this.same(i, buf, start, end, kind)) {
         const gap = dt < 0 ? -dt : dt;
-        if (back >= 0 && this.lastFrom[back]! > n) {
+        if (this.otherEndSpoke(n, back, d.srcMac, d.dstMac)) {
           // The other end spoke in between: this may answer it (a Neighbor Advertisement for each
           // of two Neighbor Solicitations). A copy only at the delay this capture's copies showed.
-          if (gap > MIRROR_DELAY_SLACK * this.mirrorDelay()) break;
+          // No copy measured yet (all timestamps equal or zero, `editcap -S 0`): an answer.
+          const delay = this.mirrorDelay();
+          if (delay === 0 || gap > MIRROR_DELAY_SLACK * delay) break;
         } else this.delays[this.delayCount++ % MIRROR_DELAYS] = gap;
         this.count++;
         if (this.listed.length < LISTED) this.listed.push({ frame, of: this.frames[i]! });
@@ -165,8 +184,19 @@ export class DuplicateFrameFilter {
       n = this.older[i]!;
     }
     const kept = this.keep(buf, time, frame, kind, key, start, length);
+    this.macs[kept % DUPLICATE_DEPTH] = d.srcMac;
     if (dir >= 0) this.lastFrom[dir] = kept;
     return false;
+  }
+
+  /**
+   * The capture clock jumped (src/capture/clock.ts): the steady timeline joins the two parts with
+   * no time between, so frames of either side would look 0 s apart (a file appended to itself:
+   * its second part's first frames 'copies' of the first part's). Nothing kept before is matched
+   * any more; the mirror delay measured stays (a property of the mirror, not of the clock).
+   */
+  clockJumped(): void {
+    this.since = this.kept;
   }
 
   /** The copies as a capture warning (layer `duplicate-frames`, offset = the first copy), or none. */
@@ -178,6 +208,24 @@ export class DuplicateFrameFilter {
       kind: 'unsupported', layer: DUPLICATE_LAYER, offset: this.listed[0]!.frame,
       message: `${this.count} frame(s) repeated a frame of at most ${DUPLICATE_WINDOW_S * 1000} ms before, the same IP packet byte for byte (a mirror copy, not a retransmission): frames ${named}${more}`,
     }];
+  }
+
+  /**
+   * Did the other end speak since kept frame `n`: an IP packet back (destination and source
+   * swapped), or a frame from the destination MAC — from any other MAC when the destination is a
+   * group (broadcast, multicast). The addresses alone miss a request sent before the client has
+   * an address or to a multicast group: a DHCPv4 DISCOVER from 0.0.0.0, a DHCPv6 REQUEST to
+   * ff02::1:2, answered by unicast. Runs only for a byte-equal repeat (rare).
+   */
+  private otherEndSpoke(n: number, back: number, src: string | null, dst: string | null): boolean {
+    if (back >= 0 && this.lastFrom[back]! > n) return true;
+    if (dst === null) return false;
+    const group = (Number.parseInt(dst.slice(0, 2), 16) & 1) === 1;
+    for (let m = n + 1; m < this.kept; m++) {
+      const mac = this.macs[m % DUPLICATE_DEPTH]!;
+      if (group ? mac !== null && mac !== src : mac === dst) return true;
+    }
+    return false;
   }
 
   /** How late this capture's mirror copies come (0 before the first one). */
@@ -229,6 +277,14 @@ export class DuplicateFrameFilter {
     }
     return true;
   }
+}
+
+/** The shortest compared span that delimits a packet: its IP header (IPv6: with a payload, but
+ *  for next header 59 'no next header'); for a frame that is not IP, one byte. */
+function minimumSpan(kind: number, b: Uint8Array, start: number, end: number): number {
+  if (kind === Kind.Ipv4) return end > start ? Math.max(20, (b[start]! & 0x0f) * 4) : 20;
+  if (kind === Kind.Ipv6) return end >= start + IPV6_HEADER && b[start + 6] === IpProtocol.IPV6_NONXT ? IPV6_HEADER : IPV6_HEADER + 1;
+  return 1;
 }
 
 /** A big-endian word at `o`, or 0 past `end`. */

@@ -159,6 +159,12 @@ export class DecodePipeline implements TcpStreamSink {
     return out;
   }
 
+  /** The capture clock jumped before the next record (the caller's SteadyClock saw it): frames
+   *  on either side of it are no mirror copies of each other, however close their steady times. */
+  clockJumped(): void {
+    this.duplicates?.clockJumped();
+  }
+
   /** The mirror-port copies dropped, as a capture warning (layer `duplicate-frames`), or none. */
   duplicateWarnings(): WireIssue[] {
     return this.duplicates?.warnings() ?? [];

@@ -102,6 +102,24 @@ describe('LivePrinter', () => {
     expect(printer.counts.bySeverity).toEqual({ error: 1, warning: 1, info: 0 });
   });
 
+  it('prints distinct capture-wide findings that share a code and first frame (or have none), a capture.* finding once as its count grows', () => {
+    const printer = new LivePrinter({ utc: true });
+    const base = { severity: 'warning', client: null, attempt: null, causedBy: null, pxeError: null, hint: 'h' } as const;
+    const vlan = (id: number, time: number): Finding => ({ ...base, id: `V${id}`, code: 'ra.missing-managed-flag', frames: [], time, message: `No router advertisement seen on VLAN ${id}.` });
+    const pair = (other: number): Finding => ({ ...base, id: `C${other}`, code: 'ra.conflict', frames: [5, other], time: T0 + 2, message: `Routers A and ${other} advertise differently.` });
+    expect(printer.findings([vlan(10, T0 + 1)], T0 + 3)).toHaveLength(1);
+    expect(printer.findings([vlan(10, T0 + 1), vlan(20, T0 + 1.5)], T0 + 4)).toHaveLength(1);
+    expect(printer.findings([pair(7)], T0 + 5)).toHaveLength(1);
+    expect(printer.findings([pair(7), pair(9)], T0 + 6)).toHaveLength(1);
+    // Snapshots again: nothing new.
+    expect(printer.findings([vlan(10, T0 + 1), vlan(20, T0 + 1.5), pair(7), pair(9)], T0 + 7)).toEqual([]);
+    // A capture.* finding's time is the last packet and its message a count: the same finding.
+    const dup = (n: number, last: number): Finding => ({ ...base, severity: 'info', id: 'D', code: 'capture.duplicate-frames', frames: [2], time: last, message: `${n} frame(s) repeated` });
+    expect(printer.findings([dup(1, T0 + 8)], T0 + 8)).toHaveLength(1);
+    expect(printer.findings([dup(5, T0 + 9)], T0 + 9)).toEqual([]);
+    expect(printer.counts.findings).toBe(5);
+  });
+
   it('shows control characters from the capture escaped', () => {
     const { sim, printer } = setup();
     sim.tftp(CLIENT, { addr: SERVER.addr, port: 69 }, buildRrq('a\x1b[31mb', 'octet'), 0);

@@ -101,9 +101,7 @@ export class LivePrinter {
     const out: string[] = [];
     for (const f of list) {
       const who = f.client ?? '*';
-      // A capture-wide finding's time is the capture's last packet, new at every snapshot: it is
-      // the same finding while its first frame is (mirror copies, clock jumps, limits).
-      const key = f.client === null ? `${f.code}||${f.frames[0] ?? ''}` : `${f.code}|${f.time ?? ''}|${f.frames[0] ?? ''}`;
+      const key = findingKey(f);
       let seen = this.seenFindings.get(who);
       if (!seen) this.seenFindings.set(who, (seen = new Set()));
       if (seen.has(key)) continue;
@@ -239,4 +237,17 @@ export function timeOfDay(epochSeconds: number, utc = false): string {
 
 function pad(n: number, w: number): string {
   return String(n).padStart(w, '0');
+}
+
+/**
+ * What makes a finding the same one at the next snapshot. A capture.* finding's time is the
+ * capture's last packet and its message a growing count (mirror copies, clock jumps, limits):
+ * the same finding while its code and first frame are. Any other finding keeps its time; a
+ * capture-wide one (client null) also its second frame, as no client tells them apart: one
+ * ra.conflict per router pair (A,B) then (A,C), both pointing at A's advert first.
+ */
+function findingKey(f: Finding): string {
+  if (f.client === null && f.code.startsWith('capture.')) return `${f.code}||${f.frames[0] ?? ''}`;
+  const key = `${f.code}|${f.time ?? ''}|${f.frames[0] ?? ''}`;
+  return f.client === null ? `${key}|${f.frames[1] ?? ''}` : key;
 }

@@ -13,7 +13,9 @@ import { ROOT } from '../helpers/paths.js';
 import { analyzeCapture } from '../../src/analysis/capture.js';
 import type { Analysis } from '../../src/analysis/types.js';
 import { DUPLICATE_WINDOW_S } from '../../src/decode/duplicate-frames.js';
-import { mirrorCopy, recordTwice } from '../../src/decode/duplicate-frames.test-kit.js';
+import { mirrorCopy, readRecords, recordTwice, writeCapture } from '../../src/decode/duplicate-frames.test-kit.js';
+import { readCaptureBuffer } from '../../src/capture/index.js';
+import { DecodePipeline } from '../../src/decode/pipeline.js';
 import { LiveSession } from '../../src/cli/capture-session.js';
 import { loadFrames } from '../helpers/frames.js';
 
@@ -103,6 +105,36 @@ describe('a capture recorded twice by a mirror port', () => {
     const codes = late.findings.map((f) => f.code);
     expect(codes).not.toContain(DUP);
     expect(codes).toContain('tftp.retransmit');
+  });
+});
+
+describe('captures that only look like mirror copies', () => {
+  /** Frame numbers of the DHCP server messages (from port 67 or 547) the decoder delivers. */
+  function serverMessages(bytes: Uint8Array, dropDuplicates: boolean): number[] {
+    const out: number[] = [];
+    const pipe = new DecodePipeline({ message: (m) => void ((m.srcPort === 67 || m.srcPort === 547) && out.push(m.frame)) }, { dropDuplicates });
+    readCaptureBuffer(bytes, (r) => pipe.push(r));
+    pipe.finish();
+    return out;
+  }
+
+  for (const file of ['captures/lab-v6/uefi-pxe6-dnsmasq.pcapng', 'captures/lab/uefi-pxe-kea.pcapng']) {
+    it(`${file} with every timestamp equal (no time resolution): no server message dropped`, () => {
+      const recs = readRecords(readFileSync(join(ROOT, file)));
+      const flat = writeCapture(recs.map((r) => ({ ...r, time: recs[0]!.time })));
+      const all = serverMessages(flat, false);
+      expect(all.length).toBeGreaterThan(1);
+      expect(serverMessages(flat, true)).toEqual(all);
+    });
+  }
+
+  it('a capture appended to itself (mergecap -a X X: the clock jumps back) has no capture.duplicate-frames', async () => {
+    const file = 'captures/lab-v6/uefi-pxe6-kea.pcapng';
+    const recs = readRecords(readFileSync(join(ROOT, file)));
+    const a = await analyzeBytes(writeCapture([...recs, ...recs]), 'appended.pcapng');
+    const codes = a.findings.map((f) => f.code);
+    expect(codes).toContain('capture.clock-jump');
+    expect(codes).not.toContain(DUP);
   });
 });
 
