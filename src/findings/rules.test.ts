@@ -649,6 +649,41 @@ describe('blind spots of the capture (src/analysis/blind-spots.test.ts has them 
     expect(codes(r)).not.toContain('capture.one-sided');
   });
 
+  it('a router\'s own DHCP client does not absorb the routed clients behind it, nor DHCPv4 an IPv6 address; a claimed address proves no unseen answer', () => {
+    // On the server side of a router every routed client's packets carry the router's MAC; the
+    // router runs a DHCP client of its own that nobody answers (no boot identity).
+    const ROUTER = '02:00:00:00:00:01';
+    const router = new Sim();
+    for (const t of [0, 4]) router.dhcp4({ addr: '0.0.0.0', port: 68, mac: ROUTER }, DHCP_BCAST, { xid: 5, chaddr: ROUTER, options: [{ code: 53, value: 'DISCOVER' }] }, t);
+    for (const t of [5, 6, 8]) router.tftp({ addr: '10.9.0.6', port: 2001, mac: ROUTER }, TFTP_SERVER, buildRrq('pxelinux.0', 'octet', []), t);
+    const r = router.finish({ end: 40 });
+    expect(r.clients.map((c) => c.mac).sort()).toEqual([ROUTER, 'ip:10.9.0.6'].sort());
+    expect(codes(r)).not.toContain('capture.one-sided');
+    expect(r.clients.find((c) => c.mac === 'ip:10.9.0.6')).toMatchObject({ outcome: 'failed', rootCause: 'tftp.timeout' });
+    // Nor an address of the other family: the boot client's DHCPv4 does not take an IPv6 address.
+    const other = new Sim();
+    clientSide(other);
+    for (const t of [6, 7]) other.tftp({ addr: '2001:db8::111', port: 2002, mac: MAC }, { addr: '2001:db8::1', port: 69 }, buildRrq('snponly.efi', 'octet', []), t);
+    expect(other.finish().clients.map((c) => c.mac).sort()).toEqual([MAC, 'ip:2001:db8::111'].sort());
+    // INIT-REBOOT: the client claims its old address (option 50, no server id) and uses it
+    // unanswered (RFC 2131 §3.2) — a silent server, not a one-sided capture.
+    const reboot = new Sim();
+    const initReboot = { xid: 6, chaddr: MAC, options: [{ code: 53, value: 'REQUEST' }, { code: 50, value: ADDR }, ...pxeOptions(7)] };
+    for (const t of [0, 4]) reboot.dhcp4(CLI0, DHCP_BCAST, initReboot, t);
+    for (const t of [8, 9, 11]) reboot.tftp({ addr: ADDR, port: 2001, mac: MAC }, TFTP_SERVER, buildRrq('snponly.efi', 'octet', []), t);
+    const b = reboot.finish({ end: 40 });
+    expect(codes(b)).not.toContain('capture.one-sided');
+    expect(codes(b)).toEqual(expect.arrayContaining(['dhcp.no-ack', 'tftp.timeout']));
+    expect(b.clients.every((c) => c.blindSpot === undefined)).toBe(true);
+  });
+
+  it('a 4-byte shortfall is the Ethernet FCS some captures count in the original length, not a snap-length cut', () => {
+    const sim = new Sim();
+    sim.builder.frameCut(1, 342, 346);
+    dora(sim, { xid: 9, mac: MAC, yiaddr: ADDR, t: 0, file: 'ipxe.efi', client: pxeOptions(7) });
+    expect(codes(sim.finish())).not.toContain('capture.snaplen');
+  });
+
   it('capture.snaplen: frames cut by the snap length, named once; no decode.malformed for the cut; the device is unjudged', () => {
     const sim = new Sim();
     sim.builder.frameCut(1, 96, 342);

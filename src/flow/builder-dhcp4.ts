@@ -178,6 +178,13 @@ function dhcp4Client(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Dec
     }
     const ciaddr = addrOrNull(msg.ciaddr);
     if (type === INFORM && ciaddr) flow.leases.set(ciaddr, c.key);
+    // An address the client claims itself (RENEWING's ciaddr, INIT-REBOOT's option 50) may be used
+    // unanswered (RFC 2131 §3.2): packets from it prove no ACK the capture lacks.
+    if (type === REQUEST && !sid) {
+      const asked = v4Option(msg, 50);
+      const claimed = ciaddr ?? (asked && asked.length === 4 ? ipv4ToString(asked, 0) : null);
+      if (claimed !== null && claimed !== '0.0.0.0') flow.claims.set(claimed, c.key);
+    }
   } else if (type === DECLINE) {
     const asked = v4Option(msg, 50);
     st.decline ??= { frame: m.frame, time: m.time, address: asked && asked.length === 4 ? ipv4ToString(asked, 0) : addrOrNull(msg.ciaddr) };

@@ -5,6 +5,7 @@
  */
 import { clientArchName, PXE_BOOT_SERVER_PORT } from '../wire/dhcpv4/index.js';
 import type { ExchangeFacts, UnreachableFact } from './facts.js';
+import { phoneVendor } from './classify.js';
 import { RouterTable } from './routers.js';
 import { SharedStrings } from './shared-strings.js';
 import type { ChainState, DeviceIdentity, HttpState, StepState, TftpState } from './state.js';
@@ -23,6 +24,9 @@ export interface FlowState {
   readonly chains: Map<string, ChainState>;
   /** Leased address → chain key (latest lease wins). */
   readonly leases: Map<string, string>;
+  /** Addresses DHCPv4 clients claimed themselves (INFORM/RENEWING ciaddr, INIT-REBOOT option 50)
+   *  → chain key: packets from them prove no answer the capture lacks. */
+  readonly claims: Map<string, string>;
   /** `client DUID hex|xid` → chain key of the client that sent it (server answers follow it). */
   readonly dhcp6Clients: Map<string, string>;
   readonly routers: RouterTable;
@@ -47,7 +51,7 @@ export interface FlowState {
 
 export function newFlowState(opts: FlowState['opts']): FlowState {
   return {
-    chains: new Map(), leases: new Map(), dhcp6Clients: new Map(), routers: new RouterTable(),
+    chains: new Map(), leases: new Map(), claims: new Map(), dhcp6Clients: new Map(), routers: new RouterTable(),
     ndpCounts: { rs: 0, ra: 0, ns: 0, na: 0, redirect: 0 }, raWaiting: new Set(), tftp: new Map(),
     tftpByClient: new Map(), unreachable: new Map(), http: new Map(), strings: new SharedStrings(),
     cutNow: { frame: 0, missing: 0 }, opts,
@@ -74,12 +78,16 @@ export function chainFor(flow: FlowState, key: string, time: number): ChainState
 /** The chain of the client using `addr` now: its lease holder, else `ip:<addr>`. A packet the
  *  client sent (`mac`: its source MAC, `what` it was) from an address no answer in the capture gave
  *  joins the DHCP client of that MAC when that client got no address answer the capture holds, or
- *  its answers were cut short: one device, not an `ip:` twin. */
+ *  its answers were cut short: one device, not an `ip:` twin. Only a boot client's DHCP of the
+ *  same family: on the far side of a router every routed client's packets carry the router's MAC,
+ *  and a router may run a DHCP client of its own (no boot identity). Not an
+ *  address the client claimed itself (no unseen answer gave it): that stays as it always was. */
 export function chainForAddr(flow: FlowState, addr: string, time: number, mac: string | null = null, what = '', frame = 0): ChainState {
   const leased = flow.leases.get(addr);
   if (leased !== undefined) return chainFor(flow, leased, time);
   const own = mac === null ? undefined : flow.chains.get(mac);
-  if (own !== undefined && (own.dhcp4 !== null || own.dhcp6 !== null) && (!addressAnswerSeen(own) || answersCut(own))) {
+  if (own !== undefined && (addr.includes(':') ? own.dhcp6 !== null : own.dhcp4 !== null) && flow.claims.get(addr) !== own.key
+    && (answersCut(own) || (isBootIdentity(own) && !addressAnswerSeen(own)))) {
     flow.leases.set(addr, own.key);
     noteExchange(own, null).unleased ??= { frame, address: addr, what };
     return chainFor(flow, own.key, time);
@@ -92,6 +100,11 @@ export function chainForAddr(flow: FlowState, addr: string, time: number, mac: s
 function addressAnswerSeen(c: ChainState): boolean {
   for (const s of c.states) if ((s.kind === 'dhcp4' && s.ack !== null) || (s.kind === 'dhcp6' && s.answered)) return true;
   return false;
+}
+
+/** Its DHCP says it boots from the network: a PXE/HTTP boot arch (options 93 / 61) or a phone. */
+function isBootIdentity(c: ChainState): boolean {
+  return c.identity.arch !== null || phoneVendor(c.identity.vendorClass) !== null;
 }
 
 /** Its DHCP answers were cut by the snap length: the addresses they gave are not in the capture. */

@@ -43,6 +43,9 @@ const CUT_PAYLOAD_LAYERS: ReadonlySet<string> = new Set(['dhcp4', 'dhcp6', 'tftp
 /** Cut frames named as evidence. */
 const CUT_SAMPLE = 8;
 
+/** An Ethernet frame check sequence: a shortfall this small is no snap-length cut. */
+const FCS_BYTES = 4;
+
 export class BootChainBuilder implements DecodeSink {
   private readonly flow: FlowState;
   /** Frames with issues nobody could attribute to a client. */
@@ -87,6 +90,9 @@ export class BootChainBuilder implements DecodeSink {
    * `original` bytes (the snap length). Called before the frame is pushed to the decoder.
    */
   frameCut(frame: number, captured: number, original: number): void {
+    // Some NICs and capture appliances count the 4-byte Ethernet FCS in the original length
+    // without recording it: the packet itself is whole.
+    if (original - captured <= FCS_BYTES) return;
     this.flow.cutNow.frame = frame;
     this.flow.cutNow.missing = original - captured;
     const c = (this.cut ??= { frames: 0, dhcp4: 0, dhcp6: 0, tftp: 0, tcp: 0, snap: 0, sample: [] });
@@ -312,6 +318,7 @@ function forgetChains(flow: FlowState, keys: ReadonlySet<string>, states: Readon
   // forEach, not for-of: no [key, value] array per entry of indexes holding every live device
   // (deleting the entry being visited is allowed).
   flow.leases.forEach((key, addr) => { if (keys.has(key)) flow.leases.delete(addr); });
+  flow.claims.forEach((key, addr) => { if (keys.has(key)) flow.claims.delete(addr); });
   flow.dhcp6Clients.forEach((key, tx) => { if (keys.has(key)) flow.dhcp6Clients.delete(tx); });
   flow.tftp.forEach((st, id) => { if (states.has(st)) flow.tftp.delete(id); });
   flow.tftpByClient.forEach((st, k) => { if (states.has(st)) flow.tftpByClient.delete(k); });

@@ -65,7 +65,7 @@ describe('LivePrinter', () => {
     expect(done[0]).toContain(' ok 198.51.100.187 ');
   });
 
-  it('marks a NAK and a TFTP error as FAIL with the error text (no lease after a NAK: the TFTP client is joined to its DHCP by its own MAC)', () => {
+  it('marks a NAK and a TFTP error as FAIL with the error text (no lease after a NAK: the TFTP client is keyed by address; a client with no boot identity is never joined by its MAC)', () => {
     const { sim, printer } = setup();
     dora(sim, { xid: 0x50, mac: MAC, yiaddr: CLIENT.addr, t: 0, until: 'nak' });
     sim.tftp(CLIENT, { addr: SERVER.addr, port: 69 }, buildRrq('missing.efi', 'octet'), 1);
@@ -73,7 +73,7 @@ describe('LivePrinter', () => {
     const lines = printer.poll(T0 + 2);
     expect(lines).toEqual([
       '22:13:20.000 52:54:00:00:0e:f1 dhcp4 (os) DISCOVER→OFFER→REQUEST→NAK FAIL 0.030s',
-      '22:13:21.000 52:54:00:00:0e:f1 tftp RRQ missing.efi FAIL 0 bytes ERROR 1 File not found 0.002s',
+      '22:13:21.000 ip:198.51.100.187 tftp RRQ missing.efi FAIL 0 bytes ERROR 1 File not found 0.002s',
     ]);
   });
 
