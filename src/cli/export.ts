@@ -54,7 +54,8 @@ export async function runExport(args: ExportArgs, io: ExportIo): Promise<number>
   const created = prepareDir(args.dir);
   const sink = new DirectorySink(args.dir);
   const assembler = new ObjectAssembler(sink);
-  const pipe = new DecodePipeline(assembler, { protos: new Set(['tftp', 'http']) });
+  // Mirror copies dropped as analyze drops them: a copied DATA block is no second frame of the transfer.
+  const pipe = new DecodePipeline(assembler, { protos: new Set(['tftp', 'http']), dropDuplicates: true });
   let summary;
   try {
     summary = await readCaptureFile(args.file, (rec) => pipe.push(rec));
@@ -67,6 +68,7 @@ export async function runExport(args: ExportArgs, io: ExportIo): Promise<number>
     throw e;
   }
   for (const w of summary.warnings) io.stderr(`pxecheck: warning: ${args.file}: ${w.message} (at byte ${w.offset})\n`);
+  for (const w of pipe.duplicateWarnings()) io.stderr(`pxecheck: note: ${args.file}: ${w.message}; only the first copies were exported\n`);
   const manifest = buildManifest(args.file, sink.objects);
   writeFileSync(join(args.dir, MANIFEST_NAME), JSON.stringify(manifest, null, 2) + '\n');
   if (args.format === 'json') io.stdout(JSON.stringify(manifest, null, 2) + '\n');
