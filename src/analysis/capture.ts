@@ -25,6 +25,8 @@ export interface AnalyzeOptions {
   /** The capture is read, the devices still in memory are about to be analyzed together (the
    *  CLI collects the heap's garbage here, so that last part reuses it instead of growing the heap). */
   onReadEnd?: () => void;
+  /** Analyze mirror-port copies too (`--keep-duplicates`): every frame as the file holds it. */
+  keepDuplicates?: boolean;
   /** Rides along the read (the monitor's replay, `analyze --scenario`): one read serves both. */
   tap?: AnalysisTap;
 }
@@ -41,7 +43,7 @@ export interface AnalysisTap {
  *  inputs are merged by time into one capture. */
 export async function analyzeCapture(input: CaptureInput | readonly CaptureInput[], opts: AnalyzeOptions = {}): Promise<Analysis> {
   const builder = new BootChainBuilder();
-  const pipeline = new DecodePipeline(opts.tap?.sink?.(builder) ?? builder, { dropDuplicates: true });
+  const pipeline = new DecodePipeline(opts.tap?.sink?.(builder) ?? builder, { dropDuplicates: opts.keepDuplicates !== true });
   const tapRecord = opts.tap?.record;
   // Times on the steady parts of the capture clock: a jump of years is no 745841437 s duration.
   const step = new RecordStep(new SteadyClock(), pipeline, builder);

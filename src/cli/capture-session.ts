@@ -34,6 +34,8 @@ export interface LiveSessionOptions {
   onFinished?: (part: AnalysisPart) => void;
   /** Sees every decoded message before the builder (the --metrics/--events monitor). */
   tap?: (next: DecodeSink) => DecodeSink;
+  /** Analyze mirror-port copies too (`--keep-duplicates`). */
+  keepDuplicates?: boolean;
 }
 
 export class LiveSession {
@@ -53,7 +55,7 @@ export class LiveSession {
   constructor(private readonly opts: LiveSessionOptions) {
     this.printer = new LivePrinter({ palette: opts.palette, quietSeconds: opts.quietSeconds, utc: opts.utc });
     this.builder = new BootChainBuilder({ onStep: (device, step) => this.printer.stepOpened(device, step) });
-    this.pipeline = new DecodePipeline(opts.tap ? opts.tap(this.builder) : this.builder, { dropDuplicates: true });
+    this.pipeline = new DecodePipeline(opts.tap ? opts.tap(this.builder) : this.builder, { dropDuplicates: opts.keepDuplicates !== true });
     this.step = new RecordStep(new SteadyClock(), this.pipeline, this.builder);
     this.writer = opts.report ? new TextWriter(opts.palette) : null;
     this.info = { file: opts.fileName, packets: 0, warnings: [], truncated: false, firstPacket: null, lastPacket: null };

@@ -19,10 +19,10 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 let n = 0;
 const freshDir = (): string => join(tmp, `out${++n}`);
 
-async function exportTo(file: string, dir = freshDir()): Promise<{ code: number; dir: string; manifest: ExportManifest; stdout: string; stderr: string }> {
+async function exportTo(file: string, dir = freshDir(), keepDuplicates = false): Promise<{ code: number; dir: string; manifest: ExportManifest; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const code = await runExport({ file, dir, format: 'text' }, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s) });
+  const code = await runExport({ file, dir, format: 'text', keepDuplicates }, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s) });
   return { code, dir, manifest: JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as ExportManifest, stdout, stderr };
 }
 
@@ -118,8 +118,26 @@ describe('a capture recorded twice by a mirror port', () => {
       m.objects.map(({ firstFrame, lastFrame, ...o }) => ({ ...o, firstFrame: map(firstFrame), lastFrame: map(lastFrame) }));
     expect(facts(dup.manifest, (f) => twice.original[f] ?? null)).toEqual(facts(orig.manifest, (f) => f));
     for (const o of dup.manifest.objects) expect(readFileSync(join(dup.dir, o.file))).toEqual(readFileSync(join(orig.dir, o.file)));
-    expect(dup.stderr).toMatch(/^pxecheck: note: .*twice-\d+\.pcapng: \d+ frame\(s\) repeated .*only the first copies were exported$/m);
+    expect(dup.stderr).toMatch(/^pxecheck: note: .*twice-\d+\.pcapng: \d+ frame\(s\) repeated .*--keep-duplicates/);
     expect(orig.stderr).toBe('');
+  });
+
+  it('--keep-duplicates: the copies counted as frames of their transfers (as repeats), the files still the same', async () => {
+    const capture = join(LAB, 'uefi-pxe-dnsmasq.pcapng');
+    const doubled = join(tmp, `twice-${++n}.pcapng`);
+    writeFileSync(doubled, recordTwice(readFileSync(capture), 20e-6).bytes);
+    const orig = await exportTo(capture);
+    const kept = await exportTo(doubled, freshDir(), true);
+    const tftp = (m: ExportManifest): ExportManifest['objects'] => m.objects.filter((o) => o.protocol === 'tftp');
+    expect(tftp(orig.manifest).length).toBeGreaterThan(0);
+    // About twice the frames: a copy after the transfer's last block belongs to no transfer any more.
+    tftp(orig.manifest).forEach((o, i) => {
+      const frames = tftp(kept.manifest)[i]!.frames;
+      expect(frames).toBeGreaterThan(1.9 * o.frames);
+      expect(frames).toBeLessThanOrEqual(2 * o.frames);
+    });
+    expect(kept.manifest.objects.map((o) => o.sha256)).toEqual(orig.manifest.objects.map((o) => o.sha256));
+    expect(kept.stderr).toBe('');
   });
 });
 

@@ -39,8 +39,8 @@ import type { TftpSession } from './tftp-tracker.js';
 export interface DecodeOptions {
   /** Only decode these protocols (default: all). */
   protos?: ReadonlySet<AppProto>;
-  /** Drop mirror-port copies of a frame (`duplicate-frames.ts`) before decoding: the analyses do,
-   *  `decode` does not (it shows what the file holds, frame by frame). */
+  /** Drop mirror-port copies of a frame (`duplicate-frames.ts`) before decoding: the analyses and
+   *  `export` do (unless `--keep-duplicates`), `decode` does not (it shows what the file holds). */
   dropDuplicates?: boolean;
 }
 
