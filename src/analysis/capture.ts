@@ -88,5 +88,5 @@ export async function analyzeCapture(input: CaptureInput | readonly CaptureInput
 /** What a capture reader, the steady clock and the decoder had to say about the capture itself:
  *  the capture findings of every path that reads a file (analyze, --metrics-out) come from here. */
 export function captureWarnings(reader: readonly WireIssue[], clock: SteadyClock, pipeline: DecodePipeline): WireIssue[] {
-  return [...reader, ...clock.warnings(), ...pipeline.limitWarnings(), ...pipeline.duplicateWarnings()];
+  return [...reader, ...clock.warnings(), ...pipeline.limitWarnings(), ...pipeline.duplicateWarnings(), ...pipeline.tunnelWarnings()];
 }
