@@ -48,8 +48,8 @@ export class RecordStep {
   }
 
   /** The capture's own warnings: the reader's, the clock's jumps, the decoder's limits and its
-   *  mirror copies (the capture findings of every path that reads frames come from here). */
+   *  mirror copies and remote-mirror tunnels (the capture findings of every path that reads frames come from here). */
   warnings(reader: readonly WireIssue[] = []): WireIssue[] {
-    return [...reader, ...this.clock.warnings(), ...this.pipeline.limitWarnings(), ...this.pipeline.duplicateWarnings()];
+    return [...reader, ...this.clock.warnings(), ...this.pipeline.limitWarnings(), ...this.pipeline.duplicateWarnings(), ...this.pipeline.tunnelWarnings()];
   }
 }

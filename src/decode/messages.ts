@@ -6,6 +6,7 @@ import type { HttpRequestHead, HttpResponseHead } from '../wire/http/index.js';
 import type { IcmpPacket } from '../wire/icmp.js';
 import type { NdpMessage } from '../wire/ndp.js';
 import type { TftpSession } from './tftp-tracker.js';
+import type { Tunnel } from '../wire/tunnel.js';
 
 /** What `--proto` selects. `icmp` covers ICMPv4 and ICMPv6 error messages, `ndp` IPv6 Neighbour
  *  Discovery (RS, RA, NS, NA, Redirect). */
@@ -27,6 +28,9 @@ export interface MessageOrigin {
   vlans: number[];
   /** Every issue met while decoding this frame, from the link layer up, offsets frame-relative. */
   issues: WireIssue[];
+  /** The remote-mirror tunnel the frame came through (ERSPAN, gretap, VXLAN); the addresses and
+   *  MACs above are the mirrored frame's. Null or absent for a frame captured where it went by. */
+  tunnel?: Tunnel | null;
 }
 
 /** UDP-borne messages keep a view of their UDP payload: valid only during the sink callback
@@ -177,6 +181,9 @@ export interface DecodeSink {
   fragment?(f: FragmentSeen): void;
   /** Every TCP segment, for sinks that judge the path MTU (the flow builder). */
   tcpSegment?(s: TcpSegmentSeen): void;
+  /** A tunnelled frame the mirror cut short (ERSPAN's mirror MTU): `captured` of its `original`
+   *  bytes (from its own IP length) are in the capture. Called before its messages. */
+  frameCut?(frame: number, captured: number, original: number): void;
   /**
    * The bulk of a TFTP transfer without a message: a DATA (opcode 3) or ACK (4) of a known
    * session, well formed and with no issue on its frame, as numbers only. Return false to get it
@@ -206,5 +213,6 @@ export function tapMessages(next: DecodeSink, onMessage: (m: DecodedMessage) => 
     ...(next.httpClose ? { httpClose: next.httpClose.bind(next) } : {}),
     ...(next.fragment ? { fragment: next.fragment.bind(next) } : {}),
     ...(next.tcpSegment ? { tcpSegment: next.tcpSegment.bind(next) } : {}),
+    ...(next.frameCut ? { frameCut: next.frameCut.bind(next) } : {}),
   };
 }

@@ -9,6 +9,7 @@ import type { CaptureRecord } from '../capture/types.js';
 import type { WireIssue } from '../wire/issues.js';
 import { IpProtocol } from '../wire/ip-protocol.js';
 import { FrameDissector } from '../wire/frame/dissect.js';
+import { tunnelText } from '../wire/tunnel.js';
 import { isDhcpV4Port, isDhcpV6Port } from '../wire/dhcp-ports.js';
 import { UdpPort } from '../wire/ports.js';
 import { UDP_HEADER } from '../wire/udp.js';
@@ -51,6 +52,9 @@ interface HttpConnState {
   decided: boolean;
 }
 
+/** The layer of tunnelWarnings(): capture findings name it `capture.remote-mirror`. */
+export const TUNNEL_LAYER = 'tunnel';
+
 /** The layer of limitWarnings(): capture findings name it `capture.limit`. */
 export const REASSEMBLY_LIMIT = 'reassembly-limit';
 
@@ -87,7 +91,7 @@ export class DecodePipeline implements TcpStreamSink {
     this.dhcp4Scratch = sink.transientDhcp4 === true ? new DhcpV4Scratch() : null;
     this.duplicates = opts.dropDuplicates === true ? new DuplicateFrameFilter() : null;
     // Only HTTP rides on TCP: without it, TCP headers are not even read (nor their faults reported).
-    this.d = new FrameDissector({ tcp: !this.want || this.want.has('http') });
+    this.d = new FrameDissector({ tcp: !this.want || this.want.has('http'), tunnels: true });
   }
 
   /** Decodes one capture record. Never throws on bad bytes. */
@@ -111,7 +115,7 @@ export class DecodePipeline implements TcpStreamSink {
     const before = this.messages - this.blocks;
     // Snapped frames (origLen > data.length): layers below see the missing bytes as truncation.
     const d = this.d;
-    d.dissect(rec.linkType, rec.data, issues);
+    d.dissect(rec.linkType, rec.data, issues, rec.frame);
     if (this.duplicates !== null && this.duplicates.isCopy(d, rec.time, rec.frame)) {
       // Nothing of a copy reaches the sink, not even its header issues (the original had them).
       issues.length = 0;
@@ -120,6 +124,8 @@ export class DecodePipeline implements TcpStreamSink {
     cur.srcMac = d.srcMac;
     cur.dstMac = d.dstMac;
     cur.vlans = d.vlans;
+    cur.tunnel = d.tunnel;
+    if (d.tunnel !== null) this.tunnelCut(rec);
     if (d.ipVersion !== 0) {
       cur.srcAddr = d.src;
       cur.dstAddr = d.dst;
@@ -170,6 +176,24 @@ export class DecodePipeline implements TcpStreamSink {
     return this.duplicates?.warnings() ?? [];
   }
 
+  /** The remote-mirror sessions the frames came through (layer `tunnel`: one note each), or none. */
+  tunnelWarnings(): WireIssue[] {
+    return this.d.tunnelsSeen.map((s) => ({ kind: 'unsupported' as const, layer: TUNNEL_LAYER, offset: s.firstFrame,
+      message: `${s.frames} frame(s) came through ${tunnelText(s.tunnel)}` }));
+  }
+
+  /** A mirrored frame whose own IP length says more than the tunnel carried (ERSPAN's T bit, a
+   *  mirror MTU): a cut frame like a snap-length one, told to the sink unless the capture record
+   *  itself was cut (the reader's caller told it then). */
+  private tunnelCut(rec: CaptureRecord): void {
+    const d = this.d;
+    if (d.ipVersion === 0 || this.sink.frameCut === undefined || rec.data.length < rec.origLen) return;
+    const missing = d.ipOffset + d.ipLength - d.frame.length;
+    if (missing <= 0) return;
+    const captured = d.frame.length - d.linkOffset;
+    this.sink.frameCut(rec.frame, captured, captured + missing);
+  }
+
   /** End of input: deliver what the TCP reassembler still holds. */
   finish(): void {
     this.tcp.flush();
@@ -207,6 +231,19 @@ export class DecodePipeline implements TcpStreamSink {
       protocol = whole.nextHeader;
     }
     d.dissectTransport(protocol, payload, 0, payload.length);
+    if (d.isTunnel()) {
+      // A tunnel packet the path fragmented: the mirrored frame is in the reassembled payload
+      // (offsets then count from its start). Once only: a fragment inside is not reassembled again.
+      d.decapsulate(rec.frame);
+      const cur = this.cur;
+      cur.srcMac = d.srcMac;
+      cur.dstMac = d.dstMac;
+      cur.vlans = d.vlans;
+      cur.tunnel = d.tunnel;
+      if (d.ipVersion === 0 || d.fragment) return;
+      cur.srcAddr = d.src;
+      cur.dstAddr = d.dst;
+    }
     this.transport(true);
   }
 
@@ -261,7 +298,7 @@ export class DecodePipeline implements TcpStreamSink {
     this.sink.message({
       frame: cur.frame, time: cur.time,
       srcAddr: cur.srcAddr, srcPort: 0, dstAddr: cur.dstAddr, dstPort: 0,
-      srcMac: cur.srcMac, dstMac: cur.dstMac, vlans: cur.vlans, issues: cur.issues,
+      srcMac: cur.srcMac, dstMac: cur.dstMac, vlans: cur.vlans, issues: cur.issues, tunnel: cur.tunnel,
       proto: 'ndp', msg, hopLimit, payload: buf,
     });
   }
@@ -279,7 +316,7 @@ export class DecodePipeline implements TcpStreamSink {
     this.sink.message({
       frame: cur.frame, time: cur.time,
       srcAddr: cur.srcAddr, srcPort: cur.srcPort, dstAddr: cur.dstAddr, dstPort: cur.dstPort,
-      srcMac: cur.srcMac, dstMac: cur.dstMac, vlans: cur.vlans, issues: cur.issues,
+      srcMac: cur.srcMac, dstMac: cur.dstMac, vlans: cur.vlans, issues: cur.issues, tunnel: cur.tunnel,
       proto: 'icmp',
       ipVersion,
       type: msg.type,
@@ -329,7 +366,8 @@ export class DecodePipeline implements TcpStreamSink {
       if (!session) return;
     }
     if (want && !want.has('tftp')) return;
-    if (msg === null && session !== null && this.sink.tftpBlock !== undefined && cur.issues.length === 0 && this.tftpBlock(session, srcPort)) return;
+    // A tunnelled block goes as a message: the fast path carries no tunnel.
+    if (msg === null && session !== null && this.sink.tftpBlock !== undefined && cur.issues.length === 0 && cur.tunnel === null && this.tftpBlock(session, srcPort)) return;
     payload ??= d.udpPayload();
     msg ??= parseTftp(payload, cur.issues, base);
     if (session !== null && msg.opcode === 'ERROR') this.tftp.noteError(session);
@@ -368,7 +406,7 @@ export class DecodePipeline implements TcpStreamSink {
       proto, msg, payload, session,
       frame: c.frame, time: c.time,
       srcAddr: c.srcAddr, srcPort: c.srcPort, dstAddr: c.dstAddr, dstPort: c.dstPort,
-      srcMac: c.srcMac, dstMac: c.dstMac, vlans: c.vlans, issues: c.issues,
+      srcMac: c.srcMac, dstMac: c.dstMac, vlans: c.vlans, issues: c.issues, tunnel: c.tunnel,
     } as DecodedMessage);
   }
 
@@ -445,6 +483,7 @@ export class DecodePipeline implements TcpStreamSink {
       dstMac: sameFrame ? this.cur.dstMac : null,
       vlans: sameFrame ? this.cur.vlans : [],
       issues,
+      tunnel: sameFrame ? this.cur.tunnel : null,
     });
   }
 }
@@ -483,5 +522,6 @@ function blankOrigin(): MessageOrigin {
     dstMac: null,
     vlans: [],
     issues: [],
+    tunnel: null,
   };
 }
