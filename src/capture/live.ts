@@ -36,8 +36,9 @@ function loadBinding(): PcapBinding {
   return binding;
 }
 
-/** Received frame: `frame` is a fresh copy, the caller may keep it. */
-export type LivePacketHandler = (frame: Uint8Array, time: number, truncated: boolean) => void;
+/** Received frame: `frame` is a fresh copy, the caller may keep it; `wireLength` is its length on
+ *  the wire (more than `frame.length` when the snap length cut it). */
+export type LivePacketHandler = (frame: Uint8Array, time: number, wireLength: number) => void;
 
 export interface LiveStats {
   received: number;
@@ -123,10 +124,9 @@ export function openLiveInterface(iface: string, opts: LiveOpenOptions = {}): Li
   let failure: string | null = null;
   const onPacket = (frame: Buffer, time: number, wireLength: number): void => {
     stats.received++;
-    const truncated = wireLength > frame.length;
-    if (truncated) stats.truncated++;
+    if (wireLength > frame.length) stats.truncated++;
     // The binding hands over a fresh copy per frame: the handlers may keep it.
-    for (const h of handlers) h(frame, time, truncated);
+    for (const h of handlers) h(frame, time, wireLength);
   };
   const onError = (message: string): void => {
     closed = true;

@@ -38,7 +38,7 @@ function setup() {
   const io: CaptureIo = { stdout: (s) => (out += s), stderr: (s) => (err += s), stdoutIsTTY: false, env: {} };
   return {
     deps, io,
-    emit: (frame: Uint8Array, time: number) => { for (const h of handlers) h(frame.slice(), time, false); },
+    emit: (frame: Uint8Array, time: number) => { for (const h of handlers) h(frame.slice(), time, frame.length); },
     stdout: () => out, stderr: () => err, interrupt: () => interrupt(), tick: () => tick(), closed: () => closed,
   };
 }

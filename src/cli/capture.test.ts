@@ -67,7 +67,7 @@ describe('checkCaptureArgs', () => {
 // ---- runCapture with fake interfaces, fed the records of real captures ----
 
 interface FakeIface extends LiveInterface {
-  emit(frame: Uint8Array, time: number): void;
+  emit(frame: Uint8Array, time: number, wireLength?: number): void;
   /** The interface disappears: the binding's read error. */
   fail(message: string): void;
   closed: boolean;
@@ -86,10 +86,10 @@ function fakeIface(name: string, linkType: number, dropped: number | null, opts:
     fail: (m) => { for (const h of errorHandlers) h(`${name}: ${m}`); },
     stats: () => ({ ...stats }),
     close: () => { f.closed = true; },
-    emit: (frame, time) => {
+    emit: (frame, time, wireLength = frame.length) => {
       stats.received++;
       // The binding hands out a fresh copy per packet; the reader's view is reused.
-      for (const h of handlers) h(frame.slice(), time, false);
+      for (const h of handlers) h(frame.slice(), time, wireLength);
     },
   };
   return f;
@@ -232,6 +232,23 @@ describe('runCapture (fake interfaces)', () => {
     h2.fireDuration();
     expect(await done2).toBe(0);
     expect(h2.stdout()).toContain('Capture ended (--duration 8 s): 0 packets');
+  });
+
+  it('a frame the snap length cut keeps its length on the wire: in the file and in the analysis', async () => {
+    const dhcp = await recordsOf(DHCP);
+    const h = harness();
+    const file = join(tmp, 'cut.pcapng');
+    const done = runCapture(checkCaptureArgs({ interface: 'eth0', write: file, analyze: true }), h.io, h.deps);
+    // libpcap hands over the first 96 bytes and the length on the wire (a -s 96 capture, or a
+    // TSO frame on the server beyond the 65535 default).
+    for (const r of dhcp) h.ifaces.get('eth0')!.emit(r.data.subarray(0, 96), r.time, r.data.length);
+    h.interrupt();
+    await done;
+    expect(h.stdout()).toContain('capture.snaplen');
+    const lengths: [number, number][] = [];
+    await readCaptureFile(file, (r) => lengths.push([r.data.length, r.origLen]));
+    expect(lengths).toEqual(dhcp.map((r) => [96, r.data.length]));
+    expect((await analyzeCapture(file)).findings.map((f) => f.code)).toContain('capture.snaplen');
   });
 
   it('with --analyze prints the analyze report and exits as analyze does', async () => {

@@ -233,16 +233,19 @@ export async function runCapture(args: CaptureArgs, io: CaptureIo, deps: Capture
     stop('interface-gone');
   }));
   ifaces.forEach((iface, id) => {
-    iface.onPacket((frame, time) => {
+    iface.onPacket((frame, time, wireLength) => {
       if (stopped) return;
       frames++;
-      pcapng?.writePacket(id, time, frame);
+      // The length on the wire goes into the file and the analysis: a frame the snap length cut
+      // (a TSO/GSO frame on the server itself) is a cut frame, not a short one.
+      const origLen = Math.max(wireLength, frame.length);
+      pcapng?.writePacket(id, time, frame, origLen);
       rec.frame = frames;
       rec.time = time;
       rec.linkType = iface.linkType;
       rec.interfaceId = id;
       rec.data = frame;
-      rec.origLen = frame.length;
+      rec.origLen = origLen;
       live.push(rec);
       if (frames >= args.maxPackets) stop('max-packets');
     });

@@ -41,7 +41,7 @@ function live(): { deps: CaptureDeps; emit: (data: Uint8Array, time: number) => 
       after: () => () => {},
       onInterrupt: (fn) => { interrupt = fn; return () => { interrupt = () => {}; }; },
     },
-    emit: (data, time) => { for (const h of handlers) h(data.slice(), time, false); },
+    emit: (data, time) => { for (const h of handlers) h(data.slice(), time, data.length); },
     tick: () => tick(),
     stop: () => interrupt(),
     setNow: (t) => { now = t; },

@@ -26,7 +26,7 @@ class FakeIface implements LiveInterface {
   }
   /** A frame arriving from the wire. */
   receive(frame: Uint8Array): void {
-    for (const h of this.handlers) h(frame, 0, false);
+    for (const h of this.handlers) h(frame, 0, frame.length);
   }
 }
 

@@ -7,12 +7,12 @@ export class FakeLink implements LiveInterface {
   readonly sent: Uint8Array[] = [];
   filter = '';
   closed = false;
-  private handler: ((f: Uint8Array, t: number, tr: boolean) => void) | null = null;
+  private handler: ((f: Uint8Array, t: number, wireLength: number) => void) | null = null;
   send(frame: Uint8Array): void {
     if (this.sendError !== null) throw new Error(this.sendError);
     this.sent.push(frame.slice());
   }
-  onPacket(h: (f: Uint8Array, t: number, tr: boolean) => void): void { this.handler = h; }
+  onPacket(h: (f: Uint8Array, t: number, wireLength: number) => void): void { this.handler = h; }
   private errorHandler: ((m: string) => void) | null = null;
   /** Set to make send() throw, as libpcap does on an interface that is gone. */
   sendError: string | null = null;
@@ -21,6 +21,6 @@ export class FakeLink implements LiveInterface {
   fail(message: string): void { this.errorHandler?.(message); }
   stats() { return { received: 0, truncated: 0, dropped: null, ifDropped: null, sent: this.sent.length }; }
   close(): void { this.closed = true; }
-  inject(frame: Uint8Array): void { this.handler?.(frame, Date.now() / 1000, false); }
+  inject(frame: Uint8Array): void { this.handler?.(frame, Date.now() / 1000, frame.length); }
   take(): Uint8Array[] { return this.sent.splice(0); }
 }
