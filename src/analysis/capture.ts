@@ -70,7 +70,6 @@ export async function analyzeCapture(input: CaptureInput | readonly CaptureInput
       span[0] = t;
       span[1] = t;
     } else if (t > span[1]!) span[1] = t;
-    if (rec.data.length < rec.origLen) builder.frameCut(rec.frame, rec.data.length, rec.origLen);
     pipeline.push(rec);
     session.tick(span[1]!, info);
     if (tapRecord !== undefined) tapRecord(t, builder);

@@ -70,7 +70,6 @@ export class LiveSession {
     this.frames++;
     if (this.first === null) this.first = rec.time;
     if (this.last === null || rec.time > this.last) this.last = rec.time;
-    if (rec.data.length < rec.origLen) this.builder.frameCut(rec.frame, rec.data.length, rec.origLen);
     this.pipeline.push(rec);
     this.session.tick(this.last, this.info);
   }

@@ -178,6 +178,14 @@ export interface DecodeSink {
   /** Every TCP segment, for sinks that judge the path MTU (the flow builder). */
   tcpSegment?(s: TcpSegmentSeen): void;
   /**
+   * The frame about to be decoded was cut short (a snap length, a mirror port's slicing):
+   * `missing` bytes of its IP packet are not in the capture (of the frame, when even its IP header
+   * was cut). `opaque`: the cut took what says what the frame carried (its IP header, the UDP
+   * ports of a UDP packet, or it is a later IP fragment): it may have held a message nobody can
+   * place. Called before any message of that frame.
+   */
+  frameCut?(frame: number, captured: number, missing: number, opaque: boolean): void;
+  /**
    * The bulk of a TFTP transfer without a message: a DATA (opcode 3) or ACK (4) of a known
    * session, well formed and with no issue on its frame, as numbers only. Return false to get it
    * as a `message` after all (e.g. the sink has not seen the transfer start). Without this method
@@ -206,5 +214,6 @@ export function tapMessages(next: DecodeSink, onMessage: (m: DecodedMessage) => 
     ...(next.httpClose ? { httpClose: next.httpClose.bind(next) } : {}),
     ...(next.fragment ? { fragment: next.fragment.bind(next) } : {}),
     ...(next.tcpSegment ? { tcpSegment: next.tcpSegment.bind(next) } : {}),
+    ...(next.frameCut ? { frameCut: next.frameCut.bind(next) } : {}),
   };
 }

@@ -12,6 +12,9 @@ import { FrameDissector } from '../wire/frame/dissect.js';
 import { isDhcpV4Port, isDhcpV6Port } from '../wire/dhcp-ports.js';
 import { UdpPort } from '../wire/ports.js';
 import { UDP_HEADER } from '../wire/udp.js';
+import { EtherType } from '../wire/ethernet.js';
+import { IPV4_MIN_HEADER } from '../wire/ipv4.js';
+import { IPV6_HEADER } from '../wire/ipv6.js';
 import { parseDhcpV4 } from '../wire/dhcpv4/index.js';
 import { DhcpV4Scratch } from '../wire/dhcpv4/scratch.js';
 import { parseDhcpV6 } from '../wire/dhcpv6/index.js';
@@ -117,6 +120,7 @@ export class DecodePipeline implements TcpStreamSink {
       issues.length = 0;
       return;
     }
+    if (this.sink.frameCut !== undefined) this.judgeCut(rec);
     cur.srcMac = d.srcMac;
     cur.dstMac = d.dstMac;
     cur.vlans = d.vlans;
@@ -132,6 +136,27 @@ export class DecodePipeline implements TcpStreamSink {
       this.sink.undecoded?.({ frame: rec.frame, time: rec.time, issues });
     }
     if (rec.time - this.lastExpire > 5) this.expire(rec.time);
+  }
+
+  /**
+   * Was the frame just dissected cut short, and by how much? Judged by its IP packet's own length
+   * where the IP header survived: the recorded original length may count the Ethernet FCS or
+   * padding, and a mirror port that slices frames before the capture records the sliced length as
+   * the original. Only a frame whose IP header was cut falls back to the original length; a frame
+   * that carries no IP at all (ARP, LLDP) holds nothing the analyses read.
+   */
+  private judgeCut(rec: CaptureRecord): void {
+    const d = this.d;
+    const captured = rec.data.length;
+    let missing: number;
+    // An IPv4 total length below its header is no length (0 under TCP segmentation offload).
+    if (d.ipVersion !== 0 && d.ipLength >= (d.ipVersion === 4 ? IPV4_MIN_HEADER : IPV6_HEADER)) missing = d.ipOffset + d.ipLength - captured;
+    else if (d.linkOk && d.ipVersion === 0 && d.etherType !== -1 && d.etherType !== EtherType.IPV4 && d.etherType !== EtherType.IPV6) return;
+    else missing = rec.origLen - captured;
+    if (missing <= 0) return;
+    const udp = d.protocol === IpProtocol.UDP;
+    const opaque = d.ipVersion === 0 || (udp && (d.fragment || d.transport !== IpProtocol.UDP));
+    this.sink.frameCut!(rec.frame, captured, missing, opaque);
   }
 
   /**
