@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = `${root}bin/pxecheck.js`;
 const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
-const COMMANDS = ['decode', 'analyze', 'run', 'capture', 'lab', 'completion'];
+const COMMANDS = ['decode', 'analyze', 'run', 'capture', 'export', 'merge', 'lab', 'completion'];
 
 const help = (args) => execFileSync(process.execPath, [bin, ...args, '--help'], { encoding: 'utf8', env: { ...process.env, COLUMNS: '80' } });
 /** roff: backslashes doubled, a leading dot or quote escaped, so help text stays literal. */

@@ -3,10 +3,10 @@ import { inputName, readCaptures, type CaptureInput, type ReadCaptureOptions } f
 import { SteadyClock } from '../capture/clock.js';
 import { DecodePipeline } from '../decode/pipeline.js';
 import type { DecodeSink } from '../decode/messages.js';
-import type { WireIssue } from '../wire/issues.js';
 import type { AnalysisThresholds } from '../findings/types.js';
 import { BootChainBuilder, type CaptureInfo } from '../flow/builder.js';
 import type { AnalysisPart } from './engine.js';
+import { RecordStep } from './record-step.js';
 import { AnalysisSession, ANALYZE_RELEASE, type ReleasePolicy } from './session.js';
 import type { Analysis } from './types.js';
 
@@ -25,6 +25,8 @@ export interface AnalyzeOptions {
   /** The capture is read, the devices still in memory are about to be analyzed together (the
    *  CLI collects the heap's garbage here, so that last part reuses it instead of growing the heap). */
   onReadEnd?: () => void;
+  /** Analyze mirror-port copies too (`--keep-duplicates`): every frame as the file holds it. */
+  keepDuplicates?: boolean;
   /** Rides along the read (the monitor's replay, `analyze --scenario`): one read serves both. */
   tap?: AnalysisTap;
 }
@@ -41,10 +43,10 @@ export interface AnalysisTap {
  *  inputs are merged by time into one capture. */
 export async function analyzeCapture(input: CaptureInput | readonly CaptureInput[], opts: AnalyzeOptions = {}): Promise<Analysis> {
   const builder = new BootChainBuilder();
-  const pipeline = new DecodePipeline(opts.tap?.sink?.(builder) ?? builder, { dropDuplicates: true });
+  const pipeline = new DecodePipeline(opts.tap?.sink?.(builder) ?? builder, { dropDuplicates: opts.keepDuplicates !== true });
   const tapRecord = opts.tap?.record;
   // Times on the steady parts of the capture clock: a jump of years is no 745841437 s duration.
-  const clock = new SteadyClock();
+  const step = new RecordStep(new SteadyClock(), pipeline);
   const clients: Analysis['clients'] = [];
   const findings: Analysis['findings'] = [];
   const onPart = opts.onPart ?? ((p: AnalysisPart): void => {
@@ -56,36 +58,15 @@ export async function analyzeCapture(input: CaptureInput | readonly CaptureInput
     file: opts.name ?? (Array.isArray(input) ? input.map(inputName).join(' + ') : inputName(input as CaptureInput)),
     packets: 0, warnings: [], truncated: false, firstPacket: null, lastPacket: null,
   };
-  // First and latest packet time in a Float64Array: a closure variable holding a double is a new
-  // heap number per assignment, and `last` changes with nearly every packet.
-  const span = new Float64Array(2);
-  let seen = false;
   const summary = await readCaptures(input, (rec) => {
-    const jumps = clock.count;
-    const t = clock.steady(rec.time, rec.frame);
-    rec.time = t;
-    if (clock.count !== jumps) pipeline.clockJumped();
-    if (!seen) {
-      seen = true;
-      span[0] = t;
-      span[1] = t;
-    } else if (t > span[1]!) span[1] = t;
-    pipeline.push(rec);
-    session.tick(span[1]!, info);
-    if (tapRecord !== undefined) tapRecord(t, builder);
+    step.push(rec);
+    session.tick(step.last, info);
+    if (tapRecord !== undefined) tapRecord(rec.time, builder);
   }, { signal: opts.signal, onProgress: opts.onProgress, onWarning: opts.onWarning });
-  const first = seen ? span[0]! : null;
-  const last = seen ? span[1]! : null;
   pipeline.finish();
   opts.onReadEnd?.();
   const head = session.finish({
-    ...info, packets: summary.records, warnings: captureWarnings(summary.warnings, clock, pipeline), truncated: summary.truncated, firstPacket: first, lastPacket: last,
+    ...info, packets: summary.records, warnings: step.warnings(summary.warnings), truncated: summary.truncated, firstPacket: step.firstPacket, lastPacket: step.lastPacket,
   });
   return { ...head, clients, findings };
-}
-
-/** What a capture reader, the steady clock and the decoder had to say about the capture itself:
- *  the capture findings of every path that reads a file (analyze, --metrics-out) come from here. */
-export function captureWarnings(reader: readonly WireIssue[], clock: SteadyClock, pipeline: DecodePipeline): WireIssue[] {
-  return [...reader, ...clock.warnings(), ...pipeline.limitWarnings(), ...pipeline.duplicateWarnings()];
 }

@@ -36,11 +36,11 @@ function reversePool(lost: ReadonlySet<string> = new Set()): ParallelAnalyze {
     open: () => {
       let turn = 10;
       return {
-        run: async (file, thresholds) => {
+        run: async (file, settings) => {
           const wait = turn--;
           for (let i = 0; i < wait * 3; i++) await new Promise((r) => setImmediate(r));
           if (lost.has(file)) throw new Error('analyze worker exited with code 1');
-          return analyzeToReply((f, o) => engine(f, o), { id: 0, file, thresholds });
+          return analyzeToReply((f, o) => engine(f, o), { id: 0, file, ...settings });
         },
         close: async () => undefined,
       };

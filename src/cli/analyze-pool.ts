@@ -11,10 +11,16 @@ import type { AnalysisThresholds } from '../findings/types.js';
 import type { WireIssue } from '../wire/issues.js';
 import { inputErrorMessage, MAX_WARNING_LINES } from './inputs.js';
 
-export interface WorkerRequest {
+/** How each capture is analyzed (plain data: it crosses to the workers). */
+export interface AnalyzeSettings {
+  thresholds: Partial<AnalysisThresholds>;
+  /** `--keep-duplicates`: mirror-port copies analyzed too. */
+  keepDuplicates: boolean;
+}
+
+export interface WorkerRequest extends AnalyzeSettings {
   id: number;
   file: string;
-  thresholds: Partial<AnalysisThresholds>;
 }
 
 interface ReplyBase {
@@ -29,7 +35,7 @@ export type WorkerReply =
   | (ReplyBase & { kind: 'input-error'; message: string })
   | (ReplyBase & { kind: 'internal-error'; message: string; stack: string });
 
-export type AnalyzeFile = (file: string, opts: { thresholds?: Partial<AnalysisThresholds>; onWarning?: (w: WireIssue, name: string) => void }) => Promise<Analysis>;
+export type AnalyzeFile = (file: string, opts: Partial<AnalyzeSettings> & { onWarning?: (w: WireIssue, name: string) => void }) => Promise<Analysis>;
 
 /** One capture → its reply; never throws. The worker runs it, and so does the main thread for
  *  standard input (a worker cannot read the process' stdin). */
@@ -41,7 +47,7 @@ export async function analyzeToReply(analyze: AnalyzeFile, req: WorkerRequest): 
     else more++;
   };
   try {
-    const analysis = await analyze(req.file, { thresholds: req.thresholds, onWarning });
+    const analysis = await analyze(req.file, { thresholds: req.thresholds, keepDuplicates: req.keepDuplicates, onWarning });
     return { id: req.id, kind: 'analysis', analysis, warnings, more };
   } catch (err) {
     const message = inputErrorMessage(err);
@@ -53,7 +59,7 @@ export async function analyzeToReply(analyze: AnalyzeFile, req: WorkerRequest): 
 
 /** What `runAnalyze` needs to run captures elsewhere than in its own thread. */
 export interface AnalyzePool {
-  run(file: string, thresholds: Partial<AnalysisThresholds>): Promise<WorkerReply>;
+  run(file: string, settings: AnalyzeSettings): Promise<WorkerReply>;
   close(): Promise<void>;
 }
 
@@ -83,13 +89,13 @@ class WorkerPool implements AnalyzePool {
 
   constructor(private readonly size: number, private readonly script: URL) {}
 
-  async run(file: string, thresholds: Partial<AnalysisThresholds>): Promise<WorkerReply> {
+  async run(file: string, settings: AnalyzeSettings): Promise<WorkerReply> {
     const slot = await this.acquire();
     try {
       return await new Promise<WorkerReply>((resolve, reject) => {
         const id = this.nextId++;
         slot.job = { id, resolve, reject };
-        slot.worker.postMessage({ id, file, thresholds } satisfies WorkerRequest);
+        slot.worker.postMessage({ id, file, ...settings } satisfies WorkerRequest);
       });
     } finally {
       slot.job = null;

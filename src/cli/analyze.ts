@@ -34,6 +34,8 @@ export type AnalyzeFn = (
   input: CaptureInput | readonly CaptureInput[],
   opts: {
     thresholds?: Partial<AnalysisThresholds>;
+    /** Mirror-port copies analyzed too (`--keep-duplicates`). */
+    keepDuplicates?: boolean;
     onProgress?: (bytesRead: number) => void;
     onWarning?: (w: WireIssue, name: string) => void;
     /** Devices as they finish: the returned Analysis then holds only what the parts did not. */
@@ -160,17 +162,18 @@ async function* inThreads(files: readonly string[], parallel: ParallelAnalyze, t
   const total = files.reduce((n, f) => n + (regularFileSize(f) ?? 0), 0);
   const progress = createProgress({ label: `pxecheck: analysing ${files.length} captures on ${threads} threads`, totalBytes: total, isTTY: io.stderrIsTTY, write: io.stderr });
   let here = 0;
+  const settings = { thresholds: args.thresholds, keepDuplicates: args.keepDuplicates };
   const inThread = async (file: string, id: number): Promise<WorkerReply> => {
     here++;
     try {
-      return await analyzeToReply((f, o) => analyze(f, o), { id, file, thresholds: args.thresholds });
+      return await analyzeToReply((f, o) => analyze(f, o), { id, file, ...settings });
     } finally {
       here--;
     }
   };
   // Standard input is read here whatever else runs (a worker cannot read it).
   const run = (file: string, id: number): Promise<WorkerReply> =>
-    file === STDIN_NAME || here === 0 ? inThread(file, id) : pool.run(file, args.thresholds);
+    file === STDIN_NAME || here === 0 ? inThread(file, id) : pool.run(file, settings);
   let index = 0;
   try {
     for await (const s of inOrder(files, run, { concurrency: threads })) {
@@ -243,7 +246,7 @@ async function analyzeOne(job: string | string[], args: AnalyzeArgs, analyze: An
   const size = typeof job === 'string' ? regularFileSize(job) : null;
   const progress = size === null ? null : createProgress({ label: `pxecheck: reading ${basename(job as string)}`, totalBytes: size, isTTY: io.stderrIsTTY, write: io.stderr });
   try {
-    return await analyze(job, { thresholds: args.thresholds, onWarning: warnings.onWarning, ...(progress ? { onProgress: (n: number) => progress.update(n) } : {}), ...(onPart ? { onPart } : {}), ...(onReadEnd ? { onReadEnd } : {}) });
+    return await analyze(job, { thresholds: args.thresholds, keepDuplicates: args.keepDuplicates, onWarning: warnings.onWarning, ...(progress ? { onProgress: (n: number) => progress.update(n) } : {}), ...(onPart ? { onPart } : {}), ...(onReadEnd ? { onReadEnd } : {}) });
   } finally {
     progress?.done();
     warnings.finish();

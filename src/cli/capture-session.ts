@@ -13,7 +13,7 @@ import { DecodePipeline } from '../decode/pipeline.js';
 import type { DecodeSink } from '../decode/messages.js';
 import { BootChainBuilder, type CaptureInfo } from '../flow/builder.js';
 import { analyzeFacts, type AnalysisPart } from '../analysis/engine.js';
-import { captureWarnings } from '../analysis/capture.js';
+import { RecordStep } from '../analysis/record-step.js';
 import { AnalysisSession, LIVE_RELEASE, type ReleasePolicy } from '../analysis/session.js';
 import type { Analysis } from '../analysis/types.js';
 import { LivePrinter } from '../report/live-printer.js';
@@ -34,12 +34,16 @@ export interface LiveSessionOptions {
   onFinished?: (part: AnalysisPart) => void;
   /** Sees every decoded message before the builder (the --metrics/--events monitor). */
   tap?: (next: DecodeSink) => DecodeSink;
+  /** Analyze mirror-port copies too (`--keep-duplicates`). */
+  keepDuplicates?: boolean;
 }
 
 export class LiveSession {
   readonly printer: LivePrinter;
   private readonly builder: BootChainBuilder;
   private readonly pipeline: DecodePipeline;
+  /** The same read step as analyze (src/analysis/capture.ts): the system clock may be set mid-capture. */
+  private readonly step: RecordStep;
   private readonly session: AnalysisSession;
   private readonly writer: TextWriter | null;
   private readonly info: CaptureInfo;
@@ -47,16 +51,12 @@ export class LiveSession {
   private pendingLines: string[] = [];
   private now = 0;
   private readonly keepHeap = heapKeeper();
-  /** The same steady timeline as analyze (src/analysis/capture.ts): the system clock may be set mid-capture. */
-  private readonly clock = new SteadyClock();
-  frames = 0;
-  first: number | null = null;
-  last: number | null = null;
 
   constructor(private readonly opts: LiveSessionOptions) {
     this.printer = new LivePrinter({ palette: opts.palette, quietSeconds: opts.quietSeconds, utc: opts.utc });
     this.builder = new BootChainBuilder({ onStep: (device, step) => this.printer.stepOpened(device, step) });
-    this.pipeline = new DecodePipeline(opts.tap ? opts.tap(this.builder) : this.builder, { dropDuplicates: true });
+    this.pipeline = new DecodePipeline(opts.tap ? opts.tap(this.builder) : this.builder, { dropDuplicates: opts.keepDuplicates !== true });
+    this.step = new RecordStep(new SteadyClock(), this.pipeline);
     this.writer = opts.report ? new TextWriter(opts.palette) : null;
     this.info = { file: opts.fileName, packets: 0, warnings: [], truncated: false, firstPacket: null, lastPacket: null };
     this.session = new AnalysisSession(this.builder, {}, opts.release ?? LIVE_RELEASE, (p) => this.finished(p));
@@ -64,14 +64,8 @@ export class LiveSession {
 
   /** A packet (`rec.data` is only read during the call; `rec.time` becomes its steady time). */
   push(rec: CaptureRecord): void {
-    const jumps = this.clock.count;
-    rec.time = this.clock.steady(rec.time, rec.frame);
-    if (this.clock.count !== jumps) this.pipeline.clockJumped();
-    this.frames++;
-    if (this.first === null) this.first = rec.time;
-    if (this.last === null || rec.time > this.last) this.last = rec.time;
-    this.pipeline.push(rec);
-    this.session.tick(this.last, this.info);
+    this.step.push(rec);
+    this.session.tick(this.step.last, this.info);
   }
 
   /** Devices in memory now (the rest were released). */
@@ -85,7 +79,7 @@ export class LiveSession {
 
   /** Steps that completed or went quiet, and findings of devices released since the last call. */
   poll(wallNow: number): string[] {
-    const now = (this.now = this.clock.at(wallNow));
+    const now = (this.now = this.step.clock.at(wallNow));
     const out = this.printer.poll(now);
     if (this.pendingLines.length > 0) {
       out.push(...this.pendingLines);
@@ -96,15 +90,15 @@ export class LiveSession {
 
   /** Findings of the devices still in memory, from a snapshot (printed once each). */
   findings(wallNow: number): string[] {
-    const now = (this.now = this.clock.at(wallNow));
+    const now = (this.now = this.step.clock.at(wallNow));
     return this.printer.findings(this.snapshot().findings, now);
   }
 
   /** An analysis of the devices still in memory (the builder goes on unchanged); one per packet
    *  count, so the printer and the monitor share it within a tick. */
   snapshot(): Analysis {
-    if (this.cached?.frames !== this.frames) {
-      this.cached = { frames: this.frames, analysis: analyzeFacts(this.builder.facts(this.captureInfo())) };
+    if (this.cached?.frames !== this.step.records) {
+      this.cached = { frames: this.step.records, analysis: analyzeFacts(this.builder.facts(this.captureInfo())) };
     }
     return this.cached.analysis;
   }
@@ -128,12 +122,10 @@ export class LiveSession {
     this.writer?.end(analysis, write);
   }
 
-  /** With the capture's own warnings, from the same `captureWarnings` as a file's (no reader here). */
+  /** With the capture's own warnings, as a file's (no reader here). */
   private captureInfo(): CaptureInfo {
-    return {
-      ...this.info, packets: this.frames, firstPacket: this.first, lastPacket: this.last,
-      warnings: captureWarnings([], this.clock, this.pipeline),
-    };
+    const step = this.step;
+    return { ...this.info, packets: step.records, firstPacket: step.firstPacket, lastPacket: step.lastPacket, warnings: step.warnings() };
   }
 
   private finished(p: AnalysisPart): void {

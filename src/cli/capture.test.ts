@@ -26,8 +26,9 @@ describe('checkCaptureArgs', () => {
 
   it('fills in defaults: the boot filter, no file, no duration, the packet cap', () => {
     expect(checkCaptureArgs({ interface: 'eth0' })).toEqual({
-      interfaces: ['eth0'], write: undefined, duration: undefined, filter: DEFAULT_CAPTURE_FILTER, analyze: false, maxPackets: DEFAULT_MAX_PACKETS,
+      interfaces: ['eth0'], write: undefined, duration: undefined, filter: DEFAULT_CAPTURE_FILTER, analyze: false, maxPackets: DEFAULT_MAX_PACKETS, keepDuplicates: false,
     });
+    expect(checkCaptureArgs({ interface: 'eth0', 'keep-duplicates': true }).keepDuplicates).toBe(true);
     // TFTP transfers leave port 69 at once: the default cannot be a port-69 filter.
     expect(DEFAULT_CAPTURE_FILTER).toMatch(/^udp or /);
     expect(DEFAULT_CAPTURE_FILTER).toContain('tcp port 80');

@@ -31,6 +31,8 @@ export interface CaptureArgs {
   filter: string;
   analyze: boolean;
   maxPackets: number;
+  /** `--keep-duplicates`: analyze mirror-port copies too. */
+  keepDuplicates: boolean;
   /** `--metrics [ADDR:]PORT`: serve Prometheus/OpenMetrics on /metrics. */
   metrics?: ListenAddress;
   /** `--events FILE|-`: JSON lines of finished steps, attempts and findings. */
@@ -80,7 +82,7 @@ export function checkCaptureArgs(raw: Record<string, unknown>): CaptureArgs {
     if (m.trim() === '' || !Number.isInteger(n) || n < 1) throw new UsageError(`capture: --max-packets must be a positive integer (got "${m}")`);
     maxPackets = n;
   }
-  return { interfaces, write, duration, filter, analyze: raw['analyze'] === true, maxPackets, ...monitorArgs(raw) };
+  return { interfaces, write, duration, filter, analyze: raw['analyze'] === true, maxPackets, keepDuplicates: raw['keep-duplicates'] === true, ...monitorArgs(raw) };
 }
 
 function monitorArgs(raw: Record<string, unknown>): Pick<CaptureArgs, 'metrics' | 'events'> {
@@ -202,7 +204,7 @@ export async function runCapture(args: CaptureArgs, io: CaptureIo, deps: Capture
   const fileName = args.write ?? `live:${args.interfaces.join(',')}`;
   const mon = monitor;
   const live = new LiveSession({
-    fileName, palette: pal, quietSeconds: deps.quietSeconds, utc: deps.utc, report: args.analyze,
+    fileName, palette: pal, quietSeconds: deps.quietSeconds, utc: deps.utc, report: args.analyze, keepDuplicates: args.keepDuplicates,
     ...(mon ? { tap: (next) => mon.tap(next) } : {}),
     onFinished: (p) => {
       mon?.finished(p, d.now());

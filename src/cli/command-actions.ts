@@ -61,7 +61,7 @@ export function commandChecks(io: CliIo, runDeps: RunDeps): Record<CommandName, 
         const { refuseOverwrite } = await import('./inputs.js');
         return () => {
           refuseOverwrite(args.output, [...args.files, ...scenarios]);
-          return runAnalyzeScenario(scenarios, server, format, args.output, (tap) => analyzeCapture(input, { thresholds: args.thresholds, tap }), analyzeIo(io));
+          return runAnalyzeScenario(scenarios, server, format, args.output, (tap) => analyzeCapture(input, { thresholds: args.thresholds, keepDuplicates: args.keepDuplicates, tap }), analyzeIo(io));
         };
       } else {
         const { runAnalyze } = await import('./analyze.js');

@@ -20,6 +20,9 @@ export const INPUT_HELP = 'capture files (.pcap, .pcapng, optionally gzip), fold
 /** Every fast-path command takes `[file..]`: string array positionals. */
 export const FILE_POSITIONAL = { type: 'string', array: true, describe: INPUT_HELP } as const;
 
+/** `--keep-duplicates` of analyze, capture and export (the filter: src/decode/duplicate-frames.ts). */
+export const KEEP_DUPLICATES_HELP = 'keep mirror-port copies: every frame as captured (by default a frame that repeats the same IP packet within 5 ms is dropped as a SPAN copy)';
+
 const READ: FlagSpec = { alias: 'r', type: 'string', array: true, requiresArg: true, describe: 'read FILE (as tcpdump -r; same as a positional FILE)' };
 
 export const DECODE_FLAGS: Record<string, FlagSpec> = {
@@ -40,6 +43,7 @@ export const ANALYZE_FLAGS: Record<string, FlagSpec> = {
   format: { alias: 'f', type: 'string', requiresArg: true, default: 'text', describe: 'text | json | junit | html (one self-contained page) | rows (JSON Lines for DuckDB/ClickHouse, docs/fleet.md)' },
   client: { type: 'string', requiresArg: true, describe: 'only this client: MAC (aa:bb:…, aa-bb-…, aabb.ccdd.eeff, aabbccddeeff), IP address or the ip:ADDR name the report prints; repeatable' },
   'only-failed': { type: 'boolean', describe: 'only the boot devices whose boot failed' },
+  'keep-duplicates': { type: 'boolean', describe: KEEP_DUPLICATES_HELP },
   output: { alias: 'o', type: 'string', requiresArg: true, describe: 'write to FILE instead of stdout (never coloured)' },
   scenario: { type: 'string', array: true, requiresArg: true, describe: 'check the recorded boot against SCENARIO files (expectations and budgets, offline)' },
   server: { type: 'string', requiresArg: true, describe: 'with --scenario: the address ${server} stands for (default: the first DHCP server that answered)' },

@@ -5,7 +5,7 @@
  * Light on purpose: strings only, loaded on every run.
  */
 import { DEFAULT_CAPTURE_FILTER, DEFAULT_MAX_PACKETS } from './capture-defaults.js';
-import { ANALYZE_FLAGS, DECODE_FLAGS, FILE_POSITIONAL, type FlagSpec } from './command-flags.js';
+import { ANALYZE_FLAGS, DECODE_FLAGS, FILE_POSITIONAL, KEEP_DUPLICATES_HELP, type FlagSpec } from './command-flags.js';
 
 export interface PositionalSpec {
   type: 'string';
@@ -83,6 +83,7 @@ export const COMMANDS = {
       analyze: { type: 'boolean', default: false, describe: 'at the end print the full analyze report (exit 1 on an error finding)' },
       metrics: { type: 'string', requiresArg: true, describe: 'serve Prometheus/OpenMetrics metrics on http://[ADDR:]PORT/metrics; ADDR defaults to 127.0.0.1 (this machine only; 0.0.0.0:9464 for every address); port 0 picks a free one (printed). See docs/monitoring.md' },
       events: { type: 'string', requiresArg: true, describe: 'write one JSON line per finished step, boot attempt and finding to FILE, or - for standard output (the live lines then go to stderr); schema pxecheck.events/1' },
+      'keep-duplicates': { type: 'boolean', describe: KEEP_DUPLICATES_HELP },
     },
     epilogue: 'Exit status: 0 clean end (with --analyze: 1 on an error finding), 2 usage error, unknown interface or missing capture privileges.',
   },
@@ -111,6 +112,7 @@ export const COMMANDS = {
     flags: {
       dir: { alias: 'd', type: 'string', requiresArg: true, describe: 'new or empty directory for the files and manifest.json' },
       format: { alias: 'f', type: 'string', requiresArg: true, default: 'text', describe: 'text | json (the manifest on stdout)' },
+      'keep-duplicates': { type: 'boolean', describe: KEEP_DUPLICATES_HELP },
     },
     epilogue: 'Exit status: 0 every transfer complete, 1 an incomplete transfer (written as NAME.partial), 2 usage error, unreadable input or unusable directory.',
   },

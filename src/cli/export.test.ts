@@ -8,6 +8,7 @@ import { hasTshark } from '../../test/helpers/tshark.js';
 import { pcapOf } from '../../test/helpers/pcap.js';
 import { CAPTURES } from '../../test/helpers/paths.js';
 import { content, TftpConvo } from '../export/export.test-kit.js';
+import { recordTwice } from '../decode/duplicate-frames.test-kit.js';
 import type { ExportManifest } from '../export/manifest.js';
 import { checkExportArgs, runExport } from './export.js';
 import { UsageError } from './exit-codes.js';
@@ -18,10 +19,11 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 let n = 0;
 const freshDir = (): string => join(tmp, `out${++n}`);
 
-async function exportTo(file: string, dir = freshDir()): Promise<{ code: number; dir: string; manifest: ExportManifest; stdout: string }> {
+async function exportTo(file: string, dir = freshDir(), keepDuplicates = false): Promise<{ code: number; dir: string; manifest: ExportManifest; stdout: string; stderr: string }> {
   let stdout = '';
-  const code = await runExport({ file, dir, format: 'text' }, { stdout: (s) => (stdout += s), stderr: () => {} });
-  return { code, dir, manifest: JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as ExportManifest, stdout };
+  let stderr = '';
+  const code = await runExport({ file, dir, format: 'text', keepDuplicates }, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s) });
+  return { code, dir, manifest: JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as ExportManifest, stdout, stderr };
 }
 
 const sha = (p: string): string => createHash('sha256').update(readFileSync(p)).digest('hex');
@@ -97,6 +99,45 @@ describe.skipIf(!hasTshark())('incomplete transfers are marked, never silently s
     expect(partBytes.length).toBeLessThan(fullBytes.length);
     expect(Buffer.compare(partBytes, fullBytes.subarray(0, partBytes.length))).toBe(0);
     expect(part.stdout).toMatch(/INCOMPLETE/);
+  });
+});
+
+describe('a capture recorded twice by a mirror port', () => {
+  // TFTP and HTTP (lab/uefi-pxe-dnsmasq), TFTP with real retransmissions after timeouts (lossy-tftp).
+  it.each(['lab/uefi-pxe-dnsmasq.pcapng', 'lab/lossy-tftp.pcapng'])('%s: the same files and manifest counts as the original; the copies are noted', async (rel) => {
+    const capture = join(CAPTURES, rel);
+    const twice = recordTwice(readFileSync(capture), 20e-6);
+    const doubled = join(tmp, `twice-${++n}.pcapng`);
+    writeFileSync(doubled, twice.bytes);
+    const orig = await exportTo(capture);
+    const dup = await exportTo(doubled);
+    expect(dup.code).toBe(orig.code);
+    expect(orig.manifest.objects.length).toBeGreaterThan(0);
+    // Everything but the frame numbers, which map back to the original's through `twice.original`.
+    const facts = (m: ExportManifest, map: (f: number) => number | null): unknown[] =>
+      m.objects.map(({ firstFrame, lastFrame, ...o }) => ({ ...o, firstFrame: map(firstFrame), lastFrame: map(lastFrame) }));
+    expect(facts(dup.manifest, (f) => twice.original[f] ?? null)).toEqual(facts(orig.manifest, (f) => f));
+    for (const o of dup.manifest.objects) expect(readFileSync(join(dup.dir, o.file))).toEqual(readFileSync(join(orig.dir, o.file)));
+    expect(dup.stderr).toMatch(/^pxecheck: note: .*twice-\d+\.pcapng: \d+ frame\(s\) repeated .*--keep-duplicates/);
+    expect(orig.stderr).toBe('');
+  });
+
+  it('--keep-duplicates: the copies counted as frames of their transfers (as repeats), the files still the same', async () => {
+    const capture = join(LAB, 'uefi-pxe-dnsmasq.pcapng');
+    const doubled = join(tmp, `twice-${++n}.pcapng`);
+    writeFileSync(doubled, recordTwice(readFileSync(capture), 20e-6).bytes);
+    const orig = await exportTo(capture);
+    const kept = await exportTo(doubled, freshDir(), true);
+    const tftp = (m: ExportManifest): ExportManifest['objects'] => m.objects.filter((o) => o.protocol === 'tftp');
+    expect(tftp(orig.manifest).length).toBeGreaterThan(0);
+    // About twice the frames: a copy after the transfer's last block belongs to no transfer any more.
+    tftp(orig.manifest).forEach((o, i) => {
+      const frames = tftp(kept.manifest)[i]!.frames;
+      expect(frames).toBeGreaterThan(1.9 * o.frames);
+      expect(frames).toBeLessThanOrEqual(2 * o.frames);
+    });
+    expect(kept.manifest.objects.map((o) => o.sha256)).toEqual(orig.manifest.objects.map((o) => o.sha256));
+    expect(kept.stderr).toBe('');
   });
 });
 

@@ -16,6 +16,9 @@ export interface ExportArgs {
   file: string;
   dir: string;
   format: 'text' | 'json';
+  /** `--keep-duplicates`: mirror-port copies go through the assembler too (their blocks are
+   *  repeats, so only the frame counts change). */
+  keepDuplicates?: boolean;
 }
 
 export interface ExportIo {
@@ -31,7 +34,7 @@ export function checkExportArgs(raw: Record<string, unknown>): ExportArgs {
   if (typeof dir !== 'string' || dir === '') throw new UsageError('export: --dir DIR is required (where the files and manifest.json go)');
   const format = String(raw['format'] ?? 'text');
   if (format !== 'text' && format !== 'json') throw new UsageError(`export: --format must be text or json (got "${format}")`);
-  return { file, dir, format };
+  return { file, dir, format, keepDuplicates: raw['keep-duplicates'] === true };
 }
 
 /** The directory must be new or empty: names in it are chosen for this capture alone. Returns
@@ -54,7 +57,8 @@ export async function runExport(args: ExportArgs, io: ExportIo): Promise<number>
   const created = prepareDir(args.dir);
   const sink = new DirectorySink(args.dir);
   const assembler = new ObjectAssembler(sink);
-  const pipe = new DecodePipeline(assembler, { protos: new Set(['tftp', 'http']) });
+  // Mirror copies dropped as analyze drops them: a copied DATA block is no second frame of the transfer.
+  const pipe = new DecodePipeline(assembler, { protos: new Set(['tftp', 'http']), dropDuplicates: args.keepDuplicates !== true });
   let summary;
   try {
     summary = await readCaptureFile(args.file, (rec) => pipe.push(rec));
@@ -67,6 +71,7 @@ export async function runExport(args: ExportArgs, io: ExportIo): Promise<number>
     throw e;
   }
   for (const w of summary.warnings) io.stderr(`pxecheck: warning: ${args.file}: ${w.message} (at byte ${w.offset})\n`);
+  for (const w of pipe.duplicateWarnings()) io.stderr(`pxecheck: note: ${args.file}: ${w.message}; only the first copies were exported (--keep-duplicates for every frame)\n`);
   const manifest = buildManifest(args.file, sink.objects);
   writeFileSync(join(args.dir, MANIFEST_NAME), JSON.stringify(manifest, null, 2) + '\n');
   if (args.format === 'json') io.stdout(JSON.stringify(manifest, null, 2) + '\n');

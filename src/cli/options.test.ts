@@ -26,7 +26,7 @@ describe('decode options', () => {
 
 describe('analyze options', () => {
   it('defaults: text, every client, engine thresholds', () => {
-    expect(checkAnalyzeArgs({ file: 'x.pcap' })).toEqual({ file: 'x.pcap', files: ['x.pcap'], merge: false, format: 'text', clients: null, onlyFailed: false, output: undefined, thresholds: {} });
+    expect(checkAnalyzeArgs({ file: 'x.pcap' })).toEqual({ file: 'x.pcap', files: ['x.pcap'], merge: false, format: 'text', clients: null, onlyFailed: false, keepDuplicates: false, output: undefined, thresholds: {} });
   });
   it('takes several positional FILEs, then -r FILEs, and --merge', () => {
     const a = checkAnalyzeArgs({ file: ['a.pcap', 'dir'], read: ['-'], merge: true });

@@ -132,6 +132,8 @@ export interface AnalyzeArgs {
   clients: ClientSpec[] | null;
   /** `--only-failed`: keep the devices `isFailedDevice` calls failed. */
   onlyFailed: boolean;
+  /** `--keep-duplicates`: analyze mirror-port copies too. */
+  keepDuplicates: boolean;
   output: string | undefined;
   /** Only the thresholds given on the command line; the engine fills in DEFAULT_THRESHOLDS. */
   thresholds: Partial<AnalysisThresholds>;
@@ -165,6 +167,7 @@ export function checkAnalyzeArgs(raw: Record<string, unknown>): AnalyzeArgs {
     format: format as AnalyzeFormat,
     clients: parseClientSpecs(raw['client']),
     onlyFailed: raw['only-failed'] === true,
+    keepDuplicates: raw['keep-duplicates'] === true,
     output: typeof raw['output'] === 'string' ? raw['output'] : undefined,
     thresholds,
     ...(typeof raw['annotate'] === 'string' && raw['annotate'] !== '' ? { annotate: raw['annotate'] } : {}),

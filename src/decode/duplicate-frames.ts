@@ -30,6 +30,7 @@
 import type { FrameDissector } from '../wire/frame/dissect.js';
 import type { WireIssue } from '../wire/issues.js';
 import { IPV6_HEADER } from '../wire/ipv6.js';
+import { u32 } from '../wire/bytes.js';
 import { IpProtocol } from '../wire/ip-protocol.js';
 
 /**
@@ -97,6 +98,15 @@ export class DuplicateFrameFilter {
   private delayCount = 0;
   /** Kept numbers below this one are forgotten (`clockJumped`). */
   private since = 0;
+  /** The frame being looked at (`locateIp`/`locateOther`): the kind and [start, end) of its
+   *  compared region, its fingerprint, and its direction buckets (-1: not IP). Fields, not a
+   *  returned object: nothing is allocated per frame. */
+  private kind = 0;
+  private start = 0;
+  private end = 0;
+  private key = 0;
+  private dir = -1;
+  private back = -1;
   /** Frames recognised as copies. */
   count = 0;
   /** The first LISTED copies and the frames they copy. */
@@ -108,50 +118,12 @@ export class DuplicateFrameFilter {
    */
   isCopy(d: FrameDissector, time: number, frame: number): boolean {
     const buf = d.frame;
-    let kind: number;
-    let start: number;
-    let end: number;
-    let key: number;
-    // (source, destination) and (destination, source) buckets of an IP packet; -1 otherwise.
-    let dir = -1;
-    let back = -1;
-    if (d.ipVersion !== 0) {
-      kind = d.ipVersion;
-      start = d.ipOffset;
-      end = Math.min(buf.length, start + d.ipLength);
-      if (end < start) end = start;
-      // The fingerprint: length, IPv4 id + fragment field / IPv6 flow label, the addresses (low
-      // words for IPv6), two transport words (UDP length + checksum or TCP sequence; the TCP
-      // checksum or UDP payload bytes) and the last word. TTL, hop limit, header checksum left out.
-      let from: number;
-      let to: number;
-      let t: number;
-      let h: number;
-      if (kind === Kind.Ipv4) {
-        from = word(buf, start + 12, end);
-        to = word(buf, start + 16, end);
-        h = mix(end - start, word(buf, start + 4, end));
-        t = start + (end > start ? (buf[start]! & 0x0f) * 4 : 0);
-      } else {
-        // The high word tells a link-local address from a global one with the same interface id.
-        from = word(buf, start + 8, end) ^ word(buf, start + 20, end);
-        to = word(buf, start + 24, end) ^ word(buf, start + 36, end);
-        h = mix(end - start, word(buf, start, end));
-        t = start + IPV6_HEADER;
-      }
-      h = mix(mix(h, from), to);
-      h = mix(mix(h, word(buf, t + 4, end)), word(buf, t + 16, end));
-      key = mix(h, word(buf, end - 4, end));
-      dir = mix(from, to) & (DIRECTIONS - 1);
-      back = mix(to, from) & (DIRECTIONS - 1);
-    } else {
-      kind = Kind.OtherBase + (d.linkOk ? d.etherType : -1);
-      start = d.linkOk ? d.linkPayloadOffset : 0;
-      end = buf.length;
-      key = sampleKey(buf, start, end);
-    }
-    const length = end - start;
-    if (length < minimumSpan(kind, buf, start, end)) {
+    if (d.ipVersion !== 0) this.locateIp(buf, d.ipVersion, d.ipOffset, d.ipLength);
+    else this.locateOther(buf, d);
+    const kind = this.kind;
+    const start = this.start;
+    const length = this.end - start;
+    if (length < minimumSpan(kind, buf, start, this.end)) {
       // The IP length field does not delimit the packet: IPv4 total length 0 or shorter than its
       // header (TSO/LSO super-frames captured on the sending host), IPv6 payload length 0 but for
       // a packet with no next header (a jumbogram), or the header cut short. Compared over that
@@ -159,34 +131,102 @@ export class DuplicateFrameFilter {
       // instead would guess at what the packet is; such frames come from captures on the sender,
       // not from a mirror port, so they are never a copy nor a candidate. They still tell that
       // their sender spoke (a number above every kept one, below the next).
-      if (dir >= 0) this.lastFrom[dir] = this.kept - 0.5;
+      if (this.dir >= 0) this.lastFrom[this.dir] = this.kept - 0.5;
       return false;
     }
+    const n = this.samePacketWithinWindow(buf, time);
+    if (n >= 0 && this.copiedByMirror(n, time, d.srcMac, d.dstMac)) {
+      this.count++;
+      if (this.listed.length < LISTED) this.listed.push({ frame, of: this.frames[n % DUPLICATE_DEPTH]! });
+      return true;
+    }
+    const kept = this.keep(buf, time, frame, kind, this.key, start, length);
+    this.macs[kept % DUPLICATE_DEPTH] = d.srcMac;
+    if (this.dir >= 0) this.lastFrom[this.dir] = kept;
+    return false;
+  }
+
+  /**
+   * The compared region of an IP packet (from its header to its total length) and its
+   * fingerprint: length, IPv4 id + fragment field / IPv6 flow label, the addresses (low words for
+   * IPv6), two transport words (UDP length + checksum or TCP sequence; the TCP checksum or UDP
+   * payload bytes) and the last word. TTL, hop limit, header checksum left out. Also the
+   * (source, destination) and (destination, source) buckets.
+   */
+  private locateIp(buf: Uint8Array, version: number, start: number, ipLength: number): void {
+    let end = Math.min(buf.length, start + ipLength);
+    if (end < start) end = start;
+    let from: number;
+    let to: number;
+    let t: number;
+    let h: number;
+    if (version === Kind.Ipv4) {
+      from = word(buf, start + 12, end);
+      to = word(buf, start + 16, end);
+      h = mix(end - start, word(buf, start + 4, end));
+      t = start + (end > start ? (buf[start]! & 0x0f) * 4 : 0);
+    } else {
+      // The high word tells a link-local address from a global one with the same interface id.
+      from = word(buf, start + 8, end) ^ word(buf, start + 20, end);
+      to = word(buf, start + 24, end) ^ word(buf, start + 36, end);
+      h = mix(end - start, word(buf, start, end));
+      t = start + IPV6_HEADER;
+    }
+    h = mix(mix(h, from), to);
+    h = mix(mix(h, word(buf, t + 4, end)), word(buf, t + 16, end));
+    this.kind = version;
+    this.start = start;
+    this.end = end;
+    this.key = mix(h, word(buf, end - 4, end));
+    this.dir = mix(from, to) & (DIRECTIONS - 1);
+    this.back = mix(to, from) & (DIRECTIONS - 1);
+  }
+
+  /** A frame that is not IP: compared from the end of the link header (same EtherType), padding included. */
+  private locateOther(buf: Uint8Array, d: FrameDissector): void {
+    this.kind = Kind.OtherBase + (d.linkOk ? d.etherType : -1);
+    this.start = d.linkOk ? d.linkPayloadOffset : 0;
+    this.end = buf.length;
+    this.key = sampleKey(buf, this.start, this.end);
+    this.dir = -1;
+    this.back = -1;
+  }
+
+  /**
+   * The newest kept frame that holds the same packet as the located region (the fields mirror
+   * points may change left out), at most DUPLICATE_WINDOW_S before or after `time`; -1 if none.
+   */
+  private samePacketWithinWindow(buf: Uint8Array, time: number): number {
+    const { kind, key, start, end } = this;
+    const length = end - start;
     const oldest = Math.max(this.kept - DUPLICATE_DEPTH, this.since);
     for (let n = this.heads[key & (BUCKETS - 1)]!; n >= 0 && n >= oldest; ) {
       const i = n % DUPLICATE_DEPTH;
       const dt = time - this.times[i]!;
       // Older ones are older still: copies follow each other in the file.
-      if (dt > DUPLICATE_WINDOW_S) break;
-      if (this.keys[i] === key && this.kinds[i] === kind && this.lengths[i] === length && dt >= -DUPLICATE_WINDOW_S && this.same(i, buf, start, end, kind)) {
-        const gap = dt < 0 ? -dt : dt;
-        if (this.otherEndSpoke(n, back, d.srcMac, d.dstMac)) {
-          // The other end spoke in between: this may answer it (a Neighbor Advertisement for each
-          // of two Neighbor Solicitations). A copy only at the delay this capture's copies showed.
-          // No copy measured yet (all timestamps equal or zero, `editcap -S 0`): an answer.
-          const delay = this.mirrorDelay();
-          if (delay === 0 || gap > MIRROR_DELAY_SLACK * delay) break;
-        } else this.delays[this.delayCount++ % MIRROR_DELAYS] = gap;
-        this.count++;
-        if (this.listed.length < LISTED) this.listed.push({ frame, of: this.frames[i]! });
-        return true;
-      }
+      if (dt > DUPLICATE_WINDOW_S) return -1;
+      if (this.keys[i] === key && this.kinds[i] === kind && this.lengths[i] === length && dt >= -DUPLICATE_WINDOW_S && this.same(i, buf, start, end, kind)) return n;
       n = this.older[i]!;
     }
-    const kept = this.keep(buf, time, frame, kind, key, start, length);
-    this.macs[kept % DUPLICATE_DEPTH] = d.srcMac;
-    if (dir >= 0) this.lastFrom[dir] = kept;
-    return false;
+    return -1;
+  }
+
+  /**
+   * Is the repeat of kept frame `n` the mirror's copy rather than a second packet? When the other
+   * end spoke in between, it may answer that (a Neighbor Advertisement for each of two Neighbor
+   * Solicitations): a copy only as soon as this capture's copies came (none measured yet, all
+   * timestamps equal or zero after `editcap -S 0`: an answer). Otherwise a copy, and its gap
+   * measures the mirror's delay.
+   */
+  private copiedByMirror(n: number, time: number, src: string | null, dst: string | null): boolean {
+    const dt = time - this.times[n % DUPLICATE_DEPTH]!;
+    const gap = dt < 0 ? -dt : dt;
+    if (this.otherEndSpoke(n, this.back, src, dst)) {
+      const delay = this.mirrorDelay();
+      return delay !== 0 && gap <= MIRROR_DELAY_SLACK * delay;
+    }
+    this.delays[this.delayCount++ % MIRROR_DELAYS] = gap;
+    return true;
   }
 
   /**
@@ -287,9 +327,9 @@ function minimumSpan(kind: number, b: Uint8Array, start: number, end: number): n
   return 1;
 }
 
-/** A big-endian word at `o`, or 0 past `end`. */
+/** The big-endian word at `o`, or 0 past `end` (the packet's end, before any padding). */
 function word(b: Uint8Array, o: number, end: number): number {
-  return o + 4 <= end ? (b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]! : 0;
+  return o + 4 <= end ? u32(b, o) : 0;
 }
 
 /** Folds word `w` into hash `h` (order matters; the high bits are folded into the low ones,

@@ -6,6 +6,7 @@ import type { HttpRequestHead, HttpResponseHead } from '../wire/http/index.js';
 import type { IcmpPacket } from '../wire/icmp.js';
 import type { NdpMessage } from '../wire/ndp.js';
 import type { TftpSession } from './tftp-tracker.js';
+import type { Tunnel } from '../wire/tunnel.js';
 
 /** What `--proto` selects. `icmp` covers ICMPv4 and ICMPv6 error messages, `ndp` IPv6 Neighbour
  *  Discovery (RS, RA, NS, NA, Redirect). */
@@ -27,6 +28,9 @@ export interface MessageOrigin {
   vlans: number[];
   /** Every issue met while decoding this frame, from the link layer up, offsets frame-relative. */
   issues: WireIssue[];
+  /** The remote-mirror tunnel the frame came through (ERSPAN, gretap, VXLAN); the addresses and
+   *  MACs above are the mirrored frame's. Null or absent for a frame captured where it went by. */
+  tunnel?: Tunnel | null;
 }
 
 /** UDP-borne messages keep a view of their UDP payload: valid only during the sink callback
@@ -178,7 +182,8 @@ export interface DecodeSink {
   /** Every TCP segment, for sinks that judge the path MTU (the flow builder). */
   tcpSegment?(s: TcpSegmentSeen): void;
   /**
-   * The frame about to be decoded was cut short (a snap length, a mirror port's slicing):
+   * The frame about to be decoded was cut short (a snap length, a mirror port's slicing or MTU,
+   * ERSPAN's truncation):
    * `missing` bytes of its IP packet are not in the capture (of the frame, when even its IP header
    * was cut). `opaque`: the cut took what says what the frame carried (its IP header, the UDP
    * ports of a UDP packet, or it is a later IP fragment): it may have held a message nobody can

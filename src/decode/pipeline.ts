@@ -9,6 +9,7 @@ import type { CaptureRecord } from '../capture/types.js';
 import type { WireIssue } from '../wire/issues.js';
 import { IpProtocol } from '../wire/ip-protocol.js';
 import { FrameDissector } from '../wire/frame/dissect.js';
+import { tunnelText } from '../wire/tunnel.js';
 import { isDhcpV4Port, isDhcpV6Port } from '../wire/dhcp-ports.js';
 import { UdpPort } from '../wire/ports.js';
 import { UDP_HEADER } from '../wire/udp.js';
@@ -42,8 +43,8 @@ import type { TftpSession } from './tftp-tracker.js';
 export interface DecodeOptions {
   /** Only decode these protocols (default: all). */
   protos?: ReadonlySet<AppProto>;
-  /** Drop mirror-port copies of a frame (`duplicate-frames.ts`) before decoding: the analyses do,
-   *  `decode` does not (it shows what the file holds, frame by frame). */
+  /** Drop mirror-port copies of a frame (`duplicate-frames.ts`) before decoding: the analyses and
+   *  `export` do (unless `--keep-duplicates`), `decode` does not (it shows what the file holds). */
   dropDuplicates?: boolean;
 }
 
@@ -53,6 +54,9 @@ interface HttpConnState {
   /** Decided on the first payload byte: is this HTTP at all? */
   decided: boolean;
 }
+
+/** The layer of tunnelWarnings(): capture findings name it `capture.remote-mirror`. */
+export const TUNNEL_LAYER = 'tunnel';
 
 /** The layer of limitWarnings(): capture findings name it `capture.limit`. */
 export const REASSEMBLY_LIMIT = 'reassembly-limit';
@@ -90,7 +94,7 @@ export class DecodePipeline implements TcpStreamSink {
     this.dhcp4Scratch = sink.transientDhcp4 === true ? new DhcpV4Scratch() : null;
     this.duplicates = opts.dropDuplicates === true ? new DuplicateFrameFilter() : null;
     // Only HTTP rides on TCP: without it, TCP headers are not even read (nor their faults reported).
-    this.d = new FrameDissector({ tcp: !this.want || this.want.has('http') });
+    this.d = new FrameDissector({ tcp: !this.want || this.want.has('http'), tunnels: true });
   }
 
   /** Decodes one capture record. Never throws on bad bytes. */
@@ -114,7 +118,7 @@ export class DecodePipeline implements TcpStreamSink {
     const before = this.messages - this.blocks;
     // Snapped frames (origLen > data.length): layers below see the missing bytes as truncation.
     const d = this.d;
-    d.dissect(rec.linkType, rec.data, issues);
+    d.dissect(rec.linkType, rec.data, issues, rec.frame);
     if (this.duplicates !== null && this.duplicates.isCopy(d, rec.time, rec.frame)) {
       // Nothing of a copy reaches the sink, not even its header issues (the original had them).
       issues.length = 0;
@@ -124,6 +128,7 @@ export class DecodePipeline implements TcpStreamSink {
     cur.srcMac = d.srcMac;
     cur.dstMac = d.dstMac;
     cur.vlans = d.vlans;
+    cur.tunnel = d.tunnel;
     if (d.ipVersion !== 0) {
       cur.srcAddr = d.src;
       cur.dstAddr = d.dst;
@@ -150,13 +155,15 @@ export class DecodePipeline implements TcpStreamSink {
     const captured = rec.data.length;
     let missing: number;
     // An IPv4 total length below its header is no length (0 under TCP segmentation offload).
+    // A frame mirrored through a tunnel (ERSPAN's T bit, a mirror MTU) is judged the same way.
     if (d.ipVersion !== 0 && d.ipLength >= (d.ipVersion === 4 ? IPV4_MIN_HEADER : IPV6_HEADER)) missing = d.ipOffset + d.ipLength - captured;
     else if (d.linkOk && d.ipVersion === 0 && d.etherType !== -1 && d.etherType !== EtherType.IPV4 && d.etherType !== EtherType.IPV6) return;
     else missing = rec.origLen - captured;
     if (missing <= 0) return;
     const udp = d.protocol === IpProtocol.UDP;
     const opaque = d.ipVersion === 0 || (udp && (d.fragment || d.transport !== IpProtocol.UDP));
-    this.sink.frameCut!(rec.frame, captured, missing, opaque);
+    // The snap length shown: of the mirrored frame inside a tunnel.
+    this.sink.frameCut!(rec.frame, d.tunnel !== null ? captured - d.linkOffset : captured, missing, opaque);
   }
 
   /**
@@ -193,6 +200,12 @@ export class DecodePipeline implements TcpStreamSink {
   /** The mirror-port copies dropped, as a capture warning (layer `duplicate-frames`), or none. */
   duplicateWarnings(): WireIssue[] {
     return this.duplicates?.warnings() ?? [];
+  }
+
+  /** The remote-mirror sessions the frames came through (layer `tunnel`: one note each), or none. */
+  tunnelWarnings(): WireIssue[] {
+    return this.d.tunnelsSeen.map((s) => ({ kind: 'unsupported' as const, layer: TUNNEL_LAYER, offset: s.firstFrame,
+      message: `${s.frames} frame(s) came through ${tunnelText(s.tunnel)}` }));
   }
 
   /** End of input: deliver what the TCP reassembler still holds. */
@@ -232,6 +245,19 @@ export class DecodePipeline implements TcpStreamSink {
       protocol = whole.nextHeader;
     }
     d.dissectTransport(protocol, payload, 0, payload.length);
+    if (d.isTunnel()) {
+      // A tunnel packet the path fragmented: the mirrored frame is in the reassembled payload
+      // (offsets then count from its start). Once only: a fragment inside is not reassembled again.
+      d.decapsulate(rec.frame);
+      const cur = this.cur;
+      cur.srcMac = d.srcMac;
+      cur.dstMac = d.dstMac;
+      cur.vlans = d.vlans;
+      cur.tunnel = d.tunnel;
+      if (d.ipVersion === 0 || d.fragment) return;
+      cur.srcAddr = d.src;
+      cur.dstAddr = d.dst;
+    }
     this.transport(true);
   }
 
@@ -286,7 +312,7 @@ export class DecodePipeline implements TcpStreamSink {
     this.sink.message({
       frame: cur.frame, time: cur.time,
       srcAddr: cur.srcAddr, srcPort: 0, dstAddr: cur.dstAddr, dstPort: 0,
-      srcMac: cur.srcMac, dstMac: cur.dstMac, vlans: cur.vlans, issues: cur.issues,
+      srcMac: cur.srcMac, dstMac: cur.dstMac, vlans: cur.vlans, issues: cur.issues, tunnel: cur.tunnel,
       proto: 'ndp', msg, hopLimit, payload: buf,
     });
   }
@@ -304,7 +330,7 @@ export class DecodePipeline implements TcpStreamSink {
     this.sink.message({
       frame: cur.frame, time: cur.time,
       srcAddr: cur.srcAddr, srcPort: cur.srcPort, dstAddr: cur.dstAddr, dstPort: cur.dstPort,
-      srcMac: cur.srcMac, dstMac: cur.dstMac, vlans: cur.vlans, issues: cur.issues,
+      srcMac: cur.srcMac, dstMac: cur.dstMac, vlans: cur.vlans, issues: cur.issues, tunnel: cur.tunnel,
       proto: 'icmp',
       ipVersion,
       type: msg.type,
@@ -354,7 +380,8 @@ export class DecodePipeline implements TcpStreamSink {
       if (!session) return;
     }
     if (want && !want.has('tftp')) return;
-    if (msg === null && session !== null && this.sink.tftpBlock !== undefined && cur.issues.length === 0 && this.tftpBlock(session, srcPort)) return;
+    // A tunnelled block goes as a message: the fast path carries no tunnel.
+    if (msg === null && session !== null && this.sink.tftpBlock !== undefined && cur.issues.length === 0 && cur.tunnel === null && this.tftpBlock(session, srcPort)) return;
     payload ??= d.udpPayload();
     msg ??= parseTftp(payload, cur.issues, base);
     if (session !== null && msg.opcode === 'ERROR') this.tftp.noteError(session);
@@ -393,7 +420,7 @@ export class DecodePipeline implements TcpStreamSink {
       proto, msg, payload, session,
       frame: c.frame, time: c.time,
       srcAddr: c.srcAddr, srcPort: c.srcPort, dstAddr: c.dstAddr, dstPort: c.dstPort,
-      srcMac: c.srcMac, dstMac: c.dstMac, vlans: c.vlans, issues: c.issues,
+      srcMac: c.srcMac, dstMac: c.dstMac, vlans: c.vlans, issues: c.issues, tunnel: c.tunnel,
     } as DecodedMessage);
   }
 
@@ -470,6 +497,7 @@ export class DecodePipeline implements TcpStreamSink {
       dstMac: sameFrame ? this.cur.dstMac : null,
       vlans: sameFrame ? this.cur.vlans : [],
       issues,
+      tunnel: sameFrame ? this.cur.tunnel : null,
     });
   }
 }
@@ -508,5 +536,6 @@ function blankOrigin(): MessageOrigin {
     dstMac: null,
     vlans: [],
     issues: [],
+    tunnel: null,
   };
 }

@@ -16,6 +16,8 @@ const REASSEMBLY_LIMIT = 'reassembly-limit';
 const CLOCK_LAYER = 'clock';
 /** The layer of the decode pipeline's mirror-copy warning (src/decode/duplicate-frames.ts). */
 const DUPLICATE_LAYER = 'duplicate-frames';
+/** The layer of the decode pipeline's remote-mirror note (src/decode/pipeline.ts tunnelWarnings). */
+const TUNNEL_LAYER = 'tunnel';
 
 const LISTED = 3;
 
@@ -24,6 +26,7 @@ export function captureCode(w: WireIssue): FindingCode {
   if (w.layer === REASSEMBLY_LIMIT) return 'capture.limit';
   if (w.layer === CLOCK_LAYER) return 'capture.clock-jump';
   if (w.layer === DUPLICATE_LAYER) return 'capture.duplicate-frames';
+  if (w.layer === TUNNEL_LAYER) return 'capture.remote-mirror';
   if (w.kind === 'truncated') return 'capture.truncated';
   if (w.kind === 'malformed') return 'capture.corrupt';
   return w.layer === 'link' ? 'capture.unsupported-link' : 'capture.unsupported';
@@ -46,7 +49,8 @@ export function readerFindings(cap: Pick<CaptureFacts, 'truncated' | 'warnings'>
 export function captureFindings(ctx: Ctx, cap: CaptureFacts): void {
   for (const f of readerFindings(cap)) {
     // A clock jump points at the frames where the clock jumps; mirror copies at the first copy.
-    const layer = f.code === 'capture.clock-jump' ? CLOCK_LAYER : f.code === 'capture.duplicate-frames' ? DUPLICATE_LAYER : null;
+    const layer = f.code === 'capture.clock-jump' ? CLOCK_LAYER : f.code === 'capture.duplicate-frames' ? DUPLICATE_LAYER
+      : f.code === 'capture.remote-mirror' ? TUNNEL_LAYER : null;
     const frames = layer === null ? [] : cap.warnings.filter((w) => w.layer === layer).map((w) => w.offset);
     add(ctx, f.code, null, cap.last ?? 0, frames, f.message);
   }
@@ -60,6 +64,7 @@ export function captureFindings(ctx: Ctx, cap: CaptureFacts): void {
 function message(code: FindingCode, ws: readonly WireIssue[]): string {
   if (code === 'capture.limit') return `${ws.map((w) => w.message).join('; ')}.`;
   if (code === 'capture.duplicate-frames') return `${ws.map((w) => w.message).join('; ')}; only the first copies were analyzed.`;
+  if (code === 'capture.remote-mirror') return `The capture is of a remote mirror: ${ws.map((w) => w.message).join('; ')}; the mirrored frames inside were analyzed.`;
   if (code === 'capture.clock-jump') {
     return `The capture clock jumps: ${ws.map((w) => w.message).join('; ')}. Durations are measured on the steady parts only (a jump counts as no time).`;
   }

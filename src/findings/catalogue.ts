@@ -54,6 +54,11 @@ const defs = [
     hint: 'A mirror (SPAN) port, or a capture on a bridge and its member, records each frame twice; pxecheck ignored the second copies. Nothing to fix in the network.',
   },
   {
+    code: 'capture.remote-mirror', severity: 'info', group: 'capture',
+    summary: 'The capture is of a remote mirror: the boot traffic came to the collector inside ERSPAN, GRE (gretap) or VXLAN packets; pxecheck analyzed the mirrored frames inside them, as if captured at the mirror point.',
+    hint: 'Nothing to fix. The switch-to-collector addresses are the tunnel\'s, not devices of the boot; a mirror that truncates frames (ERSPAN mirror MTU) cuts them like a snap length.',
+  },
+  {
     code: 'capture.one-sided', severity: 'warning', group: 'capture',
     summary: 'The capture holds one direction of a device\'s exchange only: it acted on answers the capture does not hold (a REQUEST naming the server of an OFFER, packets from an address no ACK gave it), or servers answered it and none of its own packets are there. Its boot cannot be judged from this capture.',
     hint: 'Capture both directions: a mirror (SPAN) port set to both ingress and egress (`monitor session … both`), on the client\'s side of the relay, with tcpdump below the host firewall (or on the switch, not the server); then analyze again.',

@@ -49,7 +49,7 @@ export function linkCauses(
     ctx.device = d;
     const own = byDevice.get(d.key) ?? [];
     const deviceRoots = new Map<number, string>();
-    const failed: { a: AttemptFacts; root: Finding; fs: Finding[] }[] = [];
+    let failed: { a: AttemptFacts; root: Finding; fs: Finding[] }[] = [];
     const boots = d.attempts.filter((a) => a.entry !== 'os');
     for (const a of boots) {
       const fs = own.filter((f) => f.attempt === a.index);
@@ -86,11 +86,12 @@ export function linkCauses(
       failed.push({ a, root, fs });
     }
     roots.set(d.key, deviceRoots);
-    const bootedAt = boots.find((a) => a.loaded && !own.some((f) => f.attempt === a.index && FATAL.has(f.code) && f.severity === 'error'));
-    if (bootedAt) {
-      // The device booted in the end: earlier failed attempts only cost time.
-      for (const x of failed) if (x.a.index < bootedAt.index && x.root.client !== null) x.root.severity = 'warning';
-      continue;
+    // A failed attempt followed by a boot only cost time — every power-on of a machine that falls
+    // through its boot order, not only the first. What failed after the last boot is judged below.
+    const lastBoot = boots.findLast((a) => a.loaded && !own.some((f) => f.attempt === a.index && FATAL.has(f.code) && f.severity === 'error'));
+    if (lastBoot) {
+      for (const x of failed) if (x.a.index < lastBoot.index && x.root.client !== null) x.root.severity = 'warning';
+      failed = failed.filter((x) => x.a.index > lastBoot.index);
     }
     if (failed.length === 0) continue;
     // No server for that entry, while a later entry got past DHCP: that entry is simply not

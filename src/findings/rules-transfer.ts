@@ -34,9 +34,10 @@ export function tftpRules(ctx: Ctx, mac: string, s: TftpFacts, ignored: Set<stri
   } else if (step.error) {
     if (!(step.error.code === TftpErrorCode.FILE_NOT_FOUND && /pxelinux\.cfg\//i.test(step.file) && laterPxelinuxConfigOk(steps, i))) {
       const who = s.errorFromClient ? 'the client' : `server ${step.server}`;
+      const next = nextRequestOfOtherFile(steps, i);
       add(ctx, 'tftp.error', mac, step.start, [s.requestFrame, s.errorFrame],
-        `${step.opcode} "${step.file}": ERROR ${step.error.code} (${step.error.message || 'no message'}) from ${who}.`,
-        (TFTP_ERROR_HINTS[step.error.code] ?? TFTP_ERROR_HINTS[0]!)(step.file), undefined, pxe(tftpErrorPxe(step.error.code)));
+        `${step.opcode} "${step.file}": ERROR ${step.error.code} (${step.error.message || 'no message'}) from ${who}${next ? `; the client went on to request "${next}"` : ''}.`,
+        (TFTP_ERROR_HINTS[step.error.code] ?? TFTP_ERROR_HINTS[0]!)(step.file), next ? 'warning' : undefined, pxe(tftpErrorPxe(step.error.code)));
     }
   } else if (!step.complete && step.unreachable === null) {
     const idle = ctx.end - s.last;
@@ -96,12 +97,13 @@ const UNREACHABLE_PXE: Partial<Record<UnreachableFact['service'], PxeCodes>> = {
 };
 
 /** One finding per (server, port, reason, reporter) of a device, naming the request it refused.
- *  An unreachable that did not stop a transfer (it completed) is a warning about the server. */
+ *  An unreachable that did not stop a transfer (it completed, or went on after it) is a warning
+ *  about the server. */
 export function unreachableRule(ctx: Ctx, d: DeviceFacts): void {
   if (d.unreachable.length === 0) return;
   const groups = new Map<string, UnreachableFact[]>();
   for (const u of d.unreachable) {
-    const k = `${u.server}|${u.port}|${u.reason}|${u.reporter}|${u.transferCompleted}`;
+    const k = `${u.server}|${u.port}|${u.reason}|${u.reporter}|${u.transferCompleted || u.transferWentOn}`;
     const g = groups.get(k);
     if (g) g.push(u);
     else groups.set(k, [u]);
@@ -123,9 +125,11 @@ export function unreachableRule(ctx: Ctx, d: DeviceFacts): void {
     const head = u.reason === 'port unreachable' && u.reporter === u.server
       ? `${svc} server ${u.server} is not listening on ${port} (ICMP port unreachable, ${where})`
       : `${svc} request to ${u.server} (${port}) refused: ICMP ${u.reason} from ${u.reporter} (${where})`;
-    if (u.transferCompleted) {
+    if (u.transferCompleted || u.transferWentOn) {
+      // Went on without completing: the capture ends during the transfer, or it stalled later
+      // (tftp.timeout judges that); the unreachables did not stop it.
       add(ctx, 'net.port-unreachable', d.key, u.time, frames,
-        `${head}, but the transfer of "${u.file ?? ''}" completed anyway: the unreachables did not stop it.`,
+        `${head}, but the transfer of "${u.file ?? ''}" ${u.transferCompleted ? 'completed anyway' : 'went on after them'}: the unreachables did not stop it.`,
         'The server\'s host refuses some of the client\'s packets while the transfer goes on: typically a TFTP server that answers from port 69 instead of a port of its own (RFC 1350 §4), or one that closed its transfer socket early. Fix the server; strict clients and firewalls may fail on it.',
         'warning');
       continue;
@@ -145,6 +149,17 @@ export function unreachableRule(ctx: Ctx, d: DeviceFacts): void {
 
 function laterPxelinuxConfigOk(steps: readonly StepFacts[], i: number): boolean {
   return laterPxelinuxConfigComplete(steps, i);
+}
+
+/** The file the attempt's next step requests when that is another TFTP file or an HTTP URL: the
+ *  client went on past the error (a phone's absent CTL/ITL security files, pxelinux's config
+ *  search, a script's `||` fallback), so the error did not stop it. Only the next step: O(1) per
+ *  error however many a capture holds. */
+function nextRequestOfOtherFile(steps: readonly StepFacts[], i: number): string | null {
+  const next = steps[i + 1];
+  if (next?.kind === 'tftp' && next.step.file !== (steps[i] as TftpFacts).step.file) return next.step.file;
+  if (next?.kind === 'http') return next.step.url;
+  return null;
 }
 
 function laterTftpSameFile(steps: readonly StepFacts[], i: number): boolean {

@@ -733,11 +733,12 @@ describe('blind spots of the capture (src/analysis/blind-spots.test.ts has them 
 
 /** Codes whose firing sequences live in src/analysis/engine.test.ts (they need whole attempts),
  *  in test/hostile/ (capture.limit and capture.clock-jump: they need a whole capture), in
- *  src/decode/duplicate-frames.test.ts (capture.duplicate-frames: a capture recorded twice) or in
+ *  src/decode/duplicate-frames.test.ts (capture.duplicate-frames: a capture recorded twice), in
+ *  test/capture/remote-mirror.test.ts (capture.remote-mirror: frames inside tunnels) or in
  *  src/findings/rules-mtu.test.ts (the net.* MTU codes: they need IP fragments and TCP segments). */
 const FIRED_ELSEWHERE: ReadonlySet<FindingCode> = new Set<FindingCode>([
   'dhcp.decline', 'tftp.no-new-tid', 'boot.stopped', 'proxydhcp.reply-wrong-port', 'capture.limit', 'capture.clock-jump',
-  'capture.duplicate-frames',
+  'capture.duplicate-frames', 'capture.remote-mirror',
   'net.fragments-lost', 'net.packet-too-big', 'net.pmtu-blackhole',
 ]);
 

@@ -8,6 +8,7 @@ import {
   identityWhole, isIpxe, msgTypeName, optionsWhole, serverId, userClasses as v4UserClasses, vendorClass as v4VendorClass, type DhcpV4Message,
 } from '../wire/dhcpv4/index.js';
 import type { Dhcp4Decoded } from '../decode/messages.js';
+import { REBOOT_GAP_S } from './attempts.js';
 import { FrameSample } from './frames.js';
 import { clientStage } from './classify.js';
 import type { ChainState, Dhcp4State, ProxyState } from './state.js';
@@ -82,8 +83,10 @@ export function dhcp4Message(flow: FlowState, m: Dhcp4Decoded): ChainState | nul
   }
   let st = c.dhcp4;
   if (fromClient) {
-    const newRound = type === DISCOVER && st !== null && st.step.xid === msg.xid && st.requestSeen;
-    if (!st || st.step.xid !== msg.xid || newRound) st = openDhcp4(flow, c, m);
+    const sameXid = type === DISCOVER && st !== null && st.step.xid === msg.xid;
+    const newRound = sameXid && st!.requestSeen;
+    if (!st || st.step.xid !== msg.xid || newRound || (sameXid && restartsDiscovery(st, msg.secs, m.time))) st = openDhcp4(flow, c, m);
+    if (type === DISCOVER) st.discoverSecs = msg.secs;
     dhcp4Client(flow, c, st, m, type);
   } else {
     if (!st || st.step.xid !== msg.xid) {
@@ -92,6 +95,15 @@ export function dhcp4Message(flow: FlowState, m: Dhcp4Decoded): ChainState | nul
     dhcp4Server(flow, c, st, m, type);
   }
   return c;
+}
+
+/** A DISCOVER with the step's xid whose `secs` (RFC 2131: seconds since the client began) went
+ *  back is the first of a new discovery: a machine that rebooted and drew the same xid (EDK2 on a
+ *  reset VM). 0 after 0 only after a silence longer than any retransmission backoff (64 s; ISC
+ *  dhclient's cutoff 120 s): a client that never counts keeps sending 0. */
+function restartsDiscovery(st: Dhcp4State, secs: number, time: number): boolean {
+  if (st.discoverSecs > 0) return secs < st.discoverSecs;
+  return st.discoverSecs === 0 && secs === 0 && time - st.last > 2 * REBOOT_GAP_S;
 }
 
 /** A server message that answers the device's pending proxyDHCP (4011) request: same xid, from
@@ -121,7 +133,7 @@ function openDhcp4(flow: FlowState, c: ChainState, m: Dhcp4Decoded): Dhcp4State 
       userClass: [], arch: null, leaseTime: null, relay: null, ackOptions: [],
     },
     stageKnown: false, firstDiscover: null, discoverFrame: 0, firstOffer: null, pendingRequest: null,
-    requestSeen: false, discoversAfterOffer: 0, offerVendorClass: [], offerCount: 0, offerFrames: [], nak: null, ack: null,
+    requestSeen: false, discoverSecs: -1, discoversAfterOffer: 0, offerVendorClass: [], offerCount: 0, offerFrames: [], nak: null, ack: null,
     bootfileFrame: 0, decline: null, untypedRequests: 0,
   };
   c.dhcp4 = st;

@@ -6,7 +6,7 @@
 import { hex, latin1String } from '../wire/bytes.js';
 import {
   bootFileUrl, clientArch as v6ClientArch, DhcpV6MsgType, getOption as v6Option, isDhcp6Answer, getOptionValue as v6OptionValue,
-  innermostMessage, msgTypeLabel, userClasses as v6UserClasses, vendorClass as v6VendorClass,
+  DhcpV6Opt, innermostMessage, msgTypeLabel, userClasses as v6UserClasses, vendorClass as v6VendorClass,
   type DhcpV6Message,
 } from '../wire/dhcpv6/index.js';
 import {
@@ -14,6 +14,7 @@ import {
 } from './dhcp6-facts.js';
 import type { Dhcp6Decoded, NdpDecoded } from '../decode/messages.js';
 import { linkOf, raSummary } from './routers.js';
+import { REBOOT_GAP_S } from './attempts.js';
 import { FrameSample } from './frames.js';
 import type { ChainState, Dhcp6State, RaState } from './state.js';
 import type { RaSummary } from './types.js';
@@ -66,11 +67,18 @@ function dhcp6Client(flow: FlowState, c: ChainState, m: Dhcp6Decoded, inner: Dhc
   if (inner.relay) return c;
   const t = inner.msgType;
   const ids = iaids(inner);
-  let st = findDhcp6(c, inner.xid);
-  if (!st && t === REQUEST) st = solicitedStep(c, ids);
+  const elapsed = elapsedTime(inner);
+  const found = findDhcp6(c, inner.xid);
+  const restarted = found !== null && restartsTransaction(found, `${inner.xid}:${t}`, elapsed, m.time);
+  let st = restarted ? null : found;
+  if (!st && t === REQUEST) {
+    const solicited = solicitedStep(c, ids);
+    if (solicited !== found) st = solicited;
+  }
   if (!st) st = openDhcp6(flow, c, m, inner);
   else if (!st.xids.includes(inner.xid) && st.xids.length < 4) st.xids.push(inner.xid);
   touch(st, m);
+  if (elapsed >= 0) st.elapsed = elapsed;
   const seenKey = `${inner.xid}:${t}`;
   const name = msgTypeLabel(t);
   if (st.seen.has(seenKey)) {
@@ -169,6 +177,21 @@ function solicitedStep(c: ChainState, ids: number[]): Dhcp6State | null {
   return null;
 }
 
+/** The client's Elapsed Time (RFC 8415 §21.9, 1/100 s), -1 when it sent none. */
+function elapsedTime(inner: DhcpV6Message): number {
+  const d = v6Option(inner, DhcpV6Opt.ELAPSED_TIME)?.data;
+  return d && d.length >= 2 ? (d[0]! << 8) | d[1]! : -1;
+}
+
+/** A message the step already holds, sent again with Elapsed Time 0, is the first of a new
+ *  transaction with the same id (RFC 8415 §21.9: a retransmission carries the time since the
+ *  first): a machine that rebooted and re-seeded its generator the same way (iPXE and EDK2 on a
+ *  reset VM do). 0 after 0 only after a reboot-sized silence: a client that never counts
+ *  retransmits with 0 each time. */
+function restartsTransaction(st: Dhcp6State, seenKey: string, elapsed: number, time: number): boolean {
+  return elapsed === 0 && st.seen.has(seenKey) && (st.elapsed > 0 || time - st.last > REBOOT_GAP_S);
+}
+
 function findDhcp6(c: ChainState, xid: number): Dhcp6State | null {
   for (let i = c.states.length - 1, n = 0; i >= 0 && n < 8; i--, n++) {
     const s = c.states[i]!;
@@ -194,7 +217,7 @@ function noteServerVendorClass(st: Dhcp6State, inner: DhcpV6Message, frame: numb
 function openDhcp6(flow: FlowState, c: ChainState, m: Dhcp6Decoded, inner: DhcpV6Message): Dhcp6State {
   const xid = inner.relay ? 0 : inner.xid;
   const st: Dhcp6State = {
-    kind: 'dhcp6', frames: new FrameSample(), last: m.time, xids: [xid], seen: new Set(), pendingSolicit: null,
+    kind: 'dhcp6', frames: new FrameSample(), last: m.time, xids: [xid], seen: new Set(), elapsed: -1, pendingSolicit: null,
     firstSolicit: null, firstAdvertise: null, answered: false, answerFrame: 0, bootfileUrlFrame: 0, replied: false, bootClient: false, wantsBootfileUrl: false,
     firstType: inner.msgType, failure: null, httpClassProblems: [],
     step: {

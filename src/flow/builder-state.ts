@@ -16,7 +16,7 @@ export const PROXY_PORT = PXE_BOOT_SERVER_PORT;
 
 /** An unreachable as the builder keeps it: the transfer it hit is resolved when published
  *  (whether it completed is only known later). */
-export interface UnreachableRecord extends Omit<UnreachableFact, 'transferCompleted'> {
+export interface UnreachableRecord extends Omit<UnreachableFact, 'transferCompleted' | 'transferWentOn'> {
   transfer: TftpState | null;
 }
 

@@ -83,6 +83,8 @@ const LAB: Record<string, { clean?: boolean; booted?: boolean; expect?: string[]
   'mtu-tftp-1468-server.pcapng': { expect: ['net.pmtu-blackhole'] },
   'mtu-http-blackhole.pcapng': { expect: ['net.pmtu-blackhole'] },
   'icmp-frag-needed-http.pcapng': { clean: true, expect: ['net.packet-too-big'] },
+  'remote-mirror-direct.pcap': { clean: true, booted: true },
+  'remote-mirror-vxlan.pcap': { clean: true, booted: true, expect: ['capture.remote-mirror'] },
 };
 
 describe('analyzeCapture on lab captures', () => {

@@ -38,6 +38,9 @@ export interface UnreachableFact {
   file: string | null;
   /** TFTP: the transfer it hit completed anyway (the ICMP did not stop it). */
   transferCompleted: boolean;
+  /** TFTP: the transfer it hit went on after it (packets later than the ICMP), completed or not:
+   *  a capture that ends mid-transfer cannot show it complete. */
+  transferWentOn: boolean;
 }
 
 /** `boot`: a network-boot or provisioning client (PXE/UEFI/HTTP boot/iPXE firmware, a phone, a

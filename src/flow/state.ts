@@ -25,6 +25,8 @@ export interface Dhcp4State extends StateBase {
   /** First REQUEST not yet answered by ACK/NAK (time, frame), null once answered. */
   pendingRequest: { time: number; frame: number } | null;
   requestSeen: boolean;
+  /** `secs` of the client's last DISCOVER in the step; -1 before one. */
+  discoverSecs: number;
   /** DISCOVERs sent after an offer had arrived (the client ignored the offers). */
   discoversAfterOffer: number;
   /** Option 60 of each offer, parallel to `step.offers`. */
@@ -60,6 +62,8 @@ export interface Dhcp6State extends StateBase {
   xids: number[];
   /** `xid:type` of every message seen (a repeat is a retransmission). */
   seen: Set<string>;
+  /** Elapsed Time (option 8, 1/100 s) of the client's last message in the step; -1 before one. */
+  elapsed: number;
   pendingSolicit: { time: number; frame: number } | null;
   /** First Solicit of the step, and the first Advertise / Rapid-Commit Reply answering it. */
   firstSolicit: { time: number; frame: number } | null;

@@ -18,6 +18,8 @@ export interface ReplayOptions {
   /** Capture seconds between snapshots; undefined: only the final one. */
   snapshotEverySeconds?: number;
   thresholds?: Partial<AnalysisThresholds>;
+  /** Mirror-port copies analyzed too (`--keep-duplicates`). */
+  keepDuplicates?: boolean;
   onProgress?: ReadCaptureOptions['onProgress'];
   onWarning?: ReadCaptureOptions['onWarning'];
 }
@@ -47,7 +49,7 @@ export async function replayCapture(input: CaptureInput | readonly CaptureInput[
     }
   };
   const analysis = await analyzeCapture(input, {
-    thresholds: opts.thresholds, onProgress: opts.onProgress, onWarning: opts.onWarning, release: KEEP_ALL,
+    thresholds: opts.thresholds, keepDuplicates: opts.keepDuplicates, onProgress: opts.onProgress, onWarning: opts.onWarning, release: KEEP_ALL,
     tap: { sink: (builder) => core.tap(builder), record },
   });
   core.update(analysis, last ?? 0, true);

@@ -12,6 +12,7 @@ import { httpToJson } from '../wire/http/index.js';
 import { ndpSummary, ndpToJson } from '../wire/ndp-format.js';
 import { ascii, type JsonlWriter } from './jsonl-writer.js';
 import { writeDhcpV4Members } from './decode-jsonl-dhcp4.js';
+import { tunnelToJson } from '../wire/tunnel.js';
 
 export function endpoint(addr: string, port: number): string {
   return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
@@ -46,6 +47,7 @@ export function decodedToJson(m: DecodedMessage): object | null {
     src: endpoint(m.srcAddr, m.srcPort),
     dst: endpoint(m.dstAddr, m.dstPort),
     ...body,
+    ...(m.tunnel ? { tunnel: tunnelToJson(m.tunnel) } : {}),
     issues: m.issues.map(issueToJson),
   };
 }
@@ -74,6 +76,12 @@ const TFTP_LINE_MAX = 64 + 5 * 24 + MIDDLE_MAX;
  * bytes without an object per packet; other records are that object written in place.
  */
 export function writeDecodedLine(w: JsonlWriter, m: DecodedMessage): void {
+  if (m.tunnel) {
+    // A remote mirror's frame: the object path, with its `tunnel` member.
+    const j = decodedToJson(m);
+    if (j !== null) w.recordLine(j);
+    return;
+  }
   if (m.proto === 'tftp') {
     const p = m.msg;
     if ((p.opcode === 'DATA' || p.opcode === 'ACK') && m.issues.length === 0 && p.block !== undefined && p.file === undefined &&

@@ -7,6 +7,7 @@ import { formatHttpText } from '../wire/http/index.js';
 import { ndpSummary } from '../wire/ndp-format.js';
 import { endpoint } from './decode-jsonl.js';
 import { IpProtocol } from '../wire/ip-protocol.js';
+import { tunnelShortText } from '../wire/tunnel.js';
 
 export function formatTime(t: number): string {
   const ms = Math.floor(t * 1000);
@@ -38,7 +39,7 @@ export function decodedToText(m: DecodedMessage): string[] | null {
   const dst = portless ? m.dstAddr : endpoint(m.dstAddr, m.dstPort);
   const out = [
     `#${m.frame}  ${formatTime(m.time)}  ${label}  ${src} -> ${dst}` +
-      (m.srcMac ? `  (${m.srcMac})` : ''),
+      (m.srcMac ? `  (${m.srcMac})` : '') + (m.tunnel ? `  [${tunnelShortText(m.tunnel)}]` : ''),
   ];
   for (const l of lines) out.push('  ' + l);
   for (const i of m.issues) out.push(`  ! ${i.kind} (${i.layer} @${i.offset}): ${i.message}`);

@@ -15,6 +15,12 @@ export const EtherType = {
   QINQ: 0x88a8,
   /** Pre-standard Q-in-Q TPID still used by some switches. */
   QINQ_OLD: 0x9100,
+  /** Transparent Ethernet Bridging: a whole Ethernet frame in GRE (gretap, RFC 1701 type list). */
+  TEB: 0x6558,
+  /** ERSPAN type I/II in GRE (Cisco; type I has no GRE sequence number and no ERSPAN header). */
+  ERSPAN: 0x88be,
+  /** ERSPAN type III in GRE. */
+  ERSPAN3: 0x22eb,
 } as const;
 
 export const ETHERNET_HEADER_LENGTH = 14;

@@ -5,6 +5,7 @@ export const IpProtocol = {
   IGMP: 2,
   TCP: 6,
   UDP: 17,
+  GRE: 47,
   IPV6_ROUTE: 43,
   IPV6_FRAG: 44,
   ESP: 50,

@@ -15,6 +15,8 @@ export const UdpPort = {
   DHCPV6_SERVER: 547,
   /** PXE boot server / proxyDHCP requests after DHCP (PXE 2.1 §2.2). */
   PXE_BOOT_SERVER: 4011,
+  /** VXLAN (RFC 7348 §5): remote mirrors (cloud traffic mirroring) send the mirrored frames here. */
+  VXLAN: 4789,
 } as const;
 
 export const TcpPort = {

@@ -21,8 +21,8 @@ import { loadFrames } from '../helpers/frames.js';
 
 const DUP = 'capture.duplicate-frames';
 
-function analyzeBytes(bytes: Uint8Array, name: string): Promise<Analysis> {
-  return analyzeCapture({ name, stream: Readable.from([Buffer.from(bytes)]) }, { name });
+function analyzeBytes(bytes: Uint8Array, name: string, keepDuplicates = false): Promise<Analysis> {
+  return analyzeCapture({ name, stream: Readable.from([Buffer.from(bytes)]) }, { name, keepDuplicates });
 }
 
 /** The analysis with its frame numbers mapped through `original` (a copy's number maps to NaN, so
@@ -135,6 +135,50 @@ describe('captures that only look like mirror copies', () => {
     const codes = a.findings.map((f) => f.code);
     expect(codes).toContain('capture.clock-jump');
     expect(codes).not.toContain(DUP);
+  });
+});
+
+describe('--keep-duplicates: every frame analyzed, the copies too (for whoever suspects the filter)', () => {
+  const file = 'captures/field/os-then-two-boots.pcapng';
+
+  it('the doubled field capture then shows its copies as TFTP retransmissions and doubled ND counts', async () => {
+    const orig = await analyzeCapture(join(ROOT, file), { name: file });
+    const twice = recordTwice(readFileSync(join(ROOT, file)), 20e-6).bytes;
+    const dropped = await analyzeBytes(twice, 'dup.pcapng');
+    const kept = await analyzeBytes(twice, 'dup.pcapng', true);
+    const codes = (a: Analysis): string[] => a.findings.map((f) => f.code);
+    expect(codes(dropped)).not.toContain('tftp.retransmit');
+    expect(codes(dropped)).toContain(DUP);
+    expect(codes(kept)).toContain('tftp.retransmit');
+    expect(codes(kept)).not.toContain(DUP);
+    const nd = (a: Analysis): number => (a.ndp ? a.ndp.rs + a.ndp.ra + a.ndp.ns + a.ndp.na : 0);
+    expect(nd(orig)).toBeGreaterThan(0);
+    expect(nd(dropped)).toBe(nd(orig));
+    expect(nd(kept)).toBe(2 * nd(orig));
+    expect(kept.packets).toBe(dropped.packets);
+  });
+
+  it('live too: a LiveSession with keepDuplicates analyzes the copies (TFTP retransmissions, doubled ND counts)', () => {
+    const feed = (keepDuplicates: boolean): { codes: string[]; analysis: Analysis } => {
+      const codes: string[] = [];
+      const session = new LiveSession({ fileName: 'live:span0', keepDuplicates, onFinished: (p) => codes.push(...p.findings.map((f) => f.code)) });
+      let n = 0;
+      const frames = loadFrames(file);
+      for (const f of frames) {
+        for (const data of [f.data, mirrorCopy(f.data)]) {
+          session.push({ frame: ++n, time: f.time + (data === f.data ? 0 : 20e-6), linkType: f.linkType, interfaceId: 0, data, origLen: data.length });
+        }
+      }
+      const { analysis } = session.finish(frames.at(-1)!.time);
+      return { codes, analysis };
+    };
+    const dropped = feed(false);
+    const kept = feed(true);
+    expect(dropped.codes).not.toContain('tftp.retransmit');
+    expect(kept.codes).toContain('tftp.retransmit');
+    expect(kept.codes).not.toContain(DUP);
+    expect(dropped.analysis.ndp?.ns).toBeGreaterThan(0);
+    expect(kept.analysis.ndp?.ns).toBe(2 * dropped.analysis.ndp!.ns);
   });
 });
 

@@ -26,6 +26,12 @@
  *     if (d.dstPort === UdpPort.DHCP_CLIENT) handleDhcp(d.udpPayload(), d.src, d.srcMac);
  *   }
  *
+ * Remote mirrors (`tunnels: true`, the decode pipeline): a GRE packet (gretap, ERSPAN I/II/III,
+ * IP in GRE) or a VXLAN datagram is taken apart down to the frame it carries, at most
+ * `MAX_TUNNEL_DEPTH` levels, and every field then describes that inner frame, as if it had been
+ * captured at the mirror point; `tunnel` names the session. Offsets stay frame-relative. A tunnel
+ * header that cannot be read leaves the outer packet in the slots, with the issue.
+ *
  * Fields are valid until the next `dissect()`; copy what must outlive the frame.
  */
 import { LinkType } from '../link-type.js';
@@ -38,6 +44,12 @@ import type { WireIssue } from '../issues.js';
 import { parseLink } from '../link.js';
 import { TCP_MIN_HEADER, parseTcp, type TcpSegment } from '../tcp.js';
 import { UDP_HEADER, parseUdp } from '../udp.js';
+import { UdpPort } from '../ports.js';
+import { parseGre } from '../gre.js';
+import { parseErspan } from '../erspan.js';
+import { parseVxlan } from '../vxlan.js';
+import { pushIssue } from '../issues.js';
+import { MAX_TUNNEL_DEPTH, type Tunnel, type TunnelKind } from '../tunnel.js';
 
 const EMPTY = new Uint8Array(0);
 /** The VLAN list of every untagged frame (read-only: shared, never written). */
@@ -47,7 +59,19 @@ export interface FrameDissectorOptions {
   /** Decode TCP headers (default true). Off, a TCP segment stops at the IP layer: no slot filled,
    *  no TCP issue raised (a caller that ignores TCP does not report its faults). */
   tcp?: boolean;
+  /** Take remote-mirror tunnels (GRE, ERSPAN, VXLAN) apart down to the mirrored frame (default false). */
+  tunnels?: boolean;
 }
+
+/** A tunnel session seen, with the frames that came through it. */
+export interface TunnelSeen {
+  tunnel: Tunnel;
+  frames: number;
+  firstFrame: number;
+}
+
+/** Distinct sessions kept (a capture of a mirror has one or two; a hostile one is not listed past this). */
+const TUNNELS_KEPT = 16;
 
 /** The TCP header slot: filled in place per segment. `options` is taken on first read only. */
 class TcpSegmentSlot implements TcpSegment {
@@ -96,6 +120,7 @@ class TcpSegmentSlot implements TcpSegment {
 
 export class FrameDissector {
   private readonly decodeTcp: boolean;
+  private readonly decap: boolean;
   private issues: WireIssue[] = [];
 
   // ---- link ----
@@ -111,6 +136,12 @@ export class FrameDissector {
   etherType = -1;
   /** Frame offset of what follows the link header. */
   linkPayloadOffset = 0;
+  /** Frame offset of the link header: 0, or where a tunnelled frame starts. */
+  linkOffset = 0;
+  /** The tunnel the frame came through (innermost; `via` the outer ones), or null. */
+  tunnel: Tunnel | null = null;
+  /** The tunnel sessions seen so far, by first appearance (at most TUNNELS_KEPT). */
+  readonly tunnelsSeen: TunnelSeen[] = [];
 
   // ---- network ----
   /** 4 or 6 once an IP header was read, else 0. */
@@ -154,12 +185,120 @@ export class FrameDissector {
 
   constructor(opts: FrameDissectorOptions = {}) {
     this.decodeTcp = opts.tcp ?? true;
+    this.decap = opts.tunnels ?? false;
   }
 
   /** Dissects `frame` of `linkType` as far as it goes; problems go to `issues`. Never throws. */
-  dissect(linkType: number, frame: Uint8Array, issues: WireIssue[]): void {
+  dissect(linkType: number, frame: Uint8Array, issues: WireIssue[], frameNumber = 0): void {
     this.issues = issues;
     this.frame = frame;
+    this.linkOffset = 0;
+    this.tunnel = null;
+    this.resetNetwork();
+    if (linkType === LinkType.ETHERNET) this.ethernet(frame, 0);
+    else this.otherLink(linkType, frame);
+    if (!this.linkOk) return;
+    if (this.etherType === EtherType.IPV4) this.ipv4(frame, this.linkPayloadOffset);
+    else if (this.etherType === EtherType.IPV6) this.ipv6(frame, this.linkPayloadOffset);
+    if (this.decap && this.isTunnel()) this.decapsulate(frameNumber);
+  }
+
+  /** The transport slots hold a GRE packet or a VXLAN datagram (whole, not a fragment). */
+  isTunnel(): boolean {
+    return (this.protocol === IpProtocol.GRE && this.transport === -1 && !this.fragment && this.ipVersion !== 0)
+      || (this.transport === IpProtocol.UDP && this.dstPort === UdpPort.VXLAN);
+  }
+
+  /**
+   * Takes the tunnel headers in the transport slots off and dissects the frame they carry in their
+   * place (its bytes end where the outer packet's payload does). Called by `dissect()`, and by the
+   * decode pipeline after reassembling a fragmented tunnel packet (`l4Buf` is then the payload).
+   */
+  decapsulate(frameNumber: number): void {
+    const issues = this.issues;
+    let via: Tunnel | null = null;
+    for (let depth = 0; depth < MAX_TUNNEL_DEPTH; depth++) {
+      const buf = this.l4Buf;
+      const end = this.transport === IpProtocol.UDP ? this.payloadEnd : this.l4End;
+      let kind: TunnelKind;
+      let id: number | null;
+      let start: number;
+      let inner = EtherType.TEB as number;
+      if (this.transport === IpProtocol.UDP) {
+        const vx = parseVxlan(buf.subarray(this.payloadOffset, end), issues, this.payloadOffset);
+        if (vx === null) break; // the slots keep the packet that holds the bad header
+        kind = 'vxlan';
+        id = vx.vni;
+        start = vx.payloadOffset;
+      } else {
+        const gre = parseGre(buf.subarray(this.l4Offset, end), issues, this.l4Offset);
+        if (gre === null) break; // the slots keep the packet that holds the bad header
+        start = gre.payloadOffset;
+        id = gre.key;
+        kind = 'gre';
+        const type = gre.protocolType;
+        if (type === EtherType.ERSPAN && gre.sequence === null) kind = 'erspan1';
+        else if (type === EtherType.ERSPAN || type === EtherType.ERSPAN3) {
+          const three = type === EtherType.ERSPAN3;
+          const e = parseErspan(three ? 3 : 2, buf.subarray(start, end), issues, start);
+          if (e === null) break; // the slots keep the packet that holds the bad header
+          kind = three ? 'erspan3' : 'erspan2';
+          id = e.session;
+          start = e.payloadOffset;
+        } else if (type === EtherType.IPV4 || type === EtherType.IPV6) inner = type;
+        else if (type !== EtherType.TEB) {
+          pushIssue(issues, 'unsupported', 'gre', this.l4Offset + 2, `GRE protocol type 0x${type.toString(16).padStart(4, '0')} is not decoded`);
+          break;
+        }
+      }
+      via = this.session(kind, id, via);
+      const frame = buf.subarray(0, end);
+      this.frame = frame;
+      this.linkOffset = start;
+      this.resetNetwork();
+      if (inner === EtherType.TEB) {
+        this.ethernet(frame, start);
+        if (!this.linkOk) break;
+      } else {
+        this.linkOk = true;
+        this.srcMac = null;
+        this.dstMac = null;
+        this.vlans = NO_VLANS;
+        this.etherType = inner;
+        this.linkPayloadOffset = start;
+      }
+      if (this.etherType === EtherType.IPV4) this.ipv4(frame, this.linkPayloadOffset);
+      else if (this.etherType === EtherType.IPV6) this.ipv6(frame, this.linkPayloadOffset);
+      if (!this.isTunnel()) break;
+      if (depth === MAX_TUNNEL_DEPTH - 1) {
+        pushIssue(issues, 'unsupported', 'tunnel', this.ipOffset, `more than ${MAX_TUNNEL_DEPTH} nested tunnels: the innermost frame is not decoded`);
+        this.resetNetwork();
+      }
+    }
+    this.tunnel = via;
+    const seen = this.tunnelsSeen;
+    for (const s of seen) {
+      if (s.tunnel === via) {
+        s.frames++;
+        return;
+      }
+    }
+    if (via !== null && seen.length < TUNNELS_KEPT) seen.push({ tunnel: via, frames: 1, firstFrame: frameNumber });
+  }
+
+  /** The one shared object of this session (outer addresses from the slots, before they change). */
+  private session(kind: TunnelKind, id: number | null, via: Tunnel | null): Tunnel {
+    const src = this.src;
+    const dst = this.dst;
+    for (const s of this.tunnelsSeen) {
+      const t = s.tunnel;
+      if (t.kind === kind && t.id === id && t.src === src && t.dst === dst && t.via === via) return t;
+      if (t.via !== null && t.via.kind === kind && t.via.id === id && t.via.src === src && t.via.dst === dst && t.via.via === via) return t.via;
+    }
+    return Object.freeze({ kind, src, dst, id, via });
+  }
+
+  private resetNetwork(): void {
     this.ipVersion = 0;
     this.protocol = -1;
     this.fragment = false;
@@ -168,11 +307,6 @@ export class FrameDissector {
     this.transport = -1;
     this.srcPort = 0;
     this.dstPort = 0;
-    if (linkType === LinkType.ETHERNET) this.ethernet(frame);
-    else this.otherLink(linkType, frame);
-    if (!this.linkOk) return;
-    if (this.etherType === EtherType.IPV4) this.ipv4(frame, this.linkPayloadOffset);
-    else if (this.etherType === EtherType.IPV6) this.ipv6(frame, this.linkPayloadOffset);
   }
 
   /**
@@ -181,6 +315,7 @@ export class FrameDissector {
    */
   dissectTransport(protocol: number, buf: Uint8Array, start: number, end: number): void {
     this.transport = -1;
+    this.fragment = false; // a reassembled payload is whole
     this.l4Buf = buf;
     this.l4Offset = start;
     this.l4End = end;
@@ -210,17 +345,17 @@ export class FrameDissector {
 
   // ---- link ----
 
-  private ethernet(frame: Uint8Array): void {
-    if (frame.length < ETHERNET_HEADER_LENGTH) {
-      parseEthernet(frame, this.issues, 0); // the canonical "header cut" issue
+  private ethernet(frame: Uint8Array, s: number): void {
+    if (frame.length - s < ETHERNET_HEADER_LENGTH) {
+      parseEthernet(frame.subarray(s), this.issues, s); // the canonical "header cut" issue
       this.noLink();
       return;
     }
     this.linkOk = true;
-    this.dstMac = macToString(frame, 0);
-    this.srcMac = macToString(frame, 6);
-    let type = u16(frame, 12);
-    let offset = ETHERNET_HEADER_LENGTH;
+    this.dstMac = macToString(frame, s);
+    this.srcMac = macToString(frame, s + 6);
+    let type = u16(frame, s + 12);
+    let offset = s + ETHERNET_HEADER_LENGTH;
     if (isVlanTpid(type)) {
       const tags: VlanTag[] = [];
       ({ offset, type } = parseVlanTags(frame, offset, type, tags, this.issues, 0, 'ethernet'));

@@ -1,0 +1,49 @@
+import { describe, it, expect } from 'vitest';
+import { buildError, buildRrq } from '../wire/tftp.js';
+import { Sim, dora, pxeOptions, tftpRead, SERVER, type Endpoint } from '../flow/sim.test-kit.js';
+
+const MAC = '52:54:00:00:00:20';
+const ADDR = '198.51.100.120';
+const CLIENT: Endpoint = { addr: ADDR, port: 2000, mac: MAC };
+
+/** One power-on of a PXE machine whose first boot entry's file is missing and whose second gets a
+ *  boot program (the firmware falls through its boot order). Steps 70 s apart: separate attempts. */
+function fallThroughBoot(sim: Sim, t: number, xid: number): void {
+  dora(sim, { xid, mac: MAC, yiaddr: ADDR, t, file: 'missing/bootx64.efi', client: pxeOptions(7) });
+  sim.tftp(CLIENT, { addr: SERVER.addr, port: 69 }, buildRrq('missing/bootx64.efi'), t + 1);
+  sim.tftp({ addr: SERVER.addr, port: 51000 + xid }, CLIENT, buildError(1, 'File not found'), t + 1.01);
+  dora(sim, { xid: xid + 1, mac: MAC, yiaddr: ADDR, t: t + 70, file: 'bootx64.efi', client: pxeOptions(7) });
+  tftpRead(sim, CLIENT, SERVER.addr, 'bootx64.efi', 4000, { t: t + 71 });
+}
+
+describe('root causes over several boots of one device', () => {
+  it('a machine that falls through its boot order on every power-on: each failed entry before a boot is a warning', () => {
+    const once = new Sim();
+    fallThroughBoot(once, 0, 10);
+    const a1 = once.finish();
+    expect(a1.findings.filter((f) => f.code === 'tftp.error').map((f) => f.severity)).toEqual(['warning']);
+
+    // The same machine rebooted (field truth variant `twice`): the second power-on's failed entry
+    // came after the first boot, but before the second: it only cost time as well.
+    const twice = new Sim();
+    fallThroughBoot(twice, 0, 10);
+    fallThroughBoot(twice, 300, 20);
+    const a2 = twice.finish();
+    expect(a2.clients).toHaveLength(1);
+    expect(a2.clients[0]!.attempts.map((a) => a.outcome)).toEqual(['failed', 'booted', 'failed', 'booted']);
+    expect(a2.clients[0]!.outcome).toBe('booted');
+    expect(a2.findings.filter((f) => f.code === 'tftp.error').map((f) => f.severity)).toEqual(['warning', 'warning']);
+    expect(a2.summary.errors).toBe(0);
+  });
+
+  it('a machine that booted once and whose reboot then failed keeps that failure as an error', () => {
+    const sim = new Sim();
+    fallThroughBoot(sim, 0, 10);
+    dora(sim, { xid: 30, mac: MAC, yiaddr: ADDR, t: 300, file: 'missing/bootx64.efi', client: pxeOptions(7) });
+    sim.tftp(CLIENT, { addr: SERVER.addr, port: 69 }, buildRrq('missing/bootx64.efi'), 301);
+    sim.tftp({ addr: SERVER.addr, port: 51030 }, CLIENT, buildError(1, 'File not found'), 301.01);
+    const a = sim.finish({ end: 400 });
+    expect(a.findings.filter((f) => f.code === 'tftp.error').map((f) => f.severity)).toEqual(['warning', 'error']);
+    expect(a.summary.errors).toBe(1);
+  });
+});
