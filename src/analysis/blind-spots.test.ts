@@ -12,18 +12,28 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasTshark } from '../../test/helpers/tshark.js';
 import { CAPTURES } from '../../test/helpers/paths.js';
 import { analyzeCapture } from './capture.js';
+import { renderAnalysisText } from '../report/analyze-text.js';
 import type { Analysis } from './types.js';
 
 const FIELD = join(CAPTURES, 'field', 'os-then-two-boots.pcapng');
 const CLIENT = '52:54:00:0f:00:01';
 /** Its DHCPv4 is never answered (a DHCPv6-only lab), the client's DISCOVERs only. */
 const SILENT = join(CAPTURES, 'lab-v6', 'uefi-pxe6-kea.pcapng');
+const PHONE = join(CAPTURES, 'field', 'phone-cisco-tftp.pcap');
+const IPXE = join(CAPTURES, 'lab', 'bios-ipxe-dnsmasq.pcap');
+const MISSING_FILE = join(CAPTURES, 'lab', 'broken-missing-tftp-file.pcapng');
 const tmp = mkdtempSync(join(tmpdir(), 'pxecheck-blind-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function run(cmd: string, args: string[]): void {
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 60_000 });
   expect(r.status, `${cmd} ${args.join(' ')}: ${r.stderr}`).toBe(0);
+}
+
+function snapped(from: string, snap: number, name: string): string {
+  const out = join(tmp, `${name}.s${snap}.pcapng`);
+  run('editcap', ['-s', String(snap), from, out]);
+  return out;
 }
 
 function filtered(from: string, filter: string, name: string): string {
@@ -130,6 +140,49 @@ describe.skipIf(!hasTshark())('blind spots of the capture (real captures, cut by
         expect([what, c!.outcome === 'booted' || (c!.outcome === 'incomplete' && c!.blindSpot !== undefined)]).toEqual([what, true]);
       }
       expect(a.clients.filter((c) => c.mac.startsWith('ip:')).map((c) => `${what}: ${c.mac}`)).toEqual([]);
+    }
+  });
+
+  it('a cut that leaves every client\'s xid and chaddr (snap 96, 200) still shows no OFFER came: dhcp.no-offer stays; a cut before chaddr (64) hides it', async () => {
+    const dhcp = filtered(SILENT, 'dhcp', 'silent-dhcp.pcapng');
+    for (const snap of [96, 200]) {
+      const a = await analyzeCapture(snapped(dhcp, snap, 'silent'));
+      expect([snap, codes(a)]).toEqual([snap, expect.arrayContaining(['dhcp.no-offer', 'capture.snaplen'])]);
+    }
+    // A request whose type was cut and that the client never repeated may be a DECLINE (RFC 2131
+    // §4.4.3: no answer comes): no dhcp.no-offer for it.
+    const decline = await analyzeCapture(snapped(join(CAPTURES, 'field', 'decline-and-wrq.pcapng'), 200, 'decline'));
+    expect(codes(decline)).not.toContain('dhcp.no-offer');
+    const s64 = await analyzeCapture(snapped(dhcp, 64, 'silent'));
+    expect(codes(s64)).not.toContain('dhcp.no-offer');
+    expect(s64.findings.find((f) => f.code === 'capture.snaplen')?.message).toContain('cut before the client they concern can be told');
+  });
+
+  it('a cut that took the requests\' identity leaves a failure unjudged; one that took only later options (iPXE\'s tail) keeps the stage', async () => {
+    const s96 = await analyzeCapture(snapped(MISSING_FILE, 96, 'missing-file'));
+    expect(s96.clients[0]).toMatchObject({ outcome: 'incomplete', blindSpot: 'capture.snaplen' });
+    // iPXE sends 53, 57, 93, 94, 60, 77 first: a snap of 446 takes only the tail of its REQUEST.
+    const tail = await analyzeCapture(snapped(IPXE, 446, 'ipxe'));
+    const dhcp4 = tail.clients[0]!.steps.filter((x) => x.kind === 'dhcp4');
+    expect(dhcp4.map((x) => [x.stage, x.cut])).toEqual([['ipxe', 'options']]);
+    const ipxe96 = await analyzeCapture(snapped(IPXE, 96, 'ipxe'));
+    expect(ipxe96.clients[0]!.steps.filter((x) => x.kind === 'dhcp4').map((x) => x.cut)).toEqual(['identity']);
+  });
+
+  it('cut DHCP reads as cut, not as an OS or as missing: a booted phone\'s DHCP cut by snap 96 and 200', async () => {
+    for (const snap of [96, 200]) {
+      const a = await analyzeCapture(snapped(PHONE, snap, 'phone'));
+      const c = a.clients[0]!;
+      expect(c.outcome).toBe('booted');
+      const dhcp4 = c.steps.filter((x) => x.kind === 'dhcp4');
+      expect(dhcp4.length).toBeGreaterThan(0);
+      expect(dhcp4.every((x) => x.cut === 'identity')).toBe(true);
+      expect(dhcp4.flatMap((x) => x.messages).filter((m) => m === 'BOOTREQUEST' || m === 'BOOTREPLY')).toEqual([]);
+      const text = renderAnalysisText(a).join('\n');
+      expect(text).not.toContain('its DHCP is not in the capture');
+      expect(text).not.toContain('dhcp4 (os)');
+      expect(text).toContain('its DHCP options were cut by the snap length');
+      expect(text).toContain('dhcp4 (DHCP, options cut by the snap length)');
     }
   });
 

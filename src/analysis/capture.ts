@@ -46,7 +46,7 @@ export async function analyzeCapture(input: CaptureInput | readonly CaptureInput
   const pipeline = new DecodePipeline(opts.tap?.sink?.(builder) ?? builder, { dropDuplicates: opts.keepDuplicates !== true });
   const tapRecord = opts.tap?.record;
   // Times on the steady parts of the capture clock: a jump of years is no 745841437 s duration.
-  const step = new RecordStep(new SteadyClock(), pipeline, builder);
+  const step = new RecordStep(new SteadyClock(), pipeline);
   const clients: Analysis['clients'] = [];
   const findings: Analysis['findings'] = [];
   const onPart = opts.onPart ?? ((p: AnalysisPart): void => {

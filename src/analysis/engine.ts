@@ -5,7 +5,7 @@
  */
 import type { FindingCode } from '../findings/catalogue.js';
 import { evaluateFindings, type FindingsPart } from '../findings/rules.js';
-import { roleUnknown } from '../findings/blind.js';
+import { identityCut, roleUnknown } from '../findings/blind.js';
 import { DEFAULT_THRESHOLDS, type AnalysisThresholds, type Finding } from '../findings/types.js';
 import { REBOOT_GAP_S } from '../flow/attempts.js';
 import type { DeviceFacts, FlowFacts } from '../flow/facts.js';
@@ -63,9 +63,10 @@ function clientReport(d: DeviceFacts, roots: ReadonlyMap<number, string> | undef
   if (blind !== null) {
     // What the device did last cannot be judged: it may have booted after an earlier failure.
     if (outcome === 'failed' && boots[boots.length - 1]!.outcome === 'incomplete') outcome = 'incomplete';
-    // Cut DHCP hides where one boot attempt ends and the next begins: a failure seen may be
-    // followed by a boot entry that worked.
-    if (outcome === 'failed' && blind === 'capture.snaplen' && roleUnknown(d)) outcome = 'incomplete';
+    // A cut that took the identity of its requests hides where one boot attempt ends and the next
+    // begins: a failure seen may be followed by a boot entry that worked. A cut that left them (a
+    // few bytes off the end) does not: an explicit failure seen whole (a TFTP ERROR, a NAK) stands.
+    if (outcome === 'failed' && blind === 'capture.snaplen' && identityCut(d)) outcome = 'incomplete';
     // Nor can what kind of device it is, when its own DHCP is not (all) in the capture.
     if (outcome === 'not-a-boot' && roleUnknown(d)) outcome = 'incomplete';
   }

@@ -1,19 +1,14 @@
 /**
  * One capture record into the analysis, the same for a file (`analyzeCapture`) and a live capture
  * (`LiveSession`): its time onto the steady clock (a jump tells the decoder, whose mirror-copy
- * filter must not match frames across it), the snap-length cut told to the flow builder, then the
- * decoder. Pure: the clock, decoder and builder are injected; no allocation per record (the span
- * is kept in a Float64Array, not in fields that would box a new double per packet).
+ * filter must not match frames across it), then the decoder (which judges a cut frame itself).
+ * Pure: the clock and decoder are injected; no allocation per record (the span is kept in a
+ * Float64Array, not in fields that would box a new double per packet).
  */
 import type { SteadyClock } from '../capture/clock.js';
 import type { CaptureRecord } from '../capture/types.js';
 import type { DecodePipeline } from '../decode/pipeline.js';
 import type { WireIssue } from '../wire/issues.js';
-
-/** Who hears of a frame cut by the snap length (the flow builder), before it is decoded. */
-export interface FrameCutSink {
-  frameCut(frame: number, captured: number, original: number): void;
-}
 
 export class RecordStep {
   /** Records pushed. */
@@ -21,7 +16,7 @@ export class RecordStep {
   /** First and latest steady time. */
   private readonly span = new Float64Array(2);
 
-  constructor(readonly clock: SteadyClock, readonly pipeline: DecodePipeline, private readonly cuts: FrameCutSink) {}
+  constructor(readonly clock: SteadyClock, readonly pipeline: DecodePipeline) {}
 
   /** `rec.time` becomes its steady time; `rec.data` is read during the call only. */
   push(rec: CaptureRecord): void {
@@ -30,7 +25,6 @@ export class RecordStep {
     if (this.clock.count !== jumps) this.pipeline.clockJumped();
     if (this.records++ === 0) this.span[0] = this.span[1] = t;
     else if (t > this.span[1]!) this.span[1] = t;
-    if (rec.data.length < rec.origLen) this.cuts.frameCut(rec.frame, rec.data.length, rec.origLen);
     this.pipeline.push(rec);
   }
 

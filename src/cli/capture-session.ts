@@ -56,7 +56,7 @@ export class LiveSession {
     this.printer = new LivePrinter({ palette: opts.palette, quietSeconds: opts.quietSeconds, utc: opts.utc });
     this.builder = new BootChainBuilder({ onStep: (device, step) => this.printer.stepOpened(device, step) });
     this.pipeline = new DecodePipeline(opts.tap ? opts.tap(this.builder) : this.builder, { dropDuplicates: opts.keepDuplicates !== true });
-    this.step = new RecordStep(new SteadyClock(), this.pipeline, this.builder);
+    this.step = new RecordStep(new SteadyClock(), this.pipeline);
     this.writer = opts.report ? new TextWriter(opts.palette) : null;
     this.info = { file: opts.fileName, packets: 0, warnings: [], truncated: false, firstPacket: null, lastPacket: null };
     this.session = new AnalysisSession(this.builder, {}, opts.release ?? LIVE_RELEASE, (p) => this.finished(p));

@@ -181,9 +181,15 @@ export interface DecodeSink {
   fragment?(f: FragmentSeen): void;
   /** Every TCP segment, for sinks that judge the path MTU (the flow builder). */
   tcpSegment?(s: TcpSegmentSeen): void;
-  /** A tunnelled frame the mirror cut short (ERSPAN's mirror MTU): `captured` of its `original`
-   *  bytes (from its own IP length) are in the capture. Called before its messages. */
-  frameCut?(frame: number, captured: number, original: number): void;
+  /**
+   * The frame about to be decoded was cut short (a snap length, a mirror port's slicing or MTU,
+   * ERSPAN's truncation):
+   * `missing` bytes of its IP packet are not in the capture (of the frame, when even its IP header
+   * was cut). `opaque`: the cut took what says what the frame carried (its IP header, the UDP
+   * ports of a UDP packet, or it is a later IP fragment): it may have held a message nobody can
+   * place. Called before any message of that frame.
+   */
+  frameCut?(frame: number, captured: number, missing: number, opaque: boolean): void;
   /**
    * The bulk of a TFTP transfer without a message: a DATA (opcode 3) or ACK (4) of a known
    * session, well formed and with no issue on its frame, as numbers only. Return false to get it

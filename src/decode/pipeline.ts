@@ -13,6 +13,9 @@ import { tunnelText } from '../wire/tunnel.js';
 import { isDhcpV4Port, isDhcpV6Port } from '../wire/dhcp-ports.js';
 import { UdpPort } from '../wire/ports.js';
 import { UDP_HEADER } from '../wire/udp.js';
+import { EtherType } from '../wire/ethernet.js';
+import { IPV4_MIN_HEADER } from '../wire/ipv4.js';
+import { IPV6_HEADER } from '../wire/ipv6.js';
 import { parseDhcpV4 } from '../wire/dhcpv4/index.js';
 import { DhcpV4Scratch } from '../wire/dhcpv4/scratch.js';
 import { parseDhcpV6 } from '../wire/dhcpv6/index.js';
@@ -121,11 +124,11 @@ export class DecodePipeline implements TcpStreamSink {
       issues.length = 0;
       return;
     }
+    if (this.sink.frameCut !== undefined) this.judgeCut(rec);
     cur.srcMac = d.srcMac;
     cur.dstMac = d.dstMac;
     cur.vlans = d.vlans;
     cur.tunnel = d.tunnel;
-    if (d.tunnel !== null) this.tunnelCut(rec);
     if (d.ipVersion !== 0) {
       cur.srcAddr = d.src;
       cur.dstAddr = d.dst;
@@ -138,6 +141,29 @@ export class DecodePipeline implements TcpStreamSink {
       this.sink.undecoded?.({ frame: rec.frame, time: rec.time, issues });
     }
     if (rec.time - this.lastExpire > 5) this.expire(rec.time);
+  }
+
+  /**
+   * Was the frame just dissected cut short, and by how much? Judged by its IP packet's own length
+   * where the IP header survived: the recorded original length may count the Ethernet FCS or
+   * padding, and a mirror port that slices frames before the capture records the sliced length as
+   * the original. Only a frame whose IP header was cut falls back to the original length; a frame
+   * that carries no IP at all (ARP, LLDP) holds nothing the analyses read.
+   */
+  private judgeCut(rec: CaptureRecord): void {
+    const d = this.d;
+    const captured = rec.data.length;
+    let missing: number;
+    // An IPv4 total length below its header is no length (0 under TCP segmentation offload).
+    // A frame mirrored through a tunnel (ERSPAN's T bit, a mirror MTU) is judged the same way.
+    if (d.ipVersion !== 0 && d.ipLength >= (d.ipVersion === 4 ? IPV4_MIN_HEADER : IPV6_HEADER)) missing = d.ipOffset + d.ipLength - captured;
+    else if (d.linkOk && d.ipVersion === 0 && d.etherType !== -1 && d.etherType !== EtherType.IPV4 && d.etherType !== EtherType.IPV6) return;
+    else missing = rec.origLen - captured;
+    if (missing <= 0) return;
+    const udp = d.protocol === IpProtocol.UDP;
+    const opaque = d.ipVersion === 0 || (udp && (d.fragment || d.transport !== IpProtocol.UDP));
+    // The snap length shown: of the mirrored frame inside a tunnel.
+    this.sink.frameCut!(rec.frame, d.tunnel !== null ? captured - d.linkOffset : captured, missing, opaque);
   }
 
   /**
@@ -180,18 +206,6 @@ export class DecodePipeline implements TcpStreamSink {
   tunnelWarnings(): WireIssue[] {
     return this.d.tunnelsSeen.map((s) => ({ kind: 'unsupported' as const, layer: TUNNEL_LAYER, offset: s.firstFrame,
       message: `${s.frames} frame(s) came through ${tunnelText(s.tunnel)}` }));
-  }
-
-  /** A mirrored frame whose own IP length says more than the tunnel carried (ERSPAN's T bit, a
-   *  mirror MTU): a cut frame like a snap-length one, told to the sink unless the capture record
-   *  itself was cut (the reader's caller told it then). */
-  private tunnelCut(rec: CaptureRecord): void {
-    const d = this.d;
-    if (d.ipVersion === 0 || this.sink.frameCut === undefined || rec.data.length < rec.origLen) return;
-    const missing = d.ipOffset + d.ipLength - d.frame.length;
-    if (missing <= 0) return;
-    const captured = d.frame.length - d.linkOffset;
-    this.sink.frameCut(rec.frame, captured, captured + missing);
   }
 
   /** End of input: deliver what the TCP reassembler still holds. */

@@ -33,27 +33,33 @@ export function oneSided(d: DeviceFacts): 'client' | 'server' | null {
 }
 
 /** What a cut must have taken to hide a finding's evidence: `dhcp` either DHCP (the identity,
- *  stages and attempt boundaries of a device come from its options). */
-type Family = keyof Omit<CutCounts, 'frames'> | 'dhcp';
+ *  stages and attempt boundaries of a device come from its options); `reply` a DHCP answer to the
+ *  device, which only a frame cut before its client's key can hide (op, xid and chaddr survive
+ *  any snap length of 86 bytes or more). */
+type Family = keyof Omit<CutCounts, 'frames' | 'identity'> | 'dhcp' | 'reply';
 
 /** Findings that stand on something the capture does not show, and the frames whose cut would
  *  hide it (null: any cut frame of the device). `tftp.timeout` counts blocks by their headers,
  *  which a cut keeps; it is only blind to a one-sided capture. */
 const ABSENCE: ReadonlyMap<FindingCode, Family | null | 'one-sided'> = new Map<FindingCode, Family | null | 'one-sided'>([
-  ['dhcp.no-offer', 'dhcp4'], ['dhcp.no-ack', 'dhcp4'], ['dhcp.no-address-offer', 'dhcp4'], ['pxe.no-bootfile', 'dhcp4'],
-  ['proxydhcp.no-reply', 'dhcp4'], ['phone.no-provisioning-server', 'dhcp4'], ['httpboot.offer-ignored', null],
-  ['dhcp6.no-advertise', 'dhcp6'], ['dhcp6.no-bootfile-url', 'dhcp6'], ['tftp.timeout', 'one-sided'],
+  ['dhcp.no-offer', 'reply'], ['dhcp.no-ack', 'reply'], ['dhcp.no-address-offer', 'dhcp4'], ['pxe.no-bootfile', 'dhcp4'],
+  ['proxydhcp.no-reply', 'reply'], ['phone.no-provisioning-server', 'dhcp4'], ['httpboot.offer-ignored', null],
+  ['dhcp6.no-advertise', 'reply'], ['dhcp6.no-bootfile-url', 'dhcp6'], ['tftp.timeout', 'one-sided'],
   ['boot.stopped', null], ['ipv6.boot-stall', null], ['ipxe.chainload-loop', 'dhcp'], ['pxe.arch-mismatch', 'dhcp'],
   // A transfer's completion and the client's ACKs are on the side the capture may lack; a cut
   // segment's length is not what was sent.
   ['net.port-unreachable', 'one-sided'], ['net.pmtu-blackhole', 'tcp'],
 ]);
 
-/** Does the device's blind spot hide the evidence of a finding of this code? */
-export function hidesEvidence(d: DeviceFacts, code: FindingCode): boolean {
+/** Does the device's blind spot hide the evidence of a finding of this code? `cut`: the capture's
+ *  cut frames. */
+export function hidesEvidence(d: DeviceFacts, code: FindingCode, cut: CaptureCutFacts | undefined): boolean {
   const family = ABSENCE.get(code);
   if (family === undefined) return false;
   if (oneSided(d) !== null) return true;
+  // The device's requests are its own (keyed by their chaddr); an answer to them is missing from
+  // the capture unless some cut frame may hold it where no device could be given it.
+  if (family === 'reply') return (cut?.unplaced ?? 0) > 0;
   if (!d.cut || family === 'one-sided') return false;
   if (family === null) return d.cut.frames > 0;
   return family === 'dhcp' ? d.cut.dhcp4 + d.cut.dhcp6 > 0 : d.cut[family] > 0;
@@ -74,18 +80,25 @@ export function blindSpot(d: DeviceFacts): BlindSpot | null {
   return null;
 }
 
+/** The cut took what some request of the device says of itself (message type, vendor or user
+ *  class, arch): which boot stage sent it, and so where one attempt ends and the next begins. */
+export function identityCut(d: DeviceFacts): boolean {
+  return (d.cut?.identity ?? 0) > 0;
+}
+
 /** What kind of device it is cannot be told from the capture: only the servers' answers to it
- *  are there, or its DHCP options were cut (a device that looks like no boot client may be one). */
+ *  are there, or the cut took its requests' identity (a device that looks like no boot client may
+ *  be one). */
 export function roleUnknown(d: DeviceFacts): boolean {
-  return oneSided(d) === 'server' || (d.cut !== undefined && d.cut.dhcp4 + d.cut.dhcp6 > 0);
+  return oneSided(d) === 'server' || identityCut(d);
 }
 
 /** Drops the findings of `out[start..]` (one device's) that its blind spot hides. */
-export function dropHidden(d: DeviceFacts, out: Finding[], start: number): void {
+export function dropHidden(d: DeviceFacts, out: Finding[], start: number, cut: CaptureCutFacts | undefined): void {
   let w = start;
   for (let i = start; i < out.length; i++) {
     const f = out[i]!;
-    if (!hidesEvidence(d, f.code)) out[w++] = f;
+    if (!hidesEvidence(d, f.code, cut)) out[w++] = f;
   }
   out.length = w;
 }
@@ -133,6 +146,7 @@ export function snaplenFinding(ctx: Ctx, packets: number, cut: CaptureCutFacts):
   if (cut.dhcp6 > 0) hides.push(`DHCPv6 options are not in the capture (${cut.dhcp6} message(s) cut)`);
   if (cut.tcp > 0) hides.push(`HTTP and other TCP streams cannot be rebuilt (${cut.tcp} segment(s) with data cut)`);
   if (cut.tftp > 0) hides.push(`TFTP data is not in the capture (${cut.tftp} packet(s) cut; block sizes are taken from their headers)`);
+  if (cut.unplaced > 0) hides.push(`${cut.unplaced} frame(s) were cut before the client they concern can be told (their IP header, UDP ports, or the DHCP fields naming the client), so a DHCP answer missing from a device may be among them`);
   const what = hides.length > 0 ? hides.join('; ') : 'the end of those frames is not in the capture';
   add(ctx, 'capture.snaplen', null, ctx.end, cut.sample,
     `${cut.frames} of ${packets} frames were cut to ${cut.snap} bytes by the capture's snap length (first ${cut.sample.slice(0, 4).join(', ')}): ${what}. Boots that depend on what was cut cannot be judged: re-capture with \`tcpdump -s 0\`.`);

@@ -13,8 +13,13 @@ export function dhcp4Rules(ctx: Ctx, mac: string, s: Dhcp4Facts, states: readonl
   const step = s.step;
   const real = step.offers.filter((o) => !o.proxy);
   const proxies = step.offers.filter((o) => o.proxy);
-  if (s.firstDiscover !== null && step.offers.length === 0 && !s.ack && unanswered(ctx, { time: s.firstDiscover })) {
-    const text = `DISCOVER (xid 0x${step.xid.toString(16)}) sent ${countOf(step.messages, 'DISCOVER')} time(s), no OFFER in ${fmt(ctx.end - s.firstDiscover)} s.`;
+  // A request whose type the snap length cut wants an answer only if the client repeats it: one
+  // sent once may be a DECLINE or a RELEASE, which get none.
+  const untyped = s.untypedRequests;
+  if (s.firstDiscover !== null && step.offers.length === 0 && !s.ack && unanswered(ctx, { time: s.firstDiscover }) && (untyped === 0 || untyped >= 2)) {
+    const text = untyped === 0
+      ? `DISCOVER (xid 0x${step.xid.toString(16)}) sent ${countOf(step.messages, 'DISCOVER')} time(s), no OFFER in ${fmt(ctx.end - s.firstDiscover)} s.`
+      : `Request (xid 0x${step.xid.toString(16)}, its message type cut by the snap length) sent ${untyped + countOf(step.messages, 'DISCOVER')} time(s), no answer in ${fmt(ctx.end - s.firstDiscover)} s.`;
     // On an IPv6-only segment firmware and iPXE try DHCPv4 first (or alongside) and go on over
     // DHCPv6: the wait is a delay to point at, not the reason the boot failed.
     // (Across the device's attempts: EDK2 goes on over IPv6 as its next boot entry.)

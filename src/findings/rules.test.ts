@@ -677,17 +677,50 @@ describe('blind spots of the capture (src/analysis/blind-spots.test.ts has them 
     expect(b.clients.every((c) => c.blindSpot === undefined)).toBe(true);
   });
 
-  it('a 4-byte shortfall is the Ethernet FCS some captures count in the original length, not a snap-length cut', () => {
+  /** A UEFI PXE DORA whose DHCP frames the capture cut to `snap(whole length)` bytes (the NAK, a
+   *  short frame, whole), then the TFTP read that ends in ERROR 1 unless the server NAKed. */
+  function cutBoot(snap: (frame: number) => number, end: 'ack' | 'nak'): Analysis {
     const sim = new Sim();
-    sim.builder.frameCut(1, 342, 346);
-    dora(sim, { xid: 9, mac: MAC, yiaddr: ADDR, t: 0, file: 'ipxe.efi', client: pxeOptions(7) });
-    expect(codes(sim.finish())).not.toContain('capture.snaplen');
+    // The identity first (53, 93, 60), then what a cut of the last bytes takes (55, 97).
+    const client = [...pxeOptions(7), { code: 55, data: Uint8Array.of(1, 3, 6, 66, 67) }, { code: 97, data: new Uint8Array(17) }];
+    const srv = { ...SERVER };
+    const to = { addr: '255.255.255.255', port: 68 };
+    const reply = (type: string) => ({ op: 2, xid: 9, chaddr: MAC, yiaddr: type === 'NAK' ? undefined : ADDR, options: [{ code: 53, value: type }, { code: 54, value: SERVER.addr }, ...(type === 'NAK' ? [] : [{ code: 51, value: 600 }, { code: 67, value: 'snponly.efi' }, { code: 3, value: [SERVER.addr] }])] });
+    const request = (type: string) => ({ xid: 9, chaddr: MAC, options: [{ code: 53, value: type }, ...(type === 'REQUEST' ? [{ code: 54, value: SERVER.addr }, { code: 50, value: ADDR }] : []), ...client] });
+    const cut = (from: Endpoint, dst: Endpoint, input: Parameters<Sim['dhcp4']>[2], t: number) => sim.dhcp4Cut(from, dst, input, snap, t);
+    cut(CLI0, DHCP_BCAST, request('DISCOVER'), 0);
+    cut(srv, to, reply('OFFER'), 0.01);
+    cut(CLI0, DHCP_BCAST, request('REQUEST'), 0.02);
+    if (end === 'nak') {
+      sim.dhcp4(srv, to, reply('NAK'), 0.03);
+      return sim.finish({ end: 60 });
+    }
+    cut(srv, to, reply('ACK'), 0.03);
+    const C: Endpoint = { addr: ADDR, port: 2000, mac: MAC };
+    sim.tftp(C, { addr: SERVER.addr, port: 69 }, buildRrq('snponly.efi', 'octet', []), 1);
+    sim.tftp({ addr: SERVER.addr, port: 51000 }, C, buildError(1, 'File not found'), 1.01);
+    return sim.finish({ end: 60 });
+  }
+
+  it('an explicit failure seen whole (TFTP ERROR, NAK) stays failed when the cut left the requests\' identity; a cut that took it leaves the boot unjudged', () => {
+    // The last bytes of each DHCP frame cut (options after 53/93/60 survive): still judged.
+    for (const end of ['ack', 'nak'] as const) {
+      const a = cutBoot(() => 1000, end);
+      const tail = cutBoot((n) => n - 12, end);
+      const whole = a.clients[0]!;
+      expect(whole).toMatchObject({ outcome: 'failed', rootCause: end === 'ack' ? 'tftp.error' : 'dhcp.nak' });
+      expect(tail.clients[0]).toMatchObject({ outcome: 'failed', rootCause: whole.rootCause });
+      expect(tail.clients[0]!.blindSpot).toBeUndefined();
+      expect(codes(tail)).toContain('capture.snaplen');
+      // Snap 96: message type, arch and vendor class gone, the stage and the attempts unknown.
+      const s96 = cutBoot(() => 96, end);
+      expect(s96.clients[0]).toMatchObject({ outcome: 'incomplete', blindSpot: 'capture.snaplen' });
+    }
   });
 
   it('capture.snaplen: frames cut by the snap length, named once; no decode.malformed for the cut; the device is unjudged', () => {
     const sim = new Sim();
-    sim.builder.frameCut(1, 96, 342);
-    sim.dhcp4(CLI0, DHCP_BCAST, { ...discover(3), options: [] }, 0, [{ kind: 'truncated', layer: 'ipv4', offset: 14, message: 'total length 328, only 82 bytes captured' }]);
+    sim.dhcp4Cut(CLI0, DHCP_BCAST, discover(3), 96, 0);
     sim.tftp({ addr: ADDR, port: 2001, mac: MAC }, { addr: SERVER.addr, port: 69 }, buildRrq('snponly.efi', 'octet', []), 1);
     const a = sim.finish({ end: 60 });
     const f = only(a, 'capture.snaplen');

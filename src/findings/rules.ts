@@ -49,7 +49,7 @@ export function evaluateFindings(facts: FlowFacts, th: AnalysisThresholds, part:
     const blind = blindSpot(d);
     if (blind !== null) {
       blindSpots.set(d.key, blind);
-      dropHidden(d, ctx.out, start);
+      dropHidden(d, ctx.out, start, facts.capture.cut);
     }
     adjustForRole(d, ctx.out, start);
   }

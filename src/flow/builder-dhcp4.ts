@@ -5,7 +5,7 @@
 import { hex, ipv4ToString, latin1String, u32 } from '../wire/bytes.js';
 import {
   BootOp, clientArch as v4ClientArch, clientMac, DhcpV4Code, DhcpV4MessageType, effectiveBootFile, getOption as v4Option, msgType,
-  isIpxe, msgTypeName, serverId, userClasses as v4UserClasses, vendorClass as v4VendorClass, type DhcpV4Message,
+  identityWhole, isIpxe, msgTypeName, optionsWhole, serverId, userClasses as v4UserClasses, vendorClass as v4VendorClass, type DhcpV4Message,
 } from '../wire/dhcpv4/index.js';
 import type { Dhcp4Decoded } from '../decode/messages.js';
 import { REBOOT_GAP_S } from './attempts.js';
@@ -134,17 +134,28 @@ function openDhcp4(flow: FlowState, c: ChainState, m: Dhcp4Decoded): Dhcp4State 
     },
     stageKnown: false, firstDiscover: null, discoverFrame: 0, firstOffer: null, pendingRequest: null,
     requestSeen: false, discoverSecs: -1, discoversAfterOffer: 0, offerVendorClass: [], offerCount: 0, offerFrames: [], nak: null, ack: null,
-    bootfileFrame: 0, decline: null,
+    bootfileFrame: 0, decline: null, untypedRequests: 0,
   };
   c.dhcp4 = st;
   return openStep(flow, c, st);
 }
 
-/** Every message of a DHCPv4 step: its frame, its name (BOOTP has none), the relay that carried it. */
-function noteDhcp4Message(st: Dhcp4State, m: Dhcp4Decoded, unnamed: string): void {
+/** Every message of a DHCPv4 step: its frame, its name (BOOTP has none; one whose options the
+ *  snap length cut before its type says so), the relay that carried it. */
+function noteDhcp4Message(st: Dhcp4State, m: Dhcp4Decoded, unnamed: string, cut: boolean): void {
   touch(st, m);
-  pushMessage(st, msgTypeName(m.msg) ?? unnamed);
+  pushMessage(st, msgTypeName(m.msg) ?? (cut ? cutName(m.msg) : unnamed));
   noteRelay(st, m.msg);
+}
+
+/** A message whose type the snap length cut off: what it was, as far as its header says. */
+function cutName(msg: DhcpV4Message): string {
+  return msg.op === BootOp.REQUEST ? 'request (type cut)' : 'reply (type cut)';
+}
+
+/** The capture cut this message's options short (not merely the padding after END). */
+function optionsCut(flow: FlowState, m: Dhcp4Decoded): boolean {
+  return flow.cutNow.frame === m.frame && !optionsWhole(m.msg);
 }
 
 function noteRelay(st: Dhcp4State, msg: DhcpV4Message): void {
@@ -159,10 +170,15 @@ function noteRelay(st: Dhcp4State, msg: DhcpV4Message): void {
 
 function dhcp4Client(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Decoded, type: number | null): void {
   const msg = m.msg;
-  noteDhcp4Message(st, m, 'BOOTREQUEST');
+  const cut = optionsCut(flow, m);
+  noteDhcp4Message(st, m, 'BOOTREQUEST', cut);
   const step = st.step;
+  // A request whose identity the cut took leaves the stage open for the next one of the step.
+  const identityCut = cut && !identityWhole(msg);
+  if (cut && step.cut !== 'identity') step.cut = identityCut && !st.stageKnown ? 'identity' : 'options';
   if (!st.stageKnown) {
-    st.stageKnown = true;
+    st.stageKnown = !identityCut;
+    if (!identityCut && step.cut === 'identity') step.cut = 'options';
     step.stage = clientStage(msg);
     step.vendorClass = flow.strings.of(v4VendorClass(msg));
     step.userClass = v4UserClasses(msg);
@@ -170,6 +186,7 @@ function dhcp4Client(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Dec
     step.arch = v4ClientArch(msg)[0] ?? null;
   }
   if (type === DISCOVER || (type === null && msg.op === BootOp.REQUEST)) {
+    if (type === null && cut) st.untypedRequests++;
     if (st.firstDiscover === null) {
       st.firstDiscover = m.time;
       st.discoverFrame = m.frame;
@@ -209,7 +226,9 @@ function dhcp4Client(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Dec
 
 function dhcp4Server(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Decoded, type: number | null): void {
   const msg = m.msg;
-  noteDhcp4Message(st, m, 'BOOTREPLY');
+  const cut = optionsCut(flow, m);
+  if (cut) st.step.cut ??= 'options';
+  noteDhcp4Message(st, m, 'BOOTREPLY', cut);
   const step = st.step;
   const server = serverId(msg) ?? m.srcAddr;
   const bootfile = flow.strings.of(effectiveBootFile(msg));
@@ -302,7 +321,7 @@ function proxyMessage(flow: FlowState, c: ChainState, m: Dhcp4Decoded, fromClien
     }
   }
   touch(st, m);
-  pushMessage(st, msgTypeName(msg) ?? (fromClient ? 'BOOTREQUEST' : 'BOOTREPLY'));
+  pushMessage(st, msgTypeName(msg) ?? (optionsCut(flow, m) ? cutName(msg) : fromClient ? 'BOOTREQUEST' : 'BOOTREPLY'));
   if (fromClient) {
     st.pendingRequest ??= { time: m.time, frame: m.frame };
     st.step.server ??= m.dstAddr;

@@ -5,7 +5,7 @@
  */
 import { hex, latin1String } from '../wire/bytes.js';
 import {
-  bootFileUrl, clientArch as v6ClientArch, DhcpV6MsgType, getOption as v6Option, getOptionValue as v6OptionValue,
+  bootFileUrl, clientArch as v6ClientArch, DhcpV6MsgType, getOption as v6Option, isDhcp6Answer, getOptionValue as v6OptionValue,
   DhcpV6Opt, innermostMessage, msgTypeLabel, userClasses as v6UserClasses, vendorClass as v6VendorClass,
   type DhcpV6Message,
 } from '../wire/dhcpv6/index.js';
@@ -21,7 +21,7 @@ import type { RaSummary } from './types.js';
 import { chainFor, noteArch, noteExchange, noteLink, openStep, pushMessage, touch, type FlowState } from './builder-state.js';
 
 const {
-  SOLICIT, ADVERTISE, REQUEST, REPLY, RELEASE, DECLINE, RECONFIGURE, INFORMATION_REQUEST, RELAY_REPL,
+  SOLICIT, ADVERTISE, REQUEST, REPLY, RELEASE, DECLINE, RECONFIGURE, INFORMATION_REQUEST,
 } = DhcpV6MsgType;
 const MAX_ADDRESSES = 8;
 /** DHCPv6 transactions remembered (DUID|xid → client) to place server answers. */
@@ -32,8 +32,7 @@ export function dhcp6Message(flow: FlowState, m: Dhcp6Decoded): ChainState | nul
   if (inner.relay) return null;
   const duidOpt = v6Option(inner, 1);
   const relays = m.msg.relay ? relayChain(m.msg) : [];
-  const t = inner.msgType;
-  const fromServer = t === ADVERTISE || t === REPLY || t === RECONFIGURE || m.msg.msgType === RELAY_REPL;
+  const fromServer = isDhcp6Answer(m.msg);
   const duidHex = duidOpt ? hex(duidOpt.data) : '';
   const txKey = `${duidHex}|${inner.xid}`;
   let key: string | null;

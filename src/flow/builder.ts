@@ -10,7 +10,7 @@ import type { DecodedMessage, DecodeSink, FragmentSeen, TcpSegmentSeen, Undecode
 import { FrameSample } from './frames.js';
 import type { ChainState, DeviceIdentity, StepState } from './state.js';
 import type { BootStep } from './types.js';
-import type { CutCounts, DeviceFacts, FlowFacts, StepFacts, UnreachableFact } from './facts.js';
+import type { CaptureCutFacts, DeviceFacts, FlowFacts, StepFacts, UnreachableFact } from './facts.js';
 import { splitAttempts } from './attempts.js';
 import { deepCopy } from './copy.js';
 import { compactState, newFlowState, type FlowState, type UnreachableRecord } from './builder-state.js';
@@ -19,6 +19,8 @@ import { dhcp6Message, ndpMessage } from './builder-dhcp6.js';
 import { httpMessage, icmpMessage, tftpBlock, tftpMessage } from './builder-transfer.js';
 import type { TftpSession } from '../decode/tftp-tracker.js';
 import { MtuTracker, type MtuFacts } from './mtu.js';
+import { BootOp, identityWhole, optionsWhole } from '../wire/dhcpv4/index.js';
+import { isDhcp6Answer } from '../wire/dhcpv6/index.js';
 
 export interface BootChainBuilderOptions {
   /** Called when a step is opened (its fields keep filling in afterwards). */
@@ -43,9 +45,6 @@ const CUT_PAYLOAD_LAYERS: ReadonlySet<string> = new Set(['dhcp4', 'dhcp6', 'tftp
 /** Cut frames named as evidence. */
 const CUT_SAMPLE = 8;
 
-/** An Ethernet frame check sequence: a shortfall this small is no snap-length cut. */
-const FCS_BYTES = 4;
-
 export class BootChainBuilder implements DecodeSink {
   private readonly flow: FlowState;
   /** Frames with issues nobody could attribute to a client. */
@@ -56,7 +55,7 @@ export class BootChainBuilder implements DecodeSink {
   private lastTime: number | null = null;
   private sawTransfer = false;
   /** Frames cut short by the snap length (counts by what they carried), null while none. */
-  private cut: (CutCounts & { snap: number; sample: number[] }) | null = null;
+  private cut: CaptureCutFacts | null = null;
   /** The cut frame whose carried message was counted already. */
   private cutCounted = 0;
   /** Path-MTU facts (flow/mtu.ts), filed under the chain key of the address they concern. */
@@ -81,22 +80,20 @@ export class BootChainBuilder implements DecodeSink {
     this.mtu.tcpSegment(s);
     if (s.frame === this.flow.cutNow.frame && s.dataLength > 0) {
       const key = this.flow.leases.get(s.src) ?? this.flow.leases.get(s.dst);
-      this.countCut(key === undefined ? null : this.flow.chains.get(key) ?? null, 'tcp');
+      this.countCut(key === undefined ? null : this.flow.chains.get(key) ?? null, 'tcp', false);
     }
   }
 
   /**
-   * The capture reader's word on the frame about to be decoded: it was cut to `captured` of its
-   * `original` bytes (the snap length). Called before the frame is pushed to the decoder.
+   * The decoder's word on the frame about to be decoded: `missing` bytes of its IP packet were cut
+   * (the snap length; `captured` bytes of the frame are there). Called before its messages.
    */
-  frameCut(frame: number, captured: number, original: number): void {
-    // Some NICs and capture appliances count the 4-byte Ethernet FCS in the original length
-    // without recording it: the packet itself is whole.
-    if (original - captured <= FCS_BYTES) return;
+  frameCut(frame: number, captured: number, missing: number, opaque = false): void {
     this.flow.cutNow.frame = frame;
-    this.flow.cutNow.missing = original - captured;
-    const c = (this.cut ??= { frames: 0, dhcp4: 0, dhcp6: 0, tftp: 0, tcp: 0, snap: 0, sample: [] });
+    this.flow.cutNow.missing = missing;
+    const c = (this.cut ??= { frames: 0, dhcp4: 0, dhcp6: 0, identity: 0, tftp: 0, tcp: 0, unplaced: 0, snap: 0, sample: [] });
     c.frames++;
+    if (opaque) c.unplaced++;
     if (captured > c.snap) c.snap = captured;
     if (c.sample.length < CUT_SAMPLE) c.sample.push(frame);
   }
@@ -112,7 +109,7 @@ export class BootChainBuilder implements DecodeSink {
       case 'icmp': chain = icmpMessage(this.flow, m); this.mtu.icmp(m); break;
       case 'ndp': chain = ndpMessage(this.flow, m); break;
     }
-    if (m.frame === this.flow.cutNow.frame) this.countCut(chain, m.proto === 'http' ? null : m.proto);
+    if (m.frame === this.flow.cutNow.frame) this.countCutMessage(chain, m);
     if (m.issues.length > 0) this.noteIssues(chain, m.frame, m.time, m.issues);
   }
 
@@ -191,7 +188,7 @@ export class BootChainBuilder implements DecodeSink {
       file: info.file, packets: info.packets,
       first: info.firstPacket ?? this.firstTime, last: info.lastPacket ?? this.lastTime,
       truncated: info.truncated, warnings: [...info.warnings],
-      ...(this.cut ? { cut: { frames: this.cut.frames, dhcp4: this.cut.dhcp4, dhcp6: this.cut.dhcp6, tftp: this.cut.tftp, tcp: this.cut.tcp, snap: this.cut.snap, sample: [...this.cut.sample] } } : {}),
+      ...(this.cut ? { cut: { ...this.cut, sample: [...this.cut.sample] } } : {}),
       strayMalformed: this.strayMalformed.count > 0
         ? { frames: this.strayMalformed.toArray(), count: this.strayMalformed.count, time: this.strayMalformedTime, what: [...this.strayWhat] }
         : null,
@@ -227,17 +224,41 @@ export class BootChainBuilder implements DecodeSink {
     };
   }
 
+  /** A cut frame's message, by what the cut took: a DHCP message with no device is unplaced; a
+   *  DHCPv4 message cut in its padding lost nothing. */
+  private countCutMessage(c: ChainState | null, m: DecodedMessage): void {
+    switch (m.proto) {
+      case 'dhcp4':
+      case 'dhcp6': {
+        if (c === null) {
+          if (this.cutCounted !== m.frame) this.cut!.unplaced++;
+          this.cutCounted = m.frame;
+          return;
+        }
+        if (m.proto === 'dhcp4' && optionsWhole(m.msg)) return;
+        const request = m.proto === 'dhcp4' ? m.msg.op === BootOp.REQUEST : !isDhcp6Answer(m.msg);
+        const identity = request && (m.proto === 'dhcp6' || !identityWhole(m.msg));
+        this.countCut(c, m.proto, identity);
+        return;
+      }
+      case 'tftp': this.countCut(c, 'tftp', false); return;
+      default: return; // HTTP: its TCP segments were counted; ICMP and NDP hide nothing judged
+    }
+  }
+
   /** A cut frame's message (or TCP data), counted once per frame, for the capture and its device. */
-  private countCut(c: ChainState | null, what: 'dhcp4' | 'dhcp6' | 'tftp' | 'tcp' | 'icmp' | 'ndp' | null): void {
+  private countCut(c: ChainState | null, what: 'dhcp4' | 'dhcp6' | 'tftp' | 'tcp', identity: boolean): void {
     const frame = this.flow.cutNow.frame;
     if (this.cutCounted === frame) return;
-    if (what === null || what === 'icmp' || what === 'ndp') return; // HTTP: its TCP segments were counted
     this.cutCounted = frame;
-    this.cut![what]++;
+    const cap = this.cut!;
+    cap[what]++;
+    if (identity) cap.identity++;
     if (c === null) return;
-    const d = (c.cut ??= { frames: 0, dhcp4: 0, dhcp6: 0, tftp: 0, tcp: 0 });
+    const d = (c.cut ??= { frames: 0, dhcp4: 0, dhcp6: 0, identity: 0, tftp: 0, tcp: 0 });
     d.frames++;
     d[what]++;
+    if (identity) d.identity++;
   }
 
   private seen(t: number): void {

@@ -118,11 +118,16 @@ export interface ExchangeFacts {
   unleased: { frame: number; address: string; what: string } | null;
 }
 
-/** Frames cut short by the capture's snap length, by what they carried. */
+/** Frames cut short by the capture's snap length, by what they carried. A DHCPv4 message cut in
+ *  its padding (after END) lost nothing and counts as a frame only. */
 export interface CutCounts {
   frames: number;
+  /** DHCP messages whose options were cut. */
   dhcp4: number;
   dhcp6: number;
+  /** Of those, the device's requests whose identity the cut took (DHCPv4 message type, vendor or
+   *  user class, arch; any cut DHCPv6 request): the stage and attempt they belong to are not known. */
+  identity: number;
   tftp: number;
   /** TCP segments with data (HTTP and other streams). */
   tcp: number;
@@ -147,6 +152,10 @@ export interface CaptureFacts {
 }
 
 export interface CaptureCutFacts extends CutCounts {
+  /** Cut frames that may have carried a DHCP message no device can be given: cut before their UDP
+   *  ports (or IP header), a later fragment, or a DHCP message cut before its client's key (DHCPv4
+   *  chaddr, DHCPv6 transaction). While there are none, a DHCP answer missing is visible. */
+  unplaced: number;
   /** The longest captured length of a cut frame: the capture's snap length. */
   snap: number;
   /** The first cut frames. */

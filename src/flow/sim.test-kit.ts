@@ -71,6 +71,20 @@ export class Sim {
     });
   }
 
+  /** A DHCPv4 message whose frame the capture cut to `captured` bytes (Ethernet 14 + IPv4 20 +
+   *  UDP 8 + what is left of the message; `snap` of the whole frame's length), as the pipeline hands it over: the cut first, then the
+   *  message parsed from the bytes that are there. */
+  dhcp4Cut(from: Endpoint, to: Endpoint, input: DhcpV4BuildInput, snap: number | ((frameLength: number) => number), t?: number): void {
+    const o = this.origin(from, to, t);
+    const whole = emitDhcpV4(buildDhcpV4(input));
+    const captured = typeof snap === 'number' ? snap : snap(42 + whole.length);
+    const keep = Math.min(whole.length, captured - 42);
+    this.builder.frameCut(o.frame, captured, whole.length - keep, false);
+    this.transient(whole.subarray(0, keep), (b) => {
+      this.builder.message({ ...o, proto: 'dhcp4', msg: parseDhcpV4(b, o.issues), payload: b });
+    });
+  }
+
   dhcp6(from: Endpoint, to: Endpoint, spec: DhcpV6MessageSpec, t?: number): void {
     const o = this.origin(from, to, t);
     this.transient(emitDhcpV6(spec), (b) => {

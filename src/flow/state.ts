@@ -41,6 +41,8 @@ export interface Dhcp4State extends StateBase {
   bootfileFrame: number;
   /** A DHCPDECLINE: the client found the offered address in use. */
   decline: { frame: number; time: number; address: string | null } | null;
+  /** The client's messages whose type the snap length cut off (they count as DISCOVERs). */
+  untypedRequests: number;
 }
 
 export interface ProxyState extends StateBase {

@@ -53,6 +53,11 @@ export interface Dhcp4Step extends StepBase {
   relay: { giaddr: string; circuitId: string | null; remoteId: string | null } | null;
   /** Options of the final ACK (code → JSON value), for phone provisioning and scenario checks. */
   ackOptions: number[];
+  /** The capture's snap length cut options off its messages (absent when it did not):
+   *  `identity` — of the client's requests, what says which boot stage sent them (message type,
+   *  vendor or user class, arch), so `stage` is not known (`os` unless something said otherwise);
+   *  `options` — only other options (a boot file, a lease time may be missing). */
+  cut?: 'identity' | 'options';
 }
 
 export interface ProxyDhcpStep extends StepBase {

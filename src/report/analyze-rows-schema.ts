@@ -57,6 +57,7 @@ export const analysisRowSchema = z.strictObject({
   isRootCause: z.boolean().nullable(),
   message: z.string().nullable(),
   frames: z.array(uint),
+  blindSpot: z.enum(['capture.one-sided', 'capture.snaplen']).nullable(),
 });
 
 export type AnalysisRowJson = z.infer<typeof analysisRowSchema>;

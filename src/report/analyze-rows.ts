@@ -70,6 +70,9 @@ export interface AnalysisRow {
   isRootCause: boolean | null;
   message: string | null;
   frames: number[];
+  /** Why an incomplete attempt (device rows: the device) cannot be judged from the capture: the
+   *  capture finding's code (capture.one-sided, capture.snaplen). Added within rows/1. */
+  blindSpot: string | null;
 }
 
 export interface RowsOptions {
@@ -99,7 +102,7 @@ export function writeAnalysisRows(a: Analysis, line: (s: string) => void, opts: 
     const dev = deviceColumns(c);
     const decisive = decisiveAttempt(c);
     line(JSON.stringify(row({
-      ...base, kind: 'device', ...dev, ...attemptColumns(decisive), outcome: c.outcome, rootCause: c.rootCause,
+      ...base, kind: 'device', ...dev, ...attemptColumns(decisive), outcome: c.outcome, rootCause: c.rootCause, blindSpot: c.blindSpot ?? null,
       ...span(c.attempts[0]?.start ?? null, c.attempts[c.attempts.length - 1]?.end ?? null),
       timeToBootProgram: c.timeToBootProgram, bootProgram: decisive?.bootProgram ?? null,
       servers: serversOf(c.steps), codes: codesOf(findings), severity: worstSeverity(findings),
@@ -129,6 +132,7 @@ const EMPTY: Omit<AnalysisRow, 'schema' | 'kind' | 'file' | 'site'> = {
   start: null, startIso: null, end: null, endIso: null, duration: null, timeToBootProgram: null, bootProgram: null, servers: [],
   step: null, proto: null, ok: null, server: null, target: null, messages: null, status: null, bytes: null, throughput: null,
   codes: [], severity: null, code: null, findingId: null, causedBy: null, isRootCause: null, message: null, frames: [],
+  blindSpot: null,
 };
 
 /** Every column, in the documented order. */
@@ -143,7 +147,7 @@ function deviceColumns(c: ClientReport): Partial<AnalysisRow> {
 
 function attemptColumns(t: AttemptReport | null): Partial<AnalysisRow> {
   if (t === null) return {};
-  return { attempt: t.index, entry: t.entry, stage: t.stage, outcome: t.outcome, rootCause: t.rootCause, pxeError: t.pxeError };
+  return { attempt: t.index, entry: t.entry, stage: t.stage, outcome: t.outcome, rootCause: t.rootCause, pxeError: t.pxeError, blindSpot: t.blindSpot ?? null };
 }
 
 /** The attempt behind the device's verdict: the one that booted, else the one its root cause

@@ -5,12 +5,12 @@
  */
 import type { Analysis, ClientReport } from '../analysis/types.js';
 import type { Finding } from '../findings/types.js';
-import type { BootStep, Dhcp6Status, RaSummary, RouterInfo } from '../flow/types.js';
+import type { BootStep, Dhcp4Step, Dhcp6Status, RaSummary, RouterInfo } from '../flow/types.js';
 import type { Severity } from '../findings/catalogue.js';
 import { PLAIN, type Palette } from './color.js';
 import { collapseSequence, humanDuration } from './humanize.js';
 import { boxTable, columnWidths, visibleWidth, wrapCell, wrapLine } from './layout.js';
-import { blindSpotText, entryLabel, stageLabel, verdictLine } from './verdict.js';
+import { attemptEntryLabel, blindSpotText, stageLabel, verdictLine } from './verdict.js';
 import { findingIndex, type FindingIndex } from './finding-index.js';
 import { UdpPort } from '../wire/ports.js';
 
@@ -140,7 +140,7 @@ function attemptLine(a: ClientReport['attempts'][number]): string {
   const what = a.outcome === 'failed' ? `failed in ${stageLabel(a.stage)}: ${a.rootCause ?? '?'}${a.pxeError ? ` (${a.pxeError})` : ''}`
     : a.outcome === 'booted' ? `booted${a.bootProgram ? ` ${printable(a.bootProgram)}` : ''}${a.timeToBootProgram !== null ? `, boot program after ${humanDuration(a.timeToBootProgram)}` : ''}`
     : a.outcome === 'incomplete' ? `incomplete after ${stageLabel(a.stage)} (${a.blindSpot ? `not judged: ${blindSpotText(a.blindSpot)}` : 'the capture ends'})` : 'not a boot';
-  return `attempt ${a.index + 1} (${entryLabel(a.entry)}, ${a.steps.length} step${a.steps.length === 1 ? '' : 's'}): ${what}`;
+  return `attempt ${a.index + 1} (${attemptEntryLabel(a)}, ${a.steps.length} step${a.steps.length === 1 ? '' : 's'}): ${what}`;
 }
 
 /** The timeline table (no trailing newline), one row per step. */
@@ -227,9 +227,15 @@ export function messageSequence(messages: readonly string[]): string {
   return collapseSequence(messages);
 }
 
+/** The boot stage of a DHCPv4 step, and what the snap length cut of it. */
+export function dhcp4StageLabel(step: Dhcp4Step): string {
+  if (step.cut === 'identity') return 'DHCP, options cut by the snap length';
+  return step.cut === 'options' ? `${step.stage}, options cut by the snap length` : step.stage;
+}
+
 function stepKind(step: BootStep): string {
   switch (step.kind) {
-    case 'dhcp4': return `dhcp4 (${step.stage})`;
+    case 'dhcp4': return `dhcp4 (${dhcp4StageLabel(step)})`;
     case 'proxydhcp': return 'proxydhcp';
     case 'dhcp6': return step.relay ? 'dhcp6 (relayed)' : 'dhcp6';
     case 'ra': return 'ra';

@@ -9,7 +9,7 @@ import type { Finding } from '../findings/types.js';
 import type { DeviceIdentity } from '../flow/state.js';
 import type { BootStep } from '../flow/types.js';
 import { PLAIN, type Palette } from './color.js';
-import { framesSuffix, printable, severityLabel, stepWhat } from './analyze-text.js';
+import { dhcp4StageLabel, framesSuffix, printable, severityLabel, stepWhat } from './analyze-text.js';
 
 export interface LivePrinterOptions {
   /** Seconds without a new packet in an open step after which it is printed as it stands. */
@@ -174,7 +174,7 @@ function stepLastTime(step: BootStep): number {
 
 function stepKind(step: BootStep): string {
   switch (step.kind) {
-    case 'dhcp4': return `dhcp4 (${step.stage})`;
+    case 'dhcp4': return `dhcp4 (${dhcp4StageLabel(step)})`;
     case 'tftp': return step.probe ? 'tftp (probe)' : 'tftp';
     default: return step.kind;
   }

@@ -18,6 +18,17 @@ export function entryLabel(e: AttemptReport['entry']): string {
   return entryText(e);
 }
 
+/** An attempt's boot entry; a transfer whose DHCP is there with what says it boots cut off by the
+ *  snap length says so (its DHCP is not missing). */
+export function attemptEntryLabel(a: AttemptReport): string {
+  if (a.entry === 'transfer' && dhcpIdentityCut(a.steps)) return 'a transfer, its DHCP options cut by the snap length';
+  return entryLabel(a.entry);
+}
+
+function dhcpIdentityCut(steps: AttemptReport['steps']): boolean {
+  return steps.some((s) => s.kind === 'dhcp4' && s.cut === 'identity');
+}
+
 export function stageLabel(s: AttemptReport['stage']): string {
   return s === null ? 'start' : STAGE_TEXT[s];
 }
@@ -77,7 +88,11 @@ export function verdictLine(c: ClientReport, findings: readonly Finding[] | Find
   if (c.outcome === 'booted') {
     const a = boots.find((x) => x.outcome === 'booted');
     const t = a?.timeToBootProgram == null ? '' : `, boot program after ${a.timeToBootProgram.toFixed(1)} s`;
-    if (a?.entry === 'transfer') return `${head} booted: fetched ${a.bootProgram ? printable(a.bootProgram) : 'its files'} (its DHCP is not in the capture)${tries}`;
+    if (a?.entry === 'transfer') {
+      // Its DHCP may be there with what says it boots cut off (a snap length), not missing.
+      const dhcp = dhcpIdentityCut(c.steps) ? 'its DHCP options were cut by the snap length' : 'its DHCP is not in the capture';
+      return `${head} booted: fetched ${a.bootProgram ? printable(a.bootProgram) : 'its files'} (${dhcp})${tries}`;
+    }
     return `${head} booted${a ? ` by ${entryLabel(a.entry)}${a.bootProgram ? ` (${printable(a.bootProgram)})` : ''}` : ''}${t}${tries}`;
   }
   if (c.outcome === 'incomplete') {

@@ -5,6 +5,7 @@
  * ClickHouse table and the docs' column list are held to the zod schema.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ import { serversOf, siteOf, vendorOf } from '../../src/analysis/device-keys.js';
 import { writeAnalysisRows } from '../../src/report/analyze-rows.js';
 import { analysisRowSchema } from '../../src/report/analyze-rows-schema.js';
 import { captureFiles, ROOT } from '../helpers/paths.js';
+import { hasTshark } from '../helpers/tshark.js';
 
 const DOC = readFileSync(join(ROOT, 'docs/fleet.md'), 'utf8');
 const COLUMNS = Object.keys(analysisRowSchema.shape);
@@ -70,6 +72,17 @@ beforeAll(async () => {
     const a = await analyzeCapture(join(ROOT, f), { name: f });
     analyses.push(a);
     writeAnalysisRows(a, (l) => lines.push(l));
+  }
+  // Field captures cut to a 96-byte snap length (editcap, wireshark-common): devices the capture
+  // cannot judge, each with its blind spot.
+  if (hasTshark()) {
+    for (const f of ['captures/field/os-then-two-boots.pcapng', 'captures/field/phone-cisco-tftp.pcap']) {
+      const cut = join(dir, f.replace(/\W/g, '_') + '.s96.pcapng');
+      expect(spawnSync('editcap', ['-s', '96', join(ROOT, f), cut]).status).toBe(0);
+      const a = await analyzeCapture(cut, { name: f.replace(/\.pcap(ng)?$/, '.s96.pcapng') });
+      analyses.push(a);
+      writeAnalysisRows(a, (l) => lines.push(l));
+    }
   }
   writeFileSync(join(dir, 'rows.jsonl'), lines.join('\n') + '\n');
   instance = await DuckDBInstance.create(':memory:');
@@ -163,6 +176,22 @@ describe('rows in DuckDB, as docs/fleet.md shows', () => {
     const want = analyses.flatMap((a) => a.clients.map((c) => ({ file: a.file, mac: c.mac, servers: serversOf(c.steps) })))
       .sort((x, y) => (x.file + x.mac < y.file + y.mac ? -1 : 1));
     expect(got).toEqual(want);
+  });
+
+  it.skipIf(!hasTshark())('blind spots: the devices and attempts a cut capture cannot judge, and why', async () => {
+    const devices = await query("SELECT file, mac, blindSpot FROM pxe_rows WHERE kind = 'device' AND blindSpot IS NOT NULL ORDER BY file, mac");
+    const want = analyses.flatMap((a) => a.clients.flatMap((c) => (c.blindSpot ? [{ file: a.file, mac: c.mac, blindSpot: c.blindSpot }] : [])))
+      .sort((x, y) => (x.file + x.mac < y.file + y.mac ? -1 : 1));
+    expect(want.length).toBeGreaterThan(0);
+    expect(devices).toEqual(want);
+    // Only an incomplete attempt or device has one; each attempt's steps and findings repeat it.
+    const [{ wrong }] = (await query("SELECT count(*) AS wrong FROM pxe_rows WHERE blindSpot IS NOT NULL AND kind IN ('device', 'attempt') AND outcome <> 'incomplete'")) as [{ wrong: string }];
+    expect(Number(wrong)).toBe(0);
+    const attempts = await query("SELECT file, mac, attempt, blindSpot FROM pxe_rows WHERE kind = 'attempt' AND blindSpot IS NOT NULL ORDER BY file, mac, attempt");
+    expect(attempts).toEqual(analyses.flatMap((a) => a.clients.flatMap((c) => c.attempts.flatMap((t) => (t.blindSpot ? [{ file: a.file, mac: c.mac, attempt: t.index, blindSpot: t.blindSpot }] : []))))
+      .sort((x, y) => (x.file + x.mac + String(x.attempt).padStart(4, '0') < y.file + y.mac + String(y.attempt).padStart(4, '0') ? -1 : 1)));
+    const [{ steps }] = (await query("SELECT count(*) AS steps FROM pxe_rows s WHERE kind = 'step' AND blindSpot = 'capture.snaplen'")) as [{ steps: string }];
+    expect(Number(steps)).toBeGreaterThan(0);
   });
 
   it('exports Parquet that reads back as the table', async () => {

@@ -8,7 +8,7 @@ import type { Finding } from '../../findings/types.js';
 import { printable } from '../analyze-text.js';
 import { PLAIN } from '../color.js';
 import { humanDuration } from '../humanize.js';
-import { blindSpotText, entryLabel, stageLabel, verdictLine } from '../verdict.js';
+import { attemptEntryLabel, blindSpotText, stageLabel, verdictLine } from '../verdict.js';
 import { esc } from './escape.js';
 import { renderFindings } from './findings.js';
 import { renderLadder } from './ladder.js';
@@ -56,7 +56,7 @@ export function renderDevice(c: ClientReport, mine: readonly Finding[], all: rea
     const what = a.outcome === 'failed' ? `failed in ${stageLabel(a.stage)}: ${a.rootCause ?? '?'}${a.pxeError ? ` (${a.pxeError})` : ''}`
       : a.outcome === 'booted' ? `booted${a.bootProgram ? ` ${printable(a.bootProgram)}` : ''}${a.timeToBootProgram !== null ? `, boot program after ${humanDuration(a.timeToBootProgram)}` : ''}`
       : a.outcome === 'incomplete' ? `incomplete after ${stageLabel(a.stage)}${a.blindSpot ? ` (not judged: ${blindSpotText(a.blindSpot)})` : ''}` : 'not a boot';
-    return `<li class="o-${a.outcome}">attempt ${a.index + 1} (${esc(entryLabel(a.entry))}, ${a.steps.length} step${a.steps.length === 1 ? '' : 's'}): ${esc(what)}</li>`;
+    return `<li class="o-${a.outcome}">attempt ${a.index + 1} (${esc(attemptEntryLabel(a))}, ${a.steps.length} step${a.steps.length === 1 ? '' : 's'}): ${esc(what)}</li>`;
   });
   const findings = renderFindings(mine, all);
   return `<div class="facts">${esc(facts.join(' · '))}</div>`

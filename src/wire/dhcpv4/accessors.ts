@@ -1,7 +1,7 @@
 /** Accessors the flow engine and findings use: message type, boot file, PXE/iPXE identity. */
 import { cString, ipv4ToString, macToString, u16, u32 } from '../bytes.js';
 import type { JsonValue } from './codec.js';
-import { getOption, overloadValue, vendorClass, CHADDR_LEN, type DhcpV4Message } from './message.js';
+import { getOption, hasDhcpCookie, overloadValue, vendorClass, CHADDR_LEN, type DhcpV4Message } from './message.js';
 import { CLIENT_ARCH_NAMES, decodeOptionValue, DhcpV4Code, DhcpV4MessageType, MESSAGE_TYPE_NAMES } from './options.js';
 import { typedOption } from './values.js';
 
@@ -116,3 +116,35 @@ export function serverId(msg: DhcpV4Message): string | null {
   return d && d.length === 4 ? ipv4ToString(d, 0) : null;
 }
 
+
+/**
+ * The message's options were all read: its options area reached END (a message cut short after
+ * END, in its padding, lost nothing), or it is plain BOOTP with its vendor area's cookie whole.
+ */
+export function optionsWhole(msg: DhcpV4Message): boolean {
+  if (msg.cookie.length < 4) return false;
+  if (!hasDhcpCookie(msg)) return true;
+  for (const o of msg.options) if (o.code === DhcpV4Code.END && o.area === 'options') return true;
+  return false;
+}
+
+/**
+ * A request cut short still says who sent it and what it is: its message type (53) and its boot
+ * identity were read whole — iPXE's (user class 77 "iPXE" or option 175), else the vendor class
+ * (60) and, for a PXE or HTTP boot client, its architecture (93). Options may come in any order, so
+ * a request whose vendor class was cut may have been anything (an OS says nothing of itself).
+ */
+export function identityWhole(msg: DhcpV4Message): boolean {
+  let type = false;
+  let vc = false;
+  let arch = false;
+  for (const o of msg.options) {
+    if (o.declaredLength !== undefined) continue;
+    if (o.code === DhcpV4Code.MESSAGE_TYPE) type = true;
+    else if (o.code === DhcpV4Code.VENDOR_CLASS) vc = true;
+    else if (o.code === DhcpV4Code.CLIENT_ARCH) arch = true;
+  }
+  if (!type) return false;
+  if (isIpxe(msg)) return true;
+  return vc && (arch || !(isPxeClient(msg) || isHttpClient(msg)));
+}

@@ -1,7 +1,7 @@
 /** DHCPv6 codec (RFC 8415 and the option RFCs listed in codecs.ts). */
 export {
   parseDhcpV6, emitDhcpV6, emitDhcpV6Into, dhcpV6Length, buildDhcpV6,
-  getOption, getOptions, getOptionValue, innermostMessage, clientDuid, serverDuid,
+  getOption, getOptions, getOptionValue, innermostMessage, isDhcp6Answer, clientDuid, serverDuid,
   bootFileUrl, clientArch, vendorClass, userClasses,
 } from './message.js';
 export { encodeOptionPayload } from './options.js';

@@ -1,7 +1,7 @@
 /** DHCPv6 messages (RFC 8415 §8, §9): parse, emit, length, builder and accessors. */
 import { ipv6FromString, latin1String, u16 } from '../bytes.js';
 import { type WireIssue, type WireIssueKind, pushIssue } from '../issues.js';
-import { isRelayType } from './names.js';
+import { DhcpV6MsgType, isRelayType } from './names.js';
 import { optionListLength, parseOptionList, writeOptionList } from './options.js';
 import {
   type DecodeContext, type DhcpV6Message, type DhcpV6MessageSpec, type DhcpV6Option, type Duid,
@@ -146,6 +146,12 @@ export function innermostMessage(msg: DhcpV6Message): DhcpV6Message {
     m = inner;
   }
   return m;
+}
+
+/** A server's message to a client (Advertise, Reply, Reconfigure, or a Relay-reply carrying one). */
+export function isDhcp6Answer(msg: DhcpV6Message): boolean {
+  const t = innermostMessage(msg).msgType;
+  return t === DhcpV6MsgType.ADVERTISE || t === DhcpV6MsgType.REPLY || t === DhcpV6MsgType.RECONFIGURE || msg.msgType === DhcpV6MsgType.RELAY_REPL;
 }
 
 /** Client DUID (option 1) of the message, looking through relays. */
