@@ -35,8 +35,9 @@ export interface AnalyzeOptions {
 export interface AnalysisTap {
   /** The sink the decoder feeds instead of the boot-chain builder (wrapping it, to see each message). */
   sink?: (builder: DecodeSink) => DecodeSink;
-  /** After each record went through the decoder: its steady time, and the builder so far. */
-  record?: (time: number, builder: BootChainBuilder) => void;
+  /** After each record went through the decoder: its steady time, the builder so far and the
+   *  decoder (what they hold: memory tests). */
+  record?: (time: number, builder: BootChainBuilder, pipeline: DecodePipeline) => void;
 }
 
 /** Throws CaptureFormatError when the file is not a capture; never on bad packets. Several
@@ -61,7 +62,7 @@ export async function analyzeCapture(input: CaptureInput | readonly CaptureInput
   const summary = await readCaptures(input, (rec) => {
     step.push(rec);
     session.tick(step.last, info);
-    if (tapRecord !== undefined) tapRecord(rec.time, builder);
+    if (tapRecord !== undefined) tapRecord(rec.time, builder, pipeline);
   }, { signal: opts.signal, onProgress: opts.onProgress, onWarning: opts.onWarning });
   pipeline.finish();
   opts.onReadEnd?.();

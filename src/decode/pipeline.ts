@@ -143,6 +143,14 @@ export class DecodePipeline implements TcpStreamSink {
     if (rec.time - this.lastExpire > 5) this.expire(rec.time);
   }
 
+  /** What the decoder holds now, for memory probes and tests (one pass over the TCP connections):
+   *  connection records, of them the closed ones still holding an HTTP parser, TFTP transfers. */
+  held(): { tcpConnections: number; closedWithParser: number; tftpSessions: number } {
+    let closedWithParser = 0;
+    for (const c of this.tcp.connections()) if (c.state === 'closed' && (c.user as HttpConnState | undefined)?.parser) closedWithParser++;
+    return { tcpConnections: this.tcp.connectionCount, closedWithParser, tftpSessions: this.tftp.size };
+  }
+
   /**
    * Was the frame just dissected cut short, and by how much? Judged by its IP packet's own length
    * where the IP header survived: the recorded original length may count the Ethernet FCS or
@@ -449,6 +457,10 @@ export class DecodePipeline implements TcpStreamSink {
 
   onClose(conn: TcpConnection, reason: HttpCloseReason): void {
     const st = conn.user as HttpConnState | undefined;
+    // A closed connection's record stays a while (to swallow late retransmissions) but is given no
+    // more bytes: its parser, with the heads it holds, goes now, not at the idle timeout (120 s of
+    // connections at a time was a sixth of the live heap on a capture of 100,000 clients).
+    conn.user = undefined;
     if (!st?.parser) return;
     this.sink.httpClose?.(conn.id, reason, this.cur.frame, this.cur.time);
     st.parser.end(true, this.cur.frame, this.cur.time);

@@ -264,6 +264,9 @@ export function httpMessage(flow: FlowState, m: HttpDecoded): ChainState | null 
     if (i < 0) return null;
     const st = q[i]!;
     q.splice(i, 1);
+    // The connection's last open request answered: its entry goes (one per connection otherwise,
+    // never released: a Map growing with every HTTP client of the capture).
+    if (q.length === 0) flow.http.delete(m.connection);
     st.step.bytes = m.bodyBytes;
     st.step.complete = m.issues.length === 0;
     const ok = st.step.status !== null && st.step.status < 400;

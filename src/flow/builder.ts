@@ -142,6 +142,16 @@ export class BootChainBuilder implements DecodeSink {
     return this.flow.chains.size;
   }
 
+  /** Entries of the indexes that point into the devices in memory (leases, transfers, HTTP
+   *  connections…), for memory probes and tests: each is released with its device. */
+  heldIndexes(): { leases: number; claims: number; dhcp6Clients: number; tftp: number; tftpByClient: number; http: number; unreachable: number; raWaiting: number } {
+    const f = this.flow;
+    return {
+      leases: f.leases.size, claims: f.claims.size, dhcp6Clients: f.dhcp6Clients.size, tftp: f.tftp.size,
+      tftpByClient: f.tftpByClient.size, http: f.http.size, unreachable: f.unreachable.size, raWaiting: f.raWaiting.size,
+    };
+  }
+
   /** Any TFTP or HTTP transfer seen so far (a capture filtered to DHCP has none). */
   get transfersSeen(): boolean {
     this.sawTransfer ||= this.flow.tftp.size > 0 || this.flow.http.size > 0;

@@ -154,6 +154,11 @@ export class TcpStreamReassembler {
     return this.conns.size;
   }
 
+  /** The connections tracked now, closed ones included (kept a while to swallow retransmissions). */
+  connections(): IterableIterator<TcpConnection> {
+    return this.conns.values();
+  }
+
   /**
    * One segment. `src4`/`dst4` are the IPv4 addresses as numbers when the caller has them (else
    * -1): the connection key of a known 4-tuple then comes from a small cache instead of being

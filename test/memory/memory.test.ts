@@ -3,7 +3,8 @@
  * DHCP clients in a child process (peak RSS from /usr/bin/time), and the live path of `capture`
  * (LiveSession, the object `pxecheck capture` feeds) taking 100,000 clients. Properties with a
  * wide margin, not timings; the 1,000,000-client versions are in bench/memory-scale.mjs.
- * Before devices were released as they finish, 100k clients took 1.8 GB.
+ * Before devices were released as they finish, 100k clients took 1.8 GB. What a released device
+ * leaves behind is counted, not measured: state held per device, not the heap.
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
@@ -11,8 +12,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../helpers/paths.js';
-import { dhcpFlood, writeCapture } from '../../src/gen/index.js';
+import { dhcpFlood, generateBootTraffic, writeCapture } from '../../src/gen/index.js';
 import { LiveSession } from '../../src/cli/capture-session.js';
+import { analyzeCapture } from '../../src/analysis/capture.js';
 import type { CaptureRecord } from '../../src/capture/types.js';
 
 const RSS_BOUND_MB = 250;
@@ -77,4 +79,56 @@ describe('memory', () => {
     const lastQ = Math.max(...heapAt.slice(-q));
     expect(lastQ).toBeLessThan(2 * firstQ + (32 << 20));
   }, 600_000);
+  it('analyze keeps nothing of a released device: index entries follow the devices in memory, closed connections hold no parser', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pxecheck-mem-'));
+    try {
+      const file = join(dir, 'boots.pcap');
+      // Light clients, half of them fetching over HTTP (one TCP connection each), back to back on
+      // 480 addresses: the capture runs ~10 times longer than a device stays in memory.
+      writeCapture(file, { format: 'pcap' }, (emit) => generateBootTraffic({
+        clients: 4_000, seed: 12, mix: { fileSize: [2_000, 4_000], http: 0.5 },
+        faults: { tftpLoss: 0.02, nak: 0.02, twoServers: 0.02, tftpMissingFile: 0.02, noBootfile: 0.02 },
+      }, emit));
+      let samples = 0;
+      let maxLive = 0;
+      let worst = { http: 0, entries: 0, closedWithParser: 0 };
+      let records = 0;
+      let finished = 0;
+      const head = await analyzeCapture(file, {
+        // Released 7 s after their last packet (the longest threshold plus the 5 s margin).
+        thresholds: { stall: 2, tftpIdle: 2, ipv6Stall: 2, noReply: 2 },
+        release: { idle: Infinity, keepBelow: 0, pressureIdle: 0, every: 1 },
+        onPart: (p) => { finished += p.clients.length; },
+        tap: {
+          record: (_t, builder, pipeline) => {
+            if (++records % 1_000 !== 0) return;
+            samples++;
+            const live = builder.liveDevices;
+            const ix = builder.heldIndexes();
+            const entries = Object.values(ix).reduce((a, b) => a + b, 0);
+            const { closedWithParser } = pipeline.held();
+            maxLive = Math.max(maxLive, live);
+            // Relative to the devices in memory now: what grows with the capture fails here.
+            worst = {
+              http: Math.max(worst.http, ix.http - live),
+              entries: Math.max(worst.entries, entries - 6 * live),
+              closedWithParser: Math.max(worst.closedWithParser, closedWithParser),
+            };
+          },
+        },
+      });
+      expect(head.summary.clients).toBe(4_000);
+      expect(finished).toBe(4_000);
+      expect(samples).toBeGreaterThan(20);
+      // A few hundred devices at a time (480 addresses, released within seconds), not 4,000.
+      expect(maxLive).toBeLessThan(2_500);
+      // An HTTP connection's entry lives while its device does (at most one open request queue each).
+      expect(worst.http).toBeLessThanOrEqual(0);
+      expect(worst.entries).toBeLessThanOrEqual(0);
+      // A closed connection is kept a while (late retransmissions) but its parser went at the close.
+      expect(worst.closedWithParser).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
