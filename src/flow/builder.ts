@@ -105,8 +105,8 @@ export class BootChainBuilder implements DecodeSink {
     this.seen(m.time);
     let chain: ChainState | null = null;
     switch (m.proto) {
-      case 'dhcp4': chain = dhcp4Message(this.flow, m); break;
-      case 'dhcp6': chain = dhcp6Message(this.flow, m); break;
+      case 'dhcp4': chain = dhcp4Message(this.flow, m); if (chain) this.bootStart(chain, chain.dhcp4, 'DISCOVER', m.time); break;
+      case 'dhcp6': chain = dhcp6Message(this.flow, m); if (chain) this.bootStart(chain, chain.dhcp6, 'SOLICIT', m.time); break;
       case 'tftp': chain = tftpMessage(this.flow, m); break;
       case 'http': chain = httpMessage(this.flow, m); break;
       case 'icmp': chain = icmpMessage(this.flow, m); this.mtu.icmp(m); break;
@@ -114,6 +114,12 @@ export class BootChainBuilder implements DecodeSink {
     }
     if (m.frame === this.flow.cutNow.frame) this.countCut(chain, m.proto === 'http' ? null : m.proto);
     if (m.issues.length > 0) this.noteIssues(chain, m.frame, m.time, m.issues);
+  }
+
+  /** A client's exchange that this message opened with a DISCOVER / SOLICIT: the device starts
+   *  (again) from scratch, its path-MTU records so far belong to the boot before. */
+  private bootStart(c: ChainState, st: { step: { start: number; messages: string[] } } | null, first: string, time: number): void {
+    if (st !== null && st.step.start === time && st.step.messages.length === 1 && st.step.messages[0] === first) this.mtu.startOver(c.key);
   }
 
   tftpBlock(session: TftpSession, fromClient: boolean, srcPort: number, opcode: 3 | 4, block: number, dataLength: number, frame: number, time: number): boolean {
