@@ -3,11 +3,12 @@
  * the first finding that explains it (a fatal one, else its first error; when nothing on the wire
  * failed, the link's router-advertisement problem, its first warning, or `boot.stopped`). What
  * the root cause led to is linked to it (`causedBy`) with its severity lowered: later findings of
- * the same attempt, and the failures of the boot entries the firmware fell through to next. A
+ * the same attempt, and the failures of the boot entries the firmware fell through to next in the
+ * same power-on (each power-on of a machine that reboots has its own root cause). A
  * device's root cause is that of its first failed attempt, passing over entries no server
  * answered at all (PXE over IPv4 on an IPv6-only segment) when a later one got further.
  */
-import type { AttemptFacts, DeviceFacts, FlowFacts } from '../flow/facts.js';
+import type { AttemptEntry, AttemptFacts, DeviceFacts, FlowFacts } from '../flow/facts.js';
 import { REBOOT_GAP_S, entryText } from '../flow/attempts.js';
 import type { FindingCode } from './catalogue.js';
 import type { BlindSpot } from './blind.js';
@@ -49,7 +50,7 @@ export function linkCauses(
     ctx.device = d;
     const own = byDevice.get(d.key) ?? [];
     const deviceRoots = new Map<number, string>();
-    let failed: { a: AttemptFacts; root: Finding; fs: Finding[] }[] = [];
+    let failed: Failed[] = [];
     const boots = d.attempts.filter((a) => a.entry !== 'os');
     for (const a of boots) {
       const fs = own.filter((f) => f.attempt === a.index);
@@ -96,31 +97,12 @@ export function linkCauses(
     if (failed.length === 0) continue;
     // No server for that entry, while a later entry got past DHCP: that entry is simply not
     // served on this network (PXE over IPv4 on an IPv6-only segment).
-    const unserved = (x: { a: AttemptFacts; root: Finding }): boolean => NO_SERVER.has(x.root.code)
+    const unserved = (x: Failed): boolean => NO_SERVER.has(x.root.code)
       && boots.some((b) => b.index > x.a.index && gotAnswers(d, b));
     for (const x of failed) if (unserved(x) && x.root.client !== null) x.root.severity = 'warning';
-    const main = failed.find((x) => !NO_SERVER.has(x.root.code)) ?? failed.find((x) => !unserved(x));
-    if (!main) continue;
-    let prev: AttemptFacts | null = null;
-    for (const x of failed) {
-      if (x === main) { prev = x.a; continue; }
-      if (x.a.index < main.a.index) {
-        // An entry nobody served, before the one that got further: a delay, not the failure.
-        if (x.root.client !== null) x.root.severity = 'warning';
-        prev = x.a;
-        continue;
-      }
-      // The firmware fell through to its next boot entry: that failure follows from the first.
-      const fellThrough = prev !== null && x.a.start - prev.end <= REBOOT_GAP_S;
-      prev = x.a;
-      if (!fellThrough || x.root.client === null) continue;
-      for (const f of x.fs) {
-        if (f.causedBy === x.root.id || f === x.root) {
-          f.causedBy = main.root.id;
-          f.severity = 'info';
-        }
-      }
-    }
+    // Each power-on of the machine has its own root cause: the firmware falls through its boot
+    // entries within one power-on only.
+    for (const group of byPowerOn(boots, failed)) linkFallThrough(group, unserved);
   }
   // Findings added here (boot.stopped) get the next ids.
   let n = idBase + findings.length;
@@ -133,6 +115,65 @@ export function linkCauses(
   }
   findings.sort((a, b) => (a.time ?? 0) - (b.time ?? 0));
   return roots;
+}
+
+type Failed = { a: AttemptFacts; root: Finding; fs: Finding[] };
+
+/** Boot entries a firmware starts from (its boot order); iPXE, transfers and phones are not. */
+const FIRMWARE_ENTRIES: ReadonlySet<AttemptEntry> = new Set<AttemptEntry>(['pxe4', 'pxe6', 'http4', 'http6']);
+
+/** The failed attempts grouped by power-on. A power-on begins at a firmware entry after a
+ *  reboot-sized silence since the previous attempt, or at a firmware entry this power-on already
+ *  tried: the firmware moves on through its boot order, and starting it over is a restart. */
+function byPowerOn(boots: readonly AttemptFacts[], failed: readonly Failed[]): Failed[][] {
+  const powerOn = new Map<number, number>();
+  let n = 0;
+  let tried = new Set<AttemptEntry>();
+  let prev: AttemptFacts | null = null;
+  for (const a of boots) {
+    if (FIRMWARE_ENTRIES.has(a.entry) && prev !== null && (a.start - prev.end > REBOOT_GAP_S || tried.has(a.entry))) {
+      n++;
+      tried = new Set();
+    }
+    tried.add(a.entry);
+    powerOn.set(a.index, n);
+    prev = a;
+  }
+  const groups = new Map<number, Failed[]>();
+  for (const x of failed) {
+    const k = powerOn.get(x.a.index) ?? 0;
+    const g = groups.get(k);
+    if (g) g.push(x);
+    else groups.set(k, [x]);
+  }
+  return [...groups.values()];
+}
+
+/** Within one power-on: the main failure keeps its root cause; the entries the firmware fell
+ *  through to next failed because of it. */
+function linkFallThrough(failed: readonly Failed[], unserved: (x: Failed) => boolean): void {
+  const main = failed.find((x) => !NO_SERVER.has(x.root.code)) ?? failed.find((x) => !unserved(x));
+  if (!main) return;
+  let prev: AttemptFacts | null = null;
+  for (const x of failed) {
+    if (x === main) { prev = x.a; continue; }
+    if (x.a.index < main.a.index) {
+      // An entry nobody served, before the one that got further: a delay, not the failure.
+      if (x.root.client !== null) x.root.severity = 'warning';
+      prev = x.a;
+      continue;
+    }
+    // The firmware fell through to its next boot entry: that failure follows from the first.
+    const fellThrough = prev !== null && x.a.start - prev.end <= REBOOT_GAP_S;
+    prev = x.a;
+    if (!fellThrough || x.root.client === null) continue;
+    for (const f of x.fs) {
+      if (f.causedBy === x.root.id || f === x.root) {
+        f.causedBy = main.root.id;
+        f.severity = 'info';
+      }
+    }
+  }
 }
 
 /** A server answered the attempt's DHCP (an offer, an advertise), or it got past DHCP. */

@@ -19,7 +19,7 @@ export function mtuRules(ctx: Ctx, d: DeviceFacts): void {
   const mtu = d.mtu;
   const handled = new Set<TftpFacts>();
   for (const f of mtu?.fragments ?? []) if (f.lost > 0) fragmentRule(ctx, d, f, handled);
-  for (const g of groupTooBig(mtu?.tooBig ?? [])) tooBigRule(ctx, d, g, handled);
+  for (const g of groupTooBig(d, mtu?.tooBig ?? [])) tooBigRule(ctx, d, g, handled);
   for (const b of mtu?.blackHoles ?? []) blackHoleRule(ctx, d, b);
   // A TFTP transfer stuck at its first full-size block with nothing else said (the capture point
   // sees the big DATA sent again and again, or none at all while the client repeats ACK 0).
@@ -69,11 +69,11 @@ function fragmentRule(ctx: Ctx, d: DeviceFacts, f: FragmentLossFact, handled: Se
     undefined, failed ? 'error' : 'warning', t ? stallPxe(t) : undefined);
 }
 
-/** One finding per reporter and MTU. */
-function groupTooBig(list: readonly TooBigFact[]): TooBigFact[][] {
+/** One finding per reporter and MTU in each boot attempt (a rebooted machine meets the router again). */
+function groupTooBig(d: DeviceFacts, list: readonly TooBigFact[]): TooBigFact[][] {
   const m = new Map<string, TooBigFact[]>();
   for (const t of list) {
-    const k = `${t.reporter}|${t.mtu}|${t.src}`;
+    const k = `${t.reporter}|${t.mtu}|${t.src}|${attemptAt(d, t.time)?.index ?? -1}`;
     const g = m.get(k);
     if (g) g.push(t);
     else m.set(k, [t]);

@@ -6,6 +6,8 @@
  * builder-transfer (TFTP, HTTP, ICMP); builder-state holds what they share.
  */
 import type { WireIssue } from '../wire/issues.js';
+import { BootOp, DhcpV4MessageType, msgType } from '../wire/dhcpv4/index.js';
+import { DhcpV6MsgType } from '../wire/dhcpv6/index.js';
 import type { DecodedMessage, DecodeSink, FragmentSeen, TcpSegmentSeen, UndecodedFrame } from '../decode/messages.js';
 import { FrameSample } from './frames.js';
 import type { ChainState, DeviceIdentity, StepState } from './state.js';
@@ -102,8 +104,14 @@ export class BootChainBuilder implements DecodeSink {
     this.seen(m.time);
     let chain: ChainState | null = null;
     switch (m.proto) {
-      case 'dhcp4': chain = dhcp4Message(this.flow, m); break;
-      case 'dhcp6': chain = dhcp6Message(this.flow, m); break;
+      case 'dhcp4':
+        chain = dhcp4Message(this.flow, m);
+        if (chain?.dhcp4 && m.msg.op === BootOp.REQUEST && msgType(m.msg) === DhcpV4MessageType.DISCOVER) this.bootStart(chain, chain.dhcp4, m.time);
+        break;
+      case 'dhcp6':
+        chain = dhcp6Message(this.flow, m);
+        if (chain?.dhcp6 && chain.dhcp6.firstType === DhcpV6MsgType.SOLICIT) this.bootStart(chain, chain.dhcp6, m.time);
+        break;
       case 'tftp': chain = tftpMessage(this.flow, m); break;
       case 'http': chain = httpMessage(this.flow, m); break;
       case 'icmp': chain = icmpMessage(this.flow, m); this.mtu.icmp(m); break;
@@ -111,6 +119,12 @@ export class BootChainBuilder implements DecodeSink {
     }
     if (m.frame === this.flow.cutNow.frame) this.countCutMessage(chain, m);
     if (m.issues.length > 0) this.noteIssues(chain, m.frame, m.time, m.issues);
+  }
+
+  /** A client exchange this message opened with a DISCOVER / SOLICIT: the device starts (again)
+   *  from scratch, its path-MTU records so far belong to the boot before. */
+  private bootStart(c: ChainState, st: { step: { start: number; messages: readonly string[] } }, time: number): void {
+    if (st.step.start === time && st.step.messages.length === 1) this.mtu.startOver(c.key);
   }
 
   tftpBlock(session: TftpSession, fromClient: boolean, srcPort: number, opcode: 3 | 4, block: number, dataLength: number, frame: number, time: number): boolean {

@@ -5,6 +5,9 @@
  * hooks and by ICMP errors; each record is filed under the chain key of the device it concerns
  * (the receiver of the big packets), resolved by the builder. Bounded: a flood of fragments or
  * connections keeps the newest state only.
+ * Facts belong to the boot they happened in: a machine that reboots (a new DISCOVER/SOLICIT,
+ * `startOver`) starts new fragment records, and a SYN on a connection that carried data starts a
+ * new one (a rebooted client reuses its port and often its ISN), so each boot is judged on its own.
  */
 import type { FragmentSeen, IcmpDecoded, TcpSegmentSeen } from '../decode/messages.js';
 import { IcmpType, IcmpUnreachCode } from '../wire/icmp.js';
@@ -103,6 +106,9 @@ interface Pending {
 }
 
 interface PairRecord {
+  /** Chain key it is filed under and that device's boot (`startOver` count) when it began. */
+  key: string;
+  boot: number;
   ipVersion: 4 | 6;
   sender: string;
   receiver: string;
@@ -156,19 +162,33 @@ export class MtuTracker {
   private readonly dirs = new Set<Direction>();
   private readonly bySender = new Map<EndpointKey, Map<EndpointKey, Direction>>();
   private readonly stallsByKey = new Map<string, Direction[]>();
+  /** Chain key → boots started (a device absent has started none). */
+  private readonly boots = new Map<string, number>();
   private now = 0;
 
   /** `keyOf(addr)`: the chain key of the device using an address now. */
   constructor(private readonly keyOf: (addr: string) => string) {}
 
+  /** The device started a new boot (a new DHCP DISCOVER / SOLICIT): its records so far are
+   *  closed, what follows is the new boot's. */
+  startOver(key: string): void {
+    if (!this.boots.has(key) && !this.pairsByKey.has(key)) return; // nothing recorded to close
+    this.boots.set(key, (this.boots.get(key) ?? 0) + 1);
+  }
+
   fragment(f: FragmentSeen): void {
     this.now = f.time;
     const pk = `${f.src}|${f.dst}`;
     let pair = this.pairs.get(pk);
+    if (pair && pair.boot !== (this.boots.get(pair.key) ?? 0)) {
+      this.closePair(pk, pair);
+      pair = undefined;
+    }
     if (!pair) {
-      pair = { ipVersion: f.ipVersion, sender: f.src, receiver: f.dst, datagrams: 0, completed: 0, lost: [], lostCount: 0, largestArrived: 0, senderFragment: null };
+      const key = this.keyOf(f.dst);
+      pair = { key, boot: this.boots.get(key) ?? 0, ipVersion: f.ipVersion, sender: f.src, receiver: f.dst, datagrams: 0, completed: 0, lost: [], lostCount: 0, largestArrived: 0, senderFragment: null };
       this.pairs.set(pk, pair);
-      this.file(this.pairsByKey, this.keyOf(f.dst), pair);
+      this.file(this.pairsByKey, key, pair);
     }
     if (f.packetLength > pair.largestArrived) pair.largestArrived = f.packetLength;
     if (f.more && f.offset === 0) pair.senderFragment = Math.max(pair.senderFragment ?? 0, f.packetLength);
@@ -221,6 +241,13 @@ export class MtuTracker {
     if (len > 0 || syn) {
       // A sender's own direction; its peer's is linked once found.
       d = this.bySender.get(sk)?.get(rk);
+      // A SYN on a direction that sent data or another ISN: a new connection on the same ports
+      // (a rebooted client). Its stall, if filed, stays with the old one.
+      if (d && syn && (d.isn !== s.seq || d.largest > 0)) {
+        if (d.peer) d.peer.peer = null;
+        this.deleteDirection(d);
+        d = undefined;
+      }
       if (!d) {
         if (this.dirs.size >= MAX_DIRECTIONS) this.dropOldestDirection();
         d = { sk, rk, src: s.src, srcPort: s.srcPort, dst: s.dst, dstPort: s.dstPort, isn: null, sndMax: 0, sndMaxValid: false, ack: 0, ackValid: false, largest: 0, stall: null, filed: false, peer: null };
@@ -301,7 +328,8 @@ export class MtuTracker {
   /** A device left the builder: its records go too. */
   forget(key: string): void {
     for (const p of this.pairsByKey.get(key) ?? []) {
-      this.pairs.delete(`${p.sender}|${p.receiver}`);
+      const pk = `${p.sender}|${p.receiver}`;
+      if (this.pairs.get(pk) === p) this.pairs.delete(pk);
       for (const [k, x] of this.pending) if (x.pair === p) this.pending.delete(k);
     }
     for (const d of this.stallsByKey.get(key) ?? []) {
@@ -309,8 +337,20 @@ export class MtuTracker {
       this.deleteDirection(d);
     }
     this.pairsByKey.delete(key);
+    this.boots.delete(key);
     this.tooBig.delete(key);
     this.stallsByKey.delete(key);
+  }
+
+  /** A pair whose device rebooted: what still waits for fragments is lost, later fragments start a
+   *  new record (the same IP ids come again from a re-seeded stack). */
+  private closePair(pk: string, p: PairRecord): void {
+    this.pairs.delete(pk);
+    for (const [k, x] of this.pending) {
+      if (x.pair !== p) continue;
+      this.lose(x);
+      this.pending.delete(k);
+    }
   }
 
   private publishPair(p: PairRecord): FragmentLossFact | null {

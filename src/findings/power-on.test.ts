@@ -1,0 +1,72 @@
+/**
+ * A machine that boots twice (same MAC; a reset VM re-seeds and sends the same xids, ports, IP ids
+ * and TCP ISNs): each power-on is judged on its own. The capture followed by itself 120 s after its
+ * last frame (field truth's `twice`, bench/field-truth.mjs) must judge each copy as the original.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { analyzeCapture } from '../analysis/capture.js';
+import type { Analysis } from '../analysis/types.js';
+import { CAPTURES } from '../../test/helpers/paths.js';
+
+const GAP_S = 120;
+const hasTools = ['editcap', 'mergecap', 'capinfos'].every((t) => spawnSync(t, ['-v'], { stdio: 'ignore' }).status === 0);
+
+function tool(name: string, args: string[]): string {
+  const r = spawnSync(name, args, { encoding: 'utf8', timeout: 30_000 });
+  if (r.status !== 0) throw new Error(`${name} ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** The capture, then itself again GAP_S seconds after its last frame. */
+function twice(src: string, dir: string): string {
+  const [, first, last] = tool('capinfos', ['-T', '-r', '-M', '-a', '-e', '-S', src]).trim().split('\t');
+  const copy = join(dir, 'copy.pcapng');
+  const out = join(dir, `twice-${src.split('/').pop()}`);
+  tool('editcap', ['-F', 'pcapng', '-t', String(Math.ceil(Number(last) - Number(first)) + GAP_S), src, copy]);
+  tool('mergecap', ['-F', 'pcapng', '-a', '-w', out, src, copy]);
+  return out;
+}
+
+const boots = (a: Analysis) => a.clients.filter((c) => c.role === 'boot');
+
+describe.skipIf(!hasTools)('a machine booting twice: each power-on judged on its own', () => {
+  let dir = '';
+  beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'pxecheck-power-on-')); });
+  afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+
+  for (const name of ['lab/mtu-http-blackhole.pcapng', 'lab/mtu-tftp-8192-lost.pcapng', 'lab-v6/uefi-pxe6-kea-no-bootfile.pcapng']) {
+    it(`${name}: each copy's failed attempts fail as the original's, with their own root cause from their own frames`, async () => {
+      const src = join(CAPTURES, name);
+      const orig = await analyzeCapture(src);
+      const both = await analyzeCapture(twice(src, dir));
+      const n = orig.packets;
+      // No error the original did not have.
+      const codes = (a: Analysis) => new Set(a.findings.filter((f) => f.severity === 'error').map((f) => f.code));
+      expect([...codes(both)].filter((c) => !codes(orig).has(c))).toEqual([]);
+      expect(boots(both).map((c) => c.mac)).toEqual(boots(orig).map((c) => c.mac));
+      for (const [i, o] of boots(orig).entries()) {
+        const t = boots(both)[i]!;
+        const k = o.attempts.length;
+        expect(t.attempts).toHaveLength(2 * k);
+        for (const a of o.attempts) {
+          if (a.outcome !== 'failed') continue;
+          const root = orig.findings.find((f) => f.id === a.rootCauseId)!;
+          for (const [copy, b] of [[0, t.attempts[a.index]!], [1, t.attempts[a.index + k]!]] as const) {
+            const what = `${o.mac} copy ${copy + 1} attempt ${b.index + 1}`;
+            expect(b.outcome, what).toBe('failed');
+            expect(b.rootCause, what).toBe(a.rootCause);
+            const r = both.findings.find((f) => f.id === b.rootCauseId)!;
+            expect({ severity: r.severity, causedBy: r.causedBy, attempt: r.attempt }, what)
+              .toEqual({ severity: root.severity, causedBy: root.causedBy === null ? null : expect.any(String), attempt: b.index });
+            // Its evidence is from its own boot.
+            for (const fr of r.frames) expect(copy === 0 ? fr <= n : fr > n, `${what} frame ${fr}`).toBe(true);
+          }
+        }
+      }
+    });
+  }
+});
