@@ -6,8 +6,6 @@
  * builder-transfer (TFTP, HTTP, ICMP); builder-state holds what they share.
  */
 import type { WireIssue } from '../wire/issues.js';
-import { BootOp, DhcpV4MessageType, msgType } from '../wire/dhcpv4/index.js';
-import { DhcpV6MsgType } from '../wire/dhcpv6/index.js';
 import type { DecodedMessage, DecodeSink, FragmentSeen, TcpSegmentSeen, UndecodedFrame } from '../decode/messages.js';
 import { FrameSample } from './frames.js';
 import type { ChainState, DeviceIdentity, StepState } from './state.js';
@@ -21,8 +19,8 @@ import { dhcp6Message, ndpMessage } from './builder-dhcp6.js';
 import { httpMessage, icmpMessage, tftpBlock, tftpMessage } from './builder-transfer.js';
 import type { TftpSession } from '../decode/tftp-tracker.js';
 import { MtuTracker, type MtuFacts } from './mtu.js';
-import { BootOp, identityWhole, optionsWhole } from '../wire/dhcpv4/index.js';
-import { isDhcp6Answer } from '../wire/dhcpv6/index.js';
+import { BootOp, DhcpV4MessageType, identityWhole, msgType, optionsWhole } from '../wire/dhcpv4/index.js';
+import { DhcpV6MsgType, isDhcp6Answer } from '../wire/dhcpv6/index.js';
 
 export interface BootChainBuilderOptions {
   /** Called when a step is opened (its fields keep filling in afterwards). */
