@@ -87,13 +87,13 @@ export function linkCauses(
       failed.push({ a, root, fs });
     }
     roots.set(d.key, deviceRoots);
-    // A failed attempt followed by a boot only cost time — every power-on of a machine that falls
-    // through its boot order, not only the first. What failed after the last boot is judged below.
-    const lastBoot = boots.findLast((a) => a.loaded && !own.some((f) => f.attempt === a.index && FATAL.has(f.code) && f.severity === 'error'));
-    if (lastBoot) {
-      for (const x of failed) if (x.a.index < lastBoot.index && x.root.client !== null) x.root.severity = 'warning';
-      failed = failed.filter((x) => x.a.index > lastBoot.index);
-    }
+    // A failed attempt that a boot follows with no reboot-sized silence on the way only cost time:
+    // the firmware fell through its boot order (or went round it again) and got there. A power-on
+    // that failed, and a boot minutes later (someone fixed the server and pressed reset), is a
+    // failure of its own: it stays judged below.
+    const rescued = rescuedByBoot(boots, (a) => own.some((f) => f.attempt === a.index && FATAL.has(f.code) && f.severity === 'error'));
+    for (const x of failed) if (rescued.has(x.a.index) && x.root.client !== null) x.root.severity = 'warning';
+    failed = failed.filter((x) => !rescued.has(x.a.index));
     if (failed.length === 0) continue;
     // No server for that entry, while a later entry got past DHCP: that entry is simply not
     // served on this network (PXE over IPv4 on an IPv6-only segment).
@@ -118,6 +118,21 @@ export function linkCauses(
 }
 
 type Failed = { a: AttemptFacts; root: Finding; fs: Finding[] };
+
+/** Indexes of the attempts a boot follows without a reboot-sized silence between any two
+ *  attempts on the way (a boot: the boot program arrived and nothing fatal followed). */
+function rescuedByBoot(boots: readonly AttemptFacts[], fatal: (a: AttemptFacts) => boolean): Set<number> {
+  const rescued = new Set<number>();
+  let bootAhead = false;
+  for (let i = boots.length - 1; i >= 0; i--) {
+    const a = boots[i]!;
+    const next = boots[i + 1];
+    if (next !== undefined && next.start - a.end > REBOOT_GAP_S) bootAhead = false;
+    if (a.loaded && !fatal(a)) bootAhead = true;
+    else if (bootAhead) rescued.add(a.index);
+  }
+  return rescued;
+}
 
 /** Boot entries a firmware starts from (its boot order); iPXE, transfers and phones are not. */
 const FIRMWARE_ENTRIES: ReadonlySet<AttemptEntry> = new Set<AttemptEntry>(['pxe4', 'pxe6', 'http4', 'http6']);
