@@ -9,7 +9,7 @@ import type { CaptureRecord } from '../capture/types.js';
 import type { WireIssue } from '../wire/issues.js';
 import { IpProtocol } from '../wire/ip-protocol.js';
 import { FrameDissector } from '../wire/frame/dissect.js';
-import { tunnelText } from '../wire/tunnel.js';
+import { isRoutedTunnel, tunnelText, type Tunnel } from '../wire/tunnel.js';
 import { isDhcpV4Port, isDhcpV6Port } from '../wire/dhcp-ports.js';
 import { UdpPort } from '../wire/ports.js';
 import { UDP_HEADER } from '../wire/udp.js';
@@ -57,6 +57,8 @@ interface HttpConnState {
 
 /** The layer of tunnelWarnings(): capture findings name it `capture.remote-mirror`. */
 export const TUNNEL_LAYER = 'tunnel';
+/** The same for a routed tunnel (IP in GRE between routers, no mirror at any level). */
+export const ROUTED_TUNNEL_LAYER = 'routed-tunnel';
 
 /** The layer of limitWarnings(): capture findings name it `capture.limit`. */
 export const REASSEMBLY_LIMIT = 'reassembly-limit';
@@ -212,7 +214,7 @@ export class DecodePipeline implements TcpStreamSink {
 
   /** The remote-mirror sessions the frames came through (layer `tunnel`: one note each), or none. */
   tunnelWarnings(): WireIssue[] {
-    return this.d.tunnelsSeen.map((s) => ({ kind: 'unsupported' as const, layer: TUNNEL_LAYER, offset: s.firstFrame,
+    return this.d.tunnelsSeen.map((s) => ({ kind: 'unsupported' as const, layer: onlyRouted(s.tunnel) ? ROUTED_TUNNEL_LAYER : TUNNEL_LAYER, offset: s.firstFrame,
       message: `${s.frames} frame(s) came through ${tunnelText(s.tunnel)}` }));
   }
 
@@ -550,4 +552,10 @@ function blankOrigin(): MessageOrigin {
     issues: [],
     tunnel: null,
   };
+}
+
+/** No level of the tunnel is a mirror. */
+function onlyRouted(t: Tunnel | null): boolean {
+  for (; t !== null; t = t.via) if (!isRoutedTunnel(t)) return false;
+  return true;
 }

@@ -18,6 +18,8 @@ const CLOCK_LAYER = 'clock';
 const DUPLICATE_LAYER = 'duplicate-frames';
 /** The layer of the decode pipeline's remote-mirror note (src/decode/pipeline.ts tunnelWarnings). */
 const TUNNEL_LAYER = 'tunnel';
+/** Its twin for routed tunnels (IP in GRE between routers): the same code, worded as a tunnel. */
+const ROUTED_TUNNEL_LAYER = 'routed-tunnel';
 
 const LISTED = 3;
 
@@ -26,7 +28,7 @@ export function captureCode(w: WireIssue): FindingCode {
   if (w.layer === REASSEMBLY_LIMIT) return 'capture.limit';
   if (w.layer === CLOCK_LAYER) return 'capture.clock-jump';
   if (w.layer === DUPLICATE_LAYER) return 'capture.duplicate-frames';
-  if (w.layer === TUNNEL_LAYER) return 'capture.remote-mirror';
+  if (w.layer === TUNNEL_LAYER || w.layer === ROUTED_TUNNEL_LAYER) return 'capture.remote-mirror';
   if (w.kind === 'truncated') return 'capture.truncated';
   if (w.kind === 'malformed') return 'capture.corrupt';
   return w.layer === 'link' ? 'capture.unsupported-link' : 'capture.unsupported';
@@ -51,7 +53,7 @@ export function captureFindings(ctx: Ctx, cap: CaptureFacts): void {
     // A clock jump points at the frames where the clock jumps; mirror copies at the first copy.
     const layer = f.code === 'capture.clock-jump' ? CLOCK_LAYER : f.code === 'capture.duplicate-frames' ? DUPLICATE_LAYER
       : f.code === 'capture.remote-mirror' ? TUNNEL_LAYER : null;
-    const frames = layer === null ? [] : cap.warnings.filter((w) => w.layer === layer).map((w) => w.offset);
+    const frames = layer === null ? [] : cap.warnings.filter((w) => w.layer === layer || (layer === TUNNEL_LAYER && w.layer === ROUTED_TUNNEL_LAYER)).map((w) => w.offset);
     add(ctx, f.code, null, cap.last ?? 0, frames, f.message);
   }
   if (cap.cut) snaplenFinding(ctx, cap.packets, cap.cut);
@@ -64,7 +66,14 @@ export function captureFindings(ctx: Ctx, cap: CaptureFacts): void {
 function message(code: FindingCode, ws: readonly WireIssue[]): string {
   if (code === 'capture.limit') return `${ws.map((w) => w.message).join('; ')}.`;
   if (code === 'capture.duplicate-frames') return `${ws.map((w) => w.message).join('; ')}; only the first copies were analyzed.`;
-  if (code === 'capture.remote-mirror') return `The capture is of a remote mirror: ${ws.map((w) => w.message).join('; ')}; the mirrored frames inside were analyzed.`;
+  if (code === 'capture.remote-mirror') {
+    const mirrors = ws.filter((w) => w.layer === TUNNEL_LAYER).map((w) => w.message);
+    const routed = ws.filter((w) => w.layer === ROUTED_TUNNEL_LAYER).map((w) => w.message);
+    const parts: string[] = [];
+    if (mirrors.length > 0) parts.push(`The capture is of a remote mirror: ${mirrors.join('; ')}; the mirrored frames inside were analyzed.`);
+    if (routed.length > 0) parts.push(`Frames came through a routed tunnel: ${routed.join('; ')}; the packets inside were analyzed.`);
+    return parts.join(' ');
+  }
   if (code === 'capture.clock-jump') {
     return `The capture clock jumps: ${ws.map((w) => w.message).join('; ')}. Durations are measured on the steady parts only (a jump counts as no time).`;
   }

@@ -55,7 +55,7 @@ const defs = [
   },
   {
     code: 'capture.remote-mirror', severity: 'info', group: 'capture',
-    summary: 'The capture is of a remote mirror: the boot traffic came to the collector inside ERSPAN, GRE (gretap) or VXLAN packets; pxecheck analyzed the mirrored frames inside them, as if captured at the mirror point.',
+    summary: 'The capture is of a remote mirror: the boot traffic came to the collector inside ERSPAN, GRE (gretap) or VXLAN packets; pxecheck analyzed the mirrored frames inside them, as if captured at the mirror point. Traffic that came through a routed IP-in-GRE tunnel (between two sites\' routers) is told the same way, as a tunnel.',
     hint: 'Nothing to fix. The switch-to-collector addresses are the tunnel\'s, not devices of the boot; a mirror that truncates frames (ERSPAN mirror MTU) cuts them like a snap length.',
   },
   {

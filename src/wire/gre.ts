@@ -10,6 +10,8 @@
  */
 import { putU16, putU32, u16, u32 } from './bytes.js';
 import { internetChecksum } from './checksum.js';
+import { EtherType } from './ethernet.js';
+import { IpProtocol } from './ip-protocol.js';
 import { pushIssue, type WireIssue } from './issues.js';
 
 export const GRE_MIN_HEADER = 4;
@@ -35,6 +37,30 @@ export interface GrePacket {
   headerLength: number;
   payload: Uint8Array;
   payloadOffset: number;
+}
+
+/** GRE that carries a mirror (TEB, ERSPAN I/II/III) or a routed IP tunnel (IPv4/IPv6), version 0
+ *  without routing: the only GRE worth taking apart; PPTP (version 1), WCCP and others are not. */
+export function isTunnelGre(buf: Uint8Array): boolean {
+  if (buf.length < GRE_MIN_HEADER || (buf[1]! & 0x07) !== 0 || (buf[0]! & R) !== 0) return false;
+  const type = u16(buf, 2);
+  return type === EtherType.TEB || type === EtherType.ERSPAN || type === EtherType.ERSPAN3 || type === EtherType.IPV4 || type === EtherType.IPV6;
+}
+
+/**
+ * Whether the IP packet `ip` (of EtherType `type`) inside an IP-in-GRE tunnel is a GRE keepalive
+ * (Cisco: an inner GRE header with protocol type 0 that the far router sends back).
+ */
+export function isGreKeepalive(ip: Uint8Array, type: number): boolean {
+  let greAt: number;
+  if (type === EtherType.IPV4) {
+    if (ip.length < 20 || ip[9] !== IpProtocol.GRE) return false;
+    greAt = (ip[0]! & 0x0f) * 4;
+  } else {
+    if (ip.length < 40 || ip[6] !== IpProtocol.GRE) return false;
+    greAt = 40;
+  }
+  return ip.length >= greAt + GRE_MIN_HEADER && u16(ip, greAt + 2) === 0;
 }
 
 /** Header bytes for these optional fields. */

@@ -222,4 +222,41 @@ describe('FrameDissector with tunnels', () => {
     expect([d.src, d.ipLength, d.frame.length - d.ipOffset]).toEqual(['0.0.0.0', inner.length - 14, 100 - 14]);
     expect(issues.some((i) => i.kind === 'truncated')).toBe(true);
   });
+  it('UDP to 4789 that is not clearly VXLAN stays plain UDP, without an issue (a DNS answer whose ID has the I bit)', () => {
+    const d = new FrameDissector({ tunnels: true });
+    // A DNS answer to a client that picked 4789: ID 0x0812 (first byte 0x08 = VXLAN's I flag), 1 question, 1 or 0 answers.
+    for (const answers of [1, 0]) {
+      const dns = Uint8Array.of(0x08, 0x12, 0x81, 0x80, 0, 1, 0, answers, 0, 0, 0, 0, 7, 101, 120, 97, 109, 112, 108, 101, 3, 99, 111, 109, 0, 0, 1, 0, 1);
+      const udp = emitUdp({ srcPort: 53, dstPort: UdpPort.VXLAN }, dns, { src: addr('198.51.100.53'), dst: addr('198.51.100.2') });
+      const issues: WireIssue[] = [];
+      d.dissect(LinkType.ETHERNET, outer(IpProtocol.UDP, udp, '198.51.100.53'), issues, 1);
+      expect(issues).toEqual([]);
+      expect([d.tunnel, d.src, d.srcPort, d.dstPort, [...d.udpPayload()]]).toEqual([null, '198.51.100.53', 53, UdpPort.VXLAN, [...dns]]);
+    }
+    // A TFTP ACK/DATA on a transfer port of 4789: shorter than any VXLAN frame, or flags that are not VXLAN's.
+    for (const tftp of [Uint8Array.of(0, 4, 0, 1), Uint8Array.of(0, 3, 0, 2, ...new Uint8Array(512).fill(0x41))]) {
+      const udp = emitUdp({ srcPort: 43124, dstPort: UdpPort.VXLAN }, tftp, { src: addr('198.51.100.1'), dst: addr('198.51.100.2') });
+      const issues: WireIssue[] = [];
+      d.dissect(LinkType.ETHERNET, outer(IpProtocol.UDP, udp), issues, 2);
+      expect([issues, d.tunnel, d.srcPort, d.udpPayload().length]).toEqual([[], null, 43124, tftp.length]);
+    }
+    expect(d.tunnelsSeen).toEqual([]);
+  });
+
+  it('GRE that is not a mirror: PPTP (version 1), WCCP, keepalives stay as they are, silently; IP in GRE is a routed tunnel', () => {
+    const d = new FrameDissector({ tunnels: true });
+    const pptp = Uint8Array.of(0x30, 0x81, 0x88, 0x0b, 0, 0, 0, 1, 0, 0, 0, 1, 0xff, 0x03);
+    const wccp = emitGre({ protocolType: 0x883e }, Uint8Array.of(0, 0, 0, 0, ...inner));
+    // A Cisco GRE keepalive: IPv4 (R2 → R1) carrying GRE with protocol type 0, inside GRE R1 → R2.
+    const keepalive = emitGre({ protocolType: EtherType.IPV4 }, emitIpv4({ ...V4, protocol: IpProtocol.GRE, src: '198.51.100.2', dst: '198.51.100.1' }, emitGre({ protocolType: 0 }, new Uint8Array(0))));
+    for (const gre of [pptp, wccp, keepalive]) {
+      const issues: WireIssue[] = [];
+      d.dissect(LinkType.ETHERNET, outer(IpProtocol.GRE, gre), issues, 1);
+      expect([issues, d.tunnel, d.src, d.protocol]).toEqual([[], null, '198.51.100.1', IpProtocol.GRE]);
+    }
+    expect(d.tunnelsSeen).toEqual([]);
+    const ip = emitIpv4({ ...V4, protocol: IpProtocol.UDP, src: '0.0.0.0', dst: '255.255.255.255' }, inner.subarray(34));
+    d.dissect(LinkType.ETHERNET, outer(IpProtocol.GRE, emitGre({ protocolType: EtherType.IPV4, key: 9 }, ip)), [], 2);
+    expect([d.tunnel?.kind, d.src, tunnelText(d.tunnel!)]).toEqual(['gre-ip', '0.0.0.0', 'the IP-in-GRE tunnel key 9 between 198.51.100.1 and 198.51.100.2']);
+  });
 });

@@ -6,11 +6,28 @@
  * Without the I bit the header is no VXLAN we can trust (another protocol on the port): the caller
  * leaves the datagram as it is.
  */
-import { u32 } from './bytes.js';
+import { u16, u32 } from './bytes.js';
+import { ETHERNET_HEADER_LENGTH, EtherType, isVlanTpid } from './ethernet.js';
 import { pushIssue, type WireIssue } from './issues.js';
 
 export const VXLAN_HEADER = 8;
 const I = 0x08;
+/** Flag bits that must be clear: all but I and GBP's G (0x80). */
+const MUST_BE_ZERO = 0x77;
+
+/**
+ * Whether the UDP payload `buf` clearly is VXLAN. Port 4789 is only a guess (TFTP transfers and DNS
+ * clients pick ephemeral ports that may be 4789), so a datagram is unwrapped only when its header
+ * is a clean VXLAN header (I set, other flags but GBP's G clear, reserved byte 7 zero) and it carries
+ * a whole Ethernet header whose EtherType is IPv4, IPv6, ARP or a VLAN tag.
+ */
+export function looksLikeVxlan(buf: Uint8Array): boolean {
+  if (buf.length < VXLAN_HEADER + ETHERNET_HEADER_LENGTH) return false;
+  const flags = buf[0]!;
+  if ((flags & I) === 0 || (flags & MUST_BE_ZERO) !== 0 || buf[7] !== 0) return false;
+  const type = u16(buf, VXLAN_HEADER + 12);
+  return type === EtherType.IPV4 || type === EtherType.IPV6 || type === EtherType.ARP || isVlanTpid(type);
+}
 
 export interface VxlanRepr {
   vni: number;

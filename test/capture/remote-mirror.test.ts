@@ -59,6 +59,33 @@ describe('a remote mirror of a real boot', () => {
     const [here, viaTunnel] = [await analyzeBytes(DIRECT), await through([{ kind: 'ip-gre' }])];
     const shape = (a: Analysis): unknown => a.clients.map((c) => ({ mac: c.mac, outcome: c.outcome, steps: c.steps.map((s) => [s.kind, s.ok, s.frames]) }));
     expect(shape(viaTunnel)).toEqual(shape(here));
+    // A routed tunnel between two routers, not a mirror: worded as one.
+    const notes = viaTunnel.findings.filter((f) => f.code === NOTE);
+    expect(notes.map((f) => f.message)).toEqual([expect.stringMatching(/^Frames came through a routed tunnel: \d+ frame\(s\) came through the IP-in-GRE tunnel between 203\.0\.113\.1 and 203\.0\.113\.2;/)]);
+  });
+
+  it('a TFTP transfer whose server port is 4789 (VXLAN\'s) analyzes as on any other port: no tunnel, no issue', async () => {
+    const SERVER_PORT = 56828; // the transfer port tftpd picked in the recorded boot
+    const recs = snapped(DIRECT, 65535);
+    let moved = 0;
+    for (const r of recs) {
+      const b = r.data;
+      if (b.length < 42 || b[12] !== 0x08 || b[13] !== 0x00 || b[23] !== 17) continue;
+      const udp = 14 + (b[14]! & 0x0f) * 4;
+      for (const at of [udp, udp + 2]) {
+        if (((b[at]! << 8) | b[at + 1]!) !== SERVER_PORT) continue;
+        b[at] = 4789 >> 8;
+        b[at + 1] = 4789 & 0xff;
+        b[udp + 6] = b[udp + 7] = 0; // no UDP checksum (IPv4 allows it)
+        moved++;
+      }
+    }
+    expect(moved).toBeGreaterThan(10);
+    const [here, on4789] = [await analyzeBytes(DIRECT), await analyzeBytes(writeRecords(recs))];
+    const portless = (a: Analysis): string => JSON.stringify(verdicts(a)).replaceAll(String(SERVER_PORT), '4789');
+    expect(here.clients.map((c) => c.booted)).toEqual([true]);
+    expect(portless(on4789)).toBe(portless(here));
+    expect(on4789.findings.map((f) => f.code)).toEqual(here.findings.map((f) => f.code));
   });
 
   it('two sessions mirroring both directions of two ports: every frame twice, the copies dropped', async () => {

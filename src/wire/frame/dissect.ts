@@ -45,9 +45,9 @@ import { parseLink } from '../link.js';
 import { TCP_MIN_HEADER, parseTcp, type TcpSegment } from '../tcp.js';
 import { UDP_HEADER, parseUdp } from '../udp.js';
 import { UdpPort } from '../ports.js';
-import { parseGre } from '../gre.js';
+import { isGreKeepalive, isTunnelGre, parseGre } from '../gre.js';
 import { parseErspan } from '../erspan.js';
-import { parseVxlan } from '../vxlan.js';
+import { looksLikeVxlan, parseVxlan } from '../vxlan.js';
 import { pushIssue } from '../issues.js';
 import { MAX_TUNNEL_DEPTH, type Tunnel, type TunnelKind } from '../tunnel.js';
 
@@ -225,13 +225,19 @@ export class FrameDissector {
       let start: number;
       let inner = EtherType.TEB as number;
       if (this.transport === IpProtocol.UDP) {
-        const vx = parseVxlan(buf.subarray(this.payloadOffset, end), issues, this.payloadOffset);
-        if (vx === null) break; // the slots keep the packet that holds the bad header
+        const payload = buf.subarray(this.payloadOffset, end);
+        // Only a guess from the port: anything else on 4789 stays plain UDP, without an issue.
+        if (!looksLikeVxlan(payload)) break;
+        const vx = parseVxlan(payload, issues, this.payloadOffset);
+        if (vx === null) break;
         kind = 'vxlan';
         id = vx.vni;
         start = vx.payloadOffset;
       } else {
-        const gre = parseGre(buf.subarray(this.l4Offset, end), issues, this.l4Offset);
+        const greBytes = buf.subarray(this.l4Offset, end);
+        // GRE that is no mirror nor IP tunnel (PPTP's version 1, WCCP, others) stays as it is, silently.
+        if (!isTunnelGre(greBytes)) break;
+        const gre = parseGre(greBytes, issues, this.l4Offset);
         if (gre === null) break; // the slots keep the packet that holds the bad header
         start = gre.payloadOffset;
         id = gre.key;
@@ -245,10 +251,11 @@ export class FrameDissector {
           kind = three ? 'erspan3' : 'erspan2';
           id = e.session;
           start = e.payloadOffset;
-        } else if (type === EtherType.IPV4 || type === EtherType.IPV6) inner = type;
-        else if (type !== EtherType.TEB) {
-          pushIssue(issues, 'unsupported', 'gre', this.l4Offset + 2, `GRE protocol type 0x${type.toString(16).padStart(4, '0')} is not decoded`);
-          break;
+        } else if (type === EtherType.IPV4 || type === EtherType.IPV6) {
+          // A routed IP tunnel (a boot relayed between sites), not a mirror; its keepalives stay as they are.
+          if (isGreKeepalive(buf.subarray(start, end), type)) break;
+          inner = type;
+          kind = 'gre-ip';
         }
       }
       via = this.session(kind, id, via);
