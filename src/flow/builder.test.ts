@@ -252,3 +252,13 @@ describe('BootChainBuilder: memory stays bounded', () => {
 });
 
 
+
+describe('BootChainBuilder: transfers seen', () => {
+  it('an HTTP exchange answered before anyone asked still counts (its queue is gone by then)', () => {
+    const sim = new Sim();
+    expect(sim.builder.transfersSeen).toBe(false);
+    sim.http({ ...CLIENT, port: 40000 }, { addr: SERVER.addr, port: 80, mac: SERVER.mac }, '/boot.ipxe', 200, 300, { t: 1 });
+    // A released session asks only when it retires devices: after the answer deleted the queue.
+    expect(sim.builder.transfersSeen).toBe(true);
+  });
+});

@@ -110,8 +110,9 @@ export class BootChainBuilder implements DecodeSink {
         chain = dhcp6Message(this.flow, m);
         if (chain?.dhcp6 && chain.dhcp6.firstType === DhcpV6MsgType.SOLICIT) this.bootStart(chain, chain.dhcp6, m.time);
         break;
-      case 'tftp': chain = tftpMessage(this.flow, m); break;
-      case 'http': chain = httpMessage(this.flow, m); break;
+      // Noted as they come: an HTTP queue is deleted once answered, so its map says nothing later.
+      case 'tftp': chain = tftpMessage(this.flow, m); this.sawTransfer = true; break;
+      case 'http': chain = httpMessage(this.flow, m); this.sawTransfer = true; break;
       case 'icmp': chain = icmpMessage(this.flow, m); this.mtu.icmp(m); break;
       case 'ndp': chain = ndpMessage(this.flow, m); break;
     }
