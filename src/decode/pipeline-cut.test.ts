@@ -1,7 +1,7 @@
 /**
  * Which frames the capture cut short, judged by the IP packet's own length: captures that count the
- * FCS in the original length, pad short frames, or hold frames a mirror port sliced before the
- * capture (original length = captured length) are each judged by what the IP header says.
+ * FCS in the original length or pad short frames are judged by what the IP header says; a frame the
+ * capture recorded whole is never cut, whatever its IP length claims.
  */
 import { describe, expect, it } from 'vitest';
 import { ipv4FromString } from '../wire/bytes.js';
@@ -64,9 +64,17 @@ describe('frames cut short: the IP packet\'s own length against the bytes captur
     ]);
   });
 
-  it('a frame a mirror port sliced before the capture (original length = captured) is cut', () => {
+  it('a frame the capture recorded whole is never cut, whatever its IP length claims (a bogus length, offload)', () => {
+    // The IP length says 328 bytes, the frame and its original length hold 128: no cut (a tunnelled
+    // mirror slice is judged by its IP length alone: test/capture/remote-mirror.test.ts).
     const d = discover().subarray(0, 128);
-    expect(cuts([[d, 128]])).toEqual([{ frame: 1, captured: 128, missing: 342 - 128 }]);
+    expect(cuts([[d, 128]])).toEqual([]);
+    // IPv4 total length 0 (TSO on the sender) with the FCS counted in the original length.
+    const tso = discover().slice();
+    tso[16] = 0; tso[17] = 0;
+    expect(cuts([[tso, tso.length + 4]])).toEqual([]);
+    // A real cut stays a cut, by no more than the capture says it cut.
+    expect(cuts([[discover().subarray(0, 96), 200]])).toEqual([{ frame: 1, captured: 96, missing: 200 - 96 }]);
   });
 
   it('a frame cut inside its IP header falls back to the original length; a frame with no IP is not judged', () => {

@@ -55,6 +55,9 @@ interface HttpConnState {
   decided: boolean;
 }
 
+/** An Ethernet frame check sequence, which some captures count in the original length. */
+const FCS_BYTES = 4;
+
 /** The layer of tunnelWarnings(): capture findings name it `capture.remote-mirror`. */
 export const TUNNEL_LAYER = 'tunnel';
 /** The same for a routed tunnel (IP in GRE between routers, no mirror at any level). */
@@ -164,11 +167,17 @@ export class DecodePipeline implements TcpStreamSink {
     const d = this.d;
     const captured = rec.data.length;
     let missing: number;
+    // What the capture itself says it cut (it may count the FCS or padding).
+    const snapped = rec.origLen - captured;
     // An IPv4 total length below its header is no length (0 under TCP segmentation offload).
-    // A frame mirrored through a tunnel (ERSPAN's T bit, a mirror MTU) is judged the same way.
-    if (d.ipVersion !== 0 && d.ipLength >= (d.ipVersion === 4 ? IPV4_MIN_HEADER : IPV6_HEADER)) missing = d.ipOffset + d.ipLength - captured;
-    else if (d.linkOk && d.ipVersion === 0 && d.etherType !== -1 && d.etherType !== EtherType.IPV4 && d.etherType !== EtherType.IPV6) return;
-    else missing = rec.origLen - captured;
+    if (d.ipVersion !== 0 && d.ipLength >= (d.ipVersion === 4 ? IPV4_MIN_HEADER : IPV6_HEADER)) {
+      const short = d.ipOffset + d.ipLength - captured;
+      // A frame mirrored through a tunnel is judged by its own IP length alone (ERSPAN's T bit,
+      // a mirror MTU slice it before the collector). Any other frame the capture recorded whole:
+      // an IP length beyond it is a bogus length (a sender's offload, a broken stack), not a cut.
+      missing = d.tunnel !== null ? short : Math.min(short, snapped);
+    } else if (d.linkOk && d.ipVersion === 0 && d.etherType !== -1 && d.etherType !== EtherType.IPV4 && d.etherType !== EtherType.IPV6) return;
+    else missing = snapped > FCS_BYTES ? snapped : 0;
     if (missing <= 0) return;
     const udp = d.protocol === IpProtocol.UDP;
     const opaque = d.ipVersion === 0 || (udp && (d.fragment || d.transport !== IpProtocol.UDP));
