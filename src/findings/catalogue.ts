@@ -225,6 +225,11 @@ const defs = [
     hint: 'Add the TFTP/provisioning server option for this vendor class (Cisco: 150; Polycom: 160 or 66; Yealink: 66/43; Avaya: 242; Mitel: 43/125).',
   },
   {
+    code: 'phone.default-config', severity: 'warning', group: 'config',
+    summary: "A phone's own configuration file (Cisco SEP<mac>.cnf.xml) is missing, and it loaded the default configuration (XMLDefault.cnf.xml) instead: it runs, but not as provisioned for it.",
+    hint: "Create the phone's configuration file under the TFTP root (or register the phone in the call manager so it writes one); with only the defaults it has no lines or settings of its own.",
+  },
+  {
     code: 'net.port-unreachable', severity: 'error', group: 'response',
     summary: 'A boot-chain request (TFTP, DHCP/proxyDHCP on 67/4011, or a transfer packet) was answered with ICMP destination unreachable: port, host or administratively prohibited.',
     hint: 'Nothing listens on that port at that address: check next-server/option 66 points at the TFTP server, that the service runs, and firewalls.',

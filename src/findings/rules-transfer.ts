@@ -3,7 +3,8 @@
  */
 import type { DeviceFacts, StepFacts, TftpFacts, UnreachableFact } from '../flow/facts.js';
 import { add, attemptAt, firmwareOf, firmwareRunsAt, fmt, type Ctx, type PxeCodes } from './rules-context.js';
-import { firstStepStartingFrom, laterPxelinuxConfigComplete, laterTftpOfFile } from './step-index.js';
+import { firstStepStartingFrom, laterPxelinuxConfigComplete, laterTftpOfFile, nextLoadedChainStep } from './step-index.js';
+import { baseName } from '../flow/classify.js';
 import { UdpPort } from '../wire/ports.js';
 import { TftpErrorCode } from '../wire/tftp.js';
 
@@ -34,12 +35,23 @@ export function tftpRules(ctx: Ctx, mac: string, s: TftpFacts, ignored: Set<stri
   } else if (step.error) {
     if (!(step.error.code === TftpErrorCode.FILE_NOT_FOUND && /pxelinux\.cfg\//i.test(step.file) && laterPxelinuxConfigOk(steps, i))) {
       const who = s.errorFromClient ? 'the client' : `server ${step.server}`;
-      const next = nextRequestOfOtherFile(steps, i);
-      add(ctx, 'tftp.error', mac, step.start, [s.requestFrame, s.errorFrame],
-        `${step.opcode} "${step.file}": ERROR ${step.error.code} (${step.error.message || 'no message'}) from ${who}${next ? `; the client went on to request "${next}"` : ''}.`,
-        (TFTP_ERROR_HINTS[step.error.code] ?? TFTP_ERROR_HINTS[0]!)(step.file), next ? 'warning' : undefined, pxe(tftpErrorPxe(step.error.code)));
+      const k = nextLoadedChainStep(steps, i);
+      const loaded = k < 0 ? null : fileOf(steps[k]!);
+      const name = baseName(step.file);
+      const missing = step.error.code === TftpErrorCode.FILE_NOT_FOUND;
+      if (missing && CISCO_DEVICE_CONFIG.test(name) && loaded !== null && CISCO_DEFAULT_CONFIG.test(baseName(loaded))) {
+        add(ctx, 'phone.default-config', mac, step.start, [s.requestFrame, s.errorFrame],
+          `The phone's own configuration "${step.file}" is missing (ERROR ${step.error.code} from ${who}); it was provisioned with the defaults of "${loaded}".`);
+      } else {
+        // A missing CTL/ITL is a phone without security configured: it goes on without them. Any
+        // other error is lowered only by a later file of the chain that loaded, not by a request.
+        const optional = missing && CISCO_SECURITY_FILE.test(name);
+        add(ctx, 'tftp.error', mac, step.start, [s.requestFrame, s.errorFrame],
+          `${step.opcode} "${step.file}": ERROR ${step.error.code} (${step.error.message || 'no message'}) from ${who}${optional ? ' (an optional security file: a phone without security goes on without it)' : ''}${loaded !== null ? `; the client went on and loaded "${loaded}"` : ''}.`,
+          (TFTP_ERROR_HINTS[step.error.code] ?? TFTP_ERROR_HINTS[0]!)(step.file), optional || loaded !== null ? 'warning' : undefined, pxe(tftpErrorPxe(step.error.code)));
+      }
     }
-  } else if (!step.complete && step.unreachable === null) {
+  } else if (!step.complete && (step.unreachable === null || wentOnAfterIcmp(s))) {
     const idle = ctx.end - s.last;
     const stalled = nextPacketGap(steps, i, s.last) >= ctx.th.tftpIdle || idle >= ctx.th.tftpIdle
       || (laterTftpSameFile(steps, i) && s.highestBlock > 0);
@@ -151,15 +163,20 @@ function laterPxelinuxConfigOk(steps: readonly StepFacts[], i: number): boolean 
   return laterPxelinuxConfigComplete(steps, i);
 }
 
-/** The file the attempt's next step requests when that is another TFTP file or an HTTP URL: the
- *  client went on past the error (a phone's absent CTL/ITL security files, pxelinux's config
- *  search, a script's `||` fallback), so the error did not stop it. Only the next step: O(1) per
- *  error however many a capture holds. */
-function nextRequestOfOtherFile(steps: readonly StepFacts[], i: number): string | null {
-  const next = steps[i + 1];
-  if (next?.kind === 'tftp' && next.step.file !== (steps[i] as TftpFacts).step.file) return next.step.file;
-  if (next?.kind === 'http') return next.step.url;
-  return null;
+/** Cisco phones ask for CTL/ITL security files first (absent on a phone without security), then
+ *  their own SEP<mac>.cnf.xml, then XMLDefault.cnf.xml when that is missing. */
+const CISCO_SECURITY_FILE = /^(ctl|itl)(sep[0-9a-f]{12}|file)\.tlv$/i;
+const CISCO_DEVICE_CONFIG = /^sep[0-9a-f]{12}\.cnf\.xml$/i;
+const CISCO_DEFAULT_CONFIG = /^xmldefault\.cnf\.xml$/i;
+
+function fileOf(s: StepFacts): string | null {
+  return s.kind === 'tftp' ? s.step.file : s.kind === 'http' ? s.step.url : null;
+}
+
+/** The server kept sending after the transfer's first ICMP: the ICMP did not stop it, so a stall
+ *  later is tftp.timeout's to judge (net.port-unreachable is then only a warning). */
+function wentOnAfterIcmp(s: TftpFacts): boolean {
+  return s.firstIcmp !== null && s.serverLast !== null && s.serverLast > s.firstIcmp;
 }
 
 function laterTftpSameFile(steps: readonly StepFacts[], i: number): boolean {

@@ -211,6 +211,32 @@ describe('DHCPv4 findings', () => {
     expect(codes(ok.finish())).toEqual([]);
   });
 
+  it('phone.default-config: SEP<mac>.cnf.xml missing, XMLDefault.cnf.xml loaded; the tftp.error when it is missing too', () => {
+    const cisco = [{ code: 60, value: 'Cisco Systems, Inc. IP Phone CP-8841' }];
+    const phone: Endpoint = { addr: ADDR, port: 3000, mac: MAC };
+    const s69: Endpoint = { addr: SERVER.addr, port: 69 };
+    const run = (defaultOk: boolean): Analysis => {
+      const sim = new Sim();
+      dora(sim, { xid: 31, mac: MAC, yiaddr: ADDR, t: 0, client: cisco, server: [{ code: 150, value: [SERVER.addr] }] });
+      sim.tftp(phone, s69, buildRrq('SEP525400000010.cnf.xml', 'octet', { tsize: 0 }), 1);
+      sim.tftp({ addr: SERVER.addr, port: 50001 }, phone, buildError(1, 'File not found'), 1.001);
+      if (defaultOk) tftpRead(sim, { addr: ADDR, port: 3001 }, SERVER.addr, 'XMLDefault.cnf.xml', 2000, { t: 1.01 });
+      else {
+        sim.tftp({ addr: ADDR, port: 3001 }, s69, buildRrq('XMLDefault.cnf.xml', 'octet', { tsize: 0 }), 1.01);
+        sim.tftp({ addr: SERVER.addr, port: 50002 }, { addr: ADDR, port: 3001 }, buildError(1, 'File not found'), 1.011);
+      }
+      return sim.finish({ end: 60 });
+    };
+    const a = run(true);
+    expect(a.clients[0]!.outcome).toBe('booted');
+    expect(only(a, 'phone.default-config').message).toContain('XMLDefault.cnf.xml');
+    expect(codes(a)).not.toContain('tftp.error');
+    const missing = run(false);
+    expect(codes(missing)).not.toContain('phone.default-config');
+    expect(missing.findings.filter((f) => f.code === 'tftp.error' && f.severity === 'error').length).toBeGreaterThan(0);
+    expect(missing.clients[0]!.outcome).toBe('failed');
+  });
+
   it('httpboot.offer-ignored: HTTPClient keeps discovering past offers without HTTPClient/URL', () => {
     const sim = new Sim();
     const http = [{ code: 93, value: [16] }, { code: 60, value: 'HTTPClient:Arch:00016:UNDI:003001' }];

@@ -6,6 +6,7 @@
  * or the device's for the look across its attempts (the DHCPv6 lease after a DISCOVER).
  */
 import type { Dhcp6Facts, StepFacts } from '../flow/facts.js';
+import { looksLikeBootProgram, looksLikeKernel } from '../flow/classify.js';
 
 interface StepIndex {
   /** Index of the first step run by iPXE (a DHCPv4 `ipxe` stage or a DHCPv6 iPXE user class); steps.length when none. */
@@ -22,6 +23,8 @@ interface StepIndex {
   lastAnsweredDhcp6: number;
   /** HTTP URL → index of its last HTTP step. */
   lastHttpOf: Map<string, number> | null;
+  /** Per step: index of the first later step that loaded a file of the chain; -1 none. */
+  nextLoaded: Int32Array | null;
   /** Per step: bit 1, a proxyDHCP step with a boot file comes after it before the next DHCPv4 step;
    *  bit 2, one with an unanswered request does. */
   proxyAhead: Uint8Array | null;
@@ -80,7 +83,7 @@ function buildIndex(steps: readonly StepFacts[]): StepIndex {
   }
   const x: StepIndex = {
     firstIpxe, lastTftpOf: null, lastPxelinuxConfigOk, starts: null,
-    lastDhcp4, lastAnsweredDhcp6, lastHttpOf: null, proxyAhead: null, archBefore: null, leased6: null,
+    lastDhcp4, lastAnsweredDhcp6, lastHttpOf: null, nextLoaded: null, proxyAhead: null, archBefore: null, leased6: null,
   };
   indexes.set(steps, x);
   return x;
@@ -150,6 +153,29 @@ export function laterHttpOfUrl(steps: readonly StepFacts[], i: number, url: stri
     }
   }
   return (x.lastHttpOf.get(url) ?? -1) > i;
+}
+
+/** A download of the boot chain that completed: any TFTP download (a phone's config, a loader), or
+ *  an HTTP fetch of a boot program or kernel (an OS's web traffic — a connectivity check — is not). */
+function loadedChainFile(s: StepFacts): boolean {
+  if (s.kind === 'tftp') return s.step.direction === 'download' && s.step.complete && s.step.error === null && !s.step.probe;
+  if (s.kind === 'http') return s.step.ok && s.step.method !== 'HEAD' && (looksLikeBootProgram(s.step.url) || looksLikeKernel(s.step.url));
+  return false;
+}
+
+/** The first step after `i` that loaded a file of the boot chain (see loadedChainFile), or -1. */
+export function nextLoadedChainStep(steps: readonly StepFacts[], i: number): number {
+  const x = indexOf(steps);
+  if (x.nextLoaded === null) {
+    const next = new Int32Array(steps.length);
+    let k1 = -1;
+    for (let k = steps.length - 1; k >= 0; k--) {
+      next[k] = k1;
+      if (loadedChainFile(steps[k]!)) k1 = k;
+    }
+    x.nextLoaded = next;
+  }
+  return x.nextLoaded[i] ?? -1;
 }
 
 function proxyAheadOf(steps: readonly StepFacts[], i: number): number {

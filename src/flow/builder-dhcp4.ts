@@ -99,12 +99,20 @@ export function dhcp4Message(flow: FlowState, m: Dhcp4Decoded): ChainState | nul
 
 /** A DISCOVER with the step's xid whose `secs` (RFC 2131: seconds since the client began) went
  *  back is the first of a new discovery: a machine that rebooted and drew the same xid (EDK2 on a
- *  reset VM). 0 after 0 only after a silence longer than any retransmission backoff (64 s; ISC
- *  dhclient's cutoff 120 s): a client that never counts keeps sending 0. */
+ *  reset VM) — if the step was quiet long enough for a reboot: 2 s after an OFFER (a reset VM's
+ *  firmware starts over within seconds), or, with nothing answered, longer than any retransmission
+ *  backoff (64 s; ISC dhclient's cutoff 120 s). A client whose secs jitter (8 then 4, seconds apart,
+ *  no answer yet) is retransmitting. 0 after 0 needs that silence too: a client that never counts
+ *  keeps sending 0. */
 function restartsDiscovery(st: Dhcp4State, secs: number, time: number): boolean {
-  if (st.discoverSecs > 0) return secs < st.discoverSecs;
-  return st.discoverSecs === 0 && secs === 0 && time - st.last > 2 * REBOOT_GAP_S;
+  const quiet = time - st.last;
+  const wentBack = st.discoverSecs > 0 ? secs < st.discoverSecs : st.discoverSecs === 0 && secs === 0;
+  if (!wentBack) return false;
+  return quiet > 2 * REBOOT_GAP_S || (st.discoverSecs > 0 && st.offerCount > 0 && quiet >= REBOOT_AFTER_OFFER_S);
 }
+
+/** Quiet seconds after an OFFER before a DISCOVER whose secs went back counts as a new boot. */
+const REBOOT_AFTER_OFFER_S = 2;
 
 /** A server message that answers the device's pending proxyDHCP (4011) request: same xid, from
  *  the address the request went to (or, after a broadcast request, an answer without an address). */

@@ -54,6 +54,7 @@ export function tftpMessage(flow: FlowState, m: TftpDecoded): ChainState | null 
   const step = st.step;
   if (!fromClient) {
     st.serverAnswered = true;
+    st.serverLast = m.time;
     step.serverPort ??= m.srcPort;
   }
   switch (pkt.opcode) {
@@ -96,6 +97,7 @@ export function tftpBlock(
   touchAt(st, frame, time);
   if (!fromClient) {
     st.serverAnswered = true;
+    st.serverLast = time;
     st.step.serverPort ??= srcPort;
   }
   if (opcode === TFTP_OPCODES.ACK) tftpAck(st, frame, block);
@@ -150,7 +152,7 @@ function openTftp(flow: FlowState, c: ChainState, m: TftpDecoded, pkt: TftpPacke
     kind: 'tftp', frames: new FrameSample(), last: m.time, clientAddr: session.clientAddr,
     clientPort: session.clientPort, requestFrame: m.frame, highestBlock: 0, lastBlockLen: 0, highestAck: -1,
     oack: false, serverAnswered: false, errorFrame: 0, errorFromClient: false, firstData: null,
-    retransmitFrames: [], icmpFrames: [],
+    retransmitFrames: [], icmpFrames: [], firstIcmp: null, serverLast: null,
     step: {
       kind: 'tftp', start: m.time, duration: 0, ok: false, frames: [], opcode, direction: opcode === 'WRQ' ? 'upload' : 'download',
       file: flow.strings.of(session.file ?? pkt.file ?? ''), server: session.serverAddr, requestedOptions: requested, acknowledgedOptions: {},
@@ -207,6 +209,7 @@ export function icmpMessage(flow: FlowState, m: IcmpDecoded): ChainState | null 
     // A fact, not a verdict: a transfer that completes anyway stays ok (a server answering from
     // port 69 draws unreachables for ACKs its kernel no longer has a socket for).
     tftp.step.unreachable ??= `ICMP ${reason} from ${m.srcAddr}`;
+    tftp.firstIcmp ??= m.time;
     if (tftp.icmpFrames.length < MAX_RETRANSMIT_FRAMES) tftp.icmpFrames.push(m.frame);
   } else if (service === 'proxyDHCP' && c.proxy?.pendingRequest && c.proxy.step.server === q.dst) {
     // The refusal is the answer: proxydhcp.no-reply would only repeat it.

@@ -382,5 +382,5 @@ function mtuFacts(t: MtuTracker, key: string): { mtu?: MtuFacts } {
 
 function publishUnreachable(u: UnreachableRecord): UnreachableFact {
   const { transfer, ...rest } = u;
-  return { ...rest, transferCompleted: transfer !== null && transfer.step.complete, transferWentOn: transfer !== null && transfer.last > u.time };
+  return { ...rest, transferCompleted: transfer !== null && transfer.step.complete, transferWentOn: transfer !== null && transfer.serverLast !== null && transfer.serverLast > u.time };
 }

@@ -38,7 +38,7 @@ export interface UnreachableFact {
   file: string | null;
   /** TFTP: the transfer it hit completed anyway (the ICMP did not stop it). */
   transferCompleted: boolean;
-  /** TFTP: the transfer it hit went on after it (packets later than the ICMP), completed or not:
+  /** TFTP: the transfer it hit went on after it (server packets later than the ICMP), completed or not:
    *  a capture that ends mid-transfer cannot show it complete. */
   transferWentOn: boolean;
 }

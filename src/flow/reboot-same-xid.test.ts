@@ -80,4 +80,12 @@ describe('DHCPv4 transaction ids reused by a rebooted machine', () => {
     for (const t of [0, 64, 128]) zeros.dhcp4(cli0, bcast, { xid: 9, secs: 0, chaddr: V4MAC, options: [{ code: 53, value: 'DISCOVER' }, ...pxeOptions(7)] }, t);
     expect(zeros.finish({ end: 200 }).clients[0]!.steps.filter((s) => s.kind === 'dhcp4')).toHaveLength(1);
   });
+
+  it('secs that jitter back (8, then 4) 2 s later with nothing answered yet is one exchange', () => {
+    const sim = new Sim();
+    for (const [t, secs] of [[0, 8], [2, 4]] as const) sim.dhcp4(cli0, bcast, { xid: 0xa1ca7145, secs, chaddr: V4MAC, options: [{ code: 53, value: 'DISCOVER' }, ...pxeOptions(7)] }, t);
+    sim.dhcp4(SERVER, bcast, { op: 2, xid: 0xa1ca7145, chaddr: V4MAC, options: [{ code: 53, value: 'OFFER' }, { code: 54, value: SERVER.addr }, { code: 60, value: 'PXEClient' }] }, 3);
+    const steps = sim.finish().clients[0]!.steps.filter((s) => s.kind === 'dhcp4');
+    expect(steps.map((s) => s.frames.length)).toEqual([3]);
+  });
 });

@@ -115,6 +115,11 @@ export interface TftpState extends StateBase {
   retransmitFrames: number[];
   /** ICMP unreachables that answered datagrams of the transfer (frames). */
   icmpFrames: number[];
+  /** Time of the first such ICMP (null: none). */
+  firstIcmp: number | null;
+  /** Time of the server's last packet (null: it never answered): only the server's packets show
+   *  that a transfer went on after an ICMP; the client resending its request does not. */
+  serverLast: number | null;
 }
 
 export interface HttpState extends StateBase {
