@@ -46,7 +46,7 @@ describe('runAnalyze', () => {
   it('passes the file and only the given thresholds to the engine', async () => {
     const engine = fakeEngine();
     await run({ 'slow-offer': '2', 'loop-count': '5' }, engine);
-    expect(engine.calls).toEqual([{ path: capture, opts: { thresholds: { slowOffer: 2, loopCount: 5 }, onWarning: expect.any(Function), onPart: expect.any(Function), onReadEnd: expect.any(Function) } }]);
+    expect(engine.calls).toEqual([{ path: capture, opts: { thresholds: { slowOffer: 2, loopCount: 5 }, keepDuplicates: false, onWarning: expect.any(Function), onPart: expect.any(Function), onReadEnd: expect.any(Function) } }]);
   });
 
   it('exits 1 when an error finding exists, 0 when only warnings and infos remain', async () => {
