@@ -67,6 +67,8 @@ export interface PlainRecord {
   time: number;
   data: Uint8Array;
   linkType: number;
+  /** The length on the wire when `data` was cut (a snap length); `data.length` when absent. */
+  origLen?: number;
 }
 
 /** The records of a capture file (data copied). */
@@ -84,7 +86,7 @@ export function writeCapture(recs: readonly PlainRecord[]): Uint8Array {
   for (const r of recs) {
     let id = ifaces.get(r.linkType);
     if (id === undefined) ifaces.set(r.linkType, (id = w.addInterface(r.linkType, { tsresol: 9 })));
-    w.writePacket(id, r.time, r.data);
+    w.writePacket(id, r.time, r.data, r.origLen ?? r.data.length);
   }
   const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
   let o = 0;

@@ -4,7 +4,7 @@
  * without ip_gre cannot make for real), optionally truncated to a mirror MTU (ERSPAN's T bit) or
  * fragmented on the way (a tunnel packet past the path MTU).
  */
-import { PcapngWriter } from '../capture/writer.js';
+import { writeCapture } from './duplicate-frames.test-kit.js';
 import { readCaptureBuffer } from '../capture/index.js';
 import { ipv4FromString } from '../wire/bytes.js';
 import { EtherType, emitEthernet } from '../wire/ethernet.js';
@@ -107,14 +107,4 @@ export function snapped(capture: Uint8Array, snap: number): CaptureRecordOut[] {
 }
 
 /** A pcapng file of `recs` in the order given. */
-export function writeRecords(recs: readonly CaptureRecordOut[]): Uint8Array {
-  const chunks: Uint8Array[] = [];
-  const w = new PcapngWriter((c) => chunks.push(c));
-  const ifaces = new Map<number, number>();
-  for (const r of recs) {
-    let id = ifaces.get(r.linkType);
-    if (id === undefined) ifaces.set(r.linkType, (id = w.addInterface(r.linkType, { tsresol: 9 })));
-    w.writePacket(id, r.time, r.data, r.origLen ?? r.data.length);
-  }
-  return Buffer.concat(chunks);
-}
+export const writeRecords = (recs: readonly CaptureRecordOut[]): Uint8Array => writeCapture(recs);
