@@ -36,7 +36,9 @@ const FIELDS = [
 type Field = (typeof FIELDS)[number];
 type Row = Record<Field, string[]>;
 
-const ND_FILTER = 'icmpv6.type >= 133 && icmpv6.type <= 137';
+// ND messages only, not the copy of one that an ICMP error quotes (tshark decodes the quote: a
+// collector's port unreachable for a VXLAN datagram carrying a Router Solicitation).
+const ND_FILTER = 'icmpv6.type >= 133 && icmpv6.type <= 137 && !icmp && !(icmpv6.type < 128)';
 const KIND_TYPE: Record<NdpMessage['kind'], number> = { rs: 133, ra: 134, ns: 135, na: 136, redirect: 137 };
 
 function tsharkNd(file: string): Map<number, Row> {
