@@ -158,10 +158,10 @@ export class DecodePipeline implements TcpStreamSink {
 
   /**
    * Was the frame just dissected cut short, and by how much? Judged by its IP packet's own length
-   * where the IP header survived: the recorded original length may count the Ethernet FCS or
-   * padding, and a mirror port that slices frames before the capture records the sliced length as
-   * the original. Only a frame whose IP header was cut falls back to the original length; a frame
-   * that carries no IP at all (ARP, LLDP) holds nothing the analyses read.
+   * where the IP header survived (the recorded original length may count the Ethernet FCS or
+   * padding), by no more than the capture says it cut, except inside a tunnel (a remote mirror
+   * slices before the collector records). Only a frame whose IP header was cut falls back to the
+   * original length; a frame that carries no IP at all (ARP, LLDP) holds nothing the analyses read.
    */
   private judgeCut(rec: CaptureRecord): void {
     const d = this.d;
