@@ -49,8 +49,9 @@ describe('one device, many steps', { timeout: 900_000 }, () => {
 
   // The DHCP rules looked at the device's other steps for each DHCP step (the DHCPv6 lease after an
   // unanswered DISCOVER, later DHCPv4 and proxyDHCP steps). A DISCOVER costs less than a stalled
-  // transfer, so the fixed startup weighs more: 100,000 against 10,000 measures about 4.5 (CPU)
-  // linear and about 12 with the old scans (27.6 s against 2.2 s; peak RSS 1 GiB against 640 MiB).
+  // transfer, so the fixed startup weighs more: 100,000 against 10,000 measures about 4.5–5.3 (CPU)
+  // linear alone, up to 8.4 on two loaded cores (the small run's share of startup varies), and
+  // about 12 with the old scans (27.6 s against 2.2 s; peak RSS 1 GiB against 640 MiB).
   it('100,000 unanswered DISCOVERs of one device (new transaction each): linear in CPU against 10,000', () => {
     const small = analyze(10_000, 'discovers');
     const big = analyze(100_000, 'discovers');
@@ -59,7 +60,7 @@ describe('one device, many steps', { timeout: 900_000 }, () => {
       expect(noOffer.length).toBeLessThanOrEqual(11);
       expect(noOffer.reduce((s, f) => s + ((f as { count?: number }).count ?? 1), 0)).toBe(n);
     }
-    expect(big.run.cpuSeconds / small.run.cpuSeconds).toBeLessThan(8);
+    expect(big.run.cpuSeconds / small.run.cpuSeconds).toBeLessThan(10.5);
     expect(big.run.peakMiB).toBeLessThan(2048);
   });
 });
