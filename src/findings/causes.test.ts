@@ -6,12 +6,17 @@ const MAC = '52:54:00:00:00:20';
 const ADDR = '198.51.100.120';
 const CLIENT: Endpoint = { addr: ADDR, port: 2000, mac: MAC };
 
-/** One power-on of a PXE machine whose first boot entry's file is missing and whose second gets a
- *  boot program (the firmware falls through its boot order a few seconds after PXE-E23). */
-function fallThroughBoot(sim: Sim, t: number, xid: number): void {
+/** A PXE boot entry whose DHCP names a boot file the TFTP server does not have (PXE-E23). */
+function missingFileEntry(sim: Sim, t: number, xid: number): void {
   dora(sim, { xid, mac: MAC, yiaddr: ADDR, t, file: 'missing/bootx64.efi', client: pxeOptions(7) });
   sim.tftp(CLIENT, { addr: SERVER.addr, port: 69 }, buildRrq('missing/bootx64.efi'), t + 1);
   sim.tftp({ addr: SERVER.addr, port: 51000 + xid }, CLIENT, buildError(1, 'File not found'), t + 1.01);
+}
+
+/** One power-on of a PXE machine whose first boot entry's file is missing and whose second gets a
+ *  boot program (the firmware falls through its boot order a few seconds after PXE-E23). */
+function fallThroughBoot(sim: Sim, t: number, xid: number): void {
+  missingFileEntry(sim, t, xid);
   dora(sim, { xid: xid + 1, mac: MAC, yiaddr: ADDR, t: t + 6, file: 'bootx64.efi', client: pxeOptions(7) });
   tftpRead(sim, CLIENT, SERVER.addr, 'bootx64.efi', 4000, { t: t + 7 });
 }
@@ -39,9 +44,7 @@ describe('root causes over several boots of one device', () => {
   it('a machine that booted once and whose reboot then failed keeps that failure as an error', () => {
     const sim = new Sim();
     fallThroughBoot(sim, 0, 10);
-    dora(sim, { xid: 30, mac: MAC, yiaddr: ADDR, t: 300, file: 'missing/bootx64.efi', client: pxeOptions(7) });
-    sim.tftp(CLIENT, { addr: SERVER.addr, port: 69 }, buildRrq('missing/bootx64.efi'), 301);
-    sim.tftp({ addr: SERVER.addr, port: 51030 }, CLIENT, buildError(1, 'File not found'), 301.01);
+    missingFileEntry(sim, 300, 30);
     const a = sim.finish({ end: 400 });
     expect(a.findings.filter((f) => f.code === 'tftp.error').map((f) => f.severity)).toEqual(['warning', 'error']);
     expect(a.summary.errors).toBe(1);
@@ -50,9 +53,7 @@ describe('root causes over several boots of one device', () => {
   it('a power-on that failed stays an error when a boot comes only minutes later (someone pressed reset)', () => {
     const sim = new Sim();
     fallThroughBoot(sim, 0, 10);
-    dora(sim, { xid: 30, mac: MAC, yiaddr: ADDR, t: 300, file: 'missing/bootx64.efi', client: pxeOptions(7) });
-    sim.tftp(CLIENT, { addr: SERVER.addr, port: 69 }, buildRrq('missing/bootx64.efi'), 301);
-    sim.tftp({ addr: SERVER.addr, port: 51030 }, CLIENT, buildError(1, 'File not found'), 301.01);
+    missingFileEntry(sim, 300, 30);
     fallThroughBoot(sim, 700, 40);
     const a = sim.finish({ end: 800 });
     expect(a.clients[0]!.outcome).toBe('booted');
