@@ -169,6 +169,32 @@ describe.skipIf(!hasTshark())('blind spots of the capture (real captures, cut by
     expect(ipxe96.clients[0]!.steps.filter((x) => x.kind === 'dhcp4').map((x) => x.cut)).toEqual(['identity']);
   });
 
+  it('a reply whose type the snap length cut is a reply of unknown type, not an ACK: a REQUEST nobody ACKed stays unjudged (not passed), a real NAK reads as probably one', async () => {
+    // The PXE client's ACK and all after it left out of a field capture: its REQUEST unanswered.
+    const pxe = '52:54:00:0f:00:01';
+    const noAck = filtered(join(CAPTURES, 'field', 'boot-among-other-clients.pcapng'),
+      `frame.number<=43 || !(eth.addr==${pxe} || dhcp.hw.mac_addr==${pxe} || ip.addr==198.51.100.175)`, 'no-ack.pcapng');
+    const orig = await analyzeCapture(noAck);
+    expect(orig.clients.find((c) => c.mac === pxe)).toMatchObject({ outcome: 'failed', rootCause: 'dhcp.no-ack' });
+    for (const snap of [96, 200]) {
+      const a = await analyzeCapture(snapped(noAck, snap, 'no-ack'));
+      const c = a.clients.find((x) => x.mac === pxe)!;
+      expect([snap, c.outcome, c.blindSpot]).toEqual([snap, 'incomplete', 'capture.snaplen']);
+      const dhcp4 = c.steps.filter((x) => x.kind === 'dhcp4');
+      // Its server's one reply (the OFFER) proves an answer came, not that the REQUEST got one.
+      expect([snap, dhcp4.map((x) => x.ok)]).toEqual([snap, [false]]);
+      expect(dhcp4[0]!.messages).toContain('reply (type cut)');
+      expect(codes(a)).not.toContain('dhcp.no-offer');
+      expect(errors(a)).toEqual([]);
+    }
+    // A desktop NAKed once, then ACKed (Zeek's DHCP test capture): at snap 96 its NAK (yiaddr 0
+    // answering a request after an OFFER) is probably a NAK, the other replies unknown.
+    const nak = await analyzeCapture(snapped(join(CAPTURES, 'public', 'zeek', 'dhcp.pcap'), 96, 'zeek-nak'));
+    const first = nak.clients[0]!.steps[0]!;
+    expect(first.kind === 'dhcp4' && first.messages.filter((m) => m.startsWith('reply'))).toEqual(['reply (type cut)', 'reply (type cut, probably NAK)', 'reply (type cut)']);
+    expect(first.ok).toBe(false);
+  });
+
   it('cut DHCP reads as cut, not as an OS or as missing: a booted phone\'s DHCP cut by snap 96 and 200', async () => {
     for (const snap of [96, 200]) {
       const a = await analyzeCapture(snapped(PHONE, snap, 'phone'));
