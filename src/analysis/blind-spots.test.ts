@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasTshark } from '../../test/helpers/tshark.js';
-import { CAPTURES } from '../../test/helpers/paths.js';
+import { CAPTURES, ROOT } from '../../test/helpers/paths.js';
 import { analyzeCapture } from './capture.js';
 import { renderAnalysisText } from '../report/analyze-text.js';
 import type { Analysis } from './types.js';
@@ -156,6 +156,24 @@ describe.skipIf(!hasTshark())('blind spots of the capture (real captures, cut by
     const s64 = await analyzeCapture(snapped(dhcp, 64, 'silent'));
     expect(codes(s64)).not.toContain('dhcp.no-offer');
     expect(s64.findings.find((f) => f.code === 'capture.snaplen')?.message).toContain('cut before the client they concern can be told');
+  });
+
+  it('cut fragments of unrelated UDP (a big syslog datagram between two other hosts) do not hide a missing OFFER, with or without their first fragment', async () => {
+    const frags = join(ROOT, 'test', 'fixtures', 'cut-fragments', 'syslog-fragments.pcap');
+    const dhcp = filtered(SILENT, 'dhcp', 'silent-for-frags.pcapng');
+    const merged = join(tmp, 'silent-syslog.pcapng');
+    run('mergecap', ['-w', merged, dhcp, frags]);
+    // Without the first fragments (the capture began between them, or a filter dropped them):
+    // judged by their addresses, which are no DHCP server's, broadcast or boot device's.
+    const later = filtered(merged, 'dhcp || ip.frag_offset > 0', 'silent-syslog-later.pcapng');
+    for (const [what, file] of [['whole datagrams', merged], ['later fragments only', later]] as const) {
+      for (const snap of [96, 200]) {
+        const a = await analyzeCapture(snapped(file, snap, what.replace(/\W/g, '_')));
+        const snapF = a.findings.find((f) => f.code === 'capture.snaplen');
+        expect([what, snap, snapF?.message]).toEqual([what, snap, expect.not.stringContaining('cut before the client they concern can be told')]);
+        expect([what, snap, codes(a)]).toEqual([what, snap, expect.arrayContaining(['dhcp.no-offer', 'capture.snaplen'])]);
+      }
+    }
   });
 
   it('a cut that took the requests\' identity leaves a failure unjudged; one that took only later options (iPXE\'s tail) keeps the stage', async () => {
