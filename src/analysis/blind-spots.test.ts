@@ -176,6 +176,18 @@ describe.skipIf(!hasTshark())('blind spots of the capture (real captures, cut by
     }
   });
 
+  it('an unanswered client is judged by what the cut left of its identity: at 96 nothing (no options survive, role unknown: a warning), at 300 iPXE\'s arch (option 93: a boot client) — dhcp.no-offer fails it', async () => {
+    const dhcp = filtered(SILENT, 'dhcp', 'silent-identity.pcapng');
+    const s96 = await analyzeCapture(snapped(dhcp, 96, 'silent-identity'));
+    expect(s96.clients[0]).toMatchObject({ outcome: 'incomplete', blindSpot: 'capture.snaplen' });
+    expect(s96.findings.filter((f) => f.code === 'dhcp.no-offer').map((f) => f.severity)).not.toContain('error');
+    // EDK2 sends 53, 57, 55... (its arch comes late: cut); iPXE sends 53, 57, 93 first.
+    const s300 = await analyzeCapture(snapped(dhcp, 300, 'silent-identity'));
+    expect(s300.clients[0]).toMatchObject({ role: 'boot', outcome: 'failed', rootCause: 'dhcp.no-offer', arch: 7 });
+    expect(errors(s300)).toContain('dhcp.no-offer');
+    expect(s300.clients[0]!.steps.filter((x) => x.kind === 'dhcp4').map((x) => x.cut)).toEqual(['identity', 'identity']);
+  });
+
   it('a cut that took the requests\' identity leaves a failure unjudged; one that took only later options (iPXE\'s tail) keeps the stage', async () => {
     const s96 = await analyzeCapture(snapped(MISSING_FILE, 96, 'missing-file'));
     expect(s96.clients[0]).toMatchObject({ outcome: 'incomplete', blindSpot: 'capture.snaplen' });

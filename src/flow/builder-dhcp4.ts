@@ -4,7 +4,7 @@
  */
 import { hex, ipv4ToString, latin1String, u32 } from '../wire/bytes.js';
 import {
-  BootOp, clientArch as v4ClientArch, clientMac, DhcpV4Code, DhcpV4MessageType, effectiveBootFile, getOption as v4Option, msgType,
+  BootOp, bootClientProven, clientArch as v4ClientArch, clientMac, DhcpV4Code, DhcpV4MessageType, effectiveBootFile, getOption as v4Option, msgType,
   identityWhole, isIpxe, msgTypeName, optionsWhole, serverId, userClasses as v4UserClasses, vendorClass as v4VendorClass, type DhcpV4Message,
 } from '../wire/dhcpv4/index.js';
 import type { Dhcp4Decoded } from '../decode/messages.js';
@@ -185,9 +185,14 @@ function dhcp4Client(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Dec
   const identityCut = cut && !identityWhole(msg);
   if (cut && step.cut !== 'identity') step.cut = identityCut && !st.stageKnown ? 'identity' : 'options';
   if (!st.stageKnown) {
-    st.stageKnown = !identityCut;
+    // What the cut left may still prove a boot client (its arch, a PXEClient vendor class): the
+    // device is judged as one, its stage taken as firmware unless it said more (the step keeps
+    // `cut: identity`: it may have been iPXE).
+    const proven = identityCut && bootClientProven(msg);
+    st.stageKnown = !identityCut || proven;
     if (!identityCut && step.cut === 'identity') step.cut = 'options';
     step.stage = clientStage(msg);
+    if (proven && step.stage === 'os') step.stage = 'firmware';
     step.vendorClass = flow.strings.of(v4VendorClass(msg));
     step.userClass = v4UserClasses(msg);
     for (let i = 0; i < step.userClass.length; i++) step.userClass[i] = flow.strings.of(step.userClass[i]!);
