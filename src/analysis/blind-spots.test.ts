@@ -176,6 +176,18 @@ describe.skipIf(!hasTshark())('blind spots of the capture (real captures, cut by
     }
   });
 
+  it('cut later fragments sent to broadcast are cleared by their first fragment\'s ports (syslog), and only by them', async () => {
+    const frags = join(ROOT, 'test', 'fixtures', 'cut-fragments', 'broadcast-syslog-fragments.pcap');
+    const merged = join(tmp, 'silent-bcast.pcapng');
+    run('mergecap', ['-w', merged, filtered(SILENT, 'dhcp', 'silent-for-bcast.pcapng'), frags]);
+    const whole = await analyzeCapture(snapped(merged, 96, 'bcast'));
+    expect(codes(whole)).toEqual(expect.arrayContaining(['dhcp.no-offer', 'capture.snaplen']));
+    // Broadcast is where an answer may go: later fragments whose first one is missing may hold one.
+    const later = await analyzeCapture(snapped(filtered(merged, 'dhcp || ip.frag_offset > 0', 'bcast-later.pcapng'), 96, 'bcast-later'));
+    expect(codes(later)).not.toContain('dhcp.no-offer');
+    expect(later.findings.find((f) => f.code === 'capture.snaplen')?.message).toContain('cut before the client they concern can be told');
+  });
+
   it('an unanswered client is judged by what the cut left of its identity: at 96 nothing (no options survive, role unknown: a warning), at 300 iPXE\'s arch (option 93: a boot client) — dhcp.no-offer fails it', async () => {
     const dhcp = filtered(SILENT, 'dhcp', 'silent-identity.pcapng');
     const s96 = await analyzeCapture(snapped(dhcp, 96, 'silent-identity'));
