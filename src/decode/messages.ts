@@ -7,6 +7,7 @@ import type { IcmpPacket } from '../wire/icmp.js';
 import type { NdpMessage } from '../wire/ndp.js';
 import type { TftpSession } from './tftp-tracker.js';
 import type { Tunnel } from '../wire/tunnel.js';
+import type { TcpCloseReason } from '../reassembly/index.js';
 
 /** What `--proto` selects. `icmp` covers ICMPv4 and ICMPv6 error messages, `ndp` IPv6 Neighbour
  *  Discovery (RS, RA, NS, NA, Redirect). */
@@ -121,8 +122,9 @@ export interface HttpBodyChunk {
   time: number;
 }
 
-/** Why a TCP connection ended: FIN both ways, RST, idle timeout, or the end of the capture. */
-export type HttpCloseReason = 'fin' | 'rst' | 'timeout' | 'flush';
+/** Why a TCP connection ended: FIN both ways, RST, idle timeout, the end of the capture, or a new
+ *  connection on its ports (`restart`). */
+export type HttpCloseReason = TcpCloseReason;
 
 /**
  * An IP fragment as it went by (before reassembly), for path-MTU facts: which datagrams arrived
@@ -175,7 +177,8 @@ export interface DecodeSink {
   undecoded?(f: UndecodedFrame): void;
   /** Body bytes of HTTP messages, for sinks that keep them (`pxecheck export`); others only count. */
   httpBody?(chunk: HttpBodyChunk): void;
-  /** An HTTP connection closed, before the `complete` of a body read until close. */
+  /** An HTTP connection closed, before the `complete` of a body read until close; frame and time
+   *  are its last segment's. */
   httpClose?(connection: number, reason: HttpCloseReason, frame: number, time: number): void;
   /** Every IP fragment, for sinks that judge the path MTU (the flow builder). */
   fragment?(f: FragmentSeen): void;

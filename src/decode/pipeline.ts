@@ -88,6 +88,8 @@ export class DecodePipeline implements TcpStreamSink {
    *  DHCP's. A later fragment of one that was not, cut, hides no DHCP message. */
   private readonly firstFragments = new Map<string, boolean>();
   private readonly fragSeen: FragmentSeen = { frame: 0, time: 0, ipVersion: 4, src: '', dst: '', srcMac: null, id: 0, offset: 0, more: false, dataLength: 0, packetLength: 0, completed: false };
+  /** The connection being closed (its last segment) while its parser ends; frame -1 otherwise. */
+  private readonly closeAt = { frame: -1, time: 0 };
   private readonly segSeen: TcpSegmentSeen = { frame: 0, time: 0, src: '', srcPort: 0, dst: '', dstPort: 0, src4: -1, dst4: -1, seq: 0, ack: 0, flags: 0, dataLength: 0, packetLength: 0 };
   frames = 0;
   messages = 0;
@@ -499,9 +501,16 @@ export class DecodePipeline implements TcpStreamSink {
     // connections at a time was a sixth of the live heap on a capture of 100,000 clients).
     conn.user = undefined;
     if (!st?.parser) return;
-    this.sink.httpClose?.(conn.id, reason, this.cur.frame, this.cur.time);
-    st.parser.end(true, this.cur.frame, this.cur.time);
-    st.parser.end(false, this.cur.frame, this.cur.time);
+    // At the connection's last segment, not the frame that noticed the close: an idle close, a
+    // restart or the end of the capture comes later, often inside the device's next boot.
+    const frame = conn.lastFrame;
+    const time = conn.lastTime;
+    this.sink.httpClose?.(conn.id, reason, frame, time);
+    this.closeAt.frame = frame;
+    this.closeAt.time = time;
+    st.parser.end(true, frame, time);
+    st.parser.end(false, frame, time);
+    this.closeAt.frame = -1;
   }
 
   /** Body bytes, only to a sink that keeps them. */
@@ -526,7 +535,11 @@ export class DecodePipeline implements TcpStreamSink {
     const src = fromClient ? client : server;
     const dst = fromClient ? server : client;
     this.messages++;
-    if (frame < 0) { frame = this.cur.frame; time = this.cur.time; } // parser errors carry no frame
+    if (frame < 0) { // parser errors carry no frame: the close's, or the one being decoded
+      const at = this.closeAt.frame >= 0 ? this.closeAt : this.cur;
+      frame = at.frame;
+      time = at.time;
+    }
     const sameFrame = frame === this.cur.frame;
     this.sink.message({
       proto: 'http',

@@ -138,6 +138,7 @@ function closeText(reason: HttpCloseReason): string {
     case 'fin': return 'closed';
     case 'rst': return 'was reset';
     case 'timeout': return 'went idle';
+    case 'restart': return 'was started over on the same ports';
     default: return 'was still open when the capture ended';
   }
 }

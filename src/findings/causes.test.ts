@@ -7,10 +7,10 @@ const ADDR = '198.51.100.120';
 const CLIENT: Endpoint = { addr: ADDR, port: 2000, mac: MAC };
 
 /** A PXE boot entry whose DHCP names a boot file the TFTP server does not have (PXE-E23). */
-function missingFileEntry(sim: Sim, t: number, xid: number): void {
+function missingFileEntry(sim: Sim, t: number, xid: number, client = CLIENT): void {
   dora(sim, { xid, mac: MAC, yiaddr: ADDR, t, file: 'missing/bootx64.efi', client: pxeOptions(7) });
-  sim.tftp(CLIENT, { addr: SERVER.addr, port: 69 }, buildRrq('missing/bootx64.efi'), t + 1);
-  sim.tftp({ addr: SERVER.addr, port: 51000 + xid }, CLIENT, buildError(1, 'File not found'), t + 1.01);
+  sim.tftp(client, { addr: SERVER.addr, port: 69 }, buildRrq('missing/bootx64.efi'), t + 1);
+  sim.tftp({ addr: SERVER.addr, port: 51000 + xid }, client, buildError(1, 'File not found'), t + 1.01);
 }
 
 /** One power-on of a PXE machine whose first boot entry's file is missing and whose second gets a
@@ -47,6 +47,19 @@ describe('root causes over several boots of one device', () => {
     missingFileEntry(sim, 300, 30);
     const a = sim.finish({ end: 400 });
     expect(a.findings.filter((f) => f.code === 'tftp.error').map((f) => f.severity)).toEqual(['warning', 'error']);
+    expect(a.summary.errors).toBe(1);
+  });
+
+  it('a firmware going round its boot order again within seconds (a PXE retry loop): one root cause, the rounds after it its consequences', () => {
+    const sim = new Sim();
+    // Each round a new DHCP exchange and a new TFTP port, seconds apart, on one power-on.
+    for (let round = 0; round < 3; round++) missingFileEntry(sim, round * 8, 50 + round, { ...CLIENT, port: 2000 + round });
+    const a = sim.finish({ end: 100 });
+    const c = a.clients[0]!;
+    expect(c.attempts.map((x) => [x.outcome, x.rootCause])).toEqual([0, 1, 2].map(() => ['failed', 'tftp.error']));
+    const errors = a.findings.filter((f) => f.code === 'tftp.error');
+    expect(errors.map((f) => f.severity)).toEqual(['error', 'info', 'info']);
+    expect(errors.slice(1).every((f) => f.causedBy === errors[0]!.id)).toBe(true);
     expect(a.summary.errors).toBe(1);
   });
 

@@ -138,19 +138,15 @@ function rescuedByBoot(boots: readonly AttemptFacts[], fatal: (a: AttemptFacts) 
 const FIRMWARE_ENTRIES: ReadonlySet<AttemptEntry> = new Set<AttemptEntry>(['pxe4', 'pxe6', 'http4', 'http6']);
 
 /** The failed attempts grouped by power-on. A power-on begins at a firmware entry after a
- *  reboot-sized silence since the previous attempt, or at a firmware entry this power-on already
- *  tried: the firmware moves on through its boot order, and starting it over is a restart. */
+ *  reboot-sized silence since the previous attempt. A firmware entry tried again within seconds is
+ *  the same power-on: firmware retry loops go round their boot order again (DISCOVERs, the next
+ *  NIC or IPv6, again) and each round fails for the one reason. */
 function byPowerOn(boots: readonly AttemptFacts[], failed: readonly Failed[]): Failed[][] {
   const powerOn = new Map<number, number>();
   let n = 0;
-  let tried = new Set<AttemptEntry>();
   let prev: AttemptFacts | null = null;
   for (const a of boots) {
-    if (FIRMWARE_ENTRIES.has(a.entry) && prev !== null && (a.start - prev.end > REBOOT_GAP_S || tried.has(a.entry))) {
-      n++;
-      tried = new Set();
-    }
-    tried.add(a.entry);
+    if (FIRMWARE_ENTRIES.has(a.entry) && prev !== null && a.start - prev.end > REBOOT_GAP_S) n++;
     powerOn.set(a.index, n);
     prev = a;
   }

@@ -241,7 +241,8 @@ function noteV6(flow: FlowState, c: ChainState, time: number): void {
 }
 
 /**
- * RS from a client: an `ra` step (repeated RS before an answer stay in it). RA: the router table,
+ * RS from a client: an `ra` step (repeated RS before an answer stay in it, unless a reboot-sized
+ * silence came between). RA: the router table,
  * and the `ra` step of every client waiting on that link (a unicast RA: its addressee only).
  * NS/NA/Redirect are counted only; they never create a chain.
  */
@@ -255,7 +256,9 @@ export function ndpMessage(flow: FlowState, m: NdpDecoded): ChainState | null {
     noteV6(flow, c, m.time);
     if (m.srcAddr !== '::' && !flow.leases.has(m.srcAddr)) flow.leases.set(m.srcAddr, c.key);
     let st = c.ra;
-    if (!st || st.answered) st = openRa(flow, c, m);
+    // After a reboot-sized silence the device solicits anew (it restarted): a step of its own, not
+    // one stretched over both boots.
+    if (!st || st.answered || m.time - st.last > REBOOT_GAP_S) st = openRa(flow, c, m);
     touch(st, m);
     st.step.solicitations++;
     pushMessage(st, 'RS');

@@ -34,6 +34,16 @@ const ia = (iaid: number, addr?: string, status?: { status: number; message: str
 });
 
 describe('DHCPv6 steps', () => {
+  it('unanswered RS of two boots a reboot-sized silence apart are two ra steps, not one spanning both', () => {
+    const sim = new Sim();
+    const rs = (t: number): void => sim.ndp({ addr: '::', port: 0, mac: MAC }, { addr: 'ff02::2', port: 0 }, { kind: 'rs', options: ndpOptions({}) }, t);
+    for (const t of [0, 4, 8, 200, 204]) rs(t);
+    for (const t of [1, 201]) sim.dhcp6(CLI, ALL_DHCP, { msgType: 1, xid: t, options: [llt, ia(7), ...pxe] }, t);
+    const ras = sim.finish({ end: 300 }).clients[0]!.steps.filter((s): s is RaStep => s.kind === 'ra');
+    expect(ras.map((r) => [r.start, r.solicitations])).toEqual([[ras[0]!.start, 3], [ras[0]!.start + 200, 2]]);
+    expect(ras[0]!.duration).toBeLessThan(60);
+  });
+
   it('SARR with leases, DUIDs, IAID, vendor class and boot URL; RS→RA before it', () => {
     const sim = new Sim();
     sim.ndp({ addr: '::', port: 0, mac: MAC }, { addr: 'ff02::2', port: 0 }, { kind: 'rs', options: ndpOptions({}) }, 0);

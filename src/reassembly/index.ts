@@ -11,6 +11,7 @@ export { Ipv6FragmentReassembler, type Ipv6FragmentKey, type ReassembledIpv6 } f
 export {
   TcpStreamReassembler,
   seqDiff,
+  type TcpCloseReason,
   type TcpConnection,
   type TcpConnectionState,
   type TcpEndpoint,

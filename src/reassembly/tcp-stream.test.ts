@@ -10,7 +10,7 @@ const S = '203.0.113.2';
 type Event =
   | { t: 'data'; conn: number; fromClient: boolean; data: Uint8Array; frame: number }
   | { t: 'gap'; conn: number; fromClient: boolean; missing: number; frame: number }
-  | { t: 'close'; conn: number; reason: string };
+  | { t: 'close'; conn: number; reason: string; lastFrame: number; lastTime: number };
 
 class Recorder implements TcpStreamSink {
   events: Event[] = [];
@@ -25,7 +25,7 @@ class Recorder implements TcpStreamSink {
     this.events.push({ t: 'gap', conn: conn.id, fromClient, missing, frame });
   }
   onClose(conn: TcpConnection, reason: string): void {
-    this.events.push({ t: 'close', conn: conn.id, reason });
+    this.events.push({ t: 'close', conn: conn.id, reason, lastFrame: conn.lastFrame, lastTime: conn.lastTime });
   }
   stream(fromClient: boolean): Uint8Array {
     const parts = this.events.filter((e): e is Extract<Event, { t: 'data' }> => e.t === 'data' && e.fromClient === fromClient);
@@ -284,15 +284,123 @@ describe('TcpStreamReassembler', () => {
     const r = new TcpStreamReassembler(rec);
     handshake(r);
     r.push(C, 40000, S, 80, seg(CLIENT_ISN + 1, TcpFlag.ACK, bytes(10)), 4, 1);
-    // The machine reboots: its SYN lands on the still-open connection, the server's ACK draws a RST.
-    r.push(C, 40000, S, 80, seg(CLIENT_ISN, TcpFlag.SYN), 5, 30);
-    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 11, TcpFlag.RST | TcpFlag.ACK), 6, 30);
+    // The machine reboots: its RST answers the server's retransmission before it connects again.
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 11, TcpFlag.RST | TcpFlag.ACK), 5, 30);
     expect(rec.closes()).toEqual(['rst']);
     r.push(C, 40000, S, 80, seg(CLIENT_ISN, TcpFlag.SYN), 7, 30);
     r.push(S, 80, C, 40000, seg(SERVER_ISN + 99, TcpFlag.SYN | TcpFlag.ACK, undefined, CLIENT_ISN + 1), 8, 30);
     r.push(C, 40000, S, 80, seg(CLIENT_ISN + 1, TcpFlag.ACK, bytes(7)), 9, 30);
     expect(rec.events.at(-1)).toMatchObject({ t: 'data', conn: 2, fromClient: true });
     expect(r.connectionCount).toBe(1);
+  });
+
+  for (const [name, isn] of [['the old ISN (re-seeded alike)', CLIENT_ISN], ['another ISN', 0x7000]] as const) {
+    it(`a client SYN with ${name} on a connection still open starts a new one; the old ends at its own last segment`, () => {
+      const rec = new Recorder();
+      const r = new TcpStreamReassembler(rec);
+      handshake(r);
+      r.push(C, 40000, S, 80, seg(CLIENT_ISN + 1, TcpFlag.ACK, bytes(10, 1)), 4, 1);
+      r.push(S, 80, C, 40000, seg(SERVER_ISN + 1, TcpFlag.ACK, bytes(20, 2)), 5, 2);
+      // Power-cycled 40 s later (inside the idle timeout): same port, a new handshake.
+      r.push(C, 40000, S, 80, seg(isn, TcpFlag.SYN), 6, 42);
+      expect(rec.events.at(-1)).toEqual({ t: 'close', conn: 1, reason: 'restart', lastFrame: 5, lastTime: 2 });
+      r.push(S, 80, C, 40000, seg(0x9000, TcpFlag.SYN | TcpFlag.ACK, undefined, isn + 1), 7, 42);
+      r.push(C, 40000, S, 80, seg(isn + 1, TcpFlag.ACK, undefined, 0x9001), 8, 42);
+      const req = bytes(30, 3);
+      const resp = bytes(40, 4);
+      r.push(C, 40000, S, 80, seg(isn + 1, TcpFlag.ACK | TcpFlag.PSH, req), 9, 42);
+      r.push(S, 80, C, 40000, seg(0x9001, TcpFlag.ACK | TcpFlag.PSH, resp), 10, 42);
+      const second = rec.events.filter((e): e is Extract<Event, { t: 'data' }> => e.t === 'data' && e.conn === 2);
+      expect(second.map((e) => [e.fromClient, e.data])).toEqual([[true, req], [false, resp]]);
+      expect(rec.gaps()).toEqual([]);
+      expect(r.connectionCount).toBe(1);
+    });
+  }
+
+  it('a rebooted iPXE\'s SYN on the open connection, its RST to the server\'s challenge ACK, its SYN again: the data is a new connection\'s', () => {
+    const rec = new Recorder();
+    const r = new TcpStreamReassembler(rec);
+    handshake(r);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 1, TcpFlag.ACK, bytes(10)), 4, 1);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN, TcpFlag.SYN), 5, 30);
+    r.push(S, 80, C, 40000, seg(SERVER_ISN + 1, TcpFlag.ACK, undefined, CLIENT_ISN + 11), 6, 30);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 11, TcpFlag.RST), 7, 30);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN, TcpFlag.SYN), 8, 31);
+    r.push(S, 80, C, 40000, seg(SERVER_ISN + 99, TcpFlag.SYN | TcpFlag.ACK, undefined, CLIENT_ISN + 1), 9, 31);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 1, TcpFlag.ACK, bytes(7, 2)), 10, 31);
+    expect(rec.events.find((e) => e.t === 'close')).toEqual({ t: 'close', conn: 1, reason: 'restart', lastFrame: 4, lastTime: 1 });
+    const last = rec.events.at(-1)!;
+    expect(last).toMatchObject({ t: 'data', fromClient: true, frame: 10 });
+    expect(last.conn).toBeGreaterThan(1);
+    expect(r.connectionCount).toBe(1);
+  });
+
+  it('a SYN on a connection whose server already sent its FIN (closing) starts a new one', () => {
+    const rec = new Recorder();
+    const r = new TcpStreamReassembler(rec);
+    handshake(r);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 1, TcpFlag.ACK, bytes(10, 1)), 4, 1);
+    r.push(S, 80, C, 40000, seg(SERVER_ISN + 1, TcpFlag.ACK | TcpFlag.FIN), 5, 12);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN, TcpFlag.SYN), 6, 40);
+    expect(rec.events.at(-1)).toMatchObject({ t: 'close', conn: 1, reason: 'restart', lastFrame: 5, lastTime: 12 });
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 1, TcpFlag.ACK, bytes(5, 2)), 7, 40);
+    expect(rec.events.at(-1)).toMatchObject({ t: 'data', conn: 2, fromClient: true });
+  });
+
+  it('retransmitted SYNs and SYN/ACKs of one handshake stay one connection', () => {
+    const rec = new Recorder();
+    const r = new TcpStreamReassembler(rec);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN, TcpFlag.SYN), 1, 0);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN, TcpFlag.SYN), 2, 1);
+    r.push(S, 80, C, 40000, seg(SERVER_ISN, TcpFlag.SYN | TcpFlag.ACK, undefined, CLIENT_ISN + 1), 3, 1);
+    // The SYN/ACK was lost on its way: the client sends its SYN again, the server its SYN/ACK.
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN, TcpFlag.SYN), 4, 3);
+    r.push(S, 80, C, 40000, seg(SERVER_ISN, TcpFlag.SYN | TcpFlag.ACK, undefined, CLIENT_ISN + 1), 5, 3);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 1, TcpFlag.ACK, bytes(10, 1)), 6, 3);
+    r.push(S, 80, C, 40000, seg(SERVER_ISN, TcpFlag.SYN | TcpFlag.ACK, undefined, CLIENT_ISN + 1), 7, 4);
+    r.push(S, 80, C, 40000, seg(SERVER_ISN + 1, TcpFlag.ACK, bytes(10, 2)), 8, 4);
+    expect(rec.closes()).toEqual([]);
+    expect(new Set(rec.events.map((e) => e.conn))).toEqual(new Set([1]));
+    expect(rec.stream(true)).toEqual(bytes(10, 1));
+    expect(rec.stream(false)).toEqual(bytes(10, 2));
+  });
+
+  it('the new connection\'s server stream starts at its SYN/ACK, not at a challenge ACK with the old numbers', () => {
+    const rec = new Recorder();
+    const r = new TcpStreamReassembler(rec);
+    handshake(r);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 1, TcpFlag.ACK, bytes(10, 1)), 4, 1);
+    r.push(C, 40000, S, 80, seg(0x7000, TcpFlag.SYN), 5, 30);
+    // RFC 5961 §4: the server answers a SYN on its open connection with an ACK of the old numbers.
+    r.push(S, 80, C, 40000, seg(SERVER_ISN + 1, TcpFlag.ACK, undefined, CLIENT_ISN + 11), 6, 30);
+    r.push(S, 80, C, 40000, seg(0x9000, TcpFlag.SYN | TcpFlag.ACK, undefined, 0x7001), 7, 31);
+    r.push(S, 80, C, 40000, seg(0x9001, TcpFlag.ACK, bytes(12, 5)), 8, 31);
+    expect(rec.events.at(-1)).toMatchObject({ t: 'data', conn: 2, fromClient: false, frame: 8 });
+    expect(rec.gaps()).toEqual([]);
+  });
+
+  it('a SYN after a connection picked up mid-stream starts a new one', () => {
+    const rec = new Recorder();
+    const r = new TcpStreamReassembler(rec);
+    r.push(C, 40000, S, 80, seg(777, TcpFlag.ACK, bytes(10, 1)), 1, 0);
+    r.push(C, 40000, S, 80, seg(0x5000, TcpFlag.SYN), 2, 5);
+    expect(rec.events.at(-1)).toMatchObject({ t: 'close', conn: 1, reason: 'restart', lastFrame: 1, lastTime: 0 });
+    r.push(C, 40000, S, 80, seg(0x5001, TcpFlag.ACK, bytes(5, 2)), 3, 5);
+    expect(rec.events.at(-1)).toMatchObject({ t: 'data', conn: 2 });
+  });
+
+  it('an idle or flushed connection ends at its last segment, not when that is noticed', () => {
+    const rec = new Recorder();
+    const r = new TcpStreamReassembler(rec, { idleTimeout: 60 });
+    handshake(r);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 1, TcpFlag.ACK, bytes(10)), 4, 7);
+    r.push(C, 40001, S, 80, seg(5, TcpFlag.ACK, bytes(10)), 5, 100); // its sweep closes the first
+    r.push(C, 40001, S, 80, seg(15, TcpFlag.ACK, bytes(10)), 6, 101);
+    r.flush();
+    expect(rec.events.filter((e) => e.t === 'close')).toEqual([
+      { t: 'close', conn: 1, reason: 'timeout', lastFrame: 4, lastTime: 7 },
+      { t: 'close', conn: 2, reason: 'flush', lastFrame: 6, lastTime: 101 },
+    ]);
   });
 
   it('drops a buffered segment that a later in-order segment covered exactly', () => {

@@ -42,7 +42,10 @@ export interface TcpConnection {
   /** True when the capture started after the handshake (no SYN seen). */
   readonly midstream: boolean;
   firstTime: number;
+  /** Time and frame of the last segment seen on it (a late retransmission after the close moves
+   *  `lastTime` only, which keeps the closed record a while longer). */
   lastTime: number;
+  lastFrame: number;
   /** Free slot for the consumer (e.g. its per-connection parser). */
   user: unknown;
 }
@@ -52,8 +55,15 @@ export interface TcpStreamSink {
   onData(conn: TcpConnection, fromClient: boolean, data: Uint8Array, frame: number, time: number): void;
   /** Bytes we never saw and skipped. */
   onGap(conn: TcpConnection, fromClient: boolean, missingBytes: number, frame: number, time: number): void;
-  onClose(conn: TcpConnection, reason: 'fin' | 'rst' | 'timeout' | 'flush'): void;
+  /** The connection ended at its last segment (`conn.lastFrame` / `conn.lastTime`), whatever
+   *  segment or sweep noticed it: an idle connection closes when it went quiet, not 120 s later. */
+  onClose(conn: TcpConnection, reason: TcpCloseReason): void;
 }
+
+/** Why a connection ended: both FINs, a RST, idle past the timeout (or evicted), the end of the
+ *  capture, or a new SYN on its ports that is no retransmission of its own (`restart`: a machine
+ *  rebooted mid-transfer and reused the 4-tuple). */
+export type TcpCloseReason = 'fin' | 'rst' | 'timeout' | 'flush' | 'restart';
 
 export interface TcpReassemblyOptions {
   /** Out-of-order bytes buffered per direction before the gap is skipped (default 1 MiB). */
@@ -117,6 +127,12 @@ class ConnectionKeyCache {
   }
 }
 
+/** This side has sent bytes after its SYN (delivered or held), not counting its FIN. */
+function sentData(half: HalfStream): boolean {
+  if (half.pendingBytes > 0) return true;
+  return seqDiff(half.nextSeq, (half.synSeq + 1) >>> 0) > (half.finished ? 1 : 0);
+}
+
 function newHalf(): HalfStream {
   return { nextSeq: -1, pending: [], pendingBytes: 0, finSeq: -1, finished: false, synSeq: -1, sentRst: false };
 }
@@ -173,15 +189,15 @@ export class TcpStreamReassembler {
     const syn = (seg.flags & TcpFlag.SYN) !== 0;
     const ackFlag = (seg.flags & TcpFlag.ACK) !== 0;
     let c = this.conns.get(key);
-    if (c && c.state === 'closed') {
-      // Late retransmissions of a closed connection are swallowed; a new SYN starts over.
-      if (!syn || ackFlag) { c.lastTime = time; return; }
-      const half = c.client.addr === src && c.client.port === srcPort ? c.toServer : c.toClient;
-      // A SYN with the old ISN is a late retransmission, unless this side reset the connection
-      // itself: a machine reset and re-seeded alike (iPXE after a reboot) reuses port and ISN.
-      if (half.synSeq === seg.seq && !half.sentRst) { c.lastTime = time; return; }
+    if (c !== undefined && syn && this.startsOver(c, src, srcPort, seg.seq)) {
+      // The old connection ends at its own last segment, not at this SYN.
+      this.finish(c, 'restart');
       this.conns.delete(key);
       c = undefined;
+    } else if (c !== undefined && c.state === 'closed') {
+      // Late segments of a closed connection (retransmissions, its SYN again) are swallowed.
+      c.lastTime = time;
+      return;
     }
     if (!c) {
       // A bare ACK or FIN tells us nothing worth a connection record.
@@ -199,6 +215,7 @@ export class TcpStreamReassembler {
         midstream: !syn,
         firstTime: time,
         lastTime: time,
+        lastFrame: frame,
         user: undefined,
         toServer: newHalf(),
         toClient: newHalf(),
@@ -206,6 +223,7 @@ export class TcpStreamReassembler {
       this.conns.set(key, c);
     }
     c.lastTime = time;
+    c.lastFrame = frame;
     const fromClient = c.client.addr === src && c.client.port === srcPort;
     const half = fromClient ? c.toServer : c.toClient;
 
@@ -215,12 +233,35 @@ export class TcpStreamReassembler {
       this.finish(c, 'rst');
       return;
     }
-    if (syn && ackFlag && c.state === 'handshake') c.state = 'established';
+    if (syn && ackFlag && c.state === 'handshake') {
+      c.state = 'established';
+      // The SYN/ACK says where the server's stream begins, whatever bare ACK came before it (a
+      // server's challenge ACK to a restarting SYN carries the old connection's numbers).
+      if (half.synSeq === -1 && half.pendingBytes === 0) half.nextSeq = -1;
+    }
     this.deliverInOrder(c, fromClient, half, seg, syn, frame, time);
     if ((seg.flags & TcpFlag.FIN) !== 0 && half.finSeq === -1) {
       half.finSeq = (seg.seq + (syn ? 1 : 0) + seg.payload.length) >>> 0;
       this.checkFin(c, half);
     }
+  }
+
+  /**
+   * Does a SYN (or SYN/ACK) from `src` on the known connection `c` open a new connection
+   * on the same 4-tuple? Yes unless it is this connection's own handshake again: the same ISN from
+   * a side that has sent no data since and no RST ended it (a retransmitted or mirrored SYN, each
+   * copy of which must not start a connection). A rebooted machine reuses its port, and a reset
+   * one re-seeded alike (iPXE) even its ISN, while the old connection is still open to the server.
+   */
+  private startsOver(c: ConnectionRecord, src: string, srcPort: number, seq: number): boolean {
+    const fromClient = c.client.addr === src && c.client.port === srcPort;
+    const half = fromClient ? c.toServer : c.toClient;
+    // This side's first SYN: the answer to (or a simultaneous open of) the handshake under way,
+    // else the start of another on a connection picked up mid-stream.
+    if (half.synSeq === -1) return c.state !== 'handshake';
+    if (half.synSeq !== seq) return true;
+    if (c.toServer.sentRst || c.toClient.sentRst) return true;
+    return sentData(half);
   }
 
   /** Delivers what `seg` adds at the in-order point, buffers it if it is ahead. */
@@ -315,7 +356,7 @@ export class TcpStreamReassembler {
   }
 
   /** Delivers buffered data (reporting gaps) in both directions and closes. */
-  private finish(c: ConnectionRecord, reason: 'fin' | 'rst' | 'timeout' | 'flush'): void {
+  private finish(c: ConnectionRecord, reason: TcpCloseReason): void {
     if (c.state === 'closed') return;
     if (reason !== 'fin') {
       while (c.toServer.pending.length > 0) this.skipGap(c, true, c.toServer);

@@ -1,0 +1,125 @@
+/**
+ * A machine power-cycled while its HTTP connection was still open to the server: its next boot's
+ * HTTP reuses the 4-tuple (iPXE draws the same port, often the same ISN) within the 120 s idle
+ * timeout, and an idle connection must end where it went quiet. Built from real lab captures
+ * spliced after themselves (test/helpers/splice.ts), tshark as the oracle for stream boundaries.
+ */
+import { describe, it, expect } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { analyzeCapture } from '../analysis/capture.js';
+import type { Analysis, ClientReport } from '../analysis/types.js';
+import type { BootStep } from './types.js';
+import { readCaptureBuffer } from '../capture/index.js';
+import { DecodePipeline } from '../decode/pipeline.js';
+import { spliceAfterItself } from '../../test/helpers/splice.js';
+import { hasTshark, tsharkFields } from '../../test/helpers/tshark.js';
+
+const IPXE_HTTP = 'captures/lab/bios-ipxe-dnsmasq.pcap'; // iPXE: boot.ipxe, kernel, initrd on one connection left open
+const BLACKHOLE = 'captures/lab/mtu-http-blackhole.pcapng'; // a body that never completes; the server's FIN, no client FIN
+/** A re-seeded machine's other ISNs (both directions of the copy shifted alike): behind the old
+ *  stream's, so fed into it the new bytes would pass for retransmissions. */
+const OTHER_ISN = 0xf0000000;
+
+function analyzeBytes(bytes: Uint8Array): Promise<Analysis> {
+  return analyzeCapture({ name: 'spliced.pcap', stream: Readable.from([Buffer.from(bytes)]) });
+}
+
+function bootClient(a: Analysis): ClientReport {
+  const boot = a.clients.filter((c) => c.role === 'boot');
+  expect(boot).toHaveLength(1);
+  return boot[0]!;
+}
+
+type HttpStep = Extract<BootStep, { kind: 'http' }>;
+const httpSteps = (c: ClientReport, attempt: number): HttpStep[] =>
+  c.attempts[attempt]!.steps.filter((s): s is HttpStep => s.kind === 'http');
+
+describe('a rebooted machine reusing its HTTP connection\'s ports within the idle timeout', () => {
+  for (const [name, isnShift] of [['the same ISNs', 0], ['other ISNs', OTHER_ISN]] as const) {
+    it(`iPXE booted again 30 s later (${name}): the second boot fetches its own script, kernel and initrd`, async () => {
+      const s = spliceAfterItself(IPXE_HTTP, 30, { isnShift });
+      const c = bootClient(await analyzeBytes(s.bytes));
+      expect(c.attempts.map((x) => x.outcome)).toEqual(['booted', 'booted']);
+      const first = httpSteps(c, 0);
+      const second = httpSteps(c, 1);
+      expect(second.map((x) => x.url)).toEqual(first.map((x) => x.url));
+      expect(first.length).toBeGreaterThanOrEqual(3);
+      expect(second.every((x) => x.ok && x.complete && x.start > s.last)).toBe(true);
+      // Nothing of the first boot's connection runs into the second boot.
+      expect(first.every((x) => x.start + x.duration <= s.last)).toBe(true);
+    });
+  }
+
+  it('a body cut by a path-MTU black hole, the machine booted again 30 s later: both boots have their HTTP step and its cause', async () => {
+    const s = spliceAfterItself(BLACKHOLE, 30);
+    const a = await analyzeBytes(s.bytes);
+    const c = bootClient(a);
+    expect(c.attempts).toHaveLength(2);
+    for (const i of [0, 1]) {
+      expect(c.attempts[i]!.rootCause).toBe('net.pmtu-blackhole');
+      const h = httpSteps(c, i);
+      expect(h).toHaveLength(1);
+      expect(h[0]!.status).toBe(200);
+      expect(h[0]!.complete).toBe(false);
+    }
+    // The first boot's HTTP step ends with its connection's last packet, inside the first boot.
+    const h0 = httpSteps(c, 0)[0]!;
+    expect(h0.start + h0.duration).toBeLessThanOrEqual(s.last);
+    expect(c.attempts[0]!.end).toBeLessThanOrEqual(s.last);
+  });
+});
+
+describe('an idle connection closes at its last packet', () => {
+  it('a body cut short, the next boot 130 s later (past the idle timeout): the first HTTP step does not stretch into it', async () => {
+    const s = spliceAfterItself(BLACKHOLE, 130);
+    const a = await analyzeBytes(s.bytes);
+    const c = bootClient(a);
+    expect(c.attempts).toHaveLength(2);
+    const h0 = httpSteps(c, 0)[0]!;
+    expect(h0.start + h0.duration).toBeLessThanOrEqual(s.last);
+    expect(c.attempts[0]!.end).toBeLessThanOrEqual(s.last);
+    // The "closed inside a body" evidence of the first boot is a frame of the first boot.
+    const closed = a.findings.filter((f) => f.code === 'decode.malformed' && f.client === c.mac);
+    expect(closed.length).toBeGreaterThan(0);
+    const frames = closed.flatMap((f) => f.frames);
+    expect(frames.filter((f) => f <= s.frames)).not.toEqual([]);
+    expect(frames.every((f) => f <= s.frames || f > s.frames + 1)).toBe(true); // never the copy's first frame
+  });
+});
+
+/** The TCP connection of each HTTP request frame, as the decoder numbers them. */
+function requestConnections(bytes: Uint8Array): Map<number, number> {
+  const out = new Map<number, number>();
+  const pipe = new DecodePipeline({ message: (m) => { if (m.proto === 'http' && m.kind === 'request') out.set(m.frame, m.connection); } });
+  readCaptureBuffer(bytes, (r) => pipe.push(r));
+  pipe.finish();
+  return out;
+}
+
+describe('TCP stream boundaries of a reboot on the same ports agree with tshark', () => {
+  // tshark splits a 4-tuple's streams on a SYN with another ISN; with the same ISN it keeps one
+  // stream (its own limit: a re-seeded iPXE), so the oracle runs on the other-ISN splices only.
+  for (const [file, gap] of [[IPXE_HTTP, 30], [BLACKHOLE, 30], [BLACKHOLE, 130]] as const) {
+    it.skipIf(!hasTshark())(`${file}, again ${gap} s later with other ISNs`, () => {
+      const s = spliceAfterItself(file, gap, { isnShift: OTHER_ISN });
+      const dir = mkdtempSync(join(tmpdir(), 'pxecheck-reboot-http-'));
+      try {
+        const path = join(dir, 'spliced.pcap');
+        writeFileSync(path, s.bytes);
+        const theirs = new Map(tsharkFields(path, ['frame.number', 'tcp.stream'], { filter: 'http.request' }).map(([f, st]) => [Number(f), Number(st)]));
+        const ours = requestConnections(s.bytes);
+        expect([...ours.keys()].sort((x, y) => x - y)).toEqual([...theirs.keys()].sort((x, y) => x - y));
+        // The same partition of the requests into connections.
+        const pairs = new Set([...ours].map(([f, conn]) => `${conn}/${theirs.get(f)}`));
+        expect(pairs.size).toBe(new Set(ours.values()).size);
+        expect(pairs.size).toBe(new Set(theirs.values()).size);
+        expect(pairs.size).toBe(2);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+});

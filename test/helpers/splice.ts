@@ -1,0 +1,55 @@
+/** A real capture followed by itself: the same machines booting again (bench/field-truth.mjs's
+ *  `twice`, with a gap of the test's choosing), for reboot tests built from field captures. */
+import { PcapWriter } from '../../src/capture/writer.js';
+import { EtherType } from '../../src/wire/ethernet.js';
+import { IpProtocol } from '../../src/wire/ip-protocol.js';
+import { LinkType } from '../../src/wire/link-type.js';
+import { onesSum, u16 } from '../../src/wire/bytes.js';
+import { finishChecksum, pseudoHeaderSum } from '../../src/wire/checksum.js';
+import { TcpFlag } from '../../src/wire/tcp.js';
+import { loadFrames } from './frames.js';
+
+export interface SpliceOptions {
+  /** Added to every TCP sequence and acknowledgement number of the copy (both directions): the
+   *  machines drew other ISNs. 0 (default): the same ISNs, as a reset machine re-seeded alike. */
+  isnShift?: number;
+}
+
+/**
+ * The capture (an Ethernet one), then its copy starting `gap` seconds after its last frame: same
+ * MACs, addresses, ports and xids. A little-endian microsecond pcap; the copy's frames are numbered
+ * after the original's (frame n + count).
+ */
+export function spliceAfterItself(file: string, gap: number, opts: SpliceOptions = {}): { bytes: Uint8Array; frames: number; last: number; shift: number } {
+  const frames = loadFrames(file);
+  if (frames.some((f) => f.linkType !== LinkType.ETHERNET)) throw new Error(`${file}: not all Ethernet`);
+  const first = frames[0]!.time;
+  const last = frames.at(-1)!.time;
+  const shift = last - first + gap;
+  const chunks: Uint8Array[] = [];
+  const w = new PcapWriter((c) => chunks.push(c), LinkType.ETHERNET, { snaplen: 262144 });
+  for (const f of frames) w.writePacket(f.time, f.data);
+  for (const f of frames) w.writePacket(f.time + shift, opts.isnShift ? shiftTcp(f.data, opts.isnShift) : f.data);
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let o = 0;
+  for (const c of chunks) { out.set(c, o); o += c.length; }
+  return { bytes: out, frames: frames.length, last, shift };
+}
+
+/** A copy of an untagged Ethernet/IPv4/TCP frame with seq (and ack, when ACK is set) + `by`, its
+ *  checksum recomputed; any other frame as it is. */
+function shiftTcp(frame: Uint8Array, by: number): Uint8Array {
+  if (frame.length < 34 || u16(frame, 12) !== EtherType.IPV4 || frame[23] !== IpProtocol.TCP) return frame;
+  const ihl = (frame[14]! & 0x0f) * 4;
+  const end = 14 + u16(frame, 16);
+  const t = 14 + ihl;
+  if (end > frame.length || t + 20 > end) return frame;
+  const out = frame.slice();
+  const v = new DataView(out.buffer);
+  v.setUint32(t + 4, (v.getUint32(t + 4) + by) >>> 0);
+  if ((out[t + 13]! & TcpFlag.ACK) !== 0) v.setUint32(t + 8, (v.getUint32(t + 8) + by) >>> 0);
+  v.setUint16(t + 16, 0);
+  const sum = onesSum(out.subarray(t, end), pseudoHeaderSum(out.subarray(26, 30), out.subarray(30, 34), IpProtocol.TCP, end - t));
+  v.setUint16(t + 16, finishChecksum(sum));
+  return out;
+}
