@@ -5,14 +5,14 @@
  * in full. Bounded: by the count, the duration (no arrivals after it), the scenario budget
  * (every step's hard deadline) and the abort signal.
  */
-import { STAT_KINDS, type StatKind } from '../load-schema.js';
+import { STAT_KINDS, type Arrival, type StatKind } from '../load-schema.js';
 import { clientVars, ClientStateImpl, notRun, routerFor, type RunOptions } from '../driver.js';
 import { macAt, stepLabel, type Client, type Scenario } from '../schema/index.js';
 import { onAbort } from '../run/abort-fanout.js';
 import type { ClientResult, ScenarioResult, StepResult } from '../run/result.js';
 import { runStep, stepOutcome, type StepContext } from '../run/steps.js';
 import { timersFor, type Timers } from '../run/timers.js';
-import { arrivalOffset, MixPicker } from './arrivals.js';
+import { ARRIVAL_CATCH_UP, ARRIVAL_MAX_BURST_S, arrivalOffset, ArrivalPacer, MixPicker } from './arrivals.js';
 import { evaluateBudgets, loadOk } from './budgets.js';
 import { FaultRun, groupsByMac, retransmitsOf, type FaultInjector } from './faults.js';
 import { LOAD_REPORT_VERSION, type LoadClients, type LoadReport } from './report.js';
@@ -49,11 +49,6 @@ export interface LoadHooks {
    */
   engine?: 'lean' | 'general';
 }
-
-/** How much faster than planned late arrivals start while the run catches up. */
-const CATCH_UP = 2;
-/** Seconds of the catch-up pace started at once when late. */
-const CATCH_UP_BURST = 0.005;
 
 /** Failed clients reported in full; the others are counted and their messages grouped. */
 export const KEPT_FAILED_CLIENTS = 20;
@@ -174,7 +169,7 @@ export async function runLoad(scenario: Scenario, opts: RunOptions): Promise<Sce
   const lean = leanGroups.some((g) => g !== null)
     ? new LeanDoraEngine({
       transport: opts.transport, timers, random: ctx.random, scenarioDeadline: deadline, server: opts.target.server,
-      groups: leanGroups, capacity: plan.concurrency, sink,
+      groups: leanGroups, capacity: plan.concurrency, sink, ...requestPaceFor(plan.arrival),
     })
     : null;
   const stopLean = lean === null || opts.signal === undefined ? undefined : onAbort(opts.signal, () => lean.abort());
@@ -208,17 +203,18 @@ export async function runLoad(scenario: Scenario, opts: RunOptions): Promise<Sce
     progress(false);
   };
 
-  let paced = -Infinity;
+  // Late arrivals (the process was not scheduled, a GC pause) catch up spread out, not in a
+  // burst that overflows the server's socket (ArrivalPacer).
+  const pacer = plan.arrival === undefined ? null : new ArrivalPacer(plan.arrival);
+  let allowed = 0;
   for (let k = 0; k < plan.count; k++) {
     if (opts.signal?.aborted) break;
-    const planned = start + arrivalOffset(plan.arrival, k);
-    if (planned >= stopArrivals) break;
-    // Late (the process was not scheduled, a GC pause): the backlog starts at CATCH_UP times the
-    // planned rate after at most CATCH_UP_BURST seconds' worth at once, not in one burst that
-    // overflows the server's socket (Kea's UdpRcvbufErrors after a 400 ms stall at 1,500/s).
-    const gap = plan.arrival === undefined || k === 0 ? 0 : planned - start - arrivalOffset(plan.arrival, k - 1);
-    const due = (paced = Math.max(planned, paced + gap / CATCH_UP, timers.now() - CATCH_UP_BURST));
-    if (timers.now() < due) await sleep(timers, due, opts.signal);
+    if (start + arrivalOffset(plan.arrival, k) >= stopArrivals) break;
+    while (pacer !== null && allowed === 0 && !opts.signal?.aborted) {
+      allowed = pacer.release(timers.now() - start);
+      if (allowed === 0) await sleep(timers, start + pacer.wakeAt(), opts.signal);
+    }
+    allowed--;
     while (inFlight >= plan.concurrency && !opts.signal?.aborted) await new Promise<void>((r) => { wakeSlot = r; });
     if (opts.signal?.aborted || timers.now() >= stopArrivals) break;
     const pick = picker.next();
@@ -256,6 +252,15 @@ export async function runLoad(scenario: Scenario, opts: RunOptions): Promise<Sce
   if (opts.signal?.aborted) res.interrupted = 'interrupted (SIGINT): partial results';
   else if (end >= deadline && tally.clients.notStarted > 0) res.interrupted = `the scenario budget (${scenario.budgetMs / 1000} s) ran out with ${tally.clients.notStarted} clients not started`;
   return res;
+}
+
+/** The lean engine's REQUEST pace: one REQUEST per arrival (its chain's one DORA), with the
+ *  arrivals' own catch-up pace and burst, so after a stall the OFFERs read at once are answered
+ *  as evenly as late arrivals start. */
+function requestPaceFor(a: Arrival | undefined): { requestPace?: { perSecond: number; burst: number } } {
+  if (a === undefined) return {};
+  const perSecond = ARRIVAL_CATCH_UP * (a.kind === 'rate' ? a.perSecond : Math.max(a.from, a.to));
+  return perSecond > 0 && Number.isFinite(perSecond) ? { requestPace: { perSecond, burst: Math.max(1, perSecond * ARRIVAL_MAX_BURST_S) } } : {};
 }
 
 function loadReport(plan: LoadPlan, tally: Tally, startedAtMs: number, seconds: number, budgets: LoadReport['budgets']): LoadReport {
