@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ArrivalPacer, arrivalOffset, ARRIVAL_CATCH_UP, ARRIVAL_MAX_BURST_S } from './arrivals.js';
+import { ArrivalPacer, arrivalOffset, ARRIVAL_CATCH_UP, ARRIVAL_MAX_BURST_S, ARRIVAL_MIN_BURST } from './arrivals.js';
 import type { Arrival } from '../load-schema.js';
 
 /** Drives a pacer with wake-ups at `times` (seconds); returns the starts each wake-up released. */
@@ -45,6 +45,12 @@ describe('ArrivalPacer', () => {
   it('with sparse wake-ups (every 20 ms) each releases at most the burst cap', () => {
     const released = drive(rate, ms(0, 1, 0.02));
     expect(Math.max(...released)).toBeLessThanOrEqual(burstCap + 1);
+  });
+
+  it('a slow storm on a busy host (woken every 10 ms) keeps its rate', () => {
+    const released = drive({ kind: 'rate', perSecond: 500 }, ms(0, 2, 0.01));
+    expect(released.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(1000);
+    expect(Math.max(...released)).toBeLessThanOrEqual(ARRIVAL_MIN_BURST);
   });
 
   it('woken at wakeAt() releases one arrival per call, evenly spaced at the planned gaps', () => {

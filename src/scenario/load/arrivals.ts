@@ -85,7 +85,7 @@ export class MixPicker {
  * start), asked "how many may start now?" each time the runner wakes. On schedule it releases
  * what is due. Late (the process was not scheduled, a GC pause) it never releases the backlog at
  * once: credit for starts accrues at `catchUp` times the planned rate since the previous call and
- * is capped at `maxBurstSeconds` of that pace, so the backlog leaves spread over the following
+ * is capped at `maxBurstSeconds` of that pace (at least ARRIVAL_MIN_BURST), so the backlog leaves spread over the following
  * wake-ups and a server working near its ceiling sees at most a slightly faster, even stream —
  * not the hundreds of packets at once that overflow its socket buffer.
  */
@@ -113,7 +113,7 @@ export class ArrivalPacer {
   /** Arrivals to start at `t` (seconds since the start; calls in time order). */
   release(t: number): number {
     const pace = this.catchUp * this.rate();
-    if (t > this.last) this.credit = Number.isFinite(pace) ? Math.min(Math.max(1, pace * this.maxBurstSeconds), this.credit + pace * (t - this.last)) : Infinity;
+    if (t > this.last) this.credit = Number.isFinite(pace) ? Math.min(paceBurst(pace, this.maxBurstSeconds), this.credit + pace * (t - this.last)) : Infinity;
     this.last = Math.max(this.last, t);
     let n = 0;
     // A microsecond of slack: the caller's `now - start` may round just below the planned time.
@@ -132,7 +132,17 @@ export class ArrivalPacer {
   }
 }
 
+/**
+ * The most one wake-up may send at `pace` per second: `seconds` of that pace, but at least
+ * ARRIVAL_MIN_BURST, so a slow storm on a busy host (woken every few ms) still keeps its rate.
+ */
+export function paceBurst(pace: number, seconds = ARRIVAL_MAX_BURST_S): number {
+  return Math.max(ARRIVAL_MIN_BURST, pace * seconds);
+}
+
 /** How much faster than planned a late backlog of arrivals starts (ArrivalPacer). */
 export const ARRIVAL_CATCH_UP = 1.5;
 /** The most arrivals one wake-up starts, in seconds of the catch-up pace (ArrivalPacer). */
 export const ARRIVAL_MAX_BURST_S = 0.004;
+/** The fewest arrivals one wake-up may start (a few dozen packets fit any server's socket buffer). */
+export const ARRIVAL_MIN_BURST = 8;

@@ -12,7 +12,7 @@ import { onAbort } from '../run/abort-fanout.js';
 import type { ClientResult, ScenarioResult, StepResult } from '../run/result.js';
 import { runStep, stepOutcome, type StepContext } from '../run/steps.js';
 import { timersFor, type Timers } from '../run/timers.js';
-import { ARRIVAL_CATCH_UP, ARRIVAL_MAX_BURST_S, arrivalOffset, ArrivalPacer, MixPicker } from './arrivals.js';
+import { ARRIVAL_CATCH_UP, arrivalOffset, ArrivalPacer, MixPicker, paceBurst } from './arrivals.js';
 import { evaluateBudgets, loadOk } from './budgets.js';
 import { FaultRun, groupsByMac, retransmitsOf, type FaultInjector } from './faults.js';
 import { LOAD_REPORT_VERSION, type LoadClients, type LoadReport } from './report.js';
@@ -260,7 +260,7 @@ export async function runLoad(scenario: Scenario, opts: RunOptions): Promise<Sce
 function requestPaceFor(a: Arrival | undefined): { requestPace?: { perSecond: number; burst: number } } {
   if (a === undefined) return {};
   const perSecond = ARRIVAL_CATCH_UP * (a.kind === 'rate' ? a.perSecond : Math.max(a.from, a.to));
-  return perSecond > 0 && Number.isFinite(perSecond) ? { requestPace: { perSecond, burst: Math.max(1, perSecond * ARRIVAL_MAX_BURST_S) } } : {};
+  return perSecond > 0 && Number.isFinite(perSecond) ? { requestPace: { perSecond, burst: paceBurst(perSecond) } } : {};
 }
 
 function loadReport(plan: LoadPlan, tally: Tally, startedAtMs: number, seconds: number, budgets: LoadReport['budgets']): LoadReport {
