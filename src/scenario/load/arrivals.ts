@@ -136,7 +136,7 @@ export class ArrivalPacer {
  * The most one wake-up may send at `pace` per second: `seconds` of that pace, but at least
  * ARRIVAL_MIN_BURST, so a slow storm on a busy host (woken every few ms) still keeps its rate.
  */
-export function paceBurst(pace: number, seconds = ARRIVAL_MAX_BURST_S): number {
+function paceBurst(pace: number, seconds = ARRIVAL_MAX_BURST_S): number {
   return Math.max(ARRIVAL_MIN_BURST, pace * seconds);
 }
 

@@ -50,12 +50,6 @@ export interface LeanOptions {
   /** Clients in flight at most (rows). */
   capacity: number;
   sink: LeanSink;
-  /**
-   * REQUESTs (after the offer window) leave at most this fast, a token bucket of `burst`: when the
-   * process was not scheduled for a while, the OFFERs read in one batch are answered spread out,
-   * not hundreds at once into the server's socket buffer. Absent: each at once.
-   */
-  requestPace?: { perSecond: number; burst: number };
 }
 
 const FREE = 0;
@@ -116,15 +110,6 @@ export class LeanDoraEngine {
   private readonly stopReceiving: () => void;
   /** Clients in flight. */
   active = 0;
-  /** REQUESTs waiting for the pace: a ring of rows and the xid each was for (one per row at most). */
-  private readonly paceRows: Int32Array;
-  private readonly paceXids: Uint32Array;
-  private paceHead = 0;
-  private paceSize = 0;
-  private paceTokens: number;
-  private paceLast = -Infinity;
-  private paceTimer: Timer | null = null;
-  private paceToken = 0;
   private readonly targetServer: number;
 
   constructor(private readonly o: LeanOptions) {
@@ -155,9 +140,6 @@ export class LeanDoraEngine {
     this.leaseHasSid = new Uint8Array(cap);
     this.stepMs = new Float64Array(cap * MAX_LEAN_STEPS);
     this.free = new Int32Array(cap);
-    this.paceRows = new Int32Array(o.requestPace === undefined ? 0 : cap);
-    this.paceXids = new Uint32Array(o.requestPace === undefined ? 0 : cap);
-    this.paceTokens = o.requestPace?.burst ?? 0;
     for (let i = 0; i < cap; i++) this.free[i] = cap - 1 - i;
     this.freeTop = cap;
     this.targetServer = /^\d+\.\d+\.\d+\.\d+$/.test(o.server) ? u32(ipv4FromString(o.server), 0) : 0;
@@ -394,60 +376,7 @@ export class LeanDoraEngine {
     this.requestAt[r] = now;
     this.state[r] = REQUESTING;
     this.attempts[r] = 0;
-    // A full ring (stale entries of rows reused meanwhile): no wait rather than an overwrite.
-    if (this.requestPaced(now) || this.paceSize >= this.cap) { this.send(r, now); return; }
-    this.paceRows[(this.paceHead + this.paceSize) % this.cap] = r;
-    this.paceXids[(this.paceHead + this.paceSize) % this.cap] = this.xid[r]!;
-    this.paceSize++;
-    this.schedule(r); // its hard deadline still holds while it waits
-    this.armPace();
-  }
-
-  // ---- REQUEST pacing (requestPace) ----
-
-  private refillPace(now: number): void {
-    const p = this.o.requestPace!;
-    if (now > this.paceLast) this.paceTokens = Math.min(p.burst, this.paceTokens + (now - this.paceLast) * p.perSecond);
-    this.paceLast = Math.max(this.paceLast, now);
-  }
-
-  /** May a REQUEST leave now (a token taken)? Always without a pace; never past REQUESTs waiting. */
-  private requestPaced(now: number): boolean {
-    if (this.o.requestPace === undefined) return true;
-    this.refillPace(now);
-    if (this.paceSize > 0 || this.paceTokens < 1) return false;
-    this.paceTokens -= 1;
-    return true;
-  }
-
-  private armPace(): void {
-    if (this.paceTimer !== null || this.paceSize === 0) return;
-    const token = ++this.paceToken;
-    const p = this.o.requestPace!;
-    const timer = (this.paceTimer = this.o.timers.at(this.paceLast + Math.max(0, 1 - this.paceTokens) / p.perSecond));
-    void timer.fired.then(() => {
-      if (token !== this.paceToken) return;
-      this.paceTimer = null;
-      this.drainPace();
-    });
-  }
-
-  /** Sends the waiting REQUESTs the pace allows now; the pacing wait is left out of the DORA's time, as the offer window is. */
-  private drainPace(): void {
-    const now = this.o.timers.now();
-    this.refillPace(now);
-    while (this.paceSize > 0 && this.paceTokens >= 1 - 1e-9) {
-      const r = this.paceRows[this.paceHead]!;
-      const xid = this.paceXids[this.paceHead]!;
-      this.paceHead = (this.paceHead + 1) % this.cap;
-      this.paceSize--;
-      // Ended, restarted or already resent by its retransmission timer meanwhile: nothing to send.
-      if (this.state[r] !== REQUESTING || this.xid[r] !== xid || this.attempts[r] !== 0) continue;
-      this.paceTokens -= 1;
-      this.requestAt[r] = now;
-      this.send(r, now);
-    }
-    this.armPace();
+    this.send(r, now);
   }
 
   private clientWait(r: number): number {
@@ -486,10 +415,6 @@ export class LeanDoraEngine {
   }
 
   private disarm(): void {
-    this.paceToken++;
-    this.paceTimer?.cancel();
-    this.paceTimer = null;
-    this.paceSize = 0;
     this.armToken++;
     this.timer?.cancel();
     this.timer = null;

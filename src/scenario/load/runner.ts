@@ -5,14 +5,14 @@
  * in full. Bounded: by the count, the duration (no arrivals after it), the scenario budget
  * (every step's hard deadline) and the abort signal.
  */
-import { STAT_KINDS, type Arrival, type StatKind } from '../load-schema.js';
+import { STAT_KINDS, type StatKind } from '../load-schema.js';
 import { clientVars, ClientStateImpl, notRun, routerFor, type RunOptions } from '../driver.js';
 import { macAt, stepLabel, type Client, type Scenario } from '../schema/index.js';
 import { onAbort } from '../run/abort-fanout.js';
 import type { ClientResult, ScenarioResult, StepResult } from '../run/result.js';
 import { runStep, stepOutcome, type StepContext } from '../run/steps.js';
 import { timersFor, type Timers } from '../run/timers.js';
-import { ARRIVAL_CATCH_UP, arrivalOffset, ArrivalPacer, MixPicker, paceBurst } from './arrivals.js';
+import { arrivalOffset, ArrivalPacer, MixPicker } from './arrivals.js';
 import { evaluateBudgets, loadOk } from './budgets.js';
 import { FaultRun, groupsByMac, retransmitsOf, type FaultInjector } from './faults.js';
 import { LOAD_REPORT_VERSION, type LoadClients, type LoadReport } from './report.js';
@@ -169,7 +169,7 @@ export async function runLoad(scenario: Scenario, opts: RunOptions): Promise<Sce
   const lean = leanGroups.some((g) => g !== null)
     ? new LeanDoraEngine({
       transport: opts.transport, timers, random: ctx.random, scenarioDeadline: deadline, server: opts.target.server,
-      groups: leanGroups, capacity: plan.concurrency, sink, ...requestPaceFor(plan.arrival),
+      groups: leanGroups, capacity: plan.concurrency, sink,
     })
     : null;
   const stopLean = lean === null || opts.signal === undefined ? undefined : onAbort(opts.signal, () => lean.abort());
@@ -252,15 +252,6 @@ export async function runLoad(scenario: Scenario, opts: RunOptions): Promise<Sce
   if (opts.signal?.aborted) res.interrupted = 'interrupted (SIGINT): partial results';
   else if (end >= deadline && tally.clients.notStarted > 0) res.interrupted = `the scenario budget (${scenario.budgetMs / 1000} s) ran out with ${tally.clients.notStarted} clients not started`;
   return res;
-}
-
-/** The lean engine's REQUEST pace: one REQUEST per arrival (its chain's one DORA), with the
- *  arrivals' own catch-up pace and burst, so after a stall the OFFERs read at once are answered
- *  as evenly as late arrivals start. */
-function requestPaceFor(a: Arrival | undefined): { requestPace?: { perSecond: number; burst: number } } {
-  if (a === undefined) return {};
-  const perSecond = ARRIVAL_CATCH_UP * (a.kind === 'rate' ? a.perSecond : Math.max(a.from, a.to));
-  return perSecond > 0 && Number.isFinite(perSecond) ? { requestPace: { perSecond, burst: paceBurst(perSecond) } } : {};
 }
 
 function loadReport(plan: LoadPlan, tally: Tally, startedAtMs: number, seconds: number, budgets: LoadReport['budgets']): LoadReport {
