@@ -11,7 +11,8 @@
 // Every tool steps the same arrival rates (pxecheck `load: arrival: R/s`, perfdhcp -r R) for
 // --seconds each, while failures (pxecheck: no ACK within 1 s, perfdhcp's drop time) stay < 1%.
 // Kea restarts before every run, so a run never meets a pool the previous one filled.
-// DORA_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' passes flags to pxecheck's node (profiling).
+// DORA_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' passes flags to pxecheck's node (profiling);
+// DORA_OUT=PREFIX keeps its whole output per run (PREFIX-relay-4000.txt: with '--trace-gc', the GC pauses).
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -19,13 +20,17 @@ import { fileURLToPath } from 'node:url';
 import { createBenchNet, destroyBenchNet, PEER, SERVER, sleep, startIn, timedIn } from './lib/netns.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const DIST = join(ROOT, 'dist');
 const arg = (name, dflt) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : dflt; };
+// --dist DIR: another build's dist (main's, to compare in the same run).
+const DIST = arg('dist', join(ROOT, 'dist'));
 const SECONDS = Number(arg('seconds', 5));
 const TRANSPORTS = arg('transport', 'relay,raw').split(',');
 const RATES = arg('rates', '500,1000,2000,3000,4000,5000,6000,8000').split(',').map(Number);
 const CONCURRENCY = Number(arg('concurrency', 4096));
 const ENGINE = arg('engine', 'lean');
+// --trace: pxecheck's send pattern (sends per ms, back-to-back runs, sends before each loss); --trace-dir D also keeps the raw traces.
+const TRACE_DIR = arg('trace-dir', null);
+const TRACE = process.argv.includes('--trace') || TRACE_DIR !== null;
 const RELAY_FROM = '198.18.0.3';
 for (const t of TRANSPORTS) if (t !== 'relay' && t !== 'raw') { console.error(`load-vs-perfdhcp: --transport relay|raw, got ${t}`); process.exit(2); }
 const PERFDHCP = process.env.PERFDHCP ?? '/work/shared/tools/perfdhcp';
@@ -76,11 +81,12 @@ async function pxecheckAt(transport, rate) {
   const macBase = `02:${(0x10 + macSeq++).toString(16).padStart(2, '0')}:00:00:00:00`;
   const cfg = {
     dist: DIST, transport, iface: 'raw0', relayFrom: RELAY_FROM, server: SERVER, count: Math.round(rate * SECONDS), rate,
-    concurrency: CONCURRENCY, macBase, budgetS: SECONDS * 4 + 10, withinS: 1, pps: 1e6, engine: ENGINE,
+    concurrency: CONCURRENCY, macBase, budgetS: SECONDS * 4 + 10, withinS: 1, pps: 1e6, engine: ENGINE, trace: TRACE_DIR !== null ? join(TRACE_DIR, `${transport}-${rate}.trace`) : TRACE,
   };
   const before = { srv: rcvbufErrors(net.inSrv), cli: rcvbufErrors(net.inCli) };
   const r = await timedIn(net.cli, process.execPath, [...(process.env.DORA_NODE_ARGS ?? '').split(' ').filter(Boolean), join(ROOT, 'bench/lib/dora-run.mjs'), JSON.stringify(cfg)], { timeoutMs: (SECONDS * 4 + 40) * 1000 });
   const line = r.out.trim().split('\n').pop();
+  if (process.env.DORA_OUT) writeFileSync(`${process.env.DORA_OUT}-${transport}-${rate}.txt`, r.out);
   const lost = { srv: rcvbufErrors(net.inSrv) - before.srv, cli: rcvbufErrors(net.inCli) - before.cli };
   const keaPacketDrops = packetDrops(net.inSrv); // Kea started fresh for this run
   try { return { ...JSON.parse(line), cpuTotal: r.cpu, rcvbufErrors: lost, keaPacketDrops }; } catch { throw new Error(`dora-run failed: ${r.err.slice(-1500)}`); }
@@ -110,6 +116,7 @@ try {
       const r = await pxecheckAt(transport, rate);
       out.pxecheck[transport].push({ asked: rate, ...r });
       console.log(`pxecheck ${transport.padEnd(5)} ${String(rate).padStart(5)}/s: ${fmt(r.rate)} DORA/s, ${r.failed}/${r.count} failed, p50 ${fmt(r.p50, 1)} ms p99 ${fmt(r.p99, 1)} ms, peak ${r.peakInFlight} in flight, event-loop lag p99/max ${fmt(r.loopLagMs?.p99, 0)}/${fmt(r.loopLagMs?.max, 0)} ms, UDP rcvbuf overflows server/client ${r.rcvbufErrors.srv}/${r.rcvbufErrors.cli}, Kea packet-socket drops ${r.keaPacketDrops}, wall ${fmt(r.wall, 2)} s, cpu ${fmt(r.cpuTotal, 2)} s (${fmt(r.cpu, 2)} s after start-up) ${r.failed ? JSON.stringify(r.errors) : ''}`);
+      if (r.trace) console.log(`  trace: ${JSON.stringify(r.trace)}`);
       if (r.failed / Math.max(1, r.count) >= 0.01) break;
       if (!bestP || r.rate > bestP.rate) bestP = { ...r, asked: rate };
       if (r.rate < rate * 0.8) break; // the runner no longer keeps up with the arrivals

@@ -27,6 +27,7 @@ if (cfg.transport === 'relay') {
   const { createRawTransport } = await imp('scenario/transport/raw/transport.js');
   transport = await createRawTransport({ interface: cfg.iface, ...pps });
 }
+const trace = cfg.trace ? (await import('./send-trace.mjs')).traceTransport(transport) : null;
 const { monitorEventLoopDelay } = await import('node:perf_hooks');
 const lag = monitorEventLoopDelay({ resolution: 5 });
 lag.enable();
@@ -36,6 +37,7 @@ const res = await runScenario(scenario, { transport, clock: new SystemClock(), t
 const wall = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 await transport.close();
+if (trace && typeof cfg.trace === 'string') (await import('node:fs')).writeFileSync(cfg.trace, trace.lines());
 const d = res.load.kinds.dora ?? { ok: 0, failed: 0, timedOut: 0, latencyMs: null };
 const errors = Object.fromEntries(res.load.failures.slice(0, 3).map((f) => [f.message, f.count]));
 const count = res.load.clients.started;
@@ -43,6 +45,6 @@ process.stdout.write(JSON.stringify({
   count, notStarted: res.load.clients.notStarted, ok: d.ok, failed: count - d.ok, wall, cpu: (cpu.user + cpu.system) / 1e6,
   rate: d.ok / wall, arrivals: res.load.clients.arrivalsPerSecond, peakInFlight: res.load.clients.peakInFlight,
   p50: d.latencyMs?.p50 ?? null, p99: d.latencyMs?.p99 ?? null, errors, counters: transport.counters, dropped: transport.dropped,
-  loopLagMs: { p99: lag.percentile(99) / 1e6, max: lag.max / 1e6 },
+  loopLagMs: { p99: lag.percentile(99) / 1e6, max: lag.max / 1e6 }, ...(trace ? { trace: trace.summary() } : {}),
 }) + '\n');
 process.exit(0);

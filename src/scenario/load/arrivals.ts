@@ -79,3 +79,70 @@ export class MixPicker {
     return { group: best, index };
   }
 }
+
+/**
+ * The arrival schedule as a pacer (perfdhcp `-r`: arrival k is due `arrivalOffset(k)` after the
+ * start), asked "how many may start now?" each time the runner wakes. On schedule it releases
+ * what is due. Late (the process was not scheduled, a GC pause) it never releases the backlog at
+ * once: credit for starts accrues at `catchUp` times the planned rate since the previous call and
+ * is capped at `maxBurstSeconds` of that pace (at least ARRIVAL_MIN_BURST), so the backlog leaves spread over the following
+ * wake-ups and a server working near its ceiling sees at most a slightly faster, even stream —
+ * not the hundreds of packets at once that overflow its socket buffer.
+ */
+export class ArrivalPacer {
+  private released = 0;
+  /** Starts allowed now (fractional): the first arrival is on schedule. */
+  private credit = 1;
+  private last: number;
+
+  constructor(
+    private readonly arrival: Arrival,
+    private readonly catchUp = ARRIVAL_CATCH_UP,
+    private readonly maxBurstSeconds = ARRIVAL_MAX_BURST_S,
+    start = 0,
+  ) {
+    this.last = start;
+  }
+
+  /** The planned rate (arrivals per second) around the next arrival. */
+  private rate(): number {
+    const gap = arrivalOffset(this.arrival, this.released + 1) - arrivalOffset(this.arrival, this.released);
+    return gap > 0 ? 1 / gap : Infinity;
+  }
+
+  /** Arrivals to start at `t` (seconds since the start; calls in time order). */
+  release(t: number): number {
+    const pace = this.catchUp * this.rate();
+    if (t > this.last) this.credit = Number.isFinite(pace) ? Math.min(paceBurst(pace, this.maxBurstSeconds), this.credit + pace * (t - this.last)) : Infinity;
+    this.last = Math.max(this.last, t);
+    let n = 0;
+    // A microsecond of slack: the caller's `now - start` may round just below the planned time.
+    while (n + 1 <= this.credit + 1e-9 && arrivalOffset(this.arrival, this.released + n) <= t + 1e-6) n++;
+    this.credit -= n;
+    this.released += n;
+    return n;
+  }
+
+  /** When (seconds since the start) the next call can release an arrival. */
+  wakeAt(): number {
+    const planned = arrivalOffset(this.arrival, this.released);
+    if (this.credit >= 1 - 1e-9) return planned;
+    const pace = this.catchUp * this.rate();
+    return Math.max(planned, this.last + (1 - this.credit) / pace);
+  }
+}
+
+/**
+ * The most one wake-up may send at `pace` per second: `seconds` of that pace, but at least
+ * ARRIVAL_MIN_BURST, so a slow storm on a busy host (woken every few ms) still keeps its rate.
+ */
+function paceBurst(pace: number, seconds = ARRIVAL_MAX_BURST_S): number {
+  return Math.max(ARRIVAL_MIN_BURST, pace * seconds);
+}
+
+/** How much faster than planned a late backlog of arrivals starts (ArrivalPacer). */
+export const ARRIVAL_CATCH_UP = 1.5;
+/** The most arrivals one wake-up starts, in seconds of the catch-up pace (ArrivalPacer). */
+export const ARRIVAL_MAX_BURST_S = 0.004;
+/** The fewest arrivals one wake-up may start (a few dozen packets fit any server's socket buffer). */
+export const ARRIVAL_MIN_BURST = 8;

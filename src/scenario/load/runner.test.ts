@@ -68,6 +68,27 @@ describe('load mode', () => {
     expect(s.load!.clients.started).toBe(200);
   });
 
+  it('after a stall (the process not scheduled for 50 ms) late arrivals start spread out, not in a burst', async () => {
+    const clock = new FakeClock(1000);
+    const transport = new LoopbackTransport(clock, { udp: [fakeDnsmasq({ addr: SERVER, pool: '198.51.100.10', offerDelay: 0.001 })], tcp: [] });
+    const discovers: number[] = [];
+    const send = transport.sendUdp.bind(transport);
+    transport.sendUdp = (mac, d) => {
+      if (dhcpType(d.payload) === 1) {
+        discovers.push(clock.now());
+        if (discovers.length === 300) clock.advance(0.05); // 100 arrivals (at 2,000/s) now late
+      }
+      send(mac, d);
+    };
+    const r = await runScenarios([parseScenario(storm('arrival: 2000/s\nconcurrency: 4096', { count: 1000 }), 'storm.yaml')], {
+      transport, clock, target: { server: SERVER }, loadHooks: { wallClock: () => 0 },
+    });
+    expect(r.scenarios[0]!.load!.clients).toMatchObject({ started: 1000, ok: 1000 });
+    // 2 a millisecond planned; the catch-up pace (1.5×) and its 4 ms of credit allow 15 in one
+    // millisecond. A catch-up burst (all 100, or 5 ms of a 2× pace: 20 at one instant) breaks it.
+    expect(mostWithin(discovers, 0.001)).toBeLessThanOrEqual(16);
+  });
+
   it('stops arriving after the duration and at the count', async () => {
     const byDuration = await play(storm('arrival: 50/s\nduration: 1s', { count: 300 }));
     expect(byDuration.load!.clients.started).toBe(50);
@@ -118,3 +139,24 @@ clients:
     expect(sc.clients[0]!.mac.count).toBe(100000);
   });
 });
+
+/** The DHCP message type (option 53) of a BOOTP payload, 0 when absent. */
+function dhcpType(p: Uint8Array): number {
+  for (let i = 240; i + 2 < p.length;) {
+    if (p[i] === 0) { i++; continue; }
+    if (p[i] === 255) break;
+    if (p[i] === 53) return p[i + 2]!;
+    i += 2 + p[i + 1]!;
+  }
+  return 0;
+}
+
+/** The most of the (sorted) times that fall within one window of `seconds`. */
+function mostWithin(times: number[], seconds: number): number {
+  let most = 0;
+  for (let i = 0, j = 0; i < times.length; i++) {
+    while (times[i]! - times[j]! >= seconds) j++;
+    most = Math.max(most, i - j + 1);
+  }
+  return most;
+}

@@ -12,7 +12,7 @@ import { onAbort } from '../run/abort-fanout.js';
 import type { ClientResult, ScenarioResult, StepResult } from '../run/result.js';
 import { runStep, stepOutcome, type StepContext } from '../run/steps.js';
 import { timersFor, type Timers } from '../run/timers.js';
-import { arrivalOffset, MixPicker } from './arrivals.js';
+import { arrivalOffset, ArrivalPacer, MixPicker } from './arrivals.js';
 import { evaluateBudgets, loadOk } from './budgets.js';
 import { FaultRun, groupsByMac, retransmitsOf, type FaultInjector } from './faults.js';
 import { LOAD_REPORT_VERSION, type LoadClients, type LoadReport } from './report.js';
@@ -49,11 +49,6 @@ export interface LoadHooks {
    */
   engine?: 'lean' | 'general';
 }
-
-/** How much faster than planned late arrivals start while the run catches up. */
-const CATCH_UP = 2;
-/** Seconds of the catch-up pace started at once when late. */
-const CATCH_UP_BURST = 0.005;
 
 /** Failed clients reported in full; the others are counted and their messages grouped. */
 export const KEPT_FAILED_CLIENTS = 20;
@@ -208,17 +203,18 @@ export async function runLoad(scenario: Scenario, opts: RunOptions): Promise<Sce
     progress(false);
   };
 
-  let paced = -Infinity;
+  // Late arrivals (the process was not scheduled, a GC pause) catch up spread out, not in a
+  // burst that overflows the server's socket (ArrivalPacer).
+  const pacer = plan.arrival === undefined ? null : new ArrivalPacer(plan.arrival);
+  let allowed = 0;
   for (let k = 0; k < plan.count; k++) {
     if (opts.signal?.aborted) break;
-    const planned = start + arrivalOffset(plan.arrival, k);
-    if (planned >= stopArrivals) break;
-    // Late (the process was not scheduled, a GC pause): the backlog starts at CATCH_UP times the
-    // planned rate after at most CATCH_UP_BURST seconds' worth at once, not in one burst that
-    // overflows the server's socket (Kea's UdpRcvbufErrors after a 400 ms stall at 1,500/s).
-    const gap = plan.arrival === undefined || k === 0 ? 0 : planned - start - arrivalOffset(plan.arrival, k - 1);
-    const due = (paced = Math.max(planned, paced + gap / CATCH_UP, timers.now() - CATCH_UP_BURST));
-    if (timers.now() < due) await sleep(timers, due, opts.signal);
+    if (start + arrivalOffset(plan.arrival, k) >= stopArrivals) break;
+    while (pacer !== null && allowed === 0 && !opts.signal?.aborted) {
+      allowed = pacer.release(timers.now() - start);
+      if (allowed === 0) await sleep(timers, start + pacer.wakeAt(), opts.signal);
+    }
+    allowed--;
     while (inFlight >= plan.concurrency && !opts.signal?.aborted) await new Promise<void>((r) => { wakeSlot = r; });
     if (opts.signal?.aborted || timers.now() >= stopArrivals) break;
     const pick = picker.next();
