@@ -40,9 +40,11 @@ export interface Dhcp4State extends StateBase {
   /** The frame of the message that carried `step.bootfile` (the ACK, an offer, a proxy answer). */
   bootfileFrame: number;
   /** A DHCPDECLINE: the client found the offered address in use. */
-  decline: { frame: number; time: number; address: string | null } | null;
+  decline: { frame: number; time: number; address: string | null; server: string | null } | null;
   /** The client's messages whose type the snap length cut off (they count as DISCOVERs). */
   untypedRequests: number;
+  /** The answer types the step got, a bit each (`ExchangeFacts.answers` counts each once). */
+  answerKinds: number;
 }
 
 export interface ProxyState extends StateBase {
