@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasTshark } from '../../test/helpers/tshark.js';
-import { CAPTURES } from '../../test/helpers/paths.js';
+import { CAPTURES, ROOT } from '../../test/helpers/paths.js';
 import { analyzeCapture } from './capture.js';
 import { renderAnalysisText } from '../report/analyze-text.js';
 import type { Analysis } from './types.js';
@@ -158,6 +158,48 @@ describe.skipIf(!hasTshark())('blind spots of the capture (real captures, cut by
     expect(s64.findings.find((f) => f.code === 'capture.snaplen')?.message).toContain('cut before the client they concern can be told');
   });
 
+  it('cut fragments of unrelated UDP (a big syslog datagram between two other hosts) do not hide a missing OFFER, with or without their first fragment', async () => {
+    const frags = join(ROOT, 'test', 'fixtures', 'cut-fragments', 'syslog-fragments.pcap');
+    const dhcp = filtered(SILENT, 'dhcp', 'silent-for-frags.pcapng');
+    const merged = join(tmp, 'silent-syslog.pcapng');
+    run('mergecap', ['-w', merged, dhcp, frags]);
+    // Without the first fragments (the capture began between them, or a filter dropped them):
+    // judged by their addresses, which are no DHCP server's, broadcast or boot device's.
+    const later = filtered(merged, 'dhcp || ip.frag_offset > 0', 'silent-syslog-later.pcapng');
+    for (const [what, file] of [['whole datagrams', merged], ['later fragments only', later]] as const) {
+      for (const snap of [96, 200]) {
+        const a = await analyzeCapture(snapped(file, snap, what.replace(/\W/g, '_')));
+        const snapF = a.findings.find((f) => f.code === 'capture.snaplen');
+        expect([what, snap, snapF?.message]).toEqual([what, snap, expect.not.stringContaining('cut before the client they concern can be told')]);
+        expect([what, snap, codes(a)]).toEqual([what, snap, expect.arrayContaining(['dhcp.no-offer', 'capture.snaplen'])]);
+      }
+    }
+  });
+
+  it('cut later fragments sent to broadcast are cleared by their first fragment\'s ports (syslog), and only by them', async () => {
+    const frags = join(ROOT, 'test', 'fixtures', 'cut-fragments', 'broadcast-syslog-fragments.pcap');
+    const merged = join(tmp, 'silent-bcast.pcapng');
+    run('mergecap', ['-w', merged, filtered(SILENT, 'dhcp', 'silent-for-bcast.pcapng'), frags]);
+    const whole = await analyzeCapture(snapped(merged, 96, 'bcast'));
+    expect(codes(whole)).toEqual(expect.arrayContaining(['dhcp.no-offer', 'capture.snaplen']));
+    // Broadcast is where an answer may go: later fragments whose first one is missing may hold one.
+    const later = await analyzeCapture(snapped(filtered(merged, 'dhcp || ip.frag_offset > 0', 'bcast-later.pcapng'), 96, 'bcast-later'));
+    expect(codes(later)).not.toContain('dhcp.no-offer');
+    expect(later.findings.find((f) => f.code === 'capture.snaplen')?.message).toContain('cut before the client they concern can be told');
+  });
+
+  it('an unanswered client is judged by what the cut left of its identity: at 96 nothing (no options survive, role unknown: a warning), at 300 iPXE\'s arch (option 93: a boot client) — dhcp.no-offer fails it', async () => {
+    const dhcp = filtered(SILENT, 'dhcp', 'silent-identity.pcapng');
+    const s96 = await analyzeCapture(snapped(dhcp, 96, 'silent-identity'));
+    expect(s96.clients[0]).toMatchObject({ outcome: 'incomplete', blindSpot: 'capture.snaplen' });
+    expect(s96.findings.filter((f) => f.code === 'dhcp.no-offer').map((f) => f.severity)).not.toContain('error');
+    // EDK2 sends 53, 57, 55... (its arch comes late: cut); iPXE sends 53, 57, 93 first.
+    const s300 = await analyzeCapture(snapped(dhcp, 300, 'silent-identity'));
+    expect(s300.clients[0]).toMatchObject({ role: 'boot', outcome: 'failed', rootCause: 'dhcp.no-offer', arch: 7 });
+    expect(errors(s300)).toContain('dhcp.no-offer');
+    expect(s300.clients[0]!.steps.filter((x) => x.kind === 'dhcp4').map((x) => x.cut)).toEqual(['identity', 'identity']);
+  });
+
   it('a cut that took the requests\' identity leaves a failure unjudged; one that took only later options (iPXE\'s tail) keeps the stage', async () => {
     const s96 = await analyzeCapture(snapped(MISSING_FILE, 96, 'missing-file'));
     expect(s96.clients[0]).toMatchObject({ outcome: 'incomplete', blindSpot: 'capture.snaplen' });
@@ -167,6 +209,32 @@ describe.skipIf(!hasTshark())('blind spots of the capture (real captures, cut by
     expect(dhcp4.map((x) => [x.stage, x.cut])).toEqual([['ipxe', 'options']]);
     const ipxe96 = await analyzeCapture(snapped(IPXE, 96, 'ipxe'));
     expect(ipxe96.clients[0]!.steps.filter((x) => x.kind === 'dhcp4').map((x) => x.cut)).toEqual(['identity']);
+  });
+
+  it('a reply whose type the snap length cut is a reply of unknown type, not an ACK: a REQUEST nobody ACKed stays unjudged (not passed), a real NAK reads as probably one', async () => {
+    // The PXE client's ACK and all after it left out of a field capture: its REQUEST unanswered.
+    const pxe = '52:54:00:0f:00:01';
+    const noAck = filtered(join(CAPTURES, 'field', 'boot-among-other-clients.pcapng'),
+      `frame.number<=43 || !(eth.addr==${pxe} || dhcp.hw.mac_addr==${pxe} || ip.addr==198.51.100.175)`, 'no-ack.pcapng');
+    const orig = await analyzeCapture(noAck);
+    expect(orig.clients.find((c) => c.mac === pxe)).toMatchObject({ outcome: 'failed', rootCause: 'dhcp.no-ack' });
+    for (const snap of [96, 200]) {
+      const a = await analyzeCapture(snapped(noAck, snap, 'no-ack'));
+      const c = a.clients.find((x) => x.mac === pxe)!;
+      expect([snap, c.outcome, c.blindSpot]).toEqual([snap, 'incomplete', 'capture.snaplen']);
+      const dhcp4 = c.steps.filter((x) => x.kind === 'dhcp4');
+      // Its server's one reply (the OFFER) proves an answer came, not that the REQUEST got one.
+      expect([snap, dhcp4.map((x) => x.ok)]).toEqual([snap, [false]]);
+      expect(dhcp4[0]!.messages).toContain('reply (type cut)');
+      expect(codes(a)).not.toContain('dhcp.no-offer');
+      expect(errors(a)).toEqual([]);
+    }
+    // A desktop NAKed once, then ACKed (Zeek's DHCP test capture): at snap 96 its NAK (yiaddr 0
+    // answering a request after an OFFER) is probably a NAK, the other replies unknown.
+    const nak = await analyzeCapture(snapped(join(CAPTURES, 'public', 'zeek', 'dhcp.pcap'), 96, 'zeek-nak'));
+    const first = nak.clients[0]!.steps[0]!;
+    expect(first.kind === 'dhcp4' && first.messages.filter((m) => m.startsWith('reply'))).toEqual(['reply (type cut)', 'reply (type cut, probably NAK)', 'reply (type cut)']);
+    expect(first.ok).toBe(false);
   });
 
   it('cut DHCP reads as cut, not as an OS or as missing: a booted phone\'s DHCP cut by snap 96 and 200', async () => {

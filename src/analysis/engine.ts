@@ -66,7 +66,9 @@ function clientReport(d: DeviceFacts, roots: ReadonlyMap<number, string> | undef
     // A cut that took the identity of its requests hides where one boot attempt ends and the next
     // begins: a failure seen may be followed by a boot entry that worked. A cut that left them (a
     // few bytes off the end) does not: an explicit failure seen whole (a TFTP ERROR, a NAK) stands.
-    if (outcome === 'failed' && blind === 'capture.snaplen' && identityCut(d)) outcome = 'incomplete';
+    // Unless no server ever answered it: every answer's chaddr survives the cut, so no entry of it
+    // can have worked unseen.
+    if (outcome === 'failed' && blind === 'capture.snaplen' && identityCut(d) && (d.exchange?.answers ?? 1) > 0) outcome = 'incomplete';
     // Nor can what kind of device it is, when its own DHCP is not (all) in the capture.
     if (outcome === 'not-a-boot' && roleUnknown(d)) outcome = 'incomplete';
   }

@@ -192,10 +192,12 @@ export interface DecodeSink {
    * `missing` bytes of its IP packet are not in the capture (of the frame, when even its IP header
    * was cut). `opaque`: the cut took what says what the frame carried (its IP header, the UDP
    * ports of a UDP packet, or it is a later IP fragment): it may have held a message nobody can
-   * place. `by`: what cut it (`CutBy`); `encapsulation`: the tunnel's header bytes in front of a
-   * frame the collector cut. Called before any message of that frame.
+   * place; `src`/`dst`: its IP addresses, where they survived (a frame between hosts that are no
+   * DHCP server, broadcast or boot device holds no DHCP answer). `by`: what cut it (`CutBy`);
+   * `encapsulation`: the tunnel's header bytes in front of a frame the collector cut. Called
+   * before any message of that frame.
    */
-  frameCut?(frame: number, captured: number, missing: number, opaque: boolean, by?: CutBy, encapsulation?: number): void;
+  frameCut?(frame: number, captured: number, missing: number, opaque: boolean, src?: string, dst?: string, by?: CutBy, encapsulation?: number): void;
   /**
    * The bulk of a TFTP transfer without a message: a DATA (opcode 3) or ACK (4) of a known
    * session, well formed and with no issue on its frame, as numbers only. Return false to get it

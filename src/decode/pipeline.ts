@@ -57,6 +57,8 @@ interface HttpConnState {
 
 /** An Ethernet frame check sequence, which some captures count in the original length. */
 const FCS_BYTES = 4;
+/** IPv4 datagrams remembered by their first fragment's UDP ports (a bounded window). */
+const FIRST_FRAGMENTS_KEPT = 256;
 
 /** The layer of tunnelWarnings(): capture findings name it `capture.remote-mirror`. */
 export const TUNNEL_LAYER = 'tunnel';
@@ -82,6 +84,9 @@ export class DecodePipeline implements TcpStreamSink {
   /** Link, IP and transport headers of the frame being decoded (reused slots). */
   private readonly d: FrameDissector;
   /** Reused for the sink's fragment / tcpSegment calls (path-MTU facts). */
+  /** IPv4 UDP datagrams whose first fragment was seen, by `src>dst#id`: true when its ports were
+   *  DHCP's. A later fragment of one that was not, cut, hides no DHCP message. */
+  private readonly firstFragments = new Map<string, boolean>();
   private readonly fragSeen: FragmentSeen = { frame: 0, time: 0, ipVersion: 4, src: '', dst: '', srcMac: null, id: 0, offset: 0, more: false, dataLength: 0, packetLength: 0, completed: false };
   private readonly segSeen: TcpSegmentSeen = { frame: 0, time: 0, src: '', srcPort: 0, dst: '', dstPort: 0, src4: -1, dst4: -1, seq: 0, ack: 0, flags: 0, dataLength: 0, packetLength: 0 };
   frames = 0;
@@ -178,15 +183,37 @@ export class DecodePipeline implements TcpStreamSink {
       missing = d.tunnel !== null ? short : Math.min(short, snapped);
     } else if (d.linkOk && d.ipVersion === 0 && d.etherType !== -1 && d.etherType !== EtherType.IPV4 && d.etherType !== EtherType.IPV6) return;
     else missing = snapped > FCS_BYTES ? snapped : 0;
-    if (missing <= 0) return;
     const udp = d.protocol === IpProtocol.UDP;
-    const opaque = d.ipVersion === 0 || (udp && (d.fragment || d.transport !== IpProtocol.UDP));
+    const fragmentOf = udp && d.ipVersion === 4 ? this.ipv4Fragment(rec.data, missing > 0) : null;
+    if (missing <= 0) return;
+    let opaque = d.ipVersion === 0 || (udp && (d.fragment || d.transport !== IpProtocol.UDP));
+    // A later fragment of a datagram whose first fragment showed no DHCP port (NFS, syslog, SNMP).
+    if (opaque && fragmentOf !== null && this.firstFragments.get(fragmentOf) === false) opaque = false;
+    const src = opaque && d.ipVersion !== 0 ? d.src : undefined;
+    const dst = opaque && d.ipVersion !== 0 ? d.dst : undefined;
     // The snap length shown: of the mirrored frame inside a tunnel, cut by the collector's snap
     // length when it cut the record (the tunnel headers count in it), else by the mirror (ERSPAN's
     // T bit, a session MTU: the record is whole).
-    if (d.tunnel === null) this.sink.frameCut!(rec.frame, captured, missing, opaque, 'capture', 0);
-    else if (snapped > FCS_BYTES) this.sink.frameCut!(rec.frame, captured - d.linkOffset, missing, opaque, 'collector', d.linkOffset);
-    else this.sink.frameCut!(rec.frame, captured - d.linkOffset, missing, opaque, 'mirror', 0);
+    if (d.tunnel === null) this.sink.frameCut!(rec.frame, captured, missing, opaque, src, dst, 'capture', 0);
+    else if (snapped > FCS_BYTES) this.sink.frameCut!(rec.frame, captured - d.linkOffset, missing, opaque, src, dst, 'collector', d.linkOffset);
+    else this.sink.frameCut!(rec.frame, captured - d.linkOffset, missing, opaque, src, dst, 'mirror', 0);
+  }
+
+  /** The key of the IPv4 UDP fragment just dissected (null: not a fragment, or a later one not
+   *  `cut`); a first fragment's ports, where they were captured, are remembered for the later ones. */
+  private ipv4Fragment(data: Uint8Array, cut: boolean): string | null {
+    const o = this.d.ipOffset;
+    if (data.length < o + IPV4_MIN_HEADER) return null;
+    const flagsFrag = (data[o + 6]! << 8) | data[o + 7]!;
+    if ((flagsFrag & 0x3fff) === 0 || (!cut && (flagsFrag & 0x1fff) !== 0)) return null;
+    const key = `${this.d.src}>${this.d.dst}#${(data[o + 4]! << 8) | data[o + 5]!}`;
+    const ports = o + (data[o]! & 0x0f) * 4;
+    if ((flagsFrag & 0x1fff) === 0 && data.length >= ports + 4) {
+      const m = this.firstFragments;
+      if (m.size >= FIRST_FRAGMENTS_KEPT) m.delete(m.keys().next().value!);
+      m.set(key, isDhcpV4Port((data[ports]! << 8) | data[ports + 1]!) || isDhcpV4Port((data[ports + 2]! << 8) | data[ports + 3]!));
+    }
+    return key;
   }
 
   /**

@@ -16,7 +16,7 @@ export function dhcp4Rules(ctx: Ctx, mac: string, s: Dhcp4Facts, states: readonl
   // A request whose type the snap length cut wants an answer only if the client repeats it: one
   // sent once may be a DECLINE or a RELEASE, which get none.
   const untyped = s.untypedRequests;
-  if (s.firstDiscover !== null && step.offers.length === 0 && !s.ack && unanswered(ctx, { time: s.firstDiscover }) && (untyped === 0 || untyped >= 2)) {
+  if (s.firstDiscover !== null && step.offers.length === 0 && !s.ack && s.cutReply === null && unanswered(ctx, { time: s.firstDiscover }) && (untyped === 0 || untyped >= 2)) {
     const text = untyped === 0
       ? `DISCOVER (xid 0x${step.xid.toString(16)}) sent ${countOf(step.messages, 'DISCOVER')} time(s), no OFFER in ${fmt(ctx.end - s.firstDiscover)} s.`
       : `Request (xid 0x${step.xid.toString(16)}, its message type cut by the snap length) sent ${untyped + countOf(step.messages, 'DISCOVER')} time(s), no answer in ${fmt(ctx.end - s.firstDiscover)} s.`;
@@ -34,7 +34,7 @@ export function dhcp4Rules(ctx: Ctx, mac: string, s: Dhcp4Facts, states: readonl
         ctx.attempt?.loaded ? 'info' : 'warning');
     }
   }
-  if (real.length === 0 && proxies.length > 0 && !s.ack && s.firstDiscover !== null && unanswered(ctx, { time: s.firstDiscover })) {
+  if (real.length === 0 && proxies.length > 0 && !s.ack && s.cutReply === null && s.firstDiscover !== null && unanswered(ctx, { time: s.firstDiscover })) {
     add(ctx, 'dhcp.no-address-offer', mac, s.firstDiscover, proxies.map((o) => o.frame),
       `Only proxyDHCP offers (from ${unique(proxies.map((o) => o.server)).join(', ')}) reached the client; no server offered an address.`,
       undefined, undefined, fw(step.stage, { bios: 'PXE-E52', uefi: 'PXE-E16' }));

@@ -87,7 +87,7 @@ function namedFiles(steps: readonly StepFacts[]): Set<string> {
 /** Did the attempt get past this point: an address or boot answer, a transfer, iPXE? */
 function progressed(s: StepFacts): boolean {
   switch (s.kind) {
-    case 'dhcp4': return s.ack !== null;
+    case 'dhcp4': return s.ack !== null || s.cutReply !== null;
     case 'dhcp6': return s.replied || (s.answered && s.step.bootfileUrl !== null);
     case 'proxydhcp': return s.step.ok;
     case 'tftp': case 'http': return true;

@@ -4,7 +4,7 @@
  */
 import { hex, ipv4ToString, latin1String, u32 } from '../wire/bytes.js';
 import {
-  BootOp, clientArch as v4ClientArch, clientMac, DhcpV4Code, DhcpV4MessageType, effectiveBootFile, getOption as v4Option, msgType,
+  BootOp, bootClientProven, clientArch as v4ClientArch, clientMac, DhcpV4Code, DhcpV4MessageType, effectiveBootFile, getOption as v4Option, msgType,
   identityWhole, isIpxe, msgTypeName, optionsWhole, serverId, userClasses as v4UserClasses, vendorClass as v4VendorClass, type DhcpV4Message,
 } from '../wire/dhcpv4/index.js';
 import type { Dhcp4Decoded } from '../decode/messages.js';
@@ -155,7 +155,7 @@ function openDhcp4(flow: FlowState, c: ChainState, m: Dhcp4Decoded): Dhcp4State 
     },
     stageKnown: false, firstDiscover: null, discoverFrame: 0, firstOffer: null, pendingRequest: null,
     requestSeen: false, discoverSecs: -1, discoversAfterOffer: 0, offerVendorClass: [], offerCount: 0, offerFrames: [], nak: null, ack: null,
-    bootfileFrame: 0, decline: null, untypedRequests: 0, answerKinds: 0,
+    bootfileFrame: 0, decline: null, untypedRequests: 0, cutReply: null, answerKinds: 0,
   };
   c.dhcp4 = st;
   return openStep(flow, c, st);
@@ -200,9 +200,14 @@ function dhcp4Client(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Dec
   // A DECLINE or RELEASE carries no identity (RFC 2131 table 5: no options 60, 77, 93): it says
   // nothing of which stage sent it, and belongs to whatever the device was doing.
   if (!st.stageKnown && type !== DECLINE && type !== RELEASE) {
-    st.stageKnown = !identityCut;
+    // What the cut left may still prove a boot client (its arch, a PXEClient vendor class): the
+    // device is judged as one, its stage taken as firmware unless it said more (the step keeps
+    // `cut: identity`: it may have been iPXE).
+    const proven = identityCut && bootClientProven(msg);
+    st.stageKnown = !identityCut || proven;
     if (!identityCut && step.cut === 'identity') step.cut = 'options';
     step.stage = clientStage(msg);
+    if (proven && step.stage === 'os') step.stage = 'firmware';
     step.vendorClass = flow.strings.of(v4VendorClass(msg));
     step.userClass = v4UserClasses(msg);
     for (let i = 0; i < step.userClass.length; i++) step.userClass[i] = flow.strings.of(step.userClass[i]!);
@@ -253,11 +258,15 @@ function dhcp4Server(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Dec
   const msg = m.msg;
   const cut = optionsCut(flow, m);
   if (cut) st.step.cut ??= 'options';
-  noteDhcp4Message(st, m, 'BOOTREPLY', cut);
   const step = st.step;
   const server = serverId(msg) ?? m.srcAddr;
   const bootfile = flow.strings.of(effectiveBootFile(msg));
   const nextServer = optionText(msg, 66) ?? addrOrNull(msg.siaddr);
+  if (type === null && cut && msg.op === BootOp.REPLY) {
+    cutReply(flow, c, st, m, server, bootfile, nextServer);
+    return;
+  }
+  noteDhcp4Message(st, m, 'BOOTREPLY', cut);
   if (type === OFFER) {
     st.firstOffer ??= m.time;
     st.offerCount++;
@@ -298,6 +307,47 @@ function dhcp4Server(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Dec
     st.nak ??= { frame: m.frame, time: m.time, server };
     step.ok = false;
   }
+}
+
+/**
+ * A reply whose type the snap length cut: the server answered, with what is not known. Not an ACK
+ * (a NAK or an ACK that never came would vanish): the step stays unjudged, the request it answers
+ * is no longer waiting, and its address still joins the device's later traffic to it (an OFFER's
+ * or an ACK's yiaddr is the address the client takes).
+ */
+function cutReply(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Decoded, server: string, bootfile: string | null, nextServer: string | null): void {
+  const msg = m.msg;
+  const step = st.step;
+  const yiaddr = addrOrNull(msg.yiaddr);
+  // A request after an earlier reply is a REQUEST (or a DISCOVER again): a NAK is the only answer
+  // to it with neither yiaddr nor ciaddr (RFC 2131 table 3; an ACK to an INFORM has ciaddr) —
+  // unless the step had such answers to its first request, a proxyDHCP server's offers (siaddr is
+  // no sign: real servers set it in their NAKs too).
+  const afterReply = st.cutReply !== null || st.firstOffer !== null || st.requestSeen;
+  const lastIsRequest = step.messages.length > 0 && isRequestName(step.messages[step.messages.length - 1]!);
+  const proxyLike = (st.cutReply?.proxyLike ?? false) || step.offers.some((o) => o.proxy);
+  const zero = yiaddr === null && isZeroAddr(msg.ciaddr);
+  const probablyNak = zero && afterReply && lastIsRequest && !proxyLike;
+  touch(st, m);
+  pushMessage(st, probablyNak ? 'reply (type cut, probably NAK)' : 'reply (type cut)');
+  noteRelay(st, msg);
+  st.cutReply = { frame: m.frame, time: m.time, yiaddr, probablyNak, proxyLike: proxyLike || (zero && !probablyNak) };
+  st.pendingRequest = null;
+  step.server ??= server;
+  if (yiaddr) {
+    step.yiaddr = yiaddr;
+    flow.leases.set(yiaddr, c.key);
+  }
+  if (bootfile !== null) {
+    step.bootfile = bootfile;
+    st.bootfileFrame = m.frame;
+  }
+  step.nextServer = nextServer ?? step.nextServer;
+}
+
+/** A client message's name in a step (a request whose type was cut included). */
+function isRequestName(name: string): boolean {
+  return name === 'request (type cut)' || name === 'DISCOVER' || name === 'REQUEST' || name === 'BOOTREQUEST';
 }
 
 /** The message's option codes (PAD and END left out), each once, ascending. Sorted by insertion

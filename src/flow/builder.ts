@@ -44,6 +44,9 @@ const COMPACT_QUIET_S = 5;
 const CUT_PAYLOAD_LAYERS: ReadonlySet<string> = new Set(['dhcp4', 'dhcp6', 'tftp', 'http', 'ndp', 'icmp', 'icmpv6']);
 /** Cut frames named as evidence. */
 const CUT_SAMPLE = 8;
+/** Address pairs of opaque cut frames, and DHCP server addresses, kept (beyond: counted as may-be-DHCP). */
+const CUT_PAIRS_KEPT = 256;
+const SERVERS_KEPT = 1024;
 
 export class BootChainBuilder implements DecodeSink {
   private readonly flow: FlowState;
@@ -58,6 +61,11 @@ export class BootChainBuilder implements DecodeSink {
   private cut: CaptureCutFacts | null = null;
   /** The cut frame whose carried message was counted already. */
   private cutCounted = 0;
+  /** Opaque cut frames whose IP addresses survived, by `src dst`: whether they may hold a DHCP
+   *  answer is judged when the facts are taken (a server or lease seen later counts). */
+  private readonly opaqueCuts = new Map<string, { src: string; dst: string; frames: number }>();
+  /** Addresses DHCP answers came from (servers, relays). */
+  private readonly dhcpServers = new Set<string>();
   /** Path-MTU facts (flow/mtu.ts), filed under the chain key of the address they concern. */
   private readonly mtu: MtuTracker;
   /** Nothing of a message is kept but strings and numbers copied out of it (see above). A getter
@@ -88,7 +96,7 @@ export class BootChainBuilder implements DecodeSink {
    * The decoder's word on the frame about to be decoded: `missing` bytes of its IP packet were cut
    * (the snap length; `captured` bytes of the frame are there). Called before its messages.
    */
-  frameCut(frame: number, captured: number, missing: number, opaque = false, by: CutBy = 'capture', encapsulation = 0): void {
+  frameCut(frame: number, captured: number, missing: number, opaque = false, src?: string, dst?: string, by: CutBy = 'capture', encapsulation = 0): void {
     this.flow.cutNow.frame = frame;
     this.flow.cutNow.missing = missing;
     const c = (this.cut ??= { frames: 0, dhcp4: 0, dhcp6: 0, identity: 0, tftp: 0, tcp: 0, unplaced: 0, snap: 0, sample: [], byMirror: 0, byCollector: 0, encapsulation: 0 });
@@ -98,7 +106,13 @@ export class BootChainBuilder implements DecodeSink {
       c.byCollector++;
       if (encapsulation > c.encapsulation) c.encapsulation = encapsulation;
     }
-    if (opaque) c.unplaced++;
+    if (opaque) {
+      const pair = src !== undefined && dst !== undefined ? `${src} ${dst}` : null;
+      const known = pair === null ? undefined : this.opaqueCuts.get(pair);
+      if (known) known.frames++;
+      else if (pair !== null && this.opaqueCuts.size < CUT_PAIRS_KEPT) this.opaqueCuts.set(pair, { src: src!, dst: dst!, frames: 1 });
+      else c.unplaced++;
+    }
     if (captured > c.snap) c.snap = captured;
     if (c.sample.length < CUT_SAMPLE) c.sample.push(frame);
   }
@@ -120,6 +134,9 @@ export class BootChainBuilder implements DecodeSink {
       case 'http': chain = httpMessage(this.flow, m); this.sawTransfer = true; break;
       case 'icmp': chain = icmpMessage(this.flow, m); this.mtu.icmp(m); break;
       case 'ndp': chain = ndpMessage(this.flow, m); break;
+    }
+    if ((m.proto === 'dhcp4' && m.msg.op === BootOp.REPLY) || (m.proto === 'dhcp6' && isDhcp6Answer(m.msg))) {
+      if (this.dhcpServers.size < SERVERS_KEPT) this.dhcpServers.add(m.srcAddr);
     }
     if (m.frame === this.flow.cutNow.frame) this.countCutMessage(chain, m);
     if (m.issues.length > 0) this.noteIssues(chain, m.frame, m.time, m.issues);
@@ -216,7 +233,7 @@ export class BootChainBuilder implements DecodeSink {
       file: info.file, packets: info.packets,
       first: info.firstPacket ?? this.firstTime, last: info.lastPacket ?? this.lastTime,
       truncated: info.truncated, warnings: [...info.warnings],
-      ...(this.cut ? { cut: { ...this.cut, sample: [...this.cut.sample] } } : {}),
+      ...(this.cut ? { cut: { ...this.cut, unplaced: this.cut.unplaced + this.opaqueMayBeDhcp(), sample: [...this.cut.sample] } } : {}),
       strayMalformed: this.strayMalformed.count > 0
         ? { frames: this.strayMalformed.toArray(), count: this.strayMalformed.count, time: this.strayMalformedTime, what: [...this.strayWhat] }
         : null,
@@ -250,6 +267,23 @@ export class BootChainBuilder implements DecodeSink {
       ...(c.exchange ? { exchange: { ...c.exchange } } : {}),
       ...(c.cut ? { cut: { ...c.cut } } : {}),
     };
+  }
+
+  /** Opaque cut frames that may have held a DHCP message: sent from or to a DHCP server, a
+   *  broadcast or multicast, the unspecified or a link-local address, or an address a device
+   *  leased or claimed. Fragments of a big NFS, syslog or SNMP datagram between other hosts hide
+   *  no device's DHCP answer. */
+  private opaqueMayBeDhcp(): number {
+    let n = 0;
+    for (const p of this.opaqueCuts.values()) if (this.mayBeDhcp(p.src) || this.mayBeDhcp(p.dst)) n += p.frames;
+    return n;
+  }
+
+  private mayBeDhcp(addr: string): boolean {
+    if (this.dhcpServers.has(addr) || this.flow.leases.has(addr) || this.flow.claims.has(addr)) return true;
+    if (addr.includes(':')) return /^f[ef]/i.test(addr) || addr === '::';
+    const first = Number(addr.slice(0, addr.indexOf('.')));
+    return addr === '255.255.255.255' || addr === '0.0.0.0' || (first >= 224 && first <= 239);
   }
 
   /** A cut frame's message, by what the cut took: a DHCP message with no device is unplaced; a

@@ -45,6 +45,12 @@ export interface Dhcp4State extends StateBase {
   untypedRequests: number;
   /** The answer types the step got, a bit each (`ExchangeFacts.answers` counts each once). */
   answerKinds: number;
+  /** The last server reply whose type the snap length cut (null: none). It proves the server
+   *  answered (xid, chaddr, yiaddr survive), not that it ACKed: an OFFER, an ACK or a NAK.
+   *  `probablyNak`: yiaddr 0 answering a request sent after an earlier reply (RFC 2131 table 3:
+   *  a NAK's yiaddr is 0, an OFFER's and an ACK's to a REQUEST never is). `proxyLike`: a reply
+   *  with yiaddr 0 came that was no NAK (a proxyDHCP offer): later ones are not called NAKs. */
+  cutReply: { frame: number; time: number; yiaddr: string | null; probablyNak: boolean; proxyLike: boolean } | null;
 }
 
 export interface ProxyState extends StateBase {

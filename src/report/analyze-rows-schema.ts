@@ -58,6 +58,7 @@ export const analysisRowSchema = z.strictObject({
   message: z.string().nullable(),
   frames: z.array(uint),
   blindSpot: z.enum(['capture.one-sided', 'capture.snaplen']).nullable(),
+  seenOutcome: z.enum(['booted', 'failed', 'incomplete', 'not-a-boot']).nullable(),
 });
 
 export type AnalysisRowJson = z.infer<typeof analysisRowSchema>;

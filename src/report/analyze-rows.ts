@@ -73,6 +73,10 @@ export interface AnalysisRow {
   /** Why an incomplete attempt (device rows: the device) cannot be judged from the capture: the
    *  capture finding's code (capture.one-sided, capture.snaplen). Added within rows/1. */
   blindSpot: string | null;
+  /** Attempt, step and finding rows: the attempt's outcome as its own packets showed it (the
+   *  JSON report's). It differs from `outcome` where the device's blind spot leaves a failed or
+   *  not-a-boot attempt open. Added within rows/1. */
+  seenOutcome: string | null;
 }
 
 export interface RowsOptions {
@@ -102,28 +106,29 @@ export function writeAnalysisRows(a: Analysis, line: (s: string) => void, opts: 
     const dev = deviceColumns(c);
     const decisive = decisiveAttempt(c);
     line(JSON.stringify(row({
-      ...base, kind: 'device', ...dev, ...attemptColumns(decisive), outcome: c.outcome, rootCause: c.rootCause, blindSpot: c.blindSpot ?? null,
+      ...base, kind: 'device', ...dev, ...attemptColumns(decisive, null), outcome: c.outcome, rootCause: c.rootCause, blindSpot: c.blindSpot ?? null, seenOutcome: null,
       ...span(c.attempts[0]?.start ?? null, c.attempts[c.attempts.length - 1]?.end ?? null),
       timeToBootProgram: c.timeToBootProgram, bootProgram: decisive?.bootProgram ?? null,
       servers: serversOf(c.steps), codes: codesOf(findings), severity: worstSeverity(findings),
     })));
     const listed = new Set<Finding>();
+    const open = unjudgedBy(c);
     for (const t of c.attempts) {
       const own = findings.filter((f) => f.attempt === t.index);
       line(JSON.stringify(row({
-        ...base, kind: 'attempt', ...dev, ...attemptColumns(t), ...span(t.start, t.end),
+        ...base, kind: 'attempt', ...dev, ...attemptColumns(t, open), ...span(t.start, t.end),
         timeToBootProgram: t.timeToBootProgram, bootProgram: t.bootProgram,
         servers: serversOf(t.steps), codes: codesOf(own), severity: worstSeverity(own),
       })));
-      for (let i = 0; i < t.steps.length; i++) line(JSON.stringify(row({ ...base, kind: 'step', ...dev, ...attemptColumns(t), ...stepColumns(t.steps[i]!, i) })));
+      for (let i = 0; i < t.steps.length; i++) line(JSON.stringify(row({ ...base, kind: 'step', ...dev, ...attemptColumns(t, open), ...stepColumns(t.steps[i]!, i) })));
       for (const f of own) {
         listed.add(f);
-        line(JSON.stringify(findingRow(base, dev, t, f, ctx)));
+        line(JSON.stringify(findingRow(base, dev, t, open, f, ctx)));
       }
     }
-    for (const f of findings) if (!listed.has(f)) line(JSON.stringify(findingRow(base, dev, null, f, ctx)));
+    for (const f of findings) if (!listed.has(f)) line(JSON.stringify(findingRow(base, dev, null, null, f, ctx)));
   }
-  for (const f of byClient.get(null) ?? []) line(JSON.stringify(findingRow(base, {}, null, f, ctx)));
+  for (const f of byClient.get(null) ?? []) line(JSON.stringify(findingRow(base, {}, null, null, f, ctx)));
 }
 
 const EMPTY: Omit<AnalysisRow, 'schema' | 'kind' | 'file' | 'site'> = {
@@ -132,7 +137,7 @@ const EMPTY: Omit<AnalysisRow, 'schema' | 'kind' | 'file' | 'site'> = {
   start: null, startIso: null, end: null, endIso: null, duration: null, timeToBootProgram: null, bootProgram: null, servers: [],
   step: null, proto: null, ok: null, server: null, target: null, messages: null, status: null, bytes: null, throughput: null,
   codes: [], severity: null, code: null, findingId: null, causedBy: null, isRootCause: null, message: null, frames: [],
-  blindSpot: null,
+  blindSpot: null, seenOutcome: null,
 };
 
 /** Every column, in the documented order. */
@@ -145,9 +150,26 @@ function deviceColumns(c: ClientReport): Partial<AnalysisRow> {
   return { mac: c.mac, ip: addressOf(c), role: c.role, vendorClass: c.vendorClass, vendor: vendorOf(c.vendorClass), arch: c.arch, archName: c.archName };
 }
 
-function attemptColumns(t: AttemptReport | null): Partial<AnalysisRow> {
+/** The attempt's columns; `open`: the blind spot that leaves the device unjudged while none of its
+ *  attempts says so — its failed and not-a-boot attempts rest on what the capture does not show. */
+function attemptColumns(t: AttemptReport | null, open: BlindSpotCode | null): Partial<AnalysisRow> {
   if (t === null) return {};
-  return { attempt: t.index, entry: t.entry, stage: t.stage, outcome: t.outcome, rootCause: t.rootCause, pxeError: t.pxeError, blindSpot: t.blindSpot ?? null };
+  const left = open !== null && (t.outcome === 'failed' || t.outcome === 'not-a-boot');
+  return {
+    attempt: t.index, entry: t.entry, stage: t.stage, outcome: left ? 'incomplete' : t.outcome, rootCause: t.rootCause, pxeError: t.pxeError,
+    blindSpot: left ? open : t.blindSpot ?? null, seenOutcome: t.outcome,
+  };
+}
+
+type BlindSpotCode = NonNullable<ClientReport['blindSpot']>;
+
+/** The blind spot of a device left unjudged (incomplete) whose attempts all look judged: where its
+ *  attempts begin (a cut took its requests' identity) or what kind of device it is (only answers
+ *  seen) is not in the capture, so a failure or an OS attempt seen is not the device's verdict.
+ *  Null where an incomplete attempt already carries it, or the device was judged. */
+function unjudgedBy(c: ClientReport): BlindSpotCode | null {
+  if (c.outcome !== 'incomplete' || c.blindSpot === undefined) return null;
+  return c.attempts.some((t) => t.outcome === 'incomplete') ? null : c.blindSpot;
 }
 
 /** The attempt behind the device's verdict: the one that booted, else the one its root cause
@@ -189,10 +211,10 @@ interface FindingContext {
   roots: ReadonlySet<string>;
 }
 
-function findingRow(base: Pick<AnalysisRow, 'schema' | 'file' | 'site'>, dev: Partial<AnalysisRow>, t: AttemptReport | null, f: Finding, ctx: FindingContext): AnalysisRow {
+function findingRow(base: Pick<AnalysisRow, 'schema' | 'file' | 'site'>, dev: Partial<AnalysisRow>, t: AttemptReport | null, open: BlindSpotCode | null, f: Finding, ctx: FindingContext): AnalysisRow {
   const time = f.time ?? null;
   return row({
-    ...base, kind: 'finding', ...dev, ...attemptColumns(t), ...span(time, time), duration: null,
+    ...base, kind: 'finding', ...dev, ...attemptColumns(t, open), ...span(time, time), duration: null,
     codes: [f.code], severity: f.severity, code: f.code, findingId: f.id,
     causedBy: f.causedBy === null ? null : ctx.byId.get(f.causedBy)?.code ?? null,
     isRootCause: ctx.roots.has(f.id),

@@ -157,11 +157,17 @@ export function timelineLines(chain: ClientReport, pal: Palette, width: number |
       formatOffset(step.start - t0),
       (n === undefined ? '' : `#${n} `) + stepKind(step),
       printable(stepWhat(step)),
-      (step.ok ? 'ok' : pal.fail('FAIL')) + (stepDetail(step) ? ` ${printable(stepDetail(step))}` : ''),
+      (step.ok ? 'ok' : answeredUntyped(step) ? 'answered (type cut)' : pal.fail('FAIL')) + (stepDetail(step) ? ` ${printable(stepDetail(step))}` : ''),
       humanDuration(step.duration, ''),
     ]);
   }
   return fittedTable(rows, new Set([2, 3]), width);
+}
+
+/** A DHCPv4 step whose server answered with a reply of unknown type (the snap length cut it):
+ *  neither ok nor failed. */
+function answeredUntyped(step: BootStep): boolean {
+  return step.kind === 'dhcp4' && step.cut !== undefined && step.messages.some((m) => m.startsWith('reply (type cut'));
 }
 
 /**

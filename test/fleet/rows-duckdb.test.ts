@@ -76,7 +76,8 @@ beforeAll(async () => {
   // Field captures cut to a 96-byte snap length (editcap, wireshark-common): devices the capture
   // cannot judge, each with its blind spot.
   if (hasTshark()) {
-    for (const f of ['captures/field/os-then-two-boots.pcapng', 'captures/field/phone-cisco-tftp.pcap']) {
+    // boot-among-other-clients: OS clients whose role the cut hides (their attempts look not-a-boot).
+    for (const f of ['captures/field/os-then-two-boots.pcapng', 'captures/field/phone-cisco-tftp.pcap', 'captures/field/boot-among-other-clients.pcapng']) {
       const cut = join(dir, f.replace(/\W/g, '_') + '.s96.pcapng');
       expect(spawnSync('editcap', ['-s', '96', join(ROOT, f), cut]).status).toBe(0);
       const a = await analyzeCapture(cut, { name: f.replace(/\.pcap(ng)?$/, '.s96.pcapng') });
@@ -187,9 +188,21 @@ describe('rows in DuckDB, as docs/fleet.md shows', () => {
     // Only an incomplete attempt or device has one; each attempt's steps and findings repeat it.
     const [{ wrong }] = (await query("SELECT count(*) AS wrong FROM pxe_rows WHERE blindSpot IS NOT NULL AND kind IN ('device', 'attempt') AND outcome <> 'incomplete'")) as [{ wrong: string }];
     expect(Number(wrong)).toBe(0);
-    const attempts = await query("SELECT file, mac, attempt, blindSpot FROM pxe_rows WHERE kind = 'attempt' AND blindSpot IS NOT NULL ORDER BY file, mac, attempt");
-    expect(attempts).toEqual(analyses.flatMap((a) => a.clients.flatMap((c) => c.attempts.flatMap((t) => (t.blindSpot ? [{ file: a.file, mac: c.mac, attempt: t.index, blindSpot: t.blindSpot }] : []))))
+    // An attempt is incomplete with a blind spot where the report's is, and where the device is
+    // left unjudged while none of its attempts says so (its failed or not-a-boot attempts: the cut
+    // took where they begin, or what kind of device it is); seenOutcome keeps the report's outcome.
+    const attempts = await query("SELECT file, mac, attempt, blindSpot, seenOutcome FROM pxe_rows WHERE kind = 'attempt' AND blindSpot IS NOT NULL ORDER BY file, mac, attempt");
+    const open = (c: Analysis['clients'][number]): boolean => c.outcome === 'incomplete' && c.blindSpot !== undefined && c.attempts.every((t) => t.outcome !== 'incomplete');
+    expect(attempts).toEqual(analyses.flatMap((a) => a.clients.flatMap((c) => c.attempts.flatMap((t) => {
+      const blindSpot = t.blindSpot ?? (open(c) && (t.outcome === 'failed' || t.outcome === 'not-a-boot') ? c.blindSpot : undefined);
+      return blindSpot ? [{ file: a.file, mac: c.mac, attempt: t.index, blindSpot, seenOutcome: t.outcome }] : [];
+    })))
       .sort((x, y) => (x.file + x.mac + String(x.attempt).padStart(4, '0') < y.file + y.mac + String(y.attempt).padStart(4, '0') ? -1 : 1)));
+    // Every device left unjudged with attempts has an attempt row that says why.
+    const [{ silent }] = (await query(`SELECT count(*) AS silent FROM pxe_rows d WHERE kind = 'device' AND outcome = 'incomplete' AND blindSpot IS NOT NULL AND attempt IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM pxe_rows t WHERE t.kind = 'attempt' AND t.file = d.file AND t.mac = d.mac AND t.outcome = 'incomplete' AND t.blindSpot = d.blindSpot)`)) as [{ silent: string }];
+    expect(Number(silent)).toBe(0);
+    expect(attempts.some((r) => r['seenOutcome'] !== 'incomplete')).toBe(true);
     const [{ steps }] = (await query("SELECT count(*) AS steps FROM pxe_rows s WHERE kind = 'step' AND blindSpot = 'capture.snaplen'")) as [{ steps: string }];
     expect(Number(steps)).toBeGreaterThan(0);
   });

@@ -129,6 +129,16 @@ export function optionsWhole(msg: DhcpV4Message): boolean {
 }
 
 /**
+ * What a cut left of a request still proves a network-boot client: its architecture (93, sent by
+ * PXE and HTTP boot clients only, RFC 4578), a vendor class that begins PXEClient or HTTPClient
+ * (read as far as it goes), or iPXE's own options. Which boot stage sent it may still be open.
+ */
+export function bootClientProven(msg: DhcpV4Message): boolean {
+  for (const o of msg.options) if (o.code === DhcpV4Code.CLIENT_ARCH && o.declaredLength === undefined) return true;
+  return isPxeClient(msg) || isHttpClient(msg) || isIpxe(msg);
+}
+
+/**
  * A request cut short still says who sent it and what it is: its message type (53) and its boot
  * identity were read whole — iPXE's (user class 77 "iPXE" or option 175), else the vendor class
  * (60) and, for a PXE or HTTP boot client, its architecture (93). Options may come in any order, so
