@@ -93,6 +93,9 @@ export class DuplicateFrameFilter {
   private readonly lastFrom = new Float64Array(DIRECTIONS).fill(-1);
   /** Per slot, the source MAC of the kept frame (the dissector's string, not copied; null: none). */
   private readonly macs: (string | null)[] = new Array<string | null>(DUPLICATE_DEPTH).fill(null);
+  /** Per slot, 1 when the kept frame came out of a tunnel (a remote mirror's network, not the
+   *  collector's: a piece of a fragmented tunnel packet answers no host inside it). */
+  private readonly tunnelled = new Uint8Array(DUPLICATE_DEPTH);
   /** The gaps of the latest copies with no word from the other end in between (0: none yet). */
   private readonly delays = new Float64Array(MIRROR_DELAYS);
   private delayCount = 0;
@@ -135,13 +138,15 @@ export class DuplicateFrameFilter {
       return false;
     }
     const n = this.samePacketWithinWindow(buf, time);
-    if (n >= 0 && this.copiedByMirror(n, time, d.srcMac, d.dstMac)) {
+    const tunnelled = d.tunnel !== null ? 1 : 0;
+    if (n >= 0 && this.copiedByMirror(n, time, d.srcMac, d.dstMac, tunnelled)) {
       this.count++;
       if (this.listed.length < LISTED) this.listed.push({ frame, of: this.frames[n % DUPLICATE_DEPTH]! });
       return true;
     }
     const kept = this.keep(buf, time, frame, kind, this.key, start, length);
     this.macs[kept % DUPLICATE_DEPTH] = d.srcMac;
+    this.tunnelled[kept % DUPLICATE_DEPTH] = tunnelled;
     if (this.dir >= 0) this.lastFrom[this.dir] = kept;
     return false;
   }
@@ -218,10 +223,10 @@ export class DuplicateFrameFilter {
    * timestamps equal or zero after `editcap -S 0`: an answer). Otherwise a copy, and its gap
    * measures the mirror's delay.
    */
-  private copiedByMirror(n: number, time: number, src: string | null, dst: string | null): boolean {
+  private copiedByMirror(n: number, time: number, src: string | null, dst: string | null, tunnelled: number): boolean {
     const dt = time - this.times[n % DUPLICATE_DEPTH]!;
     const gap = dt < 0 ? -dt : dt;
-    if (this.otherEndSpoke(n, this.back, src, dst)) {
+    if (this.otherEndSpoke(n, this.back, src, dst, tunnelled)) {
       const delay = this.mirrorDelay();
       return delay !== 0 && gap <= MIRROR_DELAY_SLACK * delay;
     }
@@ -257,11 +262,13 @@ export class DuplicateFrameFilter {
    * an address or to a multicast group: a DHCPv4 DISCOVER from 0.0.0.0, a DHCPv6 REQUEST to
    * ff02::1:2, answered by unicast. Runs only for a byte-equal repeat (rare).
    */
-  private otherEndSpoke(n: number, back: number, src: string | null, dst: string | null): boolean {
+  private otherEndSpoke(n: number, back: number, src: string | null, dst: string | null, tunnelled: number): boolean {
     if (back >= 0 && this.lastFrom[back]! > n) return true;
     if (dst === null) return false;
     const group = (Number.parseInt(dst.slice(0, 2), 16) & 1) === 1;
     for (let m = n + 1; m < this.kept; m++) {
+      // Only frames of the same network speak: not the collector's (a tunnel packet's pieces) for a mirrored one.
+      if (this.tunnelled[m % DUPLICATE_DEPTH] !== tunnelled) continue;
       const mac = this.macs[m % DUPLICATE_DEPTH]!;
       if (group ? mac !== null && mac !== src : mac === dst) return true;
     }

@@ -171,6 +171,11 @@ export interface TcpSegmentSeen {
   packetLength: number;
 }
 
+/** What cut a frame short: the capture's snap length; inside a remote-mirror tunnel, the switch
+ *  (ERSPAN's T bit, a session MTU: the collector recorded the tunnel packet whole) or the collector's
+ *  own snap length (the tunnel packet cut, its headers counted in it). */
+export type CutBy = 'capture' | 'mirror' | 'collector';
+
 export interface DecodeSink {
   message(m: DecodedMessage): void;
   /** Called for frames that carried issues but no application message. */
@@ -191,10 +196,11 @@ export interface DecodeSink {
    * was cut). `opaque`: the cut took what says what the frame carried (its IP header, the UDP
    * ports of a UDP packet, or it is a later IP fragment): it may have held a message nobody can
    * place; `src`/`dst`: its IP addresses, where they survived (a frame between hosts that are no
-   * DHCP server, broadcast or boot device holds no DHCP answer). Called before any message of
-   * that frame.
+   * DHCP server, broadcast or boot device holds no DHCP answer). `by`: what cut it (`CutBy`);
+   * `encapsulation`: the tunnel's header bytes in front of a frame the collector cut. Called
+   * before any message of that frame.
    */
-  frameCut?(frame: number, captured: number, missing: number, opaque: boolean, src?: string, dst?: string): void;
+  frameCut?(frame: number, captured: number, missing: number, opaque: boolean, src?: string, dst?: string, by?: CutBy, encapsulation?: number): void;
   /**
    * The bulk of a TFTP transfer without a message: a DATA (opcode 3) or ACK (4) of a known
    * session, well formed and with no issue on its frame, as numbers only. Return false to get it

@@ -8,7 +8,7 @@
 import type { CaptureRecord } from '../capture/types.js';
 import type { WireIssue } from '../wire/issues.js';
 import { IpProtocol } from '../wire/ip-protocol.js';
-import { FrameDissector } from '../wire/frame/dissect.js';
+import { FrameDissector, TUNNELS_COUNTED } from '../wire/frame/dissect.js';
 import { isRoutedTunnel, tunnelText, type Tunnel } from '../wire/tunnel.js';
 import { isDhcpV4Port, isDhcpV6Port } from '../wire/dhcp-ports.js';
 import { UdpPort } from '../wire/ports.js';
@@ -191,9 +191,14 @@ export class DecodePipeline implements TcpStreamSink {
     let opaque = d.ipVersion === 0 || (udp && (d.fragment || d.transport !== IpProtocol.UDP));
     // A later fragment of a datagram whose first fragment showed no DHCP port (NFS, syslog, SNMP).
     if (opaque && fragmentOf !== null && this.firstFragments.get(fragmentOf) === false) opaque = false;
-    // The snap length shown: of the mirrored frame inside a tunnel.
-    this.sink.frameCut!(rec.frame, d.tunnel !== null ? captured - d.linkOffset : captured, missing, opaque,
-      opaque && d.ipVersion !== 0 ? d.src : undefined, opaque && d.ipVersion !== 0 ? d.dst : undefined);
+    const src = opaque && d.ipVersion !== 0 ? d.src : undefined;
+    const dst = opaque && d.ipVersion !== 0 ? d.dst : undefined;
+    // The snap length shown: of the mirrored frame inside a tunnel, cut by the collector's snap
+    // length when it cut the record (the tunnel headers count in it), else by the mirror (ERSPAN's
+    // T bit, a session MTU: the record is whole).
+    if (d.tunnel === null) this.sink.frameCut!(rec.frame, captured, missing, opaque, src, dst, 'capture', 0);
+    else if (snapped > FCS_BYTES) this.sink.frameCut!(rec.frame, captured - d.linkOffset, missing, opaque, src, dst, 'collector', d.linkOffset);
+    else this.sink.frameCut!(rec.frame, captured - d.linkOffset, missing, opaque, src, dst, 'mirror', 0);
   }
 
   /** The key of the IPv4 UDP fragment just dissected (null: not a fragment, or a later one not
@@ -251,8 +256,17 @@ export class DecodePipeline implements TcpStreamSink {
 
   /** The remote-mirror sessions the frames came through (layer `tunnel`: one note each), or none. */
   tunnelWarnings(): WireIssue[] {
-    return this.d.tunnelsSeen.map((s) => ({ kind: 'unsupported' as const, layer: onlyRouted(s.tunnel) ? ROUTED_TUNNEL_LAYER : TUNNEL_LAYER, offset: s.firstFrame,
+    const d = this.d;
+    const out: WireIssue[] = d.tunnelsSeen.map((s) => ({ kind: 'unsupported' as const, layer: onlyRouted(s.tunnel) ? ROUTED_TUNNEL_LAYER : TUNNEL_LAYER, offset: s.firstFrame,
       message: `${s.frames} frame(s) came through ${tunnelText(s.tunnel)}` }));
+    // Sessions past those the dissector names: counted, so the note does not read as all of them.
+    const n = d.tunnelsNotKept;
+    if (n > 0) {
+      const routed = d.tunnelsSeen.every((s) => onlyRouted(s.tunnel));
+      out.push({ kind: 'unsupported', layer: routed ? ROUTED_TUNNEL_LAYER : TUNNEL_LAYER, offset: d.firstFrameNotKept,
+        message: `and ${n >= TUNNELS_COUNTED ? 'at least ' : ''}${n} more session(s) with ${d.tunnelFramesNotKept} frame(s) (first at frame ${d.firstFrameNotKept})` });
+    }
+    return out;
   }
 
   /** End of input: deliver what the TCP reassembler still holds. */
@@ -296,6 +310,12 @@ export class DecodePipeline implements TcpStreamSink {
       // A tunnel packet the path fragmented: the mirrored frame is in the reassembled payload
       // (offsets then count from its start). Once only: a fragment inside is not reassembled again.
       d.decapsulate(rec.frame);
+      // The mirrored frame is whole only now: a second session's copy of it (its outer packets
+      // differ: addresses, ids, sequence numbers) is recognised here, as an unfragmented one is in push().
+      if (this.duplicates !== null && this.duplicates.isCopy(d, rec.time, rec.frame)) {
+        issues.length = 0;
+        return;
+      }
       const cur = this.cur;
       cur.srcMac = d.srcMac;
       cur.dstMac = d.dstMac;

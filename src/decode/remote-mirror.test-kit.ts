@@ -30,6 +30,10 @@ export interface MirrorOptions {
   mirrorMtu?: number;
   /** Fragment the outer IPv4 packet into pieces of this many payload bytes (a multiple of 8). */
   fragmentAt?: number;
+  /** ERSPAN II/III: the original frame's VLAN in the header (default 0), and type II's En
+   *  (default 0, "originally without VLAN tag"; 3: the tag stayed in the frame). */
+  vlan?: number;
+  encap?: number;
 }
 
 export interface CaptureRecordOut {
@@ -60,11 +64,11 @@ export function mirrored(frame: Uint8Array, seq: number, o: MirrorOptions): Uint
     case 'erspan1': payload = emitGre({ protocolType: EtherType.ERSPAN }, inner); break;
     case 'erspan2':
       payload = emitGre({ protocolType: EtherType.ERSPAN, sequence: seq },
-        emitErspan({ type: 2, vlan: 0, cos: 0, encap: 0, truncated, session, index: 1 }, inner));
+        emitErspan({ type: 2, vlan: o.vlan ?? 0, cos: 0, encap: o.encap ?? 0, truncated, session, index: 1 }, inner));
       break;
     case 'erspan3':
       payload = emitGre({ protocolType: EtherType.ERSPAN3, sequence: seq },
-        emitErspan({ type: 3, vlan: 0, cos: 0, encap: 0, truncated, session, timestamp: seq * 1000, sgt: 0, flags: 0x0001, platform: new Uint8Array(8) }, inner));
+        emitErspan({ type: 3, vlan: o.vlan ?? 0, cos: 0, encap: 0, truncated, session, timestamp: seq * 1000, sgt: 0, flags: 0x0001, platform: new Uint8Array(8) }, inner));
       break;
     case 'gretap': payload = emitGre({ protocolType: EtherType.TEB, key: session }, inner); break;
     case 'ip-gre': payload = emitGre({ protocolType: EtherType.IPV4 }, inner.subarray(14)); break;
@@ -108,3 +112,18 @@ export function snapped(capture: Uint8Array, snap: number): CaptureRecordOut[] {
 
 /** A pcapng file of `recs` in the order given. */
 export const writeRecords = (recs: readonly CaptureRecordOut[]): Uint8Array => writeCapture(recs);
+
+/** The Ethernet records of `capture`, each in an 802.1Q tag with VLAN id `vid` (a trunk port's capture). */
+export function tagged(capture: Uint8Array, vid: number): CaptureRecordOut[] {
+  const out: CaptureRecordOut[] = [];
+  readCaptureBuffer(capture, (r) => {
+    if (r.linkType !== LinkType.ETHERNET || r.data.length < 14) return;
+    const b = r.data;
+    const data = new Uint8Array(b.length + 4);
+    data.set(b.subarray(0, 12), 0);
+    data.set([0x81, 0x00, vid >> 8, vid & 0xff], 12);
+    data.set(b.subarray(12), 16);
+    out.push({ time: r.time, data, linkType: r.linkType });
+  });
+  return out;
+}

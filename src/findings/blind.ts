@@ -148,6 +148,29 @@ export function snaplenFinding(ctx: Ctx, packets: number, cut: CaptureCutFacts):
   if (cut.tftp > 0) hides.push(`TFTP data is not in the capture (${cut.tftp} packet(s) cut; block sizes are taken from their headers)`);
   if (cut.unplaced > 0) hides.push(`${cut.unplaced} frame(s) were cut before the client they concern can be told (their IP header, UDP ports, or the DHCP fields naming the client), so a DHCP answer missing from a device may be among them`);
   const what = hides.length > 0 ? hides.join('; ') : 'the end of those frames is not in the capture';
+  const { by, fix } = cutBy(cut);
   add(ctx, 'capture.snaplen', null, ctx.end, cut.sample,
-    `${cut.frames} of ${packets} frames were cut to ${cut.snap} bytes by the capture's snap length (first ${cut.sample.slice(0, 4).join(', ')}): ${what}. Boots that depend on what was cut cannot be judged: re-capture with \`tcpdump -s 0\`.`);
+    `${cut.frames} of ${packets} frames were cut to ${cut.snap} bytes by ${by} (first ${cut.sample.slice(0, 4).join(', ')}): ${what}. Boots that depend on what was cut cannot be judged: ${fix}.`);
+}
+
+/** What cut the frames, and how to capture them whole: a remote mirror's frames are cut by the
+ *  switch (ERSPAN's T bit, the session's MTU) or by the collector, whose snap length counts the
+ *  tunnel headers in front of the mirrored frame. */
+function cutBy(cut: CaptureCutFacts): { by: string; fix: string } {
+  const own = cut.frames - cut.byMirror - cut.byCollector;
+  const by: string[] = [];
+  const fix: string[] = [];
+  if (cut.byMirror > 0) {
+    by.push(`the mirroring switch${own + cut.byCollector > 0 ? ` (${cut.byMirror} frame(s))` : ''}, which truncated the mirrored frames before sending them (ERSPAN's truncated bit, the session's MTU; the collector recorded its packets whole)`);
+    fix.push('raise the mirror session\'s MTU or turn its truncation off');
+  }
+  if (cut.byCollector > 0) {
+    by.push(`the collector's snap length${own + cut.byMirror > 0 ? ` (${cut.byCollector} frame(s))` : ''}, which counts the ${cut.encapsulation} bytes of tunnel headers in front of each mirrored frame`);
+    fix.push('re-capture on the collector with `tcpdump -s 0`');
+  }
+  if (own > 0) {
+    by.push(`the capture's snap length${by.length > 0 ? ` (${own} frame(s))` : ''}`);
+    if (cut.byCollector === 0) fix.push('re-capture with `tcpdump -s 0`');
+  }
+  return { by: by.join(' and '), fix: fix.join('; ') };
 }

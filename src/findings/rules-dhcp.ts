@@ -126,12 +126,43 @@ export function proxyDhcpRules(ctx: Ctx, mac: string, s: ProxyFacts, states: rea
   }
 }
 
-/** dhcp.decline: the client found the address it was given in use (its ARP probe was answered). */
-export function declineRule(ctx: Ctx, mac: string, s: Dhcp4Facts): void {
-  const d = s.decline;
-  if (!d) return;
-  add(ctx, 'dhcp.decline', mac, d.time, [d.frame, s.ack?.frame ?? 0],
-    `The client declined ${d.address ?? 'its address'} (DHCPDECLINE, xid 0x${s.step.xid.toString(16)}${s.step.server ? ` from ${s.step.server}` : ''}): another host already uses it.`);
+/**
+ * dhcp.decline, once per device: the addresses it declined, each with the ACK that had given it.
+ * A DECLINE says another host answered the client's ARP probe for its new address (RFC 2131 §2.2,
+ * §4.4.4): an address conflict on the network, a warning naming the address. The client draws a
+ * new xid for it and starts over (§3.1 5), so the conflict is the device's, not one exchange's.
+ * A RELEASE (§4.4.6: a client leaving, at shutdown) is normal and raises nothing.
+ */
+export function declineRule(ctx: Ctx, mac: string, steps: readonly StepFacts[]): void {
+  const declined = new Map<string, { count: number; first: number; frames: number[]; server: string | null }>();
+  for (let i = 0; i < steps.length; i++) {
+    const s = steps[i]!;
+    if (s.kind !== 'dhcp4' || s.decline === null) continue;
+    const d = s.decline;
+    const given = ackOf(steps, i, d.address);
+    const address = d.address ?? given?.step.yiaddr ?? 'its address';
+    let e = declined.get(address);
+    if (!e) declined.set(address, e = { count: 0, first: d.time, frames: [], server: null });
+    e.count++;
+    e.frames.push(d.frame);
+    if (given?.ack) e.frames.push(given.ack.frame);
+    e.server ??= d.server ?? given?.step.server ?? null;
+  }
+  if (declined.size === 0) return;
+  const texts = [...declined].map(([address, e]) => `${address}${e.server ? `, given by ${e.server}` : ''}${e.count > 1 ? `, ${e.count} times` : ''}`);
+  const first = Math.min(...[...declined.values()].map((e) => e.first));
+  add(ctx, 'dhcp.decline', mac, first, [...declined.values()].flatMap((e) => e.frames),
+    `The client declined ${texts.join('; ')} (DHCPDECLINE): another host already uses ${declined.size === 1 ? 'it' : 'them'}.`);
+}
+
+/** The DHCPv4 step at or before `i` whose ACK gave `address` (the latest one with an ACK when the
+ *  DECLINE names none). */
+function ackOf(steps: readonly StepFacts[], i: number, address: string | null): Dhcp4Facts | null {
+  for (let k = i; k >= 0; k--) {
+    const s = steps[k]!;
+    if (s.kind === 'dhcp4' && s.ack !== null && (address === null || s.step.yiaddr === address)) return s;
+  }
+  return null;
 }
 
 function archRule(ctx: Ctx, mac: string, arch: number | null, bootfile: string | null, frame: number, time: number): void {

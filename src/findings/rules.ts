@@ -79,6 +79,11 @@ function deviceRules(ctx: Ctx, d: DeviceFacts): void {
     add(ctx, 'decode.malformed', d.key, d.malformed.time, d.malformed.frames,
       `${d.malformed.count} frame(s) of this client could not be fully decoded: ${d.malformed.what.join('; ')}`);
   }
+  const firstDecline = d.steps.find((s) => s.kind === 'dhcp4' && s.decline !== null);
+  if (firstDecline) {
+    ctx.attempt = attemptAt(d, firstDecline.step.start);
+    declineRule(ctx, d.key, d.steps);
+  }
   unreachableRule(ctx, d);
   mtuRules(ctx, d);
 }
@@ -92,7 +97,6 @@ function attemptRules(ctx: Ctx, mac: string, steps: readonly StepFacts[]): void 
     switch (s.kind) {
       case 'dhcp4':
         dhcp4Rules(ctx, mac, s, steps, i, once);
-        declineRule(ctx, mac, s);
         break;
       case 'proxydhcp':
         proxyDhcpRules(ctx, mac, s, steps, i, once);

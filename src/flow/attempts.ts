@@ -108,6 +108,8 @@ interface Open {
   start: number;
   end: number;
   progressed: boolean;
+  /** A proxyDHCP answer or a transfer made (an address given back does not undo those). */
+  fetched: boolean;
   kernel: boolean;
   /** Only steps that follow others so far (an RS, a server's answer): it takes the entry of the
    *  first step that says what the device is doing. */
@@ -163,12 +165,16 @@ export function splitAttempts(steps: readonly StepFacts[]): AttemptSplit {
     }
     if (entry !== null) {
       close();
-      cur = { entry, firstStep: i, lastStep: i, start: t, end: stepEnd(s), progressed: false, kernel: false, undecided: ph.kind === 'follow' };
+      cur = { entry, firstStep: i, lastStep: i, start: t, end: stepEnd(s), progressed: false, fetched: false, kernel: false, undecided: ph.kind === 'follow' };
     }
     const c = cur!;
     c.lastStep = i;
     c.end = Math.max(c.end, stepEnd(s));
     if (progressed(s)) c.progressed = true;
+    // A DECLINE gives the address back and starts the configuration over (RFC 2131 §3.1 5): the
+    // DISCOVER that follows continues this attempt, it is no reboot. (A transfer made since stays.)
+    if (s.kind === 'dhcp4' && s.decline !== null && !c.fetched) c.progressed = false;
+    if (s.kind !== 'dhcp4' && s.kind !== 'dhcp6' && progressed(s)) c.fetched = true;
     if (kernelLoaded(s)) c.kernel = true;
   }
   close();

@@ -67,7 +67,7 @@ export function dhcp4Message(flow: FlowState, m: Dhcp4Decoded): ChainState | nul
   const c = chainFor(flow, mac, m.time);
   const type = msgType(msg);
   const fromClient = msg.op === BootOp.REQUEST;
-  noteExchange(c, fromClient);
+  if (fromClient) noteExchange(c, true);
   const proxyPort = m.dstPort === PROXY_PORT || m.srcPort === PROXY_PORT;
   if (fromClient) {
     const arch = v4ClientArch(msg)[0];
@@ -78,6 +78,7 @@ export function dhcp4Message(flow: FlowState, m: Dhcp4Decoded): ChainState | nul
   // A boot server's answer to the 4011 request may come from UDP 67 (real PXE ROMs accept it):
   // pair it by xid and by the address the request went to, not by the port alone.
   if (proxyPort || (!fromClient && answersProxyRequest(c, m))) {
+    if (!fromClient) noteExchange(c, false);
     proxyMessage(flow, c, m, fromClient, type);
     return c;
   }
@@ -91,6 +92,13 @@ export function dhcp4Message(flow: FlowState, m: Dhcp4Decoded): ChainState | nul
   } else {
     if (!st || st.step.xid !== msg.xid) {
       st = findDhcp4(c, msg.xid) ?? openDhcp4(flow, c, m);
+    }
+    // The same answer to the same exchange again (a relay's copy of the server's ACK on the same
+    // link, a server re-sending it) asks for no more requests than the first did.
+    const kind = answerBit(type);
+    if ((st.answerKinds & kind) === 0) {
+      st.answerKinds |= kind;
+      noteExchange(c, false);
     }
     dhcp4Server(flow, c, st, m, type);
   }
@@ -109,6 +117,11 @@ function restartsDiscovery(st: Dhcp4State, secs: number, time: number): boolean 
   const wentBack = st.discoverSecs > 0 ? secs < st.discoverSecs : st.discoverSecs === 0 && secs === 0;
   if (!wentBack) return false;
   return quiet > 2 * REBOOT_GAP_S || (st.discoverSecs > 0 && st.offerCount > 0 && quiet >= REBOOT_AFTER_OFFER_S);
+}
+
+/** A bit per answer type of a step (BOOTP replies and types past 30 share bit 0). */
+function answerBit(type: number | null): number {
+  return type !== null && type > 0 && type < 31 ? 1 << type : 1;
 }
 
 /** Quiet seconds after an OFFER before a DISCOVER whose secs went back counts as a new boot. */
@@ -142,7 +155,7 @@ function openDhcp4(flow: FlowState, c: ChainState, m: Dhcp4Decoded): Dhcp4State 
     },
     stageKnown: false, firstDiscover: null, discoverFrame: 0, firstOffer: null, pendingRequest: null,
     requestSeen: false, discoverSecs: -1, discoversAfterOffer: 0, offerVendorClass: [], offerCount: 0, offerFrames: [], nak: null, ack: null,
-    bootfileFrame: 0, decline: null, untypedRequests: 0, cutReply: null,
+    bootfileFrame: 0, decline: null, untypedRequests: 0, cutReply: null, answerKinds: 0,
   };
   c.dhcp4 = st;
   return openStep(flow, c, st);
@@ -184,7 +197,9 @@ function dhcp4Client(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Dec
   // A request whose identity the cut took leaves the stage open for the next one of the step.
   const identityCut = cut && !identityWhole(msg);
   if (cut && step.cut !== 'identity') step.cut = identityCut && !st.stageKnown ? 'identity' : 'options';
-  if (!st.stageKnown) {
+  // A DECLINE or RELEASE carries no identity (RFC 2131 table 5: no options 60, 77, 93): it says
+  // nothing of which stage sent it, and belongs to whatever the device was doing.
+  if (!st.stageKnown && type !== DECLINE && type !== RELEASE) {
     // What the cut left may still prove a boot client (its arch, a PXEClient vendor class): the
     // device is judged as one, its stage taken as firmware unless it said more (the step keeps
     // `cut: identity`: it may have been iPXE).
@@ -229,8 +244,10 @@ function dhcp4Client(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Dec
     }
   } else if (type === DECLINE) {
     const asked = v4Option(msg, 50);
-    st.decline ??= { frame: m.frame, time: m.time, address: asked && asked.length === 4 ? ipv4ToString(asked, 0) : addrOrNull(msg.ciaddr) };
+    st.decline ??= { frame: m.frame, time: m.time, address: asked && asked.length === 4 ? ipv4ToString(asked, 0) : addrOrNull(msg.ciaddr), server: serverId(msg) };
     st.pendingRequest = null;
+    // Expects no answer (RFC 2131 §4.4.4): on its own (a new xid, as the RFC has it) a complete step.
+    if (step.messages.length === 1) step.ok = true;
   } else if (type === RELEASE && step.messages.length === 1) {
     // A RELEASE expects no answer: on its own it is a complete, successful step.
     step.ok = true;

@@ -6,7 +6,7 @@
  * builder-transfer (TFTP, HTTP, ICMP); builder-state holds what they share.
  */
 import type { WireIssue } from '../wire/issues.js';
-import type { DecodedMessage, DecodeSink, FragmentSeen, TcpSegmentSeen, UndecodedFrame } from '../decode/messages.js';
+import type { CutBy, DecodedMessage, DecodeSink, FragmentSeen, TcpSegmentSeen, UndecodedFrame } from '../decode/messages.js';
 import { FrameSample } from './frames.js';
 import type { ChainState, DeviceIdentity, StepState } from './state.js';
 import type { BootStep } from './types.js';
@@ -96,11 +96,16 @@ export class BootChainBuilder implements DecodeSink {
    * The decoder's word on the frame about to be decoded: `missing` bytes of its IP packet were cut
    * (the snap length; `captured` bytes of the frame are there). Called before its messages.
    */
-  frameCut(frame: number, captured: number, missing: number, opaque = false, src?: string, dst?: string): void {
+  frameCut(frame: number, captured: number, missing: number, opaque = false, src?: string, dst?: string, by: CutBy = 'capture', encapsulation = 0): void {
     this.flow.cutNow.frame = frame;
     this.flow.cutNow.missing = missing;
-    const c = (this.cut ??= { frames: 0, dhcp4: 0, dhcp6: 0, identity: 0, tftp: 0, tcp: 0, unplaced: 0, snap: 0, sample: [] });
+    const c = (this.cut ??= { frames: 0, dhcp4: 0, dhcp6: 0, identity: 0, tftp: 0, tcp: 0, unplaced: 0, snap: 0, sample: [], byMirror: 0, byCollector: 0, encapsulation: 0 });
     c.frames++;
+    if (by === 'mirror') c.byMirror++;
+    else if (by === 'collector') {
+      c.byCollector++;
+      if (encapsulation > c.encapsulation) c.encapsulation = encapsulation;
+    }
     if (opaque) {
       const pair = src !== undefined && dst !== undefined ? `${src} ${dst}` : null;
       const known = pair === null ? undefined : this.opaqueCuts.get(pair);

@@ -108,7 +108,8 @@ export interface DeviceFacts {
 export interface ExchangeFacts {
   /** Messages it sent: DHCPv4/v6 requests, TFTP requests and ACKs, HTTP requests. */
   requests: number;
-  /** Messages servers sent it: DHCP offers/ACKs/NAKs, DHCPv6 answers, TFTP DATA/OACK/ERROR, HTTP responses. */
+  /** Messages servers sent it: DHCP offers/ACKs/NAKs (each type once per DHCPv4 exchange: a
+   *  relay's copy of an ACK is no second answer), DHCPv6 answers, TFTP DATA/OACK/ERROR, HTTP responses. */
   answers: number;
   /** Its first REQUEST that names the server it chose from an answer the exchange has none of in
    *  the capture (DHCPv4 option 54 after a DISCOVER, DHCPv6 Server Identifier after a Solicit):
@@ -156,8 +157,15 @@ export interface CaptureCutFacts extends CutCounts {
    *  ports (or IP header), a later fragment, or a DHCP message cut before its client's key (DHCPv4
    *  chaddr, DHCPv6 transaction). While there are none, a DHCP answer missing is visible. */
   unplaced: number;
-  /** The longest captured length of a cut frame: the capture's snap length. */
+  /** The longest captured length of a cut frame: the capture's snap length (of the mirrored frame,
+   *  inside a remote-mirror tunnel). */
   snap: number;
+  /** Of `frames`, those inside a remote-mirror tunnel: cut by the mirroring switch (ERSPAN's T
+   *  bit, a session MTU) and by the collector's snap length, with the most tunnel header bytes the
+   *  latter counted in front of the mirrored frame. */
+  byMirror: number;
+  byCollector: number;
+  encapsulation: number;
   /** The first cut frames. */
   sample: number[];
 }

@@ -40,9 +40,11 @@ export interface Dhcp4State extends StateBase {
   /** The frame of the message that carried `step.bootfile` (the ACK, an offer, a proxy answer). */
   bootfileFrame: number;
   /** A DHCPDECLINE: the client found the offered address in use. */
-  decline: { frame: number; time: number; address: string | null } | null;
+  decline: { frame: number; time: number; address: string | null; server: string | null } | null;
   /** The client's messages whose type the snap length cut off (they count as DISCOVERs). */
   untypedRequests: number;
+  /** The answer types the step got, a bit each (`ExchangeFacts.answers` counts each once). */
+  answerKinds: number;
   /** The last server reply whose type the snap length cut (null: none). It proves the server
    *  answered (xid, chaddr, yiaddr survive), not that it ACKed: an OFFER, an ACK or a NAK.
    *  `probablyNak`: yiaddr 0 answering a request sent after an earlier reply (RFC 2131 table 3:

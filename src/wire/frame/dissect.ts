@@ -72,6 +72,15 @@ export interface TunnelSeen {
 
 /** Distinct sessions kept (a capture of a mirror has one or two; a hostile one is not listed past this). */
 const TUNNELS_KEPT = 16;
+/** Distinct sessions past those counted (by key; a hostile capture's are not told apart past this). */
+export const TUNNELS_COUNTED = 4096;
+/** ERSPAN type II En: the VLAN tag was kept in the mirrored frame. */
+const ERSPAN_ENCAP_TAG_IN_FRAME = 3;
+
+/** One string per session, its outer levels included. */
+function tunnelKey(t: Tunnel | null): string {
+  return t === null ? '' : `${t.kind} ${t.id} ${t.src} ${t.dst}/${tunnelKey(t.via)}`;
+}
 
 /** The TCP header slot: filled in place per segment. `options` is taken on first read only. */
 class TcpSegmentSlot implements TcpSegment {
@@ -122,6 +131,7 @@ export class FrameDissector {
   private readonly decodeTcp: boolean;
   private readonly decap: boolean;
   private issues: WireIssue[] = [];
+  private notKeptKeys: Set<string> | null = null;
 
   // ---- link ----
   /** The frame being dissected. */
@@ -142,6 +152,10 @@ export class FrameDissector {
   tunnel: Tunnel | null = null;
   /** The tunnel sessions seen so far, by first appearance (at most TUNNELS_KEPT). */
   readonly tunnelsSeen: TunnelSeen[] = [];
+  /** Distinct sessions seen past TUNNELS_KEPT (counted up to TUNNELS_COUNTED), and their frames. */
+  tunnelsNotKept = 0;
+  tunnelFramesNotKept = 0;
+  firstFrameNotKept = 0;
 
   // ---- network ----
   /** 4 or 6 once an IP header was read, else 0. */
@@ -224,6 +238,8 @@ export class FrameDissector {
       let id: number | null;
       let start: number;
       let inner = EtherType.TEB as number;
+      /** The original frame's VLAN from an ERSPAN header (0: none to add). */
+      let vlan = 0;
       if (this.transport === IpProtocol.UDP) {
         const payload = buf.subarray(this.payloadOffset, end);
         // Only a guess from the port: anything else on 4789 stays plain UDP, without an issue.
@@ -251,6 +267,10 @@ export class FrameDissector {
           kind = three ? 'erspan3' : 'erspan2';
           id = e.session;
           start = e.payloadOffset;
+          // The VLAN the switch took the frame from, as Wireshark reads it (packet-erspan.c): type II
+          // unless En says the tag stayed in the frame (3), type III always; an inner tag with the
+          // same id is that tag kept, not a second one.
+          if (three || e.encap !== ERSPAN_ENCAP_TAG_IN_FRAME) vlan = e.vlan;
         } else if (type === EtherType.IPV4 || type === EtherType.IPV6) {
           // A routed IP tunnel (a boot relayed between sites), not a mirror; its keepalives stay as they are.
           if (isGreKeepalive(buf.subarray(start, end), type)) break;
@@ -266,6 +286,7 @@ export class FrameDissector {
       if (inner === EtherType.TEB) {
         this.ethernet(frame, start);
         if (!this.linkOk) break;
+        if (vlan !== 0 && !this.vlans.includes(vlan)) this.vlans = [vlan, ...this.vlans];
       } else {
         this.linkOk = true;
         this.srcMac = null;
@@ -290,7 +311,19 @@ export class FrameDissector {
         return;
       }
     }
-    if (via !== null && seen.length < TUNNELS_KEPT) seen.push({ tunnel: via, frames: 1, firstFrame: frameNumber });
+    if (via === null) return;
+    if (seen.length < TUNNELS_KEPT) seen.push({ tunnel: via, frames: 1, firstFrame: frameNumber });
+    else this.notKept(via, frameNumber);
+  }
+
+  /** A session past the kept ones: counted by its key (up to TUNNELS_COUNTED distinct), with its frames. */
+  private notKept(t: Tunnel, frameNumber: number): void {
+    if (this.tunnelFramesNotKept++ === 0) this.firstFrameNotKept = frameNumber;
+    const key = tunnelKey(t);
+    const keys = (this.notKeptKeys ??= new Set());
+    if (keys.has(key) || keys.size >= TUNNELS_COUNTED) return;
+    keys.add(key);
+    this.tunnelsNotKept = keys.size;
   }
 
   /** The one shared object of this session (outer addresses from the slots, before they change). */
