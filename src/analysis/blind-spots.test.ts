@@ -116,6 +116,48 @@ describe.skipIf(!hasTshark())('blind spots of the capture (real captures, cut by
     expect(codes(a)).not.toContain('capture.one-sided');
   });
 
+  // TFTP seen one way: the client's ACKs (of DATA, or of the OACK to a request with options) went
+  // to a server port only an answer could have told it, so that answer exists; the capture lacks it.
+  const RENEW = join(CAPTURES, 'field', 'os-renew-then-boot.pcapng');
+  const MTU_LOST = join(CAPTURES, 'lab', 'mtu-tftp-8192-lost.pcapng');
+  const MTU_CLIENT = '52:54:00:00:f0:01';
+  it.each([[RENEW, CLIENT], [MTU_LOST, MTU_CLIENT]])('%s, client frames only: its TFTP ACKs show the unseen answers, no tftp.timeout, unjudged', async (file, mac) => {
+    const a = await analyzeCapture(filtered(file, `eth.src==${mac}`, `tftp-oneway-${mac.slice(-2)}.pcapng`));
+    expect(errors(a)).toEqual([]);
+    expect(codes(a)).not.toContain('tftp.timeout');
+    expect(codes(a)).toContain('capture.one-sided');
+    const tftp = a.clients.filter((c) => c.steps.some((s) => s.kind === 'tftp'));
+    expect(tftp.length).toBeGreaterThan(0);
+    for (const c of tftp) {
+      expect(c.outcome).toBe('incomplete');
+      expect(c.blindSpot).toBe('capture.one-sided');
+    }
+    // A tsize probe the client ended with ERROR 8 after an OACK the capture lacks is still a probe.
+    if (file === RENEW) expect(tftp.flatMap((c) => c.steps).some((s) => s.kind === 'tftp' && s.probe)).toBe(true);
+  });
+
+  it('a TFTP request repeated with no answer and nothing acted on one stays tftp.timeout, an error', async () => {
+    const a = await analyzeCapture(filtered(MTU_LOST, `eth.src==${MTU_CLIENT} && !tftp.opcode==4`, 'tftp-unanswered.pcapng'));
+    expect(errors(a)).toContain('tftp.timeout');
+    const tftp = a.clients.filter((c) => c.steps.some((s) => s.kind === 'tftp'));
+    expect(tftp.length).toBeGreaterThan(0);
+    expect(tftp.some((c) => c.blindSpot === 'capture.one-sided')).toBe(false);
+  });
+
+  it('a failed entry, then the next entry\'s download under way when the capture stops: the failure is a warning, the boot unjudged', async () => {
+    const file = join(CAPTURES, 'field', 'boot-order-fallthrough.pcapng');
+    const out = join(tmp, 'fallthrough-short.pcapng');
+    // The first two thirds of the frames (the capture stopped early): the TFTP file-not-found, the
+    // fall-through to UEFI HTTP boot, and its GET of snponly.efi cut by the end of the capture.
+    const frames = Number(/(\d+)\s*$/.exec(spawnSync('capinfos', ['-c', '-M', file], { encoding: 'utf8' }).stdout)![1]);
+    run('editcap', ['-r', file, out, `1-${Math.floor((frames * 2) / 3)}`]);
+    const a = await analyzeCapture(out);
+    const c = a.clients.find((x) => x.mac === CLIENT)!;
+    expect(c.outcome).not.toBe('failed');
+    expect(errors(a)).toEqual([]);
+    expect(a.findings.filter((f) => f.code === 'tftp.error').map((f) => f.severity)).toEqual(['warning']);
+  });
+
   // Boots that worked, of several kinds (HTTP boot after a failed PXE entry, BIOS iPXE, proxyDHCP,
   // UEFI HTTP boot over IPv6): seen one way or cut short, none is ever a failure or "not a boot".
   const BOOTED = ['field/boot-order-fallthrough.pcapng', 'lab/bios-ipxe-dnsmasq.pcap', 'lab/proxydhcp-with-kea.pcapng', 'lab-v6/uefi-http6-kea.pcapng'];

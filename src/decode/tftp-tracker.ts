@@ -6,6 +6,7 @@
  * Sessions are indexed by the client endpoint only (addr, port): one Map lookup per direction.
  * IPv4 endpoints use a numeric key (addr * 65536 + port, < 2^48) so no string is built per packet.
  */
+import { UdpPort } from '../wire/ports.js';
 
 export interface TftpSession {
   /** 1-based, in order of creation. */
@@ -160,6 +161,14 @@ export class TftpSessionTracker {
     s = this.byClient.get(srcV4 >= 0 ? srcV4 * 65536 + srcPort : endpointKey(srcAddr, srcPort));
     if (!s) return null;
     if (s.serverPort === dstPort && s.replyAddr === dstAddr) {
+      s.clientSpoke = true;
+      return touch(s, time);
+    }
+    if (s.serverPort === null && dstAddr === s.serverAddr && dstPort !== UdpPort.TFTP) {
+      // The client writes to a server TID no answer in the capture showed (a capture of the
+      // client's direction only): it learnt it from that answer, so this is the transfer.
+      s.serverPort = dstPort;
+      s.replyAddr = dstAddr;
       s.clientSpoke = true;
       return touch(s, time);
     }

@@ -21,13 +21,13 @@ const LISTED = 3;
 /**
  * Which side of the device's exchange the capture holds alone: `client` when it sent requests, got
  * no answer from any server, and yet acted on one (a REQUEST naming the server of an OFFER, packets
- * from an address no ACK gave it) — a server that is really silent leaves a client retrying, never
+ * from an address no ACK gave it, a TFTP ACK of DATA) — a server that is really silent leaves a client retrying, never
  * using an address; `server` when servers answered it and it sent nothing.
  */
 export function oneSided(d: DeviceFacts): 'client' | 'server' | null {
   const x = d.exchange;
   if (!x) return null;
-  if (x.answers === 0 && x.requests > 0 && (x.selected !== null || x.unleased !== null)) return 'client';
+  if (x.answers === 0 && x.requests > 0 && (x.selected !== null || x.unleased !== null || x.acked !== null)) return 'client';
   if (x.requests === 0 && x.answers >= SERVER_ONLY_ANSWERS) return 'server';
   return null;
 }
@@ -129,9 +129,14 @@ export function oneSidedFinding(ctx: Ctx, devices: readonly DeviceFacts[]): void
       proof.push(`it sent ${x.unleased.what} from ${x.unleased.address} (frame ${x.unleased.frame})`);
       frames.push(x.unleased.frame);
     }
+    if (x.acked !== null) {
+      proof.push(x.acked.what);
+      frames.push(x.acked.frame);
+    }
+    if (x.selected === null && x.unleased === null) return `client ${d.key} acknowledged answers the capture does not hold (${proof.join('; ')}); ${x.requests} request${x.requests === 1 ? '' : 's'} and no answer from any server`;
     return `client ${d.key} used ${used.join(' and ')} from a DHCP answer the capture does not hold (${proof.join('; ')}); ${x.requests} request${x.requests === 1 ? '' : 's'} and no answer from any server`;
   });
-  for (const { d } of seen.slice(0, LISTED)) if (d.exchange!.unleased === null && d.exchange!.selected === null) frames.push(...d.steps[0]!.step.frames.slice(0, 1));
+  for (const { d } of seen.slice(0, LISTED)) if (d.exchange!.unleased === null && d.exchange!.selected === null && d.exchange!.acked === null) frames.push(...d.steps[0]!.step.frames.slice(0, 1));
   const more = seen.length > LISTED ? `; and ${seen.length - LISTED} more device(s)` : '';
   const sides = new Set(seen.map((s) => s.side));
   const which = sides.size === 2 ? 'one direction' : sides.has('client') ? 'the clients\' side' : 'the servers\' side';

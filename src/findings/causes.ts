@@ -52,6 +52,7 @@ export function linkCauses(
     const deviceRoots = new Map<number, string>();
     let failed: Failed[] = [];
     const boots = d.attempts.filter((a) => a.entry !== 'os');
+    const unjudged = new Set<number>();
     for (const a of boots) {
       const fs = own.filter((f) => f.attempt === a.index);
       const fatal = fs.find((f) => FATAL.has(f.code) && f.severity === 'error');
@@ -63,15 +64,15 @@ export function linkCauses(
       let root = fatal ?? fs.find((f) => f.severity === 'error' && !SYMPTOMS.has(f.code)) ?? fs.find((f) => f.severity === 'error') ?? null;
       if (root === null) {
         // Nothing on the wire failed and the capture could not show what happened: not judged.
-        if (blindSpots.has(d.key)) continue;
+        if (blindSpots.has(d.key)) { if (fetchUnderWay(d, a)) unjudged.add(a.index); continue; }
         // The device moving on to its next attempt proves this one stopped; silence only does
         // when the capture holds transfers at all (one filtered to DHCP says nothing of the rest).
         const later = boots.some((b) => b.index > a.index);
         const silent = (facts.capture.last ?? a.end) - a.end >= th.stall && anyTransfer;
-        if (!later && !silent) continue;
+        if (!later && !silent) { if (fetchUnderWay(d, a)) unjudged.add(a.index); continue; }
         // iPXE ran its script and the wire went quiet: a menu may be waiting for someone, or the
         // script booted from a disk or SAN; nothing on the wire says it failed.
-        if (!later && a.stage === 'script') continue;
+        if (!later && a.stage === 'script') { if (fetchUnderWay(d, a)) unjudged.add(a.index); continue; }
         root = raRoot(d, a, raByLink)
           ?? fs.find((f) => !INDEPENDENT.has(f.code) && f.severity === 'warning')
           ?? stoppedFinding(ctx, d, a, later ? boots.find((b) => b.index > a.index)! : null);
@@ -91,7 +92,9 @@ export function linkCauses(
     // the firmware fell through its boot order (or went round it again) and got there. A power-on
     // that failed, and a boot minutes later (someone fixed the server and pressed reset), is a
     // failure of its own: it stays judged below.
-    const rescued = rescuedByBoot(boots, (a) => own.some((f) => f.attempt === a.index && FATAL.has(f.code) && f.severity === 'error'));
+    // A later entry the capture cannot judge (it ends, or its blind spot hides, how that went)
+    // rescues as a boot does: the failure did not stop the client, and nothing shows the next failed.
+    const rescued = rescuedByBoot(boots, (a) => own.some((f) => f.attempt === a.index && FATAL.has(f.code) && f.severity === 'error'), unjudged);
     for (const x of failed) if (rescued.has(x.a.index) && x.root.client !== null) x.root.severity = 'warning';
     failed = failed.filter((x) => !rescued.has(x.a.index));
     if (failed.length === 0) continue;
@@ -117,18 +120,25 @@ export function linkCauses(
   return roots;
 }
 
+/** The attempt got past DHCP to a download nothing refused (a TFTP read with no ERROR, an HTTP
+ *  GET with no error status): the client was under way on it, not retrying what failed before. */
+function fetchUnderWay(d: DeviceFacts, a: AttemptFacts): boolean {
+  return d.steps.slice(a.firstStep, a.lastStep + 1).some((s) => (s.kind === 'tftp' && s.step.direction === 'download' && !s.step.probe && s.step.error === null)
+    || (s.kind === 'http' && s.step.method === 'GET' && (s.step.status === null || s.step.status < 400)));
+}
+
 type Failed = { a: AttemptFacts; root: Finding; fs: Finding[] };
 
 /** Indexes of the attempts a boot follows without a reboot-sized silence between any two
  *  attempts on the way (a boot: the boot program arrived and nothing fatal followed). */
-function rescuedByBoot(boots: readonly AttemptFacts[], fatal: (a: AttemptFacts) => boolean): Set<number> {
+function rescuedByBoot(boots: readonly AttemptFacts[], fatal: (a: AttemptFacts) => boolean, unjudged: ReadonlySet<number>): Set<number> {
   const rescued = new Set<number>();
   let bootAhead = false;
   for (let i = boots.length - 1; i >= 0; i--) {
     const a = boots[i]!;
     const next = boots[i + 1];
     if (next !== undefined && next.start - a.end > REBOOT_GAP_S) bootAhead = false;
-    if (a.loaded && !fatal(a)) bootAhead = true;
+    if ((a.loaded && !fatal(a)) || unjudged.has(a.index)) bootAhead = true;
     else if (bootAhead) rescued.add(a.index);
   }
   return rescued;

@@ -115,7 +115,7 @@ function answersCut(c: ChainState): boolean {
 /** Counts a message of the device's exchange: sent by it (true), sent to it (false), or neither
  *  (null: only the record is wanted). */
 export function noteExchange(c: ChainState, fromDevice: boolean | null): ExchangeFacts {
-  const x = (c.exchange ??= { requests: 0, answers: 0, selected: null, unleased: null });
+  const x = (c.exchange ??= { requests: 0, answers: 0, selected: null, unleased: null, acked: null });
   if (fromDevice === true) x.requests++;
   else if (fromDevice === false) x.answers++;
   return x;

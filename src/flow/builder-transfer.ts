@@ -70,14 +70,18 @@ export function tftpMessage(flow: FlowState, m: TftpDecoded): ChainState | null 
       negotiated(step, pkt);
       break;
     case 'ACK':
-      if (pkt.block !== undefined) tftpAck(st, m.frame, pkt.block);
+      if (pkt.block !== undefined) {
+        if (fromClient) ackedUnseen(c, st, m.frame, pkt.block);
+        tftpAck(st, m.frame, pkt.block);
+      }
       break;
     case 'DATA':
       // A block the capture cut short still had its full size on the wire (UDP and IP say so).
       if (pkt.block !== undefined) tftpData(st, m.time, m.frame, pkt.block, (pkt.data?.length ?? 0) + (flow.cutNow.frame === m.frame ? flow.cutNow.missing : 0));
       break;
     case 'ERROR':
-      tftpError(st, m, pkt, fromClient);
+      // A client's ERROR to a server TID no answer in the capture showed: it answers an OACK.
+      tftpError(st, m, pkt, fromClient, fromClient && !st.serverAnswered && m.dstPort !== UdpPort.TFTP);
       break;
   }
   return c;
@@ -93,16 +97,27 @@ export function tftpBlock(
 ): boolean {
   const st = flow.tftp.get(session.id);
   if (!st) return false;
-  noteExchange(chainForAddr(flow, st.clientAddr, time), fromClient);
+  const c = chainForAddr(flow, st.clientAddr, time);
+  noteExchange(c, fromClient);
   touchAt(st, frame, time);
   if (!fromClient) {
     st.serverAnswered = true;
     st.serverLast = time;
     st.step.serverPort ??= srcPort;
   }
-  if (opcode === TFTP_OPCODES.ACK) tftpAck(st, frame, block);
-  else tftpData(st, time, frame, block, dataLength);
+  if (opcode === TFTP_OPCODES.ACK) {
+    if (fromClient) ackedUnseen(c, st, frame, block);
+    tftpAck(st, frame, block);
+  } else tftpData(st, time, frame, block, dataLength);
   return true;
+}
+
+/** A client's ACK on a read whose server packets the capture has none of, of DATA (block 1 or
+ *  later) or of the OACK to a request with options (block 0): it acknowledges an answer that
+ *  reached it, so the capture holds the client's side only. */
+function ackedUnseen(c: ChainState, st: TftpState, frame: number, block: number): void {
+  if (st.serverAnswered || (block === 0 && Object.keys(st.step.requestedOptions).length === 0)) return;
+  noteExchange(c, null).acked ??= { frame, what: `its TFTP ACK of ${block === 0 ? 'the OACK' : `block ${block}`} of "${st.step.file}" (frame ${frame}), an answer the capture does not hold` };
 }
 
 /** ACKs come from the client on a read, from the server on a write (WRQ). */
@@ -164,14 +179,14 @@ function openTftp(flow: FlowState, c: ChainState, m: TftpDecoded, pkt: TftpPacke
   return openStep(flow, c, st);
 }
 
-function tftpError(st: TftpState, m: TftpDecoded, pkt: TftpPacket, fromClient: boolean): void {
+function tftpError(st: TftpState, m: TftpDecoded, pkt: TftpPacket, fromClient: boolean, oackUnseen: boolean): void {
   const step = st.step;
   if (step.error) return;
   step.error = { code: pkt.errorCode ?? 0, message: pkt.errorMessage ?? '' };
   st.errorFrame = m.frame;
   st.errorFromClient = fromClient;
   const tsizeAsked = Object.keys(step.requestedOptions).some((k) => k.toLowerCase() === 'tsize');
-  if (fromClient && tsizeAsked && st.oack && st.highestBlock === 0 && (step.error.code === TftpErrorCode.OPTION_REFUSED || step.error.code === TftpErrorCode.NOT_DEFINED)) {
+  if (fromClient && tsizeAsked && (st.oack || oackUnseen) && st.highestBlock === 0 && (step.error.code === TftpErrorCode.OPTION_REFUSED || step.error.code === TftpErrorCode.NOT_DEFINED)) {
     step.probe = true;
     step.ok = true;
   } else step.ok = false;

@@ -117,6 +117,8 @@ export interface ExchangeFacts {
   selected: { frame: number; server: string | null; address: string | null; what: string } | null;
   /** Its first packet sent from an address no ACK in the capture gave it (joined by its own MAC). */
   unleased: { frame: number; address: string; what: string } | null;
+  /** Its first TFTP ACK of a DATA block the capture holds no server packet of that transfer for. */
+  acked: { frame: number; what: string } | null;
 }
 
 /** Frames cut short by the capture's snap length, by what they carried. A DHCPv4 message cut in
