@@ -15,21 +15,23 @@
 // DORA_OUT=PREFIX keeps its whole output per run (PREFIX-relay-4000.txt: with '--trace-gc', the GC pauses).
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createBenchNet, destroyBenchNet, PEER, SERVER, sleep, startIn, timedIn } from './lib/netns.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, dflt) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : dflt; };
 // --dist DIR: another build's dist (main's, to compare in the same run).
-const DIST = arg('dist', join(ROOT, 'dist'));
+const DIST = resolve(arg('dist', join(ROOT, 'dist')));
 const SECONDS = Number(arg('seconds', 5));
 const TRANSPORTS = arg('transport', 'relay,raw').split(',');
 const RATES = arg('rates', '500,1000,2000,3000,4000,5000,6000,8000').split(',').map(Number);
 const CONCURRENCY = Number(arg('concurrency', 4096));
 const ENGINE = arg('engine', 'lean');
 // --trace: pxecheck's send pattern (sends per ms, back-to-back runs, sends before each loss); --trace-dir D also keeps the raw traces.
-const TRACE_DIR = arg('trace-dir', null);
+const traceDirArg = arg('trace-dir', null);
+const TRACE_DIR = traceDirArg === null ? null : resolve(traceDirArg);
+if (TRACE_DIR !== null) mkdirSync(TRACE_DIR, { recursive: true });
 const TRACE = process.argv.includes('--trace') || TRACE_DIR !== null;
 const RELAY_FROM = '198.18.0.3';
 for (const t of TRANSPORTS) if (t !== 'relay' && t !== 'raw') { console.error(`load-vs-perfdhcp: --transport relay|raw, got ${t}`); process.exit(2); }

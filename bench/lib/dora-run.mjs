@@ -4,8 +4,12 @@
 // (kernel UDP from `relayFrom`:67, giaddr set: what perfdhcp does). Prints one JSON line.
 // argv[2]: JSON { dist, transport: 'raw'|'relay', iface, relayFrom, server, count, rate, concurrency, macBase, budgetS, withinS, pps, engine }
 // engine: 'lean' (default: load mode's DORA engine for DHCPv4-only chains) or 'general' (the step runner).
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
 const cfg = JSON.parse(process.argv[2]);
-const imp = (p) => import(`${cfg.dist}/${p}`);
+// The dist may be given relative to the caller's directory: resolve it, not against this file.
+const imp = (p) => import(pathToFileURL(resolve(cfg.dist, p)).href);
 const { parseScenario } = await imp('scenario/load.js');
 const { runScenario } = await imp('scenario/driver.js');
 const { SystemClock } = await imp('scenario/clock.js');

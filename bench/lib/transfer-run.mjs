@@ -2,8 +2,12 @@
 // (for its address), then one tftp or http step through the scenario runner and the raw transport.
 // argv[2]: JSON { dist, iface, server, step: 'tftp'|'http', file, blksize?, windowsize?, mtu?, transport?: 'raw'|'relay',
 // relayFrom?, sha256? (the TFTP step checks it: the client hashes the file) }. Prints one JSON line.
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
 const cfg = JSON.parse(process.argv[2]);
-const imp = (p) => import(`${cfg.dist}/${p}`);
+// The dist may be given relative to the caller's directory: resolve it, not against this file.
+const imp = (p) => import(pathToFileURL(resolve(cfg.dist, p)).href);
 // As `pxecheck run --relay-from` does (src/cli/main.ts): the TFTP worker starts first thing, before
 // the runner's modules load; the relay transport's pool adopts it.
 if (cfg.transport === 'relay' && cfg.step === 'tftp' && cfg.earlyWorker !== false) {

@@ -85,9 +85,11 @@ export class MixPicker {
  * start), asked "how many may start now?" each time the runner wakes. On schedule it releases
  * what is due. Late (the process was not scheduled, a GC pause) it never releases the backlog at
  * once: credit for starts accrues at `catchUp` times the planned rate since the previous call and
- * is capped at `maxBurstSeconds` of that pace (at least ARRIVAL_MIN_BURST), so the backlog leaves spread over the following
- * wake-ups and a server working near its ceiling sees at most a slightly faster, even stream —
- * not the hundreds of packets at once that overflow its socket buffer.
+ * is capped (paceBurst) at what that pace gives over an ordinary gap between wake-ups, so a host
+ * that wakes only every 8–10 ms still catches up at `catchUp`×, while the backlog of a longer
+ * stall leaves spread over the following wake-ups and a server working near its ceiling sees at
+ * most a slightly faster, even stream — not the hundreds of packets at once that overflow its
+ * socket buffer.
  */
 export class ArrivalPacer {
   private released = 0;
@@ -104,17 +106,26 @@ export class ArrivalPacer {
     this.last = start;
   }
 
-  /** The planned rate (arrivals per second) around the next arrival. */
+  /**
+   * The planned rate (arrivals per second) around the next arrival: the larger of the rates of the
+   * gaps before and after it, so on a steep slow-down an on-time arrival is not held back by the
+   * slower rate that follows it.
+   */
   private rate(): number {
-    const gap = arrivalOffset(this.arrival, this.released + 1) - arrivalOffset(this.arrival, this.released);
+    const k = this.released;
+    const next = arrivalOffset(this.arrival, k);
+    const after = arrivalOffset(this.arrival, k + 1) - next;
+    const before = k > 0 ? next - arrivalOffset(this.arrival, k - 1) : after;
+    const gap = Math.min(before, after);
     return gap > 0 ? 1 / gap : Infinity;
   }
 
-  /** Arrivals to start at `t` (seconds since the start; calls in time order). */
+  /** Arrivals to start at `t` (seconds since the start; an earlier `t` than the last call counts as the last). */
   release(t: number): number {
+    t = Math.max(t, this.last);
     const pace = this.catchUp * this.rate();
-    if (t > this.last) this.credit = Number.isFinite(pace) ? Math.min(paceBurst(pace, this.maxBurstSeconds), this.credit + pace * (t - this.last)) : Infinity;
-    this.last = Math.max(this.last, t);
+    if (t > this.last) this.credit = Number.isFinite(pace) ? Math.min(paceBurst(pace, t - this.last, this.maxBurstSeconds), this.credit + pace * (t - this.last)) : Infinity;
+    this.last = t;
     let n = 0;
     // A microsecond of slack: the caller's `now - start` may round just below the planned time.
     while (n + 1 <= this.credit + 1e-9 && arrivalOffset(this.arrival, this.released + n) <= t + 1e-6) n++;
@@ -133,16 +144,20 @@ export class ArrivalPacer {
 }
 
 /**
- * The most one wake-up may send at `pace` per second: `seconds` of that pace, but at least
- * ARRIVAL_MIN_BURST, so a slow storm on a busy host (woken every few ms) still keeps its rate.
+ * The most one wake-up, `gap` seconds after the previous one, may send at `pace` per second:
+ * the pace over the gap (an ordinary gap, up to ARRIVAL_MAX_GAP_S: a busy host woken every 10 ms
+ * must still keep up), at least `seconds` of the pace and at least ARRIVAL_MIN_BURST (a slow storm).
+ * Only a longer stall's backlog is held back and spread over the following wake-ups.
  */
-function paceBurst(pace: number, seconds = ARRIVAL_MAX_BURST_S): number {
-  return Math.max(ARRIVAL_MIN_BURST, pace * seconds);
+function paceBurst(pace: number, gap: number, seconds = ARRIVAL_MAX_BURST_S): number {
+  return Math.max(ARRIVAL_MIN_BURST, pace * seconds, pace * Math.min(gap, ARRIVAL_MAX_GAP_S));
 }
 
 /** How much faster than planned a late backlog of arrivals starts (ArrivalPacer). */
 export const ARRIVAL_CATCH_UP = 1.5;
 /** The most arrivals one wake-up starts, in seconds of the catch-up pace (ArrivalPacer). */
 export const ARRIVAL_MAX_BURST_S = 0.004;
+/** The longest gap between wake-ups whose whole catch-up pace one wake-up may start (ArrivalPacer). */
+export const ARRIVAL_MAX_GAP_S = 0.010;
 /** The fewest arrivals one wake-up may start (a few dozen packets fit any server's socket buffer). */
 export const ARRIVAL_MIN_BURST = 8;

@@ -210,9 +210,14 @@ export async function runLoad(scenario: Scenario, opts: RunOptions): Promise<Sce
   for (let k = 0; k < plan.count; k++) {
     if (opts.signal?.aborted) break;
     if (start + arrivalOffset(plan.arrival, k) >= stopArrivals) break;
-    while (pacer !== null && allowed === 0 && !opts.signal?.aborted) {
-      allowed = pacer.release(timers.now() - start);
-      if (allowed === 0) await sleep(timers, start + pacer.wakeAt(), opts.signal);
+    // `woke`: the time slept for; timers may fire up to a millisecond early, and an early wake-up
+    // must not find nothing due and sleep again.
+    let woke = 0;
+    while (pacer !== null && allowed === 0 && !opts.signal?.aborted && timers.now() < stopArrivals) {
+      allowed = pacer.release(Math.max(timers.now() - start, woke));
+      if (allowed > 0) break;
+      woke = Math.min(pacer.wakeAt(), stopArrivals - start);
+      await sleep(timers, start + woke, opts.signal);
     }
     allowed--;
     while (inFlight >= plan.concurrency && !opts.signal?.aborted) await new Promise<void>((r) => { wakeSlot = r; });
