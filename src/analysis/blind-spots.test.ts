@@ -200,6 +200,20 @@ describe.skipIf(!hasTshark())('blind spots of the capture (real captures, cut by
     expect(s300.clients[0]!.steps.filter((x) => x.kind === 'dhcp4').map((x) => x.cut)).toEqual(['identity', 'identity']);
   });
 
+  it('iPXE\'s DHCP cut after its option 93 (snap 300) continues the boot that fetched it: not a firmware reboot, no second attempt', async () => {
+    for (const file of [join(CAPTURES, 'lab', 'proxydhcp-with-kea.pcapng'), join(CAPTURES, 'field', 'proxy-reply-from-67-booted.pcapng')]) {
+      const a = await analyzeCapture(snapped(file, 300, 'ipxe-after-nbp'));
+      const c = a.clients.find((x) => x.role === 'boot')!;
+      expect([file, c.attempts.length, c.outcome]).toEqual([file, 1, 'incomplete']);
+      const dhcp4 = c.steps.filter((x) => x.kind === 'dhcp4');
+      expect(dhcp4.length).toBe(2);
+      // The second DHCP follows the boot program's fetch: iPXE's, never the firmware's.
+      expect(dhcp4[1]).toMatchObject({ cut: 'identity', stage: 'ipxe' });
+      expect(codes(a).filter((x) => x === 'dhcp.multiple-servers').length).toBe(1);
+      expect(errors(a)).toEqual([]);
+    }
+  });
+
   it('a cut that took the requests\' identity leaves a failure unjudged; one that took only later options (iPXE\'s tail) keeps the stage', async () => {
     const s96 = await analyzeCapture(snapped(MISSING_FILE, 96, 'missing-file'));
     expect(s96.clients[0]).toMatchObject({ outcome: 'incomplete', blindSpot: 'capture.snaplen' });

@@ -10,7 +10,7 @@ import {
 import type { Dhcp4Decoded } from '../decode/messages.js';
 import { REBOOT_GAP_S } from './attempts.js';
 import { FrameSample } from './frames.js';
-import { clientStage } from './classify.js';
+import { clientStage, looksLikeKernel } from './classify.js';
 import type { ChainState, Dhcp4State, ProxyState } from './state.js';
 import {
   chainFor, noteArch, noteExchange, noteLink, openStep, pushMessage, touch, PROXY_PORT, type FlowState,
@@ -201,13 +201,13 @@ function dhcp4Client(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Dec
   // nothing of which stage sent it, and belongs to whatever the device was doing.
   if (!st.stageKnown && type !== DECLINE && type !== RELEASE) {
     // What the cut left may still prove a boot client (its arch, a PXEClient vendor class): the
-    // device is judged as one, its stage taken as firmware unless it said more (the step keeps
-    // `cut: identity`: it may have been iPXE).
+    // device is judged as one, its stage taken from where it is in its boot unless it said more
+    // (the step keeps `cut: identity`). iPXE sends 53, 57, 93 before its 77 and 175.
     const proven = identityCut && bootClientProven(msg);
     st.stageKnown = !identityCut || proven;
     if (!identityCut && step.cut === 'identity') step.cut = 'options';
     step.stage = clientStage(msg);
-    if (proven && step.stage === 'os') step.stage = 'firmware';
+    if (proven && step.stage === 'os') step.stage = cutBootStage(c);
     step.vendorClass = flow.strings.of(v4VendorClass(msg));
     step.userClass = v4UserClasses(msg);
     for (let i = 0; i < step.userClass.length; i++) step.userClass[i] = flow.strings.of(step.userClass[i]!);
@@ -252,6 +252,22 @@ function dhcp4Client(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Dec
     // A RELEASE expects no answer: on its own it is a complete, successful step.
     step.ok = true;
   }
+}
+
+/**
+ * The stage of a proven boot client whose identity the cut took, from the device's steps before
+ * it: after a boot program that is no kernel was fetched, the DHCP is that program's (iPXE,
+ * chainloaded); before any, or after a kernel (a reboot), the firmware's.
+ */
+function cutBootStage(c: ChainState): 'firmware' | 'ipxe' {
+  for (let i = c.steps.length - 1; i >= 0; i--) {
+    const s = c.steps[i]!;
+    let file: string | null = null;
+    if (s.kind === 'tftp' && s.direction === 'download' && s.complete && s.error === null && !s.probe) file = s.file;
+    else if (s.kind === 'http' && s.ok) file = s.url;
+    if (file !== null) return looksLikeKernel(file) ? 'firmware' : 'ipxe';
+  }
+  return 'firmware';
 }
 
 function dhcp4Server(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Decoded, type: number | null): void {
