@@ -251,6 +251,27 @@ describe.skipIf(!hasTshark())('blind spots of the capture (real captures, cut by
     expect(first.ok).toBe(false);
   });
 
+  it('a proxyDHCP offer answering a DISCOVER sent again is no "probably NAK": only a server that gave the step an address may NAK it', async () => {
+    // proxydhcp-with-kea: DISCOVER (frame 4), Kea's OFFER (5), the proxy's (7). Its DISCOVER sent
+    // again 1 s later, everything after it 1.5 s later: the proxy's yiaddr-0 OFFER answers the
+    // second DISCOVER, after Kea's reply.
+    const kea = join(CAPTURES, 'lab', 'proxydhcp-with-kea.pcapng');
+    const part = (name: string, frames: string, shift: number): string => {
+      const cutOut = join(tmp, `resend-${name}.pcapng`);
+      run('editcap', ['-r', kea, cutOut, frames]);
+      if (shift === 0) return cutOut;
+      const shifted = join(tmp, `resend-${name}-t.pcapng`);
+      run('editcap', ['-t', String(shift), cutOut, shifted]);
+      return shifted;
+    };
+    const merged = join(tmp, 'resend.pcapng');
+    run('mergecap', ['-w', merged, part('head', '1-5', 0), part('again', '4', 1), part('tail', '6-100000', 1.5)]);
+    const a = await analyzeCapture(snapped(merged, 96, 'resend'));
+    const messages = a.clients.flatMap((c) => c.steps.flatMap((x) => (x.kind === 'dhcp4' ? x.messages : [])));
+    expect(messages).toContain('reply (type cut)');
+    expect(messages.filter((m) => m.includes('probably NAK'))).toEqual([]);
+  });
+
   it('cut DHCP reads as cut, not as an OS or as missing: a booted phone\'s DHCP cut by snap 96 and 200', async () => {
     for (const snap of [96, 200]) {
       const a = await analyzeCapture(snapped(PHONE, snap, 'phone'));
