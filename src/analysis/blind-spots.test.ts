@@ -242,6 +242,20 @@ describe.skipIf(!hasTshark())('blind spots of the capture (real captures, cut by
     expect(s300.clients[0]!.steps.filter((x) => x.kind === 'dhcp4').map((x) => x.cut)).toEqual(['identity', 'identity']);
   });
 
+  it('iPXE\'s DHCP cut after its option 93 (snap 300) continues the boot that fetched it: not a firmware reboot, no second attempt', async () => {
+    for (const file of [join(CAPTURES, 'lab', 'proxydhcp-with-kea.pcapng'), join(CAPTURES, 'field', 'proxy-reply-from-67-booted.pcapng')]) {
+      const a = await analyzeCapture(snapped(file, 300, 'ipxe-after-nbp'));
+      const c = a.clients.find((x) => x.role === 'boot')!;
+      expect([file, c.attempts.length, c.outcome]).toEqual([file, 1, 'incomplete']);
+      const dhcp4 = c.steps.filter((x) => x.kind === 'dhcp4');
+      expect(dhcp4.length).toBe(2);
+      // The second DHCP follows the boot program's fetch: iPXE's, never the firmware's.
+      expect(dhcp4[1]).toMatchObject({ cut: 'identity', stage: 'ipxe' });
+      expect(codes(a).filter((x) => x === 'dhcp.multiple-servers').length).toBe(1);
+      expect(errors(a)).toEqual([]);
+    }
+  });
+
   it('a cut that took the requests\' identity leaves a failure unjudged; one that took only later options (iPXE\'s tail) keeps the stage', async () => {
     const s96 = await analyzeCapture(snapped(MISSING_FILE, 96, 'missing-file'));
     expect(s96.clients[0]).toMatchObject({ outcome: 'incomplete', blindSpot: 'capture.snaplen' });
@@ -277,6 +291,27 @@ describe.skipIf(!hasTshark())('blind spots of the capture (real captures, cut by
     const first = nak.clients[0]!.steps[0]!;
     expect(first.kind === 'dhcp4' && first.messages.filter((m) => m.startsWith('reply'))).toEqual(['reply (type cut)', 'reply (type cut, probably NAK)', 'reply (type cut)']);
     expect(first.ok).toBe(false);
+  });
+
+  it('a proxyDHCP offer answering a DISCOVER sent again is no "probably NAK": only a server that gave the step an address may NAK it', async () => {
+    // proxydhcp-with-kea: DISCOVER (frame 4), Kea's OFFER (5), the proxy's (7). Its DISCOVER sent
+    // again 1 s later, everything after it 1.5 s later: the proxy's yiaddr-0 OFFER answers the
+    // second DISCOVER, after Kea's reply.
+    const kea = join(CAPTURES, 'lab', 'proxydhcp-with-kea.pcapng');
+    const part = (name: string, frames: string, shift: number): string => {
+      const cutOut = join(tmp, `resend-${name}.pcapng`);
+      run('editcap', ['-r', kea, cutOut, frames]);
+      if (shift === 0) return cutOut;
+      const shifted = join(tmp, `resend-${name}-t.pcapng`);
+      run('editcap', ['-t', String(shift), cutOut, shifted]);
+      return shifted;
+    };
+    const merged = join(tmp, 'resend.pcapng');
+    run('mergecap', ['-w', merged, part('head', '1-5', 0), part('again', '4', 1), part('tail', '6-100000', 1.5)]);
+    const a = await analyzeCapture(snapped(merged, 96, 'resend'));
+    const messages = a.clients.flatMap((c) => c.steps.flatMap((x) => (x.kind === 'dhcp4' ? x.messages : [])));
+    expect(messages).toContain('reply (type cut)');
+    expect(messages.filter((m) => m.includes('probably NAK'))).toEqual([]);
   });
 
   it('cut DHCP reads as cut, not as an OS or as missing: a booted phone\'s DHCP cut by snap 96 and 200', async () => {

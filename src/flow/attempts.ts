@@ -153,6 +153,10 @@ export function splitAttempts(steps: readonly StepFacts[]): AttemptSplit {
       cur.undecided = false;
     } else if (cur === null) {
       entry = ph.kind === 'start' ? ph.entry : ph.kind === 'ipxe' ? 'ipxe' : ph.kind === 'transfer' ? 'transfer' : 'os';
+    } else if (ph.kind === 'start' && s.kind === 'dhcp4' && s.step.cut === 'identity') {
+      // Its stage is a guess from what the cut left (option 93): a reboot only after an OS, a
+      // kernel or a reboot-sized silence, never for the stage alone.
+      if (cur.entry === 'os' || cur.kernel || t - cur.end > REBOOT_GAP_S) entry = ph.entry;
     } else if (ph.kind === 'start') {
       const sameEntry = cur.entry === ph.entry;
       if (!sameEntry || cur.progressed || t - cur.end > REBOOT_GAP_S) entry = ph.entry;

@@ -10,7 +10,7 @@ import {
 import type { Dhcp4Decoded } from '../decode/messages.js';
 import { REBOOT_GAP_S } from './attempts.js';
 import { FrameSample } from './frames.js';
-import { clientStage } from './classify.js';
+import { clientStage, looksLikeKernel } from './classify.js';
 import type { ChainState, Dhcp4State, ProxyState } from './state.js';
 import {
   chainFor, noteArch, noteExchange, noteLink, openStep, pushMessage, touch, PROXY_PORT, type FlowState,
@@ -155,7 +155,7 @@ function openDhcp4(flow: FlowState, c: ChainState, m: Dhcp4Decoded): Dhcp4State 
     },
     stageKnown: false, firstDiscover: null, discoverFrame: 0, firstOffer: null, pendingRequest: null,
     requestSeen: false, discoverSecs: -1, discoversAfterOffer: 0, offerVendorClass: [], offerCount: 0, offerFrames: [], nak: null, ack: null,
-    bootfileFrame: 0, decline: null, untypedRequests: 0, cutReply: null, answerKinds: 0,
+    bootfileFrame: 0, decline: null, untypedRequests: 0, cutReply: null, answerKinds: 0, addressedBy: null,
   };
   c.dhcp4 = st;
   return openStep(flow, c, st);
@@ -201,13 +201,13 @@ function dhcp4Client(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Dec
   // nothing of which stage sent it, and belongs to whatever the device was doing.
   if (!st.stageKnown && type !== DECLINE && type !== RELEASE) {
     // What the cut left may still prove a boot client (its arch, a PXEClient vendor class): the
-    // device is judged as one, its stage taken as firmware unless it said more (the step keeps
-    // `cut: identity`: it may have been iPXE).
+    // device is judged as one, its stage taken from where it is in its boot unless it said more
+    // (the step keeps `cut: identity`). iPXE sends 53, 57, 93 before its 77 and 175.
     const proven = identityCut && bootClientProven(msg);
     st.stageKnown = !identityCut || proven;
     if (!identityCut && step.cut === 'identity') step.cut = 'options';
     step.stage = clientStage(msg);
-    if (proven && step.stage === 'os') step.stage = 'firmware';
+    if (proven && step.stage === 'os') step.stage = cutBootStage(c);
     step.vendorClass = flow.strings.of(v4VendorClass(msg));
     step.userClass = v4UserClasses(msg);
     for (let i = 0; i < step.userClass.length; i++) step.userClass[i] = flow.strings.of(step.userClass[i]!);
@@ -254,6 +254,22 @@ function dhcp4Client(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Dec
   }
 }
 
+/**
+ * The stage of a proven boot client whose identity the cut took, from the device's steps before
+ * it: after a boot program that is no kernel was fetched, the DHCP is that program's (iPXE,
+ * chainloaded); before any, or after a kernel (a reboot), the firmware's.
+ */
+function cutBootStage(c: ChainState): 'firmware' | 'ipxe' {
+  for (let i = c.steps.length - 1; i >= 0; i--) {
+    const s = c.steps[i]!;
+    let file: string | null = null;
+    if (s.kind === 'tftp' && s.direction === 'download' && s.complete && s.error === null && !s.probe) file = s.file;
+    else if (s.kind === 'http' && s.ok) file = s.url;
+    if (file !== null) return looksLikeKernel(file) ? 'firmware' : 'ipxe';
+  }
+  return 'firmware';
+}
+
 function dhcp4Server(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Decoded, type: number | null): void {
   const msg = m.msg;
   const cut = optionsCut(flow, m);
@@ -267,6 +283,7 @@ function dhcp4Server(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Dec
     return;
   }
   noteDhcp4Message(st, m, 'BOOTREPLY', cut);
+  if ((type === OFFER || type === ACK) && !isZeroAddr(msg.yiaddr)) noteAddressedBy(st, m.srcAddr);
   if (type === OFFER) {
     st.firstOffer ??= m.time;
     st.offerCount++;
@@ -319,15 +336,15 @@ function cutReply(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Decode
   const msg = m.msg;
   const step = st.step;
   const yiaddr = addrOrNull(msg.yiaddr);
-  // A request after an earlier reply is a REQUEST (or a DISCOVER again): a NAK is the only answer
-  // to it with neither yiaddr nor ciaddr (RFC 2131 table 3; an ACK to an INFORM has ciaddr) —
-  // unless the step had such answers to its first request, a proxyDHCP server's offers (siaddr is
-  // no sign: real servers set it in their NAKs too).
-  const afterReply = st.cutReply !== null || st.firstOffer !== null || st.requestSeen;
+  // A NAK's yiaddr and ciaddr are 0 (RFC 2131 table 3). So are a proxyDHCP server's offers, also
+  // to a DISCOVER sent again (siaddr is no sign: real servers set it in their NAKs too). A zero
+  // reply is probably a NAK only from a server that already gave this step an address (its OFFER,
+  // then its NAK to the REQUEST), and not where the step had proxy-like zero answers before.
   const lastIsRequest = step.messages.length > 0 && isRequestName(step.messages[step.messages.length - 1]!);
   const proxyLike = (st.cutReply?.proxyLike ?? false) || step.offers.some((o) => o.proxy);
   const zero = yiaddr === null && isZeroAddr(msg.ciaddr);
-  const probablyNak = zero && afterReply && lastIsRequest && !proxyLike;
+  const addressed = st.addressedBy?.includes(m.srcAddr) ?? false;
+  const probablyNak = zero && addressed && lastIsRequest && !proxyLike;
   touch(st, m);
   pushMessage(st, probablyNak ? 'reply (type cut, probably NAK)' : 'reply (type cut)');
   noteRelay(st, msg);
@@ -337,12 +354,21 @@ function cutReply(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Decode
   if (yiaddr) {
     step.yiaddr = yiaddr;
     flow.leases.set(yiaddr, c.key);
+    noteAddressedBy(st, m.srcAddr);
   }
   if (bootfile !== null) {
     step.bootfile = bootfile;
     st.bootfileFrame = m.frame;
   }
   step.nextServer = nextServer ?? step.nextServer;
+}
+
+/** Servers kept per step: a step hears from a few (a DHCP server or two, a proxy). */
+const MAX_ADDRESSED_BY = 8;
+
+function noteAddressedBy(st: Dhcp4State, src: string): void {
+  const list = (st.addressedBy ??= []);
+  if (list.length < MAX_ADDRESSED_BY && !list.includes(src)) list.push(src);
 }
 
 /** A client message's name in a step (a request whose type was cut included). */

@@ -19,7 +19,8 @@ import { dhcp6Message, ndpMessage } from './builder-dhcp6.js';
 import { httpMessage, icmpMessage, tftpBlock, tftpMessage } from './builder-transfer.js';
 import type { TftpSession } from '../decode/tftp-tracker.js';
 import { MtuTracker, type MtuFacts } from './mtu.js';
-import { BootOp, DhcpV4MessageType, identityWhole, msgType, optionsWhole } from '../wire/dhcpv4/index.js';
+import { BootOp, DhcpV4MessageType, getOption, identityWhole, msgType, optionsWhole, type DhcpV4Message } from '../wire/dhcpv4/index.js';
+import { ipv4ToString, u32 } from '../wire/bytes.js';
 import { DhcpV6MsgType, isDhcp6Answer } from '../wire/dhcpv6/index.js';
 
 export interface BootChainBuilderOptions {
@@ -66,6 +67,12 @@ export class BootChainBuilder implements DecodeSink {
   private readonly opaqueCuts = new Map<string, { src: string; dst: string; frames: number }>();
   /** Addresses DHCP answers came from (servers, relays). */
   private readonly dhcpServers = new Set<string>();
+  /** Directed broadcasts of the subnets DHCP answers leased in (option 28, else yiaddr with
+   *  option 1's mask): relays and servers may send answers there. */
+  private readonly subnetBroadcasts = new Set<string>();
+  /** A server or subnet went unrecorded (the caps above were hit): every opaque cut frame may then
+   *  hold a DHCP answer (an unrecorded server's cut answers must not be cleared as not DHCP). */
+  private dhcpAddressesFull = false;
   /** Path-MTU facts (flow/mtu.ts), filed under the chain key of the address they concern. */
   private readonly mtu: MtuTracker;
   /** Nothing of a message is kept but strings and numbers copied out of it (see above). A getter
@@ -137,6 +144,8 @@ export class BootChainBuilder implements DecodeSink {
     }
     if ((m.proto === 'dhcp4' && m.msg.op === BootOp.REPLY) || (m.proto === 'dhcp6' && isDhcp6Answer(m.msg))) {
       if (this.dhcpServers.size < SERVERS_KEPT) this.dhcpServers.add(m.srcAddr);
+      else if (!this.dhcpServers.has(m.srcAddr)) this.dhcpAddressesFull = true;
+      if (m.proto === 'dhcp4') this.noteSubnetBroadcast(m.msg);
     }
     if (m.frame === this.flow.cutNow.frame) this.countCutMessage(chain, m);
     if (m.issues.length > 0) this.noteIssues(chain, m.frame, m.time, m.issues);
@@ -275,15 +284,41 @@ export class BootChainBuilder implements DecodeSink {
    *  no device's DHCP answer. */
   private opaqueMayBeDhcp(): number {
     let n = 0;
-    for (const p of this.opaqueCuts.values()) if (this.mayBeDhcp(p.src) || this.mayBeDhcp(p.dst)) n += p.frames;
+    if (this.dhcpAddressesFull) {
+      for (const p of this.opaqueCuts.values()) n += p.frames;
+      return n;
+    }
+    // Where no answer's mask survived (a cut capture keeps none), a /24 is the guess: x.y.z.255 of
+    // a DHCP server's, a lease's or a claimed address's x.y.z.
+    const nets = new Set<string>();
+    for (const m of [this.dhcpServers.keys(), this.flow.leases.keys(), this.flow.claims.keys()]) for (const a of m) if (!a.includes(':')) nets.add(a.slice(0, a.lastIndexOf('.')));
+    for (const p of this.opaqueCuts.values()) if (this.mayBeDhcp(p.src, nets) || this.mayBeDhcp(p.dst, nets)) n += p.frames;
     return n;
   }
 
-  private mayBeDhcp(addr: string): boolean {
+  private mayBeDhcp(addr: string, nets: ReadonlySet<string>): boolean {
     if (this.dhcpServers.has(addr) || this.flow.leases.has(addr) || this.flow.claims.has(addr)) return true;
     if (addr.includes(':')) return /^f[ef]/i.test(addr) || addr === '::';
+    if (this.subnetBroadcasts.has(addr) || (addr.endsWith('.255') && nets.has(addr.slice(0, addr.lastIndexOf('.'))))) return true;
     const first = Number(addr.slice(0, addr.indexOf('.')));
     return addr === '255.255.255.255' || addr === '0.0.0.0' || (first >= 224 && first <= 239);
+  }
+
+  /** The directed broadcast of the subnet a DHCPv4 answer leases in, from its options 28 or 1. */
+  private noteSubnetBroadcast(msg: DhcpV4Message): void {
+    const ip = u32(msg.yiaddr, 0);
+    if (ip === 0) return;
+    const given = getOption(msg, 28);
+    const mask = getOption(msg, 1);
+    let bc: string | null = null;
+    if (given !== null && given.length === 4) bc = ipv4ToString(given, 0);
+    else if (mask !== null && mask.length === 4) {
+      const b = (ip | ~u32(mask, 0)) >>> 0;
+      bc = `${b >>> 24}.${(b >>> 16) & 255}.${(b >>> 8) & 255}.${b & 255}`;
+    }
+    if (bc === null || this.subnetBroadcasts.has(bc)) return;
+    if (this.subnetBroadcasts.size < SERVERS_KEPT) this.subnetBroadcasts.add(bc);
+    else this.dhcpAddressesFull = true;
   }
 
   /** A cut frame's message, by what the cut took: a DHCP message with no device is unplaced; a

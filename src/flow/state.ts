@@ -47,10 +47,14 @@ export interface Dhcp4State extends StateBase {
   answerKinds: number;
   /** The last server reply whose type the snap length cut (null: none). It proves the server
    *  answered (xid, chaddr, yiaddr survive), not that it ACKed: an OFFER, an ACK or a NAK.
-   *  `probablyNak`: yiaddr 0 answering a request sent after an earlier reply (RFC 2131 table 3:
-   *  a NAK's yiaddr is 0, an OFFER's and an ACK's to a REQUEST never is). `proxyLike`: a reply
-   *  with yiaddr 0 came that was no NAK (a proxyDHCP offer): later ones are not called NAKs. */
+   *  `probablyNak`: yiaddr 0 from a server that already gave this step an address (RFC 2131
+   *  table 3: a NAK's yiaddr is 0, an OFFER's never is). `proxyLike`: a reply with yiaddr 0 came
+   *  that was no NAK (a proxyDHCP offer): later ones are not called NAKs. */
   cutReply: { frame: number; time: number; yiaddr: string | null; probablyNak: boolean; proxyLike: boolean } | null;
+  /** Source addresses of the replies that gave this step an address (yiaddr not 0), null: none.
+   *  Only such a server's reply with yiaddr 0 may be its NAK; another's may be a proxyDHCP offer
+   *  to a DISCOVER sent again (EDK2 resends while it has no PXE offer; WDS answers late). */
+  addressedBy: string[] | null;
 }
 
 export interface ProxyState extends StateBase {

@@ -150,8 +150,8 @@ function deviceColumns(c: ClientReport): Partial<AnalysisRow> {
   return { mac: c.mac, ip: addressOf(c), role: c.role, vendorClass: c.vendorClass, vendor: vendorOf(c.vendorClass), arch: c.arch, archName: c.archName };
 }
 
-/** The attempt's columns; `open`: the blind spot that leaves the device unjudged while none of its
- *  attempts says so — its failed and not-a-boot attempts rest on what the capture does not show. */
+/** The attempt's columns; `open`: the blind spot that leaves the device unjudged — its failed and
+ *  not-a-boot attempts rest on what the capture does not show (`seenOutcome` keeps what was seen). */
 function attemptColumns(t: AttemptReport | null, open: BlindSpotCode | null): Partial<AnalysisRow> {
   if (t === null) return {};
   const left = open !== null && (t.outcome === 'failed' || t.outcome === 'not-a-boot');
@@ -163,13 +163,12 @@ function attemptColumns(t: AttemptReport | null, open: BlindSpotCode | null): Pa
 
 type BlindSpotCode = NonNullable<ClientReport['blindSpot']>;
 
-/** The blind spot of a device left unjudged (incomplete) whose attempts all look judged: where its
- *  attempts begin (a cut took its requests' identity) or what kind of device it is (only answers
- *  seen) is not in the capture, so a failure or an OS attempt seen is not the device's verdict.
- *  Null where an incomplete attempt already carries it, or the device was judged. */
+/** The blind spot of a device left unjudged (incomplete): where its attempts begin (a cut took
+ *  its requests' identity) or what kind of device it is (only answers seen) is not in the
+ *  capture, so no failure or OS attempt seen is the device's verdict — whether or not another of
+ *  its attempts is incomplete. Null where the device was judged. */
 function unjudgedBy(c: ClientReport): BlindSpotCode | null {
-  if (c.outcome !== 'incomplete' || c.blindSpot === undefined) return null;
-  return c.attempts.some((t) => t.outcome === 'incomplete') ? null : c.blindSpot;
+  return c.outcome === 'incomplete' && c.blindSpot !== undefined ? c.blindSpot : null;
 }
 
 /** The attempt behind the device's verdict: the one that booted, else the one its root cause
