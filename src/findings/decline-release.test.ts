@@ -61,6 +61,21 @@ describe('DHCPDECLINE and DHCPRELEASE are judged for the device, not per xid', (
     expect(d[0]!.frames).toEqual([4, 5, 9, 10]);
   });
 
+  it('a client declining address after address gets one finding naming the first four and how many more, its frames bounded, sorted and distinct', () => {
+    const sim = new Sim();
+    for (let i = 0; i < 30; i++) {
+      dora(sim, { xid: 0x1000 + 2 * i, mac: MAC, yiaddr: `198.51.100.${100 + i}`, t: 12 * i, client: cisco, server: provisioning });
+      decline(sim, 0x1001 + 2 * i, `198.51.100.${100 + i}`, 12 * i + 1.5);
+    }
+    const d = of(sim.finish({ end: 400 }), 'dhcp.decline');
+    expect(d).toHaveLength(1);
+    expect(d[0]!.message).toContain('198.51.100.103');
+    expect(d[0]!.message).not.toContain('198.51.100.104');
+    expect(d[0]!.message).toContain('26 more');
+    expect(d[0]!.frames.length).toBeLessThanOrEqual(16);
+    expect(d[0]!.frames).toEqual([...new Set(d[0]!.frames)].sort((a, b) => a - b));
+  });
+
   it('a RELEASE at shutdown is normal: no finding, no extra attempt, the boot stays booted', () => {
     const sim = new Sim();
     phoneWithConflict(sim);
