@@ -84,6 +84,15 @@ describe.skipIf(!hasTshark())('blind spots of the capture (real captures, cut by
     expect(a.findings.find((x) => x.code === 'capture.one-sided')?.message).toMatch(/answers from servers and sent no request/);
   });
 
+  it('server answers only, one answer type repeated for each retransmission of the same xid: capture.one-sided, not an OS with an OFFER that failed', async () => {
+    for (const name of ['broken-no-bootfile.pcapng', 'proxydhcp-only.pcapng']) {
+      const a = await analyzeCapture(filtered(join(CAPTURES, 'lab', name), 'udp.srcport==67||udp.srcport==4011', `srv-${name}`));
+      expect(a.findings.map((x) => x.code), name).toContain('capture.one-sided');
+      expect(a.clients.map((c) => c.outcome), name).toEqual(['incomplete']);
+      expect(errors(a), name).toEqual([]);
+    }
+  });
+
   it('snap length 96: one capture.snaplen naming it and what it hides, unjudged (not "the capture ends"), no per-client decode.malformed, TFTP sizes from headers', async () => {
     const s96 = join(tmp, 's96.pcapng');
     run('editcap', ['-s', '96', FIELD, s96]);

@@ -162,15 +162,20 @@ export function snaplenFinding(ctx: Ctx, packets: number, cut: CaptureCutFacts):
  *  switch (ERSPAN's T bit, the session's MTU) or by the collector, whose snap length counts the
  *  tunnel headers in front of the mirrored frame. */
 function cutBy(cut: CaptureCutFacts): { by: string; fix: string } {
-  const own = cut.frames - cut.byMirror - cut.byCollector;
+  const outside = cut.frames - cut.byMirror - cut.byCollector;
+  // Frames outside the tunnel on a collector capture (the collector's own ICMP) were cut by the
+  // same snap length: one cause, counted with the mirrored frames it cut.
+  const collector = cut.byCollector > 0 ? cut.byCollector + outside : 0;
+  const own = cut.byCollector > 0 ? 0 : outside;
   const by: string[] = [];
   const fix: string[] = [];
   if (cut.byMirror > 0) {
-    by.push(`the mirroring switch${own + cut.byCollector > 0 ? ` (${cut.byMirror} frame(s))` : ''}, which truncated the mirrored frames before sending them (ERSPAN's truncated bit, the session's MTU; the collector recorded its packets whole)`);
+    by.push(`the mirroring switch${own + collector > 0 ? ` (${cut.byMirror} frame(s))` : ''}, which truncated the mirrored frames before sending them (ERSPAN's truncated bit, the session's MTU; the collector recorded its packets whole)`);
     fix.push('raise the mirror session\'s MTU or turn its truncation off');
   }
   if (cut.byCollector > 0) {
-    by.push(`the collector's snap length${own + cut.byMirror > 0 ? ` (${cut.byCollector} frame(s))` : ''}, which counts the ${cut.encapsulation} bytes of tunnel headers in front of each mirrored frame`);
+    const counts = [...(cut.byMirror > 0 ? [`${collector} frame(s)`] : []), ...(outside > 0 ? [`${outside} of them its own traffic`] : [])];
+    by.push(`the collector's snap length${counts.length > 0 ? ` (${counts.join(', ')})` : ''}, which counts the ${cut.encapsulation} bytes of tunnel headers in front of each mirrored frame`);
     fix.push('re-capture on the collector with `tcpdump -s 0`');
   }
   if (own > 0) {

@@ -61,6 +61,21 @@ describe('DHCPDECLINE and DHCPRELEASE are judged for the device, not per xid', (
     expect(d[0]!.frames).toEqual([4, 5, 9, 10]);
   });
 
+  it('a client declining address after address gets one finding naming the first four and how many more, its frames bounded, sorted and distinct', () => {
+    const sim = new Sim();
+    for (let i = 0; i < 30; i++) {
+      dora(sim, { xid: 0x1000 + 2 * i, mac: MAC, yiaddr: `198.51.100.${100 + i}`, t: 12 * i, client: cisco, server: provisioning });
+      decline(sim, 0x1001 + 2 * i, `198.51.100.${100 + i}`, 12 * i + 1.5);
+    }
+    const d = of(sim.finish({ end: 400 }), 'dhcp.decline');
+    expect(d).toHaveLength(1);
+    expect(d[0]!.message).toContain('198.51.100.103');
+    expect(d[0]!.message).not.toContain('198.51.100.104');
+    expect(d[0]!.message).toContain('26 more');
+    expect(d[0]!.frames.length).toBeLessThanOrEqual(16);
+    expect(d[0]!.frames).toEqual([...new Set(d[0]!.frames)].sort((a, b) => a - b));
+  });
+
   it('a RELEASE at shutdown is normal: no finding, no extra attempt, the boot stays booted', () => {
     const sim = new Sim();
     phoneWithConflict(sim);
@@ -99,5 +114,30 @@ describe('a relayed answer seen twice', () => {
     sim.dhcp4({ addr: '10.10.0.1', port: 67 }, relay, { ...ack, options: [{ code: 53, value: 'OFFER' }, { code: 54, value: '10.10.0.1' }] }, 0);
     sim.dhcp4({ addr: '10.10.0.1', port: 67 }, relay, ack, 0.01);
     expect(sim.finish({ end: 2 }).findings.map((f) => f.code)).toContain('capture.one-sided');
+  });
+
+  it('the same OFFER answering each retransmission of one DISCOVER (RFC 2131 §4.1: 4, 8, 16 s) counts each time: server-only is one-sided', () => {
+    const offer = { op: 2 as const, xid: 0x77, chaddr: MAC, yiaddr: '198.51.100.100', options: [{ code: 53, value: 'OFFER' }, { code: 54, value: SERVER.addr }] };
+    const sim = new Sim();
+    for (const t of [0, 4, 12, 28]) sim.dhcp4({ addr: SERVER.addr, port: 67 }, { addr: '255.255.255.255', port: 68 }, offer, t);
+    const a = sim.finish({ end: 30 });
+    expect(a.findings.map((f) => f.code)).toContain('capture.one-sided');
+    expect(a.clients[0]!.outcome).toBe('incomplete');
+  });
+});
+
+describe('a DECLINE whose xid the next DISCOVER reuses', () => {
+  it('the step is complete with the DECLINE alone, and open again once the DISCOVER joins it unanswered', () => {
+    const sim = new Sim();
+    dora(sim, { xid: 0x100, mac: MAC, yiaddr: '198.51.100.100', t: 0, client: cisco, server: provisioning });
+    decline(sim, 0x200, '198.51.100.100', 1.5);
+    sim.dhcp4(cli0, toServers, { xid: 0x200, chaddr: MAC, options: [{ code: 53, value: 'DISCOVER' }, ...cisco] }, 11.5);
+    const a = sim.finish({ end: 20 });
+    const c = a.clients.find((x) => x.mac === MAC)!;
+    const step = c.steps.find((s) => s.kind === 'dhcp4' && s.messages[0] === 'DECLINE');
+    if (step?.kind !== 'dhcp4') throw new Error('no DECLINE step');
+    expect(step.messages).toContain('DISCOVER');
+    expect(step.ok).toBe(false);
+    expect(c.outcome).not.toBe('booted');
   });
 });

@@ -144,16 +144,26 @@ export function declineRule(ctx: Ctx, mac: string, steps: readonly StepFacts[]):
     let e = declined.get(address);
     if (!e) declined.set(address, e = { count: 0, first: d.time, frames: [], server: null });
     e.count++;
-    e.frames.push(d.frame);
-    if (given?.ack) e.frames.push(given.ack.frame);
+    if (e.frames.length < FRAMES_PER_ADDRESS) {
+      e.frames.push(d.frame);
+      if (given?.ack) e.frames.push(given.ack.frame);
+    }
     e.server ??= d.server ?? given?.step.server ?? null;
   }
   if (declined.size === 0) return;
-  const texts = [...declined].map(([address, e]) => `${address}${e.server ? `, given by ${e.server}` : ''}${e.count > 1 ? `, ${e.count} times` : ''}`);
+  // A client stuck declining (a subnet full of squatters, a server handing out a taken pool) may
+  // decline hundreds: the finding names the first few addresses and the frames of those.
+  const listed = [...declined].slice(0, LISTED_DECLINES);
+  const texts = listed.map(([address, e]) => `${address}${e.server ? `, given by ${e.server}` : ''}${e.count > 1 ? `, ${e.count} times` : ''}`);
+  if (declined.size > LISTED_DECLINES) texts.push(`and ${declined.size - LISTED_DECLINES} more address(es)`);
   const first = Math.min(...[...declined.values()].map((e) => e.first));
-  add(ctx, 'dhcp.decline', mac, first, [...declined.values()].flatMap((e) => e.frames),
+  add(ctx, 'dhcp.decline', mac, first, listed.flatMap(([, e]) => e.frames),
     `The client declined ${texts.join('; ')} (DHCPDECLINE): another host already uses ${declined.size === 1 ? 'it' : 'them'}.`);
 }
+
+/** Addresses a dhcp.decline names, and the frames it cites of each (DECLINE and its ACK, twice). */
+const LISTED_DECLINES = 4;
+const FRAMES_PER_ADDRESS = 4;
 
 /** The DHCPv4 step at or before `i` whose ACK gave `address` (the latest one with an ACK when the
  *  DECLINE names none). */

@@ -18,6 +18,8 @@ import {
 
 const { DISCOVER, OFFER, REQUEST, DECLINE, ACK, NAK, RELEASE, INFORM } = DhcpV4MessageType;
 const MAX_OFFERS = 16;
+/** DHCP message types 1–18 (RFC 2132, 3203, 4388, 6926), a slot each in `Dhcp4State.answerAt`. */
+const ANSWER_TYPES = 19;
 /** Offer frames kept per step as evidence. */
 const MAX_OFFER_FRAMES = 16;
 
@@ -93,13 +95,7 @@ export function dhcp4Message(flow: FlowState, m: Dhcp4Decoded): ChainState | nul
     if (!st || st.step.xid !== msg.xid) {
       st = findDhcp4(c, msg.xid) ?? openDhcp4(flow, c, m);
     }
-    // The same answer to the same exchange again (a relay's copy of the server's ACK on the same
-    // link, a server re-sending it) asks for no more requests than the first did.
-    const kind = answerBit(type);
-    if ((st.answerKinds & kind) === 0) {
-      st.answerKinds |= kind;
-      noteExchange(c, false);
-    }
+    if (answerCounts(st, type, m.time)) noteExchange(c, false);
     dhcp4Server(flow, c, st, m, type);
   }
   return c;
@@ -119,10 +115,26 @@ function restartsDiscovery(st: Dhcp4State, secs: number, time: number): boolean 
   return quiet > 2 * REBOOT_GAP_S || (st.discoverSecs > 0 && st.offerCount > 0 && quiet >= REBOOT_AFTER_OFFER_S);
 }
 
-/** A bit per answer type of a step (BOOTP replies and types past 30 share bit 0). */
-function answerBit(type: number | null): number {
-  return type !== null && type > 0 && type < 31 ? 1 << type : 1;
+/**
+ * Does this answer count as one more (`ExchangeFacts.answers`)? The first of its type in the step
+ * does; a repeat only as the answer to a client's retransmission: RFC 2131 §4.1 backs off 4, 8, 16,
+ * 32, 64 s (±1 s), so 1 s to 70 s after the previous one. Sooner is a copy of the same answer (a
+ * relay's on the same link, a second server's OFFER to the same DISCOVER, within ms); later is no
+ * retry of this xid (a lease's ACK seen again, a capture spliced from two).
+ */
+function answerCounts(st: Dhcp4State, type: number | null, time: number): boolean {
+  const kind = type !== null && type > 0 && type < st.answerAt.length ? type : 0;
+  const previous = st.answerAt[kind]!;
+  st.answerAt[kind] = time;
+  if (Number.isNaN(previous)) return true;
+  const gap = time - previous;
+  return gap >= RETRY_MIN_S && gap <= RETRY_MAX_S;
 }
+
+/** The gaps between a client's retransmissions of one xid (RFC 2131 §4.1: 4 s doubling to 64 s,
+ *  randomized by ±1 s), with room for a client that retries sooner or a server slow to answer. */
+const RETRY_MIN_S = 1;
+const RETRY_MAX_S = 70;
 
 /** Quiet seconds after an OFFER before a DISCOVER whose secs went back counts as a new boot. */
 const REBOOT_AFTER_OFFER_S = 2;
@@ -155,7 +167,7 @@ function openDhcp4(flow: FlowState, c: ChainState, m: Dhcp4Decoded): Dhcp4State 
     },
     stageKnown: false, firstDiscover: null, discoverFrame: 0, firstOffer: null, pendingRequest: null,
     requestSeen: false, discoverSecs: -1, discoversAfterOffer: 0, offerVendorClass: [], offerCount: 0, offerFrames: [], nak: null, ack: null,
-    bootfileFrame: 0, decline: null, untypedRequests: 0, cutReply: null, answerKinds: 0, addressedBy: null,
+    bootfileFrame: 0, decline: null, untypedRequests: 0, cutReply: null, answerAt: new Float64Array(ANSWER_TYPES).fill(NaN), addressedBy: null,
   };
   c.dhcp4 = st;
   return openStep(flow, c, st);
@@ -213,6 +225,9 @@ function dhcp4Client(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Dec
     for (let i = 0; i < step.userClass.length; i++) step.userClass[i] = flow.strings.of(step.userClass[i]!);
     step.arch = v4ClientArch(msg)[0] ?? null;
   }
+  // A step that was complete holding only a DECLINE or RELEASE (they expect no answer) is open
+  // again once a request that expects one joins it (a client reusing the xid for its DISCOVER).
+  if (type !== DECLINE && type !== RELEASE && step.ok && st.ack === null) step.ok = false;
   if (type === DISCOVER || (type === null && msg.op === BootOp.REQUEST)) {
     if (type === null && cut) st.untypedRequests++;
     if (st.firstDiscover === null) {

@@ -120,7 +120,11 @@ export class BootChainBuilder implements DecodeSink {
       else if (pair !== null && this.opaqueCuts.size < CUT_PAIRS_KEPT) this.opaqueCuts.set(pair, { src: src!, dst: dst!, frames: 1 });
       else c.unplaced++;
     }
-    if (captured > c.snap) c.snap = captured;
+    // The snap length shown is the mirrored frames' once one was cut in a tunnel: the collector's
+    // own frames that its snap length cut too (its ICMP) are longer by the tunnel's headers.
+    const tunnelled = c.byMirror + c.byCollector;
+    if (by !== 'capture' && tunnelled === 1) c.snap = 0;
+    if ((by !== 'capture' || tunnelled === 0) && captured > c.snap) c.snap = captured;
     if (c.sample.length < CUT_SAMPLE) c.sample.push(frame);
   }
 

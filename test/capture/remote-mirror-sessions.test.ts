@@ -99,6 +99,14 @@ describe('capture.snaplen says what cut a mirrored frame', () => {
     expect(m).not.toContain('mirroring switch');
   });
 
+  it('a collector capture cut by its snap length: its own frames (ICMP for the tunnel) are the same cause, the length shown the mirrored frames\'', async () => {
+    // VXLAN: outer Ethernet 14 + IPv4 20 + UDP 8 + VXLAN 8 = 50 bytes in front of each mirrored frame.
+    const m = snaplen(await analyzeBytes(writeRecords(snapped(readFileSync(join(ROOT, 'captures/lab/remote-mirror-vxlan.pcap')), 200))));
+    expect(m).toContain('cut to 150 bytes by the collector\'s snap length');
+    expect(m).toContain('of them its own traffic');
+    expect(m).not.toContain('the capture\'s snap length');
+  });
+
   it('no tunnel: the capture\'s snap length, as before', async () => {
     const m = snaplen(await analyzeBytes(writeRecords(snapped(DIRECT, 200))));
     expect(m).toContain('cut to 200 bytes by the capture\'s snap length');

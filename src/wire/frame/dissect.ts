@@ -267,7 +267,7 @@ export class FrameDissector {
           kind = three ? 'erspan3' : 'erspan2';
           id = e.session;
           start = e.payloadOffset;
-          // The VLAN the switch took the frame from, as Wireshark reads it (packet-erspan.c): type II
+          // The VLAN the switch took the frame from (our rule: packet-erspan.c only displays it): type II
           // unless En says the tag stayed in the frame (3), type III always; an inner tag with the
           // same id is that tag kept, not a second one.
           if (three || e.encap !== ERSPAN_ENCAP_TAG_IN_FRAME) vlan = e.vlan;
