@@ -55,14 +55,8 @@ function filtered(from: string, filter: string, name: string): string {
  *  (sequence number where that segment ended): the server reset the download mid-body. */
 function withServerReset(file: string): Uint8Array {
   const frames = loadFrames(file);
-  let last: { time: number; eth: EthernetFrame; ip: Ipv4Packet; tcp: TcpSegment } | null = null;
-  for (const f of frames) {
-    const issues: WireIssue[] = [];
-    const eth = parseEthernet(f.data, issues);
-    const ip = eth?.etherType === EtherType.IPV4 ? parseIpv4(eth.payload, issues) : null;
-    const tcp = ip?.protocol === IpProtocol.TCP ? parseTcp(ip.payload, issues) : null;
-    if (eth && ip && tcp && tcp.srcPort === TcpPort.HTTP && tcp.payload.length > 0) last = { time: f.time, eth, ip, tcp };
-  }
+  const body = serverBody(frames);
+  const last = body[body.length - 1] ?? null;
   expect(last).not.toBeNull();
   const { eth, ip, tcp } = last!;
   const rst = emitTcp({ srcPort: tcp.srcPort, dstPort: tcp.dstPort, seq: (tcp.seq + tcp.payload.length) >>> 0, ack: tcp.ack, flags: TcpFlag.RST | TcpFlag.ACK, window: 0, urgent: 0 },
@@ -72,6 +66,31 @@ function withServerReset(file: string): Uint8Array {
   const w = new PcapWriter((c) => chunks.push(c.slice()), LinkType.ETHERNET, { snaplen: 65535 });
   for (const f of frames) w.writePacket(f.time, f.data);
   w.writePacket(last!.time + 0.001, frame);
+  return Buffer.concat(chunks);
+}
+
+/** The HTTP server's body segments of the capture, in order. */
+function serverBody(frames: ReturnType<typeof loadFrames>): { frame: number; time: number; eth: EthernetFrame; ip: Ipv4Packet; tcp: TcpSegment }[] {
+  const out: { frame: number; time: number; eth: EthernetFrame; ip: Ipv4Packet; tcp: TcpSegment }[] = [];
+  for (const f of frames) {
+    const issues: WireIssue[] = [];
+    const eth = parseEthernet(f.data, issues);
+    const ip = eth?.etherType === EtherType.IPV4 ? parseIpv4(eth.payload, issues) : null;
+    const tcp = ip?.protocol === IpProtocol.TCP ? parseTcp(ip.payload, issues) : null;
+    if (eth && ip && tcp && tcp.srcPort === TcpPort.HTTP && tcp.payload.length > 0) out.push({ frame: f.frame, time: f.time, eth, ip, tcp });
+  }
+  return out;
+}
+
+/** The capture without two of the server's body segments in the middle (the capture lost them). */
+function withBodyGap(file: string): Uint8Array {
+  const frames = loadFrames(file);
+  const body = serverBody(frames);
+  expect(body.length).toBeGreaterThan(6);
+  const lost = new Set([body[body.length >> 1]!.frame, body[(body.length >> 1) + 1]!.frame]);
+  const chunks: Uint8Array[] = [];
+  const w = new PcapWriter((c) => chunks.push(c.slice()), LinkType.ETHERNET, { snaplen: 65535 });
+  for (const f of frames) if (!lost.has(f.frame)) w.writePacket(f.time, f.data);
   return Buffer.concat(chunks);
 }
 
@@ -206,6 +225,13 @@ describe.skipIf(!hasTshark())('blind spots of the capture (real captures, cut by
     const r = await analyzeCapture(reset);
     expect(r.clients.find((x) => x.mac === CLIENT)!.outcome).toBe('failed');
     expect(r.findings.filter((f) => f.code === 'tftp.error').map((f) => f.severity)).toEqual(['error']);
+
+    // Segments the capture lost inside the body are no end of the download: still unjudged.
+    const gap = join(tmp, 'fallthrough-gap.pcap');
+    writeFileSync(gap, withBodyGap(out));
+    const g = await analyzeCapture(gap);
+    expect(g.clients.find((x) => x.mac === CLIENT)!.outcome).not.toBe('failed');
+    expect(g.findings.filter((f) => f.code === 'tftp.error').map((f) => f.severity)).toEqual(['warning']);
   });
 
   // Boots that worked, of several kinds (HTTP boot after a failed PXE entry, BIOS iPXE, proxyDHCP,

@@ -292,7 +292,8 @@ export function httpMessage(flow: FlowState, m: HttpDecoded): ChainState | null 
     if (q.length === 0) flow.http.delete(m.connection);
     st.step.bytes = m.bodyBytes;
     st.step.complete = m.issues.length === 0;
-    st.endedShort = !st.step.complete && m.closedBy !== 'flush';
+    // Closed inside the body (RST, FIN, idle); a capture gap or the capture's end is no close.
+    st.endedShort = !st.step.complete && m.closedBy !== undefined && m.closedBy !== 'flush';
     const ok = st.step.status !== null && st.step.status < 400;
     st.step.ok = ok && st.step.complete;
     touch(st, m);

@@ -139,7 +139,7 @@ export interface HttpState extends StateBase {
   responseTime: number | null;
   responseFrame: number;
   /** The connection closed (RST, FIN, idle) inside the response: it ended short, not cut by the
-   *  end of the capture. */
+   *  end of the capture nor by segments the capture lost. */
   endedShort: boolean;
 }
 
