@@ -5,7 +5,7 @@
  * that says why, one device each; a server that is really silent still fails the boot.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,15 @@ import { CAPTURES, ROOT } from '../../test/helpers/paths.js';
 import { analyzeCapture } from './capture.js';
 import { renderAnalysisText } from '../report/analyze-text.js';
 import type { Analysis } from './types.js';
+import { loadFrames } from '../../test/helpers/frames.js';
+import { PcapWriter } from '../capture/writer.js';
+import { LinkType } from '../wire/link-type.js';
+import { EtherType, emitEthernet, parseEthernet, type EthernetFrame } from '../wire/ethernet.js';
+import { emitIpv4, parseIpv4, type Ipv4Packet } from '../wire/ipv4.js';
+import { emitTcp, parseTcp, TcpFlag, type TcpSegment } from '../wire/tcp.js';
+import { IpProtocol } from '../wire/ip-protocol.js';
+import { TcpPort } from '../wire/ports.js';
+import type { WireIssue } from '../wire/issues.js';
 
 const FIELD = join(CAPTURES, 'field', 'os-then-two-boots.pcapng');
 const CLIENT = '52:54:00:0f:00:01';
@@ -40,6 +49,49 @@ function filtered(from: string, filter: string, name: string): string {
   const out = join(tmp, name);
   run('tshark', ['-r', from, '-Y', filter, '-w', out]);
   return out;
+}
+
+/** The capture's frames, then a RST|ACK from the HTTP server right after its last body segment
+ *  (sequence number where that segment ended): the server reset the download mid-body. */
+function withServerReset(file: string): Uint8Array {
+  const frames = loadFrames(file);
+  const body = serverBody(frames);
+  const last = body[body.length - 1] ?? null;
+  expect(last).not.toBeNull();
+  const { eth, ip, tcp } = last!;
+  const rst = emitTcp({ srcPort: tcp.srcPort, dstPort: tcp.dstPort, seq: (tcp.seq + tcp.payload.length) >>> 0, ack: tcp.ack, flags: TcpFlag.RST | TcpFlag.ACK, window: 0, urgent: 0 },
+    new Uint8Array(0), { src: ip.srcBytes, dst: ip.dstBytes });
+  const frame = emitEthernet(eth, emitIpv4({ dscp: 0, ecn: 0, identification: 1, df: true, mf: false, fragmentOffset: 0, ttl: 64, protocol: IpProtocol.TCP, src: ip.src, dst: ip.dst }, rst));
+  const chunks: Uint8Array[] = [];
+  const w = new PcapWriter((c) => chunks.push(c.slice()), LinkType.ETHERNET, { snaplen: 65535 });
+  for (const f of frames) w.writePacket(f.time, f.data);
+  w.writePacket(last!.time + 0.001, frame);
+  return Buffer.concat(chunks);
+}
+
+/** The HTTP server's body segments of the capture, in order. */
+function serverBody(frames: ReturnType<typeof loadFrames>): { frame: number; time: number; eth: EthernetFrame; ip: Ipv4Packet; tcp: TcpSegment }[] {
+  const out: { frame: number; time: number; eth: EthernetFrame; ip: Ipv4Packet; tcp: TcpSegment }[] = [];
+  for (const f of frames) {
+    const issues: WireIssue[] = [];
+    const eth = parseEthernet(f.data, issues);
+    const ip = eth?.etherType === EtherType.IPV4 ? parseIpv4(eth.payload, issues) : null;
+    const tcp = ip?.protocol === IpProtocol.TCP ? parseTcp(ip.payload, issues) : null;
+    if (eth && ip && tcp && tcp.srcPort === TcpPort.HTTP && tcp.payload.length > 0) out.push({ frame: f.frame, time: f.time, eth, ip, tcp });
+  }
+  return out;
+}
+
+/** The capture without two of the server's body segments in the middle (the capture lost them). */
+function withBodyGap(file: string): Uint8Array {
+  const frames = loadFrames(file);
+  const body = serverBody(frames);
+  expect(body.length).toBeGreaterThan(6);
+  const lost = new Set([body[body.length >> 1]!.frame, body[(body.length >> 1) + 1]!.frame]);
+  const chunks: Uint8Array[] = [];
+  const w = new PcapWriter((c) => chunks.push(c.slice()), LinkType.ETHERNET, { snaplen: 65535 });
+  for (const f of frames) if (!lost.has(f.frame)) w.writePacket(f.time, f.data);
+  return Buffer.concat(chunks);
 }
 
 const codes = (a: Analysis): string[] => a.findings.map((f) => f.code);
@@ -130,8 +182,8 @@ describe.skipIf(!hasTshark())('blind spots of the capture (real captures, cut by
   const RENEW = join(CAPTURES, 'field', 'os-renew-then-boot.pcapng');
   const MTU_LOST = join(CAPTURES, 'lab', 'mtu-tftp-8192-lost.pcapng');
   const MTU_CLIENT = '52:54:00:00:f0:01';
-  it.each([[RENEW, CLIENT], [MTU_LOST, MTU_CLIENT]])('%s, client frames only: its TFTP ACKs show the unseen answers, no tftp.timeout, unjudged', async (file, mac) => {
-    const a = await analyzeCapture(filtered(file, `eth.src==${mac}`, `tftp-oneway-${mac.slice(-2)}.pcapng`));
+  it('client frames only of a boot with a tsize probe: its TFTP ACKs and ERROR show the unseen answers, no tftp.timeout, unjudged', async () => {
+    const a = await analyzeCapture(filtered(RENEW, `eth.src==${CLIENT}`, 'tftp-oneway-renew.pcapng'));
     expect(errors(a)).toEqual([]);
     expect(codes(a)).not.toContain('tftp.timeout');
     expect(codes(a)).toContain('capture.one-sided');
@@ -142,7 +194,16 @@ describe.skipIf(!hasTshark())('blind spots of the capture (real captures, cut by
       expect(c.blindSpot).toBe('capture.one-sided');
     }
     // A tsize probe the client ended with ERROR 8 after an OACK the capture lacks is still a probe.
-    if (file === RENEW) expect(tftp.flatMap((c) => c.steps).some((s) => s.kind === 'tftp' && s.probe)).toBe(true);
+    expect(tftp.flatMap((c) => c.steps).some((s) => s.kind === 'tftp' && s.probe)).toBe(true);
+  });
+
+  // The client ACKs the OACK (block 0) again and again and never block 1: its own side proves DATA 1
+  // never reached it (the 8192-byte blocks were lost as fragments), whatever the server sent.
+  it.each([['with its DHCP', `eth.src==${MTU_CLIENT}`], ['TFTP only', `eth.src==${MTU_CLIENT} && !dhcp`]])('client frames only, %s: a repeated ACK of the OACK and nothing after it stays tftp.timeout, an error', async (what, filter) => {
+    const a = await analyzeCapture(filtered(MTU_LOST, filter, `tftp-oack-stall-${what.length}.pcapng`));
+    expect(errors(a)).toContain('tftp.timeout');
+    const c = a.clients.find((x) => x.steps.some((s) => s.kind === 'tftp'))!;
+    expect(c.outcome).toBe('failed');
   });
 
   it('a TFTP request repeated with no answer and nothing acted on one stays tftp.timeout, an error', async () => {
@@ -165,6 +226,21 @@ describe.skipIf(!hasTshark())('blind spots of the capture (real captures, cut by
     expect(c.outcome).not.toBe('failed');
     expect(errors(a)).toEqual([]);
     expect(a.findings.filter((f) => f.code === 'tftp.error').map((f) => f.severity)).toEqual(['warning']);
+
+    // The same, but the server resets the connection inside the body before the capture ends: the
+    // later download ended short, it rescues nothing: the file-not-found stays the error it was.
+    const reset = join(tmp, 'fallthrough-reset.pcap');
+    writeFileSync(reset, withServerReset(out));
+    const r = await analyzeCapture(reset);
+    expect(r.clients.find((x) => x.mac === CLIENT)!.outcome).toBe('failed');
+    expect(r.findings.filter((f) => f.code === 'tftp.error').map((f) => f.severity)).toEqual(['error']);
+
+    // Segments the capture lost inside the body are no end of the download: still unjudged.
+    const gap = join(tmp, 'fallthrough-gap.pcap');
+    writeFileSync(gap, withBodyGap(out));
+    const g = await analyzeCapture(gap);
+    expect(g.clients.find((x) => x.mac === CLIENT)!.outcome).not.toBe('failed');
+    expect(g.findings.filter((f) => f.code === 'tftp.error').map((f) => f.severity)).toEqual(['warning']);
   });
 
   // Boots that worked, of several kinds (HTTP boot after a failed PXE entry, BIOS iPXE, proxyDHCP,

@@ -232,6 +232,61 @@ describe('evidence: the frames that prove it', () => {
   });
 });
 
+describe('TFTP seen from the client\'s side only (no server packet of the transfer)', () => {
+  const c: Endpoint = { addr: ADDR, port: 2070 };
+  const tid: Endpoint = { addr: SERVER.addr, port: 40000 };
+  const rrq = (sim: Sim, options?: Record<string, string | number>): void => sim.tftp(c, { addr: SERVER.addr, port: 69 }, buildRrq('boot.efi', 'octet', options), 0);
+  const blind = (a: Analysis): boolean => a.clients.some((x) => x.blindSpot === 'capture.one-sided');
+
+  it('ACKs climbing (blocks 1-3, the last one repeated) show DATA reached the client: unjudged, no tftp.timeout', () => {
+    const sim = new Sim();
+    rrq(sim);
+    for (const [i, b] of [1, 2, 3, 3, 3].entries()) sim.tftp(c, tid, buildAck(b), 0.01 + i * 2);
+    const a = sim.finish({ end: 90 });
+    expect(codes(a)).not.toContain('tftp.timeout');
+    expect(blind(a)).toBe(true);
+  });
+
+  it('a lone ACK, or the ACK of the OACK repeated and never block 1, proves no DATA arrived: tftp.timeout stays an error', () => {
+    for (const acks of [[1], [0, 0, 0]]) {
+      const sim = new Sim();
+      rrq(sim, acks[0] === 0 ? { tsize: 0, blksize: 8192 } : undefined);
+      for (const [i, b] of acks.entries()) sim.tftp(c, tid, buildAck(b), 0.01 + i * 3);
+      const a = sim.finish({ end: 60 });
+      expect([acks, codes(a).includes('tftp.timeout'), blind(a)]).toEqual([acks, true, false]);
+    }
+  });
+
+  it('the client aborting (ERROR 0) after ACKing blocks 1-5 of a request with tsize is a failed transfer, not a size probe', () => {
+    const sim = new Sim();
+    rrq(sim, { tsize: 0, blksize: 1468 });
+    for (let b = 0; b <= 5; b++) sim.tftp(c, tid, buildAck(b), 0.01 + b * 0.01);
+    sim.tftp(c, tid, buildError(0, 'transfer aborted'), 5);
+    const a = sim.finish({ end: 60 });
+    const step = a.clients.flatMap((x) => x.steps).find((s) => s.kind === 'tftp')!;
+    expect(step).toMatchObject({ kind: 'tftp', probe: false, ok: false });
+    expect(a.findings.some((f) => f.severity === 'error' && f.code.startsWith('tftp.'))).toBe(true);
+  });
+
+  it('other UDP from the transfer\'s port to the server (DNS, syslog, an ACK-shaped datagram to a well-known port) is not taken for the transfer', () => {
+    const others: [Endpoint, Uint8Array][] = [
+      [{ addr: SERVER.addr, port: 53 }, Uint8Array.of(0, 4, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 4, 98, 111, 111, 116, 0, 0, 1, 0, 1)],
+      [{ addr: SERVER.addr, port: 5140 }, new TextEncoder().encode('<13>tftp timeout')],
+      [{ addr: SERVER.addr, port: 514 }, buildAck(1)],
+    ];
+    for (const [to, bytes] of others) {
+      const sim = new Sim();
+      rrq(sim);
+      sim.tftp(c, to, bytes, 1);
+      sim.tftp(c, { addr: SERVER.addr, port: 69 }, buildRrq('boot.efi'), 2);
+      sim.tftp(c, { addr: SERVER.addr, port: 69 }, buildRrq('boot.efi'), 4);
+      const a = sim.finish({ end: 60 });
+      const step = a.clients.flatMap((x) => x.steps).find((s) => s.kind === 'tftp')!;
+      expect([to.port, step.kind === 'tftp' && step.serverPort, codes(a).includes('tftp.timeout')]).toEqual([to.port, null, true]);
+    }
+  });
+});
+
 describe('smaller truths', () => {
   it('a WRQ upload is shown as WRQ, upload', () => {
     const sim = new Sim();

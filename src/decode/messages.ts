@@ -59,6 +59,9 @@ export interface HttpDecoded extends MessageOrigin {
   bodyBytes: number;
   /** Stable id of the TCP connection (shared by both directions). */
   connection: number;
+  /** For `complete` delivered as the connection closed: how it closed (`flush`: still open when
+   *  the capture ended). */
+  closedBy?: HttpCloseReason;
 }
 
 /** The datagram an ICMP error answers, as its quote shows it (ports null when not quoted). */

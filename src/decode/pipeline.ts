@@ -19,7 +19,7 @@ import { IPV6_HEADER } from '../wire/ipv6.js';
 import { parseDhcpV4 } from '../wire/dhcpv4/index.js';
 import { DhcpV4Scratch } from '../wire/dhcpv4/scratch.js';
 import { parseDhcpV6 } from '../wire/dhcpv6/index.js';
-import { parseTftp } from '../wire/tftp.js';
+import { parseTftp, TFTP_OPCODES } from '../wire/tftp.js';
 import { icmpCodeName, icmpTypeName, isIcmpError, parseIcmp, type IcmpPacket } from '../wire/icmp.js';
 import { icmpv6CodeName, icmpv6TypeName, isIcmpv6Error, parseIcmpv6 } from '../wire/icmpv6.js';
 import { checkNdpIpHeader, isNdpType, parseNdp } from '../wire/ndp.js';
@@ -89,7 +89,7 @@ export class DecodePipeline implements TcpStreamSink {
   private readonly firstFragments = new Map<string, boolean>();
   private readonly fragSeen: FragmentSeen = { frame: 0, time: 0, ipVersion: 4, src: '', dst: '', srcMac: null, id: 0, offset: 0, more: false, dataLength: 0, packetLength: 0, completed: false };
   /** The connection being closed (its last segment) while its parser ends; frame -1 otherwise. */
-  private readonly closeAt = { frame: -1, time: 0 };
+  private readonly closeAt: { frame: number; time: number; reason: HttpCloseReason } = { frame: -1, time: 0, reason: 'flush' };
   private readonly segSeen: TcpSegmentSeen = { frame: 0, time: 0, src: '', srcPort: 0, dst: '', dstPort: 0, src4: -1, dst4: -1, seq: 0, ack: 0, flags: 0, dataLength: 0, packetLength: 0 };
   frames = 0;
   messages = 0;
@@ -443,7 +443,7 @@ export class DecodePipeline implements TcpStreamSink {
         session = this.tftp.noteRequest(cur.srcAddr, srcPort, cur.dstAddr, cur.time, cur.frame, msg.file, msg.opcode);
       } else session = this.tftp.match(cur.srcAddr, srcPort, cur.dstAddr, dstPort, cur.time, d.src4, d.dst4);
     } else {
-      session = this.tftp.match(cur.srcAddr, srcPort, cur.dstAddr, dstPort, cur.time, d.src4, d.dst4);
+      session = this.tftp.match(cur.srcAddr, srcPort, cur.dstAddr, dstPort, cur.time, d.src4, d.dst4, this.tftpAckOrError());
       if (!session) return;
     }
     if (want && !want.has('tftp')) return;
@@ -453,6 +453,17 @@ export class DecodePipeline implements TcpStreamSink {
     msg ??= parseTftp(payload, cur.issues, base);
     if (session !== null && msg.opcode === 'ERROR') this.tftp.noteError(session);
     this.deliver('tftp', msg, payload, session);
+  }
+
+  /** The UDP payload is a TFTP ACK (exactly 4 bytes) or an ERROR (code, text, NUL). */
+  private tftpAckOrError(): boolean {
+    const d = this.d;
+    const b = d.l4Buf;
+    const at = d.payloadOffset;
+    const len = d.payloadEnd - at;
+    if (len < 4 || b[at] !== 0) return false;
+    const op = b[at + 1]!;
+    return (op === TFTP_OPCODES.ACK && len === 4) || (op === TFTP_OPCODES.ERROR && len >= 5 && b[d.payloadEnd - 1] === 0);
   }
 
   /** DATA/ACK of a known transfer to the sink's fast path, read straight from the frame bytes
@@ -528,6 +539,7 @@ export class DecodePipeline implements TcpStreamSink {
     this.sink.httpClose?.(conn.id, reason, frame, time);
     this.closeAt.frame = frame;
     this.closeAt.time = time;
+    this.closeAt.reason = reason;
     st.parser.end(true, frame, time);
     st.parser.end(false, frame, time);
     this.closeAt.frame = -1;
@@ -569,6 +581,7 @@ export class DecodePipeline implements TcpStreamSink {
       isRequest: fromClient,
       bodyBytes,
       connection: conn.id,
+      closedBy: this.closeAt.frame >= 0 ? this.closeAt.reason : undefined,
       frame,
       time,
       srcAddr: src.addr,

@@ -6,7 +6,9 @@
  * Sessions are indexed by the client endpoint only (addr, port): one Map lookup per direction.
  * IPv4 endpoints use a numeric key (addr * 65536 + port, < 2^48) so no string is built per packet.
  */
-import { UdpPort } from '../wire/ports.js';
+
+/** Server TIDs are picked from outside the well-known ports (RFC 1350 §4 in practice). */
+const FIRST_EPHEMERAL_TID = 1024;
 
 export interface TftpSession {
   /** 1-based, in order of creation. */
@@ -132,11 +134,12 @@ export class TftpSessionTracker {
   /**
    * Any other UDP packet: the transfer it belongs to, or null. `srcV4`/`dstV4` are the addresses
    * as 32-bit numbers when the caller has them (IPv4), else -1: the per-packet path then skips
-   * reading the text back into a number.
+   * reading the text back into a number. `ackOrError`: the payload is a well-formed TFTP ACK
+   * (4 bytes) or ERROR, the only packets a client sends a server TID on a read.
    */
   match(
     srcAddr: string, srcPort: number, dstAddr: string, dstPort: number, time: number,
-    srcV4 = -1, dstV4 = -1,
+    srcV4 = -1, dstV4 = -1, ackOrError = false,
   ): TftpSession | null {
     // Server → client: the client endpoint is the destination.
     let s = this.byClient.get(dstV4 >= 0 ? dstV4 * 65536 + dstPort : endpointKey(dstAddr, dstPort));
@@ -164,9 +167,11 @@ export class TftpSessionTracker {
       s.clientSpoke = true;
       return touch(s, time);
     }
-    if (s.serverPort === null && dstAddr === s.serverAddr && dstPort !== UdpPort.TFTP) {
+    if (s.serverPort === null && ackOrError && dstAddr === s.serverAddr && dstPort >= FIRST_EPHEMERAL_TID) {
       // The client writes to a server TID no answer in the capture showed (a capture of the
-      // client's direction only): it learnt it from that answer, so this is the transfer.
+      // client's direction only): it learnt it from that answer, so this is the transfer. Only a
+      // TFTP-shaped packet to a port outside the well-known range: the same source port also
+      // sends DNS or syslog to that host on some ROMs.
       s.serverPort = dstPort;
       s.replyAddr = dstAddr;
       s.clientSpoke = true;

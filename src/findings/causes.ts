@@ -8,7 +8,7 @@
  * device's root cause is that of its first failed attempt, passing over entries no server
  * answered at all (PXE over IPv4 on an IPv6-only segment) when a later one got further.
  */
-import type { AttemptEntry, AttemptFacts, DeviceFacts, FlowFacts } from '../flow/facts.js';
+import type { AttemptEntry, AttemptFacts, DeviceFacts, FlowFacts, StepFacts } from '../flow/facts.js';
 import { REBOOT_GAP_S, entryText } from '../flow/attempts.js';
 import type { FindingCode } from './catalogue.js';
 import type { BlindSpot } from './blind.js';
@@ -64,15 +64,15 @@ export function linkCauses(
       let root = fatal ?? fs.find((f) => f.severity === 'error' && !SYMPTOMS.has(f.code)) ?? fs.find((f) => f.severity === 'error') ?? null;
       if (root === null) {
         // Nothing on the wire failed and the capture could not show what happened: not judged.
-        if (blindSpots.has(d.key)) { if (fetchUnderWay(d, a)) unjudged.add(a.index); continue; }
+        if (blindSpots.has(d.key)) { if (fetchUnderWay(d, a, ctx.end, th.stall)) unjudged.add(a.index); continue; }
         // The device moving on to its next attempt proves this one stopped; silence only does
         // when the capture holds transfers at all (one filtered to DHCP says nothing of the rest).
         const later = boots.some((b) => b.index > a.index);
         const silent = (facts.capture.last ?? a.end) - a.end >= th.stall && anyTransfer;
-        if (!later && !silent) { if (fetchUnderWay(d, a)) unjudged.add(a.index); continue; }
+        if (!later && !silent) { if (fetchUnderWay(d, a, ctx.end, th.stall)) unjudged.add(a.index); continue; }
         // iPXE ran its script and the wire went quiet: a menu may be waiting for someone, or the
         // script booted from a disk or SAN; nothing on the wire says it failed.
-        if (!later && a.stage === 'script') { if (fetchUnderWay(d, a)) unjudged.add(a.index); continue; }
+        if (!later && a.stage === 'script') { if (fetchUnderWay(d, a, ctx.end, th.stall)) unjudged.add(a.index); continue; }
         root = raRoot(d, a, raByLink)
           ?? fs.find((f) => !INDEPENDENT.has(f.code) && f.severity === 'warning')
           ?? stoppedFinding(ctx, d, a, later ? boots.find((b) => b.index > a.index)! : null);
@@ -120,11 +120,18 @@ export function linkCauses(
   return roots;
 }
 
-/** The attempt got past DHCP to a download nothing refused (a TFTP read with no ERROR, an HTTP
- *  GET with no error status): the client was under way on it, not retrying what failed before. */
-function fetchUnderWay(d: DeviceFacts, a: AttemptFacts): boolean {
-  return d.steps.slice(a.firstStep, a.lastStep + 1).some((s) => (s.kind === 'tftp' && s.step.direction === 'download' && !s.step.probe && s.step.error === null)
-    || (s.kind === 'http' && s.step.method === 'GET' && (s.step.status === null || s.step.status < 400)));
+/** The attempt's last download was still open when the capture ended: not complete, nothing
+ *  refused or ended it (no TFTP ERROR or ICMP, no HTTP error status, no RST/FIN inside the body),
+ *  and its last packet within `stall` of the capture's end. The client was under way on it, not
+ *  retrying what failed before; a download that ended short, or went quiet, is a failure. */
+function fetchUnderWay(d: DeviceFacts, a: AttemptFacts, end: number, stall: number): boolean {
+  let last: StepFacts | null = null;
+  for (const s of d.steps.slice(a.firstStep, a.lastStep + 1)) {
+    if ((s.kind === 'tftp' && s.step.direction === 'download' && !s.step.probe) || (s.kind === 'http' && s.step.method === 'GET')) last = s;
+  }
+  if (last === null || last.step.complete || end - last.last >= stall) return false;
+  if (last.kind === 'tftp') return last.step.error === null && last.step.unreachable === null;
+  return last.kind === 'http' && !last.endedShort && (last.step.status === null || last.step.status < 400);
 }
 
 type Failed = { a: AttemptFacts; root: Finding; fs: Finding[] };

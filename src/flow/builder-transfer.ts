@@ -81,7 +81,8 @@ export function tftpMessage(flow: FlowState, m: TftpDecoded): ChainState | null 
       break;
     case 'ERROR':
       // A client's ERROR to a server TID no answer in the capture showed: it answers an OACK.
-      tftpError(st, m, pkt, fromClient, fromClient && !st.serverAnswered && m.dstPort !== UdpPort.TFTP);
+      // No ACK past block 0 either: an abort after DATA blocks (unseen, but ACKed) is no probe.
+      tftpError(st, m, pkt, fromClient, fromClient && !st.serverAnswered && m.dstPort !== UdpPort.TFTP && st.highestAck <= 0);
       break;
   }
   return c;
@@ -112,12 +113,16 @@ export function tftpBlock(
   return true;
 }
 
-/** A client's ACK on a read whose server packets the capture has none of, of DATA (block 1 or
- *  later) or of the OACK to a request with options (block 0): it acknowledges an answer that
- *  reached it, so the capture holds the client's side only. */
+/** A client's ACK on a read whose server packets the capture has none of, of a DATA block, after
+ *  an earlier ACK it climbs from or repeats: it acknowledges answers that reached it, so the
+ *  capture holds the client's side only. A lone ACK proves little (a stray 4-byte datagram), and
+ *  the ACK of the OACK alone, however often sent, proves that DATA 1 never came: a stall the
+ *  client's side shows, tftp.timeout's to judge. Called before tftpAck counts this ACK. */
 function ackedUnseen(c: ChainState, st: TftpState, frame: number, block: number): void {
-  if (st.serverAnswered || (block === 0 && Object.keys(st.step.requestedOptions).length === 0)) return;
-  noteExchange(c, null).acked ??= { frame, what: `its TFTP ACK of ${block === 0 ? 'the OACK' : `block ${block}`} of "${st.step.file}" (frame ${frame}), an answer the capture does not hold` };
+  if (st.serverAnswered || st.highestAck < 0) return;
+  const b = unwrap(block, st.highestAck);
+  if (b < 1 || b < st.highestAck) return;
+  noteExchange(c, null).acked ??= { frame, what: `its TFTP ACK of block ${b} of "${st.step.file}" (frame ${frame}), an answer the capture does not hold` };
 }
 
 /** ACKs come from the client on a read, from the server on a write (WRQ). */
@@ -287,6 +292,8 @@ export function httpMessage(flow: FlowState, m: HttpDecoded): ChainState | null 
     if (q.length === 0) flow.http.delete(m.connection);
     st.step.bytes = m.bodyBytes;
     st.step.complete = m.issues.length === 0;
+    // Closed inside the body (RST, FIN, idle); a capture gap or the capture's end is no close.
+    st.endedShort = !st.step.complete && m.closedBy !== undefined && m.closedBy !== 'flush';
     const ok = st.step.status !== null && st.step.status < 400;
     st.step.ok = ok && st.step.complete;
     touch(st, m);
@@ -302,7 +309,7 @@ function openHttp(flow: FlowState, c: ChainState, m: HttpDecoded, head: HttpRequ
   const url = flow.strings.of(/^https?:\/\//i.test(head.uri) ? head.uri : `http://${host}${head.uri}`);
   const st: HttpState = {
     kind: 'http', frames: new FrameSample(), last: m.time, connection: m.connection, requestFrame: m.frame,
-    responded: false, responseTime: null, responseFrame: 0,
+    responded: false, responseTime: null, responseFrame: 0, endedShort: false,
     step: {
       kind: 'http', start: m.time, duration: 0, ok: false, frames: [], url, method: head.method,
       server: m.dstAddr, status: null, bytes: 0, ttfb: null, throughput: null, complete: false,

@@ -118,7 +118,8 @@ export interface ExchangeFacts {
   selected: { frame: number; server: string | null; address: string | null; what: string } | null;
   /** Its first packet sent from an address no ACK in the capture gave it (joined by its own MAC). */
   unleased: { frame: number; address: string; what: string } | null;
-  /** Its first TFTP ACK of a DATA block the capture holds no server packet of that transfer for. */
+  /** Its first TFTP ACK of a DATA block, climbing from or repeating an earlier ACK, on a transfer the
+   *  capture holds no server packet of. */
   acked: { frame: number; what: string } | null;
 }
 

@@ -7,7 +7,7 @@ import { asciiBytes } from '../wire/bytes.js';
 import type { WireIssue } from '../wire/issues.js';
 import { buildDhcpV4, emitDhcpV4, parseDhcpV4, type DhcpV4BuildInput, type DhcpV4OptionInput } from '../wire/dhcpv4/index.js';
 import { emitDhcpV6, parseDhcpV6, type DhcpV6MessageSpec } from '../wire/dhcpv6/index.js';
-import { buildAck, buildData, buildOack, buildRrq, parseTftp } from '../wire/tftp.js';
+import { buildAck, buildData, buildOack, buildRrq, parseTftp, TFTP_OPCODES } from '../wire/tftp.js';
 import { emitHttpRequest, emitHttpResponse, parseHttpHead, type HttpRequestHead, type HttpResponseHead } from '../wire/http/index.js';
 import { ndpOptions, type NdpMessage, type NdpPrefixInfo, type RouterAdvert } from '../wire/ndp.js';
 import { TftpSessionTracker } from '../decode/tftp-tracker.js';
@@ -99,7 +99,7 @@ export class Sim {
       const msg = parseTftp(b, o.issues);
       const session = to.port === 69 && (msg.opcode === 'RRQ' || msg.opcode === 'WRQ')
         ? this.tracker.noteRequest(from.addr, from.port, to.addr, o.time, o.frame, msg.file, msg.opcode)
-        : this.tracker.match(from.addr, from.port, to.addr, to.port, o.time);
+        : this.tracker.match(from.addr, from.port, to.addr, to.port, o.time, -1, -1, ackOrError(b));
       if (!session) return;
       this.builder.message({ ...o, proto: 'tftp', msg, session, payload: b });
     });
@@ -151,6 +151,12 @@ export class Sim {
 }
 
 export const text = asciiBytes;
+
+/** As the pipeline tells the tracker: a TFTP ACK of exactly 4 bytes, or an ERROR ending in NUL. */
+function ackOrError(b: Uint8Array): boolean {
+  if (b.length < 4 || b[0] !== 0) return false;
+  return (b[1] === TFTP_OPCODES.ACK && b.length === 4) || (b[1] === TFTP_OPCODES.ERROR && b.length >= 5 && b[b.length - 1] === 0);
+}
 
 // ---- canned client behaviour ----
 

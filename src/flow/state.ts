@@ -144,6 +144,9 @@ export interface HttpState extends StateBase {
   responded: boolean;
   responseTime: number | null;
   responseFrame: number;
+  /** The connection closed (RST, FIN, idle) inside the response: it ended short, not cut by the
+   *  end of the capture nor by segments the capture lost. */
+  endedShort: boolean;
 }
 
 export type StepState = Dhcp4State | ProxyState | Dhcp6State | RaState | TftpState | HttpState;
