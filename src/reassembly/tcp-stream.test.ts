@@ -403,6 +403,66 @@ describe('TcpStreamReassembler', () => {
     ]);
   });
 
+  it('a copy of the client SYN landing after its data (merged taps, a second mirror session) is no restart', () => {
+    const rec = new Recorder();
+    const r = new TcpStreamReassembler(rec);
+    handshake(r);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 1, TcpFlag.ACK | TcpFlag.PSH, bytes(10, 1)), 4, 0.001);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN, TcpFlag.SYN), 5, 0.002);
+    r.push(S, 80, C, 40000, seg(SERVER_ISN + 1, TcpFlag.ACK | TcpFlag.PSH, bytes(20, 2)), 6, 0.003);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 11, TcpFlag.ACK | TcpFlag.PSH, bytes(10, 3)), 7, 0.004);
+    expect(rec.closes()).toEqual([]);
+    expect(new Set(rec.events.map((e) => e.conn))).toEqual(new Set([1]));
+    expect(rec.stream(true)).toEqual(new Uint8Array([...bytes(10, 1), ...bytes(10, 3)]));
+  });
+
+  it('a TCP Fast Open SYN with data, sent again after its SYN/ACK was lost: one request, one connection', () => {
+    const rec = new Recorder();
+    const r = new TcpStreamReassembler(rec);
+    const req = bytes(16, 1);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN, TcpFlag.SYN, req), 1, 0);
+    r.push(S, 80, C, 40000, seg(SERVER_ISN, TcpFlag.SYN | TcpFlag.ACK, undefined, CLIENT_ISN + 17), 2, 0);
+    // The client never saw the SYN/ACK: its SYN (with the same data) again after 1 s, then 3 s.
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN, TcpFlag.SYN, req), 3, 1);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN, TcpFlag.SYN, req), 4, 3);
+    r.push(S, 80, C, 40000, seg(SERVER_ISN, TcpFlag.SYN | TcpFlag.ACK, undefined, CLIENT_ISN + 17), 5, 3);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 17, TcpFlag.ACK, bytes(4, 2), SERVER_ISN + 1), 6, 3);
+    expect(rec.closes()).toEqual([]);
+    expect(rec.stream(true)).toEqual(new Uint8Array([...req, ...bytes(4, 2)]));
+    expect(new Set(rec.events.map((e) => e.conn))).toEqual(new Set([1]));
+  });
+
+  it('a SYN/ACK with another ISN before the handshake completed (SYN proxy, SYN cookies) is no restart', () => {
+    const rec = new Recorder();
+    const r = new TcpStreamReassembler(rec);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN, TcpFlag.SYN), 1, 0);
+    r.push(S, 80, C, 40000, seg(SERVER_ISN, TcpFlag.SYN | TcpFlag.ACK, undefined, CLIENT_ISN + 1), 2, 0);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN, TcpFlag.SYN), 3, 5);
+    r.push(S, 80, C, 40000, seg(SERVER_ISN + 5000, TcpFlag.SYN | TcpFlag.ACK, undefined, CLIENT_ISN + 1), 4, 5);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 1, TcpFlag.ACK, bytes(8, 1), SERVER_ISN + 5001), 5, 5);
+    expect(rec.closes()).toEqual([]);
+    expect(rec.stream(true)).toEqual(bytes(8, 1));
+  });
+
+  it('a late SYN/ACK on a connection picked up mid-stream is no restart', () => {
+    const rec = new Recorder();
+    const r = new TcpStreamReassembler(rec);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 1, TcpFlag.ACK, bytes(10, 1)), 1, 0);
+    r.push(S, 80, C, 40000, seg(SERVER_ISN, TcpFlag.SYN | TcpFlag.ACK, undefined, CLIENT_ISN + 1), 2, 3);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 11, TcpFlag.ACK, bytes(10, 2)), 3, 3);
+    expect(rec.closes()).toEqual([]);
+    expect(rec.stream(true)).toEqual(new Uint8Array([...bytes(10, 1), ...bytes(10, 2)]));
+  });
+
+  it('a SYN/ACK with another ISN after a completed handshake starts a new connection (its client SYN missed)', () => {
+    const rec = new Recorder();
+    const r = new TcpStreamReassembler(rec);
+    handshake(r);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 1, TcpFlag.ACK, bytes(10, 1)), 4, 1);
+    r.push(S, 80, C, 40000, seg(0x9000, TcpFlag.SYN | TcpFlag.ACK, undefined, 0x7001), 5, 40);
+    expect(rec.events.at(-1)).toMatchObject({ t: 'close', conn: 1, reason: 'restart', lastFrame: 4 });
+  });
+
   it('drops a buffered segment that a later in-order segment covered exactly', () => {
     const rec = new Recorder();
     const r = new TcpStreamReassembler(rec);
