@@ -17,6 +17,8 @@ import { DecodePipeline } from '../decode/pipeline.js';
 import { spliceAfterItself, withLateCopies } from '../../test/helpers/splice.js';
 import { loadFrames } from '../../test/helpers/frames.js';
 import { TcpFlag } from '../wire/tcp.js';
+import { PcapWriter } from '../capture/writer.js';
+import { LinkType } from '../wire/link-type.js';
 import { hasTshark, tsharkFields } from '../../test/helpers/tshark.js';
 
 const IPXE_HTTP = 'captures/lab/bios-ipxe-dnsmasq.pcap'; // iPXE: boot.ipxe, kernel, initrd on one connection left open
@@ -151,4 +153,21 @@ describe('late copies of frames (two mirror sessions, merged taps, ERSPAN, -i an
       expect(steps.length).toBeGreaterThanOrEqual(3);
     });
   }
+});
+
+describe('an HTTP step ends with the last bytes its connection delivered', () => {
+  it('a body cut by a black hole, the capture ending on the server\'s retransmissions (no FIN): the step ends at its last new segment', async () => {
+    const frames = loadFrames(BLACKHOLE);
+    // Up to the server's last retransmission (tshark: frames 23-28 retransmit, 30 is its FIN).
+    const kept = frames.slice(0, 28);
+    const chunks: Uint8Array[] = [];
+    const w = new PcapWriter((c) => chunks.push(c), LinkType.ETHERNET, { snaplen: 262144 });
+    for (const f of kept) w.writePacket(f.time, f.data);
+    const c = bootClient(await analyzeBytes(Buffer.concat(chunks)));
+    const h = httpSteps(c, 0);
+    expect(h).toHaveLength(1);
+    expect(h[0]!.complete).toBe(false);
+    // Frame 22 delivered the last new bytes; the retransmissions run 6.5 s past it.
+    expect(h[0]!.start + h[0]!.duration).toBeLessThan(frames[21]!.time + 0.1);
+  });
 });

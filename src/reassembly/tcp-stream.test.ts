@@ -10,10 +10,12 @@ const S = '203.0.113.2';
 type Event =
   | { t: 'data'; conn: number; fromClient: boolean; data: Uint8Array; frame: number }
   | { t: 'gap'; conn: number; fromClient: boolean; missing: number; frame: number }
-  | { t: 'close'; conn: number; reason: string; lastFrame: number; lastTime: number };
+  | { t: 'close'; conn: number; reason: string; lastFrame: number; lastTime: number; progressFrame?: number };
 
 class Recorder implements TcpStreamSink {
   events: Event[] = [];
+  /** progressFrame of each closed connection. */
+  progress = new Map<number, number>();
   conns: TcpConnection[] = [];
   onData(conn: TcpConnection, fromClient: boolean, data: Uint8Array, frame: number): void {
     if (!this.conns.includes(conn)) this.conns.push(conn);
@@ -26,6 +28,7 @@ class Recorder implements TcpStreamSink {
   }
   onClose(conn: TcpConnection, reason: string): void {
     this.events.push({ t: 'close', conn: conn.id, reason, lastFrame: conn.lastFrame, lastTime: conn.lastTime });
+    this.progress.set(conn.id, conn.progressFrame);
   }
   stream(fromClient: boolean): Uint8Array {
     const parts = this.events.filter((e): e is Extract<Event, { t: 'data' }> => e.t === 'data' && e.fromClient === fromClient);
@@ -461,6 +464,20 @@ describe('TcpStreamReassembler', () => {
     r.push(C, 40000, S, 80, seg(CLIENT_ISN + 1, TcpFlag.ACK, bytes(10, 1)), 4, 1);
     r.push(S, 80, C, 40000, seg(0x9000, TcpFlag.SYN | TcpFlag.ACK, undefined, 0x7001), 5, 40);
     expect(rec.events.at(-1)).toMatchObject({ t: 'close', conn: 1, reason: 'restart', lastFrame: 4 });
+  });
+
+  it('what a connection carried ends at its last new bytes, not at the server\'s retransmissions to a rebooted client', () => {
+    const rec = new Recorder();
+    const r = new TcpStreamReassembler(rec);
+    handshake(r);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 1, TcpFlag.ACK, bytes(10, 1)), 4, 1);
+    r.push(S, 80, C, 40000, seg(SERVER_ISN + 1, TcpFlag.ACK, bytes(20, 2)), 5, 2);
+    r.push(S, 80, C, 40000, seg(SERVER_ISN + 21, TcpFlag.ACK, bytes(20, 3)), 6, 2.1);
+    // The client rebooted: the server retransmits its last segment with backoff.
+    for (let i = 0; i < 4; i++) r.push(S, 80, C, 40000, seg(SERVER_ISN + 21, TcpFlag.ACK, bytes(20, 3)), 7 + i, 3 + 2 ** i);
+    r.push(C, 40000, S, 80, seg(0x7000, TcpFlag.SYN), 11, 40);
+    expect(rec.events.find((e) => e.t === 'close')).toMatchObject({ conn: 1, reason: 'restart', lastFrame: 10 });
+    expect(rec.progress.get(1)).toBe(6);
   });
 
   it('drops a buffered segment that a later in-order segment covered exactly', () => {

@@ -48,6 +48,11 @@ export interface TcpConnection {
    *  `lastTime` only, which keeps the closed record a while longer). */
   lastTime: number;
   lastFrame: number;
+  /** Time and frame of the last segment that moved it on: its SYN, new bytes or a FIN. Server
+   *  retransmissions to a machine that rebooted, or that machine's RST, do not: what the
+   *  connection carried ended here. */
+  progressTime: number;
+  progressFrame: number;
   /** Free slot for the consumer (e.g. its per-connection parser). */
   user: unknown;
 }
@@ -57,8 +62,9 @@ export interface TcpStreamSink {
   onData(conn: TcpConnection, fromClient: boolean, data: Uint8Array, frame: number, time: number): void;
   /** Bytes we never saw and skipped. */
   onGap(conn: TcpConnection, fromClient: boolean, missingBytes: number, frame: number, time: number): void;
-  /** The connection ended at its last segment (`conn.lastFrame` / `conn.lastTime`), whatever
-   *  segment or sweep noticed it: an idle connection closes when it went quiet, not 120 s later. */
+  /** The connection ended at its last segment (`conn.lastFrame` / `conn.lastTime`; what it carried
+   *  at `conn.progressFrame`), whatever segment or sweep noticed it: an idle connection closes
+   *  when it went quiet, not 120 s later. */
   onClose(conn: TcpConnection, reason: TcpCloseReason): void;
 }
 
@@ -143,6 +149,13 @@ function sentData(half: HalfStream, synPayload: number): boolean {
  *  the original, a rebooted machine's SYN seconds after its last segment. */
 const RESTART_QUIET = 1;
 
+/** The connection moved on at this segment (a held one delivered late keeps the later mark). */
+function progress(c: TcpConnection, frame: number, time: number): void {
+  if (frame < c.progressFrame) return;
+  c.progressFrame = frame;
+  c.progressTime = time;
+}
+
 function newHalf(): HalfStream {
   return { nextSeq: -1, pending: [], pendingBytes: 0, finSeq: -1, finished: false, synSeq: -1, sentRst: false, lastTime: -Infinity };
 }
@@ -226,6 +239,8 @@ export class TcpStreamReassembler {
         firstTime: time,
         lastTime: time,
         lastFrame: frame,
+        progressTime: time,
+        progressFrame: frame,
         user: undefined,
         toServer: newHalf(),
         toClient: newHalf(),
@@ -252,8 +267,10 @@ export class TcpStreamReassembler {
       // server's challenge ACK to a restarting SYN carries the old connection's numbers).
       if (half.synSeq === -1 && half.pendingBytes === 0) half.nextSeq = -1;
     }
+    if (syn && half.synSeq === -1) progress(c, frame, time);
     this.deliverInOrder(c, fromClient, half, seg, syn, frame, time);
     if ((seg.flags & TcpFlag.FIN) !== 0 && half.finSeq === -1) {
+      progress(c, frame, time);
       half.finSeq = (seg.seq + (syn ? 1 : 0) + seg.payload.length) >>> 0;
       this.checkFin(c, half);
     }
@@ -312,6 +329,7 @@ export class TcpStreamReassembler {
     }
     if (data.length === 0) return;
     half.nextSeq = (half.nextSeq + data.length) >>> 0;
+    progress(c, frame, time);
     this.sink.onData(c, fromClient, data, frame, time);
   }
 
