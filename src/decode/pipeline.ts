@@ -532,10 +532,12 @@ export class DecodePipeline implements TcpStreamSink {
     // connections at a time was a sixth of the live heap on a capture of 100,000 clients).
     conn.user = undefined;
     if (!st?.parser) return;
-    // At the connection's last segment, not the frame that noticed the close: an idle close, a
-    // restart or the end of the capture comes later, often inside the device's next boot.
-    const frame = conn.lastFrame;
-    const time = conn.lastTime;
+    // At the segment that closed it (FIN, RST); else at the last one that moved it on, not the
+    // frame that noticed the close: an idle close, a restart or the end of the capture comes
+    // later, often inside the device's next boot, after the server's retransmissions to it.
+    const closing = reason === 'fin' || reason === 'rst';
+    const frame = closing ? conn.lastFrame : conn.progressFrame;
+    const time = closing ? conn.lastTime : conn.progressTime;
     this.sink.httpClose?.(conn.id, reason, frame, time);
     this.closeAt.frame = frame;
     this.closeAt.time = time;

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { buildError, buildRrq } from '../wire/tftp.js';
-import { Sim, dora, pxeOptions, tftpRead, SERVER, type Endpoint } from '../flow/sim.test-kit.js';
+import { Sim, dora, ipxeOptions, pxeOptions, tftpRead, SERVER, type Endpoint } from '../flow/sim.test-kit.js';
 
 const MAC = '52:54:00:00:00:20';
 const ADDR = '198.51.100.120';
@@ -61,6 +61,42 @@ describe('root causes over several boots of one device', () => {
     expect(errors.map((f) => f.severity)).toEqual(['error', 'info', 'info']);
     expect(errors.slice(1).every((f) => f.causedBy === errors[0]!.id)).toBe(true);
     expect(a.summary.errors).toBe(1);
+  });
+
+  it('a boot entry tried again within seconds that fails differently keeps its own root cause', () => {
+    const sim = new Sim();
+    missingFileEntry(sim, 0, 60);
+    // The same entry 10 s later: its boot file now named right, its RRQ never answered.
+    const client = { ...CLIENT, port: 2001 };
+    dora(sim, { xid: 61, mac: MAC, yiaddr: ADDR, t: 10, file: 'bootx64.efi', client: pxeOptions(7) });
+    for (let i = 0; i < 4; i++) sim.tftp(client, { addr: SERVER.addr, port: 69 }, buildRrq('bootx64.efi'), 11 + i * 4);
+    const a = sim.finish({ end: 100 });
+    const c = a.clients[0]!;
+    expect(c.attempts.map((x) => x.rootCause)).toEqual(['tftp.error', 'tftp.timeout']);
+    const timeout = a.findings.find((f) => f.code === 'tftp.timeout')!;
+    expect(timeout.severity).toBe('error');
+    expect(timeout.causedBy).toBeNull();
+    expect(a.summary.errors).toBe(2);
+  });
+
+  it('the firmware\'s DHCP again seconds after its boot program ran (iPXE, then a reset) is a new power-on', () => {
+    const sim = new Sim();
+    dora(sim, { xid: 70, mac: MAC, yiaddr: ADDR, t: 0, file: 'ipxe.efi', client: pxeOptions(7) });
+    tftpRead(sim, CLIENT, SERVER.addr, 'ipxe.efi', 4000, { t: 1 });
+    // What iPXE chains is missing (the same name the firmware is then given); seconds later the
+    // machine is reset and its firmware fails alike: the same code, the same file.
+    const ipxe = { ...CLIENT, port: 2001 };
+    dora(sim, { xid: 71, mac: MAC, yiaddr: ADDR, t: 3, file: 'missing/bootx64.efi', client: ipxeOptions(7) });
+    sim.tftp(ipxe, { addr: SERVER.addr, port: 69 }, buildRrq('missing/bootx64.efi'), 4);
+    sim.tftp({ addr: SERVER.addr, port: 51071 }, ipxe, buildError(1, 'File not found'), 4.01);
+    missingFileEntry(sim, 10, 72, { ...CLIENT, port: 2002 });
+    const a = sim.finish({ end: 100 });
+    const c = a.clients[0]!;
+    expect(c.attempts.map((x) => x.entry)).toEqual(['pxe4', 'pxe4']);
+    expect(['ipxe', 'script', 'kernel']).toContain(c.attempts[0]!.stage); // iPXE ran
+    const errors = a.findings.filter((f) => f.code === 'tftp.error');
+    expect(errors).toHaveLength(2);
+    expect(errors.map((f) => [f.severity, f.causedBy])).toEqual([['error', null], ['error', null]]);
   });
 
   it('a power-on that failed stays an error when a boot comes only minutes later (someone pressed reset)', () => {

@@ -10,6 +10,7 @@
  */
 import type { AttemptEntry, AttemptFacts, DeviceFacts, FlowFacts, StepFacts } from '../flow/facts.js';
 import { REBOOT_GAP_S, entryText } from '../flow/attempts.js';
+import { BOOT_STAGES } from '../flow/progress.js';
 import type { FindingCode } from './catalogue.js';
 import type { BlindSpot } from './blind.js';
 import { add, fmt, type Ctx } from './rules-context.js';
@@ -105,7 +106,7 @@ export function linkCauses(
     for (const x of failed) if (unserved(x) && x.root.client !== null) x.root.severity = 'warning';
     // Each power-on of the machine has its own root cause: the firmware falls through its boot
     // entries within one power-on only.
-    for (const group of byPowerOn(boots, failed)) linkFallThrough(group, unserved);
+    for (const group of byPowerOn(boots, failed)) linkFallThrough(d, group, unserved);
   }
   // Findings added here (boot.stopped) get the next ids.
   let n = idBase + findings.length;
@@ -155,15 +156,16 @@ function rescuedByBoot(boots: readonly AttemptFacts[], fatal: (a: AttemptFacts) 
 const FIRMWARE_ENTRIES: ReadonlySet<AttemptEntry> = new Set<AttemptEntry>(['pxe4', 'pxe6', 'http4', 'http6']);
 
 /** The failed attempts grouped by power-on. A power-on begins at a firmware entry after a
- *  reboot-sized silence since the previous attempt. A firmware entry tried again within seconds is
- *  the same power-on: firmware retry loops go round their boot order again (DISCOVERs, the next
- *  NIC or IPv6, again) and each round fails for the one reason. */
+ *  reboot-sized silence since the previous attempt, or after an attempt whose boot program ran
+ *  (iPXE or an NBP took over, then the firmware's DHCP again: the machine was reset). A firmware
+ *  entry tried again within seconds is the same power-on: firmware retry loops go round their boot
+ *  order again (DISCOVERs, the next NIC or IPv6, again). */
 function byPowerOn(boots: readonly AttemptFacts[], failed: readonly Failed[]): Failed[][] {
   const powerOn = new Map<number, number>();
   let n = 0;
   let prev: AttemptFacts | null = null;
   for (const a of boots) {
-    if (FIRMWARE_ENTRIES.has(a.entry) && prev !== null && a.start - prev.end > REBOOT_GAP_S) n++;
+    if (FIRMWARE_ENTRIES.has(a.entry) && prev !== null && (a.start - prev.end > REBOOT_GAP_S || bootProgramRan(prev))) n++;
     powerOn.set(a.index, n);
     prev = a;
   }
@@ -177,13 +179,36 @@ function byPowerOn(boots: readonly AttemptFacts[], failed: readonly Failed[]): F
   return [...groups.values()];
 }
 
+const STAGE_IPXE = BOOT_STAGES.indexOf('ipxe');
+
+/** The attempt's boot program took over: it loaded, or it is iPXE's own (or got to iPXE's DHCP). */
+function bootProgramRan(a: AttemptFacts): boolean {
+  return a.loaded || a.entry === 'ipxe' || (a.stage !== null && BOOT_STAGES.indexOf(a.stage) >= STAGE_IPXE);
+}
+
+/** The file or URL of the attempt's last transfer, null if it made none. */
+function lastTarget(d: DeviceFacts, a: AttemptFacts): string | null {
+  for (let i = a.lastStep; i >= a.firstStep; i--) {
+    const s = d.steps[i]!;
+    if (s.kind === 'tftp') return s.step.file;
+    if (s.kind === 'http') return s.step.url;
+  }
+  return null;
+}
+
 /** Within one power-on: the main failure keeps its root cause; the entries the firmware fell
- *  through to next failed because of it. */
-function linkFallThrough(failed: readonly Failed[], unserved: (x: Failed) => boolean): void {
+ *  through to next failed because of it. An entry tried again (a retry loop going round its boot
+ *  order) failed because of it only when it failed alike (the same root code, file or URL): a
+ *  different failure on the second round is one of its own. */
+function linkFallThrough(d: DeviceFacts, failed: readonly Failed[], unserved: (x: Failed) => boolean): void {
   const main = failed.find((x) => !NO_SERVER.has(x.root.code)) ?? failed.find((x) => !unserved(x));
   if (!main) return;
+  const mainTarget = lastTarget(d, main.a);
+  const tried = new Set<AttemptEntry>();
   let prev: AttemptFacts | null = null;
   for (const x of failed) {
+    const repeat = tried.has(x.a.entry);
+    tried.add(x.a.entry);
     if (x === main) { prev = x.a; continue; }
     if (x.a.index < main.a.index) {
       // An entry nobody served, before the one that got further: a delay, not the failure.
@@ -195,6 +220,7 @@ function linkFallThrough(failed: readonly Failed[], unserved: (x: Failed) => boo
     const fellThrough = prev !== null && x.a.start - prev.end <= REBOOT_GAP_S;
     prev = x.a;
     if (!fellThrough || x.root.client === null) continue;
+    if (repeat && (x.root.code !== main.root.code || lastTarget(d, x.a) !== mainTarget)) continue;
     for (const f of x.fs) {
       if (f.causedBy === x.root.id || f === x.root) {
         f.causedBy = main.root.id;

@@ -256,8 +256,9 @@ export function ndpMessage(flow: FlowState, m: NdpDecoded): ChainState | null {
     noteV6(flow, c, m.time);
     if (m.srcAddr !== '::' && !flow.leases.has(m.srcAddr)) flow.leases.set(m.srcAddr, c.key);
     let st = c.ra;
-    // After a reboot-sized silence the device solicits anew (it restarted): a step of its own, not
-    // one stretched over both boots.
+    // An RS after a reboot-sized silence opens a step of its own rather than stretching one over
+    // that silence: a later boot, or iPXE soliciting in the same power-on (RFC 7559 hosts back
+    // off to minutes, so a gap this long says nothing of a restart by itself).
     if (!st || st.answered || m.time - st.last > REBOOT_GAP_S) st = openRa(flow, c, m);
     touch(st, m);
     st.step.solicitations++;

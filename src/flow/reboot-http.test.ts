@@ -14,7 +14,11 @@ import type { Analysis, ClientReport } from '../analysis/types.js';
 import type { BootStep } from './types.js';
 import { readCaptureBuffer } from '../capture/index.js';
 import { DecodePipeline } from '../decode/pipeline.js';
-import { spliceAfterItself } from '../../test/helpers/splice.js';
+import { spliceAfterItself, withLateCopies } from '../../test/helpers/splice.js';
+import { loadFrames } from '../../test/helpers/frames.js';
+import { TcpFlag } from '../wire/tcp.js';
+import { PcapWriter } from '../capture/writer.js';
+import { LinkType } from '../wire/link-type.js';
 import { hasTshark, tsharkFields } from '../../test/helpers/tshark.js';
 
 const IPXE_HTTP = 'captures/lab/bios-ipxe-dnsmasq.pcap'; // iPXE: boot.ipxe, kernel, initrd on one connection left open
@@ -122,4 +126,48 @@ describe('TCP stream boundaries of a reboot on the same ports agree with tshark'
       }
     });
   }
+});
+
+/** 0-based index of the capture's first client SYN (no ACK) of an untagged Ethernet/IPv4 frame. */
+function firstSynIndex(file: string): number {
+  const i = loadFrames(file).findIndex((f) => f.data.length >= 54 && f.data[12] === 0x08 && f.data[13] === 0x00 && f.data[23] === 6
+    && (f.data[14 + (f.data[14]! & 0x0f) * 4 + 13]! & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN);
+  expect(i).toBeGreaterThanOrEqual(0);
+  return i;
+}
+
+describe('late copies of frames (two mirror sessions, merged taps, ERSPAN, -i any) are no reboot', () => {
+  const cases: [string, () => Uint8Array][] = [
+    ['a copy of the HTTP SYN 2 ms later', () => { const syn = firstSynIndex(IPXE_HTTP); return withLateCopies(IPXE_HTTP, 0.002, (i) => i === syn); }],
+    ['a copy of every frame 5 ms later', () => withLateCopies(IPXE_HTTP, 0.005, () => true)],
+  ];
+  for (const [name, build] of cases) {
+    it(`${IPXE_HTTP} with ${name}: booted, its HTTP steps as without the copies`, async () => {
+      const base = bootClient(await analyzeCapture({ name: 'base.pcap', stream: Readable.from([Buffer.from(withLateCopies(IPXE_HTTP, 0, () => false))]) }));
+      const c = bootClient(await analyzeBytes(build()));
+      expect(base.attempts.map((x) => x.outcome)).toEqual(['booted']);
+      expect(c.attempts.map((x) => x.outcome)).toEqual(['booted']);
+      expect(c.attempts[0]!.rootCause).toBe(base.attempts[0]!.rootCause);
+      const steps = httpSteps(c, 0);
+      expect(steps.map((x) => [x.url, x.status, x.ok, x.complete])).toEqual(httpSteps(base, 0).map((x) => [x.url, x.status, x.ok, x.complete]));
+      expect(steps.length).toBeGreaterThanOrEqual(3);
+    });
+  }
+});
+
+describe('an HTTP step ends with the last bytes its connection delivered', () => {
+  it('a body cut by a black hole, the capture ending on the server\'s retransmissions (no FIN): the step ends at its last new segment', async () => {
+    const frames = loadFrames(BLACKHOLE);
+    // Up to the server's last retransmission (tshark: frames 23-28 retransmit, 30 is its FIN).
+    const kept = frames.slice(0, 28);
+    const chunks: Uint8Array[] = [];
+    const w = new PcapWriter((c) => chunks.push(c), LinkType.ETHERNET, { snaplen: 262144 });
+    for (const f of kept) w.writePacket(f.time, f.data);
+    const c = bootClient(await analyzeBytes(Buffer.concat(chunks)));
+    const h = httpSteps(c, 0);
+    expect(h).toHaveLength(1);
+    expect(h[0]!.complete).toBe(false);
+    // Frame 22 delivered the last new bytes; the retransmissions run 6.5 s past it.
+    expect(h[0]!.start + h[0]!.duration).toBeLessThan(frames[21]!.time + 0.1);
+  });
 });

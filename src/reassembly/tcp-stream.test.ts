@@ -10,10 +10,12 @@ const S = '203.0.113.2';
 type Event =
   | { t: 'data'; conn: number; fromClient: boolean; data: Uint8Array; frame: number }
   | { t: 'gap'; conn: number; fromClient: boolean; missing: number; frame: number }
-  | { t: 'close'; conn: number; reason: string; lastFrame: number; lastTime: number };
+  | { t: 'close'; conn: number; reason: string; lastFrame: number; lastTime: number; progressFrame?: number };
 
 class Recorder implements TcpStreamSink {
   events: Event[] = [];
+  /** progressFrame of each closed connection. */
+  progress = new Map<number, number>();
   conns: TcpConnection[] = [];
   onData(conn: TcpConnection, fromClient: boolean, data: Uint8Array, frame: number): void {
     if (!this.conns.includes(conn)) this.conns.push(conn);
@@ -26,6 +28,7 @@ class Recorder implements TcpStreamSink {
   }
   onClose(conn: TcpConnection, reason: string): void {
     this.events.push({ t: 'close', conn: conn.id, reason, lastFrame: conn.lastFrame, lastTime: conn.lastTime });
+    this.progress.set(conn.id, conn.progressFrame);
   }
   stream(fromClient: boolean): Uint8Array {
     const parts = this.events.filter((e): e is Extract<Event, { t: 'data' }> => e.t === 'data' && e.fromClient === fromClient);
@@ -401,6 +404,80 @@ describe('TcpStreamReassembler', () => {
       { t: 'close', conn: 1, reason: 'timeout', lastFrame: 4, lastTime: 7 },
       { t: 'close', conn: 2, reason: 'flush', lastFrame: 6, lastTime: 101 },
     ]);
+  });
+
+  it('a copy of the client SYN landing after its data (merged taps, a second mirror session) is no restart', () => {
+    const rec = new Recorder();
+    const r = new TcpStreamReassembler(rec);
+    handshake(r);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 1, TcpFlag.ACK | TcpFlag.PSH, bytes(10, 1)), 4, 0.001);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN, TcpFlag.SYN), 5, 0.002);
+    r.push(S, 80, C, 40000, seg(SERVER_ISN + 1, TcpFlag.ACK | TcpFlag.PSH, bytes(20, 2)), 6, 0.003);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 11, TcpFlag.ACK | TcpFlag.PSH, bytes(10, 3)), 7, 0.004);
+    expect(rec.closes()).toEqual([]);
+    expect(new Set(rec.events.map((e) => e.conn))).toEqual(new Set([1]));
+    expect(rec.stream(true)).toEqual(new Uint8Array([...bytes(10, 1), ...bytes(10, 3)]));
+  });
+
+  it('a TCP Fast Open SYN with data, sent again after its SYN/ACK was lost: one request, one connection', () => {
+    const rec = new Recorder();
+    const r = new TcpStreamReassembler(rec);
+    const req = bytes(16, 1);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN, TcpFlag.SYN, req), 1, 0);
+    r.push(S, 80, C, 40000, seg(SERVER_ISN, TcpFlag.SYN | TcpFlag.ACK, undefined, CLIENT_ISN + 17), 2, 0);
+    // The client never saw the SYN/ACK: its SYN (with the same data) again after 1 s, then 3 s.
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN, TcpFlag.SYN, req), 3, 1);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN, TcpFlag.SYN, req), 4, 3);
+    r.push(S, 80, C, 40000, seg(SERVER_ISN, TcpFlag.SYN | TcpFlag.ACK, undefined, CLIENT_ISN + 17), 5, 3);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 17, TcpFlag.ACK, bytes(4, 2), SERVER_ISN + 1), 6, 3);
+    expect(rec.closes()).toEqual([]);
+    expect(rec.stream(true)).toEqual(new Uint8Array([...req, ...bytes(4, 2)]));
+    expect(new Set(rec.events.map((e) => e.conn))).toEqual(new Set([1]));
+  });
+
+  it('a SYN/ACK with another ISN before the handshake completed (SYN proxy, SYN cookies) is no restart', () => {
+    const rec = new Recorder();
+    const r = new TcpStreamReassembler(rec);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN, TcpFlag.SYN), 1, 0);
+    r.push(S, 80, C, 40000, seg(SERVER_ISN, TcpFlag.SYN | TcpFlag.ACK, undefined, CLIENT_ISN + 1), 2, 0);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN, TcpFlag.SYN), 3, 5);
+    r.push(S, 80, C, 40000, seg(SERVER_ISN + 5000, TcpFlag.SYN | TcpFlag.ACK, undefined, CLIENT_ISN + 1), 4, 5);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 1, TcpFlag.ACK, bytes(8, 1), SERVER_ISN + 5001), 5, 5);
+    expect(rec.closes()).toEqual([]);
+    expect(rec.stream(true)).toEqual(bytes(8, 1));
+  });
+
+  it('a late SYN/ACK on a connection picked up mid-stream is no restart', () => {
+    const rec = new Recorder();
+    const r = new TcpStreamReassembler(rec);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 1, TcpFlag.ACK, bytes(10, 1)), 1, 0);
+    r.push(S, 80, C, 40000, seg(SERVER_ISN, TcpFlag.SYN | TcpFlag.ACK, undefined, CLIENT_ISN + 1), 2, 3);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 11, TcpFlag.ACK, bytes(10, 2)), 3, 3);
+    expect(rec.closes()).toEqual([]);
+    expect(rec.stream(true)).toEqual(new Uint8Array([...bytes(10, 1), ...bytes(10, 2)]));
+  });
+
+  it('a SYN/ACK with another ISN after a completed handshake starts a new connection (its client SYN missed)', () => {
+    const rec = new Recorder();
+    const r = new TcpStreamReassembler(rec);
+    handshake(r);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 1, TcpFlag.ACK, bytes(10, 1)), 4, 1);
+    r.push(S, 80, C, 40000, seg(0x9000, TcpFlag.SYN | TcpFlag.ACK, undefined, 0x7001), 5, 40);
+    expect(rec.events.at(-1)).toMatchObject({ t: 'close', conn: 1, reason: 'restart', lastFrame: 4 });
+  });
+
+  it('what a connection carried ends at its last new bytes, not at the server\'s retransmissions to a rebooted client', () => {
+    const rec = new Recorder();
+    const r = new TcpStreamReassembler(rec);
+    handshake(r);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 1, TcpFlag.ACK, bytes(10, 1)), 4, 1);
+    r.push(S, 80, C, 40000, seg(SERVER_ISN + 1, TcpFlag.ACK, bytes(20, 2)), 5, 2);
+    r.push(S, 80, C, 40000, seg(SERVER_ISN + 21, TcpFlag.ACK, bytes(20, 3)), 6, 2.1);
+    // The client rebooted: the server retransmits its last segment with backoff.
+    for (let i = 0; i < 4; i++) r.push(S, 80, C, 40000, seg(SERVER_ISN + 21, TcpFlag.ACK, bytes(20, 3)), 7 + i, 3 + 2 ** i);
+    r.push(C, 40000, S, 80, seg(0x7000, TcpFlag.SYN), 11, 40);
+    expect(rec.events.find((e) => e.t === 'close')).toMatchObject({ conn: 1, reason: 'restart', lastFrame: 10 });
+    expect(rec.progress.get(1)).toBe(6);
   });
 
   it('drops a buffered segment that a later in-order segment covered exactly', () => {

@@ -21,6 +21,8 @@ interface HalfStream {
   synSeq: number;
   /** This side sent the RST that closed the connection. */
   sentRst: boolean;
+  /** Time of this side's last segment (-Infinity before the first). */
+  lastTime: number;
 }
 
 interface BufferedSegment {
@@ -46,6 +48,11 @@ export interface TcpConnection {
    *  `lastTime` only, which keeps the closed record a while longer). */
   lastTime: number;
   lastFrame: number;
+  /** Time and frame of the last segment that moved it on: its SYN, new bytes or a FIN. Server
+   *  retransmissions to a machine that rebooted, or that machine's RST, do not: what the
+   *  connection carried ended here. */
+  progressTime: number;
+  progressFrame: number;
   /** Free slot for the consumer (e.g. its per-connection parser). */
   user: unknown;
 }
@@ -55,8 +62,9 @@ export interface TcpStreamSink {
   onData(conn: TcpConnection, fromClient: boolean, data: Uint8Array, frame: number, time: number): void;
   /** Bytes we never saw and skipped. */
   onGap(conn: TcpConnection, fromClient: boolean, missingBytes: number, frame: number, time: number): void;
-  /** The connection ended at its last segment (`conn.lastFrame` / `conn.lastTime`), whatever
-   *  segment or sweep noticed it: an idle connection closes when it went quiet, not 120 s later. */
+  /** The connection ended at its last segment (`conn.lastFrame` / `conn.lastTime`; what it carried
+   *  at `conn.progressFrame`), whatever segment or sweep noticed it: an idle connection closes
+   *  when it went quiet, not 120 s later. */
   onClose(conn: TcpConnection, reason: TcpCloseReason): void;
 }
 
@@ -91,6 +99,8 @@ export interface TcpLimitCounts {
 interface ConnectionRecord extends TcpConnection {
   toServer: HalfStream;
   toClient: HalfStream;
+  /** Both SYNs seen and the client acknowledged the server's (a segment without SYN after it). */
+  handshakeDone: boolean;
 }
 
 /** Signed distance a - b in 32-bit sequence space (RFC 9293 §3.4 modular comparison). */
@@ -127,14 +137,27 @@ class ConnectionKeyCache {
   }
 }
 
-/** This side has sent bytes after its SYN (delivered or held), not counting its FIN. */
-function sentData(half: HalfStream): boolean {
+/** This side has sent bytes beyond its SYN and the `synPayload` bytes that SYN carries (TCP Fast
+ *  Open), delivered or held, not counting its FIN. */
+function sentData(half: HalfStream, synPayload: number): boolean {
   if (half.pendingBytes > 0) return true;
-  return seqDiff(half.nextSeq, (half.synSeq + 1) >>> 0) > (half.finished ? 1 : 0);
+  return seqDiff(half.nextSeq, (half.synSeq + 1 + synPayload) >>> 0) > (half.finished ? 1 : 0);
+}
+
+/** Seconds a side must have been silent before its SYN with its old ISN counts as a reboot: a
+ *  copy of the SYN (two mirror sessions, merged taps, ERSPAN, `-i any`) lands milliseconds after
+ *  the original, a rebooted machine's SYN seconds after its last segment. */
+const RESTART_QUIET = 1;
+
+/** The connection moved on at this segment (a held one delivered late keeps the later mark). */
+function progress(c: TcpConnection, frame: number, time: number): void {
+  if (frame < c.progressFrame) return;
+  c.progressFrame = frame;
+  c.progressTime = time;
 }
 
 function newHalf(): HalfStream {
-  return { nextSeq: -1, pending: [], pendingBytes: 0, finSeq: -1, finished: false, synSeq: -1, sentRst: false };
+  return { nextSeq: -1, pending: [], pendingBytes: 0, finSeq: -1, finished: false, synSeq: -1, sentRst: false, lastTime: -Infinity };
 }
 
 /**
@@ -189,7 +212,7 @@ export class TcpStreamReassembler {
     const syn = (seg.flags & TcpFlag.SYN) !== 0;
     const ackFlag = (seg.flags & TcpFlag.ACK) !== 0;
     let c = this.conns.get(key);
-    if (c !== undefined && syn && this.startsOver(c, src, srcPort, seg.seq)) {
+    if (c !== undefined && syn && this.startsOver(c, src, srcPort, seg, ackFlag, time)) {
       // The old connection ends at its own last segment, not at this SYN.
       this.finish(c, 'restart');
       this.conns.delete(key);
@@ -216,9 +239,12 @@ export class TcpStreamReassembler {
         firstTime: time,
         lastTime: time,
         lastFrame: frame,
+        progressTime: time,
+        progressFrame: frame,
         user: undefined,
         toServer: newHalf(),
         toClient: newHalf(),
+        handshakeDone: false,
       };
       this.conns.set(key, c);
     }
@@ -226,6 +252,8 @@ export class TcpStreamReassembler {
     c.lastFrame = frame;
     const fromClient = c.client.addr === src && c.client.port === srcPort;
     const half = fromClient ? c.toServer : c.toClient;
+    half.lastTime = time;
+    if (fromClient && !syn && ackFlag && c.toClient.synSeq !== -1 && c.toServer.synSeq !== -1) c.handshakeDone = true;
 
     if ((seg.flags & TcpFlag.RST) !== 0) {
       half.sentRst = true;
@@ -239,29 +267,40 @@ export class TcpStreamReassembler {
       // server's challenge ACK to a restarting SYN carries the old connection's numbers).
       if (half.synSeq === -1 && half.pendingBytes === 0) half.nextSeq = -1;
     }
+    if (syn && half.synSeq === -1) progress(c, frame, time);
     this.deliverInOrder(c, fromClient, half, seg, syn, frame, time);
     if ((seg.flags & TcpFlag.FIN) !== 0 && half.finSeq === -1) {
+      progress(c, frame, time);
       half.finSeq = (seg.seq + (syn ? 1 : 0) + seg.payload.length) >>> 0;
       this.checkFin(c, half);
     }
   }
 
   /**
-   * Does a SYN (or SYN/ACK) from `src` on the known connection `c` open a new connection
-   * on the same 4-tuple? Yes unless it is this connection's own handshake again: the same ISN from
-   * a side that has sent no data since and no RST ended it (a retransmitted or mirrored SYN, each
-   * copy of which must not start a connection). A rebooted machine reuses its port, and a reset
-   * one re-seeded alike (iPXE) even its ISN, while the old connection is still open to the server.
+   * Does a SYN (or SYN/ACK) from `src` on the known connection `c` open a new connection on the
+   * same 4-tuple? A rebooted machine reuses its port, and a reset one re-seeded alike (iPXE) even
+   * its ISN, while the old connection is still open to the server. Its own handshake again (a
+   * retransmitted or mirrored SYN, each copy of which must not start a connection) does not.
    */
-  private startsOver(c: ConnectionRecord, src: string, srcPort: number, seq: number): boolean {
+  private startsOver(c: ConnectionRecord, src: string, srcPort: number, seg: TcpSegment, ackFlag: boolean, time: number): boolean {
     const fromClient = c.client.addr === src && c.client.port === srcPort;
     const half = fromClient ? c.toServer : c.toClient;
+    if (ackFlag) {
+      // A SYN/ACK answers a SYN, it opens nothing (tshark splits only on a SYN without ACK): only
+      // another ISN after a completed handshake says the server side started over. A SYN proxy or
+      // SYN cookies answer a retransmitted SYN with another ISN before that; a connection picked
+      // up mid-stream sees its late SYN/ACK.
+      return c.handshakeDone && half.synSeq !== -1 && half.synSeq !== seg.seq;
+    }
     // This side's first SYN: the answer to (or a simultaneous open of) the handshake under way,
     // else the start of another on a connection picked up mid-stream.
     if (half.synSeq === -1) return c.state !== 'handshake';
-    if (half.synSeq !== seq) return true;
+    if (half.synSeq !== seg.seq) return true;
+    // The old ISN: a reboot only by a SYN without data (a Fast Open SYN sent again is its own
+    // retransmission) after this side went quiet, which a late copy of the SYN never is.
+    if (seg.payload.length > 0) return false;
     if (c.toServer.sentRst || c.toClient.sentRst) return true;
-    return sentData(half);
+    return time - half.lastTime >= RESTART_QUIET && sentData(half, seg.payload.length);
   }
 
   /** Delivers what `seg` adds at the in-order point, buffers it if it is ahead. */
@@ -290,6 +329,7 @@ export class TcpStreamReassembler {
     }
     if (data.length === 0) return;
     half.nextSeq = (half.nextSeq + data.length) >>> 0;
+    progress(c, frame, time);
     this.sink.onData(c, fromClient, data, frame, time);
   }
 

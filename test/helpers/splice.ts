@@ -1,7 +1,7 @@
 /** A real capture followed by itself: the same machines booting again (bench/field-truth.mjs's
  *  `twice`, with a gap of the test's choosing), for reboot tests built from field captures. */
 import { PcapWriter } from '../../src/capture/writer.js';
-import { EtherType } from '../../src/wire/ethernet.js';
+import { EtherType, isVlanTpid } from '../../src/wire/ethernet.js';
 import { IpProtocol } from '../../src/wire/ip-protocol.js';
 import { LinkType } from '../../src/wire/link-type.js';
 import { onesSum, u16 } from '../../src/wire/bytes.js';
@@ -36,10 +36,35 @@ export function spliceAfterItself(file: string, gap: number, opts: SpliceOptions
   return { bytes: out, frames: frames.length, last, shift };
 }
 
+/**
+ * The capture with a copy of each frame that `copied` picks (by 0-based index) `delay` seconds
+ * after it, in time order: what two mirror sessions, merged taps or `-i any` on a hypervisor
+ * record (`editcap -t delay` of those frames, then `mergecap`). A little-endian microsecond pcap.
+ */
+export function withLateCopies(file: string, delay: number, copied: (index: number) => boolean): Uint8Array {
+  const frames = loadFrames(file);
+  if (frames.some((f) => f.linkType !== LinkType.ETHERNET)) throw new Error(`${file}: not all Ethernet`);
+  const all = frames.map((f) => ({ time: f.time, data: f.data }));
+  frames.forEach((f, i) => { if (copied(i)) all.push({ time: f.time + delay, data: f.data }); });
+  all.sort((a, b) => a.time - b.time); // stable: an original before its copy at the same time
+  const chunks: Uint8Array[] = [];
+  const w = new PcapWriter((c) => chunks.push(c), LinkType.ETHERNET, { snaplen: 262144 });
+  for (const f of all) w.writePacket(f.time, f.data);
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let o = 0;
+  for (const c of chunks) { out.set(c, o); o += c.length; }
+  return out;
+}
+
 /** A copy of an untagged Ethernet/IPv4/TCP frame with seq (and ack, when ACK is set) + `by`, its
- *  checksum recomputed; any other frame as it is. */
+ *  checksum recomputed; any other frame as it is. A VLAN-tagged frame or IPv6 that may carry TCP
+ *  throws: its TCP would keep the old numbers, a splice that silently tests nothing. */
 function shiftTcp(frame: Uint8Array, by: number): Uint8Array {
-  if (frame.length < 34 || u16(frame, 12) !== EtherType.IPV4 || frame[23] !== IpProtocol.TCP) return frame;
+  const type = frame.length >= 14 ? u16(frame, 12) : -1;
+  // IPv6 carrying anything but UDP or ICMPv6 directly (TCP, or behind extension headers).
+  const ipv6Tcp = type === EtherType.IPV6 && frame.length > 20 && frame[20] !== IpProtocol.UDP && frame[20] !== IpProtocol.ICMPV6;
+  if (ipv6Tcp || isVlanTpid(type)) throw new Error(`isnShift handles TCP over untagged IPv4 only (EtherType 0x${type.toString(16)})`);
+  if (frame.length < 34 || type !== EtherType.IPV4 || frame[23] !== IpProtocol.TCP) return frame;
   const ihl = (frame[14]! & 0x0f) * 4;
   const end = 14 + u16(frame, 16);
   const t = 14 + ihl;
