@@ -455,15 +455,19 @@ export class DecodePipeline implements TcpStreamSink {
     this.deliver('tftp', msg, payload, session);
   }
 
+  /** The TFTP opcode of a UDP payload of at least 4 bytes, read from the frame; -1 if none. */
+  private tftpOpcode(): number {
+    const d = this.d;
+    const at = d.payloadOffset;
+    return d.payloadEnd - at < 4 || d.l4Buf[at] !== 0 ? -1 : d.l4Buf[at + 1]!;
+  }
+
   /** The UDP payload is a TFTP ACK (exactly 4 bytes) or an ERROR (code, text, NUL). */
   private tftpAckOrError(): boolean {
     const d = this.d;
-    const b = d.l4Buf;
-    const at = d.payloadOffset;
-    const len = d.payloadEnd - at;
-    if (len < 4 || b[at] !== 0) return false;
-    const op = b[at + 1]!;
-    return (op === TFTP_OPCODES.ACK && len === 4) || (op === TFTP_OPCODES.ERROR && len >= 5 && b[d.payloadEnd - 1] === 0);
+    const op = this.tftpOpcode();
+    const len = d.payloadEnd - d.payloadOffset;
+    return (op === TFTP_OPCODES.ACK && len === 4) || (op === TFTP_OPCODES.ERROR && len >= 5 && d.l4Buf[d.payloadEnd - 1] === 0);
   }
 
   /** DATA/ACK of a known transfer to the sink's fast path, read straight from the frame bytes
@@ -473,9 +477,8 @@ export class DecodePipeline implements TcpStreamSink {
     const b = d.l4Buf;
     const at = d.payloadOffset;
     const len = d.payloadEnd - at;
-    if (len < 4 || b[at] !== 0) return false;
-    const op = b[at + 1]!;
-    if (!(op === 3 || (op === 4 && len === 4))) return false;
+    const op = this.tftpOpcode();
+    if (!(op === TFTP_OPCODES.DATA || (op === TFTP_OPCODES.ACK && len === 4))) return false;
     const cur = this.cur;
     const fromClient = cur.srcAddr === session.clientAddr && srcPort === session.clientPort;
     if (!this.sink.tftpBlock!(session, fromClient, srcPort, op, (b[at + 2]! << 8) | b[at + 3]!, len - 4, cur.frame, cur.time)) return false;
