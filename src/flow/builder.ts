@@ -19,7 +19,7 @@ import { dhcp6Message, ndpMessage } from './builder-dhcp6.js';
 import { httpMessage, icmpMessage, tftpBlock, tftpMessage } from './builder-transfer.js';
 import type { TftpSession } from '../decode/tftp-tracker.js';
 import { MtuTracker, type MtuFacts } from './mtu.js';
-import { BootOp, DhcpV4MessageType, getOption, identityWhole, msgType, optionsWhole, type DhcpV4Message } from '../wire/dhcpv4/index.js';
+import { BootOp, DhcpV4Code, DhcpV4MessageType, getOption, identityWhole, msgType, optionsWhole, type DhcpV4Message } from '../wire/dhcpv4/index.js';
 import { ipv4ToString, u32 } from '../wire/bytes.js';
 import { DhcpV6MsgType, isDhcp6Answer } from '../wire/dhcpv6/index.js';
 
@@ -312,8 +312,8 @@ export class BootChainBuilder implements DecodeSink {
   private noteSubnetBroadcast(msg: DhcpV4Message): void {
     const ip = u32(msg.yiaddr, 0);
     if (ip === 0) return;
-    const given = getOption(msg, 28);
-    const mask = getOption(msg, 1);
+    const given = getOption(msg, DhcpV4Code.BROADCAST_ADDRESS);
+    const mask = getOption(msg, DhcpV4Code.SUBNET_MASK);
     let bc: string | null = null;
     if (given !== null && given.length === 4) bc = ipv4ToString(given, 0);
     else if (mask !== null && mask.length === 4) {
