@@ -18,7 +18,7 @@ import {
 
 const { DISCOVER, OFFER, REQUEST, DECLINE, ACK, NAK, RELEASE, INFORM } = DhcpV4MessageType;
 const MAX_OFFERS = 16;
-/** DHCP message types 1–18 (RFC 2132, 3203, 4388, 6926), a slot each in `Dhcp4State.answerAt`. */
+/** DHCP message types 1–18 (RFC 2132, 3203, 4388, 6926) keep their own kind in `Dhcp4State.answerAt`. */
 const ANSWER_TYPES = 19;
 /** Offer frames kept per step as evidence. */
 const MAX_OFFER_FRAMES = 16;
@@ -123,11 +123,17 @@ function restartsDiscovery(st: Dhcp4State, secs: number, time: number): boolean 
  * retry of this xid (a lease's ACK seen again, a capture spliced from two).
  */
 function answerCounts(st: Dhcp4State, type: number | null, time: number): boolean {
-  const kind = type !== null && type > 0 && type < st.answerAt.length ? type : 0;
-  const previous = st.answerAt[kind]!;
-  st.answerAt[kind] = time;
-  if (Number.isNaN(previous)) return true;
-  const gap = time - previous;
+  const kind = type !== null && type > 0 && type < ANSWER_TYPES ? type : 0;
+  const at = st.answerAt;
+  let i = 0;
+  while (i < at.length && at[i] !== kind) i += 2;
+  if (i === at.length) {
+    // A new array of the exact size: `push` would leave room for 17 numbers in every step kept.
+    st.answerAt = at.length === 0 ? [kind, time] : [...at, kind, time];
+    return true;
+  }
+  const gap = time - at[i + 1]!;
+  at[i + 1] = time;
   return gap >= RETRY_MIN_S && gap <= RETRY_MAX_S;
 }
 
@@ -167,7 +173,7 @@ function openDhcp4(flow: FlowState, c: ChainState, m: Dhcp4Decoded): Dhcp4State 
     },
     stageKnown: false, firstDiscover: null, discoverFrame: 0, firstOffer: null, pendingRequest: null,
     requestSeen: false, discoverSecs: -1, discoversAfterOffer: 0, offerVendorClass: [], offerCount: 0, offerFrames: [], nak: null, ack: null,
-    bootfileFrame: 0, decline: null, untypedRequests: 0, cutReply: null, answerAt: new Float64Array(ANSWER_TYPES).fill(NaN), addressedBy: null,
+    bootfileFrame: 0, decline: null, untypedRequests: 0, cutReply: null, answerAt: [], addressedBy: null,
   };
   c.dhcp4 = st;
   return openStep(flow, c, st);

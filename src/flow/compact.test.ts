@@ -14,7 +14,7 @@ function dhcp4State(): Dhcp4State {
       userClass: ['a'], arch: 7, leaseTime: null, relay: null, ackOptions: [1, 3],
     },
     stageKnown: true, firstDiscover: 1, discoverFrame: 1, firstOffer: 2, pendingRequest: null, requestSeen: false, discoverSecs: -1,
-    discoversAfterOffer: 0, offerVendorClass: [null], offerCount: 1, offerFrames: [2], nak: null, ack: null, bootfileFrame: 0, decline: null, untypedRequests: 0, cutReply: null, answerAt: new Float64Array(19).fill(NaN), addressedBy: null,
+    discoversAfterOffer: 0, offerVendorClass: [null], offerCount: 1, offerFrames: [2], nak: null, ack: null, bootfileFrame: 0, decline: null, untypedRequests: 0, cutReply: null, answerAt: [], addressedBy: null,
   };
 }
 
