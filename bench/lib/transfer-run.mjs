@@ -25,7 +25,7 @@ const text = `name: transfer\nbudget: 200s\n${cfg.mtu ? `mtu: ${cfg.mtu}\n` : ''
 const scenario = parseScenario(text, 'transfer.yaml');
 // relay: pxecheck relays DHCP from cfg.relayFrom and fetches over kernel sockets from there, as curl does.
 const transport = cfg.transport === 'relay'
-  ? await (await imp('scenario/transport/relay.js')).createRelayTransport({ relayFrom: cfg.relayFrom, server: cfg.server, prewarmTftp: cfg.step === 'tftp', ...(cfg.tftpWorkers === undefined ? {} : { tftpWorkers: cfg.tftpWorkers }) })
+  ? await (await imp('scenario/transport/relay.js')).createRelayTransport({ relayFrom: cfg.relayFrom, server: cfg.server, prewarmTftp: cfg.step === 'tftp', prewarmTcp: cfg.step === 'http' && cfg.prewarmTcp !== false, ...(cfg.tftpWorkers === undefined ? {} : { tftpWorkers: cfg.tftpWorkers }) })
   : await createRawTransport({ interface: cfg.iface, macs: ['02:77:00:00:00:01'], ...(cfg.mtu ? { mtu: cfg.mtu } : {}) });
 // Frames in and out and the biggest frame received (GSO super-segments arrive whole on a veth);
 // raw only (relay would synthesize a frame per datagram for it).
