@@ -145,7 +145,7 @@ try {
       const med = (f) => median(ok.map(f));
       results.push({ case: k.name, transport: t, runs: rs.map((r) => ({ pxecheck: r.p, curl: r.c })) });
       const failed = rs.find((r) => !r.p.ok);
-      const range = (f) => `${f1(Math.min(...ok.map(f)))}–${f1(Math.max(...ok.map(f)))}`;
+      const range = (f) => `${f2(Math.min(...ok.map(f)))}–${f2(Math.max(...ok.map(f)))}`; // of per-turn ratios
       console.log(`${`${k.name} [${t}]`.padEnd(42)} ${ok.length === 0 ? `FAILED: ${failed?.p.error ?? 'curl failed'}`
         : `pxecheck ${f1(med((r) => r.p.mbps))} MB/s cpu ${f2(med((r) => r.p.cpu))} s   curl ${f1(med((r) => r.c.mbps))} MB/s cpu ${f2(med((r) => r.c.cpu))} s   ratio ${med((r) => r.p.mbps / r.c.mbps).toFixed(2)} (turns ${range((r) => r.p.mbps / r.c.mbps)}; cpu ${med((r) => r.p.cpu / r.c.cpu).toFixed(1)}× curl's)${ok.length < rs.length ? `  ${rs.length - ok.length} of ${rs.length} failed: ${failed?.p.error}` : ''}`}`);
       // HTTP: a 20 MB body takes ~15 ms here, so the fixed part (connect, request, first byte: a cold
