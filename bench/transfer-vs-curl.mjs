@@ -8,9 +8,15 @@
 // of each pxecheck run (node --cpu-prof) into DIR. --floor: also a bare Node dgram TFTP client
 // (lock-step, no runner), the floor for any Node client (its windowsize rows are lock-step too);
 // --floor native: a lock-step client on the blocking native UDP helper (native/udp_sync.c); --floor both.
+// What is timed: curl's time_total (connect to the last byte; not its process start) and the
+// pxecheck step's duration (connect to the last byte; not the process, the transport or the DORA
+// before it); MB/s = file size ÷ that. HTTP adds a line with each tool's time to the first response
+// byte and the body's MB/s after it (a 20 MB body takes ~15 ms: use --mb 200 for a rate that the
+// fixed part does not dominate).
 // TFTP at blksize 512, 1468 and 8192 (8192 arrives as IP fragments), and with windowsize 16
 // (curl has no windowsize: it is compared with curl at the same blksize).
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { createHash, randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,7 +84,9 @@ async function pxecheck(transport, step, o = {}) {
   const line = r.out.trim().split('\n').pop();
   let j;
   try { j = JSON.parse(line); } catch { return { ok: false, error: `transfer-run exited ${r.code}: ${(r.err || r.out).trim().slice(-300)}`, mbps: 0, cpu: r.cpu }; }
-  return { ...j, mbps: j.ok ? MB / j.seconds : 0, user: r.user, sys: r.sys };
+  // HTTP: the step's time to the first response byte (connect + request + server) and the body's MB/s after it.
+  const setup = j.ok && step === 'http' ? j.connectSeconds + j.details.ttfb : NaN;
+  return { ...j, mbps: j.ok ? MB / j.seconds : 0, setup, bodyMbps: j.ok && step === 'http' ? MB / (j.seconds - setup) : NaN, user: r.user, sys: r.sys };
 }
 
 /** --floor: a bare Node dgram client (bench/lib/tftp-floor.mjs), what any Node client starts from. */
@@ -92,9 +100,10 @@ async function floor(kind, step, o = {}) {
 }
 
 async function curl(url, extra = []) {
-  const r = await timedIn(net.cli, 'curl', ['-s', '-o', '/dev/null', '-w', '%{size_download} %{time_total}', ...extra, url], { timeoutMs: 300_000 });
-  const [bytes, secs] = r.out.trim().split(' ').map(Number);
-  return { ok: r.code === 0 && bytes === MB * 1_000_000, seconds: secs, cpu: r.cpu, mbps: bytes / 1e6 / secs };
+  const r = await timedIn(net.cli, 'curl', ['-s', '-o', '/dev/null', '-w', '%{size_download} %{time_total} %{time_starttransfer}', ...extra, url], { timeoutMs: 300_000 });
+  const [bytes, secs, firstByte] = r.out.trim().split(' ').map(Number);
+  // HTTP: MB/s of the body alone (first response byte to the end), beside the whole transfer's.
+  return { ok: r.code === 0 && bytes === MB * 1_000_000, seconds: secs, cpu: r.cpu, mbps: bytes / 1e6 / secs, setup: firstByte, bodyMbps: bytes / 1e6 / (secs - firstByte) };
 }
 
 const f1 = (n) => (Number.isFinite(n) ? n.toFixed(1) : String(n));
@@ -117,7 +126,7 @@ const results = [];
 try {
   await sleep(1500);
   for (const s of servers) if (s.child.exitCode !== null) throw new Error(`a server exited: ${s.log().slice(-800)}`);
-  console.log(`${MB} MB file; MB/s (wall of the transfer), CPU seconds of the client process`);
+  console.log(`${MB} MB file; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}; MB/s (wall of the transfer), CPU seconds of the client process`);
   for (const k of cases) {
     if (onlyRe !== null && !onlyRe.test(k.name)) continue;
     // --reps N: curl and each transport take turns N times; medians of MB/s, CPU and of each turn's ratio.
@@ -136,8 +145,14 @@ try {
       const med = (f) => median(ok.map(f));
       results.push({ case: k.name, transport: t, runs: rs.map((r) => ({ pxecheck: r.p, curl: r.c })) });
       const failed = rs.find((r) => !r.p.ok);
+      const range = (f) => `${f2(Math.min(...ok.map(f)))}–${f2(Math.max(...ok.map(f)))}`; // of per-turn ratios
       console.log(`${`${k.name} [${t}]`.padEnd(42)} ${ok.length === 0 ? `FAILED: ${failed?.p.error ?? 'curl failed'}`
-        : `pxecheck ${f1(med((r) => r.p.mbps))} MB/s cpu ${f2(med((r) => r.p.cpu))} s   curl ${f1(med((r) => r.c.mbps))} MB/s cpu ${f2(med((r) => r.c.cpu))} s   ratio ${med((r) => r.p.mbps / r.c.mbps).toFixed(2)} (cpu ${med((r) => r.p.cpu / r.c.cpu).toFixed(1)}× curl's)${ok.length < rs.length ? `  ${rs.length - ok.length} of ${rs.length} failed: ${failed?.p.error}` : ''}`}`);
+        : `pxecheck ${f1(med((r) => r.p.mbps))} MB/s cpu ${f2(med((r) => r.p.cpu))} s   curl ${f1(med((r) => r.c.mbps))} MB/s cpu ${f2(med((r) => r.c.cpu))} s   ratio ${med((r) => r.p.mbps / r.c.mbps).toFixed(2)} (turns ${range((r) => r.p.mbps / r.c.mbps)}; cpu ${med((r) => r.p.cpu / r.c.cpu).toFixed(1)}× curl's)${ok.length < rs.length ? `  ${rs.length - ok.length} of ${rs.length} failed: ${failed?.p.error}` : ''}`}`);
+      // HTTP: a 20 MB body takes ~15 ms here, so the fixed part (connect, request, first byte: a cold
+      // Node process's first TCP connection costs milliseconds) weighs; shown apart, with the body's rate.
+      if (ok.length > 0 && k.p[0] === 'http') {
+        console.log(`${''.padEnd(42)}   to the first byte: pxecheck ${f1(med((r) => r.p.setup * 1000))} ms, curl ${f1(med((r) => r.c.setup * 1000))} ms; body alone: pxecheck ${f1(med((r) => r.p.bodyMbps))} MB/s, curl ${f1(med((r) => r.c.bodyMbps))} MB/s, ratio ${med((r) => r.p.bodyMbps / r.c.bodyMbps).toFixed(2)} (turns ${range((r) => r.p.bodyMbps / r.c.bodyMbps)})`);
+      }
     }
   }
   writeFileSync(join(work, 'result.json'), JSON.stringify(results, null, 2));

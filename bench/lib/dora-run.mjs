@@ -37,7 +37,11 @@ const lag = monitorEventLoopDelay({ resolution: 5 });
 lag.enable();
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
-const res = await runScenario(scenario, { transport, clock: new SystemClock(), target: { server: cfg.server }, loadHooks: { engine: cfg.engine ?? 'lean' } });
+// When the last client had arrived (seen at the first progress call after it, ≤ 20 ms late): the
+// arrival span, which a lagging process stretches beyond the nominal count / rate.
+let arrivalsDoneAt = null;
+const progress = (p) => { if (arrivalsDoneAt === null && p.started >= p.planned) arrivalsDoneAt = performance.now(); };
+const res = await runScenario(scenario, { transport, clock: new SystemClock(), target: { server: cfg.server }, loadHooks: { engine: cfg.engine ?? 'lean', progress, progressEverySeconds: 0.02 } });
 const wall = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 await transport.close();
@@ -45,9 +49,14 @@ if (trace && typeof cfg.trace === 'string') (await import('node:fs')).writeFileS
 const d = res.load.kinds.dora ?? { ok: 0, failed: 0, timedOut: 0, latencyMs: null };
 const errors = Object.fromEntries(res.load.failures.slice(0, 3).map((f) => [f.message, f.count]));
 const count = res.load.clients.started;
+// DORA/s as perfdhcp's is read (ACKs ÷ its -p seconds): completed DORAs ÷ the arrival window, the
+// nominal count / rate or the observed arrival span when the process fell behind it. Not ÷ the
+// whole run's wall (`rateWall`): that includes the drain after the last arrival (up to `within`).
+const nominal = cfg.count / cfg.rate;
+const window = Math.max(nominal, arrivalsDoneAt === null ? 0 : (arrivalsDoneAt - t0) / 1000);
 process.stdout.write(JSON.stringify({
   count, notStarted: res.load.clients.notStarted, ok: d.ok, failed: count - d.ok, wall, cpu: (cpu.user + cpu.system) / 1e6,
-  rate: d.ok / wall, arrivals: res.load.clients.arrivalsPerSecond, peakInFlight: res.load.clients.peakInFlight,
+  rate: d.ok / window, window, rateWall: d.ok / wall, arrivals: res.load.clients.arrivalsPerSecond, peakInFlight: res.load.clients.peakInFlight,
   p50: d.latencyMs?.p50 ?? null, p99: d.latencyMs?.p99 ?? null, errors, counters: transport.counters, dropped: transport.dropped,
   loopLagMs: { p99: lag.percentile(99) / 1e6, max: lag.max / 1e6 }, ...(trace ? { trace: trace.summary() } : {}),
 }) + '\n');

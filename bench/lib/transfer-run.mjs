@@ -25,12 +25,16 @@ const text = `name: transfer\nbudget: 200s\n${cfg.mtu ? `mtu: ${cfg.mtu}\n` : ''
 const scenario = parseScenario(text, 'transfer.yaml');
 // relay: pxecheck relays DHCP from cfg.relayFrom and fetches over kernel sockets from there, as curl does.
 const transport = cfg.transport === 'relay'
-  ? await (await imp('scenario/transport/relay.js')).createRelayTransport({ relayFrom: cfg.relayFrom, server: cfg.server, prewarmTftp: cfg.step === 'tftp', ...(cfg.tftpWorkers === undefined ? {} : { tftpWorkers: cfg.tftpWorkers }) })
+  ? await (await imp('scenario/transport/relay.js')).createRelayTransport({ relayFrom: cfg.relayFrom, server: cfg.server, prewarmTftp: cfg.step === 'tftp', prewarmTcp: cfg.step === 'http' && cfg.prewarmTcp !== false, ...(cfg.tftpWorkers === undefined ? {} : { tftpWorkers: cfg.tftpWorkers }) })
   : await createRawTransport({ interface: cfg.iface, macs: ['02:77:00:00:00:01'], ...(cfg.mtu ? { mtu: cfg.mtu } : {}) });
 // Frames in and out and the biggest frame received (GSO super-segments arrive whole on a veth);
 // raw only (relay would synthesize a frame per datagram for it).
 const frames = { sent: 0, received: 0, maxReceived: 0 };
 if (cfg.transport !== 'relay') transport.onFrame((dir, _t, _lt, f) => { frames[dir]++; if (dir === 'received' && f.length > frames.maxReceived) frames.maxReceived = f.length; });
+// HTTP: how long the connection took (the step's time includes it, as curl's time_total does).
+let connectSeconds = null;
+const connectTcp = transport.connectTcp.bind(transport);
+transport.connectTcp = async (...a) => { const t = performance.now(); try { return await connectTcp(...a); } finally { connectSeconds = (performance.now() - t) / 1000; } };
 const cpu0 = process.cpuUsage();
 const res = await runScenario(scenario, { transport, clock: new SystemClock(), target: { server: cfg.server } });
 const cpu = process.cpuUsage(cpu0);
@@ -38,7 +42,7 @@ await transport.close();
 const [dora, step] = res.clients[0].steps;
 const d = step?.details ?? {};
 process.stdout.write(JSON.stringify({
-  ok: dora.ok && step.ok, error: dora.error ?? step.error, seconds: step.duration / 1000,
+  ok: dora.ok && step.ok, error: dora.error ?? step.error, seconds: step.duration / 1000, connectSeconds,
   bytes: d.observed?.size ?? d.bodyBytes ?? d.observed?.bodyBytes ?? null, cpu: (cpu.user + cpu.system) / 1e6,
   counters: transport.counters, frames, details: Object.fromEntries(Object.entries(d).filter(([k]) => !['log', 'expect'].includes(k))),
 }) + '\n');

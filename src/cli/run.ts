@@ -60,6 +60,8 @@ export interface TransportLink {
   mtu?: number;
   /** Some step fetches over TFTP (relay mode: start a TFTP worker thread at once). */
   tftp?: boolean;
+  /** Some step fetches over HTTP (relay mode: warm the TCP path before the first step). */
+  http?: boolean;
 }
 
 /** The real transports, imported only when asked for (libpcap is not loaded in relay mode). */
@@ -88,7 +90,7 @@ export async function defaultTransport(args: RunArgs, macs: string[] = [], link:
   } catch (e) {
     throw new EnvironmentError(isMissingModule(e) ? 'relay mode is not available in this build (the relay transport is missing)' : `cannot load the relay transport: ${(e as Error).message}`);
   }
-  const rate = { ...(args.rate === undefined ? {} : { rateLimitPps: args.rate }), ...(link.tftp === true ? { prewarmTftp: true } : {}) };
+  const rate = { ...(args.rate === undefined ? {} : { rateLimitPps: args.rate }), ...(link.tftp === true ? { prewarmTftp: true } : {}), ...(link.http === true ? { prewarmTcp: true } : {}) };
   try {
     if (isIPv6(t.relayFrom)) {
       // A DHCPv6 relay (RFC 8415 §19): RELAY-FORW with link-address = relayFrom, interface-id = --circuit-id.
@@ -181,6 +183,7 @@ async function runScenarioFiles(args: RunArgs, io: RunIo, deps: RunDeps): Promis
   // worker now (main.ts already did for --relay-from), so its start-up overlaps loading and binding
   // the relay transport; without such a step a worker main.ts started is stopped.
   const tftp = scenarios.some((s) => s.clients.some((c) => c.steps.some((st) => st.kind === 'tftp' || st.kind === 'ipxe-script')));
+  const http = scenarios.some((s) => s.clients.some((c) => c.steps.some((st) => st.kind === 'http' || st.kind === 'ipxe-script')));
   if (args.transport.kind === 'relay' && deps.createTransport === undefined) {
     void (tftp ? startEarlyTftpWorker() : dropEarlyTftpWorker());
   }
@@ -198,7 +201,7 @@ async function runScenarioFiles(args: RunArgs, io: RunIo, deps: RunDeps): Promis
     const macs = total > MAC_FILTER_MAX ? [] : [...new Set(scenarios.flatMap((s) => expandClients(s).map((c) => c.mac)))];
     // The smallest `mtu:` of the scenarios: a transfer that must fit every one of them.
     const mtus = scenarios.flatMap((s) => (s.mtu === undefined ? [] : [s.mtu]));
-    transport = await (deps.createTransport ?? defaultTransport)(args, macs, { ...(mtus.length ? { mtu: Math.min(...mtus) } : {}), ...(tftp ? { tftp } : {}) });
+    transport = await (deps.createTransport ?? defaultTransport)(args, macs, { ...(mtus.length ? { mtu: Math.min(...mtus) } : {}), ...(tftp ? { tftp } : {}), ...(http ? { http } : {}) });
   } catch (e) {
     io.stderr(`pxecheck: ${(e as Error).message}\n`);
     return ExitCode.USAGE;

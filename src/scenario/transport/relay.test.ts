@@ -1,4 +1,5 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import dc from 'node:diagnostics_channel';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { hex, ipv4ToString } from '../../wire/bytes.js';
@@ -141,6 +142,44 @@ describe('relay transport on loopback', () => {
       expect(text).toBe('HTTP/1.0 200 OK\r\n\r\nhi');
       s.close();
       await expect(t.connectTcp(A, { addr: LO, port: 1 }, 2000)).rejects.toThrow(/ECONNREFUSED/);
+    } finally {
+      await t.close();
+      server.close();
+    }
+  });
+
+  it('prewarmTcp: one exchange with a listener of its own on relayFrom before it resolves, nothing left open; streams work after it', async () => {
+    // diagnostics_channel sees every TCP socket this process opens or accepts: the warm-up's two ends.
+    type Seen = { side: string; at?: string | undefined; socket: { destroyed: boolean; localAddress?: string } };
+    const seen: Seen[] = [];
+    const onClient = (m: unknown): void => { seen.push({ side: 'client', socket: (m as { socket: Seen['socket'] }).socket }); };
+    const onServer = (m: unknown): void => { const socket = (m as { socket: Seen['socket'] }).socket; seen.push({ side: 'server', at: socket.localAddress, socket }); };
+    dc.subscribe('net.client.socket', onClient);
+    dc.subscribe('net.server.socket', onServer);
+    let t: ClientTransport | null = null;
+    try {
+      const cold = await createRelayTransport({ relayFrom: LO, relayPort: 0, server: LO });
+      await cold.close();
+      expect(seen).toEqual([]);
+      t = await createRelayTransport({ relayFrom: LO, relayPort: 0, server: LO, prewarmTcp: true });
+      expect(seen.map((x) => x.side)).toEqual(['client', 'server']);
+      expect(seen[1]!.at).toBe(LO); // the listener was on relayFrom
+      expect(seen.every((x) => x.socket.destroyed)).toBe(true);
+    } finally {
+      dc.unsubscribe('net.client.socket', onClient);
+      dc.unsubscribe('net.server.socket', onServer);
+    }
+    const server = createServer((c) => c.on('data', () => c.end('HTTP/1.0 200 OK\r\n\r\nwarm')));
+    await new Promise<void>((r) => server.listen(0, LO, r));
+    try {
+      const s = await t.connectTcp(A, { addr: LO, port: (server.address() as { port: number }).port }, 2000);
+      let text = '';
+      const ended = new Promise<string | undefined>((r) => s.onEnd((_t, e) => r(e)));
+      s.onData((d) => (text += Buffer.from(d).toString()));
+      s.write(new TextEncoder().encode('GET / HTTP/1.0\r\n\r\n'));
+      expect(await ended).toBeUndefined();
+      expect(text).toBe('HTTP/1.0 200 OK\r\n\r\nwarm');
+      s.close();
     } finally {
       await t.close();
       server.close();
