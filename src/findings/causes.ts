@@ -63,6 +63,12 @@ export function linkCauses(
         continue;
       }
       let root = fatal ?? fs.find((f) => f.severity === 'error' && !SYMPTOMS.has(f.code)) ?? fs.find((f) => f.severity === 'error') ?? null;
+      // iPXE got no DHCPv4 offer and an RA told it not to use the DHCPv6 server this link has: the
+      // RA is why it had no address, as when the capture shows the firmware's lease that makes the
+      // DHCPv4 wait a mere delay (a late start hides it). iPXE sends its DISCOVER and its RS
+      // together: the no-offer is the RA's consequence even when it began just before the RA came.
+      const noOffer = root !== null && root.code === 'dhcp.no-offer' && ipxeRan(a) ? root : null;
+      if (noOffer !== null) root = raRoot(d, a, raByLink) ?? root;
       if (root === null) {
         // Nothing on the wire failed and the capture could not show what happened: not judged.
         if (blindSpots.has(d.key)) { if (fetchUnderWay(d, a, ctx.end, th.stall)) unjudged.add(a.index); continue; }
@@ -82,7 +88,7 @@ export function linkCauses(
       deviceRoots.set(a.index, root.id);
       for (const f of fs) {
         if (f === root || f.causedBy !== null || INDEPENDENT.has(f.code)) continue;
-        if ((f.time ?? 0) < (root.time ?? 0) && !SYMPTOMS.has(f.code)) continue;
+        if ((f.time ?? 0) < (root.time ?? 0) && !SYMPTOMS.has(f.code) && f !== noOffer) continue;
         f.causedBy = root.id;
         f.severity = 'info';
       }
@@ -219,6 +225,11 @@ const STAGE_IPXE = BOOT_STAGES.indexOf('ipxe');
 /** The attempt's boot program took over: it loaded, or it is iPXE's own (or got to iPXE's DHCP). */
 function bootProgramRan(a: AttemptFacts): boolean {
   return a.loaded || a.entry === 'ipxe' || (a.stage !== null && BOOT_STAGES.indexOf(a.stage) >= STAGE_IPXE);
+}
+
+/** iPXE ran in the attempt (its own, or one it got to). */
+function ipxeRan(a: AttemptFacts): boolean {
+  return a.entry === 'ipxe' || (a.stage !== null && BOOT_STAGES.indexOf(a.stage) >= STAGE_IPXE);
 }
 
 /** The file or URL of the attempt's last transfer, null if it made none. */

@@ -10,7 +10,7 @@ import { describe, it, expect } from 'vitest';
 import { Readable } from 'node:stream';
 import { analyzeCapture } from '../analysis/capture.js';
 import type { Analysis, ClientReport } from '../analysis/types.js';
-import { spliceAfterItself, withLateCopies } from '../../test/helpers/splice.js';
+import { cutCapture, spliceAfterItself, withLateCopies } from '../../test/helpers/splice.js';
 import { loadFrames } from '../../test/helpers/frames.js';
 import { EtherType } from '../wire/ethernet.js';
 import { IpProtocol } from '../wire/ip-protocol.js';
@@ -122,4 +122,33 @@ describe('a firmware going round its boot order again within one power-on', () =
     expect(errors(a).map((f) => f.id)).toEqual([main]);
     expect(a.summary.errors).toBe(orig.summary.errors);
   });
+});
+
+describe('the same boots seen late or cut by a snap length: no root cause the whole capture does not have', () => {
+  it(`${BROKEN_RA} from its second third on (started during the TFTP transfer): iPXE's failure is still the RA's`, async () => {
+    const orig = await analyzeCapture(BROKEN_RA);
+    const frames = loadFrames(BROKEN_RA).length;
+    const a = await analyzeBytes(cutCapture(BROKEN_RA, { from: Math.floor(frames / 3) }));
+    const c = bootClient(a);
+    // The firmware's DHCPv6 lease is not in it; iPXE's attempt is.
+    expect(c.attempts[0]!.entry).toBe('ipxe');
+    expect(c.attempts[0]!.rootCause).toBe('ra.missing-managed-flag');
+    const noOffer = a.findings.filter((f) => f.code === 'dhcp.no-offer' && f.attempt === 0);
+    expect(noOffer.length).toBeGreaterThan(0);
+    expect(noOffer.every((f) => f.severity === 'info' && f.causedBy === c.attempts[0]!.rootCauseId)).toBe(true);
+    expect(errors(a).map((f) => f.code)).toEqual(errors(orig).map((f) => f.code));
+  });
+
+  for (const file of [BROKEN_RA, CHAINLOAD_LOOP]) {
+    it(`${file} at -s 96 (every DHCPv6 Reply's IA cut): the PXEv4 and iPXE DHCPv4 waits stay delays, the boot over IPv6 shows it`, async () => {
+      const a = await analyzeBytes(cutCapture(file, { snap: 96 }));
+      const c = bootClient(a);
+      const noOffer = a.findings.filter((f) => f.code === 'dhcp.no-offer' && f.client === c.mac);
+      expect(noOffer.length).toBeGreaterThan(0);
+      expect(noOffer.map((f) => f.severity)).not.toContain('error');
+      // What the cut hides (the chainload loop, the RA's part) is not replaced by a guess.
+      expect(errors(a).filter((f) => f.client === c.mac)).toEqual([]);
+      expect(c.outcome).not.toBe('booted');
+    });
+  }
 });
