@@ -222,12 +222,12 @@ function samePersona(p: Persona, q: Persona): boolean {
 
 const STAGE_IPXE = BOOT_STAGES.indexOf('ipxe');
 
-/** The attempt's boot program took over: it loaded, or it is iPXE's own (or got to iPXE's DHCP). */
+/** The attempt's boot program took over: it loaded, or iPXE ran. */
 function bootProgramRan(a: AttemptFacts): boolean {
-  return a.loaded || a.entry === 'ipxe' || (a.stage !== null && BOOT_STAGES.indexOf(a.stage) >= STAGE_IPXE);
+  return a.loaded || ipxeRan(a);
 }
 
-/** iPXE ran in the attempt (its own, or one it got to). */
+/** iPXE ran in the attempt: it is iPXE's own, or got to iPXE's DHCP. */
 function ipxeRan(a: AttemptFacts): boolean {
   return a.entry === 'ipxe' || (a.stage !== null && BOOT_STAGES.indexOf(a.stage) >= STAGE_IPXE);
 }
