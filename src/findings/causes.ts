@@ -63,6 +63,12 @@ export function linkCauses(
         continue;
       }
       let root = fatal ?? fs.find((f) => f.severity === 'error' && !SYMPTOMS.has(f.code)) ?? fs.find((f) => f.severity === 'error') ?? null;
+      // iPXE got no DHCPv4 offer and an RA told it not to use the DHCPv6 server this link has: the
+      // RA is why it had no address, as when the capture shows the firmware's lease that makes the
+      // DHCPv4 wait a mere delay (a late start hides it). iPXE sends its DISCOVER and its RS
+      // together: the no-offer is the RA's consequence even when it began just before the RA came.
+      const noOffer = root !== null && root.code === 'dhcp.no-offer' && ipxeRan(a) ? root : null;
+      if (noOffer !== null) root = raRoot(d, a, raByLink) ?? root;
       if (root === null) {
         // Nothing on the wire failed and the capture could not show what happened: not judged.
         if (blindSpots.has(d.key)) { if (fetchUnderWay(d, a, ctx.end, th.stall)) unjudged.add(a.index); continue; }
@@ -82,7 +88,7 @@ export function linkCauses(
       deviceRoots.set(a.index, root.id);
       for (const f of fs) {
         if (f === root || f.causedBy !== null || INDEPENDENT.has(f.code)) continue;
-        if ((f.time ?? 0) < (root.time ?? 0) && !SYMPTOMS.has(f.code)) continue;
+        if ((f.time ?? 0) < (root.time ?? 0) && !SYMPTOMS.has(f.code) && f !== noOffer) continue;
         f.causedBy = root.id;
         f.severity = 'info';
       }
@@ -106,7 +112,7 @@ export function linkCauses(
     for (const x of failed) if (unserved(x) && x.root.client !== null) x.root.severity = 'warning';
     // Each power-on of the machine has its own root cause: the firmware falls through its boot
     // entries within one power-on only.
-    for (const group of byPowerOn(boots, failed)) linkFallThrough(d, group, unserved);
+    for (const group of byPowerOn(d, boots, failed)) linkFallThrough(d, group, unserved);
   }
   // Findings added here (boot.stopped) get the next ids.
   let n = idBase + findings.length;
@@ -156,17 +162,32 @@ function rescuedByBoot(boots: readonly AttemptFacts[], fatal: (a: AttemptFacts) 
 const FIRMWARE_ENTRIES: ReadonlySet<AttemptEntry> = new Set<AttemptEntry>(['pxe4', 'pxe6', 'http4', 'http6']);
 
 /** The failed attempts grouped by power-on. A power-on begins at a firmware entry after a
- *  reboot-sized silence since the previous attempt, or after an attempt whose boot program ran
- *  (iPXE or an NBP took over, then the firmware's DHCP again: the machine was reset). A firmware
- *  entry tried again within seconds is the same power-on: firmware retry loops go round their boot
- *  order again (DISCOVERs, the next NIC or IPv6, again). */
-function byPowerOn(boots: readonly AttemptFacts[], failed: readonly Failed[]): Failed[][] {
+ *  reboot-sized silence since the previous attempt, or at a firmware entry tried again after a
+ *  boot program ran (iPXE or an NBP took over since that entry's last try, then the same entry's
+ *  DHCP again: the machine was reset and its firmware started over at the top of its boot order).
+ *  A different entry after a boot program ran is the boot manager going on to its next Boot####
+ *  (EDK2's BdsDxe BootBootOptions: a boot option that returns, as iPXE does when its autoboot
+ *  fails, is followed at once by the next one): the same power-on. A firmware entry tried again
+ *  within seconds with no boot program run since is the same power-on too: firmware retry loops go
+ *  round their boot order again (DISCOVERs, the next NIC or IPv6, again). */
+function byPowerOn(d: DeviceFacts, boots: readonly AttemptFacts[], failed: readonly Failed[]): Failed[][] {
   const powerOn = new Map<number, number>();
   let n = 0;
   let prev: AttemptFacts | null = null;
+  // This power-on's firmware entries, each with whether a boot program ran since its last try.
+  let tried: { persona: Persona; programSince: boolean }[] = [];
   for (const a of boots) {
-    if (FIRMWARE_ENTRIES.has(a.entry) && prev !== null && (a.start - prev.end > REBOOT_GAP_S || bootProgramRan(prev))) n++;
+    const persona = FIRMWARE_ENTRIES.has(a.entry) ? personaOf(d, a) : null;
+    let again = persona === null ? undefined : tried.find((t) => samePersona(t.persona, persona));
+    if (persona !== null && prev !== null && (a.start - prev.end > REBOOT_GAP_S || again?.programSince === true)) {
+      n++;
+      tried = [];
+      again = undefined;
+    }
     powerOn.set(a.index, n);
+    if (again !== undefined) again.programSince = false;
+    else if (persona !== null) tried.push({ persona, programSince: false });
+    if (bootProgramRan(a)) for (const t of tried) t.programSince = true;
     prev = a;
   }
   const groups = new Map<number, Failed[]>();
@@ -179,11 +200,36 @@ function byPowerOn(boots: readonly AttemptFacts[], failed: readonly Failed[]): F
   return [...groups.values()];
 }
 
+/** Which boot entry of the firmware an attempt is: its kind (PXE or HTTP boot, IPv4 or IPv6) and
+ *  what its first DHCP message said of the client (architecture, vendor class). */
+interface Persona { entry: AttemptEntry; arch: number | null; vendorClass: string | null }
+
+function personaOf(d: DeviceFacts, a: AttemptFacts): Persona {
+  for (let i = a.firstStep; i <= a.lastStep; i++) {
+    const s = d.steps[i]!;
+    if (s.kind === 'dhcp4' || s.kind === 'dhcp6') return { entry: a.entry, arch: s.step.arch, vendorClass: s.step.vendorClass };
+  }
+  return { entry: a.entry, arch: null, vendorClass: null };
+}
+
+/** The same boot entry: the same kind, and no architecture or vendor class that differs (one the
+ *  capture does not show, cut by the snap length or only answers seen, differs from nothing). */
+function samePersona(p: Persona, q: Persona): boolean {
+  return p.entry === q.entry
+    && (p.arch === null || q.arch === null || p.arch === q.arch)
+    && (p.vendorClass === null || q.vendorClass === null || p.vendorClass === q.vendorClass);
+}
+
 const STAGE_IPXE = BOOT_STAGES.indexOf('ipxe');
 
-/** The attempt's boot program took over: it loaded, or it is iPXE's own (or got to iPXE's DHCP). */
+/** The attempt's boot program took over: it loaded, or iPXE ran. */
 function bootProgramRan(a: AttemptFacts): boolean {
-  return a.loaded || a.entry === 'ipxe' || (a.stage !== null && BOOT_STAGES.indexOf(a.stage) >= STAGE_IPXE);
+  return a.loaded || ipxeRan(a);
+}
+
+/** iPXE ran in the attempt: it is iPXE's own, or got to iPXE's DHCP. */
+function ipxeRan(a: AttemptFacts): boolean {
+  return a.entry === 'ipxe' || (a.stage !== null && BOOT_STAGES.indexOf(a.stage) >= STAGE_IPXE);
 }
 
 /** The file or URL of the attempt's last transfer, null if it made none. */
@@ -198,17 +244,18 @@ function lastTarget(d: DeviceFacts, a: AttemptFacts): string | null {
 
 /** Within one power-on: the main failure keeps its root cause; the entries the firmware fell
  *  through to next failed because of it. An entry tried again (a retry loop going round its boot
- *  order) failed because of it only when it failed alike (the same root code, file or URL): a
- *  different failure on the second round is one of its own. */
+ *  order) failed because of it only when it failed as that entry did the first time (the same root
+ *  code, file or URL): a different failure on a later round is one of its own. */
 function linkFallThrough(d: DeviceFacts, failed: readonly Failed[], unserved: (x: Failed) => boolean): void {
   const main = failed.find((x) => !NO_SERVER.has(x.root.code)) ?? failed.find((x) => !unserved(x));
   if (!main) return;
-  const mainTarget = lastTarget(d, main.a);
-  const tried = new Set<AttemptEntry>();
+  // Each entry's first failure in this power-on, to compare its later rounds with.
+  const firsts: { persona: Persona; x: Failed }[] = [];
   let prev: AttemptFacts | null = null;
   for (const x of failed) {
-    const repeat = tried.has(x.a.entry);
-    tried.add(x.a.entry);
+    const persona = personaOf(d, x.a);
+    const first = firsts.find((f) => samePersona(f.persona, persona))?.x;
+    if (first === undefined) firsts.push({ persona, x });
     if (x === main) { prev = x.a; continue; }
     if (x.a.index < main.a.index) {
       // An entry nobody served, before the one that got further: a delay, not the failure.
@@ -220,7 +267,7 @@ function linkFallThrough(d: DeviceFacts, failed: readonly Failed[], unserved: (x
     const fellThrough = prev !== null && x.a.start - prev.end <= REBOOT_GAP_S;
     prev = x.a;
     if (!fellThrough || x.root.client === null) continue;
-    if (repeat && (x.root.code !== main.root.code || lastTarget(d, x.a) !== mainTarget)) continue;
+    if (first !== undefined && !failsAlike(d, x, first)) continue;
     for (const f of x.fs) {
       if (f.causedBy === x.root.id || f === x.root) {
         f.causedBy = main.root.id;
@@ -228,6 +275,11 @@ function linkFallThrough(d: DeviceFacts, failed: readonly Failed[], unserved: (x
       }
     }
   }
+}
+
+/** Two rounds of one boot entry failed the same way: the same root code, the same file or URL. */
+function failsAlike(d: DeviceFacts, x: Failed, y: Failed): boolean {
+  return x.root.code === y.root.code && lastTarget(d, x.a) === lastTarget(d, y.a);
 }
 
 /** A server answered the attempt's DHCP (an offer, an advertise), or it got past DHCP. */

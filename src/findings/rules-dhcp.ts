@@ -7,7 +7,7 @@ import { isBiosArch, isBiosProgram, isEfiProgram, isIpxeBinary, isUefiArch, phon
 import { PXE_BOOT_SERVER_PORT } from '../wire/dhcpv4/index.js';
 import { add, countOf, fmt, unanswered, unique, type ChainOnce, type Ctx, type PxeCodes } from './rules-context.js';
 // The looks at a step's neighbours answer from per-attempt indexes: a scan per step was count² work.
-import { archBefore, laterDhcp4Step, leasedDhcp6From, proxyBootfileAhead, proxyPendingAhead } from './step-index.js';
+import { archBefore, ipv6TransferFrom, laterDhcp4Step, leasedDhcp6From, proxyBootfileAhead, proxyPendingAhead } from './step-index.js';
 
 export function dhcp4Rules(ctx: Ctx, mac: string, s: Dhcp4Facts, states: readonly StepFacts[], i: number, once: ChainOnce): void {
   const step = s.step;
@@ -23,11 +23,15 @@ export function dhcp4Rules(ctx: Ctx, mac: string, s: Dhcp4Facts, states: readonl
     // On an IPv6-only segment firmware and iPXE try DHCPv4 first (or alongside) and go on over
     // DHCPv6: the wait is a delay to point at, not the reason the boot failed.
     // (Across the device's attempts: EDK2 goes on over IPv6 as its next boot entry.)
-    const v6 = leasedDhcp6From(ctx.device?.steps ?? states, s.firstDiscover);
+    // A fetch over IPv6 shows it as well when the capture does not show the lease (cut, started late).
+    const deviceSteps = ctx.device?.steps ?? states;
+    const v6 = leasedDhcp6From(deviceSteps, s.firstDiscover) ?? ipv6TransferFrom(deviceSteps, s.firstDiscover);
     if (v6 === undefined) add(ctx, 'dhcp.no-offer', mac, s.firstDiscover, step.frames.slice(0, 8), text, undefined, undefined, fw(step.stage, { bios: 'PXE-E51', uefi: 'PXE-E18' }));
     else {
       const dt = v6.step.start - s.firstDiscover;
-      const how = dt >= 0 ? `The client went on over DHCPv6 ${fmt(dt)} s later` : `The client already had an IPv6 address by DHCPv6 (${fmt(-dt)} s before) and waited for DHCPv4 anyway`;
+      const how = v6.kind !== 'dhcp6'
+        ? `The client ${dt >= 0 ? 'went on to fetch' : 'had already fetched'} ${v6.kind === 'tftp' ? v6.step.file : v6.step.url} over IPv6 (${fmt(Math.abs(dt))} s ${dt >= 0 ? 'later' : 'before'})`
+        : dt >= 0 ? `The client went on over DHCPv6 ${fmt(dt)} s later` : `The client already had an IPv6 address by DHCPv6 (${fmt(-dt)} s before) and waited for DHCPv4 anyway`;
       add(ctx, 'dhcp.no-offer', mac, s.firstDiscover, step.frames.slice(0, 8),
         `${text} ${how}: the DHCPv4 attempt only cost time.`,
         'No DHCPv4 server is expected on an IPv6-only segment: to save the wait, disable IPv4 network boot in the firmware (UEFI: IPv4 PXE/HTTP support) or, for iPXE, configure only IPv6 in its embedded script (ifconf -c ipv6).',

@@ -32,7 +32,11 @@ interface StepIndex {
   archBefore: Int32Array | null;
   /** The DHCPv6 steps that got a lease, in step order, and a max-tree over their start times. */
   leased6: { steps: Dhcp6Facts[]; starts: MaxTree } | null;
+  /** The TFTP and HTTP steps with a server over IPv6, in step order, and a max-tree over their starts. */
+  fetched6: { steps: TransferFacts[]; starts: MaxTree } | null;
 }
+
+type TransferFacts = Extract<StepFacts, { kind: 'tftp' | 'http' }>;
 
 interface MaxTree { size: number; max: Float64Array }
 
@@ -83,7 +87,7 @@ function buildIndex(steps: readonly StepFacts[]): StepIndex {
   }
   const x: StepIndex = {
     firstIpxe, lastTftpOf: null, lastPxelinuxConfigOk, starts: null,
-    lastDhcp4, lastAnsweredDhcp6, lastHttpOf: null, nextLoaded: null, proxyAhead: null, archBefore: null, leased6: null,
+    lastDhcp4, lastAnsweredDhcp6, lastHttpOf: null, nextLoaded: null, proxyAhead: null, archBefore: null, leased6: null, fetched6: null,
   };
   indexes.set(steps, x);
   return x;
@@ -236,4 +240,21 @@ export function leasedDhcp6From(steps: readonly StepFacts[], time: number): Dhcp
   const { steps: leased, starts } = x.leased6;
   const k = firstAtLeast(starts.max, starts.size, 1, 0, starts.size, 0, time);
   return k >= 0 ? leased[k] : leased[leased.length - 1];
+}
+
+/**
+ * Of the TFTP and HTTP steps to a server over IPv6 (the client had working IPv6, whether or not
+ * the capture shows the DHCPv6 lease: a snap length cuts a Reply's IA, a late start misses it), the
+ * first (in step order) that starts at or after `time`, else the last one, else undefined.
+ */
+export function ipv6TransferFrom(steps: readonly StepFacts[], time: number): TransferFacts | undefined {
+  const x = indexOf(steps);
+  if (x.fetched6 === null) {
+    const fetched: TransferFacts[] = [];
+    for (const s of steps) if ((s.kind === 'tftp' || s.kind === 'http') && s.step.server.includes(':')) fetched.push(s);
+    x.fetched6 = { steps: fetched, starts: maxTree(fetched.length, (k) => fetched[k]!.step.start) };
+  }
+  const { steps: fetched, starts } = x.fetched6;
+  const k = firstAtLeast(starts.max, starts.size, 1, 0, starts.size, 0, time);
+  return k >= 0 ? fetched[k] : fetched[fetched.length - 1];
 }

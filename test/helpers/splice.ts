@@ -56,6 +56,23 @@ export function withLateCopies(file: string, delay: number, copied: (index: numb
   return out;
 }
 
+/**
+ * The capture as a late-started or snap-length-limited capture records it: the frames from index
+ * `from` on (field truth's `late` drops the first third), each cut to `snap` bytes with its
+ * original length kept (`tcpdump -s`, `editcap -s`). A little-endian microsecond pcap.
+ */
+export function cutCapture(file: string, opts: { from?: number; snap?: number }): Uint8Array {
+  const frames = loadFrames(file);
+  if (frames.some((f) => f.linkType !== LinkType.ETHERNET)) throw new Error(`${file}: not all Ethernet`);
+  const chunks: Uint8Array[] = [];
+  const w = new PcapWriter((c) => chunks.push(c), LinkType.ETHERNET, { snaplen: opts.snap ?? 262144 });
+  for (const f of frames.slice(opts.from ?? 0)) w.writePacket(f.time, opts.snap === undefined ? f.data : f.data.subarray(0, opts.snap), f.data.length);
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let o = 0;
+  for (const c of chunks) { out.set(c, o); o += c.length; }
+  return out;
+}
+
 /** A copy of an untagged Ethernet/IPv4/TCP frame with seq (and ack, when ACK is set) + `by`, its
  *  checksum recomputed; any other frame as it is. A VLAN-tagged frame or IPv6 that may carry TCP
  *  throws: its TCP would keep the old numbers, a splice that silently tests nothing. */
