@@ -127,6 +127,9 @@ export interface TftpState extends StateBase {
   errorFromClient: boolean;
   /** Time of the first DATA (for throughput). */
   firstData: number | null;
+  /** Time the transfer last moved on: its request, the OACK, a new DATA block or a higher ACK.
+   *  Packets sent again are no progress: a server resending one block for a minute is stalled. */
+  progressTime: number;
   /** Frames of the packets sent again (the first few). */
   retransmitFrames: number[];
   /** ICMP unreachables that answered datagrams of the transfer (frames). */
