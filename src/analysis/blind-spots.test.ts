@@ -15,6 +15,7 @@ import { analyzeCapture } from './capture.js';
 import { renderAnalysisText } from '../report/analyze-text.js';
 import type { Analysis } from './types.js';
 import { loadFrames } from '../../test/helpers/frames.js';
+import { ethernetPcap } from '../../test/helpers/splice.js';
 import { PcapWriter } from '../capture/writer.js';
 import { LinkType } from '../wire/link-type.js';
 import { EtherType, emitEthernet, parseEthernet, type EthernetFrame } from '../wire/ethernet.js';
@@ -204,6 +205,19 @@ describe.skipIf(!hasTshark())('blind spots of the capture (real captures, cut by
     expect(errors(a)).toContain('tftp.timeout');
     const c = a.clients.find((x) => x.steps.some((s) => s.kind === 'tftp'))!;
     expect(c.outcome).toBe('failed');
+  });
+
+  it('server answers only: two servers offering to one DISCOVER within milliseconds are two answers, capture.one-sided', async () => {
+    // The two OFFERs of broken-two-dhcp-servers (dnsmasq's ping check held the second 3 s); here
+    // the second server answers 5 ms after the first, as one without a ping check does.
+    const offers = loadFrames(filtered(join(CAPTURES, 'lab', 'broken-two-dhcp-servers.pcapng'), 'dhcp.option.dhcp == 2', 'two-offers.pcapng'));
+    expect(offers).toHaveLength(2);
+    const out = join(tmp, 'two-offers-5ms.pcap');
+    writeFileSync(out, ethernetPcap([offers[0]!, { time: offers[0]!.time + 0.005, data: offers[1]!.data }]));
+    const a = await analyzeCapture(out);
+    expect(a.findings.find((x) => x.code === 'capture.one-sided')?.message).toMatch(/got 2 answers from servers and sent no request/);
+    expect(a.clients.map((c) => c.outcome)).toEqual(['incomplete']);
+    expect(errors(a)).toEqual([]);
   });
 
   it('a TFTP request repeated with no answer and nothing acted on one stays tftp.timeout, an error', async () => {

@@ -29,6 +29,7 @@ import {
   Ipv4FragmentReassembler,
   Ipv6FragmentReassembler,
   TcpStreamReassembler,
+  endsAtClose,
   type TcpConnection,
   type TcpStreamSink,
 } from '../reassembly/index.js';
@@ -535,10 +536,11 @@ export class DecodePipeline implements TcpStreamSink {
     // connections at a time was a sixth of the live heap on a capture of 100,000 clients).
     conn.user = undefined;
     if (!st?.parser) return;
-    // At the segment that closed it (FIN, RST); else at the last one that moved it on, not the
-    // frame that noticed the close: an idle close, a restart or the end of the capture comes
-    // later, often inside the device's next boot, after the server's retransmissions to it.
-    const closing = reason === 'fin' || reason === 'rst';
+    // At the segment that closed it (FIN, a prompt RST); else at the last one that moved it on,
+    // not the frame that noticed the close: an idle close, a restart, the end of the capture or a
+    // rebooted machine's RST to the server's retransmissions comes later, often inside the
+    // device's next boot.
+    const closing = endsAtClose(conn, reason);
     const frame = closing ? conn.lastFrame : conn.progressFrame;
     const time = closing ? conn.lastTime : conn.progressTime;
     this.sink.httpClose?.(conn.id, reason, frame, time);

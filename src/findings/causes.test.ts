@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { buildError, buildRrq } from '../wire/tftp.js';
+import { buildAck, buildData, buildError, buildRrq } from '../wire/tftp.js';
 import { Sim, dora, ipxeOptions, pxeOptions, tftpRead, SERVER, type Endpoint } from '../flow/sim.test-kit.js';
 
 const MAC = '52:54:00:00:00:20';
@@ -109,5 +109,47 @@ describe('root causes over several boots of one device', () => {
     // The first and last power-on fell through to a boot; the one between failed on its own.
     expect(a.findings.filter((f) => f.code === 'tftp.error').map((f) => f.severity)).toEqual(['warning', 'error', 'warning']);
     expect(a.summary.errors).toBe(1);
+  });
+});
+
+describe('a later download under way at the end of the capture rescues an earlier failure; a stalled one does not', () => {
+  /** The first entry's file is missing (PXE-E23); 6 s later the next entry reads its boot program:
+   *  blocks 1-5 each ACKed, then block 6 every `resendEvery` s until `until` (the server resending
+   *  it, no ACK), or new blocks to the end when `resendEvery` is null. */
+  function fallThroughThenRead(resendEvery: number | null, until: number): Sim {
+    const sim = new Sim();
+    missingFileEntry(sim, 0, 70);
+    dora(sim, { xid: 71, mac: MAC, yiaddr: ADDR, t: 6, file: 'bootx64.efi', client: pxeOptions(7) });
+    const client = { ...CLIENT, port: 2001 };
+    const tid = { addr: SERVER.addr, port: 52000 };
+    sim.tftp(client, { addr: SERVER.addr, port: 69 }, buildRrq('bootx64.efi'), 7);
+    let t = 7;
+    let block = 1;
+    for (; block <= 5; block++) {
+      sim.tftp(tid, client, buildData(block, new Uint8Array(512)), (t += 0.01));
+      sim.tftp(client, tid, buildAck(block), (t += 0.001));
+    }
+    while (t + (resendEvery ?? 2) <= until) {
+      t += resendEvery ?? 2;
+      sim.tftp(tid, client, buildData(block, new Uint8Array(512)), t);
+      if (resendEvery === null) sim.tftp(client, tid, buildAck(block++), t + 0.001);
+    }
+    return sim;
+  }
+
+  it('the server resending one block for a minute until the capture ends: a stall, the missing file stays the error', () => {
+    const a = fallThroughThenRead(4, 67).finish({ end: 68 });
+    const c = a.clients[0]!;
+    expect(c.attempts).toHaveLength(2);
+    expect(c.attempts[0]!.rootCause).toBe('tftp.error');
+    expect(a.findings.filter((f) => f.code === 'tftp.error').map((f) => f.severity)).toEqual(['error']);
+    expect(a.summary.errors).toBe(1);
+  });
+
+  it('new blocks up to the end of the capture: under way, the missing file only cost time', () => {
+    const a = fallThroughThenRead(null, 67).finish({ end: 68 });
+    expect(a.clients[0]!.attempts).toHaveLength(2);
+    expect(a.findings.filter((f) => f.code === 'tftp.error').map((f) => f.severity)).toEqual(['warning']);
+    expect(a.summary.errors).toBe(0);
   });
 });

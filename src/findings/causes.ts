@@ -129,14 +129,15 @@ export function linkCauses(
 
 /** The attempt's last download was still open when the capture ended: not complete, nothing
  *  refused or ended it (no TFTP ERROR or ICMP, no HTTP error status, no RST/FIN inside the body),
- *  and its last packet within `stall` of the capture's end. The client was under way on it, not
- *  retrying what failed before; a download that ended short, or went quiet, is a failure. */
+ *  and it moved on within `stall` of the capture's end (TFTP: a new block or ACK, not a block sent
+ *  again). The client was under way on it, not retrying what failed before; a download that ended
+ *  short, or stalled, is a failure. */
 function fetchUnderWay(d: DeviceFacts, a: AttemptFacts, end: number, stall: number): boolean {
   let last: StepFacts | null = null;
   for (const s of d.steps.slice(a.firstStep, a.lastStep + 1)) {
     if ((s.kind === 'tftp' && s.step.direction === 'download' && !s.step.probe) || (s.kind === 'http' && s.step.method === 'GET')) last = s;
   }
-  if (last === null || last.step.complete || end - last.last >= stall) return false;
+  if (last === null || last.step.complete || end - (last.kind === 'tftp' ? last.progressTime : last.last) >= stall) return false;
   if (last.kind === 'tftp') return last.step.error === null && last.step.unreachable === null;
   return last.kind === 'http' && !last.endedShort && (last.step.status === null || last.step.status < 400);
 }

@@ -116,6 +116,21 @@ describe('a relayed answer seen twice', () => {
     expect(sim.finish({ end: 2 }).findings.map((f) => f.code)).toContain('capture.one-sided');
   });
 
+  it('the relay\'s broadcast of a server\'s OFFER (its own source address, the server\'s option 54) is the same answer; two servers offering within ms are two', () => {
+    const relay: Endpoint = { addr: '10.10.0.10', port: 67 };
+    const offer = (server: string) => ({ op: 2 as const, xid: 0x3d12, chaddr: MAC, yiaddr: '10.10.0.100', giaddr: relay.addr, options: [{ code: 53, value: 'OFFER' }, { code: 54, value: server }] });
+    const copy = new Sim();
+    copy.dhcp4({ addr: '10.10.0.1', port: 67 }, relay, offer('10.10.0.1'), 0);
+    copy.dhcp4(relay, { addr: '255.255.255.255', port: 68 }, offer('10.10.0.1'), 0.001);
+    expect(copy.finish({ end: 2 }).findings.map((f) => f.code)).not.toContain('capture.one-sided');
+    const two = new Sim();
+    two.dhcp4({ addr: '10.10.0.1', port: 67 }, relay, offer('10.10.0.1'), 0);
+    two.dhcp4({ addr: '10.10.0.2', port: 67 }, relay, offer('10.10.0.2'), 0.004);
+    const a = two.finish({ end: 2 });
+    expect(a.findings.map((f) => f.code)).toContain('capture.one-sided');
+    expect(a.clients[0]!.outcome).toBe('incomplete');
+  });
+
   it('the same OFFER answering each retransmission of one DISCOVER (RFC 2131 §4.1: 4, 8, 16 s) counts each time: server-only is one-sided', () => {
     const offer = { op: 2 as const, xid: 0x77, chaddr: MAC, yiaddr: '198.51.100.100', options: [{ code: 53, value: 'OFFER' }, { code: 54, value: SERVER.addr }] };
     const sim = new Sim();

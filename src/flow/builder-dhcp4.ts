@@ -2,7 +2,7 @@
  * The builder's DHCPv4 handling: one `dhcp4` step per client exchange (xid), the proxyDHCP (4011)
  * exchange as a `proxydhcp` step, and the leases that join later TFTP/HTTP traffic to the chain.
  */
-import { hex, ipv4ToString, latin1String, u32 } from '../wire/bytes.js';
+import { hex, ipv4FromString, ipv4ToString, latin1String, u32 } from '../wire/bytes.js';
 import {
   BootOp, bootClientProven, clientArch as v4ClientArch, clientMac, DhcpV4Code, DhcpV4MessageType, effectiveBootFile, getOption as v4Option, msgType,
   identityWhole, isIpxe, msgTypeName, optionsWhole, serverId, userClasses as v4UserClasses, vendorClass as v4VendorClass, type DhcpV4Message,
@@ -95,7 +95,7 @@ export function dhcp4Message(flow: FlowState, m: Dhcp4Decoded): ChainState | nul
     if (!st || st.step.xid !== msg.xid) {
       st = findDhcp4(c, msg.xid) ?? openDhcp4(flow, c, m);
     }
-    if (answerCounts(st, type, m.time)) noteExchange(c, false);
+    if (answerCounts(st, type, answerer(m), m.time)) noteExchange(c, false);
     dhcp4Server(flow, c, st, m, type);
   }
   return c;
@@ -116,25 +116,33 @@ function restartsDiscovery(st: Dhcp4State, secs: number, time: number): boolean 
 }
 
 /**
- * Does this answer count as one more (`ExchangeFacts.answers`)? The first of its type in the step
- * does; a repeat only as the answer to a client's retransmission: RFC 2131 §4.1 backs off 4, 8, 16,
+ * Does this answer count as one more (`ExchangeFacts.answers`)? The first of its type from its
+ * server in the step does: two servers offering to one DISCOVER are two answers. A repeat from the
+ * same server only as the answer to a client's retransmission: RFC 2131 §4.1 backs off 4, 8, 16,
  * 32, 64 s (±1 s), so 1 s to 70 s after the previous one. Sooner is a copy of the same answer (a
- * relay's on the same link, a second server's OFFER to the same DISCOVER, within ms); later is no
- * retry of this xid (a lease's ACK seen again, a capture spliced from two).
+ * relay's on the same link, within ms); later is no retry of this xid (a lease's ACK seen again,
+ * a capture spliced from two).
  */
-function answerCounts(st: Dhcp4State, type: number | null, time: number): boolean {
+function answerCounts(st: Dhcp4State, type: number | null, server: number, time: number): boolean {
   const kind = type !== null && type > 0 && type < ANSWER_TYPES ? type : 0;
   const at = st.answerAt;
   let i = 0;
-  while (i < at.length && at[i] !== kind) i += 2;
+  while (i < at.length && (at[i] !== kind || at[i + 1] !== server)) i += 3;
   if (i === at.length) {
     // A new array of the exact size: `push` would leave room for 17 numbers in every step kept.
-    st.answerAt = at.length === 0 ? [kind, time] : [...at, kind, time];
+    st.answerAt = at.length === 0 ? [kind, server, time] : [...at, kind, server, time];
     return true;
   }
-  const gap = time - at[i + 1]!;
-  at[i + 1] = time;
+  const gap = time - at[i + 2]!;
+  at[i + 2] = time;
   return gap >= RETRY_MIN_S && gap <= RETRY_MAX_S;
+}
+
+/** Who sent an answer, as a number: its server identifier (option 54, which a relay's copy keeps
+ *  while its source address changes), else its source address (BOOTP has no option 54). */
+function answerer(m: Dhcp4Decoded): number {
+  const id = v4Option(m.msg, DhcpV4Code.SERVER_ID);
+  return u32(id !== null && id.length === 4 ? id : ipv4FromString(m.srcAddr), 0);
 }
 
 /** The gaps between a client's retransmissions of one xid (RFC 2131 §4.1: 4 s doubling to 64 s,

@@ -66,13 +66,14 @@ export function tftpMessage(flow: FlowState, m: TftpDecoded): ChainState | null 
       if (fromClient) break;
       if (st.oack) { resent(st, m.frame); break; }
       st.oack = true;
+      st.progressTime = m.time;
       for (const o of pkt.options ?? []) if (o.value !== undefined) step.acknowledgedOptions[o.name] = flow.strings.of(o.value);
       negotiated(step, pkt);
       break;
     case 'ACK':
       if (pkt.block !== undefined) {
         if (fromClient) ackedUnseen(c, st, m.frame, pkt.block);
-        tftpAck(st, m.frame, pkt.block);
+        tftpAck(st, m.time, m.frame, pkt.block);
       }
       break;
     case 'DATA':
@@ -108,7 +109,7 @@ export function tftpBlock(
   }
   if (opcode === TFTP_OPCODES.ACK) {
     if (fromClient) ackedUnseen(c, st, frame, block);
-    tftpAck(st, frame, block);
+    tftpAck(st, time, frame, block);
   } else tftpData(st, time, frame, block, dataLength);
   return true;
 }
@@ -126,10 +127,13 @@ function ackedUnseen(c: ChainState, st: TftpState, frame: number, block: number)
 }
 
 /** ACKs come from the client on a read, from the server on a write (WRQ). */
-function tftpAck(st: TftpState, frame: number, block: number): void {
+function tftpAck(st: TftpState, time: number, frame: number, block: number): void {
   const b = unwrap(block, Math.max(st.highestAck, 0));
   if (b <= st.highestAck) resent(st, frame);
-  else st.highestAck = b;
+  else {
+    st.highestAck = b;
+    st.progressTime = time;
+  }
 }
 
 function resent(st: TftpState, frame: number): void {
@@ -151,6 +155,7 @@ function tftpData(st: TftpState, time: number, frame: number, block: number, len
   if (b <= st.highestBlock) resent(st, frame);
   else {
     st.highestBlock = b;
+    st.progressTime = time;
     st.lastBlockLen = len;
     step.blocks = b;
     step.bytes = (b - 1) * step.blksize + len;
@@ -171,7 +176,7 @@ function openTftp(flow: FlowState, c: ChainState, m: TftpDecoded, pkt: TftpPacke
   const st: TftpState = {
     kind: 'tftp', frames: new FrameSample(), last: m.time, clientAddr: session.clientAddr,
     clientPort: session.clientPort, requestFrame: m.frame, highestBlock: 0, lastBlockLen: 0, highestAck: -1,
-    oack: false, serverAnswered: false, errorFrame: 0, errorFromClient: false, firstData: null,
+    oack: false, serverAnswered: false, errorFrame: 0, errorFromClient: false, firstData: null, progressTime: m.time,
     retransmitFrames: [], icmpFrames: [], firstIcmp: null, serverLast: null,
     step: {
       kind: 'tftp', start: m.time, duration: 0, ok: false, frames: [], opcode, direction: opcode === 'WRQ' ? 'upload' : 'download',

@@ -108,9 +108,10 @@ export interface DeviceFacts {
 export interface ExchangeFacts {
   /** Messages it sent: DHCPv4/v6 requests, TFTP requests and ACKs, HTTP requests. */
   requests: number;
-  /** Messages servers sent it: DHCP offers/ACKs/NAKs (a repeat of a type in one DHCPv4 exchange
-   *  only 1–70 s after the last, as the answer to a retransmission: a relay's copy of an ACK is no
-   *  second answer), DHCPv6 answers, TFTP DATA/OACK/ERROR, HTTP responses. */
+  /** Messages servers sent it: DHCP offers/ACKs/NAKs (each server's own; a server's repeat of a
+   *  type in one DHCPv4 exchange only 1–70 s after the last, as the answer to a retransmission: a
+   *  relay's copy of an ACK is no second answer), DHCPv6 answers, TFTP DATA/OACK/ERROR, HTTP
+   *  responses. */
   answers: number;
   /** Its first REQUEST that names the server it chose from an answer the exchange has none of in
    *  the capture (DHCPv4 option 54 after a DISCOVER, DHCPv6 Server Identifier after a Solicit):

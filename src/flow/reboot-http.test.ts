@@ -14,7 +14,7 @@ import type { Analysis, ClientReport } from '../analysis/types.js';
 import type { BootStep } from './types.js';
 import { readCaptureBuffer } from '../capture/index.js';
 import { DecodePipeline } from '../decode/pipeline.js';
-import { spliceAfterItself, withLateCopies } from '../../test/helpers/splice.js';
+import { ethernetPcap, resetAnswering, spliceAfterItself, withLateCopies } from '../../test/helpers/splice.js';
 import { loadFrames } from '../../test/helpers/frames.js';
 import { TcpFlag } from '../wire/tcp.js';
 import { PcapWriter } from '../capture/writer.js';
@@ -169,5 +169,48 @@ describe('an HTTP step ends with the last bytes its connection delivered', () =>
     expect(h[0]!.complete).toBe(false);
     // Frame 22 delivered the last new bytes; the retransmissions run 6.5 s past it.
     expect(h[0]!.start + h[0]!.duration).toBeLessThan(frames[21]!.time + 0.1);
+  });
+});
+
+describe('a RST ends an HTTP step where it belongs', () => {
+  // The black hole's body, up to the server's last retransmission before the client's FIN (frames
+  // 1-28: the last new bytes in frame 22, retransmissions to 6.8 s); the machine is then reset.
+  const frames = loadFrames(BLACKHOLE);
+  const firstBoot = frames.slice(0, 28);
+  const lastProgress = frames[21]!.time;
+  const retransmission = frames[27]!;
+
+  it('the rebooted client\'s RST to the server\'s retransmission, inside its next boot, ends the first boot\'s step at its last new bytes', async () => {
+    // The next boot 40 s on (the same MAC, address and port); 0.2 s into it (address bound, before
+    // its SYN) the server's next retransmission reaches it and it answers with a RST.
+    const shift = firstBoot.at(-1)!.time - frames[0]!.time + 40;
+    const again = frames.map((f) => ({ time: f.time + shift, data: f.data }));
+    const rstAt = frames[0]!.time + shift + 0.2;
+    const bytes = ethernetPcap([
+      ...firstBoot, ...again,
+      { time: rstAt, data: retransmission.data },
+      { time: rstAt + 0.0003, data: resetAnswering(retransmission.data) },
+    ]);
+    const c = bootClient(await analyzeBytes(bytes));
+    expect(c.attempts).toHaveLength(2);
+    expect(c.attempts.map((x) => x.rootCause)).toEqual(['net.pmtu-blackhole', 'net.pmtu-blackhole']);
+    const h0 = httpSteps(c, 0);
+    expect(h0).toHaveLength(1);
+    expect(h0[0]!.complete).toBe(false);
+    // Not stretched to the RST, 40 s on inside the next boot.
+    expect(h0[0]!.start + h0[0]!.duration).toBeLessThan(lastProgress + 0.1);
+    expect(c.attempts[0]!.end).toBeLessThanOrEqual(firstBoot.at(-1)!.time);
+    expect(httpSteps(c, 1)[0]!.start).toBeGreaterThan(rstAt);
+  });
+
+  it('a client aborting right after its last bytes: the step ends at its RST', async () => {
+    // The client resets the download 5 ms after the server's last new segment (frame 22).
+    const abortAt = lastProgress + 0.005;
+    const bytes = ethernetPcap([...frames.slice(0, 22), { time: abortAt, data: resetAnswering(frames[21]!.data) }]);
+    const c = bootClient(await analyzeBytes(bytes));
+    const h = httpSteps(c, 0);
+    expect(h).toHaveLength(1);
+    expect(h[0]!.complete).toBe(false);
+    expect(h[0]!.start + h[0]!.duration).toBeCloseTo(abortAt, 3);
   });
 });

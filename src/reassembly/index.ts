@@ -10,6 +10,7 @@ export {
 export { Ipv6FragmentReassembler, type Ipv6FragmentKey, type ReassembledIpv6 } from './ipv6-fragments.js';
 export {
   TcpStreamReassembler,
+  endsAtClose,
   seqDiff,
   type TcpCloseReason,
   type TcpConnection,

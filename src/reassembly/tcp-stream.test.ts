@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../gen/rng.js';
 import { bytesEqual } from '../wire/bytes.js';
 import { TcpFlag, type TcpSegment } from '../wire/tcp.js';
-import { seqDiff, TcpStreamReassembler, type TcpConnection, type TcpStreamSink } from './tcp-stream.js';
+import { endsAtClose, seqDiff, TcpStreamReassembler, type TcpCloseReason, type TcpConnection, type TcpStreamSink } from './tcp-stream.js';
 
 const C = '198.51.100.1';
 const S = '203.0.113.2';
@@ -16,6 +16,8 @@ class Recorder implements TcpStreamSink {
   events: Event[] = [];
   /** progressFrame of each closed connection. */
   progress = new Map<number, number>();
+  /** endsAtClose of each closed connection, as the sink is told it. */
+  atClose = new Map<number, boolean>();
   conns: TcpConnection[] = [];
   onData(conn: TcpConnection, fromClient: boolean, data: Uint8Array, frame: number): void {
     if (!this.conns.includes(conn)) this.conns.push(conn);
@@ -26,9 +28,10 @@ class Recorder implements TcpStreamSink {
   onGap(conn: TcpConnection, fromClient: boolean, missing: number, frame: number): void {
     this.events.push({ t: 'gap', conn: conn.id, fromClient, missing, frame });
   }
-  onClose(conn: TcpConnection, reason: string): void {
+  onClose(conn: TcpConnection, reason: TcpCloseReason): void {
     this.events.push({ t: 'close', conn: conn.id, reason, lastFrame: conn.lastFrame, lastTime: conn.lastTime });
     this.progress.set(conn.id, conn.progressFrame);
+    this.atClose.set(conn.id, endsAtClose(conn, reason));
   }
   stream(fromClient: boolean): Uint8Array {
     const parts = this.events.filter((e): e is Extract<Event, { t: 'data' }> => e.t === 'data' && e.fromClient === fromClient);
@@ -435,6 +438,33 @@ describe('TcpStreamReassembler', () => {
     expect(new Set(rec.events.map((e) => e.conn))).toEqual(new Set([1]));
   });
 
+  it('a TCP Fast Open SYN with data whose SYN/ACK did not come, sent again as plain SYNs 1 s and 3 s later (Linux): one request, one connection', () => {
+    const rec = new Recorder();
+    const r = new TcpStreamReassembler(rec);
+    const req = bytes(16, 1);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN, TcpFlag.SYN, req), 1, 0);
+    // Linux resends the SYN without its data (queued behind it), RTO 1 s doubling.
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN, TcpFlag.SYN), 2, 1);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN, TcpFlag.SYN), 3, 3);
+    r.push(S, 80, C, 40000, seg(SERVER_ISN, TcpFlag.SYN | TcpFlag.ACK, undefined, CLIENT_ISN + 1), 4, 3.001);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 1, TcpFlag.ACK | TcpFlag.PSH, req, SERVER_ISN + 1), 5, 3.002);
+    r.push(S, 80, C, 40000, seg(SERVER_ISN + 1, TcpFlag.ACK | TcpFlag.PSH, bytes(20, 2), CLIENT_ISN + 17), 6, 3.003);
+    expect(rec.closes()).toEqual([]);
+    expect(new Set(rec.events.map((e) => e.conn))).toEqual(new Set([1]));
+    expect(rec.stream(true)).toEqual(req);
+    expect(rec.stream(false)).toEqual(bytes(20, 2));
+  });
+
+  it('a Fast Open connection that carried bytes beyond its SYN\'s, then a plain SYN with its ISN 40 s later (a re-seeded reboot): a new connection', () => {
+    const rec = new Recorder();
+    const r = new TcpStreamReassembler(rec);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN, TcpFlag.SYN, bytes(16, 1)), 1, 0);
+    r.push(S, 80, C, 40000, seg(SERVER_ISN, TcpFlag.SYN | TcpFlag.ACK, undefined, CLIENT_ISN + 17), 2, 0.001);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 17, TcpFlag.ACK | TcpFlag.PSH, bytes(8, 2), SERVER_ISN + 1), 3, 0.002);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN, TcpFlag.SYN), 4, 40);
+    expect(rec.events.find((e) => e.t === 'close')).toMatchObject({ conn: 1, reason: 'restart', lastFrame: 3 });
+  });
+
   it('a SYN/ACK with another ISN before the handshake completed (SYN proxy, SYN cookies) is no restart', () => {
     const rec = new Recorder();
     const r = new TcpStreamReassembler(rec);
@@ -478,6 +508,36 @@ describe('TcpStreamReassembler', () => {
     r.push(C, 40000, S, 80, seg(0x7000, TcpFlag.SYN), 11, 40);
     expect(rec.events.find((e) => e.t === 'close')).toMatchObject({ conn: 1, reason: 'restart', lastFrame: 10 });
     expect(rec.progress.get(1)).toBe(6);
+  });
+
+  it('a prompt RST ends what the connection carried at the RST: a server refusing, a client aborting mid-transfer', () => {
+    const rec = new Recorder();
+    const r = new TcpStreamReassembler(rec);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN, TcpFlag.SYN), 1, 0);
+    r.push(S, 80, C, 40000, seg(0, TcpFlag.RST | TcpFlag.ACK, undefined, CLIENT_ISN + 1), 2, 0.0004);
+    handshake(r, 0x5000);
+    r.push(C, 40000, S, 80, seg(0x5001, TcpFlag.ACK | TcpFlag.PSH, bytes(10, 1)), 4, 1);
+    r.push(S, 80, C, 40000, seg(SERVER_ISN + 1, TcpFlag.ACK, bytes(20, 2)), 5, 1.001);
+    // One segment lost, resent after a 1 s RTO, then the client's abort.
+    r.push(S, 80, C, 40000, seg(SERVER_ISN + 1, TcpFlag.ACK, bytes(20, 2)), 6, 2.001);
+    r.push(C, 40000, S, 80, seg(0x500b, TcpFlag.RST | TcpFlag.ACK), 7, 2.002);
+    expect(rec.closes()).toEqual(['rst', 'rst']);
+    expect([rec.atClose.get(1), rec.atClose.get(2)]).toEqual([true, true]);
+  });
+
+  it('a RST after the connection went quiet (a rebooted client refusing the server\'s retransmissions) ends it at its last progress', () => {
+    const rec = new Recorder();
+    const r = new TcpStreamReassembler(rec);
+    handshake(r);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 1, TcpFlag.ACK, bytes(10, 1)), 4, 1);
+    r.push(S, 80, C, 40000, seg(SERVER_ISN + 1, TcpFlag.ACK, bytes(20, 2)), 5, 1.001);
+    // Linux's retransmissions to the machine that rebooted: 200 ms RTO doubling; the rebooted
+    // machine answers the one that finds it up again.
+    for (let i = 0; i < 8; i++) r.push(S, 80, C, 40000, seg(SERVER_ISN + 1, TcpFlag.ACK, bytes(20, 2)), 6 + i, 1.001 + 0.2 * (2 ** (i + 1) - 1));
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 11, TcpFlag.RST), 14, 52.2);
+    expect(rec.events.find((e) => e.t === 'close')).toMatchObject({ conn: 1, reason: 'rst', lastFrame: 14 });
+    expect(rec.progress.get(1)).toBe(5);
+    expect(rec.atClose.get(1)).toBe(false);
   });
 
   it('drops a buffered segment that a later in-order segment covered exactly', () => {

@@ -19,6 +19,8 @@ interface HalfStream {
   finished: boolean;
   /** Sequence number of this side's SYN, -1 if none seen. */
   synSeq: number;
+  /** Bytes the first SYN seen from this side carried (TCP Fast Open), 0 for a plain SYN. */
+  synData: number;
   /** This side sent the RST that closed the connection. */
   sentRst: boolean;
   /** Time of this side's last segment (-Infinity before the first). */
@@ -63,8 +65,8 @@ export interface TcpStreamSink {
   /** Bytes we never saw and skipped. */
   onGap(conn: TcpConnection, fromClient: boolean, missingBytes: number, frame: number, time: number): void;
   /** The connection ended at its last segment (`conn.lastFrame` / `conn.lastTime`; what it carried
-   *  at `conn.progressFrame`), whatever segment or sweep noticed it: an idle connection closes
-   *  when it went quiet, not 120 s later. */
+   *  at `conn.progressFrame`, or at the closing segment when `endsAtClose`), whatever segment or
+   *  sweep noticed it: an idle connection closes when it went quiet, not 120 s later. */
   onClose(conn: TcpConnection, reason: TcpCloseReason): void;
 }
 
@@ -149,6 +151,26 @@ function sentData(half: HalfStream, synPayload: number): boolean {
  *  the original, a rebooted machine's SYN seconds after its last segment. */
 const RESTART_QUIET = 1;
 
+/**
+ * Seconds without progress after which a RST no longer belongs to what the connection carried.
+ * A RST that answers the exchange comes within a round trip of the segment it refuses, or of its
+ * retransmission when a copy was lost: RFC 6298 starts the RTO at 1 s (never below 1 s, §2.4;
+ * Linux goes down to 200 ms) and doubles it (§5.5), so the first two retransmissions go within
+ * 1 + 2 s. Later, the peer is answering the retransmissions of a connection it no longer has (a
+ * machine rebooted: POST, firmware and DHCP take longer than that), or a stalled peer gave up.
+ */
+const RST_AFTER_QUIET_S = 3;
+
+/** What the connection carried ended at its closing segment (`lastFrame`): both FINs, or a RST
+ *  that came promptly (a server refusing, a client aborting mid-transfer). Else at its last
+ *  progress (`progressFrame`): an idle close, the end of the capture, a restart, or a RST after
+ *  the connection had gone quiet (a rebooted client refusing the server's retransmissions, minutes
+ *  on, inside its next boot). */
+export function endsAtClose(conn: TcpConnection, reason: TcpCloseReason): boolean {
+  if (reason === 'fin') return true;
+  return reason === 'rst' && conn.lastTime - conn.progressTime <= RST_AFTER_QUIET_S;
+}
+
 /** The connection moved on at this segment (a held one delivered late keeps the later mark). */
 function progress(c: TcpConnection, frame: number, time: number): void {
   if (frame < c.progressFrame) return;
@@ -157,7 +179,7 @@ function progress(c: TcpConnection, frame: number, time: number): void {
 }
 
 function newHalf(): HalfStream {
-  return { nextSeq: -1, pending: [], pendingBytes: 0, finSeq: -1, finished: false, synSeq: -1, sentRst: false, lastTime: -Infinity };
+  return { nextSeq: -1, pending: [], pendingBytes: 0, finSeq: -1, finished: false, synSeq: -1, synData: 0, sentRst: false, lastTime: -Infinity };
 }
 
 /**
@@ -297,16 +319,21 @@ export class TcpStreamReassembler {
     if (half.synSeq === -1) return c.state !== 'handshake';
     if (half.synSeq !== seg.seq) return true;
     // The old ISN: a reboot only by a SYN without data (a Fast Open SYN sent again is its own
-    // retransmission) after this side went quiet, which a late copy of the SYN never is.
+    // retransmission) after this side went quiet, which a late copy of the SYN never is, and sent
+    // bytes beyond its first SYN's own: Linux resends a Fast Open SYN whose SYN/ACK did not come
+    // as a plain SYN, 1 s later, its data queued behind it.
     if (seg.payload.length > 0) return false;
     if (c.toServer.sentRst || c.toClient.sentRst) return true;
-    return time - half.lastTime >= RESTART_QUIET && sentData(half, seg.payload.length);
+    return time - half.lastTime >= RESTART_QUIET && sentData(half, half.synData);
   }
 
   /** Delivers what `seg` adds at the in-order point, buffers it if it is ahead. */
   private deliverInOrder(c: ConnectionRecord, fromClient: boolean, half: HalfStream, seg: TcpSegment, syn: boolean, frame: number, time: number): void {
     const dataSeq = (seg.seq + (syn ? 1 : 0)) >>> 0;
-    if (syn && half.synSeq === -1) half.synSeq = seg.seq;
+    if (syn && half.synSeq === -1) {
+      half.synSeq = seg.seq;
+      half.synData = seg.payload.length;
+    }
     if (half.nextSeq === -1) half.nextSeq = dataSeq; // first segment this way (SYN or mid-stream)
     const data = seg.payload;
     if (data.length === 0 || half.finished) return;

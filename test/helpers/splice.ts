@@ -1,12 +1,14 @@
 /** A real capture followed by itself: the same machines booting again (bench/field-truth.mjs's
  *  `twice`, with a gap of the test's choosing), for reboot tests built from field captures. */
 import { PcapWriter } from '../../src/capture/writer.js';
-import { EtherType, isVlanTpid } from '../../src/wire/ethernet.js';
+import { EtherType, emitEthernet, isVlanTpid, parseEthernet } from '../../src/wire/ethernet.js';
+import { emitIpv4, parseIpv4 } from '../../src/wire/ipv4.js';
 import { IpProtocol } from '../../src/wire/ip-protocol.js';
 import { LinkType } from '../../src/wire/link-type.js';
 import { onesSum, u16 } from '../../src/wire/bytes.js';
 import { finishChecksum, pseudoHeaderSum } from '../../src/wire/checksum.js';
-import { TcpFlag } from '../../src/wire/tcp.js';
+import { emitTcp, parseTcp, TcpFlag } from '../../src/wire/tcp.js';
+import type { WireIssue } from '../../src/wire/issues.js';
 import { loadFrames } from './frames.js';
 
 export interface SpliceOptions {
@@ -94,4 +96,27 @@ function shiftTcp(frame: Uint8Array, by: number): Uint8Array {
   const sum = onesSum(out.subarray(t, end), pseudoHeaderSum(out.subarray(26, 30), out.subarray(30, 34), IpProtocol.TCP, end - t));
   v.setUint16(t + 16, finishChecksum(sum));
   return out;
+}
+
+/** Frames in time order as a little-endian microsecond Ethernet pcap. */
+export function ethernetPcap(frames: readonly { time: number; data: Uint8Array }[]): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  const w = new PcapWriter((c) => chunks.push(c.slice()), LinkType.ETHERNET, { snaplen: 262144 });
+  for (const f of [...frames].sort((a, b) => a.time - b.time)) w.writePacket(f.time, f.data);
+  return Buffer.concat(chunks);
+}
+
+/** The RST a host that has no such connection (it rebooted) sends back to an untagged
+ *  Ethernet/IPv4 TCP segment carrying ACK: RFC 9293 §3.10.7.1, `<SEQ=SEG.ACK><CTL=RST>`, from
+ *  the segment's destination to its source. */
+export function resetAnswering(frame: Uint8Array): Uint8Array {
+  const issues: WireIssue[] = [];
+  const eth = parseEthernet(frame, issues);
+  const ip = eth?.etherType === EtherType.IPV4 && eth.vlans.length === 0 ? parseIpv4(eth.payload, issues) : null;
+  const tcp = ip?.protocol === IpProtocol.TCP ? parseTcp(ip.payload, issues) : null;
+  if (!eth || !ip || !tcp || (tcp.flags & TcpFlag.ACK) === 0) throw new Error('resetAnswering: not an untagged IPv4 TCP segment with ACK');
+  const rst = emitTcp({ srcPort: tcp.dstPort, dstPort: tcp.srcPort, seq: tcp.ack, ack: 0, flags: TcpFlag.RST, window: 0, urgent: 0 },
+    new Uint8Array(0), { src: ip.dstBytes, dst: ip.srcBytes });
+  const packet = emitIpv4({ dscp: 0, ecn: 0, identification: 0, df: true, mf: false, fragmentOffset: 0, ttl: 64, protocol: IpProtocol.TCP, src: ip.dst, dst: ip.src }, rst);
+  return emitEthernet({ ...eth, src: eth.dst, dst: eth.src }, packet);
 }
