@@ -157,7 +157,8 @@ export class DecodePipeline implements TcpStreamSink {
   }
 
   /** What the decoder holds now, for memory probes and tests (one pass over the TCP connections):
-   *  connection records, of them the closed ones still holding an HTTP parser, TFTP transfers. */
+   *  connection records (closed ones kept a while included), connections closed but still holding
+   *  an HTTP parser (none: a closed one keeps no record a parser could hang on), TFTP transfers. */
   held(): { tcpConnections: number; closedWithParser: number; tftpSessions: number } {
     let closedWithParser = 0;
     for (const c of this.tcp.connections()) if (c.state === 'closed' && (c.user as HttpConnState | undefined)?.parser) closedWithParser++;

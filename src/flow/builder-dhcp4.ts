@@ -9,7 +9,7 @@ import {
 } from '../wire/dhcpv4/index.js';
 import type { Dhcp4Decoded } from '../decode/messages.js';
 import { REBOOT_GAP_S } from './attempts.js';
-import { FrameSample } from './frames.js';
+import { FrameSample, UNPUBLISHED_FRAMES } from './frames.js';
 import { clientStage, looksLikeKernel } from './classify.js';
 import type { ChainState, Dhcp4State, ProxyState } from './state.js';
 import {
@@ -175,7 +175,7 @@ function openDhcp4(flow: FlowState, c: ChainState, m: Dhcp4Decoded): Dhcp4State 
   const st: Dhcp4State = {
     kind: 'dhcp4', frames: new FrameSample(), last: m.time,
     step: {
-      kind: 'dhcp4', start: m.time, duration: 0, ok: false, frames: [], xid: m.msg.xid, messages: [], offers: [],
+      kind: 'dhcp4', start: m.time, duration: 0, ok: false, frames: UNPUBLISHED_FRAMES, xid: m.msg.xid, messages: [], offers: [],
       server: null, yiaddr: null, bootfile: null, nextServer: null, stage: 'os', vendorClass: null,
       userClass: [], arch: null, leaseTime: null, relay: null, ackOptions: [],
     },
@@ -341,7 +341,7 @@ function dhcp4Server(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Dec
     }
     const lease = v4Option(msg, 51);
     step.leaseTime = lease && lease.length === 4 ? u32(lease, 0) : null;
-    step.ackOptions = optionCodes(msg);
+    step.ackOptions = flow.strings.numbers(optionCodes(msg));
     step.bootfile = bootfile;
     step.nextServer = nextServer;
     if (bootfile !== null) st.bootfileFrame = m.frame;
@@ -445,7 +445,7 @@ function proxyMessage(flow: FlowState, c: ChainState, m: Dhcp4Decoded, fromClien
     } else {
       st = openStep(flow, c, {
         kind: 'proxydhcp', frames: new FrameSample(), last: m.time, pendingRequest: null, fromIpxe: false, answer: null,
-        step: { kind: 'proxydhcp', start: m.time, duration: 0, ok: false, frames: [], xid: msg.xid, server: null, messages: [], bootfile: null, nextServer: null },
+        step: { kind: 'proxydhcp', start: m.time, duration: 0, ok: false, frames: UNPUBLISHED_FRAMES, xid: msg.xid, server: null, messages: [], bootfile: null, nextServer: null },
       } satisfies ProxyState);
       c.proxy = st;
     }

@@ -15,7 +15,7 @@ import {
 import type { Dhcp6Decoded, NdpDecoded } from '../decode/messages.js';
 import { linkOf, raSummary } from './routers.js';
 import { REBOOT_GAP_S } from './attempts.js';
-import { FrameSample } from './frames.js';
+import { FrameSample, UNPUBLISHED_FRAMES } from './frames.js';
 import type { ChainState, Dhcp6State, RaState } from './state.js';
 import type { RaSummary } from './types.js';
 import { chainFor, noteArch, noteExchange, noteLink, openStep, pushMessage, touch, type FlowState } from './builder-state.js';
@@ -221,7 +221,7 @@ function openDhcp6(flow: FlowState, c: ChainState, m: Dhcp6Decoded, inner: DhcpV
     firstSolicit: null, firstAdvertise: null, answered: false, answerFrame: 0, bootfileUrlFrame: 0, replied: false, bootClient: false, wantsBootfileUrl: false,
     firstType: inner.msgType, failure: null, httpClassProblems: [],
     step: {
-      kind: 'dhcp6', start: m.time, duration: 0, ok: false, frames: [], xid, messages: [], server: null,
+      kind: 'dhcp6', start: m.time, duration: 0, ok: false, frames: UNPUBLISHED_FRAMES, xid, messages: [], server: null,
       addresses: [], bootfileUrl: null, arch: null, rapidCommit: false, vendorClass: null, userClass: [],
       retransmissions: 0, statuses: [], leases: [], bootfileParams: [], vendorEnterprise: null, serverVendorClass: null,
       clientDuid: null, serverDuid: null, iaids: [], relay: null,
@@ -300,7 +300,7 @@ function attachRa(flow: FlowState, c: ChainState, m: NdpDecoded, sum: RaSummary)
 function openRa(flow: FlowState, c: ChainState, m: NdpDecoded): RaState {
   const st: RaState = {
     kind: 'ra', frames: new FrameSample(), last: m.time, answered: false,
-    step: { kind: 'ra', start: m.time, duration: 0, ok: false, frames: [], messages: [], solicitations: 0, router: null, routerMac: null, advert: null },
+    step: { kind: 'ra', start: m.time, duration: 0, ok: false, frames: UNPUBLISHED_FRAMES, messages: [], solicitations: 0, router: null, routerMac: null, advert: null },
   };
   c.ra = st;
   return openStep(flow, c, st);

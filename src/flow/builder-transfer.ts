@@ -5,7 +5,7 @@
 import { TFTP_OPCODES, TftpErrorCode, tftpNegotiation, type TftpPacket } from '../wire/tftp.js';
 import { httpHeader, type HttpRequestHead, type HttpResponseHead } from '../wire/http/index.js';
 import type { HttpDecoded, IcmpDecoded, TftpDecoded } from '../decode/messages.js';
-import { FrameSample } from './frames.js';
+import { FrameSample, UNPUBLISHED_FRAMES } from './frames.js';
 import type { ChainState, HttpState, TftpState } from './state.js';
 import { chainForAddr, noteExchange, openStep, touch, touchAt, PROXY_PORT, type FlowState } from './builder-state.js';
 import type { TftpSession } from '../decode/tftp-tracker.js';
@@ -179,7 +179,7 @@ function openTftp(flow: FlowState, c: ChainState, m: TftpDecoded, pkt: TftpPacke
     oack: false, serverAnswered: false, errorFrame: 0, errorFromClient: false, firstData: null, progressTime: m.time,
     retransmitFrames: [], icmpFrames: [], firstIcmp: null, serverLast: null,
     step: {
-      kind: 'tftp', start: m.time, duration: 0, ok: false, frames: [], opcode, direction: opcode === 'WRQ' ? 'upload' : 'download',
+      kind: 'tftp', start: m.time, duration: 0, ok: false, frames: UNPUBLISHED_FRAMES, opcode, direction: opcode === 'WRQ' ? 'upload' : 'download',
       file: flow.strings.of(session.file ?? pkt.file ?? ''), server: session.serverAddr, requestedOptions: requested, acknowledgedOptions: {},
       blksize: TFTP_DEFAULT_BLKSIZE, tsize: null, bytes: 0, blocks: 0, retransmits: 0, complete: false,
       error: null, unreachable: null, serverPort: null, probe: false, throughput: null,
@@ -316,7 +316,7 @@ function openHttp(flow: FlowState, c: ChainState, m: HttpDecoded, head: HttpRequ
     kind: 'http', frames: new FrameSample(), last: m.time, connection: m.connection, requestFrame: m.frame,
     responded: false, responseTime: null, responseFrame: 0, endedShort: false,
     step: {
-      kind: 'http', start: m.time, duration: 0, ok: false, frames: [], url, method: head.method,
+      kind: 'http', start: m.time, duration: 0, ok: false, frames: UNPUBLISHED_FRAMES, url, method: head.method,
       server: m.dstAddr, status: null, bytes: 0, ttfb: null, throughput: null, complete: false,
     },
   };

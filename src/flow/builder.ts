@@ -220,7 +220,7 @@ export class BootChainBuilder implements DecodeSink {
       const quiet = now - lastActivity(c);
       if (quiet >= idle) gone.push(c);
       // Kept a while yet: a device that went quiet has its last step compacted (many clients at once).
-      else if (quiet >= COMPACT_QUIET_S && c.states.length > 0) compactState(c.states[c.states.length - 1]!);
+      else if (quiet >= COMPACT_QUIET_S && c.states.length > 0) compactChain(c);
     }
     if (gone.length === 0) return [];
     const out: DeviceFacts[] = [];
@@ -426,6 +426,16 @@ function handOver(s: StepState): StepFacts {
   rest.step.frames = frames.toArray();
   rest.step.frameCount = frames.count;
   return rest as StepFacts;
+}
+
+/** A kept device gone quiet: its last step and its step lists lose their spare room (a list that
+ *  grew by `push` keeps 17 slots), once until a new packet of that step comes. */
+function compactChain(c: ChainState): void {
+  const last = c.states[c.states.length - 1]!;
+  if (last.frames.compacted) return;
+  compactState(last);
+  c.states = c.states.slice();
+  c.steps = c.steps.slice();
 }
 
 /** The time of a chain's last packet, whatever the protocol. */

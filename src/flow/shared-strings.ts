@@ -10,6 +10,18 @@ const MAX_LENGTH = 256;
 
 export class SharedStrings {
   private readonly table = new Map<string, string>();
+  private readonly lists = new Map<string, readonly number[]>();
+
+  /** One frozen copy of each list of small numbers many devices repeat (a server's ACK option
+   *  codes: one list per DHCPv4 step, ~1 MB at 100,000 clients). Nothing may change the list. */
+  numbers(list: number[]): number[] {
+    const key = list.join(',');
+    const hit = this.lists.get(key);
+    if (hit !== undefined) return hit as number[];
+    if (this.lists.size >= MAX_ENTRIES) this.lists.clear();
+    this.lists.set(key, Object.freeze(list));
+    return list;
+  }
 
   of<T extends string | null>(s: T): T {
     if (s === null || s.length > MAX_LENGTH) return s;

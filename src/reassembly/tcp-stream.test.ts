@@ -285,6 +285,39 @@ describe('TcpStreamReassembler', () => {
     expect(rec.events.at(-1)).toMatchObject({ t: 'data', conn: 2, fromClient: true });
   });
 
+  it('keeps a closed connection only as what swallows its late segments: no record a consumer sees, dropped at the idle timeout', () => {
+    const rec = new Recorder();
+    const r = new TcpStreamReassembler(rec, { idleTimeout: 60 });
+    handshake(r);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 1, TcpFlag.ACK, bytes(10)), 4, 1);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 11, TcpFlag.FIN | TcpFlag.ACK), 5, 1);
+    r.push(S, 80, C, 40000, seg(SERVER_ISN + 1, TcpFlag.FIN | TcpFlag.ACK), 6, 1);
+    expect(rec.closes()).toEqual(['fin']);
+    expect([...r.connections()]).toEqual([]);
+    expect(r.connectionCount).toBe(1);
+    const events = rec.events.length;
+    // Late copies from either side (the client's SYN, the server's SYN/ACK, data) are swallowed.
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN, TcpFlag.SYN), 7, 1.5);
+    r.push(S, 80, C, 40000, seg(SERVER_ISN, TcpFlag.SYN | TcpFlag.ACK, undefined, CLIENT_ISN + 1), 8, 1.5);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN + 1, TcpFlag.ACK, bytes(10)), 9, 30);
+    r.push(S, 80, C, 40000, seg(SERVER_ISN + 1, TcpFlag.ACK, bytes(4)), 10, 31);
+    expect(rec.events.length).toBe(events);
+    expect(r.connectionCount).toBe(1);
+    // 60 s after the last late segment (not after the close) the record goes.
+    r.push(C, 40001, S, 80, seg(0x9000, TcpFlag.SYN), 11, 85);
+    expect(r.connectionCount).toBe(2);
+    r.push(C, 40001, S, 80, seg(0x9000, TcpFlag.SYN), 12, 101);
+    expect(r.connectionCount).toBe(1);
+    // A server SYN/ACK with another ISN after the completed handshake still starts over (kept fact).
+    const rec2 = new Recorder();
+    const r2 = new TcpStreamReassembler(rec2);
+    handshake(r2);
+    r2.push(C, 40000, S, 80, seg(CLIENT_ISN + 1, TcpFlag.RST | TcpFlag.ACK), 4, 1);
+    r2.push(S, 80, C, 40000, seg(0x4000, TcpFlag.SYN | TcpFlag.ACK, undefined, CLIENT_ISN + 1), 5, 2);
+    r2.push(S, 80, C, 40000, seg(0x4001, TcpFlag.ACK, bytes(3)), 6, 2);
+    expect(rec2.events.at(-1)).toMatchObject({ t: 'data', conn: 2, fromClient: false });
+  });
+
   it('opens a new connection on a SYN with the old ISN after the same side reset the old one (a rebooted iPXE)', () => {
     const rec = new Recorder();
     const r = new TcpStreamReassembler(rec);
