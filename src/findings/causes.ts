@@ -68,7 +68,10 @@ export function linkCauses(
         if (blindSpots.has(d.key)) { if (fetchUnderWay(d, a, ctx.end, th.stall)) unjudged.add(a.index); continue; }
         // The device moving on to its next attempt proves this one stopped; silence only does
         // when the capture holds transfers at all (one filtered to DHCP says nothing of the rest).
-        const later = boots.some((b) => b.index > a.index);
+        // Nor does a reboot after minutes in such a capture: the device may have fetched what it
+        // needed off the capture and run until then (a phone provisioned, then reset).
+        const next = boots.find((b) => b.index > a.index);
+        const later = next !== undefined && (anyTransfer || next.start - a.end <= REBOOT_GAP_S);
         const silent = (facts.capture.last ?? a.end) - a.end >= th.stall && anyTransfer;
         if (!later && !silent) { if (fetchUnderWay(d, a, ctx.end, th.stall)) unjudged.add(a.index); continue; }
         // iPXE ran its script and the wire went quiet: a menu may be waiting for someone, or the
@@ -76,7 +79,7 @@ export function linkCauses(
         if (!later && a.stage === 'script') { if (fetchUnderWay(d, a, ctx.end, th.stall)) unjudged.add(a.index); continue; }
         root = raRoot(d, a, raByLink)
           ?? fs.find((f) => !INDEPENDENT.has(f.code) && f.severity === 'warning')
-          ?? stoppedFinding(ctx, d, a, later ? boots.find((b) => b.index > a.index)! : null);
+          ?? stoppedFinding(ctx, d, a, later ? next : null);
       }
       root.severity = 'error';
       deviceRoots.set(a.index, root.id);

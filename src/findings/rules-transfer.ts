@@ -108,14 +108,15 @@ const UNREACHABLE_PXE: Partial<Record<UnreachableFact['service'], PxeCodes>> = {
   proxyDHCP: { bios: 'PXE-E55', uefi: 'PXE-E18' },
 };
 
-/** One finding per (server, port, reason, reporter) of a device, naming the request it refused.
- *  An unreachable that did not stop a transfer (it completed, or went on after it) is a warning
- *  about the server. */
+/** One finding per (server, port, reason, reporter) of a device's attempt, naming the request it
+ *  refused: a device that reboots into the same refusal failed again, on the wire (not stopped
+ *  for no reason). An unreachable that did not stop a transfer (it completed, or went on after
+ *  it) is a warning about the server. */
 export function unreachableRule(ctx: Ctx, d: DeviceFacts): void {
   if (d.unreachable.length === 0) return;
   const groups = new Map<string, UnreachableFact[]>();
   for (const u of d.unreachable) {
-    const k = `${u.server}|${u.port}|${u.reason}|${u.reporter}|${u.transferCompleted || u.transferWentOn}`;
+    const k = `${u.server}|${u.port}|${u.reason}|${u.reporter}|${u.transferCompleted || u.transferWentOn}|${attemptIndexAt(d, u.time)}`;
     const g = groups.get(k);
     if (g) g.push(u);
     else groups.set(k, [u]);
@@ -154,6 +155,17 @@ export function unreachableRule(ctx: Ctx, d: DeviceFacts): void {
     else if (u.requestFrame > 0) tail = `: REQUEST${req} unanswered.`;
     add(ctx, 'net.port-unreachable', d.key, u.time, frames, head + tail, UNREACHABLE_HINTS[u.service], undefined, UNREACHABLE_PXE[u.service]);
   }
+}
+
+/** `attemptAt(d, time)`'s index by binary search (attempts are in time order): a device may have
+ *  many attempts and many unreachables. */
+function attemptIndexAt(d: DeviceFacts, time: number): number {
+  let lo = 0, hi = d.attempts.length - 1, found = 0;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (d.attempts[mid]!.start <= time) { found = mid; lo = mid + 1; } else hi = mid - 1;
+  }
+  return found;
 }
 
 // The three look-ups below answer from per-attempt indexes (step-index.ts): a scan per step made
