@@ -416,6 +416,28 @@ describe.skipIf(!hasTshark())('blind spots of the capture (real captures, cut by
     }
   });
 
+  // UEFI falls through its boot order: PXE over IPv4 (TFTP ERROR 1), PXE over IPv6 (no server),
+  // then HTTP boot, which boots. Cut, the DHCP no longer says which entry sent it and HTTP is gone.
+  const FALLTHROUGH = join(CAPTURES, 'field', 'boot-order-fallthrough.pcapng');
+  it('a failure the device went on from with DHCP whose identity the cut took (snap 96, 200): the next entry may have booted unseen — unjudged, no error; the failure seen whole is still named', async () => {
+    const orig = await analyzeCapture(FALLTHROUGH);
+    expect(orig.clients[0]!.outcome).toBe('booted');
+    expect(orig.findings.find((f) => f.code === 'tftp.error')?.severity).toBe('warning');
+    for (const snap of [96, 200]) {
+      const a = await analyzeCapture(snapped(FALLTHROUGH, snap, 'fallthrough'));
+      const c = a.clients.find((x) => x.mac === CLIENT)!;
+      expect(c.outcome, `snap ${snap}`).toBe('incomplete');
+      expect(c.blindSpot, `snap ${snap}`).toBe('capture.snaplen');
+      expect(errors(a), `snap ${snap}`).toEqual([]);
+      expect(a.findings.find((f) => f.code === 'tftp.error')?.severity, `snap ${snap}`).toBe('warning');
+    }
+  });
+
+  it('the same cut, the failure the last thing the device did: it stands (a TFTP ERROR seen whole)', async () => {
+    const a = await analyzeCapture(snapped(MISSING_FILE, 96, 'missing-last'));
+    expect(errors(a)).toContain('tftp.error');
+  });
+
   it('the whole captures keep their verdicts: no blind spot where both sides are there', async () => {
     expect(whole.clients.map((c) => [c.mac, c.outcome, c.blindSpot])).toEqual([[CLIENT, 'booted', undefined]]);
     expect(codes(whole)).not.toContain('capture.one-sided');

@@ -12,7 +12,7 @@ import type { AttemptEntry, AttemptFacts, DeviceFacts, FlowFacts, StepFacts } fr
 import { REBOOT_GAP_S, entryText } from '../flow/attempts.js';
 import { BOOT_STAGES } from '../flow/progress.js';
 import type { FindingCode } from './catalogue.js';
-import type { BlindSpot } from './blind.js';
+import { identityCut, type BlindSpot } from './blind.js';
 import { add, fmt, type Ctx } from './rules-context.js';
 import type { AnalysisThresholds, Finding } from './types.js';
 
@@ -99,6 +99,13 @@ export function linkCauses(
     // A later entry the capture cannot judge (it ends, or its blind spot hides, how that went)
     // rescues as a boot does: the failure did not stop the client, and nothing shows the next failed.
     const rescued = rescuedByBoot(boots, (a) => own.some((f) => f.attempt === a.index && FATAL.has(f.code) && f.severity === 'error'), unjudged);
+    // A cut that took the identity of the device's requests hides where one attempt ends and the
+    // next begins: DHCP after a failure may be the next boot entry, and it may have worked unseen
+    // (as the device's outcome: incomplete). Its last failure, with nothing after it, stands.
+    if (blindSpots.get(d.key) === 'capture.snaplen' && identityCut(d) && (d.exchange?.answers ?? 1) > 0) {
+      const lastCut = lastIdentityCutDhcp(d);
+      for (const x of failed) if (lastCut > (x.root.time ?? x.a.start)) rescued.add(x.a.index);
+    }
     for (const x of failed) if (rescued.has(x.a.index) && x.root.client !== null) x.root.severity = 'warning';
     failed = failed.filter((x) => !rescued.has(x.a.index));
     if (failed.length === 0) continue;
@@ -231,6 +238,14 @@ function linkFallThrough(d: DeviceFacts, failed: readonly Failed[], unserved: (x
       }
     }
   }
+}
+
+/** When the device last sent DHCP whose identity the cut took (which boot stage sent it is not
+ *  known); -Infinity when it sent none. */
+function lastIdentityCutDhcp(d: DeviceFacts): number {
+  let last = -Infinity;
+  for (const s of d.steps) if (s.kind === 'dhcp4' && s.step.cut === 'identity' && s.step.start > last) last = s.step.start;
+  return last;
 }
 
 /** A server answered the attempt's DHCP (an offer, an advertise), or it got past DHCP. */
