@@ -433,6 +433,19 @@ describe.skipIf(!hasTshark())('blind spots of the capture (real captures, cut by
     }
   });
 
+  // At 54 bytes a TFTP request and OACK keep 12 bytes: "snponly.ef", the OACK's "tsize\0" plus the
+  // first digits of a value. What the cut took was neither asked for nor refused.
+  it('a request and OACK cut inside their options (snap 54): no block size read from a cut value, no option called ignored, the tsize probe still a probe', async () => {
+    const a = await analyzeCapture(snapped(FIELD, 54, 'tftp-options'));
+    const tftp = a.clients[0]!.steps.flatMap((s) => (s.kind === 'tftp' ? [s] : []));
+    const transfers = tftp.filter((s) => !s.probe);
+    expect(transfers.length).toBe(2);
+    for (const s of transfers) expect([s.complete, s.bytes, s.blksize]).toEqual([true, 173792, 1468]);
+    expect(tftp.filter((s) => s.probe).length).toBe(2);
+    expect(codes(a)).not.toContain('tftp.option-ignored');
+    expect(errors(a)).toEqual([]);
+  });
+
   it('the same cut, the failure the last thing the device did: it stands (a TFTP ERROR seen whole)', async () => {
     const a = await analyzeCapture(snapped(MISSING_FILE, 96, 'missing-last'));
     expect(errors(a)).toContain('tftp.error');

@@ -72,7 +72,9 @@ export function tftpRules(ctx: Ctx, mac: string, s: TftpFacts, ignored: Set<stri
     add(ctx, 'tftp.no-new-tid', mac, step.start, [s.requestFrame, ...step.frames.slice(1, 3), ...s.icmpFrames.slice(0, 4)],
       `Server ${step.server} answered "${step.file}" from port 69 instead of a port of its own for the transfer (RFC 1350 §4)${s.icmpFrames.length > 0 ? `; its host sent ICMP unreachables for ${s.icmpFrames.length} of the client's packets` : ''}${step.complete ? ', yet the transfer completed' : ''}.`);
   }
-  if (s.serverAnswered && (s.oack || s.highestBlock > 0)) {
+  // Options the cut took from the request or the OACK were neither asked for nor refused as far as
+  // the capture shows.
+  if (s.serverAnswered && (s.oack || s.highestBlock > 0) && !s.optionsCut) {
     const acked = new Set(Object.keys(step.acknowledgedOptions).map((k) => k.toLowerCase()));
     const missing = Object.keys(step.requestedOptions).filter((k) => !acked.has(k.toLowerCase()) && !ignored.has(k.toLowerCase()));
     if (missing.length > 0) {
