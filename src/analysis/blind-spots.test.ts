@@ -449,6 +449,10 @@ describe.skipIf(!hasTshark())('blind spots of the capture (real captures, cut by
   it('the same cut, the failure the last thing the device did: it stands (a TFTP ERROR seen whole)', async () => {
     const a = await analyzeCapture(snapped(MISSING_FILE, 96, 'missing-last'));
     expect(errors(a)).toContain('tftp.error');
+    // PXE over IPv6 gets no boot file URL, then HTTP boot's DISCOVERs (identity cut) go unanswered:
+    // an entry no server answered cannot have worked unseen.
+    const v6 = await analyzeCapture(snapped(join(CAPTURES, 'lab-v6', 'uefi-pxe6-kea-no-bootfile.pcapng'), 200, 'no-bootfile'));
+    expect(errors(v6)).toContain('dhcp6.no-bootfile-url');
   });
 
   it('the whole captures keep their verdicts: no blind spot where both sides are there', async () => {

@@ -68,10 +68,11 @@ export function linkCauses(
         if (blindSpots.has(d.key)) { if (fetchUnderWay(d, a, ctx.end, th.stall)) unjudged.add(a.index); continue; }
         // The device moving on to its next attempt proves this one stopped; silence only does
         // when the capture holds transfers at all (one filtered to DHCP says nothing of the rest).
-        // Nor does a reboot after minutes in such a capture: the device may have fetched what it
-        // needed off the capture and run until then (a phone provisioned, then reset).
+        // Nor does a reboot after minutes in such a capture, once a server answered the attempt:
+        // the device may have fetched what it needed off the capture and run until then (a phone
+        // provisioned, then reset). Unanswered DHCP is in the capture either way.
         const next = boots.find((b) => b.index > a.index);
-        const later = next !== undefined && (anyTransfer || next.start - a.end <= REBOOT_GAP_S);
+        const later = next !== undefined && (anyTransfer || next.start - a.end <= REBOOT_GAP_S || !gotAnswers(d, a));
         const silent = (facts.capture.last ?? a.end) - a.end >= th.stall && anyTransfer;
         if (!later && !silent) { if (fetchUnderWay(d, a, ctx.end, th.stall)) unjudged.add(a.index); continue; }
         // iPXE ran its script and the wire went quiet: a menu may be waiting for someone, or the
@@ -241,11 +242,16 @@ function linkFallThrough(d: DeviceFacts, failed: readonly Failed[], unserved: (x
 }
 
 /** When the device last sent DHCP whose identity the cut took (which boot stage sent it is not
- *  known); -Infinity when it sent none. */
+ *  known) and a server answered (an entry nobody answered cannot have worked unseen: the answer's
+ *  chaddr survives any cut); -Infinity when it sent none. */
 function lastIdentityCutDhcp(d: DeviceFacts): number {
   let last = -Infinity;
-  for (const s of d.steps) if (s.kind === 'dhcp4' && s.step.cut === 'identity' && s.step.start > last) last = s.step.start;
+  for (const s of d.steps) if (s.kind === 'dhcp4' && s.step.cut === 'identity' && answered(s) && s.step.start > last) last = s.step.start;
   return last;
+}
+
+function answered(s: Extract<StepFacts, { kind: 'dhcp4' }>): boolean {
+  return s.step.offers.length > 0 || s.step.messages.some((m) => m.startsWith('reply') || m === 'ACK' || m === 'NAK');
 }
 
 /** A server answered the attempt's DHCP (an offer, an advertise), or it got past DHCP. */

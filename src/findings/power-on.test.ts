@@ -91,6 +91,14 @@ describe.skipIf(!hasTools)('a machine booting twice: each power-on judged on its
     expect(lines[0]).toContain('no transfers');
   });
 
+  // The same capture without transfers, an entry no server answered (HTTP boot's DISCOVERs) and
+  // the machine booting again minutes later: that entry failed on the wire, whatever the gap.
+  it('lab-v6/uefi-pxe6-kea-no-bootfile.pcapng (no transfers): an unanswered entry before a reboot still fails', async () => {
+    const both = await analyzeCapture(twice(join(CAPTURES, 'lab-v6/uefi-pxe6-kea-no-bootfile.pcapng'), dir));
+    const http4 = boots(both)[0]!.attempts.filter((a) => a.entry === 'http4');
+    expect(http4.map((a) => [a.outcome, a.rootCause])).toEqual([['failed', 'dhcp.no-offer'], ['incomplete', null]]);
+  });
+
   // Phones judged on what the capture shows: one whose config arrived boots in each copy, one
   // given no provisioning server (no option 150/66) fails in each.
   it('phones with their transfers: each copy judged as the original (booted, or failed for its own reason)', async () => {
