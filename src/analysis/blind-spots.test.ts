@@ -430,6 +430,45 @@ describe.skipIf(!hasTshark())('blind spots of the capture (real captures, cut by
     }
   });
 
+  // UEFI falls through its boot order: PXE over IPv4 (TFTP ERROR 1), PXE over IPv6 (no server),
+  // then HTTP boot, which boots. Cut, the DHCP no longer says which entry sent it and HTTP is gone.
+  const FALLTHROUGH = join(CAPTURES, 'field', 'boot-order-fallthrough.pcapng');
+  it('a failure the device went on from with DHCP whose identity the cut took (snap 96, 200): the next entry may have booted unseen — unjudged, no error; the failure seen whole is still named', async () => {
+    const orig = await analyzeCapture(FALLTHROUGH);
+    expect(orig.clients[0]!.outcome).toBe('booted');
+    expect(orig.findings.find((f) => f.code === 'tftp.error')?.severity).toBe('warning');
+    for (const snap of [96, 200]) {
+      const a = await analyzeCapture(snapped(FALLTHROUGH, snap, 'fallthrough'));
+      const c = a.clients.find((x) => x.mac === CLIENT)!;
+      expect(c.outcome, `snap ${snap}`).toBe('incomplete');
+      expect(c.blindSpot, `snap ${snap}`).toBe('capture.snaplen');
+      expect(errors(a), `snap ${snap}`).toEqual([]);
+      expect(a.findings.find((f) => f.code === 'tftp.error')?.severity, `snap ${snap}`).toBe('warning');
+    }
+  });
+
+  // At 54 bytes a TFTP request and OACK keep 12 bytes: "snponly.ef", the OACK's "tsize\0" plus the
+  // first digits of a value. What the cut took was neither asked for nor refused.
+  it('a request and OACK cut inside their options (snap 54): no block size read from a cut value, no option called ignored, the tsize probe still a probe', async () => {
+    const a = await analyzeCapture(snapped(FIELD, 54, 'tftp-options'));
+    const tftp = a.clients[0]!.steps.flatMap((s) => (s.kind === 'tftp' ? [s] : []));
+    const transfers = tftp.filter((s) => !s.probe);
+    expect(transfers.length).toBe(2);
+    for (const s of transfers) expect([s.complete, s.bytes, s.blksize]).toEqual([true, 173792, 1468]);
+    expect(tftp.filter((s) => s.probe).length).toBe(2);
+    expect(codes(a)).not.toContain('tftp.option-ignored');
+    expect(errors(a)).toEqual([]);
+  });
+
+  it('the same cut, the failure the last thing the device did: it stands (a TFTP ERROR seen whole)', async () => {
+    const a = await analyzeCapture(snapped(MISSING_FILE, 96, 'missing-last'));
+    expect(errors(a)).toContain('tftp.error');
+    // PXE over IPv6 gets no boot file URL, then HTTP boot's DISCOVERs (identity cut) go unanswered:
+    // an entry no server answered cannot have worked unseen.
+    const v6 = await analyzeCapture(snapped(join(CAPTURES, 'lab-v6', 'uefi-pxe6-kea-no-bootfile.pcapng'), 200, 'no-bootfile'));
+    expect(errors(v6)).toContain('dhcp6.no-bootfile-url');
+  });
+
   it('the whole captures keep their verdicts: no blind spot where both sides are there', async () => {
     expect(whole.clients.map((c) => [c.mac, c.outcome, c.blindSpot])).toEqual([[CLIENT, 'booted', undefined]]);
     expect(codes(whole)).not.toContain('capture.one-sided');

@@ -12,7 +12,7 @@ import type { AttemptEntry, AttemptFacts, DeviceFacts, FlowFacts, StepFacts } fr
 import { REBOOT_GAP_S, entryText } from '../flow/attempts.js';
 import { BOOT_STAGES } from '../flow/progress.js';
 import type { FindingCode } from './catalogue.js';
-import type { BlindSpot } from './blind.js';
+import { identityCut, type BlindSpot } from './blind.js';
 import { add, fmt, type Ctx } from './rules-context.js';
 import type { AnalysisThresholds, Finding } from './types.js';
 
@@ -74,7 +74,11 @@ export function linkCauses(
         if (blindSpots.has(d.key)) { if (fetchUnderWay(d, a, ctx.end, th.stall)) unjudged.add(a.index); continue; }
         // The device moving on to its next attempt proves this one stopped; silence only does
         // when the capture holds transfers at all (one filtered to DHCP says nothing of the rest).
-        const later = boots.some((b) => b.index > a.index);
+        // Nor does a reboot after minutes in such a capture, once a server answered the attempt:
+        // the device may have fetched what it needed off the capture and run until then (a phone
+        // provisioned, then reset). Unanswered DHCP is in the capture either way.
+        const next = boots.find((b) => b.index > a.index);
+        const later = next !== undefined && (anyTransfer || next.start - a.end <= REBOOT_GAP_S || !gotAnswers(d, a));
         const silent = (facts.capture.last ?? a.end) - a.end >= th.stall && anyTransfer;
         if (!later && !silent) { if (fetchUnderWay(d, a, ctx.end, th.stall)) unjudged.add(a.index); continue; }
         // iPXE ran its script and the wire went quiet: a menu may be waiting for someone, or the
@@ -82,7 +86,7 @@ export function linkCauses(
         if (!later && a.stage === 'script') { if (fetchUnderWay(d, a, ctx.end, th.stall)) unjudged.add(a.index); continue; }
         root = raRoot(d, a, raByLink)
           ?? fs.find((f) => !INDEPENDENT.has(f.code) && f.severity === 'warning')
-          ?? stoppedFinding(ctx, d, a, later ? boots.find((b) => b.index > a.index)! : null);
+          ?? stoppedFinding(ctx, d, a, later ? next : null);
       }
       root.severity = 'error';
       deviceRoots.set(a.index, root.id);
@@ -102,6 +106,13 @@ export function linkCauses(
     // A later entry the capture cannot judge (it ends, or its blind spot hides, how that went)
     // rescues as a boot does: the failure did not stop the client, and nothing shows the next failed.
     const rescued = rescuedByBoot(boots, (a) => own.some((f) => f.attempt === a.index && FATAL.has(f.code) && f.severity === 'error'), unjudged);
+    // A cut that took the identity of the device's requests hides where one attempt ends and the
+    // next begins: DHCP after a failure may be the next boot entry, and it may have worked unseen
+    // (as the device's outcome: incomplete). Its last failure, with nothing after it, stands.
+    if (blindSpots.get(d.key) === 'capture.snaplen' && identityCut(d) && (d.exchange?.answers ?? 1) > 0) {
+      const lastCut = lastIdentityCutDhcp(d);
+      for (const x of failed) if (lastCut > (x.root.time ?? x.a.start)) rescued.add(x.a.index);
+    }
     for (const x of failed) if (rescued.has(x.a.index) && x.root.client !== null) x.root.severity = 'warning';
     failed = failed.filter((x) => !rescued.has(x.a.index));
     if (failed.length === 0) continue;
@@ -281,6 +292,19 @@ function linkFallThrough(d: DeviceFacts, failed: readonly Failed[], unserved: (x
 /** Two rounds of one boot entry failed the same way: the same root code, the same file or URL. */
 function failsAlike(d: DeviceFacts, x: Failed, y: Failed): boolean {
   return x.root.code === y.root.code && lastTarget(d, x.a) === lastTarget(d, y.a);
+}
+
+/** When the device last sent DHCP whose identity the cut took (which boot stage sent it is not
+ *  known) and a server answered (an entry nobody answered cannot have worked unseen: the answer's
+ *  chaddr survives any cut); -Infinity when it sent none. */
+function lastIdentityCutDhcp(d: DeviceFacts): number {
+  let last = -Infinity;
+  for (const s of d.steps) if (s.kind === 'dhcp4' && s.step.cut === 'identity' && answered(s) && s.step.start > last) last = s.step.start;
+  return last;
+}
+
+function answered(s: Extract<StepFacts, { kind: 'dhcp4' }>): boolean {
+  return s.step.offers.length > 0 || s.step.messages.some((m) => m.startsWith('reply') || m === 'ACK' || m === 'NAK');
 }
 
 /** A server answered the attempt's DHCP (an offer, an advertise), or it got past DHCP. */

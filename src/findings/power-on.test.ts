@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { analyzeCapture } from '../analysis/capture.js';
 import type { Analysis } from '../analysis/types.js';
 import { CAPTURES } from '../../test/helpers/paths.js';
+import { renderAnalysisText } from '../report/analyze-text.js';
 
 const GAP_S = 120;
 const hasTools = ['editcap', 'mergecap', 'capinfos'].every((t) => spawnSync(t, ['-v'], { stdio: 'ignore' }).status === 0);
@@ -38,7 +39,9 @@ describe.skipIf(!hasTools)('a machine booting twice: each power-on judged on its
   beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'pxecheck-power-on-')); });
   afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
 
-  for (const name of ['lab/mtu-http-blackhole.pcapng', 'lab/mtu-tftp-8192-lost.pcapng', 'lab-v6/uefi-pxe6-kea-no-bootfile.pcapng']) {
+  // broken-two-dhcp-servers: the TFTP server of the faster DHCP server refuses (ICMP port
+  // unreachable); the copy's refusal is its own failure on the wire, not a stop for no reason.
+  for (const name of ['lab/mtu-http-blackhole.pcapng', 'lab/mtu-tftp-8192-lost.pcapng', 'lab-v6/uefi-pxe6-kea-no-bootfile.pcapng', 'lab/broken-two-dhcp-servers.pcapng']) {
     it(`${name}: each copy's failed attempts fail as the original's, with their own root cause from their own frames`, async () => {
       const src = join(CAPTURES, name);
       const orig = await analyzeCapture(src);
@@ -69,4 +72,40 @@ describe.skipIf(!hasTools)('a machine booting twice: each power-on judged on its
       }
     });
   }
+
+  // The phone's DHCP, then nothing: the capture holds no transfer at all (its config fetch, if
+  // any, is not in it). Two minutes later it provisions again. Nothing shows the first provisioning
+  // failed: a phone resets after a new config or firmware as a matter of course.
+  it('lab/phone-cisco-udhcpc.pcap (DHCP only): a phone provisioning again after minutes is no failure of the first', async () => {
+    const src = join(CAPTURES, 'lab/phone-cisco-udhcpc.pcap');
+    const both = await analyzeCapture(twice(src, dir));
+    const phone = boots(both);
+    expect(phone).toHaveLength(1);
+    expect(phone[0]!.attempts.map((a) => [a.entry, a.outcome])).toEqual([['phone', 'incomplete'], ['phone', 'incomplete']]);
+    expect(both.findings.filter((f) => f.severity === 'error')).toEqual([]);
+    expect(both.findings.map((f) => f.code)).not.toContain('boot.stopped');
+    // The first attempt is not cut by the end of the capture: it says why it is not judged.
+    const lines = renderAnalysisText(both).join('\n').split('\n').filter((l) => l.includes('attempt 1 (phone'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toContain('the capture ends');
+    expect(lines[0]).toContain('no transfers');
+  });
+
+  // The same capture without transfers, an entry no server answered (HTTP boot's DISCOVERs) and
+  // the machine booting again minutes later: that entry failed on the wire, whatever the gap.
+  it('lab-v6/uefi-pxe6-kea-no-bootfile.pcapng (no transfers): an unanswered entry before a reboot still fails', async () => {
+    const both = await analyzeCapture(twice(join(CAPTURES, 'lab-v6/uefi-pxe6-kea-no-bootfile.pcapng'), dir));
+    const http4 = boots(both)[0]!.attempts.filter((a) => a.entry === 'http4');
+    expect(http4.map((a) => [a.outcome, a.rootCause])).toEqual([['failed', 'dhcp.no-offer'], ['incomplete', null]]);
+  });
+
+  // Phones judged on what the capture shows: one whose config arrived boots in each copy, one
+  // given no provisioning server (no option 150/66) fails in each.
+  it('phones with their transfers: each copy judged as the original (booted, or failed for its own reason)', async () => {
+    for (const [name, outcomes] of [['field/phone-cisco-tftp.pcap', ['booted', 'booted']], ['lab/phone-cisco-no-option150.pcap', ['failed', 'failed']]] as const) {
+      const both = await analyzeCapture(twice(join(CAPTURES, name), dir));
+      expect(boots(both)[0]!.attempts.map((a) => a.outcome), name).toEqual(outcomes);
+      expect(both.findings.map((f) => f.code), name).not.toContain('boot.stopped');
+    }
+  });
 });

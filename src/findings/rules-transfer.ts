@@ -72,7 +72,9 @@ export function tftpRules(ctx: Ctx, mac: string, s: TftpFacts, ignored: Set<stri
     add(ctx, 'tftp.no-new-tid', mac, step.start, [s.requestFrame, ...step.frames.slice(1, 3), ...s.icmpFrames.slice(0, 4)],
       `Server ${step.server} answered "${step.file}" from port 69 instead of a port of its own for the transfer (RFC 1350 §4)${s.icmpFrames.length > 0 ? `; its host sent ICMP unreachables for ${s.icmpFrames.length} of the client's packets` : ''}${step.complete ? ', yet the transfer completed' : ''}.`);
   }
-  if (s.serverAnswered && (s.oack || s.highestBlock > 0)) {
+  // Options the cut took from the request or the OACK were neither asked for nor refused as far as
+  // the capture shows.
+  if (s.serverAnswered && (s.oack || s.highestBlock > 0) && !s.optionsCut) {
     const acked = new Set(Object.keys(step.acknowledgedOptions).map((k) => k.toLowerCase()));
     const missing = Object.keys(step.requestedOptions).filter((k) => !acked.has(k.toLowerCase()) && !ignored.has(k.toLowerCase()));
     if (missing.length > 0) {
@@ -108,14 +110,15 @@ const UNREACHABLE_PXE: Partial<Record<UnreachableFact['service'], PxeCodes>> = {
   proxyDHCP: { bios: 'PXE-E55', uefi: 'PXE-E18' },
 };
 
-/** One finding per (server, port, reason, reporter) of a device, naming the request it refused.
- *  An unreachable that did not stop a transfer (it completed, or went on after it) is a warning
- *  about the server. */
+/** One finding per (server, port, reason, reporter) of a device's attempt, naming the request it
+ *  refused: a device that reboots into the same refusal failed again, on the wire (not stopped
+ *  for no reason). An unreachable that did not stop a transfer (it completed, or went on after
+ *  it) is a warning about the server. */
 export function unreachableRule(ctx: Ctx, d: DeviceFacts): void {
   if (d.unreachable.length === 0) return;
   const groups = new Map<string, UnreachableFact[]>();
   for (const u of d.unreachable) {
-    const k = `${u.server}|${u.port}|${u.reason}|${u.reporter}|${u.transferCompleted || u.transferWentOn}`;
+    const k = `${u.server}|${u.port}|${u.reason}|${u.reporter}|${u.transferCompleted || u.transferWentOn}|${attemptIndexAt(d, u.time)}`;
     const g = groups.get(k);
     if (g) g.push(u);
     else groups.set(k, [u]);
@@ -154,6 +157,17 @@ export function unreachableRule(ctx: Ctx, d: DeviceFacts): void {
     else if (u.requestFrame > 0) tail = `: REQUEST${req} unanswered.`;
     add(ctx, 'net.port-unreachable', d.key, u.time, frames, head + tail, UNREACHABLE_HINTS[u.service], undefined, UNREACHABLE_PXE[u.service]);
   }
+}
+
+/** `attemptAt(d, time)`'s index by binary search (attempts are in time order): a device may have
+ *  many attempts and many unreachables. */
+function attemptIndexAt(d: DeviceFacts, time: number): number {
+  let lo = 0, hi = d.attempts.length - 1, found = 0;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (d.attempts[mid]!.start <= time) { found = mid; lo = mid + 1; } else hi = mid - 1;
+  }
+  return found;
 }
 
 // The three look-ups below answer from per-attempt indexes (step-index.ts): a scan per step made

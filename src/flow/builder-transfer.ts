@@ -2,7 +2,7 @@
  * The builder's transfer handling: TFTP sessions and HTTP requests as `tftp` / `http` steps, and
  * ICMP unreachables that refuse a client's boot-chain datagram (facts for the rules).
  */
-import { TFTP_OPCODES, TftpErrorCode, tftpNegotiation, type TftpPacket } from '../wire/tftp.js';
+import { TFTP_OPCODES, TftpErrorCode, tftpNegotiation, type TftpOption, type TftpPacket } from '../wire/tftp.js';
 import { httpHeader, type HttpRequestHead, type HttpResponseHead } from '../wire/http/index.js';
 import type { HttpDecoded, IcmpDecoded, TftpDecoded } from '../decode/messages.js';
 import { FrameSample, UNPUBLISHED_FRAMES } from './frames.js';
@@ -67,6 +67,13 @@ export function tftpMessage(flow: FlowState, m: TftpDecoded): ChainState | null 
       if (st.oack) { resent(st, m.frame); break; }
       st.oack = true;
       st.progressTime = m.time;
+      if (flow.cutNow.frame === m.frame) {
+        st.optionsCut = true;
+        const whole = wholeOptions(pkt, true);
+        for (const o of whole) if (o.value !== undefined) step.acknowledgedOptions[o.name] = flow.strings.of(o.value);
+        negotiated(step, { ...pkt, options: whole });
+        break;
+      }
       for (const o of pkt.options ?? []) if (o.value !== undefined) step.acknowledgedOptions[o.name] = flow.strings.of(o.value);
       negotiated(step, pkt);
       break;
@@ -141,6 +148,13 @@ function resent(st: TftpState, frame: number): void {
   if (st.retransmitFrames.length < MAX_RETRANSMIT_FRAMES) st.retransmitFrames.push(frame);
 }
 
+/** A request's or OACK's options as far as the capture holds them: in a cut packet whose last
+ *  string has no NUL, the last value is only the part before the cut (blksize "14" of 1468). */
+function wholeOptions(pkt: TftpPacket, cut: boolean): TftpOption[] {
+  const all = pkt.options ?? [];
+  return cut && pkt.unterminated && all.length > 0 ? all.slice(0, -1) : all;
+}
+
 function negotiated(step: TftpState['step'], pkt: TftpPacket): void {
   const neg = tftpNegotiation(pkt);
   if (neg.blksize !== undefined) step.blksize = neg.blksize;
@@ -158,6 +172,8 @@ function tftpData(st: TftpState, time: number, frame: number, block: number, len
     st.progressTime = time;
     st.lastBlockLen = len;
     step.blocks = b;
+    // No block is longer than the block size: one the cut options did not show is at least this.
+    if (st.optionsCut && len > step.blksize) step.blksize = len;
     step.bytes = (b - 1) * step.blksize + len;
     if (len < step.blksize) {
       step.complete = true;
@@ -171,12 +187,13 @@ function tftpData(st: TftpState, time: number, frame: number, block: number, len
 function openTftp(flow: FlowState, c: ChainState, m: TftpDecoded, pkt: TftpPacket): TftpState {
   const session = m.session!;
   const opcode = session.kind ?? (pkt.opcode === 'WRQ' ? 'WRQ' : 'RRQ');
+  const requestCut = flow.cutNow.frame === m.frame && (pkt.opcode === 'RRQ' || pkt.opcode === 'WRQ');
   const requested: Record<string, string> = {};
-  for (const o of pkt.options ?? []) if (o.value !== undefined) requested[o.name] = flow.strings.of(o.value);
+  for (const o of wholeOptions(pkt, requestCut)) if (o.value !== undefined) requested[o.name] = flow.strings.of(o.value);
   const st: TftpState = {
     kind: 'tftp', frames: new FrameSample(), last: m.time, clientAddr: session.clientAddr,
     clientPort: session.clientPort, requestFrame: m.frame, highestBlock: 0, lastBlockLen: 0, highestAck: -1,
-    oack: false, serverAnswered: false, errorFrame: 0, errorFromClient: false, firstData: null, progressTime: m.time,
+    oack: false, optionsCut: requestCut, serverAnswered: false, errorFrame: 0, errorFromClient: false, firstData: null, progressTime: m.time,
     retransmitFrames: [], icmpFrames: [], firstIcmp: null, serverLast: null,
     step: {
       kind: 'tftp', start: m.time, duration: 0, ok: false, frames: UNPUBLISHED_FRAMES, opcode, direction: opcode === 'WRQ' ? 'upload' : 'download',
@@ -195,7 +212,8 @@ function tftpError(st: TftpState, m: TftpDecoded, pkt: TftpPacket, fromClient: b
   step.error = { code: pkt.errorCode ?? 0, message: pkt.errorMessage ?? '' };
   st.errorFrame = m.frame;
   st.errorFromClient = fromClient;
-  const tsizeAsked = Object.keys(step.requestedOptions).some((k) => k.toLowerCase() === 'tsize');
+  // A cut request may have asked for tsize past the cut.
+  const tsizeAsked = st.optionsCut || Object.keys(step.requestedOptions).some((k) => k.toLowerCase() === 'tsize');
   if (fromClient && tsizeAsked && (st.oack || oackUnseen) && st.highestBlock === 0 && (step.error.code === TftpErrorCode.OPTION_REFUSED || step.error.code === TftpErrorCode.NOT_DEFINED)) {
     step.probe = true;
     step.ok = true;

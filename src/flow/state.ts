@@ -122,6 +122,9 @@ export interface TftpState extends StateBase {
   /** Highest ACK seen, unwrapped (-1: none yet). */
   highestAck: number;
   oack: boolean;
+  /** The snap length cut the request or the OACK: options past the cut, and the value it went
+   *  through, are not in the capture (an option missing there was not refused). */
+  optionsCut: boolean;
   serverAnswered: boolean;
   errorFrame: number;
   errorFromClient: boolean;

@@ -125,7 +125,8 @@ export function clientLines(chain: ClientReport, findings: readonly Finding[], p
   const out = wrapLine(pal.bold(`Client ${chain.mac}`) + ` — ${arch}${vc} — ${state}`, width, 2);
   const boots = chain.attempts.filter((a) => a.outcome !== 'not-a-boot');
   if (chain.attempts.length > 1 || boots.length > 0) {
-    for (const a of chain.attempts) out.push(...wrapLine(`  ${attemptLine(a)}`, width, 4));
+    const lastBoot = chain.attempts.findLast((a) => a.entry !== 'os');
+    for (const a of chain.attempts) out.push(...wrapLine(`  ${attemptLine(a, a.index >= (lastBoot?.index ?? 0))}`, width, 4));
   }
   out.push(...timelineLines(chain, pal, width));
   if (findings.length > 0) {
@@ -136,10 +137,12 @@ export function clientLines(chain: ClientReport, findings: readonly Finding[], p
 }
 
 /** `attempt 1 (PXE over IPv4) +0.000–+12.100: failed at TFTP, tftp.error (PXE-E23)`. */
-function attemptLine(a: ClientReport['attempts'][number]): string {
+function attemptLine(a: ClientReport['attempts'][number], last: boolean): string {
+  // Not the last and not judged: it started again after minutes, in a capture without transfers.
+  const unseen = a.blindSpot ? `not judged: ${blindSpotText(a.blindSpot)}` : last ? 'the capture ends' : 'not judged: the capture holds no transfers';
   const what = a.outcome === 'failed' ? `failed in ${stageLabel(a.stage)}: ${a.rootCause ?? '?'}${a.pxeError ? ` (${a.pxeError})` : ''}`
     : a.outcome === 'booted' ? `booted${a.bootProgram ? ` ${printable(a.bootProgram)}` : ''}${a.timeToBootProgram !== null ? `, boot program after ${humanDuration(a.timeToBootProgram)}` : ''}`
-    : a.outcome === 'incomplete' ? `incomplete after ${stageLabel(a.stage)} (${a.blindSpot ? `not judged: ${blindSpotText(a.blindSpot)}` : 'the capture ends'})` : 'not a boot';
+    : a.outcome === 'incomplete' ? `incomplete after ${stageLabel(a.stage)} (${unseen})` : 'not a boot';
   return `attempt ${a.index + 1} (${attemptEntryLabel(a)}, ${a.steps.length} step${a.steps.length === 1 ? '' : 's'}): ${what}`;
 }
 
