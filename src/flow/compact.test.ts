@@ -45,4 +45,17 @@ describe('compactState', () => {
     expect(st.step.messages).not.toBe(messages);
     expect(st.step.messages).toEqual(messages);
   });
+
+  it('keeps a shared frozen list shared (ACK option codes interned once for every step)', () => {
+    const a = dhcp4State();
+    const b = dhcp4State();
+    const shared = Object.freeze([1, 3, 6, 51, 54]) as number[];
+    a.step.ackOptions = shared;
+    b.step.ackOptions = shared;
+    compactState(a);
+    compactState(b);
+    expect(a.step.ackOptions).toBe(shared);
+    expect(b.step.ackOptions).toBe(a.step.ackOptions);
+    expect(a.step.messages).toEqual(['DISCOVER', 'OFFER']);
+  });
 });
