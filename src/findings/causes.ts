@@ -53,6 +53,26 @@ export function linkCauses(
     const deviceRoots = new Map<number, string>();
     let failed: Failed[] = [];
     const boots = d.attempts.filter((a) => a.entry !== 'os');
+    let powerOn: Map<number, number> | null = null;
+    // Per power-on: its boot went over IPv6 only (computed when a router advertisement asks).
+    let overIpv6Only: Map<number, boolean> | null = null;
+    // The router advertisement explains a failure only of a boot over IPv6 that no DHCPv4 server
+    // answered: on a dual-stack link a client served by DHCPv4 does not need DHCPv6.
+    const raFor = (a: AttemptFacts): Finding | null => {
+      if (!raByLink.has(d.link)) return null;
+      powerOn ??= powerOns(d, boots);
+      if (overIpv6Only === null) {
+        const members = new Map<number, AttemptFacts[]>();
+        for (const b of boots) {
+          const k = powerOn.get(b.index)!;
+          const list = members.get(k);
+          if (list) list.push(b);
+          else members.set(k, [b]);
+        }
+        overIpv6Only = new Map([...members].map(([k, list]) => [k, bootOverIpv6Only(d, list)]));
+      }
+      return overIpv6Only.get(powerOn.get(a.index)!) === true ? raRoot(d, a, raByLink) : null;
+    };
     const unjudged = new Set<number>();
     for (const a of boots) {
       const fs = own.filter((f) => f.attempt === a.index);
@@ -68,7 +88,7 @@ export function linkCauses(
       // DHCPv4 wait a mere delay (a late start hides it). iPXE sends its DISCOVER and its RS
       // together: the no-offer is the RA's consequence even when it began just before the RA came.
       const noOffer = root !== null && root.code === 'dhcp.no-offer' && ipxeRan(a) ? root : null;
-      if (noOffer !== null) root = raRoot(d, a, raByLink) ?? root;
+      if (noOffer !== null) root = raFor(a) ?? root;
       if (root === null) {
         // Nothing on the wire failed and the capture could not show what happened: not judged.
         if (blindSpots.has(d.key)) { if (fetchUnderWay(d, a, ctx.end, th.stall)) unjudged.add(a.index); continue; }
@@ -84,7 +104,7 @@ export function linkCauses(
         // iPXE ran its script and the wire went quiet: a menu may be waiting for someone, or the
         // script booted from a disk or SAN; nothing on the wire says it failed.
         if (!later && a.stage === 'script') { if (fetchUnderWay(d, a, ctx.end, th.stall)) unjudged.add(a.index); continue; }
-        root = raRoot(d, a, raByLink)
+        root = raFor(a)
           ?? fs.find((f) => !INDEPENDENT.has(f.code) && f.severity === 'warning')
           ?? stoppedFinding(ctx, d, a, later ? next : null);
       }
@@ -123,7 +143,7 @@ export function linkCauses(
     for (const x of failed) if (unserved(x) && x.root.client !== null) x.root.severity = 'warning';
     // Each power-on of the machine has its own root cause: the firmware falls through its boot
     // entries within one power-on only.
-    for (const group of byPowerOn(d, boots, failed)) linkFallThrough(d, group, unserved);
+    for (const group of byPowerOn(powerOn ?? powerOns(d, boots), failed)) linkFallThrough(d, group, unserved);
   }
   // Findings added here (boot.stopped) get the next ids.
   let n = idBase + findings.length;
@@ -173,7 +193,7 @@ function rescuedByBoot(boots: readonly AttemptFacts[], fatal: (a: AttemptFacts) 
 /** Boot entries a firmware starts from (its boot order); iPXE, transfers and phones are not. */
 const FIRMWARE_ENTRIES: ReadonlySet<AttemptEntry> = new Set<AttemptEntry>(['pxe4', 'pxe6', 'http4', 'http6']);
 
-/** The failed attempts grouped by power-on. A power-on begins at a firmware entry after a
+/** Each attempt's power-on (attempt index → 0, 1, …). A power-on begins at a firmware entry after a
  *  reboot-sized silence since the previous attempt, or at a firmware entry tried again after a
  *  boot program ran (iPXE or an NBP took over since that entry's last try, then the same entry's
  *  DHCP again: the machine was reset and its firmware started over at the top of its boot order).
@@ -182,7 +202,7 @@ const FIRMWARE_ENTRIES: ReadonlySet<AttemptEntry> = new Set<AttemptEntry>(['pxe4
  *  fails, is followed at once by the next one): the same power-on. A firmware entry tried again
  *  within seconds with no boot program run since is the same power-on too: firmware retry loops go
  *  round their boot order again (DISCOVERs, the next NIC or IPv6, again). */
-function byPowerOn(d: DeviceFacts, boots: readonly AttemptFacts[], failed: readonly Failed[]): Failed[][] {
+function powerOns(d: DeviceFacts, boots: readonly AttemptFacts[]): Map<number, number> {
   const powerOn = new Map<number, number>();
   let n = 0;
   let prev: AttemptFacts | null = null;
@@ -202,6 +222,11 @@ function byPowerOn(d: DeviceFacts, boots: readonly AttemptFacts[], failed: reado
     if (bootProgramRan(a)) for (const t of tried) t.programSince = true;
     prev = a;
   }
+  return powerOn;
+}
+
+/** The failed attempts grouped by power-on (attempt index → power-on, from powerOns). */
+function byPowerOn(powerOn: ReadonlyMap<number, number>, failed: readonly Failed[]): Failed[][] {
   const groups = new Map<number, Failed[]>();
   for (const x of failed) {
     const k = powerOn.get(x.a.index) ?? 0;
@@ -279,6 +304,9 @@ function linkFallThrough(d: DeviceFacts, failed: readonly Failed[], unserved: (x
     const fellThrough = prev !== null && x.a.start - prev.end <= REBOOT_GAP_S;
     prev = x.a;
     if (!fellThrough || x.root.client === null) continue;
+    // An entry that got answers and failed for a reason of its own is a root cause of its own
+    // (the capture may have missed a reset between them: it started after the power-on began).
+    if (!NO_SERVER.has(x.root.code) && x.root.code !== main.root.code) continue;
     if (first !== undefined && !failsAlike(d, x, first)) continue;
     for (const f of x.fs) {
       if (f.causedBy === x.root.id || f === x.root) {
@@ -316,6 +344,22 @@ function gotAnswers(d: DeviceFacts, a: AttemptFacts): boolean {
     if (s.kind === 'dhcp6' && s.answered) return true;
   }
   return false;
+}
+
+/** The power-on's boot went over IPv6 (a PXE or HTTP boot entry over IPv6, a DHCPv6 answer, a
+ *  fetch from a server over IPv6) and no DHCPv4 server answered it (an OFFER, ACK or NAK, a reply
+ *  whose type the snap length cut). */
+function bootOverIpv6Only(d: DeviceFacts, powerOn: readonly AttemptFacts[]): boolean {
+  let v6 = false;
+  for (const a of powerOn) {
+    if (a.entry === 'pxe6' || a.entry === 'http6') v6 = true;
+    for (let i = a.firstStep; i <= a.lastStep; i++) {
+      const s = d.steps[i]!;
+      if (s.kind === 'dhcp4' && (s.step.offers.length > 0 || s.step.messages.some((m) => m === 'ACK' || m === 'NAK' || m.startsWith('reply')))) return false;
+      if ((s.kind === 'dhcp6' && s.answered) || ((s.kind === 'tftp' || s.kind === 'http') && s.step.server.includes(':'))) v6 = true;
+    }
+  }
+  return v6;
 }
 
 /** An attempt that got a router advertisement with M=0 and stopped: the link's

@@ -10,7 +10,7 @@ import { describe, it, expect } from 'vitest';
 import { Readable } from 'node:stream';
 import { analyzeCapture } from '../analysis/capture.js';
 import type { Analysis, ClientReport } from '../analysis/types.js';
-import { cutCapture, spliceAfterItself, withLateCopies } from '../../test/helpers/splice.js';
+import { cutCapture, ethernetPcap, movedTo, spliceAfterItself, withLateCopies } from '../../test/helpers/splice.js';
 import { loadFrames } from '../../test/helpers/frames.js';
 import { EtherType } from '../wire/ethernet.js';
 import { IpProtocol } from '../wire/ip-protocol.js';
@@ -22,6 +22,8 @@ import { u16 } from '../wire/bytes.js';
 const BROKEN_RA = 'captures/lab-v6/broken-ra-no-managed.pcapng';
 /** PXEv4 unanswered, PXEv6 chains iPXE, which loops on its own boot file (ipxe.chainload-loop). */
 const CHAINLOAD_LOOP = 'captures/lab-v6/uefi-pxe6-kea.pcapng';
+/** PXEv4 unanswered, PXEv6: Kea's ADVERTISE has no boot file URL (option 59). */
+const NO_BOOTFILE = 'captures/lab-v6/uefi-pxe6-kea-no-bootfile.pcapng';
 /** PXEv4: the boot file is missing (PXE-E23); PXEv6: no DHCPv6 server (Solicits unanswered). */
 const MISSING_FILE = 'captures/lab/broken-missing-tftp-file.pcapng';
 
@@ -148,7 +150,26 @@ describe('the same boots seen late or cut by a snap length: no root cause the wh
       expect(noOffer.map((f) => f.severity)).not.toContain('error');
       // What the cut hides (the chainload loop, the RA's part) is not replaced by a guess.
       expect(errors(a).filter((f) => f.client === c.mac)).toEqual([]);
-      expect(c.outcome).not.toBe('booted');
+      // Not judged failed, and not passed either: the capture cannot show how it ended.
+      expect(c.outcome).toBe('incomplete');
     });
   }
+});
+
+describe('a reset the capture missed: it began halfway through a power-on', () => {
+  it(`${CHAINLOAD_LOOP} from its second third on, then ${NO_BOOTFILE} 10 s later: the entry that got answers and failed for its own reason stays a root cause`, async () => {
+    const loop = loadFrames(CHAINLOAD_LOOP);
+    const next = loadFrames(NO_BOOTFILE);
+    const late = loop.slice(Math.floor(loop.length / 3));
+    const a = await analyzeBytes(ethernetPcap([...movedTo(late, late[0]!.time), ...movedTo(next, late.at(-1)!.time + 10)]));
+    const c = bootClient(a);
+    // The late start hides the firmware entries before iPXE: nothing marks the reset.
+    expect(c.attempts[0]!.entry).toBe('ipxe');
+    expect(c.attempts[0]!.rootCause).toBe('ipxe.chainload-loop');
+    const pxe6 = c.attempts.find((x) => x.entry === 'pxe6' && x.rootCause === 'dhcp6.no-bootfile-url');
+    expect(pxe6).toBeDefined();
+    const own = finding(a, pxe6!.rootCauseId);
+    expect([own.severity, own.causedBy]).toEqual(['error', null]);
+    expect(errors(a).map((f) => f.code).sort()).toEqual(['dhcp6.no-bootfile-url', 'ipxe.chainload-loop']);
+  });
 });

@@ -22,7 +22,8 @@ export function dhcp4Rules(ctx: Ctx, mac: string, s: Dhcp4Facts, states: readonl
       : `Request (xid 0x${step.xid.toString(16)}, its message type cut by the snap length) sent ${untyped + countOf(step.messages, 'DISCOVER')} time(s), no answer in ${fmt(ctx.end - s.firstDiscover)} s.`;
     // On an IPv6-only segment firmware and iPXE try DHCPv4 first (or alongside) and go on over
     // DHCPv6: the wait is a delay to point at, not the reason the boot failed.
-    // (Across the device's attempts: EDK2 goes on over IPv6 as its next boot entry.)
+    // (Across the device's attempts: EDK2 goes on over IPv6 as its next boot entry; never across a
+    // reboot-sized silence: another power-on's IPv6 says nothing of this one's.)
     // A fetch over IPv6 shows it as well when the capture does not show the lease (cut, started late).
     const deviceSteps = ctx.device?.steps ?? states;
     const v6 = leasedDhcp6From(deviceSteps, s.firstDiscover) ?? ipv6TransferFrom(deviceSteps, s.firstDiscover);

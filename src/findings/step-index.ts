@@ -7,6 +7,7 @@
  */
 import type { Dhcp6Facts, StepFacts } from '../flow/facts.js';
 import { looksLikeBootProgram, looksLikeKernel } from '../flow/classify.js';
+import { REBOOT_GAP_S } from '../flow/attempts.js';
 
 interface StepIndex {
   /** Index of the first step run by iPXE (a DHCPv4 `ipxe` stage or a DHCPv6 iPXE user class); steps.length when none. */
@@ -34,6 +35,10 @@ interface StepIndex {
   leased6: { steps: Dhcp6Facts[]; starts: MaxTree } | null;
   /** The TFTP and HTTP steps with a server over IPv6, in step order, and a max-tree over their starts. */
   fetched6: { steps: TransferFacts[]; starts: MaxTree } | null;
+  /** The device's reboot-sized silences (no DHCP, TFTP or HTTP step of its own for over
+   *  REBOOT_GAP_S; router advertisements come whether it is on or not), as [from, to] pairs in
+   *  time order. */
+  silences: Float64Array | null;
 }
 
 type TransferFacts = Extract<StepFacts, { kind: 'tftp' | 'http' }>;
@@ -87,7 +92,7 @@ function buildIndex(steps: readonly StepFacts[]): StepIndex {
   }
   const x: StepIndex = {
     firstIpxe, lastTftpOf: null, lastPxelinuxConfigOk, starts: null,
-    lastDhcp4, lastAnsweredDhcp6, lastHttpOf: null, nextLoaded: null, proxyAhead: null, archBefore: null, leased6: null, fetched6: null,
+    lastDhcp4, lastAnsweredDhcp6, lastHttpOf: null, nextLoaded: null, proxyAhead: null, archBefore: null, leased6: null, fetched6: null, silences: null,
   };
   indexes.set(steps, x);
   return x;
@@ -228,7 +233,7 @@ export function archBefore(steps: readonly StepFacts[], i: number): number | nul
 
 /**
  * Of the DHCPv6 steps that got a lease, the first (in step order) that starts at or after `time`,
- * else the last one, else undefined.
+ * else the one before it, in the same power-on as `time` (see samePowerOnFrom), else undefined.
  */
 export function leasedDhcp6From(steps: readonly StepFacts[], time: number): Dhcp6Facts | undefined {
   const x = indexOf(steps);
@@ -237,15 +242,14 @@ export function leasedDhcp6From(steps: readonly StepFacts[], time: number): Dhcp
     for (const s of steps) if (s.kind === 'dhcp6' && s.step.ok && s.step.leases.length > 0) leased.push(s);
     x.leased6 = { steps: leased, starts: maxTree(leased.length, (k) => leased[k]!.step.start) };
   }
-  const { steps: leased, starts } = x.leased6;
-  const k = firstAtLeast(starts.max, starts.size, 1, 0, starts.size, 0, time);
-  return k >= 0 ? leased[k] : leased[leased.length - 1];
+  return samePowerOnFrom(steps, x.leased6, time);
 }
 
 /**
  * Of the TFTP and HTTP steps to a server over IPv6 (the client had working IPv6, whether or not
  * the capture shows the DHCPv6 lease: a snap length cuts a Reply's IA, a late start misses it), the
- * first (in step order) that starts at or after `time`, else the last one, else undefined.
+ * first (in step order) that starts at or after `time`, else the one before it, in the same power-on
+ * as `time` (see samePowerOnFrom), else undefined.
  */
 export function ipv6TransferFrom(steps: readonly StepFacts[], time: number): TransferFacts | undefined {
   const x = indexOf(steps);
@@ -254,7 +258,46 @@ export function ipv6TransferFrom(steps: readonly StepFacts[], time: number): Tra
     for (const s of steps) if ((s.kind === 'tftp' || s.kind === 'http') && s.step.server.includes(':')) fetched.push(s);
     x.fetched6 = { steps: fetched, starts: maxTree(fetched.length, (k) => fetched[k]!.step.start) };
   }
-  const { steps: fetched, starts } = x.fetched6;
+  return samePowerOnFrom(steps, x.fetched6, time);
+}
+
+/**
+ * Of `list` (in step order), the first that starts at or after `time`, else the one before it (the
+ * last one when none starts that late), when no reboot-sized silence of the device lies between it
+ * and `time`: a lease or fetch of another power-on says nothing of this one's network.
+ */
+function samePowerOnFrom<T extends StepFacts>(steps: readonly StepFacts[], list: { steps: T[]; starts: MaxTree }, time: number): T | undefined {
+  const { steps: found, starts } = list;
   const k = firstAtLeast(starts.max, starts.size, 1, 0, starts.size, 0, time);
-  return k >= 0 ? fetched[k] : fetched[fetched.length - 1];
+  if (k >= 0 && !silenceBetween(steps, time, found[k]!.step.start)) return found[k];
+  const before = found[(k >= 0 ? k : found.length) - 1];
+  return before !== undefined && before.step.start < time && !silenceBetween(steps, before.step.start, time) ? before : undefined;
+}
+
+/** Was the device silent for over REBOOT_GAP_S somewhere between the times `from` and `to`
+ *  (each within one of its steps)? */
+function silenceBetween(steps: readonly StepFacts[], from: number, to: number): boolean {
+  const x = indexOf(steps);
+  if (x.silences === null) {
+    const spans = steps.filter((s) => s.kind !== 'ra').map((s) => [s.step.start, s.step.start + s.step.duration] as const).sort((a, b) => a[0] - b[0]);
+    const gaps: number[] = [];
+    let end = -Infinity;
+    for (const [start, last] of spans) {
+      if (end !== -Infinity && start - end > REBOOT_GAP_S) gaps.push(end, start);
+      end = Math.max(end, last);
+    }
+    x.silences = Float64Array.from(gaps);
+  }
+  const g = x.silences;
+  const lo = Math.min(from, to);
+  const hi = Math.max(from, to);
+  // The first silence that ends after `lo`: it lies between when it begins by `hi`.
+  let a = 0;
+  let b = g.length / 2;
+  while (a < b) {
+    const m = (a + b) >> 1;
+    if (g[2 * m + 1]! <= lo) a = m + 1;
+    else b = m;
+  }
+  return a < g.length / 2 && g[2 * a]! >= lo && g[2 * a + 1]! <= hi;
 }

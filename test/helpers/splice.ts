@@ -9,7 +9,7 @@ import { onesSum, u16 } from '../../src/wire/bytes.js';
 import { finishChecksum, pseudoHeaderSum } from '../../src/wire/checksum.js';
 import { emitTcp, parseTcp, TcpFlag } from '../../src/wire/tcp.js';
 import type { WireIssue } from '../../src/wire/issues.js';
-import { loadFrames } from './frames.js';
+import { loadFrames, type FixtureFrame } from './frames.js';
 
 export interface SpliceOptions {
   /** Added to every TCP sequence and acknowledgement number of the copy (both directions): the
@@ -98,12 +98,21 @@ function shiftTcp(frame: Uint8Array, by: number): Uint8Array {
   return out;
 }
 
-/** Frames in time order as a little-endian microsecond Ethernet pcap. */
-export function ethernetPcap(frames: readonly { time: number; data: Uint8Array }[]): Uint8Array {
+/** Frames in time order as a little-endian microsecond Ethernet pcap; with `snap`, each cut to
+ *  that many bytes with its original length kept (`editcap -s`). Frames of several captures merge
+ *  by time (`mergecap`). */
+export function ethernetPcap(frames: readonly { time: number; data: Uint8Array }[], opts: { snap?: number } = {}): Uint8Array {
   const chunks: Uint8Array[] = [];
-  const w = new PcapWriter((c) => chunks.push(c.slice()), LinkType.ETHERNET, { snaplen: 262144 });
-  for (const f of [...frames].sort((a, b) => a.time - b.time)) w.writePacket(f.time, f.data);
+  const w = new PcapWriter((c) => chunks.push(c.slice()), LinkType.ETHERNET, { snaplen: opts.snap ?? 262144 });
+  for (const f of [...frames].sort((a, b) => a.time - b.time)) w.writePacket(f.time, opts.snap === undefined ? f.data : f.data.subarray(0, opts.snap), f.data.length);
   return Buffer.concat(chunks);
+}
+
+/** Frames of an Ethernet capture moved in time so that the first starts at `start` (`editcap -t`). */
+export function movedTo(frames: readonly FixtureFrame[], start: number): { time: number; data: Uint8Array }[] {
+  if (frames.some((f) => f.linkType !== LinkType.ETHERNET)) throw new Error(`${frames[0]?.file}: not all Ethernet`);
+  const shift = start - (frames[0]?.time ?? start);
+  return frames.map((f) => ({ time: f.time + shift, data: f.data }));
 }
 
 /** The RST a host that has no such connection (it rebooted) sends back to an untagged
