@@ -66,7 +66,7 @@ export function tftpMessage(flow: FlowState, m: TftpDecoded): ChainState | null 
       if (fromClient) break;
       if (st.oack) { resent(st, m.frame); break; }
       st.oack = true;
-      st.progressTime = m.time;
+      moved(st, m.time);
       for (const o of pkt.options ?? []) if (o.value !== undefined) step.acknowledgedOptions[o.name] = flow.strings.of(o.value);
       negotiated(step, pkt);
       break;
@@ -132,8 +132,14 @@ function tftpAck(st: TftpState, time: number, frame: number, block: number): voi
   if (b <= st.highestAck) resent(st, frame);
   else {
     st.highestAck = b;
-    st.progressTime = time;
+    moved(st, time);
   }
+}
+
+/** The transfer moved on: its OACK, a new block or a higher ACK. */
+function moved(st: TftpState, time: number): void {
+  st.progressTime = time;
+  st.resentSinceProgress = 0;
 }
 
 function resent(st: TftpState, frame: number): void {
@@ -152,10 +158,12 @@ function tftpData(st: TftpState, time: number, frame: number, block: number, len
   const step = st.step;
   st.firstData ??= time;
   const b = unwrap(block, st.highestBlock);
-  if (b <= st.highestBlock) resent(st, frame);
-  else {
+  if (b <= st.highestBlock) {
+    resent(st, frame);
+    st.resentSinceProgress++;
+  } else {
     st.highestBlock = b;
-    st.progressTime = time;
+    moved(st, time);
     st.lastBlockLen = len;
     step.blocks = b;
     step.bytes = (b - 1) * step.blksize + len;
@@ -176,7 +184,7 @@ function openTftp(flow: FlowState, c: ChainState, m: TftpDecoded, pkt: TftpPacke
   const st: TftpState = {
     kind: 'tftp', frames: new FrameSample(), last: m.time, clientAddr: session.clientAddr,
     clientPort: session.clientPort, requestFrame: m.frame, highestBlock: 0, lastBlockLen: 0, highestAck: -1,
-    oack: false, serverAnswered: false, errorFrame: 0, errorFromClient: false, firstData: null, progressTime: m.time,
+    oack: false, serverAnswered: false, errorFrame: 0, errorFromClient: false, firstData: null, progressTime: m.time, resentSinceProgress: 0,
     retransmitFrames: [], icmpFrames: [], firstIcmp: null, serverLast: null,
     step: {
       kind: 'tftp', start: m.time, duration: 0, ok: false, frames: [], opcode, direction: opcode === 'WRQ' ? 'upload' : 'download',

@@ -131,6 +131,8 @@ export interface TftpState extends StateBase {
   /** Time the transfer last moved on: its request, the OACK, a new DATA block or a higher ACK.
    *  Packets sent again are no progress: a server resending one block for a minute is stalled. */
   progressTime: number;
+  /** DATA blocks sent again since the transfer last moved on (a stall's resends of one block). */
+  resentSinceProgress: number;
   /** Frames of the packets sent again (the first few). */
   retransmitFrames: number[];
   /** ICMP unreachables that answered datagrams of the transfer (frames). */
