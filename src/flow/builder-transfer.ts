@@ -317,6 +317,30 @@ export function httpMessage(flow: FlowState, m: HttpDecoded): ChainState | null 
   return null;
 }
 
+/**
+ * Where an HTTP message delivered by a RST after its connection went quiet belongs (`m.quiet`):
+ * at the connection's last progress if the device began something new in between (a DHCP exchange,
+ * a request on another connection: only a machine that booted again refuses the server's
+ * retransmissions then); else at the RST, as a stalled client giving up, a firewall's or a load
+ * balancer's reset ends what the connection carried there.
+ */
+export function httpCloseAt(flow: FlowState, m: HttpDecoded): HttpDecoded {
+  const q = m.quiet;
+  if (q === undefined) return m;
+  const key = flow.leases.get(q.client) ?? `ip:${q.client}`;
+  const c = flow.chains.get(key);
+  if (c === undefined) return m;
+  for (let i = c.states.length - 1; i >= 0; i--) {
+    const st = c.states[i]!;
+    const start = st.step.start;
+    if (start <= q.time || start > m.time) continue;
+    if (st.kind === 'dhcp4' || st.kind === 'dhcp6' || st.kind === 'proxydhcp' || (st.kind === 'http' && st.connection !== m.connection)) {
+      return { ...m, frame: q.frame, time: q.time };
+    }
+  }
+  return m;
+}
+
 function openHttp(flow: FlowState, c: ChainState, m: HttpDecoded, head: HttpRequestHead): HttpState {
   const host = httpHeader(head, 'host') ?? (m.dstPort === TcpPort.HTTP ? m.dstAddr : `${m.dstAddr}:${m.dstPort}`);
   const url = flow.strings.of(/^https?:\/\//i.test(head.uri) ? head.uri : `http://${host}${head.uri}`);
