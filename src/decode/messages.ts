@@ -62,6 +62,12 @@ export interface HttpDecoded extends MessageOrigin {
   /** For `complete` delivered as the connection closed: how it closed (`flush`: still open when
    *  the capture ended). */
   closedBy?: HttpCloseReason;
+  /** Delivered as a RST closed the connection after it had gone quiet (`endsAtClose` false):
+   *  where it last moved on, and its client. Time alone cannot tell a rebooted machine refusing the
+   *  server's retransmissions (what the connection carried ended there) from a stalled client
+   *  giving up, a firewall's or balancer's reset (it ended at the RST, `frame`/`time`): the flow
+   *  can, by what the device began in between. */
+  quiet?: { frame: number; time: number; client: string };
 }
 
 /** The datagram an ICMP error answers, as its quote shows it (ports null when not quoted). */

@@ -35,7 +35,7 @@ import {
 } from '../reassembly/index.js';
 import { TftpSessionTracker } from './tftp-tracker.js';
 import { DuplicateFrameFilter } from './duplicate-frames.js';
-import type { DecodeSink, DecodedMessage, FragmentSeen, HttpCloseReason, MessageOrigin, AppProto, TcpSegmentSeen } from './messages.js';
+import type { DecodeSink, DecodedMessage, FragmentSeen, HttpCloseReason, HttpDecoded, MessageOrigin, AppProto, TcpSegmentSeen } from './messages.js';
 import type { DhcpV4Message } from '../wire/dhcpv4/index.js';
 import type { DhcpV6Message } from '../wire/dhcpv6/index.js';
 import type { TftpPacket } from '../wire/tftp.js';
@@ -90,7 +90,7 @@ export class DecodePipeline implements TcpStreamSink {
   private readonly firstFragments = new Map<string, boolean>();
   private readonly fragSeen: FragmentSeen = { frame: 0, time: 0, ipVersion: 4, src: '', dst: '', srcMac: null, id: 0, offset: 0, more: false, dataLength: 0, packetLength: 0, completed: false };
   /** The connection being closed (its last segment) while its parser ends; frame -1 otherwise. */
-  private readonly closeAt: { frame: number; time: number; reason: HttpCloseReason } = { frame: -1, time: 0, reason: 'flush' };
+  private readonly closeAt: { frame: number; time: number; reason: HttpCloseReason; quiet: HttpDecoded['quiet'] } = { frame: -1, time: 0, reason: 'flush', quiet: undefined };
   private readonly segSeen: TcpSegmentSeen = { frame: 0, time: 0, src: '', srcPort: 0, dst: '', dstPort: 0, src4: -1, dst4: -1, seq: 0, ack: 0, flags: 0, dataLength: 0, packetLength: 0 };
   frames = 0;
   messages = 0;
@@ -534,20 +534,24 @@ export class DecodePipeline implements TcpStreamSink {
     // connections at a time was a sixth of the live heap on a capture of 100,000 clients).
     conn.user = undefined;
     if (!st?.parser) return;
-    // At the segment that closed it (FIN, a prompt RST); else at the last one that moved it on,
-    // not the frame that noticed the close: an idle close, a restart, the end of the capture or a
-    // rebooted machine's RST to the server's retransmissions comes later, often inside the
-    // device's next boot.
-    const closing = endsAtClose(conn, reason);
+    // At the segment that closed it (FIN, RST); else at the last one that moved it on, not the
+    // frame that noticed the close: an idle close, a restart or the end of the capture comes
+    // later, often inside the device's next boot. A RST after the connection went quiet carries
+    // its last progress too: the flow tells a reboot's RST from an abort (`HttpDecoded.quiet`).
+    const closing = reason === 'fin' || reason === 'rst';
     const frame = closing ? conn.lastFrame : conn.progressFrame;
     const time = closing ? conn.lastTime : conn.progressTime;
     this.sink.httpClose?.(conn.id, reason, frame, time);
     this.closeAt.frame = frame;
     this.closeAt.time = time;
     this.closeAt.reason = reason;
+    this.closeAt.quiet = closing && !endsAtClose(conn, reason)
+      ? { frame: conn.progressFrame, time: conn.progressTime, client: conn.client.addr }
+      : undefined;
     st.parser.end(true, frame, time);
     st.parser.end(false, frame, time);
     this.closeAt.frame = -1;
+    this.closeAt.quiet = undefined;
   }
 
   /** Body bytes, only to a sink that keeps them. */
@@ -587,6 +591,7 @@ export class DecodePipeline implements TcpStreamSink {
       bodyBytes,
       connection: conn.id,
       closedBy: this.closeAt.frame >= 0 ? this.closeAt.reason : undefined,
+      quiet: this.closeAt.frame >= 0 ? this.closeAt.quiet : undefined,
       frame,
       time,
       srcAddr: src.addr,

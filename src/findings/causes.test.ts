@@ -137,13 +137,18 @@ describe('a later download under way at the end of the capture rescues an earlie
     return sim;
   }
 
-  it('the server resending one block for a minute until the capture ends: a stall, the missing file stays the error', () => {
+  it('the server resending one block for a minute until the capture ends: a stall, the missing file stays the error and the stall is a timeout', () => {
     const a = fallThroughThenRead(4, 67).finish({ end: 68 });
     const c = a.clients[0]!;
     expect(c.attempts).toHaveLength(2);
     expect(c.attempts[0]!.rootCause).toBe('tftp.error');
     expect(a.findings.filter((f) => f.code === 'tftp.error').map((f) => f.severity)).toEqual(['error']);
-    expect(a.summary.errors).toBe(1);
+    // Idle since block 6 first went (~7 s), however often it was sent again.
+    const timeout = a.findings.filter((f) => f.code === 'tftp.timeout');
+    expect(timeout.map((f) => f.severity)).toEqual(['error']);
+    expect(timeout[0]!.message).toMatch(/block 6 was sent \d+ more time/);
+    expect(c.attempts[1]!.rootCause).toBe('tftp.timeout');
+    expect(a.summary.errors).toBe(2);
   });
 
   it('new blocks up to the end of the capture: under way, the missing file only cost time', () => {

@@ -26,6 +26,8 @@ const INDEPENDENT: ReadonlySet<FindingCode> = new Set<FindingCode>([
 /** Findings that describe how a failure looked (time lost), not what caused it: never chosen as
  *  the root cause while a cause is at hand, and linked to it whenever they were raised. */
 const SYMPTOMS: ReadonlySet<FindingCode> = new Set<FindingCode>(['ipv6.boot-stall']);
+/** Path-MTU findings: the cause of the transfer timeout they come with. */
+const MTU_CAUSES: ReadonlySet<FindingCode> = new Set<FindingCode>(['net.fragments-lost', 'net.packet-too-big', 'net.pmtu-blackhole']);
 /** An attempt no server answered at all: that boot entry is not served on this network. */
 const NO_SERVER: ReadonlySet<FindingCode> = new Set<FindingCode>(['dhcp.no-offer', 'dhcp6.no-advertise']);
 
@@ -82,7 +84,11 @@ export function linkCauses(
         for (const f of fs) if (f.severity === 'error') f.severity = 'warning';
         continue;
       }
-      let root = fatal ?? fs.find((f) => f.severity === 'error' && !SYMPTOMS.has(f.code)) ?? fs.find((f) => f.severity === 'error') ?? null;
+      // A transfer's timeout is placed where it last moved on, before the path-MTU evidence of
+      // why (the big packets sent again after it): that evidence is its cause.
+      const mtuCause = fs.some((f) => MTU_CAUSES.has(f.code) && f.severity === 'error');
+      const symptom = (f: Finding): boolean => SYMPTOMS.has(f.code) || (mtuCause && f.code === 'tftp.timeout');
+      let root = fatal ?? fs.find((f) => f.severity === 'error' && !symptom(f)) ?? fs.find((f) => f.severity === 'error') ?? null;
       // iPXE got no DHCPv4 offer and an RA told it not to use the DHCPv6 server this link has: the
       // RA is why it had no address, as when the capture shows the firmware's lease that makes the
       // DHCPv4 wait a mere delay (a late start hides it). iPXE sends its DISCOVER and its RS
@@ -112,7 +118,7 @@ export function linkCauses(
       deviceRoots.set(a.index, root.id);
       for (const f of fs) {
         if (f === root || f.causedBy !== null || INDEPENDENT.has(f.code)) continue;
-        if ((f.time ?? 0) < (root.time ?? 0) && !SYMPTOMS.has(f.code) && f !== noOffer) continue;
+        if ((f.time ?? 0) < (root.time ?? 0) && !symptom(f) && f !== noOffer) continue;
         f.causedBy = root.id;
         f.severity = 'info';
       }

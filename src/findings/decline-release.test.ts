@@ -131,6 +131,31 @@ describe('a relayed answer seen twice', () => {
     expect(a.clients[0]!.outcome).toBe('incomplete');
   });
 
+  it('a relay in proxy mode (its own address in option 54 on the client leg), both legs captured: its broadcast of the server\'s OFFER is the same answer', () => {
+    const relay: Endpoint = { addr: '10.10.0.10', port: 67 };
+    const offer = (server: string) => ({ op: 2 as const, xid: 0x3d12, chaddr: MAC, yiaddr: '10.10.0.100', giaddr: relay.addr, options: [{ code: 53, value: 'OFFER' }, { code: 54, value: server }] });
+    const sim = new Sim();
+    sim.dhcp4({ addr: '10.10.0.1', port: 67 }, relay, offer('10.10.0.1'), 0);
+    sim.dhcp4(relay, { addr: '255.255.255.255', port: 68 }, offer(relay.addr), 0.001);
+    expect(sim.finish({ end: 2 }).findings.map((f) => f.code)).not.toContain('capture.one-sided');
+    // Two servers through one proxy-mode relay, both legs: two answers still.
+    const two = new Sim();
+    two.dhcp4({ addr: '10.10.0.1', port: 67 }, relay, offer('10.10.0.1'), 0);
+    two.dhcp4(relay, { addr: '255.255.255.255', port: 68 }, offer(relay.addr), 0.001);
+    two.dhcp4({ addr: '10.10.0.2', port: 67 }, relay, offer('10.10.0.2'), 0.004);
+    two.dhcp4(relay, { addr: '255.255.255.255', port: 68 }, offer(relay.addr), 0.005);
+    expect(two.finish({ end: 2 }).findings.find((f) => f.code === 'capture.one-sided')?.message).toMatch(/got 2 answers/);
+  });
+
+  it('a relayed BOOTP reply (no option 54), both legs captured: the relay\'s copy is the same answer', () => {
+    const relay: Endpoint = { addr: '10.10.0.10', port: 67 };
+    const reply = { op: 2 as const, xid: 0x3d13, chaddr: MAC, yiaddr: '10.10.0.100', giaddr: relay.addr, options: [] };
+    const sim = new Sim();
+    sim.dhcp4({ addr: '10.10.0.1', port: 67 }, relay, reply, 0);
+    sim.dhcp4(relay, { addr: '255.255.255.255', port: 68 }, reply, 0.001);
+    expect(sim.finish({ end: 2 }).findings.map((f) => f.code)).not.toContain('capture.one-sided');
+  });
+
   it('the same OFFER answering each retransmission of one DISCOVER (RFC 2131 §4.1: 4, 8, 16 s) counts each time: server-only is one-sided', () => {
     const offer = { op: 2 as const, xid: 0x77, chaddr: MAC, yiaddr: '198.51.100.100', options: [{ code: 53, value: 'OFFER' }, { code: 54, value: SERVER.addr }] };
     const sim = new Sim();

@@ -128,7 +128,7 @@ function firstBlockStall(ctx: Ctx, s: TftpFacts): boolean {
   const st = s.step;
   if (st.complete || st.error !== null || st.unreachable !== null || st.probe || st.direction !== 'download') return false;
   if (!s.oack || st.blksize <= 512 || s.highestAck > 0 || st.retransmits === 0) return false;
-  return s.last - st.start >= STALL_S || ctx.end - st.start >= ctx.th.tftpIdle;
+  return s.last - st.start >= STALL_S || ctx.end - s.progressTime >= ctx.th.tftpIdle;
 }
 
 function tftpBlackHole(ctx: Ctx, d: DeviceFacts, s: TftpFacts): void {

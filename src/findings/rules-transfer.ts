@@ -52,14 +52,18 @@ export function tftpRules(ctx: Ctx, mac: string, s: TftpFacts, ignored: Set<stri
       }
     }
   } else if (!step.complete && (step.unreachable === null || wentOnAfterIcmp(s))) {
-    const idle = ctx.end - s.last;
-    const stalled = nextPacketGap(steps, i, s.last) >= ctx.th.tftpIdle || idle >= ctx.th.tftpIdle
+    // Idle since it last moved on (a new block, a higher ACK): a server resending one block until
+    // the capture ends, or until it gives up, is stalled, not busy.
+    const idle = ctx.end - s.progressTime;
+    const stalled = nextPacketGap(steps, i, s.progressTime) >= ctx.th.tftpIdle || idle >= ctx.th.tftpIdle
       || (laterTftpSameFile(steps, i) && s.highestBlock > 0);
     const noAnswer = !s.serverAnswered && ctx.end - step.start >= ctx.th.noReply;
     if (stalled || noAnswer) {
-      add(ctx, 'tftp.timeout', mac, s.last, [s.requestFrame, step.frames[step.frames.length - 1] ?? s.requestFrame],
+      const resends = s.resentSinceProgress > 0 && s.highestBlock > 0
+        ? `; block ${s.highestBlock} was sent ${s.resentSinceProgress} more time(s)` : '';
+      add(ctx, 'tftp.timeout', mac, s.progressTime, [s.requestFrame, step.frames[step.frames.length - 1] ?? s.requestFrame],
         s.serverAnswered
-          ? `Transfer of "${step.file}" from ${step.server} stopped after ${step.blocks} block(s) / ${step.bytes} bytes${step.tsize !== null ? ` of ${step.tsize}` : ''} (idle ${fmt(Math.max(idle, 0))} s).`
+          ? `Transfer of "${step.file}" from ${step.server} stopped after ${step.blocks} block(s) / ${step.bytes} bytes${step.tsize !== null ? ` of ${step.tsize}` : ''} (idle ${fmt(Math.max(idle, 0))} s${resends}).`
           : `${step.opcode} "${step.file}" to ${step.server} was never answered (${fmt(ctx.end - step.start)} s).`,
         undefined, undefined, pxe(s.serverAnswered ? { bios: 'PXE-E35', uefi: 'PXE-E18' } : { bios: 'PXE-E32', uefi: 'PXE-E18' }));
     }

@@ -9,6 +9,7 @@ import {
 } from '../wire/dhcpv4/index.js';
 import type { Dhcp4Decoded } from '../decode/messages.js';
 import { REBOOT_GAP_S } from './attempts.js';
+import { UdpPort } from '../wire/ports.js';
 import { FrameSample, UNPUBLISHED_FRAMES } from './frames.js';
 import { clientStage, looksLikeKernel } from './classify.js';
 import type { ChainState, Dhcp4State, ProxyState } from './state.js';
@@ -95,7 +96,7 @@ export function dhcp4Message(flow: FlowState, m: Dhcp4Decoded): ChainState | nul
     if (!st || st.step.xid !== msg.xid) {
       st = findDhcp4(c, msg.xid) ?? openDhcp4(flow, c, m);
     }
-    if (answerCounts(st, type, answerer(m), m.time)) noteExchange(c, false);
+    if (answerCounts(st, type, m)) noteExchange(c, false);
     dhcp4Server(flow, c, st, m, type);
   }
   return c;
@@ -121,22 +122,42 @@ function restartsDiscovery(st: Dhcp4State, secs: number, time: number): boolean 
  * same server only as the answer to a client's retransmission: RFC 2131 §4.1 backs off 4, 8, 16,
  * 32, 64 s (±1 s), so 1 s to 70 s after the previous one. Sooner is a copy of the same answer (a
  * relay's on the same link, within ms); later is no retry of this xid (a lease's ACK seen again,
- * a capture spliced from two).
+ * a capture spliced from two). A relay's copy toward the client, within `RELAY_COPY_S` of an
+ * answer sent to that relay, is that answer whoever it names: a relay in proxy mode puts its own
+ * address in option 54, and a BOOTP reply has none (its source, server or relay, names it).
  */
-function answerCounts(st: Dhcp4State, type: number | null, server: number, time: number): boolean {
+function answerCounts(st: Dhcp4State, type: number | null, m: Dhcp4Decoded): boolean {
   const kind = type !== null && type > 0 && type < ANSWER_TYPES ? type : 0;
+  const server = answerer(m);
+  const relay = u32(m.msg.giaddr, 0);
+  const time = m.time;
+  const giaddr = relay === 0 ? '' : ipv4ToString(m.msg.giaddr);
+  const toRelay = relay !== 0 && m.dstAddr === giaddr ? relay : 0;
+  const fromRelay = relay !== 0 && toRelay === 0 && (m.srcAddr === giaddr || m.dstPort === UdpPort.DHCP_CLIENT);
   const at = st.answerAt;
+  if (fromRelay) {
+    for (let k = 0; k < at.length; k += ANSWER_FIELDS) {
+      if (at[k] === kind && at[k + 3] === relay && time - at[k + 2]! >= 0 && time - at[k + 2]! <= RELAY_COPY_S) return false;
+    }
+  }
   let i = 0;
-  while (i < at.length && (at[i] !== kind || at[i + 1] !== server)) i += 3;
+  while (i < at.length && (at[i] !== kind || at[i + 1] !== server)) i += ANSWER_FIELDS;
   if (i === at.length) {
     // A new array of the exact size: `push` would leave room for 17 numbers in every step kept.
-    st.answerAt = at.length === 0 ? [kind, server, time] : [...at, kind, server, time];
+    st.answerAt = at.length === 0 ? [kind, server, time, toRelay] : [...at, kind, server, time, toRelay];
     return true;
   }
   const gap = time - at[i + 2]!;
   at[i + 2] = time;
+  at[i + 3] = toRelay;
   return gap >= RETRY_MIN_S && gap <= RETRY_MAX_S;
 }
+
+/** Numbers per answer in `Dhcp4State.answerAt`. */
+const ANSWER_FIELDS = 4;
+
+/** Seconds within which a relay passes on an answer it got (ms in practice; room for a busy one). */
+const RELAY_COPY_S = 1;
 
 /** Who sent an answer, as a number: its server identifier (option 54, which a relay's copy keeps
  *  while its source address changes), else its source address (BOOTP has no option 54). */

@@ -66,7 +66,7 @@ export function tftpMessage(flow: FlowState, m: TftpDecoded): ChainState | null 
       if (fromClient) break;
       if (st.oack) { resent(st, m.frame); break; }
       st.oack = true;
-      st.progressTime = m.time;
+      moved(st, m.time);
       if (flow.cutNow.frame === m.frame) {
         st.optionsCut = true;
         const whole = wholeOptions(pkt, true);
@@ -139,8 +139,14 @@ function tftpAck(st: TftpState, time: number, frame: number, block: number): voi
   if (b <= st.highestAck) resent(st, frame);
   else {
     st.highestAck = b;
-    st.progressTime = time;
+    moved(st, time);
   }
+}
+
+/** The transfer moved on: its OACK, a new block or a higher ACK. */
+function moved(st: TftpState, time: number): void {
+  st.progressTime = time;
+  st.resentSinceProgress = 0;
 }
 
 function resent(st: TftpState, frame: number): void {
@@ -166,10 +172,12 @@ function tftpData(st: TftpState, time: number, frame: number, block: number, len
   const step = st.step;
   st.firstData ??= time;
   const b = unwrap(block, st.highestBlock);
-  if (b <= st.highestBlock) resent(st, frame);
-  else {
+  if (b <= st.highestBlock) {
+    resent(st, frame);
+    st.resentSinceProgress++;
+  } else {
     st.highestBlock = b;
-    st.progressTime = time;
+    moved(st, time);
     st.lastBlockLen = len;
     step.blocks = b;
     // No block is longer than the block size: one the cut options did not show is at least this.
@@ -193,7 +201,7 @@ function openTftp(flow: FlowState, c: ChainState, m: TftpDecoded, pkt: TftpPacke
   const st: TftpState = {
     kind: 'tftp', frames: new FrameSample(), last: m.time, clientAddr: session.clientAddr,
     clientPort: session.clientPort, requestFrame: m.frame, highestBlock: 0, lastBlockLen: 0, highestAck: -1,
-    oack: false, optionsCut: requestCut, serverAnswered: false, errorFrame: 0, errorFromClient: false, firstData: null, progressTime: m.time,
+    oack: false, optionsCut: requestCut, serverAnswered: false, errorFrame: 0, errorFromClient: false, firstData: null, progressTime: m.time, resentSinceProgress: 0,
     retransmitFrames: [], icmpFrames: [], firstIcmp: null, serverLast: null,
     step: {
       kind: 'tftp', start: m.time, duration: 0, ok: false, frames: UNPUBLISHED_FRAMES, opcode, direction: opcode === 'WRQ' ? 'upload' : 'download',
@@ -325,6 +333,30 @@ export function httpMessage(flow: FlowState, m: HttpDecoded): ChainState | null 
     return chainForAddr(flow, m.dstAddr, m.time);
   }
   return null;
+}
+
+/**
+ * Where an HTTP message delivered by a RST after its connection went quiet belongs (`m.quiet`):
+ * at the connection's last progress if the device began something new in between (a DHCP exchange,
+ * a request on another connection: only a machine that booted again refuses the server's
+ * retransmissions then); else at the RST, as a stalled client giving up, a firewall's or a load
+ * balancer's reset ends what the connection carried there.
+ */
+export function httpCloseAt(flow: FlowState, m: HttpDecoded): HttpDecoded {
+  const q = m.quiet;
+  if (q === undefined) return m;
+  const key = flow.leases.get(q.client) ?? `ip:${q.client}`;
+  const c = flow.chains.get(key);
+  if (c === undefined) return m;
+  for (let i = c.states.length - 1; i >= 0; i--) {
+    const st = c.states[i]!;
+    const start = st.step.start;
+    if (start <= q.time || start > m.time) continue;
+    if (st.kind === 'dhcp4' || st.kind === 'dhcp6' || st.kind === 'proxydhcp' || (st.kind === 'http' && st.connection !== m.connection)) {
+      return { ...m, frame: q.frame, time: q.time };
+    }
+  }
+  return m;
 }
 
 function openHttp(flow: FlowState, c: ChainState, m: HttpDecoded, head: HttpRequestHead): HttpState {

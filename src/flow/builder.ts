@@ -16,7 +16,7 @@ import { deepCopy } from './copy.js';
 import { compactState, newFlowState, type FlowState, type UnreachableRecord } from './builder-state.js';
 import { dhcp4Message } from './builder-dhcp4.js';
 import { dhcp6Message, ndpMessage } from './builder-dhcp6.js';
-import { httpMessage, icmpMessage, tftpBlock, tftpMessage } from './builder-transfer.js';
+import { httpCloseAt, httpMessage, icmpMessage, tftpBlock, tftpMessage } from './builder-transfer.js';
 import type { TftpSession } from '../decode/tftp-tracker.js';
 import { MtuTracker, type MtuFacts } from './mtu.js';
 import { BootOp, DhcpV4Code, DhcpV4MessageType, getOption, identityWhole, msgType, optionsWhole, type DhcpV4Message } from '../wire/dhcpv4/index.js';
@@ -129,6 +129,7 @@ export class BootChainBuilder implements DecodeSink {
   }
 
   message(m: DecodedMessage): void {
+    if (m.proto === 'http' && m.quiet !== undefined) m = httpCloseAt(this.flow, m);
     this.seen(m.time);
     let chain: ChainState | null = null;
     switch (m.proto) {

@@ -213,4 +213,46 @@ describe('a RST ends an HTTP step where it belongs', () => {
     expect(h[0]!.complete).toBe(false);
     expect(h[0]!.start + h[0]!.duration).toBeCloseTo(abortAt, 3);
   });
+
+  // The black hole's stall (frames 1-29, the client's FIN left out) ended 70 s in by the client
+  // (a receive timeout) or a firewall, then the device's next boot entry 3 s later: the UEFI PXE
+  // lab capture, its MAC made the black-hole client's. Nothing new began between the connection's
+  // last progress and its close: a RST there ends the step like a FIN does.
+  const stall = frames.slice(0, 29);
+  const clientFin = frames[29]!;
+  const UEFI = loadFrames('captures/lab/uefi-pxe-dnsmasq.pcapng');
+  const nextEntry = (at: number) => UEFI.map((f) => ({ time: f.time + at - UEFI[0]!.time, data: withMac(f.data, UEFI_MAC, BLACKHOLE_MAC) }));
+
+  it('a stalled download reset 70 s in, the next boot entry 3 s later: the step ends at the RST, as with a FIN there', async () => {
+    const closeAt = frames[0]!.time + 70;
+    const results = [];
+    for (const close of [resetAnswering(retransmission.data), clientFin.data]) {
+      const a = await analyzeBytes(ethernetPcap([...stall, { time: closeAt, data: close }, ...nextEntry(closeAt + 3)]));
+      const c = bootClient(a);
+      const h0 = httpSteps(c, 0);
+      expect(h0).toHaveLength(1);
+      expect(h0[0]!.complete).toBe(false);
+      expect(h0[0]!.start + h0[0]!.duration).toBeCloseTo(closeAt, 3);
+      results.push({ outcomes: c.attempts.map((x) => x.outcome), errors: a.summary.errors, severities: a.findings.map((f) => `${f.code}:${f.severity}`).sort() });
+    }
+    expect(results[0]).toEqual(results[1]);
+  });
+
+  it('a stalled download reset 6 s after its last new bytes, nothing else: "closed inside a body" cites the RST', async () => {
+    const rstFrame = stall.length + 1;
+    const a = await analyzeBytes(ethernetPcap([...stall, { time: clientFin.time, data: resetAnswering(retransmission.data) }]));
+    const closed = a.findings.filter((f) => f.code === 'decode.malformed' && /closed inside a body/.test(f.message));
+    expect(closed).toHaveLength(1);
+    expect(closed[0]!.frames).toContain(rstFrame);
+  });
 });
+
+const BLACKHOLE_MAC = [0x52, 0x54, 0x00, 0x00, 0xf0, 0x01];
+const UEFI_MAC = [0x52, 0x54, 0x00, 0x00, 0x0e, 0xf1];
+
+/** The frame with every copy of one MAC (Ethernet header, DHCP chaddr, client identifier) made another. */
+function withMac(frame: Uint8Array, from: readonly number[], to: readonly number[]): Uint8Array {
+  const out = frame.slice();
+  for (let i = 0; i + 6 <= out.length; i++) if (from.every((b, k) => out[i + k] === b)) out.set(to, i);
+  return out;
+}

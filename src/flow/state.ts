@@ -43,11 +43,12 @@ export interface Dhcp4State extends StateBase {
   decline: { frame: number; time: number; address: string | null; server: string | null } | null;
   /** The client's messages whose type the snap length cut off (they count as DISCOVERs). */
   untypedRequests: number;
-  /** When the step last got each answer type from each server, as triples (DHCP message type, 0
-   *  for BOOTP replies and types past the table; the server identifier, else the source address,
-   *  as a number; time) for those seen only (a step sees one or two: no table per step, ~10 MB on
-   *  a 10k-client capture): `ExchangeFacts.answers` counts a server's repeat only as the answer to
-   *  a retransmission. */
+  /** When the step last got each answer type from each server, as quadruples (DHCP message type,
+   *  0 for BOOTP replies and types past the table; the server identifier, else the source address,
+   *  as a number; time; the relay it was sent to (its giaddr) as a number, 0 if none) for those
+   *  seen only (a step sees one or two: no table per step, ~10 MB on a 10k-client capture):
+   *  `ExchangeFacts.answers` counts a server's repeat only as the answer to a retransmission, a
+   *  relay's copy of an answer sent to it not at all. */
   answerAt: number[];
   /** The last server reply whose type the snap length cut (null: none). It proves the server
    *  answered (xid, chaddr, yiaddr survive), not that it ACKed: an OFFER, an ACK or a NAK.
@@ -133,6 +134,8 @@ export interface TftpState extends StateBase {
   /** Time the transfer last moved on: its request, the OACK, a new DATA block or a higher ACK.
    *  Packets sent again are no progress: a server resending one block for a minute is stalled. */
   progressTime: number;
+  /** DATA blocks sent again since the transfer last moved on (a stall's resends of one block). */
+  resentSinceProgress: number;
   /** Frames of the packets sent again (the first few). */
   retransmitFrames: number[];
   /** ICMP unreachables that answered datagrams of the transfer (frames). */
