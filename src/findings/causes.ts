@@ -361,7 +361,7 @@ function bootOverIpv6Only(d: DeviceFacts, powerOn: readonly AttemptFacts[]): boo
     if (a.entry === 'pxe6' || a.entry === 'http6') v6 = true;
     for (let i = a.firstStep; i <= a.lastStep; i++) {
       const s = d.steps[i]!;
-      if (s.kind === 'dhcp4' && (s.step.offers.length > 0 || s.step.messages.some((m) => m === 'ACK' || m === 'NAK' || m.startsWith('reply')))) return false;
+      if (s.kind === 'dhcp4' && answered(s)) return false;
       if ((s.kind === 'dhcp6' && s.answered) || ((s.kind === 'tftp' || s.kind === 'http') && s.step.server.includes(':'))) v6 = true;
     }
   }
