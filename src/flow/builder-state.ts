@@ -177,7 +177,7 @@ export function compactState(st: StepState): void {
 function trimArrays(o: Record<string, unknown>): void {
   for (const k in o) {
     const v = o[k];
-    // A frozen list is shared between steps (SharedStrings.numbers): copying it would undo that.
+    // A frozen list is a shared copy (SharedStrings): already exact, and a copy would unshare it.
     if (Array.isArray(v) && v.length > 0 && !Object.isFrozen(v)) o[k] = v.slice();
   }
 }

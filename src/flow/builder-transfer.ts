@@ -16,6 +16,8 @@ import { IpProtocol } from '../wire/ip-protocol.js';
 import { TcpPort, UdpPort } from '../wire/ports.js';
 
 const TFTP_DEFAULT_BLKSIZE = 512;
+/** No options requested or acknowledged (yet): one shared record, frozen. */
+const NO_OPTIONS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 /** Frames of resent packets kept per transfer as evidence. */
 const MAX_RETRANSMIT_FRAMES = 16;
 /** Per chain: ICMP unreachables kept for the rules (a flood still shows its pattern). */
@@ -70,11 +72,11 @@ export function tftpMessage(flow: FlowState, m: TftpDecoded): ChainState | null 
       if (flow.cutNow.frame === m.frame) {
         st.optionsCut = true;
         const whole = wholeOptions(pkt, true);
-        for (const o of whole) if (o.value !== undefined) step.acknowledgedOptions[o.name] = flow.strings.of(o.value);
+        step.acknowledgedOptions = optionRecord(flow, whole);
         negotiated(step, { ...pkt, options: whole });
         break;
       }
-      for (const o of pkt.options ?? []) if (o.value !== undefined) step.acknowledgedOptions[o.name] = flow.strings.of(o.value);
+      step.acknowledgedOptions = optionRecord(flow, pkt.options);
       negotiated(step, pkt);
       break;
     case 'ACK':
@@ -192,12 +194,18 @@ function tftpData(st: TftpState, time: number, frame: number, block: number, len
   step.throughput = dt > 0 ? step.bytes / dt : null;
 }
 
+/** A request's or OACK's options as name → value, the shared copy (frozen). */
+function optionRecord(flow: FlowState, options: readonly TftpOption[] | undefined): Record<string, string> {
+  if (options === undefined || options.length === 0) return NO_OPTIONS;
+  const rec: Record<string, string> = {};
+  for (const o of options) if (o.value !== undefined) rec[o.name] = flow.strings.of(o.value);
+  return flow.strings.record(rec);
+}
+
 function openTftp(flow: FlowState, c: ChainState, m: TftpDecoded, pkt: TftpPacket): TftpState {
   const session = m.session!;
   const opcode = session.kind ?? (pkt.opcode === 'WRQ' ? 'WRQ' : 'RRQ');
   const requestCut = flow.cutNow.frame === m.frame && (pkt.opcode === 'RRQ' || pkt.opcode === 'WRQ');
-  const requested: Record<string, string> = {};
-  for (const o of wholeOptions(pkt, requestCut)) if (o.value !== undefined) requested[o.name] = flow.strings.of(o.value);
   const st: TftpState = {
     kind: 'tftp', frames: new FrameSample(), last: m.time, clientAddr: session.clientAddr,
     clientPort: session.clientPort, requestFrame: m.frame, highestBlock: 0, lastBlockLen: 0, highestAck: -1,
@@ -205,7 +213,7 @@ function openTftp(flow: FlowState, c: ChainState, m: TftpDecoded, pkt: TftpPacke
     retransmitFrames: [], icmpFrames: [], firstIcmp: null, serverLast: null,
     step: {
       kind: 'tftp', start: m.time, duration: 0, ok: false, frames: UNPUBLISHED_FRAMES, opcode, direction: opcode === 'WRQ' ? 'upload' : 'download',
-      file: flow.strings.of(session.file ?? pkt.file ?? ''), server: session.serverAddr, requestedOptions: requested, acknowledgedOptions: {},
+      file: flow.strings.of(session.file ?? pkt.file ?? ''), server: session.serverAddr, requestedOptions: optionRecord(flow, wholeOptions(pkt, requestCut)), acknowledgedOptions: NO_OPTIONS,
       blksize: TFTP_DEFAULT_BLKSIZE, tsize: null, bytes: 0, blocks: 0, retransmits: 0, complete: false,
       error: null, unreachable: null, serverPort: null, probe: false, throughput: null,
     },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compactState } from './builder-state.js';
 import { FrameSample } from './frames.js';
+import { SharedStrings } from './shared-strings.js';
 import type { Dhcp4State } from './state.js';
 
 function dhcp4State(): Dhcp4State {
@@ -57,5 +58,32 @@ describe('compactState', () => {
     expect(a.step.ackOptions).toBe(shared);
     expect(b.step.ackOptions).toBe(a.step.ackOptions);
     expect(a.step.messages).toEqual(['DISCOVER', 'OFFER']);
+  });
+
+  it('keeps a shared (frozen) list shared: copying it would give every step its own again', () => {
+    const strings = new SharedStrings();
+    const a = dhcp4State();
+    const b = dhcp4State();
+    a.step.ackOptions = strings.numbers([1, 3, 6]);
+    b.step.ackOptions = strings.numbers([1, 3, 6]);
+    compactState(a);
+    compactState(b);
+    expect(a.step.ackOptions).toBe(b.step.ackOptions);
+    expect(a.step.ackOptions).toEqual([1, 3, 6]);
+  });
+});
+
+describe('SharedStrings.record', () => {
+  it('gives one frozen copy per option record, keys in their order', () => {
+    const strings = new SharedStrings();
+    const first = strings.record({ blksize: '1468', tsize: '0' });
+    expect(strings.record({ blksize: '1468', tsize: '0' })).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    const swapped = strings.record({ tsize: '0', blksize: '1468' });
+    expect(swapped).not.toBe(first);
+    expect(Object.keys(swapped)).toEqual(['tsize', 'blksize']);
+    expect(strings.record({ blksize: '1468', tsize: '1' })).not.toBe(first);
+    // Names and values never hold a NUL (TFTP ends each with one): the key cannot run two together.
+    expect(strings.record({ 'a': 'b', 'c': 'd' })).not.toBe(strings.record({ 'a': 'b\0c', 'x': 'd' }));
   });
 });

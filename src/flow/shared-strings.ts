@@ -11,6 +11,7 @@ const MAX_LENGTH = 256;
 export class SharedStrings {
   private readonly table = new Map<string, string>();
   private readonly lists = new Map<string, readonly number[]>();
+  private readonly records = new Map<string, Readonly<Record<string, string>>>();
 
   /** One frozen copy of each list of small numbers many devices repeat (a server's ACK option
    *  codes: one list per DHCPv4 step, ~1 MB at 100,000 clients). Nothing may change the list. */
@@ -21,6 +22,20 @@ export class SharedStrings {
     if (this.lists.size >= MAX_ENTRIES) this.lists.clear();
     this.lists.set(key, Object.freeze(list));
     return list;
+  }
+
+  /** One frozen copy of each complete option record many transfers repeat (a TFTP request's
+   *  `blksize`/`tsize`, a server's OACK: ~19,000 records held at 100,000 clients, nearly all
+   *  alike). Keys in their order (the report prints them so). Nothing may change the record. */
+  record(rec: Record<string, string>): Record<string, string> {
+    let key = '';
+    for (const k in rec) key += k + '\0' + rec[k] + '\0';
+    if (key.length > MAX_LENGTH) return rec;
+    const hit = this.records.get(key);
+    if (hit !== undefined) return hit as Record<string, string>;
+    if (this.records.size >= MAX_ENTRIES) this.records.clear();
+    this.records.set(key, Object.freeze(rec));
+    return rec;
   }
 
   of<T extends string | null>(s: T): T {
