@@ -128,6 +128,9 @@ function firstBlockStall(ctx: Ctx, s: TftpFacts): boolean {
   const st = s.step;
   if (st.complete || st.error !== null || st.unreachable !== null || st.probe || st.direction !== 'download') return false;
   if (!s.oack || st.blksize <= 512 || s.highestAck > 0 || st.retransmits === 0) return false;
+  // The small packets must have got through: the client's ACK 0, or a DATA block the server sends
+  // only after one. An OACK sent again and again with no answer is a client that never took it.
+  if (s.highestAck < 0 && s.highestBlock === 0) return false;
   return s.last - st.start >= STALL_S || ctx.end - s.progressTime >= ctx.th.tftpIdle;
 }
 

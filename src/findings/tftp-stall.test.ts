@@ -47,3 +47,14 @@ describe('a TFTP transfer whose server resends one block and nothing moves on', 
     expect(timeouts(a).map((f) => f.severity)).toEqual(['error']);
   });
 });
+
+describe('a TFTP OACK sent again and again with no ACK 0 from the client', () => {
+  it('is no path-MTU black hole: nothing shows the small packets got through (uefi-pxe-dnsmasq up to the OACK, resent 5 times)', async () => {
+    const oack = FRAMES[16]!; // the OACK answering the second RRQ (blksize 1468)
+    const resends = [1, 2, 3, 4, 5].map((k) => ({ time: oack.time + 2 * k, data: oack.data }));
+    const a = await analyzeFrames([...FRAMES.slice(0, 17), ...resends, { time: oack.time + 40, data: UNRELATED.data }]);
+    expect(a.findings.filter((f) => f.code === 'net.pmtu-blackhole')).toEqual([]);
+    // The stall itself is still a failure of the transfer.
+    expect(a.findings.some((f) => f.code.startsWith('tftp.') && f.severity === 'error')).toBe(true);
+  });
+});

@@ -360,7 +360,9 @@ export function httpCloseAt(flow: FlowState, m: HttpDecoded): HttpDecoded {
     const st = c.states[i]!;
     const start = st.step.start;
     if (start <= q.time || start > m.time) continue;
-    if (st.kind === 'dhcp4' || st.kind === 'dhcp6' || st.kind === 'proxydhcp' || (st.kind === 'http' && st.connection !== m.connection)) {
+    // A boot's start: a DISCOVER, a Solicit, proxyDHCP; not a running system's renewal or INFORM.
+    const boots = (st.kind === 'dhcp4' && st.firstDiscover !== null) || (st.kind === 'dhcp6' && st.firstSolicit !== null) || st.kind === 'proxydhcp';
+    if (boots || (st.kind === 'http' && st.connection !== m.connection)) {
       return { ...m, frame: q.frame, time: q.time };
     }
   }

@@ -238,6 +238,18 @@ describe('a RST ends an HTTP step where it belongs', () => {
     expect(results[0]).toEqual(results[1]);
   });
 
+  it('a stalled download reset 70 s in after the running system renewed its lease (REQUEST/ACK, new xid): a renewal is no new boot, the step ends at the RST', async () => {
+    // Frames 3-4 of the capture are its DHCP REQUEST and ACK: sent again 40 s in under another xid.
+    const renewed = (f: { data: Uint8Array }): Uint8Array => { const o = f.data.slice(); o[46] = 0x11; return o; };
+    const t0 = frames[0]!.time;
+    const renew = [{ time: t0 + 40, data: renewed(frames[2]!) }, { time: t0 + 40.01, data: renewed(frames[3]!) }];
+    const closeAt = t0 + 70;
+    const c = bootClient(await analyzeBytes(ethernetPcap([...stall, ...renew, { time: closeAt, data: resetAnswering(retransmission.data) }])));
+    const h0 = httpSteps(c, 0);
+    expect(h0).toHaveLength(1);
+    expect(h0[0]!.start + h0[0]!.duration).toBeCloseTo(closeAt, 3);
+  });
+
   it('a stalled download reset 6 s after its last new bytes, nothing else: "closed inside a body" cites the RST', async () => {
     const rstFrame = stall.length + 1;
     const a = await analyzeBytes(ethernetPcap([...stall, { time: clientFin.time, data: resetAnswering(retransmission.data) }]));
