@@ -469,6 +469,27 @@ describe.skipIf(!hasTshark())('blind spots of the capture (real captures, cut by
     expect(errors(v6)).toContain('dhcp6.no-bootfile-url');
   });
 
+  // The device got its ERROR, then ran its own DORA again (a new xid) 12 s later and went quiet:
+  // cut, that DHCP no longer says which entry sent it, but nothing followed it for 40 s in a
+  // capture with transfers: it led nowhere, and the ERROR stands.
+  it('a failure followed only by answered DHCP whose identity the cut took, then silence (snap 96): the failure stands', async () => {
+    const frames = loadFrames(MISSING_FILE);
+    const dora = [7, 12, 13, 14].map((n) => frames[n - 1]!);
+    const again = dora.map((f) => {
+      const data = f.data.slice();
+      new DataView(data.buffer).setUint32(14 + 20 + 8 + 4, 0x11223344); // xid
+      new DataView(data.buffer).setUint16(14 + 20 + 6, 0); // UDP checksum: none (IPv4)
+      return { time: f.time + 12, data };
+    });
+    const out = join(tmp, 'missing-redhcp.pcap');
+    writeFileSync(out, ethernetPcap([...frames.map((f) => ({ time: f.time, data: f.data })), ...again]));
+    const whole = await analyzeCapture(out);
+    expect(errors(whole)).toContain('tftp.error');
+    const a = await analyzeCapture(snapped(out, 96, 'missing-redhcp'));
+    expect(a.clients[0]!.steps.filter((s) => s.kind === 'dhcp4' && s.cut === 'identity').length).toBe(2);
+    expect(errors(a)).toContain('tftp.error');
+  });
+
   it('the whole captures keep their verdicts: no blind spot where both sides are there', async () => {
     expect(whole.clients.map((c) => [c.mac, c.outcome, c.blindSpot])).toEqual([[CLIENT, 'booted', undefined]]);
     expect(codes(whole)).not.toContain('capture.one-sided');

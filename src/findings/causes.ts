@@ -135,9 +135,14 @@ export function linkCauses(
     // A cut that took the identity of the device's requests hides where one attempt ends and the
     // next begins: DHCP after a failure may be the next boot entry, and it may have worked unseen
     // (as the device's outcome: incomplete). Its last failure, with nothing after it, stands.
+    // Only while the capture leaves that open: the device went on to a transfer or a connection
+    // not seen failing (a TFTP request's and a SYN's ports survive any cut), or it has not been
+    // quiet long. Quiet for the stall time in a capture that holds transfers, the DHCP got it nowhere.
     if (blindSpots.get(d.key) === 'capture.snaplen' && identityCut(d) && (d.exchange?.answers ?? 1) > 0) {
       const lastCut = lastIdentityCutDhcp(d);
-      for (const x of failed) if (lastCut > (x.root.time ?? x.a.start)) rescued.add(x.a.index);
+      const wentOn = lastCut !== null && (wentOnAfter(d, lastCut.start)
+        || !(anyTransfer && (facts.capture.last ?? lastCut.end) - lastCut.end >= th.stall));
+      if (lastCut !== null && wentOn) for (const x of failed) if (lastCut.start > (x.root.time ?? x.a.start)) rescued.add(x.a.index);
     }
     for (const x of failed) if (rescued.has(x.a.index) && x.root.client !== null) x.root.severity = 'warning';
     failed = failed.filter((x) => !rescued.has(x.a.index));
@@ -328,13 +333,27 @@ function failsAlike(d: DeviceFacts, x: Failed, y: Failed): boolean {
   return x.root.code === y.root.code && lastTarget(d, x.a) === lastTarget(d, y.a);
 }
 
-/** When the device last sent DHCP whose identity the cut took (which boot stage sent it is not
- *  known) and a server answered (an entry nobody answered cannot have worked unseen: the answer's
- *  chaddr survives any cut); -Infinity when it sent none. */
-function lastIdentityCutDhcp(d: DeviceFacts): number {
-  let last = -Infinity;
-  for (const s of d.steps) if (s.kind === 'dhcp4' && s.step.cut === 'identity' && answered(s) && s.step.start > last) last = s.step.start;
+/** The device's last DHCP whose identity the cut took (which boot stage sent it is not known)
+ *  that a server answered (an entry nobody answered cannot have worked unseen: the answer's
+ *  chaddr survives any cut); null when it sent none. */
+function lastIdentityCutDhcp(d: DeviceFacts): { start: number; end: number } | null {
+  let last: { start: number; end: number } | null = null;
+  for (const s of d.steps) {
+    if (s.kind === 'dhcp4' && s.step.cut === 'identity' && answered(s) && (last === null || s.step.start > last.start)) {
+      last = { start: s.step.start, end: s.step.start + s.step.duration };
+    }
+  }
   return last;
+}
+
+/** After `time` the device requested a file (TFTP, HTTP) or opened a connection, and the capture
+ *  does not show that failing. */
+function wentOnAfter(d: DeviceFacts, time: number): boolean {
+  for (const s of d.steps) {
+    if (s.kind === 'tftp' && s.step.start > time && s.step.error === null) return true;
+    if (s.kind === 'http' && s.step.start > time && (s.step.status === null || s.step.status < 400)) return true;
+  }
+  return d.opened !== undefined && d.opened.time > time && !d.opened.refused;
 }
 
 function answered(s: Extract<StepFacts, { kind: 'dhcp4' }>): boolean {

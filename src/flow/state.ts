@@ -197,4 +197,16 @@ export interface ChainState {
   exchange: ExchangeFacts | null;
   /** Its frames cut short by the snap length, null when none. */
   cut: CutCounts | null;
+  /** The last TCP connection it opened (its SYN), null before any; see DeviceFacts.opened. */
+  opened: OpenedConnection | null;
+}
+
+/** A device's SYN: its ports survive any cut that keeps the TCP header (54 bytes), so a cut capture
+ *  still shows the device going on to a transfer. Refused: the peer answered it with RST. */
+export interface OpenedConnection {
+  time: number;
+  port: number;
+  peer: string;
+  peerPort: number;
+  refused: boolean;
 }
