@@ -490,6 +490,31 @@ describe.skipIf(!hasTshark())('blind spots of the capture (real captures, cut by
     expect(errors(a)).toContain('tftp.error');
   });
 
+  // Kea's lab boot, cut short after its second request: the client aborts that one too (ERROR 8
+  // after an OACK of blksize alone) and asks for nothing more. Its request cut at 80 bytes, the
+  // whole OACK says tsize was not asked (a server acknowledges only what was): a refusal, not a probe.
+  it('an option refusal after a request the cut took options from (snap 80): a tsize probe only if a whole OACK carries tsize or the file is asked for again', async () => {
+    const frames = loadFrames(join(CAPTURES, 'lab', 'uefi-pxe-kea.pcapng'));
+    const [abort, oack] = [frames[14]!, frames[16]!];
+    const again = abort.data.slice();
+    const v = new DataView(again.buffer);
+    const oackPorts = new DataView(oack.data.buffer, oack.data.byteOffset);
+    v.setUint16(34, oackPorts.getUint16(36)); // from the client's new port
+    v.setUint16(36, oackPorts.getUint16(34)); // to the server's transfer port
+    v.setUint16(40, 0); // UDP checksum: none (IPv4)
+    const out = join(tmp, 'kea-refuse.pcap');
+    writeFileSync(out, ethernetPcap([...frames.slice(0, 17).map((f) => ({ time: f.time, data: f.data })), { time: oack.time + 0.0013, data: again }]));
+    for (const file of [out, snapped(out, 80, 'kea-refuse')]) {
+      const a = await analyzeCapture(file);
+      expect(errors(a), file).toContain('tftp.error');
+      const tftp = a.clients[0]!.steps.flatMap((s) => (s.kind === 'tftp' ? [s] : []));
+      expect(tftp.map((s) => s.probe), file).toEqual([true, false]);
+    }
+    // The lab boot itself at 54 and 80 bytes: each abort asked for the file again, each a probe.
+    const s80 = await analyzeCapture(snapped(join(CAPTURES, 'lab', 'uefi-pxe-kea.pcapng'), 80, 'kea'));
+    expect(errors(s80)).toEqual([]);
+  });
+
   it('the whole captures keep their verdicts: no blind spot where both sides are there', async () => {
     expect(whole.clients.map((c) => [c.mac, c.outcome, c.blindSpot])).toEqual([[CLIENT, 'booted', undefined]]);
     expect(codes(whole)).not.toContain('capture.one-sided');
