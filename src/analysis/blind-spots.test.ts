@@ -24,6 +24,8 @@ import { emitTcp, parseTcp, TcpFlag, type TcpSegment } from '../wire/tcp.js';
 import { IpProtocol } from '../wire/ip-protocol.js';
 import { TcpPort } from '../wire/ports.js';
 import type { WireIssue } from '../wire/issues.js';
+import { onesSum } from '../wire/bytes.js';
+import { finishChecksum } from '../wire/checksum.js';
 
 const FIELD = join(CAPTURES, 'field', 'os-then-two-boots.pcapng');
 const CLIENT = '52:54:00:0f:00:01';
@@ -513,6 +515,26 @@ describe.skipIf(!hasTshark())('blind spots of the capture (real captures, cut by
     // The lab boot itself at 54 and 80 bytes: each abort asked for the file again, each a probe.
     const s80 = await analyzeCapture(snapped(join(CAPTURES, 'lab', 'uefi-pxe-kea.pcapng'), 80, 'kea'));
     expect(errors(s80)).toEqual([]);
+  });
+
+  // The request cut at 80 bytes, the OACK (blksize=1468) whole: the block size is known, and a
+  // first block 8 bytes longer is the server's, not a sign the cut hid a larger one.
+  it('a block longer than the blksize a whole OACK gave (request cut, snap 80): the negotiated block size stays', async () => {
+    const frames = loadFrames(join(CAPTURES, 'lab', 'uefi-pxe-kea.pcapng'));
+    const first = frames[18]!.data;
+    const longer = new Uint8Array(first.length + 8);
+    longer.set(first);
+    const v = new DataView(longer.buffer);
+    v.setUint16(16, v.getUint16(16) + 8); // IPv4 total length
+    v.setUint16(24, 0);
+    v.setUint16(24, finishChecksum(onesSum(longer.subarray(14, 34))));
+    v.setUint16(38, v.getUint16(38) + 8); // UDP length
+    v.setUint16(40, 0); // UDP checksum: none
+    const out = join(tmp, 'kea-longer.pcap');
+    writeFileSync(out, ethernetPcap(frames.map((f, i) => ({ time: f.time, data: i === 18 ? longer : f.data }))));
+    const a = await analyzeCapture(snapped(out, 80, 'kea-longer'));
+    const transfer = a.clients[0]!.steps.flatMap((s) => (s.kind === 'tftp' && !s.probe ? [s] : []))[0]!;
+    expect(transfer.blksize).toBe(1468);
   });
 
   it('the whole captures keep their verdicts: no blind spot where both sides are there', async () => {

@@ -74,8 +74,10 @@ export function tftpMessage(flow: FlowState, m: TftpDecoded): ChainState | null 
         const whole = wholeOptions(pkt, true);
         step.acknowledgedOptions = optionRecord(flow, whole);
         negotiated(step, { ...pkt, options: whole });
+        st.blksizeKnown = whole.some((o) => o.name.toLowerCase() === 'blksize');
         break;
       }
+      st.blksizeKnown = true;
       step.acknowledgedOptions = optionRecord(flow, pkt.options);
       negotiated(step, pkt);
       break;
@@ -183,7 +185,8 @@ function tftpData(st: TftpState, time: number, frame: number, block: number, len
     st.lastBlockLen = len;
     step.blocks = b;
     // No block is longer than the block size: one the cut options did not show is at least this.
-    if (st.optionsCut && len > step.blksize) step.blksize = len;
+    // One the capture shows stays: a server sending longer blocks is not absorbed.
+    if (st.optionsCut && !st.blksizeKnown && len > step.blksize) step.blksize = len;
     step.bytes = (b - 1) * step.blksize + len;
     if (len < step.blksize) {
       step.complete = true;
@@ -209,7 +212,7 @@ function openTftp(flow: FlowState, c: ChainState, m: TftpDecoded, pkt: TftpPacke
   const st: TftpState = {
     kind: 'tftp', frames: new FrameSample(), last: m.time, clientAddr: session.clientAddr,
     clientPort: session.clientPort, requestFrame: m.frame, highestBlock: 0, lastBlockLen: 0, highestAck: -1,
-    oack: false, optionsCut: requestCut, requestCut, probeIfAgain: false, serverAnswered: false, errorFrame: 0, errorFromClient: false, firstData: null, progressTime: m.time, resentSinceProgress: 0,
+    oack: false, optionsCut: requestCut, requestCut, probeIfAgain: false, blksizeKnown: false, serverAnswered: false, errorFrame: 0, errorFromClient: false, firstData: null, progressTime: m.time, resentSinceProgress: 0,
     retransmitFrames: [], icmpFrames: [], firstIcmp: null, serverLast: null,
     step: {
       kind: 'tftp', start: m.time, duration: 0, ok: false, frames: UNPUBLISHED_FRAMES, opcode, direction: opcode === 'WRQ' ? 'upload' : 'download',

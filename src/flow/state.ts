@@ -126,6 +126,8 @@ export interface TftpState extends StateBase {
   /** The snap length cut the request or the OACK: options past the cut, and the value it went
    *  through, are not in the capture (an option missing there was not refused). */
   optionsCut: boolean;
+  /** The block size in effect is known: an OACK seen whole, or one whose cut left blksize whole. */
+  blksizeKnown: boolean;
   /** The cut took the request's options past some point (tsize may have been among them). */
   requestCut: boolean;
   /** The client aborted after the server's OACK (or none) with the cut request: a tsize probe if
