@@ -24,6 +24,8 @@ import { emitTcp, parseTcp, TcpFlag, type TcpSegment } from '../wire/tcp.js';
 import { IpProtocol } from '../wire/ip-protocol.js';
 import { TcpPort } from '../wire/ports.js';
 import type { WireIssue } from '../wire/issues.js';
+import { onesSum } from '../wire/bytes.js';
+import { finishChecksum } from '../wire/checksum.js';
 
 const FIELD = join(CAPTURES, 'field', 'os-then-two-boots.pcapng');
 const CLIENT = '52:54:00:0f:00:01';
@@ -467,6 +469,72 @@ describe.skipIf(!hasTshark())('blind spots of the capture (real captures, cut by
     // an entry no server answered cannot have worked unseen.
     const v6 = await analyzeCapture(snapped(join(CAPTURES, 'lab-v6', 'uefi-pxe6-kea-no-bootfile.pcapng'), 200, 'no-bootfile'));
     expect(errors(v6)).toContain('dhcp6.no-bootfile-url');
+  });
+
+  // The device got its ERROR, then ran its own DORA again (a new xid) 12 s later and went quiet:
+  // cut, that DHCP no longer says which entry sent it, but nothing followed it for 40 s in a
+  // capture with transfers: it led nowhere, and the ERROR stands.
+  it('a failure followed only by answered DHCP whose identity the cut took, then silence (snap 96): the failure stands', async () => {
+    const frames = loadFrames(MISSING_FILE);
+    const dora = [7, 12, 13, 14].map((n) => frames[n - 1]!);
+    const again = dora.map((f) => {
+      const data = f.data.slice();
+      new DataView(data.buffer).setUint32(14 + 20 + 8 + 4, 0x11223344); // xid
+      new DataView(data.buffer).setUint16(14 + 20 + 6, 0); // UDP checksum: none (IPv4)
+      return { time: f.time + 12, data };
+    });
+    const out = join(tmp, 'missing-redhcp.pcap');
+    writeFileSync(out, ethernetPcap([...frames.map((f) => ({ time: f.time, data: f.data })), ...again]));
+    const whole = await analyzeCapture(out);
+    expect(errors(whole)).toContain('tftp.error');
+    const a = await analyzeCapture(snapped(out, 96, 'missing-redhcp'));
+    expect(a.clients[0]!.steps.filter((s) => s.kind === 'dhcp4' && s.cut === 'identity').length).toBe(2);
+    expect(errors(a)).toContain('tftp.error');
+  });
+
+  // Kea's lab boot, cut short after its second request: the client aborts that one too (ERROR 8
+  // after an OACK of blksize alone) and asks for nothing more. Its request cut at 80 bytes, the
+  // whole OACK says tsize was not asked (a server acknowledges only what was): a refusal, not a probe.
+  it('an option refusal after a request the cut took options from (snap 80): a tsize probe only if a whole OACK carries tsize or the file is asked for again', async () => {
+    const frames = loadFrames(join(CAPTURES, 'lab', 'uefi-pxe-kea.pcapng'));
+    const [abort, oack] = [frames[14]!, frames[16]!];
+    const again = abort.data.slice();
+    const v = new DataView(again.buffer);
+    const oackPorts = new DataView(oack.data.buffer, oack.data.byteOffset);
+    v.setUint16(34, oackPorts.getUint16(36)); // from the client's new port
+    v.setUint16(36, oackPorts.getUint16(34)); // to the server's transfer port
+    v.setUint16(40, 0); // UDP checksum: none (IPv4)
+    const out = join(tmp, 'kea-refuse.pcap');
+    writeFileSync(out, ethernetPcap([...frames.slice(0, 17).map((f) => ({ time: f.time, data: f.data })), { time: oack.time + 0.0013, data: again }]));
+    for (const file of [out, snapped(out, 80, 'kea-refuse')]) {
+      const a = await analyzeCapture(file);
+      expect(errors(a), file).toContain('tftp.error');
+      const tftp = a.clients[0]!.steps.flatMap((s) => (s.kind === 'tftp' ? [s] : []));
+      expect(tftp.map((s) => s.probe), file).toEqual([true, false]);
+    }
+    // The lab boot itself at 54 and 80 bytes: each abort asked for the file again, each a probe.
+    const s80 = await analyzeCapture(snapped(join(CAPTURES, 'lab', 'uefi-pxe-kea.pcapng'), 80, 'kea'));
+    expect(errors(s80)).toEqual([]);
+  });
+
+  // The request cut at 80 bytes, the OACK (blksize=1468) whole: the block size is known, and a
+  // first block 8 bytes longer is the server's, not a sign the cut hid a larger one.
+  it('a block longer than the blksize a whole OACK gave (request cut, snap 80): the negotiated block size stays', async () => {
+    const frames = loadFrames(join(CAPTURES, 'lab', 'uefi-pxe-kea.pcapng'));
+    const first = frames[18]!.data;
+    const longer = new Uint8Array(first.length + 8);
+    longer.set(first);
+    const v = new DataView(longer.buffer);
+    v.setUint16(16, v.getUint16(16) + 8); // IPv4 total length
+    v.setUint16(24, 0);
+    v.setUint16(24, finishChecksum(onesSum(longer.subarray(14, 34))));
+    v.setUint16(38, v.getUint16(38) + 8); // UDP length
+    v.setUint16(40, 0); // UDP checksum: none
+    const out = join(tmp, 'kea-longer.pcap');
+    writeFileSync(out, ethernetPcap(frames.map((f, i) => ({ time: f.time, data: i === 18 ? longer : f.data }))));
+    const a = await analyzeCapture(snapped(out, 80, 'kea-longer'));
+    const transfer = a.clients[0]!.steps.flatMap((s) => (s.kind === 'tftp' && !s.probe ? [s] : []))[0]!;
+    expect(transfer.blksize).toBe(1468);
   });
 
   it('the whole captures keep their verdicts: no blind spot where both sides are there', async () => {

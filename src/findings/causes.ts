@@ -40,6 +40,7 @@ export function linkCauses(
 ): RootCauses {
   const roots: RootCauses = new Map();
   const anyTransfer = facts.capture.transfers ?? facts.devices.some((d) => d.steps.some((s) => s.kind === 'tftp' || s.kind === 'http'));
+  const transferServers = serversSeen(facts);
   const byDevice = new Map<string, Finding[]>();
   for (const f of findings) {
     if (f.client === null) continue;
@@ -76,6 +77,10 @@ export function linkCauses(
       return overIpv6Only.get(powerOn.get(a.index)!) === true ? raRoot(d, a, raByLink) : null;
     };
     const unjudged = new Set<number>();
+    // Whether the capture can show this device fetch its configuration: traffic to or from a server
+    // its DHCP named (not transfers of other devices to other servers).
+    const showsFetch = fetchVisible(d, transferServers, anyTransfer);
+    const unseenReboots: AttemptFacts[] = [];
     for (const a of boots) {
       const fs = own.filter((f) => f.attempt === a.index);
       const fatal = fs.find((f) => FATAL.has(f.code) && f.severity === 'error');
@@ -104,7 +109,9 @@ export function linkCauses(
         // the device may have fetched what it needed off the capture and run until then (a phone
         // provisioned, then reset). Unanswered DHCP is in the capture either way.
         const next = boots.find((b) => b.index > a.index);
-        const later = next !== undefined && (anyTransfer || next.start - a.end <= REBOOT_GAP_S || !gotAnswers(d, a));
+        const answeredReboot = next !== undefined && !showsFetch && next.start - a.end > REBOOT_GAP_S && gotAnswers(d, a);
+        if (answeredReboot) unseenReboots.push(a);
+        const later = next !== undefined && !answeredReboot;
         const silent = (facts.capture.last ?? a.end) - a.end >= th.stall && anyTransfer;
         if (!later && !silent) { if (fetchUnderWay(d, a, ctx.end, th.stall)) unjudged.add(a.index); continue; }
         // iPXE ran its script and the wire went quiet: a menu may be waiting for someone, or the
@@ -125,6 +132,7 @@ export function linkCauses(
       failed.push({ a, root, fs });
     }
     roots.set(d.key, deviceRoots);
+    if (unseenReboots.length > 0) reprovisionedWarning(ctx, d, boots, unseenReboots);
     // A failed attempt that a boot follows with no reboot-sized silence on the way only cost time:
     // the firmware fell through its boot order (or went round it again) and got there. A power-on
     // that failed, and a boot minutes later (someone fixed the server and pressed reset), is a
@@ -135,9 +143,14 @@ export function linkCauses(
     // A cut that took the identity of the device's requests hides where one attempt ends and the
     // next begins: DHCP after a failure may be the next boot entry, and it may have worked unseen
     // (as the device's outcome: incomplete). Its last failure, with nothing after it, stands.
+    // Only while the capture leaves that open: the device went on to a transfer or a connection
+    // not seen failing (a TFTP request's and a SYN's ports survive any cut), or it has not been
+    // quiet long. Quiet for the stall time in a capture that holds transfers, the DHCP got it nowhere.
     if (blindSpots.get(d.key) === 'capture.snaplen' && identityCut(d) && (d.exchange?.answers ?? 1) > 0) {
       const lastCut = lastIdentityCutDhcp(d);
-      for (const x of failed) if (lastCut > (x.root.time ?? x.a.start)) rescued.add(x.a.index);
+      const wentOn = lastCut !== null && (wentOnAfter(d, lastCut.start)
+        || !(anyTransfer && (facts.capture.last ?? lastCut.end) - lastCut.end >= th.stall));
+      if (lastCut !== null && wentOn) for (const x of failed) if (lastCut.start > (x.root.time ?? x.a.start)) rescued.add(x.a.index);
     }
     for (const x of failed) if (rescued.has(x.a.index) && x.root.client !== null) x.root.severity = 'warning';
     failed = failed.filter((x) => !rescued.has(x.a.index));
@@ -328,17 +341,74 @@ function failsAlike(d: DeviceFacts, x: Failed, y: Failed): boolean {
   return x.root.code === y.root.code && lastTarget(d, x.a) === lastTarget(d, y.a);
 }
 
-/** When the device last sent DHCP whose identity the cut took (which boot stage sent it is not
- *  known) and a server answered (an entry nobody answered cannot have worked unseen: the answer's
- *  chaddr survives any cut); -Infinity when it sent none. */
-function lastIdentityCutDhcp(d: DeviceFacts): number {
-  let last = -Infinity;
-  for (const s of d.steps) if (s.kind === 'dhcp4' && s.step.cut === 'identity' && answered(s) && s.step.start > last) last = s.step.start;
+/** The device's last DHCP whose identity the cut took (which boot stage sent it is not known)
+ *  that a server answered (an entry nobody answered cannot have worked unseen: the answer's
+ *  chaddr survives any cut); null when it sent none. */
+function lastIdentityCutDhcp(d: DeviceFacts): { start: number; end: number } | null {
+  let last: { start: number; end: number } | null = null;
+  for (const s of d.steps) {
+    if (s.kind === 'dhcp4' && s.step.cut === 'identity' && answered(s) && (last === null || s.step.start > last.start)) {
+      last = { start: s.step.start, end: s.step.start + s.step.duration };
+    }
+  }
   return last;
+}
+
+/** After `time` the device requested a file (TFTP, HTTP) or opened a connection, and the capture
+ *  does not show that failing. */
+function wentOnAfter(d: DeviceFacts, time: number): boolean {
+  for (const s of d.steps) {
+    if (s.kind === 'tftp' && s.step.start > time && s.step.error === null) return true;
+    if (s.kind === 'http' && s.step.start > time && (s.step.status === null || s.step.status < 400)) return true;
+  }
+  return d.opened !== undefined && d.opened.time > time && !d.opened.refused;
 }
 
 function answered(s: Extract<StepFacts, { kind: 'dhcp4' }>): boolean {
   return s.step.offers.length > 0 || s.step.messages.some((m) => m.startsWith('reply') || m === 'ACK' || m === 'NAK');
+}
+
+/** Servers the capture holds transfer traffic of (TFTP, HTTP, ICMP refusing one), any device's. */
+function serversSeen(facts: FlowFacts): Set<string> {
+  const out = new Set<string>();
+  for (const d of facts.devices) {
+    for (const s of d.steps) if (s.kind === 'tftp' || s.kind === 'http') out.add(s.step.server);
+    for (const u of d.unreachable) out.add(u.server);
+  }
+  return out;
+}
+
+/** The capture can show the device fetch what its DHCP pointed it to: it has transfers of its own,
+ *  or traffic of a server its DHCP named (option 66 or siaddr, else the DHCP server) is in it.
+ *  A device whose DHCP named none: any transfer in the capture. */
+function fetchVisible(d: DeviceFacts, seen: ReadonlySet<string>, anyTransfer: boolean): boolean {
+  let named = false;
+  for (const s of d.steps) {
+    if (s.kind === 'tftp' || s.kind === 'http') return true;
+    if (s.kind !== 'dhcp4') continue;
+    for (const server of [s.step.nextServer, s.step.server, ...s.step.offers.map((o) => o.nextServer)]) {
+      if (server === null || server === '0.0.0.0') continue;
+      named = true;
+      if (seen.has(server)) return true;
+    }
+  }
+  return !named && anyTransfer;
+}
+
+/** A device answered again and again, minutes apart, in a capture that cannot show its fetch: a
+ *  reboot loop cannot be told from intended resets. A warning, the attempts left unjudged. */
+function reprovisionedWarning(ctx: Ctx, d: DeviceFacts, boots: readonly AttemptFacts[], unseen: readonly AttemptFacts[]): void {
+  const answered = boots.filter((b) => gotAnswers(d, b));
+  if (answered.length < 2) return;
+  const starts = answered.map((b) => b.start);
+  const every = (starts[starts.length - 1]! - starts[0]!) / (starts.length - 1);
+  let server: string | null = null;
+  for (const s of d.steps) if (s.kind === 'dhcp4' && server === null) server = s.step.nextServer ?? s.step.server;
+  ctx.attempt = null;
+  const frames = unseen.flatMap((a) => d.steps[a.lastStep]!.step.frames.slice(-1));
+  add(ctx, 'boot.stopped', d.key, unseen[0]!.end, frames,
+    `Provisioned ${answered.length} times, every ~${fmt(every)} s; no traffic to its config server${server ? ` ${server}` : ''} in the capture — a reboot loop (server unreachable, file refused) cannot be told from intended resets.`,
+    `Capture \`host ${server ?? '<config server>'}\` too, to see whether the device fetched its configuration.`, 'warning');
 }
 
 /** A server answered the attempt's DHCP (an offer, an advertise), or it got past DHCP. */

@@ -83,12 +83,48 @@ describe.skipIf(!hasTools)('a machine booting twice: each power-on judged on its
     expect(phone).toHaveLength(1);
     expect(phone[0]!.attempts.map((a) => [a.entry, a.outcome])).toEqual([['phone', 'incomplete'], ['phone', 'incomplete']]);
     expect(both.findings.filter((f) => f.severity === 'error')).toEqual([]);
-    expect(both.findings.map((f) => f.code)).not.toContain('boot.stopped');
+    // Provisioned twice minutes apart with its server's traffic not in the capture: a warning
+    // that a reboot loop would look the same, not a failure.
+    expect(both.findings.filter((f) => f.code === 'boot.stopped').map((f) => f.severity)).toEqual(['warning']);
     // The first attempt is not cut by the end of the capture: it says why it is not judged.
     const lines = renderAnalysisText(both).join('\n').split('\n').filter((l) => l.includes('attempt 1 (phone'));
     expect(lines).toHaveLength(1);
     expect(lines[0]).not.toContain('the capture ends');
-    expect(lines[0]).toContain('no transfers');
+    expect(lines[0]).toContain('no traffic of its server');
+  });
+
+  // A Cisco phone's DHCP from a field capture (filtered to ports 67/68: its TFTP config fetch
+  // gone), three times 200 s apart: a reboot loop and intended resets look alike here. Each
+  // attempt stays unjudged, and one warning says so; with the phone's own fetches in the capture
+  // (the unfiltered capture before the loop), a provisioning that fetched nothing stops.
+  it('field/phone-cisco-tftp.pcap DHCP only, 3x 200 s apart: unjudged with a reboot-loop warning; with its server\'s traffic in the capture, judged', async () => {
+    const src = join(CAPTURES, 'field/phone-cisco-tftp.pcap');
+    const dhcp = join(dir, 'ph-dhcp.pcap');
+    tool('tshark', ['-r', src, '-Y', 'udp.port == 67 || udp.port == 68', '-F', 'pcap', '-w', dhcp]);
+    const copies = [200, 400].map((t) => {
+      const out = join(dir, `ph-${t}.pcap`);
+      tool('editcap', ['-F', 'pcap', '-t', String(t), dhcp, out]);
+      return out;
+    });
+    const loop = join(dir, 'ph-loop.pcap');
+    tool('mergecap', ['-F', 'pcap', '-w', loop, dhcp, ...copies]);
+    const a = await analyzeCapture(loop);
+    const phone = boots(a)[0]!;
+    expect(phone.attempts.map((x) => x.outcome)).toEqual(['incomplete', 'incomplete', 'incomplete']);
+    expect(a.findings.filter((f) => f.severity === 'error')).toEqual([]);
+    const warn = a.findings.filter((f) => f.code === 'boot.stopped');
+    expect(warn.map((f) => f.severity)).toEqual(['warning']);
+    expect(warn[0]!.message).toMatch(/3 times/);
+    const lines = renderAnalysisText(a).join('\n').split('\n').filter((l) => /attempt [12] \(phone/.test(l));
+    expect(lines).toHaveLength(2);
+    for (const l of lines) expect(l).not.toContain('the capture ends');
+    // The same loop after the phone's whole capture (300 s earlier, its TFTP server's traffic in it).
+    const early = join(dir, 'ph-early.pcap');
+    tool('editcap', ['-F', 'pcap', '-t', '-300', src, early]);
+    const mixed = join(dir, 'ph-mixed.pcap');
+    tool('mergecap', ['-F', 'pcap', '-w', mixed, early, loop]);
+    const m = await analyzeCapture(mixed);
+    expect(m.findings.filter((f) => f.severity === 'error').map((f) => f.code)).toContain('boot.stopped');
   });
 
   // The same capture without transfers, an entry no server answered (HTTP boot's DISCOVERs) and

@@ -74,8 +74,10 @@ export function tftpMessage(flow: FlowState, m: TftpDecoded): ChainState | null 
         const whole = wholeOptions(pkt, true);
         step.acknowledgedOptions = optionRecord(flow, whole);
         negotiated(step, { ...pkt, options: whole });
+        st.blksizeKnown = whole.some((o) => o.name.toLowerCase() === 'blksize');
         break;
       }
+      st.blksizeKnown = true;
       step.acknowledgedOptions = optionRecord(flow, pkt.options);
       negotiated(step, pkt);
       break;
@@ -183,7 +185,8 @@ function tftpData(st: TftpState, time: number, frame: number, block: number, len
     st.lastBlockLen = len;
     step.blocks = b;
     // No block is longer than the block size: one the cut options did not show is at least this.
-    if (st.optionsCut && len > step.blksize) step.blksize = len;
+    // One the capture shows stays: a server sending longer blocks is not absorbed.
+    if (st.optionsCut && !st.blksizeKnown && len > step.blksize) step.blksize = len;
     step.bytes = (b - 1) * step.blksize + len;
     if (len < step.blksize) {
       step.complete = true;
@@ -209,7 +212,7 @@ function openTftp(flow: FlowState, c: ChainState, m: TftpDecoded, pkt: TftpPacke
   const st: TftpState = {
     kind: 'tftp', frames: new FrameSample(), last: m.time, clientAddr: session.clientAddr,
     clientPort: session.clientPort, requestFrame: m.frame, highestBlock: 0, lastBlockLen: 0, highestAck: -1,
-    oack: false, optionsCut: requestCut, serverAnswered: false, errorFrame: 0, errorFromClient: false, firstData: null, progressTime: m.time, resentSinceProgress: 0,
+    oack: false, optionsCut: requestCut, requestCut, probeIfAgain: false, blksizeKnown: false, serverAnswered: false, errorFrame: 0, errorFromClient: false, firstData: null, progressTime: m.time, resentSinceProgress: 0,
     retransmitFrames: [], icmpFrames: [], firstIcmp: null, serverLast: null,
     step: {
       kind: 'tftp', start: m.time, duration: 0, ok: false, frames: UNPUBLISHED_FRAMES, opcode, direction: opcode === 'WRQ' ? 'upload' : 'download',
@@ -218,6 +221,7 @@ function openTftp(flow: FlowState, c: ChainState, m: TftpDecoded, pkt: TftpPacke
       error: null, unreachable: null, serverPort: null, probe: false, throughput: null,
     },
   };
+  if (opcode === 'RRQ') probedBefore(c, st.step.file);
   flow.tftpByClient.set(`${st.clientAddr}|${st.clientPort}`, st);
   return openStep(flow, c, st);
 }
@@ -228,12 +232,34 @@ function tftpError(st: TftpState, m: TftpDecoded, pkt: TftpPacket, fromClient: b
   step.error = { code: pkt.errorCode ?? 0, message: pkt.errorMessage ?? '' };
   st.errorFrame = m.frame;
   st.errorFromClient = fromClient;
-  // A cut request may have asked for tsize past the cut.
-  const tsizeAsked = st.optionsCut || Object.keys(step.requestedOptions).some((k) => k.toLowerCase() === 'tsize');
-  if (fromClient && tsizeAsked && (st.oack || oackUnseen) && st.highestBlock === 0 && (step.error.code === TftpErrorCode.OPTION_REFUSED || step.error.code === TftpErrorCode.NOT_DEFINED)) {
+  const aborted = fromClient && (st.oack || oackUnseen) && st.highestBlock === 0
+    && (step.error.code === TftpErrorCode.OPTION_REFUSED || step.error.code === TftpErrorCode.NOT_DEFINED);
+  // A cut request may have asked for tsize past the cut: a whole OACK that carries it says it did
+  // (a server acknowledges only what was asked, RFC 2347); else only asking for the file again does.
+  const tsizeAsked = hasTsize(step.requestedOptions) || (st.requestCut && hasTsize(step.acknowledgedOptions));
+  if (aborted && tsizeAsked) {
     step.probe = true;
     step.ok = true;
-  } else step.ok = false;
+  } else {
+    step.ok = false;
+    st.probeIfAgain = aborted && st.requestCut;
+  }
+}
+
+function hasTsize(options: Record<string, string>): boolean {
+  return Object.keys(options).some((k) => k.toLowerCase() === 'tsize');
+}
+
+/** The client requests `file` again: its last TFTP request, if an abort of the same file left open
+ *  as a possible tsize probe (its request cut), was one. Looks a few steps back only (DHCPv6 or an
+ *  RA between them): a device may have a million TFTP steps. */
+function probedBefore(c: ChainState, file: string): void {
+  for (let i = c.states.length - 1; i >= Math.max(0, c.states.length - 4); i--) {
+    const s = c.states[i]!;
+    if (s.kind !== 'tftp') continue;
+    if (s.probeIfAgain && s.step.file === file) { s.probeIfAgain = false; s.step.probe = true; s.step.ok = true; }
+    return;
+  }
 }
 
 // ---- ICMP ----

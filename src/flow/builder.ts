@@ -19,6 +19,7 @@ import { dhcp6Message, ndpMessage } from './builder-dhcp6.js';
 import { httpCloseAt, httpMessage, icmpMessage, tftpBlock, tftpMessage } from './builder-transfer.js';
 import type { TftpSession } from '../decode/tftp-tracker.js';
 import { MtuTracker, type MtuFacts } from './mtu.js';
+import { TcpFlag } from '../wire/tcp.js';
 import { BootOp, DhcpV4Code, DhcpV4MessageType, getOption, identityWhole, msgType, optionsWhole, type DhcpV4Message } from '../wire/dhcpv4/index.js';
 import { ipv4ToString, u32 } from '../wire/bytes.js';
 import { DhcpV6MsgType, isDhcp6Answer } from '../wire/dhcpv6/index.js';
@@ -97,6 +98,24 @@ export class BootChainBuilder implements DecodeSink {
       const key = this.flow.leases.get(s.src) ?? this.flow.leases.get(s.dst);
       this.countCut(key === undefined ? null : this.flow.chains.get(key) ?? null, 'tcp', false);
     }
+    if ((s.flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN) this.opening(s);
+    else if ((s.flags & TcpFlag.RST) !== 0) this.refusing(s);
+  }
+
+  /** A device's SYN (a known device: one with a lease). */
+  private opening(s: TcpSegmentSeen): void {
+    const key = this.flow.leases.get(s.src);
+    const c = key === undefined ? undefined : this.flow.chains.get(key);
+    if (c === undefined) return;
+    const o = (c.opened ??= { time: s.time, port: s.srcPort, peer: s.dst, peerPort: s.dstPort, refused: false });
+    o.time = s.time; o.port = s.srcPort; o.peer = s.dst; o.peerPort = s.dstPort; o.refused = false;
+  }
+
+  /** A RST back to the device's last SYN: the connection was refused. */
+  private refusing(s: TcpSegmentSeen): void {
+    const key = this.flow.leases.get(s.dst);
+    const o = key === undefined ? undefined : this.flow.chains.get(key)?.opened;
+    if (o && o.port === s.dstPort && o.peer === s.src && o.peerPort === s.srcPort) o.refused = true;
   }
 
   /**
@@ -280,6 +299,7 @@ export class BootChainBuilder implements DecodeSink {
       ...mtuFacts(this.mtu, c.key),
       ...(c.exchange ? { exchange: { ...c.exchange } } : {}),
       ...(c.cut ? { cut: { ...c.cut } } : {}),
+      ...(c.opened ? { opened: { time: c.opened.time, refused: c.opened.refused } } : {}),
     };
   }
 

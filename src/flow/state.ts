@@ -126,6 +126,13 @@ export interface TftpState extends StateBase {
   /** The snap length cut the request or the OACK: options past the cut, and the value it went
    *  through, are not in the capture (an option missing there was not refused). */
   optionsCut: boolean;
+  /** The block size in effect is known: an OACK seen whole, or one whose cut left blksize whole. */
+  blksizeKnown: boolean;
+  /** The cut took the request's options past some point (tsize may have been among them). */
+  requestCut: boolean;
+  /** The client aborted after the server's OACK (or none) with the cut request: a tsize probe if
+   *  it requests the same file again (only then), else a refusal. */
+  probeIfAgain: boolean;
   serverAnswered: boolean;
   errorFrame: number;
   errorFromClient: boolean;
@@ -197,4 +204,16 @@ export interface ChainState {
   exchange: ExchangeFacts | null;
   /** Its frames cut short by the snap length, null when none. */
   cut: CutCounts | null;
+  /** The last TCP connection it opened (its SYN), null before any; see DeviceFacts.opened. */
+  opened: OpenedConnection | null;
+}
+
+/** A device's SYN: its ports survive any cut that keeps the TCP header (54 bytes), so a cut capture
+ *  still shows the device going on to a transfer. Refused: the peer answered it with RST. */
+export interface OpenedConnection {
+  time: number;
+  port: number;
+  peer: string;
+  peerPort: number;
+  refused: boolean;
 }

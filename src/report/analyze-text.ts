@@ -139,7 +139,7 @@ export function clientLines(chain: ClientReport, findings: readonly Finding[], p
 /** `attempt 1 (PXE over IPv4) +0.000–+12.100: failed at TFTP, tftp.error (PXE-E23)`. */
 function attemptLine(a: ClientReport['attempts'][number], last: boolean): string {
   // Not the last and not judged: it started again after minutes, in a capture without transfers.
-  const unseen = a.blindSpot ? `not judged: ${blindSpotText(a.blindSpot)}` : last ? 'the capture ends' : 'not judged: the capture holds no transfers';
+  const unseen = a.blindSpot ? `not judged: ${blindSpotText(a.blindSpot)}` : last ? 'the capture ends' : 'not judged: the capture holds no traffic of its server';
   const what = a.outcome === 'failed' ? `failed in ${stageLabel(a.stage)}: ${a.rootCause ?? '?'}${a.pxeError ? ` (${a.pxeError})` : ''}`
     : a.outcome === 'booted' ? `booted${a.bootProgram ? ` ${printable(a.bootProgram)}` : ''}${a.timeToBootProgram !== null ? `, boot program after ${humanDuration(a.timeToBootProgram)}` : ''}`
     : a.outcome === 'incomplete' ? `incomplete after ${stageLabel(a.stage)} (${unseen})` : 'not a boot';
