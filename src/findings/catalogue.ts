@@ -169,6 +169,12 @@ const defs = [
     hint: 'The transfer falls back to defaults (512-byte blocks, lock-step): slower but correct. Enable the option on the server if speed matters.',
   },
   {
+    code: 'tftp.block-oversize', severity: 'error', group: 'response',
+    summary: 'A TFTP DATA block was longer than the negotiated block size (blksize of the OACK, or 512 without one).',
+    hint: 'The sender breaks RFC 2348 (or RFC 1350\'s 512 without an OACK): PXE ROMs drop such blocks without a word and the transfer stalls. Check the TFTP server\'s blksize handling (a server that sends its own configured size whatever the client asked), or a proxy/WDS in between; an error when the receiver never acknowledged the block, a warning when it took it.',
+    reference: 'RFC 2348 (blksize), RFC 1350 §5 (512-byte DATA)',
+  },
+  {
     code: 'http.error', severity: 'error', group: 'response',
     summary: 'An HTTP request of the boot chain got an error status (4xx/5xx) or no response.',
     hint: 'Check the URL path against the web server root and its access log.',

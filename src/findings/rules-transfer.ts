@@ -68,6 +68,7 @@ export function tftpRules(ctx: Ctx, mac: string, s: TftpFacts, ignored: Set<stri
         undefined, undefined, pxe(s.serverAnswered ? { bios: 'PXE-E35', uefi: 'PXE-E18' } : { bios: 'PXE-E32', uefi: 'PXE-E18' }));
     }
   }
+  if (s.oversize !== null) oversizeRule(ctx, mac, s, pxe({ bios: 'PXE-E35', uefi: 'PXE-E18' }));
   if (step.retransmits > 0) {
     add(ctx, 'tftp.retransmit', mac, step.start, s.retransmitFrames,
       `Transfer of "${step.file}": ${step.retransmits} packet(s) sent again over ${step.blocks} block(s).`);
@@ -88,6 +89,22 @@ export function tftpRules(ctx: Ctx, mac: string, s: TftpFacts, ignored: Set<stri
         optionIgnoredHint(missing.map((k) => k.toLowerCase()), s.oack));
     }
   }
+}
+
+/** A DATA block longer than the block size in effect: an error where the receiver never took it
+ *  (not acknowledged, and the transfer then stalled or the block was sent again), as a PXE ROM that
+ *  drops it shows; a warning where the receiver took it or the capture ends before it could say. */
+function oversizeRule(ctx: Ctx, mac: string, s: TftpFacts, codes: PxeCodes | undefined): void {
+  const o = s.oversize!;
+  const step = s.step;
+  const taken = step.complete || s.highestAck >= o.block;
+  const stalled = !taken && (s.resentSinceProgress > 0 || ctx.end - s.progressTime >= ctx.th.tftpIdle);
+  const sender = step.direction === 'download' ? `Server ${step.server}` : 'The client';
+  const negotiated = s.oack ? `the ${o.limit} bytes of its OACK` : `${o.limit} bytes (no OACK: RFC 1350's size)`;
+  const after = taken ? '; the receiver took it' : stalled ? `; the receiver never acknowledged it and the transfer stalled at block ${s.highestBlock}` : '; the capture ends before the receiver answered it';
+  add(ctx, 'tftp.block-oversize', mac, step.start, [s.requestFrame, o.frame],
+    `${sender} sent block ${o.block} of "${step.file}" with ${o.length} bytes of data, more than ${negotiated}${after}.`,
+    undefined, stalled ? undefined : 'warning', stalled ? codes : undefined);
 }
 
 /** What the missing acknowledgement of each option costs, from what was really negotiated. */

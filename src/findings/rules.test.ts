@@ -315,6 +315,24 @@ describe('TFTP findings', () => {
   });
 });
 
+describe('tftp.block-oversize', () => {
+  const C: Endpoint = { addr: ADDR, port: 2000 };
+  it('a block longer than the OACK\'s blksize, never acknowledged, sent again: an error; none when blocks fit', () => {
+    const sim = new Sim();
+    const tid: Endpoint = { addr: SERVER.addr, port: 41000 };
+    sim.tftp(C, { addr: SERVER.addr, port: 69 }, buildRrq('ipxe.efi', 'octet', { blksize: 1024 }), 0);
+    sim.tftp(tid, C, buildOack({ blksize: 1024 }), 0.01);
+    sim.tftp(C, tid, buildAck(0), 0.02);
+    for (const t of [0.03, 1, 2, 4]) sim.tftp(tid, C, buildData(1, new Uint8Array(1400)), t);
+    const f = only(sim.finish({ end: 60 }), 'tftp.block-oversize');
+    expect(f.severity).toBe('error');
+    expect(f.message).toContain('1400 bytes');
+    const fits = new Sim();
+    tftpRead(fits, C, SERVER.addr, 'ipxe.efi', 3000, { t: 0, request: { blksize: 1024 }, oack: { blksize: 1024 } });
+    expect(codes(fits.finish())).not.toContain('tftp.block-oversize');
+  });
+});
+
 describe('HTTP and DHCPv6 findings', () => {
   it('http.error: 404, and a request with no response', () => {
     const sim = new Sim();

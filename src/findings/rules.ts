@@ -108,7 +108,8 @@ function attemptRules(ctx: Ctx, mac: string, steps: readonly StepFacts[]): void 
         break;
       case 'tftp':
         tftpRules(ctx, mac, s, ignoredOptions, steps, i);
-        if (!s.step.probe && s.serverAnswered && s.step.direction === 'download') {
+        // A cut name is no whole name: requests cut alike are not the same program fetched again.
+        if (!s.step.probe && s.serverAnswered && s.step.direction === 'download' && s.step.cut !== 'file') {
           countFetch(fetches, s.step.file, `${s.step.server}|${s.step.tsize ?? (s.step.complete ? s.step.bytes : '?')}`, s.requestFrame, s.step.start);
         }
         break;

@@ -110,7 +110,8 @@ export function laterTftpOfFile(steps: readonly StepFacts[], i: number, file: st
     x.lastTftpOf = new Map();
     for (let k = 0; k < steps.length; k++) {
       const s = steps[k]!;
-      if (s.kind === 'tftp') x.lastTftpOf.set(s.step.file, k);
+      // A cut name is no whole name: two requests cut alike may have named two files.
+      if (s.kind === 'tftp' && s.step.cut !== 'file') x.lastTftpOf.set(s.step.file, k);
     }
   }
   return (x.lastTftpOf.get(file) ?? -1) > i;

@@ -2,7 +2,7 @@
  * The builder's transfer handling: TFTP sessions and HTTP requests as `tftp` / `http` steps, and
  * ICMP unreachables that refuse a client's boot-chain datagram (facts for the rules).
  */
-import { TFTP_OPCODES, TftpErrorCode, tftpNegotiation, type TftpOption, type TftpPacket } from '../wire/tftp.js';
+import { CUT_MARK, TFTP_OPCODES, TftpErrorCode, tftpErrorMessageUnterminated, tftpFileUnterminated, tftpNegotiation, type TftpOption, type TftpPacket } from '../wire/tftp.js';
 import { httpHeader, type HttpRequestHead, type HttpResponseHead } from '../wire/http/index.js';
 import type { HttpDecoded, IcmpDecoded, TftpDecoded } from '../decode/messages.js';
 import { FrameSample, UNPUBLISHED_FRAMES } from './frames.js';
@@ -71,6 +71,7 @@ export function tftpMessage(flow: FlowState, m: TftpDecoded): ChainState | null 
       moved(st, m.time);
       if (flow.cutNow.frame === m.frame) {
         st.optionsCut = true;
+        step.cut ??= 'options';
         const whole = wholeOptions(pkt, true);
         step.acknowledgedOptions = optionRecord(flow, whole);
         negotiated(step, { ...pkt, options: whole });
@@ -94,7 +95,7 @@ export function tftpMessage(flow: FlowState, m: TftpDecoded): ChainState | null 
     case 'ERROR':
       // A client's ERROR to a server TID no answer in the capture showed: it answers an OACK.
       // No ACK past block 0 either: an abort after DATA blocks (unseen, but ACKed) is no probe.
-      tftpError(st, m, pkt, fromClient, fromClient && !st.serverAnswered && m.dstPort !== UdpPort.TFTP && st.highestAck <= 0);
+      tftpError(st, m, pkt, flow.cutNow.frame === m.frame, fromClient, fromClient && !st.serverAnswered && m.dstPort !== UdpPort.TFTP && st.highestAck <= 0);
       break;
   }
   return c;
@@ -174,7 +175,12 @@ function negotiated(step: TftpState['step'], pkt: TftpPacket): void {
 /** DATA in either direction (server → client on RRQ, client → server on WRQ). */
 function tftpData(st: TftpState, time: number, frame: number, block: number, len: number): void {
   const step = st.step;
-  st.firstData ??= time;
+  if (st.firstData === null) {
+    st.firstData = time;
+    // RFC 2347: a server that ignores the options sends DATA 1 at once; an ACK 0 from the client
+    // would answer an OACK the capture lacks. A whole request so answered runs at 512.
+    if (!st.oack && !st.optionsCut && st.requestSeen && step.direction === 'download' && st.highestAck < 0) st.blksizeKnown = true;
+  }
   const b = unwrap(block, st.highestBlock);
   if (b <= st.highestBlock) {
     resent(st, frame);
@@ -183,6 +189,10 @@ function tftpData(st: TftpState, time: number, frame: number, block: number, len
     st.highestBlock = b;
     moved(st, time);
     st.lastBlockLen = len;
+    if (st.oversize === null) {
+      // Only where the capture shows the block size in effect (a cut OACK may have raised it).
+      if (st.blksizeKnown && len > step.blksize) st.oversize = { frame, block: b, length: len, limit: step.blksize };
+    }
     step.blocks = b;
     // No block is longer than the block size: one the cut options did not show is at least this.
     // One the capture shows stays: a server sending longer blocks is not absorbed.
@@ -209,27 +219,32 @@ function openTftp(flow: FlowState, c: ChainState, m: TftpDecoded, pkt: TftpPacke
   const session = m.session!;
   const opcode = session.kind ?? (pkt.opcode === 'WRQ' ? 'WRQ' : 'RRQ');
   const requestCut = flow.cutNow.frame === m.frame && (pkt.opcode === 'RRQ' || pkt.opcode === 'WRQ');
+  // A name the cut ran into is only its first part: shown as cut, and never equal to a whole one.
+  const fileCut = requestCut && tftpFileUnterminated(pkt);
   const st: TftpState = {
     kind: 'tftp', frames: new FrameSample(), last: m.time, clientAddr: session.clientAddr,
     clientPort: session.clientPort, requestFrame: m.frame, highestBlock: 0, lastBlockLen: 0, highestAck: -1,
-    oack: false, optionsCut: requestCut, requestCut, probeIfAgain: false, blksizeKnown: false, serverAnswered: false, errorFrame: 0, errorFromClient: false, firstData: null, progressTime: m.time, resentSinceProgress: 0,
+    oack: false, optionsCut: requestCut, requestCut, requestSeen: pkt.opcode === 'RRQ' || pkt.opcode === 'WRQ', oversize: null, probeIfAgain: false, blksizeKnown: false, serverAnswered: false, errorFrame: 0, errorFromClient: false, firstData: null, progressTime: m.time, resentSinceProgress: 0,
     retransmitFrames: [], icmpFrames: [], firstIcmp: null, serverLast: null,
     step: {
       kind: 'tftp', start: m.time, duration: 0, ok: false, frames: UNPUBLISHED_FRAMES, opcode, direction: opcode === 'WRQ' ? 'upload' : 'download',
-      file: flow.strings.of(session.file ?? pkt.file ?? ''), server: session.serverAddr, requestedOptions: optionRecord(flow, wholeOptions(pkt, requestCut)), acknowledgedOptions: NO_OPTIONS,
+      file: flow.strings.of(fileCut ? `${pkt.file ?? ''}${CUT_MARK}` : session.file ?? pkt.file ?? ''), server: session.serverAddr, requestedOptions: optionRecord(flow, wholeOptions(pkt, requestCut)), acknowledgedOptions: NO_OPTIONS,
       blksize: TFTP_DEFAULT_BLKSIZE, tsize: null, bytes: 0, blocks: 0, retransmits: 0, complete: false,
       error: null, unreachable: null, serverPort: null, probe: false, throughput: null,
     },
   };
-  if (opcode === 'RRQ') probedBefore(c, st.step.file);
+  if (requestCut) st.step.cut = fileCut ? 'file' : 'options';
+  if (opcode === 'RRQ' && !fileCut) probedBefore(c, st.step.file);
   flow.tftpByClient.set(`${st.clientAddr}|${st.clientPort}`, st);
   return openStep(flow, c, st);
 }
 
-function tftpError(st: TftpState, m: TftpDecoded, pkt: TftpPacket, fromClient: boolean, oackUnseen: boolean): void {
+function tftpError(st: TftpState, m: TftpDecoded, pkt: TftpPacket, frameCut: boolean, fromClient: boolean, oackUnseen: boolean): void {
   const step = st.step;
   if (step.error) return;
-  step.error = { code: pkt.errorCode ?? 0, message: pkt.errorMessage ?? '' };
+  step.error = frameCut && tftpErrorMessageUnterminated(pkt)
+    ? { code: pkt.errorCode ?? 0, message: (pkt.errorMessage ?? '') + CUT_MARK, cut: true }
+    : { code: pkt.errorCode ?? 0, message: pkt.errorMessage ?? '' };
   st.errorFrame = m.frame;
   st.errorFromClient = fromClient;
   const aborted = fromClient && (st.oack || oackUnseen) && st.highestBlock === 0
@@ -257,7 +272,7 @@ function probedBefore(c: ChainState, file: string): void {
   for (let i = c.states.length - 1; i >= Math.max(0, c.states.length - 4); i--) {
     const s = c.states[i]!;
     if (s.kind !== 'tftp') continue;
-    if (s.probeIfAgain && s.step.file === file) { s.probeIfAgain = false; s.step.probe = true; s.step.ok = true; }
+    if (s.probeIfAgain && s.step.cut !== 'file' && s.step.file === file) { s.probeIfAgain = false; s.step.probe = true; s.step.ok = true; }
     return;
   }
 }

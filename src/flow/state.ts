@@ -126,10 +126,15 @@ export interface TftpState extends StateBase {
   /** The snap length cut the request or the OACK: options past the cut, and the value it went
    *  through, are not in the capture (an option missing there was not refused). */
   optionsCut: boolean;
-  /** The block size in effect is known: an OACK seen whole, or one whose cut left blksize whole. */
+  /** The block size in effect is known: an OACK seen whole, or one whose cut left blksize whole,
+   *  or a whole request answered by DATA 1 without an OACK (512). */
   blksizeKnown: boolean;
   /** The cut took the request's options past some point (tsize may have been among them). */
   requestCut: boolean;
+  /** The transfer was opened by its request as the capture holds it (not by a later packet). */
+  requestSeen: boolean;
+  /** The first DATA block longer than the block size in effect, when that size is known. */
+  oversize: { frame: number; block: number; length: number; limit: number } | null;
   /** The client aborted after the server's OACK (or none) with the cut request: a tsize probe if
    *  it requests the same file again (only then), else a refusal. */
   probeIfAgain: boolean;

@@ -200,8 +200,9 @@ export interface TftpStep extends StepBase {
   retransmits: number;
   /** Transfer completed (last short block acknowledged or seen). */
   complete: boolean;
-  /** A TFTP ERROR packet of the transfer (from either side). */
-  error: { code: number; message: string } | null;
+  /** A TFTP ERROR packet of the transfer (from either side); `cut`: the capture cut its message
+   *  (shown ending in "…"). */
+  error: { code: number; message: string; cut?: true } | null;
   /** An ICMP unreachable that answered a datagram of the transfer (`ICMP port unreachable from
    *  ADDR`); it failed the step only when the transfer did not complete. */
   unreachable: string | null;
@@ -212,6 +213,10 @@ export interface TftpStep extends StepBase {
   probe: boolean;
   /** Bytes per second over the transfer. */
   throughput: number | null;
+  /** The snap length cut the request or the OACK: `file` — within the file name (`file` is the
+   *  part captured, ending in "…", never compared as a whole name); `options` — only options.
+   *  Absent when nothing was cut. */
+  cut?: 'file' | 'options';
 }
 
 export interface HttpStep extends StepBase {

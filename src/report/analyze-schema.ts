@@ -161,11 +161,15 @@ const tftpStep = z.strictObject({
   blocks: uint,
   retransmits: uint,
   complete: z.boolean(),
-  error: z.strictObject({ code: uint, message: z.string() }).nullable().describe('A TFTP ERROR packet of the transfer.'),
+  error: z.strictObject({
+    code: uint, message: z.string(),
+    cut: z.literal(true).optional().describe('The snap length cut the message: `message` is the part captured, ending in "…". Absent when whole.'),
+  }).nullable().describe('A TFTP ERROR packet of the transfer.'),
   unreachable: z.string().nullable().describe('An ICMP unreachable that answered a datagram of the transfer; it failed the step only if the transfer did not complete.'),
   serverPort: uint.nullable().describe("The server's port for the transfer (69: it answered from the request port)."),
   probe: z.boolean(),
   throughput: z.number().min(0).nullable().describe('Bytes per second.'),
+  cut: z.enum(['file', 'options']).optional().describe('The snap length cut the request or the OACK: `file` — within the file name, so `file` is the part captured, ending in "…" (never compared as a whole name: not the same file as another); `options` — only options (those past the cut were neither asked for nor refused as far as the capture shows). Absent when nothing was cut.'),
 });
 
 const httpStep = z.strictObject({

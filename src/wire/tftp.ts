@@ -385,6 +385,22 @@ export function tftpNegotiation(pkt: TftpPacket): TftpNegotiation {
   return out;
 }
 
+// ---- cut-aware accessors ----
+
+/** What marks a string the capture cut: it ends where the captured bytes end, not at its NUL. */
+export const CUT_MARK = '…';
+
+/** The request's file name ran to the end of the packet without its NUL: in a frame the capture
+ *  cut short, only its first part is there (a name to show as cut, never to compare as whole). */
+export function tftpFileUnterminated(pkt: TftpPacket): boolean {
+  return (pkt.code === TFTP_OPCODES.RRQ || pkt.code === TFTP_OPCODES.WRQ) && pkt.unterminated === true && pkt.mode === undefined;
+}
+
+/** The ERROR's message ran to the end of the packet without its NUL (in a cut frame: cut). */
+export function tftpErrorMessageUnterminated(pkt: TftpPacket): boolean {
+  return pkt.code === TFTP_OPCODES.ERROR && pkt.unterminated === true;
+}
+
 // ---- presentation ----
 
 export function tftpErrorName(code: number): string {
