@@ -455,6 +455,23 @@ describe('TcpStreamReassembler', () => {
     expect(rec.stream(true)).toEqual(new Uint8Array([...bytes(10, 1), ...bytes(10, 3)]));
   });
 
+  it('SYN data with no SYN/ACK in the capture: the client\'s next segment says whether it was taken', () => {
+    const junk = bytes(12, 9);
+    // Sent again at ISN + 1 (not taken): the junk is no stream data.
+    const a = new Recorder();
+    const ra = new TcpStreamReassembler(a);
+    ra.push(C, 40000, S, 80, seg(CLIENT_ISN, TcpFlag.SYN, junk), 1, 0);
+    ra.push(C, 40000, S, 80, seg(CLIENT_ISN + 1, TcpFlag.ACK | TcpFlag.PSH, bytes(20, 1), SERVER_ISN + 1), 2, 0.01);
+    expect(a.stream(true)).toEqual(bytes(20, 1));
+    // Went on past it (taken): the SYN's data first, at the SYN's frame.
+    const b = new Recorder();
+    const rb = new TcpStreamReassembler(b);
+    rb.push(C, 40000, S, 80, seg(CLIENT_ISN, TcpFlag.SYN, junk), 1, 0);
+    rb.push(C, 40000, S, 80, seg(CLIENT_ISN + 13, TcpFlag.ACK | TcpFlag.PSH, bytes(20, 1), SERVER_ISN + 1), 2, 0.01);
+    expect(b.stream(true)).toEqual(new Uint8Array([...junk, ...bytes(20, 1)]));
+    expect(b.events[0]).toMatchObject({ t: 'data', frame: 1 });
+  });
+
   it('a TCP Fast Open SYN with data, sent again after its SYN/ACK was lost: one request, one connection', () => {
     const rec = new Recorder();
     const r = new TcpStreamReassembler(rec);

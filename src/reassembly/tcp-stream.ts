@@ -21,6 +21,12 @@ interface HalfStream {
   synSeq: number;
   /** Bytes the first SYN seen from this side carried (TCP Fast Open), 0 for a plain SYN. */
   synData: number;
+  /** The data of this side's SYN (without ACK: Fast Open, or junk a stack ignores), held until
+   *  the peer's SYN/ACK says whether it took it (RFC 7413 §4.2: it acknowledges ISN + 1 + length;
+   *  ISN + 1 when it ignored the data, which the client then sends again), or, where the capture
+   *  has no SYN/ACK, this side's next segment does (it starts past the data, or at ISN + 1 again).
+   *  Null when none is held. */
+  synHeld: BufferedSegment | null;
   /** This side sent the RST that closed the connection. */
   sentRst: boolean;
   /** Time of this side's last segment (-Infinity before the first). */
@@ -252,7 +258,7 @@ function closedStartsOver(c: ClosedConnection, src: string, srcPort: number, seg
 }
 
 function newHalf(): HalfStream {
-  return { nextSeq: -1, pending: [], pendingBytes: 0, finSeq: -1, finished: false, synSeq: -1, synData: 0, sentRst: false, lastTime: -Infinity };
+  return { nextSeq: -1, pending: [], pendingBytes: 0, finSeq: -1, finished: false, synSeq: -1, synData: 0, synHeld: null, sentRst: false, lastTime: -Infinity };
 }
 
 /**
@@ -354,6 +360,9 @@ export class TcpStreamReassembler {
     const half = fromClient ? c.toServer : c.toClient;
     half.lastTime = time;
     if (fromClient && !syn && ackFlag && c.toClient.synSeq !== -1 && c.toServer.synSeq !== -1) c.handshakeDone = true;
+    const peer = fromClient ? c.toClient : c.toServer;
+    if (peer.synHeld !== null && syn && ackFlag) this.settleSynData(c, !fromClient, peer, seg.ack === ((peer.synHeld.seq + peer.synHeld.data.length) >>> 0));
+    if (half.synHeld !== null && !syn) this.settleSynData(c, fromClient, half, seqDiff(seg.seq, half.synHeld.seq) >= half.synHeld.data.length);
 
     if ((seg.flags & TcpFlag.RST) !== 0) {
       half.sentRst = true;
@@ -394,6 +403,12 @@ export class TcpStreamReassembler {
     if (half.nextSeq === -1) half.nextSeq = dataSeq; // first segment this way (SYN or mid-stream)
     const data = seg.payload;
     if (data.length === 0 || half.finished) return;
+    if (syn && (seg.flags & TcpFlag.ACK) === 0) {
+      // Stream data only once the server took it (`synHeld`): a SYN's data a server ignored,
+      // delivered, would make the request the client sends after the handshake look resent.
+      if (half.synHeld === null && dataSeq === half.nextSeq) half.synHeld = { seq: dataSeq, data: data.slice(), frame, time };
+      return;
+    }
     const rel = seqDiff(dataSeq, half.nextSeq);
     if (rel > 0) {
       this.buffer(c, fromClient, half, dataSeq, data, frame, time);
@@ -438,6 +453,15 @@ export class TcpStreamReassembler {
       this.limits.totalBufferSkips++;
       while (half.pending.length > 0) this.skipGap(c, fromClient, half);
     }
+  }
+
+  /** The held SYN data: delivered (at its SYN's frame) when the peer took it, else dropped. */
+  private settleSynData(c: ConnectionRecord, fromClient: boolean, half: HalfStream, taken: boolean): void {
+    const held = half.synHeld!;
+    half.synHeld = null;
+    if (!taken || half.finished || seqDiff(held.seq, half.nextSeq) !== 0) return;
+    this.emit(c, fromClient, half, held.data, held.frame, held.time);
+    this.drain(c, fromClient, half);
   }
 
   /** Delivers buffered segments that the in-order point has reached. */
