@@ -10,6 +10,18 @@ import { describe, expect, it } from 'vitest';
 import { Sim, pxeOptions, tftpRead, type Endpoint } from '../flow/sim.test-kit.js';
 import type { DhcpV4BuildInput, DhcpV4OptionInput } from '../wire/dhcpv4/index.js';
 import type { Analysis } from '../analysis/types.js';
+import { Readable } from 'node:stream';
+import { analyzeCapture } from '../analysis/capture.js';
+import { loadFrames } from '../../test/helpers/frames.js';
+import { ethernetPcap } from '../../test/helpers/splice.js';
+import { EtherType, emitEthernet, parseEthernet } from '../wire/ethernet.js';
+import { emitIpv4, parseIpv4 } from '../wire/ipv4.js';
+import { emitUdp, parseUdp } from '../wire/udp.js';
+import { IpProtocol } from '../wire/ip-protocol.js';
+import { UdpPort } from '../wire/ports.js';
+import { ipv4FromString } from '../wire/bytes.js';
+import { DhcpV4Code } from '../wire/dhcpv4/index.js';
+import type { WireIssue } from '../wire/issues.js';
 
 const MAC = '52:54:00:7e:1a:01';
 const RELAYS = ['203.0.113.2', '203.0.113.3'];
@@ -68,5 +80,70 @@ describe('two redundant relays passing on one server\'s answer: one answer', () 
   it('server-id-override: two relays passing on answers with different addresses are two servers', () => {
     const { a } = boot('server-id-override', '203.0.113.80');
     expect(codes(a)).toContain('dhcp.multiple-servers');
+  });
+});
+
+/** OVMF's PXE boot against dnsmasq on its link, every DHCP answer on the wire once. */
+const LAB = 'captures/lab/uefi-pxe-dnsmasq.pcapng';
+
+/** The server's DHCP answer (UDP 67 → 68) as relay `r` passes it on to the client's link: from
+ *  the relay's MAC and address, its giaddr set; with `override`, option 54 the relay's address
+ *  (RFC 5107). Any other frame: null. */
+function relayCopy(frame: Uint8Array, r: number, override: boolean): Uint8Array | null {
+  const issues: WireIssue[] = [];
+  const eth = parseEthernet(frame, issues);
+  const ip = eth?.etherType === EtherType.IPV4 && eth.vlans.length === 0 ? parseIpv4(eth.payload, issues) : null;
+  const udp = ip?.protocol === IpProtocol.UDP ? parseUdp(ip.payload, issues) : null;
+  if (!eth || !ip || !udp || udp.srcPort !== UdpPort.DHCP_SERVER || udp.dstPort !== UdpPort.DHCP_CLIENT) return null;
+  const dhcp = udp.payload.slice();
+  dhcp.set(ipv4FromString(RELAYS[r]!), 24); // giaddr
+  for (let i = 240; i + 1 < dhcp.length && dhcp[i] !== DhcpV4Code.END;) {
+    if (dhcp[i] === DhcpV4Code.PAD) { i++; continue; }
+    if (dhcp[i] === DhcpV4Code.SERVER_ID && override) dhcp.set(ipv4FromString(RELAYS[r]!), i + 2);
+    i += 2 + dhcp[i + 1]!;
+  }
+  const src = ipv4FromString(RELAYS[r]!);
+  const datagram = emitUdp({ srcPort: UdpPort.DHCP_SERVER, dstPort: UdpPort.DHCP_CLIENT }, dhcp, { src, dst: ip.dstBytes });
+  const packet = emitIpv4({ ...ip, src: RELAYS[r]!, options: ip.options }, datagram);
+  return emitEthernet({ ...eth, src: RELAY_MACS[r]! }, packet);
+}
+
+/** The lab capture with each answer passed on by the first relay, and with `both`, by the second
+ *  3 ms later too; only the frames `keep` keeps. */
+function relayedLab(override: boolean, both: boolean, keep: (frame: Uint8Array) => boolean = () => true): Uint8Array {
+  const out: { time: number; data: Uint8Array }[] = [];
+  for (const f of loadFrames(LAB)) {
+    if (!keep(f.data)) continue;
+    const first = relayCopy(f.data, 0, override);
+    if (first === null) { out.push({ time: f.time, data: f.data }); continue; }
+    out.push({ time: f.time, data: first });
+    if (both) out.push({ time: f.time + 0.003, data: relayCopy(f.data, 1, override)! });
+  }
+  return ethernetPcap(out);
+}
+
+function analyzeBytes(bytes: Uint8Array): Promise<Analysis> {
+  return analyzeCapture({ name: 'relayed.pcap', stream: Readable.from([Buffer.from(bytes)]) });
+}
+
+describe(`${LAB} with its answers passed on by two redundant relays`, () => {
+  for (const override of [false, true]) {
+    it(`option 54 ${override ? 'set to each relay (server-id-override)' : 'the server\'s'}: the analysis one relay gives`, async () => {
+      const one = await analyzeBytes(relayedLab(override, false));
+      const two = await analyzeBytes(relayedLab(override, true));
+      expect(codes(two)).not.toContain('dhcp.multiple-servers');
+      expect(codes(two)).toEqual(codes(one));
+      const view = (a: Analysis) => a.clients.map((c) => [c.mac, c.outcome, c.steps.map((s) => (s.kind === 'dhcp4' ? s.offers.length : s.kind))]);
+      expect(view(two)).toEqual(view(one));
+    });
+  }
+
+  it('server-id-override, the client\'s frames not in the capture (one-sided): the answers counted as one relay\'s', async () => {
+    const fromClient = (f: Uint8Array) => f[6] === 0x52 && f[7] === 0x54;
+    const oneSided = (a: Analysis) => a.findings.filter((f) => f.code === 'capture.one-sided').map((f) => f.message);
+    const one = await analyzeBytes(relayedLab(true, false, (f) => !fromClient(f)));
+    const two = await analyzeBytes(relayedLab(true, true, (f) => !fromClient(f)));
+    expect(oneSided(one)).toHaveLength(1);
+    expect(oneSided(two)).toEqual(oneSided(one));
   });
 });
