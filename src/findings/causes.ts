@@ -372,7 +372,7 @@ function linkLoopRounds(d: DeviceFacts, boots: readonly AttemptFacts[], powerOn:
     const { x, rounds, last } = loop;
     const entries = boots.filter((b) => powerOn.get(b.index) === powerOn.get(x.a.index) && b.index <= x.a.index).map((b) => entryText(b.entry));
     const every = (last.a.start - x.a.start) / (rounds - 1);
-    x.root.message += ` The firmware went round ${rounds} times, every ~${fmt(every)} s with no reboot-sized silence between: ${[...new Set(entries)].join(' → ')}, iPXE handed the iPXE binary, the firmware again — one loop.`;
+    x.root.message += ` It went round ${rounds} times (a round every ~${fmt(every)} s, never ${REBOOT_GAP_S} s of silence between): ${[...new Set(entries)].join(' → ')} → iPXE handed the iPXE binary again → the firmware from the top — one loop, not a failure per round.`;
   };
   for (const x of failed) {
     if (x.root.code !== 'ipxe.chainload-loop' || x.root.causedBy !== null || x.root.client === null || !ipxeRan(x.a)) continue;
