@@ -162,7 +162,9 @@ export function linkCauses(
     for (const x of failed) if (unserved(x) && x.root.client !== null) x.root.severity = 'warning';
     // Each power-on of the machine has its own root cause: the firmware falls through its boot
     // entries within one power-on only.
-    for (const group of byPowerOn(powerOn ?? powerOns(d, boots), failed)) linkFallThrough(d, group, unserved);
+    powerOn ??= powerOns(d, boots);
+    for (const group of byPowerOn(powerOn, failed)) linkFallThrough(d, group, unserved);
+    linkLoopRounds(d, boots, powerOn, failed);
   }
   // Findings added here (boot.stopped) get the next ids.
   let n = idBase + findings.length;
@@ -220,7 +222,10 @@ const FIRMWARE_ENTRIES: ReadonlySet<AttemptEntry> = new Set<AttemptEntry>(['pxe4
  *  (EDK2's BdsDxe BootBootOptions: a boot option that returns, as iPXE does when its autoboot
  *  fails, is followed at once by the next one): the same power-on. A firmware entry tried again
  *  within seconds with no boot program run since is the same power-on too: firmware retry loops go
- *  round their boot order again (DISCOVERs, the next NIC or IPv6, again). */
+ *  round their boot order again (DISCOVERs, the next NIC or IPv6, again). A capture that starts
+ *  inside iPXE does not show the entry that ran it: a firmware entry after that iPXE is the boot
+ *  manager's next one only when iPXE visibly gave up (`ipxeExited`); otherwise iPXE went on (a
+ *  script, a kernel, itself again) and the machine was reset. */
 function powerOns(d: DeviceFacts, boots: readonly AttemptFacts[]): Map<number, number> {
   const powerOn = new Map<number, number>();
   let n = 0;
@@ -230,7 +235,8 @@ function powerOns(d: DeviceFacts, boots: readonly AttemptFacts[]): Map<number, n
   for (const a of boots) {
     const persona = FIRMWARE_ENTRIES.has(a.entry) ? personaOf(d, a) : null;
     let again = persona === null ? undefined : tried.find((t) => samePersona(t.persona, persona));
-    if (persona !== null && prev !== null && (a.start - prev.end > REBOOT_GAP_S || again?.programSince === true)) {
+    const afterUnseenEntry = tried.length === 0 && prev !== null && ipxeRan(prev) && !ipxeExited(d, prev);
+    if (persona !== null && prev !== null && (a.start - prev.end > REBOOT_GAP_S || again?.programSince === true || afterUnseenEntry)) {
       n++;
       tried = [];
       again = undefined;
@@ -288,6 +294,22 @@ function ipxeRan(a: AttemptFacts): boolean {
   return a.entry === 'ipxe' || (a.stage !== null && BOOT_STAGES.indexOf(a.stage) >= STAGE_IPXE);
 }
 
+/** iPXE gave up in the attempt, as its autoboot does before it exits to the firmware: its last
+ *  DHCP got no address or no boot file, or its last fetch was refused or cut short. A last fetch
+ *  that worked (a script, a kernel, iPXE itself again) shows iPXE going on. */
+function ipxeExited(d: DeviceFacts, a: AttemptFacts): boolean {
+  for (let i = a.lastStep; i >= a.firstStep; i--) {
+    const s = d.steps[i]!;
+    if (s.kind === 'dhcp4') return s.ack === null || s.step.bootfile === null;
+    if (s.kind === 'dhcp6') return !s.answered || s.step.bootfileUrl === null;
+    if (s.kind === 'tftp' && s.step.direction === 'download' && !s.step.probe) {
+      return !s.step.complete || s.step.error !== null || s.step.unreachable !== null;
+    }
+    if (s.kind === 'http') return !s.step.ok;
+  }
+  return false;
+}
+
 /** The file or URL of the attempt's last transfer, null if it made none. */
 function lastTarget(d: DeviceFacts, a: AttemptFacts): string | null {
   for (let i = a.lastStep; i >= a.firstStep; i--) {
@@ -334,6 +356,52 @@ function linkFallThrough(d: DeviceFacts, failed: readonly Failed[], unserved: (x
       }
     }
   }
+}
+
+/**
+ * iPXE handed itself in power-on after power-on, with no reboot-sized silence between (iPXE
+ * exiting back to a firmware that starts over, or a reset seconds after each loop: a POST the
+ * capture cannot tell from a retry): one chainload loop for the device, its first round's, which
+ * names the rounds; the later rounds' loops are its consequences. A reboot-sized silence ends the
+ * loop: what follows is judged on its own.
+ */
+function linkLoopRounds(d: DeviceFacts, boots: readonly AttemptFacts[], powerOn: ReadonlyMap<number, number>, failed: readonly Failed[]): void {
+  let loop: { x: Failed; rounds: number; last: Failed } | null = null;
+  const close = (): void => {
+    if (loop === null || loop.rounds < 2) return;
+    const { x, rounds, last } = loop;
+    const entries = boots.filter((b) => powerOn.get(b.index) === powerOn.get(x.a.index) && b.index <= x.a.index).map((b) => entryText(b.entry));
+    const every = (last.a.start - x.a.start) / (rounds - 1);
+    x.root.message += ` It went round ${rounds} times (a round every ~${fmt(every)} s, never ${REBOOT_GAP_S} s of silence between): ${[...new Set(entries)].join(' → ')} → iPXE handed the iPXE binary again → the firmware from the top — one loop, not a failure per round.`;
+  };
+  for (const x of failed) {
+    if (x.root.code !== 'ipxe.chainload-loop' || x.root.causedBy !== null || x.root.client === null || !ipxeRan(x.a)) continue;
+    if (loop !== null && powerOn.get(x.a.index) !== powerOn.get(loop.last.a.index) && !rebootGapBetween(boots, loop.last.a, x.a)) {
+      // The round's own loop, and what followed from it (entries fallen through to after it).
+      for (const y of failed) {
+        for (const f of y.fs) if (f.causedBy === x.root.id) f.causedBy = loop.x.root.id;
+      }
+      x.root.causedBy = loop.x.root.id;
+      x.root.severity = 'info';
+      loop.rounds++;
+      loop.last = x;
+      continue;
+    }
+    if (loop !== null && powerOn.get(x.a.index) === powerOn.get(loop.last.a.index)) continue;
+    close();
+    loop = { x, rounds: 1, last: x };
+  }
+  close();
+}
+
+/** A reboot-sized silence between two of the device's attempts, from `a` on to `b`. */
+function rebootGapBetween(boots: readonly AttemptFacts[], a: AttemptFacts, b: AttemptFacts): boolean {
+  for (let i = 0; i + 1 < boots.length; i++) {
+    const x = boots[i]!;
+    const y = boots[i + 1]!;
+    if (x.index >= a.index && y.index <= b.index && y.start - x.end > REBOOT_GAP_S) return true;
+  }
+  return false;
 }
 
 /** Two rounds of one boot entry failed the same way: the same root code, the same file or URL. */

@@ -89,7 +89,8 @@ describe('a UEFI boot manager going on to its next boot entry after iPXE exits: 
     expect(errors(a).filter((f) => f.client === c.mac)).toEqual([]);
   });
 
-  it(`${CHAINLOAD_LOOP} followed by itself 10 s later: a reset seconds after iPXE ran is a new power-on with its own root cause`, async () => {
+  it(`${CHAINLOAD_LOOP} followed by itself 10 s later: the firmware starting over seconds after iPXE ran is a new power-on; iPXE handed itself in both is one chainload loop`, async () => {
+    const orig = await analyzeCapture(CHAINLOAD_LOOP);
     const s = spliceAfterItself(CHAINLOAD_LOOP, 10);
     const a = await analyzeBytes(s.bytes);
     const c = bootClient(a);
@@ -97,8 +98,25 @@ describe('a UEFI boot manager going on to its next boot entry after iPXE exits: 
       ['pxe4', 'failed', 'dhcp.no-offer'], ['pxe6', 'failed', 'ipxe.chainload-loop'],
       ['pxe4', 'failed', 'dhcp.no-offer'], ['pxe6', 'failed', 'ipxe.chainload-loop'],
     ]);
-    const loops = [1, 3].map((i) => finding(a, c.attempts[i]!.rootCauseId));
+    // The second round's PXEv4 entry starts a power-on of its own (not the first's consequence).
+    expect(finding(a, c.attempts[2]!.rootCauseId).causedBy).toBeNull();
+    // Whether iPXE exited back to a firmware that retries or someone reset it seconds later, the
+    // capture cannot tell: the same loop, one finding that names its rounds; no error per round.
+    const [first, second] = [1, 3].map((i) => finding(a, c.attempts[i]!.rootCauseId));
+    expect([first!.severity, first!.causedBy]).toEqual(['error', null]);
+    expect([second!.severity, second!.causedBy]).toEqual(['info', first!.id]);
+    expect(first!.message).toMatch(/2 times/);
+    expect(errors(a).map((f) => f.code)).toEqual(errors(orig).map((f) => f.code));
+    expect(a.findings.filter((f) => f.code === 'ipxe.chainload-loop' && f.severity === 'error')).toHaveLength(1);
+  });
+
+  it(`${CHAINLOAD_LOOP} followed by itself 90 s later (a reboot-sized silence): two power-ons, each loop a root cause of its own`, async () => {
+    const s = spliceAfterItself(CHAINLOAD_LOOP, 90);
+    const a = await analyzeBytes(s.bytes);
+    const c = bootClient(a);
+    const loops = c.attempts.filter((x) => x.rootCause === 'ipxe.chainload-loop').map((x) => finding(a, x.rootCauseId));
     expect(loops.map((f) => [f.severity, f.causedBy])).toEqual([['error', null], ['error', null]]);
+    expect(loops[0]!.message).not.toMatch(/went round/);
     expect(loops[1]!.frames.every((f) => f > s.frames)).toBe(true);
   });
 });
@@ -171,5 +189,39 @@ describe('a reset the capture missed: it began halfway through a power-on', () =
     const own = finding(a, pxe6!.rootCauseId);
     expect([own.severity, own.causedBy]).toEqual(['error', null]);
     expect(errors(a).map((f) => f.code).sort()).toEqual(['dhcp6.no-bootfile-url', 'ipxe.chainload-loop']);
+  });
+});
+
+describe('a capture that starts inside iPXE: the firmware entry that ran it is not in it', () => {
+  it(`${CHAINLOAD_LOOP} from its second third on (iPXE looping on itself), then the whole capture 10 s later: the firmware's entries are the next round, not a fall-through`, async () => {
+    const loop = loadFrames(CHAINLOAD_LOOP);
+    const late = loop.slice(Math.floor(loop.length / 3));
+    const a = await analyzeBytes(ethernetPcap([...movedTo(late, late[0]!.time), ...movedTo(loop, late.at(-1)!.time + 10)]));
+    const c = bootClient(a);
+    expect(c.attempts.map((x) => [x.entry, x.rootCause])).toEqual([
+      ['ipxe', 'ipxe.chainload-loop'], ['pxe4', 'dhcp.no-offer'], ['pxe6', 'ipxe.chainload-loop'],
+    ]);
+    expect(c.attempts[1]!.start - c.attempts[0]!.end).toBeLessThan(60);
+    // iPXE did not give up (it fetched itself again and again): the machine started over, and the
+    // loop came round again — one loop of two rounds, not a failure the firmware fell through to.
+    const [first, pxe4, second] = c.attempts.map((x) => finding(a, x.rootCauseId));
+    expect([first!.severity, first!.causedBy]).toEqual(['error', null]);
+    expect(pxe4!.causedBy).toBeNull();
+    expect([second!.severity, second!.causedBy]).toEqual(['info', first!.id]);
+    expect(first!.message).toMatch(/2 times/);
+  });
+
+  it(`${BROKEN_RA} from its second third on, the capture running on 60 s: iPXE visibly gave up (no address), the HTTPv4 entry after it is the boot manager's next, the same power-on`, async () => {
+    const frames = loadFrames(BROKEN_RA);
+    const ra = lastRaIndex(BROKEN_RA);
+    const late = frames.slice(Math.floor(frames.length / 3));
+    const a = await analyzeBytes(ethernetPcap([...late, { time: frames[ra]!.time + 60, data: frames[ra]!.data }]));
+    const c = bootClient(a);
+    expect(c.attempts.map((x) => x.entry)).toEqual(['ipxe', 'http4']);
+    const [ipxe, http4] = c.attempts;
+    expect(ipxe!.rootCause).toBe('ra.missing-managed-flag');
+    expect(http4!.outcome).toBe('failed');
+    const own = finding(a, http4!.rootCauseId);
+    expect([own.severity, own.causedBy]).toEqual(['info', ipxe!.rootCauseId]);
   });
 });

@@ -96,8 +96,9 @@ export function dhcp4Message(flow: FlowState, m: Dhcp4Decoded): ChainState | nul
     if (!st || st.step.xid !== msg.xid) {
       st = findDhcp4(c, msg.xid) ?? openDhcp4(flow, c, m);
     }
-    if (answerCounts(st, type, m)) noteExchange(c, false);
-    dhcp4Server(flow, c, st, m, type);
+    const answer = answerSeen(st, type, m);
+    if (answer === 'new') noteExchange(c, false);
+    dhcp4Server(flow, c, st, m, type, answer === 'copy');
   }
   return c;
 }
@@ -117,44 +118,57 @@ function restartsDiscovery(st: Dhcp4State, secs: number, time: number): boolean 
 }
 
 /**
- * Does this answer count as one more (`ExchangeFacts.answers`)? The first of its type from its
- * server in the step does: two servers offering to one DISCOVER are two answers. A repeat from the
- * same server only as the answer to a client's retransmission: RFC 2131 §4.1 backs off 4, 8, 16,
- * 32, 64 s (±1 s), so 1 s to 70 s after the previous one. Sooner is a copy of the same answer (a
- * relay's on the same link, within ms); later is no retry of this xid (a lease's ACK seen again,
- * a capture spliced from two). A relay's copy toward the client, within `RELAY_COPY_S` of an
- * answer sent to that relay, is that answer whoever it names: a relay in proxy mode puts its own
- * address in option 54, and a BOOTP reply has none (its source, server or relay, names it).
+ * Is this answer one more (`ExchangeFacts.answers`), one sent again, or a copy of one seen? The
+ * first of its type from its server in the step is new: two servers offering to one DISCOVER are
+ * two answers. A repeat from the same server is new only as the answer to a client's
+ * retransmission: RFC 2131 §4.1 backs off 4, 8, 16, 32, 64 s (±1 s), so 1 s to 70 s after the
+ * previous one. Sooner is a copy of the same answer (a relay's on the same link, within ms); later
+ * is no retry of this xid (a lease's ACK seen again, a capture spliced from two). A relay's copy
+ * toward the client, within `RELAY_COPY_S` of an answer sent to that relay, is that answer
+ * whoever it names: a relay in proxy mode puts its own address in option 54, and a BOOTP reply has
+ * none (its source, server or relay, names it). So is one that names only its relay, within
+ * `RELAY_COPY_S` of another relay's with the same type and address: two redundant relays (an
+ * HSRP/VRRP pair, both helpers to one server) each passing on the server's answer to its copy of
+ * the client's broadcast. Answers that name their servers are never merged so.
  */
-function answerCounts(st: Dhcp4State, type: number | null, m: Dhcp4Decoded): boolean {
+function answerSeen(st: Dhcp4State, type: number | null, m: Dhcp4Decoded): 'new' | 'repeat' | 'copy' {
   const kind = type !== null && type > 0 && type < ANSWER_TYPES ? type : 0;
   const server = answerer(m);
   const relay = u32(m.msg.giaddr, 0);
+  const yiaddr = u32(m.msg.yiaddr, 0);
   const time = m.time;
   const giaddr = relay === 0 ? '' : ipv4ToString(m.msg.giaddr);
   const toRelay = relay !== 0 && m.dstAddr === giaddr ? relay : 0;
   const fromRelay = relay !== 0 && toRelay === 0 && (m.srcAddr === giaddr || m.dstPort === UdpPort.DHCP_CLIENT);
+  // Named only by the relay that passed it on: no option 54 (its source then names it), or the
+  // relay's own address there.
+  const relayNamed = fromRelay && (server === relay || server === u32(ipv4FromString(m.srcAddr), 0)) ? relay : 0;
   const at = st.answerAt;
   if (fromRelay) {
     for (let k = 0; k < at.length; k += ANSWER_FIELDS) {
-      if (at[k] === kind && at[k + 3] === relay && time - at[k + 2]! >= 0 && time - at[k + 2]! <= RELAY_COPY_S) return false;
+      if (at[k] !== kind || time - at[k + 2]! < 0 || time - at[k + 2]! > RELAY_COPY_S) continue;
+      if (at[k + 3] === relay) return 'copy';
+      if (relayNamed !== 0 && at[k + 5] !== 0 && at[k + 5] !== relayNamed && at[k + 4] === yiaddr) return 'copy';
     }
   }
   let i = 0;
   while (i < at.length && (at[i] !== kind || at[i + 1] !== server)) i += ANSWER_FIELDS;
   if (i === at.length) {
+    const entry = [kind, server, time, toRelay, yiaddr, relayNamed];
     // A new array of the exact size: `push` would leave room for 17 numbers in every step kept.
-    st.answerAt = at.length === 0 ? [kind, server, time, toRelay] : [...at, kind, server, time, toRelay];
-    return true;
+    st.answerAt = at.length === 0 ? entry : [...at, ...entry];
+    return 'new';
   }
   const gap = time - at[i + 2]!;
   at[i + 2] = time;
   at[i + 3] = toRelay;
-  return gap >= RETRY_MIN_S && gap <= RETRY_MAX_S;
+  at[i + 4] = yiaddr;
+  at[i + 5] = relayNamed;
+  return gap >= RETRY_MIN_S && gap <= RETRY_MAX_S ? 'new' : 'repeat';
 }
 
 /** Numbers per answer in `Dhcp4State.answerAt`. */
-const ANSWER_FIELDS = 4;
+const ANSWER_FIELDS = 6;
 
 /** Seconds within which a relay passes on an answer it got (ms in practice; room for a busy one). */
 const RELAY_COPY_S = 1;
@@ -320,7 +334,8 @@ function cutBootStage(c: ChainState): 'firmware' | 'ipxe' {
   return 'firmware';
 }
 
-function dhcp4Server(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Decoded, type: number | null): void {
+/** `copy`: another relay's copy of an answer the step has (`answerSeen`): no offer of its own. */
+function dhcp4Server(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Decoded, type: number | null, copy: boolean): void {
   const msg = m.msg;
   const cut = optionsCut(flow, m);
   if (cut) st.step.cut ??= 'options';
@@ -334,6 +349,7 @@ function dhcp4Server(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Dec
   }
   noteDhcp4Message(st, m, 'BOOTREPLY', cut);
   if ((type === OFFER || type === ACK) && !isZeroAddr(msg.yiaddr)) noteAddressedBy(st, m.srcAddr);
+  if (type === OFFER && copy) return;
   if (type === OFFER) {
     st.firstOffer ??= m.time;
     st.offerCount++;
