@@ -60,7 +60,9 @@ async function child() {
   const rx = openLiveInterface('vb', { filter: 'ether proto 0x88b5' });
   const tx = openLiveInterface('va', { filter: 'ether proto 0x88b5' });
   let received = 0;
-  rx.onPacket(() => received++);
+  // Views where the binding has them (the raw transport's path; onPacket copies each frame).
+  if (rx.onPacketView) rx.onPacketView(() => received++);
+  else rx.onPacket(() => received++);
   const f = new Uint8Array(64);
   f.set([0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01, 0x88, 0xb5]);
 

@@ -7,8 +7,12 @@
  * the onError callback, and nothing is ever printed.
  *
  * JS API (see src/capture/live.ts):
- *   open(device, filter, snaplen, bufferSize, promisc, onPacket(frame, seconds, wireLength), onError(message)[, inboundOnly])
- *     -> { handle, linkType }            throws Error(message) when libpcap refuses
+ *   open(device, filter, snaplen, bufferSize, promisc, onFrames(count), onError(message)[, inboundOnly])
+ *     -> { handle, linkType, pool, meta } throws Error(message) when libpcap refuses
+ *     onFrames(count): `count` frames were copied into `pool` (a Uint8Array reused for every call:
+ *       views into it are valid during the call only) and described in `meta` (a Float64Array,
+ *       FRAME_META numbers per frame: offset in pool, captured length, length on the wire, seconds).
+ *       One call per pcap_dispatch batch (more when the pool fills up first), not one per frame.
  *     inboundOnly: frames this host sends are not captured (the raw transport: half the wakeups)
  *   send(handle, Uint8Array) -> bytes    throws Error(message)
  *   sendBatch(handle, Uint8Array[]) -> n  frames sent with sendmmsg (Linux); throws Error(message)
@@ -29,6 +33,11 @@
 
 /* Packets handed to JS per readable event: bounds the time spent in one callback. */
 #define BATCH 256
+/* Numbers per frame in `meta`: offset, captured length, wire length, time (seconds). */
+#define FRAME_META 4
+/* The pool every batch is copied into: a ring of GRO super-frames (64 KiB each on veth) fits
+ * without a flush; when it does not, the frames so far go to JS first and the pool starts over. */
+#define POOL_MIN (4u << 20)
 
 typedef struct {
   pcap_t *pcap;
@@ -37,6 +46,12 @@ typedef struct {
   napi_ref on_packet;
   napi_ref on_error;
   napi_ref self; /* keeps the external alive while open: GC must not free us mid-dispatch */
+  napi_ref pool_ref; /* the ArrayBuffers behind `pool` and `meta` (V8's: their memory never moves) */
+  napi_ref meta_ref;
+  uint8_t *pool;
+  size_t pool_size, pool_used;
+  double *meta;
+  uint32_t count; /* frames in the pool not yet handed to JS */
   napi_async_context async;
   int closed;      /* close asked for: no more callbacks */
   int dispatching; /* inside pcap_dispatch: teardown waits until it returns */
@@ -62,6 +77,9 @@ static void live_teardown(live_t *l) {
   if (l->in_callback) return; /* on_readable finishes the job after closing its scopes */
   drop_ref(l->env, &l->on_packet);
   drop_ref(l->env, &l->on_error);
+  drop_ref(l->env, &l->pool_ref);
+  drop_ref(l->env, &l->meta_ref);
+  l->pool = NULL, l->meta = NULL;
   if (l->async != NULL) napi_async_destroy(l->env, l->async), l->async = NULL;
   drop_ref(l->env, &l->self); /* last: the finalizer may run after this */
 }
@@ -97,15 +115,33 @@ static void call_js(live_t *l, napi_ref ref, size_t argc, napi_value *argv) {
   }
 }
 
+/* Hands the frames gathered so far to JS in one call; the pool is free again afterwards. */
+static void flush_frames(live_t *l) {
+  uint32_t n = l->count;
+  l->count = 0;
+  l->pool_used = 0;
+  if (n == 0 || l->closed) return;
+  napi_value argv[1];
+  napi_create_uint32(l->env, n, &argv[0]);
+  call_js(l, l->on_packet, 1, argv);
+}
+
+/* One frame: copied into the pool (libpcap's ring slot is released when dispatch moves on), no
+ * JS object made. A frame longer than the pool's room flushes what is there first. */
 static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes) {
   live_t *l = (live_t *)user;
-  if (l->closed) return;
-  napi_value argv[3];
-  void *data;
-  if (napi_create_buffer_copy(l->env, h->caplen, bytes, &data, &argv[0]) != napi_ok) return;
-  napi_create_double(l->env, (double)h->ts.tv_sec + (double)h->ts.tv_usec / 1e6, &argv[1]);
-  napi_create_uint32(l->env, h->len, &argv[2]); /* length on the wire: > caplen when cut to snaplen */
-  call_js(l, l->on_packet, 3, argv);
+  if (l->closed || l->pool == NULL) return;
+  size_t len = h->caplen < l->pool_size ? h->caplen : l->pool_size;
+  if (l->pool_used + len > l->pool_size || l->count == BATCH) flush_frames(l);
+  if (l->closed) return; /* close() was called from the flush */
+  memcpy(l->pool + l->pool_used, bytes, len);
+  double *m = l->meta + (size_t)l->count * FRAME_META;
+  m[0] = (double)l->pool_used;
+  m[1] = (double)len;
+  m[2] = (double)h->len; /* length on the wire: > caplen when cut to snaplen */
+  m[3] = (double)h->ts.tv_sec + (double)h->ts.tv_usec / 1e6;
+  l->pool_used += len;
+  l->count++;
 }
 
 /* A read error (the interface went down or disappeared): stop, then tell JS once. */
@@ -148,6 +184,7 @@ static void on_readable(uv_poll_t *poll, int status, int events) {
   l->dispatching = 1;
   int n = pcap_dispatch(l->pcap, BATCH, on_frame, (u_char *)l);
   l->dispatching = 0;
+  flush_frames(l); /* the batch, in one JS call (before an error is reported: those frames came first) */
   if (l->closed) live_teardown(l); /* close() was called from a packet callback */
   else if (n == PCAP_ERROR) snprintf(msg, sizeof msg, "%s", pcap_geterr(l->pcap));
   else if (status < 0) snprintf(msg, sizeof msg, "the interface stopped delivering packets (%s)", uv_strerror(status));
@@ -180,7 +217,7 @@ static napi_value fail_open(napi_env env, pcap_t *p, const char *what) {
 
 static napi_value js_open(napi_env env, napi_callback_info info) {
   ARGS(8);
-  if (argc < 7) return throw_msg(env, "open(device, filter, snaplen, bufferSize, promisc, onPacket, onError)");
+  if (argc < 7) return throw_msg(env, "open(device, filter, snaplen, bufferSize, promisc, onFrames, onError)");
   char device[256], filter[4096], errbuf[PCAP_ERRBUF_SIZE];
   size_t len;
   CHECK(napi_get_value_string_utf8(env, argv[0], device, sizeof device, &len));
@@ -232,6 +269,22 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   if (l == NULL) return fail_open(env, p, "out of memory");
   l->pcap = p;
   l->env = env;
+  /* The pool holds a whole batch of typical frames, and always at least four at the snap length. */
+  l->pool_size = (size_t)(snaplen > 0 ? snaplen : 65535) * 4;
+  if (l->pool_size < POOL_MIN) l->pool_size = POOL_MIN;
+  napi_value pool_ab, meta_ab, pool, meta;
+  void *pool_mem, *meta_mem;
+  if (napi_create_arraybuffer(env, l->pool_size, &pool_mem, &pool_ab) != napi_ok ||
+      napi_create_arraybuffer(env, BATCH * FRAME_META * sizeof(double), &meta_mem, &meta_ab) != napi_ok ||
+      napi_create_typedarray(env, napi_uint8_array, l->pool_size, pool_ab, 0, &pool) != napi_ok ||
+      napi_create_typedarray(env, napi_float64_array, BATCH * FRAME_META, meta_ab, 0, &meta) != napi_ok) {
+    free(l);
+    return fail_open(env, p, "out of memory");
+  }
+  l->pool = pool_mem;
+  l->meta = meta_mem;
+  napi_create_reference(env, pool_ab, 1, &l->pool_ref);
+  napi_create_reference(env, meta_ab, 1, &l->meta_ref);
   napi_create_reference(env, argv[5], 1, &l->on_packet);
   napi_create_reference(env, argv[6], 1, &l->on_error);
   napi_value name;
@@ -258,6 +311,8 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   CHECK(napi_create_int32(env, pcap_datalink(p), &dlt));
   CHECK(napi_set_named_property(env, out, "handle", handle));
   CHECK(napi_set_named_property(env, out, "linkType", dlt));
+  CHECK(napi_set_named_property(env, out, "pool", pool));
+  CHECK(napi_set_named_property(env, out, "meta", meta));
   return out;
 }
 

@@ -13,8 +13,8 @@ export { LiveCaptureError } from '../errors.js';
 /** The binding's functions (native/pcap_live.c). */
 interface PcapBinding {
   open(device: string, filter: string, snaplen: number, bufferSize: number, promisc: boolean,
-    onPacket: (frame: Buffer, seconds: number, wireLength: number) => void, onError: (message: string) => void,
-    inboundOnly?: boolean): { handle: object; linkType: number };
+    onFrames: (count: number) => void, onError: (message: string) => void,
+    inboundOnly?: boolean): { handle: object; linkType: number; pool?: Uint8Array; meta?: Float64Array };
   send(handle: object, frame: Uint8Array): number;
   sendBatch?(handle: object, frames: Uint8Array[]): number;
   stats(handle: object): { received: number; dropped: number; ifDropped: number } | null;
@@ -40,6 +40,9 @@ function loadBinding(): PcapBinding {
  *  the wire (more than `frame.length` when the snap length cut it). */
 export type LivePacketHandler = (frame: Uint8Array, time: number, wireLength: number) => void;
 
+/** Numbers per frame in the binding's `meta` array: offset, captured length, wire length, seconds. */
+const FRAME_META = 4;
+
 export interface LiveStats {
   received: number;
   /** Frames cut to the snap length. */
@@ -62,6 +65,9 @@ export interface LiveInterface {
   /** Several frames in one system call (sendmmsg), in order; absent where the binding lacks it. */
   sendBatch?(frames: Uint8Array[]): void;
   onPacket(handler: LivePacketHandler): void;
+  /** Received frame as a view into a buffer the next batch overwrites: valid during the call only
+   *  (copy what is kept). No copy, no allocation but the view: the raw transport's fast path. */
+  onPacketView?(handler: LivePacketHandler): void;
   /** Called once when reading fails (interface deleted or down); the interface is closed by then. */
   onError(handler: LiveErrorHandler): void;
   stats(): LiveStats;
@@ -119,14 +125,28 @@ export function openLiveInterface(iface: string, opts: LiveOpenOptions = {}): Li
   const snapLength = opts.snapLength ?? 65535;
   const stats = { received: 0, truncated: 0, sent: 0 };
   const handlers: LivePacketHandler[] = [];
+  const viewHandlers: LivePacketHandler[] = [];
   const errorHandlers: LiveErrorHandler[] = [];
   let closed = false;
   let failure: string | null = null;
-  const onPacket = (frame: Buffer, time: number, wireLength: number): void => {
-    stats.received++;
-    if (wireLength > frame.length) stats.truncated++;
-    // The binding hands over a fresh copy per frame: the handlers may keep it.
-    for (const h of handlers) h(frame, time, wireLength);
+  let pool: Uint8Array | undefined;
+  let meta: Float64Array | undefined;
+  // One call per batch: the frames are in `pool`, described by `meta` (native/pcap_live.c).
+  const onFrames = (count: number): void => {
+    for (let i = 0, m = 0; i < count && !closed; i++, m += FRAME_META) {
+      const offset = meta![m]!;
+      const length = meta![m + 1]!;
+      const wireLength = meta![m + 2]!;
+      const time = meta![m + 3]!;
+      const view = pool!.subarray(offset, offset + length);
+      stats.received++;
+      if (wireLength > length) stats.truncated++;
+      for (const h of viewHandlers) h(view, time, wireLength);
+      if (handlers.length === 0) continue;
+      // These handlers may keep the frame: one copy of it for them all.
+      const frame = view.slice();
+      for (const h of handlers) h(frame, time, wireLength);
+    }
   };
   const onError = (message: string): void => {
     closed = true;
@@ -134,13 +154,19 @@ export function openLiveInterface(iface: string, opts: LiveOpenOptions = {}): Li
     failure = vanished ? `the interface disappeared (${message})` : message;
     for (const h of errorHandlers) h(`${iface}: ${failure}`);
   };
-  let opened: { handle: object; linkType: number };
+  let opened: ReturnType<PcapBinding['open']>;
   try {
     // Promiscuous: scenario clients use MAC addresses that are not the interface's.
-    opened = pcap.open(iface, opts.filter ?? '', snapLength, Math.max(opts.bufferSize ?? 0, MIN_RING_BYTES), true, onPacket, onError, opts.inboundOnly ?? false);
+    opened = pcap.open(iface, opts.filter ?? '', snapLength, Math.max(opts.bufferSize ?? 0, MIN_RING_BYTES), true, onFrames, onError, opts.inboundOnly ?? false);
   } catch (e) {
     throw classify(iface, e);
   }
+  if (opened.pool === undefined || opened.meta === undefined) {
+    pcap.close(opened.handle);
+    throw new LiveCaptureError('EPCAP', 'the libpcap binding is out of date (build/Release/pcap_live.node): rebuild it with `npx node-gyp rebuild`');
+  }
+  pool = opened.pool;
+  meta = opened.meta;
   const { handle } = opened;
   return {
     name: iface,
@@ -167,6 +193,9 @@ export function openLiveInterface(iface: string, opts: LiveOpenOptions = {}): Li
     onPacket(handler: LivePacketHandler): void {
       handlers.push(handler);
     },
+    onPacketView(handler: LivePacketHandler): void {
+      viewHandlers.push(handler);
+    },
     onError(handler: LiveErrorHandler): void {
       errorHandlers.push(handler);
     },
@@ -178,6 +207,7 @@ export function openLiveInterface(iface: string, opts: LiveOpenOptions = {}): Li
       if (closed && failure === null) return;
       closed = true;
       handlers.length = 0;
+      viewHandlers.length = 0;
       errorHandlers.length = 0;
       pcap.close(handle);
     },

@@ -13,8 +13,9 @@ export interface FragmentReassemblyOptions {
   /** Fragment bytes held over all datagrams in flight (default 16 MiB); the oldest datagrams are
    *  dropped beyond it (a flood of fragments that never complete must not hold 1024 × 64 KiB). */
   maxTotalBytes?: number;
-  /** The caller never reuses a fragment's bytes (the live capture gives every frame a buffer of
-   *  its own): pieces are held as views, the whole datagram is the only copy. Default: copied. */
+  /** The caller never reuses a fragment's bytes (every frame in a buffer of its own): pieces are
+   *  held as views, the whole datagram is the only copy. Default: copied (the raw transport's
+   *  frames are views into a capture buffer the next batch overwrites). */
   keepViews?: boolean;
 }
 

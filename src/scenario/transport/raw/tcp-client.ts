@@ -75,7 +75,8 @@ export class RawTcpConnection implements ByteStream {
   private linger: NodeJS.Timeout | null = null;
   private transmits = 0;
   private rto: number;
-  /** Out-of-order data waiting for the gap before it (copies are not needed: frames are ours). */
+  /** Out-of-order data waiting for the gap before it: copies (a segment's payload is a view into
+   *  the capture's batch buffer, overwritten by the next batch). */
   private readonly ooo: { seq: number; data: Uint8Array }[] = [];
   private oooBytes = 0;
   private peerFinSeq = -1;
@@ -211,7 +212,7 @@ export class RawTcpConnection implements ByteStream {
       if (rel + data.length > this.rcvWindow || this.oooBytes + data.length > this.rcvWindow) return false;
       this.counters.outOfOrder++;
       if (this.ooo.some((s) => s.seq === seq && s.data.length >= data.length)) return false;
-      this.ooo.push({ seq, data });
+      this.ooo.push({ seq, data: data.slice() });
       this.ooo.sort((a, b) => seqDiff(a.seq, b.seq));
       this.oooBytes += data.length;
       return false;
@@ -238,7 +239,7 @@ export class RawTcpConnection implements ByteStream {
     }
     this.rcvNxt = (this.rcvNxt + data.length) >>> 0;
     const t = this.o.now();
-    if (this.dataHandlers.length === 0) this.early.push(data);
+    if (this.dataHandlers.length === 0) this.early.push(data.slice()); // kept past this frame: a copy
     for (const h of this.dataHandlers) h(data, t);
   }
 

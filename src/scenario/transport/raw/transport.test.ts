@@ -285,13 +285,16 @@ describe('SendQueue', () => {
   it('sends a burst at once, paces the rest, and drops beyond its bound', async () => {
     const out: number[] = [];
     const q = new SendQueue({ pps: 200, limit: 15, send: (f) => out.push(f[0]!) });
+    const t0 = performance.now();
     for (let i = 0; i < 40; i++) q.push(Uint8Array.of(i));
     expect(out).toEqual([...Array(20).keys()]); // burst of pps/10 = 20 ... then the bounded queue
     expect(q.length).toBe(15);
     expect(q.dropped).toBe(5);
     await tick(40); // 200/s: about 8 more in 40 ms
     expect(out.length).toBeGreaterThan(21);
-    expect(out.length).toBeLessThan(35);
+    // Paced: no more than the elapsed time allows (a loaded host may run the timer late, then
+    // more is due; a fixed "under 35 after 40 ms" failed at load 20).
+    expect(out.length - 20).toBeLessThanOrEqual(Math.floor(((performance.now() - t0) * 200) / 1000) + 1);
     await q.drain(500);
     expect(out).toEqual([...Array(35).keys()]);
     q.close();

@@ -160,10 +160,10 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
   };
   /** Largest IP packet we send. */
   readonly mtu: number;
-  // A live interface hands every frame over in a buffer of its own (capture/live.ts): fragments
-  // are held as views, the reassembled datagram is their only copy.
-  private readonly frag4 = new Ipv4FragmentReassembler({ timeout: FRAGMENT_TIMEOUT_S, maxDatagrams: 4096, keepViews: true });
-  private readonly frag6 = new Ipv6FragmentReassembler({ timeout: FRAGMENT_TIMEOUT_S, maxDatagrams: 4096, keepViews: true });
+  // Received frames are views into the capture's batch buffer, overwritten by the next batch
+  // (capture/live.ts onPacketView): the reassemblers copy the fragments they hold.
+  private readonly frag4 = new Ipv4FragmentReassembler({ timeout: FRAGMENT_TIMEOUT_S, maxDatagrams: 4096 });
+  private readonly frag6 = new Ipv6FragmentReassembler({ timeout: FRAGMENT_TIMEOUT_S, maxDatagrams: 4096 });
   private lastExpire = 0;
 
   constructor(private readonly link: LiveInterface, private readonly opts: RawTransportOptions) {
@@ -185,7 +185,12 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
       intervalMs: opts.ndIntervalMs ?? 1000,
       send: (frame) => this.out.push(frame),
     });
-    link.onPacket((frame, time) => this.receive(frame, time));
+    // Views into the capture's batch buffer when the link offers them (no copy per frame): what
+    // outlives a frame's call is copied where it is kept (fragments, TCP out-of-order and early
+    // data, UDP payloads handed to the clients).
+    const receive = (frame: Uint8Array, time: number): void => this.receive(frame, time);
+    if (link.onPacketView) link.onPacketView(receive);
+    else link.onPacket(receive);
     link.onError((message) => this.fail(message));
   }
 
@@ -458,8 +463,18 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
     throw new Error('no free ephemeral TCP port');
   }
 
+  /** The datagram being received was put together from fragments: its payload is a buffer of its
+   *  own (the reassembler's), not a view into the capture's reused one. */
+  private reassembled = false;
+
+  /** A UDP payload the clients may keep: a copy unless it is already a buffer of its own. */
+  private keepable(payload: Uint8Array): Uint8Array {
+    return this.reassembled ? payload : payload.slice();
+  }
+
   private receive(frame: Uint8Array, time: number): void {
     if (this.closed) return;
+    this.reassembled = false;
     for (const h of this.frameHandlers) h('received', time, LinkType.ETHERNET, frame);
     const issues = this.issues;
     issues.length = 0;
@@ -491,6 +506,7 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
       const whole = this.frag4.push(ip!, time, 0, issues);
       if (whole === null) return;
       this.counters.reassembled++;
+      this.reassembled = true;
       d.dissectTransport(d.protocol, whole.payload, 0, whole.payload.length);
     }
     this.receiveTransport(d.protocol, srcMac, dstMac, time);
@@ -528,7 +544,8 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
     const dg: UdpDatagram = {
       src: { addr: srcIp, port: d.srcPort },
       dst: { addr: dstIp, port: d.dstPort },
-      payload,
+      // The clients may keep it (a DHCP offer's options, a TFTP block): the frame's buffer is reused.
+      payload: this.keepable(payload),
       broadcast: dstIp === BROADCAST_ADDR || dstMac === BROADCAST_MAC,
     };
     for (const h of this.udpHandlers) h(mac, dg, time);
@@ -566,6 +583,7 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
       const whole = this.frag6.push(d.ip6!, time, 0, this.issues);
       if (whole === null) return;
       this.counters.reassembled++;
+      this.reassembled = true;
       protocol = whole.nextHeader;
       d.dissectTransport(protocol, whole.payload, 0, whole.payload.length);
     }
@@ -594,7 +612,7 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
     const dg: UdpDatagram = {
       src: { addr: srcIp, port: d.srcPort },
       dst: { addr: dstIp, port: d.dstPort },
-      payload: d.udpPayload(),
+      payload: this.keepable(d.udpPayload()),
       broadcast: dstMac === BROADCAST_MAC,
     };
     for (const mac of macs) for (const h of this.udpHandlers) h(mac, dg, time);
