@@ -63,7 +63,8 @@ export async function analyzeCapture(input: CaptureInput | readonly CaptureInput
     step.push(rec);
     session.tick(step.last, info);
     if (tapRecord !== undefined) tapRecord(rec.time, builder, pipeline);
-  }, { signal: opts.signal, onProgress: opts.onProgress, onWarning: opts.onWarning });
+    // The record object itself is kept by nobody: one for the whole read, no object per packet.
+  }, { signal: opts.signal, onProgress: opts.onProgress, onWarning: opts.onWarning, reuseRecord: true });
   pipeline.finish();
   opts.onReadEnd?.();
   const head = session.finish({

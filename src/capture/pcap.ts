@@ -4,7 +4,7 @@
  * reused buffer and says how many bytes it needs to progress.
  */
 import { dataView, u16, u16le, u32, u32le } from '../wire/bytes.js';
-import type { CaptureSummary, RecordSink } from './types.js';
+import { recordSlot, type CaptureRecord, type CaptureSummary, type RecordSink } from './types.js';
 import { isSupportedLinkType } from '../wire/link-type.js';
 import type { RecordParser } from './reader.js';
 
@@ -51,7 +51,12 @@ export class PcapParser implements RecordParser {
   recordSec = 0;
   recordFrac = 0;
 
-  constructor(private readonly sink: RecordSink) {}
+  /** The record handed over for every packet (`reuseRecord`), else null: a new one each. */
+  private readonly slot: CaptureRecord | null;
+
+  constructor(private readonly sink: RecordSink, reuseRecord = false) {
+    this.slot = reuseRecord ? recordSlot() : null;
+  }
 
   /** Fractions are nanoseconds (else microseconds). */
   get nanosecond(): boolean {
@@ -68,6 +73,7 @@ export class PcapParser implements RecordParser {
     const le = this.le;
     const hl = this.recHeaderLength;
     const sink = this.sink;
+    const slot = this.slot;
     // Records are views built from the chunk's ArrayBuffer directly: `subarray` (species lookup)
     // and `.buffer` reads cost about twice as much, and this runs once per record.
     const plain = buf.constructor === Uint8Array;
@@ -104,14 +110,18 @@ export class PcapParser implements RecordParser {
       if (!this.linkOk) this.summary.unsupported++;
       this.recordSec = sec;
       this.recordFrac = frac;
-      sink({
-        frame: this.frame,
-        time: sec + frac * this.fracScale,
-        linkType: this.linkType,
-        interfaceId: 0,
-        data: plain ? new Uint8Array(ab, abOffset + pos + hl, caplen) : buf.subarray(pos + hl, pos + total),
-        origLen,
-      });
+      const time = sec + frac * this.fracScale;
+      const data = plain ? new Uint8Array(ab, abOffset + pos + hl, caplen) : buf.subarray(pos + hl, pos + total);
+      if (slot === null) sink({ frame: this.frame, time, linkType: this.linkType, interfaceId: 0, data, origLen });
+      else {
+        slot.frame = this.frame;
+        slot.time = time;
+        slot.linkType = this.linkType;
+        slot.interfaceId = 0;
+        slot.data = data;
+        slot.origLen = origLen;
+        sink(slot);
+      }
       pos += total;
       this.offset += total;
     }

@@ -4,7 +4,7 @@
  * Incremental like PcapParser: `feed` consumes whole blocks from a window of a reused buffer.
  */
 import { u16, u16le, u32, u32le } from '../wire/bytes.js';
-import type { CaptureSummary, RecordSink } from './types.js';
+import { recordSlot, type CaptureRecord, type CaptureSummary, type RecordSink } from './types.js';
 import { isSupportedLinkType } from '../wire/link-type.js';
 import type { RecordParser } from './reader.js';
 
@@ -95,7 +95,12 @@ export class PcapngParser implements RecordParser {
   private sections = 0;
   private warnedTypes = new Set<number>();
 
-  constructor(private readonly sink: RecordSink) {}
+  /** The record handed over for every packet (`reuseRecord`), else null: a new one each. */
+  private readonly slot: CaptureRecord | null;
+
+  constructor(private readonly sink: RecordSink, reuseRecord = false) {
+    this.slot = reuseRecord ? recordSlot() : null;
+  }
 
   /** Link types of the interfaces of the current section (for the summary/report). */
   get linkTypes(): number[] {
@@ -230,7 +235,18 @@ export class PcapngParser implements RecordParser {
     this.lastTime = time;
     this.summary.records++;
     if (!iface.supported) this.summary.unsupported++;
-    this.sink({ frame: this.frame, time, linkType: iface.linkType, interfaceId: ifId, data, origLen });
+    const slot = this.slot;
+    if (slot === null) {
+      this.sink({ frame: this.frame, time, linkType: iface.linkType, interfaceId: ifId, data, origLen });
+      return;
+    }
+    slot.frame = this.frame;
+    slot.time = time;
+    slot.linkType = iface.linkType;
+    slot.interfaceId = ifId;
+    slot.data = data;
+    slot.origLen = origLen;
+    this.sink(slot);
   }
 
   private interfaceBlock(b: Uint8Array, pos: number, len: number): void {

@@ -310,6 +310,25 @@ describe.each(['pcap', 'pcapng'] as const)('%s streaming', (format) => {
     }
   });
 
+  it('reuseRecord: one object for every record, each record read as without it', async () => {
+    const expected = collect(bytes);
+    for (const chunk of [4096, 64]) {
+      const objects = new Set<CaptureRecord>();
+      const recs: Rec[] = [];
+      const summary = await readCaptureFile(path, (r) => {
+        objects.add(r);
+        recs.push({ ...r, data: hex(r.data) });
+      }, { chunkSize: chunk, reuseRecord: true });
+      expect(objects.size).toBe(1);
+      expect(recs).toEqual(expected.recs);
+      expect(summary).toEqual(expected.summary);
+    }
+    // Without it, every record is an object of its own (sinks may keep them).
+    const objects = new Set<CaptureRecord>();
+    await readCaptureFile(path, (r) => objects.add(r), { chunkSize: 4096 });
+    expect(objects.size).toBe(600);
+  });
+
   it('reads a gzip copy transparently (detected by magic, not name)', async () => {
     const gzPath = join(dir, `big-${format}.bin`);
     writeFileSync(gzPath, gzipSync(bytes));

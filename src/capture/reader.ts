@@ -33,6 +33,9 @@ export interface ReadCaptureOptions {
   onProgress?: (fileBytesRead: number) => void;
   /** Called once per reader warning as it happens (stderr lines); they are also in the summary. */
   onWarning?: (w: WireIssue, name: string) => void;
+  /** Every record in one object, rewritten per record (no object per packet): only for a sink
+   *  that keeps nothing of the record itself past its call, not even the object (analyze). */
+  reuseRecord?: boolean;
 }
 
 const DEFAULT_CHUNK = 1 << 20;
@@ -51,12 +54,12 @@ function startBytes(b: Uint8Array): string {
 }
 
 /** The parser for these first bytes, or a CaptureFormatError. */
-export function parserFor(head: Uint8Array, sink: RecordSink, name: string, gzip: boolean): RecordParser {
+export function parserFor(head: Uint8Array, sink: RecordSink, name: string, gzip: boolean, reuseRecord = false): RecordParser {
   const what = gzip ? `${name} (gzip)` : name;
   if (head.length === 0) throw new CaptureFormatError(`${what} is empty (0 bytes${gzip ? ' after decompression' : ''}): not a pcap or pcapng file`);
   if (head.length >= 4) {
     const magic = u32(head, 0);
-    const parser = magic === BlockType.SECTION_HEADER ? new PcapngParser(sink) : isPcapMagic(magic) ? new PcapParser(sink) : null;
+    const parser = magic === BlockType.SECTION_HEADER ? new PcapngParser(sink, reuseRecord) : isPcapMagic(magic) ? new PcapParser(sink, reuseRecord) : null;
     if (parser) {
       parser.summary.gzip = gzip;
       return parser;
@@ -122,7 +125,7 @@ export class CaptureStream {
   /** Opens the input and reads enough to know its format; `choose` picks the parser (default:
    *  pcap or pcapng into `sink`). Throws CaptureFormatError. */
   static async open(input: CaptureInput, sink: RecordSink, opts: ReadCaptureOptions = {}, choose?: ParserChoice): Promise<CaptureStream> {
-    const pick: ParserChoice = choose ?? ((head, name, gzip) => parserFor(head, sink, name, gzip));
+    const pick: ParserChoice = choose ?? ((head, name, gzip) => parserFor(head, sink, name, gzip, opts.reuseRecord === true));
     const name = inputName(input);
     const raw = await openInput(input);
     const s = new CaptureStream(name, raw, opts, Math.max(opts.chunkSize ?? DEFAULT_CHUNK, 64));

@@ -198,12 +198,14 @@ export class TftpSessionTracker {
   /** Sessions idle for longer than the timeout (and any evicted since the last call), removed. */
   expire(now: number): TftpSession[] {
     const out = this.evicted.splice(0);
-    for (const [key, s] of this.byClient) {
+    // forEach, not for-of: no [key, value] array per open session at every sweep (deleting the
+    // entry being visited is allowed).
+    this.byClient.forEach((s, key) => {
       if (now - s.lastTime > this.idleTimeout) {
         this.byClient.delete(key);
         out.push(s);
       }
-    }
+    });
     return out;
   }
 
