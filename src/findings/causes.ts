@@ -184,12 +184,19 @@ export function linkCauses(
  *  short, or stalled, is a failure. */
 function fetchUnderWay(d: DeviceFacts, a: AttemptFacts, end: number, stall: number): boolean {
   let last: StepFacts | null = null;
-  for (const s of d.steps.slice(a.firstStep, a.lastStep + 1)) {
+  for (let i = a.firstStep; i <= a.lastStep; i++) {
+    const s = d.steps[i]!;
     if ((s.kind === 'tftp' && s.step.direction === 'download' && !s.step.probe) || (s.kind === 'http' && s.step.method === 'GET')) last = s;
   }
   if (last === null || last.step.complete || end - (last.kind === 'tftp' ? last.progressTime : last.last) >= stall) return false;
-  if (last.kind === 'tftp') return last.step.error === null && last.step.unreachable === null;
-  return last.kind === 'http' && !last.endedShort && (last.step.status === null || last.step.status < 400);
+  return fetchNotFailed(last);
+}
+
+/** A TFTP or HTTP step the capture does not show failing: no TFTP ERROR, no ICMP refusing it, no
+ *  HTTP error status, no connection closed inside the body. False for any other step. */
+function fetchNotFailed(s: StepFacts): boolean {
+  if (s.kind === 'tftp') return s.step.error === null && s.step.unreachable === null;
+  return s.kind === 'http' && !s.endedShort && (s.step.status === null || s.step.status < 400);
 }
 
 type Failed = { a: AttemptFacts; root: Finding; fs: Finding[] };
@@ -354,14 +361,12 @@ function lastIdentityCutDhcp(d: DeviceFacts): { start: number; end: number } | n
   return last;
 }
 
-/** After `time` the device requested a file (TFTP, HTTP) or opened a connection, and the capture
- *  does not show that failing. */
+/** After `time` the device requested a file (TFTP, HTTP) or opened a connection that its peer
+ *  answered (SYN-ACK) and did not refuse, and the capture does not show that failing. A SYN never
+ *  answered, or refused, is no sign the boot went on. */
 function wentOnAfter(d: DeviceFacts, time: number): boolean {
-  for (const s of d.steps) {
-    if (s.kind === 'tftp' && s.step.start > time && s.step.error === null) return true;
-    if (s.kind === 'http' && s.step.start > time && (s.step.status === null || s.step.status < 400)) return true;
-  }
-  return d.opened !== undefined && d.opened.time > time && !d.opened.refused;
+  for (const s of d.steps) if ((s.kind === 'tftp' || s.kind === 'http') && s.step.start > time && fetchNotFailed(s)) return true;
+  return d.opened !== undefined && d.opened.time > time && d.opened.answered && !d.opened.refused;
 }
 
 function answered(s: Extract<StepFacts, { kind: 'dhcp4' }>): boolean {
