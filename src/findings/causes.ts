@@ -404,19 +404,26 @@ function fetchVisible(d: DeviceFacts, seen: ReadonlySet<string>, anyTransfer: bo
 const IPV4_ADDRESS = /^\d{1,3}(\.\d{1,3}){3}$/;
 
 /** The addresses a DHCPv4 exchange named for the device's configuration or boot file: option 150's
- *  (Cisco phones read their TFTP servers there first), option 66 when it is an address and siaddr
- *  (`nextServer`), each offer's; else the DHCP server. Option 66 as a host name names an address the
- *  capture does not show: none of it. */
+ *  (Cisco phones read their TFTP servers there first), the host of a boot file URL, option 66 when
+ *  it is an address and siaddr (`nextServer`), each offer's; else the DHCP server. A host name
+ *  (option 66, the URL's) names an address the capture does not show: none of it. */
 function configServers(s: Extract<StepFacts, { kind: 'dhcp4' }>['step']): string[] {
   const out: string[] = [];
   const put = (a: string | null): void => {
     if (a !== null && a !== '0.0.0.0' && IPV4_ADDRESS.test(a) && !out.includes(a)) out.push(a);
   };
   for (const a of s.tftpServers ?? []) put(a);
+  put(urlHost(s.bootfile));
   put(s.nextServer);
   for (const o of s.offers) put(o.nextServer);
-  if (out.length === 0 && !hostName(s.nextServer) && !s.offers.some((o) => hostName(o.nextServer))) put(s.server);
+  if (out.length === 0 && !hostName(s.nextServer) && !hostName(urlHost(s.bootfile)) && !s.offers.some((o) => hostName(o.nextServer))) put(s.server);
   return out;
+}
+
+/** The host of an HTTP(S) boot file URL (UEFI HTTP boot, iPXE), null for a file name. */
+function urlHost(bootfile: string | null): string | null {
+  const m = bootfile === null ? null : /^https?:\/\/([^/:?#]+)/i.exec(bootfile);
+  return m ? m[1]! : null;
 }
 
 function hostName(a: string | null): boolean {

@@ -54,9 +54,10 @@ describe('silence after the last attempt judges it only when the capture can sho
   const MAC = '52:54:00:00:00:41';
   const NEXT = '198.51.100.30';
   /** A PXE client told next-server NEXT, then silent for 60 s; another client's transfer is from `otherServer`. */
-  function silentAfterDhcp(otherServer: string): Analysis {
+  function silentAfterDhcp(otherServer: string, named: 'siaddr' | 'url' = 'siaddr'): Analysis {
     const sim = new Sim();
-    dora(sim, { xid: 0x300, mac: MAC, yiaddr: '198.51.100.141', t: 0, client: pxeOptions(7), serverAddr: DHCP_SERVER, siaddr: NEXT, file: 'snponly.efi' });
+    const boot = named === 'siaddr' ? { siaddr: NEXT, file: 'snponly.efi' } : { file: `http://${NEXT}/boot/snponly.efi` };
+    dora(sim, { xid: 0x300, mac: MAC, yiaddr: '198.51.100.141', t: 0, client: pxeOptions(7), serverAddr: DHCP_SERVER, ...boot });
     const other: Endpoint = { addr: '198.51.100.142', port: 50001, mac: '52:54:00:00:00:42' };
     dora(sim, { xid: 0x301, mac: other.mac!, yiaddr: other.addr, t: 1, client: pxeOptions(7), serverAddr: DHCP_SERVER, siaddr: otherServer, file: 'snponly.efi' });
     tftpRead(sim, other, otherServer, 'snponly.efi', 3000, { t: 2 });
@@ -70,5 +71,10 @@ describe('silence after the last attempt judges it only when the capture can sho
 
   it('its next-server\'s traffic is in the capture: its silence is a stop', () => {
     expect(stopped(silentAfterDhcp(NEXT))).toHaveLength(1);
+  });
+
+  it('a boot file URL names its server: the DHCP server\'s traffic says nothing of it, its own does', () => {
+    expect(stopped(silentAfterDhcp(DHCP_SERVER, 'url'))).toEqual([]);
+    expect(stopped(silentAfterDhcp(NEXT, 'url'))).toHaveLength(1);
   });
 });
