@@ -104,7 +104,9 @@ export function linkCauses(
         // Nothing on the wire failed and the capture could not show what happened: not judged.
         if (blindSpots.has(d.key)) { if (fetchUnderWay(d, a, ctx.end, th.stall)) unjudged.add(a.index); continue; }
         // The device moving on to its next attempt proves this one stopped; silence only does
-        // when the capture holds transfers at all (one filtered to DHCP says nothing of the rest).
+        // when the capture can show this device's fetch (its own transfers, or traffic of a server
+        // its DHCP named): one filtered to DHCP, or holding only other devices' transfers to other
+        // servers, says nothing of the rest. Silent: nothing of its own since (an OS stretch too).
         // Nor does a reboot after minutes in such a capture, once a server answered the attempt:
         // the device may have fetched what it needed off the capture and run until then (a phone
         // provisioned, then reset). Unanswered DHCP is in the capture either way.
@@ -112,7 +114,7 @@ export function linkCauses(
         const answeredReboot = next !== undefined && !showsFetch && next.start - a.end > REBOOT_GAP_S && gotAnswers(d, a);
         if (answeredReboot) unseenReboots.push(a);
         const later = next !== undefined && !answeredReboot;
-        const silent = (facts.capture.last ?? a.end) - a.end >= th.stall && anyTransfer;
+        const silent = showsFetch && (facts.capture.last ?? a.end) - Math.max(a.end, d.attempts[d.attempts.length - 1]!.end) >= th.stall;
         if (!later && !silent) { if (fetchUnderWay(d, a, ctx.end, th.stall)) unjudged.add(a.index); continue; }
         // iPXE ran its script and the wire went quiet: a menu may be waiting for someone, or the
         // script booted from a disk or SAN; nothing on the wire says it failed.
@@ -186,12 +188,19 @@ export function linkCauses(
  *  short, or stalled, is a failure. */
 function fetchUnderWay(d: DeviceFacts, a: AttemptFacts, end: number, stall: number): boolean {
   let last: StepFacts | null = null;
-  for (const s of d.steps.slice(a.firstStep, a.lastStep + 1)) {
+  for (let i = a.firstStep; i <= a.lastStep; i++) {
+    const s = d.steps[i]!;
     if ((s.kind === 'tftp' && s.step.direction === 'download' && !s.step.probe) || (s.kind === 'http' && s.step.method === 'GET')) last = s;
   }
   if (last === null || last.step.complete || end - (last.kind === 'tftp' ? last.progressTime : last.last) >= stall) return false;
-  if (last.kind === 'tftp') return last.step.error === null && last.step.unreachable === null;
-  return last.kind === 'http' && !last.endedShort && (last.step.status === null || last.step.status < 400);
+  return fetchNotFailed(last);
+}
+
+/** A TFTP or HTTP step the capture does not show failing: no TFTP ERROR, no ICMP refusing it, no
+ *  HTTP error status, no connection closed inside the body. False for any other step. */
+function fetchNotFailed(s: StepFacts): boolean {
+  if (s.kind === 'tftp') return s.step.error === null && s.step.unreachable === null;
+  return s.kind === 'http' && !s.endedShort && (s.step.status === null || s.step.status < 400);
 }
 
 type Failed = { a: AttemptFacts; root: Finding; fs: Finding[] };
@@ -422,14 +431,12 @@ function lastIdentityCutDhcp(d: DeviceFacts): { start: number; end: number } | n
   return last;
 }
 
-/** After `time` the device requested a file (TFTP, HTTP) or opened a connection, and the capture
- *  does not show that failing. */
+/** After `time` the device requested a file (TFTP, HTTP) or opened a connection that its peer
+ *  answered (SYN-ACK) and did not refuse, and the capture does not show that failing. A SYN never
+ *  answered, or refused, is no sign the boot went on. */
 function wentOnAfter(d: DeviceFacts, time: number): boolean {
-  for (const s of d.steps) {
-    if (s.kind === 'tftp' && s.step.start > time && s.step.error === null) return true;
-    if (s.kind === 'http' && s.step.start > time && (s.step.status === null || s.step.status < 400)) return true;
-  }
-  return d.opened !== undefined && d.opened.time > time && !d.opened.refused;
+  for (const s of d.steps) if ((s.kind === 'tftp' || s.kind === 'http') && s.step.start > time && fetchNotFailed(s)) return true;
+  return d.opened !== undefined && d.opened.time > time && d.opened.answered && !d.opened.refused;
 }
 
 function answered(s: Extract<StepFacts, { kind: 'dhcp4' }>): boolean {
@@ -447,20 +454,48 @@ function serversSeen(facts: FlowFacts): Set<string> {
 }
 
 /** The capture can show the device fetch what its DHCP pointed it to: it has transfers of its own,
- *  or traffic of a server its DHCP named (option 66 or siaddr, else the DHCP server) is in it.
- *  A device whose DHCP named none: any transfer in the capture. */
+ *  or traffic of one of its config servers (configServers) is in it. A device whose DHCP named
+ *  none it can be matched by (no answer, or option 66 a host name): any transfer in the capture. */
 function fetchVisible(d: DeviceFacts, seen: ReadonlySet<string>, anyTransfer: boolean): boolean {
   let named = false;
   for (const s of d.steps) {
     if (s.kind === 'tftp' || s.kind === 'http') return true;
     if (s.kind !== 'dhcp4') continue;
-    for (const server of [s.step.nextServer, s.step.server, ...s.step.offers.map((o) => o.nextServer)]) {
-      if (server === null || server === '0.0.0.0') continue;
+    for (const server of configServers(s.step)) {
       named = true;
       if (seen.has(server)) return true;
     }
   }
   return !named && anyTransfer;
+}
+
+const IPV4_ADDRESS = /^\d{1,3}(\.\d{1,3}){3}$/;
+
+/** The addresses a DHCPv4 exchange named for the device's configuration or boot file: option 150's
+ *  (Cisco phones read their TFTP servers there first), the host of a boot file URL, option 66 when
+ *  it is an address and siaddr (`nextServer`), each offer's; else the DHCP server. A host name
+ *  (option 66, the URL's) names an address the capture does not show: none of it. */
+function configServers(s: Extract<StepFacts, { kind: 'dhcp4' }>['step']): string[] {
+  const out: string[] = [];
+  const put = (a: string | null): void => {
+    if (a !== null && a !== '0.0.0.0' && IPV4_ADDRESS.test(a) && !out.includes(a)) out.push(a);
+  };
+  for (const a of s.tftpServers ?? []) put(a);
+  put(urlHost(s.bootfile));
+  put(s.nextServer);
+  for (const o of s.offers) put(o.nextServer);
+  if (out.length === 0 && !hostName(s.nextServer) && !hostName(urlHost(s.bootfile)) && !s.offers.some((o) => hostName(o.nextServer))) put(s.server);
+  return out;
+}
+
+/** The host of an HTTP(S) boot file URL (UEFI HTTP boot, iPXE), null for a file name. */
+function urlHost(bootfile: string | null): string | null {
+  const m = bootfile === null ? null : /^https?:\/\/([^/:?#]+)/i.exec(bootfile);
+  return m ? m[1]! : null;
+}
+
+function hostName(a: string | null): boolean {
+  return a !== null && a !== '' && !IPV4_ADDRESS.test(a);
 }
 
 /** A device answered again and again, minutes apart, in a capture that cannot show its fetch: a
@@ -471,7 +506,7 @@ function reprovisionedWarning(ctx: Ctx, d: DeviceFacts, boots: readonly AttemptF
   const starts = answered.map((b) => b.start);
   const every = (starts[starts.length - 1]! - starts[0]!) / (starts.length - 1);
   let server: string | null = null;
-  for (const s of d.steps) if (s.kind === 'dhcp4' && server === null) server = s.step.nextServer ?? s.step.server;
+  for (const s of d.steps) if (s.kind === 'dhcp4' && server === null) server = configServers(s.step)[0] ?? s.step.nextServer;
   ctx.attempt = null;
   const frames = unseen.flatMap((a) => d.steps[a.lastStep]!.step.frames.slice(-1));
   add(ctx, 'boot.stopped', d.key, unseen[0]!.end, frames,

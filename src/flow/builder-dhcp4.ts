@@ -4,7 +4,7 @@
  */
 import { hex, ipv4FromString, ipv4ToString, latin1String, u32 } from '../wire/bytes.js';
 import {
-  BootOp, bootClientProven, clientArch as v4ClientArch, clientMac, DhcpV4Code, DhcpV4MessageType, effectiveBootFile, getOption as v4Option, msgType,
+  BootOp, bootClientProven, optionValue as v4OptionValue, clientArch as v4ClientArch, clientMac, DhcpV4Code, DhcpV4MessageType, effectiveBootFile, getOption as v4Option, msgType,
   identityWhole, isIpxe, msgTypeName, optionsWhole, serverId, userClasses as v4UserClasses, vendorClass as v4VendorClass, type DhcpV4Message,
 } from '../wire/dhcpv4/index.js';
 import type { Dhcp4Decoded } from '../decode/messages.js';
@@ -38,6 +38,18 @@ function optionText(msg: DhcpV4Message, code: number): string | null {
   if (!d) return null;
   const z = d.indexOf(0);
   return latin1String(z >= 0 ? d.subarray(0, z) : d);
+}
+
+/** Option 150's addresses kept per step: a phone tries a few in order. */
+const MAX_TFTP_SERVERS = 8;
+
+/** Option 150 (Cisco TFTP server addresses), null when absent or empty. */
+function tftpServerList(msg: DhcpV4Message): string[] | null {
+  const v = v4OptionValue(msg, DhcpV4Code.TFTP_SERVER_ADDRESS);
+  if (!Array.isArray(v)) return null;
+  const out: string[] = [];
+  for (const a of v) if (typeof a === 'string' && a !== '0.0.0.0' && out.length < MAX_TFTP_SERVERS) out.push(a);
+  return out.length > 0 ? out : null;
 }
 
 /** Printable text as is, otherwise hex. */
@@ -342,7 +354,9 @@ function dhcp4Server(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Dec
   const step = st.step;
   const server = serverId(msg) ?? m.srcAddr;
   const bootfile = flow.strings.of(effectiveBootFile(msg));
-  const nextServer = optionText(msg, 66) ?? addrOrNull(msg.siaddr);
+  const nextServer = optionText(msg, DhcpV4Code.TFTP_SERVER_NAME) ?? addrOrNull(msg.siaddr);
+  const tftpServers = tftpServerList(msg);
+  if (tftpServers !== null && (type === OFFER || type === ACK || type === null)) step.tftpServers = tftpServers;
   if (type === null && cut && msg.op === BootOp.REPLY) {
     cutReply(flow, c, st, m, server, bootfile, nextServer);
     return;
@@ -504,7 +518,7 @@ function proxyMessage(flow: FlowState, c: ChainState, m: Dhcp4Decoded, fromClien
     st.step.ok = !(st.fromIpxe && m.srcPort !== PROXY_PORT);
     st.step.server = serverId(msg) ?? m.srcAddr;
     st.step.bootfile = flow.strings.of(effectiveBootFile(msg));
-    st.step.nextServer = optionText(msg, 66) ?? addrOrNull(msg.siaddr);
+    st.step.nextServer = optionText(msg, DhcpV4Code.TFTP_SERVER_NAME) ?? addrOrNull(msg.siaddr);
     // The boot server's answer completes the round's boot info when neither DHCP nor proxy offer had it.
     const round = c.dhcp4;
     if (round && round.step.bootfile === null && st.step.bootfile) {

@@ -98,8 +98,13 @@ export class BootChainBuilder implements DecodeSink {
       const key = this.flow.leases.get(s.src) ?? this.flow.leases.get(s.dst);
       this.countCut(key === undefined ? null : this.flow.chains.get(key) ?? null, 'tcp', false);
     }
-    if ((s.flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN) this.opening(s);
+    const synAck = s.flags & (TcpFlag.SYN | TcpFlag.ACK);
+    if (synAck === TcpFlag.SYN) this.opening(s);
     else if ((s.flags & TcpFlag.RST) !== 0) this.refusing(s);
+    else if (synAck === (TcpFlag.SYN | TcpFlag.ACK)) this.answering(s.dst, s.dstPort, s.src, s.srcPort);
+    // Data from the device on that connection: only a handshake lets it send (a capture of the
+    // device's side alone holds no SYN-ACK).
+    else if (s.dataLength > 0) this.answering(s.src, s.srcPort, s.dst, s.dstPort);
   }
 
   /** A device's SYN (a known device: one with a lease). */
@@ -107,8 +112,15 @@ export class BootChainBuilder implements DecodeSink {
     const key = this.flow.leases.get(s.src);
     const c = key === undefined ? undefined : this.flow.chains.get(key);
     if (c === undefined) return;
-    const o = (c.opened ??= { time: s.time, port: s.srcPort, peer: s.dst, peerPort: s.dstPort, refused: false });
-    o.time = s.time; o.port = s.srcPort; o.peer = s.dst; o.peerPort = s.dstPort; o.refused = false;
+    const o = (c.opened ??= { time: s.time, port: s.srcPort, peer: s.dst, peerPort: s.dstPort, answered: false, refused: false });
+    o.time = s.time; o.port = s.srcPort; o.peer = s.dst; o.peerPort = s.dstPort; o.answered = false; o.refused = false;
+  }
+
+  /** The peer answered the device's last SYN (`device`:`port` ↔ `peer`:`peerPort`). */
+  private answering(device: string, port: number, peer: string, peerPort: number): void {
+    const key = this.flow.leases.get(device);
+    const o = key === undefined ? undefined : this.flow.chains.get(key)?.opened;
+    if (o && !o.answered && o.port === port && o.peer === peer && o.peerPort === peerPort) o.answered = true;
   }
 
   /** A RST back to the device's last SYN: the connection was refused. */
@@ -299,7 +311,7 @@ export class BootChainBuilder implements DecodeSink {
       ...mtuFacts(this.mtu, c.key),
       ...(c.exchange ? { exchange: { ...c.exchange } } : {}),
       ...(c.cut ? { cut: { ...c.cut } } : {}),
-      ...(c.opened ? { opened: { time: c.opened.time, refused: c.opened.refused } } : {}),
+      ...(c.opened ? { opened: { time: c.opened.time, answered: c.opened.answered, refused: c.opened.refused } } : {}),
     };
   }
 

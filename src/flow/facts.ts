@@ -101,9 +101,10 @@ export interface DeviceFacts {
   exchange?: ExchangeFacts;
   /** Its frames the capture cut short (snap length); absent when none were. */
   cut?: CutCounts;
-  /** Its last TCP connection attempt (SYN) and whether the peer refused it (RST); absent when it
+  /** Its last TCP connection attempt (SYN), whether the capture shows it answered (the peer's
+   *  SYN-ACK, the device's data on it) and whether the peer refused it (RST); absent when it
    *  opened none. */
-  opened?: { time: number; refused: boolean };
+  opened?: { time: number; answered: boolean; refused: boolean };
 }
 
 /** A device's boot-chain messages each way, and the answers it acted on that the capture does not

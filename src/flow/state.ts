@@ -215,11 +215,13 @@ export interface ChainState {
 }
 
 /** A device's SYN: its ports survive any cut that keeps the TCP header (54 bytes), so a cut capture
- *  still shows the device going on to a transfer. Refused: the peer answered it with RST. */
+ *  still shows the device going on to a transfer. Answered: the peer's SYN-ACK, or the device's
+ *  data on it, is in the capture. Refused: the peer answered it with RST. */
 export interface OpenedConnection {
   time: number;
   port: number;
   peer: string;
   peerPort: number;
+  answered: boolean;
   refused: boolean;
 }

@@ -53,6 +53,9 @@ export interface Dhcp4Step extends StepBase {
   relay: { giaddr: string; circuitId: string | null; remoteId: string | null } | null;
   /** Options of the final ACK (code → JSON value), for phone provisioning and scenario checks. */
   ackOptions: number[];
+  /** Option 150 (Cisco TFTP server addresses, in the order the phone tries them) of its last
+   *  answer that had it; absent when none did. A phone's config servers beside `nextServer`. */
+  tftpServers?: string[];
   /** The capture's snap length cut options off its messages (absent when it did not):
    *  `identity` — of the client's requests, what says which boot stage sent them (message type,
    *  vendor or user class, arch), so `stage` is not known (`os` unless something said otherwise);

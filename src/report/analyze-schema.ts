@@ -48,6 +48,7 @@ const dhcp4Step = z.strictObject({
   leaseTime: uint.nullable(),
   relay: z.strictObject({ giaddr: z.string(), circuitId: z.string().nullable(), remoteId: z.string().nullable() }).nullable(),
   ackOptions: z.array(uint).describe('Option codes of the final ACK.'),
+  tftpServers: z.array(z.string()).optional().describe('Option 150 (Cisco TFTP server addresses, in the order the phone tries them) of its last answer that had it. Absent when none did.'),
   cut: z.enum(['identity', 'options']).optional().describe('The snap length cut options off its messages: `identity` — what says which boot stage sent the client\'s requests (message type, vendor or user class, arch), so `stage` is not known; `options` — only other options. Absent when nothing was cut.'),
 });
 
