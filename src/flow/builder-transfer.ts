@@ -5,7 +5,7 @@
 import { TFTP_OPCODES, TftpErrorCode, tftpNegotiation, type TftpOption, type TftpPacket } from '../wire/tftp.js';
 import { httpHeader, type HttpRequestHead, type HttpResponseHead } from '../wire/http/index.js';
 import type { HttpDecoded, IcmpDecoded, TftpDecoded } from '../decode/messages.js';
-import { FrameSample, UNPUBLISHED_FRAMES } from './frames.js';
+import { UNPUBLISHED_FRAMES } from './frames.js';
 import type { ChainState, HttpState, TftpState } from './state.js';
 import { chainForAddr, noteExchange, openStep, touch, touchAt, PROXY_PORT, type FlowState } from './builder-state.js';
 import type { TftpSession } from '../decode/tftp-tracker.js';
@@ -210,7 +210,7 @@ function openTftp(flow: FlowState, c: ChainState, m: TftpDecoded, pkt: TftpPacke
   const opcode = session.kind ?? (pkt.opcode === 'WRQ' ? 'WRQ' : 'RRQ');
   const requestCut = flow.cutNow.frame === m.frame && (pkt.opcode === 'RRQ' || pkt.opcode === 'WRQ');
   const st: TftpState = {
-    kind: 'tftp', frames: new FrameSample(), last: m.time, clientAddr: session.clientAddr,
+    kind: 'tftp', frames: [], frameCount: 0, framesTrimmed: false, last: m.time, clientAddr: session.clientAddr,
     clientPort: session.clientPort, requestFrame: m.frame, highestBlock: 0, lastBlockLen: 0, highestAck: -1,
     oack: false, optionsCut: requestCut, requestCut, probeIfAgain: false, blksizeKnown: false, serverAnswered: false, errorFrame: 0, errorFromClient: false, firstData: null, progressTime: m.time, resentSinceProgress: 0,
     retransmitFrames: [], icmpFrames: [], firstIcmp: null, serverLast: null,
@@ -399,7 +399,7 @@ function openHttp(flow: FlowState, c: ChainState, m: HttpDecoded, head: HttpRequ
   const host = httpHeader(head, 'host') ?? (m.dstPort === TcpPort.HTTP ? m.dstAddr : `${m.dstAddr}:${m.dstPort}`);
   const url = flow.strings.of(/^https?:\/\//i.test(head.uri) ? head.uri : `http://${host}${head.uri}`);
   const st: HttpState = {
-    kind: 'http', frames: new FrameSample(), last: m.time, connection: m.connection, requestFrame: m.frame,
+    kind: 'http', frames: [], frameCount: 0, framesTrimmed: false, last: m.time, connection: m.connection, requestFrame: m.frame,
     responded: false, responseTime: null, responseFrame: 0, endedShort: false,
     step: {
       kind: 'http', start: m.time, duration: 0, ok: false, frames: UNPUBLISHED_FRAMES, url, method: head.method,
