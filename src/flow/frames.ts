@@ -9,6 +9,19 @@ export const FRAME_SAMPLE = 32;
  *  may add to it) instead of one per step, ~26,000 steps held at a time at 100,000 clients. */
 export const UNPUBLISHED_FRAMES: number[] = Object.freeze([]) as unknown as number[];
 
+/** An evidence list that is still empty (a transfer's resent packets, its ICMP unreachables: most
+ *  have none). One frozen array for all: `appendFrame` gives a list of its own at the first frame. */
+export const NO_FRAMES: readonly number[] = Object.freeze([]);
+
+/** `list` with `frame` appended while it holds fewer than `max`: the same array, or a new one
+ *  for the shared empty one. */
+export function appendFrame(list: readonly number[], frame: number, max: number): readonly number[] {
+  if (list.length >= max) return list;
+  if (list === NO_FRAMES) return [frame];
+  (list as number[]).push(frame);
+  return list;
+}
+
 /**
  * A frame sample as fields of its holder (a step state): one array and a count, no object of its
  * own (an object and a second array per step were ~4 MB of a 55 MB live heap at 100,000 clients).

@@ -144,9 +144,9 @@ export interface TftpState extends StateBase {
   /** DATA blocks sent again since the transfer last moved on (a stall's resends of one block). */
   resentSinceProgress: number;
   /** Frames of the packets sent again (the first few). */
-  retransmitFrames: number[];
+  retransmitFrames: readonly number[];
   /** ICMP unreachables that answered datagrams of the transfer (frames). */
-  icmpFrames: number[];
+  icmpFrames: readonly number[];
   /** Time of the first such ICMP (null: none). */
   firstIcmp: number | null;
   /** Time of the server's last packet (null: it never answered): only the server's packets show
