@@ -40,7 +40,7 @@ export interface ChainOnce {
   proxyPortIpxe: boolean;
 }
 
-export function add(ctx: Ctx, code: FindingCode, client: string | null, time: number, frames: number[], message: string, hint?: string, severity?: Severity, pxe?: PxeCodes): void {
+export function add(ctx: Ctx, code: FindingCode, client: string | null, time: number, frames: readonly number[], message: string, hint?: string, severity?: Severity, pxe?: PxeCodes): void {
   const def = findingDef(code);
   const pxeError = pxe && ctx.firmware ? pxe[ctx.firmware] ?? null : null;
   ctx.out.push({
@@ -49,7 +49,7 @@ export function add(ctx: Ctx, code: FindingCode, client: string | null, time: nu
   });
 }
 
-function uniqueSorted(frames: number[]): number[] {
+function uniqueSorted(frames: readonly number[]): number[] {
   const out = [...new Set(frames.filter((f) => f > 0))];
   return out.sort((a, b) => a - b);
 }

@@ -10,7 +10,8 @@ import {
 import type { Dhcp4Decoded } from '../decode/messages.js';
 import { REBOOT_GAP_S } from './attempts.js';
 import { UdpPort } from '../wire/ports.js';
-import { FrameSample, UNPUBLISHED_FRAMES } from './frames.js';
+import { UNPUBLISHED_FRAMES } from './frames.js';
+import { NO_TEXTS } from './shared-strings.js';
 import { clientStage, looksLikeKernel } from './classify.js';
 import type { ChainState, Dhcp4State, ProxyState } from './state.js';
 import {
@@ -220,14 +221,14 @@ function findDhcp4(c: ChainState, xid: number): Dhcp4State | null {
 
 function openDhcp4(flow: FlowState, c: ChainState, m: Dhcp4Decoded): Dhcp4State {
   const st: Dhcp4State = {
-    kind: 'dhcp4', frames: new FrameSample(), last: m.time,
+    kind: 'dhcp4', frames: [], frameCount: 0, framesTrimmed: false, last: m.time,
     step: {
       kind: 'dhcp4', start: m.time, duration: 0, ok: false, frames: UNPUBLISHED_FRAMES, xid: m.msg.xid, messages: [], offers: [],
       server: null, yiaddr: null, bootfile: null, nextServer: null, stage: 'os', vendorClass: null,
       userClass: [], arch: null, leaseTime: null, relay: null, ackOptions: [],
     },
     stageKnown: false, firstDiscover: null, discoverFrame: 0, firstOffer: null, pendingRequest: null,
-    requestSeen: false, discoverSecs: -1, discoversAfterOffer: 0, offerVendorClass: [], offerCount: 0, offerFrames: [], nak: null, ack: null,
+    requestSeen: false, discoverSecs: -1, discoversAfterOffer: 0, offerVendorClass: NO_TEXTS, offerCount: 0, offerFrames: [], nak: null, ack: null,
     bootfileFrame: 0, decline: null, untypedRequests: 0, cutReply: null, answerAt: [], addressedBy: null,
   };
   c.dhcp4 = st;
@@ -282,8 +283,7 @@ function dhcp4Client(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Dec
     step.stage = clientStage(msg);
     if (proven && step.stage === 'os') step.stage = cutBootStage(c);
     step.vendorClass = flow.strings.of(v4VendorClass(msg));
-    step.userClass = v4UserClasses(msg);
-    for (let i = 0; i < step.userClass.length; i++) step.userClass[i] = flow.strings.of(step.userClass[i]!);
+    step.userClass = flow.strings.texts(v4UserClasses(msg));
     step.arch = v4ClientArch(msg)[0] ?? null;
   }
   // A step that was complete holding only a DECLINE or RELEASE (they expect no answer) is open
@@ -362,7 +362,7 @@ function dhcp4Server(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Dec
     return;
   }
   noteDhcp4Message(st, m, 'BOOTREPLY', cut);
-  if ((type === OFFER || type === ACK) && !isZeroAddr(msg.yiaddr)) noteAddressedBy(st, m.srcAddr);
+  if ((type === OFFER || type === ACK) && !isZeroAddr(msg.yiaddr)) noteAddressedBy(flow, st, m.srcAddr);
   if (type === OFFER && copy) return;
   if (type === OFFER) {
     st.firstOffer ??= m.time;
@@ -375,7 +375,7 @@ function dhcp4Server(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Dec
     if (!dup && step.offers.length < MAX_OFFERS) {
       const t0 = st.firstDiscover ?? step.start;
       step.offers.push({ server, yiaddr, frame: m.frame, delay: m.time - t0, bootfile, nextServer, proxy });
-      st.offerVendorClass.push(vc);
+      st.offerVendorClass = flow.strings.texts([...st.offerVendorClass, vc]);
     }
     mergeBootInfo(st);
     return;
@@ -434,7 +434,7 @@ function cutReply(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Decode
   if (yiaddr) {
     step.yiaddr = yiaddr;
     flow.leases.set(yiaddr, c.key);
-    noteAddressedBy(st, m.srcAddr);
+    noteAddressedBy(flow, st, m.srcAddr);
   }
   if (bootfile !== null) {
     step.bootfile = bootfile;
@@ -446,9 +446,9 @@ function cutReply(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Decode
 /** Servers kept per step: a step hears from a few (a DHCP server or two, a proxy). */
 const MAX_ADDRESSED_BY = 8;
 
-function noteAddressedBy(st: Dhcp4State, src: string): void {
-  const list = (st.addressedBy ??= []);
-  if (list.length < MAX_ADDRESSED_BY && !list.includes(src)) list.push(src);
+function noteAddressedBy(flow: FlowState, st: Dhcp4State, src: string): void {
+  const list = st.addressedBy ?? NO_TEXTS;
+  if (list.length < MAX_ADDRESSED_BY && !list.includes(src)) st.addressedBy = flow.strings.texts([...list, src]);
 }
 
 /** A client message's name in a step (a request whose type was cut included). */
@@ -495,7 +495,7 @@ function proxyMessage(flow: FlowState, c: ChainState, m: Dhcp4Decoded, fromClien
       // late duplicate answer: same step
     } else {
       st = openStep(flow, c, {
-        kind: 'proxydhcp', frames: new FrameSample(), last: m.time, pendingRequest: null, fromIpxe: false, answer: null,
+        kind: 'proxydhcp', frames: [], frameCount: 0, framesTrimmed: false, last: m.time, pendingRequest: null, fromIpxe: false, answer: null,
         step: { kind: 'proxydhcp', start: m.time, duration: 0, ok: false, frames: UNPUBLISHED_FRAMES, xid: msg.xid, server: null, messages: [], bootfile: null, nextServer: null },
       } satisfies ProxyState);
       c.proxy = st;

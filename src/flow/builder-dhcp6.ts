@@ -15,7 +15,7 @@ import {
 import type { Dhcp6Decoded, NdpDecoded } from '../decode/messages.js';
 import { linkOf, raSummary } from './routers.js';
 import { REBOOT_GAP_S } from './attempts.js';
-import { FrameSample, UNPUBLISHED_FRAMES } from './frames.js';
+import { UNPUBLISHED_FRAMES } from './frames.js';
 import type { ChainState, Dhcp6State, RaState } from './state.js';
 import type { RaSummary } from './types.js';
 import { chainFor, noteArch, noteExchange, noteLink, openStep, pushMessage, touch, type FlowState } from './builder-state.js';
@@ -217,7 +217,7 @@ function noteServerVendorClass(st: Dhcp6State, inner: DhcpV6Message, frame: numb
 function openDhcp6(flow: FlowState, c: ChainState, m: Dhcp6Decoded, inner: DhcpV6Message): Dhcp6State {
   const xid = inner.relay ? 0 : inner.xid;
   const st: Dhcp6State = {
-    kind: 'dhcp6', frames: new FrameSample(), last: m.time, xids: [xid], seen: new Set(), elapsed: -1, pendingSolicit: null,
+    kind: 'dhcp6', frames: [], frameCount: 0, framesTrimmed: false, last: m.time, xids: [xid], seen: new Set(), elapsed: -1, pendingSolicit: null,
     firstSolicit: null, firstAdvertise: null, answered: false, answerFrame: 0, bootfileUrlFrame: 0, replied: false, bootClient: false, wantsBootfileUrl: false,
     firstType: inner.msgType, failure: null, httpClassProblems: [],
     step: {
@@ -299,7 +299,7 @@ function attachRa(flow: FlowState, c: ChainState, m: NdpDecoded, sum: RaSummary)
 
 function openRa(flow: FlowState, c: ChainState, m: NdpDecoded): RaState {
   const st: RaState = {
-    kind: 'ra', frames: new FrameSample(), last: m.time, answered: false,
+    kind: 'ra', frames: [], frameCount: 0, framesTrimmed: false, last: m.time, answered: false,
     step: { kind: 'ra', start: m.time, duration: 0, ok: false, frames: UNPUBLISHED_FRAMES, messages: [], solicitations: 0, router: null, routerMac: null, advert: null },
   };
   c.ra = st;

@@ -8,6 +8,7 @@ import type { ExchangeFacts, UnreachableFact } from './facts.js';
 import { phoneVendor } from './classify.js';
 import { RouterTable } from './routers.js';
 import { SharedStrings } from './shared-strings.js';
+import { addFrame } from './frames.js';
 import type { ChainState, DeviceIdentity, HttpState, StepState, TftpState } from './state.js';
 import type { BootStep, NdpCounts } from './types.js';
 
@@ -150,7 +151,7 @@ export function touch(st: StepState, m: { frame: number; time: number }): void {
 }
 
 export function touchAt(st: StepState, frame: number, time: number): void {
-  st.frames.add(frame);
+  addFrame(st, frame);
   if (time > st.last) st.last = time;
   st.step.duration = st.last - st.step.start;
 }
@@ -168,8 +169,8 @@ export function pushMessage(st: { step: { messages: string[] } }, name: string):
  */
 export function compactState(st: StepState): void {
   // Every packet of a step adds a frame: a sample compacted since holds a step left as it was.
-  if (st.frames.compacted) return;
-  st.frames.compact();
+  if (st.framesTrimmed) return;
+  st.framesTrimmed = true;
   trimArrays(st as unknown as Record<string, unknown>);
   trimArrays(st.step as unknown as Record<string, unknown>);
 }

@@ -5,7 +5,7 @@
 import { CUT_MARK, TFTP_OPCODES, TftpErrorCode, tftpErrorMessageUnterminated, tftpFileUnterminated, tftpNegotiation, type TftpOption, type TftpPacket } from '../wire/tftp.js';
 import { httpHeader, type HttpRequestHead, type HttpResponseHead } from '../wire/http/index.js';
 import type { HttpDecoded, IcmpDecoded, TftpDecoded } from '../decode/messages.js';
-import { FrameSample, UNPUBLISHED_FRAMES } from './frames.js';
+import { appendFrame, NO_FRAMES, UNPUBLISHED_FRAMES } from './frames.js';
 import type { ChainState, HttpState, TftpState } from './state.js';
 import { chainForAddr, noteExchange, openStep, touch, touchAt, PROXY_PORT, type FlowState } from './builder-state.js';
 import type { TftpSession } from '../decode/tftp-tracker.js';
@@ -156,7 +156,7 @@ function moved(st: TftpState, time: number): void {
 
 function resent(st: TftpState, frame: number): void {
   st.step.retransmits++;
-  if (st.retransmitFrames.length < MAX_RETRANSMIT_FRAMES) st.retransmitFrames.push(frame);
+  st.retransmitFrames = appendFrame(st.retransmitFrames, frame, MAX_RETRANSMIT_FRAMES);
 }
 
 /** A request's or OACK's options as far as the capture holds them: in a cut packet whose last
@@ -222,10 +222,10 @@ function openTftp(flow: FlowState, c: ChainState, m: TftpDecoded, pkt: TftpPacke
   // A name the cut ran into is only its first part: shown as cut, and never equal to a whole one.
   const fileCut = requestCut && tftpFileUnterminated(pkt);
   const st: TftpState = {
-    kind: 'tftp', frames: new FrameSample(), last: m.time, clientAddr: session.clientAddr,
+    kind: 'tftp', frames: [], frameCount: 0, framesTrimmed: false, last: m.time, clientAddr: session.clientAddr,
     clientPort: session.clientPort, requestFrame: m.frame, highestBlock: 0, lastBlockLen: 0, highestAck: -1,
     oack: false, optionsCut: requestCut, requestCut, requestSeen: pkt.opcode === 'RRQ' || pkt.opcode === 'WRQ', oversize: null, probeIfAgain: false, blksizeKnown: false, serverAnswered: false, errorFrame: 0, errorFromClient: false, firstData: null, progressTime: m.time, resentSinceProgress: 0,
-    retransmitFrames: [], icmpFrames: [], firstIcmp: null, serverLast: null,
+    retransmitFrames: NO_FRAMES, icmpFrames: NO_FRAMES, firstIcmp: null, serverLast: null,
     step: {
       kind: 'tftp', start: m.time, duration: 0, ok: false, frames: UNPUBLISHED_FRAMES, opcode, direction: opcode === 'WRQ' ? 'upload' : 'download',
       file: flow.strings.of(fileCut ? `${pkt.file ?? ''}${CUT_MARK}` : session.file ?? pkt.file ?? ''), server: session.serverAddr, requestedOptions: optionRecord(flow, wholeOptions(pkt, requestCut)), acknowledgedOptions: NO_OPTIONS,
@@ -310,7 +310,7 @@ export function icmpMessage(flow: FlowState, m: IcmpDecoded): ChainState | null 
     // port 69 draws unreachables for ACKs its kernel no longer has a socket for).
     tftp.step.unreachable ??= `ICMP ${reason} from ${m.srcAddr}`;
     tftp.firstIcmp ??= m.time;
-    if (tftp.icmpFrames.length < MAX_RETRANSMIT_FRAMES) tftp.icmpFrames.push(m.frame);
+    tftp.icmpFrames = appendFrame(tftp.icmpFrames, m.frame, MAX_RETRANSMIT_FRAMES);
   } else if (service === 'proxyDHCP' && c.proxy?.pendingRequest && c.proxy.step.server === q.dst) {
     // The refusal is the answer: proxydhcp.no-reply would only repeat it.
     requestFrame = c.proxy.pendingRequest.frame;
@@ -414,7 +414,7 @@ function openHttp(flow: FlowState, c: ChainState, m: HttpDecoded, head: HttpRequ
   const host = httpHeader(head, 'host') ?? (m.dstPort === TcpPort.HTTP ? m.dstAddr : `${m.dstAddr}:${m.dstPort}`);
   const url = flow.strings.of(/^https?:\/\//i.test(head.uri) ? head.uri : `http://${host}${head.uri}`);
   const st: HttpState = {
-    kind: 'http', frames: new FrameSample(), last: m.time, connection: m.connection, requestFrame: m.frame,
+    kind: 'http', frames: [], frameCount: 0, framesTrimmed: false, last: m.time, connection: m.connection, requestFrame: m.frame,
     responded: false, responseTime: null, responseFrame: 0, endedShort: false,
     step: {
       kind: 'http', start: m.time, duration: 0, ok: false, frames: UNPUBLISHED_FRAMES, url, method: head.method,

@@ -7,7 +7,7 @@
  */
 import type { WireIssue } from '../wire/issues.js';
 import type { CutBy, DecodedMessage, DecodeSink, FragmentSeen, TcpSegmentSeen, UndecodedFrame } from '../decode/messages.js';
-import { FrameSample } from './frames.js';
+import { FrameSample, sampledFrames, type SampleFields } from './frames.js';
 import type { ChainState, DeviceIdentity, StepState } from './state.js';
 import type { BootStep } from './types.js';
 import type { CaptureCutFacts, DeviceFacts, FlowFacts, StepFacts, UnreachableFact } from './facts.js';
@@ -445,19 +445,19 @@ function publishedSteps(c: ChainState, copy: boolean): StepFacts[] {
 /** A deep copy of a step's state with its frame sample resolved: later packets change the state,
  *  never a published fact. */
 function publishStep(s: StepState): StepFacts {
-  const { frames, ...rest } = s;
-  const copy = deepCopy(rest) as Omit<StepState, 'frames'>;
-  copy.step.frames = frames.toArray();
-  copy.step.frameCount = frames.count;
+  const { frames: _f, frameCount: _n, framesTrimmed: _t, ...rest } = s;
+  const copy = deepCopy(rest) as Omit<StepState, SampleFields>;
+  copy.step.frames = sampledFrames(s);
+  copy.step.frameCount = s.frameCount;
   return copy as StepFacts;
 }
 
 /** A retired chain's step state becomes its facts as it is (nothing will change it again);
  *  the same key order as a copy, so reports do not depend on which way a device was published. */
 function handOver(s: StepState): StepFacts {
-  const { frames, ...rest } = s;
-  rest.step.frames = frames.toArray();
-  rest.step.frameCount = frames.count;
+  const { frames: _f, frameCount: _n, framesTrimmed: _t, ...rest } = s;
+  rest.step.frames = sampledFrames(s);
+  rest.step.frameCount = s.frameCount;
   return rest as StepFacts;
 }
 
@@ -465,7 +465,7 @@ function handOver(s: StepState): StepFacts {
  *  grew by `push` keeps 17 slots), once until a new packet of that step comes. */
 function compactChain(c: ChainState): void {
   const last = c.states[c.states.length - 1]!;
-  if (last.frames.compacted) return;
+  if (last.framesTrimmed) return;
   compactState(last);
   c.states = c.states.slice();
   c.steps = c.steps.slice();

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { compactState } from './builder-state.js';
-import { FrameSample } from './frames.js';
+import { addFrame, FRAME_SAMPLE, FrameSample, sampledFrames } from './frames.js';
 import { SharedStrings } from './shared-strings.js';
 import type { Dhcp4State } from './state.js';
 
 function dhcp4State(): Dhcp4State {
-  const frames = new FrameSample();
-  for (let f = 1; f <= 80; f++) frames.add(f);
+  const sample = new FrameSample();
+  for (let f = 1; f <= 80; f++) sample.add(f);
   return {
-    kind: 'dhcp4', frames, last: 2,
+    kind: 'dhcp4', frames: sample.frames, frameCount: sample.frameCount, framesTrimmed: false, last: 2,
     step: {
       kind: 'dhcp4', start: 1, duration: 1, ok: true, frames: [], xid: 7, messages: ['DISCOVER', 'OFFER'], offers: [],
       server: '198.51.100.1', yiaddr: null, bootfile: null, nextServer: null, stage: 'firmware', vendorClass: null,
@@ -22,17 +22,17 @@ function dhcp4State(): Dhcp4State {
 describe('compactState', () => {
   it('keeps every value and key order of a step, and the step still grows afterwards', () => {
     const st = dhcp4State();
-    const before = JSON.stringify({ ...st, frames: st.frames.toArray() });
+    const before = JSON.stringify({ ...st, framesTrimmed: null, frames: sampledFrames(st) });
     const messages = st.step.messages;
     compactState(st);
     expect(st.step.messages).not.toBe(messages);
-    expect(JSON.stringify({ ...st, frames: st.frames.toArray() })).toBe(before);
+    expect(JSON.stringify({ ...st, framesTrimmed: null, frames: sampledFrames(st) })).toBe(before);
     st.step.messages.push('REQUEST');
-    st.frames.add(81);
+    addFrame(st, 81);
     expect(st.step.messages).toEqual(['DISCOVER', 'OFFER', 'REQUEST']);
-    expect(st.frames.count).toBe(81);
-    expect(st.frames.toArray().at(-1)).toBe(81);
-    expect(st.frames.toArray()).toHaveLength(64);
+    expect(st.frameCount).toBe(81);
+    expect(sampledFrames(st).at(-1)).toBe(81);
+    expect(sampledFrames(st)).toHaveLength(64);
   });
 
   it('compacts a step again only after it got another packet', () => {
@@ -41,7 +41,7 @@ describe('compactState', () => {
     const messages = st.step.messages;
     compactState(st);
     expect(st.step.messages).toBe(messages);
-    st.frames.add(81);
+    addFrame(st, 81);
     compactState(st);
     expect(st.step.messages).not.toBe(messages);
     expect(st.step.messages).toEqual(messages);
@@ -70,6 +70,34 @@ describe('compactState', () => {
     compactState(b);
     expect(a.step.ackOptions).toBe(b.step.ackOptions);
     expect(a.step.ackOptions).toEqual([1, 3, 6]);
+  });
+});
+
+describe('frame sample', () => {
+  it('keeps the first and the last FRAME_SAMPLE frames in capture order at every count', () => {
+    for (const n of [0, 1, FRAME_SAMPLE, 2 * FRAME_SAMPLE - 1, 2 * FRAME_SAMPLE, 2 * FRAME_SAMPLE + 1, 3 * FRAME_SAMPLE, 1000, 1001]) {
+      const s = new FrameSample();
+      for (let f = 1; f <= n; f++) s.add(f * 3);
+      const all = Array.from({ length: n }, (_, i) => (i + 1) * 3);
+      const want = n <= 2 * FRAME_SAMPLE ? all : [...all.slice(0, FRAME_SAMPLE), ...all.slice(n - FRAME_SAMPLE)];
+      expect(s.toArray(), `after ${n} frames`).toEqual(want);
+      expect(s.count).toBe(n);
+    }
+  });
+});
+
+describe('SharedStrings.texts', () => {
+  it('gives one frozen copy per list of texts, and never one list for two different ones', () => {
+    const strings = new SharedStrings();
+    const first = strings.texts(['198.51.100.1']);
+    expect(strings.texts(['198.51.100.1'])).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(strings.texts([null])).toBe(strings.texts([null]));
+    expect(strings.texts([null])).not.toBe(strings.texts(['null']));
+    expect(strings.texts(['-'])).not.toBe(strings.texts([null]));
+    expect(strings.texts(['a,1:b'])).not.toBe(strings.texts(['a', 'b']));
+    expect(strings.texts(['a', 'b'])).toEqual(['a', 'b']);
+    expect(strings.texts([])).toEqual([]);
   });
 });
 

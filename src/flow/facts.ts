@@ -8,10 +8,11 @@ import type { Dhcp4State, Dhcp6State, HttpState, ProxyState, RaState, TftpState 
 import type { NdpCounts, RouterInfo } from './types.js';
 import type { BootStage } from './progress.js';
 import type { MtuFacts } from './mtu.js';
+import type { SampleFields } from './frames.js';
 
 /** A step's state as published: the builder's bookkeeping with its frame sample resolved into
  *  `step.frames`. */
-type Published<S> = Readonly<Omit<S, 'frames'>>;
+type Published<S> = Readonly<Omit<S, SampleFields>>;
 export type Dhcp4Facts = Published<Dhcp4State>;
 export type ProxyFacts = Published<ProxyState>;
 export type Dhcp6Facts = Published<Dhcp6State>;

@@ -8,10 +8,14 @@ const MAX_ENTRIES = 4_096;
 /** Longer texts are rarely repeated (and are not worth hashing for it). */
 const MAX_LENGTH = 256;
 
+/** The empty list of texts: one frozen array for every step that has none yet. */
+export const NO_TEXTS: readonly never[] = Object.freeze([]);
+
 export class SharedStrings {
   private readonly table = new Map<string, string>();
   private readonly lists = new Map<string, readonly number[]>();
   private readonly records = new Map<string, Readonly<Record<string, string>>>();
+  private readonly textLists = new Map<string, readonly (string | null)[]>();
 
   /** One frozen copy of each list of small numbers many devices repeat (a server's ACK option
    *  codes: one list per DHCPv4 step, ~1 MB at 100,000 clients). Nothing may change the list. */
@@ -36,6 +40,22 @@ export class SharedStrings {
     if (this.records.size >= MAX_ENTRIES) this.records.clear();
     this.records.set(key, Object.freeze(rec));
     return rec;
+  }
+
+  /** One frozen copy of each short list of texts many steps repeat (the servers that addressed a
+   *  DHCPv4 step, its offers' vendor classes, its user classes: a one-item array each was ~2 MB
+   *  at 100,000 clients), its texts shared too. Nothing may change the list: a step replaces it. */
+  texts<T extends string | null>(list: T[]): T[] {
+    let key = '';
+    // Length-prefixed, null apart: no two lists share a key whatever their texts hold.
+    for (const t of list) key += t === null ? '-,' : `${t.length}:${t},`;
+    if (key.length > MAX_LENGTH) return list;
+    const hit = this.textLists.get(key);
+    if (hit !== undefined) return hit as T[];
+    if (this.textLists.size >= MAX_ENTRIES) this.textLists.clear();
+    for (let i = 0; i < list.length; i++) list[i] = this.of(list[i]!);
+    this.textLists.set(key, Object.freeze(list));
+    return list;
   }
 
   of<T extends string | null>(s: T): T {

@@ -3,14 +3,14 @@
  * facts the rules need (times of the first unanswered request, counters). Only strings and numbers:
  * nothing here may point into a capture buffer.
  */
-import type { FrameSample } from './frames.js';
+import type { FrameSample, FrameSampled } from './frames.js';
 import type { CutCounts, ExchangeFacts } from './facts.js';
 import type {
   BootStep, Dhcp4Step, Dhcp6Status, Dhcp6Step, HttpStep, ProxyDhcpStep, RaStep, TftpStep,
 } from './types.js';
 
-interface StateBase {
-  frames: FrameSample;
+/** Its frames: `frames`, `frameCount`, `framesTrimmed` (a sample, see frames.ts). */
+interface StateBase extends FrameSampled {
   /** Time of the last packet of the step. */
   last: number;
 }
@@ -29,8 +29,8 @@ export interface Dhcp4State extends StateBase {
   discoverSecs: number;
   /** DISCOVERs sent after an offer had arrived (the client ignored the offers). */
   discoversAfterOffer: number;
-  /** Option 60 of each offer, parallel to `step.offers`. */
-  offerVendorClass: (string | null)[];
+  /** Option 60 of each offer, parallel to `step.offers` (a shared frozen list: replaced, never changed). */
+  offerVendorClass: readonly (string | null)[];
   /** Every OFFER received, repeats of the same server's offer included (`step.offers` lists
    *  distinct ones), and the first few of their frames. */
   offerCount: number;
@@ -60,7 +60,7 @@ export interface Dhcp4State extends StateBase {
   /** Source addresses of the replies that gave this step an address (yiaddr not 0), null: none.
    *  Only such a server's reply with yiaddr 0 may be its NAK; another's may be a proxyDHCP offer
    *  to a DISCOVER sent again (EDK2 resends while it has no PXE offer; WDS answers late). */
-  addressedBy: string[] | null;
+  addressedBy: readonly string[] | null;
 }
 
 export interface ProxyState extends StateBase {
@@ -150,9 +150,9 @@ export interface TftpState extends StateBase {
   /** DATA blocks sent again since the transfer last moved on (a stall's resends of one block). */
   resentSinceProgress: number;
   /** Frames of the packets sent again (the first few). */
-  retransmitFrames: number[];
+  retransmitFrames: readonly number[];
   /** ICMP unreachables that answered datagrams of the transfer (frames). */
-  icmpFrames: number[];
+  icmpFrames: readonly number[];
   /** Time of the first such ICMP (null: none). */
   firstIcmp: number | null;
   /** Time of the server's last packet (null: it never answered): only the server's packets show
