@@ -394,10 +394,8 @@ function linkLoopRounds(d: DeviceFacts, boots: readonly AttemptFacts[], powerOn:
   for (const x of failed) {
     if (x.root.code !== 'ipxe.chainload-loop' || x.root.causedBy !== null || x.root.client === null || !ipxeRan(x.a)) continue;
     if (loop !== null && powerOn.get(x.a.index) !== powerOn.get(loop.last.a.index) && !rebootGapBetween(boots, loop.last.a, x.a)) {
-      // The round's own loop, and what followed from it (entries fallen through to after it).
-      for (const y of failed) {
-        for (const f of y.fs) if (f.causedBy === x.root.id) f.causedBy = loop.x.root.id;
-      }
+      // The round's own loop becomes the first round's consequence; what followed from it in its
+      // round (entries fallen through to after it) stays linked to it, the round that explains it.
       x.root.causedBy = loop.x.root.id;
       x.root.severity = 'info';
       loop.rounds++;

@@ -7,7 +7,7 @@
  * fetch is not seen, iPXE may have exited back to the firmware.
  */
 import { describe, expect, it } from 'vitest';
-import { Sim, dora, ipxeOptions, tftpRead, type Endpoint } from '../flow/sim.test-kit.js';
+import { Sim, dora, ipxeOptions, pxeOptions, tftpRead, type Endpoint } from '../flow/sim.test-kit.js';
 
 const MAC = '52:54:00:7e:1a:09';
 const SERVER = '198.51.100.1';
@@ -65,5 +65,34 @@ describe('iPXE\'s last TFTP download', () => {
   it('the iPXE binary or an NBP downloaded whole: reset', () => {
     expect(firmwareEntryAfter('tftp', 'ipxe.efi', 'ok')).toBe(RESET);
     expect(firmwareEntryAfter('tftp', 'pxelinux.0', 'ok')).toBe(RESET);
+  });
+});
+
+describe('iPXE handed itself round after round, exiting to the HTTP boot entry each round', () => {
+  it('each round\'s fall-through failure follows from that round\'s loop, which follows from the first round\'s', () => {
+    const sim = new Sim();
+    let xid = 0x100;
+    // Each round: PXEv4 → snponly.efi → iPXE's DHCP hands it snponly.efi again (the loop) → iPXE
+    // exits (its fetch not seen) → the boot manager's HTTPv4 entry, unanswered. 25 s apart.
+    for (const t0 of [0, 25]) {
+      dora(sim, { xid: xid++, mac: MAC, yiaddr: '198.51.100.50', t: t0, client: pxeOptions(7), file: 'snponly.efi', siaddr: SERVER });
+      tftpRead(sim, { addr: '198.51.100.50', port: 2000 + t0, mac: MAC }, SERVER, 'snponly.efi', 200_000, { t: t0 + 1 });
+      dora(sim, { xid: xid++, mac: MAC, yiaddr: '198.51.100.50', t: t0 + 3, client: ipxeOptions(7), file: 'snponly.efi', siaddr: SERVER });
+      for (const t of [t0 + 6, t0 + 8, t0 + 12]) {
+        sim.dhcp4({ addr: '0.0.0.0', port: 68, mac: MAC }, { addr: '255.255.255.255', port: 67 },
+          { xid, chaddr: MAC, options: [{ code: 53, value: 'DISCOVER' }, { code: 93, value: [16] }, { code: 60, value: 'HTTPClient:Arch:00016:UNDI:003016' }] }, t);
+      }
+      xid++;
+    }
+    const a = sim.finish({ end: 50 });
+    const c = a.clients.find((x) => x.mac === MAC)!;
+    expect(c.attempts.map((x) => [x.entry, x.rootCause])).toEqual([
+      ['pxe4', 'ipxe.chainload-loop'], ['http4', 'dhcp.no-offer'], ['pxe4', 'ipxe.chainload-loop'], ['http4', 'dhcp.no-offer'],
+    ]);
+    const [loop1, http1, loop2, http2] = c.attempts.map((x) => a.findings.find((f) => f.id === x.rootCauseId)!);
+    expect([loop1!.severity, loop1!.causedBy]).toEqual(['error', null]);
+    expect(http1!.causedBy).toBe(loop1!.id);
+    expect([loop2!.severity, loop2!.causedBy]).toEqual(['info', loop1!.id]);
+    expect(http2!.causedBy).toBe(loop2!.id);
   });
 });
