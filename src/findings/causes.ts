@@ -11,6 +11,7 @@
 import type { AttemptEntry, AttemptFacts, DeviceFacts, FlowFacts, StepFacts } from '../flow/facts.js';
 import { REBOOT_GAP_S, entryText } from '../flow/attempts.js';
 import { BOOT_STAGES } from '../flow/progress.js';
+import { baseName, isIpxeBinary, looksLikeBootProgram, looksLikeKernel } from '../flow/classify.js';
 import type { FindingCode } from './catalogue.js';
 import { identityCut, type BlindSpot } from './blind.js';
 import { add, fmt, type Ctx } from './rules-context.js';
@@ -233,8 +234,9 @@ const FIRMWARE_ENTRIES: ReadonlySet<AttemptEntry> = new Set<AttemptEntry>(['pxe4
  *  within seconds with no boot program run since is the same power-on too: firmware retry loops go
  *  round their boot order again (DISCOVERs, the next NIC or IPv6, again). A capture that starts
  *  inside iPXE does not show the entry that ran it: a firmware entry after that iPXE is the boot
- *  manager's next one only when iPXE visibly gave up (`ipxeExited`); otherwise iPXE went on (a
- *  script, a kernel, itself again) and the machine was reset. */
+ *  manager's next one (iPXE exited: its autoboot failed, or a script ran `exit`, as FOG's and
+ *  MAAS's "boot from local disk" do after `sanboot` fails) unless iPXE visibly handed the machine
+ *  to a program that replaces it (`ipxeHandedOver`): then the machine was reset. */
 function powerOns(d: DeviceFacts, boots: readonly AttemptFacts[]): Map<number, number> {
   const powerOn = new Map<number, number>();
   let n = 0;
@@ -244,7 +246,7 @@ function powerOns(d: DeviceFacts, boots: readonly AttemptFacts[]): Map<number, n
   for (const a of boots) {
     const persona = FIRMWARE_ENTRIES.has(a.entry) ? personaOf(d, a) : null;
     let again = persona === null ? undefined : tried.find((t) => samePersona(t.persona, persona));
-    const afterUnseenEntry = tried.length === 0 && prev !== null && ipxeRan(prev) && !ipxeExited(d, prev);
+    const afterUnseenEntry = tried.length === 0 && prev !== null && ipxeRan(prev) && ipxeHandedOver(d, prev);
     if (persona !== null && prev !== null && (a.start - prev.end > REBOOT_GAP_S || again?.programSince === true || afterUnseenEntry)) {
       n++;
       tried = [];
@@ -303,20 +305,26 @@ function ipxeRan(a: AttemptFacts): boolean {
   return a.entry === 'ipxe' || (a.stage !== null && BOOT_STAGES.indexOf(a.stage) >= STAGE_IPXE);
 }
 
-/** iPXE gave up in the attempt, as its autoboot does before it exits to the firmware: its last
- *  DHCP got no address or no boot file, or its last fetch was refused or cut short. A last fetch
- *  that worked (a script, a kernel, iPXE itself again) shows iPXE going on. */
-function ipxeExited(d: DeviceFacts, a: AttemptFacts): boolean {
+/** iPXE's last step in the attempt was a completed download of a program that takes the machine
+ *  over from iPXE (iPXE itself again, a kernel, an NBP): a firmware entry after it means a reset.
+ *  Anything else leaves iPXE able to exit back to the firmware: a script (it may end in `exit`), a
+ *  fetch refused (a refused SYN makes no HTTP step: the last step is then the DHCP), cut short or
+ *  unanswered, a DHCP whose fetch the capture does not show. */
+function ipxeHandedOver(d: DeviceFacts, a: AttemptFacts): boolean {
   for (let i = a.lastStep; i >= a.firstStep; i--) {
     const s = d.steps[i]!;
-    if (s.kind === 'dhcp4') return s.ack === null || s.step.bootfile === null;
-    if (s.kind === 'dhcp6') return !s.answered || s.step.bootfileUrl === null;
+    if (s.kind === 'dhcp4' || s.kind === 'dhcp6') return false;
     if (s.kind === 'tftp' && s.step.direction === 'download' && !s.step.probe) {
-      return !s.step.complete || s.step.error !== null || s.step.unreachable !== null;
+      return s.step.complete && s.step.error === null && s.step.unreachable === null && replacesIpxe(s.step.file);
     }
-    if (s.kind === 'http') return !s.step.ok;
+    if (s.kind === 'http') return s.step.ok && !s.endedShort && s.step.method !== 'HEAD' && replacesIpxe(s.step.url);
   }
   return false;
+}
+
+/** A program iPXE hands the machine to, not returning (an iPXE script or a syslinux module does). */
+function replacesIpxe(path: string): boolean {
+  return isIpxeBinary(path) || looksLikeKernel(path) || (looksLikeBootProgram(path) && !/\.(ipxe|c32)$/i.test(baseName(path)));
 }
 
 /** The file or URL of the attempt's last transfer, null if it made none. */
@@ -386,10 +394,8 @@ function linkLoopRounds(d: DeviceFacts, boots: readonly AttemptFacts[], powerOn:
   for (const x of failed) {
     if (x.root.code !== 'ipxe.chainload-loop' || x.root.causedBy !== null || x.root.client === null || !ipxeRan(x.a)) continue;
     if (loop !== null && powerOn.get(x.a.index) !== powerOn.get(loop.last.a.index) && !rebootGapBetween(boots, loop.last.a, x.a)) {
-      // The round's own loop, and what followed from it (entries fallen through to after it).
-      for (const y of failed) {
-        for (const f of y.fs) if (f.causedBy === x.root.id) f.causedBy = loop.x.root.id;
-      }
+      // The round's own loop becomes the first round's consequence; what followed from it in its
+      // round (entries fallen through to after it) stays linked to it, the round that explains it.
       x.root.causedBy = loop.x.root.id;
       x.root.severity = 'info';
       loop.rounds++;

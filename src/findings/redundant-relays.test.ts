@@ -32,11 +32,19 @@ const toClient: Endpoint = { addr: '255.255.255.255', port: 68, mac: 'ff:ff:ff:f
 
 type Mode = 'bootp' | 'server-id-override';
 
+/** What a server behind the relays puts in its answers besides the address. */
+interface BootServer { siaddr: string; file: string; proxy?: boolean }
+const SERVER: BootServer = { siaddr: '198.51.100.1', file: 'snponly.efi' };
+/** A second server the relays also help to (a WDS beside the Linux one). */
+const OTHER: BootServer = { siaddr: '198.51.100.9', file: 'wds/bootmgfw.efi' };
+
 /** One answer, as relay `r` passes it on: BOOTP (no option 53/54) or DHCP with option 54 set to
- *  the relay's own address. `yiaddr`: the address the server behind the relay gave. */
-function relayed(sim: Sim, r: number, mode: Mode, type: 'OFFER' | 'ACK', yiaddr: string, t: number): void {
-  const options: DhcpV4OptionInput[] = mode === 'bootp' ? [] : [{ code: 53, value: type }, { code: 54, value: RELAYS[r]! }, { code: 51, value: 600 }];
-  const reply: DhcpV4BuildInput = { op: 2, xid: 0x5e1, chaddr: MAC, giaddr: RELAYS[r], yiaddr, siaddr: '198.51.100.1', file: 'snponly.efi', options };
+ *  the relay's own address. `yiaddr`: the address the server behind the relay gave (0.0.0.0 and
+ *  `from.proxy`: a proxyDHCP offer, RFC 4578's vendor class PXEClient, no lease). */
+function relayed(sim: Sim, r: number, mode: Mode, type: 'OFFER' | 'ACK', yiaddr: string, t: number, from: BootServer = SERVER): void {
+  const lease: DhcpV4OptionInput[] = from.proxy ? [{ code: 60, value: 'PXEClient' }] : [{ code: 51, value: 600 }];
+  const options: DhcpV4OptionInput[] = mode === 'bootp' ? [] : [{ code: 53, value: type }, { code: 54, value: RELAYS[r]! }, ...lease];
+  const reply: DhcpV4BuildInput = { op: 2, xid: 0x5e1, chaddr: MAC, giaddr: RELAYS[r], yiaddr, siaddr: from.siaddr, file: from.file, options };
   sim.dhcp4({ addr: RELAYS[r]!, port: 67, mac: RELAY_MACS[r] }, toClient, reply, t);
 }
 
@@ -60,6 +68,47 @@ function boot(mode: Mode, second: string | null = '203.0.113.50'): { a: Analysis
 }
 
 const codes = (a: Analysis) => a.findings.map((f) => f.code);
+
+/** DISCOVER (BOOTREQUEST), then relay 0 passing on `first`'s answer and relay 1 `second`'s 3 ms
+ *  later, both with `yiaddr`: two servers behind the pair (a reservation for the MAC on both, two
+ *  proxyDHCP servers) or, `second` = `first`, one server's answer through both. */
+function twoAnswers(mode: Mode, yiaddr: string, first: BootServer, second: BootServer) {
+  const sim = new Sim();
+  const request = mode === 'bootp' ? [] : [{ code: 53, value: 'DISCOVER' }];
+  sim.dhcp4(cli0, toServers, { xid: 0x5e1, chaddr: MAC, options: [...request, ...pxeOptions(7)] }, 0);
+  const type = mode === 'bootp' ? 'ACK' : 'OFFER';
+  relayed(sim, 0, mode, type, yiaddr, 0.004, first);
+  relayed(sim, 1, mode, type, yiaddr, 0.007, second);
+  const answers = sim.facts({ end: 30 }).devices.find((d) => d.key === MAC)!.exchange!.answers;
+  const a = sim.finish({ end: 30 });
+  const dhcp = a.clients.find((x) => x.mac === MAC)!.steps.find((s) => s.kind === 'dhcp4')!;
+  return { a, answers, offers: dhcp.kind === 'dhcp4' ? dhcp.offers : [] };
+}
+
+describe('two servers behind the relays, the same address or none: two answers', () => {
+  // A relay copy is the server's bytes but for giaddr, hops, option 54 and 82; these differ in
+  // siaddr and boot file, so whatever their yiaddr they are not one answer.
+  it('server-id-override, one address reserved on both servers: two offers, dhcp.multiple-servers', () => {
+    const r = twoAnswers('server-id-override', '203.0.113.50', SERVER, OTHER);
+    expect(r.answers).toBe(2);
+    expect(r.offers.map((o) => o.bootfile).sort()).toEqual([OTHER.file, SERVER.file].sort());
+    expect(codes(r.a)).toContain('dhcp.multiple-servers');
+  });
+
+  it('BOOTP, one address from both: two answers', () => {
+    expect(twoAnswers('bootp', '203.0.113.50', SERVER, OTHER).answers).toBe(2);
+    expect(twoAnswers('bootp', '203.0.113.50', SERVER, SERVER).answers).toBe(1); // control: one server
+  });
+
+  it('two proxyDHCP offers (yiaddr 0, different boot files): both kept; one proxy through both relays: one', () => {
+    const two = twoAnswers('server-id-override', '0.0.0.0', { ...SERVER, proxy: true }, { ...OTHER, proxy: true });
+    expect(two.answers).toBe(2);
+    expect(two.offers.map((o) => o.bootfile).sort()).toEqual([OTHER.file, SERVER.file].sort());
+    const one = twoAnswers('server-id-override', '0.0.0.0', { ...SERVER, proxy: true }, { ...SERVER, proxy: true });
+    expect(one.answers).toBe(1);
+    expect(one.offers.map((o) => o.bootfile)).toEqual([SERVER.file]);
+  });
+});
 
 describe('two redundant relays passing on one server\'s answer: one answer', () => {
   for (const mode of ['bootp', 'server-id-override'] as const) {

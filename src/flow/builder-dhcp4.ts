@@ -5,7 +5,7 @@
 import { hex, ipv4FromString, ipv4ToString, latin1String, u32 } from '../wire/bytes.js';
 import {
   BootOp, bootClientProven, optionValue as v4OptionValue, clientArch as v4ClientArch, clientMac, DhcpV4Code, DhcpV4MessageType, effectiveBootFile, getOption as v4Option, msgType,
-  identityWhole, isIpxe, msgTypeName, optionsWhole, serverId, userClasses as v4UserClasses, vendorClass as v4VendorClass, type DhcpV4Message,
+  identityWhole, isIpxe, msgTypeName, optionsWhole, relayInvariantDigest, serverId, userClasses as v4UserClasses, vendorClass as v4VendorClass, type DhcpV4Message,
 } from '../wire/dhcpv4/index.js';
 import type { Dhcp4Decoded } from '../decode/messages.js';
 import { REBOOT_GAP_S } from './attempts.js';
@@ -142,7 +142,10 @@ function restartsDiscovery(st: Dhcp4State, secs: number, time: number): boolean 
  * none (its source, server or relay, names it). So is one that names only its relay, within
  * `RELAY_COPY_S` of another relay's with the same type and address: two redundant relays (an
  * HSRP/VRRP pair, both helpers to one server) each passing on the server's answer to its copy of
- * the client's broadcast. Answers that name their servers are never merged so.
+ * the client's broadcast. Answers that name their servers are never merged so. Either copy is the
+ * same server's bytes: it merges only when what a relay leaves alone (`relayInvariantDigest`:
+ * siaddr, file, sname, the options but 54 and 82) matches too — two servers behind the relays that
+ * give one reserved address, or two proxyDHCP offers (yiaddr 0), differ there and stay two.
  */
 function answerSeen(st: Dhcp4State, type: number | null, m: Dhcp4Decoded): 'new' | 'repeat' | 'copy' {
   const kind = type !== null && type > 0 && type < ANSWER_TYPES ? type : 0;
@@ -156,10 +159,12 @@ function answerSeen(st: Dhcp4State, type: number | null, m: Dhcp4Decoded): 'new'
   // Named only by the relay that passed it on: no option 54 (its source then names it), or the
   // relay's own address there.
   const relayNamed = fromRelay && (server === relay || server === u32(ipv4FromString(m.srcAddr), 0)) ? relay : 0;
+  // Only relayed answers are compared by content; the digest is taken once per such answer.
+  const digest = relay === 0 ? 0 : relayInvariantDigest(m.msg);
   const at = st.answerAt;
   if (fromRelay) {
     for (let k = 0; k < at.length; k += ANSWER_FIELDS) {
-      if (at[k] !== kind || time - at[k + 2]! < 0 || time - at[k + 2]! > RELAY_COPY_S) continue;
+      if (at[k] !== kind || at[k + 6] !== digest || time - at[k + 2]! < 0 || time - at[k + 2]! > RELAY_COPY_S) continue;
       if (at[k + 3] === relay) return 'copy';
       if (relayNamed !== 0 && at[k + 5] !== 0 && at[k + 5] !== relayNamed && at[k + 4] === yiaddr) return 'copy';
     }
@@ -167,7 +172,7 @@ function answerSeen(st: Dhcp4State, type: number | null, m: Dhcp4Decoded): 'new'
   let i = 0;
   while (i < at.length && (at[i] !== kind || at[i + 1] !== server)) i += ANSWER_FIELDS;
   if (i === at.length) {
-    const entry = [kind, server, time, toRelay, yiaddr, relayNamed];
+    const entry = [kind, server, time, toRelay, yiaddr, relayNamed, digest];
     // A new array of the exact size: `push` would leave room for 17 numbers in every step kept.
     st.answerAt = at.length === 0 ? entry : [...at, ...entry];
     return 'new';
@@ -177,11 +182,12 @@ function answerSeen(st: Dhcp4State, type: number | null, m: Dhcp4Decoded): 'new'
   at[i + 3] = toRelay;
   at[i + 4] = yiaddr;
   at[i + 5] = relayNamed;
+  at[i + 6] = digest;
   return gap >= RETRY_MIN_S && gap <= RETRY_MAX_S ? 'new' : 'repeat';
 }
 
 /** Numbers per answer in `Dhcp4State.answerAt`. */
-const ANSWER_FIELDS = 6;
+const ANSWER_FIELDS = 7;
 
 /** Seconds within which a relay passes on an answer it got (ms in practice; room for a busy one). */
 const RELAY_COPY_S = 1;

@@ -43,10 +43,11 @@ export interface Dhcp4State extends StateBase {
   decline: { frame: number; time: number; address: string | null; server: string | null } | null;
   /** The client's messages whose type the snap length cut off (they count as DISCOVERs). */
   untypedRequests: number;
-  /** When the step last got each answer type from each server, as sextuples (DHCP message type,
+  /** When the step last got each answer type from each server, as septuples (DHCP message type,
    *  0 for BOOTP replies and types past the table; the server identifier, else the source address,
    *  as a number; time; the relay it was sent to (its giaddr) as a number, 0 if none; its yiaddr;
-   *  the relay that passed it on when only that relay names it, 0 if not) for those
+   *  the relay that passed it on when only that relay names it, 0 if not; for a relayed answer its
+   *  `relayInvariantDigest`, else 0) for those
    *  seen only (a step sees one or two: no table per step, ~10 MB on a 10k-client capture):
    *  `ExchangeFacts.answers` counts a server's repeat only as the answer to a retransmission, a
    *  relay's copy of an answer sent to it not at all. */

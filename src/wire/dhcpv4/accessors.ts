@@ -158,3 +158,33 @@ export function identityWhole(msg: DhcpV4Message): boolean {
   if (isIpxe(msg)) return true;
   return vc && (arch || !(isPxeClient(msg) || isHttpClient(msg)));
 }
+
+/**
+ * A 32-bit FNV-1a digest of what a relay passes on unchanged in a server's reply: siaddr, file and
+ * sname (unless overloaded: their options count instead) and every option but PAD, END, 54 and 82.
+ * A relay rewrites giaddr and hops, strips option 82 (RFC 3046) and in proxy mode puts its own
+ * address in option 54 (RFC 5107 server-id-override); two relays' copies of one answer agree here,
+ * two servers' answers almost never do (their siaddr, boot file, options differ).
+ */
+export function relayInvariantDigest(msg: DhcpV4Message): number {
+  let h = fnv(FNV_OFFSET, msg.siaddr);
+  const overload = overloadValue(msg);
+  if ((overload & 1) === 0) h = fnv(h, msg.file);
+  if ((overload & 2) === 0) h = fnv(h, msg.sname);
+  for (const o of msg.options) {
+    const code = o.code;
+    if (code === DhcpV4Code.PAD || code === DhcpV4Code.END || code === DhcpV4Code.SERVER_ID || code === DhcpV4Code.RELAY_AGENT_INFO) continue;
+    h = Math.imul(h ^ code, FNV_PRIME);
+    h = Math.imul(h ^ o.data.length, FNV_PRIME);
+    h = fnv(h, o.data);
+  }
+  return h >>> 0;
+}
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+function fnv(h: number, b: Uint8Array): number {
+  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i]!, FNV_PRIME);
+  return h;
+}
