@@ -25,6 +25,7 @@ import { icmpv6CodeName, icmpv6TypeName, isIcmpv6Error, parseIcmpv6 } from '../w
 import { checkNdpIpHeader, isNdpType, parseNdp } from '../wire/ndp.js';
 import { pushIssue } from '../wire/issues.js';
 import { HttpConnectionParser, type HttpSink, type HttpRequestHead, type HttpResponseHead } from '../wire/http/index.js';
+
 import {
   Ipv4FragmentReassembler,
   Ipv6FragmentReassembler,
@@ -40,6 +41,9 @@ import type { DhcpV4Message } from '../wire/dhcpv4/index.js';
 import type { DhcpV6Message } from '../wire/dhcpv6/index.js';
 import type { TftpPacket } from '../wire/tftp.js';
 import type { TftpSession } from './tftp-tracker.js';
+
+/** A capture's snap length cuts response heads: one whose status line began is a response. */
+const CUT_RESPONSES = { cutResponses: true } as const;
 
 export interface DecodeOptions {
   /** Only decode these protocols (default: all). */
@@ -517,7 +521,7 @@ export class DecodePipeline implements TcpStreamSink {
       st.decided = true;
       const head = String.fromCharCode(...data.subarray(0, 8));
       if (!HTTP_METHOD_PREFIX.test(head)) return;
-      st.parser = new HttpConnectionParser(new HttpEventForwarder(this, conn));
+      st.parser = new HttpConnectionParser(new HttpEventForwarder(this, conn), CUT_RESPONSES);
     }
     st.parser?.push(fromClient, data, frame, time);
   }

@@ -105,7 +105,7 @@ export class HttpObjects {
       serverPort: m.srcPort,
     }, this.nextId, asked?.[0] ?? m.frame, asked?.[1] ?? m.time);
     obj.touch(m.frame, m.time);
-    obj.status = s;
+    obj.status = head.cut && s === 0 ? null : s;
     const framing = head.chunked ? 'chunked' : head.contentLength !== null ? 'length' : 'close';
     // Content-Length is ignored when chunked (RFC 9112 §6.3).
     if (framing === 'length') obj.expectedSize = head.contentLength;

@@ -44,7 +44,9 @@ type Family = keyof Omit<CutCounts, 'frames' | 'identity'> | 'dhcp' | 'reply';
 const ABSENCE: ReadonlyMap<FindingCode, Family | null | 'one-sided'> = new Map<FindingCode, Family | null | 'one-sided'>([
   ['dhcp.no-offer', 'reply'], ['dhcp.no-ack', 'reply'], ['dhcp.no-address-offer', 'dhcp4'], ['pxe.no-bootfile', 'dhcp4'],
   ['proxydhcp.no-reply', 'reply'], ['phone.no-provisioning-server', 'dhcp4'], ['httpboot.offer-ignored', null],
-  ['dhcp6.no-advertise', 'reply'], ['dhcp6.no-bootfile-url', 'dhcp6'], ['tftp.timeout', 'one-sided'],
+  ['dhcp6.no-advertise', 'reply'],
+  // Stands on the answers the capture holds whole (the rule skips a cut one); a cut request proves no more.
+  ['dhcp6.no-bootfile-url', 'one-sided'], ['tftp.timeout', 'one-sided'],
   ['boot.stopped', null], ['ipv6.boot-stall', null], ['ipxe.chainload-loop', 'dhcp'], ['pxe.arch-mismatch', 'dhcp'],
   // A transfer's completion and the client's ACKs are on the side the capture may lack; a cut
   // segment's length is not what was sent.

@@ -6,7 +6,7 @@ import { add, attemptAt, firmwareOf, firmwareRunsAt, fmt, type Ctx, type PxeCode
 import { firstStepStartingFrom, laterPxelinuxConfigComplete, laterTftpOfFile, nextLoadedChainStep } from './step-index.js';
 import { baseName } from '../flow/classify.js';
 import { UdpPort } from '../wire/ports.js';
-import { TftpErrorCode } from '../wire/tftp.js';
+import { CUT_MARK, TftpErrorCode } from '../wire/tftp.js';
 
 /** TFTP error codes (RFC 1350 §5, RFC 2347) and what to check for each. */
 const TFTP_ERROR_HINTS: Record<number, (file: string) => string> = {
@@ -45,7 +45,7 @@ export function tftpRules(ctx: Ctx, mac: string, s: TftpFacts, ignored: Set<stri
       } else {
         // A missing CTL/ITL is a phone without security configured: it goes on without them. Any
         // other error is lowered only by a later file of the chain that loaded, not by a request.
-        const optional = missing && CISCO_SECURITY_FILE.test(name);
+        const optional = missing && (CISCO_SECURITY_FILE.test(name) || (step.cut === 'file' && mayBeCiscoSecurityFile(name)));
         add(ctx, 'tftp.error', mac, step.start, [s.requestFrame, s.errorFrame],
           `${step.opcode} "${step.file}": ERROR ${step.error.code} (${step.error.message || 'no message'}) from ${who}${optional ? ' (an optional security file: a phone without security goes on without it)' : ''}${loaded !== null ? `; the client went on and loaded "${loaded}"` : ''}.`,
           (TFTP_ERROR_HINTS[step.error.code] ?? TFTP_ERROR_HINTS[0]!)(step.file), optional || loaded !== null ? 'warning' : undefined, pxe(tftpErrorPxe(step.error.code)));
@@ -201,6 +201,22 @@ function laterPxelinuxConfigOk(steps: readonly StepFacts[], i: number): boolean 
 /** Cisco phones ask for CTL/ITL security files first (absent on a phone without security), then
  *  their own SEP<mac>.cnf.xml, then XMLDefault.cnf.xml when that is missing. */
 const CISCO_SECURITY_FILE = /^(ctl|itl)(sep[0-9a-f]{12}|file)\.tlv$/i;
+/** The characters of a CTL/ITL name, one class per position: CTLSEP<MAC>.tlv and CTLFile.tlv (ITL alike). */
+const HEX = /[0-9a-f]/i;
+const CISCO_SECURITY_FORMS: readonly (readonly (string | RegExp)[])[] = [
+  [...'sep', ...Array<RegExp>(12).fill(HEX), ...'.tlv'],
+  [...'file.tlv'],
+];
+
+/** A name the snap length cut ("CTLSEP5254…"): what is left begins a CTL/ITL name, its "CTL" or
+ *  "ITL" at least (a shorter start could be any file). */
+function mayBeCiscoSecurityFile(cutName: string): boolean {
+  const p = cutName.endsWith(CUT_MARK) ? cutName.slice(0, -CUT_MARK.length) : cutName;
+  if (!/^(ctl|itl)/i.test(p)) return false;
+  const rest = p.slice(3);
+  return CISCO_SECURITY_FORMS.some((form) => rest.length <= form.length
+    && [...rest].every((ch, i) => { const c = form[i]!; return typeof c === 'string' ? ch.toLowerCase() === c : c.test(ch); }));
+}
 const CISCO_DEVICE_CONFIG = /^sep[0-9a-f]{12}\.cnf\.xml$/i;
 const CISCO_DEFAULT_CONFIG = /^xmldefault\.cnf\.xml$/i;
 

@@ -27,7 +27,7 @@ export function dhcp6Rules(ctx: Ctx, mac: string, s: Dhcp6Facts, states: readonl
       `SOLICIT sent ${countOf(s.step.messages, 'SOLICIT')} time(s), no ADVERTISE or REPLY in ${fmt(ctx.end - s.pendingSolicit!.time)} s.`,
       undefined, undefined, pxe);
   }
-  if (s.answered && s.bootClient && s.step.bootfileUrl === null) {
+  if (s.answered && s.bootClient && s.step.bootfileUrl === null && !s.answerCut) {
     add(ctx, 'dhcp6.no-bootfile-url', mac, s.step.start, [s.answerFrame],
       `Network-boot DHCPv6 client (arch ${s.step.arch ?? '?'}${s.step.vendorClass ? `, ${s.step.vendorClass}` : ''}) got ${s.replied ? 'a REPLY' : 'an ADVERTISE'} without option 59 (boot file URL).`,
       undefined, undefined, pxe ? { uefi: 'PXE-E21' } : undefined);

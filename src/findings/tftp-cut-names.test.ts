@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CAPTURES } from '../../test/helpers/paths.js';
-import { cutCapture } from '../../test/helpers/splice.js';
+import { cutCapture, ethernetPcap } from '../../test/helpers/splice.js';
+import { loadFrames } from '../../test/helpers/frames.js';
 import { analyzeCapture } from '../analysis/capture.js';
 import { renderAnalysisText } from '../report/analyze-text.js';
 import { renderAnalysisJson } from '../report/analyze-json.js';
@@ -82,5 +83,24 @@ describe('cut TFTP names and messages (real captures)', () => {
     const a = await analyzeCut(LOOP, 50);
     expect(a.findings.map((f) => f.code)).not.toContain('ipxe.chainload-loop');
     expect(tftpSteps(a).every((s) => s.cut === 'file' && s.file.endsWith('…'))).toBe(true);
+  });
+});
+
+describe('a cut Cisco CTL/ITL name is still possibly an optional security file (real capture)', () => {
+  /** A Cisco phone: RRQ CTLSEP5254008E4102.tlv (81 bytes) → ERROR 1, ITLSEP… → ERROR 1, then its
+   *  configuration. Cut after the ITL error: no later file loaded lowers the errors. */
+  const PHONE = join(CAPTURES, 'field', 'phone-cisco-tftp.pcap');
+  async function phoneUntilItl(snap?: number): Promise<Analysis> {
+    const frames = loadFrames(PHONE).filter((f) => f.frame <= 17);
+    const out = join(tmp, `phone-${snap ?? 'whole'}.pcap`);
+    writeFileSync(out, ethernetPcap(frames, snap === undefined ? {} : { snap }));
+    return analyzeCapture(out);
+  }
+  const errors = (a: Analysis) => a.findings.filter((f) => f.code === 'tftp.error');
+
+  it.each([undefined, 56, 60, 64])('snap %s: the missing CTL and ITL files are warnings (a phone without security goes on)', async (snap) => {
+    const found = errors(await phoneUntilItl(snap));
+    expect(found).toHaveLength(2);
+    for (const f of found) expect([f.severity, f.message]).toEqual(['warning', expect.stringMatching(/optional security file/)]);
   });
 });

@@ -54,6 +54,7 @@ function phaseOf(s: StepFacts, named: ReadonlySet<string>): Phase {
       if (!V6_CLIENT_FIRST.has(s.firstType)) return { kind: 'follow' };
       if (s.bootClient) {
         if (s.step.userClass.some((u) => u === 'iPXE')) return { kind: 'ipxe', why: 'iPXE over DHCPv6 (user class iPXE)' };
+        if (s.ipxeByCut) return { kind: 'ipxe', why: 'iPXE over DHCPv6 (its request cut, after a boot program)' };
         if (/^HTTPClient/.test(s.step.vendorClass ?? '')) return { kind: 'start', entry: 'http6', why: 'UEFI HTTP boot over DHCPv6 (HTTPClient)' };
         return { kind: 'start', entry: 'pxe6', why: `DHCPv6 boot client (${s.step.arch !== null ? `option 61 arch ${s.step.arch}` : s.step.vendorClass ?? 'PXEClient'})` };
       }

@@ -341,7 +341,7 @@ function dhcp4Client(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Dec
  * it: after a boot program that is no kernel was fetched, the DHCP is that program's (iPXE,
  * chainloaded); before any, or after a kernel (a reboot), the firmware's.
  */
-function cutBootStage(c: ChainState): 'firmware' | 'ipxe' {
+export function cutBootStage(c: ChainState): 'firmware' | 'ipxe' {
   for (let i = c.steps.length - 1; i >= 0; i--) {
     const s = c.steps[i]!;
     let file: string | null = null;

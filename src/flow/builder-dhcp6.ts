@@ -5,7 +5,7 @@
  */
 import { hex, latin1String } from '../wire/bytes.js';
 import {
-  bootFileUrl, clientArch as v6ClientArch, DhcpV6MsgType, getOption as v6Option, isDhcp6Answer, getOptionValue as v6OptionValue,
+  asksForBootFile, bootClientProven, bootClientSaid, bootFileUrl, clientArch as v6ClientArch, DhcpV6MsgType, getOption as v6Option, isDhcp6Answer, getOptionValue as v6OptionValue,
   DhcpV6Opt, innermostMessage, msgTypeLabel, userClasses as v6UserClasses, vendorClass as v6VendorClass,
   type DhcpV6Message,
 } from '../wire/dhcpv6/index.js';
@@ -18,6 +18,7 @@ import { REBOOT_GAP_S } from './attempts.js';
 import { UNPUBLISHED_FRAMES } from './frames.js';
 import type { ChainState, Dhcp6State, RaState } from './state.js';
 import type { RaSummary } from './types.js';
+import { cutBootStage } from './builder-dhcp4.js';
 import { chainFor, noteArch, noteExchange, noteLink, openStep, pushMessage, touch, type FlowState } from './builder-state.js';
 
 const {
@@ -110,8 +111,15 @@ function dhcp6Client(flow: FlowState, c: ChainState, m: Dhcp6Decoded, inner: Dhc
     step.vendorEnterprise = vc.enterprise;
   }
   if (step.userClass.length === 0) step.userClass = v6UserClasses(inner);
-  if (arch !== undefined || vc?.data.some((d) => /^(PXEClient|HTTPClient)/.test(d))) st.bootClient = true;
-  if (v6OptionValue(inner, 6)?.includes(59)) st.wantsBootfileUrl = true;
+  // Read as far as a cut left them (a snap length cuts a Solicit's options, any of them).
+  if (bootClientSaid(inner)) {
+    st.bootClient = true;
+    // iPXE sends its user class after its vendor class and arch: a cut request that shows no
+    // user class may be iPXE's, as it is after a boot program that is no kernel was fetched.
+    if (flow.cutNow.frame === m.frame && !step.userClass.includes('iPXE') && cutBootStage(c) === 'ipxe') st.ipxeByCut = true;
+  }
+  if (asksForBootFile(inner)) st.wantsBootfileUrl = true;
+  if (flow.cutNow.frame !== m.frame) st.requestWhole = true;
   step.clientDuid ??= duidInfo(v6OptionValue(inner, 1));
   for (const id of ids) if (!step.iaids.includes(id) && step.iaids.length < MAX_ADDRESSES) step.iaids.push(id);
   if (relays.length > 0) step.relay ??= relayFacts(relays);
@@ -131,6 +139,8 @@ function dhcp6Server(flow: FlowState, c: ChainState, m: Dhcp6Decoded, inner: Dhc
   const step = st.step;
   st.pendingSolicit = null;
   st.answered = true;
+  // A cut answer's options are not all there: it proves nothing of option 59 missing.
+  if (flow.cutNow.frame === m.frame) st.answerCut = true;
   const rapid = t === REPLY && getOption6(inner, 14) && st.firstSolicit !== null;
   if ((t === ADVERTISE || rapid) && st.firstAdvertise === null) st.firstAdvertise = { time: m.time, frame: m.frame };
   if (t === RECONFIGURE) return c;
@@ -192,6 +202,15 @@ function restartsTransaction(st: Dhcp6State, seenKey: string, elapsed: number, t
   return elapsed === 0 && st.seen.has(seenKey) && (st.elapsed > 0 || time - st.last > REBOOT_GAP_S);
 }
 
+/** A client's message that a cut took options of still says what it is: what is left proves a
+ *  boot client, or its exchange said what it is (a Request joins its Solicit's step). */
+export function dhcp6RequestIdentified(c: ChainState, msg: DhcpV6Message): boolean {
+  const inner = innermostMessage(msg);
+  if (bootClientProven(inner)) return true;
+  const st = inner.relay ? null : findDhcp6(c, inner.xid);
+  return st !== null && (st.bootClient || st.wantsBootfileUrl || st.requestWhole);
+}
+
 function findDhcp6(c: ChainState, xid: number): Dhcp6State | null {
   for (let i = c.states.length - 1, n = 0; i >= 0 && n < 8; i--, n++) {
     const s = c.states[i]!;
@@ -218,7 +237,7 @@ function openDhcp6(flow: FlowState, c: ChainState, m: Dhcp6Decoded, inner: DhcpV
   const xid = inner.relay ? 0 : inner.xid;
   const st: Dhcp6State = {
     kind: 'dhcp6', frames: [], frameCount: 0, framesTrimmed: false, last: m.time, xids: [xid], seen: new Set(), elapsed: -1, pendingSolicit: null,
-    firstSolicit: null, firstAdvertise: null, answered: false, answerFrame: 0, bootfileUrlFrame: 0, replied: false, bootClient: false, wantsBootfileUrl: false,
+    firstSolicit: null, firstAdvertise: null, answered: false, answerFrame: 0, bootfileUrlFrame: 0, replied: false, bootClient: false, ipxeByCut: false, answerCut: false, requestWhole: false, wantsBootfileUrl: false,
     firstType: inner.msgType, failure: null, httpClassProblems: [],
     step: {
       kind: 'dhcp6', start: m.time, duration: 0, ok: false, frames: UNPUBLISHED_FRAMES, xid, messages: [], server: null,

@@ -357,9 +357,17 @@ export function httpMessage(flow: FlowState, m: HttpDecoded): ChainState | null 
     noteExchange(chainForAddr(flow, m.dstAddr, m.time), false);
     st.responseTime = m.time;
     st.responseFrame = m.frame;
-    st.step.status = head.status;
+    // A head the cut took before its code is a response all the same (its first bytes are there).
+    st.step.status = head.cut && head.status === 0 ? null : head.status;
     st.step.ttfb = m.time - st.step.start;
     touch(st, m);
+    if (head.cut) {
+      // Its body cannot be framed: the step ends here, neither complete nor failed (`cut`), and
+      // the parser's complaints about the cut go to no other step of the connection.
+      st.step.cut = true;
+      q.splice(q.indexOf(st), 1);
+      if (q.length === 0) flow.http.delete(m.connection);
+    }
     return chainForAddr(flow, m.dstAddr, m.time);
   }
   if (m.kind === 'complete' && !m.isRequest) {

@@ -15,7 +15,7 @@ import { splitAttempts } from './attempts.js';
 import { deepCopy } from './copy.js';
 import { compactState, newFlowState, type FlowState, type UnreachableRecord } from './builder-state.js';
 import { dhcp4Message } from './builder-dhcp4.js';
-import { dhcp6Message, ndpMessage } from './builder-dhcp6.js';
+import { dhcp6Message, dhcp6RequestIdentified, ndpMessage } from './builder-dhcp6.js';
 import { httpCloseAt, httpMessage, icmpMessage, tftpBlock, tftpMessage } from './builder-transfer.js';
 import type { TftpSession } from '../decode/tftp-tracker.js';
 import { MtuTracker, type MtuFacts } from './mtu.js';
@@ -370,8 +370,10 @@ export class BootChainBuilder implements DecodeSink {
           return;
         }
         if (m.proto === 'dhcp4' && optionsWhole(m.msg)) return;
-        const request = m.proto === 'dhcp4' ? m.msg.op === BootOp.REQUEST : !isDhcp6Answer(m.msg);
-        const identity = request && (m.proto === 'dhcp6' || !identityWhole(m.msg));
+        // A cut DHCPv6 request (its message type is in its header) still says what it is when what
+        // is left, or its exchange, proves a boot client: the device is judged as one.
+        const identity = m.proto === 'dhcp4' ? m.msg.op === BootOp.REQUEST && !identityWhole(m.msg)
+          : !isDhcp6Answer(m.msg) && !dhcp6RequestIdentified(c, m.msg);
         this.countCut(c, m.proto, identity);
         return;
       }

@@ -137,7 +137,8 @@ export interface CutCounts {
   dhcp4: number;
   dhcp6: number;
   /** Of those, the device's requests whose identity the cut took (DHCPv4 message type, vendor or
-   *  user class, arch; any cut DHCPv6 request): the stage and attempt they belong to are not known. */
+   *  user class, arch; a cut DHCPv6 request that proves no boot client): the stage and attempt
+   *  they belong to are not known. */
   identity: number;
   tftp: number;
   /** TCP segments with data (HTTP and other streams). */

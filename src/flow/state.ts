@@ -92,9 +92,16 @@ export interface Dhcp6State extends StateBase {
   answerFrame: number;
   /** The answer that carried the boot file URL (option 59), 0 before one did. */
   bootfileUrlFrame: number;
+  /** An Advertise/Reply was cut by the snap length: one of them may have carried option 59. */
+  answerCut: boolean;
   replied: boolean;
-  /** A network-boot client: option 61 (arch) or vendor class PXEClient/HTTPClient. */
+  /** A network-boot client: option 61 (arch), vendor class PXEClient/HTTPClient or user class iPXE. */
   bootClient: boolean;
+  /** A cut request of a boot client, read as iPXE's from where the device is in its boot (the
+   *  cut may have taken its user class iPXE). */
+  ipxeByCut: boolean;
+  /** A client message of the step was seen whole: it said what the client is. */
+  requestWhole: boolean;
   /** The client asked for option 59 (boot file URL) in its ORO: a boot or provisioning client. */
   wantsBootfileUrl: boolean;
   /** Type of the first client message (Solicit, Request, Release...). */

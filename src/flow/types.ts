@@ -233,6 +233,9 @@ export interface HttpStep extends StepBase {
   ttfb: number | null;
   throughput: number | null;
   complete: boolean;
+  /** The capture's snap length cut the response head: `status` is what the cut left (null when it
+   *  took the code), the body is not in the capture. Absent when the head was whole. */
+  cut?: true;
 }
 
 export type BootStep = Dhcp4Step | ProxyDhcpStep | Dhcp6Step | RaStep | TftpStep | HttpStep;

@@ -184,6 +184,7 @@ const httpStep = z.strictObject({
   ttfb: seconds.nullable(),
   throughput: z.number().min(0).nullable(),
   complete: z.boolean(),
+  cut: z.literal(true).optional().describe('The snap length cut the response head: it is a response all the same (its status line began), `status` is the code the cut left (null when it took the code) and the body is not in the capture. Absent when the head was whole.'),
 });
 
 const step = z.discriminatedUnion('kind', [dhcp4Step, proxyStep, dhcp6Step, raStep, tftpStep, httpStep]);

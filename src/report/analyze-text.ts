@@ -160,11 +160,19 @@ export function timelineLines(chain: ClientReport, pal: Palette, width: number |
       formatOffset(step.start - t0),
       (n === undefined ? '' : `#${n} `) + stepKind(step),
       printable(stepWhat(step)),
-      (step.ok ? 'ok' : answeredUntyped(step) ? 'answered (type cut)' : pal.fail('FAIL')) + (stepDetail(step) ? ` ${printable(stepDetail(step))}` : ''),
+      [stepResult(step, pal), printable(stepDetail(step))].filter((x) => x !== '').join(' '),
       humanDuration(step.duration, ''),
     ]);
   }
   return fittedTable(rows, new Set([2, 3]), width);
+}
+
+/** ok, FAIL, or neither where the snap length cut what would tell (the detail says what is known). */
+function stepResult(step: BootStep, pal: Palette): string {
+  if (step.ok) return 'ok';
+  if (answeredUntyped(step)) return 'answered (type cut)';
+  if (step.kind === 'http' && step.cut) return '';
+  return pal.fail('FAIL');
 }
 
 /** A DHCPv4 step whose server answered with a reply of unknown type (the snap length cut it):
@@ -310,6 +318,11 @@ export function stepDetail(step: BootStep): string {
       if (step.serverPort === UdpPort.TFTP) parts.push(`answered from port ${UdpPort.TFTP}`);
       break;
     case 'http':
+      if (step.cut) {
+        // The snap length cut the response head: a response, its body not in the capture.
+        parts.push(step.status === null ? 'response (cut)' : `${step.status} (cut)`);
+        break;
+      }
       parts.push(step.status === null ? 'no response' : `${step.status}`);
       parts.push(`${step.bytes} bytes`);
       if (!step.complete && step.status !== null) parts.push('incomplete');

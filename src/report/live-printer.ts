@@ -124,7 +124,8 @@ export class LivePrinter {
   }
 
   stepLine(chain: DeviceIdentity, step: BootStep, done: boolean): string {
-    const result = !done ? this.pal.dim('open') : step.ok ? 'ok' : this.pal.fail('FAIL');
+    // A response head the snap length cut is neither ok nor a failure: the detail says "(cut)".
+    const result = !done ? this.pal.dim('open') : step.ok ? 'ok' : step.kind === 'http' && step.cut ? 'cut' : this.pal.fail('FAIL');
     const detail = liveDetail(step);
     return [
       timeOfDay(step.start, this.utc),
@@ -209,6 +210,10 @@ export function liveDetail(step: BootStep): string {
       if (step.error) parts.push(`ERROR ${step.error.code} ${step.error.message}`);
       break;
     case 'http':
+      if (step.cut) {
+        parts.push(step.status === null ? 'response (cut)' : `${step.status} (cut)`);
+        break;
+      }
       parts.push(step.status === null ? 'no response' : `${step.status}`);
       parts.push(`${step.bytes} bytes`);
       if (step.throughput !== null) parts.push(formatRate(step.throughput));

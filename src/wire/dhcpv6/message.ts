@@ -1,7 +1,7 @@
 /** DHCPv6 messages (RFC 8415 §8, §9): parse, emit, length, builder and accessors. */
 import { ipv6FromString, latin1String, u16 } from '../bytes.js';
 import { type WireIssue, type WireIssueKind, pushIssue } from '../issues.js';
-import { DhcpV6MsgType, isRelayType } from './names.js';
+import { DhcpV6MsgType, DhcpV6Opt, isRelayType } from './names.js';
 import { optionListLength, parseOptionList, writeOptionList } from './options.js';
 import {
   type DecodeContext, type DhcpV6Message, type DhcpV6MessageSpec, type DhcpV6Option, type Duid,
@@ -177,6 +177,62 @@ export function clientArch(msg: DhcpV6Message): number[] | undefined {
 export function vendorClass(msg: DhcpV6Message): { enterprise: number; data: string[] } | undefined {
   const v = getOptionValue(innermostMessage(msg), 16);
   return v ? { enterprise: v.enterprise, data: v.data.map(latin1String) } : undefined;
+}
+
+const PXE_CLIENT = [0x50, 0x58, 0x45, 0x43, 0x6c, 0x69, 0x65, 0x6e, 0x74]; // "PXEClient"
+const HTTP_CLIENT = [0x48, 0x54, 0x54, 0x50, 0x43, 0x6c, 0x69, 0x65, 0x6e, 0x74]; // "HTTPClient"
+const IPXE = [0x69, 0x50, 0x58, 0x45]; // "iPXE"
+
+/** `b[at..]` begins with `word` (all of it in the bytes there are). */
+function beginsWith(b: Uint8Array, at: number, word: readonly number[]): boolean {
+  if (b.length - at < word.length) return false;
+  for (let i = 0; i < word.length; i++) if (b[at + i] !== word[i]) return false;
+  return true;
+}
+
+/** The items of a length-prefixed list (options 15, 16) that begin with `word`, read from raw
+ *  bytes as far as they go (a cut option's last item is its start): `from` skips a header. */
+function itemBegins(d: Uint8Array, from: number, word: readonly number[], whole: boolean): boolean {
+  for (let o = from; o + 2 <= d.length; o += 2 + u16(d, o)) {
+    const len = u16(d, o);
+    if (whole ? len === word.length && o + 2 + len <= d.length && beginsWith(d, o + 2, word)
+      : len >= word.length && beginsWith(d, o + 2, word)) return true;
+  }
+  return false;
+}
+
+/**
+ * What a client's message, even cut short by a snap length, says of a network-boot client: its
+ * architecture (61, RFC 5970: sent by PXE and HTTP boot clients only) read whole, a vendor class
+ * (16) item that begins PXEClient or HTTPClient, or iPXE's user class (15) read whole. Read from the
+ * bytes the cut left (options come in any order, so what is missing says nothing).
+ */
+export function bootClientSaid(msg: DhcpV6Message): boolean {
+  for (const o of innermostMessage(msg).options) {
+    if (o.code === DhcpV6Opt.CLIENT_ARCH_TYPE && o.declaredLength === undefined && o.data.length >= 2) return true;
+    if (o.code === DhcpV6Opt.VENDOR_CLASS && (itemBegins(o.data, 4, PXE_CLIENT, false) || itemBegins(o.data, 4, HTTP_CLIENT, false))) return true;
+    if (o.code === DhcpV6Opt.USER_CLASS && itemBegins(o.data, 0, IPXE, true)) return true;
+  }
+  return false;
+}
+
+/** The client's Option Request (6) asks for a boot file URL or its parameters (59, 60, RFC 5970),
+ *  among the codes a cut left whole. */
+export function asksForBootFile(msg: DhcpV6Message): boolean {
+  for (const o of innermostMessage(msg).options) {
+    if (o.code !== DhcpV6Opt.ORO) continue;
+    for (let i = 0; i + 2 <= o.data.length; i += 2) {
+      const code = u16(o.data, i);
+      if (code === DhcpV6Opt.BOOTFILE_URL || code === DhcpV6Opt.BOOTFILE_PARAM) return true;
+    }
+  }
+  return false;
+}
+
+/** A client message (a Solicit or Request cut short, say) proves a network-boot client
+ *  (DHCPv4's `bootClientProven`): it says it is one, or it asks for a boot file. */
+export function bootClientProven(msg: DhcpV6Message): boolean {
+  return bootClientSaid(msg) || asksForBootFile(msg);
 }
 
 /** Every user class item (option 15, all instances) as text, e.g. ["iPXE"]. */

@@ -29,6 +29,19 @@ export interface HttpParserOptions {
   maxHeadBytes?: number;
   /** Requests waiting for a response beyond this are dropped, oldest first (default 1024). */
   maxPending?: number;
+  /** A response head that a gap or the close cut short is still a response (`head.cut`) when its
+   *  status line began (a capture's snap length cuts heads; a live client's peer does not). */
+  cutResponses?: boolean;
+}
+
+/** The whole lines of a cut header block, closed by an empty line (a block of its own). */
+function wholeLines(buf: Uint8Array): Uint8Array {
+  const end = buf.lastIndexOf(10) + 1;
+  const out = new Uint8Array(end + 2);
+  out.set(buf.subarray(0, end));
+  out[end] = 13;
+  out[end + 1] = 10;
+  return out;
 }
 
 // Direction modes.
@@ -57,6 +70,9 @@ class Direction {
   headLen = 0;
   lineStart = 0;
   headOffset = 0;
+  /** Frame and time of the head's first bytes. */
+  headFrame = 0;
+  headTime = 0;
   remaining = 0;
   bodyBytes = 0;
   // chunk-size line
@@ -79,6 +95,7 @@ export class HttpConnectionParser {
   private pending: HttpRequestHead[] = [];
   private readonly maxHead: number;
   private readonly maxPending: number;
+  private readonly cutResponses: boolean;
   private readonly issues: WireIssue[] = [];
   /** Index in the current `push` where the running mode handler started (d.pos is its offset). */
   private stepStart = 0;
@@ -88,12 +105,20 @@ export class HttpConnectionParser {
   constructor(private readonly sink: HttpSink, opts: HttpParserOptions = {}) {
     this.maxHead = opts.maxHeadBytes ?? 65536;
     this.maxPending = opts.maxPending ?? 1024;
+    this.cutResponses = opts.cutResponses ?? false;
   }
 
   push(fromClient: boolean, data: Uint8Array, frame: number, time: number): void {
     const d = fromClient ? this.client : this.server;
     this.lastFrame = frame;
     this.lastTime = time;
+    // After a cut head the body cannot be framed: a server begins each response in a segment of
+    // its own, so a segment's start may be the next one (a cut body need not end in a newline).
+    if (this.cutResponses && !fromClient && d.mode === RESYNC && !d.atLineStart) {
+      d.atLineStart = true;
+      d.prefix = 0;
+      d.headLen = 0;
+    }
     let p = 0;
     while (p < data.length) {
       const before = p;
@@ -127,6 +152,7 @@ export class HttpConnectionParser {
       case HEAD:
         this.error(d, 'truncated', at, d.headLen > 0
           ? `gap of ${bytes} bytes inside a header block` : `gap of ${bytes} bytes between messages`);
+        this.cutResponse(d);
         this.startResync(d, true);
         return;
       case BODY:
@@ -169,6 +195,7 @@ export class HttpConnectionParser {
       case UNTIL_CLOSE: this.complete(d, frame, time); break;
       case HEAD:
         if (d.headLen > 0) this.error(d, 'truncated', d.headOffset, 'connection closed inside a header block');
+        this.cutResponse(d);
         break;
       case BODY: case CHUNK_DATA: case CHUNK_SIZE: case CHUNK_END: case TRAILERS:
         this.error(d, 'truncated', d.pos, `connection closed inside a body (${d.bodyBytes} bytes seen)`);
@@ -186,7 +213,11 @@ export class HttpConnectionParser {
     while (p < data.length) {
       const lf = data.indexOf(10, p);
       const end = lf < 0 ? data.length : lf + 1;
-      if (d.headLen === 0) d.headOffset = this.at(d, p);
+      if (d.headLen === 0) {
+        d.headOffset = this.at(d, p);
+        d.headFrame = frame;
+        d.headTime = time;
+      }
       if (d.headLen + (end - p) > this.maxHead) {
         this.error(d, 'malformed', d.headOffset, `${d.mode === TRAILERS ? 'trailer' : 'header'} block longer than ${this.maxHead} bytes`);
         this.startResync(d, false);
@@ -222,6 +253,33 @@ export class HttpConnectionParser {
     const grown = new Uint8Array(Math.min(Math.max(need, d.headBuf.length * 2, 512), this.maxHead));
     grown.set(d.headBuf.subarray(0, d.headLen));
     d.headBuf = grown;
+  }
+
+  /**
+   * A response head cut short (`cutResponses`): a response all the same once its status line began
+   * ("HTTP/1." as far as the bytes go), with the code where the cut left it (else 0) and its whole
+   * field lines; it answers the oldest open request. Its body cannot be framed: resync follows.
+   */
+  private cutResponse(d: Direction): void {
+    if (!this.cutResponses || d.isRequest || d.mode !== HEAD || d.headLen === 0) return;
+    const buf = d.headBuf.subarray(0, d.headLen);
+    for (let i = 0; i < Math.min(buf.length, HTTP_1.length); i++) if (buf[i] !== HTTP_1[i]) return;
+    const lf = buf.indexOf(10);
+    const statusLine = latin1String(buf.subarray(0, lf < 0 ? buf.length : lf));
+    const code = /^(HTTP\/1\.[0-9]) ([0-9]{3})(?:[ \r]|$)/.exec(statusLine);
+    const issues = this.issues;
+    issues.length = 0;
+    // The whole field lines, closed by an empty line, parsed as a head of their own.
+    const whole = lf < 0 ? null : parseHttpHead(wholeLines(buf), false, issues, d.headOffset);
+    const head: HttpResponseHead = whole?.kind === 'response' ? whole : {
+      kind: 'response', version: code?.[1] ?? 'HTTP/1.1', status: code ? Number(code[2]) : 0, reason: '', headers: [],
+      byName: new Map(), contentLength: null, chunked: false, keepAlive: false, offset: d.headOffset, headLength: 0, request: null,
+    };
+    head.cut = true;
+    head.headLength = d.headLen;
+    const interim = head.status >= 100 && head.status < 200;
+    head.request = (interim ? this.pending[0] : this.pending.shift()) ?? null;
+    this.sink.onResponse(head, d.headFrame, d.headTime);
   }
 
   private headDone(d: Direction, frame: number, time: number): void {
@@ -374,7 +432,11 @@ export class HttpConnectionParser {
         continue;
       }
       const c = data[p]!;
-      if (d.prefix === 0) d.headOffset = this.at(d, p);
+      if (d.prefix === 0) {
+        d.headOffset = this.at(d, p);
+        d.headFrame = this.lastFrame;
+        d.headTime = this.lastTime;
+      }
       let ok: boolean;
       let matched = false;
       if (c === 10 || (c === 13 && d.prefix === 0)) {

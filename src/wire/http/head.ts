@@ -36,7 +36,11 @@ export interface HttpRequestHead extends HttpHeadCommon {
 
 export interface HttpResponseHead extends HttpHeadCommon {
   kind: 'response';
+  /** 0 only on a `cut` head whose status line the cut took before its code. */
   status: number;
+  /** The capture cut the header block (a gap or its end inside it): the status line began, so it
+   *  is a response; `headers` holds the field lines that are whole. Absent on a whole head. */
+  cut?: true;
   reason: string;
   /** The request this answers (FIFO pairing); null when it was never seen. */
   request: HttpRequestHead | null;

@@ -307,3 +307,37 @@ describe('HttpConnectionParser body data', () => {
     }
   });
 });
+
+describe('response heads cut by a capture\'s snap length (cutResponses)', () => {
+  const GET = asciiBytes('GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n');
+  /** Two responses, each in a segment of its own whose tail (rest of the head, the body) is lost. */
+  function cutRun(opts: { cutResponses?: boolean }, first: string, second: string): Recorder {
+    const rec = new Recorder();
+    const p = new HttpConnectionParser(rec, opts);
+    p.push(true, GET, 1, 1);
+    p.push(false, asciiBytes(first), 2, 2);
+    p.gap(false, 500);
+    p.push(false, asciiBytes('tail of a binary body without a newline'), 3, 3); // a whole last segment
+    p.push(false, asciiBytes(second), 4, 4); // contiguous: the next response's segment
+    p.gap(false, 500);
+    p.end(false, 5, 5);
+    return rec;
+  }
+  const responses = (rec: Recorder) => rec.heads.filter((h): h is HttpResponseHead => h.kind === 'response');
+
+  it('off (a live client\'s peer cuts nothing): a head cut short is no response', () => {
+    expect(responses(cutRun({}, 'HTTP/1.1 200 OK\r\nServer: ng', 'HTTP/1.1 404 Not'))).toEqual([]);
+  });
+
+  it('on: each cut head is a response with the code the cut left, paired in order; the next is found at its segment\'s start', () => {
+    const rs = responses(cutRun({ cutResponses: true }, 'HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Len', 'HTTP/1.1 404 Not'));
+    expect(rs.map((r) => [r.status, r.cut, r.request?.uri])).toEqual([[200, true, '/a'], [404, true, '/b']]);
+    expect(rs[0]!.headers).toEqual([['Server', 'nginx']]); // whole field lines only
+  });
+
+  it('on: a status line cut before its code is a response of unknown status (0), one cut before "HTTP/1." none', () => {
+    expect(responses(cutRun({ cutResponses: true }, 'HTTP/1.1 2', 'HTTP/1.1 200 OK')).map((r) => r.status)).toEqual([0, 200]);
+    expect(responses(cutRun({ cutResponses: true }, 'HTTP/', 'HTTP/1.1 200 OK')).map((r) => r.status)).toEqual([0, 200]);
+    expect(responses(cutRun({ cutResponses: true }, 'XTTP/1.1 200', 'garbage')).length).toBe(0);
+  });
+});

@@ -1,0 +1,108 @@
+/**
+ * Cut DHCPv6 (snap length): what a cut Solicit or Request still shows proves a boot client, so the
+ * device is judged; a cut Advertise or Reply proves nothing of option 59. Real lab and field
+ * captures cut as `editcap -s` does.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CAPTURES } from '../../test/helpers/paths.js';
+import { loadFrames } from '../../test/helpers/frames.js';
+import { ethernetPcap } from '../../test/helpers/splice.js';
+import { analyzeCapture } from '../analysis/capture.js';
+import type { Analysis } from '../analysis/types.js';
+import { EtherType } from '../wire/ethernet.js';
+import { u16 } from '../wire/bytes.js';
+import { bootClientProven, bootClientSaid, asksForBootFile, parseDhcpV6 } from '../wire/dhcpv6/index.js';
+
+/** UEFI PXE over IPv6 against Kea with no boot file URL: Solicit 173 bytes (options 1, 8, 3, ORO
+ *  asking 59 60 23 16 at 106, 62, 61 at 125, vendor class "PXEClient:…" from 141), Advertise and
+ *  Reply 146 without option 59; then a second Solicit (112, no boot options) → Request 158 → Reply. */
+const NO_BOOTFILE = join(CAPTURES, 'lab-v6', 'uefi-pxe6-kea-no-bootfile.pcapng');
+/** An OS, then two PXE boots (IPv4) whose iPXE sends a DHCPv6 Information-Request (171 bytes:
+ *  1, ORO, vendor class PXEClient at 96, 61, 62, user class iPXE last, 8). */
+const TWO_BOOTS = join(CAPTURES, 'field', 'os-then-two-boots.pcapng');
+const DHCP6_CLIENT_PORT = 546;
+
+const tmp = mkdtempSync(join(tmpdir(), 'pxecheck-dhcp6-cut-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const isIpv6 = (d: Uint8Array): boolean => d.length >= 14 && u16(d, 12) === EtherType.IPV6;
+/** UDP to the DHCPv6 client port (a server's answer), plain Ethernet/IPv6/UDP. */
+const isAnswer = (d: Uint8Array): boolean => isIpv6(d) && d[20] === 17 && d.length >= 58 && u16(d, 56) === DHCP6_CLIENT_PORT;
+
+async function analyze(name: string, frames: { time: number; data: Uint8Array }[], snap?: number): Promise<Analysis> {
+  const out = join(tmp, `${name}-${snap ?? 'whole'}.pcap`);
+  writeFileSync(out, ethernetPcap(frames, snap === undefined ? {} : { snap }));
+  return analyzeCapture(out);
+}
+
+/** The IPv6 part of the no-boot-file capture (its DHCPv4 attempt left out): a DHCPv6-only boot. */
+const v6Only = (): { time: number; data: Uint8Array }[] => loadFrames(NO_BOOTFILE).filter((f) => isIpv6(f.data));
+const codes = (a: Analysis): string[] => a.findings.map((f) => f.code);
+
+describe('cut DHCPv6 requests prove a boot client (real captures)', () => {
+  it('whole: the boot client got answers without option 59 — failed, dhcp6.no-bootfile-url', async () => {
+    const a = await analyze('v6', v6Only());
+    expect(a.clients[0]!.outcome).toBe('failed');
+    expect(a.clients[0]!.rootCause).toBe('dhcp6.no-bootfile-url');
+  });
+
+  // 150: the Solicit keeps its arch and "PXEClient", the Request loses its ORO; 160: the Request
+  // is cut in its ORO. The Advertise and Replies (146) are whole: their missing option 59 is a fact.
+  it.each([150, 160])('snap %i: cut Solicit and Request, whole answers — still judged failed (no-bootfile-url)', async (snap) => {
+    const a = await analyze('v6', v6Only(), snap);
+    expect(codes(a)).toContain('capture.snaplen');
+    expect(a.clients[0]!.role).toBe('boot');
+    expect(a.clients[0]!.outcome).toBe('failed');
+    expect(a.clients[0]!.rootCause).toBe('dhcp6.no-bootfile-url');
+  });
+
+  it.each([120, 140])('snap %i: a cut Advertise/Reply proves nothing of option 59 — no dhcp6.no-bootfile-url', async (snap) => {
+    const a = await analyze('v6', v6Only(), snap);
+    expect(codes(a)).not.toContain('dhcp6.no-bootfile-url');
+    expect(a.clients[0]!.outcome).not.toBe('failed');
+  });
+
+  it('a cut Solicit that shows a boot client, retransmitted with no answer at all: judged (no-advertise)', async () => {
+    // The first Solicit alone, as a client whose DHCPv6 server is gone resends it (RFC 8415 §15).
+    const sol = v6Only().find((f) => !isAnswer(f.data) && f.data.length === 173)!;
+    const resent = [0, 1, 3, 7, 15, 31, 63].map((t) => ({ time: sol.time + t, data: sol.data }));
+    for (const snap of [112, 131, 150]) {
+      const a = await analyze('resent', resent, snap);
+      expect(a.clients[0]!.role, `snap ${snap}`).toBe('boot');
+      expect(a.clients[0]!.outcome, `snap ${snap}`).toBe('failed');
+      expect(a.clients[0]!.rootCause, `snap ${snap}`).toBe('dhcp6.no-advertise');
+    }
+    // Cut inside its ORO before 59: nothing says it is a boot client — not judged.
+    const a = await analyze('resent', resent, 108);
+    expect(a.clients[0]!.outcome).toBe('incomplete');
+  });
+
+  it('snap 130: iPXE\'s cut Information-Request (user class cut) stays in the boot — no DHCPv6 boot entry of its own', async () => {
+    const whole = await analyzeCapture(TWO_BOOTS);
+    expect(whole.clients[0]!.attempts.map((x) => x.entry)).not.toContain('provision');
+    const a = await analyze('two-boots', loadFrames(TWO_BOOTS), 130);
+    const entries = a.clients[0]!.attempts.map((x) => x.entry);
+    expect(entries).not.toContain('provision');
+    expect(entries).not.toContain('pxe6');
+  });
+});
+
+describe('DHCPv6 boot-client proof read from what a cut left (wire)', () => {
+  const solicit = v6Only().find((f) => !isAnswer(f.data) && f.data.length === 173)!.data;
+  const msgAt = (snap: number) => parseDhcpV6(solicit.subarray(62, snap), []);
+
+  it('ORO asking for 59 proves it once its first code is whole; arch once whole; vendor class once "PXEClient" is', () => {
+    expect(bootClientProven(msgAt(110))).toBe(false);
+    expect(asksForBootFile(msgAt(112))).toBe(true);
+    expect(bootClientSaid(msgAt(130))).toBe(false); // arch cut one byte short
+    expect(bootClientSaid(msgAt(131))).toBe(true);
+    const noArch = new Uint8Array(solicit.subarray(0, 150));
+    noArch[125] = 0xee; // option 61 (at 125) → an unknown code: only the vendor class is left
+    noArch[126] = 0xee;
+    expect(bootClientSaid(parseDhcpV6(noArch.subarray(62, 149), []))).toBe(false); // "PXEClien"
+    expect(bootClientSaid(parseDhcpV6(noArch.subarray(62, 150), []))).toBe(true);
+  });
+});
