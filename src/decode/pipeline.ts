@@ -343,7 +343,9 @@ export class DecodePipeline implements TcpStreamSink {
     } else if (t === IpProtocol.TCP) {
       cur.srcPort = d.srcPort;
       cur.dstPort = d.dstPort;
-      this.tcp.push(cur.srcAddr, d.srcPort, cur.dstAddr, d.dstPort, d.tcp, cur.frame, cur.time, d.src4, d.dst4);
+      // Payload bytes the snap length cut off the segment (IP says how long it was on the wire).
+      const tcpCut = reassembled ? 0 : Math.max(0, d.ipOffset + d.ipLength - d.tcp.payloadOffset - d.tcp.payload.length);
+      this.tcp.push(cur.srcAddr, d.srcPort, cur.dstAddr, d.dstPort, d.tcp, cur.frame, cur.time, d.src4, d.dst4, tcpCut);
       if (this.sink.tcpSegment) {
         const t = this.segSeen;
         const seg = d.tcp;

@@ -100,7 +100,9 @@ function oversizeRule(ctx: Ctx, mac: string, s: TftpFacts, codes: PxeCodes | und
   const taken = step.complete || s.highestAck >= o.block;
   const stalled = !taken && (s.resentSinceProgress > 0 || ctx.end - s.progressTime >= ctx.th.tftpIdle);
   const sender = step.direction === 'download' ? `Server ${step.server}` : 'The client';
-  const negotiated = s.oack ? `the ${o.limit} bytes of its OACK` : `${o.limit} bytes (no OACK: RFC 1350's size)`;
+  const oackBlksize = Object.keys(step.acknowledgedOptions).some((k) => k.toLowerCase() === 'blksize');
+  const negotiated = !s.oack ? `${o.limit} bytes (no OACK: RFC 1350's size)`
+    : oackBlksize ? `the ${o.limit} bytes of its OACK` : `${o.limit} bytes (its OACK did not acknowledge blksize: RFC 1350's size)`;
   const after = taken ? '; the receiver took it' : stalled ? `; the receiver never acknowledged it and the transfer stalled at block ${s.highestBlock}` : '; the capture ends before the receiver answered it';
   add(ctx, 'tftp.block-oversize', mac, step.start, [s.requestFrame, o.frame],
     `${sender} sent block ${o.block} of "${step.file}" with ${o.length} bytes of data, more than ${negotiated}${after}.`,

@@ -7,7 +7,8 @@
 import { forgetRecentSteps } from './step-index.js';
 import { collapseAlike } from './collapse.js';
 import type { DeviceFacts, FlowFacts, StepFacts } from '../flow/facts.js';
-import { looksLikeBootProgram } from '../flow/classify.js';
+import { CUT_MARK } from '../wire/tftp.js';
+import { capturedName, knownName, looksLikeBootProgram } from '../flow/classify.js';
 import { add, attemptAt, firmwareOf, fmt, unanswered, type ChainOnce, type Ctx } from './rules-context.js';
 import { captureFindings } from './capture.js';
 import { blindSpot, dropHidden, hidesHttpResponse, oneSidedFinding, type BlindSpot } from './blind.js';
@@ -92,6 +93,8 @@ function attemptRules(ctx: Ctx, mac: string, steps: readonly StepFacts[]): void 
   const fetches = new Map<string, { count: number; frames: number[]; time: number; file: string }>();
   const ignoredOptions = new Set<string>();
   const once: ChainOnce = { multipleServers: false, offerIgnored: false, loop: false, proxyPort: false, proxyPortIpxe: false };
+  const named: string[] = [];
+  for (const s of steps) if ((s.kind === 'dhcp4' || s.kind === 'proxydhcp') && s.step.bootfile) named.push(s.step.bootfile);
   for (let i = 0; i < steps.length; i++) {
     const s = steps[i]!;
     switch (s.kind) {
@@ -108,9 +111,12 @@ function attemptRules(ctx: Ctx, mac: string, steps: readonly StepFacts[]): void 
         break;
       case 'tftp':
         tftpRules(ctx, mac, s, ignoredOptions, steps, i);
-        // A cut name is no whole name: requests cut alike are not the same program fetched again.
-        if (!s.step.probe && s.serverAnswered && s.step.direction === 'download' && s.step.cut !== 'file') {
-          countFetch(fetches, s.step.file, `${s.step.server}|${s.step.tsize ?? (s.step.complete ? s.step.bytes : '?')}`, s.requestFrame, s.step.start);
+        // A cut name counts as the file DHCP named that it is the start of; else as itself, cut
+        // (requests cut alike at one place: the same file as far as seen), a boot program only
+        // when what was captured already reads as one ("undionly.kpxe" whose NUL the cut took).
+        if (!s.step.probe && s.serverAnswered && s.step.direction === 'download') {
+          const cut = s.step.cut === 'file';
+          countFetch(fetches, (cut ? knownName(s.step.file, true, named) : null) ?? s.step.file, `${s.step.server}|${s.step.tsize ?? (s.step.complete ? s.step.bytes : '?')}`, s.requestFrame, s.step.start);
         }
         break;
       case 'http':
@@ -126,7 +132,7 @@ function attemptRules(ctx: Ctx, mac: string, steps: readonly StepFacts[]): void 
     }
   }
   for (const f of fetches.values()) {
-    if (once.loop || f.count < ctx.th.loopCount || !looksLikeBootProgram(f.file)) continue;
+    if (once.loop || f.count < ctx.th.loopCount || !looksLikeBootProgram(capturedName(f.file, f.file.endsWith(CUT_MARK)))) continue;
     once.loop = true;
     add(ctx, 'ipxe.chainload-loop', mac, f.time, f.frames,
       `The boot program "${f.file}" (same server, same size) was fetched ${f.count} times in one boot attempt (loop threshold ${ctx.th.loopCount}).`);

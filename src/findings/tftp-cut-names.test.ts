@@ -5,7 +5,7 @@
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CAPTURES } from '../../test/helpers/paths.js';
 import { cutCapture, ethernetPcap } from '../../test/helpers/splice.js';
@@ -16,16 +16,19 @@ import { renderAnalysisJson } from '../report/analyze-json.js';
 import { analyzeJsonSchema } from '../report/analyze-schema.js';
 import type { Analysis } from '../analysis/types.js';
 import type { TftpStep } from '../flow/types.js';
+import { knownName, sameFileAsSeen } from '../flow/classify.js';
 
 /** RRQ "missing/bootx64.efi" (104 bytes), ERROR 1 "file /tmp/…/bootx64.efi not found for …" (129). */
 const MISSING = join(CAPTURES, 'lab', 'broken-missing-tftp-file.pcapng');
 /** iPXE fetching "undionly.kpxe" again and again (RRQ frames of 85 bytes). */
 const LOOP = join(CAPTURES, 'lab', 'broken-ipxe-loop.pcapng');
+/** UEFI PXE, dnsmasq: a tsize probe of "snponly.efi" (ended by ERROR 8), then its transfer. */
+const DNSMASQ = join(CAPTURES, 'lab', 'uefi-pxe-dnsmasq.pcapng');
 const tmp = mkdtempSync(join(tmpdir(), 'pxecheck-tftp-cut-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 async function analyzeCut(file: string, snap?: number): Promise<Analysis> {
-  const out = join(tmp, `${snap ?? 'whole'}.pcap`);
+  const out = join(tmp, `${basename(file)}-${snap ?? 'whole'}.pcap`);
   writeFileSync(out, cutCapture(file, snap === undefined ? {} : { snap }));
   return analyzeCapture(out);
 }
@@ -77,12 +80,49 @@ describe('cut TFTP names and messages (real captures)', () => {
     expect(j.clients.flatMap((c) => c.steps).filter((x) => x.kind === 'tftp').map((x) => x.cut)).toEqual(['file']);
   });
 
-  it('a name cut in every request: each shown cut, and no chainload loop from names cut alike', async () => {
+  it('a name cut in every request: each shown cut; the loop found where the name survived, not where it did not', async () => {
     const whole = await analyzeCut(LOOP);
     expect(whole.findings.map((f) => f.code)).toContain('ipxe.chainload-loop');
+    // Snap 57 keeps all of "undionly.kpxe" but its NUL: the same captured name each time.
+    const kept = await analyzeCut(LOOP, 57);
+    expect(tftpSteps(kept).every((s) => s.cut === 'file' && s.file === 'undionly.kpxe…')).toBe(true);
+    expect(kept.findings.map((f) => f.code)).toContain('ipxe.chainload-loop');
+    expect(kept.clients.map((c) => c.outcome)).toEqual(['failed']);
+    // Snap 50 keeps "undion": names cut alike, but nothing says a boot program: no loop, no boot.
     const a = await analyzeCut(LOOP, 50);
     expect(a.findings.map((f) => f.code)).not.toContain('ipxe.chainload-loop');
     expect(tftpSteps(a).every((s) => s.cut === 'file' && s.file.endsWith('…'))).toBe(true);
+    expect(a.clients.map((c) => c.outcome)).not.toContain('booted');
+  });
+
+  // snponly.efi (RRQ of 96 and 88 bytes): at 55, 54 and 52 the name is cut in both the tsize probe
+  // and the transfer; the capture's DHCP is cut before its client can be told (no name to match).
+  it.each([55, 54, 52])('a tsize probe and its transfer, both names cut (snap %i): still a probe, and a cut name is never booted', async (snap) => {
+    const a = await analyzeCut(DNSMASQ, snap);
+    const steps = tftpSteps(a);
+    expect(steps.map((s) => [s.cut, s.probe])).toEqual([['file', true], ['file', false]]);
+    expect(a.findings.filter((f) => f.severity === 'error').map((f) => f.code)).toEqual([]);
+    expect(a.findings.map((f) => f.code)).not.toContain('tftp.error');
+    expect(a.clients.map((c) => c.outcome)).toEqual(['incomplete']);
+  });
+});
+
+describe('names the capture cut, classified as far as seen', () => {
+  it('a cut name that starts a DHCP-named file is that file; else unknown', () => {
+    expect(knownName('undionly.kp…', true, ['undionly.kpxe'])).toBe('undionly.kpxe');
+    expect(knownName('boot/x…', true, ['/boot/x.efi'])).toBe('/boot/x.efi');
+    expect(knownName('pxelinux.…', true, ['pxelinux.0', 'pxelinux.cfg/default'])).toBeNull();
+    expect(knownName('vmlinuz…', true, ['undionly.kpxe'])).toBeNull();
+    expect(knownName('…', true, ['undionly.kpxe'])).toBeNull();
+    expect(knownName('undionly.kpxe', false, [])).toBe('undionly.kpxe');
+  });
+
+  it('the same file as far as seen: whole and equal, or one captured part the start of the other', () => {
+    expect(sameFileAsSeen('a.efi', false, 'a.efi', false)).toBe(true);
+    expect(sameFileAsSeen('a.e…', true, 'a.efi', false)).toBe(true);
+    expect(sameFileAsSeen('a.e…', true, 'a.efi…', true)).toBe(true);
+    expect(sameFileAsSeen('a.e…', true, 'b.efi', false)).toBe(false);
+    expect(sameFileAsSeen('a.efi', false, 'a.efi.bak', false)).toBe(false);
   });
 });
 

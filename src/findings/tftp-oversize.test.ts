@@ -16,6 +16,10 @@ import { finishChecksum } from '../wire/checksum.js';
 import type { Analysis } from '../analysis/types.js';
 
 const KEA = join(CAPTURES, 'lab', 'uefi-pxe-kea.pcapng');
+/** tftpd-hpa sending 1468-byte blocks a 1400-byte path drops (OACK "tsize\065536\0blksize\01468\0…"). */
+const MTU = join(CAPTURES, 'lab', 'mtu-tftp-1468-server.pcapng');
+/** Index of the OACK of the real transfer ("blksize\01468\0", 57 bytes: the name ends at 52). */
+const OACK = 16;
 /** Index of DATA 1 of the real transfer (after the tsize probe and the OACK blksize=1468). */
 const DATA1 = 18;
 const tmp = mkdtempSync(join(tmpdir(), 'pxecheck-oversize-'));
@@ -87,5 +91,41 @@ describe('tftp.block-oversize (real UEFI PXE transfer, blksize 1468)', () => {
     const f = oversize(a);
     expect(f).toHaveLength(1);
     expect(f[0]!.message).toMatch(/1468 bytes.*512 bytes/);
+  });
+
+  // The cut falls right after "blksize\0": the name is there, its value is not — no block size.
+  it('the OACK cut right after the blksize name (snap 52): unknown, nothing raised; the bytes still counted', async () => {
+    const a = await analyzeCapture(write('kea-longer-52', withLongFirstBlock(frames), 52));
+    expect(oversize(a)).toEqual([]);
+    const whole = await analyzeCapture(write('kea', frames));
+    const cut = await analyzeCapture(write('kea-52', frames, 52));
+    const bytes = (x: Analysis) => x.clients.flatMap((c) => c.steps.flatMap((s) => (s.kind === 'tftp' && !s.probe ? [s.bytes] : [])));
+    expect(bytes(cut)).toEqual(bytes(whole));
+  });
+
+  it('an OACK that acknowledged no blksize: 512 in effect, and the message says the OACK left blksize out', async () => {
+    // The OACK's option renamed "blksizx" (same length): the server acknowledged no block size.
+    const renamed = withLongFirstBlock(frames).map((f, i) => {
+      if (i !== OACK) return f;
+      const data = f.data.slice();
+      data[14 + 20 + 8 + 2 + 6] = 'x'.charCodeAt(0);
+      new DataView(data.buffer).setUint16(40, 0); // UDP checksum: none
+      return { time: f.time, data };
+    });
+    const f = oversize(await analyzeCapture(write('kea-oack-no-blksize', renamed)));
+    expect(f).toHaveLength(1);
+    expect(f[0]!.message).toMatch(/512 bytes \(its OACK did not acknowledge blksize/);
+    expect(f[0]!.message).not.toMatch(/bytes of its OACK/);
+  });
+});
+
+describe('tftp.block-oversize on a cut OACK (real path-MTU black hole)', () => {
+  const frames = loadFrames(MTU);
+  // Snap 64 ends the OACK right after "blksize\0": 63 and 65 cut inside the name and the value.
+  it.each([63, 64, 65])('snap %i: the black hole, not an oversize block', async (snap) => {
+    const a = await analyzeCapture(write(`mtu-${snap}`, frames, snap));
+    const codes = a.findings.map((x) => x.code);
+    expect(codes).toContain('net.pmtu-blackhole');
+    expect(codes).not.toContain('tftp.block-oversize');
   });
 });

@@ -5,7 +5,7 @@
  * own OS traffic in between. The device's OS DHCP stretches are attempts of entry `os` (not boots).
  */
 import { DhcpV6MsgType } from '../wire/dhcpv6/index.js';
-import { baseName, looksLikeBootProgram, looksLikeKernel } from './classify.js';
+import { baseName, knownName, looksLikeBootProgram, looksLikeKernel } from './classify.js';
 import type { AttemptEntry, AttemptFacts, DeviceRole, StepFacts } from './facts.js';
 import { attemptProgress } from './progress.js';
 
@@ -85,6 +85,15 @@ function namedFiles(steps: readonly StepFacts[]): Set<string> {
   return out;
 }
 
+function namedFilesWhole(steps: readonly StepFacts[]): string[] {
+  const out = new Set<string>();
+  for (const s of steps) {
+    const f = s.kind === 'dhcp4' || s.kind === 'proxydhcp' ? s.step.bootfile : s.kind === 'dhcp6' ? s.step.bootfileUrl : null;
+    if (f) out.add(f);
+  }
+  return [...out];
+}
+
 /** Did the attempt get past this point: an address or boot answer, a transfer, iPXE? */
 function progressed(s: StepFacts): boolean {
   switch (s.kind) {
@@ -96,8 +105,13 @@ function progressed(s: StepFacts): boolean {
   }
 }
 
-function kernelLoaded(s: StepFacts): boolean {
-  if (s.kind === 'tftp') return s.step.complete && !s.step.error && !s.step.probe && looksLikeKernel(s.step.file);
+/** `namedWhole`: boot file names as DHCP gave them (a cut name counts as the one it starts). */
+function kernelLoaded(s: StepFacts, namedWhole: readonly string[]): boolean {
+  if (s.kind === 'tftp') {
+    if (!s.step.complete || s.step.error || s.step.probe) return false;
+    const file = knownName(s.step.file, s.step.cut === 'file', namedWhole);
+    return file !== null && looksLikeKernel(file);
+  }
   if (s.kind === 'http') return s.step.ok && looksLikeKernel(s.step.url);
   return false;
 }
@@ -125,6 +139,7 @@ export interface AttemptSplit {
 
 export function splitAttempts(steps: readonly StepFacts[]): AttemptSplit {
   const named = namedFiles(steps);
+  const namedWhole = namedFilesWhole(steps);
   const attempts: AttemptFacts[] = [];
   let cur: Open | null = null;
   let roleReason: string | null = null;
@@ -180,7 +195,7 @@ export function splitAttempts(steps: readonly StepFacts[]): AttemptSplit {
     // DISCOVER that follows continues this attempt, it is no reboot. (A transfer made since stays.)
     if (s.kind === 'dhcp4' && s.decline !== null && !c.fetched) c.progressed = false;
     if (s.kind !== 'dhcp4' && s.kind !== 'dhcp6' && progressed(s)) c.fetched = true;
-    if (kernelLoaded(s)) c.kernel = true;
+    if (kernelLoaded(s, namedWhole)) c.kernel = true;
   }
   close();
   const boot = attempts.some((a) => a.entry !== 'os');

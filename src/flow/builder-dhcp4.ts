@@ -12,7 +12,7 @@ import { REBOOT_GAP_S } from './attempts.js';
 import { UdpPort } from '../wire/ports.js';
 import { UNPUBLISHED_FRAMES } from './frames.js';
 import { NO_TEXTS } from './shared-strings.js';
-import { clientStage, looksLikeKernel } from './classify.js';
+import { clientStage, knownName, looksLikeKernel } from './classify.js';
 import type { ChainState, Dhcp4State, ProxyState } from './state.js';
 import {
   chainFor, noteArch, noteExchange, noteLink, openStep, pushMessage, touch, PROXY_PORT, type FlowState,
@@ -342,12 +342,16 @@ function dhcp4Client(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Dec
  * chainloaded); before any, or after a kernel (a reboot), the firmware's.
  */
 export function cutBootStage(c: ChainState): 'firmware' | 'ipxe' {
+  const named: string[] = [];
+  for (const s of c.steps) if ((s.kind === 'dhcp4' || s.kind === 'proxydhcp') && s.bootfile) named.push(s.bootfile);
   for (let i = c.steps.length - 1; i >= 0; i--) {
     const s = c.steps[i]!;
-    let file: string | null = null;
-    if (s.kind === 'tftp' && s.direction === 'download' && s.complete && s.error === null && !s.probe) file = s.file;
-    else if (s.kind === 'http' && s.ok) file = s.url;
-    if (file !== null) return looksLikeKernel(file) ? 'firmware' : 'ipxe';
+    if (s.kind === 'tftp' && s.direction === 'download' && s.complete && s.error === null && !s.probe) {
+      // A cut name DHCP did not name is unknown: no kernel (a kernel would say the OS rebooted).
+      const file = knownName(s.file, s.cut === 'file', named);
+      return file !== null && looksLikeKernel(file) ? 'firmware' : 'ipxe';
+    }
+    if (s.kind === 'http' && s.ok) return looksLikeKernel(s.url) ? 'firmware' : 'ipxe';
   }
   return 'firmware';
 }

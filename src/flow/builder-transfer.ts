@@ -2,10 +2,11 @@
  * The builder's transfer handling: TFTP sessions and HTTP requests as `tftp` / `http` steps, and
  * ICMP unreachables that refuse a client's boot-chain datagram (facts for the rules).
  */
-import { CUT_MARK, TFTP_OPCODES, TftpErrorCode, tftpErrorMessageUnterminated, tftpFileUnterminated, tftpNegotiation, type TftpOption, type TftpPacket } from '../wire/tftp.js';
+import { CUT_MARK, TFTP_OPCODES, TftpErrorCode, tftpErrorMessageUnterminated, tftpFileUnterminated, tftpNegotiation, type TftpNegotiation, type TftpOption, type TftpPacket } from '../wire/tftp.js';
 import { httpHeader, type HttpRequestHead, type HttpResponseHead } from '../wire/http/index.js';
 import type { HttpDecoded, IcmpDecoded, TftpDecoded } from '../decode/messages.js';
 import { appendFrame, NO_FRAMES, UNPUBLISHED_FRAMES } from './frames.js';
+import { sameFileAsSeen } from './classify.js';
 import type { ChainState, HttpState, TftpState } from './state.js';
 import { chainForAddr, noteExchange, openStep, touch, touchAt, PROXY_PORT, type FlowState } from './builder-state.js';
 import type { TftpSession } from '../decode/tftp-tracker.js';
@@ -74,8 +75,8 @@ export function tftpMessage(flow: FlowState, m: TftpDecoded): ChainState | null 
         step.cut ??= 'options';
         const whole = wholeOptions(pkt, true);
         step.acknowledgedOptions = optionRecord(flow, whole);
-        negotiated(step, { ...pkt, options: whole });
-        st.blksizeKnown = whole.some((o) => o.name.toLowerCase() === 'blksize');
+        // Known only where what survived names a block size (the cut may have taken its value).
+        st.blksizeKnown = negotiated(step, { ...pkt, options: whole }).blksize !== undefined;
         break;
       }
       st.blksizeKnown = true;
@@ -163,13 +164,18 @@ function resent(st: TftpState, frame: number): void {
  *  string has no NUL, the last value is only the part before the cut (blksize "14" of 1468). */
 function wholeOptions(pkt: TftpPacket, cut: boolean): TftpOption[] {
   const all = pkt.options ?? [];
-  return cut && pkt.unterminated && all.length > 0 ? all.slice(0, -1) : all;
+  if (!cut || all.length === 0) return all;
+  // The last option is whole only when its value ended at its NUL: the cut may have run into its
+  // name or value, or fallen right after the name's NUL ("blksize\0" and nothing: value unseen).
+  const last = all[all.length - 1]!;
+  return pkt.unterminated || last.value === undefined ? all.slice(0, -1) : all;
 }
 
-function negotiated(step: TftpState['step'], pkt: TftpPacket): void {
+function negotiated(step: TftpState['step'], pkt: TftpPacket): TftpNegotiation {
   const neg = tftpNegotiation(pkt);
   if (neg.blksize !== undefined) step.blksize = neg.blksize;
   if (neg.tsize !== undefined) step.tsize = neg.tsize;
+  return neg;
 }
 
 /** DATA in either direction (server → client on RRQ, client → server on WRQ). */
@@ -234,7 +240,7 @@ function openTftp(flow: FlowState, c: ChainState, m: TftpDecoded, pkt: TftpPacke
     },
   };
   if (requestCut) st.step.cut = fileCut ? 'file' : 'options';
-  if (opcode === 'RRQ' && !fileCut) probedBefore(c, st.step.file);
+  if (opcode === 'RRQ') probedBefore(c, st.step.file, fileCut);
   flow.tftpByClient.set(`${st.clientAddr}|${st.clientPort}`, st);
   return openStep(flow, c, st);
 }
@@ -268,11 +274,12 @@ function hasTsize(options: Record<string, string>): boolean {
 /** The client requests `file` again: its last TFTP request, if an abort of the same file left open
  *  as a possible tsize probe (its request cut), was one. Looks a few steps back only (DHCPv6 or an
  *  RA between them): a device may have a million TFTP steps. */
-function probedBefore(c: ChainState, file: string): void {
+function probedBefore(c: ChainState, file: string, cut: boolean): void {
   for (let i = c.states.length - 1; i >= Math.max(0, c.states.length - 4); i--) {
     const s = c.states[i]!;
     if (s.kind !== 'tftp') continue;
-    if (s.probeIfAgain && s.step.cut !== 'file' && s.step.file === file) { s.probeIfAgain = false; s.step.probe = true; s.step.ok = true; }
+    // One client's requests: a cut name is its file where what was captured of both agrees.
+    if (s.probeIfAgain && sameFileAsSeen(s.step.file, s.step.cut === 'file', file, cut)) { s.probeIfAgain = false; s.step.probe = true; s.step.ok = true; }
     return;
   }
 }

@@ -2,6 +2,7 @@
 import type { DhcpV4Message } from '../wire/dhcpv4/index.js';
 import { isHttpClient, isIpxe, isPxeClient, vendorClass } from '../wire/dhcpv4/index.js';
 import type { ClientStage } from './types.js';
+import { CUT_MARK } from '../wire/tftp.js';
 
 /** Known IP-phone vendor classes (option 60), matched case-insensitively anywhere in the text. */
 const PHONE_VENDOR = /cisco[^]*(phone|cp-)|polycom|yealink|avaya|ccp\.avaya|mitel|snom|grandstream|aastra|panasonic|fanvil|shoretel|alcatel|htek|gigaset/i;
@@ -94,4 +95,41 @@ export function isUefiArch(arch: number): boolean {
 /** x86 BIOS (0) and x86 BIOS HTTP (20). */
 export function isBiosArch(arch: number): boolean {
   return arch === 0 || arch === 20;
+}
+
+// ---- names the capture cut ----
+
+/** The captured part of a TFTP file name: without the cut mark when the snap length cut it. */
+export function capturedName(file: string, cut: boolean): string {
+  return cut && file.endsWith(CUT_MARK) ? file.slice(0, -CUT_MARK.length) : file;
+}
+
+/** Two requested names are the same file as far as the capture shows: both whole and equal, or,
+ *  where one is cut, the other starts with what was captured of it (both cut: one is the start of
+ *  the other). Only for one client's requests: two devices' cut names may be two files. */
+export function sameFileAsSeen(a: string, aCut: boolean, b: string, bCut: boolean): boolean {
+  if (!aCut && !bCut) return a === b;
+  const x = capturedName(a, aCut), y = capturedName(b, bCut);
+  if (aCut && bCut) return x.startsWith(y) || y.startsWith(x);
+  return aCut ? y.startsWith(x) : x.startsWith(y);
+}
+
+/** What a requested name is for classifying it: the name when whole; when cut, the one file a DHCP
+ *  answer named (`named`: boot file names as given) that starts with what was captured; else null —
+ *  unknown: no classifier may call it a boot program, a kernel or a config. */
+export function knownName(file: string, cut: boolean, named: Iterable<string>): string | null {
+  if (!cut) return file;
+  const seen = trimSlash(capturedName(file, true));
+  if (seen === '') return null;
+  let hit: string | null = null;
+  for (const n of named) {
+    if (!trimSlash(n).startsWith(seen)) continue;
+    if (hit !== null && trimSlash(hit) !== trimSlash(n)) return null;
+    hit = n;
+  }
+  return hit;
+}
+
+function trimSlash(path: string): string {
+  return path.startsWith('/') ? path.slice(1) : path;
 }

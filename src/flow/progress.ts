@@ -3,7 +3,7 @@
  * goal (the boot program loaded; after a chainload to iPXE, the kernel or image its script boots;
  * a phone's configuration), and the time to its boot program.
  */
-import { baseName, isIpxeBinary, looksLikeBootProgram, looksLikeKernel } from './classify.js';
+import { baseName, isIpxeBinary, knownName, looksLikeBootProgram, looksLikeKernel } from './classify.js';
 import type { AttemptEntry, StepFacts } from './facts.js';
 
 /** Stages in boot order: DHCP, proxyDHCP, the boot program (NBP), iPXE's own DHCP, its script,
@@ -24,10 +24,14 @@ export interface AttemptProgress {
 
 export function attemptProgress(steps: readonly StepFacts[], entry: AttemptEntry, start: number): AttemptProgress {
   const named = new Set<string>();
+  const namedWhole = new Set<string>();
   for (const s of steps) {
     const f = s.kind === 'dhcp4' || s.kind === 'proxydhcp' ? s.step.bootfile : s.kind === 'dhcp6' ? s.step.bootfileUrl : null;
-    if (f) named.add(baseName(f));
+    if (f) { named.add(baseName(f)); namedWhole.add(f); }
   }
+  // A name the cut ran into counts as the file it is the start of, when DHCP named one; else it
+  // is unknown (null): neither a boot program, a kernel nor a config — never the goal reached.
+  const fileOf = (s: StepFacts): string | null => s.kind === 'tftp' ? knownName(s.step.file, s.step.cut === 'file', namedWhole) : s.kind === 'http' ? s.step.url : null;
   let stage: BootStage | null = null;
   const reach = (x: BootStage): void => {
     if (stage === null || BOOT_STAGES.indexOf(x) > BOOT_STAGES.indexOf(stage)) stage = x;
@@ -35,7 +39,7 @@ export function attemptProgress(steps: readonly StepFacts[], entry: AttemptEntry
   // A transfer seen without its DHCP that is no boot program (a config, a firmware image) is a
   // device provisioning itself: fetching it is the goal.
   const firstFetch = steps.find((x) => (x.kind === 'tftp' && !x.step.probe && x.step.direction === 'download') || (x.kind === 'http' && x.step.method !== 'HEAD'));
-  const firstFile = firstFetch?.kind === 'tftp' ? firstFetch.step.file : firstFetch?.kind === 'http' ? firstFetch.step.url : null;
+  const firstFile = firstFetch ? fileOf(firstFetch) : null;
   const provisioning = entry === 'phone' || entry === 'provision'
     || (entry === 'transfer' && firstFile !== null && !named.has(baseName(firstFile)) && !looksLikeBootProgram(firstFile));
   let ipxe = entry === 'ipxe';
@@ -62,7 +66,12 @@ export function attemptProgress(steps: readonly StepFacts[], entry: AttemptEntry
         if (s.step.method === 'HEAD') continue;
         break;
     }
-    const file = s.kind === 'tftp' ? s.step.file : s.step.url;
+    const file = fileOf(s);
+    if (file === null) {
+      // Unknown: a fetch at the stage reached so far, that loads nothing.
+      if (!provisioning) reach(!ipxe && !nbpLoaded ? 'boot-program' : ipxe ? 'script' : 'boot-program');
+      continue;
+    }
     const done = s.kind === 'tftp' ? s.step.complete && s.step.error === null : s.step.ok;
     const program = named.has(baseName(file)) || looksLikeBootProgram(file);
     if (provisioning) {

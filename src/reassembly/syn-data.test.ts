@@ -82,4 +82,29 @@ describe('SYN data as stream data (real iPXE HTTP fetch)', () => {
     const steps = httpSteps(await analyzed('tfo', tfo));
     expect(steps[0]).toMatchObject({ method: 'GET', url: expect.stringMatching(/\/boot\.ipxe$/) });
   });
+
+  describe('a Fast Open SYN settled without its SYN/ACK', () => {
+    const req = tcpPayload(frames[GET]!.data);
+    const isn = u32(frames[SYN]!.data, 14 + (frames[SYN]!.data[14]! & 0x0f) * 4 + 4);
+    const tfo = whole.flatMap((f, i) => {
+      if (i === SYN) return [{ ...f, data: withPayload(f.data, req) }];
+      if (i === SYN_ACK) return [{ ...f, data: withPayload(f.data, new Uint8Array(0), isn + 1 + req.length) }];
+      if (i === GET) return [];
+      return [f];
+    });
+    const request = { method: 'GET', url: expect.stringMatching(/\/boot\.ipxe$/) };
+
+    it('a server-side capture that lost the SYN/ACK: the server answer acknowledging the data, the request comes before its response', async () => {
+      const a = await analyzed('tfo-no-synack', tfo.filter((_, i) => i !== SYN_ACK));
+      const steps = httpSteps(a);
+      expect(steps[0]).toMatchObject({ ...request, status: 200 });
+      expect(a.findings.map((f) => f.code)).not.toContain('net.pmtu-blackhole');
+    });
+
+    it('nothing from the server at all (the capture ends after the SYN): the request is there, unanswered', async () => {
+      const steps = httpSteps(await analyzed('tfo-dead', tfo.slice(0, SYN + 1)));
+      expect(steps).toHaveLength(1);
+      expect(steps[0]).toMatchObject({ ...request, status: null });
+    });
+  });
 });

@@ -472,6 +472,37 @@ describe('TcpStreamReassembler', () => {
     expect(b.events[0]).toMatchObject({ t: 'data', frame: 1 });
   });
 
+  it('SYN data the snap length cut (12 of 30 bytes held): a SYN/ACK acknowledging the 30 on the wire took it', () => {
+    const rec = new Recorder();
+    const r = new TcpStreamReassembler(rec);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN, TcpFlag.SYN, bytes(12, 9)), 1, 0, -1, -1, 18);
+    r.push(S, 80, C, 40000, seg(SERVER_ISN, TcpFlag.SYN | TcpFlag.ACK, new Uint8Array(0), CLIENT_ISN + 1 + 30), 2, 0.01);
+    expect(rec.stream(true)).toEqual(bytes(12, 9));
+    // Acknowledging ISN + 1 only: ignored, cut or not.
+    const b = new Recorder();
+    const rb = new TcpStreamReassembler(b);
+    rb.push(C, 40000, S, 80, seg(CLIENT_ISN, TcpFlag.SYN, bytes(12, 9)), 1, 0, -1, -1, 18);
+    rb.push(S, 80, C, 40000, seg(SERVER_ISN, TcpFlag.SYN | TcpFlag.ACK, new Uint8Array(0), CLIENT_ISN + 1), 2, 0.01);
+    expect(b.stream(true)).toEqual(new Uint8Array(0));
+  });
+
+  it('SYN data, no SYN/ACK in the capture, the server answering first: its ACK settles the data before its answer', () => {
+    const rec = new Recorder();
+    const r = new TcpStreamReassembler(rec);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN, TcpFlag.SYN, bytes(12, 9)), 1, 0);
+    r.push(S, 80, C, 40000, seg(SERVER_ISN + 1, TcpFlag.ACK | TcpFlag.PSH, bytes(20, 1), CLIENT_ISN + 13), 2, 0.01);
+    expect(rec.events.flatMap((e) => (e.t === 'data' ? [e.frame] : []))).toEqual([1, 2]);
+    expect(rec.stream(true)).toEqual(bytes(12, 9));
+  });
+
+  it('SYN data and nothing from the peer before the capture ends: delivered at the close', () => {
+    const rec = new Recorder();
+    const r = new TcpStreamReassembler(rec);
+    r.push(C, 40000, S, 80, seg(CLIENT_ISN, TcpFlag.SYN, bytes(12, 9)), 1, 0);
+    r.flush();
+    expect(rec.stream(true)).toEqual(bytes(12, 9));
+  });
+
   it('a TCP Fast Open SYN with data, sent again after its SYN/ACK was lost: one request, one connection', () => {
     const rec = new Recorder();
     const r = new TcpStreamReassembler(rec);

@@ -24,9 +24,12 @@ interface HalfStream {
   /** The data of this side's SYN (without ACK: Fast Open, or junk a stack ignores), held until
    *  the peer's SYN/ACK says whether it took it (RFC 7413 §4.2: it acknowledges ISN + 1 + length;
    *  ISN + 1 when it ignored the data, which the client then sends again), or, where the capture
-   *  has no SYN/ACK, this side's next segment does (it starts past the data, or at ISN + 1 again).
-   *  Null when none is held. */
+   *  has no SYN/ACK, any segment of the peer with ACK set does (before its own data is delivered),
+   *  else this side's next segment (it starts past the data, or at ISN + 1 again); with nothing
+   *  from the peer at all, the close delivers it. Null when none is held. */
   synHeld: BufferedSegment | null;
+  /** Bytes of the held SYN data the snap length cut (its wire length is captured + this). */
+  synCut: number;
   /** This side sent the RST that closed the connection. */
   sentRst: boolean;
   /** Time of this side's last segment (-Infinity before the first). */
@@ -148,6 +151,14 @@ function closedConnection(c: ConnectionRecord): ClosedConnection {
 }
 
 /** Signed distance a - b in 32-bit sequence space (RFC 9293 §3.4 modular comparison). */
+/** The peer's acknowledgement `ack` took the held SYN data: it reaches ISN + 1 + length (RFC 7413
+ *  §4.2; ISN + 1 when the data was ignored). A SYN the snap length cut was longer on the wire than
+ *  held: any acknowledgement past ISN + 1 took it. */
+function synDataTaken(ack: number, held: BufferedSegment, cutBytes: number): boolean {
+  const d = seqDiff(ack, held.seq);
+  return cutBytes > 0 ? d > 0 : d >= held.data.length;
+}
+
 export function seqDiff(a: number, b: number): number {
   return (a - b) | 0;
 }
@@ -258,7 +269,7 @@ function closedStartsOver(c: ClosedConnection, src: string, srcPort: number, seg
 }
 
 function newHalf(): HalfStream {
-  return { nextSeq: -1, pending: [], pendingBytes: 0, finSeq: -1, finished: false, synSeq: -1, synData: 0, synHeld: null, sentRst: false, lastTime: -Infinity };
+  return { nextSeq: -1, pending: [], pendingBytes: 0, finSeq: -1, finished: false, synSeq: -1, synData: 0, synHeld: null, synCut: 0, sentRst: false, lastTime: -Infinity };
 }
 
 /**
@@ -303,9 +314,9 @@ export class TcpStreamReassembler {
   /**
    * One segment. `src4`/`dst4` are the IPv4 addresses as numbers when the caller has them (else
    * -1): the connection key of a known 4-tuple then comes from a small cache instead of being
-   * built and hashed anew per segment.
+   * built and hashed anew per segment. `cutBytes`: payload bytes the snap length cut off `seg`.
    */
-  push(src: string, srcPort: number, dst: string, dstPort: number, seg: TcpSegment, frame: number, time: number, src4 = -1, dst4 = -1): void {
+  push(src: string, srcPort: number, dst: string, dstPort: number, seg: TcpSegment, frame: number, time: number, src4 = -1, dst4 = -1, cutBytes = 0): void {
     if (time - this.lastSweep >= this.idleTimeout / 4) {
       this.lastSweep = time;
       this.expire(time);
@@ -361,7 +372,9 @@ export class TcpStreamReassembler {
     half.lastTime = time;
     if (fromClient && !syn && ackFlag && c.toClient.synSeq !== -1 && c.toServer.synSeq !== -1) c.handshakeDone = true;
     const peer = fromClient ? c.toClient : c.toServer;
-    if (peer.synHeld !== null && syn && ackFlag) this.settleSynData(c, !fromClient, peer, seg.ack === ((peer.synHeld.seq + peer.synHeld.data.length) >>> 0));
+    // Any acknowledgement of the peer settles its SYN data before the peer's own data goes out
+    // (a TFO server's early answer, the SYN/ACK lost: the request is delivered before it).
+    if (peer.synHeld !== null && ackFlag) this.settleSynData(c, !fromClient, peer, synDataTaken(seg.ack, peer.synHeld, peer.synCut));
     if (half.synHeld !== null && !syn) this.settleSynData(c, fromClient, half, seqDiff(seg.seq, half.synHeld.seq) >= half.synHeld.data.length);
 
     if ((seg.flags & TcpFlag.RST) !== 0) {
@@ -377,6 +390,7 @@ export class TcpStreamReassembler {
       if (half.synSeq === -1 && half.pendingBytes === 0) half.nextSeq = -1;
     }
     if (syn && half.synSeq === -1) progress(c, frame, time);
+    if (syn && !ackFlag && half.synHeld === null) half.synCut = cutBytes;
     this.deliverInOrder(c, fromClient, half, seg, syn, frame, time);
     if ((seg.flags & TcpFlag.FIN) !== 0 && half.finSeq === -1) {
       progress(c, frame, time);
@@ -506,6 +520,10 @@ export class TcpStreamReassembler {
   /** Delivers buffered data (reporting gaps) in both directions and closes. */
   private finish(c: ConnectionRecord, reason: TcpCloseReason): void {
     if (c.state === 'closed') return;
+    // SYN data nothing settled: with nothing at all from the peer it was sent (a server that never
+    // answered, or one the capture does not see), and is delivered; else dropped.
+    if (c.toServer.synHeld !== null) this.settleSynData(c, true, c.toServer, c.toClient.lastTime === -Infinity);
+    if (c.toClient.synHeld !== null) this.settleSynData(c, false, c.toClient, c.toServer.lastTime === -Infinity);
     if (reason !== 'fin') {
       while (c.toServer.pending.length > 0) this.skipGap(c, true, c.toServer);
       while (c.toClient.pending.length > 0) this.skipGap(c, false, c.toClient);
