@@ -437,12 +437,21 @@ function lastIdentityCutDhcp(d: DeviceFacts): { start: number; end: number } | n
   return last;
 }
 
-/** After `time` the device requested a file (TFTP, HTTP) or opened a connection that its peer
- *  answered (SYN-ACK) and did not refuse, and the capture does not show that failing. A SYN never
- *  answered, or refused, is no sign the boot went on. */
+/** After `time` the device requested a file (TFTP, HTTP) that its server answered, or opened a
+ *  connection that its peer answered (SYN-ACK) before any RST, and the capture does not show that
+ *  failing. A request or a SYN never answered, or refused, is no sign the boot went on; a SYN
+ *  never answered after a connection that was made does not undo it. */
 function wentOnAfter(d: DeviceFacts, time: number): boolean {
-  for (const s of d.steps) if ((s.kind === 'tftp' || s.kind === 'http') && s.step.start > time && fetchNotFailed(s)) return true;
-  return d.opened !== undefined && d.opened.time > time && d.opened.answered && !d.opened.refused;
+  for (const s of d.steps) if ((s.kind === 'tftp' || s.kind === 'http') && s.step.start > time && fetchNotFailed(s) && fetchAnswered(s)) return true;
+  const made = d.opened?.lastAnswered ?? null;
+  return made !== null && made > time;
+}
+
+/** The server answered the fetch: a TFTP OACK, DATA or ACK (its port is known) or bytes moved; an
+ *  HTTP response head or body bytes. */
+function fetchAnswered(s: Extract<StepFacts, { kind: 'tftp' | 'http' }>): boolean {
+  if (s.kind === 'tftp') return s.step.serverPort !== null || s.step.bytes > 0 || s.step.blocks > 0;
+  return s.step.status !== null || s.step.bytes > 0;
 }
 
 function answered(s: Extract<StepFacts, { kind: 'dhcp4' }>): boolean {
