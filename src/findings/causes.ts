@@ -10,6 +10,7 @@
  */
 import type { AttemptEntry, AttemptFacts, DeviceFacts, FlowFacts, StepFacts } from '../flow/facts.js';
 import { REBOOT_GAP_S, entryText } from '../flow/attempts.js';
+import { ipv6FromString, ipv6ToString } from '../wire/bytes.js';
 import { BOOT_STAGES } from '../flow/progress.js';
 import { baseName, isIpxeBinary, looksLikeBootProgram, looksLikeKernel } from '../flow/classify.js';
 import type { FindingCode } from './catalogue.js';
@@ -437,12 +438,21 @@ function lastIdentityCutDhcp(d: DeviceFacts): { start: number; end: number } | n
   return last;
 }
 
-/** After `time` the device requested a file (TFTP, HTTP) or opened a connection that its peer
- *  answered (SYN-ACK) and did not refuse, and the capture does not show that failing. A SYN never
- *  answered, or refused, is no sign the boot went on. */
+/** After `time` the device requested a file (TFTP, HTTP) that its server answered, or opened a
+ *  connection that its peer answered (SYN-ACK) before any RST, and the capture does not show that
+ *  failing. A request or a SYN never answered, or refused, is no sign the boot went on; a SYN
+ *  never answered after a connection that was made does not undo it. */
 function wentOnAfter(d: DeviceFacts, time: number): boolean {
-  for (const s of d.steps) if ((s.kind === 'tftp' || s.kind === 'http') && s.step.start > time && fetchNotFailed(s)) return true;
-  return d.opened !== undefined && d.opened.time > time && d.opened.answered && !d.opened.refused;
+  for (const s of d.steps) if ((s.kind === 'tftp' || s.kind === 'http') && s.step.start > time && fetchNotFailed(s) && fetchAnswered(s)) return true;
+  const made = d.opened?.lastAnswered ?? null;
+  return made !== null && made > time;
+}
+
+/** The server answered the fetch: a TFTP OACK, DATA or ACK (its port is known) or bytes moved; an
+ *  HTTP response head or body bytes. */
+function fetchAnswered(s: Extract<StepFacts, { kind: 'tftp' | 'http' }>): boolean {
+  if (s.kind === 'tftp') return s.step.serverPort !== null || s.step.bytes > 0 || s.step.blocks > 0;
+  return s.step.status !== null || s.step.bytes > 0;
 }
 
 function answered(s: Extract<StepFacts, { kind: 'dhcp4' }>): boolean {
@@ -461,13 +471,13 @@ function serversSeen(facts: FlowFacts): Set<string> {
 
 /** The capture can show the device fetch what its DHCP pointed it to: it has transfers of its own,
  *  or traffic of one of its config servers (configServers) is in it. A device whose DHCP named
- *  none it can be matched by (no answer, or option 66 a host name): any transfer in the capture. */
+ *  none (no answer): any transfer in the capture. One that named only host names matches none. */
 function fetchVisible(d: DeviceFacts, seen: ReadonlySet<string>, anyTransfer: boolean): boolean {
   let named = false;
   for (const s of d.steps) {
     if (s.kind === 'tftp' || s.kind === 'http') return true;
-    if (s.kind !== 'dhcp4') continue;
-    for (const server of configServers(s.step)) {
+    const servers = s.kind === 'dhcp4' ? configServers(s.step) : s.kind === 'dhcp6' ? bootUrlServer(s.step.bootfileUrl) : NONE;
+    for (const server of servers) {
       named = true;
       if (seen.has(server)) return true;
     }
@@ -475,33 +485,47 @@ function fetchVisible(d: DeviceFacts, seen: ReadonlySet<string>, anyTransfer: bo
   return !named && anyTransfer;
 }
 
-const IPV4_ADDRESS = /^\d{1,3}(\.\d{1,3}){3}$/;
+const NONE: readonly string[] = [];
 
-/** The addresses a DHCPv4 exchange named for the device's configuration or boot file: option 150's
- *  (Cisco phones read their TFTP servers there first), the host of a boot file URL, option 66 when
- *  it is an address and siaddr (`nextServer`), each offer's; else the DHCP server. A host name
- *  (option 66, the URL's) names an address the capture does not show: none of it. */
+/** The servers a DHCPv4 exchange named for the device's configuration or boot file, each answer's
+ *  (its offers' and its ACK's): option 150's addresses (Cisco phones read their TFTP servers there
+ *  first), the host of a boot file URL, option 66 and siaddr (PXE ROMs load from siaddr and ignore
+ *  option 66; phones read option 66), and for a PXE client given a file name with siaddr 0 the
+ *  DHCP server (option 54: EDK2's fallback). The DHCP server too when nothing else was named. Host
+ *  names are kept (they name a server though no address the capture can match). */
 function configServers(s: Extract<StepFacts, { kind: 'dhcp4' }>['step']): string[] {
   const out: string[] = [];
   const put = (a: string | null): void => {
-    if (a !== null && a !== '0.0.0.0' && IPV4_ADDRESS.test(a) && !out.includes(a)) out.push(a);
+    if (a !== null && a !== '' && a !== '0.0.0.0' && !out.includes(a)) out.push(a);
+  };
+  const pxe = s.vendorClass?.startsWith('PXEClient') ?? false;
+  const answer = (server: string | null, bootfile: string | null, nextServer: string | null, siaddr: string | undefined): void => {
+    const url = urlHost(bootfile);
+    put(url);
+    if (nextServer !== null) put(urlHost(nextServer) ?? nextServer);
+    const si = siaddr ?? nextServer ?? '0.0.0.0';
+    put(si);
+    if (si === '0.0.0.0' && pxe && url === null) put(server);
   };
   for (const a of s.tftpServers ?? []) put(a);
-  put(urlHost(s.bootfile));
-  put(s.nextServer);
-  for (const o of s.offers) put(o.nextServer);
-  if (out.length === 0 && !hostName(s.nextServer) && !hostName(urlHost(s.bootfile)) && !s.offers.some((o) => hostName(o.nextServer))) put(s.server);
+  answer(s.server, s.bootfile, s.nextServer, s.siaddr);
+  for (const o of s.offers) answer(o.server, o.bootfile, o.nextServer, o.siaddr);
+  if (out.length === 0) put(s.server);
   return out;
 }
 
-/** The host of an HTTP(S) boot file URL (UEFI HTTP boot, iPXE), null for a file name. */
-function urlHost(bootfile: string | null): string | null {
-  const m = bootfile === null ? null : /^https?:\/\/([^/:?#]+)/i.exec(bootfile);
-  return m ? m[1]! : null;
+/** A DHCPv6 boot file URL's server (option 59), none without one. */
+function bootUrlServer(url: string | null): readonly string[] {
+  const host = urlHost(url);
+  return host === null ? NONE : [host];
 }
 
-function hostName(a: string | null): boolean {
-  return a !== null && a !== '' && !IPV4_ADDRESS.test(a);
+/** The host of a URL (any scheme: http, https, tftp), without user info or port; an IPv6 literal
+ *  without its brackets, in the form the flow facts write addresses. Null for a bare file name. */
+function urlHost(url: string | null): string | null {
+  const m = url === null ? null : /^[a-z][a-z0-9+.-]*:\/\/(?:[^/?#@]*@)?(?:\[([0-9a-f:.]+)(?:%[^\]]*)?\]|([^/:?#[\]]+))/i.exec(url);
+  if (!m) return null;
+  return m[1] !== undefined ? ipv6ToString(ipv6FromString(m[1]), 0) : m[2]!.toLowerCase();
 }
 
 /** A device answered again and again, minutes apart, in a capture that cannot show its fetch: a
@@ -512,7 +536,7 @@ function reprovisionedWarning(ctx: Ctx, d: DeviceFacts, boots: readonly AttemptF
   const starts = answered.map((b) => b.start);
   const every = (starts[starts.length - 1]! - starts[0]!) / (starts.length - 1);
   let server: string | null = null;
-  for (const s of d.steps) if (s.kind === 'dhcp4' && server === null) server = configServers(s.step)[0] ?? s.step.nextServer;
+  for (const s of d.steps) if (s.kind === 'dhcp4' && server === null) server = configServers(s.step)[0] ?? null;
   ctx.attempt = null;
   const frames = unseen.flatMap((a) => d.steps[a.lastStep]!.step.frames.slice(-1));
   add(ctx, 'boot.stopped', d.key, unseen[0]!.end, frames,

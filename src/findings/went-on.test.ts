@@ -1,8 +1,9 @@
 /**
  * What proves a device went on after a DHCP exchange the snap length cut (which boot entry sent it
  * is not known): a TFTP/HTTP fetch or a TCP connection its server answered and the capture does not
- * show failing. A request refused by ICMP, a SYN never answered or refused prove nothing, and the
- * earlier failure stands.
+ * show failing. A request refused by ICMP or never answered, a SYN never answered or refused prove
+ * nothing, and the earlier failure stands; a SYN never answered, or a RST, after a connection that
+ * was made does not undo it.
  */
 import { describe, expect, it } from 'vitest';
 import { buildData, buildError, buildRrq } from '../wire/tftp.js';
@@ -19,7 +20,8 @@ const DHCP_BCAST: Endpoint = { addr: '255.255.255.255', port: 67 };
 const TO_CLIENT: Endpoint = { addr: '255.255.255.255', port: 68 };
 const C: Endpoint = { addr: ADDR, port: 2000, mac: MAC };
 
-type After = 'nothing' | 'rrq-icmp' | 'rrq-data' | 'syn' | 'syn-rst' | 'syn-synack' | 'syn-data';
+type After = 'nothing' | 'rrq-icmp' | 'rrq-data' | 'rrq-unanswered' | 'syn' | 'syn-rst' | 'syn-synack' | 'syn-data'
+  | 'made-then-syn' | 'made-then-rst';
 
 /** A UEFI PXE DORA cut to 96 bytes (the requests' identity gone), its TFTP read refused with ERROR 1;
  *  12 s later the device's DORA again (cut the same), then `after`; the capture ends at 60 s. */
@@ -56,6 +58,17 @@ function cutRedhcp(after: After): Analysis {
   } else if (after === 'rrq-data') {
     sim.tftp(C2, { addr: SERVER.addr, port: 69 }, rrq, 13);
     sim.tftp({ addr: SERVER.addr, port: 51001 }, C2, buildData(1, new Uint8Array(100)), 13.01);
+  } else if (after === 'rrq-unanswered') {
+    for (const t of [13, 14, 16, 20]) sim.tftp(C2, { addr: SERVER.addr, port: 69 }, rrq, t);
+  } else if (after === 'made-then-syn' || after === 'made-then-rst') {
+    // A connection made (SYN, SYN-ACK, data both ways), then: another SYN nobody answers, or the
+    // server's RST ending the connection it had answered.
+    tcp(cli, http, TcpFlag.SYN, 13);
+    tcp(http, cli, TcpFlag.SYN | TcpFlag.ACK, 13.01);
+    tcp(cli, http, TcpFlag.ACK | TcpFlag.PSH, 13.02, 120);
+    tcp(http, cli, TcpFlag.ACK | TcpFlag.PSH, 13.03, 1400);
+    if (after === 'made-then-syn') tcp({ addr: ADDR, port: 49153 }, { addr: '198.51.100.9', port: 514 }, TcpFlag.SYN, 15);
+    else tcp(http, cli, TcpFlag.RST | TcpFlag.ACK, 14);
   } else if (after !== 'nothing') {
     tcp(cli, http, TcpFlag.SYN, 13);
     if (after === 'syn') { tcp(cli, http, TcpFlag.SYN, 14); tcp(cli, http, TcpFlag.SYN, 16); }
@@ -76,14 +89,19 @@ function errorStands(a: Analysis): boolean {
 
 describe('went on after a cut DHCP (snap 96)', () => {
   it('the device went on to a fetch or connection not seen failing: the earlier failure may have been overcome, unjudged', () => {
-    for (const after of ['rrq-data', 'syn-synack', 'syn-data'] as const) {
-      expect(errorStands(cutRedhcp(after)), after).toBe(false);
-    }
+    const stands = (['rrq-data', 'syn-synack', 'syn-data', 'made-then-syn', 'made-then-rst'] as const).filter((after) => errorStands(cutRedhcp(after)));
+    expect(stands).toEqual([]);
   });
 
   it('an RRQ refused by ICMP port unreachable is no proof the device went on: the failure stands', () => {
     const a = cutRedhcp('rrq-icmp');
     expect(a.clients[0]!.steps.filter((s) => s.kind === 'tftp' && s.unreachable !== null)).toHaveLength(1);
+    expect(errorStands(a)).toBe(true);
+  });
+
+  it('an RRQ sent again and again that no server answered is no proof the device went on: the failure stands', () => {
+    const a = cutRedhcp('rrq-unanswered');
+    expect(a.clients[0]!.steps.filter((s) => s.kind === 'tftp' && s.start - a.clients[0]!.steps[0]!.start > 12)).not.toEqual([]);
     expect(errorStands(a)).toBe(true);
   });
 

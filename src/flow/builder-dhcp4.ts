@@ -14,6 +14,7 @@ import { UNPUBLISHED_FRAMES } from './frames.js';
 import { NO_TEXTS } from './shared-strings.js';
 import { clientStage, knownName, looksLikeKernel } from './classify.js';
 import type { ChainState, Dhcp4State, ProxyState } from './state.js';
+import type { Dhcp4Step, DhcpOfferSummary } from './types.js';
 import {
   chainFor, noteArch, noteExchange, noteLink, openStep, pushMessage, touch, PROXY_PORT, type FlowState,
 } from './builder-state.js';
@@ -364,11 +365,14 @@ function dhcp4Server(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Dec
   const step = st.step;
   const server = serverId(msg) ?? m.srcAddr;
   const bootfile = flow.strings.of(effectiveBootFile(msg));
-  const nextServer = optionText(msg, DhcpV4Code.TFTP_SERVER_NAME) ?? addrOrNull(msg.siaddr);
+  const name66 = optionText(msg, DhcpV4Code.TFTP_SERVER_NAME);
+  const nextServer = name66 ?? addrOrNull(msg.siaddr);
+  // siaddr kept apart only when option 66 took its place in nextServer (PXE ROMs ignore option 66).
+  const siaddr = name66 === null ? undefined : (addrOrNull(msg.siaddr) ?? '0.0.0.0');
   const tftpServers = tftpServerList(msg);
   if (tftpServers !== null && (type === OFFER || type === ACK || type === null)) step.tftpServers = tftpServers;
   if (type === null && cut && msg.op === BootOp.REPLY) {
-    cutReply(flow, c, st, m, server, bootfile, nextServer);
+    cutReply(flow, c, st, m, server, bootfile, nextServer, siaddr);
     return;
   }
   noteDhcp4Message(st, m, 'BOOTREPLY', cut);
@@ -384,7 +388,7 @@ function dhcp4Server(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Dec
     const dup = step.offers.some((o) => o.server === server && o.proxy === proxy && o.yiaddr === yiaddr);
     if (!dup && step.offers.length < MAX_OFFERS) {
       const t0 = st.firstDiscover ?? step.start;
-      step.offers.push({ server, yiaddr, frame: m.frame, delay: m.time - t0, bootfile, nextServer, proxy });
+      step.offers.push({ server, yiaddr, frame: m.frame, delay: m.time - t0, bootfile, nextServer, ...(siaddr === undefined ? {} : { siaddr }), proxy });
       st.offerVendorClass = flow.strings.texts([...st.offerVendorClass, vc]);
     }
     mergeBootInfo(st);
@@ -404,7 +408,7 @@ function dhcp4Server(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Dec
     step.leaseTime = lease && lease.length === 4 ? u32(lease, 0) : null;
     step.ackOptions = flow.strings.numbers(optionCodes(msg));
     step.bootfile = bootfile;
-    step.nextServer = nextServer;
+    setNextServer(step, nextServer, siaddr);
     if (bootfile !== null) st.bootfileFrame = m.frame;
     mergeBootInfo(st);
     return;
@@ -422,7 +426,7 @@ function dhcp4Server(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Dec
  * is no longer waiting, and its address still joins the device's later traffic to it (an OFFER's
  * or an ACK's yiaddr is the address the client takes).
  */
-function cutReply(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Decoded, server: string, bootfile: string | null, nextServer: string | null): void {
+function cutReply(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Decoded, server: string, bootfile: string | null, nextServer: string | null, siaddr: string | undefined): void {
   const msg = m.msg;
   const step = st.step;
   const yiaddr = addrOrNull(msg.yiaddr);
@@ -450,7 +454,14 @@ function cutReply(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Decode
     step.bootfile = bootfile;
     st.bootfileFrame = m.frame;
   }
-  step.nextServer = nextServer ?? step.nextServer;
+  if (nextServer !== null) setNextServer(step, nextServer, siaddr);
+}
+
+/** The next server and, when option 66 named it, the siaddr beside it (see Dhcp4Step.siaddr). */
+function setNextServer(step: Dhcp4Step | DhcpOfferSummary, nextServer: string | null, siaddr: string | undefined): void {
+  step.nextServer = nextServer;
+  if (siaddr === undefined) delete step.siaddr;
+  else step.siaddr = siaddr;
 }
 
 /** Servers kept per step: a step hears from a few (a DHCP server or two, a proxy). */
@@ -492,7 +503,7 @@ function mergeBootInfo(st: Dhcp4State): void {
   if (st.ack?.bootfile) return;
   if (fromOffer?.bootfile) {
     step.bootfile = fromOffer.bootfile;
-    step.nextServer = fromOffer.nextServer ?? step.nextServer;
+    if (fromOffer.nextServer !== null) setNextServer(step, fromOffer.nextServer, fromOffer.siaddr);
     st.bootfileFrame = fromOffer.frame;
   }
 }

@@ -112,7 +112,7 @@ export class BootChainBuilder implements DecodeSink {
     const key = this.flow.leases.get(s.src);
     const c = key === undefined ? undefined : this.flow.chains.get(key);
     if (c === undefined) return;
-    const o = (c.opened ??= { time: s.time, port: s.srcPort, peer: s.dst, peerPort: s.dstPort, answered: false, refused: false });
+    const o = (c.opened ??= { time: s.time, port: s.srcPort, peer: s.dst, peerPort: s.dstPort, answered: false, refused: false, lastAnswered: null });
     o.time = s.time; o.port = s.srcPort; o.peer = s.dst; o.peerPort = s.dstPort; o.answered = false; o.refused = false;
   }
 
@@ -120,14 +120,18 @@ export class BootChainBuilder implements DecodeSink {
   private answering(device: string, port: number, peer: string, peerPort: number): void {
     const key = this.flow.leases.get(device);
     const o = key === undefined ? undefined : this.flow.chains.get(key)?.opened;
-    if (o && !o.answered && o.port === port && o.peer === peer && o.peerPort === peerPort) o.answered = true;
+    if (o && !o.answered && !o.refused && o.port === port && o.peer === peer && o.peerPort === peerPort) {
+      o.answered = true;
+      o.lastAnswered = o.time;
+    }
   }
 
-  /** A RST back to the device's last SYN: the connection was refused. */
+  /** A RST back to the device's last SYN before its peer answered it: the connection was refused
+   *  (a RST after the handshake ends a connection that was made). */
   private refusing(s: TcpSegmentSeen): void {
     const key = this.flow.leases.get(s.dst);
     const o = key === undefined ? undefined : this.flow.chains.get(key)?.opened;
-    if (o && o.port === s.dstPort && o.peer === s.src && o.peerPort === s.srcPort) o.refused = true;
+    if (o && !o.answered && o.port === s.dstPort && o.peer === s.src && o.peerPort === s.srcPort) o.refused = true;
   }
 
   /**
@@ -311,7 +315,7 @@ export class BootChainBuilder implements DecodeSink {
       ...mtuFacts(this.mtu, c.key),
       ...(c.exchange ? { exchange: { ...c.exchange } } : {}),
       ...(c.cut ? { cut: { ...c.cut } } : {}),
-      ...(c.opened ? { opened: { time: c.opened.time, answered: c.opened.answered, refused: c.opened.refused } } : {}),
+      ...(c.opened ? { opened: { time: c.opened.time, answered: c.opened.answered, refused: c.opened.refused, lastAnswered: c.opened.lastAnswered } } : {}),
     };
   }
 

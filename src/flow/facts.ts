@@ -104,8 +104,9 @@ export interface DeviceFacts {
   cut?: CutCounts;
   /** Its last TCP connection attempt (SYN), whether the capture shows it answered (the peer's
    *  SYN-ACK, the device's data on it) and whether the peer refused it (RST); absent when it
-   *  opened none. */
-  opened?: { time: number; answered: boolean; refused: boolean };
+   *  opened none. `lastAnswered`: when it sent the last SYN whose peer answered it (this one or an
+   *  earlier), null when none was. */
+  opened?: { time: number; answered: boolean; refused: boolean; lastAnswered: number | null };
 }
 
 /** A device's boot-chain messages each way, and the answers it acted on that the capture does not

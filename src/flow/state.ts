@@ -232,4 +232,7 @@ export interface OpenedConnection {
   peerPort: number;
   answered: boolean;
   refused: boolean;
+  /** When the device sent the last SYN its peer answered (this one or an earlier), null before
+   *  any: a later SYN never answered does not undo a connection that was made. */
+  lastAnswered: number | null;
 }

@@ -28,6 +28,8 @@ export interface DhcpOfferSummary {
   delay: number;
   bootfile: string | null;
   nextServer: string | null;
+  /** siaddr when option 66 is `nextServer`; see Dhcp4Step.siaddr. */
+  siaddr?: string;
   /** A proxyDHCP offer: PXEClient vendor class and no address. */
   proxy: boolean;
 }
@@ -45,6 +47,10 @@ export interface Dhcp4Step extends StepBase {
   bootfile: string | null;
   /** Option 66, else siaddr. */
   nextServer: string | null;
+  /** siaddr ('0.0.0.0' when zero) of the answer whose option 66 is `nextServer`; absent when
+   *  `nextServer` is siaddr (no option 66). PXE ROMs load from siaddr (EDK2: else option 54), iPXE
+   *  too: option 66 is for phones and some loaders, so both are the device's possible servers. */
+  siaddr?: string;
   stage: ClientStage;
   vendorClass: string | null;
   userClass: string[];

@@ -28,6 +28,7 @@ const offer = z.strictObject({
   delay: seconds.describe('Seconds after the first DISCOVER of the transaction.'),
   bootfile: z.string().nullable(),
   nextServer: z.string().nullable(),
+  siaddr: z.string().optional().describe('siaddr when option 66 is `nextServer`. Absent when `nextServer` is siaddr.'),
   proxy: z.boolean(),
 });
 
@@ -41,6 +42,7 @@ const dhcp4Step = z.strictObject({
   yiaddr: z.string().nullable(),
   bootfile: z.string().nullable(),
   nextServer: z.string().nullable(),
+  siaddr: z.string().optional().describe('siaddr (0.0.0.0 when zero) of the answer whose option 66 is `nextServer` (PXE ROMs load from siaddr, not option 66). Absent when `nextServer` is siaddr.'),
   stage: z.enum(['ipxe', 'firmware', 'httpboot', 'phone', 'os']),
   vendorClass: z.string().nullable(),
   userClass: z.array(z.string()),
