@@ -8,7 +8,7 @@
  * device's root cause is that of its first failed attempt, passing over entries no server
  * answered at all (PXE over IPv4 on an IPv6-only segment) when a later one got further.
  */
-import type { AttemptEntry, AttemptFacts, DeviceFacts, FlowFacts, StepFacts } from '../flow/facts.js';
+import type { ArpAskFacts, AttemptEntry, AttemptFacts, DeviceFacts, FlowFacts, StepFacts } from '../flow/facts.js';
 import { REBOOT_GAP_S, entryText } from '../flow/attempts.js';
 import { BOOT_STAGES } from '../flow/progress.js';
 import type { FindingCode } from './catalogue.js';
@@ -18,6 +18,10 @@ import type { AnalysisThresholds, Finding } from './types.js';
 
 /** Findings that fail a boot even after the boot program arrived. */
 const FATAL: ReadonlySet<FindingCode> = new Set<FindingCode>(['pxe.arch-mismatch', 'ipxe.chainload-loop']);
+/** ARP requests for one address that show no reply came (firmware retries; rules-arp.ts). */
+export const ARP_RETRIES = 3;
+/** Findings that stopped the attempt before anything else could go wrong: its root before any other error. */
+const STOPPERS: ReadonlySet<FindingCode> = new Set<FindingCode>(['net.arp-unanswered']);
 /** Findings about things beside a failure, never its consequence. */
 const INDEPENDENT: ReadonlySet<FindingCode> = new Set<FindingCode>([
   'dhcp.multiple-servers', 'dhcp.slow-offer', 'dhcp6.slow-advertise', 'tftp.option-ignored', 'tftp.tsize-probe',
@@ -93,7 +97,7 @@ export function linkCauses(
       // why (the big packets sent again after it): that evidence is its cause.
       const mtuCause = fs.some((f) => MTU_CAUSES.has(f.code) && f.severity === 'error');
       const symptom = (f: Finding): boolean => SYMPTOMS.has(f.code) || (mtuCause && f.code === 'tftp.timeout');
-      let root = fatal ?? fs.find((f) => f.severity === 'error' && !symptom(f)) ?? fs.find((f) => f.severity === 'error') ?? null;
+      let root = fatal ?? fs.find((f) => STOPPERS.has(f.code) && f.severity === 'error') ?? fs.find((f) => f.severity === 'error' && !symptom(f)) ?? fs.find((f) => f.severity === 'error') ?? null;
       // iPXE got no DHCPv4 offer and an RA told it not to use the DHCPv6 server this link has: the
       // RA is why it had no address, as when the capture shows the firmware's lease that makes the
       // DHCPv4 wait a mere delay (a late start hides it). iPXE sends its DISCOVER and its RS
@@ -454,8 +458,9 @@ function serversSeen(facts: FlowFacts): Set<string> {
 }
 
 /** The capture can show the device fetch what its DHCP pointed it to: it has transfers of its own,
- *  or traffic of one of its config servers (configServers) is in it. A device whose DHCP named
- *  none it can be matched by (no answer, or option 66 a host name): any transfer in the capture. */
+ *  traffic of one of its config servers (configServers) is in it, or its ARP for one that shows
+ *  its link (arpShowsLink). A device whose DHCP named none it can be matched by (no answer, or
+ *  option 66 a host name): any transfer in the capture. */
 function fetchVisible(d: DeviceFacts, seen: ReadonlySet<string>, anyTransfer: boolean): boolean {
   let named = false;
   for (const s of d.steps) {
@@ -463,10 +468,18 @@ function fetchVisible(d: DeviceFacts, seen: ReadonlySet<string>, anyTransfer: bo
     if (s.kind !== 'dhcp4') continue;
     for (const server of configServers(s.step)) {
       named = true;
-      if (seen.has(server)) return true;
+      if (seen.has(server) || d.arp?.some((x) => x.target === server && arpShowsLink(x))) return true;
     }
   }
   return !named && anyTransfer;
+}
+
+/** The device's ARP for a server shows the capture sees its own unicast traffic: the reply to it
+ *  (unicast to the device) is there, or it asked again and again (no reply came: its requests
+ *  would have stopped). One request alone is a broadcast any host of the link sees, the capture
+ *  point on the DHCP server as much as a mirror of the device's port. */
+function arpShowsLink(x: ArpAskFacts): boolean {
+  return x.replied !== null || x.requests >= ARP_RETRIES;
 }
 
 const IPV4_ADDRESS = /^\d{1,3}(\.\d{1,3}){3}$/;
@@ -476,15 +489,20 @@ const IPV4_ADDRESS = /^\d{1,3}(\.\d{1,3}){3}$/;
  *  it is an address and siaddr (`nextServer`), each offer's; else the DHCP server. A host name
  *  (option 66, the URL's) names an address the capture does not show: none of it. */
 function configServers(s: Extract<StepFacts, { kind: 'dhcp4' }>['step']): string[] {
-  const out: string[] = [];
-  const put = (a: string | null): void => {
-    if (a !== null && a !== '0.0.0.0' && IPV4_ADDRESS.test(a) && !out.includes(a)) out.push(a);
+  return [...namedServers(s).keys()];
+}
+
+/** configServers, each with what the DHCP named it as (for a finding's words). */
+export function namedServers(s: Extract<StepFacts, { kind: 'dhcp4' }>['step']): Map<string, string> {
+  const out = new Map<string, string>();
+  const put = (a: string | null, what: string): void => {
+    if (a !== null && a !== '0.0.0.0' && IPV4_ADDRESS.test(a) && !out.has(a)) out.set(a, what);
   };
-  for (const a of s.tftpServers ?? []) put(a);
-  put(urlHost(s.bootfile));
-  put(s.nextServer);
-  for (const o of s.offers) put(o.nextServer);
-  if (out.length === 0 && !hostName(s.nextServer) && !hostName(urlHost(s.bootfile)) && !s.offers.some((o) => hostName(o.nextServer))) put(s.server);
+  for (const a of s.tftpServers ?? []) put(a, 'TFTP server (option 150)');
+  put(urlHost(s.bootfile), 'boot file URL host');
+  put(s.nextServer, 'next server (option 66 or siaddr)');
+  for (const o of s.offers) put(o.nextServer, 'next server (option 66 or siaddr)');
+  if (out.size === 0 && !hostName(s.nextServer) && !hostName(urlHost(s.bootfile)) && !s.offers.some((o) => hostName(o.nextServer))) put(s.server, 'DHCP server (no next server named)');
   return out;
 }
 
