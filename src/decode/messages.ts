@@ -5,6 +5,7 @@ import type { TftpPacket } from '../wire/tftp.js';
 import type { HttpRequestHead, HttpResponseHead } from '../wire/http/index.js';
 import type { IcmpPacket } from '../wire/icmp.js';
 import type { NdpMessage } from '../wire/ndp.js';
+import type { ArpAddresses } from '../wire/arp.js';
 import type { TftpSession } from './tftp-tracker.js';
 import type { Tunnel } from '../wire/tunnel.js';
 import type { TcpCloseReason } from '../reassembly/index.js';
@@ -180,6 +181,16 @@ export interface TcpSegmentSeen {
   packetLength: number;
 }
 
+/**
+ * An Ethernet/IPv4 ARP request or reply as it went by (RFC 826), for the flow facts (a device asking
+ * for its server or router and whether anyone answered). One object reused by the pipeline: valid
+ * only during the call (`operation`: 1 request, 2 reply; addresses as 32-bit numbers).
+ */
+export interface ArpSeen extends ArpAddresses {
+  frame: number;
+  time: number;
+}
+
 /** What cut a frame short: the capture's snap length; inside a remote-mirror tunnel, the switch
  *  (ERSPAN's T bit, a session MTU: the collector recorded the tunnel packet whole) or the collector's
  *  own snap length (the tunnel packet cut, its headers counted in it). */
@@ -198,6 +209,8 @@ export interface DecodeSink {
   fragment?(f: FragmentSeen): void;
   /** Every TCP segment, for sinks that judge the path MTU (the flow builder). */
   tcpSegment?(s: TcpSegmentSeen): void;
+  /** Every Ethernet/IPv4 ARP request and reply, for sinks that judge address resolution. */
+  arp?(a: ArpSeen): void;
   /**
    * The frame about to be decoded was cut short (a snap length, a mirror port's slicing or MTU,
    * ERSPAN's truncation):
@@ -240,5 +253,6 @@ export function tapMessages(next: DecodeSink, onMessage: (m: DecodedMessage) => 
     ...(next.fragment ? { fragment: next.fragment.bind(next) } : {}),
     ...(next.tcpSegment ? { tcpSegment: next.tcpSegment.bind(next) } : {}),
     ...(next.frameCut ? { frameCut: next.frameCut.bind(next) } : {}),
+    ...(next.arp ? { arp: next.arp.bind(next) } : {}),
   };
 }

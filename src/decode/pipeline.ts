@@ -36,7 +36,8 @@ import {
 } from '../reassembly/index.js';
 import { TftpSessionTracker } from './tftp-tracker.js';
 import { DuplicateFrameFilter } from './duplicate-frames.js';
-import type { DecodeSink, DecodedMessage, FragmentSeen, HttpCloseReason, HttpDecoded, MessageOrigin, AppProto, TcpSegmentSeen } from './messages.js';
+import { readEthernetIpv4Arp } from '../wire/arp.js';
+import type { ArpSeen, DecodeSink, DecodedMessage, FragmentSeen, HttpCloseReason, HttpDecoded, MessageOrigin, AppProto, TcpSegmentSeen } from './messages.js';
 import type { DhcpV4Message } from '../wire/dhcpv4/index.js';
 import type { DhcpV6Message } from '../wire/dhcpv6/index.js';
 import type { TftpPacket } from '../wire/tftp.js';
@@ -104,6 +105,7 @@ export class DecodePipeline implements TcpStreamSink {
   private readonly dhcp4Scratch: DhcpV4Scratch | null;
   /** Mirror-port copies, when dropped (`DecodeOptions.dropDuplicates`). */
   readonly duplicates: DuplicateFrameFilter | null;
+  private readonly arpSeen: ArpSeen = { frame: 0, time: 0, operation: 0, senderMac: '', targetMac: '', sender4: 0, target4: 0 };
 
   constructor(private readonly sink: DecodeSink, opts: DecodeOptions = {}) {
     this.tcp = new TcpStreamReassembler(this);
@@ -146,7 +148,8 @@ export class DecodePipeline implements TcpStreamSink {
     cur.dstMac = d.dstMac;
     cur.vlans = d.vlans;
     cur.tunnel = d.tunnel;
-    if (d.ipVersion !== 0) {
+    if (d.ipVersion === 0 && d.etherType === EtherType.ARP && this.sink.arp !== undefined) this.arp(rec);
+    else if (d.ipVersion !== 0) {
       cur.srcAddr = d.src;
       cur.dstAddr = d.dst;
       if (d.fragment) this.reassemble(rec);
@@ -158,6 +161,15 @@ export class DecodePipeline implements TcpStreamSink {
       this.sink.undecoded?.({ frame: rec.frame, time: rec.time, issues });
     }
     if (rec.time - this.lastExpire > 5) this.expire(rec.time);
+  }
+
+  /** An Ethernet/IPv4 ARP request or reply to the sink, read in place (other kinds, cut ones: not). */
+  private arp(rec: CaptureRecord): void {
+    const a = this.arpSeen;
+    if (!readEthernetIpv4Arp(this.d.frame, this.d.linkPayloadOffset, a)) return;
+    a.frame = rec.frame;
+    a.time = rec.time;
+    this.sink.arp!(a);
   }
 
   /** What the decoder holds now, for memory probes and tests: connection records (closed ones kept

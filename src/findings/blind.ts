@@ -50,7 +50,7 @@ const ABSENCE: ReadonlyMap<FindingCode, Family | null | 'one-sided'> = new Map<F
   ['boot.stopped', null], ['ipv6.boot-stall', null], ['ipxe.chainload-loop', 'dhcp'], ['pxe.arch-mismatch', 'dhcp'],
   // A transfer's completion and the client's ACKs are on the side the capture may lack; a cut
   // segment's length is not what was sent.
-  ['net.port-unreachable', 'one-sided'], ['net.pmtu-blackhole', 'tcp'],
+  ['net.port-unreachable', 'one-sided'], ['net.pmtu-blackhole', 'tcp'], ['net.arp-unanswered', 'one-sided'],
 ]);
 
 /** Does the device's blind spot hide the evidence of a finding of this code? `cut`: the capture's

@@ -241,6 +241,12 @@ const defs = [
     hint: 'Nothing listens on that port at that address: check next-server/option 66 points at the TFTP server, that the service runs, and firewalls.',
   },
   {
+    code: 'net.arp-unanswered', severity: 'error', group: 'response',
+    summary: 'After its DHCP ACK the device asked by ARP again and again for the server its DHCP named (next server, option 66/150, a boot file URL\'s host) or its router (option 3), and no reply came: the firmware gives up before any TFTP or HTTP request (PXE-E11 ARP timeout on a BIOS PXE ROM).',
+    hint: 'That server is down, or not on this link/VLAN (an off-link server needs a router, option 3), or the address in the DHCP configuration is wrong (a typo in next-server, option 66/150 or a reservation).',
+    reference: 'RFC 826; PXE 2.1 (PXE-E11 ARP timeout)',
+  },
+  {
     code: 'net.fragments-lost', severity: 'error', group: 'config',
     summary: 'A boot-chain datagram bigger than the path MTU went out in IP fragments and some never arrived: the transfer stalled at its first big block (a TFTP blksize above the path MTU).',
     hint: 'A link on the way has a smaller MTU than the sender (a tunnel, a VLAN/MPLS hop, a switch port or firewall that drops fragments). Lower the TFTP block size below the path MTU (blksize ≤ MTU − 32 on IPv4: 1468 for 1500, 968 for 1000; tftpd-hpa -B, dnsmasq tftp-mtu, iPXE/firmware settings) or fix the MTU of that link.',

@@ -8,7 +8,7 @@
  * device's root cause is that of its first failed attempt, passing over entries no server
  * answered at all (PXE over IPv4 on an IPv6-only segment) when a later one got further.
  */
-import type { AttemptEntry, AttemptFacts, DeviceFacts, FlowFacts, StepFacts } from '../flow/facts.js';
+import type { ArpAskFacts, AttemptEntry, AttemptFacts, DeviceFacts, FlowFacts, StepFacts } from '../flow/facts.js';
 import { REBOOT_GAP_S, entryText } from '../flow/attempts.js';
 import { ipv6FromString, ipv6ToString } from '../wire/bytes.js';
 import { BOOT_STAGES } from '../flow/progress.js';
@@ -20,6 +20,10 @@ import type { AnalysisThresholds, Finding } from './types.js';
 
 /** Findings that fail a boot even after the boot program arrived. */
 const FATAL: ReadonlySet<FindingCode> = new Set<FindingCode>(['pxe.arch-mismatch', 'ipxe.chainload-loop']);
+/** ARP requests for one address that show no reply came (firmware retries; rules-arp.ts). */
+export const ARP_RETRIES = 3;
+/** Findings that stopped the attempt before anything else could go wrong: its root before any other error. */
+const STOPPERS: ReadonlySet<FindingCode> = new Set<FindingCode>(['net.arp-unanswered']);
 /** Findings about things beside a failure, never its consequence. */
 const INDEPENDENT: ReadonlySet<FindingCode> = new Set<FindingCode>([
   'dhcp.multiple-servers', 'dhcp.slow-offer', 'dhcp6.slow-advertise', 'tftp.option-ignored', 'tftp.tsize-probe',
@@ -95,7 +99,7 @@ export function linkCauses(
       // why (the big packets sent again after it): that evidence is its cause.
       const mtuCause = fs.some((f) => MTU_CAUSES.has(f.code) && f.severity === 'error');
       const symptom = (f: Finding): boolean => SYMPTOMS.has(f.code) || (mtuCause && f.code === 'tftp.timeout');
-      let root = fatal ?? fs.find((f) => f.severity === 'error' && !symptom(f)) ?? fs.find((f) => f.severity === 'error') ?? null;
+      let root = fatal ?? fs.find((f) => STOPPERS.has(f.code) && f.severity === 'error') ?? fs.find((f) => f.severity === 'error' && !symptom(f)) ?? fs.find((f) => f.severity === 'error') ?? null;
       // iPXE got no DHCPv4 offer and an RA told it not to use the DHCPv6 server this link has: the
       // RA is why it had no address, as when the capture shows the firmware's lease that makes the
       // DHCPv4 wait a mere delay (a late start hides it). iPXE sends its DISCOVER and its RS
@@ -470,8 +474,9 @@ function serversSeen(facts: FlowFacts): Set<string> {
 }
 
 /** The capture can show the device fetch what its DHCP pointed it to: it has transfers of its own,
- *  or traffic of one of its config servers (configServers) is in it. A device whose DHCP named
- *  none (no answer): any transfer in the capture. One that named only host names matches none. */
+ *  traffic of one of its config servers (configServers) is in it, or its ARP for one that shows
+ *  its link (arpShowsLink). A device whose DHCP named none (no answer): any transfer in the
+ *  capture. One that named only host names matches none. */
 function fetchVisible(d: DeviceFacts, seen: ReadonlySet<string>, anyTransfer: boolean): boolean {
   let named = false;
   for (const s of d.steps) {
@@ -479,13 +484,23 @@ function fetchVisible(d: DeviceFacts, seen: ReadonlySet<string>, anyTransfer: bo
     const servers = s.kind === 'dhcp4' ? configServers(s.step) : s.kind === 'dhcp6' ? bootUrlServer(s.step.bootfileUrl) : NONE;
     for (const server of servers) {
       named = true;
-      if (seen.has(server)) return true;
+      if (seen.has(server) || d.arp?.some((x) => x.target === server && arpShowsLink(x))) return true;
     }
   }
   return !named && anyTransfer;
 }
 
 const NONE: readonly string[] = [];
+
+/** The device's ARP for a server shows the capture sees its own unicast traffic: the reply to it
+ *  (unicast to the device) is there, or it asked again and again (no reply came: its requests
+ *  would have stopped). One request alone is a broadcast any host of the link sees, the capture
+ *  point on the DHCP server as much as a mirror of the device's port. */
+function arpShowsLink(x: ArpAskFacts): boolean {
+  return x.replied !== null || x.requests >= ARP_RETRIES;
+}
+
+const IPV4_ADDRESS = /^\d{1,3}(\.\d{1,3}){3}$/;
 
 /** The servers a DHCPv4 exchange named for the device's configuration or boot file, each answer's
  *  (its offers' and its ACK's): option 150's addresses (Cisco phones read their TFTP servers there
@@ -494,23 +509,31 @@ const NONE: readonly string[] = [];
  *  DHCP server (option 54: EDK2's fallback). The DHCP server too when nothing else was named. Host
  *  names are kept (they name a server though no address the capture can match). */
 function configServers(s: Extract<StepFacts, { kind: 'dhcp4' }>['step']): string[] {
-  const out: string[] = [];
-  const put = (a: string | null): void => {
-    if (a !== null && a !== '' && a !== '0.0.0.0' && !out.includes(a)) out.push(a);
+  return [...namedServers(s, false).keys()];
+}
+
+/** configServers, each with what the DHCP named it as (for a finding's words); `addressesOnly`:
+ *  without host names (ARP asks for addresses). */
+export function namedServers(s: Extract<StepFacts, { kind: 'dhcp4' }>['step'], addressesOnly = true): Map<string, string> {
+  const out = new Map<string, string>();
+  const put = (a: string | null, what: string): void => {
+    if (a === null || a === '' || a === '0.0.0.0' || out.has(a)) return;
+    if (addressesOnly && !IPV4_ADDRESS.test(a)) return;
+    out.set(a, what);
   };
   const pxe = s.vendorClass?.startsWith('PXEClient') ?? false;
   const answer = (server: string | null, bootfile: string | null, nextServer: string | null, siaddr: string | undefined): void => {
     const url = urlHost(bootfile);
-    put(url);
-    if (nextServer !== null) put(urlHost(nextServer) ?? nextServer);
+    put(url, 'boot file URL host');
+    if (nextServer !== null) put(urlHost(nextServer) ?? nextServer, siaddr !== undefined ? 'TFTP server (option 66)' : 'next server (siaddr)');
     const si = siaddr ?? nextServer ?? '0.0.0.0';
-    put(si);
-    if (si === '0.0.0.0' && pxe && url === null) put(server);
+    put(si, 'next server (siaddr)');
+    if (si === '0.0.0.0' && pxe && url === null) put(server, 'DHCP server (siaddr 0: the PXE ROM loads from option 54)');
   };
-  for (const a of s.tftpServers ?? []) put(a);
+  for (const a of s.tftpServers ?? []) put(a, 'TFTP server (option 150)');
   answer(s.server, s.bootfile, s.nextServer, s.siaddr);
   for (const o of s.offers) answer(o.server, o.bootfile, o.nextServer, o.siaddr);
-  if (out.length === 0) put(s.server);
+  if (out.size === 0) put(s.server, 'DHCP server (no next server named)');
   return out;
 }
 

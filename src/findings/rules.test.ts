@@ -779,11 +779,12 @@ describe('blind spots of the capture (src/analysis/blind-spots.test.ts has them 
  *  in test/hostile/ (capture.limit and capture.clock-jump: they need a whole capture), in
  *  src/decode/duplicate-frames.test.ts (capture.duplicate-frames: a capture recorded twice), in
  *  test/capture/remote-mirror.test.ts (capture.remote-mirror: frames inside tunnels) or in
- *  src/findings/rules-mtu.test.ts (the net.* MTU codes: they need IP fragments and TCP segments). */
+ *  src/findings/rules-mtu.test.ts (the net.* MTU codes: they need IP fragments and TCP segments) or
+ *  src/findings/arp-unanswered.test.ts (net.arp-unanswered: it needs ARP frames). */
 const FIRED_ELSEWHERE: ReadonlySet<FindingCode> = new Set<FindingCode>([
   'dhcp.decline', 'tftp.no-new-tid', 'boot.stopped', 'proxydhcp.reply-wrong-port', 'capture.limit', 'capture.clock-jump',
   'capture.duplicate-frames', 'capture.remote-mirror',
-  'net.fragments-lost', 'net.packet-too-big', 'net.pmtu-blackhole',
+  'net.fragments-lost', 'net.packet-too-big', 'net.pmtu-blackhole', 'net.arp-unanswered',
 ]);
 
 afterAll(() => {

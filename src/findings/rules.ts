@@ -16,6 +16,7 @@ import { declineRule, dhcp4Rules, proxyDhcpRules } from './rules-dhcp.js';
 import { dhcp6Rules, ipv6StallRule, routerRules } from './rules-v6.js';
 import { tftpRules, unreachableRule } from './rules-transfer.js';
 import { mtuRules } from './rules-mtu.js';
+import { arpRule } from './rules-arp.js';
 import { adjustForRole } from './roles.js';
 import { linkCauses, type RootCauses } from './causes.js';
 import type { AnalysisThresholds, Finding } from './types.js';
@@ -86,6 +87,7 @@ function deviceRules(ctx: Ctx, d: DeviceFacts): void {
     declineRule(ctx, d.key, d.steps);
   }
   unreachableRule(ctx, d);
+  arpRule(ctx, d);
   mtuRules(ctx, d);
 }
 

@@ -46,6 +46,13 @@ function optionText(msg: DhcpV4Message, code: number): string | null {
 const MAX_TFTP_SERVERS = 8;
 
 /** Option 150 (Cisco TFTP server addresses), null when absent or empty. */
+/** Option 3's first address (clients use the first), null when absent or 0.0.0.0. */
+function firstRouter(msg: DhcpV4Message): string | null {
+  const v = v4OptionValue(msg, DhcpV4Code.ROUTER);
+  const a = Array.isArray(v) ? v[0] : v;
+  return typeof a === 'string' && a !== '0.0.0.0' ? a : null;
+}
+
 function tftpServerList(msg: DhcpV4Message): string[] | null {
   const v = v4OptionValue(msg, DhcpV4Code.TFTP_SERVER_ADDRESS);
   if (!Array.isArray(v)) return null;
@@ -396,7 +403,7 @@ function dhcp4Server(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Dec
   }
   if (type === ACK || (type === null && msg.op === BootOp.REPLY)) {
     st.pendingRequest = null;
-    st.ack = { frame: m.frame, time: m.time, bootfile };
+    st.ack = { frame: m.frame, time: m.time, bootfile, router: firstRouter(msg) };
     step.ok = true;
     step.server ??= server;
     const yiaddr = addrOrNull(msg.yiaddr) ?? addrOrNull(msg.ciaddr);

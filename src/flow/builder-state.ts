@@ -68,7 +68,7 @@ export function chainFor(flow: FlowState, key: string, time: number): ChainState
       steps: [],
       first: time, last: time, states: [], dhcp4: null, proxy: null, dhcp6: null, ra: null,
       v6First: null, raSeen: false, link: '', linkKnown: false,
-      malformed: null, malformedTime: 0, malformedWhat: null, exchange: null, cut: null, opened: null,
+      malformed: null, malformedTime: 0, malformedWhat: null, exchange: null, cut: null, opened: null, arp: null,
     };
     flow.chains.set(key, c);
   }

@@ -6,7 +6,7 @@
  * builder-transfer (TFTP, HTTP, ICMP); builder-state holds what they share.
  */
 import type { WireIssue } from '../wire/issues.js';
-import type { CutBy, DecodedMessage, DecodeSink, FragmentSeen, TcpSegmentSeen, UndecodedFrame } from '../decode/messages.js';
+import type { ArpSeen, CutBy, DecodedMessage, DecodeSink, FragmentSeen, TcpSegmentSeen, UndecodedFrame } from '../decode/messages.js';
 import { FrameSample, sampledFrames, type SampleFields } from './frames.js';
 import type { ChainState, DeviceIdentity, StepState } from './state.js';
 import type { BootStep } from './types.js';
@@ -20,6 +20,8 @@ import { httpCloseAt, httpMessage, icmpMessage, tftpBlock, tftpMessage } from '.
 import type { TftpSession } from '../decode/tftp-tracker.js';
 import { MtuTracker, type MtuFacts } from './mtu.js';
 import { TcpFlag } from '../wire/tcp.js';
+import { ArpOperation } from '../wire/arp.js';
+import { noteArpReply, noteArpRequest, publishArp } from './arp.js';
 import { BootOp, DhcpV4Code, DhcpV4MessageType, getOption, identityWhole, msgType, optionsWhole, type DhcpV4Message } from '../wire/dhcpv4/index.js';
 import { ipv4ToString, u32 } from '../wire/bytes.js';
 import { DhcpV6MsgType, isDhcp6Answer } from '../wire/dhcpv6/index.js';
@@ -105,6 +107,17 @@ export class BootChainBuilder implements DecodeSink {
     // Data from the device on that connection: only a handshake lets it send (a capture of the
     // device's side alone holds no SYN-ACK).
     else if (s.dataLength > 0) this.answering(s.src, s.srcPort, s.dst, s.dstPort);
+  }
+
+  /** ARP of a known device (one seen in DHCP): its requests by sender MAC, replies to it by target MAC. */
+  arp(a: ArpSeen): void {
+    if (a.operation === ArpOperation.REQUEST) {
+      const c = this.flow.chains.get(a.senderMac);
+      if (c !== undefined) noteArpRequest(c, a);
+    } else {
+      const c = this.flow.chains.get(a.targetMac);
+      if (c !== undefined) noteArpReply(c, a);
+    }
   }
 
   /** A device's SYN (a known device: one with a lease). */
@@ -316,6 +329,7 @@ export class BootChainBuilder implements DecodeSink {
       ...(c.exchange ? { exchange: { ...c.exchange } } : {}),
       ...(c.cut ? { cut: { ...c.cut } } : {}),
       ...(c.opened ? { opened: { time: c.opened.time, answered: c.opened.answered, refused: c.opened.refused, lastAnswered: c.opened.lastAnswered } } : {}),
+      ...(c.arp ? { arp: publishArp(c.arp) } : {}),
     };
   }
 

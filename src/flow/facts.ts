@@ -107,6 +107,20 @@ export interface DeviceFacts {
    *  opened none. `lastAnswered`: when it sent the last SYN whose peer answered it (this one or an
    *  earlier), null when none was. */
   opened?: { time: number; answered: boolean; refused: boolean; lastAnswered: number | null };
+  /** Addresses it asked for by ARP (a few at most); absent when it asked for none. */
+  arp?: readonly ArpAskFacts[];
+}
+
+/** A run of ARP requests of the device for one address (retries no more than 10 s apart; probes
+ *  and gratuitous ARP not counted), and the first reply to it from anyone. */
+export interface ArpAskFacts {
+  target: string;
+  first: number;
+  last: number;
+  requests: number;
+  /** Its first request frames. */
+  frames: readonly number[];
+  replied: number | null;
 }
 
 /** A device's boot-chain messages each way, and the answers it acted on that the capture does not

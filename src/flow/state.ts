@@ -4,6 +4,7 @@
  * nothing here may point into a capture buffer.
  */
 import type { FrameSample, FrameSampled } from './frames.js';
+import type { ArpAsk } from './arp.js';
 import type { CutCounts, ExchangeFacts } from './facts.js';
 import type {
   BootStep, Dhcp4Step, Dhcp6Status, Dhcp6Step, HttpStep, ProxyDhcpStep, RaStep, TftpStep,
@@ -36,7 +37,8 @@ export interface Dhcp4State extends StateBase {
   offerCount: number;
   offerFrames: number[];
   nak: { frame: number; time: number; server: string } | null;
-  ack: { frame: number; time: number; bootfile: string | null } | null;
+  /** `router`: the ACK's first router (option 3), the address an off-link server is reached through. */
+  ack: { frame: number; time: number; bootfile: string | null; router: string | null } | null;
   /** The frame of the message that carried `step.bootfile` (the ACK, an offer, a proxy answer). */
   bootfileFrame: number;
   /** A DHCPDECLINE: the client found the offered address in use. */
@@ -220,6 +222,8 @@ export interface ChainState {
   cut: CutCounts | null;
   /** The last TCP connection it opened (its SYN), null before any; see DeviceFacts.opened. */
   opened: OpenedConnection | null;
+  /** Addresses it asked for by ARP and whether anyone answered (flow/arp.ts), null before any. */
+  arp: ArpAsk[] | null;
 }
 
 /** A device's SYN: its ports survive any cut that keeps the TCP header (54 bytes), so a cut capture

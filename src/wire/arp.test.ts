@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ArpOperation, arpLength, arpOperationName, emitArp, emitArpInto, ethernetIpv4Arp, parseArp } from './arp.js';
+import { ArpOperation, arpLength, arpOperationName, emitArp, emitArpInto, ethernetIpv4Arp, parseArp, readEthernetIpv4Arp } from './arp.js';
 import { fromHex, hex } from './bytes.js';
 import { emitEthernet, EtherType } from './ethernet.js';
 import type { WireIssue } from './issues.js';
@@ -72,5 +72,22 @@ describe('emitArp', () => {
       return [String(p.operation), p.senderMac, p.senderIp, p.targetMac, p.targetIp];
     });
     expect(ours).toEqual(lines);
+  });
+});
+
+describe('readEthernetIpv4Arp', () => {
+  const out = { operation: 0, senderMac: '', targetMac: '', sender4: 0, target4: 0 };
+  it('reads a request in place, after a link header', () => {
+    const arp = emitArp(ethernetIpv4Arp(ArpOperation.REQUEST, '52:54:00:00:0e:f1', '198.51.100.187', '00:00:00:00:00:00', '198.51.100.1'));
+    const frame = new Uint8Array(14 + arp.length + 18);
+    frame.set(arp, 14);
+    expect(readEthernetIpv4Arp(frame, 14, out)).toBe(true);
+    expect(out).toEqual({ operation: 1, senderMac: '52:54:00:00:0e:f1', targetMac: '00:00:00:00:00:00', sender4: 0xc63364bb, target4: 0xc6336401 });
+  });
+  it('refuses a cut packet, another hardware type and RARP', () => {
+    const req = ethernetIpv4Arp(ArpOperation.REQUEST, '52:54:00:00:0e:f1', '198.51.100.187', '00:00:00:00:00:00', '198.51.100.1');
+    expect(readEthernetIpv4Arp(emitArp(req).subarray(0, 27), 0, out)).toBe(false);
+    expect(readEthernetIpv4Arp(emitArp({ ...req, htype: 6 }), 0, out)).toBe(false);
+    expect(readEthernetIpv4Arp(emitArp({ ...req, operation: ArpOperation.RARP_REQUEST }), 0, out)).toBe(false);
   });
 });

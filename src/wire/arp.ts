@@ -4,7 +4,7 @@
  *  8..8+hlen sender MAC   then plen sender IP   hlen target MAC   plen target IP
  * Other hardware/protocol sizes are kept as hex strings so odd packets still round-trip.
  */
-import { fromHex, hex, ipv4FromString, ipv4ToString, macFromString, macToString, putU16, u16 } from './bytes.js';
+import { fromHex, hex, ipv4FromString, ipv4ToString, macFromString, macToString, putU16, u16, u32 } from './bytes.js';
 import { pushIssue, type WireIssue } from './issues.js';
 
 export const ArpOperation = { REQUEST: 1, REPLY: 2, RARP_REQUEST: 3, RARP_REPLY: 4 } as const;
@@ -132,4 +132,29 @@ export function ethernetIpv4Arp(
   targetIp: string,
 ): ArpRepr {
   return { htype: ARP_HTYPE_ETHERNET, ptype: ARP_PTYPE_IPV4, hlen: 6, plen: 4, operation, senderMac, senderIp, targetMac, targetIp };
+}
+
+/** The fields of an Ethernet/IPv4 ARP request or reply that say who asked for whom; IPv4
+ *  addresses as 32-bit numbers. */
+export interface ArpAddresses {
+  operation: number;
+  senderMac: string;
+  targetMac: string;
+  sender4: number;
+  target4: number;
+}
+
+/** Reads an Ethernet/IPv4 request or reply at `o` into `out` (no packet object: for a decoder's
+ *  hot path); false, `out` untouched, for another kind, operation or a cut packet. */
+export function readEthernetIpv4Arp(b: Uint8Array, o: number, out: ArpAddresses): boolean {
+  if (b.length < o + ARP_ETHERNET_IPV4_LENGTH || u16(b, o) !== ARP_HTYPE_ETHERNET || u16(b, o + 2) !== ARP_PTYPE_IPV4
+    || b[o + 4] !== 6 || b[o + 5] !== 4) return false;
+  const op = u16(b, o + 6);
+  if (op !== ArpOperation.REQUEST && op !== ArpOperation.REPLY) return false;
+  out.operation = op;
+  out.senderMac = macToString(b, o + 8);
+  out.sender4 = u32(b, o + 14);
+  out.targetMac = macToString(b, o + 18);
+  out.target4 = u32(b, o + 24);
+  return true;
 }

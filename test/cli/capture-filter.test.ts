@@ -18,6 +18,7 @@ import { emitGre } from '../../src/wire/gre.js';
 import { IpProtocol } from '../../src/wire/ip-protocol.js';
 import { emitIpv4 } from '../../src/wire/ipv4.js';
 import { emitIpv6 } from '../../src/wire/ipv6.js';
+import { ArpOperation, emitArp, ethernetIpv4Arp } from '../../src/wire/arp.js';
 import { LinkType } from '../../src/wire/link-type.js';
 import { UdpPort } from '../../src/wire/ports.js';
 import { emitUdp } from '../../src/wire/udp.js';
@@ -51,6 +52,10 @@ function overIpv4(gre: Uint8Array, vlans: VlanTag[]): Uint8Array {
   return emitEthernet({ ...MAC, vlans, etherType: EtherType.IPV4 }, ip);
 }
 
+function arpRequest(vlans: VlanTag[]): Uint8Array {
+  return emitEthernet({ ...MAC, vlans, etherType: EtherType.ARP }, emitArp(ethernetIpv4Arp(ArpOperation.REQUEST, MAC.src, '198.51.100.10', '00:00:00:00:00:00', '198.51.100.1')));
+}
+
 /** Whether libpcap's compiled default filter accepts `frame`. */
 function passes(frame: Uint8Array): boolean {
   const file = join(dir, 'one.pcapng');
@@ -78,6 +83,8 @@ describe.skipIf(!hasTcpdump())('the default capture filter (libpcap via tcpdump 
       ['gretap over IPv6', overIpv6(gretap)],
       ['ERSPAN II over IPv4 in VLAN 20', overIpv4(erspan2, [TAG])],
       ['gretap over IPv6 in VLAN 20', overIpv6(gretap, [TAG])],
+      ['ARP request', arpRequest([])],
+      ['ARP request in VLAN 20', arpRequest([TAG])],
     ];
     for (const [name, frame] of kept) expect(passes(frame), name).toBe(true);
     // The filter still filters: an SSH segment is not boot traffic.

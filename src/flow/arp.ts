@@ -1,0 +1,65 @@
+/**
+ * ARP facts of the boot devices: the addresses a device asked for (RFC 826 requests, its own: by
+ * sender MAC) and whether anyone answered. A PXE ROM that gets no answer for its next server or
+ * router retries a few times and stops (PXE-E11): no TFTP request is ever on the wire. Gratuitous
+ * ARP and RFC 5227 probes (sender 0.0.0.0, or asking for its own address) ask for no one.
+ */
+import { ArpOperation } from '../wire/arp.js';
+import type { ArpSeen } from '../decode/messages.js';
+import type { ArpAskFacts } from './facts.js';
+import type { ChainState } from './state.js';
+
+/** Asks kept per device: a boot asks for one or two addresses (its server, its router). */
+export const ARP_ASKS_KEPT = 4;
+/** Requests for one address further apart than this are a new ask (an ARP cache timed out). */
+export const ARP_RETRY_GAP_S = 10;
+/** Request frames kept per ask (the firmware's retries). */
+const FRAMES_KEPT = 4;
+
+/** One ask: a run of requests for `target` no more than ARP_RETRY_GAP_S apart. */
+export interface ArpAsk {
+  target: number;
+  first: number;
+  last: number;
+  requests: number;
+  frames: number[];
+  /** Time of the first reply to it, null while none. */
+  replied: number | null;
+}
+
+/** The device's own request for another address: a new ask, or a retry of its last one. */
+export function noteArpRequest(c: ChainState, a: ArpSeen): void {
+  if (a.sender4 === 0 || a.sender4 === a.target4) return;
+  const asks = (c.arp ??= []);
+  let ask: ArpAsk | undefined;
+  for (let i = asks.length - 1; i >= 0; i--) if (asks[i]!.target === a.target4) { ask = asks[i]; break; }
+  if (ask !== undefined && ask.replied === null && a.time - ask.last <= ARP_RETRY_GAP_S) {
+    ask.requests++;
+    ask.last = a.time;
+    if (ask.frames.length < FRAMES_KEPT) ask.frames.push(a.frame);
+    return;
+  }
+  const next: ArpAsk = { target: a.target4, first: a.time, last: a.time, requests: 1, frames: [a.frame], replied: null };
+  if (asks.length < ARP_ASKS_KEPT) { asks.push(next); return; }
+  // Full: an answered ask makes room (it shows nothing wrong); else the newest is not kept.
+  const old = asks.findIndex((x) => x.replied !== null);
+  if (old >= 0) { asks.splice(old, 1); asks.push(next); }
+}
+
+/** A reply to the device (`c`: the chain of its target MAC) from the address it asked for, by
+ *  anyone (the host itself, a router's proxy ARP). */
+export function noteArpReply(c: ChainState, a: ArpSeen): void {
+  if (c.arp === null || a.operation !== ArpOperation.REPLY) return;
+  for (let i = c.arp.length - 1; i >= 0; i--) {
+    const ask = c.arp[i]!;
+    if (ask.target === a.sender4 && ask.replied === null && a.time >= ask.first) { ask.replied = a.time; return; }
+  }
+}
+
+export function publishArp(asks: readonly ArpAsk[]): ArpAskFacts[] {
+  return asks.map((x) => ({ target: ipv4Text(x.target), first: x.first, last: x.last, requests: x.requests, frames: [...x.frames], replied: x.replied }));
+}
+
+function ipv4Text(n: number): string {
+  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}
