@@ -8,7 +8,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openLiveInterface } from '../../src/capture/live.js';
+import { createRequire } from 'node:module';
+import { openLiveInterface, PCAP_ABI } from '../../src/capture/live.js';
 import { ROOT } from '../helpers/paths.js';
 import { privateBuild, type PrivateBuild } from '../helpers/private-build.js';
 
@@ -35,6 +36,22 @@ describe('the native binding is loaded in one place', () => {
 
 const isRoot = process.getuid?.() === 0;
 const built = existsSync(join(ROOT, 'build/Release/pcap_live.node'));
+
+describe.skipIf(!built)('the binding and the JavaScript speak one interface', () => {
+  const binding = createRequire(import.meta.url)(join(ROOT, 'build/Release/pcap_live.node')) as Record<string, unknown>;
+
+  it('the binding built here has the number src/capture/live.ts expects', () => {
+    expect(binding.abi).toBe(PCAP_ABI);
+  });
+
+  it('JavaScript built before the batches (it calls `open`, one callback per frame) gets one line saying rebuild, nothing opened', () => {
+    const open = binding.open as (...args: unknown[]) => unknown;
+    let frames = 0;
+    // The old call: lo needs no root to be refused, and a handler that counts what it is handed.
+    expect(() => open('lo', '', 65535, 32 << 20, true, () => frames++, () => {})).toThrow(/^[^\n]*out of date[^\n]*rebuild[^\n]*$/);
+    expect(frames).toBe(0);
+  });
+});
 const skipReason = !isRoot ? 'needs root (veth, raw capture)' : !built ? 'binding not built (npm ci)' : '';
 /** Interface names unique per test process (≤ 15 characters). */
 const A = `pxlbA${process.pid % 100000}`;
