@@ -147,7 +147,11 @@ export function openLiveInterface(iface: string, opts: LiveOpenOptions = {}): Li
   let pool: Uint8Array | undefined;
   let meta: Float64Array | undefined;
   // One call per batch: the frames are in `pool`, described by `meta` (native/pcap_live.c).
+  // A handler that throws does not cost the batch's other frames (the pool is overwritten next
+  // time): every frame goes to every handler, then the first error is thrown on.
   const onFrames = (count: number): void => {
+    let failed = false;
+    let firstError: unknown;
     for (let i = 0, m = 0; i < count && !closed; i++, m += FRAME_META) {
       const offset = meta![m]!;
       const length = meta![m + 1]!;
@@ -156,12 +160,25 @@ export function openLiveInterface(iface: string, opts: LiveOpenOptions = {}): Li
       const view = pool!.subarray(offset, offset + length);
       stats.received++;
       if (wireLength > length) stats.truncated++;
-      for (const h of viewHandlers) h(view, time, wireLength);
+      for (const h of viewHandlers) {
+        try {
+          h(view, time, wireLength);
+        } catch (e) {
+          if (!failed) { failed = true; firstError = e; }
+        }
+      }
       if (handlers.length === 0) continue;
       // These handlers may keep the frame: one copy of it for them all.
       const frame = view.slice();
-      for (const h of handlers) h(frame, time, wireLength);
+      for (const h of handlers) {
+        try {
+          h(frame, time, wireLength);
+        } catch (e) {
+          if (!failed) { failed = true; firstError = e; }
+        }
+      }
     }
+    if (failed) throw firstError;
   };
   const onError = (message: string): void => {
     closed = true;
