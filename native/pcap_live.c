@@ -7,7 +7,8 @@
  * the onError callback, and nothing is ever printed.
  *
  * JS API (see src/capture/live.ts):
- *   open(device, filter, snaplen, bufferSize, promisc, onFrames(count), onError(message)[, inboundOnly])
+ *   abi                                   PCAP_ABI: live.ts refuses a binding whose number differs
+ *   openBatched(device, filter, snaplen, bufferSize, promisc, onFrames(count), onError(message)[, inboundOnly])
  *     -> { handle, linkType, pool, meta } throws Error(message) when libpcap refuses
  *     onFrames(count): `count` frames were copied into `pool` (a Uint8Array reused for every call:
  *       views into it are valid during the call only) and described in `meta` (a Float64Array,
@@ -18,6 +19,8 @@
  *   sendBatch(handle, Uint8Array[]) -> n  frames sent with sendmmsg (Linux); throws Error(message)
  *   stats(handle) -> { received, dropped, ifDropped } | null
  *   close(handle)                         idempotent
+ *   open(...)                             throws: the per-frame call of JavaScript built before
+ *                                         the batches (it would take onFrames' count for a frame)
  */
 #define _GNU_SOURCE /* sendmmsg */
 #define NAPI_VERSION 8
@@ -30,6 +33,11 @@
 #include <uv.h>
 
 #include "napi_args.h"
+
+/* The interface version src/capture/live.ts expects (its PCAP_ABI): bump it with any change of the
+ * calls, their arguments or what the callbacks are handed, so that JavaScript and a binding built
+ * from other sources refuse each other with "rebuild" instead of misreading each other. */
+#define PCAP_ABI 2
 
 /* Packets handed to JS per readable event: bounds the time spent in one callback. */
 #define BATCH 256
@@ -217,7 +225,7 @@ static napi_value fail_open(napi_env env, pcap_t *p, const char *what) {
 
 static napi_value js_open(napi_env env, napi_callback_info info) {
   ARGS(8);
-  if (argc < 7) return throw_msg(env, "open(device, filter, snaplen, bufferSize, promisc, onFrames, onError)");
+  if (argc < 7) return throw_msg(env, "openBatched(device, filter, snaplen, bufferSize, promisc, onFrames, onError)");
   char device[256], filter[4096], errbuf[PCAP_ERRBUF_SIZE];
   size_t len;
   CHECK(napi_get_value_string_utf8(env, argv[0], device, sizeof device, &len));
@@ -411,9 +419,20 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* `open` is what JavaScript built before PCAP_ABI called, with a per-frame onPacket(frame): its
+ * caller reports this message as one line (EPCAP) instead of taking batch counts for frames. */
+static napi_value js_open_old(napi_env env, napi_callback_info info) {
+  (void)info;
+  return throw_msg(env, "pxecheck's JavaScript (dist/) is out of date for this libpcap binding (build/Release/pcap_live.node): rebuild: `npm run build`");
+}
+
 static napi_value init(napi_env env, napi_value exports) {
+  napi_value abi;
+  if (napi_create_uint32(env, PCAP_ABI, &abi) != napi_ok) return NULL;
   napi_property_descriptor props[] = {
-      EXPORT_FN("open", js_open),
+      {"abi", NULL, NULL, NULL, NULL, abi, napi_enumerable, NULL},
+      EXPORT_FN("openBatched", js_open),
+      EXPORT_FN("open", js_open_old),
       EXPORT_FN("send", js_send),
       EXPORT_FN("sendBatch", js_send_batch),
       EXPORT_FN("stats", js_stats),

@@ -10,11 +10,16 @@ import { LinkType } from '../wire/link-type.js';
 import { LiveCaptureError } from '../errors.js';
 export { LiveCaptureError } from '../errors.js';
 
+/** The binding's interface version this code speaks (native/pcap_live.c PCAP_ABI). */
+export const PCAP_ABI = 2;
+
 /** The binding's functions (native/pcap_live.c). */
 interface PcapBinding {
-  open(device: string, filter: string, snaplen: number, bufferSize: number, promisc: boolean,
+  /** Absent in bindings built before it (their `open` called back once per frame). */
+  abi?: number;
+  openBatched(device: string, filter: string, snaplen: number, bufferSize: number, promisc: boolean,
     onFrames: (count: number) => void, onError: (message: string) => void,
-    inboundOnly?: boolean): { handle: object; linkType: number; pool?: Uint8Array; meta?: Float64Array };
+    inboundOnly?: boolean): { handle: object; linkType: number; pool: Uint8Array; meta: Float64Array };
   send(handle: object, frame: Uint8Array): number;
   sendBatch?(handle: object, frames: Uint8Array[]): number;
   stats(handle: object): { received: number; dropped: number; ifDropped: number } | null;
@@ -30,10 +35,18 @@ function loadBinding(): PcapBinding {
   const req = createRequire(import.meta.url);
   const found = BINDING_PATHS.map((p) => new URL(p, import.meta.url)).find((u) => existsSync(u));
   if (found === undefined) {
-    throw new Error('the libpcap binding is not built (build/Release/pcap_live.node): run `npm ci` or `npx node-gyp rebuild` (needs libpcap-dev and a C compiler: bash scripts/setup.sh)');
+    throw new Error('the libpcap binding is not built (build/Release/pcap_live.node): run `npm ci` or `npm run install` (needs libpcap-dev and a C compiler: bash scripts/setup.sh)');
   }
   binding = req(found.pathname) as PcapBinding;
   return binding;
+}
+
+/** Null when the loaded binding speaks this code's interface; else the one-line error: a binding
+ *  built from older sources (or newer ones) than this JavaScript must not be half-understood. */
+export function bindingMismatch(loaded: { abi?: unknown }): LiveCaptureError | null {
+  if (loaded.abi === PCAP_ABI) return null;
+  const which = typeof loaded.abi === 'number' && loaded.abi > PCAP_ABI ? 'pxecheck\'s JavaScript (dist/) is' : 'the libpcap binding (build/Release/pcap_live.node) is';
+  return new LiveCaptureError('EPCAP', `${which} out of date (binding interface ${String(loaded.abi ?? 'unnumbered')}, expected ${PCAP_ABI}): rebuild: \`npm run install && npm run build\``);
 }
 
 /** Received frame: `frame` is a fresh copy, the caller may keep it; `wireLength` is its length on
@@ -122,6 +135,8 @@ export function openLiveInterface(iface: string, opts: LiveOpenOptions = {}): Li
   } catch (e) {
     throw new LiveCaptureError('EPCAP', `the libpcap binding could not be loaded: ${(e as Error).message}`);
   }
+  const mismatch = bindingMismatch(pcap);
+  if (mismatch !== null) throw mismatch;
   const snapLength = opts.snapLength ?? 65535;
   const stats = { received: 0, truncated: 0, sent: 0 };
   const handlers: LivePacketHandler[] = [];
@@ -132,7 +147,11 @@ export function openLiveInterface(iface: string, opts: LiveOpenOptions = {}): Li
   let pool: Uint8Array | undefined;
   let meta: Float64Array | undefined;
   // One call per batch: the frames are in `pool`, described by `meta` (native/pcap_live.c).
+  // A handler that throws does not cost the batch's other frames (the pool is overwritten next
+  // time): every frame goes to every handler, then the first error is thrown on.
   const onFrames = (count: number): void => {
+    let failed = false;
+    let firstError: unknown;
     for (let i = 0, m = 0; i < count && !closed; i++, m += FRAME_META) {
       const offset = meta![m]!;
       const length = meta![m + 1]!;
@@ -141,12 +160,25 @@ export function openLiveInterface(iface: string, opts: LiveOpenOptions = {}): Li
       const view = pool!.subarray(offset, offset + length);
       stats.received++;
       if (wireLength > length) stats.truncated++;
-      for (const h of viewHandlers) h(view, time, wireLength);
+      for (const h of viewHandlers) {
+        try {
+          h(view, time, wireLength);
+        } catch (e) {
+          if (!failed) { failed = true; firstError = e; }
+        }
+      }
       if (handlers.length === 0) continue;
       // These handlers may keep the frame: one copy of it for them all.
       const frame = view.slice();
-      for (const h of handlers) h(frame, time, wireLength);
+      for (const h of handlers) {
+        try {
+          h(frame, time, wireLength);
+        } catch (e) {
+          if (!failed) { failed = true; firstError = e; }
+        }
+      }
     }
+    if (failed) throw firstError;
   };
   const onError = (message: string): void => {
     closed = true;
@@ -154,16 +186,12 @@ export function openLiveInterface(iface: string, opts: LiveOpenOptions = {}): Li
     failure = vanished ? `the interface disappeared (${message})` : message;
     for (const h of errorHandlers) h(`${iface}: ${failure}`);
   };
-  let opened: ReturnType<PcapBinding['open']>;
+  let opened: ReturnType<PcapBinding['openBatched']>;
   try {
     // Promiscuous: scenario clients use MAC addresses that are not the interface's.
-    opened = pcap.open(iface, opts.filter ?? '', snapLength, Math.max(opts.bufferSize ?? 0, MIN_RING_BYTES), true, onFrames, onError, opts.inboundOnly ?? false);
+    opened = pcap.openBatched(iface, opts.filter ?? '', snapLength, Math.max(opts.bufferSize ?? 0, MIN_RING_BYTES), true, onFrames, onError, opts.inboundOnly ?? false);
   } catch (e) {
     throw classify(iface, e);
-  }
-  if (opened.pool === undefined || opened.meta === undefined) {
-    pcap.close(opened.handle);
-    throw new LiveCaptureError('EPCAP', 'the libpcap binding is out of date (build/Release/pcap_live.node): rebuild it with `npx node-gyp rebuild`');
   }
   pool = opened.pool;
   meta = opened.meta;

@@ -233,7 +233,10 @@ export async function runCapture(args: CaptureArgs, io: CaptureIo, deps: Capture
     stop('interface-gone');
   }));
   ifaces.forEach((iface, id) => {
-    iface.onPacket((frame, time, wireLength) => {
+    // Views into the binding's batch buffer, no copy per frame: the file writer and the session
+    // copy what they keep (test/capture/live-views.test.ts).
+    const subscribe = iface.onPacketView?.bind(iface) ?? iface.onPacket.bind(iface);
+    subscribe((frame, time, wireLength) => {
       if (stopped) return;
       frames++;
       // The length on the wire goes into the file and the analysis: a frame the snap length cut

@@ -7,8 +7,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openLiveInterface } from '../../src/capture/live.js';
+import { createRequire } from 'node:module';
+import { openLiveInterface, PCAP_ABI } from '../../src/capture/live.js';
 import { ROOT } from '../helpers/paths.js';
 import { privateBuild, type PrivateBuild } from '../helpers/private-build.js';
 
@@ -35,6 +37,22 @@ describe('the native binding is loaded in one place', () => {
 
 const isRoot = process.getuid?.() === 0;
 const built = existsSync(join(ROOT, 'build/Release/pcap_live.node'));
+
+describe.skipIf(!built)('the binding and the JavaScript speak one interface', () => {
+  const binding = createRequire(import.meta.url)(join(ROOT, 'build/Release/pcap_live.node')) as Record<string, unknown>;
+
+  it('the binding built here has the number src/capture/live.ts expects', () => {
+    expect(binding.abi).toBe(PCAP_ABI);
+  });
+
+  it('JavaScript built before the batches (it calls `open`, one callback per frame) gets one line saying rebuild, nothing opened', () => {
+    const open = binding.open as (...args: unknown[]) => unknown;
+    let frames = 0;
+    // The old call: lo needs no root to be refused, and a handler that counts what it is handed.
+    expect(() => open('lo', '', 65535, 32 << 20, true, () => frames++, () => {})).toThrow(/^[^\n]*out of date[^\n]*rebuild[^\n]*$/);
+    expect(frames).toBe(0);
+  });
+});
 const skipReason = !isRoot ? 'needs root (veth, raw capture)' : !built ? 'binding not built (npm ci)' : '';
 /** Interface names unique per test process (≤ 15 characters). */
 const A = `pxlbA${process.pid % 100000}`;
@@ -162,6 +180,47 @@ describe.skipIf(skipReason !== '')(`libpcap binding on a veth pair${skipReason ?
       ip('link', 'set', B, 'mtu', '1500');
     }
   });
+
+  it('a handler that throws costs no frame: the batch is finished, then the first error is thrown', async () => {
+    if (!build) throw new Error('private build missing');
+    // In a child: the error goes on to process 'uncaughtException', which vitest would report.
+    const script = `
+      const [live, rxName, txName, n] = process.argv.slice(1);
+      const { openLiveInterface } = await import(live);
+      const errors = [];
+      process.on('uncaughtException', (e) => errors.push(e.message));
+      const rx = openLiveInterface(rxName, { filter: 'ether proto 0x88b5' });
+      const tx = openLiveInterface(txName, { filter: 'ether proto 0x88b5' });
+      const seen = [];
+      const kept = [];
+      rx.onPacketView((f) => { if (f[17] % 4 === 1) throw new Error('handler failed at ' + f[17]); });
+      rx.onPacketView((f) => seen.push(f[17]));
+      rx.onPacket((f) => kept.push(f[17]));
+      const frames = [];
+      for (let i = 0; i < Number(n); i++) {
+        const f = new Uint8Array(64);
+        f.set([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x88, 0xb5, 0, 0, 0, i]);
+        frames.push(f);
+      }
+      tx.sendBatch(frames);
+      const end = Date.now() + 10000;
+      while (kept.length < Number(n) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+      rx.close();
+      tx.close();
+      console.log(JSON.stringify({ seen, kept, errors }));
+    `;
+    const n = 40;
+    const live = pathToFileURL(join(build.dist, 'capture/live.js')).href;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, live, B, A, String(n)], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const got = JSON.parse(r.stdout) as { seen: number[]; kept: number[]; errors: string[] };
+    const all = Array.from({ length: n }, (_, i) => i);
+    expect(got.seen).toEqual(all);
+    expect(got.kept).toEqual(all);
+    // One error per batch (however the kernel split the frames), the first one's first.
+    expect(got.errors.length).toBeGreaterThanOrEqual(1);
+    expect(got.errors[0]).toBe('handler failed at 1');
+  }, 60_000);
 
   it('a bad filter is a clear error, not a crash', () => {
     expect(() => openLiveInterface(A, { filter: 'udp port banana' })).toThrow(/bad filter/);

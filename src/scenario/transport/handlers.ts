@@ -4,6 +4,8 @@
  */
 import type { UdpHandler } from './types.js';
 
+/** A frame sent or received. A received raw frame is a view into the capture's batch buffer,
+ *  which the next batch overwrites: valid during the call only, copy what is kept. */
 export type FrameHandler = (dir: 'sent' | 'received', time: number, linkType: number, frame: Uint8Array) => void;
 
 export class TransportHandlers {

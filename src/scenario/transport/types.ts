@@ -73,7 +73,8 @@ export interface ClientTransport {
   onUdp(handler: UdpHandler): () => void;
   /** A TCP connection from the client's leased address (HTTP steps). */
   connectTcp(mac: string, dst: Endpoint, timeoutMs: number): Promise<ByteStream>;
-  /** Every frame sent or received, for `--pcap` (raw: the real frames; relay: synthesized). */
+  /** Every frame sent or received, for `--pcap` (raw: the real frames; relay: synthesized). A
+   *  received raw frame is a view the next capture batch overwrites: valid during the call only. */
   onFrame?(handler: (dir: 'sent' | 'received', time: number, linkType: number, frame: Uint8Array) => void): void;
   /** Called once when the transport can no longer work (raw: the interface went down or vanished). */
   onFailure?(handler: (message: string) => void): void;

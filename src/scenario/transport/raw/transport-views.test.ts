@@ -6,8 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import type { LiveOpenOptions } from '../../../capture/live.js';
 import { ArpOperation, ethernetIpv4Arp } from '../../../wire/arp.js';
-import { EtherType, parseEthernet } from '../../../wire/ethernet.js';
+import { ipv6FromString } from '../../../wire/bytes.js';
+import { emitEthernet, EtherType, parseEthernet } from '../../../wire/ethernet.js';
+import { IpProtocol } from '../../../wire/ip-protocol.js';
 import { parseIpv4 } from '../../../wire/ipv4.js';
+import { emitIpv6 } from '../../../wire/ipv6.js';
+import { emitUdp } from '../../../wire/udp.js';
 import { parseTcp, TcpFlag } from '../../../wire/tcp.js';
 import { createRawTransport } from './transport.js';
 import { FakeLink } from './fake-link.test-kit.js';
@@ -59,6 +63,31 @@ describe('raw transport over a link that reuses its frame buffer', () => {
     const got: string[] = [];
     stream.onData((d) => got.push(Buffer.from(d).toString()));
     expect(got.join('')).toBe('220 hello there');
+    await t.close();
+  });
+
+  it('a UDP payload in an IPv6 atomic fragment (RFC 6946) that a client keeps stays whole', async () => {
+    const { t, link } = await setup();
+    t.setClientAddress6(A, { addr: '2001:db8:1::100', prefix: 64 });
+    const kept: UdpDatagram[] = [];
+    t.onUdp((_m, d) => kept.push(d));
+    // Fragment header with offset 0 and M = 0 (as some stacks send after a "packet too big"): a whole
+    // datagram the reassembler hands straight back, a view into the frame like any other.
+    const atomic = (payload: string): Uint8Array => {
+      const src = '2001:db8:1::1';
+      const dst = '2001:db8:1::100';
+      const udp = emitUdp({ srcPort: 547, dstPort: 546 }, text(payload), { src: ipv6FromString(src), dst: ipv6FromString(dst) });
+      const ip = emitIpv6({
+        trafficClass: 0, flowLabel: 0, hopLimit: 64, nextHeader: IpProtocol.UDP, src, dst,
+        fragment: { offset: 0, more: false, identification: 0x1234 },
+      }, udp);
+      return emitEthernet({ dst: A, src: SRV_MAC, vlans: [], etherType: EtherType.IPV6 }, ip);
+    };
+    link.inject(atomic('advertise'));
+    link.inject(atomic('reply'));
+    expect(kept.map((d) => Buffer.from(d.payload).toString())).toEqual(['advertise', 'reply']);
+    // Nothing was put together from fragments.
+    expect(t.counters.reassembled).toBe(0);
     await t.close();
   });
 });

@@ -463,18 +463,19 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
     throw new Error('no free ephemeral TCP port');
   }
 
-  /** The datagram being received was put together from fragments: its payload is a buffer of its
-   *  own (the reassembler's), not a view into the capture's reused one. */
-  private reassembled = false;
+  /** The buffer behind the frame being received: the capture's, which its next batch overwrites. */
+  private frameBuffer: ArrayBufferLike | null = null;
 
-  /** A UDP payload the clients may keep: a copy unless it is already a buffer of its own. */
+  /** A UDP payload the clients may keep: a copy when it lies in the frame's buffer. Decided by the
+   *  buffer, not by the path taken: a reassembler hands some packets straight back (an IPv6 atomic
+   *  fragment, RFC 6946), and only a datagram put together from fragments has a buffer of its own. */
   private keepable(payload: Uint8Array): Uint8Array {
-    return this.reassembled ? payload : payload.slice();
+    return payload.buffer === this.frameBuffer ? payload.slice() : payload;
   }
 
   private receive(frame: Uint8Array, time: number): void {
     if (this.closed) return;
-    this.reassembled = false;
+    this.frameBuffer = frame.buffer;
     for (const h of this.frameHandlers) h('received', time, LinkType.ETHERNET, frame);
     const issues = this.issues;
     issues.length = 0;
@@ -506,7 +507,6 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
       const whole = this.frag4.push(ip!, time, 0, issues);
       if (whole === null) return;
       this.counters.reassembled++;
-      this.reassembled = true;
       d.dissectTransport(d.protocol, whole.payload, 0, whole.payload.length);
     }
     this.receiveTransport(d.protocol, srcMac, dstMac, time);
@@ -578,12 +578,15 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
     if (!multicast && d.src !== UNSPECIFIED6 && !isMulticast6(d.src) && !this.byAddr6.has(d.src)) this.nd.learn(d.src, srcMac);
     let protocol = d.protocol;
     if (d.fragment) {
-      this.counters.fragments++;
+      // An atomic fragment (RFC 6946: offset 0, no more) is a whole packet: the reassembler hands
+      // it straight back, and it counts as neither a fragment nor a reassembled datagram.
+      const f = d.ip6!.fragment!;
+      const atomic = f.offset === 0 && !f.more;
+      if (!atomic) this.counters.fragments++;
       this.expireFragments(time);
       const whole = this.frag6.push(d.ip6!, time, 0, this.issues);
       if (whole === null) return;
-      this.counters.reassembled++;
-      this.reassembled = true;
+      if (!atomic) this.counters.reassembled++;
       protocol = whole.nextHeader;
       d.dissectTransport(protocol, whole.payload, 0, whole.payload.length);
     }
