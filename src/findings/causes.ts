@@ -327,9 +327,12 @@ function ipxeHandedOver(d: DeviceFacts, a: AttemptFacts): boolean {
   return false;
 }
 
-/** A program iPXE hands the machine to, not returning (an iPXE script or a syslinux module does). */
+/** A program iPXE hands the machine to, not returning (an iPXE script or a syslinux module does;
+ *  so do abortpxe.com, whose whole job is to return, and WDS's pxeboot.com when F12 is not pressed). */
 function replacesIpxe(path: string): boolean {
-  return isIpxeBinary(path) || looksLikeKernel(path) || (looksLikeBootProgram(path) && !/\.(ipxe|c32)$/i.test(baseName(path)));
+  const name = baseName(path);
+  if (/\.(ipxe|c32)$/i.test(name) || /^(abortpxe|pxeboot)\.com$/i.test(name)) return false;
+  return isIpxeBinary(path) || looksLikeKernel(path) || looksLikeBootProgram(path);
 }
 
 /** The file or URL of the attempt's last transfer, null if it made none. */

@@ -66,6 +66,10 @@ describe('iPXE\'s last TFTP download', () => {
     expect(firmwareEntryAfter('tftp', 'ipxe.efi', 'ok')).toBe(RESET);
     expect(firmwareEntryAfter('tftp', 'pxelinux.0', 'ok')).toBe(RESET);
   });
+  it('abortpxe.com or WDS pxeboot.com (they return when no key is pressed): fall-through', () => {
+    expect(firmwareEntryAfter('tftp', 'abortpxe.com', 'ok')).toBe(FALL_THROUGH);
+    expect(firmwareEntryAfter('tftp', 'boot/x64/pxeboot.com', 'ok')).toBe(FALL_THROUGH);
+  });
 });
 
 describe('iPXE handed itself round after round, exiting to the HTTP boot entry each round', () => {

@@ -161,7 +161,9 @@ export function identityWhole(msg: DhcpV4Message): boolean {
 
 /**
  * A 32-bit FNV-1a digest of what a relay passes on unchanged in a server's reply: siaddr, file and
- * sname (unless overloaded: their options count instead) and every option but PAD, END, 54 and 82.
+ * sname (unless overloaded: their options count instead) and every option but PAD, END, 54, 82 and
+ * the lease times (51, 58, 59: a server answering each relay's copy as its own transaction gives the
+ * time left on a cached lease, a second apart — ISC dhcpd's cache threshold, Kea's lease cache).
  * A relay rewrites giaddr and hops, strips option 82 (RFC 3046) and in proxy mode puts its own
  * address in option 54 (RFC 5107 server-id-override); two relays' copies of one answer agree here,
  * two servers' answers almost never do (their siaddr, boot file, options differ).
@@ -174,6 +176,7 @@ export function relayInvariantDigest(msg: DhcpV4Message): number {
   for (const o of msg.options) {
     const code = o.code;
     if (code === DhcpV4Code.PAD || code === DhcpV4Code.END || code === DhcpV4Code.SERVER_ID || code === DhcpV4Code.RELAY_AGENT_INFO) continue;
+    if (code === DhcpV4Code.LEASE_TIME || code === DhcpV4Code.RENEWAL_TIME || code === DhcpV4Code.REBINDING_TIME) continue;
     h = Math.imul(h ^ code, FNV_PRIME);
     h = Math.imul(h ^ o.data.length, FNV_PRIME);
     h = fnv(h, o.data);
