@@ -11,10 +11,12 @@ import { CAPTURES } from '../../test/helpers/paths.js';
 import { loadFrames } from '../../test/helpers/frames.js';
 import { ethernetPcap } from '../../test/helpers/splice.js';
 import { analyzeCapture } from '../analysis/capture.js';
+import { PcapWriter } from '../capture/writer.js';
+import { LinkType } from '../wire/link-type.js';
 import type { Analysis } from '../analysis/types.js';
 import { EtherType } from '../wire/ethernet.js';
 import { u16 } from '../wire/bytes.js';
-import { bootClientProven, bootClientSaid, asksForBootFile, parseDhcpV6 } from '../wire/dhcpv6/index.js';
+import { bootClientProven, bootClientSaid, asksForBootFile, optionOrderNotIpxe, parseDhcpV6 } from '../wire/dhcpv6/index.js';
 
 /** UEFI PXE over IPv6 against Kea with no boot file URL: Solicit 173 bytes (options 1, 8, 3, ORO
  *  asking 59 60 23 16 at 106, 62, 61 at 125, vendor class "PXEClient:…" from 141), Advertise and
@@ -23,6 +25,9 @@ const NO_BOOTFILE = join(CAPTURES, 'lab-v6', 'uefi-pxe6-kea-no-bootfile.pcapng')
 /** An OS, then two PXE boots (IPv4) whose iPXE sends a DHCPv6 Information-Request (171 bytes:
  *  1, ORO, vendor class PXEClient at 96, 61, 62, user class iPXE last, 8). */
 const TWO_BOOTS = join(CAPTURES, 'field', 'os-then-two-boots.pcapng');
+/** UEFI HTTP boot over IPv6 (Kea): the firmware's Solicit (frame 3, 174 bytes: options 1, 8, 3, 6,
+ *  62, 61 at 125, vendor class "HTTPClient…" at 131), then its boot program and iPXE's DHCPv6 up to frame 274. */
+const HTTP6 = join(CAPTURES, 'lab-v6', 'uefi-http6-kea.pcapng');
 const DHCP6_CLIENT_PORT = 546;
 
 const tmp = mkdtempSync(join(tmpdir(), 'pxecheck-dhcp6-cut-'));
@@ -90,6 +95,33 @@ describe('cut DHCPv6 requests prove a boot client (real captures)', () => {
   });
 });
 
+describe('a cut firmware Solicit after iPXE is a fall-through, not iPXE (option order)', () => {
+  /** The lab boot up to frame 274, then the firmware's Solicit again 3 s later (a new transaction),
+   *  cut at `snap` or whole: no user class, as iPXE's cut request would show none either. */
+  const fallThrough = (): { time: number; data: Uint8Array }[] => {
+    const fs = loadFrames(HTTP6).slice(0, 275);
+    const sol = fs[3]!.data.slice();
+    sol[0x3f] ^= 0xff; // its transaction id
+    return [...fs, { time: fs[274]!.time + 3, data: sol }];
+  };
+  const attemptsAt = async (snap?: number): Promise<number> => {
+    const chunks: Uint8Array[] = [];
+    const w = new PcapWriter((c) => chunks.push(c.slice()), LinkType.ETHERNET);
+    const frames = fallThrough();
+    // Only the last frame cut (its original length kept), as a busy capture's drop would.
+    frames.forEach((f, i) => w.writePacket(f.time, i === frames.length - 1 && snap !== undefined ? f.data.subarray(0, snap) : f.data, f.data.length));
+    const out = join(tmp, `fall-through-${snap ?? 'whole'}.pcap`);
+    writeFileSync(out, Buffer.concat(chunks));
+    return (await analyzeCapture(out)).clients[0]!.attempts.length;
+  };
+
+  it('whole, and cut after its arch (135) or inside it (130): two attempts, the fall-through kept', async () => {
+    const whole = await attemptsAt();
+    expect(whole).toBe(2);
+    for (const snap of [135, 130]) expect(await attemptsAt(snap), `snap ${snap}`).toBe(whole);
+  });
+});
+
 describe('DHCPv6 boot-client proof read from what a cut left (wire)', () => {
   const solicit = v6Only().find((f) => !isAnswer(f.data) && f.data.length === 173)!.data;
   const msgAt = (snap: number) => parseDhcpV6(solicit.subarray(62, snap), []);
@@ -104,5 +136,18 @@ describe('DHCPv6 boot-client proof read from what a cut left (wire)', () => {
     noArch[126] = 0xee;
     expect(bootClientSaid(parseDhcpV6(noArch.subarray(62, 149), []))).toBe(false); // "PXEClien"
     expect(bootClientSaid(parseDhcpV6(noArch.subarray(62, 150), []))).toBe(true);
+  });
+
+  it('option order: elapsed time (8) early, or arch (61) before vendor class (16), is not iPXE\'s', () => {
+    expect(optionOrderNotIpxe(msgAt(70))).toBe(false); // its client id only: nothing tells yet
+    expect(optionOrderNotIpxe(msgAt(90))).toBe(false); // 1 and 8 whole, nothing after yet
+    expect(optionOrderNotIpxe(msgAt(100))).toBe(true); // option 3 after 8 (EDK2: 1, 8, 3, 6, 62, 61, 16)
+    const no8 = new Uint8Array(solicit.subarray(0, 150));
+    no8[84] = 0xee; // option 8 (at 84) → an unknown code: only the arch before the vendor class tells
+    no8[85] = 0xee;
+    expect(optionOrderNotIpxe(parseDhcpV6(no8.subarray(62, 131), []))).toBe(false); // up to 61
+    expect(optionOrderNotIpxe(parseDhcpV6(no8.subarray(62, 150), []))).toBe(true); // 16 after 61
+    const iPxeInfoRequest = loadFrames(TWO_BOOTS).find((f) => isIpv6(f.data) && f.data.length === 171)!.data;
+    for (const snap of [110, 145, 150, 171]) expect(optionOrderNotIpxe(parseDhcpV6(iPxeInfoRequest.subarray(62, snap), [])), `snap ${snap}`).toBe(false);
   });
 });

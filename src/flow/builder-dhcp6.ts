@@ -5,7 +5,7 @@
  */
 import { hex, latin1String } from '../wire/bytes.js';
 import {
-  asksForBootFile, bootClientProven, bootClientSaid, bootFileUrl, clientArch as v6ClientArch, DhcpV6MsgType, getOption as v6Option, isDhcp6Answer, getOptionValue as v6OptionValue,
+  asksForBootFile, bootClientProven, bootClientSaid, optionOrderNotIpxe, bootFileUrl, clientArch as v6ClientArch, DhcpV6MsgType, getOption as v6Option, isDhcp6Answer, getOptionValue as v6OptionValue,
   DhcpV6Opt, innermostMessage, msgTypeLabel, userClasses as v6UserClasses, vendorClass as v6VendorClass,
   type DhcpV6Message,
 } from '../wire/dhcpv6/index.js';
@@ -115,8 +115,9 @@ function dhcp6Client(flow: FlowState, c: ChainState, m: Dhcp6Decoded, inner: Dhc
   if (bootClientSaid(inner)) {
     st.bootClient = true;
     // iPXE sends its user class after its vendor class and arch: a cut request that shows no
-    // user class may be iPXE's, as it is after a boot program that is no kernel was fetched.
-    if (flow.cutNow.frame === m.frame && !step.userClass.includes('iPXE') && cutBootStage(c) === 'ipxe') st.ipxeByCut = true;
+    // user class may be iPXE's, as it is after a boot program that is no kernel was fetched,
+    // unless its options come in firmware's order (UEFI sends no user class either: a fall-through).
+    if (flow.cutNow.frame === m.frame && !step.userClass.includes('iPXE') && !optionOrderNotIpxe(inner) && cutBootStage(c) === 'ipxe') st.ipxeByCut = true;
   }
   if (asksForBootFile(inner)) st.wantsBootfileUrl = true;
   if (flow.cutNow.frame !== m.frame) st.requestWhole = true;

@@ -2,7 +2,7 @@
 export {
   parseDhcpV6, emitDhcpV6, emitDhcpV6Into, dhcpV6Length, buildDhcpV6,
   getOption, getOptions, getOptionValue, innermostMessage, isDhcp6Answer, clientDuid, serverDuid,
-  bootFileUrl, clientArch, vendorClass, userClasses, bootClientSaid, asksForBootFile, bootClientProven,
+  bootFileUrl, clientArch, vendorClass, userClasses, bootClientSaid, asksForBootFile, bootClientProven, optionOrderNotIpxe,
 } from './message.js';
 export { encodeOptionPayload } from './options.js';
 export { duidLinkLayerAddress, duidToJson, duidToText, HW_ETHERNET } from './duid.js';

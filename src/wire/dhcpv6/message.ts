@@ -216,6 +216,24 @@ export function bootClientSaid(msg: DhcpV6Message): boolean {
   return false;
 }
 
+/**
+ * The order of a client message's options, as far as a cut left them, is not iPXE's. iPXE
+ * (src/net/dhcpv6.c) sends 1, 3, 6, 16, 61, 62, 15 and elapsed time (8) last; EDK2's PXE and HTTP
+ * boot send 1, 8, 3, 6, 62, 61, 16: an option after elapsed time, or the arch (61) before the
+ * vendor class (16), is firmware's. Says nothing when the cut came before either tells.
+ */
+export function optionOrderNotIpxe(msg: DhcpV6Message): boolean {
+  let elapsed = false;
+  let arch = false;
+  for (const o of innermostMessage(msg).options) {
+    if (elapsed) return true;
+    if (o.code === DhcpV6Opt.ELAPSED_TIME) elapsed = true;
+    else if (o.code === DhcpV6Opt.CLIENT_ARCH_TYPE) arch = true;
+    else if (o.code === DhcpV6Opt.VENDOR_CLASS && arch) return true;
+  }
+  return false;
+}
+
 /** The client's Option Request (6) asks for a boot file URL or its parameters (59, 60, RFC 5970),
  *  among the codes a cut left whole. */
 export function asksForBootFile(msg: DhcpV6Message): boolean {
