@@ -31,6 +31,7 @@ import {
   Ipv6FragmentReassembler,
   TcpStreamReassembler,
   endsAtClose,
+  finishedBySender,
   type TcpConnection,
   type TcpStreamSink,
 } from '../reassembly/index.js';
@@ -94,6 +95,8 @@ export class DecodePipeline implements TcpStreamSink {
    *  DHCP's. A later fragment of one that was not, cut, hides no DHCP message. */
   private readonly firstFragments = new Map<string, boolean>();
   private readonly fragSeen: FragmentSeen = { frame: 0, time: 0, ipVersion: 4, src: '', dst: '', srcMac: null, id: 0, offset: 0, more: false, dataLength: 0, packetLength: 0, completed: false };
+  /** The frame whose TCP segment is being pushed when the snap length cut its payload, else -1. */
+  private cutFrame = -1;
   /** The connection being closed (its last segment) while its parser ends; frame -1 otherwise. */
   private readonly closeAt: { frame: number; time: number; reason: HttpCloseReason; quiet: HttpDecoded['quiet'] } = { frame: -1, time: 0, reason: 'flush', quiet: undefined };
   private readonly segSeen: TcpSegmentSeen = { frame: 0, time: 0, src: '', srcPort: 0, dst: '', dstPort: 0, src4: -1, dst4: -1, seq: 0, ack: 0, flags: 0, dataLength: 0, packetLength: 0 };
@@ -357,7 +360,9 @@ export class DecodePipeline implements TcpStreamSink {
       cur.dstPort = d.dstPort;
       // Payload bytes the snap length cut off the segment (IP says how long it was on the wire).
       const tcpCut = reassembled ? 0 : Math.max(0, d.ipOffset + d.ipLength - d.tcp.payloadOffset - d.tcp.payload.length);
+      this.cutFrame = tcpCut > 0 ? cur.frame : -1;
       this.tcp.push(cur.srcAddr, d.srcPort, cur.dstAddr, d.dstPort, d.tcp, cur.frame, cur.time, d.src4, d.dst4, tcpCut);
+      this.cutFrame = -1;
       if (this.sink.tcpSegment) {
         const t = this.segSeen;
         const seg = d.tcp;
@@ -537,7 +542,8 @@ export class DecodePipeline implements TcpStreamSink {
       if (!HTTP_METHOD_PREFIX.test(head)) return;
       st.parser = new HttpConnectionParser(new HttpEventForwarder(this, conn), CUT_RESPONSES);
     }
-    st.parser?.push(fromClient, data, frame, time);
+    // Bytes of the segment being pushed, which the snap length cut (held ones delivered later are not known cut).
+    st.parser?.push(fromClient, data, frame, time, frame === this.cutFrame);
   }
 
   onGap(conn: TcpConnection, fromClient: boolean, missingBytes: number): void {
@@ -566,8 +572,10 @@ export class DecodePipeline implements TcpStreamSink {
     this.closeAt.quiet = closing && !endsAtClose(conn, reason)
       ? { frame: conn.progressFrame, time: conn.progressTime, client: conn.client.addr }
       : undefined;
-    st.parser.end(true, frame, time);
-    st.parser.end(false, frame, time);
+    // The capture ended a direction's bytes when it ended before the sender's FIN was reached.
+    const flush = reason === 'flush';
+    st.parser.end(true, frame, time, flush && !finishedBySender(conn, true));
+    st.parser.end(false, frame, time, flush && !finishedBySender(conn, false));
     this.closeAt.frame = -1;
     this.closeAt.quiet = undefined;
   }

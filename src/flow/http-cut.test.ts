@@ -86,4 +86,47 @@ describe('HTTP responses cut by the snap length (real capture)', () => {
     }
     validJson(a);
   });
+
+  it('a server that closed (FIN) inside a head captured whole is no response, not a cut one', async () => {
+    // The capture up to the first server data frame, that frame holding the first 30 payload bytes
+    // with IP saying so (nothing cut), then the server's FIN right after them.
+    const frames = loadFrames(IPXE);
+    const tcpHeader = (d: Uint8Array) => 34 + (d[46]! >> 4) * 4;
+    const at = frames.findIndex((f) => u16(f.data, 12) === 0x0800 && f.data[23] === 6 && u16(f.data, 34) === 80 && f.data.length > tcpHeader(f.data) + 10);
+    const chunks: Uint8Array[] = [];
+    const w = new PcapWriter((c) => chunks.push(c.slice()), LinkType.ETHERNET);
+    for (const f of frames.slice(0, at)) w.writePacket(f.time, f.data, f.data.length);
+    const src = frames[at]!;
+    const hl = tcpHeader(src.data);
+    const KEEP = 30;
+    const setU16 = (d: Uint8Array, o: number, v: number) => { d[o] = (v >> 8) & 255; d[o + 1] = v & 255; };
+    const ipChecksum = (d: Uint8Array) => {
+      setU16(d, 24, 0);
+      let sum = 0;
+      for (let i = 14; i < 34; i += 2) sum += u16(d, i);
+      while (sum > 0xffff) sum = (sum & 0xffff) + (sum >> 16);
+      setU16(d, 24, ~sum & 0xffff);
+    };
+    const part = src.data.slice(0, hl + KEEP);
+    setU16(part, 16, part.length - 14);
+    ipChecksum(part);
+    w.writePacket(src.time, part, part.length);
+    const fin = part.slice(0, hl);
+    const seq = ((u16(fin, 38) << 16) >>> 0) + u16(fin, 40) + KEEP;
+    setU16(fin, 38, (seq >>> 16) & 0xffff);
+    setU16(fin, 40, seq & 0xffff);
+    fin[47] = 0x11; // FIN, ACK
+    setU16(fin, 16, hl - 14);
+    ipChecksum(fin);
+    w.writePacket(src.time + 0.01, fin, fin.length);
+    const out = join(tmp, 'fin-in-head.pcap');
+    writeFileSync(out, Buffer.concat(chunks));
+    const a = await analyzeCapture(out);
+    const steps = httpSteps(a);
+    expect(steps.length).toBeGreaterThan(0);
+    expect(steps[0]!.cut).toBeUndefined();
+    expect(steps[0]!.status).toBeNull();
+    expect(steps[0]!.ok).toBe(false);
+    for (const r of httpRows(a)) expect(r).not.toMatch(/\(cut\)/);
+  });
 });

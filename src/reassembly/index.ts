@@ -11,6 +11,7 @@ export { Ipv6FragmentReassembler, type Ipv6FragmentKey, type ReassembledIpv6 } f
 export {
   TcpStreamReassembler,
   endsAtClose,
+  finishedBySender,
   seqDiff,
   type TcpCloseReason,
   type TcpConnection,

@@ -224,6 +224,12 @@ export function endsAtClose(conn: TcpConnection, reason: TcpCloseReason): boolea
   return reason === 'rst' && conn.lastTime - conn.progressTime <= RST_AFTER_QUIET_S;
 }
 
+/** The sender closed this direction: its FIN came and every byte before it was delivered. */
+export function finishedBySender(conn: TcpConnection, fromClient: boolean): boolean {
+  const c = conn as ConnectionRecord;
+  return (fromClient ? c.toServer : c.toClient).finished;
+}
+
 /** The connection moved on at this segment (a held one delivered late keeps the later mark). */
 function progress(c: TcpConnection, frame: number, time: number): void {
   if (frame < c.progressFrame) return;

@@ -58,6 +58,12 @@ const CLOSED = 9;
 
 const MAX_CHUNK_LINE = 4096;
 const HTTP_1 = [0x48, 0x54, 0x54, 0x50, 0x2f, 0x31, 0x2e]; // "HTTP/1."
+/** A status line with its code whole. */
+const WHOLE_STATUS = /^(HTTP\/1\.[0-9]) ([0-9]{3})(?:[ \r]|$)/;
+/** A status line the cut ended, as far as its bytes go: `HTTP/1.<digit> SP <up to 3 digits>`. */
+const CUT_STATUS = /^(?:H(?:T(?:T(?:P(?:\/(?:1(?:\.(?:[0-9](?: [0-9]{0,3})?)?)?)?)?)?)?)?)?$/;
+/** A cut code whose first digit says it is final (2xx–5xx). */
+const FINAL_CODE_START = /^HTTP\/1\.[0-9] [2-9]/;
 
 /** Until a head arrives a direction holds no buffer: a capture may have 100,000 idle connections. */
 const NO_HEAD = new Uint8Array(0);
@@ -73,6 +79,8 @@ class Direction {
   /** Frame and time of the head's first bytes. */
   headFrame = 0;
   headTime = 0;
+  /** The snap length cut the last segment pushed this way (its wire length was longer). */
+  lastCut = false;
   remaining = 0;
   bodyBytes = 0;
   // chunk-size line
@@ -108,8 +116,10 @@ export class HttpConnectionParser {
     this.cutResponses = opts.cutResponses ?? false;
   }
 
-  push(fromClient: boolean, data: Uint8Array, frame: number, time: number): void {
+  /** `cut`: the snap length cut this segment (the capture, not the peer, ended its bytes here). */
+  push(fromClient: boolean, data: Uint8Array, frame: number, time: number, cut = false): void {
     const d = fromClient ? this.client : this.server;
+    d.lastCut = cut;
     this.lastFrame = frame;
     this.lastTime = time;
     // After a cut head the body cannot be framed: a server begins each response in a segment of
@@ -188,14 +198,16 @@ export class HttpConnectionParser {
     }
   }
 
-  /** This direction was closed (FIN/RST or end of capture). */
-  end(fromClient: boolean, frame: number, time: number): void {
+  /** This direction was closed (FIN/RST, or `captureEnd`: the capture ended before it closed). */
+  end(fromClient: boolean, frame: number, time: number, captureEnd = false): void {
     const d = fromClient ? this.client : this.server;
     switch (d.mode) {
       case UNTIL_CLOSE: this.complete(d, frame, time); break;
       case HEAD:
         if (d.headLen > 0) this.error(d, 'truncated', d.headOffset, 'connection closed inside a header block');
-        this.cutResponse(d);
+        // Cut only when the capture ended the bytes: a server that closed inside a head it sent
+        // whole (every byte captured) sent no response.
+        if (captureEnd || d.lastCut) this.cutResponse(d);
         break;
       case BODY: case CHUNK_DATA: case CHUNK_SIZE: case CHUNK_END: case TRAILERS:
         this.error(d, 'truncated', d.pos, `connection closed inside a body (${d.bodyBytes} bytes seen)`);
@@ -257,16 +269,18 @@ export class HttpConnectionParser {
 
   /**
    * A response head cut short (`cutResponses`): a response all the same once its status line began
-   * ("HTTP/1." as far as the bytes go), with the code where the cut left it (else 0) and its whole
-   * field lines; it answers the oldest open request. Its body cannot be framed: resync follows.
+   * (`HTTP/1.<digit> SP <code>` as far as the bytes go), with the code where the cut left it (else
+   * 0) and its whole field lines; it answers the oldest open request, which stays open while the
+   * code may be an interim one. Its body cannot be framed: resync follows.
    */
   private cutResponse(d: Direction): void {
     if (!this.cutResponses || d.isRequest || d.mode !== HEAD || d.headLen === 0) return;
     const buf = d.headBuf.subarray(0, d.headLen);
-    for (let i = 0; i < Math.min(buf.length, HTTP_1.length); i++) if (buf[i] !== HTTP_1[i]) return;
     const lf = buf.indexOf(10);
     const statusLine = latin1String(buf.subarray(0, lf < 0 ? buf.length : lf));
-    const code = /^(HTTP\/1\.[0-9]) ([0-9]{3})(?:[ \r]|$)/.exec(statusLine);
+    const code = WHOLE_STATUS.exec(statusLine);
+    // A status line the cut ended must be one as far as its bytes go (body text "HTTP/1.0 is…" is not).
+    if (!code && (lf >= 0 || !CUT_STATUS.test(statusLine))) return;
     const issues = this.issues;
     issues.length = 0;
     // The whole field lines, closed by an empty line, parsed as a head of their own.
@@ -277,8 +291,9 @@ export class HttpConnectionParser {
     };
     head.cut = true;
     head.headLength = d.headLen;
-    const interim = head.status >= 100 && head.status < 200;
-    head.request = (interim ? this.pending[0] : this.pending.shift()) ?? null;
+    // A code the cut took (or left at a leading "1") may be an interim one: the request stays open.
+    const mayBeInterim = code ? head.status < 200 : !FINAL_CODE_START.test(statusLine);
+    head.request = (mayBeInterim ? this.pending[0] : this.pending.shift()) ?? null;
     this.sink.onResponse(head, d.headFrame, d.headTime);
   }
 

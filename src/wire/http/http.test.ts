@@ -341,3 +341,45 @@ describe('response heads cut by a capture\'s snap length (cutResponses)', () => 
     expect(responses(cutRun({ cutResponses: true }, 'XTTP/1.1 200', 'garbage')).length).toBe(0);
   });
 });
+
+describe('cut heads: only the capture cuts a head, and only a status line is one', () => {
+  const GET = asciiBytes('GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n');
+  const responses = (rec: Recorder) => rec.heads.filter((h): h is HttpResponseHead => h.kind === 'response');
+  /** A server segment holding part of a head, then the close; `cut`: the snap length cut the segment. */
+  function closeInHead(cut: boolean, captureEnd: boolean): Recorder {
+    const rec = new Recorder();
+    const p = new HttpConnectionParser(rec, { cutResponses: true });
+    p.push(true, GET, 1, 1);
+    p.push(false, asciiBytes('HTTP/1.1 200 OK\r\nContent-Le'), 2, 2, cut);
+    p.end(false, 3, 3, captureEnd);
+    return rec;
+  }
+
+  it('a server that closed inside a head captured whole sent no response', () => {
+    expect(responses(closeInHead(false, false))).toEqual([]);
+  });
+
+  it('a close after a segment the snap length cut, or the capture\'s end, leaves a cut response', () => {
+    expect(responses(closeInHead(true, false)).map((r) => [r.status, r.cut])).toEqual([[200, true]]);
+    expect(responses(closeInHead(false, true)).map((r) => [r.status, r.cut])).toEqual([[200, true]]);
+  });
+
+  it('body text starting "HTTP/1.0 is…" after a gap is no response; a cut "HTTP/1.1 1" keeps its request open', () => {
+    const rec = new Recorder();
+    const p = new HttpConnectionParser(rec, { cutResponses: true });
+    p.push(true, GET, 1, 1);
+    p.push(false, asciiBytes('HTTP/1.1 200 OK\r\nContent-Le'), 2, 2);
+    p.gap(false, 100);
+    p.push(false, asciiBytes('HTTP/1.0 is described in RFC 1945'), 3, 3);
+    p.gap(false, 100);
+    expect(responses(rec).map((r) => [r.status, r.request?.uri])).toEqual([[200, '/a']]);
+
+    const rec2 = new Recorder();
+    const q = new HttpConnectionParser(rec2, { cutResponses: true });
+    q.push(true, GET, 1, 1);
+    q.push(false, asciiBytes('HTTP/1.1 1'), 2, 2);
+    q.gap(false, 100);
+    q.push(false, asciiBytes('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'), 3, 3);
+    expect(responses(rec2).map((r) => [r.status, r.request?.uri])).toEqual([[0, '/a'], [200, '/a']]);
+  });
+});
