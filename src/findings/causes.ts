@@ -519,9 +519,10 @@ function configServers(s: Extract<StepFacts, { kind: 'dhcp4' }>['step']): string
  *  without host names (ARP asks for addresses). */
 export function namedServers(s: Extract<StepFacts, { kind: 'dhcp4' }>['step'], addressesOnly = true): Map<string, string> {
   const out = new Map<string, string>();
+  let hostNamed = false;
   const put = (a: string | null, what: string): void => {
     if (a === null || a === '' || a === '0.0.0.0' || out.has(a)) return;
-    if (addressesOnly && !IPV4_ADDRESS.test(a)) return;
+    if (addressesOnly && !IPV4_ADDRESS.test(a)) { hostNamed = true; return; }
     out.set(a, what);
   };
   const pxe = s.vendorClass?.startsWith('PXEClient') ?? false;
@@ -536,7 +537,8 @@ export function namedServers(s: Extract<StepFacts, { kind: 'dhcp4' }>['step'], a
   for (const a of s.tftpServers ?? []) put(a, 'TFTP server (option 150)');
   answer(s.server, s.bootfile, s.nextServer, s.siaddr);
   for (const o of s.offers) answer(o.server, o.bootfile, o.nextServer, o.siaddr);
-  if (out.size === 0) put(s.server, 'DHCP server (no next server named)');
+  // A host name named a server (not this one): the DHCP server is no fallback then.
+  if (out.size === 0 && !hostNamed) put(s.server, 'DHCP server (no next server named)');
   return out;
 }
 

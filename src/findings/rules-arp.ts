@@ -8,9 +8,9 @@ import type { DeviceFacts, StepFacts } from '../flow/facts.js';
 import { add, fmt, type Ctx } from './rules-context.js';
 import { ARP_RETRIES, namedServers } from './causes.js';
 
-/** Firmware retries: at least ARP_RETRIES requests over at least this many seconds (PXE ROMs and
- *  iPXE ask 4 times or more over several seconds before giving up). */
-const MIN_SPAN_S = 2;
+/** Firmware retries: at least ARP_RETRIES requests of one burst over at least this many seconds (a
+ *  legacy ROM tries 4 times in ~1.75 s, EDK2 3 times ~0.5 s apart, iPXE from 1/8 s up). */
+const MIN_SPAN_S = 0.75;
 
 export function arpRule(ctx: Ctx, d: DeviceFacts): void {
   if (d.arp === undefined || d.role !== 'boot') return;

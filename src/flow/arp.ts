@@ -12,7 +12,10 @@ import type { ChainState } from './state.js';
 /** Asks kept per device: a boot asks for one or two addresses (its server, its router). */
 export const ARP_ASKS_KEPT = 4;
 /** Requests for one address further apart than this are a new ask (an ARP cache timed out). */
-export const ARP_RETRY_GAP_S = 10;
+// Retries of one burst: PXE ROMs and EDK2 retry within ~0.5–2 s, iPXE's neighbour timer grows to at
+// most 3 s. Wider, single requests of successive stages (ROM, iPXE, kernel, OS: each its own ARP cache)
+// chain into false "retries" in a capture that misses the unicast replies (on the DHCP host, an uplink).
+export const ARP_RETRY_GAP_S = 2.5;
 /** Request frames kept per ask (the firmware's retries). */
 const FRAMES_KEPT = 4;
 
