@@ -487,7 +487,7 @@ function fetchVisible(d: DeviceFacts, seen: ReadonlySet<string>, anyTransfer: bo
     const servers = s.kind === 'dhcp4' ? configServers(s.step) : s.kind === 'dhcp6' ? bootUrlServer(s.step.bootfileUrl) : NONE;
     for (const server of servers) {
       named = true;
-      if (seen.has(server) || d.arp?.some((x) => x.target === server && arpShowsLink(x))) return true;
+      if (seen.has(server) || d.attempts.some((a) => a.arp?.some((x) => x.target === server && arpShowsLink(x)))) return true;
     }
   }
   return !named && anyTransfer;

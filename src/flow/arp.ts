@@ -3,13 +3,17 @@
  * sender MAC) and whether anyone answered. A PXE ROM that gets no answer for its next server or
  * router retries a few times and stops (PXE-E11): no TFTP request is ever on the wire. Gratuitous
  * ARP and RFC 5227 probes (sender 0.0.0.0, or asking for its own address) ask for no one.
+ *
+ * Asks belong to the DHCP exchange they follow: the device's next exchange (a reboot, the next
+ * stage: each its own ARP cache) closes them, so no retry and no reply joins an ask of the boot
+ * before, and each exchange has its own room (a long capture of many boots misses none).
  */
 import { ArpOperation } from '../wire/arp.js';
 import type { ArpSeen } from '../decode/messages.js';
-import type { ArpAskFacts } from './facts.js';
+import type { ArpAskFacts, AttemptFacts } from './facts.js';
 import type { ChainState } from './state.js';
 
-/** Asks kept per device: a boot asks for one or two addresses (its server, its router). */
+/** Asks kept per DHCP exchange: a boot asks for one or two addresses (its server, its router). */
 export const ARP_ASKS_KEPT = 4;
 /** Requests for one address further apart than this are a new ask (an ARP cache timed out). */
 // Retries of one burst: PXE ROMs and EDK2 retry within ~0.5–2 s, iPXE's neighbour timer grows to at
@@ -30,12 +34,19 @@ export interface ArpAsk {
   replied: number | null;
 }
 
-/** The device's own request for another address: a new ask, or a retry of its last one. */
+/** A device's asks in time order; those from `open` on follow its current DHCP exchange. */
+export interface ArpAsks {
+  asks: ArpAsk[];
+  open: number;
+}
+
+/** The device's own request for another address: a new ask, or a retry of an open one. */
 export function noteArpRequest(c: ChainState, a: ArpSeen): void {
   if (a.sender4 === 0 || a.sender4 === a.target4) return;
-  const asks = (c.arp ??= []);
+  const state = (c.arp ??= { asks: [], open: 0 });
+  const asks = state.asks;
   let ask: ArpAsk | undefined;
-  for (let i = asks.length - 1; i >= 0; i--) if (asks[i]!.target === a.target4) { ask = asks[i]; break; }
+  for (let i = asks.length - 1; i >= state.open; i--) if (asks[i]!.target === a.target4) { ask = asks[i]; break; }
   if (ask !== undefined && ask.replied === null && a.time - ask.last <= ARP_RETRY_GAP_S) {
     ask.requests++;
     ask.last = a.time;
@@ -43,24 +54,46 @@ export function noteArpRequest(c: ChainState, a: ArpSeen): void {
     return;
   }
   const next: ArpAsk = { target: a.target4, first: a.time, last: a.time, requests: 1, frames: [a.frame], replied: null };
-  if (asks.length < ARP_ASKS_KEPT) { asks.push(next); return; }
-  // Full: an answered ask makes room (it shows nothing wrong); else the newest is not kept.
-  const old = asks.findIndex((x) => x.replied !== null);
+  if (asks.length - state.open < ARP_ASKS_KEPT) { asks.push(next); return; }
+  // Full: a lone request past its retry window shows nothing (its reply may be off the capture),
+  // nor does an answered ask; else the newest is not kept.
+  let old = -1;
+  for (let i = state.open; i < asks.length && old < 0; i++) {
+    const x = asks[i]!;
+    if (x.replied === null && x.requests === 1 && a.time - x.last > ARP_RETRY_GAP_S) old = i;
+  }
+  for (let i = state.open; i < asks.length && old < 0; i++) if (asks[i]!.replied !== null) old = i;
   if (old >= 0) { asks.splice(old, 1); asks.push(next); }
 }
 
-/** A reply to the device (`c`: the chain of its target MAC) from the address it asked for, by
- *  anyone (the host itself, a router's proxy ARP). */
+/** A reply to the device (`c`: the chain of its target MAC) from the address it asked for in its
+ *  current exchange, by anyone (the host itself, a router's proxy ARP). */
 export function noteArpReply(c: ChainState, a: ArpSeen): void {
   if (c.arp === null || a.operation !== ArpOperation.REPLY) return;
-  for (let i = c.arp.length - 1; i >= 0; i--) {
-    const ask = c.arp[i]!;
+  const asks = c.arp.asks;
+  for (let i = asks.length - 1; i >= c.arp.open; i--) {
+    const ask = asks[i]!;
     if (ask.target === a.sender4 && ask.replied === null && a.time >= ask.first) { ask.replied = a.time; return; }
   }
 }
 
-export function publishArp(asks: readonly ArpAsk[]): ArpAskFacts[] {
-  return asks.map((x) => ({ target: ipv4Text(x.target), first: x.first, last: x.last, requests: x.requests, frames: [...x.frames], replied: x.replied }));
+/** The device began a DHCP exchange: its asks so far are closed. */
+export function closeArpAsks(c: ChainState): void {
+  if (c.arp !== null) c.arp.open = c.arp.asks.length;
+}
+
+/** The asks as published, each in the attempt it was sent in (the last attempt begun by then; the
+ *  first for any before it). */
+export function publishArp(state: ArpAsks, attempts: readonly AttemptFacts[]): void {
+  const lists: (ArpAskFacts[] | undefined)[] = [];
+  let k = 0;
+  for (const x of state.asks) {
+    while (k > 0 && attempts[k]!.start > x.first) k--;
+    while (k + 1 < attempts.length && attempts[k + 1]!.start <= x.first) k++;
+    if (k >= attempts.length) return;
+    (lists[k] ??= []).push({ target: ipv4Text(x.target), first: x.first, last: x.last, requests: x.requests, frames: [...x.frames], replied: x.replied });
+  }
+  lists.forEach((l, i) => { if (l !== undefined) attempts[i]!.arp = l; });
 }
 
 function ipv4Text(n: number): string {

@@ -21,7 +21,7 @@ import type { TftpSession } from '../decode/tftp-tracker.js';
 import { MtuTracker, type MtuFacts } from './mtu.js';
 import { TcpFlag } from '../wire/tcp.js';
 import { ArpOperation } from '../wire/arp.js';
-import { noteArpReply, noteArpRequest, publishArp } from './arp.js';
+import { closeArpAsks, noteArpReply, noteArpRequest, publishArp } from './arp.js';
 import { BootOp, DhcpV4Code, DhcpV4MessageType, getOption, identityWhole, msgType, optionsWhole, type DhcpV4Message } from '../wire/dhcpv4/index.js';
 import { ipv4ToString, u32 } from '../wire/bytes.js';
 import { DhcpV6MsgType, isDhcp6Answer } from '../wire/dhcpv6/index.js';
@@ -183,11 +183,17 @@ export class BootChainBuilder implements DecodeSink {
     switch (m.proto) {
       case 'dhcp4':
         chain = dhcp4Message(this.flow, m);
-        if (chain?.dhcp4 && m.msg.op === BootOp.REQUEST && msgType(m.msg) === DhcpV4MessageType.DISCOVER) this.bootStart(chain, chain.dhcp4, m.time);
+        if (chain?.dhcp4) {
+          if (m.msg.op === BootOp.REQUEST && msgType(m.msg) === DhcpV4MessageType.DISCOVER) this.bootStart(chain, chain.dhcp4, m.time);
+          if (exchangeStart(chain.dhcp4, m.time)) closeArpAsks(chain);
+        }
         break;
       case 'dhcp6':
         chain = dhcp6Message(this.flow, m);
-        if (chain?.dhcp6 && chain.dhcp6.firstType === DhcpV6MsgType.SOLICIT) this.bootStart(chain, chain.dhcp6, m.time);
+        if (chain?.dhcp6) {
+          if (chain.dhcp6.firstType === DhcpV6MsgType.SOLICIT) this.bootStart(chain, chain.dhcp6, m.time);
+          if (exchangeStart(chain.dhcp6, m.time)) closeArpAsks(chain);
+        }
         break;
       // Noted as they come: an HTTP queue is deleted once answered, so its map says nothing later.
       case 'tftp': chain = tftpMessage(this.flow, m); this.sawTransfer = true; break;
@@ -207,7 +213,7 @@ export class BootChainBuilder implements DecodeSink {
   /** A client exchange this message opened with a DISCOVER / SOLICIT: the device starts (again)
    *  from scratch, its path-MTU records so far belong to the boot before. */
   private bootStart(c: ChainState, st: { step: { start: number; messages: readonly string[] } }, time: number): void {
-    if (st.step.start === time && st.step.messages.length === 1) this.mtu.startOver(c.key);
+    if (exchangeStart(st, time)) this.mtu.startOver(c.key);
   }
 
   tftpBlock(session: TftpSession, fromClient: boolean, srcPort: number, opcode: 3 | 4, block: number, dataLength: number, frame: number, time: number): boolean {
@@ -318,6 +324,7 @@ export class BootChainBuilder implements DecodeSink {
     const steps = publishedSteps(c, copy);
     if (steps.length === 0) return null;
     const split = splitAttempts(steps);
+    if (c.arp !== null) publishArp(c.arp, split.attempts);
     const id = c.identity;
     return {
       key: c.key, arch: id.arch, archName: id.archName, vendorClass: id.vendorClass,
@@ -329,7 +336,6 @@ export class BootChainBuilder implements DecodeSink {
       ...(c.exchange ? { exchange: { ...c.exchange } } : {}),
       ...(c.cut ? { cut: { ...c.cut } } : {}),
       ...(c.opened ? { opened: { time: c.opened.time, answered: c.opened.answered, refused: c.opened.refused, lastAnswered: c.opened.lastAnswered } } : {}),
-      ...(c.arp ? { arp: publishArp(c.arp) } : {}),
     };
   }
 
@@ -524,4 +530,9 @@ function mtuFacts(t: MtuTracker, key: string): { mtu?: MtuFacts } {
 function publishUnreachable(u: UnreachableRecord): UnreachableFact {
   const { transfer, ...rest } = u;
   return { ...rest, transferCompleted: transfer !== null && transfer.step.complete, transferWentOn: transfer !== null && transfer.serverLast !== null && transfer.serverLast > u.time };
+}
+
+/** The message just handled opened the device's DHCP step (`st`): a new exchange began. */
+function exchangeStart(st: { step: { start: number; messages: readonly string[] } }, time: number): boolean {
+  return st.step.start === time && st.step.messages.length === 1;
 }

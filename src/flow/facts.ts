@@ -73,6 +73,9 @@ export interface AttemptFacts {
   bootProgram: string | null;
   /** Seconds from its first packet to the start of its last boot-program fetch. */
   timeToBootProgram: number | null;
+  /** Addresses the device asked for by ARP in this attempt (a few per DHCP exchange at most);
+   *  absent when it asked for none. */
+  arp?: readonly ArpAskFacts[];
 }
 
 export interface DeviceFacts {
@@ -107,12 +110,11 @@ export interface DeviceFacts {
    *  opened none. `lastAnswered`: when it sent the last SYN whose peer answered it (this one or an
    *  earlier), null when none was. */
   opened?: { time: number; answered: boolean; refused: boolean; lastAnswered: number | null };
-  /** Addresses it asked for by ARP (a few at most); absent when it asked for none. */
-  arp?: readonly ArpAskFacts[];
 }
 
-/** A run of ARP requests of the device for one address (retries no more than 10 s apart; probes
- *  and gratuitous ARP not counted), and the first reply to it from anyone. */
+/** A run of ARP requests of the device for one address (retries no more than ARP_RETRY_GAP_S
+ *  apart, within one DHCP exchange; probes and gratuitous ARP not counted), and the first reply to
+ *  it from anyone. */
 export interface ArpAskFacts {
   target: string;
   first: number;

@@ -4,7 +4,7 @@
  * nothing here may point into a capture buffer.
  */
 import type { FrameSample, FrameSampled } from './frames.js';
-import type { ArpAsk } from './arp.js';
+import type { ArpAsks } from './arp.js';
 import type { CutCounts, ExchangeFacts } from './facts.js';
 import type {
   BootStep, Dhcp4Step, Dhcp6Status, Dhcp6Step, HttpStep, ProxyDhcpStep, RaStep, TftpStep,
@@ -223,7 +223,7 @@ export interface ChainState {
   /** The last TCP connection it opened (its SYN), null before any; see DeviceFacts.opened. */
   opened: OpenedConnection | null;
   /** Addresses it asked for by ARP and whether anyone answered (flow/arp.ts), null before any. */
-  arp: ArpAsk[] | null;
+  arp: ArpAsks | null;
 }
 
 /** A device's SYN: its ports survive any cut that keeps the TCP header (54 bytes), so a cut capture
