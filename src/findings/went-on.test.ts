@@ -21,7 +21,7 @@ const TO_CLIENT: Endpoint = { addr: '255.255.255.255', port: 68 };
 const C: Endpoint = { addr: ADDR, port: 2000, mac: MAC };
 
 type After = 'nothing' | 'rrq-icmp' | 'rrq-data' | 'rrq-unanswered' | 'syn' | 'syn-rst' | 'syn-synack' | 'syn-data'
-  | 'made-then-syn' | 'made-then-rst';
+  | 'made-then-syn' | 'made-then-rst' | 'two-opens' | 'syn-new-port';
 
 /** A UEFI PXE DORA cut to 96 bytes (the requests' identity gone), its TFTP read refused with ERROR 1;
  *  12 s later the device's DORA again (cut the same), then `after`; the capture ends at 60 s. */
@@ -69,6 +69,13 @@ function cutRedhcp(after: After): Analysis {
     tcp(http, cli, TcpFlag.ACK | TcpFlag.PSH, 13.03, 1400);
     if (after === 'made-then-syn') tcp({ addr: ADDR, port: 49153 }, { addr: '198.51.100.9', port: 514 }, TcpFlag.SYN, 15);
     else tcp(http, cli, TcpFlag.RST | TcpFlag.ACK, 14);
+  } else if (after === 'two-opens' || after === 'syn-new-port') {
+    // Two SYNs, the earlier answered after the later was sent: iPXE opening the kernel's and the
+    // initrd's connections at once; a SYN retried from a new port, the first one's SYN-ACK late.
+    const second = { addr: ADDR, port: 49153 };
+    tcp(cli, http, TcpFlag.SYN, 13);
+    tcp(second, http, TcpFlag.SYN, after === 'two-opens' ? 13.001 : 14);
+    tcp(http, cli, TcpFlag.SYN | TcpFlag.ACK, after === 'two-opens' ? 13.01 : 14.01);
   } else if (after !== 'nothing') {
     tcp(cli, http, TcpFlag.SYN, 13);
     if (after === 'syn') { tcp(cli, http, TcpFlag.SYN, 14); tcp(cli, http, TcpFlag.SYN, 16); }
@@ -91,6 +98,10 @@ describe('went on after a cut DHCP (snap 96)', () => {
   it('the device went on to a fetch or connection not seen failing: the earlier failure may have been overcome, unjudged', () => {
     const stands = (['rrq-data', 'syn-synack', 'syn-data', 'made-then-syn', 'made-then-rst'] as const).filter((after) => errorStands(cutRedhcp(after)));
     expect(stands).toEqual([]);
+  });
+
+  it('a SYN-ACK to an earlier SYN after a newer one (two connections at once, a SYN retried from a new port) is an answer', () => {
+    for (const after of ['two-opens', 'syn-new-port'] as const) expect(errorStands(cutRedhcp(after)), after).toBe(false);
   });
 
   it('an RRQ refused by ICMP port unreachable is no proof the device went on: the failure stands', () => {

@@ -220,8 +220,8 @@ export interface ChainState {
   exchange: ExchangeFacts | null;
   /** Its frames cut short by the snap length, null when none. */
   cut: CutCounts | null;
-  /** The last TCP connection it opened (its SYN), null before any; see DeviceFacts.opened. */
-  opened: OpenedConnection | null;
+  /** The TCP connections it opened (its SYNs), null before any; see DeviceFacts.opened. */
+  opened: OpenedConnections | null;
   /** Addresses it asked for by ARP and whether anyone answered (flow/arp.ts), null before any. */
   arp: ArpAsks | null;
 }
@@ -236,7 +236,13 @@ export interface OpenedConnection {
   peerPort: number;
   answered: boolean;
   refused: boolean;
-  /** When the device sent the last SYN its peer answered (this one or an earlier), null before
-   *  any: a later SYN never answered does not undo a connection that was made. */
+}
+
+/** A device's latest SYNs (a client opens several at once: iPXE's kernel and initrd, a SYN retried
+ *  from a new port), answers paired by ports, oldest first. */
+export interface OpenedConnections {
+  recent: OpenedConnection[];
+  /** When the device sent the last SYN its peer answered, null before any: a later SYN never
+   *  answered does not undo a connection that was made. */
   lastAnswered: number | null;
 }
