@@ -4,9 +4,9 @@
 import type { DeviceFacts, StepFacts, TftpFacts, UnreachableFact } from '../flow/facts.js';
 import { add, attemptAt, firmwareOf, firmwareRunsAt, fmt, type Ctx, type PxeCodes } from './rules-context.js';
 import { firstStepStartingFrom, laterPxelinuxConfigComplete, laterTftpOfFile, nextLoadedChainStep } from './step-index.js';
-import { baseName } from '../flow/classify.js';
+import { baseName, capturedName } from '../flow/classify.js';
 import { UdpPort } from '../wire/ports.js';
-import { CUT_MARK, TftpErrorCode } from '../wire/tftp.js';
+import { TftpErrorCode } from '../wire/tftp.js';
 
 /** TFTP error codes (RFC 1350 §5, RFC 2347) and what to check for each. */
 const TFTP_ERROR_HINTS: Record<number, (file: string) => string> = {
@@ -45,7 +45,7 @@ export function tftpRules(ctx: Ctx, mac: string, s: TftpFacts, ignored: Set<stri
       } else {
         // A missing CTL/ITL is a phone without security configured: it goes on without them. Any
         // other error is lowered only by a later file of the chain that loaded, not by a request.
-        const optional = missing && (CISCO_SECURITY_FILE.test(name) || (step.cut === 'file' && mayBeCiscoSecurityFile(name)));
+        const optional = missing && (CISCO_SECURITY_FILE.test(name) || (step.cut === 'file' && mayBeCiscoSecurityFile(baseName(capturedName(step.file, true)))));
         add(ctx, 'tftp.error', mac, step.start, [s.requestFrame, s.errorFrame],
           `${step.opcode} "${step.file}": ERROR ${step.error.code} (${step.error.message || 'no message'}) from ${who}${optional ? ' (an optional security file: a phone without security goes on without it)' : ''}${loaded !== null ? `; the client went on and loaded "${loaded}"` : ''}.`,
           (TFTP_ERROR_HINTS[step.error.code] ?? TFTP_ERROR_HINTS[0]!)(step.file), optional || loaded !== null ? 'warning' : undefined, pxe(tftpErrorPxe(step.error.code)));
@@ -210,10 +210,9 @@ const CISCO_SECURITY_FORMS: readonly (readonly (string | RegExp)[])[] = [
   [...'file.tlv'],
 ];
 
-/** A name the snap length cut ("CTLSEP5254…"): what is left begins a CTL/ITL name, its "CTL" or
- *  "ITL" at least (a shorter start could be any file). */
-function mayBeCiscoSecurityFile(cutName: string): boolean {
-  const p = cutName.endsWith(CUT_MARK) ? cutName.slice(0, -CUT_MARK.length) : cutName;
+/** What the capture kept of a name the snap length cut ("CTLSEP5254"): it begins a CTL/ITL name,
+ *  its "CTL" or "ITL" at least (a shorter start could be any file). */
+function mayBeCiscoSecurityFile(p: string): boolean {
   if (!/^(ctl|itl)/i.test(p)) return false;
   const rest = p.slice(3);
   return CISCO_SECURITY_FORMS.some((form) => rest.length <= form.length
