@@ -1,7 +1,8 @@
 // Runs pxecheck's own clients through a real transport inside a lab namespace (spawned by the
 // transport tests under `ip netns exec`): DORA per MAC, then TFTP of the boot file and one HTTP GET.
 // argv[2]: JSON { dist, mode: 'raw'|'relay', iface?, relayFrom?, server?, circuitId?, clientRelay?: mac[],
-//                 macs, persona, tftp: bool, httpPath?, httpHost?, pcap? }. Prints one JSON line with the results.
+//                 macs, persona, tftp: bool, httpPath?, httpHost?, httpKeep? (default true: keep the body as text),
+//                 httpLimitMs? (default 15000), pcap? }. Prints one JSON line with the results.
 const cfg = JSON.parse(process.argv[2]);
 const imp = (p) => import(`${cfg.dist}/${p}`);
 const { Dhcp4Client, TftpClient, HttpClient } = await imp('scenario/clients/index.js');
@@ -83,11 +84,11 @@ async function oneClient(mac, index) {
     out.tftp = t && { ok: t.ok, error: t.error, bytes: t.bytes, sha256: t.sha256, retransmits: t.retransmits };
   }
   if (cfg.httpPath) {
-    const http = new HttpClient({ host: cfg.httpHost, path: cfg.httpPath, keepBody: true });
+    const http = new HttpClient({ host: cfg.httpHost, path: cfg.httpPath, keepBody: cfg.httpKeep !== false });
     try {
       const stream = await transport.connectTcp(mac, { addr: cfg.httpHost, port: 80 }, 5000);
       await new Promise((resolve) => {
-        const limit = setTimeout(() => { http.abort(transport.now(), 'timeout'); resolve(); }, 15000);
+        const limit = setTimeout(() => { http.abort(transport.now(), 'timeout'); resolve(); }, cfg.httpLimitMs ?? 15000);
         stream.onData((d, t) => { http.receive(d, t); if (http.done()) { clearTimeout(limit); resolve(); } });
         stream.onEnd((t, e) => { if (e) http.abort(t, e); else http.end(t); clearTimeout(limit); resolve(); });
         stream.write(http.request(transport.now()));

@@ -297,6 +297,14 @@ export class HttpConnectionParser {
     this.sink.onResponse(head, d.headFrame, d.headTime);
   }
 
+  /** A request its client wrote without pushing it here (the scenario runner's HTTP client): the
+   *  next response is paired with it as with a parsed one. */
+  expectResponse(request: HttpRequestHead): void {
+    if (this.pending.length >= this.maxPending) this.pending.shift();
+    if (this.pending.length === 0) this.pending = [request];
+    else this.pending.push(request);
+  }
+
   private headDone(d: Direction, frame: number, time: number): void {
     const block = d.headBuf.subarray(0, d.headLen);
     const issues = this.issues;
@@ -310,10 +318,8 @@ export class HttpConnectionParser {
     }
     d.bodyBytes = 0;
     if (head.kind === 'request') {
-      if (this.pending.length >= this.maxPending) this.pending.shift();
       // The first request in the queue gets an array of one (push reserves 17 slots per connection).
-      if (this.pending.length === 0) this.pending = [head];
-      else this.pending.push(head);
+      this.expectResponse(head);
       this.sink.onRequest(head, frame, time);
       if (head.chunked) this.startChunkLine(d);
       else if (head.byName.has('transfer-encoding')) {

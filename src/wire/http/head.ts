@@ -194,6 +194,24 @@ export function emitHttpRequest(r: HttpRequestRepr): Uint8Array {
   return withBody(`${r.method} ${r.uri} ${r.version ?? 'HTTP/1.1'}\r\n${headerLines(r.headers)}\r\n`, r.body);
 }
 
+/** The head `emitHttpRequest(r)` writes (`headLength` bytes of it), as parseHttpHead would read it
+ *  back: a client pairs its response with it without parsing the bytes it just made (a process's
+ *  first parse costs about a millisecond of lazy compilation, before the request could leave). */
+export function httpRequestHeadOf(r: HttpRequestRepr, headLength: number): HttpRequestHead {
+  const headers: HttpHeaderList = Array.isArray(r.headers) ? r.headers.map(([n, v]) => [n, v.trim()]) : Object.entries(r.headers).map(([n, v]) => [n, v.trim()]);
+  const head: HttpRequestHead = {
+    kind: 'request', method: r.method, uri: r.uri, version: r.version ?? 'HTTP/1.1', headers, byName: new Map(),
+    contentLength: null, chunked: false, keepAlive: true, offset: 0, headLength,
+  };
+  for (const [name, value] of headers) {
+    const key = name.toLowerCase();
+    const prev = head.byName.get(key);
+    head.byName.set(key, prev === undefined ? value : `${prev}, ${value}`);
+  }
+  deriveFraming(head, [], 0);
+  return head;
+}
+
 export function emitHttpResponse(r: HttpResponseRepr): Uint8Array {
   const reason = r.reason ?? HTTP_REASONS[r.status] ?? '';
   return withBody(`${r.version ?? 'HTTP/1.1'} ${r.status} ${reason}\r\n${headerLines(r.headers)}\r\n`, r.body);

@@ -2,8 +2,8 @@ import { describe, it, expect } from 'vitest';
 import { asciiBytes, latin1String } from '../bytes.js';
 import type { WireIssue } from '../issues.js';
 import {
-  HttpConnectionParser, emitHttpRequest, emitHttpResponse, formatHttpText, httpHeader, httpToJson,
-  type HttpRequestHead, type HttpResponseHead, type HttpSink,
+  HttpConnectionParser, emitHttpRequest, emitHttpResponse, formatHttpText, httpHeader, httpRequestHeadOf, httpToJson, parseHttpHead,
+  type HttpRequestHead, type HttpRequestRepr, type HttpResponseHead, type HttpSink,
 } from './index.js';
 
 /** Records every callback as a comparable line; onBody pieces are summed per message. */
@@ -381,5 +381,31 @@ describe('cut heads: only the capture cuts a head, and only a status line is one
     q.gap(false, 100);
     q.push(false, asciiBytes('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'), 3, 3);
     expect(responses(rec2).map((r) => [r.status, r.request?.uri])).toEqual([[0, '/a'], [200, '/a']]);
+  });
+});
+
+describe('httpRequestHeadOf', () => {
+  it('is the head parseHttpHead reads back from emitHttpRequest\'s bytes', () => {
+    const reprs: HttpRequestRepr[] = [
+      { method: 'GET', uri: '/boot.ipxe', headers: [['Host', '198.51.100.1']] },
+      { method: 'HEAD', uri: '/vmlinuz?x=1', version: 'HTTP/1.0', headers: [['Host', 'a'], ['Connection', 'keep-alive'], ['X-A', ' 1 '], ['x-a', '2']] },
+      { method: 'POST', uri: '/', headers: { Host: 'h', 'Content-Length': '0', Connection: 'close' } },
+    ];
+    for (const r of reprs) {
+      const bytes = emitHttpRequest(r);
+      expect(httpRequestHeadOf(r, bytes.length)).toEqual(parseHttpHead(bytes, true, [], 0));
+    }
+  });
+
+  it('pairs the response with it when the parser is told, not fed (HEAD: no body)', () => {
+    const seen: Array<[string, number]> = [];
+    const p = new HttpConnectionParser({
+      onRequest: () => {}, onResponse: (h) => seen.push(['head', h.request?.method === 'HEAD' ? 1 : 0]),
+      onMessageComplete: (req, n) => { if (!req) seen.push(['done', n]); }, onError: () => {},
+    });
+    const r: HttpRequestRepr = { method: 'HEAD', uri: '/', headers: [['Host', 'a']] };
+    p.expectResponse(httpRequestHeadOf(r, emitHttpRequest(r).length));
+    p.push(false, new TextEncoder().encode('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n'), 0, 0);
+    expect(seen).toEqual([['head', 1], ['done', 0]]);
   });
 });

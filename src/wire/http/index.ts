@@ -5,6 +5,7 @@ export {
   emitHttpResponse,
   formatHttpText,
   httpHeader,
+  httpRequestHeadOf,
   httpToJson,
   parseHttpHead,
   type HttpHead,

@@ -185,7 +185,7 @@ describe('raw transport TCP client', () => {
     expect(syn.flags).toBe(TcpFlag.SYN);
     expect(syn.srcPort).toBeGreaterThanOrEqual(49152);
     // MSS 1460, then NOP and window scale 8 (RFC 7323): a window beyond 64 KiB when the server scales too.
-    expect([...syn.options]).toEqual([2, 4, 0x05, 0xb4, 1, 3, 3, 8]);
+    expect([...syn.options]).toEqual([2, 4, 0x05, 0xb4, 1, 3, 3, 8, 1, 1, 4, 2]);
     expect(syn.window).toBe(65535);
     const [ack] = segs(link);
     expect(ack).toMatchObject({ flags: TcpFlag.ACK, ack: serverIss + 1, seq: syn.seq + 1 });

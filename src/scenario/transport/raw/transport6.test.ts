@@ -221,7 +221,7 @@ describe('raw transport IPv6: TCP', () => {
     expect([s.eth.dst, s.ip.src, s.ip.dst, s.ip.hopLimit]).toEqual([SRV_MAC, A_GLOBAL, SRV, 128]);
     const syn = parseTcp(s.ip.payload, [])!;
     expect(syn.flags).toBe(TcpFlag.SYN);
-    expect([...syn.options]).toEqual([2, 4, 1440 >> 8, 1440 & 0xff, 1, 3, 3, 8]);
+    expect([...syn.options]).toEqual([2, 4, 1440 >> 8, 1440 & 0xff, 1, 3, 3, 8, 1, 1, 4, 2]);
     link.inject(tcpFrame({ srcMac: SRV_MAC, dstMac: A, srcIp: SRV, dstIp: A_GLOBAL },
       { srcPort: 80, dstPort: syn.srcPort, seq: 5000, ack: syn.seq + 1, flags: TcpFlag.SYN | TcpFlag.ACK, window: 65535, urgent: 0 }, new Uint8Array(0)));
     const stream = await p;
