@@ -2,7 +2,9 @@
 // TFTP and HTTP download MB/s of pxecheck's runner (raw transport) vs curl, from the same
 // tftpd-hpa and nginx, same file, same run. Needs root, kea-dhcp4 (the client's address), in.tftpd,
 // nginx and curl. Namespaces on 198.18.0.0/15, created and deleted here.
-//   node bench/transfer-vs-curl.mjs [--mb 50] [--reps 1] [--transport raw|relay] [--only REGEX] [--prof DIR] [--floor] [--digest]
+//   node bench/transfer-vs-curl.mjs [--mb 50] [--reps 1] [--transport raw|relay|raw@base|relay@base] [--base DIST] [--only REGEX] [--prof DIR] [--floor] [--digest]
+// --base DIR: a second build (e.g. /work/main/dist, with its build/ beside it) run as transports
+// named T@base (--transport raw,raw@base), interleaved in the same turns: the same-run ratio.
 // --transport: pxecheck's raw transport (libpcap on raw0) or relay transport (DHCP relayed from ip0's
 // address, TFTP/HTTP over kernel sockets from it, as curl's); default both. --prof: a V8 CPU profile
 // of each pxecheck run (node --cpu-prof) into DIR. --floor: also a bare Node dgram TFTP client
@@ -26,6 +28,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = join(ROOT, 'dist');
 const arg = (name, dflt) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : dflt; };
 const MB = Number(arg('mb', 50));
+const BASE_DIST = arg('base', '');
 // --only: a regular expression on the case names, e.g. '^tftp blksize (512|1468|8192)( |$)'.
 const ONLY = arg('only', '');
 const onlyRe = ONLY ? new RegExp(ONLY) : null;
@@ -77,8 +80,11 @@ if (existsSync(ATFTPD)) {
   servers.push(startIn(net.srv, ATFTPD, ['--daemon', '--no-fork', '--user', 'root.root', '--bind-address', WSERVER, '--port', '69', '--logfile', '/dev/null', root]));
 } else console.log(`no atftpd at ${ATFTPD} (set ATFTPD): the windowsize cases against a server that honours it are skipped`);
 
-async function pxecheck(transport, step, o = {}) {
-  const cfg = { dist: DIST, iface: 'raw0', server: SERVER, step, file: FILE, transport, relayFrom: PEER, ...(step === 'tftp' && SHA256 ? { sha256: SHA256 } : {}), ...o };
+async function pxecheck(name, step, o = {}) {
+  const [transport, base] = name.split('@');
+  if (base !== undefined && BASE_DIST === '') return { ok: false, error: `${name}: no --base DIST`, mbps: 0 };
+  // The early TFTP worker only where that build's raw transport adopts it (a stray one warming on the other core would slow the base).
+  const cfg = { dist: base === undefined ? DIST : BASE_DIST, ...(base !== undefined && transport === 'raw' ? { earlyWorker: false } : {}), iface: 'raw0', server: SERVER, step, file: FILE, transport, relayFrom: PEER, ...(step === 'tftp' && SHA256 ? { sha256: SHA256 } : {}), ...o };
   const prof = PROF ? ['--cpu-prof', '--cpu-prof-interval', '100', '--cpu-prof-dir', PROF] : [];
   const r = await timedIn(net.cli, process.execPath, [...prof, join(ROOT, 'bench/lib/transfer-run.mjs'), JSON.stringify(cfg)], { timeoutMs: 300_000 });
   const line = r.out.trim().split('\n').pop();

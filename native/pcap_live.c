@@ -19,12 +19,24 @@
  *   sendBatch(handle, Uint8Array[]) -> n  frames sent with sendmmsg (Linux); throws Error(message)
  *   stats(handle) -> { received, dropped, ifDropped } | null
  *   close(handle)                         idempotent
+ *   setFilter(handle, filter)             a new BPF filter on an open capture (frames already in the
+ *                                         ring are filtered by libpcap with the new one); throws
+ *   openBlocking(device, filter, snaplen, bufferSize) -> handle   for a worker thread: no libuv,
+ *                                         no callbacks, promiscuous, inbound only; throws
+ *   next(bhandle, buf, timeoutMs) -> n    one frame copied into buf (cut to its length), -1 when
+ *                                         timeoutMs passed (it BLOCKS: worker threads only); throws
+ *   inject(bhandle, buf, len)             sends buf[0..len); throws
+ *   filterBlocking(bhandle, filter)       as setFilter; throws
+ *   closeBlocking(bhandle)                idempotent; the finalizer closes a forgotten one
  *   open(...)                             throws: the per-frame call of JavaScript built before
  *                                         the batches (it would take onFrames' count for a frame)
  */
 #define _GNU_SOURCE /* sendmmsg */
 #define NAPI_VERSION 8
 #include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <time.h>
 #include <node_api.h>
 #include <sys/socket.h>
 #include <pcap/pcap.h>
@@ -37,7 +49,7 @@
 /* The interface version src/capture/live.ts expects (its PCAP_ABI): bump it with any change of the
  * calls, their arguments or what the callbacks are handed, so that JavaScript and a binding built
  * from other sources refuse each other with "rebuild" instead of misreading each other. */
-#define PCAP_ABI 2
+#define PCAP_ABI 3
 
 /* Packets handed to JS per readable event: bounds the time spent in one callback. */
 #define BATCH 256
@@ -419,6 +431,180 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* Compiles `filter` for `p` and sets it; 0, or -1 with the message in msg. */
+static int apply_filter(pcap_t *p, const char *filter, char *msg, size_t cap) {
+  struct bpf_program prog;
+  if (pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+    snprintf(msg, cap, "bad filter: %s", pcap_geterr(p));
+    return -1;
+  }
+  int rc = pcap_setfilter(p, &prog);
+  pcap_freecode(&prog);
+  if (rc != 0) snprintf(msg, cap, "%s", pcap_geterr(p));
+  return rc != 0 ? -1 : 0;
+}
+
+/* setFilter(handle, filter): the raw transport narrows its capture while a worker owns a flow. */
+static napi_value js_set_filter(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  live_t *l = argc < 2 ? NULL : unwrap(env, argv[0]);
+  if (l == NULL || l->closed || l->pcap == NULL) return throw_msg(env, "the capture handle is closed");
+  char filter[4096], msg[PCAP_ERRBUF_SIZE + 64];
+  size_t len;
+  CHECK(napi_get_value_string_utf8(env, argv[1], filter, sizeof filter, &len));
+  if (len >= sizeof filter - 1) return throw_msg(env, "filter too long");
+  if (apply_filter(l->pcap, filter, msg, sizeof msg) != 0) return throw_msg(env, msg);
+  return NULL;
+}
+
+/* ---- Blocking handles, for worker threads (src/scenario/transport/offload/raw-link.ts) ----
+ * One flow's frames, read with poll + pcap_next_ex on the mmap ring (one system call per wait, none
+ * per frame already there) and sent with pcap_inject: a lock-step TFTP block costs two system
+ * calls and no event-loop turn, as on the blocking UDP helper. */
+typedef struct {
+  pcap_t *pcap;
+  int fd;
+} blocking_t;
+
+static void finalize_blocking(napi_env env, void *data, void *hint) {
+  (void)env, (void)hint;
+  blocking_t *b = data;
+  if (b->pcap != NULL) pcap_close(b->pcap);
+  free(b);
+}
+
+static blocking_t *get_blocking(napi_env env, napi_value v) {
+  void *p = NULL;
+  if (napi_get_value_external(env, v, &p) != napi_ok || p == NULL || ((blocking_t *)p)->pcap == NULL) {
+    throw_msg(env, "the capture handle is closed");
+    return NULL;
+  }
+  return p;
+}
+
+static napi_value js_open_blocking(napi_env env, napi_callback_info info) {
+  ARGS(4);
+  if (argc < 4) return throw_msg(env, "openBlocking(device, filter, snaplen, bufferSize)");
+  char device[256], filter[4096], errbuf[PCAP_ERRBUF_SIZE], msg[PCAP_ERRBUF_SIZE + 128];
+  size_t len;
+  int32_t snaplen, bufsize;
+  CHECK(napi_get_value_string_utf8(env, argv[0], device, sizeof device, &len));
+  CHECK(napi_get_value_string_utf8(env, argv[1], filter, sizeof filter, &len));
+  CHECK(napi_get_value_int32(env, argv[2], &snaplen));
+  CHECK(napi_get_value_int32(env, argv[3], &bufsize));
+  errbuf[0] = 0;
+  pcap_t *p = pcap_create(device, errbuf);
+  if (p == NULL) return throw_msg(env, errbuf);
+  pcap_set_snaplen(p, snaplen);
+  pcap_set_promisc(p, 1);
+  pcap_set_buffer_size(p, bufsize);
+  pcap_set_immediate_mode(p, 1);
+  int rc = pcap_activate(p);
+  if (rc < 0) {
+    snprintf(msg, sizeof msg, "%s: %s", pcap_statustostr(rc), pcap_geterr(p));
+    return fail_open(env, p, msg);
+  }
+  if (filter[0] != 0 && apply_filter(p, filter, msg, sizeof msg) != 0) return fail_open(env, p, msg);
+  (void)pcap_setdirection(p, PCAP_D_IN);
+  if (pcap_setnonblock(p, 1, errbuf) != 0) return fail_open(env, p, errbuf);
+  int fd = pcap_get_selectable_fd(p);
+  if (fd < 0) return fail_open(env, p, "no selectable file descriptor for this interface");
+  blocking_t *b = calloc(1, sizeof *b);
+  if (b == NULL) return fail_open(env, p, "out of memory");
+  b->pcap = p;
+  b->fd = fd;
+  napi_value handle;
+  if (napi_create_external(env, b, finalize_blocking, NULL, &handle) != napi_ok) {
+    pcap_close(p);
+    free(b);
+    return throw_msg(env, "napi_create_external");
+  }
+  return handle;
+}
+
+static int64_t mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static napi_value js_next(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  blocking_t *b = argc < 3 ? NULL : get_blocking(env, argv[0]);
+  if (b == NULL) return NULL;
+  uint8_t *buf;
+  size_t cap;
+  int32_t timeout;
+  if (!uint8_array(env, argv[1], &buf, &cap)) return throw_msg(env, "next(handle, Uint8Array, timeoutMs)");
+  CHECK(napi_get_value_int32(env, argv[2], &timeout));
+  int64_t deadline = mono_ms() + (timeout > 0 ? timeout : 0);
+  int32_t n = -1;
+  for (;;) {
+    struct pcap_pkthdr *h;
+    const u_char *bytes;
+    int r = pcap_next_ex(b->pcap, &h, &bytes);
+    if (r == 1) {
+      n = (int32_t)(h->caplen < cap ? h->caplen : cap);
+      memcpy(buf, bytes, (size_t)n);
+      break;
+    }
+    if (r < 0) return throw_msg(env, pcap_geterr(b->pcap));
+    int64_t left = deadline - mono_ms();
+    if (left <= 0) break;
+    struct pollfd pfd = {.fd = b->fd, .events = POLLIN};
+    if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR) return throw_msg(env, strerror(errno));
+    if (pfd.revents & (POLLERR | POLLHUP | POLLNVAL)) {
+      /* The interface went away: libpcap names the cause on the next read. */
+      r = pcap_next_ex(b->pcap, &h, &bytes);
+      if (r < 0) return throw_msg(env, pcap_geterr(b->pcap));
+      if (r == 1) {
+        n = (int32_t)(h->caplen < cap ? h->caplen : cap);
+        memcpy(buf, bytes, (size_t)n);
+        break;
+      }
+      return throw_msg(env, "the interface stopped delivering packets");
+    }
+  }
+  napi_value out;
+  CHECK(napi_create_int32(env, n, &out));
+  return out;
+}
+
+static napi_value js_inject(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  blocking_t *b = argc < 3 ? NULL : get_blocking(env, argv[0]);
+  if (b == NULL) return NULL;
+  uint8_t *buf;
+  size_t cap;
+  uint32_t len;
+  if (!uint8_array(env, argv[1], &buf, &cap)) return throw_msg(env, "inject(handle, Uint8Array, length)");
+  CHECK(napi_get_value_uint32(env, argv[2], &len));
+  if (len > cap) return throw_msg(env, "inject: length beyond the buffer");
+  if (pcap_inject(b->pcap, buf, len) < 0) return throw_msg(env, pcap_geterr(b->pcap));
+  return NULL;
+}
+
+static napi_value js_filter_blocking(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  blocking_t *b = argc < 2 ? NULL : get_blocking(env, argv[0]);
+  if (b == NULL) return NULL;
+  char filter[4096], msg[PCAP_ERRBUF_SIZE + 64];
+  size_t len;
+  CHECK(napi_get_value_string_utf8(env, argv[1], filter, sizeof filter, &len));
+  if (apply_filter(b->pcap, filter, msg, sizeof msg) != 0) return throw_msg(env, msg);
+  return NULL;
+}
+
+static napi_value js_close_blocking(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  void *p = NULL;
+  if (argc < 1 || napi_get_value_external(env, argv[0], &p) != napi_ok || p == NULL) return NULL;
+  blocking_t *b = p;
+  if (b->pcap != NULL) pcap_close(b->pcap);
+  b->pcap = NULL;
+  return NULL;
+}
+
 /* `open` is what JavaScript built before PCAP_ABI called, with a per-frame onPacket(frame): its
  * caller reports this message as one line (EPCAP) instead of taking batch counts for frames. */
 static napi_value js_open_old(napi_env env, napi_callback_info info) {
@@ -437,6 +623,12 @@ static napi_value init(napi_env env, napi_value exports) {
       EXPORT_FN("sendBatch", js_send_batch),
       EXPORT_FN("stats", js_stats),
       EXPORT_FN("close", js_close),
+      EXPORT_FN("setFilter", js_set_filter),
+      EXPORT_FN("openBlocking", js_open_blocking),
+      EXPORT_FN("next", js_next),
+      EXPORT_FN("inject", js_inject),
+      EXPORT_FN("filterBlocking", js_filter_blocking),
+      EXPORT_FN("closeBlocking", js_close_blocking),
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -8,9 +8,9 @@ import { pathToFileURL } from 'node:url';
 const cfg = JSON.parse(process.argv[2]);
 // The dist may be given relative to the caller's directory: resolve it, not against this file.
 const imp = (p) => import(pathToFileURL(resolve(cfg.dist, p)).href);
-// As `pxecheck run --relay-from` does (src/cli/main.ts): the TFTP worker starts first thing, before
-// the runner's modules load; the relay transport's pool adopts it.
-if (cfg.transport === 'relay' && cfg.step === 'tftp' && cfg.earlyWorker !== false) {
+// As `pxecheck run` does (src/cli/main.ts, run.ts): the TFTP worker starts first thing, before the
+// runner's modules load; the transport's pool adopts it.
+if (cfg.step === 'tftp' && cfg.earlyWorker !== false) {
   void imp('scenario/transport/offload/tftp-offload.js').then((m) => m.startTftpWorkerEarly(), () => undefined);
 }
 const { parseScenario } = await imp('scenario/load.js');
@@ -26,11 +26,12 @@ const scenario = parseScenario(text, 'transfer.yaml');
 // relay: pxecheck relays DHCP from cfg.relayFrom and fetches over kernel sockets from there, as curl does.
 const transport = cfg.transport === 'relay'
   ? await (await imp('scenario/transport/relay.js')).createRelayTransport({ relayFrom: cfg.relayFrom, server: cfg.server, prewarmTftp: cfg.step === 'tftp', prewarmTcp: cfg.step === 'http' && cfg.prewarmTcp !== false, ...(cfg.tftpWorkers === undefined ? {} : { tftpWorkers: cfg.tftpWorkers }) })
-  : await createRawTransport({ interface: cfg.iface, macs: ['02:77:00:00:00:01'], ...(cfg.mtu ? { mtu: cfg.mtu } : {}) });
+  : await createRawTransport({ interface: cfg.iface, macs: ['02:77:00:00:00:01'], prewarmTftp: cfg.step === 'tftp', ...(cfg.mtu ? { mtu: cfg.mtu } : {}), ...(cfg.tftpWorkers === undefined ? {} : { tftpWorkers: cfg.tftpWorkers }) });
 // Frames in and out and the biggest frame received (GSO super-segments arrive whole on a veth);
-// raw only (relay would synthesize a frame per datagram for it).
+// raw only (relay would synthesize a frame per datagram for it), and only with countFrames: a
+// transport that reports frames keeps TFTP on the event loop (as `--pcap` does).
 const frames = { sent: 0, received: 0, maxReceived: 0 };
-if (cfg.transport !== 'relay') transport.onFrame((dir, _t, _lt, f) => { frames[dir]++; if (dir === 'received' && f.length > frames.maxReceived) frames.maxReceived = f.length; });
+if (cfg.transport !== 'relay' && cfg.countFrames === true) transport.onFrame((dir, _t, _lt, f) => { frames[dir]++; if (dir === 'received' && f.length > frames.maxReceived) frames.maxReceived = f.length; });
 // HTTP: how long the connection took (the step's time includes it, as curl's time_total does).
 let connectSeconds = null;
 const connectTcp = transport.connectTcp.bind(transport);

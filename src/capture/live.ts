@@ -11,7 +11,7 @@ import { LiveCaptureError } from '../errors.js';
 export { LiveCaptureError } from '../errors.js';
 
 /** The binding's interface version this code speaks (native/pcap_live.c PCAP_ABI). */
-export const PCAP_ABI = 2;
+export const PCAP_ABI = 3;
 
 /** The binding's functions (native/pcap_live.c). */
 interface PcapBinding {
@@ -24,6 +24,12 @@ interface PcapBinding {
   sendBatch?(handle: object, frames: Uint8Array[]): number;
   stats(handle: object): { received: number; dropped: number; ifDropped: number } | null;
   close(handle: object): void;
+  setFilter(handle: object, filter: string): void;
+  openBlocking(device: string, filter: string, snaplen: number, bufferSize: number): object;
+  next(handle: object, buf: Uint8Array, timeoutMs: number): number;
+  inject(handle: object, buf: Uint8Array, length: number): void;
+  filterBlocking(handle: object, filter: string): void;
+  closeBlocking(handle: object): void;
 }
 
 /** Where node-gyp puts it, relative to this file in src/capture/ and in dist/capture/ alike. */
@@ -84,7 +90,48 @@ export interface LiveInterface {
   /** Called once when reading fails (interface deleted or down); the interface is closed by then. */
   onError(handler: LiveErrorHandler): void;
   stats(): LiveStats;
+  /** A new BPF filter (the raw transport leaves a worker's flow out); throws LiveCaptureError. */
+  setFilter?(filter: string): void;
   close(): void;
+}
+
+/**
+ * A capture that BLOCKS (worker threads only, never the event loop): promiscuous, inbound only,
+ * read with `next` (poll + libpcap's mmap ring) and written with `inject`. The raw transport's
+ * TFTP worker (scenario/transport/offload/raw-link.ts) reads one flow's frames on it.
+ */
+export interface BlockingCapture {
+  /** One frame copied into `buf` (cut to its length): its length, or -1 when `timeoutMs` passed. */
+  next(buf: Uint8Array, timeoutMs: number): number;
+  /** Sends `buf[0..length)`. */
+  inject(buf: Uint8Array, length: number): void;
+  setFilter(filter: string): void;
+  close(): void;
+}
+
+/** Opens `iface` for a worker's blocking reads (`filter` from the start: nothing else is queued).
+ *  Throws LiveCaptureError, like openLiveInterface. */
+export function openBlockingCapture(iface: string, filter: string, bufferSize: number, snapLength = 65535): BlockingCapture {
+  let pcap: PcapBinding;
+  try {
+    pcap = loadBinding();
+  } catch (e) {
+    throw new LiveCaptureError('EPCAP', `the libpcap binding could not be loaded: ${(e as Error).message}`);
+  }
+  const mismatch = bindingMismatch(pcap);
+  if (mismatch !== null) throw mismatch;
+  let handle: object;
+  try {
+    handle = pcap.openBlocking(iface, filter, snapLength, bufferSize);
+  } catch (e) {
+    throw classify(iface, e);
+  }
+  return {
+    next: (buf, timeoutMs) => pcap.next(handle, buf, timeoutMs),
+    inject: (buf, length) => { pcap.inject(handle, buf, length); },
+    setFilter: (f) => { pcap.filterBlocking(handle, f); },
+    close: () => { pcap.closeBlocking(handle); },
+  };
 }
 
 export interface LiveOpenOptions {
@@ -226,6 +273,14 @@ export function openLiveInterface(iface: string, opts: LiveOpenOptions = {}): Li
     },
     onError(handler: LiveErrorHandler): void {
       errorHandlers.push(handler);
+    },
+    setFilter(filter: string): void {
+      if (closed) return;
+      try {
+        pcap.setFilter(handle, filter);
+      } catch (e) {
+        throw classify(iface, e);
+      }
     },
     stats: () => {
       const k = pcap.stats(handle);

@@ -78,7 +78,7 @@ export async function defaultTransport(args: RunArgs, macs: string[] = [], link:
     try {
       return await mod.createRawTransport({
         interface: t.interface, ...(macs.length > 0 ? { macs } : {}), ...(args.rate === undefined ? {} : { rateLimitPps: args.rate }),
-        ...(link.mtu === undefined ? {} : { mtu: link.mtu }),
+        ...(link.mtu === undefined ? {} : { mtu: link.mtu }), ...(link.tftp === true ? { prewarmTftp: true } : {}),
       });
     } catch (e) {
       throw new EnvironmentError(`cannot open interface ${t.interface}: ${(e as Error).message}\nhint: ${PRIVILEGE_HINT}`);
@@ -179,12 +179,12 @@ async function runScenarioFiles(args: RunArgs, io: RunIo, deps: RunDeps): Promis
     io.stderr(`pxecheck: ${refusal}; nothing was sent\n`);
     return ExitCode.USAGE;
   }
-  // A TFTP step ahead (tftp, or an iPXE script that may fetch over TFTP): relay mode starts its TFTP
-  // worker now (main.ts already did for --relay-from), so its start-up overlaps loading and binding
-  // the relay transport; without such a step a worker main.ts started is stopped.
+  // A TFTP step ahead (tftp, or an iPXE script that may fetch over TFTP): the TFTP worker starts now
+  // (main.ts already did for --relay-from), so its start-up overlaps loading and opening the
+  // transport; without such a step a worker main.ts started is stopped.
   const tftp = scenarios.some((s) => s.clients.some((c) => c.steps.some((st) => st.kind === 'tftp' || st.kind === 'ipxe-script')));
   const http = scenarios.some((s) => s.clients.some((c) => c.steps.some((st) => st.kind === 'http' || st.kind === 'ipxe-script')));
-  if (args.transport.kind === 'relay' && deps.createTransport === undefined) {
+  if (deps.createTransport === undefined) {
     void (tftp ? startEarlyTftpWorker() : dropEarlyTftpWorker());
   }
 

@@ -81,8 +81,8 @@ export interface ClientTransport {
   now(): number;
   close(): Promise<void>;
   /**
-   * Runs a whole TFTP read off the event loop (relay: a worker thread on blocking kernel sockets,
-   * transport/offload/): the result (null: unfinished by `deadline`), or null instead of a promise
+   * Runs a whole TFTP read off the event loop (relay: a worker thread on blocking kernel sockets;
+   * raw: one on a blocking capture handle filtered to the flow; transport/offload/): the result (null: unfinished by `deadline`), or null instead of a promise
    * when it cannot (no native helper, no worker free, `--pcap`, a lowered send rate): the caller
    * then drives the machine itself. `now`/`deadline`: seconds on the runner's clock.
    */

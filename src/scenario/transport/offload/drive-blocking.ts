@@ -32,6 +32,9 @@ export interface BlockingDriveOptions {
   /** A socket already open on `local` (rcvbuf as above) for the machine's first source port: the
    *  warm-up (warm-up.ts) queues a played server's answers on it before the machine starts. */
   socket?: object;
+  /** Each socket is opened on the machine's own source port (the raw transport's flows: that port
+   *  goes on the wire), not on one the kernel picks (the relay's sockets). */
+  keepPorts?: boolean;
 }
 
 /** Longest single wait: how soon an abort is noticed. */
@@ -54,7 +57,7 @@ export function driveBlocking<R>(m: ClientMachine<R>, udp: UdpSyncBinding, o: Bl
   let opened: object | null = o.socket ?? null;
   const socketFor = (port: number): object => {
     let h = sockets.get(port);
-    if (h === undefined) { h = opened ?? udp.open(o.local, 0, o.rcvbuf); opened = null; sockets.set(port, h); }
+    if (h === undefined) { h = opened ?? udp.open(o.local, o.keepPorts === true ? port : 0, o.rcvbuf); opened = null; sockets.set(port, h); }
     return h;
   };
   /** The endpoint object the last datagram went to: a machine that reuses it (TftpClient's server

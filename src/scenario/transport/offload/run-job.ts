@@ -10,6 +10,7 @@
 import { TftpClient, type TftpClientConfig, type TftpResult } from '../../clients/tftp.js';
 import { UdpPort } from '../../../wire/ports.js';
 import { driveBlocking } from './drive-blocking.js';
+import type { RawFlow } from './raw-link.js';
 import type { UdpSyncBinding } from './udp-sync.js';
 
 export interface TftpJob {
@@ -27,10 +28,17 @@ export interface TftpJob {
   rcvbuf: number;
   /** [0] set to 1 by the main thread: stop at the next wait slice. */
   abort: Int32Array;
+  /** A raw-transport flow (raw-link.ts): the worker reads and writes its frames on a blocking
+   *  capture instead of a UDP socket. Absent for the relay's jobs. */
+  raw?: RawFlow;
 }
 
 /** `sendErrors`: sends the kernel refused during the transfer (the last one's message in `sendError`). */
-export type TftpJobReply = { id: number; result: TftpResult | null; sendErrors: number; sendError: string } | { id: number; error: string };
+export type TftpJobReply = {
+  id: number; result: TftpResult | null; sendErrors: number; sendError: string;
+  /** A raw flow's IP fragments received in the worker, and the datagrams put together from them. */
+  fragments?: { received: number; reassembled: number };
+} | { id: number; error: string };
 
 /**
  * The machine's config in one shape whatever the job carried: every key, in one order, defaults
@@ -69,7 +77,7 @@ export function runTftpJob(job: TftpJob, udp: UdpSyncBinding, socket: object): T
   try {
     const result = driveBlocking(new TftpClient(clientConfig(job.cfg)), udp, {
       local: job.local, clientAddr: job.cfg.clientAddr, server: job.cfg.server, now, deadline: job.deadline,
-      aborted: () => Atomics.load(abort, 0) !== 0, rcvbuf: job.rcvbuf, socket,
+      aborted: () => Atomics.load(abort, 0) !== 0, rcvbuf: job.rcvbuf, socket, keepPorts: job.raw !== undefined,
       onSendError: (message) => { sent.errors++; sent.last = message; },
     });
     return { id: job.id, result, sendErrors: sent.errors, sendError: sent.last };

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { TftpClientConfig, TftpResult } from '../../clients/tftp.js';
+import type { RawFlow } from './raw-link.js';
 import type { TftpJob, TftpJobReply, TftpWorkerData } from './tftp-worker.js';
 import { loadUdpSync } from './udp-sync.js';
 
@@ -24,6 +25,19 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  *  first transfer, not inside its step. Job ids are ≥ 0; replies to a ping match no job. */
 const PING = { id: -1 } as const;
 
+/** The process's Node options for a worker, less `--input-type` (a process started as
+ *  `node --input-type=module -e …`): a worker that inherits it fails at once ("--input-type can
+ *  only be used with string input"). */
+function workerExecArgv(): string[] {
+  const out: string[] = [];
+  const a = process.execArgv;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] === '--input-type') { i++; continue; }
+    if (!a[i]!.startsWith('--input-type=')) out.push(a[i]!);
+  }
+  return out;
+}
+
 /**
  * A worker started before any pool (`pxecheck run --relay-from`, first thing in main.ts through
  * early-worker.ts: before yargs, the scenarios and the relay transport are loaded), so its start-up
@@ -37,7 +51,7 @@ let prewarmed = false;
 export function startTftpWorkerEarly(script: URL = WORKER): void {
   if (early !== null || prewarmed || (script === WORKER && !TftpOffload.available())) return;
   const warmUntil = new Int32Array(new SharedArrayBuffer(4));
-  const e = { worker: new Worker(script, { workerData: { warmUntil } satisfies TftpWorkerData }), warmUntil, exited: false };
+  const e = { worker: new Worker(script, { workerData: { warmUntil } satisfies TftpWorkerData, execArgv: workerExecArgv() }), warmUntil, exited: false };
   e.worker.postMessage(PING);
   e.worker.on('error', () => { e.exited = true; });
   e.worker.on('exit', () => { e.exited = true; });
@@ -66,6 +80,8 @@ export interface TftpOffloadOptions {
   rcvbuf: number;
   /** Sends the kernel refused during a transfer (how many, the last one's message). */
   onSendError?: (count: number, message: string) => void;
+  /** A raw flow's IP fragments the worker received and the datagrams it put together from them. */
+  onFragments?: (received: number, reassembled: number) => void;
   /** The worker script (tests: a stand-in that dies or never answers). */
   script?: URL;
 }
@@ -94,9 +110,10 @@ export class TftpOffload {
   /**
    * Runs the transfer in a free worker: its result (null: unfinished by `deadline`), or an Error
    * when the worker failed. null instead of a promise: no worker free, run it on the event loop.
-   * `now` and `deadline` are seconds on the caller's clock.
+   * `now` and `deadline` are seconds on the caller's clock. `raw`: the raw transport's flow, run on
+   * a capture handle of the worker's own (raw-link.ts) instead of a UDP socket.
    */
-  tryRun(cfg: TftpClientConfig, local: string, now: number, deadline: number, signal: AbortSignal | undefined): Promise<TftpResult | null | Error> | null {
+  tryRun(cfg: TftpClientConfig, local: string, now: number, deadline: number, signal: AbortSignal | undefined, raw?: RawFlow): Promise<TftpResult | null | Error> | null {
     if (this.closed) return null;
     const slot = this.freeSlot();
     if (slot === null) return null;
@@ -128,7 +145,7 @@ export class TftpOffload {
       slot.worker.ref();
       if (slot.warmUntil !== null) Atomics.store(slot.warmUntil, 0, 1);
       const postedAt = performance.timeOrigin + performance.now();
-      slot.worker.postMessage({ id, cfg, local, now, postedAt, deadline, rcvbuf: this.opts.rcvbuf, abort } satisfies TftpJob);
+      slot.worker.postMessage({ id, cfg, local, now, postedAt, deadline, rcvbuf: this.opts.rcvbuf, abort, ...(raw === undefined ? {} : { raw }) } satisfies TftpJob);
     });
   }
 
@@ -170,13 +187,14 @@ export class TftpOffload {
   }
 
   private spawn(warmUntil: Int32Array | null = null, started?: Worker): Slot {
-    const worker = started ?? new Worker(this.opts.script ?? WORKER, { workerData: { warmUntil } satisfies TftpWorkerData });
+    const worker = started ?? new Worker(this.opts.script ?? WORKER, { workerData: { warmUntil } satisfies TftpWorkerData, execArgv: workerExecArgv() });
     const slot: Slot = { worker, warmUntil, job: null };
     this.slots.add(slot);
     slot.worker.on('message', (reply: TftpJobReply) => {
       if (slot.job?.id !== reply.id) return;
       if ('error' in reply) { slot.job.done(new Error(`TFTP worker: ${reply.error}`)); return; }
       if (reply.sendErrors > 0) this.opts.onSendError?.(reply.sendErrors, reply.sendError);
+      if (reply.fragments !== undefined) this.opts.onFragments?.(reply.fragments.received, reply.fragments.reassembled);
       slot.job.done(reply.result);
     });
     const died = (err: Error): void => {

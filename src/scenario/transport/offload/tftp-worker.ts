@@ -1,9 +1,12 @@
 /**
  * Worker thread of the TFTP offload (tftp-offload.ts): runs one TFTP client machine at a time on
- * the blocking UDP helper and posts its result back. The machine is the same TftpClient the
- * event-loop path drives; only the I/O differs.
+ * the blocking UDP helper (the relay's jobs) or on a blocking libpcap handle filtered to the flow
+ * (the raw transport's jobs, raw-link.ts), and posts its result back. The machine is the same
+ * TftpClient the event-loop path drives; only the I/O differs.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { openBlockingCapture, type BlockingCapture } from '../../../capture/live.js';
+import { RawUdpLink } from './raw-link.js';
 import { runTftpJob, type TftpJob, type TftpJobReply } from './run-job.js';
 import { loadUdpSync } from './udp-sync.js';
 import { warmUp } from './warm-up.js';
@@ -14,6 +17,39 @@ export type { TftpJob, TftpJobReply } from './run-job.js';
  *  ([0] = 1) the pool sets when it posts a job, which ends the warm-up at once. */
 export interface TftpWorkerData { warmUntil: Int32Array | null }
 
+/** Kernel ring of the worker's capture: a window of 16 blocks of 8,192 bytes in fragments (~100
+ *  frames) with room to spare; libpcap sizes a slot for the snap length in immediate mode. */
+const RAW_RING_BYTES = 16 << 20;
+
+/** The worker's capture, kept between flows on one interface (opening a ring costs milliseconds):
+ *  each flow sets its own filter, and frames still queued for the last one fail it. */
+let capture: { iface: string; cap: BlockingCapture } | null = null;
+
+function captureFor(iface: string, filter: string): BlockingCapture {
+  if (capture !== null && capture.iface === iface) {
+    try {
+      capture.cap.setFilter(filter);
+      return capture.cap;
+    } catch {
+      capture.cap.close(); // the interface went away and came back, perhaps: open it again
+      capture = null;
+    }
+  }
+  capture?.cap.close();
+  capture = null;
+  const cap = openBlockingCapture(iface, filter, RAW_RING_BYTES);
+  capture = { iface, cap };
+  return cap;
+}
+
+function runRawJob(job: TftpJob): TftpJobReply {
+  const flow = job.raw!;
+  const link = new RawUdpLink(captureFor(flow.iface, flow.filter), flow);
+  const reply = runTftpJob(job, link, link.open(flow.clientIp, job.cfg.clientPort));
+  if ('error' in reply) { capture?.cap.close(); capture = null; return reply; }
+  return { ...reply, fragments: { received: link.counters.fragments, reassembled: link.counters.reassembled } };
+}
+
 const port = parentPort;
 if (port !== null) {
   const udp = loadUdpSync();
@@ -22,12 +58,21 @@ if (port !== null) {
   if (udp !== null && warmUntil !== null) warmUp(udp, warmUntil);
   port.on('message', (job: TftpJob) => {
     if (job.id < 0) { port.postMessage({ id: job.id, result: null, sendErrors: 0, sendError: '' } satisfies TftpJobReply); return; }
-    if (udp === null) { port.postMessage({ id: job.id, error: 'the native UDP helper is not built' } satisfies TftpJobReply); return; }
     let reply: TftpJobReply;
-    try {
-      reply = runTftpJob(job, udp, udp.open(job.local, 0, job.rcvbuf));
-    } catch (e) {
-      reply = { id: job.id, error: (e as Error).message }; // the socket: bind refused
+    if (job.raw !== undefined) {
+      try {
+        reply = runRawJob(job);
+      } catch (e) {
+        reply = { id: job.id, error: (e as Error).message }; // the capture: libpcap refused
+      }
+    } else if (udp === null) {
+      reply = { id: job.id, error: 'the native UDP helper is not built' };
+    } else {
+      try {
+        reply = runTftpJob(job, udp, udp.open(job.local, 0, job.rcvbuf));
+      } catch (e) {
+        reply = { id: job.id, error: (e as Error).message }; // the socket: bind refused
+      }
     }
     const data = 'result' in reply ? reply.result?.data : null;
     port.postMessage(reply, data ? [data.buffer as ArrayBuffer] : []);

@@ -42,6 +42,9 @@ import { BROADCAST_MAC, DEFAULT_HOP_LIMIT6, DEFAULT_MTU, ND_HOP_LIMIT, sameSubne
 import { canonical6, NeighbourTable, neighbourAdvertFrame, RouterList, routerSolicitFrame, UNSPECIFIED6 } from './ndp.js';
 import { SendQueue } from './send-queue.js';
 import { RawTcpConnection } from './tcp-client.js';
+import { TftpOffload } from '../offload/tftp-offload.js';
+import { rawFlowBothWays, rawFlowFilter, type RawFlow } from '../offload/raw-link.js';
+import type { TftpClientConfig, TftpResult } from '../../clients/tftp.js';
 import type {
   ByteStream, ClientAddress, ClientAddress6, ClientTransport, Endpoint, RouterAdvertHandler, RouterAdvertSeen, UdpDatagram,
 } from '../types.js';
@@ -69,6 +72,11 @@ export interface RawTransportOptions {
   tcpRtoMs?: number;
   /** Opens the interface (tests pass a fake link). */
   open?: (iface: string, opts: LiveOpenOptions) => LiveInterface;
+  /** TFTP transfers run at once in worker threads on capture handles of their own (default: the
+   *  cores, 1–4; 0: none, every transfer on the event loop). See `offloadTftp`. */
+  tftpWorkers?: number;
+  /** Start one TFTP worker at once (a thread takes 30–150 ms to start: not in the first transfer's time). */
+  prewarmTftp?: boolean;
 }
 
 interface RawClient {
@@ -157,6 +165,7 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
    *  datagrams sent fragmented, frames for nobody, malformed frames. */
   readonly counters = {
     fragments: 0, reassembled: 0, fragmentedSends: 0, foreign: 0, malformed: 0, arpReplies: 0, unresolved: 0, ndReplies: 0, ndInvalid: 0,
+    tftpInWorker: 0, workerFragments: 0, workerReassembled: 0, workerErrors: 0,
   };
   /** Largest IP packet we send. */
   readonly mtu: number;
@@ -192,6 +201,77 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
     if (link.onPacketView) link.onPacketView(receive);
     else link.onPacket(receive);
     link.onError((message) => this.fail(message));
+    this.baseFilter = rawBpfFilter(opts.macs);
+    this.tftp = opts.tftpWorkers !== 0 && link.setFilter !== undefined && opts.open === undefined && TftpOffload.available()
+      ? new TftpOffload({
+          ...(opts.tftpWorkers === undefined ? {} : { size: opts.tftpWorkers }), rcvbuf: 0,
+          onFragments: (received, reassembled) => { this.counters.workerFragments += received; this.counters.workerReassembled += reassembled; },
+        })
+      : null;
+    if (opts.prewarmTftp === true) this.tftp?.prewarm();
+  }
+
+  /** TFTP off the event loop (null: no native helper, a test's fake link, or tftpWorkers 0). */
+  private readonly tftp: TftpOffload | null;
+  /** The capture filter without the flows workers own, and those flows' filters. */
+  private readonly baseFilter: string;
+  /** The flows workers own, as the main capture leaves them out (rawFlowBothWays). */
+  private readonly workerFlows = new Set<string>();
+
+  /** The main capture passes everything but the workers' flows: their frames never wake this loop. */
+  private refilter(): void {
+    let f = this.baseFilter;
+    for (const flow of this.workerFlows) f += ` and not ${flow}`;
+    this.link.setFilter!(f);
+  }
+
+  /**
+   * A TFTP read in a worker thread that reads the flow's frames on a capture handle of its own
+   * (offload/raw-link.ts: the same codecs, the same reassembler, the same TftpClient), while this
+   * transport's capture leaves them out: a lock-step block costs a poll and a send, not an
+   * event-loop wake-up, a dissect here and a trip through the send queue. IPv4 only, and only when
+   * the server's MAC is known already (it answered DHCP, or was resolved before), nothing is being
+   * recorded (`--pcap`), the send rate is the default and a worker is free; else null, and the step
+   * drives the machine through sendUdp as before.
+   */
+  offloadTftp(mac: string, cfg: TftpClientConfig, now: number, deadline: number, signal: AbortSignal | undefined): Promise<TftpResult | null> | null {
+    if (this.tftp === null || this.closed || this.linkLost !== null || this.frameHandlers.length > 0) return null;
+    if ((this.opts.rateLimitPps ?? DEFAULT_RATE_LIMIT_PPS) < DEFAULT_RATE_LIMIT_PPS) return null;
+    const c = this.clients.get(mac.toLowerCase());
+    if (c === undefined || c.lease === null || c.lease.addr !== cfg.clientAddr || isIpv6(cfg.server) || cfg.server === BROADCAST_ADDR) return null;
+    const serverMac = this.arp.lookup(this.nextHop(c, cfg.server));
+    if (serverMac === undefined) return null;
+    const ports = cfg.tsizeProbe === true ? [cfg.clientPort, cfg.secondPort ?? cfg.clientPort + 1] : [cfg.clientPort];
+    const filter = rawFlowFilter(cfg.server, cfg.clientAddr, ports);
+    const flow: RawFlow = { iface: this.opts.interface, clientMac: c.mac, serverMac, clientIp: cfg.clientAddr, server: cfg.server, mtu: this.mtu, filter };
+    const owned = rawFlowBothWays(cfg.server, cfg.clientAddr, ports);
+    if (this.workerFlows.has(owned)) return null; // the same ports again, still owned by a worker
+    this.workerFlows.add(owned);
+    try {
+      this.refilter();
+    } catch {
+      this.workerFlows.delete(owned);
+      return null;
+    }
+    const run = this.tftp.tryRun(cfg, cfg.clientAddr, now, deadline, signal, flow);
+    if (run === null) { this.release(owned); return null; }
+    this.counters.tftpInWorker++;
+    return run.then((r) => {
+      this.release(owned);
+      if (r instanceof Error) { this.counters.workerErrors++; throw r; }
+      return r;
+    });
+  }
+
+  /** The flow is the main capture's again (late retransmissions of it are dropped as nobody's). */
+  private release(owned: string): void {
+    this.workerFlows.delete(owned);
+    if (this.closed || this.linkLost !== null) return;
+    try {
+      this.refilter();
+    } catch (e) {
+      this.fail((e as Error).message);
+    }
   }
 
   /** Why the link stopped (interface down or deleted), or null while it works. */
@@ -344,6 +424,7 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
     // Let the queued frames (RSTs, last ACKs) out, bounded.
     await this.out.drain(1000);
     this.closed = true;
+    await this.tftp?.close();
     this.out.close();
     this.arp.close();
     this.nd.close();
