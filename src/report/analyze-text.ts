@@ -186,16 +186,23 @@ function answeredUntyped(step: BootStep): boolean {
  * shared with the run report.
  */
 export function fittedTable(rows: string[][], flexible: ReadonlySet<number>, width: number | null, cap = MAX_CELL): string[] {
-  const natural = rows[0]!.map((_, col) => Math.max(1, ...rows.map((r) => visibleWidth(r[col] ?? ''))));
+  // Every cell measured once: for the natural widths, the fit and the padding.
+  const measured = rows.map((r) => r.map(visibleWidth));
+  const natural = rows[0]!.map((_, col) => Math.max(1, ...measured.map((r) => r[col] ?? 0)));
   const widths = columnWidths(natural, flexible, width, cap);
-  const wrapped = rows.map((r) => r.map((cell, col) => (flexible.has(col) ? fitCell(cell, widths[col]!) : cell)));
-  return boxTable(wrapped, widths);
+  const wrapped = rows.map((r, i) => r.map((cell, col) => {
+    if (!flexible.has(col)) return cell;
+    const fitted = fitCell(cell, measured[i]![col]!, widths[col]!);
+    if (fitted !== cell) measured[i]![col] = -1;
+    return fitted;
+  }));
+  return boxTable(wrapped, widths, measured);
 }
 
-/** A flexible cell wrapped to `width` (lines joined by `\n`); one that fits on one line — nearly
- *  all of them — is the line wrapCell gives, without its split and join. */
-function fitCell(cell: string, width: number): string {
-  if (!cell.includes('\n') && visibleWidth(cell) <= width) return cell.trim();
+/** A flexible cell (`cellWidth` columns) wrapped to `width` (lines joined by `\n`); one that fits
+ *  on one line — nearly all of them — is the line wrapCell gives, without its split and join. */
+function fitCell(cell: string, cellWidth: number, width: number): string {
+  if (!cell.includes('\n') && cellWidth <= width) return cell.trim();
   return wrapCell(cell, width).join('\n');
 }
 

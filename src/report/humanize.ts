@@ -28,22 +28,29 @@ const MAX_BLOCK = 4;
  * repeated three times or more collapses too: 250 × (INFORM, ACK) → `INFORM→ACK ×250`.
  */
 export function collapseSequence(messages: readonly string[]): string {
-  const parts: string[] = [];
+  let out = '';
   let i = 0;
   while (i < messages.length) {
-    let best = { len: 1, times: 1 };
+    let bestLen = 1;
+    let bestTimes = 1;
     for (let len = 1; len <= MAX_BLOCK && i + 2 * len <= messages.length; len++) {
       let times = 1;
       while (i + (times + 1) * len <= messages.length && sameBlock(messages, i, i + times * len, len)) times++;
       // A single message repeats as `OFFER×2`; a block only from three times on (twice reads fine).
       const worth = len === 1 ? times >= 2 : times >= 3;
-      if (worth && len * times > best.len * best.times) best = { len, times };
+      if (worth && len * times > bestLen * bestTimes) {
+        bestLen = len;
+        bestTimes = times;
+      }
     }
-    const block = messages.slice(i, i + best.len).join('→');
-    parts.push(best.times === 1 ? block : best.len === 1 ? `${block}×${best.times}` : `${block} ×${best.times}`);
-    i += best.len * best.times;
+    // Every timeline row has one: a string built as it goes, no arrays per block.
+    let block = messages[i]!;
+    for (let k = 1; k < bestLen; k++) block += `→${messages[i + k]!}`;
+    const part = bestTimes === 1 ? block : bestLen === 1 ? `${block}×${bestTimes}` : `${block} ×${bestTimes}`;
+    out = i === 0 ? part : `${out}→${part}`;
+    i += bestLen * bestTimes;
   }
-  return parts.join('→');
+  return out;
 }
 
 function sameBlock(m: readonly string[], a: number, b: number, len: number): boolean {

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { columnWidths, reportWidth, truncate, visibleWidth, wrapCell, wrapLine } from './layout.js';
+import { boxTable, columnWidths, reportWidth, truncate, visibleWidth, wrapCell, wrapLine } from './layout.js';
 import { collapseSequence, humanDuration } from './humanize.js';
 
 /** A word: a run without a break opportunity (space, arrow, comma, slash, ? or &). */
@@ -54,6 +54,34 @@ describe('wrapCell', () => {
       }
     }
   });
+  it('wraps as the regex split with whole-line measuring did (widths added piece by piece)', () => {
+    // The former wrapCell: pieces from a lookbehind split, each candidate line measured whole.
+    const reference = (text: string, width: number): string[] => {
+      const lines: string[] = [];
+      for (const para of text.split('\n')) {
+        if (visibleWidth(para) <= width) {
+          lines.push(para.trim());
+          continue;
+        }
+        let line = '';
+        for (const raw of para.split(/(?<=[ →,/?&])/u)) {
+          const piece = raw.length > width && visibleWidth(raw) > width ? truncate(raw, width) : raw;
+          if (line !== '' && visibleWidth(line + piece.trimEnd()) > width) {
+            lines.push(line.trimEnd());
+            line = '';
+          }
+          line += line === '' ? piece.trimStart() : piece;
+        }
+        lines.push(line.trimEnd());
+      }
+      return lines;
+    };
+    for (let seed = 1; seed < 1000; seed++) {
+      const s = (seed % 5 === 0 ? ' \t ' : '') + randomText(seed) + (seed % 3 === 0 ? `\n ${randomText(seed + 7)}` : '');
+      for (let width = 1; width <= 24; width += seed % 2 === 0 ? 1 : 5) expect(wrapCell(s, width), JSON.stringify(s)).toEqual(reference(s, width));
+    }
+    for (const text of samples) for (const width of [10, 14, 20, 33, 56]) expect(wrapCell(text, width)).toEqual(reference(text, width));
+  });
   it('breaks after arrows rather than inside a message name', () => {
     expect(wrapCell('DISCOVER→OFFER→REQUEST', 12)).toEqual(['DISCOVER→', 'OFFER→', 'REQUEST']);
   });
@@ -63,6 +91,16 @@ describe('wrapCell', () => {
   });
   it('ignores colour escapes when measuring', () => {
     expect(visibleWidth('\x1b[31mFAIL\x1b[39m')).toBe(4);
+  });
+});
+
+describe('boxTable', () => {
+  it('draws the same table with the cell widths given as it measures them itself', () => {
+    for (let seed = 1; seed < 300; seed++) {
+      const rows = [0, 1, 2].map((r) => [0, 1, 2].map((c) => randomText(seed * 9 + r * 3 + c) + (c === 1 && seed % 4 === 0 ? `\n${randomText(seed)}` : '')));
+      const widths = [0, 1, 2].map((c) => Math.max(1, ...rows.map((r) => visibleWidth(r[c]!))));
+      expect(boxTable(rows, widths, rows.map((r) => r.map(visibleWidth)))).toEqual(boxTable(rows, widths));
+    }
   });
 });
 
@@ -125,5 +163,36 @@ describe('collapseSequence', () => {
     expect(collapseSequence(['DISCOVER', 'OFFER', 'DISCOVER', 'OFFER', 'REQUEST', 'ACK'])).toBe('DISCOVER→OFFER→DISCOVER→OFFER→REQUEST→ACK');
     expect(collapseSequence(['DISCOVER', ...Array.from({ length: 3 }, () => ['REQUEST', 'NAK']).flat(), 'DISCOVER'])).toBe('DISCOVER→REQUEST→NAK ×3→DISCOVER');
     expect(collapseSequence([])).toBe('');
+  });
+  it('collapses as the block-array version did, on random message runs', () => {
+    // The former collapseSequence: slices and joins per block.
+    const reference = (messages: readonly string[]): string => {
+      const parts: string[] = [];
+      let i = 0;
+      while (i < messages.length) {
+        let best = { len: 1, times: 1 };
+        for (let len = 1; len <= 4 && i + 2 * len <= messages.length; len++) {
+          let times = 1;
+          const same = (a: number, b: number): boolean => messages.slice(a, a + len).join('\0') === messages.slice(b, b + len).join('\0');
+          while (i + (times + 1) * len <= messages.length && same(i, i + times * len)) times++;
+          const worth = len === 1 ? times >= 2 : times >= 3;
+          if (worth && len * times > best.len * best.times) best = { len, times };
+        }
+        const block = messages.slice(i, i + best.len).join('→');
+        parts.push(best.times === 1 ? block : best.len === 1 ? `${block}×${best.times}` : `${block} ×${best.times}`);
+        i += best.len * best.times;
+      }
+      return parts.join('→');
+    };
+    const names = ['DISCOVER', 'OFFER', 'REQUEST', 'ACK'];
+    let x = 7;
+    for (let n = 0; n < 3000; n++) {
+      const m: string[] = [];
+      for (let k = (n * 5) % 23; k > 0; k--) {
+        x = (x * 1103515245 + 12345) >>> 0;
+        m.push(names[(x >>> 8) % (n % 2 === 0 ? 2 : 4)]!);
+      }
+      expect(collapseSequence(m), m.join(' ')).toBe(reference(m));
+    }
   });
 });

@@ -28,11 +28,27 @@ export function reportWidth(io: { stdoutIsTTY: boolean | undefined; columns?: nu
 }
 
 /** Where a cell may break: after a space, an arrow, a comma, a slash or a `?`/`&` of a URL. */
-const BREAK_AFTER = /(?<=[ →,/?&])/u;
+function breaksAfter(c: number): boolean {
+  return c === 0x20 || c === 0x2192 || c === 0x2c || c === 0x2f || c === 0x3f || c === 0x26;
+}
+
+/** `text` cut after each character where a cell may break (never at its start or end). */
+function breakPieces(text: string): string[] {
+  const pieces: string[] = [];
+  let from = 0;
+  for (let i = 1; i < text.length; i++) {
+    if (!breaksAfter(text.charCodeAt(i - 1))) continue;
+    pieces.push(text.slice(from, i));
+    from = i;
+  }
+  pieces.push(text.slice(from));
+  return pieces;
+}
 
 /**
- * Wraps `text` into lines of at most `width` columns, breaking only where BREAK_AFTER allows; a
+ * Wraps `text` into lines of at most `width` columns, breaking only where breaksAfter allows; a
  * piece longer than a line (a 70-character file name) is cut with `…` rather than split silently.
+ * Widths add up piece by piece: a piece never splits a colour escape or a surrogate pair.
  */
 export function wrapCell(text: string, width: number): string[] {
   const lines: string[] = [];
@@ -44,13 +60,17 @@ export function wrapCell(text: string, width: number): string[] {
       continue;
     }
     let line = '';
-    for (const raw of para.split(BREAK_AFTER)) {
+    let lineWidth = 0;
+    for (const raw of breakPieces(para)) {
       const piece = raw.length > width && visibleWidth(raw) > width ? truncate(raw, width) : raw;
-      if (line !== '' && visibleWidth(line + piece.trimEnd()) > width) {
+      if (line !== '' && lineWidth + visibleWidth(piece.trimEnd()) > width) {
         lines.push(line.trimEnd());
         line = '';
+        lineWidth = 0;
       }
-      line += line === '' ? piece.trimStart() : piece;
+      const added = line === '' ? piece.trimStart() : piece;
+      line += added;
+      lineWidth += visibleWidth(added);
     }
     lines.push(line.trimEnd());
   }
@@ -109,14 +129,16 @@ export function columnWidths(natural: readonly number[], flexible: ReadonlySet<n
  * may hold several lines (`\n`); each column is `widths[i]` wide, padded by visible width so
  * colour escapes do not shift the borders. Drawn here rather than with a table library: the
  * wrapping is ours already, and the library's config validation (ajv) tripled start-up time.
+ * `cellWidths`: the visible widths of one-line cells where the caller measured them already.
  */
-export function boxTable(rows: readonly (readonly string[])[], widths: readonly number[]): string[] {
+export function boxTable(rows: readonly (readonly string[])[], widths: readonly number[], cellWidths?: readonly (readonly number[])[]): string[] {
   // Loops rather than map/join per row: every client's timeline is one of these tables.
   const bars = widths.map((w) => '─'.repeat(w + 2));
   const rule = (l: string, m: string, r: string): string => `${l}${bars.join(m)}${r}`;
   const out = [rule('┌', '┬', '┐')];
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
+    const known = cellWidths?.[i];
     const cells: string[][] = [];
     let height = 1;
     for (let c = 0; c < widths.length; c++) {
@@ -127,15 +149,16 @@ export function boxTable(rows: readonly (readonly string[])[], widths: readonly 
     }
     for (let k = 0; k < height; k++) {
       let line = widths.length === 0 ? '││' : '│';
-      for (let c = 0; c < widths.length; c++) line += ` ${pad(cells[c]![k] ?? '', widths[c]!)} │`;
+      for (let c = 0; c < widths.length; c++) {
+        const text = cells[c]![k] ?? '';
+        // A one-line cell's width may be known (-1: not known, measure it).
+        const w = known !== undefined && cells[c]!.length === 1 && k === 0 ? known[c] ?? -1 : -1;
+        line += ` ${text}${' '.repeat(Math.max(0, widths[c]! - (w < 0 ? visibleWidth(text) : w)))} │`;
+      }
       out.push(line);
     }
     if (i === 0) out.push(rule('├', '┼', '┤'));
   }
   out.push(rule('└', '┴', '┘'));
   return out;
-}
-
-function pad(s: string, width: number): string {
-  return s + ' '.repeat(Math.max(0, width - visibleWidth(s)));
 }
