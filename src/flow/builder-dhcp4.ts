@@ -4,7 +4,7 @@
  */
 import { hex, ipv4FromString, ipv4ToString, latin1String, u32 } from '../wire/bytes.js';
 import {
-  BootOp, bootClientProven, optionValue as v4OptionValue, clientArch as v4ClientArch, clientMac, DhcpV4Code, DhcpV4MessageType, effectiveBootFile, getOption as v4Option, msgType,
+  BootOp, bootClientProven, optionValue as v4OptionValue, firstClientArch as v4FirstArch, clientMac, DhcpV4Code, DhcpV4MessageType, effectiveBootFile, getOption as v4Option, msgType,
   identityWhole, isIpxe, msgTypeName, optionsWhole, relayInvariantDigest, serverId, userClasses as v4UserClasses, vendorClass as v4VendorClass, type DhcpV4Message,
 } from '../wire/dhcpv4/index.js';
 import type { Dhcp4Decoded } from '../decode/messages.js';
@@ -94,7 +94,7 @@ export function dhcp4Message(flow: FlowState, m: Dhcp4Decoded): ChainState | nul
   if (fromClient) noteExchange(c, true);
   const proxyPort = m.dstPort === PROXY_PORT || m.srcPort === PROXY_PORT;
   if (fromClient) {
-    const arch = v4ClientArch(msg)[0];
+    const arch = v4FirstArch(msg);
     if (c.identity.vendorClass === null) noteArch(c, arch, flow.strings.of(v4VendorClass(msg)));
     else noteArch(c, arch, null);
     noteLink(c, m.vlans);
@@ -298,7 +298,7 @@ function dhcp4Client(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Dec
     if (proven && step.stage === 'os') step.stage = cutBootStage(c);
     step.vendorClass = flow.strings.of(v4VendorClass(msg));
     step.userClass = flow.strings.texts(v4UserClasses(msg));
-    step.arch = v4ClientArch(msg)[0] ?? null;
+    step.arch = v4FirstArch(msg) ?? null;
   }
   // A step that was complete holding only a DECLINE or RELEASE (they expect no answer) is open
   // again once a request that expects one joins it (a client reusing the xid for its DISCOVER).

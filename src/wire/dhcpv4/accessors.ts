@@ -77,6 +77,13 @@ export function clientArch(msg: DhcpV4Message): number[] {
   return out;
 }
 
+/** The first option 93 architecture code (what `clientArch(msg)[0]` gives), without building the
+ *  list: the flow reads it from every client message. */
+export function firstClientArch(msg: DhcpV4Message): number | undefined {
+  const d = getOption(msg, DhcpV4Code.CLIENT_ARCH);
+  return d && d.length >= 2 && d.length % 2 === 0 ? u16(d, 0) : undefined;
+}
+
 export function clientArchName(code: number): string {
   return CLIENT_ARCH_NAMES[code] ?? `unknown-${code}`;
 }

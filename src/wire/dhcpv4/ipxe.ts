@@ -15,14 +15,17 @@ export const IpxeSubOption = {
   FEATURE_HTTP: 0x13, FEATURE_TFTP: 0x15, FEATURE_DNS: 0x17, FEATURE_PXE: 0x21, FEATURE_EFI: 0x24, VERSION: 0xeb,
 } as const;
 
-/** A feature value: 1 byte → number, otherwise hex. */
+/** A feature value: 1 byte → number, otherwise hex. Any bytes decode (`total`): an option 175
+ *  of flags passes the parse's value check without being decoded (every iPXE request has one). */
 const featureValue: Codec = {
+  total: true,
   decode: (d) => (d.length === 1 ? d[0]! : rawHex.decode(d, { issues: null, base: 0, vendorClass: null })),
   encode: (v) => (typeof v === 'number' ? Uint8Array.of(v) : rawHex.encode(v)),
 };
 
 /** Bus id (0xb1): bus type, then for PCI (1) vendor and device ids. */
 const busId: Codec = {
+  valid: (d) => d.length === 5,
   decode: (d) => (d.length === 5 ? { type: d[0]!, vendor: u16(d, 1), device: u16(d, 3) } : undefined),
   encode(v) {
     const o = obj(v, 'bus id');
@@ -36,6 +39,7 @@ const busId: Codec = {
 
 /** Version (0xeb): major, minor, patch bytes → "1.21.1". */
 const version: Codec = {
+  valid: (d) => d.length >= 1,
   decode: (d) => (d.length >= 1 ? Array.from(d).join('.') : undefined),
   encode(v) {
     if (typeof v !== 'string' || !/^\d+(\.\d+)*$/.test(v)) throw new TypeError(`dhcp4: bad iPXE version ${String(v)}`);
