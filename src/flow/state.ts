@@ -1,3 +1,4 @@
+import type { HttpRequestHead } from '../wire/http/index.js';
 /**
  * Internal per-chain and per-step state of the builder: the public step objects plus the small
  * facts the rules need (times of the first unanswered request, counters). Only strings and numbers:
@@ -174,6 +175,9 @@ export interface HttpState extends StateBase {
   kind: 'http';
   step: HttpStep;
   connection: number;
+  /** The request head as the HTTP parser queued it: responses and completions find their step by
+   *  it (the parser alone pairs them). Dropped once the step leaves the connection's queue. */
+  request: HttpRequestHead | null;
   requestFrame: number;
   responded: boolean;
   responseTime: number | null;
