@@ -180,14 +180,15 @@ export class BootChainBuilder implements DecodeSink {
         chain = dhcp4Message(this.flow, m);
         if (chain?.dhcp4) {
           if (m.msg.op === BootOp.REQUEST && msgType(m.msg) === DhcpV4MessageType.DISCOVER) this.bootStart(chain, chain.dhcp4, m.time);
-          if (exchangeStart(chain.dhcp4, m.time)) closeArpAsks(chain);
+          // Only where its IPv4 stack starts over: an exchange its own DISCOVER or REQUEST opened
+          // (not a server's message seen alone, nor DHCPv6: EDK2 runs it mid-boot, its ARP cache kept).
+          if (m.msg.op === BootOp.REQUEST && exchangeStart(chain.dhcp4, m.time) && startsOver(msgType(m.msg))) closeArpAsks(chain);
         }
         break;
       case 'dhcp6':
         chain = dhcp6Message(this.flow, m);
         if (chain?.dhcp6) {
           if (chain.dhcp6.firstType === DhcpV6MsgType.SOLICIT) this.bootStart(chain, chain.dhcp6, m.time);
-          if (exchangeStart(chain.dhcp6, m.time)) closeArpAsks(chain);
         }
         break;
       // Noted as they come: an HTTP queue is deleted once answered, so its map says nothing later.
@@ -319,7 +320,10 @@ export class BootChainBuilder implements DecodeSink {
     const steps = publishedSteps(c, copy);
     if (steps.length === 0) return null;
     const split = splitAttempts(steps);
-    if (c.arp !== null) publishArp(c.arp, split.attempts);
+    if (c.arp !== null) {
+      const arp = publishArp(c.arp, split.attempts);
+      arp.forEach((asks, i) => { if (asks !== undefined) split.attempts[i]!.arp = asks; });
+    }
     const id = c.identity;
     return {
       key: c.key, arch: id.arch, archName: id.archName, vendorClass: id.vendorClass,
@@ -530,4 +534,10 @@ function publishUnreachable(u: UnreachableRecord): UnreachableFact {
 /** The message just handled opened the device's DHCP step (`st`): a new exchange began. */
 function exchangeStart(st: { step: { start: number; messages: readonly string[] } }, time: number): boolean {
   return st.step.start === time && st.step.messages.length === 1;
+}
+
+/** A client message that opens a DHCPv4 exchange from scratch: DISCOVER, or REQUEST on a new xid
+ *  (INIT-REBOOT, a renewal). */
+function startsOver(type: number | null): boolean {
+  return type === DhcpV4MessageType.DISCOVER || type === DhcpV4MessageType.REQUEST;
 }
