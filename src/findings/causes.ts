@@ -10,6 +10,7 @@
  */
 import type { ArpAskFacts, AttemptEntry, AttemptFacts, DeviceFacts, FlowFacts, StepFacts } from '../flow/facts.js';
 import { REBOOT_GAP_S, entryText } from '../flow/attempts.js';
+import { ARP_RETRIES } from '../flow/arp.js';
 import { ipv6FromString, ipv6ToString } from '../wire/bytes.js';
 import { BOOT_STAGES } from '../flow/progress.js';
 import { baseName, isIpxeBinary, looksLikeBootProgram, looksLikeKernel } from '../flow/classify.js';
@@ -20,8 +21,6 @@ import type { AnalysisThresholds, Finding } from './types.js';
 
 /** Findings that fail a boot even after the boot program arrived. */
 const FATAL: ReadonlySet<FindingCode> = new Set<FindingCode>(['pxe.arch-mismatch', 'ipxe.chainload-loop']);
-/** ARP requests for one address that show no reply came (firmware retries; rules-arp.ts). */
-export const ARP_RETRIES = 3;
 /** Findings that stopped the attempt before anything else could go wrong: its root before any other error. */
 const STOPPERS: ReadonlySet<FindingCode> = new Set<FindingCode>(['net.arp-unanswered']);
 /** Findings about things beside a failure, never its consequence. */

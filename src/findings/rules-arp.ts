@@ -6,7 +6,8 @@
  */
 import type { AttemptFacts, DeviceFacts, StepFacts } from '../flow/facts.js';
 import { add, fmt, type Ctx } from './rules-context.js';
-import { ARP_RETRIES, namedServers } from './causes.js';
+import { ARP_RETRIES } from '../flow/arp.js';
+import { namedServers } from './causes.js';
 
 /** Firmware retries: at least ARP_RETRIES requests of one burst over at least this many seconds (a
  *  legacy ROM tries 4 times in ~1.75 s, EDK2 3 times ~0.5 s apart, iPXE from 1/8 s up). */

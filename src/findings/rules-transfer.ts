@@ -45,7 +45,8 @@ export function tftpRules(ctx: Ctx, mac: string, s: TftpFacts, ignored: Set<stri
       } else {
         // A missing CTL/ITL is a phone without security configured: it goes on without them. Any
         // other error is lowered only by a later file of the chain that loaded, not by a request.
-        const optional = missing && (CISCO_SECURITY_FILE.test(name) || (step.cut === 'file' && mayBeCiscoSecurityFile(baseName(capturedName(step.file, true)))));
+        const fileCut = step.cut === 'file';
+        const optional = missing && (CISCO_SECURITY_FILE.test(name) || (fileCut && mayBeCiscoSecurityFile(baseName(capturedName(step.file, fileCut)))));
         add(ctx, 'tftp.error', mac, step.start, [s.requestFrame, s.errorFrame],
           `${step.opcode} "${step.file}": ERROR ${step.error.code} (${step.error.message || 'no message'}) from ${who}${optional ? ' (an optional security file: a phone without security goes on without it)' : ''}${loaded !== null ? `; the client went on and loaded "${loaded}"` : ''}.`,
           (TFTP_ERROR_HINTS[step.error.code] ?? TFTP_ERROR_HINTS[0]!)(step.file), optional || loaded !== null ? 'warning' : undefined, pxe(tftpErrorPxe(step.error.code)));

@@ -12,6 +12,7 @@ import { TcpFlag } from '../wire/tcp.js';
 import { Sim, pxeOptions, SERVER, T0, type Endpoint } from '../flow/sim.test-kit.js';
 import { icmpUnreachable } from '../flow/icmp.test-kit.js';
 import type { Analysis } from '../analysis/types.js';
+import { OPENS_KEPT } from '../flow/opens.js';
 
 const MAC = '52:54:00:00:00:31';
 const ADDR = '198.51.100.131';
@@ -21,7 +22,7 @@ const TO_CLIENT: Endpoint = { addr: '255.255.255.255', port: 68 };
 const C: Endpoint = { addr: ADDR, port: 2000, mac: MAC };
 
 type After = 'nothing' | 'rrq-icmp' | 'rrq-data' | 'rrq-unanswered' | 'syn' | 'syn-rst' | 'syn-synack' | 'syn-data'
-  | 'made-then-syn' | 'made-then-rst' | 'two-opens' | 'syn-new-port';
+  | 'made-then-syn' | 'made-then-rst' | 'two-opens' | 'syn-new-port' | 'answered-after-refusals';
 
 /** A UEFI PXE DORA cut to 96 bytes (the requests' identity gone), its TFTP read refused with ERROR 1;
  *  12 s later the device's DORA again (cut the same), then `after`; the capture ends at 60 s. */
@@ -76,6 +77,17 @@ function cutRedhcp(after: After): Analysis {
     tcp(cli, http, TcpFlag.SYN, 13);
     tcp(second, http, TcpFlag.SYN, after === 'two-opens' ? 13.001 : 14);
     tcp(http, cli, TcpFlag.SYN | TcpFlag.ACK, after === 'two-opens' ? 13.01 : 14.01);
+  } else if (after === 'answered-after-refusals') {
+    // Its HTTP SYN waits on a slow server while OPENS_KEPT connections to a TCP syslog host are
+    // refused (RST) one after another; then the server's SYN-ACK comes.
+    tcp(cli, http, TcpFlag.SYN, 13);
+    const syslog = { addr: '198.51.100.9', port: 514 };
+    for (let i = 0; i < OPENS_KEPT; i++) {
+      const from = { addr: ADDR, port: 49160 + i };
+      tcp(from, syslog, TcpFlag.SYN, 13.1 + i * 0.05);
+      tcp(syslog, from, TcpFlag.RST | TcpFlag.ACK, 13.101 + i * 0.05);
+    }
+    tcp(http, cli, TcpFlag.SYN | TcpFlag.ACK, 14);
   } else if (after !== 'nothing') {
     tcp(cli, http, TcpFlag.SYN, 13);
     if (after === 'syn') { tcp(cli, http, TcpFlag.SYN, 14); tcp(cli, http, TcpFlag.SYN, 16); }
@@ -102,6 +114,10 @@ describe('went on after a cut DHCP (snap 96)', () => {
 
   it('a SYN-ACK to an earlier SYN after a newer one (two connections at once, a SYN retried from a new port) is an answer', () => {
     for (const after of ['two-opens', 'syn-new-port'] as const) expect(errorStands(cutRedhcp(after)), after).toBe(false);
+  });
+
+  it('a SYN answered after as many newer SYNs were refused is an answer (settled opens make room first)', () => {
+    expect(errorStands(cutRedhcp('answered-after-refusals'))).toBe(false);
   });
 
   it('an RRQ refused by ICMP port unreachable is no proof the device went on: the failure stands', () => {

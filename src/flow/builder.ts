@@ -8,7 +8,7 @@
 import type { WireIssue } from '../wire/issues.js';
 import type { ArpSeen, CutBy, DecodedMessage, DecodeSink, FragmentSeen, TcpSegmentSeen, UndecodedFrame } from '../decode/messages.js';
 import { FrameSample, sampledFrames, type SampleFields } from './frames.js';
-import type { ChainState, DeviceIdentity, OpenedConnection, OpenedConnections, StepState } from './state.js';
+import type { ChainState, DeviceIdentity, StepState } from './state.js';
 import type { BootStep } from './types.js';
 import type { CaptureCutFacts, DeviceFacts, FlowFacts, StepFacts, UnreachableFact } from './facts.js';
 import { splitAttempts } from './attempts.js';
@@ -22,6 +22,7 @@ import { MtuTracker, type MtuFacts } from './mtu.js';
 import { TcpFlag } from '../wire/tcp.js';
 import { ArpOperation } from '../wire/arp.js';
 import { closeArpAsks, noteArpReply, noteArpRequest, publishArp } from './arp.js';
+import { noteOpen, noteOpenAnswered, noteOpenRefused, publishOpened } from './opens.js';
 import { BootOp, DhcpV4Code, DhcpV4MessageType, getOption, identityWhole, msgType, optionsWhole, type DhcpV4Message } from '../wire/dhcpv4/index.js';
 import { ipv4ToString, u32 } from '../wire/bytes.js';
 import { DhcpV6MsgType, isDhcp6Answer } from '../wire/dhcpv6/index.js';
@@ -51,8 +52,6 @@ const CUT_SAMPLE = 8;
 /** Address pairs of opaque cut frames, and DHCP server addresses, kept (beyond: counted as may-be-DHCP). */
 const CUT_PAIRS_KEPT = 256;
 const SERVERS_KEPT = 1024;
-/** SYNs kept per device: a boot client opens a few connections at once (kernel, initrd, a retry). */
-const OPENS_KEPT = 8;
 
 export class BootChainBuilder implements DecodeSink {
   private readonly flow: FlowState;
@@ -126,32 +125,21 @@ export class BootChainBuilder implements DecodeSink {
   private opening(s: TcpSegmentSeen): void {
     const key = this.flow.leases.get(s.src);
     const c = key === undefined ? undefined : this.flow.chains.get(key);
-    if (c === undefined) return;
-    const o = (c.opened ??= { recent: [], lastAnswered: null });
-    const known = openOf(o, s.srcPort, s.dst, s.dstPort);
-    if (known !== undefined) o.recent.splice(o.recent.indexOf(known), 1);
-    else if (o.recent.length >= OPENS_KEPT) o.recent.shift();
-    o.recent.push({ time: s.time, port: s.srcPort, peer: s.dst, peerPort: s.dstPort, answered: false, refused: false });
+    if (c !== undefined) noteOpen(c, s);
   }
 
   /** The peer answered the device's SYN (`device`:`port` ↔ `peer`:`peerPort`). */
   private answering(device: string, port: number, peer: string, peerPort: number): void {
     const key = this.flow.leases.get(device);
     const o = key === undefined ? undefined : this.flow.chains.get(key)?.opened;
-    const x = o === undefined || o === null ? undefined : openOf(o, port, peer, peerPort);
-    if (x && !x.answered && !x.refused) {
-      x.answered = true;
-      if (o!.lastAnswered === null || x.time > o!.lastAnswered) o!.lastAnswered = x.time;
-    }
+    if (o !== undefined && o !== null) noteOpenAnswered(o, port, peer, peerPort);
   }
 
-  /** A RST back to the device's SYN before its peer answered it: the connection was refused (a
-   *  RST after the handshake ends a connection that was made). */
+  /** A RST back to the device's SYN. */
   private refusing(s: TcpSegmentSeen): void {
     const key = this.flow.leases.get(s.dst);
     const o = key === undefined ? undefined : this.flow.chains.get(key)?.opened;
-    const x = o === undefined || o === null ? undefined : openOf(o, s.dstPort, s.src, s.srcPort);
-    if (x && !x.answered) x.refused = true;
+    if (o !== undefined && o !== null) noteOpenRefused(o, s.dstPort, s.src, s.srcPort);
   }
 
   /**
@@ -192,14 +180,15 @@ export class BootChainBuilder implements DecodeSink {
         chain = dhcp4Message(this.flow, m);
         if (chain?.dhcp4) {
           if (m.msg.op === BootOp.REQUEST && msgType(m.msg) === DhcpV4MessageType.DISCOVER) this.bootStart(chain, chain.dhcp4, m.time);
-          if (exchangeStart(chain.dhcp4, m.time)) closeArpAsks(chain);
+          // Only where its IPv4 stack starts over: an exchange its own DISCOVER or REQUEST opened
+          // (not a server's message seen alone, nor DHCPv6: EDK2 runs it mid-boot, its ARP cache kept).
+          if (m.msg.op === BootOp.REQUEST && exchangeStart(chain.dhcp4, m.time) && startsOver(msgType(m.msg))) closeArpAsks(chain);
         }
         break;
       case 'dhcp6':
         chain = dhcp6Message(this.flow, m);
         if (chain?.dhcp6) {
           if (chain.dhcp6.firstType === DhcpV6MsgType.SOLICIT) this.bootStart(chain, chain.dhcp6, m.time);
-          if (exchangeStart(chain.dhcp6, m.time)) closeArpAsks(chain);
         }
         break;
       // Noted as they come: an HTTP queue is deleted once answered, so its map says nothing later.
@@ -331,7 +320,10 @@ export class BootChainBuilder implements DecodeSink {
     const steps = publishedSteps(c, copy);
     if (steps.length === 0) return null;
     const split = splitAttempts(steps);
-    if (c.arp !== null) publishArp(c.arp, split.attempts);
+    if (c.arp !== null) {
+      const arp = publishArp(c.arp, split.attempts);
+      arp.forEach((asks, i) => { if (asks !== undefined) split.attempts[i]!.arp = asks; });
+    }
     const id = c.identity;
     return {
       key: c.key, arch: id.arch, archName: id.archName, vendorClass: id.vendorClass,
@@ -544,17 +536,8 @@ function exchangeStart(st: { step: { start: number; messages: readonly string[] 
   return st.step.start === time && st.step.messages.length === 1;
 }
 
-/** The device's connection to `peer`:`peerPort` from `port`, the newest one. */
-function openOf(o: OpenedConnections, port: number, peer: string, peerPort: number): OpenedConnection | undefined {
-  for (let i = o.recent.length - 1; i >= 0; i--) {
-    const x = o.recent[i]!;
-    if (x.port === port && x.peerPort === peerPort && x.peer === peer) return x;
-  }
-  return undefined;
-}
-
-/** DeviceFacts.opened: its last SYN, and when it sent the last one answered. */
-function publishOpened(o: OpenedConnections): NonNullable<DeviceFacts['opened']> {
-  const last = o.recent[o.recent.length - 1]!;
-  return { time: last.time, answered: last.answered, refused: last.refused, lastAnswered: o.lastAnswered };
+/** A client message that opens a DHCPv4 exchange from scratch: DISCOVER, or REQUEST on a new xid
+ *  (INIT-REBOOT, a renewal). */
+function startsOver(type: number | null): boolean {
+  return type === DhcpV4MessageType.DISCOVER || type === DhcpV4MessageType.REQUEST;
 }

@@ -105,11 +105,10 @@ export interface DeviceFacts {
   exchange?: ExchangeFacts;
   /** Its frames the capture cut short (snap length); absent when none were. */
   cut?: CutCounts;
-  /** Its last TCP connection attempt (SYN), whether the capture shows it answered (the peer's
-   *  SYN-ACK, the device's data on it) and whether the peer refused it (RST); absent when it
-   *  opened none. `lastAnswered`: when it sent the last SYN whose peer answered it (this one or an
-   *  earlier), null when none was. */
-  opened?: { time: number; answered: boolean; refused: boolean; lastAnswered: number | null };
+  /** Its TCP opens (flow/opens.ts), absent when it sent no SYN. `lastAnswered`: when it sent the
+   *  last SYN the capture shows answered (the peer's SYN-ACK, the device's data on it), null when
+   *  none was. */
+  opened?: { lastAnswered: number | null };
 }
 
 /** A run of ARP requests of the device for one address (retries no more than ARP_RETRY_GAP_S

@@ -6,6 +6,7 @@ import type { HttpRequestHead } from '../wire/http/index.js';
  */
 import type { FrameSample, FrameSampled } from './frames.js';
 import type { ArpAsks } from './arp.js';
+import type { OpenedConnections } from './opens.js';
 import type { CutCounts, ExchangeFacts } from './facts.js';
 import type {
   BootStep, Dhcp4Step, Dhcp6Status, Dhcp6Step, HttpStep, ProxyDhcpStep, RaStep, TftpStep,
@@ -224,29 +225,8 @@ export interface ChainState {
   exchange: ExchangeFacts | null;
   /** Its frames cut short by the snap length, null when none. */
   cut: CutCounts | null;
-  /** The TCP connections it opened (its SYNs), null before any; see DeviceFacts.opened. */
+  /** The TCP connections it opened (its SYNs; flow/opens.ts), null before any. */
   opened: OpenedConnections | null;
   /** Addresses it asked for by ARP and whether anyone answered (flow/arp.ts), null before any. */
   arp: ArpAsks | null;
-}
-
-/** A device's SYN: its ports survive any cut that keeps the TCP header (54 bytes), so a cut capture
- *  still shows the device going on to a transfer. Answered: the peer's SYN-ACK, or the device's
- *  data on it, is in the capture. Refused: the peer answered it with RST. */
-export interface OpenedConnection {
-  time: number;
-  port: number;
-  peer: string;
-  peerPort: number;
-  answered: boolean;
-  refused: boolean;
-}
-
-/** A device's latest SYNs (a client opens several at once: iPXE's kernel and initrd, a SYN retried
- *  from a new port), answers paired by ports, oldest first. */
-export interface OpenedConnections {
-  recent: OpenedConnection[];
-  /** When the device sent the last SYN its peer answered, null before any: a later SYN never
-   *  answered does not undo a connection that was made. */
-  lastAnswered: number | null;
 }
