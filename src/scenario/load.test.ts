@@ -146,6 +146,13 @@ describe('broken scenarios name file:line:col, expected and found', () => {
       'scenarios/x.yaml:6:35: clients[0].steps[0].tftp.blksize: expected a number, found "big"');
     expect(firstProblem(client('      - http: { url: x, expect: { status: 999 } }\n'))).toBe(
       'scenarios/x.yaml:6:43: clients[0].steps[0].http.expect.status: expected an HTTP status like 200, [200, 304] or "2xx", found 999');
+    // A header value with CR/LF would inject a field of its own; a space would split the request line.
+    expect(firstProblem(client('      - http: { url: "http://h/a", headers: { X-A: "1\\r\\nContent-Length: 5" } }\n'))).toMatch(
+      /^scenarios\/x\.yaml:6:\d+: clients\[0\]\.steps\[0\]\.http\.headers\.X-A: header value .* holds CR, LF or NUL/);
+    expect(firstProblem(client('      - http: { url: "http://h/a", headers: { "Bad Name": x } }\n'))).toMatch(
+      /^scenarios\/x\.yaml:6:\d+: clients\[0\]\.steps\[0\]\.http\.headers\.Bad Name: header name "Bad Name" is not an HTTP token/);
+    expect(firstProblem(client('      - http: { url: "http://h/a b" }\n'))).toMatch(
+      /^scenarios\/x\.yaml:6:\d+: clients\[0\]\.steps\[0\]\.http\.url: expected a URL without spaces or control characters/);
     expect(firstProblem(client('      - dhcp:\n          expect: { yiaddr: 198.51.100.0/33 }\n'))).toBe(
       'scenarios/x.yaml:7:29: clients[0].steps[0].dhcp.expect.yiaddr: expected a subnet like "198.51.100.0/24" or "2001:db8:1::/64", found "198.51.100.0/33"');
   });

@@ -7,7 +7,7 @@ import { LinkType } from './link-type.js';
 import { pcapOf, withTempCapture } from '../../test/helpers/pcap.js';
 import { hasTshark, tsharkFields } from '../../test/helpers/tshark.js';
 import {
-  decodeTcpOptions, emitTcp, parseTcp, tcpFlagsToString, tcpHeaderLength, TcpFlag, verifyTcpChecksum, writeTcpHeader, type TcpRepr,
+  decodeTcpOptions, emitTcp, emitTcpOptions, tcpOptionsLength, parseTcp, tcpFlagsToString, tcpHeaderLength, TcpFlag, verifyTcpChecksum, writeTcpHeader, type TcpOption, type TcpRepr,
 } from './tcp.js';
 
 const v4 = { src: ipv4FromString('198.51.100.10'), dst: ipv4FromString('203.0.113.20') };
@@ -100,6 +100,26 @@ describe('TCP parse / emit', () => {
     expect(issues).toMatchObject([{ kind: 'malformed', offset: 55 }]);
     const unknown = decodeTcpOptions(fromHex('1e03ff00'), []);
     expect(unknown).toEqual([{ kind: 30, data: fromHex('ff') }]);
+  });
+
+  it('emits options that decode to the same list, word-aligned with NOPs', () => {
+    const lists: TcpOption[][] = [
+      decodeTcpOptions(parseTcp(emitTcp(syn, new Uint8Array(0), v4), [])!.options, []),
+      [{ kind: 2, mss: 1440 }, { kind: 3, shift: 8 }, { kind: 4 }],
+      [{ kind: 5, blocks: [[0xfffffa23, 499], [3499, 4499], [1, 2], [7, 8]] }],
+      [{ kind: 8, tsval: 0xffffffff, tsecr: 1 }, { kind: 30, data: fromHex('ff01') }],
+    ];
+    for (const list of lists) {
+      const bytes = emitTcpOptions(list);
+      expect(bytes.length).toBe(tcpOptionsLength(list));
+      expect(bytes.length % 4).toBe(0);
+      const issues: WireIssue[] = [];
+      expect(decodeTcpOptions(bytes, issues)).toEqual(list);
+      expect(issues).toEqual([]);
+      expect(decodeTcpOptions(emitTcpOptions(decodeTcpOptions(bytes, [])), [])).toEqual(list);
+    }
+    // Four SACK blocks and their two NOPs take 36 of the 40 option bytes (RFC 2018 §3).
+    expect(tcpOptionsLength([{ kind: 5, blocks: [[1, 2], [3, 4], [5, 6], [7, 8]] }])).toBe(36);
   });
 
   it('truncation sweep and bad data offset', () => {

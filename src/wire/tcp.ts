@@ -212,3 +212,42 @@ export function decodeTcpOptions(opts: Uint8Array, issues: WireIssue[], base = 0
   }
   return out;
 }
+
+/** Bytes of one option's own encoding (kind, length, body). */
+function tcpOptionSize(opt: TcpOption): number {
+  if ('data' in opt) return 2 + opt.data.length;
+  if ('blocks' in opt) return 2 + 8 * opt.blocks.length;
+  return FIXED_OPTION_LENGTH[opt.kind] ?? 2;
+}
+
+/** NOPs before an option of `size` bytes at `offset` so that it ends on a 32-bit word, as
+ *  Linux aligns them (RFC 9293 §3.2: NOP "may be used between options ... to align"). */
+function alignNops(offset: number, size: number): number {
+  return (4 - ((offset + size) % 4)) % 4;
+}
+
+/** Length of `emitTcpOptions(options)`: a multiple of 4 (the data offset counts words). */
+export function tcpOptionsLength(options: readonly TcpOption[]): number {
+  let n = 0;
+  for (const opt of options) { const size = tcpOptionSize(opt); n += alignNops(n, size) + size; }
+  return n;
+}
+
+/** Encodes options (the inverse of decodeTcpOptions), each NOP-aligned to end on a word. */
+export function emitTcpOptions(options: readonly TcpOption[]): Uint8Array {
+  const out = new Uint8Array(tcpOptionsLength(options));
+  let o = 0;
+  for (const opt of options) {
+    const size = tcpOptionSize(opt);
+    for (let i = alignNops(o, size); i > 0; i--) out[o++] = TcpOptionKind.NOP;
+    out[o] = opt.kind;
+    out[o + 1] = size;
+    if ('data' in opt) out.set(opt.data, o + 2);
+    else if ('mss' in opt) putU16(out, o + 2, opt.mss);
+    else if ('shift' in opt) out[o + 2] = opt.shift;
+    else if ('tsval' in opt) { putU32(out, o + 2, opt.tsval); putU32(out, o + 6, opt.tsecr); }
+    else if ('blocks' in opt) for (let i = 0; i < opt.blocks.length; i++) { putU32(out, o + 2 + 8 * i, opt.blocks[i]![0]); putU32(out, o + 6 + 8 * i, opt.blocks[i]![1]); }
+    o += size;
+  }
+  return out;
+}

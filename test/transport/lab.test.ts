@@ -129,24 +129,33 @@ describe.skipIf(skipReason !== '')(`transports in a lab${skipReason ? ` (skipped
       const mac = '02:00:00:7a:01:01';
       const pcap = join(lab.workDir, 'raw-tcp.pcap');
       // Lost between the switch ports (the lab's bridge), not in the server's own output, where
-      // netfilter's drop is an error its TCP just retries: the client sees real gaps.
+      // netfilter's drop is an error its TCP just retries: the client sees real gaps. Data segments
+      // only (`ip length > 100`): a lost pure ACK of the GET leaves no gap for us to SACK.
       // ~125 packets (GSO super-segments of up to 44 full segments) at 5 %: no loss at all has a chance of ~0.2 %.
       runOk('ip', ['netns', 'exec', lab.ns.cli, 'nft', '-f', '-'], { input: [
         'add table bridge pxtloss', 'add chain bridge pxtloss lossy { type filter hook forward priority 0; }',
-        'add rule bridge pxtloss lossy tcp sport 80 tcp flags & (syn | fin) == 0 numgen random mod 100 < 5 counter drop', ''].join('\n') });
+        'add rule bridge pxtloss lossy ip length > 100 tcp sport 80 tcp flags & (syn | fin) == 0 numgen random mod 100 < 5 counter drop', ''].join('\n') });
       const out = await runInNamespace(lab.ns.cli, { mode: 'raw', iface, macs: [mac], persona: 'uefi-x64', tftp: false, httpPath: '/big.img', httpHost: SERVER_ADDR, httpKeep: false, httpLimitMs: 60_000, pcap }, 100_000);
       const dropped = Number(/counter packets (\d+)/.exec(run('ip', ['netns', 'exec', lab.ns.cli, 'nft', 'list', 'table', 'bridge', 'pxtloss']).stdout)?.[1] ?? 0);
       const r = out.results[0]!;
       expect(r.http, JSON.stringify(r)).toMatchObject({ ok: true, status: 200, bodyBytes: 8_000_000, sha256: sha256File(big) });
-      const fields = (filter: string, field = 'frame.number'): string[] => run('tshark', ['-r', pcap, '-n', '-Y', filter, '-T', 'fields', '-e', field], { timeoutMs: 60_000 }).stdout.split('\n').filter(Boolean);
+      const fields = (filter: string, ...names: string[]): string[] => run('tshark', ['-r', pcap, '-n', '-Y', filter, '-T', 'fields', ...(names.length ? names : ['frame.number']).flatMap((n) => ['-e', n])], { timeoutMs: 60_000 }).stdout.split('\n').filter(Boolean);
       const ours = `eth.src == ${mac} and tcp`;
       // RFC 7323 §2.2 and RFC 2018 §2: our SYN offers window scale and SACK, the server's takes both,
       // and our ACKs use the scale (far beyond 64 KiB).
-      expect(fields(`${ours} and tcp.flags.syn == 1 and tcp.options.sack_perm`, 'tcp.options.wscale.shift')).toEqual(['8']);
-      expect(fields('tcp.srcport == 80 and tcp.flags.syn == 1 and tcp.flags.ack == 1 and tcp.options.sack_perm', 'tcp.options.wscale.shift')).toHaveLength(1);
+      // A loaded box may retransmit either SYN: every one of ours offers both, at least one SYN-ACK takes them.
+      const synShifts = fields(`${ours} and tcp.flags.syn == 1`, 'tcp.options.wscale.shift');
+      expect(synShifts.length).toBeGreaterThan(0);
+      expect(new Set(synShifts)).toEqual(new Set(['8']));
+      expect(fields(`${ours} and tcp.flags.syn == 1 and not tcp.options.sack_perm`)).toEqual([]);
+      expect(fields('tcp.srcport == 80 and tcp.flags.syn == 1 and tcp.flags.ack == 1 and tcp.options.sack_perm and tcp.options.wscale.shift').length).toBeGreaterThan(0);
       const windows = fields(`${ours} and tcp.flags.syn == 0`, 'tcp.window_size').map(Number);
       expect(Math.max(...windows)).toBeGreaterThan(1 << 20);
-      expect(fields(`${ours} and tcp.analysis.zero_window`)).toEqual([]);
+      // RFC 9293 §3.8.6: the right edge we offer (ack + window) never moves left.
+      const edges = fields(`${ours} and tcp.flags.syn == 0 and tcp.flags.reset == 0`, 'tcp.ack_raw', 'tcp.window_size')
+        .map((line) => line.split('\t').map(Number)).map(([ack, win]) => ack! + win!);
+      const shrunk = edges.findIndex((e, i) => i > 0 && ((e - edges[i - 1]!) | 0) < 0);
+      expect(shrunk, `right edge ${edges[shrunk - 1]} -> ${edges[shrunk]}`).toBe(-1);
       // Fewer ACKs than one per two full segments (Linux's pace): one per receive batch, plus one
       // for each segment beyond a gap.
       const pureAcks = fields(`${ours} and tcp.len == 0 and tcp.flags.syn == 0 and tcp.flags.fin == 0 and tcp.flags.reset == 0`).length;

@@ -86,7 +86,7 @@ export class HttpClient implements HttpSink {
     headers.push(...(this.cfg.headers ?? []));
     const repr = { method: this.cfg.method ?? 'GET', uri: this.cfg.path, version: this.cfg.version, headers };
     const bytes = emitHttpRequest(repr);
-    this.parser.expectResponse(httpRequestHeadOf(repr, bytes.length));
+    this.parser.expectResponse(httpRequestHeadOf(repr));
     return bytes;
   }
 

@@ -6,6 +6,7 @@ import { bareHost } from './urls.js';
 import { onAbort } from './abort-fanout.js';
 import { drive, StepFailure, type ClientState, type Outcome, type StepContext } from './loop.js';
 import { TcpPort } from '../../wire/ports.js';
+import { httpRequestProblem } from '../../wire/http/index.js';
 
 // ---------------------------------------------------------------------------------------------
 // TFTP and HTTP
@@ -131,7 +132,12 @@ async function httpFetchOnce(
     return { result: null, error: `not a URL: ${JSON.stringify(url)}` };
   }
   if (u.protocol !== 'http:') return { result: null, error: `${u.protocol.replace(':', '')} URLs are not supported by the runner (${url})` };
-  const client = new HttpClient({ method, host: u.host, path: `${u.pathname}${u.search}`, headers: Object.entries(headers ?? {}), keepBody: keepBody !== false, ...(keepBody === 'head' ? { beyondKept: 'count' as const } : {}), digest });
+  const path = `${u.pathname}${u.search}`;
+  const fields = Object.entries(headers ?? {});
+  // Values from ${vars} (a DHCP server's boot file URL, a saved body) are not checked with the scenario.
+  const problem = httpRequestProblem({ method, uri: path, headers: fields });
+  if (problem) return { result: null, error: `HTTP ${url}: ${problem}` };
+  const client = new HttpClient({ method, host: u.host, path, headers: fields, keepBody: keepBody !== false, ...(keepBody === 'head' ? { beyondKept: 'count' as const } : {}), digest });
   const remaining = Math.max(1, (hard - ctx.timers.now()) * 1000);
   let stream;
   try {

@@ -10,6 +10,7 @@ import { optionOverrides } from './options.js';
 import { SCENARIO_PERSONAS } from './persona-names.js';
 import { saveField } from './save.js';
 import { didYouMean } from './suggest.js';
+import { httpFieldValueProblem, isHttpToken } from '../../wire/http/index.js';
 
 const common = {
   name: z.string().optional(),
@@ -19,6 +20,29 @@ const common = {
 
 const nonEmpty = z.string().min(1, { error: 'expected a non-empty string' });
 const port = z.number().int().min(1).max(65535);
+
+/** Request headers: token names and values that cannot end the field early (a CR, LF or NUL
+ *  would inject a field of its own into the request). */
+const httpHeadersField = custom((v, report): Record<string, string> => {
+  const out: Record<string, string> = {};
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    report(`expected a map of header names to values, found ${describeValue(v)}`);
+    return out;
+  }
+  for (const [name, value] of Object.entries(v)) {
+    if (!isHttpToken(name)) report(`header name ${JSON.stringify(name)} is not an HTTP token (RFC 9110 §5.1: letters, digits and !#$%&'*+-.^_\`|~)`, [name], true);
+    if (typeof value !== 'string') { report(`expected a string, found ${describeValue(value)}`, [name]); continue; }
+    const problem = httpFieldValueProblem(value);
+    if (problem) report(problem, [name]);
+    out[name] = value;
+  }
+  return out;
+});
+
+/** An http step's URL: whitespace or a control character would not survive into the request line. */
+const httpUrlField = nonEmpty.refine((v) => !/[\x00-\x20\x7f]/.test(v), {
+  error: (iss) => `expected a URL without spaces or control characters (percent-encode them: %20), found ${JSON.stringify(iss.input)}`,
+});
 
 export const STEP_BODIES = {
   dhcp: strict({
@@ -50,9 +74,9 @@ export const STEP_BODIES = {
   }),
   http: strict({
     ...common,
-    url: nonEmpty,
+    url: httpUrlField,
     method: oneOf(['GET', 'HEAD'], 'GET or HEAD').optional(),
-    headers: z.record(z.string(), z.string()).optional(),
+    headers: httpHeadersField.optional(),
     expect: httpExpectSchema.optional(),
   }),
   'ipxe-script': strict({

@@ -197,18 +197,62 @@ function withBody(head: string, body: Uint8Array | undefined): Uint8Array {
   return out;
 }
 
-/** Request bytes exactly as given (no header is added: the caller decides Host, Content-Length...). */
+/** RFC 9110 §5.6.2 token: a method or a field name. */
+const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** What would end a field or the head early (RFC 9110 §5.5, RFC 9112 §2.2). */
+const FIELD_VALUE_BREAK = /[\r\n\0]/;
+/** A request-target holds no whitespace or control characters (RFC 9112 §3.2). */
+const TARGET_BREAK = /[\x00-\x20\x7f]/;
+
+export function isHttpToken(s: string): boolean {
+  return HTTP_TOKEN.test(s);
+}
+
+/** Why `value` cannot be a field value (CR, LF or NUL would inject a field or end the head), or null. */
+export function httpFieldValueProblem(value: string): string | null {
+  return FIELD_VALUE_BREAK.test(value) ? `header value ${JSON.stringify(value)} holds CR, LF or NUL, which would end the field early (RFC 9110 §5.5)` : null;
+}
+
+/** Why `uri` cannot be a request-target, or null. */
+export function httpTargetProblem(uri: string): string | null {
+  if (uri === '') return 'an empty request target';
+  return TARGET_BREAK.test(uri) ? `request target ${JSON.stringify(uri)} holds a space or control character (RFC 9112 §3.2; percent-encode it: %20)` : null;
+}
+
+/** Why `emitHttpRequest(r)` would not write one well-formed request head, or null. */
+export function httpRequestProblem(r: HttpRequestRepr): string | null {
+  if (!isHttpToken(r.method)) return `method ${JSON.stringify(r.method)} is not an HTTP token (RFC 9110 §9.1)`;
+  const target = httpTargetProblem(r.uri);
+  if (target) return target;
+  const list = Array.isArray(r.headers) ? r.headers : Object.entries(r.headers);
+  for (const [name, value] of list) {
+    if (!isHttpToken(name)) return `header name ${JSON.stringify(name)} is not an HTTP token (RFC 9110 §5.1)`;
+    const problem = httpFieldValueProblem(value);
+    if (problem) return problem;
+  }
+  return null;
+}
+
+/** Request bytes as given (no header is added: the caller decides Host, Content-Length...); throws
+ *  a RangeError for what would not be one well-formed head (an injected field, a split request line). */
 export function emitHttpRequest(r: HttpRequestRepr): Uint8Array {
+  const problem = httpRequestProblem(r);
+  if (problem) throw new RangeError(problem);
   return withBody(`${r.method} ${r.uri} ${r.version ?? 'HTTP/1.1'}\r\n${headerLines(r.headers)}\r\n`, r.body);
 }
 
-/** The head `emitHttpRequest(r)` writes (`headLength` bytes of it), as parseHttpHead would read it
- *  back: a client pairs its response with it without parsing the bytes it just made (a process's
- *  first parse costs about a millisecond of lazy compilation, before the request could leave). */
-export function httpRequestHeadOf(r: HttpRequestRepr, headLength: number): HttpRequestHead {
-  const headers: HttpHeaderList = Array.isArray(r.headers) ? r.headers.map(([n, v]) => [n, v.trim()]) : Object.entries(r.headers).map(([n, v]) => [n, v.trim()]);
+/** The head `emitHttpRequest(r)` writes, as parseHttpHead would read it back: a client pairs its
+ *  response with it without parsing the bytes it just made (a process's first parse costs about a
+ *  millisecond of lazy compilation, before the request could leave). */
+export function httpRequestHeadOf(r: HttpRequestRepr): HttpRequestHead {
+  const list = Array.isArray(r.headers) ? r.headers : Object.entries(r.headers);
+  const version = r.version ?? 'HTTP/1.1';
+  // One byte per character, as emitHttpRequest writes them: request line, fields, blank line.
+  let headLength = r.method.length + 1 + r.uri.length + 1 + version.length + 2 + 2;
+  for (const [n, v] of list) headLength += n.length + 2 + v.length + 2;
+  const headers: HttpHeaderList = list.map(([n, v]) => [n, v.trim()]);
   const head: HttpRequestHead = {
-    kind: 'request', method: r.method, uri: r.uri, version: r.version ?? 'HTTP/1.1', headers, byName: new Map(),
+    kind: 'request', method: r.method, uri: r.uri, version, headers, byName: new Map(),
     contentLength: null, chunked: false, keepAlive: true, offset: 0, headLength,
   };
   for (const [name, value] of headers) {

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { asciiBytes, latin1String } from '../bytes.js';
 import type { WireIssue } from '../issues.js';
 import {
-  HttpConnectionParser, emitHttpRequest, emitHttpResponse, formatHttpText, httpHeader, httpRequestHeadOf, httpToJson, parseHttpHead,
+  HttpConnectionParser, emitHttpRequest, httpRequestProblem, emitHttpResponse, formatHttpText, httpHeader, httpRequestHeadOf, httpToJson, parseHttpHead,
   type HttpRequestHead, type HttpRequestRepr, type HttpResponseHead, type HttpSink,
 } from './index.js';
 
@@ -414,16 +414,41 @@ describe('cut heads: only the capture cuts a head, and only a status line is one
   });
 });
 
+describe('emitHttpRequest guards', () => {
+  it('refuses what would inject a field or split the request line', () => {
+    const bad: [HttpRequestRepr, RegExp][] = [
+      [{ method: 'GET', uri: '/a', headers: [['Host', 'h'], ['X', 'a\r\nContent-Length: 5']] }, /header value .* CR, LF or NUL/],
+      [{ method: 'GET', uri: '/a', headers: [['X', 'a\nb']] }, /CR, LF or NUL/],
+      [{ method: 'GET', uri: '/a', headers: [['X', 'a\0b']] }, /CR, LF or NUL/],
+      [{ method: 'GET', uri: '/a b', headers: [['Host', 'h']] }, /request target .* space or control/],
+      [{ method: 'GET', uri: '/a\tb', headers: [] }, /request target/],
+      [{ method: 'GET', uri: '', headers: [] }, /empty request target/],
+      [{ method: 'GET', uri: '/a', headers: [['Bad Name', 'x']] }, /header name "Bad Name" is not an HTTP token/],
+      [{ method: 'GET', uri: '/a', headers: [['X:', 'x']] }, /header name/],
+      [{ method: 'GE T', uri: '/a', headers: [] }, /method/],
+    ];
+    for (const [r, message] of bad) {
+      expect(() => emitHttpRequest(r), JSON.stringify(r)).toThrow(message);
+      expect(httpRequestProblem(r)).toMatch(message);
+    }
+    // What is allowed stays allowed: empty values, tabs and obs-text inside a value, a query.
+    expect(httpRequestProblem({ method: 'GET', uri: '/a?b=%20', headers: [['X-A', ''], ['X-B', 'a\tb'], ['X-C', 'v\u00a0']] })).toBeNull();
+  });
+});
+
 describe('httpRequestHeadOf', () => {
   it('is the head parseHttpHead reads back from emitHttpRequest\'s bytes', () => {
     const reprs: HttpRequestRepr[] = [
       { method: 'GET', uri: '/boot.ipxe', headers: [['Host', '198.51.100.1']] },
       { method: 'HEAD', uri: '/vmlinuz?x=1', version: 'HTTP/1.0', headers: [['Host', 'a'], ['Connection', 'keep-alive'], ['X-A', ' 1 '], ['x-a', '2']] },
       { method: 'POST', uri: '/', headers: { Host: 'h', 'Content-Length': '0', Connection: 'close' } },
+      { method: 'POST', uri: '/a', headers: [['Host', 'bücher.example'], ['X-Empty', ''], ['Content-Length', '3']], body: new TextEncoder().encode('abc') },
     ];
     for (const r of reprs) {
       const bytes = emitHttpRequest(r);
-      expect(httpRequestHeadOf(r, bytes.length)).toEqual(parseHttpHead(bytes, true, [], 0));
+      // The head block alone (parseHttpHead's input): the body is not part of headLength.
+      const head = bytes.subarray(0, bytes.length - (r.body?.length ?? 0));
+      expect(httpRequestHeadOf(r)).toEqual(parseHttpHead(head, true, [], 0));
     }
   });
 
@@ -434,7 +459,7 @@ describe('httpRequestHeadOf', () => {
       onMessageComplete: (req, n) => { if (!req) seen.push(['done', n]); }, onError: () => {},
     });
     const r: HttpRequestRepr = { method: 'HEAD', uri: '/', headers: [['Host', 'a']] };
-    p.expectResponse(httpRequestHeadOf(r, emitHttpRequest(r).length));
+    p.expectResponse(httpRequestHeadOf(r));
     p.push(false, new TextEncoder().encode('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n'), 0, 0);
     expect(seen).toEqual([['head', 1], ['done', 0]]);
   });

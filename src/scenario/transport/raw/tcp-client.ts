@@ -3,12 +3,13 @@
  * active open with MSS and window-scale options (up to a 16 MiB receive window when the server scales too,
  * RFC 7323 §2: 64 KiB per round trip capped downloads at ~20 MB/s on a busy host), cumulative ACK per receive
  * batch (one wake-up's segments), an in-order buffer for reordered/duplicate segments, SACK blocks
- * for what it holds beyond a gap (RFC 2018, when the server permits it), FIN/RST handling and bounded
+ * for what it holds beyond a gap (RFC 2018, when the server permits it) with D-SACK for duplicates
+ * (RFC 2883), FIN/RST handling and bounded
  * retransmission of our SYN, data and FIN. No congestion control or timestamps: requests are small
  * and the server does the sending.
  */
 import type { WireIssue } from '../../../wire/issues.js';
-import { decodeTcpOptions, TcpFlag, TcpOptionKind, type TcpSegment } from '../../../wire/tcp.js';
+import { decodeTcpOptions, emitTcpOptions, TcpFlag, TcpOptionKind, type TcpOption, type TcpSegment } from '../../../wire/tcp.js';
 import type { ByteStream } from '../types.js';
 
 /** Signed distance a - b in sequence space. */
@@ -17,6 +18,8 @@ function seqDiff(a: number, b: number): number {
 }
 
 export const TCP_RECEIVE_WINDOW = 65535;
+
+const bySeq = (a: { seq: number }, b: { seq: number }): number => seqDiff(a.seq, b.seq);
 /** Our window-scale shift: the 16-bit window field counts 256-byte units once both sides scale
  *  (16 MiB at most: room for a ring full of 64 KiB super-segments, see widenForSuperSegments). */
 export const TCP_WINDOW_SHIFT = 8;
@@ -56,6 +59,14 @@ export interface RawTcpOptions {
   lingerMs?: number;
   /** Called once when the connection is over (to free the port). */
   onClosed(): void;
+}
+
+/** A contiguous run of sequence space held beyond rcvNxt. */
+interface HeldRange {
+  start: number;
+  end: number;
+  /** Order of the last segment that fell in it: the newest range is reported first (RFC 2018 §4). */
+  touched: number;
 }
 
 interface Unacked {
@@ -103,10 +114,10 @@ export class RawTcpConnection implements ByteStream {
     return new Promise((resolve, reject) => {
       this.connectWaiter = { resolve, reject };
       const mss = this.o.mss ?? DEFAULT_MSS;
-      // MSS, NOP, window scale (RFC 7323 §2.2; the SYN's own window is never scaled), NOP, NOP,
-      // SACK permitted (RFC 2018 §2).
+      // MSS, window scale (RFC 7323 §2.2; the SYN's own window is never scaled), SACK permitted
+      // (RFC 2018 §2).
       const K = TcpOptionKind;
-      this.sendReliable(TcpFlag.SYN, new Uint8Array(0), Uint8Array.of(K.MSS, 4, mss >> 8, mss & 0xff, K.NOP, K.WINDOW_SCALE, 3, TCP_WINDOW_SHIFT, K.NOP, K.NOP, K.SACK_PERMITTED, 2));
+      this.sendReliable(TcpFlag.SYN, new Uint8Array(0), emitTcpOptions([{ kind: K.MSS, mss }, { kind: K.WINDOW_SCALE, shift: TCP_WINDOW_SHIFT }, { kind: K.SACK_PERMITTED }]));
     });
   }
 
@@ -211,26 +222,39 @@ export class RawTcpConnection implements ByteStream {
    *  every loss of a window in one round trip, not one per round trip (a dup-ACK storm at 9 MB/s
    *  with 3 % loss on the lab link without it). */
   private sackPermitted = false;
-  /** Sequence number of the last out-of-order segment kept: its block goes first (RFC 2018 §4). */
-  private lastOooSeq = -1;
+  /** What `ooo` covers, sorted, disjoint and not touching: kept up to date as segments arrive. */
+  private readonly held: HeldRange[] = [];
+  private touches = 0;
+  /** A duplicate to report once, in the next ACK's first block (D-SACK, RFC 2883 §4); -1: none. */
+  private dsackStart = -1;
+  private dsackEnd = -1;
 
   /** Takes a data segment; true when it simply extended the in-order data (no gap before or
    *  filled, not a duplicate). */
   private receive(seq: number, data: Uint8Array): boolean {
-    if (this.peerClosed) { this.counters.duplicates++; return false; }
+    const end = (seq + data.length) >>> 0;
+    if (this.peerClosed) { this.counters.duplicates++; this.reportDuplicate(seq, end); return false; }
     const rel = seqDiff(seq, this.rcvNxt);
     if (rel > 0) {
       // Ahead of the in-order point: keep it (once) if it fits the window.
       if (rel + data.length > this.rcvWindow || this.oooBytes + data.length > this.rcvWindow) return false;
       this.counters.outOfOrder++;
-      if (this.ooo.some((s) => s.seq === seq && s.data.length >= data.length)) return false;
+      const within = this.heldRangeCovering(seq, end);
+      if (within) {
+        // Held already: D-SACK it, and its range is the one this ACK is about (RFC 2018 §4).
+        this.counters.duplicates++;
+        this.reportDuplicate(seq, end);
+        within.touched = ++this.touches;
+        return false;
+      }
       this.ooo.push({ seq, data: data.slice() });
-      this.ooo.sort((a, b) => seqDiff(a.seq, b.seq));
+      this.ooo.sort(bySeq);
       this.oooBytes += data.length;
-      this.lastOooSeq = seq;
+      this.hold(seq, end);
       return false;
     }
-    if (-rel >= data.length) { this.counters.duplicates++; return false; }
+    if (-rel >= data.length) { this.counters.duplicates++; this.reportDuplicate(seq, end); return false; }
+    if (rel < 0) this.reportDuplicate(seq, this.rcvNxt); // the part we had (RFC 2883 §4.1.1)
     this.deliver(data.subarray(-rel));
     if (this.ooo.length === 0) return true;
     while (this.ooo.length) {
@@ -241,7 +265,42 @@ export class RawTcpConnection implements ByteStream {
       this.oooBytes -= s.data.length;
       if (-r < s.data.length) this.deliver(s.data.subarray(-r));
     }
+    while (this.held.length && seqDiff(this.held[0]!.start, this.rcvNxt) <= 0) this.held.shift();
     return false;
+  }
+
+  /** The held range that contains [start, end) whole, if any. */
+  private heldRangeCovering(start: number, end: number): HeldRange | undefined {
+    for (const r of this.held) if (seqDiff(start, r.start) >= 0 && seqDiff(end, r.end) <= 0) return r;
+    return undefined;
+  }
+
+  /** Adds [start, end) to the held ranges, merging the ones it overlaps or touches; the result is
+   *  the newest range. */
+  private hold(start: number, end: number): void {
+    const held = this.held;
+    let i = 0;
+    while (i < held.length && seqDiff(held[i]!.end, start) < 0) i++;
+    let j = i;
+    while (j < held.length && seqDiff(held[j]!.start, end) <= 0) {
+      if (seqDiff(held[j]!.start, start) < 0) start = held[j]!.start;
+      if (seqDiff(held[j]!.end, end) > 0) end = held[j]!.end;
+      j++;
+    }
+    const touched = ++this.touches;
+    if (j > i) {
+      const r = held[i]!;
+      r.start = start;
+      r.end = end;
+      r.touched = touched;
+      held.splice(i + 1, j - i - 1);
+    } else held.splice(i, 0, { start, end, touched });
+  }
+
+  private reportDuplicate(start: number, end: number): void {
+    if (!this.sackPermitted) return;
+    this.dsackStart = start >>> 0;
+    this.dsackEnd = end >>> 0;
   }
 
   private deliver(data: Uint8Array): void {
@@ -262,6 +321,7 @@ export class RawTcpConnection implements ByteStream {
     this.rcvNxt = (this.rcvNxt + 1) >>> 0;
     this.ooo.length = 0;
     this.oooBytes = 0;
+    this.held.length = 0;
     if (this.state === 'established') this.state = 'close-wait';
     this.emitEnd(undefined);
   }
@@ -309,27 +369,23 @@ export class RawTcpConnection implements ByteStream {
     this.o.emit({ seq: this.sndNxt, ack: this.rcvNxt, flags: TcpFlag.ACK, window: this.windowField(), payload: new Uint8Array(0), ...(sack ? { options: sack } : {}) });
   }
 
-  /** NOP, NOP, SACK with the held ranges beyond rcvNxt (RFC 2018 §3-4): the one holding the latest
-   *  out-of-order segment first, then the others from the highest down; null when nothing is held. */
+  /** SACK blocks (RFC 2018 §3-4, RFC 2883 §4): a pending D-SACK first, then the held ranges
+   *  newest first, four blocks at most; null when there is nothing to say. */
   private sackOption(): Uint8Array | null {
-    if (!this.sackPermitted || this.ooo.length === 0) return null;
-    const ranges: [number, number][] = [];
-    for (const s of this.ooo) {
-      const end = (s.seq + s.data.length) >>> 0;
-      const last = ranges[ranges.length - 1];
-      if (last && seqDiff(s.seq, last[1]) <= 0) { if (seqDiff(end, last[1]) > 0) last[1] = end; } else ranges.push([s.seq >>> 0, end]);
+    if (!this.sackPermitted || (this.held.length === 0 && this.dsackStart === -1)) return null;
+    const blocks: [number, number][] = [];
+    if (this.dsackStart !== -1) { blocks.push([this.dsackStart, this.dsackEnd]); this.dsackStart = this.dsackEnd = -1; }
+    // Newest first: a selection over the (few) ranges, no sort.
+    let after = Infinity;
+    while (blocks.length < MAX_SACK_BLOCKS) {
+      let next: HeldRange | undefined;
+      for (const r of this.held) if (r.touched < after && (!next || r.touched > next.touched)) next = r;
+      if (!next) break;
+      blocks.push([next.start, next.end]);
+      after = next.touched;
     }
-    const first = ranges.findIndex(([a, b]) => seqDiff(this.lastOooSeq, a) >= 0 && seqDiff(this.lastOooSeq, b) < 0);
-    const blocks = first < 0 ? [] : [ranges[first]!];
-    for (let i = ranges.length - 1; i >= 0 && blocks.length < MAX_SACK_BLOCKS; i--) if (i !== first) blocks.push(ranges[i]!);
-    const out = new Uint8Array(4 + 8 * blocks.length);
-    out[0] = TcpOptionKind.NOP;
-    out[1] = TcpOptionKind.NOP;
-    out[2] = TcpOptionKind.SACK;
-    out[3] = 2 + 8 * blocks.length;
-    const v = new DataView(out.buffer);
-    blocks.forEach(([a, b], i) => { v.setUint32(4 + 8 * i, a); v.setUint32(8 + 8 * i, b); });
-    return out;
+    const option: TcpOption = { kind: TcpOptionKind.SACK, blocks };
+    return emitTcpOptions([option]);
   }
 
   /** The 16-bit window field: bytes, or 64-byte units once scaling is in effect. */

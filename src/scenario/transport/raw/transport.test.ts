@@ -10,6 +10,7 @@ import { createRawTransport, rawBpfFilter } from './transport.js';
 import { FakeLink } from './fake-link.test-kit.js';
 import { arpFrame, tcpFrame, udpFrame } from './frames.js';
 import { SendQueue } from './send-queue.js';
+import { expectSynOptions } from './syn-options.test-kit.js';
 import type { ByteStream, ClientTransport, UdpDatagram } from '../types.js';
 
 const A = '02:00:00:00:0a:01';
@@ -184,8 +185,8 @@ describe('raw transport TCP client', () => {
     const { t, link, syn, serverIss } = await connected();
     expect(syn.flags).toBe(TcpFlag.SYN);
     expect(syn.srcPort).toBeGreaterThanOrEqual(49152);
-    // MSS 1460, then NOP and window scale 8 (RFC 7323): a window beyond 64 KiB when the server scales too.
-    expect([...syn.options]).toEqual([2, 4, 0x05, 0xb4, 1, 3, 3, 8, 1, 1, 4, 2]);
+    // MSS 1460, window scale 8 (a window beyond 64 KiB when the server scales too) and SACK permitted.
+    expectSynOptions(syn.options, 1460);
     expect(syn.window).toBe(65535);
     const [ack] = segs(link);
     expect(ack).toMatchObject({ flags: TcpFlag.ACK, ack: serverIss + 1, seq: syn.seq + 1 });

@@ -6,12 +6,13 @@ import { icmpv6ChecksumOk } from '../../../wire/icmpv6.js';
 import { parseIpv6 } from '../../../wire/ipv6.js';
 import { linkLocalFromMac } from '../../../wire/ipv6-address.js';
 import { emitNdp, ndpOptions, parseNdp, type NdpMessage } from '../../../wire/ndp.js';
-import { parseTcp, TcpFlag, verifyTcpChecksum } from '../../../wire/tcp.js';
+import { decodeTcpOptions, emitTcpOptions, parseTcp, TcpFlag, TcpOptionKind, verifyTcpChecksum } from '../../../wire/tcp.js';
 import { parseUdp, verifyUdpChecksum } from '../../../wire/udp.js';
 import { createRawTransport, type RawTransport } from './transport.js';
 import { FakeLink } from './fake-link.test-kit.js';
 import { icmpv6Frame, tcpFrame, udpFrame } from './frames.js';
 import { neighbourSolicitFrame } from './ndp.js';
+import { expectSynOptions } from './syn-options.test-kit.js';
 import type { RouterAdvertSeen, UdpDatagram } from '../types.js';
 
 const A = '02:00:00:00:0a:01';
@@ -221,7 +222,7 @@ describe('raw transport IPv6: TCP', () => {
     expect([s.eth.dst, s.ip.src, s.ip.dst, s.ip.hopLimit]).toEqual([SRV_MAC, A_GLOBAL, SRV, 128]);
     const syn = parseTcp(s.ip.payload, [])!;
     expect(syn.flags).toBe(TcpFlag.SYN);
-    expect([...syn.options]).toEqual([2, 4, 1440 >> 8, 1440 & 0xff, 1, 3, 3, 8, 1, 1, 4, 2]);
+    expectSynOptions(syn.options, 1440);
     link.inject(tcpFrame({ srcMac: SRV_MAC, dstMac: A, srcIp: SRV, dstIp: A_GLOBAL },
       { srcPort: 80, dstPort: syn.srcPort, seq: 5000, ack: syn.seq + 1, flags: TcpFlag.SYN | TcpFlag.ACK, window: 65535, urgent: 0 }, new Uint8Array(0)));
     const stream = await p;
@@ -229,6 +230,32 @@ describe('raw transport IPv6: TCP', () => {
     const seg = parseTcp(ack.ip.payload, [])!;
     expect(seg).toMatchObject({ flags: TcpFlag.ACK, ack: 5001 });
     expect(verifyTcpChecksum(seg, ack.pseudo)).toBe('ok');
+    stream.close();
+    await t.close();
+  });
+
+  it('SACKs data held beyond a gap over IPv6 once the SYN-ACK permits it (RFC 2018), checksummed', async () => {
+    const { t, link } = await setup();
+    t.setClientAddress6(A, { addr: A_GLOBAL, prefix: 64 });
+    link.inject(neighbourSolicitFrame(SRV_MAC, SRV, A_GLOBAL));
+    link.take();
+    const p = t.connectTcp(A, { addr: SRV, port: 80 }, 2000);
+    await tick();
+    const syn = parseTcp(decode6(link.take()[0]!).ip.payload, [])!;
+    const from = { srcMac: SRV_MAC, dstMac: A, srcIp: SRV, dstIp: A_GLOBAL };
+    const tcp = (seq: number, flags: number, options: Uint8Array = new Uint8Array(0)) =>
+      ({ srcPort: 80, dstPort: syn.srcPort, seq, ack: syn.seq + 1, flags, window: 65535, urgent: 0, options });
+    const sackOk = emitTcpOptions([{ kind: TcpOptionKind.MSS, mss: 1440 }, { kind: TcpOptionKind.WINDOW_SCALE, shift: 7 }, { kind: TcpOptionKind.SACK_PERMITTED }]);
+    link.inject(tcpFrame(from, tcp(5000, TcpFlag.SYN | TcpFlag.ACK, sackOk), new Uint8Array(0)));
+    const stream = await p;
+    stream.onData(() => {});
+    link.take();
+    link.inject(tcpFrame(from, tcp(5001 + 1000, TcpFlag.ACK), new Uint8Array(1000))); // the first 1000 bytes lost
+    const ack = decode6(link.take().at(-1)!);
+    const seg = parseTcp(ack.ip.payload, [])!;
+    expect(verifyTcpChecksum(seg, ack.pseudo)).toBe('ok');
+    expect(seg.ack).toBe(5001);
+    expect(decodeTcpOptions(seg.options, []).filter((o) => o.kind === TcpOptionKind.SACK)).toEqual([{ kind: TcpOptionKind.SACK, blocks: [[6001, 7001]] }]);
     stream.close();
     await t.close();
   });
