@@ -25,17 +25,22 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  *  first transfer, not inside its step. Job ids are ≥ 0; replies to a ping match no job. */
 const PING = { id: -1 } as const;
 
-/** The process's Node options for a worker, less `--input-type` (a process started as
- *  `node --input-type=module -e …`): a worker that inherits it fails at once ("--input-type can
- *  only be used with string input"). */
-function workerExecArgv(): string[] {
-  const out: string[] = [];
-  const a = process.execArgv;
-  for (let i = 0; i < a.length; i++) {
-    if (a[i] === '--input-type') { i++; continue; }
-    if (!a[i]!.startsWith('--input-type=')) out.push(a[i]!);
-  }
-  return out;
+/**
+ * How a worker is started on `script`. It inherits the process's Node options: Node refuses V8 and
+ * per-process flags given as `execArgv` (ERR_WORKER_INVALID_EXEC_ARGV: bin/pxecheck.js's own
+ * --max-semi-space-size, a user's --max-old-space-size), and inherits them silently. One inherited
+ * option fails a worker started on a file: `--input-type` (a process started as
+ * `node --input-type=module -e …`: "--input-type can only be used with string input"); then the
+ * worker is a one-line string that imports the script.
+ */
+export function workerEntry(script: URL, execArgv: readonly string[] = process.execArgv): { entry: URL | string; evaluated: boolean } {
+  const inputType = execArgv.some((a) => a === '--input-type' || a.startsWith('--input-type='));
+  return inputType ? { entry: `import(${JSON.stringify(script.href)})`, evaluated: true } : { entry: script, evaluated: false };
+}
+
+function startWorker(script: URL, warmUntil: Int32Array | null): Worker {
+  const { entry, evaluated } = workerEntry(script);
+  return new Worker(entry, { eval: evaluated, workerData: { warmUntil } satisfies TftpWorkerData });
 }
 
 /**
@@ -51,7 +56,13 @@ let prewarmed = false;
 export function startTftpWorkerEarly(script: URL = WORKER): void {
   if (early !== null || prewarmed || (script === WORKER && !TftpOffload.available())) return;
   const warmUntil = new Int32Array(new SharedArrayBuffer(4));
-  const e = { worker: new Worker(script, { workerData: { warmUntil } satisfies TftpWorkerData, execArgv: workerExecArgv() }), warmUntil, exited: false };
+  let worker: Worker;
+  try {
+    worker = startWorker(script, warmUntil);
+  } catch {
+    return; // no early worker: the pool starts its own, or TFTP runs on the event loop
+  }
+  const e = { worker, warmUntil, exited: false };
   e.worker.postMessage(PING);
   e.worker.on('error', () => { e.exited = true; });
   e.worker.on('exit', () => { e.exited = true; });
@@ -160,6 +171,7 @@ export class TftpOffload {
     early = null;
     // An adopted worker's 'exit' not yet emitted still reaches the listeners spawn() adds.
     const slot = adopt !== null ? this.spawn(adopt.warmUntil, adopt.worker) : this.spawn(new Int32Array(new SharedArrayBuffer(4)));
+    if (slot === null) return;
     if (adopt === null) slot.worker.postMessage(PING);
     slot.worker.unref();
     this.idle.push(slot);
@@ -186,8 +198,14 @@ export class TftpOffload {
     return slot ?? (this.slots.size < this.size ? this.spawn() : null);
   }
 
-  private spawn(warmUntil: Int32Array | null = null, started?: Worker): Slot {
-    const worker = started ?? new Worker(this.opts.script ?? WORKER, { workerData: { warmUntil } satisfies TftpWorkerData, execArgv: workerExecArgv() });
+  /** null: Node would not start a worker (the transfer runs on the event loop). */
+  private spawn(warmUntil: Int32Array | null = null, started?: Worker): Slot | null {
+    let worker: Worker;
+    try {
+      worker = started ?? startWorker(this.opts.script ?? WORKER, warmUntil);
+    } catch {
+      return null;
+    }
     const slot: Slot = { worker, warmUntil, job: null };
     this.slots.add(slot);
     slot.worker.on('message', (reply: TftpJobReply) => {
