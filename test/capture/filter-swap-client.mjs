@@ -2,10 +2,25 @@
 // counts broadcast frames while its filter is swapped every `swapMs` (the raw transport's "and not
 // <flow>" as a TFTP worker takes a flow and gives it back), and prints what it saw. Send mode
 // (`send` as the first argument): injects `count` broadcast frames on `iface` at a steady rate.
+// Burst mode: how many of `count` frames sent at once a worker's blocking capture still holds.
 const [mode, cfgJson] = process.argv.slice(2);
 const cfg = JSON.parse(cfgJson);
 const { openBlockingCapture, openLiveInterface } = await import(`${cfg.dist}/capture/live.js`);
-if (mode === 'send') {
+if (mode === 'burst') {
+  // A worker descheduled while its flow's frames arrive: `count` frames queue in a blocking
+  // capture's ring (opened asking for cfg.bufferSize) before it reads any.
+  const { udpFrames } = await import(`${cfg.dist}/scenario/transport/raw/frames.js`);
+  const rx = openBlockingCapture(cfg.iface, 'udp and ether broadcast', cfg.bufferSize);
+  const tx = openBlockingCapture(cfg.peer, 'ether proto 0x9999', 1 << 20);
+  const [f] = udpFrames({ srcMac: '02:00:00:00:00:99', dstMac: 'ff:ff:ff:ff:ff:ff', srcIp: '198.51.100.9', dstIp: '198.51.100.255' }, 69, 5000, new Uint8Array(1400), 1500);
+  for (let i = 0; i < cfg.count; i++) tx.inject(f, f.length);
+  const buf = new Uint8Array(65536);
+  let got = 0;
+  while (got < cfg.count && rx.next(buf, 500) >= 0) got++;
+  rx.close();
+  tx.close();
+  process.stdout.write(`${JSON.stringify({ got })}\n`);
+} else if (mode === 'send') {
   const { udpFrames } = await import(`${cfg.dist}/scenario/transport/raw/frames.js`);
   const cap = openBlockingCapture(cfg.iface, 'ether proto 0x9999', 1 << 20);
   const [f] = udpFrames({ srcMac: '02:00:00:00:00:99', dstMac: 'ff:ff:ff:ff:ff:ff', srcIp: '198.51.100.9', dstIp: '198.51.100.255' }, 67, 68, new Uint8Array(300), 1500);

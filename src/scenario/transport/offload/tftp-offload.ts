@@ -25,6 +25,10 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  *  first transfer, not inside its step. Job ids are ≥ 0; replies to a ping match no job. */
 const PING = { id: -1 } as const;
 
+/** A transfer's worker failed before it sent anything (a raw job's capture would not open): the
+ *  caller runs the transfer on the event loop instead. */
+export const NOT_RUN = 'not-run';
+
 /**
  * How a worker is started on `script`. It inherits the process's Node options: Node refuses V8 and
  * per-process flags given as `execArgv` (ERR_WORKER_INVALID_EXEC_ARGV: bin/pxecheck.js's own
@@ -54,7 +58,8 @@ let early: { worker: Worker; warmUntil: Int32Array; exited: boolean } | null = n
 let prewarmed = false;
 
 export function startTftpWorkerEarly(script: URL = WORKER): void {
-  if (early !== null || prewarmed || (script === WORKER && !TftpOffload.available())) return;
+  // Raw or relay is not known yet: the script is enough (a raw run's worker needs no UDP helper).
+  if (early !== null || prewarmed || (script === WORKER && !TftpOffload.available('raw'))) return;
   const warmUntil = new Int32Array(new SharedArrayBuffer(4));
   let worker: Worker;
   try {
@@ -81,7 +86,7 @@ interface Slot {
   worker: Worker;
   /** Set to 1 when a job is posted: a warming worker stops warming (see warm-up.ts). */
   warmUntil: Int32Array | null;
-  job: { id: number; abort: Int32Array; done: (r: TftpResult | null | Error) => void } | null;
+  job: { id: number; abort: Int32Array; done: (r: TftpResult | null | Error | typeof NOT_RUN) => void } | null;
 }
 
 export interface TftpOffloadOptions {
@@ -113,18 +118,21 @@ export class TftpOffload {
     return this.slots.size;
   }
 
-  /** The helper is built and the worker script is there (not when running from src/ under a test runner). */
-  static available(): boolean {
-    return existsSync(WORKER) && loadUdpSync() !== null;
+  /** The worker script is there (not when running from src/ under a test runner) and, for the
+   *  relay's jobs (`udp`), the blocking UDP helper is built; the raw transport's jobs need only the
+   *  libpcap binding, which its capture has loaded already. */
+  static available(jobs: 'udp' | 'raw' = 'udp'): boolean {
+    return existsSync(WORKER) && (jobs === 'raw' || loadUdpSync() !== null);
   }
 
   /**
    * Runs the transfer in a free worker: its result (null: unfinished by `deadline`), or an Error
-   * when the worker failed. null instead of a promise: no worker free, run it on the event loop.
+   * when the worker failed, NOT_RUN when it failed before sending anything. null instead of a
+   * promise: no worker free, run it on the event loop.
    * `now` and `deadline` are seconds on the caller's clock. `raw`: the raw transport's flow, run on
    * a capture handle of the worker's own (raw-link.ts) instead of a UDP socket.
    */
-  tryRun(cfg: TftpClientConfig, local: string, now: number, deadline: number, signal: AbortSignal | undefined, raw?: RawFlow): Promise<TftpResult | null | Error> | null {
+  tryRun(cfg: TftpClientConfig, local: string, now: number, deadline: number, signal: AbortSignal | undefined, raw?: RawFlow): Promise<TftpResult | null | Error | typeof NOT_RUN> | null {
     if (this.closed) return null;
     const slot = this.freeSlot();
     if (slot === null) return null;
@@ -210,7 +218,7 @@ export class TftpOffload {
     this.slots.add(slot);
     slot.worker.on('message', (reply: TftpJobReply) => {
       if (slot.job?.id !== reply.id) return;
-      if ('error' in reply) { slot.job.done(new Error(`TFTP worker: ${reply.error}`)); return; }
+      if ('error' in reply) { slot.job.done(reply.unsent === true ? NOT_RUN : new Error(`TFTP worker: ${reply.error}`)); return; }
       if (reply.sendErrors > 0) this.opts.onSendError?.(reply.sendErrors, reply.sendError);
       if (reply.fragments !== undefined) this.opts.onFragments?.(reply.fragments.received, reply.fragments.reassembled);
       slot.job.done(reply.result);
