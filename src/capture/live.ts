@@ -110,7 +110,9 @@ export interface BlockingCapture {
 }
 
 /** Opens `iface` for a worker's blocking reads (`filter` from the start: nothing else is queued).
- *  Throws LiveCaptureError, like openLiveInterface. */
+ *  `bufferSize`: the kernel ring, at least the live capture's 32 MiB (one 64 KiB slot per frame on
+ *  veth and offloading NICs: 16 MiB held 256 frames, less than a descheduled worker may be sent at
+ *  blksize 8192 × windowsize). Throws LiveCaptureError, like openLiveInterface. */
 export function openBlockingCapture(iface: string, filter: string, bufferSize: number, snapLength = 65535): BlockingCapture {
   let pcap: PcapBinding;
   try {
@@ -122,7 +124,7 @@ export function openBlockingCapture(iface: string, filter: string, bufferSize: n
   if (mismatch !== null) throw mismatch;
   let handle: object;
   try {
-    handle = pcap.openBlocking(iface, filter, snapLength, bufferSize);
+    handle = pcap.openBlocking(iface, filter, snapLength, Math.max(bufferSize, MIN_RING_BYTES));
   } catch (e) {
     throw classify(iface, e);
   }

@@ -138,6 +138,20 @@ clients:
     expect(tftp.details['file']).toBe('missing.efi');
   });
 
+  // The raw transport's worker could not open its capture (nothing sent): the step runs here instead
+  // of failing with "TFTP worker: …".
+  it("runs a TFTP step on the event loop when the transport's offload answers 'not-run'", async () => {
+    const { opts, transport } = lab();
+    let asked = 0;
+    Object.assign(transport, { offloadTftp: () => { asked++; return Promise.resolve('not-run' as const); } });
+    const r = await runScenario(loadScenario('scenarios/uefi-ipxe.yaml'), opts);
+    const tftp = r.clients[0]!.steps[1]!;
+    expect(asked).toBeGreaterThan(0);
+    expect(tftp.error).toBeNull();
+    expect(tftp.ok).toBe(true);
+    expect(transport.sent.some((s) => s.datagram.dst.port === 69)).toBe(true);
+  });
+
   it('rejects a TFTP server that is a URL at once, without sending an RRQ', async () => {
     const { opts, transport } = lab();
     const scenario = parseScenario([

@@ -12,8 +12,9 @@ import { privateBuild } from '../helpers/private-build.js';
 const isRoot = process.getuid?.() === 0;
 const hasTools = run('sh', ['-c', 'command -v ip && command -v dnsmasq && command -v nginx']).code === 0;
 const skipReason = !isRoot ? 'needs root (network namespaces)' : !hasTools ? 'needs ip, dnsmasq, nginx' : '';
-/** dist/ of the shared private build (test/helpers/private-build.ts), set by beforeAll. */
+/** dist/ and bin/pxecheck.js of the shared private build (test/helpers/private-build.ts), set by beforeAll. */
 let DIST = '';
+let BIN = '';
 const RELAY = '203.0.113.1';
 
 const SCENARIO = `
@@ -33,14 +34,20 @@ clients:
 `;
 
 function buildPrivateDist(): void {
-  DIST = privateBuild().dist;
+  const b = privateBuild();
+  DIST = b.dist;
+  BIN = b.bin;
   if (!existsSync(join(DIST, 'cli/main.js'))) throw new Error('private build of src/ failed');
 }
 
 function cliInNamespace(ns: string, args: string[], timeoutMs: number): Promise<{ code: number | null; stderr: string }> {
   const code = `const { main } = await import(${JSON.stringify(join(DIST, 'cli/main.js'))}); process.exitCode = await main(${JSON.stringify(args)});`;
+  return commandInNamespace(ns, [process.execPath, '--input-type=module', '-e', code], timeoutMs);
+}
+
+function commandInNamespace(ns: string, argv: string[], timeoutMs: number): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '--input-type=module', '-e', code], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr.on('data', (b: Buffer) => (err += b.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
@@ -104,4 +111,45 @@ describe.skipIf(skipReason !== '')(`pxecheck run in a lab${skipReason ? ` (skipp
       await lab?.destroy();
     }
   }, 180_000);
+  // As users start it: the bin's sh line adds --max-semi-space-size, a user may add V8 flags of their
+  // own. Node refuses such flags as a worker's execArgv (ERR_WORKER_INVALID_EXEC_ARGV), so a TFTP
+  // worker given the process's execArgv crashed every run with a TFTP step (unhandled rejection, exit 1).
+  it('the bin through its sh line (raw) and under node --max-old-space-size (relay): TFTP steps pass, no crash', async () => {
+    let lab: Lab | undefined;
+    try {
+      lab = await createLab({ name: 'pxrunbin' });
+      lab.addRelaySegment(RELAY);
+      const root = makeBootRoot(join(lab.workDir, 'boot'));
+      await startDnsmasq(lab, {
+        tftpRoot: root, efiBootFile: 'ipxe.efi', ipxeBootFile: `http://${SERVER_ADDR}/boot.ipxe`,
+        extraLines: ['dhcp-range=203.0.113.100,203.0.113.150,255.255.255.0,10m'],
+      });
+      const iface = lab.addClientInterface('raw0');
+      const scenario = join(lab.workDir, 'tftp.yaml');
+      writeFileSync(scenario, `name: bin-tftp
+budget: 60s
+clients:
+  - name: pc
+    persona: uefi-x64
+    mac: 02:00:00:7d:01:01
+    steps:
+      - dhcp: { within: 15s, expect: { bootfile: ipxe.efi } }
+      - tftp: { file: "\${bootfile}", server: "\${server}", within: 15s, expect: { size: { min: 100000 } } }
+`);
+      const runs: [string, string[]][] = [
+        ['raw, bin via sh', ['/bin/sh', BIN, 'run', scenario, '--interface', iface, '--server', SERVER_ADDR, '-f', 'json', '-o', join(lab.workDir, 'raw.json')]],
+        ['relay, node --max-old-space-size', [process.execPath, '--max-old-space-size=4096', BIN, 'run', scenario, '--relay-from', RELAY, '--server', SERVER_ADDR, '-f', 'json', '-o', join(lab.workDir, 'relay.json')]],
+      ];
+      for (const [what, argv] of runs) {
+        const r = await commandInNamespace(lab.ns.cli, argv, 90_000);
+        expect(r.stderr, what).not.toMatch(/ERR_WORKER|internal error|\n\s+at /);
+        expect(r.code, `${what}: ${r.stderr}`).toBe(0);
+        const result = JSON.parse(readFileSync(argv[argv.length - 1]!, 'utf8')) as RunResult;
+        const steps = result.scenarios[0]!.clients[0]!.steps;
+        expect(steps.map((st) => st.error), `${what}: ${JSON.stringify(steps, null, 1).slice(0, 3000)}`).toEqual([null, null]);
+      }
+    } finally {
+      await lab?.destroy();
+    }
+  }, 240_000);
 });

@@ -2,7 +2,7 @@
 // blocking libpcap handle filtered to the flow) against a real tftpd-hpa in a lab: the bytes and
 // sha256 the server serves at blksize 512, 8192 (the server's IP fragments reassembled in the
 // worker, never seen by the main capture) and with a tsize probe (a second port); a lost DATA block
-// is recovered by the client's retransmission; without a worker (tftpWorkers 0, or frames
+// is recovered (the file whole, one drop counted); without a worker (tftpWorkers 0, or frames
 // recorded as `--pcap` does) the event-loop path still does the same transfers.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -105,18 +105,22 @@ describe.skipIf(skipReason !== '')(`raw TFTP in a worker thread${skipReason ? ` 
         expect(out.counters['tftpInWorker']).toBe(0);
         expect(out.counters['reassembled']).toBeGreaterThanOrEqual(blocks8192);
       }
-      expect(recorded.framesSeen).toBeGreaterThan(0);
+      // Recording kept every transfer on the event loop: the frame handler saw at least each DATA
+      // block of the 512-byte transfer (the DORA alone is a handful of frames).
+      expect(recorded.framesSeen).toBeGreaterThanOrEqual(Math.ceil(big.length / 512));
     } finally {
       await lab?.destroy();
     }
   }, 240_000);
 
-  it('a DATA block the network loses is recovered in the worker: the client retransmits its ACK, the file is whole', async () => {
+  it('a DATA block the network loses is recovered in the worker: the file is whole', async () => {
     let lab: Lab | undefined;
     try {
       const big = randomBytes(300_000);
       const made = await tftpLab('rtwl', { 'big.img': big });
       lab = made.lab;
+      // Whole and one drop counted is the recovery; who retransmitted first (tftpd-hpa's own 1 s timer
+      // or the client's 1 s, the least the timeout option allows) is a race on a loaded host.
       // The server's first DATA block 3 (opcode 3, block 3 at the start of the UDP payload) is lost
       // on the switch (the lab's bridge: dropped where the server sends it, tftpd-hpa would get
       // EPERM and stop); its client port goes into a set then, and the retransmission passes.
@@ -130,7 +134,6 @@ describe.skipIf(skipReason !== '')(`raw TFTP in a worker thread${skipReason ? ` 
       const rules = lab.execOk(lab.ns.cli, 'nft', ['list', 'table', 'bridge', 'rtwl']).stdout;
       expect(rules).toMatch(/counter packets 1 bytes \d+ drop/); // one DATA was lost
       expect(out.steps[1], JSON.stringify(out)).toMatchObject({ ok: true, observed: { complete: true, size: big.length, sha256: sha256(big) } });
-      expect(out.steps[1]!.retransmits).toBeGreaterThanOrEqual(1);
       expect(out.counters['tftpInWorker']).toBe(1);
     } finally {
       await lab?.destroy();

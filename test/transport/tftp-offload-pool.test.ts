@@ -3,7 +3,7 @@
 // settle: an Error, or null (unfinished) when the transport closes; never a promise that hangs.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TftpClientConfig } from '../../src/scenario/clients/tftp.js';
-import { dropEarlyTftpWorker, startTftpWorkerEarly, TftpOffload } from '../../src/scenario/transport/offload/tftp-offload.js';
+import { dropEarlyTftpWorker, NOT_RUN, startTftpWorkerEarly, TftpOffload } from '../../src/scenario/transport/offload/tftp-offload.js';
 
 const DIES = new URL('data:text/javascript,process.exit(1)');
 const SILENT = new URL(`data:text/javascript,${encodeURIComponent("import { parentPort } from 'node:worker_threads'; parentPort.on('message', () => {});")}`);
@@ -74,4 +74,20 @@ describe('TFTP worker pool', () => {
     expect(second).toEqual({ pinged: false });
     await held;
   });
+});
+
+// A raw job whose worker cannot open its capture has sent nothing: the step runs on the event loop
+// (transfer-step.ts) instead of failing with "TFTP worker: …". Any other worker error still fails it.
+describe('TFTP worker pool: a job the worker could not start', () => {
+  const replies = (reply: string): URL => new URL(`data:text/javascript,${encodeURIComponent(`import { parentPort } from 'node:worker_threads'; parentPort.on('message', (j) => parentPort.postMessage(j.id < 0 ? { id: j.id, result: null, sendErrors: 0, sendError: '' } : { id: j.id, ${reply} }));`)}`);
+
+  it("settles as NOT_RUN when the worker failed before sending, as an Error otherwise", async () => {
+    pool = new TftpOffload({ size: 1, rcvbuf: 0, script: replies("error: 'eth9: No such device exists', unsent: true") });
+    expect(await pool.tryRun(CFG, '127.0.0.1', 0, 5, undefined)).toBe(NOT_RUN);
+    await pool.close();
+    pool = new TftpOffload({ size: 1, rcvbuf: 0, script: replies("error: 'send failed'") });
+    const r = await pool.tryRun(CFG, '127.0.0.1', 0, 5, undefined);
+    expect(r).toBeInstanceOf(Error);
+    expect((r as Error).message).toMatch(/TFTP worker: send failed/);
+  }, 30_000);
 });

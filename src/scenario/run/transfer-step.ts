@@ -29,11 +29,14 @@ export async function tftpFetch(
   // Off the event loop when the transport can (relay: a worker on blocking sockets, its own socket), else here.
   const offloaded = ctx.transport.offloadTftp?.(st.mac, cfg, ctx.timers.now(), hard, ctx.signal) ?? null;
   if (offloaded !== null) {
+    let r: TftpResult | null | 'not-run';
     try {
-      return { result: await offloaded };
+      r = await offloaded;
     } catch (e) {
       throw new StepFailure(`TFTP ${file}: ${(e as Error).message}`);
     }
+    if (r !== 'not-run') return { result: r };
+    // The worker could not start the transfer (nothing sent): it runs here after all.
   }
   try {
     return { result: await drive(new TftpClient(cfg), st, ctx, hard, true) };

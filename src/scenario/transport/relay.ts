@@ -387,7 +387,7 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
    * the safety bound (the worker does not queue), or when no worker is free: null, and the step
    * drives the machine through sendUdp as before.
    */
-  offloadTftp(mac: string, cfg: TftpClientConfig, now: number, deadline: number, signal: AbortSignal | undefined): Promise<TftpResult | null> | null {
+  offloadTftp(mac: string, cfg: TftpClientConfig, now: number, deadline: number, signal: AbortSignal | undefined): Promise<TftpResult | null | 'not-run'> | null {
     if (this.tftp === null || this.closed || this.frameHandlers.length > 0) return null;
     if ((this.opts.rateLimitPps ?? DEFAULT_RELAY_RATE_LIMIT_PPS) < DEFAULT_RELAY_RATE_LIMIT_PPS) return null;
     const local = isIpv6(cfg.server) ? this.opts.relayFrom6 : this.opts.relayFrom;

@@ -84,9 +84,10 @@ export interface ClientTransport {
    * Runs a whole TFTP read off the event loop (relay: a worker thread on blocking kernel sockets;
    * raw: one on a blocking capture handle filtered to the flow; transport/offload/): the result (null: unfinished by `deadline`), or null instead of a promise
    * when it cannot (no native helper, no worker free, `--pcap`, a lowered send rate): the caller
-   * then drives the machine itself. `now`/`deadline`: seconds on the runner's clock.
+   * then drives the machine itself, as it does when the promise gives 'not-run' (the worker failed
+   * before it sent anything: its capture would not open). `now`/`deadline`: seconds on the runner's clock.
    */
-  offloadTftp?(mac: string, cfg: TftpClientConfig, now: number, deadline: number, signal: AbortSignal | undefined): Promise<TftpResult | null> | null;
+  offloadTftp?(mac: string, cfg: TftpClientConfig, now: number, deadline: number, signal: AbortSignal | undefined): Promise<TftpResult | null | 'not-run'> | null;
 
   // ---- IPv6 (raw and memory transports; relay mode has no link, so no RAs) ----
   /** The client's global IPv6 address (null to forget). Its link-local address (EUI-64 of the MAC,

@@ -12,7 +12,8 @@ let offload: Promise<Offload | null> | null = null;
 /** Starts the early worker (no-op when one runs or a pool has prewarmed); tests: a stand-in `script`. */
 export function startEarlyTftpWorker(script?: URL): Promise<void> {
   offload ??= import('./tftp-offload.js').then((m) => m, () => null);
-  return offload.then((m) => { m?.startTftpWorkerEarly(script); });
+  // Never rejects (callers do not await it): a worker that cannot start is only a slower first transfer.
+  return offload.then((m) => { m?.startTftpWorkerEarly(script); }).catch(() => {});
 }
 
 /** Stops the early worker unless a pool adopted it; loads nothing when none was started. */

@@ -38,7 +38,11 @@ export type TftpJobReply = {
   id: number; result: TftpResult | null; sendErrors: number; sendError: string;
   /** A raw flow's IP fragments received in the worker, and the datagrams put together from them. */
   fragments?: { received: number; reassembled: number };
-} | { id: number; error: string };
+} | {
+  id: number; error: string;
+  /** The worker failed before it sent anything (its capture would not open): run it elsewhere. */
+  unsent?: true;
+};
 
 /**
  * The machine's config in one shape whatever the job carried: every key, in one order, defaults

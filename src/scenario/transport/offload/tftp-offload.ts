@@ -25,17 +25,26 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  *  first transfer, not inside its step. Job ids are ≥ 0; replies to a ping match no job. */
 const PING = { id: -1 } as const;
 
-/** The process's Node options for a worker, less `--input-type` (a process started as
- *  `node --input-type=module -e …`): a worker that inherits it fails at once ("--input-type can
- *  only be used with string input"). */
-function workerExecArgv(): string[] {
-  const out: string[] = [];
-  const a = process.execArgv;
-  for (let i = 0; i < a.length; i++) {
-    if (a[i] === '--input-type') { i++; continue; }
-    if (!a[i]!.startsWith('--input-type=')) out.push(a[i]!);
-  }
-  return out;
+/** A transfer's worker failed before it sent anything (a raw job's capture would not open): the
+ *  caller runs the transfer on the event loop instead. */
+export const NOT_RUN = 'not-run';
+
+/**
+ * How a worker is started on `script`. It inherits the process's Node options: Node refuses V8 and
+ * per-process flags given as `execArgv` (ERR_WORKER_INVALID_EXEC_ARGV: bin/pxecheck.js's own
+ * --max-semi-space-size, a user's --max-old-space-size), and inherits them silently. One inherited
+ * option fails a worker started on a file: `--input-type` (a process started as
+ * `node --input-type=module -e …`: "--input-type can only be used with string input"); then the
+ * worker is a one-line string that imports the script.
+ */
+export function workerEntry(script: URL, execArgv: readonly string[] = process.execArgv): { entry: URL | string; evaluated: boolean } {
+  const inputType = execArgv.some((a) => a === '--input-type' || a.startsWith('--input-type='));
+  return inputType ? { entry: `import(${JSON.stringify(script.href)})`, evaluated: true } : { entry: script, evaluated: false };
+}
+
+function startWorker(script: URL, warmUntil: Int32Array | null): Worker {
+  const { entry, evaluated } = workerEntry(script);
+  return new Worker(entry, { eval: evaluated, workerData: { warmUntil } satisfies TftpWorkerData });
 }
 
 /**
@@ -49,9 +58,16 @@ let early: { worker: Worker; warmUntil: Int32Array; exited: boolean } | null = n
 let prewarmed = false;
 
 export function startTftpWorkerEarly(script: URL = WORKER): void {
-  if (early !== null || prewarmed || (script === WORKER && !TftpOffload.available())) return;
+  // Raw or relay is not known yet: the script is enough (a raw run's worker needs no UDP helper).
+  if (early !== null || prewarmed || (script === WORKER && !TftpOffload.available('raw'))) return;
   const warmUntil = new Int32Array(new SharedArrayBuffer(4));
-  const e = { worker: new Worker(script, { workerData: { warmUntil } satisfies TftpWorkerData, execArgv: workerExecArgv() }), warmUntil, exited: false };
+  let worker: Worker;
+  try {
+    worker = startWorker(script, warmUntil);
+  } catch {
+    return; // no early worker: the pool starts its own, or TFTP runs on the event loop
+  }
+  const e = { worker, warmUntil, exited: false };
   e.worker.postMessage(PING);
   e.worker.on('error', () => { e.exited = true; });
   e.worker.on('exit', () => { e.exited = true; });
@@ -70,7 +86,7 @@ interface Slot {
   worker: Worker;
   /** Set to 1 when a job is posted: a warming worker stops warming (see warm-up.ts). */
   warmUntil: Int32Array | null;
-  job: { id: number; abort: Int32Array; done: (r: TftpResult | null | Error) => void } | null;
+  job: { id: number; abort: Int32Array; done: (r: TftpResult | null | Error | typeof NOT_RUN) => void } | null;
 }
 
 export interface TftpOffloadOptions {
@@ -102,18 +118,21 @@ export class TftpOffload {
     return this.slots.size;
   }
 
-  /** The helper is built and the worker script is there (not when running from src/ under a test runner). */
-  static available(): boolean {
-    return existsSync(WORKER) && loadUdpSync() !== null;
+  /** The worker script is there (not when running from src/ under a test runner) and, for the
+   *  relay's jobs (`udp`), the blocking UDP helper is built; the raw transport's jobs need only the
+   *  libpcap binding, which its capture has loaded already. */
+  static available(jobs: 'udp' | 'raw' = 'udp'): boolean {
+    return existsSync(WORKER) && (jobs === 'raw' || loadUdpSync() !== null);
   }
 
   /**
    * Runs the transfer in a free worker: its result (null: unfinished by `deadline`), or an Error
-   * when the worker failed. null instead of a promise: no worker free, run it on the event loop.
+   * when the worker failed, NOT_RUN when it failed before sending anything. null instead of a
+   * promise: no worker free, run it on the event loop.
    * `now` and `deadline` are seconds on the caller's clock. `raw`: the raw transport's flow, run on
    * a capture handle of the worker's own (raw-link.ts) instead of a UDP socket.
    */
-  tryRun(cfg: TftpClientConfig, local: string, now: number, deadline: number, signal: AbortSignal | undefined, raw?: RawFlow): Promise<TftpResult | null | Error> | null {
+  tryRun(cfg: TftpClientConfig, local: string, now: number, deadline: number, signal: AbortSignal | undefined, raw?: RawFlow): Promise<TftpResult | null | Error | typeof NOT_RUN> | null {
     if (this.closed) return null;
     const slot = this.freeSlot();
     if (slot === null) return null;
@@ -160,6 +179,7 @@ export class TftpOffload {
     early = null;
     // An adopted worker's 'exit' not yet emitted still reaches the listeners spawn() adds.
     const slot = adopt !== null ? this.spawn(adopt.warmUntil, adopt.worker) : this.spawn(new Int32Array(new SharedArrayBuffer(4)));
+    if (slot === null) return;
     if (adopt === null) slot.worker.postMessage(PING);
     slot.worker.unref();
     this.idle.push(slot);
@@ -186,13 +206,19 @@ export class TftpOffload {
     return slot ?? (this.slots.size < this.size ? this.spawn() : null);
   }
 
-  private spawn(warmUntil: Int32Array | null = null, started?: Worker): Slot {
-    const worker = started ?? new Worker(this.opts.script ?? WORKER, { workerData: { warmUntil } satisfies TftpWorkerData, execArgv: workerExecArgv() });
+  /** null: Node would not start a worker (the transfer runs on the event loop). */
+  private spawn(warmUntil: Int32Array | null = null, started?: Worker): Slot | null {
+    let worker: Worker;
+    try {
+      worker = started ?? startWorker(this.opts.script ?? WORKER, warmUntil);
+    } catch {
+      return null;
+    }
     const slot: Slot = { worker, warmUntil, job: null };
     this.slots.add(slot);
     slot.worker.on('message', (reply: TftpJobReply) => {
       if (slot.job?.id !== reply.id) return;
-      if ('error' in reply) { slot.job.done(new Error(`TFTP worker: ${reply.error}`)); return; }
+      if ('error' in reply) { slot.job.done(reply.unsent === true ? NOT_RUN : new Error(`TFTP worker: ${reply.error}`)); return; }
       if (reply.sendErrors > 0) this.opts.onSendError?.(reply.sendErrors, reply.sendError);
       if (reply.fragments !== undefined) this.opts.onFragments?.(reply.fragments.received, reply.fragments.reassembled);
       slot.job.done(reply.result);

@@ -17,9 +17,11 @@ export type { TftpJob, TftpJobReply } from './run-job.js';
  *  ([0] = 1) the pool sets when it posts a job, which ends the warm-up at once. */
 export interface TftpWorkerData { warmUntil: Int32Array | null }
 
-/** Kernel ring of the worker's capture: a window of 16 blocks of 8,192 bytes in fragments (~100
- *  frames) with room to spare; libpcap sizes a slot for the snap length in immediate mode. */
-const RAW_RING_BYTES = 16 << 20;
+/** Kernel ring of the worker's capture, the main capture's: libpcap sizes a slot for the largest
+ *  frame in immediate mode (64 KiB on veth and offloading NICs), so 32 MiB holds 512 frames, a
+ *  window of 16 blocks of 8,192 bytes (~100 fragments) several times over while the worker is
+ *  descheduled; 16 MiB held 256. openBlockingCapture never opens less. */
+const RAW_RING_BYTES = 32 << 20;
 
 /** The worker's capture, kept between flows on one interface (opening a ring costs milliseconds):
  *  each flow sets its own filter, and frames still queued for the last one fail it. */
@@ -44,7 +46,13 @@ function captureFor(iface: string, filter: string): BlockingCapture {
 
 function runRawJob(job: TftpJob): TftpJobReply {
   const flow = job.raw!;
-  const link = new RawUdpLink(captureFor(flow.iface, flow.filter), flow);
+  let cap: BlockingCapture;
+  try {
+    cap = captureFor(flow.iface, flow.filter);
+  } catch (e) {
+    return { id: job.id, error: (e as Error).message, unsent: true }; // libpcap refused: nothing sent yet
+  }
+  const link = new RawUdpLink(cap, flow);
   const reply = runTftpJob(job, link, link.open(flow.clientIp, job.cfg.clientPort));
   if ('error' in reply) { capture?.cap.close(); capture = null; return reply; }
   return { ...reply, fragments: { received: link.counters.fragments, reassembled: link.counters.reassembled } };

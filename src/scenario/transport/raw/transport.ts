@@ -42,7 +42,7 @@ import { BROADCAST_MAC, DEFAULT_HOP_LIMIT6, DEFAULT_MTU, ND_HOP_LIMIT, sameSubne
 import { canonical6, NeighbourTable, neighbourAdvertFrame, RouterList, routerSolicitFrame, UNSPECIFIED6 } from './ndp.js';
 import { SendQueue } from './send-queue.js';
 import { RawTcpConnection } from './tcp-client.js';
-import { TftpOffload } from '../offload/tftp-offload.js';
+import { NOT_RUN, TftpOffload } from '../offload/tftp-offload.js';
 import { rawFlowBothWays, rawFlowFilter, type RawFlow } from '../offload/raw-link.js';
 import type { TftpClientConfig, TftpResult } from '../../clients/tftp.js';
 import type {
@@ -202,7 +202,7 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
     else link.onPacket(receive);
     link.onError((message) => this.fail(message));
     this.baseFilter = rawBpfFilter(opts.macs);
-    this.tftp = opts.tftpWorkers !== 0 && link.setFilter !== undefined && opts.open === undefined && TftpOffload.available()
+    this.tftp = opts.tftpWorkers !== 0 && link.setFilter !== undefined && opts.open === undefined && TftpOffload.available('raw')
       ? new TftpOffload({
           ...(opts.tftpWorkers === undefined ? {} : { size: opts.tftpWorkers }), rcvbuf: 0,
           onFragments: (received, reassembled) => { this.counters.workerFragments += received; this.counters.workerReassembled += reassembled; },
@@ -234,7 +234,7 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
    * recorded (`--pcap`), the send rate is the default and a worker is free; else null, and the step
    * drives the machine through sendUdp as before.
    */
-  offloadTftp(mac: string, cfg: TftpClientConfig, now: number, deadline: number, signal: AbortSignal | undefined): Promise<TftpResult | null> | null {
+  offloadTftp(mac: string, cfg: TftpClientConfig, now: number, deadline: number, signal: AbortSignal | undefined): Promise<TftpResult | null | 'not-run'> | null {
     if (this.tftp === null || this.closed || this.linkLost !== null || this.frameHandlers.length > 0) return null;
     if ((this.opts.rateLimitPps ?? DEFAULT_RATE_LIMIT_PPS) < DEFAULT_RATE_LIMIT_PPS) return null;
     const c = this.clients.get(mac.toLowerCase());
@@ -259,6 +259,7 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
     return run.then((r) => {
       this.release(owned);
       if (r instanceof Error) { this.counters.workerErrors++; throw r; }
+      if (r === NOT_RUN) this.counters.tftpInWorker--; // runs on the event loop after all (flow released above)
       return r;
     });
   }
