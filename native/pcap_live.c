@@ -558,6 +558,13 @@ static int64_t mono_ms(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* A frame read by a blocking handle into the caller's buffer: as much as fits. */
+static int32_t copy_frame(uint8_t *buf, size_t cap, const struct pcap_pkthdr *h, const u_char *bytes) {
+  int32_t n = (int32_t)(h->caplen < cap ? h->caplen : cap);
+  memcpy(buf, bytes, (size_t)n);
+  return n;
+}
+
 static napi_value js_next(napi_env env, napi_callback_info info) {
   ARGS(3);
   blocking_t *b = argc < 3 ? NULL : get_blocking(env, argv[0]);
@@ -574,8 +581,7 @@ static napi_value js_next(napi_env env, napi_callback_info info) {
     const u_char *bytes;
     int r = pcap_next_ex(b->pcap, &h, &bytes);
     if (r == 1) {
-      n = (int32_t)(h->caplen < cap ? h->caplen : cap);
-      memcpy(buf, bytes, (size_t)n);
+      n = copy_frame(buf, cap, h, bytes);
       break;
     }
     if (r < 0) return throw_msg(env, pcap_geterr(b->pcap));
@@ -588,8 +594,7 @@ static napi_value js_next(napi_env env, napi_callback_info info) {
       r = pcap_next_ex(b->pcap, &h, &bytes);
       if (r < 0) return throw_msg(env, pcap_geterr(b->pcap));
       if (r == 1) {
-        n = (int32_t)(h->caplen < cap ? h->caplen : cap);
-        memcpy(buf, bytes, (size_t)n);
+        n = copy_frame(buf, cap, h, bytes);
         break;
       }
       return throw_msg(env, "the interface stopped delivering packets");

@@ -55,6 +55,19 @@ export function bindingMismatch(loaded: { abi?: unknown }): LiveCaptureError | n
   return new LiveCaptureError('EPCAP', `${which} out of date (binding interface ${String(loaded.abi ?? 'unnumbered')}, expected ${PCAP_ABI}): rebuild: \`npm run install && npm run build\``);
 }
 
+/** The loaded binding, checked to speak this code's interface; LiveCaptureError (EPCAP) if not. */
+function checkedBinding(): PcapBinding {
+  let pcap: PcapBinding;
+  try {
+    pcap = loadBinding();
+  } catch (e) {
+    throw new LiveCaptureError('EPCAP', `the libpcap binding could not be loaded: ${(e as Error).message}`);
+  }
+  const mismatch = bindingMismatch(pcap);
+  if (mismatch !== null) throw mismatch;
+  return pcap;
+}
+
 /** Received frame: `frame` is a fresh copy, the caller may keep it; `wireLength` is its length on
  *  the wire (more than `frame.length` when the snap length cut it). */
 export type LivePacketHandler = (frame: Uint8Array, time: number, wireLength: number) => void;
@@ -114,14 +127,7 @@ export interface BlockingCapture {
  *  veth and offloading NICs: 16 MiB held 256 frames, less than a descheduled worker may be sent at
  *  blksize 8192 × windowsize). Throws LiveCaptureError, like openLiveInterface. */
 export function openBlockingCapture(iface: string, filter: string, bufferSize: number, snapLength = 65535): BlockingCapture {
-  let pcap: PcapBinding;
-  try {
-    pcap = loadBinding();
-  } catch (e) {
-    throw new LiveCaptureError('EPCAP', `the libpcap binding could not be loaded: ${(e as Error).message}`);
-  }
-  const mismatch = bindingMismatch(pcap);
-  if (mismatch !== null) throw mismatch;
+  const pcap = checkedBinding();
   let handle: object;
   try {
     handle = pcap.openBlocking(iface, filter, snapLength, Math.max(bufferSize, MIN_RING_BYTES));
@@ -178,14 +184,7 @@ export function openLiveInterface(iface: string, opts: LiveOpenOptions = {}): Li
   if (process.platform === 'linux' && !existsSync(`/sys/class/net/${iface}`)) {
     throw new LiveCaptureError('ENODEV', `no network interface named ${iface} (see \`ip link\`)`);
   }
-  let pcap: PcapBinding;
-  try {
-    pcap = loadBinding();
-  } catch (e) {
-    throw new LiveCaptureError('EPCAP', `the libpcap binding could not be loaded: ${(e as Error).message}`);
-  }
-  const mismatch = bindingMismatch(pcap);
-  if (mismatch !== null) throw mismatch;
+  const pcap = checkedBinding();
   const snapLength = opts.snapLength ?? 65535;
   const stats = { received: 0, truncated: 0, sent: 0 };
   const handlers: LivePacketHandler[] = [];
