@@ -30,7 +30,8 @@ export async function startCapture(lab: Lab, o: CaptureOptions): Promise<Capture
     // -B 8192: an 8 MiB kernel buffer, so a TCP burst on a loaded machine is not dropped.
     args: ['-i', o.iface, '-n', '-s', '0', '-B', '8192', '-U', '--immediate-mode', '-Z', 'root', '-w', o.file, ...(o.filter ? [o.filter] : [])],
     ready: () => safeRead(proc0(lab, label)).includes('listening on'),
-    readyTimeoutMs: 5_000,
+    // Polled: as soon as it listens when the machine is idle; a loaded CI box may take seconds.
+    readyTimeoutMs: 30_000,
   });
   return { proc, file: o.file, stop: () => lab.stop(proc, 'SIGINT', 5_000) };
 }

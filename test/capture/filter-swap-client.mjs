@@ -33,6 +33,8 @@ if (mode === 'burst') {
   cap.close();
   process.stdout.write(`${JSON.stringify({ sent: cfg.count })}\n`);
 } else {
+  /** How long the reader may take to catch up once the sender is done. */
+  const DRAIN_MS = 15_000;
   const base = 'udp and ether broadcast';
   const narrowed = `${base} and not (ip and host 198.51.100.2 and host 198.51.100.50 and ((udp and (port 5000)) or (ip[6:2] & 0x3fff != 0)))`;
   const link = openLiveInterface(cfg.iface, { filter: base, inboundOnly: true });
@@ -41,18 +43,23 @@ if (mode === 'burst') {
   let swaps = 0;
   const timer = setInterval(() => { link.setFilter(swaps % 2 === 0 ? narrowed : base); swaps++; }, cfg.swapMs);
   process.stdout.write('ready\n');
-  // The test starts the sender on "ready" and writes its count to stdin when it is done.
+  // The test starts the sender on "ready" and writes the count it sent to stdin when it is done.
   let input = '';
   process.stdin.on('data', (b) => {
     input += b;
     if (!input.includes('\n')) return;
-    // Whatever is still in the ring comes within this wait.
-    setTimeout(() => {
-      clearInterval(timer);
+    const sent = Number.parseInt(input, 10);
+    // What is still in the ring is read on: wait until every frame sent is received or counted
+    // dropped (a loaded host may not run this reader for a while), bounded by DRAIN_MS.
+    const deadline = Date.now() + DRAIN_MS;
+    const poll = setInterval(() => {
       const st = link.stats();
+      if (got + (st.dropped ?? 0) < sent && Date.now() < deadline) return;
+      clearInterval(poll);
+      clearInterval(timer);
       process.stdout.write(`${JSON.stringify({ got, swaps, kernelDropped: st.dropped })}\n`);
       link.close();
       process.exit(0);
-    }, 500);
+    }, 20);
   });
 }

@@ -65,7 +65,7 @@ describe.skipIf(skipReason !== '')(`main capture filter swaps${skipReason ? ` (s
       const sent = JSON.parse(await lineOf(send, /^\{/, 60_000)) as { sent: number };
       expect(sent.sent).toBe(count);
       const done = lineOf(recv, /^\{/, 30_000);
-      recv.stdin!.write('done\n');
+      recv.stdin!.write(`${sent.sent}\n`);
       const r = JSON.parse(await done) as { got: number; swaps: number; kernelDropped: number | null };
       expect(r.swaps, JSON.stringify(r)).toBeGreaterThan(100);
       // Each frame is received once, or the kernel says it dropped it (ring full on a loaded host).

@@ -13,7 +13,7 @@
  *
  * KEEP_REMOTE_MIRROR=dir copies the captures there (how captures/lab/remote-mirror-* were made).
  */
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, statSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -113,6 +113,28 @@ async function pxecheckView(file: string): Promise<{ dhcp: string[]; tftp: strin
   return { dhcp, tftp, tunnels: [...tunnels], addrs };
 }
 
+/** busybox tftp asks for no blksize: RFC 1350's 512-byte blocks. */
+const TFTP_BLOCK = 512;
+
+/** Whether a capture file (maybe still being written) holds a TFTP message, e.g. 'ACK 9'. */
+async function holdsTftp(file: string, message: string): Promise<boolean> {
+  try {
+    return (await pxecheckView(file)).tftp.some((t) => t.endsWith(` ${message}`));
+  } catch {
+    return false; // a record cut by the writer: the next poll reads it whole
+  }
+}
+
+/** Polls `done` every 50 ms until it is true or `timeoutMs` passes; says which. */
+async function settled(done: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await done()) return true;
+    if (Date.now() >= deadline) return false;
+    await sleep(50);
+  }
+}
+
 const OPCODES: Record<string, string> = { 1: 'RRQ', 2: 'WRQ', 3: 'DATA', 4: 'ACK', 5: 'ERROR', 6: 'OACK' };
 const DHCP_TYPES: Record<string, string> = { 1: 'DISCOVER', 2: 'OFFER', 3: 'REQUEST', 5: 'ACK', 6: 'NAK' };
 
@@ -163,13 +185,22 @@ describe.skipIf(SKIP !== '')(`remote mirror captures from real kernel tunnels${S
       captures.push(await startCapture(lab, { ns: srv, iface: 'col0', file, filter: `host ${t.remote}` }));
     }
     direct = join(lab.workDir, 'remote-mirror-direct.pcap');
-    captures.push(await startCapture(lab, { ns: cli, iface: 'cl0-p', file: direct, filter: 'ip' }));
+    // No filter: the port's own record holds every frame the mirror copies (ARP too), so the two
+    // analyses start from the same frames.
+    captures.push(await startCapture(lab, { ns: cli, iface: 'cl0-p', file: direct }));
     const script = join(lab.workDir, 'udhcpc.sh');
     runOk('sh', ['-c', `printf '#!/bin/sh\\n[ "$1" = bound ] && ip addr add "$ip/24" dev "$interface"\\nexit 0\\n' > ${script} && chmod 755 ${script}`]);
     await exec('ip', ['netns', 'exec', cli, 'busybox', 'udhcpc', '-i', 'cl0', '-n', '-q', '-t', '3', '-V', PXE_VENDOR, '-s', script], { timeout: 20_000 });
-    await exec('ip', ['netns', 'exec', cli, 'busybox', 'tftp', '-g', '-r', BOOT_FILE, '-l', join(lab.workDir, 'got.bin'), SERVER_ADDR], { timeout: 15_000 });
-    await sleep(500);
-    for (const c of captures) await c.stop();
+    const got = join(lab.workDir, 'got.bin');
+    await exec('ip', ['netns', 'exec', cli, 'busybox', 'tftp', '-g', '-r', BOOT_FILE, '-l', got, SERVER_ADDR], { timeout: 15_000 });
+    // Stop a capture only once it holds the exchange's last frame (the ACK of the short block that
+    // ends the file): on a loaded machine a mirrored copy may still be on its way through the
+    // tunnel or in tcpdump's ring when the client exits, and a frame one file lacks is a different
+    // exchange to compare. Polled, bounded; a capture that never gets it is stopped all the same and
+    // the tests say what it lacks. Then all stop at once, so none records much past the others.
+    const lastAck = `ACK ${Math.floor(statSync(got).size / TFTP_BLOCK) + 1}`;
+    for (const c of captures) await settled(() => holdsTftp(c.file, lastAck), 15_000);
+    await Promise.all(captures.map((c) => c.stop()));
     const keep = process.env.KEEP_REMOTE_MIRROR;
     if (keep) {
       mkdirSync(keep, { recursive: true });

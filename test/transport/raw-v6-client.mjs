@@ -20,8 +20,10 @@ try {
     t.sendUdp(cfg.mac, { src: { addr: cfg.addr, port: 40000 }, dst: { addr: cfg.peer, port: cfg.udpPort }, payload: new TextEncoder().encode('ping-v6') });
   }));
   // The kernel learned our MAC from our solicitation (STALE); after answering it probes the entry
-  // with a unicast NS within DELAY_FIRST_PROBE_TIME (5 s), which we must answer.
-  if (cfg.nudWaitMs) await new Promise((r) => setTimeout(r, cfg.nudWaitMs));
+  // with a unicast NS within DELAY_FIRST_PROBE_TIME (5 s), which we must answer: wait for our
+  // answer (polled, at most cfg.nudWaitMs; a loaded host may run us late).
+  const nudUntil = Date.now() + (cfg.nudWaitMs ?? 0);
+  while (t.counters.ndReplies === 0 && Date.now() < nudUntil) await new Promise((r) => setTimeout(r, 50));
   out.ndRepliesBeforeTcp = t.counters.ndReplies;
   try {
     const s = await t.connectTcp(cfg.mac, { addr: cfg.peer, port: cfg.httpPort }, 8000);

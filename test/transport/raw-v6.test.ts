@@ -88,7 +88,7 @@ describe.skipIf(skipReason !== '')(`raw transport over IPv6 in namespaces${skipR
   });
 
   it('gets radvd\'s RA for its RS, exchanges UDP with the kernel (NS/NA both ways) and GETs over TCP/IPv6', async () => {
-    const cfg = { dist, iface: 'v6raw', mac: MAC, addr: CLIENT, peer: PEER, udpPort: UDP_PORT, httpPort: HTTP_PORT, nudWaitMs: 7000 };
+    const cfg = { dist, iface: 'v6raw', mac: MAC, addr: CLIENT, peer: PEER, udpPort: UDP_PORT, httpPort: HTTP_PORT, nudWaitMs: 20_000 };
     const r = sh('ip', ['netns', 'exec', NS_RAW, process.execPath, SCRIPT, JSON.stringify(cfg)], 60_000);
     const line = r.stdout.trim().split('\n').pop() ?? '';
     let out: Record<string, any>;
