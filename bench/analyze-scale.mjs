@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 // Benchmark (not a test): `pxecheck analyze` in every output format against `tshark -q -z expert`
 // on generated captures of growing size (issue 12 "Evidence"). Build first (npx tsc -p tsconfig.json), then
-//   node bench/analyze-scale.mjs [--sizes 10k,100k,1m-frames] [--formats text,json,junit] [--repeat N] [--generate]
+//   node bench/analyze-scale.mjs [--sizes 10k,100k,1m-frames] [--formats text,json,junit] [--repeat N] [--base DIST] [--generate]
+// --base DIST: a second build (e.g. /work/main/dist) timed in the same turns, each repeat running
+// tshark, this build and the base one after another, so a branch is compared with main in one run
+// (the same-run ratio counts on a shared machine). Both builds then start through
+// bench/lib/analyze-bin.mjs (what the bin does, with its V8 flag), not through bin/pxecheck.js.
 // Sizes: 10k (the 10,000-client capture of bench/decode-vs-tshark.mjs), 100k and 1m (100,000 and
 // 1,000,000 lighter clients: the 1m one takes long to generate and about 8 GB of disk), 1m-frames
 // (the 1,000,000-frame DHCP/TFTP capture of bench/decode-vs-tshark.mjs). Captures are generated into
@@ -10,7 +14,7 @@
 // time and by CPU time) are what to compare across machines. Always exits 0.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureCapture } from './lib/generated-capture.mjs';
@@ -57,13 +61,15 @@ const { values } = parseArgs({
     sizes: { type: 'string', default: '10k,100k,1m-frames' },
     formats: { type: 'string', default: FORMATS.join(',') },
     repeat: { type: 'string', default: '1' },
+    /** A second build's dist/ timed in the same turns (rows named `… @base`). */
+    base: { type: 'string', default: '' },
     /** Only make sure the captures exist (generate them ahead of a quiet moment to measure). */
     generate: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (values.help) {
-  process.stdout.write(`usage: node bench/analyze-scale.mjs [--sizes ${Object.keys(SIZES).join(',')}] [--formats ${FORMATS.join(',')}] [--repeat N] [--generate]\n`);
+  process.stdout.write(`usage: node bench/analyze-scale.mjs [--sizes ${Object.keys(SIZES).join(',')}] [--formats ${FORMATS.join(',')}] [--repeat N] [--base DIST] [--generate]\n`);
   process.exit(0);
 }
 const sizes = values.sizes.split(',').map((s) => s.trim()).filter(Boolean);
@@ -71,6 +77,8 @@ const formats = values.formats.split(',').map((s) => s.trim()).filter(Boolean);
 for (const s of sizes) if (!SIZES[s]) bail(`unknown size ${s} (${Object.keys(SIZES).join(', ')})`);
 for (const f of formats) if (!FORMATS.includes(f)) bail(`unknown format ${f} (${FORMATS.join(', ')})`);
 const repeat = Math.min(10, Math.max(1, Number(values.repeat) || 1));
+const baseDist = values.base === '' ? null : resolve(values.base);
+if (baseDist !== null && !existsSync(join(baseDist, 'cli', 'main.js'))) bail(`--base ${baseDist}: no cli/main.js there`);
 
 function bail(msg) {
   process.stdout.write(`bench: ${msg}\n`);
@@ -104,33 +112,50 @@ function measure(argv) {
   return { wall: Number(m[1]), cpu: Number(m[2]) + Number(m[3]), rssMb: Number(m[4]) / 1024, code: status ? Number(status[1]) : 0, err };
 }
 
-/** Best wall time of `repeat` runs (CPU: the least; RSS: the most). */
-function best(argv, okCodes) {
-  let b = null;
-  for (let i = 0; i < repeat; i++) {
-    const r = measure(argv);
-    if (!okCodes.includes(r.code)) return { ...r, failed: true };
-    if (!b || r.wall < b.wall) b = { ...r, cpu: Math.min(r.cpu, b?.cpu ?? Infinity), rssMb: Math.max(r.rssMb, b?.rssMb ?? 0) };
-  }
-  return b;
+/** The better of two runs by wall time (CPU: the least; RSS: the most). */
+function keepBest(b, r) {
+  if (b === null) return r;
+  const wall = r.wall < b.wall ? r : b;
+  return { ...wall, cpu: Math.min(r.cpu, b.cpu), rssMb: Math.max(r.rssMb, b.rssMb) };
 }
 
 // ---- main ----
 
 const rows = [];
+const runner = join(root, 'bench', 'lib', 'analyze-bin.mjs');
+/** The command lines timed per format: this build (the bin, or the runner beside a base) and the base. */
+function builds(file, f) {
+  const args = ['analyze', file, '--format', f];
+  if (baseDist === null) return [{ name: `pxecheck analyze --format ${f}`, argv: [bin, ...args] }];
+  const run = (dist) => [process.execPath, '--max-semi-space-size=4', runner, dist, ...args];
+  return [
+    { name: `pxecheck analyze --format ${f}`, argv: run(join(root, 'dist')) },
+    { name: `pxecheck analyze --format ${f} @base`, argv: run(baseDist) },
+  ];
+}
 for (const size of sizes) {
   const c = SIZES[size];
   const frames = await ensureCapture(c, log);
   if (values.generate) continue;
-  log(`${size}: ${rel(c.file)}, ${frames} frames, ${c.params.clients.toLocaleString('en-US')} clients${c.params.maxFrames ? ' (capped by frames)' : ''}; best of ${repeat}`);
-  const ref = haveTshark ? best(['tshark', '-r', c.file, '-q', '-z', 'expert'], [0]) : null;
-  if (ref) rows.push(row(size, frames, 'tshark -q -z expert', ref, null));
-  for (const f of formats) {
-    // Exit 1 means "error findings reported": a normal run for a capture with faults.
-    // The bin itself, as users run it (its #! line sets the V8 flags the CLI is tuned with).
-    const r = best([bin, 'analyze', c.file, '--format', f], [0, 1]);
-    rows.push(row(size, frames, `pxecheck analyze --format ${f}`, r, ref));
+  log(`${size}: ${rel(c.file)}, ${frames} frames, ${c.params.clients.toLocaleString('en-US')} clients${c.params.maxFrames ? ' (capped by frames)' : ''}; best of ${repeat}${baseDist ? `, base ${baseDist}` : ''}`);
+  // Exit 1 means "error findings reported": a normal run for a capture with faults.
+  // Without --base, the bin itself, as users run it (its #! line sets the V8 flags the CLI is tuned with).
+  const cmds = [
+    ...(haveTshark ? [{ name: 'tshark -q -z expert', argv: ['tshark', '-r', c.file, '-q', '-z', 'expert'], ok: [0], ref: true }] : []),
+    ...formats.flatMap((f) => builds(c.file, f).map((b) => ({ ...b, ok: [0, 1], ref: false }))),
+  ];
+  // Interleaved: each repeat runs every command once, so load changes hit all of them alike.
+  const bests = cmds.map(() => null);
+  for (let i = 0; i < repeat; i++) {
+    cmds.forEach((cmd, k) => {
+      if (bests[k]?.failed) return;
+      const r = measure(cmd.argv);
+      if (!cmd.ok.includes(r.code)) bests[k] = { ...r, failed: true };
+      else bests[k] = keepBest(bests[k], r);
+    });
   }
+  const ref = haveTshark ? bests[0] : null;
+  cmds.forEach((cmd, k) => rows.push(row(size, frames, cmd.name, bests[k], cmd.ref ? null : ref)));
 }
 
 function row(size, frames, name, r, ref) {
@@ -163,7 +188,16 @@ log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const b of body) log(line(b));
 log('');
 
-const measured = rows.filter((r) => r.name.startsWith('pxecheck') && Number.isFinite(r.wallRatio));
+if (baseDist !== null) {
+  // The same run's ratio of this build to the base: above 1 is faster than the base.
+  for (const r of rows.filter((x) => x.name.endsWith(' @base'))) {
+    const mine = rows.find((x) => x.size === r.size && x.name === r.name.slice(0, -' @base'.length));
+    if (!mine?.ok || !r.ok) continue;
+    log(`vs base: ${r.size} ${mine.name.replace('pxecheck analyze ', '')}: ${(r.wall / mine.wall).toFixed(2)}x by wall, ${(r.cpu / mine.cpu).toFixed(2)}x by CPU, peak RSS ${mine.rssMb.toFixed(0)} vs ${r.rssMb.toFixed(0)} MB`);
+  }
+  log('');
+}
+const measured = rows.filter((r) => r.name.startsWith('pxecheck') && !r.name.endsWith(' @base') && Number.isFinite(r.wallRatio));
 if (!haveTshark) log('verdict: UNKNOWN: tshark is not installed');
 else if (measured.length === 0) log('verdict: UNKNOWN: nothing was measured');
 else {

@@ -20,7 +20,7 @@ function run(frames: readonly { data: Uint8Array; time: number; linkType?: numbe
   const d = new FrameDissector();
   return frames.map((f, i) => {
     d.dissect(f.linkType ?? LinkType.ETHERNET, f.data, []);
-    return filter.isCopy(d, f.time, i + 1);
+    return filter.isCopy(d, { frame: i + 1, time: f.time });
   });
 }
 
@@ -154,7 +154,7 @@ describe('DuplicateFrameFilter', () => {
       buf.set(data);
       const view = buf.subarray(0, data.length);
       d.dissect(LinkType.ETHERNET, view, []);
-      return filter.isCopy(d, 0, n);
+      return filter.isCopy(d, { frame: n, time: 0 });
     };
     expect(feed(frames[0]!.data, 1)).toBe(false);
     expect(feed(frames[1]!.data, 2)).toBe(false);

@@ -141,7 +141,7 @@ export class DecodePipeline implements TcpStreamSink {
     // Snapped frames (origLen > data.length): layers below see the missing bytes as truncation.
     const d = this.d;
     d.dissect(rec.linkType, rec.data, issues, rec.frame);
-    if (this.duplicates !== null && this.duplicates.isCopy(d, rec.time, rec.frame)) {
+    if (this.duplicates !== null && this.duplicates.isCopy(d, rec)) {
       // Nothing of a copy reaches the sink, not even its header issues (the original had them).
       issues.length = 0;
       return;
@@ -330,7 +330,7 @@ export class DecodePipeline implements TcpStreamSink {
       d.decapsulate(rec.frame);
       // The mirrored frame is whole only now: a second session's copy of it (its outer packets
       // differ: addresses, ids, sequence numbers) is recognised here, as an unfragmented one is in push().
-      if (this.duplicates !== null && this.duplicates.isCopy(d, rec.time, rec.frame)) {
+      if (this.duplicates !== null && this.duplicates.isCopy(d, rec)) {
         issues.length = 0;
         return;
       }
