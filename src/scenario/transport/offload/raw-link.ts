@@ -59,6 +59,9 @@ function ipv4Number(b: Uint8Array): number {
 
 export class RawUdpLink implements UdpSyncBinding {
   private readonly frame = new Uint8Array(65536 + 64);
+  /** The view of `frame` the dissector reads, remade only when the length changes (a download's
+   *  DATA frames are all one size: no view per frame). */
+  private view = this.frame.subarray(0, 0);
   private readonly dissector = new FrameDissector();
   private readonly issues: WireIssue[] = [];
   private readonly frag = new Ipv4FragmentReassembler({ timeout: FRAGMENT_TIMEOUT_S, maxDatagrams: 64 });
@@ -122,7 +125,8 @@ export class RawUdpLink implements UdpSyncBinding {
       const n = this.cap.next(this.frame, wait);
       if (n < 0) return -1;
       this.issues.length = 0;
-      d.dissect(LinkType.ETHERNET, this.frame.subarray(0, n), this.issues);
+      if (this.view.length !== n) this.view = this.frame.subarray(0, n);
+      d.dissect(LinkType.ETHERNET, this.view, this.issues);
       if (d.ipVersion !== 4 || d.src4 !== this.server4 || d.dst4 !== this.client4) continue;
       const ip = d.ip4;
       if (d.fragment || (ip !== null && (ip.mf || ip.fragmentOffset > 0))) {
