@@ -13,6 +13,13 @@ export function finishChecksum(sum: number): number {
   return ~foldSum(sum) & 0xffff;
 }
 
+/** RFC 1624 eqn. 3: the checksum once bytes whose ones' complement sum was `oldSum` are replaced,
+ *  in the same positions, by bytes summing to `newSum` (both folded to 16 bits). Never yields
+ *  0xffff from a checksum a full computation made, so it matches one bit for bit. */
+export function updateChecksum(checksum: number, oldSum: number, newSum: number): number {
+  return finishChecksum((~checksum & 0xffff) + (~oldSum & 0xffff) + newSum);
+}
+
 /** The complemented RFC 1071 checksum of `b`. */
 export function internetChecksum(b: Uint8Array): number {
   return finishChecksum(onesSum(b));

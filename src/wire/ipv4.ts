@@ -1,5 +1,5 @@
 import { ipv4FromString, ipv4ToString, onesSum, putU16, u16 } from './bytes.js';
-import { finishChecksum } from './checksum.js';
+import { finishChecksum, updateChecksum } from './checksum.js';
 import { pushIssue, type WireIssue } from './issues.js';
 
 /*
@@ -232,6 +232,15 @@ export function writeIpv4Header(
   const sum = opts.computeChecksum === false ? (repr.checksum ?? 0) : finishChecksum(onesSum(h));
   putU16(h, 10, sum);
   return hl;
+}
+
+/** Sets the identification of the IPv4 header at `offset` in place, its checksum updated (a frame
+ *  template's next datagram: no header rebuilt). */
+export function setIpv4Identification(packet: Uint8Array, offset: number, id: number): void {
+  const old = u16(packet, offset + 4);
+  id &= 0xffff;
+  putU16(packet, offset + 4, id);
+  putU16(packet, offset + 10, updateChecksum(u16(packet, offset + 10), old, id));
 }
 
 /** A new buffer holding header + payload. */

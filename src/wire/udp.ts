@@ -1,5 +1,5 @@
 import { onesSum, putU16, u16 } from './bytes.js';
-import { finishChecksum, foldSum, pseudoHeaderSum, type ChecksumStatus, type PseudoHeader } from './checksum.js';
+import { finishChecksum, foldSum, pseudoHeaderSum, updateChecksum, type ChecksumStatus, type PseudoHeader } from './checksum.js';
 import { IpProtocol } from './ip-protocol.js';
 import { pushIssue, type WireIssue } from './issues.js';
 
@@ -100,6 +100,28 @@ export function writeUdpHeader(
   }
   putU16(out, offset + 6, checksum);
   return UDP_HEADER;
+}
+
+/** Replaces, in place, the payload of the UDP datagram at `offset` by `payload[0..length)` (the
+ *  same length as the one there), its checksum updated (RFC 1624) rather than summed over the
+ *  pseudo-header again; a zero checksum (none, IPv4) stays zero. */
+export function setUdpPayload(datagram: Uint8Array, offset: number, payload: Uint8Array, length: number): void {
+  const start = offset + UDP_HEADER;
+  if (payload.length < length) throw new RangeError(`setUdpPayload: ${length} bytes asked of a ${payload.length}-byte payload`);
+  if (u16(datagram, offset + 4) !== UDP_HEADER + length) throw new RangeError(`setUdpPayload: ${length} bytes for a ${u16(datagram, offset + 4) - UDP_HEADER}-byte payload`);
+  let oldSum = 0;
+  let newSum = 0;
+  for (let i = 0; i < length; i += 2) {
+    const last = i + 1 === length;
+    oldSum += (datagram[start + i]! << 8) | (last ? 0 : datagram[start + i + 1]!);
+    newSum += (payload[i]! << 8) | (last ? 0 : payload[i + 1]!);
+    datagram[start + i] = payload[i]!;
+    if (!last) datagram[start + i + 1] = payload[i + 1]!;
+  }
+  const checksum = u16(datagram, offset + 6);
+  if (checksum === 0) return;
+  const updated = updateChecksum(checksum, foldSum(oldSum), foldSum(newSum));
+  putU16(datagram, offset + 6, updated === 0 ? 0xffff : updated); // 0 means "no checksum" (RFC 768)
 }
 
 export function emitUdp(repr: UdpRepr, payload: Uint8Array, pseudo: PseudoHeader, opts: UdpEmitOptions = {}): Uint8Array {

@@ -16,6 +16,7 @@ import { IPV4_MIN_HEADER, writeIpv4Header, type Ipv4Repr } from '../ipv4.js';
 import { IPV6_FRAGMENT_HEADER, IPV6_HEADER, writeIpv6Header, type Ipv6Repr } from '../ipv6.js';
 import { tcpHeaderLength, writeTcpHeader, type TcpRepr } from '../tcp.js';
 import { UDP_HEADER, writeUdpHeader } from '../udp.js';
+import { UdpFrameTemplate } from './template.js';
 
 const EMPTY = new Uint8Array(0);
 
@@ -79,6 +80,17 @@ export class FrameComposer {
     writeUdpHeader(this.ports, payload, pseudoOf(a), out, l4);
     out.set(payload, l4 + UDP_HEADER);
     return out;
+  }
+
+  /** A frame for UDP datagrams of `payloadLength` bytes between fixed ends, composed once here
+   *  (an IP id taken, zero payload) and filled per datagram (template.ts). It must fit one frame. */
+  udpTemplate(a: FrameAddresses, srcPort: number, dstPort: number, payloadLength: number): UdpFrameTemplate {
+    const v6 = isV6(a);
+    const built = this.udp(a, srcPort, dstPort, new Uint8Array(payloadLength));
+    // Off V8's heap from the start: native code is handed the same buffer every time.
+    const frame = new Uint8Array(new ArrayBuffer(built.length));
+    frame.set(built);
+    return new UdpFrameTemplate(frame, v6 ? -1 : ETHERNET_HEADER_LENGTH, transportOffset(v6), srcPort, dstPort, payloadLength);
   }
 
   /** One TCP segment in one frame (TCP sizes its segments to the MSS: never fragmented). */

@@ -13,7 +13,10 @@ import { FrameDissector } from '../../../wire/frame/dissect.js';
 import { IpProtocol } from '../../../wire/ip-protocol.js';
 import type { WireIssue } from '../../../wire/issues.js';
 import { LinkType } from '../../../wire/link-type.js';
-import { udpFrames, type L2Addresses } from '../raw/frames.js';
+import type { UdpFrameTemplate } from '../../../wire/frame/template.js';
+import { IPV4_MIN_HEADER } from '../../../wire/ipv4.js';
+import { UDP_HEADER } from '../../../wire/udp.js';
+import { udpFrames, udpTemplate, type L2Addresses } from '../raw/frames.js';
 import type { UdpSyncBinding } from './udp-sync.js';
 
 /** What the main thread's raw transport knows of the flow it hands over (structured-cloned). */
@@ -56,6 +59,9 @@ function ipv4Number(b: Uint8Array): number {
 
 export class RawUdpLink implements UdpSyncBinding {
   private readonly frame = new Uint8Array(65536 + 64);
+  /** The view of `frame` the dissector reads, remade only when the length changes (a download's
+   *  DATA frames are all one size: no view per frame). */
+  private view = this.frame.subarray(0, 0);
   private readonly dissector = new FrameDissector();
   private readonly issues: WireIssue[] = [];
   private readonly frag = new Ipv4FragmentReassembler({ timeout: FRAGMENT_TIMEOUT_S, maxDatagrams: 64 });
@@ -63,6 +69,8 @@ export class RawUdpLink implements UdpSyncBinding {
   private readonly serverBytes: Uint8Array;
   private readonly server4: number;
   private readonly client4: number;
+  /** The frame of the flow's last datagram kind (its ACKs), refilled per send. */
+  private template: UdpFrameTemplate | null = null;
   private lastPort = 0;
   private lastExpire = 0;
   /** Counted for the report and the tests: fragments received, datagrams put together from them. */
@@ -91,9 +99,20 @@ export class RawUdpLink implements UdpSyncBinding {
     (h as FlowPort).peerPort = this.lastPort;
   }
 
+  /** A datagram like the last (same ports and length: every ACK of a download) goes out in the
+   *  last one's frame, only payload, IP id and checksums patched; any other is composed anew. */
   send(h: object, buf: Uint8Array, len: number): void {
     const s = h as FlowPort;
-    for (const f of udpFrames(this.addrs, s.port, s.peerPort, buf.subarray(0, len), this.flow.mtu)) this.cap.inject(f, f.length);
+    let t = this.template;
+    if (t === null || t.payloadLength !== len || t.srcPort !== s.port || t.dstPort !== s.peerPort) {
+      if (IPV4_MIN_HEADER + UDP_HEADER + len > this.flow.mtu) {
+        for (const f of udpFrames(this.addrs, s.port, s.peerPort, buf.subarray(0, len), this.flow.mtu)) this.cap.inject(f, f.length);
+        return;
+      }
+      t = this.template = udpTemplate(this.addrs, s.port, s.peerPort, len);
+    }
+    const f = t.fill(buf);
+    this.cap.inject(f, f.length);
   }
 
   /** The next datagram from the server to this port, its payload copied into `buf`; -1 on timeout.
@@ -106,7 +125,8 @@ export class RawUdpLink implements UdpSyncBinding {
       const n = this.cap.next(this.frame, wait);
       if (n < 0) return -1;
       this.issues.length = 0;
-      d.dissect(LinkType.ETHERNET, this.frame.subarray(0, n), this.issues);
+      if (this.view.length !== n) this.view = this.frame.subarray(0, n);
+      d.dissect(LinkType.ETHERNET, this.view, this.issues);
       if (d.ipVersion !== 4 || d.src4 !== this.server4 || d.dst4 !== this.client4) continue;
       const ip = d.ip4;
       if (d.fragment || (ip !== null && (ip.mf || ip.fragmentOffset > 0))) {

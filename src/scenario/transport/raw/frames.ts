@@ -10,6 +10,7 @@ import { emitEthernet, EtherType } from '../../../wire/ethernet.js';
 import { FrameComposer, type FrameAddresses } from '../../../wire/frame/compose.js';
 import { emitIpv6 } from '../../../wire/ipv6.js';
 import type { TcpRepr } from '../../../wire/tcp.js';
+import type { UdpFrameTemplate } from '../../../wire/frame/template.js';
 
 export const BROADCAST_MAC = 'ff:ff:ff:ff:ff:ff';
 export const ZERO_MAC = '00:00:00:00:00:00';
@@ -64,6 +65,12 @@ export function udpFrames(a: L2Addresses, srcPort: number, dstPort: number, payl
 /** One UDP frame (callers that know it fits; a bigger datagram goes out as its first fragment only). */
 export function udpFrame(a: L2Addresses, srcPort: number, dstPort: number, payload: Uint8Array): Uint8Array {
   return udpFrames(a, srcPort, dstPort, payload, 65535)[0]!;
+}
+
+/** A frame sent again and again between fixed ends with only the payload changed (a flow's ACKs):
+ *  composed once, filled per datagram. The datagram must fit one frame. */
+export function udpTemplate(a: L2Addresses, srcPort: number, dstPort: number, payloadLength: number): UdpFrameTemplate {
+  return composer.udpTemplate(addresses(a), srcPort, dstPort, payloadLength);
 }
 
 export function tcpFrame(a: L2Addresses, seg: TcpRepr, payload: Uint8Array): Uint8Array {
