@@ -18,7 +18,13 @@ export interface FirmwareBootOptions {
   readonly timeoutMs: number;
   /** Polled every pollMs while QEMU runs; true ends the boot early (e.g. "initrd.img fetched"). */
   readonly stopWhen?: () => boolean;
-  /** After stopWhen holds, let the last exchange finish on the wire before QEMU goes; default 1500 ms. */
+  /**
+   * After stopWhen holds, QEMU keeps running until this holds (e.g. "the capture holds the last
+   * response"), polled every 100 ms for at most settleMs (default 30 s): the client may still have
+   * to ACK the last segments, and a loaded machine may be seconds behind. Without it, QEMU runs
+   * on for a fixed settleMs (default 1500 ms).
+   */
+  readonly settled?: () => Promise<boolean>;
   readonly settleMs?: number;
   readonly pollMs?: number;
   /**
@@ -93,7 +99,10 @@ export async function bootFirmware(lab: LabInfo, o: FirmwareBootOptions): Promis
     const stopWhen = o.stopWhen ?? (() => false);
     let held = false;
     await waitFor(() => exited || (held = stopWhen()), o.timeoutMs, o.pollMs ?? 500);
-    if (held && !exited) await sleep(o.settleMs ?? 1_500);
+    if (held && !exited) {
+      if (o.settled) await waitForAsync(async () => exited || (await o.settled!()), o.settleMs ?? 30_000, 100);
+      else await sleep(o.settleMs ?? 1_500);
+    }
     const reason = held ? 'stopWhen' : exited ? 'exited' : 'timeout';
     if (reason === 'exited' && Date.now() - started < 5_000) {
       throw new Error(`qemu-system-x86_64 exited at once: ${tail(out, 800)}`);
@@ -104,6 +113,16 @@ export async function bootFirmware(lab: LabInfo, o: FirmwareBootOptions): Promis
   } finally {
     if (child) await stopGroup(child, () => child?.exitCode !== null || child?.signalCode !== null);
     run('ip', ['-n', ns, 'link', 'delete', tap]);
+  }
+}
+
+/** waitFor for an asynchronous condition: polled every intervalMs, at most timeoutMs; says which. */
+async function waitForAsync(pred: () => Promise<boolean>, timeoutMs: number, intervalMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await pred()) return true;
+    if (Date.now() >= deadline) return false;
+    await sleep(intervalMs);
   }
 }
 

@@ -18,7 +18,7 @@ import type { Analysis, ClientReport as BootChain } from '../../src/analysis/typ
 import type { Dhcp4Step, Dhcp6Step, HttpStep, RaStep, TftpStep } from '../../src/flow/types.js';
 import { labDown, type LabInfo } from '../../src/lab/labctl.js';
 import { IPXE_DIR, OVMF_CODE, OVMF_VARS, listNamespaces, run } from '../../src/lab/index.js';
-import { expectStoppedWithChain, nginxLogHas, recordFirmwareBoot, timing, type FirmwareBootSpec, type FirmwareRun } from '../helpers/firmware-e2e.js';
+import { expectStoppedWithChain, httpComplete, nginxLogHas, recordFirmwareBoot, timing, type FirmwareBootSpec, type FirmwareRun } from '../helpers/firmware-e2e.js';
 import { privateBuild, type PrivateBuild } from '../helpers/private-build.js';
 
 const PXE_MAC = '52:54:00:00:e6:01';
@@ -157,6 +157,7 @@ describe.skipIf(skipReason !== '')(`OVMF boots over IPv6 recorded by pxecheck ca
       // No boot-menu wait: PxeBcDxe already waits for DAD (edk2 ed2bfec); only HttpBootDxe does not.
       fwCfg: { [`${OVMF}IPv4Support`]: 'no', [`${OVMF}IPv4PXESupport`]: 'no' },
       stopWhen: nginxLogHas('/initrd.img'),
+      captured: httpComplete('/initrd.img'),
     });
     const { analysis: a, result, lab } = r;
     const why = describeRun(r);
@@ -198,6 +199,7 @@ describe.skipIf(skipReason !== '')(`OVMF boots over IPv6 recorded by pxecheck ca
       fwCfg: { [`${OVMF}IPv4Support`]: 'no', [`${OVMF}IPv4PXESupport`]: 'no', [`${OVMF}IPv6PXESupport`]: 'no' },
       bootMenuMs: BOOT_MENU_MS,
       stopWhen: nginxLogHas('/initrd.img'),
+      captured: httpComplete('/initrd.img'),
     });
     const { analysis: a, result, lab } = r;
     const why = describeRun(r);

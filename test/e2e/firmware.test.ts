@@ -13,7 +13,7 @@ import type { Dhcp4Step, HttpStep, TftpStep } from '../../src/flow/types.js';
 import type { FirmwareBootResult } from '../../src/lab/firmware-boot.js';
 import type { LabUpOptions } from '../../src/lab/labctl.js';
 import { IPXE_DIR, OVMF_CODE, OVMF_VARS, dnsmasqConfig, run } from '../../src/lab/index.js';
-import { expectStoppedWithChain, nginxLogHas, readText, recordFirmwareBoot, timing, type FirmwareBootSpec, type FirmwareRun } from '../helpers/firmware-e2e.js';
+import { expectStoppedWithChain, httpComplete, nginxLogHas, tftpFailed, readText, recordFirmwareBoot, timing, type FirmwareBootSpec, type FirmwareRun } from '../helpers/firmware-e2e.js';
 import { privateBuild, type PrivateBuild } from '../helpers/private-build.js';
 
 const UEFI_MAC = '52:54:00:00:e2:e1';
@@ -78,7 +78,7 @@ describe.skipIf(skipReason !== '')(`firmware boots recorded by pxecheck capture$
     const started = Date.now();
     const { a, r, c, why } = await bootAndAnalyze(
       { name: 'fwe2e-uefi' },
-      { firmware: 'uefi', mac: UEFI_MAC, tap: 'fwtap0', label: 'uefi', timeoutMs: 120_000, stopWhen: nginxLogHas('/initrd.img') },
+      { firmware: 'uefi', mac: UEFI_MAC, tap: 'fwtap0', label: 'uefi', timeoutMs: 120_000, stopWhen: nginxLogHas('/initrd.img'), captured: httpComplete('/initrd.img') },
     );
     expect(c.arch).toBe(7);
 
@@ -112,7 +112,7 @@ describe.skipIf(skipReason !== '')(`firmware boots recorded by pxecheck capture$
     const started = Date.now();
     const { a, r, c, why } = await bootAndAnalyze(
       { name: 'fwe2e-bios' },
-      { firmware: 'bios', mac: BIOS_MAC, tap: 'fwtap1', label: 'bios', timeoutMs: 90_000, stopWhen: nginxLogHas('/initrd.img') },
+      { firmware: 'bios', mac: BIOS_MAC, tap: 'fwtap1', label: 'bios', timeoutMs: 90_000, stopWhen: nginxLogHas('/initrd.img'), captured: httpComplete('/initrd.img') },
     );
     expect(c.arch).toBe(0);
     const dhcp = c.steps.filter((s): s is Dhcp4Step => s.kind === 'dhcp4');
@@ -138,7 +138,7 @@ describe.skipIf(skipReason !== '')(`firmware boots recorded by pxecheck capture$
     const { a, r, c, why } = await bootAndAnalyze(
       { name: 'fwe2e-bad', config: conf },
       // dnsmasq logs the failed read; EDK2 prints PXE-E23 — either means the fault is on the wire.
-      { firmware: 'uefi', mac: UEFI_MAC, tap: 'fwtap2', label: 'bad', timeoutMs: 90_000, stopWhen: () => /not found/.test(readText(dnsmasqLog)) },
+      { firmware: 'uefi', mac: UEFI_MAC, tap: 'fwtap2', label: 'bad', timeoutMs: 90_000, stopWhen: () => /not found/.test(readText(dnsmasqLog)), captured: tftpFailed('missing/bootx64.efi') },
     );
     expect(c.steps.find((s): s is Dhcp4Step => s.kind === 'dhcp4'), why).toMatchObject({ ok: true, stage: 'firmware', bootfile: 'missing/bootx64.efi' });
     const tftp = c.steps.filter((s): s is TftpStep => s.kind === 'tftp');

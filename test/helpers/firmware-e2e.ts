@@ -18,8 +18,16 @@ export interface CaptureProc {
   readonly exit: Promise<number | null>;
 }
 
-/** bootFirmware's options with a stopWhen that sees the lab (which exists only once labUp ran). */
-export type FirmwareBootSpec = Omit<FirmwareBootOptions, 'stopWhen'> & { stopWhen: (lab: LabInfo) => boolean };
+/**
+ * bootFirmware's options with a stopWhen that sees the lab (which exists only once labUp ran), and
+ * `captured`: what the test asserts last about the client's chain (e.g. httpComplete('/initrd.img')).
+ * stopWhen sees a server's log, which runs ahead of the wire and of the capture file; QEMU and the
+ * capture stop only once the file, as analyzed, shows `captured` (polled, bounded).
+ */
+export type FirmwareBootSpec = Omit<FirmwareBootOptions, 'stopWhen' | 'settled'> & {
+  stopWhen: (lab: LabInfo) => boolean;
+  captured: (chain: BootChain) => boolean;
+};
 
 export interface FirmwareRun {
   readonly analysis: Analysis;
@@ -43,9 +51,10 @@ export function startCapture(build: PrivateBuild, ns: string, file: string, dura
 }
 
 /**
- * labUp → capture on br0 into `<dir>/<lab name>.pcapng` → boot → SIGINT the capture (it must exit
- * 0) → analyze; labDown before (leftovers of a killed run) and after, in any case. With `keepDir`,
- * the recording is also copied there for a look by hand.
+ * labUp → capture on br0 into `<dir>/<lab name>.pcapng` → boot until stopWhen, then until the
+ * capture shows `captured` → SIGINT the capture (it must exit 0) → analyze; labDown before
+ * (leftovers of a killed run) and after, in any case. With `keepDir`, the recording is also copied
+ * there for a look by hand.
  */
 export async function recordFirmwareBoot(
   build: PrivateBuild,
@@ -63,7 +72,12 @@ export async function recordFirmwareBoot(
     const c = cap;
     const listening = await waitFor(() => /listening on br0/.test(c.output()) || c.child.exitCode !== null, 20_000, 100);
     if (!listening || c.child.exitCode !== null) throw new Error(`capture did not start: ${c.output()}`);
-    const result = await bootFirmware(lab, { ...boot, stopWhen: () => boot.stopWhen(lab) });
+    const { stopWhen, captured, ...options } = boot;
+    // QEMU (which may still have to ACK) and the capture run on until the file holds the end the
+    // test asserts: nginx logs a GET once the response is in its socket, not on the wire, and the
+    // capture writes what it read every 250 ms; a loaded box may lag seconds behind both.
+    const settled = () => captureShows(file, boot.mac, captured);
+    const result = await bootFirmware(lab, { ...options, stopWhen: () => stopWhen(lab), settled });
     c.child.kill('SIGINT');
     const code = await Promise.race([c.exit, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 15_000))]);
     expect(code, `capture exit (output: ${c.output()})`).toBe(0);
@@ -78,6 +92,24 @@ export async function recordFirmwareBoot(
     await labDown(up.name);
   }
 }
+
+/** Whether the capture file, as written so far, has a chain for `mac` that shows `captured`. */
+async function captureShows(file: string, mac: string, captured: (chain: BootChain) => boolean): Promise<boolean> {
+  try {
+    const chain = (await analyzeCapture(file)).clients.find((x) => x.mac === mac);
+    return chain !== undefined && captured(chain);
+  } catch {
+    return false; // not readable yet: the next poll reads it again
+  }
+}
+
+/** A `captured`: the chain has a complete HTTP response to a GET of a URL ending in `path`. */
+export const httpComplete = (path: string) => (chain: BootChain): boolean =>
+  chain.steps.some((s) => s.kind === 'http' && s.url.endsWith(path) && s.complete);
+
+/** A `captured`: the chain has a TFTP read of `file` that the server answered with an error. */
+export const tftpFailed = (file: string) => (chain: BootChain): boolean =>
+  chain.steps.some((s) => s.kind === 'tftp' && s.file === file && s.error !== null);
 
 /** The boot stopped because stopWhen held and the client has a chain; returns that chain. */
 export function expectStoppedWithChain(r: FirmwareRun, why: string): BootChain {
