@@ -77,7 +77,7 @@ describe('DhcpV4Scratch', () => {
   it('parses every captured message as parseDhcpV4 does, one after the other in one scratch', () => {
     const sc = new DhcpV4Scratch();
     for (const p of payloads) same(sc, p, 42);
-  });
+  }, 120_000); // thousands of deep compares: ~1 s idle, 10x that on 2 loaded CI cores
 
   it('reuses one message for well-formed DHCP messages (the point of it)', () => {
     const sc = new DhcpV4Scratch();
@@ -155,5 +155,5 @@ describe('DhcpV4Scratch', () => {
       same(sc, big, 0);
       same(sc, p, 0);
     }
-  });
+  }, 120_000); // ~3 s idle; a loaded CI box took 30 s once
 });
