@@ -112,7 +112,8 @@ function tooBigRule(ctx: Ctx, d: DeviceFacts, g: TooBigFact[], handled: Set<Tftp
 
 function blackHoleRule(ctx: Ctx, d: DeviceFacts, b: BlackHoleFact): void {
   const h: HttpFacts | null = transferAt(d, 'http', b.sender, b.first);
-  if (h?.step.complete) return;
+  // Done, or cut by the snap length: whether it got through is not in the capture.
+  if (h?.step.complete || h?.step.cut) return;
   place(ctx, d, b.first);
   const full = b.dataLength >= b.largestSegment ? 'full-size ' : '';
   const what = h ? `HTTP ${h.step.method} ${h.step.url}: ` : `TCP ${b.sender}:${b.senderPort} → ${b.receiver}:${b.receiverPort}: `;

@@ -27,9 +27,10 @@ export function dhcp6Rules(ctx: Ctx, mac: string, s: Dhcp6Facts, states: readonl
       `SOLICIT sent ${countOf(s.step.messages, 'SOLICIT')} time(s), no ADVERTISE or REPLY in ${fmt(ctx.end - s.pendingSolicit!.time)} s.`,
       undefined, undefined, pxe);
   }
-  if (s.answered && s.bootClient && s.step.bootfileUrl === null && !s.answerCut) {
+  // Judged from the answers the capture holds whole (a cut one may have held option 59).
+  if (s.answerFrame !== 0 && s.bootClient && s.step.bootfileUrl === null) {
     add(ctx, 'dhcp6.no-bootfile-url', mac, s.step.start, [s.answerFrame],
-      `Network-boot DHCPv6 client (arch ${s.step.arch ?? '?'}${s.step.vendorClass ? `, ${s.step.vendorClass}` : ''}) got ${s.replied ? 'a REPLY' : 'an ADVERTISE'} without option 59 (boot file URL).`,
+      `Network-boot DHCPv6 client (arch ${s.step.arch ?? '?'}${s.step.vendorClass ? `, ${s.step.vendorClass}` : ''}) got ${s.answerReply ? 'a REPLY' : 'an ADVERTISE'} without option 59 (boot file URL).`,
       undefined, undefined, pxe ? { uefi: 'PXE-E21' } : undefined);
   }
   dhcp6AnswerRules(ctx, mac, s);
@@ -151,7 +152,12 @@ function lowerBound(n: number, atOrAfter: (k: number) => boolean): number {
 
 /** ra.missing-managed-flag and ra.conflict, per link (VLAN tags), capture-wide. Returns the
  *  ra.missing-managed-flag finding of each link (a root cause for the boots it stopped). */
-export function routerRules(ctx: Ctx, devices: readonly DeviceFacts[], routers: readonly RouterInfo[], conflicts = true): Map<string, Finding> {
+/** Captured bytes below which an RA is not read (Ethernet 14, two VLAN tags 8, IPv6 40, the RA's
+ *  fixed 16): a capture cut shorter shows none of the RAs it may hold. */
+const RA_READABLE = 78;
+
+/** `snap`: the capture's snap length where it cut frames (null: none cut). */
+export function routerRules(ctx: Ctx, devices: readonly DeviceFacts[], routers: readonly RouterInfo[], conflicts = true, snap: number | null = null): Map<string, Finding> {
   const raised = new Map<string, Finding>();
   const links = new Map<string, { clients: DeviceFacts[]; servers: Set<string>; answers: number[]; time: number }>();
   for (const c of devices) {
@@ -186,6 +192,8 @@ export function routerRules(ctx: Ctx, devices: readonly DeviceFacts[], routers: 
       // Routers answer an RS at once but may advertise unsolicited only every few minutes: a
       // capture that stops right after the clients started proves nothing.
       if (ctx.end - l.time < ctx.th.noReply) continue;
+      // Cut too short to read an RA: "none seen" is the capture's, not the network's.
+      if (snap !== null && snap < RA_READABLE) continue;
       add(ctx, 'ra.missing-managed-flag', null, l.time, [],
         `No router advertisement seen${on} while IPv6 clients were active (${macs}): clients that follow RAs will not start DHCPv6.`);
       raised.set(link, ctx.out[ctx.out.length - 1]!);

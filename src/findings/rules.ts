@@ -59,7 +59,7 @@ export function evaluateFindings(facts: FlowFacts, th: AnalysisThresholds, part:
   ctx.attempt = null;
   ctx.firmware = null;
   oneSidedFinding(ctx, facts.devices);
-  const raByLink = routerRules(ctx, facts.devices, facts.routers, part.last);
+  const raByLink = routerRules(ctx, facts.devices, facts.routers, part.last, facts.capture.cut?.snap ?? null);
   ctx.out.sort((a, b) => (a.time ?? 0) - (b.time ?? 0));
   ctx.out.forEach((f, i) => { f.id = `F${part.idBase + i + 1}`; });
   const rootCauses = linkCauses(facts, ctx.out, th, raByLink, part.idBase, blindSpots);

@@ -359,7 +359,8 @@ export function cutBootStage(c: ChainState): 'firmware' | 'ipxe' {
       const file = knownName(s.file, s.cut === 'file', named);
       return file !== null && looksLikeKernel(file) ? 'firmware' : 'ipxe';
     }
-    if (s.kind === 'http' && s.ok) return looksLikeKernel(s.url) ? 'firmware' : 'ipxe';
+    // A fetch answered 200 whose head the snap length cut counts: its body is not in the capture.
+    if (s.kind === 'http' && (s.ok || (s.cut && s.status !== null && s.status >= 200 && s.status < 300))) return looksLikeKernel(s.url) ? 'firmware' : 'ipxe';
   }
   return 'firmware';
 }

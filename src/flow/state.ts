@@ -1,3 +1,4 @@
+import type { HttpRequestHead } from '../wire/http/index.js';
 /**
  * Internal per-chain and per-step state of the builder: the public step objects plus the small
  * facts the rules need (times of the first unanswered request, counters). Only strings and numbers:
@@ -91,12 +92,12 @@ export interface Dhcp6State extends StateBase {
   firstSolicit: { time: number; frame: number } | null;
   firstAdvertise: { time: number; frame: number } | null;
   answered: boolean;
-  /** An Advertise/Reply arrived and none carried option 59. */
+  /** The first Advertise/Reply the capture holds whole that carried no option 59 (0: none), and
+   *  whether a whole Reply did. A cut one proves nothing of option 59: it is not counted. */
   answerFrame: number;
+  answerReply: boolean;
   /** The answer that carried the boot file URL (option 59), 0 before one did. */
   bootfileUrlFrame: number;
-  /** An Advertise/Reply was cut by the snap length: one of them may have carried option 59. */
-  answerCut: boolean;
   replied: boolean;
   /** A network-boot client: option 61 (arch), vendor class PXEClient/HTTPClient or user class iPXE. */
   bootClient: boolean;
@@ -175,6 +176,9 @@ export interface HttpState extends StateBase {
   kind: 'http';
   step: HttpStep;
   connection: number;
+  /** The request head as the HTTP parser queued it: responses and completions find their step by
+   *  it (the parser alone pairs them). Dropped once the step leaves the connection's queue. */
+  request: HttpRequestHead | null;
   requestFrame: number;
   responded: boolean;
   responseTime: number | null;
