@@ -6,7 +6,7 @@
  * or the device's for the look across its attempts (the DHCPv6 lease after a DISCOVER).
  */
 import type { Dhcp6Facts, StepFacts } from '../flow/facts.js';
-import { looksLikeBootProgram, looksLikeKernel } from '../flow/classify.js';
+import { httpFetched, looksLikeBootProgram, looksLikeKernel } from '../flow/classify.js';
 import { REBOOT_GAP_S } from '../flow/attempts.js';
 
 interface StepIndex {
@@ -169,7 +169,7 @@ export function laterHttpOfUrl(steps: readonly StepFacts[], i: number, url: stri
  *  an HTTP fetch of a boot program or kernel (an OS's web traffic — a connectivity check — is not). */
 function loadedChainFile(s: StepFacts): boolean {
   if (s.kind === 'tftp') return s.step.direction === 'download' && s.step.complete && s.step.error === null && !s.step.probe;
-  if (s.kind === 'http') return s.step.ok && s.step.method !== 'HEAD' && (looksLikeBootProgram(s.step.url) || looksLikeKernel(s.step.url));
+  if (s.kind === 'http') return httpFetched(s) && s.step.method !== 'HEAD' && (looksLikeBootProgram(s.step.url) || looksLikeKernel(s.step.url));
   return false;
 }
 

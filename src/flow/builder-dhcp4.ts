@@ -12,7 +12,7 @@ import { REBOOT_GAP_S } from './attempts.js';
 import { UdpPort } from '../wire/ports.js';
 import { UNPUBLISHED_FRAMES } from './frames.js';
 import { NO_TEXTS } from './shared-strings.js';
-import { clientStage, knownName, looksLikeKernel } from './classify.js';
+import { clientStage, httpFetched, knownName, looksLikeKernel } from './classify.js';
 import type { ChainState, Dhcp4State, ProxyState } from './state.js';
 import type { Dhcp4Step, DhcpOfferSummary } from './types.js';
 import {
@@ -360,7 +360,8 @@ export function cutBootStage(c: ChainState): 'firmware' | 'ipxe' {
       return file !== null && looksLikeKernel(file) ? 'firmware' : 'ipxe';
     }
     // A fetch answered 200 whose head the snap length cut counts: its body is not in the capture.
-    if (s.kind === 'http' && (s.ok || (s.cut && s.status !== null && s.status >= 200 && s.status < 300))) return looksLikeKernel(s.url) ? 'firmware' : 'ipxe';
+    const x = c.states[i];
+    if (x?.kind === 'http' && httpFetched(x)) return looksLikeKernel(x.step.url) ? 'firmware' : 'ipxe';
   }
   return 'firmware';
 }

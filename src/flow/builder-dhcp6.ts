@@ -120,6 +120,7 @@ function dhcp6Client(flow: FlowState, c: ChainState, m: Dhcp6Decoded, inner: Dhc
     // unless its options come in firmware's order (UEFI sends no user class either: a fall-through).
     if (flow.cutNow.frame === m.frame && !step.userClass.includes('iPXE') && !optionOrderNotIpxe(inner) && cutBootStage(c) === 'ipxe') st.ipxeByCut = true;
   }
+  if (t === REQUEST) st.chosenServer = serverIdHex(inner) || st.chosenServer;
   if (asksForBootFile(inner)) st.wantsBootfileUrl = true;
   if (flow.cutNow.frame !== m.frame) st.requestWhole = true;
   step.clientDuid ??= duidInfo(v6OptionValue(inner, 1));
@@ -152,10 +153,12 @@ function dhcp6Server(flow: FlowState, c: ChainState, m: Dhcp6Decoded, inner: Dhc
     st.bootfileUrlFrame = m.frame;
   }
   // A cut answer's options are not all there: it proves nothing of option 59 missing.
-  else if (flow.cutNow.frame !== m.frame && (t === ADVERTISE || t === REPLY)) {
-    if (st.answerFrame === 0) st.answerFrame = m.frame;
-    if (t === REPLY) st.answerReply = true;
+  else if (flow.cutNow.frame === m.frame) {
+    if (st.cutAnswers.length < MAX_BARE_ANSWERS) st.cutAnswers.push({ server: serverIdHex(inner), address: m.srcAddr });
+  } else if ((t === ADVERTISE || t === REPLY) && st.bareAnswers.length < MAX_BARE_ANSWERS) {
+    st.bareAnswers.push({ frame: m.frame, reply: t === REPLY, server: serverIdHex(inner), address: m.srcAddr });
   }
+  if (t === REPLY) st.chosenServer ??= serverIdHex(inner) || null;
   if (t === ADVERTISE || t === REPLY) noteServerVendorClass(st, inner, m.frame);
   const params = v6OptionValue(inner, 60);
   if (params && step.bootfileParams.length === 0) step.bootfileParams = params.slice(0, MAX_ADDRESSES);
@@ -241,7 +244,7 @@ function openDhcp6(flow: FlowState, c: ChainState, m: Dhcp6Decoded, inner: DhcpV
   const xid = inner.relay ? 0 : inner.xid;
   const st: Dhcp6State = {
     kind: 'dhcp6', frames: [], frameCount: 0, framesTrimmed: false, last: m.time, xids: [xid], seen: new Set(), elapsed: -1, pendingSolicit: null,
-    firstSolicit: null, firstAdvertise: null, answered: false, answerFrame: 0, answerReply: false, bootfileUrlFrame: 0, replied: false, bootClient: false, ipxeByCut: false, requestWhole: false, wantsBootfileUrl: false,
+    firstSolicit: null, firstAdvertise: null, answered: false, bareAnswers: [], cutAnswers: [], chosenServer: null, bootfileUrlFrame: 0, replied: false, bootClient: false, ipxeByCut: false, requestWhole: false, wantsBootfileUrl: false,
     firstType: inner.msgType, failure: null, httpClassProblems: [],
     step: {
       kind: 'dhcp6', start: m.time, duration: 0, ok: false, frames: UNPUBLISHED_FRAMES, xid, messages: [], server: null,
@@ -331,6 +334,15 @@ function openRa(flow: FlowState, c: ChainState, m: NdpDecoded): RaState {
 
 function sameStatuses(a: readonly { code: number; scope: string; message: string }[], b: readonly { code: number; scope: string; message: string }[]): boolean {
   return a.length === b.length && a.every((x, i) => x.code === b[i]!.code && x.scope === b[i]!.scope && x.message === b[i]!.message);
+}
+
+/** Answers without option 59 kept per step: one per server of a crowded link is enough. */
+const MAX_BARE_ANSWERS = 4;
+
+/** The Server Identifier (option 2) as hex, '' without one. */
+function serverIdHex(msg: DhcpV6Message): string {
+  const d = v6Option(msg, DhcpV6Opt.SERVERID)?.data;
+  return d === undefined ? '' : hex(d);
 }
 
 function getOption6(msg: DhcpV6Message, code: number): boolean {

@@ -1,7 +1,7 @@
 /** Names and classes the flow engine and rules recognise: stages, phones, boot programs, arches. */
 import type { DhcpV4Message } from '../wire/dhcpv4/index.js';
 import { isHttpClient, isIpxe, isPxeClient, vendorClass } from '../wire/dhcpv4/index.js';
-import type { ClientStage } from './types.js';
+import type { ClientStage, HttpStep } from './types.js';
 import { CUT_MARK } from '../wire/tftp.js';
 
 /** Known IP-phone vendor classes (option 60), matched case-insensitively anywhere in the text. */
@@ -132,4 +132,12 @@ export function knownName(file: string, cut: boolean, named: Iterable<string>): 
 
 function trimSlash(path: string): string {
   return path.startsWith('/') ? path.slice(1) : path;
+}
+
+/** A fetch that got its file as far as the capture shows: ok, or answered 2xx where the snap
+ *  length cut the head or the body (the sender's sequence numbers, not the capture, hold the
+ *  rest) and the connection did not close inside the response (`endedShort`: a stalled download). */
+export function httpFetched(s: { readonly step: HttpStep; readonly endedShort: boolean }): boolean {
+  const st = s.step;
+  return st.ok || (st.cut === true && !s.endedShort && st.status !== null && st.status >= 200 && st.status < 300);
 }

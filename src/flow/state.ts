@@ -92,10 +92,14 @@ export interface Dhcp6State extends StateBase {
   firstSolicit: { time: number; frame: number } | null;
   firstAdvertise: { time: number; frame: number } | null;
   answered: boolean;
-  /** The first Advertise/Reply the capture holds whole that carried no option 59 (0: none), and
-   *  whether a whole Reply did. A cut one proves nothing of option 59: it is not counted. */
-  answerFrame: number;
-  answerReply: boolean;
+  /** The first few Advertises/Replies the capture holds whole that carried no option 59, with the
+   *  answering server's id (option 2, hex; '' without one). A cut one proves nothing of option 59:
+   *  it is not counted, only noted in `cutAnswer`. */
+  bareAnswers: { frame: number; reply: boolean; server: string; address: string }[];
+  /** Servers of the answers the snap length cut (id, or '' where the cut took it, and address). */
+  cutAnswers: { server: string; address: string }[];
+  /** The server the client chose: the Server Identifier of its Request, or of a Reply (hex). */
+  chosenServer: string | null;
   /** The answer that carried the boot file URL (option 59), 0 before one did. */
   bootfileUrlFrame: number;
   replied: boolean;
