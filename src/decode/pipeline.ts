@@ -24,7 +24,7 @@ import { icmpCodeName, icmpTypeName, isIcmpError, parseIcmp, type IcmpPacket } f
 import { icmpv6CodeName, icmpv6TypeName, isIcmpv6Error, parseIcmpv6 } from '../wire/icmpv6.js';
 import { checkNdpIpHeader, isNdpType, parseNdp } from '../wire/ndp.js';
 import { pushIssue } from '../wire/issues.js';
-import { HttpConnectionParser, type HttpSink, type HttpRequestHead, type HttpResponseHead } from '../wire/http/index.js';
+import { HTTP_LAYER, HttpConnectionParser, type HttpSink, type HttpRequestHead, type HttpResponseHead } from '../wire/http/index.js';
 
 import {
   Ipv4FragmentReassembler,
@@ -670,7 +670,10 @@ class HttpEventForwarder implements HttpSink {
   private responding: HttpRequestHead | null = null;
   constructor(private readonly pipe: DecodePipeline, private readonly conn: TcpConnection) {}
   onRequest(head: HttpRequestHead, frame: number, time: number): void {
-    this.pipe.emitHttp(this.conn, 'request', true, head, null, 0, frame, time, []);
+    // A request head the capture cut (its line unfinished) is a request all the same, and says so.
+    const issues: WireIssue[] = [];
+    if (head.cut) pushIssue(issues, 'truncated', HTTP_LAYER, head.offset, 'request head cut short by the capture');
+    this.pipe.emitHttp(this.conn, 'request', true, head, null, 0, frame, time, issues);
   }
   onResponse(head: HttpResponseHead, frame: number, time: number): void {
     this.responding = head.request;
