@@ -89,10 +89,7 @@ export function linkCauses(
     for (const a of boots) {
       const fs = own.filter((f) => f.attempt === a.index);
       const fatal = fs.find((f) => FATAL.has(f.code) && f.severity === 'error');
-      // A black hole is an error only where the fetch it stalled did not complete: a cut fetch
-      // answered 2xx counts as loaded (its end is not in the capture), the black hole says no.
-      const stalled = fs.some((f) => f.code === 'net.pmtu-blackhole' && f.severity === 'error');
-      if (a.loaded && !fatal && !stalled) {
+      if (a.loaded && !fatal) {
         // It booted: what went wrong on the way cost time but did not stop it.
         for (const f of fs) if (f.severity === 'error') f.severity = 'warning';
         continue;

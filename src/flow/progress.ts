@@ -3,7 +3,7 @@
  * goal (the boot program loaded; after a chainload to iPXE, the kernel or image its script boots;
  * a phone's configuration), and the time to its boot program.
  */
-import { baseName, httpFetched, isIpxeBinary, knownName, looksLikeBootProgram, looksLikeKernel } from './classify.js';
+import { baseName, isIpxeBinary, knownName, looksLikeBootProgram, looksLikeKernel } from './classify.js';
 import type { AttemptEntry, StepFacts } from './facts.js';
 
 /** Stages in boot order: DHCP, proxyDHCP, the boot program (NBP), iPXE's own DHCP, its script,
@@ -72,7 +72,8 @@ export function attemptProgress(steps: readonly StepFacts[], entry: AttemptEntry
       if (!provisioning) reach(!ipxe && !nbpLoaded ? 'boot-program' : ipxe ? 'script' : 'boot-program');
       continue;
     }
-    const done = s.kind === 'tftp' ? s.step.complete && s.step.error === null : httpFetched(s);
+    // A cut 2xx is no proof the file arrived (its end is not in the capture): only a whole fetch loads.
+    const done = s.kind === 'tftp' ? s.step.complete && s.step.error === null : s.step.ok;
     const program = named.has(baseName(file)) || looksLikeBootProgram(file);
     if (provisioning) {
       reach('config');
