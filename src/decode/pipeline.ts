@@ -576,7 +576,7 @@ export class DecodePipeline implements TcpStreamSink {
       st.cutFrame = frame;
       st.cutTime = time;
     }
-    st?.parser?.gap(fromClient, missingBytes, cut);
+    st?.parser?.gap(fromClient, missingBytes, cut, frame, time);
   }
 
   onClose(conn: TcpConnection, reason: HttpCloseReason): void {
@@ -687,8 +687,8 @@ class HttpEventForwarder implements HttpSink {
     if (!isRequest) this.responding = null;
     this.pipe.emitHttp(this.conn, 'complete', isRequest, null, request, bodyBytes, frame, time, [], cut === true);
   }
-  onError(isRequest: boolean, issue: WireIssue): void {
-    this.pipe.emitHttp(this.conn, 'complete', isRequest, null, isRequest ? null : this.responding, 0, -1, 0, [issue]);
+  onError(isRequest: boolean, issue: WireIssue, bodyBytes = 0): void {
+    this.pipe.emitHttp(this.conn, 'complete', isRequest, null, isRequest ? null : this.responding, bodyBytes, -1, 0, [issue]);
   }
 }
 

@@ -186,6 +186,38 @@ describe('HTTP bodies and requests cut by the snap length (real capture)', () =>
     validJson(a);
   });
 
+  it('requests cut to 0 bytes (the snap length leaves no TCP payload), answers whole: every keep-alive fetch is a step, at its request\'s time', async () => {
+    const whole = httpSteps(await analyzeCut('whole-c0', () => undefined));
+    const a = await analyzeCut('client-cut-0', (d) => (fromClient(d) ? HEADERS : undefined));
+    const steps = httpSteps(a);
+    expect(steps.map((s) => [s.method, s.status, s.bytes, s.ok])).toEqual([['…', 200, 322, true], ['…', 200, 4096, true], ['…', 200, 8192, true]]);
+    expect(steps.map((s) => s.start)).toEqual(whole.map((s) => s.start));
+    validJson(a);
+  });
+
+  it('a body the server reset midway (whole capture): FAIL with the body bytes seen, not 0', async () => {
+    // Frames up to the 40th (the initrd's fifth segment), then the server's RST right after it.
+    const a = await analyzeCut('rst-40', () => undefined, (all) => {
+      const last = all[39]!.data;
+      const rst = last.slice(0, HEADERS);
+      const seq = (new DataView(last.buffer, last.byteOffset).getUint32(38) + payloadLength(last)) >>> 0;
+      const v = new DataView(rst.buffer);
+      v.setUint16(16, HEADERS - 14); // IPv4 total length: headers only
+      v.setUint32(38, seq);
+      rst[47] = 0x14; // RST|ACK
+      v.setUint16(24, 0);
+      let sum = 0;
+      for (let i = 14; i < 34; i += 2) sum += v.getUint16(i);
+      while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+      v.setUint16(24, ~sum & 0xffff);
+      return [...all.slice(0, 40), { ...all[39]!, time: all[39]!.time + 0.001, data: rst }];
+    });
+    const initrd = summary(a).find((s) => s.url.endsWith('/initrd.img'))!;
+    expect([initrd.status, initrd.ok, initrd.complete]).toEqual([200, false, false]);
+    // Five segments of 1448 bytes less the 255-byte head.
+    expect(initrd.bytes).toBe(5 * 1448 - 255);
+  });
+
   it('the first answer cut to "HTTP" (its code gone) on a keep-alive connection: the next answers pair with their own requests', async () => {
     let first = true;
     const a = await analyzeCut('first-answer-cut', (d) => {

@@ -23,7 +23,9 @@ export interface HttpSink {
    *  length cut off segments the capture holds count (the sender sent them). `cut`: the snap
    *  length cut the message's framing, its end is not known (`bodyBytes` up to the cut). */
   onMessageComplete(isRequest: boolean, bodyBytes: number, frame: number, time: number, cut?: boolean): void;
-  onError(isRequest: boolean, issue: WireIssue): void;
+  /** `bodyBytes`: where the problem ends the message (closed inside its body), the body bytes
+   *  seen until then. */
+  onError(isRequest: boolean, issue: WireIssue, bodyBytes?: number): void;
 }
 
 export interface HttpParserOptions {
@@ -109,6 +111,9 @@ export class HttpConnectionParser {
   /** Cut requests whose method the cut took: given to the sink only when a response answers them
    *  (the server's answer says it was a request), with their frame and time. */
   private unannounced: Map<HttpRequestHead, [frame: number, time: number]> | null = null;
+  /** Client bytes the cut took whole, none read since, while no request was open (a keep-alive
+   *  follow-up cut to 0 bytes): a response with nothing to answer answers them. */
+  private cutClientBytes: { frame: number; time: number } | null = null;
   private readonly maxHead: number;
   private readonly maxPending: number;
   private readonly cutResponses: boolean;
@@ -162,12 +167,13 @@ export class HttpConnectionParser {
   }
 
   /** `bytes` of this direction were lost (a TCP hole), or `cut`: sent in a segment the capture
-   *  holds but cut off by its snap length (the sender sent them: a body counts them). */
-  gap(fromClient: boolean, bytes: number, cut = false): void {
+   *  holds but cut off by its snap length (the sender sent them: a body counts them). `frame`,
+   *  `time`: the segment's (the gap may come with no byte pushed from it). */
+  gap(fromClient: boolean, bytes: number, cut = false, frame = this.lastFrame, time = this.lastTime): void {
     const d = fromClient ? this.client : this.server;
     const at = d.pos;
     d.pos += bytes;
-    if (cut && this.cutGap(d, bytes)) return;
+    if (cut && this.cutGap(d, bytes, frame, time)) return;
     switch (d.mode) {
       case HEAD:
         this.error(d, 'truncated', at, d.headLen > 0
@@ -219,6 +225,7 @@ export class HttpConnectionParser {
     this.append(d, seen, 0, seen.length);
     d.pos += seen.length;
     this.cutRequestHead(d);
+    this.cutClientBytes = null; // they were this request
     this.startResync(d, true);
   }
 
@@ -228,7 +235,7 @@ export class HttpConnectionParser {
    * response or request, a message whose end is not known), with no complaint: nothing is wrong
    * with the stream. False: handled as a lost hole.
    */
-  private cutGap(d: Direction, bytes: number): boolean {
+  private cutGap(d: Direction, bytes: number, frame: number, time: number): boolean {
     switch (d.mode) {
       case BODY: case CHUNK_DATA: {
         const sent = Math.min(bytes, d.remaining);
@@ -257,6 +264,7 @@ export class HttpConnectionParser {
       case HEAD:
         if (d.isRequest) {
           if (d.headLen > 0) this.cutRequestHead(d);
+          else this.cutClientBytes = { frame, time };
           this.startResync(d, true);
         } else {
           // Sent in answer, none of it readable (headLen 0): a response all the same, code unknown.
@@ -272,7 +280,7 @@ export class HttpConnectionParser {
           d.lineStart = 0;
           if (d.isRequest) this.cutRequestHead(d);
           else this.cutResponse(d);
-        }
+        } else if (d.isRequest && d.prefix === 0) this.cutClientBytes = { frame, time };
         this.startResync(d, true);
         return true;
       default:
@@ -306,6 +314,20 @@ export class HttpConnectionParser {
     else (this.unannounced ??= new Map()).set(head, [d.headFrame, d.headTime]);
   }
 
+  /** A response with no open request after client bytes the cut took: they were a request of
+   *  unknown method (as the pipeline makes the connection's first one). */
+  private answerCutClientBytes(): void {
+    const at = this.cutClientBytes;
+    this.cutClientBytes = null;
+    if (at === null || this.pending.length > 0) return;
+    const head: HttpRequestHead = {
+      kind: 'request', method: '', uri: '', version: 'HTTP/1.1', headers: [], byName: new Map(), contentLength: null,
+      chunked: false, keepAlive: true, offset: this.client.pos, headLength: 0, cut: true, methodCut: true,
+    };
+    this.pending.push(head);
+    (this.unannounced ??= new Map()).set(head, [at.frame, at.time]);
+  }
+
   /** A response now answers `request`: a cut request not yet given to the sink goes first. */
   private announce(request: HttpRequestHead | undefined): void {
     const at = request === undefined ? undefined : this.unannounced?.get(request);
@@ -326,7 +348,7 @@ export class HttpConnectionParser {
         if (captureEnd || d.lastCut) this.cutResponse(d);
         break;
       case BODY: case CHUNK_DATA: case CHUNK_SIZE: case CHUNK_END: case TRAILERS:
-        this.error(d, 'truncated', d.pos, `connection closed inside a body (${d.bodyBytes} bytes seen)`);
+        this.error(d, 'truncated', d.pos, `connection closed inside a body (${d.bodyBytes} bytes seen)`, d.bodyBytes);
         break;
       default:
         break;
@@ -418,6 +440,7 @@ export class HttpConnectionParser {
     const mayBeInterim = code ? head.status < 200
       : INTERIM_CODE_START.test(statusLine) || (!FINAL_CODE_START.test(statusLine) && asksInterim(this.pending[0]));
     if (mayBeInterim) head.mayBeInterim = true;
+    this.answerCutClientBytes();
     const request = mayBeInterim ? this.pending[0] : this.pending.shift();
     this.announce(request);
     head.request = request ?? null;
@@ -460,6 +483,7 @@ export class HttpConnectionParser {
       return;
     }
     const interim = head.status >= 100 && head.status < 200;
+    this.answerCutClientBytes();
     const request = interim ? this.pending[0] : this.pending.shift();
     this.announce(request);
     head.request = request ?? null;
@@ -664,8 +688,8 @@ export class HttpConnectionParser {
     return d.pos + (i - this.stepStart);
   }
 
-  private error(d: Direction, kind: WireIssue['kind'], offset: number, message: string): void {
-    this.sink.onError(d.isRequest, { kind, layer: HTTP_LAYER, offset, message });
+  private error(d: Direction, kind: WireIssue['kind'], offset: number, message: string, bodyBytes?: number): void {
+    this.sink.onError(d.isRequest, { kind, layer: HTTP_LAYER, offset, message }, bodyBytes);
   }
 }
 
