@@ -26,10 +26,24 @@ const SCRIPT_404_END = 'lab/bios-ipxe-dnsmasq.pcap with boot.ipxe 404 and nothin
 /** uefi-pxe6-kea with a second server's Advertise (another MAC and address) in the first exchange,
  *  without option 59: an offer the client does not take (it requests the first and TFTP-fetches). */
 const TWO_SERVERS = 'lab-v6/uefi-pxe6-kea.pcapng with a bare Advertise of another server';
+/** The script's 404, then the kernel's 200 cut off inside its body: by the server's RST, its FIN,
+ *  or the capture's end. A real failure, whole or cut (the kernel never arrived). */
+const KERNEL_RST = 'lab/bios-ipxe-dnsmasq.pcap with boot.ipxe 404, the kernel cut off by a RST';
+const KERNEL_FIN = 'lab/bios-ipxe-dnsmasq.pcap with boot.ipxe 404, the kernel cut off by a FIN';
+const KERNEL_END = 'lab/bios-ipxe-dnsmasq.pcap with boot.ipxe 404, the capture ending inside the kernel';
+/** bios-ipxe-dnsmasq with the kernel's answer made a 404 (the initrd after it loads): a failure. */
+const KERNEL_404 = 'lab/bios-ipxe-dnsmasq.pcap with vmlinuz 404';
+/** bios-ipxe-dnsmasq as seen from the server's side only (its frames alone). */
+const SERVER_ONLY = 'lab/bios-ipxe-dnsmasq.pcap with the server\'s frames only';
 const CAPS = [
   'lab/bios-ipxe-dnsmasq.pcap',
   SCRIPT_404,
   SCRIPT_404_END,
+  KERNEL_RST,
+  KERNEL_FIN,
+  KERNEL_END,
+  KERNEL_404,
+  SERVER_ONLY,
   TWO_SERVERS,
   'lab/mtu-http-blackhole.pcapng',
   'lab-v6/uefi-http6-kea.pcapng',
@@ -92,13 +106,48 @@ function framesOf(cap: string): { time: number; data: Uint8Array }[] {
     data[60] = 0; data[61] = 0; // UDP checksum left out
     return [...frames.slice(0, 20), { ...bare, time: advertise.time + 0.0005, data }, ...frames.slice(20)];
   }
-  if (cap !== SCRIPT_404 && cap !== SCRIPT_404_END) return loadFrames(join(CAPTURES, cap));
+  if (!cap.startsWith('lab/bios-ipxe-dnsmasq.pcap ')) return loadFrames(join(CAPTURES, cap));
   const frames = loadFrames(join(CAPTURES, 'lab/bios-ipxe-dnsmasq.pcap'));
+  if (cap === SERVER_ONLY) {
+    const server = frames.find((x) => Buffer.from(x.data).indexOf('HTTP/1.1 200') >= 0)!.data.subarray(6, 12);
+    return frames.filter((x) => Buffer.compare(x.data.subarray(6, 12), server) === 0);
+  }
   const head = Buffer.from('HTTP/1.1 200');
-  const f = frames.find((x) => Buffer.from(x.data).indexOf(head) >= 0)!;
+  const answers = frames.flatMap((x, i) => (Buffer.from(x.data).indexOf(head) >= 0 ? [i] : []));
+  const getKernel = frames.findIndex((x) => Buffer.from(x.data).indexOf('GET /vmlinuz') >= 0);
+  const kernelAnswer = answers.find((i) => i > getKernel)!;
+  const f = frames[cap === KERNEL_404 ? kernelAnswer : answers[0]!]!;
   Buffer.from(f.data.buffer, f.data.byteOffset, f.data.length).write('404', Buffer.from(f.data).indexOf(head) + 9, 'latin1');
-  // Frame 28: the client's ACK of the 404; its GET of vmlinuz follows.
-  return cap === SCRIPT_404_END ? frames.slice(0, 28) : frames;
+  if (cap === SCRIPT_404_END) {
+    // Up to the client's ACK of the 404 (the frame before its GET of vmlinuz).
+    expect(getKernel).toBeGreaterThan(0);
+    return frames.slice(0, getKernel);
+  }
+  if (cap === KERNEL_RST || cap === KERNEL_FIN || cap === KERNEL_END) {
+    // The kernel's head and one more full segment of its body, then the server closes.
+    const body = frames[kernelAnswer + 1]!;
+    expect(body.data.length).toBeGreaterThan(1000);
+    const kept = frames.slice(0, kernelAnswer + 2);
+    return cap === KERNEL_END ? kept : [...kept, { ...body, time: body.time + 0.001, data: closeAfter(body.data, cap === KERNEL_FIN) }];
+  }
+  return frames;
+}
+
+/** The sender's RST|ACK (or FIN|ACK) right after this IPv4 TCP segment, no payload. */
+function closeAfter(seg: Uint8Array, fin: boolean): Uint8Array {
+  const ihl = (seg[14]! & 15) * 4, thl = (seg[14 + ihl + 12]! >> 4) * 4;
+  const v = Buffer.from(seg.subarray(0, 14 + ihl + thl));
+  const payload = Buffer.from(seg).readUInt16BE(16) - ihl - thl;
+  v.writeUInt16BE(ihl + thl, 16);
+  v.writeUInt32BE((v.readUInt32BE(14 + ihl + 4) + payload) >>> 0, 14 + ihl + 4);
+  v[14 + ihl + 13] = fin ? 0x11 : 0x14;
+  v.writeUInt16BE(0, 24);
+  let sum = 0;
+  for (let i = 14; i < 14 + ihl; i += 2) sum += v.readUInt16BE(i);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >> 16);
+  v.writeUInt16BE(~sum & 0xffff, 24);
+  v.writeUInt16BE(0, 14 + ihl + 16); // TCP checksum left out
+  return new Uint8Array(v);
 }
 
 describe('snap-length sweep over real HTTP and DHCPv6 captures', () => {
@@ -148,6 +197,27 @@ describe('a cut keeps what its headers show', () => {
     }
   }, 60_000);
 
+
+  it.each([KERNEL_RST, KERNEL_FIN, KERNEL_END, KERNEL_404])('%s: an HTTP error, exit 1, whole and cut at 96–200', async (cap) => {
+    const frames = framesOf(cap);
+    // The cut 2xx of the kernel (after the script's 404) is no load: a RST, a FIN or the capture's
+    // end follows it; an initrd loaded after a kernel's 404 does not make good the kernel.
+    const outcomes: unknown[] = [];
+    for (const snap of [96, 128, 200, 1514]) {
+      const out = join(tmp, `kernel-${snap}.pcap`);
+      writeFileSync(out, ethernetPcap(frames, { snap }));
+      const a = await analyzeCapture(out);
+      outcomes.push([snap, a.findings.some((f) => f.code === 'http.error' && f.severity === 'error'), exitCodeFor(a), bootedDevices(a)]);
+    }
+    expect(outcomes).toEqual([96, 128, 200, 1514].map((snap) => [snap, true, 1, 0]));
+  }, 60_000);
+
+  it.each([96, 200, 1514])('a capture of the server\'s side only raises no PMTU black hole at snap %i (the receiver\'s answers are not in it)', async (snap) => {
+    const out = join(tmp, `server-only-${snap}.pcap`);
+    writeFileSync(out, ethernetPcap(framesOf(SERVER_ONLY), { snap }));
+    const a = await analyzeCapture(out);
+    expect(a.findings.filter((f) => f.code === 'net.pmtu-blackhole')).toEqual([]);
+  }, 60_000);
 
   it.each([200, 600])('a PMTU black hole (resends of a full-size segment, the receiver answering) is an error at snap %i', async (snap) => {
     const out = join(tmp, `blackhole-${snap}.pcap`);

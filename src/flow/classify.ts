@@ -86,6 +86,14 @@ export function looksLikeKernel(path: string): boolean {
   return isEfiProgram(b) && !isIpxeBinary(b);
 }
 
+/** An initrd or an image a kernel boots with (initramfs, .img, .cpio, .iso, .wim/.sdi), not the
+ *  kernel itself: looksLikeKernel matches both, but a kernel's failure is not made good by one. */
+export function looksLikeKernelCompanion(path: string): boolean {
+  const b = baseName(path);
+  if (/^(vmlinu[xz]|linux|bzimage|kernel|wimboot|memdisk|mboot|xen|bootmgr)/.test(b)) return false;
+  return /^(initrd|initramfs)/.test(b) || /\.(wim|sdi|iso|img|cpio|squashfs)(\.(gz|xz|zst|lz4))?$/.test(b);
+}
+
 const UEFI_ARCHES = new Set([6, 7, 8, 9, 10, 11, 15, 16, 17, 18, 19, 25, 26, 27, 28, 29, 30, 33, 34, 35, 36, 37, 38, 39, 40]);
 
 export function isUefiArch(arch: number): boolean {

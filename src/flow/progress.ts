@@ -3,7 +3,7 @@
  * goal (the boot program loaded; after a chainload to iPXE, the kernel or image its script boots;
  * a phone's configuration), and the time to its boot program.
  */
-import { baseName, isIpxeBinary, knownName, looksLikeBootProgram, looksLikeKernel } from './classify.js';
+import { baseName, isIpxeBinary, knownName, looksLikeBootProgram, looksLikeKernel, looksLikeKernelCompanion } from './classify.js';
 import type { AttemptEntry, StepFacts } from './facts.js';
 
 /** Stages in boot order: DHCP, proxyDHCP, the boot program (NBP), iPXE's own DHCP, its script,
@@ -93,7 +93,7 @@ export function attemptProgress(steps: readonly StepFacts[], entry: AttemptEntry
     const isKernel = looksLikeKernel(file);
     reach(isKernel ? 'kernel' : ipxe ? 'script' : 'boot-program');
     if (program) lastFetch = s.step.start;
-    if (isKernel && done) kernel = true;
+    if (isKernel && done && !looksLikeKernelCompanion(file)) kernel = true; // an initrd boots nothing alone
   }
   const chainloaded = ipxe || (bootProgram !== null && isIpxeBinary(bootProgram));
   return {
