@@ -86,12 +86,13 @@ export function looksLikeKernel(path: string): boolean {
   return isEfiProgram(b) && !isIpxeBinary(b);
 }
 
-/** An initrd or an image a kernel boots with (initramfs, .img, .cpio, .iso, .wim/.sdi), not the
- *  kernel itself: looksLikeKernel matches both, but a kernel's failure is not made good by one. */
+/** What a kernel or wimboot is handed beside it (initrd, initramfs, .cpio; a WIM and its .sdi),
+ *  never booted alone: looksLikeKernel matches these too, but one loaded neither ends the chain nor
+ *  makes good a kernel's failure. An .iso or .img stays a kernel: iPXE `sanboot` boots one alone. */
 export function looksLikeKernelCompanion(path: string): boolean {
   const b = baseName(path);
   if (/^(vmlinu[xz]|linux|bzimage|kernel|wimboot|memdisk|mboot|xen|bootmgr)/.test(b)) return false;
-  return /^(initrd|initramfs)/.test(b) || /\.(wim|sdi|iso|img|cpio|squashfs)(\.(gz|xz|zst|lz4))?$/.test(b);
+  return /^(initrd|initramfs)/.test(b) || /\.(wim|sdi|cpio)(\.(gz|xz|zst|lz4))?$/.test(b);
 }
 
 const UEFI_ARCHES = new Set([6, 7, 8, 9, 10, 11, 15, 16, 17, 18, 19, 25, 26, 27, 28, 29, 30, 33, 34, 35, 36, 37, 38, 39, 40]);
