@@ -53,13 +53,17 @@ export interface HttpDecoded extends MessageOrigin {
   proto: 'http';
   kind: 'request' | 'response' | 'complete';
   head: HttpRequestHead | HttpResponseHead | null;
-  /** For `response`: the request it answers (FIFO pairing). */
+  /** For `response` and a response's `complete`: the request it answers, as the HTTP parser paired
+   *  them (null when it saw none). */
   request: HttpRequestHead | null;
   /** For `complete`: whether the finished message was the request or the response, and its body size. */
   isRequest: boolean;
   bodyBytes: number;
   /** Stable id of the TCP connection (shared by both directions). */
   connection: number;
+  /** For `complete`: the snap length cut the message's framing; `bodyBytes` were sent up to
+   *  there, its end is not in the capture. Absent otherwise. */
+  cut?: true;
   /** For `complete` delivered as the connection closed: how it closed (`flush`: still open when
    *  the capture ended). */
   closedBy?: HttpCloseReason;
@@ -176,7 +180,8 @@ export interface TcpSegmentSeen {
   seq: number;
   ack: number;
   flags: number;
-  /** Bytes of TCP payload, and the size of the IP packet. */
+  /** Bytes of TCP payload as sent (the snap length may have cut some of them off the capture), and
+   *  the size of the IP packet. */
   dataLength: number;
   packetLength: number;
 }

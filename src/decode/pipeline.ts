@@ -24,7 +24,7 @@ import { icmpCodeName, icmpTypeName, isIcmpError, parseIcmp, type IcmpPacket } f
 import { icmpv6CodeName, icmpv6TypeName, isIcmpv6Error, parseIcmpv6 } from '../wire/icmpv6.js';
 import { checkNdpIpHeader, isNdpType, parseNdp } from '../wire/ndp.js';
 import { pushIssue } from '../wire/issues.js';
-import { HttpConnectionParser, type HttpSink, type HttpRequestHead, type HttpResponseHead } from '../wire/http/index.js';
+import { HTTP_LAYER, HttpConnectionParser, type HttpSink, type HttpRequestHead, type HttpResponseHead } from '../wire/http/index.js';
 
 import {
   Ipv4FragmentReassembler,
@@ -60,6 +60,11 @@ interface HttpConnState {
   parser: HttpConnectionParser | null;
   /** Decided on the first payload byte: is this HTTP at all? */
   decided: boolean;
+  /** The snap length cut the client's first bytes before a method could be read: the server's
+   *  answer decides (an HTTP status line: a request the capture cut). Frame and time of those bytes. */
+  cutFrame?: number;
+  cutTime?: number;
+  cutSeen?: Uint8Array;
 }
 
 /** An Ethernet frame check sequence, which some captures count in the original length. */
@@ -76,6 +81,10 @@ export const ROUTED_TUNNEL_LAYER = 'routed-tunnel';
 export const REASSEMBLY_LIMIT = 'reassembly-limit';
 
 const HTTP_METHOD_PREFIX = /^(GET|HEAD|POST|PUT|DELETE|OPTIONS|PATCH|TRACE|CONNECT) /;
+/** What a cut left of a request line that may have begun with a method. */
+const CUT_METHOD = /^[A-Z]{0,7}$/;
+/** A server's answer that begins an HTTP response. */
+const HTTP_STATUS_START = 'HTTP/1.';
 
 export class DecodePipeline implements TcpStreamSink {
   private readonly ip4Frags = new Ipv4FragmentReassembler();
@@ -95,8 +104,8 @@ export class DecodePipeline implements TcpStreamSink {
    *  DHCP's. A later fragment of one that was not, cut, hides no DHCP message. */
   private readonly firstFragments = new Map<string, boolean>();
   private readonly fragSeen: FragmentSeen = { frame: 0, time: 0, ipVersion: 4, src: '', dst: '', srcMac: null, id: 0, offset: 0, more: false, dataLength: 0, packetLength: 0, completed: false };
-  /** The frame whose TCP segment is being pushed when the snap length cut its payload, else -1. */
-  private cutFrame = -1;
+  /** Bytes the capture says it cut off the frame being decoded (origLen − captured). */
+  private snapped = 0;
   /** The connection being closed (its last segment) while its parser ends; frame -1 otherwise. */
   private readonly closeAt: { frame: number; time: number; reason: HttpCloseReason; quiet: HttpDecoded['quiet'] } = { frame: -1, time: 0, reason: 'flush', quiet: undefined };
   private readonly segSeen: TcpSegmentSeen = { frame: 0, time: 0, src: '', srcPort: 0, dst: '', dstPort: 0, src4: -1, dst4: -1, seq: 0, ack: 0, flags: 0, dataLength: 0, packetLength: 0 };
@@ -137,6 +146,7 @@ export class DecodePipeline implements TcpStreamSink {
     cur.dstAddr = '';
     cur.dstPort = 0;
     cur.issues = issues;
+    this.snapped = rec.origLen - rec.data.length;
     const before = this.messages - this.blocks;
     // Snapped frames (origLen > data.length): layers below see the missing bytes as truncation.
     const d = this.d;
@@ -358,18 +368,19 @@ export class DecodePipeline implements TcpStreamSink {
     } else if (t === IpProtocol.TCP) {
       cur.srcPort = d.srcPort;
       cur.dstPort = d.dstPort;
-      // Payload bytes the snap length cut off the segment (IP says how long it was on the wire).
-      const tcpCut = reassembled ? 0 : Math.max(0, d.ipOffset + d.ipLength - d.tcp.payloadOffset - d.tcp.payload.length);
-      this.cutFrame = tcpCut > 0 ? cur.frame : -1;
+      // Payload bytes the snap length cut off the segment (IP says how long it was on the wire; no
+      // more than the capture says it cut, as judgeCut: a longer IP length is an offload's or a
+      // broken stack's, and would skip sequence space the sender never used).
+      const ipShort = d.ipOffset + d.ipLength - d.tcp.payloadOffset - d.tcp.payload.length;
+      const tcpCut = reassembled || d.ipLength === 0 ? 0 : Math.max(0, d.tunnel !== null ? ipShort : Math.min(ipShort, this.snapped));
       this.tcp.push(cur.srcAddr, d.srcPort, cur.dstAddr, d.dstPort, d.tcp, cur.frame, cur.time, d.src4, d.dst4, tcpCut);
-      this.cutFrame = -1;
       if (this.sink.tcpSegment) {
         const t = this.segSeen;
         const seg = d.tcp;
         t.frame = cur.frame; t.time = cur.time;
         t.src = cur.srcAddr; t.srcPort = d.srcPort; t.dst = cur.dstAddr; t.dstPort = d.dstPort; t.src4 = d.src4; t.dst4 = d.dst4;
         t.seq = seg.seq; t.ack = seg.ack; t.flags = seg.flags;
-        t.dataLength = seg.payload.length; t.packetLength = d.ipLength;
+        t.dataLength = seg.payload.length + tcpCut; t.packetLength = d.ipLength;
         this.sink.tcpSegment(t);
       }
     } else if (t === IpProtocol.ICMPV6 && d.ipVersion === 6 && d.l4End > d.l4Offset && isNdpType(d.l4Buf[d.l4Offset]!)) {
@@ -529,26 +540,43 @@ export class DecodePipeline implements TcpStreamSink {
 
   // ---- TCP stream sink: bytes in order, per direction ----
 
-  onData(conn: TcpConnection, fromClient: boolean, data: Uint8Array, frame: number, time: number): void {
+  onData(conn: TcpConnection, fromClient: boolean, data: Uint8Array, frame: number, time: number, cut: boolean): void {
     let st = conn.user as HttpConnState | undefined;
     if (!st) {
       st = { parser: null, decided: false };
       conn.user = st;
     }
     if (!st.decided) {
-      if (!fromClient) return; // wait for the client to speak first
-      st.decided = true;
       const head = String.fromCharCode(...data.subarray(0, 8));
-      if (!HTTP_METHOD_PREFIX.test(head)) return;
-      st.parser = new HttpConnectionParser(new HttpEventForwarder(this, conn), CUT_RESPONSES);
+      if (!fromClient) {
+        // Wait for the client to speak first, unless the capture cut its first bytes: then an
+        // answer that begins a status line makes it HTTP (a request cut before its method).
+        if (st.cutFrame === undefined) return;
+        st.decided = true;
+        if (!head.startsWith(HTTP_STATUS_START)) return;
+        st.parser = new HttpConnectionParser(new HttpEventForwarder(this, conn), CUT_RESPONSES);
+        st.parser.cutRequest(st.cutFrame, st.cutTime!, st.cutSeen ?? new Uint8Array(0));
+      } else if (cut && CUT_METHOD.test(head)) {
+        if (st.cutFrame === undefined) { st.cutFrame = frame; st.cutTime = time; st.cutSeen = data.slice(); }
+        return;
+      } else {
+        st.decided = true;
+        if (!HTTP_METHOD_PREFIX.test(head)) return;
+        st.parser = new HttpConnectionParser(new HttpEventForwarder(this, conn), CUT_RESPONSES);
+      }
     }
-    // Bytes of the segment being pushed, which the snap length cut (held ones delivered later are not known cut).
-    st.parser?.push(fromClient, data, frame, time, frame === this.cutFrame);
+    st.parser?.push(fromClient, data, frame, time, cut);
   }
 
-  onGap(conn: TcpConnection, fromClient: boolean, missingBytes: number): void {
-    const st = conn.user as HttpConnState | undefined;
-    st?.parser?.gap(fromClient, missingBytes);
+  onGap(conn: TcpConnection, fromClient: boolean, missingBytes: number, frame: number, time: number, cut: boolean): void {
+    let st = conn.user as HttpConnState | undefined;
+    if (st === undefined && cut && fromClient) conn.user = st = { parser: null, decided: false };
+    // The client's first bytes all cut (a snap length that leaves no TCP payload): the answer decides.
+    if (st !== undefined && !st.decided && cut && fromClient && st.cutFrame === undefined) {
+      st.cutFrame = frame;
+      st.cutTime = time;
+    }
+    st?.parser?.gap(fromClient, missingBytes, cut, frame, time);
   }
 
   onClose(conn: TcpConnection, reason: HttpCloseReason): void {
@@ -596,6 +624,7 @@ export class DecodePipeline implements TcpStreamSink {
     frame: number,
     time: number,
     issues: WireIssue[],
+    cut = false,
   ): void {
     const client = conn.client;
     const server = conn.server;
@@ -616,6 +645,7 @@ export class DecodePipeline implements TcpStreamSink {
       isRequest: fromClient,
       bodyBytes,
       connection: conn.id,
+      ...(cut ? { cut: true as const } : {}),
       closedBy: this.closeAt.frame >= 0 ? this.closeAt.reason : undefined,
       quiet: this.closeAt.frame >= 0 ? this.closeAt.quiet : undefined,
       frame,
@@ -635,23 +665,30 @@ export class DecodePipeline implements TcpStreamSink {
 
 /** Adapts HttpConnectionParser's callbacks to pipeline messages for one connection. */
 class HttpEventForwarder implements HttpSink {
-  private pending: HttpRequestHead | null = null;
+  /** The request of the response whose body is being read (the parser's pairing): its completion
+   *  and the parser's complaints about it carry it. */
+  private responding: HttpRequestHead | null = null;
   constructor(private readonly pipe: DecodePipeline, private readonly conn: TcpConnection) {}
   onRequest(head: HttpRequestHead, frame: number, time: number): void {
-    this.pending = head;
-    this.pipe.emitHttp(this.conn, 'request', true, head, null, 0, frame, time, []);
+    // A request head the capture cut (its line unfinished) is a request all the same, and says so.
+    const issues: WireIssue[] = [];
+    if (head.cut) pushIssue(issues, 'truncated', HTTP_LAYER, head.offset, 'request head cut short by the capture');
+    this.pipe.emitHttp(this.conn, 'request', true, head, null, 0, frame, time, issues);
   }
   onResponse(head: HttpResponseHead, frame: number, time: number): void {
-    this.pipe.emitHttp(this.conn, 'response', false, head, head.request ?? this.pending, 0, frame, time, []);
+    this.responding = head.request;
+    this.pipe.emitHttp(this.conn, 'response', false, head, head.request, 0, frame, time, []);
   }
   onBodyData(isRequest: boolean, data: Uint8Array, frame: number, time: number): void {
     this.pipe.emitHttpBody(this.conn, isRequest, data, frame, time);
   }
-  onMessageComplete(isRequest: boolean, bodyBytes: number, frame: number, time: number): void {
-    this.pipe.emitHttp(this.conn, 'complete', isRequest, null, null, bodyBytes, frame, time, []);
+  onMessageComplete(isRequest: boolean, bodyBytes: number, frame: number, time: number, cut?: boolean): void {
+    const request = isRequest ? null : this.responding;
+    if (!isRequest) this.responding = null;
+    this.pipe.emitHttp(this.conn, 'complete', isRequest, null, request, bodyBytes, frame, time, [], cut === true);
   }
-  onError(isRequest: boolean, issue: WireIssue): void {
-    this.pipe.emitHttp(this.conn, 'complete', isRequest, null, null, 0, -1, 0, [issue]);
+  onError(isRequest: boolean, issue: WireIssue, bodyBytes = 0): void {
+    this.pipe.emitHttp(this.conn, 'complete', isRequest, null, isRequest ? null : this.responding, bodyBytes, -1, 0, [issue]);
   }
 }
 

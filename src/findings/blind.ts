@@ -48,9 +48,10 @@ const ABSENCE: ReadonlyMap<FindingCode, Family | null | 'one-sided'> = new Map<F
   // Stands on the answers the capture holds whole (the rule skips a cut one); a cut request proves no more.
   ['dhcp6.no-bootfile-url', 'one-sided'], ['tftp.timeout', 'one-sided'],
   ['boot.stopped', null], ['ipv6.boot-stall', null], ['ipxe.chainload-loop', 'dhcp'], ['pxe.arch-mismatch', 'dhcp'],
-  // A transfer's completion and the client's ACKs are on the side the capture may lack; a cut
-  // segment's length is not what was sent.
-  ['net.port-unreachable', 'one-sided'], ['net.pmtu-blackhole', 'tcp'], ['net.arp-unanswered', 'one-sided'],
+  // A transfer's completion and the client's ACKs are on the side the capture may lack. A black
+  // hole's segment length counts what the cut took (wire length), so only a one-sided capture (the
+  // receiver's ACKs not in it) hides it, not a cut.
+  ['net.port-unreachable', 'one-sided'], ['net.arp-unanswered', 'one-sided'], ['net.pmtu-blackhole', 'one-sided'],
 ]);
 
 /** Does the device's blind spot hide the evidence of a finding of this code? `cut`: the capture's

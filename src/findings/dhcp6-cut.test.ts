@@ -151,3 +151,40 @@ describe('DHCPv6 boot-client proof read from what a cut left (wire)', () => {
     for (const snap of [110, 145, 150, 171]) expect(optionOrderNotIpxe(parseDhcpV6(iPxeInfoRequest.subarray(62, snap), [])), `snap ${snap}`).toBe(false);
   });
 });
+
+describe('cut DHCPv6 answers and requests: judged from the whole messages, entries from what is left (real captures)', () => {
+  /** The frames, those `cut` picks (by 0-based index) cut to `snap` bytes, their original length kept. */
+  const cutSome = async (name: string, frames: { time: number; data: Uint8Array }[], snap: number, cut: (i: number) => boolean): Promise<Analysis> => {
+    const chunks: Uint8Array[] = [];
+    const w = new PcapWriter((c) => chunks.push(c.slice()), LinkType.ETHERNET);
+    frames.forEach((f, i) => w.writePacket(f.time, cut(i) ? f.data.subarray(0, snap) : f.data, f.data.length));
+    const out = join(tmp, `${name}.pcap`);
+    writeFileSync(out, Buffer.concat(chunks));
+    return analyzeCapture(out);
+  };
+
+  it('a cut Advertise beside a whole one without option 59 (the Solicit answered twice): still dhcp6.no-bootfile-url', async () => {
+    // The boot client's Solicit answered by an Advertise the capture cut, then again 0.3 s later
+    // whole (the server answering the Solicit's retransmission): the whole one shows no option 59.
+    const frames = v6Only();
+    const first = frames.findIndex((f) => isAnswer(f.data));
+    const again = { time: frames[first]!.time + 0.3, data: frames[first]!.data };
+    const all = [...frames.slice(0, first + 1), again, ...frames.slice(first + 1)];
+    const a = await cutSome('advertise-cut', all, 120, (i) => i === first);
+    expect(codes(a)).toContain('capture.snaplen');
+    expect(codes(a)).toContain('dhcp6.no-bootfile-url');
+    expect(a.clients[0]!.rootCause).toBe('dhcp6.no-bootfile-url');
+  });
+
+  it.each([116, 117, 118])('snap %i: iPXE\'s Information-Request cut inside "PXEClient" is no provisioning client — no \'provision\' attempt', async (snap) => {
+    const a = await analyze('two-boots', loadFrames(TWO_BOOTS), snap);
+    expect(a.clients[0]!.attempts.map((x) => x.entry)).not.toContain('provision');
+  });
+
+  it.each([135, 150])('snap %i: the HTTP boot firmware\'s Solicit, its vendor class cut away, is http6 by its arch (16); iPXE\'s after it no entry of its own', async (snap) => {
+    const whole = await analyzeCapture(HTTP6);
+    expect(whole.clients[0]!.attempts.map((x) => x.entry)).toEqual(['http6']);
+    const a = await analyze('http6', loadFrames(HTTP6), snap);
+    expect(a.clients[0]!.attempts.map((x) => x.entry)).toEqual(['http6']);
+  });
+});

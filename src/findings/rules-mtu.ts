@@ -112,7 +112,11 @@ function tooBigRule(ctx: Ctx, d: DeviceFacts, g: TooBigFact[], handled: Set<Tftp
 
 function blackHoleRule(ctx: Ctx, d: DeviceFacts, b: BlackHoleFact): void {
   const h: HttpFacts | null = transferAt(d, 'http', b.sender, b.first);
-  if (h?.step.complete) return;
+  // A fetch cut by the snap length stays judged (the segment's length and resends are in the
+  // headers), but its end is not in the capture: only a receiver seen answering during the resends
+  // shows the segment did not reach it (else the capture stopped there). A capture of the sender's
+  // side only cannot tell a black hole from a receiver that left.
+  if (h?.step.complete || !b.receiverSeen || (h?.step.cut && !b.receiverAnswered)) return;
   place(ctx, d, b.first);
   const full = b.dataLength >= b.largestSegment ? 'full-size ' : '';
   const what = h ? `HTTP ${h.step.method} ${h.step.url}: ` : `TCP ${b.sender}:${b.senderPort} → ${b.receiver}:${b.receiverPort}: `;

@@ -7,6 +7,7 @@ import type { Dhcp6Status, RouterInfo } from '../flow/types.js';
 import type { Finding } from './types.js';
 import { flagsText, linkOf, prefixSet } from '../flow/routers.js';
 import { isIpxeBinary } from '../flow/classify.js';
+import { REBOOT_GAP_S } from '../flow/attempts.js';
 import { laterAnsweredDhcp6, laterHttpOfUrl } from './step-index.js';
 import { add, countOf, firmwareRunsAt, fmt, listText, unanswered, unique, type ChainOnce, type Ctx, type PxeCodes } from './rules-context.js';
 
@@ -27,9 +28,10 @@ export function dhcp6Rules(ctx: Ctx, mac: string, s: Dhcp6Facts, states: readonl
       `SOLICIT sent ${countOf(s.step.messages, 'SOLICIT')} time(s), no ADVERTISE or REPLY in ${fmt(ctx.end - s.pendingSolicit!.time)} s.`,
       undefined, undefined, pxe);
   }
-  if (s.answered && s.bootClient && s.step.bootfileUrl === null && !s.answerCut) {
-    add(ctx, 'dhcp6.no-bootfile-url', mac, s.step.start, [s.answerFrame],
-      `Network-boot DHCPv6 client (arch ${s.step.arch ?? '?'}${s.step.vendorClass ? `, ${s.step.vendorClass}` : ''}) got ${s.replied ? 'a REPLY' : 'an ADVERTISE'} without option 59 (boot file URL).`,
+  const bare = s.bootClient && s.step.bootfileUrl === null ? bareAnswer(s) : null;
+  if (bare && !(s.cutAnswers.length > 0 && transferFollows(states, i))) {
+    add(ctx, 'dhcp6.no-bootfile-url', mac, s.step.start, [bare.frame],
+      `Network-boot DHCPv6 client (arch ${s.step.arch ?? '?'}${s.step.vendorClass ? `, ${s.step.vendorClass}` : ''}) got ${bare.reply ? 'a REPLY' : 'an ADVERTISE'} without option 59 (boot file URL).`,
       undefined, undefined, pxe ? { uefi: 'PXE-E21' } : undefined);
   }
   dhcp6AnswerRules(ctx, mac, s);
@@ -48,6 +50,31 @@ export function dhcp6Rules(ctx: Ctx, mac: string, s: Dhcp6Facts, states: readonl
       `The UEFI HTTP boot client was offered ${url} over DHCPv6 but never fetched it: ${unique(s.httpClassProblems.map((p) => p.why)).join('; ')}. EDK2 takes a DHCPv6 answer as an HTTP boot offer only when option 16 carries "HTTPClient".`,
       'Send option 16 (vendor-class) with enterprise 343 and the text "HTTPClient" in the Advertise/Reply to HTTP boot clients (Kea: option-data vendor-class "343, 10, HTTPClient"; dnsmasq 2.90 cannot write the enterprise number of option6:16 correctly — see captures/lab-v6/README.md).');
   }
+}
+
+/** The answer that shows the client was given no boot file URL, judged from the answers the capture
+ *  holds whole (a cut one may have held option 59): the chosen server's (its id in the client's
+ *  Request or the Reply); with none chosen, any, unless a cut answer of another server (one the
+ *  client may take) is there too. Another server's bare Advertise is an offer not taken. */
+function bareAnswer(s: Dhcp6Facts): Dhcp6Facts['bareAnswers'][number] | null {
+  if (s.chosenServer !== null) return s.bareAnswers.find((a) => a.server === s.chosenServer) ?? null;
+  const same = (c: Dhcp6Facts['cutAnswers'][number]): boolean =>
+    s.bareAnswers.some((a) => (c.server !== '' ? a.server === c.server : a.address === c.address));
+  return s.cutAnswers.every(same) ? s.bareAnswers[0] ?? null : null;
+}
+
+/** A TFTP or HTTP download follows the exchange, before a DHCPv4 exchange or a reboot-sized
+ *  silence: after a cut answer, it was given a file to fetch (the cut took its option 59). DHCPv6 steps on
+ *  the way are the same boot's (UEFI PxeBc solicits again before it requests the offer it chose). */
+function transferFollows(states: readonly StepFacts[], i: number): boolean {
+  let last = states[i]!.step.start + states[i]!.step.duration;
+  for (let k = i + 1; k < states.length && k <= i + 16; k++) {
+    const x = states[k]!;
+    if (x.kind === 'dhcp4' || x.kind === 'proxydhcp' || x.step.start - last > REBOOT_GAP_S) return false;
+    if (x.kind === 'http' || (x.kind === 'tftp' && x.step.direction === 'download' && !x.step.probe)) return true;
+    last = Math.max(last, x.step.start + x.step.duration);
+  }
+  return false;
 }
 
 function statusText(x: Dhcp6Status): string {
@@ -151,7 +178,12 @@ function lowerBound(n: number, atOrAfter: (k: number) => boolean): number {
 
 /** ra.missing-managed-flag and ra.conflict, per link (VLAN tags), capture-wide. Returns the
  *  ra.missing-managed-flag finding of each link (a root cause for the boots it stopped). */
-export function routerRules(ctx: Ctx, devices: readonly DeviceFacts[], routers: readonly RouterInfo[], conflicts = true): Map<string, Finding> {
+/** Captured bytes below which an RA is not read (Ethernet 14, two VLAN tags 8, IPv6 40, the RA's
+ *  fixed 16): a capture cut shorter shows none of the RAs it may hold. */
+const RA_READABLE = 78;
+
+/** `snap`: the capture's snap length where it cut frames (null: none cut). */
+export function routerRules(ctx: Ctx, devices: readonly DeviceFacts[], routers: readonly RouterInfo[], conflicts = true, snap: number | null = null): Map<string, Finding> {
   const raised = new Map<string, Finding>();
   const links = new Map<string, { clients: DeviceFacts[]; servers: Set<string>; answers: number[]; time: number }>();
   for (const c of devices) {
@@ -186,6 +218,8 @@ export function routerRules(ctx: Ctx, devices: readonly DeviceFacts[], routers: 
       // Routers answer an RS at once but may advertise unsolicited only every few minutes: a
       // capture that stops right after the clients started proves nothing.
       if (ctx.end - l.time < ctx.th.noReply) continue;
+      // Cut too short to read an RA: "none seen" is the capture's, not the network's.
+      if (snap !== null && snap < RA_READABLE) continue;
       add(ctx, 'ra.missing-managed-flag', null, l.time, [],
         `No router advertisement seen${on} while IPv6 clients were active (${macs}): clients that follow RAs will not start DHCPv6.`);
       raised.set(link, ctx.out[ctx.out.length - 1]!);

@@ -4,7 +4,7 @@
  * catalogue code. `linkCauses` then picks each failed attempt's root cause and links the findings
  * it caused.
  */
-import { forgetRecentSteps } from './step-index.js';
+import { forgetRecentSteps, laterLoadedSameOrLaterStage } from './step-index.js';
 import { collapseAlike } from './collapse.js';
 import type { DeviceFacts, FlowFacts, StepFacts } from '../flow/facts.js';
 import { CUT_MARK } from '../wire/tftp.js';
@@ -59,7 +59,7 @@ export function evaluateFindings(facts: FlowFacts, th: AnalysisThresholds, part:
   ctx.attempt = null;
   ctx.firmware = null;
   oneSidedFinding(ctx, facts.devices);
-  const raByLink = routerRules(ctx, facts.devices, facts.routers, part.last);
+  const raByLink = routerRules(ctx, facts.devices, facts.routers, part.last, facts.capture.cut?.snap ?? null);
   ctx.out.sort((a, b) => (a.time ?? 0) - (b.time ?? 0));
   ctx.out.forEach((f, i) => { f.id = `F${part.idBase + i + 1}`; });
   const rootCauses = linkCauses(facts, ctx.out, th, raByLink, part.idBase, blindSpots);
@@ -123,8 +123,11 @@ function attemptRules(ctx: Ctx, mac: string, steps: readonly StepFacts[]): void 
         break;
       case 'http':
         if (s.step.status !== null && s.step.status >= 400) {
+          // Lowered, as a TFTP error is, by a later file of the chain that loaded, of this URL or
+          // of the same or a later stage: a fetch answered 2xx whose end the snap length cut counts
+          // here when the client went on after it, never as proof of boot (progress.ts).
           add(ctx, 'http.error', mac, s.responseTime ?? s.step.start, [s.requestFrame, s.responseFrame],
-            `${s.step.method} ${s.step.url} → HTTP ${s.step.status}.`);
+            `${s.step.method} ${s.step.url} → HTTP ${s.step.status}.`, undefined, laterLoadedSameOrLaterStage(steps, i, s.step.url) ? 'warning' : undefined);
         } else if (!s.responded && unanswered(ctx, { time: s.step.start }) && !hidesHttpResponse(ctx.device!)) {
           add(ctx, 'http.error', mac, s.step.start, [s.requestFrame],
             `${s.step.method} ${s.step.url} got no response in ${fmt(ctx.end - s.step.start)} s.`);

@@ -6,7 +6,7 @@
  * or the device's for the look across its attempts (the DHCPv6 lease after a DISCOVER).
  */
 import type { Dhcp6Facts, StepFacts } from '../flow/facts.js';
-import { looksLikeBootProgram, looksLikeKernel } from '../flow/classify.js';
+import { httpFetched, looksLikeBootProgram, looksLikeKernel, looksLikeKernelCompanion } from '../flow/classify.js';
 import { REBOOT_GAP_S } from '../flow/attempts.js';
 
 interface StepIndex {
@@ -169,23 +169,51 @@ export function laterHttpOfUrl(steps: readonly StepFacts[], i: number, url: stri
  *  an HTTP fetch of a boot program or kernel (an OS's web traffic — a connectivity check — is not). */
 function loadedChainFile(s: StepFacts): boolean {
   if (s.kind === 'tftp') return s.step.direction === 'download' && s.step.complete && s.step.error === null && !s.step.probe;
-  if (s.kind === 'http') return s.step.ok && s.step.method !== 'HEAD' && (looksLikeBootProgram(s.step.url) || looksLikeKernel(s.step.url));
+  if (s.kind === 'http') return httpFetched(s) && s.step.method !== 'HEAD' && (looksLikeBootProgram(s.step.url) || looksLikeKernel(s.step.url));
   return false;
 }
 
-/** The first step after `i` that loaded a file of the boot chain (see loadedChainFile), or -1. */
+/** The first step after `i` that loaded a file of the boot chain (see loadedChainFile), or -1. A
+ *  fetch whose end the snap length cut counts only when the client went on to another transfer
+ *  after it: its end is not in the capture, a RST or the capture's end may follow it. */
 export function nextLoadedChainStep(steps: readonly StepFacts[], i: number): number {
   const x = indexOf(steps);
   if (x.nextLoaded === null) {
     const next = new Int32Array(steps.length);
     let k1 = -1;
+    let laterTransfer = false;
     for (let k = steps.length - 1; k >= 0; k--) {
       next[k] = k1;
-      if (loadedChainFile(steps[k]!)) k1 = k;
+      const s = steps[k]!;
+      if (loadedChainFile(s) && (laterTransfer || s.kind !== 'http' || s.step.ok)) k1 = k;
+      if (s.kind === 'tftp' || s.kind === 'http') laterTransfer = true;
     }
     x.nextLoaded = next;
   }
   return x.nextLoaded[i] ?? -1;
+}
+
+/** Where a file sits in the chain an HTTP error is judged by: the boot program, what it fetches
+ *  (a script, a config), the kernel, and what the kernel boots with (initrd, image). */
+function chainRank(url: string): number {
+  if (looksLikeKernelCompanion(url)) return 3;
+  if (looksLikeKernel(url)) return 2;
+  return looksLikeBootProgram(url) ? 0 : 1;
+}
+
+/** Does a later step load (see nextLoadedChainStep) the same URL, or a file of the same or a later
+ *  stage of the chain? A kernel's 404 is not made good by an initrd or image fetched after it, nor a
+ *  script's by a boot program; an initrd's only by another initrd or image. */
+export function laterLoadedSameOrLaterStage(steps: readonly StepFacts[], i: number, url: string): boolean {
+  const rank = chainRank(url);
+  for (let k = nextLoadedChainStep(steps, i); k >= 0; k = nextLoadedChainStep(steps, k)) {
+    const s = steps[k]!;
+    const file = s.kind === 'http' ? s.step.url : s.kind === 'tftp' ? s.step.file : '';
+    if (file === url) return true;
+    const r = chainRank(file);
+    if (rank === 3 ? r === 3 : r >= rank && r !== 3) return true;
+  }
+  return false;
 }
 
 function proxyAheadOf(steps: readonly StepFacts[], i: number): number {

@@ -4,7 +4,7 @@
  * different boot entry (PXE over IPv4 → PXE over IPv6 → HTTP boot…), a long gap, or the device's
  * own OS traffic in between. The device's OS DHCP stretches are attempts of entry `os` (not boots).
  */
-import { DhcpV6MsgType } from '../wire/dhcpv6/index.js';
+import { DhcpV6MsgType, isHttpBootArch } from '../wire/dhcpv6/index.js';
 import { baseName, knownName, looksLikeBootProgram, looksLikeKernel } from './classify.js';
 import type { AttemptEntry, AttemptFacts, DeviceRole, StepFacts } from './facts.js';
 import { attemptProgress } from './progress.js';
@@ -56,6 +56,10 @@ function phaseOf(s: StepFacts, named: ReadonlySet<string>): Phase {
         if (s.step.userClass.some((u) => u === 'iPXE')) return { kind: 'ipxe', why: 'iPXE over DHCPv6 (user class iPXE)' };
         if (s.ipxeByCut) return { kind: 'ipxe', why: 'iPXE over DHCPv6 (its request cut, after a boot program)' };
         if (/^HTTPClient/.test(s.step.vendorClass ?? '')) return { kind: 'start', entry: 'http6', why: 'UEFI HTTP boot over DHCPv6 (HTTPClient)' };
+        // Its vendor class cut away by the snap length: the arch (option 61) says HTTP boot too.
+        if (!s.requestWhole && s.step.vendorClass === null && s.step.arch !== null && isHttpBootArch(s.step.arch)) {
+          return { kind: 'start', entry: 'http6', why: `UEFI HTTP boot over DHCPv6 (option 61 arch ${s.step.arch})` };
+        }
         return { kind: 'start', entry: 'pxe6', why: `DHCPv6 boot client (${s.step.arch !== null ? `option 61 arch ${s.step.arch}` : s.step.vendorClass ?? 'PXEClient'})` };
       }
       if (s.wantsBootfileUrl) return { kind: 'start', entry: 'provision', why: 'DHCPv6 client asking for a boot file URL (option 59 in its ORO)' };

@@ -12,7 +12,7 @@ import { REBOOT_GAP_S } from './attempts.js';
 import { UdpPort } from '../wire/ports.js';
 import { UNPUBLISHED_FRAMES } from './frames.js';
 import { NO_TEXTS } from './shared-strings.js';
-import { clientStage, knownName, looksLikeKernel } from './classify.js';
+import { clientStage, httpFetched, knownName, looksLikeKernel } from './classify.js';
 import type { ChainState, Dhcp4State, ProxyState } from './state.js';
 import type { Dhcp4Step, DhcpOfferSummary } from './types.js';
 import {
@@ -359,7 +359,9 @@ export function cutBootStage(c: ChainState): 'firmware' | 'ipxe' {
       const file = knownName(s.file, s.cut === 'file', named);
       return file !== null && looksLikeKernel(file) ? 'firmware' : 'ipxe';
     }
-    if (s.kind === 'http' && s.ok) return looksLikeKernel(s.url) ? 'firmware' : 'ipxe';
+    // A fetch answered 200 whose head the snap length cut counts: its body is not in the capture.
+    const x = c.states[i];
+    if (x?.kind === 'http' && httpFetched(x)) return looksLikeKernel(x.step.url) ? 'firmware' : 'ipxe';
   }
   return 'firmware';
 }

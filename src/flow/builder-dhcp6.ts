@@ -5,7 +5,7 @@
  */
 import { hex, latin1String } from '../wire/bytes.js';
 import {
-  asksForBootFile, bootClientProven, bootClientSaid, optionOrderNotIpxe, bootFileUrl, clientArch as v6ClientArch, DhcpV6MsgType, getOption as v6Option, isDhcp6Answer, getOptionValue as v6OptionValue,
+  asksForBootFile, bootClientProven, bootClientSaid, bootClientMaybe, optionOrderNotIpxe, bootFileUrl, clientArch as v6ClientArch, DhcpV6MsgType, getOption as v6Option, isDhcp6Answer, getOptionValue as v6OptionValue,
   DhcpV6Opt, innermostMessage, msgTypeLabel, userClasses as v6UserClasses, vendorClass as v6VendorClass,
   type DhcpV6Message,
 } from '../wire/dhcpv6/index.js';
@@ -112,13 +112,15 @@ function dhcp6Client(flow: FlowState, c: ChainState, m: Dhcp6Decoded, inner: Dhc
   }
   if (step.userClass.length === 0) step.userClass = v6UserClasses(inner);
   // Read as far as a cut left them (a snap length cuts a Solicit's options, any of them).
-  if (bootClientSaid(inner)) {
+  // A cut request whose vendor class the cut ended inside "PXEClient" may be a boot client's.
+  if (bootClientSaid(inner) || (flow.cutNow.frame === m.frame && bootClientMaybe(inner))) {
     st.bootClient = true;
     // iPXE sends its user class after its vendor class and arch: a cut request that shows no
     // user class may be iPXE's, as it is after a boot program that is no kernel was fetched,
     // unless its options come in firmware's order (UEFI sends no user class either: a fall-through).
     if (flow.cutNow.frame === m.frame && !step.userClass.includes('iPXE') && !optionOrderNotIpxe(inner) && cutBootStage(c) === 'ipxe') st.ipxeByCut = true;
   }
+  if (t === REQUEST) st.chosenServer = serverIdHex(inner) || st.chosenServer;
   if (asksForBootFile(inner)) st.wantsBootfileUrl = true;
   if (flow.cutNow.frame !== m.frame) st.requestWhole = true;
   step.clientDuid ??= duidInfo(v6OptionValue(inner, 1));
@@ -140,8 +142,6 @@ function dhcp6Server(flow: FlowState, c: ChainState, m: Dhcp6Decoded, inner: Dhc
   const step = st.step;
   st.pendingSolicit = null;
   st.answered = true;
-  // A cut answer's options are not all there: it proves nothing of option 59 missing.
-  if (flow.cutNow.frame === m.frame) st.answerCut = true;
   const rapid = t === REPLY && getOption6(inner, 14) && st.firstSolicit !== null;
   if ((t === ADVERTISE || rapid) && st.firstAdvertise === null) st.firstAdvertise = { time: m.time, frame: m.frame };
   if (t === RECONFIGURE) return c;
@@ -152,7 +152,13 @@ function dhcp6Server(flow: FlowState, c: ChainState, m: Dhcp6Decoded, inner: Dhc
     step.bootfileUrl = url;
     st.bootfileUrlFrame = m.frame;
   }
-  else if (st.answerFrame === 0) st.answerFrame = m.frame;
+  // A cut answer's options are not all there: it proves nothing of option 59 missing.
+  else if (flow.cutNow.frame === m.frame) {
+    if (st.cutAnswers.length < MAX_BARE_ANSWERS) st.cutAnswers.push({ server: serverIdHex(inner), address: m.srcAddr });
+  } else if ((t === ADVERTISE || t === REPLY) && st.bareAnswers.length < MAX_BARE_ANSWERS) {
+    st.bareAnswers.push({ frame: m.frame, reply: t === REPLY, server: serverIdHex(inner), address: m.srcAddr });
+  }
+  if (t === REPLY) st.chosenServer ??= serverIdHex(inner) || null;
   if (t === ADVERTISE || t === REPLY) noteServerVendorClass(st, inner, m.frame);
   const params = v6OptionValue(inner, 60);
   if (params && step.bootfileParams.length === 0) step.bootfileParams = params.slice(0, MAX_ADDRESSES);
@@ -238,7 +244,7 @@ function openDhcp6(flow: FlowState, c: ChainState, m: Dhcp6Decoded, inner: DhcpV
   const xid = inner.relay ? 0 : inner.xid;
   const st: Dhcp6State = {
     kind: 'dhcp6', frames: [], frameCount: 0, framesTrimmed: false, last: m.time, xids: [xid], seen: new Set(), elapsed: -1, pendingSolicit: null,
-    firstSolicit: null, firstAdvertise: null, answered: false, answerFrame: 0, bootfileUrlFrame: 0, replied: false, bootClient: false, ipxeByCut: false, answerCut: false, requestWhole: false, wantsBootfileUrl: false,
+    firstSolicit: null, firstAdvertise: null, answered: false, bareAnswers: [], cutAnswers: [], chosenServer: null, bootfileUrlFrame: 0, replied: false, bootClient: false, ipxeByCut: false, requestWhole: false, wantsBootfileUrl: false,
     firstType: inner.msgType, failure: null, httpClassProblems: [],
     step: {
       kind: 'dhcp6', start: m.time, duration: 0, ok: false, frames: UNPUBLISHED_FRAMES, xid, messages: [], server: null,
@@ -328,6 +334,15 @@ function openRa(flow: FlowState, c: ChainState, m: NdpDecoded): RaState {
 
 function sameStatuses(a: readonly { code: number; scope: string; message: string }[], b: readonly { code: number; scope: string; message: string }[]): boolean {
   return a.length === b.length && a.every((x, i) => x.code === b[i]!.code && x.scope === b[i]!.scope && x.message === b[i]!.message);
+}
+
+/** Answers without option 59 kept per step: one per server of a crowded link is enough. */
+const MAX_BARE_ANSWERS = 4;
+
+/** The Server Identifier (option 2) as hex, '' without one. */
+function serverIdHex(msg: DhcpV6Message): string {
+  const d = v6Option(msg, DhcpV6Opt.SERVERID)?.data;
+  return d === undefined ? '' : hex(d);
 }
 
 function getOption6(msg: DhcpV6Message, code: number): boolean {

@@ -350,42 +350,50 @@ export function httpMessage(flow: FlowState, m: HttpDecoded): ChainState | null 
     let q = flow.http.get(m.connection);
     if (!q) flow.http.set(m.connection, (q = []));
     q.push(st);
-    if (q.length > 16) q.shift();
+    if (q.length > 16) q.shift()!.request = null;
     return c;
   }
   const q = flow.http.get(m.connection);
-  if (!q || q.length === 0) return null;
+  if (!q || q.length === 0 || m.request === null) return null;
+  // The parser pairs responses with requests (pipelining, interim and cut heads): its pairing is
+  // the one the steps take.
+  const i = q.findIndex((s) => s.request === m.request);
+  if (i < 0) return null;
+  const st = q[i]!;
   if (m.kind === 'response' && m.head?.kind === 'response') {
-    const st = q.find((s) => !s.responded);
-    if (!st) return null;
     const head = m.head as HttpResponseHead;
-    if (head.status >= 100 && head.status < 200) return chainForAddr(flow, m.dstAddr, m.time); // interim
+    if (!head.cut && head.status >= 100 && head.status < 200) return chainForAddr(flow, m.dstAddr, m.time); // interim
+    if (!st.responded) {
+      noteExchange(chainForAddr(flow, m.dstAddr, m.time), false);
+      st.responseTime = m.time;
+      st.responseFrame = m.frame;
+      st.step.ttfb = m.time - st.step.start;
+    }
     st.responded = true;
-    noteExchange(chainForAddr(flow, m.dstAddr, m.time), false);
-    st.responseTime = m.time;
-    st.responseFrame = m.frame;
     // A head the cut took before its code is a response all the same (its first bytes are there).
     st.step.status = head.cut && head.status === 0 ? null : head.status;
-    st.step.ttfb = m.time - st.step.start;
     touch(st, m);
     if (head.cut) {
-      // Its body cannot be framed: the step ends here, neither complete nor failed (`cut`), and
-      // the parser's complaints about the cut go to no other step of the connection.
+      // Its body cannot be framed: neither complete nor failed (`cut`). Where the cut left a code
+      // that may be interim the parser keeps the request open (a final answer may follow: it
+      // lands here); else the step ends, and the parser's complaints about the cut reach no step.
       st.step.cut = true;
-      q.splice(q.indexOf(st), 1);
-      if (q.length === 0) flow.http.delete(m.connection);
-    }
+      if (!head.mayBeInterim) endHttp(flow, q, i, m.connection);
+    } else delete st.step.cut; // the final answer after a cut interim one
     return chainForAddr(flow, m.dstAddr, m.time);
   }
   if (m.kind === 'complete' && !m.isRequest) {
-    const i = q.findIndex((s) => s.responded);
-    if (i < 0) return null;
-    const st = q[i]!;
-    q.splice(i, 1);
-    // The connection's last open request answered: its entry goes (one per connection otherwise,
-    // never released: a Map growing with every HTTP client of the capture).
-    if (q.length === 0) flow.http.delete(m.connection);
+    if (!st.responded) return null;
+    endHttp(flow, q, i, m.connection);
     st.step.bytes = m.bodyBytes;
+    if (m.cut) {
+      // The snap length cut its framing: sent up to here, its end not in the capture.
+      st.step.cut = true;
+      st.step.complete = false;
+      st.step.ok = false;
+      touch(st, m);
+      return chainForAddr(flow, m.dstAddr, m.time);
+    }
     st.step.complete = m.issues.length === 0;
     // Closed inside the body (RST, FIN, idle); a capture gap or the capture's end is no close.
     st.endedShort = !st.step.complete && m.closedBy !== undefined && m.closedBy !== 'flush';
@@ -425,14 +433,26 @@ export function httpCloseAt(flow: FlowState, m: HttpDecoded): HttpDecoded {
   return m;
 }
 
+/** The step leaves its connection's queue (the last one takes the queue's entry with it: one per
+ *  connection otherwise, never released, a Map growing with every HTTP client of the capture). */
+function endHttp(flow: FlowState, q: HttpState[], i: number, connection: number): void {
+  q[i]!.request = null;
+  q.splice(i, 1);
+  if (q.length === 0) flow.http.delete(connection);
+}
+
 function openHttp(flow: FlowState, c: ChainState, m: HttpDecoded, head: HttpRequestHead): HttpState {
-  const host = httpHeader(head, 'host') ?? (m.dstPort === TcpPort.HTTP ? m.dstAddr : `${m.dstAddr}:${m.dstPort}`);
-  const url = flow.strings.of(/^https?:\/\//i.test(head.uri) ? head.uri : `http://${host}${head.uri}`);
+  // No Host field (HTTP/1.0, a cut request): the address, an IPv6 one in brackets (RFC 3986 §3.2.2).
+  const addr = m.dstAddr.includes(':') ? `[${m.dstAddr}]` : m.dstAddr;
+  const host = httpHeader(head, 'host') ?? (m.dstPort === TcpPort.HTTP ? addr : `${addr}:${m.dstPort}`);
+  // A request the snap length cut: its method and URI as far as they go, "…" for the rest.
+  const uri = head.cut ? `${head.uri}…` : head.uri;
+  const url = flow.strings.of(/^https?:\/\//i.test(uri) ? uri : `http://${host}${head.cut && !uri.startsWith('/') ? '/' : ''}${uri}`);
   const st: HttpState = {
-    kind: 'http', frames: [], frameCount: 0, framesTrimmed: false, last: m.time, connection: m.connection, requestFrame: m.frame,
+    kind: 'http', frames: [], frameCount: 0, framesTrimmed: false, last: m.time, connection: m.connection, request: head, requestFrame: m.frame,
     responded: false, responseTime: null, responseFrame: 0, endedShort: false,
     step: {
-      kind: 'http', start: m.time, duration: 0, ok: false, frames: UNPUBLISHED_FRAMES, url, method: head.method,
+      kind: 'http', start: m.time, duration: 0, ok: false, frames: UNPUBLISHED_FRAMES, url, method: head.methodCut ? `${head.method}…` : head.method,
       server: m.dstAddr, status: null, bytes: 0, ttfb: null, throughput: null, complete: false,
     },
   };

@@ -172,8 +172,9 @@ describe('BootChainBuilder: attribution by address', () => {
     expect(a.clients.map((c) => c.mac)).toEqual([mac]);
     const [d6, http] = a.clients[0]!.steps as [Dhcp6Step, HttpStep];
     expect(d6).toMatchObject({ kind: 'dhcp6', messages: ['SOLICIT', 'ADVERTISE', 'REQUEST', 'REPLY'], addresses: ['2001:db8::100'], bootfileUrl: 'http://[2001:db8::1]/ipxe.efi', arch: 16, ok: true });
-    expect(http.url).toBe('http://[2001:db8::1]/ipxe.efi'.replace('[2001:db8::1]', '2001:db8::1'));
-    expect(a.clients[0]!.attempts[0]).toMatchObject({ entry: 'pxe6', stage: 'boot-program', bootProgram: 'http://2001:db8::1/ipxe.efi' });
+    // No Host field in the sim's request: the address, in brackets (RFC 3986 §3.2.2).
+    expect(http.url).toBe('http://[2001:db8::1]/ipxe.efi');
+    expect(a.clients[0]!.attempts[0]).toMatchObject({ entry: 'pxe6', stage: 'boot-program', bootProgram: 'http://[2001:db8::1]/ipxe.efi' });
     expect(a.findings.filter((f) => f.severity === 'error')).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 /** Names and classes the flow engine and rules recognise: stages, phones, boot programs, arches. */
 import type { DhcpV4Message } from '../wire/dhcpv4/index.js';
 import { isHttpClient, isIpxe, isPxeClient, vendorClass } from '../wire/dhcpv4/index.js';
-import type { ClientStage } from './types.js';
+import type { ClientStage, HttpStep } from './types.js';
 import { CUT_MARK } from '../wire/tftp.js';
 
 /** Known IP-phone vendor classes (option 60), matched case-insensitively anywhere in the text. */
@@ -86,6 +86,15 @@ export function looksLikeKernel(path: string): boolean {
   return isEfiProgram(b) && !isIpxeBinary(b);
 }
 
+/** What a kernel or wimboot is handed beside it (initrd, initramfs, .cpio; a WIM and its .sdi),
+ *  never booted alone: looksLikeKernel matches these too, but one loaded neither ends the chain nor
+ *  makes good a kernel's failure. An .iso or .img stays a kernel: iPXE `sanboot` boots one alone. */
+export function looksLikeKernelCompanion(path: string): boolean {
+  const b = baseName(path);
+  if (/^(vmlinu[xz]|linux|bzimage|kernel|wimboot|memdisk|mboot|xen|bootmgr)/.test(b)) return false;
+  return /^(initrd|initramfs)/.test(b) || /\.(wim|sdi|cpio)(\.(gz|xz|zst|lz4))?$/.test(b);
+}
+
 const UEFI_ARCHES = new Set([6, 7, 8, 9, 10, 11, 15, 16, 17, 18, 19, 25, 26, 27, 28, 29, 30, 33, 34, 35, 36, 37, 38, 39, 40]);
 
 export function isUefiArch(arch: number): boolean {
@@ -132,4 +141,12 @@ export function knownName(file: string, cut: boolean, named: Iterable<string>): 
 
 function trimSlash(path: string): string {
   return path.startsWith('/') ? path.slice(1) : path;
+}
+
+/** A fetch that got its file as far as the capture shows: ok, or answered 2xx where the snap
+ *  length cut the head or the body (the sender's sequence numbers, not the capture, hold the
+ *  rest) and the connection did not close inside the response (`endedShort`: a stalled download). */
+export function httpFetched(s: { readonly step: HttpStep; readonly endedShort: boolean }): boolean {
+  const st = s.step;
+  return st.ok || (st.cut === true && !s.endedShort && st.status !== null && st.status >= 200 && st.status < 300);
 }

@@ -26,11 +26,13 @@ const HEADERS = 66;
 const tmp = mkdtempSync(join(tmpdir(), 'pxecheck-http-cut-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** The capture with each frame cut to what `snapOf` gives it (undefined: whole), original length kept. */
-async function analyzeCut(name: string, snapOf: (data: Uint8Array) => number | undefined): Promise<Analysis> {
+/** The capture with each frame cut to what `snapOf` gives it (undefined: whole), original length
+ *  kept; `order` reorders the frames (by 0-based index) as a capture of a reordering path would. */
+async function analyzeCut(name: string, snapOf: (data: Uint8Array) => number | undefined, order?: (frames: ReturnType<typeof loadFrames>) => ReturnType<typeof loadFrames>): Promise<Analysis> {
   const chunks: Uint8Array[] = [];
   const w = new PcapWriter((c) => chunks.push(c.slice()), LinkType.ETHERNET);
-  for (const f of loadFrames(IPXE)) {
+  const all = loadFrames(IPXE);
+  for (const f of order ? order(all) : all) {
     const snap = snapOf(f.data);
     w.writePacket(f.time, snap === undefined ? f.data : f.data.subarray(0, snap), f.data.length);
   }
@@ -128,5 +130,105 @@ describe('HTTP responses cut by the snap length (real capture)', () => {
     expect(steps[0]!.status).toBeNull();
     expect(steps[0]!.ok).toBe(false);
     for (const r of httpRows(a)) expect(r).not.toMatch(/\(cut\)/);
+  });
+});
+
+/** A server (port 80) frame carrying TCP payload. */
+const payloadLength = (d: Uint8Array): number => u16(d, 16) + 14 - (34 + (d[46]! >> 4) * 4);
+const fromServer = (d: Uint8Array): boolean => u16(d, 34) === 80 && payloadLength(d) > 0;
+const fromClient = (d: Uint8Array): boolean => u16(d, 36) === 80 && payloadLength(d) > 0;
+const summary = (a: Analysis) => httpSteps(a).map((s) => ({ url: s.url, status: s.status, bytes: s.bytes, ok: s.ok, complete: s.complete, cut: s.cut }));
+
+describe('HTTP bodies and requests cut by the snap length (real capture)', () => {
+  it('snap 600: heads whole, every body segment cut: the bytes the sequence space shows were sent, ok — not "FAIL 200, 0 bytes"', async () => {
+    const whole = summary(await analyzeCut('whole-b', () => undefined));
+    expect(whole.map((s) => s.bytes)).toEqual([322, 4096, 8192]);
+    const a = await analyzeCut('snap-600', () => 600);
+    expect(summary(a)).toEqual(whole);
+    for (const r of httpRows(a)) expect(r).not.toMatch(/FAIL|incomplete/);
+    expect(a.clients[0]!.outcome).not.toBe('failed');
+    expect(a.findings.filter((f) => f.severity !== 'info').map((f) => f.code).sort()).toEqual(['capture.snaplen', 'dhcp.slow-offer']);
+  });
+
+  it('snap 600, a cut body segment held out of order and delivered later: its cut bytes count too', async () => {
+    // The initrd's second body segment (frame 37) captured before the first (frame 36, with the head).
+    const swapped = (fs: ReturnType<typeof loadFrames>) => {
+      const out = fs.slice();
+      const i = out.findIndex((f) => f.frame === 36);
+      [out[i], out[i + 1]] = [out[i + 1]!, out[i]!];
+      return out;
+    };
+    const a = await analyzeCut('snap-600-held', () => 600, swapped);
+    expect(summary(a).map((s) => [s.bytes, s.ok, s.complete])).toEqual([[322, true, true], [4096, true, true], [8192, true, true]]);
+  });
+
+  it('snap 66 (no TCP payload left) gives no HTTP step and claims nothing; snap 70 ("GET " and "HTTP"): three responses (cut), none "no response"', async () => {
+    const none = await analyzeCut('snap-66', () => 66);
+    expect(httpSteps(none)).toEqual([]);
+    expect(none.findings.filter((f) => f.severity !== 'info').map((f) => f.code)).toEqual(['capture.snaplen']);
+    const a = await analyzeCut('snap-70', () => 70);
+    const steps = httpSteps(a);
+    expect(steps).toHaveLength(3);
+    for (const s of steps) expect([s.method, s.status, s.cut, s.ok]).toEqual(['GET', null, true, false]);
+    for (const r of httpRows(a)) expect(r).not.toMatch(/no response|FAIL/);
+    expect(a.findings.filter((f) => f.severity !== 'info').map((f) => f.code)).toEqual(['capture.snaplen']);
+    validJson(a);
+  });
+
+  it('requests cut before their method ends (2 bytes left), answers whole: steps of an unknown request, answered 200 with their bytes', async () => {
+    const a = await analyzeCut('client-cut-2', (d) => (fromClient(d) ? HEADERS + 2 : undefined));
+    const steps = httpSteps(a);
+    expect(steps.map((s) => [s.method, s.url, s.status, s.bytes, s.ok])).toEqual([
+      ['GE…', 'http://198.51.100.1/…', 200, 322, true],
+      ['GE…', 'http://198.51.100.1/…', 200, 4096, true],
+      ['GE…', 'http://198.51.100.1/…', 200, 8192, true],
+    ]);
+    validJson(a);
+  });
+
+  it('requests cut to 0 bytes (the snap length leaves no TCP payload), answers whole: every keep-alive fetch is a step, at its request\'s time', async () => {
+    const whole = httpSteps(await analyzeCut('whole-c0', () => undefined));
+    const a = await analyzeCut('client-cut-0', (d) => (fromClient(d) ? HEADERS : undefined));
+    const steps = httpSteps(a);
+    expect(steps.map((s) => [s.method, s.status, s.bytes, s.ok])).toEqual([['…', 200, 322, true], ['…', 200, 4096, true], ['…', 200, 8192, true]]);
+    expect(steps.map((s) => s.start)).toEqual(whole.map((s) => s.start));
+    validJson(a);
+  });
+
+  it('a body the server reset midway (whole capture): FAIL with the body bytes seen, not 0', async () => {
+    // Frames up to the 40th (the initrd's fifth segment), then the server's RST right after it.
+    const a = await analyzeCut('rst-40', () => undefined, (all) => {
+      const last = all[39]!.data;
+      const rst = last.slice(0, HEADERS);
+      const seq = (new DataView(last.buffer, last.byteOffset).getUint32(38) + payloadLength(last)) >>> 0;
+      const v = new DataView(rst.buffer);
+      v.setUint16(16, HEADERS - 14); // IPv4 total length: headers only
+      v.setUint32(38, seq);
+      rst[47] = 0x14; // RST|ACK
+      v.setUint16(24, 0);
+      let sum = 0;
+      for (let i = 14; i < 34; i += 2) sum += v.getUint16(i);
+      while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+      v.setUint16(24, ~sum & 0xffff);
+      return [...all.slice(0, 40), { ...all[39]!, time: all[39]!.time + 0.001, data: rst }];
+    });
+    const initrd = summary(a).find((s) => s.url.endsWith('/initrd.img'))!;
+    expect([initrd.status, initrd.ok, initrd.complete]).toEqual([200, false, false]);
+    // Five segments of 1448 bytes less the 255-byte head.
+    expect(initrd.bytes).toBe(5 * 1448 - 255);
+  });
+
+  it('the first answer cut to "HTTP" (its code gone) on a keep-alive connection: the next answers pair with their own requests', async () => {
+    let first = true;
+    const a = await analyzeCut('first-answer-cut', (d) => {
+      if (!fromServer(d) || !first) return undefined;
+      first = false;
+      return HEADERS + 4;
+    });
+    expect(summary(a).map((s) => [s.url.replace(/.*\//, ''), s.status, s.bytes, s.ok, s.cut])).toEqual([
+      ['boot.ipxe', null, 0, false, true],
+      ['vmlinuz', 200, 4096, true, undefined],
+      ['initrd.img', 200, 8192, true, undefined],
+    ]);
   });
 });

@@ -71,6 +71,11 @@ export interface BlackHoleFact {
   last: number;
   /** Largest data segment of the direction (a full-size segment has this length). */
   largestSegment: number;
+  /** The receiver sent an ACK after the resends began: it was there, the segment did not reach it.
+   *  False where the capture (or the receiver) stops at the stall. */
+  receiverAnswered: boolean;
+  /** The capture holds the receiver's side of the connection (false in a capture of one side only). */
+  receiverSeen: boolean;
 }
 
 export interface MtuFacts {
@@ -143,11 +148,14 @@ interface Direction {
   ack: number;
   ackValid: boolean;
   largest: number;
-  stall: { seq: number; len: number; packet: number; sends: number; frames: number[]; first: number; last: number } | null;
+  stall: { seq: number; len: number; packet: number; sends: number; frames: number[]; first: number; last: number; answered: boolean } | null;
   /** Filed under the receiver's chain key (once, at its first stall). */
   filed: boolean;
   /** The opposite direction of the connection, once both were seen. */
   peer: Direction | null;
+  /** A segment of the receiver acknowledged this direction (it stays so when a new connection on
+   *  the ports unlinks the peer): false in a capture of the sender's side only. */
+  peerSeen: boolean;
 }
 
 /** `a - b` in 32-bit sequence space, signed. */
@@ -250,7 +258,7 @@ export class MtuTracker {
       }
       if (!d) {
         if (this.dirs.size >= MAX_DIRECTIONS) this.dropOldestDirection();
-        d = { sk, rk, src: s.src, srcPort: s.srcPort, dst: s.dst, dstPort: s.dstPort, isn: null, sndMax: 0, sndMaxValid: false, ack: 0, ackValid: false, largest: 0, stall: null, filed: false, peer: null };
+        d = { sk, rk, src: s.src, srcPort: s.srcPort, dst: s.dst, dstPort: s.dstPort, isn: null, sndMax: 0, sndMaxValid: false, ack: 0, ackValid: false, largest: 0, stall: null, filed: false, peer: null, peerSeen: false };
         this.addDirection(d);
       }
       if (syn) {
@@ -267,7 +275,10 @@ export class MtuTracker {
       r = this.bySender.get(rk)?.get(sk);
       if (r && d) { d.peer = r; r.peer = d; }
     }
-    if (r && (!r.ackValid || seqDiff(s.ack, r.ack) > 0)) {
+    if (!r) return;
+    r.peerSeen = true; // its receiver's segments are in the capture
+    if (r.stall && s.time >= r.stall.first) r.stall.answered = true;
+    if (!r.ackValid || seqDiff(s.ack, r.ack) > 0) {
       r.ack = s.ack;
       r.ackValid = true;
       if (r.stall && seqDiff(s.ack, r.stall.seq) > 0) r.stall = null; // it got through in the end
@@ -287,7 +298,7 @@ export class MtuTracker {
         if (len > st.len) { st.len = len; st.packet = s.packetLength; }
         if (st.frames.length < MAX_FRAMES) st.frames.push(s.frame);
       } else if (!d.ackValid || d.ack === s.seq) {
-        d.stall = { seq: s.seq, len, packet: s.packetLength, sends: 2, frames: [s.frame], first: s.time, last: s.time };
+        d.stall = { seq: s.seq, len, packet: s.packetLength, sends: 2, frames: [s.frame], first: s.time, last: s.time, answered: false };
       }
       if (d.stall && d.stall.sends >= STALL_SENDS && !d.filed) {
         d.filed = true;
@@ -318,7 +329,7 @@ export class MtuTracker {
         sender: d.src, senderPort: d.srcPort, receiver: d.dst, receiverPort: d.dstPort,
         offset: d.isn === null ? 0 : seqDiff(st.seq, (d.isn + 1) | 0) >>> 0,
         dataLength: st.len, packetLength: st.packet, sends: st.sends, frames: [...st.frames], first: st.first, last: st.last,
-        largestSegment: d.largest,
+        largestSegment: d.largest, receiverAnswered: st.answered, receiverSeen: d.peerSeen,
       });
     }
     if (fragments.length === 0 && blackHoles.length === 0 && !tooBig) return null;

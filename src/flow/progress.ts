@@ -3,7 +3,7 @@
  * goal (the boot program loaded; after a chainload to iPXE, the kernel or image its script boots;
  * a phone's configuration), and the time to its boot program.
  */
-import { baseName, isIpxeBinary, knownName, looksLikeBootProgram, looksLikeKernel } from './classify.js';
+import { baseName, isIpxeBinary, knownName, looksLikeBootProgram, looksLikeKernel, looksLikeKernelCompanion } from './classify.js';
 import type { AttemptEntry, StepFacts } from './facts.js';
 
 /** Stages in boot order: DHCP, proxyDHCP, the boot program (NBP), iPXE's own DHCP, its script,
@@ -72,6 +72,7 @@ export function attemptProgress(steps: readonly StepFacts[], entry: AttemptEntry
       if (!provisioning) reach(!ipxe && !nbpLoaded ? 'boot-program' : ipxe ? 'script' : 'boot-program');
       continue;
     }
+    // A cut 2xx is no proof the file arrived (its end is not in the capture): only a whole fetch loads.
     const done = s.kind === 'tftp' ? s.step.complete && s.step.error === null : s.step.ok;
     const program = named.has(baseName(file)) || looksLikeBootProgram(file);
     if (provisioning) {
@@ -92,7 +93,7 @@ export function attemptProgress(steps: readonly StepFacts[], entry: AttemptEntry
     const isKernel = looksLikeKernel(file);
     reach(isKernel ? 'kernel' : ipxe ? 'script' : 'boot-program');
     if (program) lastFetch = s.step.start;
-    if (isKernel && done) kernel = true;
+    if (isKernel && done && !looksLikeKernelCompanion(file)) kernel = true; // an initrd boots nothing alone
   }
   const chainloaded = ipxe || (bootProgram !== null && isIpxeBinary(bootProgram));
   return {

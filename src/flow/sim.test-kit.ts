@@ -121,7 +121,7 @@ export class Sim {
     const o2 = this.origin(server, client, this.now + (opts.ttfb ?? 0.001));
     this.builder.message({ ...o2, proto: 'http', kind: 'response', head: res, request: req, isRequest: false, bodyBytes: 0, connection: conn });
     const o3 = this.origin(server, client, this.now + (opts.dt ?? 0.01));
-    this.builder.message({ ...o3, proto: 'http', kind: 'complete', head: null, request: null, isRequest: false, bodyBytes: body, connection: conn });
+    this.builder.message({ ...o3, proto: 'http', kind: 'complete', head: null, request: req, isRequest: false, bodyBytes: body, connection: conn });
   }
 
   /** A neighbour discovery message as the pipeline delivers it (ports 0, hop limit 255). */

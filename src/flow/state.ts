@@ -1,3 +1,4 @@
+import type { HttpRequestHead } from '../wire/http/index.js';
 /**
  * Internal per-chain and per-step state of the builder: the public step objects plus the small
  * facts the rules need (times of the first unanswered request, counters). Only strings and numbers:
@@ -91,12 +92,16 @@ export interface Dhcp6State extends StateBase {
   firstSolicit: { time: number; frame: number } | null;
   firstAdvertise: { time: number; frame: number } | null;
   answered: boolean;
-  /** An Advertise/Reply arrived and none carried option 59. */
-  answerFrame: number;
+  /** The first few Advertises/Replies the capture holds whole that carried no option 59, with the
+   *  answering server's id (option 2, hex; '' without one). A cut one proves nothing of option 59:
+   *  it is not counted, only noted in `cutAnswer`. */
+  bareAnswers: { frame: number; reply: boolean; server: string; address: string }[];
+  /** Servers of the answers the snap length cut (id, or '' where the cut took it, and address). */
+  cutAnswers: { server: string; address: string }[];
+  /** The server the client chose: the Server Identifier of its Request, or of a Reply (hex). */
+  chosenServer: string | null;
   /** The answer that carried the boot file URL (option 59), 0 before one did. */
   bootfileUrlFrame: number;
-  /** An Advertise/Reply was cut by the snap length: one of them may have carried option 59. */
-  answerCut: boolean;
   replied: boolean;
   /** A network-boot client: option 61 (arch), vendor class PXEClient/HTTPClient or user class iPXE. */
   bootClient: boolean;
@@ -175,6 +180,9 @@ export interface HttpState extends StateBase {
   kind: 'http';
   step: HttpStep;
   connection: number;
+  /** The request head as the HTTP parser queued it: responses and completions find their step by
+   *  it (the parser alone pairs them). Dropped once the step leaves the connection's queue. */
+  request: HttpRequestHead | null;
   requestFrame: number;
   responded: boolean;
   responseTime: number | null;

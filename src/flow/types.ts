@@ -239,8 +239,9 @@ export interface HttpStep extends StepBase {
   ttfb: number | null;
   throughput: number | null;
   complete: boolean;
-  /** The capture's snap length cut the response head: `status` is what the cut left (null when it
-   *  took the code), the body is not in the capture. Absent when the head was whole. */
+  /** The capture's snap length cut the response head (`status` is what the cut left, null when it
+   *  took the code) or its body's framing (chunk sizes): its end is not in the capture. Absent when
+   *  whole; body bytes cut inside a framed body count as sent (TCP sequence numbers show them). */
   cut?: true;
 }
 

@@ -682,3 +682,34 @@ describe('TcpStreamReassembler limits over all connections', () => {
     expect(r.bufferedBytes).toBe(100 * 100);
   });
 });
+
+describe('segments the snap length cut', () => {
+  /** Events as text: "data <len> cut", "gap <bytes> cut|lost". */
+  class CutRecorder implements TcpStreamSink {
+    log: string[] = [];
+    onData(_c: TcpConnection, _fromClient: boolean, data: Uint8Array, frame: number, _time: number, cut: boolean): void {
+      this.log.push(`data ${data.length}${cut ? ' cut' : ''} @${frame}`);
+    }
+    onGap(_c: TcpConnection, _fromClient: boolean, missing: number, frame: number, _time: number, cut: boolean): void {
+      this.log.push(`gap ${missing} ${cut ? 'cut' : 'lost'} @${frame}`);
+    }
+    onClose(): void {}
+  }
+
+  it('the bytes a cut took are a cut gap at once, in order; a held cut segment says so when delivered; a segment with no captured byte too', () => {
+    const rec = new CutRecorder();
+    const r = new TcpStreamReassembler(rec);
+    r.push(C, 40000, S, 80, seg(100, TcpFlag.SYN), 1, 1);
+    r.push(C, 40000, S, 80, seg(101, TcpFlag.ACK, bytes(10)), 2, 2, -1, -1, 90); // 100 bytes sent
+    r.push(C, 40000, S, 80, seg(301, TcpFlag.ACK, bytes(10)), 3, 3, -1, -1, 90); // ahead: held
+    r.push(C, 40000, S, 80, seg(201, TcpFlag.ACK, bytes(0)), 4, 4, -1, -1, 100); // nothing captured
+    r.push(C, 40000, S, 80, seg(451, TcpFlag.ACK, bytes(10)), 5, 5); // 50 bytes lost before it
+    r.flush();
+    expect(rec.log).toEqual([
+      'data 10 cut @2', 'gap 90 cut @2',
+      'gap 100 cut @4',
+      'data 10 cut @3', 'gap 90 cut @3',
+      'gap 50 lost @5', 'data 10 @5',
+    ]);
+  });
+});

@@ -41,6 +41,8 @@ interface BufferedSegment {
   data: Uint8Array;
   frame: number;
   time: number;
+  /** Bytes the snap length cut off its end (sent, not captured); absent when none. */
+  cut?: number;
 }
 
 export interface TcpConnection {
@@ -69,10 +71,12 @@ export interface TcpConnection {
 }
 
 export interface TcpStreamSink {
-  /** In-order bytes, each byte exactly once. `data` may be a view into the capture record. */
-  onData(conn: TcpConnection, fromClient: boolean, data: Uint8Array, frame: number, time: number): void;
-  /** Bytes we never saw and skipped. */
-  onGap(conn: TcpConnection, fromClient: boolean, missingBytes: number, frame: number, time: number): void;
+  /** In-order bytes, each byte exactly once. `data` may be a view into the capture record.
+   *  `cut`: the snap length ended this segment's captured bytes here (a `cut` gap follows). */
+  onData(conn: TcpConnection, fromClient: boolean, data: Uint8Array, frame: number, time: number, cut: boolean): void;
+  /** Bytes we never saw and skipped. `cut`: the sender sent them in a segment the capture holds,
+   *  whose end the snap length cut off (its IP length says how many); else the capture lost them. */
+  onGap(conn: TcpConnection, fromClient: boolean, missingBytes: number, frame: number, time: number, cut: boolean): void;
   /** The connection ended at its last segment (`conn.lastFrame` / `conn.lastTime`; what it carried
    *  at `conn.progressFrame`, or at the closing segment when `endsAtClose`), whatever segment or
    *  sweep noticed it: an idle connection closes when it went quiet, not 120 s later. */
@@ -347,7 +351,7 @@ export class TcpStreamReassembler {
     }
     if (!c) {
       // A bare ACK or FIN tells us nothing worth a connection record.
-      if (!syn && seg.payload.length === 0) return;
+      if (!syn && seg.payload.length === 0 && cutBytes === 0) return;
       if (this.conns.size >= this.maxConnections) this.evictOldest(frame);
       const synAck = syn && ackFlag;
       const srcEp = { addr: src, port: srcPort };
@@ -397,10 +401,10 @@ export class TcpStreamReassembler {
     }
     if (syn && half.synSeq === -1) progress(c, frame, time);
     if (syn && !ackFlag && half.synHeld === null) half.synCut = cutBytes;
-    this.deliverInOrder(c, fromClient, half, seg, syn, frame, time);
+    this.deliverInOrder(c, fromClient, half, seg, syn, frame, time, syn ? 0 : cutBytes);
     if ((seg.flags & TcpFlag.FIN) !== 0 && half.finSeq === -1) {
       progress(c, frame, time);
-      half.finSeq = (seg.seq + (syn ? 1 : 0) + seg.payload.length) >>> 0;
+      half.finSeq = (seg.seq + (syn ? 1 : 0) + seg.payload.length + (syn ? 0 : cutBytes)) >>> 0;
       this.checkFin(c, half);
     }
   }
@@ -414,7 +418,7 @@ export class TcpStreamReassembler {
   }
 
   /** Delivers what `seg` adds at the in-order point, buffers it if it is ahead. */
-  private deliverInOrder(c: ConnectionRecord, fromClient: boolean, half: HalfStream, seg: TcpSegment, syn: boolean, frame: number, time: number): void {
+  private deliverInOrder(c: ConnectionRecord, fromClient: boolean, half: HalfStream, seg: TcpSegment, syn: boolean, frame: number, time: number, cut = 0): void {
     const dataSeq = (seg.seq + (syn ? 1 : 0)) >>> 0;
     if (syn && half.synSeq === -1) {
       half.synSeq = seg.seq;
@@ -422,7 +426,7 @@ export class TcpStreamReassembler {
     }
     if (half.nextSeq === -1) half.nextSeq = dataSeq; // first segment this way (SYN or mid-stream)
     const data = seg.payload;
-    if (data.length === 0 || half.finished) return;
+    if ((data.length === 0 && cut === 0) || half.finished) return;
     if (syn && (seg.flags & TcpFlag.ACK) === 0) {
       // Stream data only once the server took it (`synHeld`): a SYN's data a server ignored,
       // delivered, would make the request the client sends after the handshake look resent.
@@ -431,15 +435,28 @@ export class TcpStreamReassembler {
     }
     const rel = seqDiff(dataSeq, half.nextSeq);
     if (rel > 0) {
-      this.buffer(c, fromClient, half, dataSeq, data, frame, time);
+      this.buffer(c, fromClient, half, dataSeq, data, frame, time, cut);
       return;
     }
-    if (-rel >= data.length) return; // all retransmitted
-    this.emit(c, fromClient, half, data.subarray(-rel), frame, time);
+    if (-rel >= data.length + cut) return; // all retransmitted
+    this.deliver(c, fromClient, half, data, -rel, cut, frame, time);
     this.drain(c, fromClient, half);
   }
 
-  private emit(c: ConnectionRecord, fromClient: boolean, half: HalfStream, data: Uint8Array, frame: number, time: number): void {
+  /** A segment's bytes from `from` on: the captured ones, then the ones the snap length cut (sent:
+   *  a `cut` gap at once, in order, whether the segment came in order or was held). */
+  private deliver(c: ConnectionRecord, fromClient: boolean, half: HalfStream, data: Uint8Array, from: number, cut: number, frame: number, time: number): void {
+    if (from < data.length) this.emit(c, fromClient, half, data.subarray(from), frame, time, cut > 0);
+    if (cut === 0) return;
+    let bytes = Math.min(cut, data.length + cut - from);
+    if (half.finSeq !== -1) bytes = Math.min(bytes, seqDiff(half.finSeq, half.nextSeq));
+    if (bytes <= 0) return;
+    half.nextSeq = (half.nextSeq + bytes) >>> 0;
+    progress(c, frame, time);
+    this.sink.onGap(c, fromClient, bytes, frame, time, true);
+  }
+
+  private emit(c: ConnectionRecord, fromClient: boolean, half: HalfStream, data: Uint8Array, frame: number, time: number, cut = false): void {
     if (half.finSeq !== -1) {
       // Nothing after the FIN belongs to the stream.
       const room = seqDiff(half.finSeq, half.nextSeq);
@@ -449,18 +466,18 @@ export class TcpStreamReassembler {
     if (data.length === 0) return;
     half.nextSeq = (half.nextSeq + data.length) >>> 0;
     progress(c, frame, time);
-    this.sink.onData(c, fromClient, data, frame, time);
+    this.sink.onData(c, fromClient, data, frame, time, cut);
   }
 
-  private buffer(c: ConnectionRecord, fromClient: boolean, half: HalfStream, seq: number, data: Uint8Array, frame: number, time: number): void {
+  private buffer(c: ConnectionRecord, fromClient: boolean, half: HalfStream, seq: number, data: Uint8Array, frame: number, time: number, cut: number): void {
     const p = half.pending;
     const rel = seqDiff(seq, half.nextSeq);
     let i = p.length;
     while (i > 0 && seqDiff(p[i - 1]!.seq, half.nextSeq) > rel) i--;
     const prev = p[i - 1];
     // An exact retransmission of a buffered segment is not stored twice.
-    if (prev && prev.seq === seq && prev.data.length >= data.length) return;
-    const seg = { seq, data: data.slice(), frame, time };
+    if (prev && prev.seq === seq && prev.data.length >= data.length && (prev.cut ?? 0) + prev.data.length >= data.length + cut) return;
+    const seg: BufferedSegment = cut > 0 ? { seq, data: data.slice(), frame, time, cut } : { seq, data: data.slice(), frame, time };
     // A first held segment gets an array of its own size: splice and push reserve 17 slots
     // (128 spare bytes on each of 100,000 open streams holding one segment).
     if (p.length === 0) half.pending = [seg];
@@ -480,7 +497,7 @@ export class TcpStreamReassembler {
     const held = half.synHeld!;
     half.synHeld = null;
     if (!taken || half.finished || seqDiff(held.seq, half.nextSeq) !== 0) return;
-    this.emit(c, fromClient, half, held.data, held.frame, held.time);
+    this.emit(c, fromClient, half, held.data, held.frame, held.time, false);
     this.drain(c, fromClient, half);
   }
 
@@ -496,7 +513,7 @@ export class TcpStreamReassembler {
       this.totalBuffered -= s.data.length;
       // Emptied: its spare room goes too (the next held segment gets a new array).
       if (p.length === 0) half.pending = [];
-      if (-rel < s.data.length) this.emit(c, fromClient, half, s.data.subarray(-rel), s.frame, s.time);
+      if (-rel < s.data.length + (s.cut ?? 0)) this.deliver(c, fromClient, half, s.data, -rel, s.cut ?? 0, s.frame, s.time);
     }
     this.checkFin(c, half);
   }
@@ -506,7 +523,7 @@ export class TcpStreamReassembler {
     const s = half.pending[0]!;
     const missing = seqDiff(s.seq, half.nextSeq);
     if (missing > 0) {
-      this.sink.onGap(c, fromClient, missing, s.frame, s.time);
+      this.sink.onGap(c, fromClient, missing, s.frame, s.time, false);
       half.nextSeq = s.seq;
     }
     this.drain(c, fromClient, half);

@@ -2,7 +2,7 @@
 export {
   parseDhcpV6, emitDhcpV6, emitDhcpV6Into, dhcpV6Length, buildDhcpV6,
   getOption, getOptions, getOptionValue, innermostMessage, isDhcp6Answer, clientDuid, serverDuid,
-  bootFileUrl, clientArch, vendorClass, userClasses, bootClientSaid, asksForBootFile, bootClientProven, optionOrderNotIpxe,
+  bootFileUrl, clientArch, vendorClass, userClasses, bootClientSaid, bootClientMaybe, asksForBootFile, bootClientProven, optionOrderNotIpxe,
 } from './message.js';
 export { encodeOptionPayload } from './options.js';
 export { duidLinkLayerAddress, duidToJson, duidToText, HW_ETHERNET } from './duid.js';
@@ -11,7 +11,7 @@ export { formatDhcpV6Text } from './text.js';
 export {
   DhcpV6MsgType, DhcpV6Opt, DuidType, msgTypeName, msgTypeLabel, isRelayType, optionName, optionKey, optionCodeByKey,
   namedOptions,
-  statusName, archName, duidTypeName,
+  statusName, archName, isHttpBootArch, duidTypeName,
 } from './names.js';
 export type * from './types.js';
 export { MAX_RELAY_DEPTH } from './types.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { bytesEqual, fromHex, hex, macFromString } from '../bytes.js';
 import type { WireIssue } from '../issues.js';
 import {
-  bootFileUrl, buildDhcpV6, clientArch, clientDuid, dhcpV6Length, dhcpV6ToJson, DhcpV6MsgType,
+  bootClientMaybe, bootFileUrl, buildDhcpV6, clientArch, clientDuid, dhcpV6Length, dhcpV6ToJson, DhcpV6MsgType,
   duidLinkLayerAddress, emitDhcpV6, emitDhcpV6Into, formatDhcpV6Text, getOption, getOptionValue,
   innermostMessage, parseDhcpV6, userClasses, vendorClass,
 } from './index.js';
@@ -163,5 +163,26 @@ describe('buildDhcpV6', () => {
   it('throws on values that cannot be encoded (programming errors, not wire input)', () => {
     expect(() => emitDhcpV6({ msgType: 1, xid: 1, options: [{ code: 1, value: { kind: 'uuid', uuid: 'nope' } }] })).toThrow(RangeError);
     expect(() => emitDhcpV6({ msgType: 1, xid: 1, options: [{ code: 24, value: ['a'.repeat(64) + '.com'] }] })).toThrow(RangeError);
+  });
+});
+
+describe('bootClientMaybe: a vendor class the snap length cut inside "PXEClient"/"HTTPClient"', () => {
+  /** A Solicit whose last option, the vendor class "<word>…", is cut after `letters` of it. */
+  function cutSolicit(word: string, letters: number, oro: number[]): DhcpV6Message {
+    const whole = emitDhcpV6({
+      msgType: DhcpV6MsgType.SOLICIT, xid: 1,
+      options: [{ code: 1, value: { kind: 'uuid', uuid: UUID } }, { code: 6, value: oro }, { code: 16, value: { enterprise: 343, data: [enc(word)] } }],
+    });
+    return parseDhcpV6(whole.subarray(0, whole.length - word.length + letters), []);
+  }
+
+  it('takes four letters or more as a boot client, not one to three (a printer\'s "HP…", a phone\'s "Polycom…")', () => {
+    for (const word of ['PXEClient:Arch:00007', 'HTTPClient:Arch:00016']) {
+      expect([1, 2, 3, 4, 8].map((n) => bootClientMaybe(cutSolicit(word, n, [23, 24]))), word).toEqual([false, false, false, true, true]);
+    }
+  });
+
+  it('takes a shorter start when the client asked for a boot file URL (option 59 in its ORO)', () => {
+    expect(bootClientMaybe(cutSolicit('PXEClient', 1, [59, 23]))).toBe(true);
   });
 });

@@ -208,12 +208,41 @@ function itemBegins(d: Uint8Array, from: number, word: readonly number[], whole:
  * bytes the cut left (options come in any order, so what is missing says nothing).
  */
 export function bootClientSaid(msg: DhcpV6Message): boolean {
+  return bootClientShown(msg, false);
+}
+
+/**
+ * `bootClientSaid`, or a vendor class (16) whose first item the cut ended inside "PXEClient" or
+ * "HTTPClient" (a non-empty prefix of either, the rest not captured): for a cut request only, where
+ * what the cut took may be a boot client's word (iPXE's "PXEClient" cut at 116 bytes).
+ */
+export function bootClientMaybe(msg: DhcpV6Message): boolean {
+  return bootClientShown(msg, true);
+}
+
+function bootClientShown(msg: DhcpV6Message, cutWord: boolean): boolean {
+  // A cut word proves little on its own ("H…", "P…" start many a vendor's class: a printer, a
+  // phone): at least CUT_WORD_MIN letters, or the client also asked for option 59/60.
+  const cutMin = cutWord && asksForBootFile(msg) ? 1 : CUT_WORD_MIN;
   for (const o of innermostMessage(msg).options) {
     if (o.code === DhcpV6Opt.CLIENT_ARCH_TYPE && o.declaredLength === undefined && o.data.length >= 2) return true;
     if (o.code === DhcpV6Opt.VENDOR_CLASS && (itemBegins(o.data, 4, PXE_CLIENT, false) || itemBegins(o.data, 4, HTTP_CLIENT, false))) return true;
     if (o.code === DhcpV6Opt.USER_CLASS && itemBegins(o.data, 0, IPXE, true)) return true;
+    if (cutWord && o.code === DhcpV6Opt.VENDOR_CLASS && o.declaredLength !== undefined && (cutInside(o.data, PXE_CLIENT, cutMin) || cutInside(o.data, HTTP_CLIENT, cutMin))) return true;
   }
   return false;
+}
+
+/** Letters of "PXEClient"/"HTTPClient" a cut must leave ("PXEC", "HTTP") to say a boot client. */
+const CUT_WORD_MIN = 4;
+
+/** A vendor class's first item (after the enterprise number) runs to the cut as a prefix of
+ *  `word` shorter than it, `min` letters at least. */
+function cutInside(d: Uint8Array, word: readonly number[], min: number): boolean {
+  const text = d.length - 6;
+  if (text < min || text >= word.length || u16(d, 4) < word.length) return false;
+  for (let i = 0; i < text; i++) if (d[6 + i] !== word[i]) return false;
+  return true;
 }
 
 /**

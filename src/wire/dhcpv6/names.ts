@@ -172,6 +172,11 @@ export function archName(code: number): string | undefined {
   return ARCH_NAMES[code];
 }
 
+/** An architecture type that is an HTTP boot client's (RFC 5970 §3.3, IANA: "… HTTP"). */
+export function isHttpBootArch(code: number): boolean {
+  return ARCH_NAMES[code]?.endsWith(' HTTP') ?? false;
+}
+
 export const DuidType = { LLT: 1, EN: 2, LL: 3, UUID: 4 } as const;
 
 const DUID_TYPE_NAMES: readonly string[] = ['', 'DUID-LLT', 'DUID-EN', 'DUID-LL', 'DUID-UUID'];

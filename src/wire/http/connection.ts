@@ -19,9 +19,13 @@ export interface HttpSink {
   onBodyData?(isRequest: boolean, data: Uint8Array, frame: number, time: number): void;
   /** Trailer fields of a chunked message, before its completion. */
   onTrailers?(isRequest: boolean, trailers: Array<[string, string]>, frame: number, time: number): void;
-  /** `bodyBytes`: body bytes actually seen (gaps excluded), after de-chunking. */
-  onMessageComplete(isRequest: boolean, bodyBytes: number, frame: number, time: number): void;
-  onError(isRequest: boolean, issue: WireIssue): void;
+  /** `bodyBytes`: body bytes actually seen (gaps excluded), after de-chunking; bytes the snap
+   *  length cut off segments the capture holds count (the sender sent them). `cut`: the snap
+   *  length cut the message's framing, its end is not known (`bodyBytes` up to the cut). */
+  onMessageComplete(isRequest: boolean, bodyBytes: number, frame: number, time: number, cut?: boolean): void;
+  /** `bodyBytes`: where the problem ends the message (closed inside its body), the body bytes
+   *  seen until then. */
+  onError(isRequest: boolean, issue: WireIssue, bodyBytes?: number): void;
 }
 
 export interface HttpParserOptions {
@@ -62,8 +66,11 @@ const HTTP_1 = [0x48, 0x54, 0x54, 0x50, 0x2f, 0x31, 0x2e]; // "HTTP/1."
 const WHOLE_STATUS = /^(HTTP\/1\.[0-9]) ([0-9]{3})(?:[ \r]|$)/;
 /** A status line the cut ended, as far as its bytes go: `HTTP/1.<digit> SP <up to 3 digits>`. */
 const CUT_STATUS = /^(?:H(?:T(?:T(?:P(?:\/(?:1(?:\.(?:[0-9](?: [0-9]{0,3})?)?)?)?)?)?)?)?)?$/;
-/** A cut code whose first digit says it is final (2xx–5xx). */
+/** A cut code whose first digit says it is final (2xx–5xx), or interim (1xx). */
 const FINAL_CODE_START = /^HTTP\/1\.[0-9] [2-9]/;
+const INTERIM_CODE_START = /^HTTP\/1\.[0-9] 1/;
+/** A request line the cut ended: its method (whole when a space follows it) and URI as far as they go. */
+const CUT_REQUEST_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]*)(?:( )([^ \r\n]*))?/;
 
 /** Until a head arrives a direction holds no buffer: a capture may have 100,000 idle connections. */
 const NO_HEAD = new Uint8Array(0);
@@ -101,6 +108,12 @@ export class HttpConnectionParser {
   private readonly client = new Direction(true);
   private readonly server = new Direction(false);
   private pending: HttpRequestHead[] = [];
+  /** Cut requests whose method the cut took: given to the sink only when a response answers them
+   *  (the server's answer says it was a request), with their frame and time. */
+  private unannounced: Map<HttpRequestHead, [frame: number, time: number]> | null = null;
+  /** Client bytes the cut took whole, none read since, while no request was open (a keep-alive
+   *  follow-up cut to 0 bytes): a response with nothing to answer answers them. */
+  private cutClientBytes: { frame: number; time: number } | null = null;
   private readonly maxHead: number;
   private readonly maxPending: number;
   private readonly cutResponses: boolean;
@@ -153,11 +166,14 @@ export class HttpConnectionParser {
     }
   }
 
-  /** `bytes` of this direction were lost (a TCP hole). */
-  gap(fromClient: boolean, bytes: number): void {
+  /** `bytes` of this direction were lost (a TCP hole), or `cut`: sent in a segment the capture
+   *  holds but cut off by its snap length (the sender sent them: a body counts them). `frame`,
+   *  `time`: the segment's (the gap may come with no byte pushed from it). */
+  gap(fromClient: boolean, bytes: number, cut = false, frame = this.lastFrame, time = this.lastTime): void {
     const d = fromClient ? this.client : this.server;
     const at = d.pos;
     d.pos += bytes;
+    if (cut && this.cutGap(d, bytes, frame, time)) return;
     switch (d.mode) {
       case HEAD:
         this.error(d, 'truncated', at, d.headLen > 0
@@ -198,6 +214,128 @@ export class HttpConnectionParser {
     }
   }
 
+  /** A request the capture cut before its method could be read (`seen`: what it left of the
+   *  client's first segment), on a connection the server answers in HTTP: a cut request. */
+  cutRequest(frame: number, time: number, seen: Uint8Array): void {
+    const d = this.client;
+    d.headFrame = frame;
+    d.headTime = time;
+    d.headOffset = d.pos;
+    d.headLen = 0;
+    this.append(d, seen, 0, seen.length);
+    d.pos += seen.length;
+    this.cutRequestHead(d);
+    this.cutClientBytes = null; // they were this request
+    this.startResync(d, true);
+  }
+
+  /**
+   * Bytes the snap length cut off a segment (`gap(…, cut)`): the sequence space shows them sent.
+   * A body counts them and goes on; a head or framing they cut ends what can be read (a cut
+   * response or request, a message whose end is not known), with no complaint: nothing is wrong
+   * with the stream. False: handled as a lost hole.
+   */
+  private cutGap(d: Direction, bytes: number, frame: number, time: number): boolean {
+    switch (d.mode) {
+      case BODY: case CHUNK_DATA: {
+        const sent = Math.min(bytes, d.remaining);
+        d.remaining -= sent;
+        d.bodyBytes += sent;
+        if (sent > 0) this.sink.onBody?.(d.isRequest, sent, this.lastFrame, this.lastTime);
+        if (d.remaining > 0) return true;
+        if (d.mode === CHUNK_DATA) {
+          d.mode = CHUNK_END;
+          d.chunkCr = false;
+          if (bytes > sent) this.cutMessage(d); // the chunk's CRLF and the next size line cut
+        } else {
+          this.complete(d, this.lastFrame, this.lastTime);
+          // The next message began in the cut bytes: its start line is not in the capture.
+          if (bytes > sent) this.startResync(d, true);
+        }
+        return true;
+      }
+      case UNTIL_CLOSE:
+        d.bodyBytes += bytes;
+        this.sink.onBody?.(d.isRequest, bytes, this.lastFrame, this.lastTime);
+        return true;
+      case CHUNK_SIZE: case CHUNK_END: case TRAILERS:
+        this.cutMessage(d);
+        return true;
+      case HEAD:
+        if (d.isRequest) {
+          if (d.headLen > 0) this.cutRequestHead(d);
+          else this.cutClientBytes = { frame, time };
+          this.startResync(d, true);
+        } else {
+          // Sent in answer, none of it readable (headLen 0): a response all the same, code unknown.
+          if (d.headLen > 0 || this.pending.length > 0) this.cutResponse(d, true);
+          this.startResync(d, true);
+        }
+        return true;
+      case RESYNC:
+        // A start line the cut ended while resync was matching it: "HTTP" at a server segment's
+        // start, a known method at a client's: a cut message all the same.
+        if (d.atLineStart && cutStartLine(d.isRequest, d.headBuf, d.prefix)) {
+          d.mode = HEAD;
+          d.lineStart = 0;
+          if (d.isRequest) this.cutRequestHead(d);
+          else this.cutResponse(d);
+        } else if (d.isRequest && d.prefix === 0) this.cutClientBytes = { frame, time };
+        this.startResync(d, true);
+        return true;
+      default:
+        return true;
+    }
+  }
+
+  /** The snap length cut the message's framing: what was counted, its end not known. */
+  private cutMessage(d: Direction): void {
+    const bytes = d.bodyBytes;
+    this.startResync(d, true);
+    this.sink.onMessageComplete(d.isRequest, bytes, this.lastFrame, this.lastTime, true);
+  }
+
+  /** A request head the cut ended (from its start line as far as it goes). Its method whole, it is
+   *  a request now; cut inside the method, only once a response answers it. */
+  private cutRequestHead(d: Direction): void {
+    const line = latin1String(d.headBuf.subarray(0, Math.min(d.headLen, 8192)));
+    const m = CUT_REQUEST_LINE.exec(line)!;
+    const methodWhole = m[2] !== undefined;
+    // A cut line that is no request line as far as it goes (a lone "x:", binary) is no request.
+    if (!methodWhole && m[1]!.length < line.length) return;
+    const head: HttpRequestHead = {
+      kind: 'request', method: m[1]!, uri: m[3] ?? '', version: 'HTTP/1.1', headers: [], byName: new Map(),
+      contentLength: null, chunked: false, keepAlive: true, offset: d.headOffset, headLength: d.headLen, cut: true,
+    };
+    if (!methodWhole) head.methodCut = true;
+    if (this.pending.length >= this.maxPending) this.pending.shift();
+    this.pending.push(head);
+    if (methodWhole) this.sink.onRequest(head, d.headFrame, d.headTime);
+    else (this.unannounced ??= new Map()).set(head, [d.headFrame, d.headTime]);
+  }
+
+  /** A response with no open request after client bytes the cut took: they were a request of
+   *  unknown method (as the pipeline makes the connection's first one). */
+  private answerCutClientBytes(): void {
+    const at = this.cutClientBytes;
+    this.cutClientBytes = null;
+    if (at === null || this.pending.length > 0) return;
+    const head: HttpRequestHead = {
+      kind: 'request', method: '', uri: '', version: 'HTTP/1.1', headers: [], byName: new Map(), contentLength: null,
+      chunked: false, keepAlive: true, offset: this.client.pos, headLength: 0, cut: true, methodCut: true,
+    };
+    this.pending.push(head);
+    (this.unannounced ??= new Map()).set(head, [at.frame, at.time]);
+  }
+
+  /** A response now answers `request`: a cut request not yet given to the sink goes first. */
+  private announce(request: HttpRequestHead | undefined): void {
+    const at = request === undefined ? undefined : this.unannounced?.get(request);
+    if (at === undefined) return;
+    this.unannounced!.delete(request!);
+    this.sink.onRequest(request!, at[0], at[1]);
+  }
+
   /** This direction was closed (FIN/RST, or `captureEnd`: the capture ended before it closed). */
   end(fromClient: boolean, frame: number, time: number, captureEnd = false): void {
     const d = fromClient ? this.client : this.server;
@@ -210,7 +348,7 @@ export class HttpConnectionParser {
         if (captureEnd || d.lastCut) this.cutResponse(d);
         break;
       case BODY: case CHUNK_DATA: case CHUNK_SIZE: case CHUNK_END: case TRAILERS:
-        this.error(d, 'truncated', d.pos, `connection closed inside a body (${d.bodyBytes} bytes seen)`);
+        this.error(d, 'truncated', d.pos, `connection closed inside a body (${d.bodyBytes} bytes seen)`, d.bodyBytes);
         break;
       default:
         break;
@@ -273,8 +411,13 @@ export class HttpConnectionParser {
    * 0) and its whole field lines; it answers the oldest open request, which stays open while the
    * code may be an interim one. Its body cannot be framed: resync follows.
    */
-  private cutResponse(d: Direction): void {
-    if (!this.cutResponses || d.isRequest || d.mode !== HEAD || d.headLen === 0) return;
+  private cutResponse(d: Direction, sent = false): void {
+    if (!this.cutResponses || d.isRequest || d.mode !== HEAD || (d.headLen === 0 && !sent)) return;
+    if (d.headLen === 0) {
+      d.headFrame = this.lastFrame;
+      d.headTime = this.lastTime;
+      d.headOffset = d.pos;
+    }
     const buf = d.headBuf.subarray(0, d.headLen);
     const lf = buf.indexOf(10);
     const statusLine = latin1String(buf.subarray(0, lf < 0 ? buf.length : lf));
@@ -291,9 +434,16 @@ export class HttpConnectionParser {
     };
     head.cut = true;
     head.headLength = d.headLen;
-    // A code the cut took (or left at a leading "1") may be an interim one: the request stays open.
-    const mayBeInterim = code ? head.status < 200 : !FINAL_CODE_START.test(statusLine);
-    head.request = (mayBeInterim ? this.pending[0] : this.pending.shift()) ?? null;
+    // A code the cut left at a leading "1" is an interim one; one it took may be where the request
+    // asked for one (100 Continue, 101 Switching Protocols: RFC 9110 §10.1.1, §7.8): the request
+    // stays open. Else it is the final answer (a GET's next request must not wait on it).
+    const mayBeInterim = code ? head.status < 200
+      : INTERIM_CODE_START.test(statusLine) || (!FINAL_CODE_START.test(statusLine) && asksInterim(this.pending[0]));
+    if (mayBeInterim) head.mayBeInterim = true;
+    this.answerCutClientBytes();
+    const request = mayBeInterim ? this.pending[0] : this.pending.shift();
+    this.announce(request);
+    head.request = request ?? null;
     this.sink.onResponse(head, d.headFrame, d.headTime);
   }
 
@@ -333,7 +483,9 @@ export class HttpConnectionParser {
       return;
     }
     const interim = head.status >= 100 && head.status < 200;
+    this.answerCutClientBytes();
     const request = interim ? this.pending[0] : this.pending.shift();
+    this.announce(request);
     head.request = request ?? null;
     this.sink.onResponse(head, frame, time);
     const method = request?.method;
@@ -536,9 +688,31 @@ export class HttpConnectionParser {
     return d.pos + (i - this.stepStart);
   }
 
-  private error(d: Direction, kind: WireIssue['kind'], offset: number, message: string): void {
-    this.sink.onError(d.isRequest, { kind, layer: HTTP_LAYER, offset, message });
+  private error(d: Direction, kind: WireIssue['kind'], offset: number, message: string, bodyBytes?: number): void {
+    this.sink.onError(d.isRequest, { kind, layer: HTTP_LAYER, offset, message }, bodyBytes);
   }
+}
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'TRACE', 'CONNECT'];
+
+/** The first `n` bytes of a start line, as resync matched them before a cut, begin a message:
+ *  "HTTP" at least of a status line; the start of a known method (such a request is given to the
+ *  sink only once a response answers it). */
+function cutStartLine(isRequest: boolean, buf: Uint8Array, n: number): boolean {
+  if (isRequest) {
+    if (n < 1) return false;
+    const seen = latin1String(buf.subarray(0, n));
+    return METHODS.some((m) => m.startsWith(seen));
+  }
+  return n >= 4;
+}
+
+/** A request that may be answered by an interim response first (Expect, Upgrade; a cut request
+ *  whose fields are not known and whose method may carry a body). */
+function asksInterim(r: HttpRequestHead | undefined): boolean {
+  if (r === undefined) return false;
+  if (r.cut) return r.methodCut === true || (r.method !== 'GET' && r.method !== 'HEAD');
+  return r.byName.has('expect') || r.byName.has('upgrade');
 }
 
 function hexValue(c: number): number {

@@ -30,8 +30,13 @@ interface HttpHeadCommon {
 
 export interface HttpRequestHead extends HttpHeadCommon {
   kind: 'request';
+  /** As far as the cut left it on a `cut` head ('' when it took the whole method). */
   method: string;
   uri: string;
+  /** The capture cut the request head (the snap length): `method` and `uri` are what it left
+   *  (`methodCut`: the method itself is cut, '' when nothing of it is left). Absent when whole. */
+  cut?: true;
+  methodCut?: true;
 }
 
 export interface HttpResponseHead extends HttpHeadCommon {
@@ -41,6 +46,9 @@ export interface HttpResponseHead extends HttpHeadCommon {
   /** The capture cut the header block (a gap or its end inside it): the status line began, so it
    *  is a response; `headers` holds the field lines that are whole. Absent on a whole head. */
   cut?: true;
+  /** On a `cut` head: the code the cut left may be an interim one (none left, or a leading "1"):
+   *  the request it answers stays open. */
+  mayBeInterim?: true;
   reason: string;
   /** The request this answers (FIFO pairing); null when it was never seen. */
   request: HttpRequestHead | null;

@@ -382,6 +382,36 @@ describe('cut heads: only the capture cuts a head, and only a status line is one
     q.push(false, asciiBytes('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'), 3, 3);
     expect(responses(rec2).map((r) => [r.status, r.request?.uri])).toEqual([[0, '/a'], [200, '/a']]);
   });
+
+  it('a cut "HTTP" (code gone) answering a GET is its final answer: the next response answers /b; after Expect: 100-continue it may be interim', () => {
+    const rec = new Recorder();
+    const p = new HttpConnectionParser(rec, { cutResponses: true });
+    p.push(true, GET, 1, 1);
+    p.push(false, asciiBytes('HTTP'), 2, 2, true);
+    p.gap(false, 200, true);
+    p.push(false, asciiBytes('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'), 3, 3);
+    expect(responses(rec).map((r) => [r.status, r.request?.uri])).toEqual([[0, '/a'], [200, '/b']]);
+
+    const rec2 = new Recorder();
+    const q = new HttpConnectionParser(rec2, { cutResponses: true });
+    q.push(true, asciiBytes('PUT /a HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 0\r\n\r\n'), 1, 1);
+    q.push(false, asciiBytes('HTTP'), 2, 2, true);
+    q.gap(false, 20, true);
+    q.push(false, asciiBytes('HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n'), 3, 3);
+    expect(responses(rec2).map((r) => [r.status, r.request?.uri])).toEqual([[0, '/a'], [201, '/a']]);
+  });
+
+  it('bytes the snap length cut off a body count as sent, with no complaint; a chunked body cut in its framing ends cut', () => {
+    const rec = new Recorder();
+    const p = new HttpConnectionParser(rec, { cutResponses: true });
+    p.push(true, GET, 1, 1);
+    p.push(false, asciiBytes('HTTP/1.1 200 OK\r\nContent-Length: 3000\r\n\r\nabc'), 2, 2, true);
+    p.gap(false, 1445, true);
+    p.push(false, asciiBytes('def'), 3, 3, true);
+    p.gap(false, 1549, true);
+    expect(rec.issues).toEqual([]);
+    expect(rec.events.filter((e) => e.startsWith('complete false'))).toEqual(['complete false body=3000 seen=3000']);
+  });
 });
 
 describe('emitHttpRequest guards', () => {
