@@ -33,6 +33,9 @@ const KERNEL_FIN = 'lab/bios-ipxe-dnsmasq.pcap with boot.ipxe 404, the kernel cu
 const KERNEL_END = 'lab/bios-ipxe-dnsmasq.pcap with boot.ipxe 404, the capture ending inside the kernel';
 /** bios-ipxe-dnsmasq with the kernel's answer made a 404 (the initrd after it loads): a failure. */
 const KERNEL_404 = 'lab/bios-ipxe-dnsmasq.pcap with vmlinuz 404';
+/** bios-ipxe-dnsmasq with "vmlinuz" renamed (script and GET) to a name no rule knows as a kernel,
+ *  as Flatcar's "flatcar_production_pxe.vmlinuz" is: its initrd loaded ends the chain. */
+const KERNEL_UNNAMED = 'lab/bios-ipxe-dnsmasq.pcap with the kernel under a name no rule knows';
 /** bios-ipxe-dnsmasq as seen from the server's side only (its frames alone). */
 const SERVER_ONLY = 'lab/bios-ipxe-dnsmasq.pcap with the server\'s frames only';
 const CAPS = [
@@ -118,6 +121,13 @@ function framesOf(cap: string): { time: number; data: Uint8Array }[] {
   if (cap === SERVER_ONLY) {
     const server = frames.find((x) => Buffer.from(x.data).indexOf('HTTP/1.1 200') >= 0)!.data.subarray(6, 12);
     return frames.filter((x) => Buffer.compare(x.data.subarray(6, 12), server) === 0);
+  }
+  if (cap === KERNEL_UNNAMED) {
+    return frames.map((x) => {
+      const b = Buffer.from(x.data);
+      for (let at = b.indexOf('vmlinuz'); at >= 0; at = b.indexOf('vmlinuz', at + 7)) b.write('fcpxe.z', at, 'latin1');
+      return { ...x, data: new Uint8Array(b) };
+    });
   }
   const head = Buffer.from('HTTP/1.1 200');
   const answers = frames.flatMap((x, i) => (Buffer.from(x.data).indexOf(head) >= 0 ? [i] : []));
@@ -217,6 +227,15 @@ describe('a cut keeps what its headers show', () => {
       outcomes.push([snap, a.findings.some((f) => f.code === 'http.error' && f.severity === 'error'), exitCodeFor(a), bootedDevices(a)]);
     }
     expect(outcomes).toEqual([96, 128, 200, 1514].map((snap) => [snap, true, 1, 0]));
+  }, 60_000);
+
+  it('an initrd loaded after a kernel under a name no rule knows (Flatcar\'s) ends the chain: booted, exit 0', async () => {
+    const out = join(tmp, 'kernel-unnamed.pcap');
+    const frames = framesOf(KERNEL_UNNAMED);
+    expect(frames.some((x) => Buffer.from(x.data).indexOf('GET /fcpxe.z') >= 0)).toBe(true);
+    writeFileSync(out, ethernetPcap(frames, { snap: 65535 }));
+    const a = await analyzeCapture(out);
+    expect([bootedDevices(a), exitCodeFor(a)]).toEqual([1, 0]);
   }, 60_000);
 
   it.each([96, 200, 1514])('a capture of the server\'s side only raises no PMTU black hole at snap %i (the receiver\'s answers are not in it)', async (snap) => {

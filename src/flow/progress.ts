@@ -45,6 +45,7 @@ export function attemptProgress(steps: readonly StepFacts[], entry: AttemptEntry
   let ipxe = entry === 'ipxe';
   let bootProgram: string | null = null;
   let nbpLoaded = false, kernel = false, config = false;
+  let kernelFailed = false, companionLoaded = false;
   let lastFetch: number | null = null;
   for (const s of steps) {
     switch (s.kind) {
@@ -93,8 +94,16 @@ export function attemptProgress(steps: readonly StepFacts[], entry: AttemptEntry
     const isKernel = looksLikeKernel(file);
     reach(isKernel ? 'kernel' : ipxe ? 'script' : 'boot-program');
     if (program) lastFetch = s.step.start;
-    if (isKernel && done && !looksLikeKernelCompanion(file)) kernel = true; // an initrd boots nothing alone
+    if (isKernel) {
+      // An initrd (cpio, WIM) loaded beside a kernel that failed boots nothing; one loaded where no
+      // fetch of a kernel we know by name failed ends the chain (Flatcar's kernel is "…pxe.vmlinuz").
+      if (!looksLikeKernelCompanion(file)) {
+        if (done) kernel = true;
+        else kernelFailed = true;
+      } else if (done) companionLoaded = true;
+    }
   }
+  if (companionLoaded && !kernelFailed) kernel = true;
   const chainloaded = ipxe || (bootProgram !== null && isIpxeBinary(bootProgram));
   return {
     stage,
