@@ -4,8 +4,9 @@ import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { readCaptureBuffer, readCaptureFile } from './reader.js';
+import { readCapture, readCaptureBuffer, readCaptureFile } from './reader.js';
 import { CaptureFormatError, type CaptureRecord } from './types.js';
 import { LinkType } from '../wire/link-type.js';
 import { PcapWriter, PcapngWriter } from './writer.js';
@@ -367,6 +368,30 @@ describe.each(['pcap', 'pcapng'] as const)('%s streaming', (format) => {
     // Timers, signals and --jobs workers' replies get their turn during a long read.
     expect(recordsWhenLoopTurned).toBeGreaterThan(0);
     expect(recordsWhenLoopTurned).toBeLessThan(600);
+  });
+
+  it('a read that fails mid-input (EIO) yields what was read and says where it stopped', async () => {
+    // A disk or NFS mount failing under the read: the records before it are analysed, with a
+    // warning, as for a cut capture — not an internal error that loses them.
+    const half = bytes.length >> 1;
+    const failing = new Readable({
+      read() {
+        this.push(bytes.subarray(0, half));
+        this.destroy(Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO', errno: -5, syscall: 'read' }));
+      },
+    });
+    const recs: Rec[] = [];
+    const summary = await readCapture({ name: 'failing', stream: failing }, (r) => recs.push({ ...r, data: hex(r.data) }), { chunkSize: 4096 });
+    expect(recs.length).toBeGreaterThan(10);
+    expect(recs.length).toBeLessThan(600);
+    expect(recs).toEqual(collect(bytes).recs.slice(0, recs.length));
+    expect(summary.truncated).toBe(true);
+    const w = summary.warnings.find((x) => x.layer === 'file');
+    expect(w?.kind).toBe('truncated');
+    expect(w?.message).toMatch(/EIO/);
+    // Before any byte, the failure is the input's one-line error.
+    const dead = new Readable({ read() { this.destroy(Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' })); } });
+    await expect(readCapture({ name: 'dead', stream: dead }, () => {})).rejects.toThrow(CaptureFormatError);
   });
 
   it('stops when the signal is aborted', async () => {

@@ -91,6 +91,11 @@ export function readCaptureBuffer(buf: Uint8Array, sink: RecordSink, name = 'inp
   return parser.summary;
 }
 
+function addReadWarning(summary: CaptureSummary, message: string, at: number): void {
+  summary.truncated = true;
+  summary.warnings.push({ kind: 'truncated', layer: 'file', offset: at, message: `read failed after ${at} bytes (${message}): the rest of the input is not analysed` });
+}
+
 function addGzipWarning(summary: CaptureSummary, message: string): void {
   summary.truncated = true;
   // A cut stream (a copy taken while tcpdump was writing) is truncated; anything else is corrupt.
@@ -110,6 +115,8 @@ export class CaptureStream {
   private finished = false;
   private warned = 0;
   private gzipError: string | null = null;
+  /** A read that failed after some bytes (the input ends there). */
+  private readError: { message: string; at: number } | null = null;
 
   private constructor(
     readonly name: string,
@@ -163,6 +170,7 @@ export class CaptureStream {
     if (p.stopped || this.eof) {
       if (!p.stopped) p.end(this.end - this.start);
       if (this.gzipError) addGzipWarning(p.summary, this.gzipError);
+      if (this.readError) addReadWarning(p.summary, this.readError.message, this.readError.at);
       this.finished = true;
       // The last warnings wait for flushWarnings: when nothing was usable, the error says it once.
       return false;
@@ -193,7 +201,21 @@ export class CaptureStream {
   /** Reads until `want` bytes are buffered, the buffer is full or the input ends. */
   private async fill(want: number): Promise<void> {
     while (this.end < want && this.end < this.buf.length && !this.eof) {
-      const n = await this.source.read(this.buf, this.end, this.buf.length - this.end);
+      let n: number;
+      try {
+        n = await this.source.read(this.buf, this.end, this.buf.length - this.end);
+      } catch (e) {
+        // A device or file system failing mid-file (EIO, ESTALE…) ends the input like a cut
+        // capture: what was read is analysed, with a warning; before any byte, it is the error.
+        const code = (e as NodeJS.ErrnoException).code;
+        if (typeof code !== 'string' || !/^E[A-Z]+$/.test(code)) throw e;
+        const message = (e as Error).message.replace(/, read$/, '');
+        const at = this.source.bytesRead();
+        if (at === 0) throw new CaptureFormatError(`${this.name}: cannot read: ${message}`);
+        this.readError = { message, at };
+        this.eof = true;
+        break;
+      }
       this.opts.onProgress?.(this.source.bytesRead());
       if (n === 0) this.eof = true;
       else this.end += n;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { gunzipSync, constants as zlibConstants } from 'node:zlib';
 import { CaptureFormatError, STDIN_NAME } from '../capture/index.js';
 import type { WireIssue } from '../wire/issues.js';
-import { UsageError } from './exit-codes.js';
+import { fileErrorMessage, UsageError } from './exit-codes.js';
 
 const MAGICS = new Set([0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1, 0xa1b2cd34, 0x34cdb2a1, 0x0a0d0d0a]);
 /** Enough of a gzip file to inflate the first four bytes of what it holds. */
@@ -139,7 +139,5 @@ export class WarningPrinter {
  *  or null when `err` is something else (an internal error). */
 export function inputErrorMessage(err: unknown): string | null {
   if (err instanceof CaptureFormatError || err instanceof UsageError) return err.message;
-  const e = err as NodeJS.ErrnoException;
-  if (e?.code === 'ENOENT' || e?.code === 'EACCES' || e?.code === 'EISDIR') return `cannot read ${e.path ?? 'input'}: ${e.code}`;
-  return null;
+  return fileErrorMessage(err);
 }

@@ -3,7 +3,7 @@ import { exitCodeFor, isPxecheckError } from '../errors.js';
 // loaded only when the fast path (fast-argv.ts) declines a command line (start-up time, bench/startup.mjs).
 import { commandChecks } from './command-actions.js';
 import type { CliIo } from './decode.js';
-import { ExitCode, UsageError, errorLine } from './exit-codes.js';
+import { ExitCode, UsageError, errorLine, fileErrorMessage } from './exit-codes.js';
 import { COMMANDS, type CommandName, type CommandSpec } from './commands.js';
 import { fastParse } from './fast-argv.js';
 import type { RunDeps } from './run.js';
@@ -113,9 +113,9 @@ async function mainWith(argv: string[], io: CliIo, runDeps: RunDeps, dryRun: Dry
       io.stderr(`${errorLine(err.message)}\n`);
       return exitCodeFor(err);
     }
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') {
-      io.stderr(`${errorLine('')}cannot read ${(err as NodeJS.ErrnoException).path ?? 'input'}: ${code}\n`);
+    const fileError = fileErrorMessage(err);
+    if (fileError !== null) {
+      io.stderr(`${errorLine(fileError)}\n`);
       return ExitCode.USAGE;
     }
     return internalError(err, argv, io);

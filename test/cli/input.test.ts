@@ -165,6 +165,9 @@ describe('corrupt input is never silent', () => {
       [ten, /^pxecheck: \S*ten\.pcap: nothing usable could be read: file ends inside the pcap file header.* \(at byte 0\)$/],
       [join(dir, 'corrupt.pcap.gz'), /^pxecheck: \S*corrupt\.pcap\.gz: corrupt gzip stream/],
       ['/dev/null', /^pxecheck: \/dev\/null is empty \(0 bytes\)/],
+      // A read the kernel fails (EIO: offset 0 of a process's memory is never mapped): an input
+      // error, not an internal one.
+      ['/proc/self/mem', /^pxecheck: \/proc\/self\/mem: cannot read: EIO/],
     ];
     for (const [file, line] of cases) {
       for (const cmd of ['analyze', 'decode']) {
