@@ -38,6 +38,7 @@
 #define NAPI_VERSION 8
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <time.h>
 #include <node_api.h>
@@ -609,6 +610,9 @@ static napi_value js_next(napi_env env, napi_callback_info info) {
     if (r < 0) return throw_msg(env, pcap_geterr(b->pcap));
     if (spin_until != 0) {
       spun = 1;
+      /* A server woken onto this core (or anything else queued on it) runs first: the spin must
+       * not delay the answer it waits for, nor other work on a busy machine. */
+      sched_yield();
       if (mono_us() < spin_until) continue;
       spin_until = 0;
     }
