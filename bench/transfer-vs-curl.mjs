@@ -2,7 +2,7 @@
 // TFTP and HTTP download MB/s of pxecheck's runner (raw transport) vs curl, from the same
 // tftpd-hpa and nginx, same file, same run. Needs root, kea-dhcp4 (the client's address), in.tftpd,
 // nginx and curl. Namespaces on 198.18.0.0/15, created and deleted here.
-//   node bench/transfer-vs-curl.mjs [--mb 50] [--reps 1] [--transport raw|relay|raw@base|relay@base] [--base DIST] [--only REGEX] [--prof DIR] [--floor] [--digest]
+//   node bench/transfer-vs-curl.mjs [--mb 50] [--reps 1] [--transport raw|relay|raw@base|relay@base] [--base DIST] [--only REGEX] [--prof DIR] [--floor] [--digest] [--name gxfer]
 // --base DIR: a second build (e.g. /work/main/dist, with its build/ beside it) run as transports
 // named T@base (--transport raw,raw@base), interleaved in the same turns: the same-run ratio.
 // --transport: pxecheck's raw transport (libpcap on raw0) or relay transport (DHCP relayed from ip0's
@@ -39,7 +39,8 @@ const TRANSPORTS = [...arg('transport', 'raw,relay').split(',').filter(Boolean),
 const isFloor = (t) => t === 'floor' || t === 'native';
 const PROF = arg('prof', '');
 const REPS = Math.max(1, Math.min(20, Number(arg('reps', 1))));
-const NAME = 'gxfer';
+// --name: the namespaces' and work directory's prefix (two benches at once need two names).
+const NAME = arg('name', 'gxfer');
 if (process.getuid?.() !== 0) { console.error('transfer-vs-curl: needs root (network namespaces, raw sockets)'); process.exit(2); }
 
 const work = `/tmp/pxecheck-${NAME}`;
@@ -115,6 +116,13 @@ async function curl(url, extra = []) {
 const f1 = (n) => (Number.isFinite(n) ? n.toFixed(1) : String(n));
 const f2 = (n) => (Number.isFinite(n) ? n.toFixed(2) : String(n));
 const median = (xs) => { const a = [...xs].sort((x, y) => x - y); return a.length === 0 ? NaN : a.length % 2 ? a[a.length >> 1] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2; };
+// TFTP: the client process's sleeps per block (voluntary context switches, all threads), and the raw
+// worker's own count of sleeps in poll and of frames caught while spinning, where the build has them.
+const sleepsPerBlock = (ok, blksize) => {
+  const blocks = MB * 1_000_000 / blksize;
+  const per = (f) => (ok.every((r) => Number.isFinite(f(r))) ? f2(median(ok.map((r) => f(r) / blocks))) : '-');
+  return `  sleeps/block ${per((r) => r.p.csw?.voluntary)} (worker poll ${per((r) => r.p.counters?.workerSlept)}, spin hits ${per((r) => r.p.counters?.workerSpun)})`;
+};
 const cases = [
   { name: 'tftp blksize 512', p: ['tftp', { blksize: 512 }], c: [`tftp://${SERVER}/${FILE}`, ['--tftp-blksize', '512']] },
   { name: 'tftp blksize 1468', p: ['tftp', { blksize: 1468 }], c: [`tftp://${SERVER}/${FILE}`, ['--tftp-blksize', '1468']] },
@@ -153,7 +161,7 @@ try {
       const failed = rs.find((r) => !r.p.ok);
       const range = (f) => `${f2(Math.min(...ok.map(f)))}–${f2(Math.max(...ok.map(f)))}`; // of per-turn ratios
       console.log(`${`${k.name} [${t}]`.padEnd(42)} ${ok.length === 0 ? `FAILED: ${failed?.p.error ?? 'curl failed'}`
-        : `pxecheck ${f1(med((r) => r.p.mbps))} MB/s cpu ${f2(med((r) => r.p.cpu))} s   curl ${f1(med((r) => r.c.mbps))} MB/s cpu ${f2(med((r) => r.c.cpu))} s   ratio ${med((r) => r.p.mbps / r.c.mbps).toFixed(2)} (turns ${range((r) => r.p.mbps / r.c.mbps)}; cpu ${med((r) => r.p.cpu / r.c.cpu).toFixed(1)}× curl's)${ok.length < rs.length ? `  ${rs.length - ok.length} of ${rs.length} failed: ${failed?.p.error}` : ''}`}`);
+        : `pxecheck ${f1(med((r) => r.p.mbps))} MB/s cpu ${f2(med((r) => r.p.cpu))} s   curl ${f1(med((r) => r.c.mbps))} MB/s cpu ${f2(med((r) => r.c.cpu))} s   ratio ${med((r) => r.p.mbps / r.c.mbps).toFixed(2)} (turns ${range((r) => r.p.mbps / r.c.mbps)}; cpu ${med((r) => r.p.cpu / r.c.cpu).toFixed(1)}× curl's)${k.p[0] === 'tftp' ? sleepsPerBlock(ok, k.p[1].blksize) : ''}${ok.length < rs.length ? `  ${rs.length - ok.length} of ${rs.length} failed: ${failed?.p.error}` : ''}`}`);
       // HTTP: a 20 MB body takes ~15 ms here, so the fixed part (connect, request, first byte: a cold
       // Node process's first TCP connection costs milliseconds) weighs; shown apart, with the body's rate.
       if (ok.length > 0 && k.p[0] === 'http') {

@@ -23,8 +23,11 @@
  *                                         in one step (frames already in the ring still come); throws
  *   openBlocking(device, filter, snaplen, bufferSize) -> handle   for a worker thread: no libuv,
  *                                         no callbacks, promiscuous, inbound only; throws
- *   next(bhandle, buf, timeoutMs) -> n    one frame copied into buf (cut to its length), -1 when
- *                                         timeoutMs passed (it BLOCKS: worker threads only); throws
+ *   next(bhandle, buf, timeoutMs, spinUs) -> n  one frame copied into buf (cut to its length), -1
+ *                                         when timeoutMs passed (it BLOCKS: worker threads only);
+ *                                         for the first spinUs (at most timeoutMs) it polls the ring
+ *                                         without sleeping, then sleeps in poll; throws
+ *   waits(bhandle) -> { spun, slept }     frames `next` found while spinning, and its sleeps in poll
  *   inject(bhandle, buf, len)             sends buf[0..len); throws
  *   filterBlocking(bhandle, filter)       as setFilter; throws
  *   closeBlocking(bhandle)                idempotent; the finalizer closes a forgotten one
@@ -35,6 +38,7 @@
 #define NAPI_VERSION 8
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <time.h>
 #include <node_api.h>
@@ -52,7 +56,7 @@
 /* The interface version src/capture/live.ts expects (its PCAP_ABI): bump it with any change of the
  * calls, their arguments or what the callbacks are handed, so that JavaScript and a binding built
  * from other sources refuse each other with "rebuild" instead of misreading each other. */
-#define PCAP_ABI 3
+#define PCAP_ABI 4
 
 /* Packets handed to JS per readable event: bounds the time spent in one callback. */
 #define BATCH 256
@@ -487,12 +491,14 @@ static napi_value js_set_filter(napi_env env, napi_callback_info info) {
 }
 
 /* ---- Blocking handles, for worker threads (src/scenario/transport/offload/raw-link.ts) ----
- * One flow's frames, read with poll + pcap_next_ex on the mmap ring (one system call per wait, none
- * per frame already there) and sent with pcap_inject: a lock-step TFTP block costs two system
- * calls and no event-loop turn, as on the blocking UDP helper. */
+ * One flow's frames, read with pcap_next_ex on the mmap ring (none per frame already there; a
+ * bounded spin, then poll, when it is empty) and sent with pcap_inject: a lock-step TFTP block
+ * costs a send, a few looks at the ring and no event-loop turn, as on the blocking UDP helper. */
 typedef struct {
   pcap_t *pcap;
   int fd;
+  /* Frames found while spinning, and sleeps in poll: what a spin saves is read off these. */
+  double spun, slept;
 } blocking_t;
 
 static void finalize_blocking(napi_env env, void *data, void *hint) {
@@ -558,6 +564,12 @@ static int64_t mono_ms(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static int64_t mono_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 /* A frame read by a blocking handle into the caller's buffer: as much as fits. */
 static int32_t copy_frame(uint8_t *buf, size_t cap, const struct pcap_pkthdr *h, const u_char *bytes) {
   int32_t n = (int32_t)(h->caplen < cap ? h->caplen : cap);
@@ -565,17 +577,28 @@ static int32_t copy_frame(uint8_t *buf, size_t cap, const struct pcap_pkthdr *h,
   return n;
 }
 
+/* next(handle, buf, timeoutMs, spinUs). The spin: the answer to a frame just sent (a TFTP ACK)
+ * comes back within the server's turn-around, tens of microseconds; asleep in poll, the thread pays a
+ * wake-up on top of it (the scheduler's, and on a busy machine the wait for a core). So for spinUs
+ * the ring is polled without sleeping (each empty look is libpcap's poll with no timeout: a system
+ * call, never a sleep), then poll sleeps for the rest. The caller spins only while a flow is
+ * active (right after a send, or between a datagram's fragments), never while idle. */
 static napi_value js_next(napi_env env, napi_callback_info info) {
-  ARGS(3);
+  ARGS(4);
   blocking_t *b = argc < 3 ? NULL : get_blocking(env, argv[0]);
   if (b == NULL) return NULL;
   uint8_t *buf;
   size_t cap;
-  int32_t timeout;
-  if (!uint8_array(env, argv[1], &buf, &cap)) return throw_msg(env, "next(handle, Uint8Array, timeoutMs)");
+  int32_t timeout, spin = 0;
+  if (!uint8_array(env, argv[1], &buf, &cap)) return throw_msg(env, "next(handle, Uint8Array, timeoutMs, spinUs)");
   CHECK(napi_get_value_int32(env, argv[2], &timeout));
-  int64_t deadline = mono_ms() + (timeout > 0 ? timeout : 0);
+  if (argc >= 4) CHECK(napi_get_value_int32(env, argv[3], &spin));
+  if (timeout < 0) timeout = 0;
+  if (spin > timeout * 1000) spin = timeout * 1000; /* the timeout bounds the spin too */
+  int64_t deadline = mono_ms() + timeout;
+  int64_t spin_until = spin > 0 ? mono_us() + spin : 0;
   int32_t n = -1;
+  int spun = 0; /* the ring was empty at least once while spinning */
   for (;;) {
     struct pcap_pkthdr *h;
     const u_char *bytes;
@@ -585,9 +608,18 @@ static napi_value js_next(napi_env env, napi_callback_info info) {
       break;
     }
     if (r < 0) return throw_msg(env, pcap_geterr(b->pcap));
+    if (spin_until != 0) {
+      spun = 1;
+      /* A server woken onto this core (or anything else queued on it) runs first: the spin must
+       * not delay the answer it waits for, nor other work on a busy machine. */
+      sched_yield();
+      if (mono_us() < spin_until) continue;
+      spin_until = 0;
+    }
     int64_t left = deadline - mono_ms();
     if (left <= 0) break;
     struct pollfd pfd = {.fd = b->fd, .events = POLLIN};
+    b->slept++;
     if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR) return throw_msg(env, strerror(errno));
     if (pfd.revents & (POLLERR | POLLHUP | POLLNVAL)) {
       /* The interface went away: libpcap names the cause on the next read. */
@@ -600,8 +632,22 @@ static napi_value js_next(napi_env env, napi_callback_info info) {
       return throw_msg(env, "the interface stopped delivering packets");
     }
   }
+  if (n >= 0 && spun && spin_until != 0) b->spun++;
   napi_value out;
   CHECK(napi_create_int32(env, n, &out));
+  return out;
+}
+
+static napi_value js_waits(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  blocking_t *b = argc < 1 ? NULL : get_blocking(env, argv[0]);
+  if (b == NULL) return NULL;
+  napi_value out, v;
+  CHECK(napi_create_object(env, &out));
+  CHECK(napi_create_double(env, b->spun, &v));
+  CHECK(napi_set_named_property(env, out, "spun", v));
+  CHECK(napi_create_double(env, b->slept, &v));
+  CHECK(napi_set_named_property(env, out, "slept", v));
   return out;
 }
 
@@ -662,6 +708,7 @@ static napi_value init(napi_env env, napi_value exports) {
       EXPORT_FN("setFilter", js_set_filter),
       EXPORT_FN("openBlocking", js_open_blocking),
       EXPORT_FN("next", js_next),
+      EXPORT_FN("waits", js_waits),
       EXPORT_FN("inject", js_inject),
       EXPORT_FN("filterBlocking", js_filter_blocking),
       EXPORT_FN("closeBlocking", js_close_blocking),

@@ -37,14 +37,18 @@ let connectSeconds = null;
 const connectTcp = transport.connectTcp.bind(transport);
 transport.connectTcp = async (...a) => { const t = performance.now(); try { return await connectTcp(...a); } finally { connectSeconds = (performance.now() - t) / 1000; } };
 const cpu0 = process.cpuUsage();
+const csw0 = process.resourceUsage();
 const res = await runScenario(scenario, { transport, clock: new SystemClock(), target: { server: cfg.server } });
 const cpu = process.cpuUsage(cpu0);
+const csw1 = process.resourceUsage();
 await transport.close();
 const [dora, step] = res.clients[0].steps;
 const d = step?.details ?? {};
 process.stdout.write(JSON.stringify({
   ok: dora.ok && step.ok, error: dora.error ?? step.error, seconds: step.duration / 1000, connectSeconds,
   bytes: d.observed?.size ?? d.bodyBytes ?? d.observed?.bodyBytes ?? null, cpu: (cpu.user + cpu.system) / 1e6,
+  // Sleeps (voluntary) and preemptions (involuntary) of all the process's threads, DORA included.
+  csw: { voluntary: csw1.voluntaryContextSwitches - csw0.voluntaryContextSwitches, involuntary: csw1.involuntaryContextSwitches - csw0.involuntaryContextSwitches },
   counters: transport.counters, frames, details: Object.fromEntries(Object.entries(d).filter(([k]) => !['log', 'expect'].includes(k))),
 }) + '\n');
 process.exit(0);

@@ -11,7 +11,7 @@ import { LiveCaptureError } from '../errors.js';
 export { LiveCaptureError } from '../errors.js';
 
 /** The binding's interface version this code speaks (native/pcap_live.c PCAP_ABI). */
-export const PCAP_ABI = 3;
+export const PCAP_ABI = 4;
 
 /** The binding's functions (native/pcap_live.c). */
 interface PcapBinding {
@@ -26,7 +26,8 @@ interface PcapBinding {
   close(handle: object): void;
   setFilter(handle: object, filter: string): void;
   openBlocking(device: string, filter: string, snaplen: number, bufferSize: number): object;
-  next(handle: object, buf: Uint8Array, timeoutMs: number): number;
+  next(handle: object, buf: Uint8Array, timeoutMs: number, spinUs: number): number;
+  waits(handle: object): BlockingWaits;
   inject(handle: object, buf: Uint8Array, length: number): void;
   filterBlocking(handle: object, filter: string): void;
   closeBlocking(handle: object): void;
@@ -108,14 +109,21 @@ export interface LiveInterface {
   close(): void;
 }
 
+/** What a blocking capture's reads did: frames found while spinning, sleeps in poll. */
+export interface BlockingWaits { spun: number; slept: number }
+
 /**
  * A capture that BLOCKS (worker threads only, never the event loop): promiscuous, inbound only,
  * read with `next` (poll + libpcap's mmap ring) and written with `inject`. The raw transport's
  * TFTP worker (scenario/transport/offload/raw-link.ts) reads one flow's frames on it.
  */
 export interface BlockingCapture {
-  /** One frame copied into `buf` (cut to its length): its length, or -1 when `timeoutMs` passed. */
-  next(buf: Uint8Array, timeoutMs: number): number;
+  /** One frame copied into `buf` (cut to its length): its length, or -1 when `timeoutMs` passed.
+   *  For the first `spinUs` microseconds (at most the timeout) it looks at the ring without
+   *  sleeping: an answer due within the peer's turn-around is read without a wake-up. */
+  next(buf: Uint8Array, timeoutMs: number, spinUs?: number): number;
+  /** Frames `next` found while spinning, and the times it slept in poll. */
+  waits(): BlockingWaits;
   /** Sends `buf[0..length)`. */
   inject(buf: Uint8Array, length: number): void;
   setFilter(filter: string): void;
@@ -135,7 +143,8 @@ export function openBlockingCapture(iface: string, filter: string, bufferSize: n
     throw classify(iface, e);
   }
   return {
-    next: (buf, timeoutMs) => pcap.next(handle, buf, timeoutMs),
+    next: (buf, timeoutMs, spinUs = 0) => pcap.next(handle, buf, timeoutMs, spinUs),
+    waits: () => pcap.waits(handle),
     inject: (buf, length) => { pcap.inject(handle, buf, length); },
     setFilter: (f) => { pcap.filterBlocking(handle, f); },
     close: () => { pcap.closeBlocking(handle); },

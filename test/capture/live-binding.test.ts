@@ -10,7 +10,8 @@ import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRequire } from 'node:module';
-import { openLiveInterface, PCAP_ABI } from '../../src/capture/live.js';
+import { Worker } from 'node:worker_threads';
+import { openBlockingCapture, openLiveInterface, PCAP_ABI } from '../../src/capture/live.js';
 import { ROOT } from '../helpers/paths.js';
 import { privateBuild, type PrivateBuild } from '../helpers/private-build.js';
 
@@ -221,6 +222,64 @@ describe.skipIf(skipReason !== '')(`libpcap binding on a veth pair${skipReason ?
     expect(got.errors.length).toBeGreaterThanOrEqual(1);
     expect(got.errors[0]).toBe('handler failed at 1');
   }, 60_000);
+
+  it('a blocking read that spins takes a frame sent during its spin without sleeping in poll; one that finds nothing returns -1 at its timeout, having spun only its bound', async () => {
+    const rx = openBlockingCapture(B, 'ether proto 0x88b5', 32 << 20);
+    // The sender: a thread of its own (the read blocks this one), on its own handle of A, sending
+    // one frame each time the flag is raised, a little after (the reader is spinning by then).
+    const flag = new Int32Array(new SharedArrayBuffer(8));
+    const sender = new Worker(`
+      const { workerData: w } = require('node:worker_threads');
+      const b = require(w.binding);
+      const h = b.openBlocking(w.iface, 'ether proto 0x88b5', 65535, 1 << 20);
+      const f = new Uint8Array(w.frame);
+      for (let i = 0; i < 10; i++) {
+        if (Atomics.wait(w.flag, 0, 0, 30000) === 'timed-out' || w.flag[1] === 1) break;
+        Atomics.store(w.flag, 0, 0);
+        Atomics.wait(w.flag, 1, 0, 2); // ~2 ms: the reader has started spinning
+        new DataView(f.buffer).setUint32(14, i);
+        b.inject(h, f, f.length);
+      }
+      b.closeBlocking(h);`, { eval: true, workerData: { binding: join(ROOT, 'build/Release/pcap_live.node'), iface: A, frame: frame(0), flag } });
+    const buf = new Uint8Array(2048);
+    try {
+      await new Promise((r) => setTimeout(r, 200)); // the sender's handle is open
+      // A descheduled sender can miss a spin on a loaded machine: a few tries, one must be caught spinning.
+      let caught = false;
+      for (let attempt = 0; attempt < 5 && !caught; attempt++) {
+        while (rx.next(buf, 0) >= 0) { /* drained: what comes next is sent during the read */ }
+        const before = rx.waits();
+        Atomics.store(flag, 0, 1);
+        Atomics.notify(flag, 0);
+        const n = rx.next(buf, 5000, 300_000);
+        expect(n).toBe(64);
+        expect(new DataView(buf.buffer).getUint32(14)).toBe(attempt);
+        const after = rx.waits();
+        caught = after.spun === before.spun + 1 && after.slept === before.slept;
+      }
+      expect(caught).toBe(true);
+      // Nothing comes: -1 once the timeout passed; the spin (2 ms) is a sliver of it, the rest asleep.
+      while (rx.next(buf, 0) >= 0) { /* drained */ }
+      const slept = rx.waits().slept;
+      const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
+      expect(rx.next(buf, 400, 2000)).toBe(-1);
+      const cpu = process.cpuUsage(cpu0);
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(395);
+      expect((cpu.user + cpu.system) / 1000).toBeLessThan(200); // spinning the whole 400 ms would cost ~400
+      expect(rx.waits().slept).toBeGreaterThan(slept);
+      // A spin longer than the timeout ends with it.
+      const t1 = performance.now();
+      expect(rx.next(buf, 30, 60_000_000)).toBe(-1);
+      expect(performance.now() - t1).toBeLessThan(5000);
+    } finally {
+      flag[1] = 1;
+      Atomics.store(flag, 0, 1);
+      Atomics.notify(flag, 0);
+      await sender.terminate();
+      rx.close();
+    }
+  });
 
   it('a bad filter is a clear error, not a crash', () => {
     expect(() => openLiveInterface(A, { filter: 'udp port banana' })).toThrow(/bad filter/);

@@ -38,6 +38,8 @@ export type TftpJobReply = {
   id: number; result: TftpResult | null; sendErrors: number; sendError: string;
   /** A raw flow's IP fragments received in the worker, and the datagrams put together from them. */
   fragments?: { received: number; reassembled: number };
+  /** A raw flow's reads: frames found while spinning after a send, and sleeps in poll. */
+  waits?: { spun: number; slept: number };
 } | {
   id: number; error: string;
   /** The worker failed before it sent anything (its capture would not open): run it elsewhere. */

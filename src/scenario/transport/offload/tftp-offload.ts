@@ -98,6 +98,8 @@ export interface TftpOffloadOptions {
   onSendError?: (count: number, message: string) => void;
   /** A raw flow's IP fragments the worker received and the datagrams it put together from them. */
   onFragments?: (received: number, reassembled: number) => void;
+  /** A raw flow's reads in the worker: frames found while spinning, sleeps in poll. */
+  onWaits?: (spun: number, slept: number) => void;
   /** The worker script (tests: a stand-in that dies or never answers). */
   script?: URL;
 }
@@ -221,6 +223,7 @@ export class TftpOffload {
       if ('error' in reply) { slot.job.done(reply.unsent === true ? NOT_RUN : new Error(`TFTP worker: ${reply.error}`)); return; }
       if (reply.sendErrors > 0) this.opts.onSendError?.(reply.sendErrors, reply.sendError);
       if (reply.fragments !== undefined) this.opts.onFragments?.(reply.fragments.received, reply.fragments.reassembled);
+      if (reply.waits !== undefined) this.opts.onWaits?.(reply.waits.spun, reply.waits.slept);
       slot.job.done(reply.result);
     });
     const died = (err: Error): void => {

@@ -53,9 +53,14 @@ function runRawJob(job: TftpJob): TftpJobReply {
     return { id: job.id, error: (e as Error).message, unsent: true }; // libpcap refused: nothing sent yet
   }
   const link = new RawUdpLink(cap, flow);
+  const before = cap.waits(); // the capture outlives flows: this flow's share
   const reply = runTftpJob(job, link, link.open(flow.clientIp, job.cfg.clientPort));
   if ('error' in reply) { capture?.cap.close(); capture = null; return reply; }
-  return { ...reply, fragments: { received: link.counters.fragments, reassembled: link.counters.reassembled } };
+  const after = cap.waits();
+  return {
+    ...reply, fragments: { received: link.counters.fragments, reassembled: link.counters.reassembled },
+    waits: { spun: after.spun - before.spun, slept: after.slept - before.slept },
+  };
 }
 
 const port = parentPort;

@@ -165,7 +165,7 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
    *  datagrams sent fragmented, frames for nobody, malformed frames. */
   readonly counters = {
     fragments: 0, reassembled: 0, fragmentedSends: 0, foreign: 0, malformed: 0, arpReplies: 0, unresolved: 0, ndReplies: 0, ndInvalid: 0,
-    tftpInWorker: 0, workerFragments: 0, workerReassembled: 0, workerErrors: 0,
+    tftpInWorker: 0, workerFragments: 0, workerReassembled: 0, workerErrors: 0, workerSpun: 0, workerSlept: 0,
   };
   /** Largest IP packet we send. */
   readonly mtu: number;
@@ -206,6 +206,7 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
       ? new TftpOffload({
           ...(opts.tftpWorkers === undefined ? {} : { size: opts.tftpWorkers }), rcvbuf: 0,
           onFragments: (received, reassembled) => { this.counters.workerFragments += received; this.counters.workerReassembled += reassembled; },
+          onWaits: (spun, slept) => { this.counters.workerSpun += spun; this.counters.workerSlept += slept; },
         })
       : null;
     if (opts.prewarmTftp === true) this.tftp?.prewarm();
