@@ -166,6 +166,10 @@ describe('relay transport on loopback', () => {
       const cold = await createRelayTransport({ relayFrom: LO, relayPort: 0, server: LO });
       await cold.close();
       expect(seen).toEqual([]);
+      // A lowered --max-pps: the warm-up would take the run's tokens (connect, write, close), so none.
+      const paced = await createRelayTransport({ relayFrom: LO, relayPort: 0, server: LO, prewarmTcp: true, rateLimitPps: 10 });
+      await paced.close();
+      expect(seen).toEqual([]);
       t = await createRelayTransport({ relayFrom: LO, relayPort: 0, server: LO, prewarmTcp: true });
       expect(seen.map((x) => x.side)).toEqual(['client', 'server']);
       expect(seen[1]!.at).toBe(LO); // the listener was on relayFrom

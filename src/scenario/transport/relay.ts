@@ -166,7 +166,8 @@ interface Flow {
 export async function createRelayTransport(opts: RelayTransportOptions): Promise<ClientTransport> {
   const t = new RelayTransport(opts);
   await t.bind();
-  if (opts.prewarmTcp === true) await t.warmTcp();
+  // Not under a lowered --max-pps: the warm-up's connect, write and close would take the run's tokens.
+  if (opts.prewarmTcp === true && (opts.rateLimitPps ?? DEFAULT_RELAY_RATE_LIMIT_PPS) >= DEFAULT_RELAY_RATE_LIMIT_PPS) await t.warmTcp();
   return t;
 }
 
