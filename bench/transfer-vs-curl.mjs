@@ -2,7 +2,7 @@
 // TFTP and HTTP download MB/s of pxecheck's runner (raw transport) vs curl, from the same
 // tftpd-hpa and nginx, same file, same run. Needs root, kea-dhcp4 (the client's address), in.tftpd,
 // nginx and curl. Namespaces on 198.18.0.0/15, created and deleted here.
-//   node bench/transfer-vs-curl.mjs [--mb 50] [--reps 1] [--transport raw|relay|raw@base|relay@base] [--base DIST] [--only REGEX] [--prof DIR] [--floor] [--digest] [--name gxfer]
+//   node bench/transfer-vs-curl.mjs [--mb 50] [--http-mb 200] [--reps 1] [--transport raw|relay|raw@base|relay@base] [--base DIST] [--only REGEX] [--prof DIR] [--floor] [--digest] [--name gxfer]
 // --base DIR: a second build (e.g. /work/main/dist, with its build/ beside it) run as transports
 // named T@base (--transport raw,raw@base), interleaved in the same turns: the same-run ratio.
 // --transport: pxecheck's raw transport (libpcap on raw0) or relay transport (DHCP relayed from ip0's
@@ -13,8 +13,8 @@
 // What is timed: curl's time_total (connect to the last byte; not its process start) and the
 // pxecheck step's duration (connect to the last byte; not the process, the transport or the DORA
 // before it); MB/s = file size ÷ that. HTTP adds a line with each tool's time to the first response
-// byte and the body's MB/s after it (a 20 MB body takes ~15 ms: use --mb 200 for a rate that the
-// fixed part does not dominate).
+// byte and the body's MB/s after it (a 20 MB body takes ~15 ms, start-up weighs: --http-mb N adds
+// the case 'http N MB' from a second file of N MB, where the body's rate dominates).
 // TFTP at blksize 512, 1468 and 8192 (8192 arrives as IP fragments), and with windowsize 16
 // (curl has no windowsize: it is compared with curl at the same blksize).
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,6 +28,9 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = join(ROOT, 'dist');
 const arg = (name, dflt) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : dflt; };
 const MB = Number(arg('mb', 50));
+// --http-mb: a second, bigger HTTP file (its own case), so both start-up and the body's rate show.
+const HTTP_MB = Number(arg('http-mb', 0));
+const HTTP_FILE = 'big-http.img';
 const BASE_DIST = arg('base', '');
 // --only: a regular expression on the case names, e.g. '^tftp blksize (512|1468|8192)( |$)'.
 const ONLY = arg('only', '');
@@ -51,6 +54,7 @@ mkdirSync(root, { recursive: true });
 const FILE = 'big.img';
 const body = randomBytes(MB * 1_000_000);
 writeFileSync(join(root, FILE), body);
+if (HTTP_MB > 0) writeFileSync(join(root, HTTP_FILE), randomBytes(HTTP_MB * 1_000_000));
 // --digest: the TFTP steps check the file's SHA-256 (pxecheck hashes only when a step checks or saves it; curl never does).
 const SHA256 = process.argv.includes('--digest') ? createHash('sha256').update(body).digest('hex') : undefined;
 const net = createBenchNet(NAME);
@@ -81,7 +85,7 @@ if (existsSync(ATFTPD)) {
   servers.push(startIn(net.srv, ATFTPD, ['--daemon', '--no-fork', '--user', 'root.root', '--bind-address', WSERVER, '--port', '69', '--logfile', '/dev/null', root]));
 } else console.log(`no atftpd at ${ATFTPD} (set ATFTPD): the windowsize cases against a server that honours it are skipped`);
 
-async function pxecheck(name, step, o = {}) {
+async function pxecheck(name, step, o = {}, mb = MB) {
   const [transport, base] = name.split('@');
   if (base !== undefined && BASE_DIST === '') return { ok: false, error: `${name}: no --base DIST`, mbps: 0 };
   // The early TFTP worker only where that build's raw transport adopts it (a stray one warming on the other core would slow the base).
@@ -93,7 +97,7 @@ async function pxecheck(name, step, o = {}) {
   try { j = JSON.parse(line); } catch { return { ok: false, error: `transfer-run exited ${r.code}: ${(r.err || r.out).trim().slice(-300)}`, mbps: 0, cpu: r.cpu }; }
   // HTTP: the step's time to the first response byte (connect + request + server) and the body's MB/s after it.
   const setup = j.ok && step === 'http' ? j.connectSeconds + j.details.ttfb : NaN;
-  return { ...j, mbps: j.ok ? MB / j.seconds : 0, setup, bodyMbps: j.ok && step === 'http' ? MB / (j.seconds - setup) : NaN, user: r.user, sys: r.sys };
+  return { ...j, mbps: j.ok ? mb / j.seconds : 0, setup, bodyMbps: j.ok && step === 'http' ? mb / (j.seconds - setup) : NaN, user: r.user, sys: r.sys };
 }
 
 /** --floor: a bare Node dgram client (bench/lib/tftp-floor.mjs), what any Node client starts from. */
@@ -106,11 +110,11 @@ async function floor(kind, step, o = {}) {
   return { ...j, mbps: j.ok ? MB / j.seconds : 0 };
 }
 
-async function curl(url, extra = []) {
+async function curl(url, extra = [], mb = MB) {
   const r = await timedIn(net.cli, 'curl', ['-s', '-o', '/dev/null', '-w', '%{size_download} %{time_total} %{time_starttransfer}', ...extra, url], { timeoutMs: 300_000 });
   const [bytes, secs, firstByte] = r.out.trim().split(' ').map(Number);
   // HTTP: MB/s of the body alone (first response byte to the end), beside the whole transfer's.
-  return { ok: r.code === 0 && bytes === MB * 1_000_000, seconds: secs, cpu: r.cpu, mbps: bytes / 1e6 / secs, setup: firstByte, bodyMbps: bytes / 1e6 / (secs - firstByte) };
+  return { ok: r.code === 0 && bytes === mb * 1_000_000, seconds: secs, cpu: r.cpu, mbps: bytes / 1e6 / secs, setup: firstByte, bodyMbps: bytes / 1e6 / (secs - firstByte) };
 }
 
 const f1 = (n) => (Number.isFinite(n) ? n.toFixed(1) : String(n));
@@ -130,6 +134,7 @@ const cases = [
   { name: 'tftp blksize 1468 windowsize 16', p: ['tftp', { blksize: 1468, windowsize: 16 }], c: [`tftp://${SERVER}/${FILE}`, ['--tftp-blksize', '1468']] },
   { name: 'tftp blksize 8192 windowsize 16', p: ['tftp', { blksize: 8192, windowsize: 16 }], c: [`tftp://${SERVER}/${FILE}`, ['--tftp-blksize', '8192']] },
   { name: 'http', p: ['http', {}], c: [`http://${SERVER}/${FILE}`, []] },
+  ...(HTTP_MB > 0 ? [{ name: `http ${HTTP_MB} MB`, p: ['http', { file: HTTP_FILE }, HTTP_MB], c: [`http://${SERVER}/${HTTP_FILE}`, [], HTTP_MB] }] : []),
   // RFC 7440 honoured (curl has no windowsize: lock-step from the same atftpd).
   ...(existsSync(ATFTPD) ? [
     { name: 'atftpd blksize 1468 windowsize 16', p: ['tftp', { blksize: 1468, windowsize: 16, tftpServer: WSERVER }], c: [`tftp://${WSERVER}/${FILE}`, ['--tftp-blksize', '1468']] },
@@ -140,7 +145,7 @@ const results = [];
 try {
   await sleep(1500);
   for (const s of servers) if (s.child.exitCode !== null) throw new Error(`a server exited: ${s.log().slice(-800)}`);
-  console.log(`${MB} MB file; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}; MB/s (wall of the transfer), CPU seconds of the client process`);
+  console.log(`${MB} MB file${HTTP_MB > 0 ? ` (HTTP also ${HTTP_MB} MB)` : ''}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}; MB/s (wall of the transfer), CPU seconds of the client process`);
   for (const k of cases) {
     if (onlyRe !== null && !onlyRe.test(k.name)) continue;
     // --reps N: curl and each transport take turns N times; medians of MB/s, CPU and of each turn's ratio.

@@ -26,7 +26,10 @@ const scenario = parseScenario(text, 'transfer.yaml');
 // relay: pxecheck relays DHCP from cfg.relayFrom and fetches over kernel sockets from there, as curl does.
 const transport = cfg.transport === 'relay'
   ? await (await imp('scenario/transport/relay.js')).createRelayTransport({ relayFrom: cfg.relayFrom, server: cfg.server, prewarmTftp: cfg.step === 'tftp', prewarmTcp: cfg.step === 'http' && cfg.prewarmTcp !== false, ...(cfg.tftpWorkers === undefined ? {} : { tftpWorkers: cfg.tftpWorkers }) })
-  : await createRawTransport({ interface: cfg.iface, macs: ['02:77:00:00:00:01'], prewarmTftp: cfg.step === 'tftp', ...(cfg.mtu ? { mtu: cfg.mtu } : {}), ...(cfg.tftpWorkers === undefined ? {} : { tftpWorkers: cfg.tftpWorkers }) });
+  : await createRawTransport({ interface: cfg.iface, macs: ['02:77:00:00:00:01'], prewarmTftp: cfg.step === 'tftp', prewarmTcp: cfg.step === 'http' && cfg.prewarmTcp !== false, ...(cfg.mtu ? { mtu: cfg.mtu } : {}), ...(cfg.tftpWorkers === undefined ? {} : { tftpWorkers: cfg.tftpWorkers }) });
+// As `pxecheck run` does before a scenario with HTTP steps (src/cli/run.ts): one HTTP step played on
+// the loopback transport, so the step's code is compiled before the timed one (absent in older builds).
+if (cfg.step === 'http' && cfg.warmSteps !== false) await imp('scenario/run/warm-up.js').then((m) => m.warmHttpSteps(), () => undefined);
 // Frames in and out and the biggest frame received (GSO super-segments arrive whole on a veth);
 // raw only (relay would synthesize a frame per datagram for it), and only with countFrames: a
 // transport that reports frames keeps TFTP on the event loop (as `--pcap` does).

@@ -28,6 +28,7 @@ import type { FaultSpec } from '../scenario/load/fault-schema.js';
 import { UdpPort } from '../wire/ports.js';
 import { EnvironmentError } from '../errors.js';
 import { dropEarlyTftpWorker, startEarlyTftpWorker } from '../scenario/transport/offload/early-worker.js';
+import { warmHttpSteps } from '../scenario/run/warm-up.js';
 export { EnvironmentError } from '../errors.js';
 
 export type RunIo = AnalyzeIo;
@@ -60,7 +61,7 @@ export interface TransportLink {
   mtu?: number;
   /** Some step fetches over TFTP (relay mode: start a TFTP worker thread at once). */
   tftp?: boolean;
-  /** Some step fetches over HTTP (relay mode: warm the TCP path before the first step). */
+  /** Some step fetches over HTTP (warm the transport's TCP path before the first step). */
   http?: boolean;
 }
 
@@ -78,7 +79,7 @@ export async function defaultTransport(args: RunArgs, macs: string[] = [], link:
     try {
       return await mod.createRawTransport({
         interface: t.interface, ...(macs.length > 0 ? { macs } : {}), ...(args.rate === undefined ? {} : { rateLimitPps: args.rate }),
-        ...(link.mtu === undefined ? {} : { mtu: link.mtu }), ...(link.tftp === true ? { prewarmTftp: true } : {}),
+        ...(link.mtu === undefined ? {} : { mtu: link.mtu }), ...(link.tftp === true ? { prewarmTftp: true } : {}), ...(link.http === true ? { prewarmTcp: true } : {}),
       });
     } catch (e) {
       throw new EnvironmentError(`cannot open interface ${t.interface}: ${(e as Error).message}\nhint: ${PRIVILEGE_HINT}`);
@@ -206,6 +207,11 @@ async function runScenarioFiles(args: RunArgs, io: RunIo, deps: RunDeps): Promis
     io.stderr(`pxecheck: ${(e as Error).message}\n`);
     return ExitCode.USAGE;
   }
+
+  // An HTTP step ahead: one played on the loopback transport first, so the first real one is not
+  // timed while V8 compiles the step's code (~1 ms of it, scenario/run/warm-up.ts). Not with an
+  // injected transport (tests drive their own).
+  if (http && deps.createTransport === undefined) await warmHttpSteps();
 
   const pcap = args.pcap === undefined ? null : pcapSink(args.pcap, transport);
   const abort = new AbortController();

@@ -1,7 +1,7 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import dc from 'node:diagnostics_channel';
 import { createServer } from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { hex, ipv4ToString } from '../../wire/bytes.js';
 import { buildDhcpV4, emitDhcpV4, getOption, parseDhcpV4 } from '../../wire/dhcpv4/index.js';
 import { parseIpv4 } from '../../wire/ipv4.js';
@@ -148,12 +148,17 @@ describe('relay transport on loopback', () => {
     }
   });
 
-  it('prewarmTcp: one exchange with a listener of its own on relayFrom before it resolves, nothing left open; streams work after it', async () => {
+  it('prewarmTcp: one HTTP exchange by the HTTP client with a listener of its own on relayFrom before it resolves, nothing left open; streams work after it', async () => {
     // diagnostics_channel sees every TCP socket this process opens or accepts: the warm-up's two ends.
     type Seen = { side: string; at?: string | undefined; socket: { destroyed: boolean; localAddress?: string } };
     const seen: Seen[] = [];
+    let request = '';
     const onClient = (m: unknown): void => { seen.push({ side: 'client', socket: (m as { socket: Seen['socket'] }).socket }); };
-    const onServer = (m: unknown): void => { const socket = (m as { socket: Seen['socket'] }).socket; seen.push({ side: 'server', at: socket.localAddress, socket }); };
+    const onServer = (m: unknown): void => {
+      const socket = (m as { socket: Seen['socket'] & NodeJS.EventEmitter }).socket;
+      seen.push({ side: 'server', at: socket.localAddress, socket });
+      socket.on('data', (d: Buffer) => { request += d.toString('latin1'); });
+    };
     dc.subscribe('net.client.socket', onClient);
     dc.subscribe('net.server.socket', onServer);
     let t: ClientTransport | null = null;
@@ -161,10 +166,16 @@ describe('relay transport on loopback', () => {
       const cold = await createRelayTransport({ relayFrom: LO, relayPort: 0, server: LO });
       await cold.close();
       expect(seen).toEqual([]);
+      // A lowered --max-pps: the warm-up would take the run's tokens (connect, write, close), so none.
+      const paced = await createRelayTransport({ relayFrom: LO, relayPort: 0, server: LO, prewarmTcp: true, rateLimitPps: 10 });
+      await paced.close();
+      expect(seen).toEqual([]);
       t = await createRelayTransport({ relayFrom: LO, relayPort: 0, server: LO, prewarmTcp: true });
       expect(seen.map((x) => x.side)).toEqual(['client', 'server']);
       expect(seen[1]!.at).toBe(LO); // the listener was on relayFrom
-      expect(seen.every((x) => x.socket.destroyed)).toBe(true);
+      // What an HTTP step's client sends (its code is what the warm-up is for), not a token line.
+      expect(request).toMatch(/^GET \/ HTTP\/1\.1\r\nHost: 127\.0\.0\.1:\d+\r\n\r\n$/);
+      await vi.waitFor(() => expect(seen.every((x) => x.socket.destroyed)).toBe(true), { timeout: 2000, interval: 10 });
     } finally {
       dc.unsubscribe('net.client.socket', onClient);
       dc.unsubscribe('net.server.socket', onServer);

@@ -42,6 +42,7 @@ import { BROADCAST_MAC, DEFAULT_HOP_LIMIT6, DEFAULT_MTU, ND_HOP_LIMIT, sameSubne
 import { canonical6, NeighbourTable, neighbourAdvertFrame, RouterList, routerSolicitFrame, UNSPECIFIED6 } from './ndp.js';
 import { SendQueue } from './send-queue.js';
 import { RawTcpConnection } from './tcp-client.js';
+import { warmRawTcp } from './tcp-warm-up.js';
 import { NOT_RUN, TftpOffload } from '../offload/tftp-offload.js';
 import { rawFlowBothWays, rawFlowFilter, type RawFlow } from '../offload/raw-link.js';
 import type { TftpClientConfig, TftpResult } from '../../clients/tftp.js';
@@ -77,6 +78,9 @@ export interface RawTransportOptions {
   tftpWorkers?: number;
   /** Start one TFTP worker at once (a thread takes 30–150 ms to start: not in the first transfer's time). */
   prewarmTftp?: boolean;
+  /** Before it resolves, one HTTP exchange played in memory through the TCP code (tcp-warm-up.ts):
+   *  the first HTTP step is not timed while V8 compiles it (~2 ms). Nothing is sent. */
+  prewarmTcp?: boolean;
 }
 
 interface RawClient {
@@ -138,7 +142,14 @@ export async function createRawTransport(opts: RawTransportOptions): Promise<Raw
   if (addrs6.length) {
     t.warnings.push(`${RAW_INTERFACE_NOTE6}; ${opts.interface} has ${addrs6.join(', ')} (sysctl -w net.ipv6.conf.${opts.interface}.disable_ipv6=1)`);
   }
+  if (opts.prewarmTcp === true) await warmRawTcp(t.mtu - TCP_IP4_OVERHEAD, scaledWindowFor(t.mtu - TCP_IP4_OVERHEAD));
   return t;
+}
+
+/** What a connection accepts ahead once window scaling is on: the capture ring holds ~512 frames
+ *  (one 64 KiB slot each), so a burst of MSS-sized frames stays well inside it. */
+function scaledWindowFor(mss: number): number {
+  return 256 * mss;
 }
 
 export class RawTransport extends TransportHandlers implements ClientTransport {
@@ -390,8 +401,7 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
         now: () => this.now(),
         rtoMs: this.opts.tcpRtoMs ?? 1000,
         mss: this.mtu - (v6 ? TCP_IP6_OVERHEAD : TCP_IP4_OVERHEAD),
-        // The capture ring holds ~512 frames (one 64 KiB slot each): keep a burst well inside it.
-        scaledWindow: 256 * (this.mtu - (v6 ? TCP_IP6_OVERHEAD : TCP_IP4_OVERHEAD)),
+        scaledWindow: scaledWindowFor(this.mtu - (v6 ? TCP_IP6_OVERHEAD : TCP_IP4_OVERHEAD)),
         emit: (seg) => {
           if (dstMac === null || this.closed) return;
           const repr = { srcPort: localPort, dstPort: dst.port, seq: seg.seq, ack: seg.ack, flags: seg.flags, window: seg.window, urgent: 0, ...(seg.options ? { options: seg.options } : {}) };
