@@ -62,6 +62,16 @@ export function parseReplyFor(payload: Uint8Array, xid: number, mac: Uint8Array)
  */
 export const DHCP4_RETRY = { maxAttempts: 4, initialTimeout: 4, maxTimeout: 64, maxRestarts: 3 } as const;
 
+/**
+ * Seconds a DORA client waits before its `restart`-th fresh DISCOVER after a NAK (1-based): a
+ * random time below 0.5 s, doubled each restart (0.5, 1, 2 s). Clients NAKed together — a server
+ * that offered one address to several of them while it was busy — would otherwise start over in
+ * step and be offered one address again (RFC 2131 §4.1 asks for random delays to desynchronise).
+ */
+export function nakRestartDelay(restart: number, random: RandomSource): number {
+  return random() * 0.5 * 2 ** Math.max(0, restart - 1);
+}
+
 /** The error of a client that gave up: `sent` (DISCOVER, REQUEST, INFORM) `attempts` times, no answer in `seconds`. */
 export function noAnswerError(sent: 'DISCOVER' | 'REQUEST' | 'INFORM', attempts: number, seconds: number): string {
   return `no ${sent === 'DISCOVER' ? 'OFFER' : 'ACK'} after ${attempts} ${sent}s in ${Math.round(seconds)} s`;

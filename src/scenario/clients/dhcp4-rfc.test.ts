@@ -81,8 +81,30 @@ describe('DHCPv4 client after a NAK (RFC 2131 §3.1, §3.2)', () => {
     expect(sent[2]!.xid).not.toBe(sent[0]!.xid);
     expect(result).toMatchObject({ ok: true, address: '198.51.100.150', restarts: 1 });
     expect(result!.naks).toHaveLength(1);
-    // The restart is immediate, not after a retransmission timeout.
-    expect(sent[2]!.t - sent[1]!.t).toBeLessThan(0.1);
+    // The restart comes after a short random wait (< 0.5 s), not after a retransmission timeout.
+    expect(sent[2]!.t - sent[1]!.t).toBeLessThan(0.5);
+  });
+
+  it('clients NAKed together start over at different times, later restarts waiting longer (bounded)', () => {
+    // A busy server offered one address to several clients; NAKed together, clients that restart in
+    // step are offered one address again (seen with dnsmasq under load: NAK after NAK until give-up).
+    const restartGaps = (seed: number): number[] => {
+      const c = new Dhcp4Client({ mac: MAC, persona: 'cisco', random: seeded(seed), maxRestarts: 3 });
+      const { sent } = play(c, (m) => (msgType(m) === 1 ? reply(m, 2, '198.51.100.150') : reply(m, 6, '0.0.0.0')));
+      const gaps: number[] = [];
+      for (let i = 1; i < sent.length; i++) if (sent[i]!.type === 1) gaps.push(sent[i]!.t - sent[i - 1]!.t);
+      return gaps;
+    };
+    const first = [1, 2, 3, 4, 5, 6].map((seed) => restartGaps(seed)[0]!);
+    expect(new Set(first.map((g) => g.toFixed(6))).size).toBeGreaterThan(4);
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const gaps = restartGaps(seed);
+      expect(gaps).toHaveLength(3);
+      gaps.forEach((g, k) => {
+        expect(g).toBeGreaterThanOrEqual(0);
+        expect(g).toBeLessThan(0.5 * 2 ** k + 0.01);
+      });
+    }
   });
 
   it('gives up after the bounded number of restarts when every REQUEST is NAKed', () => {

@@ -11,7 +11,7 @@ import {
 } from '../../wire/dhcpv4/index.js';
 import { isPxePersona, offerWindowFor, personaOptions, requestIdsLast, type Persona, type PersonaOverrides } from '../personas.js';
 import {
-  backoff, buildClientMessage, DHCP4_RETRY, noAnswerError, parseReplyFor, prefersOffer, randomXid,
+  backoff, buildClientMessage, DHCP4_RETRY, nakRestartDelay, noAnswerError, parseReplyFor, prefersOffer, randomXid,
 } from './dhcp4-message.js';
 import {
   ANY_ADDR, BROADCAST_ADDR, earliest, type ClientMachine, type Endpoint, type ExchangeEntry, type RandomSource,
@@ -147,7 +147,8 @@ export class Dhcp4Client implements ClientMachine<Dhcp4Result> {
 
   pollAt(): number | null {
     if (this.phase === 'done') return null;
-    if (this.phase === 'start' || this.pendingRestart) return 0;
+    if (this.phase === 'start') return 0;
+    if (this.restartAt !== null) return this.restartAt;
     return earliest(this.nextSend, this.windowEnd);
   }
 
@@ -156,7 +157,11 @@ export class Dhcp4Client implements ClientMachine<Dhcp4Result> {
   }
 
   dispatch(now: number): UdpDatagram[] {
-    if (this.pendingRestart) { this.pendingRestart = false; return this.restart(now); }
+    if (this.restartAt !== null) {
+      if (now < this.restartAt) return [];
+      this.restartAt = null;
+      return this.restart(now);
+    }
     switch (this.phase) {
       case 'start':
         this.start = now;
@@ -202,6 +207,7 @@ export class Dhcp4Client implements ClientMachine<Dhcp4Result> {
 
   process(d: UdpDatagram, now: number): void {
     if (this.phase !== 'selecting' && this.phase !== 'requesting' && this.phase !== 'rebooting') return;
+    if (this.restartAt !== null) return; // NAKed: that transaction is over, a new one starts soon
     const msg = parseReplyFor(d.payload, this.xid, this.mac);
     if (!msg) return;
     this.log('received', msg, now, d.src, d.dst);
@@ -225,15 +231,16 @@ export class Dhcp4Client implements ClientMachine<Dhcp4Result> {
     this.naks.push(msg);
     // A DORA client that is told NAK starts over (RFC 2131 §3.1 step 5, §3.2), a bounded number of times.
     if (this.op.kind === 'dora' && this.restarts < this.maxRestarts) {
-      this.pendingRestart = true;
+      this.restartAt = now + nakRestartDelay(this.restarts + 1, this.random);
+      this.nextSend = null;
       return;
     }
     const text = optionText(msg, 56);
     this.finish(now, `NAK from ${serverId(msg) ?? d.src.addr}${text ? `: ${text}` : ''}`, null, msg);
   }
 
-  /** Set by a NAK: the next dispatch restarts (sending is dispatch's job, not process's). */
-  private pendingRestart = false;
+  /** Set by a NAK: when dispatch restarts (sending is dispatch's job, not process's). */
+  private restartAt: number | null = null;
 
   private expectedServerId(): string | null {
     if (this.op.kind === 'dora') return this.phase === 'rebooting' || !this.chosen.offer ? null : serverId(this.chosen.offer);

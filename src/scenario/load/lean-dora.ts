@@ -10,14 +10,14 @@
  * The client behaves as Dhcp4Client does (RFC 2131), with its defaults and rules from
  * clients/dhcp4-message.ts (DHCP4_RETRY, prefersOffer, noAnswerError): retransmission at 4, 8, 16… s
  * ±1 s, 4 sends of a message; the offer window of the persona or the step, a PXE client preferring the first
- * offer with a boot file; a NAK restarts DORA (new xid) up to 3 times; ACK/NAK from a server other
+ * offer with a boot file; a NAK restarts DORA (new xid, after nakRestartDelay) up to 3 times; ACK/NAK from a server other
  * than the chosen offer's ignored. Step outcomes, durations (offer window left out), budgets and
  * failure texts follow runStep's, so a storm reports the same counts on either engine.
  */
 import { ipv4FromString, ipv4ToString, putU16, putU32, u32 } from '../../wire/bytes.js';
 import { DhcpV4MessageType, F, isReplyFor, newReplyScan, scanReply } from '../../wire/dhcpv4/index.js';
 import { UdpPort } from '../../wire/ports.js';
-import { backoff, DHCP4_RETRY, noAnswerError, prefersOffer } from '../clients/dhcp4-message.js';
+import { backoff, DHCP4_RETRY, nakRestartDelay, noAnswerError, prefersOffer } from '../clients/dhcp4-message.js';
 import type { RandomSource, UdpDatagram } from '../clients/types.js';
 import type { StatKind } from '../load-schema.js';
 import { macAt } from '../schema/index.js';
@@ -363,7 +363,9 @@ export class LeanDoraEngine {
       this.windowEnd[r] = Infinity;
       this.attempts[r] = 0;
       this.state[r] = SELECTING;
-      this.send(r, now);
+      // The fresh DISCOVER after a random wait (nakRestartDelay): `due` sends it.
+      this.nextSend[r] = now + nakRestartDelay(this.restarts[r]!, this.o.random);
+      this.schedule(r);
       return;
     }
     this.stepDone(r, now, 'failed', server, 'message type: expected ack, found nak', this.clientWait(r));
