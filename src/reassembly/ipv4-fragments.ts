@@ -93,7 +93,8 @@ export class FragmentTable<K> {
   private readonly keepViews: boolean;
   private readonly reuse: boolean;
   private readonly spare: Uint8Array[] = [];
-  /** Bytes held by the datagrams in flight. */
+  /** Bytes held by the datagrams in flight: their buffers (copy mode: a fragment far into a
+   *  datagram costs the bytes before it too), or the fragments' (keepViews). */
   private held = 0;
   readonly limits: FragmentLimitCounts = { dropped: 0, firstFrame: 0 };
 
@@ -106,7 +107,7 @@ export class FragmentTable<K> {
     this.reuse = !this.keepViews && (opts.reuse ?? false);
   }
 
-  /** Fragment bytes held now. */
+  /** Bytes held now by the datagrams in flight (see `held`). */
   get heldBytes(): number {
     return this.held;
   }
@@ -114,9 +115,13 @@ export class FragmentTable<K> {
   private drop(id: string): void {
     const p = this.pending.get(id);
     if (!p) return;
-    this.held -= p.have;
+    this.held -= this.cost(p);
     this.pending.delete(id);
     if (this.reuse && p.buf !== null && this.spare.length < SPARE_BUFFERS) this.spare.push(p.buf);
+  }
+
+  private cost(p: Pending<K>): number {
+    return p.buf?.length ?? p.have;
   }
 
   private limitHit(frame: number): void {
@@ -158,6 +163,7 @@ export class FragmentTable<K> {
     if (f.more && f.data.length % 8 !== 0) {
       pushIssue(issues, 'malformed', this.layer, f.dataOffset, `non-final fragment of ${f.data.length} bytes is not a multiple of 8`);
     }
+    const had = this.cost(p);
     if (!f.more) {
       const last = p.pieces[p.pieces.length - 1];
       if (p.total < 0 && last && last.start + last.data.length > end) {
@@ -175,9 +181,8 @@ export class FragmentTable<K> {
       pushIssue(issues, 'malformed', this.layer, f.dataOffset, `fragment ends at ${end}, past the datagram end ${p.total}: ignored`);
       return null;
     }
-    const had = p.have;
     this.insert(p, f, issues);
-    this.held += p.have - had;
+    this.held += this.cost(p) - had;
     while (this.held > this.maxTotalBytes && this.pending.size > 1) {
       const oldestId = this.pending.keys().next().value as string;
       if (oldestId === f.id) break;
