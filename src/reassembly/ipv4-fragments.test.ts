@@ -37,6 +37,33 @@ describe('Ipv4FragmentReassembler', () => {
   const d = datagram();
   const frags = fragments(d);
 
+  it('reuse: datagrams in every order and two at once come out whole from one frame buffer, in buffers used again', () => {
+    const r = new Ipv4FragmentReassembler({ reuse: true });
+    const frame = new Uint8Array(1600); // one capture buffer, overwritten by every read (the raw worker's)
+    const read = (b: Uint8Array): Ipv4Packet => { frame.set(b); return parse(frame.subarray(0, b.length)); };
+    const buffers = new Set<ArrayBufferLike>();
+    let step = 0;
+    for (let round = 0; round < 3; round++) {
+      for (const order of permutations([0, 1, 2])) {
+        const res = order.map((fi) => r.push(read(frags[fi]!), 0, ++step)).find((x) => x !== null);
+        expect(hex(res!.payload)).toBe(hex(d));
+        buffers.add(res!.payload.buffer);
+      }
+    }
+    expect(buffers.size).toBe(1); // not an allocation per datagram
+    // Two datagrams interleaved (a window): each whole, neither's bytes in the other's buffer.
+    const other = fragments(d.map((x) => x ^ 0x5a), { ...base, identification: 0x4243 });
+    const got: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      for (const f of [frags[i]!, other[i]!]) {
+        const w = r.push(read(f), 0, ++step);
+        if (w !== null) got.push(hex(w.payload)); // copied out before the next push, as the contract says
+      }
+    }
+    expect(got).toEqual([hex(d), hex(d.map((x) => x ^ 0x5a))]);
+    expect(r.inFlight).toBe(0);
+  });
+
   it('keepViews: the same datagram in every order, built from views of the frames (only the whole is a copy)', () => {
     for (const order of permutations([0, 1, 2])) {
       const r = new Ipv4FragmentReassembler({ keepViews: true });
@@ -197,9 +224,24 @@ describe('FragmentTable bytes held over all datagrams', () => {
       expect(r.push(p, 0, id + 1, issues)).toBeNull();
     }
     expect(r.heldBytes).toBeLessThanOrEqual(20_000);
-    expect(r.limits.dropped).toBe(100 - Math.floor(20_000 / 1480));
+    expect(r.limits.dropped).toBe(100 - r.inFlight);
+    expect(r.inFlight).toBeGreaterThan(0);
     expect(r.limits.firstFrame).toBeGreaterThan(0);
     expect(issues.some((i) => /hold more than 20000 bytes/.test(i.message))).toBe(true);
+  });
+
+  it('fragments far into their datagrams count the buffer they need: a flood of them holds at most maxTotalBytes', () => {
+    const r = new Ipv4FragmentReassembler({ maxTotalBytes: 200_000 });
+    const issues: WireIssue[] = [];
+    const piece = new Uint8Array(8);
+    for (let id = 0; id < 100; id++) {
+      // 8 bytes at offset 60,000: the datagram's buffer is 60 KB however little arrived.
+      const p = parse(emitIpv4({ ...base, identification: id, mf: true, fragmentOffset: 60_000 }, piece));
+      expect(r.push(p, 0, id + 1, issues)).toBeNull();
+    }
+    expect(r.heldBytes).toBeLessThanOrEqual(200_000);
+    expect(r.inFlight).toBeLessThanOrEqual(4);
+    expect(r.limits.dropped).toBe(100 - r.inFlight);
   });
 
   it('completing datagrams release what they held', () => {

@@ -17,7 +17,15 @@ export interface FragmentReassemblyOptions {
    *  held as views, the whole datagram is the only copy. Default: copied (the raw transport's
    *  frames are views into a capture buffer the next batch overwrites). */
   keepViews?: boolean;
+  /** The caller is done with each whole datagram before its next push (it copies what it keeps):
+   *  the buffers of completed and dropped datagrams are used again, and a whole datagram is a view
+   *  valid until the next push. The raw transport's TFTP worker: no allocation per datagram (two
+   *  ArrayBuffers per 8,192-byte block were most of its CPU per block). Default false. */
+  reuse?: boolean;
 }
+
+/** Buffers kept for reuse (option `reuse`): a lock-step flow needs one, a window a few. */
+const SPARE_BUFFERS = 4;
 
 /** How often a limit made the table drop an incomplete datagram. */
 export interface FragmentLimitCounts {
@@ -54,6 +62,9 @@ interface Pending<K> {
   frames: number[];
   /** IPv6: the next header of the offset-0 fragment. */
   nextHeader: number;
+  /** Copy mode: the datagram being put together, fragments copied in at their offsets (pieces are
+   *  views of it); exactly `total` long once the last fragment came. Null with keepViews. */
+  buf: Uint8Array | null;
 }
 
 /** One fragment as both IP versions describe it. */
@@ -80,7 +91,10 @@ export class FragmentTable<K> {
   readonly maxBytes: number;
   readonly maxTotalBytes: number;
   private readonly keepViews: boolean;
-  /** Bytes held by the datagrams in flight. */
+  private readonly reuse: boolean;
+  private readonly spare: Uint8Array[] = [];
+  /** Bytes held by the datagrams in flight: their buffers (copy mode: a fragment far into a
+   *  datagram costs the bytes before it too), or the fragments' (keepViews). */
   private held = 0;
   readonly limits: FragmentLimitCounts = { dropped: 0, firstFrame: 0 };
 
@@ -90,9 +104,10 @@ export class FragmentTable<K> {
     this.maxBytes = opts.maxBytes ?? 65536;
     this.maxTotalBytes = opts.maxTotalBytes ?? 16 << 20;
     this.keepViews = opts.keepViews ?? false;
+    this.reuse = !this.keepViews && (opts.reuse ?? false);
   }
 
-  /** Fragment bytes held now. */
+  /** Bytes held now by the datagrams in flight (see `held`). */
   get heldBytes(): number {
     return this.held;
   }
@@ -100,8 +115,13 @@ export class FragmentTable<K> {
   private drop(id: string): void {
     const p = this.pending.get(id);
     if (!p) return;
-    this.held -= p.have;
+    this.held -= this.cost(p);
     this.pending.delete(id);
+    if (this.reuse && p.buf !== null && this.spare.length < SPARE_BUFFERS) this.spare.push(p.buf);
+  }
+
+  private cost(p: Pending<K>): number {
+    return p.buf?.length ?? p.have;
   }
 
   private limitHit(frame: number): void {
@@ -134,7 +154,7 @@ export class FragmentTable<K> {
         this.drop(oldestId);
         this.limitHit(frame);
       }
-      p = { key: f.key, firstTime: time, pieces: [], have: 0, total: -1, frames: [], nextHeader: -1 };
+      p = { key: f.key, firstTime: time, pieces: [], have: 0, total: -1, frames: [], nextHeader: -1, buf: null };
       this.pending.set(f.id, p);
     }
     if (!p.frames.includes(frame)) p.frames.push(frame);
@@ -143,6 +163,7 @@ export class FragmentTable<K> {
     if (f.more && f.data.length % 8 !== 0) {
       pushIssue(issues, 'malformed', this.layer, f.dataOffset, `non-final fragment of ${f.data.length} bytes is not a multiple of 8`);
     }
+    const had = this.cost(p);
     if (!f.more) {
       const last = p.pieces[p.pieces.length - 1];
       if (p.total < 0 && last && last.start + last.data.length > end) {
@@ -154,14 +175,14 @@ export class FragmentTable<K> {
         return null;
       }
       p.total = end;
+      if (!this.keepViews) this.resize(p, end); // the whole: no copy when it completes
     }
     if (p.total >= 0 && end > p.total) {
       pushIssue(issues, 'malformed', this.layer, f.dataOffset, `fragment ends at ${end}, past the datagram end ${p.total}: ignored`);
       return null;
     }
-    const had = p.have;
     this.insert(p, f, issues);
-    this.held += p.have - had;
+    this.held += this.cost(p) - had;
     while (this.held > this.maxTotalBytes && this.pending.size > 1) {
       const oldestId = this.pending.keys().next().value as string;
       if (oldestId === f.id) break;
@@ -172,9 +193,49 @@ export class FragmentTable<K> {
 
     if (p.total < 0 || p.have !== p.total) return null;
     this.drop(f.id);
-    const payload = new Uint8Array(p.total);
-    for (const piece of p.pieces) payload.set(piece.data, piece.start);
+    let payload = p.buf?.subarray(0, p.total) ?? null;
+    if (payload === null) {
+      payload = new Uint8Array(p.total);
+      for (const piece of p.pieces) payload.set(piece.data, piece.start);
+    }
     return { payload, frames: p.frames, nextHeader: p.nextHeader };
+  }
+
+  /** Copy mode: `p.buf` becomes `size` long (its pieces' bytes kept, their views moved). */
+  private resize(p: Pending<K>, size: number): void {
+    if (p.buf !== null && (p.buf.length === size || (this.reuse && p.buf.length > size))) return;
+    const buf = this.spareFor(size) ?? new Uint8Array(size);
+    for (const pc of p.pieces) {
+      buf.set(pc.data, pc.start);
+      pc.data = buf.subarray(pc.start, pc.start + pc.data.length);
+    }
+    p.buf = buf;
+  }
+
+  /** Reuse mode: a spare buffer of at least `size` bytes, taken off the list. */
+  private spareFor(size: number): Uint8Array | null {
+    for (let i = 0; i < this.spare.length; i++) {
+      const b = this.spare[i]!;
+      if (b.length >= size) { this.spare.splice(i, 1); return b; }
+    }
+    return null;
+  }
+
+  /** Bytes [from, to) of the datagram, taken from fragment `f`: a view of the frame (keepViews) or
+   *  copied into the datagram's buffer, grown first when the end is not known yet. One buffer per
+   *  datagram, not a copy per fragment and another of the whole: at blksize 8192 (six fragments a
+   *  block) those allocations were most of the raw TFTP worker's CPU per block. */
+  private take(p: Pending<K>, f: FragmentInput<K>, from: number, to: number): Uint8Array {
+    const piece = f.data.subarray(from - f.offset, to - f.offset);
+    if (this.keepViews) return piece;
+    if (p.buf === null) p.buf = this.spareFor(to); // reuse: any spare the bytes fit in
+    if (p.buf === null || p.buf.length < to) {
+      // Before the last fragment the size is a guess: room for a few more of this one's size.
+      this.resize(p, Math.max(to, Math.min(this.maxBytes, Math.max(4 * to, 2 * (p.buf?.length ?? 0)))));
+    }
+    const buf = p.buf!;
+    buf.set(piece, from);
+    return buf.subarray(from, to);
   }
 
   /** Adds the parts of `f` no earlier fragment covered. */
@@ -192,7 +253,7 @@ export class FragmentTable<K> {
       if (pc.start >= end) break;
       if (pc.start > cursor) {
         // Fill [cursor, pc.start) before this piece.
-        const data = this.keepViews ? f.data.subarray(cursor - start, pc.start - start) : f.data.slice(cursor - start, pc.start - start);
+        const data = this.take(p, f, cursor, pc.start);
         pieces.splice(i, 0, { start: cursor, data });
         p.have += data.length;
         i++;
@@ -206,7 +267,7 @@ export class FragmentTable<K> {
       i++;
     }
     if (cursor < end) {
-      const data = this.keepViews ? f.data.subarray(cursor - start) : f.data.slice(cursor - start);
+      const data = this.take(p, f, cursor, end);
       pieces.splice(i, 0, { start: cursor, data });
       p.have += data.length;
     }

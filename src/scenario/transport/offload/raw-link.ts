@@ -70,7 +70,7 @@ export class RawUdpLink implements UdpSyncBinding {
   private view = this.frame.subarray(0, 0);
   private readonly dissector = new FrameDissector();
   private readonly issues: WireIssue[] = [];
-  private readonly frag = new Ipv4FragmentReassembler({ timeout: FRAGMENT_TIMEOUT_S, maxDatagrams: 64 });
+  private readonly frag = new Ipv4FragmentReassembler({ timeout: FRAGMENT_TIMEOUT_S, maxDatagrams: 64, reuse: true });
   private readonly addrs: L2Addresses;
   private readonly serverBytes: Uint8Array;
   private readonly server4: number;
@@ -144,7 +144,8 @@ export class RawUdpLink implements UdpSyncBinding {
         this.counters.fragments++;
         const now = performance.now() / 1000;
         if (now - this.lastExpire > 1) { this.lastExpire = now; this.frag.expire(now); }
-        // The reassembler copies what it keeps: the frame buffer is reused by the next read.
+        // The reassembler copies what it keeps: the frame buffer is reused by the next read. Its
+        // whole datagram is reused by the next push: recv copies the payload out before that.
         const whole = this.frag.push(ip!, now, 0, this.issues);
         if (whole === null) continue;
         this.counters.reassembled++;
