@@ -14,6 +14,7 @@ import { parseScenario } from '../load.js';
 import { LoopbackTransport } from '../transport/loopback.js';
 import { asciiBytes } from '../../wire/bytes.js';
 import { emitHttpResponse } from '../../wire/http/index.js';
+import { TcpPort } from '../../wire/ports.js';
 
 /** A documentation address (RFC 5737): the loopback transport never sends anything anywhere. */
 const SERVER = '198.51.100.1';
@@ -37,7 +38,7 @@ export async function warmHttpSteps(): Promise<boolean> {
     const clock = new FakeClock(0);
     const transport = new LoopbackTransport(clock, {
       tcp: [{
-        addr: SERVER, port: 80,
+        addr: SERVER, port: TcpPort.HTTP,
         handle: (request) => (Buffer.from(request).toString('latin1').includes(HEAD_END) ? { response: RESPONSE } : null),
       }],
     });
