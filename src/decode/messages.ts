@@ -67,6 +67,9 @@ export interface HttpDecoded extends MessageOrigin {
   /** For `complete` delivered as the connection closed: how it closed (`flush`: still open when
    *  the capture ended). */
   closedBy?: HttpCloseReason;
+  /** Delivered as the capture ended with the connection open (neither side's FIN or RST in it):
+   *  what it breaks off is the capture's doing, not the peers'. */
+  captureEnded?: true;
   /** Delivered as a RST closed the connection after it had gone quiet (`endsAtClose` false):
    *  where it last moved on, and its client. Time alone cannot tell a rebooted machine refusing the
    *  server's retransmissions (what the connection carried ended there) from a stalled client

@@ -107,7 +107,7 @@ export class DecodePipeline implements TcpStreamSink {
   /** Bytes the capture says it cut off the frame being decoded (origLen − captured). */
   private snapped = 0;
   /** The connection being closed (its last segment) while its parser ends; frame -1 otherwise. */
-  private readonly closeAt: { frame: number; time: number; reason: HttpCloseReason; quiet: HttpDecoded['quiet'] } = { frame: -1, time: 0, reason: 'flush', quiet: undefined };
+  private readonly closeAt: { frame: number; time: number; reason: HttpCloseReason; quiet: HttpDecoded['quiet']; captureEnded: boolean } = { frame: -1, time: 0, reason: 'flush', quiet: undefined, captureEnded: false };
   private readonly segSeen: TcpSegmentSeen = { frame: 0, time: 0, src: '', srcPort: 0, dst: '', dstPort: 0, src4: -1, dst4: -1, seq: 0, ack: 0, flags: 0, dataLength: 0, packetLength: 0 };
   frames = 0;
   messages = 0;
@@ -597,6 +597,8 @@ export class DecodePipeline implements TcpStreamSink {
     this.closeAt.frame = frame;
     this.closeAt.time = time;
     this.closeAt.reason = reason;
+    // Neither side closed it: the capture ended with the connection open.
+    this.closeAt.captureEnded = reason === 'flush' && !finishedBySender(conn, true) && !finishedBySender(conn, false);
     this.closeAt.quiet = closing && !endsAtClose(conn, reason)
       ? { frame: conn.progressFrame, time: conn.progressTime, client: conn.client.addr }
       : undefined;
@@ -648,6 +650,7 @@ export class DecodePipeline implements TcpStreamSink {
       ...(cut ? { cut: true as const } : {}),
       closedBy: this.closeAt.frame >= 0 ? this.closeAt.reason : undefined,
       quiet: this.closeAt.frame >= 0 ? this.closeAt.quiet : undefined,
+      ...(this.closeAt.frame >= 0 && this.closeAt.captureEnded ? { captureEnded: true as const } : {}),
       frame,
       time,
       srcAddr: src.addr,

@@ -253,3 +253,14 @@ describe('a cut keeps what its headers show', () => {
     expect(exitCodeFor(a)).toBe(1);
   }, 60_000);
 });
+
+describe('a body the capture\'s end broke off (whole frames)', () => {
+  it('is incomplete, not malformed, and shows no rate over the burst it saw', async () => {
+    const out = join(tmp, 'kernel-end-whole.pcap');
+    writeFileSync(out, ethernetPcap(framesOf(KERNEL_END), { snap: 65535 }));
+    const a = await analyzeCapture(out);
+    expect(a.findings.filter((f) => f.code === 'decode.malformed')).toEqual([]);
+    const kernel = a.clients.flatMap((c) => c.steps).find((s) => s.kind === 'http' && s.url.endsWith('/vmlinuz'));
+    expect(kernel && kernel.kind === 'http' ? [kernel.complete, kernel.bytes > 0, kernel.throughput] : null).toEqual([false, true, null]);
+  }, 60_000);
+});

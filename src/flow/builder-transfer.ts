@@ -23,6 +23,8 @@ const NO_OPTIONS: Record<string, string> = Object.freeze({}) as Record<string, s
 const MAX_RETRANSMIT_FRAMES = 16;
 /** Per chain: ICMP unreachables kept for the rules (a flood still shows its pattern). */
 const MAX_UNREACHABLE = 64;
+/** Seconds a body cut short must span for its rate to be given (see httpMessage). */
+const MIN_RATE_SPAN_S = 1;
 /** ICMP destination-unreachable codes that mean "nothing (allowed to) listen there". */
 const V4_UNREACH_CODES: ReadonlySet<number> = new Set([
   IcmpUnreachCode.HOST, IcmpUnreachCode.PORT, IcmpUnreachCode.NET_PROHIBITED, IcmpUnreachCode.HOST_PROHIBITED,
@@ -400,8 +402,10 @@ export function httpMessage(flow: FlowState, m: HttpDecoded): ChainState | null 
     const ok = st.step.status !== null && st.step.status < 400;
     st.step.ok = ok && st.step.complete;
     touch(st, m);
+    // A rate over the bytes and time seen: of a body cut short (a close, the capture's end) only
+    // over a stretch longer than one window's burst, which shows the link's speed, not the transfer's.
     const dt = st.responseTime !== null ? m.time - st.responseTime : 0;
-    st.step.throughput = dt > 0 ? m.bodyBytes / dt : null;
+    st.step.throughput = dt > 0 && (st.step.complete || dt >= MIN_RATE_SPAN_S) ? m.bodyBytes / dt : null;
     return chainForAddr(flow, m.dstAddr, m.time);
   }
   return null;

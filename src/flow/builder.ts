@@ -203,7 +203,8 @@ export class BootChainBuilder implements DecodeSink {
       if (m.proto === 'dhcp4') this.noteSubnetBroadcast(m.msg);
     }
     if (m.frame === this.flow.cutNow.frame) this.countCutMessage(chain, m);
-    if (m.issues.length > 0) this.noteIssues(chain, m.frame, m.time, m.issues);
+    // An HTTP message the capture's end broke off is not malformed: its step says it is incomplete.
+    if (m.issues.length > 0 && !(m.proto === 'http' && m.captureEnded === true)) this.noteIssues(chain, m.frame, m.time, m.issues);
   }
 
   /** A client exchange this message opened with a DISCOVER / SOLICIT: the device starts (again)
