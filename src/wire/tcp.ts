@@ -1,5 +1,5 @@
 import { onesSum, putU16, putU32, u16, u32 } from './bytes.js';
-import { finishChecksum, foldSum, pseudoHeaderSum, type ChecksumStatus, type PseudoHeader } from './checksum.js';
+import { finishChecksum, foldSum, pseudoHeaderSum, updateChecksum, type ChecksumStatus, type PseudoHeader } from './checksum.js';
 import { IpProtocol } from './ip-protocol.js';
 import { pushIssue, type WireIssue } from './issues.js';
 
@@ -153,6 +153,21 @@ export function writeTcpHeader(
       : finishChecksum(onesSum(payload, onesSum(h, pseudoHeaderSum(pseudo.src, pseudo.dst, IpProtocol.TCP, hl + payload.length))));
   putU16(h, 16, checksum);
   return hl;
+}
+
+/** Rewrites the sequence number, acknowledgment number and window of the TCP header at `offset`
+ *  and updates its checksum for them (RFC 1624): the bytes a full build of the same segment gives,
+ *  without summing the rest again (a connection's ACKs differ in these fields only). */
+export function setTcpSeqAckWindow(segment: Uint8Array, offset: number, seq: number, ack: number, window: number): void {
+  const oldSum = foldSum(u16(segment, offset + 4) + u16(segment, offset + 6) + u16(segment, offset + 8) + u16(segment, offset + 10) + u16(segment, offset + 14));
+  seq >>>= 0;
+  ack >>>= 0;
+  window &= 0xffff;
+  putU32(segment, offset + 4, seq);
+  putU32(segment, offset + 8, ack);
+  putU16(segment, offset + 14, window);
+  const newSum = foldSum((seq >>> 16) + (seq & 0xffff) + (ack >>> 16) + (ack & 0xffff) + window);
+  putU16(segment, offset + 16, updateChecksum(u16(segment, offset + 16), oldSum, newSum));
 }
 
 export function emitTcp(repr: TcpRepr, payload: Uint8Array, pseudo: PseudoHeader, opts: TcpEmitOptions = {}): Uint8Array {

@@ -14,9 +14,9 @@ import { IpProtocol } from '../ip-protocol.js';
 import { emitEthernetInto, ETHERNET_HEADER_LENGTH, EtherType, type EthernetRepr } from '../ethernet.js';
 import { IPV4_MIN_HEADER, writeIpv4Header, type Ipv4Repr } from '../ipv4.js';
 import { IPV6_FRAGMENT_HEADER, IPV6_HEADER, writeIpv6Header, type Ipv6Repr } from '../ipv6.js';
-import { tcpHeaderLength, writeTcpHeader, type TcpRepr } from '../tcp.js';
+import { TcpFlag, tcpHeaderLength, writeTcpHeader, type TcpRepr } from '../tcp.js';
 import { UDP_HEADER, writeUdpHeader } from '../udp.js';
-import { UdpFrameTemplate } from './template.js';
+import { TcpAckTemplate, UdpFrameTemplate } from './template.js';
 
 const EMPTY = new Uint8Array(0);
 
@@ -102,6 +102,14 @@ export class FrameComposer {
     writeTcpHeader(seg, payload, pseudoOf(a), out, l4);
     out.set(payload, l4 + tcpLen);
     return out;
+  }
+
+  /** The bare ACKs (flags ACK only, no options) of one connection: composed here (an IP id taken)
+   *  and patched per ACK (template.ts). */
+  tcpAckTemplate(a: FrameAddresses, srcPort: number, dstPort: number): TcpAckTemplate {
+    const v6 = isV6(a);
+    const frame = this.tcp(a, { srcPort, dstPort, seq: 0, ack: 0, flags: TcpFlag.ACK, window: 0, urgent: 0 }, EMPTY);
+    return new TcpAckTemplate(frame, v6 ? -1 : ETHERNET_HEADER_LENGTH, transportOffset(v6));
   }
 
   /** A frame for an unfragmented datagram of `upper` transport bytes, Ethernet and IP headers written. */

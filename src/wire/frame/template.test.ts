@@ -6,6 +6,7 @@ import { ipv4FromString, ipv6FromString } from '../bytes.js';
 import type { WireIssue } from '../issues.js';
 import { parseIpv4 } from '../ipv4.js';
 import { parseIpv6 } from '../ipv6.js';
+import { parseTcp, TcpFlag, verifyTcpChecksum } from '../tcp.js';
 import { parseUdp, verifyUdpChecksum } from '../udp.js';
 import { ETHERNET_HEADER_LENGTH } from '../ethernet.js';
 import { FrameComposer, type FrameAddresses } from './compose.js';
@@ -73,5 +74,55 @@ describe('UdpFrameTemplate', () => {
   it('refuses a payload shorter than its own length', () => {
     const t = new FrameComposer().udpTemplate(v4, 50001, 69, 4);
     expect(() => t.fill(new Uint8Array(3))).toThrow(RangeError);
+  });
+});
+
+describe('TcpAckTemplate', () => {
+  /** The bare ACK a fresh composer builds whose next IPv4 id is `id`. */
+  function fullAck(a: FrameAddresses, id: number, seq: number, ack: number, window: number): Uint8Array {
+    return new FrameComposer({ minFrameLength: 60, ipId: (id - 1) & 0xffff }).tcp(a, { srcPort: 49152, dstPort: 80, seq, ack, flags: TcpFlag.ACK, window, urgent: 0 }, new Uint8Array(0));
+  }
+
+  function tcpChecksumOk(a: FrameAddresses, frame: Uint8Array): boolean {
+    const issues: WireIssue[] = [];
+    const v6 = a.srcIp.includes(':');
+    const ipBytes = frame.subarray(ETHERNET_HEADER_LENGTH);
+    const ip = v6 ? parseIpv6(ipBytes, issues) : parseIpv4(ipBytes, issues);
+    if (ip === null || (!v6 && !(ip as { checksumOk: boolean }).checksumOk)) return false;
+    const pseudo = v6 ? { src: ipv6FromString(a.srcIp), dst: ipv6FromString(a.dstIp) } : { src: ipv4FromString(a.srcIp), dst: ipv4FromString(a.dstIp) };
+    const seg = parseTcp(ip.payload, issues);
+    return seg !== null && verifyTcpChecksum(seg, pseudo) === 'ok' && issues.length === 0;
+  }
+
+  it('each ACK is the full build of the same segment and IP id, over sequence numbers, windows and ids that wrap', () => {
+    for (const a of [v4, v6]) {
+      const firstId = 0xfff0;
+      const t = new FrameComposer({ minFrameLength: 60, ipId: firstId - 1 }).tcpAckTemplate(a, 49152, 80);
+      let seed = 12345;
+      const rnd = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
+      let mismatches = 0;
+      let invalid = 0;
+      const corners = [0, 1, 0xffff, 0x10000, 0xfffffffe, 0xffffffff];
+      for (let k = 1; k <= 3000; k++) {
+        const seq = k <= corners.length ? corners[k - 1]! : rnd();
+        const ack = k <= corners.length ? corners[corners.length - k]! : rnd();
+        const window = k % 3 === 0 ? 0xffff : k % 5 === 0 ? 0 : rnd() & 0xffff;
+        const f = t.next(seq, ack, window);
+        // IPv6 has no id: the template's frame keeps the composer's (none), the full build too.
+        const want = fullAck(a, a === v6 ? 0 : (firstId + k) & 0xffff, seq, ack, window);
+        if (f.length !== want.length || f.some((b, i) => b !== want[i])) mismatches++;
+        if (!tcpChecksumOk(a, f)) invalid++;
+      }
+      expect({ family: a.srcIp, mismatches, invalid }).toEqual({ family: a.srcIp, mismatches: 0, invalid: 0 });
+    }
+  });
+
+  it('hands out a frame of its own each time: a queued ACK is not changed by the next', () => {
+    const t = new FrameComposer({ minFrameLength: 60 }).tcpAckTemplate(v4, 49152, 80);
+    const first = t.next(1000, 2000, 512);
+    const copy = first.slice();
+    const second = t.next(1000, 9000, 512);
+    expect(second).not.toEqual(first);
+    expect(first).toEqual(copy);
   });
 });

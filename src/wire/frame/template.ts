@@ -8,6 +8,7 @@
  */
 import { setIpv4Identification } from '../ipv4.js';
 import { u16 } from '../bytes.js';
+import { setTcpSeqAckWindow } from '../tcp.js';
 import { setUdpPayload } from '../udp.js';
 
 export class UdpFrameTemplate {
@@ -37,5 +38,36 @@ export class UdpFrameTemplate {
     setUdpPayload(f, this.udpOffset, payload, this.payloadLength);
     if (this.ipOffset >= 0) setIpv4Identification(f, this.ipOffset, (this.id = (this.id + 1) & 0xffff));
     return f;
+  }
+}
+
+/**
+ * A connection's bare ACK (no options, no payload) composed once: each ACK patches sequence,
+ * acknowledgment, window and IPv4 id with their checksums (RFC 1624) and leaves as a copy of the
+ * template's bytes, since a send queue may hold it past the next ACK (a 60-byte copy, against a
+ * build that parses MAC and IP texts and sums every header field).
+ */
+export class TcpAckTemplate {
+  private id: number;
+
+  /**
+   * @param frame the composed frame (Ethernet + IP + TCP ACK, padded as sent), owned from now on
+   * @param ipOffset the IP header's offset, or -1 for IPv6 (no header checksum, no id per packet)
+   * @param tcpOffset the TCP header's offset
+   */
+  constructor(
+    private readonly frame: Uint8Array,
+    private readonly ipOffset: number,
+    private readonly tcpOffset: number,
+  ) {
+    this.id = ipOffset < 0 ? 0 : u16(frame, ipOffset + 4);
+  }
+
+  /** A new frame: this ACK with `seq`, `ack` and `window`, the IPv4 id one more than the last. */
+  next(seq: number, ack: number, window: number): Uint8Array {
+    const f = this.frame;
+    setTcpSeqAckWindow(f, this.tcpOffset, seq, ack, window);
+    if (this.ipOffset >= 0) setIpv4Identification(f, this.ipOffset, (this.id = (this.id + 1) & 0xffff));
+    return f.slice();
   }
 }

@@ -10,7 +10,7 @@ import { emitEthernet, EtherType } from '../../../wire/ethernet.js';
 import { FrameComposer, type FrameAddresses } from '../../../wire/frame/compose.js';
 import { emitIpv6 } from '../../../wire/ipv6.js';
 import type { TcpRepr } from '../../../wire/tcp.js';
-import type { UdpFrameTemplate } from '../../../wire/frame/template.js';
+import type { TcpAckTemplate, UdpFrameTemplate } from '../../../wire/frame/template.js';
 
 export const BROADCAST_MAC = 'ff:ff:ff:ff:ff:ff';
 export const ZERO_MAC = '00:00:00:00:00:00';
@@ -75,6 +75,11 @@ export function udpTemplate(a: L2Addresses, srcPort: number, dstPort: number, pa
 
 export function tcpFrame(a: L2Addresses, seg: TcpRepr, payload: Uint8Array): Uint8Array {
   return composer.tcp(addresses(a), seg, payload);
+}
+
+/** A connection's bare ACKs: composed once, patched per ACK (seq, ack, window, IP id). */
+export function tcpAckTemplate(a: L2Addresses, srcPort: number, dstPort: number): TcpAckTemplate {
+  return composer.tcpAckTemplate(addresses(a), srcPort, dstPort);
 }
 
 /** A whole ICMPv6 message (checksum already in it) in IPv6 + Ethernet; hop limit 255 unless told. */

@@ -38,9 +38,10 @@ import { ANY_ADDR, BROADCAST_ADDR } from '../../clients/types.js';
 import { TransportHandlers } from '../handlers.js';
 import { ArpTable } from './arp.js';
 import { Ipv4FragmentReassembler, Ipv6FragmentReassembler } from '../../../reassembly/index.js';
-import { BROADCAST_MAC, DEFAULT_HOP_LIMIT6, DEFAULT_MTU, ND_HOP_LIMIT, sameSubnet, tcpFrame, udpFrames, type L2Addresses } from './frames.js';
+import { BROADCAST_MAC, DEFAULT_HOP_LIMIT6, DEFAULT_MTU, ND_HOP_LIMIT, sameSubnet, tcpAckTemplate, tcpFrame, udpFrames, type L2Addresses } from './frames.js';
 import { canonical6, NeighbourTable, neighbourAdvertFrame, RouterList, routerSolicitFrame, UNSPECIFIED6 } from './ndp.js';
 import { SendQueue } from './send-queue.js';
+import type { TcpAckTemplate } from '../../../wire/frame/template.js';
 import { RawTcpConnection } from './tcp-client.js';
 import { warmRawTcp } from './tcp-warm-up.js';
 import { NOT_RUN, TftpOffload } from '../offload/tftp-offload.js';
@@ -394,6 +395,7 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
         reject(new Error(why)); // also when still waiting for ARP (a settled promise ignores it)
       }, timeoutMs);
       let dstMac: string | null = null;
+      let ackTemplate: TcpAckTemplate | null = null;
       const conn = new RawTcpConnection({
         localPort,
         remotePort: dst.port,
@@ -404,6 +406,12 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
         scaledWindow: scaledWindowFor(this.mtu - (v6 ? TCP_IP6_OVERHEAD : TCP_IP4_OVERHEAD)),
         emit: (seg) => {
           if (dstMac === null || this.closed) return;
+          // A download's ACKs: the one frame that differs per ACK in three fields, patched, not built.
+          if (seg.flags === TcpFlag.ACK && seg.payload.length === 0 && seg.options === undefined) {
+            ackTemplate ??= tcpAckTemplate({ srcMac: m, dstMac, srcIp: local, dstIp: dst.addr, hopLimit }, localPort, dst.port);
+            this.out.push(ackTemplate.next(seg.seq, seg.ack, seg.window));
+            return;
+          }
           const repr = { srcPort: localPort, dstPort: dst.port, seq: seg.seq, ack: seg.ack, flags: seg.flags, window: seg.window, urgent: 0, ...(seg.options ? { options: seg.options } : {}) };
           this.out.push(tcpFrame({ srcMac: m, dstMac, srcIp: local, dstIp: dst.addr, hopLimit }, repr, seg.payload));
         },
