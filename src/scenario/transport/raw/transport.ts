@@ -43,6 +43,7 @@ import { canonical6, NeighbourTable, neighbourAdvertFrame, RouterList, routerSol
 import { SendQueue } from './send-queue.js';
 import type { TcpAckTemplate } from '../../../wire/frame/template.js';
 import { RawTcpConnection } from './tcp-client.js';
+import { TcpConnectionTable } from './tcp-table.js';
 import { warmRawTcp } from './tcp-warm-up.js';
 import { NOT_RUN, TftpOffload } from '../offload/tftp-offload.js';
 import { rawFlowBothWays, rawFlowFilter, type RawFlow } from '../offload/raw-link.js';
@@ -163,7 +164,7 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
   private readonly raHandlers: RouterAdvertHandler[] = [];
   private readonly nd: NeighbourTable;
   private readonly routers = new RouterList();
-  private readonly tcp = new Map<string, RawTcpConnection>();
+  private readonly tcp = new TcpConnectionTable<RawTcpConnection>();
   private readonly arp: ArpTable;
   private readonly out: SendQueue;
   private nextPort = FIRST_EPHEMERAL;
@@ -386,7 +387,6 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
       return Promise.reject(new Error(`client ${m} has ${what}`));
     }
     const localPort = this.allocatePort(local);
-    const key = tcpKey(local, localPort, dst.addr, dst.port);
     const hopLimit = this.opts.hopLimit6 ?? DEFAULT_HOP_LIMIT6;
     return new Promise<ByteStream>((resolve, reject) => {
       const deadline = setTimeout(() => {
@@ -415,9 +415,9 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
           const repr = { srcPort: localPort, dstPort: dst.port, seq: seg.seq, ack: seg.ack, flags: seg.flags, window: seg.window, urgent: 0, ...(seg.options ? { options: seg.options } : {}) };
           this.out.push(tcpFrame({ srcMac: m, dstMac, srcIp: local, dstIp: dst.addr, hopLimit }, repr, seg.payload));
         },
-        onClosed: () => { this.tcp.delete(key); },
+        onClosed: () => { this.tcp.delete(local, localPort, dst.addr, dst.port, conn); },
       });
-      this.tcp.set(key, conn);
+      this.tcp.set(local, localPort, dst.addr, dst.port, conn);
       const resolved = (mac2: string | null): void => {
         if (conn.state === 'closed') return; // timed out or transport closed meanwhile
         if (mac2 === null) {
@@ -440,7 +440,7 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    for (const conn of [...this.tcp.values()]) conn.abort('transport closed');
+    for (const conn of this.tcp.values()) conn.abort('transport closed');
     // Let the queued frames (RSTs, last ACKs) out, bounded.
     await this.out.drain(1000);
     this.closed = true;
@@ -557,9 +557,7 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
     for (let i = 0; i < 16384; i++) {
       const p = this.nextPort;
       this.nextPort = p >= 65535 ? FIRST_EPHEMERAL : p + 1;
-      let used = false;
-      for (const k of this.tcp.keys()) if (k.startsWith(`${addr}|${p}|`)) { used = true; break; }
-      if (!used) return p;
+      if (!this.tcp.portInUse(addr, p)) return p;
     }
     throw new Error('no free ephemeral TCP port');
   }
@@ -653,7 +651,7 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
   }
 
   private receiveTcp(srcMac: string, srcIp: string, dstIp: string, seg: TcpSegment): void {
-    const conn = this.tcp.get(tcpKey(dstIp, seg.dstPort, srcIp, seg.srcPort));
+    const conn = this.tcp.get(dstIp, seg.dstPort, srcIp, seg.srcPort);
     if (conn) { conn.handle(seg); return; }
     const owner = this.byAddr.get(dstIp) ?? this.byAddr6.get(dstIp);
     if (owner === undefined || seg.flags & TcpFlag.RST) return;
@@ -772,8 +770,4 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
     this.routers.learn(ra);
     for (const h of this.raHandlers) h(ra);
   }
-}
-
-function tcpKey(localAddr: string, localPort: number, remoteAddr: string, remotePort: number): string {
-  return `${localAddr}|${localPort}|${remoteAddr}|${remotePort}`;
 }
