@@ -2,7 +2,9 @@
 // TFTP and HTTP download MB/s of pxecheck's runner (raw transport) vs curl, from the same
 // tftpd-hpa and nginx, same file, same run. Needs root, kea-dhcp4 (the client's address), in.tftpd,
 // nginx and curl. Namespaces on 198.18.0.0/15, created and deleted here.
-//   node bench/transfer-vs-curl.mjs [--mb 50] [--http-mb 200] [--reps 1] [--transport raw|relay|raw@base|relay@base] [--base DIST] [--only REGEX] [--prof DIR] [--floor] [--digest] [--name gxfer]
+//   node bench/transfer-vs-curl.mjs [--mb 50] [--http-mb 200] [--reps 1] [--transport raw|relay|raw@base|relay@base] [--base DIST] [--only REGEX] [--prof DIR] [--floor] [--digest] [--frames] [--name gxfer]
+// --frames: raw transports count the frames they receive and send (a frame handler: a little CPU
+// per frame) and the HTTP rows show them: segments per ACK, the biggest (GRO) frame.
 // --base DIR: a second build (e.g. /work/main/dist, with its build/ beside it) run as transports
 // named T@base (--transport raw,raw@base), interleaved in the same turns: the same-run ratio.
 // --transport: pxecheck's raw transport (libpcap on raw0) or relay transport (DHCP relayed from ip0's
@@ -41,6 +43,7 @@ const FLOORS = { dgram: ['floor'], native: ['native'], both: ['floor', 'native']
 const TRANSPORTS = [...arg('transport', 'raw,relay').split(',').filter(Boolean), ...FLOORS];
 const isFloor = (t) => t === 'floor' || t === 'native';
 const PROF = arg('prof', '');
+const FRAMES = process.argv.includes('--frames');
 const REPS = Math.max(1, Math.min(20, Number(arg('reps', 1))));
 // --name: the namespaces' and work directory's prefix (two benches at once need two names).
 const NAME = arg('name', 'gxfer');
@@ -89,7 +92,7 @@ async function pxecheck(name, step, o = {}, mb = MB) {
   const [transport, base] = name.split('@');
   if (base !== undefined && BASE_DIST === '') return { ok: false, error: `${name}: no --base DIST`, mbps: 0 };
   // The early TFTP worker only where that build's raw transport adopts it (a stray one warming on the other core would slow the base).
-  const cfg = { dist: base === undefined ? DIST : BASE_DIST, ...(base !== undefined && transport === 'raw' ? { earlyWorker: false } : {}), iface: 'raw0', server: SERVER, step, file: FILE, transport, relayFrom: PEER, ...(step === 'tftp' && SHA256 ? { sha256: SHA256 } : {}), ...o };
+  const cfg = { dist: base === undefined ? DIST : BASE_DIST, ...(base !== undefined && transport === 'raw' ? { earlyWorker: false } : {}), iface: 'raw0', server: SERVER, step, file: FILE, transport, relayFrom: PEER, ...(step === 'tftp' && SHA256 ? { sha256: SHA256 } : {}), ...(FRAMES ? { countFrames: true } : {}), ...o };
   const prof = PROF ? ['--cpu-prof', '--cpu-prof-interval', '100', '--cpu-prof-dir', PROF] : [];
   const r = await timedIn(net.cli, process.execPath, [...prof, join(ROOT, 'bench/lib/transfer-run.mjs'), JSON.stringify(cfg)], { timeoutMs: 300_000 });
   const line = r.out.trim().split('\n').pop();
@@ -170,6 +173,7 @@ try {
       // HTTP: a 20 MB body takes ~15 ms here, so the fixed part (connect, request, first byte: a cold
       // Node process's first TCP connection costs milliseconds) weighs; shown apart, with the body's rate.
       if (ok.length > 0 && k.p[0] === 'http') {
+        if (FRAMES && ok[0].p.frames?.received > 0) console.log(`${''.padEnd(42)}   frames: received ${f1(med((r) => r.p.frames.received))}, sent ${f1(med((r) => r.p.frames.sent))} (${f1(med((r) => r.p.frames.received / r.p.frames.sent))} received per sent), biggest ${f1(med((r) => r.p.frames.maxReceived))} B`);
         console.log(`${''.padEnd(42)}   to the first byte: pxecheck ${f1(med((r) => r.p.setup * 1000))} ms, curl ${f1(med((r) => r.c.setup * 1000))} ms; body alone: pxecheck ${f1(med((r) => r.p.bodyMbps))} MB/s, curl ${f1(med((r) => r.c.bodyMbps))} MB/s, ratio ${med((r) => r.p.bodyMbps / r.c.bodyMbps).toFixed(2)} (turns ${range((r) => r.p.bodyMbps / r.c.bodyMbps)})`);
       }
     }
