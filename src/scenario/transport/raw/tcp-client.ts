@@ -19,6 +19,10 @@ function seqDiff(a: number, b: number): number {
 
 export const TCP_RECEIVE_WINDOW = 65535;
 
+/** A settled promise: `then` on it queues a microtask without queueMicrotask's AsyncResource (an
+ *  async id and before/after hooks per receive batch, cold code in a download's first frames). */
+const RESOLVED = Promise.resolve();
+
 const bySeq = (a: { seq: number }, b: { seq: number }): number => seqDiff(a.seq, b.seq);
 /** Our window-scale shift: the 16-bit window field counts 256-byte units once both sides scale
  *  (16 MiB at most: room for a ring full of 64 KiB super-segments, see widenForSuperSegments). */
@@ -353,7 +357,7 @@ export class RawTcpConnection implements ByteStream {
   private ackSoon(): void {
     if (this.ackQueued) return;
     this.ackQueued = true;
-    queueMicrotask(this.flushAck);
+    void RESOLVED.then(this.flushAck);
   }
 
   private ackQueued = false;
