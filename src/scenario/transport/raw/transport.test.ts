@@ -3,6 +3,7 @@ import type { LiveOpenOptions } from '../../../capture/live.js';
 import { ArpOperation, ethernetIpv4Arp, parseArp } from '../../../wire/arp.js';
 import { buildDhcpV4, emitDhcpV4 } from '../../../wire/dhcpv4/index.js';
 import { EtherType, parseEthernet } from '../../../wire/ethernet.js';
+import { internetChecksum } from '../../../wire/checksum.js';
 import { parseIpv4 } from '../../../wire/ipv4.js';
 import { parseTcp, TcpFlag, type TcpSegment } from '../../../wire/tcp.js';
 import { parseUdp, verifyUdpChecksum } from '../../../wire/udp.js';
@@ -220,6 +221,38 @@ describe('raw transport TCP client', () => {
     stream.close();
     const [fin] = segs(link);
     expect(fin!.flags).toBe(TcpFlag.FIN | TcpFlag.ACK);
+    await t.close();
+  });
+
+  it('takes a segment the same whichever path reads its frame: plain (read in place), with IP options or to another client\'s MAC (the dissector)', async () => {
+    const { t, link, stream, serverIss, syn } = await connected();
+    link.take();
+    const chunks: string[] = [];
+    stream.onData((d) => chunks.push(Buffer.from(d).toString()));
+    const s = serverIss + 1;
+    const frame = (seq: number, text: string, dstMac = A): Uint8Array => tcpFrame({ srcMac: SRV_MAC, dstMac, srcIp: SRV, dstIp: CLI },
+      { srcPort: 80, dstPort: syn.srcPort, seq, ack: (syn.seq + 1) >>> 0, flags: TcpFlag.ACK, window: 65535, urgent: 0 }, new TextEncoder().encode(text));
+    /** The same packet with 4 bytes of IP options (NOPs): header length 6 words. */
+    const withIpOptions = (f: Uint8Array): Uint8Array => {
+      const out = new Uint8Array(f.length + 4);
+      out.set(f.subarray(0, 34));
+      out.fill(1, 34, 38);
+      out.set(f.subarray(34), 38);
+      out[14] = 0x46;
+      const total = ((f[16]! << 8) | f[17]!) + 4;
+      out[16] = total >> 8; out[17] = total & 0xff;
+      out[24] = 0; out[25] = 0;
+      const sum = internetChecksum(out.subarray(14, 38));
+      out[24] = sum >> 8; out[25] = sum & 0xff;
+      return out;
+    };
+    link.inject(frame(s, 'ab'));
+    link.inject(withIpOptions(frame(s + 2, 'cd')));
+    link.inject(frame(s + 4, 'ef', B));
+    link.inject(frame(s + 6, 'gh'));
+    expect(chunks.join('')).toBe('abcdefgh');
+    await tick();
+    expect(segs(link).map((x) => x.ack - s)).toEqual([8]); // one receive batch, one ACK
     await t.close();
   });
 

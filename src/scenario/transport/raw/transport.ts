@@ -19,7 +19,7 @@ import { networkInterfaces } from 'node:os';
 import { openLiveInterface, type LiveInterface, type LiveOpenOptions } from '../../../capture/live.js';
 import { LinkType } from '../../../wire/link-type.js';
 import { parseArp } from '../../../wire/arp.js';
-import { macToString } from '../../../wire/bytes.js';
+import { macFromString, macToString, u16, u32 } from '../../../wire/bytes.js';
 import { IpProtocol } from '../../../wire/ip-protocol.js';
 import { BootOp, F } from '../../../wire/dhcpv4/message.js';
 import { EtherType, MAC_LENGTH } from '../../../wire/ethernet.js';
@@ -38,12 +38,13 @@ import { ANY_ADDR, BROADCAST_ADDR } from '../../clients/types.js';
 import { TransportHandlers } from '../handlers.js';
 import { ArpTable } from './arp.js';
 import { Ipv4FragmentReassembler, Ipv6FragmentReassembler } from '../../../reassembly/index.js';
-import { BROADCAST_MAC, DEFAULT_HOP_LIMIT6, DEFAULT_MTU, ND_HOP_LIMIT, sameSubnet, tcpAckTemplate, tcpFrame, udpFrames, type L2Addresses } from './frames.js';
+import { BROADCAST_MAC, DEFAULT_HOP_LIMIT6, DEFAULT_MTU, ND_HOP_LIMIT, ipv4Number, sameSubnet, tcpAckTemplate, tcpFrame, udpFrames, type L2Addresses } from './frames.js';
 import { canonical6, NeighbourTable, neighbourAdvertFrame, RouterList, routerSolicitFrame, UNSPECIFIED6 } from './ndp.js';
 import { SendQueue } from './send-queue.js';
 import type { TcpAckTemplate } from '../../../wire/frame/template.js';
 import { RawTcpConnection } from './tcp-client.js';
 import { TcpConnectionTable } from './tcp-table.js';
+import { Tcp4FramePeek } from '../../../wire/frame/tcp4-peek.js';
 import { warmRawTcp } from './tcp-warm-up.js';
 import { NOT_RUN, TftpOffload } from '../offload/tftp-offload.js';
 import { rawFlowBothWays, rawFlowFilter, type RawFlow } from '../offload/raw-link.js';
@@ -417,7 +418,8 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
         },
         onClosed: () => { this.tcp.delete(local, localPort, dst.addr, dst.port, conn); },
       });
-      this.tcp.set(local, localPort, dst.addr, dst.port, conn);
+      const mac6 = macFromString(m);
+      this.tcp.set(local, localPort, dst.addr, dst.port, conn, v6 ? null : { localIp: ipv4Number(local), remoteIp: ipv4Number(dst.addr), macHigh: u16(mac6, 0), macLow: u32(mac6, 2) });
       const resolved = (mac2: string | null): void => {
         if (conn.state === 'closed') return; // timed out or transport closed meanwhile
         if (mac2 === null) {
@@ -576,6 +578,7 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
     if (this.closed) return;
     this.frameBuffer = frame.buffer;
     for (const h of this.frameHandlers) h('received', time, LinkType.ETHERNET, frame);
+    if (this.tcp.size > 0 && this.receiveTcpFast(frame)) return;
     const issues = this.issues;
     issues.length = 0;
     const d = this.dissector;
@@ -649,6 +652,20 @@ export class RawTransport extends TransportHandlers implements ClientTransport {
     };
     for (const h of this.udpHandlers) h(mac, dg, time);
   }
+
+  /** A segment of one of our IPv4 connections in a plain frame (tcp4-peek.ts), handed over without
+   *  the dissector: a download's frames are nearly all such, and its first ones run cold, where every
+   *  string and call made per frame counts. False: the full path takes the frame. */
+  private receiveTcpFast(frame: Uint8Array): boolean {
+    const p = this.peek;
+    if (!p.read(frame)) return false;
+    const conn = this.tcp.getV4(p.dstIp, p.seg.dstPort, p.srcIp, p.seg.srcPort, p.dstMacHigh, p.dstMacLow);
+    if (conn === undefined) return false;
+    conn.handle(p.seg);
+    return true;
+  }
+
+  private readonly peek = new Tcp4FramePeek();
 
   private receiveTcp(srcMac: string, srcIp: string, dstIp: string, seg: TcpSegment): void {
     const conn = this.tcp.get(dstIp, seg.dstPort, srcIp, seg.srcPort);
