@@ -128,8 +128,6 @@ export class DuplicateFrameFilter {
   isCopy(d: FrameDissector, at: FrameAt): boolean {
     // The record, not its time as an argument: a double passed to a call is boxed (a heap number
     // per frame, 15 MB over the 1M-frame bench capture); read from the object it stays unboxed.
-    const time = at.time;
-    const frame = at.frame;
     const buf = d.frame;
     if (d.ipVersion !== 0) this.locateIp(buf, d.ipVersion, d.ipOffset, d.ipLength);
     else this.locateOther(buf, d);
@@ -147,14 +145,16 @@ export class DuplicateFrameFilter {
       if (this.dir >= 0) this.lastFrom[this.dir] = this.kept - 0.5;
       return false;
     }
-    const n = this.samePacketWithinWindow(buf, time);
+    // `at`, not its time, to the calls below: a double passed to a call that is not inlined is
+    // boxed (a heap number per frame).
+    const n = this.samePacketWithinWindow(buf, at);
     const tunnelled = d.tunnel !== null ? 1 : 0;
-    if (n >= 0 && this.copiedByMirror(n, time, d.srcMac, d.dstMac, tunnelled)) {
+    if (n >= 0 && this.copiedByMirror(n, at.time, d.srcMac, d.dstMac, tunnelled)) {
       this.count++;
-      if (this.listed.length < LISTED) this.listed.push({ frame, of: this.frames[n % DUPLICATE_DEPTH]! });
+      if (this.listed.length < LISTED) this.listed.push({ frame: at.frame, of: this.frames[n % DUPLICATE_DEPTH]! });
       return true;
     }
-    const kept = this.keep(buf, time, frame, kind, this.key, start, length);
+    const kept = this.keep(buf, at, kind, this.key, start, length);
     this.macs[kept % DUPLICATE_DEPTH] = d.srcMac;
     this.tunnelled[kept % DUPLICATE_DEPTH] = tunnelled;
     if (this.dir >= 0) this.lastFrom[this.dir] = kept;
@@ -211,8 +211,9 @@ export class DuplicateFrameFilter {
    * The newest kept frame that holds the same packet as the located region (the fields mirror
    * points may change left out), at most DUPLICATE_WINDOW_S before or after `time`; -1 if none.
    */
-  private samePacketWithinWindow(buf: Uint8Array, time: number): number {
+  private samePacketWithinWindow(buf: Uint8Array, at: FrameAt): number {
     const { kind, key, start, end } = this;
+    const time = at.time;
     const length = end - start;
     const oldest = Math.max(this.kept - DUPLICATE_DEPTH, this.since);
     for (let n = this.heads[key & (BUCKETS - 1)]!; n >= 0 && n >= oldest; ) {
@@ -293,14 +294,14 @@ export class DuplicateFrameFilter {
   }
 
   /** Remembers the frame; returns its kept number. */
-  private keep(buf: Uint8Array, time: number, frame: number, kind: number, key: number, start: number, length: number): number {
+  private keep(buf: Uint8Array, at: FrameAt, kind: number, key: number, start: number, length: number): number {
     const n = this.kept++;
     const i = n % DUPLICATE_DEPTH;
     const bucket = key & (BUCKETS - 1);
     this.older[i] = this.heads[bucket]!;
     this.heads[bucket] = n;
-    this.times[i] = time;
-    this.frames[i] = frame;
+    this.times[i] = at.time;
+    this.frames[i] = at.frame;
     this.keys[i] = key;
     this.kinds[i] = kind;
     this.lengths[i] = length;

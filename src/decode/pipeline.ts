@@ -474,9 +474,9 @@ export class DecodePipeline implements TcpStreamSink {
       // (some servers answer from port 69 itself).
       if (dstPort === UdpPort.TFTP && (msg.opcode === 'RRQ' || msg.opcode === 'WRQ')) {
         session = this.tftp.noteRequest(cur.srcAddr, srcPort, cur.dstAddr, cur.time, cur.frame, msg.file, msg.opcode);
-      } else session = this.tftp.match(cur.srcAddr, srcPort, cur.dstAddr, dstPort, cur.time, d.src4, d.dst4);
+      } else session = this.tftp.matchDatagram(d, cur);
     } else {
-      session = this.tftp.match(cur.srcAddr, srcPort, cur.dstAddr, dstPort, cur.time, d.src4, d.dst4, this.tftpAckOrError());
+      session = this.tftp.matchDatagram(d, cur, this.tftpAckOrError());
       if (!session) return;
     }
     if (want && !want.has('tftp')) return;

@@ -129,3 +129,43 @@ describe('TftpSessionTracker', () => {
     expect(tr.size).toBe(0);
   });
 });
+
+describe('TftpSessionTracker with numeric IPv4 addresses (the decode pipeline)', () => {
+  /** 198.51.100.x as the dissector gives it (a 32-bit number). */
+  const v4 = (x: number): number => ((198 << 24) >>> 0) + (51 << 16) + (100 << 8) + x;
+  const datagram = (src: number, srcPort: number, dst: number, dstPort: number) =>
+    ({ src: `198.51.100.${src}`, dst: `198.51.100.${dst}`, srcPort, dstPort, src4: v4(src), dst4: v4(dst) });
+
+  it('sees a session opened, replaced or expired after a look-up of the same endpoint', () => {
+    const tr = new TftpSessionTracker({ idleTimeout: 30 });
+    // Looked up before any request: nothing (and nothing stale remembered afterwards).
+    expect(tr.matchDatagram(datagram(1, 40000, 10, 2000), { time: 0 })).toBeNull();
+    const first = tr.noteRequest('198.51.100.10', 2000, '198.51.100.1', 1, 1, 'a.efi', 'RRQ');
+    expect(tr.matchDatagram(datagram(1, 40000, 10, 2000), { time: 1.1 })).toBe(first);
+    expect(tr.matchDatagram(datagram(10, 2000, 1, 40000), { time: 1.2 })).toBe(first);
+    // The client reboots and asks again from the same port after the ERROR: a new session.
+    tr.noteError(first);
+    const second = tr.noteRequest('198.51.100.10', 2000, '198.51.100.1', 5, 9, 'b.efi', 'RRQ');
+    expect(second).not.toBe(first);
+    expect(tr.matchDatagram(datagram(1, 40001, 10, 2000), { time: 5.1 })).toBe(second);
+    expect(second.packets).toBe(1);
+    // Gone once idle: no session answers for that endpoint any more.
+    expect(tr.expire(100)).toEqual([second]);
+    expect(tr.matchDatagram(datagram(1, 40001, 10, 2000), { time: 100.1 })).toBeNull();
+    expect(tr.matchDatagram(datagram(10, 2000, 1, 40001), { time: 100.2 })).toBeNull();
+  });
+
+  it('tells endpoints apart that share an address or a port', () => {
+    const tr = new TftpSessionTracker();
+    const sessions = [];
+    for (let c = 10; c < 60; c++) for (const port of [2000, 2001]) sessions.push(tr.noteRequest(`198.51.100.${c}`, port, '198.51.100.1', 0, sessions.length + 1));
+    let i = 0;
+    for (let c = 10; c < 60; c++) {
+      for (const port of [2000, 2001]) {
+        const s = sessions[i++]!;
+        expect(tr.matchDatagram(datagram(1, 30000 + i, c, port), { time: 1 })).toBe(s);
+        expect(tr.matchDatagram(datagram(c, port, 1, 30000 + i), { time: 1 })).toBe(s);
+      }
+    }
+  });
+});

@@ -53,6 +53,20 @@ export interface TftpTrackerOptions {
 
 type EndpointKey = number | string;
 
+/** The addresses and ports of the datagram being matched, as the frame dissector holds them
+ *  (`src4`/`dst4`: IPv4 addresses as 32-bit numbers, -1 over IPv6). */
+export interface TftpDatagram {
+  readonly src: string;
+  readonly dst: string;
+  readonly srcPort: number;
+  readonly dstPort: number;
+  readonly src4: number;
+  readonly dst4: number;
+}
+
+/** Slots of the IPv4 look-up cache (a power of two). */
+const CACHE_SLOTS = 256;
+
 /** Numeric key for a dotted-quad IPv4 address and port, string key otherwise. */
 function endpointKey(addr: string, port: number): EndpointKey {
   let v = 0;
@@ -85,6 +99,11 @@ export class TftpSessionTracker {
   private readonly byClient = new Map<EndpointKey, TftpSession>();
   private readonly evicted: TftpSession[] = [];
   private nextId = 1;
+  /** IPv4 endpoint → session (or none) as `byClient` said since it last changed: a direct-mapped
+   *  cache in front of it. An IPv4 key (addr * 65536 + port) is past the small-integer range, so a
+   *  Map look-up boxes it (a heap number per look-up, two per TFTP block); this compares doubles. */
+  private readonly cacheKeys = new Float64Array(CACHE_SLOTS).fill(-1);
+  private readonly cacheSessions: (TftpSession | undefined)[] = new Array<TftpSession | undefined>(CACHE_SLOTS).fill(undefined);
 
   constructor(opts: TftpTrackerOptions = {}) {
     this.idleTimeout = opts.idleTimeout ?? 30;
@@ -119,6 +138,7 @@ export class TftpSessionTracker {
     }
     if (old) this.byClient.delete(key);
     else if (this.byClient.size >= this.maxSessions) this.evictOldest();
+    this.forgetCache();
     const s: TftpSession = {
       id: this.nextId++,
       clientAddr, clientPort, serverAddr,
@@ -141,8 +161,20 @@ export class TftpSessionTracker {
     srcAddr: string, srcPort: number, dstAddr: string, dstPort: number, time: number,
     srcV4 = -1, dstV4 = -1, ackOrError = false,
   ): TftpSession | null {
+    return this.matchDatagram({ src: srcAddr, dst: dstAddr, srcPort, dstPort, src4: srcV4, dst4: dstV4 }, { time }, ackOrError);
+  }
+
+  /** `match` for the decode pipeline: addresses and time read from its objects (the dissector's
+   *  slots, the record), not passed as numbers (a double passed to a call is boxed: three heap
+   *  numbers per TFTP block). */
+  matchDatagram(f: TftpDatagram, at: { readonly time: number }, ackOrError = false): TftpSession | null {
+    const srcAddr = f.src;
+    const dstAddr = f.dst;
+    const srcPort = f.srcPort;
+    const dstPort = f.dstPort;
+    const time = at.time;
     // Server → client: the client endpoint is the destination.
-    let s = this.byClient.get(dstV4 >= 0 ? dstV4 * 65536 + dstPort : endpointKey(dstAddr, dstPort));
+    let s = this.find(dstAddr, dstPort, f.dst4);
     if (s) {
       if (s.serverPort === null) {
         // First answer: learn the server TID, from any address (multi-homed servers).
@@ -161,7 +193,7 @@ export class TftpSessionTracker {
       }
     }
     // Client → server on the learnt 4-tuple.
-    s = this.byClient.get(srcV4 >= 0 ? srcV4 * 65536 + srcPort : endpointKey(srcAddr, srcPort));
+    s = this.find(srcAddr, srcPort, f.src4);
     if (!s) return null;
     if (s.serverPort === dstPort && s.replyAddr === dstAddr) {
       s.clientSpoke = true;
@@ -206,6 +238,7 @@ export class TftpSessionTracker {
         out.push(s);
       }
     });
+    if (out.length > 0) this.forgetCache();
     return out;
   }
 
@@ -214,6 +247,24 @@ export class TftpSessionTracker {
     if (first.done) return;
     this.byClient.delete(first.value[0]);
     this.evicted.push(first.value[1]);
+    this.forgetCache();
+  }
+
+  private forgetCache(): void {
+    this.cacheKeys.fill(-1);
+    this.cacheSessions.fill(undefined);
+  }
+
+  /** The session of client endpoint (addr, port); `v4` the address as a number, or -1. */
+  private find(addr: string, port: number, v4: number): TftpSession | undefined {
+    if (v4 < 0) return this.byClient.get(endpointKey(addr, port));
+    const key = v4 * 65536 + port;
+    const slot = (Math.imul(v4 | 0, 0x9e3779b1) ^ Math.imul(port, 0x85ebca6b)) >>> 24;
+    if (this.cacheKeys[slot] === key) return this.cacheSessions[slot];
+    const s = this.byClient.get(key);
+    this.cacheKeys[slot] = key;
+    this.cacheSessions[slot] = s;
+    return s;
   }
 }
 
