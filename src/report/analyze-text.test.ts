@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { formatOffset, messageSequence, renderAnalysisText } from './analyze-text.js';
+import { formatOffset, messageSequence, printable, renderAnalysisText } from './analyze-text.js';
 import { ANSI, PLAIN } from './color.js';
 import { BAD_MAC, GOOD_MAC, nastyAnalysis, sampleAnalysis } from '../../test/cli/fixtures.js';
 
@@ -82,5 +82,16 @@ describe('control characters from the capture', () => {
     expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
     expect(text).toContain('File:     captures/a<b>&c"d\'e\\x00f\\x1bg');
     expect(text).toContain('server said a<b>&c"d\'e\\x00f\\x1bg');
+  });
+});
+
+describe('printable', () => {
+  it('shows every C0/C1 control as \\xNN and leaves every other character as it is', () => {
+    for (let c = 0; c < 0x200; c++) {
+      const ch = String.fromCharCode(c);
+      const control = c < 0x20 || (c >= 0x7f && c <= 0x9f);
+      const s = `a${ch}b${ch}`;
+      expect(printable(s)).toBe(control ? `a\\x${c.toString(16).padStart(2, '0')}b\\x${c.toString(16).padStart(2, '0')}` : s);
+    }
   });
 });

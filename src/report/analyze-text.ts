@@ -149,7 +149,8 @@ function attemptLine(a: ClientReport['attempts'][number], last: boolean): string
 /** The timeline table (no trailing newline), one row per step. */
 export function timelineLines(chain: ClientReport, pal: Palette, width: number | null = null): string[] {
   if (chain.steps.length === 0) return ['  (no steps)'];
-  const t0 = Math.min(...chain.steps.map((s) => s.start));
+  let t0 = Infinity;
+  for (const s of chain.steps) if (s.start < t0) t0 = s.start;
   const rows: string[][] = [['time', 'step', 'what', 'result', 'duration']];
   // With several attempts, each step says which one it belongs to.
   const attemptOf = new Map<BootStep, number>();
@@ -160,11 +161,16 @@ export function timelineLines(chain: ClientReport, pal: Palette, width: number |
       formatOffset(step.start - t0),
       (n === undefined ? '' : `#${n} `) + stepKind(step),
       printable(stepWhat(step)),
-      [stepResult(step, pal), printable(stepDetail(step))].filter((x) => x !== '').join(' '),
+      joinNonEmpty(stepResult(step, pal), printable(stepDetail(step))),
       humanDuration(step.duration, ''),
     ]);
   }
   return fittedTable(rows, new Set([2, 3]), width);
+}
+
+/** `a b`, or the one of them that is not empty. */
+function joinNonEmpty(a: string, b: string): string {
+  return a === '' ? b : b === '' ? a : `${a} ${b}`;
 }
 
 /** ok, FAIL, or neither where the snap length cut what would tell (the detail says what is known). */
@@ -183,20 +189,38 @@ function answeredUntyped(step: BootStep): boolean {
 
 /**
  * A bordered table whose flexible columns wrap (never inside a word) so the table fits `width`;
- * shared with the run report.
+ * shared with the run report. The wrapped cells replace those of `rows` (the caller's own).
  */
 export function fittedTable(rows: string[][], flexible: ReadonlySet<number>, width: number | null, cap = MAX_CELL): string[] {
   // Every cell measured once: for the natural widths, the fit and the padding.
-  const measured = rows.map((r) => r.map(visibleWidth));
-  const natural = rows[0]!.map((_, col) => Math.max(1, ...measured.map((r) => r[col] ?? 0)));
+  // Loops, not map/spread: every client's timeline is one of these tables.
+  const columns = rows[0]!.length;
+  const measured: number[][] = [];
+  const natural: number[] = new Array<number>(columns).fill(1);
+  for (const r of rows) {
+    const m = new Array<number>(r.length);
+    for (let col = 0; col < r.length; col++) {
+      const w = visibleWidth(r[col]!);
+      m[col] = w;
+      if (col < columns && w > natural[col]!) natural[col] = w;
+    }
+    measured.push(m);
+  }
   const widths = columnWidths(natural, flexible, width, cap);
-  const wrapped = rows.map((r, i) => r.map((cell, col) => {
-    if (!flexible.has(col)) return cell;
-    const fitted = fitCell(cell, measured[i]![col]!, widths[col]!);
-    if (fitted !== cell) measured[i]![col] = -1;
-    return fitted;
-  }));
-  return boxTable(wrapped, widths, measured);
+  // Flexible cells fitted in place (rows are the caller's own, built for this table).
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    for (const col of flexible) {
+      if (col >= r.length) continue;
+      const cell = r[col]!;
+      const fitted = fitCell(cell, measured[i]![col]!, widths[col]!);
+      if (fitted !== cell) {
+        measured[i]![col] = -1;
+        r[col] = fitted;
+      }
+    }
+  }
+  return boxTable(rows, widths, measured);
 }
 
 /** A flexible cell (`cellWidth` columns) wrapped to `width` (lines joined by `\n`); one that fits
@@ -217,13 +241,21 @@ export function severityLabel(sev: Severity): string {
   return sev === 'error' ? 'ERROR  ' : sev === 'warning' ? 'WARNING' : 'INFO   ';
 }
 
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+// eslint-disable-next-line no-control-regex
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
+
 /**
  * Control characters from the capture (a file name, a server's error text) are shown as `\xNN`:
  * they must not move the cursor or recolour the user's terminal.
  */
 export function printable(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  // One scan answers for nearly every string (a functional replace is a slow path even with no match).
+  if (!CONTROL.test(s)) return s;
+  return s.replace(CONTROLS, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
+
 
 /** `+s.mmm` from the client's first packet. */
 export function formatOffset(sec: number): string {

@@ -102,6 +102,15 @@ describe('boxTable', () => {
       expect(boxTable(rows, widths, rows.map((r) => r.map(visibleWidth)))).toEqual(boxTable(rows, widths));
     }
   });
+  it('draws every line as wide as its column widths say, whichever tables it drew before', () => {
+    // Tables of many shapes one after the other (the rules of recent shapes are kept): each
+    // line, rule or row, of each one spans its own widths.
+    for (let seed = 1; seed < 400; seed++) {
+      const rows = [0, 1, 2].map((r) => [0, 1].map((c) => randomText(seed * 7 + r * 2 + c) + (seed % 5 === 0 && r === 1 ? `\n${randomText(seed)}` : '')));
+      const widths = [0, 1].map((c) => Math.max(1, ...rows.flatMap((r) => r[c]!.split('\n').map(visibleWidth))) + (seed % 3));
+      for (const line of boxTable(rows, widths)) expect(visibleWidth(line)).toBe(widths[0]! + widths[1]! + 3 * 2 + 1);
+    }
+  });
 });
 
 describe('wrapLine', () => {

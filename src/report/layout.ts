@@ -133,32 +133,76 @@ export function columnWidths(natural: readonly number[], flexible: ReadonlySet<n
  */
 export function boxTable(rows: readonly (readonly string[])[], widths: readonly number[], cellWidths?: readonly (readonly number[])[]): string[] {
   // Loops rather than map/join per row: every client's timeline is one of these tables.
-  const bars = widths.map((w) => '─'.repeat(w + 2));
-  const rule = (l: string, m: string, r: string): string => `${l}${bars.join(m)}${r}`;
-  const out = [rule('┌', '┬', '┐')];
+  const rules = tableRules(widths);
+  const out = [rules.top];
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
     const known = cellWidths?.[i];
-    const cells: string[][] = [];
-    let height = 1;
-    for (let c = 0; c < widths.length; c++) {
-      const cell = row[c] ?? '';
-      const lines = cell.includes('\n') ? cell.split('\n') : [cell];
-      if (lines.length > height) height = lines.length;
-      cells.push(lines);
-    }
-    for (let k = 0; k < height; k++) {
+    if (oneLine(row, widths.length)) {
+      // Nearly every row: each cell one line, no per-cell line lists.
       let line = widths.length === 0 ? '││' : '│';
       for (let c = 0; c < widths.length; c++) {
-        const text = cells[c]![k] ?? '';
-        // A one-line cell's width may be known (-1: not known, measure it).
-        const w = known !== undefined && cells[c]!.length === 1 && k === 0 ? known[c] ?? -1 : -1;
-        line += ` ${text}${' '.repeat(Math.max(0, widths[c]! - (w < 0 ? visibleWidth(text) : w)))} │`;
+        const text = row[c] ?? '';
+        const w = known?.[c] ?? -1;
+        line += ` ${text}${spaces(widths[c]! - (w < 0 ? visibleWidth(text) : w))} │`;
       }
       out.push(line);
+    } else {
+      const cells: string[][] = [];
+      let height = 1;
+      for (let c = 0; c < widths.length; c++) {
+        const lines = (row[c] ?? '').split('\n');
+        if (lines.length > height) height = lines.length;
+        cells.push(lines);
+      }
+      for (let k = 0; k < height; k++) {
+        let line = widths.length === 0 ? '││' : '│';
+        for (let c = 0; c < widths.length; c++) {
+          const text = cells[c]![k] ?? '';
+          // A one-line cell's width may be known (-1: not known, measure it).
+          const w = known !== undefined && cells[c]!.length === 1 && k === 0 ? known[c] ?? -1 : -1;
+          line += ` ${text}${spaces(widths[c]! - (w < 0 ? visibleWidth(text) : w))} │`;
+        }
+        out.push(line);
+      }
     }
-    if (i === 0) out.push(rule('├', '┼', '┤'));
+    if (i === 0) out.push(rules.middle);
   }
-  out.push(rule('└', '┴', '┘'));
+  out.push(rules.bottom);
   return out;
+}
+
+/** No cell of the row (its first `n`) holds a line break. */
+function oneLine(row: readonly string[], n: number): boolean {
+  for (let c = 0; c < n; c++) if (row[c]?.includes('\n')) return false;
+  return true;
+}
+
+interface TableRules {
+  top: string;
+  middle: string;
+  bottom: string;
+}
+
+/** The rules of the tables drawn lately, by their column widths: a report draws thousands of
+ *  tables of a few shapes (bounded: forgotten all at once when full). */
+const rulesByWidths = new Map<string, TableRules>();
+const RULES_KEPT = 256;
+
+function tableRules(widths: readonly number[]): TableRules {
+  const key = widths.join(',');
+  let r = rulesByWidths.get(key);
+  if (r !== undefined) return r;
+  const bars = widths.map((w) => '─'.repeat(w + 2));
+  r = { top: `┌${bars.join('┬')}┐`, middle: `├${bars.join('┼')}┤`, bottom: `└${bars.join('┴')}┘` };
+  if (rulesByWidths.size >= RULES_KEPT) rulesByWidths.clear();
+  rulesByWidths.set(key, r);
+  return r;
+}
+
+/** Padding runs, made once (a negative count pads nothing, as `repeat(max(0, n))`). */
+const SPACES = Array.from({ length: 129 }, (_, n) => ' '.repeat(n));
+
+function spaces(n: number): string {
+  return n <= 0 ? '' : n < SPACES.length ? SPACES[n]! : ' '.repeat(n);
 }
