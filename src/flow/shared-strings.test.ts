@@ -18,9 +18,14 @@ describe('SharedStrings byte-keyed texts', () => {
     expect(t.latin1(new Uint8Array(0))).toBe('');
   });
 
-  it('tells apart many texts that share a slot', () => {
+  it('tells apart many texts that share a slot, read from one reused buffer as the parser gives them', () => {
     const t = new SharedStrings();
-    for (let i = 0; i < 3_000; i++) expect(t.latin1(bytes(`boot/${i}.efi`))).toBe(`boot/${i}.efi`);
+    const scratch = new Uint8Array(14);
+    for (let i = 0; i < 3_000; i++) {
+      const name = `boot/${String(i).padStart(5, '0')}.efi`;
+      scratch.set(bytes(name));
+      expect(t.latin1(scratch)).toBe(name);
+    }
   });
 
   it('lists the codes of a bitmap ascending, one list per set', () => {
@@ -32,6 +37,17 @@ describe('SharedStrings byte-keyed texts', () => {
     expect(t.codes(bits.slice())).toBe(list);
     bits[0] = 0;
     expect(t.codes(bits)).toEqual([53, 54, 254]); // codes 0–15 cleared
+  });
+
+  it('tells apart many code sets marked in one reused bitmap', () => {
+    const t = new SharedStrings();
+    const bits = new Uint16Array(16);
+    for (let i = 1; i < 3_000; i++) {
+      bits.fill(0);
+      const want = [1 + (i % 200), 201 + (i % 13), 220 + (i % 31)].filter((c, k, all) => all.indexOf(c) === k);
+      for (const c of want) bits[c >>> 4]! |= 1 << (c & 15);
+      expect(t.codes(bits)).toEqual(want);
+    }
   });
 
   it('appends to a shared list as texts() would, the list unchanged', () => {
