@@ -1,5 +1,5 @@
 /** Accessors the flow engine and findings use: message type, boot file, PXE/iPXE identity. */
-import { cString, ipv4ToString, macToString, u16, u32 } from '../bytes.js';
+import { asciiBytes, ipv4ToString, latin1String, macToString, u16, u32 } from '../bytes.js';
 import type { JsonValue } from './codec.js';
 import { getOption, hasDhcpCookie, overloadValue, vendorClass, CHADDR_LEN, type DhcpV4Message } from './message.js';
 import { CLIENT_ARCH_NAMES, decodeOptionValue, DhcpV4Code, DhcpV4MessageType, MESSAGE_TYPE_NAMES } from './options.js';
@@ -52,13 +52,29 @@ export function effectiveServerName(msg: DhcpV4Message): string | null {
   return bootName(msg, DhcpV4Code.TFTP_SERVER_NAME, 2, msg.sname);
 }
 
+/** The bytes `effectiveBootFile` reads as text (up to the first NUL), a view into the message: for
+ *  a caller that keeps one text per distinct name without decoding each message's. */
+export function effectiveBootFileBytes(msg: DhcpV4Message): Uint8Array | null {
+  return bootNameBytes(msg, DhcpV4Code.BOOTFILE_NAME, 1, msg.file);
+}
+
 function bootName(msg: DhcpV4Message, code: number, overloadBit: number, field: Uint8Array): string | null {
+  const b = bootNameBytes(msg, code, overloadBit, field);
+  return b === null ? null : latin1String(b);
+}
+
+function bootNameBytes(msg: DhcpV4Message, code: number, overloadBit: number, field: Uint8Array): Uint8Array | null {
   const o = getOption(msg, code);
   switch (bootNameSource(o !== null, (overloadValue(msg) & overloadBit) !== 0, field, 0)) {
-    case BootNameSource.OPTION: return cString(o!);
-    case BootNameSource.FIELD: return cString(field);
+    case BootNameSource.OPTION: return upToNul(o!);
+    case BootNameSource.FIELD: return upToNul(field);
     default: return null;
   }
+}
+
+function upToNul(b: Uint8Array): Uint8Array {
+  const z = b.indexOf(0);
+  return z >= 0 ? b.subarray(0, z) : b;
 }
 
 /** Option 77 instances (a plain-text user class such as iPXE's "iPXE" is one entry). */
@@ -102,15 +118,52 @@ function macString(msg: DhcpV4Message): string {
 }
 
 export function isPxeClient(msg: DhcpV4Message): boolean {
-  return vendorClass(msg)?.startsWith('PXEClient') ?? false;
+  return vendorClassStarts(msg, PXE_CLIENT);
 }
 
 export function isHttpClient(msg: DhcpV4Message): boolean {
-  return vendorClass(msg)?.startsWith('HTTPClient') ?? false;
+  return vendorClassStarts(msg, HTTP_CLIENT);
+}
+
+const PXE_CLIENT = asciiBytes('PXEClient');
+const HTTP_CLIENT = asciiBytes('HTTPClient');
+
+/** `vendorClass(msg)?.startsWith(prefix)` for an ASCII prefix, on the bytes: no byte decodes to
+ *  an ASCII character but itself, and no text is made per message. */
+function vendorClassStarts(msg: DhcpV4Message, prefix: Uint8Array): boolean {
+  const d = getOption(msg, DhcpV4Code.VENDOR_CLASS);
+  if (d === null || d.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (d[i] !== prefix[i]) return false;
+  return true;
 }
 
 export function isIpxe(msg: DhcpV4Message): boolean {
-  return getOption(msg, DhcpV4Code.IPXE_ENCAP) !== null || userClasses(msg).includes('iPXE');
+  if (getOption(msg, DhcpV4Code.IPXE_ENCAP) !== null) return true;
+  const d = getOption(msg, DhcpV4Code.USER_CLASS);
+  return d !== null && userClassesHold(d, IPXE);
+}
+
+const IPXE = asciiBytes('iPXE');
+
+/** `userClasses(msg).includes(name)` for an ASCII name, on the option's bytes (no text per
+ *  message): one of its RFC 3004 instances is the name, or, when it is no list of instances, the
+ *  whole option is (the same reading as the option's codec). */
+function userClassesHold(d: Uint8Array, name: Uint8Array): boolean {
+  let held = false;
+  for (let i = 0; i < d.length;) {
+    const len = d[i]!;
+    if (len === 0 || i + 1 + len > d.length) return bytesAt(d, 0, d.length, name);
+    if (bytesAt(d, i + 1, len, name)) held = true;
+    i += 1 + len;
+  }
+  return held;
+}
+
+/** d[at, at + len) is `name`. */
+function bytesAt(d: Uint8Array, at: number, len: number, name: Uint8Array): boolean {
+  if (len !== name.length) return false;
+  for (let i = 0; i < len; i++) if (d[at + i] !== name[i]) return false;
+  return true;
 }
 
 /** A proxyDHCP offer (PXE 2.1): OFFER, vendor class PXEClient, no address offered (yiaddr 0). */
