@@ -5,7 +5,7 @@
 import { hex, ipv4FromString, ipv4ToString, latin1String, u32 } from '../wire/bytes.js';
 import {
   BootOp, bootClientProven, optionValue as v4OptionValue, firstClientArch as v4FirstArch, clientMac, DhcpV4Code, DhcpV4MessageType, effectiveBootFileBytes, getOption as v4Option, msgType,
-  identityWhole, isIpxe, msgTypeName, optionsWhole, relayInvariantDigest, serverId, userClasses as v4UserClasses, type DhcpV4Message,
+  identityWhole, isIpxe, isPxeClient, msgTypeName, optionsWhole, relayInvariantDigest, serverId, userClasses as v4UserClasses, type DhcpV4Message,
 } from '../wire/dhcpv4/index.js';
 import type { Dhcp4Decoded } from '../decode/messages.js';
 import { REBOOT_GAP_S } from './attempts.js';
@@ -285,11 +285,7 @@ function noteRelay(st: Dhcp4State, msg: DhcpV4Message): void {
   const giaddr = addrOrNull(msg.giaddr);
   const known = st.step.relay;
   // Both ids kept already: the option's sub-options (hex text for a MAC remote-id) change nothing.
-  if (known !== null && known.circuitId && known.remoteId) {
-    if (giaddr && known.giaddr === '0.0.0.0') known.giaddr = giaddr;
-    return;
-  }
-  const ids = relayAgentIds(msg);
+  const ids = known !== null && known.circuitId && known.remoteId ? null : relayAgentIds(msg);
   if (!giaddr && !ids) return;
   const r = (st.step.relay ??= { giaddr: giaddr ?? '0.0.0.0', circuitId: null, remoteId: null });
   if (giaddr && r.giaddr === '0.0.0.0') r.giaddr = giaddr;
@@ -413,7 +409,7 @@ function dhcp4Server(flow: FlowState, c: ChainState, st: Dhcp4State, m: Dhcp4Dec
     if (st.offerFrames.length < MAX_OFFER_FRAMES) st.offerFrames.push(m.frame);
     const yiaddr = ipv4ToString(msg.yiaddr, 0);
     const vc = vendorClassText(flow, msg);
-    const proxy = isZeroAddr(msg.yiaddr) && (vc?.startsWith('PXEClient') ?? false);
+    const proxy = isZeroAddr(msg.yiaddr) && isPxeClient(msg);
     const dup = step.offers.some((o) => o.server === server && o.proxy === proxy && o.yiaddr === yiaddr);
     if (!dup && step.offers.length < MAX_OFFERS) {
       const t0 = st.firstDiscover ?? step.start;
