@@ -213,6 +213,10 @@ export interface DecodeSink {
   /** An HTTP connection closed, before the `complete` of a body read until close; frame and time
    *  are its last segment's. */
   httpClose?(connection: number, reason: HttpCloseReason, frame: number, time: number): void;
+  /** A response whose head or chunked framing the snap length cut (step `request`), judged by the
+   *  TCP sequence space and the client's ACKs (decode/http-cut-delivery.ts): `delivered`, its body
+   *  reached the client (`bodyBytes`: its Content-Length where the head showed it), else unknown. */
+  httpCutDelivery?(connection: number, request: HttpRequestHead | null, delivered: boolean, bodyBytes: number | null, frame: number, time: number): void;
   /** Every IP fragment, for sinks that judge the path MTU (the flow builder). */
   fragment?(f: FragmentSeen): void;
   /** Every TCP segment, for sinks that judge the path MTU (the flow builder). */
@@ -258,6 +262,7 @@ export function tapMessages(next: DecodeSink, onMessage: (m: DecodedMessage) => 
     ...(next.undecoded ? { undecoded: next.undecoded.bind(next) } : {}),
     ...(next.httpBody ? { httpBody: next.httpBody.bind(next) } : {}),
     ...(next.httpClose ? { httpClose: next.httpClose.bind(next) } : {}),
+    ...(next.httpCutDelivery ? { httpCutDelivery: next.httpCutDelivery.bind(next) } : {}),
     ...(next.fragment ? { fragment: next.fragment.bind(next) } : {}),
     ...(next.tcpSegment ? { tcpSegment: next.tcpSegment.bind(next) } : {}),
     ...(next.frameCut ? { frameCut: next.frameCut.bind(next) } : {}),

@@ -32,10 +32,13 @@ import {
   TcpStreamReassembler,
   endsAtClose,
   finishedBySender,
+  resetBy,
+  unacknowledged,
   type TcpConnection,
   type TcpStreamSink,
 } from '../reassembly/index.js';
 import { TftpSessionTracker } from './tftp-tracker.js';
+import { cutResponse, deliveredAtClose, deliveredBeforeNext, type CutResponse } from './http-cut-delivery.js';
 import { DuplicateFrameFilter } from './duplicate-frames.js';
 import { readEthernetIpv4Arp } from '../wire/arp.js';
 import type { ArpSeen, DecodeSink, DecodedMessage, FragmentSeen, HttpCloseReason, HttpDecoded, MessageOrigin, AppProto, TcpSegmentSeen } from './messages.js';
@@ -65,6 +68,10 @@ interface HttpConnState {
   cutFrame?: number;
   cutTime?: number;
   cutSeen?: Uint8Array;
+  /** Server bytes given to the parser (gaps and cut bytes included): its offsets, now. */
+  serverPushed: number;
+  /** The last response the snap length cut, its delivery not judged yet (http-cut-delivery). */
+  cutOpen: CutResponse | null;
 }
 
 /** An Ethernet frame check sequence, which some captures count in the original length. */
@@ -543,7 +550,7 @@ export class DecodePipeline implements TcpStreamSink {
   onData(conn: TcpConnection, fromClient: boolean, data: Uint8Array, frame: number, time: number, cut: boolean): void {
     let st = conn.user as HttpConnState | undefined;
     if (!st) {
-      st = { parser: null, decided: false };
+      st = { parser: null, decided: false, serverPushed: 0, cutOpen: null };
       conn.user = st;
     }
     if (!st.decided) {
@@ -554,7 +561,7 @@ export class DecodePipeline implements TcpStreamSink {
         if (st.cutFrame === undefined) return;
         st.decided = true;
         if (!head.startsWith(HTTP_STATUS_START)) return;
-        st.parser = new HttpConnectionParser(new HttpEventForwarder(this, conn), CUT_RESPONSES);
+        st.parser = new HttpConnectionParser(new HttpEventForwarder(this, conn, st), CUT_RESPONSES);
         st.parser.cutRequest(st.cutFrame, st.cutTime!, st.cutSeen ?? new Uint8Array(0));
       } else if (cut && CUT_METHOD.test(head)) {
         if (st.cutFrame === undefined) { st.cutFrame = frame; st.cutTime = time; st.cutSeen = data.slice(); }
@@ -562,21 +569,25 @@ export class DecodePipeline implements TcpStreamSink {
       } else {
         st.decided = true;
         if (!HTTP_METHOD_PREFIX.test(head)) return;
-        st.parser = new HttpConnectionParser(new HttpEventForwarder(this, conn), CUT_RESPONSES);
+        st.parser = new HttpConnectionParser(new HttpEventForwarder(this, conn, st), CUT_RESPONSES);
       }
     }
-    st.parser?.push(fromClient, data, frame, time, cut);
+    if (st.parser === null) return;
+    if (!fromClient) st.serverPushed += data.length;
+    st.parser.push(fromClient, data, frame, time, cut);
   }
 
   onGap(conn: TcpConnection, fromClient: boolean, missingBytes: number, frame: number, time: number, cut: boolean): void {
     let st = conn.user as HttpConnState | undefined;
-    if (st === undefined && cut && fromClient) conn.user = st = { parser: null, decided: false };
+    if (st === undefined && cut && fromClient) conn.user = st = { parser: null, decided: false, serverPushed: 0, cutOpen: null };
     // The client's first bytes all cut (a snap length that leaves no TCP payload): the answer decides.
     if (st !== undefined && !st.decided && cut && fromClient && st.cutFrame === undefined) {
       st.cutFrame = frame;
       st.cutTime = time;
     }
-    st?.parser?.gap(fromClient, missingBytes, cut, frame, time);
+    if (st?.parser == null) return;
+    if (!fromClient) st.serverPushed += missingBytes;
+    st.parser.gap(fromClient, missingBytes, cut, frame, time);
   }
 
   onClose(conn: TcpConnection, reason: HttpCloseReason): void {
@@ -606,8 +617,27 @@ export class DecodePipeline implements TcpStreamSink {
     const flush = reason === 'flush';
     st.parser.end(true, frame, time, flush && !finishedBySender(conn, true));
     st.parser.end(false, frame, time, flush && !finishedBySender(conn, false));
+    if (st.cutOpen !== null) {
+      const r = st.cutOpen;
+      st.cutOpen = null;
+      const end = st.serverPushed;
+      this.cutDelivery(conn, r, deliveredAtClose(r, end, end - (unacknowledged(conn, false) ?? Infinity), resetBy(conn, false)), frame, time);
+    }
     this.closeAt.frame = -1;
     this.closeAt.quiet = undefined;
+  }
+
+  /** A response the snap length cut begins (`r`), or the next one after it (`next`: its offset). */
+  cutResponseSeen(conn: TcpConnection, st: HttpConnState, r: CutResponse | null, next: number | null): void {
+    const open = st.cutOpen;
+    st.cutOpen = r;
+    if (open === null || next === null) return;
+    const acked = st.serverPushed - (unacknowledged(conn, false) ?? Infinity);
+    this.cutDelivery(conn, open, deliveredBeforeNext(open, next, acked), this.cur.frame, this.cur.time);
+  }
+
+  private cutDelivery(conn: TcpConnection, r: CutResponse, delivered: boolean, frame: number, time: number): void {
+    this.sink.httpCutDelivery?.(conn.id, r.request, delivered, delivered ? r.contentLength : null, frame, time);
   }
 
   /** Body bytes, only to a sink that keeps them. */
@@ -671,7 +701,9 @@ class HttpEventForwarder implements HttpSink {
   /** The request of the response whose body is being read (the parser's pairing): its completion
    *  and the parser's complaints about it carry it. */
   private responding: HttpRequestHead | null = null;
-  constructor(private readonly pipe: DecodePipeline, private readonly conn: TcpConnection) {}
+  /** The head of the response being read (a chunked one whose framing the cut takes is judged by it). */
+  private respondingHead: HttpResponseHead | null = null;
+  constructor(private readonly pipe: DecodePipeline, private readonly conn: TcpConnection, private readonly st: HttpConnState) {}
   onRequest(head: HttpRequestHead, frame: number, time: number): void {
     // A request head the capture cut (its line unfinished) is a request all the same, and says so.
     const issues: WireIssue[] = [];
@@ -680,6 +712,9 @@ class HttpEventForwarder implements HttpSink {
   }
   onResponse(head: HttpResponseHead, frame: number, time: number): void {
     this.responding = head.request;
+    this.respondingHead = head;
+    // Another response begins: the one the cut left open ended before it.
+    if (this.st.cutOpen !== null || head.cut) this.pipe.cutResponseSeen(this.conn, this.st, head.cut ? cutResponse(head) : null, head.offset);
     this.pipe.emitHttp(this.conn, 'response', false, head, head.request, 0, frame, time, []);
   }
   onBodyData(isRequest: boolean, data: Uint8Array, frame: number, time: number): void {
@@ -687,7 +722,8 @@ class HttpEventForwarder implements HttpSink {
   }
   onMessageComplete(isRequest: boolean, bodyBytes: number, frame: number, time: number, cut?: boolean): void {
     const request = isRequest ? null : this.responding;
-    if (!isRequest) this.responding = null;
+    if (!isRequest && cut === true && this.respondingHead !== null) this.pipe.cutResponseSeen(this.conn, this.st, cutResponse(this.respondingHead), null);
+    if (!isRequest) { this.responding = null; this.respondingHead = null; }
     this.pipe.emitHttp(this.conn, 'complete', isRequest, null, request, bodyBytes, frame, time, [], cut === true);
   }
   onError(isRequest: boolean, issue: WireIssue, bodyBytes = 0): void {

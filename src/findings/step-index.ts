@@ -174,8 +174,9 @@ function loadedChainFile(s: StepFacts): boolean {
 }
 
 /** The first step after `i` that loaded a file of the boot chain (see loadedChainFile), or -1. A
- *  fetch whose end the snap length cut counts only when the client went on to another transfer
- *  after it: its end is not in the capture, a RST or the capture's end may follow it. */
+ *  fetch whose end the snap length cut and that the sequence space did not show delivered (not ok)
+ *  counts only when the client went on to another transfer after it: a RST or the capture's end
+ *  may follow it. */
 export function nextLoadedChainStep(steps: readonly StepFacts[], i: number): number {
   const x = indexOf(steps);
   if (x.nextLoaded === null) {

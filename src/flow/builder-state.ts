@@ -11,6 +11,7 @@ import { SharedStrings } from './shared-strings.js';
 import { addFrame } from './frames.js';
 import type { ChainState, DeviceIdentity, HttpState, StepState, TftpState } from './state.js';
 import type { BootStep, NdpCounts } from './types.js';
+import type { HttpRequestHead } from '../wire/http/index.js';
 
 /** UDP port of proxyDHCP / the PXE boot server. */
 export const PROXY_PORT = PXE_BOOT_SERVER_PORT;
@@ -41,6 +42,9 @@ export interface FlowState {
   /** Chain key → ICMP unreachables answering that client's boot-chain datagrams. */
   readonly unreachable: Map<string, UnreachableRecord[]>;
   readonly http: Map<number, HttpState[]>;
+  /** Connection → its step whose response the snap length cut, until the decoder says whether the
+   *  body was delivered (`httpCutDelivery`), with the request that step answered. */
+  readonly httpCut: Map<number, { st: HttpState; request: HttpRequestHead | null }>;
   /** Texts many devices repeat, kept once (see shared-strings). */
   readonly strings: SharedStrings;
   /** The frame being decoded when the capture cut it short (0: it was not) and how many of its
@@ -54,7 +58,7 @@ export function newFlowState(opts: FlowState['opts']): FlowState {
   return {
     chains: new Map(), leases: new Map(), claims: new Map(), dhcp6Clients: new Map(), routers: new RouterTable(),
     ndpCounts: { rs: 0, ra: 0, ns: 0, na: 0, redirect: 0 }, raWaiting: new Set(), tftp: new Map(),
-    tftpByClient: new Map(), unreachable: new Map(), http: new Map(), strings: new SharedStrings(),
+    tftpByClient: new Map(), unreachable: new Map(), http: new Map(), httpCut: new Map(), strings: new SharedStrings(),
     cutNow: { frame: 0, missing: 0 }, opts,
   };
 }

@@ -384,7 +384,10 @@ export function httpMessage(flow: FlowState, m: HttpDecoded): ChainState | null 
       // that may be interim the parser keeps the request open (a final answer may follow: it
       // lands here); else the step ends, and the parser's complaints about the cut reach no step.
       st.step.cut = true;
-      if (!head.mayBeInterim) endHttp(flow, q, i, m.connection);
+      if (!head.mayBeInterim) {
+        flow.httpCut.set(m.connection, { st, request: m.request });
+        endHttp(flow, q, i, m.connection);
+      }
     } else delete st.step.cut; // the final answer after a cut interim one
     return chainForAddr(flow, m.dstAddr, m.time);
   }
@@ -394,6 +397,7 @@ export function httpMessage(flow: FlowState, m: HttpDecoded): ChainState | null 
     st.step.bytes = m.bodyBytes;
     if (m.cut) {
       // The snap length cut its framing: sent up to here, its end not in the capture.
+      flow.httpCut.set(m.connection, { st, request: m.request });
       st.step.cut = true;
       st.step.complete = false;
       st.step.ok = false;
@@ -413,6 +417,22 @@ export function httpMessage(flow: FlowState, m: HttpDecoded): ChainState | null 
     return chainForAddr(flow, m.dstAddr, m.time);
   }
   return null;
+}
+
+/**
+ * The decoder's judgement of a response the snap length cut (DecodeSink.httpCutDelivery): a body
+ * the TCP sequence space and the client's ACKs show delivered makes a 2xx/3xx fetch ok and complete
+ * (the head stays marked cut); else the step stays as it was, its end not known.
+ */
+export function httpCutDelivery(flow: FlowState, connection: number, request: HttpRequestHead | null, delivered: boolean, bodyBytes: number | null): void {
+  const open = flow.httpCut.get(connection);
+  if (open === undefined || open.request !== request) return;
+  flow.httpCut.delete(connection);
+  const step = open.st.step;
+  if (!delivered || step.status === null || step.status >= 400) return;
+  step.ok = true;
+  step.complete = true;
+  if (bodyBytes !== null) step.bytes = bodyBytes;
 }
 
 /**
@@ -453,8 +473,9 @@ function openHttp(flow: FlowState, c: ChainState, m: HttpDecoded, head: HttpRequ
   // No Host field (HTTP/1.0, a cut request): the address, an IPv6 one in brackets (RFC 3986 §3.2.2).
   const addr = m.dstAddr.includes(':') ? `[${m.dstAddr}]` : m.dstAddr;
   const host = httpHeader(head, 'host') ?? (m.dstPort === TcpPort.HTTP ? addr : `${addr}:${m.dstPort}`);
-  // A request the snap length cut: its method and URI as far as they go, "…" for the rest.
-  const uri = head.cut ? `${head.uri}…` : head.uri;
+  // A request the snap length cut: its method and URI as far as they go, "…" where the cut may
+  // have run into the URI (a URI the captured bytes show followed by a space is whole).
+  const uri = head.uriCut ? `${head.uri}…` : head.uri;
   const url = flow.strings.of(/^https?:\/\//i.test(uri) ? uri : `http://${host}${head.cut && !uri.startsWith('/') ? '/' : ''}${uri}`);
   const st: HttpState = {
     kind: 'http', frames: [], frameCount: 0, framesTrimmed: false, last: m.time, connection: m.connection, request: head, requestFrame: m.frame,

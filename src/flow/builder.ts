@@ -6,6 +6,7 @@
  * builder-transfer (TFTP, HTTP, ICMP); builder-state holds what they share.
  */
 import type { WireIssue } from '../wire/issues.js';
+import type { HttpRequestHead } from '../wire/http/index.js';
 import type { ArpSeen, CutBy, DecodedMessage, DecodeSink, FragmentSeen, TcpSegmentSeen, UndecodedFrame } from '../decode/messages.js';
 import { FrameSample, sampledFrames, type SampleFields } from './frames.js';
 import type { ChainState, DeviceIdentity, StepState } from './state.js';
@@ -16,7 +17,7 @@ import { deepCopy } from './copy.js';
 import { compactState, newFlowState, type FlowState, type UnreachableRecord } from './builder-state.js';
 import { dhcp4Message } from './builder-dhcp4.js';
 import { dhcp6Message, dhcp6RequestIdentified, ndpMessage } from './builder-dhcp6.js';
-import { httpCloseAt, httpMessage, icmpMessage, tftpBlock, tftpMessage } from './builder-transfer.js';
+import { httpCloseAt, httpCutDelivery, httpMessage, icmpMessage, tftpBlock, tftpMessage } from './builder-transfer.js';
 import type { TftpSession } from '../decode/tftp-tracker.js';
 import { MtuTracker, type MtuFacts } from './mtu.js';
 import { TcpFlag } from '../wire/tcp.js';
@@ -93,6 +94,10 @@ export class BootChainBuilder implements DecodeSink {
 
   fragment(f: FragmentSeen): void {
     this.mtu.fragment(f);
+  }
+
+  httpCutDelivery(connection: number, request: HttpRequestHead | null, delivered: boolean, bodyBytes: number | null): void {
+    httpCutDelivery(this.flow, connection, request, delivered, bodyBytes);
   }
 
   tcpSegment(s: TcpSegmentSeen): void {
@@ -248,7 +253,7 @@ export class BootChainBuilder implements DecodeSink {
     const f = this.flow;
     return {
       leases: f.leases.size, claims: f.claims.size, dhcp6Clients: f.dhcp6Clients.size, tftp: f.tftp.size,
-      tftpByClient: f.tftpByClient.size, http: f.http.size, unreachable: f.unreachable.size, raWaiting: f.raWaiting.size,
+      tftpByClient: f.tftpByClient.size, http: f.http.size + f.httpCut.size, unreachable: f.unreachable.size, raWaiting: f.raWaiting.size,
     };
   }
 
@@ -518,7 +523,7 @@ function forgetChains(flow: FlowState, keys: ReadonlySet<string>, states: Readon
     const left = q.filter((st) => !states.has(st));
     if (left.length === 0) flow.http.delete(conn);
     else flow.http.set(conn, left);
-  });
+  });  flow.httpCut.forEach((open, conn) => { if (states.has(open.st)) flow.httpCut.delete(conn); });
 }
 
 /** `mtu` only on devices that have path-MTU facts (most have none: the field stays absent). */

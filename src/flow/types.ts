@@ -241,7 +241,9 @@ export interface HttpStep extends StepBase {
   complete: boolean;
   /** The capture's snap length cut the response head (`status` is what the cut left, null when it
    *  took the code) or its body's framing (chunk sizes): its end is not in the capture. Absent when
-   *  whole; body bytes cut inside a framed body count as sent (TCP sequence numbers show them). */
+   *  whole; body bytes cut inside a framed body count as sent (TCP sequence numbers show them).
+   *  `complete` (and `ok` for a 2xx/3xx) where the sequence space and the client's ACKs show the
+   *  body delivered (decode/http-cut-delivery.ts); `bytes` its Content-Length when the head showed it. */
   cut?: true;
 }
 

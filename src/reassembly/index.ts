@@ -12,6 +12,8 @@ export {
   TcpStreamReassembler,
   endsAtClose,
   finishedBySender,
+  resetBy,
+  unacknowledged,
   seqDiff,
   type TcpCloseReason,
   type TcpConnection,

@@ -34,6 +34,10 @@ interface HalfStream {
   sentRst: boolean;
   /** Time of this side's last segment (-Infinity before the first). */
   lastTime: number;
+  /** The highest acknowledgement of this side's bytes the peer sent (a sequence number), valid
+   *  once `acked`: how far the receiver says it got (a RST's is not counted). */
+  ackedTo: number;
+  acked: boolean;
 }
 
 interface BufferedSegment {
@@ -234,6 +238,20 @@ export function finishedBySender(conn: TcpConnection, fromClient: boolean): bool
   return (fromClient ? c.toServer : c.toClient).finished;
 }
 
+/** Bytes of this direction delivered so far (its FIN not counted) that the receiver's ACKs do not
+ *  cover yet: 0 once it acknowledged them all; null while it acknowledged nothing of them. */
+export function unacknowledged(conn: TcpConnection, fromClient: boolean): number | null {
+  const half = (conn as ConnectionRecord)[fromClient ? 'toServer' : 'toClient'];
+  if (!half.acked || half.nextSeq === -1) return null;
+  const end = half.finished ? (half.nextSeq - 1) >>> 0 : half.nextSeq;
+  return Math.max(0, seqDiff(end, half.ackedTo));
+}
+
+/** This direction's sender sent a RST. */
+export function resetBy(conn: TcpConnection, fromClient: boolean): boolean {
+  return (conn as ConnectionRecord)[fromClient ? 'toServer' : 'toClient'].sentRst;
+}
+
 /** The connection moved on at this segment (a held one delivered late keeps the later mark). */
 function progress(c: TcpConnection, frame: number, time: number): void {
   if (frame < c.progressFrame) return;
@@ -279,7 +297,7 @@ function closedStartsOver(c: ClosedConnection, src: string, srcPort: number, seg
 }
 
 function newHalf(): HalfStream {
-  return { nextSeq: -1, pending: [], pendingBytes: 0, finSeq: -1, finished: false, synSeq: -1, synData: 0, synHeld: null, synCut: 0, sentRst: false, lastTime: -Infinity };
+  return { nextSeq: -1, pending: [], pendingBytes: 0, finSeq: -1, finished: false, synSeq: -1, synData: 0, synHeld: null, synCut: 0, sentRst: false, lastTime: -Infinity, ackedTo: 0, acked: false };
 }
 
 /**
@@ -386,6 +404,10 @@ export class TcpStreamReassembler {
     // (a TFO server's early answer, the SYN/ACK lost: the request is delivered before it).
     if (peer.synHeld !== null && ackFlag) this.settleSynData(c, !fromClient, peer, synDataTaken(seg.ack, peer.synHeld, peer.synCut));
     if (half.synHeld !== null && !syn) this.settleSynData(c, fromClient, half, seqDiff(seg.seq, half.synHeld.seq) >= half.synHeld.data.length);
+    if (ackFlag && (seg.flags & TcpFlag.RST) === 0 && (!peer.acked || seqDiff(seg.ack, peer.ackedTo) > 0)) {
+      peer.ackedTo = seg.ack;
+      peer.acked = true;
+    }
 
     if ((seg.flags & TcpFlag.RST) !== 0) {
       half.sentRst = true;

@@ -186,7 +186,7 @@ const httpStep = z.strictObject({
   ttfb: seconds.nullable(),
   throughput: z.number().min(0).nullable(),
   complete: z.boolean(),
-  cut: z.literal(true).optional().describe('The snap length cut the response head, or the framing of its body: it is a response all the same (its status line began, or the server sent bytes in answer), `status` is the code the cut left (null when it took the code), `bytes` the body bytes its TCP sequence numbers show sent up to the cut, and its end is not in the capture. Absent when the head and framing were whole (body bytes the snap length cut inside a framed body count as sent: such a step is complete).'),
+  cut: z.literal(true).optional().describe('The snap length cut the response head, or the framing of its body: it is a response all the same (its status line began, or the server sent bytes in answer), `status` is the code the cut left (null when it took the code), `bytes` the body bytes its TCP sequence numbers show sent up to the cut, and its end is not in the capture — unless `complete`: the sequence space reached its end (where the next response starts, or the Content-Length of the head) and the client acknowledged it, with no RST from the server first (`ok` for a 2xx/3xx, `bytes` its Content-Length when the head showed it). Absent when the head and framing were whole (body bytes the snap length cut inside a framed body count as sent: such a step is complete).'),
 });
 
 const step = z.discriminatedUnion('kind', [dhcp4Step, proxyStep, dhcp6Step, raStep, tftpStep, httpStep]);

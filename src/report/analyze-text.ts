@@ -360,6 +360,8 @@ export function stepDetail(step: BootStep): string {
       if (step.cut) {
         // The snap length cut the response head: a response, its body not in the capture.
         parts.push(step.status === null ? 'response (cut)' : `${step.status} (cut)`);
+        // Its body shown delivered by the TCP sequence space and the client's ACKs.
+        if (step.complete) parts.push(step.bytes > 0 ? `${step.bytes} bytes delivered` : 'delivered');
         break;
       }
       parts.push(step.status === null ? 'no response' : `${step.status}`);
