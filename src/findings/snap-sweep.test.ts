@@ -38,8 +38,10 @@ const KERNEL_404 = 'lab/bios-ipxe-dnsmasq.pcap with vmlinuz 404';
 const KERNEL_UNNAMED = 'lab/bios-ipxe-dnsmasq.pcap with the kernel under a name no rule knows';
 /** bios-ipxe-dnsmasq as seen from the server's side only (its frames alone). */
 const SERVER_ONLY = 'lab/bios-ipxe-dnsmasq.pcap with the server\'s frames only';
+/** The capture as recorded: iPXE's script, kernel and initrd on one keep-alive connection. */
+const SNAP_FULL = 'lab/bios-ipxe-dnsmasq.pcap';
 const CAPS = [
-  'lab/bios-ipxe-dnsmasq.pcap',
+  SNAP_FULL,
   SCRIPT_404,
   SCRIPT_404_END,
   KERNEL_RST,
@@ -205,8 +207,9 @@ describe('snap-length sweep over real HTTP and DHCPv6 captures', () => {
 describe('a cut keeps what its headers show', () => {
   it('a 404 answering iPXE\'s script with nothing after it is an error, exit 1, wherever the cut leaves its code', async () => {
     const frames = framesOf(SCRIPT_404_END);
-    // Up to 128 the cut takes iPXE's DHCP identity: a device of unknown role, its 404 info (main: not seen).
-    for (const snap of [200, 600, 1514]) {
+    // At 90–150 the cut takes iPXE's DHCP identity, but the request line is whole up to its URI:
+    // boot.ipxe is a script, which only iPXE fetches.
+    for (const snap of [96, 128, 200, 600, 1514]) {
       const out = join(tmp, `404-end-${snap}.pcap`);
       writeFileSync(out, ethernetPcap(frames, { snap }));
       const a = await analyzeCapture(out);
@@ -227,6 +230,17 @@ describe('a cut keeps what its headers show', () => {
       outcomes.push([snap, a.findings.some((f) => f.code === 'http.error' && f.severity === 'error'), exitCodeFor(a), bootedDevices(a)]);
     }
     expect(outcomes).toEqual([96, 128, 200, 1514].map((snap) => [snap, true, 1, 0]));
+  }, 60_000);
+
+  it.each([SNAP_FULL, SCRIPT_404])('%s: booted, exit 0, whole and cut at 80–300 (the script and kernel bodies shown delivered by the sequence space and the client\'s ACKs)', async (cap) => {
+    const outcomes: unknown[] = [];
+    for (const snap of [80, 96, 128, 200, 300, 1514]) {
+      const out = join(tmp, `delivered-${snap}.pcap`);
+      writeFileSync(out, ethernetPcap(framesOf(cap), { snap }));
+      const a = await analyzeCapture(out);
+      outcomes.push([snap, bootedDevices(a), exitCodeFor(a)]);
+    }
+    expect(outcomes).toEqual([80, 96, 128, 200, 300, 1514].map((snap) => [snap, 1, 0]));
   }, 60_000);
 
   it('an initrd loaded after a kernel under a name no rule knows (Flatcar\'s) ends the chain: booted, exit 0', async () => {

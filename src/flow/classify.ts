@@ -68,6 +68,11 @@ export function isIpxeBinary(path: string): boolean {
     || /^ipxe[-_.]/.test(b) && /\.(efi|kpxe|kkpxe|pxe|lkrn)$/.test(b);
 }
 
+/** An iPXE script: only iPXE fetches and runs one, so a chain whose first fetch is one runs iPXE. */
+export function isIpxeScript(path: string): boolean {
+  return /\.ipxe$/i.test(baseName(path));
+}
+
 /** A file that looks like a boot program (loader, kernel, iPXE script) rather than config/data. */
 export function looksLikeBootProgram(path: string): boolean {
   const b = baseName(path);

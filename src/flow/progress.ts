@@ -3,8 +3,9 @@
  * goal (the boot program loaded; after a chainload to iPXE, the kernel or image its script boots;
  * a phone's configuration), and the time to its boot program.
  */
-import { baseName, isIpxeBinary, knownName, looksLikeBootProgram, looksLikeKernel, looksLikeKernelCompanion } from './classify.js';
+import { baseName, isIpxeBinary, isIpxeScript, knownName, looksLikeBootProgram, looksLikeKernel, looksLikeKernelCompanion } from './classify.js';
 import type { AttemptEntry, StepFacts } from './facts.js';
+import { CUT_MARK } from '../wire/tftp.js';
 
 /** Stages in boot order: DHCP, proxyDHCP, the boot program (NBP), iPXE's own DHCP, its script,
  *  the kernel/image it boots; a phone's (or provisioned device's) configuration. */
@@ -31,7 +32,8 @@ export function attemptProgress(steps: readonly StepFacts[], entry: AttemptEntry
   }
   // A name the cut ran into counts as the file it is the start of, when DHCP named one; else it
   // is unknown (null): neither a boot program, a kernel nor a config — never the goal reached.
-  const fileOf = (s: StepFacts): string | null => s.kind === 'tftp' ? knownName(s.step.file, s.step.cut === 'file', namedWhole) : s.kind === 'http' ? s.step.url : null;
+  const fileOf = (s: StepFacts): string | null => s.kind === 'tftp' ? knownName(s.step.file, s.step.cut === 'file', namedWhole)
+    : s.kind === 'http' ? knownName(s.step.url, s.step.url.endsWith(CUT_MARK), namedWhole) : null;
   let stage: BootStage | null = null;
   const reach = (x: BootStage): void => {
     if (stage === null || BOOT_STAGES.indexOf(x) > BOOT_STAGES.indexOf(stage)) stage = x;
@@ -73,7 +75,8 @@ export function attemptProgress(steps: readonly StepFacts[], entry: AttemptEntry
       if (!provisioning) reach(!ipxe && !nbpLoaded ? 'boot-program' : ipxe ? 'script' : 'boot-program');
       continue;
     }
-    // A cut 2xx is no proof the file arrived (its end is not in the capture): only a whole fetch loads.
+    // A cut 2xx is no proof the file arrived (its end is not in the capture): only a whole fetch, or
+    // one the sequence space and the client's ACKs show delivered (ok), loads.
     const done = s.kind === 'tftp' ? s.step.complete && s.step.error === null : s.step.ok;
     const program = named.has(baseName(file)) || looksLikeBootProgram(file);
     if (provisioning) {
@@ -81,6 +84,8 @@ export function attemptProgress(steps: readonly StepFacts[], entry: AttemptEntry
       if (done) config = true;
       continue;
     }
+    // Only iPXE fetches an iPXE script: it runs, where the cut (or a late start) took its DHCP stage.
+    if (!ipxe && isIpxeScript(file)) ipxe = true;
     if (!ipxe && !nbpLoaded) {
       if (!program) continue;
       reach('boot-program');

@@ -308,6 +308,7 @@ export class HttpConnectionParser {
       contentLength: null, chunked: false, keepAlive: true, offset: d.headOffset, headLength: d.headLen, cut: true,
     };
     if (!methodWhole) head.methodCut = true;
+    if (!methodWhole || m[0].length === line.length) head.uriCut = true;
     if (this.pending.length >= this.maxPending) this.pending.shift();
     this.pending.push(head);
     if (methodWhole) this.sink.onRequest(head, d.headFrame, d.headTime);
@@ -322,7 +323,7 @@ export class HttpConnectionParser {
     if (at === null || this.pending.length > 0) return;
     const head: HttpRequestHead = {
       kind: 'request', method: '', uri: '', version: 'HTTP/1.1', headers: [], byName: new Map(), contentLength: null,
-      chunked: false, keepAlive: true, offset: this.client.pos, headLength: 0, cut: true, methodCut: true,
+      chunked: false, keepAlive: true, offset: this.client.pos, headLength: 0, cut: true, methodCut: true, uriCut: true,
     };
     this.pending.push(head);
     (this.unannounced ??= new Map()).set(head, [at.frame, at.time]);

@@ -37,6 +37,8 @@ export interface HttpRequestHead extends HttpHeadCommon {
    *  (`methodCut`: the method itself is cut, '' when nothing of it is left). Absent when whole. */
   cut?: true;
   methodCut?: true;
+  /** Of a cut request: the cut may have run into its URI (nothing after it was captured). */
+  uriCut?: true;
 }
 
 export interface HttpResponseHead extends HttpHeadCommon {
