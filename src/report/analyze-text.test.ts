@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { formatOffset, messageSequence, printable, renderAnalysisText } from './analyze-text.js';
+import { formatOffset, messageSequence, middleCut, printable, renderAnalysisText } from './analyze-text.js';
+import { visibleWidth, wrapCell } from './layout.js';
 import { ANSI, PLAIN } from './color.js';
 import { BAD_MAC, GOOD_MAC, nastyAnalysis, sampleAnalysis } from '../../test/cli/fixtures.js';
 
@@ -92,6 +93,29 @@ describe('printable', () => {
       const control = c < 0x20 || (c >= 0x7f && c <= 0x9f);
       const s = `a${ch}b${ch}`;
       expect(printable(s)).toBe(control ? `a\\x${c.toString(16).padStart(2, '0')}b\\x${c.toString(16).padStart(2, '0')}` : s);
+    }
+  });
+});
+
+describe('middleCut: a run longer than a line keeps its end (the file name)', () => {
+  it('shortens the middle of a long file name, host or query value; short runs and break points stay', () => {
+    const url = 'GET http://[2001:db8:0:1::10]:8080/a/b/c/snponly-x86_64-with-a-very-long-suffix-name.efi';
+    const lines = wrapCell(middleCut(url, 40), 40);
+    expect(lines.every((l) => visibleWidth(l) <= 40)).toBe(true);
+    expect(lines[lines.length - 1]!.endsWith('-name.efi')).toBe(true);
+    expect(lines.join('')).toMatch(/^GET http:\/\/\[2001:db8:0:1::10\]:8080\/a\/b\/c\/snponly-x86_64-.*…/);
+    const host = `GET http://${'h'.repeat(60)}.example.com/vmlinuz`;
+    expect(wrapCell(middleCut(host, 30), 30).join('')).toMatch(/^GET http:\/\/h+…h*\.example\.com\/vmlinuz$/);
+    expect(middleCut('GET http://198.51.100.1/boot.ipxe', 20)).toBe('GET http://198.51.100.1/boot.ipxe');
+  });
+
+  it('the step table of a file or a terminal keeps a long URL\'s file name', () => {
+    const a = sampleAnalysis();
+    const name = 'snponly-x86_64-signed-with-a-very-long-build-suffix-20261122.efi';
+    for (const c of a.clients) for (const s of c.steps) if (s.kind === 'http') s.url = `http://${'boot-server-'.repeat(6)}example.com/${name}`;
+    for (const width of [undefined, 100]) {
+      const text = renderAnalysisText(a, PLAIN, { width }).join('\n');
+      expect(text).toMatch(/-20261122\.efi/);
     }
   });
 });

@@ -9,7 +9,7 @@ import type { BootStep, Dhcp4Step, Dhcp6Status, RaSummary, RouterInfo } from '..
 import type { Severity } from '../findings/catalogue.js';
 import { PLAIN, type Palette } from './color.js';
 import { collapseSequence, humanDuration } from './humanize.js';
-import { boxTable, columnWidths, visibleWidth, wrapCell, wrapLine } from './layout.js';
+import { boxTable, breaksAfter, columnWidths, visibleWidth, wrapCell, wrapLine } from './layout.js';
 import { attemptEntryLabel, blindSpotText, stageLabel, verdictLine } from './verdict.js';
 import { findingIndex, type FindingIndex } from './finding-index.js';
 import { UdpPort } from '../wire/ports.js';
@@ -227,7 +227,32 @@ export function fittedTable(rows: string[][], flexible: ReadonlySet<number>, wid
  *  on one line — nearly all of them — is the line wrapCell gives, without its split and join. */
 function fitCell(cell: string, cellWidth: number, width: number): string {
   if (!cell.includes('\n') && cellWidth <= width) return cell.trim();
-  return wrapCell(cell, width).join('\n');
+  return wrapCell(middleCut(cell, width), width).join('\n');
+}
+
+/**
+ * Each run between break points (see breaksAfter) longer than a line keeps its start and its end
+ * with `…` between: wrapCell would cut it from the end, and a URL's or path's end is the file
+ * name (`snponly-x86_64-…-name.efi`, not `snponly-x86_64-with-a-very-…`).
+ */
+export function middleCut(text: string, width: number): string {
+  // A piece is its run and the break character after it: runs of up to width - 1 fit a line.
+  const max = Math.max(3, width - 1);
+  let out = '';
+  let from = 0;
+  for (let i = 0; i <= text.length; i++) {
+    if (i < text.length && !breaksAfter(text.charCodeAt(i)) && text.charCodeAt(i) !== 0x0a) continue;
+    const run = text.slice(from, i);
+    // Colour escapes are left whole (wrapCell's own cut handles such a run).
+    const chars = run.length > max && !run.includes('\u001b') ? [...run] : null;
+    if (chars !== null && chars.length > max) {
+      const tail = Math.ceil((max - 1) / 2);
+      out += `${chars.slice(0, max - 1 - tail).join('')}…${chars.slice(chars.length - tail).join('')}`;
+    } else out += run;
+    if (i < text.length) out += text[i];
+    from = i + 1;
+  }
+  return out;
 }
 
 export function findingLines(f: Finding, pal: Palette, width: number | null = null): string[] {

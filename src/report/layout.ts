@@ -28,7 +28,7 @@ export function reportWidth(io: { stdoutIsTTY: boolean | undefined; columns?: nu
 }
 
 /** Where a cell may break: after a space, an arrow, a comma, a slash or a `?`/`&` of a URL. */
-function breaksAfter(c: number): boolean {
+export function breaksAfter(c: number): boolean {
   return c === 0x20 || c === 0x2192 || c === 0x2c || c === 0x2f || c === 0x3f || c === 0x26;
 }
 
