@@ -73,8 +73,31 @@ export function isIpxeScript(path: string): boolean {
   return /\.ipxe$/i.test(baseName(path));
 }
 
+/** Answers of `looksLikeBootProgram` / `looksLikeKernel` by path: the rules and the attempt split
+ *  ask them of every step of every device (a lower-cased copy and up to five regexps a call), and a
+ *  capture names few distinct files. Bounded: a full table starts over. */
+const REMEMBERED_PATHS = 1_024;
+/** Longer paths (rare, a URL with a long query) are judged each time, not held. */
+const REMEMBERED_LENGTH = 256;
+const bootPrograms = new Map<string, boolean>();
+const kernels = new Map<string, boolean>();
+
+function remembered(table: Map<string, boolean>, path: string, judge: (path: string) => boolean): boolean {
+  if (path.length > REMEMBERED_LENGTH) return judge(path);
+  const hit = table.get(path);
+  if (hit !== undefined) return hit;
+  const v = judge(path);
+  if (table.size >= REMEMBERED_PATHS) table.clear();
+  table.set(path, v);
+  return v;
+}
+
 /** A file that looks like a boot program (loader, kernel, iPXE script) rather than config/data. */
 export function looksLikeBootProgram(path: string): boolean {
+  return remembered(bootPrograms, path, bootProgramName);
+}
+
+function bootProgramName(path: string): boolean {
   const b = baseName(path);
   return /\.(efi|kpxe|kkpxe|pxe|0|com|lkrn|ipxe|c32)$/.test(b) || /^(vmlinuz|linux|bzimage|kernel)/.test(b);
 }
@@ -85,6 +108,10 @@ export function looksLikeBootProgram(path: string): boolean {
  * (initrd, WIM, ISO). An iPXE script or a config file is a step on the way, not the end.
  */
 export function looksLikeKernel(path: string): boolean {
+  return remembered(kernels, path, kernelName);
+}
+
+function kernelName(path: string): boolean {
   const b = baseName(path);
   if (/^(vmlinu[xz]|linux|bzimage|kernel|wimboot|memdisk|mboot|xen|initrd|initramfs|bootmgr)/.test(b)) return true;
   if (/\.(krn|wim|sdi|iso|img|cpio|squashfs)(\.(gz|xz|zst|lz4))?$/.test(b)) return true;
