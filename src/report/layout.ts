@@ -134,42 +134,37 @@ export function columnWidths(natural: readonly number[], flexible: ReadonlySet<n
 export function boxTable(rows: readonly (readonly string[])[], widths: readonly number[], cellWidths?: readonly (readonly number[])[]): string[] {
   // Loops rather than map/join per row: every client's timeline is one of these tables.
   const rules = tableRules(widths);
+  const n = widths.length;
   const out = [rules.top];
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
     const known = cellWidths?.[i];
-    if (oneLine(row, widths.length)) {
-      // Nearly every row: each cell one line, no per-cell line lists.
-      let line = widths.length === 0 ? '││' : '│';
-      for (let c = 0; c < widths.length; c++) {
-        const text = row[c] ?? '';
-        const w = known?.[c] ?? -1;
+    // Nearly every row is one line per cell: only a row with a break gets its cells' line lists.
+    const cells = oneLine(row, n) ? null : cellLines(row, n);
+    let height = 1;
+    if (cells !== null) for (const lines of cells) if (lines.length > height) height = lines.length;
+    for (let k = 0; k < height; k++) {
+      let line = n === 0 ? '││' : '│';
+      for (let c = 0; c < n; c++) {
+        const lines = cells === null ? null : cells[c]!;
+        const text = lines === null ? row[c] ?? '' : lines[k] ?? '';
+        // A one-line cell's width may be known (-1: not known, measure it).
+        const w = known !== undefined && k === 0 && (lines === null || lines.length === 1) ? known[c] ?? -1 : -1;
         line += ` ${text}${spaces(widths[c]! - (w < 0 ? visibleWidth(text) : w))} │`;
       }
       out.push(line);
-    } else {
-      const cells: string[][] = [];
-      let height = 1;
-      for (let c = 0; c < widths.length; c++) {
-        const lines = (row[c] ?? '').split('\n');
-        if (lines.length > height) height = lines.length;
-        cells.push(lines);
-      }
-      for (let k = 0; k < height; k++) {
-        let line = widths.length === 0 ? '││' : '│';
-        for (let c = 0; c < widths.length; c++) {
-          const text = cells[c]![k] ?? '';
-          // A one-line cell's width may be known (-1: not known, measure it).
-          const w = known !== undefined && cells[c]!.length === 1 && k === 0 ? known[c] ?? -1 : -1;
-          line += ` ${text}${spaces(widths[c]! - (w < 0 ? visibleWidth(text) : w))} │`;
-        }
-        out.push(line);
-      }
     }
     if (i === 0) out.push(rules.middle);
   }
   out.push(rules.bottom);
   return out;
+}
+
+/** The lines of each of the row's first `n` cells. */
+function cellLines(row: readonly string[], n: number): string[][] {
+  const cells: string[][] = [];
+  for (let c = 0; c < n; c++) cells.push((row[c] ?? '').split('\n'));
+  return cells;
 }
 
 /** No cell of the row (its first `n`) holds a line break. */
