@@ -2,7 +2,7 @@
 import { asciiBytes, ipv4ToString, latin1String, macToString, u16, u32 } from '../bytes.js';
 import type { JsonValue } from './codec.js';
 import { getOption, hasDhcpCookie, overloadValue, vendorClass, CHADDR_LEN, type DhcpV4Message } from './message.js';
-import { CLIENT_ARCH_NAMES, decodeOptionValue, DhcpV4Code, DhcpV4MessageType, MESSAGE_TYPE_NAMES } from './options.js';
+import { CLIENT_ARCH_NAMES, decodeOptionValue, DhcpV4Code, DhcpV4MessageType, MESSAGE_TYPE_NAMES, userClassInstances } from './options.js';
 import { typedOption } from './values.js';
 
 /** Typed value of an option (same shapes as the JSON view), or undefined when absent. */
@@ -147,16 +147,12 @@ const IPXE = asciiBytes('iPXE');
 
 /** `userClasses(msg).includes(name)` for an ASCII name, on the option's bytes (no text per
  *  message): one of its RFC 3004 instances is the name, or, when it is no list of instances, the
- *  whole option is (the same reading as the option's codec). */
+ *  whole option is (the codec's reading, userClassInstances). */
 function userClassesHold(d: Uint8Array, name: Uint8Array): boolean {
-  let held = false;
-  for (let i = 0; i < d.length;) {
-    const len = d[i]!;
-    if (len === 0 || i + 1 + len > d.length) return bytesAt(d, 0, d.length, name);
-    if (bytesAt(d, i + 1, len, name)) held = true;
-    i += 1 + len;
-  }
-  return held;
+  const starts = userClassInstances(d);
+  if (starts === null) return bytesAt(d, 0, d.length, name);
+  for (const at of starts) if (bytesAt(d, at + 1, d[at]!, name)) return true;
+  return false;
 }
 
 /** d[at, at + len) is `name`. */

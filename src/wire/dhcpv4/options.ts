@@ -76,20 +76,33 @@ const clientId: Codec = {
   },
 };
 
+/** The list userClassInstances answers with (shared: a caller reads it before the next call). */
+const USER_CLASS_STARTS: number[] = [];
+
+/**
+ * Option 77 read as RFC 3004 instances (each a length byte and that many bytes, none empty, none past
+ * the option's end): each instance's offset (of its length byte), in a list shared by every call.
+ * Null for anything else, an empty option too: then the whole option is one plain-text class (iPXE
+ * sends "iPXE"). The one reading of the option's bytes (its codec, isIpxe).
+ */
+export function userClassInstances(d: Uint8Array): readonly number[] | null {
+  const starts = USER_CLASS_STARTS;
+  starts.length = 0;
+  for (let i = 0; i < d.length; i += 1 + d[i]!) {
+    if (d[i] === 0 || i + 1 + d[i]! > d.length) return null;
+    starts.push(i);
+  }
+  return d.length > 0 ? starts : null;
+}
+
 /** Option 77: RFC 3004 length-prefixed instances; anything else (iPXE sends "iPXE") is plain text. */
 const userClass: Codec = {
   kind: 'text-list',
   valid: () => true, // anything that is not RFC 3004 instances is plain text
   decode(d) {
-    const out: string[] = [];
-    let i = 0;
-    while (i < d.length) {
-      const len = d[i]!;
-      if (len === 0 || i + 1 + len > d.length) return latin1String(d);
-      out.push(latin1String(d.subarray(i + 1, i + 1 + len)));
-      i += 1 + len;
-    }
-    return d.length ? out : latin1String(d);
+    const starts = userClassInstances(d);
+    if (starts === null) return latin1String(d);
+    return starts.map((at) => latin1String(d.subarray(at + 1, at + 1 + d[at]!)));
   },
   encode(v) {
     if (typeof v === 'string') return asciiBytes(v);
