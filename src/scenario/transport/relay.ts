@@ -198,7 +198,7 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
   /** The last reply's source (usually the one server): one endpoint object, not one per reply. */
   private lastSrc: Endpoint & { n: number } = { addr: '', port: -1, n: -1 };
   /** The last destination turned into a number (usually the one server). */
-  private lastTo = { addr: '', n: 0 };
+  private lastTo: Endpoint & { n: number } = { addr: '', port: -1, n: 0 };
   /** The DHCPv6 relay agent's socket on [relayFrom6]:547 (with relayFrom6). */
   private readonly dhcp6: Socket | null;
   /** RELAY-FORW peer-address (canonical) → client MAC, learned from what the clients send, and
@@ -412,7 +412,8 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
       const toPort = this.opts.serverPort ?? DHCP_SERVER_PORT;
       if (this.dhcp !== null) { this.sendOn(this.dhcp, payload, this.dhcpLocal, { addr: to, port: toPort }); return; }
       // Not copied, as on the dgram path: a client's message is its own (it may wait for a token too).
-      this.out.push({ batch: true, payload, addr: this.addrNumber(to), port: toPort, from: this.dhcpLocal, to: { addr: to, port: toPort } });
+      const dst = this.toEndpoint(to, toPort);
+      this.out.push({ batch: true, payload, addr: dst.n, port: toPort, from: this.dhcpLocal, to: dst });
       return;
     }
     const flow = this.flowFor(m, d.src, false);
@@ -620,10 +621,10 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
     return this.lastSrc;
   }
 
-  /** A dotted IPv4 address as a host-order number (the batch socket's form), the last one kept. */
-  private addrNumber(addr: string): number {
-    if (this.lastTo.addr !== addr) this.lastTo = { addr, n: u32(ipv4FromString(addr), 0) };
-    return this.lastTo.n;
+  /** A destination with its address as a host-order number (the batch socket's form); the last one kept. */
+  private toEndpoint(addr: string, port: number): Endpoint & { n: number } {
+    if (this.lastTo.addr !== addr || this.lastTo.port !== port) this.lastTo = { addr, port, n: u32(ipv4FromString(addr), 0) };
+    return this.lastTo;
   }
 
   private deliver(mac: string, d: UdpDatagram): void {
