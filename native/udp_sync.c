@@ -22,10 +22,11 @@
  * src/scenario/transport/udp-batch.ts): a storm's datagrams cost one recvmmsg and one JS
  * call per wake-up, and one sendmmsg per turn, where dgram makes a system call, a Buffer, an rinfo
  * object and a callback per datagram.
- *   openBatch(address, port, rcvbuf, onBatch) -> { handle, pool: Uint8Array, meta: Uint32Array }
+ *   openBatch(address, port, rcvbuf, onBatch[, holdMs]) -> { handle, pool: Uint8Array, meta: Uint32Array }
  *       bound with SO_REUSEADDR; libuv watches it. onBatch(n): datagram i at pool[i * 65536 ...],
  *       meta[3i .. 3i+2] = length, source address (host order), source port; valid during the call
- *       only (the next batch overwrites them).
+ *       only (the next batch overwrites them). holdMs > 0: a wake-up less than holdMs after the
+ *       previous one is the last for holdMs (what arrives meanwhile is read together after it).
  *   sendBatch(handle, buf, meta, n) -> sent   meta[4i .. 4i+3] = offset in buf, length, destination
  *       address (host order), port; sendmmsg. A datagram the kernel refuses is skipped (sent < n);
  *       batchError(handle) names the last refusal (null: none).
@@ -362,6 +363,12 @@ typedef struct {
   int closed;
   int in_callback;
   char error[160]; /* the last send the kernel refused */
+  /* Wake-up coalescing (hold_ms > 0): a wake-up that comes less than hold_ms after the previous
+   * one stops the watch for hold_ms, so a storm's datagrams are read some at a time per wake-up
+   * instead of one each (every wake-up is a context switch and a pass through JS). */
+  uint32_t hold_ms;
+  uint64_t last_wake_ns;
+  uv_timer_t *hold; /* owned by libuv until its close callback frees it */
 } batch_t;
 
 static void free_batch_poll(uv_handle_t *h) { free(h); }
@@ -386,15 +393,38 @@ static void batch_stop(batch_t *b) {
     uv_close((uv_handle_t *)b->poll, free_batch_poll);
     b->poll = NULL;
   }
+  if (b->hold != NULL) {
+    uv_timer_stop(b->hold);
+    b->hold->data = NULL;
+    uv_close((uv_handle_t *)b->hold, free_batch_poll);
+    b->hold = NULL;
+  }
   if (b->fd >= 0) close(b->fd);
   b->fd = -1;
   batch_teardown(b);
+}
+
+static void on_batch_readable(uv_poll_t *poll, int status, int events);
+
+/* The hold is over: watch again (what arrived meanwhile wakes the loop at once). */
+static void on_hold_end(uv_timer_t *t) {
+  batch_t *b = (batch_t *)t->data;
+  if (b == NULL || b->closed || b->poll == NULL) return;
+  uv_poll_start(b->poll, UV_READABLE, on_batch_readable);
 }
 
 static void on_batch_readable(uv_poll_t *poll, int status, int events) {
   batch_t *b = (batch_t *)poll->data;
   (void)events, (void)status;
   if (b == NULL || b->closed) return;
+  if (b->hold != NULL) {
+    uint64_t now = uv_hrtime();
+    if (now - b->last_wake_ns < (uint64_t)b->hold_ms * 1000000u) {
+      uv_poll_stop(b->poll);
+      uv_timer_start(b->hold, on_hold_end, b->hold_ms, 0);
+    }
+    b->last_wake_ns = now;
+  }
   napi_env env = b->env;
   b->in_callback = 1;
   napi_handle_scope scope;
@@ -466,8 +496,10 @@ static batch_t *get_batch(napi_env env, napi_value v) {
 }
 
 static napi_value js_open_batch(napi_env env, napi_callback_info info) {
-  ARGS(4);
-  if (argc < 4) return throw_msg(env, "udp_sync.openBatch(address, port, rcvbuf, onBatch)");
+  ARGS(5);
+  if (argc < 4) return throw_msg(env, "udp_sync.openBatch(address, port, rcvbuf, onBatch[, holdMs])");
+  uint32_t hold_ms = 0;
+  if (argc >= 5) napi_get_value_uint32(env, argv[4], &hold_ms);
   char addr[64];
   size_t alen;
   uint32_t port, rcvbuf;
@@ -530,6 +562,18 @@ static napi_value js_open_batch(napi_env env, napi_callback_info info) {
     return throw_msg(env, "udp_sync.openBatch: cannot watch the socket");
   }
   b->poll->data = b;
+  if (hold_ms > 0) {
+    b->hold_ms = hold_ms;
+    b->hold = calloc(1, sizeof *b->hold);
+    if (b->hold == NULL || uv_timer_init(loop, b->hold) != 0) {
+      free(b->hold);
+      b->hold = NULL;
+      batch_stop(b);
+      free(b);
+      return throw_msg(env, "udp_sync.openBatch: cannot make the hold timer");
+    }
+    b->hold->data = b;
+  }
   uv_poll_start(b->poll, UV_READABLE, on_batch_readable);
   if (napi_create_external(env, b, finalize_batch, NULL, &handle) != napi_ok) {
     batch_stop(b);

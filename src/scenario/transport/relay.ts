@@ -80,6 +80,10 @@ export interface RelayTransportOptions {
   /** DHCPv4 through the native batch socket (udp-batch.ts: recvmmsg/sendmmsg, one JS call per
    *  wake-up) when the helper is built (default true); false: Node's dgram. */
   batchDhcp?: boolean;
+  /** With batchDhcp: a DHCP wake-up within this many ms of the previous one is the last for that
+   *  long (udp-batch.ts holdMs): fewer, fuller wake-ups in a storm, up to this much added delay
+   *  then and none otherwise (default DHCP_HOLD_MS). */
+  dhcpHoldMs?: number;
 }
 
 /** Bytes one TCP read may bring (kernel sockets, HTTP): node's default reads are 64 KiB into a
@@ -105,6 +109,9 @@ const FLOW_RECV_BUFFER = 4 * 1024 * 1024;
  * about 200 of them and the rest were dropped (UdpRcvbufErrors) and became client timeouts.
  */
 const DHCP_RECV_BUFFER = 4 * 1024 * 1024;
+
+/** The DHCP batch socket's default wake-up hold (RelayTransportOptions.dhcpHoldMs). */
+const DHCP_HOLD_MS = 1;
 
 /** Checks, 10 ms apart, for an ended flow's queued datagrams before its socket closes anyway. */
 const CLOSE_WAIT_TRIES = 20;
@@ -281,7 +288,7 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
     const sock = this.dhcp;
     if (sock === null) {
       try {
-        this.dhcpBatch = UdpBatchSocket.open(this.opts.relayFrom, this.opts.relayPort ?? DHCP_SERVER_PORT, DHCP_RECV_BUFFER, this.receiveDhcpBatch);
+        this.dhcpBatch = UdpBatchSocket.open(this.opts.relayFrom, this.opts.relayPort ?? DHCP_SERVER_PORT, DHCP_RECV_BUFFER, this.receiveDhcpBatch, this.opts.dhcpHoldMs ?? DHCP_HOLD_MS);
       } catch (e) {
         return Promise.reject(bindError(e as NodeJS.ErrnoException));
       }

@@ -9,7 +9,7 @@ import { loadUdpSync } from './offload/udp-sync.js';
 
 /** The helper's batch functions (an older build lacks them: then `UdpBatchSocket.available()` is false). */
 interface UdpBatchBinding {
-  openBatch(address: string, port: number, rcvbufBytes: number, onBatch: (n: number) => void): { handle: object; pool: Uint8Array; meta: Uint32Array };
+  openBatch(address: string, port: number, rcvbufBytes: number, onBatch: (n: number) => void, holdMs: number): { handle: object; pool: Uint8Array; meta: Uint32Array };
   sendBatch(h: object, buf: Uint8Array, meta: Uint32Array, n: number): number;
   batchError(h: object): string | null;
   batchPort(h: object): number;
@@ -44,11 +44,13 @@ export class UdpBatchSocket {
   }
 
   /** Bound to address:port (SO_REUSEADDR) at once; throws (with `code` EACCES, EADDRINUSE,
-   *  EADDRNOTAVAIL when that is the cause) as dgram's bind would report it. */
-  static open(address: string, port: number, rcvbufBytes: number, onDatagram: BatchReceiver): UdpBatchSocket {
+   *  EADDRNOTAVAIL when that is the cause) as dgram's bind would report it. `holdMs` > 0: a
+   *  wake-up that follows the previous one within holdMs is the last for holdMs (a storm's
+   *  datagrams are read several per wake-up; a datagram waits holdMs at most, and only then). */
+  static open(address: string, port: number, rcvbufBytes: number, onDatagram: BatchReceiver, holdMs = 0): UdpBatchSocket {
     const b = binding();
     if (b === null) throw new Error('udp batch: the native helper (build/Release/udp_sync.node) is not built');
-    return new UdpBatchSocket(b, address, port, rcvbufBytes, onDatagram);
+    return new UdpBatchSocket(b, address, port, rcvbufBytes, onDatagram, holdMs);
   }
 
   readonly port: number;
@@ -59,8 +61,8 @@ export class UdpBatchSocket {
   private smeta = new Uint32Array(64 * SEND_META);
   private closed = false;
 
-  private constructor(private readonly b: UdpBatchBinding, address: string, port: number, rcvbuf: number, private readonly onDatagram: BatchReceiver) {
-    const o = b.openBatch(address, port, rcvbuf, this.onBatch);
+  private constructor(private readonly b: UdpBatchBinding, address: string, port: number, rcvbuf: number, private readonly onDatagram: BatchReceiver, holdMs: number) {
+    const o = b.openBatch(address, port, rcvbuf, this.onBatch, holdMs);
     this.handle = o.handle;
     this.pool = o.pool;
     this.rmeta = o.meta;
