@@ -101,7 +101,7 @@ async function pxecheckAt(transport, rate) {
   if (process.env.DORA_OUT) writeFileSync(`${process.env.DORA_OUT}-${transport}-${rate}.txt`, r.out);
   const lost = { srv: rcvbufErrors(net.inSrv) - before.srv, cli: rcvbufErrors(net.inCli) - before.cli };
   const keaPacketDrops = packetDrops(net.inSrv); // Kea started fresh for this run
-  try { return { ...JSON.parse(line), cpuTotal: r.cpu, rcvbufErrors: lost, keaPacketDrops, keaCpu: keaCpu() }; } catch { throw new Error(`dora-run failed: ${r.err.slice(-1500)}`); }
+  try { return { ...JSON.parse(line), cpuTotal: r.cpu, cpuUser: r.user, cpuSys: r.sys, rcvbufErrors: lost, keaPacketDrops, keaCpu: keaCpu() }; } catch { throw new Error(`dora-run failed: ${r.err.slice(-1500)}`); }
 }
 
 async function perfdhcpAt(rate) {
@@ -113,7 +113,7 @@ async function perfdhcpAt(rate) {
   const drops = sDO ? 1 - (rRA ?? 0) / sDO : 1;
   // perfdhcp's own figure ("Rate: N 4-way exchanges/second"), for reference: not what the ratio uses.
   const own = Number(/Rate: ([\d.]+) 4-way exchanges\/second/.exec(r.out)?.[1] ?? NaN);
-  return { rate, sent: sDO, acks: rRA, drops, dora: (rRA ?? 0) / SECONDS, own, cpu: r.cpu, wall: r.wall, raw: nums, keaPacketDrops: packetDrops(net.inSrv), keaCpu: keaCpu() };
+  return { rate, sent: sDO, acks: rRA, drops, dora: (rRA ?? 0) / SECONDS, own, cpu: r.cpu, cpuUser: r.user, cpuSys: r.sys, wall: r.wall, raw: nums, keaPacketDrops: packetDrops(net.inSrv), keaCpu: keaCpu() };
 }
 
 function fmt(n, d = 0) { return Number.isFinite(n) ? n.toFixed(d) : String(n); }
@@ -129,7 +129,7 @@ try {
     for (const rate of RATES) {
       const r = await pxecheckAt(transport, rate);
       out.pxecheck[transport].push({ asked: rate, ...r });
-      console.log(`pxecheck ${transport.padEnd(5)} ${String(rate).padStart(5)}/s: ${fmt(r.rate)} DORA/s (arrivals over ${fmt(r.window, 2)} s), ${r.failed}/${r.count} failed, p50 ${fmt(r.p50, 1)} ms p99 ${fmt(r.p99, 1)} ms, peak ${r.peakInFlight} in flight, event-loop lag p99/max ${fmt(r.loopLagMs?.p99, 0)}/${fmt(r.loopLagMs?.max, 0)} ms, UDP rcvbuf overflows server/client ${r.rcvbufErrors.srv}/${r.rcvbufErrors.cli}, Kea packet-socket drops ${r.keaPacketDrops}, Kea cpu ${fmt(r.keaCpu / Math.max(1, r.ok) * 1e6)} µs/DORA, wall ${fmt(r.wall, 2)} s, cpu ${fmt(r.cpuTotal, 2)} s (${fmt(r.cpu, 2)} s after start-up) ${r.failed ? JSON.stringify(r.errors) : ''}`);
+      console.log(`pxecheck ${transport.padEnd(5)} ${String(rate).padStart(5)}/s: ${fmt(r.rate)} DORA/s (arrivals over ${fmt(r.window, 2)} s), ${r.failed}/${r.count} failed, p50 ${fmt(r.p50, 1)} ms p99 ${fmt(r.p99, 1)} ms, peak ${r.peakInFlight} in flight, event-loop lag p99/max ${fmt(r.loopLagMs?.p99, 0)}/${fmt(r.loopLagMs?.max, 0)} ms, UDP rcvbuf overflows server/client ${r.rcvbufErrors.srv}/${r.rcvbufErrors.cli}, Kea packet-socket drops ${r.keaPacketDrops}, Kea cpu ${fmt(r.keaCpu / Math.max(1, r.ok) * 1e6)} µs/DORA, wall ${fmt(r.wall, 2)} s, cpu ${fmt(r.cpuTotal, 2)} s (${fmt(r.cpu, 2)} s after start-up; per DORA user/sys ${fmt(r.cpuUser / Math.max(1, r.ok) * 1e6)}/${fmt(r.cpuSys / Math.max(1, r.ok) * 1e6)} µs) ${r.failed ? JSON.stringify(r.errors) : ''}`);
       if (r.trace) console.log(`  trace: ${JSON.stringify(r.trace)}`);
       if (r.failed / Math.max(1, r.count) >= 0.01) break;
       if (!bestP || r.rate > bestP.rate) bestP = { ...r, asked: rate };
@@ -142,7 +142,7 @@ try {
     for (const rate of RATES) {
       const r = await perfdhcpAt(rate);
       out.perfdhcp.push(r);
-      console.log(`perfdhcp       ${String(rate).padStart(5)}/s: ${fmt(r.dora)} DORA/s (its own: ${fmt(r.own)}), drops ${fmt(r.drops * 100, 2)} % (Kea packet-socket drops ${r.keaPacketDrops}, Kea cpu ${fmt(r.keaCpu / Math.max(1, r.acks) * 1e6)} µs/DORA), cpu ${fmt(r.cpu, 2)} s in ${fmt(r.wall, 1)} s`);
+      console.log(`perfdhcp       ${String(rate).padStart(5)}/s: ${fmt(r.dora)} DORA/s (its own: ${fmt(r.own)}), drops ${fmt(r.drops * 100, 2)} % (Kea packet-socket drops ${r.keaPacketDrops}, Kea cpu ${fmt(r.keaCpu / Math.max(1, r.acks) * 1e6)} µs/DORA), cpu ${fmt(r.cpu, 2)} s in ${fmt(r.wall, 1)} s (per DORA user/sys ${fmt(r.cpuUser / Math.max(1, r.acks) * 1e6)}/${fmt(r.cpuSys / Math.max(1, r.acks) * 1e6)} µs)`);
       if (r.drops >= 0.01) break;
       bestF = r;
     }

@@ -17,6 +17,20 @@
  *   sendRecv(handle, buf, len, rbuf, timeoutMs) -> n          send, then recv as above
  *   lastFrom(handle, out) -> port      the last datagram's source address (4 or 16 bytes into out) and port
  *   close(handle)                      idempotent; the finalizer closes a forgotten socket
+ *
+ * The batch socket (IPv4, non-blocking, for the MAIN thread's event loop; see
+ * src/scenario/transport/udp-batch.ts): a storm's datagrams cost one recvmmsg and one JS
+ * call per wake-up, and one sendmmsg per turn, where dgram makes a system call, a Buffer, an rinfo
+ * object and a callback per datagram.
+ *   openBatch(address, port, rcvbuf, onBatch[, holdMs]) -> { handle, pool: Uint8Array, meta: Uint32Array }
+ *       bound with SO_REUSEADDR; libuv watches it. onBatch(n): datagram i at pool[i * 65536 ...],
+ *       meta[3i .. 3i+2] = length, source address (host order), source port; valid during the call
+ *       only (the next batch overwrites them). holdMs > 0: a wake-up less than holdMs after the
+ *       previous one is the last for holdMs (what arrives meanwhile is read together after it).
+ *   sendBatch(handle, buf, meta, n) -> sent   meta[4i .. 4i+3] = offset in buf, length, destination
+ *       address (host order), port; sendmmsg. A datagram the kernel refuses is skipped (sent < n);
+ *       batchError(handle) names the last refusal (null: none).
+ *   batchPort(handle) -> bound local port;   closeBatch(handle): stops watching, closes (idempotent)
  */
 #define _GNU_SOURCE
 #define NAPI_VERSION 8
@@ -30,6 +44,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <uv.h>
 
 #include "napi_args.h"
 
@@ -309,6 +324,358 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---- the batch socket (event loop, non-blocking) ---- */
+
+/* An Error with errno's text and, for the failures a caller explains, its name as `code` (as
+ * Node's own socket errors carry it). */
+static napi_value throw_errno_code(napi_env env, const char *what) {
+  int e = errno;
+  const char *code = e == EACCES ? "EACCES" : e == EADDRINUSE ? "EADDRINUSE" : e == EADDRNOTAVAIL ? "EADDRNOTAVAIL" : NULL;
+  char msg[160];
+  snprintf(msg, sizeof msg, "%s: %s", what, strerror(e));
+  napi_throw_error(env, code, msg);
+  return NULL;
+}
+
+/* Datagrams read per recvmmsg and handed to JS in one call; a slot holds the largest UDP
+ * payload, so nothing is ever truncated (the pool is virtual memory the kernel touches only
+ * as far as each datagram goes). */
+#define BATCH_N 64
+#define BATCH_SLOT 65536
+/* recvmmsg rounds per readable event at most (then libuv's other handles get their turn). */
+#define BATCH_ROUNDS 8
+#define RECV_META 3
+#define SEND_META 4
+/* Datagrams per sendmmsg call (a longer batch takes several). */
+#define SEND_N 64
+
+typedef struct {
+  int fd;
+  uv_poll_t *poll; /* owned by libuv until its close callback frees it */
+  napi_env env;
+  napi_ref on_batch;
+  napi_ref self;     /* keeps the external alive while open */
+  napi_ref pool_ref; /* the ArrayBuffers behind pool and meta */
+  napi_ref meta_ref;
+  uint8_t *pool;
+  uint32_t *meta;
+  napi_async_context async;
+  int closed;
+  int in_callback;
+  char error[160]; /* the last send the kernel refused */
+  /* Wake-up coalescing (hold_ms > 0): a wake-up that comes less than hold_ms after the previous
+   * one stops the watch for hold_ms, so a storm's datagrams are read some at a time per wake-up
+   * instead of one each (every wake-up is a context switch and a pass through JS). */
+  uint32_t hold_ms;
+  uint64_t last_wake_ns;
+  uv_timer_t *hold; /* owned by libuv until its close callback frees it */
+} batch_t;
+
+static void free_batch_poll(uv_handle_t *h) { free(h); }
+
+static void batch_teardown(batch_t *b) {
+  if (b->in_callback) return; /* on_batch_readable finishes the job */
+  if (b->on_batch != NULL) napi_delete_reference(b->env, b->on_batch), b->on_batch = NULL;
+  if (b->pool_ref != NULL) napi_delete_reference(b->env, b->pool_ref), b->pool_ref = NULL;
+  if (b->meta_ref != NULL) napi_delete_reference(b->env, b->meta_ref), b->meta_ref = NULL;
+  b->pool = NULL, b->meta = NULL;
+  if (b->async != NULL) napi_async_destroy(b->env, b->async), b->async = NULL;
+  if (b->self != NULL) napi_delete_reference(b->env, b->self), b->self = NULL; /* last */
+}
+
+/* Stops watching and closes the socket; references go now or when the running callback ends. */
+static void batch_stop(batch_t *b) {
+  if (b->closed) return;
+  b->closed = 1;
+  if (b->poll != NULL) {
+    uv_poll_stop(b->poll);
+    b->poll->data = NULL;
+    uv_close((uv_handle_t *)b->poll, free_batch_poll);
+    b->poll = NULL;
+  }
+  if (b->hold != NULL) {
+    uv_timer_stop(b->hold);
+    b->hold->data = NULL;
+    uv_close((uv_handle_t *)b->hold, free_batch_poll);
+    b->hold = NULL;
+  }
+  if (b->fd >= 0) close(b->fd);
+  b->fd = -1;
+  batch_teardown(b);
+}
+
+static void on_batch_readable(uv_poll_t *poll, int status, int events);
+
+/* The hold is over: watch again (what arrived meanwhile wakes the loop at once). */
+static void on_hold_end(uv_timer_t *t) {
+  batch_t *b = (batch_t *)t->data;
+  if (b == NULL || b->closed || b->poll == NULL) return;
+  uv_poll_start(b->poll, UV_READABLE, on_batch_readable);
+}
+
+static void on_batch_readable(uv_poll_t *poll, int status, int events) {
+  batch_t *b = (batch_t *)poll->data;
+  (void)events, (void)status;
+  if (b == NULL || b->closed) return;
+  if (b->hold != NULL) {
+    uint64_t now = uv_hrtime();
+    if (now - b->last_wake_ns < (uint64_t)b->hold_ms * 1000000u) {
+      uv_poll_stop(b->poll);
+      uv_timer_start(b->hold, on_hold_end, b->hold_ms, 0);
+    }
+    b->last_wake_ns = now;
+  }
+  napi_env env = b->env;
+  b->in_callback = 1;
+  napi_handle_scope scope;
+  napi_open_handle_scope(env, &scope);
+  /* One callback scope for all rounds: microtasks and nextTicks (the sends the replies caused,
+   * SendQueue's flush) run once when it closes. */
+  napi_value resource;
+  napi_callback_scope cscope;
+  napi_create_object(env, &resource);
+  napi_open_callback_scope(env, resource, b->async, &cscope);
+  struct mmsghdr msgs[BATCH_N];
+  struct iovec iov[BATCH_N];
+  struct sockaddr_in from[BATCH_N];
+  for (int round = 0; round < BATCH_ROUNDS && !b->closed; round++) {
+    for (int i = 0; i < BATCH_N; i++) {
+      iov[i].iov_base = b->pool + (size_t)i * BATCH_SLOT;
+      iov[i].iov_len = BATCH_SLOT;
+      memset(&msgs[i].msg_hdr, 0, sizeof msgs[i].msg_hdr);
+      msgs[i].msg_hdr.msg_iov = &iov[i];
+      msgs[i].msg_hdr.msg_iovlen = 1;
+      msgs[i].msg_hdr.msg_name = &from[i];
+      msgs[i].msg_hdr.msg_namelen = sizeof from[i];
+    }
+    int n = recvmmsg(b->fd, msgs, BATCH_N, MSG_DONTWAIT, NULL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break; /* EAGAIN: drained; an error (ICMP-reported) is retried at the next wake-up */
+    for (int i = 0; i < n; i++) {
+      uint32_t *m = b->meta + (size_t)i * RECV_META;
+      m[0] = msgs[i].msg_len;
+      m[1] = from[i].sin_family == AF_INET ? ntohl(from[i].sin_addr.s_addr) : 0;
+      m[2] = from[i].sin_family == AF_INET ? ntohs(from[i].sin_port) : 0;
+    }
+    napi_value fn, recv, argv[1], result;
+    if (b->on_batch != NULL && napi_get_reference_value(env, b->on_batch, &fn) == napi_ok && fn != NULL) {
+      napi_get_global(env, &recv);
+      napi_create_uint32(env, (uint32_t)n, &argv[0]);
+      if (napi_call_function(env, recv, fn, 1, argv, &result) != napi_ok) {
+        bool pending = false;
+        napi_is_exception_pending(env, &pending);
+        if (pending) {
+          napi_value err;
+          napi_get_and_clear_last_exception(env, &err);
+          napi_fatal_exception(env, err);
+        }
+      }
+    }
+    if (n < BATCH_N) break; /* the queue is empty now */
+  }
+  napi_close_callback_scope(env, cscope);
+  napi_close_handle_scope(env, scope);
+  b->in_callback = 0;
+  if (b->closed) batch_teardown(b); /* closed during this callback: release the rest now */
+}
+
+static void finalize_batch(napi_env env, void *data, void *hint) {
+  (void)env, (void)hint;
+  batch_t *b = data;
+  batch_stop(b);
+  free(b);
+}
+
+static batch_t *get_batch(napi_env env, napi_value v) {
+  void *p = NULL;
+  if (napi_get_value_external(env, v, &p) != napi_ok || p == NULL) {
+    throw_msg(env, "udp_sync: not a batch socket handle");
+    return NULL;
+  }
+  return p;
+}
+
+static napi_value js_open_batch(napi_env env, napi_callback_info info) {
+  ARGS(5);
+  if (argc < 4) return throw_msg(env, "udp_sync.openBatch(address, port, rcvbuf, onBatch[, holdMs])");
+  uint32_t hold_ms = 0;
+  if (argc >= 5) napi_get_value_uint32(env, argv[4], &hold_ms);
+  char addr[64];
+  size_t alen;
+  uint32_t port, rcvbuf;
+  CHECK(napi_get_value_string_utf8(env, argv[0], addr, sizeof addr, &alen));
+  CHECK(napi_get_value_uint32(env, argv[1], &port));
+  CHECK(napi_get_value_uint32(env, argv[2], &rcvbuf));
+  struct sockaddr_storage ss;
+  socklen_t sl;
+  if (to_sockaddr(addr, port, &ss, &sl) != 0 || ss.ss_family != AF_INET) return throw_msg(env, "udp_sync.openBatch: not an IPv4 address");
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return throw_errno(env, "socket");
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (rcvbuf > 0) {
+    int v = (int)rcvbuf;
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof v) != 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof v);
+  }
+  /* A turn's burst leaves in one sendmmsg on a non-blocking socket: room for it, no EAGAIN. */
+  int sndbuf = 4 << 20;
+  if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof sndbuf) != 0) setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+  if (bind(fd, (struct sockaddr *)&ss, sl) != 0) {
+    int e = errno;
+    close(fd);
+    errno = e;
+    return throw_errno_code(env, "bind");
+  }
+  batch_t *b = calloc(1, sizeof *b);
+  if (b == NULL) {
+    close(fd);
+    return throw_msg(env, "udp_sync.openBatch: out of memory");
+  }
+  b->fd = fd;
+  b->env = env;
+  napi_value pool_ab, meta_ab, pool, meta;
+  void *pool_mem, *meta_mem;
+  if (napi_create_arraybuffer(env, (size_t)BATCH_N * BATCH_SLOT, &pool_mem, &pool_ab) != napi_ok ||
+      napi_create_arraybuffer(env, BATCH_N * RECV_META * sizeof(uint32_t), &meta_mem, &meta_ab) != napi_ok ||
+      napi_create_typedarray(env, napi_uint8_array, (size_t)BATCH_N * BATCH_SLOT, pool_ab, 0, &pool) != napi_ok ||
+      napi_create_typedarray(env, napi_uint32_array, BATCH_N * RECV_META, meta_ab, 0, &meta) != napi_ok) {
+    close(fd);
+    free(b);
+    return throw_msg(env, "udp_sync.openBatch: out of memory");
+  }
+  b->pool = pool_mem;
+  b->meta = meta_mem;
+  napi_create_reference(env, pool_ab, 1, &b->pool_ref);
+  napi_create_reference(env, meta_ab, 1, &b->meta_ref);
+  napi_create_reference(env, argv[3], 1, &b->on_batch);
+  napi_value name;
+  napi_create_string_utf8(env, "pxecheck:udp-batch", NAPI_AUTO_LENGTH, &name);
+  napi_async_init(env, NULL, name, &b->async);
+  uv_loop_t *loop;
+  napi_value handle, out;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok || (b->poll = calloc(1, sizeof *b->poll)) == NULL ||
+      uv_poll_init(loop, b->poll, fd) != 0) {
+    free(b->poll);
+    b->poll = NULL;
+    batch_stop(b);
+    free(b);
+    return throw_msg(env, "udp_sync.openBatch: cannot watch the socket");
+  }
+  b->poll->data = b;
+  if (hold_ms > 0) {
+    b->hold_ms = hold_ms;
+    b->hold = calloc(1, sizeof *b->hold);
+    if (b->hold == NULL || uv_timer_init(loop, b->hold) != 0) {
+      free(b->hold);
+      b->hold = NULL;
+      batch_stop(b);
+      free(b);
+      return throw_msg(env, "udp_sync.openBatch: cannot make the hold timer");
+    }
+    b->hold->data = b;
+  }
+  uv_poll_start(b->poll, UV_READABLE, on_batch_readable);
+  if (napi_create_external(env, b, finalize_batch, NULL, &handle) != napi_ok) {
+    batch_stop(b);
+    free(b);
+    return throw_msg(env, "napi_create_external");
+  }
+  napi_create_reference(env, handle, 1, &b->self);
+  CHECK(napi_create_object(env, &out));
+  CHECK(napi_set_named_property(env, out, "handle", handle));
+  CHECK(napi_set_named_property(env, out, "pool", pool));
+  CHECK(napi_set_named_property(env, out, "meta", meta));
+  return out;
+}
+
+static napi_value js_send_batch(napi_env env, napi_callback_info info) {
+  ARGS(4);
+  napi_value out;
+  batch_t *b = get_batch(env, argv[0]);
+  if (b == NULL) return NULL;
+  if (b->closed) return throw_msg(env, "udp_sync: socket closed");
+  uint8_t *buf;
+  size_t blen;
+  if (get_bytes(env, argv[1], &buf, &blen) != 0) return NULL;
+  napi_typedarray_type type;
+  napi_value ab;
+  size_t mlen, moff;
+  uint32_t *meta;
+  if (napi_get_typedarray_info(env, argv[2], &type, &mlen, (void **)&meta, &ab, &moff) != napi_ok || type != napi_uint32_array)
+    return throw_msg(env, "udp_sync.sendBatch: meta must be a Uint32Array");
+  uint32_t n;
+  CHECK(napi_get_value_uint32(env, argv[3], &n));
+  if ((size_t)n * SEND_META > mlen) return throw_msg(env, "udp_sync.sendBatch: more datagrams than meta describes");
+  for (uint32_t i = 0; i < n; i++) {
+    const uint32_t *m = meta + (size_t)i * SEND_META;
+    if ((size_t)m[0] + m[1] > blen) return throw_msg(env, "udp_sync.sendBatch: a datagram beyond the buffer");
+  }
+  struct mmsghdr msgs[SEND_N];
+  struct iovec iov[SEND_N];
+  struct sockaddr_in to[SEND_N];
+  uint32_t sent = 0, i = 0;
+  while (i < n) {
+    uint32_t k = n - i < SEND_N ? n - i : SEND_N;
+    for (uint32_t j = 0; j < k; j++) {
+      const uint32_t *m = meta + (size_t)(i + j) * SEND_META;
+      iov[j].iov_base = buf + m[0];
+      iov[j].iov_len = m[1];
+      memset(&to[j], 0, sizeof to[j]);
+      to[j].sin_family = AF_INET;
+      to[j].sin_addr.s_addr = htonl(m[2]);
+      to[j].sin_port = htons((uint16_t)m[3]);
+      memset(&msgs[j].msg_hdr, 0, sizeof msgs[j].msg_hdr);
+      msgs[j].msg_hdr.msg_iov = &iov[j];
+      msgs[j].msg_hdr.msg_iovlen = 1;
+      msgs[j].msg_hdr.msg_name = &to[j];
+      msgs[j].msg_hdr.msg_namelen = sizeof to[j];
+    }
+    int r = sendmmsg(b->fd, msgs, k, 0);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) {
+      /* The first of the rest was refused (ENOBUFS, EACCES, ENETUNREACH…): skip it, go on. */
+      snprintf(b->error, sizeof b->error, "sendmmsg: %s", strerror(r < 0 ? errno : EIO));
+      i++;
+      continue;
+    }
+    sent += (uint32_t)r;
+    i += (uint32_t)r;
+  }
+  CHECK(napi_create_uint32(env, sent, &out));
+  return out;
+}
+
+static napi_value js_batch_error(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  napi_value out;
+  batch_t *b = get_batch(env, argv[0]);
+  if (b == NULL) return NULL;
+  if (b->error[0] == 0) CHECK(napi_get_null(env, &out));
+  else CHECK(napi_create_string_utf8(env, b->error, NAPI_AUTO_LENGTH, &out));
+  return out;
+}
+
+static napi_value js_batch_port(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  napi_value out;
+  batch_t *b = get_batch(env, argv[0]);
+  if (b == NULL) return NULL;
+  if (b->closed) return throw_msg(env, "udp_sync: socket closed");
+  struct sockaddr_in sa;
+  socklen_t sl = sizeof sa;
+  if (getsockname(b->fd, (struct sockaddr *)&sa, &sl) != 0) return throw_errno(env, "getsockname");
+  CHECK(napi_create_uint32(env, ntohs(sa.sin_port), &out));
+  return out;
+}
+
+static napi_value js_close_batch(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  batch_t *b = get_batch(env, argv[0]);
+  if (b == NULL) return NULL;
+  batch_stop(b);
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       EXPORT_FN("open", js_open),
@@ -320,6 +687,11 @@ static napi_value init(napi_env env, napi_value exports) {
       EXPORT_FN("sendRecv", js_send_recv),
       EXPORT_FN("lastFrom", js_last_from),
       EXPORT_FN("close", js_close),
+      EXPORT_FN("openBatch", js_open_batch),
+      EXPORT_FN("sendBatch", js_send_batch),
+      EXPORT_FN("batchError", js_batch_error),
+      EXPORT_FN("batchPort", js_batch_port),
+      EXPORT_FN("closeBatch", js_close_batch),
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

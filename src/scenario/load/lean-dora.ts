@@ -14,13 +14,13 @@
  * than the chosen offer's ignored. Step outcomes, durations (offer window left out), budgets and
  * failure texts follow runStep's, so a storm reports the same counts on either engine.
  */
-import { ipv4FromString, ipv4ToString, putU16, putU32, u32 } from '../../wire/bytes.js';
+import { ipv4FromString, ipv4ToString, macToString, putU16, putU32, u32 } from '../../wire/bytes.js';
 import { DhcpV4MessageType, F, isReplyFor, newReplyScan, scanReply } from '../../wire/dhcpv4/index.js';
 import { UdpPort } from '../../wire/ports.js';
 import { backoff, DHCP4_RETRY, nakRestartDelay, noAnswerError, prefersOffer } from '../clients/dhcp4-message.js';
 import type { RandomSource, UdpDatagram } from '../clients/types.js';
 import type { StatKind } from '../load-schema.js';
-import { macAt } from '../schema/index.js';
+import { macToNumber } from '../schema/index.js';
 import { seconds, type StepResult } from '../run/result.js';
 import type { Timer, Timers } from '../run/timers.js';
 import type { ClientTransport } from '../transport/types.js';
@@ -111,6 +111,8 @@ export class LeanDoraEngine {
   /** Clients in flight. */
   active = 0;
   private readonly targetServer: number;
+  /** Each group's first MAC as a number (client i's is this + i). */
+  private readonly macBase: number[];
 
   constructor(private readonly o: LeanOptions) {
     const cap = (this.cap = Math.max(1, o.capacity));
@@ -142,6 +144,7 @@ export class LeanDoraEngine {
     this.free = new Int32Array(cap);
     for (let i = 0; i < cap; i++) this.free[i] = cap - 1 - i;
     this.freeTop = cap;
+    this.macBase = o.groups.map((g) => (g == null ? 0 : macToNumber(g.client.mac.first)));
     this.targetServer = /^\d+\.\d+\.\d+\.\d+$/.test(o.server) ? u32(ipv4FromString(o.server), 0) : 0;
     this.stopReceiving = o.transport.onUdp(this.receive);
   }
@@ -153,12 +156,15 @@ export class LeanDoraEngine {
 
   /** A client of group `g` (MAC index `index` of its range) arrives now. */
   start(g: number, index: number): void {
-    const grp = this.o.groups[g]!;
     if (this.freeTop === 0) throw new Error('lean DORA engine: more clients than rows (the concurrency cap was not kept)');
     const r = this.free[--this.freeTop]!;
-    const mac = macAt(grp.client.mac, index);
+    // macAt's MAC, as bytes from the range's number (no text parsed), its text from bytes.ts's cache:
+    // the same string object the transport makes of a reply's chaddr.
+    let n = this.macBase[g]! + index;
+    const o = r * 6;
+    for (let i = 5; i >= 0; i--) { this.macBytes[o + i] = n % 256; n = Math.floor(n / 256); }
+    const mac = macToString(this.macBytes, o);
     this.macs[r] = mac;
-    for (let i = 0, o = r * 6; i < 6; i++) this.macBytes[o + i] = parseInt(mac.slice(i * 3, i * 3 + 2), 16);
     this.group[r] = g;
     this.index[r] = index;
     this.t0[r] = this.o.timers.now();

@@ -85,9 +85,10 @@ describe('relay transport on loopback', () => {
     }
   });
 
-  it('relays DHCP to the server, hands replies to the chaddr client, keeps other UDP flows per client port', async () => {
+  // batchDhcp: the native batch socket (recvmmsg/sendmmsg; the default when the helper is built) and Node's dgram.
+  it.each([true, false])('relays DHCP to the server, hands replies to the chaddr client, keeps other UDP flows per client port (batchDhcp %s)', async (batchDhcp) => {
     const srv = await udpServer();
-    const t = await createRelayTransport({ relayFrom: LO, relayPort: 0, server: LO, serverPort: srv.port, circuitId: 'c1' });
+    const t = await createRelayTransport({ relayFrom: LO, relayPort: 0, server: LO, serverPort: srv.port, circuitId: 'c1', batchDhcp });
     const got: [string, UdpDatagram][] = [];
     const frames: [string, number, Uint8Array][] = [];
     t.onUdp((mac, d) => got.push([mac, d]));
@@ -378,8 +379,35 @@ describe('relay transport on loopback', () => {
     }
   });
 
-  it('explains a relay address that is not on this host', async () => {
-    await expect(createRelayTransport({ relayFrom: '203.0.113.77', relayPort: 0, server: LO })).rejects.toThrow(/not an address of this host/);
+  it.each([true, false])('explains a relay address that is not on this host (batchDhcp %s)', async (batchDhcp) => {
+    await expect(createRelayTransport({ relayFrom: '203.0.113.77', relayPort: 0, server: LO, batchDhcp })).rejects.toThrow(/not an address of this host/);
+  });
+
+  it('a burst of DHCP replies reaches the clients whole and in order; a kept reply is not overwritten by later ones', async () => {
+    const srv = await udpServer();
+    const t = await createRelayTransport({ relayFrom: LO, relayPort: 0, server: LO, serverPort: srv.port });
+    const N = 200; // more than one receive batch (64)
+    const macs = Array.from({ length: N }, (_, i) => `02:00:00:01:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`);
+    const got: [string, UdpDatagram][] = [];
+    t.onUdp((mac, d) => got.push([mac, d]));
+    try {
+      for (const m of macs) t.addClient(m);
+      t.sendUdp(A, { src: { addr: '0.0.0.0', port: 68 }, dst: { addr: '255.255.255.255', port: 67 }, payload: discover(), broadcast: true });
+      await waitUntil(() => srv.got.length === 1);
+      const relayPort = srv.got[0]!.rinfo.port;
+      for (let i = 0; i < N; i++) {
+        srv.sock.send(emitDhcpV4(buildDhcpV4({ op: 2, xid: i, chaddr: macs[i]!, yiaddr: `203.0.113.${i % 250 + 1}`, giaddr: LO, options: [{ code: 53, data: Uint8Array.of(2) }] })), relayPort, LO);
+      }
+      await waitUntil(() => got.length === N, 5000);
+      expect(got.map(([m]) => m)).toEqual(macs);
+      got.forEach(([, d], i) => {
+        const m = parseDhcpV4(d.payload, []);
+        expect([m.xid, ipv4ToString(m.yiaddr), d.src.port]).toEqual([i, `203.0.113.${i % 250 + 1}`, srv.port]);
+      });
+    } finally {
+      await t.close();
+      srv.sock.close();
+    }
   });
 });
 

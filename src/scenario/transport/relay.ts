@@ -19,7 +19,7 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { connect as tcpConnect, createServer as createTcpServer, type AddressInfo, type Socket as TcpSocket } from 'node:net';
 import { LinkType } from '../../wire/link-type.js';
-import { asciiBytes, ipv4FromString, ipv6FromString, ipv6ToString, macToString } from '../../wire/bytes.js';
+import { asciiBytes, ipv4FromString, ipv6FromString, ipv6ToString, macToString, u32 } from '../../wire/bytes.js';
 import { IpProtocol } from '../../wire/ip-protocol.js';
 import {
   BootOp, DhcpV4Code, emitDhcpV4, EMPTY, F, FIXED_LEN, parseDhcpV4, relayAgentInfoData, withRelayHeader, type DhcpV4Option,
@@ -37,6 +37,7 @@ import { TftpOffload } from './offload/tftp-offload.js';
 import { HttpClient } from '../clients/http.js';
 import { emitHttpResponse } from '../../wire/http/index.js';
 import { UdpPort } from '../../wire/ports.js';
+import { UdpBatchSocket, type BatchOutgoing } from './udp-batch.js';
 
 export interface RelayTransportOptions {
   /** Address of this host the relay agent binds (giaddr). */
@@ -76,6 +77,13 @@ export interface RelayTransportOptions {
    *  the host) through the code HTTP steps run (`warmTcp`): a Node process's first connection and
    *  first request pay milliseconds of lazy start-up, not the first HTTP step's time. */
   prewarmTcp?: boolean;
+  /** DHCPv4 through the native batch socket (udp-batch.ts: recvmmsg/sendmmsg, one JS call per
+   *  wake-up) when the helper is built (default true); false: Node's dgram. */
+  batchDhcp?: boolean;
+  /** With batchDhcp: a DHCP wake-up within this many ms of the previous one is the last for that
+   *  long (udp-batch.ts holdMs): fewer, fuller wake-ups in a storm, up to this much added delay
+   *  then and none otherwise (default DHCP_HOLD_MS). */
+  dhcpHoldMs?: number;
 }
 
 /** Bytes one TCP read may bring (kernel sockets, HTTP): node's default reads are 64 KiB into a
@@ -102,11 +110,18 @@ const FLOW_RECV_BUFFER = 4 * 1024 * 1024;
  */
 const DHCP_RECV_BUFFER = 4 * 1024 * 1024;
 
+/** The DHCP batch socket's default wake-up hold (RelayTransportOptions.dhcpHoldMs). */
+const DHCP_HOLD_MS = 1;
+
 /** Checks, 10 ms apart, for an ended flow's queued datagrams before its socket closes anyway. */
 const CLOSE_WAIT_TRIES = 20;
 
-/** What waits for a token: a datagram, or a step of a TCP connection (connect, write, end). */
-type Outgoing = { sock: Socket; payload: Uint8Array; from: Endpoint; to: Endpoint } | { tcp: () => void };
+/** What waits for a token: a datagram (on a dgram socket, or on the DHCPv4 batch socket: `to`
+ *  as numbers too), or a step of a TCP connection (connect, write, end). */
+type Outgoing =
+  | { sock: Socket; payload: Uint8Array; from: Endpoint; to: Endpoint }
+  | (BatchOutgoing & { batch: true; from: Endpoint; to: Endpoint })
+  | { tcp: () => void };
 
 const DHCP_SERVER_PORT: number = UdpPort.DHCP_SERVER;
 const DHCP6_SERVER_PORT: number = UdpPort.DHCPV6_SERVER;
@@ -181,7 +196,16 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
   /** Every TCP stream's reads land here (allocated at the first connection): a read is handed to
    *  its stream's handler at once, before libuv reads again, so one buffer serves all streams. */
   private readBuffer: Buffer | null = null;
-  private readonly dhcp: Socket;
+  /** The DHCPv4 relay agent's socket: the native batch socket, or (helper not built, batchDhcp
+   *  false) a dgram socket. */
+  private readonly dhcp: Socket | null;
+  private dhcpBatch: UdpBatchSocket | null = null;
+  /** The relay agent's own endpoint, the `dst` of every DHCPv4 reply (set at bind). */
+  private dhcpLocal: Endpoint = { addr: '', port: 0 };
+  /** The last reply's source (usually the one server): one endpoint object, not one per reply. */
+  private lastSrc: Endpoint & { n: number } = { addr: '', port: -1, n: -1 };
+  /** The last destination turned into a number (usually the one server). */
+  private lastTo: Endpoint & { n: number } = { addr: '', port: -1, n: 0 };
   /** The DHCPv6 relay agent's socket on [relayFrom6]:547 (with relayFrom6). */
   private readonly dhcp6: Socket | null;
   /** RELAY-FORW peer-address (canonical) → client MAC, learned from what the clients send, and
@@ -208,12 +232,17 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
 
   constructor(private readonly opts: RelayTransportOptions) {
     super();
+    const batch = opts.batchDhcp !== false && UdpBatchSocket.available();
     this.out = new SendQueue<Outgoing>({
       pps: opts.rateLimitPps ?? DEFAULT_RELAY_RATE_LIMIT_PPS, limit: opts.queueLimit ?? 4096, send: (o) => this.emit(o),
+      // A turn's datagrams leave together once its microtasks have run: one sendmmsg for the DHCP
+      // ones. Not under a lowered --max-pps: a turn's datagrams would count against queueLimit
+      // before any leaves, where the paced path sends its burst at once.
+      ...(batch && (opts.rateLimitPps ?? DEFAULT_RELAY_RATE_LIMIT_PPS) >= DEFAULT_RELAY_RATE_LIMIT_PPS ? { sendBatch: (list: Outgoing[]) => this.emitBatch(list) } : {}),
     });
     this.giaddr = ipv4FromString(opts.relayFrom);
     this.o82data = relayAgentInfoData(opts);
-    this.dhcp = createSocket({ type: 'udp4', reuseAddr: true, recvBufferSize: DHCP_RECV_BUFFER });
+    this.dhcp = batch ? null : createSocket({ type: 'udp4', reuseAddr: true, recvBufferSize: DHCP_RECV_BUFFER });
     this.dhcp6 = opts.relayFrom6 === undefined ? null : createSocket({ type: 'udp6', reuseAddr: true, recvBufferSize: DHCP_RECV_BUFFER });
     this.tftp = opts.tftpWorkers !== 0 && TftpOffload.available()
       ? new TftpOffload({ ...(opts.tftpWorkers === undefined ? {} : { size: opts.tftpWorkers }), rcvbuf: FLOW_RECV_BUFFER, onSendError: this.onTftpSendErrors })
@@ -227,7 +256,7 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
       try {
         await this.bind6(this.dhcp6, this.opts.relayFrom6!);
       } catch (e) {
-        try { this.dhcp.close(); } catch { /* already closed */ }
+        try { this.dhcp?.close(); this.dhcpBatch?.close(); } catch { /* already closed */ }
         throw e;
       }
     }
@@ -252,17 +281,30 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
   }
 
   private bind4(): Promise<void> {
+    const bindError = (e: NodeJS.ErrnoException): Error => {
+      const hint = e.code === 'EACCES' ? ' (port 67 needs root or CAP_NET_BIND_SERVICE)' : e.code === 'EADDRNOTAVAIL' ? ` (${this.opts.relayFrom} is not an address of this host)` : '';
+      return Object.assign(new Error(`relay: cannot bind ${this.opts.relayFrom}:${this.opts.relayPort ?? DHCP_SERVER_PORT}: ${e.message}${hint}`), { code: e.code });
+    };
+    const sock = this.dhcp;
+    if (sock === null) {
+      try {
+        this.dhcpBatch = UdpBatchSocket.open(this.opts.relayFrom, this.opts.relayPort ?? DHCP_SERVER_PORT, DHCP_RECV_BUFFER, this.receiveDhcpBatch, this.opts.dhcpHoldMs ?? DHCP_HOLD_MS);
+      } catch (e) {
+        return Promise.reject(bindError(e as NodeJS.ErrnoException));
+      }
+      this.port = this.dhcpBatch.port;
+      this.dhcpLocal = { addr: this.opts.relayFrom, port: this.port };
+      return Promise.resolve();
+    }
     return new Promise((resolve, reject) => {
-      const onError = (e: NodeJS.ErrnoException): void => {
-        const hint = e.code === 'EACCES' ? ' (port 67 needs root or CAP_NET_BIND_SERVICE)' : e.code === 'EADDRNOTAVAIL' ? ` (${this.opts.relayFrom} is not an address of this host)` : '';
-        reject(Object.assign(new Error(`relay: cannot bind ${this.opts.relayFrom}:${this.opts.relayPort ?? DHCP_SERVER_PORT}: ${e.message}${hint}`), { code: e.code }));
-      };
-      this.dhcp.once('error', onError);
-      this.dhcp.bind({ address: this.opts.relayFrom, port: this.opts.relayPort ?? DHCP_SERVER_PORT, exclusive: false }, () => {
-        this.dhcp.off('error', onError);
-        this.port = this.dhcp.address().port;
-        this.dhcp.on('error', this.onSendError);
-        this.dhcp.on('message', (msg, rinfo) => this.receiveDhcp(msg, rinfo));
+      const onError = (e: NodeJS.ErrnoException): void => reject(bindError(e));
+      sock.once('error', onError);
+      sock.bind({ address: this.opts.relayFrom, port: this.opts.relayPort ?? DHCP_SERVER_PORT, exclusive: false }, () => {
+        sock.off('error', onError);
+        this.port = sock.address().port;
+        this.dhcpLocal = { addr: this.opts.relayFrom, port: this.port };
+        sock.on('error', this.onSendError);
+        sock.on('message', (msg, rinfo) => this.receiveDhcp(msg, this.srcOf(rinfo.address, rinfo.port, -1)));
         resolve();
       });
     });
@@ -369,13 +411,16 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
     if (this.closed) return;
     const m = mac.toLowerCase();
     this.addClient(m);
-    const port = this.port;
     if (isIpv6(d.dst.addr)) { this.sendUdp6(m, d); return; }
     if (d.dst.port === DHCP_SERVER_PORT) {
       const payload = relayDhcpMessageWith(d.payload, this.giaddr, this.o82data);
       // Relayed messages are unicast to the server whatever the client addressed.
       const to = d.broadcast || d.dst.addr === '255.255.255.255' || d.dst.addr === this.opts.relayFrom ? this.opts.server : d.dst.addr;
-      this.sendOn(this.dhcp, payload, { addr: this.opts.relayFrom, port }, { addr: to, port: this.opts.serverPort ?? DHCP_SERVER_PORT });
+      const toPort = this.opts.serverPort ?? DHCP_SERVER_PORT;
+      if (this.dhcp !== null) { this.sendOn(this.dhcp, payload, this.dhcpLocal, { addr: to, port: toPort }); return; }
+      // Not copied, as on the dgram path: a client's message is its own (it may wait for a token too).
+      const dst = this.toEndpoint(to, toPort);
+      this.out.push({ batch: true, payload, addr: dst.n, port: toPort, from: this.dhcpLocal, to: dst });
       return;
     }
     const flow = this.flowFor(m, d.src, false);
@@ -455,7 +500,8 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
     for (const s of this.streams) s.destroy();
     this.streams.clear();
     const flows = [...this.flows.values(), ...this.closing];
-    const sockets = [this.dhcp, ...(this.dhcp6 ? [this.dhcp6] : []), ...flows.map((f) => f.socket)];
+    this.dhcpBatch?.close();
+    const sockets = [...(this.dhcp ? [this.dhcp] : []), ...(this.dhcp6 ? [this.dhcp6] : []), ...flows.map((f) => f.socket)];
     const closes = sockets.map(
       (s) => new Promise<void>((r) => { try { s.close(() => r()); } catch { r(); } }),
     );
@@ -557,15 +603,35 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
     return flow;
   }
 
-  private receiveDhcp(msg: Buffer, rinfo: RemoteInfo): void {
+  /** A reply from the batch socket: a view into its pool, copied once it is one of ours. */
+  private readonly receiveDhcpBatch = (view: Uint8Array, addr: number, port: number): void => {
     if (this.closed) return;
-    const port = this.port;
-    this.frame('received', msg, { addr: rinfo.address, port: rinfo.port }, { addr: this.opts.relayFrom, port });
+    const src = this.lastSrc.n === addr && this.lastSrc.port === port ? this.lastSrc : this.srcOf(ipv4Text(addr), port, addr);
+    this.receiveDhcp(view, src, true);
+  };
+
+  /** `copy`: the payload is a view the next batch overwrites (handlers may keep what they get). */
+  private receiveDhcp(msg: Uint8Array, src: Endpoint, copy = false): void {
+    if (this.closed) return;
+    this.frame('received', msg, src, this.dhcpLocal);
     if (msg.length < FIXED_LEN || msg[F.OP] !== BootOp.REPLY) { this.counters.foreign++; return; }
-    const mac = macToString(msg, 28);
+    const mac = macToString(msg, F.CHADDR);
     if (!this.clients.has(mac)) { this.counters.foreign++; return; }
-    // The Buffer is this datagram's own (dgram allocates one per message): no copy needed.
-    this.deliver(mac, { src: { addr: rinfo.address, port: rinfo.port }, dst: { addr: this.opts.relayFrom, port }, payload: msg });
+    // dgram's Buffer is this datagram's own (one per message): no copy needed.
+    this.deliver(mac, { src, dst: this.dhcpLocal, payload: copy ? msg.slice() : msg });
+  }
+
+  /** A reply's source endpoint, kept for the next reply from the same place (endpoints are not mutated). */
+  private srcOf(addr: string, port: number, n: number): Endpoint {
+    if (this.lastSrc.addr === addr && this.lastSrc.port === port) return this.lastSrc;
+    this.lastSrc = { addr, port, n };
+    return this.lastSrc;
+  }
+
+  /** A destination with its address as a host-order number (the batch socket's form); the last one kept. */
+  private toEndpoint(addr: string, port: number): Endpoint & { n: number } {
+    if (this.lastTo.addr !== addr || this.lastTo.port !== port) this.lastTo = { addr, port, n: u32(ipv4FromString(addr), 0) };
+    return this.lastTo;
   }
 
   private deliver(mac: string, d: UdpDatagram): void {
@@ -586,10 +652,27 @@ export class RelayTransport extends TransportHandlers implements ClientTransport
   private emit(o: Outgoing): void {
     if ('tcp' in o) { o.tcp(); return; }
     if (this.closed) return;
+    if ('batch' in o) { this.emitBatch([o]); return; }
     // One shared callback, not a closure per datagram: without a callback Node drops a send's
     // error (EMSGSIZE, ENOBUFS, EPERM) and emits no 'error' event, so sendErrors would stay 0.
     o.sock.send(o.payload, o.to.port, o.to.addr, this.sent);
     if (this.frameHandlers.length > 0) this.frame('sent', o.payload, o.from, o.to);
+  }
+
+  /** A turn's queued packets in order: runs of DHCPv4 datagrams in one sendmmsg each, the rest one by one. */
+  private emitBatch(list: Outgoing[]): void {
+    if (this.closed) return;
+    for (let i = 0; i < list.length;) {
+      const o = list[i]!;
+      if (!('batch' in o)) { this.emit(o); i++; continue; }
+      let j = i + 1;
+      while (j < list.length && 'batch' in list[j]!) j++;
+      // list[i, j) are all batch datagrams (BatchOutgoing).
+      const sent = this.dhcpBatch?.send(list as BatchOutgoing[], i, j) ?? 0;
+      if (sent < j - i) { this.counters.sendErrors += j - i - sent; this.lastError = this.dhcpBatch?.lastError ?? 'relay: DHCP socket closed'; }
+      if (this.frameHandlers.length > 0) for (let k = i; k < j; k++) { const b = list[k] as Extract<Outgoing, { batch: true }>; this.frame('sent', b.payload, b.from, b.to); }
+      i = j;
+    }
   }
 
   /** One callback for every send (not a closure per datagram). */
@@ -643,6 +726,11 @@ function flowKey(mac: string, clientPort: number, v6: boolean): string {
 function stripZone(addr: string): string {
   const i = addr.indexOf('%');
   return i < 0 ? addr : addr.slice(0, i);
+}
+
+/** A host-order IPv4 number as dotted text. */
+function ipv4Text(n: number): string {
+  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
 
 function copy(b: Uint8Array): Uint8Array {
