@@ -439,7 +439,7 @@ describe.skipIf(!hasTshark())('blind spots of the capture (real captures, cut by
   // UEFI falls through its boot order: PXE over IPv4 (TFTP ERROR 1), PXE over IPv6 (no server),
   // then HTTP boot, which boots. Cut, the DHCP no longer says which entry sent it and HTTP is gone.
   const FALLTHROUGH = join(CAPTURES, 'field', 'boot-order-fallthrough.pcapng');
-  it('a failure the device went on from with DHCP whose identity the cut took (snap 96, 200): the next entry's HTTP boot read from the TCP sequence space — booted, no error; the failure seen whole is still a warning', async () => {
+  it('a failure the device went on from with DHCP whose identity the cut took (snap 96, 200): the HTTP boot of the next entry read from the TCP sequence space — booted, no error; the failure seen whole is still a warning', async () => {
     const orig = await analyzeCapture(FALLTHROUGH);
     expect(orig.clients[0]!.outcome).toBe('booted');
     expect(orig.findings.find((f) => f.code === 'tftp.error')?.severity).toBe('warning');
