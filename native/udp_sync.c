@@ -110,6 +110,34 @@ static int to_sockaddr(const char *text, uint32_t port, struct sockaddr_storage 
   return -1;
 }
 
+/* A UDP socket of ss's family bound to it, with the receive buffer asked for (0: the system's);
+ * `type_flags` adds to SOCK_DGRAM | SOCK_CLOEXEC, `reuse` sets SO_REUSEADDR before the bind. On
+ * failure -1, errno as the failed call left it and *failed naming that call. */
+static int bound_udp_socket(const struct sockaddr_storage *ss, socklen_t sl, uint32_t rcvbuf, int type_flags, int reuse, const char **failed) {
+  int fd = socket(ss->ss_family, SOCK_DGRAM | SOCK_CLOEXEC | type_flags, 0);
+  if (fd < 0) {
+    *failed = "socket";
+    return -1;
+  }
+  if (reuse) {
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  }
+  if (rcvbuf > 0) {
+    int v = (int)rcvbuf;
+    /* SO_RCVBUFFORCE needs CAP_NET_ADMIN; SO_RCVBUF is capped by rmem_max otherwise. */
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof v) != 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof v);
+  }
+  if (bind(fd, (const struct sockaddr *)ss, sl) != 0) {
+    int e = errno;
+    close(fd);
+    errno = e;
+    *failed = "bind";
+    return -1;
+  }
+  return fd;
+}
+
 static napi_value js_open(napi_env env, napi_callback_info info) {
   ARGS(3);
   if (argc < 3) return throw_msg(env, "udp_sync.open(address, port, rcvbuf)");
@@ -122,19 +150,9 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   struct sockaddr_storage ss;
   socklen_t sl;
   if (to_sockaddr(addr, port, &ss, &sl) != 0) return throw_msg(env, "udp_sync.open: not an IP address");
-  int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return throw_errno(env, "socket");
-  if (rcvbuf > 0) {
-    int v = (int)rcvbuf;
-    /* SO_RCVBUFFORCE needs CAP_NET_ADMIN; SO_RCVBUF is capped by rmem_max otherwise. */
-    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof v) != 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof v);
-  }
-  if (bind(fd, (struct sockaddr *)&ss, sl) != 0) {
-    int e = errno;
-    close(fd);
-    errno = e;
-    return throw_errno(env, "bind");
-  }
+  const char *failed;
+  int fd = bound_udp_socket(&ss, sl, rcvbuf, 0, 0, &failed);
+  if (fd < 0) return throw_errno(env, failed);
   udp_t *u = calloc(1, sizeof *u);
   if (u == NULL) {
     close(fd);
@@ -509,23 +527,12 @@ static napi_value js_open_batch(napi_env env, napi_callback_info info) {
   struct sockaddr_storage ss;
   socklen_t sl;
   if (to_sockaddr(addr, port, &ss, &sl) != 0 || ss.ss_family != AF_INET) return throw_msg(env, "udp_sync.openBatch: not an IPv4 address");
-  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0) return throw_errno(env, "socket");
-  int one = 1;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (rcvbuf > 0) {
-    int v = (int)rcvbuf;
-    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof v) != 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof v);
-  }
+  const char *failed;
+  int fd = bound_udp_socket(&ss, sl, rcvbuf, SOCK_NONBLOCK, 1, &failed);
+  if (fd < 0) return throw_errno_code(env, failed);
   /* A turn's burst leaves in one sendmmsg on a non-blocking socket: room for it, no EAGAIN. */
   int sndbuf = 4 << 20;
   if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof sndbuf) != 0) setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
-  if (bind(fd, (struct sockaddr *)&ss, sl) != 0) {
-    int e = errno;
-    close(fd);
-    errno = e;
-    return throw_errno_code(env, "bind");
-  }
   batch_t *b = calloc(1, sizeof *b);
   if (b == NULL) {
     close(fd);
